@@ -1,0 +1,1 @@
+"""Choucha: the core (models, domain, services, rendering, scheduler jobs, CLI, emulator)."""

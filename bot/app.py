@@ -1,0 +1,144 @@
+"""The Application wiring: handlers, resources opened at start and closed at stop, jobs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ContextTypes
+
+import handlers
+from bot.clock import now as clock_now
+from bot.commands import STRANGER_COMMANDS
+from bot.config import Settings
+from bot.core import Core
+from bot.i18n import LANGUAGES, translator
+from bot.sender import OutboxSender
+from handlers.common import CORE_KEY, WAKE_KEY
+from storage import Database
+
+logger = logging.getLogger(__name__)
+
+SENDER_KEY = "outbox_sender"
+PRUNE_AFTER = timedelta(days=7)
+DRAIN_BUDGET = 5.0
+
+
+def build_application(settings: Settings, token: str) -> Application:  # type: ignore[type-arg]
+    """The PTB Application with every handler registered; nothing is opened yet."""
+    app = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .concurrent_updates(False)  # one update at a time, in order
+        .build()
+    )
+    app.bot_data["settings"] = settings
+    handlers.register(app)
+    return app
+
+
+async def drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Job: send what the outbox holds, within the limits."""
+    sender: OutboxSender = context.application.bot_data[SENDER_KEY]
+    await sender.drain(context.bot, budget=DRAIN_BUDGET)
+
+
+async def prune_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Job: forget handled update ids after a week (Telegram redelivers within a day)."""
+    core: Core = context.application.bot_data[CORE_KEY]
+    async with core.db.transaction(record_update=False) as tx:
+        await tx.updates.prune(clock_now() - PRUNE_AFTER)
+
+
+async def setup(app: Application) -> None:  # type: ignore[type-arg]
+    """Open the database, start the jobs, publish the default command menu."""
+    settings: Settings = app.bot_data["settings"]
+    db = await Database(settings.db_path).open()
+    core = Core(settings, db, app.bot.username)
+    app.bot_data[CORE_KEY] = core
+    sender = OutboxSender(db, settings.files_dir)
+    app.bot_data[SENDER_KEY] = sender
+    job_queue = app.job_queue
+    assert job_queue is not None, "install python-telegram-bot[job-queue]"
+    job_kwargs: dict[str, Any] = {"max_instances": 3, "coalesce": True}
+    job_queue.run_repeating(drain_outbox, interval=settings.outbox_interval, first=0.1,
+                            name="outbox", job_kwargs=job_kwargs)
+    job_queue.run_repeating(prune_updates, interval=3600, first=60, name="prune-updates")
+
+    def wake() -> None:
+        job_queue.run_once(drain_outbox, 0, name="outbox-now", job_kwargs=job_kwargs)
+
+    app.bot_data[WAKE_KEY] = wake
+    await publish_default_commands(app)
+
+
+async def publish_default_commands(app: Application) -> None:  # type: ignore[type-arg]
+    """The menu strangers see, in each language; registered people get their own per chat."""
+    for lang in LANGUAGES:
+        t = translator(lang)
+        commands = [BotCommand(c.name, t._(c.description)) for c in STRANGER_COMMANDS]
+        try:
+            await app.bot.set_my_commands(
+                commands, scope=BotCommandScopeDefault(),
+                language_code=None if lang == LANGUAGES[0] else lang[:2],
+            )
+        except TelegramError as exc:
+            logger.warning("could not publish the default command menu: %s", exc)
+
+
+async def teardown(app: Application) -> None:  # type: ignore[type-arg]
+    core: Core | None = app.bot_data.get(CORE_KEY)
+    if core is not None:
+        await core.db.close()
+
+
+class BotRunner:
+    """Start and stop the bot inside a running event loop (production, local mode, tests)."""
+
+    def __init__(self, settings: Settings, token: str) -> None:
+        self.settings = settings
+        self.app = build_application(settings, token)
+
+    @property
+    def core(self) -> Core:
+        return self.app.bot_data[CORE_KEY]  # type: ignore[no-any-return]
+
+    async def start(self, webhook: bool | None = None, poll_timeout: int = 10) -> None:
+        use_webhook = bool(self.settings.webhook_url) if webhook is None else webhook
+        await self.app.initialize()
+        await setup(self.app)
+        await self.app.start()
+        updater = self.app.updater
+        assert updater is not None
+        if use_webhook:
+            url = self.settings.webhook_url
+            assert url is not None
+            await updater.start_webhook(
+                listen=self.settings.webhook_listen,
+                port=self.settings.webhook_port,
+                url_path=urlsplit(url).path.lstrip("/"),
+                webhook_url=url,
+                secret_token=self.settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            await updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
+                                        allowed_updates=Update.ALL_TYPES)
+        logger.info("bot @%s running (%s)", self.app.bot.username,
+                    "webhook" if use_webhook else "polling")
+
+    async def stop(self) -> None:
+        updater = self.app.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await teardown(self.app)
+        await self.app.shutdown()

@@ -1,0 +1,226 @@
+"""The `choucha` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+import httpx
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.core import Core
+from bot.logs import setup_logging
+from bot.models import Role
+from storage import Database
+
+LOCAL_BOT_USERNAME = "choucha_local_bot"
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"choucha: {message}", file=sys.stderr)
+    return code
+
+
+async def _bot_username(settings: Settings, db: Database, override: str | None) -> str:
+    if override:
+        return override.lstrip("@")
+    async with db.read() as rtx:
+        stored = await rtx.settings.get("bot_username")
+    if stored:
+        return stored
+    if settings.token is None:
+        return LOCAL_BOT_USERNAME
+    try:
+        async with httpx.AsyncClient(timeout=15) as client:
+            response = await client.get(f"{settings.base_url}{settings.token}/getMe")
+        username = response.json()["result"]["username"]
+    except (httpx.HTTPError, KeyError, ValueError):
+        raise ConfigError("could not ask Telegram for the bot's username;"
+                          " pass --bot-username") from None
+    async with db.transaction() as tx:
+        await tx.settings.put("bot_username", username)
+    return str(username)
+
+
+async def _with_core(settings: Settings, override: str | None,
+                     work: Callable[[Core], Awaitable[int]]) -> int:
+    async with Database(settings.db_path) as db:
+        core = Core(settings, db, await _bot_username(settings, db, override))
+        return await work(core)
+
+
+def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.onboarding import init_admin
+
+    async def work(core: Core) -> int:
+        issued = await init_admin(core, force=args.new_admin_link)
+        print(f"Database ready: {settings.db_path} (schema {await core.db.schema_version()})")
+        if issued is None:
+            print("An administrator is already registered; use --new-admin-link for another.")
+            return 0
+        expires = issued.invite.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+        print("Open this link on the administrator's phone (works once, until "
+              f"{expires}):\n{issued.link}")
+        return 0
+
+    return asyncio.run(_with_core(settings, args.bot_username, work))
+
+
+def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.i18n import translator
+    from bot.rendering.invite_card import CardText, render_invite_card
+    from bot.services.onboarding import OnboardingError, invite_person
+    from bot.texts import role_label
+
+    try:
+        roles = [Role(r) for r in args.role]
+    except ValueError:
+        return _fail(f"--role: one of {', '.join(r.value for r in Role)}")
+
+    async def work(core: Core) -> int:
+        try:
+            issued = await invite_person(core, None, args.name, args.department, roles)
+        except OnboardingError as exc:
+            return _fail(f"invite refused: {exc.reason}")
+        expires = issued.invite.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+        print(f"Invite for {issued.person.name} (works once, until {expires}):\n{issued.link}")
+        if args.out:
+            t = translator("zh_CN")
+            card = render_invite_card(CardText(
+                title=t._("Choucha 抽查 · invitation"), name=issued.person.name,
+                department=issued.department.name if issued.department
+                else t._("no department"),
+                roles="、".join(role_label(t, r) for r in roles),
+                instructions=t._("Scan with your phone's camera or Telegram, then tap Start."),
+                expires=t._("Valid once, until {expires}").format(expires=expires),
+                link=issued.link))
+            await asyncio.to_thread(Path(args.out).write_bytes, card)
+            print(f"QR card written to {args.out}")
+        return 0
+
+    return asyncio.run(_with_core(settings, args.bot_username, work))
+
+
+def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.directory import DirectoryError, add_department
+
+    async def work() -> int:
+        async with Database(settings.db_path) as db:
+            try:
+                department = await add_department(db, None, args.code, args.name, args.region)
+            except DirectoryError as exc:
+                return _fail(f"department refused: {exc.reason}")
+        print(f"Department {department.code} {department.name} added.")
+        return 0
+
+    return asyncio.run(work())
+
+
+def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    async def work() -> int:
+        if not settings.db_path.exists():
+            return _fail(f"no database at {settings.db_path}")
+        async with Database(settings.db_path) as db, db.read() as rtx:
+            count, problem = await rtx.audit.verify()
+        if problem is not None:
+            print(f"audit chain BROKEN at row {problem.row_id}: {problem.reason}"
+                  f" ({count} rows intact before it)")
+            return 1
+        print(f"audit chain intact: {count} rows")
+        return 0
+
+    return asyncio.run(work())
+
+
+def cmd_i18n(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.i18n import compile_catalogs, update_catalogs
+
+    if args.action == "update":
+        for line in update_catalogs():
+            print(line)
+    written = compile_catalogs(force=True)
+    print(f"compiled {len(written)} catalogs")
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        if settings.local_mode:
+            from bot.localmode import run_local
+
+            await run_local(settings, stop)
+            return
+        from bot.app import BotRunner
+
+        assert settings.token is not None
+        runner = BotRunner(settings, settings.token)
+        await runner.start()
+        async with runner.core.db.transaction(record_update=False) as tx:
+            await tx.settings.put("bot_username", runner.app.bot.username)
+        try:
+            await stop.wait()
+        finally:
+            await runner.stop()
+
+    asyncio.run(main())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="choucha", description="双随机、一公开 spot-check bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the bot (local emulator when no token is set)")
+    run.set_defaults(func=cmd_run)
+    init = sub.add_parser("init", help="create the database and print the admin link")
+    init.add_argument("--new-admin-link", action="store_true")
+    init.add_argument("--bot-username")
+    init.set_defaults(func=cmd_init)
+    invite = sub.add_parser("invite", help="invite a person; prints the link, writes the card")
+    invite.add_argument("--name", required=True)
+    invite.add_argument("--department", help="department code")
+    invite.add_argument("--role", action="append", required=True,
+                        help="inspector, supervisor, office or admin (repeatable)")
+    invite.add_argument("--out", help="write the QR card PNG here")
+    invite.add_argument("--bot-username")
+    invite.set_defaults(func=cmd_invite)
+    department = sub.add_parser("department", help="departments")
+    dsub = department.add_subparsers(dest="action", required=True)
+    add = dsub.add_parser("add")
+    add.add_argument("code")
+    add.add_argument("name")
+    add.add_argument("--region")
+    department.set_defaults(func=cmd_department)
+    audit = sub.add_parser("audit", help="the audit chain")
+    asub = audit.add_subparsers(dest="action", required=True)
+    asub.add_parser("verify", help="exit 0 when the chain is intact")
+    audit.set_defaults(func=cmd_audit)
+    i18n = sub.add_parser("i18n", help="translation catalogs")
+    i18n.add_argument("action", choices=["compile", "update"])
+    i18n.set_defaults(func=cmd_i18n)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        setup_logging(settings.log_level, settings.token)
+        return int(args.func(settings, args))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""The bot's commands and who sees them: one list for /help and the command menu."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.i18n import N_
+from bot.models import Person, Role
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str  # an N_-marked message id
+    roles: frozenset[Role] | None = None  # None: everyone who is registered
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("help", N_("What I can do for you")),
+    Command("invite", N_("Invite a person (with a QR card)"),
+            frozenset({Role.ADMIN, Role.OFFICE})),
+    Command("language", N_("Switch language: 中文 / English")),
+    Command("cancel", N_("Stop what you are doing")),
+)
+
+# What someone who is not registered yet can use.
+STRANGER_COMMANDS: tuple[Command, ...] = (
+    Command("start", N_("Start, or open an invite link")),
+    Command("help", N_("How to get access")),
+    Command("language", N_("Switch language: 中文 / English")),
+)
+
+
+def commands_for(person: Person | None) -> tuple[Command, ...]:
+    if person is None:
+        return STRANGER_COMMANDS
+    return tuple(c for c in COMMANDS if c.roles is None or c.roles & person.role_set)

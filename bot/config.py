@@ -1,0 +1,187 @@
+"""Settings from environment variables and an optional TOML file.
+
+Environment variables win over the file. A missing or malformed setting raises
+ConfigError with a one-line message naming it; the token is never echoed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_API_ROOT = "https://api.telegram.org"
+TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; str(e) is a one-line message naming it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None
+    api_root: str
+    db_path: Path
+    tz: ZoneInfo
+    webhook_url: str | None
+    webhook_listen: str
+    webhook_port: int
+    webhook_secret: str | None
+    outbox_interval: float
+    invite_ttl_days: int
+    local_host: str
+    local_port: int
+    bot_api_spec: Path
+    log_level: str
+
+    @property
+    def local_mode(self) -> bool:
+        """No token: run against the local Bot API emulator."""
+        return self.token is None
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.api_root}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"{self.api_root}/file/bot"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.db_path.parent
+
+    @property
+    def files_dir(self) -> Path:
+        return self.db_path.parent / "files"
+
+
+# name -> (TOML key, default)
+_KEYS: dict[str, tuple[str, str | None]] = {
+    "TELEGRAM_BOT_TOKEN": ("telegram_bot_token", None),
+    "TELEGRAM_API_BASE_URL": ("telegram_api_base_url", DEFAULT_API_ROOT),
+    "CHOUCHA_DB": ("db", None),
+    "CHOUCHA_TZ": ("tz", "Asia/Shanghai"),
+    "CHOUCHA_WEBHOOK_URL": ("webhook_url", None),
+    "CHOUCHA_WEBHOOK_LISTEN": ("webhook_listen", "127.0.0.1:8443"),
+    "CHOUCHA_WEBHOOK_SECRET": ("webhook_secret", None),
+    "CHOUCHA_OUTBOX_INTERVAL": ("outbox_interval", "1.0"),
+    "CHOUCHA_INVITE_TTL_DAYS": ("invite_ttl_days", "7"),
+    "CHOUCHA_LOCAL_LISTEN": ("local_listen", "127.0.0.1:8080"),
+    "CHOUCHA_BOT_API_SPEC": ("bot_api_spec", None),
+    "CHOUCHA_LOG_LEVEL": ("log_level", "INFO"),
+}
+
+
+def _read_file(path: str) -> dict[str, object]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"CHOUCHA_CONFIG: file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"CHOUCHA_CONFIG: not valid TOML ({exc})") from None
+
+
+def _host_port(name: str, value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{name}: expected HOST:PORT, got {value!r}")
+    return host, int(port)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings; raise ConfigError on the first bad one."""
+    env = os.environ if env is None else env
+    file_values: dict[str, object] = {}
+    if env.get("CHOUCHA_CONFIG"):
+        file_values = _read_file(env["CHOUCHA_CONFIG"])
+
+    def get(name: str) -> str | None:
+        key, default = _KEYS[name]
+        if env.get(name, "").strip():
+            return env[name].strip()
+        if key in file_values and str(file_values[key]).strip():
+            return str(file_values[key]).strip()
+        return default
+
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is not None and not TOKEN_RE.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN: malformed (expected the form 123456:ABC-def…)")
+
+    api_root = (get("TELEGRAM_API_BASE_URL") or DEFAULT_API_ROOT).rstrip("/")
+    for suffix in ("/bot", "/file/bot"):
+        if api_root.endswith(suffix):
+            api_root = api_root[: -len(suffix)]
+    parts = urlsplit(api_root)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"TELEGRAM_API_BASE_URL: expected an http(s) URL, got {api_root!r}")
+
+    db = get("CHOUCHA_DB")
+    db_path = Path(db) if db else Path("data") / (
+        "choucha.sqlite3" if token else "choucha-local.sqlite3"
+    )
+
+    tz_name = get("CHOUCHA_TZ") or "Asia/Shanghai"
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"CHOUCHA_TZ: unknown time zone {tz_name!r}") from None
+
+    webhook_url = get("CHOUCHA_WEBHOOK_URL")
+    if webhook_url and urlsplit(webhook_url).scheme not in ("http", "https"):
+        raise ConfigError(f"CHOUCHA_WEBHOOK_URL: expected an http(s) URL, got {webhook_url!r}")
+    listen_host, listen_port = _host_port(
+        "CHOUCHA_WEBHOOK_LISTEN", get("CHOUCHA_WEBHOOK_LISTEN") or ""
+    )
+    secret = get("CHOUCHA_WEBHOOK_SECRET")
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise ConfigError("CHOUCHA_WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -")
+
+    try:
+        interval = float(get("CHOUCHA_OUTBOX_INTERVAL") or "")
+        if not 0 < interval <= 3600:
+            raise ValueError
+    except ValueError:
+        raise ConfigError("CHOUCHA_OUTBOX_INTERVAL: expected seconds between 0 and 3600") from None
+    try:
+        ttl = int(get("CHOUCHA_INVITE_TTL_DAYS") or "")
+        if not 1 <= ttl <= 365:
+            raise ValueError
+    except ValueError:
+        raise ConfigError("CHOUCHA_INVITE_TTL_DAYS: expected whole days from 1 to 365") from None
+
+    local_host, local_port = _host_port("CHOUCHA_LOCAL_LISTEN", get("CHOUCHA_LOCAL_LISTEN") or "")
+    spec = get("CHOUCHA_BOT_API_SPEC")
+    spec_path = (
+        Path(spec)
+        if spec
+        else REPO_ROOT.parent / "shared" / "telegram-bot-api" / "api.min.json"
+    )
+    level = (get("CHOUCHA_LOG_LEVEL") or "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"CHOUCHA_LOG_LEVEL: one of DEBUG, INFO, WARNING, ERROR, got {level!r}")
+
+    return Settings(
+        token=token,
+        api_root=api_root,
+        db_path=db_path,
+        tz=tz,
+        webhook_url=webhook_url,
+        webhook_listen=listen_host,
+        webhook_port=listen_port,
+        webhook_secret=secret,
+        outbox_interval=interval,
+        invite_ttl_days=ttl,
+        local_host=local_host,
+        local_port=local_port,
+        bot_api_spec=spec_path,
+        log_level=level,
+    )

@@ -1,0 +1,23 @@
+"""What every service needs: the settings, the database, the bot's public name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Settings
+from storage import Database
+
+
+@dataclass
+class Core:
+    settings: Settings
+    db: Database
+    bot_username: str
+
+    @property
+    def files_root(self) -> Path:
+        return self.settings.files_dir
+
+    def deep_link(self, payload: str) -> str:
+        return f"https://t.me/{self.bot_username}?start={payload}"

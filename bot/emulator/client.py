@@ -1,0 +1,169 @@
+"""A person on the other side of the chat, for tests: type, tap, share, and read."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from bot.emulator.core import Emulator, EmuUser
+
+
+def message_text(message: dict[str, Any]) -> str:
+    return str(message.get("text") or message.get("caption") or "")
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """Inline buttons of a message, flattened."""
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+class EmulatedUser:
+    """One Telegram user talking to the bot in their private chat."""
+
+    def __init__(self, emulator: Emulator, user: EmuUser) -> None:
+        self.emulator = emulator
+        self.user = user
+        self._seen = 0
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    # ----------------------------------------------------------------- acting
+    async def send(self, text: str) -> dict[str, Any]:
+        return await self.emulator.user_text(self.user, text)
+
+    async def start(self, payload: str | None = None) -> dict[str, Any]:
+        return await self.send(f"/start {payload}" if payload else "/start")
+
+    async def open_link(self, link: str) -> dict[str, Any]:
+        """Tap a https://t.me/<bot>?start=<payload> link."""
+        prefix = f"https://t.me/{self.emulator.username}?start="
+        if not link.startswith(prefix):
+            raise AssertionError(f"not a deep link to this bot: {link}")
+        payload = link[len(prefix):]
+        if len(payload) > 64:
+            raise AssertionError("deep-link payloads are at most 64 characters")
+        return await self.start(payload)
+
+    async def share_location(self, latitude: float, longitude: float) -> dict[str, Any]:
+        return await self.emulator.user_location(self.user, latitude, longitude)
+
+    async def send_photo(self, data: bytes, caption: str | None = None) -> dict[str, Any]:
+        return await self.emulator.user_photo(self.user, data, caption)
+
+    async def send_document(self, data: bytes, filename: str,
+                            mime_type: str = "application/octet-stream",
+                            caption: str | None = None) -> dict[str, Any]:
+        return await self.emulator.user_document(self.user, data, filename, mime_type, caption)
+
+    async def press(self, label: str, message: dict[str, Any] | None = None) -> str:
+        """Tap the inline button whose text (or callback data) is `label`; newest message first."""
+        candidates = [message] if message else list(reversed(self.bot_messages()))
+        for candidate in candidates:
+            current = self._current(candidate)
+            for button in buttons(current):
+                if label in (button.get("text"), button.get("callback_data")):
+                    if "callback_data" not in button:
+                        raise AssertionError(f"button {label!r} is a link, not a callback")
+                    return await self.emulator.user_press(self.user, current,
+                                                          button["callback_data"])
+        shown = [b.get("text") for m in candidates[:3] for b in buttons(self._current(m))]
+        raise AssertionError(f"no button {label!r}; recent buttons: {shown}")
+
+    async def press_data(self, message: dict[str, Any], data: str) -> str:
+        """Send a callback query with any data, as a forged or stale client could."""
+        return await self.emulator.user_press(self.user, self._current(message), data)
+
+    async def block_bot(self) -> None:
+        await self.emulator.user_blocks_bot(self.user)
+
+    # ---------------------------------------------------------------- reading
+    def _current(self, message: dict[str, Any]) -> dict[str, Any]:
+        for m in self.emulator.chats[self.id].messages:
+            if m["message_id"] == message["message_id"]:
+                return m
+        return message
+
+    def bot_messages(self) -> list[dict[str, Any]]:
+        return [m for m in self.emulator.chat_messages(self.id) if not m.get("_from_user")]
+
+    def reply_keyboard(self) -> list[str]:
+        """Labels of the reply keyboard currently shown, if any."""
+        for message in reversed(self.bot_messages()):
+            keyboard = message.get("_keyboard") or {}
+            if keyboard.get("remove_keyboard"):
+                return []
+            if "keyboard" in keyboard:
+                return [b if isinstance(b, str) else b["text"]
+                        for row in keyboard["keyboard"] for b in row]
+        return []
+
+    def commands(self) -> list[str]:
+        return [c["command"] for c in self.emulator.commands_for(self.id,
+                                                                  self.user.language_code)]
+
+    async def expect(
+        self,
+        contains: str | None = None,
+        predicate: Callable[[dict[str, Any]], bool] | None = None,
+        timeout: float = 10.0,
+    ) -> dict[str, Any]:
+        """Wait for the next bot message (after those already read) that matches."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            messages = self.bot_messages()
+            for index in range(self._seen, len(messages)):
+                message = messages[index]
+                if (contains is None or contains in message_text(message)) and (
+                    predicate is None or predicate(message)
+                ):
+                    self._seen = index + 1
+                    return message
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                got = [message_text(m)[:120] for m in messages[self._seen:]]
+                raise AssertionError(
+                    f"{self.user.first_name}: no message containing {contains!r}"
+                    f" within {timeout}s; new messages: {got}"
+                )
+            await self.emulator.wait_changed(self.emulator.version, min(remaining, 0.5))
+
+    async def expect_edit(self, message: dict[str, Any], contains: str,
+                          timeout: float = 10.0) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            current = self._current(message)
+            if contains in message_text(current):
+                return current
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"message never edited to contain {contains!r}:"
+                                     f" {message_text(current)!r}")
+            await self.emulator.wait_changed(self.emulator.version, min(remaining, 0.5))
+
+    async def answer(self, query_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The bot's answer to a button press (the toast or alert)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while query_id not in self.emulator.callback_answers:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError("the bot never answered the button press")
+            await self.emulator.wait_changed(self.emulator.version, min(remaining, 0.5))
+        return self.emulator.callback_answers[query_id]
+
+    async def quiet(self, seconds: float = 0.5) -> None:
+        """Assert that no new bot message arrives for a while."""
+        before = len(self.bot_messages())
+        await asyncio.sleep(seconds)
+        extra = self.bot_messages()[max(before, self._seen):]
+        if extra:
+            raise AssertionError(f"unexpected messages: {[message_text(m) for m in extra]}")
+
+    def file_bytes(self, file_id: str) -> bytes:
+        return self.emulator.files[file_id].data

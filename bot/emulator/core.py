@@ -1,0 +1,724 @@
+"""The emulator's state and the Bot API methods it speaks.
+
+Transport-free: `Emulator.call` takes a method name and decoded parameters and
+returns the result or raises ApiError. The HTTP server (server.py), the test
+client (client.py) and the web chat page all act on one Emulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import itertools
+import logging
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.emulator.schema import (
+    SEND_METHODS,
+    SchemaError,
+    Spec,
+    Upload,
+    check_limits,
+    visible_text,
+)
+
+logger = logging.getLogger(__name__)
+
+OVERALL_PER_SECOND = 30
+CHAT_BURST = 3  # a private chat may take a short burst, then one message a second
+GROUP_PER_MINUTE = 20
+
+
+class ApiError(Exception):
+    """An error answer of the Bot API."""
+
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"ok": False, "error_code": self.code,
+                                "description": self.description}
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return body
+
+
+@dataclass
+class EmuUser:
+    id: int
+    first_name: str
+    username: str | None = None
+    language_code: str | None = "zh-hans"
+    blocked_bot: bool = False
+    # A deep link the person has been given (for the web chat page's "open invite link").
+    start_payload: str | None = None
+    label: str | None = None
+
+    def as_user(self) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            user["username"] = self.username
+        if self.language_code:
+            user["language_code"] = self.language_code
+        return user
+
+
+@dataclass
+class EmuChat:
+    id: int
+    type: str  # private, group, supergroup, channel
+    title: str | None = None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    commands: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_chat(self, user: EmuUser | None = None) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": self.id, "type": self.type}
+        if self.type == "private" and user is not None:
+            chat["first_name"] = user.first_name
+            if user.username:
+                chat["username"] = user.username
+        elif self.title:
+            chat["title"] = self.title
+        return chat
+
+
+@dataclass
+class StoredFile:
+    file_id: str
+    file_unique_id: str
+    data: bytes
+    file_path: str
+    mime_type: str | None = None
+    filename: str | None = None
+
+
+@dataclass
+class Webhook:
+    url: str
+    secret_token: str | None
+    allowed_updates: list[str] | None
+    max_connections: int = 40
+
+
+@dataclass
+class SentRecord:
+    """One message the bot sent, kept with its chat for `emulator.sent`."""
+
+    method: str
+    chat_id: int
+    at: float
+    message: dict[str, Any]
+
+
+class Emulator:
+    """State of a fake Telegram: one bot, many users and chats."""
+
+    def __init__(
+        self,
+        spec_path: Path | None = None,
+        token: str | None = None,
+        bot_id: int = 7000000001,
+        bot_username: str = "choucha_local_bot",
+        bot_name: str = "Choucha 抽查",
+        strict: bool = True,
+    ) -> None:
+        self.spec = Spec.load(spec_path)
+        self.token = token
+        self.strict = strict
+        self.bot = {"id": bot_id, "is_bot": True, "first_name": bot_name,
+                    "username": bot_username, "can_join_groups": True,
+                    "can_read_all_group_messages": False, "supports_inline_queries": False}
+        self.users: dict[int, EmuUser] = {}
+        self.chats: dict[int, EmuChat] = {}
+        self.files: dict[str, StoredFile] = {}
+        self._files_by_path: dict[str, StoredFile] = {}
+        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.updates: deque[dict[str, Any]] = deque()
+        self.history: dict[int, dict[str, Any]] = {}
+        self.allowed_updates: list[str] | None = None
+        self.webhook: Webhook | None = None
+        self.callback_queries: dict[str, dict[str, Any]] = {}
+        self.callback_answers: dict[str, dict[str, Any]] = {}
+        self.chat_actions: list[tuple[int, str]] = []
+        self.violations: list[str] = []
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.sent: list[SentRecord] = []
+        self.rate_limited: list[tuple[str, int]] = []
+        self._update_ids = itertools.count(100001)
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._file_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._version = 0
+        self._poll_generation = 0
+        self._overall: deque[float] = deque()
+        self._chat_bucket: dict[int, tuple[float, float]] = {}
+        self._group_window: dict[int, deque[float]] = {}
+        self._webhook_task: asyncio.Task[None] | None = None
+        self.webhook_failures = 0
+        self.clock: Callable[[], float] = time.time
+
+    # ------------------------------------------------------------------ state
+    @property
+    def username(self) -> str:
+        return str(self.bot["username"])
+
+    @property
+    def version(self) -> int:
+        """Grows on every change a person could see."""
+        return self._version
+
+    async def _touch(self) -> None:
+        async with self._changed:
+            self._version += 1
+            self._changed.notify_all()
+
+    async def wait_changed(self, since: int, timeout: float) -> int:
+        """Wait until something changed after version `since`; return the current version."""
+        async with self._changed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: self._version > since), timeout
+                )
+            return self._version
+
+    def add_user(
+        self,
+        first_name: str,
+        user_id: int | None = None,
+        username: str | None = None,
+        language_code: str | None = "zh-hans",
+        start_payload: str | None = None,
+        label: str | None = None,
+    ) -> EmuUser:
+        uid = user_id or (500000000 + len(self.users) + 1)
+        user = EmuUser(uid, first_name, username, language_code, start_payload=start_payload,
+                       label=label)
+        self.users[uid] = user
+        self.chats.setdefault(uid, EmuChat(uid, "private"))
+        return user
+
+    def add_chat(self, chat_id: int, type_: str, title: str) -> EmuChat:
+        chat = EmuChat(chat_id, type_, title)
+        self.chats[chat_id] = chat
+        return chat
+
+    def chat(self, chat_id: int) -> EmuChat:
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        return chat
+
+    def _next_message_id(self, chat_id: int) -> int:
+        counter = self._message_ids.setdefault(chat_id, itertools.count(1))
+        return next(counter)
+
+    def _now(self) -> int:
+        return int(self.clock())
+
+    # ----------------------------------------------------------------- updates
+    async def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": next(self._update_ids), kind: payload}
+        self.history[update["update_id"]] = update
+        self.updates.append(update)
+        await self._touch()
+        self._kick_webhook()
+        return update
+
+    async def redeliver(self, update_id: int) -> None:
+        """Deliver an update again, as Telegram does when it was not confirmed."""
+        self.updates.append(self.history[update_id])
+        await self._touch()
+        self._kick_webhook()
+
+    def _wanted(self, update: dict[str, Any]) -> bool:
+        allowed = self.webhook.allowed_updates if self.webhook else self.allowed_updates
+        if not allowed:
+            return True
+        return any(key in update for key in allowed)
+
+    async def get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active;"
+                                " use deleteWebhook to delete the webhook first")
+        offset = params.get("offset")
+        if offset is not None and offset > 0:
+            while self.updates and self.updates[0]["update_id"] < offset:
+                self.updates.popleft()
+        if "allowed_updates" in params:
+            self.allowed_updates = params["allowed_updates"] or None
+        limit = min(max(params.get("limit") or 100, 1), 100)
+        timeout = max(params.get("timeout") or 0, 0)
+        self._poll_generation += 1
+        generation = self._poll_generation
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            ready = [u for u in self.updates if self._wanted(u) and
+                     (offset is None or offset <= 0 or u["update_id"] >= offset)][:limit]
+            if ready:
+                return ready
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                return []
+            await self.wait_changed(self._version, min(remaining, 0.5))
+            if generation != self._poll_generation:
+                raise ApiError(409, "Conflict: terminated by other getUpdates request;"
+                                    " make sure that only one bot instance is running")
+
+    def _kick_webhook(self) -> None:
+        if self.webhook is not None and (self._webhook_task is None or self._webhook_task.done()):
+            self._webhook_task = asyncio.get_running_loop().create_task(self._deliver_webhook())
+
+    async def _deliver_webhook(self) -> None:
+        backoff = 0.05
+        async with httpx.AsyncClient(timeout=10) as client:
+            while self.webhook is not None and self.updates:
+                hook = self.webhook
+                update = self.updates[0]
+                if not self._wanted(update):
+                    self.updates.popleft()
+                    continue
+                headers = {"Content-Type": "application/json"}
+                if hook.secret_token:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
+                try:
+                    response = await client.post(hook.url, json=update, headers=headers)
+                    ok = 200 <= response.status_code < 300
+                except httpx.HTTPError as exc:
+                    logger.info("webhook delivery failed: %s", exc)
+                    ok = False
+                if ok:
+                    if self.updates and self.updates[0] is update:
+                        self.updates.popleft()
+                    backoff = 0.05
+                else:
+                    self.webhook_failures += 1
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 2.0)
+
+    # ------------------------------------------------------------ rate limits
+    def _rate_check(self, method: str, chat_id: int) -> None:
+        if method not in SEND_METHODS:
+            return
+        now = self.clock()
+        while self._overall and now - self._overall[0] >= 1.0:
+            self._overall.popleft()
+        if len(self._overall) >= OVERALL_PER_SECOND:
+            self._limited(method, chat_id, 1)
+        chat = self.chats.get(chat_id)
+        if chat is not None and chat.type == "private":
+            tokens, last = self._chat_bucket.get(chat_id, (float(CHAT_BURST), now))
+            tokens = min(float(CHAT_BURST), tokens + (now - last))
+            if tokens < 1.0:
+                self._limited(method, chat_id, max(1, int(1.0 - tokens + 0.999)))
+            self._chat_bucket[chat_id] = (tokens - 1.0, now)
+        elif chat is not None:
+            window = self._group_window.setdefault(chat_id, deque())
+            while window and now - window[0] >= 60.0:
+                window.popleft()
+            if len(window) >= GROUP_PER_MINUTE:
+                self._limited(method, chat_id, max(1, int(60.0 - (now - window[0])) + 1))
+            window.append(now)
+        self._overall.append(now)
+
+    def _limited(self, method: str, chat_id: int, retry_after: int) -> None:
+        self.rate_limited.append((method, chat_id))
+        raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+
+    # ------------------------------------------------------------ API entry
+    async def call(
+        self, method: str, raw: dict[str, Any], uploads: dict[str, Upload] | None = None
+    ) -> Any:
+        """Check and run one Bot API request; raise ApiError for an error answer."""
+        uploads = uploads or {}
+        try:
+            if self.spec is not None:
+                params = self.spec.decode(method, raw, uploads)
+            else:
+                params = {**raw, **uploads}
+            check_limits(method, params)
+        except SchemaError as exc:
+            description = str(exc)
+            if description == "Not Found":
+                self.violations.append(f"{method}: unknown method")
+                raise ApiError(404, "Not Found") from None
+            self.violations.append(f"{method}: {description}")
+            raise ApiError(400, description) from None
+        self.requests.append((method, params))
+        handler = getattr(self, f"_m_{method.lower()}", None)
+        if handler is None:
+            self.violations.append(f"{method}: not implemented by the emulator")
+            raise ApiError(501, f"Not Implemented: the emulator does not speak {method}")
+        return await handler(params)
+
+    # ------------------------------------------------------------- methods
+    async def _m_getme(self, params: dict[str, Any]) -> dict[str, Any]:
+        return dict(self.bot)
+
+    async def _m_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self.get_updates(params)
+
+    async def _m_setwebhook(self, params: dict[str, Any]) -> bool:
+        url = params["url"]
+        if not url:
+            return await self._m_deletewebhook(params)
+        if not (url.startswith("https://") or url.startswith("http://127.0.0.1")
+                or url.startswith("http://localhost")):
+            raise ApiError(400, "Bad Request: bad webhook: HTTPS url must be provided")
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
+        self.webhook = Webhook(url, params.get("secret_token"), params.get("allowed_updates"),
+                               params.get("max_connections") or 40)
+        self._poll_generation += 1
+        self._kick_webhook()
+        return True
+
+    async def _m_deletewebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
+        return True
+
+    async def _m_getwebhookinfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "url": self.webhook.url if self.webhook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
+        if self.webhook:
+            info["max_connections"] = self.webhook.max_connections
+            if self.webhook.allowed_updates:
+                info["allowed_updates"] = self.webhook.allowed_updates
+        return info
+
+    def _deliverable_chat(self, chat_id: Any) -> EmuChat:
+        if not isinstance(chat_id, int):
+            raise ApiError(400, "Bad Request: chat not found")
+        chat = self.chat(chat_id)
+        if chat.type == "private":
+            user = self.users.get(chat_id)
+            if user is None:
+                raise ApiError(400, "Bad Request: chat not found")
+            if user.blocked_bot:
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat
+
+    async def _new_bot_message(
+        self, method: str, chat: EmuChat, body: dict[str, Any], params: dict[str, Any]
+    ) -> dict[str, Any]:
+        self._rate_check(method, chat.id)
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(chat.id),
+            "from": dict(self.bot) if chat.type != "channel" else None,
+            "chat": chat.as_chat(self.users.get(chat.id)),
+            "date": self._now(),
+            **body,
+        }
+        if message["from"] is None:
+            del message["from"]
+            message["sender_chat"] = chat.as_chat()
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        if isinstance(markup, dict):
+            message["_keyboard"] = markup  # what the client shows; not part of the answer
+        chat.messages.append(message)
+        self.sent.append(SentRecord(method, chat.id, self.clock(), message))
+        await self._touch()
+        return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    @staticmethod
+    def _text_body(params: dict[str, Any], key: str = "text") -> dict[str, Any]:
+        text = params.get(key)
+        if text is None:
+            return {}
+        return {key: visible_text(text, params.get("parse_mode")),
+                f"_{key}_markup": text, "_parse_mode": params.get("parse_mode")}
+
+    async def _m_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._deliverable_chat(params["chat_id"])
+        return await self._new_bot_message("sendMessage", chat, self._text_body(params), params)
+
+    async def _m_sendlocation(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._deliverable_chat(params["chat_id"])
+        body = {"location": {"latitude": params["latitude"], "longitude": params["longitude"]}}
+        return await self._new_bot_message("sendLocation", chat, body, params)
+
+    def _store_file(self, data: bytes, kind: str, filename: str | None,
+                    mime_type: str | None) -> StoredFile:
+        n = next(self._file_ids)
+        ext = (filename.rsplit(".", 1)[-1] if filename and "." in filename else
+               {"photos": "jpg"}.get(kind, "bin"))
+        stored = StoredFile(
+            file_id=f"F{n:06d}{secrets.token_hex(8)}",
+            file_unique_id=f"U{n:06d}",
+            data=data,
+            file_path=f"{kind}/file_{n}.{ext}",
+            mime_type=mime_type,
+            filename=filename,
+        )
+        self.files[stored.file_id] = stored
+        self._files_by_path[stored.file_path] = stored
+        return stored
+
+    def _resolve_file(self, value: Any, kind: str) -> StoredFile:
+        if isinstance(value, Upload):
+            return self._store_file(value.body, kind, value.filename, value.content_type)
+        if isinstance(value, str) and value in self.files:
+            return self.files[value]
+        raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+
+    def photo_sizes(self, stored: StoredFile) -> list[dict[str, Any]]:
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(stored.data)) as image:
+                width, height = image.size
+        except (UnidentifiedImageError, OSError):
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED") from None
+        scale = min(1.0, 320 / max(width, height))
+        return [
+            {"file_id": stored.file_id + "s", "file_unique_id": stored.file_unique_id + "s",
+             "width": max(1, int(width * scale)), "height": max(1, int(height * scale)),
+             "file_size": len(stored.data)},
+            {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+             "width": width, "height": height, "file_size": len(stored.data)},
+        ]
+
+    def _alias_thumb(self, stored: StoredFile) -> None:
+        self.files.setdefault(stored.file_id + "s", stored)
+
+    async def _m_sendphoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._deliverable_chat(params["chat_id"])
+        stored = self._resolve_file(params["photo"], "photos")
+        sizes = self.photo_sizes(stored)
+        self._alias_thumb(stored)
+        body: dict[str, Any] = {"photo": sizes, **self._text_body(params, "caption")}
+        return await self._new_bot_message("sendPhoto", chat, body, params)
+
+    async def _m_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._deliverable_chat(params["chat_id"])
+        stored = self._resolve_file(params["document"], "documents")
+        document = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                    "file_size": len(stored.data)}
+        if stored.filename:
+            document["file_name"] = stored.filename
+        if stored.mime_type:
+            document["mime_type"] = stored.mime_type
+        body = {"document": document, **self._text_body(params, "caption")}
+        return await self._new_bot_message("sendDocument", chat, body, params)
+
+    def _find_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        if "inline_message_id" in params:
+            raise ApiError(400, "Bad Request: inline messages are not used by this bot")
+        chat = self.chat(params.get("chat_id"))  # type: ignore[arg-type]
+        for message in chat.messages:
+            if message["message_id"] == params.get("message_id") and not message.get("_deleted"):
+                return message
+        raise ApiError(400, "Bad Request: message to edit not found")
+
+    async def _m_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._find_message(params)
+        if "text" not in message:
+            raise ApiError(400, "Bad Request: there is no text in the message to edit")
+        body = self._text_body(params)
+        new_markup = params.get("reply_markup")
+        if body["text"] == message["text"] and new_markup == message.get("reply_markup"):
+            raise ApiError(400, "Bad Request: message is not modified: specified new message"
+                                " content and reply markup are exactly the same as a current"
+                                " content and reply markup of the message")
+        message.update(body)
+        self._set_markup(message, new_markup)
+        message["edit_date"] = self._now()
+        await self._touch()
+        return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    async def _m_editmessagecaption(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._find_message(params)
+        message.update(self._text_body(params, "caption"))
+        self._set_markup(message, params.get("reply_markup"))
+        message["edit_date"] = self._now()
+        await self._touch()
+        return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    async def _m_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._find_message(params)
+        new_markup = params.get("reply_markup")
+        if new_markup == message.get("reply_markup"):
+            raise ApiError(400, "Bad Request: message is not modified: specified new message"
+                                " content and reply markup are exactly the same as a current"
+                                " content and reply markup of the message")
+        self._set_markup(message, new_markup)
+        message["edit_date"] = self._now()
+        await self._touch()
+        return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    @staticmethod
+    def _set_markup(message: dict[str, Any], markup: Any) -> None:
+        if isinstance(markup, dict) and markup.get("inline_keyboard"):
+            message["reply_markup"] = markup
+            message["_keyboard"] = markup
+        else:
+            message.pop("reply_markup", None)
+            if "inline_keyboard" in message.get("_keyboard", {}):
+                message.pop("_keyboard", None)
+
+    async def _m_deletemessage(self, params: dict[str, Any]) -> bool:
+        chat = self.chat(params["chat_id"])
+        for message in chat.messages:
+            if message["message_id"] == params["message_id"] and not message.get("_deleted"):
+                message["_deleted"] = True
+                await self._touch()
+                return True
+        raise ApiError(400, "Bad Request: message to delete not found")
+
+    async def _m_answercallbackquery(self, params: dict[str, Any]) -> bool:
+        query_id = params["callback_query_id"]
+        if query_id not in self.callback_queries or query_id in self.callback_answers:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired"
+                                " or query ID is invalid")
+        self.callback_answers[query_id] = params
+        await self._touch()
+        return True
+
+    async def _m_sendchataction(self, params: dict[str, Any]) -> bool:
+        chat = self._deliverable_chat(params["chat_id"])
+        self.chat_actions.append((chat.id, params["action"]))
+        return True
+
+    @staticmethod
+    def _scope_key(scope: dict[str, Any] | None) -> str:
+        if not scope or scope.get("type") == "default":
+            return "default"
+        if "chat_id" in scope:
+            return f"{scope['type']}:{scope['chat_id']}"
+        return str(scope["type"])
+
+    async def _m_setmycommands(self, params: dict[str, Any]) -> bool:
+        key = (self._scope_key(params.get("scope")), params.get("language_code") or "")
+        self.commands[key] = list(params["commands"])
+        await self._touch()
+        return True
+
+    async def _m_getmycommands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        key = (self._scope_key(params.get("scope")), params.get("language_code") or "")
+        return self.commands.get(key, [])
+
+    async def _m_deletemycommands(self, params: dict[str, Any]) -> bool:
+        key = (self._scope_key(params.get("scope")), params.get("language_code") or "")
+        self.commands.pop(key, None)
+        await self._touch()
+        return True
+
+    def commands_for(self, chat_id: int, language_code: str | None) -> list[dict[str, Any]]:
+        """The menu a person sees, resolved the way Telegram resolves scopes."""
+        lang = (language_code or "")[:2]
+        for scope in (f"chat:{chat_id}", "all_private_chats", "default"):
+            for code in (lang, ""):
+                if (scope, code) in self.commands:
+                    return self.commands[(scope, code)]
+        return []
+
+    async def _m_getfile(self, params: dict[str, Any]) -> dict[str, Any]:
+        stored = self.files.get(params["file_id"])
+        if stored is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": params["file_id"], "file_unique_id": stored.file_unique_id,
+                "file_size": len(stored.data), "file_path": stored.file_path}
+
+    def file_by_path(self, path: str) -> StoredFile | None:
+        return self._files_by_path.get(path)
+
+    async def _m_getchat(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self.chat(params["chat_id"])
+        full = chat.as_chat(self.users.get(chat.id))
+        full["accent_color_id"] = 0
+        full["max_reaction_count"] = 11
+        full["accepted_gift_types"] = {"unlimited_gifts": False, "limited_gifts": False,
+                                       "unique_gifts": False, "premium_subscription": False,
+                                       "gifts_from_channels": False}
+        return full
+
+    async def _m_close(self, params: dict[str, Any]) -> bool:
+        return True
+
+    # ------------------------------------------------ what people do (users)
+    async def user_message(self, user: EmuUser, body: dict[str, Any],
+                           chat_id: int | None = None) -> dict[str, Any]:
+        chat = self.chats[chat_id if chat_id is not None else user.id]
+        message = {
+            "message_id": self._next_message_id(chat.id),
+            "from": user.as_user(),
+            "chat": chat.as_chat(user),
+            "date": self._now(),
+            **body,
+        }
+        chat.messages.append({**message, "_from_user": True})
+        await self.push_update("message", message)
+        return message
+
+    async def user_text(self, user: EmuUser, text: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            body["entities"] = [{"type": "bot_command", "offset": 0,
+                                 "length": len(command.encode("utf-16-le")) // 2}]
+        user.blocked_bot = False
+        return await self.user_message(user, body)
+
+    async def user_location(self, user: EmuUser, latitude: float, longitude: float,
+                            horizontal_accuracy: float | None = None) -> dict[str, Any]:
+        location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        if horizontal_accuracy is not None:
+            location["horizontal_accuracy"] = horizontal_accuracy
+        return await self.user_message(user, {"location": location})
+
+    async def user_photo(self, user: EmuUser, data: bytes,
+                         caption: str | None = None) -> dict[str, Any]:
+        stored = self._store_file(data, "photos", "photo.jpg", "image/jpeg")
+        sizes = self.photo_sizes(stored)
+        self._alias_thumb(stored)
+        body: dict[str, Any] = {"photo": sizes}
+        if caption:
+            body["caption"] = caption
+        return await self.user_message(user, body)
+
+    async def user_document(self, user: EmuUser, data: bytes, filename: str,
+                            mime_type: str = "application/octet-stream",
+                            caption: str | None = None) -> dict[str, Any]:
+        stored = self._store_file(data, "documents", filename, mime_type)
+        body: dict[str, Any] = {"document": {
+            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+            "file_name": filename, "mime_type": mime_type, "file_size": len(data)}}
+        if caption:
+            body["caption"] = caption
+        return await self.user_message(user, body)
+
+    async def user_press(self, user: EmuUser, message: dict[str, Any], data: str) -> str:
+        """Press an inline button; returns the callback query id."""
+        query_id = f"{next(self._callback_ids)}{secrets.randbelow(10**6):06d}"
+        public = {k: v for k, v in message.items() if not k.startswith("_")}
+        query = {"id": query_id, "from": user.as_user(), "message": public,
+                 "chat_instance": str(message["chat"]["id"]), "data": data}
+        self.callback_queries[query_id] = query
+        await self.push_update("callback_query", query)
+        return query_id
+
+    async def user_blocks_bot(self, user: EmuUser) -> None:
+        user.blocked_bot = True
+        await self._touch()
+
+    def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        return [m for m in self.chats[chat_id].messages if not m.get("_deleted")]

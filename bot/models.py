@@ -1,0 +1,138 @@
+"""Domain dataclasses and enums. A leaf module: it imports nothing of ours."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class Role(enum.StrEnum):
+    """What a person may do; supervisor is scoped to a department."""
+
+    INSPECTOR = "inspector"
+    SUPERVISOR = "supervisor"
+    OFFICE = "office"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    id: int
+    code: str
+    name: str
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleGrant:
+    role: Role
+    department_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    name: str
+    department_id: int | None
+    language: str | None
+    active: bool
+    roles: tuple[RoleGrant, ...] = ()
+    tg_user_id: int | None = None
+    department_name: str | None = None
+
+    def has_role(self, role: Role, department_id: int | None = None) -> bool:
+        """True when the person holds `role` (for that department, when one is given)."""
+        return any(
+            g.role == role and (department_id is None or g.department_id == department_id)
+            for g in self.roles
+        )
+
+    @property
+    def role_set(self) -> frozenset[Role]:
+        return frozenset(g.role for g in self.roles)
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramAccount:
+    tg_user_id: int
+    person_id: int | None
+    chat_id: int | None
+    username: str | None
+    first_name: str | None
+    language_code: str | None
+    language: str | None
+    blocked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    id: int
+    person_id: int
+    created_by: int | None
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class InviteProblem(enum.StrEnum):
+    """Why a /start code did not bind an account."""
+
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    ALREADY_BOUND = "already_bound"  # this Telegram account is bound to someone already
+    PERSON_BOUND = "person_bound"  # the invited person is bound to another account
+    INACTIVE = "inactive"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    dedupe_key: str
+    chat_id: int
+    chat_kind: str
+    method: str
+    payload: dict[str, Any]
+    status: OutboxStatus
+    attempts: int
+    not_before: datetime
+    person_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    payload: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditProblem:
+    row_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """Where a person is in a multi-step flow; held in the database, not in memory."""
+
+    tg_user_id: int
+    flow: str
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)

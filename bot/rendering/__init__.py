@@ -1,0 +1,1 @@
+"""Images and documents made for people: QR cards, charts, records."""

@@ -1,0 +1,88 @@
+"""The printable invite card: a QR code of the deep link, the person's name and department."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import qrcode
+from PIL import Image, ImageDraw
+from qrcode.constants import ERROR_CORRECT_M
+
+from bot.rendering.fonts import cjk_font
+
+WIDTH, HEIGHT = 900, 1240
+MARGIN = 60
+INK = (20, 32, 46)
+ACCENT = (176, 32, 38)  # the red of official seals
+MUTED = (96, 106, 120)
+
+
+@dataclass(frozen=True)
+class CardText:
+    title: str  # "Choucha 抽查 — 邀请"
+    name: str
+    department: str
+    roles: str
+    instructions: str
+    expires: str
+    link: str
+
+
+def _qr(link: str, size: int) -> Image.Image:
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2, box_size=10)
+    code.add_data(link)
+    code.make(fit=True)
+    image = code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    return image.resize((size, size), Image.Resampling.NEAREST)
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> list[str]:
+    """Break text to fit `width` pixels, by character (works for Chinese and for links)."""
+    font = cjk_font(size)
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for char in paragraph:
+            if draw.textlength(line + char, font=font) > width and line:
+                lines.append(line)
+                line = char
+            else:
+                line += char
+        lines.append(line)
+    return lines
+
+
+def render_invite_card(text: CardText) -> bytes:
+    """A PNG of the card, sized to print on A6 or show full-screen on a phone."""
+    image = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, WIDTH, 16), fill=ACCENT)
+    y = 56
+    draw.text((MARGIN, y), text.title, font=cjk_font(44), fill=ACCENT)
+    y += 90
+    draw.text((MARGIN, y), text.name, font=cjk_font(64), fill=INK)
+    y += 90
+    for line in _wrap(draw, text.department, 36, WIDTH - 2 * MARGIN):
+        draw.text((MARGIN, y), line, font=cjk_font(36), fill=INK)
+        y += 48
+    for line in _wrap(draw, text.roles, 32, WIDTH - 2 * MARGIN):
+        draw.text((MARGIN, y), line, font=cjk_font(32), fill=MUTED)
+        y += 44
+    y += 20
+    qr_size = 560
+    image.paste(_qr(text.link, qr_size), ((WIDTH - qr_size) // 2, y))
+    y += qr_size + 24
+    for line in _wrap(draw, text.instructions, 28, WIDTH - 2 * MARGIN):
+        draw.text((MARGIN, y), line, font=cjk_font(28), fill=INK)
+        y += 38
+    for line in _wrap(draw, text.expires, 26, WIDTH - 2 * MARGIN):
+        draw.text((MARGIN, y), line, font=cjk_font(26), fill=ACCENT)
+        y += 36
+    for line in _wrap(draw, text.link, 22, WIDTH - 2 * MARGIN):
+        draw.text((MARGIN, y), line, font=cjk_font(22), fill=MUTED)
+        y += 30
+    draw.rectangle((0, HEIGHT - 16, WIDTH, HEIGHT), fill=ACCENT)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -1,0 +1,193 @@
+"""The outbox sender: drains queued messages within Telegram's limits.
+
+A row is marked sent only after Telegram accepted it, so a crash loses nothing;
+each row has a dedupe key, so the same notification is never queued twice.
+Pacing: at most 30 messages a second overall, one a second per private chat,
+20 a minute per group or channel; a 429 pauses sending for its retry_after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import time
+from collections import deque
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.clock import now as clock_now
+from bot.i18n import Translator
+from bot.models import OutboxMessage, OutboxStatus
+from bot.services.notify import tell_office
+from storage import Database
+from storage.files import read_blob
+
+logger = logging.getLogger(__name__)
+
+OVERALL_PER_SECOND = 30
+PER_CHAT_SECONDS = 1.0
+GROUP_PER_MINUTE = 20
+BATCH = 200
+MAX_BACKOFF = 300.0
+
+
+class Pacer:
+    """In-memory pacing; after a restart it starts empty, and Telegram's 429 covers the gap."""
+
+    def __init__(self, clock: Any = time.monotonic) -> None:
+        self.clock = clock
+        self.overall: deque[float] = deque()
+        self.chat_last: dict[int, float] = {}
+        self.group: dict[int, deque[float]] = {}
+        self.paused_until = 0.0
+
+    def wait_overall(self) -> float:
+        """Seconds to wait before the next message may go out at all."""
+        now = self.clock()
+        while self.overall and now - self.overall[0] >= 1.0:
+            self.overall.popleft()
+        waits = [self.paused_until - now]
+        if len(self.overall) >= OVERALL_PER_SECOND:
+            waits.append(1.0 - (now - self.overall[0]))
+        return max(0.0, *waits)
+
+    def chat_ready(self, chat_id: int, kind: str) -> bool:
+        now = self.clock()
+        if kind == "private":
+            return now - self.chat_last.get(chat_id, -1e9) >= PER_CHAT_SECONDS
+        window = self.group.setdefault(chat_id, deque())
+        while window and now - window[0] >= 60.0:
+            window.popleft()
+        return len(window) < GROUP_PER_MINUTE
+
+    def sent(self, chat_id: int, kind: str) -> None:
+        now = self.clock()
+        self.overall.append(now)
+        self.chat_last[chat_id] = now
+        if kind != "private":
+            self.group.setdefault(chat_id, deque()).append(now)
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+
+class OutboxSender:
+    def __init__(self, db: Database, files_root: Any) -> None:
+        self.db = db
+        self.files_root = files_root
+        self.pacer = Pacer()
+        self._lock = asyncio.Lock()
+
+    async def drain(self, bot: Bot, budget: float = 5.0) -> int:
+        """Send what is due for up to `budget` seconds; return how many were sent."""
+        if self._lock.locked():
+            return 0
+        async with self._lock:
+            deadline = time.monotonic() + budget
+            sent = 0
+            while time.monotonic() < deadline:
+                async with self.db.read() as rtx:
+                    due = await rtx.outbox.due(clock_now(), BATCH)
+                if not due:
+                    break
+                progressed = False
+                held: set[int] = set()
+                for message in due:
+                    if time.monotonic() >= deadline:
+                        break
+                    if message.chat_id in held or not self.pacer.chat_ready(
+                        message.chat_id, message.chat_kind
+                    ):
+                        held.add(message.chat_id)  # keep each chat's messages in order
+                        continue
+                    wait = self.pacer.wait_overall()
+                    if wait > 0:
+                        if time.monotonic() + wait >= deadline:
+                            break
+                        await asyncio.sleep(wait)
+                    if await self._send_one(bot, message):
+                        sent += 1
+                    progressed = True
+                    held.add(message.chat_id)
+                if not progressed:
+                    # Everything due waits on a per-chat or group pace: sleep a little.
+                    await asyncio.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+            return sent
+
+    async def _send_one(self, bot: Bot, message: OutboxMessage) -> bool:
+        now = clock_now()
+        try:
+            result = await self._call(bot, message)
+        except RetryAfter as exc:
+            seconds = exc.retry_after if isinstance(exc.retry_after, int | float) else (
+                exc.retry_after.total_seconds())
+            self.pacer.pause(float(seconds))
+            async with self.db.transaction(record_update=False) as tx:
+                await tx.outbox.defer(message.id, now + timedelta(seconds=float(seconds)),
+                                      f"429 retry_after={seconds}")
+            logger.warning("429 from Telegram: pausing %.1fs", seconds)
+            return False
+        except Forbidden as exc:
+            await self._blocked(message, str(exc))
+            return False
+        except BadRequest as exc:
+            async with self.db.transaction(record_update=False) as tx:
+                await tx.outbox.close(message.id, OutboxStatus.FAILED, str(exc))
+            logger.error("outbox %s refused by Telegram: %s", message.dedupe_key, exc)
+            return False
+        except (TimedOut, NetworkError) as exc:
+            backoff = min(MAX_BACKOFF, 2.0 ** min(message.attempts + 1, 10))
+            async with self.db.transaction(record_update=False) as tx:
+                await tx.outbox.defer(message.id, now + timedelta(seconds=backoff), str(exc))
+            logger.warning("outbox %s: %s; retry in %.0fs", message.dedupe_key, exc, backoff)
+            return False
+        self.pacer.sent(message.chat_id, message.chat_kind)
+        async with self.db.transaction(record_update=False) as tx:
+            await tx.outbox.mark_sent(message.id, result, clock_now())
+        return True
+
+    async def _call(self, bot: Bot, message: OutboxMessage) -> int | None:
+        payload = dict(message.payload)
+        markup = payload.pop("reply_markup", None)
+        reply_markup = InlineKeyboardMarkup.de_json(markup, bot) if markup else None
+        if message.method == "sendMessage":
+            sent = await bot.send_message(message.chat_id, reply_markup=reply_markup, **payload)
+        elif message.method in ("sendPhoto", "sendDocument"):
+            blob = payload.pop("file")
+            data = read_blob(self.files_root, blob["sha256"])
+            upload = InputFile(data, filename=blob.get("filename"))
+            if message.method == "sendPhoto":
+                sent = await bot.send_photo(message.chat_id, upload, reply_markup=reply_markup,
+                                            **payload)
+            else:
+                sent = await bot.send_document(message.chat_id, upload,
+                                               reply_markup=reply_markup, **payload)
+        else:
+            raise ValueError(f"outbox method {message.method} is not supported")
+        return sent.message_id
+
+    async def _blocked(self, message: OutboxMessage, error: str) -> None:
+        now = clock_now()
+        async with self.db.transaction(record_update=False) as tx:
+            await tx.outbox.close(message.id, OutboxStatus.BLOCKED, error)
+            newly = await tx.people.mark_blocked(message.chat_id, now)
+            person = await tx.people.person(message.person_id) if message.person_id else None
+            if newly and person is not None:
+                await tx.audit.append("system", "account.blocked_bot", f"person:{person.id}",
+                                      {"chat_id": message.chat_id}, now)
+                name = html.escape(person.name)
+
+                def render(t: Translator) -> str:
+                    return t._(
+                        "⚠️ {name} has blocked the bot, so Choucha cannot reach them."
+                        " Messages to them wait until they write to the bot again;"
+                        " please contact them another way."
+                    ).format(name=name)
+
+                await tell_office(tx, f"blocked:{person.id}:{now.date()}", render, now,
+                                  exclude=person.id)
+        logger.warning("chat %s blocked the bot", message.chat_id)

@@ -1,0 +1,1 @@
+"""Use cases: each opens one transaction, calls storage, writes audit and outbox rows."""

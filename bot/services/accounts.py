@@ -1,0 +1,66 @@
+"""Who is writing: the Telegram account, the person it is bound to, their language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import now as clock_now
+from bot.i18n import LANGUAGES, normalize_language
+from bot.models import Person
+from storage import Database
+
+
+@dataclass(frozen=True)
+class TgUser:
+    """The parts of a Telegram user that Choucha keeps."""
+
+    id: int
+    chat_id: int | None
+    username: str | None
+    first_name: str | None
+    language_code: str | None
+
+
+@dataclass(frozen=True)
+class Identity:
+    tg_user_id: int
+    person: Person | None
+    language: str
+
+
+async def identify(db: Database, user: TgUser) -> Identity:
+    """Look the account up, remembering it (or what changed) without recording the update."""
+    async with db.read() as rtx:
+        account = await rtx.people.account(user.id)
+        person = await rtx.people.person_by_tg(user.id) if account and account.person_id else None
+    stale = account is None or (
+        account.username != user.username
+        or account.first_name != user.first_name
+        or account.language_code != user.language_code
+        or account.blocked_at is not None
+        or (user.chat_id is not None and account.chat_id != user.chat_id)
+    )
+    if stale:
+        async with db.transaction(record_update=False) as tx:
+            now = clock_now()
+            await tx.people.upsert_account(user.id, user.chat_id, user.username,
+                                           user.first_name, user.language_code, now)
+            if account is not None and account.blocked_at is not None and account.chat_id:
+                await tx.outbox.reopen_blocked(account.chat_id, now)
+    chosen = (account.language if account else None) or (person.language if person else None)
+    language = chosen if chosen in LANGUAGES else normalize_language(user.language_code)
+    return Identity(user.id, person, language)
+
+
+async def set_language(db: Database, identity: Identity, language: str) -> Identity:
+    """Remember the language a person chose, for the account and, when bound, the person."""
+    if language not in LANGUAGES:
+        raise ValueError(language)
+    async with db.transaction() as tx:
+        await tx.people.set_account_language(identity.tg_user_id, language)
+        if identity.person is not None:
+            await tx.people.set_person_language(identity.person.id, language)
+            await tx.audit.append(f"person:{identity.person.id}", "person.language",
+                                  f"person:{identity.person.id}", {"language": language},
+                                  clock_now())
+    return Identity(identity.tg_user_id, identity.person, language)

@@ -1,0 +1,49 @@
+"""Queue messages for people through the outbox, in each recipient's language."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot.i18n import Translator, translator
+from bot.models import Person, Role
+from storage import Tx
+
+logger = logging.getLogger(__name__)
+
+
+async def enqueue_text(
+    tx: Tx,
+    person: Person,
+    dedupe_key: str,
+    render: Callable[[Translator], str],
+    now: datetime,
+    reply_markup: dict[str, Any] | None = None,
+) -> bool:
+    """Queue an HTML text for a bound person; False when they have no chat or it was queued."""
+    account = await tx.people.account_of_person(person.id)
+    if account is None or account.chat_id is None:
+        logger.info("person %s has no Telegram chat yet; %s not queued", person.id, dedupe_key)
+        return False
+    t = translator(account.language or person.language or account.language_code)
+    payload: dict[str, Any] = {"text": render(t), "parse_mode": "HTML"}
+    if reply_markup is not None:
+        payload["reply_markup"] = reply_markup
+    return await tx.outbox.enqueue(dedupe_key, account.chat_id, "sendMessage", payload, now,
+                                   person_id=person.id)
+
+
+async def tell_office(
+    tx: Tx, dedupe_key: str, render: Callable[[Translator], str], now: datetime,
+    exclude: int | None = None,
+) -> int:
+    """Queue a message for every office person; return how many were queued."""
+    queued = 0
+    for person in await tx.people.with_role(Role.OFFICE):
+        if person.id != exclude and await enqueue_text(
+            tx, person, f"{dedupe_key}:p{person.id}", render, now
+        ):
+            queued += 1
+    return queued

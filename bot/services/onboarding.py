@@ -1,0 +1,210 @@
+"""Invites and binding a Telegram account to a person."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import now as clock_now
+from bot.core import Core
+from bot.i18n import Translator, normalize_language
+from bot.models import Department, Invite, InviteProblem, Person, Role, RoleGrant
+from bot.services.accounts import TgUser
+from bot.services.notify import enqueue_text
+from storage import Tx
+
+ADMIN_NAME = "管理员"
+MAX_NAME = 64
+
+
+class OnboardingError(Exception):
+    """A request the rules refuse; `reason` is a stable key the caller turns into text."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def new_code() -> str:
+    """A single-use code for a /start deep link: 22 URL-safe characters, 128 bits."""
+    return secrets.token_urlsafe(16)
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def may_grant(actor: Person | None, roles: Iterable[Role]) -> bool:
+    """The command line (actor None) and admins grant anything; the office grants field roles."""
+    if actor is None or actor.has_role(Role.ADMIN):
+        return True
+    if actor.has_role(Role.OFFICE):
+        return all(r in (Role.INSPECTOR, Role.SUPERVISOR) for r in roles)
+    return False
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    person: Person
+    invite: Invite
+    code: str
+    link: str
+    department: Department | None
+
+
+def _grants(roles: Iterable[Role], department_id: int | None) -> list[RoleGrant]:
+    grants = []
+    for role in roles:
+        scoped = role in (Role.INSPECTOR, Role.SUPERVISOR)
+        if scoped and department_id is None:
+            raise OnboardingError("department_required")
+        grants.append(RoleGrant(role, department_id if scoped else None))
+    return grants
+
+
+async def create_invite_in(
+    tx: Tx,
+    core: Core,
+    actor: Person | None,
+    name: str,
+    department: Department | None,
+    roles: list[Role],
+    now: datetime,
+) -> IssuedInvite:
+    """Create a person with their roles and an invite inside the caller's transaction."""
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= MAX_NAME:
+        raise OnboardingError("bad_name")
+    if not roles:
+        raise OnboardingError("no_role")
+    if not may_grant(actor, roles):
+        raise OnboardingError("not_allowed")
+    code = new_code()
+    grants = _grants(roles, department.id if department else None)
+    person = await tx.people.add_person(name, department.id if department else None, grants, now)
+    expires = now + timedelta(days=core.settings.invite_ttl_days)
+    invite = await tx.invites.add(hash_code(code), person.id, actor.id if actor else None, now,
+                                  expires)
+    actor_label = f"person:{actor.id}" if actor else "cli"
+    await tx.audit.append(actor_label, "person.created", f"person:{person.id}",
+                          {"name": name, "department": department.code if department else None,
+                           "roles": [r.value for r in roles]}, now)
+    await tx.audit.append(actor_label, "invite.created", f"invite:{invite.id}",
+                          {"person": person.id, "expires_at": expires.isoformat()}, now)
+    return IssuedInvite(person, invite, code, core.deep_link(code), department)
+
+
+async def invite_person(
+    core: Core,
+    actor: Person | None,
+    name: str,
+    department_code: str | None,
+    roles: list[Role],
+    now: datetime | None = None,
+) -> IssuedInvite:
+    """Create a person with their roles and a fresh invite, in one transaction."""
+    now = now or clock_now()
+    async with core.db.transaction() as tx:
+        department = None
+        if department_code:
+            department = await tx.people.department_by_code(department_code)
+            if department is None:
+                raise OnboardingError("unknown_department")
+        return await create_invite_in(tx, core, actor, name, department, roles, now)
+
+
+async def reissue_invite(core: Core, actor: Person | None, person_id: int,
+                         now: datetime | None = None) -> IssuedInvite:
+    """A new code for someone not yet bound; earlier open codes for them are revoked."""
+    now = now or clock_now()
+    code = new_code()
+    async with core.db.transaction() as tx:
+        person = await tx.people.person(person_id)
+        if person is None:
+            raise OnboardingError("unknown_person")
+        if not may_grant(actor, person.role_set):
+            raise OnboardingError("not_allowed")
+        if person.tg_user_id is not None:
+            raise OnboardingError("already_bound")
+        revoked = await tx.invites.revoke_open_for_person(person.id, now)
+        expires = now + timedelta(days=core.settings.invite_ttl_days)
+        invite = await tx.invites.add(hash_code(code), person.id,
+                                      actor.id if actor else None, now, expires)
+        department = (await tx.people.department(person.department_id)
+                      if person.department_id else None)
+        await tx.audit.append(f"person:{actor.id}" if actor else "cli", "invite.created",
+                              f"invite:{invite.id}",
+                              {"person": person.id, "expires_at": expires.isoformat(),
+                               "revoked": revoked}, now)
+    return IssuedInvite(person, invite, code, core.deep_link(code), department)
+
+
+async def init_admin(core: Core, force: bool = False) -> IssuedInvite | None:
+    """The first administrator's invite; None when an administrator is bound already."""
+    async with core.db.read() as rtx:
+        admins = await rtx.people.with_role(Role.ADMIN)
+    bound = [a for a in admins if a.tg_user_id is not None]
+    if bound and not force:
+        return None
+    waiting = [a for a in admins if a.tg_user_id is None]
+    if waiting:
+        return await reissue_invite(core, None, waiting[0].id)
+    return await invite_person(core, None, ADMIN_NAME, None, [Role.ADMIN, Role.OFFICE])
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    person: Person | None
+    problem: InviteProblem | None
+
+
+async def redeem(core: Core, code: str, user: TgUser, now: datetime | None = None) -> Redeemed:
+    """Bind the account to the invited person, once; anything wrong changes nothing."""
+    now = now or clock_now()
+    async with core.db.transaction() as tx:
+        current = await tx.people.person_by_tg(user.id)
+        invite = await tx.invites.by_hash(hash_code(code))
+        if invite is None:
+            return Redeemed(current, InviteProblem.UNKNOWN)
+        if current is not None:
+            return Redeemed(current, InviteProblem.ALREADY_BOUND)
+        if invite.revoked_at is not None:
+            return Redeemed(None, InviteProblem.REVOKED)
+        if invite.used_at is not None:
+            return Redeemed(None, InviteProblem.USED)
+        if invite.expires_at <= now:
+            return Redeemed(None, InviteProblem.EXPIRED)
+        person = await tx.people.person(invite.person_id)
+        if person is None or not person.active:
+            return Redeemed(None, InviteProblem.INACTIVE)
+        if person.tg_user_id is not None:
+            return Redeemed(None, InviteProblem.PERSON_BOUND)
+        if not await tx.invites.mark_used(invite.id, user.id, now):
+            return Redeemed(None, InviteProblem.USED)
+        await tx.people.upsert_account(user.id, user.chat_id, user.username, user.first_name,
+                                       user.language_code, now)
+        await tx.people.bind(user.id, person.id, now)
+        if person.language is None:
+            account = await tx.people.account(user.id)
+            chosen = account.language if account and account.language else None
+            await tx.people.set_person_language(
+                person.id, chosen or normalize_language(user.language_code)
+            )
+        await tx.audit.append(f"tg:{user.id}", "account.bound", f"person:{person.id}",
+                              {"invite": invite.id, "tg_user_id": user.id}, now)
+        bound = await tx.people.person(person.id)
+        assert bound is not None
+        if invite.created_by is not None and invite.created_by != person.id:
+            inviter = await tx.people.person(invite.created_by)
+            if inviter is not None:
+                name = html.escape(bound.name)
+
+                def render(t: Translator) -> str:
+                    return t._("✅ {name} has joined Choucha with your invite.").format(name=name)
+
+                await enqueue_text(tx, inviter, f"joined:{person.id}", render, now)
+    return Redeemed(bound, None)

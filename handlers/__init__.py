@@ -1,0 +1,41 @@
+"""Telegram glue. Every handler of the bot is registered here, in one place."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from handlers import admin, common, onboarding
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Register all handlers; the group numbers matter and are explained inline."""
+    # Group -1 runs first for every update: a redelivered update stops here.
+    app.add_handler(TypeHandler(Update, common.guard), group=-1)
+
+    # Group 0: exactly one of these answers each update, first match wins.
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("start", onboarding.start, filters=private))
+    app.add_handler(CommandHandler("help", onboarding.help_command, filters=private))
+    app.add_handler(CommandHandler("language", onboarding.language, filters=private))
+    app.add_handler(CommandHandler("cancel", onboarding.cancel, filters=private))
+    app.add_handler(CommandHandler("invite", admin.invite, filters=private))
+    app.add_handler(CallbackQueryHandler(onboarding.language_chosen, pattern=r"^v1:lang:"))
+    app.add_handler(CallbackQueryHandler(admin.invite_button, pattern=r"^v1:inv:"))
+    # Any other button: stale or forged.
+    app.add_handler(CallbackQueryHandler(common.unknown_button))
+    # Text during a flow goes to that flow; otherwise a polite pointer to /help.
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, admin.text))
+    app.add_handler(MessageHandler(private & filters.COMMAND, onboarding.unknown_command))
+    app.add_handler(MessageHandler(private, onboarding.unexpected_message))
+
+    # Group 100 runs last: an update that changed nothing is recorded as handled here.
+    app.add_handler(TypeHandler(Update, common.finish), group=100)
+    app.add_error_handler(common.on_error)

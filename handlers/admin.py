@@ -1,0 +1,161 @@
+"""The /invite flow for administrators and the office: name, department, roles, QR card."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import callbacks
+from bot.i18n import Translator
+from bot.models import Role
+from bot.rendering.invite_card import CardText, render_invite_card
+from bot.services import invite_flow
+from bot.services.invite_flow import InviteDraft
+from bot.services.onboarding import IssuedInvite, OnboardingError
+from bot.texts import role_label
+from handlers.common import Context, Who, core, reply, who
+from handlers.onboarding import access_text, unexpected_message
+
+
+def _error_text(t: Translator, reason: str) -> str:
+    texts = {
+        "not_allowed": t._("Only administrators and the office can invite people."),
+        "bad_name": t._("Please send the person's name: 1 to 64 characters."),
+        "no_role": t._("Choose at least one role."),
+        "department_required": t._("Inspectors and supervisors belong to a department:"
+                                   " start again with /invite and choose one."),
+        "unknown_department": t._("That department no longer exists. Start again with /invite."),
+        "no_flow": t._("This button is no longer valid. Send /help to start again."),
+    }
+    return texts.get(reason, texts["no_flow"])
+
+
+def _cancel_row(t: Translator) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(t._("Cancel"), callback_data=callbacks.encode("inv", "x"))]
+
+
+def _department_step(t: Translator, draft: InviteDraft) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [[InlineKeyboardButton(d.name, callback_data=callbacks.encode("inv", "d", d.id))]
+            for d in draft.departments]
+    rows.append([InlineKeyboardButton(t._("No department (office staff)"),
+                                      callback_data=callbacks.encode("inv", "d", "none"))])
+    rows.append(_cancel_row(t))
+    text = t._("Which department is <b>{name}</b> in?").format(
+        name=html.escape(draft.name or ""))
+    return text, InlineKeyboardMarkup(rows)
+
+
+def _roles_step(t: Translator, draft: InviteDraft) -> tuple[str, InlineKeyboardMarkup]:
+    rows = []
+    for role in draft.grantable:
+        if role in (Role.INSPECTOR, Role.SUPERVISOR) and draft.department is None:
+            continue
+        mark = "✅ " if role in draft.roles else "▫️ "
+        rows.append([InlineKeyboardButton(mark + role_label(t, role),
+                                          callback_data=callbacks.encode("inv", "r", role.value))])
+    rows.append([InlineKeyboardButton(t._("Done — make the invite"),
+                                      callback_data=callbacks.encode("inv", "ok"))])
+    rows.append(_cancel_row(t))
+    department = html.escape(draft.department.name) if draft.department else t._("no department")
+    text = t._("Roles of <b>{name}</b> ({department}): tap to select, then Done.").format(
+        name=html.escape(draft.name or ""), department=department)
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def invite(update: Update, context: Context) -> None:
+    """/invite: start the flow."""
+    me = await who(update, context)
+    if me.person is None:
+        await reply(update, access_text(me.t))
+        return
+    try:
+        await invite_flow.begin(core(context), me.person, me.tg_user_id)
+    except OnboardingError as exc:
+        await reply(update, _error_text(me.t, exc.reason))
+        return
+    await reply(update, me.t._("Who are you inviting? Send the person's full name"
+                               " as on their enforcement certificate.")
+                + "\n" + me.t._("Send /cancel to stop."))
+
+
+async def text(update: Update, context: Context) -> None:
+    """Plain text: the name in the invite flow, or nothing anyone expected."""
+    me = await who(update, context)
+    step = await invite_flow.active(core(context), me.tg_user_id) if me.person else None
+    if step != "name":
+        await unexpected_message(update, context)
+        return
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    try:
+        draft = await invite_flow.set_name(core(context), me.person, me.tg_user_id, message.text)
+    except OnboardingError as exc:
+        await reply(update, _error_text(me.t, exc.reason))
+        return
+    body, markup = _department_step(me.t, draft)
+    await reply(update, body, reply_markup=markup)
+
+
+async def invite_button(update: Update, context: Context) -> None:
+    """Department, role toggles, Done and Cancel of the invite flow."""
+    query = update.callback_query
+    assert query is not None
+    me = await who(update, context)
+    try:
+        _, args = callbacks.decode(query.data)
+        if me.person is None:
+            raise OnboardingError("not_allowed")
+        if args == ["x"]:
+            await invite_flow.cancel(core(context), me.tg_user_id)
+            await query.answer()
+            await query.edit_message_text(me.t._("Invite cancelled; nothing was created."))
+            return
+        if args == ["ok"]:
+            issued = await invite_flow.finish(core(context), me.person, me.tg_user_id)
+            await query.answer()
+            await query.edit_message_reply_markup(None)
+            await _send_card(update, context, me, issued)
+            return
+        if len(args) == 2 and args[0] == "d":
+            department_id = None if args[1] == "none" else int(args[1])
+            draft = await invite_flow.set_department(core(context), me.person, me.tg_user_id,
+                                                     department_id)
+        elif len(args) == 2 and args[0] == "r" and args[1] in {r.value for r in Role}:
+            draft = await invite_flow.toggle_role(core(context), me.person, me.tg_user_id,
+                                                  Role(args[1]))
+        else:
+            raise OnboardingError("no_flow")
+    except (OnboardingError, callbacks.BadCallback, ValueError) as exc:
+        reason = exc.reason if isinstance(exc, OnboardingError) else "no_flow"
+        await query.answer(_error_text(me.t, reason)[:200], show_alert=True)
+        return
+    await query.answer()
+    body, markup = _roles_step(me.t, draft)
+    await query.edit_message_text(body, reply_markup=markup, parse_mode="HTML")
+
+
+async def _send_card(update: Update, context: Context, me: Who, issued: IssuedInvite) -> None:
+    t = me.t
+    tz = core(context).settings.tz
+    expires = issued.invite.expires_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    department = issued.department.name if issued.department else t._("no department")
+    roles = "、".join(role_label(t, g.role) for g in issued.person.roles)
+    card = render_invite_card(CardText(
+        title=t._("Choucha 抽查 · invitation"),
+        name=issued.person.name,
+        department=department,
+        roles=roles,
+        instructions=t._("Scan with your phone's camera or Telegram, then tap Start."),
+        expires=t._("Valid once, until {expires}").format(expires=expires),
+        link=issued.link,
+    ))
+    caption = t._(
+        "Invite for <b>{name}</b> ({department}; {roles}).\n"
+        "Link: {link}\nValid once, until {expires}. Print the card or forward it to them."
+    ).format(name=html.escape(issued.person.name), department=html.escape(department),
+             roles=roles, link=issued.link, expires=expires)
+    message = update.effective_message
+    assert message is not None
+    await message.reply_photo(card, caption=caption, parse_mode="HTML",
+                              filename=f"invite-{issued.person.id}.png")

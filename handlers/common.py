@@ -1,0 +1,133 @@
+"""What every handler shares: the core, who is writing, the update guard, errors."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.commands import commands_for
+from bot.core import Core
+from bot.i18n import Translator, translator
+from bot.models import Person
+from bot.services.accounts import Identity, TgUser, identify
+from storage import DuplicateUpdate, current_update
+from storage.db import UpdateMark
+
+logger = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+CORE_KEY = "core"
+WAKE_KEY = "wake_outbox"
+
+
+def core(context: Context) -> Core:
+    return context.application.bot_data[CORE_KEY]  # type: ignore[no-any-return]
+
+
+def wake_outbox(context: Context) -> None:
+    """Ask the sender to run now rather than at its next tick."""
+    wake = context.application.bot_data.get(WAKE_KEY)
+    if wake is not None:
+        wake()
+
+
+@dataclass(frozen=True)
+class Who:
+    identity: Identity
+    t: Translator
+
+    @property
+    def person(self) -> Person | None:
+        return self.identity.person
+
+    @property
+    def tg_user_id(self) -> int:
+        return self.identity.tg_user_id
+
+
+async def who(update: Update, context: Context) -> Who:
+    """Identify the sender of an update (remembering new accounts)."""
+    user = update.effective_user
+    if user is None:
+        raise ApplicationHandlerStop
+    chat = update.effective_chat
+    identity = await identify(
+        core(context).db,
+        TgUser(user.id, chat.id if chat and chat.type == "private" else None, user.username,
+               user.first_name, user.language_code),
+    )
+    return Who(identity, translator(identity.language))
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> None:
+    """Answer the person's own action at once, in HTML."""
+    message = update.effective_message
+    if message is not None:
+        await message.reply_html(text, **kwargs)
+
+
+async def guard(update: Update, context: Context) -> None:
+    """Stop an update that was handled before; otherwise mark it as the one being handled."""
+    async with core(context).db.read() as rtx:
+        seen = await rtx.updates.seen(update.update_id)
+    if seen:
+        logger.info("update %s was handled before; ignored", update.update_id)
+        raise ApplicationHandlerStop
+    current_update.set(UpdateMark(update.update_id))
+
+
+async def finish(update: Update, context: Context) -> None:
+    """Record an update whose handling committed nothing (a reply, a refusal)."""
+    mark = current_update.get()
+    if mark is not None and mark.update_id == update.update_id and not mark.recorded:
+        async with core(context).db.transaction() as tx:
+            del tx  # the commit records the update
+    current_update.set(None)
+
+
+async def unknown_button(update: Update, context: Context) -> None:
+    """A button this bot no longer knows (stale or forged): say so, change nothing."""
+    query = update.callback_query
+    if query is None:
+        return
+    me = await who(update, context)
+    await query.answer(me.t._("This button is no longer valid. Send /help to start again."),
+                       show_alert=True)
+
+
+async def set_commands(context: Context, me: Who) -> None:
+    """The command menu of this person's chat, in their language, for their roles."""
+    commands = [BotCommand(c.name, me.t._(c.description)) for c in commands_for(me.person)]
+    try:
+        await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(me.tg_user_id))
+    except TelegramError as exc:
+        logger.warning("could not set the command menu: %s", exc)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the error; tell the person politely that nothing happened."""
+    error = context.error
+    if isinstance(error, DuplicateUpdate):
+        logger.info("update %s was handled concurrently; ignored", error)
+        raise ApplicationHandlerStop
+    logger.error("error while handling an update", exc_info=error)
+    if not isinstance(update, Update) or update.effective_user is None:
+        return
+    t = translator(update.effective_user.language_code)
+    text = t._("Sorry, something went wrong on our side and nothing was changed."
+               " Please try again in a moment; if it keeps happening, tell the office.")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+    except TelegramError:
+        logger.warning("could not tell the person about the error")
+    current_update.set(None)
+    raise ApplicationHandlerStop

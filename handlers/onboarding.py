@@ -1,0 +1,168 @@
+"""/start (with invite codes), /help, /language, /cancel, and messages nobody expected."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import callbacks
+from bot.commands import commands_for
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, translator
+from bot.models import InviteProblem, Person
+from bot.services import invite_flow
+from bot.services.accounts import TgUser, set_language
+from bot.services.onboarding import redeem
+from bot.texts import describe_roles
+from handlers.common import Context, Who, core, reply, set_commands, wake_outbox, who
+
+logger = logging.getLogger(__name__)
+
+
+def access_text(t: Translator) -> str:
+    return t._(
+        "Hello! This is Choucha, the bot for 双随机、一公开 spot checks."
+        " Only invited inspectors and staff can use it.\n\n"
+        "To get access, ask your office or administrator for an invite card,"
+        " then scan its QR code or tap its link."
+    )
+
+
+def welcome_text(t: Translator, person: Person) -> str:
+    department = f" · {html.escape(person.department_name)}" if person.department_name else ""
+    return t._("Welcome, <b>{name}</b>! You are registered as {roles}{department}.").format(
+        name=html.escape(person.name), roles=describe_roles(t, person), department=department
+    ) + "\n\n" + t._("Send /help to see what you can do.")
+
+
+def problem_text(t: Translator, problem: InviteProblem, person: Person | None) -> str:
+    texts = {
+        InviteProblem.UNKNOWN: t._(
+            "This invite code is not valid. Please check that you opened the whole link,"
+            " or ask the person who invited you for a new card."
+        ),
+        InviteProblem.USED: t._(
+            "This invite has already been used: each invite works once. If it was not you"
+            " who used it, tell the office at once and ask for a new one."
+        ),
+        InviteProblem.EXPIRED: t._(
+            "This invite has expired. Please ask the person who invited you for a new one."
+        ),
+        InviteProblem.REVOKED: t._(
+            "This invite was replaced by a newer one. Please use the latest card you were given."
+        ),
+        InviteProblem.PERSON_BOUND: t._(
+            "This invite is for someone who is already registered with another Telegram"
+            " account. If you changed accounts, ask the office to move your registration."
+        ),
+        InviteProblem.INACTIVE: t._(
+            "This invite is for an account that is no longer active. Please contact the office."
+        ),
+        InviteProblem.ALREADY_BOUND: t._(
+            "You are already registered as <b>{name}</b>; this invite was not used."
+        ).format(name=html.escape(person.name if person else "")),
+    }
+    return texts[problem]
+
+
+def help_text(t: Translator, person: Person | None) -> str:
+    lines = []
+    if person is None:
+        lines.append(access_text(t))
+        lines.append("")
+    else:
+        department = f" · {html.escape(person.department_name)}" if person.department_name else ""
+        lines.append(f"<b>{html.escape(person.name)}</b> — {describe_roles(t, person)}{department}")
+        lines.append("")
+    for command in commands_for(person):
+        lines.append(f"/{command.name} — {t._(command.description)}")
+    return "\n".join(lines)
+
+
+async def start(update: Update, context: Context) -> None:
+    """/start, with or without an invite code."""
+    me = await who(update, context)
+    code = context.args[0] if context.args else None
+    if code is None:
+        text = welcome_text(me.t, me.person) if me.person else access_text(me.t)
+        await reply(update, text)
+        await set_commands(context, me)
+        return
+    user = update.effective_user
+    assert user is not None
+    result = await redeem(core(context), code,
+                          TgUser(user.id, user.id, user.username, user.first_name,
+                                 user.language_code))
+    if result.problem is not None:
+        await reply(update, problem_text(me.t, result.problem, result.person))
+        return
+    assert result.person is not None
+    bound = await who(update, context)
+    await reply(update, welcome_text(bound.t, result.person))
+    await set_commands(context, bound)
+    wake_outbox(context)
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """What this person can do, by role."""
+    me = await who(update, context)
+    await reply(update, help_text(me.t, me.person))
+    await set_commands(context, me)
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(LANGUAGE_NAMES[lang], callback_data=callbacks.encode("lang", lang))
+        for lang in LANGUAGES
+    ]])
+
+
+async def language(update: Update, context: Context) -> None:
+    """Offer 中文 / English."""
+    me = await who(update, context)
+    await reply(update, me.t._("Choose your language:") + " / 选择语言：",
+                reply_markup=language_keyboard())
+
+
+async def language_chosen(update: Update, context: Context) -> None:
+    """Switch the person's language and their command menu."""
+    query = update.callback_query
+    assert query is not None
+    me = await who(update, context)
+    _, args = callbacks.decode(query.data)
+    if len(args) != 1 or args[0] not in LANGUAGES:
+        await query.answer(me.t._("This button is no longer valid. Send /help to start again."),
+                           show_alert=True)
+        return
+    identity = await set_language(core(context).db, me.identity, args[0])
+    t = translator(identity.language)
+    await query.answer()
+    await reply(update, t._("Language set to English."))
+    await set_commands(context, Who(identity, t))
+
+
+async def cancel(update: Update, context: Context) -> None:
+    """Stop the current flow."""
+    me = await who(update, context)
+    stopped = await invite_flow.cancel(core(context), me.tg_user_id)
+    await reply(update, me.t._("Stopped. Nothing more will be asked.") if stopped
+                else me.t._("There was nothing to stop."))
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    me = await who(update, context)
+    if me.person is None:
+        await reply(update, access_text(me.t))
+        return
+    await reply(update, me.t._("I don't know that command. Send /help to see what you can do."))
+
+
+async def unexpected_message(update: Update, context: Context) -> None:
+    """A photo, file, location or text that no flow is waiting for."""
+    me = await who(update, context)
+    if me.person is None:
+        await reply(update, access_text(me.t))
+        return
+    await reply(update, me.t._("I wasn't expecting that here, so nothing was saved."
+                               " Send /help to see what you can do."))

@@ -1,0 +1,35 @@
+"""Where each person is in a multi-step flow."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.models import Conversation
+from storage.base import Repo, dumps, to_db_time
+
+
+class ConversationRepo(Repo):
+    async def get(self, tg_user_id: int) -> Conversation | None:
+        row = await self.one("SELECT * FROM conversations WHERE tg_user_id = ?", (tg_user_id,))
+        if row is None:
+            return None
+        return Conversation(
+            tg_user_id=row["tg_user_id"], flow=row["flow"], step=row["step"],
+            data=json.loads(row["data"]),
+        )
+
+    async def put(
+        self, tg_user_id: int, flow: str, step: str, data: dict[str, Any], now: datetime
+    ) -> None:
+        await self.execute(
+            "INSERT INTO conversations (tg_user_id, flow, step, data, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tg_user_id) DO UPDATE SET"
+            " flow = excluded.flow, step = excluded.step, data = excluded.data,"
+            " updated_at = excluded.updated_at",
+            (tg_user_id, flow, step, dumps(data), to_db_time(now)),
+        )
+
+    async def clear(self, tg_user_id: int) -> None:
+        await self.execute("DELETE FROM conversations WHERE tg_user_id = ?", (tg_user_id,))

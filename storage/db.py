@@ -1,0 +1,249 @@
+"""Connections, migrations and transactions.
+
+One writer connection guarded by a lock (every use case is one transaction) and
+one read-only connection for queries; WAL lets them run side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from storage.audit import AuditRepo
+from storage.base import to_db_time
+from storage.conversations import ConversationRepo
+from storage.files import FileRepo
+from storage.invites import InviteRepo
+from storage.outbox import OutboxRepo
+from storage.people import PeopleRepo
+from storage.settings import SettingsRepo
+from storage.updates import UpdateRepo
+
+logger = logging.getLogger(__name__)
+
+_MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass
+class UpdateMark:
+    """The Telegram update being handled; recorded in the first transaction that commits."""
+
+    update_id: int
+    recorded: bool = False
+
+
+# Set by the handlers' guard for the duration of one update.
+current_update: contextvars.ContextVar[UpdateMark | None] = contextvars.ContextVar(
+    "current_update", default=None
+)
+
+
+class DuplicateUpdate(Exception):
+    """The update was already handled (recorded by a committed transaction)."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every migration file, in order."""
+    found = []
+    for entry in resources.files("storage.migrations").iterdir():
+        match = _MIGRATION_RE.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(versions) + 1)):
+        raise RuntimeError(f"migration numbers are not 1..n: {versions}")
+    return found
+
+
+class _Repos:
+    """Repositories bound to one connection, created on first use."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    @cached_property
+    def people(self) -> PeopleRepo:
+        return PeopleRepo(self.conn)
+
+    @cached_property
+    def invites(self) -> InviteRepo:
+        return InviteRepo(self.conn)
+
+    @cached_property
+    def audit(self) -> AuditRepo:
+        return AuditRepo(self.conn)
+
+    @cached_property
+    def outbox(self) -> OutboxRepo:
+        return OutboxRepo(self.conn)
+
+    @cached_property
+    def updates(self) -> UpdateRepo:
+        return UpdateRepo(self.conn)
+
+    @cached_property
+    def conversations(self) -> ConversationRepo:
+        return ConversationRepo(self.conn)
+
+    @cached_property
+    def settings(self) -> SettingsRepo:
+        return SettingsRepo(self.conn)
+
+    @cached_property
+    def files(self) -> FileRepo:
+        return FileRepo(self.conn)
+
+
+class ReadTx(_Repos):
+    """A read-only snapshot."""
+
+
+class Tx(_Repos):
+    """A write transaction."""
+
+
+class Database:
+    """The SQLite file: migrations at open, one writer, one reader."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+        self._read_lock = asyncio.Lock()
+
+    async def open(self) -> Database:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._connect(str(self.path), uri=False)
+        await self._writer.execute("PRAGMA journal_mode=WAL")
+        await self._migrate(self._writer)
+        self._reader = await self._connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        return self
+
+    @staticmethod
+    async def _connect(target: str, uri: bool) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(target, uri=uri, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=10000")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def __aenter__(self) -> Database:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _migrate(self, conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version") as cur:
+            row = await cur.fetchone()
+        current = int(row[0]) if row else 0
+        for version, name, sql in migrations():
+            if version <= current:
+                continue
+            logger.info("applying migration %s", name)
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _split_sql(sql):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, to_db_time(datetime.now(UTC))),
+                )
+                await conn.execute("COMMIT")
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+
+    async def schema_version(self) -> int:
+        async with self.read() as tx, tx.conn.execute(
+            "SELECT MAX(version) FROM schema_version"
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    @asynccontextmanager
+    async def transaction(self, record_update: bool = True) -> AsyncIterator[Tx]:
+        """One use case: BEGIN IMMEDIATE … COMMIT.
+
+        The Telegram update being handled (if any) is recorded as processed in the
+        same commit, so that its redelivery is recognised; `record_update=False` for
+        bookkeeping that is not the update's use case.
+        """
+        if self._writer is None:
+            raise RuntimeError("database is not open")
+        async with self._write_lock:
+            conn = self._writer
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                tx = Tx(conn)
+                yield tx
+                mark = current_update.get() if record_update else None
+                if (mark is not None and not mark.recorded
+                        and not await tx.updates.record(mark.update_id)):
+                    raise DuplicateUpdate(mark.update_id)
+                await conn.execute("COMMIT")
+                if mark is not None:
+                    mark.recorded = True
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[ReadTx]:
+        """A consistent read-only snapshot."""
+        if self._reader is None:
+            raise RuntimeError("database is not open")
+        async with self._read_lock:
+            conn = self._reader
+            await conn.execute("BEGIN")
+            try:
+                yield ReadTx(conn)
+            finally:
+                await conn.execute("COMMIT")
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    statements: list[str] = []
+    buffer: list[str] = []
+    for line in script.splitlines():
+        stripped = line.strip()
+        if not buffer and (not stripped or stripped.startswith("--")):
+            continue
+        buffer.append(line)
+        candidate = "\n".join(buffer)
+        if stripped.endswith(";") and _complete(candidate):
+            statements.append(candidate)
+            buffer = []
+    if "\n".join(buffer).strip():
+        raise ValueError("migration ends inside a statement")
+    return statements
+
+
+def _complete(statement: str) -> bool:
+    return sqlite3.complete_statement(statement)

@@ -1,0 +1,193 @@
+"""Departments, people, their roles and their Telegram accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from bot.models import Department, Person, Role, RoleGrant, TelegramAccount
+from storage.base import Repo, from_db_time, to_db_time
+
+
+def _department(row: aiosqlite.Row) -> Department:
+    return Department(id=row["id"], code=row["code"], name=row["name"], region=row["region"])
+
+
+def _account(row: aiosqlite.Row) -> TelegramAccount:
+    return TelegramAccount(
+        tg_user_id=row["tg_user_id"],
+        person_id=row["person_id"],
+        chat_id=row["chat_id"],
+        username=row["username"],
+        first_name=row["first_name"],
+        language_code=row["language_code"],
+        language=row["language"],
+        blocked_at=from_db_time(row["blocked_at"]),
+    )
+
+
+_PERSON_SELECT = (
+    "SELECT p.id, p.name, p.department_id, p.language, p.active, d.name AS department_name,"
+    " a.tg_user_id FROM people p"
+    " LEFT JOIN departments d ON d.id = p.department_id"
+    " LEFT JOIN telegram_accounts a ON a.person_id = p.id"
+)
+
+
+class PeopleRepo(Repo):
+    # --- departments -------------------------------------------------------
+    async def add_department(
+        self, code: str, name: str, region: str | None, now: datetime
+    ) -> Department:
+        new_id = await self.insert(
+            "INSERT INTO departments (code, name, region, created_at) VALUES (?, ?, ?, ?)",
+            (code, name, region, to_db_time(now)),
+        )
+        return Department(id=new_id, code=code, name=name, region=region)
+
+    async def department(self, department_id: int) -> Department | None:
+        row = await self.one("SELECT * FROM departments WHERE id = ?", (department_id,))
+        return _department(row) if row else None
+
+    async def department_by_code(self, code: str) -> Department | None:
+        row = await self.one("SELECT * FROM departments WHERE code = ?", (code,))
+        return _department(row) if row else None
+
+    async def departments(self) -> list[Department]:
+        return [_department(r) for r in await self.all("SELECT * FROM departments ORDER BY code")]
+
+    # --- people ------------------------------------------------------------
+    async def add_person(
+        self,
+        name: str,
+        department_id: int | None,
+        roles: Iterable[RoleGrant],
+        now: datetime,
+        language: str | None = None,
+    ) -> Person:
+        person_id = await self.insert(
+            "INSERT INTO people (name, department_id, language, created_at) VALUES (?, ?, ?, ?)",
+            (name, department_id, language, to_db_time(now)),
+        )
+        for grant in roles:
+            await self.grant(person_id, grant, now)
+        person = await self.person(person_id)
+        assert person is not None
+        return person
+
+    async def grant(self, person_id: int, grant: RoleGrant, now: datetime) -> None:
+        await self.execute(
+            "INSERT INTO person_roles (person_id, role, department_id, granted_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (person_id, grant.role.value, grant.department_id, to_db_time(now)),
+        )
+
+    async def _roles(self, person_ids: list[int]) -> dict[int, tuple[RoleGrant, ...]]:
+        if not person_ids:
+            return {}
+        marks = ",".join("?" * len(person_ids))
+        rows = await self.all(
+            f"SELECT person_id, role, department_id FROM person_roles"
+            f" WHERE person_id IN ({marks}) ORDER BY role, department_id",
+            tuple(person_ids),
+        )
+        grants: dict[int, list[RoleGrant]] = {pid: [] for pid in person_ids}
+        for row in rows:
+            grants[row["person_id"]].append(RoleGrant(Role(row["role"]), row["department_id"]))
+        return {pid: tuple(g) for pid, g in grants.items()}
+
+    async def _people(self, where: str, params: tuple[object, ...]) -> list[Person]:
+        rows = await self.all(f"{_PERSON_SELECT} {where}", params)
+        roles = await self._roles([r["id"] for r in rows])
+        return [
+            Person(
+                id=r["id"],
+                name=r["name"],
+                department_id=r["department_id"],
+                language=r["language"],
+                active=bool(r["active"]),
+                roles=roles[r["id"]],
+                tg_user_id=r["tg_user_id"],
+                department_name=r["department_name"],
+            )
+            for r in rows
+        ]
+
+    async def person(self, person_id: int) -> Person | None:
+        found = await self._people("WHERE p.id = ?", (person_id,))
+        return found[0] if found else None
+
+    async def person_by_tg(self, tg_user_id: int) -> Person | None:
+        found = await self._people("WHERE a.tg_user_id = ?", (tg_user_id,))
+        return found[0] if found else None
+
+    async def with_role(self, role: Role, department_id: int | None = None) -> list[Person]:
+        """Active people holding `role` (for that department, when one is given)."""
+        if department_id is None:
+            return await self._people(
+                "WHERE p.active = 1 AND p.id IN (SELECT person_id FROM person_roles"
+                " WHERE role = ?) ORDER BY p.id",
+                (role.value,),
+            )
+        return await self._people(
+            "WHERE p.active = 1 AND p.id IN (SELECT person_id FROM person_roles"
+            " WHERE role = ? AND department_id = ?) ORDER BY p.id",
+            (role.value, department_id),
+        )
+
+    async def count_people(self) -> int:
+        return int(await self.scalar("SELECT COUNT(*) FROM people"))
+
+    async def set_person_language(self, person_id: int, language: str) -> None:
+        await self.execute("UPDATE people SET language = ? WHERE id = ?", (language, person_id))
+
+    # --- Telegram accounts -------------------------------------------------
+    async def account(self, tg_user_id: int) -> TelegramAccount | None:
+        row = await self.one("SELECT * FROM telegram_accounts WHERE tg_user_id = ?", (tg_user_id,))
+        return _account(row) if row else None
+
+    async def account_of_person(self, person_id: int) -> TelegramAccount | None:
+        row = await self.one("SELECT * FROM telegram_accounts WHERE person_id = ?", (person_id,))
+        return _account(row) if row else None
+
+    async def upsert_account(
+        self,
+        tg_user_id: int,
+        chat_id: int | None,
+        username: str | None,
+        first_name: str | None,
+        language_code: str | None,
+        now: datetime,
+    ) -> None:
+        """Remember a Telegram user; a message from them also lifts a block mark."""
+        await self.execute(
+            "INSERT INTO telegram_accounts (tg_user_id, chat_id, username, first_name,"
+            " language_code, first_seen_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (tg_user_id) DO UPDATE SET"
+            " chat_id = COALESCE(excluded.chat_id, telegram_accounts.chat_id),"
+            " username = excluded.username, first_name = excluded.first_name,"
+            " language_code = excluded.language_code, blocked_at = NULL",
+            (tg_user_id, chat_id, username, first_name, language_code, to_db_time(now)),
+        )
+
+    async def bind(self, tg_user_id: int, person_id: int, now: datetime) -> None:
+        await self.execute(
+            "UPDATE telegram_accounts SET person_id = ?, bound_at = ? WHERE tg_user_id = ?",
+            (person_id, to_db_time(now), tg_user_id),
+        )
+
+    async def set_account_language(self, tg_user_id: int, language: str) -> None:
+        await self.execute(
+            "UPDATE telegram_accounts SET language = ? WHERE tg_user_id = ?",
+            (language, tg_user_id),
+        )
+
+    async def mark_blocked(self, chat_id: int, now: datetime) -> bool:
+        """Mark the account whose private chat this is as having blocked the bot."""
+        changed = await self.execute(
+            "UPDATE telegram_accounts SET blocked_at = ? WHERE chat_id = ? AND blocked_at IS NULL",
+            (to_db_time(now), chat_id),
+        )
+        return changed > 0

@@ -1,0 +1,66 @@
+"""Fixtures: the emulator on loopback, settings pointing at it, the real bot running."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import BotRunner
+from bot.config import REPO_ROOT, Settings, load_settings
+from bot.emulator import EmulatedUser, Emulator
+from bot.emulator.server import EmulatorServer
+from bot.i18n import compile_catalogs
+
+TOKEN = "123456789:TEST-token_for-the-emulator"
+SPEC = Path(os.environ.get("CHOUCHA_BOT_API_SPEC",
+                           REPO_ROOT.parent / "shared" / "telegram-bot-api" / "api.min.json"))
+
+compile_catalogs()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    emu = Emulator(spec_path=SPEC if SPEC.is_file() else None, token=TOKEN)
+    yield emu
+    assert emu.violations == [], f"requests real Telegram would refuse: {emu.violations}"
+
+
+@pytest.fixture
+async def server(emulator: Emulator) -> AsyncIterator[EmulatorServer]:
+    srv = await EmulatorServer(emulator).start()
+    yield srv
+    await srv.stop()
+
+
+def make_settings(tmp_path: Path, server: EmulatorServer, **extra: str) -> Settings:
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": server.url,
+        "CHOUCHA_DB": str(tmp_path / "choucha.sqlite3"),
+        "CHOUCHA_OUTBOX_INTERVAL": "0.1",
+        "CHOUCHA_BOT_API_SPEC": str(SPEC),
+        **extra,
+    }
+    return load_settings(env)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, server: EmulatorServer) -> Settings:
+    return make_settings(tmp_path, server)
+
+
+@pytest.fixture
+async def bot(settings: Settings) -> AsyncIterator[BotRunner]:
+    runner = BotRunner(settings, TOKEN)
+    await runner.start(webhook=False, poll_timeout=1)
+    yield runner
+    await runner.stop()
+
+
+def person(emulator: Emulator, name: str, language_code: str = "zh-hans",
+           user_id: int | None = None) -> EmulatedUser:
+    return EmulatedUser(emulator, emulator.add_user(name, user_id=user_id,
+                                                    language_code=language_code))
