@@ -86,8 +86,8 @@ async def start(update: Update, context: Context) -> None:
     code = context.args[0] if context.args else None
     if code is None:
         text = welcome_text(me.t, me.person) if me.person else access_text(me.t)
-        await reply(update, text)
         await set_commands(context, me)
+        await reply(update, text)
         return
     user = update.effective_user
     assert user is not None
@@ -99,16 +99,16 @@ async def start(update: Update, context: Context) -> None:
         return
     assert result.person is not None
     bound = await who(update, context)
-    await reply(update, welcome_text(bound.t, result.person))
     await set_commands(context, bound)
+    await reply(update, welcome_text(bound.t, result.person))
     wake_outbox(context)
 
 
 async def help_command(update: Update, context: Context) -> None:
     """What this person can do, by role."""
     me = await who(update, context)
-    await reply(update, help_text(me.t, me.person))
     await set_commands(context, me)
+    await reply(update, help_text(me.t, me.person))
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -138,8 +138,8 @@ async def language_chosen(update: Update, context: Context) -> None:
     identity = await set_language(core(context).db, me.identity, args[0])
     t = translator(identity.language)
     await query.answer()
-    await reply(update, t._("Language set to English."))
     await set_commands(context, Who(identity, t))
+    await reply(update, t._("Language set to English."))
 
 
 async def cancel(update: Update, context: Context) -> None:

@@ -146,6 +146,21 @@ class EmulatedUser:
                                      f" {message_text(current)!r}")
             await self.emulator.wait_changed(self.emulator.version, min(remaining, 0.5))
 
+    async def expect_button(self, message: dict[str, Any], label: str,
+                            timeout: float = 10.0) -> dict[str, Any]:
+        """Wait until the message shows a button labelled `label` (after an edit)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            current = self._current(message)
+            if any(b.get("text") == label for b in buttons(current)):
+                return current
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                shown = [b.get("text") for b in buttons(current)]
+                raise AssertionError(f"no button {label!r} appeared; buttons: {shown}")
+            await self.emulator.wait_changed(self.emulator.version, min(remaining, 0.5))
+
     async def answer(self, query_id: str, timeout: float = 10.0) -> dict[str, Any]:
         """The bot's answer to a button press (the toast or alert)."""
         loop = asyncio.get_running_loop()

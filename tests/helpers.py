@@ -1,0 +1,47 @@
+"""Steps several journey tests share."""
+
+from __future__ import annotations
+
+import re
+
+from bot.app import BotRunner
+from bot.emulator import EmulatedUser, Emulator
+from bot.services.directory import add_department
+from bot.services.onboarding import init_admin
+from tests.conftest import person
+
+LINK_RE = re.compile(r"https://t\.me/\S+\?start=[A-Za-z0-9_-]+")
+
+
+async def registered_admin(bot: BotRunner, emulator: Emulator, name: str = "Admin",
+                           language_code: str = "en") -> EmulatedUser:
+    issued = await init_admin(bot.core)
+    assert issued is not None
+    admin = person(emulator, name, language_code)
+    await admin.open_link(issued.link)
+    await admin.expect("Welcome" if language_code == "en" else "欢迎")
+    return admin
+
+
+async def departments(bot: BotRunner) -> None:
+    await add_department(bot.core.db, None, "SCJGJ", "市场监督管理局", "芒市")
+    await add_department(bot.core.db, None, "WSJKJ", "卫生健康局", "芒市")
+
+
+async def invite_through_bot(inviter: EmulatedUser, name: str, department: str | None,
+                             roles: list[str]) -> str:
+    """Drive /invite as the inviter; return the link from the card's caption."""
+    await inviter.send("/invite")
+    await inviter.expect()
+    await inviter.send(name)
+    await inviter.expect(name)
+    await inviter.press(department or "No department (office staff)")
+    await inviter.expect_edit(inviter.bot_messages()[-1], "Roles of")
+    for role in roles:
+        await inviter.press(f"▫️ {role}")
+        await inviter.expect_button(inviter.bot_messages()[-1], f"✅ {role}")
+    await inviter.press("Done — make the invite")
+    card = await inviter.expect(predicate=lambda m: "photo" in m)
+    match = LINK_RE.search(card["caption"])
+    assert match, card["caption"]
+    return match.group(0)
