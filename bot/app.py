@@ -28,7 +28,7 @@ PRUNE_AFTER = timedelta(days=7)
 DRAIN_BUDGET = 5.0
 
 
-def build_application(settings: Settings, token: str) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings, token: str) -> Application:
     """The PTB Application with every handler registered; nothing is opened yet."""
     app = (
         Application.builder()
@@ -57,7 +57,7 @@ async def prune_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
         await tx.updates.prune(clock_now() - PRUNE_AFTER)
 
 
-async def setup(app: Application) -> None:  # type: ignore[type-arg]
+async def setup(app: Application) -> None:
     """Open the database, start the jobs, publish the default command menu."""
     settings: Settings = app.bot_data["settings"]
     db = await Database(settings.db_path).open()
@@ -79,7 +79,7 @@ async def setup(app: Application) -> None:  # type: ignore[type-arg]
     await publish_default_commands(app)
 
 
-async def publish_default_commands(app: Application) -> None:  # type: ignore[type-arg]
+async def publish_default_commands(app: Application) -> None:
     """The menu strangers see, in each language; registered people get their own per chat."""
     for lang in LANGUAGES:
         t = translator(lang)
@@ -93,7 +93,7 @@ async def publish_default_commands(app: Application) -> None:  # type: ignore[ty
             logger.warning("could not publish the default command menu: %s", exc)
 
 
-async def teardown(app: Application) -> None:  # type: ignore[type-arg]
+async def teardown(app: Application) -> None:
     core: Core | None = app.bot_data.get(CORE_KEY)
     if core is not None:
         await core.db.close()
@@ -108,7 +108,7 @@ class BotRunner:
 
     @property
     def core(self) -> Core:
-        return self.app.bot_data[CORE_KEY]  # type: ignore[no-any-return]
+        return self.app.bot_data[CORE_KEY]
 
     async def start(self, webhook: bool | None = None, poll_timeout: int = 10) -> None:
         use_webhook = bool(self.settings.webhook_url) if webhook is None else webhook

@@ -8,6 +8,8 @@ import re
 # 18-character resident ID numbers and 11-digit mainland mobile numbers.
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
 _PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# Invite codes travel as /start payloads and in deep links; they are single-use secrets.
+_START_RE = re.compile(r"(/start[ =]|\?start=)[A-Za-z0-9_-]{4,64}")
 
 
 def mask_phone(phone: str | None) -> str:
@@ -25,6 +27,7 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "<redacted>")
+    text = _START_RE.sub(lambda m: f"{m.group(1)}<code>", text)
     text = _ID_RE.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
     return _PHONE_RE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
 

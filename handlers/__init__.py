@@ -15,7 +15,7 @@ from telegram.ext import (
 from handlers import admin, common, onboarding
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     """Register all handlers; the group numbers matter and are explained inline."""
     # Group -1 runs first for every update: a redelivered update stops here.
     app.add_handler(TypeHandler(Update, common.guard), group=-1)

@@ -27,7 +27,7 @@ WAKE_KEY = "wake_outbox"
 
 
 def core(context: Context) -> Core:
-    return context.application.bot_data[CORE_KEY]  # type: ignore[no-any-return]
+    return context.application.bot_data[CORE_KEY]
 
 
 def wake_outbox(context: Context) -> None:

@@ -21,9 +21,12 @@ SPEC = Path(os.environ.get("CHOUCHA_BOT_API_SPEC",
 compile_catalogs()
 
 
+SPEC_PRESENT = SPEC.is_file()
+
+
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
-    emu = Emulator(spec_path=SPEC if SPEC.is_file() else None, token=TOKEN)
+    emu = Emulator(spec_path=SPEC if SPEC_PRESENT else None, token=TOKEN)
     yield emu
     assert emu.violations == [], f"requests real Telegram would refuse: {emu.violations}"
 

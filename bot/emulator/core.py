@@ -232,8 +232,9 @@ class Emulator:
 
     # ----------------------------------------------------------------- updates
     async def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-        update = {"update_id": next(self._update_ids), kind: payload}
-        self.history[update["update_id"]] = update
+        update_id = next(self._update_ids)
+        update: dict[str, Any] = {"update_id": update_id, kind: payload}
+        self.history[update_id] = update
         self.updates.append(update)
         await self._touch()
         self._kick_webhook()
@@ -525,7 +526,10 @@ class Emulator:
     def _find_message(self, params: dict[str, Any]) -> dict[str, Any]:
         if "inline_message_id" in params:
             raise ApiError(400, "Bad Request: inline messages are not used by this bot")
-        chat = self.chat(params.get("chat_id"))  # type: ignore[arg-type]
+        chat_id = params.get("chat_id")
+        if not isinstance(chat_id, int):
+            raise ApiError(400, "Bad Request: chat not found")
+        chat = self.chat(chat_id)
         for message in chat.messages:
             if message["message_id"] == params.get("message_id") and not message.get("_deleted"):
                 return message

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 class _Base(tornado.web.RequestHandler):
     @property
     def emulator(self) -> Emulator:
-        return self.application.settings["emulator"]  # type: ignore[no-any-return]
+        return self.application.settings["emulator"]
 
     def send_json(self, body: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -35,6 +35,12 @@ class ApiHandler(_Base):
 
     def check_xsrf_cookie(self) -> None:
         return None
+
+    def _gone(self) -> bool:
+        """True when the client closed the connection (a long poll given up at shutdown)."""
+        connection = self.request.connection
+        stream = getattr(connection, "stream", None)
+        return stream is not None and stream.closed()
 
     async def get(self, token: str, method: str) -> None:
         await self.post(token, method)
@@ -67,8 +73,15 @@ class ApiHandler(_Base):
         try:
             result = await emulator.call(method, raw, uploads)
         except ApiError as exc:
-            self.send_json(exc.body(), exc.code)
+            if not self._gone():
+                self.send_json(exc.body(), exc.code)
             return
+        except Exception:
+            logger.exception("emulator failed on %s", method)
+            emulator.violations.append(f"{method}: the emulator itself failed")
+            raise
+        if self._gone():
+            return  # the bot gave up on this request (a long poll at shutdown)
         self.send_json({"ok": True, "result": result})
 
 
