@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable
 
 from bot.app import BotRunner
 from bot.emulator import EmulatedUser, Emulator
 from bot.services.directory import add_department
 from bot.services.onboarding import init_admin
 from tests.conftest import person
+
+async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait until `check()` holds (for what the bot records just after it sends)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition never held")
+        await asyncio.sleep(0.05)
+
 
 LINK_RE = re.compile(r"https://t\.me/\S+\?start=[A-Za-z0-9_-]+")
 

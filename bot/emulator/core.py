@@ -171,6 +171,11 @@ class Emulator:
         self._webhook_task: asyncio.Task[None] | None = None
         self.webhook_failures = 0
         self.clock: Callable[[], float] = time.time
+        self._injected: list[ApiError] = []
+
+    def inject_error(self, error: ApiError, times: int = 1) -> None:
+        """Answer the next `times` sending requests with `error` (a flood wait, an outage)."""
+        self._injected.extend([error] * times)
 
     # ------------------------------------------------------------------ state
     @property
@@ -360,6 +365,8 @@ class Emulator:
             self.violations.append(f"{method}: {description}")
             raise ApiError(400, description) from None
         self.requests.append((method, params))
+        if self._injected and method in SEND_METHODS:
+            raise self._injected.pop(0)
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is None:
             self.violations.append(f"{method}: not implemented by the emulator")

@@ -76,7 +76,7 @@ class ApiHandler(_Base):
             if not self._gone():
                 self.send_json(exc.body(), exc.code)
             return
-        except Exception:
+        except BaseException:
             logger.exception("emulator failed on %s", method)
             emulator.violations.append(f"{method}: the emulator itself failed")
             raise

@@ -1,0 +1,101 @@
+"""The outbox: queued in the change's transaction, sent once, within the limits."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from bot.app import BotRunner
+from bot.clock import now
+from bot.emulator import EmulatedUser, Emulator
+from bot.emulator.core import ApiError
+from bot.i18n import Translator
+from bot.models import Person, Role
+from bot.services.accounts import TgUser
+from bot.services.notify import enqueue_text
+from bot.services.onboarding import invite_person, redeem
+from tests.conftest import person
+from tests.helpers import eventually
+
+
+async def registered(bot: BotRunner, emulator: Emulator, name: str,
+                     roles: list[Role] | None = None) -> tuple[Person, EmulatedUser]:
+    user = person(emulator, name)
+    issued = await invite_person(bot.core, None, name, None, roles or [Role.OFFICE])
+    result = await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, name, "zh-hans"))
+    assert result.person is not None
+    return result.person, user
+
+
+async def queue(bot: BotRunner, who: Person, key: str, text: str) -> bool:
+    async with bot.core.db.transaction() as tx:
+        return await enqueue_text(tx, who, key, lambda t: text, now())
+
+
+def status_of(bot: BotRunner, key: str) -> str:
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        return str(conn.execute("SELECT status FROM outbox WHERE dedupe_key = ?",
+                                (key,)).fetchone()[0])
+
+
+async def test_same_dedupe_key_is_sent_once(bot: BotRunner, emulator: Emulator) -> None:
+    office, user = await registered(bot, emulator, "Office")
+    assert await queue(bot, office, "k1", "只发一次")
+    assert not await queue(bot, office, "k1", "只发一次")
+    await user.expect("只发一次")
+    await user.quiet(1.0)
+    await eventually(lambda: status_of(bot, "k1") == "sent")
+
+
+async def test_a_broadcast_stays_within_the_limits(bot: BotRunner, emulator: Emulator) -> None:
+    people = [await registered(bot, emulator, f"P{i}") for i in range(70)]
+    for who, _ in people:
+        await queue(bot, who, f"b:{who.id}", f"通知 {who.name}")
+    for who, user in people:
+        await user.expect(f"通知 {who.name}", timeout=20)
+    assert emulator.rate_limited == []
+    times = sorted(r.at for r in emulator.sent if r.message.get("text", "").startswith("通知"))
+    assert len(times) == 70
+    # No one-second window holds more than 30 of them.
+    assert max(sum(1 for t in times if start <= t < start + 1.0) for start in times) <= 30
+
+
+async def test_one_chat_is_paced_one_a_second(bot: BotRunner, emulator: Emulator) -> None:
+    office, user = await registered(bot, emulator, "Office")
+    for i in range(4):
+        await queue(bot, office, f"p{i}", f"第{i}条")
+    for i in range(4):
+        await user.expect(f"第{i}条", timeout=10)  # in order
+    times = [r.at for r in emulator.sent if r.message.get("text", "").startswith("第")]
+    assert all(b - a >= 0.95 for a, b in zip(times, times[1:], strict=False)), times
+
+
+async def test_flood_wait_is_honoured(bot: BotRunner, emulator: Emulator) -> None:
+    office, user = await registered(bot, emulator, "Office")
+    emulator.inject_error(ApiError(429, "Too Many Requests: retry after 2", 2), times=3)
+    started = asyncio.get_running_loop().time()
+    await queue(bot, office, "flood", "稍后送达")
+    await user.expect("稍后送达", timeout=15)
+    assert asyncio.get_running_loop().time() - started >= 1.9
+    assert len([m for m in user.bot_messages() if m.get("text") == "稍后送达"]) == 1
+    await eventually(lambda: status_of(bot, "flood") == "sent")
+
+
+async def test_blocked_person_is_marked_and_office_told(bot: BotRunner,
+                                                        emulator: Emulator) -> None:
+    office, office_user = await registered(bot, emulator, "办公室")
+    inspector, user = await registered(bot, emulator, "张三", [Role.ADMIN])
+    await user.block_bot()
+    await queue(bot, inspector, "to-blocked", "您有新任务")
+    told = await office_user.expect("屏蔽")
+    assert "张三" in told["text"]
+    await eventually(lambda: status_of(bot, "to-blocked") == "blocked")
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        blocked_at = conn.execute("SELECT blocked_at FROM telegram_accounts WHERE tg_user_id = ?",
+                                  (user.id,)).fetchone()[0]
+        actions = [r[0] for r in conn.execute("SELECT action FROM audit_log")]
+    assert blocked_at is not None and "account.blocked_bot" in actions
+    # Writing to the bot again unblocks; what waited is delivered.
+    await user.send("/help")
+    await user.expect("您有新任务", timeout=10)
+    await eventually(lambda: status_of(bot, "to-blocked") == "sent")
