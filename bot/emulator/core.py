@@ -14,7 +14,7 @@ import itertools
 import logging
 import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,11 +171,16 @@ class Emulator:
         self._webhook_task: asyncio.Task[None] | None = None
         self.webhook_failures = 0
         self.clock: Callable[[], float] = time.time
-        self._injected: list[ApiError] = []
+        self._redeliveries: deque[dict[str, Any]] = deque()
+        self.deliveries: Counter[int] = Counter()
+        self._injected: list[tuple[ApiError, int | None]] = []
 
-    def inject_error(self, error: ApiError, times: int = 1) -> None:
-        """Answer the next `times` sending requests with `error` (a flood wait, an outage)."""
-        self._injected.extend([error] * times)
+    def inject_error(self, error: ApiError, times: int = 1, chat_id: int | None = None) -> None:
+        """Answer the next `times` sends (to `chat_id`, or any) with `error`: a flood wait."""
+        self._injected.extend([(error, chat_id)] * times)
+
+    def clear_injected(self) -> None:
+        self._injected.clear()
 
     # ------------------------------------------------------------------ state
     @property
@@ -246,8 +251,12 @@ class Emulator:
         return update
 
     async def redeliver(self, update_id: int) -> None:
-        """Deliver an update again, as Telegram does when it was not confirmed."""
-        self.updates.append(self.history[update_id])
+        """Deliver an update again, as Telegram does when it was not confirmed.
+
+        (A bot that crashed after handling an update but before confirming it gets it
+        again after its restart; a webhook whose answer was lost gets it again.)
+        """
+        self._redeliveries.append(self.history[update_id])
         await self._touch()
         self._kick_webhook()
 
@@ -273,9 +282,14 @@ class Emulator:
         generation = self._poll_generation
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
+            if self._redeliveries:
+                again = [self._redeliveries.popleft() for _ in range(len(self._redeliveries))]
+                self.deliveries.update(u["update_id"] for u in again)
+                return again[:limit]
             ready = [u for u in self.updates if self._wanted(u) and
                      (offset is None or offset <= 0 or u["update_id"] >= offset)][:limit]
             if ready:
+                self.deliveries.update(u["update_id"] for u in ready)
                 return ready
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
@@ -292,8 +306,10 @@ class Emulator:
     async def _deliver_webhook(self) -> None:
         backoff = 0.05
         async with httpx.AsyncClient(timeout=10) as client:
-            while self.webhook is not None and self.updates:
+            while self.webhook is not None and (self.updates or self._redeliveries):
                 hook = self.webhook
+                if self._redeliveries:
+                    self.updates.appendleft(self._redeliveries.popleft())
                 update = self.updates[0]
                 if not self._wanted(update):
                     self.updates.popleft()
@@ -308,6 +324,7 @@ class Emulator:
                     logger.info("webhook delivery failed: %s", exc)
                     ok = False
                 if ok:
+                    self.deliveries[update["update_id"]] += 1
                     if self.updates and self.updates[0] is update:
                         self.updates.popleft()
                     backoff = 0.05
@@ -365,8 +382,11 @@ class Emulator:
             self.violations.append(f"{method}: {description}")
             raise ApiError(400, description) from None
         self.requests.append((method, params))
-        if self._injected and method in SEND_METHODS:
-            raise self._injected.pop(0)
+        if method in SEND_METHODS:
+            for index, (error, chat_id) in enumerate(self._injected):
+                if chat_id is None or chat_id == params.get("chat_id"):
+                    del self._injected[index]
+                    raise error
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is None:
             self.violations.append(f"{method}: not implemented by the emulator")

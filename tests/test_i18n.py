@@ -1,0 +1,38 @@
+"""Every message a person reads exists in zh_CN and en."""
+
+from __future__ import annotations
+
+import re
+
+from babel.messages.pofile import read_po
+
+from bot.i18n import LANGUAGES, extract_messages, locales_dir, translator
+
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def catalog(lang: str):  # type: ignore[no-untyped-def]
+    with (locales_dir() / lang / "LC_MESSAGES" / "choucha.po").open("rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+def test_every_message_is_translated_in_both_languages() -> None:
+    wanted = {m.id for m in extract_messages() if m.id}
+    assert len(wanted) > 40
+    for lang in LANGUAGES:
+        translations = {m.id: m for m in catalog(lang) if m.id}
+        missing = sorted(w for w in wanted if w not in translations
+                         or not translations[w].string or translations[w].fuzzy)
+        assert missing == [], f"{lang} lacks translations for: {missing}"
+        for msgid in wanted:
+            assert sorted(PLACEHOLDER.findall(msgid)) == sorted(
+                PLACEHOLDER.findall(translations[msgid].string)
+            ), f"{lang}: placeholders differ for {msgid!r}"
+
+
+def test_compiled_catalogs_are_used() -> None:
+    assert translator("zh_CN")._("Language set to English.") == "语言已切换为中文。"
+    assert translator("en")._("Language set to English.") == "Language set to English."
+    assert translator("zh-hans").lang == "zh_CN"
+    assert translator("en-US").lang == "en"
+    assert translator(None).lang == "zh_CN"

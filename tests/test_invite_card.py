@@ -1,0 +1,62 @@
+"""The invite card: its QR code carries the link, Chinese renders with a real CJK font."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+from PIL import Image, ImageChops
+
+from bot.app import BotRunner
+from bot.emulator import Emulator
+from bot.rendering.fonts import cjk_font
+from bot.rendering.invite_card import CardText, render_invite_card
+from tests.helpers import LINK_RE, departments, invite_through_bot, registered_admin
+
+
+def decode_qr(png: bytes, tmp: Path) -> str:
+    zbarimg = shutil.which("zbarimg")
+    assert zbarimg, "zbarimg (Debian zbar-tools) is needed: scripts/setup test installs it"
+    path = tmp / "card.png"
+    path.write_bytes(png)
+    out = subprocess.run([zbarimg, "--quiet", "--raw", str(path)], capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_font_has_chinese_glyphs() -> None:
+    font = cjk_font(48)
+    a = font.getmask("张").getbbox()
+    b = font.getmask("抽").getbbox()
+    assert a is not None and b is not None
+    img_a = Image.new("L", (64, 64))
+    img_b = Image.new("L", (64, 64))
+    from PIL import ImageDraw
+
+    ImageDraw.Draw(img_a).text((0, 0), "张", font=font, fill=255)
+    ImageDraw.Draw(img_b).text((0, 0), "抽", font=font, fill=255)
+    # Two different characters draw differently: no missing-glyph boxes.
+    assert ImageChops.difference(img_a, img_b).getbbox() is not None
+
+
+def test_card_qr_decodes_to_the_link(tmp_path: Path) -> None:
+    link = "https://t.me/choucha_local_bot?start=AbCdEf0123456789_-xyzQ"
+    png = render_invite_card(CardText("抽查 Choucha · 邀请卡", "张伟", "芒市市场监督管理局",
+                                      "执法检查人员", "用手机扫码", "有效期至 2026-12-01", link))
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.size == (900, 1240)
+    assert decode_qr(png, tmp_path) == link
+
+
+async def test_card_sent_by_the_bot_opens_the_invite(bot: BotRunner, emulator: Emulator,
+                                                     tmp_path: Path) -> None:
+    await departments(bot)
+    admin = await registered_admin(bot, emulator)
+    link = await invite_through_bot(admin, "张伟", "市场监督管理局", ["inspector"])
+    card = [m for m in admin.bot_messages() if "photo" in m][-1]
+    png = admin.file_bytes(card["photo"][-1]["file_id"])
+    decoded = decode_qr(png, tmp_path)
+    assert decoded == link and LINK_RE.fullmatch(decoded)
