@@ -12,6 +12,7 @@ from bot.services.directory import add_department
 from bot.services.onboarding import init_admin
 from tests.conftest import person
 
+
 async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
     """Wait until `check()` holds (for what the bot records just after it sends)."""
     deadline = asyncio.get_running_loop().time() + timeout

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sqlite3
 
 from bot.app import BotRunner
 from bot.clock import now
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.core import ApiError
-from bot.i18n import Translator
 from bot.models import Person, Role
 from bot.services.accounts import TgUser
 from bot.services.notify import enqueue_text
@@ -67,7 +67,7 @@ async def test_one_chat_is_paced_one_a_second(bot: BotRunner, emulator: Emulator
     for i in range(4):
         await user.expect(f"第{i}条", timeout=10)  # in order
     times = [r.at for r in emulator.sent if r.message.get("text", "").startswith("第")]
-    assert all(b - a >= 0.95 for a, b in zip(times, times[1:], strict=False)), times
+    assert all(b - a >= 0.95 for a, b in itertools.pairwise(times)), times
 
 
 async def test_flood_wait_is_honoured(bot: BotRunner, emulator: Emulator) -> None:
@@ -83,7 +83,7 @@ async def test_flood_wait_is_honoured(bot: BotRunner, emulator: Emulator) -> Non
 
 async def test_blocked_person_is_marked_and_office_told(bot: BotRunner,
                                                         emulator: Emulator) -> None:
-    office, office_user = await registered(bot, emulator, "办公室")
+    _, office_user = await registered(bot, emulator, "办公室")
     inspector, user = await registered(bot, emulator, "张三", [Role.ADMIN])
     await user.block_bot()
     await queue(bot, inspector, "to-blocked", "您有新任务")
