@@ -121,7 +121,7 @@ def language_keyboard() -> InlineKeyboardMarkup:
 async def language(update: Update, context: Context) -> None:
     """Offer 中文 / English."""
     me = await who(update, context)
-    await reply(update, me.t._("Choose your language:") + " / 选择语言：",
+    await reply(update, me.t._("Choose your language / 选择语言"),
                 reply_markup=language_keyboard())
 
 

@@ -172,7 +172,7 @@ async def test_language_switch_changes_texts_and_menu(bot: BotRunner, emulator: 
     await admin.send("/help")
     assert "我能为您做什么" in (await admin.expect("/help"))["text"]
     await admin.send("/language")
-    await admin.expect("选择语言")
+    await admin.expect("选择语言 / Choose your language")
     await admin.press("English")
     await admin.expect("Language set to English.")
     await admin.send("/help")
@@ -180,7 +180,7 @@ async def test_language_switch_changes_texts_and_menu(bot: BotRunner, emulator: 
     menu = emulator.commands_for(admin.id, admin.user.language_code)
     assert any(c["description"] == "What I can do for you" for c in menu)
     await admin.send("/language")
-    await admin.expect("Choose your language")
+    await admin.expect("Choose your language / 选择语言")
     await admin.press("中文")
     await admin.expect("语言已切换为中文")
 
