@@ -17,6 +17,7 @@ from tests.conftest import SPEC
 from tests.test_updates import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_PRESENT = os.path.exists(CHROMIUM)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -24,7 +25,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 @pytest.mark.browser
 async def test_onboarding_in_the_web_chat_page(tmp_path: Path) -> None:
-    assert os.path.exists(CHROMIUM), "Debian's chromium is needed: scripts/setup test installs it"
+    assert CHROMIUM_PRESENT, "Debian's chromium is needed: scripts/setup test installs it"
     port = free_port()
     settings = load_settings({"CHOUCHA_DB": str(tmp_path / "local.sqlite3"),
                               "CHOUCHA_LOCAL_LISTEN": f"127.0.0.1:{port}",
