@@ -18,7 +18,7 @@ LOCAL_TOKEN = "7000000001:LOCAL-emulator-token"
 
 
 async def run_local(settings: Settings, stop: asyncio.Event) -> None:
-    emulator = Emulator(spec_path=settings.bot_api_spec, token=LOCAL_TOKEN, strict=False)
+    emulator = Emulator(spec_path=settings.bot_api_spec, token=LOCAL_TOKEN)
     server = await EmulatorServer(emulator, settings.local_host, settings.local_port).start()
     local = dataclasses.replace(settings, api_root=server.url, webhook_url=None)
     runner = BotRunner(local, LOCAL_TOKEN)

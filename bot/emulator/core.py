@@ -28,6 +28,7 @@ from bot.emulator.schema import (
     Spec,
     Upload,
     check_limits,
+    loose_decode,
     visible_text,
 )
 
@@ -134,11 +135,11 @@ class Emulator:
         bot_id: int = 7000000001,
         bot_username: str = "choucha_local_bot",
         bot_name: str = "Choucha 抽查",
-        strict: bool = True,
+        rate_limits: bool = True,
     ) -> None:
         self.spec = Spec.load(spec_path)
         self.token = token
-        self.strict = strict
+        self.rate_limits = rate_limits  # off only for benchmarks that measure the bot itself
         self.bot = {"id": bot_id, "is_bot": True, "first_name": bot_name,
                     "username": bot_username, "can_join_groups": True,
                     "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -335,7 +336,7 @@ class Emulator:
 
     # ------------------------------------------------------------ rate limits
     def _rate_check(self, method: str, chat_id: int) -> None:
-        if method not in SEND_METHODS:
+        if method not in SEND_METHODS or not self.rate_limits:
             return
         now = self.clock()
         while self._overall and now - self._overall[0] >= 1.0:
@@ -372,7 +373,7 @@ class Emulator:
             if self.spec is not None:
                 params = self.spec.decode(method, raw, uploads)
             else:
-                params = {**raw, **uploads}
+                params = loose_decode(raw, uploads)
             check_limits(method, params)
         except SchemaError as exc:
             description = str(exc)

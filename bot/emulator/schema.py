@@ -6,6 +6,7 @@ Limits that the reference states only in prose are encoded in `check_limits`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -51,9 +52,8 @@ class Spec:
     @classmethod
     def load(cls, path: Path | None) -> Spec | None:
         if path is None or not path.is_file():
-            logger.warning(
-                "Bot API reference not found at %s: requests are not checked against it", path
-            )
+            logger.warning("Bot API reference %s: requests are not checked against it",
+                           f"not found at {path}" if path else "not given")
             return None
         with path.open(encoding="utf-8") as fh:
             return cls(json.load(fh))
@@ -178,6 +178,30 @@ class Spec:
             expected = type_field["description"].split("must be ", 1)[1].strip(" .*")
             if value.get("type") != expected:
                 raise SchemaError(f"Bad Request: {path}: type is not {expected!r}")
+
+
+_TEXT_FIELDS = frozenset({"text", "caption", "callback_query_id", "url", "secret_token",
+                          "file_id", "parse_mode", "action", "language_code", "description"})
+
+
+def loose_decode(raw: dict[str, Any], uploads: dict[str, Upload]) -> dict[str, Any]:
+    """Typed values without the reference: numbers, booleans and JSON by their look."""
+    params: dict[str, Any] = {}
+    for name, value in raw.items():
+        if isinstance(value, str) and name not in _TEXT_FIELDS:
+            if _INT_RE.match(value):
+                value = int(value)
+            elif value in ("true", "false"):
+                value = value == "true"
+            elif value[:1] in ("{", "["):
+                with contextlib.suppress(json.JSONDecodeError):
+                    value = json.loads(value)
+            elif value.startswith("attach://") and value[len("attach://"):] in uploads:
+                value = uploads[value[len("attach://"):]]
+        params[name] = value
+    for name, upload in uploads.items():
+        params.setdefault(name, upload)
+    return params
 
 
 # -- limits stated in prose ---------------------------------------------------
