@@ -29,8 +29,12 @@ def access_text(t: Translator) -> str:
     )
 
 
+def _department(person: Person) -> str:
+    return f" · {html.escape(person.department_name)}" if person.department_name else ""
+
+
 def welcome_text(t: Translator, person: Person) -> str:
-    department = f" · {html.escape(person.department_name)}" if person.department_name else ""
+    department = _department(person)
     return t._("Welcome, <b>{name}</b>! You are registered as {roles}{department}.").format(
         name=html.escape(person.name), roles=describe_roles(t, person), department=department
     ) + "\n\n" + t._("Send /help to see what you can do.")
@@ -72,8 +76,8 @@ def help_text(t: Translator, person: Person | None) -> str:
         lines.append(access_text(t))
         lines.append("")
     else:
-        department = f" · {html.escape(person.department_name)}" if person.department_name else ""
-        lines.append(f"<b>{html.escape(person.name)}</b> — {describe_roles(t, person)}{department}")
+        lines.append(f"<b>{html.escape(person.name)}</b> — {describe_roles(t, person)}"
+                     f"{_department(person)}")
         lines.append("")
     for command in commands_for(person):
         lines.append(f"/{command.name} — {t._(command.description)}")

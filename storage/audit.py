@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
+import aiosqlite
+
 from bot.models import AuditEntry, AuditProblem
 from storage.base import Repo, dumps, to_db_time
 
@@ -22,6 +24,11 @@ def row_hash(prev_hash: str, row_id: int, at: str, actor: str, action: str, subj
         [row_id, at, actor, action, subject, payload], ensure_ascii=False, separators=(",", ":")
     )
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def _entry(row: aiosqlite.Row) -> AuditEntry:
+    return AuditEntry(row["id"], row["at"], row["actor"], row["action"], row["subject"],
+                      row["payload"], row["prev_hash"], row["hash"])
 
 
 class AuditRepo(Repo):
@@ -57,9 +64,8 @@ class AuditRepo(Repo):
             )
             if not rows:
                 return
-            for r in rows:
-                yield AuditEntry(r["id"], r["at"], r["actor"], r["action"], r["subject"],
-                                 r["payload"], r["prev_hash"], r["hash"])
+            for row in rows:
+                yield _entry(row)
             last = rows[-1]["id"]
 
     async def find(self, action: str | None = None, subject: str | None = None) -> list[AuditEntry]:
@@ -68,8 +74,7 @@ class AuditRepo(Repo):
             " ORDER BY id",
             (action, action, subject, subject),
         )
-        return [AuditEntry(r["id"], r["at"], r["actor"], r["action"], r["subject"],
-                           r["payload"], r["prev_hash"], r["hash"]) for r in rows]
+        return [_entry(row) for row in rows]
 
     async def verify(self) -> tuple[int, AuditProblem | None]:
         """Check the whole chain; return (rows checked, first problem or None)."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.emulator.core import Emulator, EmuUser
+
+T = TypeVar("T")
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -105,6 +107,20 @@ class EmulatedUser:
         return [c["command"] for c in self.emulator.commands_for(self.id,
                                                                   self.user.language_code)]
 
+    async def _until(self, probe: Callable[[], T | None], failure: Callable[[], str],
+                     timeout: float) -> T:
+        """Wait until `probe()` returns something, re-checking after every emulator change."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            found = probe()
+            if found is not None:
+                return found
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"{self.user.first_name}: {failure()} within {timeout}s")
+            await self.emulator.wait_changed(self.emulator.version, min(remaining, 0.5))
+
     async def expect(
         self,
         contains: str | None = None,
@@ -112,9 +128,8 @@ class EmulatedUser:
         timeout: float = 10.0,
     ) -> dict[str, Any]:
         """Wait for the next bot message (after those already read) that matches."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
+
+        def probe() -> dict[str, Any] | None:
             messages = self.bot_messages()
             for index in range(self._seen, len(messages)):
                 message = messages[index]
@@ -123,54 +138,48 @@ class EmulatedUser:
                 ):
                     self._seen = index + 1
                     return message
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                got = [message_text(m)[:120] for m in messages[self._seen:]]
-                raise AssertionError(
-                    f"{self.user.first_name}: no message containing {contains!r}"
-                    f" within {timeout}s; new messages: {got}"
-                )
-            await self.emulator.wait_changed(self.emulator.version, min(remaining, 0.5))
+            return None
+
+        def failure() -> str:
+            got = [message_text(m)[:120] for m in self.bot_messages()[self._seen:]]
+            return f"no message containing {contains!r}; new messages: {got}"
+
+        return await self._until(probe, failure, timeout)
 
     async def expect_edit(self, message: dict[str, Any], contains: str,
                           timeout: float = 10.0) -> dict[str, Any]:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
+        """Wait until the message's text (after an edit) contains `contains`."""
+
+        def probe() -> dict[str, Any] | None:
             current = self._current(message)
-            if contains in message_text(current):
-                return current
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise AssertionError(f"message never edited to contain {contains!r}:"
-                                     f" {message_text(current)!r}")
-            await self.emulator.wait_changed(self.emulator.version, min(remaining, 0.5))
+            return current if contains in message_text(current) else None
+
+        return await self._until(
+            probe,
+            lambda: f"message never edited to contain {contains!r}:"
+                    f" {message_text(self._current(message))!r}",
+            timeout,
+        )
 
     async def expect_button(self, message: dict[str, Any], label: str,
                             timeout: float = 10.0) -> dict[str, Any]:
         """Wait until the message shows a button labelled `label` (after an edit)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
+
+        def probe() -> dict[str, Any] | None:
             current = self._current(message)
-            if any(b.get("text") == label for b in buttons(current)):
-                return current
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                shown = [b.get("text") for b in buttons(current)]
-                raise AssertionError(f"no button {label!r} appeared; buttons: {shown}")
-            await self.emulator.wait_changed(self.emulator.version, min(remaining, 0.5))
+            return current if any(b.get("text") == label for b in buttons(current)) else None
+
+        return await self._until(
+            probe,
+            lambda: f"no button {label!r} appeared; buttons:"
+                    f" {[b.get('text') for b in buttons(self._current(message))]}",
+            timeout,
+        )
 
     async def answer(self, query_id: str, timeout: float = 10.0) -> dict[str, Any]:
         """The bot's answer to a button press (the toast or alert)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while query_id not in self.emulator.callback_answers:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise AssertionError("the bot never answered the button press")
-            await self.emulator.wait_changed(self.emulator.version, min(remaining, 0.5))
-        return self.emulator.callback_answers[query_id]
+        return await self._until(lambda: self.emulator.callback_answers.get(query_id),
+                                 lambda: "the bot never answered the button press", timeout)
 
     async def quiet(self, seconds: float = 0.5) -> None:
         """Assert that no new bot message arrives for a while."""

@@ -53,35 +53,29 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> list[s
     return lines
 
 
+def _paragraph(draw: ImageDraw.ImageDraw, y: int, text: str, size: int,
+               fill: tuple[int, int, int]) -> int:
+    """Draw wrapped text from `y`; return the y below it."""
+    for line in _wrap(draw, text, size, WIDTH - 2 * MARGIN):
+        draw.text((MARGIN, y), line, font=cjk_font(size), fill=fill)
+        y += int(size * 1.35)
+    return y
+
+
 def render_invite_card(text: CardText) -> bytes:
     """A PNG of the card, sized to print on A6 or show full-screen on a phone."""
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, WIDTH, 16), fill=ACCENT)
-    y = 56
-    draw.text((MARGIN, y), text.title, font=cjk_font(44), fill=ACCENT)
-    y += 90
-    draw.text((MARGIN, y), text.name, font=cjk_font(64), fill=INK)
-    y += 90
-    for line in _wrap(draw, text.department, 36, WIDTH - 2 * MARGIN):
-        draw.text((MARGIN, y), line, font=cjk_font(36), fill=INK)
-        y += 48
-    for line in _wrap(draw, text.roles, 32, WIDTH - 2 * MARGIN):
-        draw.text((MARGIN, y), line, font=cjk_font(32), fill=MUTED)
-        y += 44
-    y += 20
+    draw.text((MARGIN, 56), text.title, font=cjk_font(44), fill=ACCENT)
+    draw.text((MARGIN, 146), text.name, font=cjk_font(64), fill=INK)
+    y = _paragraph(draw, 236, text.department, 36, INK)
+    y = _paragraph(draw, y, text.roles, 32, MUTED) + 20
     qr_size = 560
     image.paste(_qr(text.link, qr_size), ((WIDTH - qr_size) // 2, y))
-    y += qr_size + 24
-    for line in _wrap(draw, text.instructions, 28, WIDTH - 2 * MARGIN):
-        draw.text((MARGIN, y), line, font=cjk_font(28), fill=INK)
-        y += 38
-    for line in _wrap(draw, text.expires, 26, WIDTH - 2 * MARGIN):
-        draw.text((MARGIN, y), line, font=cjk_font(26), fill=ACCENT)
-        y += 36
-    for line in _wrap(draw, text.link, 22, WIDTH - 2 * MARGIN):
-        draw.text((MARGIN, y), line, font=cjk_font(22), fill=MUTED)
-        y += 30
+    y = _paragraph(draw, y + qr_size + 24, text.instructions, 28, INK)
+    y = _paragraph(draw, y, text.expires, 26, ACCENT)
+    _paragraph(draw, y, text.link, 22, MUTED)
     draw.rectangle((0, HEIGHT - 16, WIDTH, HEIGHT), fill=ACCENT)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
