@@ -1,0 +1,75 @@
+"""`choucha init` and `choucha invite` from the command line, against the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+from bot.app import BotRunner
+from bot.emulator import Emulator
+from bot.emulator.server import EmulatorServer
+from tests.conftest import TOKEN, make_settings, person
+from tests.helpers import LINK_RE
+from tests.test_invite_card import decode_qr
+
+
+async def choucha(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """Run the CLI without blocking the loop the emulator answers on."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args, env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_init_then_admin_registers(tmp_path: Path, server: EmulatorServer,
+                                         emulator: Emulator) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": server.url,
+           "CHOUCHA_DB": str(tmp_path / "cli.sqlite3")}
+    code, out, err = await choucha(env, "init")
+    assert code == 0, err
+    first = LINK_RE.search(out)
+    assert first and f"t.me/{emulator.username}?start=" in first.group(0)
+    # Run again before anyone registered: a new link, the old one replaced.
+    code, out, _ = await choucha(env, "init")
+    second = LINK_RE.search(out)
+    assert code == 0 and second and second.group(0) != first.group(0)
+
+    code, out, _ = await choucha(env, "department", "add", "SCJGJ", "芒市市场监督管理局")
+    assert code == 0 and "SCJGJ" in out
+    code, _, err = await choucha(env, "department", "add", "SCJGJ", "again")
+    assert code == 2 and "duplicate" in err
+    card = tmp_path / "card.png"
+    code, out, err = await choucha(env, "invite", "--name", "张伟", "--department", "SCJGJ",
+                                   "--role", "inspector", "--out", str(card))
+    assert code == 0, err
+    invite_link = LINK_RE.search(out)
+    assert invite_link and decode_qr(card.read_bytes(), tmp_path) == invite_link.group(0)
+    code, _, err = await choucha(env, "invite", "--name", "X", "--role", "inspector")
+    assert code == 2 and "department_required" in err
+    code, _, err = await choucha(env, "invite", "--name", "X", "--role", "chief")
+    assert code == 2 and "--role" in err
+
+    runner = BotRunner(make_settings(tmp_path, server, CHOUCHA_DB=env["CHOUCHA_DB"]), TOKEN)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        admin = person(emulator, "Admin", "en")
+        await admin.open_link(first.group(0))
+        assert "replaced" in (await admin.expect())["text"]
+        await admin.open_link(second.group(0))
+        assert "administrator" in (await admin.expect("Welcome"))["text"]
+        inspector = person(emulator, "张伟")
+        await inspector.open_link(invite_link.group(0))
+        assert "芒市市场监督管理局" in (await inspector.expect("欢迎"))["text"]
+    finally:
+        await runner.stop()
+    code, out, _ = await choucha(env, "init")
+    assert code == 0 and "already registered" in out and not LINK_RE.search(out)
+    code, out, _ = await choucha(env, "audit", "verify")
+    assert code == 0 and "intact" in out
+    with sqlite3.connect(env["CHOUCHA_DB"]) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM invites WHERE revoked_at IS NOT NULL"
+                            ).fetchone()[0] == 1
