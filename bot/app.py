@@ -63,6 +63,8 @@ async def setup(app: Application) -> None:
     db = await Database(settings.db_path).open()
     core = Core(settings, db, app.bot.username)
     app.bot_data[CORE_KEY] = core
+    async with db.transaction(record_update=False) as tx:
+        await tx.settings.put("bot_username", app.bot.username)  # for `choucha init` links
     sender = OutboxSender(db, settings.files_dir)
     app.bot_data[SENDER_KEY] = sender
     job_queue = app.job_queue

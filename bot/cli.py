@@ -165,8 +165,6 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         assert settings.token is not None
         runner = BotRunner(settings, settings.token)
         await runner.start()
-        async with runner.core.db.transaction(record_update=False) as tx:
-            await tx.settings.put("bot_username", runner.app.bot.username)
         try:
             await stop.wait()
         finally:

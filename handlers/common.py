@@ -86,8 +86,8 @@ async def finish(update: Update, context: Context) -> None:
     """Record an update whose handling committed nothing (a reply, a refusal)."""
     mark = current_update.get()
     if mark is not None and mark.update_id == update.update_id and not mark.recorded:
-        async with core(context).db.transaction() as tx:
-            del tx  # the commit records the update
+        async with core(context).db.transaction():
+            pass  # committing records the update (see Database.transaction)
     current_update.set(None)
 
 
