@@ -74,7 +74,8 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     from bot.i18n import translator
     from bot.rendering.invite_card import CardText, render_invite_card
-    from bot.services.onboarding import OnboardingError, invite_person
+    from bot.services.errors import Refused
+    from bot.services.onboarding import invite_person
     from bot.texts import role_label
 
     try:
@@ -85,7 +86,7 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     async def work(core: Core) -> int:
         try:
             issued = await invite_person(core, None, args.name, args.department, roles)
-        except OnboardingError as exc:
+        except Refused as exc:
             return _fail(f"invite refused: {exc.reason}")
         expires = issued.invite.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
         print(f"Invite for {issued.person.name} (works once, until {expires}):\n{issued.link}")
@@ -107,13 +108,14 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.services.directory import DirectoryError, add_department
+    from bot.services.directory import add_department
+    from bot.services.errors import Refused
 
     async def work() -> int:
         async with Database(settings.db_path) as db:
             try:
                 department = await add_department(db, None, args.code, args.name, args.region)
-            except DirectoryError as exc:
+            except Refused as exc:
                 return _fail(f"department refused: {exc.reason}")
         print(f"Department {department.code} {department.name} added.")
         return 0

@@ -11,8 +11,9 @@ from bot.i18n import Translator
 from bot.models import Role
 from bot.rendering.invite_card import CardText, render_invite_card
 from bot.services import invite_flow
+from bot.services.errors import Refused
 from bot.services.invite_flow import InviteDraft
-from bot.services.onboarding import IssuedInvite, OnboardingError
+from bot.services.onboarding import IssuedInvite
 from bot.texts import role_label
 from handlers.common import Context, Who, core, reply, who
 from handlers.onboarding import access_text, unexpected_message
@@ -71,7 +72,7 @@ async def invite(update: Update, context: Context) -> None:
         return
     try:
         await invite_flow.begin(core(context), me.person, me.tg_user_id)
-    except OnboardingError as exc:
+    except Refused as exc:
         await reply(update, _error_text(me.t, exc.reason))
         return
     await reply(update, me.t._("Who are you inviting? Send the person's full name"
@@ -90,7 +91,7 @@ async def text(update: Update, context: Context) -> None:
     assert message is not None and message.text is not None
     try:
         draft = await invite_flow.set_name(core(context), me.person, me.tg_user_id, message.text)
-    except OnboardingError as exc:
+    except Refused as exc:
         await reply(update, _error_text(me.t, exc.reason))
         return
     body, markup = _department_step(me.t, draft)
@@ -105,7 +106,7 @@ async def invite_button(update: Update, context: Context) -> None:
     try:
         _, args = callbacks.decode(query.data)
         if me.person is None:
-            raise OnboardingError("not_allowed")
+            raise Refused("not_allowed")
         if args == ["x"]:
             await invite_flow.cancel(core(context), me.tg_user_id)
             await query.answer()
@@ -125,9 +126,9 @@ async def invite_button(update: Update, context: Context) -> None:
             draft = await invite_flow.toggle_role(core(context), me.person, me.tg_user_id,
                                                   Role(args[1]))
         else:
-            raise OnboardingError("no_flow")
-    except (OnboardingError, callbacks.BadCallback, ValueError) as exc:
-        reason = exc.reason if isinstance(exc, OnboardingError) else "no_flow"
+            raise Refused("no_flow")
+    except (Refused, callbacks.BadCallback, ValueError) as exc:
+        reason = exc.reason if isinstance(exc, Refused) else "no_flow"
         await query.answer(_error_text(me.t, reason)[:200], show_alert=True)
         return
     await query.answer()

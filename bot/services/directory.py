@@ -6,28 +6,23 @@ import re
 
 from bot.clock import now as clock_now
 from bot.models import Department, Person
+from bot.services.errors import Refused
 from storage import Database
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-
-
-class DirectoryError(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 async def add_department(db: Database, actor: Person | None, code: str, name: str,
                          region: str | None = None) -> Department:
     code, name = code.strip(), " ".join(name.split())
     if not CODE_RE.match(code):
-        raise DirectoryError("bad_code")
+        raise Refused("bad_code")
     if not 1 <= len(name) <= 100:
-        raise DirectoryError("bad_name")
+        raise Refused("bad_name")
     now = clock_now()
     async with db.transaction() as tx:
         if await tx.people.department_by_code(code) is not None:
-            raise DirectoryError("duplicate")
+            raise Refused("duplicate")
         department = await tx.people.add_department(code, name, region, now)
         await tx.audit.append(f"person:{actor.id}" if actor else "cli", "department.created",
                               f"department:{department.id}",

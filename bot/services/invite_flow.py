@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.models import Department, Person, Role
+from bot.services.errors import Refused
 from bot.services.onboarding import (
     MAX_NAME,
     IssuedInvite,
-    OnboardingError,
     create_invite_in,
     may_grant,
 )
@@ -35,7 +35,7 @@ def grantable_roles(actor: Person) -> tuple[Role, ...]:
 
 def _check(actor: Person | None) -> Person:
     if actor is None or not (actor.has_role(Role.ADMIN) or actor.has_role(Role.OFFICE)):
-        raise OnboardingError("not_allowed")
+        raise Refused("not_allowed")
     return actor
 
 
@@ -44,7 +44,7 @@ async def _draft(core: Core, actor: Person, tg_user_id: int) -> InviteDraft:
         conversation = await rtx.conversations.get(tg_user_id)
         departments = tuple(await rtx.people.departments())
     if conversation is None or conversation.flow != FLOW:
-        raise OnboardingError("no_flow")
+        raise Refused("no_flow")
     data = conversation.data
     department = next((d for d in departments if d.id == data.get("department_id")), None)
     return InviteDraft(conversation.step, data.get("name"), department,
@@ -70,11 +70,11 @@ async def set_name(core: Core, actor: Person | None, tg_user_id: int, text: str)
     actor = _check(actor)
     name = " ".join(text.split())
     if not 1 <= len(name) <= MAX_NAME or name.startswith("/"):
-        raise OnboardingError("bad_name")
+        raise Refused("bad_name")
     async with core.db.transaction() as tx:
         conversation = await tx.conversations.get(tg_user_id)
         if conversation is None or conversation.flow != FLOW or conversation.step != "name":
-            raise OnboardingError("no_flow")
+            raise Refused("no_flow")
         await tx.conversations.put(tg_user_id, FLOW, "department", {"name": name}, clock_now())
     return await _draft(core, actor, tg_user_id)
 
@@ -85,9 +85,9 @@ async def set_department(core: Core, actor: Person | None, tg_user_id: int,
     async with core.db.transaction() as tx:
         conversation = await tx.conversations.get(tg_user_id)
         if conversation is None or conversation.flow != FLOW or conversation.step != "department":
-            raise OnboardingError("no_flow")
+            raise Refused("no_flow")
         if department_id is not None and await tx.people.department(department_id) is None:
-            raise OnboardingError("unknown_department")
+            raise Refused("unknown_department")
         data = {**conversation.data, "department_id": department_id, "roles": []}
         await tx.conversations.put(tg_user_id, FLOW, "roles", data, clock_now())
     return await _draft(core, actor, tg_user_id)
@@ -97,17 +97,17 @@ async def toggle_role(core: Core, actor: Person | None, tg_user_id: int,
                       role: Role) -> InviteDraft:
     actor = _check(actor)
     if role not in grantable_roles(actor):
-        raise OnboardingError("not_allowed")
+        raise Refused("not_allowed")
     async with core.db.transaction() as tx:
         conversation = await tx.conversations.get(tg_user_id)
         if conversation is None or conversation.flow != FLOW or conversation.step != "roles":
-            raise OnboardingError("no_flow")
+            raise Refused("no_flow")
         roles = set(conversation.data.get("roles", []))
         roles ^= {role.value}
         if role in (Role.INSPECTOR, Role.SUPERVISOR) and conversation.data.get(
             "department_id"
         ) is None:
-            raise OnboardingError("department_required")
+            raise Refused("department_required")
         data = {**conversation.data, "roles": sorted(roles)}
         await tx.conversations.put(tg_user_id, FLOW, "roles", data, clock_now())
     return await _draft(core, actor, tg_user_id)
@@ -120,7 +120,7 @@ async def finish(core: Core, actor: Person | None, tg_user_id: int) -> IssuedInv
     async with core.db.transaction() as tx:
         conversation = await tx.conversations.get(tg_user_id)
         if conversation is None or conversation.flow != FLOW or conversation.step != "roles":
-            raise OnboardingError("no_flow")
+            raise Refused("no_flow")
         data = conversation.data
         department = (await tx.people.department(data["department_id"])
                       if data.get("department_id") else None)

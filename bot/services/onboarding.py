@@ -14,19 +14,12 @@ from bot.core import Core
 from bot.i18n import Translator, normalize_language
 from bot.models import Department, Invite, InviteProblem, Person, Role, RoleGrant
 from bot.services.accounts import TgUser
+from bot.services.errors import Refused
 from bot.services.notify import enqueue_text
 from storage import Tx
 
 ADMIN_NAME = "管理员"
 MAX_NAME = 64
-
-
-class OnboardingError(Exception):
-    """A request the rules refuse; `reason` is a stable key the caller turns into text."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def new_code() -> str:
@@ -61,7 +54,7 @@ def _grants(roles: Iterable[Role], department_id: int | None) -> list[RoleGrant]
     for role in roles:
         scoped = role in (Role.INSPECTOR, Role.SUPERVISOR)
         if scoped and department_id is None:
-            raise OnboardingError("department_required")
+            raise Refused("department_required")
         grants.append(RoleGrant(role, department_id if scoped else None))
     return grants
 
@@ -78,11 +71,11 @@ async def create_invite_in(
     """Create a person with their roles and an invite inside the caller's transaction."""
     name = " ".join(name.split())
     if not 1 <= len(name) <= MAX_NAME:
-        raise OnboardingError("bad_name")
+        raise Refused("bad_name")
     if not roles:
-        raise OnboardingError("no_role")
+        raise Refused("no_role")
     if not may_grant(actor, roles):
-        raise OnboardingError("not_allowed")
+        raise Refused("not_allowed")
     code = new_code()
     grants = _grants(roles, department.id if department else None)
     person = await tx.people.add_person(name, department.id if department else None, grants, now)
@@ -113,7 +106,7 @@ async def invite_person(
         if department_code:
             department = await tx.people.department_by_code(department_code)
             if department is None:
-                raise OnboardingError("unknown_department")
+                raise Refused("unknown_department")
         return await create_invite_in(tx, core, actor, name, department, roles, now)
 
 
@@ -125,11 +118,11 @@ async def reissue_invite(core: Core, actor: Person | None, person_id: int,
     async with core.db.transaction() as tx:
         person = await tx.people.person(person_id)
         if person is None:
-            raise OnboardingError("unknown_person")
+            raise Refused("unknown_person")
         if not may_grant(actor, person.role_set):
-            raise OnboardingError("not_allowed")
+            raise Refused("not_allowed")
         if person.tg_user_id is not None:
-            raise OnboardingError("already_bound")
+            raise Refused("already_bound")
         revoked = await tx.invites.revoke_open_for_person(person.id, now)
         expires = now + timedelta(days=core.settings.invite_ttl_days)
         invite = await tx.invites.add(hash_code(code), person.id,
