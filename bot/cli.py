@@ -139,6 +139,64 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(work())
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.i18n import translator
+    from bot.services.imports import import_file, report_csv, summary_text
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(f"no such file: {path}")
+    kind = None if args.kind == "auto" else args.kind
+
+    async def work(core: Core) -> int:
+        report = await import_file(core, None, path, path.name, kind)
+        t = translator(args.lang)
+        print(summary_text(t, report, listed=20))
+        if (report.problems or report.warnings) and args.report:
+            await asyncio.to_thread(Path(args.report).write_bytes, report_csv(t, report))
+            print(f"report written to {args.report}")
+        return 0 if report.ok else 1
+
+    return asyncio.run(_with_core(settings, None, work))
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.exports import export
+
+    async def work() -> int:
+        async with Database(settings.db_path) as db:
+            count = await export(db, args.kind, Path(args.file))
+        print(f"{count} rows of {args.kind} written to {args.file}")
+        return 0
+
+    return asyncio.run(work())
+
+
+def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.demo_data import generate
+
+    out = Path(args.out)
+    files = generate(out, targets=args.targets, per_department=args.inspectors,
+                     seed=args.seed)
+    print(f"demo county written to {out}: {args.targets} targets,"
+          f" {len(files) - 6} checklists")
+    if not args.load:
+        return 0
+    from bot.i18n import translator
+    from bot.services.imports import import_file, summary_text
+
+    async def work(core: Core) -> int:
+        for key, path in files.items():
+            kind = "checklist" if key.startswith("checklist:") else key
+            report = await import_file(core, None, path, path.name, kind)
+            print(summary_text(translator(args.lang), report))
+            if not report.ok:
+                return 1
+        return 0
+
+    return asyncio.run(_with_core(settings, None, work))
+
+
 def cmd_i18n(settings: Settings, args: argparse.Namespace) -> int:
     from bot.i18n import compile_catalogs, update_catalogs
 
@@ -204,6 +262,25 @@ def build_parser() -> argparse.ArgumentParser:
     asub = audit.add_subparsers(dest="action", required=True)
     asub.add_parser("verify", help="exit 0 when the chain is intact")
     audit.set_defaults(func=cmd_audit)
+    kinds = ["departments", "items", "targets", "inspectors", "recusals", "plans", "checklist"]
+    load = sub.add_parser("import", help="load a directory, the item list, plans or a checklist")
+    load.add_argument("kind", choices=["auto", *kinds])
+    load.add_argument("file", help=".xlsx or .csv (XLSForm .xlsx for a checklist)")
+    load.add_argument("--report", help="write the row-by-row report (CSV) here")
+    load.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
+    load.set_defaults(func=cmd_import)
+    dump = sub.add_parser("export", help="write a template back as .xlsx")
+    dump.add_argument("kind", choices=kinds[:-1])
+    dump.add_argument("file")
+    dump.set_defaults(func=cmd_export)
+    demo = sub.add_parser("demo-data", help="generate a synthetic county (and load it)")
+    demo.add_argument("--out", default="data/demo")
+    demo.add_argument("--targets", type=int, default=2000)
+    demo.add_argument("--inspectors", type=int, default=20, help="per department")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--load", action="store_true", help="import the files into the database")
+    demo.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
+    demo.set_defaults(func=cmd_demo_data)
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n.add_argument("action", choices=["compile", "update"])
     i18n.set_defaults(func=cmd_i18n)

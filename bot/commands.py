@@ -19,6 +19,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", N_("What I can do for you")),
     Command("invite", N_("Invite a person (with a QR card)"),
             frozenset({Role.ADMIN, Role.OFFICE})),
+    Command("templates", N_("Empty templates of the directories, items and plans"),
+            frozenset({Role.ADMIN, Role.OFFICE})),
+    Command("export", N_("Download a directory, the items or the plans as .xlsx"),
+            frozenset({Role.ADMIN, Role.OFFICE})),
     Command("language", N_("Switch language: 中文 / English")),
     Command("cancel", N_("Stop what you are doing")),
 )

@@ -24,6 +24,7 @@ import aiosqlite
 from storage.audit import AuditRepo
 from storage.base import to_db_time
 from storage.conversations import ConversationRepo
+from storage.directory import DirectoryRepo
 from storage.files import FileRepo
 from storage.invites import InviteRepo
 from storage.outbox import OutboxRepo
@@ -101,6 +102,10 @@ class _Repos:
     @cached_property
     def settings(self) -> SettingsRepo:
         return SettingsRepo(self.conn)
+
+    @cached_property
+    def directory(self) -> DirectoryRepo:
+        return DirectoryRepo(self.conn)
 
     @cached_property
     def files(self) -> FileRepo:

@@ -1,0 +1,221 @@
+"""Checklists authored as XLSForm (the ODK/KoboToolbox standard), read with pyxform.
+
+A checklist belongs to one item: its `settings` sheet's form_id is the item code.
+Supported question types: select_one, select_multiple, text, integer, decimal,
+date, geopoint, image (photo evidence) and note, in groups or not; with required,
+relevant, constraint and constraint_message, hint, and labels per language
+(label::zh / label::en). Anything else is refused, naming the question.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot import xpath
+from bot.i18n import N_
+
+TYPES = {
+    "select one": "select_one",
+    "select all that apply": "select_multiple",
+    "text": "text",
+    "integer": "integer",
+    "decimal": "decimal",
+    "date": "date",
+    "geopoint": "geopoint",
+    "photo": "image",
+    "note": "note",
+}
+COMPLIANT = ("符合", "yes", "compliant")
+NONCOMPLIANT = ("不符合", "no", "noncompliant", "non-compliant")
+NOT_APPLICABLE = ("不适用", "na", "n/a", "not applicable")
+
+
+@dataclass(frozen=True)
+class FormProblem:
+    """What is wrong with one question (or the whole form); `message` is an N_ id."""
+
+    question: str
+    message: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+class ChecklistError(Exception):
+    """The form cannot be used; `problems` name each question and what is wrong."""
+
+    def __init__(self, problems: list[FormProblem]) -> None:
+        super().__init__("; ".join(f"{p.question}: {p.message.format(**p.params)}"
+                                   for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Choice:
+    name: str
+    label: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    type: str
+    label: dict[str, str]
+    hint: dict[str, str] = field(default_factory=dict)
+    required: bool = False
+    relevant: str | None = None
+    constraint: str | None = None
+    constraint_message: dict[str, str] = field(default_factory=dict)
+    choices: tuple[Choice, ...] = ()
+    compliant: str | None = None  # the choice meaning 符合, for a compliance question
+    noncompliant: str | None = None  # the choice meaning 不符合
+
+
+@dataclass(frozen=True)
+class Checklist:
+    form_id: str
+    title: str
+    version: str
+    questions: tuple[Question, ...]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Checklist:
+        data = json.loads(text)
+        questions = tuple(
+            Question(**{**q, "choices": tuple(Choice(**c) for c in q["choices"])})
+            for q in data["questions"]
+        )
+        return cls(data["form_id"], data["title"], data["version"], questions)
+
+
+def _language(key: str) -> str:
+    low = key.lower()
+    if "zh" in low or "chinese" in low or "中文" in low:
+        return "zh_CN"
+    if "en" in low or "english" in low:
+        return "en"
+    return "default"
+
+
+def _texts(value: Any) -> dict[str, str]:
+    """pyxform gives a string or {language: text}; ours is {zh_CN, en} (default fills both)."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"zh_CN": value, "en": value}
+    found: dict[str, str] = {}
+    for key, text in value.items():
+        found[_language(key)] = str(text)
+    default = found.pop("default", None)
+    if default is not None:
+        found.setdefault("zh_CN", default)
+        found.setdefault("en", default)
+    if "zh_CN" in found:
+        found.setdefault("en", found["zh_CN"])
+    if "en" in found:
+        found.setdefault("zh_CN", found["en"])
+    return found
+
+
+def _compliance(choices: tuple[Choice, ...]) -> tuple[str | None, str | None]:
+    def match(choice: Choice, words: tuple[str, ...]) -> bool:
+        texts = {choice.name.lower(), *(t.strip().lower() for t in choice.label.values())}
+        return bool(texts & set(words))
+
+    yes = next((c.name for c in choices if match(c, COMPLIANT)), None)
+    no = next((c.name for c in choices if match(c, NONCOMPLIANT)), None)
+    if yes and no and all(match(c, COMPLIANT + NONCOMPLIANT + NOT_APPLICABLE) for c in choices):
+        return yes, no
+    return None, None
+
+
+def _walk(children: list[dict[str, Any]], group_relevant: str | None,
+          questions: list[Question], problems: list[FormProblem]) -> None:
+    for child in children:
+        kind, name = child.get("type", ""), child.get("name", "")
+        bind = child.get("bind", {}) or {}
+        relevant = bind.get("relevant")
+        if group_relevant and relevant:
+            relevant = f"({group_relevant}) and ({relevant})"
+        elif group_relevant:
+            relevant = group_relevant
+        if kind == "group":
+            if name == "meta" and (child.get("control") or {}).get("bodyless"):
+                continue
+            _walk(child.get("children", []), relevant, questions, problems)
+            continue
+        if kind not in TYPES:
+            problems.append(FormProblem(name, N_("question type {type} is not supported"),
+                                        {"type": kind}))
+            continue
+        if child.get("choice_filter") or (child.get("parameters") or {}).get("randomize"):
+            problems.append(FormProblem(
+                name, N_("choice filters and randomized choices are not supported")))
+            continue
+        choices = tuple(Choice(str(c["name"]), _texts(c.get("label")))
+                        for c in child.get("choices", []) or [])
+        yes, no = _compliance(choices) if TYPES[kind] == "select_one" else (None, None)
+        required = str(bind.get("required", "")).lower() in ("yes", "true()", "true")
+        questions.append(Question(
+            name=name,
+            type=TYPES[kind],
+            label=_texts(child.get("label")) or {"zh_CN": name, "en": name},
+            hint=_texts(child.get("hint")),
+            required=required,
+            relevant=relevant,
+            constraint=bind.get("constraint"),
+            constraint_message=_texts(bind.get("jr:constraintMsg")),
+            choices=choices,
+            compliant=yes,
+            noncompliant=no,
+        ))
+
+
+def load_xlsform(path: Path) -> Checklist:
+    """Read and check a form; ChecklistError lists every problem by question name."""
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json import parse_file_to_json
+
+    notes: list[str] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = parse_file_to_json(str(path), warnings=notes)
+    except PyXFormError as exc:
+        raise ChecklistError([FormProblem("", N_("the form cannot be read: {detail}"),
+                                          {"detail": str(exc)})]) from None
+    except Exception as exc:  # pyxform raises plain errors for unreadable workbooks
+        raise ChecklistError([FormProblem("", N_("the form cannot be read: {detail}"),
+                                          {"detail": type(exc).__name__})]) from None
+    questions: list[Question] = []
+    problems: list[FormProblem] = []
+    _walk(data.get("children", []), None, questions, problems)
+    names = {q.name for q in questions}
+    for question in questions:
+        for label, source in (("relevant", question.relevant),
+                              ("constraint", question.constraint)):
+            if not source:
+                continue
+            try:
+                missing = xpath.references(xpath.parse(source)) - names
+            except xpath.ExprError as exc:
+                problems.append(FormProblem(
+                    question.name, N_("{part} {expression} is not supported: {detail}"),
+                    {"part": label, "expression": source, "detail": str(exc)}))
+                continue
+            if missing:
+                problems.append(FormProblem(
+                    question.name, N_("{part} refers to unknown questions: {names}"),
+                    {"part": label, "names": ", ".join(sorted(missing))}))
+    if not [q for q in questions if q.type != "note"]:
+        problems.append(FormProblem("", N_("the form has no questions")))
+    if problems:
+        raise ChecklistError(problems)
+    form_id = str(data.get("id_string") or "")
+    title = str(data.get("title") or form_id)
+    return Checklist(form_id, title, str(data.get("version") or "1"), tuple(questions))

@@ -1,0 +1,604 @@
+"""Loading the directories, the item list, the plans and checklists from files.
+
+All or nothing: every row is checked before anything is written, and one problem
+anywhere rolls the whole import back; the report names row, column, value and
+reason for each. Re-import is an upsert by natural key (department code, item
+code, USCC, 执法证号 or ID number, plan name) and never deletes; each import
+writes one audit row with the file's SHA-256 and its counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bot.checklist import ChecklistError, load_xlsform
+from bot.clock import now as clock_now
+from bot.core import Core
+from bot.i18n import N_, Translator
+from bot.models import Person, Role, RoleGrant
+from bot.sheets import (
+    INACTIVE_STATUSES,
+    SHEETS,
+    HeaderMap,
+    RowProblem,
+    Sheet,
+    detect_kind,
+    map_headers,
+    parse_row,
+)
+from bot.tabular import TableError, csv_bytes, open_table
+from storage import Tx
+from storage.base import dumps
+
+KINDS = (*SHEETS, "checklist")
+MAX_LISTED = 1000  # problems and warnings kept for the report; all are counted
+BATCH = 5000
+
+TABLE_ERRORS = {
+    "unsupported_type": N_("this is not a spreadsheet: send an .xlsx or a .csv file"),
+    "old_excel": N_("old .xls files cannot be read: save it as .xlsx (Excel: Save As) first"),
+    "encoding": N_("the text is neither UTF-8 nor GBK: save the CSV as UTF-8"),
+    "empty": N_("the file has no rows"),
+    "unreadable": N_("the file cannot be opened as a spreadsheet"),
+}
+
+
+@dataclass
+class ImportReport:
+    kind: str | None
+    filename: str
+    sha256: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    problem_count: int = 0
+    warnings: list[RowProblem] = field(default_factory=list)
+    warning_count: int = 0
+    import_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def problem(self, row: int, column: str, value: str, message: str, **params: Any) -> None:
+        self.add(RowProblem(row, column, value, message, params))
+
+    def add(self, problem: RowProblem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append(problem)
+
+    def warn(self, row: int, column: str, value: str, message: str, **params: Any) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < MAX_LISTED:
+            self.warnings.append(RowProblem(row, column, value, message, params))
+
+
+class _Rollback(Exception):
+    """Raised inside the transaction when the report has problems."""
+
+
+@dataclass
+class _Job:
+    tx: Tx
+    report: ImportReport
+    sheet: Sheet
+    headers: list[str]
+    mapping: HeaderMap
+    rows: Iterator[tuple[int, list[Any]]]
+    now: datetime
+    actor: str
+
+    def header(self, key: str) -> str:
+        index = self.mapping.positions.get(key)
+        return self.headers[index] if index is not None else self.sheet.column(key).header
+
+    def parsed(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Typed rows; rows with bad cells go to the report."""
+        for number, cells in self.rows:
+            self.report.rows += 1
+            values, problems = parse_row(self.sheet, self.headers, self.mapping, number, cells)
+            for problem in problems:
+                self.report.add(problem)
+            if not problems:
+                yield number, values
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _is_xlsform(path: Path) -> bool:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True)
+    except Exception:
+        return False
+    try:
+        return "survey" in workbook.sheetnames
+    finally:
+        workbook.close()
+
+
+async def import_file(core: Core, actor: Person | None, path: Path, filename: str,
+                      kind: str | None = None) -> ImportReport:
+    """Check and load one file; nothing is written unless every row is right."""
+    report = ImportReport(kind, filename, await asyncio.to_thread(file_sha256, path))
+    actor_label = f"person:{actor.id}" if actor else "cli"
+    if kind not in (None, *KINDS):
+        raise ValueError(kind)
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if kind == "checklist" or (kind is None and head.startswith(b"PK") and _is_xlsform(path)):
+        report.kind = "checklist"
+        await _import_checklist(core, report, path, actor_label)
+        return report
+    try:
+        with open_table(path, filename) as table:
+            kind = kind or detect_kind(table.headers)
+            if kind is None or kind == "checklist":
+                report.problem(1, "", "", N_("cannot tell which table this is: the headers"
+                                             " match none of the templates"))
+                return report
+            report.kind = kind
+            sheet = SHEETS[kind]
+            mapping = map_headers(sheet, table.headers)
+            for column in mapping.missing:
+                report.problem(1, column.header, "", N_("this required column is missing"))
+            for header in mapping.duplicated:
+                report.problem(1, header, header, N_("this column appears twice"))
+            if not report.ok:
+                return report
+            for header in mapping.unknown:
+                report.warn(1, header, header, N_("this column is not used and was ignored"))
+            try:
+                async with core.db.transaction() as tx:
+                    job = _Job(tx, report, sheet, table.headers, mapping, table.rows,
+                               clock_now(), actor_label)
+                    await IMPORTERS[kind](job)
+                    if not report.ok:
+                        raise _Rollback
+                    if report.rows == 0:
+                        report.problem(2, "", "", N_("the file has a header but no rows"))
+                        raise _Rollback
+                    report.import_id = await tx.directory.log_import(
+                        kind, filename, report.sha256, report.rows,
+                        (report.inserted, report.updated, report.unchanged), actor_label,
+                        job.now)
+                    await tx.audit.append(actor_label, f"import.{kind}",
+                                          f"import:{report.import_id}", _audit_payload(report),
+                                          job.now)
+            except _Rollback:
+                report.import_id = None
+    except TableError as exc:
+        report.problem(0, "", exc.detail, TABLE_ERRORS[exc.reason])
+    return report
+
+
+def _audit_payload(report: ImportReport) -> dict[str, Any]:
+    return {"file": report.filename, "sha256": report.sha256, "rows": report.rows,
+            "inserted": report.inserted, "updated": report.updated,
+            "unchanged": report.unchanged, "warnings": report.warning_count}
+
+
+def _count(report: ImportReport, outcome: str) -> None:
+    setattr(report, outcome, getattr(report, outcome) + 1)
+
+
+def _first_seen(job: _Job, seen: dict[Any, int], key: Any, number: int, column: str,
+                value: str) -> bool:
+    """Report a repeated natural key; True when this row is the first with it."""
+    if key in seen:
+        job.report.problem(number, job.header(column), value,
+                           N_("appears twice in the file: first in row {first}"),
+                           first=seen[key])
+        return False
+    seen[key] = number
+    return True
+
+
+# --- departments ----------------------------------------------------------------------
+async def _departments(job: _Job) -> None:
+    rows: list[Any] = []
+    seen: dict[Any, int] = {}
+    for number, values in job.parsed():
+        if _first_seen(job, seen, values["code"], number, "code", values["code"]):
+            rows.append(values)
+    if not job.report.ok:
+        return
+    for values in rows:
+        active = True if values["active"] is None else values["active"]
+        _count(job.report, await job.tx.directory.upsert_department(
+            values["code"], values["name"], values["region"], active, job.now))
+
+
+# --- items ----------------------------------------------------------------------------
+async def _items(job: _Job) -> None:
+    departments = await job.tx.directory.department_ids()
+    rows: list[Any] = []
+    seen: dict[Any, int] = {}
+    for number, values in job.parsed():
+        if not _first_seen(job, seen, values["code"], number, "code", values["code"]):
+            continue
+        department_id = departments.get(values["department"])
+        if department_id is None:
+            job.report.problem(number, job.header("department"), values["department"],
+                               N_("no department with this code or name"))
+            continue
+        if values["kind"] == "general" and values["max_ratio"] is None:
+            job.report.problem(number, job.header("max_ratio"), "",
+                               N_("a general (一般) item needs a maximum ratio"))
+            continue
+        rows.append({
+            **values, "department_id": department_id,
+            "max_ratio": values["max_ratio"] if values["kind"] == "general" else None,
+            "active": 1 if values["active"] is None else int(values["active"]),
+        })
+    if not job.report.ok:
+        return
+    for values in rows:
+        _count(job.report, await job.tx.directory.upsert_item(values["code"], values, job.now))
+
+
+# --- targets (streamed) ------------------------------------------------------------------
+_TARGET_COLUMNS = ("name", "entity_type", "authority", "legal_rep", "address", "status",
+                   "established", "scope", "industry", "region", "credit_class", "abnormal",
+                   "dishonest", "complaints", "kind")
+
+
+async def _targets(job: _Job) -> None:
+    directory = job.tx.directory
+    await directory.begin_target_staging()
+    present = {key for key in _TARGET_COLUMNS if key in job.mapping.positions}
+    batch: list[tuple[Any, ...]] = []
+    code_header = job.header("code")
+    for number, values in job.parsed():
+        code, code_kind = values["code"]
+        if code_kind == "regno":
+            job.report.warn(number, code_header, code,
+                            N_("an old 15-digit 注册号, accepted as such; the 统一社会信用代码"
+                               " is preferred"))
+        batch.append((
+            number, code, code_kind, values["name"], values["entity_type"], values["authority"],
+            values["legal_rep"], values["address"], values["status"], values["established"],
+            values["scope"], values["industry"], values["region"], values["credit_class"],
+            int(bool(values["abnormal"])), int(bool(values["dishonest"])),
+            values["complaints"] or 0, values["kind"] or "entity",
+            0 if values["status"] in INACTIVE_STATUSES else 1,
+        ))
+        if len(batch) >= BATCH:
+            await directory.stage_targets(batch)
+            batch.clear()
+    if batch:
+        await directory.stage_targets(batch)
+    total, duplicates = await directory.staged_duplicates(MAX_LISTED)
+    for code, numbers in duplicates:
+        for number in numbers[1:]:
+            job.report.problem(number, code_header, code,
+                               N_("appears twice in the file: first in row {first}"),
+                               first=numbers[0])
+    job.report.problem_count += max(0, total - sum(len(n) - 1 for _, n in duplicates))
+    if not job.report.ok:
+        return
+    import_id = await directory.next_import_id()
+    inserted, updated, unchanged = await directory.apply_staged_targets(
+        import_id, job.now, present)
+    job.report.inserted, job.report.updated, job.report.unchanged = inserted, updated, unchanged
+
+
+# --- inspectors --------------------------------------------------------------------------
+async def _id_salt(tx: Tx) -> str:
+    salt = await tx.settings.get("id_salt")
+    if salt is None:
+        salt = secrets.token_hex(16)
+        await tx.settings.put("id_salt", salt)
+    return salt
+
+
+def id_hash(salt: str, number: str) -> str:
+    return hashlib.sha256(f"{salt}:{number}".encode()).hexdigest()
+
+
+async def _inspectors(job: _Job) -> None:
+    tx, report = job.tx, job.report
+    departments = await tx.directory.department_ids()
+    salt = await _id_salt(tx)
+    today = job.now.date().isoformat()
+    rows: list[tuple[int, dict[str, Any]]] = []
+    seen_ids: dict[Any, int] = {}
+    seen_certs: dict[Any, int] = {}
+    for number, values in job.parsed():
+        department_id = departments.get(values["department"])
+        if department_id is None:
+            report.problem(number, job.header("department"), values["department"],
+                           N_("no department with this code or name"))
+            continue
+        cert = values["cert_no"]
+        if cert and not _first_seen(job, seen_certs, cert, number, "cert_no", cert):
+            continue
+        number_text = values["id_number"]
+        if number_text.startswith("*"):
+            existing = await tx.directory.inspector_by_cert(cert) if cert else None
+            if existing is None or existing["id_last4"] != number_text[-4:]:
+                report.problem(number, job.header("id_number"), number_text,
+                               N_("a masked 身份证号 is only accepted for a known 执法证号 with"
+                                  " the same last four characters"))
+                continue
+            hashed = existing["id_hash"]
+        else:
+            hashed = id_hash(salt, number_text)
+        if not _first_seen(job, seen_ids, hashed, number, "id_number",
+                           "*" * 14 + number_text[-4:]):
+            continue
+        if not cert:
+            report.warn(number, job.header("cert_no"), "",
+                        N_("no 执法证号: loaded, but never drawn for inspections"))
+        elif values["cert_valid_until"] and values["cert_valid_until"] < today:
+            report.warn(number, job.header("cert_valid_until"), values["cert_valid_until"],
+                        N_("the 执法证 has expired: loaded, but never drawn for inspections"))
+        rows.append((number, {**values, "department_id": department_id, "id_hash": hashed,
+                              "id_last4": number_text[-4:]}))
+    if not report.ok:
+        return
+    for _, values in rows:
+        await _apply_inspector(job, values)
+
+
+async def _apply_inspector(job: _Job, values: dict[str, Any]) -> None:
+    tx = job.tx
+    active = True if values["active"] is None else bool(values["active"])
+    roles = set(values["roles"] or ["inspector"])
+    existing = await tx.directory.inspector_by_keys(values["cert_no"], values["id_hash"])
+    changed = False
+    if existing is None:
+        grants = [RoleGrant(Role(r), None if r == "office" else values["department_id"])
+                  for r in sorted(roles)]
+        person = await tx.people.add_person(values["name"], values["department_id"], grants,
+                                            job.now)
+        person_id = person.id
+        if not active:
+            await tx.directory.update_person(person_id, values["name"],
+                                             values["department_id"], active)
+    else:
+        person_id = existing["person_id"]
+        changed |= await tx.directory.update_person(person_id, values["name"],
+                                                    values["department_id"], active)
+        changed |= await tx.directory.sync_roles(person_id, roles, values["department_id"],
+                                                 job.now)
+    profile = {
+        "cert_no": values["cert_no"], "id_hash": values["id_hash"],
+        "id_last4": values["id_last4"], "gender": values["gender"], "phone": values["phone"],
+        "unit": values["unit"], "level": values["level"],
+        "cert_authority": values["cert_authority"],
+        "cert_valid_until": values["cert_valid_until"],
+        "expertise": dumps(values["expertise"] or []), "active": int(active),
+    }
+    changed |= await tx.directory.upsert_inspector(person_id, profile, job.now)
+    _count(job.report, "inserted" if existing is None else "updated" if changed
+           else "unchanged")
+
+
+# --- recusals ---------------------------------------------------------------------------
+async def _recusals(job: _Job) -> None:
+    certs = await job.tx.directory.inspector_certs()
+    rows: list[Any] = []
+    seen: dict[Any, int] = {}
+    for number, values in job.parsed():
+        code = values["target"][0]
+        if not _first_seen(job, seen, (values["cert_no"], code), number, "target", code):
+            continue
+        if values["cert_no"] not in certs:
+            job.report.problem(number, job.header("cert_no"), values["cert_no"],
+                               N_("no inspector with this 执法证号"))
+            continue
+        rows.append((number, values["cert_no"], code, values["reason"]))
+    known = await job.tx.directory.target_codes_exist(code for _, _, code, _ in rows)
+    for number, _, code, _ in rows:
+        if code not in known:
+            job.report.problem(number, job.header("target"), code,
+                               N_("no target with this code in the directory"))
+    if not job.report.ok:
+        return
+    for _, cert, code, reason in rows:
+        _count(job.report, await job.tx.directory.upsert_recusal(cert, code, reason, job.now))
+
+
+# --- plans ------------------------------------------------------------------------------
+async def _plans(job: _Job) -> None:
+    tx, report = job.tx, job.report
+    departments = await tx.directory.department_ids()
+    codes_by_id = await tx.directory.department_codes()
+    items = await tx.directory.items_by_code()
+    rows: list[Any] = []
+    seen: dict[Any, int] = {}
+    for number, values in job.parsed():
+        if not _first_seen(job, seen, values["name"], number, "name", values["name"]):
+            continue
+        before = report.problem_count
+        initiator = departments.get(values["initiator"])
+        if initiator is None:
+            report.problem(number, job.header("initiator"), values["initiator"],
+                           N_("no department with this code or name"))
+        joining = []
+        for name in values["joining"] or []:
+            if name not in departments:
+                report.problem(number, job.header("joining"), name,
+                               N_("no department with this code or name"))
+            elif departments[name] != initiator and departments[name] not in joining:
+                joining.append(departments[name])
+        if values["type"] == "joint" and not joining:
+            report.problem(number, job.header("joining"), "",
+                           N_("a joint plan needs at least one joining department"))
+        if values["type"] == "department" and joining:
+            report.problem(number, job.header("joining"), ", ".join(values["joining"]),
+                           N_("a department plan has no joining departments"))
+        taking_part = {initiator, *joining}
+        for code in values["items"]:
+            item = items.get(code)
+            if item is None:
+                report.problem(number, job.header("items"), code, N_("no item with this code"))
+                continue
+            if item["department_id"] not in taking_part:
+                report.problem(number, job.header("items"), code,
+                               N_("the item's department does not take part in this plan"))
+            if item["kind"] == "general" and item["max_ratio"] is not None:
+                for credit, amount in values["ratios"].items():
+                    if _decimal(amount) > _decimal(item["max_ratio"]):
+                        report.problem(number, job.header("ratios"), f"{credit}:{amount}",
+                                       N_("above the maximum ratio {limit} of general item"
+                                          " {item}"), limit=item["max_ratio"], item=code)
+        if not values["draw_date"] <= values["window_start"] <= values["window_due"]:
+            report.problem(number, job.header("window_due"), values["window_due"],
+                           N_("the draw date, the start and the due date must be in order"))
+        for department, others in (values["fallbacks"] or {}).items():
+            for code in (department, *others):
+                if code not in departments:
+                    report.problem(number, job.header("fallbacks"), code,
+                                   N_("no department with this code or name"))
+        if report.problem_count == before:
+            rows.append((values, initiator, joining,
+                         [items[c]["id"] for c in values["items"]]))
+    if not report.ok:
+        return
+    for values, initiator, joining, item_ids in rows:
+        fallbacks = {
+            codes_by_id[departments[k]]: [codes_by_id[departments[o]] for o in v]
+            for k, v in (values["fallbacks"] or {}).items()
+        }
+        plan = {
+            "task_name": values["task_name"], "type": values["type"],
+            "target_total": values["target_total"], "scope": dumps(values["scope"] or {}),
+            "ratios": dumps(values["ratios"]), "initiator_id": initiator,
+            "draw_date": values["draw_date"], "window_start": values["window_start"],
+            "window_due": values["window_due"], "year_cap": values["year_cap"],
+            "fallbacks": dumps(fallbacks),
+        }
+        _count(report, await tx.directory.upsert_plan(values["name"], plan, item_ids, joining,
+                                                      job.now))
+
+
+def _decimal(text: str) -> Decimal:
+    return Decimal(text)
+
+
+# --- checklists -------------------------------------------------------------------------
+async def _import_checklist(core: Core, report: ImportReport, path: Path,
+                            actor: str) -> None:
+    try:
+        checklist = await asyncio.to_thread(load_xlsform, path)
+    except ChecklistError as exc:
+        for problem in exc.problems:
+            report.problem(0, problem.question, "", problem.message, **problem.params)
+        return
+    report.rows = len(checklist.questions)
+    async with core.db.transaction() as tx:
+        item_ids = await tx.directory.item_ids()
+        item_id = item_ids.get(checklist.form_id)
+        if item_id is None:
+            report.problem(0, "form_id", checklist.form_id,
+                           N_("the settings sheet's form_id must be the code of a loaded item"))
+            return
+        now = clock_now()
+        checklist_id, version, new = await tx.directory.add_checklist(
+            item_id, checklist.title, checklist.to_json(), report.sha256, now)
+        if new:
+            report.inserted = 1
+        else:
+            report.unchanged = 1
+        report.import_id = await tx.directory.log_import(
+            "checklist", report.filename, report.sha256, report.rows,
+            (report.inserted, 0, report.unchanged), actor, now)
+        await tx.audit.append(actor, "import.checklist", f"item:{checklist.form_id}",
+                              {**_audit_payload(report), "checklist": checklist_id,
+                               "version": version}, now)
+
+
+IMPORTERS = {
+    "departments": _departments,
+    "items": _items,
+    "targets": _targets,
+    "inspectors": _inspectors,
+    "recusals": _recusals,
+    "plans": _plans,
+}
+
+
+# --- the report, in the reader's language ---------------------------------------------------
+KIND_LABELS = {
+    "departments": N_("departments"),
+    "items": N_("spot-check items (抽查事项清单)"),
+    "targets": N_("targets (检查对象名录库)"),
+    "inspectors": N_("inspectors (执法检查人员名录库)"),
+    "recusals": N_("recusals (执法回避)"),
+    "plans": N_("annual plan (年度抽查工作计划)"),
+    "checklist": N_("checklist (XLSForm)"),
+}
+
+
+def problem_text(t: Translator, problem: RowProblem) -> str:
+    params = {k: str(v) for k, v in problem.params.items()}
+    return t._(problem.message).format(**params)
+
+
+def report_csv(t: Translator, report: ImportReport) -> bytes:
+    """Every listed problem and warning, one a line, for the office to fix the file."""
+    rows = [[t._("error"), p.row or "", p.column, p.value, problem_text(t, p)]
+            for p in report.problems]
+    rows += [[t._("warning"), p.row or "", p.column, p.value, problem_text(t, p)]
+             for p in report.warnings]
+    return csv_bytes([t._("kind"), t._("row"), t._("column"), t._("value"), t._("reason")],
+                     rows)
+
+
+def summary_text(t: Translator, report: ImportReport, listed: int = 10) -> str:
+    """A short text: what was loaded, or why nothing was."""
+    kind = t._(KIND_LABELS[report.kind]) if report.kind else t._("unknown table")
+    lines: list[str] = []
+    if report.ok:
+        lines.append(t._("✅ Loaded {kind} from {file}: {rows} rows — {inserted} new,"
+                         " {updated} changed, {unchanged} unchanged.").format(
+            kind=kind, file=report.filename, rows=report.rows, inserted=report.inserted,
+            updated=report.updated, unchanged=report.unchanged))
+    else:
+        lines.append(t._("❌ Nothing was loaded from {file} ({kind}): {count} problems."
+                         " Fix them and send the file again.").format(
+            file=report.filename, kind=kind, count=report.problem_count))
+        for problem in report.problems[:listed]:
+            lines.append(_line(t, problem))
+        if report.problem_count > listed:
+            lines.append(t._("…and {more} more in the attached report.").format(
+                more=report.problem_count - listed))
+    if report.warning_count:
+        lines.append(t._("⚠️ {count} warnings (see the report).").format(
+            count=report.warning_count))
+        if report.ok:
+            lines.extend(_line(t, w) for w in report.warnings[:3])
+    return "\n".join(lines)
+
+
+def _line(t: Translator, problem: RowProblem) -> str:
+    where = []
+    if problem.row:
+        where.append(t._("row {row}").format(row=problem.row))
+    if problem.column:
+        where.append(problem.column)
+    if problem.value:
+        where.append(f"“{problem.value[:60]}”")
+    prefix = " · ".join(where)
+    return f"• {prefix}: {problem_text(t, problem)}" if prefix else f"• {problem_text(t, problem)}"
+

@@ -1,0 +1,188 @@
+"""Reading and writing spreadsheets: .xlsx (streamed) and .csv (UTF-8, UTF-8 with BOM,
+GBK/GB18030 detected). Pure: no Telegram, no database."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
+
+
+class TableError(Exception):
+    """The file cannot be read as a table; `reason` is a stable key."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: Iterator[tuple[int, list[Any]]]  # (row number in the file, cell values)
+    encoding: str  # "xlsx" or the text encoding detected
+
+
+def file_kind(filename: str, head: bytes) -> str:
+    """'xlsx' or 'csv' from the name and the first bytes; TableError otherwise."""
+    lower = filename.lower()
+    if head.startswith(XLSX_MAGIC):
+        return "xlsx"
+    if lower.endswith(".xls") or head.startswith(OLE_MAGIC):
+        raise TableError("old_excel")
+    if lower.endswith((".csv", ".txt")) and b"\x00" not in head[:4096]:
+        return "csv"
+    raise TableError("unsupported_type", filename)
+
+
+def detect_encoding(sample: bytes) -> str:
+    """utf-8-sig, utf-8 or gb18030 (a superset of GBK), judged from the first bytes."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=False)  # a character cut at the end is fine
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+        return "gb18030"
+    except UnicodeDecodeError:
+        raise TableError("encoding") from None
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip().replace("\u3000", " ").strip()
+        return value or None
+    return value
+
+
+def _csv_rows(stream: IO[str]) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+    sample = stream.read(65536)
+    stream.seek(0)
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(stream, dialect)
+    headers: list[str] | None = None
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            headers = [str(_clean(c) or "") for c in row]
+            break
+    if headers is None:
+        raise TableError("empty")
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                yield reader.line_num, [_clean(c) for c in row]
+
+    return headers, rows()
+
+
+@contextmanager
+def open_table(path: Path, filename: str | None = None,
+               sheet: str | None = None) -> Iterator[Table]:
+    """Open a .csv or .xlsx for streaming; the header row is the first non-empty one."""
+    name = filename or path.name
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    kind = file_kind(name, head)
+    if kind == "csv":
+        encoding = detect_encoding(head)
+        with path.open("r", encoding=encoding, newline="") as stream:
+            try:
+                headers, rows = _csv_rows(stream)
+                yield Table(headers, _guard_decoding(rows), encoding)
+            except UnicodeDecodeError:
+                raise TableError("encoding") from None
+        return
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise TableError("unreadable", str(exc)) from None
+    try:
+        if sheet is not None and sheet in workbook.sheetnames:
+            worksheet = workbook[sheet]
+        else:
+            worksheet = workbook.worksheets[0]
+        iterator = worksheet.iter_rows(values_only=True)
+        headers_row: list[Any] | None = None
+        header_line = 0
+        for number, values in enumerate(iterator, start=1):
+            if any(v not in (None, "") for v in values):
+                headers_row, header_line = list(values), number
+                break
+        if headers_row is None:
+            raise TableError("empty")
+        headers = [str(_clean(h) or "") for h in headers_row]
+
+        def sheet_rows() -> Iterator[tuple[int, list[Any]]]:
+            for number, values in enumerate(iterator, start=header_line + 1):
+                cleaned = [_clean(v) for v in values]
+                if any(v is not None for v in cleaned):
+                    yield number, cleaned
+
+        yield Table(headers, sheet_rows(), "xlsx")
+    finally:
+        workbook.close()
+
+
+def _guard_decoding(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        yield from rows
+    except UnicodeDecodeError:
+        raise TableError("encoding") from None
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text for the report (dates as ISO, floats without .0)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else (
+            value.isoformat(sep=" "))
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def write_xlsx(path: Path, sheets: Iterable[tuple[str, list[str], Iterable[list[Any]]]]) -> None:
+    """Write sheets (title, headers, rows) in streaming mode."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for title, headers, rows in sheets:
+        worksheet = workbook.create_sheet(title[:31])
+        worksheet.append(headers)
+        for row in rows:
+            worksheet.append(row)
+    workbook.save(path)
+
+
+def csv_bytes(headers: list[str], rows: Iterable[list[Any]]) -> bytes:
+    """UTF-8 with BOM, so that Excel opens Chinese text correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([cell_text(v) for v in row])
+    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")

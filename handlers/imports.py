@@ -1,0 +1,129 @@
+"""The office sends a spreadsheet: it is checked and loaded, all or nothing; /templates, /export."""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+import tempfile
+from pathlib import Path
+
+from telegram import Update
+from telegram.constants import ChatAction
+
+from bot.clock import now as clock_now
+from bot.i18n import Translator
+from bot.models import Person, Role
+from bot.services.exports import EXPORTABLE, export, templates_workbook
+from bot.services.imports import import_file, report_csv, summary_text
+from handlers.common import Context, core, reply, who
+from handlers.onboarding import access_text
+from storage.files import write_blob
+
+logger = logging.getLogger(__name__)
+
+MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's download limit
+READABLE = (".xlsx", ".xlsm", ".csv", ".txt")
+CAPTION_KINDS = {
+    "departments": ("departments", "部门"),
+    "items": ("items", "事项", "清单"),
+    "targets": ("targets", "检查对象", "对象"),
+    "inspectors": ("inspectors", "执法人员", "检查人员"),
+    "recusals": ("recusals", "回避"),
+    "plans": ("plans", "计划"),
+    "checklist": ("checklist", "检查表"),
+}
+
+
+def _may_load(person: Person | None) -> bool:
+    return person is not None and (person.has_role(Role.OFFICE) or person.has_role(Role.ADMIN))
+
+
+def _kind_from_caption(caption: str | None) -> str | None:
+    if not caption:
+        return None
+    low = caption.lower()
+    for kind, words in CAPTION_KINDS.items():
+        if any(word in low for word in words):
+            return kind
+    return None
+
+
+def _refuse_text(t: Translator) -> str:
+    return t._("Only the office can load directories, items, plans and checklists."
+               " Nothing was saved.")
+
+
+async def document(update: Update, context: Context) -> None:
+    """A file from the office: check it, load it or report every problem."""
+    me = await who(update, context)
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    if me.person is None:
+        await reply(update, access_text(me.t))
+        return
+    if not _may_load(me.person):
+        await reply(update, _refuse_text(me.t))
+        return
+    doc = message.document
+    name = doc.file_name or "file"
+    if not name.lower().endswith(READABLE) and not name.lower().endswith(".xls"):
+        await reply(update, me.t._("I can read .xlsx and .csv files (an XLSForm .xlsx for a"
+                                   " checklist). Nothing was saved."))
+        return
+    if doc.file_size and doc.file_size > MAX_DOWNLOAD:
+        await reply(update, me.t._("This file is larger than 20 MB, which Telegram does not"
+                                   " let bots download. Load it on the server with"
+                                   " <code>choucha import</code>. Nothing was saved."))
+        return
+    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    data = bytes(await (await doc.get_file()).download_as_bytearray())
+    settings = core(context).settings
+    sha = write_blob(settings.files_dir, data)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(name).name
+        path.write_bytes(data)
+        report = await import_file(core(context), me.person, path, name,
+                                   _kind_from_caption(message.caption))
+    logger.info("import of %s (%s): ok=%s rows=%s", name, sha[:12], report.ok, report.rows)
+    await reply(update, html.escape(summary_text(me.t, report)))
+    if report.problems or report.warnings:
+        stamp = clock_now().astimezone(settings.tz).strftime("%Y%m%d-%H%M")
+        prefix = me.t._("import-report")
+        await message.reply_document(
+            io.BytesIO(report_csv(me.t, report)),
+            filename=f"{prefix}-{stamp}.csv",
+            caption=me.t._("Row-by-row report for {file}").format(file=name)[:1024])
+
+
+async def templates(update: Update, context: Context) -> None:
+    """/templates: the empty templates, one sheet per table."""
+    me = await who(update, context)
+    if not _may_load(me.person):
+        await reply(update, _refuse_text(me.t) if me.person else access_text(me.t))
+        return
+    message = update.effective_message
+    assert message is not None
+    caption = me.t._("Fill a sheet, save it as its own .xlsx or .csv file and send it to me.")
+    await message.reply_document(io.BytesIO(templates_workbook()),
+                                 filename="choucha-templates.xlsx", caption=caption)
+
+
+async def export_command(update: Update, context: Context) -> None:
+    """/export <kind>: a template filled with what is loaded."""
+    me = await who(update, context)
+    if not _may_load(me.person):
+        await reply(update, _refuse_text(me.t) if me.person else access_text(me.t))
+        return
+    kind = context.args[0] if context.args else ""
+    if kind not in EXPORTABLE:
+        await reply(update, me.t._("Which table? /export followed by one of: {kinds}").format(
+            kinds=", ".join(EXPORTABLE)))
+        return
+    message = update.effective_message
+    assert message is not None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{kind}.xlsx"
+        rows = await export(core(context).db, kind, path)
+        await message.reply_document(path.read_bytes(), filename=f"{kind}.xlsx",
+                                     caption=me.t._("{rows} rows").format(rows=rows))
