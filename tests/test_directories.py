@@ -1,0 +1,328 @@
+"""一单两库 and the annual plan: loading, refusing precisely, keeping current, exporting."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from bot.app import BotRunner
+from bot.config import load_settings
+from bot.core import Core
+from bot.demo_data import generate, make_uscc
+from bot.emulator import EmulatedUser, Emulator
+from bot.i18n import translator
+from bot.services.exports import export
+from bot.services.imports import ImportReport, import_file, summary_text
+from storage import Database
+from tests.helpers import registered_admin
+
+TARGET_HEADER = ["统一社会信用代码/注册号", "名称", "登记状态", "信用分类", "区域", "行业"]
+
+
+def targets_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8",
+                header: list[str] | None = None) -> Path:
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header or TARGET_HEADER)
+        writer.writerows(rows)
+    return path
+
+
+def code(n: int) -> str:
+    return make_uscc(n, 7, individual=False)
+
+
+def count(db: Path, table: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+
+@pytest.fixture
+async def core(tmp_path: Path):  # type: ignore[no-untyped-def]
+    settings = load_settings({"CHOUCHA_DB": str(tmp_path / "d.sqlite3")})
+    async with Database(settings.db_path) as db:
+        yield Core(settings, db, "choucha_local_bot")
+
+
+async def load_county(core: Core, tmp_path: Path, targets: int = 300) -> dict[str, Path]:
+    files = generate(tmp_path / "county", targets=targets, per_department=6)
+    for key, path in files.items():
+        kind = "checklist" if key.startswith("checklist:") else key
+        report = await import_file(core, None, path, path.name, kind)
+        assert report.ok, summary_text(translator("en"), report)
+    return files
+
+
+def problems(report: ImportReport) -> list[tuple[int, str, str, str]]:
+    t = translator("en")
+    return [(p.row, p.column, p.value, t._(p.message).format(**p.params))
+            for p in report.problems]
+
+
+async def test_wrong_check_digit_duplicate_and_missing_column_write_nothing(
+    core: Core, tmp_path: Path
+) -> None:
+    good, bad = code(1), code(2)[:-1] + ("0" if code(2)[-1] != "0" else "1")
+    path = targets_csv(tmp_path / "t.csv", [
+        [good, "芒市兴华餐饮店", "存续", "A", "芒市镇", "餐饮"],
+        [bad, "芒市恒昌食品商行", "存续", "B", "芒市镇", "食品销售"],
+        [code(3), "芒市丰源宾馆", "营业中", "E", "芒市镇", "住宿"],
+        [good, "芒市兴华餐饮店（重复）", "存续", "A", "芒市镇", "餐饮"],
+    ])
+    report = await import_file(core, None, path, "t.csv")
+    assert not report.ok and report.kind == "targets"
+    found = problems(report)
+    assert (3, "统一社会信用代码/注册号", bad, "the 统一社会信用代码 check digit is wrong") in found
+    assert any(p[:3] == (4, "登记状态", "营业中") and "not one of" in p[3] for p in found)
+    assert any(p[:3] == (4, "信用分类", "E") for p in found)
+    assert (5, "统一社会信用代码/注册号", good,
+            "appears twice in the file: first in row 2") in found
+    assert count(core.settings.db_path, "targets") == 0
+    assert count(core.settings.db_path, "audit_log") == 0
+
+    missing = targets_csv(tmp_path / "m.csv", [[good, "芒市兴华餐饮店"]],
+                          header=["统一社会信用代码/注册号", "名称"])
+    report = await import_file(core, None, missing, "m.csv", "targets")
+    assert problems(report) == [(1, "登记状态", "", "this required column is missing")]
+    assert count(core.settings.db_path, "targets") == 0
+
+
+async def test_gbk_csv_is_read(core: Core, tmp_path: Path) -> None:
+    path = targets_csv(tmp_path / "gbk.csv", [
+        [code(5), "芒市孔雀湖餐饮店", "存续", "B", "遮放镇", "餐饮"],
+        ["123456789012345", "芒市老字号食品店", "吊销", "C", "遮放镇", "食品销售"],
+    ], encoding="gbk")
+    report = await import_file(core, None, path, "gbk.csv")
+    assert report.ok and report.inserted == 2
+    assert report.warning_count == 1 and "注册号" in report.warnings[0].message
+    async with core.db.read() as rtx:
+        target = await rtx.directory.target(code(5))
+        old = await rtx.directory.target("123456789012345")
+    assert target is not None and target["name"] == "芒市孔雀湖餐饮店"
+    assert old is not None and old["code_kind"] == "regno" and old["active"] == 0
+
+
+async def test_unknown_department_and_unreadable_files(core: Core, tmp_path: Path) -> None:
+    await load_county(core, tmp_path, targets=10)
+    items = tmp_path / "items.csv"
+    with items.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["事项编码", "抽查类别", "检查事项", "检查对象", "事项类别", "检查方式",
+                         "检查主体", "检查频次", "检查内容", "检查依据"])
+        writer.writerow(["ZZ-001", "食品安全", "某检查", "市场主体", "重点", "现场检查",
+                         "不存在局", "每年", "内容", "依据"])
+        writer.writerow(["ZZ-002", "食品安全", "某检查", "市场主体", "一般", "现场检查",
+                         "SCJGJ", "每年", "内容", "依据"])
+    before = count(core.settings.db_path, "items")
+    report = await import_file(core, None, items, "items.csv")
+    assert problems(report) == [
+        (2, "检查主体", "不存在局", "no department with this code or name"),
+        (3, "抽查比例上限", "", "a general (一般) item needs a maximum ratio"),
+    ]
+    assert count(core.settings.db_path, "items") == before
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(b"%PDF-1.4 not a table")
+    report = await import_file(core, None, pdf, "scan.pdf")
+    assert "not a spreadsheet" in problems(report)[0][3]
+    xls = tmp_path / "old.xls"
+    xls.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
+    assert "old .xls" in problems(await import_file(core, None, xls, "old.xls"))[0][3]
+
+
+async def test_reimport_changes_credit_class_and_keeps_history(core: Core,
+                                                               tmp_path: Path) -> None:
+    rows = [[code(n), f"芒市商行{n}", "存续", "B", "芒市镇", "餐饮"] for n in range(10, 15)]
+    first = await import_file(core, None, targets_csv(tmp_path / "a.csv", rows), "a.csv")
+    assert (first.inserted, first.updated, first.unchanged) == (5, 0, 0)
+    rows[2][3] = "D"
+    rows[4][2] = "注销"  # a target can be marked inactive; nothing is deleted
+    again = await import_file(core, None, targets_csv(tmp_path / "b.csv", rows), "b.csv")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 2, 3)
+    # A file with only the columns to change keeps the others as they were.
+    partial = targets_csv(tmp_path / "c.csv", [[code(10), "芒市商行10", "存续", "A"]],
+                          header=["统一社会信用代码/注册号", "名称", "登记状态", "信用分类"])
+    third = await import_file(core, None, partial, "c.csv")
+    assert (third.updated, third.unchanged) == (1, 0)
+    async with core.db.read() as rtx:
+        changed = await rtx.directory.target(code(12))
+        closed = await rtx.directory.target(code(14))
+        partial_row = await rtx.directory.target(code(10))
+        history = await rtx.directory.target_changes(code(12))
+        entries = await rtx.audit.find(action="import.targets")
+    assert changed is not None and changed["credit_class"] == "D"
+    assert closed is not None and closed["active"] == 0 and closed["status"] == "注销"
+    assert partial_row is not None and partial_row["credit_class"] == "A"
+    assert partial_row["region"] == "芒市镇" and partial_row["industry"] == "餐饮"
+    assert history == [({**history[0][0], "credit_class": "B"},
+                        {**history[0][0], "credit_class": "D"})]
+    assert count(core.settings.db_path, "targets") == 5
+    assert len(entries) == 3 and all(len(__import__("json").loads(e.payload)["sha256"]) == 64
+                                     for e in entries)
+
+
+def xlsform(path: Path, survey: list[list[str]], form_id: str) -> Path:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "survey"
+    sheet.append(["type", "name", "label::zh", "label::en", "required", "relevant"])
+    for row in survey:
+        sheet.append(row)
+    choices = workbook.create_sheet("choices")
+    choices.append(["list_name", "name", "label::zh", "label::en"])
+    for row in (["yn", "yes", "符合", "Compliant"], ["yn", "no", "不符合", "Non-compliant"],
+                ["yn", "na", "不适用", "N/A"]):
+        choices.append(row)
+    settings = workbook.create_sheet("settings")
+    settings.append(["form_title", "form_id"])
+    settings.append(["检查表", form_id])
+    workbook.save(path)
+    return path
+
+
+async def test_checklists_with_skip_logic_and_unsupported_types(core: Core,
+                                                                tmp_path: Path) -> None:
+    await load_county(core, tmp_path, targets=5)
+    good = xlsform(tmp_path / "good.xlsx", [
+        ["select_one yn", "licence", "是否持证", "Licence?", "yes", ""],
+        ["image", "photo", "拍照", "Photo", "yes", "${licence} = 'no'"],
+        ["text", "note_text", "说明", "Remarks", "", ""],
+    ], "SC-002")
+    report = await import_file(core, None, good, "good.xlsx")
+    assert report.ok and report.kind == "checklist" and report.inserted == 1
+    async with core.db.read() as rtx:
+        form = await rtx.directory.checklist_form("SC-002")
+    from bot.checklist import Checklist
+
+    assert form is not None
+    loaded = Checklist.from_json(form)
+    licence, photo = loaded.questions[0], loaded.questions[1]
+    assert (licence.compliant, licence.noncompliant) == ("yes", "no")
+    assert photo.type == "image" and photo.relevant == "${licence} = 'no'"
+    again = await import_file(core, None, good, "good.xlsx")
+    assert again.ok and again.unchanged == 1  # the same form is not a new version
+
+    bad = xlsform(tmp_path / "bad.xlsx", [
+        ["select_one yn", "licence", "是否持证", "Licence?", "yes", ""],
+        ["audio", "noise_recording", "录音", "Recording", "", ""],
+        ["range", "loudness", "响度", "Loudness", "", ""],
+    ], "SC-002")
+    report = await import_file(core, None, bad, "bad.xlsx")
+    text = [(p.column, translator("en")._(p.message).format(**p.params))
+            for p in report.problems]
+    assert text == [("noise_recording", "question type audio is not supported"),
+                    ("loudness", "question type range is not supported")]
+    dangling = xlsform(tmp_path / "dangling.xlsx", [
+        ["select_one yn", "licence", "是否持证", "Licence?", "yes", ""],
+        ["text", "later", "说明", "Remarks", "", "${nowhere} = 'x'"],
+    ], "SC-002")
+    report = await import_file(core, None, dangling, "dangling.xlsx")
+    assert not report.ok and "nowhere" in report.problems[0].params["detail"]
+    async with core.db.read() as rtx:
+        assert await rtx.directory.checklist_form("SC-002") == form  # unchanged
+    unknown = xlsform(tmp_path / "unknown.xlsx", [
+        ["select_one yn", "licence", "是否持证", "Licence?", "yes", ""]], "NO-SUCH-ITEM")
+    report = await import_file(core, None, unknown, "unknown.xlsx")
+    assert report.problems[0].value == "NO-SUCH-ITEM"
+
+
+async def test_export_import_round_trip_is_identity(core: Core, tmp_path: Path) -> None:
+    await load_county(core, tmp_path, targets=200)
+    for kind in ("departments", "items", "targets", "inspectors", "recusals", "plans"):
+        first = tmp_path / f"{kind}-1.xlsx"
+        rows = await export(core.db, kind, first)
+        report = await import_file(core, None, first, first.name, kind)
+        assert report.ok and report.unchanged == rows and report.updated == 0, (
+            kind, summary_text(translator("en"), report))
+        second = tmp_path / f"{kind}-2.xlsx"
+        await export(core.db, kind, second)
+        assert _cells(first) == _cells(second)
+    inspectors = _cells(tmp_path / "inspectors-1.xlsx")
+    assert all(row[0].startswith("**************") for row in inspectors[1:])
+
+
+def _cells(path: Path) -> list[list[str]]:
+    workbook = load_workbook(path, read_only=True)
+    try:
+        return [[str(v) if v is not None else "" for v in row]
+                for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+async def test_plan_checks(core: Core, tmp_path: Path) -> None:
+    await load_county(core, tmp_path, targets=5)
+    path = tmp_path / "plans.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["抽查计划名称", "抽查任务名称", "抽查类型", "抽查比例", "抽查事项",
+                         "检查发起机关", "联合机关", "抽取日期", "检查开始日期", "检查截止日期"])
+        writer.writerow(["甲计划", "任务", "联合", "A:3%;B:50%", "SC-002、HJ-001", "SCJGJ", "",
+                         "2026-05-01", "2026-04-01", "2026-06-30"])
+    report = await import_file(core, None, path, "plans.csv")
+    found = {p[3] for p in problems(report)}
+    assert "a joint plan needs at least one joining department" in found
+    assert "the item's department does not take part in this plan" in found
+    assert "above the maximum ratio 0.2 of general item SC-002" in found
+    assert "the draw date, the start and the due date must be in order" in found
+
+
+async def test_office_loads_a_file_in_the_bot(bot: BotRunner, emulator: Emulator,
+                                              tmp_path: Path) -> None:
+    office = await registered_admin(bot, emulator)  # admin and office
+    files = generate(tmp_path / "county", targets=50, per_department=4)
+    for kind in ("departments", "items"):
+        await office.send_document(files[kind].read_bytes(), files[kind].name, "text/csv")
+        await office.expect("✅ Loaded")
+    await office.send_document(files["targets"].read_bytes(), "targets.csv", "text/csv")
+    loaded = await office.expect("✅ Loaded")
+    assert "50 rows — 50 new" in loaded["text"]
+
+    # A bad file: nothing written, the reasons in the chat and a report attached.
+    bad = files["targets"].read_text(encoding="utf-8").splitlines()
+    first = next(csv.reader([bad[1]]))
+    broken = first[0][:-1] + ("0" if first[0][-1] != "0" else "1")
+    lines = [bad[0], ",".join([broken, "新商户", "存续"] + [""] * 13)]
+    await office.send_document("\n".join(lines).encode(), "new.csv", "text/csv")
+    refused = await office.expect("❌ Nothing was loaded")
+    assert "row 2" in refused["text"] and "check digit" in refused["text"]
+    report = await office.expect(predicate=lambda m: "document" in m)
+    text = office.file_bytes(report["document"]["file_id"]).decode("utf-8-sig")
+    assert broken in text and "check digit" in text
+    assert count(bot.settings.db_path, "targets") == 50
+
+    # Someone without the office role, and a file that is not a spreadsheet.
+    await office.send_document(b"%PDF-1.4", "scan.pdf", "application/pdf")
+    assert "Nothing was saved" in (await office.expect())["text"]
+    await office.send("/templates")
+    templates = await office.expect(predicate=lambda m: "document" in m)
+    workbook = load_workbook(io.BytesIO(office.file_bytes(templates["document"]["file_id"])))
+    assert "检查对象名录库" in workbook.sheetnames
+    await office.send("/export targets")
+    exported = await office.expect(predicate=lambda m: "document" in m)
+    assert exported["caption"] == "50 rows"
+
+
+async def test_inspector_cannot_load_files(bot: BotRunner, emulator: Emulator,
+                                           tmp_path: Path) -> None:
+    from bot.models import Role
+    from bot.services.accounts import TgUser
+    from bot.services.directory import add_department
+    from bot.services.onboarding import invite_person, redeem
+    from tests.conftest import person
+
+    await add_department(bot.core.db, None, "SCJGJ", "市场监督管理局")
+    user: EmulatedUser = person(emulator, "张三", "en")
+    issued = await invite_person(bot.core, None, "张三", "SCJGJ", [Role.INSPECTOR])
+    await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, "张三", "en"))
+    path = targets_csv(tmp_path / "t.csv", [[code(1), "甲", "存续", "A", "", ""]])
+    await user.send_document(path.read_bytes(), "t.csv", "text/csv")
+    assert "Only the office" in (await user.expect())["text"]
+    await user.send("/export targets")
+    assert "Only the office" in (await user.expect())["text"]
+    assert count(bot.settings.db_path, "targets") == 0
