@@ -67,7 +67,9 @@ Parser = Callable[[Any], Any]
 
 def text(max_len: int = 500) -> Parser:
     def parse(value: Any) -> str:
-        result = " ".join(_as_text(value).split())
+        result = value if isinstance(value, str) else _as_text(value)
+        if "  " in result or not result.isprintable():  # tabs, newlines, wide spaces
+            result = " ".join(result.split())
         if len(result) > max_len:
             raise CellError(N_("longer than {limit} characters"), limit=max_len)
         return result
@@ -75,6 +77,9 @@ def text(max_len: int = 500) -> Parser:
 
 
 def _as_text(value: Any) -> str:
+    """A cell as stripped text (cells read from files arrive stripped already)."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
@@ -84,7 +89,7 @@ def _as_text(value: Any) -> str:
 
 def target_code(value: Any) -> tuple[str, str]:
     """(code, 'uscc' or 'regno')."""
-    code = normalize_code(_as_text(value))
+    code = normalize_code(value if isinstance(value, str) else _as_text(value))
     if len(code) == 18:
         if not valid_uscc(code):
             raise CellError(N_("the 统一社会信用代码 check digit is wrong"))
@@ -99,7 +104,12 @@ def a_date(value: Any) -> str:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    raw = _as_text(value).strip()
+    raw = _as_text(value)
+    if len(raw) == 10 and raw[4] == "-":
+        try:
+            return date.fromisoformat(raw).isoformat()
+        except ValueError:
+            pass
     match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", raw)
     if match:
         try:
@@ -113,7 +123,7 @@ def enum(mapping: dict[str, str]) -> Parser:
     allowed = "、".join(dict.fromkeys(k for k in mapping if not k.isascii()))
 
     def parse(value: Any) -> str:
-        key = _as_text(value).strip()
+        key = _as_text(value)
         found = mapping.get(key) or mapping.get(key.lower())
         if found is None:
             raise CellError(N_("not one of: {allowed}"), allowed=allowed)
@@ -122,7 +132,7 @@ def enum(mapping: dict[str, str]) -> Parser:
 
 
 def yes_no(value: Any) -> bool:
-    raw = _as_text(value).strip().lower()
+    raw = _as_text(value).lower()
     if raw in YES:
         return True
     if raw in NO:
@@ -131,6 +141,8 @@ def yes_no(value: Any) -> bool:
 
 
 def count(value: Any) -> int:
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
     try:
         number = Decimal(_as_text(value).strip())
     except InvalidOperation:
@@ -190,7 +202,7 @@ def phone(value: Any) -> str:
 
 
 def credit_class(value: Any) -> str:
-    raw = _as_text(value).strip().upper()
+    raw = _as_text(value).upper()
     if raw not in CREDIT_CLASSES:
         raise CellError(N_("not one of: {allowed}"), allowed="A、B、C、D")
     return raw
@@ -403,27 +415,33 @@ class RowProblem:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_row(sheet: Sheet, headers: list[str], mapping: HeaderMap, number: int,
-              cells: list[Any]) -> tuple[dict[str, Any], list[RowProblem]]:
-    """Typed values of one row, or the problems of its cells."""
-    values: dict[str, Any] = {}
-    problems: list[RowProblem] = []
-    for column in sheet.columns:
-        index = mapping.positions.get(column.key)
-        raw = cells[index] if index is not None and index < len(cells) else None
-        if raw is None:
-            if column.required:
-                problems.append(RowProblem(number, _header(headers, index, column), "",
-                                           N_("a value is required")))
-            values[column.key] = None
-            continue
-        try:
-            values[column.key] = column.parse(raw)
-        except CellError as exc:
-            problems.append(RowProblem(number, _header(headers, index, column), _as_text(raw),
-                                       exc.message, exc.params))
-    return values, problems
+class RowParser:
+    """Parses the rows of one file: the column plan is worked out once, not per row."""
 
+    def __init__(self, sheet: Sheet, headers: list[str], mapping: HeaderMap) -> None:
+        self.plan = [
+            (column.key, index, column.required, column.parse,
+             headers[index] if index is not None and index < len(headers) else column.header)
+            for column in sheet.columns
+            for index in (mapping.positions.get(column.key),)
+        ]
 
-def _header(headers: list[str], index: int | None, column: Column) -> str:
-    return headers[index] if index is not None and index < len(headers) else column.header
+    def __call__(self, number: int,
+                 cells: list[Any]) -> tuple[dict[str, Any], list[RowProblem]]:
+        """Typed values of one row, or the problems of its cells."""
+        values: dict[str, Any] = {}
+        problems: list[RowProblem] = []
+        width = len(cells)
+        for key, index, required, parse, header in self.plan:
+            raw = cells[index] if index is not None and index < width else None
+            if raw is None:
+                if required:
+                    problems.append(RowProblem(number, header, "", N_("a value is required")))
+                values[key] = None
+                continue
+            try:
+                values[key] = parse(raw)
+            except CellError as exc:
+                problems.append(RowProblem(number, header, _as_text(raw), exc.message,
+                                           exc.params))
+        return values, problems

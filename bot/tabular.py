@@ -62,10 +62,13 @@ def detect_encoding(sample: bytes) -> str:
         raise TableError("encoding") from None
 
 
+_BLANKS = " \t\r\n\u3000\xa0"
+
+
 def _clean(value: Any) -> Any:
+    """Cells without surrounding blanks (full-width ones too); empty cells are None."""
     if isinstance(value, str):
-        value = value.strip().replace("\u3000", " ").strip()
-        return value or None
+        return value.strip(_BLANKS) or None
     return value
 
 
@@ -87,8 +90,9 @@ def _csv_rows(stream: IO[str]) -> tuple[list[str], Iterator[tuple[int, list[Any]
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         for row in reader:
-            if any(cell.strip() for cell in row):
-                yield reader.line_num, [_clean(c) for c in row]
+            cleaned = [c.strip(_BLANKS) or None for c in row]
+            if any(cleaned):
+                yield reader.line_num, cleaned
 
     return headers, rows()
 

@@ -145,6 +145,9 @@ class Database:
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA busy_timeout=10000")
         await conn.execute("PRAGMA synchronous=NORMAL")
+        # 64 MiB of page cache: bulk imports and scans of the directories stay in memory
+        # without growing with them.
+        await conn.execute("PRAGMA cache_size=-65536")
         return conn
 
     async def close(self) -> None:

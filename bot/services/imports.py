@@ -28,11 +28,11 @@ from bot.sheets import (
     INACTIVE_STATUSES,
     SHEETS,
     HeaderMap,
+    RowParser,
     RowProblem,
     Sheet,
     detect_kind,
     map_headers,
-    parse_row,
 )
 from bot.tabular import TableError, csv_bytes, open_table
 from storage import Tx
@@ -105,12 +105,15 @@ class _Job:
 
     def parsed(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """Typed rows; rows with bad cells go to the report."""
+        parse = RowParser(self.sheet, self.headers, self.mapping)
+        report = self.report
         for number, cells in self.rows:
-            self.report.rows += 1
-            values, problems = parse_row(self.sheet, self.headers, self.mapping, number, cells)
-            for problem in problems:
-                self.report.add(problem)
-            if not problems:
+            report.rows += 1
+            values, problems = parse(number, cells)
+            if problems:
+                for problem in problems:
+                    report.add(problem)
+            else:
                 yield number, values
 
 
@@ -266,6 +269,7 @@ async def _targets(job: _Job) -> None:
     await directory.begin_target_staging()
     present = {key for key in _TARGET_COLUMNS if key in job.mapping.positions}
     batch: list[tuple[Any, ...]] = []
+    staging: asyncio.Future[None] | None = None
     code_header = job.header("code")
     for number, values in job.parsed():
         code, code_kind = values["code"]
@@ -282,8 +286,14 @@ async def _targets(job: _Job) -> None:
             0 if values["status"] in INACTIVE_STATUSES else 1,
         ))
         if len(batch) >= BATCH:
-            await directory.stage_targets(batch)
-            batch.clear()
+            # The database thread writes this batch while the next one is parsed here.
+            if staging is not None:
+                await staging
+            staging = asyncio.ensure_future(directory.stage_targets(batch))
+            batch = []
+            await asyncio.sleep(0)
+    if staging is not None:
+        await staging
     if batch:
         await directory.stage_targets(batch)
     total, duplicates = await directory.staged_duplicates(MAX_LISTED)
