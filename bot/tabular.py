@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -190,3 +191,120 @@ def csv_bytes(headers: list[str], rows: Iterable[list[Any]]) -> bytes:
     for row in rows:
         writer.writerow([cell_text(v) for v in row])
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
+
+
+# --- splitting a large CSV so that two processes can read it at once -----------------------
+@dataclass(frozen=True)
+class CsvLayout:
+    encoding: str
+    delimiter: str
+    headers: list[str]
+    body_start: int  # byte offset of the first line after the header row
+    body_line: int  # its line number (1-based)
+    size: int
+
+
+def csv_layout(path: Path) -> CsvLayout:
+    """Encoding, delimiter, header row and where the data starts, in bytes."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    encoding = detect_encoding(head)
+    text_head = head.decode(encoding, errors="ignore")
+    try:
+        delimiter = csv.Sniffer().sniff(text_head[:65536], delimiters=",\t;").delimiter
+    except csv.Error:
+        delimiter = ","
+    with path.open("rb") as fh:
+        lines: list[str] = []
+        line = 0
+        while True:
+            raw = fh.readline()
+            if not raw:
+                raise TableError("empty")
+            line += 1
+            lines.append(raw.decode(encoding if line == 1 else _plain(encoding)))
+            rows = list(csv.reader(lines, delimiter=delimiter))
+            if rows and any(cell.strip() for cell in rows[-1]) and not _open_quote(lines):
+                headers = [str(_clean(c) or "") for c in rows[-1]]
+                return CsvLayout(encoding, delimiter, headers, fh.tell(), line + 1,
+                                 path.stat().st_size)
+            if rows and not any(cell.strip() for cell in rows[-1]):
+                lines = []
+
+
+def _plain(encoding: str) -> str:
+    return "utf-8" if encoding == "utf-8-sig" else encoding
+
+
+def _open_quote(lines: list[str]) -> bool:
+    return sum(line.count('"') for line in lines) % 2 == 1
+
+
+def csv_parts(path: Path, layout: CsvLayout, parts: int) -> list[tuple[int, int, int]]:
+    """(start, end, first line) of `parts` byte ranges that each begin a record."""
+    bounds = [layout.body_start]
+    with path.open("rb") as fh:
+        for k in range(1, parts):
+            target = layout.body_start + (layout.size - layout.body_start) * k // parts
+            fh.seek(target)
+            fh.readline()  # to the end of the line the target falls in
+            position = fh.tell()
+            # A boundary inside a quoted field would cut a record: move on until the
+            # number of quotes before it is even.
+            quotes = _count_bytes(fh, bounds[-1], position, b'"')
+            fh.seek(position)
+            while quotes % 2 == 1:
+                extra = fh.readline()
+                if not extra:
+                    break
+                quotes += extra.count(b'"')
+                position = fh.tell()
+            if bounds[-1] < position < layout.size:
+                bounds.append(position)
+    bounds.append(layout.size)
+    ranges = []
+    line = layout.body_line
+    with path.open("rb") as fh:
+        for start, end in itertools.pairwise(bounds):
+            ranges.append((start, end, line))
+            line += _count_bytes(fh, start, end, b"\n")
+    return ranges
+
+
+def _count_bytes(fh: IO[bytes], start: int, end: int, needle: bytes) -> int:
+    """Occurrences of a byte between two offsets, read a megabyte at a time."""
+    fh.seek(start)
+    found, left = 0, end - start
+    while left > 0:
+        block = fh.read(min(left, 1 << 20))
+        if not block:
+            break
+        found += block.count(needle)
+        left -= len(block)
+    return found
+
+
+def iter_csv_range(path: Path, layout: CsvLayout, start: int, end: int,
+                   first_line: int) -> Iterator[tuple[int, list[Any]]]:
+    """The records of one byte range, numbered by their line in the file."""
+    encoding = _plain(layout.encoding)
+
+    def lines() -> Iterator[str]:
+        with path.open("rb") as fh:
+            fh.seek(start)
+            position = start
+            while position < end:
+                raw = fh.readline()
+                if not raw:
+                    return
+                position += len(raw)
+                try:
+                    yield raw.decode(encoding)
+                except UnicodeDecodeError:
+                    raise TableError("encoding") from None
+
+    reader = csv.reader(lines(), delimiter=layout.delimiter)
+    for row in reader:
+        cleaned = [c.strip(_BLANKS) or None for c in row]
+        if any(cleaned):
+            yield first_line + reader.line_num - 1, cleaned

@@ -195,31 +195,45 @@ class Database:
         return int(row[0]) if row and row[0] is not None else 0
 
     @asynccontextmanager
-    async def transaction(self, record_update: bool = True) -> AsyncIterator[Tx]:
+    async def transaction(self, record_update: bool = True,
+                          attach: dict[str, Path] | None = None) -> AsyncIterator[Tx]:
         """One use case: BEGIN IMMEDIATE … COMMIT.
 
         The Telegram update being handled (if any) is recorded as processed in the
         same commit, so that its redelivery is recognised; `record_update=False` for
-        bookkeeping that is not the update's use case.
+        bookkeeping that is not the update's use case. `attach` names scratch SQLite
+        files (staging) to attach for this transaction only.
         """
         if self._writer is None:
             raise RuntimeError("database is not open")
         async with self._write_lock:
             conn = self._writer
-            await conn.execute("BEGIN IMMEDIATE")
+            for alias, path in (attach or {}).items():
+                await conn.execute("ATTACH DATABASE ? AS " + _alias(alias), (str(path),))
             try:
-                tx = Tx(conn)
-                yield tx
-                mark = current_update.get() if record_update else None
-                if (mark is not None and not mark.recorded
-                        and not await tx.updates.record(mark.update_id)):
-                    raise DuplicateUpdate(mark.update_id)
-                await conn.execute("COMMIT")
-                if mark is not None:
-                    mark.recorded = True
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
+                async with self._begin(conn, record_update) as tx:
+                    yield tx
+            finally:
+                for alias in attach or {}:
+                    await conn.execute("DETACH DATABASE " + _alias(alias))
+
+    @staticmethod
+    @asynccontextmanager
+    async def _begin(conn: aiosqlite.Connection, record_update: bool) -> AsyncIterator[Tx]:
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            tx = Tx(conn)
+            yield tx
+            mark = current_update.get() if record_update else None
+            if (mark is not None and not mark.recorded
+                    and not await tx.updates.record(mark.update_id)):
+                raise DuplicateUpdate(mark.update_id)
+            await conn.execute("COMMIT")
+            if mark is not None:
+                mark.recorded = True
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[ReadTx]:
@@ -233,6 +247,12 @@ class Database:
                 yield ReadTx(conn)
             finally:
                 await conn.execute("COMMIT")
+
+
+def _alias(alias: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", alias):
+        raise ValueError(f"bad alias {alias!r}")
+    return alias
 
 
 def _split_sql(script: str) -> list[str]:

@@ -13,7 +13,7 @@ from storage.base import Repo, to_db_time
 TARGET_FIELDS = ("code_kind", "name", "entity_type", "authority", "legal_rep", "address",
                  "status", "established", "scope", "industry", "region", "credit_class",
                  "abnormal", "dishonest", "complaints", "kind", "active")
-_INTEGER_FIELDS = frozenset({"abnormal", "dishonest", "complaints", "active"})
+INTEGER_FIELDS = frozenset({"abnormal", "dishonest", "complaints", "active"})
 ITEM_FIELDS = ("category", "name", "target_kind", "kind", "method", "department_id",
                "frequency", "content", "basis", "max_ratio", "expertise", "active")
 INSPECTOR_FIELDS = ("cert_no", "id_hash", "id_last4", "gender", "phone", "unit", "level",
@@ -120,27 +120,22 @@ class DirectoryRepo(Repo):
         return None if value is None else str(value)
 
     # --- targets (bulk, through a staging table) ------------------------------------
-    async def begin_target_staging(self) -> None:
-        await self.execute("DROP TABLE IF EXISTS temp.staging_targets")
-        await self.execute(
-            "CREATE TEMP TABLE staging_targets (row INTEGER NOT NULL, code TEXT NOT NULL, "
-            + ", ".join(f"{f} {'INTEGER' if f in _INTEGER_FIELDS else 'TEXT'}"
-                        for f in TARGET_FIELDS) + ")")
+    async def create_staging_view(self, aliases: Sequence[str]) -> None:
+        """One view over the staging tables of the attached staging files."""
+        await self.execute("DROP VIEW IF EXISTS temp.staging_targets")
+        union = " UNION ALL ".join(f"SELECT * FROM {alias}.staging" for alias in aliases)
+        await self.execute(f"CREATE TEMP VIEW staging_targets AS {union}")
 
-    async def stage_targets(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        await self.conn.executemany(
-            f"INSERT INTO temp.staging_targets (row, code, {', '.join(TARGET_FIELDS)})"
-            f" VALUES (?, ?, {', '.join('?' * len(TARGET_FIELDS))})", rows)
-
-    async def staged_duplicates(self, limit: int) -> tuple[int, list[tuple[str, list[int]]]]:
-        total = await self.scalar(
-            "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM temp.staging_targets"
-            " GROUP BY code HAVING COUNT(*) > 1)")
+    async def duplicates_across(self, first: str, later: str,
+                                limit: int) -> tuple[int, list[tuple[str, int, int]]]:
+        """Codes of staging part `later` already staged in the earlier part `first`:
+        (count, [(code, first row, repeated row)])."""
+        query = (f"FROM {first}.staging a JOIN {later}.staging b ON b.code = a.code")
+        total = int(await self.scalar(f"SELECT COUNT(*) {query}"))
         rows = await self.all(
-            "SELECT code, GROUP_CONCAT(row) AS rows FROM temp.staging_targets GROUP BY code"
-            " HAVING COUNT(*) > 1 ORDER BY MIN(row) LIMIT ?", (limit,))
-        return int(total), [(r["code"], sorted(int(x) for x in r["rows"].split(",")))
-                            for r in rows]
+            f"SELECT b.code, MIN(a.row) AS first_row, b.row {query} GROUP BY b.row"
+            f" ORDER BY b.row LIMIT ?", (limit,))
+        return total, [(r["code"], r["first_row"], r["row"]) for r in rows]
 
     async def apply_staged_targets(self, import_id: int, now: datetime,
                                    present: set[str]) -> tuple[int, int, int]:
@@ -150,7 +145,6 @@ class DirectoryRepo(Repo):
         """
         fields = [f for f in TARGET_FIELDS if f in present or f in ("code_kind", "active")]
         total = int(await self.scalar("SELECT COUNT(*) FROM temp.staging_targets"))
-        await self.execute("CREATE INDEX temp.staging_targets_code ON staging_targets (code)")
         inserted = int(await self.scalar(
             "SELECT COUNT(*) FROM temp.staging_targets s"
             " WHERE NOT EXISTS (SELECT 1 FROM targets t WHERE t.code = s.code)"))
@@ -169,7 +163,7 @@ class DirectoryRepo(Repo):
             + f", updated_at = excluded.updated_at"
             f" WHERE {_row_value(fields, 'targets')} IS NOT {_row_value(fields, 'excluded')}",
             (stamp, stamp))
-        await self.execute("DROP TABLE temp.staging_targets")
+        await self.execute("DROP VIEW temp.staging_targets")
         return inserted, updated, total - inserted - updated
 
     async def target(self, code: str) -> dict[str, Any] | None:

@@ -326,3 +326,24 @@ async def test_inspector_cannot_load_files(bot: BotRunner, emulator: Emulator,
     await user.send("/export targets")
     assert "Only the office" in (await user.expect())["text"]
     assert count(bot.settings.db_path, "targets") == 0
+
+
+async def test_large_file_read_in_two_parts_finds_duplicates_across_them(
+    core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services import imports
+
+    monkeypatch.setattr(imports, "PARALLEL_FROM", 1)  # any CSV is read by two processes
+    rows = [[code(n), f"芒市商行{n}", "存续", "B", "芒市镇", "餐饮"] for n in range(100, 160)]
+    rows.append(rows[3])  # in the second half, repeating a row of the first
+    rows.append(["91350100M000100Y44", "坏代码", "存续", "B", "", ""])
+    path = targets_csv(tmp_path / "two.csv", rows)
+    report = await import_file(core, None, path, "two.csv")
+    assert sorted(problems(report)) == [
+        (62, "统一社会信用代码/注册号", code(103), "appears twice in the file: first in row 5"),
+        (63, "统一社会信用代码/注册号", "91350100M000100Y44",
+         "the 统一社会信用代码 check digit is wrong"),
+    ]
+    assert report.rows == 62 and count(core.settings.db_path, "targets") == 0
+    good = await import_file(core, None, targets_csv(tmp_path / "ok.csv", rows[:-2]), "ok.csv")
+    assert good.ok and good.inserted == 60

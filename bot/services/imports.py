@@ -10,9 +10,13 @@ writes one audit row with the file's SHA-256 and its counts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import multiprocessing
 import secrets
+import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -34,9 +38,17 @@ from bot.sheets import (
     detect_kind,
     map_headers,
 )
-from bot.tabular import TableError, csv_bytes, open_table
+from bot.tabular import (
+    TableError,
+    csv_bytes,
+    csv_layout,
+    csv_parts,
+    iter_csv_range,
+    open_table,
+)
 from storage import Tx
 from storage.base import dumps
+from storage.staging import TargetStaging
 
 KINDS = (*SHEETS, "checklist")
 MAX_LISTED = 1000  # problems and warnings kept for the report; all are counted
@@ -98,6 +110,7 @@ class _Job:
     rows: Iterator[tuple[int, list[Any]]]
     now: datetime
     actor: str
+    attached: dict[str, Path] = field(default_factory=dict)
 
     def header(self, key: str) -> str:
         index = self.mapping.positions.get(key)
@@ -152,7 +165,8 @@ async def import_file(core: Core, actor: Person | None, path: Path, filename: st
         await _import_checklist(core, report, path, actor_label)
         return report
     try:
-        with open_table(path, filename) as table:
+        with (tempfile.TemporaryDirectory(dir=core.settings.data_dir) as scratch,
+              open_table(path, filename) as table):
             kind = kind or detect_kind(table.headers)
             if kind is None or kind == "checklist":
                 report.problem(1, "", "", N_("cannot tell which table this is: the headers"
@@ -169,10 +183,16 @@ async def import_file(core: Core, actor: Person | None, path: Path, filename: st
                 return report
             for header in mapping.unknown:
                 report.warn(1, header, header, N_("this column is not used and was ignored"))
+            attached: dict[str, Path] = {}
+            if kind == "targets":
+                # Checked outside the transaction; duplicates are found in it, with the
+                # staged rows attached, so the report lists both kinds of problems.
+                attached = await _stage_targets(report, path, filename, table.headers, mapping,
+                                                table.encoding != "xlsx", Path(scratch))
             try:
-                async with core.db.transaction() as tx:
+                async with core.db.transaction(attach=attached) as tx:
                     job = _Job(tx, report, sheet, table.headers, mapping, table.rows,
-                               clock_now(), actor_label)
+                               clock_now(), actor_label, attached)
                     await IMPORTERS[kind](job)
                     if not report.ok:
                         raise _Rollback
@@ -258,53 +278,129 @@ async def _items(job: _Job) -> None:
         _count(job.report, await job.tx.directory.upsert_item(values["code"], values, job.now))
 
 
-# --- targets (streamed) ------------------------------------------------------------------
+# --- targets (checked in worker processes, applied in one statement) ----------------------
 _TARGET_COLUMNS = ("name", "entity_type", "authority", "legal_rep", "address", "status",
                    "established", "scope", "industry", "region", "credit_class", "abnormal",
                    "dishonest", "complaints", "kind")
+PARALLEL_FROM = 8 * 1024 * 1024  # a CSV at least this large is read by two processes
+
+
+@dataclass
+class PartResult:
+    """What checking one part of a target file found (returned from a worker process)."""
+
+    rows: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    problem_count: int = 0
+    warnings: list[RowProblem] = field(default_factory=list)
+    warning_count: int = 0
+
+
+def stage_target_part(path: str, filename: str, part: tuple[int, int, int] | None,
+                      headers: list[str], mapping: HeaderMap, out: str) -> PartResult:
+    """Check one byte range of a CSV (or a whole .xlsx) and stage its rows in `out`."""
+    sheet = SHEETS["targets"]
+    parse = RowParser(sheet, headers, mapping)
+    index = mapping.positions["code"]
+    code_header = headers[index] if index < len(headers) else sheet.column("code").header
+    result = PartResult()
+    staging = TargetStaging(Path(out))
+    batch: list[tuple[Any, ...]] = []
+    try:
+        with contextlib.ExitStack() as stack:
+            if part is None:
+                rows = stack.enter_context(open_table(Path(path), filename)).rows
+            else:
+                rows = iter_csv_range(Path(path), csv_layout(Path(path)), *part)
+            for number, cells in rows:
+                result.rows += 1
+                values, problems = parse(number, cells)
+                if problems:
+                    result.problem_count += len(problems)
+                    result.problems.extend(problems[:MAX_LISTED - len(result.problems)])
+                    continue
+                code, code_kind = values["code"]
+                if code_kind == "regno":
+                    result.warning_count += 1
+                    if len(result.warnings) < MAX_LISTED:
+                        result.warnings.append(RowProblem(
+                            number, code_header, code,
+                            N_("an old 15-digit 注册号, accepted as such; the 统一社会信用代码"
+                               " is preferred")))
+                batch.append((
+                    number, code, code_kind, values["name"], values["entity_type"],
+                    values["authority"], values["legal_rep"], values["address"],
+                    values["status"], values["established"], values["scope"],
+                    values["industry"], values["region"], values["credit_class"],
+                    int(bool(values["abnormal"])), int(bool(values["dishonest"])),
+                    values["complaints"] or 0, values["kind"] or "entity",
+                    0 if values["status"] in INACTIVE_STATUSES else 1,
+                ))
+                if len(batch) >= BATCH:
+                    staging.add(batch)
+                    batch.clear()
+            staging.add(batch)
+        total, repeated = staging.duplicates(MAX_LISTED)
+        for code, numbers in repeated:
+            for number in numbers[1:]:
+                if len(result.problems) < MAX_LISTED:
+                    result.problems.append(RowProblem(
+                        number, code_header, code,
+                        N_("appears twice in the file: first in row {first}"),
+                        {"first": numbers[0]}))
+        result.problem_count += total
+    finally:
+        staging.close()
+    return result
+
+
+async def _stage_targets(report: ImportReport, path: Path, filename: str,
+                         headers: list[str], mapping: HeaderMap, is_csv: bool,
+                         scratch: Path) -> dict[str, Path]:
+    """Check every row (two processes for a large CSV); return the staging files."""
+    parts: list[tuple[int, int, int] | None] = [None]
+    if is_csv:
+        layout = await asyncio.to_thread(csv_layout, path)
+        parts = list(await asyncio.to_thread(
+            csv_parts, path, layout, 2 if layout.size >= PARALLEL_FROM else 1))
+    staged = {f"part{i}": scratch / f"part{i}.sqlite3" for i in range(len(parts))}
+    jobs = [(str(path), filename, part, headers, mapping, str(out))
+            for part, out in zip(parts, staged.values(), strict=True)]
+    if len(jobs) == 1:
+        results = [await asyncio.to_thread(stage_target_part, *jobs[0])]
+    else:
+        loop = asyncio.get_running_loop()
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
+            results = list(await asyncio.gather(
+                *(loop.run_in_executor(pool, stage_target_part, *job) for job in jobs)))
+    for result in results:
+        report.rows += result.rows
+        for problem in result.problems:
+            report.add(problem)
+        report.problem_count += result.problem_count - len(result.problems)
+        report.warnings.extend(result.warnings[:MAX_LISTED - len(report.warnings)])
+        report.warning_count += result.warning_count
+    return staged
 
 
 async def _targets(job: _Job) -> None:
+    """Apply the staged rows: duplicates across the parts first, then one upsert."""
     directory = job.tx.directory
-    await directory.begin_target_staging()
-    present = {key for key in _TARGET_COLUMNS if key in job.mapping.positions}
-    batch: list[tuple[Any, ...]] = []
-    staging: asyncio.Future[None] | None = None
+    parts = sorted(job.attached)
     code_header = job.header("code")
-    for number, values in job.parsed():
-        code, code_kind = values["code"]
-        if code_kind == "regno":
-            job.report.warn(number, code_header, code,
-                            N_("an old 15-digit 注册号, accepted as such; the 统一社会信用代码"
-                               " is preferred"))
-        batch.append((
-            number, code, code_kind, values["name"], values["entity_type"], values["authority"],
-            values["legal_rep"], values["address"], values["status"], values["established"],
-            values["scope"], values["industry"], values["region"], values["credit_class"],
-            int(bool(values["abnormal"])), int(bool(values["dishonest"])),
-            values["complaints"] or 0, values["kind"] or "entity",
-            0 if values["status"] in INACTIVE_STATUSES else 1,
-        ))
-        if len(batch) >= BATCH:
-            # The database thread writes this batch while the next one is parsed here.
-            if staging is not None:
-                await staging
-            staging = asyncio.ensure_future(directory.stage_targets(batch))
-            batch = []
-            await asyncio.sleep(0)
-    if staging is not None:
-        await staging
-    if batch:
-        await directory.stage_targets(batch)
-    total, duplicates = await directory.staged_duplicates(MAX_LISTED)
-    for code, numbers in duplicates:
-        for number in numbers[1:]:
-            job.report.problem(number, code_header, code,
-                               N_("appears twice in the file: first in row {first}"),
-                               first=numbers[0])
-    job.report.problem_count += max(0, total - sum(len(n) - 1 for _, n in duplicates))
+    for index, later in enumerate(parts):
+        for first in parts[:index]:
+            total, repeated = await directory.duplicates_across(first, later, MAX_LISTED)
+            for code, first_row, row in repeated:
+                job.report.problem(row, code_header, code,
+                                   N_("appears twice in the file: first in row {first}"),
+                                   first=first_row)
+            job.report.problem_count += total - len(repeated)
     if not job.report.ok:
         return
+    await directory.create_staging_view(parts)
+    present = {key for key in _TARGET_COLUMNS if key in job.mapping.positions}
     import_id = await directory.next_import_id()
     inserted, updated, unchanged = await directory.apply_staged_targets(
         import_id, job.now, present)

@@ -58,7 +58,6 @@ CREATE TABLE targets (
     created_at      TEXT NOT NULL,
     updated_at      TEXT NOT NULL
 );
-CREATE INDEX targets_scope ON targets (active, region, industry, kind);
 
 CREATE TABLE target_changes (
     id         INTEGER PRIMARY KEY,
