@@ -137,6 +137,14 @@ class PeopleRepo(Repo):
             (role.value, department_id),
         )
 
+    async def person_id_by_name(self, name: str) -> int | None:
+        """The first active person of that name who is not yet bound to an account."""
+        value = await self.scalar(
+            "SELECT p.id FROM people p LEFT JOIN telegram_accounts a ON a.person_id = p.id"
+            " WHERE p.name = ? AND p.active = 1 AND a.tg_user_id IS NULL ORDER BY p.id LIMIT 1",
+            (name,))
+        return None if value is None else int(value)
+
     async def count_people(self) -> int:
         return int(await self.scalar("SELECT COUNT(*) FROM people"))
 

@@ -77,6 +77,7 @@ class ImportReport:
     warnings: list[RowProblem] = field(default_factory=list)
     warning_count: int = 0
     import_id: int | None = None
+    worker_peak_mb: float = 0.0  # targets: the largest checking process's peak memory
 
     @property
     def ok(self) -> bool:
@@ -294,6 +295,19 @@ class PartResult:
     problem_count: int = 0
     warnings: list[RowProblem] = field(default_factory=list)
     warning_count: int = 0
+    peak_mb: float = 0.0  # the process's own high-water mark of resident memory
+
+
+def _peak_mb() -> float:
+    """VmHWM of this process (Linux); 0 where /proc is not there."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def stage_target_part(path: str, filename: str, part: tuple[int, int, int] | None,
@@ -351,6 +365,7 @@ def stage_target_part(path: str, filename: str, part: tuple[int, int, int] | Non
         result.problem_count += total
     finally:
         staging.close()
+    result.peak_mb = _peak_mb()
     return result
 
 
@@ -374,6 +389,7 @@ async def _stage_targets(report: ImportReport, path: Path, filename: str,
         with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
             results = list(await asyncio.gather(
                 *(loop.run_in_executor(pool, stage_target_part, *job) for job in jobs)))
+    report.worker_peak_mb = max(r.peak_mb for r in results)
     for result in results:
         report.rows += result.rows
         for problem in result.problems:
