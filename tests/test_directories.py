@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import sqlite3
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from bot.core import Core
 from bot.demo_data import generate, make_uscc
 from bot.emulator import EmulatedUser, Emulator
 from bot.i18n import translator
+from bot.models import Role
 from bot.services.exports import export
 from bot.services.imports import ImportReport, import_file, summary_text
 from storage import Database
@@ -161,7 +163,7 @@ async def test_reimport_changes_credit_class_and_keeps_history(core: Core,
     assert history == [({**history[0][0], "credit_class": "B"},
                         {**history[0][0], "credit_class": "D"})]
     assert count(core.settings.db_path, "targets") == 5
-    assert len(entries) == 3 and all(len(__import__("json").loads(e.payload)["sha256"]) == 64
+    assert len(entries) == 3 and all(len(json.loads(e.payload)["sha256"]) == 64
                                      for e in entries)
 
 
@@ -310,7 +312,6 @@ async def test_office_loads_a_file_in_the_bot(bot: BotRunner, emulator: Emulator
 
 async def test_inspector_cannot_load_files(bot: BotRunner, emulator: Emulator,
                                            tmp_path: Path) -> None:
-    from bot.models import Role
     from bot.services.accounts import TgUser
     from bot.services.directory import add_department
     from bot.services.onboarding import invite_person, redeem
@@ -347,3 +348,23 @@ async def test_large_file_read_in_two_parts_finds_duplicates_across_them(
     assert report.rows == 62 and count(core.settings.db_path, "targets") == 0
     good = await import_file(core, None, targets_csv(tmp_path / "ok.csv", rows[:-2]), "ok.csv")
     assert good.ok and good.inserted == 60
+
+
+async def test_inspector_reimport_changes_roles_and_marks_departures(core: Core,
+                                                                    tmp_path: Path) -> None:
+    files = await load_county(core, tmp_path, targets=5)
+    lines = files["inspectors"].read_text(encoding="utf-8").splitlines()
+    header, first, second = lines[0], lines[1], lines[2]
+    assert "李强" in first and "分管负责人" in first
+    first = first.replace("分管负责人、执法检查人员", "执法检查人员")
+    second = second[: second.rindex(",")] + ",否"  # 张伟 leaves: 是否在职 = 否
+    path = tmp_path / "people.csv"
+    path.write_text("\n".join([header, first, second]) + "\n", encoding="utf-8")
+    report = await import_file(core, None, path, "people.csv")
+    assert report.ok and report.updated == 2, summary_text(translator("en"), report)
+    async with core.db.read() as rtx:
+        people = {p.name: p for p in await rtx.people.with_role(Role.INSPECTOR)}
+        traced = await rtx.audit.find(action="person.roles")
+    assert "李强" in people and not people["李强"].has_role(Role.SUPERVISOR)
+    assert "张伟" not in people  # inactive people are not listed as drawable inspectors
+    assert len(traced) == 1 and '"inspector"' in traced[0].payload

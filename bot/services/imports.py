@@ -500,8 +500,11 @@ async def _apply_inspector(job: _Job, values: dict[str, Any]) -> None:
         person_id = existing["person_id"]
         changed |= await tx.directory.update_person(person_id, values["name"],
                                                     values["department_id"], active)
-        changed |= await tx.directory.sync_roles(person_id, roles, values["department_id"],
-                                                 job.now)
+        if await tx.directory.sync_roles(person_id, roles, values["department_id"], job.now):
+            changed = True
+            # Granting and withdrawing roles is traced person by person.
+            await tx.audit.append(job.actor, "person.roles", f"person:{person_id}",
+                                  {"roles": sorted(roles), "active": active}, job.now)
     profile = {
         "cert_no": values["cert_no"], "id_hash": values["id_hash"],
         "id_last4": values["id_last4"], "gender": values["gender"], "phone": values["phone"],
