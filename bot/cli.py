@@ -197,6 +197,39 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_core(settings, None, work))
 
 
+def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services import draws
+    from bot.services.errors import Refused
+
+    if args.action == "verify":
+        problems = draws.verify_dir(Path(args.dir))
+        for line in problems:
+            print(f"MISMATCH: {line}")
+        if problems:
+            return 1
+        print("verified: every selection and every team follows from the published inputs")
+        return 0
+
+    async def work(core: Core) -> int:
+        try:
+            if args.action == "prepare":
+                prepared = await draws.prepare(core, None, args.plan, args.entropy_source)
+                print(f"prepared {prepared.plan}: pool of {prepared.pool_size} targets,"
+                      f" pool_digest {prepared.pool_digest},"
+                      f" nonce_commitment {prepared.nonce_commitment}")
+            elif args.action == "run":
+                ran = await draws.run(core, None, args.plan, args.entropy)
+                print(f"drew {ran.tasks} targets for {ran.plan}; seed {ran.seed}")
+            else:
+                for path in await draws.export(core, args.plan, Path(args.out)):
+                    print(path)
+        except Refused as exc:
+            return _fail(f"draw refused: {exc.reason}")
+        return 0
+
+    return asyncio.run(_with_core(settings, None, work))
+
+
 def cmd_i18n(settings: Settings, args: argparse.Namespace) -> int:
     from bot.i18n import compile_catalogs, update_catalogs
 
@@ -281,6 +314,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--load", action="store_true", help="import the files into the database")
     demo.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
     demo.set_defaults(func=cmd_demo_data)
+    draw = sub.add_parser("draw", help="the double-random draw of a plan")
+    dsub2 = draw.add_subparsers(dest="action", required=True)
+    prep = dsub2.add_parser("prepare", help="freeze the pool, commit to the nonce")
+    prep.add_argument("plan")
+    prep.add_argument("--entropy-source", required=True,
+                      help="the public value named in advance, e.g. a lottery draw")
+    go = dsub2.add_parser("run", help="draw with the public entropy value")
+    go.add_argument("plan")
+    go.add_argument("--entropy", required=True)
+    exp = dsub2.add_parser("export", help="write record.json and the three TSV files")
+    exp.add_argument("plan")
+    exp.add_argument("--out", required=True)
+    ver = dsub2.add_parser("verify", help="recompute a draw from its published files")
+    ver.add_argument("dir")
+    draw.set_defaults(func=cmd_draw)
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n.add_argument("action", choices=["compile", "update"])
     i18n.set_defaults(func=cmd_i18n)

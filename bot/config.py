@@ -40,6 +40,7 @@ class Settings:
     local_port: int
     bot_api_spec: Path
     log_level: str
+    public_channel: int | None = None
 
     @property
     def local_mode(self) -> bool:
@@ -77,6 +78,7 @@ _KEYS: dict[str, tuple[str, str | None]] = {
     "CHOUCHA_LOCAL_LISTEN": ("local_listen", "127.0.0.1:8080"),
     "CHOUCHA_BOT_API_SPEC": ("bot_api_spec", None),
     "CHOUCHA_LOG_LEVEL": ("log_level", "INFO"),
+    "CHOUCHA_PUBLIC_CHANNEL": ("public_channel", None),
 }
 
 
@@ -169,6 +171,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"CHOUCHA_LOG_LEVEL: one of DEBUG, INFO, WARNING, ERROR, got {level!r}")
 
+    channel = get("CHOUCHA_PUBLIC_CHANNEL")
+    if channel is not None and not re.fullmatch(r"-\d{5,20}", channel):
+        raise ConfigError("CHOUCHA_PUBLIC_CHANNEL: the channel's chat id, such as -1001234567890")
+
     return Settings(
         token=token,
         api_root=api_root,
@@ -184,4 +190,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         local_port=local_port,
         bot_api_spec=spec_path,
         log_level=level,
+        public_channel=int(channel) if channel else None,
     )

@@ -25,6 +25,7 @@ from storage.audit import AuditRepo
 from storage.base import to_db_time
 from storage.conversations import ConversationRepo
 from storage.directory import DirectoryRepo
+from storage.draws import DrawRepo
 from storage.files import FileRepo
 from storage.invites import InviteRepo
 from storage.outbox import OutboxRepo
@@ -106,6 +107,10 @@ class _Repos:
     @cached_property
     def directory(self) -> DirectoryRepo:
         return DirectoryRepo(self.conn)
+
+    @cached_property
+    def draws(self) -> DrawRepo:
+        return DrawRepo(self.conn)
 
     @cached_property
     def files(self) -> FileRepo:

@@ -1,0 +1,281 @@
+"""Preparing, running, exporting and verifying a plan's draw (choucha-draw-v1)."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bot import draw as algo
+from bot.clock import now as clock_now
+from bot.core import Core
+from bot.i18n import Translator, translator
+from bot.models import Person
+from bot.services.errors import Refused
+from bot.services.notify import tell_office
+from storage import Tx
+from storage.files import read_blob, write_blob
+
+DEFAULT_YEAR_CAP = 2  # 003 第十四条: at most twice a year
+FILES = ("record.json", "pool.tsv", "inspectors.tsv", "recusals.tsv")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    plan: str
+    draw_date: str
+    entropy_source: str
+    nonce_commitment: str
+    pool_digest: str
+    pool_size: int
+    year_cap: int | None
+    strata: list[algo.Stratum]
+
+
+@dataclass(frozen=True)
+class Ran:
+    plan: str
+    seed: str
+    tasks: int
+    record: dict[str, Any]
+
+
+def _actor(actor: Person | None) -> str:
+    return f"person:{actor.id}" if actor else "cli"
+
+
+def _year_cap(plan: dict[str, Any]) -> int | None:
+    """The plan's cap on draws of one target a year; only key (重点) items may lift it."""
+    cap = plan["year_cap"]
+    if cap is None or cap == DEFAULT_YEAR_CAP:
+        return DEFAULT_YEAR_CAP
+    if any(item["kind"] != "key" for item in plan["items"]):
+        raise Refused("year_cap_needs_key_items")
+    return None if cap == 0 else int(cap)
+
+
+def _check_ratios(plan: dict[str, Any], strata: list[algo.Stratum]) -> None:
+    if not strata or sum(s.size for s in strata) == 0:
+        raise Refused("empty_pool")
+    if algo.overall_ratio(strata) < algo.MIN_OVERALL_RATIO:
+        raise Refused("ratio_below_minimum")
+    for item in plan["items"]:
+        if item["kind"] == "general" and item["max_ratio"] is not None:
+            for stratum in strata:
+                if Decimal(stratum.ratio) > Decimal(item["max_ratio"]):
+                    raise Refused("ratio_above_item_maximum")
+
+
+def _counts(pool: list[tuple[str, str]], ratios: dict[str, str]) -> list[algo.Stratum]:
+    sizes: dict[str, int] = {}
+    for _, stratum in pool:
+        sizes[stratum] = sizes.get(stratum, 0) + 1
+    strata = []
+    for stratum, size in sorted(sizes.items()):
+        ratio = algo.ratio_for(ratios, stratum)
+        if ratio is None:
+            raise Refused("no_ratio")
+        strata.append(algo.Stratum(stratum, size, ratio, algo.stratum_count(size, ratio)))
+    return strata
+
+
+async def _plan(tx: Tx, name: str) -> dict[str, Any]:
+    plan = await tx.draws.plan(name)
+    if plan is None:
+        raise Refused("unknown_plan")
+    return plan
+
+
+async def prepare(core: Core, actor: Person | None, plan_name: str,
+                  entropy_source: str) -> Prepared:
+    """Freeze the pool and commit to a secret nonce; announce both before the draw."""
+    entropy_source = " ".join(entropy_source.split())
+    if not 3 <= len(entropy_source) <= 300:
+        raise Refused("bad_entropy_source")
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        plan = await _plan(tx, plan_name)
+        if await tx.draws.draw(plan["id"]) is not None:
+            raise Refused("already_prepared")
+        cap = _year_cap(plan)
+        year = plan["draw_date"][:4]
+        pool = await tx.draws.eligible_pool(json.loads(plan["scope"]), year, cap)
+        ratios = json.loads(plan["ratios"])
+        strata = _counts(pool, ratios)
+        _check_ratios(plan, strata)
+        data = algo.pool_tsv(pool)
+        digest = await asyncio.to_thread(write_blob, core.files_root, data)
+        nonce = secrets.token_hex(32)
+        values = {"draw_date": plan["draw_date"], "entropy_source": entropy_source,
+                  "nonce": nonce, "nonce_commitment": algo.h(nonce), "pool_digest": digest,
+                  "pool_size": len(pool), "year_cap": cap}
+        draw_id = await tx.draws.add_draw(plan["id"], values, _actor(actor), now)
+        await tx.audit.append(_actor(actor), "draw.prepared", f"draw:{draw_id}",
+                              {k: v for k, v in values.items() if k != "nonce"}, now)
+        prepared = Prepared(plan_name, plan["draw_date"], entropy_source,
+                            values["nonce_commitment"], digest, len(pool), cap, strata)
+        await _announce(tx, core, f"draw-prepared:{draw_id}",
+                        lambda t: prepared_text(t, prepared), now)
+    return prepared
+
+
+async def run(core: Core, actor: Person | None, plan_name: str, entropy: str,
+              today: date | None = None) -> Ran:
+    """Compute the seed from the public entropy, select, form teams, create the tasks."""
+    entropy = entropy.strip()
+    if not 1 <= len(entropy) <= 300:
+        raise Refused("bad_entropy")
+    now = clock_now()
+    today = today or now.astimezone(core.settings.tz).date()
+    async with core.db.transaction() as tx:
+        plan = await _plan(tx, plan_name)
+        row = await tx.draws.draw(plan["id"])
+        if row is None:
+            raise Refused("not_prepared")
+        if row["status"] == "run":
+            raise Refused("already_run")
+        if today.isoformat() < row["draw_date"]:
+            raise Refused("before_draw_date")
+        pool = algo.parse_pool(await asyncio.to_thread(read_blob, core.files_root,
+                                                       row["pool_digest"]))
+        required = _required_expertise(plan)
+        drawable = [i for i in await tx.draws.drawable_inspectors(row["draw_date"])
+                    if required.get(i["department"], set()) <= set(i["expertise"])]
+        inspectors = [algo.Inspector(i["cert_no"], i["department"], "、".join(i["expertise"]))
+                      for i in drawable]
+        certs = {i.cert for i in inspectors}
+        codes = {code for code, _ in pool}
+        recusals = {(c, t) for c, t in await tx.draws.recusal_pairs()
+                    if c in certs and t in codes}
+        seed = algo.seed_of(plan_name, row["pool_digest"], entropy, row["nonce"])
+        fallbacks = json.loads(plan["fallbacks"])
+        rules = algo.TeamRules(plan["initiator_code"], plan["joining_codes"], fallbacks,
+                               inspectors, recusals)
+        ratios = json.loads(plan["ratios"])
+        try:
+            outcome = await asyncio.to_thread(algo.compute, plan_name, pool, ratios, seed, rules)
+        except algo.DrawRefused as exc:
+            raise Refused(exc.reason) from None
+        inspectors_data = algo.inspectors_tsv(inspectors)
+        recusals_data = algo.recusals_tsv(recusals)
+        record = {
+            "algorithm": algo.ALGORITHM, "plan": plan_name, "draw_date": row["draw_date"],
+            "entropy_source": row["entropy_source"], "entropy": entropy, "nonce": row["nonce"],
+            "nonce_commitment": row["nonce_commitment"], "pool_digest": row["pool_digest"],
+            "pool_size": row["pool_size"], "year_cap": row["year_cap"], "seed": seed,
+            "initiating": rules.initiating, "joining": rules.joining, "fallbacks": fallbacks,
+            "items": [item["code"] for item in plan["items"]],
+            "strata": [s.__dict__ for s in outcome.strata],
+            "selected": [s.__dict__ for s in outcome.selected],
+            "teams": [{"target": target, "members": [m.as_json() for m in members]}
+                      for target, members in outcome.teams],
+            "replacements": [],
+        }
+        inspectors_sha = await asyncio.to_thread(write_blob, core.files_root, inspectors_data)
+        recusals_sha = await asyncio.to_thread(write_blob, core.files_root, recusals_data)
+        if not await tx.draws.mark_run(row["id"], entropy, seed, json.dumps(record,
+                                       ensure_ascii=False), inspectors_sha, recusals_sha,
+                                       _actor(actor), now):
+            raise Refused("already_run")
+        task_ids = await tx.draws.add_tasks(
+            row["id"], plan["id"], [(s.target, s.order) for s in outcome.selected],
+            (plan["window_start"], plan["window_due"]), row["draw_date"][:4], now)
+        people = {i["cert_no"]: i["person_id"] for i in drawable}
+        departments = await tx.directory.department_ids()
+        await tx.draws.add_members(
+            [(task_ids[target], people[m.inspector], departments[m.department], m.inspector,
+              m.leader, position)
+             for target, members in outcome.teams
+             for position, m in enumerate(members, start=1)], now)
+        await tx.audit.append(_actor(actor), "draw.run", f"draw:{row['id']}",
+                              {"seed": seed, "entropy": entropy, "tasks": len(task_ids),
+                               "record_sha256": algo.h(algo.record_json(record))}, now)
+        ran = Ran(plan_name, seed, len(task_ids), record)
+        await _announce(tx, core, f"draw-run:{row['id']}", lambda t: ran_text(t, ran), now)
+    return ran
+
+
+def _required_expertise(plan: dict[str, Any]) -> dict[str, set[str]]:
+    """Per department, the expertise its items of this plan name."""
+    required: dict[str, set[str]] = {}
+    for item in plan["items"]:
+        if item["expertise"]:
+            required.setdefault(item["department_code"], set()).add(item["expertise"])
+    return required
+
+
+async def export(core: Core, plan_name: str, out: Path) -> list[Path]:
+    """Write record.json, pool.tsv, inspectors.tsv, recusals.tsv for anyone to verify."""
+    async with core.db.read() as rtx:
+        plan = await rtx.draws.plan(plan_name)
+        row = await rtx.draws.draw(plan["id"]) if plan else None
+    if plan is None:
+        raise Refused("unknown_plan")
+    if row is None or row["status"] != "run":
+        raise Refused("not_run")
+    record = json.loads(row["record"])
+    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+    contents = {
+        "record.json": algo.record_json(record),
+        "pool.tsv": read_blob(core.files_root, row["pool_digest"]),
+        "inspectors.tsv": read_blob(core.files_root, row["inspectors_sha256"]),
+        "recusals.tsv": read_blob(core.files_root, row["recusals_sha256"]),
+    }
+    written = []
+    for name, data in contents.items():
+        path = out / name
+        await asyncio.to_thread(path.write_bytes, data)
+        written.append(path)
+    return written
+
+
+def verify_dir(folder: Path) -> list[str]:
+    """Differences between the published files and a recomputation; [] when all match."""
+    missing = [name for name in FILES if not (folder / name).is_file()]
+    if missing:
+        return [f"{name} is missing" for name in missing]
+    try:
+        record = json.loads((folder / "record.json").read_text(encoding="utf-8"))
+        return algo.verify(record, (folder / "pool.tsv").read_bytes(),
+                           (folder / "inspectors.tsv").read_bytes(),
+                           (folder / "recusals.tsv").read_bytes())
+    except (ValueError, KeyError, TypeError) as exc:
+        return [f"the files cannot be read as a choucha-draw-v1 record: {exc}"]
+
+
+async def _announce(tx: Tx, core: Core, key: str, render: Any, now: datetime) -> None:
+    await tell_office(tx, key, render, now)
+    channel = core.settings.public_channel
+    if channel is not None:
+        await tx.outbox.enqueue(f"{key}:channel", channel, "sendMessage",
+                                {"text": render(translator("zh_CN")), "parse_mode": "HTML"},
+                                now, chat_kind="channel")
+
+
+def prepared_text(t: Translator, p: Prepared) -> str:
+    strata = "; ".join(f"{s.stratum}: {s.count}/{s.size} ({s.ratio})" for s in p.strata)
+    return t._(
+        "📣 <b>Draw announced</b> for {plan}\n"
+        "Draw date: {date}\nPublic entropy: {source}\n"
+        "Targets in the pool: {size} (SHA-256 of pool.tsv: <code>{digest}</code>)\n"
+        "Per credit class (drawn/size, ratio): {strata}\n"
+        "Commitment to the secret nonce: <code>{commitment}</code>"
+    ).format(plan=html.escape(p.plan), date=p.draw_date, source=html.escape(p.entropy_source),
+             size=p.pool_size, digest=p.pool_digest, strata=html.escape(strata),
+             commitment=p.nonce_commitment)
+
+
+def ran_text(t: Translator, r: Ran) -> str:
+    return t._(
+        "🎲 <b>Draw done</b> for {plan}: {tasks} targets drawn, teams formed.\n"
+        "Entropy: {entropy}\nNonce (revealed): <code>{nonce}</code>\n"
+        "Seed: <code>{seed}</code>\n"
+        "Anyone can check it: choucha draw export, then choucha draw verify."
+    ).format(plan=html.escape(r.plan), tasks=r.tasks, entropy=html.escape(r.record["entropy"]),
+             nonce=r.record["nonce"], seed=r.seed)

@@ -1,0 +1,131 @@
+"""Draws: the eligible pool, the drawable inspectors, the draw rows, tasks and members."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from storage.base import Repo, to_db_time
+
+
+class DrawRepo(Repo):
+    async def plan(self, name: str) -> dict[str, Any] | None:
+        row = await self.one(
+            "SELECT p.*, d.code AS initiator_code FROM plans p"
+            " JOIN departments d ON d.id = p.initiator_id WHERE p.name = ?", (name,))
+        if row is None:
+            return None
+        plan = dict(row)
+        plan["joining_codes"] = [r["code"] for r in await self.all(
+            "SELECT d.code FROM plan_departments pd JOIN departments d"
+            " ON d.id = pd.department_id WHERE pd.plan_id = ? ORDER BY d.code", (plan["id"],))]
+        plan["items"] = [dict(r) for r in await self.all(
+            "SELECT i.code, i.kind, i.max_ratio, i.expertise, d.code AS department_code"
+            " FROM plan_items pi JOIN items i ON i.id = pi.item_id"
+            " JOIN departments d ON d.id = i.department_id WHERE pi.plan_id = ?"
+            " ORDER BY i.code", (plan["id"],))]
+        return plan
+
+    async def plans(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT p.id, p.name, p.draw_date, d.status AS draw_status FROM plans p"
+            " LEFT JOIN draws d ON d.plan_id = p.id WHERE p.active = 1 ORDER BY p.draw_date,"
+            " p.name")]
+
+    async def eligible_pool(self, scope: dict[str, list[str]], year: str,
+                            cap: int | None) -> list[tuple[str, str]]:
+        """(code, stratum) of active targets in scope with fewer than `cap` draws this year."""
+        where: list[str] = ["t.active = 1"]
+        params: list[object] = []
+        for key in ("region", "industry", "kind", "entity_type"):
+            values = scope.get(key) or []
+            if values:
+                where.append(f"t.{key} IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+        if cap is not None:
+            where.append("(SELECT COUNT(*) FROM tasks k WHERE k.target_code = t.code"
+                         " AND k.draw_year = ?) < ?")
+            params.extend([year, cap])
+        rows = await self.all(
+            f"SELECT t.code, COALESCE(t.credit_class, '-') AS stratum FROM targets t"
+            f" WHERE {' AND '.join(where)} ORDER BY t.code", tuple(params))
+        return [(r[0], r[1]) for r in rows]
+
+    async def drawable_inspectors(self, draw_date: str) -> list[dict[str, Any]]:
+        """Active inspectors of their department with a certificate valid on `draw_date`
+        (no recorded expiry counts as valid)."""
+        rows = await self.all(
+            "SELECT i.cert_no, i.expertise, i.person_id, d.code AS department"
+            " FROM inspectors i JOIN people p ON p.id = i.person_id"
+            " JOIN departments d ON d.id = p.department_id"
+            " JOIN person_roles r ON r.person_id = p.id AND r.role = 'inspector'"
+            "  AND r.department_id = p.department_id"
+            " WHERE p.active = 1 AND i.active = 1 AND d.active = 1 AND i.cert_no IS NOT NULL"
+            " AND (i.cert_valid_until IS NULL OR i.cert_valid_until >= ?)"
+            " ORDER BY i.cert_no", (draw_date,))
+        return [{**dict(r), "expertise": json.loads(r["expertise"])} for r in rows]
+
+    async def recusal_pairs(self) -> set[tuple[str, str]]:
+        return {(r[0], r[1]) for r in await self.all("SELECT cert_no, target_code FROM recusals")}
+
+    async def draw(self, plan_id: int) -> dict[str, Any] | None:
+        row = await self.one("SELECT * FROM draws WHERE plan_id = ?", (plan_id,))
+        return dict(row) if row else None
+
+    async def add_draw(self, plan_id: int, values: dict[str, Any], actor: str,
+                       now: datetime) -> int:
+        return await self.insert(
+            "INSERT INTO draws (plan_id, status, draw_date, entropy_source, nonce,"
+            " nonce_commitment, pool_digest, pool_size, year_cap, prepared_by, prepared_at)"
+            " VALUES (?, 'prepared', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (plan_id, values["draw_date"], values["entropy_source"], values["nonce"],
+             values["nonce_commitment"], values["pool_digest"], values["pool_size"],
+             values["year_cap"], actor, to_db_time(now)))
+
+    async def mark_run(self, draw_id: int, entropy: str, seed: str, record: str,
+                       inspectors_sha256: str, recusals_sha256: str, actor: str,
+                       now: datetime) -> bool:
+        changed = await self.execute(
+            "UPDATE draws SET status = 'run', entropy = ?, seed = ?, record = ?,"
+            " inspectors_sha256 = ?, recusals_sha256 = ?, run_by = ?, run_at = ?"
+            " WHERE id = ? AND status = 'prepared'",
+            (entropy, seed, record, inspectors_sha256, recusals_sha256, actor, to_db_time(now),
+             draw_id))
+        return changed == 1
+
+    async def add_tasks(self, draw_id: int, plan_id: int, orders: Sequence[tuple[str, int]],
+                        window: tuple[str, str], year: str, now: datetime) -> dict[str, int]:
+        """One task per selected target; return task ids by target code."""
+        stamp = to_db_time(now)
+        await self.conn.executemany(
+            "INSERT INTO tasks (draw_id, plan_id, target_id, target_code, batch_order,"
+            " window_start, window_due, draw_year, created_at)"
+            " SELECT ?, ?, id, code, ?, ?, ?, ?, ? FROM targets WHERE code = ?",
+            [(draw_id, plan_id, order, window[0], window[1], year, stamp, code)
+             for code, order in orders])
+        rows = await self.all("SELECT id, target_code FROM tasks WHERE draw_id = ?", (draw_id,))
+        return {r["target_code"]: r["id"] for r in rows}
+
+    async def add_members(self, rows: Iterable[tuple[int, int, int, str, bool, int]],
+                          now: datetime) -> None:
+        """(task, person, department, cert, leader, position) per member."""
+        stamp = to_db_time(now)
+        await self.conn.executemany(
+            "INSERT INTO task_members (task_id, person_id, department_id, cert_no, leader,"
+            " position, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(t, p, d, c, int(leader), pos, stamp) for t, p, d, c, leader, pos in rows])
+
+    async def task_count(self, draw_id: int) -> int:
+        return int(await self.scalar("SELECT COUNT(*) FROM tasks WHERE draw_id = ?", (draw_id,)))
+
+    async def team(self, task_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT m.*, p.name, d.code AS department FROM task_members m"
+            " JOIN people p ON p.id = m.person_id JOIN departments d ON d.id = m.department_id"
+            " WHERE m.task_id = ? AND m.active = 1 ORDER BY m.position", (task_id,))]
+
+    async def tasks_of_draw(self, draw_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT * FROM tasks WHERE draw_id = ? ORDER BY batch_order", (draw_id,))]
