@@ -224,7 +224,8 @@ def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
                 for path in await draws.export(core, args.plan, Path(args.out)):
                     print(path)
         except Refused as exc:
-            return _fail(f"draw refused: {exc.reason}")
+            detail = " ".join(f"{k}={v}" for k, v in exc.params.items())
+            return _fail(f"draw refused: {exc.reason} {detail}".strip())
         return 0
 
     return asyncio.run(_with_core(settings, None, work))

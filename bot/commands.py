@@ -19,6 +19,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", N_("What I can do for you")),
     Command("invite", N_("Invite a person (with a QR card)"),
             frozenset({Role.ADMIN, Role.OFFICE})),
+    Command("draw", N_("Prepare, run and export a plan's random draw"),
+            frozenset({Role.ADMIN, Role.OFFICE})),
     Command("templates", N_("Empty templates of the directories, items and plans"),
             frozenset({Role.ADMIN, Role.OFFICE})),
     Command("export", N_("Download a directory, the items or the plans as .xlsx"),

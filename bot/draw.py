@@ -282,6 +282,11 @@ def verify(record: Mapping[str, Any], pool_data: bytes, inspectors_data: bytes,
     if digest != record["pool_digest"]:
         problems.append(f"pool.tsv: its SHA-256 {digest} is not the record's pool_digest"
                         f" {record['pool_digest']} (the pool was changed)")
+    for name, data, key in (("inspectors.tsv", inspectors_data, "inspectors_digest"),
+                            ("recusals.tsv", recusals_data, "recusals_digest")):
+        if key in record and h(data) != record[key]:
+            problems.append(f"{name}: its SHA-256 {h(data)} is not the record's {key}"
+                            f" {record[key]} (the file was changed)")
     pool = parse_pool(pool_data)
     if [c for c, _ in pool] != sorted(c for c, _ in pool):
         problems.append("pool.tsv: lines are not sorted by code")

@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, common, imports, onboarding
+from handlers import admin, common, draws, imports, onboarding, texts
 
 
 def register(app: Application) -> None:
@@ -29,14 +29,16 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("invite", admin.invite, filters=private))
     app.add_handler(CommandHandler("templates", imports.templates, filters=private))
     app.add_handler(CommandHandler("export", imports.export_command, filters=private))
+    app.add_handler(CommandHandler("draw", draws.draw_command, filters=private))
     app.add_handler(CallbackQueryHandler(onboarding.language_chosen, pattern=r"^v1:lang:"))
     app.add_handler(CallbackQueryHandler(admin.invite_button, pattern=r"^v1:inv:"))
+    app.add_handler(CallbackQueryHandler(draws.draw_button, pattern=r"^v1:draw:"))
     # Any other button: stale or forged.
     app.add_handler(CallbackQueryHandler(common.unknown_button))
     # A spreadsheet from the office is an import.
     app.add_handler(MessageHandler(private & filters.Document.ALL, imports.document))
     # Text during a flow goes to that flow; otherwise a polite pointer to /help.
-    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, admin.text))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, texts.route_text))
     app.add_handler(MessageHandler(private & filters.COMMAND, onboarding.unknown_command))
     app.add_handler(MessageHandler(private, onboarding.unexpected_message))
 

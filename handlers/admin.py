@@ -16,7 +16,7 @@ from bot.services.invite_flow import InviteDraft
 from bot.services.onboarding import IssuedInvite
 from bot.texts import role_label
 from handlers.common import Context, Who, core, reply, who
-from handlers.onboarding import access_text, unexpected_message
+from handlers.onboarding import access_text
 
 
 def _error_text(t: Translator, reason: str) -> str:
@@ -80,22 +80,22 @@ async def invite(update: Update, context: Context) -> None:
                 + "\n" + me.t._("Send /cancel to stop."))
 
 
-async def text(update: Update, context: Context) -> None:
-    """Plain text: the name in the invite flow, or nothing anyone expected."""
+async def invite_text(update: Update, context: Context) -> bool:
+    """The name typed in the invite flow; False when that flow is not waiting for it."""
     me = await who(update, context)
     step = await invite_flow.active(core(context), me.tg_user_id) if me.person else None
     if step != "name":
-        await unexpected_message(update, context)
-        return
+        return False
     message = update.effective_message
     assert message is not None and message.text is not None
     try:
         draft = await invite_flow.set_name(core(context), me.person, me.tg_user_id, message.text)
     except Refused as exc:
         await reply(update, _error_text(me.t, exc.reason))
-        return
+        return True
     body, markup = _department_step(me.t, draft)
     await reply(update, body, reply_markup=markup)
+    return True
 
 
 async def invite_button(update: Update, context: Context) -> None:

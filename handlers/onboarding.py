@@ -153,7 +153,7 @@ async def language_chosen(update: Update, context: Context) -> None:
 async def cancel(update: Update, context: Context) -> None:
     """Stop the current flow."""
     me = await who(update, context)
-    stopped = await invite_flow.cancel(core(context), me.tg_user_id)
+    stopped = await invite_flow.cancel(core(context), me.tg_user_id)  # ends any flow
     await reply(update, me.t._("Stopped. Nothing more will be asked.") if stopped
                 else me.t._("There was nothing to stop."))
 

@@ -80,7 +80,7 @@ def _counts(pool: list[tuple[str, str]], ratios: dict[str, str]) -> list[algo.St
     for stratum, size in sorted(sizes.items()):
         ratio = algo.ratio_for(ratios, stratum)
         if ratio is None:
-            raise Refused("no_ratio")
+            raise Refused("no_ratio", stratum=stratum)
         strata.append(algo.Stratum(stratum, size, ratio, algo.stratum_count(size, ratio)))
     return strata
 
@@ -121,7 +121,7 @@ async def prepare(core: Core, actor: Person | None, plan_name: str,
         prepared = Prepared(plan_name, plan["draw_date"], entropy_source,
                             values["nonce_commitment"], digest, len(pool), cap, strata)
         await _announce(tx, core, f"draw-prepared:{draw_id}",
-                        lambda t: prepared_text(t, prepared), now)
+                        lambda t: prepared_text(t, prepared), now, actor)
     return prepared
 
 
@@ -161,7 +161,7 @@ async def run(core: Core, actor: Person | None, plan_name: str, entropy: str,
         try:
             outcome = await asyncio.to_thread(algo.compute, plan_name, pool, ratios, seed, rules)
         except algo.DrawRefused as exc:
-            raise Refused(exc.reason) from None
+            raise Refused(exc.reason, **{k: str(v) for k, v in exc.params.items()}) from None
         inspectors_data = algo.inspectors_tsv(inspectors)
         recusals_data = algo.recusals_tsv(recusals)
         record = {
@@ -169,6 +169,8 @@ async def run(core: Core, actor: Person | None, plan_name: str, entropy: str,
             "entropy_source": row["entropy_source"], "entropy": entropy, "nonce": row["nonce"],
             "nonce_commitment": row["nonce_commitment"], "pool_digest": row["pool_digest"],
             "pool_size": row["pool_size"], "year_cap": row["year_cap"], "seed": seed,
+            "inspectors_digest": algo.h(inspectors_data),
+            "recusals_digest": algo.h(recusals_data),
             "initiating": rules.initiating, "joining": rules.joining, "fallbacks": fallbacks,
             "items": [item["code"] for item in plan["items"]],
             "strata": [s.__dict__ for s in outcome.strata],
@@ -197,7 +199,8 @@ async def run(core: Core, actor: Person | None, plan_name: str, entropy: str,
                               {"seed": seed, "entropy": entropy, "tasks": len(task_ids),
                                "record_sha256": algo.h(algo.record_json(record))}, now)
         ran = Ran(plan_name, seed, len(task_ids), record)
-        await _announce(tx, core, f"draw-run:{row['id']}", lambda t: ran_text(t, ran), now)
+        await _announce(tx, core, f"draw-run:{row['id']}", lambda t: ran_text(t, ran), now,
+                        actor)
     return ran
 
 
@@ -249,8 +252,10 @@ def verify_dir(folder: Path) -> list[str]:
         return [f"the files cannot be read as a choucha-draw-v1 record: {exc}"]
 
 
-async def _announce(tx: Tx, core: Core, key: str, render: Any, now: datetime) -> None:
-    await tell_office(tx, key, render, now)
+async def _announce(tx: Tx, core: Core, key: str, render: Any, now: datetime,
+                    actor: Person | None) -> None:
+    """To the office (the person acting reads it in their own reply) and the channel."""
+    await tell_office(tx, key, render, now, exclude=actor.id if actor else None)
     channel = core.settings.public_channel
     if channel is not None:
         await tx.outbox.enqueue(f"{key}:channel", channel, "sendMessage",

@@ -1,0 +1,164 @@
+"""/draw for the office: prepare (commit), run (with the public entropy), export."""
+
+from __future__ import annotations
+
+import html
+import tempfile
+from pathlib import Path
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import callbacks
+from bot.clock import now as clock_now
+from bot.i18n import Translator
+from bot.models import Person, Role
+from bot.services import draws
+from bot.services.errors import Refused
+from handlers.common import Context, core, reply, wake_outbox, who
+from handlers.onboarding import access_text
+
+FLOW = "draw"
+
+
+def _office(person: Person | None) -> bool:
+    return person is not None and (person.has_role(Role.OFFICE) or person.has_role(Role.ADMIN))
+
+
+def refusal_text(t: Translator, exc: Refused) -> str:
+    texts = {
+        "unknown_plan": t._("There is no such plan any more."),
+        "already_prepared": t._("This plan's draw was prepared already; it cannot be prepared"
+                                " twice."),
+        "not_prepared": t._("Prepare the draw first: its pool and commitment must be published"
+                            " before the draw."),
+        "already_run": t._("This plan was drawn already."),
+        "before_draw_date": t._("The draw date has not come yet: the public entropy is not"
+                                " known before it."),
+        "empty_pool": t._("No target is eligible for this plan (scope, status, twice a year)."),
+        "ratio_below_minimum": t._("Refused: the plan would check less than 5% of the targets"
+                                   " in scope."),
+        "ratio_above_item_maximum": t._("Refused: a ratio is above a general item's maximum."),
+        "no_ratio": t._("Refused: the plan has no ratio for credit class {stratum}."),
+        "year_cap_needs_key_items": t._("Only a plan of key (重点) items may change the limit of"
+                                        " two checks a year."),
+        "nobody_drawable": t._("Refused: nobody of {department} can be drawn for {target}"
+                               " (and no fallback department has anyone). Nothing was"
+                               " written."),
+        "team_too_small": t._("Refused: a team of two cannot be formed for {target}."),
+        "bad_entropy_source": t._("Please describe the public entropy source in 3 to 300"
+                                  " characters."),
+        "bad_entropy": t._("Please send the public entropy value (1 to 300 characters)."),
+        "not_run": t._("This plan has not been drawn yet."),
+    }
+    text = texts.get(exc.reason, t._("Refused: {reason}").format(reason=exc.reason))
+    params = {"stratum": "", "department": "", "target": ""}
+    params.update({k: html.escape(v) for k, v in exc.params.items()})
+    return text.format(**params)
+
+
+async def draw_command(update: Update, context: Context) -> None:
+    """/draw: the plans, each with its draw state."""
+    me = await who(update, context)
+    if not _office(me.person):
+        await reply(update, access_text(me.t) if me.person is None else
+                    me.t._("Only the office runs draws."))
+        return
+    async with core(context).db.read() as rtx:
+        plans = await rtx.draws.plans()
+    if not plans:
+        await reply(update, me.t._("No plan is loaded yet: send the annual plan's file."))
+        return
+    states = {None: me.t._("not prepared"), "prepared": me.t._("prepared"),
+              "run": me.t._("drawn")}
+    rows = [[InlineKeyboardButton(f"{p['name'][:40]} · {states[p['draw_status']]}",
+                                  callback_data=callbacks.encode("draw", "p", p["id"]))]
+            for p in plans]
+    await reply(update, me.t._("Which plan?"), reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def draw_button(update: Update, context: Context) -> None:
+    """A plan, Prepare, Run or Export."""
+    query = update.callback_query
+    assert query is not None
+    me = await who(update, context)
+    if not _office(me.person):
+        await query.answer(me.t._("Only the office runs draws."), show_alert=True)
+        return
+    try:
+        _, args = callbacks.decode(query.data)
+        action, plan_id = args[0], int(args[1])
+    except (callbacks.BadCallback, IndexError, ValueError):
+        await query.answer(me.t._("This button is no longer valid. Send /help to start again."),
+                           show_alert=True)
+        return
+    async with core(context).db.read() as rtx:
+        plan = next((p for p in await rtx.draws.plans() if p["id"] == plan_id), None)
+    if plan is None:
+        await query.answer(me.t._("There is no such plan any more."), show_alert=True)
+        return
+    await query.answer()
+    name = html.escape(plan["name"])
+    status = plan["draw_status"]
+    if action == "p":
+        buttons = {None: ("prep", me.t._("Prepare the draw")),
+                   "prepared": ("run", me.t._("Run the draw")),
+                   "run": ("exp", me.t._("Export the record"))}[status]
+        await reply(update, me.t._("<b>{plan}</b>\nDraw date: {date}").format(
+            plan=name, date=plan["draw_date"]), reply_markup=InlineKeyboardMarkup([[
+                InlineKeyboardButton(buttons[1], callback_data=callbacks.encode(
+                    "draw", buttons[0], plan_id))]]))
+        return
+    if action in ("prep", "run"):
+        step = "source" if action == "prep" else "entropy"
+        async with core(context).db.transaction() as tx:
+            await tx.conversations.put(me.tg_user_id, FLOW, step, {"plan": plan["name"]},
+                                       clock_now())
+        prompt = (me.t._("Send the public entropy source you name in advance, for example"
+                         " “中国福利彩票3D, draw of {date}”.") if step == "source" else
+                  me.t._("Send the public entropy value now published by that source."))
+        await reply(update, prompt.format(date=plan["draw_date"]) + "\n"
+                    + me.t._("Send /cancel to stop."))
+        return
+    if action == "exp":
+        message = update.effective_message
+        assert message is not None
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                paths = await draws.export(core(context), plan["name"], Path(tmp))
+            except Refused as exc:
+                await reply(update, refusal_text(me.t, exc))
+                return
+            for path in paths:
+                await message.reply_document(path.read_bytes(), filename=path.name)
+        return
+    await reply(update, me.t._("This button is no longer valid. Send /help to start again."))
+
+
+async def draw_text(update: Update, context: Context) -> bool:
+    """The entropy source or value typed during a draw flow; False when no such flow."""
+    me = await who(update, context)
+    async with core(context).db.read() as rtx:
+        conversation = await rtx.conversations.get(me.tg_user_id)
+    if conversation is None or conversation.flow != FLOW or not _office(me.person):
+        return False
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    plan = conversation.data["plan"]
+    try:
+        if conversation.step == "source":
+            prepared = await draws.prepare(core(context), me.person, plan, message.text)
+            text = draws.prepared_text(me.t, prepared)
+        else:
+            ran = await draws.run(core(context), me.person, plan, message.text)
+            text = draws.ran_text(me.t, ran)
+    except Refused as exc:
+        await reply(update, refusal_text(me.t, exc))
+        if exc.reason in ("bad_entropy_source", "bad_entropy"):
+            return True  # still waiting for a good value
+    else:
+        await reply(update, text)
+        wake_outbox(context)
+    async with core(context).db.transaction(record_update=False) as tx:
+        await tx.conversations.clear(me.tg_user_id)
+    return True
+

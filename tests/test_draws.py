@@ -1,0 +1,194 @@
+"""Draws through the CLI and the bot: prepare → run → tasks → export → verify."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import shutil
+import sqlite3
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.app import BotRunner
+from bot.config import load_settings
+from bot.core import Core
+from bot.demo_data import generate
+from bot.emulator import Emulator
+from bot.services import draws
+from bot.services.errors import Refused
+from bot.services.imports import import_file
+from storage import Database
+from tests.helpers import registered_admin
+
+PLAN = "2026年度芒市市场监管领域部门联合抽查计划"
+
+
+async def load(core: Core, folder: Path, targets: int = 400,
+               per_department: int = 6) -> dict[str, Path]:
+    files = generate(folder, targets=targets, per_department=per_department)
+    for key, path in files.items():
+        kind = "checklist" if key.startswith("checklist:") else key
+        assert (await import_file(core, None, path, path.name, kind)).ok
+    return files
+
+
+@pytest.fixture
+async def core(tmp_path: Path):  # type: ignore[no-untyped-def]
+    settings = load_settings({"CHOUCHA_DB": str(tmp_path / "d.sqlite3")})
+    async with Database(settings.db_path) as db:
+        yield Core(settings, db, "choucha_local_bot")
+
+
+def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+async def choucha(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args, env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_cli_draw_journey_and_tampering(tmp_path: Path) -> None:
+    env = {"CHOUCHA_DB": str(tmp_path / "c.sqlite3")}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    code, out, err = await choucha(env, "demo-data", "--out", str(tmp_path / "county"),
+                                   "--targets", "600", "--load")
+    assert code == 0, err
+    code, _, err = await choucha(env, "draw", "run", PLAN, "--entropy", "372")
+    assert code == 2 and "not_prepared" in err
+    code, out, err = await choucha(env, "draw", "prepare", PLAN, "--entropy-source",
+                                   "中国福利彩票3D 2026-04-15")
+    assert code == 0 and "nonce_commitment" in out, err
+    code, _, err = await choucha(env, "draw", "prepare", PLAN, "--entropy-source", "again")
+    assert code == 2 and "already_prepared" in err
+    code, out, err = await choucha(env, "draw", "run", PLAN, "--entropy", "372")
+    assert code == 0, err
+    tasks = rows(Path(env["CHOUCHA_DB"]), "SELECT COUNT(*) FROM tasks")[0][0]
+    assert isinstance(tasks, int) and tasks > 0 and f"drew {tasks} targets" in out
+    members = rows(Path(env["CHOUCHA_DB"]),
+                   "SELECT task_id, COUNT(*), SUM(leader) FROM task_members GROUP BY task_id")
+    assert len(members) == tasks and all(n >= 2 and leaders == 1 for _, n, leaders in members)
+    exported = tmp_path / "published"
+    code, _, err = await choucha(env, "draw", "export", PLAN, "--out", str(exported))
+    assert code == 0, err
+    fresh = tmp_path / "fresh-copy"
+    shutil.copytree(exported, fresh)
+    code, out, _ = await choucha({}, "draw", "verify", str(fresh))
+    assert code == 0 and "verified" in out
+
+    record = json.loads((fresh / "record.json").read_text(encoding="utf-8"))
+    assert record["nonce_commitment"] == draws.algo.h(record["nonce"])
+    for name, edit in (
+        ("pool.tsv", lambda p: p.write_bytes(p.read_bytes().replace(b"\tA\n", b"\tB\n", 1))),
+        ("inspectors.tsv", lambda p: p.write_bytes(b"".join(p.read_bytes().splitlines(
+            keepends=True)[1:]))),
+        ("recusals.tsv", lambda p: p.write_bytes(b"")),
+        ("record.json", lambda p: p.write_text(p.read_text(encoding="utf-8").replace(
+            record["selected"][0]["target"], "91350100M000100Y43", 1), encoding="utf-8")),
+    ):
+        copy = tmp_path / f"tampered-{name}"
+        shutil.copytree(exported, copy)
+        edit(copy / name)
+        code, out, _ = await choucha({}, "draw", "verify", str(copy))
+        assert code == 1 and "MISMATCH" in out, (name, out)
+        assert name.split(".")[0] in out or "selected" in out, (name, out)
+
+
+async def test_refusals_write_nothing(core: Core, tmp_path: Path) -> None:
+    files = await load(core, tmp_path / "county")
+    with files["plans"].open("a", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["低比例计划", "任务", "部门", "", "1%", "SC-001", "", "SCJGJ", "",
+                         "2026-05-01", "2026-05-02", "2026-06-30", "", ""])
+        writer.writerow(["未来计划", "任务", "部门", "", "10%", "SC-001", "", "SCJGJ", "",
+                         "2099-05-01", "2099-05-02", "2099-06-30", "", ""])
+        writer.writerow(["无人计划", "任务", "联合", "", "10%", "SC-001、YJ-001", "",
+                         "SCJGJ", "YJGLJ", "2026-05-01", "2026-05-02", "2026-06-30", "", ""])
+    assert (await import_file(core, None, files["plans"], "plans.csv")).ok
+    with pytest.raises(Refused) as low:
+        await draws.prepare(core, None, "低比例计划", "lottery")
+    assert low.value.reason == "ratio_below_minimum"
+    await draws.prepare(core, None, "未来计划", "lottery")
+    with pytest.raises(Refused) as early:
+        await draws.run(core, None, "未来计划", "1", today=date(2026, 11, 23))
+    assert early.value.reason == "before_draw_date"
+    # Nobody of YJGLJ is drawable once they all leave; the draw is refused by name.
+    with sqlite3.connect(core.settings.db_path) as conn:  # everyone of YJGLJ leaves
+        conn.execute("UPDATE people SET active = 0 WHERE department_id ="
+                     " (SELECT id FROM departments WHERE code = 'YJGLJ')")
+    await draws.prepare(core, None, "无人计划", "lottery")
+    with pytest.raises(Refused) as nobody:
+        await draws.run(core, None, "无人计划", "7")
+    assert nobody.value.reason == "nobody_drawable"
+    assert nobody.value.params["department"] == "YJGLJ" and nobody.value.params["target"]
+    assert rows(core.settings.db_path, "SELECT COUNT(*) FROM tasks") == [(0,)]
+    assert rows(core.settings.db_path, "SELECT status FROM draws ORDER BY id") == [
+        ("prepared",), ("prepared",)]
+
+
+async def test_year_cap_excludes_targets_drawn_twice(core: Core, tmp_path: Path) -> None:
+    files = await load(core, tmp_path / "county", targets=60)
+    with files["plans"].open("a", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        for n in range(3):
+            writer.writerow([f"全量{n}", "任务", "部门", "", "100%", "SC-001", "", "SCJGJ", "",
+                             "2026-05-01", "2026-05-02", "2026-06-30", "", ""])
+    assert (await import_file(core, None, files["plans"], "plans.csv")).ok
+    first = await draws.prepare(core, None, "全量0", "lottery")
+    await draws.run(core, None, "全量0", "1")
+    await draws.prepare(core, None, "全量1", "lottery")
+    await draws.run(core, None, "全量1", "2")
+    with pytest.raises(Refused) as third:
+        await draws.prepare(core, None, "全量2", "lottery")
+    assert third.value.reason == "empty_pool" and first.pool_size > 0
+
+
+async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
+                                       tmp_path: Path) -> None:
+    office = await registered_admin(bot, emulator)
+    await load(bot.core, tmp_path / "county", targets=300)
+    await office.send("/draw")
+    await office.expect("Which plan?")
+    await office.press(f"{PLAN[:40]} · not prepared")
+    await office.expect("Draw date: 2026-04-15")
+    await office.press("Prepare the draw")
+    await office.expect("public entropy source")
+    await office.send("中国福利彩票3D 2026-04-15")
+    announced = await office.expect("Draw announced")
+    assert "Commitment to the secret nonce" in announced["text"]
+    await office.send("/draw")
+    await office.expect("Which plan?")
+    await office.press(f"{PLAN[:40]} · prepared")
+    await office.expect("Draw date")
+    await office.press("Run the draw")
+    await office.expect("public entropy value")
+    await office.send("372")
+    done = await office.expect("Draw done")
+    assert "targets drawn" in done["text"]
+    await office.send("/draw")
+    await office.expect("Which plan?")
+    await office.press(f"{PLAN[:40]} · drawn")
+    await office.expect("Draw date")
+    await office.press("Export the record")
+    names = []
+    for _ in range(4):
+        message = await office.expect(predicate=lambda m: "document" in m)
+        names.append(message["document"]["file_name"])
+        (tmp_path / message["document"]["file_name"]).write_bytes(
+            office.file_bytes(message["document"]["file_id"]))
+    assert sorted(names) == sorted(draws.FILES)
+    assert draws.verify_dir(tmp_path) == []
+    # Running again is refused politely.
+    await office.press_data(office.bot_messages()[-5], "v1:draw:run:1")
+    await office.expect("public entropy value")
+    await office.send("999")
+    assert "drawn already" in (await office.expect())["text"]
