@@ -7,6 +7,7 @@ UTF-8 text.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import heapq
 import json
@@ -99,9 +100,9 @@ def select(pool: Sequence[tuple[str, str]], ratios: Mapping[str, str],
             raise DrawRefused("no_ratio", stratum=stratum)
         count = stratum_count(len(codes), ratio)
         strata.append(Stratum(stratum, len(codes), ratio, count))
-        keyed = ((sha(seed_bytes + c.encode()).hexdigest(), c) for c in codes)
+        keyed = [(sha(seed_bytes + c.encode()).digest(), c) for c in codes]
         for key, code in heapq.nsmallest(count, keyed):
-            chosen.append((key, code, stratum))
+            chosen.append((key.hex(), code, stratum))
     chosen.sort()
     return strata, [Selected(code, stratum, key, rank)
                     for rank, (key, code, stratum) in enumerate(chosen, start=1)]
@@ -144,21 +145,43 @@ class TeamRules:
 
     def __post_init__(self) -> None:
         self.joining = sorted(self.joining)
-        self.by_department: dict[str, list[str]] = {}
+        self._department_of = {i.cert: i.department for i in self.inspectors}
+        # Per department, the inspectors grouped by load, each group sorted by 执法证号:
+        # the lowest group without excluded or recused people is the tier.
+        self._buckets: dict[str, dict[int, list[str]]] = {}
         for inspector in sorted(self.inspectors, key=lambda i: i.cert):
-            self.by_department.setdefault(inspector.department, []).append(inspector.cert)
+            load = self.loads.get(inspector.cert, 0)
+            self._buckets.setdefault(inspector.department, {}).setdefault(load, []).append(
+                inspector.cert)
+        self._recused: dict[str, set[str]] = {}
+        for cert, target in self.recusals:
+            self._recused.setdefault(target, set()).add(cert)
 
     @property
     def departments(self) -> list[str]:
         return [self.initiating, *self.joining]
 
+    def set_load(self, cert: str, load: int) -> None:
+        """Change an inspector's load, keeping the groups in order."""
+        old = self.loads.get(cert, 0)
+        buckets = self._buckets[self._department_of[cert]]
+        buckets[old].remove(cert)
+        if not buckets[old]:
+            del buckets[old]
+        bisect.insort(buckets.setdefault(load, []), cert)
+        self.loads[cert] = load
+
     def _tier(self, department: str, target: str, exclude: set[str]) -> list[str]:
-        candidates = [c for c in self.by_department.get(department, [])
-                      if c not in exclude and (c, target) not in self.recusals]
-        if not candidates:
+        buckets = self._buckets.get(department)
+        if not buckets:
             return []
-        lowest = min(self.loads.get(c, 0) for c in candidates)
-        return [c for c in candidates if self.loads.get(c, 0) == lowest]  # sorted by cert
+        blocked = exclude | self._recused.get(target, set())
+        for load in sorted(buckets):
+            certs = buckets[load]
+            tier = [c for c in certs if c not in blocked] if blocked else certs
+            if tier:
+                return tier
+        return []
 
     def pick(self, seed: str, target: str, department: str, exclude: set[str],
              counts: dict[str, int], label: str | None = None) -> tuple[str, str] | None:
@@ -176,7 +199,7 @@ class TeamRules:
             tail = label if label is not None else str(counts[source])
             digest = hashlib.sha256(bytes.fromhex(seed) + f"{target}|{source}|{tail}".encode())
             chosen = tier[int(digest.hexdigest(), 16) % len(tier)]
-            self.loads[chosen] = self.loads.get(chosen, 0) + 1
+            self.set_load(chosen, self.loads.get(chosen, 0) + 1)
             return chosen, source
         return None
 
@@ -215,10 +238,12 @@ def replace_member(rules: TeamRules, seed: str, target: str, team: list[Member],
     the replaced inspector, hashing CODE|d|replace|n; loads as they stand."""
     leaving = next(m for m in team if m.inspector == out)
     exclude = {m.inspector for m in team}
-    rules.loads[out] = max(0, rules.loads.get(out, 0) - 1)
+    if out in rules.loads:
+        rules.set_load(out, max(0, rules.loads[out] - 1))
     picked = rules.pick(seed, target, leaving.department, exclude, {}, label=f"replace|{n}")
     if picked is None:
-        rules.loads[out] = rules.loads.get(out, 0) + 1
+        if out in rules.loads:
+            rules.set_load(out, rules.loads[out] + 1)
         raise DrawRefused("nobody_drawable", department=leaving.department, target=target)
     cert, source = picked
     return Member(cert, source, leaving.leader)
@@ -253,7 +278,8 @@ def parse_recusals(data: bytes) -> set[tuple[str, str]]:
 
 
 def record_json(record: Mapping[str, Any]) -> bytes:
-    return (json.dumps(record, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode()
+    """record.json as published: compact JSON in field order, UTF-8, one line."""
+    return (json.dumps(record, ensure_ascii=False) + "\n").encode()
 
 
 @dataclass

@@ -181,9 +181,9 @@ async def run(core: Core, actor: Person | None, plan_name: str, entropy: str,
         }
         inspectors_sha = await asyncio.to_thread(write_blob, core.files_root, inspectors_data)
         recusals_sha = await asyncio.to_thread(write_blob, core.files_root, recusals_data)
-        if not await tx.draws.mark_run(row["id"], entropy, seed, json.dumps(record,
-                                       ensure_ascii=False), inspectors_sha, recusals_sha,
-                                       _actor(actor), now):
+        published = algo.record_json(record)
+        if not await tx.draws.mark_run(row["id"], entropy, seed, published.decode(),
+                                       inspectors_sha, recusals_sha, _actor(actor), now):
             raise Refused("already_run")
         task_ids = await tx.draws.add_tasks(
             row["id"], plan["id"], [(s.target, s.order) for s in outcome.selected],
@@ -197,7 +197,7 @@ async def run(core: Core, actor: Person | None, plan_name: str, entropy: str,
              for position, m in enumerate(members, start=1)], now)
         await tx.audit.append(_actor(actor), "draw.run", f"draw:{row['id']}",
                               {"seed": seed, "entropy": entropy, "tasks": len(task_ids),
-                               "record_sha256": algo.h(algo.record_json(record))}, now)
+                               "record_sha256": algo.h(published)}, now)
         ran = Ran(plan_name, seed, len(task_ids), record)
         await _announce(tx, core, f"draw-run:{row['id']}", lambda t: ran_text(t, ran), now,
                         actor)
@@ -222,10 +222,9 @@ async def export(core: Core, plan_name: str, out: Path) -> list[Path]:
         raise Refused("unknown_plan")
     if row is None or row["status"] != "run":
         raise Refused("not_run")
-    record = json.loads(row["record"])
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
     contents = {
-        "record.json": algo.record_json(record),
+        "record.json": row["record"].encode(),
         "pool.tsv": read_blob(core.files_root, row["pool_digest"]),
         "inspectors.tsv": read_blob(core.files_root, row["inspectors_sha256"]),
         "recusals.tsv": read_blob(core.files_root, row["recusals_sha256"]),
