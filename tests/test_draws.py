@@ -19,10 +19,15 @@ from bot.config import load_settings
 from bot.core import Core
 from bot.demo_data import generate
 from bot.emulator import Emulator
+from bot.emulator.server import EmulatorServer
+from bot.models import Role
 from bot.services import draws
+from bot.services.accounts import TgUser
 from bot.services.errors import Refused
 from bot.services.imports import import_file
+from bot.services.onboarding import invite_person, redeem
 from storage import Database
+from tests.conftest import TOKEN, make_settings, person
 from tests.helpers import registered_admin
 
 PLAN = "2026年度芒市市场监管领域部门联合抽查计划"
@@ -192,3 +197,32 @@ async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
     await office.expect("public entropy value")
     await office.send("999")
     assert "drawn already" in (await office.expect())["text"]
+
+
+async def test_announcements_reach_the_office_and_the_public_channel(
+    tmp_path: Path, server: EmulatorServer, emulator: Emulator
+) -> None:
+    emulator.add_chat(-1001234567890, "channel", "芒市双随机公示")
+    settings = make_settings(tmp_path, server, CHOUCHA_PUBLIC_CHANNEL="-1001234567890")
+    runner = BotRunner(settings, TOKEN)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        office = await registered_admin(runner, emulator)
+        colleague = person(emulator, "办公室同事")
+        issued = await invite_person(runner.core, None, "办公室同事", None, [Role.OFFICE])
+        await redeem(runner.core, issued.code, TgUser(colleague.id, colleague.id, None, "x",
+                                                      "zh-hans"))
+        await load(runner.core, tmp_path / "county", targets=200)
+        await draws.prepare(runner.core, None, PLAN, "中国福利彩票3D 2026-04-15")
+        await draws.run(runner.core, None, PLAN, "372")
+        assert "抽取公告" in (await colleague.expect("抽取公告"))["text"]
+        assert "Draw done" in (await office.expect("Draw done"))["text"]
+        for _ in range(100):
+            posted = emulator.chat_messages(-1001234567890)
+            if len(posted) == 2:
+                break
+            await asyncio.sleep(0.1)
+        assert ["抽取公告" in posted[0]["text"], "抽取完成" in posted[1]["text"]] == [True, True]
+        assert emulator.rate_limited == []
+    finally:
+        await runner.stop()
