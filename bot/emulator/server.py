@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -76,6 +77,8 @@ class ApiHandler(_Base):
             if not self._gone():
                 self.send_json(exc.body(), exc.code)
             return
+        except asyncio.CancelledError:
+            return  # the server is shutting down with a long poll open: nothing to answer
         except BaseException:
             logger.exception("emulator failed on %s", method)
             emulator.violations.append(f"{method}: the emulator itself failed")
