@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import sys
 from collections.abc import Callable
 
 from bot.app import BotRunner
@@ -20,6 +22,15 @@ async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition never held")
         await asyncio.sleep(0.05)
+
+
+async def choucha(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """Run the CLI without blocking the loop the emulator answers on."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args, env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode or 0, out.decode(), err.decode()
 
 
 LINK_RE = re.compile(r"https://t\.me/\S+\?start=[A-Za-z0-9_-]+")

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sqlite3
-import sys
 from pathlib import Path
 
 from bot.app import BotRunner
 from bot.emulator import Emulator
 from bot.emulator.server import EmulatorServer
 from tests.conftest import TOKEN, make_settings, person
-from tests.helpers import LINK_RE
+from tests.helpers import LINK_RE, choucha
 from tests.test_invite_card import decode_qr
-
-
-async def choucha(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    """Run the CLI without blocking the loop the emulator answers on."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args, env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    return process.returncode or 0, out.decode(), err.decode()
 
 
 async def test_init_then_admin_registers(tmp_path: Path, server: EmulatorServer,

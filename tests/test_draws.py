@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import os
 import shutil
 import sqlite3
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -28,7 +26,7 @@ from bot.services.imports import import_file
 from bot.services.onboarding import invite_person, redeem
 from storage import Database
 from tests.conftest import TOKEN, make_settings, person
-from tests.helpers import registered_admin
+from tests.helpers import choucha, registered_admin
 
 PLAN = "2026年度芒市市场监管领域部门联合抽查计划"
 
@@ -52,14 +50,6 @@ async def core(tmp_path: Path):  # type: ignore[no-untyped-def]
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
     with sqlite3.connect(db) as conn:
         return conn.execute(sql).fetchall()
-
-
-async def choucha(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args, env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(process.communicate(), 120)
-    return process.returncode or 0, out.decode(), err.decode()
 
 
 async def test_cli_draw_journey_and_tampering(tmp_path: Path) -> None:
@@ -161,29 +151,25 @@ async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
                                        tmp_path: Path) -> None:
     office = await registered_admin(bot, emulator)
     await load(bot.core, tmp_path / "county", targets=300)
-    await office.send("/draw")
-    await office.expect("Which plan?")
-    await office.press(f"{PLAN[:40]} · not prepared")
-    await office.expect("Draw date: 2026-04-15")
-    await office.press("Prepare the draw")
+
+    async def open_plan(state: str, action: str) -> None:
+        await office.send("/draw")
+        await office.expect("Which plan?")
+        await office.press(f"{PLAN[:40]} · {state}")
+        await office.expect("Draw date: 2026-04-15")
+        await office.press(action)
+
+    await open_plan("not prepared", "Prepare the draw")
     await office.expect("public entropy source")
     await office.send("中国福利彩票3D 2026-04-15")
     announced = await office.expect("Draw announced")
     assert "Commitment to the secret nonce" in announced["text"]
-    await office.send("/draw")
-    await office.expect("Which plan?")
-    await office.press(f"{PLAN[:40]} · prepared")
-    await office.expect("Draw date")
-    await office.press("Run the draw")
+    await open_plan("prepared", "Run the draw")
     await office.expect("public entropy value")
     await office.send("372")
     done = await office.expect("Draw done")
     assert "targets drawn" in done["text"]
-    await office.send("/draw")
-    await office.expect("Which plan?")
-    await office.press(f"{PLAN[:40]} · drawn")
-    await office.expect("Draw date")
-    await office.press("Export the record")
+    await open_plan("drawn", "Export the record")
     names = []
     for _ in range(4):
         message = await office.expect(predicate=lambda m: "document" in m)
