@@ -8,9 +8,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
 from bot.i18n import Translator
-from bot.models import Role
+from bot.models import Conversation, Role
 from bot.rendering.invite_card import CardText, render_invite_card
-from bot.services import invite_flow
+from bot.services import conversations, invite_flow
 from bot.services.errors import Refused
 from bot.services.invite_flow import InviteDraft
 from bot.services.onboarding import IssuedInvite
@@ -80,22 +80,21 @@ async def invite(update: Update, context: Context) -> None:
                 + "\n" + me.t._("Send /cancel to stop."))
 
 
-async def invite_text(update: Update, context: Context) -> bool:
-    """The name typed in the invite flow; False when that flow is not waiting for it."""
-    me = await who(update, context)
-    step = await invite_flow.active(core(context), me.tg_user_id) if me.person else None
-    if step != "name":
-        return False
+async def invite_text(update: Update, context: Context, me: Who,
+                      conversation: Conversation) -> None:
+    """The name typed in the invite flow."""
+    if conversation.step != "name":
+        await reply(update, me.t._("Please use the buttons above, or send /cancel to stop."))
+        return
     message = update.effective_message
     assert message is not None and message.text is not None
     try:
         draft = await invite_flow.set_name(core(context), me.person, me.tg_user_id, message.text)
     except Refused as exc:
         await reply(update, _error_text(me.t, exc.reason))
-        return True
+        return
     body, markup = _department_step(me.t, draft)
     await reply(update, body, reply_markup=markup)
-    return True
 
 
 async def invite_button(update: Update, context: Context) -> None:
@@ -108,7 +107,7 @@ async def invite_button(update: Update, context: Context) -> None:
         if me.person is None:
             raise Refused("not_allowed")
         if args == ["x"]:
-            await invite_flow.cancel(core(context), me.tg_user_id)
+            await conversations.cancel(core(context), me.tg_user_id)
             await query.answer()
             await query.edit_message_text(me.t._("Invite cancelled; nothing was created."))
             return

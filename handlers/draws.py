@@ -11,10 +11,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import callbacks
 from bot.clock import now as clock_now
 from bot.i18n import Translator
-from bot.models import Person, Role
-from bot.services import draws
+from bot.models import Conversation, Person, Role
+from bot.services import conversations, draws
 from bot.services.errors import Refused
-from handlers.common import Context, core, reply, wake_outbox, who
+from handlers.common import Context, Who, core, reply, wake_outbox, who
 from handlers.onboarding import access_text
 
 FLOW = "draw"
@@ -134,13 +134,13 @@ async def draw_button(update: Update, context: Context) -> None:
     await reply(update, me.t._("This button is no longer valid. Send /help to start again."))
 
 
-async def draw_text(update: Update, context: Context) -> bool:
-    """The entropy source or value typed during a draw flow; False when no such flow."""
-    me = await who(update, context)
-    async with core(context).db.read() as rtx:
-        conversation = await rtx.conversations.get(me.tg_user_id)
-    if conversation is None or conversation.flow != FLOW or not _office(me.person):
-        return False
+async def draw_text(update: Update, context: Context, me: Who,
+                    conversation: Conversation) -> None:
+    """The entropy source or value typed during a draw flow."""
+    if not _office(me.person):
+        await conversations.cancel(core(context), me.tg_user_id)
+        await reply(update, me.t._("Only the office runs draws."))
+        return
     message = update.effective_message
     assert message is not None and message.text is not None
     plan = conversation.data["plan"]
@@ -154,11 +154,10 @@ async def draw_text(update: Update, context: Context) -> bool:
     except Refused as exc:
         await reply(update, refusal_text(me.t, exc))
         if exc.reason in ("bad_entropy_source", "bad_entropy"):
-            return True  # still waiting for a good value
+            return  # still waiting for a good value
     else:
         await reply(update, text)
         wake_outbox(context)
     async with core(context).db.transaction(record_update=False) as tx:
         await tx.conversations.clear(me.tg_user_id)
-    return True
 

@@ -11,7 +11,7 @@ from bot import callbacks
 from bot.commands import commands_for
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, translator
 from bot.models import InviteProblem, Person, Role
-from bot.services import invite_flow
+from bot.services import conversations
 from bot.services.accounts import TgUser, set_language
 from bot.services.onboarding import redeem
 from bot.texts import describe_roles
@@ -153,7 +153,7 @@ async def language_chosen(update: Update, context: Context) -> None:
 async def cancel(update: Update, context: Context) -> None:
     """Stop the current flow."""
     me = await who(update, context)
-    stopped = await invite_flow.cancel(core(context), me.tg_user_id)  # ends any flow
+    stopped = await conversations.cancel(core(context), me.tg_user_id)
     await reply(update, me.t._("Stopped. Nothing more will be asked.") if stopped
                 else me.t._("There was nothing to stop."))
 

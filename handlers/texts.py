@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import Update
 
+from bot.models import Conversation
+from bot.services import conversations, invite_flow
 from handlers import admin, draws
-from handlers.common import Context
+from handlers.common import Context, Who, core, who
 from handlers.onboarding import unexpected_message
+
+Flow = Callable[[Update, Context, Who, Conversation], Awaitable[None]]
+FLOWS: dict[str, Flow] = {invite_flow.FLOW: admin.invite_text, draws.FLOW: draws.draw_text}
 
 
 async def route_text(update: Update, context: Context) -> None:
-    """The invite flow's name, a draw's entropy, or nothing anyone expected."""
-    for flow in (admin.invite_text, draws.draw_text):
-        if await flow(update, context):
-            return
-    await unexpected_message(update, context)
+    """Text for the flow the person is in (read once), or nothing anyone expected."""
+    me = await who(update, context)
+    conversation = await conversations.current(core(context), me.tg_user_id) if me.person \
+        else None
+    flow = FLOWS.get(conversation.flow) if conversation else None
+    if flow is None or conversation is None:
+        await unexpected_message(update, context)
+        return
+    await flow(update, context, me, conversation)

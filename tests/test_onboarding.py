@@ -196,6 +196,11 @@ async def test_invite_name_validation(bot: BotRunner, emulator: Emulator) -> Non
     # Still waiting for a name after the refusal and the /help.
     await admin.send("Valid Name")
     await admin.expect("Which department is")
+    # Text while buttons are awaited points to them and changes nothing.
+    await admin.send("some text")
+    await admin.expect("Please use the buttons above")
+    await admin.press("No department (office staff)")
+    await admin.expect_edit(admin.bot_messages()[-2], "Roles of")
 
 
 def _png() -> bytes:

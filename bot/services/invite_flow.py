@@ -59,13 +59,6 @@ async def begin(core: Core, actor: Person | None, tg_user_id: int) -> InviteDraf
     return await _draft(core, actor, tg_user_id)
 
 
-async def active(core: Core, tg_user_id: int) -> str | None:
-    """The step of the person's open invite flow, if any."""
-    async with core.db.read() as rtx:
-        conversation = await rtx.conversations.get(tg_user_id)
-    return conversation.step if conversation and conversation.flow == FLOW else None
-
-
 async def set_name(core: Core, actor: Person | None, tg_user_id: int, text: str) -> InviteDraft:
     actor = _check(actor)
     name = " ".join(text.split())
@@ -129,9 +122,3 @@ async def finish(core: Core, actor: Person | None, tg_user_id: int) -> IssuedInv
         await tx.conversations.clear(tg_user_id)
     return issued
 
-
-async def cancel(core: Core, tg_user_id: int) -> bool:
-    async with core.db.transaction() as tx:
-        existed = await tx.conversations.get(tg_user_id) is not None
-        await tx.conversations.clear(tg_user_id)
-    return existed

@@ -1,0 +1,19 @@
+"""Where a person is in a multi-step flow (invite, draw, …): one database row."""
+
+from __future__ import annotations
+
+from bot.core import Core
+from bot.models import Conversation
+
+
+async def current(core: Core, tg_user_id: int) -> Conversation | None:
+    async with core.db.read() as rtx:
+        return await rtx.conversations.get(tg_user_id)
+
+
+async def cancel(core: Core, tg_user_id: int) -> bool:
+    """End whatever flow the person is in; False when there was none."""
+    async with core.db.transaction() as tx:
+        existed = await tx.conversations.get(tg_user_id) is not None
+        await tx.conversations.clear(tg_user_id)
+    return existed
