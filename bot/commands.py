@@ -17,6 +17,7 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("help", N_("What I can do for you")),
+    Command("tasks", N_("My spot-check tasks"), frozenset({Role.INSPECTOR, Role.SUPERVISOR})),
     Command("invite", N_("Invite a person (with a QR card)"),
             frozenset({Role.ADMIN, Role.OFFICE})),
     Command("draw", N_("Prepare, run and export a plan's random draw"),

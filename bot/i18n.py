@@ -111,6 +111,13 @@ def extract_messages() -> Catalog:
     return catalog
 
 
+def translated(string: str | tuple[str, ...] | list[str] | None) -> bool:
+    """A message's translation is there (every plural form, for a plural message)."""
+    if isinstance(string, tuple | list):
+        return bool(string) and all(string)
+    return bool(string)
+
+
 def update_catalogs() -> list[str]:
     """Refresh the template and merge it into each catalog; English copies its source text."""
     template = extract_messages()
@@ -131,9 +138,9 @@ def update_catalogs() -> list[str]:
         for message in catalog:
             if not message.id:
                 continue
-            if lang == "en" and not message.string:
+            if lang == "en" and not translated(message.string):
                 message.string = message.id
-            if not message.string:
+            if not translated(message.string):
                 missing += 1
         catalog.obsolete.clear()
         with po.open("wb") as fh:

@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, common, draws, imports, onboarding, texts
+from handlers import admin, common, draws, imports, onboarding, tasks, texts
 
 
 def register(app: Application) -> None:
@@ -30,9 +30,11 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("templates", imports.templates, filters=private))
     app.add_handler(CommandHandler("export", imports.export_command, filters=private))
     app.add_handler(CommandHandler("draw", draws.draw_command, filters=private))
+    app.add_handler(CommandHandler("tasks", tasks.tasks_command, filters=private))
     app.add_handler(CallbackQueryHandler(onboarding.language_chosen, pattern=r"^v1:lang:"))
     app.add_handler(CallbackQueryHandler(admin.invite_button, pattern=r"^v1:inv:"))
     app.add_handler(CallbackQueryHandler(draws.draw_button, pattern=r"^v1:draw:"))
+    app.add_handler(CallbackQueryHandler(tasks.task_button, pattern=r"^v1:task:"))
     # Any other button: stale or forged.
     app.add_handler(CallbackQueryHandler(common.unknown_button))
     # A spreadsheet from the office is an import.

@@ -31,6 +31,7 @@ from storage.invites import InviteRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.settings import SettingsRepo
+from storage.tasks import TaskRepo
 from storage.updates import UpdateRepo
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,10 @@ class _Repos:
     @cached_property
     def draws(self) -> DrawRepo:
         return DrawRepo(self.conn)
+
+    @cached_property
+    def tasks(self) -> TaskRepo:
+        return TaskRepo(self.conn)
 
     @cached_property
     def files(self) -> FileRepo:

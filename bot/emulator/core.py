@@ -166,7 +166,7 @@ class Emulator:
         self._changed = asyncio.Condition()
         self._version = 0
         self._poll_generation = 0
-        self._overall: deque[float] = deque()
+        self._overall_bucket: tuple[float, float] = (float(OVERALL_PER_SECOND), 0.0)
         self._chat_bucket: dict[int, tuple[float, float]] = {}
         self._group_window: dict[int, deque[float]] = {}
         self._webhook_task: asyncio.Task[None] | None = None
@@ -339,9 +339,12 @@ class Emulator:
         if method not in SEND_METHODS or not self.rate_limits:
             return
         now = self.clock()
-        while self._overall and now - self._overall[0] >= 1.0:
-            self._overall.popleft()
-        if len(self._overall) >= OVERALL_PER_SECOND:
+        # Overall: a bucket of 30 that refills at 30 a second ("about 30 messages a
+        # second"), the same shape as the leaky bucket PTB's AIORateLimiter paces with.
+        overall, last = self._overall_bucket
+        overall = min(float(OVERALL_PER_SECOND), overall + (now - last) * OVERALL_PER_SECOND)
+        if overall < 1.0:
+            self._overall_bucket = (overall, now)
             self._limited(method, chat_id, 1)
         chat = self.chats.get(chat_id)
         if chat is not None and chat.type == "private":
@@ -357,7 +360,7 @@ class Emulator:
             if len(window) >= GROUP_PER_MINUTE:
                 self._limited(method, chat_id, max(1, int(60.0 - (now - window[0])) + 1))
             window.append(now)
-        self._overall.append(now)
+        self._overall_bucket = (overall - 1.0, now)
 
     def _limited(self, method: str, chat_id: int, retry_after: int) -> None:
         self.rate_limited.append((method, chat_id))

@@ -19,6 +19,7 @@ from bot.i18n import Translator, translator
 from bot.models import Person
 from bot.services.errors import Refused
 from bot.services.notify import tell_office
+from bot.services.tasks import notify_draw
 from storage import Tx
 from storage.files import read_blob, write_blob
 
@@ -195,6 +196,7 @@ async def run(core: Core, actor: Person | None, plan_name: str, entropy: str,
               m.leader, position)
              for target, members in outcome.teams
              for position, m in enumerate(members, start=1)], now)
+        await notify_draw(tx, row["id"], now)
         await tx.audit.append(_actor(actor), "draw.run", f"draw:{row['id']}",
                               {"seed": seed, "entropy": entropy, "tasks": len(task_ids),
                                "record_sha256": algo.h(published)}, now)

@@ -1,0 +1,191 @@
+"""Drawn tasks as inspectors meet them: the notification after a draw, the card, Accept."""
+
+from __future__ import annotations
+
+import functools
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot import callbacks
+from bot.clock import now as clock_now
+from bot.core import Core
+from bot.i18n import Translator
+from bot.logs import mask_phone
+from bot.models import Person, Role
+from bot.services.errors import Refused
+from bot.services.notify import enqueue_text
+from storage import Tx
+
+LISTED = 30  # tasks named with a button in one notification; /tasks shows them all
+
+
+def mask_code(code: str) -> str:
+    """91533103****5Q7X: enough to recognise, not enough to copy."""
+    return f"{code[:8]}****{code[-4:]}" if len(code) > 12 else code
+
+
+def card_button(index: int, task: dict[str, Any]) -> dict[str, str]:
+    return {"text": f"📋 {index}. {task['target_name'][:30]}",
+            "callback_data": callbacks.encode("task", "c", task["id"])}
+
+
+def new_tasks_text(t: Translator, tasks: list[dict[str, Any]]) -> str:
+    lines = [t.ngettext("🗂 You have been drawn for {n} spot-check task:",
+                        "🗂 You have been drawn for {n} spot-check tasks:",
+                        len(tasks)).format(n=len(tasks))]
+    for index, task in enumerate(tasks[:LISTED], start=1):
+        role = t._("leader") if task["leader"] else t._("member")
+        lines.append(f"{index}. <b>{html.escape(task['target_name'])}</b> ·"
+                     f" {task['window_start']} – {task['window_due']} · {role}")
+    if len(tasks) > LISTED:
+        lines.append(t._("…and {more} more: send /tasks.").format(more=len(tasks) - LISTED))
+    lines.append("")
+    lines.append(t._("Open each task to accept it."))
+    return "\n".join(lines)
+
+
+async def notify_draw(tx: Tx, draw_id: int, now: datetime) -> int:
+    """One message per drawn inspector, listing all their new tasks, through the outbox."""
+    sent = 0
+    for person_id, tasks in (await tx.tasks.new_by_person(draw_id)).items():
+        person = await tx.people.person(person_id)
+        if person is None:
+            continue
+        markup = {"inline_keyboard": [[card_button(i, task)]
+                                      for i, task in enumerate(tasks[:LISTED], start=1)]}
+        if await enqueue_text(tx, person, f"tasks:{draw_id}:{person_id}",
+                              functools.partial(new_tasks_text, tasks=tasks), now,
+                              reply_markup=markup):
+            sent += 1
+    return sent
+
+
+@dataclass(frozen=True)
+class Card:
+    task: dict[str, Any]
+    members: list[dict[str, Any]]
+    items: list[dict[str, Any]]
+
+    def member(self, person_id: int) -> dict[str, Any] | None:
+        return next((m for m in self.members if m["person_id"] == person_id), None)
+
+    @property
+    def all_accepted(self) -> bool:
+        return all(m["accepted_at"] for m in self.members)
+
+
+def _may_view(person: Person, card: Card) -> bool:
+    return card.member(person.id) is not None or person.has_role(Role.OFFICE) or (
+        person.has_role(Role.ADMIN))
+
+
+async def _card(tx: Any, task_id: int) -> Card:
+    task = await tx.tasks.task(task_id)
+    if task is None:
+        raise Refused("unknown_task")
+    return Card(task, await tx.tasks.members(task_id), await tx.tasks.items(task["plan_id"]))
+
+
+async def card(core: Core, person: Person, task_id: int) -> Card:
+    async with core.db.read() as rtx:
+        found = await _card(rtx, task_id)
+    if not _may_view(person, found):
+        raise Refused("not_member")
+    return found
+
+
+async def accept(core: Core, person: Person, task_id: int) -> Card:
+    """Record that a member accepts; when the whole team has, everyone is told."""
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        found = await _card(tx, task_id)
+        if found.member(person.id) is None:
+            raise Refused("not_member")
+        if found.task["status"] != "assigned":
+            raise Refused("task_closed")
+        if not await tx.tasks.accept(task_id, person.id, now):
+            raise Refused("already_accepted")
+        await tx.audit.append(f"person:{person.id}", "task.accepted", f"task:{task_id}", {},
+                              now)
+        found = await _card(tx, task_id)
+        if found.all_accepted:
+            name = html.escape(found.task["target_name"])
+            for member in found.members:
+                if member["person_id"] == person.id:
+                    continue
+                other = await tx.people.person(member["person_id"])
+                if other is not None:
+                    await enqueue_text(
+                        tx, other, f"accepted-all:{task_id}:{other.id}",
+                        lambda t: t._("✅ Everyone on the team for {target} has accepted.")
+                        .format(target=name), now)
+    return found
+
+
+async def my_tasks(core: Core, person: Person) -> list[dict[str, Any]]:
+    async with core.db.read() as rtx:
+        return await rtx.tasks.of_person(person.id)
+
+
+async def earlier_checks(core: Core, card: Card) -> list[dict[str, Any]]:
+    async with core.db.read() as rtx:
+        return await rtx.tasks.earlier(card.task["target_code"], card.task["id"])
+
+
+def card_text(t: Translator, card: Card, viewer: Person) -> str:
+    task = card.task
+    lines = [
+        t._("📋 <b>{target}</b>").format(target=html.escape(task["target_name"])),
+        t._("统一社会信用代码: {code}").format(code=mask_code(task["target_code"])),
+        t._("Address: {address}").format(address=html.escape(task["address"] or "—")),
+        t._("Plan: {plan}").format(plan=html.escape(task["plan"])),
+        t._("Inspection window: {start} – {due}").format(start=task["window_start"],
+                                                          due=task["window_due"]),
+        "",
+        t._("Items to check:"),
+    ]
+    for item in card.items:
+        lines.append(f"• {html.escape(item['name'])} ({html.escape(item['department'])})")
+        lines.append(f"  {t._('Basis:')} {html.escape(item['basis'])}")
+    lines.append("")
+    lines.append(t._("Team:"))
+    for member in card.members:
+        state = "✅" if member["accepted_at"] else "⏳"
+        leader = f" · {t._('leader')}" if member["leader"] else ""
+        phone = f" · {mask_phone(member['phone'])}" if member["phone"] else ""
+        lines.append(f"{state} {html.escape(member['name'])} · {html.escape(member['department'])}"
+                     f"{leader}{phone}")
+    mine = card.member(viewer.id)
+    if mine is not None and mine["accepted_at"]:
+        lines.append("")
+        lines.append(t._("You have accepted this task."))
+    return "\n".join(lines)
+
+
+def details_text(t: Translator, card: Card, earlier: list[dict[str, Any]]) -> str:
+    """预查比对: registration data, credit class, risk flags, earlier checks."""
+    task = card.task
+    yes, no = t._("yes"), t._("no")
+    lines = [
+        t._("🔎 Pre-check of <b>{target}</b>").format(target=html.escape(task["target_name"])),
+        t._("Registration status: {status}").format(
+            status=html.escape(task["registration_status"])),
+        t._("Type: {type} · legal representative: {rep} · established: {date}").format(
+            type=html.escape(task["entity_type"] or "—"),
+            rep=html.escape(task["legal_rep"] or "—"), date=task["established"] or "—"),
+        t._("Business scope: {scope}").format(scope=html.escape(task["scope"] or "—")),
+        t._("Credit class: {credit} · abnormal list: {abnormal} · serious dishonesty:"
+            " {dishonest} · complaints: {complaints}").format(
+            credit=task["credit_class"] or "—", abnormal=yes if task["abnormal"] else no,
+            dishonest=yes if task["dishonest"] else no, complaints=task["complaints"]),
+        "",
+    ]
+    if earlier:
+        lines.append(t._("Earlier checks in Choucha:"))
+        lines.extend(f"• {html.escape(e['plan'])} · {e['window_due']} · {e['status']}"
+                     for e in earlier)
+    else:
+        lines.append(t._("No earlier check in Choucha."))
+    return "\n".join(lines)

@@ -1,0 +1,3 @@
+-- Drawn inspectors accept their tasks.
+
+ALTER TABLE task_members ADD COLUMN accepted_at TEXT;

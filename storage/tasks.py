@@ -1,0 +1,67 @@
+"""Tasks as their members see them: lists, cards, acceptance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from storage.base import Repo, to_db_time
+
+_TASK = (
+    "SELECT k.id, k.status, k.window_start, k.window_due, k.batch_order, k.target_code,"
+    " p.name AS plan, t.name AS target_name, t.address, t.credit_class, t.abnormal,"
+    " t.dishonest, t.complaints, t.status AS registration_status, t.legal_rep,"
+    " t.entity_type, t.established, t.scope, t.industry, t.region, k.plan_id, k.draw_id"
+    " FROM tasks k JOIN plans p ON p.id = k.plan_id JOIN targets t ON t.id = k.target_id"
+)
+
+
+class TaskRepo(Repo):
+    async def task(self, task_id: int) -> dict[str, Any] | None:
+        row = await self.one(f"{_TASK} WHERE k.id = ?", (task_id,))
+        return dict(row) if row else None
+
+    async def members(self, task_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT m.person_id, m.leader, m.accepted_at, m.position, p.name,"
+            " d.name AS department, i.phone FROM task_members m"
+            " JOIN people p ON p.id = m.person_id JOIN departments d ON d.id = m.department_id"
+            " LEFT JOIN inspectors i ON i.person_id = m.person_id"
+            " WHERE m.task_id = ? AND m.active = 1 ORDER BY m.position", (task_id,))]
+
+    async def items(self, plan_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT i.code, i.name, i.basis, d.name AS department FROM plan_items pi"
+            " JOIN items i ON i.id = pi.item_id JOIN departments d ON d.id = i.department_id"
+            " WHERE pi.plan_id = ? ORDER BY i.code", (plan_id,))]
+
+    async def of_person(self, person_id: int, open_only: bool = True) -> list[dict[str, Any]]:
+        """A person's tasks, the latest deadline first."""
+        status = " AND k.status = 'assigned'" if open_only else ""
+        return [dict(r) for r in await self.all(
+            f"{_TASK} JOIN task_members m ON m.task_id = k.id AND m.active = 1"
+            f" WHERE m.person_id = ?{status} ORDER BY k.window_due DESC, k.batch_order",
+            (person_id,))]
+
+    async def new_by_person(self, draw_id: int) -> dict[int, list[dict[str, Any]]]:
+        """The draw's tasks of each member, in batch order."""
+        rows = await self.all(
+            f"{_TASK.replace('SELECT ', 'SELECT m.person_id AS member, m.leader, ', 1)}"
+            f" JOIN task_members m ON m.task_id = k.id AND m.active = 1"
+            f" WHERE k.draw_id = ? ORDER BY m.person_id, k.batch_order", (draw_id,))
+        found: dict[int, list[dict[str, Any]]] = {}
+        for row in rows:
+            found.setdefault(row["member"], []).append(dict(row))
+        return found
+
+    async def earlier(self, target_code: str, task_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT k.id, k.status, k.window_due, p.name AS plan FROM tasks k"
+            " JOIN plans p ON p.id = k.plan_id WHERE k.target_code = ? AND k.id != ?"
+            " ORDER BY k.window_due DESC", (target_code, task_id))]
+
+    async def accept(self, task_id: int, person_id: int, now: datetime) -> bool:
+        changed = await self.execute(
+            "UPDATE task_members SET accepted_at = ? WHERE task_id = ? AND person_id = ?"
+            " AND active = 1 AND accepted_at IS NULL", (to_db_time(now), task_id, person_id))
+        return changed == 1

@@ -1,0 +1,135 @@
+"""After a draw: one message per inspector, the task card, Accept, the pre-check."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from pathlib import Path
+
+from bot.app import BotRunner
+from bot.demo_data import generate
+from bot.emulator import EmulatedUser, Emulator
+from bot.services import draws
+from bot.services.accounts import TgUser
+from bot.services.imports import import_file
+from bot.services.onboarding import redeem, reissue_invite
+from tests.conftest import person
+from tests.helpers import eventually
+
+PLAN = "五部门联合抽查"
+
+
+async def county_with_phones(bot: BotRunner, emulator: Emulator, tmp_path: Path,
+                             targets: int = 200) -> dict[str, EmulatedUser]:
+    """A county whose 40 inspectors (8 in each of five departments) all use the bot."""
+    files = generate(tmp_path / "county", targets=targets + 40, per_department=8)
+    lines = files["targets"].read_text(encoding="utf-8").splitlines()
+    rows = [next(csv.reader([line])) for line in lines[1:targets + 1]]
+    for row in rows:
+        row[6] = "存续"  # every one active: a 100% plan draws exactly `targets`
+    with files["targets"].open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(next(csv.reader([lines[0]])))
+        writer.writerows(rows)
+    with files["plans"].open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerow([PLAN, "五部门联合检查", "联合", "", "100%", "WS-001", "",
+                                 "SCJGJ", "WSJKJ、STHJJ、YJGLJ、SWJ", "2026-04-15",
+                                 "2026-04-20", "2026-06-30", "", ""])
+    for key, path in files.items():
+        kind = "checklist" if key.startswith("checklist:") else key
+        assert (await import_file(bot.core, None, path, path.name, kind)).ok, key
+    users: dict[str, EmulatedUser] = {}
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        people = conn.execute("SELECT p.id, i.cert_no FROM people p JOIN inspectors i"
+                              " ON i.person_id = p.id WHERE p.active = 1").fetchall()
+    for person_id, cert in people:
+        user = person(emulator, f"insp-{cert}", user_id=900000 + person_id)
+        issued = await reissue_invite(bot.core, None, person_id)
+        await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, cert, "en"))
+        users[cert] = user
+    return users
+
+
+async def test_a_draw_notifies_each_inspector_once_within_limits(
+    bot: BotRunner, emulator: Emulator, tmp_path: Path
+) -> None:
+    users = await county_with_phones(bot, emulator, tmp_path)
+    assert len(users) == 40
+    await draws.prepare(bot.core, None, PLAN, "中国福利彩票3D 2026-04-15")
+    ran = await draws.run(bot.core, None, PLAN, "372")
+    assert ran.tasks == 200
+    drawn = {m["inspector"] for team in ran.record["teams"] for m in team["members"]}
+    for cert in drawn:
+        message = await users[cert].expect("spot-check task", timeout=30)
+        assert "Open each task to accept it." in message["text"]
+    for user in users.values():
+        listings = [m for m in user.bot_messages() if "spot-check task" in m.get("text", "")]
+        assert len(listings) == (1 if user in [users[c] for c in drawn] else 0)
+    assert emulator.rate_limited == []
+    # Every listing names all of that inspector's tasks (up to the listed limit).
+    cert = sorted(drawn)[0]
+    count = sum(1 for team in ran.record["teams"] for m in team["members"]
+                if m["inspector"] == cert)
+    listing = users[cert].bot_messages()[-1]
+    assert f"{count} spot-check tasks" in listing["text"]
+
+
+async def test_accept_card_details_and_refusals(bot: BotRunner, emulator: Emulator,
+                                               tmp_path: Path) -> None:
+    users = await county_with_phones(bot, emulator, tmp_path, targets=20)
+    await draws.prepare(bot.core, None, PLAN, "中国福利彩票3D 2026-04-15")
+    ran = await draws.run(bot.core, None, PLAN, "7")
+    team = ran.record["teams"][0]
+    target = team["target"]
+    members = [users[m["inspector"]] for m in team["members"]]
+    leader = members[0]
+    assert team["members"][0]["leader"]
+    cards = []
+    for user in members:
+        listing = await user.expect("spot-check task", timeout=30)
+        button = next(b["text"] for row in listing["reply_markup"]["inline_keyboard"]
+                      for b in row if b["callback_data"].endswith(
+                          f":{_task_id(bot, target)}"))
+        await user.press(button, listing)
+        card = await user.expect("Items to check")
+        assert target[:8] in card["text"] and target not in card["text"]  # masked USCC
+        assert "****" in card["text"] and "leader" in card["text"]
+        cards.append(card)
+    # The pre-check shows registration data and risk flags.
+    await leader.press("🔎 Details", cards[0])
+    details = await leader.expect("Pre-check")
+    assert "Credit class" in details["text"] and "No earlier check" in details["text"]
+    # Accept: recorded, the card shows it; a double tap is refused politely.
+    for user, card in zip(members[:-1], cards[:-1], strict=True):
+        query = await user.press("✅ Accept", card)
+        assert (await user.answer(query))["text"] == "Accepted."
+        await user.expect_edit(card, "You have accepted this task.")
+        again = await user.press_data(card, f"v1:task:a:{_task_id(bot, target)}")
+        assert "already" in (await user.answer(again))["text"]
+    # Someone not on the team cannot accept it.
+    outsider = next(u for c, u in users.items()
+                    if c not in {m["inspector"] for m in team["members"]})
+    forged = await outsider.press_data(cards[0], f"v1:task:a:{_task_id(bot, target)}")
+    assert "not yours" in (await outsider.answer(forged))["text"]
+    # The last acceptance tells the others that everyone has accepted.
+    await members[-1].press("✅ Accept", cards[-1])
+    for user in members[:-1]:
+        await user.expect("has accepted")
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        accepted = conn.execute(
+            "SELECT COUNT(*) FROM task_members WHERE task_id = ? AND accepted_at IS NOT NULL",
+            (_task_id(bot, target),)).fetchone()[0]
+        audited = conn.execute(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'task.accepted'").fetchone()[0]
+    assert accepted == len(members) == audited
+    # /tasks lists the open tasks with buttons.
+    await leader.send("/tasks")
+    listing = await leader.expect("Your open tasks")
+    assert listing["reply_markup"]["inline_keyboard"]
+    await eventually(lambda: emulator.rate_limited == [])
+
+
+def _task_id(bot: BotRunner, target: str) -> int:
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        return int(conn.execute("SELECT id FROM tasks WHERE target_code = ?",
+                                (target,)).fetchone()[0])
