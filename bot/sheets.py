@@ -360,6 +360,8 @@ SHEETS: dict[str, Sheet] = {
         Column("window_due", "检查截止日期", ("inspection due", "due"), True, a_date),
         Column("year_cap", "年度抽查上限", ("year cap",), False, count),
         Column("fallbacks", "备用部门", ("fallback departments", "fallbacks"), False, fallbacks),
+        Column("leader_may_approve", "组长可审批更换",
+               ("leader may approve replacements",), False, yes_no),
     )),
 }
 

@@ -12,7 +12,16 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, common, draws, imports, onboarding, tasks, texts
+from handlers import (
+    admin,
+    common,
+    draws,
+    imports,
+    onboarding,
+    replacements,
+    tasks,
+    texts,
+)
 
 
 def register(app: Application) -> None:
@@ -35,6 +44,8 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(admin.invite_button, pattern=r"^v1:inv:"))
     app.add_handler(CallbackQueryHandler(draws.draw_button, pattern=r"^v1:draw:"))
     app.add_handler(CallbackQueryHandler(tasks.task_button, pattern=r"^v1:task:"))
+    app.add_handler(CallbackQueryHandler(replacements.replacement_button,
+                                         pattern=r"^v1:rep:"))
     # Any other button: stale or forged.
     app.add_handler(CallbackQueryHandler(common.unknown_button))
     # A spreadsheet from the office is an import.

@@ -32,6 +32,9 @@ def _card_markup(t: Translator, card: tasks.Card, viewer: Person) -> InlineKeybo
     if mine is not None and not mine["accepted_at"] and card.task["status"] == "assigned":
         row.append(InlineKeyboardButton(t._("✅ Accept"),
                                         callback_data=callbacks.encode("task", "a", task_id)))
+    if mine is not None and card.task["status"] == "assigned":
+        row.append(InlineKeyboardButton(t._("🔁 Replacement"),
+                                        callback_data=callbacks.encode("rep", "ask", task_id)))
     row.append(InlineKeyboardButton(t._("🔎 Details"),
                                     callback_data=callbacks.encode("task", "d", task_id)))
     return InlineKeyboardMarkup([row])

@@ -8,12 +8,17 @@ from telegram import Update
 
 from bot.models import Conversation
 from bot.services import conversations, invite_flow
-from handlers import admin, draws
+from handlers import admin, draws, replacements
 from handlers.common import Context, Who, core, who
 from handlers.onboarding import unexpected_message
 
 Flow = Callable[[Update, Context, Who, Conversation], Awaitable[None]]
-FLOWS: dict[str, Flow] = {invite_flow.FLOW: admin.invite_text, draws.FLOW: draws.draw_text}
+FLOWS: dict[str, Flow] = {
+    invite_flow.FLOW: admin.invite_text,
+    draws.FLOW: draws.draw_text,
+    replacements.ASK: replacements.note_text,
+    replacements.REJECT: replacements.reject_text,
+}
 
 
 async def route_text(update: Update, context: Context) -> None:

@@ -31,7 +31,7 @@ from storage.invites import InviteRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.settings import SettingsRepo
-from storage.tasks import TaskRepo
+from storage.tasks import ReplacementRepo, TaskRepo
 from storage.updates import UpdateRepo
 
 logger = logging.getLogger(__name__)
@@ -116,6 +116,10 @@ class _Repos:
     @cached_property
     def tasks(self) -> TaskRepo:
         return TaskRepo(self.conn)
+
+    @cached_property
+    def replacements(self) -> ReplacementRepo:
+        return ReplacementRepo(self.conn)
 
     @cached_property
     def files(self) -> FileRepo:

@@ -23,8 +23,8 @@ class TaskRepo(Repo):
 
     async def members(self, task_id: int) -> list[dict[str, Any]]:
         return [dict(r) for r in await self.all(
-            "SELECT m.person_id, m.leader, m.accepted_at, m.position, p.name,"
-            " d.name AS department, i.phone FROM task_members m"
+            "SELECT m.person_id, m.leader, m.accepted_at, m.position, m.cert_no, p.name,"
+            " d.name AS department, d.code AS department_code, i.phone FROM task_members m"
             " JOIN people p ON p.id = m.person_id JOIN departments d ON d.id = m.department_id"
             " LEFT JOIN inspectors i ON i.person_id = m.person_id"
             " WHERE m.task_id = ? AND m.active = 1 ORDER BY m.position", (task_id,))]
@@ -65,3 +65,69 @@ class TaskRepo(Repo):
             "UPDATE task_members SET accepted_at = ? WHERE task_id = ? AND person_id = ?"
             " AND active = 1 AND accepted_at IS NULL", (to_db_time(now), task_id, person_id))
         return changed == 1
+
+
+class ReplacementRepo(Repo):
+    async def add(self, task_id: int, person_id: int, reason: str, note: str | None,
+                  now: datetime) -> int:
+        return await self.insert(
+            "INSERT INTO replacement_requests (task_id, person_id, reason, note, created_at)"
+            " VALUES (?, ?, ?, ?, ?)", (task_id, person_id, reason, note, to_db_time(now)))
+
+    async def get(self, request_id: int) -> dict[str, Any] | None:
+        row = await self.one(
+            "SELECT r.*, p.name AS person_name, p.department_id, d.name AS decided_by_name"
+            " FROM replacement_requests r JOIN people p ON p.id = r.person_id"
+            " LEFT JOIN people d ON d.id = r.decided_by WHERE r.id = ?", (request_id,))
+        return dict(row) if row else None
+
+    async def open_for(self, task_id: int, person_id: int) -> int | None:
+        value = await self.scalar(
+            "SELECT id FROM replacement_requests WHERE task_id = ? AND person_id = ?"
+            " AND status = 'open'", (task_id, person_id))
+        return None if value is None else int(value)
+
+    async def decide(self, request_id: int, status: str, decided_by: int, now: datetime,
+                     reject_reason: str | None = None, replacement: int | None = None) -> bool:
+        changed = await self.execute(
+            "UPDATE replacement_requests SET status = ?, decided_by = ?, decided_at = ?,"
+            " reject_reason = ?, replacement = ? WHERE id = ? AND status = 'open'",
+            (status, decided_by, to_db_time(now), reject_reason, replacement, request_id))
+        return changed == 1
+
+    async def draw_loads(self, draw_id: int) -> dict[str, int]:
+        """Current assignments per 执法证号 in one draw (the loads "as they stand")."""
+        rows = await self.all(
+            "SELECT m.cert_no, COUNT(*) FROM task_members m JOIN tasks k ON k.id = m.task_id"
+            " WHERE k.draw_id = ? AND m.active = 1 GROUP BY m.cert_no", (draw_id,))
+        return {r[0]: int(r[1]) for r in rows}
+
+    async def leave(self, task_id: int, person_id: int, now: datetime) -> None:
+        await self.execute(
+            "UPDATE task_members SET active = 0, left_at = ? WHERE task_id = ?"
+            " AND person_id = ? AND active = 1", (to_db_time(now), task_id, person_id))
+
+    async def join(self, task_id: int, person_id: int, department_id: int, cert: str,
+                   leader: bool, now: datetime) -> None:
+        position = int(await self.scalar(
+            "SELECT COALESCE(MAX(position), 0) + 1 FROM task_members WHERE task_id = ?",
+            (task_id,)))
+        await self.execute(
+            "INSERT INTO task_members (task_id, person_id, department_id, cert_no, leader,"
+            " position, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (task_id, person_id, department_id, cert, int(leader), position, to_db_time(now)))
+
+    async def person_by_cert(self, cert: str) -> int | None:
+        value = await self.scalar("SELECT person_id FROM inspectors WHERE cert_no = ?", (cert,))
+        return None if value is None else int(value)
+
+    async def update_record(self, draw_id: int, record: str) -> None:
+        await self.execute("UPDATE draws SET record = ? WHERE id = ?", (record, draw_id))
+
+    async def draw_row(self, draw_id: int) -> dict[str, Any] | None:
+        row = await self.one("SELECT * FROM draws WHERE id = ?", (draw_id,))
+        return dict(row) if row else None
+
+    async def leader_may_approve(self, plan_id: int) -> bool:
+        return bool(await self.scalar("SELECT leader_may_approve FROM plans WHERE id = ?",
+                                      (plan_id,)))

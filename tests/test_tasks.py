@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 import sqlite3
 from pathlib import Path
 
 from bot.app import BotRunner
 from bot.demo_data import generate
 from bot.emulator import EmulatedUser, Emulator
-from bot.services import draws
+from bot.services import draws, replacements
 from bot.services.accounts import TgUser
 from bot.services.imports import import_file
 from bot.services.onboarding import redeem, reissue_invite
@@ -133,3 +134,104 @@ def _task_id(bot: BotRunner, target: str) -> int:
     with sqlite3.connect(bot.settings.db_path) as conn:
         return int(conn.execute("SELECT id FROM tasks WHERE target_code = ?",
                                 (target,)).fetchone()[0])
+
+
+def _names(bot: BotRunner, certs: list[str]) -> list[str]:
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        return [conn.execute("SELECT p.name FROM people p JOIN inspectors i ON i.person_id ="
+                             " p.id WHERE i.cert_no = ?", (c,)).fetchone()[0] for c in certs]
+
+
+def _supervisors(bot: BotRunner, department: str) -> list[str]:
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT i.cert_no FROM person_roles r JOIN inspectors i ON i.person_id = r.person_id"
+            " JOIN departments d ON d.id = r.department_id WHERE r.role = 'supervisor'"
+            " AND d.code = ?", (department,))]
+
+
+async def test_replacement_requested_approved_redrawn_and_verifiable(
+    bot: BotRunner, emulator: Emulator, tmp_path: Path
+) -> None:
+    users = await county_with_phones(bot, emulator, tmp_path, targets=20)
+    await draws.prepare(bot.core, None, PLAN, "中国福利彩票3D 2026-04-15")
+    ran = await draws.run(bot.core, None, PLAN, "7")
+    team = ran.record["teams"][0]
+    task_id = _task_id(bot, team["target"])
+    leaving = team["members"][1]
+    requester = users[leaving["inspector"]]
+    listing = await requester.expect("spot-check task", timeout=30)
+    await requester.press(next(b["text"] for row in listing["reply_markup"]["inline_keyboard"]
+                               for b in row if b["callback_data"].endswith(f":{task_id}")),
+                          listing)
+    card = await requester.expect("Items to check")
+    await requester.press("🔁 Replacement", card)
+    await requester.expect("Why can you not do this inspection?")
+    await requester.press("health (健康状况)")
+    await requester.expect("Add a note")
+    await requester.send("发烧住院")
+    sent = await requester.expect("Your request was sent to")
+    supervisors = _supervisors(bot, leaving["department"])
+    approver = users[supervisors[0]]
+    ask = await approver.expect("asks to be replaced")
+    assert "发烧住院" in ask["text"] and "health" in ask["text"]
+    assert all(name in sent["text"] for name in _names(bot, supervisors))
+
+    # Nobody else decides: a supervisor of another department, the requester themself.
+    other_department = next(d for d in ("SCJGJ", "WSJKJ", "STHJJ", "YJGLJ", "SWJ")
+                            if d != leaving["department"])
+    stranger = users[_supervisors(bot, other_department)[0]]
+    request_id = int(ask["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[-1])
+    forged = await stranger.press_data(ask, f"v1:rep:ok:{request_id}")
+    assert "Only a supervisor" in (await stranger.answer(forged))["text"]
+    own = await requester.press_data(card, f"v1:rep:ok:{request_id}")
+    assert "Only a supervisor" in (await requester.answer(own))["text"]
+
+    await approver.press("✅ Approve", ask)
+    approved = await approver.expect("drawn at random")
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        active = conn.execute("SELECT cert_no FROM task_members WHERE task_id = ? AND active = 1",
+                              (task_id,)).fetchall()
+    newcomer = next(c for (c,) in active if c not in {m["inspector"] for m in team["members"]})
+    assert _names(bot, [newcomer])[0] in approved["text"]
+    await users[newcomer].expect("drawn to replace")
+    await requester.expect("You are released")
+    await users[team["members"][0]["inspector"]].expect("Team change")
+    again = await approver.press_data(ask, f"v1:rep:ok:{request_id}")
+    assert "decided already" in (await approver.answer(again))["text"]
+
+    # The record gains the replacement and still verifies from the exported files.
+    out = tmp_path / "published"
+    await draws.export(bot.core, PLAN, out)
+    record = json.loads((out / "record.json").read_text(encoding="utf-8"))
+    assert record["replacements"][0]["out"] == leaving["inspector"]
+    assert record["replacements"][0]["in"] == newcomer
+    assert draws.verify_dir(out) == []
+
+
+async def test_replacement_rejected_with_reason(bot: BotRunner, emulator: Emulator,
+                                               tmp_path: Path) -> None:
+    users = await county_with_phones(bot, emulator, tmp_path, targets=20)
+    await draws.prepare(bot.core, None, PLAN, "中国福利彩票3D 2026-04-15")
+    ran = await draws.run(bot.core, None, PLAN, "9")
+    team = ran.record["teams"][1]
+    task_id = _task_id(bot, team["target"])
+    member = team["members"][2]
+    requester = users[member["inspector"]]
+    await requester.expect("spot-check task", timeout=30)
+    async with bot.core.db.read() as rtx:
+        me = await rtx.people.person_by_tg(requester.id)
+    assert me is not None
+    await replacements.request(bot.core, me, task_id, "work_conflict", None)
+    approver = users[_supervisors(bot, member["department"])[0]]
+    ask = await approver.expect("asks to be replaced")
+    await approver.press("❌ Reject", ask)
+    await approver.expect("Send the reason")
+    await approver.send("本周无其他人员可替换")
+    await approver.expect("Rejected")
+    told = await requester.expect("was rejected")
+    assert "本周无其他人员可替换" in told["text"] and "You stay on the team" in told["text"]
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        still = conn.execute("SELECT COUNT(*) FROM task_members WHERE task_id = ? AND active = 1"
+                             " AND cert_no = ?", (task_id, member["inspector"])).fetchone()[0]
+    assert still == 1

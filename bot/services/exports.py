@@ -79,7 +79,8 @@ async def _rows(db: Database, kind: str) -> AsyncIterator[list[Any]]:
                        _scope(json.loads(p["scope"])), p["initiator_code"],
                        "、".join(p["joining_codes"]), p["draw_date"], p["window_start"],
                        p["window_due"], p["year_cap"],
-                       ";".join(f"{k}>{'、'.join(v)}" for k, v in fallbacks.items())]
+                       ";".join(f"{k}>{'、'.join(v)}" for k, v in fallbacks.items()),
+                       _yes(p["leader_may_approve"])]
         else:
             raise ValueError(kind)
 

@@ -612,6 +612,7 @@ async def _plans(job: _Job) -> None:
             "draw_date": values["draw_date"], "window_start": values["window_start"],
             "window_due": values["window_due"], "year_cap": values["year_cap"],
             "fallbacks": dumps(fallbacks),
+            "leader_may_approve": int(bool(values["leader_may_approve"])),
         }
         _count(report, await tx.directory.upsert_plan(values["name"], plan, item_ids, joining,
                                                       job.now))

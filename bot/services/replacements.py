@@ -1,0 +1,215 @@
+"""Replacing a drawn inspector: only for the four reasons of 003 第十八条, only with the
+approval of a supervisor of their department, and by a fresh random draw."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bot import callbacks
+from bot import draw as algo
+from bot.clock import now as clock_now
+from bot.core import Core
+from bot.i18n import N_, Translator, translator
+from bot.models import Person, Role
+from bot.services.errors import Refused
+from bot.services.notify import enqueue_text, tell_office
+from bot.services.tasks import card_button
+from storage import Tx
+from storage.files import read_blob
+
+REASONS = {
+    "job_change": N_("job change (岗位调整)"),
+    "work_conflict": N_("work conflict (工作冲突)"),
+    "health": N_("health (健康状况)"),
+    "recusal": N_("recusal (执法回避)"),
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    request_id: int
+    approved: bool
+    joined: str | None  # the new member's name
+    nobody: bool = False  # approved, but nobody could be drawn: the request stays open
+
+
+def _buttons(request_id: int, t: Translator) -> dict[str, Any]:
+    return {"inline_keyboard": [[
+        {"text": t._("✅ Approve"), "callback_data": callbacks.encode("rep", "ok", request_id)},
+        {"text": t._("❌ Reject"), "callback_data": callbacks.encode("rep", "no", request_id)},
+    ]]}
+
+
+async def _approvers(tx: Tx, requester: Person, task_id: int, plan_id: int) -> list[Person]:
+    """Supervisors of the requester's department; the team leader of the same department
+    where the office allows it for the plan; never the requester."""
+    found = {p.id: p for p in await tx.people.with_role(Role.SUPERVISOR,
+                                                        requester.department_id)}
+    if await tx.replacements.leader_may_approve(plan_id):
+        for member in await tx.tasks.members(task_id):
+            leader = await tx.people.person(member["person_id"]) if member["leader"] else None
+            if leader is not None and leader.department_id == requester.department_id:
+                found[leader.id] = leader
+    found.pop(requester.id, None)
+    return list(found.values())
+
+
+async def request(core: Core, person: Person, task_id: int, reason: str,
+                  note: str | None) -> list[Person]:
+    """File a request; it goes to those who may approve it. Returns them."""
+    if reason not in REASONS:
+        raise Refused("bad_reason")
+    note = " ".join(note.split())[:300] if note else None
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        task = await tx.tasks.task(task_id)
+        if task is None:
+            raise Refused("unknown_task")
+        if task["status"] != "assigned":
+            raise Refused("task_closed")
+        if not any(m["person_id"] == person.id for m in await tx.tasks.members(task_id)):
+            raise Refused("not_member")
+        if await tx.replacements.open_for(task_id, person.id) is not None:
+            raise Refused("already_requested")
+        request_id = await tx.replacements.add(task_id, person.id, reason, note, now)
+        approvers = await _approvers(tx, person, task_id, task["plan_id"])
+        await tx.audit.append(f"person:{person.id}", "replacement.requested",
+                              f"request:{request_id}", {"task": task_id, "reason": reason},
+                              now)
+        name, target = html.escape(person.name), html.escape(task["target_name"])
+        extra = html.escape(note) if note else ""
+
+        def render(t: Translator) -> str:
+            lines = [t._("🔁 <b>{name}</b> asks to be replaced on the task for {target}.")
+                     .format(name=name, target=target),
+                     t._("Reason: {reason}").format(reason=t._(REASONS[reason]))]
+            if extra:
+                lines.append(t._("Note: {note}").format(note=extra))
+            return "\n".join(lines)
+
+        for approver in approvers:
+            account = await tx.people.account_of_person(approver.id)
+            t = translator(account.language if account and account.language else
+                           approver.language)
+            await enqueue_text(tx, approver, f"rep:{request_id}:{approver.id}", render, now,
+                               reply_markup=_buttons(request_id, t))
+        if not approvers:
+            await tell_office(tx, f"rep-none:{request_id}",
+                              lambda t: render(t) + "\n" + t._(
+                                  "Nobody may approve it: the department has no supervisor"
+                                  " in Choucha."), now)
+    return approvers
+
+
+async def _may_decide(tx: Tx, approver: Person, row: dict[str, Any], plan_id: int,
+                      task_id: int) -> bool:
+    requester = await tx.people.person(row["person_id"])
+    if requester is None or approver.id == requester.id:
+        return False
+    return any(p.id == approver.id for p in await _approvers(tx, requester, task_id, plan_id))
+
+
+async def decide(core: Core, approver: Person, request_id: int, approve: bool,
+                 reject_reason: str | None = None) -> Decision:
+    """The first decision wins. Approval draws the replacement (docs/draw.md)."""
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        row = await tx.replacements.get(request_id)
+        if row is None:
+            raise Refused("unknown_request")
+        task = await tx.tasks.task(row["task_id"])
+        assert task is not None
+        if not await _may_decide(tx, approver, row, task["plan_id"], task["id"]):
+            raise Refused("not_approver")
+        if row["status"] != "open":
+            raise Refused("decided", by=row["decided_by_name"] or "")
+        if task["status"] != "assigned":
+            raise Refused("task_closed")
+        requester = await tx.people.person(row["person_id"])
+        assert requester is not None
+        target = html.escape(task["target_name"])
+        if not approve:
+            reason = " ".join((reject_reason or "").split())
+            if not reason:
+                raise Refused("reason_required")
+            await tx.replacements.decide(request_id, "rejected", approver.id, now, reason)
+            await tx.audit.append(f"person:{approver.id}", "replacement.rejected",
+                                  f"request:{request_id}", {"reason": reason}, now)
+            await enqueue_text(tx, requester, f"rep-rejected:{request_id}", lambda t: t._(
+                "Your request to be replaced on the task for {target} was rejected by"
+                " {name}: {reason}. You stay on the team.").format(
+                target=target, name=html.escape(approver.name), reason=html.escape(reason)),
+                now)
+            return Decision(request_id, False, None)
+        joined = await _redraw(core, tx, task, row, approver, now)
+        if joined is None:
+            await tell_office(tx, f"rep-nobody:{request_id}", lambda t: t._(
+                "Nobody can be drawn to replace {name} on the task for {target}: the request"
+                " stays open for the office to resolve.").format(
+                name=html.escape(requester.name), target=target), now)
+            return Decision(request_id, True, None, nobody=True)
+        return Decision(request_id, True, joined)
+
+
+async def _redraw(core: Core, tx: Tx, task: dict[str, Any], row: dict[str, Any],
+                  approver: Person, now: Any) -> str | None:
+    draw = await tx.replacements.draw_row(task["draw_id"])
+    assert draw is not None
+    record = json.loads(draw["record"])
+    inspectors = algo.parse_inspectors(await asyncio.to_thread(
+        read_blob, core.files_root, draw["inspectors_sha256"]))
+    recusals = algo.parse_recusals(await asyncio.to_thread(
+        read_blob, core.files_root, draw["recusals_sha256"]))
+    rules = algo.TeamRules(record["initiating"], record["joining"], record["fallbacks"],
+                           inspectors, recusals,
+                           loads=await tx.replacements.draw_loads(task["draw_id"]))
+    members = await tx.tasks.members(task["id"])
+    team = [algo.Member(m["cert_no"], m["department_code"], bool(m["leader"]))
+            for m in members]
+    out = next(m["cert_no"] for m in members if m["person_id"] == row["person_id"])
+    n = sum(1 for r in record["replacements"] if r["target"] == task["target_code"]) + 1
+    try:
+        joined = algo.replace_member(rules, record["seed"], task["target_code"], team, out, n)
+    except algo.DrawRefused:
+        return None
+    person_id = await tx.replacements.person_by_cert(joined.inspector)
+    departments = await tx.directory.department_ids()
+    assert person_id is not None
+    await tx.replacements.leave(task["id"], row["person_id"], now)
+    await tx.replacements.join(task["id"], person_id, departments[joined.department],
+                               joined.inspector, joined.leader, now)
+    record["replacements"].append({"target": task["target_code"], "n": n, "out": out,
+                                   "in": joined.inspector, "reason": row["reason"],
+                                   "approved_by": f"person:{approver.id}"})
+    await tx.replacements.update_record(task["draw_id"], algo.record_json(record).decode())
+    await tx.replacements.decide(row["id"], "approved", approver.id, now,
+                                 replacement=person_id)
+    await tx.audit.append(f"person:{approver.id}", "replacement.approved",
+                          f"request:{row['id']}", {"out": out, "in": joined.inspector, "n": n},
+                          now)
+    newcomer = await tx.people.person(person_id)
+    leaving = await tx.people.person(row["person_id"])
+    assert newcomer is not None and leaving is not None
+    target = html.escape(task["target_name"])
+    names = {"out": html.escape(leaving.name), "in": html.escape(newcomer.name)}
+    await enqueue_text(tx, newcomer, f"rep-joined:{row['id']}", lambda t: t._(
+        "🗂 You have been drawn to replace {out} on the task for {target}.").format(
+        target=target, **names), now,
+        reply_markup={"inline_keyboard": [[card_button(1, task)]]})
+    await enqueue_text(tx, leaving, f"rep-released:{row['id']}", lambda t: t._(
+        "Your replacement was approved: {in_} takes your place on the task for {target}."
+        " You are released from it.").format(in_=names["in"], target=target), now)
+    for member in members:
+        if member["person_id"] == row["person_id"]:
+            continue
+        other = await tx.people.person(member["person_id"])
+        if other is not None:
+            await enqueue_text(tx, other, f"rep-team:{row['id']}:{other.id}", lambda t: t._(
+                "Team change for {target}: {out} left, {in_} joined (drawn at random).")
+                .format(target=target, out=names["out"], in_=names["in"]), now)
+    return newcomer.name
+

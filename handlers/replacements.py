@@ -1,0 +1,152 @@
+"""Asking to be replaced (four reasons, a note) and deciding (Approve / Reject with reason)."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import callbacks
+from bot.clock import now as clock_now
+from bot.i18n import Translator
+from bot.models import Conversation
+from bot.services import conversations, replacements
+from bot.services.errors import Refused
+from handlers.common import Context, Who, core, reply, wake_outbox, who
+
+ASK = "replace"
+REJECT = "reject"
+
+
+def refusal_text(t: Translator, exc: Refused) -> str:
+    texts = {
+        "unknown_task": t._("This task no longer exists."),
+        "task_closed": t._("This task is finished, cancelled or under way; a replacement can"
+                           " no longer be asked for. Nothing was changed."),
+        "not_member": t._("You are not on this task's team any more."),
+        "already_requested": t._("You have asked already; your request is waiting for a"
+                                 " decision."),
+        "unknown_request": t._("This request no longer exists."),
+        "not_approver": t._("Only a supervisor of the inspector's own department can decide"
+                            " this request (and nobody decides their own)."),
+        "decided": t._("This request was decided already, by {by}.").format(
+            by=html.escape(exc.params.get("by", ""))),
+        "reason_required": t._("Please give the reason for rejecting."),
+    }
+    return texts.get(exc.reason, t._("This button is no longer valid. Send /help to start"
+                                     " again."))
+
+
+async def _put(me: Who, context: Context, flow: str, data: dict[str, object]) -> None:
+    async with core(context).db.transaction() as tx:
+        await tx.conversations.put(me.tg_user_id, flow, "text", data, clock_now())
+
+
+async def replacement_button(update: Update, context: Context) -> None:
+    """v1:rep:… — choose a reason, send, approve, reject."""
+    query = update.callback_query
+    assert query is not None
+    me = await who(update, context)
+    try:
+        if me.person is None:
+            raise Refused("not_member")
+        _, args = callbacks.decode(query.data)
+        action = args[0]
+        if action == "ask":
+            task_id = int(args[1])
+            rows = [[InlineKeyboardButton(me.t._(label), callback_data=callbacks.encode(
+                "rep", "why", task_id, key))] for key, label in replacements.REASONS.items()]
+            await query.answer()
+            await reply(update, me.t._("Why can you not do this inspection? A replacement is"
+                                       " possible only for these reasons (003 第十八条):"),
+                        reply_markup=InlineKeyboardMarkup(rows))
+            return
+        if action == "why":
+            task_id, reason = int(args[1]), args[2]
+            if reason not in replacements.REASONS:
+                raise Refused("bad_reason")
+            await _put(me, context, ASK, {"task": task_id, "reason": reason})
+            await query.answer()
+            await reply(update, me.t._("Add a note for your supervisor, or send it without"
+                                       " one."), reply_markup=InlineKeyboardMarkup([[
+                                           InlineKeyboardButton(me.t._("Send without a note"),
+                                                                callback_data=callbacks.encode(
+                                                                    "rep", "send", task_id))]]))
+            return
+        if action == "send":
+            conversation = await conversations.current(core(context), me.tg_user_id)
+            if (conversation is None or conversation.flow != ASK
+                    or conversation.data.get("task") != int(args[1])):
+                raise Refused("stale")
+            await query.answer()
+            await _file(update, context, me, conversation, None)
+            return
+        if action in ("ok", "no"):
+            request_id = int(args[1])
+            if action == "no":
+                await _put(me, context, REJECT, {"request": request_id})
+                await query.answer()
+                await reply(update, me.t._("Send the reason for rejecting; the inspector will"
+                                           " read it."))
+                return
+            decision = await replacements.decide(core(context), me.person, request_id, True)
+            wake_outbox(context)
+            await query.answer()
+            if decision.nobody:
+                await reply(update, me.t._("Approved, but nobody of the department can be"
+                                           " drawn: the office has been told and the request"
+                                           " stays open."))
+            else:
+                await reply(update, me.t._("Approved. {name} was drawn at random to take the"
+                                           " place; everyone concerned is told.").format(
+                    name=html.escape(decision.joined or "")))
+            return
+        raise Refused("stale")
+    except (callbacks.BadCallback, IndexError, ValueError):
+        await query.answer(me.t._("This button is no longer valid. Send /help to start again."),
+                           show_alert=True)
+    except Refused as exc:
+        await query.answer(refusal_text(me.t, exc)[:200], show_alert=True)
+
+
+async def _file(update: Update, context: Context, me: Who, conversation: Conversation,
+                note: str | None) -> None:
+    assert me.person is not None
+    try:
+        approvers = await replacements.request(core(context), me.person,
+                                               int(conversation.data["task"]),
+                                               str(conversation.data["reason"]), note)
+    except Refused as exc:
+        await reply(update, refusal_text(me.t, exc))
+    else:
+        wake_outbox(context)
+        names = "、".join(html.escape(p.name) for p in approvers) or me.t._("the office")
+        await reply(update, me.t._("Your request was sent to {names}. You stay on the team"
+                                   " until it is approved.").format(names=names))
+    await conversations.cancel(core(context), me.tg_user_id)
+
+
+async def note_text(update: Update, context: Context, me: Who,
+                    conversation: Conversation) -> None:
+    """The note of a replacement request."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    await _file(update, context, me, conversation, message.text)
+
+
+async def reject_text(update: Update, context: Context, me: Who,
+                      conversation: Conversation) -> None:
+    """The reason of a rejection."""
+    message = update.effective_message
+    assert message is not None and message.text is not None and me.person is not None
+    try:
+        await replacements.decide(core(context), me.person, int(conversation.data["request"]),
+                                  False, message.text)
+    except Refused as exc:
+        await reply(update, refusal_text(me.t, exc))
+        if exc.reason == "reason_required":
+            return
+    else:
+        wake_outbox(context)
+        await reply(update, me.t._("Rejected; the inspector has been told why."))
+    await conversations.cancel(core(context), me.tg_user_id)
