@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import sqlite3
@@ -12,6 +13,7 @@ from bot.demo_data import generate
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws, replacements
 from bot.services.accounts import TgUser
+from bot.services.errors import Refused
 from bot.services.imports import import_file
 from bot.services.onboarding import redeem, reissue_invite
 from tests.conftest import person
@@ -175,6 +177,8 @@ async def test_replacement_requested_approved_redrawn_and_verifiable(
     approver = users[supervisors[0]]
     ask = await approver.expect("asks to be replaced")
     assert "发烧住院" in ask["text"] and "health" in ask["text"]
+    assert "Others on the team" in ask["text"] and _names(bot, [team["members"][0][
+        "inspector"]])[0] in ask["text"]
     assert all(name in sent["text"] for name in _names(bot, supervisors))
 
     # Nobody else decides: a supervisor of another department, the requester themself.
@@ -199,6 +203,14 @@ async def test_replacement_requested_approved_redrawn_and_verifiable(
     await users[team["members"][0]["inspector"]].expect("Team change")
     again = await approver.press_data(ask, f"v1:rep:ok:{request_id}")
     assert "decided already" in (await approver.answer(again))["text"]
+    # The released inspector's old buttons: a clear answer, nothing changed.
+    late = await requester.press_data(card, f"v1:rep:why:{task_id}:health")
+    await requester.answer(late)
+    await requester.expect("Add a note")
+    await requester.send("再次申请")
+    assert "not on this task's team" in (await requester.expect())["text"]
+    stale = await requester.press_data(card, f"v1:rep:send:{task_id}")
+    assert "no longer valid" in (await requester.answer(stale))["text"]
 
     # The record gains the replacement and still verifies from the exported files.
     out = tmp_path / "published"
@@ -235,3 +247,16 @@ async def test_replacement_rejected_with_reason(bot: BotRunner, emulator: Emulat
         still = conn.execute("SELECT COUNT(*) FROM task_members WHERE task_id = ? AND active = 1"
                              " AND cert_no = ?", (task_id, member["inspector"])).fetchone()[0]
     assert still == 1
+    # Once the visit has started, no replacement can be asked for. (The write runs in a
+    # thread: a blocking write on the event loop could wait on the bot's own transaction.)
+    def start_visit() -> None:
+        with sqlite3.connect(bot.settings.db_path, timeout=30) as conn:
+            conn.execute("UPDATE tasks SET status = 'in_progress' WHERE id = ?", (task_id,))
+
+    await asyncio.to_thread(start_visit)
+    try:
+        await replacements.request(bot.core, me, task_id, "health", None)
+    except Refused as exc:
+        assert exc.reason == "task_closed"
+    else:
+        raise AssertionError("a request after the visit started must be refused")

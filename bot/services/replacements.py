@@ -82,6 +82,9 @@ async def request(core: Core, person: Person, task_id: int, reason: str,
                               now)
         name, target = html.escape(person.name), html.escape(task["target_name"])
         extra = html.escape(note) if note else ""
+        team = "、".join(f"{html.escape(m['name'])}（{html.escape(m['department'])}）"
+                        for m in await tx.tasks.members(task_id) if m["person_id"] != person.id)
+        window = f"{task['window_start']} – {task['window_due']}"
 
         def render(t: Translator) -> str:
             lines = [t._("🔁 <b>{name}</b> asks to be replaced on the task for {target}.")
@@ -89,6 +92,9 @@ async def request(core: Core, person: Person, task_id: int, reason: str,
                      t._("Reason: {reason}").format(reason=t._(REASONS[reason]))]
             if extra:
                 lines.append(t._("Note: {note}").format(note=extra))
+            lines.append(t._("Inspection window: {start} – {due}").format(
+                start=window.split(" – ")[0], due=window.split(" – ")[1]))
+            lines.append(t._("Others on the team: {team}").format(team=team or "—"))
             return "\n".join(lines)
 
         for approver in approvers:
