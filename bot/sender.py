@@ -154,6 +154,10 @@ class OutboxSender:
         payload = dict(message.payload)
         markup = payload.pop("reply_markup", None)
         reply_markup = InlineKeyboardMarkup.de_json(markup, bot) if markup else None
+        if message.method == "editMessageText":
+            edited = await bot.edit_message_text(chat_id=message.chat_id,
+                                                 reply_markup=reply_markup, **payload)
+            return edited.message_id if hasattr(edited, "message_id") else None
         if message.method == "sendMessage":
             sent = await bot.send_message(message.chat_id, reply_markup=reply_markup, **payload)
         elif message.method in ("sendPhoto", "sendDocument"):

@@ -86,6 +86,13 @@ class OutboxRepo(Repo):
             (status.value, error[:500], message_id),
         )
 
+    async def withdraw(self, dedupe_key: str, reason: str) -> bool:
+        """A queued message that no longer makes sense is not sent (it stays, closed)."""
+        changed = await self.execute(
+            "UPDATE outbox SET status = 'failed', last_error = ? WHERE dedupe_key = ?"
+            " AND status = 'pending'", (reason, dedupe_key))
+        return changed == 1
+
     async def reopen_blocked(self, chat_id: int, now: datetime) -> int:
         """Queue again what could not be sent while the person had blocked the bot."""
         return await self.execute(
@@ -97,6 +104,12 @@ class OutboxRepo(Repo):
     async def get(self, message_id: int) -> OutboxMessage | None:
         row = await self.one("SELECT * FROM outbox WHERE id = ?", (message_id,))
         return _message(row) if row else None
+
+    async def sent_message_id(self, dedupe_key: str) -> int | None:
+        value = await self.scalar(
+            "SELECT message_id FROM outbox WHERE dedupe_key = ? AND status = 'sent'",
+            (dedupe_key,))
+        return None if value is None else int(value)
 
     async def by_key(self, dedupe_key: str) -> OutboxMessage | None:
         row = await self.one("SELECT * FROM outbox WHERE dedupe_key = ?", (dedupe_key,))

@@ -201,6 +201,8 @@ async def test_replacement_requested_approved_redrawn_and_verifiable(
     await users[newcomer].expect("drawn to replace")
     await requester.expect("You are released")
     await users[team["members"][0]["inspector"]].expect("Team change")
+    closed = await approver.expect_edit(ask, "Approved by")
+    assert "reply_markup" not in closed  # the buttons are gone once decided
     again = await approver.press_data(ask, f"v1:rep:ok:{request_id}")
     assert "decided already" in (await approver.answer(again))["text"]
     # The released inspector's old buttons: a clear answer, nothing changed.
@@ -241,6 +243,7 @@ async def test_replacement_rejected_with_reason(bot: BotRunner, emulator: Emulat
     await approver.expect("Send the reason")
     await approver.send("本周无其他人员可替换")
     await approver.expect("Rejected")
+    await approver.expect_edit(ask, "Rejected by")
     told = await requester.expect("was rejected")
     assert "本周无其他人员可替换" in told["text"] and "You stay on the team" in told["text"]
     with sqlite3.connect(bot.settings.db_path) as conn:

@@ -119,6 +119,31 @@ async def _may_decide(tx: Tx, approver: Person, row: dict[str, Any], plan_id: in
     return any(p.id == approver.id for p in await _approvers(tx, requester, task_id, plan_id))
 
 
+async def _close_buttons(tx: Tx, request_id: int, requester: Person, task_id: int,
+                         plan_id: int, decider: Person, approved: bool, now: Any) -> None:
+    """Every approver's copy of the request now says who decided it, without buttons."""
+    name = html.escape(decider.name)
+    for other in await _approvers(tx, requester, task_id, plan_id):
+        key = f"rep:{request_id}:{other.id}"
+        if await tx.outbox.withdraw(key, "decided before it was sent"):
+            continue
+        queued = await tx.outbox.by_key(key)
+        sent_id = await tx.outbox.sent_message_id(key)
+        if queued is None or sent_id is None:
+            continue
+
+        def render(t: Translator, base: str = queued.payload["text"]) -> str:
+            verdict = t._("✅ Approved by {name}.") if approved else t._("❌ Rejected by {name}.")
+            return f"{base}\n\n{verdict.format(name=name)}"
+
+        account = await tx.people.account_of_person(other.id)
+        t = translator(account.language if account and account.language else other.language)
+        await tx.outbox.enqueue(f"rep-closed:{request_id}:{other.id}", queued.chat_id,
+                                "editMessageText", {"message_id": sent_id,
+                                                    "text": render(t), "parse_mode": "HTML"},
+                                now, person_id=other.id)
+
+
 async def decide(core: Core, approver: Person, request_id: int, approve: bool,
                  reject_reason: str | None = None) -> Decision:
     """The first decision wins. Approval draws the replacement (docs/draw.md)."""
@@ -143,6 +168,8 @@ async def decide(core: Core, approver: Person, request_id: int, approve: bool,
             if not reason:
                 raise Refused("reason_required")
             await tx.replacements.decide(request_id, "rejected", approver.id, now, reason)
+            await _close_buttons(tx, request_id, requester, task["id"], task["plan_id"],
+                                 approver, False, now)
             await tx.audit.append(f"person:{approver.id}", "replacement.rejected",
                                   f"request:{request_id}", {"reason": reason}, now)
             await enqueue_text(tx, requester, f"rep-rejected:{request_id}", lambda t: t._(
@@ -152,6 +179,9 @@ async def decide(core: Core, approver: Person, request_id: int, approve: bool,
                 now)
             return Decision(request_id, False, None)
         joined = await _redraw(core, tx, task, row, approver, now)
+        if joined is not None:
+            await _close_buttons(tx, request_id, requester, task["id"], task["plan_id"],
+                                 approver, True, now)
         if joined is None:
             await tell_office(tx, f"rep-nobody:{request_id}", lambda t: t._(
                 "Nobody can be drawn to replace {name} on the task for {target}: the request"
