@@ -95,6 +95,12 @@ class ReplacementRepo(Repo):
             (status, decided_by, to_db_time(now), reject_reason, replacement, request_id))
         return changed == 1
 
+    async def note_approval(self, request_id: int, approver: int, now: datetime) -> None:
+        """A supervisor approved, but nobody could be drawn: the request stays open."""
+        await self.execute(
+            "UPDATE replacement_requests SET decided_by = ?, decided_at = ? WHERE id = ?"
+            " AND status = 'open'", (approver, to_db_time(now), request_id))
+
     async def draw_loads(self, draw_id: int) -> dict[str, int]:
         """Current assignments per 执法证号 in one draw (the loads "as they stand")."""
         rows = await self.all(

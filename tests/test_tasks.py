@@ -263,3 +263,50 @@ async def test_replacement_rejected_with_reason(bot: BotRunner, emulator: Emulat
         assert exc.reason == "task_closed"
     else:
         raise AssertionError("a request after the visit started must be refused")
+
+
+async def test_nobody_to_draw_keeps_the_request_open_for_the_office(
+    bot: BotRunner, emulator: Emulator, tmp_path: Path
+) -> None:
+    from tests.helpers import registered_admin
+
+    office = await registered_admin(bot, emulator)
+    files = generate(tmp_path / "county", targets=12, per_department=2)  # one inspector each
+    del files["recusals"]  # no recusals: everyone is drawable for every target
+    with files["plans"].open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerow(["两部门", "检查", "联合", "", "100%", "WS-001", "", "SCJGJ",
+                                 "WSJKJ", "2026-04-15", "2026-04-20", "2026-06-30", "", ""])
+    for key, path in files.items():
+        kind = "checklist" if key.startswith("checklist:") else key
+        assert (await import_file(bot.core, None, path, path.name, kind)).ok
+    users: dict[int, EmulatedUser] = {}
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        ids = [r[0] for r in conn.execute("SELECT person_id FROM inspectors")]
+    for person_id in ids:
+        user = person(emulator, f"p{person_id}", user_id=800000 + person_id)
+        issued = await reissue_invite(bot.core, None, person_id)
+        await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, "x", "en"))
+        users[person_id] = user
+    await draws.prepare(bot.core, None, "两部门", "lottery 2026-04-15")
+    ran = await draws.run(bot.core, None, "两部门", "1")
+    member = ran.record["teams"][0]["members"][1]  # the only drawable WSJKJ inspector
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        person_id = conn.execute("SELECT person_id FROM inspectors WHERE cert_no = ?",
+                                 (member["inspector"],)).fetchone()[0]
+        supervisor = conn.execute(
+            "SELECT r.person_id FROM person_roles r JOIN departments d ON d.id ="
+            " r.department_id WHERE r.role = 'supervisor' AND d.code = 'WSJKJ'").fetchone()[0]
+    async with bot.core.db.read() as rtx:
+        requester = await rtx.people.person(person_id)
+    assert requester is not None
+    await replacements.request(bot.core, requester, _task_id(bot, ran.record["teams"][0][
+        "target"]), "health", None)
+    ask = await users[supervisor].expect("asks to be replaced")
+    await users[supervisor].press("✅ Approve", ask)
+    await users[supervisor].expect("nobody of the department can be drawn")
+    told = await office.expect("Nobody can be drawn")
+    await office.press("❌", told)
+    await office.expect("Send the reason")
+    await office.send("无人可替换，请按原计划参加")
+    await office.expect("Rejected")
+    assert "无人可替换" in (await users[person_id].expect("was rejected"))["text"]

@@ -37,13 +37,13 @@ async def enqueue_text(
 
 async def tell_office(
     tx: Tx, dedupe_key: str, render: Callable[[Translator], str], now: datetime,
-    exclude: int | None = None,
+    exclude: int | None = None, reply_markup: dict[str, Any] | None = None,
 ) -> int:
     """Queue a message for every office person; return how many were queued."""
     queued = 0
     for person in await tx.people.with_role(Role.OFFICE):
         if person.id != exclude and await enqueue_text(
-            tx, person, f"{dedupe_key}:p{person.id}", render, now
+            tx, person, f"{dedupe_key}:p{person.id}", render, now, reply_markup
         ):
             queued += 1
     return queued

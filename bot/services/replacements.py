@@ -116,6 +116,9 @@ async def _may_decide(tx: Tx, approver: Person, row: dict[str, Any], plan_id: in
     requester = await tx.people.person(row["person_id"])
     if requester is None or approver.id == requester.id:
         return False
+    if row["decided_by"] is not None and (approver.has_role(Role.OFFICE)
+                                          or approver.has_role(Role.ADMIN)):
+        return True  # approved, but nobody was drawable: the office resolves it
     return any(p.id == approver.id for p in await _approvers(tx, requester, task_id, plan_id))
 
 
@@ -183,10 +186,20 @@ async def decide(core: Core, approver: Person, request_id: int, approve: bool,
             await _close_buttons(tx, request_id, requester, task["id"], task["plan_id"],
                                  approver, True, now)
         if joined is None:
+            # The supervisor's approval stands; the request stays open for the office, which
+            # can reject it (the draw's inspector list is frozen and published, so drawing
+            # again would find nobody either).
+            if row["decided_by"] is None:
+                await tx.replacements.note_approval(request_id, approver.id, now)
+                await tx.audit.append(f"person:{approver.id}", "replacement.approved",
+                                      f"request:{request_id}", {"drawn": None}, now)
+            office_buttons = {"inline_keyboard": [[
+                {"text": "❌", "callback_data": callbacks.encode("rep", "no", request_id)}]]}
             await tell_office(tx, f"rep-nobody:{request_id}", lambda t: t._(
                 "Nobody can be drawn to replace {name} on the task for {target}: the request"
-                " stays open for the office to resolve.").format(
-                name=html.escape(requester.name), target=target), now)
+                " stays open for the office to resolve (❌ to reject it with a reason).").format(
+                name=html.escape(requester.name), target=target), now,
+                reply_markup=office_buttons)
             return Decision(request_id, True, None, nobody=True)
         return Decision(request_id, True, joined)
 
@@ -220,9 +233,9 @@ async def _redraw(core: Core, tx: Tx, task: dict[str, Any], row: dict[str, Any],
                                joined.inspector, joined.leader, now)
     record["replacements"].append({"target": task["target_code"], "n": n, "out": out,
                                    "in": joined.inspector, "reason": row["reason"],
-                                   "approved_by": f"person:{approver.id}"})
+                                   "approved_by": f"person:{row['decided_by'] or approver.id}"})
     await tx.replacements.update_record(task["draw_id"], algo.record_json(record).decode())
-    await tx.replacements.decide(row["id"], "approved", approver.id, now,
+    await tx.replacements.decide(row["id"], "approved", row["decided_by"] or approver.id, now,
                                  replacement=person_id)
     await tx.audit.append(f"person:{approver.id}", "replacement.approved",
                           f"request:{row['id']}", {"out": out, "in": joined.inspector, "n": n},
