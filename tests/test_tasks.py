@@ -310,3 +310,41 @@ async def test_nobody_to_draw_keeps_the_request_open_for_the_office(
     await office.send("无人可替换，请按原计划参加")
     await office.expect("Rejected")
     assert "无人可替换" in (await users[person_id].expect("was rejected"))["text"]
+
+
+async def test_leader_of_the_same_department_may_approve_where_the_plan_allows(
+    bot: BotRunner, emulator: Emulator, tmp_path: Path
+) -> None:
+    files = generate(tmp_path / "county", targets=12, per_department=6)
+    del files["recusals"]
+    with files["plans"].open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerow(["单部门", "检查", "部门", "", "20%", "SC-002", "", "SCJGJ", "",
+                                 "2026-04-15", "2026-04-20", "2026-06-30", "", "", "是"])
+    for key, path in files.items():
+        kind = "checklist" if key.startswith("checklist:") else key
+        assert (await import_file(bot.core, None, path, path.name, kind)).ok, key
+    users: dict[str, EmulatedUser] = {}
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        people = conn.execute("SELECT person_id, cert_no FROM inspectors").fetchall()
+    for person_id, cert in people:
+        user = person(emulator, cert, user_id=700000 + person_id)
+        issued = await reissue_invite(bot.core, None, person_id)
+        await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, "x", "en"))
+        users[cert] = user
+    await draws.prepare(bot.core, None, "单部门", "lottery 2026-04-15")
+    ran = await draws.run(bot.core, None, "单部门", "5")
+    leader_cert, member_cert = (m["inspector"] for m in ran.record["teams"][0]["members"][:2])
+    assert ran.record["teams"][0]["members"][0]["leader"]
+    async with bot.core.db.read() as rtx:
+        requester = await rtx.people.person_by_tg(users[member_cert].id)
+    assert requester is not None
+    task_id = _task_id(bot, ran.record["teams"][0]["target"])
+    approvers = await replacements.request(bot.core, requester, task_id, "work_conflict",
+                                           "外出培训")
+    assert _names(bot, [leader_cert])[0] in {p.name for p in approvers}
+    ask = await users[leader_cert].expect("asks to be replaced")
+    await users[leader_cert].press("✅ Approve", ask)
+    await users[leader_cert].expect("drawn at random")
+    out = tmp_path / "published"
+    await draws.export(bot.core, "单部门", out)
+    assert draws.verify_dir(out) == []
