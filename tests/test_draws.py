@@ -26,7 +26,7 @@ from bot.services.imports import import_file
 from bot.services.onboarding import invite_person, redeem
 from storage import Database
 from tests.conftest import TOKEN, make_settings, person
-from tests.helpers import choucha, registered_admin
+from tests.helpers import choucha, eventually, registered_admin
 
 PLAN = "2026年度芒市市场监管领域部门联合抽查计划"
 
@@ -169,6 +169,10 @@ async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
     await office.send("372")
     done = await office.expect("Draw done")
     assert "targets drawn" in done["text"]
+    # Nobody drawn is on Telegram in this county: the office is told whom to reach
+    # (through the outbox, so before or after the reply above).
+    await eventually(lambda: any("not registered in Choucha yet" in m.get("text", "")
+                                 and "/invite" in m["text"] for m in office.bot_messages()))
     await open_plan("drawn", "Export the record")
     names = []
     for _ in range(4):

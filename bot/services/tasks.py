@@ -15,7 +15,7 @@ from bot.i18n import Translator
 from bot.logs import mask_phone
 from bot.models import Person, Role
 from bot.services.errors import Refused
-from bot.services.notify import enqueue_text
+from bot.services.notify import enqueue_text, tell_office
 from storage import Tx
 
 LISTED = 30  # tasks named with a button in one notification; /tasks shows them all
@@ -49,6 +49,7 @@ def new_tasks_text(t: Translator, tasks: list[dict[str, Any]]) -> str:
 async def notify_draw(tx: Tx, draw_id: int, now: datetime) -> int:
     """One message per drawn inspector, listing all their new tasks, through the outbox."""
     sent = 0
+    unreachable: list[str] = []
     for person_id, tasks in (await tx.tasks.new_by_person(draw_id)).items():
         person = await tx.people.person(person_id)
         if person is None:
@@ -59,6 +60,14 @@ async def notify_draw(tx: Tx, draw_id: int, now: datetime) -> int:
                               functools.partial(new_tasks_text, tasks=tasks), now,
                               reply_markup=markup):
             sent += 1
+        elif person.tg_user_id is None:
+            unreachable.append(person.name)
+    if unreachable:
+        names = "、".join(html.escape(n) for n in unreachable)
+        await tell_office(tx, f"tasks-unreachable:{draw_id}", lambda t: t._(
+            "⚠️ {count} drawn inspectors are not registered in Choucha yet and were not told"
+            " of their tasks: {names}. Please invite them (/invite) or tell them another"
+            " way.").format(count=len(unreachable), names=names), now)
     return sent
 
 
