@@ -170,19 +170,6 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def write_xlsx(path: Path, sheets: Iterable[tuple[str, list[str], Iterable[list[Any]]]]) -> None:
-    """Write sheets (title, headers, rows) in streaming mode."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    for title, headers, rows in sheets:
-        worksheet = workbook.create_sheet(title[:31])
-        worksheet.append(headers)
-        for row in rows:
-            worksheet.append(row)
-    workbook.save(path)
-
-
 def csv_bytes(headers: list[str], rows: Iterable[list[Any]]) -> bytes:
     """UTF-8 with BOM, so that Excel opens Chinese text correctly."""
     out = io.StringIO()

@@ -199,9 +199,6 @@ class DirectoryRepo(Repo):
                 yield dict(row)
             last = rows[-1]["code"]
 
-    async def count_targets(self) -> int:
-        return int(await self.scalar("SELECT COUNT(*) FROM targets"))
-
     # --- inspectors ---------------------------------------------------------------
     async def inspector_by_keys(self, cert_no: str | None,
                                 id_hash: str) -> dict[str, Any] | None:

@@ -119,16 +119,3 @@ class DrawRepo(Repo):
             "INSERT INTO task_members (task_id, person_id, department_id, cert_no, leader,"
             " position, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(t, p, d, c, int(leader), pos, stamp) for t, p, d, c, leader, pos in rows])
-
-    async def task_count(self, draw_id: int) -> int:
-        return int(await self.scalar("SELECT COUNT(*) FROM tasks WHERE draw_id = ?", (draw_id,)))
-
-    async def team(self, task_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.all(
-            "SELECT m.*, p.name, d.code AS department FROM task_members m"
-            " JOIN people p ON p.id = m.person_id JOIN departments d ON d.id = m.department_id"
-            " WHERE m.task_id = ? AND m.active = 1 ORDER BY m.position", (task_id,))]
-
-    async def tasks_of_draw(self, draw_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.all(
-            "SELECT * FROM tasks WHERE draw_id = ? ORDER BY batch_order", (draw_id,))]
