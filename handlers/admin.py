@@ -15,7 +15,7 @@ from bot.services.errors import Refused
 from bot.services.invite_flow import InviteDraft
 from bot.services.onboarding import IssuedInvite
 from bot.texts import role_label
-from handlers.common import Context, Who, core, reply, who
+from handlers.common import Context, Who, core, reply, stale_text, who
 from handlers.onboarding import access_text
 
 
@@ -27,7 +27,7 @@ def _error_text(t: Translator, reason: str) -> str:
         "department_required": t._("Inspectors and supervisors belong to a department:"
                                    " start again with /invite and choose one."),
         "unknown_department": t._("That department no longer exists. Start again with /invite."),
-        "no_flow": t._("This button is no longer valid. Send /help to start again."),
+        "no_flow": stale_text(t),
     }
     return texts.get(reason, texts["no_flow"])
 

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeChat, CallbackQuery, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
@@ -91,14 +91,28 @@ async def finish(update: Update, context: Context) -> None:
     current_update.set(None)
 
 
+def stale_text(t: Translator) -> str:
+    return t._("This button is no longer valid. Send /help to start again.")
+
+
+async def pressed(update: Update, context: Context) -> tuple[CallbackQuery, Who]:
+    """The button press being handled and who pressed it."""
+    query = update.callback_query
+    assert query is not None
+    return query, await who(update, context)
+
+
+async def answer_stale(query: CallbackQuery, t: Translator) -> None:
+    """A stale or forged button: an alert, nothing changed."""
+    await query.answer(stale_text(t), show_alert=True)
+
+
 async def unknown_button(update: Update, context: Context) -> None:
     """A button this bot no longer knows (stale or forged): say so, change nothing."""
-    query = update.callback_query
-    if query is None:
+    if update.callback_query is None:
         return
-    me = await who(update, context)
-    await query.answer(me.t._("This button is no longer valid. Send /help to start again."),
-                       show_alert=True)
+    query, me = await pressed(update, context)
+    await answer_stale(query, me.t)
 
 
 async def set_commands(context: Context, me: Who) -> None:

@@ -14,7 +14,17 @@ from bot.i18n import Translator
 from bot.models import Conversation, Person, Role
 from bot.services import conversations, draws
 from bot.services.errors import Refused
-from handlers.common import Context, Who, core, reply, wake_outbox, who
+from handlers.common import (
+    Context,
+    Who,
+    answer_stale,
+    core,
+    pressed,
+    reply,
+    stale_text,
+    wake_outbox,
+    who,
+)
 from handlers.onboarding import access_text
 
 FLOW = "draw"
@@ -78,9 +88,7 @@ async def draw_command(update: Update, context: Context) -> None:
 
 async def draw_button(update: Update, context: Context) -> None:
     """A plan, Prepare, Run or Export."""
-    query = update.callback_query
-    assert query is not None
-    me = await who(update, context)
+    query, me = await pressed(update, context)
     if not _office(me.person):
         await query.answer(me.t._("Only the office runs draws."), show_alert=True)
         return
@@ -88,8 +96,7 @@ async def draw_button(update: Update, context: Context) -> None:
         _, args = callbacks.decode(query.data)
         action, plan_id = args[0], int(args[1])
     except (callbacks.BadCallback, IndexError, ValueError):
-        await query.answer(me.t._("This button is no longer valid. Send /help to start again."),
-                           show_alert=True)
+        await answer_stale(query, me.t)
         return
     async with core(context).db.read() as rtx:
         plan = next((p for p in await rtx.draws.plans() if p["id"] == plan_id), None)
@@ -131,7 +138,7 @@ async def draw_button(update: Update, context: Context) -> None:
             for path in paths:
                 await message.reply_document(path.read_bytes(), filename=path.name)
         return
-    await reply(update, me.t._("This button is no longer valid. Send /help to start again."))
+    await reply(update, stale_text(me.t))
 
 
 async def draw_text(update: Update, context: Context, me: Who,

@@ -15,7 +15,16 @@ from bot.services import conversations
 from bot.services.accounts import TgUser, set_language
 from bot.services.onboarding import redeem
 from bot.texts import describe_roles
-from handlers.common import Context, Who, core, reply, set_commands, wake_outbox, who
+from handlers.common import (
+    Context,
+    Who,
+    answer_stale,
+    core,
+    reply,
+    set_commands,
+    wake_outbox,
+    who,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -140,8 +149,7 @@ async def language_chosen(update: Update, context: Context) -> None:
     me = await who(update, context)
     _, args = callbacks.decode(query.data)
     if len(args) != 1 or args[0] not in LANGUAGES:
-        await query.answer(me.t._("This button is no longer valid. Send /help to start again."),
-                           show_alert=True)
+        await answer_stale(query, me.t)
         return
     identity = await set_language(core(context).db, me.identity, args[0])
     t = translator(identity.language)

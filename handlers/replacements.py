@@ -12,7 +12,16 @@ from bot.i18n import Translator
 from bot.models import Conversation
 from bot.services import conversations, replacements
 from bot.services.errors import Refused
-from handlers.common import Context, Who, core, reply, wake_outbox, who
+from handlers.common import (
+    Context,
+    Who,
+    answer_stale,
+    core,
+    pressed,
+    reply,
+    stale_text,
+    wake_outbox,
+)
 
 ASK = "replace"
 REJECT = "reject"
@@ -33,8 +42,7 @@ def refusal_text(t: Translator, exc: Refused) -> str:
             by=html.escape(exc.params.get("by", ""))),
         "reason_required": t._("Please give the reason for rejecting."),
     }
-    return texts.get(exc.reason, t._("This button is no longer valid. Send /help to start"
-                                     " again."))
+    return texts.get(exc.reason, stale_text(t))
 
 
 async def _put(me: Who, context: Context, flow: str, data: dict[str, object]) -> None:
@@ -44,9 +52,7 @@ async def _put(me: Who, context: Context, flow: str, data: dict[str, object]) ->
 
 async def replacement_button(update: Update, context: Context) -> None:
     """v1:rep:… — choose a reason, send, approve, reject."""
-    query = update.callback_query
-    assert query is not None
-    me = await who(update, context)
+    query, me = await pressed(update, context)
     try:
         if me.person is None:
             raise Refused("not_member")
@@ -103,8 +109,7 @@ async def replacement_button(update: Update, context: Context) -> None:
             return
         raise Refused("stale")
     except (callbacks.BadCallback, IndexError, ValueError):
-        await query.answer(me.t._("This button is no longer valid. Send /help to start again."),
-                           show_alert=True)
+        await answer_stale(query, me.t)
     except Refused as exc:
         await query.answer(refusal_text(me.t, exc)[:200], show_alert=True)
 

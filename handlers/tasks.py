@@ -10,7 +10,16 @@ from bot.i18n import Translator
 from bot.models import Person
 from bot.services import tasks
 from bot.services.errors import Refused
-from handlers.common import Context, core, reply, wake_outbox, who
+from handlers.common import (
+    Context,
+    answer_stale,
+    core,
+    pressed,
+    reply,
+    stale_text,
+    wake_outbox,
+    who,
+)
 from handlers.onboarding import access_text
 
 PAGE = 10
@@ -22,7 +31,7 @@ def _refusal(t: Translator, exc: Refused) -> str:
         "not_member": t._("This task is not yours, so you cannot act on it."),
         "task_closed": t._("This task is finished or cancelled; nothing was changed."),
         "already_accepted": t._("You have accepted this task already."),
-    }.get(exc.reason, t._("This button is no longer valid. Send /help to start again."))
+    }.get(exc.reason, stale_text(t))
 
 
 def _card_markup(t: Translator, card: tasks.Card, viewer: Person) -> InlineKeyboardMarkup:
@@ -82,9 +91,7 @@ async def _send_page(update: Update, context: Context, person: Person, t: Transl
 
 async def task_button(update: Update, context: Context) -> None:
     """Open a card, accept, details, or turn a page."""
-    query = update.callback_query
-    assert query is not None
-    me = await who(update, context)
+    query, me = await pressed(update, context)
     try:
         if me.person is None:
             raise Refused("not_member")
@@ -120,7 +127,6 @@ async def task_button(update: Update, context: Context) -> None:
             return
         raise Refused("unknown")
     except (callbacks.BadCallback, IndexError, ValueError):
-        await query.answer(me.t._("This button is no longer valid. Send /help to start again."),
-                           show_alert=True)
+        await answer_stale(query, me.t)
     except Refused as exc:
         await query.answer(_refusal(me.t, exc), show_alert=True)
