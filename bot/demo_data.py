@@ -167,11 +167,17 @@ def write_checklist(path: Path, code: str, name: str) -> None:
                    "required", "relevant", "constraint", "constraint_message::zh",
                    "constraint_message::en"])
     rows = [
+        ["note", "intro", "请出示执法证件，告知检查事项和依据",
+         "Show your credentials and explain the check and its basis", "", "", "", "", "", "",
+         ""],
         ["select_one compliance", "licence", "是否取得并公示有效许可证（执照）？",
          "Valid licence obtained and displayed?", "核对原件", "Check the original", "yes", "",
          "", "", ""],
         ["image", "licence_photo", "拍摄许可证（执照）照片", "Photo of the licence", "", "",
          "yes", "${licence} = 'yes'", "", "", ""],
+        ["date", "licence_until", "许可证（执照）有效期至", "Licence valid until", "", "", "yes",
+         "${licence} = 'yes'", ". >= today()", "许可证已过期，应选择“不符合”",
+         "The licence has expired: answer “Non-compliant”"],
         ["select_multiple problems", "licence_problems", "许可证存在的问题",
          "Problems with the licence", "", "", "yes", "${licence} = 'no'", "", "", ""],
         ["select_one compliance", "premises", "经营场所与登记住所是否一致？",

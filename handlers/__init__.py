@@ -21,6 +21,7 @@ from handlers import (
     replacements,
     tasks,
     texts,
+    visits,
 )
 
 
@@ -31,6 +32,9 @@ def register(app: Application) -> None:
 
     # Group 0: exactly one of these answers each update, first match wins.
     private = filters.ChatType.PRIVATE
+    # A party's signing link (/start s_…) first; any other code is an invite.
+    app.add_handler(CommandHandler("start", visits.party_start,
+                                   filters=private & filters.Regex(r"^/start s_")))
     app.add_handler(CommandHandler("start", onboarding.start, filters=private))
     app.add_handler(CommandHandler("help", onboarding.help_command, filters=private))
     app.add_handler(CommandHandler("language", onboarding.language, filters=private))
@@ -46,8 +50,13 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(tasks.task_button, pattern=r"^v1:task:"))
     app.add_handler(CallbackQueryHandler(replacements.replacement_button,
                                          pattern=r"^v1:rep:"))
+    app.add_handler(CallbackQueryHandler(visits.visit_button, pattern=r"^v1:vis:"))
     # Any other button: stale or forged.
     app.add_handler(CallbackQueryHandler(common.unknown_button))
+    # Photos and locations on site (an image sent as a file counts as a photo).
+    app.add_handler(MessageHandler(private & (filters.PHOTO | filters.Document.IMAGE),
+                                   visits.photo_message))
+    app.add_handler(MessageHandler(private & filters.LOCATION, visits.location_message))
     # A spreadsheet from the office is an import.
     app.add_handler(MessageHandler(private & filters.Document.ALL, imports.document))
     # Text during a flow goes to that flow; otherwise a polite pointer to /help.

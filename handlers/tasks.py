@@ -8,7 +8,7 @@ from telegram.error import BadRequest
 from bot import callbacks
 from bot.i18n import Translator
 from bot.models import Person
-from bot.services import tasks
+from bot.services import tasks, visits
 from bot.services.errors import Refused
 from handlers.common import (
     Context,
@@ -31,7 +31,13 @@ def _refusal(t: Translator, exc: Refused) -> str:
         "not_member": t._("This task is not yours, so you cannot act on it."),
         "task_closed": t._("This task is finished or cancelled; nothing was changed."),
         "already_accepted": t._("You have accepted this task already."),
+        "no_record": t._("There is no submitted record for this task yet."),
     }.get(exc.reason, stale_text(t))
+
+
+def t_record(t: Translator, record: dict[str, object]) -> str:
+    return t._("Check record, version {version}; record hash {hash}").format(
+        version=record["version"], hash=str(record["record_hash"])[:16])
 
 
 def _card_markup(t: Translator, card: tasks.Card, viewer: Person) -> InlineKeyboardMarkup:
@@ -46,7 +52,18 @@ def _card_markup(t: Translator, card: tasks.Card, viewer: Person) -> InlineKeybo
                                         callback_data=callbacks.encode("rep", "ask", task_id)))
     row.append(InlineKeyboardButton(t._("🔎 Details"),
                                     callback_data=callbacks.encode("task", "d", task_id)))
-    return InlineKeyboardMarkup([row])
+    rows = [row]
+    status = card.task["status"]
+    if mine is not None and status in ("assigned", "in_progress"):
+        label = t._("▶️ Start the visit") if status == "assigned" else t._(
+            "▶️ Continue the visit")
+        rows.insert(0, [InlineKeyboardButton(label, callback_data=callbacks.encode(
+            "vis", "st", task_id))])
+    if status == "submitted":
+        rows.insert(0, [InlineKeyboardButton(t._("📄 Check record"),
+                                             callback_data=callbacks.encode("task", "r",
+                                                                            task_id))])
+    return InlineKeyboardMarkup(rows)
 
 
 async def tasks_command(update: Update, context: Context) -> None:
@@ -117,6 +134,16 @@ async def task_button(update: Update, context: Context) -> None:
                                               reply_markup=_card_markup(me.t, card, me.person))
             except BadRequest:
                 await reply(update, tasks.card_text(me.t, card, me.person))
+            return
+        if action == "r":
+            record = await visits.record_of(core(context), me.person, value)
+            await query.answer()
+            message = update.effective_message
+            assert message is not None
+            await message.reply_document(
+                visits.record_file(core(context), record),
+                filename=f"record-{value}-v{record['version']}.pdf",
+                caption=t_record(me.t, record))
             return
         if action == "d":
             card = await tasks.card(core(context), me.person, value)

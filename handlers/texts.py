@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.models import Conversation
 from bot.services import conversations, invite_flow
-from handlers import admin, draws, replacements
+from handlers import admin, draws, replacements, visits
 from handlers.common import Context, Who, core, who
 from handlers.onboarding import unexpected_message
 
@@ -18,6 +18,7 @@ FLOWS: dict[str, Flow] = {
     draws.FLOW: draws.draw_text,
     replacements.ASK: replacements.note_text,
     replacements.REJECT: replacements.reject_text,
+    visits.FLOW: visits.visit_text,
 }
 
 

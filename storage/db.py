@@ -33,6 +33,7 @@ from storage.people import PeopleRepo
 from storage.settings import SettingsRepo
 from storage.tasks import ReplacementRepo, TaskRepo
 from storage.updates import UpdateRepo
+from storage.visits import VisitRepo
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +125,10 @@ class _Repos:
     @cached_property
     def files(self) -> FileRepo:
         return FileRepo(self.conn)
+
+    @cached_property
+    def visits(self) -> VisitRepo:
+        return VisitRepo(self.conn)
 
 
 class ReadTx(_Repos):

@@ -24,6 +24,7 @@ class TaskRepo(Repo):
     async def members(self, task_id: int) -> list[dict[str, Any]]:
         return [dict(r) for r in await self.all(
             "SELECT m.person_id, m.leader, m.accepted_at, m.position, m.cert_no, p.name,"
+            " m.department_id,"
             " d.name AS department, d.code AS department_code, i.phone FROM task_members m"
             " JOIN people p ON p.id = m.person_id JOIN departments d ON d.id = m.department_id"
             " LEFT JOIN inspectors i ON i.person_id = m.person_id"
@@ -37,7 +38,7 @@ class TaskRepo(Repo):
 
     async def of_person(self, person_id: int, open_only: bool = True) -> list[dict[str, Any]]:
         """A person's tasks, the latest deadline first."""
-        status = " AND k.status = 'assigned'" if open_only else ""
+        status = " AND k.status IN ('assigned', 'in_progress')" if open_only else ""
         return [dict(r) for r in await self.all(
             f"{_TASK} JOIN task_members m ON m.task_id = k.id AND m.active = 1"
             f" WHERE m.person_id = ?{status} ORDER BY k.window_due DESC, k.batch_order",

@@ -23,7 +23,9 @@ PLAN = "五部门联合抽查"
 
 
 async def county_with_phones(bot: BotRunner, emulator: Emulator, tmp_path: Path,
-                             targets: int = 200) -> dict[str, EmulatedUser]:
+                             targets: int = 200, plan: str = PLAN, items: str = "WS-001",
+                             joining: str = "WSJKJ、STHJJ、YJGLJ、SWJ"
+                             ) -> dict[str, EmulatedUser]:
     """A county whose 40 inspectors (8 in each of five departments) all use the bot."""
     files = generate(tmp_path / "county", targets=targets + 40, per_department=8)
     lines = files["targets"].read_text(encoding="utf-8").splitlines()
@@ -35,8 +37,8 @@ async def county_with_phones(bot: BotRunner, emulator: Emulator, tmp_path: Path,
         writer.writerow(next(csv.reader([lines[0]])))
         writer.writerows(rows)
     with files["plans"].open("a", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerow([PLAN, "五部门联合检查", "联合", "", "100%", "WS-001", "",
-                                 "SCJGJ", "WSJKJ、STHJJ、YJGLJ、SWJ", "2026-04-15",
+        csv.writer(fh).writerow([plan, "联合检查", "联合", "", "100%", items, "",
+                                 "SCJGJ", joining, "2026-04-15",
                                  "2026-04-20", "2026-06-30", "", ""])
     for key, path in files.items():
         kind = "checklist" if key.startswith("checklist:") else key

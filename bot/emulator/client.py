@@ -53,8 +53,11 @@ class EmulatedUser:
     async def share_location(self, latitude: float, longitude: float) -> dict[str, Any]:
         return await self.emulator.user_location(self.user, latitude, longitude)
 
-    async def send_photo(self, data: bytes, caption: str | None = None) -> dict[str, Any]:
-        return await self.emulator.user_photo(self.user, data, caption)
+    async def send_photo(self, data: bytes, caption: str | None = None,
+                         reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Send a photo, optionally as a reply to one of the bot's messages."""
+        return await self.emulator.user_photo(
+            self.user, data, caption, self._current(reply_to) if reply_to else None)
 
     async def send_document(self, data: bytes, filename: str,
                             mime_type: str = "application/octet-stream",

@@ -722,14 +722,17 @@ class Emulator:
             location["horizontal_accuracy"] = horizontal_accuracy
         return await self.user_message(user, {"location": location})
 
-    async def user_photo(self, user: EmuUser, data: bytes,
-                         caption: str | None = None) -> dict[str, Any]:
+    async def user_photo(self, user: EmuUser, data: bytes, caption: str | None = None,
+                         reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
         stored = self._store_file(data, "photos", "photo.jpg", "image/jpeg")
         sizes = self.photo_sizes(stored)
         self._alias_thumb(stored)
         body: dict[str, Any] = {"photo": sizes}
         if caption:
             body["caption"] = caption
+        if reply_to is not None:  # as Telegram sends it: the message itself, without replies
+            body["reply_to_message"] = {k: v for k, v in reply_to.items()
+                                        if not k.startswith("_") and k != "reply_to_message"}
         return await self.user_message(user, body)
 
     async def user_document(self, user: EmuUser, data: bytes, filename: str,

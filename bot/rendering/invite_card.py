@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import qrcode
 from PIL import Image, ImageDraw
-from qrcode.constants import ERROR_CORRECT_M
 
 from bot.rendering.fonts import cjk_font
+from bot.rendering.qr import qr_image
 
 WIDTH, HEIGHT = 900, 1240
 MARGIN = 60
@@ -27,14 +26,6 @@ class CardText:
     instructions: str
     expires: str
     link: str
-
-
-def _qr(link: str, size: int) -> Image.Image:
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2, box_size=10)
-    code.add_data(link)
-    code.make(fit=True)
-    image = code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
-    return image.resize((size, size), Image.Resampling.NEAREST)
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> list[str]:
@@ -72,7 +63,7 @@ def render_invite_card(text: CardText) -> bytes:
     y = _paragraph(draw, 236, text.department, 36, INK)
     y = _paragraph(draw, y, text.roles, 32, MUTED) + 20
     qr_size = 560
-    image.paste(_qr(text.link, qr_size), ((WIDTH - qr_size) // 2, y))
+    image.paste(qr_image(text.link, qr_size), ((WIDTH - qr_size) // 2, y))
     y = _paragraph(draw, y + qr_size + 24, text.instructions, 28, INK)
     y = _paragraph(draw, y, text.expires, 26, ACCENT)
     _paragraph(draw, y, text.link, 22, MUTED)

@@ -20,9 +20,10 @@ async def enqueue_text(
     dedupe_key: str,
     render: Callable[[Translator], str],
     now: datetime,
-    reply_markup: dict[str, Any] | None = None,
+    reply_markup: dict[str, Any] | Callable[[Translator], dict[str, Any]] | None = None,
 ) -> bool:
-    """Queue an HTML text for a bound person; False when they have no chat or it was queued."""
+    """Queue an HTML text for a bound person; False when they have no chat or it was queued.
+    `reply_markup` may be rendered in the person's language like the text."""
     account = await tx.people.account_of_person(person.id)
     if account is None or account.chat_id is None:
         logger.info("person %s has no Telegram chat yet; %s not queued", person.id, dedupe_key)
@@ -30,14 +31,32 @@ async def enqueue_text(
     t = translator(account.language or person.language or account.language_code)
     payload: dict[str, Any] = {"text": render(t), "parse_mode": "HTML"}
     if reply_markup is not None:
-        payload["reply_markup"] = reply_markup
+        payload["reply_markup"] = reply_markup(t) if callable(reply_markup) else reply_markup
     return await tx.outbox.enqueue(dedupe_key, account.chat_id, "sendMessage", payload, now,
                                    person_id=person.id)
 
 
+async def enqueue_document(
+    tx: Tx, person_id: int, dedupe_key: str, sha256: str, filename: str,
+    caption: Callable[[Translator], str], now: datetime,
+) -> bool:
+    """Queue a stored file (by its SHA-256) for a bound person, captioned in their language."""
+    account = await tx.people.account_of_person(person_id)
+    if account is None or account.chat_id is None:
+        return False
+    person = await tx.people.person(person_id)
+    t = translator(account.language or (person.language if person else None)
+                   or account.language_code)
+    return await tx.outbox.enqueue(
+        dedupe_key, account.chat_id, "sendDocument",
+        {"file": {"sha256": sha256, "filename": filename}, "caption": caption(t)[:1024],
+         "parse_mode": "HTML"}, now, person_id=person_id)
+
+
 async def tell_office(
     tx: Tx, dedupe_key: str, render: Callable[[Translator], str], now: datetime,
-    exclude: int | None = None, reply_markup: dict[str, Any] | None = None,
+    exclude: int | None = None,
+    reply_markup: dict[str, Any] | Callable[[Translator], dict[str, Any]] | None = None,
 ) -> int:
     """Queue a message for every office person; return how many were queued."""
     queued = 0

@@ -1,0 +1,189 @@
+"""The check record (检查记录) and result summary (抽查结果汇总表) as a PDF.
+
+Chinese text in the CJK font the set-up installs; photo thumbnails with their SHA-256;
+signatures or the refusal and its witness; a QR code carrying the record's hash.
+The record is an official document, so its labels are in Chinese (with English after).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+from typing import Any
+
+from fpdf import FPDF
+from PIL import Image
+
+from bot import visit as rules
+from bot.rendering.fonts import cjk_font_path
+from bot.rendering.qr import qr_image
+
+THUMB = 38  # mm
+
+
+def _thumbnail(data: bytes) -> bytes | None:
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            image = opened.convert("RGB")
+        image.thumbnail((400, 400))
+        out = io.BytesIO()
+        image.save(out, format="JPEG", quality=70)
+        return out.getvalue()
+    except Exception:  # an unreadable photo keeps its hash in the record, without a picture
+        return None
+
+
+class _Record(FPDF):
+    def __init__(self, record_hash: str) -> None:
+        super().__init__(format="A4")
+        self.record_hash = record_hash
+        self.add_font("cjk", "", str(cjk_font_path()))
+        self.set_auto_page_break(True, margin=16)
+        self.set_title("检查记录")
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("cjk", size=7)
+        self.cell(0, 5, f"记录哈希 SHA-256 {self.record_hash} · 第 {self.page_no()} 页",
+                  align="C")
+
+    def heading(self, text: str) -> None:
+        self.ln(2)
+        self.set_font("cjk", size=12)
+        self.set_fill_color(235, 240, 248)
+        self.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT", fill=True)
+        self.set_font("cjk", size=9.5)
+
+    def line_of(self, text: str, size: float = 9.5) -> None:
+        self.set_font("cjk", size=size)
+        self.multi_cell(0, 5.2, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def _local(value: str | None, tz: tzinfo) -> str:
+    if not value:
+        return "—"
+    return datetime.fromisoformat(value).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
+               submitted: dict[str, Any], record_hash: str,
+               photo: Callable[[str], bytes], tz: tzinfo) -> bytes:
+    """The PDF bytes; `photo(sha256)` returns a stored photo's bytes; times in `tz`."""
+    def at(value: str | None) -> str:
+        return _local(value, tz)
+
+    pdf = _Record(record_hash)
+    pdf.add_page()
+    task = content["task"]
+    pdf.set_font("cjk", size=16)
+    pdf.cell(0, 10, "检查记录 · 抽查结果汇总表", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=9)
+    pdf.cell(0, 5, "Check record and result summary (003 第二十一、二十二条)", align="C",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.heading("检查对象 Target")
+    pdf.line_of(f"名称：{task['target_name']}")
+    pdf.line_of(f"统一社会信用代码：{task['target_code']}")
+    pdf.line_of(f"地址：{task['address'] or '—'}")
+    pdf.line_of(f"抽查计划：{task['plan']} · 检查期限 {task['window'][0]} 至 {task['window'][1]}")
+    pdf.heading("检查小组 Team")
+    for member in content["team"]:
+        leader = "（组长）" if member["leader"] else ""
+        pdf.line_of(f"{member['name']}{leader} · {member['department']} · 执法证号"
+                    f" {member['cert_no']}")
+    pdf.heading("时间与签到 Times and check-in")
+    pdf.line_of(f"开始检查：{at(content['started_at'])}（{tz}）")
+    for checkin in content["checkins"]:
+        if checkin["skip_reason"]:
+            pdf.line_of(f"{checkin['name']} 签到：{at(checkin['at'])}，"
+                        f"未定位（{checkin['skip_reason']}）")
+        else:
+            pdf.line_of(f"{checkin['name']} 签到：{at(checkin['at'])}，位置"
+                        f" {checkin['latitude']:.6f}, {checkin['longitude']:.6f}")
+    pdf.line_of(f"提交：{at(submitted['at'])}，{submitted['by']}")
+    if content["shortcut"]:
+        pdf.heading("检查情况 Finding for the whole visit")
+        pdf.line_of(rules.RESULTS[content["shortcut"]][0])
+        _photos(pdf, content["shortcut_photos"], photo)
+    for number, item in enumerate(content["items"], start=1):
+        pdf.heading(f"{number}. {item['name']}（{item['department']}）")
+        pdf.line_of(f"依据：{item['basis']}", size=8.5)
+        pdf.line_of(f"检查人员：{item['answerer'] or '—'} · 检查表版本"
+                    f" {item['checklist_version'] or '—'}", size=8.5)
+        for answer in item["answers"]:
+            value = "（跳过）" if answer["skipped"] else answer["display"]
+            pdf.line_of(f"· {answer['label']}：{value}")
+            pdf.line_of(f"   {answer['by']} · {at(answer['at'])}", size=7.5)
+            _photos(pdf, answer["photos"], photo)
+        wording = item["result_wording"] or "—"
+        pdf.set_font("cjk", size=11)
+        pdf.multi_cell(0, 6.5, f"检查结果：{wording}", new_x="LMARGIN", new_y="NEXT")
+        detail = item["detail"] or {}
+        if detail.get("kind"):
+            pdf.line_of(f"不配合情形：{rules.NONCOOPERATION[detail['kind']][0]}")
+        if detail.get("circumstances"):
+            pdf.line_of(f"具体情况：{detail['circumstances']}")
+        if detail.get("order"):
+            pdf.line_of(f"责令改正：{detail['order']}")
+        if item["follow_up"]:
+            follow = item["follow_up"]
+            pdf.line_of(f"后续处理：{rules.FOLLOW_UPS[follow['kind']][0]}，期限 {follow['due']}，"
+                        f"负责人 {follow['owner']}")
+        pdf.line_of(f"结果认定：{item['result_by']} · {at(item['result_at'])}", size=7.5)
+    pdf.heading("签名 Signatures")
+    for signature in signatures:
+        kind = signature["kind"]
+        if kind == "member":
+            pdf.line_of(f"检查人员 {signature['name']} 确认签名 · {at(signature['at'])}"
+                        f" · Telegram {signature['tg_user_id']}")
+        elif kind == "party":
+            pdf.line_of(f"被检查对象 {signature['name']} 通过本人 Telegram 确认 ·"
+                        f" {at(signature['at'])}")
+        elif kind == "party_paper":
+            pdf.line_of(f"被检查对象在纸质记录上签字或盖章 · {at(signature['at'])}")
+            _photos(pdf, [signature["evidence_sha256"]], photo)
+        else:
+            pdf.line_of(f"被检查对象未签字：{signature['reason']} · 见证人：{signature['witness']}"
+                        f" · {at(signature['at'])}")
+            if signature["witness_sha256"]:
+                _photos(pdf, [signature["witness_sha256"]], photo)
+    if not any(s["kind"] != "member" for s in signatures):
+        pdf.line_of("被检查对象无法联系，未能取得签字（003 第二十一条）。")
+    if signatures:
+        pdf.line_of(f"签名所确认内容的哈希：{signatures[0]['content_hash']}", size=7.5)
+    pdf.heading("核验 Verification")
+    code = qr_image(f"choucha:record:{task['id']}:{record_hash}", 300)
+    buffer = io.BytesIO()
+    code.save(buffer, format="PNG")
+    pdf.image(buffer, w=36, h=36)
+    pdf.line_of(f"记录哈希 SHA-256：{record_hash}", size=8)
+    return bytes(pdf.output())
+
+
+def _photos(pdf: _Record, hashes: list[str], photo: Callable[[str], bytes]) -> None:
+    """Thumbnails in rows, numbered; below each row, every photo's SHA-256 on its own line."""
+    if not hashes:
+        return
+    x0 = pdf.l_margin
+    per_row = int((pdf.w - pdf.l_margin - pdf.r_margin) // (THUMB + 4))
+    for start in range(0, len(hashes), per_row):
+        row = hashes[start:start + per_row]
+        if pdf.get_y() + THUMB + 8 + 4 * len(row) > pdf.h - pdf.b_margin:
+            pdf.add_page()
+        y = pdf.get_y() + 1
+        for index, sha in enumerate(row):
+            x = x0 + index * (THUMB + 4)
+            try:
+                thumb = _thumbnail(photo(sha))
+            except OSError:
+                thumb = None
+            if thumb is not None:
+                pdf.image(io.BytesIO(thumb), x=x, y=y, w=THUMB, h=THUMB, keep_aspect_ratio=True)
+            else:
+                pdf.rect(x, y, THUMB, THUMB)
+            pdf.set_xy(x, y + THUMB + 0.5)
+            pdf.set_font("cjk", size=7)
+            pdf.cell(THUMB, 3.5, f"照片 {start + index + 1}", align="C")
+        pdf.set_xy(x0, y + THUMB + 4.5)
+        for index, sha in enumerate(row):
+            pdf.line_of(f"照片 {start + index + 1} SHA-256 {sha}", size=6.5)

@@ -1,0 +1,469 @@
+"""What a visit step looks like on the phone: texts (through gettext) and buttons, as plain
+Bot API dictionaries. One screen per step, big buttons, one thumb."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot import callbacks
+from bot import visit as rules
+from bot.i18n import Translator
+from bot.rendering.qr import qr_png
+from bot.services.visits import State, View, skip_label, summary_lines
+
+LIMIT = 3900  # below Telegram's 4096 characters, leaving room for the markup of HTML
+
+
+@dataclass(frozen=True)
+class Shown:
+    text: str
+    markup: dict[str, Any] | None = None
+    photo: bytes | None = None
+
+
+def _b(text: str, *parts: str | int) -> dict[str, str]:
+    return {"text": text, "callback_data": callbacks.encode("vis", *parts)}
+
+
+def _inline(rows: list[list[dict[str, str]]]) -> dict[str, Any]:
+    return {"inline_keyboard": [row for row in rows if row]}
+
+
+def _fit(lines: list[str]) -> str:
+    text = "\n".join(lines)
+    if len(text) <= LIMIT:
+        return text
+    return text[:LIMIT].rsplit("\n", 1)[0] + "\n…"
+
+
+def location_keyboard(t: Translator, skip: bool) -> dict[str, Any]:
+    rows: list[list[dict[str, Any]]] = [[{"text": t._("📍 Share my location"),
+                                          "request_location": True}]]
+    if skip:
+        rows.append([{"text": skip_label(t)}])
+    return {"keyboard": rows, "resize_keyboard": True, "one_time_keyboard": True}
+
+
+REMOVE_KEYBOARD = {"remove_keyboard": True}
+
+
+def render(t: Translator, view: View, viewer: int) -> list[Shown]:
+    """The messages that show `view` to person `viewer`, in order."""
+    return RENDERERS[view.kind](t, view, viewer)
+
+
+def _title(t: Translator, state: State) -> str:
+    return t._("🏢 <b>{target}</b>").format(target=html.escape(state.task["target_name"]))
+
+
+# ---------------------------------------------------------------------------- start
+
+def _checkin(t: Translator, view: View, viewer: int) -> list[Shown]:
+    return [Shown(_title(t, view.state) + "\n\n" + t._(
+        "📍 Check-in: share your current location with the button below, so the record"
+        " shows where and when the check began. If you cannot, tap “Skip check-in” and"
+        " say why."), location_keyboard(t, skip=True))]
+
+
+def _checkin_reason(t: Translator, view: View, viewer: int) -> list[Shown]:
+    return [Shown(t._("Why can you not share your location? (for example: no GPS signal"
+                      " indoors)"), REMOVE_KEYBOARD)]
+
+
+def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
+    state = view.state
+    task = state.task
+    lines = [_title(t, state), t._("Plan: {plan} · window {start} – {due}").format(
+        plan=html.escape(task["plan"]), start=task["window_start"], due=task["window_due"])]
+    for checkin in state.checkins:
+        if checkin["skip_reason"]:
+            lines.append(t._("📍 {name}: check-in skipped ({reason})").format(
+                name=html.escape(checkin["name"]), reason=html.escape(checkin["skip_reason"])))
+        else:
+            lines.append(t._("📍 {name}: checked in at {at} ({lat:.5f}, {lon:.5f})").format(
+                name=html.escape(checkin["name"]), at=state.local(checkin["at"]),
+                lat=checkin["latitude"], lon=checkin["longitude"]))
+    lines += ["", t._("Items:")]
+    for number, item in enumerate(state.items, start=1):
+        done, total = item.progress(state.today)
+        result = rules.legal(rules.RESULTS, item.result, t) if item.result else "—"
+        lines.append(t._("{n}. {item} ({department}) · {who}: {done}/{total} answered ·"
+                         " result: {result}").format(
+            n=number, item=html.escape(item.row["name"]),
+            department=html.escape(item.row["department"]),
+            who=html.escape(item.row["answerer_name"] or "—"), done=done, total=total,
+            result=result))
+    if state.results_in:
+        signed = len(state.members) - len(state.unsigned)
+        lines += ["", t._("✍️ Team signatures: {signed} of {total}").format(
+            signed=signed, total=len(state.members))]
+    if view.data.get("nothing_mine"):
+        lines += ["", t._("No item of this plan is yours to answer; the leader sees the"
+                          " progress here.")]
+    rows: list[list[dict[str, str]]] = []
+    if not state.open:
+        return [Shown(_fit(lines))]
+    mine = state.mine(viewer)
+    if mine and not all(i.result for i in mine):
+        rows.append([_b(t._("▶️ Continue my checklist"), "go", state.id)])
+    elif mine:
+        rows.append([_b(t._("📝 My answers and results"), "rv", state.id)])
+    if not state.started and not state.visit["shortcut"]:
+        rows.append([_b(t._("🚪 Cannot be contacted at the address"), "sc", state.id,
+                        "unreachable")])
+        rows.append([_b(t._("🏚 No such business activity"), "sc", state.id, "no_activity")])
+    if state.results_in:
+        rows.append([_b(t._("✍️ Signatures and submission"), "sig", state.id)])
+    rows.append([_b(t._("🔄 Refresh"), "hm", state.id), _b(t._("⏸ Pause"), "pz", state.id)])
+    return [Shown(_fit(lines), _inline(rows))]
+
+
+# ------------------------------------------------------------------------ questions
+
+def _type_hint(t: Translator, kind: str) -> str:
+    return {
+        "integer": t._("Type a whole number."),
+        "decimal": t._("Type a number."),
+        "date": t._("Type a date, such as 2026-11-23."),
+        "text": t._("Type the answer."),
+        "image": t._("Send one or more photos, then tap Done."),
+        "geopoint": t._("Share the location with the button below."),
+        "select_one": t._("Choose one."),
+        "select_multiple": t._("Tap every choice that applies, then Done."),
+    }.get(kind, "")
+
+
+def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
+    state, item, question = view.state, view.item, view.question
+    assert item is not None and question is not None and item.checklist is not None
+    lang = t.lang
+    relevant = item.relevant(state.today)
+    number = next((n for n, q in enumerate(relevant, start=1) if q.name == question.name), 1)
+    lines = [t._("📋 {item} · question {n} of {total}").format(
+        item=html.escape(item.row["name"]), n=number, total=len(relevant)), ""]
+    for note in rules.notes_before(item.checklist, question.name, item.answers, state.today):
+        lines.append("ℹ️ " + html.escape(rules.label(note, lang)))
+    lines.append(f"<b>{html.escape(rules.label(question, lang))}</b>")
+    hint = question.hint.get(lang) or question.hint.get("zh_CN")
+    if hint:
+        lines.append(f"<i>{html.escape(hint)}</i>")
+    lines.append(_type_hint(t, question.type) + (" " + t._("(required)")
+                                                 if question.required else ""))
+    current = item.answers.get(question.name)
+    photos = len(item.photos.get(question.name, []))
+    if current is not None and not current.skipped:
+        lines.append(t._("Current answer: {value}").format(value=html.escape(
+            rules.display(question, current, lang, photos))))
+    position, index = item.position, item.question_index(question.name)
+    rows: list[list[dict[str, str]]] = []
+    if question.type == "select_one":
+        for c, choice in enumerate(question.choices):
+            mark = "✔️ " if current is not None and current.value == choice.name else ""
+            rows.append([_b(mark + (choice.label.get(lang) or choice.name), "c", state.id,
+                            position, index, c)])
+    elif question.type == "select_multiple":
+        selected = view.data.get("selected", [])
+        for c, choice in enumerate(question.choices):
+            mark = "☑️ " if choice.name in selected else "⬜ "
+            rows.append([_b(mark + (choice.label.get(lang) or choice.name), "m", state.id,
+                            position, index, c)])
+        rows.append([_b(t._("✅ Done"), "dn", state.id, position, index)])
+    elif question.type == "image":
+        row = [_b(t._("✅ Done"), "dn", state.id, position, index)]
+        if photos:
+            row.append(_b(t._("🗑 Retake"), "cl", state.id, position, index))
+        rows.append(row)
+    nav = [_b(t._("◀️ Back"), "bk", state.id, position, index)]
+    if not question.required:
+        nav.append(_b(t._("⏭ Skip"), "sk", state.id, position, index))
+    nav.append(_b(t._("⏸ Pause"), "pz", state.id))
+    rows.append(nav)
+    shown = [Shown(_fit(lines), _inline(rows))]
+    if question.type == "geopoint":
+        shown.append(Shown(t._("📍 Tap the button to share the location."),
+                           location_keyboard(t, skip=False)))
+    return shown
+
+
+def _photo_saved(t: Translator, view: View, viewer: int) -> list[Shown]:
+    item, question = view.item, view.question
+    assert item is not None and question is not None
+    text = (t._("This photo was saved already.") if view.data.get("again") else
+            t._("📷 Photo {n} saved (SHA-256 {hash}…).").format(
+                n=view.data["count"], hash=view.data["sha256"][:12]))
+    text += "\n" + t._("Send another, or tap Done.")
+    index = item.question_index(question.name)
+    return [Shown(text, _inline([[
+        _b(t._("✅ Done"), "dn", view.state.id, item.position, index),
+        _b(t._("🗑 Retake"), "cl", view.state.id, item.position, index)]]))]
+
+
+def _paused(t: Translator, view: View, viewer: int) -> list[Shown]:
+    return [Shown(t._("⏸ Paused. Everything so far is saved; continue whenever you are"
+                      " ready."), _inline([[{"text": t._("▶️ Continue"),
+                                             "callback_data": callbacks.encode(
+                                                 "vis", "st", view.state.task["id"])}]]))]
+
+
+# --------------------------------------------------------------------------- review
+
+def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
+    state = view.state
+    lang = t.lang
+    lines = [t._("📝 Review your answers before the results."), ""]
+    if view.data.get("saved"):
+        lines = [t._("✅ Saved."), *lines]
+    rows: list[list[dict[str, str]]] = []
+    edits: list[dict[str, str]] = []
+    mine = state.mine(viewer)
+    for number, item in enumerate(mine, start=1):
+        lines.append(f"<b>{number}. {html.escape(item.row['name'])}</b>")
+        if item.checklist is None:
+            lines.append("  " + t._("(no checklist for this item)"))
+        for q_number, question in enumerate(item.relevant(state.today), start=1):
+            answer = item.answers.get(question.name)
+            value = rules.display(question, answer, lang,
+                                  len(item.photos.get(question.name, [])))
+            lines.append(f"  {number}.{q_number} {html.escape(rules.label(question, lang))}:"
+                         f" {html.escape(value[:80])}")
+            edits.append(_b(f"✏️ {number}.{q_number}", "ed", state.id, item.position,
+                            item.question_index(question.name)))
+        if item.result:
+            lines.append("  " + t._("Result: {result}").format(
+                result=rules.legal(rules.RESULTS, item.result, t)))
+    for start in range(0, len(edits), 4):
+        rows.append(edits[start:start + 4])
+    pending = [i for i in mine if not i.result]
+    if pending:
+        rows.append([_b(t._("➡️ Results"), "rs", state.id)])
+    else:
+        for number, item in enumerate(mine, start=1):
+            rows.append([_b(t._("🔁 Change the result of {n}").format(n=number), "rs",
+                            state.id, item.position)])
+    if state.results_in:
+        rows.append([_b(t._("✍️ Signatures and submission"), "sig", state.id)])
+    rows.append([_b(t._("📋 Progress"), "hm", state.id), _b(t._("⏸ Pause"), "pz", state.id)])
+    return [Shown(_fit(lines), _inline(rows))]
+
+
+# -------------------------------------------------------------------------- results
+
+def _result(t: Translator, view: View, viewer: int) -> list[Shown]:
+    item = view.item
+    assert item is not None
+    suggested = view.data.get("suggested", [])
+    lines = [t._("⚖️ Result for <b>{item}</b> (003 第二十三条)").format(
+        item=html.escape(item.row["name"]))]
+    if suggested:
+        lines.append(t._("Suggested from the answers: {results}. You decide.").format(
+            results="、".join(rules.legal(rules.RESULTS, k, t) for k in suggested)))
+    rows = []
+    for index, key in enumerate(rules.RESULTS):
+        mark = "⭐ " if key in suggested else ("✔️ " if item.result == key else "")
+        rows.append([_b(mark + rules.legal(rules.RESULTS, key, t), "r", view.state.id,
+                        item.position, index)])
+    rows.append([_b(t._("📝 Back to my answers"), "rv", view.state.id)])
+    return [Shown("\n".join(lines), _inline(rows))]
+
+
+def _nc_kind(t: Translator, view: View, viewer: int) -> list[Shown]:
+    item = view.item
+    assert item is not None
+    numerals = ("（一）", "（二）", "（三）", "（四）")
+    lines = [t._("Which kind of non-cooperation (003 第二十六条)?")]
+    rows = []
+    for index, key in enumerate(rules.NONCOOPERATION):
+        lines.append(f"{numerals[index]} {rules.legal(rules.NONCOOPERATION, key, t)}")
+        rows.append([_b(f"{numerals[index]} " + rules.legal(rules.NONCOOPERATION, key, t)[:28],
+                        "nk", view.state.id, item.position, index)])
+    return [Shown("\n".join(lines), _inline(rows))]
+
+
+def _nc_text(t: Translator, view: View, viewer: int) -> list[Shown]:
+    return [Shown(t._("Describe the circumstances: what happened, when, and who was"
+                      " involved. This is published with the result."))]
+
+
+def _order_text(t: Translator, view: View, viewer: int) -> list[Shown]:
+    return [Shown(t._("Type the correction order given (责令改正): its number and what must be"
+                      " corrected by when."))]
+
+
+def _fu_kind(t: Translator, view: View, viewer: int) -> list[Shown]:
+    item = view.item
+    assert item is not None
+    rows = [[_b(rules.legal(rules.FOLLOW_UPS, key, t), "fk", view.state.id, item.position,
+                index)] for index, key in enumerate(rules.FOLLOW_UPS)]
+    return [Shown(t._("What follows for <b>{item}</b>?").format(
+        item=html.escape(item.row["name"])), _inline(rows))]
+
+
+def _fu_due(t: Translator, view: View, viewer: int) -> list[Shown]:
+    item = view.item
+    assert item is not None
+    today = view.state.today
+    row = [_b((today + timedelta(days=days)).isoformat(), "fd", view.state.id, item.position,
+              days) for days in (7, 15, 30)]
+    return [Shown(t._("By when? Tap a date or type one (such as 2026-12-31)."),
+                  _inline([row]))]
+
+
+def _fu_owner(t: Translator, view: View, viewer: int) -> list[Shown]:
+    item = view.item
+    assert item is not None
+    rows = [[_b(f"{m['name']} · {m['department']}", "fo", view.state.id, item.position,
+                m["person_id"])] for m in view.state.members]
+    return [Shown(t._("Due {due}. Who follows it up?").format(due=view.data["due"]),
+                  _inline(rows))]
+
+
+def _part_done(t: Translator, view: View, viewer: int) -> list[Shown]:
+    state = view.state
+    lines = [t._("✅ Your results are recorded.")]
+    rows: list[list[dict[str, str]]] = []
+    if state.results_in:
+        lines.append(t._("Every item has its result: each team member is now asked to sign"
+                         " the summary in their own chat."))
+        rows.append([_b(t._("✍️ Signatures and submission"), "sig", state.id)])
+    else:
+        waiting = [i for i in state.items if not i.result]
+        lines.append(t._("Waiting for: {items}").format(items="、".join(
+            f"{html.escape(i.row['name'])} ({html.escape(i.row['answerer_name'] or '—')})"
+            for i in waiting)))
+    rows.append([_b(t._("📋 Progress"), "hm", state.id)])
+    return [Shown("\n".join(lines), _inline(rows))]
+
+
+# ------------------------------------------------------------------------ shortcuts
+
+def _shortcut(t: Translator, view: View, viewer: int) -> list[Shown]:
+    kind = view.data["kind"]
+    return [Shown(t._("Result for every item: <b>{result}</b>.\nSend one or more photos as"
+                      " evidence (the premises, the door plate, the notice left), then tap"
+                      " Done.").format(result=rules.legal(rules.RESULTS, kind, t)),
+                  _inline([[_b(t._("✅ Done"), "sd", view.state.id),
+                            _b(t._("✖️ Cancel"), "hm", view.state.id)]]))]
+
+
+def _shortcut_photo(t: Translator, view: View, viewer: int) -> list[Shown]:
+    return [Shown(t._("📷 Photo {n} saved (SHA-256 {hash}…).").format(
+        n=view.data["count"], hash=view.data["sha256"][:12]) + "\n"
+        + t._("Send another, or tap Done."),
+        _inline([[_b(t._("✅ Done"), "sd", view.state.id)]]))]
+
+
+# ----------------------------------------------------------------------- signatures
+
+def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
+    state = view.state
+    lines = []
+    if view.data.get("signed"):
+        lines += [t._("✅ You signed."), ""]
+    if view.data.get("refused"):
+        lines += [t._("✅ The refusal and the witness are recorded."), ""]
+    if view.data.get("paper"):
+        lines += [t._("✅ The photo of the signed paper record is saved."), ""]
+    lines += [_title(t, state), t._("Result summary (抽查结果汇总表):"), *summary_lines(t, state),
+              "", t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
+              "", t._("Team:")]
+    for member in state.members:
+        mark = "✅" if state.signed(member["person_id"]) else "⏳"
+        lines.append(f"{mark} {html.escape(member['name'])} · "
+                     f"{html.escape(member['department'])}")
+    party = state.party_signature
+    if party is not None:
+        lines.append(_party_line(t, party))
+    elif state.party_needed:
+        lines.append(t._("⏳ The inspected party has not signed yet."))
+    else:
+        lines.append(t._("The party could not be contacted; no signature of the party is"
+                         " needed."))
+    rows: list[list[dict[str, str]]] = []
+    if state.open and state.results_in:
+        if not state.signed(viewer):
+            rows.append([_b(t._("✍️ Sign"), "sg", state.id, state.content_hash[:16])])
+        if state.is_leader(viewer) and party is None and state.party_needed:
+            rows.append([_b(t._("📱 Party signs on their phone (QR)"), "pq", state.id)])
+            rows.append([_b(t._("📷 Photo of the signed paper record"), "pp", state.id)])
+            rows.append([_b(t._("🚫 The party refuses to sign"), "pr", state.id)])
+        if state.is_leader(viewer) and state.complete:
+            rows.append([_b(t._("📤 Submit the record"), "sb", state.id)])
+    rows.append([_b(t._("📋 Progress"), "hm", state.id), _b(t._("📝 My answers"), "rv",
+                                                             state.id)])
+    return [Shown(_fit(lines), _inline(rows))]
+
+
+def _party_line(t: Translator, party: dict[str, Any]) -> str:
+    if party["kind"] == "party":
+        return t._("✅ The party signed on their phone: {name}").format(
+            name=html.escape(party["name"]))
+    if party["kind"] == "party_paper":
+        return t._("✅ The party signed the paper record (photo {hash}…)").format(
+            hash=party["evidence_sha256"][:12])
+    return t._("🚫 The party refused to sign: {reason}. Witness: {witness}").format(
+        reason=html.escape(party["reason"]), witness=html.escape(party["witness"]))
+
+
+def _party_qr(t: Translator, view: View, viewer: int) -> list[Shown]:
+    link = view.data["link"]
+    caption = t._("Let the party scan this code with their phone (camera or Telegram). It"
+                  " opens the summary in their own Telegram with a Confirm button. Single"
+                  " use, valid {minutes} minutes, only for this version of the record.").format(
+        minutes=view.data["minutes"])
+    return [Shown(caption + f"\n{html.escape(link)}",
+                  _inline([[_b(t._("✍️ Signatures and submission"), "sig", view.state.id)]]),
+                  photo=qr_png(link))]
+
+
+def _paper(t: Translator, view: View, viewer: int) -> list[Shown]:
+    return [Shown(t._("Send a photo of the paper record signed or sealed by the party."))]
+
+
+def _refuse_reason(t: Translator, view: View, viewer: int) -> list[Shown]:
+    return [Shown(t._("Why is there no signature of the party? (for example: the manager"
+                      " refused to sign)"))]
+
+
+def _witness(t: Translator, view: View, viewer: int) -> list[Shown]:
+    return [Shown(t._("Name of the witness (见证人), as written on the record:"))]
+
+
+def _witness_photo(t: Translator, view: View, viewer: int) -> list[Shown]:
+    return [Shown(t._("If the witness signed on paper, send a photo of it; otherwise"
+                      " continue without."),
+                  _inline([[_b(t._("Continue without a photo"), "ws", view.state.id)]]))]
+
+
+def _submitted(t: Translator, view: View, viewer: int) -> list[Shown]:
+    return [Shown(t._("📤 Submitted. The record is frozen; the PDF goes to the team and the"
+                      " office.\nRecord hash: <code>{hash}</code>").format(
+        hash=view.data["record_hash"]))]
+
+
+def party_text(t: Translator, state: State) -> str:
+    """What the inspected party reads before confirming, in their own Telegram."""
+    lines = [t._("🧾 Check record of <b>{target}</b>").format(
+        target=html.escape(state.task["target_name"])),
+        t._("Plan: {plan}").format(plan=html.escape(state.task["plan"])),
+        t._("Inspectors: {names}").format(names="、".join(
+            html.escape(f"{m['name']} ({m['department']}, {m['cert_no']})")
+            for m in state.members)), "", t._("Results:"), *summary_lines(t, state), "",
+        t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
+        t._("By confirming you sign this record (003 第二十一条). Your Telegram name and"
+            " the time are stored with it.")]
+    return _fit(lines)
+
+
+RENDERERS = {
+    "checkin": _checkin, "checkin_reason": _checkin_reason, "home": _home,
+    "question": _question, "photo_saved": _photo_saved, "paused": _paused,
+    "review": _review, "result": _result, "nc_kind": _nc_kind, "nc_text": _nc_text,
+    "order_text": _order_text, "fu_kind": _fu_kind, "fu_due": _fu_due,
+    "fu_owner": _fu_owner, "part_done": _part_done, "shortcut": _shortcut,
+    "shortcut_photo": _shortcut_photo, "signatures": _signatures, "party_qr": _party_qr,
+    "paper": _paper, "refuse_reason": _refuse_reason, "witness": _witness,
+    "witness_photo": _witness_photo, "submitted": _submitted,
+}

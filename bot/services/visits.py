@@ -1,0 +1,1281 @@
+"""The visit on site: check-in, the checklist one question at a time, evidence, results,
+signatures and submission. Every step commits before anything is shown; where the person
+is lives in the `conversations` row, so a restart or a second device resumes in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import html
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+from bot import callbacks
+from bot import visit as rules
+from bot.checklist import Checklist, Question
+from bot.clock import now as clock_now
+from bot.core import Core
+from bot.i18n import Translator
+from bot.models import Conversation, Person, Role
+from bot.services.errors import Refused
+from bot.services.notify import enqueue_document, enqueue_text
+from storage import Tx
+from storage.base import to_db_time
+from storage.files import read_blob, write_blob
+
+FLOW = "visit"
+TOKEN_PREFIX = "s_"
+TOKEN_MINUTES = 30
+MAX_PHOTOS = 20
+TEXT_STEPS = ("checkin", "checkin_reason", "q", "nc_text", "order_text", "fu_due",
+              "refuse_reason", "witness")
+PHOTO_STEPS = ("q", "shortcut", "paper", "witness_photo")
+
+
+@dataclass(frozen=True)
+class Item:
+    row: dict[str, Any]
+    checklist: Checklist | None
+    answers: dict[str, rules.Answer]
+    meta: dict[str, dict[str, Any]]
+    photos: dict[str, list[dict[str, Any]]]
+
+    @property
+    def code(self) -> str:
+        return str(self.row["item_code"])
+
+    @property
+    def position(self) -> int:
+        return int(self.row["position"])
+
+    @property
+    def result(self) -> str | None:
+        return self.row["result"]
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        return json.loads(self.row["detail"]) if self.row["detail"] else {}
+
+    def relevant(self, today: date) -> list[Question]:
+        return rules.relevant_questions(self.checklist, self.answers, today) \
+            if self.checklist else []
+
+    def progress(self, today: date) -> tuple[int, int]:
+        relevant = self.relevant(today)
+        return sum(1 for q in relevant if q.name in self.answers), len(relevant)
+
+    def question_index(self, name: str) -> int:
+        assert self.checklist is not None
+        return next(i for i, q in enumerate(self.checklist.questions) if q.name == name)
+
+
+@dataclass(frozen=True)
+class State:
+    task: dict[str, Any]
+    visit: dict[str, Any]
+    members: list[dict[str, Any]]
+    items: list[Item]
+    checkins: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+    follow_ups: list[dict[str, Any]]
+    today: date
+    tz: tzinfo = UTC
+    signatures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        return int(self.visit["id"])
+
+    def local(self, value: str | None) -> str:
+        """A stored UTC time as the office's local time, for people to read."""
+        if not value:
+            return "—"
+        return datetime.fromisoformat(value).astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+
+    @property
+    def open(self) -> bool:
+        return self.visit["status"] == "open"
+
+    def member(self, person_id: int) -> dict[str, Any] | None:
+        return next((m for m in self.members if m["person_id"] == person_id), None)
+
+    @property
+    def leader(self) -> dict[str, Any] | None:
+        return next((m for m in self.members if m["leader"]), None)
+
+    def is_leader(self, person_id: int) -> bool:
+        return bool(self.leader and self.leader["person_id"] == person_id)
+
+    def name_of(self, person_id: int | None) -> str:
+        member = self.member(person_id) if person_id is not None else None
+        return str(member["name"]) if member else "—"
+
+    def item(self, position: int) -> Item:
+        found = next((i for i in self.items if i.position == position), None)
+        if found is None:
+            raise Refused("stale")
+        return found
+
+    def mine(self, person_id: int) -> list[Item]:
+        return [i for i in self.items if i.row["answerer"] == person_id]
+
+    @property
+    def results_in(self) -> bool:
+        return rules.all_results_in(i.row for i in self.items)
+
+    @property
+    def started(self) -> bool:
+        return any(i.answers or i.result for i in self.items)
+
+    def content(self) -> dict[str, Any]:
+        """What the team and the party sign: everything found, nothing about signatures."""
+        task = self.task
+        items = []
+        for item in self.items:
+            answers = []
+            for question in item.relevant(self.today):
+                answer = item.answers.get(question.name)
+                if answer is None:
+                    continue
+                meta = item.meta[question.name]
+                photos = [p["sha256"] for p in item.photos.get(question.name, [])]
+                answers.append({
+                    "question": question.name, "label": rules.label(question, "zh_CN"),
+                    "type": question.type, "value": answer.value, "skipped": answer.skipped,
+                    "display": rules.display(question, answer, "zh_CN", len(photos)),
+                    "by": meta["answered_by_name"], "at": meta["answered_at"],
+                    "photos": photos,
+                })
+            follow = next((f for f in self.follow_ups if f["item_code"] == item.code), None)
+            items.append({
+                "code": item.code, "name": item.row["name"],
+                "department": item.row["department"], "basis": item.row["basis"],
+                "checklist_version": item.row["checklist_version"],
+                "checklist_sha256": item.row["checklist_sha256"],
+                "answerer": item.row["answerer_name"], "answers": answers,
+                "result": item.result,
+                "result_wording": rules.RESULTS[item.result][0] if item.result else None,
+                "detail": item.detail, "result_by": self.name_of(item.row["result_by"]),
+                "result_at": item.row["result_at"],
+                "follow_up": {"kind": follow["kind"], "due": follow["due_date"],
+                              "owner": follow["owner_name"]} if follow else None,
+            })
+        return {
+            "kind": "choucha-record-v1",
+            "task": {"id": task["id"], "plan": task["plan"], "target_code": task["target_code"],
+                     "target_name": task["target_name"], "address": task["address"],
+                     "window": [task["window_start"], task["window_due"]]},
+            "team": [{"name": m["name"], "department": m["department"],
+                      "cert_no": m["cert_no"], "leader": bool(m["leader"])}
+                     for m in self.members],
+            "started_at": self.visit["started_at"],
+            "shortcut": self.visit["shortcut"],
+            "shortcut_photos": [e["sha256"] for e in self.evidence if e["kind"] == "shortcut"],
+            "checkins": [{"name": c["name"], "at": c["at"], "latitude": c["latitude"],
+                          "longitude": c["longitude"], "skip_reason": c["skip_reason"]}
+                         for c in self.checkins],
+            "items": items,
+        }
+
+    @functools.cached_property
+    def content_hash(self) -> str:
+        return rules.digest(self.content())
+
+    def signed(self, person_id: int) -> bool:
+        return any(s["kind"] == "member" and s["person_id"] == person_id
+                   for s in self.signatures)
+
+    @property
+    def party_signature(self) -> dict[str, Any] | None:
+        return next((s for s in self.signatures if s["kind"] != "member"), None)
+
+    @property
+    def party_needed(self) -> bool:
+        """Nobody to sign where the registered premises cannot be reached (第二十一条)."""
+        return self.visit["shortcut"] != "unreachable"
+
+    @property
+    def unsigned(self) -> list[dict[str, Any]]:
+        return [m for m in self.members if not self.signed(m["person_id"])]
+
+    @property
+    def complete(self) -> bool:
+        return self.results_in and not self.unsigned and (
+            self.party_signature is not None or not self.party_needed)
+
+    def signature_records(self) -> list[dict[str, Any]]:
+        return [{"kind": s["kind"], "name": s["name"], "at": s["signed_at"],
+                 "tg_user_id": s["tg_user_id"], "content_hash": s["content_hash"],
+                 "evidence_sha256": s["evidence_sha256"], "reason": s["reason"],
+                 "witness": s["witness"], "witness_sha256": s["witness_sha256"]}
+                for s in self.signatures]
+
+
+@dataclass(frozen=True)
+class View:
+    """What to show next; rendered by `visit_views` in the reader's language."""
+
+    kind: str
+    state: State
+    item: Item | None = None
+    question: Question | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PhotoIn:
+    file_id: str
+    file_unique_id: str
+    data: bytes
+
+
+def today_of(core: Core) -> date:
+    return clock_now().astimezone(core.settings.tz).date()
+
+
+async def load(tx: Any, visit_id: int, today: date, tz: tzinfo = UTC) -> State:
+    visit = await tx.visits.get(visit_id)
+    if visit is None:
+        raise Refused("stale")
+    task = await tx.tasks.task(visit["task_id"])
+    rows = await tx.visits.items(visit_id)
+    answers = await tx.visits.answers(visit_id)
+    evidence = await tx.visits.evidence(visit_id)
+    items = []
+    for row in rows:
+        mine = [a for a in answers if a["item_code"] == row["item_code"]]
+        photos: dict[str, list[dict[str, Any]]] = {}
+        for e in evidence:
+            if e["kind"] == "answer" and e["item_code"] == row["item_code"]:
+                photos.setdefault(e["question"], []).append(e)
+        items.append(Item(
+            row=row,
+            checklist=Checklist.from_json(row["form"]) if row["form"] else None,
+            answers={a["question"]: rules.Answer(a["value"], bool(a["skipped"])) for a in mine},
+            meta={a["question"]: a for a in mine},
+            photos=photos,
+        ))
+    state = State(task=task, visit=visit, members=await tx.tasks.members(visit["task_id"]),
+                  items=items, checkins=await tx.visits.checkins(visit_id), evidence=evidence,
+                  follow_ups=await tx.visits.follow_ups(visit_id), today=today, tz=tz)
+    state.signatures.extend(await tx.visits.signatures(visit_id, state.content_hash))
+    return state
+
+
+# ------------------------------------------------------------------ conversation state
+
+async def _put(tx: Tx, tg_user_id: int, step: str, data: dict[str, Any]) -> None:
+    await tx.conversations.put(tg_user_id, FLOW, step, data, clock_now())
+
+
+async def _at(tx: Tx, tg_user_id: int, state: State, step: str, **data: Any) -> None:
+    await _put(tx, tg_user_id, step, {"visit": state.id, **data})
+
+
+def _member_of(state: State, person: Person) -> dict[str, Any]:
+    member = state.member(person.id)
+    if member is None:
+        raise Refused("not_member")
+    if not state.open:
+        raise Refused("submitted", at=str(state.visit["submitted_at"] or ""))
+    return member
+
+
+async def _open_state(tx: Tx, core: Core, person: Person, visit_id: int) -> State:
+    state = await load(tx, visit_id, today_of(core), core.settings.tz)
+    _member_of(state, person)
+    return state
+
+
+# ------------------------------------------------------------------------- starting
+
+async def start(core: Core, person: Person, tg_user_id: int, task_id: int) -> View:
+    """Open (or join) the visit of a task from its card; ask for the check-in first."""
+    now = clock_now()
+    today = today_of(core)
+    async with core.db.transaction() as tx:
+        task = await tx.tasks.task(task_id)
+        if task is None:
+            raise Refused("unknown_task")
+        members = await tx.tasks.members(task_id)
+        member = next((m for m in members if m["person_id"] == person.id), None)
+        if member is None:
+            raise Refused("not_member")
+        visit = await tx.visits.of_task(task_id)
+        if visit is not None and visit["status"] == "submitted":
+            raise Refused("submitted", at=str(visit["submitted_at"]))
+        if task["status"] not in ("assigned", "in_progress"):
+            raise Refused("task_closed")
+        if today.isoformat() < task["window_start"]:
+            raise Refused("not_yet", start=task["window_start"])
+        if not member["accepted_at"]:
+            await tx.tasks.accept(task_id, person.id, now)
+            await tx.audit.append(f"person:{person.id}", "task.accepted", f"task:{task_id}",
+                                  {"by": "visit"}, now)
+        if visit is None:
+            visit_id = await tx.visits.open(task_id, person.id, now)
+            leader = next((m for m in members if m["leader"]), members[0])
+            for position, item in enumerate(await tx.visits.plan_items(task["plan_id"]),
+                                            start=1):
+                answerer = next((m["person_id"] for m in members
+                                 if m["department_id"] == item["department_id"]),
+                                leader["person_id"])
+                await tx.visits.add_item(visit_id, item["code"], position,
+                                         item["department_id"], answerer,
+                                         item["checklist_id"])
+            await tx.audit.append(f"person:{person.id}", "visit.started", f"task:{task_id}",
+                                  {"visit": visit_id}, now)
+        else:
+            visit_id = visit["id"]
+        state = await load(tx, visit_id, today, core.settings.tz)
+        if not any(c["person_id"] == person.id for c in state.checkins):
+            await _at(tx, tg_user_id, state, "checkin")
+            return View("checkin", state)
+        await _at(tx, tg_user_id, state, "home")
+        return View("home", state)
+
+
+async def checkin(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
+                  latitude: float | None, longitude: float | None,
+                  reason: str | None) -> View:
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, int(conversation.data["visit"]))
+        if reason is not None:
+            reason = " ".join(reason.split())[:300]
+            if not reason:
+                raise Refused("reason_required")
+        if await tx.visits.checkin(state.id, person.id, now, latitude, longitude, reason):
+            await tx.audit.append(
+                f"person:{person.id}", "visit.checked_in", f"visit:{state.id}",
+                {"latitude": latitude, "longitude": longitude, "skip_reason": reason}, now)
+        state = await load(tx, state.id, state.today, state.tz)
+        await _at(tx, tg_user_id, state, "home")
+        return View("home", state)
+
+
+async def ask_checkin_reason(core: Core, tg_user_id: int, conversation: Conversation) -> None:
+    async with core.db.transaction() as tx:
+        await _put(tx, tg_user_id, "checkin_reason", dict(conversation.data))
+
+
+async def home(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    async with core.db.transaction() as tx:
+        state = await load(tx, visit_id, today_of(core), core.settings.tz)
+        if state.member(person.id) is None:
+            raise Refused("not_member")
+        if state.open:
+            await _at(tx, tg_user_id, state, "home")
+        return View("home", state)
+
+
+# ------------------------------------------------------------------------ questions
+
+def _first_open(state: State, person_id: int, after: tuple[int, str] | None = None
+                ) -> tuple[Item, Question] | None:
+    """The next question of this person still without an answer."""
+    mine = state.mine(person_id)
+    if after is not None:
+        position, name = after
+        ordered = [i for i in mine if i.position >= position] + \
+            [i for i in mine if i.position < position]
+    else:
+        ordered, name = mine, ""
+    for index, item in enumerate(ordered):
+        if item.checklist is None:
+            continue
+        since = name if (after is not None and index == 0) else None
+        found = rules.next_open(item.checklist, item.answers, state.today, since)
+        if found is not None:
+            return item, found
+    return None
+
+
+async def _next(tx: Tx, tg_user_id: int, state: State, person: Person,
+                after: tuple[int, str] | None, editing: bool) -> View:
+    """After an answer: the next open question, else the review."""
+    found = _first_open(state, person.id, after)
+    if found is not None:
+        item, question = found
+        return await _ask(tx, tg_user_id, state, item, question, editing=editing)
+    await _at(tx, tg_user_id, state, "review")
+    return View("review", state)
+
+
+async def _ask(tx: Tx, tg_user_id: int, state: State, item: Item, question: Question,
+               editing: bool = False) -> View:
+    selected = item.answers[question.name].value.split() \
+        if question.type == "select_multiple" and question.name in item.answers else []
+    await _at(tx, tg_user_id, state, "q", item=item.position, q=question.name,
+              sel=selected, edit=editing)
+    return View("question", state, item, question, {"selected": selected,
+                                                     "editing": editing})
+
+
+async def go(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    """Continue this person's part: the open question, the review or the results."""
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        if not state.mine(person.id):
+            await _at(tx, tg_user_id, state, "home")
+            return View("home", state, data={"nothing_mine": True})
+        if all(i.result for i in state.mine(person.id)):
+            await _at(tx, tg_user_id, state, "review")
+            return View("review", state)
+        return await _next(tx, tg_user_id, state, person, None, False)
+
+
+def _current(state: State, conversation: Conversation) -> tuple[Item, Question]:
+    if conversation.step != "q":
+        raise Refused("stale")
+    item = state.item(int(conversation.data["item"]))
+    question = rules.question(item.checklist, str(conversation.data["q"])) \
+        if item.checklist else None
+    if question is None:
+        raise Refused("stale")
+    return item, question
+
+
+async def _conversation(tx: Tx, tg_user_id: int) -> Conversation:
+    conversation = await tx.conversations.get(tg_user_id)
+    if conversation is None or conversation.flow != FLOW:
+        raise Refused("stale")
+    return conversation
+
+
+async def _pressed_question(tx: Tx, core: Core, person: Person, tg_user_id: int,
+                            visit_id: int, position: int, index: int
+                            ) -> tuple[State, Conversation, Item, Question]:
+    """The question a button belongs to, which must be the one the person is at."""
+    state = await _open_state(tx, core, person, visit_id)
+    conversation = await _conversation(tx, tg_user_id)
+    if int(conversation.data.get("visit", 0)) != visit_id:
+        raise Refused("stale")
+    item, question = _current(state, conversation)
+    if item.position != position or item.question_index(question.name) != index:
+        raise Refused("not_current")
+    if item.row["answerer"] != person.id:
+        raise Refused("not_yours")
+    return state, conversation, item, question
+
+
+async def _store(tx: Tx, state: State, item: Item, question: Question, value: str,
+                 person: Person, skipped: bool = False) -> State:
+    now = clock_now()
+    await tx.visits.answer(state.id, item.code, question.name, value, skipped, person.id, now)
+    await tx.audit.append(f"person:{person.id}", "visit.answered", f"visit:{state.id}",
+                          {"item": item.code, "question": question.name, "value": value,
+                           "skipped": skipped}, now)
+    return await load(tx, state.id, state.today, state.tz)
+
+
+async def _after_answer(tx: Tx, tg_user_id: int, state: State, person: Person, item: Item,
+                        question: Question, editing: bool) -> View:
+    fresh = state.item(item.position)
+    if editing:
+        found = _first_open(state, person.id, (fresh.position, question.name))
+        if found is None:
+            await _at(tx, tg_user_id, state, "review")
+            await _results_changed(tx, state)
+            return View("review", state, data={"saved": True})
+    return await _next(tx, tg_user_id, state, person, (fresh.position, question.name), editing)
+
+
+async def choose(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
+                 index: int, choice: int) -> View:
+    async with core.db.transaction() as tx:
+        state, conversation, item, question = await _pressed_question(
+            tx, core, person, tg_user_id, visit_id, position, index)
+        if question.type != "select_one" or not 0 <= choice < len(question.choices):
+            raise Refused("stale")
+        state = await _store(tx, state, item, question, question.choices[choice].name, person)
+        return await _after_answer(tx, tg_user_id, state, person, item, question,
+                                   bool(conversation.data.get("edit")))
+
+
+async def toggle(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
+                 index: int, choice: int) -> View:
+    async with core.db.transaction() as tx:
+        state, conversation, item, question = await _pressed_question(
+            tx, core, person, tg_user_id, visit_id, position, index)
+        if question.type != "select_multiple" or not 0 <= choice < len(question.choices):
+            raise Refused("stale")
+        selected = list(conversation.data.get("sel", []))
+        name = question.choices[choice].name
+        selected = [s for s in selected if s != name] if name in selected else [*selected, name]
+        order = [c.name for c in question.choices]
+        selected.sort(key=order.index)
+        await _put(tx, tg_user_id, "q", {**conversation.data, "sel": selected})
+        return View("question", state, item, question,
+                    {"selected": selected, "editing": bool(conversation.data.get("edit"))})
+
+
+async def done(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
+               index: int) -> View:
+    """Done with a multiple choice (commits the selection) or with the photos of a question."""
+    async with core.db.transaction() as tx:
+        state, conversation, item, question = await _pressed_question(
+            tx, core, person, tg_user_id, visit_id, position, index)
+        editing = bool(conversation.data.get("edit"))
+        if question.type == "select_multiple":
+            selected = list(conversation.data.get("sel", []))
+            if not selected:
+                raise Refused("choose_one")
+            state = await _store(tx, state, item, question, " ".join(selected), person)
+        elif question.type == "image":
+            if not item.photos.get(question.name):
+                raise Refused("photo_needed")
+        else:
+            raise Refused("stale")
+        return await _after_answer(tx, tg_user_id, state, person, item, question, editing)
+
+
+async def clear_photos(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                       position: int, index: int) -> View:
+    """Retake: the question's photos are set aside (kept, marked removed, audited)."""
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        state, conversation, item, question = await _pressed_question(
+            tx, core, person, tg_user_id, visit_id, position, index)
+        if question.type != "image":
+            raise Refused("stale")
+        removed = await tx.visits.remove_evidence(state.id, item.code, question.name, now)
+        await tx.visits.unanswer(state.id, item.code, question.name)
+        await tx.audit.append(f"person:{person.id}", "visit.photos_removed",
+                              f"visit:{state.id}", {"item": item.code,
+                                                    "question": question.name,
+                                                    "count": removed}, now)
+        state = await load(tx, state.id, state.today, state.tz)
+        return View("question", state, state.item(position), question,
+                    {"editing": bool(conversation.data.get("edit"))})
+
+
+async def skip(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
+               index: int) -> View:
+    async with core.db.transaction() as tx:
+        state, conversation, item, question = await _pressed_question(
+            tx, core, person, tg_user_id, visit_id, position, index)
+        if question.required:
+            raise Refused("required")
+        state = await _store(tx, state, item, question, "", person, skipped=True)
+        return await _after_answer(tx, tg_user_id, state, person, item, question,
+                                   bool(conversation.data.get("edit")))
+
+
+async def back(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
+               index: int) -> View:
+    async with core.db.transaction() as tx:
+        state, _, item, question = await _pressed_question(
+            tx, core, person, tg_user_id, visit_id, position, index)
+        assert item.checklist is not None
+        earlier = rules.previous(item.checklist, item.answers, state.today, question.name)
+        if earlier is not None:
+            return await _ask(tx, tg_user_id, state, item, earlier)
+        mine = [i for i in state.mine(person.id) if i.position < item.position and i.checklist]
+        for before in reversed(mine):
+            assert before.checklist is not None
+            relevant = before.relevant(state.today)
+            if relevant:
+                return await _ask(tx, tg_user_id, state, before, relevant[-1])
+        await _at(tx, tg_user_id, state, "home")
+        return View("home", state)
+
+
+async def typed(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
+                text: str, language: str) -> View:
+    """A typed answer to the current question."""
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, int(conversation.data["visit"]))
+        item, question = _current(state, conversation)
+        if question.type in ("select_one", "select_multiple"):
+            raise Refused("use_buttons")
+        if question.type == "image":
+            raise Refused("photo_needed")
+        if question.type == "geopoint":
+            raise Refused("location_needed")
+        value = rules.parse_typed(question, text)
+        rules.check_constraint(question, value, rules.values_of(item.answers), state.today,
+                               language)
+        state = await _store(tx, state, item, question, value, person)
+        return await _after_answer(tx, tg_user_id, state, person, item, question,
+                                   bool(conversation.data.get("edit")))
+
+
+async def located(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
+                  latitude: float, longitude: float) -> View:
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, int(conversation.data["visit"]))
+        item, question = _current(state, conversation)
+        if question.type != "geopoint":
+            raise Refused("not_location")
+        state = await _store(tx, state, item, question, f"{latitude:.6f} {longitude:.6f}",
+                             person)
+        return await _after_answer(tx, tg_user_id, state, person, item, question,
+                                   bool(conversation.data.get("edit")))
+
+
+def photo_expected(conversation: Conversation | None, visit_of_reply: int | None) -> str:
+    """'' when a photo is welcome now; otherwise why not (checked before downloading)."""
+    if conversation is None or conversation.flow != FLOW:
+        return "no_visit"
+    if visit_of_reply is not None and visit_of_reply != conversation.data.get("visit"):
+        return "wrong_task"
+    if conversation.step not in PHOTO_STEPS:
+        return "no_photo_here"
+    return ""
+
+
+async def photo(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
+                photo_in: PhotoIn) -> View:
+    """A photo, stored by content and committed with who and when before anything else."""
+    now = clock_now()
+    sha256 = await asyncio.to_thread(write_blob, core.files_root, photo_in.data)
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, int(conversation.data["visit"]))
+        conversation = await _conversation(tx, tg_user_id)
+        step = conversation.step
+        await tx.files.remember(sha256, len(photo_in.data), "image/jpeg", now)
+        if step == "q":
+            item, question = _current(state, conversation)
+            if question.type != "image":
+                raise Refused("no_photo_here")
+            if item.row["answerer"] != person.id:
+                raise Refused("not_yours")
+            taken = item.photos.get(question.name, [])
+            if any(p["file_unique_id"] == photo_in.file_unique_id for p in taken):
+                return View("photo_saved", state, item, question, {"count": len(taken),
+                                                                    "sha256": sha256,
+                                                                    "again": True})
+            if len(taken) >= MAX_PHOTOS:
+                raise Refused("too_many_photos")
+            await _evidence(tx, state, "answer", item.code, question.name, photo_in, sha256,
+                            person, now)
+            state = await _store(tx, state, item, question, str(len(taken) + 1), person)
+            return View("photo_saved", state, state.item(item.position), question,
+                        {"count": len(taken) + 1, "sha256": sha256})
+        if step == "shortcut":
+            await _evidence(tx, state, "shortcut", None, None, photo_in, sha256, person, now)
+            count = sum(1 for e in state.evidence if e["kind"] == "shortcut") + 1
+            return View("shortcut_photo", state, data={"count": count, "sha256": sha256,
+                                                        "kind": conversation.data["kind"]})
+        if step == "paper":
+            _require_leader(state, person)
+            await _evidence(tx, state, "party_paper", None, None, photo_in, sha256, person, now)
+            await tx.visits.sign(state.id, "party_paper", state.task["target_name"],
+                                 state.content_hash, now, person_id=person.id,
+                                 evidence_sha256=sha256)
+            await tx.audit.append(f"person:{person.id}", "visit.party_signed_paper",
+                                  f"visit:{state.id}", {"sha256": sha256,
+                                                        "content_hash": state.content_hash},
+                                  now)
+            state = await load(tx, state.id, state.today, state.tz)
+            await _at(tx, tg_user_id, state, "signatures")
+            return View("signatures", state, data={"paper": sha256})
+        if step == "witness_photo":
+            _require_leader(state, person)
+            await _evidence(tx, state, "witness", None, None, photo_in, sha256, person, now)
+            return await _refused(tx, tg_user_id, state, person, conversation, sha256)
+        raise Refused("no_photo_here")
+
+
+async def _evidence(tx: Tx, state: State, kind: str, item: str | None, question: str | None,
+                    photo_in: PhotoIn, sha256: str, person: Person, now: datetime) -> None:
+    await tx.visits.add_evidence(state.id, kind, item, question, photo_in.file_id,
+                                 photo_in.file_unique_id, sha256, person.id, now)
+    await tx.audit.append(f"person:{person.id}", "visit.photo", f"visit:{state.id}",
+                          {"kind": kind, "item": item, "question": question,
+                           "sha256": sha256, "file_unique_id": photo_in.file_unique_id}, now)
+
+
+async def pause(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    async with core.db.transaction() as tx:
+        state = await load(tx, visit_id, today_of(core), core.settings.tz)
+        if state.member(person.id) is None:
+            raise Refused("not_member")
+        await tx.conversations.clear(tg_user_id)
+        return View("paused", state)
+
+
+# --------------------------------------------------------------------------- review
+
+async def review(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        if _first_open(state, person.id) is not None:
+            return await _next(tx, tg_user_id, state, person, None, False)
+        await _at(tx, tg_user_id, state, "review")
+        return View("review", state)
+
+
+async def edit(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
+               index: int) -> View:
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        item = state.item(position)
+        if item.row["answerer"] != person.id or item.checklist is None:
+            raise Refused("not_yours")
+        if not 0 <= index < len(item.checklist.questions):
+            raise Refused("stale")
+        question = item.checklist.questions[index]
+        if question not in item.relevant(state.today):
+            raise Refused("stale")
+        return await _ask(tx, tg_user_id, state, item, question, editing=True)
+
+
+# -------------------------------------------------------------------------- results
+
+async def results(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                  position: int | None = None) -> View:
+    """The result choice for the given item, or the first of this person's without one."""
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        if _first_open(state, person.id) is not None:
+            return await _next(tx, tg_user_id, state, person, None, False)
+        return await _result_view(tx, tg_user_id, state, person, position)
+
+
+async def _result_view(tx: Tx, tg_user_id: int, state: State, person: Person,
+                       position: int | None) -> View:
+    mine = state.mine(person.id)
+    if position is not None:
+        item = state.item(position)
+        if item not in mine:
+            raise Refused("not_yours")
+    else:
+        pending = [i for i in mine if not i.result]
+        if not pending:
+            await _at(tx, tg_user_id, state, "review")
+            return View("review", state)
+        item = pending[0]
+    suggested = rules.suggest(item.checklist, item.answers, state.today) \
+        if item.checklist else []
+    await _at(tx, tg_user_id, state, "result", item=item.position)
+    return View("result", state, item, data={"suggested": suggested})
+
+
+async def _pressed_result(tx: Tx, core: Core, person: Person, tg_user_id: int, visit_id: int,
+                          position: int, steps: tuple[str, ...]
+                          ) -> tuple[State, Conversation, Item]:
+    state = await _open_state(tx, core, person, visit_id)
+    conversation = await _conversation(tx, tg_user_id)
+    if (conversation.step not in steps or int(conversation.data.get("visit", 0)) != visit_id
+            or int(conversation.data.get("item", 0)) != position):
+        raise Refused("not_current")
+    item = state.item(position)
+    if item.row["answerer"] != person.id:
+        raise Refused("not_yours")
+    return state, conversation, item
+
+
+async def choose_result(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                        position: int, index: int) -> View:
+    keys = list(rules.RESULTS)
+    if not 0 <= index < len(keys):
+        raise Refused("stale")
+    key = keys[index]
+    async with core.db.transaction() as tx:
+        state, _, item = await _pressed_result(tx, core, person, tg_user_id, visit_id,
+                                               position, ("result",))
+        data = {"visit": state.id, "item": position, "result": key}
+        if key == "noncooperation":
+            await _put(tx, tg_user_id, "nc_kind", data)
+            return View("nc_kind", state, item)
+        if key == "corrected":
+            await _put(tx, tg_user_id, "order_text", data)
+            return View("order_text", state, item)
+        if key == "follow_up":
+            await _put(tx, tg_user_id, "fu_kind", data)
+            return View("fu_kind", state, item)
+        return await _set_result(tx, tg_user_id, state, person, item, key, {})
+
+
+async def noncooperation_kind(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                              position: int, index: int) -> View:
+    kinds = list(rules.NONCOOPERATION)
+    if not 0 <= index < len(kinds):
+        raise Refused("stale")
+    async with core.db.transaction() as tx:
+        state, conversation, item = await _pressed_result(tx, core, person, tg_user_id,
+                                                          visit_id, position, ("nc_kind",))
+        await _put(tx, tg_user_id, "nc_text", {**conversation.data, "kind": kinds[index]})
+        return View("nc_text", state, item, data={"kind": kinds[index]})
+
+
+async def follow_up_kind(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                         position: int, index: int) -> View:
+    kinds = list(rules.FOLLOW_UPS)
+    if not 0 <= index < len(kinds):
+        raise Refused("stale")
+    async with core.db.transaction() as tx:
+        state, conversation, item = await _pressed_result(tx, core, person, tg_user_id,
+                                                          visit_id, position, ("fu_kind",))
+        await _put(tx, tg_user_id, "fu_due", {**conversation.data, "kind": kinds[index]})
+        return View("fu_due", state, item, data={"kind": kinds[index]})
+
+
+async def follow_up_due(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                        position: int, days: int) -> View:
+    if not 1 <= days <= 365:
+        raise Refused("stale")
+    async with core.db.transaction() as tx:
+        state, conversation, item = await _pressed_result(tx, core, person, tg_user_id,
+                                                          visit_id, position, ("fu_due",))
+        due = (state.today + timedelta(days=days)).isoformat()
+        await _put(tx, tg_user_id, "fu_owner", {**conversation.data, "due": due})
+        return View("fu_owner", state, item, data={"due": due})
+
+
+async def follow_up_owner(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                          position: int, owner: int) -> View:
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        state, conversation, item = await _pressed_result(tx, core, person, tg_user_id,
+                                                          visit_id, position, ("fu_owner",))
+        if state.member(owner) is None:
+            raise Refused("stale")
+        kind, due = str(conversation.data["kind"]), str(conversation.data["due"])
+        await tx.visits.add_follow_up(state.id, item.code, kind, due, owner, person.id, now)
+        return await _set_result(tx, tg_user_id, state, person, item, "follow_up",
+                                 {"follow_up": kind, "due": due,
+                                  "owner": state.name_of(owner)})
+
+
+async def result_text(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
+                      text: str) -> View:
+    """The circumstances of non-cooperation, the correction ordered, or a follow-up's date."""
+    step = conversation.step
+    async with core.db.transaction() as tx:
+        state, conversation, item = await _pressed_result(
+            tx, core, person, tg_user_id, int(conversation.data["visit"]),
+            int(conversation.data["item"]), (step,))
+        clean = " ".join(text.split())
+        if step == "fu_due":
+            question = Question(name="due", type="date", label={})
+            due = rules.parse_typed(question, clean)
+            if due <= state.today.isoformat():
+                raise Refused("due_in_past")
+            await _put(tx, tg_user_id, "fu_owner", {**conversation.data, "due": due})
+            return View("fu_owner", state, item, data={"due": due})
+        if len(clean) < 4:
+            raise Refused("too_short")
+        if step == "nc_text":
+            return await _set_result(tx, tg_user_id, state, person, item, "noncooperation",
+                                     {"kind": conversation.data["kind"],
+                                      "circumstances": clean[:1000]})
+        return await _set_result(tx, tg_user_id, state, person, item, "corrected",
+                                 {"order": clean[:1000]})
+
+
+async def _set_result(tx: Tx, tg_user_id: int, state: State, person: Person, item: Item,
+                      key: str, detail: dict[str, Any]) -> View:
+    now = clock_now()
+    if key != "follow_up":
+        await tx.visits.drop_follow_up(state.id, item.code)
+    await tx.visits.set_result(state.id, item.code, key, detail, person.id, now)
+    await tx.audit.append(f"person:{person.id}", "visit.result", f"visit:{state.id}",
+                          {"item": item.code, "result": key, "detail": detail}, now)
+    state = await load(tx, state.id, state.today, state.tz)
+    pending = [i for i in state.mine(person.id) if not i.result]
+    if pending:
+        return await _result_view(tx, tg_user_id, state, person, pending[0].position)
+    await _results_changed(tx, state)
+    await _at(tx, tg_user_id, state, "signatures")
+    return View("part_done", state, data={"result": key})
+
+
+async def _results_changed(tx: Tx, state: State) -> None:
+    """Once every item has a result, each member is asked to sign this version."""
+    if not state.results_in:
+        return
+    now = clock_now()
+    short = state.content_hash[:16]
+    for member in state.members:
+        if state.signed(member["person_id"]):
+            continue
+        other = await tx.people.person(member["person_id"])
+        if other is None:
+            continue
+        await enqueue_text(tx, other, f"sign:{state.id}:{short}:{other.id}",
+                           functools.partial(sign_request_text, state=state), now,
+                           reply_markup=functools.partial(_sign_markup, state.id, short))
+
+
+def _sign_markup(visit_id: int, short: str, t: Translator) -> dict[str, Any]:
+    return {"inline_keyboard": [[{"text": t._("✍️ Sign"),
+                                  "callback_data": callbacks.encode("vis", "sg", visit_id,
+                                                                    short)}]]}
+
+
+def summary_lines(t: Translator, state: State) -> list[str]:
+    """The result summary (抽查结果汇总): each item, who answered, its result."""
+    lines = []
+    for item in state.items:
+        result = rules.legal(rules.RESULTS, item.result, t) if item.result else "—"
+        lines.append(f"• {html.escape(item.row['name'])} ({html.escape(item.row['department'])},"
+                     f" {html.escape(item.row['answerer_name'] or '—')}): <b>{result}</b>")
+        detail = item.detail
+        if detail.get("kind"):
+            lines.append("  " + rules.legal(rules.NONCOOPERATION, detail["kind"], t))
+        if detail.get("circumstances"):
+            lines.append("  " + html.escape(detail["circumstances"]))
+        if detail.get("order"):
+            lines.append("  " + t._("Order given: {order}").format(
+                order=html.escape(detail["order"])))
+        if detail.get("follow_up"):
+            lines.append("  " + t._("Follow-up: {kind}, due {due}, owner {owner}").format(
+                kind=rules.legal(rules.FOLLOW_UPS, detail["follow_up"], t), due=detail["due"],
+                owner=html.escape(detail["owner"])))
+    return lines
+
+
+def sign_request_text(t: Translator, state: State) -> str:
+    lines = [t._("✍️ Please sign the result summary of <b>{target}</b> (003 第二十二条).").format(
+        target=html.escape(state.task["target_name"])), ""]
+    lines += summary_lines(t, state)
+    lines += ["", t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
+              t._("Signing stores your Telegram identity, the time and this hash.")]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------ shortcuts
+
+async def shortcut(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                   kind: str) -> View:
+    if kind not in rules.SHORTCUTS:
+        raise Refused("stale")
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        if state.started or state.visit["shortcut"]:
+            raise Refused("already_started")
+        await _at(tx, tg_user_id, state, "shortcut", kind=kind)
+        return View("shortcut", state, data={"kind": kind})
+
+
+async def shortcut_done(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        conversation = await _conversation(tx, tg_user_id)
+        if conversation.step != "shortcut" or conversation.data.get("visit") != visit_id:
+            raise Refused("not_current")
+        if state.started or state.visit["shortcut"]:
+            raise Refused("already_started")
+        if not any(e["kind"] == "shortcut" for e in state.evidence):
+            raise Refused("photo_needed")
+        kind = str(conversation.data["kind"])
+        await tx.visits.set_shortcut(state.id, kind)
+        for item in state.items:
+            await tx.visits.set_result(state.id, item.code, kind, {"shortcut": True},
+                                       person.id, now)
+        await tx.audit.append(f"person:{person.id}", "visit.shortcut", f"visit:{state.id}",
+                              {"result": kind}, now)
+        state = await load(tx, state.id, state.today, state.tz)
+        await _results_changed(tx, state)
+        await _at(tx, tg_user_id, state, "signatures")
+        return View("part_done", state, data={"result": kind})
+
+
+# ----------------------------------------------------------------------- signatures
+
+async def signatures(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        await _at(tx, tg_user_id, state, "signatures")
+        return View("signatures", state)
+
+
+async def sign(core: Core, person: Person, tg_user_id: int, visit_id: int, short: str) -> View:
+    """A member signs the summary in their own chat; bound to the version they read."""
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        if not state.results_in:
+            raise Refused("results_missing")
+        if state.content_hash[:16] != short:
+            await _results_changed(tx, state)
+            raise Refused("changed")
+        if state.signed(person.id):
+            raise Refused("already_signed")
+        await tx.visits.sign(state.id, "member", person.name, state.content_hash, now,
+                             person_id=person.id, tg_user_id=tg_user_id)
+        await tx.audit.append(f"person:{person.id}", "visit.signed", f"visit:{state.id}",
+                              {"content_hash": state.content_hash}, now)
+        state = await load(tx, state.id, state.today, state.tz)
+        if state.is_leader(person.id):
+            await _at(tx, tg_user_id, state, "signatures")
+        return View("signatures", state, data={"signed": True})
+
+
+def _require_leader(state: State, person: Person) -> None:
+    if not state.is_leader(person.id):
+        raise Refused("leader_only")
+
+
+async def _party_step(tx: Tx, core: Core, person: Person, tg_user_id: int, visit_id: int,
+                      step: str) -> State:
+    state = await _open_state(tx, core, person, visit_id)
+    _require_leader(state, person)
+    if not state.results_in:
+        raise Refused("results_missing")
+    if state.party_signature is not None:
+        raise Refused("party_signed")
+    await _at(tx, tg_user_id, state, step)
+    return state
+
+
+async def party_qr(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    """A single-use link, bound to this version of the record, for the party's own phone."""
+    now = clock_now()
+    code = secrets.token_urlsafe(15)
+    async with core.db.transaction() as tx:
+        state = await _party_step(tx, core, person, tg_user_id, visit_id, "signatures")
+        expires = now + timedelta(minutes=TOKEN_MINUTES)
+        await tx.visits.add_token(state.id, hashlib.sha256(code.encode()).hexdigest(),
+                                  state.content_hash, person.id, now, expires)
+        await tx.audit.append(f"person:{person.id}", "visit.party_link", f"visit:{state.id}",
+                              {"content_hash": state.content_hash,
+                               "expires": to_db_time(expires)}, now)
+        link = core.deep_link(TOKEN_PREFIX + code)
+        return View("party_qr", state, data={"link": link, "minutes": TOKEN_MINUTES})
+
+
+async def party_paper(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    async with core.db.transaction() as tx:
+        state = await _party_step(tx, core, person, tg_user_id, visit_id, "paper")
+        return View("paper", state)
+
+
+async def party_refuses(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    async with core.db.transaction() as tx:
+        state = await _party_step(tx, core, person, tg_user_id, visit_id, "refuse_reason")
+        return View("refuse_reason", state)
+
+
+async def refusal_text(core: Core, person: Person, tg_user_id: int,
+                       conversation: Conversation, text: str) -> View:
+    clean = " ".join(text.split())[:300]
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, int(conversation.data["visit"]))
+        _require_leader(state, person)
+        if conversation.step == "refuse_reason":
+            if len(clean) < 2:
+                raise Refused("reason_required")
+            await _at(tx, tg_user_id, state, "witness", reason=clean)
+            return View("witness", state)
+        if len(clean) < 2:
+            raise Refused("witness_required")
+        await _at(tx, tg_user_id, state, "witness_photo", reason=conversation.data["reason"],
+                  witness=clean)
+        return View("witness_photo", state)
+
+
+async def witness_without_photo(core: Core, person: Person, tg_user_id: int,
+                                visit_id: int) -> View:
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        _require_leader(state, person)
+        conversation = await _conversation(tx, tg_user_id)
+        if conversation.step != "witness_photo" or conversation.data.get("visit") != visit_id:
+            raise Refused("not_current")
+        return await _refused(tx, tg_user_id, state, person, conversation, None)
+
+
+async def _refused(tx: Tx, tg_user_id: int, state: State, person: Person,
+                   conversation: Conversation, witness_sha256: str | None) -> View:
+    now = clock_now()
+    if state.party_signature is not None:
+        raise Refused("party_signed")
+    reason, witness = str(conversation.data["reason"]), str(conversation.data["witness"])
+    await tx.visits.sign(state.id, "party_refused", state.task["target_name"],
+                         state.content_hash, now, person_id=person.id, reason=reason,
+                         witness=witness, witness_sha256=witness_sha256)
+    await tx.audit.append(f"person:{person.id}", "visit.party_refused", f"visit:{state.id}",
+                          {"reason": reason, "witness": witness,
+                           "witness_sha256": witness_sha256,
+                           "content_hash": state.content_hash}, now)
+    state = await load(tx, state.id, state.today, state.tz)
+    await _at(tx, tg_user_id, state, "signatures")
+    return View("signatures", state, data={"refused": True})
+
+
+@dataclass(frozen=True)
+class PartyView:
+    token_id: int
+    state: State
+
+
+async def _token(tx: Any, core: Core, token: dict[str, Any] | None) -> State:
+    if token is None:
+        raise Refused("token_unknown")
+    if token["used_at"]:
+        raise Refused("token_used")
+    if to_db_time(clock_now()) > token["expires_at"]:
+        raise Refused("token_expired")
+    state = await load(tx, token["visit_id"], today_of(core), core.settings.tz)
+    if not state.open:
+        raise Refused("token_used")
+    if state.content_hash != token["content_hash"]:
+        raise Refused("token_changed")
+    if state.party_signature is not None:
+        raise Refused("token_used")
+    return state
+
+
+async def party_open(core: Core, tg_user_id: int, code: str) -> PartyView:
+    """The party opened the QR link in their own Telegram: the summary and Confirm."""
+    async with core.db.transaction() as tx:
+        token = await tx.visits.token_by_code(hashlib.sha256(code.encode()).hexdigest())
+        state = await _token(tx, core, token)
+        assert token is not None
+        if not await tx.visits.open_token(token["id"], tg_user_id):
+            raise Refused("token_taken")
+        return PartyView(token["id"], state)
+
+
+async def party_confirm(core: Core, tg_user_id: int, name: str, token_id: int,
+                        short: str) -> State:
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        token = await tx.visits.token(token_id)
+        state = await _token(tx, core, token)
+        assert token is not None
+        if token["opened_by"] != tg_user_id or state.content_hash[:16] != short:
+            raise Refused("token_taken")
+        if not await tx.visits.use_token(token_id, tg_user_id, now):
+            raise Refused("token_used")
+        await tx.visits.sign(state.id, "party", name[:100], state.content_hash, now,
+                             tg_user_id=tg_user_id)
+        await tx.audit.append(f"tg:{tg_user_id}", "visit.party_signed", f"visit:{state.id}",
+                              {"content_hash": state.content_hash, "token": token_id}, now)
+        state = await load(tx, state.id, state.today, state.tz)
+        leader = state.leader
+        person = await tx.people.person(leader["person_id"]) if leader else None
+        if person is not None:
+            target = html.escape(state.task["target_name"])
+            await enqueue_text(
+                tx, person, f"party-signed:{state.id}:{token_id}",
+                lambda t: t._("✅ The party signed the record of {target} on their phone"
+                              " ({name}). You can submit once the team has signed.").format(
+                    target=target, name=html.escape(name)), now,
+                reply_markup=lambda t: {"inline_keyboard": [[{
+                    "text": t._("✍️ Signatures and submission"),
+                    "callback_data": callbacks.encode("vis", "sig", state.id)}]]})
+        return state
+
+
+# ------------------------------------------------------------------------ submitting
+
+async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    """The leader submits: the record is frozen, its PDF goes to the team and the office."""
+    from bot.rendering.record_pdf import record_pdf
+
+    today = today_of(core)
+    async with core.db.read() as rtx:
+        state = await load(rtx, visit_id, today, core.settings.tz)
+    _check_submittable(state, person)
+    now = clock_now()
+    submitted = {"by": person.name, "at": to_db_time(now)}
+    content = state.content()
+    signed = state.signature_records()
+    record_hash = rules.digest({"content": content, "signatures": signed,
+                                "submitted": submitted})
+    pdf = await asyncio.to_thread(
+        record_pdf, content, signed, submitted, record_hash,
+        functools.partial(read_blob, core.files_root), core.settings.tz)
+    pdf_sha = await asyncio.to_thread(write_blob, core.files_root, pdf)
+    async with core.db.transaction() as tx:
+        fresh = await load(tx, visit_id, today, core.settings.tz)
+        _check_submittable(fresh, person)
+        if fresh.content_hash != state.content_hash or \
+                fresh.signature_records() != signed:
+            raise Refused("changed")
+        if not await tx.visits.submit(visit_id, state.task["id"], person.id, now):
+            raise Refused("submitted", at="")
+        await tx.files.remember(pdf_sha, len(pdf), "application/pdf", now)
+        record_id = await tx.visits.add_record(visit_id, state.task["id"],
+                                               {"content": content, "signatures": signed,
+                                                "submitted": submitted},
+                                               state.content_hash, record_hash, pdf_sha,
+                                               person.id, now)
+        await tx.audit.append(f"person:{person.id}", "visit.submitted",
+                              f"task:{state.task['id']}",
+                              {"record": record_id, "record_hash": record_hash,
+                               "pdf_sha256": pdf_sha}, now)
+        await tx.conversations.clear(tg_user_id)
+        filename = f"record-{state.task['id']}-{state.task['target_code']}.pdf"
+        recipients = {m["person_id"] for m in state.members}
+        recipients |= {p.id for p in await tx.people.with_role(Role.OFFICE)}
+        target = html.escape(state.task["target_name"])
+        for person_id in sorted(recipients):
+            await enqueue_document(
+                tx, person_id, f"record:{record_id}:{person_id}", pdf_sha, filename,
+                lambda t: t._("📄 Check record of <b>{target}</b>, submitted by {name}.\n"
+                              "Record hash: <code>{hash}</code>").format(
+                    target=target, name=html.escape(person.name), hash=record_hash[:16]),
+                now)
+        fresh = await load(tx, visit_id, today, core.settings.tz)
+    return View("submitted", fresh, data={"record_hash": record_hash, "pdf": pdf_sha})
+
+
+def _check_submittable(state: State, person: Person) -> None:
+    if state.member(person.id) is None:
+        raise Refused("not_member")
+    if not state.open:
+        raise Refused("submitted", at=str(state.visit["submitted_at"]))
+    _require_leader(state, person)
+    if not state.results_in:
+        raise Refused("results_missing")
+    if state.unsigned:
+        raise Refused("members_unsigned",
+                      names="、".join(m["name"] for m in state.unsigned))
+    if state.party_needed and state.party_signature is None:
+        raise Refused("party_unsigned")
+
+
+async def record_of(core: Core, person: Person, task_id: int) -> dict[str, Any]:
+    """The latest record of a task, for its team and the office."""
+    async with core.db.read() as rtx:
+        record = await rtx.visits.record(task_id)
+        members = await rtx.tasks.members(task_id)
+    if record is None:
+        raise Refused("no_record")
+    if not any(m["person_id"] == person.id for m in members) and not (
+            person.has_role(Role.OFFICE) or person.has_role(Role.ADMIN)):
+        raise Refused("not_member")
+    return record
+
+
+def record_file(core: Core, record: dict[str, Any]) -> bytes:
+    return read_blob(core.files_root, record["pdf_sha256"])
+
+
+def visit_of_callback(data: str | None) -> int | None:
+    """The visit a question message belongs to, read from its buttons."""
+    try:
+        action, args = callbacks.decode(data)
+    except callbacks.BadCallback:
+        return None
+    if action != "vis" or len(args) < 2 or args[0] in ("st", "pc"):
+        return None
+    try:
+        return int(args[1])
+    except ValueError:
+        return None
+
+
+def skip_texts() -> set[str]:
+    """The reply-keyboard "skip check-in" label in every language."""
+    from bot.i18n import LANGUAGES, translator
+
+    return {skip_label(translator(lang)) for lang in LANGUAGES}
+
+
+def skip_label(t: Translator) -> str:
+    return t._("⏭ Skip check-in")
+
+

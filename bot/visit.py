@@ -1,0 +1,248 @@
+"""The on-site inspection, as rules with no I/O: the eight results, the order of questions,
+typed answers, the suggested result and the hashes that signatures bind to.
+
+Sources: 003 第二十一条 (procedure, signature or witness), 第二十二条 (the team signs the
+summary), 第二十三条 (the eight results), 第二十六条 (the four kinds of non-cooperation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot import xpath
+from bot.checklist import Checklist, Question
+from bot.i18n import N_, Translator
+
+# The eight results of 003 第二十三条, in the article's order: key → (legal wording, English).
+RESULTS: dict[str, tuple[str, str]] = {
+    "no_problem": ("未发现问题", N_("No problem found")),
+    "not_disclosed": ("未按规定公示应当公示的信息",
+                      N_("Did not publicly disclose information as required")),
+    "false_disclosure": ("公示信息隐瞒真实情况弄虚作假",
+                         N_("Disclosed information conceals the truth or is falsified")),
+    "unreachable": ("通过登记的住所（经营场所）无法联系",
+                    N_("Cannot be contacted at the registered domicile (business premises)")),
+    "corrected": ("发现问题已责令改正", N_("Problems found, correction ordered")),
+    "noncooperation": ("不配合检查情节严重", N_("Serious failure to cooperate with the check")),
+    "no_activity": ("未发现开展本次抽查涉及的经营活动",
+                    N_("No business activity covered by this check was found")),
+    "follow_up": ("发现问题待后续处理", N_("Problems found, pending further handling")),
+}
+SHORTCUTS = ("unreachable", "no_activity")  # recorded for the whole visit, with photos
+FOUND_PROBLEMS = ("corrected", "follow_up")
+
+# The four kinds of non-cooperation of 003 第二十六条.
+NONCOOPERATION: dict[str, tuple[str, str]] = {
+    "refused_entry": ("拒绝检查人员或者其委托的专业机构进入被检查场所的",
+                      N_("Refused the inspectors or their commissioned body entry to the"
+                         " premises")),
+    "refused_materials": ("拒绝向检查人员或者其委托的专业机构提供相关材料的",
+                          N_("Refused to provide the relevant materials")),
+    "false_materials": ("不如实或者不按要求提供情况或者相关材料的",
+                        N_("Did not provide information or materials truthfully or as"
+                           " required")),
+    "obstruction": ("其他阻挠、妨碍检查工作的行为，致使检查工作无法正常进行的",
+                    N_("Other obstruction that kept the check from proceeding normally")),
+}
+
+FOLLOW_UPS: dict[str, tuple[str, str]] = {
+    "rectification": ("限期整改", N_("Rectification within a time limit")),
+    "referral": ("移交线索至其他部门", N_("Referral of a clue to another department")),
+    "judicial": ("移送司法机关", N_("Transfer to the judicial organs")),
+}
+
+
+def legal(table: Mapping[str, tuple[str, str]], key: str, t: Translator) -> str:
+    """The legal wording in Chinese; its translation for other languages."""
+    zh, english = table[key]
+    return zh if t.lang.startswith("zh") else t._(english)
+
+
+# ------------------------------------------------------------------------- answers
+
+@dataclass(frozen=True)
+class Answer:
+    value: str  # choice names separated by spaces, ISO date, number text, "lat lon", …
+    skipped: bool = False
+
+
+class Invalid(ValueError):
+    """A typed answer that does not fit; `message` is an N_ id or the form's own message."""
+
+    def __init__(self, message: str, own: str | None = None) -> None:
+        super().__init__(own or message)
+        self.message = message
+        self.own = own  # the form's constraint message in the reader's language
+
+
+TYPED = ("text", "integer", "decimal", "date")
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def _normal(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def parse_typed(question: Question, raw: str) -> str:
+    """A typed answer as stored; Invalid when it is not of the question's type."""
+    text = _normal(raw)
+    if not text:
+        raise Invalid(N_("Please type an answer."))
+    if question.type == "integer":
+        if not re.fullmatch(r"[+-]?\d{1,12}", text.replace(",", "")):
+            raise Invalid(N_("Please type a whole number, such as 12."))
+        return str(int(text.replace(",", "")))
+    if question.type == "decimal":
+        try:
+            number = float(text.replace(",", ""))
+        except ValueError:
+            raise Invalid(N_("Please type a number, such as 12.5.")) from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise Invalid(N_("Please type a number, such as 12.5."))
+        return repr(number).removesuffix(".0") if number.is_integer() else repr(number)
+    if question.type == "date":
+        match = _DATE_RE.match(text)
+        try:
+            if match is None:
+                raise ValueError
+            return date(*(int(g) for g in match.groups())).isoformat()
+        except ValueError:
+            raise Invalid(N_("Please type a date such as 2026-11-23 or 2026年11月23日."))\
+                from None
+    if len(text) > 1000:
+        raise Invalid(N_("Please keep the answer under 1000 characters."))
+    return text
+
+
+def check_constraint(question: Question, value: str, values: Mapping[str, str],
+                     today: date, language: str) -> None:
+    """Invalid with the form's message when the answer breaks the question's constraint."""
+    if not question.constraint:
+        return
+    current: xpath.Value = value
+    if question.type in ("integer", "decimal"):
+        current = float(value)
+    ok = xpath.to_bool(xpath.evaluate(xpath.parse(question.constraint), values, current,
+                                      today))
+    if not ok:
+        own = question.constraint_message.get(language) or question.constraint_message.get(
+            "zh_CN")
+        raise Invalid(N_("This answer is not allowed here."), own)
+
+
+def values_of(answers: Mapping[str, Answer]) -> dict[str, str]:
+    return {name: a.value for name, a in answers.items() if not a.skipped}
+
+
+def is_relevant(question: Question, answers: Mapping[str, Answer], today: date) -> bool:
+    if not question.relevant:
+        return True
+    return xpath.to_bool(xpath.evaluate(xpath.parse(question.relevant), values_of(answers),
+                                        "", today))
+
+
+def asked(checklist: Checklist) -> list[Question]:
+    """The questions that take an answer (notes are shown with the next question)."""
+    return [q for q in checklist.questions if q.type != "note"]
+
+
+def notes_before(checklist: Checklist, name: str, answers: Mapping[str, Answer],
+                 today: date) -> list[Question]:
+    """The relevant notes directly before question `name`."""
+    found: list[Question] = []
+    for question in checklist.questions:
+        if question.name == name:
+            return found
+        if question.type == "note":
+            if is_relevant(question, answers, today):
+                found.append(question)
+        else:
+            found = []
+    return []
+
+
+def relevant_questions(checklist: Checklist, answers: Mapping[str, Answer],
+                       today: date) -> list[Question]:
+    return [q for q in asked(checklist) if is_relevant(q, answers, today)]
+
+
+def next_open(checklist: Checklist, answers: Mapping[str, Answer], today: date,
+              after: str | None = None) -> Question | None:
+    """The first relevant question without an answer, looking after `after` first."""
+    questions = relevant_questions(checklist, answers, today)
+    names = [q.name for q in questions]
+    start = names.index(after) + 1 if after in names else 0
+    for question in questions[start:] + questions[:start]:
+        if question.name not in answers:
+            return question
+    return None
+
+
+def previous(checklist: Checklist, answers: Mapping[str, Answer], today: date,
+             name: str) -> Question | None:
+    questions = relevant_questions(checklist, answers, today)
+    names = [q.name for q in questions]
+    if name not in names:
+        return questions[-1] if questions else None
+    index = names.index(name)
+    return questions[index - 1] if index > 0 else None
+
+
+def question(checklist: Checklist, name: str) -> Question | None:
+    return next((q for q in checklist.questions if q.name == name), None)
+
+
+def suggest(checklist: Checklist, answers: Mapping[str, Answer], today: date) -> list[str]:
+    """The results the answers point to: any non-compliance → the two "发现问题" results;
+    otherwise, with compliance questions answered → 未发现问题; else nothing."""
+    given = [(q, answers[q.name].value) for q in relevant_questions(checklist, answers, today)
+             if q.compliant and q.noncompliant and q.name in answers
+             and not answers[q.name].skipped]
+    if any(value == q.noncompliant for q, value in given):
+        return list(FOUND_PROBLEMS)
+    return ["no_problem"] if given else []
+
+
+def display(question: Question, answer: Answer | None, language: str,
+            photos: int = 0) -> str:
+    """An answer as a person reads it (choice labels in their language)."""
+    if answer is None:
+        return "—"
+    if answer.skipped:
+        return "—"
+    if question.type in ("select_one", "select_multiple"):
+        labels = {c.name: c.label.get(language) or c.label.get("zh_CN") or c.name
+                  for c in question.choices}
+        return "、".join(labels.get(v, v) for v in answer.value.split())
+    if question.type == "image":
+        return f"📷 ×{photos}"
+    if question.type == "geopoint":
+        lat, _, lon = answer.value.partition(" ")
+        return f"{lat}, {lon}"
+    return answer.value
+
+
+def label(question: Question, language: str) -> str:
+    return question.label.get(language) or question.label.get("zh_CN") or question.name
+
+
+# -------------------------------------------------------------------------- hashing
+
+def canonical(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def digest(data: Any) -> str:
+    return hashlib.sha256(canonical(data)).hexdigest()
+
+
+def all_results_in(items: Iterable[Mapping[str, Any]]) -> bool:
+    listed = list(items)
+    return bool(listed) and all(item.get("result") for item in listed)

@@ -1,0 +1,228 @@
+"""Visits on site: check-ins, answers, evidence, results, follow-ups, signatures, records."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from storage.base import Repo, dumps, to_db_time
+
+
+class VisitRepo(Repo):
+    # ------------------------------------------------------------------ the visit
+    async def of_task(self, task_id: int) -> dict[str, Any] | None:
+        row = await self.one("SELECT * FROM visits WHERE task_id = ?", (task_id,))
+        return dict(row) if row else None
+
+    async def get(self, visit_id: int) -> dict[str, Any] | None:
+        row = await self.one("SELECT * FROM visits WHERE id = ?", (visit_id,))
+        return dict(row) if row else None
+
+    async def open(self, task_id: int, person_id: int, now: datetime) -> int:
+        visit_id = await self.insert(
+            "INSERT INTO visits (task_id, started_by, started_at) VALUES (?, ?, ?)",
+            (task_id, person_id, to_db_time(now)))
+        await self.execute("UPDATE tasks SET status = 'in_progress' WHERE id = ?", (task_id,))
+        return visit_id
+
+    async def add_item(self, visit_id: int, code: str, position: int, department_id: int,
+                       answerer: int | None, checklist_id: int | None) -> None:
+        await self.execute(
+            "INSERT INTO visit_items (visit_id, item_code, position, department_id, answerer,"
+            " checklist_id) VALUES (?, ?, ?, ?, ?, ?)",
+            (visit_id, code, position, department_id, answerer, checklist_id))
+
+    async def plan_items(self, plan_id: int) -> list[dict[str, Any]]:
+        """The plan's items with their department and current checklist."""
+        return [dict(r) for r in await self.all(
+            "SELECT i.code, i.name, i.basis, i.department_id, i.checklist_id,"
+            " d.name AS department FROM plan_items pi JOIN items i ON i.id = pi.item_id"
+            " JOIN departments d ON d.id = i.department_id WHERE pi.plan_id = ?"
+            " ORDER BY i.code", (plan_id,))]
+
+    async def items(self, visit_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT v.*, i.name, i.basis, d.name AS department, p.name AS answerer_name,"
+            " c.form, c.version AS checklist_version, c.sha256 AS checklist_sha256"
+            " FROM visit_items v JOIN items i ON i.code = v.item_code"
+            " JOIN departments d ON d.id = v.department_id"
+            " LEFT JOIN people p ON p.id = v.answerer"
+            " LEFT JOIN checklists c ON c.id = v.checklist_id"
+            " WHERE v.visit_id = ? ORDER BY v.position", (visit_id,))]
+
+    async def submit(self, visit_id: int, task_id: int, person_id: int, now: datetime) -> bool:
+        changed = await self.execute(
+            "UPDATE visits SET status = 'submitted', submitted_by = ?, submitted_at = ?"
+            " WHERE id = ? AND status = 'open'", (person_id, to_db_time(now), visit_id))
+        if changed:
+            await self.execute("UPDATE tasks SET status = 'submitted', finished_at = ?"
+                               " WHERE id = ?", (to_db_time(now), task_id))
+        return changed == 1
+
+    async def set_shortcut(self, visit_id: int, shortcut: str) -> None:
+        await self.execute("UPDATE visits SET shortcut = ? WHERE id = ?", (shortcut, visit_id))
+
+    # ---------------------------------------------------------------- check-ins
+    async def checkin(self, visit_id: int, person_id: int, now: datetime,
+                      latitude: float | None, longitude: float | None,
+                      skip_reason: str | None) -> bool:
+        changed = await self.execute(
+            "INSERT INTO visit_checkins (visit_id, person_id, at, latitude, longitude,"
+            " skip_reason) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (visit_id, person_id, to_db_time(now), latitude, longitude, skip_reason))
+        return changed == 1
+
+    async def checkins(self, visit_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT c.*, p.name FROM visit_checkins c JOIN people p ON p.id = c.person_id"
+            " WHERE c.visit_id = ? ORDER BY c.at, c.id", (visit_id,))]
+
+    # ------------------------------------------------------------------ answers
+    async def answers(self, visit_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT a.*, p.name AS answered_by_name FROM visit_answers a"
+            " JOIN people p ON p.id = a.answered_by WHERE a.visit_id = ?"
+            " ORDER BY a.answered_at", (visit_id,))]
+
+    async def answer(self, visit_id: int, item: str, question: str, value: str, skipped: bool,
+                     person_id: int, now: datetime) -> None:
+        await self.execute(
+            "INSERT INTO visit_answers (visit_id, item_code, question, value, skipped,"
+            " answered_by, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (visit_id, item_code, question) DO UPDATE SET value = excluded.value,"
+            " skipped = excluded.skipped, answered_by = excluded.answered_by,"
+            " answered_at = excluded.answered_at",
+            (visit_id, item, question, value, int(skipped), person_id, to_db_time(now)))
+
+    async def unanswer(self, visit_id: int, item: str, question: str) -> None:
+        await self.execute("DELETE FROM visit_answers WHERE visit_id = ? AND item_code = ?"
+                           " AND question = ?", (visit_id, item, question))
+
+    # ----------------------------------------------------------------- evidence
+    async def add_evidence(self, visit_id: int, kind: str, item: str | None,
+                           question: str | None, file_id: str, file_unique_id: str,
+                           sha256: str, person_id: int, now: datetime) -> int:
+        return await self.insert(
+            "INSERT INTO evidence (visit_id, kind, item_code, question, file_id, file_unique_id,"
+            " sha256, taken_by, taken_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (visit_id, kind, item, question, file_id, file_unique_id, sha256, person_id,
+             to_db_time(now)))
+
+    async def evidence(self, visit_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT e.*, p.name AS taken_by_name FROM evidence e"
+            " JOIN people p ON p.id = e.taken_by WHERE e.visit_id = ? AND e.removed_at IS NULL"
+            " ORDER BY e.id", (visit_id,))]
+
+    async def has_evidence(self, visit_id: int, file_unique_id: str, kind: str,
+                           item: str | None, question: str | None) -> bool:
+        return await self.scalar(
+            "SELECT 1 FROM evidence WHERE visit_id = ? AND file_unique_id = ? AND kind = ?"
+            " AND item_code IS ? AND question IS ? AND removed_at IS NULL",
+            (visit_id, file_unique_id, kind, item, question)) is not None
+
+    async def remove_evidence(self, visit_id: int, item: str, question: str,
+                              now: datetime) -> int:
+        return await self.execute(
+            "UPDATE evidence SET removed_at = ? WHERE visit_id = ? AND item_code = ?"
+            " AND question = ? AND removed_at IS NULL", (to_db_time(now), visit_id, item,
+                                                         question))
+
+    # ------------------------------------------------------------------ results
+    async def set_result(self, visit_id: int, item: str, result: str,
+                         detail: dict[str, Any], person_id: int, now: datetime) -> None:
+        await self.execute(
+            "UPDATE visit_items SET result = ?, detail = ?, result_by = ?, result_at = ?"
+            " WHERE visit_id = ? AND item_code = ?",
+            (result, dumps(detail), person_id, to_db_time(now), visit_id, item))
+
+    async def add_follow_up(self, visit_id: int, item: str, kind: str, due: str, owner: int,
+                            person_id: int, now: datetime) -> None:
+        await self.execute(
+            "INSERT INTO follow_ups (visit_id, item_code, kind, due_date, owner, created_by,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (visit_id, item_code)"
+            " DO UPDATE SET kind = excluded.kind, due_date = excluded.due_date,"
+            " owner = excluded.owner, created_by = excluded.created_by,"
+            " created_at = excluded.created_at",
+            (visit_id, item, kind, due, owner, person_id, to_db_time(now)))
+
+    async def drop_follow_up(self, visit_id: int, item: str) -> None:
+        await self.execute("DELETE FROM follow_ups WHERE visit_id = ? AND item_code = ?"
+                           " AND status = 'open'", (visit_id, item))
+
+    async def follow_ups(self, visit_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT f.*, p.name AS owner_name FROM follow_ups f JOIN people p ON p.id = f.owner"
+            " WHERE f.visit_id = ? ORDER BY f.item_code", (visit_id,))]
+
+    # --------------------------------------------------------------- signatures
+    async def sign(self, visit_id: int, kind: str, name: str, content_hash: str,
+                   now: datetime, person_id: int | None = None, tg_user_id: int | None = None,
+                   evidence_sha256: str | None = None, reason: str | None = None,
+                   witness: str | None = None, witness_sha256: str | None = None) -> int:
+        return await self.insert(
+            "INSERT INTO signatures (visit_id, kind, person_id, tg_user_id, name, content_hash,"
+            " signed_at, evidence_sha256, reason, witness, witness_sha256)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (visit_id, kind, person_id, tg_user_id, name, content_hash, to_db_time(now),
+             evidence_sha256, reason, witness, witness_sha256))
+
+    async def signatures(self, visit_id: int, content_hash: str) -> list[dict[str, Any]]:
+        """The signatures given to this content (older ones are of an earlier version)."""
+        return [dict(r) for r in await self.all(
+            "SELECT * FROM signatures WHERE visit_id = ? AND content_hash = ? ORDER BY id",
+            (visit_id, content_hash))]
+
+    async def add_token(self, visit_id: int, code_sha256: str, content_hash: str,
+                        person_id: int, now: datetime, expires: datetime) -> int:
+        return await self.insert(
+            "INSERT INTO sign_tokens (visit_id, code_sha256, content_hash, created_by,"
+            " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (visit_id, code_sha256, content_hash, person_id, to_db_time(now),
+             to_db_time(expires)))
+
+    async def token_by_code(self, code_sha256: str) -> dict[str, Any] | None:
+        row = await self.one("SELECT * FROM sign_tokens WHERE code_sha256 = ?", (code_sha256,))
+        return dict(row) if row else None
+
+    async def token(self, token_id: int) -> dict[str, Any] | None:
+        row = await self.one("SELECT * FROM sign_tokens WHERE id = ?", (token_id,))
+        return dict(row) if row else None
+
+    async def open_token(self, token_id: int, tg_user_id: int) -> bool:
+        """The first account to open a QR link holds it."""
+        changed = await self.execute(
+            "UPDATE sign_tokens SET opened_by = ? WHERE id = ? AND used_at IS NULL"
+            " AND (opened_by IS NULL OR opened_by = ?)", (tg_user_id, token_id, tg_user_id))
+        return changed == 1
+
+    async def use_token(self, token_id: int, tg_user_id: int, now: datetime) -> bool:
+        changed = await self.execute(
+            "UPDATE sign_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL"
+            " AND opened_by = ?", (to_db_time(now), token_id, tg_user_id))
+        return changed == 1
+
+    # ------------------------------------------------------------------ records
+    async def add_record(self, visit_id: int, task_id: int, content: dict[str, Any],
+                         content_hash: str, record_hash: str, pdf_sha256: str,
+                         person_id: int, now: datetime) -> int:
+        previous = await self.one(
+            "SELECT id, version FROM records WHERE task_id = ? ORDER BY version DESC LIMIT 1",
+            (task_id,))
+        return await self.insert(
+            "INSERT INTO records (visit_id, task_id, version, content, content_hash,"
+            " record_hash, pdf_sha256, created_by, created_at, supersedes)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (visit_id, task_id, (previous["version"] + 1) if previous else 1,
+             dumps(content), content_hash, record_hash, pdf_sha256, person_id,
+             to_db_time(now), previous["id"] if previous else None))
+
+    async def record(self, task_id: int) -> dict[str, Any] | None:
+        row = await self.one("SELECT * FROM records WHERE task_id = ? ORDER BY version DESC"
+                             " LIMIT 1", (task_id,))
+        if row is None:
+            return None
+        found = dict(row)
+        found["content"] = json.loads(found["content"])
+        return found

@@ -1,0 +1,424 @@
+"""On site, through the real Application against the emulator: check-in, the checklist with
+skip logic and validation, photos, a restart mid-checklist, review and edit, results,
+signatures (team, party by QR, paper, refusal with witness), submission and the PDF."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import re
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from bot.app import BotRunner
+from bot.config import Settings
+from bot.emulator import EmulatedUser, Emulator
+from bot.services import draws
+from tests.conftest import TOKEN, person
+from tests.test_tasks import county_with_phones
+
+PLAN = "两部门联合抽查"
+
+
+def jpeg(color: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), color).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def query(settings: Settings, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(settings.db_path) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+async def drawn_team(runner: BotRunner, emulator: Emulator, tmp_path: Path, targets: int = 6,
+                     busy_leader: bool = False
+                     ) -> tuple[dict[str, Any], list[EmulatedUser], dict[str, EmulatedUser]]:
+    """A joint SCJGJ + WSJKJ plan with items SC-001 and WS-001; the first team drawn (or the
+    first whose leader is on another team too)."""
+    users = await county_with_phones(runner, emulator, tmp_path, targets=targets, plan=PLAN,
+                                     items="SC-001、WS-001", joining="WSJKJ")
+    await draws.prepare(runner.core, None, PLAN, "中国福利彩票3D 2026-04-15")
+    ran = await draws.run(runner.core, None, PLAN, "7")
+    teams = ran.record["teams"]
+    team = teams[0]
+    if busy_leader:
+        team = next(t for t in teams if sum(
+            1 for other in teams for m in other["members"]
+            if m["inspector"] == t["members"][0]["inspector"]) > 1)
+    members = [users[m["inspector"]] for m in team["members"]]
+    assert team["members"][0]["leader"] and len(members) == 2
+    return team, members, users
+
+
+async def open_card(user: EmulatedUser, target_name: str) -> dict[str, Any]:
+    listing = await user.expect("spot-check task", timeout=30)
+    button = next(b["text"] for row in listing["reply_markup"]["inline_keyboard"] for b in row
+                  if target_name[:20] in b["text"])
+    await user.press(button, listing)
+    return await user.expect("Items to check")
+
+
+def target_name(settings: Settings, code: str) -> str:
+    return str(query(settings, "SELECT name FROM targets WHERE code = ?", code)[0][0])
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "record.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+async def test_joint_visit_from_check_in_to_submitted_record(
+    settings: Settings, emulator: Emulator, tmp_path: Path
+) -> None:
+    runner = BotRunner(settings, TOKEN)
+    await runner.start(webhook=False, poll_timeout=1)
+    team, (leader, member), users = await drawn_team(runner, emulator, tmp_path)
+    name = target_name(settings, team["target"])
+    card = await open_card(leader, name)
+
+    # Check-in with the location from the reply keyboard.
+    await leader.press("▶️ Start the visit", card)
+    await leader.expect("Check-in")
+    assert "📍 Share my location" in leader.reply_keyboard()
+    await leader.share_location(24.4331, 98.5853)
+    await leader.expect("Checked in at 24.43310, 98.58530")
+    home = await leader.expect("Items:")
+    assert "0/5 answered" in home["text"]  # SC-001: 5 questions relevant before any answer
+    await leader.press("▶️ Continue my checklist", home)
+
+    # Question 1 with the note before it; buttons for the choices.
+    q1 = await leader.expect("Valid licence obtained")
+    assert "Show your credentials" in q1["text"]
+    await leader.press("Compliant", q1)
+    # Skip logic: 'yes' brings the photo question; a text where a photo is needed is refused.
+    await leader.expect("Photo of the licence")
+    await leader.send("here it is")
+    await leader.expect("A photo is needed here")
+    first, second = jpeg((200, 30, 30)), jpeg((30, 200, 30))
+    await leader.send_photo(first)
+    await leader.expect("Photo 1 saved")
+    await leader.send_photo(second)
+    saved = await leader.expect("Photo 2 saved")
+    await leader.press("✅ Done", saved)
+    # A date: wrong format, then the form's own constraint message, then a good one.
+    await leader.expect("Licence valid until")
+    await leader.send("next year")
+    await leader.expect("Please type a date")
+    await leader.send("2020-01-01")
+    await leader.expect("The licence has expired")
+    await leader.send("2030年12月31日")
+    premises = await leader.expect("Premises match")
+    assert "question 4 of 7" in premises["text"]  # the problems question was skipped
+
+    # The bot restarts in the middle of the checklist: the person resumes at the same question.
+    await runner.stop()
+    runner = BotRunner(settings, TOKEN)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        await leader.send("/tasks")
+        listing = await leader.expect("Your open tasks")
+        await leader.press(next(b["text"] for row in listing["reply_markup"]["inline_keyboard"]
+                                for b in row if name[:20] in b["text"]), listing)
+        card = await leader.expect("Items to check")
+        await leader.press("▶️ Continue the visit", card)
+        home = await leader.expect("Items:")
+        assert "3/7 answered" in home["text"]
+        await leader.press("▶️ Continue my checklist", home)
+        premises = await leader.expect("Premises match")
+        await leader.press("Non-compliant", premises)
+        # Integer with a constraint: not a number, then out of range, then good.
+        await leader.expect("Staff on site")
+        await leader.send("twelve")
+        await leader.expect("Please type a whole number")
+        await leader.send("-3")
+        await leader.expect("Between 0 and 9999")
+        await leader.send("１２")  # full-width digits typed on a Chinese keyboard
+        records = await leader.expect("Purchase inspection records")
+        await leader.press("Compliant", records)
+        remarks = await leader.expect("Other remarks")
+        await leader.press("⏭ Skip", remarks)
+        review = await leader.expect("Review your answers")
+        assert "Non-compliant" in review["text"] and "12" in review["text"]
+        # Edit during review: premises becomes compliant.
+        await leader.press("✏️ 1.4", review)
+        edit = await leader.expect("Premises match")
+        assert "Current answer: Non-compliant" in edit["text"]
+        await leader.press("Compliant", edit)
+        review = await leader.expect("Saved.")
+        assert "Non-compliant" not in review["text"]
+        await leader.press("➡️ Results", review)
+        result = await leader.expect("Result for")
+        assert "Suggested from the answers: No problem found" in result["text"]
+        await leader.press("⭐ No problem found", result)
+        await leader.expect("Waiting for:")
+
+        # The other department's member answers their own item, skipping the check-in.
+        card = await open_card(member, name)
+        await member.press("▶️ Continue the visit", card)  # the leader started it
+        await member.expect("Check-in")
+        await member.send("⏭ Skip check-in")
+        await member.expect("Why can you not share")
+        await member.send("no GPS signal indoors")
+        await member.expect("Check-in recorded without a location")
+        home = await member.expect("Items:")
+        await member.press("▶️ Continue my checklist", home)
+        q1 = await member.expect("Valid licence obtained")
+        await member.press("Non-compliant", q1)
+        problems = await member.expect("Problems with the licence")
+        await member.press("⬜ Expired", problems)
+        await member.expect_button(problems, "☑️ Expired")
+        await member.press("✅ Done", problems)
+        await member.press("Compliant", await member.expect("Premises match"))
+        await member.send("3")
+        await member.press("Compliant", await member.expect("Purchase inspection records"))
+        await member.expect("Other remarks")
+        await member.send("Licence expired in May; renewal applied for")
+        review = await member.expect("Review your answers")
+        await member.press("➡️ Results", review)
+        result = await member.expect("Result for")
+        assert "Problems found" in result["text"]
+        await member.press("⭐ Problems found, pending further handling", result)
+        await member.press("Rectification within a time limit",
+                           await member.expect("What follows"))
+        due = await member.expect("By when?")
+        await member.send("2020-02-02")
+        await member.expect("The due date must be after today")
+        await member.press(due["reply_markup"]["inline_keyboard"][0][0]["text"], due)
+        owner = await member.expect("Who follows it up?")
+        await member.press(owner["reply_markup"]["inline_keyboard"][1][0]["text"], owner)
+        await member.expect("Every item has its result")
+
+        # Each member signs in their own chat; the leader then gets the party signed by QR.
+        for user in (member, leader):
+            request = await user.expect("Please sign the result summary", timeout=15)
+            assert "No problem found" in request["text"]
+            await user.press("✍️ Sign", request)
+        signatures = await leader.expect("You signed.")
+        assert "⏳ The inspected party has not signed yet." in signatures["text"]
+        await leader.press("📱 Party signs on their phone (QR)", signatures)
+        qr = await leader.expect("Let the party scan this code")
+        assert qr.get("photo")
+        link = re.search(r"https://t\.me/\S+", qr["caption"])
+        assert link is not None
+        # The QR code itself carries the same link.
+        image = tmp_path / "qr.png"
+        image.write_bytes(leader.file_bytes(qr["photo"][-1]["file_id"]))
+        decoded = (await asyncio.to_thread(
+            subprocess.run, ["zbarimg", "-q", "--raw", str(image)], capture_output=True,
+            text=True, check=True)).stdout.strip()
+        assert decoded == link.group(0)
+        party = person(emulator, "店长 陈")
+        await party.open_link(link.group(0))
+        summary = await party.expect("检查记录")
+        assert name in summary["text"] and "未发现问题" in summary["text"]
+        # The same link is of no use to anyone else.
+        other = person(emulator, "路人")
+        await other.open_link(link.group(0))
+        await other.expect("另一个 Telegram 账号")
+        await party.press("✅ 确认并签名", summary)
+        await party.expect("谢谢")
+        told = await leader.expect("The party signed the record", timeout=15)
+        await leader.press("✍️ Signatures and submission", told)
+        status = await leader.expect("Result summary")
+        await leader.press("📤 Submit the record", status)
+        await leader.expect("Submitted.")
+
+        # The PDF reaches the team; it holds the target, every answer and the results.
+        documents = []
+        for user in (leader, member):
+            document = await user.expect("Check record of", timeout=20)
+            documents.append(user.file_bytes(document["document"]["file_id"]))
+        assert documents[0] == documents[1]
+        text = pdf_text(documents[0], tmp_path)
+        squashed = re.sub(r"\s+", "", text)
+        for expected in (name, "符合", "2030-12-31", "12", "3", "已过期", "未发现问题",
+                         "发现问题待后续处理", "Licenceexpiredin", "限期整改", "店长陈",
+                         "签名"):
+            assert re.sub(r"\s+", "", expected) in squashed, expected
+        assert hashlib.sha256(first).hexdigest() in squashed
+        # A second submission is refused; the record is frozen.
+        again = await leader.press_data(status, status["reply_markup"]["inline_keyboard"][-2][0]
+                                        ["callback_data"])
+        assert "submitted already" in (await leader.answer(again))["text"]
+        rows = query(settings, "SELECT k.status, r.version, r.record_hash, v.status FROM tasks k"
+                     " JOIN records r ON r.task_id = k.id JOIN visits v ON v.task_id = k.id"
+                     " WHERE k.target_code = ?", team["target"])
+        assert rows[0][0] == "submitted" and rows[0][1] == 1 and rows[0][3] == "submitted"
+        assert rows[0][2][:16] in text.replace("\n", "")
+        photos = query(settings, "SELECT sha256, file_unique_id, taken_by FROM evidence"
+                       " WHERE kind = 'answer' ORDER BY id")
+        assert [p[0] for p in photos] == [hashlib.sha256(first).hexdigest(),
+                                         hashlib.sha256(second).hexdigest()]
+        assert all(p[1] for p in photos)
+        signers = query(settings, "SELECT kind, name FROM signatures ORDER BY id")
+        assert [s[0] for s in signers] == ["member", "member", "party"]
+        follow = query(settings, "SELECT kind, status FROM follow_ups")
+        assert follow == [("rectification", "open")]
+        with sqlite3.connect(settings.db_path) as conn:
+            try:
+                conn.execute("UPDATE records SET record_hash = 'x'")
+                raise AssertionError("a record could be edited")
+            except sqlite3.IntegrityError:
+                pass
+        # The answers of a frozen record cannot change any more.
+        stale = await leader.press_data(premises, premises["reply_markup"]["inline_keyboard"][0]
+                                        [0]["callback_data"])
+        assert "submitted already" in (await leader.answer(stale))["text"]
+    finally:
+        await runner.stop()
+    assert users
+
+
+async def test_refusal_with_witness_shortcuts_and_refusals(
+    settings: Settings, emulator: Emulator, tmp_path: Path
+) -> None:
+    runner = BotRunner(settings, TOKEN)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        team, (leader, member), users = await drawn_team(runner, emulator, tmp_path,
+                                                         targets=20, busy_leader=True)
+        teams = (await _teams(settings))
+        name = target_name(settings, team["target"])
+        listing = await leader.expect("spot-check task", timeout=30)
+        # The leader's other task: a visit begun there leaves messages of that task behind.
+        other_button = next(b["text"] for row in listing["reply_markup"]["inline_keyboard"]
+                            for b in row if name[:20] not in b["text"])
+        await leader.press(other_button, listing)
+        await leader.press("▶️ Start the visit", await leader.expect("Items to check"))
+        await leader.share_location(24.4, 98.5)
+        other_home = await leader.expect("Items:")
+        await leader.press(next(b["text"] for row in listing["reply_markup"]["inline_keyboard"]
+                                for b in row if name[:20] in b["text"]), listing)
+        card = await leader.expect("Items to check")
+        # Someone not on the team cannot start the visit (a forged button).
+        outsider = next(u for c, u in users.items()
+                        if c not in {m["inspector"] for m in team["members"]})
+        await outsider.send("/help")
+        hello = await outsider.expect()
+        forged = await outsider.press_data(hello, f"v1:vis:st:{teams[team['target']]}")
+        assert "not yours" in (await outsider.answer(forged))["text"]
+        assert query(settings, "SELECT COUNT(*) FROM visits WHERE task_id = ?",
+                     teams[team["target"]]) == [(0,)]
+
+        # The shortcut: 未发现开展本次抽查涉及的经营活动, with a photo.
+        await leader.press("▶️ Start the visit", card)
+        await leader.expect("Check-in")
+        await leader.share_location(24.4, 98.5)
+        home = await leader.expect("Items:")
+        # A photo now belongs to no step: refused, nothing stored.
+        await leader.send_photo(jpeg((1, 2, 3)))
+        await leader.expect("does not take a photo")
+        await leader.press("🏚 No such business activity", home)
+        shortcut = await leader.expect("Result for every item")
+        await leader.press("✅ Done", shortcut)
+        assert "A photo is needed" in (await leader.answer(
+            await leader.press_data(shortcut, f"v1:vis:sd:{_visit(settings)}")))["text"]
+        await leader.send_photo(jpeg((90, 90, 90)))
+        saved = await leader.expect("Photo 1 saved")
+        await leader.press("✅ Done", saved)
+        await leader.expect("Every item has its result")
+        # The member's home no longer offers the checklist's first screen shortcuts.
+        for user in (leader, member):
+            request = await user.expect("Please sign the result summary", timeout=15)
+            assert "未发现开展本次抽查涉及的经营活动" in request["text"] or \
+                "No business activity" in request["text"]
+        # Refusal with witness, by the leader only.
+        member_request = member.bot_messages()[-1]
+        await member.press("✍️ Sign", member_request)
+        status = await member.expect("You signed.")
+        assert "Party signs" not in str(status.get("reply_markup"))
+        forged = await member.press_data(status, f"v1:vis:pr:{_visit(settings)}")
+        assert "Only the team leader" in (await member.answer(forged))["text"]
+        request = leader.bot_messages()[-1]
+        await leader.press("✍️ Sign", request)
+        status = await leader.expect("You signed.")
+        # A stale button (an old version's Sign) is refused politely.
+        stale = await leader.press_data(status, f"v1:vis:sg:{_visit(settings)}:0000000000000000")
+        assert "record changed" in (await leader.answer(stale))["text"]
+        await leader.press("🚫 The party refuses to sign", status)
+        await leader.expect("Why is there no signature")
+        await leader.send("负责人拒绝签字")
+        await leader.expect("Name of the witness")
+        await leader.send("王某（社区网格员）")
+        witness = await leader.expect("If the witness signed on paper")
+        # A photo replying to a question of another task is refused.
+        # A photo sent as a reply to a message of the other task is refused, not misfiled.
+        await leader.send_photo(jpeg((5, 5, 5)), reply_to=other_home)
+        await leader.expect("another task")
+        await leader.press("Continue without a photo", witness)
+        status = await leader.expect("The refusal and the witness are recorded")
+        assert "王某" in status["text"]
+        await leader.press("📤 Submit the record", status)
+        await leader.expect("Submitted.")
+        document = await leader.expect("Check record of", timeout=20)
+        text = re.sub(r"\s+", "", pdf_text(leader.file_bytes(document["document"]["file_id"]),
+                                           tmp_path))
+        for expected in ("未发现开展本次抽查涉及的经营活动", "负责人拒绝签字",
+                         "王某（社区网格员）"):
+            assert expected in text, expected
+        refusal = query(settings, "SELECT kind, reason, witness FROM signatures"
+                        " WHERE kind = 'party_refused'")
+        assert refusal == [("party_refused", "负责人拒绝签字", "王某（社区网格员）")]
+        assert query(settings, "SELECT COUNT(*) FROM evidence WHERE kind = 'shortcut'") == [(1,)]
+    finally:
+        await runner.stop()
+
+
+async def _teams(settings: Settings) -> dict[str, int]:
+    return {code: task_id for task_id, code in query(settings,
+                                                      "SELECT id, target_code FROM tasks")}
+
+
+def _visit(settings: Settings) -> int:
+    return int(query(settings, "SELECT MAX(id) FROM visits")[0][0])
+
+
+async def test_unreachable_shortcut_needs_no_party_signature(
+    settings: Settings, emulator: Emulator, tmp_path: Path
+) -> None:
+    runner = BotRunner(settings, TOKEN)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        team, (leader, member), _ = await drawn_team(runner, emulator, tmp_path, targets=6)
+        name = target_name(settings, team["target"])
+        card = await open_card(member, name)
+        await member.press("▶️ Start the visit", card)
+        await member.expect("Check-in")
+        await member.share_location(24.4, 98.5)
+        home = await member.expect("Items:")
+        await member.press("🚪 Cannot be contacted at the address", home)
+        shortcut = await member.expect("Result for every item")
+        assert "Cannot be contacted" in shortcut["text"]
+        await member.send("the door is locked")
+        await member.expect("A photo is needed here")
+        await member.send_photo(jpeg((10, 10, 200)))
+        await member.press("✅ Done", await member.expect("Photo 1 saved"))
+        await member.expect("Every item has its result")
+        for user in (member, leader):
+            request = await user.expect("Please sign the result summary", timeout=15)
+            await user.press("✍️ Sign", request)
+        status = await leader.expect("You signed.")
+        assert "no signature of the party is needed" in status["text"]
+        # Only the leader submits.
+        member_status = await member.expect("You signed.")
+        forged = await member.press_data(member_status, f"v1:vis:sb:{_visit(settings)}")
+        assert "Only the team leader" in (await member.answer(forged))["text"]
+        await leader.press("📤 Submit the record", status)
+        await leader.expect("Submitted.")
+        document = await member.expect("Check record of", timeout=20)
+        text = re.sub(r"\s+", "", pdf_text(member.file_bytes(document["document"]["file_id"]),
+                                           tmp_path))
+        assert "通过登记的住所（经营场所）无法联系" in text and name in text
+        results = query(settings, "SELECT DISTINCT result FROM visit_items")
+        assert results == [("unreachable",)]
+        await asyncio.sleep(0)
+    finally:
+        await runner.stop()
