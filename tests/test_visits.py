@@ -10,15 +10,17 @@ import io
 import re
 import sqlite3
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from bot.app import BotRunner
 from bot.config import Settings
 from bot.emulator import EmulatedUser, Emulator
-from bot.services import draws
+from bot.services import draws, visits
 from tests.conftest import TOKEN, person
 from tests.test_tasks import county_with_phones
 
@@ -225,6 +227,8 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         await other.expect("另一个 Telegram 账号")
         await party.press("✅ 确认并签名", summary)
         await party.expect("谢谢")
+        await party.open_link(link.group(0))
+        await party.expect("此签字链接已被使用")
         told = await leader.expect("The party signed the record", timeout=15)
         await leader.press("✍️ Signatures and submission", told)
         status = await leader.expect("Result summary")
@@ -343,6 +347,17 @@ async def test_refusal_with_witness_shortcuts_and_refusals(
         # A stale button (an old version's Sign) is refused politely.
         stale = await leader.press_data(status, f"v1:vis:sg:{_visit(settings)}:0000000000000000")
         assert "record changed" in (await leader.answer(stale))["text"]
+        # A QR link not used within 30 minutes expires.
+        await leader.press("📱 Party signs on their phone (QR)", status)
+        qr = await leader.expect("Let the party scan this code")
+        link = re.search(r"https://t\.me/\S+", qr["caption"])
+        assert link is not None
+        late = person(emulator, "店员")
+        with pytest.MonkeyPatch.context() as patch:  # the bot's clock only, not the emulator's
+            patch.setattr(visits, "clock_now",
+                          lambda: datetime.now(UTC) + timedelta(minutes=31))
+            await late.open_link(link.group(0))
+            await late.expect("已过期")
         await leader.press("🚫 The party refuses to sign", status)
         await leader.expect("Why is there no signature")
         await leader.send("负责人拒绝签字")

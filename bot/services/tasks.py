@@ -170,6 +170,10 @@ def card_text(t: Translator, card: Card, viewer: Person) -> str:
     if mine is not None and mine["accepted_at"]:
         lines.append("")
         lines.append(t._("You have accepted this task."))
+    if task["status"] == "in_progress":
+        lines.append(t._("🟢 The visit is under way."))
+    elif task["status"] == "submitted":
+        lines.append(t._("📤 The check record is submitted."))
     return "\n".join(lines)
 
 
