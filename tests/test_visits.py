@@ -437,3 +437,78 @@ async def test_unreachable_shortcut_needs_no_party_signature(
         await asyncio.sleep(0)
     finally:
         await runner.stop()
+
+
+async def answer_checklist(user: EmulatedUser, photo: bytes) -> dict[str, Any]:
+    """Answer the demo checklist quickly (all compliant); return the review message."""
+    await user.press("Compliant", await user.expect("Valid licence obtained"))
+    await user.expect("Photo of the licence")
+    await user.send_photo(photo)
+    await user.press("✅ Done", await user.expect("Photo 1 saved"))
+    await user.expect("Licence valid until")
+    await user.send("2031-01-01")
+    await user.press("Compliant", await user.expect("Premises match"))
+    await user.send("4")
+    await user.press("Compliant", await user.expect("Purchase inspection records"))
+    await user.press("⏭ Skip", await user.expect("Other remarks"))
+    return await user.expect("Review your answers")
+
+
+async def test_non_cooperation_correction_order_and_paper_signature(
+    settings: Settings, emulator: Emulator, tmp_path: Path
+) -> None:
+    runner = BotRunner(settings, TOKEN)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        team, (leader, member), _ = await drawn_team(runner, emulator, tmp_path, targets=6)
+        name = target_name(settings, team["target"])
+        for user, verb in ((leader, "Start"), (member, "Continue")):
+            await user.press(f"▶️ {verb} the visit", await open_card(user, name))
+            await user.expect("Check-in")
+            await user.share_location(24.4, 98.5)
+            await user.press("▶️ Continue my checklist", await user.expect("Items:"))
+        # The leader's department: 不配合检查情节严重, of kind (二), with the circumstances.
+        review = await answer_checklist(leader, jpeg((1, 100, 1)))
+        await leader.press("➡️ Results", review)
+        result = await leader.expect("Result for")
+        await leader.press("Serious failure to cooperate with the check", result)
+        kinds = await leader.expect("Which kind of non-cooperation")
+        assert "Refused to provide the relevant materials" in kinds["text"]
+        await leader.press(kinds["reply_markup"]["inline_keyboard"][1][0]["text"], kinds)
+        await leader.expect("Describe the circumstances")
+        await leader.send("no")
+        await leader.expect("Please write a little more")
+        await leader.send("负责人拒绝提供进货台账，经两次说明仍拒绝")
+        await leader.expect("Waiting for:")
+        # The other department: 发现问题已责令改正, with the order given.
+        review = await answer_checklist(member, jpeg((100, 1, 1)))
+        await member.press("➡️ Results", review)
+        await member.press("Problems found, correction ordered", await member.expect("Result for"))
+        await member.expect("Type the correction order given")
+        await member.send("芒卫责改〔2026〕12号：三日内补办健康证明")
+        await member.expect("Every item has its result")
+        for user in (member, leader):
+            await user.press("✍️ Sign", await user.expect("Please sign", timeout=15))
+        status = await leader.expect("You signed.")
+        # The party signs on paper; the photo is the signature.
+        await leader.press("📷 Photo of the signed paper record", status)
+        await leader.expect("Send a photo of the paper record")
+        await leader.send("signed")
+        await leader.expect("A photo is needed here")
+        paper = jpeg((240, 240, 240))
+        await leader.send_photo(paper)
+        status = await leader.expect("The photo of the signed paper record is saved")
+        await leader.press("📤 Submit the record", status)
+        await leader.expect("Submitted.")
+        document = await leader.expect("Check record of", timeout=20)
+        text = re.sub(r"\s+", "", pdf_text(leader.file_bytes(document["document"]["file_id"]),
+                                           tmp_path))
+        for expected in ("不配合检查情节严重", "拒绝向检查人员或者其委托的专业机构提供相关材料的",
+                         "负责人拒绝提供进货台账", "发现问题已责令改正", "芒卫责改〔2026〕12号",
+                         hashlib.sha256(paper).hexdigest()):
+            assert expected in text, expected
+        detail = query(settings, "SELECT result, detail FROM visit_items ORDER BY position")
+        assert detail[0][0] == "noncooperation" and "refused_materials" in detail[0][1]
+        assert detail[1][0] == "corrected" and "12号" in detail[1][1]
+    finally:
+        await runner.stop()
