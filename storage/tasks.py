@@ -31,8 +31,10 @@ class TaskRepo(Repo):
             " WHERE m.task_id = ? AND m.active = 1 ORDER BY m.position", (task_id,))]
 
     async def items(self, plan_id: int) -> list[dict[str, Any]]:
+        """The plan's items with their department and current checklist."""
         return [dict(r) for r in await self.all(
-            "SELECT i.code, i.name, i.basis, d.name AS department FROM plan_items pi"
+            "SELECT i.code, i.name, i.basis, i.department_id, i.checklist_id,"
+            " d.name AS department FROM plan_items pi"
             " JOIN items i ON i.id = pi.item_id JOIN departments d ON d.id = i.department_id"
             " WHERE pi.plan_id = ? ORDER BY i.code", (plan_id,))]
 

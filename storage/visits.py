@@ -33,14 +33,6 @@ class VisitRepo(Repo):
             " checklist_id) VALUES (?, ?, ?, ?, ?, ?)",
             (visit_id, code, position, department_id, answerer, checklist_id))
 
-    async def plan_items(self, plan_id: int) -> list[dict[str, Any]]:
-        """The plan's items with their department and current checklist."""
-        return [dict(r) for r in await self.all(
-            "SELECT i.code, i.name, i.basis, i.department_id, i.checklist_id,"
-            " d.name AS department FROM plan_items pi JOIN items i ON i.id = pi.item_id"
-            " JOIN departments d ON d.id = i.department_id WHERE pi.plan_id = ?"
-            " ORDER BY i.code", (plan_id,))]
-
     async def items(self, visit_id: int) -> list[dict[str, Any]]:
         return [dict(r) for r in await self.all(
             "SELECT v.*, i.name, i.basis, d.name AS department, p.name AS answerer_name,"

@@ -320,7 +320,7 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int) -> Vi
         if visit is None:
             visit_id = await tx.visits.open(task_id, person.id, now)
             leader = next((m for m in members if m["leader"]), members[0])
-            for position, item in enumerate(await tx.visits.plan_items(task["plan_id"]),
+            for position, item in enumerate(await tx.tasks.items(task["plan_id"]),
                                             start=1):
                 answerer = next((m["person_id"] for m in members
                                  if m["department_id"] == item["department_id"]),
@@ -794,28 +794,32 @@ async def choose_result(core: Core, person: Person, tg_user_id: int, visit_id: i
         return await _set_result(tx, tg_user_id, state, person, item, key, {})
 
 
-async def noncooperation_kind(core: Core, person: Person, tg_user_id: int, visit_id: int,
-                              position: int, index: int) -> View:
-    kinds = list(rules.NONCOOPERATION)
+async def _detail_kind(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                       position: int, index: int, table: dict[str, tuple[str, str]],
+                       step: str, next_step: str) -> View:
+    """A kind chosen for a result's detail (non-cooperation, follow-up); then the next step."""
+    kinds = list(table)
     if not 0 <= index < len(kinds):
         raise Refused("stale")
     async with core.db.transaction() as tx:
         state, conversation, item = await _pressed_result(tx, core, person, tg_user_id,
-                                                          visit_id, position, ("nc_kind",))
-        await _put(tx, tg_user_id, "nc_text", {**conversation.data, "kind": kinds[index]})
-        return View("nc_text", state, item, data={"kind": kinds[index]})
+                                                          visit_id, position, (step,))
+        await _put(tx, tg_user_id, next_step, {**conversation.data, "kind": kinds[index]})
+        return View(next_step, state, item, data={"kind": kinds[index]})
+
+
+async def noncooperation_kind(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                              position: int, index: int) -> View:
+    """One of the four kinds of 第二十六条; the circumstances come next."""
+    return await _detail_kind(core, person, tg_user_id, visit_id, position, index,
+                              rules.NONCOOPERATION, "nc_kind", "nc_text")
 
 
 async def follow_up_kind(core: Core, person: Person, tg_user_id: int, visit_id: int,
                          position: int, index: int) -> View:
-    kinds = list(rules.FOLLOW_UPS)
-    if not 0 <= index < len(kinds):
-        raise Refused("stale")
-    async with core.db.transaction() as tx:
-        state, conversation, item = await _pressed_result(tx, core, person, tg_user_id,
-                                                          visit_id, position, ("fu_kind",))
-        await _put(tx, tg_user_id, "fu_due", {**conversation.data, "kind": kinds[index]})
-        return View("fu_due", state, item, data={"kind": kinds[index]})
+    """Rectification, referral or transfer; the due date comes next."""
+    return await _detail_kind(core, person, tg_user_id, visit_id, position, index,
+                              rules.FOLLOW_UPS, "fu_kind", "fu_due")
 
 
 async def follow_up_due(core: Core, person: Person, tg_user_id: int, visit_id: int,
