@@ -33,3 +33,9 @@ class ConversationRepo(Repo):
 
     async def clear(self, tg_user_id: int) -> None:
         await self.execute("DELETE FROM conversations WHERE tg_user_id = ?", (tg_user_id,))
+
+    async def clear_flow(self, flow: str, key: str, value: int) -> int:
+        """End the flow `flow` for everyone whose data has `key` = `value` (e.g. a visit)."""
+        return await self.execute(
+            "DELETE FROM conversations WHERE flow = ? AND json_extract(data, ?) = ?",
+            (flow, f"$.{key}", value))

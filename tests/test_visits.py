@@ -264,6 +264,9 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         assert all(p[1] for p in photos)
         signers = query(settings, "SELECT kind, name FROM signatures ORDER BY id")
         assert [s[0] for s in signers] == ["member", "member", "party"]
+        # Nobody on the team is left inside the submitted visit's flow.
+        assert query(settings, "SELECT COUNT(*) FROM conversations WHERE flow = 'visit'") \
+            == [(0,)]
         follow = query(settings, "SELECT kind, status FROM follow_ups")
         assert follow == [("rectification", "open")]
         with sqlite3.connect(settings.db_path) as conn:

@@ -263,7 +263,8 @@ async def load(tx: Any, visit_id: int, today: date, tz: tzinfo = UTC) -> State:
     state = State(task=task, visit=visit, members=await tx.tasks.members(visit["task_id"]),
                   items=items, checkins=await tx.visits.checkins(visit_id), evidence=evidence,
                   follow_ups=await tx.visits.follow_ups(visit_id), today=today, tz=tz)
-    state.signatures.extend(await tx.visits.signatures(visit_id, state.content_hash))
+    if state.results_in:  # nobody signs before that: no hash to compute while answering
+        state.signatures.extend(await tx.visits.signatures(visit_id, state.content_hash))
     return state
 
 
@@ -1210,7 +1211,7 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int) -> 
                               f"task:{state.task['id']}",
                               {"record": record_id, "record_hash": record_hash,
                                "pdf_sha256": pdf_sha}, now)
-        await tx.conversations.clear(tg_user_id)
+        await tx.conversations.clear_flow(FLOW, "visit", visit_id)  # the whole team's
         filename = f"record-{state.task['id']}-{state.task['target_code']}.pdf"
         recipients = {m["person_id"] for m in state.members}
         recipients |= {p.id for p in await tx.people.with_role(Role.OFFICE)}
