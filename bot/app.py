@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.i18n import LANGUAGES, translator
 from bot.sender import OutboxSender
+from bot.services import chasing
 from handlers.common import CORE_KEY, WAKE_KEY
 from storage import Database
 
@@ -57,6 +58,13 @@ async def prune_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
         await tx.updates.prune(clock_now() - PRUNE_AFTER)
 
 
+async def chase_due(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Job: remind and escalate what is due (read from the database on every run)."""
+    core: Core = context.application.bot_data[CORE_KEY]
+    if await chasing.chase(core, clock_now()):
+        await drain_outbox(context)
+
+
 async def setup(app: Application) -> None:
     """Open the database, start the jobs, publish the default command menu."""
     settings: Settings = app.bot_data["settings"]
@@ -73,6 +81,8 @@ async def setup(app: Application) -> None:
     job_queue.run_repeating(drain_outbox, interval=settings.outbox_interval, first=0.1,
                             name="outbox", job_kwargs=job_kwargs)
     job_queue.run_repeating(prune_updates, interval=3600, first=60, name="prune-updates")
+    job_queue.run_repeating(chase_due, interval=settings.chase.interval, first=5, name="chase",
+                            job_kwargs={"max_instances": 1, "coalesce": True})
 
     def wake() -> None:
         job_queue.run_once(drain_outbox, 0, name="outbox-now", job_kwargs=job_kwargs)

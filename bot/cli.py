@@ -123,6 +123,53 @@ def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(work())
 
 
+def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from bot.clock import now
+    from bot.services.chasing import calendar, load_calendar
+    from bot.workdays import ArrangementError, Calendar
+
+    text = ""
+    if args.action == "load":
+        path = Path(args.file)
+        try:
+            text = path.read_text("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            return _fail(f"calendar not loaded: {exc}")
+    exists = settings.db_path.exists()
+
+    async def work() -> int:
+        if args.action == "load":
+            async with Database(settings.db_path) as db:
+                core = Core(settings, db, "")
+                try:
+                    year, days = await load_calendar(core, None, text, Path(args.file).name,
+                                                     now())
+                except ArrangementError as exc:
+                    return _fail(f"calendar not loaded: {exc}")
+            print(f"Loaded the arrangement for {year}: {days} days listed; the other days"
+                  " follow Monday to Friday.")
+            return 0
+        try:
+            start = date.fromisoformat(args.date)
+        except ValueError:
+            return _fail(f"not a date (YYYY-MM-DD): {args.date}")
+        if exists:
+            async with Database(settings.db_path) as db, db.read() as rtx:
+                cal = await calendar(rtx)
+        else:
+            cal = Calendar()
+        result = cal.add(start, args.n)
+        print(f"{result.isoformat()} ({result.strftime('%A')})")
+        for year in cal.unknown_years([start, result]):
+            print(f"warning: the calendar does not know {year}; weekends only were assumed"
+                  " as days off", file=sys.stderr)
+        return 0
+
+    return asyncio.run(work())
+
+
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     async def work() -> int:
         if not settings.db_path.exists():
@@ -330,6 +377,14 @@ def build_parser() -> argparse.ArgumentParser:
     ver = dsub2.add_parser("verify", help="recompute a draw from its published files")
     ver.add_argument("dir")
     draw.set_defaults(func=cmd_draw)
+    cal = sub.add_parser("calendar", help="working days (State Council arrangements)")
+    csub = cal.add_subparsers(dest="action", required=True)
+    cadd = csub.add_parser("add", help="print the date N working days after DATE")
+    cadd.add_argument("date")
+    cadd.add_argument("n", type=int)
+    cload = csub.add_parser("load", help="load a year's arrangement: CSV date,休|班[,name]")
+    cload.add_argument("file")
+    cal.set_defaults(func=cmd_calendar)
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n.add_argument("action", choices=["compile", "update"])
     i18n.set_defaults(func=cmd_i18n)

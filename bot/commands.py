@@ -26,6 +26,7 @@ COMMANDS: tuple[Command, ...] = (
             frozenset({Role.ADMIN, Role.OFFICE})),
     Command("export", N_("Download a directory, the items or the plans as .xlsx"),
             frozenset({Role.ADMIN, Role.OFFICE})),
+    Command("reminders", N_("My latest reminders, and why I got them")),
     Command("language", N_("Switch language: 中文 / English")),
     Command("cancel", N_("Stop what you are doing")),
 )

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +23,23 @@ TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 
 class ConfigError(Exception):
     """A setting is missing or malformed; str(e) is a one-line message naming it."""
+
+
+@dataclass(frozen=True)
+class Chase:
+    """When the scheduler reminds and escalates (working days unless said otherwise)."""
+
+    opens: time = time(8, 30)
+    closes: time = time(18, 0)
+    digest_at: time = time(8, 30)
+    interval: float = 300.0  # seconds between scheduler runs
+    accept_remind: int = 1
+    accept_escalate: int = 2
+    due_remind: tuple[int, ...] = (3, 1)
+    replacement_hours: float = 4.0
+    replacement_escalate: int = 1
+    publish_within: int = 20  # 003 第二十五条
+    publish_warn: int = 5
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,7 @@ class Settings:
     bot_api_spec: Path
     log_level: str
     public_channel: int | None = None
+    chase: Chase = Chase()
 
     @property
     def local_mode(self) -> bool:
@@ -79,6 +98,16 @@ _KEYS: dict[str, tuple[str, str | None]] = {
     "CHOUCHA_BOT_API_SPEC": ("bot_api_spec", None),
     "CHOUCHA_LOG_LEVEL": ("log_level", "INFO"),
     "CHOUCHA_PUBLIC_CHANNEL": ("public_channel", None),
+    "CHOUCHA_WORK_HOURS": ("work_hours", "08:30-18:00"),
+    "CHOUCHA_DIGEST_AT": ("digest_at", "08:30"),
+    "CHOUCHA_CHASE_INTERVAL": ("chase_interval", "300"),
+    "CHOUCHA_ACCEPT_REMIND_DAYS": ("accept_remind_days", "1"),
+    "CHOUCHA_ACCEPT_ESCALATE_DAYS": ("accept_escalate_days", "2"),
+    "CHOUCHA_DUE_REMIND_DAYS": ("due_remind_days", "3,1"),
+    "CHOUCHA_REPLACEMENT_REMIND_HOURS": ("replacement_remind_hours", "4"),
+    "CHOUCHA_REPLACEMENT_ESCALATE_DAYS": ("replacement_escalate_days", "1"),
+    "CHOUCHA_PUBLISH_WITHIN_DAYS": ("publish_within_days", "20"),
+    "CHOUCHA_PUBLISH_WARN_DAYS": ("publish_warn_days", "5"),
 }
 
 
@@ -97,6 +126,51 @@ def _host_port(name: str, value: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError(f"{name}: expected HOST:PORT, got {value!r}")
     return host, int(port)
+
+
+def _clock(name: str, value: str) -> time:
+    try:
+        hours, minutes = value.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise ConfigError(f"{name}: expected HH:MM, got {value!r}") from None
+
+
+def _chase(get: Callable[[str], str | None]) -> Chase:
+    def number(name: str, low: float, high: float) -> float:
+        try:
+            value = float(get(name) or "")
+            if not low <= value <= high:
+                raise ValueError
+        except ValueError:
+            raise ConfigError(f"{name}: expected a number from {low:g} to {high:g}") from None
+        return value
+
+    opens_text, sep, closes_text = (get("CHOUCHA_WORK_HOURS") or "").partition("-")
+    opens = _clock("CHOUCHA_WORK_HOURS", opens_text.strip())
+    closes = _clock("CHOUCHA_WORK_HOURS", closes_text.strip()) if sep else time(0, 0)
+    if closes <= opens:
+        raise ConfigError("CHOUCHA_WORK_HOURS: expected HH:MM-HH:MM, opening before closing")
+    try:
+        due = tuple(sorted({int(v) for v in (get("CHOUCHA_DUE_REMIND_DAYS") or "").split(",")
+                            if v.strip()}, reverse=True))
+        if not due or not all(0 < d <= 60 for d in due):
+            raise ValueError
+    except ValueError:
+        raise ConfigError("CHOUCHA_DUE_REMIND_DAYS: working days before the due date, such"
+                          " as 3,1") from None
+    return Chase(
+        opens=opens, closes=closes,
+        digest_at=_clock("CHOUCHA_DIGEST_AT", get("CHOUCHA_DIGEST_AT") or ""),
+        interval=number("CHOUCHA_CHASE_INTERVAL", 1, 86400),
+        accept_remind=int(number("CHOUCHA_ACCEPT_REMIND_DAYS", 0, 60)),
+        accept_escalate=int(number("CHOUCHA_ACCEPT_ESCALATE_DAYS", 0, 60)),
+        due_remind=due,
+        replacement_hours=number("CHOUCHA_REPLACEMENT_REMIND_HOURS", 0, 240),
+        replacement_escalate=int(number("CHOUCHA_REPLACEMENT_ESCALATE_DAYS", 0, 60)),
+        publish_within=int(number("CHOUCHA_PUBLISH_WITHIN_DAYS", 1, 120)),
+        publish_warn=int(number("CHOUCHA_PUBLISH_WARN_DAYS", 0, 60)),
+    )
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -176,6 +250,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("CHOUCHA_PUBLIC_CHANNEL: the channel's chat id, such as -1001234567890")
 
     return Settings(
+        chase=_chase(get),
         token=token,
         api_root=api_root,
         db_path=db_path,

@@ -14,6 +14,7 @@ from telegram.ext import (
 
 from handlers import (
     admin,
+    chasing,
     common,
     draws,
     imports,
@@ -44,6 +45,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("export", imports.export_command, filters=private))
     app.add_handler(CommandHandler("draw", draws.draw_command, filters=private))
     app.add_handler(CommandHandler("tasks", tasks.tasks_command, filters=private))
+    app.add_handler(CommandHandler("reminders", chasing.reminders_command, filters=private))
     app.add_handler(CallbackQueryHandler(onboarding.language_chosen, pattern=r"^v1:lang:"))
     app.add_handler(CallbackQueryHandler(admin.invite_button, pattern=r"^v1:inv:"))
     app.add_handler(CallbackQueryHandler(draws.draw_button, pattern=r"^v1:draw:"))

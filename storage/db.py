@@ -23,6 +23,7 @@ import aiosqlite
 
 from storage.audit import AuditRepo
 from storage.base import to_db_time
+from storage.chasing import ChasingRepo
 from storage.conversations import ConversationRepo
 from storage.directory import DirectoryRepo
 from storage.draws import DrawRepo
@@ -129,6 +130,10 @@ class _Repos:
     @cached_property
     def visits(self) -> VisitRepo:
         return VisitRepo(self.conn)
+
+    @cached_property
+    def chasing(self) -> ChasingRepo:
+        return ChasingRepo(self.conn)
 
 
 class ReadTx(_Repos):

@@ -171,7 +171,7 @@ class Emulator:
         self._group_window: dict[int, deque[float]] = {}
         self._webhook_task: asyncio.Task[None] | None = None
         self.webhook_failures = 0
-        self.clock: Callable[[], float] = time.time
+        self.clock: Callable[[], float] = time.monotonic
         self._redeliveries: deque[dict[str, Any]] = deque()
         self.deliveries: Counter[int] = Counter()
         self._injected: list[tuple[ApiError, int | None]] = []

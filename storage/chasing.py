@@ -1,0 +1,86 @@
+"""What the scheduler reads: the working-day arrangements, what is due, reminders sent."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from storage.base import Repo, dumps, to_db_time
+
+
+class ChasingRepo(Repo):
+    # ----------------------------------------------------------------- calendar
+    async def calendar(self) -> tuple[dict[date, bool], frozenset[int]]:
+        days = {date.fromisoformat(r[0]): bool(r[1])
+                for r in await self.all("SELECT day, workday FROM calendar_days")}
+        years = frozenset(int(r[0]) for r in await self.all("SELECT year FROM calendar_years"))
+        return days, years
+
+    async def load_year(self, year: int, days: dict[date, bool], source: str, sha256: str,
+                        by: str, now: datetime) -> None:
+        await self.execute("DELETE FROM calendar_days WHERE day LIKE ?", (f"{year}-%",))
+        for day, workday in sorted(days.items()):
+            await self.execute("INSERT INTO calendar_days (day, workday) VALUES (?, ?)",
+                               (day.isoformat(), int(workday)))
+        await self.execute(
+            "INSERT INTO calendar_years (year, source, sha256, loaded_by, loaded_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (year) DO UPDATE SET source = excluded.source,"
+            " sha256 = excluded.sha256, loaded_by = excluded.loaded_by,"
+            " loaded_at = excluded.loaded_at", (year, source, sha256, by, to_db_time(now)))
+
+    # --------------------------------------------------------------- reminders
+    async def remember(self, person_id: int, kind: str, subject: str, step: str, day: date,
+                       reason: dict[str, Any], now: datetime) -> bool:
+        """Record a reminder; False when this step was sent to this person today already."""
+        changed = await self.execute(
+            "INSERT INTO reminders (person_id, kind, subject, step, day, reason, sent_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (person_id, kind, subject, step, day.isoformat(), dumps(reason), to_db_time(now)))
+        return changed == 1
+
+    async def reminders_of(self, person_id: int, limit: int = 10) -> list[dict[str, Any]]:
+        rows = await self.all("SELECT * FROM reminders WHERE person_id = ?"
+                              " ORDER BY sent_at DESC, id DESC LIMIT ?", (person_id, limit))
+        return [{**dict(r), "reason": json.loads(r["reason"])} for r in rows]
+
+    # --------------------------------------------------------------- what is due
+    async def unaccepted(self) -> list[dict[str, Any]]:
+        """Members who have not accepted a task that is still waiting."""
+        return [dict(r) for r in await self.all(
+            "SELECT k.id AS task_id, k.created_at, t.name AS target, m.person_id,"
+            " m.department_id, p.name FROM task_members m JOIN tasks k ON k.id = m.task_id"
+            " JOIN targets t ON t.id = k.target_id JOIN people p ON p.id = m.person_id"
+            " WHERE m.active = 1 AND m.accepted_at IS NULL AND k.status = 'assigned'"
+            " ORDER BY k.id, m.position")]
+
+    async def open_tasks(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT k.id AS task_id, k.window_due, t.name AS target FROM tasks k"
+            " JOIN targets t ON t.id = k.target_id WHERE k.status IN ('assigned', 'in_progress')"
+            " ORDER BY k.id")]
+
+    async def team(self, task_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT person_id, department_id, leader FROM task_members WHERE task_id = ?"
+            " AND active = 1 ORDER BY position", (task_id,))]
+
+    async def open_replacements(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT r.id, r.task_id, r.created_at, p.name, p.department_id, t.name AS target"
+            " FROM replacement_requests r JOIN people p ON p.id = r.person_id"
+            " JOIN tasks k ON k.id = r.task_id JOIN targets t ON t.id = k.target_id"
+            " WHERE r.status = 'open' ORDER BY r.id")]
+
+    async def unpublished(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT k.id AS task_id, k.finished_at, t.name AS target FROM tasks k"
+            " JOIN targets t ON t.id = k.target_id WHERE k.status = 'submitted'"
+            " AND k.published_at IS NULL ORDER BY k.finished_at")]
+
+    async def overdue_follow_ups(self, today: date) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT f.id, f.item_code, f.due_date, f.owner, v.task_id, t.name AS target"
+            " FROM follow_ups f JOIN visits v ON v.id = f.visit_id JOIN tasks k ON k.id ="
+            " v.task_id JOIN targets t ON t.id = k.target_id WHERE f.status = 'open'"
+            " AND f.due_date < ? ORDER BY f.due_date", (today.isoformat(),))]

@@ -1,0 +1,283 @@
+"""The scheduler's chase with the clock moved (time-machine): across a weekend, the 2026
+National Day holiday (1–7 October, with Sunday 20 September and Saturday 10 October
+working days), and a year the calendar package does not know."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from bot.config import load_settings
+from bot.core import Core
+from bot.demo_data import generate
+from bot.models import Role
+from bot.services import chasing, draws, replacements, tasks
+from bot.services.accounts import TgUser
+from bot.services.imports import import_file
+from bot.services.onboarding import invite_person, redeem, reissue_invite
+from bot.workdays import Calendar
+from storage import Database
+
+TZ = ZoneInfo("Asia/Shanghai")
+PLAN = "国庆前后联合抽查"
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=TZ)
+
+
+@pytest.fixture
+async def core(tmp_path: Path) -> AsyncIterator[Core]:
+    settings = load_settings({"CHOUCHA_DB": str(tmp_path / "db.sqlite3")})
+    db = await Database(settings.db_path).open()
+    yield Core(settings, db, "choucha_bot")
+    await db.close()
+
+
+async def county(core: Core, tmp_path: Path) -> dict[str, Any]:
+    """Six targets, a joint plan due Friday 9 October 2026, drawn on Friday 18 September;
+    everyone bound to a Telegram chat; one office person."""
+    files = generate(tmp_path / "county", targets=12, per_department=4)
+    with files["plans"].open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerow([PLAN, "联合检查", "联合", "", "50%", "SC-001、WS-001", "",
+                                 "SCJGJ", "WSJKJ", "2026-09-15", "2026-09-18", "2026-10-09",
+                                 "", ""])
+    for key, path in files.items():
+        kind = "checklist" if key.startswith("checklist:") else key
+        assert (await import_file(core, None, path, path.name, kind)).ok, key
+    with sqlite3.connect(core.settings.db_path) as conn:
+        people = [r[0] for r in conn.execute("SELECT id FROM people")]
+    for person_id in people:
+        issued = await reissue_invite(core, None, person_id)
+        await redeem(core, issued.code, TgUser(70000 + person_id, 70000 + person_id, None,
+                                               "x", "en"))
+    office = await invite_person(core, None, "王芳", None, [Role.OFFICE])
+    await redeem(core, office.code, TgUser(69999, 69999, None, "王芳", "zh-hans"))
+    with time_machine.travel(local(2026, 9, 18, 9, 0), tick=False):
+        await draws.prepare(core, None, PLAN, "test")
+        ran = await draws.run(core, None, PLAN, "1")
+    return ran.record
+
+
+def outbox(core: Core, like: str) -> list[tuple[str, int]]:
+    with sqlite3.connect(core.settings.db_path) as conn:
+        return conn.execute("SELECT dedupe_key, person_id FROM outbox WHERE dedupe_key LIKE ?"
+                            " ORDER BY id", (like,)).fetchall()
+
+
+async def chase_at(core: Core, moment: datetime) -> int:
+    with time_machine.travel(moment, tick=False):
+        return await chasing.chase(core, chasing_now())
+
+
+def chasing_now() -> datetime:
+    from bot.clock import now
+    return now()
+
+
+def test_the_calendar_knows_national_day_2026_and_its_make_up_days() -> None:
+    cal = Calendar()
+    assert cal.is_workday(date(2026, 9, 20))  # Sunday, a make-up working day
+    assert cal.is_workday(date(2026, 10, 10))  # Saturday, a make-up working day
+    assert not any(cal.is_workday(date(2026, 10, d)) for d in range(1, 8))
+    assert cal.add(date(2026, 9, 30), 1) == date(2026, 10, 8)
+    assert cal.add(date(2026, 9, 18), 1) == date(2026, 9, 20)
+    assert cal.between(date(2026, 9, 30), date(2026, 10, 12)) == 4  # 8, 9, 10, 12 October
+    assert cal.add(date(2026, 11, 20), 20) == date(2026, 12, 18)
+    assert not cal.known(2027) and cal.unknown_years([date(2027, 3, 1)]) == [2027]
+    assert cal.add(date(2027, 1, 1), 1) == date(2027, 1, 4)  # weekends only are assumed
+    loaded = Calendar({date(2027, 1, 1): False, date(2027, 1, 4): False}, frozenset({2027}))
+    assert loaded.known(2027) and loaded.add(date(2026, 12, 31), 1) == date(2027, 1, 5)
+    hours = cal.hours_between(local(2026, 9, 18, 17, 0), local(2026, 9, 20, 10, 0),
+                              datetime.min.time().replace(hour=8, minute=30),
+                              datetime.min.time().replace(hour=18))
+    assert hours == 2.5  # Friday 17:00–18:00, Saturday off, Sunday (make-up) 08:30–10:00
+
+
+async def test_acceptance_reminders_escalate_once_a_day_and_stop(core: Core,
+                                                                 tmp_path: Path) -> None:
+    record = await county(core, tmp_path)
+    team = record["teams"][0]
+    with sqlite3.connect(core.settings.db_path) as conn:
+        task_id = conn.execute("SELECT id FROM tasks WHERE target_code = ?",
+                               (team["target"],)).fetchone()[0]
+        member_ids = [r[0] for r in conn.execute(
+            "SELECT person_id FROM task_members WHERE task_id = ? ORDER BY position",
+            (task_id,))]
+    # Saturday 19 September is a day off: nothing, even in office hours.
+    assert await chase_at(core, local(2026, 9, 19, 10, 0)) == 0
+    # Sunday 20 September is a make-up working day, 1 working day after the draw; before
+    # 08:30 nothing, at 09:00 each member is reminded, a second run the same day adds nothing.
+    assert await chase_at(core, local(2026, 9, 20, 8, 0)) == 0
+    sent = await chase_at(core, local(2026, 9, 20, 9, 0))
+    mine = outbox(core, f"remind:accept:task:{task_id}:%:remind:2026-09-20:%")
+    assert sorted(p for _, p in mine) == sorted(member_ids)
+    assert sent >= len(member_ids)
+    assert await chase_at(core, local(2026, 9, 20, 15, 0)) == 0
+    assert await chase_at(core, local(2026, 9, 20, 18, 30)) == 0  # after office hours
+    # Monday 21st: 2 working days: the leader and the member's supervisor are told too.
+    await chase_at(core, local(2026, 9, 21, 9, 0))
+    escalated = outbox(core, f"remind:accept:task:{task_id}:{member_ids[1]}:escalate:%")
+    told = {p for _, p in escalated}
+    assert member_ids[0] in told  # the leader
+    with sqlite3.connect(core.settings.db_path) as conn:
+        supervisors = {r[0] for r in conn.execute(
+            "SELECT person_id FROM person_roles WHERE role = 'supervisor' AND department_id ="
+            " (SELECT department_id FROM task_members WHERE task_id = ? AND person_id = ?)",
+            (task_id, member_ids[1]))}
+    assert supervisors and supervisors <= told
+    # The member accepts: their reminders stop; the leader's continue.
+    person = await _person(core, member_ids[1])
+    await tasks.accept(core, person, task_id)
+    await chase_at(core, local(2026, 9, 22, 9, 0))
+    assert outbox(core, f"remind:accept:task:{task_id}:{member_ids[1]}:%:2026-09-22:%") == []
+    assert outbox(core, f"remind:accept:task:{task_id}:{member_ids[0]}:remind:2026-09-22:%")
+    # A restart (a new process opens the database) sends nothing twice the same day.
+    reopened = Core(core.settings, await Database(core.settings.db_path).open(), "choucha_bot")
+    try:
+        assert await chase_at(reopened, local(2026, 9, 22, 11, 0)) == 0
+    finally:
+        await reopened.db.close()
+
+
+async def _person(core: Core, person_id: int) -> Any:
+    async with core.db.read() as rtx:
+        return await rtx.people.person(person_id)
+
+
+async def test_window_reminders_across_national_day_and_overdue(core: Core,
+                                                                 tmp_path: Path) -> None:
+    record = await county(core, tmp_path)
+    with sqlite3.connect(core.settings.db_path) as conn:
+        task_ids = [r[0] for r in conn.execute("SELECT id FROM tasks ORDER BY id")]
+        conn.execute("UPDATE task_members SET accepted_at = '2026-09-18T02:00:00.000000Z'")
+    task_id = task_ids[0]
+    assert record["teams"]
+    # Due Friday 9 October. Three working days before: Tuesday 29 September (30 Sep, 8 and
+    # 9 Oct remain); one before: Thursday 8 October. The holiday sends nothing.
+    for day, expected in ((28, []), (29, ["due-3"]), (30, [])):
+        await chase_at(core, local(2026, 9, day, 9, 0))
+        steps = {k.split(":")[4] for k, _ in outbox(core, f"remind:task:task:{task_id}:%")
+                 if f":2026-09-{day}:" in k}
+        assert sorted(steps) == expected, day
+    for day in range(1, 8):
+        assert await chase_at(core, local(2026, 10, day, 10, 0)) == 0, day
+    await chase_at(core, local(2026, 10, 8, 9, 0))
+    assert outbox(core, f"remind:task:task:{task_id}:due-1:2026-10-08:%")
+    # Saturday 10 October is a working day and the window has passed: overdue, to the
+    # leader, the supervisors and the office; Sunday 11th nothing; Monday 12th again.
+    await chase_at(core, local(2026, 10, 10, 9, 0))
+    overdue = {p for _, p in outbox(core, f"remind:task:task:{task_id}:overdue:2026-10-10:%")}
+    with sqlite3.connect(core.settings.db_path) as conn:
+        office = {r[0] for r in conn.execute(
+            "SELECT person_id FROM person_roles WHERE role = 'office'")}
+        leader = conn.execute("SELECT person_id FROM task_members WHERE task_id = ? AND leader"
+                              " = 1", (task_id,)).fetchone()[0]
+    assert office <= overdue and leader in overdue
+    assert await chase_at(core, local(2026, 10, 11, 9, 0)) == 0
+    await chase_at(core, local(2026, 10, 12, 9, 0))
+    assert outbox(core, f"remind:task:task:{task_id}:overdue:2026-10-12:%")
+    # Done: once the record is submitted the overdue reminders stop.
+    with sqlite3.connect(core.settings.db_path) as conn:
+        conn.execute("UPDATE tasks SET status = 'submitted', finished_at ="
+                     " '2026-10-12T08:00:00.000000Z' WHERE id = ?", (task_id,))
+    await chase_at(core, local(2026, 10, 13, 9, 0))
+    assert outbox(core, f"remind:task:task:{task_id}:overdue:2026-10-13:%") == []
+    # Its publication is now due within 20 working days (by 9 November): the office is
+    # told from 5 working days before, and it is late afterwards.
+    await chase_at(core, local(2026, 11, 2, 9, 0))
+    assert outbox(core, f"remind:publish:task:{task_id}:soon:2026-11-02:%")
+    await chase_at(core, local(2026, 11, 10, 9, 0))
+    assert outbox(core, f"remind:publish:task:{task_id}:late:2026-11-10:%")
+    # Why: each reminder is kept with its reason for the person to read.
+    reminders = await chasing.my_reminders(core, leader)
+    assert reminders and reminders[0]["reason"]["rule"] in ("overdue", "due", "publish_late")
+
+
+async def test_replacement_reminders_in_working_hours(core: Core, tmp_path: Path) -> None:
+    record = await county(core, tmp_path)
+    cert = record["teams"][0]["members"][1]["inspector"]
+    with sqlite3.connect(core.settings.db_path) as conn:
+        person_id, task_id = conn.execute(
+            "SELECT m.person_id, m.task_id FROM task_members m JOIN inspectors i ON"
+            " i.person_id = m.person_id WHERE i.cert_no = ?", (cert,)).fetchone()
+    person = await _person(core, person_id)
+    with time_machine.travel(local(2026, 9, 30, 16, 0), tick=False):
+        await replacements.request(core, person, task_id, "health", None)
+    # Wednesday 16:00 → 18:00 is 2 working hours; the holiday adds none; Thursday 8 Oct
+    # 10:00 makes 3.5, 10:31 makes 4: the supervisors are reminded then, not before.
+    assert outbox(core, "remind:replacement:%") == []
+    await chase_at(core, local(2026, 10, 8, 10, 0))
+    assert outbox(core, "remind:replacement:%:remind:%") == []
+    await chase_at(core, local(2026, 10, 8, 10, 31))
+    reminded = outbox(core, "remind:replacement:%:remind:2026-10-08:%")
+    assert reminded
+    # After a working day undecided (it is 8 October, one working day after 30 September):
+    # the office is told as well.
+    assert outbox(core, "remind:replacement:%:escalate:2026-10-08:%")
+
+
+async def test_an_unknown_year_is_announced_once_a_day_and_can_be_loaded(
+    core: Core, tmp_path: Path
+) -> None:
+    await county(core, tmp_path)
+    await chase_at(core, local(2027, 1, 4, 9, 0))
+    await chase_at(core, local(2027, 1, 4, 11, 0))
+    warned = outbox(core, "calendar-unknown:2027:2027-01-04:%")
+    assert len(warned) == 1
+    year, days = await chasing.load_calendar(
+        core, None, "date,kind\n2027-01-01,休\n2027-02-06,班\n2027-02-11,休\n", "2027.csv",
+        local(2027, 1, 4, 12, 0))
+    assert (year, days) == (2027, 3)
+    await chase_at(core, local(2027, 1, 5, 9, 0))
+    assert outbox(core, "calendar-unknown:2027:2027-01-05:%") == []
+    async with core.db.read() as rtx:
+        cal = await chasing.calendar(rtx)
+    assert cal.is_workday(date(2027, 2, 6)) and not cal.is_workday(date(2027, 2, 11))
+
+
+async def test_a_reminder_reaches_the_phone_and_says_why(tmp_path: Path) -> None:
+    """Through the real bot and the emulator, the whole bot living on a moved clock (only
+    ever moved forward, as real time goes): the member gets the reminder with its reason
+    and a button to the task; /reminders lists it."""
+    from bot.app import BotRunner
+    from bot.emulator import Emulator
+    from bot.emulator.server import EmulatorServer
+    from tests.conftest import SPEC, TOKEN, make_settings
+    from tests.test_tasks import county_with_phones
+
+    with time_machine.travel(local(2026, 6, 1, 9, 0), tick=True) as traveller:
+        emulator = Emulator(spec_path=SPEC if SPEC.is_file() else None, token=TOKEN)
+        server = await EmulatorServer(emulator).start()
+        runner = BotRunner(make_settings(tmp_path, server), TOKEN)
+        await runner.start(webhook=False, poll_timeout=1)
+        try:
+            users = await county_with_phones(runner, emulator, tmp_path, targets=6,
+                                             plan=PLAN, items="SC-001、WS-001",
+                                             joining="WSJKJ")
+            await draws.prepare(runner.core, None, PLAN, "test")
+            ran = await draws.run(runner.core, None, PLAN, "1")
+            member = users[ran.record["teams"][0]["members"][1]["inspector"]]
+            await member.expect("spot-check task", timeout=30)
+            # Wednesday 3 June, two working days later, in office hours.
+            traveller.move_to(local(2026, 6, 3, 10, 0))
+            assert await chasing.chase(runner.core, chasing_now())
+            reminder = await member.expect("Please accept your task", timeout=15)
+            assert "Why: you are on the team and have not accepted yet." in reminder["text"]
+            await member.press("📋 Open the task", reminder)
+            await member.expect("Items to check")
+            await member.send("/reminders")
+            listed = await member.expect("Your latest reminders")
+            assert "Please accept your task" in listed["text"] and "Why:" in listed["text"]
+            assert emulator.violations == []
+        finally:
+            await runner.stop()
+            await server.stop()
