@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.i18n import LANGUAGES, translator
 from bot.sender import OutboxSender
-from bot.services import chasing
+from bot.services import chasing, digest
 from handlers.common import CORE_KEY, WAKE_KEY
 from storage import Database
 
@@ -59,9 +59,11 @@ async def prune_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def chase_due(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Job: remind and escalate what is due (read from the database on every run)."""
+    """Job: remind and escalate what is due, and send the morning digest once a day (both
+    read from the database on every run, so a restart misses nothing)."""
     core: Core = context.application.bot_data[CORE_KEY]
-    if await chasing.chase(core, clock_now()):
+    now = clock_now()
+    if await chasing.chase(core, now) + await digest.send_daily(core, now):
         await drain_outbox(context)
 
 

@@ -111,3 +111,8 @@ class AuditRepo(Repo):
                 " rows were deleted from the end or the head was edited",
             )
         return count, None
+
+    async def head(self) -> tuple[int, str]:
+        """(last row id, its hash): published in the digest so a rewrite is detectable."""
+        row = await self.one("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
+        return (int(row["last_id"]), str(row["last_hash"])) if row else (0, GENESIS)

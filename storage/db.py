@@ -25,6 +25,7 @@ from storage.audit import AuditRepo
 from storage.base import to_db_time
 from storage.chasing import ChasingRepo
 from storage.conversations import ConversationRepo
+from storage.digest import DigestRepo
 from storage.directory import DirectoryRepo
 from storage.draws import DrawRepo
 from storage.files import FileRepo
@@ -134,6 +135,10 @@ class _Repos:
     @cached_property
     def chasing(self) -> ChasingRepo:
         return ChasingRepo(self.conn)
+
+    @cached_property
+    def digest(self) -> DigestRepo:
+        return DigestRepo(self.conn)
 
 
 class ReadTx(_Repos):

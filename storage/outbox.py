@@ -118,3 +118,8 @@ class OutboxRepo(Repo):
     async def counts(self) -> dict[str, int]:
         rows = await self.all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         return {r[0]: int(r[1]) for r in rows}
+
+    async def exists(self, dedupe_key: str) -> bool:
+        """Whether a message with this key was ever queued."""
+        return await self.scalar("SELECT 1 FROM outbox WHERE dedupe_key = ?",
+                                 (dedupe_key,)) is not None

@@ -10,9 +10,11 @@ import pytest
 
 from bot.app import BotRunner
 from bot.config import REPO_ROOT, Settings, load_settings
+from bot.core import Core
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.server import EmulatorServer
 from bot.i18n import compile_catalogs
+from storage import Database
 
 TOKEN = "123456789:TEST-token_for-the-emulator"
 SPEC = Path(os.environ.get("CHOUCHA_BOT_API_SPEC",
@@ -61,6 +63,15 @@ async def bot(settings: Settings) -> AsyncIterator[BotRunner]:
     await runner.start(webhook=False, poll_timeout=1)
     yield runner
     await runner.stop()
+
+
+@pytest.fixture
+async def core(tmp_path: Path) -> AsyncIterator[Core]:
+    """The services without a bot (as the CLI uses them), on a fresh database."""
+    settings = load_settings({"CHOUCHA_DB": str(tmp_path / "db.sqlite3")})
+    db = await Database(settings.db_path).open()
+    yield Core(settings, db, "choucha_bot")
+    await db.close()
 
 
 def person(emulator: Emulator, name: str, language_code: str = "zh-hans",

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import csv
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 
-from bot.config import load_settings
 from bot.core import Core
 from bot.demo_data import generate
 from bot.models import Role
@@ -32,14 +29,6 @@ PLAN = "国庆前后联合抽查"
 
 def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=TZ)
-
-
-@pytest.fixture
-async def core(tmp_path: Path) -> AsyncIterator[Core]:
-    settings = load_settings({"CHOUCHA_DB": str(tmp_path / "db.sqlite3")})
-    db = await Database(settings.db_path).open()
-    yield Core(settings, db, "choucha_bot")
-    await db.close()
 
 
 async def county(core: Core, tmp_path: Path) -> dict[str, Any]:

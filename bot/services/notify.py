@@ -38,9 +38,10 @@ async def enqueue_text(
 
 async def enqueue_document(
     tx: Tx, person_id: int, dedupe_key: str, sha256: str, filename: str,
-    caption: Callable[[Translator], str], now: datetime,
+    caption: Callable[[Translator], str], now: datetime, method: str = "sendDocument",
 ) -> bool:
-    """Queue a stored file (by its SHA-256) for a bound person, captioned in their language."""
+    """Queue a stored file (by its SHA-256) for a bound person, captioned in their language;
+    `method` sendPhoto for an image shown in the chat."""
     account = await tx.people.account_of_person(person_id)
     if account is None or account.chat_id is None:
         return False
@@ -48,7 +49,7 @@ async def enqueue_document(
     t = translator(account.language or (person.language if person else None)
                    or account.language_code)
     return await tx.outbox.enqueue(
-        dedupe_key, account.chat_id, "sendDocument",
+        dedupe_key, account.chat_id, method,
         {"file": {"sha256": sha256, "filename": filename}, "caption": caption(t)[:1024],
          "parse_mode": "HTML"}, now, person_id=person_id)
 

@@ -157,7 +157,8 @@ def card_text(t: Translator, card: Card, viewer: Person) -> str:
     ]
     for item in card.items:
         lines.append(f"• {html.escape(item['name'])} ({html.escape(item['department'])})")
-        lines.append(f"  {t._('Basis:')} {html.escape(item['basis'])}")
+        basis = t._("Basis:")
+        lines.append(f"  {basis} {html.escape(item['basis'])}")
     lines.append("")
     lines.append(t._("Team:"))
     for member in card.members:

@@ -1,0 +1,295 @@
+"""The office's daily digest: a short text, a chart (Pillow) and a spreadsheet; and the
+summary of one plan."""
+
+from __future__ import annotations
+
+import functools
+import html
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from bot import visit as rules
+from bot.core import Core
+from bot.i18n import N_, Translator, translator
+from bot.models import Role
+from bot.rendering.fonts import cjk_font
+from bot.services.chasing import calendar
+from bot.services.notify import enqueue_document, enqueue_text
+from bot.workdays import Calendar
+from storage import from_db_time, to_db_time
+from storage.files import write_blob
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RECENT_DAYS = 30  # finished tasks listed in the spreadsheet
+STATUSES = ("assigned", "in_progress", "submitted")
+
+
+@dataclass
+class Digest:
+    day: date  # the day reported on ("yesterday")
+    drawn: int = 0
+    draws: int = 0
+    accepted: int = 0
+    started: int = 0
+    finished: int = 0
+    published: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    results_day: dict[str, int] = field(default_factory=dict)
+    results_all: dict[str, int] = field(default_factory=dict)
+    overdue: list[dict[str, Any]] = field(default_factory=list)
+    replacements: list[dict[str, Any]] = field(default_factory=list)
+    publish_soon: list[dict[str, Any]] = field(default_factory=list)
+    publish_late: list[dict[str, Any]] = field(default_factory=list)
+    noncooperation: list[dict[str, Any]] = field(default_factory=list)
+    audit_head: tuple[int, str] = (0, "")
+    plan: str | None = None
+
+
+def _bounds(core: Core, day: date) -> tuple[str, str]:
+    tz = core.settings.tz
+    start = datetime.combine(day, datetime.min.time(), tz)
+    return to_db_time(start), to_db_time(start + timedelta(days=1))
+
+
+def publication_due(core: Core, cal: Calendar, finished_at: str) -> date:
+    finished = from_db_time(finished_at)
+    assert finished is not None
+    return cal.add(finished.astimezone(core.settings.tz).date(),
+                   core.settings.chase.publish_within)
+
+
+async def collect(core: Core, today: date, plan_id: int | None = None) -> Digest:
+    """The digest for the morning of `today`, about the previous day (and what is open)."""
+    day = today - timedelta(days=1)
+    start, end = _bounds(core, day)
+    async with core.db.read() as rtx:
+        cal = await calendar(rtx)
+        repo = rtx.digest
+        found = Digest(day=day)
+        if plan_id is None:
+            found.draws = await repo.count_between("draws", "run_at", start, end)
+            found.drawn = await repo.count_between("tasks", "created_at", start, end)
+            found.accepted = await repo.count_between("task_members", "accepted_at", start,
+                                                      end)
+            found.started = await repo.count_between("visits", "started_at", start, end)
+            found.finished = await repo.count_between("tasks", "finished_at", start, end)
+            found.published = await repo.count_between("tasks", "published_at", start, end)
+            found.results_day = await repo.results(start, end)
+            found.replacements = await repo.open_replacements()
+            found.noncooperation = await repo.noncooperation(start, end)
+            found.audit_head = await rtx.audit.head()
+        found.statuses = await repo.statuses(plan_id)
+        found.results_all = await repo.results(plan_id=plan_id)
+        found.overdue = await repo.overdue(today.isoformat(), plan_id)
+        dues: dict[str, date] = {}
+        for row in await repo.finished_unpublished(plan_id):
+            key = row["finished_at"][:10]
+            if key not in dues:
+                dues[key] = publication_due(core, cal, row["finished_at"])
+            due = dues[key]
+            left = cal.between(today, due)
+            entry = {**row, "due": due, "left": left}
+            if today > due:
+                found.publish_late.append(entry)
+            elif left <= core.settings.chase.publish_warn:
+                found.publish_soon.append(entry)
+    return found
+
+
+def _status_name(t: Translator, status: str) -> str:
+    return {"assigned": t._("assigned"), "in_progress": t._("under way"),
+            "submitted": t._("finished")}.get(status, status)
+
+
+def digest_text(t: Translator, d: Digest) -> str:
+    """The short text: yesterday, what is open, what is late."""
+    lines = [t._("🗞 <b>Daily digest</b> for {day}").format(day=d.day.isoformat())]
+    if d.plan:
+        lines = [t._("🗞 <b>Plan summary</b>: {plan}").format(plan=html.escape(d.plan))]
+    else:
+        lines.append(t._("Yesterday: {draws} draws ({drawn} tasks), {accepted} acceptances,"
+                         " {started} visits started, {finished} finished, {published}"
+                         " published.").format(
+            draws=d.draws, drawn=d.drawn, accepted=d.accepted, started=d.started,
+            finished=d.finished, published=d.published))
+    lines.append(t._("Tasks: {assigned} assigned, {under_way} under way, {finished}"
+                     " finished.").format(assigned=d.statuses.get("assigned", 0),
+                                          under_way=d.statuses.get("in_progress", 0),
+                                          finished=d.statuses.get("submitted", 0)))
+    if d.results_day:
+        lines.append(t._("Results yesterday:") + " " + "; ".join(
+            f"{rules.legal(rules.RESULTS, k, t)} {n}" for k, n in _ordered(d.results_day)))
+    if d.results_all:
+        lines.append(t._("Results so far:") + " " + "; ".join(
+            f"{rules.legal(rules.RESULTS, k, t)} {n}" for k, n in _ordered(d.results_all)))
+    overdue = sum(r["tasks"] for r in d.overdue)
+    if overdue:
+        lines.append("")
+        lines.append(t._("🔴 Overdue tasks: {n}").format(n=overdue))
+        oldest = t._("oldest due {due}")
+        lines.extend(f"• {html.escape(r['department'])} · {html.escape(r['leader'])}:"
+                     f" {r['tasks']} ({oldest.format(due=r['oldest'])})"
+                     for r in d.overdue[:10])
+    if d.replacements:
+        lines.append("")
+        lines.append(t._("🔁 Open replacement requests: {n}").format(n=len(d.replacements)))
+        lines.extend(f"• {html.escape(r['name'])} · {html.escape(r['target'])}"
+                     for r in d.replacements[:5])
+    if d.publish_late:
+        lines.append("")
+        lines.append(t._("🔴 Publication late (003 第二十五条): {n}").format(
+            n=len(d.publish_late)))
+        lines.extend(f"• {html.escape(r['target'])} · {r['due'].isoformat()}"
+                     for r in d.publish_late[:5])
+    if d.publish_soon:
+        lines.append(t._("📢 To publish within 5 working days: {n}").format(
+            n=len(d.publish_soon)))
+        lines.extend(f"• {html.escape(r['target'])} · {r['due'].isoformat()}"
+                     for r in d.publish_soon[:5])
+    if d.noncooperation:
+        lines.append("")
+        lines.append(t._("⚠️ Non-cooperation yesterday: {n}").format(n=len(d.noncooperation)))
+        for r in d.noncooperation[:5]:
+            detail = json.loads(r["detail"] or "{}")
+            kind = detail.get("kind")
+            lines.append(f"• {html.escape(r['target'])} · "
+                         + (rules.legal(rules.NONCOOPERATION, kind, t) if kind else ""))
+    if d.audit_head[1]:
+        lines.append("")
+        lines.append(t._("Audit chain head: row {row}, <code>{hash}</code>").format(
+            row=d.audit_head[0], hash=d.audit_head[1][:16]))
+    return "\n".join(lines)[:4000]
+
+
+def _ordered(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return [(k, counts[k]) for k in rules.RESULTS if counts.get(k)]
+
+
+SHORT = {"no_problem": N_("No problem"), "not_disclosed": N_("Not disclosed"),
+         "false_disclosure": N_("Falsified disclosure"), "unreachable": N_("Unreachable"),
+         "corrected": N_("Correction ordered"), "noncooperation": N_("Non-cooperation"),
+         "no_activity": N_("No such activity"), "follow_up": N_("Further handling")}
+
+
+def chart_png(t: Translator, d: Digest) -> bytes:
+    """Two bar charts, readable on a phone: tasks by status, results by category."""
+    width, height = 1080, 1200
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    title = cjk_font(44)
+    label = cjk_font(34)
+    small = cjk_font(28)
+    heading = (t._("Plan summary") if d.plan else t._("Daily digest")) + f" · {d.day}"
+    draw.text((40, 30), heading, font=title, fill="#1f2d3d")
+
+    def bars(top: int, caption: str, rows: list[tuple[str, int, str]]) -> None:
+        draw.text((40, top), caption, font=label, fill="#1f2d3d")
+        biggest = max([n for _, n, _ in rows] + [1])
+        y = top + 60
+        for name, n, colour in rows:
+            draw.text((40, y + 6), name, font=small, fill="#333333")
+            length = int(560 * n / biggest)
+            draw.rectangle((360, y, 360 + max(length, 2), y + 40), fill=colour)
+            draw.text((370 + max(length, 2), y + 4), str(n), font=small, fill="#333333")
+            y += 56
+
+    status_rows = [(_status_name(t, s), d.statuses.get(s, 0), c) for s, c in
+                   zip(STATUSES, ("#f0a030", "#3080d0", "#30a060"), strict=True)]
+    overdue = sum(r["tasks"] for r in d.overdue)
+    status_rows.append((t._("overdue"), overdue, "#d03030"))
+    bars(120, t._("Tasks by status"), status_rows)
+    result_rows = [(t._(SHORT[k]),
+                    d.results_all.get(k, 0),
+                    "#30a060" if k == "no_problem" else "#7060c0") for k in rules.RESULTS]
+    bars(480, t._("Results by category"), result_rows)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+async def sheet_xlsx(core: Core, t: Translator, today: date) -> bytes:
+    """Every open task and every task finished in the last 30 days."""
+    from openpyxl import Workbook
+
+    since = to_db_time(datetime.combine(today - timedelta(days=RECENT_DAYS),
+                                        datetime.min.time(), core.settings.tz))
+    async with core.db.read() as rtx:
+        rows = await rtx.digest.sheet_rows(since)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(t._("Tasks"))
+    sheet.append([t._("Task"), t._("Plan"), "统一社会信用代码", t._("Target"), t._("Status"),
+                  t._("Window start"), t._("Window due"), t._("Finished"), t._("Published"),
+                  t._("Leader"), t._("Department"), t._("Overdue")])
+    for row in rows:
+        late = row["status"] != "submitted" and row["window_due"] < today.isoformat()
+        sheet.append([row["id"], row["plan"], row["target_code"], row["target"],
+                      _status_name(t, row["status"]), row["window_start"], row["window_due"],
+                      (row["finished_at"] or "")[:10], (row["published_at"] or "")[:10],
+                      row["leader"], row["department"], t._("yes") if late else ""])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Files:
+    text: str
+    chart: bytes
+    sheet: bytes | None
+
+
+async def render(core: Core, t: Translator, today: date, plan_id: int | None = None,
+                 plan: str | None = None) -> Files:
+    found = await collect(core, today, plan_id)
+    found.plan = plan
+    sheet = None if plan_id else await sheet_xlsx(core, t, today)
+    return Files(digest_text(t, found), chart_png(t, found), sheet)
+
+
+def _fixed(text: str, _: Translator) -> str:
+    return text
+
+
+async def send_daily(core: Core, now: datetime) -> int:
+    """On working days from the digest time on, once a day: each office person gets the
+    digest (text, chart, spreadsheet) through the outbox. How many people were queued."""
+    local = now.astimezone(core.settings.tz)
+    today = local.date()
+    if local.time() < core.settings.chase.digest_at:
+        return 0
+    async with core.db.read() as rtx:
+        cal = await calendar(rtx)
+        office = await rtx.people.with_role(Role.OFFICE)
+        pending = [p for p in office
+                   if not await rtx.outbox.exists(f"digest:{today}:{p.id}:text")]
+    if not cal.is_workday(today) or not pending:
+        return 0
+    queued = 0
+    by_language: dict[str, Files] = {}
+    for person in pending:
+        lang = person.language or "zh_CN"
+        if lang not in by_language:
+            by_language[lang] = await render(core, translator(lang), today)
+        files = by_language[lang]
+        chart = write_blob(core.files_root, files.chart)
+        sheet = write_blob(core.files_root, files.sheet or b"")
+        async with core.db.transaction(record_update=False) as tx:
+            await tx.files.remember(chart, len(files.chart), "image/png", now)
+            await tx.files.remember(sheet, len(files.sheet or b""), XLSX, now)
+            if await enqueue_text(tx, person, f"digest:{today}:{person.id}:text",
+                                  functools.partial(_fixed, files.text), now):
+                queued += 1
+                await enqueue_document(tx, person.id, f"digest:{today}:{person.id}:chart",
+                                       chart, f"digest-{today}.png",
+                                       lambda t: t._("Tasks by status and results by"
+                                                     " category"), now, method="sendPhoto")
+                await enqueue_document(tx, person.id, f"digest:{today}:{person.id}:sheet",
+                                       sheet, f"digest-{today}.xlsx",
+                                       lambda t: t._("Every open task and every task"
+                                                     " finished in the last 30 days"), now)
+    return queued

@@ -1,0 +1,77 @@
+"""/digest: the office's digest on demand, and the summary of any plan."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
+
+from bot import callbacks
+from bot.models import Person, Role
+from bot.services import digest
+from bot.services.visits import today_of
+from handlers.common import Context, Who, answer_stale, core, pressed, reply, who
+
+
+def _office(person: Person | None) -> bool:
+    return person is not None and (person.has_role(Role.OFFICE) or person.has_role(Role.ADMIN))
+
+
+async def digest_command(update: Update, context: Context) -> None:
+    """/digest now; /digest plan: choose a plan for its summary."""
+    me = await who(update, context)
+    if not _office(me.person):
+        await reply(update, me.t._("The digest is for the office."))
+        return
+    message = update.effective_message
+    assert message is not None
+    if context.args and context.args[0].lower() in ("plan", "计划"):
+        async with core(context).db.read() as rtx:
+            plans = await rtx.digest.plans()
+        if not plans:
+            await reply(update, me.t._("No plan has tasks yet."))
+            return
+        rows = [[InlineKeyboardButton(f"{p['name'][:40]} ({p['tasks']})",
+                                      callback_data=callbacks.encode("dig", "p", p["id"]))]
+                for p in plans[:30]]
+        await reply(update, me.t._("Which plan?"), reply_markup=InlineKeyboardMarkup(rows))
+        return
+    await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_DOCUMENT)
+    today = today_of(core(context))
+    files = await digest.render(core(context), me.t, today)
+    await _send(update, me, files, f"digest-{today}")
+
+
+async def plan_button(update: Update, context: Context) -> None:
+    query, me = await pressed(update, context)
+    try:
+        _, args = callbacks.decode(query.data)
+        plan_id = int(args[1])
+    except (callbacks.BadCallback, IndexError, ValueError):
+        await answer_stale(query, me.t)
+        return
+    if not _office(me.person):
+        await query.answer(me.t._("The digest is for the office."), show_alert=True)
+        return
+    async with core(context).db.read() as rtx:
+        name = next((p["name"] for p in await rtx.digest.plans() if p["id"] == plan_id), None)
+    if name is None:
+        await answer_stale(query, me.t)
+        return
+    await query.answer()
+    files = await digest.render(core(context), me.t, today_of(core(context)), plan_id, name)
+    await _send(update, me, files, f"plan-{plan_id}")
+
+
+async def _send(update: Update, me: Who, files: digest.Files, stem: str) -> None:
+    message = update.effective_message
+    assert message is not None
+    await reply(update, files.text)
+    await message.reply_photo(files.chart, caption=me.t._("Tasks by status and results by"
+                                                          " category"))
+    if files.sheet is not None:
+        await message.reply_document(files.sheet, filename=f"{stem}.xlsx",
+                                     caption=html.escape(me.t._(
+                                         "Every open task and every task finished in the"
+                                         " last 30 days")))

@@ -1,0 +1,90 @@
+"""Aggregates for the office's daily digest and the plan summary (one query each)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.base import Repo
+
+
+class DigestRepo(Repo):
+    async def count_between(self, table: str, column: str, start: str, end: str) -> int:
+        """Rows of `table` whose time `column` falls in [start, end) (names are ours)."""
+        assert (table, column) in {("draws", "run_at"), ("tasks", "created_at"),
+                                   ("task_members", "accepted_at"), ("visits", "started_at"),
+                                   ("tasks", "finished_at"), ("tasks", "published_at")}
+        return int(await self.scalar(
+            f"SELECT COUNT(*) FROM {table} WHERE {column} >= ? AND {column} < ?",
+            (start, end)))
+
+    async def statuses(self, plan_id: int | None = None) -> dict[str, int]:
+        where, args = ("WHERE plan_id = ?", (plan_id,)) if plan_id else ("", ())
+        return {r[0]: int(r[1]) for r in await self.all(
+            f"SELECT status, COUNT(*) FROM tasks {where} GROUP BY status", args)}
+
+    async def results(self, start: str | None = None, end: str | None = None,
+                      plan_id: int | None = None) -> dict[str, int]:
+        """Item results of submitted visits (submitted in [start, end) when given)."""
+        sql = ("SELECT i.result, COUNT(*) FROM visit_items i JOIN visits v ON v.id = i.visit_id"
+               " JOIN tasks k ON k.id = v.task_id WHERE v.status = 'submitted'")
+        args: list[Any] = []
+        if start and end:
+            sql += " AND v.submitted_at >= ? AND v.submitted_at < ?"
+            args += [start, end]
+        if plan_id:
+            sql += " AND k.plan_id = ?"
+            args.append(plan_id)
+        return {r[0]: int(r[1]) for r in await self.all(sql + " GROUP BY i.result",
+                                                        tuple(args))}
+
+    async def overdue(self, today: str, plan_id: int | None = None) -> list[dict[str, Any]]:
+        """Open tasks past their window, by the leader's department and the leader."""
+        plan = " AND k.plan_id = ?" if plan_id else ""
+        args: tuple[Any, ...] = (today, plan_id) if plan_id else (today,)
+        return [dict(r) for r in await self.all(
+            "SELECT d.name AS department, p.name AS leader, COUNT(*) AS tasks,"
+            " MIN(k.window_due) AS oldest FROM tasks k JOIN task_members m ON m.task_id = k.id"
+            " AND m.leader = 1 AND m.active = 1 JOIN people p ON p.id = m.person_id"
+            " JOIN departments d ON d.id = m.department_id"
+            " WHERE k.status IN ('assigned', 'in_progress') AND k.window_due < ?" + plan +
+            " GROUP BY d.name, p.name ORDER BY tasks DESC, oldest", args)]
+
+    async def open_replacements(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT r.created_at, p.name, t.name AS target FROM replacement_requests r"
+            " JOIN people p ON p.id = r.person_id JOIN tasks k ON k.id = r.task_id"
+            " JOIN targets t ON t.id = k.target_id WHERE r.status = 'open' ORDER BY r.id")]
+
+    async def finished_unpublished(self, plan_id: int | None = None) -> list[dict[str, Any]]:
+        plan = " AND k.plan_id = ?" if plan_id else ""
+        return [dict(r) for r in await self.all(
+            "SELECT k.id, k.finished_at, t.name AS target FROM tasks k"
+            " JOIN targets t ON t.id = k.target_id WHERE k.status = 'submitted'"
+            " AND k.published_at IS NULL" + plan + " ORDER BY k.finished_at",
+            (plan_id,) if plan_id else ())]
+
+    async def noncooperation(self, start: str, end: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT t.name AS target, i.detail, v.submitted_at FROM visit_items i"
+            " JOIN visits v ON v.id = i.visit_id JOIN tasks k ON k.id = v.task_id"
+            " JOIN targets t ON t.id = k.target_id WHERE i.result = 'noncooperation'"
+            " AND v.status = 'submitted' AND v.submitted_at >= ? AND v.submitted_at < ?"
+            " ORDER BY v.submitted_at", (start, end))]
+
+    async def sheet_rows(self, since: str) -> list[dict[str, Any]]:
+        """Every open task and every task finished since `since`, for the spreadsheet."""
+        return [dict(r) for r in await self.all(
+            "SELECT k.id, p.name AS plan, t.code AS target_code, t.name AS target, k.status,"
+            " k.window_start, k.window_due, k.finished_at, k.published_at,"
+            " (SELECT pe.name FROM task_members m JOIN people pe ON pe.id = m.person_id"
+            "  WHERE m.task_id = k.id AND m.leader = 1 AND m.active = 1) AS leader,"
+            " (SELECT d.name FROM task_members m JOIN departments d ON d.id = m.department_id"
+            "  WHERE m.task_id = k.id AND m.leader = 1 AND m.active = 1) AS department"
+            " FROM tasks k JOIN plans p ON p.id = k.plan_id JOIN targets t ON t.id = k.target_id"
+            " WHERE k.status IN ('assigned', 'in_progress') OR k.finished_at >= ?"
+            " ORDER BY k.window_due, k.id", (since,))]
+
+    async def plans(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.all(
+            "SELECT p.id, p.name, COUNT(k.id) AS tasks FROM plans p JOIN tasks k"
+            " ON k.plan_id = p.id GROUP BY p.id ORDER BY p.id")]
