@@ -295,3 +295,62 @@ def iter_csv_range(path: Path, layout: CsvLayout, start: int, end: int,
         cleaned = [c.strip(_BLANKS) or None for c in row]
         if any(cleaned):
             yield first_line + reader.line_num - 1, cleaned
+
+
+_XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+        'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+        'worksheet+xml"/></Types>'),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+}
+
+
+def _xml_text(value: str) -> str:
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20)
+
+
+def xlsx_bytes(sheet: str, headers: list[str], rows: Iterable[list[Any]]) -> bytes:
+    """A one-sheet .xlsx written directly (inline strings, numbers as numbers): tens of
+    times faster than openpyxl for large listings such as the digest's."""
+    import zipfile
+
+    def cell(value: Any) -> str:
+        if value is None or value == "":
+            return "<c/>"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f'<c t="inlineStr"><is><t xml:space="preserve">{_xml_text(cell_text(value))}'\
+                   '</t></is></c>'
+        return f"<c><v>{value}</v></c>"
+
+    parts = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="'
+             'http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
+    for row in itertools.chain([headers], rows):
+        parts.append("<row>" + "".join(cell(v) for v in row) + "</row>")
+    parts.append("</sheetData></worksheet>")
+    workbook = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="'
+                'http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://'
+                'schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet'
+                f' name="{_xml_text(sheet)[:31]}" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in _XLSX_PARTS.items():
+            archive.writestr(name, content)
+        archive.writestr("xl/workbook.xml", workbook)
+        archive.writestr("xl/worksheets/sheet1.xml", "".join(parts))
+    return out.getvalue()

@@ -34,11 +34,18 @@ class Calendar:
 
     overrides: Mapping[date, bool] = field(default_factory=dict)
     loaded: frozenset[int] = frozenset()
+    _memo: dict[date, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def known(self, year: int) -> bool:
         return year in self.loaded or year in package_years()
 
     def is_workday(self, day: date) -> bool:
+        found = self._memo.get(day)
+        if found is None:
+            found = self._memo[day] = self._workday(day)
+        return found
+
+    def _workday(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
         if day.year in self.loaded:

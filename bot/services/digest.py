@@ -20,6 +20,7 @@ from bot.models import Role
 from bot.rendering.fonts import cjk_font
 from bot.services.chasing import calendar
 from bot.services.notify import enqueue_document, enqueue_text
+from bot.tabular import xlsx_bytes
 from bot.workdays import Calendar
 from storage import from_db_time, to_db_time
 from storage.files import write_blob
@@ -86,13 +87,13 @@ async def collect(core: Core, today: date, plan_id: int | None = None) -> Digest
         found.statuses = await repo.statuses(plan_id)
         found.results_all = await repo.results(plan_id=plan_id)
         found.overdue = await repo.overdue(today.isoformat(), plan_id)
-        dues: dict[str, date] = {}
+        dues: dict[str, tuple[date, int]] = {}  # by finishing hour: many share one
         for row in await repo.finished_unpublished(plan_id):
-            key = row["finished_at"][:10]
+            key = row["finished_at"][:13]
             if key not in dues:
-                dues[key] = publication_due(core, cal, row["finished_at"])
-            due = dues[key]
-            left = cal.between(today, due)
+                due = publication_due(core, cal, row["finished_at"])
+                dues[key] = due, cal.between(today, due)
+            due, left = dues[key]
             entry = {**row, "due": due, "left": left}
             if today > due:
                 found.publish_late.append(entry)
@@ -214,26 +215,22 @@ def chart_png(t: Translator, d: Digest) -> bytes:
 
 async def sheet_xlsx(core: Core, t: Translator, today: date) -> bytes:
     """Every open task and every task finished in the last 30 days."""
-    from openpyxl import Workbook
-
     since = to_db_time(datetime.combine(today - timedelta(days=RECENT_DAYS),
                                         datetime.min.time(), core.settings.tz))
     async with core.db.read() as rtx:
         rows = await rtx.digest.sheet_rows(since)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(t._("Tasks"))
-    sheet.append([t._("Task"), t._("Plan"), "统一社会信用代码", t._("Target"), t._("Status"),
-                  t._("Window start"), t._("Window due"), t._("Finished"), t._("Published"),
-                  t._("Leader"), t._("Department"), t._("Overdue")])
-    for row in rows:
-        late = row["status"] != "submitted" and row["window_due"] < today.isoformat()
-        sheet.append([row["id"], row["plan"], row["target_code"], row["target"],
-                      _status_name(t, row["status"]), row["window_start"], row["window_due"],
-                      (row["finished_at"] or "")[:10], (row["published_at"] or "")[:10],
-                      row["leader"], row["department"], t._("yes") if late else ""])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    names = {s: _status_name(t, s) for s in STATUSES}
+    yes, due_before = t._("yes"), today.isoformat()
+    headers = [t._("Task"), t._("Plan"), "统一社会信用代码", t._("Target"), t._("Status"),
+               t._("Window start"), t._("Window due"), t._("Finished"), t._("Published"),
+               t._("Leader"), t._("Department"), t._("Overdue")]
+    return xlsx_bytes(t._("Tasks"), headers, (
+        [row["id"], row["plan"], row["target_code"], row["target"],
+         names.get(row["status"], row["status"]), row["window_start"], row["window_due"],
+         (row["finished_at"] or "")[:10], (row["published_at"] or "")[:10], row["leader"],
+         row["department"],
+         yes if row["status"] != "submitted" and row["window_due"] < due_before else ""]
+        for row in rows))
 
 
 @dataclass(frozen=True)
