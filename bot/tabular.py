@@ -338,11 +338,6 @@ def xlsx_bytes(sheet: str, headers: list[str], rows: Iterable[list[Any]]) -> byt
                    '</t></is></c>'
         return f"<c><v>{value}</v></c>"
 
-    parts = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="'
-             'http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
-    for row in itertools.chain([headers], rows):
-        parts.append("<row>" + "".join(cell(v) for v in row) + "</row>")
-    parts.append("</sheetData></worksheet>")
     workbook = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="'
                 'http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://'
                 'schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet'
@@ -352,5 +347,15 @@ def xlsx_bytes(sheet: str, headers: list[str], rows: Iterable[list[Any]]) -> byt
         for name, content in _XLSX_PARTS.items():
             archive.writestr(name, content)
         archive.writestr("xl/workbook.xml", workbook)
-        archive.writestr("xl/worksheets/sheet1.xml", "".join(parts))
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet_xml:  # streamed
+            sheet_xml.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                            b'<worksheet xmlns="http://schemas.openxmlformats.org/'
+                            b'spreadsheetml/2006/main"><sheetData>')
+            chunk: list[str] = []
+            for row in itertools.chain([headers], rows):
+                chunk.append("<row>" + "".join(cell(v) for v in row) + "</row>")
+                if len(chunk) == 2000:
+                    sheet_xml.write("".join(chunk).encode())
+                    chunk = []
+            sheet_xml.write(("".join(chunk) + "</sheetData></worksheet>").encode())
     return out.getvalue()

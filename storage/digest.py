@@ -76,11 +76,11 @@ class DigestRepo(Repo):
         return [dict(r) for r in await self.all(
             "SELECT k.id, p.name AS plan, t.code AS target_code, t.name AS target, k.status,"
             " k.window_start, k.window_due, k.finished_at, k.published_at,"
-            " (SELECT pe.name FROM task_members m JOIN people pe ON pe.id = m.person_id"
-            "  WHERE m.task_id = k.id AND m.leader = 1 AND m.active = 1) AS leader,"
-            " (SELECT d.name FROM task_members m JOIN departments d ON d.id = m.department_id"
-            "  WHERE m.task_id = k.id AND m.leader = 1 AND m.active = 1) AS department"
+            " pe.name AS leader, d.name AS department"
             " FROM tasks k JOIN plans p ON p.id = k.plan_id JOIN targets t ON t.id = k.target_id"
+            " LEFT JOIN task_members m ON m.task_id = k.id AND m.leader = 1 AND m.active = 1"
+            " LEFT JOIN people pe ON pe.id = m.person_id"
+            " LEFT JOIN departments d ON d.id = m.department_id"
             " WHERE k.status IN ('assigned', 'in_progress') OR k.finished_at >= ?"
             " ORDER BY k.window_due, k.id", (since,))]
 
