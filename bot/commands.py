@@ -24,6 +24,8 @@ COMMANDS: tuple[Command, ...] = (
             frozenset({Role.ADMIN, Role.OFFICE})),
     Command("digest", N_("Today's digest; /digest plan for one plan's summary"),
             frozenset({Role.ADMIN, Role.OFFICE})),
+    Command("publish", N_("Publish finished results (公示); export for the credit system"),
+            frozenset({Role.ADMIN, Role.OFFICE})),
     Command("templates", N_("Empty templates of the directories, items and plans"),
             frozenset({Role.ADMIN, Role.OFFICE})),
     Command("export", N_("Download a directory, the items or the plans as .xlsx"),

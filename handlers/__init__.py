@@ -20,6 +20,7 @@ from handlers import (
     draws,
     imports,
     onboarding,
+    publication,
     replacements,
     tasks,
     texts,
@@ -48,6 +49,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("tasks", tasks.tasks_command, filters=private))
     app.add_handler(CommandHandler("reminders", chasing.reminders_command, filters=private))
     app.add_handler(CommandHandler("digest", digest.digest_command, filters=private))
+    app.add_handler(CommandHandler("publish", publication.publish_command, filters=private))
     app.add_handler(CallbackQueryHandler(onboarding.language_chosen, pattern=r"^v1:lang:"))
     app.add_handler(CallbackQueryHandler(admin.invite_button, pattern=r"^v1:inv:"))
     app.add_handler(CallbackQueryHandler(draws.draw_button, pattern=r"^v1:draw:"))
@@ -56,6 +58,7 @@ def register(app: Application) -> None:
                                          pattern=r"^v1:rep:"))
     app.add_handler(CallbackQueryHandler(visits.visit_button, pattern=r"^v1:vis:"))
     app.add_handler(CallbackQueryHandler(digest.plan_button, pattern=r"^v1:dig:"))
+    app.add_handler(CallbackQueryHandler(publication.publish_button, pattern=r"^v1:pub:"))
     # Any other button: stale or forged.
     app.add_handler(CallbackQueryHandler(common.unknown_button))
     # Photos and locations on site (an image sent as a file counts as a photo).

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.models import Conversation
 from bot.services import conversations, invite_flow
-from handlers import admin, draws, replacements, visits
+from handlers import admin, draws, publication, replacements, visits
 from handlers.common import Context, Who, core, who
 from handlers.onboarding import unexpected_message
 
@@ -19,6 +19,7 @@ FLOWS: dict[str, Flow] = {
     replacements.ASK: replacements.note_text,
     replacements.REJECT: replacements.reject_text,
     visits.FLOW: visits.visit_text,
+    publication.WITHHOLD: publication.withhold_text,
 }
 
 

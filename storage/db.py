@@ -32,6 +32,7 @@ from storage.files import FileRepo
 from storage.invites import InviteRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
+from storage.publications import PublicationRepo
 from storage.settings import SettingsRepo
 from storage.tasks import ReplacementRepo, TaskRepo
 from storage.updates import UpdateRepo
@@ -139,6 +140,10 @@ class _Repos:
     @cached_property
     def digest(self) -> DigestRepo:
         return DigestRepo(self.conn)
+
+    @cached_property
+    def publications(self) -> PublicationRepo:
+        return PublicationRepo(self.conn)
 
 
 class ReadTx(_Repos):

@@ -1,0 +1,221 @@
+"""一公开: publishing finished tasks' results within 20 working days (003 第二十五条), with
+non-cooperation named with its count, times and circumstances (第二十六条); withholding
+with a reason; corrections as new publications; the export for the national enterprise
+credit publicity system."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot import visit as rules
+from bot.core import Core
+from bot.i18n import translator
+from bot.models import Person
+from bot.services.chasing import calendar
+from bot.services.digest import publication_due
+from bot.services.errors import Refused
+from bot.tabular import csv_bytes, xlsx_bytes
+from storage import Tx, from_db_time
+
+PER_POST = 8  # results in one channel message (the channel takes 20 messages a minute)
+EXPORT_HEADERS = ["统一社会信用代码", "企业名称", "抽查计划", "抽查事项", "检查部门", "检查结果",
+                  "检查日期", "公示日期", "不配合检查次数", "不配合检查时间", "不配合检查情形",
+                  "更正说明"]
+
+
+@dataclass(frozen=True)
+class DueItem:
+    task_id: int
+    target: str
+    target_code: str
+    due: date
+    left: int  # working days; negative when late
+
+    @property
+    def late(self) -> bool:
+        return self.left < 0
+
+
+def _actor(person: Person | None) -> str:
+    return f"person:{person.id}" if person else "cli"
+
+
+async def due_items(core: Core, today: date) -> list[DueItem]:
+    async with core.db.read() as rtx:
+        cal = await calendar(rtx)
+        rows = await rtx.publications.due()
+    found = []
+    for row in rows:
+        due = publication_due(core, cal, row["finished_at"])
+        found.append(DueItem(row["id"], row["target"], row["target_code"], due,
+                             cal.between(today, due) if today <= due
+                             else -cal.between(due, today)))
+    return found
+
+
+async def _content(tx: Tx, core: Core, task_id: int) -> dict[str, Any]:
+    """What is published of a task, from its latest frozen record."""
+    record = await tx.visits.record(task_id)
+    if record is None:
+        raise Refused("no_record")
+    content = record["content"]["content"]
+    submitted = from_db_time(record["content"]["submitted"]["at"])
+    assert submitted is not None
+    checked = submitted.astimezone(core.settings.tz).date().isoformat()
+    items = [{"code": i["code"], "name": i["name"], "department": i["department"],
+              "result": i["result"], "result_wording": i["result_wording"]}
+             for i in content["items"]]
+    refused = [i for i in content["items"] if i["result"] == "noncooperation"]
+    case = None
+    if refused:
+        case = {"date": checked,
+                "kinds": sorted({rules.NONCOOPERATION[i["detail"]["kind"]][0] for i in refused
+                                 if i["detail"].get("kind")}),
+                "circumstances": "；".join(i["detail"].get("circumstances", "") for i in refused)}
+    earlier = [p["content"]["noncooperation"] for p in
+               await tx.publications.of_target(content["task"]["target_code"])
+               if p["task_id"] != task_id and p["kind"] != "withheld"
+               and p["content"].get("noncooperation")]
+    cases = [*earlier, case] if case else earlier
+    return {"task_id": task_id, "target_code": content["task"]["target_code"],
+            "target_name": content["task"]["target_name"], "plan": content["task"]["plan"],
+            "items": items, "date": checked, "record_hash": record["record_hash"],
+            "noncooperation": case,
+            "noncooperation_count": len(cases) if case else 0,
+            "noncooperation_times": [c["date"] for c in cases] if case else []}
+
+
+def post_text(contents: list[dict[str, Any]], correction: str | None = None) -> str:
+    """The channel post, in Chinese (the public record of the office)."""
+    t = translator("zh_CN")
+    lines = [t._("📢 <b>Spot-check results</b> (双随机、一公开)")]
+    if correction:
+        lines = [t._("📢 <b>Correction</b> of a published spot-check result: {reason}").format(
+            reason=html.escape(correction))]
+    for c in contents:
+        lines.append("")
+        lines.append(f"<b>{html.escape(c['target_name'])}</b>（{c['target_code']}）")
+        lines.append(t._("Plan: {plan} · checked {date}").format(
+            plan=html.escape(c["plan"]), date=c["date"]))
+        for item in c["items"]:
+            lines.append(f"• {html.escape(item['name'])}（{html.escape(item['department'])}）："
+                         f"{item['result_wording']}")
+        case = c.get("noncooperation")
+        if case:
+            lines.append(t._("Non-cooperation (003 第二十六条): {count} times ({times});"
+                             " {kinds}; {circumstances}").format(
+                count=c["noncooperation_count"], times="、".join(c["noncooperation_times"]),
+                kinds="；".join(case["kinds"]), circumstances=html.escape(case["circumstances"])))
+    return "\n".join(lines)[:4096]
+
+
+async def _post(tx: Tx, core: Core, key: str, contents: list[dict[str, Any]], now: datetime,
+                correction: str | None = None) -> int:
+    channel = core.settings.public_channel
+    if channel is None:
+        return 0
+    posts = 0
+    for start in range(0, len(contents), PER_POST):
+        batch = contents[start:start + PER_POST]
+        if await tx.outbox.enqueue(f"{key}:{start // PER_POST}", channel, "sendMessage",
+                                   {"text": post_text(batch, correction),
+                                    "parse_mode": "HTML"}, now, chat_kind="channel"):
+            posts += 1
+    return posts
+
+
+@dataclass(frozen=True)
+class Published:
+    count: int
+    posts: int
+    late: int
+
+
+async def publish(core: Core, actor: Person | None, task_ids: list[int] | None,
+                  now: datetime) -> Published:
+    """Publish the given finished tasks (None: every one due). Each becomes a publication
+    row (frozen), an audit row and part of a channel post."""
+    today = now.astimezone(core.settings.tz).date()
+    due = {d.task_id: d for d in await due_items(core, today)}
+    chosen = list(due) if task_ids is None else task_ids
+    if not chosen:
+        raise Refused("not_due")
+    for task_id in chosen:
+        if task_id not in due:
+            raise Refused("not_due")
+    contents = []
+    async with core.db.transaction() as tx:
+        for task_id in chosen:
+            content = await _content(tx, core, task_id)
+            publication_id = await tx.publications.add(task_id, "result", content,
+                                                       _actor(actor), now)
+            await tx.audit.append(_actor(actor), "publication.published", f"task:{task_id}",
+                                  {"publication": publication_id,
+                                   "due": due[task_id].due.isoformat(),
+                                   "late": due[task_id].late}, now)
+            contents.append(content)
+        posts = await _post(tx, core, f"publish:{now.isoformat()}", contents, now)
+    return Published(len(contents), posts, sum(1 for t in chosen if due[t].late))
+
+
+async def withhold(core: Core, actor: Person | None, task_id: int, reason: str,
+                   now: datetime) -> None:
+    """Keep a result out of publication where the law says so (secrets, privacy)."""
+    reason = " ".join(reason.split())
+    if len(reason) < 4:
+        raise Refused("reason_required")
+    today = now.astimezone(core.settings.tz).date()
+    if task_id not in {d.task_id for d in await due_items(core, today)}:
+        raise Refused("not_due")
+    async with core.db.transaction() as tx:
+        publication_id = await tx.publications.add(task_id, "withheld", {}, _actor(actor),
+                                                   now, reason=reason[:500])
+        await tx.audit.append(_actor(actor), "publication.withheld", f"task:{task_id}",
+                              {"publication": publication_id, "reason": reason[:500]}, now)
+
+
+async def correct(core: Core, actor: Person | None, task_id: int, reason: str,
+                  now: datetime) -> int:
+    """A published result is never edited: a correction is a new publication of the task's
+    latest record that references the one it corrects."""
+    reason = " ".join(reason.split())
+    if len(reason) < 4:
+        raise Refused("reason_required")
+    async with core.db.transaction() as tx:
+        old = await tx.publications.latest(task_id)
+        if old is None or old["kind"] == "withheld":
+            raise Refused("not_published")
+        content = await _content(tx, core, task_id)
+        publication_id = await tx.publications.add(task_id, "correction", content,
+                                                   _actor(actor), now, reason=reason[:500],
+                                                   supersedes=old["id"])
+        await tx.audit.append(_actor(actor), "publication.corrected", f"task:{task_id}",
+                              {"publication": publication_id, "supersedes": old["id"],
+                               "reason": reason[:500]}, now)
+        await _post(tx, core, f"correct:{publication_id}", [content], now, correction=reason)
+        return publication_id
+
+
+async def export(core: Core) -> tuple[bytes, bytes]:
+    """Every published result, one row per item, for entry into the national enterprise
+    credit publicity system: (.xlsx, .csv)."""
+    async with core.db.read() as rtx:
+        published = await rtx.publications.published()
+    rows = []
+    for p in published:
+        c = p["content"]
+        case = c.get("noncooperation") or {}
+        published_on = (from_db_time(p["created_at"]) or datetime.min).astimezone(
+            core.settings.tz).date().isoformat()
+        for item in c["items"]:
+            rows.append([c["target_code"], c["target_name"], c["plan"], item["name"],
+                         item["department"], item["result_wording"], c["date"], published_on,
+                         c.get("noncooperation_count") or "",
+                         "、".join(c.get("noncooperation_times") or []),
+                         "；".join([*case.get("kinds", []), case.get("circumstances", "")])
+                         if case else "", p["reason"] or ""])
+    return (xlsx_bytes("抽查结果", EXPORT_HEADERS, rows),
+            csv_bytes(EXPORT_HEADERS, rows))

@@ -1,0 +1,203 @@
+"""一公开: publishing finished results to the channel within its limits, the export for the
+credit publicity system, non-cooperation with its count, withholding, corrections, and a
+late publication flagged."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.app import BotRunner
+from bot.clock import now as clock_now
+from bot.config import Settings
+from bot.emulator import Emulator
+from bot.emulator.server import EmulatorServer
+from bot.models import Person, Role
+from bot.services import conversations, draws, publication, visits
+from bot.services.accounts import TgUser
+from bot.services.imports import import_file
+from bot.services.onboarding import invite_person, redeem
+from bot.visit import RESULTS
+from tests.conftest import TOKEN, make_settings, person
+
+CHANNEL = -1001234567890
+PLAN = "公示联合抽查"
+
+
+async def finished_tasks(runner: BotRunner, tmp_path: Path, outcomes: list[str]) -> list[int]:
+    """Draw a joint plan (items without checklists) and take one task per outcome through
+    the visit services to a submitted record: every item gets that result, the team signs,
+    the party refuses before a witness."""
+    from bot.demo_data import generate
+
+    files = generate(tmp_path / "county", targets=12, per_department=4)
+    with files["plans"].open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerow([PLAN, "联合检查", "联合", "", "50%", "SC-001、WS-001", "",
+                                 "SCJGJ", "WSJKJ", "2026-04-15", "2026-04-20", "2026-06-30",
+                                 "", ""])
+    for key, path in files.items():
+        if not key.startswith("checklist:"):
+            assert (await import_file(runner.core, None, path, path.name, key)).ok, key
+    await draws.prepare(runner.core, None, PLAN, "test")
+    await draws.run(runner.core, None, PLAN, "1")
+    core = runner.core
+    with sqlite3.connect(runner.settings.db_path) as conn:
+        task_ids = [r[0] for r in conn.execute("SELECT id FROM tasks ORDER BY id")]
+    done = []
+    for task_id, outcome in zip(task_ids, outcomes, strict=False):
+        async with core.db.read() as rtx:
+            members = await rtx.tasks.members(task_id)
+            people: list[Person] = [p for m in members
+                                    if (p := await rtx.people.person(m["person_id"]))]
+        tg = {p.id: 500000 + p.id for p in people}
+        visit_id = 0
+        for p in people:
+            view = await visits.start(core, p, tg[p.id], task_id)
+            visit_id = view.state.id
+            conversation = await conversations.current(core, tg[p.id])
+            assert conversation is not None
+            await visits.checkin(core, p, tg[p.id], conversation, 24.4, 98.5, None)
+        index = list(RESULTS).index(outcome)
+        for p in people:
+            view = await visits.results(core, p, tg[p.id], visit_id)
+            while view.kind == "result":
+                assert view.item is not None
+                view = await visits.choose_result(core, p, tg[p.id], visit_id,
+                                                  view.item.position, index)
+                if view.kind == "nc_kind":
+                    assert view.item is not None
+                    view = await visits.noncooperation_kind(core, p, tg[p.id], visit_id,
+                                                            view.item.position, 0)
+                if view.kind in ("nc_text", "order_text"):
+                    conversation = await conversations.current(core, tg[p.id])
+                    assert conversation is not None
+                    view = await visits.result_text(core, p, tg[p.id], conversation,
+                                                    "负责人拒绝检查人员进入仓库"
+                                                    if view.kind == "nc_text" else
+                                                    "责令三日内改正")
+        leader = next(p for p, m in zip(people, members, strict=True) if m["leader"])
+        for p in people:
+            state = (await visits.signatures(core, p, tg[p.id], visit_id)).state
+            await visits.sign(core, p, tg[p.id], visit_id, state.content_hash[:16])
+        await visits.party_refuses(core, leader, tg[leader.id], visit_id)
+        for text in ("拒绝签字", "李某（社区网格员）"):
+            conversation = await conversations.current(core, tg[leader.id])
+            assert conversation is not None
+            await visits.refusal_text(core, leader, tg[leader.id], conversation, text)
+        await visits.witness_without_photo(core, leader, tg[leader.id], visit_id)
+        submitted = await visits.submit(core, leader, tg[leader.id], visit_id)
+        assert submitted.kind == "submitted"
+        done.append(task_id)
+    return done
+
+
+@pytest.fixture
+def channel_settings(tmp_path: Path, server: EmulatorServer, emulator: Emulator) -> Settings:
+    emulator.add_chat(CHANNEL, "channel", "芒市抽查结果公示")
+    return make_settings(tmp_path, server, CHOUCHA_PUBLIC_CHANNEL=str(CHANNEL))
+
+
+async def test_publish_withhold_correct_and_export(
+    channel_settings: Settings, emulator: Emulator, tmp_path: Path
+) -> None:
+    runner = BotRunner(channel_settings, TOKEN)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        tasks = await finished_tasks(runner, tmp_path,
+                                     ["noncooperation", "no_problem", "corrected"])
+        office_issued = await invite_person(runner.core, None, "王芳", None, [Role.OFFICE])
+        office = person(emulator, "王芳", user_id=61000)
+        await redeem(runner.core, office_issued.code, TgUser(61000, 61000, None, "王芳",
+                                                             "zh-hans"))
+        # The office sees what waits, with the 20-working-day clock.
+        await office.send("/publish")
+        listing = await office.expect("待公示的检查结果：3")
+        assert "个工作日" in listing["text"]
+        # Withhold the third with a reason.
+        await office.press("🙈 暂不公示 3", listing)
+        await office.expect("为什么")
+        await office.send("涉及个人隐私")
+        await office.expect("已暂不公示")
+        # Publish all that are due: one channel post holds both results.
+        await office.press("📢 全部公示（3）", listing)
+        await office.expect("已公示 2 条结果")
+        post = await _channel_post(emulator, "抽查结果公示")
+        text = post["text"]
+        assert "不配合检查情节严重" in text and "未发现问题" in text
+        assert "不配合检查（003 第二十六条）：1 次" in text and "负责人拒绝检查人员进入仓库" in text
+        assert emulator.rate_limited == []
+        # Pressing again publishes nothing twice.
+        again = await office.press("📢 全部公示（3）", listing)
+        assert "不在待公示" in (await office.answer(again))["text"]
+        # A published result cannot be edited; a correction is a new publication.
+        with sqlite3.connect(channel_settings.db_path) as conn, pytest.raises(
+                sqlite3.IntegrityError):
+            conn.execute("UPDATE publications SET reason = 'x'")
+        await office.send(f"/publish correct {tasks[1]} 检查日期更正")
+        await office.expect("已发布更正")
+        correction = await _channel_post(emulator, "更正")
+        assert "检查日期更正" in correction["text"]
+        rows = _rows(channel_settings, "SELECT kind, supersedes IS NOT NULL, reason FROM"
+                                       " publications ORDER BY id")
+        assert [r[0] for r in rows] == ["withheld", "result", "result", "correction"]
+        assert rows[-1][1] == 1 and rows[0][2] == "涉及个人隐私"
+        # The export for the credit publicity system: one row per item, both formats.
+        await office.send("/publish export")
+        xlsx = await office.expect(predicate=lambda m: m.get("document", {}).get(
+            "file_name", "").endswith(".xlsx"))
+        exported = await office.expect(predicate=lambda m: m.get("document", {}).get(
+            "file_name", "").endswith(".csv"))
+        lines = list(csv.reader(io.StringIO(office.file_bytes(
+            exported["document"]["file_id"]).decode("utf-8-sig"))))
+        assert lines[0][:6] == publication.EXPORT_HEADERS[:6]
+        assert len(lines) - 1 == 4  # two published tasks × two items
+        assert {line[5] for line in lines[1:]} == {"不配合检查情节严重", "未发现问题"}
+        noncooperation = [line for line in lines[1:] if line[5] == "不配合检查情节严重"]
+        assert noncooperation[0][8] == "1" and "拒绝检查人员" in noncooperation[0][10]
+        sheet = load_workbook(io.BytesIO(office.file_bytes(xlsx["document"]["file_id"])))
+        assert sheet.active is not None and sheet.active.max_row == 5
+    finally:
+        await runner.stop()
+
+
+async def test_a_late_publication_is_flagged(settings: Settings, tmp_path: Path) -> None:
+    runner = BotRunner(settings, TOKEN)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        tasks = await finished_tasks(runner, tmp_path, ["no_problem"])
+        later = clock_now() + timedelta(days=60)
+        due = await publication.due_items(runner.core,
+                                          later.astimezone(settings.tz).date())
+        assert due[0].late and due[0].left < 0
+        done = await publication.publish(runner.core, None, tasks, later)
+        assert (done.count, done.late, done.posts) == (1, 1, 0)  # no channel configured
+        audit = _rows(settings, "SELECT payload FROM audit_log WHERE action ="
+                                " 'publication.published'")
+        assert '"late":true' in audit[0][0].replace(" ", "")
+    finally:
+        await runner.stop()
+
+
+async def _channel_post(emulator: Emulator, contains: str) -> dict[str, Any]:
+    from tests.helpers import eventually
+
+    def found() -> dict[str, Any] | None:
+        return next((m for m in emulator.chat_messages(CHANNEL)
+                     if contains in str(m.get("text", ""))), None)
+
+    await eventually(lambda: found() is not None, timeout=15)
+    result = found()
+    assert result is not None
+    return result
+
+
+def _rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(settings.db_path) as conn:
+        return conn.execute(sql).fetchall()
