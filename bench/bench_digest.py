@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import sqlite3
 import tempfile
 import time
@@ -23,32 +22,17 @@ from pathlib import Path
 
 from bot.config import load_settings
 from bot.core import Core
-from bot.demo_data import generate
+from bot.demo import joint_plan, load_county
 from bot.i18n import translator
 from bot.services import digest, draws
-from bot.services.imports import import_file
 from storage import Database
 
 PLAN = "基准全量抽查"
 
 
 async def build(core: Core, tmp: Path, tasks: int) -> None:
-    files = generate(tmp / "county", targets=tasks, per_department=200)
-    lines = files["targets"].read_text(encoding="utf-8").splitlines()
-    rows = [next(csv.reader([line])) for line in lines[1:]]
-    for row in rows:
-        row[6] = "存续"
-    with files["targets"].open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(next(csv.reader([lines[0]])))
-        writer.writerows(rows)
-    with files["plans"].open("a", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerow([PLAN, "联合检查", "联合", "", "100%", "SC-001、WS-001", "",
-                                 "SCJGJ", "WSJKJ", "2026-04-15", "2026-04-20", "2026-06-30",
-                                 "", ""])
-    for key, path in files.items():
-        kind = "checklist" if key.startswith("checklist:") else key
-        assert (await import_file(core, None, path, path.name, kind)).ok, key
+    await load_county(core, tmp / "county", tasks, 200, all_active=True, plans=[joint_plan(
+        PLAN, "SC-001、WS-001", "WSJKJ", ("2026-04-15", "2026-04-20", "2026-06-30"))])
     await draws.prepare(core, None, PLAN, "bench")
     await draws.run(core, None, PLAN, "1")
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import io
 import statistics
 import sys
@@ -28,13 +27,12 @@ from PIL import Image
 
 from bot.app import BotRunner
 from bot.config import load_settings
-from bot.demo_data import generate
+from bot.demo import joint_plan, load_county
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.server import EmulatorServer
 from bot.rendering.record_pdf import record_pdf
 from bot.services import draws
 from bot.services.accounts import TgUser
-from bot.services.imports import import_file
 from bot.services.onboarding import redeem, reissue_invite
 
 TOKEN = "123456789:BENCH-token"
@@ -42,14 +40,8 @@ PLAN = "基准联合抽查"
 
 
 async def _county(runner: BotRunner, tmp: Path) -> None:
-    files = generate(tmp / "county", targets=10, per_department=4)
-    with files["plans"].open("a", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerow([PLAN, "联合检查", "联合", "", "20%", "SC-001、WS-001", "",
-                                 "SCJGJ", "WSJKJ", "2026-04-15", "2026-04-20", "2026-06-30",
-                                 "", ""])
-    for key, path in files.items():
-        kind = "checklist" if key.startswith("checklist:") else key
-        assert (await import_file(runner.core, None, path, path.name, kind)).ok, key
+    await load_county(runner.core, tmp / "county", 10, 4, plans=[joint_plan(
+        PLAN, "SC-001、WS-001", "WSJKJ", ("2026-04-15", "2026-04-20", "2026-06-30"), "20%")])
 
 
 def _median(xs: list[float]) -> str:

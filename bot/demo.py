@@ -3,8 +3,11 @@ and five people to chat as, some already registered."""
 
 from __future__ import annotations
 
+import csv
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.core import Core
 from bot.demo_data import generate
@@ -36,6 +39,37 @@ PEOPLE = (
     DemoPerson(100005, "Alice Chen", False, "inspector (English)", "en"),
 )
 STRANGER = (100009, "陌生人", "未受邀 stranger")
+
+
+def joint_plan(name: str, items: str, joining: str, dates: tuple[str, str, str],
+               ratio: str = "100%") -> list[str]:
+    """A row of the plans template: a joint plan initiated by SCJGJ."""
+    return [name, "联合检查", "联合", "", ratio, items, "", "SCJGJ", joining, *dates, "", ""]
+
+
+async def load_county(core: Core, out: Path, targets: int, per_department: int,
+                      plans: Iterable[list[str]] = (), checklists: bool = True,
+                      all_active: bool = False) -> dict[str, Path]:
+    """Generate a county, add `plans` rows, and load it all through the real imports.
+    `all_active`: every target 存续 (so that a 100% plan draws exactly `targets`)."""
+    files = generate(out, targets=targets, per_department=per_department)
+    if all_active:
+        with files["targets"].open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        for row in rows[1:]:
+            row[6] = "存续"
+        with files["targets"].open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(rows)
+    with files["plans"].open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(plans)
+    for key, path in files.items():
+        kind = "checklist" if key.startswith("checklist:") else key
+        if kind == "checklist" and not checklists:
+            continue
+        report = await import_file(core, None, path, path.name, kind)
+        if not report.ok:
+            raise RuntimeError(f"the county did not load: {key}")
+    return files
 
 
 async def load_demo(core: Core, emulator: Emulator) -> None:

@@ -4,7 +4,6 @@ working days), and a year the calendar package does not know."""
 
 from __future__ import annotations
 
-import csv
 import sqlite3
 from datetime import date, datetime
 from pathlib import Path
@@ -14,11 +13,10 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from bot.core import Core
-from bot.demo_data import generate
+from bot.demo import joint_plan, load_county
 from bot.models import Role
 from bot.services import chasing, draws, replacements, tasks
 from bot.services.accounts import TgUser
-from bot.services.imports import import_file
 from bot.services.onboarding import invite_person, redeem, reissue_invite
 from bot.workdays import Calendar
 from storage import Database
@@ -34,14 +32,8 @@ def local(*args: int) -> datetime:
 async def county(core: Core, tmp_path: Path) -> dict[str, Any]:
     """Six targets, a joint plan due Friday 9 October 2026, drawn on Friday 18 September;
     everyone bound to a Telegram chat; one office person."""
-    files = generate(tmp_path / "county", targets=12, per_department=4)
-    with files["plans"].open("a", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerow([PLAN, "联合检查", "联合", "", "50%", "SC-001、WS-001", "",
-                                 "SCJGJ", "WSJKJ", "2026-09-15", "2026-09-18", "2026-10-09",
-                                 "", ""])
-    for key, path in files.items():
-        kind = "checklist" if key.startswith("checklist:") else key
-        assert (await import_file(core, None, path, path.name, kind)).ok, key
+    await load_county(core, tmp_path / "county", 12, 4, plans=[joint_plan(
+        PLAN, "SC-001、WS-001", "WSJKJ", ("2026-09-15", "2026-09-18", "2026-10-09"), "50%")])
     with sqlite3.connect(core.settings.db_path) as conn:
         people = [r[0] for r in conn.execute("SELECT id FROM people")]
     for person_id in people:

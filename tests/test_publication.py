@@ -17,12 +17,12 @@ from openpyxl import load_workbook
 from bot.app import BotRunner
 from bot.clock import now as clock_now
 from bot.config import Settings
+from bot.demo import joint_plan, load_county
 from bot.emulator import Emulator
 from bot.emulator.server import EmulatorServer
 from bot.models import Person, Role
 from bot.services import conversations, draws, publication, visits
 from bot.services.accounts import TgUser
-from bot.services.imports import import_file
 from bot.services.onboarding import invite_person, redeem
 from bot.visit import RESULTS
 from tests.conftest import TOKEN, make_settings, person
@@ -35,16 +35,9 @@ async def finished_tasks(runner: BotRunner, tmp_path: Path, outcomes: list[str])
     """Draw a joint plan (items without checklists) and take one task per outcome through
     the visit services to a submitted record: every item gets that result, the team signs,
     the party refuses before a witness."""
-    from bot.demo_data import generate
-
-    files = generate(tmp_path / "county", targets=12, per_department=4)
-    with files["plans"].open("a", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerow([PLAN, "联合检查", "联合", "", "50%", "SC-001、WS-001", "",
-                                 "SCJGJ", "WSJKJ", "2026-04-15", "2026-04-20", "2026-06-30",
-                                 "", ""])
-    for key, path in files.items():
-        if not key.startswith("checklist:"):
-            assert (await import_file(runner.core, None, path, path.name, key)).ok, key
+    await load_county(runner.core, tmp_path / "county", 12, 4, checklists=False, plans=[
+        joint_plan(PLAN, "SC-001、WS-001", "WSJKJ", ("2026-04-15", "2026-04-20", "2026-06-30"),
+                   "50%")])
     await draws.prepare(runner.core, None, PLAN, "test")
     await draws.run(runner.core, None, PLAN, "1")
     core = runner.core

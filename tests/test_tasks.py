@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.app import BotRunner
+from bot.demo import joint_plan, load_county
 from bot.demo_data import generate
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws, replacements
@@ -27,22 +28,8 @@ async def county_with_phones(bot: BotRunner, emulator: Emulator, tmp_path: Path,
                              joining: str = "WSJKJ、STHJJ、YJGLJ、SWJ"
                              ) -> dict[str, EmulatedUser]:
     """A county whose 40 inspectors (8 in each of five departments) all use the bot."""
-    files = generate(tmp_path / "county", targets=targets + 40, per_department=8)
-    lines = files["targets"].read_text(encoding="utf-8").splitlines()
-    rows = [next(csv.reader([line])) for line in lines[1:targets + 1]]
-    for row in rows:
-        row[6] = "存续"  # every one active: a 100% plan draws exactly `targets`
-    with files["targets"].open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(next(csv.reader([lines[0]])))
-        writer.writerows(rows)
-    with files["plans"].open("a", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerow([plan, "联合检查", "联合", "", "100%", items, "",
-                                 "SCJGJ", joining, "2026-04-15",
-                                 "2026-04-20", "2026-06-30", "", ""])
-    for key, path in files.items():
-        kind = "checklist" if key.startswith("checklist:") else key
-        assert (await import_file(bot.core, None, path, path.name, kind)).ok, key
+    await load_county(bot.core, tmp_path / "county", targets, 8, all_active=True, plans=[
+        joint_plan(plan, items, joining, ("2026-04-15", "2026-04-20", "2026-06-30"))])
     users: dict[str, EmulatedUser] = {}
     with sqlite3.connect(bot.settings.db_path) as conn:
         people = conn.execute("SELECT p.id, i.cert_no FROM people p JOIN inspectors i"
