@@ -49,21 +49,30 @@ class ChasingRepo(Repo):
         """Members who have not accepted a task that is still waiting."""
         return [dict(r) for r in await self.all(
             "SELECT k.id AS task_id, k.created_at, t.name AS target, m.person_id,"
-            " m.department_id, p.name FROM task_members m JOIN tasks k ON k.id = m.task_id"
+            " m.department_id, p.name, (SELECT l.person_id FROM task_members l WHERE"
+            " l.task_id = k.id AND l.leader = 1 AND l.active = 1) AS leader"
+            " FROM task_members m JOIN tasks k ON k.id = m.task_id"
             " JOIN targets t ON t.id = k.target_id JOIN people p ON p.id = m.person_id"
             " WHERE m.active = 1 AND m.accepted_at IS NULL AND k.status = 'assigned'"
             " ORDER BY k.id, m.position")]
 
-    async def open_tasks(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.all(
-            "SELECT k.id AS task_id, k.window_due, t.name AS target FROM tasks k"
-            " JOIN targets t ON t.id = k.target_id WHERE k.status IN ('assigned', 'in_progress')"
-            " ORDER BY k.id")]
-
-    async def team(self, task_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.all(
-            "SELECT person_id, department_id, leader FROM task_members WHERE task_id = ?"
-            " AND active = 1 ORDER BY position", (task_id,))]
+    async def open_tasks(self, due_until: date) -> list[dict[str, Any]]:
+        """Open tasks whose window ends by `due_until` (or has ended), with their teams."""
+        rows = await self.all(
+            "SELECT k.id AS task_id, k.window_due, t.name AS target, m.person_id,"
+            " m.department_id, m.leader FROM tasks k JOIN targets t ON t.id = k.target_id"
+            " JOIN task_members m ON m.task_id = k.id AND m.active = 1"
+            " WHERE k.status IN ('assigned', 'in_progress') AND k.window_due <= ?"
+            " ORDER BY k.id, m.position", (due_until.isoformat(),))
+        tasks: dict[int, dict[str, Any]] = {}
+        for row in rows:
+            task = tasks.setdefault(row["task_id"], {"task_id": row["task_id"],
+                                                     "window_due": row["window_due"],
+                                                     "target": row["target"], "team": []})
+            task["team"].append({"person_id": row["person_id"],
+                                 "department_id": row["department_id"],
+                                 "leader": row["leader"]})
+        return list(tasks.values())
 
     async def open_replacements(self) -> list[dict[str, Any]]:
         return [dict(r) for r in await self.all(

@@ -17,7 +17,7 @@ from bot.i18n import Translator
 from bot.models import Role
 from bot.services.notify import enqueue_text, tell_office
 from bot.workdays import Calendar, parse_arrangement
-from storage import Tx, from_db_time
+from storage import from_db_time
 
 
 async def calendar(tx: Any) -> Calendar:
@@ -58,7 +58,7 @@ def _local_day(value: str | None, core: Core) -> date | None:
 class _People:
     """Supervisors per department and the office, read once per run."""
 
-    def __init__(self, tx: Tx) -> None:
+    def __init__(self, tx: Any) -> None:
         self.tx = tx
         self._supervisors: dict[int, list[int]] = {}
         self._office: list[int] | None = None
@@ -75,7 +75,7 @@ class _People:
         return self._office
 
 
-async def owed(tx: Tx, core: Core, cal: Calendar, now: datetime) -> list[Due]:
+async def owed(tx: Any, core: Core, cal: Calendar, now: datetime) -> list[Due]:
     """Every reminder the ladder asks for right now (before the once-a-day filter)."""
     chase = core.settings.chase
     local = now.astimezone(core.settings.tz)
@@ -93,18 +93,17 @@ async def owed(tx: Tx, core: Core, cal: Calendar, now: datetime) -> list[Due]:
             found.append(Due(row["person_id"], "accept", f"task:{row['task_id']}:"
                              f"{row['person_id']}", "remind", reason, row["task_id"]))
         if waited >= chase.accept_escalate:
-            team = await tx.chasing.team(row["task_id"])
-            told = {m["person_id"] for m in team if m["leader"]}
+            told = {row["leader"]} if row["leader"] else set()
             told |= set(await people.supervisors(row["department_id"]))
             told.discard(row["person_id"])
             found += [Due(p, "accept", f"task:{row['task_id']}:{row['person_id']}", "escalate",
                           reason, row["task_id"]) for p in sorted(told)]
     # The inspection window: the team before the due date; overdue → leader, supervisors,
     # office, every working day until done.
-    for row in await tx.chasing.open_tasks():
+    for row in await tx.chasing.open_tasks(cal.add(today, max(chase.due_remind))):
         due = date.fromisoformat(row["window_due"])
-        left = cal.between(today, due)
-        team = await tx.chasing.team(row["task_id"])
+        left = cal.between(today, due) if due >= today else 0
+        team = row["team"]
         reason = {"rule": "due", "target": row["target"], "due": row["window_due"],
                   "days": left}
         if today > due:
@@ -168,16 +167,18 @@ def in_office_hours(core: Core, cal: Calendar, now: datetime) -> bool:
 async def chase(core: Core, now: datetime) -> int:
     """One run of the scheduler: queue what is owed today and not yet sent; how many."""
     today = now.astimezone(core.settings.tz).date()
-    async with core.db.transaction(record_update=False) as tx:
-        cal = await calendar(tx)
+    async with core.db.read() as rtx:  # what is owed is read in a snapshot, not the writer
+        cal = await calendar(rtx)
         if not in_office_hours(core, cal, now):
             return 0
+        owing = await owed(rtx, core, cal, now)
+    async with core.db.transaction(record_update=False) as tx:
         unknown = cal.unknown_years([today])
         for year in unknown:
             await tell_office(tx, f"calendar-unknown:{year}:{today}", functools.partial(
                 _unknown_year_text, year=year), now)
         sent = 0
-        for due in await owed(tx, core, cal, now):
+        for due in owing:
             if not await tx.chasing.remember(due.person_id, due.kind, due.subject, due.step,
                                              today, due.reason, now):
                 continue
