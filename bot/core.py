@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+from bot.clock import now as clock_now
 from bot.config import Settings
 from storage import Database
 
@@ -18,6 +20,10 @@ class Core:
     @property
     def files_root(self) -> Path:
         return self.settings.files_dir
+
+    def today(self) -> date:
+        """The office's date now (its time zone, not the server's)."""
+        return clock_now().astimezone(self.settings.tz).date()
 
     def deep_link(self, payload: str) -> str:
         return f"https://t.me/{self.bot_username}?start={payload}"

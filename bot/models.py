@@ -53,6 +53,11 @@ class Person:
     def role_set(self) -> frozenset[Role]:
         return frozenset(g.role for g in self.roles)
 
+    @property
+    def is_office(self) -> bool:
+        """Office staff or an administrator: loads, draws, digests, publishes."""
+        return self.has_role(Role.OFFICE) or self.has_role(Role.ADMIN)
+
 
 @dataclass(frozen=True, slots=True)
 class TelegramAccount:

@@ -8,14 +8,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
 from bot import callbacks
-from bot.models import Person, Role
+from bot.models import Person
 from bot.services import digest
-from bot.services.visits import today_of
 from handlers.common import Context, Who, answer_stale, core, pressed, reply, who
 
 
 def _office(person: Person | None) -> bool:
-    return person is not None and (person.has_role(Role.OFFICE) or person.has_role(Role.ADMIN))
+    return person is not None and person.is_office
 
 
 async def digest_command(update: Update, context: Context) -> None:
@@ -38,7 +37,7 @@ async def digest_command(update: Update, context: Context) -> None:
         await reply(update, me.t._("Which plan?"), reply_markup=InlineKeyboardMarkup(rows))
         return
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_DOCUMENT)
-    today = today_of(core(context))
+    today = core(context).today()
     files = await digest.render(core(context), me.t, today)
     await _send(update, me, files, f"digest-{today}")
 
@@ -60,7 +59,7 @@ async def plan_button(update: Update, context: Context) -> None:
         await answer_stale(query, me.t)
         return
     await query.answer()
-    files = await digest.render(core(context), me.t, today_of(core(context)), plan_id, name)
+    files = await digest.render(core(context), me.t, core(context).today(), plan_id, name)
     await _send(update, me, files, f"plan-{plan_id}")
 
 

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import callbacks
 from bot.clock import now as clock_now
 from bot.i18n import Translator
-from bot.models import Conversation, Person, Role
+from bot.models import Conversation, Person
 from bot.services import conversations, draws
 from bot.services.errors import Refused
 from handlers.common import (
@@ -31,7 +31,7 @@ FLOW = "draw"
 
 
 def _office(person: Person | None) -> bool:
-    return person is not None and (person.has_role(Role.OFFICE) or person.has_role(Role.ADMIN))
+    return person is not None and person.is_office
 
 
 def refusal_text(t: Translator, exc: Refused) -> str:

@@ -13,7 +13,7 @@ from telegram.constants import ChatAction
 
 from bot.clock import now as clock_now
 from bot.i18n import Translator
-from bot.models import Person, Role
+from bot.models import Person
 from bot.services.exports import EXPORTABLE, export, templates_workbook
 from bot.services.imports import import_file, report_csv, summary_text
 from handlers.common import Context, core, reply, who
@@ -36,7 +36,7 @@ CAPTION_KINDS = {
 
 
 def _may_load(person: Person | None) -> bool:
-    return person is not None and (person.has_role(Role.OFFICE) or person.has_role(Role.ADMIN))
+    return person is not None and person.is_office
 
 
 def _kind_from_caption(caption: str | None) -> str | None:

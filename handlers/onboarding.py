@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import callbacks
 from bot.commands import commands_for
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, translator
-from bot.models import InviteProblem, Person, Role
+from bot.models import InviteProblem, Person
 from bot.services import conversations
 from bot.services.accounts import TgUser, set_language
 from bot.services.onboarding import redeem
@@ -90,7 +90,7 @@ def help_text(t: Translator, person: Person | None) -> str:
         lines.append("")
     for command in commands_for(person):
         lines.append(f"/{command.name} — {t._(command.description)}")
-    if person is not None and (person.has_role(Role.OFFICE) or person.has_role(Role.ADMIN)):
+    if person is not None and person.is_office:
         lines.append("")
         lines.append(t._("To load the item list, the target or inspector directory, recusals,"
                          " the annual plan or a checklist, send me the .xlsx or .csv file."))

@@ -10,10 +10,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import callbacks
 from bot.clock import now as clock_now
 from bot.i18n import Translator
-from bot.models import Conversation, Person, Role
+from bot.models import Conversation, Person
 from bot.services import conversations, publication
 from bot.services.errors import Refused
-from bot.services.visits import today_of
 from handlers.common import (
     Context,
     Who,
@@ -31,7 +30,7 @@ LISTED = 10
 
 
 def _office(person: Person | None) -> bool:
-    return person is not None and (person.has_role(Role.OFFICE) or person.has_role(Role.ADMIN))
+    return person is not None and person.is_office
 
 
 def _refusal(t: Translator, exc: Refused) -> str:
@@ -79,7 +78,7 @@ async def publish_command(update: Update, context: Context) -> None:
 
 
 async def _list(update: Update, context: Context, me: Who) -> None:
-    due = await publication.due_items(core(context), today_of(core(context)))
+    due = await publication.due_items(core(context), core(context).today())
     if not due:
         await reply(update, me.t._("No finished result is waiting for publication."),
                     reply_markup=InlineKeyboardMarkup([[_b(me.t._("📤 Export"), "x")]]))
@@ -164,7 +163,7 @@ async def _export(update: Update, context: Context, me: Who) -> None:
     message = update.effective_message
     assert message is not None
     xlsx, csv = await publication.export(core(context))
-    stamp = today_of(core(context)).isoformat()
+    stamp = core(context).today().isoformat()
     caption = me.t._("Published results, one row per item, for the national enterprise"
                      " credit publicity system.")
     await message.reply_document(xlsx, filename=f"publications-{stamp}.xlsx", caption=caption)

@@ -266,7 +266,7 @@ async def visit_text(update: Update, context: Context, me: Who,
 async def _state(context: Context, conversation: Conversation) -> visits.State:
     c = core(context)
     async with c.db.read() as rtx:
-        return await visits.load(rtx, int(conversation.data["visit"]), visits.today_of(c),
+        return await visits.load(rtx, int(conversation.data["visit"]), c.today(),
                                  c.settings.tz)
 
 

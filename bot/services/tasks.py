@@ -13,7 +13,7 @@ from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import Translator
 from bot.logs import mask_phone
-from bot.models import Person, Role
+from bot.models import Person
 from bot.services.errors import Refused
 from bot.services.notify import enqueue_text, tell_office
 from storage import Tx
@@ -86,8 +86,7 @@ class Card:
 
 
 def _may_view(person: Person, card: Card) -> bool:
-    return card.member(person.id) is not None or person.has_role(Role.OFFICE) or (
-        person.has_role(Role.ADMIN))
+    return card.member(person.id) is not None or person.is_office
 
 
 async def _card(tx: Any, task_id: int) -> Card:

@@ -147,7 +147,9 @@ class State:
                 answers.append({
                     "question": question.name, "label": rules.label(question, "zh_CN"),
                     "type": question.type, "value": answer.value, "skipped": answer.skipped,
-                    "display": rules.display(question, answer, "zh_CN", len(photos)),
+                    # the record's font has no emoji: photos are counted in words
+                    "display": f"照片 {len(photos)} 张" if question.type == "image"
+                    else rules.display(question, answer, "zh_CN", len(photos)),
                     "by": meta["answered_by_name"], "at": meta["answered_at"],
                     "photos": photos,
                 })
@@ -234,10 +236,6 @@ class PhotoIn:
     data: bytes
 
 
-def today_of(core: Core) -> date:
-    return clock_now().astimezone(core.settings.tz).date()
-
-
 async def load(tx: Any, visit_id: int, today: date, tz: tzinfo = UTC) -> State:
     visit = await tx.visits.get(visit_id)
     if visit is None:
@@ -288,7 +286,7 @@ def _member_of(state: State, person: Person) -> dict[str, Any]:
 
 
 async def _open_state(tx: Tx, core: Core, person: Person, visit_id: int) -> State:
-    state = await load(tx, visit_id, today_of(core), core.settings.tz)
+    state = await load(tx, visit_id, core.today(), core.settings.tz)
     _member_of(state, person)
     return state
 
@@ -298,7 +296,7 @@ async def _open_state(tx: Tx, core: Core, person: Person, visit_id: int) -> Stat
 async def start(core: Core, person: Person, tg_user_id: int, task_id: int) -> View:
     """Open (or join) the visit of a task from its card; ask for the check-in first."""
     now = clock_now()
-    today = today_of(core)
+    today = core.today()
     async with core.db.transaction() as tx:
         task = await tx.tasks.task(task_id)
         if task is None:
@@ -367,7 +365,7 @@ async def ask_checkin_reason(core: Core, tg_user_id: int, conversation: Conversa
 
 async def home(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
     async with core.db.transaction() as tx:
-        state = await load(tx, visit_id, today_of(core), core.settings.tz)
+        state = await load(tx, visit_id, core.today(), core.settings.tz)
         if state.member(person.id) is None:
             raise Refused("not_member")
         if state.open:
@@ -695,7 +693,7 @@ async def _evidence(tx: Tx, state: State, kind: str, item: str | None, question:
 
 async def pause(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
     async with core.db.transaction() as tx:
-        state = await load(tx, visit_id, today_of(core), core.settings.tz)
+        state = await load(tx, visit_id, core.today(), core.settings.tz)
         if state.member(person.id) is None:
             raise Refused("not_member")
         await tx.conversations.clear(tg_user_id)
@@ -1121,7 +1119,7 @@ async def _token(tx: Any, core: Core, token: dict[str, Any] | None) -> State:
         raise Refused("token_used")
     if to_db_time(clock_now()) > token["expires_at"]:
         raise Refused("token_expired")
-    state = await load(tx, token["visit_id"], today_of(core), core.settings.tz)
+    state = await load(tx, token["visit_id"], core.today(), core.settings.tz)
     if not state.open:
         raise Refused("token_used")
     if state.content_hash != token["content_hash"]:
@@ -1179,7 +1177,7 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int) -> 
     """The leader submits: the record is frozen, its PDF goes to the team and the office."""
     from bot.rendering.record_pdf import record_pdf
 
-    today = today_of(core)
+    today = core.today()
     async with core.db.read() as rtx:
         state = await load(rtx, visit_id, today, core.settings.tz)
     _check_submittable(state, person)
@@ -1249,8 +1247,7 @@ async def record_of(core: Core, person: Person, task_id: int) -> dict[str, Any]:
         members = await rtx.tasks.members(task_id)
     if record is None:
         raise Refused("no_record")
-    if not any(m["person_id"] == person.id for m in members) and not (
-            person.has_role(Role.OFFICE) or person.has_role(Role.ADMIN)):
+    if not any(m["person_id"] == person.id for m in members) and not person.is_office:
         raise Refused("not_member")
     return record
 
