@@ -200,7 +200,7 @@ async def test_joint_visit_from_check_in_to_submitted_record(
 
         # Each member signs in their own chat; the leader then gets the party signed by QR.
         for user in (member, leader):
-            request = await user.expect("Please sign the result summary", timeout=15)
+            request = await user.expect("Please sign the result summary", timeout=60)
             assert "No problem found" in request["text"]
             await user.press("✍️ Sign", request)
         signatures = await leader.expect("You signed.")
@@ -229,7 +229,7 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         await party.expect("谢谢")
         await party.open_link(link.group(0))
         await party.expect("此签字链接已被使用")
-        told = await leader.expect("The party signed the record", timeout=15)
+        told = await leader.expect("The party signed the record", timeout=60)
         await leader.press("✍️ Signatures and submission", told)
         status = await leader.expect("Result summary")
         await leader.press("📤 Submit the record", status)
@@ -238,7 +238,7 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         # The PDF reaches the team; it holds the target, every answer and the results.
         documents = []
         for user in (leader, member):
-            document = await user.expect("Check record of", timeout=20)
+            document = await user.expect("Check record of", timeout=60)
             documents.append(user.file_bytes(document["document"]["file_id"]))
         assert documents[0] == documents[1]
         text = pdf_text(documents[0], tmp_path)
@@ -334,7 +334,7 @@ async def test_refusal_with_witness_shortcuts_and_refusals(
         await leader.expect("Every item has its result")
         # The member's home no longer offers the checklist's first screen shortcuts.
         for user in (leader, member):
-            request = await user.expect("Please sign the result summary", timeout=15)
+            request = await user.expect("Please sign the result summary", timeout=60)
             assert "未发现开展本次抽查涉及的经营活动" in request["text"] or \
                 "No business activity" in request["text"]
         # Refusal with witness, by the leader only.
@@ -376,7 +376,7 @@ async def test_refusal_with_witness_shortcuts_and_refusals(
         assert "王某" in status["text"]
         await leader.press("📤 Submit the record", status)
         await leader.expect("Submitted.")
-        document = await leader.expect("Check record of", timeout=20)
+        document = await leader.expect("Check record of", timeout=60)
         text = re.sub(r"\s+", "", pdf_text(leader.file_bytes(document["document"]["file_id"]),
                                            tmp_path))
         for expected in ("未发现开展本次抽查涉及的经营活动", "负责人拒绝签字",
@@ -421,7 +421,7 @@ async def test_unreachable_shortcut_needs_no_party_signature(
         await member.press("✅ Done", await member.expect("Photo 1 saved"))
         await member.expect("Every item has its result")
         for user in (member, leader):
-            request = await user.expect("Please sign the result summary", timeout=15)
+            request = await user.expect("Please sign the result summary", timeout=60)
             await user.press("✍️ Sign", request)
         status = await leader.expect("You signed.")
         assert "no signature of the party is needed" in status["text"]
@@ -431,7 +431,7 @@ async def test_unreachable_shortcut_needs_no_party_signature(
         assert "Only the team leader" in (await member.answer(forged))["text"]
         await leader.press("📤 Submit the record", status)
         await leader.expect("Submitted.")
-        document = await member.expect("Check record of", timeout=20)
+        document = await member.expect("Check record of", timeout=60)
         text = re.sub(r"\s+", "", pdf_text(member.file_bytes(document["document"]["file_id"]),
                                            tmp_path))
         assert "通过登记的住所（经营场所）无法联系" in text and name in text
@@ -491,7 +491,7 @@ async def test_non_cooperation_correction_order_and_paper_signature(
         await member.send("芒卫责改〔2026〕12号：三日内补办健康证明")
         await member.expect("Every item has its result")
         for user in (member, leader):
-            await user.press("✍️ Sign", await user.expect("Please sign", timeout=15))
+            await user.press("✍️ Sign", await user.expect("Please sign", timeout=60))
         status = await leader.expect("You signed.")
         # The party signs on paper; the photo is the signature.
         await leader.press("📷 Photo of the signed paper record", status)
@@ -503,7 +503,7 @@ async def test_non_cooperation_correction_order_and_paper_signature(
         status = await leader.expect("The photo of the signed paper record is saved")
         await leader.press("📤 Submit the record", status)
         await leader.expect("Submitted.")
-        document = await leader.expect("Check record of", timeout=20)
+        document = await leader.expect("Check record of", timeout=60)
         text = re.sub(r"\s+", "", pdf_text(leader.file_bytes(document["document"]["file_id"]),
                                            tmp_path))
         for expected in ("不配合检查情节严重", "拒绝向检查人员或者其委托的专业机构提供相关材料的",
