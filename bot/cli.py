@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
+import html
+import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -14,16 +17,75 @@ import httpx
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core import Core
+from bot.i18n import Translator, system_language, translator
 from bot.logs import setup_logging
-from bot.models import Role
+from bot.models import Role, RosterEntry, RosterStatus
+from bot.services.errors import Refused
+from bot.services.onboarding import IssuedInvite
 from storage import Database
 
 LOCAL_BOT_USERNAME = "choucha_local_bot"
 
 
+@functools.cache
+def _t() -> Translator:
+    """The command line speaks the user's language (their locale, or CHOUCHA_LANG)."""
+    return translator(system_language())
+
+
 def _fail(message: str, code: int = 2) -> int:
     print(f"choucha: {message}", file=sys.stderr)
     return code
+
+
+def plain(text: str) -> str:
+    """A message written for Telegram's HTML, as terminal text."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def _writable(path: str | None) -> str | None:
+    """Why an output file cannot be written there (checked before anything is done)."""
+    if not path:
+        return None
+    folder = Path(path).expanduser().resolve().parent
+    if not folder.is_dir():
+        return _t()._("The folder {folder} does not exist: create it first, or choose another"
+                      " place for {file}. Nothing was done.").format(folder=folder, file=path)
+    if Path(path).is_dir():
+        return _t()._("{file} is a folder: give a file name. Nothing was done.").format(
+            file=path)
+    return None
+
+
+def refusal(exc: Refused) -> str:
+    """A refusal of the services as a sentence for the command line, with the next step."""
+    t = _t()
+    p = {"name": "", "cert": "", "code": "", **exc.params}
+    texts = {
+        "department_required": t._("Inspectors and supervisors belong to a department: add"
+                                   " --department CODE (see `choucha people` for the codes)."),
+        "unknown_department": t._("There is no department with the code {code}. Add it with"
+                                  " `choucha department add`, or check the code with"
+                                  " `choucha people`."),
+        "bad_name": t._("The name must have 1 to 64 characters."),
+        "no_role": t._("Give at least one --role."),
+        "not_allowed": t._("That is not allowed."),
+        "name_exists": t._("{name} is already in that department (执法证号 {cert}). To invite"
+                           " that person, run `choucha invite --cert {cert}`."),
+        "unknown_cert": t._("Nobody in the inspector directory has the 执法证号 {cert}. Check"
+                            " the number with `choucha people`."),
+        "already_bound": t._("{name} is registered already; no invite is needed."),
+        "inactive": t._("{name} is marked inactive in the directory; import the directory"
+                        " with them active first."),
+        "unknown_person": t._("That person no longer exists."),
+        "duplicate": t._("A department with the code {code} exists already; nothing was"
+                         " changed."),
+        "bad_code": t._("A department code has 1 to 32 letters, digits, - or _ (for example"
+                        " SCJGJ)."),
+    }
+    if exc.reason in texts:
+        return texts[exc.reason].format(**p)
+    return t._("Refused ({reason}); nothing was changed.").format(reason=exc.reason)
 
 
 async def _bot_username(settings: Settings, db: Database, override: str | None) -> str:
@@ -40,17 +102,25 @@ async def _bot_username(settings: Settings, db: Database, override: str | None) 
             response = await client.get(f"{settings.base_url}{settings.token}/getMe")
         username = response.json()["result"]["username"]
     except (httpx.HTTPError, KeyError, ValueError):
-        raise ConfigError("could not ask Telegram for the bot's username;"
-                          " pass --bot-username") from None
+        raise ConfigError(_t()._("Could not ask Telegram for the bot's username (is the"
+                                 " network or the token right?). Pass --bot-username"
+                                 " NAME_bot to go on without it.")) from None
     async with db.transaction() as tx:
         await tx.settings.put("bot_username", username)
     return str(username)
 
 
 async def _with_core(settings: Settings, override: str | None,
-                     work: Callable[[Core], Awaitable[int]]) -> int:
+                     work: Callable[[Core], Awaitable[int]], links: bool = True) -> int:
+    """Open the database and run `work`; `links`: the bot's username is needed (asked of
+    Telegram once, then stored), otherwise nothing goes over the network."""
     async with Database(settings.db_path) as db:
-        core = Core(settings, db, await _bot_username(settings, db, override))
+        if links:
+            username = await _bot_username(settings, db, override)
+        else:
+            async with db.read() as rtx:
+                username = await rtx.settings.get("bot_username") or LOCAL_BOT_USERNAME
+        core = Core(settings, db, username)
         return await work(core)
 
 
@@ -58,66 +128,173 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.onboarding import init_admin
 
     async def work(core: Core) -> int:
+        t = _t()
         issued = await init_admin(core, force=args.new_admin_link)
-        print(f"Database ready: {settings.db_path} (schema {await core.db.schema_version()})")
+        print(t._("Database ready: {path} (schema {version})").format(
+            path=settings.db_path, version=await core.db.schema_version()))
         if issued is None:
-            print("An administrator is already registered; use --new-admin-link for another.")
+            print(t._("An administrator is already registered; use --new-admin-link for"
+                      " another."))
             return 0
         expires = issued.invite.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
-        print("Open this link on the administrator's phone (works once, until "
-              f"{expires}):\n{issued.link}")
+        print(t._("Open this link on the administrator's phone (works once, until"
+                  " {expires}):").format(expires=expires))
+        print(issued.link)
         return 0
 
     return asyncio.run(_with_core(settings, args.bot_username, work))
+
+
+def _card_png(issued: IssuedInvite, settings: Settings) -> bytes:
+    from bot.logs import mask_cert
+    from bot.rendering.invite_card import CardText, render_invite_card
+    from bot.texts import role_label
+
+    t = translator("zh_CN")
+    expires = issued.invite.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+    return render_invite_card(CardText(
+        title=t._("Choucha 抽查 · invitation"), name=issued.person.name,
+        department=issued.department.name if issued.department else t._("no department"),
+        roles="、".join(role_label(t, g.role) for g in issued.person.roles),
+        instructions=t._("Scan with your phone's camera or Telegram, then tap Start."),
+        expires=t._("Valid once, until {expires}").format(expires=expires),
+        link=issued.link,
+        cert=t._("执法证号 {cert}").format(cert=mask_cert(issued.cert_no))
+        if issued.cert_no else ""))
 
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.i18n import translator
-    from bot.rendering.invite_card import CardText, render_invite_card
-    from bot.services.errors import Refused
-    from bot.services.onboarding import invite_person
-    from bot.texts import role_label
+    from bot.services import invite_sheets
+    from bot.services.onboarding import invite_by_cert, invite_person, invite_unregistered
 
+    t = _t()
+    modes = [bool(args.cert), bool(args.unregistered), bool(args.name)]
+    if sum(modes) != 1:
+        return _fail(t._("Say whom to invite: --cert CERT (a person of the directory),"
+                         " --unregistered (everyone not yet registered) or --name NAME"
+                         " --department CODE --role ROLE (someone not in the directory)."))
+    if args.name and not args.role:
+        return _fail(t._("Give the new person's --role (inspector, supervisor, office or"
+                         " admin)."))
+    if args.unregistered and not args.links:
+        return _fail(t._("--unregistered writes everyone's link to a CSV file: add --links"
+                         " links.csv (and --out cards.pdf for the printable cards)."))
     try:
-        roles = [Role(r) for r in args.role]
+        roles = [Role(r) for r in args.role or []]
     except ValueError:
-        return _fail(f"--role: one of {', '.join(r.value for r in Role)}")
+        return _fail(t._("--role is one of: inspector, supervisor, office, admin."))
+    for path in (args.out, args.links):
+        problem = _writable(path)
+        if problem:
+            return _fail(problem)
 
     async def work(core: Core) -> int:
         try:
-            issued = await invite_person(core, None, args.name, args.department, roles)
+            if args.unregistered:
+                issued_all = await invite_unregistered(core, None, args.department)
+            elif args.cert:
+                issued_all = [await invite_by_cert(core, None, args.cert)]
+            else:
+                issued_all = [await invite_person(core, None, args.name, args.department,
+                                                  roles)]
         except Refused as exc:
-            return _fail(f"invite refused: {exc.reason}")
+            return _fail(refusal(exc))
+        if args.unregistered:
+            if not issued_all:
+                print(t._("Everyone is registered already; no invite was made."))
+                return 0
+            sheet = await invite_sheets.build(issued_all, settings.tz, translator("zh_CN"))
+            await asyncio.to_thread(Path(args.links).write_bytes, sheet.links_csv)
+            print(t.ngettext("{n} invite made (each earlier open invite was replaced).",
+                             "{n} invites made (each earlier open invite was replaced).",
+                             sheet.count).format(n=sheet.count))
+            print(t._("Links written to {file}").format(file=args.links))
+            if args.out:
+                await asyncio.to_thread(Path(args.out).write_bytes, sheet.cards_pdf)
+                print(t._("Printable QR cards written to {file}").format(file=args.out))
+            return 0
+        issued = issued_all[0]
         expires = issued.invite.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
-        print(f"Invite for {issued.person.name} (works once, until {expires}):\n{issued.link}")
+        print(t._("Invite for {name} (works once, until {expires}):").format(
+            name=issued.person.name, expires=expires))
+        print(issued.link)
         if args.out:
-            t = translator("zh_CN")
-            card = render_invite_card(CardText(
-                title=t._("Choucha 抽查 · invitation"), name=issued.person.name,
-                department=issued.department.name if issued.department
-                else t._("no department"),
-                roles="、".join(role_label(t, r) for r in roles),
-                instructions=t._("Scan with your phone's camera or Telegram, then tap Start."),
-                expires=t._("Valid once, until {expires}").format(expires=expires),
-                link=issued.link))
-            await asyncio.to_thread(Path(args.out).write_bytes, card)
-            print(f"QR card written to {args.out}")
+            await asyncio.to_thread(Path(args.out).write_bytes, _card_png(issued, settings))
+            print(t._("QR card written to {file}").format(file=args.out))
         return 0
 
     return asyncio.run(_with_core(settings, args.bot_username, work))
+
+
+def _status_text(t: Translator, entry: RosterEntry, settings: Settings) -> str:
+    if entry.status == RosterStatus.REGISTERED:
+        text = t._("registered") + (" · " + t._("has blocked the bot") if entry.blocked else "")
+    elif entry.status == RosterStatus.INVITED:
+        assert entry.invited_until is not None
+        text = t._("invited, until {until}").format(
+            until=entry.invited_until.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"))
+    elif entry.status == RosterStatus.INVITE_EXPIRED:
+        text = t._("invite expired or replaced")
+    else:
+        text = t._("never invited")
+    return text
+
+
+def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import now
+    from bot.services.onboarding import roster
+    from bot.texts import role_label
+
+    t = _t()
+    if not settings.db_path.exists():
+        return _fail(t._("There is no database at {path} yet: run `choucha init` first.")
+                     .format(path=settings.db_path))
+
+    async def work(core: Core) -> int:
+        try:
+            entries = await roster(core, None, args.department, args.unregistered)
+        except Refused as exc:
+            return _fail(refusal(exc))
+        today = now().astimezone(settings.tz).date()
+        groups: dict[str, list[RosterEntry]] = {}
+        for entry in entries:
+            label = (f"{entry.department_code} {entry.department_name}"
+                     if entry.department_code else t._("No department"))
+            groups.setdefault(label, []).append(entry)
+        for label, group in groups.items():
+            registered = sum(1 for e in group if e.registered)
+            print(t._("{department}: {n} people, {registered} registered").format(
+                department=label, n=len(group), registered=registered))
+            for entry in group:
+                roles = "、".join(role_label(t, r) for r in entry.roles) or "—"
+                line = f"  {entry.name}\t{entry.cert_no or '—'}\t{roles}\t" + \
+                    _status_text(t, entry, settings)
+                if entry.cert_expired(today):
+                    line += " · " + t._("执法证 expired on {date}").format(
+                        date=entry.cert_valid_until)
+                print(line)
+        registered = sum(1 for e in entries if e.registered)
+        print(t._("In all: {n} people, {registered} registered, {waiting} not yet.").format(
+            n=len(entries), registered=registered, waiting=len(entries) - registered))
+        if len(entries) > registered:
+            print(t._("Invite them all: choucha invite --unregistered --links links.csv"
+                      " --out cards.pdf"))
+        return 0
+
+    return asyncio.run(_with_core(settings, None, work))
 
 
 def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.directory import add_department
-    from bot.services.errors import Refused
 
     async def work() -> int:
         async with Database(settings.db_path) as db:
             try:
                 department = await add_department(db, None, args.code, args.name, args.region)
             except Refused as exc:
-                return _fail(f"department refused: {exc.reason}")
-        print(f"Department {department.code} {department.name} added.")
+                return _fail(refusal(Refused(exc.reason, code=args.code)))
+        print(_t()._("Department {code} {name} added.").format(code=department.code,
+                                                              name=department.name))
         return 0
 
     return asyncio.run(work())
@@ -130,13 +307,18 @@ def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.chasing import calendar, load_calendar
     from bot.workdays import ArrangementError, Calendar
 
+    t = _t()
     text = ""
     if args.action == "load":
         path = Path(args.file)
         try:
             text = path.read_text("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            return _fail(f"calendar not loaded: {exc}")
+        except OSError:
+            return _fail(t._("Cannot read {file}: check the name and the folder. Nothing was"
+                             " loaded.").format(file=path))
+        except UnicodeDecodeError:
+            return _fail(t._("{file} is not UTF-8 text: save it as CSV UTF-8 and try again."
+                             " Nothing was loaded.").format(file=path))
     exists = settings.db_path.exists()
 
     async def work() -> int:
@@ -147,14 +329,19 @@ def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
                     year, days = await load_calendar(core, None, text, Path(args.file).name,
                                                      now())
                 except ArrangementError as exc:
-                    return _fail(f"calendar not loaded: {exc}")
-            print(f"Loaded the arrangement for {year}: {days} days listed; the other days"
-                  " follow Monday to Friday.")
+                    return _fail(t._("The calendar was not loaded: {problem}").format(
+                        problem=exc))
+            print(t._("Loaded the arrangement for {year}: {days} days listed; the other days"
+                      " follow Monday to Friday.").format(year=year, days=days))
             return 0
         try:
             start = date.fromisoformat(args.date)
         except ValueError:
-            return _fail(f"not a date (YYYY-MM-DD): {args.date}")
+            return _fail(t._("{value} is not a date: write it as YYYY-MM-DD, for example"
+                             " 2026-10-08.").format(value=args.date))
+        if args.n < 0:
+            return _fail(t._("Give a number of working days of 0 or more (counting"
+                             " backwards is not supported)."))
         if exists:
             async with Database(settings.db_path) as db, db.read() as rtx:
                 cal = await calendar(rtx)
@@ -163,8 +350,9 @@ def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
         result = cal.add(start, args.n)
         print(f"{result.isoformat()} ({result.strftime('%A')})")
         for year in cal.unknown_years([start, result]):
-            print(f"warning: the calendar does not know {year}; weekends only were assumed"
-                  " as days off", file=sys.stderr)
+            print(t._("Warning: the calendar does not know {year}; only weekends were taken"
+                      " as days off. Load the year with `choucha calendar load`.").format(
+                year=year), file=sys.stderr)
         return 0
 
     return asyncio.run(work())
@@ -172,15 +360,17 @@ def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     async def work() -> int:
+        t = _t()
         if not settings.db_path.exists():
-            return _fail(f"no database at {settings.db_path}")
+            return _fail(t._("There is no database at {path} yet: run `choucha init` first.")
+                         .format(path=settings.db_path))
         async with Database(settings.db_path) as db, db.read() as rtx:
             count, problem = await rtx.audit.verify()
         if problem is not None:
-            print(f"audit chain BROKEN at row {problem.row_id}: {problem.reason}"
-                  f" ({count} rows intact before it)")
+            print(t._("audit chain BROKEN at row {row}: {reason} ({count} rows intact before"
+                      " it)").format(row=problem.row_id, reason=problem.reason, count=count))
             return 1
-        print(f"audit chain intact: {count} rows")
+        print(t._("audit chain intact: {count} rows").format(count=count))
         return 0
 
     return asyncio.run(work())
@@ -191,29 +381,39 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.imports import import_file, report_csv, summary_text
 
     path = Path(args.file)
+    t = translator(args.lang) if args.lang else _t()
     if not path.is_file():
-        return _fail(f"no such file: {path}")
+        return _fail(t._("There is no file {file}: check the name and the folder.").format(
+            file=path))
+    problem = _writable(args.report)
+    if problem:
+        return _fail(problem)
     kind = None if args.kind == "auto" else args.kind
 
     async def work(core: Core) -> int:
         report = await import_file(core, None, path, path.name, kind)
-        t = translator(args.lang)
         print(summary_text(t, report, listed=20))
         if (report.problems or report.warnings) and args.report:
             await asyncio.to_thread(Path(args.report).write_bytes, report_csv(t, report))
-            print(f"report written to {args.report}")
+            print(t._("The row-by-row report was written to {file}").format(file=args.report))
         return 0 if report.ok else 1
 
-    return asyncio.run(_with_core(settings, None, work))
+    return asyncio.run(_with_core(settings, None, work, links=False))
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.exports import export
 
+    t = _t()
+    problem = _writable(args.file)
+    if problem:
+        return _fail(problem)
+
     async def work() -> int:
         async with Database(settings.db_path) as db:
             count = await export(db, args.kind, Path(args.file))
-        print(f"{count} rows of {args.kind} written to {args.file}")
+        print(t._("{count} rows of {kind} written to {file}").format(
+            count=count, kind=args.kind, file=args.file))
         return 0
 
     return asyncio.run(work())
@@ -222,57 +422,75 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
     from bot.demo_data import generate
 
+    t = translator(args.lang) if args.lang else _t()
     out = Path(args.out)
-    files = generate(out, targets=args.targets, per_department=args.inspectors,
-                     seed=args.seed)
-    print(f"demo county written to {out}: {args.targets} targets,"
-          f" {len(files) - 6} checklists")
+    if args.targets < 1 or args.inspectors < 2:
+        return _fail(t._("A demo county needs at least 1 target and 2 inspectors per"
+                         " department."))
+    try:
+        files = generate(out, targets=args.targets, per_department=args.inspectors,
+                         seed=args.seed)
+    except OSError as exc:
+        return _fail(t._("Cannot write the demo files to {folder}: {problem}").format(
+            folder=out, problem=exc.strerror or exc))
+    print(t._("Demo county written to {folder}: {targets} targets, {checklists}"
+              " checklists").format(folder=out, targets=args.targets,
+                                    checklists=sum(1 for k in files if k.startswith("checklist:"))))
     if not args.load:
         return 0
-    from bot.i18n import translator
     from bot.services.imports import import_file, summary_text
 
     async def work(core: Core) -> int:
         for key, path in files.items():
             kind = "checklist" if key.startswith("checklist:") else key
             report = await import_file(core, None, path, path.name, kind)
-            print(summary_text(translator(args.lang), report))
+            print(summary_text(t, report))
             if not report.ok:
                 return 1
         return 0
 
-    return asyncio.run(_with_core(settings, None, work))
+    return asyncio.run(_with_core(settings, None, work, links=False))
 
 
 def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import draws
-    from bot.services.errors import Refused
 
+    t = _t()
     if args.action == "verify":
-        problems = draws.verify_dir(Path(args.dir))
+        folder = Path(args.dir)
+        if not folder.is_dir():
+            return _fail(t._("There is no folder {folder}: give the folder that"
+                             " `choucha draw export` wrote.").format(folder=folder))
+        problems = draws.verify_dir(folder)
         for line in problems:
-            print(f"MISMATCH: {line}")
+            print(t._("MISMATCH: {problem}").format(problem=line))
         if problems:
             return 1
-        print("verified: every selection and every team follows from the published inputs")
+        print(t._("verified: every selection and every team follows from the published"
+                  " inputs"))
         return 0
+
+    out = Path(args.out) if args.action == "export" else Path()
+    if args.action == "export" and out.exists() and not out.is_dir():
+        return _fail(t._("{file} is a file: give a folder for the four files. Nothing was"
+                         " done.").format(file=out))
 
     async def work(core: Core) -> int:
         try:
             if args.action == "prepare":
                 prepared = await draws.prepare(core, None, args.plan, args.entropy_source)
-                print(f"prepared {prepared.plan}: pool of {prepared.pool_size} targets,"
-                      f" pool_digest {prepared.pool_digest},"
-                      f" nonce_commitment {prepared.nonce_commitment}")
+                print(plain(draws.prepared_text(t, prepared)))
             elif args.action == "run":
                 ran = await draws.run(core, None, args.plan, args.entropy)
-                print(f"drew {ran.tasks} targets for {ran.plan}; seed {ran.seed}")
+                print(plain(draws.ran_text(t, ran)))
             else:
-                for path in await draws.export(core, args.plan, Path(args.out)):
+                for path in await draws.export(core, args.plan, out):
                     print(path)
         except Refused as exc:
-            detail = " ".join(f"{k}={v}" for k, v in exc.params.items())
-            return _fail(f"draw refused: {exc.reason} {detail}".strip())
+            return _fail(plain(draws.refusal_text(t, exc)))
+        except OSError as exc:
+            return _fail(t._("Cannot write to {folder}: {problem}").format(
+                folder=args.out, problem=exc.strerror or exc))
         return 0
 
     return asyncio.run(_with_core(settings, None, work))
@@ -324,14 +542,23 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--new-admin-link", action="store_true")
     init.add_argument("--bot-username")
     init.set_defaults(func=cmd_init)
-    invite = sub.add_parser("invite", help="invite a person; prints the link, writes the card")
-    invite.add_argument("--name", required=True)
+    invite = sub.add_parser(
+        "invite", help="invite people of the directory (or someone new); prints the links")
+    invite.add_argument("--cert", help="the 执法证号 of a person of the inspector directory")
+    invite.add_argument("--unregistered", action="store_true",
+                        help="everyone not yet registered (of --department, or all)")
+    invite.add_argument("--links", help="with --unregistered: write the links CSV here")
+    invite.add_argument("--name", help="someone not in the directory: their name")
     invite.add_argument("--department", help="department code")
-    invite.add_argument("--role", action="append", required=True,
-                        help="inspector, supervisor, office or admin (repeatable)")
-    invite.add_argument("--out", help="write the QR card PNG here")
+    invite.add_argument("--role", action="append",
+                        help="with --name: inspector, supervisor, office or admin (repeatable)")
+    invite.add_argument("--out", help="write the QR card (PNG; PDF sheet with --unregistered)")
     invite.add_argument("--bot-username")
     invite.set_defaults(func=cmd_invite)
+    people = sub.add_parser("people", help="who is registered, invited or never invited")
+    people.add_argument("--department", help="department code")
+    people.add_argument("--unregistered", action="store_true", help="only those not registered")
+    people.set_defaults(func=cmd_people)
     department = sub.add_parser("department", help="departments")
     dsub = department.add_subparsers(dest="action", required=True)
     add = dsub.add_parser("add")
@@ -348,7 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("kind", choices=["auto", *kinds])
     load.add_argument("file", help=".xlsx or .csv (XLSForm .xlsx for a checklist)")
     load.add_argument("--report", help="write the row-by-row report (CSV) here")
-    load.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
+    load.add_argument("--lang", choices=["zh_CN", "en"],
+                      help="the report's language (default: your locale)")
     load.set_defaults(func=cmd_import)
     dump = sub.add_parser("export", help="write a template back as .xlsx")
     dump.add_argument("kind", choices=kinds[:-1])
@@ -360,7 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--inspectors", type=int, default=20, help="per department")
     demo.add_argument("--seed", type=int, default=2026)
     demo.add_argument("--load", action="store_true", help="import the files into the database")
-    demo.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
+    demo.add_argument("--lang", choices=["zh_CN", "en"])
     demo.set_defaults(func=cmd_demo_data)
     draw = sub.add_parser("draw", help="the double-random draw of a plan")
     dsub2 = draw.add_subparsers(dest="action", required=True)

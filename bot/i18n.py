@@ -61,6 +61,21 @@ def normalize_language(code: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+def system_language(env: dict[str, str] | None = None) -> str:
+    """The command line's language, from the locale the user set (CHOUCHA_LANG first):
+    Chinese for zh*, English for en* and for the plain C/POSIX locale."""
+    env = dict(os.environ) if env is None else env
+    for key in ("CHOUCHA_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = (env.get(key) or "").split(":")[0].strip().lower()
+        if not value:
+            continue
+        if value.startswith("zh"):
+            return "zh_CN"
+        if value.startswith("en") or value in ("c", "posix") or value.startswith("c."):
+            return "en"
+    return "en"
+
+
 class Translator:
     """Translations for one language; `_` is the gettext function for extraction."""
 

@@ -22,6 +22,16 @@ def mask_phone(phone: str | None) -> str:
     return f"{digits[:3]}****{digits[-4:]}"
 
 
+def mask_cert(cert: str | None) -> str:
+    """YN53******0001: a 执法证号 recognisable on a card or a list, not copyable from it."""
+    if not cert:
+        return ""
+    cert = cert.strip()
+    if len(cert) <= 8:
+        return cert[:2] + "*" * max(0, len(cert) - 2)
+    return f"{cert[:4]}{'*' * (len(cert) - 8)}{cert[-4:]}"
+
+
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     """Mask ID numbers, phone numbers and any of `secrets` in free text."""
     for secret in secrets:
@@ -65,3 +75,4 @@ def setup_logging(level: str, token: str | None) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("tornado.access").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # PDF font subsetting chatter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -92,6 +92,39 @@ class InviteProblem(enum.StrEnum):
     ALREADY_BOUND = "already_bound"  # this Telegram account is bound to someone already
     PERSON_BOUND = "person_bound"  # the invited person is bound to another account
     INACTIVE = "inactive"
+
+
+class RosterStatus(enum.StrEnum):
+    """Where a person of the directory stands with Choucha."""
+
+    REGISTERED = "registered"  # bound to a Telegram account
+    INVITED = "invited"  # an invite is open (until `invited_until`)
+    INVITE_EXPIRED = "invite_expired"  # invited before, nothing open now
+    NOT_INVITED = "not_invited"
+
+
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    """One person as the office sees them in /people and `choucha people`."""
+
+    person_id: int
+    name: str
+    department_id: int | None
+    department_code: str | None
+    department_name: str | None
+    cert_no: str | None
+    cert_valid_until: str | None  # ISO date, from the inspector directory
+    roles: tuple[Role, ...]
+    status: RosterStatus
+    invited_until: datetime | None
+    blocked: bool = False
+
+    def cert_expired(self, today: date) -> bool:
+        return bool(self.cert_valid_until) and str(self.cert_valid_until) < today.isoformat()
+
+    @property
+    def registered(self) -> bool:
+        return self.status == RosterStatus.REGISTERED
 
 
 class OutboxStatus(enum.StrEnum):

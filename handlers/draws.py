@@ -10,7 +10,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
 from bot.clock import now as clock_now
-from bot.i18n import Translator
 from bot.models import Conversation, Person
 from bot.services import conversations, draws
 from bot.services.errors import Refused
@@ -32,38 +31,6 @@ FLOW = "draw"
 
 def _office(person: Person | None) -> bool:
     return person is not None and person.is_office
-
-
-def refusal_text(t: Translator, exc: Refused) -> str:
-    texts = {
-        "unknown_plan": t._("There is no such plan any more."),
-        "already_prepared": t._("This plan's draw was prepared already; it cannot be prepared"
-                                " twice."),
-        "not_prepared": t._("Prepare the draw first: its pool and commitment must be published"
-                            " before the draw."),
-        "already_run": t._("This plan was drawn already."),
-        "before_draw_date": t._("The draw date has not come yet: the public entropy is not"
-                                " known before it."),
-        "empty_pool": t._("No target is eligible for this plan (scope, status, twice a year)."),
-        "ratio_below_minimum": t._("Refused: the plan would check less than 5% of the targets"
-                                   " in scope."),
-        "ratio_above_item_maximum": t._("Refused: a ratio is above a general item's maximum."),
-        "no_ratio": t._("Refused: the plan has no ratio for credit class {stratum}."),
-        "year_cap_needs_key_items": t._("Only a plan of key (重点) items may change the limit of"
-                                        " two checks a year."),
-        "nobody_drawable": t._("Refused: nobody of {department} can be drawn for {target}"
-                               " (and no fallback department has anyone). Nothing was"
-                               " written."),
-        "team_too_small": t._("Refused: a team of two cannot be formed for {target}."),
-        "bad_entropy_source": t._("Please describe the public entropy source in 3 to 300"
-                                  " characters."),
-        "bad_entropy": t._("Please send the public entropy value (1 to 300 characters)."),
-        "not_run": t._("This plan has not been drawn yet."),
-    }
-    text = texts.get(exc.reason, t._("Refused: {reason}").format(reason=exc.reason))
-    params = {"stratum": "", "department": "", "target": ""}
-    params.update({k: html.escape(v) for k, v in exc.params.items()})
-    return text.format(**params)
 
 
 async def draw_command(update: Update, context: Context) -> None:
@@ -133,7 +100,7 @@ async def draw_button(update: Update, context: Context) -> None:
             try:
                 paths = await draws.export(core(context), plan["name"], Path(tmp))
             except Refused as exc:
-                await reply(update, refusal_text(me.t, exc))
+                await reply(update, draws.refusal_text(me.t, exc))
                 return
             for path in paths:
                 await message.reply_document(path.read_bytes(), filename=path.name)
@@ -159,7 +126,7 @@ async def draw_text(update: Update, context: Context, me: Who,
             ran = await draws.run(core(context), me.person, plan, message.text)
             text = draws.ran_text(me.t, ran)
     except Refused as exc:
-        await reply(update, refusal_text(me.t, exc))
+        await reply(update, draws.refusal_text(me.t, exc))
         if exc.reason in ("bad_entropy_source", "bad_entropy"):
             return  # still waiting for a good value
     else:

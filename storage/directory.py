@@ -209,6 +209,11 @@ class DirectoryRepo(Repo):
             (id_hash, cert_no, cert_no, id_hash))
         return dict(row) if row else None
 
+    async def cert_of(self, person_id: int) -> str | None:
+        value = await self.scalar("SELECT cert_no FROM inspectors WHERE person_id = ?",
+                                  (person_id,))
+        return None if value is None else str(value)
+
     async def inspector_by_cert(self, cert_no: str) -> dict[str, Any] | None:
         row = await self.one("SELECT * FROM inspectors WHERE cert_no = ?", (cert_no,))
         return dict(row) if row else None

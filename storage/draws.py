@@ -70,6 +70,16 @@ class DrawRepo(Repo):
             " ORDER BY i.cert_no", (draw_date,))
         return [{**dict(r), "expertise": json.loads(r["expertise"])} for r in rows]
 
+    async def department_inspectors(self, department_code: str) -> list[dict[str, Any]]:
+        """Every active inspector of a department, drawable or not (to explain a refusal)."""
+        rows = await self.all(
+            "SELECT i.cert_no, i.cert_valid_until, i.expertise FROM inspectors i"
+            " JOIN people p ON p.id = i.person_id JOIN departments d ON d.id = p.department_id"
+            " JOIN person_roles r ON r.person_id = p.id AND r.role = 'inspector'"
+            "  AND r.department_id = p.department_id"
+            " WHERE p.active = 1 AND i.active = 1 AND d.code = ?", (department_code,))
+        return [{**dict(r), "expertise": json.loads(r["expertise"])} for r in rows]
+
     async def recusal_pairs(self) -> set[tuple[str, str]]:
         return {(r[0], r[1]) for r in await self.all("SELECT cert_no, target_code FROM recusals")}
 

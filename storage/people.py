@@ -7,7 +7,15 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.models import Department, Person, Role, RoleGrant, TelegramAccount
+from bot.models import (
+    Department,
+    Person,
+    Role,
+    RoleGrant,
+    RosterEntry,
+    RosterStatus,
+    TelegramAccount,
+)
 from storage.base import Repo, from_db_time, to_db_time
 
 
@@ -34,6 +42,38 @@ _PERSON_SELECT = (
     " LEFT JOIN departments d ON d.id = p.department_id"
     " LEFT JOIN telegram_accounts a ON a.person_id = p.id"
 )
+
+
+_ROSTER_SELECT = (
+    "SELECT p.id, p.name, p.department_id, d.code AS department_code,"
+    " d.name AS department_name, i.cert_no, i.cert_valid_until, a.tg_user_id, a.blocked_at,"
+    " (SELECT MAX(v.expires_at) FROM invites v WHERE v.person_id = p.id"
+    "  AND v.used_at IS NULL AND v.revoked_at IS NULL AND v.expires_at > ?) AS open_until,"
+    " EXISTS (SELECT 1 FROM invites v WHERE v.person_id = p.id) AS ever_invited,"
+    " (SELECT GROUP_CONCAT(r.role) FROM person_roles r WHERE r.person_id = p.id) AS roles"
+    " FROM people p LEFT JOIN departments d ON d.id = p.department_id"
+    " LEFT JOIN inspectors i ON i.person_id = p.id"
+    " LEFT JOIN telegram_accounts a ON a.person_id = p.id"
+)
+_ROLE_ORDER = (Role.ADMIN, Role.OFFICE, Role.SUPERVISOR, Role.INSPECTOR)
+
+
+def _roster_entry(row: aiosqlite.Row) -> RosterEntry:
+    if row["tg_user_id"] is not None:
+        status = RosterStatus.REGISTERED
+    elif row["open_until"] is not None:
+        status = RosterStatus.INVITED
+    elif row["ever_invited"]:
+        status = RosterStatus.INVITE_EXPIRED
+    else:
+        status = RosterStatus.NOT_INVITED
+    held = set((row["roles"] or "").split(","))
+    return RosterEntry(
+        person_id=row["id"], name=row["name"], department_id=row["department_id"],
+        department_code=row["department_code"], department_name=row["department_name"],
+        cert_no=row["cert_no"], cert_valid_until=row["cert_valid_until"],
+        roles=tuple(r for r in _ROLE_ORDER if r.value in held), status=status,
+        invited_until=from_db_time(row["open_until"]), blocked=row["blocked_at"] is not None)
 
 
 class PeopleRepo(Repo):
@@ -144,6 +184,45 @@ class PeopleRepo(Repo):
             " WHERE p.name = ? AND p.active = 1 AND a.tg_user_id IS NULL ORDER BY p.id LIMIT 1",
             (name,))
         return None if value is None else int(value)
+
+    async def roster(self, now: datetime, department_id: int | None = None,
+                     unregistered: bool = False,
+                     person_ids: Iterable[int] | None = None) -> list[RosterEntry]:
+        """Active people with where they stand, by department code then name."""
+        where = ["p.active = 1"]
+        params: list[object] = [to_db_time(now)]
+        if department_id is not None:
+            where.append("p.department_id = ?")
+            params.append(department_id)
+        if unregistered:
+            where.append("a.tg_user_id IS NULL")
+        if person_ids is not None:
+            ids = list(person_ids)
+            if not ids:
+                return []
+            where.append(f"p.id IN ({','.join('?' * len(ids))})")
+            params.extend(ids)
+        rows = await self.all(
+            f"{_ROSTER_SELECT} WHERE {' AND '.join(where)}"
+            " ORDER BY d.code IS NULL, d.code, p.name, p.id", tuple(params))
+        return [_roster_entry(r) for r in rows]
+
+    async def person_by_cert(self, cert_no: str) -> Person | None:
+        """The person of the inspector directory holding that 执法证号."""
+        found = await self._people(
+            "WHERE p.id = (SELECT person_id FROM inspectors WHERE cert_no = ?)", (cert_no,))
+        return found[0] if found else None
+
+    async def people_named(self, name: str, now: datetime, department_id: int | None = None,
+                           limit: int = 10) -> list[RosterEntry]:
+        """Active people whose name is `name` or contains it, exact matches first."""
+        department = " AND p.department_id = ?" if department_id is not None else ""
+        params: tuple[object, ...] = (name,) + ((department_id,) if department else ())
+        rows = await self.all(
+            f"{_ROSTER_SELECT} WHERE p.active = 1 AND instr(p.name, ?) > 0{department}"
+            " ORDER BY p.name != ?, d.code IS NULL, d.code, p.name, p.id LIMIT ?",
+            (to_db_time(now), *params, name, limit))
+        return [_roster_entry(r) for r in rows]
 
     async def count_people(self) -> int:
         return int(await self.scalar("SELECT COUNT(*) FROM people"))

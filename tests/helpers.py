@@ -27,7 +27,7 @@ async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
 async def choucha(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     """Run the CLI without blocking the loop the emulator answers on."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args, env={**os.environ, **env},
+        sys.executable, "-m", "bot.cli", *args, env={**os.environ, "CHOUCHA_LANG": "en", **env},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(process.communicate(), 120)
     return process.returncode or 0, out.decode(), err.decode()

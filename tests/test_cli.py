@@ -16,7 +16,7 @@ from tests.test_invite_card import decode_qr
 async def test_init_then_admin_registers(tmp_path: Path, server: EmulatorServer,
                                          emulator: Emulator) -> None:
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": server.url,
-           "CHOUCHA_DB": str(tmp_path / "cli.sqlite3")}
+           "CHOUCHA_DB": str(tmp_path / "cli.sqlite3"), "CHOUCHA_LANG": "en"}
     code, out, err = await choucha(env, "init")
     assert code == 0, err
     first = LINK_RE.search(out)
@@ -29,7 +29,10 @@ async def test_init_then_admin_registers(tmp_path: Path, server: EmulatorServer,
     code, out, _ = await choucha(env, "department", "add", "SCJGJ", "芒市市场监督管理局")
     assert code == 0 and "SCJGJ" in out
     code, _, err = await choucha(env, "department", "add", "SCJGJ", "again")
-    assert code == 2 and "duplicate" in err
+    assert code == 2 and "exists already; nothing was changed" in err
+    code, _, err = await choucha({**env, "CHOUCHA_LANG": "zh_CN"}, "department", "add",
+                                 "SCJGJ", "again")
+    assert code == 2 and "已存在" in err and "Traceback" not in err
     card = tmp_path / "card.png"
     code, out, err = await choucha(env, "invite", "--name", "张伟", "--department", "SCJGJ",
                                    "--role", "inspector", "--out", str(card))
@@ -37,7 +40,7 @@ async def test_init_then_admin_registers(tmp_path: Path, server: EmulatorServer,
     invite_link = LINK_RE.search(out)
     assert invite_link and decode_qr(card.read_bytes(), tmp_path) == invite_link.group(0)
     code, _, err = await choucha(env, "invite", "--name", "X", "--role", "inspector")
-    assert code == 2 and "department_required" in err
+    assert code == 2 and "add --department CODE" in err
     code, _, err = await choucha(env, "invite", "--name", "X", "--role", "chief")
     assert code == 2 and "--role" in err
 

@@ -18,6 +18,7 @@ from bot.core import Core
 from bot.demo_data import generate
 from bot.emulator import Emulator
 from bot.emulator.server import EmulatorServer
+from bot.i18n import translator
 from bot.models import Role
 from bot.services import draws
 from bot.services.accounts import TgUser
@@ -59,16 +60,16 @@ async def test_cli_draw_journey_and_tampering(tmp_path: Path) -> None:
                                    "--targets", "600", "--load")
     assert code == 0, err
     code, _, err = await choucha(env, "draw", "run", PLAN, "--entropy", "372")
-    assert code == 2 and "not_prepared" in err
+    assert code == 2 and "Prepare the draw first" in err
     code, out, err = await choucha(env, "draw", "prepare", PLAN, "--entropy-source",
                                    "中国福利彩票3D 2026-04-15")
-    assert code == 0 and "nonce_commitment" in out, err
+    assert code == 0 and "Commitment to the secret nonce" in out, err
     code, _, err = await choucha(env, "draw", "prepare", PLAN, "--entropy-source", "again")
-    assert code == 2 and "already_prepared" in err
+    assert code == 2 and "prepared already" in err
     code, out, err = await choucha(env, "draw", "run", PLAN, "--entropy", "372")
     assert code == 0, err
     tasks = rows(Path(env["CHOUCHA_DB"]), "SELECT COUNT(*) FROM tasks")[0][0]
-    assert isinstance(tasks, int) and tasks > 0 and f"drew {tasks} targets" in out
+    assert isinstance(tasks, int) and tasks > 0 and f"{tasks} targets drawn" in out
     members = rows(Path(env["CHOUCHA_DB"]),
                    "SELECT task_id, COUNT(*), SUM(leader) FROM task_members GROUP BY task_id")
     assert len(members) == tasks and all(n >= 2 and leaders == 1 for _, n, leaders in members)
@@ -124,7 +125,11 @@ async def test_refusals_write_nothing(core: Core, tmp_path: Path) -> None:
     with pytest.raises(Refused) as nobody:
         await draws.run(core, None, "无人计划", "7")
     assert nobody.value.reason == "nobody_drawable"
-    assert nobody.value.params["department"] == "YJGLJ" and nobody.value.params["target"]
+    assert nobody.value.params["department"] == "芒市应急管理局"
+    assert nobody.value.params["total"] == "0" and nobody.value.params["code"]
+    text = draws.refusal_text(translator("zh_CN"), nobody.value)
+    assert "芒市应急管理局" in text and "没有执法检查人员" in text and "未写入任何内容" in text
+    assert nobody.value.params["target"] in text
     assert rows(core.settings.db_path, "SELECT COUNT(*) FROM tasks") == [(0,)]
     assert rows(core.settings.db_path, "SELECT status FROM draws ORDER BY id") == [
         ("prepared",), ("prepared",)]

@@ -26,6 +26,7 @@ class CardText:
     instructions: str
     expires: str
     link: str
+    cert: str = ""  # the masked 执法证号 of a person from the directory
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> list[str]:
@@ -61,6 +62,8 @@ def render_invite_card(text: CardText) -> bytes:
     draw.text((MARGIN, 56), text.title, font=cjk_font(44), fill=ACCENT)
     draw.text((MARGIN, 146), text.name, font=cjk_font(64), fill=INK)
     y = _paragraph(draw, 236, text.department, 36, INK)
+    if text.cert:
+        y = _paragraph(draw, y, text.cert, 30, MUTED)
     y = _paragraph(draw, y, text.roles, 32, MUTED) + 20
     qr_size = 560
     image.paste(qr_image(text.link, qr_size), ((WIDTH - qr_size) // 2, y))

@@ -86,11 +86,35 @@ def _counts(pool: list[tuple[str, str]], ratios: dict[str, str]) -> list[algo.St
     return strata
 
 
-async def _plan(tx: Tx, name: str) -> dict[str, Any]:
+async def _plan(tx: Any, name: str) -> dict[str, Any]:
     plan = await tx.draws.plan(name)
     if plan is None:
-        raise Refused("unknown_plan")
+        names = [p["name"] for p in await tx.draws.plans()]
+        raise Refused("unknown_plan", plan=name, plans="\n".join(names))
     return plan
+
+
+async def _explain(tx: Tx, exc: algo.DrawRefused, plan: dict[str, Any],
+                   draw_date: str) -> Refused:
+    """A refusal of the algorithm with the firm's and the department's names and, for
+    nobody drawable, why (no inspector, no valid 执法证, no one with the expertise)."""
+    params = {k: str(v) for k, v in exc.params.items()}
+    code = params.get("target", "")
+    target = await tx.directory.target(code) if code else None
+    params["code"] = code
+    params["target"] = target["name"] if target else code
+    department_code = params.get("department", "")
+    department = await tx.people.department_by_code(department_code)
+    params["department"] = department.name if department else department_code
+    if exc.reason == "nobody_drawable":
+        everyone = await tx.draws.department_inspectors(department_code)
+        valid = [i for i in everyone if i["cert_no"] and (
+            not i["cert_valid_until"] or i["cert_valid_until"] >= draw_date)]
+        need = _required_expertise(plan).get(department_code, set())
+        skilled = [i for i in valid if need <= set(i["expertise"])]
+        params.update(total=str(len(everyone)), valid=str(len(valid)),
+                      skilled=str(len(skilled)), expertise="、".join(sorted(need)))
+    return Refused(exc.reason, **params)
 
 
 async def prepare(core: Core, actor: Person | None, plan_name: str,
@@ -162,7 +186,7 @@ async def run(core: Core, actor: Person | None, plan_name: str, entropy: str,
         try:
             outcome = await asyncio.to_thread(algo.compute, plan_name, pool, ratios, seed, rules)
         except algo.DrawRefused as exc:
-            raise Refused(exc.reason, **{k: str(v) for k, v in exc.params.items()}) from None
+            raise await _explain(tx, exc, plan, row["draw_date"]) from None
         inspectors_data = algo.inspectors_tsv(inspectors)
         recusals_data = algo.recusals_tsv(recusals)
         record = {
@@ -221,7 +245,8 @@ async def export(core: Core, plan_name: str, out: Path) -> list[Path]:
         plan = await rtx.draws.plan(plan_name)
         row = await rtx.draws.draw(plan["id"]) if plan else None
     if plan is None:
-        raise Refused("unknown_plan")
+        async with core.db.read() as rtx:
+            await _plan(rtx, plan_name)
     if row is None or row["status"] != "run":
         raise Refused("not_run")
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
@@ -285,3 +310,56 @@ def ran_text(t: Translator, r: Ran) -> str:
         "Anyone can check it: choucha draw export, then choucha draw verify."
     ).format(plan=html.escape(r.plan), tasks=r.tasks, entropy=html.escape(r.record["entropy"]),
              nonce=r.record["nonce"], seed=r.seed)
+
+
+def refusal_text(t: Translator, exc: Refused) -> str:
+    """Why a draw was refused, in the reader's language (HTML), with the next step."""
+    p = {"stratum": "", "department": "", "target": "", "code": "", "plan": "",
+         "plans": "", "expertise": "", "total": "0", "valid": "0", "skilled": "0"}
+    p.update(exc.params)
+    p = {k: html.escape(v) for k, v in p.items()}
+    nothing = t._("Nothing was written.")
+    if exc.reason == "nobody_drawable":
+        if p["total"] == "0":
+            why = t._("the department has no inspector in the directory")
+        elif p["valid"] == "0":
+            why = t._("none of its {total} inspectors holds a 执法证 valid on the draw date"
+                      ).format(**p)
+        elif p["expertise"] and p["skilled"] == "0":
+            why = t._("none of its {valid} inspectors with a valid 执法证 has the expertise"
+                      " {expertise}").format(**p)
+        else:
+            why = t._("its {skilled} drawable inspectors are all recused from this firm or"
+                      " already on its team").format(**p)
+        return t._("Refused: nobody of {department} can be drawn for {target} ({code}):"
+                   " {why}. {nothing} Add inspectors to the directory or name a fallback"
+                   " department in the plan, then run the draw again.").format(
+            why=why, nothing=nothing, **{k: v for k, v in p.items() if k != "why"})
+    texts = {
+        "unknown_plan": t._("There is no plan named “{plan}”. The plans are:\n{plans}"),
+        "already_prepared": t._("This plan's draw was prepared already; it cannot be prepared"
+                                " twice."),
+        "not_prepared": t._("Prepare the draw first: its pool and commitment must be published"
+                            " before the draw."),
+        "already_run": t._("This plan was drawn already."),
+        "before_draw_date": t._("The draw date has not come yet: the public entropy is not"
+                                " known before it."),
+        "empty_pool": t._("No target is eligible for this plan (scope, status, twice a year)."
+                          " Nothing was written."),
+        "ratio_below_minimum": t._("Refused: the plan would check less than 5% of the targets"
+                                   " in scope. Nothing was written."),
+        "ratio_above_item_maximum": t._("Refused: a ratio is above a general item's maximum."
+                                        " Nothing was written."),
+        "no_ratio": t._("Refused: the plan has no ratio for credit class {stratum}. Nothing"
+                        " was written."),
+        "year_cap_needs_key_items": t._("Only a plan of key (重点) items may change the limit of"
+                                        " two checks a year."),
+        "team_too_small": t._("Refused: a team of two cannot be formed for {target} ({code})."
+                              " Nothing was written."),
+        "bad_entropy_source": t._("Please describe the public entropy source in 3 to 300"
+                                  " characters."),
+        "bad_entropy": t._("Please send the public entropy value (1 to 300 characters)."),
+        "not_run": t._("This plan has not been drawn yet."),
+    }
+    text = texts.get(exc.reason, t._("Refused: {reason}").format(reason=exc.reason))
+    return text.format(**p)

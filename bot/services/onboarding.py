@@ -12,7 +12,15 @@ from datetime import datetime, timedelta
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import Translator, normalize_language
-from bot.models import Department, Invite, InviteProblem, Person, Role, RoleGrant
+from bot.models import (
+    Department,
+    Invite,
+    InviteProblem,
+    Person,
+    Role,
+    RoleGrant,
+    RosterEntry,
+)
 from bot.services.accounts import TgUser
 from bot.services.errors import Refused
 from bot.services.notify import enqueue_text
@@ -40,6 +48,14 @@ def may_grant(actor: Person | None, roles: Iterable[Role]) -> bool:
     return False
 
 
+def may_invite(actor: Person | None, person: Person) -> bool:
+    """Who may invite someone already in Choucha (the directory put them there): the command
+    line and admins anyone, the office anyone but an administrator."""
+    if actor is None or actor.has_role(Role.ADMIN):
+        return True
+    return actor.is_office and not person.has_role(Role.ADMIN)
+
+
 @dataclass(frozen=True)
 class IssuedInvite:
     person: Person
@@ -47,6 +63,7 @@ class IssuedInvite:
     code: str
     link: str
     department: Department | None
+    cert_no: str | None = None
 
 
 def _grants(roles: Iterable[Role], department_id: int | None) -> list[RoleGrant]:
@@ -67,8 +84,11 @@ async def create_invite_in(
     department: Department | None,
     roles: list[Role],
     now: datetime,
+    allow_same_name: bool = False,
 ) -> IssuedInvite:
-    """Create a person with their roles and an invite inside the caller's transaction."""
+    """Create a person with their roles and an invite inside the caller's transaction.
+    Someone of the same name in the same department is refused (`name_exists`: invite that
+    person instead) unless the inviter confirmed that this is somebody else."""
     name = " ".join(name.split())
     if not 1 <= len(name) <= MAX_NAME:
         raise Refused("bad_name")
@@ -76,6 +96,12 @@ async def create_invite_in(
         raise Refused("no_role")
     if not may_grant(actor, roles):
         raise Refused("not_allowed")
+    if not allow_same_name:
+        for namesake in await tx.people.people_named(name, now,
+                                                     department.id if department else None):
+            if namesake.name == name and namesake.department_id == (
+                    department.id if department else None):
+                raise Refused("name_exists", name=name, cert=namesake.cert_no or "")
     code = new_code()
     grants = _grants(roles, department.id if department else None)
     person = await tx.people.add_person(name, department.id if department else None, grants, now)
@@ -106,34 +132,98 @@ async def invite_person(
         if department_code:
             department = await tx.people.department_by_code(department_code)
             if department is None:
-                raise Refused("unknown_department")
+                raise Refused("unknown_department", code=department_code)
         return await create_invite_in(tx, core, actor, name, department, roles, now)
+
+
+async def _reissue_in(tx: Tx, core: Core, actor: Person | None, person: Person,
+                      now: datetime) -> IssuedInvite:
+    """A new code for someone not yet bound; their earlier open codes are revoked."""
+    if not may_invite(actor, person):
+        raise Refused("not_allowed")
+    if not person.active:
+        raise Refused("inactive", name=person.name)
+    if person.tg_user_id is not None:
+        raise Refused("already_bound", name=person.name)
+    code = new_code()
+    revoked = await tx.invites.revoke_open_for_person(person.id, now)
+    expires = now + timedelta(days=core.settings.invite_ttl_days)
+    invite = await tx.invites.add(hash_code(code), person.id, actor.id if actor else None, now,
+                                  expires)
+    department = (await tx.people.department(person.department_id)
+                  if person.department_id else None)
+    cert_no = await tx.directory.cert_of(person.id)
+    await tx.audit.append(f"person:{actor.id}" if actor else "cli", "invite.created",
+                          f"invite:{invite.id}",
+                          {"person": person.id, "expires_at": expires.isoformat(),
+                           "revoked": revoked}, now)
+    return IssuedInvite(person, invite, code, core.deep_link(code), department,
+                        cert_no)
 
 
 async def reissue_invite(core: Core, actor: Person | None, person_id: int,
                          now: datetime | None = None) -> IssuedInvite:
     """A new code for someone not yet bound; earlier open codes for them are revoked."""
     now = now or clock_now()
-    code = new_code()
     async with core.db.transaction() as tx:
         person = await tx.people.person(person_id)
         if person is None:
             raise Refused("unknown_person")
-        if not may_grant(actor, person.role_set):
-            raise Refused("not_allowed")
-        if person.tg_user_id is not None:
-            raise Refused("already_bound")
-        revoked = await tx.invites.revoke_open_for_person(person.id, now)
-        expires = now + timedelta(days=core.settings.invite_ttl_days)
-        invite = await tx.invites.add(hash_code(code), person.id,
-                                      actor.id if actor else None, now, expires)
-        department = (await tx.people.department(person.department_id)
-                      if person.department_id else None)
-        await tx.audit.append(f"person:{actor.id}" if actor else "cli", "invite.created",
-                              f"invite:{invite.id}",
-                              {"person": person.id, "expires_at": expires.isoformat(),
-                               "revoked": revoked}, now)
-    return IssuedInvite(person, invite, code, core.deep_link(code), department)
+        return await _reissue_in(tx, core, actor, person, now)
+
+
+async def invite_by_cert(core: Core, actor: Person | None, cert_no: str,
+                         now: datetime | None = None) -> IssuedInvite:
+    """Invite the directory person holding that 执法证号 (replacing any earlier invite)."""
+    now = now or clock_now()
+    cert_no = cert_no.strip()
+    async with core.db.transaction() as tx:
+        person = await tx.people.person_by_cert(cert_no)
+        if person is None:
+            raise Refused("unknown_cert", cert=cert_no)
+        return await _reissue_in(tx, core, actor, person, now)
+
+
+async def invite_unregistered(core: Core, actor: Person | None,
+                              department_code: str | None = None,
+                              person_ids: list[int] | None = None,
+                              now: datetime | None = None) -> list[IssuedInvite]:
+    """One fresh invite for each active person not yet registered (of that department, or
+    those listed), in one transaction; earlier open codes are replaced."""
+    now = now or clock_now()
+    if actor is not None and not actor.is_office:
+        raise Refused("not_allowed")
+    async with core.db.transaction() as tx:
+        department_id = None
+        if department_code:
+            department = await tx.people.department_by_code(department_code)
+            if department is None:
+                raise Refused("unknown_department", code=department_code)
+            department_id = department.id
+        entries = await tx.people.roster(now, department_id, unregistered=True,
+                                         person_ids=person_ids)
+        issued = []
+        for entry in entries:
+            person = await tx.people.person(entry.person_id)
+            assert person is not None
+            if may_invite(actor, person):
+                issued.append(await _reissue_in(tx, core, actor, person, now))
+    return issued
+
+
+async def roster(core: Core, actor: Person | None, department_code: str | None = None,
+                 unregistered: bool = False) -> list[RosterEntry]:
+    """Who is registered, invited (until when) or never invited, for the office."""
+    if actor is not None and not actor.is_office:
+        raise Refused("not_allowed")
+    async with core.db.read() as rtx:
+        department_id = None
+        if department_code:
+            department = await rtx.people.department_by_code(department_code)
+            if department is None:
+                raise Refused("unknown_department", code=department_code)
+            department_id = department.id
+        return await rtx.people.roster(clock_now(), department_id, unregistered)
 
 
 async def init_admin(core: Core, force: bool = False) -> IssuedInvite | None:

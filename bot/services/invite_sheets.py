@@ -1,0 +1,60 @@
+"""The office's invite sheet for many people at once: links.csv (UTF-8 with BOM, for a
+spreadsheet or a mail merge) and an A4 PDF of cut-out QR cards."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+
+from bot.i18n import Translator, translator
+from bot.logs import mask_cert
+from bot.rendering.invite_sheet import SheetCard, SheetText, invite_sheet_pdf
+from bot.services.onboarding import IssuedInvite
+from bot.tabular import csv_bytes
+from bot.texts import role_label
+
+LINK_HEADERS = ["执法证号", "姓名", "部门", "角色", "链接", "有效期至"]
+
+
+@dataclass(frozen=True)
+class InviteSheet:
+    links_csv: bytes
+    cards_pdf: bytes
+    count: int
+
+
+def _expires(issued: IssuedInvite, tz: tzinfo) -> str:
+    return issued.invite.expires_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _roles(t: Translator, issued: IssuedInvite) -> str:
+    return "、".join(role_label(t, g.role) for g in issued.person.roles)
+
+
+def links_csv(issued: Sequence[IssuedInvite], tz: tzinfo) -> bytes:
+    """One row per person: 执法证号,姓名,部门,角色,链接,有效期至 (labels in Chinese)."""
+    t = translator("zh_CN")
+    return csv_bytes(LINK_HEADERS, (
+        [i.cert_no or "", i.person.name, i.department.name if i.department else "",
+         _roles(t, i), i.link, _expires(i, tz)] for i in issued))
+
+
+def cards_pdf(issued: Sequence[IssuedInvite], tz: tzinfo, t: Translator) -> bytes:
+    cards = [SheetCard(
+        name=i.person.name,
+        department=i.department.name if i.department else t._("no department"),
+        cert=t._("执法证号 {cert}").format(cert=mask_cert(i.cert_no)) if i.cert_no else "",
+        roles=_roles(t, i),
+        expires=t._("Valid once, until {expires}").format(expires=_expires(i, tz)),
+        link=i.link) for i in issued]
+    return invite_sheet_pdf(cards, SheetText(
+        title=t._("Choucha 抽查 · invitation"),
+        instructions=t._("Scan with your phone's camera or Telegram, then tap Start.")))
+
+
+async def build(issued: Sequence[IssuedInvite], tz: tzinfo, t: Translator) -> InviteSheet:
+    """Both files; the PDF (a QR code per person) is drawn off the event loop."""
+    pdf = await asyncio.to_thread(cards_pdf, issued, tz, t)
+    return InviteSheet(links_csv(issued, tz), pdf, len(issued))
