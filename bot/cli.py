@@ -379,6 +379,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.i18n import translator
     from bot.services.imports import import_file, report_csv, summary_text
+    from bot.services.onboarding import roster
 
     path = Path(args.file)
     t = translator(args.lang) if args.lang else _t()
@@ -396,6 +397,16 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         if (report.problems or report.warnings) and args.report:
             await asyncio.to_thread(Path(args.report).write_bytes, report_csv(t, report))
             print(t._("The row-by-row report was written to {file}").format(file=args.report))
+        if report.ok and report.kind == "inspectors":
+            waiting = await roster(core, None, unregistered=True)
+            if waiting:
+                print(t.ngettext(
+                    "{n} person of the directory is not registered in Choucha yet. Invite"
+                    " them with: choucha invite --unregistered --links links.csv --out"
+                    " cards.pdf",
+                    "{n} people of the directory are not registered in Choucha yet. Invite"
+                    " them with: choucha invite --unregistered --links links.csv --out"
+                    " cards.pdf", len(waiting)).format(n=len(waiting)))
         return 0 if report.ok else 1
 
     return asyncio.run(_with_core(settings, None, work, links=False))

@@ -20,6 +20,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("tasks", N_("My spot-check tasks"), frozenset({Role.INSPECTOR, Role.SUPERVISOR})),
     Command("invite", N_("Invite a person (with a QR card)"),
             frozenset({Role.ADMIN, Role.OFFICE})),
+    Command("people", N_("Who is registered; invite the directory (QR sheet)"),
+            frozenset({Role.ADMIN, Role.OFFICE})),
     Command("draw", N_("Prepare, run and export a plan's random draw"),
             frozenset({Role.ADMIN, Role.OFFICE})),
     Command("digest", N_("Today's digest; /digest plan for one plan's summary"),

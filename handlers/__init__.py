@@ -20,6 +20,7 @@ from handlers import (
     draws,
     imports,
     onboarding,
+    people,
     publication,
     replacements,
     tasks,
@@ -43,6 +44,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("language", onboarding.language, filters=private))
     app.add_handler(CommandHandler("cancel", onboarding.cancel, filters=private))
     app.add_handler(CommandHandler("invite", admin.invite, filters=private))
+    app.add_handler(CommandHandler("people", people.people_command, filters=private))
     app.add_handler(CommandHandler("templates", imports.templates, filters=private))
     app.add_handler(CommandHandler("export", imports.export_command, filters=private))
     app.add_handler(CommandHandler("draw", draws.draw_command, filters=private))
@@ -52,6 +54,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("publish", publication.publish_command, filters=private))
     app.add_handler(CallbackQueryHandler(onboarding.language_chosen, pattern=r"^v1:lang:"))
     app.add_handler(CallbackQueryHandler(admin.invite_button, pattern=r"^v1:inv:"))
+    app.add_handler(CallbackQueryHandler(people.people_button, pattern=r"^v1:ppl:"))
     app.add_handler(CallbackQueryHandler(draws.draw_button, pattern=r"^v1:draw:"))
     app.add_handler(CallbackQueryHandler(tasks.task_button, pattern=r"^v1:task:"))
     app.add_handler(CallbackQueryHandler(replacements.replacement_button,

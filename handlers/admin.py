@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
 from bot.i18n import Translator
+from bot.logs import mask_cert
 from bot.models import Conversation, Role
 from bot.rendering.invite_card import CardText, render_invite_card
 from bot.services import conversations, invite_flow
@@ -27,6 +28,9 @@ def _error_text(t: Translator, reason: str) -> str:
         "department_required": t._("Inspectors and supervisors belong to a department:"
                                    " start again with /invite and choose one."),
         "unknown_department": t._("That department no longer exists. Start again with /invite."),
+        "name_exists": t._("Someone of that name is already in that department: start again"
+                           " with /invite and choose them from the list."),
+        "already_bound": t._("That person is registered already; no invite is needed."),
         "no_flow": stale_text(t),
     }
     return texts.get(reason, texts["no_flow"])
@@ -45,6 +49,30 @@ def _department_step(t: Translator, draft: InviteDraft) -> tuple[str, InlineKeyb
     text = t._("Which department is <b>{name}</b> in?").format(
         name=html.escape(draft.name or ""))
     return text, InlineKeyboardMarkup(rows)
+
+
+def _match_step(t: Translator, draft: InviteDraft) -> tuple[str, InlineKeyboardMarkup]:
+    """People already in Choucha with that name: invite one of them, or confirm a new one."""
+    lines = [t._("Already in Choucha with the name <b>{name}</b>:").format(
+        name=html.escape(draft.name or "")), ""]
+    rows = []
+    for entry in draft.matches:
+        department = entry.department_name or t._("no department")
+        cert = f" · {mask_cert(entry.cert_no)}" if entry.cert_no else ""
+        state = t._("registered") if entry.registered else t._("not registered")
+        lines.append(f"• <b>{html.escape(entry.name)}</b> · {html.escape(department)}{cert}"
+                     f" · {state}")
+        if not entry.registered:
+            rows.append([InlineKeyboardButton(
+                t._("📨 Invite {name} · {department}{cert}").format(
+                    name=entry.name, department=department[:20], cert=cert)[:60],
+                callback_data=callbacks.encode("inv", "p", entry.person_id))])
+    lines += ["", t._("Tap the person to invite them as they are in the directory. Only if"
+                      " none of them is the person you mean, make a new one.")]
+    rows.append([InlineKeyboardButton(t._("➕ None of these: a new person"),
+                                      callback_data=callbacks.encode("inv", "new"))])
+    rows.append(_cancel_row(t))
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
 def _roles_step(t: Translator, draft: InviteDraft) -> tuple[str, InlineKeyboardMarkup]:
@@ -93,7 +121,8 @@ async def invite_text(update: Update, context: Context, me: Who,
     except Refused as exc:
         await reply(update, _error_text(me.t, exc.reason))
         return
-    body, markup = _department_step(me.t, draft)
+    step = _match_step if draft.step == "match" else _department_step
+    body, markup = step(me.t, draft)
     await reply(update, body, reply_markup=markup)
 
 
@@ -115,7 +144,20 @@ async def invite_button(update: Update, context: Context) -> None:
             issued = await invite_flow.finish(core(context), me.person, me.tg_user_id)
             await query.answer()
             await query.edit_message_reply_markup(None)
-            await _send_card(update, context, me, issued)
+            await send_card(update, context, me, issued)
+            return
+        if len(args) == 2 and args[0] == "p":
+            issued = await invite_flow.choose_existing(core(context), me.person,
+                                                       me.tg_user_id, int(args[1]))
+            await query.answer()
+            await query.edit_message_reply_markup(None)
+            await send_card(update, context, me, issued)
+            return
+        if args == ["new"]:
+            draft = await invite_flow.confirm_new(core(context), me.person, me.tg_user_id)
+            await query.answer()
+            body, markup = _department_step(me.t, draft)
+            await query.edit_message_text(body, reply_markup=markup, parse_mode="HTML")
             return
         if len(args) == 2 and args[0] == "d":
             department_id = None if args[1] == "none" else int(args[1])
@@ -135,7 +177,8 @@ async def invite_button(update: Update, context: Context) -> None:
     await query.edit_message_text(body, reply_markup=markup, parse_mode="HTML")
 
 
-async def _send_card(update: Update, context: Context, me: Who, issued: IssuedInvite) -> None:
+async def send_card(update: Update, context: Context, me: Who, issued: IssuedInvite) -> None:
+    """The invite card (QR) with the link in its caption, in the inviter's chat."""
     t = me.t
     tz = core(context).settings.tz
     expires = issued.invite.expires_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
@@ -149,6 +192,8 @@ async def _send_card(update: Update, context: Context, me: Who, issued: IssuedIn
         instructions=t._("Scan with your phone's camera or Telegram, then tap Start."),
         expires=t._("Valid once, until {expires}").format(expires=expires),
         link=issued.link,
+        cert=t._("执法证号 {cert}").format(cert=mask_cert(issued.cert_no))
+        if issued.cert_no else "",
     ))
     caption = t._(
         "Invite for <b>{name}</b> ({department}; {roles}).\n"

@@ -8,15 +8,17 @@ import logging
 import tempfile
 from pathlib import Path
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
+from bot import callbacks
 from bot.clock import now as clock_now
 from bot.i18n import Translator
 from bot.models import Person
 from bot.services.exports import EXPORTABLE, export, templates_workbook
 from bot.services.imports import import_file, report_csv, summary_text
-from handlers.common import Context, core, reply, who
+from bot.services.onboarding import roster
+from handlers.common import Context, Who, core, reply, who
 from handlers.onboarding import access_text
 from storage.files import write_blob
 
@@ -87,6 +89,8 @@ async def document(update: Update, context: Context) -> None:
                                    _kind_from_caption(message.caption))
     logger.info("import of %s (%s): ok=%s rows=%s", name, sha[:12], report.ok, report.rows)
     await reply(update, html.escape(summary_text(me.t, report)))
+    if report.ok and report.kind == "inspectors":
+        await _offer_invites(update, context, me)
     if report.problems or report.warnings:
         stamp = clock_now().astimezone(settings.tz).strftime("%Y%m%d-%H%M")
         prefix = me.t._("import-report")
@@ -94,6 +98,23 @@ async def document(update: Update, context: Context) -> None:
             io.BytesIO(report_csv(me.t, report)),
             filename=f"{prefix}-{stamp}.csv",
             caption=me.t._("Row-by-row report for {file}").format(file=name)[:1024])
+
+
+async def _offer_invites(update: Update, context: Context, me: Who) -> None:
+    """After the inspector directory: who cannot be reached yet, and their invites."""
+    waiting = await roster(core(context), me.person, unregistered=True)
+    if not waiting:
+        return
+    await reply(update, me.t.ngettext(
+        "👥 {n} person of the directory is not registered in Choucha yet: they will not"
+        " be told of their tasks until they are.",
+        "👥 {n} people of the directory are not registered in Choucha yet: they will not"
+        " be told of their tasks until they are.", len(waiting)).format(n=len(waiting)),
+        reply_markup=InlineKeyboardMarkup([
+            [InlineKeyboardButton(me.t._("📨 Invite everyone not registered ({n})").format(
+                n=len(waiting)), callback_data=callbacks.encode("ppl", "ia"))],
+            [InlineKeyboardButton(me.t._("👥 See them by department"),
+                                  callback_data=callbacks.encode("ppl", "o"))]]))
 
 
 async def templates(update: Update, context: Context) -> None:

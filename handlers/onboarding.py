@@ -11,7 +11,7 @@ from bot import callbacks
 from bot.commands import commands_for
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, translator
 from bot.models import InviteProblem, Person
-from bot.services import conversations
+from bot.services import conversations, tasks
 from bot.services.accounts import TgUser, set_language
 from bot.services.onboarding import redeem
 from bot.texts import describe_roles
@@ -118,6 +118,16 @@ async def start(update: Update, context: Context) -> None:
     bound = await who(update, context)
     await set_commands(context, bound)
     await reply(update, welcome_text(bound.t, result.person))
+    # Drawn before they registered: the notice they missed, with a button per task.
+    waiting = await tasks.my_tasks(core(context), result.person)
+    if waiting:
+        shown = waiting[:tasks.LISTED]
+        await reply(update, tasks.new_tasks_text(bound.t, waiting),
+                    reply_markup=InlineKeyboardMarkup([
+                        [InlineKeyboardButton(button["text"],
+                                              callback_data=button["callback_data"])]
+                        for button in (tasks.card_button(i, task)
+                                       for i, task in enumerate(shown, start=1))]))
     wake_outbox(context)
 
 

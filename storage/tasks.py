@@ -42,7 +42,8 @@ class TaskRepo(Repo):
         """A person's tasks, the latest deadline first."""
         status = " AND k.status IN ('assigned', 'in_progress')" if open_only else ""
         return [dict(r) for r in await self.all(
-            f"{_TASK} JOIN task_members m ON m.task_id = k.id AND m.active = 1"
+            f"{_TASK.replace('SELECT ', 'SELECT m.leader, ', 1)}"
+            f" JOIN task_members m ON m.task_id = k.id AND m.active = 1"
             f" WHERE m.person_id = ?{status} ORDER BY k.window_due DESC, k.batch_order",
             (person_id,))]
 
@@ -56,6 +57,15 @@ class TaskRepo(Repo):
         for row in rows:
             found.setdefault(row["member"], []).append(dict(row))
         return found
+
+    async def unregistered_members(self, draw_id: int) -> list[int]:
+        """People on the draw's open tasks who have no Telegram account yet."""
+        rows = await self.all(
+            "SELECT DISTINCT m.person_id FROM task_members m JOIN tasks k ON k.id = m.task_id"
+            " LEFT JOIN telegram_accounts a ON a.person_id = m.person_id"
+            " WHERE k.draw_id = ? AND m.active = 1 AND a.tg_user_id IS NULL"
+            " AND k.status IN ('assigned', 'in_progress') ORDER BY m.person_id", (draw_id,))
+        return [int(r["person_id"]) for r in rows]
 
     async def earlier(self, target_code: str, task_id: int) -> list[dict[str, Any]]:
         return [dict(r) for r in await self.all(

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.models import Department, Person, Role
+from bot.models import Department, Person, Role, RosterEntry
 from bot.services.errors import Refused
 from bot.services.onboarding import (
     MAX_NAME,
     IssuedInvite,
     create_invite_in,
     may_grant,
+    reissue_in,
 )
 
 FLOW = "invite"
@@ -20,12 +21,13 @@ FLOW = "invite"
 
 @dataclass(frozen=True)
 class InviteDraft:
-    step: str  # name, department, roles
+    step: str  # name, match, department, roles
     name: str | None
     department: Department | None
     roles: frozenset[Role]
     departments: tuple[Department, ...]
     grantable: tuple[Role, ...]
+    matches: tuple[RosterEntry, ...] = ()  # people already in Choucha with that name
 
 
 def grantable_roles(actor: Person) -> tuple[Role, ...]:
@@ -47,9 +49,13 @@ async def _draft(core: Core, actor: Person, tg_user_id: int) -> InviteDraft:
         raise Refused("no_flow")
     data = conversation.data
     department = next((d for d in departments if d.id == data.get("department_id")), None)
+    matches: tuple[RosterEntry, ...] = ()
+    if conversation.step == "match":
+        async with core.db.read() as rtx:
+            matches = tuple(await rtx.people.people_named(data["name"], clock_now()))
     return InviteDraft(conversation.step, data.get("name"), department,
                        frozenset(Role(r) for r in data.get("roles", [])), departments,
-                       grantable_roles(actor))
+                       grantable_roles(actor), matches)
 
 
 async def begin(core: Core, actor: Person | None, tg_user_id: int) -> InviteDraft:
@@ -64,11 +70,47 @@ async def set_name(core: Core, actor: Person | None, tg_user_id: int, text: str)
     name = " ".join(text.split())
     if not 1 <= len(name) <= MAX_NAME or name.startswith("/"):
         raise Refused("bad_name")
+    now = clock_now()
     async with core.db.transaction() as tx:
         conversation = await tx.conversations.get(tg_user_id)
         if conversation is None or conversation.flow != FLOW or conversation.step != "name":
             raise Refused("no_flow")
-        await tx.conversations.put(tg_user_id, FLOW, "department", {"name": name}, clock_now())
+        # The directory first: an imported inspector is invited as that person.
+        found = await tx.people.people_named(name, now)
+        await tx.conversations.put(tg_user_id, FLOW, "match" if found else "department",
+                                   {"name": name}, now)
+    return await _draft(core, actor, tg_user_id)
+
+
+async def choose_existing(core: Core, actor: Person | None, tg_user_id: int,
+                          person_id: int) -> IssuedInvite:
+    """Invite one of the people found by name (replacing any earlier invite of theirs)."""
+    actor = _check(actor)
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        conversation = await tx.conversations.get(tg_user_id)
+        if conversation is None or conversation.flow != FLOW or conversation.step != "match":
+            raise Refused("no_flow")
+        found = await tx.people.people_named(conversation.data["name"], now)
+        if person_id not in {e.person_id for e in found}:
+            raise Refused("no_flow")
+        person = await tx.people.person(person_id)
+        assert person is not None
+        issued = await reissue_in(tx, core, actor, person, now)
+        await tx.conversations.clear(tg_user_id)
+    return issued
+
+
+async def confirm_new(core: Core, actor: Person | None, tg_user_id: int) -> InviteDraft:
+    """The inviter confirms that none of the people found is the one: a new person."""
+    actor = _check(actor)
+    async with core.db.transaction() as tx:
+        conversation = await tx.conversations.get(tg_user_id)
+        if conversation is None or conversation.flow != FLOW or conversation.step != "match":
+            raise Refused("no_flow")
+        await tx.conversations.put(tg_user_id, FLOW, "department",
+                                   {"name": conversation.data["name"], "new": True},
+                                   clock_now())
     return await _draft(core, actor, tg_user_id)
 
 
@@ -118,7 +160,8 @@ async def finish(core: Core, actor: Person | None, tg_user_id: int) -> IssuedInv
         department = (await tx.people.department(data["department_id"])
                       if data.get("department_id") else None)
         issued = await create_invite_in(tx, core, actor, data["name"], department,
-                                        [Role(r) for r in data.get("roles", [])], now)
+                                        [Role(r) for r in data.get("roles", [])], now,
+                                        allow_same_name=bool(data.get("new")))
         await tx.conversations.clear(tg_user_id)
     return issued
 

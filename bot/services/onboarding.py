@@ -136,7 +136,7 @@ async def invite_person(
         return await create_invite_in(tx, core, actor, name, department, roles, now)
 
 
-async def _reissue_in(tx: Tx, core: Core, actor: Person | None, person: Person,
+async def reissue_in(tx: Tx, core: Core, actor: Person | None, person: Person,
                       now: datetime) -> IssuedInvite:
     """A new code for someone not yet bound; their earlier open codes are revoked."""
     if not may_invite(actor, person):
@@ -169,7 +169,7 @@ async def reissue_invite(core: Core, actor: Person | None, person_id: int,
         person = await tx.people.person(person_id)
         if person is None:
             raise Refused("unknown_person")
-        return await _reissue_in(tx, core, actor, person, now)
+        return await reissue_in(tx, core, actor, person, now)
 
 
 async def invite_by_cert(core: Core, actor: Person | None, cert_no: str,
@@ -181,7 +181,7 @@ async def invite_by_cert(core: Core, actor: Person | None, cert_no: str,
         person = await tx.people.person_by_cert(cert_no)
         if person is None:
             raise Refused("unknown_cert", cert=cert_no)
-        return await _reissue_in(tx, core, actor, person, now)
+        return await reissue_in(tx, core, actor, person, now)
 
 
 async def invite_unregistered(core: Core, actor: Person | None,
@@ -207,7 +207,7 @@ async def invite_unregistered(core: Core, actor: Person | None,
             person = await tx.people.person(entry.person_id)
             assert person is not None
             if may_invite(actor, person):
-                issued.append(await _reissue_in(tx, core, actor, person, now))
+                issued.append(await reissue_in(tx, core, actor, person, now))
     return issued
 
 
@@ -224,6 +224,14 @@ async def roster(core: Core, actor: Person | None, department_code: str | None =
                 raise Refused("unknown_department", code=department_code)
             department_id = department.id
         return await rtx.people.roster(clock_now(), department_id, unregistered)
+
+
+async def unregistered_of_draw(core: Core, actor: Person | None, draw_id: int) -> list[int]:
+    """Who of a draw's teams cannot be told of their tasks: not registered yet."""
+    if actor is not None and not actor.is_office:
+        raise Refused("not_allowed")
+    async with core.db.read() as rtx:
+        return await rtx.tasks.unregistered_members(draw_id)
 
 
 async def init_admin(core: Core, force: bool = False) -> IssuedInvite | None:

@@ -64,10 +64,17 @@ async def notify_draw(tx: Tx, draw_id: int, now: datetime) -> int:
             unreachable.append(person.name)
     if unreachable:
         names = "、".join(html.escape(n) for n in unreachable)
-        await tell_office(tx, f"tasks-unreachable:{draw_id}", lambda t: t._(
+        await tell_office(tx, f"tasks-unreachable:{draw_id}", lambda t: t.ngettext(
+            "⚠️ {count} drawn inspector is not registered in Choucha yet and was not told of"
+            " their tasks: {names}. Their team cannot work in Choucha until they register:"
+            " send them their invite.",
             "⚠️ {count} drawn inspectors are not registered in Choucha yet and were not told"
-            " of their tasks: {names}. Please invite them (/invite) or tell them another"
-            " way.").format(count=len(unreachable), names=names), now)
+            " of their tasks: {names}. Their teams cannot work in Choucha until they"
+            " register: send them their invites.", len(unreachable)).format(
+            count=len(unreachable), names=names), now,
+            reply_markup=lambda t: {"inline_keyboard": [[{
+                "text": t._("📨 Their invite sheet (QR cards and links)"),
+                "callback_data": callbacks.encode("ppl", "dr", draw_id)}]]})
     return sent
 
 

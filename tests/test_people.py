@@ -1,0 +1,183 @@
+"""A real county's directory brought onto Telegram: the import offers the invites, /people
+lists who is registered and invites one, a department or everyone, the draw's notice
+sends the sheet of those drawn but not registered, /invite finds the directory first,
+and someone drawn before registering finds their tasks when they do."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from bot.app import BotRunner
+from bot.demo import joint_plan, load_county
+from bot.emulator import EmulatedUser, Emulator
+from bot.services import draws
+from tests.conftest import person
+from tests.helpers import LINK_RE, choucha, registered_admin
+
+PLAN = "登记联合抽查"
+
+
+def documents(user: EmulatedUser) -> dict[str, bytes]:
+    return {m["document"]["file_name"]: user.file_bytes(m["document"]["file_id"])
+            for m in user.bot_messages() if "document" in m}
+
+
+async def expect_sheet(user: EmulatedUser) -> list[dict[str, str]]:
+    """The two documents of an invite sheet; the CSV rows."""
+    pdf = await user.expect(predicate=lambda m: m.get("document", {}).get(
+        "file_name", "").endswith(".pdf"), timeout=30)
+    sheet = await user.expect(predicate=lambda m: m.get("document", {}).get(
+        "file_name", "").endswith(".csv"))
+    data = user.file_bytes(sheet["document"]["file_id"])
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["执法证号", "姓名", "部门", "角色", "链接", "有效期至"]
+    assert user.file_bytes(pdf["document"]["file_id"]).startswith(b"%PDF")
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def query(bot: BotRunner, sql: str, *params: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+async def test_the_directory_comes_onto_telegram(bot: BotRunner, emulator: Emulator,
+                                                tmp_path: Path) -> None:
+    admin = await registered_admin(bot, emulator)
+    today = bot.core.today().isoformat()
+    files = await load_county(bot.core, tmp_path / "county", 40, 3, all_active=True, plans=[
+        joint_plan(PLAN, "WS-001", "WSJKJ", (today, today, "2099-12-31"))])
+    everyone = query(bot, "SELECT COUNT(*) FROM people p JOIN inspectors i"
+                          " ON i.person_id = p.id")[0][0]
+
+    # Sending the inspector directory again: the reply counts who is not registered and
+    # offers their invites; the sheet has one row per person, with a link each.
+    await admin.send_document(files["inspectors"].read_bytes(), "inspectors.csv")
+    offer = await admin.expect("not registered in Choucha yet", timeout=30)
+    assert f"{everyone} people" in offer["text"]
+    await admin.press(f"📨 Invite everyone not registered ({everyone})")
+    rows = await expect_sheet(admin)
+    assert len(rows) == everyone and all(LINK_RE.fullmatch(r["链接"]) for r in rows)
+    names = {r["姓名"] for r in rows}
+    cards = pdf_text(documents(admin)[next(n for n in documents(admin) if n.endswith(".pdf"))],
+                     tmp_path)
+    assert sorted(names)[0] in cards and "YN53" in cards and "有效期至" not in rows[0]["链接"]
+
+    # The draw: the office's notice names the drawn who are not registered and sends
+    # their sheet; only they are on it, with fresh links (the earlier ones replaced).
+    await draws.prepare(bot.core, None, PLAN, "中国福利彩票3D")
+    ran = await draws.run(bot.core, None, PLAN, "518")
+    drawn = {m["inspector"] for t in ran.record["teams"] for m in t["members"]}
+    notice = await admin.expect("not registered in Choucha yet and", timeout=30)
+    await admin.press("📨 Their invite sheet (QR cards and links)", notice)
+    sheet = await expect_sheet(admin)
+    assert {r["执法证号"] for r in sheet} == drawn
+    old = next(r for r in rows if r["执法证号"] == sheet[0]["执法证号"])
+
+    # Someone drawn registers from the sheet: welcome, then the tasks they missed.
+    cert = sheet[0]["执法证号"]
+    inspector = person(emulator, sheet[0]["姓名"], "en")
+    await inspector.open_link(old["链接"])
+    assert "replaced by a newer one" in (await inspector.expect())["text"]
+    await inspector.open_link(sheet[0]["链接"])
+    await inspector.expect("Welcome")
+    mine = sum(1 for t in ran.record["teams"] for m in t["members"] if m["inspector"] == cert)
+    listing = await inspector.expect("You have been drawn for")
+    assert f"{mine} spot-check task" in listing["text"]
+    first = next(b["text"] for row in listing["reply_markup"]["inline_keyboard"] for b in row)
+    await inspector.press(first)
+    assert "Inspection window" in (await inspector.expect("📋"))["text"]
+
+    # /people: by department with the statuses; the registered one shows as such.
+    await admin.send("/people")
+    overview = await admin.expect("People in Choucha")
+    department = query(bot, "SELECT d.name FROM inspectors i JOIN people p ON p.id ="
+                            " i.person_id JOIN departments d ON d.id = p.department_id"
+                            " WHERE i.cert_no = ?", cert)[0][0]
+    button = next(b["text"] for row in overview["reply_markup"]["inline_keyboard"]
+                  for b in row if str(b["text"]).startswith(str(department)))
+    await admin.press(button, overview)
+    page = await admin.expect_edit(overview, "page 1 of")
+    assert "registered" in page["text"] and "invited, until" in page["text"]
+    assert cert not in page["text"] and f"{cert[:4]}" in page["text"]  # masked
+    other = next(b["text"] for row in page["reply_markup"]["inline_keyboard"] for b in row
+                 if b["text"].startswith("📨 Invite ") and "all" not in b["text"])
+    await admin.press(other, page)
+    card = await admin.expect(predicate=lambda m: "photo" in m)
+    assert LINK_RE.search(card["caption"]) and "执法证号" not in card["caption"]
+    # A department at once, from the same page: everyone of it but the registered one.
+    waiting = query(bot, "SELECT COUNT(*) FROM people p JOIN departments d ON d.id ="
+                         " p.department_id WHERE d.name = ? AND p.active = 1", department)[0][0]
+    await admin.press(f"📨 Invite all not registered here ({int(str(waiting)) - 1})", page)
+    assert len(await expect_sheet(admin)) == int(str(waiting)) - 1
+    await admin.send("/people")
+    overview = await admin.expect("People in Choucha")
+    assert f"{everyone - 1} people cannot be told" in overview["text"]
+
+    # An inspector is refused /people.
+    await inspector.send("/people")
+    assert "Only the office" in (await inspector.expect())["text"]
+
+
+async def test_invite_searches_the_directory_first(bot: BotRunner, emulator: Emulator,
+                                                   tmp_path: Path) -> None:
+    admin = await registered_admin(bot, emulator)
+    await load_county(bot.core, tmp_path / "county", 10, 3, checklists=False)
+    # 张伟 of SCJGJ is in the directory; another 张伟 joins WSJKJ from the command line.
+    env = {"CHOUCHA_DB": str(bot.settings.db_path), "CHOUCHA_FILES_DIR":
+           str(bot.settings.files_dir)}
+    code, _, err = await choucha(env, "invite", "--name", "张伟", "--department", "SCJGJ",
+                                 "--role", "inspector")
+    assert code == 2 and "choucha invite --cert YN533103100002" in err
+    assert "Traceback" not in err
+    code, _, err = await choucha(env, "invite", "--name", "张伟", "--department", "WSJKJ",
+                                   "--role", "inspector")
+    assert code == 0, err
+    assert query(bot, "SELECT COUNT(*) FROM people WHERE name = '张伟'") == [(2,)]
+
+    await admin.send("/invite")
+    await admin.expect("Who are you inviting")
+    await admin.send("张伟")
+    found = await admin.expect("Already in Choucha with the name")
+    assert "芒市市场监督管理局" in found["text"] and "芒市卫生健康局" in found["text"]
+    assert "YN53******0002" in found["text"] and "YN533103100002" not in found["text"]
+    label = next(b["text"] for row in found["reply_markup"]["inline_keyboard"] for b in row
+                 if "芒市市场监督管理局" in b["text"])
+    await admin.press(label, found)
+    card = await admin.expect(predicate=lambda m: "photo" in m)
+    link = LINK_RE.search(card["caption"])
+    assert link and "芒市市场监督管理局" in card["caption"]
+    assert query(bot, "SELECT COUNT(*) FROM people WHERE name = '张伟'") == [(2,)]
+    zhang = person(emulator, "张伟")
+    await zhang.open_link(link.group(0))
+    assert "芒市市场监督管理局" in (await zhang.expect("欢迎"))["text"]
+    assert query(bot, "SELECT i.cert_no FROM telegram_accounts a JOIN inspectors i"
+                      " ON i.person_id = a.person_id WHERE a.tg_user_id = ?", zhang.id) == [
+        ("YN533103100002",)]
+
+    # None of these: a third 张伟, created only on that confirmation.
+    await admin.send("/invite")
+    await admin.expect("Who are you inviting")
+    await admin.send("张伟")
+    found = await admin.expect("Already in Choucha with the name")
+    assert "registered" in found["text"]
+    await admin.press("➕ None of these: a new person", found)
+    await admin.expect_edit(found, "Which department")
+    await admin.press("芒市市场监督管理局")
+    await admin.expect_edit(admin.bot_messages()[-1], "Roles of")
+    await admin.press("▫️ inspector")
+    await admin.expect_button(admin.bot_messages()[-1], "✅ inspector")
+    await admin.press("Done — make the invite")
+    await admin.expect(predicate=lambda m: "photo" in m)
+    assert query(bot, "SELECT COUNT(*) FROM people WHERE name = '张伟'") == [(3,)]
