@@ -71,6 +71,8 @@ async def bench_answers(n: int, tmp: Path) -> None:
         listing = await user.expect("Your open tasks")
         await user.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
         await user.press("▶️ Start the visit", await user.expect("Items to check"))
+        # The other member is not registered: the leader is told, then starts anyway.
+        await user.press("▶️ Start anyway", await user.expect("Before you start the visit"))
         await user.expect("Check-in")
         await user.share_location(24.4, 98.5)
         await user.press("▶️ Continue my checklist", await user.expect("Items:"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
@@ -99,9 +101,18 @@ async def _send_page(update: Update, context: Context, person: Person, t: Transl
         rows.append(nav)
     text = t._("Your open tasks ({count}), page {page} of {pages}:").format(
         count=len(mine), page=page + 1, pages=pages)
+    for index, task in enumerate(shown, start=1):
+        if task["status"] == "in_progress" and task["my_waiting_items"]:
+            text += "\n" + t.ngettext(
+                "🟢 {n}. {target}: the visit is under way and {count} item waits for you.",
+                "🟢 {n}. {target}: the visit is under way and {count} items wait for you.",
+                task["my_waiting_items"]).format(
+                n=page * PAGE + index, target=html.escape(task["target_name"]),
+                count=task["my_waiting_items"])
     query = update.callback_query
     if edit and query is not None:
-        await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(rows))
+        await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(rows),
+                                      parse_mode="HTML")
     else:
         await reply(update, text, reply_markup=InlineKeyboardMarkup(rows))
 

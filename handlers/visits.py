@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
@@ -22,7 +23,7 @@ from bot.i18n import Translator
 from bot.models import Conversation
 from bot.services import conversations, visits
 from bot.services.errors import Refused
-from bot.services.visit_views import Shown, party_text, render
+from bot.services.visit_views import Shown, absent, party_text, render
 from handlers.common import (
     Context,
     Who,
@@ -121,9 +122,28 @@ async def show(update: Update, shown: list[Shown]) -> None:
             await message.reply_html(item.text, reply_markup=_markup(item.markup))
 
 
-async def _view(update: Update, me: Who, view: visits.View) -> None:
+async def _view(update: Update, me: Who, view: visits.View | visits.Absent) -> None:
     assert me.person is not None
+    if isinstance(view, visits.Absent):
+        await show(update, [absent(me.t, view)])
+        return
     await show(update, render(me.t, view, me.person.id))
+
+
+async def _draft(update: Update, context: Context, query: CallbackQuery, me: Who,
+                 visit_id: int) -> None:
+    """📄 The record as it stands, to print and sign on paper."""
+    assert me.person is not None
+    message = update.effective_message
+    assert message is not None
+    await context.bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
+    pdf, state = await visits.draft(core(context), me.person, visit_id)
+    await query.answer()
+    await message.reply_document(
+        pdf, filename=f"record-{state.task['id']}-draft-{state.content_hash[:8]}.pdf",
+        caption=me.t._("📄 Draft of the record (草稿 · 待签), content hash <code>{hash}</code>."
+                       " Print it for those who sign on paper; if anything changes, print it"
+                       " again.").format(hash=state.content_hash[:16]), parse_mode="HTML")
 
 
 # ----------------------------------------------------------------------------- buttons
@@ -143,6 +163,17 @@ async def visit_button(update: Update, context: Context) -> None:
         ids = [int(n) for n in numbers if n.lstrip("-").isdigit()]
         if action == "st":
             view = await visits.start(c, person, tg, ids[0])
+        elif action == "sa":
+            view = await visits.start(c, person, tg, ids[0], anyway=True)
+        elif action == "nn":
+            await query.answer(me.t._("Nothing was recorded."))
+            await query.edit_message_reply_markup(None)
+            return
+        elif action == "dr":
+            await _draft(update, context, query, me, ids[0])
+            return
+        elif action == "mp":
+            view = await visits.member_paper(c, person, tg, ids[0], ids[1])
         elif action == "hm":
             view = await visits.home(c, person, tg, ids[0])
         elif action == "go":

@@ -16,6 +16,14 @@ _TASK = (
 )
 
 
+# Of a member's tasks: their items of a visit under way that still have no result.
+_WAITING = (
+    "(SELECT COUNT(*) FROM visit_items vi JOIN visits v ON v.id = vi.visit_id"
+    " WHERE v.task_id = k.id AND v.status = 'open' AND vi.answerer = m.person_id"
+    " AND vi.result IS NULL) AS my_waiting_items, "
+)
+
+
 class TaskRepo(Repo):
     async def task(self, task_id: int) -> dict[str, Any] | None:
         row = await self.one(f"{_TASK} WHERE k.id = ?", (task_id,))
@@ -25,9 +33,11 @@ class TaskRepo(Repo):
         return [dict(r) for r in await self.all(
             "SELECT m.person_id, m.leader, m.accepted_at, m.position, m.cert_no, p.name,"
             " m.department_id,"
-            " d.name AS department, d.code AS department_code, i.phone FROM task_members m"
+            " d.name AS department, d.code AS department_code, i.phone,"
+            " a.tg_user_id, a.blocked_at FROM task_members m"
             " JOIN people p ON p.id = m.person_id JOIN departments d ON d.id = m.department_id"
             " LEFT JOIN inspectors i ON i.person_id = m.person_id"
+            " LEFT JOIN telegram_accounts a ON a.person_id = m.person_id"
             " WHERE m.task_id = ? AND m.active = 1 ORDER BY m.position", (task_id,))]
 
     async def items(self, plan_id: int) -> list[dict[str, Any]]:
@@ -42,7 +52,7 @@ class TaskRepo(Repo):
         """A person's tasks, the latest deadline first."""
         status = " AND k.status IN ('assigned', 'in_progress')" if open_only else ""
         return [dict(r) for r in await self.all(
-            f"{_TASK.replace('SELECT ', 'SELECT m.leader, ', 1)}"
+            f"{_TASK.replace('SELECT ', 'SELECT m.leader, ' + _WAITING, 1)}"
             f" JOIN task_members m ON m.task_id = k.id AND m.active = 1"
             f" WHERE m.person_id = ?{status} ORDER BY k.window_due DESC, k.batch_order",
             (person_id,))]

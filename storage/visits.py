@@ -152,18 +152,21 @@ class VisitRepo(Repo):
     async def sign(self, visit_id: int, kind: str, name: str, content_hash: str,
                    now: datetime, person_id: int | None = None, tg_user_id: int | None = None,
                    evidence_sha256: str | None = None, reason: str | None = None,
-                   witness: str | None = None, witness_sha256: str | None = None) -> int:
+                   witness: str | None = None, witness_sha256: str | None = None,
+                   recorded_by: int | None = None) -> int:
         return await self.insert(
             "INSERT INTO signatures (visit_id, kind, person_id, tg_user_id, name, content_hash,"
-            " signed_at, evidence_sha256, reason, witness, witness_sha256)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " signed_at, evidence_sha256, reason, witness, witness_sha256, recorded_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (visit_id, kind, person_id, tg_user_id, name, content_hash, to_db_time(now),
-             evidence_sha256, reason, witness, witness_sha256))
+             evidence_sha256, reason, witness, witness_sha256, recorded_by))
 
     async def signatures(self, visit_id: int, content_hash: str) -> list[dict[str, Any]]:
         """The signatures given to this content (older ones are of an earlier version)."""
         return [dict(r) for r in await self.all(
-            "SELECT * FROM signatures WHERE visit_id = ? AND content_hash = ? ORDER BY id",
+            "SELECT s.*, r.name AS recorded_by_name FROM signatures s"
+            " LEFT JOIN people r ON r.id = s.recorded_by"
+            " WHERE s.visit_id = ? AND s.content_hash = ? ORDER BY s.id",
             (visit_id, content_hash))]
 
     async def add_token(self, visit_id: int, code_sha256: str, content_hash: str,

@@ -36,9 +36,10 @@ def _thumbnail(data: bytes) -> bytes | None:
 
 
 class _Record(FPDF):
-    def __init__(self, record_hash: str) -> None:
+    def __init__(self, record_hash: str, draft: bool = False) -> None:
         super().__init__(format="A4")
         self.record_hash = record_hash
+        self.draft = draft
         self.add_font("cjk", "", str(cjk_font_path()))
         self.set_auto_page_break(True, margin=16)
         self.set_title("检查记录")
@@ -46,7 +47,8 @@ class _Record(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font("cjk", size=7)
-        self.cell(0, 5, f"记录哈希 SHA-256 {self.record_hash} · 第 {self.page_no()} 页",
+        label = "草稿 · 待签 · 内容哈希" if self.draft else "记录哈希"
+        self.cell(0, 5, f"{label} SHA-256 {self.record_hash} · 第 {self.page_no()} 页",
                   align="C")
 
     def heading(self, text: str) -> None:
@@ -69,19 +71,31 @@ def _local(value: str | None, tz: tzinfo) -> str:
 
 def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
                submitted: dict[str, Any], record_hash: str,
-               photo: Callable[[str], bytes], tz: tzinfo) -> bytes:
-    """The PDF bytes; `photo(sha256)` returns a stored photo's bytes; times in `tz`."""
+               photo: Callable[[str], bytes], tz: tzinfo, draft: bool = False) -> bytes:
+    """The PDF bytes; `photo(sha256)` returns a stored photo's bytes; times in `tz`.
+    A `draft` is the record before submission, to print and sign on paper: marked
+    草稿/待签, `record_hash` being the content hash the signatures confirm, with lines to
+    sign for whoever has not signed yet."""
     def at(value: str | None) -> str:
         return _local(value, tz)
 
-    pdf = _Record(record_hash)
+    pdf = _Record(record_hash, draft)
     pdf.add_page()
     task = content["task"]
     pdf.set_font("cjk", size=16)
-    pdf.cell(0, 10, "检查记录 · 抽查结果汇总表", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=9)
-    pdf.cell(0, 5, "Check record and result summary (003 第二十一、二十二条)", align="C",
-             new_x="LMARGIN", new_y="NEXT")
+    if draft:
+        pdf.set_text_color(176, 32, 38)
+        pdf.cell(0, 10, "检查记录（草稿 · 待签）", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font("cjk", size=9)
+        pdf.cell(0, 5, "DRAFT, to be signed: the content hash below identifies exactly what is"
+                 " signed", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.line_of(f"内容哈希 Content hash SHA-256：{record_hash}", size=8)
+    else:
+        pdf.cell(0, 10, "检查记录 · 抽查结果汇总表", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("cjk", size=9)
+        pdf.cell(0, 5, "Check record and result summary (003 第二十一、二十二条)", align="C",
+                 new_x="LMARGIN", new_y="NEXT")
     pdf.heading("检查对象 Target")
     pdf.line_of(f"名称：{task['target_name']}")
     pdf.line_of(f"统一社会信用代码：{task['target_code']}")
@@ -101,7 +115,8 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
         else:
             pdf.line_of(f"{checkin['name']} 签到：{at(checkin['at'])}，位置"
                         f" {checkin['latitude']:.6f}, {checkin['longitude']:.6f}")
-    pdf.line_of(f"提交：{at(submitted['at'])}，{submitted['by']}")
+    if submitted.get("at"):
+        pdf.line_of(f"提交：{at(submitted['at'])}，{submitted['by']}")
     if content["shortcut"]:
         pdf.heading("检查情况 Finding for the whole visit")
         pdf.line_of(rules.RESULTS[content["shortcut"]][0])
@@ -137,6 +152,11 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
         if kind == "member":
             pdf.line_of(f"检查人员 {signature['name']} 确认签名 · {at(signature['at'])}"
                         f" · Telegram {signature['tg_user_id']}")
+        elif kind == "member_paper":
+            recorder = signature.get("recorded_by") or "组长"
+            pdf.line_of(f"检查人员 {signature['name']} 在纸质记录上签名（纸质签名，由"
+                        f"{recorder}拍照录入）· {at(signature['at'])}")
+            _photos(pdf, [signature["evidence_sha256"]], photo)
         elif kind == "party":
             pdf.line_of(f"被检查对象 {signature['name']} 通过本人 Telegram 确认 ·"
                         f" {at(signature['at'])}")
@@ -148,7 +168,26 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
                         f" · {at(signature['at'])}")
             if signature["witness_sha256"]:
                 _photos(pdf, [signature["witness_sha256"]], photo)
-    if not any(s["kind"] != "member" for s in signatures):
+    party_kinds = ("party", "party_paper", "party_refused")
+    if draft:
+        signed = {s["name"] for s in signatures if s["kind"] in ("member", "member_paper")}
+        for member in content["team"]:
+            if member["name"] not in signed:
+                pdf.ln(4)
+                pdf.line_of(f"检查人员 {member['name']}（{member['department']}）签名："
+                            "____________________  日期：____________")
+        if not any(s["kind"] in party_kinds for s in signatures):
+            pdf.ln(4)
+            pdf.line_of("被检查对象签字或盖章：____________________  日期：____________")
+            pdf.line_of("拒绝签字的，注明原因并由见证人签字：________________________________")
+        pdf.heading("核验 Verification")
+        code = qr_image(f"choucha:draft:{task['id']}:{record_hash}", 300)
+        buffer = io.BytesIO()
+        code.save(buffer, format="PNG")
+        pdf.image(buffer, w=30, h=30)
+        pdf.line_of("签名即确认上述内容；内容如有更改，须重新打印并签名。", size=8)
+        return bytes(pdf.output())
+    if not any(s["kind"] in party_kinds for s in signatures):
         pdf.line_of("被检查对象无法联系，未能取得签字（003 第二十一条）。")
     if signatures:
         pdf.line_of(f"签名所确认内容的哈希：{signatures[0]['content_hash']}", size=7.5)

@@ -12,7 +12,7 @@ from bot import callbacks
 from bot import visit as rules
 from bot.i18n import Translator
 from bot.rendering.qr import qr_png
-from bot.services.visits import State, View, skip_label, summary_lines
+from bot.services.visits import Absent, State, View, skip_label, summary_lines
 
 LIMIT = 3900  # below Telegram's 4096 characters, leaving room for the markup of HTML
 
@@ -60,6 +60,29 @@ def _title(t: Translator, state: State) -> str:
 
 
 # ---------------------------------------------------------------------------- start
+
+def absent(t: Translator, found: Absent) -> Shown:
+    """Before a visit opens: who of the team Choucha cannot reach, and what to do."""
+    lines = [t._("⚠️ Before you start the visit of <b>{target}</b>:").format(
+        target=html.escape(found.task["target_name"])), ""]
+    for member in found.members:
+        why = (t._("is not registered in Choucha") if member["tg_user_id"] is None
+               else t._("has blocked the bot"))
+        lines.append(f"• <b>{html.escape(member['name'])}</b>"
+                     f" ({html.escape(member['department'])}) {why}")
+    lines += ["", t._("They will not get their items or be asked to sign in Choucha. What you"
+                      " can do:"),
+              t._("1. Ask the office to send them their invite (/people): once registered"
+                  " they join the visit where it stands."),
+              t._("2. Go ahead: you answer the items of their department, and they sign the"
+                  " printed record on paper (📄 Print the record, then “signed on paper”)."),
+              t._("3. Ask their supervisor or the office to replace them (a fresh random"
+                  " draw)."),
+              "", t._("Nothing has been recorded yet.")]
+    task_id = found.task["id"]
+    return Shown(_fit(lines), _inline([[_b(t._("▶️ Start anyway"), "sa", task_id)],
+                                       [_b(t._("Not now"), "nn", task_id)]]))
+
 
 def _checkin(t: Translator, view: View, viewer: int) -> list[Shown]:
     return [Shown(_title(t, view.state) + "\n\n" + t._(
@@ -117,6 +140,12 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
         rows.append([_b(t._("🏚 No such business activity"), "sc", state.id, "no_activity")])
     if state.results_in:
         rows.append([_b(t._("✍️ Signatures and submission"), "sig", state.id)])
+    absent = state.absent()
+    if absent:
+        lines += ["", t._("⚠️ Not reachable in Choucha: {names}. Their items fall to whoever"
+                          " is there; they sign the printed record on paper.").format(
+            names="、".join(html.escape(m["name"]) for m in absent))]
+    rows.append([_b(t._("📄 Print the record (draft, to sign)"), "dr", state.id)])
     rows.append([_b(t._("🔄 Refresh"), "hm", state.id), _b(t._("⏸ Pause"), "pz", state.id)])
     return [Shown(_fit(lines), _inline(rows))]
 
@@ -366,13 +395,18 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
         lines += [t._("✅ The refusal and the witness are recorded."), ""]
     if view.data.get("paper"):
         lines += [t._("✅ The photo of the signed paper record is saved."), ""]
+    if view.data.get("member_paper"):
+        lines += [t._("✅ {name}'s signature on the paper record is saved.").format(
+            name=html.escape(view.data["member_paper"])), ""]
     lines += [_title(t, state), t._("Result summary (抽查结果汇总表):"), *summary_lines(t, state),
               "", t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
               "", t._("Team:")]
+    paper = {s["person_id"] for s in state.signatures if s["kind"] == "member_paper"}
     for member in state.members:
         mark = "✅" if state.signed(member["person_id"]) else "⏳"
+        how = " · " + t._("on paper") if member["person_id"] in paper else ""
         lines.append(f"{mark} {html.escape(member['name'])} · "
-                     f"{html.escape(member['department'])}")
+                     f"{html.escape(member['department'])}{how}")
     party = state.party_signature
     if party is not None:
         lines.append(_party_line(t, party))
@@ -385,10 +419,16 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
     if state.open and state.results_in:
         if not state.signed(viewer):
             rows.append([_b(t._("✍️ Sign"), "sg", state.id, state.content_hash[:16])])
+        if state.is_leader(viewer):
+            for member in state.unsigned:
+                if member["person_id"] != viewer:
+                    rows.append([_b(t._("📄 {name} signed on paper").format(
+                        name=member["name"][:30]), "mp", state.id, member["person_id"])])
         if state.is_leader(viewer) and party is None and state.party_needed:
             rows.append([_b(t._("📱 Party signs on their phone (QR)"), "pq", state.id)])
             rows.append([_b(t._("📷 Photo of the signed paper record"), "pp", state.id)])
             rows.append([_b(t._("🚫 The party refuses to sign"), "pr", state.id)])
+        rows.append([_b(t._("📄 Print the record (draft, to sign)"), "dr", state.id)])
         if state.is_leader(viewer) and state.complete:
             rows.append([_b(t._("📤 Submit the record"), "sb", state.id)])
     rows.append([_b(t._("📋 Progress"), "hm", state.id), _b(t._("📝 My answers"), "rv",
@@ -416,6 +456,12 @@ def _party_qr(t: Translator, view: View, viewer: int) -> list[Shown]:
     return [Shown(caption + f"\n{html.escape(link)}",
                   _inline([[_b(t._("✍️ Signatures and submission"), "sig", view.state.id)]]),
                   photo=qr_png(link))]
+
+
+def _member_paper(t: Translator, view: View, viewer: int) -> list[Shown]:
+    return [Shown(t._("Send a photo of the printed record with {name}'s signature on it. It"
+                      " must be the version with the content hash <code>{hash}</code>.").format(
+        name=html.escape(view.data["name"]), hash=view.state.content_hash[:16]))]
 
 
 def _paper(t: Translator, view: View, viewer: int) -> list[Shown]:
@@ -464,6 +510,7 @@ RENDERERS = {
     "order_text": _order_text, "fu_kind": _fu_kind, "fu_due": _fu_due,
     "fu_owner": _fu_owner, "part_done": _part_done, "shortcut": _shortcut,
     "shortcut_photo": _shortcut_photo, "signatures": _signatures, "party_qr": _party_qr,
-    "paper": _paper, "refuse_reason": _refuse_reason, "witness": _witness,
+    "paper": _paper, "member_paper": _member_paper, "refuse_reason": _refuse_reason,
+    "witness": _witness,
     "witness_photo": _witness_photo, "submitted": _submitted,
 }

@@ -34,7 +34,8 @@ TOKEN_MINUTES = 30
 MAX_PHOTOS = 20
 TEXT_STEPS = ("checkin", "checkin_reason", "q", "nc_text", "order_text", "fu_due",
               "refuse_reason", "witness")
-PHOTO_STEPS = ("q", "shortcut", "paper", "witness_photo")
+PHOTO_STEPS = ("q", "shortcut", "paper", "witness_photo", "member_paper")
+MEMBER_SIGNATURES = ("member", "member_paper")  # in their own chat, or on the paper record
 
 
 @dataclass(frozen=True)
@@ -189,12 +190,12 @@ class State:
         return rules.digest(self.content())
 
     def signed(self, person_id: int) -> bool:
-        return any(s["kind"] == "member" and s["person_id"] == person_id
+        return any(s["kind"] in MEMBER_SIGNATURES and s["person_id"] == person_id
                    for s in self.signatures)
 
     @property
     def party_signature(self) -> dict[str, Any] | None:
-        return next((s for s in self.signatures if s["kind"] != "member"), None)
+        return next((s for s in self.signatures if s["kind"] not in MEMBER_SIGNATURES), None)
 
     @property
     def party_needed(self) -> bool:
@@ -214,8 +215,15 @@ class State:
         return [{"kind": s["kind"], "name": s["name"], "at": s["signed_at"],
                  "tg_user_id": s["tg_user_id"], "content_hash": s["content_hash"],
                  "evidence_sha256": s["evidence_sha256"], "reason": s["reason"],
-                 "witness": s["witness"], "witness_sha256": s["witness_sha256"]}
+                 "witness": s["witness"], "witness_sha256": s["witness_sha256"],
+                 **({"recorded_by": s["recorded_by_name"]} if s.get("recorded_by") else {})}
                 for s in self.signatures]
+
+    def absent(self, person_id: int | None = None) -> list[dict[str, Any]]:
+        """Members (other than `person_id`) Choucha cannot reach: not registered, or they
+        blocked the bot."""
+        return [m for m in self.members if m["person_id"] != person_id
+                and (m["tg_user_id"] is None or m["blocked_at"] is not None)]
 
 
 @dataclass(frozen=True)
@@ -227,6 +235,14 @@ class View:
     item: Item | None = None
     question: Question | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Absent:
+    """Starting would leave teammates out: said before anything is recorded."""
+
+    task: dict[str, Any]
+    members: list[dict[str, Any]]  # each with tg_user_id None (not registered) or blocked_at
 
 
 @dataclass(frozen=True)
@@ -293,8 +309,11 @@ async def _open_state(tx: Tx, core: Core, person: Person, visit_id: int) -> Stat
 
 # ------------------------------------------------------------------------- starting
 
-async def start(core: Core, person: Person, tg_user_id: int, task_id: int) -> View:
-    """Open (or join) the visit of a task from its card; ask for the check-in first."""
+async def start(core: Core, person: Person, tg_user_id: int, task_id: int,
+                anyway: bool = False) -> View | Absent:
+    """Open (or join) the visit of a task from its card; ask for the check-in first.
+    Where a teammate cannot be reached in Choucha, say so first (`Absent`) and open the
+    visit only when the person starts `anyway`."""
     now = clock_now()
     today = core.today()
     async with core.db.transaction() as tx:
@@ -316,19 +335,31 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int) -> Vi
             await tx.tasks.accept(task_id, person.id, now)
             await tx.audit.append(f"person:{person.id}", "task.accepted", f"task:{task_id}",
                                   {"by": "visit"}, now)
+        absent = [m for m in members if m["person_id"] != person.id
+                  and (m["tg_user_id"] is None or m["blocked_at"] is not None)]
+        if visit is None and absent and not anyway:
+            return Absent(task, absent)
         if visit is None:
             visit_id = await tx.visits.open(task_id, person.id, now)
+            # Who answers an item: the member of its department (第二十四条); where that
+            # member cannot be reached in Choucha, or the team has none of it, the leader
+            # (or whoever starts, when the leader is the one absent).
+            reachable = [m for m in members if m not in absent]
             leader = next((m for m in members if m["leader"]), members[0])
+            fallback = leader if leader in reachable else member
             for position, item in enumerate(await tx.tasks.items(task["plan_id"]),
                                             start=1):
-                answerer = next((m["person_id"] for m in members
+                answerer = next((m["person_id"] for m in reachable
                                  if m["department_id"] == item["department_id"]),
-                                leader["person_id"])
+                                fallback["person_id"])
                 await tx.visits.add_item(visit_id, item["code"], position,
                                          item["department_id"], answerer,
                                          item["checklist_id"])
             await tx.audit.append(f"person:{person.id}", "visit.started", f"task:{task_id}",
-                                  {"visit": visit_id}, now)
+                                  {"visit": visit_id,
+                                   "absent": [m["person_id"] for m in absent]}, now)
+            await _tell_team_started(tx, await load(tx, visit_id, today, core.settings.tz),
+                                     person, now)
         else:
             visit_id = visit["id"]
         state = await load(tx, visit_id, today, core.settings.tz)
@@ -337,6 +368,34 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int) -> Vi
             return View("checkin", state)
         await _at(tx, tg_user_id, state, "home")
         return View("home", state)
+
+
+async def _tell_team_started(tx: Tx, state: State, starter: Person, now: datetime) -> None:
+    """Every other member learns the visit began: their items and a button to their part."""
+    target = html.escape(state.task["target_name"])
+    for member in state.members:
+        if member["person_id"] == starter.id:
+            continue
+        other = await tx.people.person(member["person_id"])
+        if other is None:
+            continue
+        items = [html.escape(i.row["name"]) for i in state.mine(member["person_id"])]
+
+        def render(t: Translator, items: list[str] = items) -> str:
+            lines = [t._("🟢 {name} has started the visit of <b>{target}</b>.").format(
+                name=html.escape(starter.name), target=target)]
+            if items:
+                lines.append(t._("Your part: {items}.").format(items="、".join(items)))
+            else:
+                lines.append(t._("No item is yours to answer; you sign the summary at the"
+                                 " end."))
+            return "\n".join(lines)
+
+        await enqueue_text(tx, other, f"visit-started:{state.id}:{other.id}", render, now,
+                           reply_markup=lambda t: {"inline_keyboard": [[{
+                               "text": t._("▶️ My part of the visit"),
+                               "callback_data": callbacks.encode("vis", "st",
+                                                                 state.task["id"])}]]})
 
 
 async def checkin(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
@@ -675,6 +734,24 @@ async def photo(core: Core, person: Person, tg_user_id: int, conversation: Conve
             state = await load(tx, state.id, state.today, state.tz)
             await _at(tx, tg_user_id, state, "signatures")
             return View("signatures", state, data={"paper": sha256})
+        if step == "member_paper":
+            _require_leader(state, person)
+            member = state.member(int(conversation.data["member"]))
+            if member is None or state.signed(member["person_id"]) or not state.results_in:
+                raise Refused("stale")
+            await _evidence(tx, state, "member_paper", None, None, photo_in, sha256, person,
+                            now)
+            await tx.visits.sign(state.id, "member_paper", member["name"], state.content_hash,
+                                 now, person_id=member["person_id"], evidence_sha256=sha256,
+                                 recorded_by=person.id)
+            await tx.audit.append(f"person:{person.id}", "visit.member_signed_paper",
+                                  f"visit:{state.id}", {"member": member["person_id"],
+                                                        "sha256": sha256,
+                                                        "content_hash": state.content_hash},
+                                  now)
+            state = await load(tx, state.id, state.today, state.tz)
+            await _at(tx, tg_user_id, state, "signatures")
+            return View("signatures", state, data={"member_paper": member["name"]})
         if step == "witness_photo":
             _require_leader(state, person)
             await _evidence(tx, state, "witness", None, None, photo_in, sha256, person, now)
@@ -1045,6 +1122,38 @@ async def party_qr(core: Core, person: Person, tg_user_id: int, visit_id: int) -
                                "expires": to_db_time(expires)}, now)
         link = core.deep_link(TOKEN_PREFIX + code)
         return View("party_qr", state, data={"link": link, "minutes": TOKEN_MINUTES})
+
+
+async def member_paper(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                       member_id: int) -> View:
+    """The leader records that a member signed the paper record (they cannot in Choucha):
+    the next photo is of that signed page."""
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        _require_leader(state, person)
+        if not state.results_in:
+            raise Refused("results_missing")
+        member = state.member(member_id)
+        if member is None or member_id == person.id:
+            raise Refused("stale")
+        if state.signed(member_id):
+            raise Refused("already_signed")
+        await _at(tx, tg_user_id, state, "member_paper", member=member_id)
+        return View("member_paper", state, data={"name": member["name"]})
+
+
+async def draft(core: Core, person: Person, visit_id: int) -> tuple[bytes, State]:
+    """The record as it stands, marked 草稿/待签 with its content hash, to print and sign."""
+    from bot.rendering.record_pdf import record_pdf
+
+    async with core.db.read() as rtx:
+        state = await load(rtx, visit_id, core.today(), core.settings.tz)
+    _member_of(state, person)
+    pdf = await asyncio.to_thread(
+        record_pdf, state.content(), state.signature_records(), {"by": "", "at": None},
+        state.content_hash, functools.partial(read_blob, core.files_root), core.settings.tz,
+        True)
+    return pdf, state
 
 
 async def party_paper(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:

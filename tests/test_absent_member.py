@@ -1,0 +1,141 @@
+"""No team is blocked by someone who is not there: the leader is told before anything is
+recorded, answers the absent member's items, prints the draft record, records the
+member's signature on paper with a photo, and submits; the others are told the visit
+began, and a member whose items wait sees it in /tasks."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from bot.app import BotRunner
+from bot.demo import joint_plan, load_county
+from bot.emulator import EmulatedUser, Emulator
+from bot.services import draws
+from bot.services.onboarding import reissue_invite
+from tests.conftest import person
+from tests.test_visits import jpeg
+
+PLAN = "缺席联合抽查"
+
+
+def query(bot: BotRunner, sql: str, *params: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+async def drawn_team(bot: BotRunner, tmp_path: Path,
+                     entropy: str = "9") -> list[dict[str, object]]:
+    today = bot.core.today().isoformat()
+    await load_county(bot.core, tmp_path / "county", 6, 3, checklists=False, all_active=True,
+                      plans=[joint_plan(PLAN, "SC-001、WS-001", "WSJKJ",
+                                        (today, today, "2099-12-31"), "20%")])
+    await draws.prepare(bot.core, None, PLAN, "test")
+    ran = await draws.run(bot.core, None, PLAN, entropy)
+    return list(ran.record["teams"][0]["members"])
+
+
+async def register(bot: BotRunner, emulator: Emulator, cert: str,
+                   name: str) -> EmulatedUser:
+    person_id = query(bot, "SELECT person_id FROM inspectors WHERE cert_no = ?", cert)[0][0]
+    issued = await reissue_invite(bot.core, None, int(str(person_id)))
+    user = person(emulator, name, "en")
+    await user.open_link(issued.link)
+    await user.expect("Welcome")
+    return user
+
+
+def pdf_text(data: bytes, tmp_path: Path, name: str) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return "".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                                  text=True, check=True).stdout.split())
+
+
+async def test_a_team_with_an_unregistered_member_submits_with_a_paper_signature(
+        bot: BotRunner, emulator: Emulator, tmp_path: Path) -> None:
+    members = await drawn_team(bot, tmp_path)
+    leader_cert = next(str(m["inspector"]) for m in members if m["leader"])
+    absent_cert = next(str(m["inspector"]) for m in members if not m["leader"])
+    absent_name = str(query(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
+                                 " i.person_id WHERE i.cert_no = ?", absent_cert)[0][0])
+    leader = await register(bot, emulator, leader_cert, "leader")
+    listing = await leader.expect("You have been drawn for")
+    await leader.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
+    card = await leader.expect("Items to check")
+
+    # Told before anything is recorded; "Not now" records nothing.
+    await leader.press("▶️ Start the visit", card)
+    warning = await leader.expect("Before you start the visit")
+    assert absent_name in warning["text"] and "is not registered in Choucha" in warning["text"]
+    assert "Nothing has been recorded yet" in warning["text"]
+    assert query(bot, "SELECT COUNT(*) FROM visits") == [(0,)]
+    await leader.press("Not now", warning)
+    await leader.press("▶️ Start the visit", card)
+    warning = await leader.expect("Before you start the visit")
+    await leader.press("▶️ Start anyway", warning)
+    await leader.expect("Check-in")
+    await leader.share_location(24.43, 98.58)
+    home = await leader.expect("Items:")
+    assert "Not reachable in Choucha" in home["text"] and absent_name in home["text"]
+    # The absent member's item (WS-001) falls to the leader.
+    assert query(bot, "SELECT COUNT(DISTINCT answerer) FROM visit_items") == [(1,)]
+
+    # Results for both items.
+    await leader.press("▶️ Continue my checklist", home)
+    await leader.press("➡️ Results", await leader.expect("Review your answers"))
+    for _ in range(2):
+        await leader.press("No problem found", await leader.expect("Result for"))
+    signatures_button = await leader.expect(predicate=lambda m: any(
+        b.get("text") == "✍️ Signatures and submission"
+        for row in (m.get("reply_markup") or {}).get("inline_keyboard", []) for b in row))
+    await leader.press("✍️ Signatures and submission", signatures_button)
+    screen = await leader.expect("Result summary")
+
+    # The draft to print: marked 草稿/待签 with the content hash, a line for the member.
+    await leader.press("📄 Print the record (draft, to sign)", screen)
+    draft = await leader.expect(predicate=lambda m: "document" in m, timeout=30)
+    text = pdf_text(leader.file_bytes(draft["document"]["file_id"]), tmp_path, "draft.pdf")
+    assert "草稿·待签" in text and absent_name in text and "签名：" in text
+    content_hash = draft["caption"].split("content hash ")[1].split(".")[0].strip()
+    assert content_hash in text
+
+    await leader.press("✍️ Sign", screen)
+    screen = await leader.expect("You signed")
+    await leader.press(f"📄 {absent_name} signed on paper", screen)
+    await leader.expect(f"with {absent_name}'s signature")
+    await leader.send_photo(jpeg((200, 200, 200)))
+    screen = await leader.expect("signature on the paper record is saved")
+    assert "on paper" in screen["text"]
+    await leader.press("📷 Photo of the signed paper record", screen)
+    await leader.expect("Send a photo of the paper record")
+    await leader.send_photo(jpeg((180, 180, 180)))
+    screen = await leader.expect("The photo of the signed paper record is saved")
+    await leader.press("📤 Submit the record", screen)
+    await leader.expect("Submitted", timeout=30)
+    record = await leader.expect(predicate=lambda m: "document" in m, timeout=60)
+    final = pdf_text(leader.file_bytes(record["document"]["file_id"]), tmp_path, "record.pdf")
+    assert f"检查人员{absent_name}在纸质记录上签名（纸质签名" in final
+    assert query(bot, "SELECT kind, recorded_by IS NOT NULL FROM signatures ORDER BY id") == [
+        ("member", 0), ("member_paper", 1), ("party_paper", 0)]
+
+
+async def test_members_are_told_the_visit_began_and_see_what_waits(
+        bot: BotRunner, emulator: Emulator, tmp_path: Path) -> None:
+    members = await drawn_team(bot, tmp_path, "11")
+    leader_cert = next(str(m["inspector"]) for m in members if m["leader"])
+    other_cert = next(str(m["inspector"]) for m in members if not m["leader"])
+    leader = await register(bot, emulator, leader_cert, "leader")
+    other = await register(bot, emulator, other_cert, "member")
+    listing = await leader.expect("You have been drawn for")
+    await leader.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
+    await leader.press("▶️ Start the visit", await leader.expect("Items to check"))
+    await leader.expect("Check-in")  # everyone registered: no warning
+    told = await other.expect("has started the visit of", timeout=30)
+    assert "Your part:" in told["text"]
+    await other.send("/tasks")
+    tasks = await other.expect("Your open tasks")
+    assert "the visit is under way and 1 item waits for you" in tasks["text"]
+    await other.press("▶️ My part of the visit", told)
+    await other.expect("Check-in")
