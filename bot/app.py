@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import Application, ContextTypes
 
 import handlers
 from bot.clock import now as clock_now
@@ -17,7 +17,7 @@ from bot.commands import STRANGER_COMMANDS
 from bot.config import Settings
 from bot.core import Core
 from bot.i18n import LANGUAGES, translator
-from bot.sender import OutboxSender
+from bot.sender import GovernedRateLimiter, Governor, OutboxSender
 from bot.services import chasing, digest
 from handlers.common import CORE_KEY, WAKE_KEY
 from storage import Database
@@ -36,7 +36,7 @@ def build_application(settings: Settings, token: str) -> Application:
         .token(token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .rate_limiter(GovernedRateLimiter(Governor(), max_retries=2))
         .concurrent_updates(False)  # one update at a time, in order
         .build()
     )
@@ -75,7 +75,9 @@ async def setup(app: Application) -> None:
     app.bot_data[CORE_KEY] = core
     async with db.transaction(record_update=False) as tx:
         await tx.settings.put("bot_username", app.bot.username)  # for `choucha init` links
-    sender = OutboxSender(db, settings.files_dir)
+    limiter = app.bot.rate_limiter
+    sender = OutboxSender(db, settings.files_dir,
+                          limiter.governor if isinstance(limiter, GovernedRateLimiter) else None)
     app.bot_data[SENDER_KEY] = sender
     job_queue = app.job_queue
     assert job_queue is not None, "install python-telegram-bot[job-queue]"

@@ -284,6 +284,51 @@ def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_core(settings, None, work))
 
 
+def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from bot.services import withdrawals
+
+    t = _t()
+    try:
+        when = date.fromisoformat(args.from_date)
+    except ValueError:
+        return _fail(t._("{value} is not a date: write it as YYYY-MM-DD, for example"
+                         " 2026-10-08.").format(value=args.from_date))
+    if not settings.db_path.exists():
+        return _fail(t._("There is no database at {path} yet: run `choucha init` first.")
+                     .format(path=settings.db_path))
+
+    async def work(core: Core) -> int:
+        async with core.db.read() as rtx:
+            person = await rtx.people.person_by_cert(args.cert.strip())
+        if person is None:
+            return _fail(refusal(Refused("unknown_cert", cert=args.cert)))
+        try:
+            done = await withdrawals.withdraw(core, None, person.id, when, args.reason,
+                                              args.note)
+        except Refused as exc:
+            texts = {
+                "already_withdrawn": t._("{name} is recorded as unavailable already; nothing"
+                                         " was changed."),
+                "no_cert": t._("{name} has no 执法证号, so is never drawn anyway."),
+            }
+            text = texts.get(exc.reason)
+            return _fail(text.format(name=exc.params.get("name", "")) if text
+                         else refusal(exc))
+        print(t._("{name} ({cert}) is unavailable from {date}: never drawn again; appended to"
+                  " {draws} draw records.").format(name=done.person.name, cert=done.cert,
+                                                   date=when.isoformat(), draws=done.draws))
+        for task in done.open_tasks:
+            print(t._("Still on the task for {target} ({start} – {due}): ask for a replacement"
+                      " in the bot (/withdraw or the task's team).").format(
+                target=task["target_name"], start=task["window_start"],
+                due=task["window_due"]))
+        return 0
+
+    return asyncio.run(_with_core(settings, None, work, links=False))
+
+
 def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.directory import add_department
 
@@ -570,6 +615,16 @@ def build_parser() -> argparse.ArgumentParser:
     people.add_argument("--department", help="department code")
     people.add_argument("--unregistered", action="store_true", help="only those not registered")
     people.set_defaults(func=cmd_people)
+    withdraw = sub.add_parser("withdraw",
+                              help="record that an inspector is unavailable from a date")
+    withdraw.add_argument("--cert", required=True, help="their 执法证号")
+    withdraw.add_argument("--from", dest="from_date", required=True, help="YYYY-MM-DD")
+    withdraw.add_argument("--reason", required=True,
+                          choices=["left", "transferred", "long_leave", "cert_invalid", "other"],
+                          help="离职 left, 调岗 transferred, 长期请假 long_leave,"
+                               " 执法证失效 cert_invalid, 其他 other")
+    withdraw.add_argument("--note")
+    withdraw.set_defaults(func=cmd_withdraw)
     department = sub.add_parser("department", help="departments")
     dsub = department.add_subparsers(dest="action", required=True)
     add = dsub.add_parser("add")

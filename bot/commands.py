@@ -22,6 +22,8 @@ COMMANDS: tuple[Command, ...] = (
             frozenset({Role.ADMIN, Role.OFFICE})),
     Command("people", N_("Who is registered; invite the directory (QR sheet)"),
             frozenset({Role.ADMIN, Role.OFFICE})),
+    Command("withdraw", N_("Record that an inspector is unavailable from a date"),
+            frozenset({Role.ADMIN, Role.OFFICE, Role.SUPERVISOR})),
     Command("draw", N_("Prepare, run and export a plan's random draw"),
             frozenset({Role.ADMIN, Role.OFFICE})),
     Command("digest", N_("Today's digest; /digest plan for one plan's summary"),

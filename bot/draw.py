@@ -153,6 +153,7 @@ class TeamRules:
             load = self.loads.get(inspector.cert, 0)
             self._buckets.setdefault(inspector.department, {}).setdefault(load, []).append(
                 inspector.cert)
+        self._withdrawn: set[str] = set()
         self._recused: dict[str, set[str]] = {}
         for cert, target in self.recusals:
             self._recused.setdefault(target, set()).add(cert)
@@ -171,11 +172,15 @@ class TeamRules:
         bisect.insort(buckets.setdefault(load, []), cert)
         self.loads[cert] = load
 
+    def withdraw(self, cert: str) -> None:
+        """An inspector unavailable from now on (a withdrawal): never drawn again."""
+        self._withdrawn.add(cert)
+
     def _tier(self, department: str, target: str, exclude: set[str]) -> list[str]:
         buckets = self._buckets.get(department)
         if not buckets:
             return []
-        blocked = exclude | self._recused.get(target, set())
+        blocked = exclude | self._recused.get(target, set()) | self._withdrawn
         for load in sorted(buckets):
             certs = buckets[load]
             tier = [c for c in certs if c not in blocked] if blocked else certs
@@ -354,8 +359,14 @@ def verify(record: Mapping[str, Any], pool_data: bytes, inspectors_data: bytes,
             problems.append(f"teams[{i}] ({target}): recomputed {want['members']},"
                             f" the record says {got['members'] if got else None}")
             break
-    # The record keeps the teams as drawn; replacements are replayed on them in order.
+    # The record keeps the teams as drawn; replacements are replayed on them in order, each
+    # withdrawal taking effect before the replacement its `before` names (0 = the first).
+    withdrawals = sorted(record.get("withdrawals", []), key=lambda w: w["before"])
+    applied = 0
     for j, change in enumerate(record.get("replacements", [])):
+        while applied < len(withdrawals) and withdrawals[applied]["before"] <= j:
+            rules.withdraw(withdrawals[applied]["inspector"])
+            applied += 1
         team = teams.get(change["target"])
         if team is None or change["out"] not in {m.inspector for m in team}:
             problems.append(f"replacements[{j}]: {change['out']} is not on the team of"

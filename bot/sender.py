@@ -2,8 +2,10 @@
 
 A row is marked sent only after Telegram accepted it, so a crash loses nothing;
 each row has a dedupe key, so the same notification is never queued twice.
-Pacing: at most 30 messages a second overall, one a second per private chat,
-20 a minute per group or channel; a 429 pauses sending for its retry_after.
+Pacing: one `Governor` for everything sent (direct replies go through it as PTB's rate
+limiter): at most 30 messages a second overall, one a second per private chat (a person's
+own back-and-forth may burst a little), 20 a minute per group or channel; a 429 pauses
+sending for its retry_after.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import html
 import logging
 import time
 from collections import deque
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile
+from telegram._utils.types import JSONDict
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import BaseRateLimiter
 
 from bot.clock import now as clock_now
 from bot.i18n import Translator
@@ -30,17 +35,26 @@ logger = logging.getLogger(__name__)
 
 OVERALL_PER_SECOND = 30
 PER_CHAT_SECONDS = 1.0
+CHAT_BURST = 18  # a person's quick back-and-forth in their own chat
+# The overall window, with a margin: a slot is taken when a request leaves, Telegram counts
+# it when it arrives, and the two clocks differ by the request's own time on the wire.
+WINDOW = 1.1
 GROUP_PER_MINUTE = 20
 BATCH = 200
 MAX_BACKOFF = 300.0
 
 
-class Pacer:
-    """In-memory pacing; after a restart it starts empty, and Telegram's 429 covers the gap."""
+class Governor:
+    """One budget for everything the bot sends, direct replies and the outbox alike
+    (Telegram counts them together): at most 30 messages a second overall; per private
+    chat a small burst, then one a second; 20 a minute per group or channel; a 429
+    pauses everything for its retry_after. In memory: after a restart it starts empty,
+    and Telegram's 429 covers the gap."""
 
     def __init__(self, clock: Any = time.monotonic) -> None:
         self.clock = clock
         self.overall: deque[float] = deque()
+        self.chat_tokens: dict[int, tuple[float, float]] = {}
         self.chat_last: dict[int, float] = {}
         self.group: dict[int, deque[float]] = {}
         self.paused_until = 0.0
@@ -48,38 +62,110 @@ class Pacer:
     def wait_overall(self) -> float:
         """Seconds to wait before the next message may go out at all."""
         now = self.clock()
-        while self.overall and now - self.overall[0] >= 1.0:
+        while self.overall and now - self.overall[0] >= WINDOW:
             self.overall.popleft()
         waits = [self.paused_until - now]
         if len(self.overall) >= OVERALL_PER_SECOND:
-            waits.append(1.0 - (now - self.overall[0]))
+            waits.append(WINDOW - (now - self.overall[0]))
         return max(0.0, *waits)
 
-    def chat_ready(self, chat_id: int, kind: str) -> bool:
+    def _tokens(self, chat_id: int, now: float) -> float:
+        tokens, last = self.chat_tokens.get(chat_id, (float(CHAT_BURST), now))
+        return min(float(CHAT_BURST), tokens + (now - last) / PER_CHAT_SECONDS)
+
+    def _chat_wait(self, chat_id: int, kind: str) -> float:
         now = self.clock()
         if kind == "private":
-            return now - self.chat_last.get(chat_id, -1e9) >= PER_CHAT_SECONDS
+            return max(0.0, (1.0 - self._tokens(chat_id, now)) * PER_CHAT_SECONDS)
         window = self.group.setdefault(chat_id, deque())
         while window and now - window[0] >= 60.0:
             window.popleft()
-        return len(window) < GROUP_PER_MINUTE
+        return 0.0 if len(window) < GROUP_PER_MINUTE else 60.0 - (now - window[0])
+
+    def chat_ready(self, chat_id: int, kind: str) -> bool:
+        """For the outbox: the chat may take a message now, one a second at most (queued
+        notifications never use the burst a person's own back-and-forth needs)."""
+        spaced = kind != "private" or (
+            self.clock() - self.chat_last.get(chat_id, -1e9) >= PER_CHAT_SECONDS)
+        return spaced and self._chat_wait(chat_id, kind) <= 0.0
 
     def sent(self, chat_id: int, kind: str) -> None:
         now = self.clock()
         self.overall.append(now)
         self.chat_last[chat_id] = now
-        if kind != "private":
+        if kind == "private":
+            self.chat_tokens[chat_id] = (self._tokens(chat_id, now) - 1.0, now)
+        else:
             self.group.setdefault(chat_id, deque()).append(now)
 
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, self.clock() + seconds)
 
+    async def acquire(self, chat_id: int, kind: str) -> None:
+        """Wait for a slot in the shared budget, then take it."""
+        while True:
+            wait = max(self.wait_overall(), self._chat_wait(chat_id, kind))
+            if wait <= 0.0:
+                self.sent(chat_id, kind)
+                return
+            await asyncio.sleep(min(wait, 1.0))
+
+
+SENDING = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendLocation",
+                     "sendMediaGroup", "sendChatAction", "editMessageText",
+                     "editMessageCaption", "editMessageReplyMarkup", "copyMessage",
+                     "forwardMessage"})
+
+
+class GovernedRateLimiter(BaseRateLimiter[int]):
+    """PTB's rate limiter hook on the shared `Governor`: every request that sends to a
+    chat waits for its slot. `rate_limit_args` is the number of retries after a 429 (the
+    outbox passes 0: it defers the row instead of blocking)."""
+
+    def __init__(self, governor: Governor, max_retries: int = 2) -> None:
+        self.governor = governor
+        self.max_retries = max_retries
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        raw = str(data.get("chat_id", ""))
+        # A channel's @username counts as a group: 20 a minute.
+        chat = int(raw) if raw.lstrip("-").isdigit() else -1
+        governed = endpoint in SENDING and raw != ""
+        for attempt in range(retries + 1):
+            if governed:
+                await self.governor.acquire(chat, "private" if chat > 0 else "group")
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                seconds = exc.retry_after if isinstance(exc.retry_after, int | float) else (
+                    exc.retry_after.total_seconds())
+                self.governor.pause(float(seconds))
+                if attempt == retries:
+                    raise
+                logger.info("429 from Telegram: retrying after %.1fs", seconds)
+        raise AssertionError("unreachable")
+
 
 class OutboxSender:
-    def __init__(self, db: Database, files_root: Any) -> None:
+    def __init__(self, db: Database, files_root: Any, governor: Governor | None = None) -> None:
         self.db = db
         self.files_root = files_root
-        self.pacer = Pacer()
+        self.pacer = governor or Governor()
         self._lock = asyncio.Lock()
 
     async def drain(self, bot: Bot, budget: float = 5.0) -> int:
@@ -145,13 +231,24 @@ class OutboxSender:
                 await tx.outbox.defer(message.id, now + timedelta(seconds=backoff), str(exc))
             logger.warning("outbox %s: %s; retry in %.0fs", message.dedupe_key, exc, backoff)
             return False
-        self.pacer.sent(message.chat_id, message.chat_kind)
         async with self.db.transaction(record_update=False) as tx:
             await tx.outbox.mark_sent(message.id, result, clock_now())
         return True
 
+    def _governed(self, bot: Bot) -> bool:
+        limiter = getattr(bot, "rate_limiter", None)
+        return isinstance(limiter, GovernedRateLimiter) and limiter.governor is self.pacer
+
     async def _call(self, bot: Bot, message: OutboxMessage) -> int | None:
-        payload = dict(message.payload)
+        if self._governed(bot):
+            # The shared governor takes the slot; no retry there: a 429 defers the row.
+            return await self._request(bot, message, {"rate_limit_args": 0})
+        self.pacer.sent(message.chat_id, message.chat_kind)
+        return await self._request(bot, message, {})
+
+    async def _request(self, bot: Bot, message: OutboxMessage,
+                       extra: dict[str, Any]) -> int | None:
+        payload = {**message.payload, **extra}
         markup = payload.pop("reply_markup", None)
         reply_markup = InlineKeyboardMarkup.de_json(markup, bot) if markup else None
         if message.method == "editMessageText":

@@ -26,6 +26,7 @@ from handlers import (
     tasks,
     texts,
     visits,
+    withdrawals,
 )
 
 
@@ -45,6 +46,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("cancel", onboarding.cancel, filters=private))
     app.add_handler(CommandHandler("invite", admin.invite, filters=private))
     app.add_handler(CommandHandler("people", people.people_command, filters=private))
+    app.add_handler(CommandHandler("withdraw", withdrawals.withdraw_command, filters=private))
     app.add_handler(CommandHandler("templates", imports.templates, filters=private))
     app.add_handler(CommandHandler("export", imports.export_command, filters=private))
     app.add_handler(CommandHandler("draw", draws.draw_command, filters=private))
@@ -55,6 +57,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(onboarding.language_chosen, pattern=r"^v1:lang:"))
     app.add_handler(CallbackQueryHandler(admin.invite_button, pattern=r"^v1:inv:"))
     app.add_handler(CallbackQueryHandler(people.people_button, pattern=r"^v1:ppl:"))
+    app.add_handler(CallbackQueryHandler(withdrawals.withdraw_button, pattern=r"^v1:wd:"))
     app.add_handler(CallbackQueryHandler(draws.draw_button, pattern=r"^v1:draw:"))
     app.add_handler(CallbackQueryHandler(tasks.task_button, pattern=r"^v1:task:"))
     app.add_handler(CallbackQueryHandler(replacements.replacement_button,

@@ -24,6 +24,7 @@ from handlers.common import (
 )
 
 ASK = "replace"
+ASK_FOR = "replace_for"  # a supervisor or the office, on a member's behalf
 REJECT = "reject"
 
 
@@ -41,6 +42,7 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         "decided": t._("This request was decided already, by {by}.").format(
             by=html.escape(exc.params.get("by", ""))),
         "reason_required": t._("Please give the reason for rejecting."),
+        "bad_reason": t._("That reason is not one of those allowed; nothing was changed."),
     }
     return texts.get(exc.reason, stale_text(t))
 
@@ -87,6 +89,46 @@ async def replacement_button(update: Update, context: Context) -> None:
             await query.answer()
             await _file(update, context, me, conversation, None)
             return
+        if action == "ab":
+            told = await replacements.alert_absent(core(context), me.person, int(args[1]),
+                                                   int(args[2]))
+            wake_outbox(context)
+            await query.answer()
+            await reply(update, me.t._("Asked {names} whether to replace them. Nothing else"
+                                       " was changed.").format(
+                names="、".join(html.escape(p.name) for p in told) or me.t._("the office")))
+            return
+        if action == "ob":
+            task_id, person_id = int(args[1]), int(args[2])
+            rows = [[InlineKeyboardButton(me.t._(label), callback_data=callbacks.encode(
+                "rep", "obr", task_id, person_id, key))]
+                for key, label in replacements.ON_BEHALF_REASONS.items()]
+            await query.answer()
+            await reply(update, me.t._("Why is this inspector to be replaced? (003 第十八条, and"
+                                       " 未在岗 / 未注册 for someone who cannot take part)"),
+                        reply_markup=InlineKeyboardMarkup(rows))
+            return
+        if action == "obr":
+            task_id, person_id, reason = int(args[1]), int(args[2]), args[3]
+            if reason not in replacements.ON_BEHALF_REASONS:
+                raise Refused("bad_reason")
+            await _put(me, context, ASK_FOR, {"task": task_id, "person": person_id,
+                                              "reason": reason})
+            await query.answer()
+            await reply(update, me.t._("Add a note for the record, or send it without one."),
+                        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
+                            me.t._("Send without a note"), callback_data=callbacks.encode(
+                                "rep", "obs", task_id, person_id))]]))
+            return
+        if action == "obs":
+            conversation = await conversations.current(core(context), me.tg_user_id)
+            if (conversation is None or conversation.flow != ASK_FOR
+                    or conversation.data.get("task") != int(args[1])
+                    or conversation.data.get("person") != int(args[2])):
+                raise Refused("stale")
+            await query.answer()
+            await _file_for(update, context, me, conversation, None)
+            return
         if action in ("ok", "no"):
             request_id = int(args[1])
             if action == "no":
@@ -103,15 +145,58 @@ async def replacement_button(update: Update, context: Context) -> None:
                                            " drawn: the office has been told and the request"
                                            " stays open."))
             else:
-                await reply(update, me.t._("Approved. {name} was drawn at random to take the"
-                                           " place; everyone concerned is told.").format(
-                    name=html.escape(decision.joined or "")))
+                await reply(update, approved_text(me.t, decision))
             return
         raise Refused("stale")
     except (callbacks.BadCallback, IndexError, ValueError):
         await answer_stale(query, me.t)
     except Refused as exc:
         await query.answer(refusal_text(me.t, exc)[:200], show_alert=True)
+
+
+def approved_text(t: Translator, decision: replacements.Decision) -> str:
+    """What the approver reads after the draw, truthful about who can be told."""
+    name = html.escape(decision.joined or "")
+    if decision.registered:
+        return t._("Approved. {name} was drawn at random to take the place; everyone"
+                   " concerned is told.").format(name=name)
+    return t._("Approved. {name} was drawn at random to take the place, but is not"
+               " registered in Choucha and cannot be told yet: the office has been asked to"
+               " send their invite. The rest of the team is told.").format(name=name)
+
+
+async def _file_for(update: Update, context: Context, me: Who, conversation: Conversation,
+                    note: str | None) -> None:
+    assert me.person is not None
+    data = conversation.data
+    try:
+        filed = await replacements.request_for(core(context), me.person, int(data["task"]),
+                                               int(data["person"]), str(data["reason"]), note)
+    except Refused as exc:
+        await reply(update, refusal_text(me.t, exc))
+    else:
+        wake_outbox(context)
+        if filed.decision is None:
+            names = "、".join(html.escape(p.name) for p in filed.approvers) or me.t._(
+                "the office")
+            await reply(update, me.t._("The request to replace {member} was sent to {names}"
+                                       " for approval.").format(
+                member=html.escape(filed.member), names=names))
+        elif filed.decision.nobody:
+            await reply(update, me.t._("Approved, but nobody of the department can be"
+                                       " drawn: the office has been told and the request"
+                                       " stays open."))
+        else:
+            await reply(update, approved_text(me.t, filed.decision))
+    await conversations.cancel(core(context), me.tg_user_id)
+
+
+async def note_for_text(update: Update, context: Context, me: Who,
+                        conversation: Conversation) -> None:
+    """The note of a replacement asked on a member's behalf."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    await _file_for(update, context, me, conversation, message.text)
 
 
 async def _file(update: Update, context: Context, me: Who, conversation: Conversation,

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.models import Conversation
 from bot.services import conversations, invite_flow
-from handlers import admin, draws, publication, replacements, visits
+from handlers import admin, draws, publication, replacements, visits, withdrawals
 from handlers.common import Context, Who, core, who
 from handlers.onboarding import unexpected_message
 
@@ -17,9 +17,11 @@ FLOWS: dict[str, Flow] = {
     invite_flow.FLOW: admin.invite_text,
     draws.FLOW: draws.draw_text,
     replacements.ASK: replacements.note_text,
+    replacements.ASK_FOR: replacements.note_for_text,
     replacements.REJECT: replacements.reject_text,
     visits.FLOW: visits.visit_text,
     publication.WITHHOLD: publication.withhold_text,
+    withdrawals.FLOW: withdrawals.withdraw_text,
 }
 
 

@@ -58,7 +58,7 @@ class DrawRepo(Repo):
 
     async def drawable_inspectors(self, draw_date: str) -> list[dict[str, Any]]:
         """Active inspectors of their department with a certificate valid on `draw_date`
-        (no recorded expiry counts as valid)."""
+        (no recorded expiry counts as valid), not withdrawn on or before it."""
         rows = await self.all(
             "SELECT i.cert_no, i.expertise, i.person_id, d.code AS department"
             " FROM inspectors i JOIN people p ON p.id = i.person_id"
@@ -67,7 +67,9 @@ class DrawRepo(Repo):
             "  AND r.department_id = p.department_id"
             " WHERE p.active = 1 AND i.active = 1 AND d.active = 1 AND i.cert_no IS NOT NULL"
             " AND (i.cert_valid_until IS NULL OR i.cert_valid_until >= ?)"
-            " ORDER BY i.cert_no", (draw_date,))
+            " AND NOT EXISTS (SELECT 1 FROM withdrawals w WHERE w.person_id = p.id"
+            "  AND w.from_date <= ?)"
+            " ORDER BY i.cert_no", (draw_date, draw_date))
         return [{**dict(r), "expertise": json.loads(r["expertise"])} for r in rows]
 
     async def department_inspectors(self, department_code: str) -> list[dict[str, Any]]:

@@ -92,10 +92,11 @@ class TaskRepo(Repo):
 
 class ReplacementRepo(Repo):
     async def add(self, task_id: int, person_id: int, reason: str, note: str | None,
-                  now: datetime) -> int:
+                  now: datetime, filed_by: int | None = None) -> int:
         return await self.insert(
-            "INSERT INTO replacement_requests (task_id, person_id, reason, note, created_at)"
-            " VALUES (?, ?, ?, ?, ?)", (task_id, person_id, reason, note, to_db_time(now)))
+            "INSERT INTO replacement_requests (task_id, person_id, reason, note, created_at,"
+            " filed_by) VALUES (?, ?, ?, ?, ?, ?)",
+            (task_id, person_id, reason, note, to_db_time(now), filed_by))
 
     async def get(self, request_id: int) -> dict[str, Any] | None:
         row = await self.one(
@@ -149,6 +150,24 @@ class ReplacementRepo(Repo):
     async def person_by_cert(self, cert: str) -> int | None:
         value = await self.scalar("SELECT person_id FROM inspectors WHERE cert_no = ?", (cert,))
         return None if value is None else int(value)
+
+    async def open_run_draws(self) -> list[dict[str, Any]]:
+        """Run draws with tasks not yet under way (where a replacement may still be drawn)."""
+        return [dict(r) for r in await self.all(
+            "SELECT * FROM draws d WHERE d.status = 'run' AND EXISTS (SELECT 1 FROM tasks k"
+            " WHERE k.draw_id = d.id AND k.status = 'assigned') ORDER BY d.id")]
+
+    async def add_withdrawal(self, person_id: int, cert: str, from_date: str, reason: str,
+                             note: str | None, recorded_by: int | None, now: datetime) -> int:
+        return await self.insert(
+            "INSERT INTO withdrawals (person_id, cert_no, from_date, reason, note, recorded_by,"
+            " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (person_id, cert, from_date, reason, note, recorded_by, to_db_time(now)))
+
+    async def withdrawn(self, person_id: int) -> dict[str, Any] | None:
+        row = await self.one("SELECT * FROM withdrawals WHERE person_id = ?"
+                             " ORDER BY id DESC LIMIT 1", (person_id,))
+        return dict(row) if row else None
 
     async def update_record(self, draw_id: int, record: str) -> None:
         await self.execute("UPDATE draws SET record = ? WHERE id = ?", (record, draw_id))

@@ -28,7 +28,7 @@ def query(bot: BotRunner, sql: str, *params: object) -> list[tuple[object, ...]]
 async def drawn_team(bot: BotRunner, tmp_path: Path,
                      entropy: str = "9") -> list[dict[str, object]]:
     today = bot.core.today().isoformat()
-    await load_county(bot.core, tmp_path / "county", 6, 3, checklists=False, all_active=True,
+    await load_county(bot.core, tmp_path / "county", 6, 4, checklists=False, all_active=True,
                       plans=[joint_plan(PLAN, "SC-001、WS-001", "WSJKJ",
                                         (today, today, "2099-12-31"), "20%")])
     await draws.prepare(bot.core, None, PLAN, "test")

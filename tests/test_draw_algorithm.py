@@ -191,3 +191,34 @@ def test_replacement_is_deterministic_and_verified() -> None:
     assert algo.verify(record, pool, inspectors, recusals) == []
     record["replacements"][0]["in"] = "WS999"
     assert any("replacements[0]" in p for p in algo.verify(record, pool, inspectors, recusals))
+
+
+def test_a_withdrawn_inspector_is_never_drawn_and_verify_replays_withdrawals() -> None:
+    record, pool, inspectors, recusals = _published()
+    seed = record["seed"]
+
+    def fresh() -> tuple[algo.TeamRules, list[tuple[str, list[algo.Member]]]]:
+        team_rules = algo.TeamRules("SC", ["WS"], {}, algo.parse_inspectors(inspectors),
+                                    algo.parse_recusals(recusals))
+        return team_rules, algo.compute("plan", algo.parse_pool(pool), {"*": "0.1"}, seed,
+                                        team_rules).teams
+
+    team_rules, teams = fresh()
+    target, team = teams[0]
+    out = team[1].inspector
+    # Without a withdrawal, the replacement would draw `chosen`; withdraw them first.
+    chosen = algo.replace_member(team_rules, seed, target, team, out, 1).inspector
+    team_rules, teams = fresh()
+    team_rules.withdraw(chosen)
+    joined = algo.replace_member(team_rules, seed, target, teams[0][1], out, 1)
+    assert joined.inspector not in (chosen, out)
+    record["withdrawals"] = [{"inspector": chosen, "from": "2026-05-01", "reason": "left",
+                              "before": 0}]
+    record["replacements"] = [{"target": target, "n": 1, "out": out, "in": joined.inspector,
+                               "reason": "absent", "approved_by": "p:1"}]
+    assert algo.verify(record, pool, inspectors, recusals) == []
+    # Dropping the withdrawal (or moving it after the replacement) is found.
+    record["withdrawals"][0]["before"] = 1
+    assert any("replacements[0]" in p for p in algo.verify(record, pool, inspectors, recusals))
+    del record["withdrawals"]
+    assert any("replacements[0]" in p for p in algo.verify(record, pool, inspectors, recusals))

@@ -177,7 +177,8 @@ async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
     # Nobody drawn is on Telegram in this county: the office is told whom to reach
     # (through the outbox, so before or after the reply above).
     await eventually(lambda: any("not registered in Choucha yet" in m.get("text", "")
-                                 and "/invite" in m["text"] for m in office.bot_messages()))
+                                 and "send them their invites" in m["text"]
+                                 for m in office.bot_messages()))
     await open_plan("drawn", "Export the record")
     names = []
     for _ in range(4):

@@ -99,3 +99,30 @@ async def test_blocked_person_is_marked_and_office_told(bot: BotRunner,
     await user.send("/help")
     await user.expect("您有新任务", timeout=10)
     await eventually(lambda: status_of(bot, "to-blocked") == "sent")
+
+
+def test_one_governor_counts_direct_replies_and_the_outbox_together() -> None:
+    from bot.sender import CHAT_BURST, WINDOW, Governor
+
+    clock = [100.0]
+    governor = Governor(clock=lambda: clock[0])
+    # A person's own quick back-and-forth: a burst, then one a second.
+    for _ in range(CHAT_BURST):
+        assert governor._chat_wait(7, "private") == 0.0
+        governor.sent(7, "private")
+    assert governor._chat_wait(7, "private") > 0.9
+    # The outbox never bursts: one a second after whatever that chat got last.
+    assert governor.chat_ready(8, "private")
+    governor.sent(8, "private")
+    assert not governor.chat_ready(8, "private")
+    clock[0] += 1.0
+    assert governor.chat_ready(8, "private")
+    # Overall: the replies above count, so the outbox waits once the window is full.
+    for chat in range(100, 100 + 30 - CHAT_BURST - 1):
+        governor.sent(chat, "private")
+    assert governor.wait_overall() > 0.0
+    clock[0] += WINDOW
+    assert governor.wait_overall() == 0.0
+    # A 429 pauses everything.
+    governor.pause(5)
+    assert governor.wait_overall() == 5.0

@@ -4,6 +4,7 @@ approval of a supervisor of their department, and by a fresh random draw."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import json
 from dataclasses import dataclass
@@ -27,6 +28,12 @@ REASONS = {
     "health": N_("health (健康状况)"),
     "recusal": N_("recusal (执法回避)"),
 }
+# A supervisor or the office may also ask on a member's behalf for these two.
+ON_BEHALF_REASONS = {
+    **REASONS,
+    "absent": N_("not at post (未在岗)"),
+    "unregistered": N_("not registered in Choucha (未注册)"),
+}
 
 
 @dataclass(frozen=True)
@@ -35,9 +42,28 @@ class Decision:
     approved: bool
     joined: str | None  # the new member's name
     nobody: bool = False  # approved, but nobody could be drawn: the request stays open
+    registered: bool = True  # the new member can be told in Choucha
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A request asked on a member's behalf: decided at once (the filer is their
+    supervisor) or waiting for those who may approve it."""
+
+    request_id: int
+    member: str
+    decision: Decision | None
+    approvers: list[Person]
+
+
+def may_file_for(filer: Person, member: Person) -> bool:
+    """The office, or a supervisor of the member's own department."""
+    return filer.is_office or (member.department_id is not None
+                               and filer.has_role(Role.SUPERVISOR, member.department_id))
 
 
 def _buttons(request_id: int, t: Translator) -> dict[str, Any]:
+    """Approve / Reject, labelled in the approver's language."""
     return {"inline_keyboard": [[
         {"text": t._("✅ Approve"), "callback_data": callbacks.encode("rep", "ok", request_id)},
         {"text": t._("❌ Reject"), "callback_data": callbacks.encode("rep", "no", request_id)},
@@ -66,48 +92,153 @@ async def request(core: Core, person: Person, task_id: int, reason: str,
     note = " ".join(note.split())[:300] if note else None
     now = clock_now()
     async with core.db.transaction() as tx:
+        task = await _open_task(tx, task_id, person)
+        request_id = await tx.replacements.add(task_id, person.id, reason, note, now)
+        await tx.audit.append(f"person:{person.id}", "replacement.requested",
+                              f"request:{request_id}", {"task": task_id, "reason": reason},
+                              now)
+        return await _ask_approvers(tx, request_id, person, task, reason, note, None, now)
+
+
+async def request_for(core: Core, filer: Person, task_id: int, person_id: int, reason: str,
+                      note: str | None) -> Filed:
+    """A supervisor of the member's department or the office asks on the member's behalf
+    (未在岗 / 未注册 besides the four reasons). The member's supervisor approves by asking:
+    the replacement is drawn at once; the office's request goes to the supervisors."""
+    if reason not in ON_BEHALF_REASONS:
+        raise Refused("bad_reason")
+    note = " ".join(note.split())[:300] if note else None
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        member = await tx.people.person(person_id)
+        if member is None:
+            raise Refused("not_member")
+        if not may_file_for(filer, member):
+            raise Refused("not_approver")
+        task = await _open_task(tx, task_id, member)
+        request_id = await tx.replacements.add(task_id, member.id, reason, note, now,
+                                               filed_by=filer.id)
+        await tx.audit.append(f"person:{filer.id}", "replacement.requested",
+                              f"request:{request_id}", {"task": task_id, "reason": reason,
+                                                        "on_behalf_of": member.id}, now)
+        target, name = html.escape(task["target_name"]), html.escape(filer.name)
+        await enqueue_text(tx, member, f"rep-for:{request_id}", lambda t: t._(
+            "🔁 {name} asked for your replacement on the task for {target}: {reason}.").format(
+            name=name, target=target, reason=t._(ON_BEHALF_REASONS[reason])), now)
+        if member.department_id is not None and filer.has_role(Role.SUPERVISOR,
+                                                               member.department_id):
+            row = await tx.replacements.get(request_id)
+            assert row is not None
+            decision = await _approve(core, tx, task, row, filer, member, now)
+            return Filed(request_id, member.name, decision, [filer])
+        approvers = await _ask_approvers(tx, request_id, member, task, reason, note, filer,
+                                         now)
+        return Filed(request_id, member.name, None, approvers)
+
+
+async def alert_absent(core: Core, reporter: Person, task_id: int,
+                       person_id: int) -> list[Person]:
+    """A teammate cannot take part (not registered, blocked the bot): their supervisors
+    (the office where there is none) are asked whether to replace them, with a button
+    that asks on the member's behalf. Returns who was told."""
+    now = clock_now()
+    async with core.db.transaction() as tx:
         task = await tx.tasks.task(task_id)
         if task is None:
             raise Refused("unknown_task")
         if task["status"] != "assigned":
             raise Refused("task_closed")
-        if not any(m["person_id"] == person.id for m in await tx.tasks.members(task_id)):
+        members = await tx.tasks.members(task_id)
+        if not any(m["person_id"] == reporter.id for m in members):
             raise Refused("not_member")
-        if await tx.replacements.open_for(task_id, person.id) is not None:
-            raise Refused("already_requested")
-        request_id = await tx.replacements.add(task_id, person.id, reason, note, now)
-        approvers = await _approvers(tx, person, task_id, task["plan_id"])
-        await tx.audit.append(f"person:{person.id}", "replacement.requested",
-                              f"request:{request_id}", {"task": task_id, "reason": reason},
-                              now)
-        name, target = html.escape(person.name), html.escape(task["target_name"])
-        extra = html.escape(note) if note else ""
-        team = "、".join(f"{html.escape(m['name'])}（{html.escape(m['department'])}）"
-                        for m in await tx.tasks.members(task_id) if m["person_id"] != person.id)
-        window = f"{task['window_start']} – {task['window_due']}"
+        absent = next((m for m in members if m["person_id"] == person_id), None)
+        member = await tx.people.person(person_id)
+        if absent is None or member is None or person_id == reporter.id:
+            raise Refused("not_member")
+        supervisors = [p for p in await tx.people.with_role(Role.SUPERVISOR,
+                                                            member.department_id)
+                       if p.id != person_id]
+        await tx.audit.append(f"person:{reporter.id}", "replacement.suggested",
+                              f"task:{task_id}", {"member": person_id}, now)
+        names = {"by": html.escape(reporter.name), "name": html.escape(member.name),
+                 "target": html.escape(task["target_name"])}
+        registered = absent["tg_user_id"] is not None
 
         def render(t: Translator) -> str:
-            lines = [t._("🔁 <b>{name}</b> asks to be replaced on the task for {target}.")
-                     .format(name=name, target=target),
-                     t._("Reason: {reason}").format(reason=t._(REASONS[reason]))]
-            if extra:
-                lines.append(t._("Note: {note}").format(note=extra))
-            lines.append(t._("Inspection window: {start} – {due}").format(
-                start=window.split(" – ")[0], due=window.split(" – ")[1]))
-            lines.append(t._("Others on the team: {team}").format(team=team or "—"))
-            return "\n".join(lines)
+            why = t._("has blocked the bot") if registered else t._(
+                "is not registered in Choucha")
+            return t._("🔁 {by} (leader) reports that {name} {why} and cannot take part in"
+                       " the task for {target} (window {start} – {due}). You may ask for a"
+                       " replacement on their behalf: a fresh random draw.").format(
+                why=why, start=task["window_start"], due=task["window_due"], **names)
 
-        for approver in approvers:
-            account = await tx.people.account_of_person(approver.id)
-            t = translator(account.language if account and account.language else
-                           approver.language)
-            await enqueue_text(tx, approver, f"rep:{request_id}:{approver.id}", render, now,
-                               reply_markup=_buttons(request_id, t))
-        if not approvers:
-            await tell_office(tx, f"rep-none:{request_id}",
-                              lambda t: render(t) + "\n" + t._(
-                                  "Nobody may approve it: the department has no supervisor"
-                                  " in Choucha."), now)
+        def markup(t: Translator) -> dict[str, Any]:
+            return {"inline_keyboard": [[{
+                "text": t._("🔁 Replace {name}").format(name=member.name[:30]),
+                "callback_data": callbacks.encode("rep", "ob", task_id, person_id)}]]}
+
+        day = now.date().isoformat()
+        told = []
+        for supervisor in supervisors:
+            if await enqueue_text(tx, supervisor, f"rep-absent:{task_id}:{person_id}:{day}:"
+                                  f"{supervisor.id}", render, now, reply_markup=markup):
+                told.append(supervisor)
+        if not told:
+            await tell_office(tx, f"rep-absent:{task_id}:{person_id}:{day}", render, now,
+                              reply_markup=markup)
+            told = await tx.people.with_role(Role.OFFICE)
+    return told
+
+
+async def _open_task(tx: Tx, task_id: int, member: Person) -> dict[str, Any]:
+    """The task, while a replacement can still be asked for, with `member` on its team."""
+    task = await tx.tasks.task(task_id)
+    if task is None:
+        raise Refused("unknown_task")
+    if task["status"] != "assigned":
+        raise Refused("task_closed")
+    if not any(m["person_id"] == member.id for m in await tx.tasks.members(task_id)):
+        raise Refused("not_member")
+    if await tx.replacements.open_for(task_id, member.id) is not None:
+        raise Refused("already_requested")
+    return task
+
+
+async def _ask_approvers(tx: Tx, request_id: int, person: Person, task: dict[str, Any],
+                         reason: str, note: str | None, filer: Person | None,
+                         now: Any) -> list[Person]:
+    """The request to each supervisor who may approve it (the office when there is none)."""
+    approvers = [a for a in await _approvers(tx, person, task["id"], task["plan_id"])
+                 if filer is None or a.id != filer.id]
+    name, target = html.escape(person.name), html.escape(task["target_name"])
+    extra = html.escape(note) if note else ""
+    by = html.escape(filer.name) if filer else ""
+    team = "、".join(f"{html.escape(m['name'])}（{html.escape(m['department'])}）"
+                    for m in await tx.tasks.members(task["id"]) if m["person_id"] != person.id)
+
+    def render(t: Translator) -> str:
+        if filer is None:
+            first = t._("🔁 <b>{name}</b> asks to be replaced on the task for {target}.")
+        else:
+            first = t._("🔁 {by} asks for <b>{name}</b> to be replaced on the task for"
+                        " {target}.")
+        lines = [first.format(name=name, target=target, by=by),
+                 t._("Reason: {reason}").format(reason=t._(ON_BEHALF_REASONS[reason]))]
+        if extra:
+            lines.append(t._("Note: {note}").format(note=extra))
+        lines.append(t._("Inspection window: {start} – {due}").format(
+            start=task["window_start"], due=task["window_due"]))
+        lines.append(t._("Others on the team: {team}").format(team=team or "—"))
+        return "\n".join(lines)
+
+    for approver in approvers:
+        await enqueue_text(tx, approver, f"rep:{request_id}:{approver.id}", render, now,
+                           reply_markup=functools.partial(_buttons, request_id))
+    if not approvers:
+        await tell_office(tx, f"rep-none:{request_id}",
+                          lambda t: render(t) + "\n" + t._(
+                              "Nobody may approve it: the department has no supervisor"
+                              " in Choucha."), now)
     return approvers
 
 
@@ -175,37 +306,48 @@ async def decide(core: Core, approver: Person, request_id: int, approve: bool,
                                  approver, False, now)
             await tx.audit.append(f"person:{approver.id}", "replacement.rejected",
                                   f"request:{request_id}", {"reason": reason}, now)
-            await enqueue_text(tx, requester, f"rep-rejected:{request_id}", lambda t: t._(
+            on_behalf = row.get("filed_by") is not None
+            await enqueue_text(tx, requester, f"rep-rejected:{request_id}", lambda t: (t._(
+                "The request to replace you on the task for {target} was rejected by"
+                " {name}: {reason}. You stay on the team.") if on_behalf else t._(
                 "Your request to be replaced on the task for {target} was rejected by"
-                " {name}: {reason}. You stay on the team.").format(
+                " {name}: {reason}. You stay on the team.")).format(
                 target=target, name=html.escape(approver.name), reason=html.escape(reason)),
                 now)
             return Decision(request_id, False, None)
-        joined = await _redraw(core, tx, task, row, approver, now)
-        if joined is not None:
-            await _close_buttons(tx, request_id, requester, task["id"], task["plan_id"],
-                                 approver, True, now)
-        if joined is None:
-            # The supervisor's approval stands; the request stays open for the office, which
-            # can reject it (the draw's inspector list is frozen and published, so drawing
-            # again would find nobody either).
-            if row["decided_by"] is None:
-                await tx.replacements.note_approval(request_id, approver.id, now)
-                await tx.audit.append(f"person:{approver.id}", "replacement.approved",
-                                      f"request:{request_id}", {"drawn": None}, now)
-            office_buttons = {"inline_keyboard": [[
-                {"text": "❌", "callback_data": callbacks.encode("rep", "no", request_id)}]]}
-            await tell_office(tx, f"rep-nobody:{request_id}", lambda t: t._(
-                "Nobody can be drawn to replace {name} on the task for {target}: the request"
-                " stays open for the office to resolve (❌ to reject it with a reason).").format(
-                name=html.escape(requester.name), target=target), now,
-                reply_markup=office_buttons)
-            return Decision(request_id, True, None, nobody=True)
-        return Decision(request_id, True, joined)
+        return await _approve(core, tx, task, row, approver, requester, now)
+
+
+async def _approve(core: Core, tx: Tx, task: dict[str, Any], row: dict[str, Any],
+                   approver: Person, requester: Person, now: Any) -> Decision:
+    """Draw the replacement (docs/draw.md); where nobody can be drawn the approval stands
+    and the request stays open for the office."""
+    request_id = int(row["id"])
+    target = html.escape(task["target_name"])
+    joined = await _redraw(core, tx, task, row, approver, now)
+    if joined is not None:
+        await _close_buttons(tx, request_id, requester, task["id"], task["plan_id"],
+                             approver, True, now)
+        return Decision(request_id, True, joined.name, registered=joined.tg_user_id is not None)
+    # The approval stands; the request stays open for the office, which can reject it
+    # (the draw's inspector list is frozen and published, so drawing again would find
+    # nobody either).
+    if row["decided_by"] is None:
+        await tx.replacements.note_approval(request_id, approver.id, now)
+        await tx.audit.append(f"person:{approver.id}", "replacement.approved",
+                              f"request:{request_id}", {"drawn": None}, now)
+    office_buttons = {"inline_keyboard": [[
+        {"text": "❌", "callback_data": callbacks.encode("rep", "no", request_id)}]]}
+    await tell_office(tx, f"rep-nobody:{request_id}", lambda t: t._(
+        "Nobody can be drawn to replace {name} on the task for {target}: the request"
+        " stays open for the office to resolve (❌ to reject it with a reason).").format(
+        name=html.escape(requester.name), target=target), now,
+        reply_markup=office_buttons)
+    return Decision(request_id, True, None, nobody=True)
 
 
 async def _redraw(core: Core, tx: Tx, task: dict[str, Any], row: dict[str, Any],
-                  approver: Person, now: Any) -> str | None:
+                  approver: Person, now: Any) -> Person | None:
     draw = await tx.replacements.draw_row(task["draw_id"])
     assert draw is not None
     record = json.loads(draw["record"])
@@ -216,6 +358,8 @@ async def _redraw(core: Core, tx: Tx, task: dict[str, Any], row: dict[str, Any],
     rules = algo.TeamRules(record["initiating"], record["joining"], record["fallbacks"],
                            inspectors, recusals,
                            loads=await tx.replacements.draw_loads(task["draw_id"]))
+    for withdrawal in record.get("withdrawals", []):
+        rules.withdraw(withdrawal["inspector"])
     members = await tx.tasks.members(task["id"])
     team = [algo.Member(m["cert_no"], m["department_code"], bool(m["leader"]))
             for m in members]
@@ -260,5 +404,13 @@ async def _redraw(core: Core, tx: Tx, task: dict[str, Any], row: dict[str, Any],
             await enqueue_text(tx, other, f"rep-team:{row['id']}:{other.id}", lambda t: t._(
                 "Team change for {target}: {out} left, {in_} joined (drawn at random).")
                 .format(target=target, out=names["out"], in_=names["in"]), now)
-    return newcomer.name
+    if newcomer.tg_user_id is None:
+        await tell_office(tx, f"rep-unregistered:{row['id']}", lambda t: t._(
+            "⚠️ {in_} was drawn to replace {out} on the task for {target} but is not"
+            " registered in Choucha, so they were not told: send them their invite.").format(
+            target=target, **{"in_": names["in"], "out": names["out"]}), now,
+            reply_markup=lambda t: {"inline_keyboard": [[{
+                "text": t._("📨 Invite {name}").format(name=newcomer.name[:30]),
+                "callback_data": callbacks.encode("ppl", "i", newcomer.id)}]]})
+    return newcomer
 

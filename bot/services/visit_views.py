@@ -80,8 +80,12 @@ def absent(t: Translator, found: Absent) -> Shown:
                   " draw)."),
               "", t._("Nothing has been recorded yet.")]
     task_id = found.task["id"]
-    return Shown(_fit(lines), _inline([[_b(t._("▶️ Start anyway"), "sa", task_id)],
-                                       [_b(t._("Not now"), "nn", task_id)]]))
+    rows = [[_b(t._("▶️ Start anyway"), "sa", task_id)]]
+    rows += [[{"text": t._("🔁 Ask to replace {name}").format(name=member["name"][:30]),
+               "callback_data": callbacks.encode("rep", "ab", task_id, member["person_id"])}]
+             for member in found.members]
+    rows.append([_b(t._("Not now"), "nn", task_id)])
+    return Shown(_fit(lines), _inline(rows))
 
 
 def _checkin(t: Translator, view: View, viewer: int) -> list[Shown]:

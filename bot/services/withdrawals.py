@@ -1,0 +1,121 @@
+"""Withdrawals: an inspector unavailable from a date (离职, 调岗, 长期请假, 执法证失效, 其他).
+
+Recorded by the office or a supervisor of the inspector's department, audited, and
+appended to the record of every draw whose teams may still change (docs/draw.md), so
+that a replacement never draws them and `choucha draw verify` replays it; later draws
+leave them out of the pool of inspectors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot import draw as algo
+from bot.clock import now as clock_now
+from bot.core import Core
+from bot.i18n import N_, Translator
+from bot.models import Person, Role
+from bot.services.errors import Refused
+from bot.services.notify import tell_office
+from storage.files import read_blob
+
+REASONS = {
+    "left": N_("left the job (离职)"),
+    "transferred": N_("transferred (调岗)"),
+    "long_leave": N_("long leave (长期请假)"),
+    "cert_invalid": N_("执法证 no longer valid (执法证失效)"),
+    "other": N_("other (其他)"),
+}
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    person: Person
+    cert: str
+    from_date: date
+    reason: str
+    draws: int  # draw records the withdrawal was appended to
+    open_tasks: list[dict[str, Any]]  # their tasks not yet under way: replace them there
+
+
+def may_withdraw(actor: Person | None, person: Person) -> bool:
+    """The command line, the office, or a supervisor of the inspector's department."""
+    if actor is None or actor.is_office:
+        return True
+    return person.department_id is not None and actor.has_role(Role.SUPERVISOR,
+                                                               person.department_id)
+
+
+async def candidates(core: Core, actor: Person, text: str) -> list[Person]:
+    """Inspectors the actor may withdraw, by 执法证号 or by (part of) their name."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    async with core.db.read() as rtx:
+        by_cert = await rtx.people.person_by_cert(text)
+        found = [by_cert] if by_cert else [
+            p for e in await rtx.people.people_named(text, clock_now(), limit=20)
+            if (p := await rtx.people.person(e.person_id)) is not None]
+        certs = {p.id: await rtx.directory.cert_of(p.id) for p in found}
+    return [p for p in found if certs[p.id] and may_withdraw(actor, p)]
+
+
+async def withdraw(core: Core, actor: Person | None, person_id: int, from_date: date,
+                   reason: str, note: str | None = None) -> Withdrawn:
+    """Record the withdrawal and append it to the records of the draws still open."""
+    if reason not in REASONS:
+        raise Refused("bad_reason")
+    note = " ".join(note.split())[:300] if note else None
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        person = await tx.people.person(person_id)
+        if person is None:
+            raise Refused("unknown_person")
+        if not may_withdraw(actor, person):
+            raise Refused("not_allowed")
+        cert = await tx.directory.cert_of(person_id)
+        if cert is None:
+            raise Refused("no_cert", name=person.name)
+        if await tx.replacements.withdrawn(person_id) is not None:
+            raise Refused("already_withdrawn", name=person.name)
+        await tx.replacements.add_withdrawal(person_id, cert, from_date.isoformat(), reason,
+                                             note, actor.id if actor else None, now)
+        appended = 0
+        for draw in await tx.replacements.open_run_draws():
+            pool = await asyncio.to_thread(read_blob, core.files_root,
+                                           draw["inspectors_sha256"])
+            if cert not in {i.cert for i in algo.parse_inspectors(pool)}:
+                continue
+            record = json.loads(draw["record"])
+            record.setdefault("withdrawals", []).append({
+                "inspector": cert, "from": from_date.isoformat(), "reason": reason,
+                "before": len(record["replacements"])})
+            await tx.replacements.update_record(draw["id"], algo.record_json(record).decode())
+            appended += 1
+        actor_label = f"person:{actor.id}" if actor else "cli"
+        await tx.audit.append(actor_label, "inspector.withdrawn", f"person:{person_id}",
+                              {"cert": cert, "from": from_date.isoformat(), "reason": reason,
+                               "note": note, "draws": appended}, now)
+        open_tasks = [t for t in await tx.tasks.of_person(person_id)
+                      if t["status"] == "assigned"]
+        name = html.escape(person.name)
+
+        def render(t: Translator) -> str:
+            text = t._("🚫 {name} is unavailable from {date} ({reason}): never drawn again,"
+                       " for replacements or new draws.").format(
+                name=name, date=from_date.isoformat(), reason=t._(REASONS[reason]))
+            if open_tasks:
+                text += "\n" + t.ngettext(
+                    "They are still on {n} task not yet under way: replace them there.",
+                    "They are still on {n} tasks not yet under way: replace them there.",
+                    len(open_tasks)).format(n=len(open_tasks))
+            return text
+
+        await tell_office(tx, f"withdrawn:{person_id}", render, now,
+                          exclude=actor.id if actor else None)
+    return Withdrawn(person, cert, from_date, reason, appended, open_tasks)
