@@ -476,6 +476,8 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
     from bot.demo_data import generate
 
     t = translator(args.lang) if args.lang else _t()
@@ -485,7 +487,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
                          " department."))
     try:
         files = generate(out, targets=args.targets, per_department=args.inspectors,
-                         seed=args.seed)
+                         seed=args.seed, today=datetime.now(settings.tz).date())
     except OSError as exc:
         return _fail(t._("Cannot write the demo files to {folder}: {problem}").format(
             folder=out, problem=exc.strerror or exc))

@@ -52,7 +52,7 @@ async def load_county(core: Core, out: Path, targets: int, per_department: int,
                       all_active: bool = False) -> dict[str, Path]:
     """Generate a county, add `plans` rows, and load it all through the real imports.
     `all_active`: every target 存续 (so that a 100% plan draws exactly `targets`)."""
-    files = generate(out, targets=targets, per_department=per_department)
+    files = generate(out, targets=targets, per_department=per_department, today=core.today())
     if all_active:
         with files["targets"].open(encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
@@ -77,7 +77,8 @@ async def load_demo(core: Core, emulator: Emulator) -> None:
     async with core.db.read() as rtx:
         empty = await rtx.people.count_people() == 0
     if empty:
-        files = generate(core.settings.data_dir / "demo", targets=300, per_department=6)
+        files = generate(core.settings.data_dir / "demo", targets=300, per_department=6,
+                         today=core.today())
         for key, path in files.items():
             kind = "checklist" if key.startswith("checklist:") else key
             report = await import_file(core, None, path, path.name, kind)

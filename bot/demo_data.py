@@ -1,5 +1,6 @@
 """A realistic synthetic county: departments, items with XLSForm checklists, targets with
-valid 统一社会信用代码, inspectors with valid 身份证号, recusals and a joint plan.
+valid 统一社会信用代码, inspectors with valid 身份证号, recusals, and plans drawn on the day
+the county is generated, each of which can be drawn.
 
 Deterministic for a seed; streamed, so a million targets take seconds and little memory.
 The files are the same templates an office would send, so loading them goes through
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from bot.codes import USCC_CHARSET, id_check_char, uscc_check_char
 from bot.sheets import SHEETS
+from bot.workdays import Calendar
 
 REGION_CODE = "533103"  # 芒市 (德宏州)
 REGIONS = ("勐焕街道", "芒市镇", "遮放镇", "风平镇", "轩岗乡", "勐戛镇", "芒海镇", "江东乡")
@@ -135,8 +137,14 @@ class DemoInspector:
     expertise: str
 
 
+# Per department, the expertise its items of the demo plans need: every inspector of the
+# department gets it, so that every demo plan can be drawn.
+DEPARTMENT_EXPERTISE = {"SCJGJ": ("食品安全",), "STHJJ": ("环境监测",), "YJGLJ": ("危化品",)}
+
+
 def demo_inspectors(rng: random.Random, per_department: int) -> list[DemoInspector]:
-    """Inspectors of every department; the first names are the local-mode demo people."""
+    """Inspectors of every department, names unique within it; the first names are the
+    local-mode demo people."""
     fixed = [
         DemoInspector("李强", "SCJGJ", "分管负责人、执法检查人员", "YN533103100001", "食品安全"),
         DemoInspector("张伟", "SCJGJ", "执法检查人员", "YN533103100002", "食品安全、药品"),
@@ -145,51 +153,133 @@ def demo_inspectors(rng: random.Random, per_department: int) -> list[DemoInspect
     ]
     people = list(fixed)
     for index, department in enumerate(DEPARTMENTS, start=1):
-        already = sum(1 for p in fixed if p.department == department.code)
+        taken = {p.name for p in fixed if p.department == department.code}
+        already = len(taken)
         for n in range(already, per_department):
             roles = "分管负责人" if n == per_department - 1 else "执法检查人员"
+            name = person_name(rng)
+            while name in taken:
+                name = person_name(rng)
+            taken.add(name)
+            needed = list(DEPARTMENT_EXPERTISE.get(department.code, ()))
+            # Half of the market regulators also check drug retailers (药品).
+            if department.code == "SCJGJ" and n % 2 == 0:
+                needed.append("药品")
+            extra = [e for e in rng.sample(EXPERTISE, k=rng.randrange(0, 2)) if e not in needed]
             people.append(DemoInspector(
-                person_name(rng), department.code, roles,
-                f"YN5331030{index}{n + 10:04d}",
-                "、".join(rng.sample(EXPERTISE, k=rng.randrange(0, 3)))))
+                name, department.code, roles, f"YN5331030{index}{n + 10:04d}",
+                "、".join(needed + extra)))
     return people
 
 
+# Every checklist opens with the licence (证照) and the premises, then asks what the item
+# itself is about; the labels are the office's own wording in Chinese and English.
+# (type, name, zh, en, required, relevant, constraint, message zh, message en)
+Row = tuple[str, str, str, str, str, str, str, str, str]
+
+
+def _licence_block(zh: str, en: str) -> list[Row]:
+    return [
+        ("note", "intro", "请出示执法证件，告知检查事项和依据",
+         "Show your credentials and explain the check and its basis", "", "", "", "", ""),
+        ("select_one compliance", "licence", f"是否取得并公示有效{zh}？",
+         f"Valid {en} obtained and displayed?", "yes", "", "", "", ""),
+        ("image", "licence_photo", f"拍摄{zh}照片", f"Photo of the {en}", "yes",
+         "${licence} = 'yes'", "", "", ""),
+        ("date", "licence_until", f"{zh}有效期至", f"{en.capitalize()} valid until", "yes",
+         "${licence} = 'yes'", ". >= today()", f"{zh}已过期，应选择“不符合”",
+         f"The {en} has expired: answer “Non-compliant”"),
+        ("select_multiple problems", "licence_problems", f"{zh}存在的问题",
+         f"Problems with the {en}", "yes", "${licence} = 'no'", "", "", ""),
+        ("select_one compliance", "premises", "经营场所与登记住所是否一致？",
+         "Premises match the registered address?", "yes", "", "", "", ""),
+    ]
+
+
+def _yes_no(name: str, zh: str, en: str) -> Row:
+    return ("select_one compliance", name, zh, en, "yes", "", "", "", "")
+
+
+REMARKS: Row = ("text", "remarks", "其他需要说明的情况", "Other remarks", "", "", "", "", "")
+CHECKLISTS: dict[str, list[Row]] = {
+    "SC-001": [  # 食品经营
+        *_licence_block("许可证（执照）", "licence"),
+        ("integer", "staff", "现场从业人员人数", "Staff on site", "", "",
+         ". >= 0 and . < 10000", "人数应为 0 至 9999", "Between 0 and 9999"),
+        _yes_no("records", "进货查验及相关记录是否完整？", "Purchase inspection records complete?"),
+        REMARKS],
+    "SC-002": [  # 登记事项公示
+        *_licence_block("营业执照", "business licence"),
+        _yes_no("annual_report", "是否按时报送年度报告？", "Annual report filed on time?"),
+        _yes_no("public_info", "公示信息是否与实际情况一致？",
+                "Published information matches the facts?"),
+        ("image", "public_info_photo", "拍摄不一致之处", "Photo of what does not match", "yes",
+         "${public_info} = 'no'", "", "", ""),
+        REMARKS],
+    "SC-003": [  # 药品零售
+        *_licence_block("药品经营许可证", "drug retail licence"),
+        _yes_no("pharmacist", "执业药师是否在岗？", "Licensed pharmacist on duty?"),
+        _yes_no("prescriptions", "处方药是否凭处方销售？",
+                "Prescription drugs sold on prescription?"),
+        ("decimal", "temperature", "阴凉区温度（℃）", "Temperature of the cool storage (°C)",
+         "yes", "", ". >= -10 and . <= 40", "温度应在 -10 至 40 ℃ 之间",
+         "Between -10 and 40 °C"),
+        REMARKS],
+    "WS-001": [  # 公共场所卫生
+        *_licence_block("卫生许可证", "hygiene licence"),
+        _yes_no("health_certificates", "从业人员是否持有效健康合格证明？",
+                "Staff hold valid health certificates?"),
+        _yes_no("disinfection", "公共用品用具是否清洗消毒？",
+                "Shared articles cleaned and disinfected?"),
+        ("integer", "beds", "客房床位数", "Number of guest beds", "", "",
+         ". >= 0 and . < 5000", "床位数应为 0 至 4999", "Between 0 and 4999"),
+        REMARKS],
+    "WS-002": [  # 生活饮用水
+        *_licence_block("卫生许可证（供水）", "water supply hygiene licence"),
+        _yes_no("water_report", "水质检测报告是否在有效期内？", "Water quality report current?"),
+        _yes_no("tank_cleaning", "二次供水设施是否定期清洗消毒？",
+                "Secondary supply tanks cleaned regularly?"),
+        ("decimal", "chlorine", "出水余氯（mg/L）", "Residual chlorine (mg/L)", "yes", "",
+         ". >= 0 and . <= 4", "余氯应在 0 至 4 mg/L 之间", "Between 0 and 4 mg/L"),
+        REMARKS],
+    "HJ-001": [  # 排污许可
+        *_licence_block("排污许可证", "discharge permit"),
+        _yes_no("treatment", "污染防治设施是否正常运行？", "Pollution control equipment running?"),
+        _yes_no("monitoring", "自行监测数据是否按规定公开？",
+                "Self-monitoring data published as required?"),
+        ("image", "outlet_photo", "拍摄排放口", "Photo of the discharge outlet", "yes", "", "", "",
+         ""),
+        REMARKS],
+    "YJ-001": [  # 危险化学品经营
+        *_licence_block("危险化学品经营许可证", "hazardous chemicals licence"),
+        _yes_no("distance", "储存场所是否符合安全距离要求？",
+                "Storage at the required safe distances?"),
+        _yes_no("emergency", "是否配备应急救援器材？", "Emergency equipment in place?"),
+        _yes_no("safety_officer", "安全管理人员是否持证上岗？",
+                "Safety officer holds a valid certificate?"),
+        REMARKS],
+    "SW-001": [  # 成品油零售
+        *_licence_block("成品油零售经营批准证书", "fuel retail approval"),
+        _yes_no("pumps", "加油机是否经计量检定合格？", "Fuel pumps verified by metrology?"),
+        _yes_no("quality", "油品质量检测报告是否齐全？", "Fuel quality reports complete?"),
+        ("integer", "pump_count", "加油机数量", "Number of fuel pumps", "", "",
+         ". >= 0 and . < 100", "数量应为 0 至 99", "Between 0 and 99"),
+        REMARKS],
+}
+
+
 def write_checklist(path: Path, code: str, name: str) -> None:
-    """An XLSForm checklist: compliance questions, skip logic, a constraint, photos."""
+    """The item's XLSForm checklist: compliance questions, skip logic, constraints, photos."""
     from openpyxl import Workbook
 
     workbook = Workbook()
     survey = workbook.active
     assert survey is not None
     survey.title = "survey"
-    survey.append(["type", "name", "label::zh", "label::en", "hint::zh", "hint::en",
-                   "required", "relevant", "constraint", "constraint_message::zh",
-                   "constraint_message::en"])
-    rows = [
-        ["note", "intro", "请出示执法证件，告知检查事项和依据",
-         "Show your credentials and explain the check and its basis", "", "", "", "", "", "",
-         ""],
-        ["select_one compliance", "licence", "是否取得并公示有效许可证（执照）？",
-         "Valid licence obtained and displayed?", "核对原件", "Check the original", "yes", "",
-         "", "", ""],
-        ["image", "licence_photo", "拍摄许可证（执照）照片", "Photo of the licence", "", "",
-         "yes", "${licence} = 'yes'", "", "", ""],
-        ["date", "licence_until", "许可证（执照）有效期至", "Licence valid until", "", "", "yes",
-         "${licence} = 'yes'", ". >= today()", "许可证已过期，应选择“不符合”",
-         "The licence has expired: answer “Non-compliant”"],
-        ["select_multiple problems", "licence_problems", "许可证存在的问题",
-         "Problems with the licence", "", "", "yes", "${licence} = 'no'", "", "", ""],
-        ["select_one compliance", "premises", "经营场所与登记住所是否一致？",
-         "Premises match the registered address?", "", "", "yes", "", "", "", ""],
-        ["integer", "staff", "现场从业人员人数", "Staff on site", "", "", "",
-         "", ". >= 0 and . < 10000", "人数应为 0 至 9999", "Between 0 and 9999"],
-        ["select_one compliance", "records", "进货查验及相关记录是否完整？",
-         "Purchase inspection records complete?", "", "", "yes", "", "", "", ""],
-        ["text", "remarks", "其他需要说明的情况", "Other remarks", "", "", "", "", "", "", ""],
-    ]
-    for row in rows:
-        survey.append(row)
+    survey.append(["type", "name", "label::zh", "label::en", "required", "relevant",
+                   "constraint", "constraint_message::zh", "constraint_message::en"])
+    for row in CHECKLISTS[code]:
+        survey.append(list(row))
     choices = workbook.create_sheet("choices")
     choices.append(["list_name", "name", "label::zh", "label::en"])
     for choice in (("compliance", "yes", "符合", "Compliant"),
@@ -205,9 +295,33 @@ def write_checklist(path: Path, code: str, name: str) -> None:
     workbook.save(path)
 
 
+def plan_rows(today: date) -> list[list[object]]:
+    """The demo plans, drawn today: every one can be drawn (the items' expertise is held by
+    every inspector of the department, teams of two exist in every department)."""
+    cal = Calendar()
+    start, due = cal.add(today, 2).isoformat(), cal.add(today, 20).isoformat()
+    year = today.year
+    drawn = today.isoformat()
+    return [[
+        f"{year}年度芒市市场监管领域部门联合抽查计划", "食品经营及公共场所联合检查", "联合",
+        "", "A:3%;B:5%;C:10%;D:20%", "SC-001、SC-002、WS-001", "", "SCJGJ", "WSJKJ",
+        drawn, start, due, "", "",
+    ], [
+        f"{year}年度芒市市场监督管理局药品零售抽查计划", "药品零售企业经营行为检查", "部门",
+        "", "10%", "SC-003", "行业:药品零售", "SCJGJ", "", drawn, start, due, "", "",
+    ], [
+        f"{year}年度芒市加油站安全与环保联合抽查计划", "加油站危化品安全、排污和经营资格联合检查",
+        "联合", "", "30%", "YJ-001、HJ-001、SW-001", "行业:成品油零售", "YJGLJ", "STHJJ、SWJ",
+        drawn, start, due, "", "",
+    ]]
+
+
 def generate(out: Path, targets: int = 2000, per_department: int = 20,
-             seed: int = 2026, year: int = 2026) -> dict[str, Path]:
-    """Write every template for a county; return the files by kind, in load order."""
+             seed: int = 2026, today: date | None = None) -> dict[str, Path]:
+    """Write every template for a county, its plans drawn `today` (the day it is
+    generated); return the files by kind, in load order."""
+    today = today or date.today()
+    year = today.year
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     files: dict[str, Path] = {}
@@ -246,15 +360,7 @@ def generate(out: Path, targets: int = 2000, per_department: int = 20,
     write("inspectors", people_rows)
     write("recusals", [[inspectors[i].cert_no, sample[i], "近亲属经营"]
                        for i in range(min(3, len(sample))) if inspectors[i].cert_no])
-    write("plans", [[
-        f"{year}年度芒市市场监管领域部门联合抽查计划", "食品经营及公共场所联合检查", "联合",
-        "", "A:3%;B:5%;C:10%;D:20%", "SC-001、SC-002、WS-001", "", "SCJGJ", "WSJKJ",
-        f"{year}-04-15", f"{year}-04-20", f"{year}-06-30", "", "",
-    ], [
-        f"{year}年度芒市市场监督管理局药品零售抽查计划", "药品零售企业经营行为检查", "部门",
-        "", "10%", "SC-003", "行业:药品零售", "SCJGJ", "", f"{year}-05-10", f"{year}-05-15",
-        f"{year}-07-31", "", "",
-    ]])
+    write("plans", plan_rows(today))
     checklist_dir = out / "checklists"
     checklist_dir.mkdir(exist_ok=True)
     for code, _, name, *_ in ITEMS:

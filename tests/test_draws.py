@@ -7,8 +7,9 @@ import csv
 import json
 import shutil
 import sqlite3
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,12 +30,13 @@ from storage import Database
 from tests.conftest import TOKEN, make_settings, person
 from tests.helpers import choucha, eventually, registered_admin
 
-PLAN = "2026年度芒市市场监管领域部门联合抽查计划"
+TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the office's day: the demo draws today
+PLAN = f"{TODAY.year}年度芒市市场监管领域部门联合抽查计划"
 
 
 async def load(core: Core, folder: Path, targets: int = 400,
                per_department: int = 6) -> dict[str, Path]:
-    files = generate(folder, targets=targets, per_department=per_department)
+    files = generate(folder, targets=targets, per_department=per_department, today=core.today())
     for key, path in files.items():
         kind = "checklist" if key.startswith("checklist:") else key
         assert (await import_file(core, None, path, path.name, kind)).ok
@@ -161,7 +163,7 @@ async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
         await office.send("/draw")
         await office.expect("Which plan?")
         await office.press(f"{PLAN[:40]} · {state}")
-        await office.expect("Draw date: 2026-04-15")
+        await office.expect(f"Draw date: {bot.core.today().isoformat()}")
         await office.press(action)
 
     await open_plan("not prepared", "Prepare the draw")

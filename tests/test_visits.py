@@ -172,15 +172,19 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         await member.expect("Check-in recorded without a location")
         home = await member.expect("Items:")
         await member.press("▶️ Continue my checklist", home)
-        q1 = await member.expect("Valid licence obtained")
+        # WS-001 has its own checklist: the hygiene licence, then health certificates,
+        # disinfection and the number of beds.
+        q1 = await member.expect("Valid hygiene licence obtained")
         await member.press("Non-compliant", q1)
-        problems = await member.expect("Problems with the licence")
+        problems = await member.expect("Problems with the hygiene licence")
         await member.press("⬜ Expired", problems)
         await member.expect_button(problems, "☑️ Expired")
         await member.press("✅ Done", problems)
         await member.press("Compliant", await member.expect("Premises match"))
+        await member.press("Compliant", await member.expect("valid health certificates"))
+        await member.press("Compliant", await member.expect("cleaned and disinfected"))
+        await member.expect("Number of guest beds")
         await member.send("3")
-        await member.press("Compliant", await member.expect("Purchase inspection records"))
         await member.expect("Other remarks")
         await member.send("Licence expired in May; renewal applied for")
         review = await member.expect("Review your answers")
@@ -443,18 +447,29 @@ async def test_unreachable_shortcut_needs_no_party_signature(
 
 
 async def answer_checklist(user: EmulatedUser, photo: bytes) -> dict[str, Any]:
-    """Answer the demo checklist quickly (all compliant); return the review message."""
-    await user.press("Compliant", await user.expect("Valid licence obtained"))
-    await user.expect("Photo of the licence")
-    await user.send_photo(photo)
-    await user.press("✅ Done", await user.expect("Photo 1 saved"))
-    await user.expect("Licence valid until")
-    await user.send("2031-01-01")
-    await user.press("Compliant", await user.expect("Premises match"))
-    await user.send("4")
-    await user.press("Compliant", await user.expect("Purchase inspection records"))
-    await user.press("⏭ Skip", await user.expect("Other remarks"))
-    return await user.expect("Review your answers")
+    """Answer the item's demo checklist quickly (everything compliant, photos, dates,
+    numbers, optional questions skipped); return the review message."""
+    question = await user.expect("Valid")
+    for _ in range(30):
+        text = question.get("text") or ""
+        labels = [b["text"] for row in (question.get("reply_markup") or {}).get(
+            "inline_keyboard", []) for b in row]
+        if "Review your answers" in text:
+            return question
+        if "Compliant" in labels:
+            await user.press("Compliant", question)
+        elif "Photo of" in text:
+            await user.send_photo(photo)
+            await user.press("✅ Done", await user.expect("Photo 1 saved"))
+        elif "valid until" in text:
+            await user.send("2031-01-01")
+        elif "⏭ Skip" in labels:
+            await user.press("⏭ Skip", question)
+        else:
+            await user.send("4")
+        question = await user.expect(predicate=lambda m: "Photo 1 saved" not in (
+            m.get("text") or ""))
+    raise AssertionError("the checklist never reached the review")
 
 
 async def test_non_cooperation_correction_order_and_paper_signature(

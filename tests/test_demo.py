@@ -1,0 +1,60 @@
+"""The demo county is alive on the day it is generated: every plan draws today, with teams
+of two or more; each item has its own checklist; names are unique within a department."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from bot.checklist import load_xlsform
+from bot.core import Core
+from bot.demo import load_county
+from bot.demo_data import CHECKLISTS, ITEMS, plan_rows
+from bot.services import draws
+from bot.workdays import Calendar
+
+
+@pytest.mark.parametrize(("targets", "per_department"), [(300, 6), (2000, 20)])
+async def test_every_demo_plan_draws_on_the_day_it_is_generated(
+        core: Core, tmp_path: Path, targets: int, per_department: int) -> None:
+    files = await load_county(core, tmp_path / "county", targets, per_department)
+    today = core.today()
+    plans = plan_rows(today)
+    assert len(plans) >= 3
+    for row in plans:
+        name = str(row[0])
+        assert row[9] == today.isoformat()  # drawn today
+        start = str(row[10])
+        assert today.isoformat() < start <= Calendar().add(today, 5).isoformat()
+        await draws.prepare(core, None, name, "中国福利彩票3D")
+        ran = await draws.run(core, None, name, "271")
+        assert ran.tasks > 0, name
+        teams = ran.record["teams"]
+        assert all(len(t["members"]) >= 2 for t in teams), name
+        assert all(t["members"][0]["leader"] and t["members"][0]["department"]
+                   == ran.record["initiating"] for t in teams), name
+        out = tmp_path / f"published-{row[9]}-{plans.index(row)}"
+        await draws.export(core, name, out)
+        assert draws.verify_dir(out) == []
+    with files["inspectors"].open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))[1:]
+    names = [(r[5], r[1]) for r in rows]  # (department, name)
+    assert len(names) == len(set(names))
+
+
+def test_each_item_has_its_own_checklist(tmp_path: Path) -> None:
+    from bot.demo_data import write_checklist
+
+    questions = {}
+    for code, _, name, *_ in ITEMS:
+        path = tmp_path / f"{code}.xlsx"
+        write_checklist(path, code, name)
+        loaded = load_xlsform(path)
+        questions[code] = frozenset(q.name for q in loaded.questions) - {
+            "intro", "licence", "licence_photo", "licence_until", "licence_problems",
+            "premises", "remarks"}
+        assert questions[code], code
+    assert set(CHECKLISTS) == {code for code, *_ in ITEMS}
+    assert len(set(questions.values())) == len(ITEMS)  # no two items ask the same
