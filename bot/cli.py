@@ -281,7 +281,7 @@ def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
                       " --out cards.pdf"))
         return 0
 
-    return asyncio.run(_with_core(settings, None, work))
+    return asyncio.run(_with_core(settings, None, work, links=False))
 
 
 def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
@@ -421,10 +421,24 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(work())
 
 
+async def _unregistered_hint(core: Core, t: Translator) -> None:
+    """After the inspector directory: how many cannot be reached yet, and the command."""
+    from bot.services.onboarding import roster
+
+    waiting = await roster(core, None, unregistered=True)
+    if waiting:
+        print(t.ngettext(
+            "{n} person of the directory is not registered in Choucha yet. Invite"
+            " them with: choucha invite --unregistered --links links.csv --out"
+            " cards.pdf",
+            "{n} people of the directory are not registered in Choucha yet. Invite"
+            " them with: choucha invite --unregistered --links links.csv --out"
+            " cards.pdf", len(waiting)).format(n=len(waiting)))
+
+
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.i18n import translator
     from bot.services.imports import import_file, report_csv, summary_text
-    from bot.services.onboarding import roster
 
     path = Path(args.file)
     t = translator(args.lang) if args.lang else _t()
@@ -443,15 +457,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             await asyncio.to_thread(Path(args.report).write_bytes, report_csv(t, report))
             print(t._("The row-by-row report was written to {file}").format(file=args.report))
         if report.ok and report.kind == "inspectors":
-            waiting = await roster(core, None, unregistered=True)
-            if waiting:
-                print(t.ngettext(
-                    "{n} person of the directory is not registered in Choucha yet. Invite"
-                    " them with: choucha invite --unregistered --links links.csv --out"
-                    " cards.pdf",
-                    "{n} people of the directory are not registered in Choucha yet. Invite"
-                    " them with: choucha invite --unregistered --links links.csv --out"
-                    " cards.pdf", len(waiting)).format(n=len(waiting)))
+            await _unregistered_hint(core, t)
         return 0 if report.ok else 1
 
     return asyncio.run(_with_core(settings, None, work, links=False))
@@ -505,6 +511,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
             print(summary_text(t, report))
             if not report.ok:
                 return 1
+        await _unregistered_hint(core, t)
         return 0
 
     return asyncio.run(_with_core(settings, None, work, links=False))
@@ -551,7 +558,7 @@ def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
                 folder=args.out, problem=exc.strerror or exc))
         return 0
 
-    return asyncio.run(_with_core(settings, None, work))
+    return asyncio.run(_with_core(settings, None, work, links=False))
 
 
 def cmd_i18n(settings: Settings, args: argparse.Namespace) -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
+from pathlib import Path
 
 from bot.app import BotRunner
 from bot.config import Settings
@@ -17,18 +19,46 @@ logger = logging.getLogger(__name__)
 LOCAL_TOKEN = "7000000001:LOCAL-emulator-token"
 
 
+SAVE_EVERY = 1.0  # seconds between saves of the chat history, when something changed
+
+
+async def _keep_saving(emulator: Emulator, folder: Path) -> None:
+    """Save the chats whenever they changed, so that a restart (even a kill) finds the web
+    page's history where it was."""
+    saved = -1
+    while True:
+        if emulator.version != saved:
+            saved = emulator.version
+            try:
+                emulator.save_state(folder)
+            except OSError as exc:
+                logger.warning("could not save the local chat history: %s", exc)
+        await asyncio.sleep(SAVE_EVERY)
+
+
 async def run_local(settings: Settings, stop: asyncio.Event) -> None:
     emulator = Emulator(spec_path=settings.bot_api_spec, token=LOCAL_TOKEN)
+    history = settings.data_dir / "local-chat"
+    if emulator.load_state(history):
+        logger.info("local chat history restored from %s", history)
     server = await EmulatorServer(emulator, settings.local_host, settings.local_port).start()
     local = dataclasses.replace(settings, api_root=server.url, webhook_url=None)
     runner = BotRunner(local, LOCAL_TOKEN)
     await runner.start(webhook=False, poll_timeout=10)
+    saver: asyncio.Task[None] | None = None
     try:
+        async with runner.core.db.read() as rtx:
+            emulator.continue_update_ids(await rtx.updates.last_id())
         await load_demo(runner.core, emulator)
+        saver = asyncio.create_task(_keep_saving(emulator, history))
         print(f"Choucha is running in local mode (no Telegram token).\n"
               f"Open {server.url}/ in a browser, pick a person and chat with the bot.\n"
               f"Database: {settings.db_path}. Stop with Ctrl+C.", flush=True)
         await stop.wait()
     finally:
+        if saver is not None:
+            saver.cancel()
         await runner.stop()
+        with contextlib.suppress(OSError):
+            emulator.save_state(history)
         await server.stop()

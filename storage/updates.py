@@ -9,6 +9,10 @@ from storage.base import Repo, to_db_time
 
 
 class UpdateRepo(Repo):
+    async def last_id(self) -> int:
+        """The highest update id handled (0 when none)."""
+        return int(await self.scalar("SELECT COALESCE(MAX(update_id), 0) FROM processed_updates"))
+
     async def seen(self, update_id: int) -> bool:
         return (
             await self.scalar("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,))

@@ -64,3 +64,32 @@ async def test_init_then_admin_registers(tmp_path: Path, server: EmulatorServer,
     with sqlite3.connect(env["CHOUCHA_DB"]) as conn:
         assert conn.execute("SELECT COUNT(*) FROM invites WHERE revoked_at IS NOT NULL"
                             ).fetchone()[0] == 1
+
+
+async def test_refusals_are_sentences_with_the_next_step(tmp_path: Path) -> None:
+    env = {"CHOUCHA_DB": str(tmp_path / "c.sqlite3"),
+           "TELEGRAM_BOT_TOKEN": "123456:NOT-A-REAL-TOKEN",  # no network: must not be needed
+           "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9"}
+    code, out, err = await choucha(env, "demo-data", "--out", str(tmp_path / "demo"),
+                                   "--targets", "50", "--inspectors", "3", "--load")
+    assert code == 0, err
+    assert "Loaded inspectors" in out and "not registered in Choucha yet" in out
+    code, _, err = await choucha(env, "calendar", "add", "2026-10-08", "-3")
+    assert code == 2 and "0 or more" in err
+    code, _, err = await choucha(env, "draw", "prepare", "没有这个计划", "--entropy-source", "x3D")
+    assert code == 2 and "There is no plan named" in err and "年度芒市" in err
+    code, _, err = await choucha(env, "invite", "--cert", "NOPE", "--bot-username", "b_bot")
+    assert code == 2 and "choucha people" in err
+    code, _, err = await choucha(env, "invite", "--unregistered", "--links",
+                                 str(tmp_path / "missing" / "links.csv"), "--bot-username",
+                                 "b_bot")
+    assert code == 2 and "does not exist" in err and not (tmp_path / "missing").exists()
+    with sqlite3.connect(env["CHOUCHA_DB"]) as conn:  # nothing half-done
+        assert conn.execute("SELECT COUNT(*) FROM invites").fetchone() == (0,)
+    code, _, err = await choucha({**env, "CHOUCHA_LANG": "zh_CN"}, "invite", "--department",
+                                 "NOPE", "--unregistered", "--links",
+                                 str(tmp_path / "l.csv"), "--bot-username", "b_bot")
+    assert code == 2 and "没有代码为 NOPE 的部门" in err
+    for _, _, err in [await choucha(env, "export", "targets", str(tmp_path / "no" / "t.xlsx")),
+                      await choucha(env, "import", "auto", str(tmp_path / "none.csv"))]:
+        assert "Traceback" not in err and err.strip()

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import io
 import itertools
+import json
 import logging
 import secrets
 import time
@@ -160,6 +161,8 @@ class Emulator:
         self.sent: list[SentRecord] = []
         self.rate_limited: list[tuple[str, int]] = []
         self._update_ids = itertools.count(100001)
+        self._next_update_id = 100001
+        self._next_file = 1
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
@@ -175,6 +178,71 @@ class Emulator:
         self._redeliveries: deque[dict[str, Any]] = deque()
         self.deliveries: Counter[int] = Counter()
         self._injected: list[tuple[ApiError, int | None]] = []
+
+    # ------------------------------------------------- persistence (local mode only)
+    def continue_update_ids(self, after: int) -> None:
+        """Number new updates after `after` (the bot remembers the ids it handled: an id it
+        saw before a restart would be taken for a redelivery and ignored)."""
+        nxt = max(after + 1, self._next_update_id)
+        self._update_ids = itertools.count(nxt)
+        self._next_update_id = nxt
+
+    def save_state(self, folder: Path) -> None:
+        """Chats, their messages and files, and the id counters, so that the web page's
+        history and the ids continue after a restart. Written to a new file, then renamed:
+        a kill at any moment leaves the previous state whole."""
+        files_dir = folder / "files"
+        files_dir.mkdir(parents=True, exist_ok=True)
+        for stored in list(self.files.values()):
+            path = files_dir / stored.file_unique_id
+            if not path.exists():  # content never changes: written once
+                tmp = path.with_suffix(".tmp")
+                tmp.write_bytes(stored.data)
+                tmp.replace(path)
+        state = {
+            "version": 1,
+            "next_update_id": self._next_update_id,
+            "next_file": self._next_file,
+            "chats": [{"id": c.id, "type": c.type, "title": c.title, "messages": c.messages,
+                       "next_message_id": max((m["message_id"] for m in c.messages),
+                                              default=0) + 1}
+                      for c in self.chats.values()],
+            "files": [{"file_id": f.file_id, "file_unique_id": f.file_unique_id,
+                       "file_path": f.file_path, "mime_type": f.mime_type,
+                       "filename": f.filename} for f in self.files.values()],
+        }
+        tmp = folder / "state.json.tmp"
+        tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(folder / "state.json")
+
+    def load_state(self, folder: Path) -> bool:
+        """Restore what `save_state` wrote; False when there is nothing (a first start)."""
+        path = folder / "state.json"
+        if not path.is_file():
+            return False
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            logger.warning("the local chat history could not be read; starting afresh")
+            return False
+        for entry in state.get("files", []):
+            blob = folder / "files" / entry["file_unique_id"]
+            if not blob.is_file():
+                continue
+            stored = StoredFile(entry["file_id"], entry["file_unique_id"], blob.read_bytes(),
+                                entry["file_path"], entry.get("mime_type"),
+                                entry.get("filename"))
+            self.files[stored.file_id] = stored
+            self._files_by_path[stored.file_path] = stored
+        for entry in state.get("chats", []):
+            chat = self.chats.setdefault(entry["id"], EmuChat(entry["id"], entry["type"],
+                                                              entry.get("title")))
+            chat.messages = list(entry["messages"])
+            self._message_ids[chat.id] = itertools.count(int(entry["next_message_id"]))
+        self._next_file = int(state.get("next_file", 1))
+        self._file_ids = itertools.count(self._next_file)
+        self.continue_update_ids(int(state.get("next_update_id", 100001)) - 1)
+        return True
 
     def inject_error(self, error: ApiError, times: int = 1, chat_id: int | None = None) -> None:
         """Answer the next `times` sends (to `chat_id`, or any) with `error`: a flood wait."""
@@ -244,6 +312,7 @@ class Emulator:
     # ----------------------------------------------------------------- updates
     async def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         update_id = next(self._update_ids)
+        self._next_update_id = update_id + 1
         update: dict[str, Any] = {"update_id": update_id, kind: payload}
         self.history[update_id] = update
         self.updates.append(update)
@@ -493,6 +562,7 @@ class Emulator:
     def _store_file(self, data: bytes, kind: str, filename: str | None,
                     mime_type: str | None) -> StoredFile:
         n = next(self._file_ids)
+        self._next_file = n + 1
         ext = (filename.rsplit(".", 1)[-1] if filename and "." in filename else
                {"photos": "jpg"}.get(kind, "bin"))
         stored = StoredFile(
