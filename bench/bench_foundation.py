@@ -25,7 +25,7 @@ import tracemalloc
 from pathlib import Path
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.app import BotRunner
 from bot.clock import now
@@ -33,6 +33,7 @@ from bot.config import load_settings
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.server import EmulatorServer
 from bot.models import Role
+from bot.sender import GovernedRateLimiter, Governor
 from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem
 from storage import Database
@@ -63,9 +64,9 @@ async def bench_round_trip(n: int, tmp: Path) -> None:
         assert update.effective_message is not None
         await update.effective_message.reply_text("/help — bare reply")
 
-    # Same rate limiter as Choucha (30 messages/s overall), so the ratio is Choucha's own cost.
+    # Same rate limiter as Choucha (its send governor), so the ratio is Choucha's own cost.
     bare = (Application.builder().token(TOKEN).base_url(settings.base_url)
-            .rate_limiter(AIORateLimiter(max_retries=2)).build())
+            .rate_limiter(GovernedRateLimiter(Governor(), max_retries=2)).build())
     bare.add_handler(CommandHandler("help", bare_help))
     await bare.initialize()
     await bare.start()

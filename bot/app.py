@@ -29,14 +29,16 @@ PRUNE_AFTER = timedelta(days=7)
 DRAIN_BUDGET = 5.0
 
 
-def build_application(settings: Settings, token: str) -> Application:
-    """The PTB Application with every handler registered; nothing is opened yet."""
+def build_application(settings: Settings, token: str,
+                      governor: Governor | None = None) -> Application:
+    """The PTB Application with every handler registered; nothing is opened yet.
+    `governor`: the one send budget (a fresh one by default)."""
     app = (
         Application.builder()
         .token(token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .rate_limiter(GovernedRateLimiter(Governor(), max_retries=2))
+        .rate_limiter(GovernedRateLimiter(governor or Governor(), max_retries=2))
         .concurrent_updates(False)  # one update at a time, in order
         .build()
     )
@@ -118,9 +120,9 @@ async def teardown(app: Application) -> None:
 class BotRunner:
     """Start and stop the bot inside a running event loop (production, local mode, tests)."""
 
-    def __init__(self, settings: Settings, token: str) -> None:
+    def __init__(self, settings: Settings, token: str, governor: Governor | None = None) -> None:
         self.settings = settings
-        self.app = build_application(settings, token)
+        self.app = build_application(settings, token, governor)
 
     @property
     def core(self) -> Core:

@@ -39,6 +39,10 @@ CHAT_BURST = 18  # a person's quick back-and-forth in their own chat
 # The overall window, with a margin: a slot is taken when a request leaves, Telegram counts
 # it when it arrives, and the two clocks differ by the request's own time on the wire.
 WINDOW = 1.1
+# Direct replies go first: queued messages (the outbox) leave this many slots of every
+# window to replies to a person's own action.
+RESERVED_FOR_REPLIES = 6
+BULK = 0  # rate_limit_args of the outbox: no retries (it defers the row), after the replies
 GROUP_PER_MINUTE = 20
 BATCH = 200
 MAX_BACKOFF = 300.0
@@ -51,22 +55,27 @@ class Governor:
     pauses everything for its retry_after. In memory: after a restart it starts empty,
     and Telegram's 429 covers the gap."""
 
-    def __init__(self, clock: Any = time.monotonic) -> None:
+    def __init__(self, clock: Any = time.monotonic, unlimited: bool = False) -> None:
         self.clock = clock
+        self.unlimited = unlimited  # benchmarks of the bot itself, against an unlimited server
         self.overall: deque[float] = deque()
         self.chat_tokens: dict[int, tuple[float, float]] = {}
         self.chat_last: dict[int, float] = {}
         self.group: dict[int, deque[float]] = {}
         self.paused_until = 0.0
 
-    def wait_overall(self) -> float:
-        """Seconds to wait before the next message may go out at all."""
+    def wait_overall(self, bulk: bool = True) -> float:
+        """Seconds to wait before the next message may go out at all; `bulk` (queued
+        messages) stops short of the limit, keeping slots for direct replies."""
+        if self.unlimited:
+            return 0.0
         now = self.clock()
         while self.overall and now - self.overall[0] >= WINDOW:
             self.overall.popleft()
         waits = [self.paused_until - now]
-        if len(self.overall) >= OVERALL_PER_SECOND:
-            waits.append(WINDOW - (now - self.overall[0]))
+        limit = OVERALL_PER_SECOND - (RESERVED_FOR_REPLIES if bulk else 0)
+        if len(self.overall) >= limit:
+            waits.append(WINDOW - (now - self.overall[len(self.overall) - limit]))
         return max(0.0, *waits)
 
     def _tokens(self, chat_id: int, now: float) -> float:
@@ -101,10 +110,12 @@ class Governor:
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, self.clock() + seconds)
 
-    async def acquire(self, chat_id: int, kind: str) -> None:
+    async def acquire(self, chat_id: int, kind: str, bulk: bool = False) -> None:
         """Wait for a slot in the shared budget, then take it."""
+        if self.unlimited:
+            return
         while True:
-            wait = max(self.wait_overall(), self._chat_wait(chat_id, kind))
+            wait = max(self.wait_overall(bulk), self._chat_wait(chat_id, kind))
             if wait <= 0.0:
                 self.sent(chat_id, kind)
                 return
@@ -148,7 +159,8 @@ class GovernedRateLimiter(BaseRateLimiter[int]):
         governed = endpoint in SENDING and raw != ""
         for attempt in range(retries + 1):
             if governed:
-                await self.governor.acquire(chat, "private" if chat > 0 else "group")
+                await self.governor.acquire(chat, "private" if chat > 0 else "group",
+                                            bulk=rate_limit_args == BULK)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -242,7 +254,7 @@ class OutboxSender:
     async def _call(self, bot: Bot, message: OutboxMessage) -> int | None:
         if self._governed(bot):
             # The shared governor takes the slot; no retry there: a 429 defers the row.
-            return await self._request(bot, message, {"rate_limit_args": 0})
+            return await self._request(bot, message, {"rate_limit_args": BULK})
         self.pacer.sent(message.chat_id, message.chat_kind)
         return await self._request(bot, message, {})
 
