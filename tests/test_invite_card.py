@@ -60,3 +60,24 @@ async def test_card_sent_by_the_bot_opens_the_invite(bot: BotRunner, emulator: E
     png = admin.file_bytes(card["photo"][-1]["file_id"])
     decoded = decode_qr(png, tmp_path)
     assert decoded == link and LINK_RE.fullmatch(decoded)
+
+
+def test_every_card_of_an_invite_sheet_scans(tmp_path: Path) -> None:
+    """The A4 sheet's QR codes (drawn as vectors) decode to each card's link."""
+    from bot.rendering.invite_sheet import SheetCard, SheetText, invite_sheet_pdf
+
+    links = [f"https://t.me/choucha_bot?start=Sheet{i:02d}xxxxxxxxxxxxxxxx"[:52]
+             for i in range(10)]
+    pdf = invite_sheet_pdf([SheetCard(f"人员{i}", "芒市市场监督管理局", "执法证号 YN53******0002",
+                                      "执法检查人员", "仅可使用一次", link)
+                            for i, link in enumerate(links)],
+                           SheetText("Choucha 抽查 · 邀请", "扫码后点“开始”。"))
+    (tmp_path / "sheet.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(tmp_path / "sheet.pdf"),
+                    str(tmp_path / "page")], check=True, timeout=60)
+    found = set()
+    for page in sorted(tmp_path.glob("page*.png")):
+        out = subprocess.run(["zbarimg", "--quiet", "--raw", str(page)], capture_output=True,
+                             text=True, timeout=30)
+        found |= set(out.stdout.split())
+    assert found == set(links)

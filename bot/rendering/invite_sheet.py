@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fpdf import FPDF
 
 from bot.rendering.fonts import cjk_font_path
-from bot.rendering.qr import qr_image
+from bot.rendering.qr import qr_runs
 
 COLUMNS, ROWS = 2, 4
 PAGE_W, PAGE_H = 210.0, 297.0
@@ -44,6 +44,16 @@ def _fit(pdf: FPDF, text: str, width: float) -> str:
     return text + "…"
 
 
+def _qr(pdf: FPDF, link: str, x: float, y: float) -> None:
+    """The QR code of `link` as filled rectangles, QR mm square."""
+    size, runs = qr_runs(link)
+    module = QR / size
+    pdf.set_fill_color(0, 0, 0)
+    for row, column, length in runs:
+        pdf.rect(x + column * module, y + row * module, length * module + 0.01, module + 0.01,
+                 style="F")
+
+
 def _card(pdf: FPDF, x: float, y: float, card: SheetCard, text: SheetText) -> None:
     pdf.set_draw_color(150, 150, 150)
     pdf.set_dash_pattern(dash=2, gap=1.5)
@@ -52,7 +62,7 @@ def _card(pdf: FPDF, x: float, y: float, card: SheetCard, text: SheetText) -> No
     pad = 4.0
     pdf.set_fill_color(176, 32, 38)
     pdf.rect(x + pad, y + pad, CARD_W - 2 * pad, 1.2, style="F")
-    pdf.image(qr_image(card.link, 400), x + pad, y + pad + 4, QR, QR)
+    _qr(pdf, card.link, x + pad, y + pad + 4)
     left = x + pad + QR + 3
     width = CARD_W - (QR + 3) - 2 * pad
     pdf.set_text_color(176, 32, 38)
