@@ -10,7 +10,7 @@ from bot import callbacks
 from bot.clock import now as clock_now
 from bot.i18n import Translator
 from bot.models import Conversation
-from bot.services import conversations, replacements
+from bot.services import conversations, replacements, tasks
 from bot.services.errors import Refused
 from handlers.common import (
     Context,
@@ -97,6 +97,18 @@ async def replacement_button(update: Update, context: Context) -> None:
             await reply(update, me.t._("Asked {names} whether to replace them. Nothing else"
                                        " was changed.").format(
                 names="、".join(html.escape(p.name) for p in told) or me.t._("the office")))
+            return
+        if action == "obl":
+            card = await tasks.card(core(context), me.person, int(args[1]))
+            members = tasks.replaceable_by(me.person, card)
+            if not members:
+                raise Refused("not_approver")
+            rows = [[InlineKeyboardButton(
+                f"{m['name']} · {m['department']}"[:60], callback_data=callbacks.encode(
+                    "rep", "ob", card.task["id"], m["person_id"]))] for m in members]
+            await query.answer()
+            await reply(update, me.t._("Whom is the replacement for?"),
+                        reply_markup=InlineKeyboardMarkup(rows))
             return
         if action == "ob":
             task_id, person_id = int(args[1]), int(args[2])

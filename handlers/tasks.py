@@ -55,6 +55,10 @@ def _card_markup(t: Translator, card: tasks.Card, viewer: Person) -> InlineKeybo
     row.append(InlineKeyboardButton(t._("🔎 Details"),
                                     callback_data=callbacks.encode("task", "d", task_id)))
     rows = [row]
+    if tasks.replaceable_by(viewer, card):
+        rows.append([InlineKeyboardButton(t._("🔁 Replace a member"),
+                                          callback_data=callbacks.encode("rep", "obl",
+                                                                         task_id))])
     status = card.task["status"]
     if mine is not None and status in ("assigned", "in_progress"):
         label = t._("▶️ Start the visit") if status == "assigned" else t._(

@@ -121,3 +121,28 @@ async def test_office_withdraws_an_inspector_who_left_and_has_them_replaced(
     assert "already" in (await office.expect("unavailable already"))["text"]
     with sqlite3.connect(bot.settings.db_path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM withdrawals").fetchone() == (1,)
+
+
+async def test_a_supervisor_replaces_from_the_task_card(
+        bot: BotRunner, emulator: Emulator, tmp_path: Path) -> None:
+    members = await drawn_team(bot, tmp_path, entropy="45")
+    member = next(m for m in members if not m["leader"])
+    name = str(query(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
+                          " i.person_id WHERE i.cert_no = ?", member["inspector"])[0][0])
+    task_id = int(str(query(bot, "SELECT task_id FROM task_members WHERE cert_no = ?",
+                            member["inspector"])[0][0]))
+    supervisor = await supervisor_of(bot, emulator, str(member["department"]))
+    # The card, as a reminder's button opens it for a supervisor of a member's department.
+    await supervisor.press_data(supervisor.bot_messages()[-1], f"v1:task:c:{task_id}")
+    card = await supervisor.expect("Items to check")
+    await supervisor.press("🔁 Replace a member", card)
+    choice = await supervisor.expect("Whom is the replacement for?")
+    labels = [b["text"] for row in choice["reply_markup"]["inline_keyboard"] for b in row]
+    assert len(labels) == 1 and labels[0].startswith(name)  # only their own department's
+    await supervisor.press(labels[0], choice)
+    await supervisor.press("not at post (未在岗)", await supervisor.expect("Why is this"))
+    await supervisor.send("在外地培训至月底")
+    await supervisor.expect("Approved.")
+    assert query(bot, "SELECT reason, note, status FROM replacement_requests") == [
+        ("absent", "在外地培训至月底", "approved")]
+    await verify_draw(bot, tmp_path)

@@ -13,7 +13,7 @@ from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import Translator
 from bot.logs import mask_phone
-from bot.models import Person
+from bot.models import Person, Role
 from bot.services.errors import Refused
 from bot.services.notify import enqueue_text, tell_office
 from storage import Tx
@@ -92,8 +92,19 @@ class Card:
         return all(m["accepted_at"] for m in self.members)
 
 
+def replaceable_by(person: Person, card: Card) -> list[dict[str, Any]]:
+    """The members `person` may ask to replace on their behalf while the task is not under
+    way: all of them for the office, those of their own department for a supervisor."""
+    if card.task["status"] != "assigned":
+        return []
+    return [m for m in card.members if m["person_id"] != person.id and (
+        person.is_office or person.has_role(Role.SUPERVISOR, m["department_id"]))]
+
+
 def _may_view(person: Person, card: Card) -> bool:
-    return card.member(person.id) is not None or person.is_office
+    """The team, the office, and the supervisors of the team's departments."""
+    return card.member(person.id) is not None or person.is_office or any(
+        person.has_role(Role.SUPERVISOR, m["department_id"]) for m in card.members)
 
 
 async def _card(tx: Any, task_id: int) -> Card:
