@@ -122,10 +122,11 @@ class Governor:
             await asyncio.sleep(min(wait, 1.0))
 
 
+# What Telegram counts against the limits: messages sent or edited in a chat (not chat
+# actions, button answers or settings).
 SENDING = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendLocation",
-                     "sendMediaGroup", "sendChatAction", "editMessageText",
-                     "editMessageCaption", "editMessageReplyMarkup", "copyMessage",
-                     "forwardMessage"})
+                     "sendMediaGroup", "editMessageText", "editMessageCaption",
+                     "editMessageReplyMarkup", "copyMessage", "forwardMessage"})
 
 
 class GovernedRateLimiter(BaseRateLimiter[int]):

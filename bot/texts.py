@@ -23,3 +23,11 @@ def describe_roles(t: Translator, person: Person) -> str:
     labels = [role_label(t, r) for r in order if r in person.role_set]
     separator = "、" if t.lang == "zh_CN" else ", "
     return separator.join(labels) if labels else t._("no role yet")
+
+
+def one_line(text: str | None, limit: int = 300) -> str | None:
+    """A person's free text as one line (whitespace collapsed), at most `limit` characters;
+    None when nothing is left."""
+    if not text:
+        return None
+    return " ".join(text.split())[:limit] or None

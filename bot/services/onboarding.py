@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
@@ -194,12 +195,7 @@ async def invite_unregistered(core: Core, actor: Person | None,
     if actor is not None and not actor.is_office:
         raise Refused("not_allowed")
     async with core.db.transaction() as tx:
-        department_id = None
-        if department_code:
-            department = await tx.people.department_by_code(department_code)
-            if department is None:
-                raise Refused("unknown_department", code=department_code)
-            department_id = department.id
+        department_id = await _department_id(tx, department_code)
         entries = await tx.people.roster(now, department_id, unregistered=True,
                                          person_ids=person_ids)
         issued = []
@@ -211,18 +207,23 @@ async def invite_unregistered(core: Core, actor: Person | None,
     return issued
 
 
+async def _department_id(tx: Any, code: str | None) -> int | None:
+    """The id of the department with that code (None for no code); refused when unknown."""
+    if not code:
+        return None
+    department = await tx.people.department_by_code(code)
+    if department is None:
+        raise Refused("unknown_department", code=code)
+    return int(department.id)
+
+
 async def roster(core: Core, actor: Person | None, department_code: str | None = None,
                  unregistered: bool = False) -> list[RosterEntry]:
     """Who is registered, invited (until when) or never invited, for the office."""
     if actor is not None and not actor.is_office:
         raise Refused("not_allowed")
     async with core.db.read() as rtx:
-        department_id = None
-        if department_code:
-            department = await rtx.people.department_by_code(department_code)
-            if department is None:
-                raise Refused("unknown_department", code=department_code)
-            department_id = department.id
+        department_id = await _department_id(rtx, department_code)
         return await rtx.people.roster(clock_now(), department_id, unregistered)
 
 

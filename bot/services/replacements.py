@@ -19,6 +19,7 @@ from bot.models import Person, Role
 from bot.services.errors import Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.tasks import card_button
+from bot.texts import one_line
 from storage import Tx
 from storage.files import read_blob
 
@@ -89,7 +90,7 @@ async def request(core: Core, person: Person, task_id: int, reason: str,
     """File a request; it goes to those who may approve it. Returns them."""
     if reason not in REASONS:
         raise Refused("bad_reason")
-    note = " ".join(note.split())[:300] if note else None
+    note = one_line(note)
     now = clock_now()
     async with core.db.transaction() as tx:
         task = await _open_task(tx, task_id, person)
@@ -107,7 +108,7 @@ async def request_for(core: Core, filer: Person, task_id: int, person_id: int, r
     the replacement is drawn at once; the office's request goes to the supervisors."""
     if reason not in ON_BEHALF_REASONS:
         raise Refused("bad_reason")
-    note = " ".join(note.split())[:300] if note else None
+    note = one_line(note)
     now = clock_now()
     async with core.db.transaction() as tx:
         member = await tx.people.person(person_id)

@@ -22,6 +22,7 @@ from bot.i18n import N_, Translator
 from bot.models import Person, Role
 from bot.services.errors import Refused
 from bot.services.notify import tell_office
+from bot.texts import one_line
 from storage.files import read_blob
 
 REASONS = {
@@ -70,7 +71,7 @@ async def withdraw(core: Core, actor: Person | None, person_id: int, from_date: 
     """Record the withdrawal and append it to the records of the draws still open."""
     if reason not in REASONS:
         raise Refused("bad_reason")
-    note = " ".join(note.split())[:300] if note else None
+    note = one_line(note)
     now = clock_now()
     async with core.db.transaction() as tx:
         person = await tx.people.person(person_id)
