@@ -152,9 +152,11 @@ def demo_inspectors(rng: random.Random, per_department: int) -> list[DemoInspect
         DemoInspector("Alice Chen", "STHJJ", "执法检查人员", "YN533103300001", "环境监测"),
     ]
     people = list(fixed)
+    # The people of local mode are found by name: nobody else may carry those names.
+    reserved = {p.name for p in fixed} | {"王芳"}
     for index, department in enumerate(DEPARTMENTS, start=1):
-        taken = {p.name for p in fixed if p.department == department.code}
-        already = len(taken)
+        taken = set(reserved)
+        already = sum(1 for p in fixed if p.department == department.code)
         for n in range(already, per_department):
             roles = "分管负责人" if n == per_department - 1 else "执法检查人员"
             name = person_name(rng)

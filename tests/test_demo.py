@@ -42,6 +42,11 @@ async def test_every_demo_plan_draws_on_the_day_it_is_generated(
         rows = list(csv.reader(fh))[1:]
     names = [(r[5], r[1]) for r in rows]  # (department, name)
     assert len(names) == len(set(names))
+    # Local mode finds its people by name: theirs are unique in the whole directory.
+    everyone = [r[1] for r in rows]
+    for name in ("李强", "张伟", "刘洋", "Alice Chen"):
+        assert everyone.count(name) == 1, name
+    assert "王芳" not in everyone  # the office, not in the inspector directory
 
 
 def test_each_item_has_its_own_checklist(tmp_path: Path) -> None:

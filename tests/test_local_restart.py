@@ -71,6 +71,10 @@ async def test_local_mode_survives_a_restart(tmp_path: Path) -> None:
             after = await _wait_for(client, url, zhang["id"], "/tasks", count=2)
             ids = [m["id"] for m in after]
             assert ids == sorted(ids) and len(ids) == len(set(ids))
+            # The demo's office (王芳) is the office: /people answers with the directory.
+            office = next(u for u in state["users"] if u["name"] == "王芳")
+            await client.post(f"{url}_emu/chat/{office['id']}/text", json={"text": "/people"})
+            await _wait_for(client, url, office["id"], "Choucha 人员")
         finally:
             stop.set()
             await asyncio.wait_for(task, 30)
