@@ -220,10 +220,15 @@ class State:
                 for s in self.signatures]
 
     def absent(self, person_id: int | None = None) -> list[dict[str, Any]]:
-        """Members (other than `person_id`) Choucha cannot reach: not registered, or they
-        blocked the bot."""
-        return [m for m in self.members if m["person_id"] != person_id
-                and (m["tg_user_id"] is None or m["blocked_at"] is not None)]
+        """Members (other than `person_id`) Choucha cannot reach."""
+        return unreachable(self.members, person_id)
+
+
+def unreachable(members: list[dict[str, Any]], but: int | None = None) -> list[dict[str, Any]]:
+    """Members (other than `but`) Choucha cannot reach: not registered, or they blocked the
+    bot."""
+    return [m for m in members if m["person_id"] != but
+            and (m["tg_user_id"] is None or m["blocked_at"] is not None)]
 
 
 @dataclass(frozen=True)
@@ -335,8 +340,7 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int,
             await tx.tasks.accept(task_id, person.id, now)
             await tx.audit.append(f"person:{person.id}", "task.accepted", f"task:{task_id}",
                                   {"by": "visit"}, now)
-        absent = [m for m in members if m["person_id"] != person.id
-                  and (m["tg_user_id"] is None or m["blocked_at"] is not None)]
+        absent = unreachable(members, person.id)
         if visit is None and absent and not anyway:
             return Absent(task, absent)
         if visit is None:
