@@ -181,3 +181,35 @@ async def test_invite_searches_the_directory_first(bot: BotRunner, emulator: Emu
     await admin.press("Done — make the invite")
     await admin.expect(predicate=lambda m: "photo" in m)
     assert query(bot, "SELECT COUNT(*) FROM people WHERE name = '张伟'") == [(3,)]
+
+
+async def test_drawn_inspectors_register_from_the_command_line_sheet(
+        bot: BotRunner, emulator: Emulator, tmp_path: Path) -> None:
+    today = bot.core.today().isoformat()
+    await load_county(bot.core, tmp_path / "county", 20, 3, all_active=True, plans=[
+        joint_plan(PLAN, "WS-001", "WSJKJ", (today, today, "2099-12-31"))])
+    await draws.prepare(bot.core, None, PLAN, "中国福利彩票3D")
+    ran = await draws.run(bot.core, None, PLAN, "77")
+    env = {"CHOUCHA_DB": str(bot.settings.db_path),
+           "CHOUCHA_FILES_DIR": str(bot.settings.files_dir)}
+    code, out, err = await choucha(env, "invite", "--unregistered", "--department", "WSJKJ",
+                                   "--links", str(tmp_path / "links.csv"), "--out",
+                                   str(tmp_path / "cards.pdf"))
+    assert code == 0, err
+    assert "Links written to" in out and (tmp_path / "cards.pdf").read_bytes()[:4] == b"%PDF"
+    rows = list(csv.DictReader(io.StringIO(
+        (tmp_path / "links.csv").read_bytes().decode("utf-8-sig"))))
+    assert rows and {r["部门"] for r in rows} == {"芒市卫生健康局"}
+    code, out, _ = await choucha(env, "people", "--department", "WSJKJ")
+    assert code == 0 and "invited, until" in out and "never invited" not in out
+    drawn = {m["inspector"] for t in ran.record["teams"] for m in t["members"]}
+    for row in [r for r in rows if r["执法证号"] in drawn]:
+        user = person(emulator, row["姓名"], "en")
+        await user.open_link(row["链接"])
+        await user.expect("Welcome")
+        listing = await user.expect("You have been drawn for")
+        first = listing["reply_markup"]["inline_keyboard"][0][0]["text"]
+        await user.press(first, listing)
+        assert row["姓名"] in (await user.expect("Items to check"))["text"]
+    code, out, _ = await choucha(env, "people", "--unregistered", "--department", "WSJKJ")
+    assert code == 0 and not any(r["姓名"] in out for r in rows if r["执法证号"] in drawn)
