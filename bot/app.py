@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 import handlers
+from bot import keys
 from bot.clock import now as clock_now
 from bot.commands import STRANGER_COMMANDS
 from bot.config import Settings
@@ -19,6 +19,7 @@ from bot.core import Core
 from bot.i18n import LANGUAGES, translator
 from bot.sender import GovernedRateLimiter, Governor, OutboxSender
 from bot.services import chasing, digest
+from bot.webhook import WebhookServer, hook_url
 from handlers.common import CORE_KEY, WAKE_KEY
 from storage import Database
 
@@ -123,6 +124,7 @@ class BotRunner:
     def __init__(self, settings: Settings, token: str, governor: Governor | None = None) -> None:
         self.settings = settings
         self.app = build_application(settings, token, governor)
+        self.webhook: WebhookServer | None = None
 
     @property
     def core(self) -> Core:
@@ -133,26 +135,28 @@ class BotRunner:
         await self.app.initialize()
         await setup(self.app)
         await self.app.start()
-        updater = self.app.updater
-        assert updater is not None
         if use_webhook:
-            url = self.settings.webhook_url
-            assert url is not None
-            await updater.start_webhook(
-                listen=self.settings.webhook_listen,
-                port=self.settings.webhook_port,
-                url_path=urlsplit(url).path.lstrip("/"),
-                webhook_url=url,
-                secret_token=self.settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            configured = self.settings.webhook_url
+            assert configured is not None
+            # Never without a secret: the configured one, else one made once and kept.
+            secret = self.settings.webhook_secret or keys.webhook_secret(self.settings.keys)
+            url = hook_url(configured, secret)
+            self.webhook = await WebhookServer(self.app, secret, url).start(
+                self.settings.webhook_listen, self.settings.webhook_port)
+            await self.app.bot.set_webhook(url, secret_token=secret,
+                                           allowed_updates=Update.ALL_TYPES)
         else:
+            updater = self.app.updater
+            assert updater is not None
             await updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
                                         allowed_updates=Update.ALL_TYPES)
         logger.info("bot @%s running (%s)", self.app.bot.username,
                     "webhook" if use_webhook else "polling")
 
     async def stop(self) -> None:
+        if self.webhook is not None:
+            await self.webhook.stop()
+            self.webhook = None
         updater = self.app.updater
         if updater is not None and updater.running:
             await updater.stop()

@@ -60,6 +60,13 @@ class Settings:
     log_level: str
     public_channel: int | None = None
     chase: Chase = Chase()
+    # Where secrets that must not live in the database are kept (0600 files): beside the
+    # configuration file when there is one, else beside the database.
+    key_dir: Path | None = None
+
+    @property
+    def keys(self) -> Path:
+        return self.key_dir or self.data_dir
 
     @property
     def local_mode(self) -> bool:
@@ -266,4 +273,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         bot_api_spec=spec_path,
         log_level=level,
         public_channel=int(channel) if channel else None,
+        key_dir=Path(env["CHOUCHA_KEY_DIR"]) if env.get("CHOUCHA_KEY_DIR", "").strip()
+        else Path(env["CHOUCHA_CONFIG"]).parent if env.get("CHOUCHA_CONFIG") else None,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import stat
 from pathlib import Path
 
 import httpx
@@ -63,17 +65,65 @@ async def test_webhook_mode_with_secret(tmp_path: Path, server: EmulatorServer,
     try:
         assert emulator.webhook is not None
         assert emulator.webhook.secret_token == "s3cret-token"
+        hook = emulator.webhook.url
+        assert hook.startswith(f"http://127.0.0.1:{port}/hook/") and len(hook.rsplit("/", 1)[1]) == 32
         # Telegram redelivers when it is unsure the first delivery arrived.
         admin = await register_then_redeliver(runner, emulator)
-        # A request without the secret is refused and changes nothing.
-        async with httpx.AsyncClient() as client:
-            forged = await client.post(
-                f"http://127.0.0.1:{port}/hook",
-                json={"update_id": 999999, "message": {
-                    "message_id": 99, "date": 0, "chat": {"id": admin.id, "type": "private"},
-                    "from": {"id": admin.id, "is_bot": False, "first_name": "x"},
-                    "text": "/help"}})
-        assert forged.status_code == 403
-        await admin.quiet(0.5)
+        await forged_posts_are_refused(hook, f"http://127.0.0.1:{port}/hook", admin, runner)
     finally:
         await runner.stop()
+
+
+async def forged_posts_are_refused(hook: str, configured: str, admin: EmulatedUser,
+                                   runner: BotRunner) -> None:
+    """A made-up update claiming to be the administrator's /invite, without the secret, with
+    a wrong one, or to the configured path: refused, and nothing happens."""
+    update = {"update_id": 999999, "message": {
+        "message_id": 99, "date": 0, "chat": {"id": admin.id, "type": "private"},
+        "from": {"id": admin.id, "is_bot": False, "first_name": "x"},
+        "text": "/invite", "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}}
+    async with httpx.AsyncClient() as client:
+        for url, headers, status in (
+                (hook, {}, 403),
+                (hook, {"X-Telegram-Bot-Api-Secret-Token": "guess"}, 403),
+                (hook, {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token",
+                        "Content-Type": "text/plain"}, 403),
+                (configured, {}, 404)):
+            forged = await client.post(url, json=update, headers=headers) \
+                if "Content-Type" not in headers else await client.post(
+                    url, content=json.dumps(update), headers=headers)
+            assert forged.status_code == status, (url, headers, forged.status_code)
+    await admin.quiet(0.5)
+    with sqlite3.connect(runner.settings.db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM conversations").fetchone() == (0,)
+
+
+async def test_webhook_without_a_configured_secret_makes_and_keeps_one(
+        tmp_path: Path, server: EmulatorServer, emulator: Emulator) -> None:
+    port = free_port()
+    settings = make_settings(tmp_path, server,
+                             CHOUCHA_WEBHOOK_URL=f"http://127.0.0.1:{port}/tg",
+                             CHOUCHA_WEBHOOK_LISTEN=f"127.0.0.1:{port}")
+    runner = BotRunner(settings, TOKEN)
+    await runner.start()
+    try:
+        assert emulator.webhook is not None
+        secret = emulator.webhook.secret_token
+        assert secret is not None and len(secret) >= 40
+        kept = settings.keys / "webhook-secret"
+        assert kept.read_text().strip() == secret
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+        admin = await register_then_redeliver(runner, emulator)
+        async with httpx.AsyncClient() as client:
+            forged = await client.post(emulator.webhook.url, json={"update_id": 5})
+        assert forged.status_code == 403
+        await admin.quiet(0.3)
+    finally:
+        await runner.stop()
+    # A restart keeps the same secret (and so the same path).
+    again = BotRunner(settings, TOKEN)
+    await again.start()
+    try:
+        assert emulator.webhook is not None and emulator.webhook.secret_token == secret
+    finally:
+        await again.stop()

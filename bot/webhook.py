@@ -1,0 +1,73 @@
+"""The webhook listener: Telegram POSTs updates here. Never without a secret: a request
+must carry it (compared in constant time) and reach an unguessable path, or it is refused
+and nothing happens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from urllib.parse import urlsplit
+
+import tornado.httpserver
+import tornado.web
+from telegram import Update
+from telegram.ext import Application
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024  # an update is a few kilobytes; anything near this is not Telegram
+
+
+def hook_url(configured: str, secret: str) -> str:
+    """The URL given to Telegram: the configured one plus a path segment derived from the
+    secret, so that the listener's path cannot be guessed either (a proxy's location for
+    the configured path still matches it)."""
+    segment = hashlib.sha256(f"choucha-webhook-path\n{secret}".encode()).hexdigest()[:32]
+    return f"{configured.rstrip('/')}/{segment}"
+
+
+class _Hook(tornado.web.RequestHandler):
+    def initialize(self, app: Application, secret: str) -> None:
+        self.app = app
+        self.secret = secret.encode()
+
+    def check_xsrf_cookie(self) -> None:
+        return None  # Telegram has no cookie; the secret header is the check
+
+    async def post(self) -> None:
+        kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        token = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
+        if kind != "application/json" or not hmac.compare_digest(token, self.secret):
+            logger.warning("webhook request refused: %s", "wrong content type"
+                           if kind != "application/json" else "missing or wrong secret")
+            raise tornado.web.HTTPError(403)
+        try:
+            update = Update.de_json(json.loads(self.request.body), self.app.bot)
+        except (ValueError, TypeError, KeyError):
+            raise tornado.web.HTTPError(400) from None
+        await self.app.update_queue.put(update)
+        self.set_status(200)
+        self.finish()
+
+
+class WebhookServer:
+    """Tornado on `listen:port`, one route: the hook's path."""
+
+    def __init__(self, app: Application, secret: str, url: str) -> None:
+        self.path = urlsplit(url).path or "/"
+        self._web = tornado.web.Application(
+            [(self.path, _Hook, {"app": app, "secret": secret})], xsrf_cookies=False)
+        self._server: tornado.httpserver.HTTPServer | None = None
+
+    async def start(self, listen: str, port: int) -> WebhookServer:
+        self._server = tornado.httpserver.HTTPServer(self._web, max_body_size=MAX_BODY)
+        self._server.listen(port, address=listen)
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            await self._server.close_all_connections()
+            self._server = None
