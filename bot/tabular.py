@@ -170,13 +170,24 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str) -> str:
+    """Text a spreadsheet program will not run: a cell beginning like a formula (= + - @,
+    tab, carriage return) gets a leading apostrophe (OWASP's CSV injection advice)."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 def csv_bytes(headers: list[str], rows: Iterable[list[Any]]) -> bytes:
-    """UTF-8 with BOM, so that Excel opens Chinese text correctly."""
+    """UTF-8 with BOM, so that Excel opens Chinese text correctly; text that would start a
+    formula is escaped (numbers stay numbers)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(headers)
+    writer.writerow([safe_text(h) for h in headers])
     for row in rows:
-        writer.writerow([cell_text(v) for v in row])
+        writer.writerow([v if isinstance(v, int | float) and not isinstance(v, bool)
+                         else safe_text(cell_text(v)) for v in row])
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
 
 

@@ -88,14 +88,24 @@ async def _rows(db: Database, kind: str) -> AsyncIterator[list[Any]]:
 async def export(db: Database, kind: str, path: Path) -> int:
     """Write one template to .xlsx; return the number of rows."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     sheet = SHEETS[kind]
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet.title)
     worksheet.append([c.header for c in sheet.columns])
+
+    def text_cell(value: Any) -> Any:
+        """Text as an explicit string cell: a name such as =HYPERLINK(…) stays text."""
+        if not isinstance(value, str):
+            return value
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.data_type = "s"
+        return cell
+
     count = 0
     async for row in _rows(db, kind):
-        worksheet.append(row)
+        worksheet.append([text_cell(v) for v in row])
         count += 1
     workbook.save(path)
     return count
