@@ -5,6 +5,7 @@ person carries on where they were."""
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,14 @@ async def _up(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
             pass
         await asyncio.sleep(0.1)
     raise AssertionError("local mode never came up")
+
+
+async def _page_token(client: httpx.AsyncClient, url: str) -> dict[str, str]:
+    """The header the chat page sends with every action (its token is in the page)."""
+    page = (await client.get(url)).text
+    token = re.search(r'name="choucha-page" content="([^"]+)"', page)
+    assert token is not None
+    return {"X-Choucha-Page": token.group(1)}
 
 
 async def _wait_for(client: httpx.AsyncClient, url: str, uid: int, text: str,
@@ -51,10 +60,12 @@ async def test_local_mode_survives_a_restart(tmp_path: Path) -> None:
         task = asyncio.create_task(run_local(settings, stop))
         try:
             state = await _up(client, url)
+            page = await _page_token(client, url)
             zhang = next(u for u in state["users"] if u["name"] == "张伟")
-            await client.post(f"{url}_emu/chat/{zhang['id']}/start", json={})
+            await client.post(f"{url}_emu/chat/{zhang['id']}/start", json={}, headers=page)
             await _wait_for(client, url, zhang["id"], "欢迎")
-            await client.post(f"{url}_emu/chat/{zhang['id']}/text", json={"text": "/help"})
+            await client.post(f"{url}_emu/chat/{zhang['id']}/text", json={"text": "/help"},
+                              headers=page)
             before = await _wait_for(client, url, zhang["id"], "/tasks")
         finally:
             stop.set()
@@ -64,16 +75,19 @@ async def test_local_mode_survives_a_restart(tmp_path: Path) -> None:
         task = asyncio.create_task(run_local(settings, stop))
         try:
             await _up(client, url)
+            page = await _page_token(client, url)  # a new page token after the restart
             chat = (await client.get(f"{url}_emu/chat/{zhang['id']}")).json()
             assert [m["text"] for m in chat["messages"]] == [m["text"] for m in before]
             # A new message after the restart is answered (its update id is new).
-            await client.post(f"{url}_emu/chat/{zhang['id']}/text", json={"text": "/help"})
+            await client.post(f"{url}_emu/chat/{zhang['id']}/text", json={"text": "/help"},
+                              headers=page)
             after = await _wait_for(client, url, zhang["id"], "/tasks", count=2)
             ids = [m["id"] for m in after]
             assert ids == sorted(ids) and len(ids) == len(set(ids))
             # The demo's office (王芳) is the office: /people answers with the directory.
             office = next(u for u in state["users"] if u["name"] == "王芳")
-            await client.post(f"{url}_emu/chat/{office['id']}/text", json={"text": "/people"})
+            await client.post(f"{url}_emu/chat/{office['id']}/text", json={"text": "/people"},
+                              headers=page)
             await _wait_for(client, url, office["id"], "Choucha 人员")
         finally:
             stop.set()

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import hmac
 import json
 import logging
+import secrets
 import socket
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 import tornado.httpserver
 import tornado.netutil
@@ -20,10 +25,25 @@ from bot.emulator.schema import Upload
 logger = logging.getLogger(__name__)
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+PAGE_TOKEN_HEADER = "X-Choucha-Page"
+
+
+def _loopback_host(host: str) -> bool:
+    """A Host header naming loopback (any port): a page on another name that resolves to
+    127.0.0.1 (DNS rebinding) is not served."""
+    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
+    return name.lower() in LOOPBACK_HOSTS
+
+
 class _Base(tornado.web.RequestHandler):
     @property
     def emulator(self) -> Emulator:
         return self.application.settings["emulator"]
+
+    def prepare(self) -> None:
+        if not _loopback_host(self.request.host or ""):
+            raise tornado.web.HTTPError(403, "loopback host names only")
 
     def send_json(self, body: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -173,10 +193,18 @@ class ChatHandler(_Base):
 
 
 class ActHandler(_Base):
-    """POST what a person does: text, start, press, location, photo, document."""
+    """POST what a person does: text, start, press, location, photo, document. Only the
+    page itself may: JSON only (a cross-site form cannot send it without asking), the
+    page's own token in a header, and an Origin (when sent) on loopback."""
 
     def check_xsrf_cookie(self) -> None:
-        return None
+        kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        token = self.request.headers.get(PAGE_TOKEN_HEADER, "").encode()
+        origin = self.request.headers.get("Origin")
+        if (kind != "application/json"
+                or not hmac.compare_digest(token, self.application.settings["page_token"])
+                or (origin is not None and not _loopback_host(urlsplit(origin).netloc))):
+            raise tornado.web.HTTPError(403, "only the chat page itself may act")
 
     async def post(self, user_id: str, action: str) -> None:
         emulator = self.emulator
@@ -184,19 +212,20 @@ class ActHandler(_Base):
         if user is None:
             raise tornado.web.HTTPError(404)
         try:
+            body = json.loads(self.request.body or b"{}")
             if action in ("photo", "document"):
-                part = self.request.files.get("file", [None])[-1]
-                if part is None:
+                data = base64.b64decode(str(body.get("data", "")), validate=True)
+                if not data:
                     raise tornado.web.HTTPError(400, "file missing")
-                caption = self.get_body_argument("caption", None) or None
+                caption = str(body.get("caption") or "") or None
                 if action == "photo":
-                    await emulator.user_photo(user, part.body, caption)
+                    await emulator.user_photo(user, data, caption)
                 else:
-                    await emulator.user_document(user, part.body, part.filename,
-                                                 part.content_type, caption)
+                    await emulator.user_document(user, data, str(body.get("filename") or "file"),
+                                                 str(body.get("mime") or
+                                                     "application/octet-stream"), caption)
                 self.send_json({"ok": True})
                 return
-            body = json.loads(self.request.body or b"{}")
             if action == "text":
                 text = str(body.get("text", "")).strip()
                 if not text:
@@ -217,7 +246,7 @@ class ActHandler(_Base):
         except ApiError as exc:
             self.send_json(exc.body(), 400)
             return
-        except (StopIteration, KeyError, ValueError) as exc:
+        except (StopIteration, KeyError, ValueError, binascii.Error) as exc:
             raise tornado.web.HTTPError(400, str(exc)) from None
         self.send_json({"ok": True})
 
@@ -236,6 +265,7 @@ class EmuFileHandler(_Base):
 class PageHandler(_Base):
     def get(self) -> None:
         page = resources.files("bot.emulator").joinpath("static/chat.html").read_bytes()
+        page = page.replace(b"__PAGE_TOKEN__", self.application.settings["page_token"])
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.finish(page)
@@ -253,7 +283,8 @@ def make_app(emulator: Emulator) -> tornado.web.Application:
             (r"/", PageHandler),
         ],
         emulator=emulator,
-        xsrf_cookies=False,
+        xsrf_cookies=True,  # ActHandler's own check; the other handlers only read
+        page_token=secrets.token_urlsafe(24).encode(),
     )
 
 
