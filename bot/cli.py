@@ -23,6 +23,7 @@ from bot.models import Role, RosterEntry, RosterStatus
 from bot.services.errors import Refused
 from bot.services.onboarding import IssuedInvite
 from storage import Database
+from storage.files import write_private
 
 LOCAL_BOT_USERNAME = "choucha_local_bot"
 
@@ -204,13 +205,13 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
                 print(t._("Everyone is registered already; no invite was made."))
                 return 0
             sheet = await invite_sheets.build(issued_all, settings.tz, translator("zh_CN"))
-            await asyncio.to_thread(Path(args.links).write_bytes, sheet.links_csv)
+            await asyncio.to_thread(write_private, Path(args.links), sheet.links_csv)
             print(t.ngettext("{n} invite made (each earlier open invite was replaced).",
                              "{n} invites made (each earlier open invite was replaced).",
                              sheet.count).format(n=sheet.count))
             print(t._("Links written to {file}").format(file=args.links))
             if args.out:
-                await asyncio.to_thread(Path(args.out).write_bytes, sheet.cards_pdf)
+                await asyncio.to_thread(write_private, Path(args.out), sheet.cards_pdf)
                 print(t._("Printable QR cards written to {file}").format(file=args.out))
             return 0
         issued = issued_all[0]
@@ -219,7 +220,7 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
             name=issued.person.name, expires=expires))
         print(issued.link)
         if args.out:
-            await asyncio.to_thread(Path(args.out).write_bytes, _card_png(issued, settings))
+            await asyncio.to_thread(write_private, Path(args.out), _card_png(issued, settings))
             print(t._("QR card written to {file}").format(file=args.out))
         return 0
 
@@ -454,7 +455,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         report = await import_file(core, None, path, path.name, kind)
         print(summary_text(t, report, listed=20))
         if (report.problems or report.warnings) and args.report:
-            await asyncio.to_thread(Path(args.report).write_bytes, report_csv(t, report))
+            await asyncio.to_thread(write_private, Path(args.report), report_csv(t, report))
             print(t._("The row-by-row report was written to {file}").format(file=args.report))
         if report.ok and report.kind == "inspectors":
             await _unregistered_hint(core, t)

@@ -6,33 +6,16 @@ import os
 import secrets
 from pathlib import Path
 
+from storage.files import private_dir, write_private
+
 WEBHOOK_SECRET_FILE = "webhook-secret"
-
-
-def private_dir(path: Path) -> Path:
-    """Create a folder only its owner can enter (0700); an existing one is left as it is
-    (it may be the configuration's folder, shared with other things)."""
-    if not path.is_dir():
-        path.mkdir(parents=True, exist_ok=True)
-        os.chmod(path, 0o700)
-    return path
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write a file created 0600 (never readable by others, even for a moment)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-    os.chmod(path, 0o600)
 
 
 def read_or_create(path: Path, make: bytes) -> bytes:
     """The secret in `path`; `make` written there (0600) when there is none yet."""
     if path.is_file():
         return path.read_bytes().strip()
-    private_dir(path.parent)
+    private_dir(path.parent)  # an existing folder (the configuration's) is left as it is
     tmp = path.with_suffix(".tmp")
     write_private(tmp, make)
     os.replace(tmp, path)

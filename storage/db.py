@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator
@@ -28,7 +29,7 @@ from storage.conversations import ConversationRepo
 from storage.digest import DigestRepo
 from storage.directory import DirectoryRepo
 from storage.draws import DrawRepo
-from storage.files import FileRepo
+from storage.files import PRIVATE_FILE, FileRepo, private_dir, write_private
 from storage.invites import InviteRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
@@ -165,9 +166,14 @@ class Database:
         self._read_lock = asyncio.Lock()
 
     async def open(self) -> Database:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)  # created 0700; an existing folder is left as it is
+        if not self.path.exists():
+            write_private(self.path, b"")  # SQLite keeps the mode; its -wal and -shm copy it
         self._writer = await self._connect(str(self.path), uri=False)
         await self._writer.execute("PRAGMA journal_mode=WAL")
+        for path in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+            if path.exists():
+                os.chmod(path, PRIVATE_FILE)  # an older installation's 0644 tightened
         await self._migrate(self._writer)
         self._reader = await self._connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
         return self

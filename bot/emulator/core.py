@@ -32,6 +32,7 @@ from bot.emulator.schema import (
     loose_decode,
     visible_text,
 )
+from storage.files import private_dir, write_private
 
 logger = logging.getLogger(__name__)
 
@@ -191,13 +192,12 @@ class Emulator:
         """Chats, their messages and files, and the id counters, so that the web page's
         history and the ids continue after a restart. Written to a new file, then renamed:
         a kill at any moment leaves the previous state whole."""
-        files_dir = folder / "files"
-        files_dir.mkdir(parents=True, exist_ok=True)
+        files_dir = private_dir(folder / "files", tighten=True)  # people's chats: 0700/0600
         for stored in list(self.files.values()):
             path = files_dir / stored.file_unique_id
             if not path.exists():  # content never changes: written once
                 tmp = path.with_suffix(".tmp")
-                tmp.write_bytes(stored.data)
+                write_private(tmp, stored.data)
                 tmp.replace(path)
         state = {
             "version": 1,
@@ -212,7 +212,7 @@ class Emulator:
                        "filename": f.filename} for f in self.files.values()],
         }
         tmp = folder / "state.json.tmp"
-        tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        write_private(tmp, json.dumps(state, ensure_ascii=False).encode())
         tmp.replace(folder / "state.json")
 
     def load_state(self, folder: Path) -> bool:

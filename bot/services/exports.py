@@ -7,6 +7,7 @@ again keeps what is stored.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from bot.sheets import (
     TARGET_KIND_LABELS,
 )
 from storage import Database
+from storage.files import write_private
 
 EXPORTABLE = ("departments", "items", "targets", "inspectors", "recusals", "plans")
 
@@ -107,15 +109,15 @@ async def export(db: Database, kind: str, path: Path) -> int:
     async for row in _rows(db, kind):
         worksheet.append([text_cell(v) for v in row])
         count += 1
-    workbook.save(path)
+    out = io.BytesIO()
+    workbook.save(out)
+    write_private(path, out.getvalue())  # the directories hold personal data: 0600
     return count
 
 
 
 def templates_workbook() -> bytes:
     """One workbook with an empty sheet per template (headers only)."""
-    import io
-
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
