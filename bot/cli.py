@@ -330,6 +330,39 @@ def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_core(settings, None, work, links=False))
 
 
+def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.personal import keys_file, rotate
+
+    t = _t()
+    if not settings.db_path.exists():
+        return _fail(t._("There is no database at {path} yet: run `choucha init` first.")
+                     .format(path=settings.db_path))
+
+    async def work(core: Core) -> int:
+        try:
+            async with core.db.transaction() as tx:
+                count = await rotate(tx, settings)
+        except Refused as exc:
+            texts = {
+                "id_key_in_env": t._("The keys come from CHOUCHA_ID_KEY: add a new key (64 hex"
+                                     " characters) at its end, after a comma, and run this"
+                                     " again."),
+                "id_key_missing": t._("The key file {source} is missing: restore it from your"
+                                      " backup first. Nothing was changed."),
+                "id_key_wrong": t._("The key file {source} is not the one these records were"
+                                    " made with: restore the right one. Nothing was changed."),
+                "id_key_bad": t._("The keys in {source} cannot be read (hex, 32 or more"
+                                  " characters, one a line). Nothing was changed."),
+            }
+            return _fail(texts[exc.reason].format(source=exc.params.get("source", "")))
+        print(t._("A new key was added to {file}; {count} stored 身份证号 hashes are now wrapped"
+                  " with it. Back up the file: without it people cannot be matched on"
+                  " re-import.").format(file=keys_file(settings), count=count))
+        return 0
+
+    return asyncio.run(_with_core(settings, None, work, links=False))
+
+
 def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.directory import add_department
 
@@ -635,6 +668,10 @@ def build_parser() -> argparse.ArgumentParser:
                                " 执法证失效 cert_invalid, 其他 other")
     withdraw.add_argument("--note")
     withdraw.set_defaults(func=cmd_withdraw)
+    keys = sub.add_parser("keys", help="the keys kept outside the database")
+    ksub = keys.add_subparsers(dest="action", required=True)
+    ksub.add_parser("rotate", help="add a key for 身份证号 hashes and re-wrap them all")
+    keys.set_defaults(func=cmd_keys)
     department = sub.add_parser("department", help="departments")
     dsub = department.add_subparsers(dest="action", required=True)
     add = dsub.add_parser("add")

@@ -63,6 +63,7 @@ class Settings:
     # Where secrets that must not live in the database are kept (0600 files): beside the
     # configuration file when there is one, else beside the database.
     key_dir: Path | None = None
+    id_key: str | None = None  # CHOUCHA_ID_KEY: the 身份证号 keys, instead of the key file
 
     @property
     def keys(self) -> Path:
@@ -99,6 +100,7 @@ _KEYS: dict[str, tuple[str, str | None]] = {
     "CHOUCHA_WEBHOOK_URL": ("webhook_url", None),
     "CHOUCHA_WEBHOOK_LISTEN": ("webhook_listen", "127.0.0.1:8443"),
     "CHOUCHA_WEBHOOK_SECRET": ("webhook_secret", None),
+    "CHOUCHA_ID_KEY": ("id_key", None),
     "CHOUCHA_OUTBOX_INTERVAL": ("outbox_interval", "1.0"),
     "CHOUCHA_INVITE_TTL_DAYS": ("invite_ttl_days", "7"),
     "CHOUCHA_LOCAL_LISTEN": ("local_listen", "127.0.0.1:8080"),
@@ -273,6 +275,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         bot_api_spec=spec_path,
         log_level=level,
         public_channel=int(channel) if channel else None,
+        id_key=get("CHOUCHA_ID_KEY"),
         key_dir=Path(env["CHOUCHA_KEY_DIR"]) if env.get("CHOUCHA_KEY_DIR", "").strip()
         else Path(env["CHOUCHA_CONFIG"]).parent if env.get("CHOUCHA_CONFIG") else None,
     )

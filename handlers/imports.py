@@ -16,7 +16,7 @@ from bot.clock import now as clock_now
 from bot.i18n import Translator
 from bot.models import Person
 from bot.services.exports import EXPORTABLE, export, templates_workbook
-from bot.services.imports import import_file, report_csv, summary_text
+from bot.services.imports import KEEPS_UPLOAD, import_file, report_csv, summary_text
 from bot.services.onboarding import roster
 from handlers.common import Context, Who, core, reply, who
 from handlers.onboarding import access_text
@@ -81,13 +81,17 @@ async def document(update: Update, context: Context) -> None:
     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     data = bytes(await (await doc.get_file()).download_as_bytearray())
     settings = core(context).settings
-    sha = write_blob(settings.files_dir, data)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:  # 0700, removed with what it holds
         path = Path(tmp) / Path(name).name
         path.write_bytes(data)
         report = await import_file(core(context), me.person, path, name,
                                    _kind_from_caption(message.caption))
-    logger.info("import of %s (%s): ok=%s rows=%s", name, sha[:12], report.ok, report.rows)
+    # Its SHA-256 is in the import log and the audit; the file itself is kept only when it
+    # holds no personal data (a directory of people or targets is not).
+    if report.ok and report.kind in KEEPS_UPLOAD:
+        write_blob(settings.files_dir, data)
+    logger.info("import of %s (%s): ok=%s rows=%s", name, report.sha256[:12], report.ok,
+                report.rows)
     await reply(update, html.escape(summary_text(me.t, report)))
     if report.ok and report.kind == "inspectors":
         await _offer_invites(update, context, me)

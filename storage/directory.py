@@ -214,6 +214,14 @@ class DirectoryRepo(Repo):
                                   (person_id,))
         return None if value is None else str(value)
 
+    async def id_hashes(self) -> list[tuple[int, str]]:
+        return [(int(r[0]), str(r[1])) for r in await self.all(
+            "SELECT person_id, id_hash FROM inspectors ORDER BY person_id")]
+
+    async def set_id_hash(self, person_id: int, id_hash: str) -> None:
+        await self.execute("UPDATE inspectors SET id_hash = ? WHERE person_id = ?",
+                           (id_hash, person_id))
+
     async def inspector_by_cert(self, cert_no: str) -> dict[str, Any] | None:
         row = await self.one("SELECT * FROM inspectors WHERE cert_no = ?", (cert_no,))
         return dict(row) if row else None

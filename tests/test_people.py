@@ -6,6 +6,7 @@ and someone drawn before registering finds their tasks when they do."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import sqlite3
 import subprocess
@@ -15,6 +16,7 @@ from bot.app import BotRunner
 from bot.demo import joint_plan, load_county
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws
+from storage.files import blob_path
 from tests.conftest import person
 from tests.helpers import LINK_RE, choucha, registered_admin
 
@@ -66,6 +68,10 @@ async def test_the_directory_comes_onto_telegram(bot: BotRunner, emulator: Emula
     await admin.send_document(files["inspectors"].read_bytes(), "inspectors.csv")
     offer = await admin.expect("not registered in Choucha yet", timeout=30)
     assert f"{everyone} people" in offer["text"]
+    # The file held 身份证号 and phones: loaded, and not kept (its SHA-256 is logged).
+    sha = hashlib.sha256(files["inspectors"].read_bytes()).hexdigest()
+    assert not blob_path(bot.settings.files_dir, sha).exists()
+    assert query(bot, "SELECT COUNT(*) FROM imports WHERE sha256 = ?", sha) == [(2,)]  # +load
     await admin.press(f"📨 Invite everyone not registered ({everyone})")
     rows = await expect_sheet(admin)
     assert len(rows) == everyone and all(LINK_RE.fullmatch(r["链接"]) for r in rows)

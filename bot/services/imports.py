@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import hashlib
 import multiprocessing
-import secrets
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -25,9 +24,12 @@ from typing import Any
 
 from bot.checklist import ChecklistError, load_xlsform
 from bot.clock import now as clock_now
+from bot.config import Settings
 from bot.core import Core
 from bot.i18n import N_, Translator
 from bot.models import Person, Role, RoleGrant
+from bot.services.errors import Refused
+from bot.services.personal import id_hasher
 from bot.sheets import (
     INACTIVE_STATUSES,
     SHEETS,
@@ -51,6 +53,10 @@ from storage.base import dumps
 from storage.staging import TargetStaging
 
 KINDS = (*SHEETS, "checklist")
+# Files sent to the bot that may be kept after loading: they hold no personal data. The
+# target directory (法定代表人), the inspector directory (身份证号, phones) and recusals
+# (who is related to whom) are never kept; their SHA-256 is in the import log.
+KEEPS_UPLOAD = frozenset({"departments", "items", "plans", "checklist"})
 MAX_LISTED = 1000  # problems and warnings kept for the report; all are counted
 BATCH = 5000
 
@@ -111,6 +117,7 @@ class _Job:
     rows: Iterator[tuple[int, list[Any]]]
     now: datetime
     actor: str
+    settings: Settings
     attached: dict[str, Path] = field(default_factory=dict)
 
     def header(self, key: str) -> str:
@@ -193,7 +200,7 @@ async def import_file(core: Core, actor: Person | None, path: Path, filename: st
             try:
                 async with core.db.transaction(attach=attached) as tx:
                     job = _Job(tx, report, sheet, table.headers, mapping, table.rows,
-                               clock_now(), actor_label, attached)
+                               clock_now(), actor_label, core.settings, attached)
                     await IMPORTERS[kind](job)
                     if not report.ok:
                         raise _Rollback
@@ -424,22 +431,24 @@ async def _targets(job: _Job) -> None:
 
 
 # --- inspectors --------------------------------------------------------------------------
-async def _id_salt(tx: Tx) -> str:
-    salt = await tx.settings.get("id_salt")
-    if salt is None:
-        salt = secrets.token_hex(16)
-        await tx.settings.put("id_salt", salt)
-    return salt
-
-
-def id_hash(salt: str, number: str) -> str:
-    return hashlib.sha256(f"{salt}:{number}".encode()).hexdigest()
-
+ID_KEY_PROBLEMS = {
+    "id_key_missing": N_("the key that protects 身份证号 is missing (the key folder's"
+                         " id-hash.keys, or CHOUCHA_ID_KEY): restore it from your backup."
+                         " Nothing was loaded."),
+    "id_key_wrong": N_("the key that protects 身份证号 is not the one these records were made"
+                       " with: restore the right id-hash.keys. Nothing was loaded."),
+    "id_key_bad": N_("the key that protects 身份证号 cannot be read: hex keys of 32 or more"
+                     " characters, one a line (or comma-separated). Nothing was loaded."),
+}
 
 async def _inspectors(job: _Job) -> None:
     tx, report = job.tx, job.report
     departments = await tx.directory.department_ids()
-    salt = await _id_salt(tx)
+    try:
+        id_hash = await id_hasher(tx, job.settings)
+    except Refused as exc:
+        report.problem(0, "", exc.params.get("source", ""), ID_KEY_PROBLEMS[exc.reason])
+        return
     today = job.now.date().isoformat()
     rows: list[tuple[int, dict[str, Any]]] = []
     seen_ids: dict[Any, int] = {}
@@ -463,7 +472,7 @@ async def _inspectors(job: _Job) -> None:
                 continue
             hashed = existing["id_hash"]
         else:
-            hashed = id_hash(salt, number_text)
+            hashed = id_hash(number_text)
         if not _first_seen(job, seen_ids, hashed, number, "id_number",
                            "*" * 14 + number_text[-4:]):
             continue

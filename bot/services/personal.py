@@ -1,0 +1,112 @@
+"""身份证号 are kept only as keyed hashes, with the keys outside the database.
+
+Stored: `HMAC(k_n, … HMAC(k_1, SHA-256(salt ":" number)) …)` over the keys in order. The
+salt is in the database, the keys are not: in `id-hash.keys` in the key folder (0600, one
+hex key a line) or in `CHOUCHA_ID_KEY` (comma-separated). Someone holding the database
+alone cannot test a guessed number. Rotation adds a key and wraps every stored hash once
+more with it, so no number is needed; an older key alone then proves nothing.
+A database whose hashes were keyed refuses to go on without its keys (it never makes new
+ones then: that would silently stop matching people on re-import).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.config import Settings
+from bot.services.errors import Refused
+from storage import Tx
+from storage.files import private_dir, write_private
+
+KEYS_FILE = "id-hash.keys"
+LAYERS = "id_hash_layers"  # how many keys the stored hashes are wrapped with
+CHECK = "id_key_check"  # the keys' fingerprint: a wrong key file is told, not used
+_CHECK_INNER = hashlib.sha256(b"choucha-id-key-check").digest()
+
+
+def _fold(keys: list[bytes], inner: bytes) -> bytes:
+    for key in keys:
+        inner = hmac.new(key, inner, hashlib.sha256).digest()
+    return inner
+
+
+def keys_file(settings: Settings) -> Path:
+    return settings.keys / KEYS_FILE
+
+
+def _parse(text: str, source: str) -> list[bytes]:
+    try:
+        keys = [bytes.fromhex(part.strip()) for part in text.replace(",", "\n").splitlines()
+                if part.strip()]
+    except ValueError:
+        raise Refused("id_key_bad", source=source) from None
+    if any(len(k) < 16 for k in keys):
+        raise Refused("id_key_bad", source=source)
+    return keys
+
+
+def read_keys(settings: Settings, may_create: bool) -> list[bytes]:
+    """The keys, from the environment or the key file; a first key is made only when
+    `may_create` (no stored hash was ever keyed)."""
+    if settings.id_key:
+        return _parse(settings.id_key, "CHOUCHA_ID_KEY")
+    path = keys_file(settings)
+    if path.is_file():
+        return _parse(path.read_text(encoding="ascii", errors="replace"), str(path))
+    if not may_create:
+        raise Refused("id_key_missing", source=str(path))
+    private_dir(path.parent)
+    write_private(path, (secrets.token_hex(32) + "\n").encode())
+    return _parse(path.read_text(encoding="ascii"), str(path))
+
+
+async def _salt(tx: Tx) -> str:
+    salt = await tx.settings.get("id_salt")
+    if salt is None:
+        salt = secrets.token_hex(16)
+        await tx.settings.put("id_salt", salt)
+    return salt
+
+
+async def id_hasher(tx: Tx, settings: Settings) -> Callable[[str], str]:
+    """The function that turns a 身份证号 into what is stored, inside the caller's
+    transaction; stored hashes not yet wrapped with every key are wrapped first."""
+    layers = int(await tx.settings.get(LAYERS) or 0)
+    keys = read_keys(settings, may_create=layers == 0)
+    if len(keys) < layers:
+        raise Refused("id_key_missing", source=str(keys_file(settings)))
+    if layers and await tx.settings.get(CHECK) != _fold(keys[:layers], _CHECK_INNER).hex():
+        raise Refused("id_key_wrong", source=str(keys_file(settings)))
+    if layers < len(keys):
+        newer = keys[layers:]
+        for person_id, stored in await tx.directory.id_hashes():
+            await tx.directory.set_id_hash(person_id, _fold(newer, bytes.fromhex(stored)).hex())
+        await tx.settings.put(LAYERS, str(len(keys)))
+        await tx.settings.put(CHECK, _fold(keys, _CHECK_INNER).hex())
+    salt = await _salt(tx)
+
+    def hashed(number: str) -> str:
+        return _fold(keys, hashlib.sha256(f"{salt}:{number}".encode()).digest()).hex()
+
+    return hashed
+
+
+async def rotate(tx: Tx, settings: Settings) -> int:
+    """Add a key and wrap every stored hash with it; return how many were wrapped."""
+    if settings.id_key:
+        raise Refused("id_key_in_env")
+    layers = int(await tx.settings.get(LAYERS) or 0)
+    keys = read_keys(settings, may_create=layers == 0)
+    path = keys_file(settings)
+    text = "".join(k.hex() + "\n" for k in keys) + secrets.token_hex(32) + "\n"
+    tmp = path.with_suffix(".tmp")
+    write_private(tmp, text.encode())
+    os.replace(tmp, path)  # a crash before the wrapping below is finished on the next use
+    count = len(await tx.directory.id_hashes())
+    await id_hasher(tx, settings)
+    return count
