@@ -174,3 +174,30 @@ class Conversation:
     flow: str
     step: str
     data: dict[str, Any] = field(default_factory=dict)
+
+
+class PartyRole(enum.StrEnum):
+    """Who signs for the inspected party (003 第二十一条)."""
+
+    LEGAL_REP = "legal_rep"  # 法定代表人
+    PRINCIPAL = "principal"  # 负责人
+    AGENT = "agent"  # 委托代理人
+    OTHER = "other"  # 其他
+
+
+class Opinion(enum.StrEnum):
+    """当事人意见."""
+
+    AGREE = "agree"  # 无异议
+    OBJECT = "object"  # 有异议 (with text)
+
+
+@dataclass(frozen=True, slots=True)
+class PartySigner:
+    """What the party states when signing on their phone."""
+
+    name: str
+    role: PartyRole
+    id_last4: str | None
+    opinion: Opinion
+    opinion_text: str | None = None

@@ -59,6 +59,19 @@ FOLLOW_UPS: dict[str, tuple[str, str]] = {
 }
 
 
+# Who signs for the party, and what they say (003 第二十一条); keys are PartyRole / Opinion.
+PARTY_ROLES: dict[str, tuple[str, str]] = {
+    "legal_rep": ("法定代表人", N_("Legal representative")),
+    "principal": ("负责人", N_("Person in charge")),
+    "agent": ("委托代理人", N_("Authorised agent")),
+    "other": ("其他", N_("Other")),
+}
+OPINIONS: dict[str, tuple[str, str]] = {
+    "agree": ("无异议", N_("No objection")),
+    "object": ("有异议", N_("Objects")),
+}
+
+
 def legal(table: Mapping[str, tuple[str, str]], key: str, t: Translator) -> str:
     """The legal wording in Chinese; its translation for other languages."""
     zh, english = table[key]

@@ -63,6 +63,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(replacements.replacement_button,
                                          pattern=r"^v1:rep:"))
     app.add_handler(CallbackQueryHandler(visits.visit_button, pattern=r"^v1:vis:"))
+    app.add_handler(CallbackQueryHandler(visits.party_button, pattern=r"^v1:pty:"))
     app.add_handler(CallbackQueryHandler(digest.plan_button, pattern=r"^v1:dig:"))
     app.add_handler(CallbackQueryHandler(publication.publish_button, pattern=r"^v1:pub:"))
     # Any other button: stale or forged.

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 
 from bot.models import Conversation
-from bot.services import conversations, invite_flow
+from bot.services import conversations, invite_flow, party
 from handlers import admin, draws, publication, replacements, visits, withdrawals
 from handlers.common import Context, Who, core, who
 from handlers.onboarding import unexpected_message
@@ -21,6 +21,7 @@ FLOWS: dict[str, Flow] = {
     replacements.REJECT: replacements.reject_text,
     visits.FLOW: visits.visit_text,
     publication.WITHHOLD: publication.withhold_text,
+    party.FLOW: visits.party_text_message,
     withdrawals.FLOW: withdrawals.withdraw_text,
 }
 
@@ -28,8 +29,9 @@ FLOWS: dict[str, Flow] = {
 async def route_text(update: Update, context: Context) -> None:
     """Text for the flow the person is in (read once), or nothing anyone expected."""
     me = await who(update, context)
-    conversation = await conversations.current(core(context), me.tg_user_id) if me.person \
-        else None
+    conversation = await conversations.current(core(context), me.tg_user_id)
+    if me.person is None and conversation is not None and conversation.flow != party.FLOW:
+        conversation = None  # a stranger may be in one flow only: signing for the party
     flow = FLOWS.get(conversation.flow) if conversation else None
     if flow is None or conversation is None:
         await unexpected_message(update, context)

@@ -21,9 +21,9 @@ from bot import callbacks
 from bot import visit as rules
 from bot.i18n import Translator
 from bot.models import Conversation
-from bot.services import conversations, visits
+from bot.services import conversations, party, visits
 from bot.services.errors import Refused
-from bot.services.visit_views import Shown, absent, party_text, render
+from bot.services.visit_views import Shown, absent, party_step, party_text, render
 from handlers.common import (
     Context,
     Who,
@@ -90,6 +90,13 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         "token_changed": t._("The record changed after this code was shown. Please ask the"
                              " inspector for a new code."),
         "token_taken": t._("This signing link was opened on another Telegram account."),
+        "party_is_registered": t._("This account belongs to someone registered in Choucha,"
+                                   " so it cannot sign for the inspected party. Hand the phone"
+                                   " with the code to the party's own representative."),
+        "party_name": t._("Please send the full name of the person signing (2 to 50"
+                          " characters)."),
+        "party_last4": t._("Please send exactly four characters: the last four of the ID card"
+                           " (digits, the last may be X), or tap Skip."),
         "no_visit": t._("I don't know which task this photo belongs to, so it was not"
                         " saved. Open the task (/tasks) and continue the visit first."),
         "wrong_task": t._("This photo replies to a question of another task than the one"
@@ -397,31 +404,61 @@ async def party_start(update: Update, context: Context) -> None:
     me = await who(update, context)
     code = context.args[0] if context.args else ""
     try:
-        view = await visits.party_open(core(context), me.tg_user_id,
-                                       code.removeprefix(visits.TOKEN_PREFIX))
+        step = await party.begin(core(context), me.tg_user_id,
+                                 code.removeprefix(visits.TOKEN_PREFIX))
     except Refused as exc:
         if exc.reason == "token_unknown":
             await start(update, context)
             return
         await reply(update, refusal_text(me.t, exc))
         return
-    button = {"text": me.t._("✅ Confirm and sign"),
-              "callback_data": callbacks.encode("vis", "pc", view.token_id,
-                                                view.state.content_hash[:16])}
-    await reply(update, party_text(me.t, view.state),
-                reply_markup=_markup({"inline_keyboard": [[button]]}))
+    await reply(update, party_text(me.t, step.state))
+    await show(update, [party_step(me.t, step)])
+
+
+async def party_text_message(update: Update, context: Context, me: Who,
+                             conversation: Conversation) -> None:
+    """What the party types: their name, the last four characters of an ID, an objection."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    try:
+        step = await party.typed(core(context), me.tg_user_id, message.text)
+    except Refused as exc:
+        await reply(update, refusal_text(me.t, exc))
+        return
+    await show(update, [party_step(me.t, step)])
+
+
+async def party_button(update: Update, context: Context) -> None:
+    """v1:pty:r:<role> | v1:pty:id:skip | v1:pty:o:<opinion> — the party's choices."""
+    query, me = await pressed(update, context)
+    try:
+        _, args = callbacks.decode(query.data)
+        c = core(context)
+        if args[0] == "r":
+            step = await party.role(c, me.tg_user_id, args[1])
+        elif args == ["id", "skip"]:
+            step = await party.skip_id(c, me.tg_user_id)
+        elif args[0] == "o":
+            step = await party.opinion(c, me.tg_user_id, args[1])
+        else:
+            raise Refused("not_current")
+    except (callbacks.BadCallback, IndexError, ValueError):
+        await answer_stale(query, me.t)
+        return
+    except Refused as exc:
+        await query.answer(refusal_text(me.t, exc)[:200], show_alert=True)
+        return
+    await query.answer()
+    await show(update, [party_step(me.t, step)])
 
 
 async def _party_confirm(update: Update, context: Context, me: Who, token_id: int,
                          short: str) -> None:
     query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None
-    name = " ".join(p for p in (user.first_name, user.last_name) if p)
-    if user.username:
-        name += f" (@{user.username})"
+    assert query is not None
     try:
-        state = await visits.party_confirm(core(context), me.tg_user_id, name, token_id, short)
+        state = await party.confirm(core(context), me.tg_user_id, token_id, short)
     except Refused as exc:
         await query.answer(refusal_text(me.t, exc)[:200], show_alert=True)
         return

@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from bot.models import PartySigner
 from storage.base import Repo, dumps, to_db_time
 
 
@@ -153,13 +154,16 @@ class VisitRepo(Repo):
                    now: datetime, person_id: int | None = None, tg_user_id: int | None = None,
                    evidence_sha256: str | None = None, reason: str | None = None,
                    witness: str | None = None, witness_sha256: str | None = None,
-                   recorded_by: int | None = None) -> int:
+                   recorded_by: int | None = None, party: PartySigner | None = None) -> int:
         return await self.insert(
             "INSERT INTO signatures (visit_id, kind, person_id, tg_user_id, name, content_hash,"
-            " signed_at, evidence_sha256, reason, witness, witness_sha256, recorded_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " signed_at, evidence_sha256, reason, witness, witness_sha256, recorded_by,"
+            " party_role, id_last4, opinion, opinion_text)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (visit_id, kind, person_id, tg_user_id, name, content_hash, to_db_time(now),
-             evidence_sha256, reason, witness, witness_sha256, recorded_by))
+             evidence_sha256, reason, witness, witness_sha256, recorded_by,
+             party.role.value if party else None, party.id_last4 if party else None,
+             party.opinion.value if party else None, party.opinion_text if party else None))
 
     async def signatures(self, visit_id: int, content_hash: str) -> list[dict[str, Any]]:
         """The signatures given to this content (older ones are of an earlier version)."""

@@ -221,6 +221,11 @@ async def test_joint_visit_from_check_in_to_submitted_record(
             subprocess.run, ["zbarimg", "-q", "--raw", str(image)], capture_output=True,
             text=True, check=True)).stdout.strip()
         assert decoded == link.group(0)
+        # Nobody registered may sign as the party: not the leader with his own link.
+        await leader.open_link(link.group(0))
+        await leader.expect("cannot sign for the inspected party")
+        assert query(settings, "SELECT COUNT(*) FROM audit_log"
+                               " WHERE action = 'visit.party_link_refused'") == [(1,)]
         party = person(emulator, "店长 陈")
         await party.open_link(link.group(0))
         summary = await party.expect("检查记录")
@@ -229,7 +234,19 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         other = person(emulator, "路人")
         await other.open_link(link.group(0))
         await other.expect("另一个 Telegram 账号")
-        await party.press("✅ 确认并签名", summary)
+        # The party states who signs and their opinion, then confirms.
+        await party.expect("请发送您的全名")
+        await party.send("陈晓梅")
+        await party.press("负责人", await party.expect("您的身份"))
+        await party.send("12a4")
+        await party.expect("请只发送四个字符")
+        await party.send("123x")
+        await party.press("有异议", await party.expect("当事人意见"))
+        await party.expect("您对哪些内容有异议")
+        await party.send("照片拍摄时店内正在装修")
+        check = await party.expect("请核对后确认")
+        assert "陈晓梅" in check["text"] and "123X" in check["text"]
+        await party.press("✅ 确认并签名", check)
         await party.expect("谢谢")
         await party.open_link(link.group(0))
         await party.expect("此签字链接已被使用")
@@ -248,8 +265,10 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         text = pdf_text(documents[0], tmp_path)
         squashed = re.sub(r"\s+", "", text)
         for expected in (name, "符合", "2030-12-31", "12", "3", "已过期", "未发现问题",
-                         "发现问题待后续处理", "Licenceexpiredin", "限期整改", "店长陈",
-                         "签名"):
+                         "发现问题待后续处理", "Licenceexpiredin", "限期整改",
+                         "被检查对象签名：陈晓梅（负责人）", "身份证件号码后四位123X",
+                         "当事人意见：有异议：照片拍摄时店内正在装修",
+                         "内容哈希（签名所确认的内容）", "签名"):
             assert re.sub(r"\s+", "", expected) in squashed, expected
         assert hashlib.sha256(first).hexdigest() in squashed
         # A second submission is refused; the record is frozen.

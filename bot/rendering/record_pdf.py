@@ -158,8 +158,17 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
                         f"{recorder}拍照录入）· {at(signature['at'])}")
             _photos(pdf, [signature["evidence_sha256"]], photo)
         elif kind == "party":
-            pdf.line_of(f"被检查对象 {signature['name']} 通过本人 Telegram 确认 ·"
-                        f" {at(signature['at'])}")
+            role = signature.get("role")
+            who = signature["name"] + (f"（{rules.PARTY_ROLES[role][0]}）" if role else "")
+            last4 = signature.get("id_last4")
+            pdf.line_of(f"被检查对象签名：{who}"
+                        + (f" · 身份证件号码后四位 {last4}" if last4 else "")
+                        + f" · 通过本人 Telegram 确认 · {at(signature['at'])}")
+            if signature.get("opinion"):
+                opinion = rules.OPINIONS[signature["opinion"]][0]
+                if signature.get("opinion_text"):
+                    opinion += f"：{signature['opinion_text']}"
+                pdf.line_of(f"当事人意见：{opinion}")
         elif kind == "party_paper":
             pdf.line_of(f"被检查对象在纸质记录上签字或盖章 · {at(signature['at'])}")
             _photos(pdf, [signature["evidence_sha256"]], photo)
@@ -197,6 +206,13 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
     code.save(buffer, format="PNG")
     pdf.image(buffer, w=36, h=36)
     pdf.line_of(f"记录哈希 SHA-256：{record_hash}", size=8)
+    pdf.line_of("内容哈希（签名所确认的内容）：检查对象、检查组、签到、每一项回答（含作答人、时间及照片的"
+                " SHA-256）、检查结果、责令改正与后续处理，不含签名。The content hash is what"
+                " every signature confirms: everything found, no signatures.", size=7.5)
+    pdf.line_of("记录哈希（本记录的最终版本）：上述内容、全部签名（含纸质签名照片、当事人的陈述与意见）"
+                "及提交信息；记录提交后不可更改，更正另立新版本。The record hash covers the"
+                " content, every signature and the submission: the final record, frozen once"
+                " submitted.", size=7.5)
     return bytes(pdf.output())
 
 

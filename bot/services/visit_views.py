@@ -12,6 +12,7 @@ from bot import callbacks
 from bot import visit as rules
 from bot.i18n import Translator
 from bot.rendering.qr import qr_png
+from bot.services.party import PartyStep
 from bot.services.visits import Absent, State, View, skip_label, summary_lines
 
 LIMIT = 3900  # below Telegram's 4096 characters, leaving room for the markup of HTML
@@ -493,6 +494,46 @@ def _submitted(t: Translator, view: View, viewer: int) -> list[Shown]:
         hash=view.data["record_hash"]))]
 
 
+def party_step(t: Translator, step: PartyStep) -> Shown:
+    """The party's next question on their phone, or the summary of what they will sign."""
+    target = html.escape(step.state.task["target_name"])
+    if step.step == "name":
+        return Shown(t._("Who signs for <b>{target}</b>? Please send your full name.").format(
+            target=target))
+    if step.step == "role":
+        return Shown(t._("Your role:"), _inline([[{
+            "text": rules.legal(rules.PARTY_ROLES, key, t),
+            "callback_data": callbacks.encode("pty", "r", key)}] for key in rules.PARTY_ROLES]))
+    if step.step == "id":
+        return Shown(t._("If you wish, send the last four characters of your ID card"
+                         " (身份证); otherwise skip."),
+                     _inline([[{"text": t._("Skip"),
+                                "callback_data": callbacks.encode("pty", "id", "skip")}]]))
+    if step.step == "opinion":
+        return Shown(t._("Your opinion on the record (当事人意见):"), _inline([[{
+            "text": rules.legal(rules.OPINIONS, key, t),
+            "callback_data": callbacks.encode("pty", "o", key)}] for key in rules.OPINIONS]))
+    if step.step == "opinion_text":
+        return Shown(t._("What do you object to? Please write it in a few words."))
+    signer = step.signer()
+    lines = [t._("Please check, then confirm:"),
+             t._("Signed by: {name}, {role}").format(
+                 name=html.escape(signer.name),
+                 role=rules.legal(rules.PARTY_ROLES, signer.role.value, t))]
+    if signer.id_last4:
+        lines.append(t._("ID ending in {last4}").format(last4=html.escape(signer.id_last4)))
+    opinion = rules.legal(rules.OPINIONS, signer.opinion.value, t)
+    if signer.opinion_text:
+        opinion += f": {html.escape(signer.opinion_text)}"
+    lines.append(t._("Opinion: {opinion}").format(opinion=opinion))
+    lines.append(t._("Record hash: <code>{hash}</code>").format(
+        hash=step.state.content_hash[:16]))
+    return Shown("\n".join(lines), _inline([[{
+        "text": t._("✅ Confirm and sign"),
+        "callback_data": callbacks.encode("vis", "pc", step.token_id,
+                                          step.state.content_hash[:16])}]]))
+
+
 def party_text(t: Translator, state: State) -> str:
     """What the inspected party reads before confirming, in their own Telegram."""
     lines = [t._("🧾 Check record of <b>{target}</b>").format(
@@ -502,8 +543,8 @@ def party_text(t: Translator, state: State) -> str:
             html.escape(f"{m['name']} ({m['department']}, {m['cert_no']})")
             for m in state.members)), "", t._("Results:"), *summary_lines(t, state), "",
         t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
-        t._("By confirming you sign this record (003 第二十一条). Your Telegram name and"
-            " the time are stored with it.")]
+        t._("You will state who signs and your opinion, then confirm: that signs this"
+            " record (003 第二十一条). What you state and the time are stored with it.")]
     return _fit(lines)
 
 

@@ -21,7 +21,7 @@ from bot.checklist import Checklist, Question
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import Translator
-from bot.models import Conversation, Person, Role
+from bot.models import Conversation, PartySigner, Person, Role
 from bot.services.errors import Refused
 from bot.services.notify import enqueue_document, enqueue_text
 from storage import Tx
@@ -216,7 +216,10 @@ class State:
                  "tg_user_id": s["tg_user_id"], "content_hash": s["content_hash"],
                  "evidence_sha256": s["evidence_sha256"], "reason": s["reason"],
                  "witness": s["witness"], "witness_sha256": s["witness_sha256"],
-                 **({"recorded_by": s["recorded_by_name"]} if s.get("recorded_by") else {})}
+                 **({"recorded_by": s["recorded_by_name"]} if s.get("recorded_by") else {}),
+                 **({"role": s["party_role"], "id_last4": s["id_last4"],
+                     "opinion": s["opinion"], "opinion_text": s["opinion_text"]}
+                    if s.get("party_role") else {})}
                 for s in self.signatures]
 
     def absent(self, person_id: int | None = None) -> list[dict[str, Any]]:
@@ -1243,7 +1246,19 @@ async def _token(tx: Any, core: Core, token: dict[str, Any] | None) -> State:
 
 
 async def party_open(core: Core, tg_user_id: int, code: str) -> PartyView:
-    """The party opened the QR link in their own Telegram: the summary and Confirm."""
+    """The party opened the QR link in their own Telegram: the summary and Confirm. An
+    account bound to anyone registered in Choucha (an inspector, the leader himself) cannot
+    sign as the party: refused, and the attempt audited."""
+    async with core.db.read() as rtx:
+        registered = await rtx.people.person_by_tg(tg_user_id)
+        token = await rtx.visits.token_by_code(hashlib.sha256(code.encode()).hexdigest())
+    if registered is not None and token is not None:
+        async with core.db.transaction() as tx:
+            await tx.audit.append(f"tg:{tg_user_id}", "visit.party_link_refused",
+                                  f"visit:{token['visit_id']}",
+                                  {"person": registered.id, "token": token["id"],
+                                   "reason": "registered"}, clock_now())
+        raise Refused("party_is_registered")
     async with core.db.transaction() as tx:
         token = await tx.visits.token_by_code(hashlib.sha256(code.encode()).hexdigest())
         state = await _token(tx, core, token)
@@ -1253,7 +1268,18 @@ async def party_open(core: Core, tg_user_id: int, code: str) -> PartyView:
         return PartyView(token["id"], state)
 
 
-async def party_confirm(core: Core, tg_user_id: int, name: str, token_id: int,
+async def token_state(core: Core, token_id: int, tg_user_id: int) -> State:
+    """The state behind a party's token, while it is still theirs to sign."""
+    async with core.db.read() as rtx:
+        token = await rtx.visits.token(token_id)
+        state = await _token(rtx, core, token)
+    assert token is not None
+    if token["opened_by"] != tg_user_id:
+        raise Refused("token_taken")
+    return state
+
+
+async def party_confirm(core: Core, tg_user_id: int, signer: PartySigner, token_id: int,
                         short: str) -> State:
     now = clock_now()
     async with core.db.transaction() as tx:
@@ -1264,10 +1290,13 @@ async def party_confirm(core: Core, tg_user_id: int, name: str, token_id: int,
             raise Refused("token_taken")
         if not await tx.visits.use_token(token_id, tg_user_id, now):
             raise Refused("token_used")
+        name = signer.name
         await tx.visits.sign(state.id, "party", name[:100], state.content_hash, now,
-                             tg_user_id=tg_user_id)
+                             tg_user_id=tg_user_id, party=signer)
         await tx.audit.append(f"tg:{tg_user_id}", "visit.party_signed", f"visit:{state.id}",
-                              {"content_hash": state.content_hash, "token": token_id}, now)
+                              {"content_hash": state.content_hash, "token": token_id,
+                               "name": signer.name, "role": signer.role.value,
+                               "opinion": signer.opinion.value}, now)
         state = await load(tx, state.id, state.today, state.tz)
         leader = state.leader
         person = await tx.people.person(leader["person_id"]) if leader else None
