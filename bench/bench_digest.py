@@ -25,6 +25,7 @@ from bot.core import Core
 from bot.demo import joint_plan, load_county
 from bot.i18n import translator
 from bot.services import digest, draws
+from bot.services.access import SYSTEM
 from storage import Database
 
 PLAN = "基准全量抽查"
@@ -33,8 +34,8 @@ PLAN = "基准全量抽查"
 async def build(core: Core, tmp: Path, tasks: int) -> None:
     await load_county(core, tmp / "county", tasks, 200, all_active=True, plans=[joint_plan(
         PLAN, "SC-001、WS-001", "WSJKJ", ("2026-04-15", "2026-04-20", "2026-06-30"))])
-    await draws.prepare(core, None, PLAN, "bench")
-    await draws.run(core, None, PLAN, "1")
+    await draws.prepare(core, SYSTEM, PLAN, "bench")
+    await draws.run(core, SYSTEM, PLAN, "1")
 
 
 def move_along(path: Path) -> None:
@@ -74,7 +75,7 @@ async def bench(tasks: int) -> None:
             base = time.perf_counter() - started
             timings = {}
             started = time.perf_counter()
-            found = await digest.collect(core, today)
+            found = await digest.collect(core, SYSTEM, today)
             timings["numbers"] = time.perf_counter() - started
             started = time.perf_counter()
             text = digest.digest_text(t, found)
@@ -83,12 +84,12 @@ async def bench(tasks: int) -> None:
             png = digest.chart_png(t, found)
             timings["chart"] = time.perf_counter() - started
             started = time.perf_counter()
-            sheet = await digest.sheet_xlsx(core, t, today)
+            sheet = await digest.sheet_xlsx(core, SYSTEM, t, today)
             timings["spreadsheet"] = time.perf_counter() - started
             tracemalloc.start()  # a second pass for memory: tracing slows Python down
-            again = await digest.collect(core, today)
+            again = await digest.collect(core, SYSTEM, today)
             digest.chart_png(t, again)
-            await digest.sheet_xlsx(core, t, today)
+            await digest.sheet_xlsx(core, SYSTEM, t, today)
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
     total = sum(timings.values())

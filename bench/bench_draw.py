@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.services.access import SYSTEM
+
 PLAN = "基准联合抽查计划"
 
 
@@ -55,13 +57,13 @@ def _child(size: int, folder: str) -> dict[str, float]:
             started = time.perf_counter()
             for key, path in files.items():
                 kind = "checklist" if key.startswith("checklist:") else key
-                assert (await import_file(core, None, path, path.name, kind)).ok, key
+                assert (await import_file(core, SYSTEM, path, path.name, kind)).ok, key
             load_s = time.perf_counter() - started
             started = time.perf_counter()
-            prepared = await draws.prepare(core, None, PLAN, "bench lottery")
+            prepared = await draws.prepare(core, SYSTEM, PLAN, "bench lottery")
             prepare_s = time.perf_counter() - started
             started = time.perf_counter()
-            ran = await draws.run(core, None, PLAN, "372915")
+            ran = await draws.run(core, SYSTEM, PLAN, "372915")
             run_s = time.perf_counter() - started
             k = ran.tasks
             async with db.read() as rtx:

@@ -34,6 +34,7 @@ from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.server import EmulatorServer
 from bot.models import Role
 from bot.sender import GovernedRateLimiter, Governor
+from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem
 from storage import Database
@@ -83,7 +84,7 @@ async def bench_round_trip(n: int, tmp: Path) -> None:
     ours_users = []
     for i in range(n):
         user = EmulatedUser(emulator, emulator.add_user(f"u{i}"))
-        issued = await invite_person(runner.core, None, f"u{i}", None, [Role.OFFICE])
+        issued = await invite_person(runner.core, SYSTEM, f"u{i}", None, [Role.OFFICE])
         await redeem(runner.core, issued.code, TgUser(user.id, user.id, None, f"u{i}", "en"))
         ours_users.append(user)
     ours = await _round_trips(ours_users)

@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.services.access import SYSTEM
+
 
 def _measure(csv_path: str, db_path: str) -> dict[str, float]:
     from bot.config import load_settings
@@ -37,12 +39,12 @@ def _measure(csv_path: str, db_path: str) -> dict[str, float]:
         async with Database(settings.db_path) as db:
             core = Core(settings, db, "bench")
             started = time.perf_counter()
-            first = await import_file(core, None, Path(csv_path), "targets.csv", "targets")
+            first = await import_file(core, SYSTEM, Path(csv_path), "targets.csv", "targets")
             first_s = time.perf_counter() - started
             assert first.ok and first.inserted == first.rows, first.problems[:3]
             worker_mb = first.worker_peak_mb
             started = time.perf_counter()
-            again = await import_file(core, None, Path(csv_path), "targets.csv", "targets")
+            again = await import_file(core, SYSTEM, Path(csv_path), "targets.csv", "targets")
             again_s = time.perf_counter() - started
             assert again.ok and again.unchanged == again.rows
         return {"rows": first.rows, "first_s": first_s, "again_s": again_s,

@@ -25,6 +25,7 @@ from bot.core import Core
 from bot.demo import load_county
 from bot.i18n import translator
 from bot.services import invite_sheets
+from bot.services.access import SYSTEM
 from bot.services.onboarding import invite_unregistered
 from storage import Database
 
@@ -37,7 +38,7 @@ async def main(people: int) -> None:
             await load_county(core, Path(tmp) / "county", 50, max(2, people // 5),
                               checklists=False)
             started = time.perf_counter()
-            issued = await invite_unregistered(core, None)
+            issued = await invite_unregistered(core, SYSTEM)
             made = time.perf_counter() - started
             t = translator("zh_CN")
             started = time.perf_counter()

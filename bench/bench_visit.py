@@ -33,6 +33,7 @@ from bot.emulator.server import EmulatorServer
 from bot.rendering.record_pdf import record_pdf
 from bot.sender import Governor
 from bot.services import draws
+from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.onboarding import redeem, reissue_invite
 
@@ -61,14 +62,14 @@ async def bench_answers(n: int, tmp: Path) -> None:
     await runner.start(webhook=False, poll_timeout=1)
     try:
         await _county(runner, tmp)
-        await draws.prepare(runner.core, None, PLAN, "bench")
-        ran = await draws.run(runner.core, None, PLAN, "1")
+        await draws.prepare(runner.core, SYSTEM, PLAN, "bench")
+        ran = await draws.run(runner.core, SYSTEM, PLAN, "1")
         cert = ran.record["teams"][0]["members"][0]["inspector"]
         async with runner.core.db.read() as rtx:
             person_id = await rtx.replacements.person_by_cert(cert)
         assert person_id is not None
         user = EmulatedUser(emulator, emulator.add_user("leader"))
-        issued = await reissue_invite(runner.core, None, person_id)
+        issued = await reissue_invite(runner.core, SYSTEM, person_id)
         await redeem(runner.core, issued.code, TgUser(user.id, user.id, None, "x", "en"))
         await user.send("/tasks")  # registered after the draw: the task is in the list
         listing = await user.expect("Your open tasks")

@@ -20,6 +20,7 @@ from bot.core import Core
 from bot.i18n import Translator, system_language, translator
 from bot.logs import setup_logging
 from bot.models import Role, RosterEntry, RosterStatus
+from bot.services.access import SYSTEM
 from bot.services.errors import Refused
 from bot.services.onboarding import IssuedInvite
 from storage import Database
@@ -192,11 +193,11 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     async def work(core: Core) -> int:
         try:
             if args.unregistered:
-                issued_all = await invite_unregistered(core, None, args.department)
+                issued_all = await invite_unregistered(core, SYSTEM, args.department)
             elif args.cert:
-                issued_all = [await invite_by_cert(core, None, args.cert)]
+                issued_all = [await invite_by_cert(core, SYSTEM, args.cert)]
             else:
-                issued_all = [await invite_person(core, None, args.name, args.department,
+                issued_all = [await invite_person(core, SYSTEM, args.name, args.department,
                                                   roles)]
         except Refused as exc:
             return _fail(refusal(exc))
@@ -253,7 +254,7 @@ def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work(core: Core) -> int:
         try:
-            entries = await roster(core, None, args.department, args.unregistered)
+            entries = await roster(core, SYSTEM, args.department, args.unregistered)
         except Refused as exc:
             return _fail(refusal(exc))
         today = now().astimezone(settings.tz).date()
@@ -306,7 +307,7 @@ def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
         if person is None:
             return _fail(refusal(Refused("unknown_cert", cert=args.cert)))
         try:
-            done = await withdrawals.withdraw(core, None, person.id, when, args.reason,
+            done = await withdrawals.withdraw(core, SYSTEM, person.id, when, args.reason,
                                               args.note)
         except Refused as exc:
             texts = {
@@ -369,7 +370,7 @@ def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
     async def work() -> int:
         async with Database(settings.db_path) as db:
             try:
-                department = await add_department(db, None, args.code, args.name, args.region)
+                department = await add_department(db, SYSTEM, args.code, args.name, args.region)
             except Refused as exc:
                 return _fail(refusal(Refused(exc.reason, code=args.code)))
         print(_t()._("Department {code} {name} added.").format(code=department.code,
@@ -405,7 +406,7 @@ def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
             async with Database(settings.db_path) as db:
                 core = Core(settings, db, "")
                 try:
-                    year, days = await load_calendar(core, None, text, Path(args.file).name,
+                    year, days = await load_calendar(core, SYSTEM, text, Path(args.file).name,
                                                      now())
                 except ArrangementError as exc:
                     return _fail(t._("The calendar was not loaded: {problem}").format(
@@ -459,7 +460,7 @@ async def _unregistered_hint(core: Core, t: Translator) -> None:
     """After the inspector directory: how many cannot be reached yet, and the command."""
     from bot.services.onboarding import roster
 
-    waiting = await roster(core, None, unregistered=True)
+    waiting = await roster(core, SYSTEM, unregistered=True)
     if waiting:
         print(t.ngettext(
             "{n} person of the directory is not registered in Choucha yet. Invite"
@@ -485,7 +486,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     kind = None if args.kind == "auto" else args.kind
 
     async def work(core: Core) -> int:
-        report = await import_file(core, None, path, path.name, kind)
+        report = await import_file(core, SYSTEM, path, path.name, kind)
         print(summary_text(t, report, listed=20))
         if (report.problems or report.warnings) and args.report:
             await asyncio.to_thread(write_private, Path(args.report), report_csv(t, report))
@@ -507,7 +508,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work() -> int:
         async with Database(settings.db_path) as db:
-            count = await export(db, args.kind, Path(args.file))
+            count = await export(db, SYSTEM, args.kind, Path(args.file))
         print(t._("{count} rows of {kind} written to {file}").format(
             count=count, kind=args.kind, file=args.file))
         return 0
@@ -541,7 +542,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
     async def work(core: Core) -> int:
         for key, path in files.items():
             kind = "checklist" if key.startswith("checklist:") else key
-            report = await import_file(core, None, path, path.name, kind)
+            report = await import_file(core, SYSTEM, path, path.name, kind)
             print(summary_text(t, report))
             if not report.ok:
                 return 1
@@ -577,10 +578,10 @@ def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
     async def work(core: Core) -> int:
         try:
             if args.action == "prepare":
-                prepared = await draws.prepare(core, None, args.plan, args.entropy_source)
+                prepared = await draws.prepare(core, SYSTEM, args.plan, args.entropy_source)
                 print(plain(draws.prepared_text(t, prepared)))
             elif args.action == "run":
-                ran = await draws.run(core, None, args.plan, args.entropy)
+                ran = await draws.run(core, SYSTEM, args.plan, args.entropy)
                 print(plain(draws.ran_text(t, ran)))
             else:
                 for path in await draws.export(core, args.plan, out):

@@ -13,6 +13,7 @@ from bot.core import Core
 from bot.demo_data import generate
 from bot.emulator.core import Emulator
 from bot.models import Role
+from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.imports import import_file
 from bot.services.onboarding import invite_person, redeem, reissue_invite
@@ -66,7 +67,7 @@ async def load_county(core: Core, out: Path, targets: int, per_department: int,
         kind = "checklist" if key.startswith("checklist:") else key
         if kind == "checklist" and not checklists:
             continue
-        report = await import_file(core, None, path, path.name, kind)
+        report = await import_file(core, SYSTEM, path, path.name, kind)
         if not report.ok:
             raise RuntimeError(f"the county did not load: {key}")
     return files
@@ -81,10 +82,10 @@ async def load_demo(core: Core, emulator: Emulator) -> None:
                          today=core.today())
         for key, path in files.items():
             kind = "checklist" if key.startswith("checklist:") else key
-            report = await import_file(core, None, path, path.name, kind)
+            report = await import_file(core, SYSTEM, path, path.name, kind)
             if not report.ok:
                 raise RuntimeError(f"demo data did not load: {key}")
-        await invite_person(core, None, OFFICE_NAME, None, [Role.ADMIN, Role.OFFICE])
+        await invite_person(core, SYSTEM, OFFICE_NAME, None, [Role.ADMIN, Role.OFFICE])
         logger.info("demo county loaded")
     for demo in PEOPLE:
         async with core.db.read() as rtx:
@@ -92,7 +93,7 @@ async def load_demo(core: Core, emulator: Emulator) -> None:
             person_id = None if bound else await rtx.people.person_id_by_name(demo.name)
         payload = None
         if person_id is not None:
-            issued = await reissue_invite(core, None, person_id)
+            issued = await reissue_invite(core, SYSTEM, person_id)
             if demo.registered:
                 await redeem(core, issued.code, TgUser(demo.tg_user_id, demo.tg_user_id, None,
                                                        demo.name, demo.language_code))

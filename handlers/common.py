@@ -16,6 +16,7 @@ from bot.core import Core
 from bot.i18n import Translator, translator
 from bot.models import Person
 from bot.services.accounts import Identity, TgUser, identify
+from bot.services.errors import Refused
 from storage import DuplicateUpdate, current_update
 from storage.db import UpdateMark
 
@@ -49,6 +50,14 @@ class Who:
     @property
     def tg_user_id(self) -> int:
         return self.identity.tg_user_id
+
+
+def person_of(me: Who) -> Person:
+    """The registered person acting, for a service (after the handler's own check); a
+    stranger reaching here is refused like anyone without the role."""
+    if me.person is None:
+        raise Refused("not_allowed")
+    return me.person
 
 
 async def who(update: Update, context: Context) -> Who:

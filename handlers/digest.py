@@ -10,7 +10,7 @@ from telegram.constants import ChatAction
 from bot import callbacks
 from bot.models import Person
 from bot.services import digest
-from handlers.common import Context, Who, answer_stale, core, pressed, reply, who
+from handlers.common import Context, Who, answer_stale, core, person_of, pressed, reply, who
 
 
 def _office(person: Person | None) -> bool:
@@ -38,7 +38,7 @@ async def digest_command(update: Update, context: Context) -> None:
         return
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_DOCUMENT)
     today = core(context).today()
-    files = await digest.render(core(context), me.t, today)
+    files = await digest.render(core(context), person_of(me), me.t, today)
     await _send(update, me, files, f"digest-{today}")
 
 
@@ -59,7 +59,8 @@ async def plan_button(update: Update, context: Context) -> None:
         await answer_stale(query, me.t)
         return
     await query.answer()
-    files = await digest.render(core(context), me.t, core(context).today(), plan_id, name)
+    files = await digest.render(core(context), person_of(me), me.t, core(context).today(),
+                                plan_id, name)
     await _send(update, me, files, f"plan-{plan_id}")
 
 

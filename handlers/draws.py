@@ -18,6 +18,7 @@ from handlers.common import (
     Who,
     answer_stale,
     core,
+    person_of,
     pressed,
     reply,
     stale_text,
@@ -120,10 +121,10 @@ async def draw_text(update: Update, context: Context, me: Who,
     plan = conversation.data["plan"]
     try:
         if conversation.step == "source":
-            prepared = await draws.prepare(core(context), me.person, plan, message.text)
+            prepared = await draws.prepare(core(context), person_of(me), plan, message.text)
             text = draws.prepared_text(me.t, prepared)
         else:
-            ran = await draws.run(core(context), me.person, plan, message.text)
+            ran = await draws.run(core(context), person_of(me), plan, message.text)
             text = draws.ran_text(me.t, ran)
     except Refused as exc:
         await reply(update, draws.refusal_text(me.t, exc))

@@ -18,7 +18,7 @@ from bot.models import Person
 from bot.services.exports import EXPORTABLE, export, templates_workbook
 from bot.services.imports import KEEPS_UPLOAD, import_file, report_csv, summary_text
 from bot.services.onboarding import roster
-from handlers.common import Context, Who, core, reply, who
+from handlers.common import Context, Who, core, person_of, reply, who
 from handlers.onboarding import access_text
 from storage.files import write_blob
 
@@ -84,7 +84,7 @@ async def document(update: Update, context: Context) -> None:
     with tempfile.TemporaryDirectory() as tmp:  # 0700, removed with what it holds
         path = Path(tmp) / Path(name).name
         path.write_bytes(data)
-        report = await import_file(core(context), me.person, path, name,
+        report = await import_file(core(context), person_of(me), path, name,
                                    _kind_from_caption(message.caption))
     # Its SHA-256 is in the import log and the audit; the file itself is kept only when it
     # holds no personal data (a directory of people or targets is not).
@@ -106,7 +106,7 @@ async def document(update: Update, context: Context) -> None:
 
 async def _offer_invites(update: Update, context: Context, me: Who) -> None:
     """After the inspector directory: who cannot be reached yet, and their invites."""
-    waiting = await roster(core(context), me.person, unregistered=True)
+    waiting = await roster(core(context), person_of(me), unregistered=True)
     if not waiting:
         return
     await reply(update, me.t.ngettext(
@@ -149,6 +149,6 @@ async def export_command(update: Update, context: Context) -> None:
     assert message is not None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{kind}.xlsx"
-        rows = await export(core(context).db, kind, path)
+        rows = await export(core(context).db, person_of(me), kind, path)
         await message.reply_document(path.read_bytes(), filename=f"{kind}.xlsx",
                                      caption=me.t._("{rows} rows").format(rows=rows))

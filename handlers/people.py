@@ -27,7 +27,7 @@ from bot.services.onboarding import (
 )
 from bot.texts import role_label
 from handlers.admin import send_card
-from handlers.common import Context, Who, answer_stale, core, pressed, reply, who
+from handlers.common import Context, Who, answer_stale, core, person_of, pressed, reply, who
 from handlers.onboarding import access_text
 
 PAGE = 15
@@ -141,7 +141,7 @@ async def people_command(update: Update, context: Context) -> None:
     if not _office(me.person):
         await reply(update, access_text(me.t) if me.person is None else not_office_text(me.t))
         return
-    entries = await roster(core(context), me.person)
+    entries = await roster(core(context), person_of(me))
     if not entries:
         await reply(update, me.t._("Nobody is in Choucha yet: send the inspector directory"
                                    " (/templates) or use /invite."))
@@ -194,7 +194,7 @@ async def people_button(update: Update, context: Context) -> None:
     c = core(context)
     try:
         if action in ("o", "d"):
-            entries = await roster(c, me.person)
+            entries = await roster(c, person_of(me))
             today = clock_now().astimezone(c.settings.tz).date()
             if action == "o":
                 text, markup = overview(me.t, entries)
@@ -209,21 +209,21 @@ async def people_button(update: Update, context: Context) -> None:
             await query.edit_message_text(text, reply_markup=markup, parse_mode="HTML")
             return
         if action == "i":
-            issued = await reissue_invite(c, me.person, numbers[0])
+            issued = await reissue_invite(c, person_of(me), numbers[0])
             await query.answer()
             await send_card(update, context, me, issued)
             return
         if action == "id":
             department_id = numbers[0]
-            entries = [e for e in await roster(c, me.person, unregistered=True)
+            entries = [e for e in await roster(c, person_of(me), unregistered=True)
                        if (e.department_id or NO_DEPARTMENT) == department_id]
-            many = await invite_unregistered(c, me.person,
+            many = await invite_unregistered(c, person_of(me),
                                              person_ids=[e.person_id for e in entries])
         elif action == "ia":
-            many = await invite_unregistered(c, me.person)
+            many = await invite_unregistered(c, person_of(me))
         elif action == "dr":
-            drawn = await unregistered_of_draw(c, me.person, numbers[0])
-            many = await invite_unregistered(c, me.person, person_ids=drawn)
+            drawn = await unregistered_of_draw(c, person_of(me), numbers[0])
+            many = await invite_unregistered(c, person_of(me), person_ids=drawn)
         else:
             raise Refused("stale")
     except Refused as exc:

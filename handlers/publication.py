@@ -18,6 +18,7 @@ from handlers.common import (
     Who,
     answer_stale,
     core,
+    person_of,
     pressed,
     reply,
     stale_text,
@@ -61,7 +62,7 @@ async def publish_command(update: Update, context: Context) -> None:
         try:
             if len(args) < 3:
                 raise Refused("reason_required")
-            number = await publication.correct(core(context), me.person, int(args[1]),
+            number = await publication.correct(core(context), person_of(me), int(args[1]),
                                                " ".join(args[2:]), clock_now())
         except ValueError:
             await reply(update, me.t._("Usage: /publish correct TASK-NUMBER REASON"))
@@ -78,7 +79,7 @@ async def publish_command(update: Update, context: Context) -> None:
 
 
 async def _list(update: Update, context: Context, me: Who) -> None:
-    due = await publication.due_items(core(context), core(context).today())
+    due = await publication.due_items(core(context), person_of(me), core(context).today())
     if not due:
         await reply(update, me.t._("No finished result is waiting for publication."),
                     reply_markup=InlineKeyboardMarkup([[_b(me.t._("📤 Export"), "x")]]))
@@ -125,7 +126,7 @@ async def publish_button(update: Update, context: Context) -> None:
         task_ids = None if action == "all" else [int(args[1])]
         if action not in ("all", "one"):
             raise callbacks.BadCallback(query.data)
-        done = await publication.publish(core(context), me.person, task_ids, clock_now())
+        done = await publication.publish(core(context), person_of(me), task_ids, clock_now())
         wake_outbox(context)
         await query.answer()
         text = me.t._("Published {count} results in {posts} channel posts.").format(
@@ -148,7 +149,7 @@ async def withhold_text(update: Update, context: Context, me: Who,
     message = update.effective_message
     assert message is not None and message.text is not None
     try:
-        await publication.withhold(core(context), me.person, int(conversation.data["task"]),
+        await publication.withhold(core(context), person_of(me), int(conversation.data["task"]),
                                    message.text, clock_now())
     except Refused as exc:
         await reply(update, _refusal(me.t, exc))
@@ -162,7 +163,7 @@ async def withhold_text(update: Update, context: Context, me: Who,
 async def _export(update: Update, context: Context, me: Who) -> None:
     message = update.effective_message
     assert message is not None
-    xlsx, csv = await publication.export(core(context))
+    xlsx, csv = await publication.export(core(context), person_of(me))
     stamp = core(context).today().isoformat()
     caption = me.t._("Published results, one row per item, for the national enterprise"
                      " credit publicity system.")

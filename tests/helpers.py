@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from bot.app import BotRunner
 from bot.emulator import EmulatedUser, Emulator
+from bot.services.access import SYSTEM
 from bot.services.directory import add_department
 from bot.services.onboarding import init_admin
 from tests.conftest import person
@@ -47,8 +48,8 @@ async def registered_admin(bot: BotRunner, emulator: Emulator, name: str = "Admi
 
 
 async def departments(bot: BotRunner) -> None:
-    await add_department(bot.core.db, None, "SCJGJ", "市场监督管理局", "芒市")
-    await add_department(bot.core.db, None, "WSJKJ", "卫生健康局", "芒市")
+    await add_department(bot.core.db, SYSTEM, "SCJGJ", "市场监督管理局", "芒市")
+    await add_department(bot.core.db, SYSTEM, "WSJKJ", "卫生健康局", "芒市")
 
 
 async def invite_through_bot(inviter: EmulatedUser, name: str, department: str | None,

@@ -13,6 +13,7 @@ from bot.app import BotRunner
 from bot.demo import joint_plan, load_county
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws
+from bot.services.access import SYSTEM
 from bot.services.onboarding import reissue_invite
 from tests.conftest import person
 from tests.test_visits import jpeg
@@ -31,15 +32,15 @@ async def drawn_team(bot: BotRunner, tmp_path: Path,
     await load_county(bot.core, tmp_path / "county", 6, 4, checklists=False, all_active=True,
                       plans=[joint_plan(PLAN, "SC-001、WS-001", "WSJKJ",
                                         (today, today, "2099-12-31"), "20%")])
-    await draws.prepare(bot.core, None, PLAN, "test")
-    ran = await draws.run(bot.core, None, PLAN, entropy)
+    await draws.prepare(bot.core, SYSTEM, PLAN, "test")
+    ran = await draws.run(bot.core, SYSTEM, PLAN, entropy)
     return list(ran.record["teams"][0]["members"])
 
 
 async def register(bot: BotRunner, emulator: Emulator, cert: str,
                    name: str) -> EmulatedUser:
     person_id = query(bot, "SELECT person_id FROM inspectors WHERE cert_no = ?", cert)[0][0]
-    issued = await reissue_invite(bot.core, None, int(str(person_id)))
+    issued = await reissue_invite(bot.core, SYSTEM, int(str(person_id)))
     user = person(emulator, name, "en")
     await user.open_link(issued.link)
     await user.expect("Welcome")

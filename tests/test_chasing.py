@@ -16,6 +16,7 @@ from bot.core import Core
 from bot.demo import joint_plan, load_county
 from bot.models import Role
 from bot.services import chasing, draws, replacements, tasks
+from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem, reissue_invite
 from bot.workdays import Calendar
@@ -37,14 +38,14 @@ async def county(core: Core, tmp_path: Path) -> dict[str, Any]:
     with sqlite3.connect(core.settings.db_path) as conn:
         people = [r[0] for r in conn.execute("SELECT id FROM people")]
     for person_id in people:
-        issued = await reissue_invite(core, None, person_id)
+        issued = await reissue_invite(core, SYSTEM, person_id)
         await redeem(core, issued.code, TgUser(70000 + person_id, 70000 + person_id, None,
                                                "x", "en"))
-    office = await invite_person(core, None, "王芳", None, [Role.OFFICE])
+    office = await invite_person(core, SYSTEM, "王芳", None, [Role.OFFICE])
     await redeem(core, office.code, TgUser(69999, 69999, None, "王芳", "zh-hans"))
     with time_machine.travel(local(2026, 9, 18, 9, 0), tick=False):
-        await draws.prepare(core, None, PLAN, "test")
-        ran = await draws.run(core, None, PLAN, "1")
+        await draws.prepare(core, SYSTEM, PLAN, "test")
+        ran = await draws.run(core, SYSTEM, PLAN, "1")
     return ran.record
 
 
@@ -215,7 +216,7 @@ async def test_an_unknown_year_is_announced_once_a_day_and_can_be_loaded(
     warned = outbox(core, "calendar-unknown:2027:2027-01-04:%")
     assert len(warned) == 1
     year, days = await chasing.load_calendar(
-        core, None, "date,kind\n2027-01-01,休\n2027-02-06,班\n2027-02-11,休\n", "2027.csv",
+        core, SYSTEM, "date,kind\n2027-01-01,休\n2027-02-06,班\n2027-02-11,休\n", "2027.csv",
         local(2027, 1, 4, 12, 0))
     assert (year, days) == (2027, 3)
     await chase_at(core, local(2027, 1, 5, 9, 0))
@@ -244,8 +245,8 @@ async def test_a_reminder_reaches_the_phone_and_says_why(tmp_path: Path) -> None
             users = await county_with_phones(runner, emulator, tmp_path, targets=6,
                                              plan=PLAN, items="SC-001、WS-001",
                                              joining="WSJKJ")
-            await draws.prepare(runner.core, None, PLAN, "test")
-            ran = await draws.run(runner.core, None, PLAN, "1")
+            await draws.prepare(runner.core, SYSTEM, PLAN, "test")
+            ran = await draws.run(runner.core, SYSTEM, PLAN, "1")
             member = users[ran.record["teams"][0]["members"][1]["inspector"]]
             await member.expect("spot-check task", timeout=30)
             # Wednesday 3 June, two working days later, in office hours.

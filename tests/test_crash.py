@@ -16,6 +16,7 @@ from bot.emulator import Emulator
 from bot.emulator.core import ApiError
 from bot.emulator.server import EmulatorServer
 from bot.models import Role
+from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem
 from storage import Database
@@ -38,7 +39,7 @@ async def test_kill_between_enqueue_and_send(tmp_path: Path, server: EmulatorSer
     admin = person(emulator, "Admin", "en")
     async with Database(settings.db_path) as db:
         core = Core(settings, db, emulator.username)
-        first = await invite_person(core, None, "Admin", None, [Role.ADMIN, Role.OFFICE])
+        first = await invite_person(core, SYSTEM, "Admin", None, [Role.ADMIN, Role.OFFICE])
         bound = await redeem(core, first.code, TgUser(admin.id, admin.id, None, "Admin", "en"))
         # The admin invites 张伟; when 张伟 joins, the admin is told through the outbox.
         issued = await invite_person(core, bound.person, "张伟", None, [Role.OFFICE])

@@ -13,6 +13,7 @@ from bot.core import Core
 from bot.demo import load_county
 from bot.demo_data import CHECKLISTS, ITEMS, plan_rows
 from bot.services import draws
+from bot.services.access import SYSTEM
 from bot.workdays import Calendar
 
 
@@ -28,8 +29,8 @@ async def test_every_demo_plan_draws_on_the_day_it_is_generated(
         assert row[9] == today.isoformat()  # drawn today
         start = str(row[10])
         assert today.isoformat() < start <= Calendar().add(today, 5).isoformat()
-        await draws.prepare(core, None, name, "中国福利彩票3D")
-        ran = await draws.run(core, None, name, "271")
+        await draws.prepare(core, SYSTEM, name, "中国福利彩票3D")
+        ran = await draws.run(core, SYSTEM, name, "271")
         assert ran.tasks > 0, name
         teams = ran.record["teams"]
         assert all(len(t["members"]) >= 2 for t in teams), name

@@ -17,6 +17,7 @@ from bot.core import Core
 from bot.emulator import Emulator
 from bot.i18n import translator
 from bot.services import digest
+from bot.services.access import SYSTEM
 from tests.conftest import person
 from tests.test_chasing import PLAN, county, local, outbox
 
@@ -59,7 +60,7 @@ def seed_states(core: Core) -> None:
 async def test_the_digest_matches_the_database(core: Core, tmp_path: Path) -> None:
     await county(core, tmp_path)
     seed_states(core)
-    found = await digest.collect(core, date(2026, 10, 13))  # the morning after
+    found = await digest.collect(core, SYSTEM, date(2026, 10, 13))  # the morning after
     with sqlite3.connect(core.settings.db_path) as conn:
         statuses = dict(conn.execute("SELECT status, COUNT(*) FROM tasks GROUP BY status"))
         accepted = conn.execute("SELECT COUNT(*) FROM task_members WHERE accepted_at LIKE"
@@ -79,10 +80,10 @@ async def test_the_digest_matches_the_database(core: Core, tmp_path: Path) -> No
     assert len(found.noncooperation) == 1
     # Finished on 12 October: publication due 20 working days later, 9 November.
     assert not found.publish_late and not found.publish_soon
-    later = await digest.collect(core, date(2026, 11, 3))
+    later = await digest.collect(core, SYSTEM, date(2026, 11, 3))
     assert len(later.publish_soon) == finished and later.publish_soon[0]["due"] == \
         date(2026, 11, 9)
-    late = await digest.collect(core, date(2026, 11, 10))
+    late = await digest.collect(core, SYSTEM, date(2026, 11, 10))
     assert len(late.publish_late) == finished
     text = digest.digest_text(translator("en"), late)
     assert f"Publication late (003 第二十五条): {finished}" in text
@@ -95,7 +96,7 @@ async def test_the_digest_matches_the_database(core: Core, tmp_path: Path) -> No
         assert colours is not None and len(colours) > 10
         assert image.convert("L").getextrema()[0] < 100  # there is ink on it
     # The spreadsheet: every open task and every task finished in the last 30 days.
-    sheet = await digest.sheet_xlsx(core, translator("zh_CN"), date(2026, 10, 13))
+    sheet = await digest.sheet_xlsx(core, SYSTEM, translator("zh_CN"), date(2026, 10, 13))
     rows = list(load_workbook(io.BytesIO(sheet)).active.iter_rows(values_only=True))
     assert len(rows) - 1 == sum(statuses.values())
 

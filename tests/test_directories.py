@@ -18,6 +18,7 @@ from bot.demo_data import generate, make_uscc
 from bot.emulator import EmulatedUser, Emulator
 from bot.i18n import translator
 from bot.models import Role
+from bot.services.access import SYSTEM
 from bot.services.exports import export
 from bot.services.imports import ImportReport, import_file, summary_text
 from storage import Database
@@ -55,7 +56,7 @@ async def load_county(core: Core, tmp_path: Path, targets: int = 300) -> dict[st
     files = generate(tmp_path / "county", targets=targets, per_department=6)
     for key, path in files.items():
         kind = "checklist" if key.startswith("checklist:") else key
-        report = await import_file(core, None, path, path.name, kind)
+        report = await import_file(core, SYSTEM, path, path.name, kind)
         assert report.ok, summary_text(translator("en"), report)
     return files
 
@@ -76,7 +77,7 @@ async def test_wrong_check_digit_duplicate_and_missing_column_write_nothing(
         [code(3), "芒市丰源宾馆", "营业中", "E", "芒市镇", "住宿"],
         [good, "芒市兴华餐饮店（重复）", "存续", "A", "芒市镇", "餐饮"],
     ])
-    report = await import_file(core, None, path, "t.csv")
+    report = await import_file(core, SYSTEM, path, "t.csv")
     assert not report.ok and report.kind == "targets"
     found = problems(report)
     assert (3, "统一社会信用代码/注册号", bad, "the 统一社会信用代码 check digit is wrong") in found
@@ -89,7 +90,7 @@ async def test_wrong_check_digit_duplicate_and_missing_column_write_nothing(
 
     missing = targets_csv(tmp_path / "m.csv", [[good, "芒市兴华餐饮店"]],
                           header=["统一社会信用代码/注册号", "名称"])
-    report = await import_file(core, None, missing, "m.csv", "targets")
+    report = await import_file(core, SYSTEM, missing, "m.csv", "targets")
     assert problems(report) == [(1, "登记状态", "", "this required column is missing")]
     assert count(core.settings.db_path, "targets") == 0
 
@@ -99,7 +100,7 @@ async def test_gbk_csv_is_read(core: Core, tmp_path: Path) -> None:
         [code(5), "芒市孔雀湖餐饮店", "存续", "B", "遮放镇", "餐饮"],
         ["123456789012345", "芒市老字号食品店", "吊销", "C", "遮放镇", "食品销售"],
     ], encoding="gbk")
-    report = await import_file(core, None, path, "gbk.csv")
+    report = await import_file(core, SYSTEM, path, "gbk.csv")
     assert report.ok and report.inserted == 2
     assert report.warning_count == 1 and "注册号" in report.warnings[0].message
     async with core.db.read() as rtx:
@@ -121,7 +122,7 @@ async def test_unknown_department_and_unreadable_files(core: Core, tmp_path: Pat
         writer.writerow(["ZZ-002", "食品安全", "某检查", "市场主体", "一般", "现场检查",
                          "SCJGJ", "每年", "内容", "依据"])
     before = count(core.settings.db_path, "items")
-    report = await import_file(core, None, items, "items.csv")
+    report = await import_file(core, SYSTEM, items, "items.csv")
     assert problems(report) == [
         (2, "检查主体", "不存在局", "no department with this code or name"),
         (3, "抽查比例上限", "", "a general (一般) item needs a maximum ratio"),
@@ -129,26 +130,26 @@ async def test_unknown_department_and_unreadable_files(core: Core, tmp_path: Pat
     assert count(core.settings.db_path, "items") == before
     pdf = tmp_path / "scan.pdf"
     pdf.write_bytes(b"%PDF-1.4 not a table")
-    report = await import_file(core, None, pdf, "scan.pdf")
+    report = await import_file(core, SYSTEM, pdf, "scan.pdf")
     assert "not a spreadsheet" in problems(report)[0][3]
     xls = tmp_path / "old.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
-    assert "old .xls" in problems(await import_file(core, None, xls, "old.xls"))[0][3]
+    assert "old .xls" in problems(await import_file(core, SYSTEM, xls, "old.xls"))[0][3]
 
 
 async def test_reimport_changes_credit_class_and_keeps_history(core: Core,
                                                                tmp_path: Path) -> None:
     rows = [[code(n), f"芒市商行{n}", "存续", "B", "芒市镇", "餐饮"] for n in range(10, 15)]
-    first = await import_file(core, None, targets_csv(tmp_path / "a.csv", rows), "a.csv")
+    first = await import_file(core, SYSTEM, targets_csv(tmp_path / "a.csv", rows), "a.csv")
     assert (first.inserted, first.updated, first.unchanged) == (5, 0, 0)
     rows[2][3] = "D"
     rows[4][2] = "注销"  # a target can be marked inactive; nothing is deleted
-    again = await import_file(core, None, targets_csv(tmp_path / "b.csv", rows), "b.csv")
+    again = await import_file(core, SYSTEM, targets_csv(tmp_path / "b.csv", rows), "b.csv")
     assert (again.inserted, again.updated, again.unchanged) == (0, 2, 3)
     # A file with only the columns to change keeps the others as they were.
     partial = targets_csv(tmp_path / "c.csv", [[code(10), "芒市商行10", "存续", "A"]],
                           header=["统一社会信用代码/注册号", "名称", "登记状态", "信用分类"])
-    third = await import_file(core, None, partial, "c.csv")
+    third = await import_file(core, SYSTEM, partial, "c.csv")
     assert (third.updated, third.unchanged) == (1, 0)
     async with core.db.read() as rtx:
         changed = await rtx.directory.target(code(12))
@@ -195,7 +196,7 @@ async def test_checklists_with_skip_logic_and_unsupported_types(core: Core,
         ["image", "photo", "拍照", "Photo", "yes", "${licence} = 'no'"],
         ["text", "note_text", "说明", "Remarks", "", ""],
     ], "SC-002")
-    report = await import_file(core, None, good, "good.xlsx")
+    report = await import_file(core, SYSTEM, good, "good.xlsx")
     assert report.ok and report.kind == "checklist" and report.inserted == 1
     async with core.db.read() as rtx:
         form = await rtx.directory.checklist_form("SC-002")
@@ -206,7 +207,7 @@ async def test_checklists_with_skip_logic_and_unsupported_types(core: Core,
     licence, photo = loaded.questions[0], loaded.questions[1]
     assert (licence.compliant, licence.noncompliant) == ("yes", "no")
     assert photo.type == "image" and photo.relevant == "${licence} = 'no'"
-    again = await import_file(core, None, good, "good.xlsx")
+    again = await import_file(core, SYSTEM, good, "good.xlsx")
     assert again.ok and again.unchanged == 1  # the same form is not a new version
 
     bad = xlsform(tmp_path / "bad.xlsx", [
@@ -214,7 +215,7 @@ async def test_checklists_with_skip_logic_and_unsupported_types(core: Core,
         ["audio", "noise_recording", "录音", "Recording", "", ""],
         ["range", "loudness", "响度", "Loudness", "", ""],
     ], "SC-002")
-    report = await import_file(core, None, bad, "bad.xlsx")
+    report = await import_file(core, SYSTEM, bad, "bad.xlsx")
     text = [(p.column, translator("en")._(p.message).format(**p.params))
             for p in report.problems]
     assert text == [("noise_recording", "question type audio is not supported"),
@@ -223,13 +224,13 @@ async def test_checklists_with_skip_logic_and_unsupported_types(core: Core,
         ["select_one yn", "licence", "是否持证", "Licence?", "yes", ""],
         ["text", "later", "说明", "Remarks", "", "${nowhere} = 'x'"],
     ], "SC-002")
-    report = await import_file(core, None, dangling, "dangling.xlsx")
+    report = await import_file(core, SYSTEM, dangling, "dangling.xlsx")
     assert not report.ok and "nowhere" in report.problems[0].params["detail"]
     async with core.db.read() as rtx:
         assert await rtx.directory.checklist_form("SC-002") == form  # unchanged
     unknown = xlsform(tmp_path / "unknown.xlsx", [
         ["select_one yn", "licence", "是否持证", "Licence?", "yes", ""]], "NO-SUCH-ITEM")
-    report = await import_file(core, None, unknown, "unknown.xlsx")
+    report = await import_file(core, SYSTEM, unknown, "unknown.xlsx")
     assert report.problems[0].value == "NO-SUCH-ITEM"
 
 
@@ -237,12 +238,12 @@ async def test_export_import_round_trip_is_identity(core: Core, tmp_path: Path) 
     await load_county(core, tmp_path, targets=200)
     for kind in ("departments", "items", "targets", "inspectors", "recusals", "plans"):
         first = tmp_path / f"{kind}-1.xlsx"
-        rows = await export(core.db, kind, first)
-        report = await import_file(core, None, first, first.name, kind)
+        rows = await export(core.db, SYSTEM, kind, first)
+        report = await import_file(core, SYSTEM, first, first.name, kind)
         assert report.ok and report.unchanged == rows and report.updated == 0, (
             kind, summary_text(translator("en"), report))
         second = tmp_path / f"{kind}-2.xlsx"
-        await export(core.db, kind, second)
+        await export(core.db, SYSTEM, kind, second)
         assert _cells(first) == _cells(second)
     inspectors = _cells(tmp_path / "inspectors-1.xlsx")
     assert all(row[0].startswith("**************") for row in inspectors[1:])
@@ -266,7 +267,7 @@ async def test_plan_checks(core: Core, tmp_path: Path) -> None:
                          "检查发起机关", "联合机关", "抽取日期", "检查开始日期", "检查截止日期"])
         writer.writerow(["甲计划", "任务", "联合", "A:3%;B:50%", "SC-002、HJ-001", "SCJGJ", "",
                          "2026-05-01", "2026-04-01", "2026-06-30"])
-    report = await import_file(core, None, path, "plans.csv")
+    report = await import_file(core, SYSTEM, path, "plans.csv")
     found = {p[3] for p in problems(report)}
     assert "a joint plan needs at least one joining department" in found
     assert "the item's department does not take part in this plan" in found
@@ -317,9 +318,9 @@ async def test_inspector_cannot_load_files(bot: BotRunner, emulator: Emulator,
     from bot.services.onboarding import invite_person, redeem
     from tests.conftest import person
 
-    await add_department(bot.core.db, None, "SCJGJ", "市场监督管理局")
+    await add_department(bot.core.db, SYSTEM, "SCJGJ", "市场监督管理局")
     user: EmulatedUser = person(emulator, "张三", "en")
-    issued = await invite_person(bot.core, None, "张三", "SCJGJ", [Role.INSPECTOR])
+    issued = await invite_person(bot.core, SYSTEM, "张三", "SCJGJ", [Role.INSPECTOR])
     await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, "张三", "en"))
     path = targets_csv(tmp_path / "t.csv", [[code(1), "甲", "存续", "A", "", ""]])
     await user.send_document(path.read_bytes(), "t.csv", "text/csv")
@@ -339,14 +340,14 @@ async def test_large_file_read_in_two_parts_finds_duplicates_across_them(
     rows.append(rows[3])  # in the second half, repeating a row of the first
     rows.append(["91350100M000100Y44", "坏代码", "存续", "B", "", ""])
     path = targets_csv(tmp_path / "two.csv", rows)
-    report = await import_file(core, None, path, "two.csv")
+    report = await import_file(core, SYSTEM, path, "two.csv")
     assert sorted(problems(report)) == [
         (62, "统一社会信用代码/注册号", code(103), "appears twice in the file: first in row 5"),
         (63, "统一社会信用代码/注册号", "91350100M000100Y44",
          "the 统一社会信用代码 check digit is wrong"),
     ]
     assert report.rows == 62 and count(core.settings.db_path, "targets") == 0
-    good = await import_file(core, None, targets_csv(tmp_path / "ok.csv", rows[:-2]), "ok.csv")
+    good = await import_file(core, SYSTEM, targets_csv(tmp_path / "ok.csv", rows[:-2]), "ok.csv")
     assert good.ok and good.inserted == 60
 
 
@@ -360,7 +361,7 @@ async def test_inspector_reimport_changes_roles_and_marks_departures(core: Core,
     second = second[: second.rindex(",")] + ",否"  # 张伟 leaves: 是否在职 = 否
     path = tmp_path / "people.csv"
     path.write_text("\n".join([header, first, second]) + "\n", encoding="utf-8")
-    report = await import_file(core, None, path, "people.csv")
+    report = await import_file(core, SYSTEM, path, "people.csv")
     assert report.ok and report.updated == 2, summary_text(translator("en"), report)
     async with core.db.read() as rtx:
         people = {p.name: p for p in await rtx.people.with_role(Role.INSPECTOR)}

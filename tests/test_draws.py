@@ -22,6 +22,7 @@ from bot.emulator.server import EmulatorServer
 from bot.i18n import translator
 from bot.models import Role
 from bot.services import draws
+from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.errors import Refused
 from bot.services.imports import import_file
@@ -39,7 +40,7 @@ async def load(core: Core, folder: Path, targets: int = 400,
     files = generate(folder, targets=targets, per_department=per_department, today=core.today())
     for key, path in files.items():
         kind = "checklist" if key.startswith("checklist:") else key
-        assert (await import_file(core, None, path, path.name, kind)).ok
+        assert (await import_file(core, SYSTEM, path, path.name, kind)).ok
     return files
 
 
@@ -111,21 +112,21 @@ async def test_refusals_write_nothing(core: Core, tmp_path: Path) -> None:
                          "2099-05-01", "2099-05-02", "2099-06-30", "", ""])
         writer.writerow(["无人计划", "任务", "联合", "", "10%", "SC-001、YJ-001", "",
                          "SCJGJ", "YJGLJ", "2026-05-01", "2026-05-02", "2026-06-30", "", ""])
-    assert (await import_file(core, None, files["plans"], "plans.csv")).ok
+    assert (await import_file(core, SYSTEM, files["plans"], "plans.csv")).ok
     with pytest.raises(Refused) as low:
-        await draws.prepare(core, None, "低比例计划", "lottery")
+        await draws.prepare(core, SYSTEM, "低比例计划", "lottery")
     assert low.value.reason == "ratio_below_minimum"
-    await draws.prepare(core, None, "未来计划", "lottery")
+    await draws.prepare(core, SYSTEM, "未来计划", "lottery")
     with pytest.raises(Refused) as early:
-        await draws.run(core, None, "未来计划", "1", today=date(2026, 11, 23))
+        await draws.run(core, SYSTEM, "未来计划", "1", today=date(2026, 11, 23))
     assert early.value.reason == "before_draw_date"
     # Nobody of YJGLJ is drawable once they all leave; the draw is refused by name.
     with sqlite3.connect(core.settings.db_path) as conn:  # everyone of YJGLJ leaves
         conn.execute("UPDATE people SET active = 0 WHERE department_id ="
                      " (SELECT id FROM departments WHERE code = 'YJGLJ')")
-    await draws.prepare(core, None, "无人计划", "lottery")
+    await draws.prepare(core, SYSTEM, "无人计划", "lottery")
     with pytest.raises(Refused) as nobody:
-        await draws.run(core, None, "无人计划", "7")
+        await draws.run(core, SYSTEM, "无人计划", "7")
     assert nobody.value.reason == "nobody_drawable"
     assert nobody.value.params["department"] == "芒市应急管理局"
     assert nobody.value.params["total"] == "0" and nobody.value.params["code"]
@@ -144,13 +145,13 @@ async def test_year_cap_excludes_targets_drawn_twice(core: Core, tmp_path: Path)
         for n in range(3):
             writer.writerow([f"全量{n}", "任务", "部门", "", "100%", "SC-001", "", "SCJGJ", "",
                              "2026-05-01", "2026-05-02", "2026-06-30", "", ""])
-    assert (await import_file(core, None, files["plans"], "plans.csv")).ok
-    first = await draws.prepare(core, None, "全量0", "lottery")
-    await draws.run(core, None, "全量0", "1")
-    await draws.prepare(core, None, "全量1", "lottery")
-    await draws.run(core, None, "全量1", "2")
+    assert (await import_file(core, SYSTEM, files["plans"], "plans.csv")).ok
+    first = await draws.prepare(core, SYSTEM, "全量0", "lottery")
+    await draws.run(core, SYSTEM, "全量0", "1")
+    await draws.prepare(core, SYSTEM, "全量1", "lottery")
+    await draws.run(core, SYSTEM, "全量1", "2")
     with pytest.raises(Refused) as third:
-        await draws.prepare(core, None, "全量2", "lottery")
+        await draws.prepare(core, SYSTEM, "全量2", "lottery")
     assert third.value.reason == "empty_pool" and first.pool_size > 0
 
 
@@ -207,12 +208,12 @@ async def test_announcements_reach_the_office_and_the_public_channel(
     try:
         office = await registered_admin(runner, emulator)
         colleague = person(emulator, "办公室同事")
-        issued = await invite_person(runner.core, None, "办公室同事", None, [Role.OFFICE])
+        issued = await invite_person(runner.core, SYSTEM, "办公室同事", None, [Role.OFFICE])
         await redeem(runner.core, issued.code, TgUser(colleague.id, colleague.id, None, "x",
                                                       "zh-hans"))
         await load(runner.core, tmp_path / "county", targets=200)
-        await draws.prepare(runner.core, None, PLAN, "中国福利彩票3D 2026-04-15")
-        await draws.run(runner.core, None, PLAN, "372")
+        await draws.prepare(runner.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
+        await draws.run(runner.core, SYSTEM, PLAN, "372")
         assert "抽取公告" in (await colleague.expect("抽取公告"))["text"]
         assert "Draw done" in (await office.expect("Draw done"))["text"]
         for _ in range(100):

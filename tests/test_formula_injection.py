@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from bot.core import Core
 from bot.demo_data import generate
 from bot.i18n import translator
+from bot.services.access import SYSTEM
 from bot.services.exports import export
 from bot.services.imports import import_file, report_csv
 from bot.tabular import csv_bytes, xlsx_bytes
@@ -40,11 +41,11 @@ async def test_a_formula_in_a_name_stays_text_everywhere(core: Core, tmp_path: P
     with files["targets"].open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(rows)
     for kind in ("departments", "items", "targets"):
-        assert (await import_file(core, None, files[kind], files[kind].name, kind)).ok
+        assert (await import_file(core, SYSTEM, files[kind], files[kind].name, kind)).ok
 
     # The template exported back: every payload is a string cell, none a formula.
     out = tmp_path / "targets.xlsx"
-    await export(core.db, "targets", out)
+    await export(core.db, SYSTEM, "targets", out)
     data = out.read_bytes()
     assert formulas(data) == 0
     values = {c.value for s in load_workbook(io.BytesIO(data)) for r in s.iter_rows()
@@ -56,7 +57,7 @@ async def test_a_formula_in_a_name_stays_text_everywhere(core: Core, tmp_path: P
     rows[1][0] = "=cmd|' /C calc'!A0"  # 统一社会信用代码: wrong, and a formula
     with bad.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(rows[:3])
-    report = await import_file(core, None, bad, "bad.csv", "targets")
+    report = await import_file(core, SYSTEM, bad, "bad.csv", "targets")
     assert not report.ok
     cells = csv_cells(report_csv(translator("zh_CN"), report))
     assert any(c.startswith("'=cmd") for c in cells)

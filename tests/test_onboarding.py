@@ -9,6 +9,7 @@ from bot.app import BotRunner
 from bot.clock import now
 from bot.emulator import Emulator
 from bot.models import Role
+from bot.services.access import SYSTEM
 from bot.services.onboarding import invite_person
 from tests.conftest import person
 from tests.helpers import departments, invite_through_bot, registered_admin
@@ -101,7 +102,7 @@ async def test_stranger_gets_explanation_and_nothing_changes(
 
 async def test_bad_codes_are_refused_politely(bot: BotRunner, emulator: Emulator) -> None:
     await departments(bot)
-    issued = await invite_person(bot.core, None, "王五", "SCJGJ", [Role.INSPECTOR])
+    issued = await invite_person(bot.core, SYSTEM, "王五", "SCJGJ", [Role.INSPECTOR])
     first = person(emulator, "王五")
     await first.open_link(issued.link)
     await first.expect("欢迎")
@@ -117,7 +118,7 @@ async def test_bad_codes_are_refused_politely(bot: BotRunner, emulator: Emulator
     assert "已经以" in (await first.expect())["text"]
 
     # An invite made eight days ago has expired (the default lifetime is seven days).
-    expiring = await invite_person(bot.core, None, "赵六", "SCJGJ", [Role.INSPECTOR],
+    expiring = await invite_person(bot.core, SYSTEM, "赵六", "SCJGJ", [Role.INSPECTOR],
                                    now=now() - timedelta(days=8))
     late = person(emulator, "赵六")
     await late.open_link(expiring.link)

@@ -11,6 +11,7 @@ from bot.clock import now
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.core import ApiError
 from bot.models import Person, Role
+from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.notify import enqueue_text
 from bot.services.onboarding import invite_person, redeem
@@ -21,7 +22,7 @@ from tests.helpers import eventually
 async def registered(bot: BotRunner, emulator: Emulator, name: str,
                      roles: list[Role] | None = None) -> tuple[Person, EmulatedUser]:
     user = person(emulator, name)
-    issued = await invite_person(bot.core, None, name, None, roles or [Role.OFFICE])
+    issued = await invite_person(bot.core, SYSTEM, name, None, roles or [Role.OFFICE])
     result = await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, name, "zh-hans"))
     assert result.person is not None
     return result.person, user

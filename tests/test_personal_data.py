@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.config import load_settings
 from bot.core import Core
 from bot.demo_data import generate
+from bot.services.access import SYSTEM
 from bot.services.imports import import_file
 from storage import Database
 from tests.helpers import choucha
@@ -32,7 +33,7 @@ def stored(db: Path) -> tuple[str, set[str]]:
 
 
 async def load(core: Core, files: dict[str, Path], kinds: tuple[str, ...]) -> list[object]:
-    return [await import_file(core, None, files[k], files[k].name, k) for k in kinds]
+    return [await import_file(core, SYSTEM, files[k], files[k].name, k) for k in kinds]
 
 
 async def test_id_numbers_are_keyed_outside_the_database(tmp_path: Path) -> None:
@@ -50,7 +51,7 @@ async def test_id_numbers_are_keyed_outside_the_database(tmp_path: Path) -> None
         # The database alone: the salted SHA-256 an attacker would enumerate matches nothing.
         assert not hashes & {hashlib.sha256(f"{salt}:{n}".encode()).hexdigest() for n in ids}
         # A re-import matches everyone (nothing new, nothing changed).
-        again = await import_file(core, None, files["inspectors"], "i.csv", "inspectors")
+        again = await import_file(core, SYSTEM, files["inspectors"], "i.csv", "inspectors")
         assert (again.inserted, again.updated) == (0, 0) and again.unchanged == len(ids)
         # Rotation: every stored hash changes, people still match.
     code, out, err = await choucha({"CHOUCHA_DB": str(settings.db_path),
@@ -59,20 +60,20 @@ async def test_id_numbers_are_keyed_outside_the_database(tmp_path: Path) -> None
     assert f"{len(ids)} stored" in out and len(key.read_text().split()) == 2
     assert not stored(settings.db_path)[1] & hashes
     async with Database(settings.db_path) as db:
-        again = await import_file(Core(settings, db, "b"), None, files["inspectors"], "i.csv",
+        again = await import_file(Core(settings, db, "b"), SYSTEM, files["inspectors"], "i.csv",
                                   "inspectors")
         assert again.unchanged == len(ids) and again.inserted == 0
     # Without the key file: refused with the reason, nothing changed.
     key.rename(tmp_path / "elsewhere")
     async with Database(settings.db_path) as db:
-        refused = await import_file(Core(settings, db, "b"), None, files["inspectors"],
+        refused = await import_file(Core(settings, db, "b"), SYSTEM, files["inspectors"],
                                     "i.csv", "inspectors")
     assert not refused.ok and "missing" in refused.problems[0].message
     assert not key.exists()  # no new key was made behind the office's back
     # A wrong key: told so.
     (tmp_path / "keys" / "id-hash.keys").write_text("ab" * 32 + "\n" + "cd" * 32 + "\n")
     async with Database(settings.db_path) as db:
-        wrong = await import_file(Core(settings, db, "b"), None, files["inspectors"],
+        wrong = await import_file(Core(settings, db, "b"), SYSTEM, files["inspectors"],
                                   "i.csv", "inspectors")
     assert not wrong.ok and "not the one" in wrong.problems[0].message
 
@@ -94,7 +95,7 @@ async def test_an_older_database_is_wrapped_and_still_matches(tmp_path: Path) ->
             conn.execute("UPDATE inspectors SET id_hash = ? WHERE cert_no IS ?",
                          (hashlib.sha256(f"{salt}:{number}".encode()).hexdigest(), cert))
     async with Database(settings.db_path) as db:
-        again = await import_file(Core(settings, db, "b"), None, files["inspectors"], "i.csv",
+        again = await import_file(Core(settings, db, "b"), SYSTEM, files["inspectors"], "i.csv",
                                   "inspectors")
     assert again.ok and (again.inserted, again.updated) == (0, 0)  # the same hashes
     ids = numbers(files["inspectors"])

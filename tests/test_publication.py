@@ -22,6 +22,7 @@ from bot.emulator import Emulator
 from bot.emulator.server import EmulatorServer
 from bot.models import Person, Role
 from bot.services import conversations, draws, publication, visits
+from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem
 from bot.visit import RESULTS
@@ -38,8 +39,8 @@ async def finished_tasks(runner: BotRunner, tmp_path: Path, outcomes: list[str])
     await load_county(runner.core, tmp_path / "county", 12, 4, checklists=False, plans=[
         joint_plan(PLAN, "SC-001、WS-001", "WSJKJ", ("2026-04-15", "2026-04-20", "2026-06-30"),
                    "50%")])
-    await draws.prepare(runner.core, None, PLAN, "test")
-    await draws.run(runner.core, None, PLAN, "1")
+    await draws.prepare(runner.core, SYSTEM, PLAN, "test")
+    await draws.run(runner.core, SYSTEM, PLAN, "1")
     core = runner.core
     with sqlite3.connect(runner.settings.db_path) as conn:
         task_ids = [r[0] for r in conn.execute("SELECT id FROM tasks ORDER BY id")]
@@ -107,7 +108,7 @@ async def test_publish_withhold_correct_and_export(
     try:
         tasks = await finished_tasks(runner, tmp_path,
                                      ["noncooperation", "no_problem", "corrected"])
-        office_issued = await invite_person(runner.core, None, "王芳", None, [Role.OFFICE])
+        office_issued = await invite_person(runner.core, SYSTEM, "王芳", None, [Role.OFFICE])
         office = person(emulator, "王芳", user_id=61000)
         await redeem(runner.core, office_issued.code, TgUser(61000, 61000, None, "王芳",
                                                              "zh-hans"))
@@ -168,10 +169,10 @@ async def test_a_late_publication_is_flagged(settings: Settings, tmp_path: Path)
     try:
         tasks = await finished_tasks(runner, tmp_path, ["no_problem"])
         later = clock_now() + timedelta(days=60)
-        due = await publication.due_items(runner.core,
+        due = await publication.due_items(runner.core, SYSTEM,
                                           later.astimezone(settings.tz).date())
         assert due[0].late and due[0].left < 0
-        done = await publication.publish(runner.core, None, tasks, later)
+        done = await publication.publish(runner.core, SYSTEM, tasks, later)
         assert (done.count, done.late, done.posts) == (1, 1, 0)  # no channel configured
         audit = _rows(settings, "SELECT payload FROM audit_log WHERE action ="
                                 " 'publication.published'")

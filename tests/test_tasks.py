@@ -13,6 +13,7 @@ from bot.demo import joint_plan, load_county
 from bot.demo_data import generate
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws, replacements
+from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.errors import Refused
 from bot.services.imports import import_file
@@ -36,7 +37,7 @@ async def county_with_phones(bot: BotRunner, emulator: Emulator, tmp_path: Path,
                               " ON i.person_id = p.id WHERE p.active = 1").fetchall()
     for person_id, cert in people:
         user = person(emulator, f"insp-{cert}", user_id=900000 + person_id)
-        issued = await reissue_invite(bot.core, None, person_id)
+        issued = await reissue_invite(bot.core, SYSTEM, person_id)
         await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, cert, "en"))
         users[cert] = user
     return users
@@ -47,8 +48,8 @@ async def test_a_draw_notifies_each_inspector_once_within_limits(
 ) -> None:
     users = await county_with_phones(bot, emulator, tmp_path)
     assert len(users) == 40
-    await draws.prepare(bot.core, None, PLAN, "中国福利彩票3D 2026-04-15")
-    ran = await draws.run(bot.core, None, PLAN, "372")
+    await draws.prepare(bot.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
+    ran = await draws.run(bot.core, SYSTEM, PLAN, "372")
     assert ran.tasks == 200
     drawn = {m["inspector"] for team in ran.record["teams"] for m in team["members"]}
     for cert in drawn:
@@ -69,8 +70,8 @@ async def test_a_draw_notifies_each_inspector_once_within_limits(
 async def test_accept_card_details_and_refusals(bot: BotRunner, emulator: Emulator,
                                                tmp_path: Path) -> None:
     users = await county_with_phones(bot, emulator, tmp_path, targets=20)
-    await draws.prepare(bot.core, None, PLAN, "中国福利彩票3D 2026-04-15")
-    ran = await draws.run(bot.core, None, PLAN, "7")
+    await draws.prepare(bot.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
+    ran = await draws.run(bot.core, SYSTEM, PLAN, "7")
     team = ran.record["teams"][0]
     target = team["target"]
     members = [users[m["inspector"]] for m in team["members"]]
@@ -145,8 +146,8 @@ async def test_replacement_requested_approved_redrawn_and_verifiable(
     bot: BotRunner, emulator: Emulator, tmp_path: Path
 ) -> None:
     users = await county_with_phones(bot, emulator, tmp_path, targets=20)
-    await draws.prepare(bot.core, None, PLAN, "中国福利彩票3D 2026-04-15")
-    ran = await draws.run(bot.core, None, PLAN, "7")
+    await draws.prepare(bot.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
+    ran = await draws.run(bot.core, SYSTEM, PLAN, "7")
     team = ran.record["teams"][0]
     task_id = _task_id(bot, team["target"])
     leaving = team["members"][1]
@@ -215,8 +216,8 @@ async def test_replacement_requested_approved_redrawn_and_verifiable(
 async def test_replacement_rejected_with_reason(bot: BotRunner, emulator: Emulator,
                                                tmp_path: Path) -> None:
     users = await county_with_phones(bot, emulator, tmp_path, targets=20)
-    await draws.prepare(bot.core, None, PLAN, "中国福利彩票3D 2026-04-15")
-    ran = await draws.run(bot.core, None, PLAN, "9")
+    await draws.prepare(bot.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
+    ran = await draws.run(bot.core, SYSTEM, PLAN, "9")
     team = ran.record["teams"][1]
     task_id = _task_id(bot, team["target"])
     member = team["members"][2]
@@ -267,17 +268,17 @@ async def test_nobody_to_draw_keeps_the_request_open_for_the_office(
                                  "WSJKJ", "2026-04-15", "2026-04-20", "2026-06-30", "", ""])
     for key, path in files.items():
         kind = "checklist" if key.startswith("checklist:") else key
-        assert (await import_file(bot.core, None, path, path.name, kind)).ok
+        assert (await import_file(bot.core, SYSTEM, path, path.name, kind)).ok
     users: dict[int, EmulatedUser] = {}
     with sqlite3.connect(bot.settings.db_path) as conn:
         ids = [r[0] for r in conn.execute("SELECT person_id FROM inspectors")]
     for person_id in ids:
         user = person(emulator, f"p{person_id}", user_id=800000 + person_id)
-        issued = await reissue_invite(bot.core, None, person_id)
+        issued = await reissue_invite(bot.core, SYSTEM, person_id)
         await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, "x", "en"))
         users[person_id] = user
-    await draws.prepare(bot.core, None, "两部门", "lottery 2026-04-15")
-    ran = await draws.run(bot.core, None, "两部门", "1")
+    await draws.prepare(bot.core, SYSTEM, "两部门", "lottery 2026-04-15")
+    ran = await draws.run(bot.core, SYSTEM, "两部门", "1")
     member = ran.record["teams"][0]["members"][1]  # the only drawable WSJKJ inspector
     with sqlite3.connect(bot.settings.db_path) as conn:
         person_id = conn.execute("SELECT person_id FROM inspectors WHERE cert_no = ?",
@@ -311,17 +312,17 @@ async def test_leader_of_the_same_department_may_approve_where_the_plan_allows(
                                  "2026-04-15", "2026-04-20", "2026-06-30", "", "", "是"])
     for key, path in files.items():
         kind = "checklist" if key.startswith("checklist:") else key
-        assert (await import_file(bot.core, None, path, path.name, kind)).ok, key
+        assert (await import_file(bot.core, SYSTEM, path, path.name, kind)).ok, key
     users: dict[str, EmulatedUser] = {}
     with sqlite3.connect(bot.settings.db_path) as conn:
         people = conn.execute("SELECT person_id, cert_no FROM inspectors").fetchall()
     for person_id, cert in people:
         user = person(emulator, cert, user_id=700000 + person_id)
-        issued = await reissue_invite(bot.core, None, person_id)
+        issued = await reissue_invite(bot.core, SYSTEM, person_id)
         await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, "x", "en"))
         users[cert] = user
-    await draws.prepare(bot.core, None, "单部门", "lottery 2026-04-15")
-    ran = await draws.run(bot.core, None, "单部门", "5")
+    await draws.prepare(bot.core, SYSTEM, "单部门", "lottery 2026-04-15")
+    ran = await draws.run(bot.core, SYSTEM, "单部门", "5")
     leader_cert, member_cert = (m["inspector"] for m in ran.record["teams"][0]["members"][:2])
     assert ran.record["teams"][0]["members"][0]["leader"]
     async with bot.core.db.read() as rtx:

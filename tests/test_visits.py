@@ -21,6 +21,7 @@ from bot.app import BotRunner
 from bot.config import Settings
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws, visits
+from bot.services.access import SYSTEM
 from tests.conftest import TOKEN, person
 from tests.test_tasks import county_with_phones
 
@@ -45,8 +46,8 @@ async def drawn_team(runner: BotRunner, emulator: Emulator, tmp_path: Path, targ
     first whose leader is on another team too)."""
     users = await county_with_phones(runner, emulator, tmp_path, targets=targets, plan=PLAN,
                                      items="SC-001、WS-001", joining="WSJKJ")
-    await draws.prepare(runner.core, None, PLAN, "中国福利彩票3D 2026-04-15")
-    ran = await draws.run(runner.core, None, PLAN, "7")
+    await draws.prepare(runner.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
+    ran = await draws.run(runner.core, SYSTEM, PLAN, "7")
     teams = ran.record["teams"]
     team = teams[0]
     if busy_leader:

@@ -29,7 +29,8 @@ class Identity:
 
 
 async def identify(db: Database, user: TgUser) -> Identity:
-    """Look the account up, remembering it (or what changed) without recording the update."""
+    """Look the account up, remembering it (or what changed) without recording the update.
+    Access: anyone: it identifies the sender of an update (strangers included)."""
     async with db.read() as rtx:
         account = await rtx.people.account(user.id)
         person = await rtx.people.person_by_tg(user.id) if account and account.person_id else None
@@ -53,7 +54,8 @@ async def identify(db: Database, user: TgUser) -> Identity:
 
 
 async def set_language(db: Database, identity: Identity, language: str) -> Identity:
-    """Remember the language a person chose, for the account and, when bound, the person."""
+    """Remember the language a person chose, for the account and, when bound, the person.
+    Access: the sender's own account only (the identity is theirs)."""
     if language not in LANGUAGES:
         raise ValueError(language)
     async with db.transaction() as tx:

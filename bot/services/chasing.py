@@ -15,25 +15,29 @@ from bot import callbacks
 from bot.core import Core
 from bot.i18n import Translator
 from bot.models import Role
+from bot.services.access import Actor, label, require_office
 from bot.services.notify import enqueue_text, tell_office
 from bot.workdays import Calendar, parse_arrangement
 from storage import from_db_time
 
 
 async def calendar(tx: Any) -> Calendar:
+    """The working-day calendar with the loaded arrangements, inside a transaction.
+    Access: public facts (the State Council's holiday arrangements)."""
     days, years = await tx.chasing.calendar()
     return Calendar(days, years)
 
 
-async def load_calendar(core: Core, actor: str | None, text: str, source: str,
+async def load_calendar(core: Core, actor: Actor, text: str, source: str,
                         now: datetime) -> tuple[int, int]:
     """Load a year's holiday arrangement; (year, days listed). ArrangementError if bad."""
+    require_office(actor)
     year, days = parse_arrangement(text)
     async with core.db.transaction(record_update=False) as tx:
         await tx.chasing.load_year(year, days, source,
                                    hashlib.sha256(text.encode()).hexdigest(),
-                                   actor or "cli", now)
-        await tx.audit.append(actor or "cli", "calendar.loaded", f"year:{year}",
+                                   label(actor), now)
+        await tx.audit.append(label(actor), "calendar.loaded", f"year:{year}",
                               {"days": len(days), "source": source}, now)
     return year, len(days)
 
@@ -76,7 +80,8 @@ class _People:
 
 
 async def owed(tx: Any, core: Core, cal: Calendar, now: datetime) -> list[Due]:
-    """Every reminder the ladder asks for right now (before the once-a-day filter)."""
+    """Every reminder the ladder asks for right now (before the once-a-day filter).
+    Access: the scheduler, as the system (inside its own transaction)."""
     chase = core.settings.chase
     local = now.astimezone(core.settings.tz)
     today = local.date()
@@ -165,7 +170,8 @@ def in_office_hours(core: Core, cal: Calendar, now: datetime) -> bool:
 
 
 async def chase(core: Core, now: datetime) -> int:
-    """One run of the scheduler: queue what is owed today and not yet sent; how many."""
+    """One run of the scheduler: queue what is owed today and not yet sent; how many.
+    Access: the scheduler, as the system."""
     today = now.astimezone(core.settings.tz).date()
     async with core.db.read() as rtx:  # what is owed is read in a snapshot, not the writer
         cal = await calendar(rtx)
@@ -262,6 +268,8 @@ def why_text(t: Translator, kind: str, step: str, reason: dict[str, Any]) -> str
 
 
 async def my_reminders(core: Core, person_id: int) -> list[dict[str, Any]]:
+    """A person's own latest reminders.
+    Access: the person themselves (the handler passes the sender's own id)."""
     async with core.db.read() as rtx:
         found: list[dict[str, Any]] = await rtx.chasing.reminders_of(person_id)
         return found

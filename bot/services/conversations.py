@@ -7,12 +7,14 @@ from bot.models import Conversation
 
 
 async def current(core: Core, tg_user_id: int) -> Conversation | None:
+    """Access: the sender's own conversation (keyed by their Telegram id)."""
     async with core.db.read() as rtx:
         return await rtx.conversations.get(tg_user_id)
 
 
 async def cancel(core: Core, tg_user_id: int) -> bool:
-    """End whatever flow the person is in; False when there was none."""
+    """End whatever flow the person is in; False when there was none.
+    Access: the sender's own conversation (keyed by their Telegram id)."""
     async with core.db.transaction() as tx:
         existed = await tx.conversations.get(tg_user_id) is not None
         await tx.conversations.clear(tg_user_id)

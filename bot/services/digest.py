@@ -19,6 +19,7 @@ from bot.core import Core
 from bot.i18n import N_, Translator, translator
 from bot.models import Role
 from bot.rendering.fonts import cjk_font
+from bot.services.access import SYSTEM, Actor, require_office
 from bot.services.chasing import calendar
 from bot.services.notify import enqueue_document, enqueue_text
 from bot.tabular import xlsx_bytes
@@ -65,8 +66,9 @@ def publication_due(core: Core, cal: Calendar, finished_at: str) -> date:
                    core.settings.chase.publish_within)
 
 
-async def collect(core: Core, today: date, plan_id: int | None = None) -> Digest:
+async def collect(core: Core, actor: Actor, today: date, plan_id: int | None = None) -> Digest:
     """The digest for the morning of `today`, about the previous day (and what is open)."""
+    require_office(actor)
     day = today - timedelta(days=1)
     start, end = _bounds(core, day)
     async with core.db.read() as rtx:
@@ -214,8 +216,9 @@ def chart_png(t: Translator, d: Digest) -> bytes:
     return out.getvalue()
 
 
-async def sheet_xlsx(core: Core, t: Translator, today: date) -> bytes:
+async def sheet_xlsx(core: Core, actor: Actor, t: Translator, today: date) -> bytes:
     """Every open task and every task finished in the last 30 days."""
+    require_office(actor)
     since = to_db_time(datetime.combine(today - timedelta(days=RECENT_DAYS),
                                         datetime.min.time(), core.settings.tz))
     async with core.db.read() as rtx:
@@ -242,11 +245,13 @@ class Files:
     sheet: bytes | None
 
 
-async def render(core: Core, t: Translator, today: date, plan_id: int | None = None,
-                 plan: str | None = None) -> Files:
-    found = await collect(core, today, plan_id)
+async def render(core: Core, actor: Actor, t: Translator, today: date,
+                 plan_id: int | None = None, plan: str | None = None) -> Files:
+    """The digest as the office reads it: text, chart, and (for the whole county) the sheet."""
+    require_office(actor)
+    found = await collect(core, actor, today, plan_id)
     found.plan = plan
-    sheet = None if plan_id else await sheet_xlsx(core, t, today)
+    sheet = None if plan_id else await sheet_xlsx(core, actor, t, today)
     return Files(digest_text(t, found), chart_png(t, found), sheet)
 
 
@@ -256,7 +261,8 @@ def _fixed(text: str, _: Translator) -> str:
 
 async def send_daily(core: Core, now: datetime) -> int:
     """On working days from the digest time on, once a day: each office person gets the
-    digest (text, chart, spreadsheet) through the outbox. How many people were queued."""
+    digest (text, chart, spreadsheet) through the outbox. How many people were queued.
+    Access: the scheduler, as the system; it sends only to the office."""
     local = now.astimezone(core.settings.tz)
     today = local.date()
     if local.time() < core.settings.chase.digest_at:
@@ -273,7 +279,7 @@ async def send_daily(core: Core, now: datetime) -> int:
     for person in pending:
         lang = person.language or "zh_CN"
         if lang not in by_language:
-            by_language[lang] = await render(core, translator(lang), today)
+            by_language[lang] = await render(core, SYSTEM, translator(lang), today)
         files = by_language[lang]
         chart = write_blob(core.files_root, files.chart)
         sheet = write_blob(core.files_root, files.sheet or b"")

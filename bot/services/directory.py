@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 
 from bot.clock import now as clock_now
-from bot.models import Department, Person
+from bot.models import Department
+from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refused
 from storage import Database
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
-async def add_department(db: Database, actor: Person | None, code: str, name: str,
+async def add_department(db: Database, actor: Actor, code: str, name: str,
                          region: str | None = None) -> Department:
+    require_office(actor)
     code, name = code.strip(), " ".join(name.split())
     if not CODE_RE.match(code):
         raise Refused("bad_code")
@@ -24,7 +26,7 @@ async def add_department(db: Database, actor: Person | None, code: str, name: st
         if await tx.people.department_by_code(code) is not None:
             raise Refused("duplicate")
         department = await tx.people.add_department(code, name, region, now)
-        await tx.audit.append(f"person:{actor.id}" if actor else "cli", "department.created",
+        await tx.audit.append(label(actor), "department.created",
                               f"department:{department.id}",
                               {"code": code, "name": name, "region": region}, now)
     return department

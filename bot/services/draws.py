@@ -16,7 +16,7 @@ from bot import draw as algo
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import Translator, translator
-from bot.models import Person
+from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refused
 from bot.services.notify import tell_office
 from bot.services.tasks import notify_draw
@@ -47,8 +47,6 @@ class Ran:
     record: dict[str, Any]
 
 
-def _actor(actor: Person | None) -> str:
-    return f"person:{actor.id}" if actor else "cli"
 
 
 def _year_cap(plan: dict[str, Any]) -> int | None:
@@ -117,9 +115,10 @@ async def _explain(tx: Tx, exc: algo.DrawRefused, plan: dict[str, Any],
     return Refused(exc.reason, **params)
 
 
-async def prepare(core: Core, actor: Person | None, plan_name: str,
+async def prepare(core: Core, actor: Actor, plan_name: str,
                   entropy_source: str) -> Prepared:
     """Freeze the pool and commit to a secret nonce; announce both before the draw."""
+    require_office(actor)
     entropy_source = " ".join(entropy_source.split())
     if not 3 <= len(entropy_source) <= 300:
         raise Refused("bad_entropy_source")
@@ -140,8 +139,8 @@ async def prepare(core: Core, actor: Person | None, plan_name: str,
         values = {"draw_date": plan["draw_date"], "entropy_source": entropy_source,
                   "nonce": nonce, "nonce_commitment": algo.h(nonce), "pool_digest": digest,
                   "pool_size": len(pool), "year_cap": cap}
-        draw_id = await tx.draws.add_draw(plan["id"], values, _actor(actor), now)
-        await tx.audit.append(_actor(actor), "draw.prepared", f"draw:{draw_id}",
+        draw_id = await tx.draws.add_draw(plan["id"], values, label(actor), now)
+        await tx.audit.append(label(actor), "draw.prepared", f"draw:{draw_id}",
                               {k: v for k, v in values.items() if k != "nonce"}, now)
         prepared = Prepared(plan_name, plan["draw_date"], entropy_source,
                             values["nonce_commitment"], digest, len(pool), cap, strata)
@@ -150,9 +149,10 @@ async def prepare(core: Core, actor: Person | None, plan_name: str,
     return prepared
 
 
-async def run(core: Core, actor: Person | None, plan_name: str, entropy: str,
+async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
               today: date | None = None) -> Ran:
     """Compute the seed from the public entropy, select, form teams, create the tasks."""
+    require_office(actor)
     entropy = entropy.strip()
     if not 1 <= len(entropy) <= 300:
         raise Refused("bad_entropy")
@@ -208,7 +208,7 @@ async def run(core: Core, actor: Person | None, plan_name: str, entropy: str,
         recusals_sha = await asyncio.to_thread(write_blob, core.files_root, recusals_data)
         published = algo.record_json(record)
         if not await tx.draws.mark_run(row["id"], entropy, seed, published.decode(),
-                                       inspectors_sha, recusals_sha, _actor(actor), now):
+                                       inspectors_sha, recusals_sha, label(actor), now):
             raise Refused("already_run")
         task_ids = await tx.draws.add_tasks(
             row["id"], plan["id"], [(s.target, s.order) for s in outcome.selected],
@@ -221,7 +221,7 @@ async def run(core: Core, actor: Person | None, plan_name: str, entropy: str,
              for target, members in outcome.teams
              for position, m in enumerate(members, start=1)], now)
         await notify_draw(tx, row["id"], now)
-        await tx.audit.append(_actor(actor), "draw.run", f"draw:{row['id']}",
+        await tx.audit.append(label(actor), "draw.run", f"draw:{row['id']}",
                               {"seed": seed, "entropy": entropy, "tasks": len(task_ids),
                                "record_sha256": algo.h(published)}, now)
         ran = Ran(plan_name, seed, len(task_ids), record)
@@ -240,7 +240,8 @@ def _required_expertise(plan: dict[str, Any]) -> dict[str, set[str]]:
 
 
 async def export(core: Core, plan_name: str, out: Path) -> list[Path]:
-    """Write record.json, pool.tsv, inspectors.tsv, recusals.tsv for anyone to verify."""
+    """Write record.json, pool.tsv, inspectors.tsv, recusals.tsv for anyone to verify.
+    Access: anyone may read a drawn plan's record: it is published for verification."""
     async with core.db.read() as rtx:
         plan = await rtx.draws.plan(plan_name)
         row = await rtx.draws.draw(plan["id"]) if plan else None
@@ -279,7 +280,7 @@ def verify_dir(folder: Path) -> list[str]:
 
 
 async def _announce(tx: Tx, core: Core, key: str, render: Any, now: datetime,
-                    actor: Person | None) -> None:
+                    actor: Actor) -> None:
     """To the office (the person acting reads it in their own reply) and the channel."""
     await tell_office(tx, key, render, now, exclude=actor.id if actor else None)
     channel = core.settings.public_channel

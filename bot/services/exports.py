@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from bot.services.access import Actor, require_office
 from bot.sheets import (
     ITEM_KIND_LABELS,
     PLAN_TYPE_LABELS,
@@ -87,8 +88,9 @@ async def _rows(db: Database, kind: str) -> AsyncIterator[list[Any]]:
             raise ValueError(kind)
 
 
-async def export(db: Database, kind: str, path: Path) -> int:
+async def export(db: Database, actor: Actor, kind: str, path: Path) -> int:
     """Write one template to .xlsx; return the number of rows."""
+    require_office(actor)
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 

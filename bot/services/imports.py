@@ -27,7 +27,8 @@ from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.core import Core
 from bot.i18n import N_, Translator
-from bot.models import Person, Role, RoleGrant
+from bot.models import Role, RoleGrant
+from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refused
 from bot.services.personal import id_hasher
 from bot.sheets import (
@@ -159,11 +160,12 @@ def _is_xlsform(path: Path) -> bool:
         workbook.close()
 
 
-async def import_file(core: Core, actor: Person | None, path: Path, filename: str,
+async def import_file(core: Core, actor: Actor, path: Path, filename: str,
                       kind: str | None = None) -> ImportReport:
     """Check and load one file; nothing is written unless every row is right."""
+    require_office(actor)
     report = ImportReport(kind, filename, await asyncio.to_thread(file_sha256, path))
-    actor_label = f"person:{actor.id}" if actor else "cli"
+    actor_label = label(actor)
     if kind not in (None, *KINDS):
         raise ValueError(kind)
     with path.open("rb") as fh:

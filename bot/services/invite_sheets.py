@@ -55,6 +55,7 @@ def cards_pdf(issued: Sequence[IssuedInvite], tz: tzinfo, t: Translator) -> byte
 
 
 async def build(issued: Sequence[IssuedInvite], tz: tzinfo, t: Translator) -> InviteSheet:
-    """Both files; the PDF (a QR code per person) is drawn off the event loop."""
+    """Both files; the PDF (a QR code per person) is drawn off the event loop.
+    Access: renders invites the caller was already allowed to make; reads nothing."""
     pdf = await asyncio.to_thread(cards_pdf, issued, tz, t)
     return InviteSheet(links_csv(issued, tz), pdf, len(issued))

@@ -23,7 +23,8 @@ async def enqueue_text(
     reply_markup: dict[str, Any] | Callable[[Translator], dict[str, Any]] | None = None,
 ) -> bool:
     """Queue an HTML text for a bound person; False when they have no chat or it was queued.
-    `reply_markup` may be rendered in the person's language like the text."""
+    `reply_markup` may be rendered in the person's language like the text.
+    Access: inside a service's transaction, for recipients that service chose."""
     account = await tx.people.account_of_person(person.id)
     if account is None or account.chat_id is None:
         logger.info("person %s has no Telegram chat yet; %s not queued", person.id, dedupe_key)
@@ -41,7 +42,8 @@ async def enqueue_document(
     caption: Callable[[Translator], str], now: datetime, method: str = "sendDocument",
 ) -> bool:
     """Queue a stored file (by its SHA-256) for a bound person, captioned in their language;
-    `method` sendPhoto for an image shown in the chat."""
+    `method` sendPhoto for an image shown in the chat.
+    Access: inside a service's transaction, for recipients that service chose."""
     account = await tx.people.account_of_person(person_id)
     if account is None or account.chat_id is None:
         return False
@@ -59,7 +61,8 @@ async def tell_office(
     exclude: int | None = None,
     reply_markup: dict[str, Any] | Callable[[Translator], dict[str, Any]] | None = None,
 ) -> int:
-    """Queue a message for every office person; return how many were queued."""
+    """Queue a message for every office person; return how many were queued.
+    Access: inside a service's transaction, for recipients that service chose."""
     queued = 0
     for person in await tx.people.with_role(Role.OFFICE):
         if person.id != exclude and await enqueue_text(

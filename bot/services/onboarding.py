@@ -22,6 +22,7 @@ from bot.models import (
     RoleGrant,
     RosterEntry,
 )
+from bot.services.access import SYSTEM, Actor, label, require_office
 from bot.services.accounts import TgUser
 from bot.services.errors import Refused
 from bot.services.notify import enqueue_text
@@ -40,19 +41,19 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def may_grant(actor: Person | None, roles: Iterable[Role]) -> bool:
-    """The command line (actor None) and admins grant anything; the office grants field roles."""
-    if actor is None or actor.has_role(Role.ADMIN):
+def may_grant(actor: Actor, roles: Iterable[Role]) -> bool:
+    """The system and admins grant anything; the office grants field roles."""
+    if not actor or actor.has_role(Role.ADMIN):
         return True
     if actor.has_role(Role.OFFICE):
         return all(r in (Role.INSPECTOR, Role.SUPERVISOR) for r in roles)
     return False
 
 
-def may_invite(actor: Person | None, person: Person) -> bool:
+def may_invite(actor: Actor, person: Person) -> bool:
     """Who may invite someone already in Choucha (the directory put them there): the command
     line and admins anyone, the office anyone but an administrator."""
-    if actor is None or actor.has_role(Role.ADMIN):
+    if not actor or actor.has_role(Role.ADMIN):
         return True
     return actor.is_office and not person.has_role(Role.ADMIN)
 
@@ -80,7 +81,7 @@ def _grants(roles: Iterable[Role], department_id: int | None) -> list[RoleGrant]
 async def create_invite_in(
     tx: Tx,
     core: Core,
-    actor: Person | None,
+    actor: Actor,
     name: str,
     department: Department | None,
     roles: list[Role],
@@ -109,7 +110,7 @@ async def create_invite_in(
     expires = now + timedelta(days=core.settings.invite_ttl_days)
     invite = await tx.invites.add(hash_code(code), person.id, actor.id if actor else None, now,
                                   expires)
-    actor_label = f"person:{actor.id}" if actor else "cli"
+    actor_label = label(actor)
     await tx.audit.append(actor_label, "person.created", f"person:{person.id}",
                           {"name": name, "department": department.code if department else None,
                            "roles": [r.value for r in roles]}, now)
@@ -120,7 +121,7 @@ async def create_invite_in(
 
 async def invite_person(
     core: Core,
-    actor: Person | None,
+    actor: Actor,
     name: str,
     department_code: str | None,
     roles: list[Role],
@@ -137,7 +138,7 @@ async def invite_person(
         return await create_invite_in(tx, core, actor, name, department, roles, now)
 
 
-async def reissue_in(tx: Tx, core: Core, actor: Person | None, person: Person,
+async def reissue_in(tx: Tx, core: Core, actor: Actor, person: Person,
                       now: datetime) -> IssuedInvite:
     """A new code for someone not yet bound; their earlier open codes are revoked."""
     if not may_invite(actor, person):
@@ -154,7 +155,7 @@ async def reissue_in(tx: Tx, core: Core, actor: Person | None, person: Person,
     department = (await tx.people.department(person.department_id)
                   if person.department_id else None)
     cert_no = await tx.directory.cert_of(person.id)
-    await tx.audit.append(f"person:{actor.id}" if actor else "cli", "invite.created",
+    await tx.audit.append(label(actor), "invite.created",
                           f"invite:{invite.id}",
                           {"person": person.id, "expires_at": expires.isoformat(),
                            "revoked": revoked}, now)
@@ -162,7 +163,7 @@ async def reissue_in(tx: Tx, core: Core, actor: Person | None, person: Person,
                         cert_no)
 
 
-async def reissue_invite(core: Core, actor: Person | None, person_id: int,
+async def reissue_invite(core: Core, actor: Actor, person_id: int,
                          now: datetime | None = None) -> IssuedInvite:
     """A new code for someone not yet bound; earlier open codes for them are revoked."""
     now = now or clock_now()
@@ -173,7 +174,7 @@ async def reissue_invite(core: Core, actor: Person | None, person_id: int,
         return await reissue_in(tx, core, actor, person, now)
 
 
-async def invite_by_cert(core: Core, actor: Person | None, cert_no: str,
+async def invite_by_cert(core: Core, actor: Actor, cert_no: str,
                          now: datetime | None = None) -> IssuedInvite:
     """Invite the directory person holding that 执法证号 (replacing any earlier invite)."""
     now = now or clock_now()
@@ -185,15 +186,14 @@ async def invite_by_cert(core: Core, actor: Person | None, cert_no: str,
         return await reissue_in(tx, core, actor, person, now)
 
 
-async def invite_unregistered(core: Core, actor: Person | None,
+async def invite_unregistered(core: Core, actor: Actor,
                               department_code: str | None = None,
                               person_ids: list[int] | None = None,
                               now: datetime | None = None) -> list[IssuedInvite]:
     """One fresh invite for each active person not yet registered (of that department, or
     those listed), in one transaction; earlier open codes are replaced."""
     now = now or clock_now()
-    if actor is not None and not actor.is_office:
-        raise Refused("not_allowed")
+    require_office(actor)
     async with core.db.transaction() as tx:
         department_id = await _department_id(tx, department_code)
         entries = await tx.people.roster(now, department_id, unregistered=True,
@@ -217,26 +217,25 @@ async def _department_id(tx: Any, code: str | None) -> int | None:
     return int(department.id)
 
 
-async def roster(core: Core, actor: Person | None, department_code: str | None = None,
+async def roster(core: Core, actor: Actor, department_code: str | None = None,
                  unregistered: bool = False) -> list[RosterEntry]:
     """Who is registered, invited (until when) or never invited, for the office."""
-    if actor is not None and not actor.is_office:
-        raise Refused("not_allowed")
+    require_office(actor)
     async with core.db.read() as rtx:
         department_id = await _department_id(rtx, department_code)
         return await rtx.people.roster(clock_now(), department_id, unregistered)
 
 
-async def unregistered_of_draw(core: Core, actor: Person | None, draw_id: int) -> list[int]:
+async def unregistered_of_draw(core: Core, actor: Actor, draw_id: int) -> list[int]:
     """Who of a draw's teams cannot be told of their tasks: not registered yet."""
-    if actor is not None and not actor.is_office:
-        raise Refused("not_allowed")
+    require_office(actor)
     async with core.db.read() as rtx:
         return await rtx.tasks.unregistered_members(draw_id)
 
 
 async def init_admin(core: Core, force: bool = False) -> IssuedInvite | None:
-    """The first administrator's invite; None when an administrator is bound already."""
+    """The first administrator's invite; None when an administrator is bound already.
+    Access: the command line only (`choucha init`), as the system."""
     async with core.db.read() as rtx:
         admins = await rtx.people.with_role(Role.ADMIN)
     bound = [a for a in admins if a.tg_user_id is not None]
@@ -244,8 +243,8 @@ async def init_admin(core: Core, force: bool = False) -> IssuedInvite | None:
         return None
     waiting = [a for a in admins if a.tg_user_id is None]
     if waiting:
-        return await reissue_invite(core, None, waiting[0].id)
-    return await invite_person(core, None, ADMIN_NAME, None, [Role.ADMIN, Role.OFFICE])
+        return await reissue_invite(core, SYSTEM, waiting[0].id)
+    return await invite_person(core, SYSTEM, ADMIN_NAME, None, [Role.ADMIN, Role.OFFICE])
 
 
 @dataclass(frozen=True)
@@ -255,7 +254,8 @@ class Redeemed:
 
 
 async def redeem(core: Core, code: str, user: TgUser, now: datetime | None = None) -> Redeemed:
-    """Bind the account to the invited person, once; anything wrong changes nothing."""
+    """Bind the account to the invited person, once; anything wrong changes nothing.
+    Access: whoever holds the single-use code (that is what an invite is)."""
     now = now or clock_now()
     async with core.db.transaction() as tx:
         current = await tx.people.person_by_tg(user.id)

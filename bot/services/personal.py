@@ -75,7 +75,8 @@ async def _salt(tx: Tx) -> str:
 
 async def id_hasher(tx: Tx, settings: Settings) -> Callable[[str], str]:
     """The function that turns a 身份证号 into what is stored, inside the caller's
-    transaction; stored hashes not yet wrapped with every key are wrapped first."""
+    transaction; stored hashes not yet wrapped with every key are wrapped first.
+    Access: inside the office's inspector import (checked there); takes no actor."""
     layers = int(await tx.settings.get(LAYERS) or 0)
     keys = read_keys(settings, may_create=layers == 0)
     if len(keys) < layers:
@@ -97,7 +98,8 @@ async def id_hasher(tx: Tx, settings: Settings) -> Callable[[str], str]:
 
 
 async def rotate(tx: Tx, settings: Settings) -> int:
-    """Add a key and wrap every stored hash with it; return how many were wrapped."""
+    """Add a key and wrap every stored hash with it; return how many were wrapped.
+    Access: the command line only (`choucha keys rotate`), as the system."""
     if settings.id_key:
         raise Refused("id_key_in_env")
     layers = int(await tx.settings.get(LAYERS) or 0)

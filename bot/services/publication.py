@@ -13,7 +13,7 @@ from typing import Any
 from bot import visit as rules
 from bot.core import Core
 from bot.i18n import translator
-from bot.models import Person
+from bot.services.access import Actor, label, require_office
 from bot.services.chasing import calendar
 from bot.services.digest import publication_due
 from bot.services.errors import Refused
@@ -39,11 +39,9 @@ class DueItem:
         return self.left < 0
 
 
-def _actor(person: Person | None) -> str:
-    return f"person:{person.id}" if person else "cli"
-
-
-async def due_items(core: Core, today: date) -> list[DueItem]:
+async def due_items(core: Core, actor: Actor, today: date) -> list[DueItem]:
+    """Finished results not yet published, with their deadlines (the office's list)."""
+    require_office(actor)
     async with core.db.read() as rtx:
         cal = await calendar(rtx)
         rows = await rtx.publications.due()
@@ -134,12 +132,13 @@ class Published:
     late: int
 
 
-async def publish(core: Core, actor: Person | None, task_ids: list[int] | None,
+async def publish(core: Core, actor: Actor, task_ids: list[int] | None,
                   now: datetime) -> Published:
     """Publish the given finished tasks (None: every one due). Each becomes a publication
     row (frozen), an audit row and part of a channel post."""
+    require_office(actor)
     today = now.astimezone(core.settings.tz).date()
-    due = {d.task_id: d for d in await due_items(core, today)}
+    due = {d.task_id: d for d in await due_items(core, actor, today)}
     chosen = list(due) if task_ids is None else task_ids
     if not chosen:
         raise Refused("not_due")
@@ -151,8 +150,8 @@ async def publish(core: Core, actor: Person | None, task_ids: list[int] | None,
         for task_id in chosen:
             content = await _content(tx, core, task_id)
             publication_id = await tx.publications.add(task_id, "result", content,
-                                                       _actor(actor), now)
-            await tx.audit.append(_actor(actor), "publication.published", f"task:{task_id}",
+                                                       label(actor), now)
+            await tx.audit.append(label(actor), "publication.published", f"task:{task_id}",
                                   {"publication": publication_id,
                                    "due": due[task_id].due.isoformat(),
                                    "late": due[task_id].late}, now)
@@ -161,26 +160,28 @@ async def publish(core: Core, actor: Person | None, task_ids: list[int] | None,
     return Published(len(contents), posts, sum(1 for t in chosen if due[t].late))
 
 
-async def withhold(core: Core, actor: Person | None, task_id: int, reason: str,
+async def withhold(core: Core, actor: Actor, task_id: int, reason: str,
                    now: datetime) -> None:
     """Keep a result out of publication where the law says so (secrets, privacy)."""
+    require_office(actor)
     reason = " ".join(reason.split())
     if len(reason) < 4:
         raise Refused("reason_required")
     today = now.astimezone(core.settings.tz).date()
-    if task_id not in {d.task_id for d in await due_items(core, today)}:
+    if task_id not in {d.task_id for d in await due_items(core, actor, today)}:
         raise Refused("not_due")
     async with core.db.transaction() as tx:
-        publication_id = await tx.publications.add(task_id, "withheld", {}, _actor(actor),
+        publication_id = await tx.publications.add(task_id, "withheld", {}, label(actor),
                                                    now, reason=reason[:500])
-        await tx.audit.append(_actor(actor), "publication.withheld", f"task:{task_id}",
+        await tx.audit.append(label(actor), "publication.withheld", f"task:{task_id}",
                               {"publication": publication_id, "reason": reason[:500]}, now)
 
 
-async def correct(core: Core, actor: Person | None, task_id: int, reason: str,
+async def correct(core: Core, actor: Actor, task_id: int, reason: str,
                   now: datetime) -> int:
     """A published result is never edited: a correction is a new publication of the task's
     latest record that references the one it corrects."""
+    require_office(actor)
     reason = " ".join(reason.split())
     if len(reason) < 4:
         raise Refused("reason_required")
@@ -190,18 +191,19 @@ async def correct(core: Core, actor: Person | None, task_id: int, reason: str,
             raise Refused("not_published")
         content = await _content(tx, core, task_id)
         publication_id = await tx.publications.add(task_id, "correction", content,
-                                                   _actor(actor), now, reason=reason[:500],
+                                                   label(actor), now, reason=reason[:500],
                                                    supersedes=old["id"])
-        await tx.audit.append(_actor(actor), "publication.corrected", f"task:{task_id}",
+        await tx.audit.append(label(actor), "publication.corrected", f"task:{task_id}",
                               {"publication": publication_id, "supersedes": old["id"],
                                "reason": reason[:500]}, now)
         await _post(tx, core, f"correct:{publication_id}", [content], now, correction=reason)
         return publication_id
 
 
-async def export(core: Core) -> tuple[bytes, bytes]:
+async def export(core: Core, actor: Actor) -> tuple[bytes, bytes]:
     """Every published result, one row per item, for entry into the national enterprise
     credit publicity system: (.xlsx, .csv)."""
+    require_office(actor)
     async with core.db.read() as rtx:
         published = await rtx.publications.published()
     rows = []

@@ -141,7 +141,8 @@ async def alert_absent(core: Core, reporter: Person, task_id: int,
                        person_id: int) -> list[Person]:
     """A teammate cannot take part (not registered, blocked the bot): their supervisors
     (the office where there is none) are asked whether to replace them, with a button
-    that asks on the member's behalf. Returns who was told."""
+    that asks on the member's behalf. Returns who was told.
+    Access: a member of the task's team (checked below: `not_member`)."""
     now = clock_now()
     async with core.db.transaction() as tx:
         task = await tx.tasks.task(task_id)

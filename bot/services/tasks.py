@@ -47,7 +47,8 @@ def new_tasks_text(t: Translator, tasks: list[dict[str, Any]]) -> str:
 
 
 async def notify_draw(tx: Tx, draw_id: int, now: datetime) -> int:
-    """One message per drawn inspector, listing all their new tasks, through the outbox."""
+    """One message per drawn inspector, listing all their new tasks, through the outbox.
+    Access: inside the office's draw (`draws.run` checks)."""
     sent = 0
     unreachable: list[str] = []
     for person_id, tasks in (await tx.tasks.new_by_person(draw_id)).items():
@@ -123,7 +124,8 @@ async def card(core: Core, person: Person, task_id: int) -> Card:
 
 
 async def accept(core: Core, person: Person, task_id: int) -> Card:
-    """Record that a member accepts; when the whole team has, everyone is told."""
+    """Record that a member accepts; when the whole team has, everyone is told.
+    Access: a member of the team (checked below: `not_member`)."""
     now = clock_now()
     async with core.db.transaction() as tx:
         found = await _card(tx, task_id)
@@ -151,11 +153,13 @@ async def accept(core: Core, person: Person, task_id: int) -> Card:
 
 
 async def my_tasks(core: Core, person: Person) -> list[dict[str, Any]]:
+    """Access: the person's own tasks."""
     async with core.db.read() as rtx:
         return await rtx.tasks.of_person(person.id)
 
 
 async def earlier_checks(core: Core, card: Card) -> list[dict[str, Any]]:
+    """Access: of a card the caller was allowed to open (`card` checks)."""
     async with core.db.read() as rtx:
         return await rtx.tasks.earlier(card.task["target_code"], card.task["id"])
 

@@ -261,6 +261,7 @@ class PhotoIn:
 
 
 async def load(tx: Any, visit_id: int, today: date, tz: tzinfo = UTC) -> State:
+    """Access: a building block of the checked steps; reads in the caller's transaction."""
     visit = await tx.visits.get(visit_id)
     if visit is None:
         raise Refused("stale")
@@ -321,7 +322,8 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int,
                 anyway: bool = False) -> View | Absent:
     """Open (or join) the visit of a task from its card; ask for the check-in first.
     Where a teammate cannot be reached in Choucha, say so first (`Absent`) and open the
-    visit only when the person starts `anyway`."""
+    visit only when the person starts `anyway`.
+    Access: members of the team (checked below: `not_member`)."""
     now = clock_now()
     today = core.today()
     async with core.db.transaction() as tx:
@@ -425,11 +427,13 @@ async def checkin(core: Core, person: Person, tg_user_id: int, conversation: Con
 
 
 async def ask_checkin_reason(core: Core, tg_user_id: int, conversation: Conversation) -> None:
+    """Access: the sender's own step of a visit they are in."""
     async with core.db.transaction() as tx:
         await _put(tx, tg_user_id, "checkin_reason", dict(conversation.data))
 
 
 async def home(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    """Access: members of the team (checked below: `not_member`)."""
     async with core.db.transaction() as tx:
         state = await load(tx, visit_id, core.today(), core.settings.tz)
         if state.member(person.id) is None:
@@ -776,6 +780,7 @@ async def _evidence(tx: Tx, state: State, kind: str, item: str | None, question:
 
 
 async def pause(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    """Access: members of the team (checked below: `not_member`)."""
     async with core.db.transaction() as tx:
         state = await load(tx, visit_id, core.today(), core.settings.tz)
         if state.member(person.id) is None:
@@ -1281,6 +1286,7 @@ async def token_state(core: Core, token_id: int, tg_user_id: int) -> State:
 
 async def party_confirm(core: Core, tg_user_id: int, signer: PartySigner, token_id: int,
                         short: str) -> State:
+    """Access: only the account that opened the party's link (the token is bound to it)."""
     now = clock_now()
     async with core.db.transaction() as tx:
         token = await tx.visits.token(token_id)
@@ -1383,7 +1389,8 @@ def _check_submittable(state: State, person: Person) -> None:
 
 
 async def record_of(core: Core, person: Person, task_id: int) -> dict[str, Any]:
-    """The latest record of a task, for its team and the office."""
+    """The latest record of a task, for its team and the office.
+    Access: the team and the office (checked below)."""
     async with core.db.read() as rtx:
         record = await rtx.visits.record(task_id)
         members = await rtx.tasks.members(task_id)

@@ -20,6 +20,7 @@ from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import N_, Translator
 from bot.models import Person, Role
+from bot.services.access import Actor, label
 from bot.services.errors import Refused
 from bot.services.notify import tell_office
 from bot.texts import one_line
@@ -44,9 +45,9 @@ class Withdrawn:
     open_tasks: list[dict[str, Any]]  # their tasks not yet under way: replace them there
 
 
-def may_withdraw(actor: Person | None, person: Person) -> bool:
-    """The command line, the office, or a supervisor of the inspector's department."""
-    if actor is None or actor.is_office:
+def may_withdraw(actor: Actor, person: Person) -> bool:
+    """The system, the office, or a supervisor of the inspector's department."""
+    if not actor or actor.is_office:
         return True
     return person.department_id is not None and actor.has_role(Role.SUPERVISOR,
                                                                person.department_id)
@@ -66,7 +67,7 @@ async def candidates(core: Core, actor: Person, text: str) -> list[Person]:
     return [p for p in found if certs[p.id] and may_withdraw(actor, p)]
 
 
-async def withdraw(core: Core, actor: Person | None, person_id: int, from_date: date,
+async def withdraw(core: Core, actor: Actor, person_id: int, from_date: date,
                    reason: str, note: str | None = None) -> Withdrawn:
     """Record the withdrawal and append it to the records of the draws still open."""
     if reason not in REASONS:
@@ -98,8 +99,7 @@ async def withdraw(core: Core, actor: Person | None, person_id: int, from_date: 
                 "before": len(record["replacements"])})
             await tx.replacements.update_record(draw["id"], algo.record_json(record).decode())
             appended += 1
-        actor_label = f"person:{actor.id}" if actor else "cli"
-        await tx.audit.append(actor_label, "inspector.withdrawn", f"person:{person_id}",
+        await tx.audit.append(label(actor), "inspector.withdrawn", f"person:{person_id}",
                               {"cert": cert, "from": from_date.isoformat(), "reason": reason,
                                "note": note, "draws": appended}, now)
         open_tasks = [t for t in await tx.tasks.of_person(person_id)
