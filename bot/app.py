@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.i18n import LANGUAGES, translator
 from bot.sender import GovernedRateLimiter, Governor, OutboxSender
-from bot.services import chasing, digest
+from bot.services import chasing, digest, personal
 from bot.webhook import WebhookServer, hook_url
 from handlers.common import CORE_KEY, WAKE_KEY
 from storage import Database
@@ -78,6 +78,9 @@ async def setup(app: Application) -> None:
     app.bot_data[CORE_KEY] = core
     async with db.transaction(record_update=False) as tx:
         await tx.settings.put("bot_username", app.bot.username)  # for `choucha init` links
+        sealed = await personal.seal_plain_phones(tx, settings)  # an older database's
+    if sealed:
+        logger.info("%d phone numbers stored before encryption were encrypted", sealed)
     limiter = app.bot.rate_limiter
     sender = OutboxSender(db, settings.files_dir,
                           limiter.governor if isinstance(limiter, GovernedRateLimiter) else None)

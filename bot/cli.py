@@ -506,14 +506,21 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem)
 
-    async def work() -> int:
-        async with Database(settings.db_path) as db:
-            count = await export(db, SYSTEM, args.kind, Path(args.file))
+    if not settings.db_path.exists():
+        return _fail(t._("There is no database at {path} yet: run `choucha init` first.")
+                     .format(path=settings.db_path))
+
+    async def work(core: Core) -> int:
+        try:
+            count = await export(core, SYSTEM, args.kind, Path(args.file))
+        except Refused:
+            return _fail(t._("The key that protects phone numbers (data.key in the key folder)"
+                             " is missing or wrong: restore it. Nothing was written."))
         print(t._("{count} rows of {kind} written to {file}").format(
             count=count, kind=args.kind, file=args.file))
         return 0
 
-    return asyncio.run(work())
+    return asyncio.run(_with_core(settings, None, work, links=False))
 
 
 def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:

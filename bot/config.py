@@ -64,6 +64,9 @@ class Settings:
     # configuration file when there is one, else beside the database.
     key_dir: Path | None = None
     id_key: str | None = None  # CHOUCHA_ID_KEY: the 身份证号 keys, instead of the key file
+    # CHOUCHA_AREA: the county's centre and radius (latitude, longitude, km): a check-in
+    # farther away is flagged. Without it only 0,0 and places outside China are.
+    area: tuple[float, float, float] | None = None
 
     @property
     def keys(self) -> Path:
@@ -101,6 +104,7 @@ _KEYS: dict[str, tuple[str, str | None]] = {
     "CHOUCHA_WEBHOOK_LISTEN": ("webhook_listen", "127.0.0.1:8443"),
     "CHOUCHA_WEBHOOK_SECRET": ("webhook_secret", None),
     "CHOUCHA_ID_KEY": ("id_key", None),
+    "CHOUCHA_AREA": ("area", None),
     "CHOUCHA_OUTBOX_INTERVAL": ("outbox_interval", "1.0"),
     "CHOUCHA_INVITE_TTL_DAYS": ("invite_ttl_days", "7"),
     "CHOUCHA_LOCAL_LISTEN": ("local_listen", "127.0.0.1:8080"),
@@ -254,6 +258,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"CHOUCHA_LOG_LEVEL: one of DEBUG, INFO, WARNING, ERROR, got {level!r}")
 
+    area = None
+    if get("CHOUCHA_AREA"):
+        try:
+            lat, lon, km = (float(v) for v in str(get("CHOUCHA_AREA")).split(","))
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < km <= 2000):
+                raise ValueError
+            area = (lat, lon, km)
+        except ValueError:
+            raise ConfigError("CHOUCHA_AREA: latitude,longitude,radius in km, such as"
+                              " 24.43,98.58,60") from None
+
     channel = get("CHOUCHA_PUBLIC_CHANNEL")
     if channel is not None and not re.fullmatch(r"-\d{5,20}", channel):
         raise ConfigError("CHOUCHA_PUBLIC_CHANNEL: the channel's chat id, such as -1001234567890")
@@ -276,6 +291,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=level,
         public_channel=int(channel) if channel else None,
         id_key=get("CHOUCHA_ID_KEY"),
+        area=area,
         key_dir=Path(env["CHOUCHA_KEY_DIR"]) if env.get("CHOUCHA_KEY_DIR", "").strip()
         else Path(env["CHOUCHA_CONFIG"]).parent if env.get("CHOUCHA_CONFIG") else None,
     )

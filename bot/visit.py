@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -259,3 +260,40 @@ def digest(data: Any) -> str:
 def all_results_in(items: Iterable[Mapping[str, Any]]) -> bool:
     listed = list(items)
     return bool(listed) and all(item.get("result") for item in listed)
+
+
+# --------------------------------------------------------------------- check-in place
+CHINA = (18.0, 54.0, 73.0, 135.5)  # south, north, west, east: a generous bounding box
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def checkin_flag(latitude: float, longitude: float,
+                 area: tuple[float, float, float] | None) -> str | None:
+    """Why a shared location is implausible, or None: `zero` (0,0: no fix, or a forged
+    one), `outside_china`, or `far:<km>` beyond the office's area (centre, radius km)."""
+    if abs(latitude) < 1e-6 and abs(longitude) < 1e-6:
+        return "zero"
+    south, north, west, east = CHINA
+    if not (south <= latitude <= north and west <= longitude <= east):
+        return "outside_china"
+    if area is not None:
+        distance = _km(latitude, longitude, area[0], area[1])
+        if distance > area[2]:
+            return f"far:{round(distance)}"
+    return None
+
+
+def flag_text(flag: str, t: Translator) -> str:
+    """The flag in words, for the phone, the digest and (in Chinese) the record."""
+    if flag == "zero":
+        return t._("location 0,0 (no GPS fix, or not a real location)")
+    if flag == "outside_china":
+        return t._("location outside China")
+    return t._("{km} km from the county").format(km=flag.split(":", 1)[1])

@@ -149,6 +149,6 @@ async def export_command(update: Update, context: Context) -> None:
     assert message is not None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{kind}.xlsx"
-        rows = await export(core(context).db, person_of(me), kind, path)
+        rows = await export(core(context), person_of(me), kind, path)
         await message.reply_document(path.read_bytes(), filename=f"{kind}.xlsx",
                                      caption=me.t._("{rows} rows").format(rows=rows))

@@ -71,6 +71,15 @@ class DigestRepo(Repo):
             " AND v.status = 'submitted' AND v.submitted_at >= ? AND v.submitted_at < ?"
             " ORDER BY v.submitted_at", (start, end))]
 
+    async def flagged_checkins(self, start: str, end: str) -> list[dict[str, Any]]:
+        """Check-ins with an implausible location between `start` and `end`."""
+        return [dict(r) for r in await self.all(
+            "SELECT t.name AS target, p.name AS person, c.flag, c.at FROM visit_checkins c"
+            " JOIN visits v ON v.id = c.visit_id JOIN tasks k ON k.id = v.task_id"
+            " JOIN targets t ON t.id = k.target_id JOIN people p ON p.id = c.person_id"
+            " WHERE c.flag IS NOT NULL AND c.at >= ? AND c.at < ? ORDER BY c.at",
+            (start, end))]
+
     async def sheet_rows(self, since: str) -> list[dict[str, Any]]:
         """Every open task and every task finished since `since`, for the spreadsheet."""
         return [dict(r) for r in await self.all(

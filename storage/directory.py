@@ -214,6 +214,21 @@ class DirectoryRepo(Repo):
                                   (person_id,))
         return None if value is None else str(value)
 
+    async def plain_phones(self, prefix: str) -> list[tuple[int, str]]:
+        """Phones stored without encryption (not starting with `prefix`)."""
+        return [(int(r[0]), str(r[1])) for r in await self.all(
+            "SELECT person_id, phone FROM inspectors WHERE phone IS NOT NULL AND phone != ''"
+            " AND substr(phone, 1, length(?)) != ?", (prefix, prefix))]
+
+    async def sealed_phones(self, prefix: str) -> bool:
+        return bool(await self.scalar(
+            "SELECT EXISTS (SELECT 1 FROM inspectors WHERE substr(phone, 1, length(?)) = ?)",
+            (prefix, prefix)))
+
+    async def set_phone(self, person_id: int, phone: str | None) -> None:
+        await self.execute("UPDATE inspectors SET phone = ? WHERE person_id = ?",
+                           (phone, person_id))
+
     async def id_hashes(self) -> list[tuple[int, str]]:
         return [(int(r[0]), str(r[1])) for r in await self.all(
             "SELECT person_id, id_hash FROM inspectors ORDER BY person_id")]

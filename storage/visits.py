@@ -59,11 +59,11 @@ class VisitRepo(Repo):
     # ---------------------------------------------------------------- check-ins
     async def checkin(self, visit_id: int, person_id: int, now: datetime,
                       latitude: float | None, longitude: float | None,
-                      skip_reason: str | None) -> bool:
+                      skip_reason: str | None, flag: str | None = None) -> bool:
         changed = await self.execute(
             "INSERT INTO visit_checkins (visit_id, person_id, at, latitude, longitude,"
-            " skip_reason) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (visit_id, person_id, to_db_time(now), latitude, longitude, skip_reason))
+            " skip_reason, flag) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (visit_id, person_id, to_db_time(now), latitude, longitude, skip_reason, flag))
         return changed == 1
 
     async def checkins(self, visit_id: int) -> list[dict[str, Any]]:

@@ -238,12 +238,12 @@ async def test_export_import_round_trip_is_identity(core: Core, tmp_path: Path) 
     await load_county(core, tmp_path, targets=200)
     for kind in ("departments", "items", "targets", "inspectors", "recusals", "plans"):
         first = tmp_path / f"{kind}-1.xlsx"
-        rows = await export(core.db, SYSTEM, kind, first)
+        rows = await export(core, SYSTEM, kind, first)
         report = await import_file(core, SYSTEM, first, first.name, kind)
         assert report.ok and report.unchanged == rows and report.updated == 0, (
             kind, summary_text(translator("en"), report))
         second = tmp_path / f"{kind}-2.xlsx"
-        await export(core.db, SYSTEM, kind, second)
+        await export(core, SYSTEM, kind, second)
         assert _cells(first) == _cells(second)
     inspectors = _cells(tmp_path / "inspectors-1.xlsx")
     assert all(row[0].startswith("**************") for row in inspectors[1:])

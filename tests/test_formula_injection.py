@@ -45,7 +45,7 @@ async def test_a_formula_in_a_name_stays_text_everywhere(core: Core, tmp_path: P
 
     # The template exported back: every payload is a string cell, none a formula.
     out = tmp_path / "targets.xlsx"
-    await export(core.db, SYSTEM, "targets", out)
+    await export(core, SYSTEM, "targets", out)
     data = out.read_bytes()
     assert formulas(data) == 0
     values = {c.value for s in load_workbook(io.BytesIO(data)) for r in s.iter_rows()

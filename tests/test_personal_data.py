@@ -11,10 +11,13 @@ import sqlite3
 import stat
 from pathlib import Path
 
+from openpyxl import load_workbook
+
 from bot.config import load_settings
 from bot.core import Core
 from bot.demo_data import generate
 from bot.services.access import SYSTEM
+from bot.services.exports import export
 from bot.services.imports import import_file
 from storage import Database
 from tests.helpers import choucha
@@ -23,6 +26,11 @@ from tests.helpers import choucha
 def numbers(path: Path) -> list[str]:
     with path.open(encoding="utf-8") as fh:
         return [row[0] for row in list(csv.reader(fh))[1:]]
+
+
+def database_bytes(folder: Path) -> bytes:
+    """The database file and its WAL, as someone who copied them would have them."""
+    return b"".join(p.read_bytes() for p in sorted(folder.glob("c.sqlite3*")))
 
 
 def stored(db: Path) -> tuple[str, set[str]]:
@@ -101,3 +109,28 @@ async def test_an_older_database_is_wrapped_and_still_matches(tmp_path: Path) ->
     ids = numbers(files["inspectors"])
     assert not stored(settings.db_path)[1] & {
         hashlib.sha256(f"{salt}:{n}".encode()).hexdigest() for n in ids}
+
+
+async def test_phone_numbers_are_encrypted_at_rest(tmp_path: Path) -> None:
+    settings = load_settings({"CHOUCHA_DB": str(tmp_path / "c.sqlite3"),
+                              "CHOUCHA_KEY_DIR": str(tmp_path / "keys")})
+    files = generate(tmp_path / "county", targets=10, per_department=3)
+    with files["inspectors"].open(encoding="utf-8") as fh:
+        phones = {row[3] for row in list(csv.reader(fh))[1:]}
+    async with Database(settings.db_path) as db:
+        core = Core(settings, db, "b")
+        reports = await load(core, files, ("departments", "inspectors"))
+        assert all(r.ok for r in reports)  # type: ignore[attr-defined]
+        again = await import_file(core, SYSTEM, files["inspectors"], "i.csv", "inspectors")
+        assert again.unchanged == len(phones) and again.updated == 0  # deterministic
+        out = tmp_path / "inspectors.xlsx"
+        await export(core, SYSTEM, "inspectors", out)
+    raw = database_bytes(tmp_path)
+    assert not any(p.encode() in raw for p in phones)  # not in the database file at all
+    with sqlite3.connect(settings.db_path) as conn:
+        assert all(str(r[0]).startswith("v1:")
+                   for r in conn.execute("SELECT phone FROM inspectors"))
+    exported = {str(c.value) for s in load_workbook(out) for r in s.iter_rows(min_row=2)
+                for c in r}
+    assert phones <= exported  # the office's own export has them back
+    assert stat.S_IMODE((tmp_path / "keys" / "data.key").stat().st_mode) == 0o600

@@ -16,8 +16,11 @@ from fpdf import FPDF
 from PIL import Image
 
 from bot import visit as rules
+from bot.i18n import translator
 from bot.rendering.fonts import cjk_font_path
 from bot.rendering.qr import qr_image
+
+_ZH = translator("zh_CN")  # the record is an official document, in Chinese
 
 THUMB = 38  # mm
 
@@ -114,7 +117,9 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
                         f"未定位（{checkin['skip_reason']}）")
         else:
             pdf.line_of(f"{checkin['name']} 签到：{at(checkin['at'])}，位置"
-                        f" {checkin['latitude']:.6f}, {checkin['longitude']:.6f}")
+                        f" {checkin['latitude']:.6f}, {checkin['longitude']:.6f}"
+                        + (f"（⚠ 位置存疑：{rules.flag_text(checkin['flag'], _ZH)}）"
+                           if checkin.get("flag") else ""))
     if submitted.get("at"):
         pdf.line_of(f"提交：{at(submitted['at'])}，{submitted['by']}")
     if content["shortcut"]:

@@ -49,6 +49,7 @@ class Digest:
     publish_soon: list[dict[str, Any]] = field(default_factory=list)
     publish_late: list[dict[str, Any]] = field(default_factory=list)
     noncooperation: list[dict[str, Any]] = field(default_factory=list)
+    flagged_checkins: list[dict[str, Any]] = field(default_factory=list)
     audit_head: tuple[int, str] = (0, "")
     plan: str | None = None
 
@@ -86,6 +87,7 @@ async def collect(core: Core, actor: Actor, today: date, plan_id: int | None = N
             found.results_day = await repo.results(start, end)
             found.replacements = await repo.open_replacements()
             found.noncooperation = await repo.noncooperation(start, end)
+            found.flagged_checkins = await repo.flagged_checkins(start, end)
             found.audit_head = await rtx.audit.head()
         found.statuses = await repo.statuses(plan_id)
         found.results_all = await repo.results(plan_id=plan_id)
@@ -163,6 +165,12 @@ def digest_text(t: Translator, d: Digest) -> str:
             kind = detail.get("kind")
             lines.append(f"• {html.escape(r['target'])} · "
                          + (rules.legal(rules.NONCOOPERATION, kind, t) if kind else ""))
+    if d.flagged_checkins:
+        lines.append("")
+        lines.append(t._("⚠️ Check-ins at an implausible place yesterday: {n}").format(
+            n=len(d.flagged_checkins)))
+        lines.extend(f"• {html.escape(r['target'])} · {html.escape(r['person'])} · "
+                     f"{rules.flag_text(r['flag'], t)}" for r in d.flagged_checkins[:5])
     if d.audit_head[1]:
         lines.append("")
         lines.append(t._("Audit chain head: row {row}, <code>{hash}</code>").format(

@@ -13,7 +13,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from bot.core import Core
 from bot.services.access import Actor, require_office
+from bot.services.personal import DATA_KEY_FILE, PhoneCipher, phone_cipher
 from bot.sheets import (
     ITEM_KIND_LABELS,
     PLAN_TYPE_LABELS,
@@ -46,7 +48,8 @@ def _scope(scope: dict[str, list[str]]) -> str:
     return ";".join(parts)
 
 
-async def _rows(db: Database, kind: str) -> AsyncIterator[list[Any]]:
+async def _rows(db: Database, kind: str,
+                phones: PhoneCipher | None = None) -> AsyncIterator[list[Any]]:
     async with db.read() as rtx:
         directory = rtx.directory
         if kind == "departments":
@@ -67,7 +70,8 @@ async def _rows(db: Database, kind: str) -> AsyncIterator[list[Any]]:
         elif kind == "inspectors":
             for p in await directory.inspectors_export():
                 roles = sorted((p["roles"] or "").split(","))
-                yield ["*" * 14 + p["id_last4"], p["name"], p["gender"], p["phone"], p["unit"],
+                phone = phones.open(p["phone"]) if phones else p["phone"]
+                yield ["*" * 14 + p["id_last4"], p["name"], p["gender"], phone, p["unit"],
                        p["department_code"], p["level"], p["cert_no"], p["cert_authority"],
                        p["cert_valid_until"], "、".join(json.loads(p["expertise"])),
                        "、".join(ROLE_LABELS[r] for r in roles if r), _yes(p["active"])]
@@ -88,9 +92,12 @@ async def _rows(db: Database, kind: str) -> AsyncIterator[list[Any]]:
             raise ValueError(kind)
 
 
-async def export(db: Database, actor: Actor, kind: str, path: Path) -> int:
+async def export(core: Core, actor: Actor, kind: str, path: Path) -> int:
     """Write one template to .xlsx; return the number of rows."""
     require_office(actor)
+    db = core.db
+    phones = phone_cipher(core.settings, may_create=False) \
+        if kind == "inspectors" and (core.settings.keys / DATA_KEY_FILE).is_file() else None
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
@@ -108,7 +115,7 @@ async def export(db: Database, actor: Actor, kind: str, path: Path) -> int:
         return cell
 
     count = 0
-    async for row in _rows(db, kind):
+    async for row in _rows(db, kind, phones):
         worksheet.append([text_cell(v) for v in row])
         count += 1
     out = io.BytesIO()

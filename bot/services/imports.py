@@ -30,7 +30,8 @@ from bot.i18n import N_, Translator
 from bot.models import Role, RoleGrant
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refused
-from bot.services.personal import id_hasher
+from bot.services.personal import PREFIX as PHONE_PREFIX
+from bot.services.personal import PhoneCipher, id_hasher, phone_cipher, seal_plain_phones
 from bot.sheets import (
     INACTIVE_STATUSES,
     SHEETS,
@@ -120,6 +121,7 @@ class _Job:
     actor: str
     settings: Settings
     attached: dict[str, Path] = field(default_factory=dict)
+    phones: PhoneCipher | None = None
 
     def header(self, key: str) -> str:
         index = self.mapping.positions.get(key)
@@ -439,6 +441,10 @@ ID_KEY_PROBLEMS = {
                          " Nothing was loaded."),
     "id_key_wrong": N_("the key that protects 身份证号 is not the one these records were made"
                        " with: restore the right id-hash.keys. Nothing was loaded."),
+    "data_key_missing": N_("the key that protects phone numbers is missing (data.key in the"
+                           " key folder): restore it from your backup. Nothing was loaded."),
+    "data_key_wrong": N_("the key that protects phone numbers is not the one they were stored"
+                         " with: restore the right data.key. Nothing was loaded."),
     "id_key_bad": N_("the key that protects 身份证号 cannot be read: hex keys of 32 or more"
                      " characters, one a line (or comma-separated). Nothing was loaded."),
 }
@@ -448,6 +454,9 @@ async def _inspectors(job: _Job) -> None:
     departments = await tx.directory.department_ids()
     try:
         id_hash = await id_hasher(tx, job.settings)
+        await seal_plain_phones(tx, job.settings)
+        job.phones = phone_cipher(job.settings, may_create=not await
+                                  tx.directory.sealed_phones(PHONE_PREFIX))
     except Refused as exc:
         report.problem(0, "", exc.params.get("source", ""), ID_KEY_PROBLEMS[exc.reason])
         return
@@ -518,7 +527,8 @@ async def _apply_inspector(job: _Job, values: dict[str, Any]) -> None:
                                   {"roles": sorted(roles), "active": active}, job.now)
     profile = {
         "cert_no": values["cert_no"], "id_hash": values["id_hash"],
-        "id_last4": values["id_last4"], "gender": values["gender"], "phone": values["phone"],
+        "id_last4": values["id_last4"], "gender": values["gender"],
+        "phone": job.phones.seal(values["phone"]) if job.phones else values["phone"],
         "unit": values["unit"], "level": values["level"],
         "cert_authority": values["cert_authority"],
         "cert_valid_until": values["cert_valid_until"],

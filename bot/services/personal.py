@@ -1,4 +1,10 @@
-"""身份证号 are kept only as keyed hashes, with the keys outside the database.
+"""Personal data in the database is useless without keys kept outside it.
+
+Phone numbers are encrypted (AES-SIV, deterministic, so that a re-import still sees an
+unchanged row) with the key in `data.key` in the key folder (0600); stored as `v1:<hex>`.
+A database that holds encrypted phones refuses to go on without that key.
+
+身份证号 are kept only as keyed hashes, with the keys outside the database.
 
 Stored: `HMAC(k_n, … HMAC(k_1, SHA-256(salt ":" number)) …)` over the keys in order. The
 salt is in the database, the keys are not: in `id-hash.keys` in the key folder (0600, one
@@ -112,3 +118,60 @@ async def rotate(tx: Tx, settings: Settings) -> int:
     count = len(await tx.directory.id_hashes())
     await id_hasher(tx, settings)
     return count
+
+
+# --------------------------------------------------------------------- phone numbers
+DATA_KEY_FILE = "data.key"
+PREFIX = "v1:"
+_AD = [b"choucha:phone"]
+
+
+class PhoneCipher:
+    """Encrypts and decrypts stored phone numbers with the data key."""
+
+    def __init__(self, key: bytes) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+
+        self._aead = AESSIV(key)
+
+    def seal(self, phone: str | None) -> str | None:
+        if not phone:
+            return phone
+        return PREFIX + self._aead.encrypt(phone.encode(), _AD).hex()
+
+    def open(self, stored: str | None) -> str | None:
+        """The phone number; a value stored before encryption is returned as it is."""
+        if not stored or not stored.startswith(PREFIX):
+            return stored
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            return self._aead.decrypt(bytes.fromhex(stored[len(PREFIX):]), _AD).decode()
+        except (InvalidTag, ValueError):
+            raise Refused("data_key_wrong") from None
+
+
+def phone_cipher(settings: Settings, may_create: bool = True) -> PhoneCipher:
+    """The cipher with the data key (made once when `may_create`, 64 random bytes)."""
+    path = settings.keys / DATA_KEY_FILE
+    if path.is_file():
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    elif may_create:
+        key = secrets.token_bytes(64)
+        private_dir(path.parent)
+        write_private(path, (key.hex() + "\n").encode())
+    else:
+        raise Refused("data_key_missing", source=str(path))
+    return PhoneCipher(key)
+
+
+async def seal_plain_phones(tx: Tx, settings: Settings) -> int:
+    """Encrypt the phones stored before encryption (an older database); how many.
+    Access: at start, as the system."""
+    plain = await tx.directory.plain_phones(PREFIX)
+    if not plain:
+        return 0
+    cipher = phone_cipher(settings, may_create=not await tx.directory.sealed_phones(PREFIX))
+    for person_id, phone in plain:
+        await tx.directory.set_phone(person_id, cipher.seal(phone))
+    return len(plain)

@@ -16,6 +16,7 @@ from bot.logs import mask_phone
 from bot.models import Person, Role
 from bot.services.errors import Refused
 from bot.services.notify import enqueue_text, tell_office
+from bot.services.personal import DATA_KEY_FILE, phone_cipher
 from storage import Tx
 
 LISTED = 30  # tasks named with a button in one notification; /tasks shows them all
@@ -115,12 +116,23 @@ async def _card(tx: Any, task_id: int) -> Card:
     return Card(task, await tx.tasks.members(task_id), await tx.tasks.items(task["plan_id"]))
 
 
+def _readable(core: Core, card: Card) -> Card:
+    """The card with its members' phone numbers decrypted (shown masked)."""
+    path = core.settings.keys / DATA_KEY_FILE
+    if not path.is_file():
+        return card
+    cipher = phone_cipher(core.settings, may_create=False)
+    for member in card.members:
+        member["phone"] = cipher.open(member["phone"])
+    return card
+
+
 async def card(core: Core, person: Person, task_id: int) -> Card:
     async with core.db.read() as rtx:
         found = await _card(rtx, task_id)
     if not _may_view(person, found):
         raise Refused("not_member")
-    return found
+    return _readable(core, found)
 
 
 async def accept(core: Core, person: Person, task_id: int) -> Card:
@@ -149,7 +161,7 @@ async def accept(core: Core, person: Person, task_id: int) -> Card:
                         tx, other, f"accepted-all:{task_id}:{other.id}",
                         lambda t: t._("✅ Everyone on the team for {target} has accepted.")
                         .format(target=name), now)
-    return found
+    return _readable(core, found)
 
 
 async def my_tasks(core: Core, person: Person) -> list[dict[str, Any]]:

@@ -113,7 +113,8 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
         else:
             lines.append(t._("📍 {name}: checked in at {at} ({lat:.5f}, {lon:.5f})").format(
                 name=html.escape(checkin["name"]), at=state.local(checkin["at"]),
-                lat=checkin["latitude"], lon=checkin["longitude"]))
+                lat=checkin["latitude"], lon=checkin["longitude"])
+                + (f" ⚠️ {rules.flag_text(checkin['flag'], t)}" if checkin.get("flag") else ""))
     lines += ["", t._("Items:")]
     for number, item in enumerate(state.items, start=1):
         done, total = item.progress(state.today)

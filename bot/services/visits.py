@@ -180,7 +180,8 @@ class State:
             "shortcut": self.visit["shortcut"],
             "shortcut_photos": [e["sha256"] for e in self.evidence if e["kind"] == "shortcut"],
             "checkins": [{"name": c["name"], "at": c["at"], "latitude": c["latitude"],
-                          "longitude": c["longitude"], "skip_reason": c["skip_reason"]}
+                          "longitude": c["longitude"], "skip_reason": c["skip_reason"],
+                          **({"flag": c["flag"]} if c.get("flag") else {})}
                          for c in self.checkins],
             "items": items,
         }
@@ -417,10 +418,14 @@ async def checkin(core: Core, person: Person, tg_user_id: int, conversation: Con
             reason = " ".join(reason.split())[:300]
             if not reason:
                 raise Refused("reason_required")
-        if await tx.visits.checkin(state.id, person.id, now, latitude, longitude, reason):
+        flag = (rules.checkin_flag(latitude, longitude, core.settings.area)
+                if latitude is not None and longitude is not None else None)
+        if await tx.visits.checkin(state.id, person.id, now, latitude, longitude, reason,
+                                   flag):
             await tx.audit.append(
                 f"person:{person.id}", "visit.checked_in", f"visit:{state.id}",
-                {"latitude": latitude, "longitude": longitude, "skip_reason": reason}, now)
+                {"latitude": latitude, "longitude": longitude, "skip_reason": reason,
+                 "flag": flag}, now)
         state = await load(tx, state.id, state.today, state.tz)
         await _at(tx, tg_user_id, state, "home")
         return View("home", state)
