@@ -81,6 +81,9 @@ async def setup(app: Application) -> None:
         sealed = await personal.seal_plain_phones(tx, settings)  # an older database's
     if sealed:
         logger.info("%d phone numbers stored before encryption were encrypted", sealed)
+    forgotten = await personal.forget_personal_uploads(core)
+    if forgotten:
+        logger.info("%d uploaded files holding personal data were deleted", forgotten)
     limiter = app.bot.rate_limiter
     sender = OutboxSender(db, settings.files_dir,
                           limiter.governor if isinstance(limiter, GovernedRateLimiter) else None)

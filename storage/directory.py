@@ -371,6 +371,13 @@ class DirectoryRepo(Repo):
         return plans
 
     # --- the import log -----------------------------------------------------------------
+    async def import_hashes(self, kinds: Iterable[str]) -> set[str]:
+        """The SHA-256 of every file imported as one of `kinds`."""
+        wanted = list(kinds)
+        rows = await self.all(f"SELECT DISTINCT sha256 FROM imports WHERE kind IN"
+                              f" ({','.join('?' * len(wanted))})", tuple(wanted))
+        return {str(r[0]) for r in rows}
+
     async def log_import(self, kind: str, filename: str, sha256: str, rows: int,
                          counts: tuple[int, int, int], actor: str, now: datetime) -> int:
         return await self.insert(

@@ -19,7 +19,9 @@ from bot.demo_data import generate
 from bot.services.access import SYSTEM
 from bot.services.exports import export
 from bot.services.imports import import_file
+from bot.services.personal import forget_personal_uploads
 from storage import Database
+from storage.files import blob_path, write_blob
 from tests.helpers import choucha
 
 
@@ -134,3 +136,14 @@ async def test_phone_numbers_are_encrypted_at_rest(tmp_path: Path) -> None:
                 for c in r}
     assert phones <= exported  # the office's own export has them back
     assert stat.S_IMODE((tmp_path / "keys" / "data.key").stat().st_mode) == 0o600
+
+
+async def test_uploads_kept_by_an_earlier_version_are_forgotten(core: Core,
+                                                               tmp_path: Path) -> None:
+    files = generate(tmp_path / "county", targets=10, per_department=3)
+    await load(core, files, ("departments", "items", "inspectors"))
+    kept = {k: write_blob(core.files_root, files[k].read_bytes())
+            for k in ("items", "inspectors")}  # as the bot used to keep every upload
+    assert await forget_personal_uploads(core) == 1
+    assert not blob_path(core.files_root, kept["inspectors"]).exists()
+    assert blob_path(core.files_root, kept["items"]).exists()

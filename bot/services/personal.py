@@ -25,9 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import Settings
+from bot.core import Core
 from bot.services.errors import Refused
 from storage import Tx
-from storage.files import private_dir, write_private
+from storage.files import blob_path, private_dir, write_private
 
 KEYS_FILE = "id-hash.keys"
 LAYERS = "id_hash_layers"  # how many keys the stored hashes are wrapped with
@@ -163,6 +164,23 @@ def phone_cipher(settings: Settings, may_create: bool = True) -> PhoneCipher:
     else:
         raise Refused("data_key_missing", source=str(path))
     return PhoneCipher(key)
+
+
+async def forget_personal_uploads(core: Core) -> int:
+    """Delete spreadsheets with personal data that an earlier version kept under files/
+    after loading them (the import log keeps their SHA-256); how many.
+    Access: at start, as the system."""
+    from bot.services.imports import KEEPS_UPLOAD, KINDS
+
+    async with core.db.read() as rtx:
+        hashes = await rtx.directory.import_hashes(k for k in KINDS if k not in KEEPS_UPLOAD)
+    removed = 0
+    for sha in hashes:
+        path = blob_path(core.files_root, sha)
+        if path.is_file():
+            path.unlink()
+            removed += 1
+    return removed
 
 
 async def seal_plain_phones(tx: Tx, settings: Settings) -> int:
