@@ -59,6 +59,11 @@ def _writable(path: str | None) -> str | None:
     return None
 
 
+def _no_database(settings: Settings) -> str:
+    return _t()._("There is no database at {path} yet: run `choucha init` first.").format(
+        path=settings.db_path)
+
+
 def refusal(exc: Refused) -> str:
     """A refusal of the services as a sentence for the command line, with the next step."""
     t = _t()
@@ -249,8 +254,7 @@ def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
 
     t = _t()
     if not settings.db_path.exists():
-        return _fail(t._("There is no database at {path} yet: run `choucha init` first.")
-                     .format(path=settings.db_path))
+        return _fail(_no_database(settings))
 
     async def work(core: Core) -> int:
         try:
@@ -298,8 +302,7 @@ def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
         return _fail(t._("{value} is not a date: write it as YYYY-MM-DD, for example"
                          " 2026-10-08.").format(value=args.from_date))
     if not settings.db_path.exists():
-        return _fail(t._("There is no database at {path} yet: run `choucha init` first.")
-                     .format(path=settings.db_path))
+        return _fail(_no_database(settings))
 
     async def work(core: Core) -> int:
         async with core.db.read() as rtx:
@@ -336,8 +339,7 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
 
     t = _t()
     if not settings.db_path.exists():
-        return _fail(t._("There is no database at {path} yet: run `choucha init` first.")
-                     .format(path=settings.db_path))
+        return _fail(_no_database(settings))
 
     async def work(core: Core) -> int:
         try:
@@ -442,8 +444,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     async def work() -> int:
         t = _t()
         if not settings.db_path.exists():
-            return _fail(t._("There is no database at {path} yet: run `choucha init` first.")
-                         .format(path=settings.db_path))
+            return _fail(_no_database(settings))
         async with Database(settings.db_path) as db, db.read() as rtx:
             count, problem = await rtx.audit.verify()
         if problem is not None:
@@ -507,8 +508,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         return _fail(problem)
 
     if not settings.db_path.exists():
-        return _fail(t._("There is no database at {path} yet: run `choucha init` first.")
-                     .format(path=settings.db_path))
+        return _fail(_no_database(settings))
 
     async def work(core: Core) -> int:
         try:
