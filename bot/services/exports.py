@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.core import Core
 from bot.services.access import Actor, require_office
-from bot.services.personal import DATA_KEY_FILE, PhoneCipher, phone_cipher
+from bot.services.personal import PhoneCipher, phone_reader
 from bot.sheets import (
     ITEM_KIND_LABELS,
     PLAN_TYPE_LABELS,
@@ -96,8 +96,7 @@ async def export(core: Core, actor: Actor, kind: str, path: Path) -> int:
     """Write one template to .xlsx; return the number of rows."""
     require_office(actor)
     db = core.db
-    phones = phone_cipher(core.settings, may_create=False) \
-        if kind == "inspectors" and (core.settings.keys / DATA_KEY_FILE).is_file() else None
+    phones = phone_reader(core.settings) if kind == "inspectors" else None
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 

@@ -30,8 +30,7 @@ from bot.i18n import N_, Translator
 from bot.models import Role, RoleGrant
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refused
-from bot.services.personal import PREFIX as PHONE_PREFIX
-from bot.services.personal import PhoneCipher, id_hasher, phone_cipher, seal_plain_phones
+from bot.services.personal import PhoneCipher, data_cipher, id_hasher, seal_plain_phones
 from bot.sheets import (
     INACTIVE_STATUSES,
     SHEETS,
@@ -454,9 +453,8 @@ async def _inspectors(job: _Job) -> None:
     departments = await tx.directory.department_ids()
     try:
         id_hash = await id_hasher(tx, job.settings)
-        await seal_plain_phones(tx, job.settings)
-        job.phones = phone_cipher(job.settings, may_create=not await
-                                  tx.directory.sealed_phones(PHONE_PREFIX))
+        job.phones = await data_cipher(tx, job.settings)
+        await seal_plain_phones(tx, job.settings, job.phones)
     except Refused as exc:
         report.problem(0, "", exc.params.get("source", ""), ID_KEY_PROBLEMS[exc.reason])
         return

@@ -26,9 +26,10 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.core import Core
+from bot.keys import read_or_create
 from bot.services.errors import Refused
 from storage import Tx
-from storage.files import blob_path, private_dir, write_private
+from storage.files import blob_path, write_private
 
 KEYS_FILE = "id-hash.keys"
 LAYERS = "id_hash_layers"  # how many keys the stored hashes are wrapped with
@@ -67,9 +68,8 @@ def read_keys(settings: Settings, may_create: bool) -> list[bytes]:
         return _parse(path.read_text(encoding="ascii", errors="replace"), str(path))
     if not may_create:
         raise Refused("id_key_missing", source=str(path))
-    private_dir(path.parent)
-    write_private(path, (secrets.token_hex(32) + "\n").encode())
-    return _parse(path.read_text(encoding="ascii"), str(path))
+    made = read_or_create(path, (secrets.token_hex(32) + "\n").encode())
+    return _parse(made.decode("ascii"), str(path))
 
 
 async def _salt(tx: Tx) -> str:
@@ -155,15 +155,22 @@ class PhoneCipher:
 def phone_cipher(settings: Settings, may_create: bool = True) -> PhoneCipher:
     """The cipher with the data key (made once when `may_create`, 64 random bytes)."""
     path = settings.keys / DATA_KEY_FILE
-    if path.is_file():
-        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
-    elif may_create:
-        key = secrets.token_bytes(64)
-        private_dir(path.parent)
-        write_private(path, (key.hex() + "\n").encode())
-    else:
+    if not path.is_file() and not may_create:
         raise Refused("data_key_missing", source=str(path))
-    return PhoneCipher(key)
+    key = read_or_create(path, (secrets.token_bytes(64).hex() + "\n").encode())
+    return PhoneCipher(bytes.fromhex(key.decode("ascii")))
+
+
+def phone_reader(settings: Settings) -> PhoneCipher | None:
+    """For showing stored phones: the cipher when there is a data key, else None (nothing
+    was ever encrypted); never makes a key."""
+    return phone_cipher(settings, may_create=False) \
+        if (settings.keys / DATA_KEY_FILE).is_file() else None
+
+
+async def data_cipher(tx: Tx, settings: Settings) -> PhoneCipher:
+    """For storing phones: a new key is made only while no stored phone is encrypted."""
+    return phone_cipher(settings, may_create=not await tx.directory.sealed_phones(PREFIX))
 
 
 async def forget_personal_uploads(core: Core) -> int:
@@ -183,13 +190,14 @@ async def forget_personal_uploads(core: Core) -> int:
     return removed
 
 
-async def seal_plain_phones(tx: Tx, settings: Settings) -> int:
+async def seal_plain_phones(tx: Tx, settings: Settings,
+                            cipher: PhoneCipher | None = None) -> int:
     """Encrypt the phones stored before encryption (an older database); how many.
-    Access: at start, as the system."""
+    Access: at start and in the inspector import, as the system."""
     plain = await tx.directory.plain_phones(PREFIX)
     if not plain:
         return 0
-    cipher = phone_cipher(settings, may_create=not await tx.directory.sealed_phones(PREFIX))
+    cipher = cipher or await data_cipher(tx, settings)
     for person_id, phone in plain:
         await tx.directory.set_phone(person_id, cipher.seal(phone))
     return len(plain)

@@ -16,7 +16,7 @@ from bot.logs import mask_phone
 from bot.models import Person, Role
 from bot.services.errors import Refused
 from bot.services.notify import enqueue_text, tell_office
-from bot.services.personal import DATA_KEY_FILE, phone_cipher
+from bot.services.personal import phone_reader
 from storage import Tx
 
 LISTED = 30  # tasks named with a button in one notification; /tasks shows them all
@@ -118,12 +118,10 @@ async def _card(tx: Any, task_id: int) -> Card:
 
 def _readable(core: Core, card: Card) -> Card:
     """The card with its members' phone numbers decrypted (shown masked)."""
-    path = core.settings.keys / DATA_KEY_FILE
-    if not path.is_file():
-        return card
-    cipher = phone_cipher(core.settings, may_create=False)
-    for member in card.members:
-        member["phone"] = cipher.open(member["phone"])
+    cipher = phone_reader(core.settings)
+    if cipher is not None:
+        for member in card.members:
+            member["phone"] = cipher.open(member["phone"])
     return card
 
 
