@@ -19,10 +19,9 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.core import Core
 from bot.i18n import Translator, system_language, translator
 from bot.logs import setup_logging
-from bot.models import Role, RosterEntry, RosterStatus
+from bot.models import Role, RosterEntry
 from bot.services.access import SYSTEM
 from bot.services.errors import Refused
-from bot.services.onboarding import IssuedInvite
 from storage import Database
 from storage.files import write_private
 
@@ -152,24 +151,6 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_core(settings, args.bot_username, work))
 
 
-def _card_png(issued: IssuedInvite, settings: Settings) -> bytes:
-    from bot.logs import mask_cert
-    from bot.rendering.invite_card import CardText, render_invite_card
-    from bot.texts import role_label
-
-    t = translator("zh_CN")
-    expires = issued.invite.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
-    return render_invite_card(CardText(
-        title=t._("Choucha 抽查 · invitation"), name=issued.person.name,
-        department=issued.department.name if issued.department else t._("no department"),
-        roles="、".join(role_label(t, g.role) for g in issued.person.roles),
-        instructions=t._("Scan with your phone's camera or Telegram, then tap Start."),
-        expires=t._("Valid once, until {expires}").format(expires=expires),
-        link=issued.link,
-        cert=t._("执法证号 {cert}").format(cert=mask_cert(issued.cert_no))
-        if issued.cert_no else ""))
-
-
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import invite_sheets
     from bot.services.onboarding import invite_by_cert, invite_person, invite_unregistered
@@ -226,31 +207,18 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
             name=issued.person.name, expires=expires))
         print(issued.link)
         if args.out:
-            await asyncio.to_thread(write_private, Path(args.out), _card_png(issued, settings))
+            await asyncio.to_thread(write_private, Path(args.out), invite_sheets.card_png(
+                issued, settings.tz, translator("zh_CN")))
             print(t._("QR card written to {file}").format(file=args.out))
         return 0
 
     return asyncio.run(_with_core(settings, args.bot_username, work))
 
 
-def _status_text(t: Translator, entry: RosterEntry, settings: Settings) -> str:
-    if entry.status == RosterStatus.REGISTERED:
-        text = t._("registered") + (" · " + t._("has blocked the bot") if entry.blocked else "")
-    elif entry.status == RosterStatus.INVITED:
-        assert entry.invited_until is not None
-        text = t._("invited, until {until}").format(
-            until=entry.invited_until.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"))
-    elif entry.status == RosterStatus.INVITE_EXPIRED:
-        text = t._("invite expired or replaced")
-    else:
-        text = t._("never invited")
-    return text
-
-
 def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import now
     from bot.services.onboarding import roster
-    from bot.texts import role_label
+    from bot.texts import role_label, roster_status
 
     t = _t()
     if not settings.db_path.exists():
@@ -273,12 +241,8 @@ def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
                 department=label, n=len(group), registered=registered))
             for entry in group:
                 roles = "、".join(role_label(t, r) for r in entry.roles) or "—"
-                line = f"  {entry.name}\t{entry.cert_no or '—'}\t{roles}\t" + \
-                    _status_text(t, entry, settings)
-                if entry.cert_expired(today):
-                    line += " · " + t._("执法证 expired on {date}").format(
-                        date=entry.cert_valid_until)
-                print(line)
+                print(f"  {entry.name}\t{entry.cert_no or '—'}\t{roles}\t"
+                      + roster_status(t, entry, settings.tz, today))
         registered = sum(1 for e in entries if e.registered)
         print(t._("In all: {n} people, {registered} registered, {waiting} not yet.").format(
             n=len(entries), registered=registered, waiting=len(entries) - registered))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, tzinfo
+
 from bot.i18n import N_, Translator
-from bot.models import Person, Role
+from bot.models import Person, Role, RosterEntry, RosterStatus
 
 ROLE_LABELS: dict[Role, str] = {
     Role.INSPECTOR: N_("inspector"),
@@ -31,3 +33,32 @@ def one_line(text: str | None, limit: int = 300) -> str | None:
     if not text:
         return None
     return " ".join(text.split())[:limit] or None
+
+
+# Marks for the chat; the command line writes the words alone.
+ROSTER_MARKS = {RosterStatus.REGISTERED: "✅ ", RosterStatus.INVITED: "📨 ",
+                RosterStatus.INVITE_EXPIRED: "⌛ ", RosterStatus.NOT_INVITED: "▫️ "}
+
+
+def roster_status(t: Translator, entry: RosterEntry, tz: tzinfo, today: date,
+                  marks: bool = False, until: str = "%Y-%m-%d %H:%M") -> str:
+    """Where a person of the directory stands: registered (blocked the bot?), invited until
+    when, invite expired, never invited; and an expired 执法证."""
+    if entry.status == RosterStatus.REGISTERED:
+        text = t._("registered")
+        if entry.blocked:
+            text += " · " + ("🚫 " if marks else "") + t._("has blocked the bot")
+    elif entry.status == RosterStatus.INVITED:
+        assert entry.invited_until is not None
+        text = t._("invited, until {until}").format(
+            until=entry.invited_until.astimezone(tz).strftime(until))
+    elif entry.status == RosterStatus.INVITE_EXPIRED:
+        text = t._("invite expired or replaced")
+    else:
+        text = t._("never invited")
+    if marks:
+        text = ROSTER_MARKS[entry.status] + text
+    if entry.cert_expired(today):
+        text += " · " + ("⚠️ " if marks else "") + t._("执法证 expired on {date}").format(
+            date=entry.cert_valid_until)
+    return text

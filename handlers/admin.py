@@ -10,8 +10,7 @@ from bot import callbacks
 from bot.i18n import Translator
 from bot.logs import mask_cert
 from bot.models import Conversation, Role
-from bot.rendering.invite_card import CardText, render_invite_card
-from bot.services import conversations, invite_flow
+from bot.services import conversations, invite_flow, invite_sheets
 from bot.services.errors import Refused
 from bot.services.invite_flow import InviteDraft
 from bot.services.onboarding import IssuedInvite
@@ -181,20 +180,10 @@ async def send_card(update: Update, context: Context, me: Who, issued: IssuedInv
     """The invite card (QR) with the link in its caption, in the inviter's chat."""
     t = me.t
     tz = core(context).settings.tz
-    expires = issued.invite.expires_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    department = issued.department.name if issued.department else t._("no department")
-    roles = "、".join(role_label(t, g.role) for g in issued.person.roles)
-    card = render_invite_card(CardText(
-        title=t._("Choucha 抽查 · invitation"),
-        name=issued.person.name,
-        department=department,
-        roles=roles,
-        instructions=t._("Scan with your phone's camera or Telegram, then tap Start."),
-        expires=t._("Valid once, until {expires}").format(expires=expires),
-        link=issued.link,
-        cert=t._("执法证号 {cert}").format(cert=mask_cert(issued.cert_no))
-        if issued.cert_no else "",
-    ))
+    expires = invite_sheets.expires_text(issued, tz)
+    department = invite_sheets.department_text(t, issued)
+    roles = invite_sheets.roles_text(t, issued)
+    card = invite_sheets.card_png(issued, tz, t)
     caption = t._(
         "Invite for <b>{name}</b> ({department}; {roles}).\n"
         "Link: {link}\nValid once, until {expires}. Print the card or forward it to them."

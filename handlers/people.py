@@ -25,7 +25,7 @@ from bot.services.onboarding import (
     roster,
     unregistered_of_draw,
 )
-from bot.texts import role_label
+from bot.texts import role_label, roster_status
 from handlers.admin import send_card
 from handlers.common import Context, Who, answer_stale, core, person_of, pressed, reply, who
 from handlers.onboarding import access_text
@@ -40,24 +40,6 @@ def _office(person: Person | None) -> bool:
 
 def not_office_text(t: Translator) -> str:
     return t._("Only the office and administrators see the people of the directory.")
-
-
-def status_label(t: Translator, entry: RosterEntry, settings: Settings, today: date) -> str:
-    if entry.status == RosterStatus.REGISTERED:
-        text = "✅ " + t._("registered")
-        if entry.blocked:
-            text += " · 🚫 " + t._("has blocked the bot")
-    elif entry.status == RosterStatus.INVITED:
-        assert entry.invited_until is not None
-        text = "📨 " + t._("invited, until {until}").format(
-            until=entry.invited_until.astimezone(settings.tz).strftime("%m-%d %H:%M"))
-    elif entry.status == RosterStatus.INVITE_EXPIRED:
-        text = "⌛ " + t._("invite expired or replaced")
-    else:
-        text = "▫️ " + t._("never invited")
-    if entry.cert_expired(today):
-        text += " · ⚠️ " + t._("执法证 expired on {date}").format(date=entry.cert_valid_until)
-    return text
 
 
 def _groups(t: Translator, entries: list[RosterEntry]) -> dict[int, list[RosterEntry]]:
@@ -112,7 +94,8 @@ def department_page(t: Translator, group: list[RosterEntry], department_id: int,
         roles = "、".join(role_label(t, r) for r in entry.roles) or "—"
         cert = f" · {mask_cert(entry.cert_no)}" if entry.cert_no else ""
         lines.append(f"<b>{html.escape(entry.name)}</b>{cert} · {roles}")
-        lines.append("   " + status_label(t, entry, settings, today))
+        lines.append("   " + roster_status(t, entry, settings.tz, today, marks=True,
+                                                until="%m-%d %H:%M"))
         if not entry.registered:
             rows.append([InlineKeyboardButton(
                 t._("📨 Invite {name}").format(name=entry.name[:30]),

@@ -1,5 +1,6 @@
-"""The office's invite sheet for many people at once: links.csv (UTF-8 with BOM, for a
-spreadsheet or a mail merge) and an A4 PDF of cut-out QR cards."""
+"""Invites on paper: one person's QR card (PNG), and the office's sheet for many people at
+once: links.csv (UTF-8 with BOM, for a spreadsheet or a mail merge) and an A4 PDF of
+cut-out QR cards. One wording for all of them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import tzinfo
 
 from bot.i18n import Translator, translator
 from bot.logs import mask_cert
+from bot.rendering.invite_card import CardText, render_invite_card
 from bot.rendering.invite_sheet import SheetCard, SheetText, invite_sheet_pdf
 from bot.services.onboarding import IssuedInvite
 from bot.tabular import csv_bytes
@@ -25,12 +27,38 @@ class InviteSheet:
     count: int
 
 
-def _expires(issued: IssuedInvite, tz: tzinfo) -> str:
+def expires_text(issued: IssuedInvite, tz: tzinfo) -> str:
     return issued.invite.expires_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def _roles(t: Translator, issued: IssuedInvite) -> str:
+def roles_text(t: Translator, issued: IssuedInvite) -> str:
     return "、".join(role_label(t, g.role) for g in issued.person.roles)
+
+
+def department_text(t: Translator, issued: IssuedInvite) -> str:
+    return issued.department.name if issued.department else t._("no department")
+
+
+def _cert(t: Translator, issued: IssuedInvite) -> str:
+    return t._("执法证号 {cert}").format(cert=mask_cert(issued.cert_no)) \
+        if issued.cert_no else ""
+
+
+def _title(t: Translator) -> str:
+    return t._("Choucha 抽查 · invitation")
+
+
+def _instructions(t: Translator) -> str:
+    return t._("Scan with your phone's camera or Telegram, then tap Start.")
+
+
+def card_png(issued: IssuedInvite, tz: tzinfo, t: Translator) -> bytes:
+    """One person's card: the QR code of their link, name, department, masked 执法证号."""
+    return render_invite_card(CardText(
+        title=_title(t), name=issued.person.name, department=department_text(t, issued),
+        roles=roles_text(t, issued), instructions=_instructions(t),
+        expires=t._("Valid once, until {expires}").format(expires=expires_text(issued, tz)),
+        link=issued.link, cert=_cert(t, issued)))
 
 
 def links_csv(issued: Sequence[IssuedInvite], tz: tzinfo) -> bytes:
@@ -38,20 +66,16 @@ def links_csv(issued: Sequence[IssuedInvite], tz: tzinfo) -> bytes:
     t = translator("zh_CN")
     return csv_bytes(LINK_HEADERS, (
         [i.cert_no or "", i.person.name, i.department.name if i.department else "",
-         _roles(t, i), i.link, _expires(i, tz)] for i in issued))
+         roles_text(t, i), i.link, expires_text(i, tz)] for i in issued))
 
 
 def cards_pdf(issued: Sequence[IssuedInvite], tz: tzinfo, t: Translator) -> bytes:
     cards = [SheetCard(
-        name=i.person.name,
-        department=i.department.name if i.department else t._("no department"),
-        cert=t._("执法证号 {cert}").format(cert=mask_cert(i.cert_no)) if i.cert_no else "",
-        roles=_roles(t, i),
-        expires=t._("Valid once, until {expires}").format(expires=_expires(i, tz)),
+        name=i.person.name, department=department_text(t, i), cert=_cert(t, i),
+        roles=roles_text(t, i),
+        expires=t._("Valid once, until {expires}").format(expires=expires_text(i, tz)),
         link=i.link) for i in issued]
-    return invite_sheet_pdf(cards, SheetText(
-        title=t._("Choucha 抽查 · invitation"),
-        instructions=t._("Scan with your phone's camera or Telegram, then tap Start.")))
+    return invite_sheet_pdf(cards, SheetText(title=_title(t), instructions=_instructions(t)))
 
 
 async def build(issued: Sequence[IssuedInvite], tz: tzinfo, t: Translator) -> InviteSheet:
