@@ -152,12 +152,7 @@ async def replacement_button(update: Update, context: Context) -> None:
             decision = await replacements.decide(core(context), me.person, request_id, True)
             wake_outbox(context)
             await query.answer()
-            if decision.nobody:
-                await reply(update, me.t._("Approved, but nobody of the department can be"
-                                           " drawn: the office has been told and the request"
-                                           " stays open."))
-            else:
-                await reply(update, approved_text(me.t, decision))
+            await reply(update, approved_text(me.t, decision))
             return
         raise Refused("stale")
     except (callbacks.BadCallback, IndexError, ValueError):
@@ -167,7 +162,11 @@ async def replacement_button(update: Update, context: Context) -> None:
 
 
 def approved_text(t: Translator, decision: replacements.Decision) -> str:
-    """What the approver reads after the draw, truthful about who can be told."""
+    """What the approver reads after the draw, truthful about who can be told (or that
+    nobody could be drawn)."""
+    if decision.nobody:
+        return t._("Approved, but nobody of the department can be drawn: the office has been"
+                   " told and the request stays open.")
     name = html.escape(decision.joined or "")
     if decision.registered:
         return t._("Approved. {name} was drawn at random to take the place; everyone"
@@ -194,10 +193,6 @@ async def _file_for(update: Update, context: Context, me: Who, conversation: Con
             await reply(update, me.t._("The request to replace {member} was sent to {names}"
                                        " for approval.").format(
                 member=html.escape(filed.member), names=names))
-        elif filed.decision.nobody:
-            await reply(update, me.t._("Approved, but nobody of the department can be"
-                                       " drawn: the office has been told and the request"
-                                       " stays open."))
         else:
             await reply(update, approved_text(me.t, filed.decision))
     await conversations.cancel(core(context), me.tg_user_id)
