@@ -169,7 +169,8 @@ def phone_reader(settings: Settings) -> PhoneCipher | None:
 
 
 async def data_cipher(tx: Tx, settings: Settings) -> PhoneCipher:
-    """For storing phones: a new key is made only while no stored phone is encrypted."""
+    """For storing phones: a new key is made only while no stored phone is encrypted.
+    Access: inside the office's inspector import (checked there); takes no actor."""
     return phone_cipher(settings, may_create=not await tx.directory.sealed_phones(PREFIX))
 
 
