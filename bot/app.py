@@ -17,6 +17,7 @@ from bot.commands import STRANGER_COMMANDS
 from bot.config import Settings
 from bot.core import Core
 from bot.i18n import LANGUAGES, translator
+from bot.intake import Intake, Poller, inbox_seal, with_backoff
 from bot.sender import GovernedRateLimiter, Governor, OutboxSender
 from bot.services import chasing, digest, personal
 from bot.webhook import WebhookServer, hook_url
@@ -26,6 +27,7 @@ from storage import Database
 logger = logging.getLogger(__name__)
 
 SENDER_KEY = "outbox_sender"
+INTAKE_KEY = "intake"
 PRUNE_AFTER = timedelta(days=7)
 DRAIN_BUDGET = 5.0
 
@@ -40,7 +42,10 @@ def build_application(settings: Settings, token: str,
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .rate_limiter(GovernedRateLimiter(governor or Governor(), max_retries=2))
-        .concurrent_updates(False)  # one update at a time, in order
+        # The intake (bot/intake.py) decides what runs when: chats side by side, each in
+        # order; PTB's own queue is not used.
+        .concurrent_updates(False)
+        .updater(None)
         .build()
     )
     app.bot_data["settings"] = settings
@@ -101,6 +106,7 @@ async def setup(app: Application) -> None:
         job_queue.run_once(drain_outbox, 0, name="outbox-now", job_kwargs=job_kwargs)
 
     app.bot_data[WAKE_KEY] = wake
+    app.bot_data[INTAKE_KEY] = Intake(app, db, inbox_seal(settings))
     await publish_default_commands(app)
 
 
@@ -131,31 +137,37 @@ class BotRunner:
         self.settings = settings
         self.app = build_application(settings, token, governor)
         self.webhook: WebhookServer | None = None
+        self.poller: Poller | None = None
 
     @property
     def core(self) -> Core:
         return self.app.bot_data[CORE_KEY]
 
+    @property
+    def intake(self) -> Intake:
+        return self.app.bot_data[INTAKE_KEY]
+
     async def start(self, webhook: bool | None = None, poll_timeout: int = 10) -> None:
         use_webhook = bool(self.settings.webhook_url) if webhook is None else webhook
-        await self.app.initialize()
+        # Telegram unreachable at start: try again, more slowly each time (a wrong token
+        # is not retried).
+        await with_backoff(self.app.initialize, "getMe")
         await setup(self.app)
         await self.app.start()
+        await self.intake.resume()
         if use_webhook:
             configured = self.settings.webhook_url
             assert configured is not None
             # Never without a secret: the configured one, else one made once and kept.
             secret = self.settings.webhook_secret or keys.webhook_secret(self.settings.keys)
             url = hook_url(configured, secret)
-            self.webhook = await WebhookServer(self.app, secret, url).start(
+            self.webhook = await WebhookServer(self.intake, secret, url).start(
                 self.settings.webhook_listen, self.settings.webhook_port)
-            await self.app.bot.set_webhook(url, secret_token=secret,
-                                           allowed_updates=Update.ALL_TYPES)
+            await with_backoff(lambda: self.app.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=Update.ALL_TYPES), "setWebhook")
         else:
-            updater = self.app.updater
-            assert updater is not None
-            await updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
-                                        allowed_updates=Update.ALL_TYPES)
+            self.poller = Poller(self.app, self.intake, poll_timeout)
+            await self.poller.start()
         logger.info("bot @%s running (%s)", self.app.bot.username,
                     "webhook" if use_webhook else "polling")
 
@@ -163,9 +175,12 @@ class BotRunner:
         if self.webhook is not None:
             await self.webhook.stop()
             self.webhook = None
-        updater = self.app.updater
-        if updater is not None and updater.running:
-            await updater.stop()
+        if self.poller is not None:
+            await self.poller.stop()
+            self.poller = None
+        intake: Intake | None = self.app.bot_data.get(INTAKE_KEY)
+        if intake is not None:
+            await intake.stop()
         if self.app.running:
             await self.app.stop()
         await teardown(self.app)

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 import tornado.httpserver
 import tornado.web
 from telegram import Update
-from telegram.ext import Application
+
+from bot.intake import Intake
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +30,8 @@ def hook_url(configured: str, secret: str) -> str:
 
 
 class _Hook(tornado.web.RequestHandler):
-    def initialize(self, app: Application, secret: str) -> None:
-        self.app = app
+    def initialize(self, intake: Intake, secret: str) -> None:
+        self.intake = intake
         self.secret = secret.encode()
 
     def check_xsrf_cookie(self) -> None:
@@ -44,10 +45,15 @@ class _Hook(tornado.web.RequestHandler):
                            if kind != "application/json" else "missing or wrong secret")
             raise tornado.web.HTTPError(403)
         try:
-            update = Update.de_json(json.loads(self.request.body), self.app.bot)
+            update = Update.de_json(json.loads(self.request.body), self.intake.app.bot)
         except (ValueError, TypeError, KeyError):
             raise tornado.web.HTTPError(400) from None
-        await self.app.update_queue.put(update)
+        # Answered only once the update is kept: a 500 makes Telegram deliver it again.
+        try:
+            await self.intake.receive([update])
+        except Exception:
+            logger.exception("could not keep update %s", update.update_id)
+            raise tornado.web.HTTPError(500) from None
         self.set_status(200)
         self.finish()
 
@@ -55,10 +61,10 @@ class _Hook(tornado.web.RequestHandler):
 class WebhookServer:
     """Tornado on `listen:port`, one route: the hook's path."""
 
-    def __init__(self, app: Application, secret: str, url: str) -> None:
+    def __init__(self, intake: Intake, secret: str, url: str) -> None:
         self.path = urlsplit(url).path or "/"
         self._web = tornado.web.Application(
-            [(self.path, _Hook, {"app": app, "secret": secret})], xsrf_cookies=False)
+            [(self.path, _Hook, {"intake": intake, "secret": secret})], xsrf_cookies=False)
         self._server: tornado.httpserver.HTTPServer | None = None
 
     async def start(self, listen: str, port: int) -> WebhookServer:

@@ -78,7 +78,5 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, texts.route_text))
     app.add_handler(MessageHandler(private & filters.COMMAND, onboarding.unknown_command))
     app.add_handler(MessageHandler(private, onboarding.unexpected_message))
-
-    # Group 100 runs last: an update that changed nothing is recorded as handled here.
-    app.add_handler(TypeHandler(Update, common.finish), group=100)
+    # An update that changed nothing is recorded as handled by the intake (bot/intake.py).
     app.add_error_handler(common.on_error)

@@ -82,22 +82,16 @@ async def reply(update: Update, text: str, **kwargs: Any) -> None:
 
 
 async def guard(update: Update, context: Context) -> None:
-    """Stop an update that was handled before; otherwise mark it as the one being handled."""
+    """Stop an update that was handled before (the intake has set the mark of the one
+    being handled; see bot/intake.py)."""
     async with core(context).db.read() as rtx:
         seen = await rtx.updates.seen(update.update_id)
     if seen:
         logger.info("update %s was handled before; ignored", update.update_id)
         raise ApplicationHandlerStop
-    current_update.set(UpdateMark(update.update_id))
-
-
-async def finish(update: Update, context: Context) -> None:
-    """Record an update whose handling committed nothing (a reply, a refusal)."""
     mark = current_update.get()
-    if mark is not None and mark.update_id == update.update_id and not mark.recorded:
-        async with core(context).db.transaction():
-            pass  # committing records the update (see Database.transaction)
-    current_update.set(None)
+    if mark is None or mark.update_id != update.update_id:
+        current_update.set(UpdateMark(update.update_id))
 
 
 def stale_text(t: Translator) -> str:
@@ -134,7 +128,8 @@ async def set_commands(context: Context, me: Who) -> None:
 
 
 async def on_error(update: object, context: Context) -> None:
-    """Log the error; tell the person politely that nothing happened."""
+    """Log the error; tell the person what happened to their action: saved (only the
+    answer failed) or not saved at all."""
     error = context.error
     if isinstance(error, DuplicateUpdate):
         logger.info("update %s was handled concurrently; ignored", error)
@@ -142,15 +137,25 @@ async def on_error(update: object, context: Context) -> None:
     logger.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update) or update.effective_user is None:
         return
+    mark = current_update.get()
+    saved = mark is not None and mark.update_id == update.update_id and mark.recorded
     t = translator(update.effective_user.language_code)
-    text = t._("Sorry, something went wrong on our side and nothing was changed."
-               " Please try again in a moment; if it keeps happening, tell the office.")
+    if saved:
+        text = t._("What you did was saved, but the answer could not be shown."
+                   " Send /tasks or /help to see where you are.")
+    else:
+        text = t._("Sorry, something went wrong on our side and nothing was changed."
+                   " Please try again in a moment; if it keeps happening, tell the office.")
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text[:200], show_alert=True)
-        elif update.effective_message is not None:
-            await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+            try:
+                await update.callback_query.answer(text[:200], show_alert=True)
+                raise ApplicationHandlerStop
+            except TelegramError:
+                pass  # the button was answered already, or is too old: say it in the chat
+        chat = update.effective_chat
+        if chat is not None:
+            await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
     except TelegramError:
         logger.warning("could not tell the person about the error")
-    current_update.set(None)
     raise ApplicationHandlerStop

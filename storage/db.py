@@ -1,7 +1,8 @@
 """Connections, migrations and transactions.
 
-One writer connection guarded by a lock (every use case is one transaction) and
-one read-only connection for queries; WAL lets them run side by side.
+One writer connection guarded by a lock (every use case is one transaction) and a few
+read-only connections for queries; WAL lets them run side by side (each connection has
+its own thread, so a long read of one chat does not hold up the reads of another).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from storage.digest import DigestRepo
 from storage.directory import DirectoryRepo
 from storage.draws import DrawRepo
 from storage.files import PRIVATE_FILE, FileRepo, private_dir, write_private
+from storage.inbox import InboxRepo
 from storage.invites import InviteRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
@@ -41,6 +43,7 @@ from storage.visits import VisitRepo
 
 logger = logging.getLogger(__name__)
 
+READERS = 4
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -97,6 +100,10 @@ class _Repos:
     @cached_property
     def outbox(self) -> OutboxRepo:
         return OutboxRepo(self.conn)
+
+    @cached_property
+    def inbox(self) -> InboxRepo:
+        return InboxRepo(self.conn)
 
     @cached_property
     def updates(self) -> UpdateRepo:
@@ -161,9 +168,9 @@ class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self._readers: list[aiosqlite.Connection] = []
+        self._free: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._write_lock = asyncio.Lock()
-        self._read_lock = asyncio.Lock()
 
     async def open(self) -> Database:
         private_dir(self.path.parent)  # created 0700; an existing folder is left as it is
@@ -175,7 +182,10 @@ class Database:
             if path.exists():
                 os.chmod(path, PRIVATE_FILE)  # an older installation's 0644 tightened
         await self._migrate(self._writer)
-        self._reader = await self._connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        for _ in range(READERS):
+            reader = await self._connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            self._readers.append(reader)
+            self._free.put_nowait(reader)
         return self
 
     @staticmethod
@@ -191,10 +201,12 @@ class Database:
         return conn
 
     async def close(self) -> None:
-        for conn in (self._reader, self._writer):
+        for conn in [*self._readers, self._writer]:
             if conn is not None:
                 await conn.close()
-        self._reader = self._writer = None
+        self._readers = []
+        self._free = asyncio.Queue()
+        self._writer = None
 
     async def __aenter__(self) -> Database:
         return await self.open()
@@ -278,15 +290,17 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[ReadTx]:
         """A consistent read-only snapshot."""
-        if self._reader is None:
+        if not self._readers:
             raise RuntimeError("database is not open")
-        async with self._read_lock:
-            conn = self._reader
+        conn = await self._free.get()
+        try:
             await conn.execute("BEGIN")
             try:
                 yield ReadTx(conn)
             finally:
                 await conn.execute("COMMIT")
+        finally:
+            self._free.put_nowait(conn)
 
 
 def _alias(alias: str) -> str:

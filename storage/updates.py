@@ -11,7 +11,9 @@ from storage.base import Repo, to_db_time
 class UpdateRepo(Repo):
     async def last_id(self) -> int:
         """The highest update id handled (0 when none)."""
-        return int(await self.scalar("SELECT COALESCE(MAX(update_id), 0) FROM processed_updates"))
+        return int(await self.scalar(
+            "SELECT MAX(COALESCE((SELECT MAX(update_id) FROM processed_updates), 0),"
+            " COALESCE((SELECT MAX(update_id) FROM inbox), 0))"))
 
     async def seen(self, update_id: int) -> bool:
         return (
@@ -20,12 +22,14 @@ class UpdateRepo(Repo):
         )
 
     async def record(self, update_id: int) -> bool:
-        """Record the update; False when it was recorded before."""
+        """Record the update as handled (it leaves the inbox in the same commit); False
+        when it was recorded before."""
         changed = await self.execute(
             "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
             " ON CONFLICT (update_id) DO NOTHING",
             (update_id, to_db_time(clock_now())),
         )
+        await self.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
         return changed == 1
 
     async def prune(self, before: datetime) -> int:
