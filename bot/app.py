@@ -20,6 +20,7 @@ from bot.i18n import LANGUAGES, translator
 from bot.intake import Intake, Poller, inbox_seal, with_backoff
 from bot.sender import GovernedRateLimiter, Governor, OutboxSender
 from bot.services import chasing, digest, personal
+from bot.tgbot import make_bot
 from bot.webhook import WebhookServer, hook_url
 from handlers.common import CORE_KEY, WAKE_KEY
 from storage import Database
@@ -38,10 +39,8 @@ def build_application(settings: Settings, token: str,
     `governor`: the one send budget (a fresh one by default)."""
     app = (
         Application.builder()
-        .token(token)
-        .base_url(settings.base_url)
-        .base_file_url(settings.base_file_url)
-        .rate_limiter(GovernedRateLimiter(governor or Governor(), max_retries=2))
+        .bot(make_bot(token, settings.base_url, settings.base_file_url,
+                      GovernedRateLimiter(governor or Governor(), max_retries=2)))
         # The intake (bot/intake.py) decides what runs when: chats side by side, each in
         # order; PTB's own queue is not used.
         .concurrent_updates(False)

@@ -10,6 +10,8 @@ import re
 
 VERSION = "v1"
 _PART_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+_INT_RE = re.compile(r"^-?[0-9]+$")
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 
 class BadCallback(ValueError):
@@ -34,4 +36,6 @@ def decode(data: str | None) -> tuple[str, list[str]]:
     parts = data.split(":")
     if len(parts) < 2 or parts[0] != VERSION or not all(_PART_RE.match(p) for p in parts[1:]):
         raise BadCallback(data)
+    if any(_INT_RE.match(p) and not INT_MIN <= int(p) <= INT_MAX for p in parts[2:]):
+        raise BadCallback(data)  # no id of ours is that large (SQLite's integers are 64-bit)
     return parts[1], parts[2:]

@@ -203,7 +203,7 @@ def load_xlsform(path: Path) -> Checklist:
                 continue
             try:
                 missing = xpath.references(xpath.parse(source)) - names
-            except xpath.ExprError as exc:
+            except (xpath.ExprError, RecursionError) as exc:
                 problems.append(FormProblem(
                     question.name, N_("{part} {expression} is not supported: {detail}"),
                     {"part": label, "expression": source, "detail": str(exc)}))

@@ -594,13 +594,30 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
         assert settings.token is not None
         runner = BotRunner(settings, settings.token)
-        await runner.start()
+        # Telegram may be unreachable for a while (start-up retries it): a stop meanwhile
+        # ends the wait.
+        starting = asyncio.ensure_future(runner.start())
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+        else:
+            starting.result()
         try:
             await stop.wait()
         finally:
+            stopping.cancel()
             await runner.stop()
 
-    asyncio.run(main())
+    from telegram.error import InvalidToken
+
+    try:
+        asyncio.run(main())
+    except InvalidToken:
+        return _fail(_t()._("Telegram refused the bot token (TELEGRAM_BOT_TOKEN). Check it"
+                            " with @BotFather, then start again; nothing was started."))
     return 0
 
 

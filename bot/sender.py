@@ -11,6 +11,7 @@ sending for its retry_after.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import logging
 import time
@@ -21,12 +22,20 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram._utils.types import JSONDict
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import BaseRateLimiter
 
 from bot.clock import now as clock_now
 from bot.i18n import Translator
 from bot.models import OutboxMessage, OutboxStatus
+from bot.rendering.fit import plain_text
 from bot.services.notify import tell_office
 from storage import Database
 from storage.files import read_blob
@@ -234,10 +243,12 @@ class OutboxSender:
             await self._blocked(message, str(exc))
             return False
         except BadRequest as exc:
-            async with self.db.transaction(record_update=False) as tx:
-                await tx.outbox.close(message.id, OutboxStatus.FAILED, str(exc))
-            logger.error("outbox %s refused by Telegram: %s", message.dedupe_key, exc)
-            return False
+            result = await self._fallback(bot, message, exc)
+            if result is False:
+                async with self.db.transaction(record_update=False) as tx:
+                    await tx.outbox.close(message.id, OutboxStatus.FAILED, str(exc))
+                logger.error("outbox %s refused by Telegram: %s", message.dedupe_key, exc)
+                return False
         except (TimedOut, NetworkError) as exc:
             backoff = min(MAX_BACKOFF, 2.0 ** min(message.attempts + 1, 10))
             async with self.db.transaction(record_update=False) as tx:
@@ -247,6 +258,35 @@ class OutboxSender:
         async with self.db.transaction(record_update=False) as tx:
             await tx.outbox.mark_sent(message.id, result, clock_now())
         return True
+
+    async def _fallback(self, bot: Bot, message: OutboxMessage,
+                        error: BadRequest) -> int | bool | None:
+        """Telegram refused the message as it was: send it as plain text (the markup may
+        be what it refused), and an edit it refuses as a new message. False when that
+        is refused too (or there is nothing to change)."""
+        if "not modified" in str(error).lower():
+            return None  # the message already shows this: done
+        payload = dict(message.payload)
+        method = message.method
+        if payload.get("parse_mode"):
+            payload.pop("parse_mode")
+            for key in ("text", "caption"):
+                if isinstance(payload.get(key), str):
+                    payload[key] = plain_text(payload[key])
+        elif method != "editMessageText":
+            return False
+        if method == "editMessageText":
+            method = "sendMessage"
+            payload.pop("message_id", None)
+        retry = dataclasses.replace(message, method=method, payload=payload)
+        try:
+            result = await self._call(bot, retry)
+        except TelegramError as again:
+            logger.warning("outbox %s refused again as plain text: %s", message.dedupe_key,
+                           again)
+            return False
+        logger.warning("outbox %s sent as plain text after: %s", message.dedupe_key, error)
+        return result
 
     def _governed(self, bot: Bot) -> bool:
         limiter = getattr(bot, "rate_limiter", None)

@@ -7,6 +7,7 @@ import codecs
 import csv
 import io
 import itertools
+import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -82,20 +83,33 @@ def _csv_rows(stream: IO[str]) -> tuple[list[str], Iterator[tuple[int, list[Any]
         dialect = csv.excel
     reader = csv.reader(stream, dialect)
     headers: list[str] | None = None
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            headers = [str(_clean(c) or "") for c in row]
-            break
+    with _malformed(reader):
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                headers = [str(_clean(c) or "") for c in row]
+                break
     if headers is None:
         raise TableError("empty")
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
-        for row in reader:
-            cleaned = [c.strip(_BLANKS) or None for c in row]
-            if any(cleaned):
-                yield reader.line_num, cleaned
+        with _malformed(reader):
+            for row in reader:
+                cleaned = [c.strip(_BLANKS) or None for c in row]
+                if any(cleaned):
+                    yield reader.line_num, cleaned
 
     return headers, rows()
+
+
+@contextmanager
+def _malformed(reader: Any, first_line: int = 1) -> Iterator[None]:
+    """A CSV the csv module cannot read (a cell over its 128 KiB, a quote never closed, a
+    NUL): a TableError naming the line, never a crash."""
+    try:
+        yield
+    except csv.Error as exc:
+        raise TableError("malformed", f"line {first_line + reader.line_num - 1}: {exc}") \
+            from None
 
 
 @contextmanager
@@ -118,6 +132,7 @@ def open_table(path: Path, filename: str | None = None,
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_zip(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, KeyError, OSError, ValueError) as exc:
@@ -147,6 +162,40 @@ def open_table(path: Path, filename: str | None = None,
         yield Table(headers, sheet_rows(), "xlsx")
     finally:
         workbook.close()
+
+
+# What a real workbook looks like inside: its XML compresses about tenfold; a directory of a
+# million targets stays well under these. A "zip bomb" (a small file that expands to
+# gigabytes, or shared strings that fill the memory) is refused before anything is parsed.
+MAX_RATIO = 100  # expanded / compressed, for any part above RATIO_FROM
+RATIO_FROM = 1 << 20
+MAX_EXPANDED = 2 << 30  # all parts together
+MAX_SHARED_STRINGS = 256 << 20  # loaded whole into memory by openpyxl
+MAX_PARTS = 10_000
+
+
+def check_zip(path: Path) -> None:
+    """Refuse a workbook whose parts expand beyond what a spreadsheet needs (the sizes in
+    the zip's directory are binding: reading a part past them fails its check)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise TableError("unreadable", str(exc)) from None
+    if len(parts) > MAX_PARTS:
+        raise TableError("bomb", f"{len(parts)} parts")
+    total = 0
+    for part in parts:
+        total += part.file_size
+        ratio = part.file_size / max(1, part.compress_size)
+        if part.file_size > RATIO_FROM and ratio > MAX_RATIO:
+            raise TableError("bomb", f"{part.filename}: {part.compress_size} bytes expand to"
+                                     f" {part.file_size} ({ratio:.0f}×)")
+        if part.filename.lower().endswith("sharedstrings.xml") \
+                and part.file_size > MAX_SHARED_STRINGS:
+            raise TableError("bomb", f"{part.filename}: {part.file_size} bytes")
+    if total > MAX_EXPANDED:
+        raise TableError("bomb", f"{total} bytes in all")
 
 
 def _guard_decoding(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
@@ -302,10 +351,11 @@ def iter_csv_range(path: Path, layout: CsvLayout, start: int, end: int,
                     raise TableError("encoding") from None
 
     reader = csv.reader(lines(), delimiter=layout.delimiter)
-    for row in reader:
-        cleaned = [c.strip(_BLANKS) or None for c in row]
-        if any(cleaned):
-            yield first_line + reader.line_num - 1, cleaned
+    with _malformed(reader, first_line):
+        for row in reader:
+            cleaned = [c.strip(_BLANKS) or None for c in row]
+            if any(cleaned):
+                yield first_line + reader.line_num - 1, cleaned
 
 
 _XLSX_PARTS = {

@@ -6,10 +6,16 @@ functions in FUNCTIONS. Anything else is refused by name when the form is loaded
 Values follow XPath 1.0 loosely: an unanswered field is '', a multiple choice is
 its choice names separated by spaces, comparisons are numeric when either side
 is a number.
+
+Bounded: an expression is at most `MAX_LENGTH` characters and `MAX_DEPTH` levels deep
+(refused when the form is loaded, never a RecursionError), and `regex()` runs on RE2,
+whose time is linear in the text (no pattern can make it backtrack for hours); a
+literal pattern is compiled, and refused if RE2 cannot take it, when the form is loaded.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -18,6 +24,9 @@ from datetime import date
 from typing import Any
 
 Value = str | float | bool
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 40
 
 _TOKEN_RE = re.compile(
     r"\s*(?:(?P<ref>\$\{[A-Za-z_][A-Za-z0-9_.-]*\})|(?P<num>\d+(?:\.\d+)?)"
@@ -55,8 +64,16 @@ def _tokens(source: str) -> list[tuple[str, str]]:
 
 class _Parser:
     def __init__(self, source: str) -> None:
+        if len(source) > MAX_LENGTH:
+            raise ExprError(f"longer than {MAX_LENGTH} characters")
         self.tokens = _tokens(source)
         self.i = 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprError(f"nested more than {MAX_DEPTH} levels deep")
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -109,7 +126,10 @@ class _Parser:
     def unary(self) -> Node:
         if self.peek() == ("op", "-"):
             self.i += 1
-            return Node("neg", None, (self.unary(),))
+            self.deeper()
+            node = Node("neg", None, (self.unary(),))
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:
@@ -123,8 +143,10 @@ class _Parser:
         if kind == "dot":
             return Node("self")
         if kind == "op" and text == "(":
+            self.deeper()
             node = self.or_()
             self.expect(")")
+            self.depth -= 1
             return node
         if kind == "name":
             if self.peek() != ("op", "("):
@@ -132,6 +154,7 @@ class _Parser:
             if text not in FUNCTIONS:
                 raise ExprError(f"function {text}() is not supported")
             self.i += 1
+            self.deeper()
             args: list[Node] = []
             if self.peek() != ("op", ")"):
                 args.append(self.or_())
@@ -139,15 +162,49 @@ class _Parser:
                     self.i += 1
                     args.append(self.or_())
             self.expect(")")
+            self.depth -= 1
             low, high = FUNCTIONS[text][0]
             if not low <= len(args) <= high:
                 raise ExprError(f"{text}() takes {low}-{high} arguments")
+            if text == "regex" and args[1].kind == "lit":
+                try:
+                    _compiled(str(args[1].value))
+                except ValueError as exc:
+                    raise ExprError(f"regex pattern {args[1].value!r}: {exc}") from None
             return Node("call", text, tuple(args))
         raise ExprError(f"unexpected {text!r}")
 
 
 def parse(source: str) -> Node:
-    return _Parser(source).parse()
+    node = _Parser(source).parse()
+    if _depth(node) > MAX_DEPTH * 2:
+        raise ExprError(f"more than {MAX_DEPTH * 2} operations chained")
+    return node
+
+
+def _depth(node: Node) -> int:
+    """The tree's depth, without recursion (a chain of + is as deep as it is long)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((arg, level + 1) for arg in current.args)
+    return deepest
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(pattern: str) -> Any:
+    """An RE2 pattern (ValueError when RE2 cannot take it, e.g. a back-reference)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        detail = exc.args[0] if exc.args else exc
+        raise ValueError(detail.decode(errors="replace") if isinstance(detail, bytes)
+                         else str(detail)) from None
 
 
 def references(node: Node) -> set[str]:
@@ -238,8 +295,8 @@ def evaluate(node: Node, values: Mapping[str, Value], current: Value = "",
 
 def _regex(args: list[Value], _: date) -> Value:
     try:
-        return re.search(to_string(args[1]), to_string(args[0])) is not None
-    except re.error:
+        return _compiled(to_string(args[1])).search(to_string(args[0])) is not None
+    except ValueError:
         return False
 
 

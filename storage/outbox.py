@@ -49,11 +49,14 @@ class OutboxRepo(Repo):
         )
         return changed == 1
 
-    async def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
+    async def due(self, now: datetime, limit: int, per_chat: int = 1) -> list[OutboxMessage]:
+        """What may be sent now, fairly: the oldest `per_chat` of each chat, oldest chats
+        first, so that one chat's backlog never holds up the others."""
         rows = await self.all(
-            "SELECT * FROM outbox WHERE status = 'pending' AND not_before <= ?"
-            " ORDER BY id LIMIT ?",
-            (to_db_time(now), limit),
+            "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY id)"
+            " AS turn FROM outbox WHERE status = 'pending' AND not_before <= ?)"
+            " WHERE turn <= ? ORDER BY turn, id LIMIT ?",
+            (to_db_time(now), per_chat, limit),
         )
         return [_message(r) for r in rows]
 

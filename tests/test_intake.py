@@ -29,7 +29,7 @@ from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem
 from storage import Database
 from tests.conftest import SPEC, TOKEN, person
-from tests.helpers import eventually, registered_admin
+from tests.helpers import choucha, eventually, registered_admin
 
 
 def _rows(path: Path, sql: str) -> list[tuple[object, ...]]:
@@ -241,3 +241,38 @@ async def test_kill_9_during_many_presses_loses_and_repeats_nothing(
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+async def test_start_waits_for_an_unreachable_telegram_and_stops_cleanly(
+        tmp_path: Path) -> None:
+    """Telegram unreachable at start: the bot keeps trying (saying so in its log, without the
+    token), and a stop meanwhile ends it without a traceback."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN,
+           "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}",
+           "CHOUCHA_DB": str(tmp_path / "c.sqlite3"), "CHOUCHA_BOT_API_SPEC": str(SPEC)}
+    log = tmp_path / "bot.log"
+    proc = _start(env, log)
+    try:
+        await eventually(lambda: "trying again" in log.read_text(errors="replace"), timeout=20)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = log.read_text(errors="replace")
+    assert "Traceback" not in text and TOKEN not in text
+
+
+async def test_a_refused_token_is_a_sentence(tmp_path: Path, server: EmulatorServer) -> None:
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:not-the-emulator-token",
+           "TELEGRAM_API_BASE_URL": server.url, "CHOUCHA_LANG": "en",
+           "CHOUCHA_DB": str(tmp_path / "c.sqlite3"), "CHOUCHA_BOT_API_SPEC": str(SPEC)}
+    code, out, err = await choucha(env, "run")
+    assert code == 2
+    assert "Telegram refused the bot token" in err
+    assert "Traceback" not in err + out

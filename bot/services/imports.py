@@ -43,6 +43,7 @@ from bot.sheets import (
 )
 from bot.tabular import (
     TableError,
+    check_zip,
     csv_bytes,
     csv_layout,
     csv_parts,
@@ -67,6 +68,11 @@ TABLE_ERRORS = {
     "encoding": N_("the text is neither UTF-8 nor GBK: save the CSV as UTF-8"),
     "empty": N_("the file has no rows"),
     "unreadable": N_("the file cannot be opened as a spreadsheet"),
+    "malformed": N_("the CSV cannot be read as a table (a cell longer than 128 KiB, a quote"
+                    " that is never closed, or a NUL character): fix it or save it again"
+                    " from Excel"),
+    "bomb": N_("the spreadsheet expands to far more than a real table needs (a damaged or"
+               " crafted file); save it again from Excel, or send the table as a CSV"),
 }
 
 
@@ -171,6 +177,12 @@ async def import_file(core: Core, actor: Actor, path: Path, filename: str,
         raise ValueError(kind)
     with path.open("rb") as fh:
         head = fh.read(4)
+    if head.startswith(b"PK"):
+        try:
+            await asyncio.to_thread(check_zip, path)  # before anything parses it
+        except TableError as exc:
+            report.problem(0, "", exc.detail, TABLE_ERRORS[exc.reason])
+            return report
     if kind == "checklist" or (kind is None and head.startswith(b"PK") and _is_xlsform(path)):
         report.kind = "checklist"
         await _import_checklist(core, report, path, actor_label)

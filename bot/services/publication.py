@@ -107,7 +107,7 @@ def post_text(contents: list[dict[str, Any]], correction: str | None = None) -> 
                              " {kinds}; {circumstances}").format(
                 count=c["noncooperation_count"], times="、".join(c["noncooperation_times"]),
                 kinds="；".join(case["kinds"]), circumstances=html.escape(case["circumstances"])))
-    return "\n".join(lines)[:4096]
+    return "\n".join(lines)  # a long post is sent as several (bot/tgbot.py)
 
 
 async def _post(tx: Tx, core: Core, key: str, contents: list[dict[str, Any]], now: datetime,

@@ -15,8 +15,6 @@ from bot.rendering.qr import qr_png
 from bot.services.party import PartyStep
 from bot.services.visits import Absent, State, View, skip_label, summary_lines
 
-LIMIT = 3900  # below Telegram's 4096 characters, leaving room for the markup of HTML
-
 
 @dataclass(frozen=True)
 class Shown:
@@ -34,10 +32,9 @@ def _inline(rows: list[list[dict[str, str]]]) -> dict[str, Any]:
 
 
 def _fit(lines: list[str]) -> str:
-    text = "\n".join(lines)
-    if len(text) <= LIMIT:
-        return text
-    return text[:LIMIT].rsplit("\n", 1)[0] + "\n…"
+    """The screen's text, whatever its length: the bot splits a long message and cuts a
+    long edit (bot/tgbot.py)."""
+    return "\n".join(lines)
 
 
 def location_keyboard(t: Translator, skip: bool) -> dict[str, Any]:

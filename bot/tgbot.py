@@ -1,0 +1,94 @@
+"""The bot object every request goes through: texts fitted to Telegram's limits.
+
+A message longer than Telegram takes is sent as several (cut at line boundaries, the
+buttons under the last); an edit, a caption or an alert is cut to its limit with an
+ellipsis. Handlers and the outbox write texts of any length; this is the one place that
+makes them fit (bot/rendering/fit.py)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from telegram import Message
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
+from bot.rendering.fit import (
+    ALERT_LIMIT,
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    cut_html,
+    cut_plain,
+    split_html,
+)
+
+POOL = 64  # connections: chats are handled side by side
+
+
+def _html(kwargs: dict[str, Any]) -> bool:
+    return str(kwargs.get("parse_mode") or "").upper() == "HTML"
+
+
+def split_text(text: str, is_html: bool, limit: int = TEXT_LIMIT) -> list[str]:
+    if is_html:
+        return split_html(text, limit)
+    # A plain text: split its escaped form, then read it back (escaping only lengthens).
+    return [html.unescape(piece) for piece in split_html(html.escape(text, quote=False), limit)]
+
+
+def cut_text(text: str, is_html: bool, limit: int) -> str:
+    return cut_html(text, limit) if is_html else cut_plain(text, limit)
+
+
+class ChouchaBot(ExtBot[None]):
+    async def send_message(self, chat_id: Any, text: str,
+                           *args: Any, **kwargs: Any) -> Message:
+        pieces = split_text(text, _html(kwargs))
+        if len(pieces) == 1:
+            return await super().send_message(chat_id, text, *args, **kwargs)
+        markup = kwargs.pop("reply_markup", None)
+        for piece in pieces[:-1]:
+            await super().send_message(chat_id, piece, *args, **kwargs)
+            kwargs.pop("reply_parameters", None)  # only the first piece quotes
+            kwargs.pop("reply_to_message_id", None)
+        kwargs["reply_markup"] = markup
+        return await super().send_message(chat_id, pieces[-1], *args, **kwargs)
+
+    async def edit_message_text(self, text: str,
+                                *args: Any, **kwargs: Any) -> Message | bool:
+        return await super().edit_message_text(cut_text(text, _html(kwargs), TEXT_LIMIT),
+                                               *args, **kwargs)
+
+    async def _captioned(self, kwargs: dict[str, Any]) -> None:
+        caption = kwargs.get("caption")
+        if caption:
+            kwargs["caption"] = cut_text(caption, _html(kwargs), CAPTION_LIMIT)
+
+    async def send_photo(self, *args: Any, **kwargs: Any) -> Message:
+        await self._captioned(kwargs)
+        return await super().send_photo(*args, **kwargs)
+
+    async def send_document(self, *args: Any,
+                            **kwargs: Any) -> Message:
+        await self._captioned(kwargs)
+        return await super().send_document(*args, **kwargs)
+
+    async def edit_message_caption(self, *args: Any,
+                                   **kwargs: Any) -> Message | bool:
+        await self._captioned(kwargs)
+        return await super().edit_message_caption(*args, **kwargs)
+
+    async def answer_callback_query(self, callback_query_id: str,
+                                    text: str | None = None, *args: Any,
+                                    **kwargs: Any) -> bool:
+        if text:
+            text = cut_plain(text, ALERT_LIMIT)
+        return await super().answer_callback_query(callback_query_id, text, *args, **kwargs)
+
+
+def make_bot(token: str, base_url: str, base_file_url: str, rate_limiter: Any) -> ChouchaBot:
+    return ChouchaBot(
+        token, base_url=base_url, base_file_url=base_file_url, rate_limiter=rate_limiter,
+        request=HTTPXRequest(connection_pool_size=POOL, pool_timeout=10.0),
+        get_updates_request=HTTPXRequest(connection_pool_size=1))

@@ -1,0 +1,113 @@
+"""Bad input is bounded: forged ids, malformed CSV, zip bombs, runaway expressions and
+regular expressions each get a report line or a polite refusal, and change nothing."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bot import callbacks, xpath
+from bot.app import BotRunner
+from bot.checklist import ChecklistError, load_xlsform
+from bot.core import Core
+from bot.emulator import Emulator
+from bot.services.access import SYSTEM
+from bot.services.imports import import_file
+from tests.helpers import registered_admin
+from tests.test_directories import xlsform
+
+
+def bomb_xlsx(expanded: int = 64 << 20) -> bytes:
+    """A workbook whose shared strings are a few kilobytes that expand to `expanded`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            block = b"<si><t>" + b"A" * 65536 + b"</t></si>"
+            for _ in range(expanded // len(block)):
+                part.write(block)
+    return buffer.getvalue()
+
+
+def test_button_ids_beyond_sqlites_integers_are_refused() -> None:
+    with pytest.raises(callbacks.BadCallback):
+        callbacks.decode("v1:task:open:99999999999999999999")
+    with pytest.raises(callbacks.BadCallback):
+        callbacks.decode("v1:rep:ask:-99999999999999999999:1")
+    assert callbacks.decode(f"v1:task:open:{2**63 - 1}") == ("task", ["open", str(2**63 - 1)])
+
+
+async def test_a_forged_button_with_a_huge_id_is_stale(bot: BotRunner,
+                                                       emulator: Emulator) -> None:
+    admin = await registered_admin(bot, emulator)
+    await admin.send("/help")
+    message = await admin.expect("/invite")
+    for data in ("v1:task:open:99999999999999999999", "v1:rep:ask:99999999999999999999:1",
+                 "v1:pub:one:-99999999999999999999"):
+        query = await admin.press_data(message, data)
+        answer = await admin.answer(query)
+        assert "no longer valid" in answer.get("text", ""), (data, answer)
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM conversations").fetchone() == (0,)
+
+
+async def test_a_zip_bomb_is_refused_before_it_is_parsed(bot: BotRunner,
+                                                         emulator: Emulator) -> None:
+    admin = await registered_admin(bot, emulator)
+    started = time.monotonic()
+    await admin.send_document(bomb_xlsx(), "targets.xlsx")
+    await admin.expect("expands to far more than a real table needs", timeout=20)
+    assert time.monotonic() - started < 5
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM imports").fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM targets").fetchone() == (0,)
+
+
+async def test_a_malformed_csv_is_a_report_line(core: Core, tmp_path: Path) -> None:
+    header = "统一社会信用代码,名称,类型,登记机关,法定代表人,住所,登记状态\n"
+    huge = tmp_path / "huge.csv"
+    huge.write_text(header + "91350100M000100Y43,甲," + "x" * 200_000 + ",a,b,c,存续\n",
+                    encoding="utf-8")
+    report = await import_file(core, SYSTEM, huge, "huge.csv", "targets")
+    assert not report.ok and report.import_id is None
+    assert any(p.message.startswith("the CSV cannot be read as a table")
+               for p in report.problems), report.problems
+    unclosed = tmp_path / "unclosed.csv"
+    unclosed.write_text("code,name\n\"never closed,甲\n" + "x" * 140_000, encoding="utf-8")
+    report = await import_file(core, SYSTEM, unclosed, "unclosed.csv", "departments")
+    assert not report.ok and report.problems
+    with sqlite3.connect(core.settings.db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM targets").fetchone() == (0,)
+
+
+def test_runaway_expressions_are_refused_by_name(tmp_path: Path) -> None:
+    nested = "(" * 200 + "1" + ")" * 200
+    chained = "+".join(["${a}"] * 200)
+    form = xlsform(tmp_path / "f.xlsx", [
+        ["integer", "a", "数", "A", "yes", ""],
+        ["text", "b", "文", "B", "", f"{nested} = 1"],
+        ["text", "c", "文", "C", "", f"{chained} > 1"],
+        ["text", "d", "文", "D", "", "regex(${a}, '(x)\\1')"],
+    ], "SC-001")
+    with pytest.raises(ChecklistError) as caught:
+        load_xlsform(form)
+    found = {p.question: p.params.get("detail", "") for p in caught.value.problems}
+    assert "nested more than" in found["b"], found
+    assert "chained" in found["c"], found
+    assert "regex pattern" in found["d"] and "\\1" in found["d"], found
+
+
+def test_a_catastrophic_pattern_runs_in_linear_time() -> None:
+    node = xpath.parse("regex(., '^(a+)+$')")
+    started = time.monotonic()
+    assert xpath.evaluate(node, {}, "a" * 40 + "b") is False
+    assert xpath.evaluate(node, {}, "a" * 100_000) is True
+    assert time.monotonic() - started < 0.5
+    with pytest.raises(xpath.ExprError, match="regex pattern"):
+        xpath.parse("regex(., '(a)\\1')")
