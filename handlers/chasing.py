@@ -22,9 +22,7 @@ async def reminders_command(update: Update, context: Context) -> None:
         return
     lines = [me.t._("🔔 Your latest reminders and why you got them:"), ""]
     for row in found:
-        due = chasing.Due(me.person.id, row["kind"], row["subject"], row["step"],
-                          row["reason"])
         lines.append(f"<b>{html.escape(row['day'])}</b> "
-                     + chasing.reminder_text(me.t, due))
+                     + chasing.stored_text(me.t, row["kind"], row["step"], row["reason"]))
         lines.append("")
     await reply(update, "\n".join(lines).strip())

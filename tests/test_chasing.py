@@ -4,6 +4,7 @@ working days), and a year the calendar package does not know."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date, datetime
 from pathlib import Path
@@ -55,6 +56,19 @@ def outbox(core: Core, like: str) -> list[tuple[str, int]]:
                             " ORDER BY id", (like,)).fetchall()
 
 
+def reminded(core: Core, group: str, day: str) -> dict[int, list[str]]:
+    """Who was reminded of what in one group's message of a day: person → subject:step."""
+    with sqlite3.connect(core.settings.db_path) as conn:
+        rows = conn.execute("SELECT person_id, reason FROM reminders WHERE kind = ? AND"
+                            " day = ?", (group, day)).fetchall()
+    return {p: [f"{i['subject']}:{i['step']}" for i in json.loads(r)["items"]]
+            for p, r in rows}
+
+
+def about(found: dict[int, list[str]], item: str) -> set[int]:
+    return {p for p, items in found.items() if item in items}
+
+
 async def chase_at(core: Core, moment: datetime) -> int:
     with time_machine.travel(moment, tick=False):
         return await chasing.chase(core, chasing_now())
@@ -100,15 +114,16 @@ async def test_acceptance_reminders_escalate_once_a_day_and_stop(core: Core,
     # 08:30 nothing, at 09:00 each member is reminded, a second run the same day adds nothing.
     assert await chase_at(core, local(2026, 9, 20, 8, 0)) == 0
     sent = await chase_at(core, local(2026, 9, 20, 9, 0))
-    mine = outbox(core, f"remind:accept:task:{task_id}:%:remind:2026-09-20:%")
-    assert sorted(p for _, p in mine) == sorted(member_ids)
+    mine = reminded(core, "accept", "2026-09-20")
+    assert sorted(p for p, items in mine.items()
+                  if f"task:{task_id}:{p}:remind" in items) == sorted(member_ids)
     assert sent >= len(member_ids)
     assert await chase_at(core, local(2026, 9, 20, 15, 0)) == 0
     assert await chase_at(core, local(2026, 9, 20, 18, 30)) == 0  # after office hours
     # Monday 21st: 2 working days: the leader and the member's supervisor are told too.
     await chase_at(core, local(2026, 9, 21, 9, 0))
-    escalated = outbox(core, f"remind:accept:task:{task_id}:{member_ids[1]}:escalate:%")
-    told = {p for _, p in escalated}
+    told = about(reminded(core, "accept", "2026-09-21"),
+                 f"task:{task_id}:{member_ids[1]}:escalate")
     assert member_ids[0] in told  # the leader
     with sqlite3.connect(core.settings.db_path) as conn:
         supervisors = {r[0] for r in conn.execute(
@@ -120,8 +135,10 @@ async def test_acceptance_reminders_escalate_once_a_day_and_stop(core: Core,
     person = await _person(core, member_ids[1])
     await tasks.accept(core, person, task_id)
     await chase_at(core, local(2026, 9, 22, 9, 0))
-    assert outbox(core, f"remind:accept:task:{task_id}:{member_ids[1]}:%:2026-09-22:%") == []
-    assert outbox(core, f"remind:accept:task:{task_id}:{member_ids[0]}:remind:2026-09-22:%")
+    that_day = reminded(core, "accept", "2026-09-22")
+    assert not [i for items in that_day.values() for i in items
+                if i.startswith(f"task:{task_id}:{member_ids[1]}:")]
+    assert f"task:{task_id}:{member_ids[0]}:remind" in that_day[member_ids[0]]
     # A restart (a new process opens the database) sends nothing twice the same day.
     reopened = Core(core.settings, await Database(core.settings.db_path).open(), "choucha_bot")
     try:
@@ -147,17 +164,18 @@ async def test_window_reminders_across_national_day_and_overdue(core: Core,
     # 9 Oct remain); one before: Thursday 8 October. The holiday sends nothing.
     for day, expected in ((28, []), (29, ["due-3"]), (30, [])):
         await chase_at(core, local(2026, 9, day, 9, 0))
-        steps = {k.split(":")[4] for k, _ in outbox(core, f"remind:task:task:{task_id}:%")
-                 if f":2026-09-{day}:" in k}
+        steps = {i.split(":")[2] for items in reminded(
+            core, "window", f"2026-09-{day}").values() for i in items
+            if i.startswith(f"task:{task_id}:")}
         assert sorted(steps) == expected, day
     for day in range(1, 8):
         assert await chase_at(core, local(2026, 10, day, 10, 0)) == 0, day
     await chase_at(core, local(2026, 10, 8, 9, 0))
-    assert outbox(core, f"remind:task:task:{task_id}:due-1:2026-10-08:%")
+    assert about(reminded(core, "window", "2026-10-08"), f"task:{task_id}:due-1")
     # Saturday 10 October is a working day and the window has passed: overdue, to the
     # leader, the supervisors and the office; Sunday 11th nothing; Monday 12th again.
     await chase_at(core, local(2026, 10, 10, 9, 0))
-    overdue = {p for _, p in outbox(core, f"remind:task:task:{task_id}:overdue:2026-10-10:%")}
+    overdue = about(reminded(core, "overdue", "2026-10-10"), f"task:{task_id}:overdue")
     with sqlite3.connect(core.settings.db_path) as conn:
         office = {r[0] for r in conn.execute(
             "SELECT person_id FROM person_roles WHERE role = 'office'")}
@@ -166,22 +184,23 @@ async def test_window_reminders_across_national_day_and_overdue(core: Core,
     assert office <= overdue and leader in overdue
     assert await chase_at(core, local(2026, 10, 11, 9, 0)) == 0
     await chase_at(core, local(2026, 10, 12, 9, 0))
-    assert outbox(core, f"remind:task:task:{task_id}:overdue:2026-10-12:%")
+    assert about(reminded(core, "overdue", "2026-10-12"), f"task:{task_id}:overdue")
     # Done: once the record is submitted the overdue reminders stop.
     with sqlite3.connect(core.settings.db_path) as conn:
         conn.execute("UPDATE tasks SET status = 'submitted', finished_at ="
                      " '2026-10-12T08:00:00.000000Z' WHERE id = ?", (task_id,))
     await chase_at(core, local(2026, 10, 13, 9, 0))
-    assert outbox(core, f"remind:task:task:{task_id}:overdue:2026-10-13:%") == []
+    assert not about(reminded(core, "overdue", "2026-10-13"), f"task:{task_id}:overdue")
     # Its publication is now due within 20 working days (by 9 November): the office is
     # told from 5 working days before, and it is late afterwards.
     await chase_at(core, local(2026, 11, 2, 9, 0))
-    assert outbox(core, f"remind:publish:task:{task_id}:soon:2026-11-02:%")
+    assert about(reminded(core, "publish", "2026-11-02"), f"task:{task_id}:soon")
     await chase_at(core, local(2026, 11, 10, 9, 0))
-    assert outbox(core, f"remind:publish:task:{task_id}:late:2026-11-10:%")
+    assert about(reminded(core, "publish", "2026-11-10"), f"task:{task_id}:late")
     # Why: each reminder is kept with its reason for the person to read.
     reminders = await chasing.my_reminders(core, leader)
-    assert reminders and reminders[0]["reason"]["rule"] in ("overdue", "due", "publish_late")
+    assert reminders and reminders[0]["reason"]["items"][0]["reason"]["rule"] in (
+        "overdue", "due", "publish_late")
 
 
 async def test_replacement_reminders_in_working_hours(core: Core, tmp_path: Path) -> None:
@@ -196,15 +215,16 @@ async def test_replacement_reminders_in_working_hours(core: Core, tmp_path: Path
         await replacements.request(core, person, task_id, "health", None)
     # Wednesday 16:00 → 18:00 is 2 working hours; the holiday adds none; Thursday 8 Oct
     # 10:00 makes 3.5, 10:31 makes 4: the supervisors are reminded then, not before.
-    assert outbox(core, "remind:replacement:%") == []
+    assert outbox(core, "remind:approvals:%") == []
     await chase_at(core, local(2026, 10, 8, 10, 0))
-    assert outbox(core, "remind:replacement:%:remind:%") == []
+    assert not [i for items in reminded(core, "approvals", "2026-10-08").values()
+                for i in items if i.endswith(":remind")]
     await chase_at(core, local(2026, 10, 8, 10, 31))
-    reminded = outbox(core, "remind:replacement:%:remind:2026-10-08:%")
-    assert reminded
+    steps = {i.split(":")[2] for items in reminded(core, "approvals", "2026-10-08").values()
+             for i in items}
     # After a working day undecided (it is 8 October, one working day after 30 September):
     # the office is told as well.
-    assert outbox(core, "remind:replacement:%:escalate:2026-10-08:%")
+    assert steps == {"remind", "escalate"}
 
 
 async def test_an_unknown_year_is_announced_once_a_day_and_can_be_loaded(
@@ -263,3 +283,31 @@ async def test_a_reminder_reaches_the_phone_and_says_why(tmp_path: Path) -> None
         finally:
             await runner.stop()
             await server.stop()
+
+
+async def test_many_tasks_make_one_message_per_person_and_group(core: Core,
+                                                                 tmp_path: Path) -> None:
+    """Every task overdue at once: the office gets one message counting them all (the first
+    few listed, three buttons), not one message per task; so does each supervisor."""
+    await county(core, tmp_path)
+    with sqlite3.connect(core.settings.db_path) as conn:
+        conn.execute("UPDATE task_members SET accepted_at = '2026-09-18T02:00:00.000000Z'")
+        tasks_open = conn.execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
+        office = conn.execute("SELECT person_id FROM person_roles WHERE role = 'office'"
+                              ).fetchone()[0]
+    assert tasks_open > 3
+    sent = await chase_at(core, local(2026, 10, 12, 9, 0))
+    with sqlite3.connect(core.settings.db_path) as conn:
+        rows = conn.execute("SELECT person_id, dedupe_key, payload FROM outbox WHERE"
+                            " dedupe_key LIKE 'remind:%:2026-10-12:%'").fetchall()
+    assert len(rows) == sent
+    groups = [(p, key.split(":")[1]) for p, key, _ in rows]
+    assert len(groups) == len(set(groups))  # at most one per person and group
+    payload = next(json.loads(raw) for p, key, raw in rows
+                   if p == office and key.startswith("remind:overdue:"))
+    assert str(tasks_open) in payload["text"].split("\n")[0]
+    assert payload["text"].count("\n• ") == min(tasks_open, chasing.LISTED)
+    assert len(payload["reply_markup"]["inline_keyboard"]) == 3
+    assert reminded(core, "overdue", "2026-10-12")[office]
+    # The same day again: nothing more.
+    assert await chase_at(core, local(2026, 10, 12, 15, 0)) == 0

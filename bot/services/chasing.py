@@ -4,10 +4,11 @@ the same day) and goes out through the outbox, on working days within office hou
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.i18n import Translator
 from bot.models import Role
 from bot.services.access import Actor, label, require_office
 from bot.services.notify import enqueue_text, tell_office
+from bot.texts import one_line
 from bot.workdays import Calendar, parse_arrangement
 from storage import from_db_time
 
@@ -79,16 +81,82 @@ class _People:
         return self._office
 
 
-async def owed(tx: Any, core: Core, cal: Calendar, now: datetime) -> list[Due]:
-    """Every reminder the ladder asks for right now (before the once-a-day filter).
+# One message per person per day per group, listing what is owed (a supervisor of a large
+# county owes thousands of reminders a day: one message with a count, not thousands).
+GROUPS = ("accept", "window", "overdue", "approvals", "publish", "follow_up")
+LISTED = 8  # lines in a message; the rest are counted
+KEPT = 20  # items kept with the reminder (for /reminders and the record)
+BATCH = 200  # people per transaction when queueing: the writer is held briefly
+
+
+def group_of(due: Due) -> str:
+    if due.kind == "accept":
+        return "accept"
+    if due.kind == "task":
+        return "overdue" if due.step == "overdue" else "window"
+    return {"replacement": "approvals", "publish": "publish"}.get(due.kind, "follow_up")
+
+
+@dataclass
+class Owed:
+    """What one person is reminded of in one message: a group, how many, the first few."""
+
+    person_id: int
+    group: str
+    count: int = 0
+    items: list[Due] = field(default_factory=list)
+
+    def reason(self) -> dict[str, Any]:
+        return {"group": self.group, "count": self.count, "items": [
+            {"kind": d.kind, "subject": d.subject, "step": d.step, "reason": d.reason,
+             "task": d.task_id} for d in self.items]}
+
+
+class _Gather:
+    """Collects what is owed per person and group, keeping a count and the first items
+    (memory bounded by people, not by tasks); lets the event loop breathe meanwhile."""
+
+    def __init__(self) -> None:
+        self.owed: dict[tuple[int, str], Owed] = {}
+        self._since_breath = 0
+
+    def append(self, due: Due) -> None:
+        key = (due.person_id, group_of(due))
+        owed = self.owed.get(key)
+        if owed is None:
+            owed = self.owed[key] = Owed(*key)
+        owed.count += 1
+        if len(owed.items) < KEPT:
+            owed.items.append(due)
+        self._since_breath += 1
+
+    def __iadd__(self, dues: list[Due]) -> _Gather:
+        for due in dues:
+            self.append(due)
+        return self
+
+    async def breathe(self) -> None:
+        if self._since_breath >= 2000:
+            self._since_breath = 0
+            await asyncio.sleep(0)
+
+    def result(self) -> list[Owed]:
+        return [self.owed[k] for k in sorted(self.owed, key=lambda k: (k[0],
+                                                                       GROUPS.index(k[1])))]
+
+
+async def owed(tx: Any, core: Core, cal: Calendar, now: datetime) -> list[Owed]:
+    """Every reminder the ladder asks for right now, per person and group (before the
+    once-a-day filter).
     Access: the scheduler, as the system (inside its own transaction)."""
     chase = core.settings.chase
     local = now.astimezone(core.settings.tz)
     today = local.date()
-    found: list[Due] = []
+    found = _Gather()
     people = _People(tx)
     # A task not accepted: the member after 1 working day; leader and supervisor after 2.
     for row in await tx.chasing.unaccepted():
+        await found.breathe()
         drawn = _local_day(row["created_at"], core)
         assert drawn is not None
         waited = cal.between(drawn, today)
@@ -106,6 +174,7 @@ async def owed(tx: Any, core: Core, cal: Calendar, now: datetime) -> list[Due]:
     # The inspection window: the team before the due date; overdue → leader, supervisors,
     # office, every working day until done.
     for row in await tx.chasing.open_tasks(cal.add(today, max(chase.due_remind))):
+        await found.breathe()
         due = date.fromisoformat(row["window_due"])
         left = cal.between(today, due) if due >= today else 0
         team = row["team"]
@@ -124,6 +193,7 @@ async def owed(tx: Any, core: Core, cal: Calendar, now: datetime) -> list[Due]:
                           reason, row["task_id"]) for m in team]
     # Replacement requests waiting: supervisors after 4 working hours, office after 1 day.
     for row in await tx.chasing.open_replacements():
+        await found.breathe()
         created = from_db_time(row["created_at"])
         assert created is not None
         since = created.astimezone(core.settings.tz)
@@ -140,6 +210,7 @@ async def owed(tx: Any, core: Core, cal: Calendar, now: datetime) -> list[Due]:
                       for p in await people.office()]
     # Publication within 20 working days of finishing (003 第二十五条).
     for row in await tx.chasing.unpublished():
+        await found.breathe()
         finished = _local_day(row["finished_at"], core)
         assert finished is not None
         due = cal.add(finished, chase.publish_within)
@@ -155,12 +226,13 @@ async def owed(tx: Any, core: Core, cal: Calendar, now: datetime) -> list[Due]:
                           row["task_id"]) for p in await people.office()]
     # Follow-ups past their due date: the owner and the office.
     for row in await tx.chasing.overdue_follow_ups(today):
+        await found.breathe()
         reason = {"rule": "follow_up", "target": row["target"], "item": row["item_code"],
                   "due": row["due_date"]}
         told = {row["owner"], *await people.office()}
         found += [Due(p, "follow_up", f"follow_up:{row['id']}", "overdue", reason,
                       row["task_id"]) for p in sorted(told)]
-    return found
+    return found.result()
 
 
 def in_office_hours(core: Core, cal: Calendar, now: datetime) -> bool:
@@ -170,7 +242,8 @@ def in_office_hours(core: Core, cal: Calendar, now: datetime) -> bool:
 
 
 async def chase(core: Core, now: datetime) -> int:
-    """One run of the scheduler: queue what is owed today and not yet sent; how many.
+    """One run of the scheduler: queue what is owed today and not yet sent, one message per
+    person and group, in short transactions; how many messages.
     Access: the scheduler, as the system."""
     today = now.astimezone(core.settings.tz).date()
     async with core.db.read() as rtx:  # what is owed is read in a snapshot, not the writer
@@ -178,33 +251,46 @@ async def chase(core: Core, now: datetime) -> int:
         if not in_office_hours(core, cal, now):
             return 0
         owing = await owed(rtx, core, cal, now)
-    async with core.db.transaction(record_update=False) as tx:
-        unknown = cal.unknown_years([today])
-        for year in unknown:
-            await tell_office(tx, f"calendar-unknown:{year}:{today}", functools.partial(
-                _unknown_year_text, year=year), now)
-        sent = 0
-        for due in owing:
-            if not await tx.chasing.remember(due.person_id, due.kind, due.subject, due.step,
-                                             today, due.reason, now):
-                continue
-            person = await tx.people.person(due.person_id)
-            if person is None:
-                continue
-            markup = None
-            if due.task_id is not None:
-                markup = functools.partial(_open_button, due.task_id)
-            if await enqueue_text(tx, person, f"remind:{due.kind}:{due.subject}:{due.step}:"
-                                  f"{today}:{person.id}",
-                                  functools.partial(reminder_text, due=due), now,
-                                  reply_markup=markup):
-                sent += 1
-        return sent
+    unknown = cal.unknown_years([today])
+    if unknown:
+        async with core.db.transaction(record_update=False) as tx:
+            for year in unknown:
+                await tell_office(tx, f"calendar-unknown:{year}:{today}", functools.partial(
+                    _unknown_year_text, year=year), now)
+    sent = 0
+    for start in range(0, len(owing), BATCH):
+        async with core.db.transaction(record_update=False) as tx:
+            for owed_now in owing[start:start + BATCH]:
+                if not await tx.chasing.remember(owed_now.person_id, owed_now.group, "all",
+                                                 owed_now.group, today, owed_now.reason(),
+                                                 now):
+                    continue
+                person = await tx.people.person(owed_now.person_id)
+                if person is None:
+                    continue
+                markup = functools.partial(_buttons, owed_now) if any(
+                    d.task_id is not None for d in owed_now.items) else None
+                if await enqueue_text(tx, person, f"remind:{owed_now.group}:{today}:{person.id}",
+                                      functools.partial(owed_text, owed=owed_now), now,
+                                      reply_markup=markup):
+                    sent += 1
+        await asyncio.sleep(0)
+    return sent
 
 
-def _open_button(task_id: int, t: Translator) -> dict[str, Any]:
-    return {"inline_keyboard": [[{"text": t._("📋 Open the task"),
-                                  "callback_data": callbacks.encode("task", "c", task_id)}]]}
+def _buttons(owed_now: Owed, t: Translator) -> dict[str, Any]:
+    """A button per task listed first (at most three), to open it."""
+    rows: list[list[dict[str, str]]] = []
+    seen: set[int] = set()
+    for due in owed_now.items:
+        if due.task_id is None or due.task_id in seen or len(rows) >= 3:
+            continue
+        seen.add(due.task_id)
+        label = t._("📋 Open the task") if owed_now.count == 1 else "📋 " + (one_line(
+            str(due.reason.get("target", "")), 28) or "—")
+        rows.append([{"text": label,
+                      "callback_data": callbacks.encode("task", "c", due.task_id)}])
+    return {"inline_keyboard": rows}
 
 
 def _unknown_year_text(t: Translator, year: int) -> str:
@@ -213,8 +299,48 @@ def _unknown_year_text(t: Translator, year: int) -> str:
                " <code>choucha calendar load FILE</code>.").format(year=year)
 
 
+def owed_text(t: Translator, owed: Owed) -> str:
+    """One person's reminder of a group: a single item as a sentence with its reason; more
+    as a count, the first few, where to see the rest, and why."""
+    if owed.count == 1 and owed.items:
+        return reminder_text(t, owed.items[0])
+    headers = {
+        "accept": t._("⏰ Tasks waiting for acceptance: {n}"),
+        "window": t._("⏰ Inspection windows closing soon: {n}"),
+        "overdue": t._("🔴 Overdue tasks: {n}"),
+        "approvals": t._("⏰ Replacement requests waiting for a decision: {n}"),
+        "publish": t._("📢 Results due for publication: {n}"),
+        "follow_up": t._("🔴 Follow-ups past their due date: {n}"),
+    }
+    lines = ["<b>" + headers[owed.group].format(n=owed.count) + "</b>"]
+    lines += ["• " + line_text(t, due) for due in owed.items[:LISTED]]
+    rest = owed.count - min(len(owed.items), LISTED)
+    if rest > 0:
+        where = {"approvals": "/tasks", "publish": "/publish"}.get(owed.group, "/tasks")
+        lines.append(t.ngettext("…and {n} more: see {where}.", "…and {n} more: see {where}.",
+                                rest).format(n=rest, where=where))
+    whys = dict.fromkeys(why_text(t, d.kind, d.step, d.reason) for d in owed.items)
+    lines += ["<i>" + why + "</i>" for why in whys]
+    return "\n".join(lines)
+
+
+def stored_text(t: Translator, kind: str, step: str, reason: dict[str, Any]) -> str:
+    """A kept reminder (/reminders), grouped or (before grouping) single."""
+    if "items" in reason:
+        owed_now = Owed(0, str(reason.get("group", kind)), int(reason.get("count", 0)), [
+            Due(0, i["kind"], i["subject"], i["step"], i["reason"], i.get("task"))
+            for i in reason["items"]])
+        return owed_text(t, owed_now)
+    return reminder_text(t, Due(0, kind, "", step, reason))
+
+
 def reminder_text(t: Translator, due: Due) -> str:
     """The reminder, then a line saying why this person gets it."""
+    return line_text(t, due) + "\n<i>" + why_text(t, due.kind, due.step, due.reason) + "</i>"
+
+
+def line_text(t: Translator, due: Due) -> str:
+    """What is owed, in one sentence."""
     r = due.reason
     target = html.escape(str(r.get("target", "")))
     name = html.escape(str(r.get("name", "")))
@@ -241,10 +367,9 @@ def reminder_text(t: Translator, due: Due) -> str:
                    " working days.")
     else:
         text = texts[(due.kind, due.step)]
-    body = text.format(target=target, name=name, days=r.get("days", ""),
+    return text.format(target=target, name=name, days=r.get("days", ""),
                        due=r.get("due", ""), hours=r.get("hours", ""),
                        item=html.escape(str(r.get("item", ""))))
-    return body + "\n<i>" + why_text(t, due.kind, due.step, r) + "</i>"
 
 
 def why_text(t: Translator, kind: str, step: str, reason: dict[str, Any]) -> str:
