@@ -134,9 +134,9 @@ class Intake:
                               now) for u in updates]
         async with self.db.transaction(record_update=False) as tx:
             new = await tx.inbox.add(entries)
-        for update in updates:
-            if update.update_id in new:
-                await self._queue(update)
+        shed = [u for u in updates if u.update_id in new and not self._queue(u)]
+        if shed:
+            await self._shed(shed)
         return len(new)
 
     async def resume(self) -> int:
@@ -150,8 +150,10 @@ class Intake:
             if update is None or entry.attempts > MAX_ATTEMPTS:
                 await self._give_up(entry, update)
                 continue
-            await self._queue(update)
-            resumed += 1
+            if self._queue(update):
+                resumed += 1
+            else:
+                await self._shed([update])
         if resumed:
             logger.info("%d updates received before the restart are handled now", resumed)
         return resumed
@@ -186,24 +188,30 @@ class Intake:
                     clock_now())
 
     # ------------------------------------------------------------------ handling
-    async def _queue(self, update: Update) -> None:
+    def _queue(self, update: Update) -> bool:
+        """Queue an update for its chat's worker; False when that chat's backlog is full."""
         key = chat_key(update)
         chat = self._chats.setdefault(key, _Chat())
         if len(chat.queue) >= CHAT_BACKLOG:
-            await self._shed(key, chat, update)
-            return
+            return False
         chat.queue.append(update)
         self._idle.clear()
         if chat.worker is None or chat.worker.done():
             chat.worker = asyncio.get_running_loop().create_task(
                 self._run_chat(key, chat), name=f"chat-{key}")
+        return True
 
-    async def _shed(self, key: int, chat: _Chat, update: Update) -> None:
-        """A chat far ahead of what it can be answered at: this update is not handled."""
+    async def _shed(self, updates: list[Update]) -> None:
+        """Chats far ahead of what they can be answered at: these updates are recorded as
+        handled without being handled (one commit), and each chat is told once a minute."""
         now = clock_now()
         async with self.db.transaction(record_update=False) as tx:
-            await tx.updates.record(update.update_id)
-            if self.clock() - chat.noticed >= NOTICE_EVERY and key > 0:
+            for update in updates:
+                await tx.updates.record(update.update_id)
+                key = chat_key(update)
+                chat = self._chats.setdefault(key, _Chat())
+                if self.clock() - chat.noticed < NOTICE_EVERY or key <= 0:
+                    continue
                 chat.noticed = self.clock()
                 t = translator(update.effective_user.language_code
                                if update.effective_user else None)
@@ -212,7 +220,8 @@ class Intake:
                     {"text": t._("You are sending messages faster than Choucha can answer;"
                                  " some of them were not handled. Please wait for the"
                                  " answers, then go on."), "parse_mode": "HTML"}, now)
-        logger.warning("chat %s is flooding: update %s not handled", key, update.update_id)
+        logger.warning("%d updates of flooding chats not handled (%s)", len(updates),
+                       ", ".join(sorted({str(chat_key(u)) for u in updates})))
 
     async def _member(self, user_id: int | None) -> bool:
         if user_id is None:

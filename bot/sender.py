@@ -49,8 +49,8 @@ CHAT_BURST = 18  # a person's quick back-and-forth in their own chat
 # it when it arrives, and the two clocks differ by the request's own time on the wire.
 WINDOW = 1.1
 # Direct replies go first: queued messages (the outbox) leave this many slots of every
-# window to replies to a person's own action.
-RESERVED_FOR_REPLIES = 6
+# window free for a person's reply, and hold back altogether while a reply waits.
+RESERVED_FOR_REPLIES = 2
 BULK = 0  # rate_limit_args of the outbox: no retries (it defers the row), after the replies
 GROUP_PER_MINUTE = 20
 BATCH = 200
@@ -72,6 +72,7 @@ class Governor:
         self.chat_last: dict[int, float] = {}
         self.group: dict[int, deque[float]] = {}
         self.paused_until = 0.0
+        self.replies_waiting = 0
 
     def wait_overall(self, bulk: bool = True) -> float:
         """Seconds to wait before the next message may go out at all; `bulk` (queued
@@ -82,6 +83,8 @@ class Governor:
         while self.overall and now - self.overall[0] >= WINDOW:
             self.overall.popleft()
         waits = [self.paused_until - now]
+        if bulk and self.replies_waiting:
+            waits.append(0.02)  # a person's reply is waiting for a slot: it goes first
         limit = OVERALL_PER_SECOND - (RESERVED_FOR_REPLIES if bulk else 0)
         if len(self.overall) >= limit:
             waits.append(WINDOW - (now - self.overall[len(self.overall) - limit]))
@@ -123,12 +126,21 @@ class Governor:
         """Wait for a slot in the shared budget, then take it."""
         if self.unlimited:
             return
-        while True:
-            wait = max(self.wait_overall(bulk), self._chat_wait(chat_id, kind))
-            if wait <= 0.0:
-                self.sent(chat_id, kind)
-                return
-            await asyncio.sleep(min(wait, 1.0))
+        waiting = False
+        try:
+            while True:
+                overall = self.wait_overall(bulk)
+                wait = max(overall, self._chat_wait(chat_id, kind))
+                if wait <= 0.0:
+                    self.sent(chat_id, kind)
+                    return
+                if not bulk and not waiting and overall > 0.0:
+                    waiting = True  # only the overall budget holds it: bulk steps back
+                    self.replies_waiting += 1
+                await asyncio.sleep(min(wait, 1.0))
+        finally:
+            if waiting:
+                self.replies_waiting -= 1
 
 
 # What Telegram counts against the limits: messages sent or edited in a chat (not chat

@@ -5,28 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 import bot.intake as intake_module
+from bench.bench_intake import soak, start_bot
 from bot.app import BotRunner
-from bot.config import Settings, load_settings
-from bot.core import Core
+from bot.config import Settings
 from bot.emulator import Emulator
 from bot.emulator.core import ApiError
 from bot.emulator.server import EmulatorServer
 from bot.intake import InboxSeal, inbox_seal
-from bot.models import Role
-from bot.services.access import SYSTEM
-from bot.services.accounts import TgUser
-from bot.services.onboarding import invite_person, redeem
 from storage import Database
 from tests.conftest import SPEC, TOKEN, person
 from tests.helpers import choucha, eventually, registered_admin
@@ -182,65 +175,12 @@ async def test_an_error_after_the_change_was_saved_says_so(bot: BotRunner,
                  "SELECT COUNT(*) FROM audit_log WHERE action = 'person.language'") == [(1,)]
 
 
-# ------------------------------------------------------------------ kill -9 soak
-def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-
-
-async def test_kill_9_during_many_presses_loses_and_repeats_nothing(
-        tmp_path: Path, server: EmulatorServer, emulator: Emulator) -> None:
+async def test_kill_9_during_many_presses_loses_and_repeats_nothing(tmp_path: Path) -> None:
     """Four people press a button 12 times each while the bot is killed (SIGKILL) three
-    times at random moments: every press is applied exactly once."""
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": server.url,
-           "CHOUCHA_DB": str(tmp_path / "c.sqlite3"), "CHOUCHA_OUTBOX_INTERVAL": "0.2",
-           "CHOUCHA_BOT_API_SPEC": str(SPEC)}
-    settings = load_settings(env)
-    users = [person(emulator, f"检查员{i}", "en") for i in range(4)]
-    async with Database(settings.db_path) as db:
-        core = Core(settings, db, emulator.username)
-        for user in users:
-            issued = await invite_person(core, SYSTEM, f"检查员{user.id}", None,
-                                         [Role.OFFICE])
-            await redeem(core, issued.code, TgUser(user.id, user.id, None, "x", "en"))
-    log = tmp_path / "bot.log"
-    proc = _start(env, log)
-    rng = random.Random(13)
-    try:
-        keyboards = []
-        for user in users:
-            await user.send("/language")
-            keyboards.append(await user.expect("Choose your language", timeout=20))
-        presses = 12
-        kills_at = sorted(rng.sample(range(5, presses * len(users)), 3))
-        done = 0
-        for round_ in range(presses):
-            for user, keyboard in zip(users, keyboards, strict=True):
-                await user.press_data(keyboard, "v1:lang:en" if round_ % 2 else "v1:lang:zh_CN")
-                done += 1
-                await asyncio.sleep(rng.uniform(0.0, 0.08))
-                if kills_at and done == kills_at[0]:
-                    kills_at.pop(0)
-                    await asyncio.sleep(rng.uniform(0.0, 0.3))
-                    proc.send_signal(signal.SIGKILL)
-                    proc.wait(timeout=10)
-                    proc = _start(env, log)
-        total = presses * len(users)
-        path = settings.db_path
-        await eventually(lambda: _rows(
-            path, "SELECT COUNT(*) FROM audit_log WHERE action = 'person.language'") == [
-            (total,)], timeout=60)
-        await eventually(lambda: _rows(path, "SELECT COUNT(*) FROM inbox") == [(0,)])
-        per_person = _rows(path, "SELECT actor, COUNT(*) FROM audit_log"
-                                 " WHERE action = 'person.language' GROUP BY actor")
-        assert sorted(n for _, n in per_person) == [presses] * len(users)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    times at random moments: every press is applied exactly once (the benchmark's soak,
+    smaller)."""
+    result = await soak(tmp_path, kills=3, people=4, presses=12, spec=SPEC, seed=13)
+    assert (result.lost, result.twice, result.refused_requests) == (0, 0, 0)
 
 
 async def test_start_waits_for_an_unreachable_telegram_and_stops_cleanly(
@@ -256,7 +196,7 @@ async def test_start_waits_for_an_unreachable_telegram_and_stops_cleanly(
            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}",
            "CHOUCHA_DB": str(tmp_path / "c.sqlite3"), "CHOUCHA_BOT_API_SPEC": str(SPEC)}
     log = tmp_path / "bot.log"
-    proc = _start(env, log)
+    proc = start_bot(env, log)
     try:
         await eventually(lambda: "trying again" in log.read_text(errors="replace"), timeout=20)
         proc.send_signal(signal.SIGTERM)

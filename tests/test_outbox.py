@@ -125,10 +125,14 @@ def test_one_governor_counts_direct_replies_and_the_outbox_together() -> None:
     clock[0] += WINDOW + 0.01
     assert governor.wait_overall() == 0.0
     # Replies go first: queued messages stop short of the limit, replies may use it all.
-    for chat in range(200, 200 + 30 - 6):
+    for chat in range(200, 200 + 30 - 2):
         governor.sent(chat, "private")
     assert governor.wait_overall(bulk=True) > 0.0 and governor.wait_overall(bulk=False) == 0.0
     clock[0] += WINDOW
+    # While a reply waits for a slot, queued messages step back entirely.
+    governor.replies_waiting = 1
+    assert governor.wait_overall(bulk=True) > 0.0 and governor.wait_overall(bulk=False) == 0.0
+    governor.replies_waiting = 0
     # A 429 pauses everything.
     governor.pause(5)
     assert governor.wait_overall() == 5.0

@@ -86,7 +86,7 @@ class _People:
 GROUPS = ("accept", "window", "overdue", "approvals", "publish", "follow_up")
 LISTED = 8  # lines in a message; the rest are counted
 KEPT = 20  # items kept with the reminder (for /reminders and the record)
-BATCH = 200  # people per transaction when queueing: the writer is held briefly
+BATCH = 50  # people per transaction when queueing: the writer is held briefly
 
 
 def group_of(due: Due) -> str:
