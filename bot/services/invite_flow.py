@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.models import Department, Person, Role, RosterEntry
+from bot.models import Conversation, Department, Person, Role, RosterEntry
 from bot.services.errors import Refused
 from bot.services.onboarding import (
     MAX_NAME,
@@ -15,6 +15,7 @@ from bot.services.onboarding import (
     may_grant,
     reissue_in,
 )
+from storage import Tx
 
 FLOW = "invite"
 
@@ -40,6 +41,14 @@ def _check(actor: Person | None) -> Person:
     if actor is None or not actor.is_office:
         raise Refused("not_allowed")
     return actor
+
+
+async def _at_step(tx: Tx, tg_user_id: int, step: str) -> Conversation:
+    """The inviter's flow, at the step this action belongs to (else a stale button)."""
+    conversation = await tx.conversations.get(tg_user_id)
+    if conversation is None or conversation.flow != FLOW or conversation.step != step:
+        raise Refused("no_flow")
+    return conversation
 
 
 async def _draft(core: Core, actor: Person, tg_user_id: int) -> InviteDraft:
@@ -73,9 +82,7 @@ async def set_name(core: Core, actor: Person | None, tg_user_id: int, text: str)
         raise Refused("bad_name")
     now = clock_now()
     async with core.db.transaction() as tx:
-        conversation = await tx.conversations.get(tg_user_id)
-        if conversation is None or conversation.flow != FLOW or conversation.step != "name":
-            raise Refused("no_flow")
+        await _at_step(tx, tg_user_id, "name")
         # The directory first: an imported inspector is invited as that person.
         found = await tx.people.people_named(name, now)
         await tx.conversations.put(tg_user_id, FLOW, "match" if found else "department",
@@ -89,9 +96,7 @@ async def choose_existing(core: Core, actor: Person | None, tg_user_id: int,
     actor = _check(actor)
     now = clock_now()
     async with core.db.transaction() as tx:
-        conversation = await tx.conversations.get(tg_user_id)
-        if conversation is None or conversation.flow != FLOW or conversation.step != "match":
-            raise Refused("no_flow")
+        conversation = await _at_step(tx, tg_user_id, "match")
         found = await tx.people.people_named(conversation.data["name"], now)
         if person_id not in {e.person_id for e in found}:
             raise Refused("no_flow")
@@ -106,9 +111,7 @@ async def confirm_new(core: Core, actor: Person | None, tg_user_id: int) -> Invi
     """The inviter confirms that none of the people found is the one: a new person."""
     actor = _check(actor)
     async with core.db.transaction() as tx:
-        conversation = await tx.conversations.get(tg_user_id)
-        if conversation is None or conversation.flow != FLOW or conversation.step != "match":
-            raise Refused("no_flow")
+        conversation = await _at_step(tx, tg_user_id, "match")
         await tx.conversations.put(tg_user_id, FLOW, "department",
                                    {"name": conversation.data["name"], "new": True},
                                    clock_now())
@@ -119,9 +122,7 @@ async def set_department(core: Core, actor: Person | None, tg_user_id: int,
                          department_id: int | None) -> InviteDraft:
     actor = _check(actor)
     async with core.db.transaction() as tx:
-        conversation = await tx.conversations.get(tg_user_id)
-        if conversation is None or conversation.flow != FLOW or conversation.step != "department":
-            raise Refused("no_flow")
+        conversation = await _at_step(tx, tg_user_id, "department")
         if department_id is not None and await tx.people.department(department_id) is None:
             raise Refused("unknown_department")
         data = {**conversation.data, "department_id": department_id, "roles": []}
@@ -135,9 +136,7 @@ async def toggle_role(core: Core, actor: Person | None, tg_user_id: int,
     if role not in grantable_roles(actor):
         raise Refused("not_allowed")
     async with core.db.transaction() as tx:
-        conversation = await tx.conversations.get(tg_user_id)
-        if conversation is None or conversation.flow != FLOW or conversation.step != "roles":
-            raise Refused("no_flow")
+        conversation = await _at_step(tx, tg_user_id, "roles")
         roles = set(conversation.data.get("roles", []))
         roles ^= {role.value}
         if role in (Role.INSPECTOR, Role.SUPERVISOR) and conversation.data.get(
@@ -154,9 +153,7 @@ async def finish(core: Core, actor: Person | None, tg_user_id: int) -> IssuedInv
     actor = _check(actor)
     now = clock_now()
     async with core.db.transaction() as tx:
-        conversation = await tx.conversations.get(tg_user_id)
-        if conversation is None or conversation.flow != FLOW or conversation.step != "roles":
-            raise Refused("no_flow")
+        conversation = await _at_step(tx, tg_user_id, "roles")
         data = conversation.data
         department = (await tx.people.department(data["department_id"])
                       if data.get("department_id") else None)
