@@ -6,8 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import functools
-import html
-import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,6 +18,7 @@ from bot.core import Core
 from bot.i18n import Translator, system_language, translator
 from bot.logs import setup_logging
 from bot.models import Role, RosterEntry
+from bot.rendering.fit import plain_text
 from bot.services.access import SYSTEM
 from bot.services.errors import Refused
 from storage import Database
@@ -37,11 +36,6 @@ def _t() -> Translator:
 def _fail(message: str, code: int = 2) -> int:
     print(f"choucha: {message}", file=sys.stderr)
     return code
-
-
-def plain(text: str) -> str:
-    """A message written for Telegram's HTML, as terminal text."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def _writable(path: str | None) -> str | None:
@@ -550,15 +544,15 @@ def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
         try:
             if args.action == "prepare":
                 prepared = await draws.prepare(core, SYSTEM, args.plan, args.entropy_source)
-                print(plain(draws.prepared_text(t, prepared)))
+                print(plain_text(draws.prepared_text(t, prepared)))
             elif args.action == "run":
                 ran = await draws.run(core, SYSTEM, args.plan, args.entropy)
-                print(plain(draws.ran_text(t, ran)))
+                print(plain_text(draws.ran_text(t, ran)))
             else:
                 for path in await draws.export(core, args.plan, out):
                     print(path)
         except Refused as exc:
-            return _fail(plain(draws.refusal_text(t, exc)))
+            return _fail(plain_text(draws.refusal_text(t, exc)))
         except OSError as exc:
             return _fail(t._("Cannot write to {folder}: {problem}").format(
                 folder=args.out, problem=exc.strerror or exc))

@@ -32,9 +32,9 @@ from telegram.ext import Application
 
 from bot.clock import now as clock_now
 from bot.config import Settings
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.keys import read_or_create
-from storage import Database, current_update
+from storage import Database, Tx, current_update
 from storage.db import UpdateMark
 from storage.inbox import InboxEntry
 
@@ -178,14 +178,9 @@ class Intake:
                                   clock_now())
             if update is not None and update.effective_chat is not None \
                     and update.effective_chat.type == "private":
-                t = translator(update.effective_user.language_code
-                               if update.effective_user else None)
-                await tx.outbox.enqueue(
-                    f"given-up:{entry.update_id}", update.effective_chat.id, "sendMessage",
-                    {"text": t._("Sorry, one of your messages could not be handled and was"
-                                 " set aside; nothing was changed by it. Please send it"
-                                 " again, or send /help."), "parse_mode": "HTML"},
-                    clock_now())
+                await _tell(tx, update, f"given-up:{entry.update_id}", lambda t: t._(
+                    "Sorry, one of your messages could not be handled and was set aside;"
+                    " nothing was changed by it. Please send it again, or send /help."))
 
     # ------------------------------------------------------------------ handling
     def _queue(self, update: Update) -> bool:
@@ -204,7 +199,6 @@ class Intake:
     async def _shed(self, updates: list[Update]) -> None:
         """Chats far ahead of what they can be answered at: these updates are recorded as
         handled without being handled (one commit), and each chat is told once a minute."""
-        now = clock_now()
         async with self.db.transaction(record_update=False) as tx:
             for update in updates:
                 await tx.updates.record(update.update_id)
@@ -213,13 +207,9 @@ class Intake:
                 if self.clock() - chat.noticed < NOTICE_EVERY or key <= 0:
                     continue
                 chat.noticed = self.clock()
-                t = translator(update.effective_user.language_code
-                               if update.effective_user else None)
-                await tx.outbox.enqueue(
-                    f"flood:{key}:{update.update_id}", key, "sendMessage",
-                    {"text": t._("You are sending messages faster than Choucha can answer;"
-                                 " some of them were not handled. Please wait for the"
-                                 " answers, then go on."), "parse_mode": "HTML"}, now)
+                await _tell(tx, update, f"flood:{key}:{update.update_id}", lambda t: t._(
+                    "You are sending messages faster than Choucha can answer; some of them"
+                    " were not handled. Please wait for the answers, then go on."))
         logger.warning("%d updates of flooding chats not handled (%s)", len(updates),
                        ", ".join(sorted({str(chat_key(u)) for u in updates})))
 
@@ -304,6 +294,16 @@ class Intake:
             for task in pending:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+
+async def _tell(tx: Tx, update: Update, key: str, render: Callable[[Translator], str]) -> None:
+    """Queue a sentence for the sender of an update, in their Telegram language (they may
+    be a stranger: no account or person is needed)."""
+    chat = update.effective_chat
+    assert chat is not None
+    t = translator(update.effective_user.language_code if update.effective_user else None)
+    await tx.outbox.enqueue(key, chat.id, "sendMessage",
+                            {"text": render(t), "parse_mode": "HTML"}, clock_now())
 
 
 class Poller:

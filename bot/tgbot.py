@@ -41,6 +41,13 @@ def cut_text(text: str, is_html: bool, limit: int) -> str:
     return cut_html(text, limit) if is_html else cut_plain(text, limit)
 
 
+def _captioned(kwargs: dict[str, Any]) -> dict[str, Any]:
+    caption = kwargs.get("caption")
+    if caption:
+        kwargs["caption"] = cut_text(caption, _html(kwargs), CAPTION_LIMIT)
+    return kwargs
+
+
 class ChouchaBot(ExtBot[None]):
     async def send_message(self, chat_id: Any, text: str,
                            *args: Any, **kwargs: Any) -> Message:
@@ -60,24 +67,14 @@ class ChouchaBot(ExtBot[None]):
         return await super().edit_message_text(cut_text(text, _html(kwargs), TEXT_LIMIT),
                                                *args, **kwargs)
 
-    async def _captioned(self, kwargs: dict[str, Any]) -> None:
-        caption = kwargs.get("caption")
-        if caption:
-            kwargs["caption"] = cut_text(caption, _html(kwargs), CAPTION_LIMIT)
-
     async def send_photo(self, *args: Any, **kwargs: Any) -> Message:
-        await self._captioned(kwargs)
-        return await super().send_photo(*args, **kwargs)
+        return await super().send_photo(*args, **_captioned(kwargs))
 
-    async def send_document(self, *args: Any,
-                            **kwargs: Any) -> Message:
-        await self._captioned(kwargs)
-        return await super().send_document(*args, **kwargs)
+    async def send_document(self, *args: Any, **kwargs: Any) -> Message:
+        return await super().send_document(*args, **_captioned(kwargs))
 
-    async def edit_message_caption(self, *args: Any,
-                                   **kwargs: Any) -> Message | bool:
-        await self._captioned(kwargs)
-        return await super().edit_message_caption(*args, **kwargs)
+    async def edit_message_caption(self, *args: Any, **kwargs: Any) -> Message | bool:
+        return await super().edit_message_caption(*args, **_captioned(kwargs))
 
     async def answer_callback_query(self, callback_query_id: str,
                                     text: str | None = None, *args: Any,

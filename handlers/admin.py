@@ -169,7 +169,7 @@ async def invite_button(update: Update, context: Context) -> None:
             raise Refused("no_flow")
     except (Refused, callbacks.BadCallback, ValueError) as exc:
         reason = exc.reason if isinstance(exc, Refused) else "no_flow"
-        await query.answer(_error_text(me.t, reason)[:200], show_alert=True)
+        await query.answer(_error_text(me.t, reason), show_alert=True)
         return
     await query.answer()
     body, markup = _roles_step(me.t, draft)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -146,16 +147,15 @@ async def on_error(update: object, context: Context) -> None:
     else:
         text = t._("Sorry, something went wrong on our side and nothing was changed."
                    " Please try again in a moment; if it keeps happening, tell the office.")
-    try:
-        if update.callback_query is not None:
-            try:
-                await update.callback_query.answer(text[:200], show_alert=True)
-                raise ApplicationHandlerStop
-            except TelegramError:
-                pass  # the button was answered already, or is too old: say it in the chat
-        chat = update.effective_chat
-        if chat is not None:
+    told = False
+    if update.callback_query is not None:
+        # The button may have been answered already, or be too old: then say it in the chat.
+        with contextlib.suppress(TelegramError):
+            told = await update.callback_query.answer(text, show_alert=True)
+    chat = update.effective_chat
+    if not told and chat is not None:
+        try:
             await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
-    except TelegramError:
-        logger.warning("could not tell the person about the error")
+        except TelegramError:
+            logger.warning("could not tell the person about the error")
     raise ApplicationHandlerStop

@@ -101,7 +101,7 @@ async def document(update: Update, context: Context) -> None:
         await message.reply_document(
             io.BytesIO(report_csv(me.t, report)),
             filename=f"{prefix}-{stamp}.csv",
-            caption=me.t._("Row-by-row report for {file}").format(file=name)[:1024])
+            caption=me.t._("Row-by-row report for {file}").format(file=name))
 
 
 async def _offer_invites(update: Update, context: Context, me: Who) -> None:

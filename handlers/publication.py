@@ -141,7 +141,7 @@ async def publish_button(update: Update, context: Context) -> None:
     except (callbacks.BadCallback, IndexError, ValueError):
         await answer_stale(query, me.t)
     except Refused as exc:
-        await query.answer(_refusal(me.t, exc)[:200], show_alert=True)
+        await query.answer(_refusal(me.t, exc), show_alert=True)
 
 
 async def withhold_text(update: Update, context: Context, me: Who,

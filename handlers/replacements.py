@@ -158,7 +158,7 @@ async def replacement_button(update: Update, context: Context) -> None:
     except (callbacks.BadCallback, IndexError, ValueError):
         await answer_stale(query, me.t)
     except Refused as exc:
-        await query.answer(refusal_text(me.t, exc)[:200], show_alert=True)
+        await query.answer(refusal_text(me.t, exc), show_alert=True)
 
 
 def approved_text(t: Translator, decision: replacements.Decision) -> str:

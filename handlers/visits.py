@@ -123,7 +123,7 @@ async def show(update: Update, shown: list[Shown]) -> None:
         return
     for item in shown:
         if item.photo is not None:
-            await message.reply_photo(item.photo, caption=item.text[:1024], parse_mode="HTML",
+            await message.reply_photo(item.photo, caption=item.text, parse_mode="HTML",
                                       reply_markup=_markup(item.markup))
         else:
             await message.reply_html(item.text, reply_markup=_markup(item.markup))
@@ -250,7 +250,7 @@ async def visit_button(update: Update, context: Context) -> None:
     except (callbacks.BadCallback, IndexError, ValueError, TypeError):
         await answer_stale(query, me.t)
     except Refused as exc:
-        await query.answer(refusal_text(me.t, exc)[:200], show_alert=True)
+        await query.answer(refusal_text(me.t, exc), show_alert=True)
         if exc.reason == "changed":
             wake_outbox(context)
 
@@ -447,7 +447,7 @@ async def party_button(update: Update, context: Context) -> None:
         await answer_stale(query, me.t)
         return
     except Refused as exc:
-        await query.answer(refusal_text(me.t, exc)[:200], show_alert=True)
+        await query.answer(refusal_text(me.t, exc), show_alert=True)
         return
     await query.answer()
     await show(update, [party_step(me.t, step)])
@@ -460,7 +460,7 @@ async def _party_confirm(update: Update, context: Context, me: Who, token_id: in
     try:
         state = await party.confirm(core(context), me.tg_user_id, token_id, short)
     except Refused as exc:
-        await query.answer(refusal_text(me.t, exc)[:200], show_alert=True)
+        await query.answer(refusal_text(me.t, exc), show_alert=True)
         return
     wake_outbox(context)
     await query.answer()

@@ -86,7 +86,7 @@ async def withdraw_button(update: Update, context: Context) -> None:
     """v1:wd:p:<person> → reasons; v1:wd:r:<person>:<reason> → dates; v1:wd:d:… → record."""
     query, me = await pressed(update, context)
     if not _allowed(me.person):
-        await query.answer(refusal_text(me.t, Refused("not_allowed"))[:200], show_alert=True)
+        await query.answer(refusal_text(me.t, Refused("not_allowed")), show_alert=True)
         return
     try:
         _, args = callbacks.decode(query.data)

@@ -7,9 +7,9 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
+from bench.bench_intake import start_bot
 from bot.config import load_settings
 from bot.core import Core
 from bot.emulator import Emulator
@@ -22,12 +22,6 @@ from bot.services.onboarding import invite_person, redeem
 from storage import Database
 from tests.conftest import SPEC, TOKEN, person
 from tests.helpers import eventually
-
-
-def start_bot(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
 
 
 async def test_kill_between_enqueue_and_send(tmp_path: Path, server: EmulatorServer,

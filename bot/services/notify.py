@@ -52,7 +52,7 @@ async def enqueue_document(
                    or account.language_code)
     return await tx.outbox.enqueue(
         dedupe_key, account.chat_id, method,
-        {"file": {"sha256": sha256, "filename": filename}, "caption": caption(t)[:1024],
+        {"file": {"sha256": sha256, "filename": filename}, "caption": caption(t),
          "parse_mode": "HTML"}, now, person_id=person_id)
 
 
