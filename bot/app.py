@@ -126,6 +126,7 @@ async def publish_default_commands(app: Application) -> None:
 async def teardown(app: Application) -> None:
     core: Core | None = app.bot_data.get(CORE_KEY)
     if core is not None:
+        core.workers.close()
         await core.db.close()
 
 

@@ -121,7 +121,10 @@ async def _with_core(settings: Settings, override: str | None,
             async with db.read() as rtx:
                 username = await rtx.settings.get("bot_username") or LOCAL_BOT_USERNAME
         core = Core(settings, db, username)
-        return await work(core)
+        try:
+            return await work(core)
+        finally:
+            core.workers.close()
 
 
 def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
@@ -185,7 +188,8 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
             if not issued_all:
                 print(t._("Everyone is registered already; no invite was made."))
                 return 0
-            sheet = await invite_sheets.build(issued_all, settings.tz, translator("zh_CN"))
+            sheet = await invite_sheets.build(core.workers, issued_all, settings.tz,
+                                              translator("zh_CN"))
             await asyncio.to_thread(write_private, Path(args.links), sheet.links_csv)
             print(t.ngettext("{n} invite made (each earlier open invite was replaced).",
                              "{n} invites made (each earlier open invite was replaced).",

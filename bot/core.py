@@ -1,13 +1,15 @@
-"""What every service needs: the settings, the database, the bot's public name."""
+"""What every service needs: the settings, the database, the bot's public name, the
+worker processes for heavy work."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from bot.clock import now as clock_now
 from bot.config import Settings
+from bot.workers import Workers
 from storage import Database
 
 
@@ -16,6 +18,7 @@ class Core:
     settings: Settings
     db: Database
     bot_username: str
+    workers: Workers = field(default_factory=Workers)  # heavy work, in processes
 
     @property
     def files_root(self) -> Path:

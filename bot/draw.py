@@ -33,6 +33,13 @@ class DrawRefused(Exception):
         self.reason = reason
         self.params = params
 
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses from a worker process intact
+        return (_refused, (self.reason, self.params))
+
+
+def _refused(reason: str, params: dict[str, Any]) -> DrawRefused:
+    return DrawRefused(reason, **params)
+
 
 # --- pool, seed, keys -----------------------------------------------------------------
 def pool_tsv(pool: Iterable[tuple[str, str]]) -> bytes:

@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -82,6 +83,9 @@ class Translator:
     def __init__(self, lang: str) -> None:
         self.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
         self._t = _load(self.lang)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # sent to a worker process by its language
+        return (translator, (self.lang,))
 
     def _(self, message: str) -> str:
         return self._t.gettext(message)

@@ -143,7 +143,7 @@ async def send_sheet(update: Update, context: Context, me: Who,
                                    " made."))
         return
     settings = core(context).settings
-    sheet = await invite_sheets.build(issued, settings.tz, me.t)
+    sheet = await invite_sheets.build(core(context).workers, issued, settings.tz, me.t)
     stamp = clock_now().astimezone(settings.tz).strftime("%Y%m%d-%H%M")
     names = "、".join(html.escape(i.person.name) for i in issued[:20])
     if len(issued) > 20:

@@ -24,12 +24,14 @@ from bot.services.chasing import calendar
 from bot.services.notify import enqueue_document, enqueue_text
 from bot.tabular import xlsx_bytes
 from bot.workdays import Calendar
+from bot.workers import DOCUMENT
 from storage import from_db_time, to_db_time
 from storage.files import write_blob
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_DAYS = 30  # finished tasks listed in the spreadsheet
 STATUSES = ("assigned", "in_progress", "submitted")
+HEAVY_FROM = 5000  # tasks from which the spreadsheet is built in a worker process
 
 
 @dataclass
@@ -236,14 +238,16 @@ async def sheet_xlsx(core: Core, actor: Actor, t: Translator, today: date) -> by
     headers = [t._("Task"), t._("Plan"), "统一社会信用代码", t._("Target"), t._("Status"),
                t._("Window start"), t._("Window due"), t._("Finished"), t._("Published"),
                t._("Leader"), t._("Department"), t._("Overdue")]
-    # Built off the event loop: at 100,000 tasks this takes seconds.
-    return await asyncio.to_thread(xlsx_bytes, t._("Tasks"), headers, (
+    cells = [
         [row["id"], row["plan"], row["target_code"], row["target"],
          names.get(row["status"], row["status"]), row["window_start"], row["window_due"],
          (row["finished_at"] or "")[:10], (row["published_at"] or "")[:10], row["leader"],
          row["department"],
          yes if row["status"] != "submitted" and row["window_due"] < due_before else ""]
-        for row in rows))
+        for row in rows]
+    # At 100,000 tasks this takes seconds: built in a worker process, nobody waits.
+    return await core.workers.run(DOCUMENT, xlsx_bytes, t._("Tasks"), headers, cells,
+                                  heavy=len(cells) >= HEAVY_FROM)
 
 
 @dataclass(frozen=True)
@@ -260,7 +264,8 @@ async def render(core: Core, actor: Actor, t: Translator, today: date,
     found = await collect(core, actor, today, plan_id)
     found.plan = plan
     sheet = None if plan_id else await sheet_xlsx(core, actor, t, today)
-    return Files(digest_text(t, found), chart_png(t, found), sheet)
+    chart = await asyncio.to_thread(chart_png, t, found)
+    return Files(digest_text(t, found), chart, sheet)
 
 
 def _fixed(text: str, _: Translator) -> str:

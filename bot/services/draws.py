@@ -20,11 +20,13 @@ from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refused
 from bot.services.notify import tell_office
 from bot.services.tasks import notify_draw
-from storage import Tx
+from bot.workers import DRAW, WorkFailed
+from storage import ReadTx, Tx
 from storage.files import read_blob, write_blob
 
 DEFAULT_YEAR_CAP = 2  # 003 第十四条: at most twice a year
 FILES = ("record.json", "pool.tsv", "inspectors.tsv", "recusals.tsv")
+HEAVY_FROM = 20_000  # a pool at least this large is drawn in a worker process
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ async def _plan(tx: Any, name: str) -> dict[str, Any]:
     return plan
 
 
-async def _explain(tx: Tx, exc: algo.DrawRefused, plan: dict[str, Any],
+async def _explain(tx: ReadTx, exc: algo.DrawRefused, plan: dict[str, Any],
                    draw_date: str) -> Refused:
     """A refusal of the algorithm with the firm's and the department's names and, for
     nobody drawable, why (no inspector, no valid 执法证, no one with the expertise)."""
@@ -123,30 +125,38 @@ async def prepare(core: Core, actor: Actor, plan_name: str,
     if not 3 <= len(entropy_source) <= 300:
         raise Refused("bad_entropy_source")
     now = clock_now()
-    async with core.db.transaction() as tx:
-        plan = await _plan(tx, plan_name)
-        if await tx.draws.draw(plan["id"]) is not None:
+    # The pool is read from a snapshot and written out before the writer is taken: at a
+    # million targets that is seconds nobody else should wait for.
+    async with core.db.read() as rtx:
+        plan = await _plan(rtx, plan_name)
+        if await rtx.draws.draw(plan["id"]) is not None:
             raise Refused("already_prepared")
         cap = _year_cap(plan)
         year = plan["draw_date"][:4]
-        pool = await tx.draws.eligible_pool(json.loads(plan["scope"]), year, cap)
-        ratios = json.loads(plan["ratios"])
-        strata = _counts(pool, ratios)
-        _check_ratios(plan, strata)
-        data = algo.pool_tsv(pool)
-        digest = await asyncio.to_thread(write_blob, core.files_root, data)
-        nonce = secrets.token_hex(32)
-        values = {"draw_date": plan["draw_date"], "entropy_source": entropy_source,
-                  "nonce": nonce, "nonce_commitment": algo.h(nonce), "pool_digest": digest,
-                  "pool_size": len(pool), "year_cap": cap}
+        pool = await rtx.draws.eligible_pool(json.loads(plan["scope"]), year, cap)
+    ratios = json.loads(plan["ratios"])
+    strata = _counts(pool, ratios)
+    _check_ratios(plan, strata)
+    digest = await asyncio.to_thread(_freeze_pool, core.files_root, pool)
+    nonce = secrets.token_hex(32)
+    values = {"draw_date": plan["draw_date"], "entropy_source": entropy_source,
+              "nonce": nonce, "nonce_commitment": algo.h(nonce), "pool_digest": digest,
+              "pool_size": len(pool), "year_cap": cap}
+    prepared = Prepared(plan_name, plan["draw_date"], entropy_source,
+                        values["nonce_commitment"], digest, len(pool), cap, strata)
+    async with core.db.transaction() as tx:
+        if await tx.draws.draw(plan["id"]) is not None:
+            raise Refused("already_prepared")
         draw_id = await tx.draws.add_draw(plan["id"], values, label(actor), now)
         await tx.audit.append(label(actor), "draw.prepared", f"draw:{draw_id}",
                               {k: v for k, v in values.items() if k != "nonce"}, now)
-        prepared = Prepared(plan_name, plan["draw_date"], entropy_source,
-                            values["nonce_commitment"], digest, len(pool), cap, strata)
         await _announce(tx, core, f"draw-prepared:{draw_id}",
                         lambda t: prepared_text(t, prepared), now, actor)
     return prepared
+
+
+def _freeze_pool(files_root: Path, pool: list[tuple[str, str]]) -> str:
+    return write_blob(files_root, algo.pool_tsv(pool))
 
 
 async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
@@ -158,62 +168,67 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
         raise Refused("bad_entropy")
     now = clock_now()
     today = today or now.astimezone(core.settings.tz).date()
-    async with core.db.transaction() as tx:
-        plan = await _plan(tx, plan_name)
-        row = await tx.draws.draw(plan["id"])
+    # Read from a snapshot, computed in a worker process, written in one short transaction
+    # that checks again that nobody ran the draw meanwhile.
+    async with core.db.read() as rtx:
+        plan = await _plan(rtx, plan_name)
+        row = await rtx.draws.draw(plan["id"])
         if row is None:
             raise Refused("not_prepared")
         if row["status"] == "run":
             raise Refused("already_run")
         if today.isoformat() < row["draw_date"]:
             raise Refused("before_draw_date")
-        pool = algo.parse_pool(await asyncio.to_thread(read_blob, core.files_root,
-                                                       row["pool_digest"]))
         required = _required_expertise(plan)
-        drawable = [i for i in await tx.draws.drawable_inspectors(row["draw_date"])
+        drawable = [i for i in await rtx.draws.drawable_inspectors(row["draw_date"])
                     if required.get(i["department"], set()) <= set(i["expertise"])]
-        inspectors = [algo.Inspector(i["cert_no"], i["department"], "、".join(i["expertise"]))
-                      for i in drawable]
-        certs = {i.cert for i in inspectors}
-        codes = {code for code, _ in pool}
-        recusals = {(c, t) for c, t in await tx.draws.recusal_pairs()
-                    if c in certs and t in codes}
-        seed = algo.seed_of(plan_name, row["pool_digest"], entropy, row["nonce"])
-        fallbacks = json.loads(plan["fallbacks"])
-        rules = algo.TeamRules(plan["initiator_code"], plan["joining_codes"], fallbacks,
-                               inspectors, recusals)
-        ratios = json.loads(plan["ratios"])
-        try:
-            outcome = await asyncio.to_thread(algo.compute, plan_name, pool, ratios, seed, rules)
-        except algo.DrawRefused as exc:
-            raise await _explain(tx, exc, plan, row["draw_date"]) from None
-        inspectors_data = algo.inspectors_tsv(inspectors)
-        recusals_data = algo.recusals_tsv(recusals)
-        record = {
-            "algorithm": algo.ALGORITHM, "plan": plan_name, "draw_date": row["draw_date"],
-            "entropy_source": row["entropy_source"], "entropy": entropy, "nonce": row["nonce"],
-            "nonce_commitment": row["nonce_commitment"], "pool_digest": row["pool_digest"],
-            "pool_size": row["pool_size"], "year_cap": row["year_cap"], "seed": seed,
-            "inspectors_digest": algo.h(inspectors_data),
-            "recusals_digest": algo.h(recusals_data),
-            "initiating": rules.initiating, "joining": rules.joining, "fallbacks": fallbacks,
-            "items": [item["code"] for item in plan["items"]],
-            "strata": [s.__dict__ for s in outcome.strata],
-            "selected": [s.__dict__ for s in outcome.selected],
-            "teams": [{"target": target, "members": [m.as_json() for m in members]}
-                      for target, members in outcome.teams],
-            "replacements": [],
-        }
-        inspectors_sha = await asyncio.to_thread(write_blob, core.files_root, inspectors_data)
-        recusals_sha = await asyncio.to_thread(write_blob, core.files_root, recusals_data)
-        published = algo.record_json(record)
+        recusal_pairs = await rtx.draws.recusal_pairs()
+    inspectors = [algo.Inspector(i["cert_no"], i["department"], "、".join(i["expertise"]))
+                  for i in drawable]
+    certs = {i.cert for i in inspectors}
+    seed = algo.seed_of(plan_name, row["pool_digest"], entropy, row["nonce"])
+    fallbacks = json.loads(plan["fallbacks"])
+    ratios = json.loads(plan["ratios"])
+    try:
+        outcome, recusals = await core.workers.run(
+            DRAW, compute_draw, str(core.files_root), row["pool_digest"], plan_name, ratios,
+            seed, (plan["initiator_code"], plan["joining_codes"], fallbacks, inspectors,
+                   {(c, t) for c, t in recusal_pairs if c in certs}),
+            heavy=row["pool_size"] >= HEAVY_FROM)
+    except algo.DrawRefused as exc:
+        async with core.db.read() as rtx:
+            raise await _explain(rtx, exc, plan, row["draw_date"]) from None
+    except WorkFailed as exc:
+        raise Refused(f"work_{exc.failure.value}") from None
+    rules_initiating, rules_joining = plan["initiator_code"], sorted(plan["joining_codes"])
+    inspectors_data = algo.inspectors_tsv(inspectors)
+    recusals_data = algo.recusals_tsv(recusals)
+    record = {
+        "algorithm": algo.ALGORITHM, "plan": plan_name, "draw_date": row["draw_date"],
+        "entropy_source": row["entropy_source"], "entropy": entropy, "nonce": row["nonce"],
+        "nonce_commitment": row["nonce_commitment"], "pool_digest": row["pool_digest"],
+        "pool_size": row["pool_size"], "year_cap": row["year_cap"], "seed": seed,
+        "inspectors_digest": algo.h(inspectors_data),
+        "recusals_digest": algo.h(recusals_data),
+        "initiating": rules_initiating, "joining": rules_joining, "fallbacks": fallbacks,
+        "items": [item["code"] for item in plan["items"]],
+        "strata": [s.__dict__ for s in outcome.strata],
+        "selected": [s.__dict__ for s in outcome.selected],
+        "teams": [{"target": target, "members": [m.as_json() for m in members]}
+                  for target, members in outcome.teams],
+        "replacements": [],
+    }
+    inspectors_sha = await asyncio.to_thread(write_blob, core.files_root, inspectors_data)
+    recusals_sha = await asyncio.to_thread(write_blob, core.files_root, recusals_data)
+    published = await asyncio.to_thread(algo.record_json, record)
+    people = {i["cert_no"]: i["person_id"] for i in drawable}
+    async with core.db.transaction() as tx:
         if not await tx.draws.mark_run(row["id"], entropy, seed, published.decode(),
                                        inspectors_sha, recusals_sha, label(actor), now):
             raise Refused("already_run")
         task_ids = await tx.draws.add_tasks(
             row["id"], plan["id"], [(s.target, s.order) for s in outcome.selected],
             (plan["window_start"], plan["window_due"]), row["draw_date"][:4], now)
-        people = {i["cert_no"]: i["person_id"] for i in drawable}
         departments = await tx.directory.department_ids()
         await tx.draws.add_members(
             [(task_ids[target], people[m.inspector], departments[m.department], m.inspector,
@@ -228,6 +243,20 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
         await _announce(tx, core, f"draw-run:{row['id']}", lambda t: ran_text(t, ran), now,
                         actor)
     return ran
+
+
+def compute_draw(files_root: str, pool_digest: str, plan_name: str, ratios: dict[str, str],
+                 seed: str, rules_args: tuple[Any, ...]
+                 ) -> tuple[algo.Outcome, set[tuple[str, str]]]:
+    """The frozen pool read back, selection and teams (in a worker process when large).
+
+    Returns the outcome and the recusals that concern the pool (those published)."""
+    pool = algo.parse_pool(read_blob(Path(files_root), pool_digest))
+    initiating, joining, fallbacks, inspectors, recusals = rules_args
+    codes = {code for code, _ in pool}
+    recusals = {(c, t) for c, t in recusals if t in codes}
+    rules = algo.TeamRules(initiating, joining, fallbacks, inspectors, recusals)
+    return algo.compute(plan_name, pool, ratios, seed, rules), recusals
 
 
 def _required_expertise(plan: dict[str, Any]) -> dict[str, set[str]]:
@@ -361,6 +390,12 @@ def refusal_text(t: Translator, exc: Refused) -> str:
                                   " characters."),
         "bad_entropy": t._("Please send the public entropy value (1 to 300 characters)."),
         "not_run": t._("This plan has not been drawn yet."),
+        "work_memory": t._("The draw needed more memory than it is allowed and was stopped."
+                           " Nothing was written; tell the administrator."),
+        "work_time": t._("The draw took longer than it is allowed and was stopped. Nothing"
+                         " was written; tell the administrator."),
+        "work_crashed": t._("The process computing the draw stopped unexpectedly. Nothing was"
+                            " written; run the draw again."),
     }
     text = texts.get(exc.reason, t._("Refused: {reason}").format(reason=exc.reason))
     return text.format(**p)

@@ -12,17 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import multiprocessing
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.checklist import ChecklistError, load_xlsform
+from bot.checklist import Checklist, ChecklistError, load_xlsform
 from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.core import Core
@@ -50,6 +48,7 @@ from bot.tabular import (
     iter_csv_range,
     open_table,
 )
+from bot.workers import IMPORT, Failure, WorkFailed
 from storage import Tx
 from storage.base import dumps
 from storage.staging import TargetStaging
@@ -61,6 +60,8 @@ KINDS = (*SHEETS, "checklist")
 KEEPS_UPLOAD = frozenset({"departments", "items", "plans", "checklist"})
 MAX_LISTED = 1000  # problems and warnings kept for the report; all are counted
 BATCH = 5000
+HEAVY_FROM = 256 * 1024  # a file at least this large is read in worker processes
+MAX_ROWS = 200_000  # rows of any table but the target directory
 
 TABLE_ERRORS = {
     "unsupported_type": N_("this is not a spreadsheet: send an .xlsx or a .csv file"),
@@ -121,7 +122,7 @@ class _Job:
     sheet: Sheet
     headers: list[str]
     mapping: HeaderMap
-    rows: Iterator[tuple[int, list[Any]]]
+    rows: list[tuple[int, dict[str, Any]]]  # parsed by read_upload; bad rows reported
     now: datetime
     actor: str
     settings: Settings
@@ -133,17 +134,8 @@ class _Job:
         return self.headers[index] if index is not None else self.sheet.column(key).header
 
     def parsed(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        """Typed rows; rows with bad cells go to the report."""
-        parse = RowParser(self.sheet, self.headers, self.mapping)
-        report = self.report
-        for number, cells in self.rows:
-            report.rows += 1
-            values, problems = parse(number, cells)
-            if problems:
-                for problem in problems:
-                    report.add(problem)
-            else:
-                yield number, values
+        """Typed rows without problems (read_upload reported the others)."""
+        yield from self.rows
 
 
 def file_sha256(path: Path) -> str:
@@ -167,72 +159,156 @@ def _is_xlsform(path: Path) -> bool:
         workbook.close()
 
 
-async def import_file(core: Core, actor: Actor, path: Path, filename: str,
-                      kind: str | None = None) -> ImportReport:
-    """Check and load one file; nothing is written unless every row is right."""
-    require_office(actor)
-    report = ImportReport(kind, filename, await asyncio.to_thread(file_sha256, path))
-    actor_label = label(actor)
-    if kind not in (None, *KINDS):
-        raise ValueError(kind)
-    with path.open("rb") as fh:
+@dataclass
+class Upload:
+    """What reading a file found, before anything is written (made in a worker process)."""
+
+    kind: str | None = None
+    headers: list[str] = field(default_factory=list)
+    mapping: HeaderMap | None = None
+    is_csv: bool = False
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # not for targets
+    report: ImportReport | None = None  # the rows read and the problems found
+    checklist: Checklist | None = None
+
+
+def read_upload(path: str, filename: str, kind: str | None, sha256: str) -> Upload:
+    """Open the file, tell which table it is, check its headers and parse its rows.
+
+    Runs in a worker process for a large file: reading an .xlsx expands it in memory.
+    Never raises for a bad file: what is wrong is in the returned report.
+    """
+    file = Path(path)
+    report = ImportReport(kind, filename, sha256)
+    upload = Upload(kind, report=report)
+    with file.open("rb") as fh:
         head = fh.read(4)
-    if head.startswith(b"PK"):
-        try:
-            await asyncio.to_thread(check_zip, path)  # before anything parses it
-        except TableError as exc:
-            report.problem(0, "", exc.detail, TABLE_ERRORS[exc.reason])
-            return report
-    if kind == "checklist" or (kind is None and head.startswith(b"PK") and _is_xlsform(path)):
-        report.kind = "checklist"
-        await _import_checklist(core, report, path, actor_label)
-        return report
     try:
-        with (tempfile.TemporaryDirectory(dir=core.settings.data_dir) as scratch,
-              open_table(path, filename) as table):
-            kind = kind or detect_kind(table.headers)
-            if kind is None or kind == "checklist":
+        if head.startswith(b"PK"):
+            check_zip(file)  # before anything parses it
+        if kind == "checklist" or (kind is None and head.startswith(b"PK")
+                                   and _is_xlsform(file)):
+            upload.kind = report.kind = "checklist"
+            try:
+                upload.checklist = load_xlsform(file)
+            except ChecklistError as exc:
+                for form_problem in exc.problems:
+                    report.problem(0, form_problem.question, "", form_problem.message,
+                                   **form_problem.params)
+            return upload
+        with open_table(file, filename) as table:
+            upload.kind = report.kind = kind or detect_kind(table.headers)
+            if upload.kind is None or upload.kind == "checklist":
                 report.problem(1, "", "", N_("cannot tell which table this is: the headers"
                                              " match none of the templates"))
-                return report
-            report.kind = kind
-            sheet = SHEETS[kind]
-            mapping = map_headers(sheet, table.headers)
+                return upload
+            sheet = SHEETS[upload.kind]
+            upload.headers, upload.is_csv = table.headers, table.encoding != "xlsx"
+            upload.mapping = mapping = map_headers(sheet, table.headers)
             for column in mapping.missing:
                 report.problem(1, column.header, "", N_("this required column is missing"))
             for header in mapping.duplicated:
                 report.problem(1, header, header, N_("this column appears twice"))
             if not report.ok:
-                return report
+                return upload
             for header in mapping.unknown:
                 report.warn(1, header, header, N_("this column is not used and was ignored"))
-            attached: dict[str, Path] = {}
-            if kind == "targets":
-                # Checked outside the transaction; duplicates are found in it, with the
-                # staged rows attached, so the report lists both kinds of problems.
-                attached = await _stage_targets(report, path, filename, table.headers, mapping,
-                                                table.encoding != "xlsx", Path(scratch))
-            try:
-                async with core.db.transaction(attach=attached) as tx:
-                    job = _Job(tx, report, sheet, table.headers, mapping, table.rows,
-                               clock_now(), actor_label, core.settings, attached)
-                    await IMPORTERS[kind](job)
-                    if not report.ok:
-                        raise _Rollback
-                    if report.rows == 0:
-                        report.problem(2, "", "", N_("the file has a header but no rows"))
-                        raise _Rollback
-                    report.import_id = await tx.directory.log_import(
-                        kind, filename, report.sha256, report.rows,
-                        (report.inserted, report.updated, report.unchanged), actor_label,
-                        job.now)
-                    await tx.audit.append(actor_label, f"import.{kind}",
-                                          f"import:{report.import_id}", _audit_payload(report),
-                                          job.now)
-            except _Rollback:
-                report.import_id = None
+            if upload.kind == "targets":
+                return upload  # checked and staged part by part (_stage_targets)
+            parse = RowParser(sheet, table.headers, mapping)
+            for number, cells in table.rows:
+                report.rows += 1
+                if report.rows > MAX_ROWS:
+                    report.problem(number, "", "", N_("this table has more than {limit} rows;"
+                                                      " only the target directory may be that"
+                                                      " long"), limit=MAX_ROWS)
+                    upload.rows.clear()
+                    return upload
+                values, problems = parse(number, cells)
+                for problem in problems:
+                    report.add(problem)
+                if not problems:
+                    upload.rows.append((number, values))
     except TableError as exc:
         report.problem(0, "", exc.detail, TABLE_ERRORS[exc.reason])
+    return upload
+
+
+WORK_FAILURES = {
+    Failure.MEMORY: N_("reading this file needed more than {limit} MB of memory, far more"
+                       " than a real table does: save it again from Excel, or send the table"
+                       " as a CSV"),
+    Failure.TIME: N_("reading this file took longer than {limit} minutes and was stopped:"
+                     " split it, or load it on the server with choucha import"),
+    Failure.CRASHED: N_("the process reading this file stopped unexpectedly; send the file"
+                        " again, and tell the administrator if it happens twice"),
+}
+
+
+def _work_failed(report: ImportReport, exc: WorkFailed) -> None:
+    limit = IMPORT.memory_mb if exc.failure is Failure.MEMORY else int(IMPORT.seconds // 60)
+    report.problem(0, "", "", WORK_FAILURES[exc.failure], limit=limit)
+
+
+async def import_file(core: Core, actor: Actor, path: Path, filename: str,
+                      kind: str | None = None) -> ImportReport:
+    """Check and load one file; nothing is written unless every row is right.
+
+    Reading and checking run in worker processes when the file is large (with a memory
+    and a time limit); the database writer is taken only to apply checked rows.
+    """
+    require_office(actor)
+    if kind not in (None, *KINDS):
+        raise ValueError(kind)
+    sha256 = await asyncio.to_thread(file_sha256, path)
+    heavy = (await asyncio.to_thread(path.stat)).st_size >= HEAVY_FROM
+    try:
+        upload = await core.workers.run(IMPORT, read_upload, str(path), filename, kind,
+                                        sha256, heavy=heavy)
+    except WorkFailed as exc:
+        report = ImportReport(kind, filename, sha256)
+        _work_failed(report, exc)
+        return report
+    assert upload.report is not None
+    report = upload.report
+    if not report.ok:
+        return report
+    actor_label = label(actor)
+    if upload.checklist is not None:
+        await _import_checklist(core, report, upload.checklist, actor_label)
+        return report
+    assert upload.kind is not None and upload.mapping is not None
+    sheet = SHEETS[upload.kind]
+    with tempfile.TemporaryDirectory(dir=core.settings.data_dir) as scratch:
+        attached: dict[str, Path] = {}
+        if upload.kind == "targets":
+            # Checked outside the transaction; duplicates are found in it, with the
+            # staged rows attached, so the report lists both kinds of problems.
+            try:
+                attached = await _stage_targets(core, report, path, filename, upload,
+                                                Path(scratch), heavy)
+            except WorkFailed as exc:
+                _work_failed(report, exc)
+                return report
+        try:
+            async with core.db.transaction(attach=attached) as tx:
+                job = _Job(tx, report, sheet, upload.headers, upload.mapping, upload.rows,
+                           clock_now(), actor_label, core.settings, attached)
+                await IMPORTERS[upload.kind](job)
+                if not report.ok:
+                    raise _Rollback
+                if report.rows == 0:
+                    report.problem(2, "", "", N_("the file has a header but no rows"))
+                    raise _Rollback
+                report.import_id = await tx.directory.log_import(
+                    upload.kind, filename, report.sha256, report.rows,
+                    (report.inserted, report.updated, report.unchanged), actor_label,
+                    job.now)
+                await tx.audit.append(actor_label, f"import.{upload.kind}",
+                                      f"import:{report.import_id}", _audit_payload(report),
+                                      job.now)
+        except _Rollback:
+            report.import_id = None
     return report
 
 
@@ -318,6 +394,7 @@ class PartResult:
     warnings: list[RowProblem] = field(default_factory=list)
     warning_count: int = 0
     peak_mb: float = 0.0  # the process's own high-water mark of resident memory
+    table_error: tuple[str, str] | None = None  # TableError's reason and detail
 
 
 def _peak_mb() -> float:
@@ -341,78 +418,84 @@ def stage_target_part(path: str, filename: str, part: tuple[int, int, int] | Non
     code_header = headers[index] if index < len(headers) else sheet.column("code").header
     result = PartResult()
     staging = TargetStaging(Path(out))
-    batch: list[tuple[Any, ...]] = []
     try:
-        with contextlib.ExitStack() as stack:
-            if part is None:
-                rows = stack.enter_context(open_table(Path(path), filename)).rows
-            else:
-                rows = iter_csv_range(Path(path), csv_layout(Path(path)), *part)
-            for number, cells in rows:
-                result.rows += 1
-                values, problems = parse(number, cells)
-                if problems:
-                    result.problem_count += len(problems)
-                    result.problems.extend(problems[:MAX_LISTED - len(result.problems)])
-                    continue
-                code, code_kind = values["code"]
-                if code_kind == "regno":
-                    result.warning_count += 1
-                    if len(result.warnings) < MAX_LISTED:
-                        result.warnings.append(RowProblem(
-                            number, code_header, code,
-                            N_("an old 15-digit 注册号, accepted as such; the 统一社会信用代码"
-                               " is preferred")))
-                batch.append((
-                    number, code, code_kind, values["name"], values["entity_type"],
-                    values["authority"], values["legal_rep"], values["address"],
-                    values["status"], values["established"], values["scope"],
-                    values["industry"], values["region"], values["credit_class"],
-                    int(bool(values["abnormal"])), int(bool(values["dishonest"])),
-                    values["complaints"] or 0, values["kind"] or "entity",
-                    0 if values["status"] in INACTIVE_STATUSES else 1,
-                ))
-                if len(batch) >= BATCH:
-                    staging.add(batch)
-                    batch.clear()
-            staging.add(batch)
-        total, repeated = staging.duplicates(MAX_LISTED)
-        for code, numbers in repeated:
-            for number in numbers[1:]:
-                if len(result.problems) < MAX_LISTED:
-                    result.problems.append(RowProblem(
-                        number, code_header, code,
-                        N_("appears twice in the file: first in row {first}"),
-                        {"first": numbers[0]}))
-        result.problem_count += total
+        _stage_rows(path, filename, part, parse, code_header, staging, result)
+    except TableError as exc:  # returned, not raised: it crosses a process boundary
+        result.table_error = (exc.reason, exc.detail)
     finally:
         staging.close()
     result.peak_mb = _peak_mb()
     return result
 
 
-async def _stage_targets(report: ImportReport, path: Path, filename: str,
-                         headers: list[str], mapping: HeaderMap, is_csv: bool,
-                         scratch: Path) -> dict[str, Path]:
-    """Check every row (two processes for a large CSV); return the staging files."""
+def _stage_rows(path: str, filename: str, part: tuple[int, int, int] | None,
+                parse: RowParser, code_header: str, staging: TargetStaging,
+                result: PartResult) -> None:
+    """Parse each row of the part; stage the good ones, count the bad ones."""
+    batch: list[tuple[Any, ...]] = []
+    with contextlib.ExitStack() as stack:
+        if part is None:
+            rows = stack.enter_context(open_table(Path(path), filename)).rows
+        else:
+            rows = iter_csv_range(Path(path), csv_layout(Path(path)), *part)
+        for number, cells in rows:
+            result.rows += 1
+            values, problems = parse(number, cells)
+            if problems:
+                result.problem_count += len(problems)
+                result.problems.extend(problems[:MAX_LISTED - len(result.problems)])
+                continue
+            code, code_kind = values["code"]
+            if code_kind == "regno":
+                result.warning_count += 1
+                if len(result.warnings) < MAX_LISTED:
+                    result.warnings.append(RowProblem(
+                        number, code_header, code,
+                        N_("an old 15-digit 注册号, accepted as such; the 统一社会信用代码"
+                           " is preferred")))
+            batch.append((
+                number, code, code_kind, values["name"], values["entity_type"],
+                values["authority"], values["legal_rep"], values["address"],
+                values["status"], values["established"], values["scope"],
+                values["industry"], values["region"], values["credit_class"],
+                int(bool(values["abnormal"])), int(bool(values["dishonest"])),
+                values["complaints"] or 0, values["kind"] or "entity",
+                0 if values["status"] in INACTIVE_STATUSES else 1,
+            ))
+            if len(batch) >= BATCH:
+                staging.add(batch)
+                batch.clear()
+        staging.add(batch)
+    total, repeated = staging.duplicates(MAX_LISTED)
+    for code, numbers in repeated:
+        for number in numbers[1:]:
+            if len(result.problems) < MAX_LISTED:
+                result.problems.append(RowProblem(
+                    number, code_header, code,
+                    N_("appears twice in the file: first in row {first}"),
+                    {"first": numbers[0]}))
+    result.problem_count += total
+
+
+async def _stage_targets(core: Core, report: ImportReport, path: Path, filename: str,
+                         upload: Upload, scratch: Path, heavy: bool) -> dict[str, Path]:
+    """Check every row (two worker processes for a large CSV); return the staging files."""
+    assert upload.mapping is not None
     parts: list[tuple[int, int, int] | None] = [None]
-    if is_csv:
+    if upload.is_csv:
         layout = await asyncio.to_thread(csv_layout, path)
         parts = list(await asyncio.to_thread(
             csv_parts, path, layout, 2 if layout.size >= PARALLEL_FROM else 1))
     staged = {f"part{i}": scratch / f"part{i}.sqlite3" for i in range(len(parts))}
-    jobs = [(str(path), filename, part, headers, mapping, str(out))
-            for part, out in zip(parts, staged.values(), strict=True)]
-    if len(jobs) == 1:
-        results = [await asyncio.to_thread(stage_target_part, *jobs[0])]
-    else:
-        loop = asyncio.get_running_loop()
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
-            results = list(await asyncio.gather(
-                *(loop.run_in_executor(pool, stage_target_part, *job) for job in jobs)))
+    results = list(await asyncio.gather(*(
+        core.workers.run(IMPORT, stage_target_part, str(path), filename, part, upload.headers,
+                         upload.mapping, str(out), heavy=heavy)
+        for part, out in zip(parts, staged.values(), strict=True))))
     report.worker_peak_mb = max(r.peak_mb for r in results)
     for result in results:
+        if result.table_error is not None:
+            reason, detail = result.table_error
+            report.problem(0, "", detail, TABLE_ERRORS[reason])
         report.rows += result.rows
         for problem in result.problems:
             report.add(problem)
@@ -654,14 +737,8 @@ def _decimal(text: str) -> Decimal:
 
 
 # --- checklists -------------------------------------------------------------------------
-async def _import_checklist(core: Core, report: ImportReport, path: Path,
+async def _import_checklist(core: Core, report: ImportReport, checklist: Checklist,
                             actor: str) -> None:
-    try:
-        checklist = await asyncio.to_thread(load_xlsform, path)
-    except ChecklistError as exc:
-        for problem in exc.problems:
-            report.problem(0, problem.question, "", problem.message, **problem.params)
-        return
     report.rows = len(checklist.questions)
     async with core.db.transaction() as tx:
         item_ids = await tx.directory.item_ids()

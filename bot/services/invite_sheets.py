@@ -4,7 +4,6 @@ cut-out QR cards. One wording for all of them."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -16,8 +15,12 @@ from bot.rendering.invite_sheet import SheetCard, SheetText, invite_sheet_pdf
 from bot.services.onboarding import IssuedInvite
 from bot.tabular import csv_bytes
 from bot.texts import role_label
+from bot.workers import DOCUMENT, Workers
 
 LINK_HEADERS = ["执法证号", "姓名", "部门", "角色", "链接", "有效期至"]
+
+
+HEAVY_FROM = 50  # people from whom the sheet's PDF is drawn in a worker process
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,11 @@ def cards_pdf(issued: Sequence[IssuedInvite], tz: tzinfo, t: Translator) -> byte
     return invite_sheet_pdf(cards, SheetText(title=_title(t), instructions=_instructions(t)))
 
 
-async def build(issued: Sequence[IssuedInvite], tz: tzinfo, t: Translator) -> InviteSheet:
-    """Both files; the PDF (a QR code per person) is drawn off the event loop.
+async def build(workers: Workers, issued: Sequence[IssuedInvite], tz: tzinfo,
+                t: Translator) -> InviteSheet:
+    """Both files; the PDF (a QR code per person) is drawn in a worker process for a
+    large sheet, in a thread otherwise.
     Access: renders invites the caller was already allowed to make; reads nothing."""
-    pdf = await asyncio.to_thread(cards_pdf, issued, tz, t)
+    pdf = await workers.run(DOCUMENT, cards_pdf, list(issued), tz, t,
+                            heavy=len(issued) >= HEAVY_FROM)
     return InviteSheet(links_csv(issued, tz), pdf, len(issued))

@@ -24,6 +24,7 @@ from bot.i18n import Translator
 from bot.models import Conversation, PartySigner, Person, Role
 from bot.services.errors import Refused
 from bot.services.notify import enqueue_document, enqueue_text
+from bot.workers import DOCUMENT
 from storage import Tx
 from storage.base import to_db_time
 from storage.files import read_blob, write_blob
@@ -1166,10 +1167,10 @@ async def draft(core: Core, person: Person, visit_id: int) -> tuple[bytes, State
     async with core.db.read() as rtx:
         state = await load(rtx, visit_id, core.today(), core.settings.tz)
     _member_of(state, person)
-    pdf = await asyncio.to_thread(
-        record_pdf, state.content(), state.signature_records(), {"by": "", "at": None},
-        state.content_hash, functools.partial(read_blob, core.files_root), core.settings.tz,
-        True)
+    pdf = await core.workers.run(
+        DOCUMENT, record_pdf, state.content(), state.signature_records(),
+        {"by": "", "at": None}, state.content_hash,
+        functools.partial(read_blob, core.files_root), core.settings.tz, True)
     return pdf, state
 
 
@@ -1340,8 +1341,8 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int) -> 
     signed = state.signature_records()
     record_hash = rules.digest({"content": content, "signatures": signed,
                                 "submitted": submitted})
-    pdf = await asyncio.to_thread(
-        record_pdf, content, signed, submitted, record_hash,
+    pdf = await core.workers.run(
+        DOCUMENT, record_pdf, content, signed, submitted, record_hash,
         functools.partial(read_blob, core.files_root), core.settings.tz)
     pdf_sha = await asyncio.to_thread(write_blob, core.files_root, pdf)
     async with core.db.transaction() as tx:
