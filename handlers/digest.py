@@ -36,6 +36,8 @@ async def digest_command(update: Update, context: Context) -> None:
                 for p in plans[:30]]
         await reply(update, me.t._("Which plan?"), reply_markup=InlineKeyboardMarkup(rows))
         return
+    await reply(update, me.t._("⏳ Building the digest (text, chart and spreadsheet); it"
+                               " comes here when it is done."))
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_DOCUMENT)
     today = core(context).today()
     files = await digest.render(core(context), person_of(me), me.t, today)

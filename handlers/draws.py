@@ -124,7 +124,13 @@ async def draw_text(update: Update, context: Context, me: Who,
             prepared = await draws.prepare(core(context), person_of(me), plan, message.text)
             text = draws.prepared_text(me.t, prepared)
         else:
-            ran = await draws.run(core(context), person_of(me), plan, message.text)
+            async def started() -> None:
+                await reply(update, me.t._("⏳ Drawing {plan}: the targets are selected and"
+                                           " the teams formed. The result comes here when it"
+                                           " is done.").format(plan=html.escape(plan)))
+
+            ran = await draws.run(core(context), person_of(me), plan, message.text,
+                                  started=started)
             text = draws.ran_text(me.t, ran)
     except Refused as exc:
         await reply(update, draws.refusal_text(me.t, exc))

@@ -16,7 +16,13 @@ from bot.clock import now as clock_now
 from bot.i18n import Translator
 from bot.models import Person
 from bot.services.exports import EXPORTABLE, export, templates_workbook
-from bot.services.imports import KEEPS_UPLOAD, import_file, report_csv, summary_text
+from bot.services.imports import (
+    HEAVY_FROM,
+    KEEPS_UPLOAD,
+    import_file,
+    report_csv,
+    summary_text,
+)
 from bot.services.onboarding import roster
 from handlers.common import Context, Who, core, person_of, reply, who
 from handlers.onboarding import access_text
@@ -78,7 +84,13 @@ async def document(update: Update, context: Context) -> None:
                                    " let bots download. Load it on the server with"
                                    " <code>choucha import</code>. Nothing was saved."))
         return
-    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    if doc.file_size and doc.file_size >= HEAVY_FROM:
+        await reply(update, me.t._("⏳ Checking {file} ({size:.1f} MB). Every row is checked"
+                                   " before anything is loaded; the result comes here when it"
+                                   " is done.").format(file=html.escape(name),
+                                                       size=doc.file_size / 1e6))
+    else:
+        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     data = bytes(await (await doc.get_file()).download_as_bytearray())
     settings = core(context).settings
     with tempfile.TemporaryDirectory() as tmp:  # 0700, removed with what it holds

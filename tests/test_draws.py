@@ -175,6 +175,8 @@ async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
     await open_plan("prepared", "Run the draw")
     await office.expect("public entropy value")
     await office.send("372")
+    # The office sees the draw is under way, then its result.
+    assert "⏳ Drawing" in (await office.expect())["text"]
     done = await office.expect("Draw done")
     assert "targets drawn" in done["text"]
     # Nobody drawn is on Telegram in this county: the office is told whom to reach

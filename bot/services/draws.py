@@ -6,6 +6,7 @@ import asyncio
 import html
 import json
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -160,8 +161,12 @@ def _freeze_pool(files_root: Path, pool: list[tuple[str, str]]) -> str:
 
 
 async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
-              today: date | None = None) -> Ran:
-    """Compute the seed from the public entropy, select, form teams, create the tasks."""
+              today: date | None = None,
+              started: Callable[[], Awaitable[None]] | None = None) -> Ran:
+    """Compute the seed from the public entropy, select, form teams, create the tasks.
+
+    `started` is awaited once the draw may go ahead, before the computing (to tell the
+    person it is in progress)."""
     require_office(actor)
     entropy = entropy.strip()
     if not 1 <= len(entropy) <= 300:
@@ -189,6 +194,8 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
     seed = algo.seed_of(plan_name, row["pool_digest"], entropy, row["nonce"])
     fallbacks = json.loads(plan["fallbacks"])
     ratios = json.loads(plan["ratios"])
+    if started is not None:
+        await started()
     try:
         outcome, recusals = await core.workers.run(
             DRAW, compute_draw, str(core.files_root), row["pool_digest"], plan_name, ratios,
