@@ -1,7 +1,7 @@
 """Nothing lost, nobody waits: the figures of issue 13, each beside its baseline.
 
-Run:  .venv/bin/python -m bench.bench_intake [--only flood,hol,fanout,bomb,chase,soak]
-      [--chase-tasks 20000] [--soak-kills 8]
+Run:  .venv/bin/python -m bench.bench_intake [--only flood,hol,fanout,bomb,chase,soak,heavy]
+      [--chase-tasks 20000] [--soak-kills 8] [--heavy-targets 1000000]
 
 - flood: an inspector's /help round trip alone, then while a stranger sends 200 commands
   (real governor, emulator enforcing Telegram's limits);
@@ -13,6 +13,9 @@ Run:  .venv/bin/python -m bench.bench_intake [--only flood,hol,fanout,bomb,chase
   person gets per group, the longest time the writer was held, total time;
 - soak: 10 people press a button 20 times each while the bot is killed (SIGKILL)
   `--soak-kills` times: presses lost and applied twice.
+- heavy: an inspector's /help round trip (every second) alone, then while the office, in
+  the same bot process, imports `--heavy-targets` targets, prepares and runs a draw of
+  10% of them and builds the digest over the tasks drawn; the longest writer hold of each.
 """
 
 from __future__ import annotations
@@ -293,6 +296,105 @@ async def bench_chase(tmp: Path, tasks: int) -> None:
           f" total {took:.1f} s")
 
 
+# ------------------------------------------------------------------ heavy work
+HEAVY_PLAN = "基准十分之一"
+
+
+@contextlib.contextmanager
+def _writer_holds(db: Database) -> Any:
+    """Time every write transaction while inside: yields the list of hold times."""
+    holds: list[float] = []
+    original = db.transaction
+
+    @contextlib.asynccontextmanager
+    async def timed(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        async with original(*args, **kwargs) as tx:
+            held = time.perf_counter()
+            try:
+                yield tx
+            finally:
+                holds.append(time.perf_counter() - held)
+
+    db.transaction = timed  # type: ignore[method-assign]
+    try:
+        yield holds
+    finally:
+        db.transaction = original  # type: ignore[method-assign]
+
+
+async def _asks_while(user: EmulatedUser, work: Any) -> tuple[Any, list[float], float]:
+    """/help every second (a person's pace; Telegram allows a chat about one message a
+    second) until `work` (a coroutine) is done: its result, the round trips,
+    how long the work took."""
+    task = asyncio.ensure_future(work)
+    took: list[float] = []
+    started_work = time.perf_counter()
+    while not task.done():
+        started = time.perf_counter()
+        await user.send("/help")
+        await user.expect("/invite", timeout=120)
+        took.append(time.perf_counter() - started)
+        await asyncio.sleep(1.0)
+    return await task, took, time.perf_counter() - started_work
+
+
+async def bench_heavy(tmp: Path, targets: int) -> None:
+    import csv as csvmod
+    from datetime import timedelta
+
+    from bot.demo_data import generate
+    from bot.i18n import translator
+    from bot.services import digest, draws
+
+    started = time.perf_counter()
+    files = generate(tmp / "county", targets=targets, per_department=100)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    with files["plans"].open("a", encoding="utf-8", newline="") as fh:
+        csvmod.writer(fh).writerow([
+            HEAVY_PLAN, "基准", "联合", "", "10%", "SC-002、WS-001、HJ-001", "", "SCJGJ",
+            "WSJKJ、STHJJ", today.isoformat(), today.isoformat(),
+            (today + timedelta(days=60)).isoformat(), "", ""])
+    print(f"heavy work: {targets:,} targets generated in {time.perf_counter() - started:.0f} s")
+    async with _bot(tmp, "heavy") as (emulator, runner):
+        core = runner.core
+        [(_, inspector)] = await _people(runner, emulator, 1, "insp")
+        for key, path in files.items():
+            if key not in ("targets", "recusals"):  # the targets are what is measured
+                kind = "checklist" if key.startswith("checklist:") else key
+                assert (await import_file(core, SYSTEM, path, path.name, kind)).ok, key
+        _, alone, _ = await _asks_while(inspector, asyncio.sleep(20))
+        print(f"  alone:                  {_q(alone)} ({len(alone)} asks)")
+        steps = [
+            ("import of the targets", lambda: import_file(core, SYSTEM, files["targets"],
+                                                          "targets.csv", "targets")),
+            ("draw prepared", lambda: draws.prepare(core, SYSTEM, HEAVY_PLAN, "bench lottery")),
+            ("draw run", lambda: draws.run(core, SYSTEM, HEAVY_PLAN, "372915")),
+            ("digest over the tasks", lambda: digest.render(core, SYSTEM, translator("zh_CN"),
+                                                            core.today())),
+        ]
+        every: list[float] = []
+        for name, work in steps:
+            with _writer_holds(core.db) as holds:
+                result, during, took = await _asks_while(inspector, work())
+            every += during
+            extra = ""
+            if name.startswith("import"):
+                assert result.ok, result.problems[:3]
+                extra = f"; {result.rows:,} rows"
+                assert (await import_file(core, SYSTEM, files["recusals"], "recusals.csv",
+                                          "recusals")).ok
+            elif name == "draw run":
+                extra = f"; {result.tasks:,} tasks"
+            elif name.startswith("digest"):
+                extra = f"; spreadsheet {len(result.sheet or b'') / 1e6:.1f} MB"
+            print(f"  during {name + ':':24s}{_q(during)}, max {max(during) * 1000:.0f} ms"
+                  f" ({len(during)} asks); took {took:.1f} s{extra};"
+                  f" longest writer hold {max(holds) * 1000:.0f} ms")
+        p95 = statistics.quantiles(every, n=20)[18] / statistics.quantiles(alone, n=20)[18]
+        print(f"  during all of it:       {_q(every)}; ratio p95 {p95:.2f}x"
+              f"; worker processes started: {core.workers.started}")
+
+
 async def _all_people(db: Database) -> list[int]:
     async with db.read() as rtx:
         return [int(r[0]) for r in await rtx.people.all("SELECT id FROM people")]
@@ -392,9 +494,10 @@ async def bench_soak(tmp: Path, kills: int) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", default="flood,hol,fanout,bomb,chase,soak")
+    parser.add_argument("--only", default="flood,hol,fanout,bomb,chase,soak,heavy")
     parser.add_argument("--chase-tasks", type=int, default=20000)
     parser.add_argument("--soak-kills", type=int, default=8)
+    parser.add_argument("--heavy-targets", type=int, default=1_000_000)
     args = parser.parse_args()
     wanted = set(args.only.split(","))
     with tempfile.TemporaryDirectory() as folder:
@@ -411,6 +514,8 @@ async def main() -> None:
             await bench_chase(tmp, args.chase_tasks)
         if "soak" in wanted:
             await bench_soak(tmp, args.soak_kills)
+        if "heavy" in wanted:
+            await bench_heavy(tmp, args.heavy_targets)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ from telegram.error import (
     Forbidden,
     NetworkError,
     RetryAfter,
-    TelegramError,
     TimedOut,
 )
 from telegram.ext import BaseRateLimiter
@@ -241,7 +240,17 @@ class OutboxSender:
     async def _send_one(self, bot: Bot, message: OutboxMessage) -> bool:
         now = clock_now()
         try:
-            result = await self._call(bot, message)
+            try:
+                result = await self._call(bot, message)
+            except BadRequest as exc:
+                # Sent again as plain text; a 429, a block or a network error on that try
+                # is handled below like any other (the row is deferred, not dropped).
+                result = await self._fallback(bot, message, exc)
+                if result is False:
+                    async with self.db.transaction(record_update=False) as tx:
+                        await tx.outbox.close(message.id, OutboxStatus.FAILED, str(exc))
+                    logger.error("outbox %s refused by Telegram: %s", message.dedupe_key, exc)
+                    return False
         except RetryAfter as exc:
             seconds = exc.retry_after if isinstance(exc.retry_after, int | float) else (
                 exc.retry_after.total_seconds())
@@ -254,13 +263,6 @@ class OutboxSender:
         except Forbidden as exc:
             await self._blocked(message, str(exc))
             return False
-        except BadRequest as exc:
-            result = await self._fallback(bot, message, exc)
-            if result is False:
-                async with self.db.transaction(record_update=False) as tx:
-                    await tx.outbox.close(message.id, OutboxStatus.FAILED, str(exc))
-                logger.error("outbox %s refused by Telegram: %s", message.dedupe_key, exc)
-                return False
         except (TimedOut, NetworkError) as exc:
             backoff = min(MAX_BACKOFF, 2.0 ** min(message.attempts + 1, 10))
             async with self.db.transaction(record_update=False) as tx:
@@ -293,7 +295,7 @@ class OutboxSender:
         retry = dataclasses.replace(message, method=method, payload=payload)
         try:
             result = await self._call(bot, retry)
-        except TelegramError as again:
+        except BadRequest as again:
             logger.warning("outbox %s refused again as plain text: %s", message.dedupe_key,
                            again)
             return False

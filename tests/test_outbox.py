@@ -136,3 +136,19 @@ def test_one_governor_counts_direct_replies_and_the_outbox_together() -> None:
     # A 429 pauses everything.
     governor.pause(5)
     assert governor.wait_overall() == 5.0
+
+
+async def test_an_error_on_the_plain_text_retry_is_handled_as_such(
+        bot: BotRunner, emulator: Emulator) -> None:
+    """Telegram refuses the HTML (400), then the plain-text try meets a block (403): the
+    person is marked as having blocked the bot, not the message dropped as refused."""
+    office, user = await registered(bot, emulator, "Office")
+    await user.quiet(1.0)  # whatever the registration sent has gone
+    emulator.inject_error(ApiError(400, "Bad Request: can't parse entities"), chat_id=user.id)
+    emulator.inject_error(ApiError(403, "Forbidden: bot was blocked by the user"),
+                          chat_id=user.id)
+    await queue(bot, office, "refused-then-blocked", "<b>稍后</b>送达")
+    await eventually(lambda: status_of(bot, "refused-then-blocked") == "blocked")
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        assert conn.execute("SELECT blocked_at IS NOT NULL FROM telegram_accounts"
+                            " WHERE tg_user_id = ?", (user.id,)).fetchone() == (1,)
