@@ -32,16 +32,19 @@ def card_button(index: int, task: dict[str, Any]) -> dict[str, str]:
             "callback_data": callbacks.encode("task", "c", task["id"])}
 
 
-def new_tasks_text(t: Translator, tasks: list[dict[str, Any]]) -> str:
+def new_tasks_text(t: Translator, tasks: list[dict[str, Any]],
+                   total: int | None = None) -> str:
+    """The new tasks of one person: `tasks` (at least the first LISTED) of `total`."""
+    total = len(tasks) if total is None else total
     lines = [t.ngettext("🗂 You have been drawn for {n} spot-check task:",
                         "🗂 You have been drawn for {n} spot-check tasks:",
-                        len(tasks)).format(n=len(tasks))]
+                        total).format(n=total)]
     for index, task in enumerate(tasks[:LISTED], start=1):
         role = t._("leader") if task["leader"] else t._("member")
         lines.append(f"{index}. <b>{html.escape(task['target_name'])}</b> ·"
                      f" {task['window_start']} – {task['window_due']} · {role}")
-    if len(tasks) > LISTED:
-        lines.append(t._("…and {more} more: send /tasks.").format(more=len(tasks) - LISTED))
+    if total > LISTED:
+        lines.append(t._("…and {more} more: send /tasks.").format(more=total - LISTED))
     lines.append("")
     lines.append(t._("Open each task to accept it."))
     return "\n".join(lines)
@@ -52,14 +55,14 @@ async def notify_draw(tx: Tx, draw_id: int, now: datetime) -> int:
     Access: inside the office's draw (`draws.run` checks)."""
     sent = 0
     unreachable: list[str] = []
-    for person_id, tasks in (await tx.tasks.new_by_person(draw_id)).items():
+    for person_id, (total, tasks) in (await tx.tasks.new_by_person(draw_id, LISTED)).items():
         person = await tx.people.person(person_id)
         if person is None:
             continue
         markup = {"inline_keyboard": [[card_button(i, task)]
                                       for i, task in enumerate(tasks[:LISTED], start=1)]}
         if await enqueue_text(tx, person, f"tasks:{draw_id}:{person_id}",
-                              functools.partial(new_tasks_text, tasks=tasks), now,
+                              functools.partial(new_tasks_text, tasks=tasks, total=total), now,
                               reply_markup=markup):
             sent += 1
         elif person.tg_user_id is None:
