@@ -240,16 +240,16 @@ async def test_each_inspector_is_told_the_count_and_the_first_tasks(core: Core,
     await draws.prepare(core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
     await draws.run(core, SYSTEM, PLAN, "372")
     expected: dict[int, list[int]] = {}
-    for person, order in rows(core.settings.db_path,
+    for member, order in rows(core.settings.db_path,
                               "SELECT m.person_id, k.batch_order FROM task_members m JOIN"
                               " tasks k ON k.id = m.task_id ORDER BY m.person_id,"
                               " k.batch_order"):
-        expected.setdefault(int(person), []).append(int(order))  # type: ignore[arg-type]
+        expected.setdefault(int(member), []).append(int(order))  # type: ignore[arg-type]
     async with core.db.read() as rtx:
         found = await rtx.tasks.new_by_person(1, LISTED)
     assert {p: (total, [t["batch_order"] for t in tasks]) for p, (total, tasks)
             in found.items()} == {p: (len(o), o[:LISTED]) for p, o in expected.items()}
-    busiest, (total, tasks) = max(found.items(), key=lambda kv: kv[1][0])
+    total, tasks = max(found.values(), key=lambda found_one: found_one[0])
     assert total > LISTED
     text = new_tasks_text(translator("en"), tasks, total)
     assert f"drawn for {total} spot-check tasks" in text
