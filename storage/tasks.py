@@ -63,13 +63,16 @@ class TaskRepo(Repo):
 
         Counted and cut in SQL: a county's draw has a hundred thousand members' rows and
         this runs inside the draw's write transaction."""
-        columns = "SELECT m.person_id AS member, m.leader, COUNT(*) OVER (PARTITION BY" \
-                  " m.person_id) AS total, ROW_NUMBER() OVER (PARTITION BY m.person_id" \
-                  " ORDER BY k.batch_order) AS n, "
+        numbered = (
+            "SELECT m.task_id, m.person_id AS member, m.leader,"
+            " COUNT(*) OVER (PARTITION BY m.person_id) AS total,"
+            " ROW_NUMBER() OVER (PARTITION BY m.person_id ORDER BY k.batch_order) AS n"
+            " FROM task_members m JOIN tasks k ON k.id = m.task_id"
+            " WHERE k.draw_id = ? AND m.active = 1")
         rows = await self.all(
-            f"SELECT * FROM ({_TASK.replace('SELECT ', columns, 1)}"
-            f" JOIN task_members m ON m.task_id = k.id AND m.active = 1"
-            f" WHERE k.draw_id = ?) WHERE n <= ? ORDER BY member, n", (draw_id, listed))
+            f"{_TASK.replace('SELECT ', 'SELECT w.member, w.leader, w.total, w.n, ', 1)}"
+            f" JOIN ({numbered}) w ON w.task_id = k.id WHERE w.n <= ?"
+            f" ORDER BY w.member, w.n", (draw_id, listed))
         found: dict[int, tuple[int, list[dict[str, Any]]]] = {}
         for row in rows:
             found.setdefault(row["member"], (int(row["total"]), []))[1].append(dict(row))
