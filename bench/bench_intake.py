@@ -268,23 +268,10 @@ async def bench_chase(tmp: Path, tasks: int) -> None:
             cal = await chasing.calendar(rtx)
             owed = await chasing.owed(rtx, core, cal, moment)
         before = sum(o.count for o in owed)
-        holds: list[float] = []
-        original = db.transaction
-
-        @contextlib.asynccontextmanager
-        async def timed(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-            async with original(*args, **kwargs) as tx:
-                held = time.perf_counter()
-                try:
-                    yield tx
-                finally:
-                    holds.append(time.perf_counter() - held)
-
-        db.transaction = timed  # type: ignore[method-assign]
-        started = time.perf_counter()
-        sent = await chasing.chase(core, moment)
-        took = time.perf_counter() - started
-        db.transaction = original  # type: ignore[method-assign]
+        with _writer_holds(db) as holds:
+            started = time.perf_counter()
+            sent = await chasing.chase(core, moment)
+            took = time.perf_counter() - started
         with sqlite3.connect(settings.db_path) as conn:
             per = Counter(conn.execute(
                 "SELECT person_id, kind FROM reminders WHERE day = '2026-12-07'").fetchall())
