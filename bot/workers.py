@@ -110,6 +110,7 @@ class _Worker:
                                        name="choucha-worker")
         self.process.start()
         child.close()
+        self.retired = False  # killed while a thread of the bot still waits on it
 
     @property
     def alive(self) -> bool:
@@ -167,6 +168,12 @@ class Workers:
             worker = self._take()
             try:
                 result = await asyncio.to_thread(worker.call, limit, fn, args)
+            except asyncio.CancelledError:
+                # Nobody waits for the result any more; the thread still does: end the
+                # process (the thread then sees the pipe close) and never reuse it.
+                worker.retired = True
+                worker.process.kill()
+                raise
             finally:
                 self._give_back(worker)
         return result
@@ -188,7 +195,7 @@ class Workers:
     def _give_back(self, worker: _Worker) -> None:
         with self._lock:
             self._busy.discard(worker)
-            if worker.alive and not worker.conn.closed:
+            if worker.alive and not worker.conn.closed and not worker.retired:
                 self._idle.append(worker)
 
     def close(self) -> None:

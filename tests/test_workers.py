@@ -3,6 +3,7 @@ memory does not grow, and the person sees the work in progress."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import signal
@@ -161,3 +162,19 @@ async def test_a_large_upload_is_checked_in_workers_and_the_office_sees_progress
     assert bot.core.workers.started >= 1
     with sqlite3.connect(bot.settings.db_path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM targets").fetchone() == (2000,)
+
+
+async def test_a_job_nobody_waits_for_any_more_ends_with_its_worker() -> None:
+    """A cancelled wait (the bot stopping, say) kills that worker: a later job never gets
+    the abandoned job's result."""
+    pool = Workers(size=1)
+    try:
+        waiting = asyncio.ensure_future(pool.run(Limit(512, 30), sleep, 5))
+        await asyncio.sleep(1.0)  # the job is running in its worker
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert await pool.run(Limit(512, 30), sleep, 0.1) == 0.1
+        assert pool.started == 2
+    finally:
+        pool.close()

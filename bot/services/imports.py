@@ -487,10 +487,15 @@ async def _stage_targets(core: Core, report: ImportReport, path: Path, filename:
         parts = list(await asyncio.to_thread(
             csv_parts, path, layout, 2 if layout.size >= PARALLEL_FROM else 1))
     staged = {f"part{i}": scratch / f"part{i}.sqlite3" for i in range(len(parts))}
-    results = list(await asyncio.gather(*(
+    # Every part ends before the scratch folder is removed, even when one has failed.
+    outcomes = await asyncio.gather(*(
         core.workers.run(IMPORT, stage_target_part, str(path), filename, part, upload.headers,
                          upload.mapping, str(out), heavy=heavy)
-        for part, out in zip(parts, staged.values(), strict=True))))
+        for part, out in zip(parts, staged.values(), strict=True)), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    results = [outcome for outcome in outcomes if isinstance(outcome, PartResult)]
     report.worker_peak_mb = max(r.peak_mb for r in results)
     for result in results:
         if result.table_error is not None:
