@@ -37,7 +37,7 @@ import time
 import tracemalloc
 import zipfile
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -103,15 +103,22 @@ async def _people(runner: BotRunner, emulator: Emulator, n: int,
 
 
 # ------------------------------------------------------------------ flood
-async def _asks(user: EmulatedUser, n: int) -> list[float]:
-    took = []
-    for _ in range(n):
+async def _asks_until(user: EmulatedUser, done: Callable[[int], bool],
+                      timeout: float = 60) -> list[float]:
+    """/help round trips, one a second (a person's pace: Telegram allows a chat about one
+    message a second), until done(how many so far)."""
+    took: list[float] = []
+    while not done(len(took)):
         started = time.perf_counter()
         await user.send("/help")
-        await user.expect("/invite", timeout=60)
+        await user.expect("/invite", timeout=timeout)
         took.append(time.perf_counter() - started)
-        await asyncio.sleep(1.0)  # a person's pace (Telegram allows a chat ~1 message/s)
+        await asyncio.sleep(1.0)
     return took
+
+
+async def _asks(user: EmulatedUser, n: int) -> list[float]:
+    return await _asks_until(user, lambda asked: asked >= n)
 
 
 async def bench_flood(tmp: Path) -> None:
@@ -180,17 +187,8 @@ async def bench_fanout(tmp: Path) -> None:
         db = runner.core.db
         stop = asyncio.Event()
 
-        async def chat(user: EmulatedUser) -> list[float]:
-            took = []
-            while not stop.is_set():
-                started = time.perf_counter()
-                await user.send("/help")
-                await user.expect("/invite", timeout=60)
-                took.append(time.perf_counter() - started)
-                await asyncio.sleep(1.0)
-            return took
-
-        talking = [asyncio.create_task(chat(u)) for u in chatters]
+        talking = [asyncio.create_task(_asks_until(u, lambda _: stop.is_set()))
+                   for u in chatters]
         await asyncio.sleep(1.0)
         sent_before = len(emulator.sent)
         await _queue(runner, [(p, f"fan:{p.id}", f"任务 {p.id}") for p, _ in people[:600]])
@@ -310,19 +308,12 @@ def _writer_holds(db: Database) -> Any:
 
 
 async def _asks_while(user: EmulatedUser, work: Any) -> tuple[Any, list[float], float]:
-    """/help every second (a person's pace; Telegram allows a chat about one message a
-    second) until `work` (a coroutine) is done: its result, the round trips,
-    how long the work took."""
+    """/help every second until `work` (a coroutine) is done: its result, the round
+    trips, how long the work took."""
     task = asyncio.ensure_future(work)
-    took: list[float] = []
-    started_work = time.perf_counter()
-    while not task.done():
-        started = time.perf_counter()
-        await user.send("/help")
-        await user.expect("/invite", timeout=120)
-        took.append(time.perf_counter() - started)
-        await asyncio.sleep(1.0)
-    return await task, took, time.perf_counter() - started_work
+    started = time.perf_counter()
+    took = await _asks_until(user, lambda _: task.done(), timeout=120)
+    return await task, took, time.perf_counter() - started
 
 
 async def bench_heavy(tmp: Path, targets: int) -> None:
@@ -395,6 +386,18 @@ def start_bot(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
                                 stdout=out, stderr=subprocess.STDOUT)
 
 
+def stop_bot(proc: subprocess.Popen[bytes]) -> int | None:
+    """Stop it as a service manager would (SIGTERM, then SIGKILL after 15 s): its exit
+    code, None when it had to be killed."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return None
+
+
 @dataclass(frozen=True)
 class Soak:
     presses: int
@@ -459,11 +462,7 @@ async def soak(tmp: Path, kills: int, people: int = 10, presses: int = 20,
         await asyncio.sleep(2.0)
         counts = applied()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_bot(proc)
         await server.stop()
     lost = sum(max(0, presses - counts.get(a, 0)) for a in counts) + presses * (
         len(users) - len(counts))

@@ -6,10 +6,9 @@ import asyncio
 import os
 import signal
 import sqlite3
-import subprocess
 from pathlib import Path
 
-from bench.bench_intake import start_bot
+from bench.bench_intake import start_bot, stop_bot
 from bot.config import load_settings
 from bot.core import Core
 from bot.emulator import Emulator
@@ -62,11 +61,7 @@ async def test_kill_between_enqueue_and_send(tmp_path: Path, server: EmulatorSer
         await admin.quiet(1.5)
         assert sum("has joined" in m.get("text", "") for m in admin.bot_messages()) == 1
     finally:
-        bot.send_signal(signal.SIGTERM)
-        try:
-            bot.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            bot.kill()
+        stop_bot(bot)
     assert TOKEN not in log.read_text(errors="replace")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import sqlite3
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import bot.intake as intake_module
-from bench.bench_intake import soak, start_bot
+from bench.bench_intake import soak, start_bot, stop_bot
 from bot.app import BotRunner
 from bot.config import Settings
 from bot.emulator import Emulator
@@ -199,8 +198,7 @@ async def test_start_waits_for_an_unreachable_telegram_and_stops_cleanly(
     proc = start_bot(env, log)
     try:
         await eventually(lambda: "trying again" in log.read_text(errors="replace"), timeout=20)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=15) == 0
+        assert stop_bot(proc) == 0  # SIGTERM ends the wait cleanly
     finally:
         if proc.poll() is None:
             proc.kill()
