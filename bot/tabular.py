@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
+from xml.etree import ElementTree
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
@@ -196,6 +197,29 @@ def check_zip(path: Path) -> None:
             raise TableError("bomb", f"{part.filename}: {part.file_size} bytes")
     if total > MAX_EXPANDED:
         raise TableError("bomb", f"{total} bytes in all")
+
+
+WORKBOOK_TYPES = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+)
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The worksheet names of an .xlsx, read from its workbook part alone (opening it with
+    openpyxl would parse the shared strings too); [] when it is not a readable workbook."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = "xl/workbook.xml"
+            types = ElementTree.fromstring(archive.read("[Content_Types].xml"))
+            for override in types:
+                if override.get("ContentType") in WORKBOOK_TYPES:
+                    part = str(override.get("PartName", part)).lstrip("/")
+            workbook = ElementTree.fromstring(archive.read(part))
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ElementTree.ParseError):
+        return []
+    return [str(sheet.get("name")) for sheet in workbook.iter()
+            if sheet.tag.rsplit("}", 1)[-1] == "sheet"]
 
 
 def _guard_decoding(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:

@@ -178,3 +178,20 @@ async def test_a_job_nobody_waits_for_any_more_ends_with_its_worker() -> None:
         assert pool.started == 2
     finally:
         pool.close()
+
+
+def test_which_sheets_a_workbook_has_is_read_without_its_shared_strings(
+        tmp_path: Path) -> None:
+    """Telling an XLSForm from a table reads the workbook part only (openpyxl would parse
+    every shared string first, then open_table again)."""
+    from bot.tabular import sheet_names
+    from tests.test_directories import xlsform
+
+    form = xlsform(tmp_path / "form.xlsx", [["text", "q1", "问", "Q", "", ""]], "SC-001")
+    assert sheet_names(form)[0] == "survey"
+    table = tmp_path / "targets.xlsx"
+    table.write_bytes(many_strings_xlsx(10))
+    assert sheet_names(table) == ["Sheet"]
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    assert sheet_names(broken) == []

@@ -47,6 +47,7 @@ from bot.tabular import (
     csv_parts,
     iter_csv_range,
     open_table,
+    sheet_names,
 )
 from bot.workers import IMPORT, Failure, WorkFailed
 from storage import Tx
@@ -146,19 +147,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _is_xlsform(path: Path) -> bool:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True)
-    except Exception:
-        return False
-    try:
-        return "survey" in workbook.sheetnames
-    finally:
-        workbook.close()
-
-
 @dataclass
 class Upload:
     """What reading a file found, before anything is written (made in a worker process)."""
@@ -187,7 +175,7 @@ def read_upload(path: str, filename: str, kind: str | None, sha256: str) -> Uplo
         if head.startswith(b"PK"):
             check_zip(file)  # before anything parses it
         if kind == "checklist" or (kind is None and head.startswith(b"PK")
-                                   and _is_xlsform(file)):
+                                   and "survey" in sheet_names(file)):
             upload.kind = report.kind = "checklist"
             try:
                 upload.checklist = load_xlsform(file)
