@@ -27,16 +27,17 @@ from pathlib import Path
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.app import BotRunner
 from bot.clock import now
 from bot.config import load_settings
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.server import EmulatorServer
-from bot.models import Role
-from bot.sender import GovernedRateLimiter, Governor
+from bot.rules.models import Role
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem
+from bot.tg.app import BotRunner
+from bot.tg.sender import GovernedRateLimiter, Governor
+from handlers import register
 from storage import Database
 
 TOKEN = "123456789:BENCH-token"
@@ -79,7 +80,7 @@ async def bench_round_trip(n: int, tmp: Path) -> None:
     await bare.stop()
     await bare.shutdown()
 
-    runner = BotRunner(settings, TOKEN)
+    runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     ours_users = []
     for i in range(n):

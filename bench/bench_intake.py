@@ -44,19 +44,20 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app import BotRunner
 from bot.clock import now
 from bot.config import Settings, load_settings
 from bot.core import Core
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.server import EmulatorServer
-from bot.models import Person, Role
+from bot.rules.models import Person, Role
 from bot.services import chasing
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.imports import import_file
 from bot.services.notify import enqueue_text
 from bot.services.onboarding import invite_person, redeem
+from bot.tg.app import BotRunner
+from handlers import register
 from storage import Database
 
 TOKEN = "123456789:BENCH-token"
@@ -77,7 +78,7 @@ async def _bot(tmp: Path, name: str) -> AsyncIterator[tuple[Emulator, BotRunner]
                               # The people are office staff: no morning digest to 600 of
                               # them in the middle of what is measured.
                               "CHOUCHA_DIGEST_AT": "23:59"})
-    runner = BotRunner(settings, TOKEN)
+    runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
         yield emulator, runner
@@ -382,7 +383,7 @@ async def _all_people(db: Database) -> list[int]:
 def start_bot(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """`choucha run` as its own process (so that it can be killed), logging to `log`."""
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env,
+        return subprocess.Popen([sys.executable, "-m", "handlers.main", "run"], env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
 
 

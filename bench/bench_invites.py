@@ -44,7 +44,7 @@ async def main(people: int) -> None:
             started = time.perf_counter()
             links = invite_sheets.links_csv(issued, UTC)
             csv_time = time.perf_counter() - started
-            with mock.patch("bot.rendering.invite_sheet.qr_runs") as blank:
+            with mock.patch("bot.formats.rendering.invite_sheet.qr_runs") as blank:
                 blank.return_value = (41, [])
                 started = time.perf_counter()
                 plain = invite_sheets.cards_pdf(issued, UTC, t)

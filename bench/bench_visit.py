@@ -25,17 +25,18 @@ from pathlib import Path
 
 from PIL import Image
 
-from bot.app import BotRunner
 from bot.config import load_settings
 from bot.demo import joint_plan, load_county
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.server import EmulatorServer
-from bot.rendering.record_pdf import record_pdf
-from bot.sender import Governor
+from bot.formats.rendering.record_pdf import record_pdf
 from bot.services import draws
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.onboarding import redeem, reissue_invite
+from bot.tg.app import BotRunner
+from bot.tg.sender import Governor
+from handlers import register
 
 TOKEN = "123456789:BENCH-token"
 PLAN = "基准联合抽查"
@@ -58,7 +59,7 @@ async def bench_answers(n: int, tmp: Path) -> None:
                               "CHOUCHA_DB": str(tmp / "visit.sqlite3")})
     # The emulator runs without limits here, and so does the bot's send governor: the
     # figures measure the bot, not Telegram's pacing.
-    runner = BotRunner(settings, TOKEN, Governor(unlimited=True))
+    runner = BotRunner(settings, TOKEN, register, Governor(unlimited=True))
     await runner.start(webhook=False, poll_timeout=1)
     try:
         await _county(runner, tmp)

@@ -10,19 +10,23 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core import Core
+from bot.formats.rendering.fit import plain_text
 from bot.i18n import Translator, system_language, translator
 from bot.logs import setup_logging
-from bot.models import Role, RosterEntry
-from bot.rendering.fit import plain_text
+from bot.rules.models import Role, RosterEntry
 from bot.services.access import SYSTEM
 from bot.services.errors import Refused
 from storage import Database
 from storage.files import write_private
+
+if TYPE_CHECKING:
+    from bot.tg.context import Register
 
 LOCAL_BOT_USERNAME = "choucha_local_bot"
 
@@ -216,7 +220,7 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import now
     from bot.services.onboarding import roster
-    from bot.texts import role_label, roster_status
+    from bot.views.labels import role_label, roster_status
 
     t = _t()
     if not settings.db_path.exists():
@@ -348,8 +352,8 @@ def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import date
 
     from bot.clock import now
+    from bot.rules.workdays import ArrangementError, Calendar
     from bot.services.chasing import calendar, load_calendar
-    from bot.workdays import ArrangementError, Calendar
 
     t = _t()
     text = ""
@@ -577,6 +581,9 @@ def cmd_i18n(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.register is None:
+        return _fail(_t()._("Start the bot with `choucha run` (or `python -m"
+                                    " handlers.main run`)."))
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -584,14 +591,14 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         if settings.local_mode:
-            from bot.localmode import run_local
+            from bot.tg.localmode import run_local
 
-            await run_local(settings, stop)
+            await run_local(settings, stop, args.register)
             return
-        from bot.app import BotRunner
+        from bot.tg.app import BotRunner
 
         assert settings.token is not None
-        runner = BotRunner(settings, settings.token)
+        runner = BotRunner(settings, settings.token, args.register)
         # Telegram may be unreachable for a while (start-up retries it): a stop meanwhile
         # ends the wait.
         starting = asyncio.ensure_future(runner.start())
@@ -719,8 +726,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, register: Register | None = None) -> int:
+    """The `choucha` command. `register` puts the Telegram handlers on the bot; the entry
+    point (handlers/main.py) gives it, so that nothing in `bot` imports `handlers`."""
     args = build_parser().parse_args(argv)
+    args.register = register
     try:
         settings = load_settings()
         setup_logging(settings.log_level, settings.token)

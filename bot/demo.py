@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.core import Core
 from bot.demo_data import generate
 from bot.emulator.core import Emulator
-from bot.models import Role
+from bot.rules.models import Role
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.imports import import_file

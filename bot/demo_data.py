@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.codes import USCC_CHARSET, id_check_char, uscc_check_char
-from bot.sheets import SHEETS
-from bot.workdays import Calendar
+from bot.formats.sheets import SHEETS
+from bot.rules.codes import USCC_CHARSET, id_check_char, uscc_check_char
+from bot.rules.workdays import Calendar
 
 REGION_CODE = "533103"  # 芒市 (德宏州)
 REGIONS = ("勐焕街道", "芒市镇", "遮放镇", "风平镇", "轩岗乡", "勐戛镇", "芒海镇", "江东乡")

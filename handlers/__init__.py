@@ -54,18 +54,12 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("reminders", chasing.reminders_command, filters=private))
     app.add_handler(CommandHandler("digest", digest.digest_command, filters=private))
     app.add_handler(CommandHandler("publish", publication.publish_command, filters=private))
-    app.add_handler(CallbackQueryHandler(onboarding.language_chosen, pattern=r"^v1:lang:"))
-    app.add_handler(CallbackQueryHandler(admin.invite_button, pattern=r"^v1:inv:"))
-    app.add_handler(CallbackQueryHandler(people.people_button, pattern=r"^v1:ppl:"))
-    app.add_handler(CallbackQueryHandler(withdrawals.withdraw_button, pattern=r"^v1:wd:"))
-    app.add_handler(CallbackQueryHandler(draws.draw_button, pattern=r"^v1:draw:"))
-    app.add_handler(CallbackQueryHandler(tasks.task_button, pattern=r"^v1:task:"))
-    app.add_handler(CallbackQueryHandler(replacements.replacement_button,
-                                         pattern=r"^v1:rep:"))
-    app.add_handler(CallbackQueryHandler(visits.visit_button, pattern=r"^v1:vis:"))
-    app.add_handler(CallbackQueryHandler(visits.party_button, pattern=r"^v1:pty:"))
-    app.add_handler(CallbackQueryHandler(digest.plan_button, pattern=r"^v1:dig:"))
-    app.add_handler(CallbackQueryHandler(publication.publish_button, pattern=r"^v1:pub:"))
+    # Buttons: one handler per button kind, each with its kind's pattern (bot/views/buttons.py);
+    # every journey's table of kind → function.
+    for table in (onboarding.BUTTONS, admin.BUTTONS, people.BUTTONS, withdrawals.BUTTONS,
+                  draws.BUTTONS, tasks.BUTTONS, replacements.BUTTONS, visits.BUTTONS,
+                  visits.PARTY, digest.BUTTONS, publication.BUTTONS):
+        app.add_handlers(table.handlers())
     # Any other button: stale or forged.
     app.add_handler(CallbackQueryHandler(common.unknown_button))
     # Photos and locations on site (an image sent as a file counts as a photo).
@@ -78,5 +72,5 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, texts.route_text))
     app.add_handler(MessageHandler(private & filters.COMMAND, onboarding.unknown_command))
     app.add_handler(MessageHandler(private, onboarding.unexpected_message))
-    # An update that changed nothing is recorded as handled by the intake (bot/intake.py).
+    # An update that changed nothing is recorded as handled by the intake (bot/tg/intake.py).
     app.add_error_handler(common.on_error)

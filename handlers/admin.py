@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks
 from bot.i18n import Translator
 from bot.logs import mask_cert
-from bot.models import Conversation, Role
+from bot.rules.models import Conversation, Role
 from bot.services import conversations, invite_flow, invite_sheets
 from bot.services.errors import Refused
 from bot.services.invite_flow import InviteDraft
 from bot.services.onboarding import IssuedInvite
-from bot.texts import role_label
-from handlers.common import Context, Who, core, reply, stale_text, who
+from bot.views.buttons import (
+    InviteCancel,
+    InviteDepartment,
+    InviteDone,
+    InviteExisting,
+    InviteNew,
+    InviteRole,
+)
+from bot.views.labels import role_label
+from handlers.common import (
+    Buttons,
+    Context,
+    Press,
+    Who,
+    key,
+    person_of,
+    reply,
+    stale_text,
+    who,
+)
 from handlers.onboarding import access_text
 
 
@@ -36,14 +54,14 @@ def _error_text(t: Translator, reason: str) -> str:
 
 
 def _cancel_row(t: Translator) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(t._("Cancel"), callback_data=callbacks.encode("inv", "x"))]
+    return [key(t._("Cancel"), InviteCancel())]
 
 
 def _department_step(t: Translator, draft: InviteDraft) -> tuple[str, InlineKeyboardMarkup]:
-    rows = [[InlineKeyboardButton(d.name, callback_data=callbacks.encode("inv", "d", d.id))]
+    rows = [[key(d.name, InviteDepartment(d.id))]
             for d in draft.departments]
     rows.append([InlineKeyboardButton(t._("No department (office staff)"),
-                                      callback_data=callbacks.encode("inv", "d", "none"))])
+                                      callback_data=InviteDepartment(None).pack())])
     rows.append(_cancel_row(t))
     text = t._("Which department is <b>{name}</b> in?").format(
         name=html.escape(draft.name or ""))
@@ -65,11 +83,11 @@ def _match_step(t: Translator, draft: InviteDraft) -> tuple[str, InlineKeyboardM
             rows.append([InlineKeyboardButton(
                 t._("📨 Invite {name} · {department}{cert}").format(
                     name=entry.name, department=department[:20], cert=cert)[:60],
-                callback_data=callbacks.encode("inv", "p", entry.person_id))])
+                callback_data=InviteExisting(entry.person_id).pack())])
     lines += ["", t._("Tap the person to invite them as they are in the directory. Only if"
                       " none of them is the person you mean, make a new one.")]
     rows.append([InlineKeyboardButton(t._("➕ None of these: a new person"),
-                                      callback_data=callbacks.encode("inv", "new"))])
+                                      callback_data=InviteNew().pack())])
     rows.append(_cancel_row(t))
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
@@ -81,9 +99,9 @@ def _roles_step(t: Translator, draft: InviteDraft) -> tuple[str, InlineKeyboardM
             continue
         mark = "✅ " if role in draft.roles else "▫️ "
         rows.append([InlineKeyboardButton(mark + role_label(t, role),
-                                          callback_data=callbacks.encode("inv", "r", role.value))])
+                                          callback_data=InviteRole(role).pack())])
     rows.append([InlineKeyboardButton(t._("Done — make the invite"),
-                                      callback_data=callbacks.encode("inv", "ok"))])
+                                      callback_data=InviteDone().pack())])
     rows.append(_cancel_row(t))
     department = html.escape(draft.department.name) if draft.department else t._("no department")
     text = t._("Roles of <b>{name}</b> ({department}): tap to select, then Done.").format(
@@ -98,7 +116,7 @@ async def invite(update: Update, context: Context) -> None:
         await reply(update, access_text(me.t))
         return
     try:
-        await invite_flow.begin(core(context), me.person, me.tg_user_id)
+        await invite_flow.begin(context.core, me.person, me.tg_user_id)
     except Refused as exc:
         await reply(update, _error_text(me.t, exc.reason))
         return
@@ -116,7 +134,7 @@ async def invite_text(update: Update, context: Context, me: Who,
     message = update.effective_message
     assert message is not None and message.text is not None
     try:
-        draft = await invite_flow.set_name(core(context), me.person, me.tg_user_id, message.text)
+        draft = await invite_flow.set_name(context.core, me.person, me.tg_user_id, message.text)
     except Refused as exc:
         await reply(update, _error_text(me.t, exc.reason))
         return
@@ -125,61 +143,71 @@ async def invite_text(update: Update, context: Context, me: Who,
     await reply(update, body, reply_markup=markup)
 
 
-async def invite_button(update: Update, context: Context) -> None:
-    """Department, role toggles, Done and Cancel of the invite flow."""
-    query = update.callback_query
-    assert query is not None
-    me = await who(update, context)
-    try:
-        _, args = callbacks.decode(query.data)
-        if me.person is None:
-            raise Refused("not_allowed")
-        if args == ["x"]:
-            await conversations.cancel(core(context), me.tg_user_id)
-            await query.answer()
-            await query.edit_message_text(me.t._("Invite cancelled; nothing was created."))
-            return
-        if args == ["ok"]:
-            issued = await invite_flow.finish(core(context), me.person, me.tg_user_id)
-            await query.answer()
-            await query.edit_message_reply_markup(None)
-            await send_card(update, context, me, issued)
-            return
-        if len(args) == 2 and args[0] == "p":
-            issued = await invite_flow.choose_existing(core(context), me.person,
-                                                       me.tg_user_id, int(args[1]))
-            await query.answer()
-            await query.edit_message_reply_markup(None)
-            await send_card(update, context, me, issued)
-            return
-        if args == ["new"]:
-            draft = await invite_flow.confirm_new(core(context), me.person, me.tg_user_id)
-            await query.answer()
-            body, markup = _department_step(me.t, draft)
-            await query.edit_message_text(body, reply_markup=markup, parse_mode="HTML")
-            return
-        if len(args) == 2 and args[0] == "d":
-            department_id = None if args[1] == "none" else int(args[1])
-            draft = await invite_flow.set_department(core(context), me.person, me.tg_user_id,
-                                                     department_id)
-        elif len(args) == 2 and args[0] == "r" and args[1] in {r.value for r in Role}:
-            draft = await invite_flow.toggle_role(core(context), me.person, me.tg_user_id,
-                                                  Role(args[1]))
-        else:
-            raise Refused("no_flow")
-    except (Refused, callbacks.BadCallback, ValueError) as exc:
-        reason = exc.reason if isinstance(exc, Refused) else "no_flow"
-        await query.answer(_error_text(me.t, reason), show_alert=True)
-        return
-    await query.answer()
-    body, markup = _roles_step(me.t, draft)
-    await query.edit_message_text(body, reply_markup=markup, parse_mode="HTML")
+def _refusal(t: Translator, exc: Refused) -> str:
+    return _error_text(t, exc.reason)
+
+
+BUTTONS = Buttons(_refusal)
+
+
+@BUTTONS.on(InviteCancel)
+async def invite_cancel(press: Press[InviteCancel]) -> None:
+    person_of(press.me)
+    await conversations.cancel(press.context.core, press.me.tg_user_id)
+    await press.query.answer()
+    await press.query.edit_message_text(press.me.t._("Invite cancelled; nothing was created."))
+
+
+@BUTTONS.on(InviteDone)
+async def invite_done(press: Press[InviteDone]) -> None:
+    issued = await invite_flow.finish(press.context.core, person_of(press.me), press.me.tg_user_id)
+    await press.query.answer()
+    await press.query.edit_message_reply_markup(None)
+    await send_card(press.update, press.context, press.me, issued)
+
+
+@BUTTONS.on(InviteExisting)
+async def invite_existing(press: Press[InviteExisting]) -> None:
+    issued = await invite_flow.choose_existing(press.context.core, person_of(press.me),
+                                               press.me.tg_user_id, press.button.person_id)
+    await press.query.answer()
+    await press.query.edit_message_reply_markup(None)
+    await send_card(press.update, press.context, press.me, issued)
+
+
+@BUTTONS.on(InviteNew)
+async def invite_new(press: Press[InviteNew]) -> None:
+    draft = await invite_flow.confirm_new(press.context.core, person_of(press.me),
+                                          press.me.tg_user_id)
+    await press.query.answer()
+    body, markup = _department_step(press.me.t, draft)
+    await press.query.edit_message_text(body, reply_markup=markup, parse_mode="HTML")
+
+
+@BUTTONS.on(InviteDepartment)
+async def invite_department(press: Press[InviteDepartment]) -> None:
+    draft = await invite_flow.set_department(press.context.core, person_of(press.me),
+                                             press.me.tg_user_id, press.button.department_id)
+    await _show_roles(press, draft)
+
+
+@BUTTONS.on(InviteRole)
+async def invite_role(press: Press[InviteRole]) -> None:
+    draft = await invite_flow.toggle_role(press.context.core, person_of(press.me),
+                                          press.me.tg_user_id, press.button.role)
+    await _show_roles(press, draft)
+
+
+async def _show_roles(press: Press[Any], draft: InviteDraft) -> None:
+    await press.query.answer()
+    body, markup = _roles_step(press.me.t, draft)
+    await press.query.edit_message_text(body, reply_markup=markup, parse_mode="HTML")
 
 
 async def send_card(update: Update, context: Context, me: Who, issued: IssuedInvite) -> None:
     """The invite card (QR) with the link in its caption, in the inviter's chat."""
     t = me.t
-    tz = core(context).settings.tz
+    tz = context.core.settings.tz
     expires = invite_sheets.expires_text(issued, tz)
     department = invite_sheets.department_text(t, issued)
     roles = invite_sheets.roles_text(t, issued)

@@ -7,7 +7,7 @@ import html
 from telegram import Update
 
 from bot.services import chasing
-from handlers.common import Context, core, reply, who
+from handlers.common import Context, reply, who
 from handlers.onboarding import access_text
 
 
@@ -16,7 +16,7 @@ async def reminders_command(update: Update, context: Context) -> None:
     if me.person is None:
         await reply(update, access_text(me.t))
         return
-    found = await chasing.my_reminders(core(context), me.person.id)
+    found = await chasing.my_reminders(context.core, me.person.id)
     if not found:
         await reply(update, me.t._("You have had no reminders."))
         return

@@ -4,39 +4,34 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from telegram import BotCommand, BotCommandScopeChat, CallbackQuery, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardButton,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
-from bot.commands import commands_for
-from bot.core import Core
 from bot.i18n import Translator, translator
-from bot.models import Person
+from bot.rules.models import Person
 from bot.services.accounts import Identity, TgUser, identify
 from bot.services.errors import Refused
+from bot.tg.commands import commands_for
+from bot.tg.context import BotContext
+from bot.views.buttons import BadCallback, Button
 from storage import DuplicateUpdate, current_update
 from storage.db import UpdateMark
 
 logger = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
-CORE_KEY = "core"
-WAKE_KEY = "wake_outbox"
-
-
-def core(context: Context) -> Core:
-    return context.application.bot_data[CORE_KEY]
-
-
-def wake_outbox(context: Context) -> None:
-    """Ask the sender to run now rather than at its next tick."""
-    wake = context.application.bot_data.get(WAKE_KEY)
-    if wake is not None:
-        wake()
+Context = BotContext
 
 
 @dataclass(frozen=True)
@@ -68,7 +63,7 @@ async def who(update: Update, context: Context) -> Who:
         raise ApplicationHandlerStop
     chat = update.effective_chat
     identity = await identify(
-        core(context).db,
+        context.core.db,
         TgUser(user.id, chat.id if chat and chat.type == "private" else None, user.username,
                user.first_name, user.language_code),
     )
@@ -84,8 +79,8 @@ async def reply(update: Update, text: str, **kwargs: Any) -> None:
 
 async def guard(update: Update, context: Context) -> None:
     """Stop an update that was handled before (the intake has set the mark of the one
-    being handled; see bot/intake.py)."""
-    async with core(context).db.read() as rtx:
+    being handled; see bot/tg/intake.py)."""
+    async with context.core.db.read() as rtx:
         seen = await rtx.updates.seen(update.update_id)
     if seen:
         logger.info("update %s was handled before; ignored", update.update_id)
@@ -109,6 +104,100 @@ async def pressed(update: Update, context: Context) -> tuple[CallbackQuery, Who]
 async def answer_stale(query: CallbackQuery, t: Translator) -> None:
     """A stale or forged button: an alert, nothing changed."""
     await query.answer(stale_text(t), show_alert=True)
+
+
+B = TypeVar("B", bound=Button)
+
+
+def key(text: str, button: Button) -> InlineKeyboardButton:
+    """An inline keyboard button that sends `button` when tapped."""
+    return InlineKeyboardButton(text, callback_data=button.pack())
+
+
+@dataclass(frozen=True)
+class Press(Generic[B]):
+    """A button press being handled: the update, who pressed, and the parsed button."""
+
+    update: Update
+    context: Context
+    query: CallbackQuery
+    me: Who
+    button: B
+
+    @property
+    def member(self) -> Person:
+        """The registered person pressing; a stranger is refused ("not_member": the
+        task or visit is not theirs)."""
+        if self.me.person is None:
+            raise Refused("not_member")
+        return self.me.person
+
+
+OnPress = Callable[[Press[Any]], Awaitable[None]]
+Refusals = Callable[[Translator, Refused], str]
+Guard = Callable[[Person | None], bool]
+
+
+def registered(person: Person | None) -> bool:
+    """A guard: anyone registered (bound to a person of the directory)."""
+    return person is not None
+
+
+def office(person: Person | None) -> bool:
+    """A guard: the office or an administrator."""
+    return person is not None and person.is_office
+
+
+class Buttons:
+    """A journey's button table: each button kind to the function that handles it.
+
+    A press is parsed into its kind before the function runs (a stale or forged button
+    never reaches it: it gets the stale alert); the journey's `guard` is checked next
+    (who may press these buttons at all: refused with `refusal` when they may not); a
+    refusal the function raises is shown as an alert in the journey's words (`refusals`).
+    """
+
+    def __init__(self, refusals: Refusals, guard: Guard | None = None,
+                 refusal: str = "not_allowed") -> None:
+        self.refusals = refusals
+        self.guard = guard
+        self.refusal = refusal
+        self.table: dict[type[Button], OnPress] = {}
+
+    def on(self, kind: type[B]) -> Callable[[Callable[[Press[B]], Awaitable[None]]],
+                                           Callable[[Press[B]], Awaitable[None]]]:
+        """Decorator: `fn` handles presses of `kind`."""
+        def add(fn: Callable[[Press[B]], Awaitable[None]]) -> Callable[[Press[B]],
+                                                                        Awaitable[None]]:
+            if kind in self.table:
+                raise TypeError(f"{kind.__name__} has a handler already")
+            self.table[kind] = fn
+            return fn
+        return add
+
+    def handlers(self) -> list[CallbackQueryHandler[Context, None]]:
+        return [CallbackQueryHandler(self._run(kind, fn), pattern=kind.matches)
+                for kind, fn in self.table.items()]
+
+    def _run(self, kind: type[Button], fn: OnPress) -> Callable[[Update, Context],
+                                                               Coroutine[Any, Any, None]]:
+        async def handle(update: Update, context: Context) -> None:
+            query, me = await pressed(update, context)
+            try:
+                button = kind.parse(query.data)
+            except BadCallback:
+                await answer_stale(query, me.t)
+                return
+            try:
+                if self.guard is not None and not self.guard(me.person):
+                    raise Refused(self.refusal)
+                await fn(Press(update, context, query, me, button))
+            except Refused as exc:
+                await query.answer(self.refusals(me.t, exc), show_alert=True)
+                context.wake_outbox()  # a refusal may come after a change was saved
+
+        handle.__name__ = handle.__qualname__ = f"on_{kind.__name__}"
+        return handle
 
 
 async def unknown_button(update: Update, context: Context) -> None:

@@ -7,10 +7,22 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
-from bot import callbacks
-from bot.models import Person
+from bot.i18n import Translator
+from bot.rules.models import Person
 from bot.services import digest
-from handlers.common import Context, Who, answer_stale, core, person_of, pressed, reply, who
+from bot.services.errors import Refused
+from bot.views.buttons import DigestPlan
+from handlers.common import (
+    Buttons,
+    Context,
+    Press,
+    Who,
+    office,
+    person_of,
+    reply,
+    stale_text,
+    who,
+)
 
 
 def _office(person: Person | None) -> bool:
@@ -26,44 +38,43 @@ async def digest_command(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     if context.args and context.args[0].lower() in ("plan", "计划"):
-        async with core(context).db.read() as rtx:
+        async with context.core.db.read() as rtx:
             plans = await rtx.digest.plans()
         if not plans:
             await reply(update, me.t._("No plan has tasks yet."))
             return
         rows = [[InlineKeyboardButton(f"{p['name'][:40]} ({p['tasks']})",
-                                      callback_data=callbacks.encode("dig", "p", p["id"]))]
+                                      callback_data=DigestPlan(p["id"]).pack())]
                 for p in plans[:30]]
         await reply(update, me.t._("Which plan?"), reply_markup=InlineKeyboardMarkup(rows))
         return
     await reply(update, me.t._("⏳ Building the digest (text, chart and spreadsheet); it"
                                " comes here when it is done."))
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_DOCUMENT)
-    today = core(context).today()
-    files = await digest.render(core(context), person_of(me), me.t, today)
+    today = context.core.today()
+    files = await digest.render(context.core, person_of(me), me.t, today)
     await _send(update, me, files, f"digest-{today}")
 
 
-async def plan_button(update: Update, context: Context) -> None:
-    query, me = await pressed(update, context)
-    try:
-        _, args = callbacks.decode(query.data)
-        plan_id = int(args[1])
-    except (callbacks.BadCallback, IndexError, ValueError):
-        await answer_stale(query, me.t)
-        return
-    if not _office(me.person):
-        await query.answer(me.t._("The digest is for the office."), show_alert=True)
-        return
-    async with core(context).db.read() as rtx:
+def _refusal(t: Translator, exc: Refused) -> str:
+    return t._("The digest is for the office.") if exc.reason == "not_office" else stale_text(t)
+
+
+BUTTONS = Buttons(_refusal, office, "not_office")
+
+
+@BUTTONS.on(DigestPlan)
+async def plan_button(press: Press[DigestPlan]) -> None:
+    """The digest of one plan."""
+    plan_id, core = press.button.plan_id, press.context.core
+    async with core.db.read() as rtx:
         name = next((p["name"] for p in await rtx.digest.plans() if p["id"] == plan_id), None)
     if name is None:
-        await answer_stale(query, me.t)
-        return
-    await query.answer()
-    files = await digest.render(core(context), person_of(me), me.t, core(context).today(),
-                                plan_id, name)
-    await _send(update, me, files, f"plan-{plan_id}")
+        raise Refused("stale")
+    await press.query.answer()
+    files = await digest.render(core, person_of(press.me), press.me.t, core.today(), plan_id,
+                                name)
+    await _send(press.update, press.me, files, f"plan-{plan_id}")
 
 
 async def _send(update: Update, me: Who, files: digest.Files, stem: str) -> None:

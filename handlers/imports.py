@@ -11,22 +11,21 @@ from pathlib import Path
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
-from bot import callbacks
 from bot.clock import now as clock_now
 from bot.i18n import Translator
-from bot.models import Person
+from bot.rules.models import Person
 from bot.services.exports import EXPORTABLE, export, templates_workbook
 from bot.services.imports import (
     HEAVY_FROM,
-    KEEPS_UPLOAD,
     import_file,
+    keep_upload,
     report_csv,
     summary_text,
 )
 from bot.services.onboarding import roster
-from handlers.common import Context, Who, core, person_of, reply, who
+from bot.views.buttons import PeopleInviteAll, PeopleOverview
+from handlers.common import Context, Who, person_of, reply, who
 from handlers.onboarding import access_text
-from storage.files import write_blob
 
 logger = logging.getLogger(__name__)
 
@@ -92,16 +91,13 @@ async def document(update: Update, context: Context) -> None:
     else:
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     data = bytes(await (await doc.get_file()).download_as_bytearray())
-    settings = core(context).settings
+    settings = context.core.settings
     with tempfile.TemporaryDirectory() as tmp:  # 0700, removed with what it holds
         path = Path(tmp) / Path(name).name
         path.write_bytes(data)
-        report = await import_file(core(context), person_of(me), path, name,
+        report = await import_file(context.core, person_of(me), path, name,
                                    _kind_from_caption(message.caption))
-    # Its SHA-256 is in the import log and the audit; the file itself is kept only when it
-    # holds no personal data (a directory of people or targets is not).
-    if report.ok and report.kind in KEEPS_UPLOAD:
-        write_blob(settings.files_dir, data)
+    keep_upload(context.core, report, data)
     logger.info("import of %s (%s): ok=%s rows=%s", name, report.sha256[:12], report.ok,
                 report.rows)
     await reply(update, html.escape(summary_text(me.t, report)))
@@ -118,7 +114,7 @@ async def document(update: Update, context: Context) -> None:
 
 async def _offer_invites(update: Update, context: Context, me: Who) -> None:
     """After the inspector directory: who cannot be reached yet, and their invites."""
-    waiting = await roster(core(context), person_of(me), unregistered=True)
+    waiting = await roster(context.core, person_of(me), unregistered=True)
     if not waiting:
         return
     await reply(update, me.t.ngettext(
@@ -128,9 +124,9 @@ async def _offer_invites(update: Update, context: Context, me: Who) -> None:
         " be told of their tasks until they are.", len(waiting)).format(n=len(waiting)),
         reply_markup=InlineKeyboardMarkup([
             [InlineKeyboardButton(me.t._("📨 Invite everyone not registered ({n})").format(
-                n=len(waiting)), callback_data=callbacks.encode("ppl", "ia"))],
+                n=len(waiting)), callback_data=PeopleInviteAll().pack())],
             [InlineKeyboardButton(me.t._("👥 See them by department"),
-                                  callback_data=callbacks.encode("ppl", "o"))]]))
+                                  callback_data=PeopleOverview().pack())]]))
 
 
 async def templates(update: Update, context: Context) -> None:
@@ -161,6 +157,6 @@ async def export_command(update: Update, context: Context) -> None:
     assert message is not None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{kind}.xlsx"
-        rows = await export(core(context), person_of(me), kind, path)
+        rows = await export(context.core, person_of(me), kind, path)
         await message.reply_document(path.read_bytes(), filename=f"{kind}.xlsx",
                                      caption=me.t._("{rows} rows").format(rows=rows))

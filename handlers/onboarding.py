@@ -7,22 +7,25 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks
-from bot.commands import commands_for
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, translator
-from bot.models import InviteProblem, Person
+from bot.rules.models import InviteProblem, Person
 from bot.services import conversations, tasks
 from bot.services.accounts import TgUser, set_language
+from bot.services.errors import Refused
 from bot.services.onboarding import redeem
-from bot.texts import describe_roles
+from bot.tg.commands import commands_for
+from bot.views.buttons import Language
+from bot.views.labels import describe_roles
 from handlers.common import (
+    Buttons,
     Context,
+    Press,
     Who,
     answer_stale,
-    core,
+    key,
     reply,
     set_commands,
-    wake_outbox,
+    stale_text,
     who,
 )
 
@@ -108,7 +111,7 @@ async def start(update: Update, context: Context) -> None:
         return
     user = update.effective_user
     assert user is not None
-    result = await redeem(core(context), code,
+    result = await redeem(context.core, code,
                           TgUser(user.id, user.id, user.username, user.first_name,
                                  user.language_code))
     if result.problem is not None:
@@ -119,7 +122,7 @@ async def start(update: Update, context: Context) -> None:
     await set_commands(context, bound)
     await reply(update, welcome_text(bound.t, result.person))
     # Drawn before they registered: the notice they missed, with a button per task.
-    waiting = await tasks.my_tasks(core(context), result.person)
+    waiting = await tasks.my_tasks(context.core, result.person)
     if waiting:
         shown = waiting[:tasks.LISTED]
         await reply(update, tasks.new_tasks_text(bound.t, waiting),
@@ -128,7 +131,7 @@ async def start(update: Update, context: Context) -> None:
                                               callback_data=button["callback_data"])]
                         for button in (tasks.card_button(i, task)
                                        for i, task in enumerate(shown, start=1))]))
-    wake_outbox(context)
+    context.wake_outbox()
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -140,7 +143,7 @@ async def help_command(update: Update, context: Context) -> None:
 
 def language_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton(LANGUAGE_NAMES[lang], callback_data=callbacks.encode("lang", lang))
+        key(LANGUAGE_NAMES[lang], Language(lang))
         for lang in LANGUAGES
     ]])
 
@@ -152,26 +155,30 @@ async def language(update: Update, context: Context) -> None:
                 reply_markup=language_keyboard())
 
 
-async def language_chosen(update: Update, context: Context) -> None:
+def _refusal(t: Translator, exc: Refused) -> str:
+    return stale_text(t)
+
+
+BUTTONS = Buttons(_refusal)
+
+
+@BUTTONS.on(Language)
+async def language_chosen(press: Press[Language]) -> None:
     """Switch the person's language and their command menu."""
-    query = update.callback_query
-    assert query is not None
-    me = await who(update, context)
-    _, args = callbacks.decode(query.data)
-    if len(args) != 1 or args[0] not in LANGUAGES:
-        await answer_stale(query, me.t)
+    if press.button.lang not in LANGUAGES:
+        await answer_stale(press.query, press.me.t)
         return
-    identity = await set_language(core(context).db, me.identity, args[0])
+    identity = await set_language(press.context.core.db, press.me.identity, press.button.lang)
     t = translator(identity.language)
-    await query.answer()
-    await set_commands(context, Who(identity, t))
-    await reply(update, t._("Language set to English."))
+    await press.query.answer()
+    await set_commands(press.context, Who(identity, t))
+    await reply(press.update, t._("Language set to English."))
 
 
 async def cancel(update: Update, context: Context) -> None:
     """Stop the current flow."""
     me = await who(update, context)
-    stopped = await conversations.cancel(core(context), me.tg_user_id)
+    stopped = await conversations.cancel(context.core, me.tg_user_id)
     await reply(update, me.t._("Stopped. Nothing more will be asked.") if stopped
                 else me.t._("There was nothing to stop."))
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 import html
 import io
 from datetime import date
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks
 from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.logs import mask_cert
-from bot.models import Person, RosterEntry, RosterStatus
+from bot.rules.models import Person, RosterEntry, RosterStatus
 from bot.services import invite_sheets
 from bot.services.errors import Refused
 from bot.services.onboarding import (
@@ -25,9 +25,28 @@ from bot.services.onboarding import (
     roster,
     unregistered_of_draw,
 )
-from bot.texts import role_label, roster_status
+from bot.views.buttons import (
+    PeopleInvite,
+    PeopleInviteAll,
+    PeopleInviteDepartment,
+    PeopleInviteDraw,
+    PeopleOverview,
+    PeoplePage,
+)
+from bot.views.labels import role_label, roster_status
 from handlers.admin import send_card
-from handlers.common import Context, Who, answer_stale, core, person_of, pressed, reply, who
+from handlers.common import (
+    Buttons,
+    Context,
+    Press,
+    Who,
+    key,
+    office,
+    person_of,
+    reply,
+    stale_text,
+    who,
+)
 from handlers.onboarding import access_text
 
 PAGE = 15
@@ -65,8 +84,7 @@ def overview(t: Translator, entries: list[RosterEntry]) -> tuple[str, InlineKeyb
             department=html.escape(label), registered=registered, n=len(group),
             invited=invited))
         rows.append([InlineKeyboardButton(f"{label[:40]} · {registered}/{len(group)}",
-                                          callback_data=callbacks.encode("ppl", "d",
-                                                                         department_id, 0))])
+                                          callback_data=PeoplePage(department_id, 0).pack())])
     waiting = sum(1 for e in entries if not e.registered)
     lines.append("")
     if waiting:
@@ -74,7 +92,7 @@ def overview(t: Translator, entries: list[RosterEntry]) -> tuple[str, InlineKeyb
                      .format(n=waiting))
         rows.append([InlineKeyboardButton(
             t._("📨 Invite everyone not registered ({n})").format(n=waiting),
-            callback_data=callbacks.encode("ppl", "ia"))])
+            callback_data=PeopleInviteAll().pack())])
     else:
         lines.append(t._("Everyone is registered."))
     return "\n".join(lines), InlineKeyboardMarkup(rows)
@@ -99,21 +117,19 @@ def department_page(t: Translator, group: list[RosterEntry], department_id: int,
         if not entry.registered:
             rows.append([InlineKeyboardButton(
                 t._("📨 Invite {name}").format(name=entry.name[:30]),
-                callback_data=callbacks.encode("ppl", "i", entry.person_id))])
+                callback_data=PeopleInvite(entry.person_id).pack())])
     waiting = sum(1 for e in group if not e.registered)
     if waiting > 1:
         rows.append([InlineKeyboardButton(
             t._("📨 Invite all not registered here ({n})").format(n=waiting),
-            callback_data=callbacks.encode("ppl", "id", department_id))])
+            callback_data=PeopleInviteDepartment(department_id).pack())])
     paging = []
     if page > 0:
-        paging.append(InlineKeyboardButton("◀️", callback_data=callbacks.encode(
-            "ppl", "d", department_id, page - 1)))
+        paging.append(key("◀️", PeoplePage(department_id, page - 1)))
     if page < pages - 1:
-        paging.append(InlineKeyboardButton("▶️", callback_data=callbacks.encode(
-            "ppl", "d", department_id, page + 1)))
+        paging.append(key("▶️", PeoplePage(department_id, page + 1)))
     paging.append(InlineKeyboardButton(t._("⬅️ All departments"),
-                                       callback_data=callbacks.encode("ppl", "o")))
+                                       callback_data=PeopleOverview().pack()))
     rows.append(paging)
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
@@ -124,7 +140,7 @@ async def people_command(update: Update, context: Context) -> None:
     if not _office(me.person):
         await reply(update, access_text(me.t) if me.person is None else not_office_text(me.t))
         return
-    entries = await roster(core(context), person_of(me))
+    entries = await roster(context.core, person_of(me))
     if not entries:
         await reply(update, me.t._("Nobody is in Choucha yet: send the inspector directory"
                                    " (/templates) or use /invite."))
@@ -142,8 +158,8 @@ async def send_sheet(update: Update, context: Context, me: Who,
         await reply(update, me.t._("Everyone concerned is registered already; no invite was"
                                    " made."))
         return
-    settings = core(context).settings
-    sheet = await invite_sheets.build(core(context).workers, issued, settings.tz, me.t)
+    settings = context.core.settings
+    sheet = await invite_sheets.build(context.core.workers, issued, settings.tz, me.t)
     stamp = clock_now().astimezone(settings.tz).strftime("%Y%m%d-%H%M")
     names = "、".join(html.escape(i.person.name) for i in issued[:20])
     if len(issued) > 20:
@@ -161,63 +177,74 @@ async def send_sheet(update: Update, context: Context, me: Who,
                        " person no longer works."))
 
 
-async def people_button(update: Update, context: Context) -> None:
-    """v1:ppl:… — overview, a department's page, invite one / a department / all / a draw's."""
-    query, me = await pressed(update, context)
-    if not _office(me.person):
-        await query.answer(not_office_text(me.t), show_alert=True)
-        return
-    try:
-        _, args = callbacks.decode(query.data)
-        action = args[0]
-        numbers = [int(a) for a in args[1:]]
-    except (callbacks.BadCallback, IndexError, ValueError):
-        await answer_stale(query, me.t)
-        return
-    c = core(context)
-    try:
-        if action in ("o", "d"):
-            entries = await roster(c, person_of(me))
-            today = clock_now().astimezone(c.settings.tz).date()
-            if action == "o":
-                text, markup = overview(me.t, entries)
-            else:
-                department_id, page = numbers
-                group = _groups(me.t, entries).get(department_id, [])
-                if not group:
-                    raise Refused("stale")
-                text, markup = department_page(me.t, group, department_id, page, c.settings,
-                                               today)
-            await query.answer()
-            await query.edit_message_text(text, reply_markup=markup, parse_mode="HTML")
-            return
-        if action == "i":
-            issued = await reissue_invite(c, person_of(me), numbers[0])
-            await query.answer()
-            await send_card(update, context, me, issued)
-            return
-        if action == "id":
-            department_id = numbers[0]
-            entries = [e for e in await roster(c, person_of(me), unregistered=True)
-                       if (e.department_id or NO_DEPARTMENT) == department_id]
-            many = await invite_unregistered(c, person_of(me),
-                                             person_ids=[e.person_id for e in entries])
-        elif action == "ia":
-            many = await invite_unregistered(c, person_of(me))
-        elif action == "dr":
-            drawn = await unregistered_of_draw(c, person_of(me), numbers[0])
-            many = await invite_unregistered(c, person_of(me), person_ids=drawn)
-        else:
-            raise Refused("stale")
-    except Refused as exc:
-        if exc.reason == "already_bound":
-            await query.answer(me.t._("{name} is registered already; no invite is needed.")
-                               .format(name=exc.params.get("name", "")), show_alert=True)
-        elif exc.reason == "not_allowed":
-            await query.answer(me.t._("Only an administrator can invite an administrator."),
-                               show_alert=True)
-        else:
-            await answer_stale(query, me.t)
-        return
-    await query.answer()
-    await send_sheet(update, context, me, many)
+def _refusal(t: Translator, exc: Refused) -> str:
+    if exc.reason == "not_office":
+        return not_office_text(t)
+    if exc.reason == "already_bound":
+        return t._("{name} is registered already; no invite is needed.").format(
+            name=exc.params.get("name", ""))
+    if exc.reason == "not_allowed":
+        return t._("Only an administrator can invite an administrator.")
+    return stale_text(t)
+
+
+BUTTONS = Buttons(_refusal, office, "not_office")
+
+
+async def _edit(press: Press[Any], text: str, markup: InlineKeyboardMarkup) -> None:
+    await press.query.answer()
+    await press.query.edit_message_text(text, reply_markup=markup, parse_mode="HTML")
+
+
+@BUTTONS.on(PeopleOverview)
+async def show_overview(press: Press[PeopleOverview]) -> None:
+    entries = await roster(press.context.core, person_of(press.me))
+    await _edit(press, *overview(press.me.t, entries))
+
+
+@BUTTONS.on(PeoplePage)
+async def show_department(press: Press[PeoplePage]) -> None:
+    core, t, b = press.context.core, press.me.t, press.button
+    entries = await roster(core, person_of(press.me))
+    group = _groups(t, entries).get(b.department_id, [])
+    if not group:
+        raise Refused("stale")
+    await _edit(press, *department_page(t, group, b.department_id, b.page, core.settings,
+                                        core.today()))
+
+
+@BUTTONS.on(PeopleInvite)
+async def invite_one(press: Press[PeopleInvite]) -> None:
+    issued = await reissue_invite(press.context.core, person_of(press.me),
+                                  press.button.person_id)
+    await press.query.answer()
+    await send_card(press.update, press.context, press.me, issued)
+
+
+@BUTTONS.on(PeopleInviteDepartment)
+async def invite_department(press: Press[PeopleInviteDepartment]) -> None:
+    core, office_person = press.context.core, person_of(press.me)
+    entries = [e for e in await roster(core, office_person, unregistered=True)
+               if (e.department_id or NO_DEPARTMENT) == press.button.department_id]
+    await _send_invites(press, await invite_unregistered(
+        core, office_person, person_ids=[e.person_id for e in entries]))
+
+
+@BUTTONS.on(PeopleInviteAll)
+async def invite_all(press: Press[PeopleInviteAll]) -> None:
+    await _send_invites(press, await invite_unregistered(press.context.core,
+                                                         person_of(press.me)))
+
+
+@BUTTONS.on(PeopleInviteDraw)
+async def invite_draw(press: Press[PeopleInviteDraw]) -> None:
+    """The unregistered members of a draw's teams."""
+    core, office_person = press.context.core, person_of(press.me)
+    drawn = await unregistered_of_draw(core, office_person, press.button.draw_id)
+    await _send_invites(press, await invite_unregistered(core, office_person,
+                                                         person_ids=drawn))
+
+
+async def _send_invites(press: Press[Any], many: list[IssuedInvite]) -> None:
+    await press.query.answer()
+    await send_sheet(press.update, press.context, press.me, many)

@@ -4,25 +4,25 @@ reason, corrects a published one, and exports for the credit publicity system.""
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks
 from bot.clock import now as clock_now
 from bot.i18n import Translator
-from bot.models import Conversation, Person
+from bot.rules.models import Conversation, Person
 from bot.services import conversations, publication
 from bot.services.errors import Refused
+from bot.views.buttons import Button, PublishAll, PublishExport, PublishOne, PublishWithhold
 from handlers.common import (
+    Buttons,
     Context,
+    Press,
     Who,
-    answer_stale,
-    core,
+    office,
     person_of,
-    pressed,
     reply,
     stale_text,
-    wake_outbox,
     who,
 )
 
@@ -41,11 +41,12 @@ def _refusal(t: Translator, exc: Refused) -> str:
         "not_published": t._("Only a published result can be corrected."),
         "reason_required": t._("Please give the reason in a few words."),
         "no_record": t._("There is no submitted record for this task yet."),
+        "not_office": t._("Publishing results is for the office."),
     }.get(exc.reason, stale_text(t))
 
 
-def _b(text: str, *parts: str | int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=callbacks.encode("pub", *parts))
+def _b(text: str, button: Button) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=button.pack())
 
 
 async def publish_command(update: Update, context: Context) -> None:
@@ -62,7 +63,7 @@ async def publish_command(update: Update, context: Context) -> None:
         try:
             if len(args) < 3:
                 raise Refused("reason_required")
-            number = await publication.correct(core(context), person_of(me), int(args[1]),
+            number = await publication.correct(context.core, person_of(me), int(args[1]),
                                                " ".join(args[2:]), clock_now())
         except ValueError:
             await reply(update, me.t._("Usage: /publish correct TASK-NUMBER REASON"))
@@ -70,7 +71,7 @@ async def publish_command(update: Update, context: Context) -> None:
         except Refused as exc:
             await reply(update, _refusal(me.t, exc))
             return
-        wake_outbox(context)
+        context.wake_outbox()
         await reply(update, me.t._("Correction {number} published; it references the earlier"
                                    " publication, which stays as it was.").format(
             number=number))
@@ -79,69 +80,72 @@ async def publish_command(update: Update, context: Context) -> None:
 
 
 async def _list(update: Update, context: Context, me: Who) -> None:
-    due = await publication.due_items(core(context), person_of(me), core(context).today())
+    due = await publication.due_items(context.core, person_of(me), context.core.today())
     if not due:
         await reply(update, me.t._("No finished result is waiting for publication."),
-                    reply_markup=InlineKeyboardMarkup([[_b(me.t._("📤 Export"), "x")]]))
+                    reply_markup=InlineKeyboardMarkup([[_b(me.t._("📤 Export"), PublishExport())]]))
         return
     late = sum(1 for d in due if d.late)
     lines = [me.t._("📢 Results waiting for publication: {n} (late: {late}). Publish within"
                     " 20 working days after the task is finished (003 第二十五条).").format(
         n=len(due), late=late), ""]
-    rows = [[_b(me.t._("📢 Publish all {n}").format(n=len(due)), "all")]]
+    rows = [[_b(me.t._("📢 Publish all {n}").format(n=len(due)), PublishAll())]]
     for number, item in enumerate(due[:LISTED], start=1):
         clock = me.t._("🔴 late by {days} working days").format(days=-item.left) \
             if item.late else me.t._("{days} working days left").format(days=item.left)
         lines.append(f"{number}. {html.escape(item.target)} · {item.due.isoformat()} · {clock}")
-        rows.append([_b(f"📢 {number}", "one", item.task_id),
-                     _b(me.t._("🙈 Withhold {n}").format(n=number), "wh", item.task_id)])
+        rows.append([_b(f"📢 {number}", PublishOne(item.task_id)),
+                     _b(me.t._("🙈 Withhold {n}").format(n=number), PublishWithhold(item.task_id))])
     if len(due) > LISTED:
         lines.append(me.t._("…and {more} more.").format(more=len(due) - LISTED))
-    rows.append([_b(me.t._("📤 Export"), "x")])
+    rows.append([_b(me.t._("📤 Export"), PublishExport())])
     await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
 
-async def publish_button(update: Update, context: Context) -> None:
-    query, me = await pressed(update, context)
-    try:
-        _, args = callbacks.decode(query.data)
-        action = args[0]
-        if not _office(me.person):
-            await query.answer(me.t._("Publishing results is for the office."),
-                               show_alert=True)
-            return
-        if action == "x":
-            await query.answer()
-            await _export(update, context, me)
-            return
-        if action == "wh":
-            async with core(context).db.transaction() as tx:
-                await tx.conversations.put(me.tg_user_id, WITHHOLD, "text",
-                                           {"task": int(args[1])}, clock_now())
-            await query.answer()
-            await reply(update, me.t._("Why is this result withheld from publication (for"
-                                       " example: it contains a state secret or personal"
-                                       " privacy)? The reason is kept on record."))
-            return
-        task_ids = None if action == "all" else [int(args[1])]
-        if action not in ("all", "one"):
-            raise callbacks.BadCallback(query.data)
-        done = await publication.publish(core(context), person_of(me), task_ids, clock_now())
-        wake_outbox(context)
-        await query.answer()
-        text = me.t._("Published {count} results in {posts} channel posts.").format(
-            count=done.count, posts=done.posts)
-        if done.late:
-            text += "\n" + me.t._("🔴 {late} of them were published late.").format(
-                late=done.late)
-        if core(context).settings.public_channel is None:
-            text += "\n" + me.t._("No public channel is configured (CHOUCHA_PUBLIC_CHANNEL):"
-                                  " the results are recorded and in the export only.")
-        await reply(update, text)
-    except (callbacks.BadCallback, IndexError, ValueError):
-        await answer_stale(query, me.t)
-    except Refused as exc:
-        await query.answer(_refusal(me.t, exc), show_alert=True)
+BUTTONS = Buttons(_refusal, office, "not_office")
+
+
+@BUTTONS.on(PublishExport)
+async def export(press: Press[PublishExport]) -> None:
+    await press.query.answer()
+    await _export(press.update, press.context, press.me)
+
+
+@BUTTONS.on(PublishWithhold)
+async def withhold(press: Press[PublishWithhold]) -> None:
+    """Withhold one result from publication: the reason comes next, as text."""
+    async with press.context.core.db.transaction() as tx:
+        await tx.conversations.put(press.me.tg_user_id, WITHHOLD, "text",
+                                   {"task": press.button.task_id}, clock_now())
+    await press.query.answer()
+    await reply(press.update, press.me.t._(
+        "Why is this result withheld from publication (for example: it contains a state"
+        " secret or personal privacy)? The reason is kept on record."))
+
+
+@BUTTONS.on(PublishAll)
+async def publish_all(press: Press[PublishAll]) -> None:
+    await _publish(press, None)
+
+
+@BUTTONS.on(PublishOne)
+async def publish_one(press: Press[PublishOne]) -> None:
+    await _publish(press, [press.button.task_id])
+
+
+async def _publish(press: Press[Any], task_ids: list[int] | None) -> None:
+    core, t = press.context.core, press.me.t
+    done = await publication.publish(core, person_of(press.me), task_ids, clock_now())
+    press.context.wake_outbox()
+    await press.query.answer()
+    text = t._("Published {count} results in {posts} channel posts.").format(
+        count=done.count, posts=done.posts)
+    if done.late:
+        text += "\n" + t._("🔴 {late} of them were published late.").format(late=done.late)
+    if core.settings.public_channel is None:
+        text += "\n" + t._("No public channel is configured (CHOUCHA_PUBLIC_CHANNEL): the"
+                           " results are recorded and in the export only.")
+    await reply(press.update, text)
 
 
 async def withhold_text(update: Update, context: Context, me: Who,
@@ -149,7 +153,7 @@ async def withhold_text(update: Update, context: Context, me: Who,
     message = update.effective_message
     assert message is not None and message.text is not None
     try:
-        await publication.withhold(core(context), person_of(me), int(conversation.data["task"]),
+        await publication.withhold(context.core, person_of(me), int(conversation.data["task"]),
                                    message.text, clock_now())
     except Refused as exc:
         await reply(update, _refusal(me.t, exc))
@@ -157,14 +161,14 @@ async def withhold_text(update: Update, context: Context, me: Who,
             return
     else:
         await reply(update, me.t._("Withheld from publication; the reason is on record."))
-    await conversations.cancel(core(context), me.tg_user_id)
+    await conversations.cancel(context.core, me.tg_user_id)
 
 
 async def _export(update: Update, context: Context, me: Who) -> None:
     message = update.effective_message
     assert message is not None
-    xlsx, csv = await publication.export(core(context), person_of(me))
-    stamp = core(context).today().isoformat()
+    xlsx, csv = await publication.export(context.core, person_of(me))
+    stamp = context.core.today().isoformat()
     caption = me.t._("Published results, one row per item, for the national enterprise"
                      " credit publicity system.")
     await message.reply_document(xlsx, filename=f"publications-{stamp}.xlsx", caption=caption)

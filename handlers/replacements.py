@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks
 from bot.clock import now as clock_now
 from bot.i18n import Translator
-from bot.models import Conversation
+from bot.rules.models import Conversation
 from bot.services import conversations, replacements, tasks
 from bot.services.errors import Refused
-from handlers.common import (
-    Context,
-    Who,
-    answer_stale,
-    core,
-    pressed,
-    reply,
-    stale_text,
-    wake_outbox,
+from bot.views.buttons import (
+    ReplacementAbsent,
+    ReplacementApprove,
+    ReplacementAsk,
+    ReplacementFor,
+    ReplacementForList,
+    ReplacementForReason,
+    ReplacementForSend,
+    ReplacementReason,
+    ReplacementReject,
+    ReplacementSend,
 )
+from handlers.common import Buttons, Context, Press, Who, key, registered, reply, stale_text
 
 ASK = "replace"
 ASK_FOR = "replace_for"  # a supervisor or the office, on a member's behalf
@@ -48,117 +51,124 @@ def refusal_text(t: Translator, exc: Refused) -> str:
 
 
 async def _put(me: Who, context: Context, flow: str, data: dict[str, object]) -> None:
-    async with core(context).db.transaction() as tx:
+    async with context.core.db.transaction() as tx:
         await tx.conversations.put(me.tg_user_id, flow, "text", data, clock_now())
 
 
-async def replacement_button(update: Update, context: Context) -> None:
-    """v1:rep:… — choose a reason, send, approve, reject."""
-    query, me = await pressed(update, context)
-    try:
-        if me.person is None:
-            raise Refused("not_member")
-        _, args = callbacks.decode(query.data)
-        action = args[0]
-        if action == "ask":
-            task_id = int(args[1])
-            rows = [[InlineKeyboardButton(me.t._(label), callback_data=callbacks.encode(
-                "rep", "why", task_id, key))] for key, label in replacements.REASONS.items()]
-            await query.answer()
-            await reply(update, me.t._("Why can you not do this inspection? A replacement is"
-                                       " possible only for these reasons (003 第十八条):"),
-                        reply_markup=InlineKeyboardMarkup(rows))
-            return
-        if action == "why":
-            task_id, reason = int(args[1]), args[2]
-            if reason not in replacements.REASONS:
-                raise Refused("bad_reason")
-            await _put(me, context, ASK, {"task": task_id, "reason": reason})
-            await query.answer()
-            await reply(update, me.t._("Add a note for your supervisor, or send it without"
-                                       " one."), reply_markup=InlineKeyboardMarkup([[
-                                           InlineKeyboardButton(me.t._("Send without a note"),
-                                                                callback_data=callbacks.encode(
-                                                                    "rep", "send", task_id))]]))
-            return
-        if action == "send":
-            conversation = await conversations.current(core(context), me.tg_user_id)
-            if (conversation is None or conversation.flow != ASK
-                    or conversation.data.get("task") != int(args[1])):
-                raise Refused("stale")
-            await query.answer()
-            await _file(update, context, me, conversation, None)
-            return
-        if action == "ab":
-            told = await replacements.alert_absent(core(context), me.person, int(args[1]),
-                                                   int(args[2]))
-            wake_outbox(context)
-            await query.answer()
-            await reply(update, me.t._("Asked {names} whether to replace them. Nothing else"
-                                       " was changed.").format(
-                names="、".join(html.escape(p.name) for p in told) or me.t._("the office")))
-            return
-        if action == "obl":
-            card = await tasks.card(core(context), me.person, int(args[1]))
-            members = tasks.replaceable_by(me.person, card)
-            if not members:
-                raise Refused("not_approver")
-            rows = [[InlineKeyboardButton(
-                f"{m['name']} · {m['department']}"[:60], callback_data=callbacks.encode(
-                    "rep", "ob", card.task["id"], m["person_id"]))] for m in members]
-            await query.answer()
-            await reply(update, me.t._("Whom is the replacement for?"),
-                        reply_markup=InlineKeyboardMarkup(rows))
-            return
-        if action == "ob":
-            task_id, person_id = int(args[1]), int(args[2])
-            rows = [[InlineKeyboardButton(me.t._(label), callback_data=callbacks.encode(
-                "rep", "obr", task_id, person_id, key))]
-                for key, label in replacements.ON_BEHALF_REASONS.items()]
-            await query.answer()
-            await reply(update, me.t._("Why is this inspector to be replaced? (003 第十八条, and"
-                                       " 未在岗 / 未注册 for someone who cannot take part)"),
-                        reply_markup=InlineKeyboardMarkup(rows))
-            return
-        if action == "obr":
-            task_id, person_id, reason = int(args[1]), int(args[2]), args[3]
-            if reason not in replacements.ON_BEHALF_REASONS:
-                raise Refused("bad_reason")
-            await _put(me, context, ASK_FOR, {"task": task_id, "person": person_id,
-                                              "reason": reason})
-            await query.answer()
-            await reply(update, me.t._("Add a note for the record, or send it without one."),
-                        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-                            me.t._("Send without a note"), callback_data=callbacks.encode(
-                                "rep", "obs", task_id, person_id))]]))
-            return
-        if action == "obs":
-            conversation = await conversations.current(core(context), me.tg_user_id)
-            if (conversation is None or conversation.flow != ASK_FOR
-                    or conversation.data.get("task") != int(args[1])
-                    or conversation.data.get("person") != int(args[2])):
-                raise Refused("stale")
-            await query.answer()
-            await _file_for(update, context, me, conversation, None)
-            return
-        if action in ("ok", "no"):
-            request_id = int(args[1])
-            if action == "no":
-                await _put(me, context, REJECT, {"request": request_id})
-                await query.answer()
-                await reply(update, me.t._("Send the reason for rejecting; the inspector will"
-                                           " read it."))
-                return
-            decision = await replacements.decide(core(context), me.person, request_id, True)
-            wake_outbox(context)
-            await query.answer()
-            await reply(update, approved_text(me.t, decision))
-            return
+BUTTONS = Buttons(refusal_text, registered, "not_member")
+
+
+async def _ask_with(press: Press[Any], text: str, rows: list[list[InlineKeyboardButton]]
+                    ) -> None:
+    await press.query.answer()
+    await reply(press.update, text, reply_markup=InlineKeyboardMarkup(rows))
+
+
+@BUTTONS.on(ReplacementAsk)
+async def ask(press: Press[ReplacementAsk]) -> None:
+    """A member asks to be replaced: the reasons of 003 第十八条."""
+    t, task_id = press.me.t, press.button.task_id
+    await _ask_with(press, t._("Why can you not do this inspection? A replacement is possible"
+                               " only for these reasons (003 第十八条):"),
+                    [[key(t._(label), ReplacementReason(task_id, reason))]
+                     for reason, label in replacements.REASONS.items()])
+
+
+@BUTTONS.on(ReplacementReason)
+async def reason_chosen(press: Press[ReplacementReason]) -> None:
+    task_id, reason = press.button.task_id, press.button.reason
+    if reason not in replacements.REASONS:
+        raise Refused("bad_reason")
+    await _put(press.me, press.context, ASK, {"task": task_id, "reason": reason})
+    t = press.me.t
+    await _ask_with(press, t._("Add a note for your supervisor, or send it without one."),
+                    [[key(t._("Send without a note"), ReplacementSend(task_id))]])
+
+
+@BUTTONS.on(ReplacementSend)
+async def send(press: Press[ReplacementSend]) -> None:
+    conversation = await conversations.current(press.context.core, press.me.tg_user_id)
+    if (conversation is None or conversation.flow != ASK
+            or conversation.data.get("task") != press.button.task_id):
         raise Refused("stale")
-    except (callbacks.BadCallback, IndexError, ValueError):
-        await answer_stale(query, me.t)
-    except Refused as exc:
-        await query.answer(refusal_text(me.t, exc), show_alert=True)
+    await press.query.answer()
+    await _file(press.update, press.context, press.me, conversation, None)
+
+
+@BUTTONS.on(ReplacementAbsent)
+async def absent(press: Press[ReplacementAbsent]) -> None:
+    """A leader asks the approvers whether to replace an absent member."""
+    told = await replacements.alert_absent(press.context.core, press.member,
+                                           press.button.task_id, press.button.person_id)
+    press.context.wake_outbox()
+    await press.query.answer()
+    t = press.me.t
+    await reply(press.update, t._("Asked {names} whether to replace them. Nothing else was"
+                                  " changed.").format(
+        names="、".join(html.escape(p.name) for p in told) or t._("the office")))
+
+
+@BUTTONS.on(ReplacementForList)
+async def for_whom(press: Press[ReplacementForList]) -> None:
+    """An approver replaces a member of the task: which one?"""
+    person = press.member
+    card = await tasks.card(press.context.core, person, press.button.task_id)
+    members = tasks.replaceable_by(person, card)
+    if not members:
+        raise Refused("not_approver")
+    await _ask_with(press, press.me.t._("Whom is the replacement for?"), [
+        [key(f"{m['name']} · {m['department']}"[:60],
+             ReplacementFor(card.task["id"], m["person_id"]))] for m in members])
+
+
+@BUTTONS.on(ReplacementFor)
+async def for_member(press: Press[ReplacementFor]) -> None:
+    t, b = press.me.t, press.button
+    await _ask_with(press, t._("Why is this inspector to be replaced? (003 第十八条, and"
+                               " 未在岗 / 未注册 for someone who cannot take part)"),
+                    [[key(t._(label), ReplacementForReason(b.task_id, b.person_id, reason))]
+                     for reason, label in replacements.ON_BEHALF_REASONS.items()])
+
+
+@BUTTONS.on(ReplacementForReason)
+async def for_reason(press: Press[ReplacementForReason]) -> None:
+    b = press.button
+    if b.reason not in replacements.ON_BEHALF_REASONS:
+        raise Refused("bad_reason")
+    await _put(press.me, press.context, ASK_FOR, {"task": b.task_id, "person": b.person_id,
+                                                  "reason": b.reason})
+    t = press.me.t
+    await _ask_with(press, t._("Add a note for the record, or send it without one."),
+                    [[key(t._("Send without a note"),
+                          ReplacementForSend(b.task_id, b.person_id))]])
+
+
+@BUTTONS.on(ReplacementForSend)
+async def for_send(press: Press[ReplacementForSend]) -> None:
+    conversation = await conversations.current(press.context.core, press.me.tg_user_id)
+    if (conversation is None or conversation.flow != ASK_FOR
+            or conversation.data.get("task") != press.button.task_id
+            or conversation.data.get("person") != press.button.person_id):
+        raise Refused("stale")
+    await press.query.answer()
+    await _file_for(press.update, press.context, press.me, conversation, None)
+
+
+@BUTTONS.on(ReplacementApprove)
+async def approve(press: Press[ReplacementApprove]) -> None:
+    decision = await replacements.decide(press.context.core, press.member,
+                                         press.button.request_id, True)
+    press.context.wake_outbox()
+    await press.query.answer()
+    await reply(press.update, approved_text(press.me.t, decision))
+
+
+@BUTTONS.on(ReplacementReject)
+async def reject(press: Press[ReplacementReject]) -> None:
+    await _put(press.me, press.context, REJECT, {"request": press.button.request_id})
+    await press.query.answer()
+    await reply(press.update, press.me.t._("Send the reason for rejecting; the inspector will"
+                                           " read it."))
 
 
 def approved_text(t: Translator, decision: replacements.Decision) -> str:
@@ -181,12 +191,12 @@ async def _file_for(update: Update, context: Context, me: Who, conversation: Con
     assert me.person is not None
     data = conversation.data
     try:
-        filed = await replacements.request_for(core(context), me.person, int(data["task"]),
+        filed = await replacements.request_for(context.core, me.person, int(data["task"]),
                                                int(data["person"]), str(data["reason"]), note)
     except Refused as exc:
         await reply(update, refusal_text(me.t, exc))
     else:
-        wake_outbox(context)
+        context.wake_outbox()
         if filed.decision is None:
             names = "、".join(html.escape(p.name) for p in filed.approvers) or me.t._(
                 "the office")
@@ -195,7 +205,7 @@ async def _file_for(update: Update, context: Context, me: Who, conversation: Con
                 member=html.escape(filed.member), names=names))
         else:
             await reply(update, approved_text(me.t, filed.decision))
-    await conversations.cancel(core(context), me.tg_user_id)
+    await conversations.cancel(context.core, me.tg_user_id)
 
 
 async def note_for_text(update: Update, context: Context, me: Who,
@@ -210,17 +220,17 @@ async def _file(update: Update, context: Context, me: Who, conversation: Convers
                 note: str | None) -> None:
     assert me.person is not None
     try:
-        approvers = await replacements.request(core(context), me.person,
+        approvers = await replacements.request(context.core, me.person,
                                                int(conversation.data["task"]),
                                                str(conversation.data["reason"]), note)
     except Refused as exc:
         await reply(update, refusal_text(me.t, exc))
     else:
-        wake_outbox(context)
+        context.wake_outbox()
         names = "、".join(html.escape(p.name) for p in approvers) or me.t._("the office")
         await reply(update, me.t._("Your request was sent to {names}. You stay on the team"
                                    " until it is approved.").format(names=names))
-    await conversations.cancel(core(context), me.tg_user_id)
+    await conversations.cancel(context.core, me.tg_user_id)
 
 
 async def note_text(update: Update, context: Context, me: Who,
@@ -237,13 +247,13 @@ async def reject_text(update: Update, context: Context, me: Who,
     message = update.effective_message
     assert message is not None and message.text is not None and me.person is not None
     try:
-        await replacements.decide(core(context), me.person, int(conversation.data["request"]),
+        await replacements.decide(context.core, me.person, int(conversation.data["request"]),
                                   False, message.text)
     except Refused as exc:
         await reply(update, refusal_text(me.t, exc))
         if exc.reason == "reason_required":
             return
     else:
-        wake_outbox(context)
+        context.wake_outbox()
         await reply(update, me.t._("Rejected; the inspector has been told why."))
-    await conversations.cancel(core(context), me.tg_user_id)
+    await conversations.cancel(context.core, me.tg_user_id)

@@ -7,21 +7,21 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot import callbacks
 from bot.i18n import Translator
-from bot.models import Person
+from bot.rules.models import Person
 from bot.services import tasks, visits
 from bot.services.errors import Refused
-from handlers.common import (
-    Context,
-    answer_stale,
-    core,
-    pressed,
-    reply,
-    stale_text,
-    wake_outbox,
-    who,
+from bot.views.buttons import (
+    ReplacementAsk,
+    ReplacementForList,
+    TaskAccept,
+    TaskCard,
+    TaskDetails,
+    TaskPage,
+    TaskRecord,
+    VisitStart,
 )
+from handlers.common import Buttons, Context, Press, registered, reply, stale_text, who
 from handlers.onboarding import access_text
 
 PAGE = 10
@@ -48,27 +48,24 @@ def _card_markup(t: Translator, card: tasks.Card, viewer: Person) -> InlineKeybo
     mine = card.member(viewer.id)
     if mine is not None and not mine["accepted_at"] and card.task["status"] == "assigned":
         row.append(InlineKeyboardButton(t._("✅ Accept"),
-                                        callback_data=callbacks.encode("task", "a", task_id)))
+                                        callback_data=TaskAccept(task_id).pack()))
     if mine is not None and card.task["status"] == "assigned":
         row.append(InlineKeyboardButton(t._("🔁 Replacement"),
-                                        callback_data=callbacks.encode("rep", "ask", task_id)))
+                                        callback_data=ReplacementAsk(task_id).pack()))
     row.append(InlineKeyboardButton(t._("🔎 Details"),
-                                    callback_data=callbacks.encode("task", "d", task_id)))
+                                    callback_data=TaskDetails(task_id).pack()))
     rows = [row]
     if tasks.replaceable_by(viewer, card):
         rows.append([InlineKeyboardButton(t._("🔁 Replace a member"),
-                                          callback_data=callbacks.encode("rep", "obl",
-                                                                         task_id))])
+                                          callback_data=ReplacementForList(task_id).pack())])
     status = card.task["status"]
     if mine is not None and status in ("assigned", "in_progress"):
         label = t._("▶️ Start the visit") if status == "assigned" else t._(
             "▶️ Continue the visit")
-        rows.insert(0, [InlineKeyboardButton(label, callback_data=callbacks.encode(
-            "vis", "st", task_id))])
+        rows.insert(0, [InlineKeyboardButton(label, callback_data=VisitStart(task_id).pack())])
     if status == "submitted":
         rows.insert(0, [InlineKeyboardButton(t._("📄 Check record"),
-                                             callback_data=callbacks.encode("task", "r",
-                                                                            task_id))])
+                                             callback_data=TaskRecord(task_id).pack())])
     return InlineKeyboardMarkup(rows)
 
 
@@ -83,7 +80,7 @@ async def tasks_command(update: Update, context: Context) -> None:
 
 async def _send_page(update: Update, context: Context, person: Person, t: Translator,
                      page: int, edit: bool) -> None:
-    mine = await tasks.my_tasks(core(context), person)
+    mine = await tasks.my_tasks(context.core, person)
     if not mine:
         await reply(update, t._("You have no open tasks."))
         return
@@ -92,15 +89,13 @@ async def _send_page(update: Update, context: Context, person: Person, t: Transl
     shown = mine[page * PAGE:(page + 1) * PAGE]
     rows = [[InlineKeyboardButton(
         tasks.card_button(page * PAGE + i, task)["text"],
-        callback_data=callbacks.encode("task", "c", task["id"]))]
+        callback_data=TaskCard(task["id"]).pack())]
         for i, task in enumerate(shown, start=1)]
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton("◀", callback_data=callbacks.encode("task", "pg",
-                                                                             page - 1)))
+        nav.append(InlineKeyboardButton("◀", callback_data=TaskPage(page - 1).pack()))
     if page < pages - 1:
-        nav.append(InlineKeyboardButton("▶", callback_data=callbacks.encode("task", "pg",
-                                                                             page + 1)))
+        nav.append(InlineKeyboardButton("▶", callback_data=TaskPage(page + 1).pack()))
     if nav:
         rows.append(nav)
     text = t._("Your open tasks ({count}), page {page} of {pages}:").format(
@@ -121,54 +116,56 @@ async def _send_page(update: Update, context: Context, person: Person, t: Transl
         await reply(update, text, reply_markup=InlineKeyboardMarkup(rows))
 
 
-async def task_button(update: Update, context: Context) -> None:
-    """Open a card, accept, details, or turn a page."""
-    query, me = await pressed(update, context)
+BUTTONS = Buttons(_refusal, registered, "not_member")
+
+
+@BUTTONS.on(TaskPage)
+async def page(press: Press[TaskPage]) -> None:
+    person = press.member
+    await press.query.answer()
+    await _send_page(press.update, press.context, person, press.me.t, press.button.page,
+                     edit=True)
+
+
+@BUTTONS.on(TaskCard)
+async def open_card(press: Press[TaskCard]) -> None:
+    person, t = press.member, press.me.t
+    card = await tasks.card(press.context.core, person, press.button.task_id)
+    await press.query.answer()
+    await reply(press.update, tasks.card_text(t, card, person),
+                reply_markup=_card_markup(t, card, person))
+
+
+@BUTTONS.on(TaskAccept)
+async def accept(press: Press[TaskAccept]) -> None:
+    person, t = press.member, press.me.t
+    card = await tasks.accept(press.context.core, person, press.button.task_id)
+    press.context.wake_outbox()
+    await press.query.answer(t._("Accepted."))
     try:
-        if me.person is None:
-            raise Refused("not_member")
-        _, args = callbacks.decode(query.data)
-        action, value = args[0], int(args[1])
-        if action == "pg":
-            await query.answer()
-            await _send_page(update, context, me.person, me.t, value, edit=True)
-            return
-        if action == "c":
-            card = await tasks.card(core(context), me.person, value)
-            await query.answer()
-            await reply(update, tasks.card_text(me.t, card, me.person),
-                        reply_markup=_card_markup(me.t, card, me.person))
-            return
-        if action == "a":
-            card = await tasks.accept(core(context), me.person, value)
-            wake_outbox(context)
-            await query.answer(me.t._("Accepted."))
-            try:
-                await query.edit_message_text(tasks.card_text(me.t, card, me.person),
-                                              parse_mode="HTML",
-                                              reply_markup=_card_markup(me.t, card, me.person))
-            except BadRequest:
-                await reply(update, tasks.card_text(me.t, card, me.person))
-            return
-        if action == "r":
-            record = await visits.record_of(core(context), me.person, value)
-            await query.answer()
-            message = update.effective_message
-            assert message is not None
-            await message.reply_document(
-                visits.record_file(core(context), record),
-                filename=f"record-{value}-v{record['version']}.pdf",
-                caption=t_record(me.t, record))
-            return
-        if action == "d":
-            card = await tasks.card(core(context), me.person, value)
-            await query.answer()
-            await reply(update, tasks.details_text(me.t, card,
-                                                   await tasks.earlier_checks(core(context),
-                                                                              card)))
-            return
-        raise Refused("unknown")
-    except (callbacks.BadCallback, IndexError, ValueError):
-        await answer_stale(query, me.t)
-    except Refused as exc:
-        await query.answer(_refusal(me.t, exc), show_alert=True)
+        await press.query.edit_message_text(tasks.card_text(t, card, person), parse_mode="HTML",
+                                            reply_markup=_card_markup(t, card, person))
+    except BadRequest:
+        await reply(press.update, tasks.card_text(t, card, person))
+
+
+@BUTTONS.on(TaskRecord)
+async def record(press: Press[TaskRecord]) -> None:
+    """The submitted check record's PDF."""
+    task_id, core = press.button.task_id, press.context.core
+    found = await visits.record_of(core, press.member, task_id)
+    await press.query.answer()
+    message = press.update.effective_message
+    assert message is not None
+    await message.reply_document(visits.record_file(core, found),
+                                 filename=f"record-{task_id}-v{found['version']}.pdf",
+                                 caption=t_record(press.me.t, found))
+
+
+@BUTTONS.on(TaskDetails)
+async def details(press: Press[TaskDetails]) -> None:
+    person, core = press.member, press.context.core
+    card = await tasks.card(core, person, press.button.task_id)
+    await press.query.answer()
+    await reply(press.update, tasks.details_text(press.me.t, card,
+                                                 await tasks.earlier_checks(core, card)))

@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.models import Conversation
+from bot.rules.models import Conversation
 from bot.services import conversations, invite_flow, party
 from handlers import admin, draws, publication, replacements, visits, withdrawals
-from handlers.common import Context, Who, core, who
+from handlers.common import Context, Who, who
 from handlers.onboarding import unexpected_message
 
 Flow = Callable[[Update, Context, Who, Conversation], Awaitable[None]]
@@ -29,7 +29,7 @@ FLOWS: dict[str, Flow] = {
 async def route_text(update: Update, context: Context) -> None:
     """Text for the flow the person is in (read once), or nothing anyone expected."""
     me = await who(update, context)
-    conversation = await conversations.current(core(context), me.tg_user_id)
+    conversation = await conversations.current(context.core, me.tg_user_id)
     if me.person is None and conversation is not None and conversation.flow != party.FLOW:
         conversation = None  # a stranger may be in one flow only: signing for the party
     flow = FLOWS.get(conversation.flow) if conversation else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import (
@@ -17,22 +18,60 @@ from telegram import (
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot import callbacks
-from bot import visit as rules
+from bot.core import Core
 from bot.i18n import Translator
-from bot.models import Conversation
+from bot.rules import visit as rules
+from bot.rules.models import Conversation, Person
 from bot.services import conversations, party, visits
 from bot.services.errors import Refused
-from bot.services.visit_views import Shown, absent, party_step, party_text, render
+from bot.views.buttons import (
+    Button,
+    PartyOpinion,
+    PartyRole,
+    PartySkipId,
+    VisitBack,
+    VisitChoose,
+    VisitClearPhotos,
+    VisitDone,
+    VisitDraft,
+    VisitEdit,
+    VisitFollowUpDue,
+    VisitFollowUpKind,
+    VisitFollowUpOwner,
+    VisitGo,
+    VisitHome,
+    VisitMemberPaper,
+    VisitNoncooperation,
+    VisitNotNow,
+    VisitPartyConfirm,
+    VisitPartyPaper,
+    VisitPartyQr,
+    VisitPartyRefuses,
+    VisitPause,
+    VisitResult,
+    VisitResults,
+    VisitReview,
+    VisitShortcut,
+    VisitShortcutDone,
+    VisitSign,
+    VisitSignatures,
+    VisitSkip,
+    VisitStart,
+    VisitStartAnyway,
+    VisitSubmit,
+    VisitToggle,
+    VisitWitnessWithoutPhoto,
+    visit_of,
+)
+from bot.views.visits import Shown, absent, party_step, party_text, render
 from handlers.common import (
+    Buttons,
     Context,
+    Press,
     Who,
-    answer_stale,
-    core,
-    pressed,
+    registered,
     reply,
     stale_text,
-    wake_outbox,
     who,
 )
 from handlers.onboarding import access_text, start, unexpected_message
@@ -144,7 +183,7 @@ async def _draft(update: Update, context: Context, query: CallbackQuery, me: Who
     message = update.effective_message
     assert message is not None
     await context.bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
-    pdf, state = await visits.draft(core(context), me.person, visit_id)
+    pdf, state = await visits.draft(context.core, me.person, visit_id)
     await query.answer()
     await message.reply_document(
         pdf, filename=f"record-{state.task['id']}-draft-{state.content_hash[:8]}.pdf",
@@ -155,104 +194,93 @@ async def _draft(update: Update, context: Context, query: CallbackQuery, me: Who
 
 # ----------------------------------------------------------------------------- buttons
 
-async def visit_button(update: Update, context: Context) -> None:
-    """v1:vis:<action>:<visit or task>:… — every button of a visit."""
-    query, me = await pressed(update, context)
+BUTTONS = Buttons(refusal_text, registered, "not_member")
+
+# A visit's screen button: the service it calls, given the core, who pressed (person, their
+# Telegram id) and the button; the View it returns is shown.
+Step = Callable[[Core, Person, int, Any], Awaitable["visits.View | visits.Absent"]]
+STEPS: dict[type[Button], Step] = {
+    VisitStart: lambda c, p, tg, b: visits.start(c, p, tg, b.task_id),
+    VisitStartAnyway: lambda c, p, tg, b: visits.start(c, p, tg, b.task_id, anyway=True),
+    VisitMemberPaper: lambda c, p, tg, b: visits.member_paper(c, p, tg, b.visit_id,
+                                                              b.member_id),
+    VisitHome: lambda c, p, tg, b: visits.home(c, p, tg, b.visit_id),
+    VisitGo: lambda c, p, tg, b: visits.go(c, p, tg, b.visit_id),
+    VisitChoose: lambda c, p, tg, b: visits.choose(c, p, tg, b.visit_id, b.position, b.index,
+                                                   b.choice),
+    VisitDone: lambda c, p, tg, b: visits.done(c, p, tg, b.visit_id, b.position, b.index),
+    VisitClearPhotos: lambda c, p, tg, b: visits.clear_photos(c, p, tg, b.visit_id,
+                                                              b.position, b.index),
+    VisitSkip: lambda c, p, tg, b: visits.skip(c, p, tg, b.visit_id, b.position, b.index),
+    VisitBack: lambda c, p, tg, b: visits.back(c, p, tg, b.visit_id, b.position, b.index),
+    VisitPause: lambda c, p, tg, b: visits.pause(c, p, tg, b.visit_id),
+    VisitReview: lambda c, p, tg, b: visits.review(c, p, tg, b.visit_id),
+    VisitEdit: lambda c, p, tg, b: visits.edit(c, p, tg, b.visit_id, b.position, b.index),
+    VisitResults: lambda c, p, tg, b: visits.results(c, p, tg, b.visit_id, b.position),
+    VisitResult: lambda c, p, tg, b: visits.choose_result(c, p, tg, b.visit_id, b.position,
+                                                          b.index),
+    VisitNoncooperation: lambda c, p, tg, b: visits.noncooperation_kind(
+        c, p, tg, b.visit_id, b.position, b.index),
+    VisitFollowUpKind: lambda c, p, tg, b: visits.follow_up_kind(c, p, tg, b.visit_id,
+                                                                 b.position, b.index),
+    VisitFollowUpDue: lambda c, p, tg, b: visits.follow_up_due(c, p, tg, b.visit_id,
+                                                               b.position, b.days),
+    VisitFollowUpOwner: lambda c, p, tg, b: visits.follow_up_owner(c, p, tg, b.visit_id,
+                                                                   b.position, b.owner_id),
+    VisitShortcut: lambda c, p, tg, b: visits.shortcut(c, p, tg, b.visit_id, b.kind),
+    VisitShortcutDone: lambda c, p, tg, b: visits.shortcut_done(c, p, tg, b.visit_id),
+    VisitSignatures: lambda c, p, tg, b: visits.signatures(c, p, tg, b.visit_id),
+    VisitSign: lambda c, p, tg, b: visits.sign(c, p, tg, b.visit_id, b.short),
+    VisitPartyQr: lambda c, p, tg, b: visits.party_qr(c, p, tg, b.visit_id),
+    VisitPartyPaper: lambda c, p, tg, b: visits.party_paper(c, p, tg, b.visit_id),
+    VisitPartyRefuses: lambda c, p, tg, b: visits.party_refuses(c, p, tg, b.visit_id),
+    VisitWitnessWithoutPhoto: lambda c, p, tg, b: visits.witness_without_photo(
+        c, p, tg, b.visit_id),
+    VisitSubmit: lambda c, p, tg, b: visits.submit(c, p, tg, b.visit_id),
+}
+
+
+def _shows(step: Step) -> Callable[[Press[Any]], Awaitable[None]]:
+    async def run(press: Press[Any]) -> None:
+        if isinstance(press.button, VisitSubmit):  # the record's PDF takes a moment
+            message = press.query.message
+            await press.context.bot.send_chat_action(
+                message.chat.id if message else press.me.tg_user_id,
+                ChatAction.UPLOAD_DOCUMENT)
+        view = await step(press.context.core, press.member, press.me.tg_user_id, press.button)
+        press.context.wake_outbox()
+        await press.query.answer()
+        await _view(press.update, press.me, view)
+    return run
+
+
+for _kind, _step in STEPS.items():
+    BUTTONS.on(_kind)(_shows(_step))
+
+
+@BUTTONS.on(VisitNotNow)
+async def not_now(press: Press[VisitNotNow]) -> None:
+    await press.query.answer(press.me.t._("Nothing was recorded."))
+    await press.query.edit_message_reply_markup(None)
+
+
+@BUTTONS.on(VisitDraft)
+async def draft(press: Press[VisitDraft]) -> None:
+    await _draft(press.update, press.context, press.query, press.me, press.button.visit_id)
+
+
+@BUTTONS.on(VisitToggle)
+async def toggle(press: Press[VisitToggle]) -> None:
+    """A choice of a multiple choice ticked or unticked: only the keyboard changes."""
+    b, person = press.button, press.member
+    view = await visits.toggle(press.context.core, person, press.me.tg_user_id, b.visit_id,
+                               b.position, b.index, b.choice)
+    await press.query.answer()
+    shown = render(press.me.t, view, person.id)[0]
     try:
-        _, args = callbacks.decode(query.data)
-        action, numbers = args[0], args[1:]
-        if action == "pc":
-            await _party_confirm(update, context, me, int(numbers[0]), numbers[1])
-            return
-        if me.person is None:
-            raise Refused("not_member")
-        person, tg, c = me.person, me.tg_user_id, core(context)
-        ids = [int(n) for n in numbers if n.lstrip("-").isdigit()]
-        if action == "st":
-            view = await visits.start(c, person, tg, ids[0])
-        elif action == "sa":
-            view = await visits.start(c, person, tg, ids[0], anyway=True)
-        elif action == "nn":
-            await query.answer(me.t._("Nothing was recorded."))
-            await query.edit_message_reply_markup(None)
-            return
-        elif action == "dr":
-            await _draft(update, context, query, me, ids[0])
-            return
-        elif action == "mp":
-            view = await visits.member_paper(c, person, tg, ids[0], ids[1])
-        elif action == "hm":
-            view = await visits.home(c, person, tg, ids[0])
-        elif action == "go":
-            view = await visits.go(c, person, tg, ids[0])
-        elif action == "c":
-            view = await visits.choose(c, person, tg, *ids[:4])
-        elif action == "m":
-            view = await visits.toggle(c, person, tg, *ids[:4])
-            await query.answer()
-            shown = render(me.t, view, person.id)[0]
-            try:
-                await query.edit_message_reply_markup(_markup(shown.markup))
-            except BadRequest:
-                await _view(update, me, view)
-            return
-        elif action == "dn":
-            view = await visits.done(c, person, tg, *ids[:3])
-        elif action == "cl":
-            view = await visits.clear_photos(c, person, tg, *ids[:3])
-        elif action == "sk":
-            view = await visits.skip(c, person, tg, *ids[:3])
-        elif action == "bk":
-            view = await visits.back(c, person, tg, *ids[:3])
-        elif action == "pz":
-            view = await visits.pause(c, person, tg, ids[0])
-        elif action == "rv":
-            view = await visits.review(c, person, tg, ids[0])
-        elif action == "ed":
-            view = await visits.edit(c, person, tg, *ids[:3])
-        elif action == "rs":
-            view = await visits.results(c, person, tg, ids[0], ids[1] if len(ids) > 1 else None)
-        elif action == "r":
-            view = await visits.choose_result(c, person, tg, *ids[:3])
-        elif action == "nk":
-            view = await visits.noncooperation_kind(c, person, tg, *ids[:3])
-        elif action == "fk":
-            view = await visits.follow_up_kind(c, person, tg, *ids[:3])
-        elif action == "fd":
-            view = await visits.follow_up_due(c, person, tg, *ids[:3])
-        elif action == "fo":
-            view = await visits.follow_up_owner(c, person, tg, *ids[:3])
-        elif action == "sc":
-            view = await visits.shortcut(c, person, tg, ids[0], numbers[1])
-        elif action == "sd":
-            view = await visits.shortcut_done(c, person, tg, ids[0])
-        elif action == "sig":
-            view = await visits.signatures(c, person, tg, ids[0])
-        elif action == "sg":
-            view = await visits.sign(c, person, tg, ids[0], numbers[1])
-        elif action == "pq":
-            view = await visits.party_qr(c, person, tg, ids[0])
-        elif action == "pp":
-            view = await visits.party_paper(c, person, tg, ids[0])
-        elif action == "pr":
-            view = await visits.party_refuses(c, person, tg, ids[0])
-        elif action == "ws":
-            view = await visits.witness_without_photo(c, person, tg, ids[0])
-        elif action == "sb":
-            await context.bot.send_chat_action(query.message.chat.id if query.message
-                                               else tg, ChatAction.UPLOAD_DOCUMENT)
-            view = await visits.submit(c, person, tg, ids[0])
-        else:
-            raise Refused("stale")
-        wake_outbox(context)
-        await query.answer()
-        await _view(update, me, view)
-    except (callbacks.BadCallback, IndexError, ValueError, TypeError):
-        await answer_stale(query, me.t)
-    except Refused as exc:
-        await query.answer(refusal_text(me.t, exc), show_alert=True)
-        if exc.reason == "changed":
-            wake_outbox(context)
+        await press.query.edit_message_reply_markup(_markup(shown.markup))
+    except BadRequest:
+        await _view(press.update, press.me, view)
 
 
 # ------------------------------------------------------------------- typed answers
@@ -262,7 +290,7 @@ async def visit_text(update: Update, context: Context, me: Who,
     """Text while in a visit: the check-in's reason, a typed answer, a result's detail."""
     message = update.effective_message
     assert message is not None and message.text is not None and me.person is not None
-    text, c, step = message.text, core(context), conversation.step
+    text, c, step = message.text, context.core, conversation.step
     try:
         if step == "checkin":
             if text.strip() in visits.skip_texts():
@@ -294,7 +322,7 @@ async def visit_text(update: Update, context: Context, me: Who,
     except Refused as exc:
         await reply(update, refusal_text(me.t, exc))
         return
-    wake_outbox(context)
+    context.wake_outbox()
     if step == "checkin_reason":
         await reply(update, me.t._("✅ Check-in recorded without a location."),
                     reply_markup=ReplyKeyboardRemove())
@@ -302,7 +330,7 @@ async def visit_text(update: Update, context: Context, me: Who,
 
 
 async def _state(context: Context, conversation: Conversation) -> visits.State:
-    c = core(context)
+    c = context.core
     async with c.db.read() as rtx:
         return await visits.load(rtx, int(conversation.data["visit"]), c.today(),
                                  c.settings.tz)
@@ -316,9 +344,7 @@ def _replied_visit(message: Message) -> int | None:
         return None
     for row in replied.reply_markup.inline_keyboard:
         for button in row:
-            found = visits.visit_of_callback(button.callback_data
-                                             if isinstance(button.callback_data, str)
-                                             else None)
+            found = visit_of(button.callback_data)
             if found is not None:
                 return found
     return None
@@ -332,7 +358,7 @@ async def photo_message(update: Update, context: Context) -> None:
     if me.person is None:
         await reply(update, access_text(me.t))
         return
-    conversation = await conversations.current(core(context), me.tg_user_id)
+    conversation = await conversations.current(context.core, me.tg_user_id)
     why = visits.photo_expected(conversation, _replied_visit(message))
     if why == "no_visit" and message.document is not None:
         await unexpected_message(update, context)
@@ -359,12 +385,12 @@ async def photo_message(update: Update, context: Context) -> None:
                                    " was not saved. Please send it again."))
         return
     try:
-        view = await visits.photo(core(context), me.person, me.tg_user_id, conversation,
+        view = await visits.photo(context.core, me.person, me.tg_user_id, conversation,
                                   visits.PhotoIn(file_id, unique, data))
     except Refused as exc:
         await reply(update, refusal_text(me.t, exc))
         return
-    wake_outbox(context)
+    context.wake_outbox()
     await _view(update, me, view)
 
 
@@ -373,7 +399,7 @@ async def location_message(update: Update, context: Context) -> None:
     me = await who(update, context)
     message = update.effective_message
     assert message is not None and message.location is not None
-    conversation = await conversations.current(core(context), me.tg_user_id) \
+    conversation = await conversations.current(context.core, me.tg_user_id) \
         if me.person else None
     if me.person is None or conversation is None or conversation.flow != FLOW or \
             conversation.step not in ("checkin", "q"):
@@ -382,12 +408,12 @@ async def location_message(update: Update, context: Context) -> None:
     latitude, longitude = message.location.latitude, message.location.longitude
     try:
         if conversation.step == "checkin":
-            view = await visits.checkin(core(context), me.person, me.tg_user_id, conversation,
+            view = await visits.checkin(context.core, me.person, me.tg_user_id, conversation,
                                         latitude, longitude, None)
             text = me.t._("✅ Checked in at {lat:.5f}, {lon:.5f}.").format(lat=latitude,
                                                                            lon=longitude)
         else:
-            view = await visits.located(core(context), me.person, me.tg_user_id,
+            view = await visits.located(context.core, me.person, me.tg_user_id,
                                         conversation, latitude, longitude)
             text = me.t._("✅ Location saved.")
     except Refused as exc:
@@ -404,7 +430,7 @@ async def party_start(update: Update, context: Context) -> None:
     me = await who(update, context)
     code = context.args[0] if context.args else ""
     try:
-        step = await party.begin(core(context), me.tg_user_id,
+        step = await party.begin(context.core, me.tg_user_id,
                                  code.removeprefix(visits.TOKEN_PREFIX))
     except Refused as exc:
         if exc.reason == "token_unknown":
@@ -422,48 +448,46 @@ async def party_text_message(update: Update, context: Context, me: Who,
     message = update.effective_message
     assert message is not None and message.text is not None
     try:
-        step = await party.typed(core(context), me.tg_user_id, message.text)
+        step = await party.typed(context.core, me.tg_user_id, message.text)
     except Refused as exc:
         await reply(update, refusal_text(me.t, exc))
         return
     await show(update, [party_step(me.t, step)])
 
 
-async def party_button(update: Update, context: Context) -> None:
-    """v1:pty:r:<role> | v1:pty:id:skip | v1:pty:o:<opinion> — the party's choices."""
-    query, me = await pressed(update, context)
-    try:
-        _, args = callbacks.decode(query.data)
-        c = core(context)
-        if args[0] == "r":
-            step = await party.role(c, me.tg_user_id, args[1])
-        elif args == ["id", "skip"]:
-            step = await party.skip_id(c, me.tg_user_id)
-        elif args[0] == "o":
-            step = await party.opinion(c, me.tg_user_id, args[1])
-        else:
-            raise Refused("not_current")
-    except (callbacks.BadCallback, IndexError, ValueError):
-        await answer_stale(query, me.t)
-        return
-    except Refused as exc:
-        await query.answer(refusal_text(me.t, exc), show_alert=True)
-        return
-    await query.answer()
-    await show(update, [party_step(me.t, step)])
+PARTY = Buttons(refusal_text)  # the inspected party: not registered in Choucha
 
 
-async def _party_confirm(update: Update, context: Context, me: Who, token_id: int,
-                         short: str) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        state = await party.confirm(core(context), me.tg_user_id, token_id, short)
-    except Refused as exc:
-        await query.answer(refusal_text(me.t, exc), show_alert=True)
-        return
-    wake_outbox(context)
-    await query.answer()
+async def _party_shows(press: Press[Any], step: party.PartyStep) -> None:
+    await press.query.answer()
+    await show(press.update, [party_step(press.me.t, step)])
+
+
+@PARTY.on(PartyRole)
+async def party_role(press: Press[PartyRole]) -> None:
+    await _party_shows(press, await party.role(press.context.core, press.me.tg_user_id,
+                                               press.button.role))
+
+
+@PARTY.on(PartySkipId)
+async def party_skip_id(press: Press[PartySkipId]) -> None:
+    await _party_shows(press, await party.skip_id(press.context.core, press.me.tg_user_id))
+
+
+@PARTY.on(PartyOpinion)
+async def party_opinion(press: Press[PartyOpinion]) -> None:
+    await _party_shows(press, await party.opinion(press.context.core, press.me.tg_user_id,
+                                                  press.button.opinion))
+
+
+@PARTY.on(VisitPartyConfirm)
+async def party_confirm(press: Press[VisitPartyConfirm]) -> None:
+    """The party confirms the record they read."""
+    me, update = press.me, press.update
+    state = await party.confirm(press.context.core, me.tg_user_id, press.button.token_id,
+                                press.button.short)
+    press.context.wake_outbox()
+    await press.query.answer()
     await reply(update, me.t._("✅ Thank you. You signed the check record of {target}."
                                "\nRecord hash: <code>{hash}</code>").format(
         target=html.escape(state.task["target_name"]), hash=state.content_hash[:16]))

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import html
 from datetime import date, timedelta
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks
 from bot.clock import now as clock_now
 from bot.i18n import Translator
 from bot.logs import mask_cert
-from bot.models import Conversation, Person, Role
+from bot.rules.models import Conversation, Person, Role
 from bot.services import conversations, withdrawals
 from bot.services.errors import Refused
-from handlers.common import Context, Who, answer_stale, core, pressed, reply, who
+from bot.views.buttons import ReplacementForReason, WithdrawFrom, WithdrawPerson, WithdrawReason
+from handlers.common import Buttons, Context, Press, Who, key, reply, who
 from handlers.onboarding import access_text
 
 FLOW = "withdraw"
@@ -45,7 +46,7 @@ async def withdraw_command(update: Update, context: Context) -> None:
         await reply(update, access_text(me.t) if me.person is None else
                     refusal_text(me.t, Refused("not_allowed")))
         return
-    async with core(context).db.transaction() as tx:
+    async with context.core.db.transaction() as tx:
         await tx.conversations.put(me.tg_user_id, FLOW, "who", {}, clock_now())
     await reply(update, me.t._("Which inspector is no longer available? Send their name or"
                                " 执法证号.") + "\n" + me.t._("Send /cancel to stop."))
@@ -61,84 +62,87 @@ async def withdraw_text(update: Update, context: Context, me: Who,
             when = date.fromisoformat(message.text.strip())
         except ValueError:
             when = None
-        today = core(context).today()
+        today = context.core.today()
         if when is None or when < today:
             await reply(update, refusal_text(me.t, Refused("bad_date", date=today.isoformat())))
             return
         await _record(update, context, me, int(conversation.data["person"]),
                       str(conversation.data["reason"]), when)
         return
-    found = await withdrawals.candidates(core(context), me.person, message.text)
+    found = await withdrawals.candidates(context.core, me.person, message.text)
     if not found:
         await reply(update, me.t._("No inspector you may record this for matches “{text}”."
                                    " Send another name or 执法证号, or /cancel.").format(
             text=html.escape(message.text[:40])))
         return
-    async with core(context).db.read() as rtx:
+    async with context.core.db.read() as rtx:
         certs = {p.id: await rtx.directory.cert_of(p.id) for p in found}
     rows = [[InlineKeyboardButton(
         f"{p.name} · {p.department_name or ''} · {mask_cert(certs[p.id])}"[:60],
-        callback_data=callbacks.encode("wd", "p", p.id))] for p in found[:20]]
+        callback_data=WithdrawPerson(p.id).pack())] for p in found[:20]]
     await reply(update, me.t._("Who is it?"), reply_markup=InlineKeyboardMarkup(rows))
 
 
-async def withdraw_button(update: Update, context: Context) -> None:
-    """v1:wd:p:<person> → reasons; v1:wd:r:<person>:<reason> → dates; v1:wd:d:… → record."""
-    query, me = await pressed(update, context)
-    if not _allowed(me.person):
-        await query.answer(refusal_text(me.t, Refused("not_allowed")), show_alert=True)
-        return
-    try:
-        _, args = callbacks.decode(query.data)
-        action, person_id = args[0], int(args[1])
-        conversation = await conversations.current(core(context), me.tg_user_id)
-        if conversation is None or conversation.flow != FLOW:
-            raise Refused("stale")
-    except (callbacks.BadCallback, IndexError, ValueError, Refused):
-        await answer_stale(query, me.t)
-        return
-    await query.answer()
-    if action == "p":
-        rows = [[InlineKeyboardButton(me.t._(label), callback_data=callbacks.encode(
-            "wd", "r", person_id, key))] for key, label in withdrawals.REASONS.items()]
-        await reply(update, me.t._("Why is this inspector unavailable?"),
-                    reply_markup=InlineKeyboardMarkup(rows))
-        return
-    if action == "r" and len(args) == 3 and args[2] in withdrawals.REASONS:
-        today = core(context).today()
-        async with core(context).db.transaction() as tx:
-            await tx.conversations.put(me.tg_user_id, FLOW, "date",
-                                       {"person": person_id, "reason": args[2]}, clock_now())
-        rows = [[InlineKeyboardButton(
-            label.format(date=day.isoformat()),
-            callback_data=callbacks.encode("wd", "d", person_id, args[2],
-                                           day.strftime("%Y%m%d")))]
-            for label, day in ((me.t._("From today ({date})"), today),
-                               (me.t._("From tomorrow ({date})"), today + timedelta(days=1)))]
-        await reply(update, me.t._("From which day? Tap one, or send a date (YYYY-MM-DD)."),
-                    reply_markup=InlineKeyboardMarkup(rows))
-        return
-    if action == "d" and len(args) == 4 and args[2] in withdrawals.REASONS:
-        try:
-            when = date(int(args[3][:4]), int(args[3][4:6]), int(args[3][6:8]))
-        except ValueError:
-            await answer_stale(query, me.t)
-            return
-        await _record(update, context, me, person_id, args[2], when)
-        return
-    await answer_stale(query, me.t)
+BUTTONS = Buttons(refusal_text, _allowed)
+
+
+async def _in_flow(press: Press[Any]) -> None:
+    """In the middle of /withdraw (else the button is stale)."""
+    conversation = await conversations.current(press.context.core, press.me.tg_user_id)
+    if conversation is None or conversation.flow != FLOW:
+        raise Refused("stale")
+    await press.query.answer()
+
+
+@BUTTONS.on(WithdrawPerson)
+async def person_chosen(press: Press[WithdrawPerson]) -> None:
+    """The inspector is chosen: why?"""
+    await _in_flow(press)
+    t = press.me.t
+    rows = [[key(t._(label), WithdrawReason(press.button.person_id, reason))]
+            for reason, label in withdrawals.REASONS.items()]
+    await reply(press.update, t._("Why is this inspector unavailable?"),
+                reply_markup=InlineKeyboardMarkup(rows))
+
+
+@BUTTONS.on(WithdrawReason)
+async def reason_chosen(press: Press[WithdrawReason]) -> None:
+    """The reason is chosen: from which day?"""
+    b = press.button
+    if b.reason not in withdrawals.REASONS:
+        raise Refused("stale")
+    await _in_flow(press)
+    today = press.context.core.today()
+    async with press.context.core.db.transaction() as tx:
+        await tx.conversations.put(press.me.tg_user_id, FLOW, "date",
+                                   {"person": b.person_id, "reason": b.reason}, clock_now())
+    t = press.me.t
+    rows = [[key(label.format(date=day.isoformat()), WithdrawFrom(b.person_id, b.reason, day))]
+            for label, day in ((t._("From today ({date})"), today),
+                               (t._("From tomorrow ({date})"), today + timedelta(days=1)))]
+    await reply(press.update, t._("From which day? Tap one, or send a date (YYYY-MM-DD)."),
+                reply_markup=InlineKeyboardMarkup(rows))
+
+
+@BUTTONS.on(WithdrawFrom)
+async def day_chosen(press: Press[WithdrawFrom]) -> None:
+    b = press.button
+    if b.reason not in withdrawals.REASONS:
+        raise Refused("stale")
+    await _in_flow(press)
+    await _record(press.update, press.context, press.me, b.person_id, b.reason, b.day)
 
 
 async def _record(update: Update, context: Context, me: Who, person_id: int, reason: str,
                   when: date) -> None:
     assert me.person is not None
     try:
-        done = await withdrawals.withdraw(core(context), me.person, person_id, when, reason)
+        done = await withdrawals.withdraw(context.core, me.person, person_id, when, reason)
     except Refused as exc:
         await reply(update, refusal_text(me.t, exc))
-        await conversations.cancel(core(context), me.tg_user_id)
+        await conversations.cancel(context.core, me.tg_user_id)
         return
-    await conversations.cancel(core(context), me.tg_user_id)
+    await conversations.cancel(context.core, me.tg_user_id)
     t = me.t
     lines = [t._("🚫 Recorded: {name} is unavailable from {date} ({reason}). Replacements and"
                  " new draws will never draw them; the withdrawal is appended to {draws} draw"
@@ -153,6 +157,6 @@ async def _record(update: Update, context: Context, me: Who, person_id: int, rea
                          f" {task['window_due']}")
             rows.append([InlineKeyboardButton(
                 t._("🔁 Replace on {target}").format(target=task["target_name"][:30]),
-                callback_data=callbacks.encode("rep", "obr", task["id"], person_id, "absent"))])
+                callback_data=ReplacementForReason(task["id"], person_id, "absent").pack())])
     await reply(update, "\n".join(lines),
                 reply_markup=InlineKeyboardMarkup(rows) if rows else None)

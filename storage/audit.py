@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import AuditEntry, AuditProblem
+from bot.rules.models import AuditEntry, AuditProblem
 from storage.base import Repo, dumps, to_db_time
 
 GENESIS = "0" * 64

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.models import Conversation
+from bot.rules.models import Conversation
 from storage.base import Repo, dumps, to_db_time
 
 

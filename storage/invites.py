@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.models import Invite
+from bot.rules.models import Invite
 from storage.base import Repo, from_db_time, req_time, to_db_time
 
 

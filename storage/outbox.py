@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import OutboxMessage, OutboxStatus
+from bot.rules.models import OutboxMessage, OutboxStatus
 from storage.base import Repo, dumps, req_time, to_db_time
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.models import (
+from bot.rules.models import (
     Department,
     Person,
     Role,

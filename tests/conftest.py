@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import BotRunner
 from bot.config import REPO_ROOT, Settings, load_settings
 from bot.core import Core
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.server import EmulatorServer
 from bot.i18n import compile_catalogs
+from bot.tg.app import BotRunner
+from handlers import register
 from storage import Database
 
 TOKEN = "123456789:TEST-token_for-the-emulator"
@@ -24,6 +25,21 @@ compile_catalogs()
 
 
 SPEC_PRESENT = SPEC.is_file()
+
+# What makes a test a journey (seconds, not milliseconds): the emulator and the real bot,
+# or a process of its own. `pytest -m "not journey"` is the fast tier.
+JOURNEY_FIXTURES = frozenset({"emulator", "server", "bot", "settings"})
+JOURNEY_MODULES = frozenset({"test_crash", "test_workers", "test_audit", "test_cli",
+                             "test_config_and_logs", "test_local_restart", "test_web_chat",
+                             "test_intake"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & JOURNEY_FIXTURES or item.module.__name__.rsplit(".", 1)[-1] in (
+                JOURNEY_MODULES):
+            item.add_marker(pytest.mark.journey)
 
 
 @pytest.fixture
@@ -59,7 +75,7 @@ def settings(tmp_path: Path, server: EmulatorServer) -> Settings:
 
 @pytest.fixture
 async def bot(settings: Settings) -> AsyncIterator[BotRunner]:
-    runner = BotRunner(settings, TOKEN)
+    runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     yield runner
     await runner.stop()

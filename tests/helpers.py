@@ -8,11 +8,11 @@ import re
 import sys
 from collections.abc import Callable
 
-from bot.app import BotRunner
 from bot.emulator import EmulatedUser, Emulator
 from bot.services.access import SYSTEM
 from bot.services.directory import add_department
 from bot.services.onboarding import init_admin
+from bot.tg.app import BotRunner
 from tests.conftest import person
 
 
@@ -28,7 +28,8 @@ async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
 async def choucha(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     """Run the CLI without blocking the loop the emulator answers on."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args, env={**os.environ, "CHOUCHA_LANG": "en", **env},
+        sys.executable, "-m", "handlers.main", *args,
+        env={**os.environ, "CHOUCHA_LANG": "en", **env},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(process.communicate(), 120)
     return process.returncode or 0, out.decode(), err.decode()

@@ -9,12 +9,12 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from bot.app import BotRunner
 from bot.demo import joint_plan, load_county
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws
 from bot.services.access import SYSTEM
 from bot.services.onboarding import reissue_invite
+from bot.tg.app import BotRunner
 from tests.conftest import person
 from tests.test_visits import jpeg
 

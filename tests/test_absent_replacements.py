@@ -9,9 +9,9 @@ import json
 import sqlite3
 from pathlib import Path
 
-from bot.app import BotRunner
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws
+from bot.tg.app import BotRunner
 from tests.helpers import registered_admin
 from tests.test_absent_member import drawn_team, query, register
 

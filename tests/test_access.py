@@ -11,7 +11,7 @@ import pkgutil
 import pytest
 
 import bot.services
-from bot.models import Person, Role, RoleGrant
+from bot.rules.models import Person, Role, RoleGrant
 from bot.services.access import SYSTEM, require_office
 from bot.services.errors import Refused
 

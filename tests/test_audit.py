@@ -25,7 +25,7 @@ async def make_chain(path: Path, rows: int = 5) -> None:
 def verify(path: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CHOUCHA_DB": str(path)}
     env.pop("TELEGRAM_BOT_TOKEN", None)
-    return subprocess.run([sys.executable, "-m", "bot.cli", "audit", "verify"], env=env,
+    return subprocess.run([sys.executable, "-m", "handlers.main", "audit", "verify"], env=env,
                           capture_output=True, text=True, timeout=60)
 
 

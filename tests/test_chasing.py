@@ -11,16 +11,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 
 from bot.core import Core
 from bot.demo import joint_plan, load_county
-from bot.models import Role
+from bot.rules.models import Role
+from bot.rules.workdays import Calendar
 from bot.services import chasing, draws, replacements, tasks
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem, reissue_invite
-from bot.workdays import Calendar
+from handlers import register
 from storage import Database
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -246,20 +248,21 @@ async def test_an_unknown_year_is_announced_once_a_day_and_can_be_loaded(
     assert cal.is_workday(date(2027, 2, 6)) and not cal.is_workday(date(2027, 2, 11))
 
 
+@pytest.mark.journey
 async def test_a_reminder_reaches_the_phone_and_says_why(tmp_path: Path) -> None:
     """Through the real bot and the emulator, the whole bot living on a moved clock (only
     ever moved forward, as real time goes): the member gets the reminder with its reason
     and a button to the task; /reminders lists it."""
-    from bot.app import BotRunner
     from bot.emulator import Emulator
     from bot.emulator.server import EmulatorServer
+    from bot.tg.app import BotRunner
     from tests.conftest import SPEC, TOKEN, make_settings
     from tests.test_tasks import county_with_phones
 
     with time_machine.travel(local(2026, 6, 1, 9, 0), tick=True) as traveller:
         emulator = Emulator(spec_path=SPEC if SPEC.is_file() else None, token=TOKEN)
         server = await EmulatorServer(emulator).start()
-        runner = BotRunner(make_settings(tmp_path, server), TOKEN)
+        runner = BotRunner(make_settings(tmp_path, server), TOKEN, register)
         await runner.start(webhook=False, poll_timeout=1)
         try:
             users = await county_with_phones(runner, emulator, tmp_path, targets=6,

@@ -7,12 +7,12 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from bot import visit as rules
-from bot.app import BotRunner
 from bot.emulator import Emulator
 from bot.i18n import translator
+from bot.rules import visit as rules
 from bot.services import digest
 from bot.services.access import SYSTEM
+from bot.tg.app import BotRunner
 from tests.test_absent_member import drawn_team, register
 
 MANGSHI = (24.43, 98.58, 60.0)

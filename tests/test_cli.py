@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.app import BotRunner
 from bot.emulator import Emulator
 from bot.emulator.server import EmulatorServer
+from bot.tg.app import BotRunner
+from handlers import register
 from tests.conftest import TOKEN, make_settings, person
 from tests.helpers import LINK_RE, choucha
 from tests.test_invite_card import decode_qr
@@ -44,7 +45,8 @@ async def test_init_then_admin_registers(tmp_path: Path, server: EmulatorServer,
     code, _, err = await choucha(env, "invite", "--name", "X", "--role", "chief")
     assert code == 2 and "--role" in err
 
-    runner = BotRunner(make_settings(tmp_path, server, CHOUCHA_DB=env["CHOUCHA_DB"]), TOKEN)
+    runner = BotRunner(make_settings(tmp_path, server, CHOUCHA_DB=env["CHOUCHA_DB"]), TOKEN,
+                       register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
         admin = person(emulator, "Admin", "en")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import BotRunner
 from bot.config import ConfigError, load_settings
 from bot.emulator import Emulator
 from bot.logs import mask_phone, redact, setup_logging
 from bot.services.onboarding import init_admin
+from bot.tg.app import BotRunner
 from tests.conftest import TOKEN, person
 
 
@@ -40,7 +40,7 @@ def test_bad_settings_name_themselves(env: dict[str, str], named: str) -> None:
 def test_cli_prints_one_line_without_the_token(tmp_path: Path) -> None:
     secret = "123456:THIS-IS-SECRET but broken"
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": secret, "CHOUCHA_DB": str(tmp_path / "x.db")}
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "init"], env=env,
+    result = subprocess.run([sys.executable, "-m", "handlers.main", "init"], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "TELEGRAM_BOT_TOKEN" in result.stderr

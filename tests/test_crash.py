@@ -14,7 +14,7 @@ from bot.core import Core
 from bot.emulator import Emulator
 from bot.emulator.core import ApiError
 from bot.emulator.server import EmulatorServer
-from bot.models import Role
+from bot.rules.models import Role
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem

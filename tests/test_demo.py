@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.checklist import load_xlsform
 from bot.core import Core
 from bot.demo import load_county
 from bot.demo_data import CHECKLISTS, ITEMS, plan_rows
+from bot.rules.checklist import load_xlsform
+from bot.rules.workdays import Calendar
 from bot.services import draws
 from bot.services.access import SYSTEM
-from bot.workdays import Calendar
 
 
 @pytest.mark.parametrize(("targets", "per_department"), [(300, 6), (2000, 20)])

@@ -12,12 +12,12 @@ import time_machine
 from openpyxl import load_workbook
 from PIL import Image
 
-from bot.app import BotRunner
 from bot.core import Core
 from bot.emulator import Emulator
 from bot.i18n import translator
 from bot.services import digest
 from bot.services.access import SYSTEM
+from bot.tg.app import BotRunner
 from tests.conftest import person
 from tests.test_chasing import PLAN, county, local, outbox
 

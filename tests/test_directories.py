@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot.app import BotRunner
 from bot.config import load_settings
 from bot.core import Core
 from bot.demo_data import generate, make_uscc
 from bot.emulator import EmulatedUser, Emulator
 from bot.i18n import translator
-from bot.models import Role
+from bot.rules.models import Role
 from bot.services.access import SYSTEM
 from bot.services.exports import export
 from bot.services.imports import ImportReport, import_file, summary_text
+from bot.tg.app import BotRunner
 from storage import Database
 from tests.helpers import registered_admin
 
@@ -200,7 +200,7 @@ async def test_checklists_with_skip_logic_and_unsupported_types(core: Core,
     assert report.ok and report.kind == "checklist" and report.inserted == 1
     async with core.db.read() as rtx:
         form = await rtx.directory.checklist_form("SC-002")
-    from bot.checklist import Checklist
+    from bot.rules.checklist import Checklist
 
     assert form is not None
     loaded = Checklist.from_json(form)

@@ -10,7 +10,7 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import draw as algo
+from bot.rules import draw as algo
 
 SEED = algo.seed_of("plan", "0" * 64, "372", "ab" * 32)
 

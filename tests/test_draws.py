@@ -13,20 +13,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import BotRunner
 from bot.config import load_settings
 from bot.core import Core
 from bot.demo_data import generate
 from bot.emulator import Emulator
 from bot.emulator.server import EmulatorServer
 from bot.i18n import translator
-from bot.models import Role
+from bot.rules.models import Role
 from bot.services import draws
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.errors import Refused
 from bot.services.imports import import_file
 from bot.services.onboarding import invite_person, redeem
+from bot.tg.app import BotRunner
+from handlers import register
 from storage import Database
 from tests.conftest import TOKEN, make_settings, person
 from tests.helpers import choucha, eventually, registered_admin
@@ -56,6 +57,7 @@ def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
         return conn.execute(sql).fetchall()
 
 
+@pytest.mark.journey
 async def test_cli_draw_journey_and_tampering(tmp_path: Path) -> None:
     env = {"CHOUCHA_DB": str(tmp_path / "c.sqlite3")}
     env.pop("TELEGRAM_BOT_TOKEN", None)
@@ -205,7 +207,7 @@ async def test_announcements_reach_the_office_and_the_public_channel(
 ) -> None:
     emulator.add_chat(-1001234567890, "channel", "芒市双随机公示")
     settings = make_settings(tmp_path, server, CHOUCHA_PUBLIC_CHANNEL="-1001234567890")
-    runner = BotRunner(settings, TOKEN)
+    runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
         office = await registered_admin(runner, emulator)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
+
 from bot.emulator import Emulator
 from bot.keys import webhook_secret
 from storage import Database
@@ -50,6 +52,7 @@ async def test_an_older_world_readable_database_is_tightened(tmp_path: Path) -> 
         assert mode(path) == 0o600
 
 
+@pytest.mark.journey
 async def test_what_the_command_line_writes_is_private(tmp_path: Path) -> None:
     env = {"CHOUCHA_DB": str(tmp_path / "d" / "c.sqlite3")}
     code, _, err = await choucha(env, "demo-data", "--out", str(tmp_path / "demo"),

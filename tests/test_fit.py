@@ -10,10 +10,9 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.app import BotRunner
 from bot.emulator import Emulator
 from bot.emulator.schema import visible_text
-from bot.rendering.fit import (
+from bot.formats.rendering.fit import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
     cut_html,
@@ -21,6 +20,7 @@ from bot.rendering.fit import (
     split_html,
     utf16_len,
 )
+from bot.tg.app import BotRunner
 from tests.helpers import eventually
 from tests.test_outbox import queue, registered, status_of
 

@@ -12,11 +12,11 @@ from openpyxl import load_workbook
 
 from bot.core import Core
 from bot.demo_data import generate
+from bot.formats.tabular import csv_bytes, xlsx_bytes
 from bot.i18n import translator
 from bot.services.access import SYSTEM
 from bot.services.exports import export
 from bot.services.imports import import_file, report_csv
-from bot.tabular import csv_bytes, xlsx_bytes
 
 EVIL = '=HYPERLINK("http://evil.example/x","点击")'
 PAYLOADS = [EVIL, "+1+1", "-2+3", "@SUM(1)", "\t=1", "\r=1"]

@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
-import bot.intake as intake_module
+import bot.tg.intake as intake_module
 from bench.bench_intake import soak, start_bot, stop_bot
-from bot.app import BotRunner
 from bot.config import Settings
 from bot.emulator import Emulator
 from bot.emulator.core import ApiError
 from bot.emulator.server import EmulatorServer
-from bot.intake import InboxSeal, inbox_seal
+from bot.tg.app import BotRunner
+from bot.tg.intake import InboxSeal, inbox_seal
+from handlers import register
 from storage import Database
 from tests.conftest import SPEC, TOKEN, person
 from tests.helpers import choucha, eventually, registered_admin
@@ -33,7 +34,7 @@ async def test_an_update_kept_but_not_handled_is_handled_after_a_crash(
         settings: Settings, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
     """Kept in the inbox, confirmed to Telegram, then the bot dies before handling it: the
     next start handles it from the inbox, once (Telegram never sends it again)."""
-    first = BotRunner(settings, TOKEN)
+    first = BotRunner(settings, TOKEN, register)
     await first.start(webhook=False, poll_timeout=1)
     never = asyncio.Event()
 
@@ -50,7 +51,7 @@ async def test_an_update_kept_but_not_handled_is_handled_after_a_crash(
     assert _rows(settings.db_path, "SELECT COUNT(*) FROM processed_updates") == [(0,)]
     assert not stranger.bot_messages()
 
-    second = BotRunner(settings, TOKEN)
+    second = BotRunner(settings, TOKEN, register)
     await second.start(webhook=False, poll_timeout=1)
     try:
         await stranger.expect("/start")
@@ -68,7 +69,7 @@ async def test_an_update_kept_but_not_handled_is_handled_after_a_crash(
 
 async def test_the_inbox_holds_no_readable_text(settings: Settings, emulator: Emulator,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    runner = BotRunner(settings, TOKEN)
+    runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
         never = asyncio.Event()
@@ -144,7 +145,7 @@ async def test_an_update_that_keeps_crashing_the_bot_is_given_up(
             "INSERT INTO inbox (update_id, chat_key, payload, received_at)"
             " VALUES (42, ?, ?, '2026-01-01T00:00:00.000000Z')",
             (user.id, seal.seal(json.dumps(later).encode())))
-    runner = BotRunner(settings, TOKEN)
+    runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
         await eventually(lambda: sorted(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
-from bot.app import BotRunner
 from bot.emulator import Emulator
-from bot.rendering.fonts import cjk_font
-from bot.rendering.invite_card import CardText, render_invite_card
+from bot.formats.rendering.fonts import cjk_font
+from bot.formats.rendering.invite_card import CardText, render_invite_card
+from bot.tg.app import BotRunner
 from tests.helpers import LINK_RE, departments, invite_through_bot, registered_admin
 
 
@@ -64,7 +64,7 @@ async def test_card_sent_by_the_bot_opens_the_invite(bot: BotRunner, emulator: E
 
 def test_every_card_of_an_invite_sheet_scans(tmp_path: Path) -> None:
     """The A4 sheet's QR codes (drawn as vectors) decode to each card's link."""
-    from bot.rendering.invite_sheet import SheetCard, SheetText, invite_sheet_pdf
+    from bot.formats.rendering.invite_sheet import SheetCard, SheetText, invite_sheet_pdf
 
     links = [f"https://t.me/choucha_bot?start=Sheet{i:02d}xxxxxxxxxxxxxxxx"[:52]
              for i in range(10)]

@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 
 from bot.config import load_settings
-from bot.localmode import run_local
+from bot.tg.localmode import run_local
+from handlers import register
 from tests.conftest import SPEC
 from tests.test_updates import free_port
 
@@ -57,7 +58,7 @@ async def test_local_mode_survives_a_restart(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{port}/"
     async with httpx.AsyncClient(timeout=30) as client:
         stop = asyncio.Event()
-        task = asyncio.create_task(run_local(settings, stop))
+        task = asyncio.create_task(run_local(settings, stop, register))
         try:
             state = await _up(client, url)
             page = await _page_token(client, url)
@@ -72,7 +73,7 @@ async def test_local_mode_survives_a_restart(tmp_path: Path) -> None:
             await asyncio.wait_for(task, 30)
 
         stop = asyncio.Event()
-        task = asyncio.create_task(run_local(settings, stop))
+        task = asyncio.create_task(run_local(settings, stop, register))
         try:
             await _up(client, url)
             page = await _page_token(client, url)  # a new page token after the restart

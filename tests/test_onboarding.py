@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
-from bot.app import BotRunner
 from bot.clock import now
 from bot.emulator import Emulator
-from bot.models import Role
+from bot.rules.models import Role
 from bot.services.access import SYSTEM
 from bot.services.onboarding import invite_person
+from bot.tg.app import BotRunner
 from tests.conftest import person
 from tests.helpers import departments, invite_through_bot, registered_admin
 

@@ -6,15 +6,15 @@ import asyncio
 import itertools
 import sqlite3
 
-from bot.app import BotRunner
 from bot.clock import now
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.core import ApiError
-from bot.models import Person, Role
+from bot.rules.models import Person, Role
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.notify import enqueue_text
 from bot.services.onboarding import invite_person, redeem
+from bot.tg.app import BotRunner
 from tests.conftest import person
 from tests.helpers import eventually
 
@@ -103,7 +103,7 @@ async def test_blocked_person_is_marked_and_office_told(bot: BotRunner,
 
 
 def test_one_governor_counts_direct_replies_and_the_outbox_together() -> None:
-    from bot.sender import CHAT_BURST, WINDOW, Governor
+    from bot.tg.sender import CHAT_BURST, WINDOW, Governor
 
     clock = [100.0]
     governor = Governor(clock=lambda: clock[0])

@@ -12,11 +12,11 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from bot.app import BotRunner
 from bot.demo import joint_plan, load_county
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws
 from bot.services.access import SYSTEM
+from bot.tg.app import BotRunner
 from storage.files import blob_path
 from tests.conftest import person
 from tests.helpers import LINK_RE, choucha, registered_admin

@@ -14,18 +14,19 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from bot.app import BotRunner
 from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.demo import joint_plan, load_county
 from bot.emulator import Emulator
 from bot.emulator.server import EmulatorServer
-from bot.models import Person, Role
+from bot.rules.models import Person, Role
+from bot.rules.visit import RESULTS
 from bot.services import conversations, draws, publication, visits
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem
-from bot.visit import RESULTS
+from bot.tg.app import BotRunner
+from handlers import register
 from tests.conftest import TOKEN, make_settings, person
 
 CHANNEL = -1001234567890
@@ -103,7 +104,7 @@ def channel_settings(tmp_path: Path, server: EmulatorServer, emulator: Emulator)
 async def test_publish_withhold_correct_and_export(
     channel_settings: Settings, emulator: Emulator, tmp_path: Path
 ) -> None:
-    runner = BotRunner(channel_settings, TOKEN)
+    runner = BotRunner(channel_settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
         tasks = await finished_tasks(runner, tmp_path,
@@ -164,7 +165,7 @@ async def test_publish_withhold_correct_and_export(
 
 
 async def test_a_late_publication_is_flagged(settings: Settings, tmp_path: Path) -> None:
-    runner = BotRunner(settings, TOKEN)
+    runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
         tasks = await finished_tasks(runner, tmp_path, ["no_problem"])

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import xpath
-from bot.codes import id_check_char, uscc_check_char, valid_id_number, valid_uscc
 from bot.demo_data import make_id_number, make_uscc
-from bot.sheets import CellError, a_date, ratio, ratios, scope, target_code
-from bot.tabular import TableError, detect_encoding, open_table
+from bot.formats.sheets import CellError, a_date, ratio, ratios, scope, target_code
+from bot.formats.tabular import TableError, detect_encoding, open_table
+from bot.rules import xpath
+from bot.rules.codes import id_check_char, uscc_check_char, valid_id_number, valid_uscc
 
 
 def test_uscc_examples() -> None:

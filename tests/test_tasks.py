@@ -8,7 +8,6 @@ import json
 import sqlite3
 from pathlib import Path
 
-from bot.app import BotRunner
 from bot.demo import joint_plan, load_county
 from bot.demo_data import generate
 from bot.emulator import EmulatedUser, Emulator
@@ -18,6 +17,7 @@ from bot.services.accounts import TgUser
 from bot.services.errors import Refused
 from bot.services.imports import import_file
 from bot.services.onboarding import redeem, reissue_invite
+from bot.tg.app import BotRunner
 from tests.conftest import person
 from tests.helpers import eventually
 

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import httpx
 
-from bot.app import BotRunner
 from bot.config import Settings
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.server import EmulatorServer
 from bot.services.onboarding import init_admin
+from bot.tg.app import BotRunner
+from handlers import register
 from tests.conftest import TOKEN, make_settings, person
 
 
@@ -60,7 +61,7 @@ async def test_webhook_mode_with_secret(tmp_path: Path, server: EmulatorServer,
         CHOUCHA_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
         CHOUCHA_WEBHOOK_SECRET="s3cret-token",
     )
-    runner = BotRunner(settings, TOKEN)
+    runner = BotRunner(settings, TOKEN, register)
     await runner.start()
     try:
         assert emulator.webhook is not None
@@ -105,7 +106,7 @@ async def test_webhook_without_a_configured_secret_makes_and_keeps_one(
     settings = make_settings(tmp_path, server,
                              CHOUCHA_WEBHOOK_URL=f"http://127.0.0.1:{port}/tg",
                              CHOUCHA_WEBHOOK_LISTEN=f"127.0.0.1:{port}")
-    runner = BotRunner(settings, TOKEN)
+    runner = BotRunner(settings, TOKEN, register)
     await runner.start()
     try:
         assert emulator.webhook is not None
@@ -122,7 +123,7 @@ async def test_webhook_without_a_configured_secret_makes_and_keeps_one(
     finally:
         await runner.stop()
     # A restart keeps the same secret (and so the same path).
-    again = BotRunner(settings, TOKEN)
+    again = BotRunner(settings, TOKEN, register)
     await again.start()
     try:
         assert emulator.webhook is not None and emulator.webhook.secret_token == secret

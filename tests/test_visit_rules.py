@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import visit as rules
-from bot.checklist import Checklist, Choice, Question
 from bot.i18n import translator
+from bot.rules import visit as rules
+from bot.rules.checklist import Checklist, Choice, Question
 
 TODAY = date(2026, 11, 23)
 YES_NO = (Choice("yes", {"zh_CN": "符合", "en": "Compliant"}),

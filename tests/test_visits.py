@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot.app import BotRunner
 from bot.config import Settings
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws, visits
 from bot.services.access import SYSTEM
+from bot.tg.app import BotRunner
+from handlers import register
 from tests.conftest import TOKEN, person
 from tests.test_tasks import county_with_phones
 
@@ -81,7 +82,7 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
 async def test_joint_visit_from_check_in_to_submitted_record(
     settings: Settings, emulator: Emulator, tmp_path: Path
 ) -> None:
-    runner = BotRunner(settings, TOKEN)
+    runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     team, (leader, member), users = await drawn_team(runner, emulator, tmp_path)
     name = target_name(settings, team["target"])
@@ -123,7 +124,7 @@ async def test_joint_visit_from_check_in_to_submitted_record(
 
     # The bot restarts in the middle of the checklist: the person resumes at the same question.
     await runner.stop()
-    runner = BotRunner(settings, TOKEN)
+    runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
         await leader.send("/tasks")
@@ -311,7 +312,7 @@ async def test_joint_visit_from_check_in_to_submitted_record(
 async def test_refusal_with_witness_shortcuts_and_refusals(
     settings: Settings, emulator: Emulator, tmp_path: Path
 ) -> None:
-    runner = BotRunner(settings, TOKEN)
+    runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
         team, (leader, member), users = await drawn_team(runner, emulator, tmp_path,
@@ -426,7 +427,7 @@ def _visit(settings: Settings) -> int:
 async def test_unreachable_shortcut_needs_no_party_signature(
     settings: Settings, emulator: Emulator, tmp_path: Path
 ) -> None:
-    runner = BotRunner(settings, TOKEN)
+    runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
         team, (leader, member), _ = await drawn_team(runner, emulator, tmp_path, targets=6)
@@ -495,7 +496,7 @@ async def answer_checklist(user: EmulatedUser, photo: bytes) -> dict[str, Any]:
 async def test_non_cooperation_correction_order_and_paper_signature(
     settings: Settings, emulator: Emulator, tmp_path: Path
 ) -> None:
-    runner = BotRunner(settings, TOKEN)
+    runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
         team, (leader, member), _ = await drawn_team(runner, emulator, tmp_path, targets=6)

@@ -12,7 +12,8 @@ import pytest
 from playwright.async_api import async_playwright
 
 from bot.config import load_settings
-from bot.localmode import run_local
+from bot.tg.localmode import run_local
+from handlers import register
 from tests.conftest import SPEC
 from tests.test_updates import free_port
 
@@ -33,7 +34,7 @@ async def test_onboarding_in_the_web_chat_page(tmp_path: Path) -> None:
                               "CHOUCHA_BOT_API_SPEC": str(SPEC)})
     assert settings.local_mode
     stop = asyncio.Event()
-    task = asyncio.create_task(run_local(settings, stop))
+    task = asyncio.create_task(run_local(settings, stop, register))
     url = f"http://127.0.0.1:{port}/"
     try:
         async with httpx.AsyncClient() as client:

@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
-from bot.app import BotRunner
 from bot.emulator import Emulator
 from bot.emulator.server import EmulatorServer
+from bot.tg.app import BotRunner
+from handlers import register
 from tests.conftest import TOKEN, make_settings
 from tests.helpers import registered_admin
 
@@ -13,7 +14,7 @@ async def test_emulator_works_without_the_reference(tmp_path: Path) -> None:
     emulator = Emulator(spec_path=tmp_path / "absent.json", token=TOKEN)
     assert emulator.spec is None
     server = await EmulatorServer(emulator).start()
-    runner = BotRunner(make_settings(tmp_path, server), TOKEN)
+    runner = BotRunner(make_settings(tmp_path, server), TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
         admin = await registered_admin(runner, emulator)

@@ -15,16 +15,16 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from bot import draw as algo
 from bot import workers
-from bot.app import BotRunner
 from bot.core import Core
 from bot.demo_data import generate
 from bot.emulator import Emulator
 from bot.i18n import translator
+from bot.rules import draw as algo
 from bot.services import imports
 from bot.services.access import SYSTEM
 from bot.services.imports import import_file
+from bot.tg.app import BotRunner
 from bot.workers import Failure, Limit, Workers, WorkFailed
 from tests.helpers import registered_admin
 
@@ -184,7 +184,7 @@ def test_which_sheets_a_workbook_has_is_read_without_its_shared_strings(
         tmp_path: Path) -> None:
     """Telling an XLSForm from a table reads the workbook part only (openpyxl would parse
     every shared string first, then open_table again)."""
-    from bot.tabular import sheet_names
+    from bot.formats.tabular import sheet_names
     from tests.test_directories import xlsform
 
     form = xlsform(tmp_path / "form.xlsx", [["text", "q1", "问", "Q", "", ""]], "SC-001")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.models import Person
+from bot.rules.models import Person
 from bot.services.errors import Refused
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.clock import now as clock_now
 from bot.i18n import LANGUAGES, normalize_language
-from bot.models import Person
+from bot.rules.models import Person
 from storage import Database
 
 

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from bot import callbacks
 from bot.core import Core
 from bot.i18n import Translator
-from bot.models import Role
+from bot.rules.models import Role
+from bot.rules.workdays import Calendar, parse_arrangement
 from bot.services.access import Actor, label, require_office
 from bot.services.notify import enqueue_text, tell_office
-from bot.texts import one_line
-from bot.workdays import Calendar, parse_arrangement
+from bot.views.buttons import TaskCard
+from bot.views.labels import one_line
 from storage import from_db_time
 
 
@@ -289,7 +289,7 @@ def _buttons(owed_now: Owed, t: Translator) -> dict[str, Any]:
         label = t._("📋 Open the task") if owed_now.count == 1 else "📋 " + (one_line(
             str(due.reason.get("target", "")), 28) or "—")
         rows.append([{"text": label,
-                      "callback_data": callbacks.encode("task", "c", due.task_id)}])
+                      "callback_data": TaskCard(due.task_id).pack()}])
     return {"inline_keyboard": rows}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core import Core
-from bot.models import Conversation
+from bot.rules.models import Conversation
 
 
 async def current(core: Core, tg_user_id: int) -> Conversation | None:

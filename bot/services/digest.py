@@ -14,16 +14,16 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from bot import visit as rules
 from bot.core import Core
+from bot.formats.rendering.fonts import cjk_font
+from bot.formats.tabular import xlsx_bytes
 from bot.i18n import N_, Translator, translator
-from bot.models import Role
-from bot.rendering.fonts import cjk_font
+from bot.rules import visit as rules
+from bot.rules.models import Role
+from bot.rules.workdays import Calendar
 from bot.services.access import SYSTEM, Actor, require_office
 from bot.services.chasing import calendar
 from bot.services.notify import enqueue_document, enqueue_text
-from bot.tabular import xlsx_bytes
-from bot.workdays import Calendar
 from bot.workers import DOCUMENT
 from storage import from_db_time, to_db_time
 from storage.files import write_blob
@@ -177,7 +177,7 @@ def digest_text(t: Translator, d: Digest) -> str:
         lines.append("")
         lines.append(t._("Audit chain head: row {row}, <code>{hash}</code>").format(
             row=d.audit_head[0], hash=d.audit_head[1][:16]))
-    return "\n".join(lines)  # a long digest is sent as several (bot/tgbot.py)
+    return "\n".join(lines)  # a long digest is sent as several (bot/tg/tgbot.py)
 
 
 def _ordered(counts: dict[str, int]) -> list[tuple[str, int]]:

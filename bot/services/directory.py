@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.clock import now as clock_now
-from bot.models import Department
+from bot.rules.models import Department
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refused
 from storage import Database

@@ -13,10 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot import draw as algo
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import Translator, translator
+from bot.rules import draw as algo
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refused
 from bot.services.notify import tell_office

@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core import Core
-from bot.services.access import Actor, require_office
-from bot.services.personal import PhoneCipher, phone_reader
-from bot.sheets import (
+from bot.formats.sheets import (
     ITEM_KIND_LABELS,
     PLAN_TYPE_LABELS,
     ROLE_LABELS,
@@ -24,6 +22,8 @@ from bot.sheets import (
     SHEETS,
     TARGET_KIND_LABELS,
 )
+from bot.services.access import Actor, require_office
+from bot.services.personal import PhoneCipher, phone_reader
 from storage import Database
 from storage.files import write_private
 

@@ -20,16 +20,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.checklist import Checklist, ChecklistError, load_xlsform
 from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.core import Core
-from bot.i18n import N_, Translator
-from bot.models import Role, RoleGrant
-from bot.services.access import Actor, label, require_office
-from bot.services.errors import Refused
-from bot.services.personal import PhoneCipher, data_cipher, id_hasher, seal_plain_phones
-from bot.sheets import (
+from bot.formats.sheets import (
     INACTIVE_STATUSES,
     SHEETS,
     HeaderMap,
@@ -39,7 +33,7 @@ from bot.sheets import (
     detect_kind,
     map_headers,
 )
-from bot.tabular import (
+from bot.formats.tabular import (
     TableError,
     check_zip,
     csv_bytes,
@@ -49,9 +43,16 @@ from bot.tabular import (
     open_table,
     sheet_names,
 )
+from bot.i18n import N_, Translator
+from bot.rules.checklist import Checklist, ChecklistError, load_xlsform
+from bot.rules.models import Role, RoleGrant
+from bot.services.access import Actor, label, require_office
+from bot.services.errors import Refused
+from bot.services.personal import PhoneCipher, data_cipher, id_hasher, seal_plain_phones
 from bot.workers import IMPORT, Failure, WorkFailed
 from storage import Tx
 from storage.base import dumps
+from storage.files import write_blob
 from storage.staging import TargetStaging
 
 KINDS = (*SHEETS, "checklist")
@@ -236,6 +237,16 @@ WORK_FAILURES = {
 def _work_failed(report: ImportReport, exc: WorkFailed) -> None:
     limit = IMPORT.memory_mb if exc.failure is Failure.MEMORY else int(IMPORT.seconds // 60)
     report.problem(0, "", "", WORK_FAILURES[exc.failure], limit=limit)
+
+
+def keep_upload(core: Core, report: ImportReport, data: bytes) -> None:
+    """Keep an uploaded file after its import. Its SHA-256 is in the import log and the
+    audit; the file itself is kept only when it holds no personal data (a directory of
+    people or targets is not).
+
+    Access: the import's report (import_file checked the actor)."""
+    if report.ok and report.kind in KEEPS_UPLOAD:
+        write_blob(core.settings.files_dir, data)
 
 
 async def import_file(core: Core, actor: Actor, path: Path, filename: str,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.models import Conversation, Department, Person, Role, RosterEntry
+from bot.rules.models import Conversation, Department, Person, Role, RosterEntry
 from bot.services.errors import Refused
 from bot.services.onboarding import (
     MAX_NAME,

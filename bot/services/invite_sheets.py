@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
+from bot.formats.rendering.invite_card import CardText, render_invite_card
+from bot.formats.rendering.invite_sheet import SheetCard, SheetText, invite_sheet_pdf
+from bot.formats.tabular import csv_bytes
 from bot.i18n import Translator, translator
 from bot.logs import mask_cert
-from bot.rendering.invite_card import CardText, render_invite_card
-from bot.rendering.invite_sheet import SheetCard, SheetText, invite_sheet_pdf
 from bot.services.onboarding import IssuedInvite
-from bot.tabular import csv_bytes
-from bot.texts import role_label
+from bot.views.labels import role_label
 from bot.workers import DOCUMENT, Workers
 
 LINK_HEADERS = ["执法证号", "姓名", "部门", "角色", "链接", "有效期至"]

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.i18n import Translator, translator
-from bot.models import Person, Role
+from bot.rules.models import Person, Role
 from storage import Tx
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from typing import Any
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import Translator, normalize_language
-from bot.models import (
+from bot.rules.models import (
     Department,
     Invite,
     InviteProblem,

@@ -11,10 +11,10 @@ from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.models import Opinion, PartyRole, PartySigner
+from bot.rules.models import Opinion, PartyRole, PartySigner
 from bot.services import visits
 from bot.services.errors import Refused
-from bot.texts import one_line
+from bot.views.labels import one_line
 
 FLOW = "party"
 LAST4_RE = re.compile(r"^[0-9]{3}[0-9Xx]$")

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot import visit as rules
 from bot.core import Core
+from bot.formats.tabular import csv_bytes, xlsx_bytes
 from bot.i18n import translator
+from bot.rules import visit as rules
 from bot.services.access import Actor, label, require_office
 from bot.services.chasing import calendar
 from bot.services.digest import publication_due
 from bot.services.errors import Refused
-from bot.tabular import csv_bytes, xlsx_bytes
 from storage import Tx, from_db_time
 
 PER_POST = 8  # results in one channel message (the channel takes 20 messages a minute)
@@ -107,7 +107,7 @@ def post_text(contents: list[dict[str, Any]], correction: str | None = None) -> 
                              " {kinds}; {circumstances}").format(
                 count=c["noncooperation_count"], times="、".join(c["noncooperation_times"]),
                 kinds="；".join(case["kinds"]), circumstances=html.escape(case["circumstances"])))
-    return "\n".join(lines)  # a long post is sent as several (bot/tgbot.py)
+    return "\n".join(lines)  # a long post is sent as several (bot/tg/tgbot.py)
 
 
 async def _post(tx: Tx, core: Core, key: str, contents: list[dict[str, Any]], now: datetime,

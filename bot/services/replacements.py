@@ -10,16 +10,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot import callbacks
-from bot import draw as algo
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import N_, Translator, translator
-from bot.models import Person, Role
+from bot.rules import draw as algo
+from bot.rules.models import Person, Role
 from bot.services.errors import Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.tasks import card_button
-from bot.texts import one_line
+from bot.views.buttons import PeopleInvite, ReplacementApprove, ReplacementFor, ReplacementReject
+from bot.views.labels import one_line
 from storage import Tx
 from storage.files import read_blob
 
@@ -66,8 +66,8 @@ def may_file_for(filer: Person, member: Person) -> bool:
 def _buttons(request_id: int, t: Translator) -> dict[str, Any]:
     """Approve / Reject, labelled in the approver's language."""
     return {"inline_keyboard": [[
-        {"text": t._("✅ Approve"), "callback_data": callbacks.encode("rep", "ok", request_id)},
-        {"text": t._("❌ Reject"), "callback_data": callbacks.encode("rep", "no", request_id)},
+        {"text": t._("✅ Approve"), "callback_data": ReplacementApprove(request_id).pack()},
+        {"text": t._("❌ Reject"), "callback_data": ReplacementReject(request_id).pack()},
     ]]}
 
 
@@ -177,7 +177,7 @@ async def alert_absent(core: Core, reporter: Person, task_id: int,
         def markup(t: Translator) -> dict[str, Any]:
             return {"inline_keyboard": [[{
                 "text": t._("🔁 Replace {name}").format(name=member.name[:30]),
-                "callback_data": callbacks.encode("rep", "ob", task_id, person_id)}]]}
+                "callback_data": ReplacementFor(task_id, person_id).pack()}]]}
 
         day = now.date().isoformat()
         told = []
@@ -339,7 +339,7 @@ async def _approve(core: Core, tx: Tx, task: dict[str, Any], row: dict[str, Any]
         await tx.audit.append(f"person:{approver.id}", "replacement.approved",
                               f"request:{request_id}", {"drawn": None}, now)
     office_buttons = {"inline_keyboard": [[
-        {"text": "❌", "callback_data": callbacks.encode("rep", "no", request_id)}]]}
+        {"text": "❌", "callback_data": ReplacementReject(request_id).pack()}]]}
     await tell_office(tx, f"rep-nobody:{request_id}", lambda t: t._(
         "Nobody can be drawn to replace {name} on the task for {target}: the request"
         " stays open for the office to resolve (❌ to reject it with a reason).").format(
@@ -413,6 +413,6 @@ async def _redraw(core: Core, tx: Tx, task: dict[str, Any], row: dict[str, Any],
             target=target, **{"in_": names["in"], "out": names["out"]}), now,
             reply_markup=lambda t: {"inline_keyboard": [[{
                 "text": t._("📨 Invite {name}").format(name=newcomer.name[:30]),
-                "callback_data": callbacks.encode("ppl", "i", newcomer.id)}]]})
+                "callback_data": PeopleInvite(newcomer.id).pack()}]]})
     return newcomer
 

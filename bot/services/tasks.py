@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot import callbacks
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import Translator
 from bot.logs import mask_phone
-from bot.models import Person, Role
+from bot.rules.models import Person, Role
 from bot.services.errors import Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.personal import phone_reader
+from bot.views.buttons import PeopleInviteDraw, TaskCard
 from storage import Tx
 
 LISTED = 30  # tasks named with a button in one notification; /tasks shows them all
@@ -29,7 +29,7 @@ def mask_code(code: str) -> str:
 
 def card_button(index: int, task: dict[str, Any]) -> dict[str, str]:
     return {"text": f"📋 {index}. {task['target_name'][:30]}",
-            "callback_data": callbacks.encode("task", "c", task["id"])}
+            "callback_data": TaskCard(task["id"]).pack()}
 
 
 def new_tasks_text(t: Translator, tasks: list[dict[str, Any]],
@@ -79,7 +79,7 @@ async def notify_draw(tx: Tx, draw_id: int, now: datetime) -> int:
             count=len(unreachable), names=names), now,
             reply_markup=lambda t: {"inline_keyboard": [[{
                 "text": t._("📨 Their invite sheet (QR cards and links)"),
-                "callback_data": callbacks.encode("ppl", "dr", draw_id)}]]})
+                "callback_data": PeopleInviteDraw(draw_id).pack()}]]})
     return sent
 
 

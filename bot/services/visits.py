@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from bot import callbacks
-from bot import visit as rules
-from bot.checklist import Checklist, Question
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import Translator
-from bot.models import Conversation, PartySigner, Person, Role
+from bot.rules import visit as rules
+from bot.rules.checklist import Checklist, Question
+from bot.rules.models import Conversation, PartySigner, Person, Role
 from bot.services.errors import Refused
 from bot.services.notify import enqueue_document, enqueue_text
+from bot.views.buttons import VisitSign, VisitSignatures, VisitStart
 from bot.workers import DOCUMENT
 from storage import Tx
 from storage.base import to_db_time
@@ -405,8 +405,7 @@ async def _tell_team_started(tx: Tx, state: State, starter: Person, now: datetim
         await enqueue_text(tx, other, f"visit-started:{state.id}:{other.id}", render, now,
                            reply_markup=lambda t: {"inline_keyboard": [[{
                                "text": t._("▶️ My part of the visit"),
-                               "callback_data": callbacks.encode("vis", "st",
-                                                                 state.task["id"])}]]})
+                               "callback_data": VisitStart(state.task["id"]).pack()}]]})
 
 
 async def checkin(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
@@ -1005,8 +1004,7 @@ async def _results_changed(tx: Tx, state: State) -> None:
 
 def _sign_markup(visit_id: int, short: str, t: Translator) -> dict[str, Any]:
     return {"inline_keyboard": [[{"text": t._("✍️ Sign"),
-                                  "callback_data": callbacks.encode("vis", "sg", visit_id,
-                                                                    short)}]]}
+                                  "callback_data": VisitSign(visit_id, short).pack()}]]}
 
 
 def summary_lines(t: Translator, state: State) -> list[str]:
@@ -1162,7 +1160,7 @@ async def member_paper(core: Core, person: Person, tg_user_id: int, visit_id: in
 
 async def draft(core: Core, person: Person, visit_id: int) -> tuple[bytes, State]:
     """The record as it stands, marked 草稿/待签 with its content hash, to print and sign."""
-    from bot.rendering.record_pdf import record_pdf
+    from bot.formats.rendering.record_pdf import record_pdf
 
     async with core.db.read() as rtx:
         state = await load(rtx, visit_id, core.today(), core.settings.tz)
@@ -1321,7 +1319,7 @@ async def party_confirm(core: Core, tg_user_id: int, signer: PartySigner, token_
                     target=target, name=html.escape(name)), now,
                 reply_markup=lambda t: {"inline_keyboard": [[{
                     "text": t._("✍️ Signatures and submission"),
-                    "callback_data": callbacks.encode("vis", "sig", state.id)}]]})
+                    "callback_data": VisitSignatures(state.id).pack()}]]})
         return state
 
 
@@ -1329,7 +1327,7 @@ async def party_confirm(core: Core, tg_user_id: int, signer: PartySigner, token_
 
 async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
     """The leader submits: the record is frozen, its PDF goes to the team and the office."""
-    from bot.rendering.record_pdf import record_pdf
+    from bot.formats.rendering.record_pdf import record_pdf
 
     today = core.today()
     async with core.db.read() as rtx:
@@ -1409,20 +1407,6 @@ async def record_of(core: Core, person: Person, task_id: int) -> dict[str, Any]:
 
 def record_file(core: Core, record: dict[str, Any]) -> bytes:
     return read_blob(core.files_root, record["pdf_sha256"])
-
-
-def visit_of_callback(data: str | None) -> int | None:
-    """The visit a question message belongs to, read from its buttons."""
-    try:
-        action, args = callbacks.decode(data)
-    except callbacks.BadCallback:
-        return None
-    if action != "vis" or len(args) < 2 or args[0] in ("st", "pc"):
-        return None
-    try:
-        return int(args[1])
-    except ValueError:
-        return None
 
 
 def skip_texts() -> set[str]:

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot import draw as algo
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import N_, Translator
-from bot.models import Person, Role
+from bot.rules import draw as algo
+from bot.rules.models import Person, Role
 from bot.services.access import Actor, label
 from bot.services.errors import Refused
 from bot.services.notify import tell_office
-from bot.texts import one_line
+from bot.views.labels import one_line
 from storage.files import read_blob
 
 REASONS = {

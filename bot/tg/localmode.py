@@ -8,11 +8,12 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from bot.app import BotRunner
 from bot.config import Settings
 from bot.demo import load_demo
 from bot.emulator.core import Emulator
 from bot.emulator.server import EmulatorServer
+from bot.tg.app import BotRunner
+from bot.tg.context import Register
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +37,14 @@ async def _keep_saving(emulator: Emulator, folder: Path) -> None:
         await asyncio.sleep(SAVE_EVERY)
 
 
-async def run_local(settings: Settings, stop: asyncio.Event) -> None:
+async def run_local(settings: Settings, stop: asyncio.Event, register: Register) -> None:
     emulator = Emulator(spec_path=settings.bot_api_spec, token=LOCAL_TOKEN)
     history = settings.data_dir / "local-chat"
     if emulator.load_state(history):
         logger.info("local chat history restored from %s", history)
     server = await EmulatorServer(emulator, settings.local_host, settings.local_port).start()
     local = dataclasses.replace(settings, api_root=server.url, webhook_url=None)
-    runner = BotRunner(local, LOCAL_TOKEN)
+    runner = BotRunner(local, LOCAL_TOKEN, register)
     await runner.start(webhook=False, poll_timeout=10)
     saver: asyncio.Task[None] | None = None
     try:

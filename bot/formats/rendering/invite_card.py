@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
-from bot.rendering.fonts import cjk_font
-from bot.rendering.qr import qr_image
+from bot.formats.rendering.fonts import cjk_font
+from bot.formats.rendering.qr import qr_image
 
 WIDTH, HEIGHT = 900, 1240
 MARGIN = 60

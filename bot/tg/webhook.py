@@ -14,7 +14,7 @@ import tornado.httpserver
 import tornado.web
 from telegram import Update
 
-from bot.intake import Intake
+from bot.tg.intake import Intake
 
 logger = logging.getLogger(__name__)
 

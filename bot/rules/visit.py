@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot import xpath
-from bot.checklist import Checklist, Question
 from bot.i18n import N_, Translator
+from bot.rules import xpath
+from bot.rules.checklist import Checklist, Question
 
 # The eight results of 003 第二十三条, in the article's order: key → (legal wording, English).
 RESULTS: dict[str, tuple[str, str]] = {

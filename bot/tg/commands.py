@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.i18n import N_
-from bot.models import Person, Role
+from bot.rules.models import Person, Role
 
 
 @dataclass(frozen=True)

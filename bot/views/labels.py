@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, tzinfo
 
 from bot.i18n import N_, Translator
-from bot.models import Person, Role, RosterEntry, RosterStatus
+from bot.rules.models import Person, Role, RosterEntry, RosterStatus
 
 ROLE_LABELS: dict[Role, str] = {
     Role.INSPECTOR: N_("inspector"),

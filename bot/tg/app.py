@@ -8,21 +8,20 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-import handlers
 from bot import keys
 from bot.clock import now as clock_now
-from bot.commands import STRANGER_COMMANDS
 from bot.config import Settings
 from bot.core import Core
 from bot.i18n import LANGUAGES, translator
-from bot.intake import Intake, Poller, inbox_seal, with_backoff
-from bot.sender import GovernedRateLimiter, Governor, OutboxSender
 from bot.services import chasing, digest, personal
-from bot.tgbot import make_bot
-from bot.webhook import WebhookServer, hook_url
-from handlers.common import CORE_KEY, WAKE_KEY
+from bot.tg.commands import STRANGER_COMMANDS
+from bot.tg.context import CONTEXT_TYPES, CORE_KEY, SETTINGS_KEY, WAKE_KEY, BotContext, Register
+from bot.tg.intake import Intake, Poller, inbox_seal, with_backoff
+from bot.tg.sender import GovernedRateLimiter, Governor, OutboxSender
+from bot.tg.tgbot import make_bot
+from bot.tg.webhook import WebhookServer, hook_url
 from storage import Database
 
 logger = logging.getLogger(__name__)
@@ -33,50 +32,49 @@ PRUNE_AFTER = timedelta(days=7)
 DRAIN_BUDGET = 5.0
 
 
-def build_application(settings: Settings, token: str,
+def build_application(settings: Settings, token: str, register: Register,
                       governor: Governor | None = None) -> Application:
-    """The PTB Application with every handler registered; nothing is opened yet.
+    """The PTB Application with every handler put on by `register`; nothing is opened yet.
     `governor`: the one send budget (a fresh one by default)."""
     app = (
         Application.builder()
         .bot(make_bot(token, settings.base_url, settings.base_file_url,
                       GovernedRateLimiter(governor or Governor(), max_retries=2)))
-        # The intake (bot/intake.py) decides what runs when: chats side by side, each in
+        # The intake (bot/tg/intake.py) decides what runs when: chats side by side, each in
         # order; PTB's own queue is not used.
         .concurrent_updates(False)
+        .context_types(CONTEXT_TYPES)
         .updater(None)
         .build()
     )
-    app.bot_data["settings"] = settings
-    handlers.register(app)
+    app.bot_data[SETTINGS_KEY] = settings
+    register(app)
     return app
 
 
-async def drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def drain_outbox(context: BotContext) -> None:
     """Job: send what the outbox holds, within the limits."""
     sender: OutboxSender = context.application.bot_data[SENDER_KEY]
     await sender.drain(context.bot, budget=DRAIN_BUDGET)
 
 
-async def prune_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def prune_updates(context: BotContext) -> None:
     """Job: forget handled update ids after a week (Telegram redelivers within a day)."""
-    core: Core = context.application.bot_data[CORE_KEY]
-    async with core.db.transaction(record_update=False) as tx:
+    async with context.core.db.transaction(record_update=False) as tx:
         await tx.updates.prune(clock_now() - PRUNE_AFTER)
 
 
-async def chase_due(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def chase_due(context: BotContext) -> None:
     """Job: remind and escalate what is due, and send the morning digest once a day (both
     read from the database on every run, so a restart misses nothing)."""
-    core: Core = context.application.bot_data[CORE_KEY]
     now = clock_now()
-    if await chasing.chase(core, now) + await digest.send_daily(core, now):
+    if await chasing.chase(context.core, now) + await digest.send_daily(context.core, now):
         await drain_outbox(context)
 
 
 async def setup(app: Application) -> None:
     """Open the database, start the jobs, publish the default command menu."""
-    settings: Settings = app.bot_data["settings"]
+    settings: Settings = app.bot_data[SETTINGS_KEY]
     db = await Database(settings.db_path).open()
     core = Core(settings, db, app.bot.username)
     app.bot_data[CORE_KEY] = core
@@ -133,9 +131,10 @@ async def teardown(app: Application) -> None:
 class BotRunner:
     """Start and stop the bot inside a running event loop (production, local mode, tests)."""
 
-    def __init__(self, settings: Settings, token: str, governor: Governor | None = None) -> None:
+    def __init__(self, settings: Settings, token: str, register: Register,
+                 governor: Governor | None = None) -> None:
         self.settings = settings
-        self.app = build_application(settings, token, governor)
+        self.app = build_application(settings, token, register, governor)
         self.webhook: WebhookServer | None = None
         self.poller: Poller | None = None
 

@@ -3,7 +3,7 @@
 A message longer than Telegram takes is sent as several (cut at line boundaries, the
 buttons under the last); an edit, a caption or an alert is cut to its limit with an
 ellipsis. Handlers and the outbox write texts of any length; this is the one place that
-makes them fit (bot/rendering/fit.py)."""
+makes them fit (bot/formats/rendering/fit.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from telegram import Message
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.rendering.fit import (
+from bot.formats.rendering.fit import (
     ALERT_LIMIT,
     CAPTION_LIMIT,
     TEXT_LIMIT,

@@ -14,8 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.codes import is_regno, normalize_code, valid_id_number, valid_mobile, valid_uscc
 from bot.i18n import N_
+from bot.rules.codes import is_regno, normalize_code, valid_id_number, valid_mobile, valid_uscc
 
 INACTIVE_STATUSES = frozenset({"注销", "吊销", "吊销未注销", "迁出", "撤销"})
 STATUSES = {

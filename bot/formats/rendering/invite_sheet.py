@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from fpdf import FPDF
 
-from bot.rendering.fonts import cjk_font_path
-from bot.rendering.qr import qr_runs
+from bot.formats.rendering.fonts import cjk_font_path
+from bot.formats.rendering.qr import qr_runs
 
 COLUMNS, ROWS = 2, 4
 PAGE_W, PAGE_H = 210.0, 297.0

@@ -15,10 +15,10 @@ from typing import Any
 from fpdf import FPDF
 from PIL import Image
 
-from bot import visit as rules
+from bot.formats.rendering.fonts import cjk_font_path
+from bot.formats.rendering.qr import qr_image
 from bot.i18n import translator
-from bot.rendering.fonts import cjk_font_path
-from bot.rendering.qr import qr_image
+from bot.rules import visit as rules
 
 _ZH = translator("zh_CN")  # the record is an official document, in Chinese
 

@@ -32,9 +32,9 @@ from telegram.error import (
 from telegram.ext import BaseRateLimiter
 
 from bot.clock import now as clock_now
+from bot.formats.rendering.fit import plain_text
 from bot.i18n import Translator
-from bot.models import OutboxMessage, OutboxStatus
-from bot.rendering.fit import plain_text
+from bot.rules.models import OutboxMessage, OutboxStatus
 from bot.services.notify import tell_office
 from storage import Database
 from storage.files import read_blob

@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot import xpath
 from bot.i18n import N_
+from bot.rules import xpath
 
 TYPES = {
     "select one": "select_one",

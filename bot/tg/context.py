@@ -1,0 +1,52 @@
+"""The context every handler and job receives: PTB's, plus the core and the outbox wake-up.
+
+A custom context type (PTB's `ContextTypes(context=…)`, see its contexttypesbot example),
+so that handlers write `context.core` instead of looking keys up in `bot_data`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+from bot.config import Settings
+from bot.core import Core
+
+CORE_KEY = "core"
+WAKE_KEY = "wake_outbox"
+SETTINGS_KEY = "settings"
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
+                                 dict[Any, Any]]):
+    """PTB's callback context with the bot's own resources as attributes."""
+
+    @property
+    def core(self) -> Core:
+        """The database, settings and workers (opened at start, see bot/tg/app.py)."""
+        core: Core = self.application.bot_data[CORE_KEY]
+        return core
+
+    @property
+    def settings(self) -> Settings:
+        settings: Settings = self.application.bot_data[SETTINGS_KEY]
+        return settings
+
+    def wake_outbox(self) -> None:
+        """Ask the sender to run now rather than at its next tick."""
+        wake: Callable[[], None] | None = self.application.bot_data.get(WAKE_KEY)
+        if wake is not None:
+            wake()
+
+
+CONTEXT_TYPES: ContextTypes[BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any]] = (
+    ContextTypes(context=BotContext))
+
+# The Application as the bot builds it (for type hints outside PTB's defaults).
+BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any],
+                             dict[Any, Any], Any]
+
+# How the handlers are put on an Application (handlers.register): given to the wiring by
+# the entry point, so that nothing in `bot` imports `handlers`.
+Register = Callable[[Any], None]

@@ -1,0 +1,94 @@
+"""The layers of docs/architecture.md, checked: a forbidden import fails here."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from bot.config import REPO_ROOT
+
+# Who may not import what (a module name and everything under it). The picture and
+# the reasons are in docs/architecture.md.
+TELEGRAM = ("telegram",)
+DATABASE = ("storage", "aiosqlite", "sqlite3")
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "bot": ("handlers",),
+    "bot.rules": (*TELEGRAM, *DATABASE, "bot.services", "bot.views", "bot.formats",
+                  "bot.tg", "bot.core", "bot.workers", "bot.config"),
+    "bot.formats": (*TELEGRAM, *DATABASE, "bot.services", "bot.views", "bot.tg", "bot.core"),
+    "bot.views": (*TELEGRAM, *DATABASE, "bot.tg", "bot.core"),
+    # Services return results; the views word them. (A service that sends a notification
+    # calls a view, so `bot.services` may use the views that do not need a service.)
+    "bot.services": (*TELEGRAM, "bot.tg", "bot.views.visits"),
+    "storage": (*TELEGRAM, "bot.services", "bot.views", "bot.formats", "bot.tg", "bot.core",
+                "bot.config", "handlers"),
+    "handlers": DATABASE,
+}
+# Imports a layer's rule would forbid, allowed by (module, forbidden prefix), each with
+# its reason.
+ALLOWED: dict[tuple[str, str], str] = {
+    # staging.py writes a throwaway SQLite file of its own (not the database) and
+    # storage.db is the one module that opens the database.
+    ("storage.staging", "sqlite3"): "its own scratch file",
+    ("storage.db", "sqlite3"): "the database itself",
+    # The update guard: the mark of the update being handled (bot/tg/intake.py).
+    ("handlers.common", "storage"): "the update guard",
+}
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(REPO_ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module `path` imports, at the top or inside a function."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _under(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def violations() -> list[str]:
+    found = []
+    for package in ("bot", "handlers", "storage"):
+        for path in sorted((REPO_ROOT / package).rglob("*.py")):
+            module = _module(path)
+            for layer, banned in FORBIDDEN.items():
+                if not _under(module, layer):
+                    continue
+                for name in sorted(_imports(path)):
+                    for prefix in banned:
+                        if _under(name, prefix) and (module, prefix) not in ALLOWED:
+                            found.append(f"{module} imports {name} ({layer} may not"
+                                         f" import {prefix})")
+    return sorted(set(found))
+
+
+def test_no_forbidden_import() -> None:
+    assert violations() == []
+
+
+def test_the_check_catches_a_forbidden_import(tmp_path: Path) -> None:
+    """The walker sees imports inside functions too, which is where a shortcut hides."""
+    source = tmp_path / "sample.py"
+    source.write_text("def f():\n    from handlers.common import reply\n    import telegram\n")
+    assert {"handlers.common", "handlers.common.reply", "telegram"} <= _imports(source)
+
+
+def test_every_allowance_is_still_needed() -> None:
+    """An allowance whose import is gone is removed, so the list only shrinks."""
+    for module, prefix in ALLOWED:
+        path = REPO_ROOT / Path(*module.split("."))
+        path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+        assert any(_under(name, prefix) for name in _imports(path)), (module, prefix)
