@@ -21,7 +21,7 @@ from bot.i18n import Translator, system_language, translator
 from bot.logs import setup_logging
 from bot.rules.models import Role, RosterEntry
 from bot.services.access import SYSTEM
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from storage import Database
 from storage.files import write_private
 
@@ -61,31 +61,33 @@ def _no_database(settings: Settings) -> str:
         path=settings.db_path)
 
 
-def refusal(exc: Refused) -> str:
-    """A refusal of the services as a sentence for the command line, with the next step."""
-    t = _t()
+def refusal(exc: Refused, t: Translator | None = None) -> str:
+    """A refusal of the services as a sentence for the command line, with the next step
+    (in the system's language unless `t` is given)."""
+    t = t or _t()
     p = {"name": "", "cert": "", "code": "", **exc.params}
     texts = {
-        "department_required": t._("Inspectors and supervisors belong to a department: add"
-                                   " --department CODE (see `choucha people` for the codes)."),
-        "unknown_department": t._("There is no department with the code {code}. Add it with"
-                                  " `choucha department add`, or check the code with"
-                                  " `choucha people`."),
-        "bad_name": t._("The name must have 1 to 64 characters."),
-        "no_role": t._("Give at least one --role."),
-        "not_allowed": t._("That is not allowed."),
-        "name_exists": t._("{name} is already in that department (执法证号 {cert}). To invite"
-                           " that person, run `choucha invite --cert {cert}`."),
-        "unknown_cert": t._("Nobody in the inspector directory has the 执法证号 {cert}. Check"
-                            " the number with `choucha people`."),
-        "already_bound": t._("{name} is registered already; no invite is needed."),
-        "inactive": t._("{name} is marked inactive in the directory; import the directory"
-                        " with them active first."),
-        "unknown_person": t._("That person no longer exists."),
-        "duplicate": t._("A department with the code {code} exists already; nothing was"
-                         " changed."),
-        "bad_code": t._("A department code has 1 to 32 letters, digits, - or _ (for example"
-                        " SCJGJ)."),
+        Refusal.DEPARTMENT_REQUIRED: t._("Inspectors and supervisors belong to a department: add"
+                                         " --department CODE (see `choucha people` for the"
+                                         " codes)."),
+        Refusal.UNKNOWN_DEPARTMENT: t._("There is no department with the code {code}. Add it with"
+                                        " `choucha department add`, or check the code with"
+                                        " `choucha people`."),
+        Refusal.BAD_NAME: t._("The name must have 1 to 64 characters."),
+        Refusal.NO_ROLE: t._("Give at least one --role."),
+        Refusal.NOT_ALLOWED: t._("That is not allowed."),
+        Refusal.NAME_EXISTS: t._("{name} is already in that department (执法证号 {cert}). To invite"
+                                 " that person, run `choucha invite --cert {cert}`."),
+        Refusal.UNKNOWN_CERT: t._("Nobody in the inspector directory has the 执法证号 {cert}. Check"
+                                  " the number with `choucha people`."),
+        Refusal.ALREADY_BOUND: t._("{name} is registered already; no invite is needed."),
+        Refusal.INACTIVE: t._("{name} is marked inactive in the directory; import the directory"
+                              " with them active first."),
+        Refusal.UNKNOWN_PERSON: t._("That person no longer exists."),
+        Refusal.DUPLICATE: t._("A department with the code {code} exists already; nothing was"
+                               " changed."),
+        Refusal.BAD_CODE: t._("A department code has 1 to 32 letters, digits, - or _ (for example"
+                              " SCJGJ)."),
     }
     if exc.reason in texts:
         return texts[exc.reason].format(**p)
@@ -274,15 +276,15 @@ def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
         async with core.db.read() as rtx:
             person = await rtx.people.person_by_cert(args.cert.strip())
         if person is None:
-            return _fail(refusal(Refused("unknown_cert", cert=args.cert)))
+            return _fail(refusal(Refused(Refusal.UNKNOWN_CERT, cert=args.cert)))
         try:
             done = await withdrawals.withdraw(core, SYSTEM, person.id, when, args.reason,
                                               args.note)
         except Refused as exc:
             texts = {
-                "already_withdrawn": t._("{name} is recorded as unavailable already; nothing"
-                                         " was changed."),
-                "no_cert": t._("{name} has no 执法证号, so is never drawn anyway."),
+                Refusal.ALREADY_WITHDRAWN: t._("{name} is recorded as unavailable already; nothing"
+                                               " was changed."),
+                Refusal.NO_CERT: t._("{name} has no 执法证号, so is never drawn anyway."),
             }
             text = texts.get(exc.reason)
             return _fail(text.format(name=exc.params.get("name", "")) if text
@@ -313,15 +315,16 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
                 count = await rotate(tx, settings)
         except Refused as exc:
             texts = {
-                "id_key_in_env": t._("The keys come from CHOUCHA_ID_KEY: add a new key (64 hex"
-                                     " characters) at its end, after a comma, and run this"
-                                     " again."),
-                "id_key_missing": t._("The key file {source} is missing: restore it from your"
-                                      " backup first. Nothing was changed."),
-                "id_key_wrong": t._("The key file {source} is not the one these records were"
-                                    " made with: restore the right one. Nothing was changed."),
-                "id_key_bad": t._("The keys in {source} cannot be read (hex, 32 or more"
-                                  " characters, one a line). Nothing was changed."),
+                Refusal.ID_KEY_IN_ENV: t._("The keys come from CHOUCHA_ID_KEY: add a new key (64"
+                                           " hex characters) at its end, after a comma, and run"
+                                           " this again."),
+                Refusal.ID_KEY_MISSING: t._("The key file {source} is missing: restore it from your"
+                                            " backup first. Nothing was changed."),
+                Refusal.ID_KEY_WRONG: t._("The key file {source} is not the one these records"
+                                          " were made with: restore the right one. Nothing was"
+                                          " changed."),
+                Refusal.ID_KEY_BAD: t._("The keys in {source} cannot be read (hex, 32 or more"
+                                        " characters, one a line). Nothing was changed."),
             }
             return _fail(texts[exc.reason].format(source=exc.params.get("source", "")))
         print(t._("A new key was added to {file}; {count} stored 身份证号 hashes are now wrapped"

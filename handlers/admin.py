@@ -11,7 +11,7 @@ from bot.i18n import Translator
 from bot.logs import mask_cert
 from bot.rules.models import Conversation, Role
 from bot.services import conversations, invite_flow, invite_sheets
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.services.invite_flow import InviteDraft
 from bot.services.onboarding import IssuedInvite
 from bot.views.buttons import (
@@ -37,20 +37,21 @@ from handlers.common import (
 from handlers.onboarding import access_text
 
 
-def _error_text(t: Translator, reason: str) -> str:
+def _error_text(t: Translator, reason: Refusal) -> str:
     texts = {
-        "not_allowed": t._("Only administrators and the office can invite people."),
-        "bad_name": t._("Please send the person's name: 1 to 64 characters."),
-        "no_role": t._("Choose at least one role."),
-        "department_required": t._("Inspectors and supervisors belong to a department:"
-                                   " start again with /invite and choose one."),
-        "unknown_department": t._("That department no longer exists. Start again with /invite."),
-        "name_exists": t._("Someone of that name is already in that department: start again"
-                           " with /invite and choose them from the list."),
-        "already_bound": t._("That person is registered already; no invite is needed."),
-        "no_flow": stale_text(t),
+        Refusal.NOT_ALLOWED: t._("Only administrators and the office can invite people."),
+        Refusal.BAD_NAME: t._("Please send the person's name: 1 to 64 characters."),
+        Refusal.NO_ROLE: t._("Choose at least one role."),
+        Refusal.DEPARTMENT_REQUIRED: t._("Inspectors and supervisors belong to a department:"
+                                         " start again with /invite and choose one."),
+        Refusal.UNKNOWN_DEPARTMENT: t._("That department no longer exists. Start again with"
+                                        " /invite."),
+        Refusal.NAME_EXISTS: t._("Someone of that name is already in that department: start again"
+                                 " with /invite and choose them from the list."),
+        Refusal.ALREADY_BOUND: t._("That person is registered already; no invite is needed."),
+        Refusal.NO_FLOW: stale_text(t),
     }
-    return texts.get(reason, texts["no_flow"])
+    return texts.get(reason, texts[Refusal.NO_FLOW])
 
 
 def _cancel_row(t: Translator) -> list[InlineKeyboardButton]:

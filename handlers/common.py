@@ -22,7 +22,7 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 from bot.i18n import Translator, translator
 from bot.rules.models import Person
 from bot.services.accounts import Identity, TgUser, identify
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.tg.commands import commands_for
 from bot.tg.context import BotContext
 from bot.views.buttons import BadCallback, Button
@@ -52,7 +52,7 @@ def person_of(me: Who) -> Person:
     """The registered person acting, for a service (after the handler's own check); a
     stranger reaching here is refused like anyone without the role."""
     if me.person is None:
-        raise Refused("not_allowed")
+        raise Refused(Refusal.NOT_ALLOWED)
     return me.person
 
 
@@ -129,7 +129,7 @@ class Press(Generic[B]):
         """The registered person pressing; a stranger is refused ("not_member": the
         task or visit is not theirs)."""
         if self.me.person is None:
-            raise Refused("not_member")
+            raise Refused(Refusal.NOT_MEMBER)
         return self.me.person
 
 
@@ -158,7 +158,7 @@ class Buttons:
     """
 
     def __init__(self, refusals: Refusals, guard: Guard | None = None,
-                 refusal: str = "not_allowed") -> None:
+                 refusal: Refusal = Refusal.NOT_ALLOWED) -> None:
         self.refusals = refusals
         self.guard = guard
         self.refusal = refusal

@@ -10,7 +10,7 @@ from telegram.constants import ChatAction
 from bot.i18n import Translator
 from bot.rules.models import Person
 from bot.services import digest
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.views.buttons import DigestPlan
 from handlers.common import (
     Buttons,
@@ -57,10 +57,12 @@ async def digest_command(update: Update, context: Context) -> None:
 
 
 def _refusal(t: Translator, exc: Refused) -> str:
-    return t._("The digest is for the office.") if exc.reason == "not_office" else stale_text(t)
+    if exc.reason == Refusal.NOT_OFFICE:
+        return t._("The digest is for the office.")
+    return stale_text(t)
 
 
-BUTTONS = Buttons(_refusal, office, "not_office")
+BUTTONS = Buttons(_refusal, office, Refusal.NOT_OFFICE)
 
 
 @BUTTONS.on(DigestPlan)
@@ -70,7 +72,7 @@ async def plan_button(press: Press[DigestPlan]) -> None:
     async with core.db.read() as rtx:
         name = next((p["name"] for p in await rtx.digest.plans() if p["id"] == plan_id), None)
     if name is None:
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     await press.query.answer()
     files = await digest.render(core, person_of(press.me), press.me.t, core.today(), plan_id,
                                 name)

@@ -13,7 +13,7 @@ from bot.clock import now as clock_now
 from bot.i18n import Translator
 from bot.rules.models import Conversation, Person
 from bot.services import conversations, draws
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.views.buttons import Button, DrawExport, DrawPlan, DrawPrepare, DrawRun
 from handlers.common import Buttons, Context, Press, Who, key, office, person_of, reply, who
 from handlers.onboarding import access_text
@@ -46,14 +46,14 @@ async def draw_command(update: Update, context: Context) -> None:
 
 
 def _refusal(t: Translator, exc: Refused) -> str:
-    if exc.reason == "not_office":
+    if exc.reason == Refusal.NOT_OFFICE:
         return t._("Only the office runs draws.")
-    if exc.reason == "no_plan":
+    if exc.reason == Refusal.NO_PLAN:
         return t._("There is no such plan any more.")
     return draws.refusal_text(t, exc)
 
 
-BUTTONS = Buttons(_refusal, office, "not_office")
+BUTTONS = Buttons(_refusal, office, Refusal.NOT_OFFICE)
 
 
 async def _plan(press: Press[Any], plan_id: int) -> dict[str, Any]:
@@ -61,7 +61,7 @@ async def _plan(press: Press[Any], plan_id: int) -> dict[str, Any]:
     async with press.context.core.db.read() as rtx:
         plan = next((p for p in await rtx.draws.plans() if p["id"] == plan_id), None)
     if plan is None:
-        raise Refused("no_plan")
+        raise Refused(Refusal.NO_PLAN)
     await press.query.answer()
     return plan
 
@@ -142,7 +142,7 @@ async def draw_text(update: Update, context: Context, me: Who,
             text = draws.ran_text(me.t, ran)
     except Refused as exc:
         await reply(update, draws.refusal_text(me.t, exc))
-        if exc.reason in ("bad_entropy_source", "bad_entropy"):
+        if exc.reason in (Refusal.BAD_ENTROPY_SOURCE, Refusal.BAD_ENTROPY):
             return  # still waiting for a good value
     else:
         await reply(update, text)

@@ -17,7 +17,7 @@ from bot.i18n import Translator
 from bot.logs import mask_cert
 from bot.rules.models import Person, RosterEntry, RosterStatus
 from bot.services import invite_sheets
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.services.onboarding import (
     IssuedInvite,
     invite_unregistered,
@@ -178,17 +178,17 @@ async def send_sheet(update: Update, context: Context, me: Who,
 
 
 def _refusal(t: Translator, exc: Refused) -> str:
-    if exc.reason == "not_office":
+    if exc.reason == Refusal.NOT_OFFICE:
         return not_office_text(t)
-    if exc.reason == "already_bound":
+    if exc.reason == Refusal.ALREADY_BOUND:
         return t._("{name} is registered already; no invite is needed.").format(
             name=exc.params.get("name", ""))
-    if exc.reason == "not_allowed":
+    if exc.reason == Refusal.NOT_ALLOWED:
         return t._("Only an administrator can invite an administrator.")
     return stale_text(t)
 
 
-BUTTONS = Buttons(_refusal, office, "not_office")
+BUTTONS = Buttons(_refusal, office, Refusal.NOT_OFFICE)
 
 
 async def _edit(press: Press[Any], text: str, markup: InlineKeyboardMarkup) -> None:
@@ -208,7 +208,7 @@ async def show_department(press: Press[PeoplePage]) -> None:
     entries = await roster(core, person_of(press.me))
     group = _groups(t, entries).get(b.department_id, [])
     if not group:
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     await _edit(press, *department_page(t, group, b.department_id, b.page, core.settings,
                                         core.today()))
 

@@ -12,7 +12,7 @@ from bot.clock import now as clock_now
 from bot.i18n import Translator
 from bot.rules.models import Conversation, Person
 from bot.services import conversations, publication
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.views.buttons import Button, PublishAll, PublishExport, PublishOne, PublishWithhold
 from handlers.common import (
     Buttons,
@@ -36,12 +36,12 @@ def _office(person: Person | None) -> bool:
 
 def _refusal(t: Translator, exc: Refused) -> str:
     return {
-        "not_due": t._("This result is not waiting for publication (published, withheld or"
-                       " not finished). Nothing was changed."),
-        "not_published": t._("Only a published result can be corrected."),
-        "reason_required": t._("Please give the reason in a few words."),
-        "no_record": t._("There is no submitted record for this task yet."),
-        "not_office": t._("Publishing results is for the office."),
+        Refusal.NOT_DUE: t._("This result is not waiting for publication (published, withheld or"
+                             " not finished). Nothing was changed."),
+        Refusal.NOT_PUBLISHED: t._("Only a published result can be corrected."),
+        Refusal.REASON_REQUIRED: t._("Please give the reason in a few words."),
+        Refusal.NO_RECORD: t._("There is no submitted record for this task yet."),
+        Refusal.NOT_OFFICE: t._("Publishing results is for the office."),
     }.get(exc.reason, stale_text(t))
 
 
@@ -62,7 +62,7 @@ async def publish_command(update: Update, context: Context) -> None:
     if args and args[0] == "correct":
         try:
             if len(args) < 3:
-                raise Refused("reason_required")
+                raise Refused(Refusal.REASON_REQUIRED)
             number = await publication.correct(context.core, person_of(me), int(args[1]),
                                                " ".join(args[2:]), clock_now())
         except ValueError:
@@ -102,7 +102,7 @@ async def _list(update: Update, context: Context, me: Who) -> None:
     await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
 
-BUTTONS = Buttons(_refusal, office, "not_office")
+BUTTONS = Buttons(_refusal, office, Refusal.NOT_OFFICE)
 
 
 @BUTTONS.on(PublishExport)
@@ -157,7 +157,7 @@ async def withhold_text(update: Update, context: Context, me: Who,
                                    message.text, clock_now())
     except Refused as exc:
         await reply(update, _refusal(me.t, exc))
-        if exc.reason == "reason_required":
+        if exc.reason == Refusal.REASON_REQUIRED:
             return
     else:
         await reply(update, me.t._("Withheld from publication; the reason is on record."))

@@ -11,7 +11,7 @@ from bot.clock import now as clock_now
 from bot.i18n import Translator
 from bot.rules.models import Conversation
 from bot.services import conversations, replacements, tasks
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.views.buttons import (
     ReplacementAbsent,
     ReplacementApprove,
@@ -33,19 +33,19 @@ REJECT = "reject"
 
 def refusal_text(t: Translator, exc: Refused) -> str:
     texts = {
-        "unknown_task": t._("This task no longer exists."),
-        "task_closed": t._("This task is finished, cancelled or under way; a replacement can"
-                           " no longer be asked for. Nothing was changed."),
-        "not_member": t._("You are not on this task's team any more."),
-        "already_requested": t._("You have asked already; your request is waiting for a"
-                                 " decision."),
-        "unknown_request": t._("This request no longer exists."),
-        "not_approver": t._("Only a supervisor of the inspector's own department can decide"
-                            " this request (and nobody decides their own)."),
-        "decided": t._("This request was decided already, by {by}.").format(
+        Refusal.UNKNOWN_TASK: t._("This task no longer exists."),
+        Refusal.TASK_CLOSED: t._("This task is finished, cancelled or under way; a replacement can"
+                                 " no longer be asked for. Nothing was changed."),
+        Refusal.NOT_MEMBER: t._("You are not on this task's team any more."),
+        Refusal.ALREADY_REQUESTED: t._("You have asked already; your request is waiting for a"
+                                       " decision."),
+        Refusal.UNKNOWN_REQUEST: t._("This request no longer exists."),
+        Refusal.NOT_APPROVER: t._("Only a supervisor of the inspector's own department can decide"
+                                  " this request (and nobody decides their own)."),
+        Refusal.DECIDED: t._("This request was decided already, by {by}.").format(
             by=html.escape(exc.params.get("by", ""))),
-        "reason_required": t._("Please give the reason for rejecting."),
-        "bad_reason": t._("That reason is not one of those allowed; nothing was changed."),
+        Refusal.REASON_REQUIRED: t._("Please give the reason for rejecting."),
+        Refusal.BAD_REASON: t._("That reason is not one of those allowed; nothing was changed."),
     }
     return texts.get(exc.reason, stale_text(t))
 
@@ -55,7 +55,7 @@ async def _put(me: Who, context: Context, flow: str, data: dict[str, object]) ->
         await tx.conversations.put(me.tg_user_id, flow, "text", data, clock_now())
 
 
-BUTTONS = Buttons(refusal_text, registered, "not_member")
+BUTTONS = Buttons(refusal_text, registered, Refusal.NOT_MEMBER)
 
 
 async def _ask_with(press: Press[Any], text: str, rows: list[list[InlineKeyboardButton]]
@@ -78,7 +78,7 @@ async def ask(press: Press[ReplacementAsk]) -> None:
 async def reason_chosen(press: Press[ReplacementReason]) -> None:
     task_id, reason = press.button.task_id, press.button.reason
     if reason not in replacements.REASONS:
-        raise Refused("bad_reason")
+        raise Refused(Refusal.BAD_REASON)
     await _put(press.me, press.context, ASK, {"task": task_id, "reason": reason})
     t = press.me.t
     await _ask_with(press, t._("Add a note for your supervisor, or send it without one."),
@@ -90,7 +90,7 @@ async def send(press: Press[ReplacementSend]) -> None:
     conversation = await conversations.current(press.context.core, press.me.tg_user_id)
     if (conversation is None or conversation.flow != ASK
             or conversation.data.get("task") != press.button.task_id):
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     await press.query.answer()
     await _file(press.update, press.context, press.me, conversation, None)
 
@@ -115,7 +115,7 @@ async def for_whom(press: Press[ReplacementForList]) -> None:
     card = await tasks.card(press.context.core, person, press.button.task_id)
     members = tasks.replaceable_by(person, card)
     if not members:
-        raise Refused("not_approver")
+        raise Refused(Refusal.NOT_APPROVER)
     await _ask_with(press, press.me.t._("Whom is the replacement for?"), [
         [key(f"{m['name']} · {m['department']}"[:60],
              ReplacementFor(card.task["id"], m["person_id"]))] for m in members])
@@ -134,7 +134,7 @@ async def for_member(press: Press[ReplacementFor]) -> None:
 async def for_reason(press: Press[ReplacementForReason]) -> None:
     b = press.button
     if b.reason not in replacements.ON_BEHALF_REASONS:
-        raise Refused("bad_reason")
+        raise Refused(Refusal.BAD_REASON)
     await _put(press.me, press.context, ASK_FOR, {"task": b.task_id, "person": b.person_id,
                                                   "reason": b.reason})
     t = press.me.t
@@ -149,7 +149,7 @@ async def for_send(press: Press[ReplacementForSend]) -> None:
     if (conversation is None or conversation.flow != ASK_FOR
             or conversation.data.get("task") != press.button.task_id
             or conversation.data.get("person") != press.button.person_id):
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     await press.query.answer()
     await _file_for(press.update, press.context, press.me, conversation, None)
 
@@ -251,7 +251,7 @@ async def reject_text(update: Update, context: Context, me: Who,
                                   False, message.text)
     except Refused as exc:
         await reply(update, refusal_text(me.t, exc))
-        if exc.reason == "reason_required":
+        if exc.reason == Refusal.REASON_REQUIRED:
             return
     else:
         context.wake_outbox()

@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from bot.i18n import Translator
 from bot.rules.models import Person
 from bot.services import tasks, visits
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.views.buttons import (
     ReplacementAsk,
     ReplacementForList,
@@ -29,11 +29,11 @@ PAGE = 10
 
 def _refusal(t: Translator, exc: Refused) -> str:
     return {
-        "unknown_task": t._("This task no longer exists."),
-        "not_member": t._("This task is not yours, so you cannot act on it."),
-        "task_closed": t._("This task is finished or cancelled; nothing was changed."),
-        "already_accepted": t._("You have accepted this task already."),
-        "no_record": t._("There is no submitted record for this task yet."),
+        Refusal.UNKNOWN_TASK: t._("This task no longer exists."),
+        Refusal.NOT_MEMBER: t._("This task is not yours, so you cannot act on it."),
+        Refusal.TASK_CLOSED: t._("This task is finished or cancelled; nothing was changed."),
+        Refusal.ALREADY_ACCEPTED: t._("You have accepted this task already."),
+        Refusal.NO_RECORD: t._("There is no submitted record for this task yet."),
     }.get(exc.reason, stale_text(t))
 
 
@@ -116,7 +116,7 @@ async def _send_page(update: Update, context: Context, person: Person, t: Transl
         await reply(update, text, reply_markup=InlineKeyboardMarkup(rows))
 
 
-BUTTONS = Buttons(_refusal, registered, "not_member")
+BUTTONS = Buttons(_refusal, registered, Refusal.NOT_MEMBER)
 
 
 @BUTTONS.on(TaskPage)

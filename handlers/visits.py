@@ -23,7 +23,8 @@ from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.rules.models import Conversation, Person
 from bot.services import conversations, party, visits
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
+from bot.services.visits import Screen, VisitStep
 from bot.views.buttons import (
     Button,
     PartyOpinion,
@@ -84,64 +85,65 @@ MAX_PHOTO_BYTES = 20 * 1024 * 1024
 
 def refusal_text(t: Translator, exc: Refused) -> str:
     texts = {
-        "unknown_task": t._("This task no longer exists."),
-        "not_member": t._("This task is not yours, so you cannot act on it."),
-        "task_closed": t._("This task is finished or cancelled; nothing was changed."),
-        "submitted": t._("This record was submitted already and is frozen; nothing was"
-                         " changed."),
-        "not_yet": t._("The inspection window opens on {start}; the visit cannot start"
-                       " before.").format(start=exc.params.get("start", "")),
-        "not_current": t._("That button belongs to an earlier step. Nothing was changed;"
-                           " continue from the latest message."),
-        "not_yours": t._("This item belongs to another department's inspector; only they"
-                         " answer it (003 第二十四条)."),
-        "choose_one": t._("Choose at least one, then tap Done."),
-        "photo_needed": t._("A photo is needed here: send one with the camera (📎), then"
-                            " tap Done."),
-        "location_needed": t._("Please share the location with the button below the"
-                               " message box."),
-        "not_location": t._("A location is not what this question asks for; nothing was"
-                            " saved."),
-        "use_buttons": t._("Please answer with the buttons of the question."),
-        "required": t._("This question is required and cannot be skipped."),
-        "too_many_photos": t._("That is the most photos one question takes; tap Done."),
-        "reason_required": t._("Please give the reason in a few words."),
-        "witness_required": t._("Please write the witness's name."),
-        "too_short": t._("Please write a little more, so that the record is clear."),
-        "due_in_past": t._("The due date must be after today."),
-        "already_started": t._("Answers or results exist already, so the shortcut is not"
-                               " available."),
-        "results_missing": t._("Not every item has a result yet."),
-        "changed": t._("The record changed since this was shown. The new version has been"
-                       " sent; please read it and sign again."),
-        "already_signed": t._("You have signed this version already."),
-        "leader_only": t._("Only the team leader does this."),
-        "party_signed": t._("The party's signature is recorded already."),
-        "members_unsigned": t._("Not everyone on the team has signed yet: {names}.").format(
+        Refusal.UNKNOWN_TASK: t._("This task no longer exists."),
+        Refusal.NOT_MEMBER: t._("This task is not yours, so you cannot act on it."),
+        Refusal.TASK_CLOSED: t._("This task is finished or cancelled; nothing was changed."),
+        Refusal.SUBMITTED: t._("This record was submitted already and is frozen; nothing was"
+                               " changed."),
+        Refusal.NOT_YET: t._("The inspection window opens on {start}; the visit cannot start"
+                             " before.").format(start=exc.params.get("start", "")),
+        Refusal.NOT_CURRENT: t._("That button belongs to an earlier step. Nothing was changed;"
+                                 " continue from the latest message."),
+        Refusal.NOT_YOURS: t._("This item belongs to another department's inspector; only they"
+                               " answer it (003 第二十四条)."),
+        Refusal.CHOOSE_ONE: t._("Choose at least one, then tap Done."),
+        Refusal.PHOTO_NEEDED: t._("A photo is needed here: send one with the camera (📎), then"
+                                  " tap Done."),
+        Refusal.LOCATION_NEEDED: t._("Please share the location with the button below the"
+                                     " message box."),
+        Refusal.NOT_LOCATION: t._("A location is not what this question asks for; nothing was"
+                                  " saved."),
+        Refusal.USE_BUTTONS: t._("Please answer with the buttons of the question."),
+        Refusal.REQUIRED: t._("This question is required and cannot be skipped."),
+        Refusal.TOO_MANY_PHOTOS: t._("That is the most photos one question takes; tap Done."),
+        Refusal.REASON_REQUIRED: t._("Please give the reason in a few words."),
+        Refusal.WITNESS_REQUIRED: t._("Please write the witness's name."),
+        Refusal.TOO_SHORT: t._("Please write a little more, so that the record is clear."),
+        Refusal.DUE_IN_PAST: t._("The due date must be after today."),
+        Refusal.ALREADY_STARTED: t._("Answers or results exist already, so the shortcut is not"
+                                     " available."),
+        Refusal.RESULTS_MISSING: t._("Not every item has a result yet."),
+        Refusal.CHANGED: t._("The record changed since this was shown. The new version has been"
+                             " sent; please read it and sign again."),
+        Refusal.ALREADY_SIGNED: t._("You have signed this version already."),
+        Refusal.LEADER_ONLY: t._("Only the team leader does this."),
+        Refusal.PARTY_SIGNED: t._("The party's signature is recorded already."),
+        Refusal.MEMBERS_UNSIGNED: t._("Not everyone on the team has signed yet: {names}.").format(
             names=html.escape(exc.params.get("names", ""))),
-        "party_unsigned": t._("The party's signature (or the refusal with a witness) is"
-                              " still missing."),
-        "no_record": t._("There is no submitted record for this task yet."),
-        "token_unknown": t._("This signing link is not valid."),
-        "token_used": t._("This signing link was used already."),
-        "token_expired": t._("This signing link has expired. Please ask the inspector for a"
-                             " new code."),
-        "token_changed": t._("The record changed after this code was shown. Please ask the"
-                             " inspector for a new code."),
-        "token_taken": t._("This signing link was opened on another Telegram account."),
-        "party_is_registered": t._("This account belongs to someone registered in Choucha,"
-                                   " so it cannot sign for the inspected party. Hand the phone"
-                                   " with the code to the party's own representative."),
-        "party_name": t._("Please send the full name of the person signing (2 to 50"
-                          " characters)."),
-        "party_last4": t._("Please send exactly four characters: the last four of the ID card"
-                           " (digits, the last may be X), or tap Skip."),
-        "no_visit": t._("I don't know which task this photo belongs to, so it was not"
-                        " saved. Open the task (/tasks) and continue the visit first."),
-        "wrong_task": t._("This photo replies to a question of another task than the one"
-                          " you are working on now, so it was not saved. Send it again"
-                          " without replying, or switch tasks from /tasks."),
-        "no_photo_here": t._("The current step does not take a photo, so it was not saved."),
+        Refusal.PARTY_UNSIGNED: t._("The party's signature (or the refusal with a witness) is"
+                                    " still missing."),
+        Refusal.NO_RECORD: t._("There is no submitted record for this task yet."),
+        Refusal.TOKEN_UNKNOWN: t._("This signing link is not valid."),
+        Refusal.TOKEN_USED: t._("This signing link was used already."),
+        Refusal.TOKEN_EXPIRED: t._("This signing link has expired. Please ask the inspector for a"
+                                   " new code."),
+        Refusal.TOKEN_CHANGED: t._("The record changed after this code was shown. Please ask the"
+                                   " inspector for a new code."),
+        Refusal.TOKEN_TAKEN: t._("This signing link was opened on another Telegram account."),
+        Refusal.PARTY_IS_REGISTERED: t._("This account belongs to someone registered in Choucha,"
+                                         " so it cannot sign for the inspected party. Hand the"
+                                         " phone with the code to the party's own"
+                                         " representative."),
+        Refusal.PARTY_NAME: t._("Please send the full name of the person signing (2 to 50"
+                                " characters)."),
+        Refusal.PARTY_LAST4: t._("Please send exactly four characters: the last four of the ID card"
+                                 " (digits, the last may be X), or tap Skip."),
+        Refusal.NO_VISIT: t._("I don't know which task this photo belongs to, so it was not"
+                              " saved. Open the task (/tasks) and continue the visit first."),
+        Refusal.WRONG_TASK: t._("This photo replies to a question of another task than the one"
+                                " you are working on now, so it was not saved. Send it again"
+                                " without replying, or switch tasks from /tasks."),
+        Refusal.NO_PHOTO_HERE: t._("The current step does not take a photo, so it was not saved."),
     }
     return texts.get(exc.reason, stale_text(t))
 
@@ -194,7 +196,7 @@ async def _draft(update: Update, context: Context, query: CallbackQuery, me: Who
 
 # ----------------------------------------------------------------------------- buttons
 
-BUTTONS = Buttons(refusal_text, registered, "not_member")
+BUTTONS = Buttons(refusal_text, registered, Refusal.NOT_MEMBER)
 
 # A visit's screen button: the service it calls, given the core, who pressed (person, their
 # Telegram id) and the button; the View it returns is shown.
@@ -292,25 +294,25 @@ async def visit_text(update: Update, context: Context, me: Who,
     assert message is not None and message.text is not None and me.person is not None
     text, c, step = message.text, context.core, conversation.step
     try:
-        if step == "checkin":
+        if step == VisitStep.CHECKIN:
             if text.strip() in visits.skip_texts():
                 await visits.ask_checkin_reason(c, me.tg_user_id, conversation)
                 await show(update, render(me.t, visits.View(
-                    "checkin_reason", await _state(context, conversation)), me.person.id))
+                    Screen.CHECKIN_REASON, await _state(context, conversation)), me.person.id))
                 return
-            raise Refused("location_needed")
-        if step == "checkin_reason":
+            raise Refused(Refusal.LOCATION_NEEDED)
+        if step == VisitStep.CHECKIN_REASON:
             view = await visits.checkin(c, me.person, me.tg_user_id, conversation, None, None,
                                         text)
-        elif step == "q":
+        elif step == VisitStep.Q:
             view = await visits.typed(c, me.person, me.tg_user_id, conversation, text,
                                       me.t.lang)
-        elif step in ("nc_text", "order_text", "fu_due"):
+        elif step in (VisitStep.NC_TEXT, VisitStep.ORDER_TEXT, VisitStep.FU_DUE):
             view = await visits.result_text(c, me.person, me.tg_user_id, conversation, text)
-        elif step in ("refuse_reason", "witness"):
+        elif step in (VisitStep.REFUSE_REASON, VisitStep.WITNESS):
             view = await visits.refusal_text(c, me.person, me.tg_user_id, conversation, text)
-        elif step in ("paper", "witness_photo", "shortcut"):
-            raise Refused("photo_needed")
+        elif step in (VisitStep.PAPER, VisitStep.WITNESS_PHOTO, VisitStep.SHORTCUT):
+            raise Refused(Refusal.PHOTO_NEEDED)
         else:
             await reply(update, me.t._("Please use the buttons of the latest message, or"
                                        " send /tasks."))
@@ -323,7 +325,7 @@ async def visit_text(update: Update, context: Context, me: Who,
         await reply(update, refusal_text(me.t, exc))
         return
     context.wake_outbox()
-    if step == "checkin_reason":
+    if step == VisitStep.CHECKIN_REASON:
         await reply(update, me.t._("✅ Check-in recorded without a location."),
                     reply_markup=ReplyKeyboardRemove())
     await _view(update, me, view)
@@ -360,7 +362,7 @@ async def photo_message(update: Update, context: Context) -> None:
         return
     conversation = await conversations.current(context.core, me.tg_user_id)
     why = visits.photo_expected(conversation, _replied_visit(message))
-    if why == "no_visit" and message.document is not None:
+    if why == Refusal.NO_VISIT and message.document is not None:
         await unexpected_message(update, context)
         return
     if why:
@@ -402,12 +404,12 @@ async def location_message(update: Update, context: Context) -> None:
     conversation = await conversations.current(context.core, me.tg_user_id) \
         if me.person else None
     if me.person is None or conversation is None or conversation.flow != FLOW or \
-            conversation.step not in ("checkin", "q"):
+            conversation.step not in (VisitStep.CHECKIN, VisitStep.Q):
         await unexpected_message(update, context)
         return
     latitude, longitude = message.location.latitude, message.location.longitude
     try:
-        if conversation.step == "checkin":
+        if conversation.step == VisitStep.CHECKIN:
             view = await visits.checkin(context.core, me.person, me.tg_user_id, conversation,
                                         latitude, longitude, None)
             text = me.t._("✅ Checked in at {lat:.5f}, {lon:.5f}.").format(lat=latitude,
@@ -433,7 +435,7 @@ async def party_start(update: Update, context: Context) -> None:
         step = await party.begin(context.core, me.tg_user_id,
                                  code.removeprefix(visits.TOKEN_PREFIX))
     except Refused as exc:
-        if exc.reason == "token_unknown":
+        if exc.reason == Refusal.TOKEN_UNKNOWN:
             await start(update, context)
             return
         await reply(update, refusal_text(me.t, exc))

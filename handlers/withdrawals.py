@@ -14,7 +14,7 @@ from bot.i18n import Translator
 from bot.logs import mask_cert
 from bot.rules.models import Conversation, Person, Role
 from bot.services import conversations, withdrawals
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.views.buttons import ReplacementForReason, WithdrawFrom, WithdrawPerson, WithdrawReason
 from handlers.common import Buttons, Context, Press, Who, key, reply, who
 from handlers.onboarding import access_text
@@ -29,13 +29,16 @@ def _allowed(person: Person | None) -> bool:
 def refusal_text(t: Translator, exc: Refused) -> str:
     name = html.escape(exc.params.get("name", ""))
     return {
-        "not_allowed": t._("Only the office or a supervisor of the inspector's department"
-                           " records this."),
-        "already_withdrawn": t._("{name} is recorded as unavailable already; nothing was"
-                                 " changed.").format(name=name),
-        "no_cert": t._("{name} has no 执法证号, so is never drawn anyway.").format(name=name),
-        "bad_date": t._("Please send a date as YYYY-MM-DD, today or later, for example"
-                        " {date}.").format(date=exc.params.get("date", "")),
+        Refusal.NOT_ALLOWED: t._("Only the office or a supervisor of the inspector's department"
+                                 " records this."),
+        Refusal.ALREADY_WITHDRAWN: t._("{name} is recorded as unavailable already; nothing was"
+                                       " changed.").format(name=name),
+        Refusal.NO_CERT: t._("{name} has no 执法证号, so is never drawn anyway.").format(name=name),
+        Refusal.BAD_REASON: t._("That reason is not one of those allowed; nothing was changed."),
+        Refusal.UNKNOWN_PERSON: t._("That person is no longer in the directory; nothing was"
+                                    " changed."),
+        Refusal.BAD_DATE: t._("Please send a date as YYYY-MM-DD, today or later, for example"
+                              " {date}.").format(date=exc.params.get("date", "")),
     }.get(exc.reason, t._("This button is no longer valid. Send /help to start again."))
 
 
@@ -44,7 +47,7 @@ async def withdraw_command(update: Update, context: Context) -> None:
     me = await who(update, context)
     if not _allowed(me.person):
         await reply(update, access_text(me.t) if me.person is None else
-                    refusal_text(me.t, Refused("not_allowed")))
+                    refusal_text(me.t, Refused(Refusal.NOT_ALLOWED)))
         return
     async with context.core.db.transaction() as tx:
         await tx.conversations.put(me.tg_user_id, FLOW, "who", {}, clock_now())
@@ -64,7 +67,8 @@ async def withdraw_text(update: Update, context: Context, me: Who,
             when = None
         today = context.core.today()
         if when is None or when < today:
-            await reply(update, refusal_text(me.t, Refused("bad_date", date=today.isoformat())))
+            await reply(update, refusal_text(me.t, Refused(Refusal.BAD_DATE,
+                                                           date=today.isoformat())))
             return
         await _record(update, context, me, int(conversation.data["person"]),
                       str(conversation.data["reason"]), when)
@@ -90,7 +94,7 @@ async def _in_flow(press: Press[Any]) -> None:
     """In the middle of /withdraw (else the button is stale)."""
     conversation = await conversations.current(press.context.core, press.me.tg_user_id)
     if conversation is None or conversation.flow != FLOW:
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     await press.query.answer()
 
 
@@ -110,7 +114,7 @@ async def reason_chosen(press: Press[WithdrawReason]) -> None:
     """The reason is chosen: from which day?"""
     b = press.button
     if b.reason not in withdrawals.REASONS:
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     await _in_flow(press)
     today = press.context.core.today()
     async with press.context.core.db.transaction() as tx:
@@ -128,7 +132,7 @@ async def reason_chosen(press: Press[WithdrawReason]) -> None:
 async def day_chosen(press: Press[WithdrawFrom]) -> None:
     b = press.button
     if b.reason not in withdrawals.REASONS:
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     await _in_flow(press)
     await _record(press.update, press.context, press.me, b.person_id, b.reason, b.day)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Literal
 
 from bot.rules.models import Person
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 
 
 class System:
@@ -44,7 +44,7 @@ def require_office(actor: Actor) -> None:
     """The office, an administrator, or the system; anyone else is refused."""
     actor = _checked(actor)
     if actor and not actor.is_office:
-        raise Refused("not_allowed")
+        raise Refused(Refusal.NOT_ALLOWED)
 
 
 def require_person(actor: Actor) -> Person:

@@ -7,7 +7,7 @@ import re
 from bot.clock import now as clock_now
 from bot.rules.models import Department
 from bot.services.access import Actor, label, require_office
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from storage import Database
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -18,13 +18,13 @@ async def add_department(db: Database, actor: Actor, code: str, name: str,
     require_office(actor)
     code, name = code.strip(), " ".join(name.split())
     if not CODE_RE.match(code):
-        raise Refused("bad_code")
+        raise Refused(Refusal.BAD_CODE)
     if not 1 <= len(name) <= 100:
-        raise Refused("bad_name")
+        raise Refused(Refusal.BAD_NAME)
     now = clock_now()
     async with db.transaction() as tx:
         if await tx.people.department_by_code(code) is not None:
-            raise Refused("duplicate")
+            raise Refused(Refusal.DUPLICATE)
         department = await tx.people.add_department(code, name, region, now)
         await tx.audit.append(label(actor), "department.created",
                               f"department:{department.id}",

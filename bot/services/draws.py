@@ -18,7 +18,7 @@ from bot.core import Core
 from bot.i18n import Translator, translator
 from bot.rules import draw as algo
 from bot.services.access import Actor, label, require_office
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.services.notify import tell_office
 from bot.services.tasks import notify_draw
 from bot.workers import DRAW, WorkFailed
@@ -58,20 +58,20 @@ def _year_cap(plan: dict[str, Any]) -> int | None:
     if cap is None or cap == DEFAULT_YEAR_CAP:
         return DEFAULT_YEAR_CAP
     if any(item["kind"] != "key" for item in plan["items"]):
-        raise Refused("year_cap_needs_key_items")
+        raise Refused(Refusal.YEAR_CAP_NEEDS_KEY_ITEMS)
     return None if cap == 0 else int(cap)
 
 
 def _check_ratios(plan: dict[str, Any], strata: list[algo.Stratum]) -> None:
     if not strata or sum(s.size for s in strata) == 0:
-        raise Refused("empty_pool")
+        raise Refused(Refusal.EMPTY_POOL)
     if algo.overall_ratio(strata) < algo.MIN_OVERALL_RATIO:
-        raise Refused("ratio_below_minimum")
+        raise Refused(Refusal.RATIO_BELOW_MINIMUM)
     for item in plan["items"]:
         if item["kind"] == "general" and item["max_ratio"] is not None:
             for stratum in strata:
                 if Decimal(stratum.ratio) > Decimal(item["max_ratio"]):
-                    raise Refused("ratio_above_item_maximum")
+                    raise Refused(Refusal.RATIO_ABOVE_ITEM_MAXIMUM)
 
 
 def _counts(pool: list[tuple[str, str]], ratios: dict[str, str]) -> list[algo.Stratum]:
@@ -82,7 +82,7 @@ def _counts(pool: list[tuple[str, str]], ratios: dict[str, str]) -> list[algo.St
     for stratum, size in sorted(sizes.items()):
         ratio = algo.ratio_for(ratios, stratum)
         if ratio is None:
-            raise Refused("no_ratio", stratum=stratum)
+            raise Refused(Refusal.NO_RATIO, stratum=stratum)
         strata.append(algo.Stratum(stratum, size, ratio, algo.stratum_count(size, ratio)))
     return strata
 
@@ -91,7 +91,7 @@ async def _plan(tx: Any, name: str) -> dict[str, Any]:
     plan = await tx.draws.plan(name)
     if plan is None:
         names = [p["name"] for p in await tx.draws.plans()]
-        raise Refused("unknown_plan", plan=name, plans="\n".join(names))
+        raise Refused(Refusal.UNKNOWN_PLAN, plan=name, plans="\n".join(names))
     return plan
 
 
@@ -107,7 +107,7 @@ async def _explain(tx: ReadTx, exc: algo.DrawRefused, plan: dict[str, Any],
     department_code = params.get("department", "")
     department = await tx.people.department_by_code(department_code)
     params["department"] = department.name if department else department_code
-    if exc.reason == "nobody_drawable":
+    if exc.reason == Refusal.NOBODY_DRAWABLE:
         everyone = await tx.draws.department_inspectors(department_code)
         valid = [i for i in everyone if i["cert_no"] and (
             not i["cert_valid_until"] or i["cert_valid_until"] >= draw_date)]
@@ -115,7 +115,7 @@ async def _explain(tx: ReadTx, exc: algo.DrawRefused, plan: dict[str, Any],
         skilled = [i for i in valid if need <= set(i["expertise"])]
         params.update(total=str(len(everyone)), valid=str(len(valid)),
                       skilled=str(len(skilled)), expertise="、".join(sorted(need)))
-    return Refused(exc.reason, **params)
+    return Refused(Refusal(exc.reason), **params)
 
 
 async def prepare(core: Core, actor: Actor, plan_name: str,
@@ -124,14 +124,14 @@ async def prepare(core: Core, actor: Actor, plan_name: str,
     require_office(actor)
     entropy_source = " ".join(entropy_source.split())
     if not 3 <= len(entropy_source) <= 300:
-        raise Refused("bad_entropy_source")
+        raise Refused(Refusal.BAD_ENTROPY_SOURCE)
     now = clock_now()
     # The pool is read from a snapshot and written out before the writer is taken: at a
     # million targets that is seconds nobody else should wait for.
     async with core.db.read() as rtx:
         plan = await _plan(rtx, plan_name)
         if await rtx.draws.draw(plan["id"]) is not None:
-            raise Refused("already_prepared")
+            raise Refused(Refusal.ALREADY_PREPARED)
         cap = _year_cap(plan)
         year = plan["draw_date"][:4]
         pool = await rtx.draws.eligible_pool(json.loads(plan["scope"]), year, cap)
@@ -147,7 +147,7 @@ async def prepare(core: Core, actor: Actor, plan_name: str,
                         values["nonce_commitment"], digest, len(pool), cap, strata)
     async with core.db.transaction() as tx:
         if await tx.draws.draw(plan["id"]) is not None:
-            raise Refused("already_prepared")
+            raise Refused(Refusal.ALREADY_PREPARED)
         draw_id = await tx.draws.add_draw(plan["id"], values, label(actor), now)
         await tx.audit.append(label(actor), "draw.prepared", f"draw:{draw_id}",
                               {k: v for k, v in values.items() if k != "nonce"}, now)
@@ -170,7 +170,7 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
     require_office(actor)
     entropy = entropy.strip()
     if not 1 <= len(entropy) <= 300:
-        raise Refused("bad_entropy")
+        raise Refused(Refusal.BAD_ENTROPY)
     now = clock_now()
     today = today or now.astimezone(core.settings.tz).date()
     # Read from a snapshot, computed in a worker process, written in one short transaction
@@ -179,11 +179,11 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
         plan = await _plan(rtx, plan_name)
         row = await rtx.draws.draw(plan["id"])
         if row is None:
-            raise Refused("not_prepared")
+            raise Refused(Refusal.NOT_PREPARED)
         if row["status"] == "run":
-            raise Refused("already_run")
+            raise Refused(Refusal.ALREADY_RUN)
         if today.isoformat() < row["draw_date"]:
-            raise Refused("before_draw_date")
+            raise Refused(Refusal.BEFORE_DRAW_DATE)
         required = _required_expertise(plan)
         drawable = [i for i in await rtx.draws.drawable_inspectors(row["draw_date"])
                     if required.get(i["department"], set()) <= set(i["expertise"])]
@@ -206,7 +206,7 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
         async with core.db.read() as rtx:
             raise await _explain(rtx, exc, plan, row["draw_date"]) from None
     except WorkFailed as exc:
-        raise Refused(f"work_{exc.failure.value}") from None
+        raise Refused(Refusal(f"work_{exc.failure.value}")) from None
     rules_initiating, rules_joining = plan["initiator_code"], sorted(plan["joining_codes"])
     inspectors_data = algo.inspectors_tsv(inspectors)
     recusals_data = algo.recusals_tsv(recusals)
@@ -232,7 +232,7 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
     async with core.db.transaction() as tx:
         if not await tx.draws.mark_run(row["id"], entropy, seed, published.decode(),
                                        inspectors_sha, recusals_sha, label(actor), now):
-            raise Refused("already_run")
+            raise Refused(Refusal.ALREADY_RUN)
         task_ids = await tx.draws.add_tasks(
             row["id"], plan["id"], [(s.target, s.order) for s in outcome.selected],
             (plan["window_start"], plan["window_due"]), row["draw_date"][:4], now)
@@ -285,7 +285,7 @@ async def export(core: Core, plan_name: str, out: Path) -> list[Path]:
         async with core.db.read() as rtx:
             await _plan(rtx, plan_name)
     if row is None or row["status"] != "run":
-        raise Refused("not_run")
+        raise Refused(Refusal.NOT_RUN)
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
     contents = {
         "record.json": row["record"].encode(),
@@ -356,7 +356,7 @@ def refusal_text(t: Translator, exc: Refused) -> str:
     p.update(exc.params)
     p = {k: html.escape(v) for k, v in p.items()}
     nothing = t._("Nothing was written.")
-    if exc.reason == "nobody_drawable":
+    if exc.reason == Refusal.NOBODY_DRAWABLE:
         if p["total"] == "0":
             why = t._("the department has no inspector in the directory")
         elif p["valid"] == "0":
@@ -373,36 +373,38 @@ def refusal_text(t: Translator, exc: Refused) -> str:
                    " department in the plan, then run the draw again.").format(
             why=why, nothing=nothing, **{k: v for k, v in p.items() if k != "why"})
     texts = {
-        "unknown_plan": t._("There is no plan named “{plan}”. The plans are:\n{plans}"),
-        "already_prepared": t._("This plan's draw was prepared already; it cannot be prepared"
-                                " twice."),
-        "not_prepared": t._("Prepare the draw first: its pool and commitment must be published"
-                            " before the draw."),
-        "already_run": t._("This plan was drawn already."),
-        "before_draw_date": t._("The draw date has not come yet: the public entropy is not"
-                                " known before it."),
-        "empty_pool": t._("No target is eligible for this plan (scope, status, twice a year)."
-                          " Nothing was written."),
-        "ratio_below_minimum": t._("Refused: the plan would check less than 5% of the targets"
-                                   " in scope. Nothing was written."),
-        "ratio_above_item_maximum": t._("Refused: a ratio is above a general item's maximum."
-                                        " Nothing was written."),
-        "no_ratio": t._("Refused: the plan has no ratio for credit class {stratum}. Nothing"
-                        " was written."),
-        "year_cap_needs_key_items": t._("Only a plan of key (重点) items may change the limit of"
-                                        " two checks a year."),
-        "team_too_small": t._("Refused: a team of two cannot be formed for {target} ({code})."
-                              " Nothing was written."),
-        "bad_entropy_source": t._("Please describe the public entropy source in 3 to 300"
-                                  " characters."),
-        "bad_entropy": t._("Please send the public entropy value (1 to 300 characters)."),
-        "not_run": t._("This plan has not been drawn yet."),
-        "work_memory": t._("The draw needed more memory than it is allowed and was stopped."
-                           " Nothing was written; tell the administrator."),
-        "work_time": t._("The draw took longer than it is allowed and was stopped. Nothing"
-                         " was written; tell the administrator."),
-        "work_crashed": t._("The process computing the draw stopped unexpectedly. Nothing was"
-                            " written; run the draw again."),
+        Refusal.UNKNOWN_PLAN: t._("There is no plan named “{plan}”. The plans are:\n{plans}"),
+        Refusal.ALREADY_PREPARED: t._("This plan's draw was prepared already; it cannot be prepared"
+                                      " twice."),
+        Refusal.NOT_PREPARED: t._("Prepare the draw first: its pool and commitment must be"
+                                  " published"
+                                  " before the draw."),
+        Refusal.ALREADY_RUN: t._("This plan was drawn already."),
+        Refusal.BEFORE_DRAW_DATE: t._("The draw date has not come yet: the public entropy is not"
+                                      " known before it."),
+        Refusal.EMPTY_POOL: t._("No target is eligible for this plan (scope, status, twice a year)."
+                                " Nothing was written."),
+        Refusal.RATIO_BELOW_MINIMUM: t._("Refused: the plan would check less than 5% of the targets"
+                                         " in scope. Nothing was written."),
+        Refusal.RATIO_ABOVE_ITEM_MAXIMUM: t._("Refused: a ratio is above a general item's maximum."
+                                              " Nothing was written."),
+        Refusal.NO_RATIO: t._("Refused: the plan has no ratio for credit class {stratum}. Nothing"
+                              " was written."),
+        Refusal.YEAR_CAP_NEEDS_KEY_ITEMS: t._("Only a plan of key (重点) items may change the limit"
+                                              " of"
+                                              " two checks a year."),
+        Refusal.TEAM_TOO_SMALL: t._("Refused: a team of two cannot be formed for {target} ({code})."
+                                    " Nothing was written."),
+        Refusal.BAD_ENTROPY_SOURCE: t._("Please describe the public entropy source in 3 to 300"
+                                        " characters."),
+        Refusal.BAD_ENTROPY: t._("Please send the public entropy value (1 to 300 characters)."),
+        Refusal.NOT_RUN: t._("This plan has not been drawn yet."),
+        Refusal.WORK_MEMORY: t._("The draw needed more memory than it is allowed and was stopped."
+                                 " Nothing was written; tell the administrator."),
+        Refusal.WORK_TIME: t._("The draw took longer than it is allowed and was stopped. Nothing"
+                               " was written; tell the administrator."),
+        Refusal.WORK_CRASHED: t._("The process computing the draw stopped unexpectedly. Nothing was"
+                                  " written; run the draw again."),
     }
     text = texts.get(exc.reason, t._("Refused: {reason}").format(reason=exc.reason))
     return text.format(**p)

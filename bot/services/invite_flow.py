@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.rules.models import Conversation, Department, Person, Role, RosterEntry
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.services.onboarding import (
     MAX_NAME,
     IssuedInvite,
@@ -39,7 +39,7 @@ def grantable_roles(actor: Person) -> tuple[Role, ...]:
 def _check(actor: Person | None) -> Person:
     """Only the office and administrators invite, in the bot (the system uses the CLI)."""
     if actor is None or not actor.is_office:
-        raise Refused("not_allowed")
+        raise Refused(Refusal.NOT_ALLOWED)
     return actor
 
 
@@ -47,7 +47,7 @@ async def _at_step(tx: Tx, tg_user_id: int, step: str) -> Conversation:
     """The inviter's flow, at the step this action belongs to (else a stale button)."""
     conversation = await tx.conversations.get(tg_user_id)
     if conversation is None or conversation.flow != FLOW or conversation.step != step:
-        raise Refused("no_flow")
+        raise Refused(Refusal.NO_FLOW)
     return conversation
 
 
@@ -56,7 +56,7 @@ async def _draft(core: Core, actor: Person, tg_user_id: int) -> InviteDraft:
         conversation = await rtx.conversations.get(tg_user_id)
         departments = tuple(await rtx.people.departments())
     if conversation is None or conversation.flow != FLOW:
-        raise Refused("no_flow")
+        raise Refused(Refusal.NO_FLOW)
     data = conversation.data
     department = next((d for d in departments if d.id == data.get("department_id")), None)
     matches: tuple[RosterEntry, ...] = ()
@@ -79,7 +79,7 @@ async def set_name(core: Core, actor: Person | None, tg_user_id: int, text: str)
     actor = _check(actor)
     name = " ".join(text.split())
     if not 1 <= len(name) <= MAX_NAME or name.startswith("/"):
-        raise Refused("bad_name")
+        raise Refused(Refusal.BAD_NAME)
     now = clock_now()
     async with core.db.transaction() as tx:
         await _at_step(tx, tg_user_id, "name")
@@ -99,7 +99,7 @@ async def choose_existing(core: Core, actor: Person | None, tg_user_id: int,
         conversation = await _at_step(tx, tg_user_id, "match")
         found = await tx.people.people_named(conversation.data["name"], now)
         if person_id not in {e.person_id for e in found}:
-            raise Refused("no_flow")
+            raise Refused(Refusal.NO_FLOW)
         person = await tx.people.person(person_id)
         assert person is not None
         issued = await reissue_in(tx, core, actor, person, now)
@@ -124,7 +124,7 @@ async def set_department(core: Core, actor: Person | None, tg_user_id: int,
     async with core.db.transaction() as tx:
         conversation = await _at_step(tx, tg_user_id, "department")
         if department_id is not None and await tx.people.department(department_id) is None:
-            raise Refused("unknown_department")
+            raise Refused(Refusal.UNKNOWN_DEPARTMENT)
         data = {**conversation.data, "department_id": department_id, "roles": []}
         await tx.conversations.put(tg_user_id, FLOW, "roles", data, clock_now())
     return await _draft(core, actor, tg_user_id)
@@ -134,7 +134,7 @@ async def toggle_role(core: Core, actor: Person | None, tg_user_id: int,
                       role: Role) -> InviteDraft:
     actor = _check(actor)
     if role not in grantable_roles(actor):
-        raise Refused("not_allowed")
+        raise Refused(Refusal.NOT_ALLOWED)
     async with core.db.transaction() as tx:
         conversation = await _at_step(tx, tg_user_id, "roles")
         roles = set(conversation.data.get("roles", []))
@@ -142,7 +142,7 @@ async def toggle_role(core: Core, actor: Person | None, tg_user_id: int,
         if role in (Role.INSPECTOR, Role.SUPERVISOR) and conversation.data.get(
             "department_id"
         ) is None:
-            raise Refused("department_required")
+            raise Refused(Refusal.DEPARTMENT_REQUIRED)
         data = {**conversation.data, "roles": sorted(roles)}
         await tx.conversations.put(tg_user_id, FLOW, "roles", data, clock_now())
     return await _draft(core, actor, tg_user_id)

@@ -24,7 +24,7 @@ from bot.rules.models import (
 )
 from bot.services.access import SYSTEM, Actor, label, require_office
 from bot.services.accounts import TgUser
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text
 from storage import Tx
 
@@ -73,7 +73,7 @@ def _grants(roles: Iterable[Role], department_id: int | None) -> list[RoleGrant]
     for role in roles:
         scoped = role in (Role.INSPECTOR, Role.SUPERVISOR)
         if scoped and department_id is None:
-            raise Refused("department_required")
+            raise Refused(Refusal.DEPARTMENT_REQUIRED)
         grants.append(RoleGrant(role, department_id if scoped else None))
     return grants
 
@@ -93,17 +93,17 @@ async def create_invite_in(
     person instead) unless the inviter confirmed that this is somebody else."""
     name = " ".join(name.split())
     if not 1 <= len(name) <= MAX_NAME:
-        raise Refused("bad_name")
+        raise Refused(Refusal.BAD_NAME)
     if not roles:
-        raise Refused("no_role")
+        raise Refused(Refusal.NO_ROLE)
     if not may_grant(actor, roles):
-        raise Refused("not_allowed")
+        raise Refused(Refusal.NOT_ALLOWED)
     if not allow_same_name:
         for namesake in await tx.people.people_named(name, now,
                                                      department.id if department else None):
             if namesake.name == name and namesake.department_id == (
                     department.id if department else None):
-                raise Refused("name_exists", name=name, cert=namesake.cert_no or "")
+                raise Refused(Refusal.NAME_EXISTS, name=name, cert=namesake.cert_no or "")
     code = new_code()
     grants = _grants(roles, department.id if department else None)
     person = await tx.people.add_person(name, department.id if department else None, grants, now)
@@ -134,7 +134,7 @@ async def invite_person(
         if department_code:
             department = await tx.people.department_by_code(department_code)
             if department is None:
-                raise Refused("unknown_department", code=department_code)
+                raise Refused(Refusal.UNKNOWN_DEPARTMENT, code=department_code)
         return await create_invite_in(tx, core, actor, name, department, roles, now)
 
 
@@ -142,11 +142,11 @@ async def reissue_in(tx: Tx, core: Core, actor: Actor, person: Person,
                       now: datetime) -> IssuedInvite:
     """A new code for someone not yet bound; their earlier open codes are revoked."""
     if not may_invite(actor, person):
-        raise Refused("not_allowed")
+        raise Refused(Refusal.NOT_ALLOWED)
     if not person.active:
-        raise Refused("inactive", name=person.name)
+        raise Refused(Refusal.INACTIVE, name=person.name)
     if person.tg_user_id is not None:
-        raise Refused("already_bound", name=person.name)
+        raise Refused(Refusal.ALREADY_BOUND, name=person.name)
     code = new_code()
     revoked = await tx.invites.revoke_open_for_person(person.id, now)
     expires = now + timedelta(days=core.settings.invite_ttl_days)
@@ -170,7 +170,7 @@ async def reissue_invite(core: Core, actor: Actor, person_id: int,
     async with core.db.transaction() as tx:
         person = await tx.people.person(person_id)
         if person is None:
-            raise Refused("unknown_person")
+            raise Refused(Refusal.UNKNOWN_PERSON)
         return await reissue_in(tx, core, actor, person, now)
 
 
@@ -182,7 +182,7 @@ async def invite_by_cert(core: Core, actor: Actor, cert_no: str,
     async with core.db.transaction() as tx:
         person = await tx.people.person_by_cert(cert_no)
         if person is None:
-            raise Refused("unknown_cert", cert=cert_no)
+            raise Refused(Refusal.UNKNOWN_CERT, cert=cert_no)
         return await reissue_in(tx, core, actor, person, now)
 
 
@@ -213,7 +213,7 @@ async def _department_id(tx: Any, code: str | None) -> int | None:
         return None
     department = await tx.people.department_by_code(code)
     if department is None:
-        raise Refused("unknown_department", code=code)
+        raise Refused(Refusal.UNKNOWN_DEPARTMENT, code=code)
     return int(department.id)
 
 

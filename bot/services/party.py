@@ -13,7 +13,7 @@ from bot.clock import now as clock_now
 from bot.core import Core
 from bot.rules.models import Opinion, PartyRole, PartySigner
 from bot.services import visits
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.views.labels import one_line
 
 FLOW = "party"
@@ -50,7 +50,7 @@ async def _step(core: Core, tg_user_id: int, expected: tuple[str, ...], step: st
         conversation = await tx.conversations.get(tg_user_id)
         if (conversation is None or conversation.flow != FLOW
                 or conversation.step not in expected):
-            raise Refused("not_current")
+            raise Refused(Refusal.NOT_CURRENT)
         token_id = int(conversation.data["token"])
         merged = {**conversation.data, **data}
         await tx.conversations.put(tg_user_id, FLOW, step, merged, clock_now())
@@ -66,18 +66,18 @@ async def typed(core: Core, tg_user_id: int, text: str) -> PartyStep:
     clean = one_line(text, 200) or ""
     if step == "name":
         if not 2 <= len(clean) <= 50 or clean.startswith("/"):
-            raise Refused("party_name")
+            raise Refused(Refusal.PARTY_NAME)
         return await _step(core, tg_user_id, ("name",), "role", name=clean)
     if step == "id":
         if not LAST4_RE.match(clean):
-            raise Refused("party_last4")
+            raise Refused(Refusal.PARTY_LAST4)
         return await _step(core, tg_user_id, ("id",), "opinion", last4=clean.upper())
     if step == "opinion_text":
         if len(clean) < 2:
-            raise Refused("too_short")
+            raise Refused(Refusal.TOO_SHORT)
         return await _step(core, tg_user_id, ("opinion_text",), "confirm",
                            opinion_text=clean[:500])
-    raise Refused("use_buttons")
+    raise Refused(Refusal.USE_BUTTONS)
 
 
 async def role(core: Core, tg_user_id: int, value: str) -> PartyStep:
@@ -102,7 +102,7 @@ async def confirm(core: Core, tg_user_id: int, token_id: int, short: str) -> vis
         conversation = await rtx.conversations.get(tg_user_id)
     if (conversation is None or conversation.flow != FLOW or conversation.step != "confirm"
             or conversation.data.get("token") != token_id):
-        raise Refused("not_current")
+        raise Refused(Refusal.NOT_CURRENT)
     signer = PartyStep("confirm", token_id, await visits.token_state(
         core, token_id, tg_user_id), dict(conversation.data)).signer()
     state = await visits.party_confirm(core, tg_user_id, signer, token_id, short)

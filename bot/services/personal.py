@@ -27,7 +27,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.core import Core
 from bot.keys import read_or_create
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from storage import Tx
 from storage.files import blob_path, write_private
 
@@ -52,9 +52,9 @@ def _parse(text: str, source: str) -> list[bytes]:
         keys = [bytes.fromhex(part.strip()) for part in text.replace(",", "\n").splitlines()
                 if part.strip()]
     except ValueError:
-        raise Refused("id_key_bad", source=source) from None
+        raise Refused(Refusal.ID_KEY_BAD, source=source) from None
     if any(len(k) < 16 for k in keys):
-        raise Refused("id_key_bad", source=source)
+        raise Refused(Refusal.ID_KEY_BAD, source=source)
     return keys
 
 
@@ -67,7 +67,7 @@ def read_keys(settings: Settings, may_create: bool) -> list[bytes]:
     if path.is_file():
         return _parse(path.read_text(encoding="ascii", errors="replace"), str(path))
     if not may_create:
-        raise Refused("id_key_missing", source=str(path))
+        raise Refused(Refusal.ID_KEY_MISSING, source=str(path))
     made = read_or_create(path, (secrets.token_hex(32) + "\n").encode())
     return _parse(made.decode("ascii"), str(path))
 
@@ -87,9 +87,9 @@ async def id_hasher(tx: Tx, settings: Settings) -> Callable[[str], str]:
     layers = int(await tx.settings.get(LAYERS) or 0)
     keys = read_keys(settings, may_create=layers == 0)
     if len(keys) < layers:
-        raise Refused("id_key_missing", source=str(keys_file(settings)))
+        raise Refused(Refusal.ID_KEY_MISSING, source=str(keys_file(settings)))
     if layers and await tx.settings.get(CHECK) != _fold(keys[:layers], _CHECK_INNER).hex():
-        raise Refused("id_key_wrong", source=str(keys_file(settings)))
+        raise Refused(Refusal.ID_KEY_WRONG, source=str(keys_file(settings)))
     if layers < len(keys):
         newer = keys[layers:]
         for person_id, stored in await tx.directory.id_hashes():
@@ -108,7 +108,7 @@ async def rotate(tx: Tx, settings: Settings) -> int:
     """Add a key and wrap every stored hash with it; return how many were wrapped.
     Access: the command line only (`choucha keys rotate`), as the system."""
     if settings.id_key:
-        raise Refused("id_key_in_env")
+        raise Refused(Refusal.ID_KEY_IN_ENV)
     layers = int(await tx.settings.get(LAYERS) or 0)
     keys = read_keys(settings, may_create=layers == 0)
     path = keys_file(settings)
@@ -149,14 +149,14 @@ class PhoneCipher:
         try:
             return self._aead.decrypt(bytes.fromhex(stored[len(PREFIX):]), _AD).decode()
         except (InvalidTag, ValueError):
-            raise Refused("data_key_wrong") from None
+            raise Refused(Refusal.DATA_KEY_WRONG) from None
 
 
 def phone_cipher(settings: Settings, may_create: bool = True) -> PhoneCipher:
     """The cipher with the data key (made once when `may_create`, 64 random bytes)."""
     path = settings.keys / DATA_KEY_FILE
     if not path.is_file() and not may_create:
-        raise Refused("data_key_missing", source=str(path))
+        raise Refused(Refusal.DATA_KEY_MISSING, source=str(path))
     key = read_or_create(path, (secrets.token_bytes(64).hex() + "\n").encode())
     return PhoneCipher(bytes.fromhex(key.decode("ascii")))
 

@@ -17,7 +17,7 @@ from bot.rules import visit as rules
 from bot.services.access import Actor, label, require_office
 from bot.services.chasing import calendar
 from bot.services.digest import publication_due
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from storage import Tx, from_db_time
 
 PER_POST = 8  # results in one channel message (the channel takes 20 messages a minute)
@@ -58,7 +58,7 @@ async def _content(tx: Tx, core: Core, task_id: int) -> dict[str, Any]:
     """What is published of a task, from its latest frozen record."""
     record = await tx.visits.record(task_id)
     if record is None:
-        raise Refused("no_record")
+        raise Refused(Refusal.NO_RECORD)
     content = record["content"]["content"]
     submitted = from_db_time(record["content"]["submitted"]["at"])
     assert submitted is not None
@@ -141,10 +141,10 @@ async def publish(core: Core, actor: Actor, task_ids: list[int] | None,
     due = {d.task_id: d for d in await due_items(core, actor, today)}
     chosen = list(due) if task_ids is None else task_ids
     if not chosen:
-        raise Refused("not_due")
+        raise Refused(Refusal.NOT_DUE)
     for task_id in chosen:
         if task_id not in due:
-            raise Refused("not_due")
+            raise Refused(Refusal.NOT_DUE)
     contents = []
     async with core.db.transaction() as tx:
         for task_id in chosen:
@@ -166,10 +166,10 @@ async def withhold(core: Core, actor: Actor, task_id: int, reason: str,
     require_office(actor)
     reason = " ".join(reason.split())
     if len(reason) < 4:
-        raise Refused("reason_required")
+        raise Refused(Refusal.REASON_REQUIRED)
     today = now.astimezone(core.settings.tz).date()
     if task_id not in {d.task_id for d in await due_items(core, actor, today)}:
-        raise Refused("not_due")
+        raise Refused(Refusal.NOT_DUE)
     async with core.db.transaction() as tx:
         publication_id = await tx.publications.add(task_id, "withheld", {}, label(actor),
                                                    now, reason=reason[:500])
@@ -184,11 +184,11 @@ async def correct(core: Core, actor: Actor, task_id: int, reason: str,
     require_office(actor)
     reason = " ".join(reason.split())
     if len(reason) < 4:
-        raise Refused("reason_required")
+        raise Refused(Refusal.REASON_REQUIRED)
     async with core.db.transaction() as tx:
         old = await tx.publications.latest(task_id)
         if old is None or old["kind"] == "withheld":
-            raise Refused("not_published")
+            raise Refused(Refusal.NOT_PUBLISHED)
         content = await _content(tx, core, task_id)
         publication_id = await tx.publications.add(task_id, "correction", content,
                                                    label(actor), now, reason=reason[:500],

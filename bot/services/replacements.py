@@ -15,7 +15,7 @@ from bot.core import Core
 from bot.i18n import N_, Translator, translator
 from bot.rules import draw as algo
 from bot.rules.models import Person, Role
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.tasks import card_button
 from bot.views.buttons import PeopleInvite, ReplacementApprove, ReplacementFor, ReplacementReject
@@ -89,7 +89,7 @@ async def request(core: Core, person: Person, task_id: int, reason: str,
                   note: str | None) -> list[Person]:
     """File a request; it goes to those who may approve it. Returns them."""
     if reason not in REASONS:
-        raise Refused("bad_reason")
+        raise Refused(Refusal.BAD_REASON)
     note = one_line(note)
     now = clock_now()
     async with core.db.transaction() as tx:
@@ -107,15 +107,15 @@ async def request_for(core: Core, filer: Person, task_id: int, person_id: int, r
     (未在岗 / 未注册 besides the four reasons). The member's supervisor approves by asking:
     the replacement is drawn at once; the office's request goes to the supervisors."""
     if reason not in ON_BEHALF_REASONS:
-        raise Refused("bad_reason")
+        raise Refused(Refusal.BAD_REASON)
     note = one_line(note)
     now = clock_now()
     async with core.db.transaction() as tx:
         member = await tx.people.person(person_id)
         if member is None:
-            raise Refused("not_member")
+            raise Refused(Refusal.NOT_MEMBER)
         if not may_file_for(filer, member):
-            raise Refused("not_approver")
+            raise Refused(Refusal.NOT_APPROVER)
         task = await _open_task(tx, task_id, member)
         request_id = await tx.replacements.add(task_id, member.id, reason, note, now,
                                                filed_by=filer.id)
@@ -147,16 +147,16 @@ async def alert_absent(core: Core, reporter: Person, task_id: int,
     async with core.db.transaction() as tx:
         task = await tx.tasks.task(task_id)
         if task is None:
-            raise Refused("unknown_task")
+            raise Refused(Refusal.UNKNOWN_TASK)
         if task["status"] != "assigned":
-            raise Refused("task_closed")
+            raise Refused(Refusal.TASK_CLOSED)
         members = await tx.tasks.members(task_id)
         if not any(m["person_id"] == reporter.id for m in members):
-            raise Refused("not_member")
+            raise Refused(Refusal.NOT_MEMBER)
         absent = next((m for m in members if m["person_id"] == person_id), None)
         member = await tx.people.person(person_id)
         if absent is None or member is None or person_id == reporter.id:
-            raise Refused("not_member")
+            raise Refused(Refusal.NOT_MEMBER)
         supervisors = [p for p in await tx.people.with_role(Role.SUPERVISOR,
                                                             member.department_id)
                        if p.id != person_id]
@@ -196,13 +196,13 @@ async def _open_task(tx: Tx, task_id: int, member: Person) -> dict[str, Any]:
     """The task, while a replacement can still be asked for, with `member` on its team."""
     task = await tx.tasks.task(task_id)
     if task is None:
-        raise Refused("unknown_task")
+        raise Refused(Refusal.UNKNOWN_TASK)
     if task["status"] != "assigned":
-        raise Refused("task_closed")
+        raise Refused(Refusal.TASK_CLOSED)
     if not any(m["person_id"] == member.id for m in await tx.tasks.members(task_id)):
-        raise Refused("not_member")
+        raise Refused(Refusal.NOT_MEMBER)
     if await tx.replacements.open_for(task_id, member.id) is not None:
-        raise Refused("already_requested")
+        raise Refused(Refusal.ALREADY_REQUESTED)
     return task
 
 
@@ -287,22 +287,22 @@ async def decide(core: Core, approver: Person, request_id: int, approve: bool,
     async with core.db.transaction() as tx:
         row = await tx.replacements.get(request_id)
         if row is None:
-            raise Refused("unknown_request")
+            raise Refused(Refusal.UNKNOWN_REQUEST)
         task = await tx.tasks.task(row["task_id"])
         assert task is not None
         if not await _may_decide(tx, approver, row, task["plan_id"], task["id"]):
-            raise Refused("not_approver")
+            raise Refused(Refusal.NOT_APPROVER)
         if row["status"] != "open":
-            raise Refused("decided", by=row["decided_by_name"] or "")
+            raise Refused(Refusal.DECIDED, by=row["decided_by_name"] or "")
         if task["status"] != "assigned":
-            raise Refused("task_closed")
+            raise Refused(Refusal.TASK_CLOSED)
         requester = await tx.people.person(row["person_id"])
         assert requester is not None
         target = html.escape(task["target_name"])
         if not approve:
             reason = " ".join((reject_reason or "").split())
             if not reason:
-                raise Refused("reason_required")
+                raise Refused(Refusal.REASON_REQUIRED)
             await tx.replacements.decide(request_id, "rejected", approver.id, now, reason)
             await _close_buttons(tx, request_id, requester, task["id"], task["plan_id"],
                                  approver, False, now)

@@ -13,7 +13,7 @@ from bot.core import Core
 from bot.i18n import Translator
 from bot.logs import mask_phone
 from bot.rules.models import Person, Role
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.personal import phone_reader
 from bot.views.buttons import PeopleInviteDraw, TaskCard
@@ -115,7 +115,7 @@ def _may_view(person: Person, card: Card) -> bool:
 async def _card(tx: Any, task_id: int) -> Card:
     task = await tx.tasks.task(task_id)
     if task is None:
-        raise Refused("unknown_task")
+        raise Refused(Refusal.UNKNOWN_TASK)
     return Card(task, await tx.tasks.members(task_id), await tx.tasks.items(task["plan_id"]))
 
 
@@ -132,7 +132,7 @@ async def card(core: Core, person: Person, task_id: int) -> Card:
     async with core.db.read() as rtx:
         found = await _card(rtx, task_id)
     if not _may_view(person, found):
-        raise Refused("not_member")
+        raise Refused(Refusal.NOT_MEMBER)
     return _readable(core, found)
 
 
@@ -143,11 +143,11 @@ async def accept(core: Core, person: Person, task_id: int) -> Card:
     async with core.db.transaction() as tx:
         found = await _card(tx, task_id)
         if found.member(person.id) is None:
-            raise Refused("not_member")
+            raise Refused(Refusal.NOT_MEMBER)
         if found.task["status"] != "assigned":
-            raise Refused("task_closed")
+            raise Refused(Refusal.TASK_CLOSED)
         if not await tx.tasks.accept(task_id, person.id, now):
-            raise Refused("already_accepted")
+            raise Refused(Refusal.ALREADY_ACCEPTED)
         await tx.audit.append(f"person:{person.id}", "task.accepted", f"task:{task_id}", {},
                               now)
         found = await _card(tx, task_id)

@@ -6,6 +6,7 @@ is lives in the `conversations` row, so a restart or a second device resumes in 
 from __future__ import annotations
 
 import asyncio
+import enum
 import functools
 import hashlib
 import html
@@ -21,7 +22,7 @@ from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Question
 from bot.rules.models import Conversation, PartySigner, Person, Role
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_document, enqueue_text
 from bot.views.buttons import VisitSign, VisitSignatures, VisitStart
 from bot.workers import DOCUMENT
@@ -33,10 +34,69 @@ FLOW = "visit"
 TOKEN_PREFIX = "s_"
 TOKEN_MINUTES = 30
 MAX_PHOTOS = 20
-TEXT_STEPS = ("checkin", "checkin_reason", "q", "nc_text", "order_text", "fu_due",
-              "refuse_reason", "witness")
-PHOTO_STEPS = ("q", "shortcut", "paper", "witness_photo", "member_paper")
+
 MEMBER_SIGNATURES = ("member", "member_paper")  # in their own chat, or on the paper record
+
+
+class VisitStep(enum.StrEnum):
+    """Where a member is in a visit: the conversation's step (what their next text,
+    photo or location answers)."""
+
+    CHECKIN = "checkin"
+    CHECKIN_REASON = "checkin_reason"
+    HOME = "home"
+    REVIEW = "review"
+    Q = "q"
+    RESULT = "result"
+    NC_KIND = "nc_kind"
+    NC_TEXT = "nc_text"
+    ORDER_TEXT = "order_text"
+    FU_KIND = "fu_kind"
+    FU_DUE = "fu_due"
+    FU_OWNER = "fu_owner"
+    SIGNATURES = "signatures"
+    SHORTCUT = "shortcut"
+    PAPER = "paper"
+    MEMBER_PAPER = "member_paper"
+    REFUSE_REASON = "refuse_reason"
+    WITNESS = "witness"
+    WITNESS_PHOTO = "witness_photo"
+
+
+class Screen(enum.StrEnum):
+    """What a visit shows next (a `View`'s kind); bot/views/visits.py renders each."""
+
+    CHECKIN = "checkin"
+    CHECKIN_REASON = "checkin_reason"
+    HOME = "home"
+    QUESTION = "question"
+    PHOTO_SAVED = "photo_saved"
+    PAUSED = "paused"
+    REVIEW = "review"
+    RESULT = "result"
+    NC_KIND = "nc_kind"
+    NC_TEXT = "nc_text"
+    ORDER_TEXT = "order_text"
+    FU_KIND = "fu_kind"
+    FU_DUE = "fu_due"
+    FU_OWNER = "fu_owner"
+    PART_DONE = "part_done"
+    SHORTCUT = "shortcut"
+    SHORTCUT_PHOTO = "shortcut_photo"
+    SIGNATURES = "signatures"
+    PARTY_QR = "party_qr"
+    PAPER = "paper"
+    MEMBER_PAPER = "member_paper"
+    REFUSE_REASON = "refuse_reason"
+    WITNESS = "witness"
+    WITNESS_PHOTO = "witness_photo"
+    SUBMITTED = "submitted"
+
+
+TEXT_STEPS = (VisitStep.CHECKIN, VisitStep.CHECKIN_REASON, VisitStep.Q, VisitStep.NC_TEXT,
+              VisitStep.ORDER_TEXT, VisitStep.FU_DUE, VisitStep.REFUSE_REASON, VisitStep.WITNESS)
+PHOTO_STEPS = (VisitStep.Q, VisitStep.SHORTCUT, VisitStep.PAPER, VisitStep.WITNESS_PHOTO,
+               VisitStep.MEMBER_PAPER)
 
 
 @dataclass(frozen=True)
@@ -120,7 +180,7 @@ class State:
     def item(self, position: int) -> Item:
         found = next((i for i in self.items if i.position == position), None)
         if found is None:
-            raise Refused("stale")
+            raise Refused(Refusal.STALE)
         return found
 
     def mine(self, person_id: int) -> list[Item]:
@@ -240,7 +300,7 @@ def unreachable(members: list[dict[str, Any]], but: int | None = None) -> list[d
 class View:
     """What to show next; rendered by `visit_views` in the reader's language."""
 
-    kind: str
+    kind: Screen
     state: State
     item: Item | None = None
     question: Question | None = None
@@ -266,7 +326,7 @@ async def load(tx: Any, visit_id: int, today: date, tz: tzinfo = UTC) -> State:
     """Access: a building block of the checked steps; reads in the caller's transaction."""
     visit = await tx.visits.get(visit_id)
     if visit is None:
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     task = await tx.tasks.task(visit["task_id"])
     rows = await tx.visits.items(visit_id)
     answers = await tx.visits.answers(visit_id)
@@ -295,20 +355,20 @@ async def load(tx: Any, visit_id: int, today: date, tz: tzinfo = UTC) -> State:
 
 # ------------------------------------------------------------------ conversation state
 
-async def _put(tx: Tx, tg_user_id: int, step: str, data: dict[str, Any]) -> None:
+async def _put(tx: Tx, tg_user_id: int, step: VisitStep, data: dict[str, Any]) -> None:
     await tx.conversations.put(tg_user_id, FLOW, step, data, clock_now())
 
 
-async def _at(tx: Tx, tg_user_id: int, state: State, step: str, **data: Any) -> None:
+async def _at(tx: Tx, tg_user_id: int, state: State, step: VisitStep, **data: Any) -> None:
     await _put(tx, tg_user_id, step, {"visit": state.id, **data})
 
 
 def _member_of(state: State, person: Person) -> dict[str, Any]:
     member = state.member(person.id)
     if member is None:
-        raise Refused("not_member")
+        raise Refused(Refusal.NOT_MEMBER)
     if not state.open:
-        raise Refused("submitted", at=str(state.visit["submitted_at"] or ""))
+        raise Refused(Refusal.SUBMITTED, at=str(state.visit["submitted_at"] or ""))
     return member
 
 
@@ -331,18 +391,18 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int,
     async with core.db.transaction() as tx:
         task = await tx.tasks.task(task_id)
         if task is None:
-            raise Refused("unknown_task")
+            raise Refused(Refusal.UNKNOWN_TASK)
         members = await tx.tasks.members(task_id)
         member = next((m for m in members if m["person_id"] == person.id), None)
         if member is None:
-            raise Refused("not_member")
+            raise Refused(Refusal.NOT_MEMBER)
         visit = await tx.visits.of_task(task_id)
         if visit is not None and visit["status"] == "submitted":
-            raise Refused("submitted", at=str(visit["submitted_at"]))
+            raise Refused(Refusal.SUBMITTED, at=str(visit["submitted_at"]))
         if task["status"] not in ("assigned", "in_progress"):
-            raise Refused("task_closed")
+            raise Refused(Refusal.TASK_CLOSED)
         if today.isoformat() < task["window_start"]:
-            raise Refused("not_yet", start=task["window_start"])
+            raise Refused(Refusal.NOT_YET, start=task["window_start"])
         if not member["accepted_at"]:
             await tx.tasks.accept(task_id, person.id, now)
             await tx.audit.append(f"person:{person.id}", "task.accepted", f"task:{task_id}",
@@ -375,10 +435,10 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int,
             visit_id = visit["id"]
         state = await load(tx, visit_id, today, core.settings.tz)
         if not any(c["person_id"] == person.id for c in state.checkins):
-            await _at(tx, tg_user_id, state, "checkin")
-            return View("checkin", state)
-        await _at(tx, tg_user_id, state, "home")
-        return View("home", state)
+            await _at(tx, tg_user_id, state, VisitStep.CHECKIN)
+            return View(Screen.CHECKIN, state)
+        await _at(tx, tg_user_id, state, VisitStep.HOME)
+        return View(Screen.HOME, state)
 
 
 async def _tell_team_started(tx: Tx, state: State, starter: Person, now: datetime) -> None:
@@ -417,7 +477,7 @@ async def checkin(core: Core, person: Person, tg_user_id: int, conversation: Con
         if reason is not None:
             reason = " ".join(reason.split())[:300]
             if not reason:
-                raise Refused("reason_required")
+                raise Refused(Refusal.REASON_REQUIRED)
         flag = (rules.checkin_flag(latitude, longitude, core.settings.area)
                 if latitude is not None and longitude is not None else None)
         if await tx.visits.checkin(state.id, person.id, now, latitude, longitude, reason,
@@ -427,14 +487,14 @@ async def checkin(core: Core, person: Person, tg_user_id: int, conversation: Con
                 {"latitude": latitude, "longitude": longitude, "skip_reason": reason,
                  "flag": flag}, now)
         state = await load(tx, state.id, state.today, state.tz)
-        await _at(tx, tg_user_id, state, "home")
-        return View("home", state)
+        await _at(tx, tg_user_id, state, VisitStep.HOME)
+        return View(Screen.HOME, state)
 
 
 async def ask_checkin_reason(core: Core, tg_user_id: int, conversation: Conversation) -> None:
     """Access: the sender's own step of a visit they are in."""
     async with core.db.transaction() as tx:
-        await _put(tx, tg_user_id, "checkin_reason", dict(conversation.data))
+        await _put(tx, tg_user_id, VisitStep.CHECKIN_REASON, dict(conversation.data))
 
 
 async def home(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
@@ -442,10 +502,10 @@ async def home(core: Core, person: Person, tg_user_id: int, visit_id: int) -> Vi
     async with core.db.transaction() as tx:
         state = await load(tx, visit_id, core.today(), core.settings.tz)
         if state.member(person.id) is None:
-            raise Refused("not_member")
+            raise Refused(Refusal.NOT_MEMBER)
         if state.open:
-            await _at(tx, tg_user_id, state, "home")
-        return View("home", state)
+            await _at(tx, tg_user_id, state, VisitStep.HOME)
+        return View(Screen.HOME, state)
 
 
 # ------------------------------------------------------------------------ questions
@@ -477,17 +537,17 @@ async def _next(tx: Tx, tg_user_id: int, state: State, person: Person,
     if found is not None:
         item, question = found
         return await _ask(tx, tg_user_id, state, item, question, editing=editing)
-    await _at(tx, tg_user_id, state, "review")
-    return View("review", state)
+    await _at(tx, tg_user_id, state, VisitStep.REVIEW)
+    return View(Screen.REVIEW, state)
 
 
 async def _ask(tx: Tx, tg_user_id: int, state: State, item: Item, question: Question,
                editing: bool = False) -> View:
     selected = item.answers[question.name].value.split() \
         if question.type == "select_multiple" and question.name in item.answers else []
-    await _at(tx, tg_user_id, state, "q", item=item.position, q=question.name,
+    await _at(tx, tg_user_id, state, VisitStep.Q, item=item.position, q=question.name,
               sel=selected, edit=editing)
-    return View("question", state, item, question, {"selected": selected,
+    return View(Screen.QUESTION, state, item, question, {"selected": selected,
                                                      "editing": editing})
 
 
@@ -496,29 +556,29 @@ async def go(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View
     async with core.db.transaction() as tx:
         state = await _open_state(tx, core, person, visit_id)
         if not state.mine(person.id):
-            await _at(tx, tg_user_id, state, "home")
-            return View("home", state, data={"nothing_mine": True})
+            await _at(tx, tg_user_id, state, VisitStep.HOME)
+            return View(Screen.HOME, state, data={"nothing_mine": True})
         if all(i.result for i in state.mine(person.id)):
-            await _at(tx, tg_user_id, state, "review")
-            return View("review", state)
+            await _at(tx, tg_user_id, state, VisitStep.REVIEW)
+            return View(Screen.REVIEW, state)
         return await _next(tx, tg_user_id, state, person, None, False)
 
 
 def _current(state: State, conversation: Conversation) -> tuple[Item, Question]:
-    if conversation.step != "q":
-        raise Refused("stale")
+    if conversation.step != VisitStep.Q:
+        raise Refused(Refusal.STALE)
     item = state.item(int(conversation.data["item"]))
     question = rules.question(item.checklist, str(conversation.data["q"])) \
         if item.checklist else None
     if question is None:
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     return item, question
 
 
 async def _conversation(tx: Tx, tg_user_id: int) -> Conversation:
     conversation = await tx.conversations.get(tg_user_id)
     if conversation is None or conversation.flow != FLOW:
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     return conversation
 
 
@@ -529,12 +589,12 @@ async def _pressed_question(tx: Tx, core: Core, person: Person, tg_user_id: int,
     state = await _open_state(tx, core, person, visit_id)
     conversation = await _conversation(tx, tg_user_id)
     if int(conversation.data.get("visit", 0)) != visit_id:
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     item, question = _current(state, conversation)
     if item.position != position or item.question_index(question.name) != index:
-        raise Refused("not_current")
+        raise Refused(Refusal.NOT_CURRENT)
     if item.row["answerer"] != person.id:
-        raise Refused("not_yours")
+        raise Refused(Refusal.NOT_YOURS)
     return state, conversation, item, question
 
 
@@ -554,9 +614,9 @@ async def _after_answer(tx: Tx, tg_user_id: int, state: State, person: Person, i
     if editing:
         found = _first_open(state, person.id, (fresh.position, question.name))
         if found is None:
-            await _at(tx, tg_user_id, state, "review")
+            await _at(tx, tg_user_id, state, VisitStep.REVIEW)
             await _results_changed(tx, state)
-            return View("review", state, data={"saved": True})
+            return View(Screen.REVIEW, state, data={"saved": True})
     return await _next(tx, tg_user_id, state, person, (fresh.position, question.name), editing)
 
 
@@ -566,7 +626,7 @@ async def choose(core: Core, person: Person, tg_user_id: int, visit_id: int, pos
         state, conversation, item, question = await _pressed_question(
             tx, core, person, tg_user_id, visit_id, position, index)
         if question.type != "select_one" or not 0 <= choice < len(question.choices):
-            raise Refused("stale")
+            raise Refused(Refusal.STALE)
         state = await _store(tx, state, item, question, question.choices[choice].name, person)
         return await _after_answer(tx, tg_user_id, state, person, item, question,
                                    bool(conversation.data.get("edit")))
@@ -578,14 +638,14 @@ async def toggle(core: Core, person: Person, tg_user_id: int, visit_id: int, pos
         state, conversation, item, question = await _pressed_question(
             tx, core, person, tg_user_id, visit_id, position, index)
         if question.type != "select_multiple" or not 0 <= choice < len(question.choices):
-            raise Refused("stale")
+            raise Refused(Refusal.STALE)
         selected = list(conversation.data.get("sel", []))
         name = question.choices[choice].name
         selected = [s for s in selected if s != name] if name in selected else [*selected, name]
         order = [c.name for c in question.choices]
         selected.sort(key=order.index)
-        await _put(tx, tg_user_id, "q", {**conversation.data, "sel": selected})
-        return View("question", state, item, question,
+        await _put(tx, tg_user_id, VisitStep.Q, {**conversation.data, "sel": selected})
+        return View(Screen.QUESTION, state, item, question,
                     {"selected": selected, "editing": bool(conversation.data.get("edit"))})
 
 
@@ -599,13 +659,13 @@ async def done(core: Core, person: Person, tg_user_id: int, visit_id: int, posit
         if question.type == "select_multiple":
             selected = list(conversation.data.get("sel", []))
             if not selected:
-                raise Refused("choose_one")
+                raise Refused(Refusal.CHOOSE_ONE)
             state = await _store(tx, state, item, question, " ".join(selected), person)
         elif question.type == "image":
             if not item.photos.get(question.name):
-                raise Refused("photo_needed")
+                raise Refused(Refusal.PHOTO_NEEDED)
         else:
-            raise Refused("stale")
+            raise Refused(Refusal.STALE)
         return await _after_answer(tx, tg_user_id, state, person, item, question, editing)
 
 
@@ -617,7 +677,7 @@ async def clear_photos(core: Core, person: Person, tg_user_id: int, visit_id: in
         state, conversation, item, question = await _pressed_question(
             tx, core, person, tg_user_id, visit_id, position, index)
         if question.type != "image":
-            raise Refused("stale")
+            raise Refused(Refusal.STALE)
         removed = await tx.visits.remove_evidence(state.id, item.code, question.name, now)
         await tx.visits.unanswer(state.id, item.code, question.name)
         await tx.audit.append(f"person:{person.id}", "visit.photos_removed",
@@ -625,7 +685,7 @@ async def clear_photos(core: Core, person: Person, tg_user_id: int, visit_id: in
                                                     "question": question.name,
                                                     "count": removed}, now)
         state = await load(tx, state.id, state.today, state.tz)
-        return View("question", state, state.item(position), question,
+        return View(Screen.QUESTION, state, state.item(position), question,
                     {"editing": bool(conversation.data.get("edit"))})
 
 
@@ -635,7 +695,7 @@ async def skip(core: Core, person: Person, tg_user_id: int, visit_id: int, posit
         state, conversation, item, question = await _pressed_question(
             tx, core, person, tg_user_id, visit_id, position, index)
         if question.required:
-            raise Refused("required")
+            raise Refused(Refusal.REQUIRED)
         state = await _store(tx, state, item, question, "", person, skipped=True)
         return await _after_answer(tx, tg_user_id, state, person, item, question,
                                    bool(conversation.data.get("edit")))
@@ -656,8 +716,8 @@ async def back(core: Core, person: Person, tg_user_id: int, visit_id: int, posit
             relevant = before.relevant(state.today)
             if relevant:
                 return await _ask(tx, tg_user_id, state, before, relevant[-1])
-        await _at(tx, tg_user_id, state, "home")
-        return View("home", state)
+        await _at(tx, tg_user_id, state, VisitStep.HOME)
+        return View(Screen.HOME, state)
 
 
 async def typed(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
@@ -667,11 +727,11 @@ async def typed(core: Core, person: Person, tg_user_id: int, conversation: Conve
         state = await _open_state(tx, core, person, int(conversation.data["visit"]))
         item, question = _current(state, conversation)
         if question.type in ("select_one", "select_multiple"):
-            raise Refused("use_buttons")
+            raise Refused(Refusal.USE_BUTTONS)
         if question.type == "image":
-            raise Refused("photo_needed")
+            raise Refused(Refusal.PHOTO_NEEDED)
         if question.type == "geopoint":
-            raise Refused("location_needed")
+            raise Refused(Refusal.LOCATION_NEEDED)
         value = rules.parse_typed(question, text)
         rules.check_constraint(question, value, rules.values_of(item.answers), state.today,
                                language)
@@ -686,22 +746,23 @@ async def located(core: Core, person: Person, tg_user_id: int, conversation: Con
         state = await _open_state(tx, core, person, int(conversation.data["visit"]))
         item, question = _current(state, conversation)
         if question.type != "geopoint":
-            raise Refused("not_location")
+            raise Refused(Refusal.NOT_LOCATION)
         state = await _store(tx, state, item, question, f"{latitude:.6f} {longitude:.6f}",
                              person)
         return await _after_answer(tx, tg_user_id, state, person, item, question,
                                    bool(conversation.data.get("edit")))
 
 
-def photo_expected(conversation: Conversation | None, visit_of_reply: int | None) -> str:
-    """'' when a photo is welcome now; otherwise why not (checked before downloading)."""
+def photo_expected(conversation: Conversation | None,
+                   visit_of_reply: int | None) -> Refusal | None:
+    """None when a photo is welcome now; otherwise why not (checked before downloading)."""
     if conversation is None or conversation.flow != FLOW:
-        return "no_visit"
+        return Refusal.NO_VISIT
     if visit_of_reply is not None and visit_of_reply != conversation.data.get("visit"):
-        return "wrong_task"
+        return Refusal.WRONG_TASK
     if conversation.step not in PHOTO_STEPS:
-        return "no_photo_here"
-    return ""
+        return Refusal.NO_PHOTO_HERE
+    return None
 
 
 async def photo(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
@@ -714,30 +775,30 @@ async def photo(core: Core, person: Person, tg_user_id: int, conversation: Conve
         conversation = await _conversation(tx, tg_user_id)
         step = conversation.step
         await tx.files.remember(sha256, len(photo_in.data), "image/jpeg", now)
-        if step == "q":
+        if step == VisitStep.Q:
             item, question = _current(state, conversation)
             if question.type != "image":
-                raise Refused("no_photo_here")
+                raise Refused(Refusal.NO_PHOTO_HERE)
             if item.row["answerer"] != person.id:
-                raise Refused("not_yours")
+                raise Refused(Refusal.NOT_YOURS)
             taken = item.photos.get(question.name, [])
             if any(p["file_unique_id"] == photo_in.file_unique_id for p in taken):
-                return View("photo_saved", state, item, question, {"count": len(taken),
+                return View(Screen.PHOTO_SAVED, state, item, question, {"count": len(taken),
                                                                     "sha256": sha256,
                                                                     "again": True})
             if len(taken) >= MAX_PHOTOS:
-                raise Refused("too_many_photos")
+                raise Refused(Refusal.TOO_MANY_PHOTOS)
             await _evidence(tx, state, "answer", item.code, question.name, photo_in, sha256,
                             person, now)
             state = await _store(tx, state, item, question, str(len(taken) + 1), person)
-            return View("photo_saved", state, state.item(item.position), question,
+            return View(Screen.PHOTO_SAVED, state, state.item(item.position), question,
                         {"count": len(taken) + 1, "sha256": sha256})
-        if step == "shortcut":
+        if step == VisitStep.SHORTCUT:
             await _evidence(tx, state, "shortcut", None, None, photo_in, sha256, person, now)
             count = sum(1 for e in state.evidence if e["kind"] == "shortcut") + 1
-            return View("shortcut_photo", state, data={"count": count, "sha256": sha256,
+            return View(Screen.SHORTCUT_PHOTO, state, data={"count": count, "sha256": sha256,
                                                         "kind": conversation.data["kind"]})
-        if step == "paper":
+        if step == VisitStep.PAPER:
             _require_leader(state, person)
             await _evidence(tx, state, "party_paper", None, None, photo_in, sha256, person, now)
             await tx.visits.sign(state.id, "party_paper", state.task["target_name"],
@@ -748,13 +809,13 @@ async def photo(core: Core, person: Person, tg_user_id: int, conversation: Conve
                                                         "content_hash": state.content_hash},
                                   now)
             state = await load(tx, state.id, state.today, state.tz)
-            await _at(tx, tg_user_id, state, "signatures")
-            return View("signatures", state, data={"paper": sha256})
-        if step == "member_paper":
+            await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
+            return View(Screen.SIGNATURES, state, data={"paper": sha256})
+        if step == VisitStep.MEMBER_PAPER:
             _require_leader(state, person)
             member = state.member(int(conversation.data["member"]))
             if member is None or state.signed(member["person_id"]) or not state.results_in:
-                raise Refused("stale")
+                raise Refused(Refusal.STALE)
             await _evidence(tx, state, "member_paper", None, None, photo_in, sha256, person,
                             now)
             await tx.visits.sign(state.id, "member_paper", member["name"], state.content_hash,
@@ -766,13 +827,13 @@ async def photo(core: Core, person: Person, tg_user_id: int, conversation: Conve
                                                         "content_hash": state.content_hash},
                                   now)
             state = await load(tx, state.id, state.today, state.tz)
-            await _at(tx, tg_user_id, state, "signatures")
-            return View("signatures", state, data={"member_paper": member["name"]})
-        if step == "witness_photo":
+            await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
+            return View(Screen.SIGNATURES, state, data={"member_paper": member["name"]})
+        if step == VisitStep.WITNESS_PHOTO:
             _require_leader(state, person)
             await _evidence(tx, state, "witness", None, None, photo_in, sha256, person, now)
             return await _refused(tx, tg_user_id, state, person, conversation, sha256)
-        raise Refused("no_photo_here")
+        raise Refused(Refusal.NO_PHOTO_HERE)
 
 
 async def _evidence(tx: Tx, state: State, kind: str, item: str | None, question: str | None,
@@ -789,9 +850,9 @@ async def pause(core: Core, person: Person, tg_user_id: int, visit_id: int) -> V
     async with core.db.transaction() as tx:
         state = await load(tx, visit_id, core.today(), core.settings.tz)
         if state.member(person.id) is None:
-            raise Refused("not_member")
+            raise Refused(Refusal.NOT_MEMBER)
         await tx.conversations.clear(tg_user_id)
-        return View("paused", state)
+        return View(Screen.PAUSED, state)
 
 
 # --------------------------------------------------------------------------- review
@@ -801,8 +862,8 @@ async def review(core: Core, person: Person, tg_user_id: int, visit_id: int) -> 
         state = await _open_state(tx, core, person, visit_id)
         if _first_open(state, person.id) is not None:
             return await _next(tx, tg_user_id, state, person, None, False)
-        await _at(tx, tg_user_id, state, "review")
-        return View("review", state)
+        await _at(tx, tg_user_id, state, VisitStep.REVIEW)
+        return View(Screen.REVIEW, state)
 
 
 async def edit(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
@@ -811,12 +872,12 @@ async def edit(core: Core, person: Person, tg_user_id: int, visit_id: int, posit
         state = await _open_state(tx, core, person, visit_id)
         item = state.item(position)
         if item.row["answerer"] != person.id or item.checklist is None:
-            raise Refused("not_yours")
+            raise Refused(Refusal.NOT_YOURS)
         if not 0 <= index < len(item.checklist.questions):
-            raise Refused("stale")
+            raise Refused(Refusal.STALE)
         question = item.checklist.questions[index]
         if question not in item.relevant(state.today):
-            raise Refused("stale")
+            raise Refused(Refusal.STALE)
         return await _ask(tx, tg_user_id, state, item, question, editing=True)
 
 
@@ -838,30 +899,30 @@ async def _result_view(tx: Tx, tg_user_id: int, state: State, person: Person,
     if position is not None:
         item = state.item(position)
         if item not in mine:
-            raise Refused("not_yours")
+            raise Refused(Refusal.NOT_YOURS)
     else:
         pending = [i for i in mine if not i.result]
         if not pending:
-            await _at(tx, tg_user_id, state, "review")
-            return View("review", state)
+            await _at(tx, tg_user_id, state, VisitStep.REVIEW)
+            return View(Screen.REVIEW, state)
         item = pending[0]
     suggested = rules.suggest(item.checklist, item.answers, state.today) \
         if item.checklist else []
-    await _at(tx, tg_user_id, state, "result", item=item.position)
-    return View("result", state, item, data={"suggested": suggested})
+    await _at(tx, tg_user_id, state, VisitStep.RESULT, item=item.position)
+    return View(Screen.RESULT, state, item, data={"suggested": suggested})
 
 
 async def _pressed_result(tx: Tx, core: Core, person: Person, tg_user_id: int, visit_id: int,
-                          position: int, steps: tuple[str, ...]
+                          position: int, steps: tuple[VisitStep, ...]
                           ) -> tuple[State, Conversation, Item]:
     state = await _open_state(tx, core, person, visit_id)
     conversation = await _conversation(tx, tg_user_id)
     if (conversation.step not in steps or int(conversation.data.get("visit", 0)) != visit_id
             or int(conversation.data.get("item", 0)) != position):
-        raise Refused("not_current")
+        raise Refused(Refusal.NOT_CURRENT)
     item = state.item(position)
     if item.row["answerer"] != person.id:
-        raise Refused("not_yours")
+        raise Refused(Refusal.NOT_YOURS)
     return state, conversation, item
 
 
@@ -869,62 +930,62 @@ async def choose_result(core: Core, person: Person, tg_user_id: int, visit_id: i
                         position: int, index: int) -> View:
     keys = list(rules.RESULTS)
     if not 0 <= index < len(keys):
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     key = keys[index]
     async with core.db.transaction() as tx:
         state, _, item = await _pressed_result(tx, core, person, tg_user_id, visit_id,
-                                               position, ("result",))
+                                               position, (VisitStep.RESULT,))
         data = {"visit": state.id, "item": position, "result": key}
         if key == "noncooperation":
-            await _put(tx, tg_user_id, "nc_kind", data)
-            return View("nc_kind", state, item)
+            await _put(tx, tg_user_id, VisitStep.NC_KIND, data)
+            return View(Screen.NC_KIND, state, item)
         if key == "corrected":
-            await _put(tx, tg_user_id, "order_text", data)
-            return View("order_text", state, item)
+            await _put(tx, tg_user_id, VisitStep.ORDER_TEXT, data)
+            return View(Screen.ORDER_TEXT, state, item)
         if key == "follow_up":
-            await _put(tx, tg_user_id, "fu_kind", data)
-            return View("fu_kind", state, item)
+            await _put(tx, tg_user_id, VisitStep.FU_KIND, data)
+            return View(Screen.FU_KIND, state, item)
         return await _set_result(tx, tg_user_id, state, person, item, key, {})
 
 
 async def _detail_kind(core: Core, person: Person, tg_user_id: int, visit_id: int,
                        position: int, index: int, table: dict[str, tuple[str, str]],
-                       step: str, next_step: str) -> View:
+                       step: VisitStep, next_step: VisitStep) -> View:
     """A kind chosen for a result's detail (non-cooperation, follow-up); then the next step."""
     kinds = list(table)
     if not 0 <= index < len(kinds):
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     async with core.db.transaction() as tx:
         state, conversation, item = await _pressed_result(tx, core, person, tg_user_id,
                                                           visit_id, position, (step,))
         await _put(tx, tg_user_id, next_step, {**conversation.data, "kind": kinds[index]})
-        return View(next_step, state, item, data={"kind": kinds[index]})
+        return View(Screen(next_step), state, item, data={"kind": kinds[index]})
 
 
 async def noncooperation_kind(core: Core, person: Person, tg_user_id: int, visit_id: int,
                               position: int, index: int) -> View:
     """One of the four kinds of 第二十六条; the circumstances come next."""
     return await _detail_kind(core, person, tg_user_id, visit_id, position, index,
-                              rules.NONCOOPERATION, "nc_kind", "nc_text")
+                              rules.NONCOOPERATION, VisitStep.NC_KIND, VisitStep.NC_TEXT)
 
 
 async def follow_up_kind(core: Core, person: Person, tg_user_id: int, visit_id: int,
                          position: int, index: int) -> View:
     """Rectification, referral or transfer; the due date comes next."""
     return await _detail_kind(core, person, tg_user_id, visit_id, position, index,
-                              rules.FOLLOW_UPS, "fu_kind", "fu_due")
+                              rules.FOLLOW_UPS, VisitStep.FU_KIND, VisitStep.FU_DUE)
 
 
 async def follow_up_due(core: Core, person: Person, tg_user_id: int, visit_id: int,
                         position: int, days: int) -> View:
     if not 1 <= days <= 365:
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     async with core.db.transaction() as tx:
         state, conversation, item = await _pressed_result(tx, core, person, tg_user_id,
-                                                          visit_id, position, ("fu_due",))
+                                                          visit_id, position, (VisitStep.FU_DUE,))
         due = (state.today + timedelta(days=days)).isoformat()
-        await _put(tx, tg_user_id, "fu_owner", {**conversation.data, "due": due})
-        return View("fu_owner", state, item, data={"due": due})
+        await _put(tx, tg_user_id, VisitStep.FU_OWNER, {**conversation.data, "due": due})
+        return View(Screen.FU_OWNER, state, item, data={"due": due})
 
 
 async def follow_up_owner(core: Core, person: Person, tg_user_id: int, visit_id: int,
@@ -932,9 +993,9 @@ async def follow_up_owner(core: Core, person: Person, tg_user_id: int, visit_id:
     now = clock_now()
     async with core.db.transaction() as tx:
         state, conversation, item = await _pressed_result(tx, core, person, tg_user_id,
-                                                          visit_id, position, ("fu_owner",))
+                                                          visit_id, position, (VisitStep.FU_OWNER,))
         if state.member(owner) is None:
-            raise Refused("stale")
+            raise Refused(Refusal.STALE)
         kind, due = str(conversation.data["kind"]), str(conversation.data["due"])
         await tx.visits.add_follow_up(state.id, item.code, kind, due, owner, person.id, now)
         return await _set_result(tx, tg_user_id, state, person, item, "follow_up",
@@ -945,22 +1006,22 @@ async def follow_up_owner(core: Core, person: Person, tg_user_id: int, visit_id:
 async def result_text(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
                       text: str) -> View:
     """The circumstances of non-cooperation, the correction ordered, or a follow-up's date."""
-    step = conversation.step
+    step = VisitStep(conversation.step)
     async with core.db.transaction() as tx:
         state, conversation, item = await _pressed_result(
             tx, core, person, tg_user_id, int(conversation.data["visit"]),
             int(conversation.data["item"]), (step,))
         clean = " ".join(text.split())
-        if step == "fu_due":
+        if step == VisitStep.FU_DUE:
             question = Question(name="due", type="date", label={})
             due = rules.parse_typed(question, clean)
             if due <= state.today.isoformat():
-                raise Refused("due_in_past")
-            await _put(tx, tg_user_id, "fu_owner", {**conversation.data, "due": due})
-            return View("fu_owner", state, item, data={"due": due})
+                raise Refused(Refusal.DUE_IN_PAST)
+            await _put(tx, tg_user_id, VisitStep.FU_OWNER, {**conversation.data, "due": due})
+            return View(Screen.FU_OWNER, state, item, data={"due": due})
         if len(clean) < 4:
-            raise Refused("too_short")
-        if step == "nc_text":
+            raise Refused(Refusal.TOO_SHORT)
+        if step == VisitStep.NC_TEXT:
             return await _set_result(tx, tg_user_id, state, person, item, "noncooperation",
                                      {"kind": conversation.data["kind"],
                                       "circumstances": clean[:1000]})
@@ -981,8 +1042,8 @@ async def _set_result(tx: Tx, tg_user_id: int, state: State, person: Person, ite
     if pending:
         return await _result_view(tx, tg_user_id, state, person, pending[0].position)
     await _results_changed(tx, state)
-    await _at(tx, tg_user_id, state, "signatures")
-    return View("part_done", state, data={"result": key})
+    await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
+    return View(Screen.PART_DONE, state, data={"result": key})
 
 
 async def _results_changed(tx: Tx, state: State) -> None:
@@ -1043,13 +1104,13 @@ def sign_request_text(t: Translator, state: State) -> str:
 async def shortcut(core: Core, person: Person, tg_user_id: int, visit_id: int,
                    kind: str) -> View:
     if kind not in rules.SHORTCUTS:
-        raise Refused("stale")
+        raise Refused(Refusal.STALE)
     async with core.db.transaction() as tx:
         state = await _open_state(tx, core, person, visit_id)
         if state.started or state.visit["shortcut"]:
-            raise Refused("already_started")
-        await _at(tx, tg_user_id, state, "shortcut", kind=kind)
-        return View("shortcut", state, data={"kind": kind})
+            raise Refused(Refusal.ALREADY_STARTED)
+        await _at(tx, tg_user_id, state, VisitStep.SHORTCUT, kind=kind)
+        return View(Screen.SHORTCUT, state, data={"kind": kind})
 
 
 async def shortcut_done(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
@@ -1057,12 +1118,12 @@ async def shortcut_done(core: Core, person: Person, tg_user_id: int, visit_id: i
     async with core.db.transaction() as tx:
         state = await _open_state(tx, core, person, visit_id)
         conversation = await _conversation(tx, tg_user_id)
-        if conversation.step != "shortcut" or conversation.data.get("visit") != visit_id:
-            raise Refused("not_current")
+        if conversation.step != VisitStep.SHORTCUT or conversation.data.get("visit") != visit_id:
+            raise Refused(Refusal.NOT_CURRENT)
         if state.started or state.visit["shortcut"]:
-            raise Refused("already_started")
+            raise Refused(Refusal.ALREADY_STARTED)
         if not any(e["kind"] == "shortcut" for e in state.evidence):
-            raise Refused("photo_needed")
+            raise Refused(Refusal.PHOTO_NEEDED)
         kind = str(conversation.data["kind"])
         await tx.visits.set_shortcut(state.id, kind)
         for item in state.items:
@@ -1072,8 +1133,8 @@ async def shortcut_done(core: Core, person: Person, tg_user_id: int, visit_id: i
                               {"result": kind}, now)
         state = await load(tx, state.id, state.today, state.tz)
         await _results_changed(tx, state)
-        await _at(tx, tg_user_id, state, "signatures")
-        return View("part_done", state, data={"result": kind})
+        await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
+        return View(Screen.PART_DONE, state, data={"result": kind})
 
 
 # ----------------------------------------------------------------------- signatures
@@ -1081,8 +1142,8 @@ async def shortcut_done(core: Core, person: Person, tg_user_id: int, visit_id: i
 async def signatures(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
     async with core.db.transaction() as tx:
         state = await _open_state(tx, core, person, visit_id)
-        await _at(tx, tg_user_id, state, "signatures")
-        return View("signatures", state)
+        await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
+        return View(Screen.SIGNATURES, state)
 
 
 async def sign(core: Core, person: Person, tg_user_id: int, visit_id: int, short: str) -> View:
@@ -1091,35 +1152,35 @@ async def sign(core: Core, person: Person, tg_user_id: int, visit_id: int, short
     async with core.db.transaction() as tx:
         state = await _open_state(tx, core, person, visit_id)
         if not state.results_in:
-            raise Refused("results_missing")
+            raise Refused(Refusal.RESULTS_MISSING)
         if state.content_hash[:16] != short:
             await _results_changed(tx, state)
-            raise Refused("changed")
+            raise Refused(Refusal.CHANGED)
         if state.signed(person.id):
-            raise Refused("already_signed")
+            raise Refused(Refusal.ALREADY_SIGNED)
         await tx.visits.sign(state.id, "member", person.name, state.content_hash, now,
                              person_id=person.id, tg_user_id=tg_user_id)
         await tx.audit.append(f"person:{person.id}", "visit.signed", f"visit:{state.id}",
                               {"content_hash": state.content_hash}, now)
         state = await load(tx, state.id, state.today, state.tz)
         if state.is_leader(person.id):
-            await _at(tx, tg_user_id, state, "signatures")
-        return View("signatures", state, data={"signed": True})
+            await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
+        return View(Screen.SIGNATURES, state, data={"signed": True})
 
 
 def _require_leader(state: State, person: Person) -> None:
     if not state.is_leader(person.id):
-        raise Refused("leader_only")
+        raise Refused(Refusal.LEADER_ONLY)
 
 
 async def _party_step(tx: Tx, core: Core, person: Person, tg_user_id: int, visit_id: int,
-                      step: str) -> State:
+                      step: VisitStep) -> State:
     state = await _open_state(tx, core, person, visit_id)
     _require_leader(state, person)
     if not state.results_in:
-        raise Refused("results_missing")
+        raise Refused(Refusal.RESULTS_MISSING)
     if state.party_signature is not None:
-        raise Refused("party_signed")
+        raise Refused(Refusal.PARTY_SIGNED)
     await _at(tx, tg_user_id, state, step)
     return state
 
@@ -1129,7 +1190,7 @@ async def party_qr(core: Core, person: Person, tg_user_id: int, visit_id: int) -
     now = clock_now()
     code = secrets.token_urlsafe(15)
     async with core.db.transaction() as tx:
-        state = await _party_step(tx, core, person, tg_user_id, visit_id, "signatures")
+        state = await _party_step(tx, core, person, tg_user_id, visit_id, VisitStep.SIGNATURES)
         expires = now + timedelta(minutes=TOKEN_MINUTES)
         await tx.visits.add_token(state.id, hashlib.sha256(code.encode()).hexdigest(),
                                   state.content_hash, person.id, now, expires)
@@ -1137,7 +1198,7 @@ async def party_qr(core: Core, person: Person, tg_user_id: int, visit_id: int) -
                               {"content_hash": state.content_hash,
                                "expires": to_db_time(expires)}, now)
         link = core.deep_link(TOKEN_PREFIX + code)
-        return View("party_qr", state, data={"link": link, "minutes": TOKEN_MINUTES})
+        return View(Screen.PARTY_QR, state, data={"link": link, "minutes": TOKEN_MINUTES})
 
 
 async def member_paper(core: Core, person: Person, tg_user_id: int, visit_id: int,
@@ -1148,14 +1209,14 @@ async def member_paper(core: Core, person: Person, tg_user_id: int, visit_id: in
         state = await _open_state(tx, core, person, visit_id)
         _require_leader(state, person)
         if not state.results_in:
-            raise Refused("results_missing")
+            raise Refused(Refusal.RESULTS_MISSING)
         member = state.member(member_id)
         if member is None or member_id == person.id:
-            raise Refused("stale")
+            raise Refused(Refusal.STALE)
         if state.signed(member_id):
-            raise Refused("already_signed")
-        await _at(tx, tg_user_id, state, "member_paper", member=member_id)
-        return View("member_paper", state, data={"name": member["name"]})
+            raise Refused(Refusal.ALREADY_SIGNED)
+        await _at(tx, tg_user_id, state, VisitStep.MEMBER_PAPER, member=member_id)
+        return View(Screen.MEMBER_PAPER, state, data={"name": member["name"]})
 
 
 async def draft(core: Core, person: Person, visit_id: int) -> tuple[bytes, State]:
@@ -1174,14 +1235,14 @@ async def draft(core: Core, person: Person, visit_id: int) -> tuple[bytes, State
 
 async def party_paper(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
     async with core.db.transaction() as tx:
-        state = await _party_step(tx, core, person, tg_user_id, visit_id, "paper")
-        return View("paper", state)
+        state = await _party_step(tx, core, person, tg_user_id, visit_id, VisitStep.PAPER)
+        return View(Screen.PAPER, state)
 
 
 async def party_refuses(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
     async with core.db.transaction() as tx:
-        state = await _party_step(tx, core, person, tg_user_id, visit_id, "refuse_reason")
-        return View("refuse_reason", state)
+        state = await _party_step(tx, core, person, tg_user_id, visit_id, VisitStep.REFUSE_REASON)
+        return View(Screen.REFUSE_REASON, state)
 
 
 async def refusal_text(core: Core, person: Person, tg_user_id: int,
@@ -1190,16 +1251,16 @@ async def refusal_text(core: Core, person: Person, tg_user_id: int,
     async with core.db.transaction() as tx:
         state = await _open_state(tx, core, person, int(conversation.data["visit"]))
         _require_leader(state, person)
-        if conversation.step == "refuse_reason":
+        if conversation.step == VisitStep.REFUSE_REASON:
             if len(clean) < 2:
-                raise Refused("reason_required")
-            await _at(tx, tg_user_id, state, "witness", reason=clean)
-            return View("witness", state)
+                raise Refused(Refusal.REASON_REQUIRED)
+            await _at(tx, tg_user_id, state, VisitStep.WITNESS, reason=clean)
+            return View(Screen.WITNESS, state)
         if len(clean) < 2:
-            raise Refused("witness_required")
-        await _at(tx, tg_user_id, state, "witness_photo", reason=conversation.data["reason"],
-                  witness=clean)
-        return View("witness_photo", state)
+            raise Refused(Refusal.WITNESS_REQUIRED)
+        await _at(tx, tg_user_id, state, VisitStep.WITNESS_PHOTO,
+                  reason=conversation.data["reason"], witness=clean)
+        return View(Screen.WITNESS_PHOTO, state)
 
 
 async def witness_without_photo(core: Core, person: Person, tg_user_id: int,
@@ -1208,8 +1269,9 @@ async def witness_without_photo(core: Core, person: Person, tg_user_id: int,
         state = await _open_state(tx, core, person, visit_id)
         _require_leader(state, person)
         conversation = await _conversation(tx, tg_user_id)
-        if conversation.step != "witness_photo" or conversation.data.get("visit") != visit_id:
-            raise Refused("not_current")
+        if (conversation.step != VisitStep.WITNESS_PHOTO
+                or conversation.data.get("visit") != visit_id):
+            raise Refused(Refusal.NOT_CURRENT)
         return await _refused(tx, tg_user_id, state, person, conversation, None)
 
 
@@ -1217,7 +1279,7 @@ async def _refused(tx: Tx, tg_user_id: int, state: State, person: Person,
                    conversation: Conversation, witness_sha256: str | None) -> View:
     now = clock_now()
     if state.party_signature is not None:
-        raise Refused("party_signed")
+        raise Refused(Refusal.PARTY_SIGNED)
     reason, witness = str(conversation.data["reason"]), str(conversation.data["witness"])
     await tx.visits.sign(state.id, "party_refused", state.task["target_name"],
                          state.content_hash, now, person_id=person.id, reason=reason,
@@ -1227,8 +1289,8 @@ async def _refused(tx: Tx, tg_user_id: int, state: State, person: Person,
                            "witness_sha256": witness_sha256,
                            "content_hash": state.content_hash}, now)
     state = await load(tx, state.id, state.today, state.tz)
-    await _at(tx, tg_user_id, state, "signatures")
-    return View("signatures", state, data={"refused": True})
+    await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
+    return View(Screen.SIGNATURES, state, data={"refused": True})
 
 
 @dataclass(frozen=True)
@@ -1239,18 +1301,18 @@ class PartyView:
 
 async def _token(tx: Any, core: Core, token: dict[str, Any] | None) -> State:
     if token is None:
-        raise Refused("token_unknown")
+        raise Refused(Refusal.TOKEN_UNKNOWN)
     if token["used_at"]:
-        raise Refused("token_used")
+        raise Refused(Refusal.TOKEN_USED)
     if to_db_time(clock_now()) > token["expires_at"]:
-        raise Refused("token_expired")
+        raise Refused(Refusal.TOKEN_EXPIRED)
     state = await load(tx, token["visit_id"], core.today(), core.settings.tz)
     if not state.open:
-        raise Refused("token_used")
+        raise Refused(Refusal.TOKEN_USED)
     if state.content_hash != token["content_hash"]:
-        raise Refused("token_changed")
+        raise Refused(Refusal.TOKEN_CHANGED)
     if state.party_signature is not None:
-        raise Refused("token_used")
+        raise Refused(Refusal.TOKEN_USED)
     return state
 
 
@@ -1267,13 +1329,13 @@ async def party_open(core: Core, tg_user_id: int, code: str) -> PartyView:
                                   f"visit:{token['visit_id']}",
                                   {"person": registered.id, "token": token["id"],
                                    "reason": "registered"}, clock_now())
-        raise Refused("party_is_registered")
+        raise Refused(Refusal.PARTY_IS_REGISTERED)
     async with core.db.transaction() as tx:
         token = await tx.visits.token_by_code(hashlib.sha256(code.encode()).hexdigest())
         state = await _token(tx, core, token)
         assert token is not None
         if not await tx.visits.open_token(token["id"], tg_user_id):
-            raise Refused("token_taken")
+            raise Refused(Refusal.TOKEN_TAKEN)
         return PartyView(token["id"], state)
 
 
@@ -1284,7 +1346,7 @@ async def token_state(core: Core, token_id: int, tg_user_id: int) -> State:
         state = await _token(rtx, core, token)
     assert token is not None
     if token["opened_by"] != tg_user_id:
-        raise Refused("token_taken")
+        raise Refused(Refusal.TOKEN_TAKEN)
     return state
 
 
@@ -1297,9 +1359,9 @@ async def party_confirm(core: Core, tg_user_id: int, signer: PartySigner, token_
         state = await _token(tx, core, token)
         assert token is not None
         if token["opened_by"] != tg_user_id or state.content_hash[:16] != short:
-            raise Refused("token_taken")
+            raise Refused(Refusal.TOKEN_TAKEN)
         if not await tx.visits.use_token(token_id, tg_user_id, now):
-            raise Refused("token_used")
+            raise Refused(Refusal.TOKEN_USED)
         name = signer.name
         await tx.visits.sign(state.id, "party", name[:100], state.content_hash, now,
                              tg_user_id=tg_user_id, party=signer)
@@ -1348,9 +1410,9 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int) -> 
         _check_submittable(fresh, person)
         if fresh.content_hash != state.content_hash or \
                 fresh.signature_records() != signed:
-            raise Refused("changed")
+            raise Refused(Refusal.CHANGED)
         if not await tx.visits.submit(visit_id, state.task["id"], person.id, now):
-            raise Refused("submitted", at="")
+            raise Refused(Refusal.SUBMITTED, at="")
         await tx.files.remember(pdf_sha, len(pdf), "application/pdf", now)
         record_id = await tx.visits.add_record(visit_id, state.task["id"],
                                                {"content": content, "signatures": signed,
@@ -1374,22 +1436,22 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int) -> 
                     target=target, name=html.escape(person.name), hash=record_hash[:16]),
                 now)
         fresh = await load(tx, visit_id, today, core.settings.tz)
-    return View("submitted", fresh, data={"record_hash": record_hash, "pdf": pdf_sha})
+    return View(Screen.SUBMITTED, fresh, data={"record_hash": record_hash, "pdf": pdf_sha})
 
 
 def _check_submittable(state: State, person: Person) -> None:
     if state.member(person.id) is None:
-        raise Refused("not_member")
+        raise Refused(Refusal.NOT_MEMBER)
     if not state.open:
-        raise Refused("submitted", at=str(state.visit["submitted_at"]))
+        raise Refused(Refusal.SUBMITTED, at=str(state.visit["submitted_at"]))
     _require_leader(state, person)
     if not state.results_in:
-        raise Refused("results_missing")
+        raise Refused(Refusal.RESULTS_MISSING)
     if state.unsigned:
-        raise Refused("members_unsigned",
+        raise Refused(Refusal.MEMBERS_UNSIGNED,
                       names="、".join(m["name"] for m in state.unsigned))
     if state.party_needed and state.party_signature is None:
-        raise Refused("party_unsigned")
+        raise Refused(Refusal.PARTY_UNSIGNED)
 
 
 async def record_of(core: Core, person: Person, task_id: int) -> dict[str, Any]:
@@ -1399,9 +1461,9 @@ async def record_of(core: Core, person: Person, task_id: int) -> dict[str, Any]:
         record = await rtx.visits.record(task_id)
         members = await rtx.tasks.members(task_id)
     if record is None:
-        raise Refused("no_record")
+        raise Refused(Refusal.NO_RECORD)
     if not any(m["person_id"] == person.id for m in members) and not person.is_office:
-        raise Refused("not_member")
+        raise Refused(Refusal.NOT_MEMBER)
     return record
 
 

@@ -21,7 +21,7 @@ from bot.i18n import N_, Translator
 from bot.rules import draw as algo
 from bot.rules.models import Person, Role
 from bot.services.access import Actor, label
-from bot.services.errors import Refused
+from bot.services.errors import Refusal, Refused
 from bot.services.notify import tell_office
 from bot.views.labels import one_line
 from storage.files import read_blob
@@ -71,20 +71,20 @@ async def withdraw(core: Core, actor: Actor, person_id: int, from_date: date,
                    reason: str, note: str | None = None) -> Withdrawn:
     """Record the withdrawal and append it to the records of the draws still open."""
     if reason not in REASONS:
-        raise Refused("bad_reason")
+        raise Refused(Refusal.BAD_REASON)
     note = one_line(note)
     now = clock_now()
     async with core.db.transaction() as tx:
         person = await tx.people.person(person_id)
         if person is None:
-            raise Refused("unknown_person")
+            raise Refused(Refusal.UNKNOWN_PERSON)
         if not may_withdraw(actor, person):
-            raise Refused("not_allowed")
+            raise Refused(Refusal.NOT_ALLOWED)
         cert = await tx.directory.cert_of(person_id)
         if cert is None:
-            raise Refused("no_cert", name=person.name)
+            raise Refused(Refusal.NO_CERT, name=person.name)
         if await tx.replacements.withdrawn(person_id) is not None:
-            raise Refused("already_withdrawn", name=person.name)
+            raise Refused(Refusal.ALREADY_WITHDRAWN, name=person.name)
         await tx.replacements.add_withdrawal(person_id, cert, from_date.isoformat(), reason,
                                              note, actor.id if actor else None, now)
         appended = 0

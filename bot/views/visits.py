@@ -12,7 +12,7 @@ from bot.formats.rendering.qr import qr_png
 from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.services.party import PartyStep
-from bot.services.visits import Absent, State, View, skip_label, summary_lines
+from bot.services.visits import Absent, Screen, State, View, skip_label, summary_lines
 from bot.views.buttons import (
     Button,
     PartyOpinion,
@@ -835,29 +835,29 @@ def party_text(t: Translator, state: State) -> str:
 
 
 RENDERERS = {
-    "checkin": _checkin,
-    "checkin_reason": _checkin_reason,
-    "home": _home,
-    "question": _question,
-    "photo_saved": _photo_saved,
-    "paused": _paused,
-    "review": _review,
-    "result": _result,
-    "nc_kind": _nc_kind,
-    "nc_text": _nc_text,
-    "order_text": _order_text,
-    "fu_kind": _fu_kind,
-    "fu_due": _fu_due,
-    "fu_owner": _fu_owner,
-    "part_done": _part_done,
-    "shortcut": _shortcut,
-    "shortcut_photo": _shortcut_photo,
-    "signatures": _signatures,
-    "party_qr": _party_qr,
-    "paper": _paper,
-    "member_paper": _member_paper,
-    "refuse_reason": _refuse_reason,
-    "witness": _witness,
-    "witness_photo": _witness_photo,
-    "submitted": _submitted,
+    Screen.CHECKIN: _checkin,
+    Screen.CHECKIN_REASON: _checkin_reason,
+    Screen.HOME: _home,
+    Screen.QUESTION: _question,
+    Screen.PHOTO_SAVED: _photo_saved,
+    Screen.PAUSED: _paused,
+    Screen.REVIEW: _review,
+    Screen.RESULT: _result,
+    Screen.NC_KIND: _nc_kind,
+    Screen.NC_TEXT: _nc_text,
+    Screen.ORDER_TEXT: _order_text,
+    Screen.FU_KIND: _fu_kind,
+    Screen.FU_DUE: _fu_due,
+    Screen.FU_OWNER: _fu_owner,
+    Screen.PART_DONE: _part_done,
+    Screen.SHORTCUT: _shortcut,
+    Screen.SHORTCUT_PHOTO: _shortcut_photo,
+    Screen.SIGNATURES: _signatures,
+    Screen.PARTY_QR: _party_qr,
+    Screen.PAPER: _paper,
+    Screen.MEMBER_PAPER: _member_paper,
+    Screen.REFUSE_REASON: _refuse_reason,
+    Screen.WITNESS: _witness,
+    Screen.WITNESS_PHOTO: _witness_photo,
+    Screen.SUBMITTED: _submitted,
 }

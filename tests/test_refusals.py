@@ -1,0 +1,106 @@
+"""Every reason a service refuses for has a text in both languages (not the generic
+"no longer valid", which is for stale buttons only), in the refusal texts of a journey."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from bot.i18n import translator
+from bot.services.errors import Refusal, Refused
+from handlers.common import Buttons, stale_text
+
+# Reasons that are worded as a stale button on purpose: the button or flow is gone.
+STALE = {Refusal.STALE, Refusal.NO_FLOW, Refusal.NOT_CURRENT}
+# Refused for the command line only (key rotation), worded in bot/cli.py.
+CLI_ONLY = {Refusal.ID_KEY_IN_ENV, Refusal.ID_KEY_MISSING, Refusal.ID_KEY_WRONG,
+            Refusal.ID_KEY_BAD, Refusal.DATA_KEY_MISSING, Refusal.DATA_KEY_WRONG}
+
+Wording = Callable[..., str]
+
+
+def _wordings() -> dict[str, Wording]:
+    """Every journey's refusal texts: its button table's, and its module's own."""
+    found: dict[str, Wording] = {}
+    for name in ("admin", "digest", "draws", "onboarding", "people", "publication",
+                 "replacements", "tasks", "visits", "withdrawals"):
+        module = importlib.import_module(f"handlers.{name}")
+        for attr, value in vars(module).items():
+            if isinstance(value, Buttons):
+                found[f"handlers.{name}.{attr}"] = value.refusals
+            elif attr in ("refusal_text", "_refusal", "_error_text") and callable(value):
+                found[f"handlers.{name}.{attr}"] = value
+    from bot import cli
+    from bot.services import draws
+    found["bot.services.draws.refusal_text"] = draws.refusal_text
+    found["bot.cli.refusal"] = lambda t, exc: cli.refusal(exc, t)
+    return found
+
+
+def _text(wording: Wording, lang: str, reason: Refusal) -> str:
+    t = translator(lang)
+    params = {"name": "X", "by": "X", "start": "2026-12-01", "names": "X", "date": "2026-12-01",
+              "stratum": "A", "target": "X", "code": "X", "department": "X", "source": "X",
+              "cert": "X", "kind": "X"}
+    exc = Refused(reason, **params)
+    return wording(t, exc.reason if wording.__name__ == "_error_text" else exc)
+
+
+def test_every_refusal_has_a_text_in_both_languages() -> None:
+    wordings = _wordings()
+    missing = []
+    for reason in Refusal:
+        if reason in STALE or reason in CLI_ONLY:
+            continue
+        worded = False
+        for wording in wordings.values():
+            en, zh = _text(wording, "en", reason), _text(wording, "zh_CN", reason)
+            generic = {stale_text(translator("en")), stale_text(translator("zh_CN"))}
+            if en in generic or "Refused (" in en or "Refused: " + reason.value in en:
+                continue
+            assert en != zh, (reason, en)  # translated
+            worded = True
+            break
+        if not worded:
+            missing.append(reason.value)
+    assert missing == []
+
+
+# Which journeys' texts word the refusals of each service (the handlers that call it).
+JOURNEYS: dict[str, tuple[str, ...]] = {
+    "visits": ("handlers.visits.refusal_text",),
+    "party": ("handlers.visits.refusal_text",),
+    "tasks": ("handlers.tasks._refusal", "handlers.visits.refusal_text",
+              "handlers.replacements.refusal_text"),
+    "replacements": ("handlers.replacements.refusal_text",),
+    "withdrawals": ("handlers.withdrawals.refusal_text",),
+    "publication": ("handlers.publication._refusal",),
+    "draws": ("bot.services.draws.refusal_text",),
+    "invite_flow": ("handlers.admin._error_text",),
+    "onboarding": ("handlers.admin._error_text", "handlers.people._refusal",
+                   "bot.cli.refusal"),
+    "access": ("bot.cli.refusal",),
+    "accounts": ("bot.cli.refusal",),
+}
+
+
+def test_each_service_refusal_is_worded_by_its_journey() -> None:
+    """A reason a service raises reads as a sentence in the journey that calls it."""
+    import re
+    from pathlib import Path
+
+    from bot.config import REPO_ROOT
+
+    wordings = _wordings()
+    generic = {stale_text(translator("en"))}
+    missing = []
+    for service, names in JOURNEYS.items():
+        source = Path(REPO_ROOT, "bot", "services", f"{service}.py").read_text()
+        for value in sorted(set(re.findall(r"Refusal\.([A-Z_0-9]+)", source))):
+            reason = Refusal[value]
+            if reason in STALE:
+                continue
+            texts = [_text(wordings[name], "en", reason) for name in names]
+            if all(text in generic or "Refused (" in text for text in texts):
+                missing.append(f"{service}: {reason.value}")
+    assert missing == []
