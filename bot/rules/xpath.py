@@ -262,7 +262,8 @@ def evaluate(node: Node, values: Mapping[str, Value], current: Value = "",
     """The value of an expression, given the answers so far and the answer being checked."""
     kind = node.kind
     if kind == "lit":
-        return node.value
+        literal: Value = node.value
+        return literal
     if kind == "ref":
         return values.get(node.value, "")
     if kind == "self":
