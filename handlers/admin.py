@@ -61,8 +61,7 @@ def _cancel_row(t: Translator) -> list[InlineKeyboardButton]:
 def _department_step(t: Translator, draft: InviteDraft) -> tuple[str, InlineKeyboardMarkup]:
     rows = [[key(d.name, InviteDepartment(d.id))]
             for d in draft.departments]
-    rows.append([InlineKeyboardButton(t._("No department (office staff)"),
-                                      callback_data=InviteDepartment(None).pack())])
+    rows.append([key(t._("No department (office staff)"), InviteDepartment(None))])
     rows.append(_cancel_row(t))
     text = t._("Which department is <b>{name}</b> in?").format(
         name=html.escape(draft.name or ""))
@@ -81,14 +80,12 @@ def _match_step(t: Translator, draft: InviteDraft) -> tuple[str, InlineKeyboardM
         lines.append(f"• <b>{html.escape(entry.name)}</b> · {html.escape(department)}{cert}"
                      f" · {state}")
         if not entry.registered:
-            rows.append([InlineKeyboardButton(
-                t._("📨 Invite {name} · {department}{cert}").format(
-                    name=entry.name, department=department[:20], cert=cert)[:60],
-                callback_data=InviteExisting(entry.person_id).pack())])
+            label = t._("📨 Invite {name} · {department}{cert}").format(
+                name=entry.name, department=department[:20], cert=cert)
+            rows.append([key(label[:60], InviteExisting(entry.person_id))])
     lines += ["", t._("Tap the person to invite them as they are in the directory. Only if"
                       " none of them is the person you mean, make a new one.")]
-    rows.append([InlineKeyboardButton(t._("➕ None of these: a new person"),
-                                      callback_data=InviteNew().pack())])
+    rows.append([key(t._("➕ None of these: a new person"), InviteNew())])
     rows.append(_cancel_row(t))
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
@@ -99,10 +96,8 @@ def _roles_step(t: Translator, draft: InviteDraft) -> tuple[str, InlineKeyboardM
         if role in (Role.INSPECTOR, Role.SUPERVISOR) and draft.department is None:
             continue
         mark = "✅ " if role in draft.roles else "▫️ "
-        rows.append([InlineKeyboardButton(mark + role_label(t, role),
-                                          callback_data=InviteRole(role).pack())])
-    rows.append([InlineKeyboardButton(t._("Done — make the invite"),
-                                      callback_data=InviteDone().pack())])
+        rows.append([key(mark + role_label(t, role), InviteRole(role))])
+    rows.append([key(t._("Done — make the invite"), InviteDone())])
     rows.append(_cancel_row(t))
     department = html.escape(draft.department.name) if draft.department else t._("no department")
     text = t._("Roles of <b>{name}</b> ({department}): tap to select, then Done.").format(

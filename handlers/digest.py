@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
 from bot.i18n import Translator
-from bot.rules.models import Person
 from bot.services import digest
 from bot.services.errors import Refusal, Refused
 from bot.views.buttons import DigestPlan
@@ -17,6 +16,7 @@ from handlers.common import (
     Context,
     Press,
     Who,
+    key,
     office,
     person_of,
     reply,
@@ -25,14 +25,10 @@ from handlers.common import (
 )
 
 
-def _office(person: Person | None) -> bool:
-    return person is not None and person.is_office
-
-
 async def digest_command(update: Update, context: Context) -> None:
     """/digest now; /digest plan: choose a plan for its summary."""
     me = await who(update, context)
-    if not _office(me.person):
+    if not office(me.person):
         await reply(update, me.t._("The digest is for the office."))
         return
     message = update.effective_message
@@ -43,8 +39,7 @@ async def digest_command(update: Update, context: Context) -> None:
         if not plans:
             await reply(update, me.t._("No plan has tasks yet."))
             return
-        rows = [[InlineKeyboardButton(f"{p['name'][:40]} ({p['tasks']})",
-                                      callback_data=DigestPlan(p["id"]).pack())]
+        rows = [[key(f"{p['name'][:40]} ({p['tasks']})", DigestPlan(p["id"]))]
                 for p in plans[:30]]
         await reply(update, me.t._("Which plan?"), reply_markup=InlineKeyboardMarkup(rows))
         return

@@ -7,11 +7,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.clock import now as clock_now
 from bot.i18n import Translator
-from bot.rules.models import Conversation, Person
+from bot.rules.models import Conversation
 from bot.services import conversations, draws
 from bot.services.errors import Refusal, Refused
 from bot.views.buttons import Button, DrawExport, DrawPlan, DrawPrepare, DrawRun
@@ -21,14 +21,10 @@ from handlers.onboarding import access_text
 FLOW = "draw"
 
 
-def _office(person: Person | None) -> bool:
-    return person is not None and person.is_office
-
-
 async def draw_command(update: Update, context: Context) -> None:
     """/draw: the plans, each with its draw state."""
     me = await who(update, context)
-    if not _office(me.person):
+    if not office(me.person):
         await reply(update, access_text(me.t) if me.person is None else
                     me.t._("Only the office runs draws."))
         return
@@ -39,8 +35,7 @@ async def draw_command(update: Update, context: Context) -> None:
         return
     states = {None: me.t._("not prepared"), "prepared": me.t._("prepared"),
               "run": me.t._("drawn")}
-    rows = [[InlineKeyboardButton(f"{p['name'][:40]} · {states[p['draw_status']]}",
-                                  callback_data=DrawPlan(p["id"]).pack())]
+    rows = [[key(f"{p['name'][:40]} · {states[p['draw_status']]}", DrawPlan(p["id"]))]
             for p in plans]
     await reply(update, me.t._("Which plan?"), reply_markup=InlineKeyboardMarkup(rows))
 
@@ -120,7 +115,7 @@ async def export(press: Press[DrawExport]) -> None:
 async def draw_text(update: Update, context: Context, me: Who,
                     conversation: Conversation) -> None:
     """The entropy source or value typed during a draw flow."""
-    if not _office(me.person):
+    if not office(me.person):
         await conversations.cancel(context.core, me.tg_user_id)
         await reply(update, me.t._("Only the office runs draws."))
         return

@@ -8,7 +8,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
 from bot.clock import now as clock_now
@@ -24,7 +24,7 @@ from bot.services.imports import (
 )
 from bot.services.onboarding import roster
 from bot.views.buttons import PeopleInviteAll, PeopleOverview
-from handlers.common import Context, Who, person_of, reply, who
+from handlers.common import Context, Who, key, person_of, reply, who
 from handlers.onboarding import access_text
 
 logger = logging.getLogger(__name__)
@@ -123,10 +123,9 @@ async def _offer_invites(update: Update, context: Context, me: Who) -> None:
         "👥 {n} people of the directory are not registered in Choucha yet: they will not"
         " be told of their tasks until they are.", len(waiting)).format(n=len(waiting)),
         reply_markup=InlineKeyboardMarkup([
-            [InlineKeyboardButton(me.t._("📨 Invite everyone not registered ({n})").format(
-                n=len(waiting)), callback_data=PeopleInviteAll().pack())],
-            [InlineKeyboardButton(me.t._("👥 See them by department"),
-                                  callback_data=PeopleOverview().pack())]]))
+            [key(me.t._("📨 Invite everyone not registered ({n})").format(
+                n=len(waiting)), PeopleInviteAll())],
+            [key(me.t._("👥 See them by department"), PeopleOverview())]]))
 
 
 async def templates(update: Update, context: Context) -> None:

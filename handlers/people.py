@@ -15,7 +15,7 @@ from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.logs import mask_cert
-from bot.rules.models import Person, RosterEntry, RosterStatus
+from bot.rules.models import RosterEntry, RosterStatus
 from bot.services import invite_sheets
 from bot.services.errors import Refusal, Refused
 from bot.services.onboarding import (
@@ -53,10 +53,6 @@ PAGE = 15
 NO_DEPARTMENT = 0  # the department id of office staff without one, in buttons
 
 
-def _office(person: Person | None) -> bool:
-    return person is not None and person.is_office
-
-
 def not_office_text(t: Translator) -> str:
     return t._("Only the office and administrators see the people of the directory.")
 
@@ -83,16 +79,15 @@ def overview(t: Translator, entries: list[RosterEntry]) -> tuple[str, InlineKeyb
         lines.append(t._("• {department}: {registered}/{n} registered, {invited} invited").format(
             department=html.escape(label), registered=registered, n=len(group),
             invited=invited))
-        rows.append([InlineKeyboardButton(f"{label[:40]} · {registered}/{len(group)}",
-                                          callback_data=PeoplePage(department_id, 0).pack())])
+        rows.append([key(f"{label[:40]} · {registered}/{len(group)}",
+                         PeoplePage(department_id, 0))])
     waiting = sum(1 for e in entries if not e.registered)
     lines.append("")
     if waiting:
         lines.append(t._("{n} people cannot be told of their tasks until they register.")
                      .format(n=waiting))
-        rows.append([InlineKeyboardButton(
-            t._("📨 Invite everyone not registered ({n})").format(n=waiting),
-            callback_data=PeopleInviteAll().pack())])
+        rows.append([key(t._("📨 Invite everyone not registered ({n})").format(n=waiting),
+                         PeopleInviteAll())])
     else:
         lines.append(t._("Everyone is registered."))
     return "\n".join(lines), InlineKeyboardMarkup(rows)
@@ -115,21 +110,18 @@ def department_page(t: Translator, group: list[RosterEntry], department_id: int,
         lines.append("   " + roster_status(t, entry, settings.tz, today, marks=True,
                                                 until="%m-%d %H:%M"))
         if not entry.registered:
-            rows.append([InlineKeyboardButton(
-                t._("📨 Invite {name}").format(name=entry.name[:30]),
-                callback_data=PeopleInvite(entry.person_id).pack())])
+            rows.append([key(t._("📨 Invite {name}").format(name=entry.name[:30]),
+                             PeopleInvite(entry.person_id))])
     waiting = sum(1 for e in group if not e.registered)
     if waiting > 1:
-        rows.append([InlineKeyboardButton(
-            t._("📨 Invite all not registered here ({n})").format(n=waiting),
-            callback_data=PeopleInviteDepartment(department_id).pack())])
+        rows.append([key(t._("📨 Invite all not registered here ({n})").format(n=waiting),
+                         PeopleInviteDepartment(department_id))])
     paging = []
     if page > 0:
         paging.append(key("◀️", PeoplePage(department_id, page - 1)))
     if page < pages - 1:
         paging.append(key("▶️", PeoplePage(department_id, page + 1)))
-    paging.append(InlineKeyboardButton(t._("⬅️ All departments"),
-                                       callback_data=PeopleOverview().pack()))
+    paging.append(key(t._("⬅️ All departments"), PeopleOverview()))
     rows.append(paging)
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
@@ -137,7 +129,7 @@ def department_page(t: Translator, group: list[RosterEntry], department_id: int,
 async def people_command(update: Update, context: Context) -> None:
     """/people: the directory's people by department, with their registration status."""
     me = await who(update, context)
-    if not _office(me.person):
+    if not office(me.person):
         await reply(update, access_text(me.t) if me.person is None else not_office_text(me.t))
         return
     entries = await roster(context.core, person_of(me))

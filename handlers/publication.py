@@ -6,19 +6,20 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.clock import now as clock_now
 from bot.i18n import Translator
-from bot.rules.models import Conversation, Person
+from bot.rules.models import Conversation
 from bot.services import conversations, publication
 from bot.services.errors import Refusal, Refused
-from bot.views.buttons import Button, PublishAll, PublishExport, PublishOne, PublishWithhold
+from bot.views.buttons import PublishAll, PublishExport, PublishOne, PublishWithhold
 from handlers.common import (
     Buttons,
     Context,
     Press,
     Who,
+    key,
     office,
     person_of,
     reply,
@@ -28,10 +29,6 @@ from handlers.common import (
 
 WITHHOLD = "withhold"
 LISTED = 10
-
-
-def _office(person: Person | None) -> bool:
-    return person is not None and person.is_office
 
 
 def _refusal(t: Translator, exc: Refused) -> str:
@@ -45,14 +42,10 @@ def _refusal(t: Translator, exc: Refused) -> str:
     }.get(exc.reason, stale_text(t))
 
 
-def _b(text: str, button: Button) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=button.pack())
-
-
 async def publish_command(update: Update, context: Context) -> None:
     """/publish · /publish export · /publish correct TASK REASON"""
     me = await who(update, context)
-    if not _office(me.person):
+    if not office(me.person):
         await reply(update, me.t._("Publishing results is for the office."))
         return
     args = context.args or []
@@ -83,22 +76,24 @@ async def _list(update: Update, context: Context, me: Who) -> None:
     due = await publication.due_items(context.core, person_of(me), context.core.today())
     if not due:
         await reply(update, me.t._("No finished result is waiting for publication."),
-                    reply_markup=InlineKeyboardMarkup([[_b(me.t._("📤 Export"), PublishExport())]]))
+                    reply_markup=InlineKeyboardMarkup([[key(me.t._("📤 Export"),
+                                                             PublishExport())]]))
         return
     late = sum(1 for d in due if d.late)
     lines = [me.t._("📢 Results waiting for publication: {n} (late: {late}). Publish within"
                     " 20 working days after the task is finished (003 第二十五条).").format(
         n=len(due), late=late), ""]
-    rows = [[_b(me.t._("📢 Publish all {n}").format(n=len(due)), PublishAll())]]
+    rows = [[key(me.t._("📢 Publish all {n}").format(n=len(due)), PublishAll())]]
     for number, item in enumerate(due[:LISTED], start=1):
         clock = me.t._("🔴 late by {days} working days").format(days=-item.left) \
             if item.late else me.t._("{days} working days left").format(days=item.left)
         lines.append(f"{number}. {html.escape(item.target)} · {item.due.isoformat()} · {clock}")
-        rows.append([_b(f"📢 {number}", PublishOne(item.task_id)),
-                     _b(me.t._("🙈 Withhold {n}").format(n=number), PublishWithhold(item.task_id))])
+        rows.append([key(f"📢 {number}", PublishOne(item.task_id)),
+                     key(me.t._("🙈 Withhold {n}").format(n=number),
+                         PublishWithhold(item.task_id))])
     if len(due) > LISTED:
         lines.append(me.t._("…and {more} more.").format(more=len(due) - LISTED))
-    rows.append([_b(me.t._("📤 Export"), PublishExport())])
+    rows.append([key(me.t._("📤 Export"), PublishExport())])
     await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
 

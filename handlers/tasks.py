@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.i18n import Translator
@@ -21,7 +21,7 @@ from bot.views.buttons import (
     TaskRecord,
     VisitStart,
 )
-from handlers.common import Buttons, Context, Press, registered, reply, stale_text, who
+from handlers.common import Buttons, Context, Press, key, registered, reply, stale_text, who
 from handlers.onboarding import access_text
 
 PAGE = 10
@@ -47,25 +47,20 @@ def _card_markup(t: Translator, card: tasks.Card, viewer: Person) -> InlineKeybo
     row = []
     mine = card.member(viewer.id)
     if mine is not None and not mine["accepted_at"] and card.task["status"] == "assigned":
-        row.append(InlineKeyboardButton(t._("✅ Accept"),
-                                        callback_data=TaskAccept(task_id).pack()))
+        row.append(key(t._("✅ Accept"), TaskAccept(task_id)))
     if mine is not None and card.task["status"] == "assigned":
-        row.append(InlineKeyboardButton(t._("🔁 Replacement"),
-                                        callback_data=ReplacementAsk(task_id).pack()))
-    row.append(InlineKeyboardButton(t._("🔎 Details"),
-                                    callback_data=TaskDetails(task_id).pack()))
+        row.append(key(t._("🔁 Replacement"), ReplacementAsk(task_id)))
+    row.append(key(t._("🔎 Details"), TaskDetails(task_id)))
     rows = [row]
     if tasks.replaceable_by(viewer, card):
-        rows.append([InlineKeyboardButton(t._("🔁 Replace a member"),
-                                          callback_data=ReplacementForList(task_id).pack())])
+        rows.append([key(t._("🔁 Replace a member"), ReplacementForList(task_id))])
     status = card.task["status"]
     if mine is not None and status in ("assigned", "in_progress"):
         label = t._("▶️ Start the visit") if status == "assigned" else t._(
             "▶️ Continue the visit")
-        rows.insert(0, [InlineKeyboardButton(label, callback_data=VisitStart(task_id).pack())])
+        rows.insert(0, [key(label, VisitStart(task_id))])
     if status == "submitted":
-        rows.insert(0, [InlineKeyboardButton(t._("📄 Check record"),
-                                             callback_data=TaskRecord(task_id).pack())])
+        rows.insert(0, [key(t._("📄 Check record"), TaskRecord(task_id))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -87,15 +82,13 @@ async def _send_page(update: Update, context: Context, person: Person, t: Transl
     pages = (len(mine) + PAGE - 1) // PAGE
     page = max(0, min(page, pages - 1))
     shown = mine[page * PAGE:(page + 1) * PAGE]
-    rows = [[InlineKeyboardButton(
-        tasks.card_button(page * PAGE + i, task)["text"],
-        callback_data=TaskCard(task["id"]).pack())]
+    rows = [[key(tasks.card_button(page * PAGE + i, task)["text"], TaskCard(task["id"]))]
         for i, task in enumerate(shown, start=1)]
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton("◀", callback_data=TaskPage(page - 1).pack()))
+        nav.append(key("◀", TaskPage(page - 1)))
     if page < pages - 1:
-        nav.append(InlineKeyboardButton("▶", callback_data=TaskPage(page + 1).pack()))
+        nav.append(key("▶", TaskPage(page + 1)))
     if nav:
         rows.append(nav)
     text = t._("Your open tasks ({count}), page {page} of {pages}:").format(

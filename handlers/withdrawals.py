@@ -7,7 +7,7 @@ import html
 from datetime import date, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.clock import now as clock_now
 from bot.i18n import Translator
@@ -81,9 +81,8 @@ async def withdraw_text(update: Update, context: Context, me: Who,
         return
     async with context.core.db.read() as rtx:
         certs = {p.id: await rtx.directory.cert_of(p.id) for p in found}
-    rows = [[InlineKeyboardButton(
-        f"{p.name} · {p.department_name or ''} · {mask_cert(certs[p.id])}"[:60],
-        callback_data=WithdrawPerson(p.id).pack())] for p in found[:20]]
+    rows = [[key(f"{p.name} · {p.department_name or ''} · {mask_cert(certs[p.id])}"[:60],
+                 WithdrawPerson(p.id))] for p in found[:20]]
     await reply(update, me.t._("Who is it?"), reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -159,8 +158,7 @@ async def _record(update: Update, context: Context, me: Who, person_id: int, rea
         for task in done.open_tasks[:20]:
             lines.append(f"• {html.escape(task['target_name'])} · {task['window_start']} –"
                          f" {task['window_due']}")
-            rows.append([InlineKeyboardButton(
-                t._("🔁 Replace on {target}").format(target=task["target_name"][:30]),
-                callback_data=ReplacementForReason(task["id"], person_id, "absent").pack())])
+            label = t._("🔁 Replace on {target}").format(target=task["target_name"][:30])
+            rows.append([key(label, ReplacementForReason(task["id"], person_id, "absent"))])
     await reply(update, "\n".join(lines),
                 reply_markup=InlineKeyboardMarkup(rows) if rows else None)

@@ -288,8 +288,7 @@ def _buttons(owed_now: Owed, t: Translator) -> dict[str, Any]:
         seen.add(due.task_id)
         label = t._("📋 Open the task") if owed_now.count == 1 else "📋 " + (one_line(
             str(due.reason.get("target", "")), 28) or "—")
-        rows.append([{"text": label,
-                      "callback_data": TaskCard(due.task_id).pack()}])
+        rows.append([TaskCard(due.task_id).markup(label)])
     return {"inline_keyboard": rows}
 
 

@@ -66,8 +66,8 @@ def may_file_for(filer: Person, member: Person) -> bool:
 def _buttons(request_id: int, t: Translator) -> dict[str, Any]:
     """Approve / Reject, labelled in the approver's language."""
     return {"inline_keyboard": [[
-        {"text": t._("✅ Approve"), "callback_data": ReplacementApprove(request_id).pack()},
-        {"text": t._("❌ Reject"), "callback_data": ReplacementReject(request_id).pack()},
+        ReplacementApprove(request_id).markup(t._("✅ Approve")),
+        ReplacementReject(request_id).markup(t._("❌ Reject")),
     ]]}
 
 
@@ -175,9 +175,8 @@ async def alert_absent(core: Core, reporter: Person, task_id: int,
                 why=why, start=task["window_start"], due=task["window_due"], **names)
 
         def markup(t: Translator) -> dict[str, Any]:
-            return {"inline_keyboard": [[{
-                "text": t._("🔁 Replace {name}").format(name=member.name[:30]),
-                "callback_data": ReplacementFor(task_id, person_id).pack()}]]}
+            return {"inline_keyboard": [[ReplacementFor(task_id, person_id).markup(
+                t._("🔁 Replace {name}").format(name=member.name[:30]))]]}
 
         day = now.date().isoformat()
         told = []
@@ -339,7 +338,7 @@ async def _approve(core: Core, tx: Tx, task: dict[str, Any], row: dict[str, Any]
         await tx.audit.append(f"person:{approver.id}", "replacement.approved",
                               f"request:{request_id}", {"drawn": None}, now)
     office_buttons = {"inline_keyboard": [[
-        {"text": "❌", "callback_data": ReplacementReject(request_id).pack()}]]}
+        ReplacementReject(request_id).markup("❌")]]}
     await tell_office(tx, f"rep-nobody:{request_id}", lambda t: t._(
         "Nobody can be drawn to replace {name} on the task for {target}: the request"
         " stays open for the office to resolve (❌ to reject it with a reason).").format(
@@ -411,8 +410,7 @@ async def _redraw(core: Core, tx: Tx, task: dict[str, Any], row: dict[str, Any],
             "⚠️ {in_} was drawn to replace {out} on the task for {target} but is not"
             " registered in Choucha, so they were not told: send them their invite.").format(
             target=target, **{"in_": names["in"], "out": names["out"]}), now,
-            reply_markup=lambda t: {"inline_keyboard": [[{
-                "text": t._("📨 Invite {name}").format(name=newcomer.name[:30]),
-                "callback_data": PeopleInvite(newcomer.id).pack()}]]})
+            reply_markup=lambda t: {"inline_keyboard": [[PeopleInvite(newcomer.id).markup(
+                t._("📨 Invite {name}").format(name=newcomer.name[:30]))]]})
     return newcomer
 

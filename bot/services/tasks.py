@@ -28,8 +28,7 @@ def mask_code(code: str) -> str:
 
 
 def card_button(index: int, task: dict[str, Any]) -> dict[str, str]:
-    return {"text": f"📋 {index}. {task['target_name'][:30]}",
-            "callback_data": TaskCard(task["id"]).pack()}
+    return TaskCard(task["id"]).markup(f"📋 {index}. {task['target_name'][:30]}")
 
 
 def new_tasks_text(t: Translator, tasks: list[dict[str, Any]],
@@ -77,9 +76,8 @@ async def notify_draw(tx: Tx, draw_id: int, now: datetime) -> int:
             " of their tasks: {names}. Their teams cannot work in Choucha until they"
             " register: send them their invites.", len(unreachable)).format(
             count=len(unreachable), names=names), now,
-            reply_markup=lambda t: {"inline_keyboard": [[{
-                "text": t._("📨 Their invite sheet (QR cards and links)"),
-                "callback_data": PeopleInviteDraw(draw_id).pack()}]]})
+            reply_markup=lambda t: {"inline_keyboard": [[PeopleInviteDraw(draw_id).markup(
+                t._("📨 Their invite sheet (QR cards and links)"))]]})
     return sent
 
 

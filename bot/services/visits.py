@@ -463,9 +463,9 @@ async def _tell_team_started(tx: Tx, state: State, starter: Person, now: datetim
             return "\n".join(lines)
 
         await enqueue_text(tx, other, f"visit-started:{state.id}:{other.id}", render, now,
-                           reply_markup=lambda t: {"inline_keyboard": [[{
-                               "text": t._("▶️ My part of the visit"),
-                               "callback_data": VisitStart(state.task["id"]).pack()}]]})
+                           reply_markup=lambda t: {"inline_keyboard": [[
+                               VisitStart(state.task["id"]).markup(
+                                   t._("▶️ My part of the visit"))]]})
 
 
 async def checkin(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
@@ -1064,8 +1064,7 @@ async def _results_changed(tx: Tx, state: State) -> None:
 
 
 def _sign_markup(visit_id: int, short: str, t: Translator) -> dict[str, Any]:
-    return {"inline_keyboard": [[{"text": t._("✍️ Sign"),
-                                  "callback_data": VisitSign(visit_id, short).pack()}]]}
+    return {"inline_keyboard": [[VisitSign(visit_id, short).markup(t._("✍️ Sign"))]]}
 
 
 def summary_lines(t: Translator, state: State) -> list[str]:
@@ -1379,9 +1378,8 @@ async def party_confirm(core: Core, tg_user_id: int, signer: PartySigner, token_
                 lambda t: t._("✅ The party signed the record of {target} on their phone"
                               " ({name}). You can submit once the team has signed.").format(
                     target=target, name=html.escape(name)), now,
-                reply_markup=lambda t: {"inline_keyboard": [[{
-                    "text": t._("✍️ Signatures and submission"),
-                    "callback_data": VisitSignatures(state.id).pack()}]]})
+                reply_markup=lambda t: {"inline_keyboard": [[VisitSignatures(state.id).markup(
+                    t._("✍️ Signatures and submission"))]]})
         return state
 
 

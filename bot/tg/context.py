@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
-from bot.config import Settings
 from bot.core import Core
 
 CORE_KEY = "core"
@@ -28,11 +27,6 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         core: Core = self.application.bot_data[CORE_KEY]
         return core
 
-    @property
-    def settings(self) -> Settings:
-        settings: Settings = self.application.bot_data[SETTINGS_KEY]
-        return settings
-
     def wake_outbox(self) -> None:
         """Ask the sender to run now rather than at its next tick."""
         wake: Callable[[], None] | None = self.application.bot_data.get(WAKE_KEY)
@@ -43,9 +37,6 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
 CONTEXT_TYPES: ContextTypes[BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any]] = (
     ContextTypes(context=BotContext))
 
-# The Application as the bot builds it (for type hints outside PTB's defaults).
-BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any],
-                             dict[Any, Any], Any]
 
 # How the handlers are put on an Application (handlers.register): given to the wiring by
 # the entry point, so that nothing in `bot` imports `handlers`.

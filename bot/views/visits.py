@@ -117,8 +117,8 @@ def absent(t: Translator, found: Absent) -> Shown:
               "", t._("Nothing has been recorded yet.")]
     task_id = found.task["id"]
     rows = [[_b(t._("▶️ Start anyway"), VisitStartAnyway(task_id))]]
-    rows += [[{"text": t._("🔁 Ask to replace {name}").format(name=member["name"][:30]),
-               "callback_data": ReplacementAbsent(task_id, member["person_id"]).pack()}]
+    rows += [[_b(t._("🔁 Ask to replace {name}").format(name=member["name"][:30]),
+                 ReplacementAbsent(task_id, member["person_id"]))]
              for member in found.members]
     rows.append([_b(t._("Not now"), VisitNotNow(task_id))])
     return Shown(_fit(lines), _inline(rows))
@@ -178,29 +178,22 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
     if not state.started and not state.visit["shortcut"]:
         rows.append([_b(t._("🚪 Cannot be contacted at the address"),
                         VisitShortcut(state.id, "unreachable"))])
-        rows.append(
-            [_b(t._("🏚 No such business activity"), VisitShortcut(state.id, "no_activity"))]
-        )
+        rows.append([_b(t._("🏚 No such business activity"),
+                        VisitShortcut(state.id, "no_activity"))])
     if state.results_in:
         rows.append([_b(t._("✍️ Signatures and submission"), VisitSignatures(state.id))])
     absent = state.absent()
     if absent:
-        lines += [
-            "",
-            t._(
-                "⚠️ Not reachable in Choucha: {names}. Their items fall to whoever"
-                " is there; they sign the printed record on paper."
-            ).format(names="、".join(html.escape(m["name"]) for m in absent)),
-        ]
+        lines += ["", t._("⚠️ Not reachable in Choucha: {names}. Their items fall to whoever"
+                          " is there; they sign the printed record on paper.").format(
+            names="、".join(html.escape(m["name"]) for m in absent))]
     rows.append([_b(t._("📄 Print the record (draft, to sign)"), VisitDraft(state.id))])
-    rows.append(
-        [_b(t._("🔄 Refresh"), VisitHome(state.id)), _b(t._("⏸ Pause"), VisitPause(state.id))]
-    )
+    rows.append([_b(t._("🔄 Refresh"), VisitHome(state.id)),
+                 _b(t._("⏸ Pause"), VisitPause(state.id))])
     return [Shown(_fit(lines), _inline(rows))]
 
 
 # ------------------------------------------------------------------------ questions
-
 
 def _type_hint(t: Translator, kind: str) -> str:
     return {
@@ -221,54 +214,34 @@ def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
     lang = t.lang
     relevant = item.relevant(state.today)
     number = next((n for n, q in enumerate(relevant, start=1) if q.name == question.name), 1)
-    lines = [
-        t._("📋 {item} · question {n} of {total}").format(
-            item=html.escape(item.row["name"]), n=number, total=len(relevant)
-        ),
-        "",
-    ]
+    lines = [t._("📋 {item} · question {n} of {total}").format(
+        item=html.escape(item.row["name"]), n=number, total=len(relevant)), ""]
     for note in rules.notes_before(item.checklist, question.name, item.answers, state.today):
         lines.append("ℹ️ " + html.escape(rules.label(note, lang)))
     lines.append(f"<b>{html.escape(rules.label(question, lang))}</b>")
     hint = question.hint.get(lang) or question.hint.get("zh_CN")
     if hint:
         lines.append(f"<i>{html.escape(hint)}</i>")
-    lines.append(
-        _type_hint(t, question.type) + (" " + t._("(required)") if question.required else "")
-    )
+    lines.append(_type_hint(t, question.type) + (" " + t._("(required)")
+                                                 if question.required else ""))
     current = item.answers.get(question.name)
     photos = len(item.photos.get(question.name, []))
     if current is not None and not current.skipped:
-        lines.append(
-            t._("Current answer: {value}").format(
-                value=html.escape(rules.display(question, current, lang, photos))
-            )
-        )
+        lines.append(t._("Current answer: {value}").format(value=html.escape(
+            rules.display(question, current, lang, photos))))
     position, index = item.position, item.question_index(question.name)
     rows: list[list[dict[str, str]]] = []
     if question.type == "select_one":
         for c, choice in enumerate(question.choices):
             mark = "✔️ " if current is not None and current.value == choice.name else ""
-            rows.append(
-                [
-                    _b(
-                        mark + (choice.label.get(lang) or choice.name),
-                        VisitChoose(state.id, position, index, c),
-                    )
-                ]
-            )
+            rows.append([_b(mark + (choice.label.get(lang) or choice.name),
+                            VisitChoose(state.id, position, index, c))])
     elif question.type == "select_multiple":
         selected = view.data.get("selected", [])
         for c, choice in enumerate(question.choices):
             mark = "☑️ " if choice.name in selected else "⬜ "
-            rows.append(
-                [
-                    _b(
-                        mark + (choice.label.get(lang) or choice.name),
-                        VisitToggle(state.id, position, index, c),
-                    )
-                ]
-            )
+            rows.append([_b(mark + (choice.label.get(lang) or choice.name),
+                            VisitToggle(state.id, position, index, c))])
         rows.append([_b(t._("✅ Done"), VisitDone(state.id, position, index))])
     elif question.type == "image":
         row = [_b(t._("✅ Done"), VisitDone(state.id, position, index))]
@@ -282,59 +255,31 @@ def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
     rows.append(nav)
     shown = [Shown(_fit(lines), _inline(rows))]
     if question.type == "geopoint":
-        shown.append(
-            Shown(t._("📍 Tap the button to share the location."), location_keyboard(t, skip=False))
-        )
+        shown.append(Shown(t._("📍 Tap the button to share the location."),
+                           location_keyboard(t, skip=False)))
     return shown
 
 
 def _photo_saved(t: Translator, view: View, viewer: int) -> list[Shown]:
     item, question = view.item, view.question
     assert item is not None and question is not None
-    text = (
-        t._("This photo was saved already.")
-        if view.data.get("again")
-        else t._("📷 Photo {n} saved (SHA-256 {hash}…).").format(
-            n=view.data["count"], hash=view.data["sha256"][:12]
-        )
-    )
+    text = (t._("This photo was saved already.") if view.data.get("again") else
+            t._("📷 Photo {n} saved (SHA-256 {hash}…).").format(
+                n=view.data["count"], hash=view.data["sha256"][:12]))
     text += "\n" + t._("Send another, or tap Done.")
     index = item.question_index(question.name)
-    return [
-        Shown(
-            text,
-            _inline(
-                [
-                    [
-                        _b(t._("✅ Done"), VisitDone(view.state.id, item.position, index)),
-                        _b(t._("🗑 Retake"), VisitClearPhotos(view.state.id, item.position, index)),
-                    ]
-                ]
-            ),
-        )
-    ]
+    return [Shown(text, _inline([[
+        _b(t._("✅ Done"), VisitDone(view.state.id, item.position, index)),
+        _b(t._("🗑 Retake"), VisitClearPhotos(view.state.id, item.position, index))]]))]
 
 
 def _paused(t: Translator, view: View, viewer: int) -> list[Shown]:
-    return [
-        Shown(
-            t._("⏸ Paused. Everything so far is saved; continue whenever you are ready."),
-            _inline(
-                [
-                    [
-                        {
-                            "text": t._("▶️ Continue"),
-                            "callback_data": VisitStart(view.state.task["id"]).pack(),
-                        }
-                    ]
-                ]
-            ),
-        )
-    ]
+    return [Shown(t._("⏸ Paused. Everything so far is saved; continue whenever you are"
+                      " ready."), _inline([[_b(t._("▶️ Continue"),
+                                               VisitStart(view.state.task["id"]))]]))]
 
 
 # --------------------------------------------------------------------------- review
-
 
 def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
     state = view.state
@@ -351,74 +296,47 @@ def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
             lines.append("  " + t._("(no checklist for this item)"))
         for q_number, question in enumerate(item.relevant(state.today), start=1):
             answer = item.answers.get(question.name)
-            value = rules.display(question, answer, lang, len(item.photos.get(question.name, [])))
-            lines.append(
-                f"  {number}.{q_number} {html.escape(rules.label(question, lang))}:"
-                f" {html.escape(value[:80])}"
-            )
-            edits.append(
-                _b(
-                    f"✏️ {number}.{q_number}",
-                    VisitEdit(state.id, item.position, item.question_index(question.name)),
-                )
-            )
+            value = rules.display(question, answer, lang,
+                                  len(item.photos.get(question.name, [])))
+            lines.append(f"  {number}.{q_number} {html.escape(rules.label(question, lang))}:"
+                         f" {html.escape(value[:80])}")
+            edits.append(_b(f"✏️ {number}.{q_number}",
+                            VisitEdit(state.id, item.position, item.question_index(question.name))))
         if item.result:
-            lines.append(
-                "  "
-                + t._("Result: {result}").format(result=rules.legal(rules.RESULTS, item.result, t))
-            )
+            lines.append("  " + t._("Result: {result}").format(
+                result=rules.legal(rules.RESULTS, item.result, t)))
     for start in range(0, len(edits), 4):
-        rows.append(edits[start : start + 4])
+        rows.append(edits[start:start + 4])
     pending = [i for i in mine if not i.result]
     if pending:
         rows.append([_b(t._("➡️ Results"), VisitResults(state.id))])
     else:
         for number, item in enumerate(mine, start=1):
-            rows.append(
-                [
-                    _b(
-                        t._("🔁 Change the result of {n}").format(n=number),
-                        VisitResults(state.id, item.position),
-                    )
-                ]
-            )
+            rows.append([_b(t._("🔁 Change the result of {n}").format(n=number),
+                            VisitResults(state.id, item.position))])
     if state.results_in:
         rows.append([_b(t._("✍️ Signatures and submission"), VisitSignatures(state.id))])
-    rows.append(
-        [_b(t._("📋 Progress"), VisitHome(state.id)), _b(t._("⏸ Pause"), VisitPause(state.id))]
-    )
+    rows.append([_b(t._("📋 Progress"), VisitHome(state.id)),
+                 _b(t._("⏸ Pause"), VisitPause(state.id))])
     return [Shown(_fit(lines), _inline(rows))]
 
 
 # -------------------------------------------------------------------------- results
 
-
 def _result(t: Translator, view: View, viewer: int) -> list[Shown]:
     item = view.item
     assert item is not None
     suggested = view.data.get("suggested", [])
-    lines = [
-        t._("⚖️ Result for <b>{item}</b> (003 第二十三条)").format(
-            item=html.escape(item.row["name"])
-        )
-    ]
+    lines = [t._("⚖️ Result for <b>{item}</b> (003 第二十三条)").format(
+        item=html.escape(item.row["name"]))]
     if suggested:
-        lines.append(
-            t._("Suggested from the answers: {results}. You decide.").format(
-                results="、".join(rules.legal(rules.RESULTS, k, t) for k in suggested)
-            )
-        )
+        lines.append(t._("Suggested from the answers: {results}. You decide.").format(
+            results="、".join(rules.legal(rules.RESULTS, k, t) for k in suggested)))
     rows = []
     for index, key in enumerate(rules.RESULTS):
         mark = "⭐ " if key in suggested else ("✔️ " if item.result == key else "")
-        rows.append(
-            [
-                _b(
-                    mark + rules.legal(rules.RESULTS, key, t),
-                    VisitResult(view.state.id, item.position, index),
-                )
-            ]
-        )
+        rows.append([_b(mark + rules.legal(rules.RESULTS, key, t),
+                        VisitResult(view.state.id, item.position, index))])
     rows.append([_b(t._("📝 Back to my answers"), VisitReview(view.state.id))])
     return [Shown("\n".join(lines), _inline(rows))]
 
@@ -431,86 +349,49 @@ def _nc_kind(t: Translator, view: View, viewer: int) -> list[Shown]:
     rows = []
     for index, key in enumerate(rules.NONCOOPERATION):
         lines.append(f"{numerals[index]} {rules.legal(rules.NONCOOPERATION, key, t)}")
-        rows.append(
-            [
-                _b(
-                    f"{numerals[index]} " + rules.legal(rules.NONCOOPERATION, key, t)[:28],
-                    VisitNoncooperation(view.state.id, item.position, index),
-                )
-            ]
-        )
+        rows.append([_b(f"{numerals[index]} " + rules.legal(rules.NONCOOPERATION, key, t)[:28],
+                        VisitNoncooperation(view.state.id, item.position, index))])
     return [Shown("\n".join(lines), _inline(rows))]
 
 
 def _nc_text(t: Translator, view: View, viewer: int) -> list[Shown]:
-    return [
-        Shown(
-            t._(
-                "Describe the circumstances: what happened, when, and who was"
-                " involved. This is published with the result."
-            )
-        )
-    ]
+    return [Shown(t._("Describe the circumstances: what happened, when, and who was"
+                      " involved. This is published with the result."))]
 
 
 def _order_text(t: Translator, view: View, viewer: int) -> list[Shown]:
-    return [
-        Shown(
-            t._(
-                "Type the correction order given (责令改正): its number and what must be"
-                " corrected by when."
-            )
-        )
-    ]
+    return [Shown(t._("Type the correction order given (责令改正): its number and what must be"
+                      " corrected by when."))]
 
 
 def _fu_kind(t: Translator, view: View, viewer: int) -> list[Shown]:
     item = view.item
     assert item is not None
-    rows = [
-        [
-            _b(
-                rules.legal(rules.FOLLOW_UPS, key, t),
-                VisitFollowUpKind(view.state.id, item.position, index),
-            )
-        ]
-        for index, key in enumerate(rules.FOLLOW_UPS)
-    ]
-    return [
-        Shown(
-            t._("What follows for <b>{item}</b>?").format(item=html.escape(item.row["name"])),
-            _inline(rows),
-        )
-    ]
+    rows = [[_b(rules.legal(rules.FOLLOW_UPS, key, t),
+                VisitFollowUpKind(view.state.id, item.position, index))]
+            for index, key in enumerate(rules.FOLLOW_UPS)]
+    return [Shown(t._("What follows for <b>{item}</b>?").format(
+        item=html.escape(item.row["name"])), _inline(rows))]
 
 
 def _fu_due(t: Translator, view: View, viewer: int) -> list[Shown]:
     item = view.item
     assert item is not None
     today = view.state.today
-    row = [
-        _b(
-            (today + timedelta(days=days)).isoformat(),
-            VisitFollowUpDue(view.state.id, item.position, days),
-        )
-        for days in (7, 15, 30)
-    ]
-    return [Shown(t._("By when? Tap a date or type one (such as 2026-12-31)."), _inline([row]))]
+    row = [_b((today + timedelta(days=days)).isoformat(),
+              VisitFollowUpDue(view.state.id, item.position, days)) for days in (7, 15, 30)]
+    return [Shown(t._("By when? Tap a date or type one (such as 2026-12-31)."),
+                  _inline([row]))]
 
 
 def _fu_owner(t: Translator, view: View, viewer: int) -> list[Shown]:
     item = view.item
     assert item is not None
-    rows = [
-        [
-            _b(
-                f"{m['name']} · {m['department']}",
-                VisitFollowUpOwner(view.state.id, item.position, m["person_id"]),
-            )
-        ]
-        for m in view.state.members
-    ]
-    return [Shown(t._("Due {due}. Who follows it up?").format(due=view.data["due"]), _inline(rows))]
+    rows = [[_b(f"{m['name']} · {m['department']}",
+                VisitFollowUpOwner(view.state.id, item.position, m["person_id"]))]
+            for m in view.state.members]
+    return [Shown(t._("Due {due}. Who follows it up?").format(due=view.data["due"]),
+                  _inline(rows))]
 
 
 def _part_done(t: Translator, view: View, viewer: int) -> list[Shown]:
@@ -518,66 +399,37 @@ def _part_done(t: Translator, view: View, viewer: int) -> list[Shown]:
     lines = [t._("✅ Your results are recorded.")]
     rows: list[list[dict[str, str]]] = []
     if state.results_in:
-        lines.append(
-            t._(
-                "Every item has its result: each team member is now asked to sign"
-                " the summary in their own chat."
-            )
-        )
+        lines.append(t._("Every item has its result: each team member is now asked to sign"
+                         " the summary in their own chat."))
         rows.append([_b(t._("✍️ Signatures and submission"), VisitSignatures(state.id))])
     else:
         waiting = [i for i in state.items if not i.result]
-        lines.append(
-            t._("Waiting for: {items}").format(
-                items="、".join(
-                    f"{html.escape(i.row['name'])} ({html.escape(i.row['answerer_name'] or '—')})"
-                    for i in waiting
-                )
-            )
-        )
+        lines.append(t._("Waiting for: {items}").format(items="、".join(
+            f"{html.escape(i.row['name'])} ({html.escape(i.row['answerer_name'] or '—')})"
+            for i in waiting)))
     rows.append([_b(t._("📋 Progress"), VisitHome(state.id))])
     return [Shown("\n".join(lines), _inline(rows))]
 
 
 # ------------------------------------------------------------------------ shortcuts
 
-
 def _shortcut(t: Translator, view: View, viewer: int) -> list[Shown]:
     kind = view.data["kind"]
-    return [
-        Shown(
-            t._(
-                "Result for every item: <b>{result}</b>.\nSend one or more photos as"
-                " evidence (the premises, the door plate, the notice left), then tap"
-                " Done."
-            ).format(result=rules.legal(rules.RESULTS, kind, t)),
-            _inline(
-                [
-                    [
-                        _b(t._("✅ Done"), VisitShortcutDone(view.state.id)),
-                        _b(t._("✖️ Cancel"), VisitHome(view.state.id)),
-                    ]
-                ]
-            ),
-        )
-    ]
+    return [Shown(t._("Result for every item: <b>{result}</b>.\nSend one or more photos as"
+                      " evidence (the premises, the door plate, the notice left), then tap"
+                      " Done.").format(result=rules.legal(rules.RESULTS, kind, t)),
+                  _inline([[_b(t._("✅ Done"), VisitShortcutDone(view.state.id)),
+                            _b(t._("✖️ Cancel"), VisitHome(view.state.id))]]))]
 
 
 def _shortcut_photo(t: Translator, view: View, viewer: int) -> list[Shown]:
-    return [
-        Shown(
-            t._("📷 Photo {n} saved (SHA-256 {hash}…).").format(
-                n=view.data["count"], hash=view.data["sha256"][:12]
-            )
-            + "\n"
-            + t._("Send another, or tap Done."),
-            _inline([[_b(t._("✅ Done"), VisitShortcutDone(view.state.id))]]),
-        )
-    ]
+    return [Shown(t._("📷 Photo {n} saved (SHA-256 {hash}…).").format(
+        n=view.data["count"], hash=view.data["sha256"][:12]) + "\n"
+        + t._("Send another, or tap Done."),
+        _inline([[_b(t._("✅ Done"), VisitShortcutDone(view.state.id))]]))]
 
 
 # ----------------------------------------------------------------------- signatures
-
 
 def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
     state = view.state
@@ -589,35 +441,25 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
     if view.data.get("paper"):
         lines += [t._("✅ The photo of the signed paper record is saved."), ""]
     if view.data.get("member_paper"):
-        lines += [
-            t._("✅ {name}'s signature on the paper record is saved.").format(
-                name=html.escape(view.data["member_paper"])
-            ),
-            "",
-        ]
-    lines += [
-        _title(t, state),
-        t._("Result summary (抽查结果汇总表):"),
-        *summary_lines(t, state),
-        "",
-        t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
-        "",
-        t._("Team:"),
-    ]
+        lines += [t._("✅ {name}'s signature on the paper record is saved.").format(
+            name=html.escape(view.data["member_paper"])), ""]
+    lines += [_title(t, state), t._("Result summary (抽查结果汇总表):"), *summary_lines(t, state),
+              "", t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
+              "", t._("Team:")]
     paper = {s["person_id"] for s in state.signatures if s["kind"] == "member_paper"}
     for member in state.members:
         mark = "✅" if state.signed(member["person_id"]) else "⏳"
         how = " · " + t._("on paper") if member["person_id"] in paper else ""
-        lines.append(
-            f"{mark} {html.escape(member['name'])} · {html.escape(member['department'])}{how}"
-        )
+        lines.append(f"{mark} {html.escape(member['name'])} · "
+                     f"{html.escape(member['department'])}{how}")
     party = state.party_signature
     if party is not None:
         lines.append(_party_line(t, party))
     elif state.party_needed:
         lines.append(t._("⏳ The inspected party has not signed yet."))
     else:
-        lines.append(t._("The party could not be contacted; no signature of the party is needed."))
+        lines.append(t._("The party could not be contacted; no signature of the party is"
+                         " needed."))
     rows: list[list[dict[str, str]]] = []
     if state.open and state.results_in:
         if not state.signed(viewer):
@@ -625,14 +467,9 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
         if state.is_leader(viewer):
             for member in state.unsigned:
                 if member["person_id"] != viewer:
-                    rows.append(
-                        [
-                            _b(
-                                t._("📄 {name} signed on paper").format(name=member["name"][:30]),
-                                VisitMemberPaper(state.id, member["person_id"]),
-                            )
-                        ]
-                    )
+                    rows.append([_b(t._("📄 {name} signed on paper").format(
+                        name=member["name"][:30]), VisitMemberPaper(state.id,
+                                                                    member["person_id"]))])
         if state.is_leader(viewer) and party is None and state.party_needed:
             rows.append([_b(t._("📱 Party signs on their phone (QR)"), VisitPartyQr(state.id))])
             rows.append([_b(t._("📷 Photo of the signed paper record"), VisitPartyPaper(state.id))])
@@ -640,54 +477,38 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
         rows.append([_b(t._("📄 Print the record (draft, to sign)"), VisitDraft(state.id))])
         if state.is_leader(viewer) and state.complete:
             rows.append([_b(t._("📤 Submit the record"), VisitSubmit(state.id))])
-    rows.append(
-        [
-            _b(t._("📋 Progress"), VisitHome(state.id)),
-            _b(t._("📝 My answers"), VisitReview(state.id)),
-        ]
-    )
+    rows.append([_b(t._("📋 Progress"), VisitHome(state.id)),
+                 _b(t._("📝 My answers"), VisitReview(state.id))])
     return [Shown(_fit(lines), _inline(rows))]
 
 
 def _party_line(t: Translator, party: dict[str, Any]) -> str:
     if party["kind"] == "party":
         return t._("✅ The party signed on their phone: {name}").format(
-            name=html.escape(party["name"])
-        )
+            name=html.escape(party["name"]))
     if party["kind"] == "party_paper":
         return t._("✅ The party signed the paper record (photo {hash}…)").format(
-            hash=party["evidence_sha256"][:12]
-        )
+            hash=party["evidence_sha256"][:12])
     return t._("🚫 The party refused to sign: {reason}. Witness: {witness}").format(
-        reason=html.escape(party["reason"]), witness=html.escape(party["witness"])
-    )
+        reason=html.escape(party["reason"]), witness=html.escape(party["witness"]))
 
 
 def _party_qr(t: Translator, view: View, viewer: int) -> list[Shown]:
     link = view.data["link"]
-    caption = t._(
-        "Let the party scan this code with their phone (camera or Telegram). It"
-        " opens the summary in their own Telegram with a Confirm button. Single"
-        " use, valid {minutes} minutes, only for this version of the record."
-    ).format(minutes=view.data["minutes"])
-    return [
-        Shown(
-            caption + f"\n{html.escape(link)}",
-            _inline([[_b(t._("✍️ Signatures and submission"), VisitSignatures(view.state.id))]]),
-            photo=qr_png(link),
-        )
-    ]
+    caption = t._("Let the party scan this code with their phone (camera or Telegram). It"
+                  " opens the summary in their own Telegram with a Confirm button. Single"
+                  " use, valid {minutes} minutes, only for this version of the record.").format(
+        minutes=view.data["minutes"])
+    return [Shown(caption + f"\n{html.escape(link)}",
+                  _inline([[_b(t._("✍️ Signatures and submission"),
+                               VisitSignatures(view.state.id))]]),
+                  photo=qr_png(link))]
 
 
 def _member_paper(t: Translator, view: View, viewer: int) -> list[Shown]:
-    return [
-        Shown(
-            t._(
-                "Send a photo of the printed record with {name}'s signature on it. It"
-                " must be the version with the content hash <code>{hash}</code>."
-            ).format(name=html.escape(view.data["name"]), hash=view.state.content_hash[:16])
-        )
-    ]
+    return [Shown(t._("Send a photo of the printed record with {name}'s signature on it. It"
+                      " must be the version with the content hash <code>{hash}</code>.").format(
+        name=html.escape(view.data["name"]), hash=view.state.content_hash[:16]))]
 
 
 def _paper(t: Translator, view: View, viewer: int) -> list[Shown]:
@@ -695,13 +516,8 @@ def _paper(t: Translator, view: View, viewer: int) -> list[Shown]:
 
 
 def _refuse_reason(t: Translator, view: View, viewer: int) -> list[Shown]:
-    return [
-        Shown(
-            t._(
-                "Why is there no signature of the party? (for example: the manager refused to sign)"
-            )
-        )
-    ]
+    return [Shown(t._("Why is there no signature of the party? (for example: the manager"
+                      " refused to sign)"))]
 
 
 def _witness(t: Translator, view: View, viewer: int) -> list[Shown]:
@@ -709,155 +525,78 @@ def _witness(t: Translator, view: View, viewer: int) -> list[Shown]:
 
 
 def _witness_photo(t: Translator, view: View, viewer: int) -> list[Shown]:
-    return [
-        Shown(
-            t._("If the witness signed on paper, send a photo of it; otherwise continue without."),
-            _inline(
-                [[_b(t._("Continue without a photo"), VisitWitnessWithoutPhoto(view.state.id))]]
-            ),
-        )
-    ]
+    return [Shown(t._("If the witness signed on paper, send a photo of it; otherwise"
+                      " continue without."),
+                  _inline([[_b(t._("Continue without a photo"),
+                               VisitWitnessWithoutPhoto(view.state.id))]]))]
 
 
 def _submitted(t: Translator, view: View, viewer: int) -> list[Shown]:
-    return [
-        Shown(
-            t._(
-                "📤 Submitted. The record is frozen; the PDF goes to the team and the"
-                " office.\nRecord hash: <code>{hash}</code>"
-            ).format(hash=view.data["record_hash"])
-        )
-    ]
+    return [Shown(t._("📤 Submitted. The record is frozen; the PDF goes to the team and the"
+                      " office.\nRecord hash: <code>{hash}</code>").format(
+        hash=view.data["record_hash"]))]
 
 
 def party_step(t: Translator, step: PartyStep) -> Shown:
     """The party's next question on their phone, or the summary of what they will sign."""
     target = html.escape(step.state.task["target_name"])
     if step.step == "name":
-        return Shown(
-            t._("Who signs for <b>{target}</b>? Please send your full name.").format(target=target)
-        )
+        return Shown(t._("Who signs for <b>{target}</b>? Please send your full name.").format(
+            target=target))
     if step.step == "role":
-        return Shown(
-            t._("Your role:"),
-            _inline(
-                [
-                    [
-                        {
-                            "text": rules.legal(rules.PARTY_ROLES, key, t),
-                            "callback_data": PartyRole(key).pack(),
-                        }
-                    ]
-                    for key in rules.PARTY_ROLES
-                ]
-            ),
-        )
+        return Shown(t._("Your role:"), _inline([[
+            _b(rules.legal(rules.PARTY_ROLES, key, t), PartyRole(key))]
+            for key in rules.PARTY_ROLES]))
     if step.step == "id":
-        return Shown(
-            t._(
-                "If you wish, send the last four characters of your ID card"
-                " (身份证); otherwise skip."
-            ),
-            _inline([[{"text": t._("Skip"), "callback_data": PartySkipId().pack()}]]),
-        )
+        return Shown(t._("If you wish, send the last four characters of your ID card"
+                         " (身份证); otherwise skip."),
+                     _inline([[_b(t._("Skip"), PartySkipId())]]))
     if step.step == "opinion":
-        return Shown(
-            t._("Your opinion on the record (当事人意见):"),
-            _inline(
-                [
-                    [
-                        {
-                            "text": rules.legal(rules.OPINIONS, key, t),
-                            "callback_data": PartyOpinion(key).pack(),
-                        }
-                    ]
-                    for key in rules.OPINIONS
-                ]
-            ),
-        )
+        return Shown(t._("Your opinion on the record (当事人意见):"), _inline([[
+            _b(rules.legal(rules.OPINIONS, key, t), PartyOpinion(key))]
+            for key in rules.OPINIONS]))
     if step.step == "opinion_text":
         return Shown(t._("What do you object to? Please write it in a few words."))
     signer = step.signer()
-    lines = [
-        t._("Please check, then confirm:"),
-        t._("Signed by: {name}, {role}").format(
-            name=html.escape(signer.name), role=rules.legal(rules.PARTY_ROLES, signer.role.value, t)
-        ),
-    ]
+    lines = [t._("Please check, then confirm:"),
+             t._("Signed by: {name}, {role}").format(
+                 name=html.escape(signer.name),
+                 role=rules.legal(rules.PARTY_ROLES, signer.role.value, t))]
     if signer.id_last4:
         lines.append(t._("ID ending in {last4}").format(last4=html.escape(signer.id_last4)))
     opinion = rules.legal(rules.OPINIONS, signer.opinion.value, t)
     if signer.opinion_text:
         opinion += f": {html.escape(signer.opinion_text)}"
     lines.append(t._("Opinion: {opinion}").format(opinion=opinion))
-    lines.append(t._("Record hash: <code>{hash}</code>").format(hash=step.state.content_hash[:16]))
-    return Shown(
-        "\n".join(lines),
-        _inline(
-            [
-                [
-                    {
-                        "text": t._("✅ Confirm and sign"),
-                        "callback_data": VisitPartyConfirm(
-                            step.token_id, step.state.content_hash[:16]
-                        ).pack(),
-                    }
-                ]
-            ]
-        ),
-    )
+    lines.append(t._("Record hash: <code>{hash}</code>").format(
+        hash=step.state.content_hash[:16]))
+    return Shown("\n".join(lines), _inline([[
+        _b(t._("✅ Confirm and sign"),
+           VisitPartyConfirm(step.token_id, step.state.content_hash[:16]))]]))
 
 
 def party_text(t: Translator, state: State) -> str:
     """What the inspected party reads before confirming, in their own Telegram."""
-    lines = [
-        t._("🧾 Check record of <b>{target}</b>").format(
-            target=html.escape(state.task["target_name"])
-        ),
+    lines = [t._("🧾 Check record of <b>{target}</b>").format(
+        target=html.escape(state.task["target_name"])),
         t._("Plan: {plan}").format(plan=html.escape(state.task["plan"])),
-        t._("Inspectors: {names}").format(
-            names="、".join(
-                html.escape(f"{m['name']} ({m['department']}, {m['cert_no']})")
-                for m in state.members
-            )
-        ),
-        "",
-        t._("Results:"),
-        *summary_lines(t, state),
-        "",
+        t._("Inspectors: {names}").format(names="、".join(
+            html.escape(f"{m['name']} ({m['department']}, {m['cert_no']})")
+            for m in state.members)), "", t._("Results:"), *summary_lines(t, state), "",
         t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
-        t._(
-            "You will state who signs and your opinion, then confirm: that signs this"
-            " record (003 第二十一条). What you state and the time are stored with it."
-        ),
-    ]
+        t._("You will state who signs and your opinion, then confirm: that signs this"
+            " record (003 第二十一条). What you state and the time are stored with it.")]
     return _fit(lines)
 
 
 RENDERERS = {
-    Screen.CHECKIN: _checkin,
-    Screen.CHECKIN_REASON: _checkin_reason,
-    Screen.HOME: _home,
-    Screen.QUESTION: _question,
-    Screen.PHOTO_SAVED: _photo_saved,
-    Screen.PAUSED: _paused,
-    Screen.REVIEW: _review,
-    Screen.RESULT: _result,
-    Screen.NC_KIND: _nc_kind,
-    Screen.NC_TEXT: _nc_text,
-    Screen.ORDER_TEXT: _order_text,
-    Screen.FU_KIND: _fu_kind,
-    Screen.FU_DUE: _fu_due,
-    Screen.FU_OWNER: _fu_owner,
-    Screen.PART_DONE: _part_done,
-    Screen.SHORTCUT: _shortcut,
-    Screen.SHORTCUT_PHOTO: _shortcut_photo,
-    Screen.SIGNATURES: _signatures,
-    Screen.PARTY_QR: _party_qr,
-    Screen.PAPER: _paper,
-    Screen.MEMBER_PAPER: _member_paper,
-    Screen.REFUSE_REASON: _refuse_reason,
+    "checkin": _checkin, "checkin_reason": _checkin_reason, "home": _home,
+    "question": _question, "photo_saved": _photo_saved, "paused": _paused,
+    "review": _review, "result": _result, "nc_kind": _nc_kind, "nc_text": _nc_text,
+    "order_text": _order_text, "fu_kind": _fu_kind, "fu_due": _fu_due,
+    "fu_owner": _fu_owner, "part_done": _part_done, "shortcut": _shortcut,
+    "shortcut_photo": _shortcut_photo, "signatures": _signatures, "party_qr": _party_qr,
+    "paper": _paper, "member_paper": _member_paper, "refuse_reason": _refuse_reason,
     Screen.WITNESS: _witness,
-    Screen.WITNESS_PHOTO: _witness_photo,
-    Screen.SUBMITTED: _submitted,
+    "witness_photo": _witness_photo, "submitted": _submitted,
 }
