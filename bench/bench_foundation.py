@@ -31,7 +31,7 @@ from bot.clock import now
 from bot.config import load_settings
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.server import EmulatorServer
-from bot.rules.models import Role
+from bot.rules.models import AuditAction, Role
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem
@@ -117,7 +117,8 @@ async def bench_audit(n: int, tmp: Path) -> None:
         started = time.perf_counter()
         for i in range(n):
             async with db.transaction() as tx:
-                await tx.audit.append("person:1", "bench.step", f"thing:{i}", {"n": i}, now())
+                await tx.audit.append("person:1", AuditAction.PERSON_LANGUAGE, f"thing:{i}",
+                                      {"n": i}, now())
         chained = time.perf_counter() - started
         tracemalloc.start()
         started = time.perf_counter()

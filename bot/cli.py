@@ -295,8 +295,8 @@ def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
         for task in done.open_tasks:
             print(t._("Still on the task for {target} ({start} – {due}): ask for a replacement"
                       " in the bot (/withdraw or the task's team).").format(
-                target=task["target_name"], start=task["window_start"],
-                due=task["window_due"]))
+                target=task.target_name, start=task.window_start,
+                due=task.window_due))
         return 0
 
     return asyncio.run(_with_core(settings, None, work, links=False))

@@ -10,11 +10,13 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.rules.chase import Chase  # the ladder's settings live with its rules
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_API_ROOT = "https://api.telegram.org"
@@ -23,23 +25,6 @@ TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 
 class ConfigError(Exception):
     """A setting is missing or malformed; str(e) is a one-line message naming it."""
-
-
-@dataclass(frozen=True)
-class Chase:
-    """When the scheduler reminds and escalates (working days unless said otherwise)."""
-
-    opens: time = time(8, 30)
-    closes: time = time(18, 0)
-    digest_at: time = time(8, 30)
-    interval: float = 300.0  # seconds between scheduler runs
-    accept_remind: int = 1
-    accept_escalate: int = 2
-    due_remind: tuple[int, ...] = (3, 1)
-    replacement_hours: float = 4.0
-    replacement_escalate: int = 1
-    publish_within: int = 20  # 003 第二十五条
-    publish_warn: int = 5
 
 
 @dataclass(frozen=True)
@@ -59,7 +44,7 @@ class Settings:
     bot_api_spec: Path
     log_level: str
     public_channel: int | None = None
-    chase: Chase = Chase()
+    chase: Chase = field(default_factory=Chase)
     # Where secrets that must not live in the database are kept (0600 files): beside the
     # configuration file when there is one, else beside the database.
     key_dir: Path | None = None

@@ -15,6 +15,8 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+from bot.rules.models import Person, TelegramAccount
+
 logger = logging.getLogger(__name__)
 
 DOMAIN = "choucha"
@@ -60,6 +62,24 @@ def normalize_language(code: str | None) -> str:
     if low.startswith("en"):
         return "en"
     return DEFAULT_LANGUAGE
+
+
+def language_of(account: TelegramAccount | None, person: Person | None,
+                client: str | None = None) -> str:
+    """The one rule for which language a person reads: what they chose (on their Telegram
+    account, else on their person), else what their Telegram app uses (`client`, else the
+    account's last known language_code), else Chinese."""
+    for chosen in (account.language if account else None, person.language if person else None):
+        if chosen in LANGUAGES:
+            return str(chosen)
+    return normalize_language(client if client is not None
+                              else account.language_code if account else None)
+
+
+def translator_for(account: TelegramAccount | None, person: Person | None,
+                   client: str | None = None) -> Translator:
+    """The translator of `language_of`."""
+    return translator(language_of(account, person, client))
 
 
 def system_language(env: dict[str, str] | None = None) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 from telegram import Update
 
 from bot.services import chasing
@@ -22,7 +20,7 @@ async def reminders_command(update: Update, context: Context) -> None:
         return
     lines = [me.t._("🔔 Your latest reminders and why you got them:"), ""]
     for row in found:
-        lines.append(f"<b>{html.escape(row['day'])}</b> "
-                     + chasing.stored_text(me.t, row["kind"], row["step"], row["reason"]))
+        lines.append(f"<b>{row.day.isoformat()}</b> "
+                     + chasing.stored_text(me.t, row.kind, row.step, row.reason))
         lines.append("")
     await reply(update, "\n".join(lines).strip())

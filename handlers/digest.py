@@ -34,13 +34,11 @@ async def digest_command(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     if context.args and context.args[0].lower() in ("plan", "计划"):
-        async with context.core.db.read() as rtx:
-            plans = await rtx.digest.plans()
+        plans = await digest.plans(context.core, person_of(me))
         if not plans:
             await reply(update, me.t._("No plan has tasks yet."))
             return
-        rows = [[key(f"{p['name'][:40]} ({p['tasks']})", DigestPlan(p["id"]))]
-                for p in plans[:30]]
+        rows = [[key(f"{p.name[:40]} ({p.tasks})", DigestPlan(p.id))] for p in plans[:30]]
         await reply(update, me.t._("Which plan?"), reply_markup=InlineKeyboardMarkup(rows))
         return
     await reply(update, me.t._("⏳ Building the digest (text, chart and spreadsheet); it"
@@ -64,8 +62,8 @@ BUTTONS = Buttons(_refusal, office, Refusal.NOT_OFFICE)
 async def plan_button(press: Press[DigestPlan]) -> None:
     """The digest of one plan."""
     plan_id, core = press.button.plan_id, press.context.core
-    async with core.db.read() as rtx:
-        name = next((p["name"] for p in await rtx.digest.plans() if p["id"] == plan_id), None)
+    name = next((p.name for p in await digest.plans(core, person_of(press.me))
+                 if p.id == plan_id), None)
     if name is None:
         raise Refused(Refusal.STALE)
     await press.query.answer()

@@ -9,9 +9,9 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.clock import now as clock_now
 from bot.i18n import Translator
 from bot.rules.models import Conversation
+from bot.rules.records import PlanLine
 from bot.services import conversations, draws
 from bot.services.errors import Refusal, Refused
 from bot.views.buttons import Button, DrawExport, DrawPlan, DrawPrepare, DrawRun
@@ -24,19 +24,17 @@ FLOW = "draw"
 async def draw_command(update: Update, context: Context) -> None:
     """/draw: the plans, each with its draw state."""
     me = await who(update, context)
-    if not office(me.person):
+    if me.person is None or not office(me.person):
         await reply(update, access_text(me.t) if me.person is None else
                     me.t._("Only the office runs draws."))
         return
-    async with context.core.db.read() as rtx:
-        plans = await rtx.draws.plans()
+    plans = await draws.plans(context.core, me.person)
     if not plans:
         await reply(update, me.t._("No plan is loaded yet: send the annual plan's file."))
         return
     states = {None: me.t._("not prepared"), "prepared": me.t._("prepared"),
               "run": me.t._("drawn")}
-    rows = [[key(f"{p['name'][:40]} · {states[p['draw_status']]}", DrawPlan(p["id"]))]
-            for p in plans]
+    rows = [[key(f"{p.name[:40]} · {states[p.draw_status]}", DrawPlan(p.id))] for p in plans]
     await reply(update, me.t._("Which plan?"), reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -51,12 +49,9 @@ def _refusal(t: Translator, exc: Refused) -> str:
 BUTTONS = Buttons(_refusal, office, Refusal.NOT_OFFICE)
 
 
-async def _plan(press: Press[Any], plan_id: int) -> dict[str, Any]:
+async def _plan(press: Press[Any], plan_id: int) -> PlanLine:
     """The plan a button names (answers the press)."""
-    async with press.context.core.db.read() as rtx:
-        plan = next((p for p in await rtx.draws.plans() if p["id"] == plan_id), None)
-    if plan is None:
-        raise Refused(Refusal.NO_PLAN)
+    plan = await draws.plan_line(press.context.core, press.member, plan_id)
     await press.query.answer()
     return plan
 
@@ -69,9 +64,9 @@ async def plan_chosen(press: Press[DrawPlan]) -> None:
     step: Button
     step, label = {None: (DrawPrepare(plan_id), t._("Prepare the draw")),
                    "prepared": (DrawRun(plan_id), t._("Run the draw")),
-                   "run": (DrawExport(plan_id), t._("Export the record"))}[plan["draw_status"]]
+                   "run": (DrawExport(plan_id), t._("Export the record"))}[plan.draw_status]
     await reply(press.update, t._("<b>{plan}</b>\nDraw date: {date}").format(
-        plan=html.escape(plan["name"]), date=plan["draw_date"]),
+        plan=html.escape(plan.name), date=plan.draw_date.isoformat()),
         reply_markup=InlineKeyboardMarkup([[key(label, step)]]))
 
 
@@ -85,15 +80,14 @@ async def run(press: Press[DrawRun]) -> None:
     await _ask_entropy(press, await _plan(press, press.button.plan_id), "entropy")
 
 
-async def _ask_entropy(press: Press[Any], plan: dict[str, Any], step: str) -> None:
-    async with press.context.core.db.transaction() as tx:
-        await tx.conversations.put(press.me.tg_user_id, FLOW, step, {"plan": plan["name"]},
-                                   clock_now())
+async def _ask_entropy(press: Press[Any], plan: PlanLine, step: str) -> None:
+    await conversations.begin(press.context.core, press.me.tg_user_id, FLOW, step,
+                              {"plan": plan.name})
     t = press.me.t
     prompt = (t._("Send the public entropy source you name in advance, for example"
                   " “中国福利彩票3D, draw of {date}”.") if step == "source" else
               t._("Send the public entropy value now published by that source."))
-    await reply(press.update, prompt.format(date=plan["draw_date"]) + "\n"
+    await reply(press.update, prompt.format(date=plan.draw_date.isoformat()) + "\n"
                 + t._("Send /cancel to stop."))
 
 
@@ -104,7 +98,7 @@ async def export(press: Press[DrawExport]) -> None:
     assert message is not None
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            paths = await draws.export(press.context.core, plan["name"], Path(tmp))
+            paths = await draws.export(press.context.core, plan.name, Path(tmp))
         except Refused as exc:
             await reply(press.update, draws.refusal_text(press.me.t, exc))
             return

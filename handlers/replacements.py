@@ -117,8 +117,8 @@ async def for_whom(press: Press[ReplacementForList]) -> None:
     if not members:
         raise Refused(Refusal.NOT_APPROVER)
     await _ask_with(press, press.me.t._("Whom is the replacement for?"), [
-        [key(f"{m['name']} · {m['department']}"[:60],
-             ReplacementFor(card.task["id"], m["person_id"]))] for m in members])
+        [key(f"{m.name} · {m.department}"[:60],
+             ReplacementFor(card.task.id, m.person_id))] for m in members])
 
 
 @BUTTONS.on(ReplacementFor)

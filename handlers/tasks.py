@@ -9,6 +9,7 @@ from telegram.error import BadRequest
 
 from bot.i18n import Translator
 from bot.rules.models import Person
+from bot.rules.records import Record, TaskStatus
 from bot.services import tasks, visits
 from bot.services.errors import Refusal, Refused
 from bot.views.buttons import (
@@ -37,24 +38,24 @@ def _refusal(t: Translator, exc: Refused) -> str:
     }.get(exc.reason, stale_text(t))
 
 
-def t_record(t: Translator, record: dict[str, object]) -> str:
+def t_record(t: Translator, record: Record) -> str:
     return t._("Check record, version {version}; record hash {hash}").format(
-        version=record["version"], hash=str(record["record_hash"])[:16])
+        version=record.version, hash=record.record_hash[:16])
 
 
 def _card_markup(t: Translator, card: tasks.Card, viewer: Person) -> InlineKeyboardMarkup:
-    task_id = card.task["id"]
+    task_id = card.task.id
     row = []
     mine = card.member(viewer.id)
-    if mine is not None and not mine["accepted_at"] and card.task["status"] == "assigned":
+    if mine is not None and not mine.accepted_at and card.task.status == TaskStatus.ASSIGNED:
         row.append(key(t._("✅ Accept"), TaskAccept(task_id)))
-    if mine is not None and card.task["status"] == "assigned":
+    if mine is not None and card.task.status == TaskStatus.ASSIGNED:
         row.append(key(t._("🔁 Replacement"), ReplacementAsk(task_id)))
     row.append(key(t._("🔎 Details"), TaskDetails(task_id)))
     rows = [row]
     if tasks.replaceable_by(viewer, card):
         rows.append([key(t._("🔁 Replace a member"), ReplacementForList(task_id))])
-    status = card.task["status"]
+    status = card.task.status
     if mine is not None and status in ("assigned", "in_progress"):
         label = t._("▶️ Start the visit") if status == "assigned" else t._(
             "▶️ Continue the visit")
@@ -82,7 +83,7 @@ async def _send_page(update: Update, context: Context, person: Person, t: Transl
     pages = (len(mine) + PAGE - 1) // PAGE
     page = max(0, min(page, pages - 1))
     shown = mine[page * PAGE:(page + 1) * PAGE]
-    rows = [[key(tasks.card_button(page * PAGE + i, task)["text"], TaskCard(task["id"]))]
+    rows = [[key(tasks.card_button(page * PAGE + i, task)["text"], TaskCard(task.id))]
         for i, task in enumerate(shown, start=1)]
     nav = []
     if page > 0:
@@ -94,13 +95,13 @@ async def _send_page(update: Update, context: Context, person: Person, t: Transl
     text = t._("Your open tasks ({count}), page {page} of {pages}:").format(
         count=len(mine), page=page + 1, pages=pages)
     for index, task in enumerate(shown, start=1):
-        if task["status"] == "in_progress" and task["my_waiting_items"]:
+        if task.status == TaskStatus.IN_PROGRESS and task.my_waiting_items:
             text += "\n" + t.ngettext(
                 "🟢 {n}. {target}: the visit is under way and {count} item waits for you.",
                 "🟢 {n}. {target}: the visit is under way and {count} items wait for you.",
-                task["my_waiting_items"]).format(
-                n=page * PAGE + index, target=html.escape(task["target_name"]),
-                count=task["my_waiting_items"])
+                task.my_waiting_items).format(
+                n=page * PAGE + index, target=html.escape(task.target_name),
+                count=task.my_waiting_items)
     query = update.callback_query
     if edit and query is not None:
         await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(rows),
@@ -151,7 +152,7 @@ async def record(press: Press[TaskRecord]) -> None:
     message = press.update.effective_message
     assert message is not None
     await message.reply_document(visits.record_file(core, found),
-                                 filename=f"record-{task_id}-v{found['version']}.pdf",
+                                 filename=f"record-{task_id}-v{found.version}.pdf",
                                  caption=t_record(press.me.t, found))
 
 

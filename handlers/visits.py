@@ -188,7 +188,7 @@ async def _draft(update: Update, context: Context, query: CallbackQuery, me: Who
     pdf, state = await visits.draft(context.core, me.person, visit_id)
     await query.answer()
     await message.reply_document(
-        pdf, filename=f"record-{state.task['id']}-draft-{state.content_hash[:8]}.pdf",
+        pdf, filename=f"record-{state.task.id}-draft-{state.content_hash[:8]}.pdf",
         caption=me.t._("📄 Draft of the record (草稿 · 待签), content hash <code>{hash}</code>."
                        " Print it for those who sign on paper; if anything changes, print it"
                        " again.").format(hash=state.content_hash[:16]), parse_mode="HTML")
@@ -492,4 +492,4 @@ async def party_confirm(press: Press[VisitPartyConfirm]) -> None:
     await press.query.answer()
     await reply(update, me.t._("✅ Thank you. You signed the check record of {target}."
                                "\nRecord hash: <code>{hash}</code>").format(
-        target=html.escape(state.task["target_name"]), hash=state.content_hash[:16]))
+        target=html.escape(state.task.target_name), hash=state.content_hash[:16]))

@@ -156,9 +156,9 @@ async def _record(update: Update, context: Context, me: Who, person_id: int, rea
     if done.open_tasks:
         lines.append(t._("They are still on these tasks; ask for a replacement on each:"))
         for task in done.open_tasks[:20]:
-            lines.append(f"• {html.escape(task['target_name'])} · {task['window_start']} –"
-                         f" {task['window_due']}")
-            label = t._("🔁 Replace on {target}").format(target=task["target_name"][:30])
-            rows.append([key(label, ReplacementForReason(task["id"], person_id, "absent"))])
+            lines.append(f"• {html.escape(task.target_name)} · {task.window_start} –"
+                         f" {task.window_due}")
+            label = t._("🔁 Replace on {target}").format(target=task.target_name[:30])
+            rows.append([key(label, ReplacementForReason(task.id, person_id, "absent"))])
     await reply(update, "\n".join(lines),
                 reply_markup=InlineKeyboardMarkup(rows) if rows else None)

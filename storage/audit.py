@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.rules.models import AuditEntry, AuditProblem
+from bot.rules.models import AuditAction, AuditEntry, AuditProblem
 from storage.base import Repo, dumps, to_db_time
 
 GENESIS = "0" * 64
@@ -33,19 +33,21 @@ def _entry(row: aiosqlite.Row) -> AuditEntry:
 
 class AuditRepo(Repo):
     async def append(
-        self, actor: str, action: str, subject: str, payload: dict[str, Any], now: datetime
+        self, actor: str, action: AuditAction, subject: str, payload: dict[str, Any],
+        now: datetime,
     ) -> AuditEntry:
         """Append one row; call inside the transaction of the change it records."""
+        name = action.value
         head = await self.one("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
         prev_id, prev_hash = (head["last_id"], head["last_hash"]) if head else (0, GENESIS)
         row_id = prev_id + 1
         at = to_db_time(now)
         text = dumps(payload)
-        digest = row_hash(prev_hash, row_id, at, actor, action, subject, text)
+        digest = row_hash(prev_hash, row_id, at, actor, name, subject, text)
         await self.execute(
             "INSERT INTO audit_log (id, at, actor, action, subject, payload, prev_hash, hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (row_id, at, actor, action, subject, text, prev_hash, digest),
+            (row_id, at, actor, name, subject, text, prev_hash, digest),
         )
         await self.execute(
             "INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, ?, ?)"
@@ -53,7 +55,7 @@ class AuditRepo(Repo):
             " last_hash = excluded.last_hash",
             (row_id, digest),
         )
-        return AuditEntry(row_id, at, actor, action, subject, text, prev_hash, digest)
+        return AuditEntry(row_id, at, actor, name, subject, text, prev_hash, digest)
 
     async def entries(self, batch: int = 5000) -> AsyncIterator[AuditEntry]:
         """Every row in id order, read in batches."""

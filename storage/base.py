@@ -4,28 +4,28 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
+
+from storage.rows import DB_TIME, db_time, to_record, to_records
+
+R = TypeVar("R")
 
 
 def to_db_time(value: datetime) -> str:
     """UTC, fixed width, so that text order is time order."""
     if value.tzinfo is None:
         raise ValueError("naive datetime")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(UTC).strftime(DB_TIME)
 
 
 def from_db_time(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return None if value is None else db_time(value)
 
 
 def req_time(value: str) -> datetime:
-    parsed = from_db_time(value)
-    assert parsed is not None
-    return parsed
+    return db_time(value)
 
 
 def dumps(value: Any) -> str:
@@ -46,6 +46,14 @@ class Repo:
     async def all(self, sql: str, params: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
         async with self.conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
+
+    async def one_as(self, cls: type[R], sql: str, params: tuple[Any, ...] = ()) -> R | None:
+        """The first row of `sql` as a `cls` record (bot/rules/records.py), or None."""
+        row = await self.one(sql, params)
+        return None if row is None else to_record(cls, row)
+
+    async def all_as(self, cls: type[R], sql: str, params: tuple[Any, ...] = ()) -> list[R]:
+        return to_records(cls, await self.all(sql, params))
 
     async def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         row = await self.one(sql, params)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 
+import aiosqlite
+
+from bot.rules.chase import (
+    LateFollowUp,
+    OpenTask,
+    Reminder,
+    Seat,
+    Unaccepted,
+    Unpublished,
+    WaitingRequest,
+)
 from storage.base import Repo, dumps, to_db_time
+from storage.rows import to_record
 
 
 class ChasingRepo(Repo):
@@ -39,24 +50,23 @@ class ChasingRepo(Repo):
             (person_id, kind, subject, step, day.isoformat(), dumps(reason), to_db_time(now)))
         return changed == 1
 
-    async def reminders_of(self, person_id: int, limit: int = 10) -> list[dict[str, Any]]:
-        rows = await self.all("SELECT * FROM reminders WHERE person_id = ?"
-                              " ORDER BY sent_at DESC, id DESC LIMIT ?", (person_id, limit))
-        return [{**dict(r), "reason": json.loads(r["reason"])} for r in rows]
+    async def reminders_of(self, person_id: int, limit: int = 10) -> list[Reminder]:
+        return await self.all_as(Reminder, "SELECT * FROM reminders WHERE person_id = ?"
+                                 " ORDER BY sent_at DESC, id DESC LIMIT ?", (person_id, limit))
 
     # --------------------------------------------------------------- what is due
-    async def unaccepted(self) -> list[dict[str, Any]]:
+    async def unaccepted(self) -> list[Unaccepted]:
         """Members who have not accepted a task that is still waiting."""
-        return [dict(r) for r in await self.all(
+        return await self.all_as(Unaccepted,
             "SELECT k.id AS task_id, k.created_at, t.name AS target, m.person_id,"
             " m.department_id, p.name, (SELECT l.person_id FROM task_members l WHERE"
             " l.task_id = k.id AND l.leader = 1 AND l.active = 1) AS leader"
             " FROM task_members m JOIN tasks k ON k.id = m.task_id"
             " JOIN targets t ON t.id = k.target_id JOIN people p ON p.id = m.person_id"
             " WHERE m.active = 1 AND m.accepted_at IS NULL AND k.status = 'assigned'"
-            " ORDER BY k.id, m.position")]
+            " ORDER BY k.id, m.position")
 
-    async def open_tasks(self, due_until: date) -> list[dict[str, Any]]:
+    async def open_tasks(self, due_until: date) -> list[OpenTask]:
         """Open tasks whose window ends by `due_until` (or has ended), with their teams."""
         rows = await self.all(
             "SELECT k.id AS task_id, k.window_due, t.name AS target, m.person_id,"
@@ -64,32 +74,31 @@ class ChasingRepo(Repo):
             " JOIN task_members m ON m.task_id = k.id AND m.active = 1"
             " WHERE k.status IN ('assigned', 'in_progress') AND k.window_due <= ?"
             " ORDER BY k.id, m.position", (due_until.isoformat(),))
-        tasks: dict[int, dict[str, Any]] = {}
+        teams: dict[int, list[Seat]] = {}
+        first: dict[int, aiosqlite.Row] = {}
         for row in rows:
-            task = tasks.setdefault(row["task_id"], {"task_id": row["task_id"],
-                                                     "window_due": row["window_due"],
-                                                     "target": row["target"], "team": []})
-            task["team"].append({"person_id": row["person_id"],
-                                 "department_id": row["department_id"],
-                                 "leader": row["leader"]})
-        return list(tasks.values())
+            first.setdefault(row["task_id"], row)
+            teams.setdefault(row["task_id"], []).append(to_record(Seat, row))
+        return [OpenTask(task_id, row["target"], date.fromisoformat(row["window_due"]),
+                         tuple(teams[task_id])) for task_id, row in first.items()]
 
-    async def open_replacements(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.all(
+    async def open_replacements(self) -> list[WaitingRequest]:
+        return await self.all_as(
+            WaitingRequest,
             "SELECT r.id, r.task_id, r.created_at, p.name, p.department_id, t.name AS target"
             " FROM replacement_requests r JOIN people p ON p.id = r.person_id"
             " JOIN tasks k ON k.id = r.task_id JOIN targets t ON t.id = k.target_id"
-            " WHERE r.status = 'open' ORDER BY r.id")]
+            " WHERE r.status = 'open' ORDER BY r.id")
 
-    async def unpublished(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.all(
+    async def unpublished(self) -> list[Unpublished]:
+        return await self.all_as(Unpublished,
             "SELECT k.id AS task_id, k.finished_at, t.name AS target FROM tasks k"
             " JOIN targets t ON t.id = k.target_id WHERE k.status = 'submitted'"
-            " AND k.published_at IS NULL ORDER BY k.finished_at")]
+            " AND k.published_at IS NULL ORDER BY k.finished_at")
 
-    async def overdue_follow_ups(self, today: date) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.all(
+    async def overdue_follow_ups(self, today: date) -> list[LateFollowUp]:
+        return await self.all_as(LateFollowUp,
             "SELECT f.id, f.item_code, f.due_date, f.owner, v.task_id, t.name AS target"
             " FROM follow_ups f JOIN visits v ON v.id = f.visit_id JOIN tasks k ON k.id ="
             " v.task_id JOIN targets t ON t.id = k.target_id WHERE f.status = 'open'"
-            " AND f.due_date < ? ORDER BY f.due_date", (today.isoformat(),))]
+            " AND f.due_date < ? ORDER BY f.due_date", (today.isoformat(),))

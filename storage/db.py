@@ -36,8 +36,9 @@ from storage.invites import InviteRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.publications import PublicationRepo
+from storage.replacements import ReplacementRepo
 from storage.settings import SettingsRepo
-from storage.tasks import ReplacementRepo, TaskRepo
+from storage.tasks import TaskRepo
 from storage.updates import UpdateRepo
 from storage.visits import VisitRepo
 

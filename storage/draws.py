@@ -2,37 +2,46 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from bot.rules.records import (
+    DepartmentInspector,
+    Draw,
+    DrawableInspector,
+    PlanForDraw,
+    PlanItemRule,
+    PlanLine,
+)
 from storage.base import Repo, to_db_time
 
 
 class DrawRepo(Repo):
-    async def plan(self, name: str) -> dict[str, Any] | None:
-        row = await self.one(
-            "SELECT p.*, d.code AS initiator_code FROM plans p"
+    async def plan(self, name: str) -> PlanForDraw | None:
+        plan = await self.one_as(
+            PlanForDraw, "SELECT p.*, d.code AS initiator_code FROM plans p"
             " JOIN departments d ON d.id = p.initiator_id WHERE p.name = ?", (name,))
-        if row is None:
+        if plan is None:
             return None
-        plan = dict(row)
-        plan["joining_codes"] = [r["code"] for r in await self.all(
+        joining = tuple(r["code"] for r in await self.all(
             "SELECT d.code FROM plan_departments pd JOIN departments d"
-            " ON d.id = pd.department_id WHERE pd.plan_id = ? ORDER BY d.code", (plan["id"],))]
-        plan["items"] = [dict(r) for r in await self.all(
+            " ON d.id = pd.department_id WHERE pd.plan_id = ? ORDER BY d.code", (plan.id,)))
+        items = tuple(await self.all_as(
+            PlanItemRule,
             "SELECT i.code, i.kind, i.max_ratio, i.expertise, d.code AS department_code"
             " FROM plan_items pi JOIN items i ON i.id = pi.item_id"
             " JOIN departments d ON d.id = i.department_id WHERE pi.plan_id = ?"
-            " ORDER BY i.code", (plan["id"],))]
-        return plan
+            " ORDER BY i.code", (plan.id,)))
+        return dataclasses.replace(plan, joining_codes=joining, items=items)
 
-    async def plans(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.all(
+    async def plans(self) -> list[PlanLine]:
+        return await self.all_as(
+            PlanLine,
             "SELECT p.id, p.name, p.draw_date, d.status AS draw_status FROM plans p"
             " LEFT JOIN draws d ON d.plan_id = p.id WHERE p.active = 1 ORDER BY p.draw_date,"
-            " p.name")]
+            " p.name")
 
     async def eligible_pool(self, scope: dict[str, list[str]], year: str,
                             cap: int | None) -> list[tuple[str, str]]:
@@ -56,10 +65,11 @@ class DrawRepo(Repo):
             " HAVING COUNT(*) >= ?", (year, cap))}
         return [(r[0], r[1]) for r in rows if r[0] not in capped]
 
-    async def drawable_inspectors(self, draw_date: str) -> list[dict[str, Any]]:
+    async def drawable_inspectors(self, draw_date: date) -> list[DrawableInspector]:
         """Active inspectors of their department with a certificate valid on `draw_date`
         (no recorded expiry counts as valid), not withdrawn on or before it."""
-        rows = await self.all(
+        return await self.all_as(
+            DrawableInspector,
             "SELECT i.cert_no, i.expertise, i.person_id, d.code AS department"
             " FROM inspectors i JOIN people p ON p.id = i.person_id"
             " JOIN departments d ON d.id = p.department_id"
@@ -69,25 +79,23 @@ class DrawRepo(Repo):
             " AND (i.cert_valid_until IS NULL OR i.cert_valid_until >= ?)"
             " AND NOT EXISTS (SELECT 1 FROM withdrawals w WHERE w.person_id = p.id"
             "  AND w.from_date <= ?)"
-            " ORDER BY i.cert_no", (draw_date, draw_date))
-        return [{**dict(r), "expertise": json.loads(r["expertise"])} for r in rows]
+            " ORDER BY i.cert_no", (draw_date.isoformat(), draw_date.isoformat()))
 
-    async def department_inspectors(self, department_code: str) -> list[dict[str, Any]]:
+    async def department_inspectors(self, department_code: str) -> list[DepartmentInspector]:
         """Every active inspector of a department, drawable or not (to explain a refusal)."""
-        rows = await self.all(
+        return await self.all_as(
+            DepartmentInspector,
             "SELECT i.cert_no, i.cert_valid_until, i.expertise FROM inspectors i"
             " JOIN people p ON p.id = i.person_id JOIN departments d ON d.id = p.department_id"
             " JOIN person_roles r ON r.person_id = p.id AND r.role = 'inspector'"
             "  AND r.department_id = p.department_id"
             " WHERE p.active = 1 AND i.active = 1 AND d.code = ?", (department_code,))
-        return [{**dict(r), "expertise": json.loads(r["expertise"])} for r in rows]
 
     async def recusal_pairs(self) -> set[tuple[str, str]]:
         return {(r[0], r[1]) for r in await self.all("SELECT cert_no, target_code FROM recusals")}
 
-    async def draw(self, plan_id: int) -> dict[str, Any] | None:
-        row = await self.one("SELECT * FROM draws WHERE plan_id = ?", (plan_id,))
-        return dict(row) if row else None
+    async def draw(self, plan_id: int) -> Draw | None:
+        return await self.one_as(Draw, "SELECT * FROM draws WHERE plan_id = ?", (plan_id,))
 
     async def add_draw(self, plan_id: int, values: dict[str, Any], actor: str,
                        now: datetime) -> int:

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
+from bot.rules.records import DuePublication, Publication, PublicationKind
 from storage.base import Repo, dumps, to_db_time
 
 
 class PublicationRepo(Repo):
-    async def due(self) -> list[dict[str, Any]]:
+    async def due(self) -> list[DuePublication]:
         """Finished tasks not yet published or withheld, the oldest first."""
-        return [dict(r) for r in await self.all(
+        return await self.all_as(DuePublication,
             "SELECT k.id, k.finished_at, t.name AS target, t.code AS target_code"
             " FROM tasks k JOIN targets t ON t.id = k.target_id WHERE k.status = 'submitted'"
-            " AND k.published_at IS NULL ORDER BY k.finished_at, k.id")]
+            " AND k.published_at IS NULL ORDER BY k.finished_at, k.id")
 
-    async def add(self, task_id: int, kind: str, content: dict[str, Any], by: str,
+    async def add(self, task_id: int, kind: PublicationKind, content: dict[str, Any], by: str,
                   now: datetime, reason: str | None = None,
                   supersedes: int | None = None) -> int:
         publication_id = await self.insert(
@@ -28,20 +28,18 @@ class PublicationRepo(Repo):
                            " WHERE id = ?", (to_db_time(now), task_id))
         return publication_id
 
-    async def latest(self, task_id: int) -> dict[str, Any] | None:
-        row = await self.one("SELECT * FROM publications WHERE task_id = ? ORDER BY id DESC"
-                             " LIMIT 1", (task_id,))
-        return {**dict(row), "content": json.loads(row["content"])} if row else None
+    async def latest(self, task_id: int) -> Publication | None:
+        return await self.one_as(Publication, "SELECT * FROM publications WHERE task_id = ?"
+                                 " ORDER BY id DESC LIMIT 1", (task_id,))
 
-    async def of_target(self, target_code: str) -> list[dict[str, Any]]:
+    async def of_target(self, target_code: str) -> list[Publication]:
         """The latest publication of each task of a target (a correction replaces)."""
-        rows = await self.all(
+        return await self.all_as(Publication,
             "SELECT p.* FROM publications p JOIN tasks k ON k.id = p.task_id"
             " WHERE k.target_code = ? AND p.id IN (SELECT MAX(id) FROM publications"
             " GROUP BY task_id) ORDER BY p.id", (target_code,))
-        return [{**dict(r), "content": json.loads(r["content"])} for r in rows]
 
-    async def published(self, since: str | None = None) -> list[dict[str, Any]]:
+    async def published(self, since: str | None = None) -> list[Publication]:
         """The latest publication of every published task (withheld ones left out)."""
         sql = ("SELECT p.*, k.target_code FROM publications p JOIN tasks k ON k.id = p.task_id"
                " WHERE p.kind IN ('result', 'correction') AND p.id IN"
@@ -50,5 +48,4 @@ class PublicationRepo(Repo):
         if since:
             sql += " AND p.created_at >= ?"
             args = (since,)
-        return [{**dict(r), "content": json.loads(r["content"])}
-                for r in await self.all(sql + " ORDER BY p.id", args)]
+        return await self.all_as(Publication, sql + " ORDER BY p.id", args)

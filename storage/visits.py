@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from bot.rules.models import PartySigner
+from bot.rules.records import (
+    Checkin,
+    Evidence,
+    EvidenceKind,
+    FollowUp,
+    Record,
+    Signature,
+    SignatureKind,
+    SignToken,
+    Visit,
+    VisitAnswer,
+    VisitItem,
+    VisitStatus,
+)
 from storage.base import Repo, dumps, to_db_time
 
 
 class VisitRepo(Repo):
     # ------------------------------------------------------------------ the visit
-    async def of_task(self, task_id: int) -> dict[str, Any] | None:
-        row = await self.one("SELECT * FROM visits WHERE task_id = ?", (task_id,))
-        return dict(row) if row else None
+    async def of_task(self, task_id: int) -> Visit | None:
+        return await self.one_as(Visit, "SELECT * FROM visits WHERE task_id = ?", (task_id,))
 
-    async def get(self, visit_id: int) -> dict[str, Any] | None:
-        row = await self.one("SELECT * FROM visits WHERE id = ?", (visit_id,))
-        return dict(row) if row else None
+    async def get(self, visit_id: int) -> Visit | None:
+        return await self.one_as(Visit, "SELECT * FROM visits WHERE id = ?", (visit_id,))
 
     async def open(self, task_id: int, person_id: int, now: datetime) -> int:
-        visit_id = await self.insert(
+        """A new visit of the task (the task's status is the service's to change)."""
+        return await self.insert(
             "INSERT INTO visits (task_id, started_by, started_at) VALUES (?, ?, ?)",
             (task_id, person_id, to_db_time(now)))
-        await self.execute("UPDATE tasks SET status = 'in_progress' WHERE id = ?", (task_id,))
-        return visit_id
 
     async def add_item(self, visit_id: int, code: str, position: int, department_id: int,
                        answerer: int | None, checklist_id: int | None) -> None:
@@ -34,23 +44,22 @@ class VisitRepo(Repo):
             " checklist_id) VALUES (?, ?, ?, ?, ?, ?)",
             (visit_id, code, position, department_id, answerer, checklist_id))
 
-    async def items(self, visit_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.all(
+    async def items(self, visit_id: int) -> list[VisitItem]:
+        return await self.all_as(VisitItem,
             "SELECT v.*, i.name, i.basis, d.name AS department, p.name AS answerer_name,"
             " c.form, c.version AS checklist_version, c.sha256 AS checklist_sha256"
             " FROM visit_items v JOIN items i ON i.code = v.item_code"
             " JOIN departments d ON d.id = v.department_id"
             " LEFT JOIN people p ON p.id = v.answerer"
             " LEFT JOIN checklists c ON c.id = v.checklist_id"
-            " WHERE v.visit_id = ? ORDER BY v.position", (visit_id,))]
+            " WHERE v.visit_id = ? ORDER BY v.position", (visit_id,))
 
-    async def submit(self, visit_id: int, task_id: int, person_id: int, now: datetime) -> bool:
+    async def submit(self, visit_id: int, person_id: int, now: datetime) -> bool:
+        """Close an open visit (the task's status is the service's to change)."""
         changed = await self.execute(
-            "UPDATE visits SET status = 'submitted', submitted_by = ?, submitted_at = ?"
-            " WHERE id = ? AND status = 'open'", (person_id, to_db_time(now), visit_id))
-        if changed:
-            await self.execute("UPDATE tasks SET status = 'submitted', finished_at = ?"
-                               " WHERE id = ?", (to_db_time(now), task_id))
+            "UPDATE visits SET status = ?, submitted_by = ?, submitted_at = ?"
+            " WHERE id = ? AND status = ?",
+            (VisitStatus.SUBMITTED, person_id, to_db_time(now), visit_id, VisitStatus.OPEN))
         return changed == 1
 
     async def set_shortcut(self, visit_id: int, shortcut: str) -> None:
@@ -66,17 +75,17 @@ class VisitRepo(Repo):
             (visit_id, person_id, to_db_time(now), latitude, longitude, skip_reason, flag))
         return changed == 1
 
-    async def checkins(self, visit_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.all(
+    async def checkins(self, visit_id: int) -> list[Checkin]:
+        return await self.all_as(Checkin,
             "SELECT c.*, p.name FROM visit_checkins c JOIN people p ON p.id = c.person_id"
-            " WHERE c.visit_id = ? ORDER BY c.at, c.id", (visit_id,))]
+            " WHERE c.visit_id = ? ORDER BY c.at, c.id", (visit_id,))
 
     # ------------------------------------------------------------------ answers
-    async def answers(self, visit_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.all(
+    async def answers(self, visit_id: int) -> list[VisitAnswer]:
+        return await self.all_as(VisitAnswer,
             "SELECT a.*, p.name AS answered_by_name FROM visit_answers a"
             " JOIN people p ON p.id = a.answered_by WHERE a.visit_id = ?"
-            " ORDER BY a.answered_at", (visit_id,))]
+            " ORDER BY a.answered_at", (visit_id,))
 
     async def answer(self, visit_id: int, item: str, question: str, value: str, skipped: bool,
                      person_id: int, now: datetime) -> None:
@@ -93,7 +102,7 @@ class VisitRepo(Repo):
                            " AND question = ?", (visit_id, item, question))
 
     # ----------------------------------------------------------------- evidence
-    async def add_evidence(self, visit_id: int, kind: str, item: str | None,
+    async def add_evidence(self, visit_id: int, kind: EvidenceKind, item: str | None,
                            question: str | None, file_id: str, file_unique_id: str,
                            sha256: str, person_id: int, now: datetime) -> int:
         return await self.insert(
@@ -102,13 +111,13 @@ class VisitRepo(Repo):
             (visit_id, kind, item, question, file_id, file_unique_id, sha256, person_id,
              to_db_time(now)))
 
-    async def evidence(self, visit_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.all(
+    async def evidence(self, visit_id: int) -> list[Evidence]:
+        return await self.all_as(Evidence,
             "SELECT e.*, p.name AS taken_by_name FROM evidence e"
             " JOIN people p ON p.id = e.taken_by WHERE e.visit_id = ? AND e.removed_at IS NULL"
-            " ORDER BY e.id", (visit_id,))]
+            " ORDER BY e.id", (visit_id,))
 
-    async def has_evidence(self, visit_id: int, file_unique_id: str, kind: str,
+    async def has_evidence(self, visit_id: int, file_unique_id: str, kind: EvidenceKind,
                            item: str | None, question: str | None) -> bool:
         return await self.scalar(
             "SELECT 1 FROM evidence WHERE visit_id = ? AND file_unique_id = ? AND kind = ?"
@@ -144,13 +153,13 @@ class VisitRepo(Repo):
         await self.execute("DELETE FROM follow_ups WHERE visit_id = ? AND item_code = ?"
                            " AND status = 'open'", (visit_id, item))
 
-    async def follow_ups(self, visit_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.all(
+    async def follow_ups(self, visit_id: int) -> list[FollowUp]:
+        return await self.all_as(FollowUp,
             "SELECT f.*, p.name AS owner_name FROM follow_ups f JOIN people p ON p.id = f.owner"
-            " WHERE f.visit_id = ? ORDER BY f.item_code", (visit_id,))]
+            " WHERE f.visit_id = ? ORDER BY f.item_code", (visit_id,))
 
     # --------------------------------------------------------------- signatures
-    async def sign(self, visit_id: int, kind: str, name: str, content_hash: str,
+    async def sign(self, visit_id: int, kind: SignatureKind, name: str, content_hash: str,
                    now: datetime, person_id: int | None = None, tg_user_id: int | None = None,
                    evidence_sha256: str | None = None, reason: str | None = None,
                    witness: str | None = None, witness_sha256: str | None = None,
@@ -165,13 +174,13 @@ class VisitRepo(Repo):
              party.role.value if party else None, party.id_last4 if party else None,
              party.opinion.value if party else None, party.opinion_text if party else None))
 
-    async def signatures(self, visit_id: int, content_hash: str) -> list[dict[str, Any]]:
+    async def signatures(self, visit_id: int, content_hash: str) -> list[Signature]:
         """The signatures given to this content (older ones are of an earlier version)."""
-        return [dict(r) for r in await self.all(
+        return await self.all_as(Signature,
             "SELECT s.*, r.name AS recorded_by_name FROM signatures s"
             " LEFT JOIN people r ON r.id = s.recorded_by"
             " WHERE s.visit_id = ? AND s.content_hash = ? ORDER BY s.id",
-            (visit_id, content_hash))]
+            (visit_id, content_hash))
 
     async def add_token(self, visit_id: int, code_sha256: str, content_hash: str,
                         person_id: int, now: datetime, expires: datetime) -> int:
@@ -181,13 +190,13 @@ class VisitRepo(Repo):
             (visit_id, code_sha256, content_hash, person_id, to_db_time(now),
              to_db_time(expires)))
 
-    async def token_by_code(self, code_sha256: str) -> dict[str, Any] | None:
-        row = await self.one("SELECT * FROM sign_tokens WHERE code_sha256 = ?", (code_sha256,))
-        return dict(row) if row else None
+    async def token_by_code(self, code_sha256: str) -> SignToken | None:
+        return await self.one_as(SignToken, "SELECT * FROM sign_tokens WHERE code_sha256 = ?",
+                                 (code_sha256,))
 
-    async def token(self, token_id: int) -> dict[str, Any] | None:
-        row = await self.one("SELECT * FROM sign_tokens WHERE id = ?", (token_id,))
-        return dict(row) if row else None
+    async def token(self, token_id: int) -> SignToken | None:
+        return await self.one_as(SignToken, "SELECT * FROM sign_tokens WHERE id = ?",
+                                 (token_id,))
 
     async def open_token(self, token_id: int, tg_user_id: int) -> bool:
         """The first account to open a QR link holds it."""
@@ -217,11 +226,6 @@ class VisitRepo(Repo):
              dumps(content), content_hash, record_hash, pdf_sha256, person_id,
              to_db_time(now), previous["id"] if previous else None))
 
-    async def record(self, task_id: int) -> dict[str, Any] | None:
-        row = await self.one("SELECT * FROM records WHERE task_id = ? ORDER BY version DESC"
-                             " LIMIT 1", (task_id,))
-        if row is None:
-            return None
-        found = dict(row)
-        found["content"] = json.loads(found["content"])
-        return found
+    async def latest_record(self, task_id: int) -> Record | None:
+        return await self.one_as(Record, "SELECT * FROM records WHERE task_id = ?"
+                                 " ORDER BY version DESC LIMIT 1", (task_id,))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import now
+from bot.rules.models import AuditAction
 from storage import Database
 
 
@@ -18,8 +19,8 @@ async def make_chain(path: Path, rows: int = 5) -> None:
     async with Database(path) as db:
         for i in range(rows):
             async with db.transaction() as tx:
-                await tx.audit.append("cli", "test.step", f"thing:{i}", {"n": i, "名": "张三"},
-                                      now())
+                await tx.audit.append("cli", AuditAction.PERSON_LANGUAGE, f"thing:{i}",
+                                      {"n": i, "名": "张三"}, now())
 
 
 def verify(path: Path) -> subprocess.CompletedProcess[str]:
@@ -98,7 +99,7 @@ async def test_audit_rolls_back_with_its_change(tmp_path: Path) -> None:
     async with Database(tmp_path / "a.sqlite3") as db:
         with pytest.raises(RuntimeError):
             async with db.transaction() as tx:
-                await tx.audit.append("cli", "will.fail", "x", {}, now())
+                await tx.audit.append("cli", AuditAction.PERSON_LANGUAGE, "x", {}, now())
                 raise RuntimeError("boom")
         async with db.read() as rtx:
             count, problem = await rtx.audit.verify()

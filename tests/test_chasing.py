@@ -201,7 +201,7 @@ async def test_window_reminders_across_national_day_and_overdue(core: Core,
     assert about(reminded(core, "publish", "2026-11-10"), f"task:{task_id}:late")
     # Why: each reminder is kept with its reason for the person to read.
     reminders = await chasing.my_reminders(core, leader)
-    assert reminders and reminders[0]["reason"]["items"][0]["reason"]["rule"] in (
+    assert reminders and reminders[0].reason["items"][0]["reason"]["rule"] in (
         "overdue", "due", "publish_late")
 
 

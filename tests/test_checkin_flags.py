@@ -45,5 +45,5 @@ async def test_a_zero_check_in_is_kept_and_flagged(bot: BotRunner, emulator: Emu
         assert conn.execute("SELECT latitude, flag FROM visit_checkins").fetchall() == [
             (0.0, "zero")]
     found = await digest.collect(bot.core, SYSTEM, bot.core.today() + timedelta(days=1))
-    assert [r["flag"] for r in found.flagged_checkins] == ["zero"]
+    assert [r.flag for r in found.flagged_checkins] == ["zero"]
     assert "implausible place yesterday: 1" in digest.digest_text(translator("en"), found)

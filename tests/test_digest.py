@@ -76,12 +76,12 @@ async def test_the_digest_matches_the_database(core: Core, tmp_path: Path) -> No
     assert found.statuses == statuses
     assert (found.accepted, found.started, found.finished) == (accepted, started, finished)
     assert found.results_day == results == found.results_all
-    assert sum(r["tasks"] for r in found.overdue) == overdue > 0
+    assert sum(r.tasks for r in found.overdue) == overdue > 0
     assert len(found.noncooperation) == 1
     # Finished on 12 October: publication due 20 working days later, 9 November.
     assert not found.publish_late and not found.publish_soon
     later = await digest.collect(core, SYSTEM, date(2026, 11, 3))
-    assert len(later.publish_soon) == finished and later.publish_soon[0]["due"] == \
+    assert len(later.publish_soon) == finished and later.publish_soon[0].due == \
         date(2026, 11, 9)
     late = await digest.collect(core, SYSTEM, date(2026, 11, 10))
     assert len(late.publish_late) == finished

@@ -249,7 +249,7 @@ async def test_each_inspector_is_told_the_count_and_the_first_tasks(core: Core,
         expected.setdefault(int(member), []).append(int(order))  # type: ignore[arg-type]
     async with core.db.read() as rtx:
         found = await rtx.tasks.new_by_person(1, LISTED)
-    assert {p: (total, [t["batch_order"] for t in tasks]) for p, (total, tasks)
+    assert {p: (total, [t.batch_order for t in tasks]) for p, (total, tasks)
             in found.items()} == {p: (len(o), o[:LISTED]) for p, o in expected.items()}
     total, tasks = max(found.values(), key=lambda found_one: found_one[0])
     assert total > LISTED

@@ -38,3 +38,23 @@ def test_compiled_catalogs_are_used() -> None:
     assert translator("zh-hans").lang == "zh_CN"
     assert translator("en-US").lang == "en"
     assert translator(None).lang == "zh_CN"
+
+
+def test_one_rule_decides_the_language_a_person_reads() -> None:
+    """The account's choice, else the person's, else the Telegram app's, else Chinese."""
+    from bot.i18n import language_of
+    from bot.rules.models import Person, TelegramAccount
+
+    def account(language: str | None, code: str | None) -> TelegramAccount:
+        return TelegramAccount(1, 2, 3, None, None, code, language, None)
+
+    person_en = Person(2, "张三", None, "en", True)
+    person_none = Person(2, "张三", None, None, True)
+    assert language_of(account("zh_CN", "en"), person_en) == "zh_CN"
+    assert language_of(account(None, "zh-hans"), person_en) == "en"
+    assert language_of(account(None, "en-US"), person_none) == "en"
+    assert language_of(account(None, None), person_none) == "zh_CN"
+    assert language_of(None, None, "en-GB") == "en"
+    assert language_of(None, None) == "zh_CN"
+    assert language_of(account("fr", "fr"), person_none) == "zh_CN"  # not ours: Chinese
+    assert language_of(None, person_none, client="en") == "en"

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from bot.clock import now
 from bot.logs import redact
+from bot.rules.models import AuditAction
 from bot.views import buttons
 from storage import Database
 
@@ -83,7 +84,8 @@ def test_any_edit_of_any_row_is_caught(row: int, column: str, value: str) -> Non
             async with Database(path) as db:
                 for i in range(6):
                     async with db.transaction() as tx:
-                        await tx.audit.append("cli", "step", f"s:{i}", {"i": i}, now())
+                        await tx.audit.append("cli", AuditAction.PERSON_LANGUAGE, f"s:{i}",
+                                              {"i": i}, now())
 
         async def check() -> tuple[int, str | None]:
             async with Database(path) as db, db.read() as rtx:

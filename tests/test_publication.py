@@ -50,7 +50,7 @@ async def finished_tasks(runner: BotRunner, tmp_path: Path, outcomes: list[str])
         async with core.db.read() as rtx:
             members = await rtx.tasks.members(task_id)
             people: list[Person] = [p for m in members
-                                    if (p := await rtx.people.person(m["person_id"]))]
+                                    if (p := await rtx.people.person(m.person_id))]
         tg = {p.id: 500000 + p.id for p in people}
         visit_id = 0
         for p in people:
@@ -79,7 +79,7 @@ async def finished_tasks(runner: BotRunner, tmp_path: Path, outcomes: list[str])
                                                     "负责人拒绝检查人员进入仓库"
                                                     if view.kind == "nc_text" else
                                                     "责令三日内改正")
-        leader = next(p for p, m in zip(people, members, strict=True) if m["leader"])
+        leader = next(p for p, m in zip(people, members, strict=True) if m.leader)
         for p in people:
             state = (await visits.signatures(core, p, tg[p.id], visit_id)).state
             await visits.sign(core, p, tg[p.id], visit_id, state.content_hash[:16])

@@ -148,6 +148,58 @@ class OutboxMessage:
     person_id: int | None = None
 
 
+class AuditAction(enum.StrEnum):
+    """What an audit row records: every action the chain knows, named once."""
+
+    ACCOUNT_BLOCKED_BOT = "account.blocked_bot"
+    ACCOUNT_BOUND = "account.bound"
+    CALENDAR_LOADED = "calendar.loaded"
+    DEPARTMENT_CREATED = "department.created"
+    DRAW_PREPARED = "draw.prepared"
+    DRAW_RUN = "draw.run"
+    IMPORT_CHECKLIST = "import.checklist"
+    IMPORT_DEPARTMENTS = "import.departments"
+    IMPORT_ITEMS = "import.items"
+    IMPORT_TARGETS = "import.targets"
+    IMPORT_INSPECTORS = "import.inspectors"
+    IMPORT_RECUSALS = "import.recusals"
+    IMPORT_PLANS = "import.plans"
+    INSPECTOR_WITHDRAWN = "inspector.withdrawn"
+    INVITE_CREATED = "invite.created"
+    PERSON_CREATED = "person.created"
+    PERSON_LANGUAGE = "person.language"
+    PERSON_ROLES = "person.roles"
+    PUBLICATION_CORRECTED = "publication.corrected"
+    PUBLICATION_PUBLISHED = "publication.published"
+    PUBLICATION_WITHHELD = "publication.withheld"
+    REPLACEMENT_APPROVED = "replacement.approved"
+    REPLACEMENT_REJECTED = "replacement.rejected"
+    REPLACEMENT_REQUESTED = "replacement.requested"
+    REPLACEMENT_SUGGESTED = "replacement.suggested"
+    TASK_ACCEPTED = "task.accepted"
+    UPDATE_GIVEN_UP = "update.given_up"
+    VISIT_ANSWERED = "visit.answered"
+    VISIT_CHECKED_IN = "visit.checked_in"
+    VISIT_MEMBER_SIGNED_PAPER = "visit.member_signed_paper"
+    VISIT_PARTY_LINK = "visit.party_link"
+    VISIT_PARTY_LINK_REFUSED = "visit.party_link_refused"
+    VISIT_PARTY_REFUSED = "visit.party_refused"
+    VISIT_PARTY_SIGNED = "visit.party_signed"
+    VISIT_PARTY_SIGNED_PAPER = "visit.party_signed_paper"
+    VISIT_PHOTO = "visit.photo"
+    VISIT_PHOTOS_REMOVED = "visit.photos_removed"
+    VISIT_RESULT = "visit.result"
+    VISIT_SHORTCUT = "visit.shortcut"
+    VISIT_SIGNED = "visit.signed"
+    VISIT_STARTED = "visit.started"
+    VISIT_SUBMITTED = "visit.submitted"
+
+    @classmethod
+    def imported(cls, kind: str) -> AuditAction:
+        """The import of one kind of directory sheet (bot/formats/sheets.py SHEETS)."""
+        return cls(f"import.{kind}")
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     id: int

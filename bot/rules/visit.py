@@ -257,9 +257,10 @@ def digest(data: Any) -> str:
     return hashlib.sha256(canonical(data)).hexdigest()
 
 
-def all_results_in(items: Iterable[Mapping[str, Any]]) -> bool:
-    listed = list(items)
-    return bool(listed) and all(item.get("result") for item in listed)
+def all_results_in(results: Iterable[str | None]) -> bool:
+    """Every item has a result (and there is at least one item)."""
+    listed = list(results)
+    return bool(listed) and all(listed)
 
 
 # --------------------------------------------------------------------- check-in place

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import now as clock_now
-from bot.i18n import LANGUAGES, normalize_language
-from bot.rules.models import Person
+from bot.i18n import LANGUAGES, language_of
+from bot.rules.models import AuditAction, Person
 from storage import Database
 
 
@@ -48,9 +48,7 @@ async def identify(db: Database, user: TgUser) -> Identity:
                                            user.first_name, user.language_code, now)
             if account is not None and account.blocked_at is not None and account.chat_id:
                 await tx.outbox.reopen_blocked(account.chat_id, now)
-    chosen = (account.language if account else None) or (person.language if person else None)
-    language = chosen if chosen in LANGUAGES else normalize_language(user.language_code)
-    return Identity(user.id, person, language)
+    return Identity(user.id, person, language_of(account, person, user.language_code))
 
 
 async def set_language(db: Database, identity: Identity, language: str) -> Identity:
@@ -62,7 +60,7 @@ async def set_language(db: Database, identity: Identity, language: str) -> Ident
         await tx.people.set_account_language(identity.tg_user_id, language)
         if identity.person is not None:
             await tx.people.set_person_language(identity.person.id, language)
-            await tx.audit.append(f"person:{identity.person.id}", "person.language",
+            await tx.audit.append(f"person:{identity.person.id}", AuditAction.PERSON_LANGUAGE,
                                   f"person:{identity.person.id}", {"language": language},
                                   clock_now())
     return Identity(identity.tg_user_id, identity.person, language)

@@ -9,21 +9,23 @@ import functools
 import hashlib
 import html
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.core import Core
 from bot.i18n import Translator
-from bot.rules.models import Role
+from bot.rules import chase as rules
+from bot.rules.chase import Due, Reminder, Roles
+from bot.rules.models import AuditAction, Role
 from bot.rules.workdays import Calendar, parse_arrangement
 from bot.services.access import Actor, label, require_office
 from bot.services.notify import enqueue_text, tell_office
 from bot.views.buttons import TaskCard
 from bot.views.labels import one_line
-from storage import from_db_time
+from storage import ReadTx, Tx
 
 
-async def calendar(tx: Any) -> Calendar:
+async def calendar(tx: ReadTx | Tx) -> Calendar:
     """The working-day calendar with the loaded arrangements, inside a transaction.
     Access: public facts (the State Council's holiday arrangements)."""
     days, years = await tx.chasing.calendar()
@@ -39,46 +41,9 @@ async def load_calendar(core: Core, actor: Actor, text: str, source: str,
         await tx.chasing.load_year(year, days, source,
                                    hashlib.sha256(text.encode()).hexdigest(),
                                    label(actor), now)
-        await tx.audit.append(label(actor), "calendar.loaded", f"year:{year}",
+        await tx.audit.append(label(actor), AuditAction.CALENDAR_LOADED, f"year:{year}",
                               {"days": len(days), "source": source}, now)
     return year, len(days)
-
-
-@dataclass(frozen=True)
-class Due:
-    """One reminder owed to one person: the thing, the step of the ladder, why."""
-
-    person_id: int
-    kind: str
-    subject: str
-    step: str
-    reason: dict[str, Any]
-    task_id: int | None = None
-
-
-def _local_day(value: str | None, core: Core) -> date | None:
-    moment = from_db_time(value)
-    return moment.astimezone(core.settings.tz).date() if moment else None
-
-
-class _People:
-    """Supervisors per department and the office, read once per run."""
-
-    def __init__(self, tx: Any) -> None:
-        self.tx = tx
-        self._supervisors: dict[int, list[int]] = {}
-        self._office: list[int] | None = None
-
-    async def supervisors(self, department_id: int) -> list[int]:
-        if department_id not in self._supervisors:
-            self._supervisors[department_id] = [
-                p.id for p in await self.tx.people.with_role(Role.SUPERVISOR, department_id)]
-        return self._supervisors[department_id]
-
-    async def office(self) -> list[int]:
-        if self._office is None:
-            self._office = [p.id for p in await self.tx.people.with_role(Role.OFFICE)]
-        return self._office
 
 
 # One message per person per day per group, listing what is owed (a supervisor of a large
@@ -145,93 +110,40 @@ class _Gather:
                                                                        GROUPS.index(k[1])))]
 
 
-async def owed(tx: Any, core: Core, cal: Calendar, now: datetime) -> list[Owed]:
-    """Every reminder the ladder asks for right now, per person and group (before the
-    once-a-day filter).
+async def _roles(tx: ReadTx | Tx) -> Roles:
+    """Supervisors per department and the office, read once per run."""
+    supervisors: dict[int, list[int]] = {}
+    for person in await tx.people.with_role(Role.SUPERVISOR):
+        for grant in person.roles:
+            if grant.role == Role.SUPERVISOR and grant.department_id is not None:
+                supervisors.setdefault(grant.department_id, []).append(person.id)
+    return Roles({d: tuple(sorted(ids)) for d, ids in supervisors.items()},
+                 tuple(p.id for p in await tx.people.with_role(Role.OFFICE)))
+
+
+async def owed(tx: ReadTx | Tx, core: Core, cal: Calendar, now: datetime) -> list[Owed]:
+    """Every reminder the ladder (bot/rules/chase.py) asks for right now, per person and
+    group (before the once-a-day filter).
     Access: the scheduler, as the system (inside its own transaction)."""
-    chase = core.settings.chase
+    settings = core.settings.chase
     local = now.astimezone(core.settings.tz)
-    today = local.date()
     found = _Gather()
-    people = _People(tx)
-    # A task not accepted: the member after 1 working day; leader and supervisor after 2.
-    for row in await tx.chasing.unaccepted():
+    roles = await _roles(tx)
+    for unaccepted in await tx.chasing.unaccepted():
         await found.breathe()
-        drawn = _local_day(row["created_at"], core)
-        assert drawn is not None
-        waited = cal.between(drawn, today)
-        reason = {"rule": "accept", "target": row["target"], "name": row["name"],
-                  "days": waited, "since": drawn.isoformat()}
-        if waited >= chase.accept_remind:
-            found.append(Due(row["person_id"], "accept", f"task:{row['task_id']}:"
-                             f"{row['person_id']}", "remind", reason, row["task_id"]))
-        if waited >= chase.accept_escalate:
-            told = {row["leader"]} if row["leader"] else set()
-            told |= set(await people.supervisors(row["department_id"]))
-            told.discard(row["person_id"])
-            found += [Due(p, "accept", f"task:{row['task_id']}:{row['person_id']}", "escalate",
-                          reason, row["task_id"]) for p in sorted(told)]
-    # The inspection window: the team before the due date; overdue → leader, supervisors,
-    # office, every working day until done.
-    for row in await tx.chasing.open_tasks(cal.add(today, max(chase.due_remind))):
+        found += rules.accept(unaccepted, cal, settings, local, roles)
+    for task in await tx.chasing.open_tasks(cal.add(local.date(), max(settings.due_remind))):
         await found.breathe()
-        due = date.fromisoformat(row["window_due"])
-        left = cal.between(today, due) if due >= today else 0
-        team = row["team"]
-        reason = {"rule": "due", "target": row["target"], "due": row["window_due"],
-                  "days": left}
-        if today > due:
-            told = {m["person_id"] for m in team if m["leader"]}
-            for department in {m["department_id"] for m in team}:
-                told |= set(await people.supervisors(department))
-            told |= set(await people.office())
-            reason = {**reason, "rule": "overdue", "days": cal.between(due, today)}
-            found += [Due(p, "task", f"task:{row['task_id']}", "overdue", reason,
-                          row["task_id"]) for p in sorted(told)]
-        elif left in chase.due_remind:
-            found += [Due(m["person_id"], "task", f"task:{row['task_id']}", f"due-{left}",
-                          reason, row["task_id"]) for m in team]
-    # Replacement requests waiting: supervisors after 4 working hours, office after 1 day.
-    for row in await tx.chasing.open_replacements():
+        found += rules.window(task, cal, settings, local, roles)
+    for request in await tx.chasing.open_replacements():
         await found.breathe()
-        created = from_db_time(row["created_at"])
-        assert created is not None
-        since = created.astimezone(core.settings.tz)
-        hours = cal.hours_between(since, local, chase.opens, chase.closes)
-        days = cal.between(since.date(), today)
-        reason = {"rule": "replacement", "target": row["target"], "name": row["name"],
-                  "hours": round(hours, 1), "days": days}
-        subject = f"replacement:{row['id']}"
-        if hours >= chase.replacement_hours:
-            found += [Due(p, "replacement", subject, "remind", reason, row["task_id"])
-                      for p in await people.supervisors(row["department_id"])]
-        if days >= chase.replacement_escalate:
-            found += [Due(p, "replacement", subject, "escalate", reason, row["task_id"])
-                      for p in await people.office()]
-    # Publication within 20 working days of finishing (003 第二十五条).
-    for row in await tx.chasing.unpublished():
+        found += rules.replacement(request, cal, settings, local, roles)
+    for finished in await tx.chasing.unpublished():
         await found.breathe()
-        finished = _local_day(row["finished_at"], core)
-        assert finished is not None
-        due = cal.add(finished, chase.publish_within)
-        left = cal.between(today, due)
-        reason = {"rule": "publish", "target": row["target"], "due": due.isoformat(),
-                  "days": left}
-        if today > due:
-            found += [Due(p, "publish", f"task:{row['task_id']}", "late",
-                          {**reason, "rule": "publish_late"}, row["task_id"])
-                      for p in await people.office()]
-        elif left <= chase.publish_warn:
-            found += [Due(p, "publish", f"task:{row['task_id']}", "soon", reason,
-                          row["task_id"]) for p in await people.office()]
-    # Follow-ups past their due date: the owner and the office.
-    for row in await tx.chasing.overdue_follow_ups(today):
+        found += rules.publish(finished, cal, settings, local, roles)
+    for follow_up in await tx.chasing.overdue_follow_ups(local.date()):
         await found.breathe()
-        reason = {"rule": "follow_up", "target": row["target"], "item": row["item_code"],
-                  "due": row["due_date"]}
-        told = {row["owner"], *await people.office()}
-        found += [Due(p, "follow_up", f"follow_up:{row['id']}", "overdue", reason,
-                      row["task_id"]) for p in sorted(told)]
+        found += rules.follow_up(follow_up, roles)
     return found.result()
 
 
@@ -391,9 +303,8 @@ def why_text(t: Translator, kind: str, step: str, reason: dict[str, Any]) -> str
     return t._("Why: you own this follow-up, or you are the office.")
 
 
-async def my_reminders(core: Core, person_id: int) -> list[dict[str, Any]]:
+async def my_reminders(core: Core, person_id: int) -> list[Reminder]:
     """A person's own latest reminders.
     Access: the person themselves (the handler passes the sender's own id)."""
     async with core.db.read() as rtx:
-        found: list[dict[str, Any]] = await rtx.chasing.reminders_of(person_id)
-        return found
+        return await rtx.chasing.reminders_of(person_id)

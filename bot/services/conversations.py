@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot.clock import now as clock_now
 from bot.core import Core
 from bot.rules.models import Conversation
 
@@ -10,6 +13,14 @@ async def current(core: Core, tg_user_id: int) -> Conversation | None:
     """Access: the sender's own conversation (keyed by their Telegram id)."""
     async with core.db.read() as rtx:
         return await rtx.conversations.get(tg_user_id)
+
+
+async def begin(core: Core, tg_user_id: int, flow: str, step: str,
+                data: dict[str, Any]) -> None:
+    """Put the person at a step of a flow (what their next message answers).
+    Access: the sender's own conversation (keyed by their Telegram id)."""
+    async with core.db.transaction() as tx:
+        await tx.conversations.put(tg_user_id, flow, step, data, clock_now())
 
 
 async def cancel(core: Core, tg_user_id: int) -> bool:

@@ -7,31 +7,46 @@ import asyncio
 import functools
 import html
 import io
-import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
 
 from PIL import Image, ImageDraw
 
 from bot.core import Core
 from bot.formats.rendering.fonts import cjk_font
 from bot.formats.tabular import xlsx_bytes
-from bot.i18n import N_, Translator, translator
+from bot.i18n import N_, Translator, language_of, translator
 from bot.rules import visit as rules
 from bot.rules.models import Role
+from bot.rules.records import (
+    FlaggedCheckin,
+    Noncooperation,
+    OpenRequest,
+    OverdueGroup,
+    PlanTasks,
+    TaskStatus,
+)
 from bot.rules.workdays import Calendar
 from bot.services.access import SYSTEM, Actor, require_office
 from bot.services.chasing import calendar
 from bot.services.notify import enqueue_document, enqueue_text
 from bot.workers import DOCUMENT
-from storage import from_db_time, to_db_time
+from storage import to_db_time
 from storage.files import write_blob
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_DAYS = 30  # finished tasks listed in the spreadsheet
 STATUSES = ("assigned", "in_progress", "submitted")
 HEAVY_FROM = 5000  # tasks from which the spreadsheet is built in a worker process
+
+
+@dataclass(frozen=True)
+class ToPublish:
+    """A finished result not yet published, with its deadline."""
+
+    target: str
+    due: date
+    left: int  # working days from today to `due`
 
 
 @dataclass
@@ -46,12 +61,12 @@ class Digest:
     statuses: dict[str, int] = field(default_factory=dict)
     results_day: dict[str, int] = field(default_factory=dict)
     results_all: dict[str, int] = field(default_factory=dict)
-    overdue: list[dict[str, Any]] = field(default_factory=list)
-    replacements: list[dict[str, Any]] = field(default_factory=list)
-    publish_soon: list[dict[str, Any]] = field(default_factory=list)
-    publish_late: list[dict[str, Any]] = field(default_factory=list)
-    noncooperation: list[dict[str, Any]] = field(default_factory=list)
-    flagged_checkins: list[dict[str, Any]] = field(default_factory=list)
+    overdue: list[OverdueGroup] = field(default_factory=list)
+    replacements: list[OpenRequest] = field(default_factory=list)
+    publish_soon: list[ToPublish] = field(default_factory=list)
+    publish_late: list[ToPublish] = field(default_factory=list)
+    noncooperation: list[Noncooperation] = field(default_factory=list)
+    flagged_checkins: list[FlaggedCheckin] = field(default_factory=list)
     audit_head: tuple[int, str] = (0, "")
     plan: str | None = None
 
@@ -62,9 +77,8 @@ def _bounds(core: Core, day: date) -> tuple[str, str]:
     return to_db_time(start), to_db_time(start + timedelta(days=1))
 
 
-def publication_due(core: Core, cal: Calendar, finished_at: str) -> date:
-    finished = from_db_time(finished_at)
-    assert finished is not None
+def publication_due(core: Core, cal: Calendar, finished: datetime) -> date:
+    """The last working day to publish a result finished at `finished` (第二十五条)."""
     return cal.add(finished.astimezone(core.settings.tz).date(),
                    core.settings.chase.publish_within)
 
@@ -94,19 +108,26 @@ async def collect(core: Core, actor: Actor, today: date, plan_id: int | None = N
         found.statuses = await repo.statuses(plan_id)
         found.results_all = await repo.results(plan_id=plan_id)
         found.overdue = await repo.overdue(today.isoformat(), plan_id)
-        dues: dict[str, tuple[date, int]] = {}  # by finishing hour: many share one
+        dues: dict[datetime, tuple[date, int]] = {}  # by finishing hour: many share one
         for row in await repo.finished_unpublished(plan_id):
-            key = row["finished_at"][:13]
+            key = row.finished_at.replace(minute=0, second=0, microsecond=0)
             if key not in dues:
-                due = publication_due(core, cal, row["finished_at"])
+                due = publication_due(core, cal, row.finished_at)
                 dues[key] = due, cal.between(today, due)
             due, left = dues[key]
-            entry = {**row, "due": due, "left": left}
+            entry = ToPublish(row.target, due, left)
             if today > due:
                 found.publish_late.append(entry)
             elif left <= core.settings.chase.publish_warn:
                 found.publish_soon.append(entry)
     return found
+
+
+async def plans(core: Core, actor: Actor) -> list[PlanTasks]:
+    """The plans that have tasks, for a plan's summary."""
+    require_office(actor)
+    async with core.db.read() as rtx:
+        return await rtx.digest.plans()
 
 
 def _status_name(t: Translator, status: str) -> str:
@@ -135,44 +156,43 @@ def digest_text(t: Translator, d: Digest) -> str:
     if d.results_all:
         lines.append(t._("Results so far:") + " " + "; ".join(
             f"{rules.legal(rules.RESULTS, k, t)} {n}" for k, n in _ordered(d.results_all)))
-    overdue = sum(r["tasks"] for r in d.overdue)
+    overdue = sum(r.tasks for r in d.overdue)
     if overdue:
         lines.append("")
         lines.append(t._("🔴 Overdue tasks: {n}").format(n=overdue))
         oldest = t._("oldest due {due}")
-        lines.extend(f"• {html.escape(r['department'])} · {html.escape(r['leader'])}:"
-                     f" {r['tasks']} ({oldest.format(due=r['oldest'])})"
+        lines.extend(f"• {html.escape(r.department)} · {html.escape(r.leader)}:"
+                     f" {r.tasks} ({oldest.format(due=r.oldest.isoformat())})"
                      for r in d.overdue[:10])
     if d.replacements:
         lines.append("")
         lines.append(t._("🔁 Open replacement requests: {n}").format(n=len(d.replacements)))
-        lines.extend(f"• {html.escape(r['name'])} · {html.escape(r['target'])}"
+        lines.extend(f"• {html.escape(r.name)} · {html.escape(r.target)}"
                      for r in d.replacements[:5])
     if d.publish_late:
         lines.append("")
         lines.append(t._("🔴 Publication late (003 第二十五条): {n}").format(
             n=len(d.publish_late)))
-        lines.extend(f"• {html.escape(r['target'])} · {r['due'].isoformat()}"
+        lines.extend(f"• {html.escape(r.target)} · {r.due.isoformat()}"
                      for r in d.publish_late[:5])
     if d.publish_soon:
         lines.append(t._("📢 To publish within 5 working days: {n}").format(
             n=len(d.publish_soon)))
-        lines.extend(f"• {html.escape(r['target'])} · {r['due'].isoformat()}"
+        lines.extend(f"• {html.escape(r.target)} · {r.due.isoformat()}"
                      for r in d.publish_soon[:5])
     if d.noncooperation:
         lines.append("")
         lines.append(t._("⚠️ Non-cooperation yesterday: {n}").format(n=len(d.noncooperation)))
         for r in d.noncooperation[:5]:
-            detail = json.loads(r["detail"] or "{}")
-            kind = detail.get("kind")
-            lines.append(f"• {html.escape(r['target'])} · "
+            kind = r.detail.get("kind")
+            lines.append(f"• {html.escape(r.target)} · "
                          + (rules.legal(rules.NONCOOPERATION, kind, t) if kind else ""))
     if d.flagged_checkins:
         lines.append("")
         lines.append(t._("⚠️ Check-ins at an implausible place yesterday: {n}").format(
             n=len(d.flagged_checkins)))
-        lines.extend(f"• {html.escape(r['target'])} · {html.escape(r['person'])} · "
-                     f"{rules.flag_text(r['flag'], t)}" for r in d.flagged_checkins[:5])
+        lines.extend(f"• {html.escape(r.target)} · {html.escape(r.person)} · "
+                     f"{rules.flag_text(r.flag, t)}" for r in d.flagged_checkins[:5])
     if d.audit_head[1]:
         lines.append("")
         lines.append(t._("Audit chain head: row {row}, <code>{hash}</code>").format(
@@ -214,7 +234,7 @@ def chart_png(t: Translator, d: Digest) -> bytes:
 
     status_rows = [(_status_name(t, s), d.statuses.get(s, 0), c) for s, c in
                    zip(STATUSES, ("#f0a030", "#3080d0", "#30a060"), strict=True)]
-    overdue = sum(r["tasks"] for r in d.overdue)
+    overdue = sum(r.tasks for r in d.overdue)
     status_rows.append((t._("overdue"), overdue, "#d03030"))
     bars(120, t._("Tasks by status"), status_rows)
     result_rows = [(t._(SHORT[k]),
@@ -226,6 +246,10 @@ def chart_png(t: Translator, d: Digest) -> bytes:
     return out.getvalue()
 
 
+def _utc_day(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).date().isoformat() if moment else ""
+
+
 async def sheet_xlsx(core: Core, actor: Actor, t: Translator, today: date) -> bytes:
     """Every open task and every task finished in the last 30 days."""
     require_office(actor)
@@ -234,16 +258,15 @@ async def sheet_xlsx(core: Core, actor: Actor, t: Translator, today: date) -> by
     async with core.db.read() as rtx:
         rows = await rtx.digest.sheet_rows(since)
     names = {s: _status_name(t, s) for s in STATUSES}
-    yes, due_before = t._("yes"), today.isoformat()
+    yes = t._("yes")
     headers = [t._("Task"), t._("Plan"), "统一社会信用代码", t._("Target"), t._("Status"),
                t._("Window start"), t._("Window due"), t._("Finished"), t._("Published"),
                t._("Leader"), t._("Department"), t._("Overdue")]
     cells = [
-        [row["id"], row["plan"], row["target_code"], row["target"],
-         names.get(row["status"], row["status"]), row["window_start"], row["window_due"],
-         (row["finished_at"] or "")[:10], (row["published_at"] or "")[:10], row["leader"],
-         row["department"],
-         yes if row["status"] != "submitted" and row["window_due"] < due_before else ""]
+        [row.id, row.plan, row.target_code, row.target, names.get(row.status, row.status),
+         row.window_start.isoformat(), row.window_due.isoformat(), _utc_day(row.finished_at),
+         _utc_day(row.published_at), row.leader, row.department,
+         yes if row.status != TaskStatus.SUBMITTED and row.window_due < today else ""]
         for row in rows]
     # At 100,000 tasks this takes seconds: built in a worker process, nobody waits.
     return await core.workers.run(DOCUMENT, xlsx_bytes, t._("Tasks"), headers, cells,
@@ -290,7 +313,8 @@ async def send_daily(core: Core, now: datetime) -> int:
     queued = 0
     by_language: dict[str, Files] = {}
     for person in pending:
-        lang = person.language or "zh_CN"
+        async with core.db.read() as rtx:
+            lang = language_of(await rtx.people.account_of_person(person.id), person)
         if lang not in by_language:
             by_language[lang] = await render(core, SYSTEM, translator(lang), today)
         files = by_language[lang]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.clock import now as clock_now
-from bot.rules.models import Department
+from bot.rules.models import AuditAction, Department
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refusal, Refused
 from storage import Database
@@ -26,7 +26,7 @@ async def add_department(db: Database, actor: Actor, code: str, name: str,
         if await tx.people.department_by_code(code) is not None:
             raise Refused(Refusal.DUPLICATE)
         department = await tx.people.add_department(code, name, region, now)
-        await tx.audit.append(label(actor), "department.created",
+        await tx.audit.append(label(actor), AuditAction.DEPARTMENT_CREATED,
                               f"department:{department.id}",
                               {"code": code, "name": name, "region": region}, now)
     return department

@@ -17,6 +17,8 @@ from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import Translator, translator
 from bot.rules import draw as algo
+from bot.rules.models import AuditAction
+from bot.rules.records import DrawStatus, PlanForDraw, PlanLine
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import tell_office
@@ -52,25 +54,25 @@ class Ran:
 
 
 
-def _year_cap(plan: dict[str, Any]) -> int | None:
+def _year_cap(plan: PlanForDraw) -> int | None:
     """The plan's cap on draws of one target a year; only key (重点) items may lift it."""
-    cap = plan["year_cap"]
+    cap = plan.year_cap
     if cap is None or cap == DEFAULT_YEAR_CAP:
         return DEFAULT_YEAR_CAP
-    if any(item["kind"] != "key" for item in plan["items"]):
+    if any(item.kind != "key" for item in plan.items):
         raise Refused(Refusal.YEAR_CAP_NEEDS_KEY_ITEMS)
     return None if cap == 0 else int(cap)
 
 
-def _check_ratios(plan: dict[str, Any], strata: list[algo.Stratum]) -> None:
+def _check_ratios(plan: PlanForDraw, strata: list[algo.Stratum]) -> None:
     if not strata or sum(s.size for s in strata) == 0:
         raise Refused(Refusal.EMPTY_POOL)
     if algo.overall_ratio(strata) < algo.MIN_OVERALL_RATIO:
         raise Refused(Refusal.RATIO_BELOW_MINIMUM)
-    for item in plan["items"]:
-        if item["kind"] == "general" and item["max_ratio"] is not None:
+    for item in plan.items:
+        if item.kind == "general" and item.max_ratio is not None:
             for stratum in strata:
-                if Decimal(stratum.ratio) > Decimal(item["max_ratio"]):
+                if Decimal(stratum.ratio) > Decimal(item.max_ratio):
                     raise Refused(Refusal.RATIO_ABOVE_ITEM_MAXIMUM)
 
 
@@ -87,16 +89,16 @@ def _counts(pool: list[tuple[str, str]], ratios: dict[str, str]) -> list[algo.St
     return strata
 
 
-async def _plan(tx: Any, name: str) -> dict[str, Any]:
+async def _plan(tx: ReadTx | Tx, name: str) -> PlanForDraw:
     plan = await tx.draws.plan(name)
     if plan is None:
-        names = [p["name"] for p in await tx.draws.plans()]
+        names = [p.name for p in await tx.draws.plans()]
         raise Refused(Refusal.UNKNOWN_PLAN, plan=name, plans="\n".join(names))
     return plan
 
 
-async def _explain(tx: ReadTx, exc: algo.DrawRefused, plan: dict[str, Any],
-                   draw_date: str) -> Refused:
+async def _explain(tx: ReadTx, exc: algo.DrawRefused, plan: PlanForDraw,
+                   draw_date: date) -> Refused:
     """A refusal of the algorithm with the firm's and the department's names and, for
     nobody drawable, why (no inspector, no valid 执法证, no one with the expertise)."""
     params = {k: str(v) for k, v in exc.params.items()}
@@ -109,13 +111,29 @@ async def _explain(tx: ReadTx, exc: algo.DrawRefused, plan: dict[str, Any],
     params["department"] = department.name if department else department_code
     if exc.reason == Refusal.NOBODY_DRAWABLE:
         everyone = await tx.draws.department_inspectors(department_code)
-        valid = [i for i in everyone if i["cert_no"] and (
-            not i["cert_valid_until"] or i["cert_valid_until"] >= draw_date)]
+        valid = [i for i in everyone if i.cert_no and (
+            i.cert_valid_until is None or i.cert_valid_until >= draw_date)]
         need = _required_expertise(plan).get(department_code, set())
-        skilled = [i for i in valid if need <= set(i["expertise"])]
+        skilled = [i for i in valid if need <= set(i.expertise)]
         params.update(total=str(len(everyone)), valid=str(len(valid)),
                       skilled=str(len(skilled)), expertise="、".join(sorted(need)))
     return Refused(Refusal(exc.reason), **params)
+
+
+async def plans(core: Core, actor: Actor) -> list[PlanLine]:
+    """The active plans with their draws' status, for the office to choose from."""
+    require_office(actor)
+    async with core.db.read() as rtx:
+        return await rtx.draws.plans()
+
+
+async def plan_line(core: Core, actor: Actor, plan_id: int) -> PlanLine:
+    """One plan of the office's list (a button names it by id)."""
+    require_office(actor)
+    found = next((p for p in await plans(core, actor) if p.id == plan_id), None)
+    if found is None:
+        raise Refused(Refusal.NO_PLAN)
+    return found
 
 
 async def prepare(core: Core, actor: Actor, plan_name: str,
@@ -130,26 +148,26 @@ async def prepare(core: Core, actor: Actor, plan_name: str,
     # million targets that is seconds nobody else should wait for.
     async with core.db.read() as rtx:
         plan = await _plan(rtx, plan_name)
-        if await rtx.draws.draw(plan["id"]) is not None:
+        if await rtx.draws.draw(plan.id) is not None:
             raise Refused(Refusal.ALREADY_PREPARED)
         cap = _year_cap(plan)
-        year = plan["draw_date"][:4]
-        pool = await rtx.draws.eligible_pool(json.loads(plan["scope"]), year, cap)
-    ratios = json.loads(plan["ratios"])
+        year = str(plan.draw_date.year)
+        pool = await rtx.draws.eligible_pool(plan.scope, year, cap)
+    ratios = plan.ratios
     strata = _counts(pool, ratios)
     _check_ratios(plan, strata)
     digest = await asyncio.to_thread(_freeze_pool, core.files_root, pool)
     nonce = secrets.token_hex(32)
-    values = {"draw_date": plan["draw_date"], "entropy_source": entropy_source,
+    values = {"draw_date": plan.draw_date.isoformat(), "entropy_source": entropy_source,
               "nonce": nonce, "nonce_commitment": algo.h(nonce), "pool_digest": digest,
               "pool_size": len(pool), "year_cap": cap}
-    prepared = Prepared(plan_name, plan["draw_date"], entropy_source,
-                        values["nonce_commitment"], digest, len(pool), cap, strata)
+    prepared = Prepared(plan_name, plan.draw_date.isoformat(), entropy_source,
+                        algo.h(nonce), digest, len(pool), cap, strata)
     async with core.db.transaction() as tx:
-        if await tx.draws.draw(plan["id"]) is not None:
+        if await tx.draws.draw(plan.id) is not None:
             raise Refused(Refusal.ALREADY_PREPARED)
-        draw_id = await tx.draws.add_draw(plan["id"], values, label(actor), now)
-        await tx.audit.append(label(actor), "draw.prepared", f"draw:{draw_id}",
+        draw_id = await tx.draws.add_draw(plan.id, values, label(actor), now)
+        await tx.audit.append(label(actor), AuditAction.DRAW_PREPARED, f"draw:{draw_id}",
                               {k: v for k, v in values.items() if k != "nonce"}, now)
         await _announce(tx, core, f"draw-prepared:{draw_id}",
                         lambda t: prepared_text(t, prepared), now, actor)
@@ -177,48 +195,48 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
     # that checks again that nobody ran the draw meanwhile.
     async with core.db.read() as rtx:
         plan = await _plan(rtx, plan_name)
-        row = await rtx.draws.draw(plan["id"])
+        row = await rtx.draws.draw(plan.id)
         if row is None:
             raise Refused(Refusal.NOT_PREPARED)
-        if row["status"] == "run":
+        if row.status == DrawStatus.RUN:
             raise Refused(Refusal.ALREADY_RUN)
-        if today.isoformat() < row["draw_date"]:
+        if today < row.draw_date:
             raise Refused(Refusal.BEFORE_DRAW_DATE)
         required = _required_expertise(plan)
-        drawable = [i for i in await rtx.draws.drawable_inspectors(row["draw_date"])
-                    if required.get(i["department"], set()) <= set(i["expertise"])]
+        drawable = [i for i in await rtx.draws.drawable_inspectors(row.draw_date)
+                    if required.get(i.department, set()) <= set(i.expertise)]
         recusal_pairs = await rtx.draws.recusal_pairs()
-    inspectors = [algo.Inspector(i["cert_no"], i["department"], "、".join(i["expertise"]))
+    inspectors = [algo.Inspector(i.cert_no, i.department, "、".join(i.expertise))
                   for i in drawable]
     certs = {i.cert for i in inspectors}
-    seed = algo.seed_of(plan_name, row["pool_digest"], entropy, row["nonce"])
-    fallbacks = json.loads(plan["fallbacks"])
-    ratios = json.loads(plan["ratios"])
+    seed = algo.seed_of(plan_name, row.pool_digest, entropy, row.nonce)
+    fallbacks = plan.fallbacks
+    ratios = plan.ratios
     if started is not None:
         await started()
     try:
         outcome, recusals = await core.workers.run(
-            DRAW, compute_draw, str(core.files_root), row["pool_digest"], plan_name, ratios,
-            seed, (plan["initiator_code"], plan["joining_codes"], fallbacks, inspectors,
+            DRAW, compute_draw, str(core.files_root), row.pool_digest, plan_name, ratios,
+            seed, (plan.initiator_code, plan.joining_codes, fallbacks, inspectors,
                    {(c, t) for c, t in recusal_pairs if c in certs}),
-            heavy=row["pool_size"] >= HEAVY_FROM)
+            heavy=row.pool_size >= HEAVY_FROM)
     except algo.DrawRefused as exc:
         async with core.db.read() as rtx:
-            raise await _explain(rtx, exc, plan, row["draw_date"]) from None
+            raise await _explain(rtx, exc, plan, row.draw_date) from None
     except WorkFailed as exc:
         raise Refused(Refusal(f"work_{exc.failure.value}")) from None
-    rules_initiating, rules_joining = plan["initiator_code"], sorted(plan["joining_codes"])
+    rules_initiating, rules_joining = plan.initiator_code, sorted(plan.joining_codes)
     inspectors_data = algo.inspectors_tsv(inspectors)
     recusals_data = algo.recusals_tsv(recusals)
     record = {
-        "algorithm": algo.ALGORITHM, "plan": plan_name, "draw_date": row["draw_date"],
-        "entropy_source": row["entropy_source"], "entropy": entropy, "nonce": row["nonce"],
-        "nonce_commitment": row["nonce_commitment"], "pool_digest": row["pool_digest"],
-        "pool_size": row["pool_size"], "year_cap": row["year_cap"], "seed": seed,
+        "algorithm": algo.ALGORITHM, "plan": plan_name, "draw_date": row.draw_date.isoformat(),
+        "entropy_source": row.entropy_source, "entropy": entropy, "nonce": row.nonce,
+        "nonce_commitment": row.nonce_commitment, "pool_digest": row.pool_digest,
+        "pool_size": row.pool_size, "year_cap": row.year_cap, "seed": seed,
         "inspectors_digest": algo.h(inspectors_data),
         "recusals_digest": algo.h(recusals_data),
         "initiating": rules_initiating, "joining": rules_joining, "fallbacks": fallbacks,
-        "items": [item["code"] for item in plan["items"]],
+        "items": [item.code for item in plan.items],
         "strata": [s.__dict__ for s in outcome.strata],
         "selected": [s.__dict__ for s in outcome.selected],
         "teams": [{"target": target, "members": [m.as_json() for m in members]}
@@ -228,26 +246,27 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
     inspectors_sha = await asyncio.to_thread(write_blob, core.files_root, inspectors_data)
     recusals_sha = await asyncio.to_thread(write_blob, core.files_root, recusals_data)
     published = await asyncio.to_thread(algo.record_json, record)
-    people = {i["cert_no"]: i["person_id"] for i in drawable}
+    people = {i.cert_no: i.person_id for i in drawable}
     async with core.db.transaction() as tx:
-        if not await tx.draws.mark_run(row["id"], entropy, seed, published.decode(),
+        if not await tx.draws.mark_run(row.id, entropy, seed, published.decode(),
                                        inspectors_sha, recusals_sha, label(actor), now):
             raise Refused(Refusal.ALREADY_RUN)
         task_ids = await tx.draws.add_tasks(
-            row["id"], plan["id"], [(s.target, s.order) for s in outcome.selected],
-            (plan["window_start"], plan["window_due"]), row["draw_date"][:4], now)
+            row.id, plan.id, [(s.target, s.order) for s in outcome.selected],
+            (plan.window_start.isoformat(), plan.window_due.isoformat()),
+            str(row.draw_date.year), now)
         departments = await tx.directory.department_ids()
         await tx.draws.add_members(
             [(task_ids[target], people[m.inspector], departments[m.department], m.inspector,
               m.leader, position)
              for target, members in outcome.teams
              for position, m in enumerate(members, start=1)], now)
-        await notify_draw(tx, row["id"], now)
-        await tx.audit.append(label(actor), "draw.run", f"draw:{row['id']}",
+        await notify_draw(tx, row.id, now)
+        await tx.audit.append(label(actor), AuditAction.DRAW_RUN, f"draw:{row.id}",
                               {"seed": seed, "entropy": entropy, "tasks": len(task_ids),
                                "record_sha256": algo.h(published)}, now)
         ran = Ran(plan_name, seed, len(task_ids), record)
-        await _announce(tx, core, f"draw-run:{row['id']}", lambda t: ran_text(t, ran), now,
+        await _announce(tx, core, f"draw-run:{row.id}", lambda t: ran_text(t, ran), now,
                         actor)
     return ran
 
@@ -266,12 +285,12 @@ def compute_draw(files_root: str, pool_digest: str, plan_name: str, ratios: dict
     return algo.compute(plan_name, pool, ratios, seed, rules), recusals
 
 
-def _required_expertise(plan: dict[str, Any]) -> dict[str, set[str]]:
+def _required_expertise(plan: PlanForDraw) -> dict[str, set[str]]:
     """Per department, the expertise its items of this plan name."""
     required: dict[str, set[str]] = {}
-    for item in plan["items"]:
-        if item["expertise"]:
-            required.setdefault(item["department_code"], set()).add(item["expertise"])
+    for item in plan.items:
+        if item.expertise:
+            required.setdefault(item.department_code, set()).add(item.expertise)
     return required
 
 
@@ -280,18 +299,19 @@ async def export(core: Core, plan_name: str, out: Path) -> list[Path]:
     Access: anyone may read a drawn plan's record: it is published for verification."""
     async with core.db.read() as rtx:
         plan = await rtx.draws.plan(plan_name)
-        row = await rtx.draws.draw(plan["id"]) if plan else None
+        row = await rtx.draws.draw(plan.id) if plan else None
     if plan is None:
         async with core.db.read() as rtx:
             await _plan(rtx, plan_name)
-    if row is None or row["status"] != "run":
+    if row is None or row.status != DrawStatus.RUN or row.record is None \
+            or row.inspectors_sha256 is None or row.recusals_sha256 is None:
         raise Refused(Refusal.NOT_RUN)
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
     contents = {
-        "record.json": row["record"].encode(),
-        "pool.tsv": read_blob(core.files_root, row["pool_digest"]),
-        "inspectors.tsv": read_blob(core.files_root, row["inspectors_sha256"]),
-        "recusals.tsv": read_blob(core.files_root, row["recusals_sha256"]),
+        "record.json": row.record.encode(),
+        "pool.tsv": read_blob(core.files_root, row.pool_digest),
+        "inspectors.tsv": read_blob(core.files_root, row.inspectors_sha256),
+        "recusals.tsv": read_blob(core.files_root, row.recusals_sha256),
     }
     written = []
     for name, data in contents.items():

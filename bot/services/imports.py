@@ -45,7 +45,7 @@ from bot.formats.tabular import (
 )
 from bot.i18n import N_, Translator
 from bot.rules.checklist import Checklist, ChecklistError, load_xlsform
-from bot.rules.models import Role, RoleGrant
+from bot.rules.models import AuditAction, Role, RoleGrant
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refused
 from bot.services.personal import PhoneCipher, data_cipher, id_hasher, seal_plain_phones
@@ -303,7 +303,7 @@ async def import_file(core: Core, actor: Actor, path: Path, filename: str,
                     upload.kind, filename, report.sha256, report.rows,
                     (report.inserted, report.updated, report.unchanged), actor_label,
                     job.now)
-                await tx.audit.append(actor_label, f"import.{upload.kind}",
+                await tx.audit.append(actor_label, AuditAction.imported(upload.kind),
                                       f"import:{report.import_id}", _audit_payload(report),
                                       job.now)
         except _Rollback:
@@ -620,7 +620,7 @@ async def _apply_inspector(job: _Job, values: dict[str, Any]) -> None:
         if await tx.directory.sync_roles(person_id, roles, values["department_id"], job.now):
             changed = True
             # Granting and withdrawing roles is traced person by person.
-            await tx.audit.append(job.actor, "person.roles", f"person:{person_id}",
+            await tx.audit.append(job.actor, AuditAction.PERSON_ROLES, f"person:{person_id}",
                                   {"roles": sorted(roles), "active": active}, job.now)
     profile = {
         "cert_no": values["cert_no"], "id_hash": values["id_hash"],
@@ -761,7 +761,7 @@ async def _import_checklist(core: Core, report: ImportReport, checklist: Checkli
         report.import_id = await tx.directory.log_import(
             "checklist", report.filename, report.sha256, report.rows,
             (report.inserted, 0, report.unchanged), actor, now)
-        await tx.audit.append(actor, "import.checklist", f"item:{checklist.form_id}",
+        await tx.audit.append(actor, AuditAction.IMPORT_CHECKLIST, f"item:{checklist.form_id}",
                               {**_audit_payload(report), "checklist": checklist_id,
                                "version": version}, now)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.i18n import Translator, translator
+from bot.i18n import Translator, translator_for
 from bot.rules.models import Person, Role
 from storage import Tx
 
@@ -29,7 +29,7 @@ async def enqueue_text(
     if account is None or account.chat_id is None:
         logger.info("person %s has no Telegram chat yet; %s not queued", person.id, dedupe_key)
         return False
-    t = translator(account.language or person.language or account.language_code)
+    t = translator_for(account, person)
     payload: dict[str, Any] = {"text": render(t), "parse_mode": "HTML"}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup(t) if callable(reply_markup) else reply_markup
@@ -48,8 +48,7 @@ async def enqueue_document(
     if account is None or account.chat_id is None:
         return False
     person = await tx.people.person(person_id)
-    t = translator(account.language or (person.language if person else None)
-                   or account.language_code)
+    t = translator_for(account, person)
     return await tx.outbox.enqueue(
         dedupe_key, account.chat_id, method,
         {"file": {"sha256": sha256, "filename": filename}, "caption": caption(t),

@@ -14,6 +14,7 @@ from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import Translator, normalize_language
 from bot.rules.models import (
+    AuditAction,
     Department,
     Invite,
     InviteProblem,
@@ -111,10 +112,10 @@ async def create_invite_in(
     invite = await tx.invites.add(hash_code(code), person.id, actor.id if actor else None, now,
                                   expires)
     actor_label = label(actor)
-    await tx.audit.append(actor_label, "person.created", f"person:{person.id}",
+    await tx.audit.append(actor_label, AuditAction.PERSON_CREATED, f"person:{person.id}",
                           {"name": name, "department": department.code if department else None,
                            "roles": [r.value for r in roles]}, now)
-    await tx.audit.append(actor_label, "invite.created", f"invite:{invite.id}",
+    await tx.audit.append(actor_label, AuditAction.INVITE_CREATED, f"invite:{invite.id}",
                           {"person": person.id, "expires_at": expires.isoformat()}, now)
     return IssuedInvite(person, invite, code, core.deep_link(code), department)
 
@@ -155,7 +156,7 @@ async def reissue_in(tx: Tx, core: Core, actor: Actor, person: Person,
     department = (await tx.people.department(person.department_id)
                   if person.department_id else None)
     cert_no = await tx.directory.cert_of(person.id)
-    await tx.audit.append(label(actor), "invite.created",
+    await tx.audit.append(label(actor), AuditAction.INVITE_CREATED,
                           f"invite:{invite.id}",
                           {"person": person.id, "expires_at": expires.isoformat(),
                            "revoked": revoked}, now)
@@ -286,7 +287,7 @@ async def redeem(core: Core, code: str, user: TgUser, now: datetime | None = Non
             await tx.people.set_person_language(
                 person.id, chosen or normalize_language(user.language_code)
             )
-        await tx.audit.append(f"tg:{user.id}", "account.bound", f"person:{person.id}",
+        await tx.audit.append(f"tg:{user.id}", AuditAction.ACCOUNT_BOUND, f"person:{person.id}",
                               {"invite": invite.id, "tg_user_id": user.id}, now)
         bound = await tx.people.person(person.id)
         assert bound is not None

@@ -14,6 +14,8 @@ from bot.core import Core
 from bot.formats.tabular import csv_bytes, xlsx_bytes
 from bot.i18n import translator
 from bot.rules import visit as rules
+from bot.rules.models import AuditAction
+from bot.rules.records import PublicationKind
 from bot.services.access import Actor, label, require_office
 from bot.services.chasing import calendar
 from bot.services.digest import publication_due
@@ -47,8 +49,8 @@ async def due_items(core: Core, actor: Actor, today: date) -> list[DueItem]:
         rows = await rtx.publications.due()
     found = []
     for row in rows:
-        due = publication_due(core, cal, row["finished_at"])
-        found.append(DueItem(row["id"], row["target"], row["target_code"], due,
+        due = publication_due(core, cal, row.finished_at)
+        found.append(DueItem(row.id, row.target, row.target_code, due,
                              cal.between(today, due) if today <= due
                              else -cal.between(due, today)))
     return found
@@ -56,11 +58,11 @@ async def due_items(core: Core, actor: Actor, today: date) -> list[DueItem]:
 
 async def _content(tx: Tx, core: Core, task_id: int) -> dict[str, Any]:
     """What is published of a task, from its latest frozen record."""
-    record = await tx.visits.record(task_id)
+    record = await tx.visits.latest_record(task_id)
     if record is None:
         raise Refused(Refusal.NO_RECORD)
-    content = record["content"]["content"]
-    submitted = from_db_time(record["content"]["submitted"]["at"])
+    content = record.content["content"]
+    submitted = from_db_time(record.content["submitted"]["at"])
     assert submitted is not None
     checked = submitted.astimezone(core.settings.tz).date().isoformat()
     items = [{"code": i["code"], "name": i["name"], "department": i["department"],
@@ -73,14 +75,14 @@ async def _content(tx: Tx, core: Core, task_id: int) -> dict[str, Any]:
                 "kinds": sorted({rules.NONCOOPERATION[i["detail"]["kind"]][0] for i in refused
                                  if i["detail"].get("kind")}),
                 "circumstances": "；".join(i["detail"].get("circumstances", "") for i in refused)}
-    earlier = [p["content"]["noncooperation"] for p in
+    earlier = [p.content["noncooperation"] for p in
                await tx.publications.of_target(content["task"]["target_code"])
-               if p["task_id"] != task_id and p["kind"] != "withheld"
-               and p["content"].get("noncooperation")]
+               if p.task_id != task_id and p.kind != PublicationKind.WITHHELD
+               and p.content.get("noncooperation")]
     cases = [*earlier, case] if case else earlier
     return {"task_id": task_id, "target_code": content["task"]["target_code"],
             "target_name": content["task"]["target_name"], "plan": content["task"]["plan"],
-            "items": items, "date": checked, "record_hash": record["record_hash"],
+            "items": items, "date": checked, "record_hash": record.record_hash,
             "noncooperation": case,
             "noncooperation_count": len(cases) if case else 0,
             "noncooperation_times": [c["date"] for c in cases] if case else []}
@@ -149,9 +151,10 @@ async def publish(core: Core, actor: Actor, task_ids: list[int] | None,
     async with core.db.transaction() as tx:
         for task_id in chosen:
             content = await _content(tx, core, task_id)
-            publication_id = await tx.publications.add(task_id, "result", content,
+            publication_id = await tx.publications.add(task_id, PublicationKind.RESULT, content,
                                                        label(actor), now)
-            await tx.audit.append(label(actor), "publication.published", f"task:{task_id}",
+            await tx.audit.append(label(actor), AuditAction.PUBLICATION_PUBLISHED,
+                                  f"task:{task_id}",
                                   {"publication": publication_id,
                                    "due": due[task_id].due.isoformat(),
                                    "late": due[task_id].late}, now)
@@ -171,9 +174,10 @@ async def withhold(core: Core, actor: Actor, task_id: int, reason: str,
     if task_id not in {d.task_id for d in await due_items(core, actor, today)}:
         raise Refused(Refusal.NOT_DUE)
     async with core.db.transaction() as tx:
-        publication_id = await tx.publications.add(task_id, "withheld", {}, label(actor),
+        publication_id = await tx.publications.add(task_id, PublicationKind.WITHHELD, {},
+                                                   label(actor),
                                                    now, reason=reason[:500])
-        await tx.audit.append(label(actor), "publication.withheld", f"task:{task_id}",
+        await tx.audit.append(label(actor), AuditAction.PUBLICATION_WITHHELD, f"task:{task_id}",
                               {"publication": publication_id, "reason": reason[:500]}, now)
 
 
@@ -187,14 +191,14 @@ async def correct(core: Core, actor: Actor, task_id: int, reason: str,
         raise Refused(Refusal.REASON_REQUIRED)
     async with core.db.transaction() as tx:
         old = await tx.publications.latest(task_id)
-        if old is None or old["kind"] == "withheld":
+        if old is None or old.kind == PublicationKind.WITHHELD:
             raise Refused(Refusal.NOT_PUBLISHED)
         content = await _content(tx, core, task_id)
-        publication_id = await tx.publications.add(task_id, "correction", content,
+        publication_id = await tx.publications.add(task_id, PublicationKind.CORRECTION, content,
                                                    label(actor), now, reason=reason[:500],
-                                                   supersedes=old["id"])
-        await tx.audit.append(label(actor), "publication.corrected", f"task:{task_id}",
-                              {"publication": publication_id, "supersedes": old["id"],
+                                                   supersedes=old.id)
+        await tx.audit.append(label(actor), AuditAction.PUBLICATION_CORRECTED, f"task:{task_id}",
+                              {"publication": publication_id, "supersedes": old.id,
                                "reason": reason[:500]}, now)
         await _post(tx, core, f"correct:{publication_id}", [content], now, correction=reason)
         return publication_id
@@ -208,16 +212,15 @@ async def export(core: Core, actor: Actor) -> tuple[bytes, bytes]:
         published = await rtx.publications.published()
     rows = []
     for p in published:
-        c = p["content"]
+        c = p.content
         case = c.get("noncooperation") or {}
-        published_on = (from_db_time(p["created_at"]) or datetime.min).astimezone(
-            core.settings.tz).date().isoformat()
+        published_on = p.created_at.astimezone(core.settings.tz).date().isoformat()
         for item in c["items"]:
             rows.append([c["target_code"], c["target_name"], c["plan"], item["name"],
                          item["department"], item["result_wording"], c["date"], published_on,
                          c.get("noncooperation_count") or "",
                          "、".join(c.get("noncooperation_times") or []),
                          "；".join([*case.get("kinds", []), case.get("circumstances", "")])
-                         if case else "", p["reason"] or ""])
+                         if case else "", p.reason or ""])
     return (xlsx_bytes("抽查结果", EXPORT_HEADERS, rows),
             csv_bytes(EXPORT_HEADERS, rows))

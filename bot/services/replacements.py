@@ -8,13 +8,15 @@ import functools
 import html
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.i18n import N_, Translator, translator
+from bot.i18n import N_, Translator, translator_for
 from bot.rules import draw as algo
-from bot.rules.models import Person, Role
+from bot.rules.models import AuditAction, Person, Role
+from bot.rules.records import ReplacementRequest, RequestStatus, Task, TaskStatus
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.tasks import card_button
@@ -78,7 +80,7 @@ async def _approvers(tx: Tx, requester: Person, task_id: int, plan_id: int) -> l
                                                         requester.department_id)}
     if await tx.replacements.leader_may_approve(plan_id):
         for member in await tx.tasks.members(task_id):
-            leader = await tx.people.person(member["person_id"]) if member["leader"] else None
+            leader = await tx.people.person(member.person_id) if member.leader else None
             if leader is not None and leader.department_id == requester.department_id:
                 found[leader.id] = leader
     found.pop(requester.id, None)
@@ -95,7 +97,7 @@ async def request(core: Core, person: Person, task_id: int, reason: str,
     async with core.db.transaction() as tx:
         task = await _open_task(tx, task_id, person)
         request_id = await tx.replacements.add(task_id, person.id, reason, note, now)
-        await tx.audit.append(f"person:{person.id}", "replacement.requested",
+        await tx.audit.append(f"person:{person.id}", AuditAction.REPLACEMENT_REQUESTED,
                               f"request:{request_id}", {"task": task_id, "reason": reason},
                               now)
         return await _ask_approvers(tx, request_id, person, task, reason, note, None, now)
@@ -119,10 +121,10 @@ async def request_for(core: Core, filer: Person, task_id: int, person_id: int, r
         task = await _open_task(tx, task_id, member)
         request_id = await tx.replacements.add(task_id, member.id, reason, note, now,
                                                filed_by=filer.id)
-        await tx.audit.append(f"person:{filer.id}", "replacement.requested",
+        await tx.audit.append(f"person:{filer.id}", AuditAction.REPLACEMENT_REQUESTED,
                               f"request:{request_id}", {"task": task_id, "reason": reason,
                                                         "on_behalf_of": member.id}, now)
-        target, name = html.escape(task["target_name"]), html.escape(filer.name)
+        target, name = html.escape(task.target_name), html.escape(filer.name)
         await enqueue_text(tx, member, f"rep-for:{request_id}", lambda t: t._(
             "🔁 {name} asked for your replacement on the task for {target}: {reason}.").format(
             name=name, target=target, reason=t._(ON_BEHALF_REASONS[reason])), now)
@@ -148,23 +150,23 @@ async def alert_absent(core: Core, reporter: Person, task_id: int,
         task = await tx.tasks.task(task_id)
         if task is None:
             raise Refused(Refusal.UNKNOWN_TASK)
-        if task["status"] != "assigned":
+        if task.status != TaskStatus.ASSIGNED:
             raise Refused(Refusal.TASK_CLOSED)
         members = await tx.tasks.members(task_id)
-        if not any(m["person_id"] == reporter.id for m in members):
+        if not any(m.person_id == reporter.id for m in members):
             raise Refused(Refusal.NOT_MEMBER)
-        absent = next((m for m in members if m["person_id"] == person_id), None)
+        absent = next((m for m in members if m.person_id == person_id), None)
         member = await tx.people.person(person_id)
         if absent is None or member is None or person_id == reporter.id:
             raise Refused(Refusal.NOT_MEMBER)
         supervisors = [p for p in await tx.people.with_role(Role.SUPERVISOR,
                                                             member.department_id)
                        if p.id != person_id]
-        await tx.audit.append(f"person:{reporter.id}", "replacement.suggested",
+        await tx.audit.append(f"person:{reporter.id}", AuditAction.REPLACEMENT_SUGGESTED,
                               f"task:{task_id}", {"member": person_id}, now)
         names = {"by": html.escape(reporter.name), "name": html.escape(member.name),
-                 "target": html.escape(task["target_name"])}
-        registered = absent["tg_user_id"] is not None
+                 "target": html.escape(task.target_name)}
+        registered = absent.tg_user_id is not None
 
         def render(t: Translator) -> str:
             why = t._("has blocked the bot") if registered else t._(
@@ -172,7 +174,7 @@ async def alert_absent(core: Core, reporter: Person, task_id: int,
             return t._("🔁 {by} (leader) reports that {name} {why} and cannot take part in"
                        " the task for {target} (window {start} – {due}). You may ask for a"
                        " replacement on their behalf: a fresh random draw.").format(
-                why=why, start=task["window_start"], due=task["window_due"], **names)
+                why=why, start=task.window_start, due=task.window_due, **names)
 
         def markup(t: Translator) -> dict[str, Any]:
             return {"inline_keyboard": [[ReplacementFor(task_id, person_id).markup(
@@ -191,31 +193,31 @@ async def alert_absent(core: Core, reporter: Person, task_id: int,
     return told
 
 
-async def _open_task(tx: Tx, task_id: int, member: Person) -> dict[str, Any]:
+async def _open_task(tx: Tx, task_id: int, member: Person) -> Task:
     """The task, while a replacement can still be asked for, with `member` on its team."""
     task = await tx.tasks.task(task_id)
     if task is None:
         raise Refused(Refusal.UNKNOWN_TASK)
-    if task["status"] != "assigned":
+    if task.status != TaskStatus.ASSIGNED:
         raise Refused(Refusal.TASK_CLOSED)
-    if not any(m["person_id"] == member.id for m in await tx.tasks.members(task_id)):
+    if not any(m.person_id == member.id for m in await tx.tasks.members(task_id)):
         raise Refused(Refusal.NOT_MEMBER)
     if await tx.replacements.open_for(task_id, member.id) is not None:
         raise Refused(Refusal.ALREADY_REQUESTED)
     return task
 
 
-async def _ask_approvers(tx: Tx, request_id: int, person: Person, task: dict[str, Any],
+async def _ask_approvers(tx: Tx, request_id: int, person: Person, task: Task,
                          reason: str, note: str | None, filer: Person | None,
-                         now: Any) -> list[Person]:
+                         now: datetime) -> list[Person]:
     """The request to each supervisor who may approve it (the office when there is none)."""
-    approvers = [a for a in await _approvers(tx, person, task["id"], task["plan_id"])
+    approvers = [a for a in await _approvers(tx, person, task.id, task.plan_id)
                  if filer is None or a.id != filer.id]
-    name, target = html.escape(person.name), html.escape(task["target_name"])
+    name, target = html.escape(person.name), html.escape(task.target_name)
     extra = html.escape(note) if note else ""
     by = html.escape(filer.name) if filer else ""
-    team = "、".join(f"{html.escape(m['name'])}（{html.escape(m['department'])}）"
-                    for m in await tx.tasks.members(task["id"]) if m["person_id"] != person.id)
+    team = "、".join(f"{html.escape(m.name)}（{html.escape(m.department)}）"
+                    for m in await tx.tasks.members(task.id) if m.person_id != person.id)
 
     def render(t: Translator) -> str:
         if filer is None:
@@ -228,7 +230,7 @@ async def _ask_approvers(tx: Tx, request_id: int, person: Person, task: dict[str
         if extra:
             lines.append(t._("Note: {note}").format(note=extra))
         lines.append(t._("Inspection window: {start} – {due}").format(
-            start=task["window_start"], due=task["window_due"]))
+            start=task.window_start, due=task.window_due))
         lines.append(t._("Others on the team: {team}").format(team=team or "—"))
         return "\n".join(lines)
 
@@ -243,19 +245,19 @@ async def _ask_approvers(tx: Tx, request_id: int, person: Person, task: dict[str
     return approvers
 
 
-async def _may_decide(tx: Tx, approver: Person, row: dict[str, Any], plan_id: int,
+async def _may_decide(tx: Tx, approver: Person, row: ReplacementRequest, plan_id: int,
                       task_id: int) -> bool:
-    requester = await tx.people.person(row["person_id"])
+    requester = await tx.people.person(row.person_id)
     if requester is None or approver.id == requester.id:
         return False
-    if row["decided_by"] is not None and (approver.has_role(Role.OFFICE)
+    if row.decided_by is not None and (approver.has_role(Role.OFFICE)
                                           or approver.has_role(Role.ADMIN)):
         return True  # approved, but nobody was drawable: the office resolves it
     return any(p.id == approver.id for p in await _approvers(tx, requester, task_id, plan_id))
 
 
 async def _close_buttons(tx: Tx, request_id: int, requester: Person, task_id: int,
-                         plan_id: int, decider: Person, approved: bool, now: Any) -> None:
+                         plan_id: int, decider: Person, approved: bool, now: datetime) -> None:
     """Every approver's copy of the request now says who decided it, without buttons."""
     name = html.escape(decider.name)
     for other in await _approvers(tx, requester, task_id, plan_id):
@@ -272,7 +274,7 @@ async def _close_buttons(tx: Tx, request_id: int, requester: Person, task_id: in
             return f"{base}\n\n{verdict.format(name=name)}"
 
         account = await tx.people.account_of_person(other.id)
-        t = translator(account.language if account and account.language else other.language)
+        t = translator_for(account, other)
         await tx.outbox.enqueue(f"rep-closed:{request_id}:{other.id}", queued.chat_id,
                                 "editMessageText", {"message_id": sent_id,
                                                     "text": render(t), "parse_mode": "HTML"},
@@ -287,27 +289,28 @@ async def decide(core: Core, approver: Person, request_id: int, approve: bool,
         row = await tx.replacements.get(request_id)
         if row is None:
             raise Refused(Refusal.UNKNOWN_REQUEST)
-        task = await tx.tasks.task(row["task_id"])
+        task = await tx.tasks.task(row.task_id)
         assert task is not None
-        if not await _may_decide(tx, approver, row, task["plan_id"], task["id"]):
+        if not await _may_decide(tx, approver, row, task.plan_id, task.id):
             raise Refused(Refusal.NOT_APPROVER)
-        if row["status"] != "open":
-            raise Refused(Refusal.DECIDED, by=row["decided_by_name"] or "")
-        if task["status"] != "assigned":
+        if row.status != RequestStatus.OPEN:
+            raise Refused(Refusal.DECIDED, by=row.decided_by_name or "")
+        if task.status != TaskStatus.ASSIGNED:
             raise Refused(Refusal.TASK_CLOSED)
-        requester = await tx.people.person(row["person_id"])
+        requester = await tx.people.person(row.person_id)
         assert requester is not None
-        target = html.escape(task["target_name"])
+        target = html.escape(task.target_name)
         if not approve:
             reason = " ".join((reject_reason or "").split())
             if not reason:
                 raise Refused(Refusal.REASON_REQUIRED)
-            await tx.replacements.decide(request_id, "rejected", approver.id, now, reason)
-            await _close_buttons(tx, request_id, requester, task["id"], task["plan_id"],
+            await tx.replacements.decide(request_id, RequestStatus.REJECTED, approver.id, now,
+                                         reason)
+            await _close_buttons(tx, request_id, requester, task.id, task.plan_id,
                                  approver, False, now)
-            await tx.audit.append(f"person:{approver.id}", "replacement.rejected",
+            await tx.audit.append(f"person:{approver.id}", AuditAction.REPLACEMENT_REJECTED,
                                   f"request:{request_id}", {"reason": reason}, now)
-            on_behalf = row.get("filed_by") is not None
+            on_behalf = row.filed_by is not None
             await enqueue_text(tx, requester, f"rep-rejected:{request_id}", lambda t: (t._(
                 "The request to replace you on the task for {target} was rejected by"
                 " {name}: {reason}. You stay on the team.") if on_behalf else t._(
@@ -319,23 +322,23 @@ async def decide(core: Core, approver: Person, request_id: int, approve: bool,
         return await _approve(core, tx, task, row, approver, requester, now)
 
 
-async def _approve(core: Core, tx: Tx, task: dict[str, Any], row: dict[str, Any],
-                   approver: Person, requester: Person, now: Any) -> Decision:
+async def _approve(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
+                   approver: Person, requester: Person, now: datetime) -> Decision:
     """Draw the replacement (docs/draw.md); where nobody can be drawn the approval stands
     and the request stays open for the office."""
-    request_id = int(row["id"])
-    target = html.escape(task["target_name"])
+    request_id = int(row.id)
+    target = html.escape(task.target_name)
     joined = await _redraw(core, tx, task, row, approver, now)
     if joined is not None:
-        await _close_buttons(tx, request_id, requester, task["id"], task["plan_id"],
+        await _close_buttons(tx, request_id, requester, task.id, task.plan_id,
                              approver, True, now)
         return Decision(request_id, True, joined.name, registered=joined.tg_user_id is not None)
     # The approval stands; the request stays open for the office, which can reject it
     # (the draw's inspector list is frozen and published, so drawing again would find
     # nobody either).
-    if row["decided_by"] is None:
+    if row.decided_by is None:
         await tx.replacements.note_approval(request_id, approver.id, now)
-        await tx.audit.append(f"person:{approver.id}", "replacement.approved",
+        await tx.audit.append(f"person:{approver.id}", AuditAction.REPLACEMENT_APPROVED,
                               f"request:{request_id}", {"drawn": None}, now)
     office_buttons = {"inline_keyboard": [[
         ReplacementReject(request_id).markup("❌")]]}
@@ -347,66 +350,68 @@ async def _approve(core: Core, tx: Tx, task: dict[str, Any], row: dict[str, Any]
     return Decision(request_id, True, None, nobody=True)
 
 
-async def _redraw(core: Core, tx: Tx, task: dict[str, Any], row: dict[str, Any],
-                  approver: Person, now: Any) -> Person | None:
-    draw = await tx.replacements.draw_row(task["draw_id"])
-    assert draw is not None
-    record = json.loads(draw["record"])
+async def _redraw(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
+                  approver: Person, now: datetime) -> Person | None:
+    draw = await tx.replacements.draw_row(task.draw_id)
+    # a task exists only once its draw has run, which stored these three
+    assert draw is not None and draw.record and draw.inspectors_sha256 \
+        and draw.recusals_sha256
+    record = json.loads(draw.record)
     inspectors = algo.parse_inspectors(await asyncio.to_thread(
-        read_blob, core.files_root, draw["inspectors_sha256"]))
+        read_blob, core.files_root, draw.inspectors_sha256))
     recusals = algo.parse_recusals(await asyncio.to_thread(
-        read_blob, core.files_root, draw["recusals_sha256"]))
+        read_blob, core.files_root, draw.recusals_sha256))
     rules = algo.TeamRules(record["initiating"], record["joining"], record["fallbacks"],
                            inspectors, recusals,
-                           loads=await tx.replacements.draw_loads(task["draw_id"]))
+                           loads=await tx.replacements.draw_loads(task.draw_id))
     for withdrawal in record.get("withdrawals", []):
         rules.withdraw(withdrawal["inspector"])
-    members = await tx.tasks.members(task["id"])
-    team = [algo.Member(m["cert_no"], m["department_code"], bool(m["leader"]))
+    members = await tx.tasks.members(task.id)
+    team = [algo.Member(m.cert_no, m.department_code, bool(m.leader))
             for m in members]
-    out = next(m["cert_no"] for m in members if m["person_id"] == row["person_id"])
-    n = sum(1 for r in record["replacements"] if r["target"] == task["target_code"]) + 1
+    out = next(m.cert_no for m in members if m.person_id == row.person_id)
+    n = sum(1 for r in record["replacements"] if r["target"] == task.target_code) + 1
     try:
-        joined = algo.replace_member(rules, record["seed"], task["target_code"], team, out, n)
+        joined = algo.replace_member(rules, record["seed"], task.target_code, team, out, n)
     except algo.DrawRefused:
         return None
     person_id = await tx.replacements.person_by_cert(joined.inspector)
     departments = await tx.directory.department_ids()
     assert person_id is not None
-    await tx.replacements.leave(task["id"], row["person_id"], now)
-    await tx.replacements.join(task["id"], person_id, departments[joined.department],
+    await tx.replacements.leave(task.id, row.person_id, now)
+    await tx.replacements.join(task.id, person_id, departments[joined.department],
                                joined.inspector, joined.leader, now)
-    record["replacements"].append({"target": task["target_code"], "n": n, "out": out,
-                                   "in": joined.inspector, "reason": row["reason"],
-                                   "approved_by": f"person:{row['decided_by'] or approver.id}"})
-    await tx.replacements.update_record(task["draw_id"], algo.record_json(record).decode())
-    await tx.replacements.decide(row["id"], "approved", row["decided_by"] or approver.id, now,
+    record["replacements"].append({"target": task.target_code, "n": n, "out": out,
+                                   "in": joined.inspector, "reason": row.reason,
+                                   "approved_by": f"person:{row.decided_by or approver.id}"})
+    await tx.replacements.update_record(task.draw_id, algo.record_json(record).decode())
+    await tx.replacements.decide(row.id, RequestStatus.APPROVED, row.decided_by or approver.id, now,
                                  replacement=person_id)
-    await tx.audit.append(f"person:{approver.id}", "replacement.approved",
-                          f"request:{row['id']}", {"out": out, "in": joined.inspector, "n": n},
+    await tx.audit.append(f"person:{approver.id}", AuditAction.REPLACEMENT_APPROVED,
+                          f"request:{row.id}", {"out": out, "in": joined.inspector, "n": n},
                           now)
     newcomer = await tx.people.person(person_id)
-    leaving = await tx.people.person(row["person_id"])
+    leaving = await tx.people.person(row.person_id)
     assert newcomer is not None and leaving is not None
-    target = html.escape(task["target_name"])
+    target = html.escape(task.target_name)
     names = {"out": html.escape(leaving.name), "in": html.escape(newcomer.name)}
-    await enqueue_text(tx, newcomer, f"rep-joined:{row['id']}", lambda t: t._(
+    await enqueue_text(tx, newcomer, f"rep-joined:{row.id}", lambda t: t._(
         "🗂 You have been drawn to replace {out} on the task for {target}.").format(
         target=target, **names), now,
         reply_markup={"inline_keyboard": [[card_button(1, task)]]})
-    await enqueue_text(tx, leaving, f"rep-released:{row['id']}", lambda t: t._(
+    await enqueue_text(tx, leaving, f"rep-released:{row.id}", lambda t: t._(
         "Your replacement was approved: {in_} takes your place on the task for {target}."
         " You are released from it.").format(in_=names["in"], target=target), now)
     for member in members:
-        if member["person_id"] == row["person_id"]:
+        if member.person_id == row.person_id:
             continue
-        other = await tx.people.person(member["person_id"])
+        other = await tx.people.person(member.person_id)
         if other is not None:
-            await enqueue_text(tx, other, f"rep-team:{row['id']}:{other.id}", lambda t: t._(
+            await enqueue_text(tx, other, f"rep-team:{row.id}:{other.id}", lambda t: t._(
                 "Team change for {target}: {out} left, {in_} joined (drawn at random).")
                 .format(target=target, out=names["out"], in_=names["in"]), now)
     if newcomer.tg_user_id is None:
-        await tell_office(tx, f"rep-unregistered:{row['id']}", lambda t: t._(
+        await tell_office(tx, f"rep-unregistered:{row.id}", lambda t: t._(
             "⚠️ {in_} was drawn to replace {out} on the task for {target} but is not"
             " registered in Choucha, so they were not told: send them their invite.").format(
             target=target, **{"in_": names["in"], "out": names["out"]}), now,

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import Translator
 from bot.logs import mask_phone
-from bot.rules.models import Person, Role
+from bot.rules.models import AuditAction, Person, Role
+from bot.rules.records import EarlierTask, PersonTask, PlanItem, Task, TaskStatus, TeamMember
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.personal import phone_reader
 from bot.views.buttons import PeopleInviteDraw, TaskCard
-from storage import Tx
+from storage import ReadTx, Tx
 
 LISTED = 30  # tasks named with a button in one notification; /tasks shows them all
 
@@ -27,11 +28,11 @@ def mask_code(code: str) -> str:
     return f"{code[:8]}****{code[-4:]}" if len(code) > 12 else code
 
 
-def card_button(index: int, task: dict[str, Any]) -> dict[str, str]:
-    return TaskCard(task["id"]).markup(f"📋 {index}. {task['target_name'][:30]}")
+def card_button(index: int, task: Task) -> dict[str, str]:
+    return TaskCard(task.id).markup(f"📋 {index}. {task.target_name[:30]}")
 
 
-def new_tasks_text(t: Translator, tasks: list[dict[str, Any]],
+def new_tasks_text(t: Translator, tasks: list[PersonTask],
                    total: int | None = None) -> str:
     """The new tasks of one person: `tasks` (at least the first LISTED) of `total`."""
     total = len(tasks) if total is None else total
@@ -39,9 +40,9 @@ def new_tasks_text(t: Translator, tasks: list[dict[str, Any]],
                         "🗂 You have been drawn for {n} spot-check tasks:",
                         total).format(n=total)]
     for index, task in enumerate(tasks[:LISTED], start=1):
-        role = t._("leader") if task["leader"] else t._("member")
-        lines.append(f"{index}. <b>{html.escape(task['target_name'])}</b> ·"
-                     f" {task['window_start']} – {task['window_due']} · {role}")
+        role = t._("leader") if task.leader else t._("member")
+        lines.append(f"{index}. <b>{html.escape(task.target_name)}</b> ·"
+                     f" {task.window_start} – {task.window_due} · {role}")
     if total > LISTED:
         lines.append(t._("…and {more} more: send /tasks.").format(more=total - LISTED))
     lines.append("")
@@ -83,47 +84,47 @@ async def notify_draw(tx: Tx, draw_id: int, now: datetime) -> int:
 
 @dataclass(frozen=True)
 class Card:
-    task: dict[str, Any]
-    members: list[dict[str, Any]]
-    items: list[dict[str, Any]]
+    task: Task
+    members: list[TeamMember]
+    items: list[PlanItem]
 
-    def member(self, person_id: int) -> dict[str, Any] | None:
-        return next((m for m in self.members if m["person_id"] == person_id), None)
+    def member(self, person_id: int) -> TeamMember | None:
+        return next((m for m in self.members if m.person_id == person_id), None)
 
     @property
     def all_accepted(self) -> bool:
-        return all(m["accepted_at"] for m in self.members)
+        return all(m.accepted_at for m in self.members)
 
 
-def replaceable_by(person: Person, card: Card) -> list[dict[str, Any]]:
+def replaceable_by(person: Person, card: Card) -> list[TeamMember]:
     """The members `person` may ask to replace on their behalf while the task is not under
     way: all of them for the office, those of their own department for a supervisor."""
-    if card.task["status"] != "assigned":
+    if card.task.status != TaskStatus.ASSIGNED:
         return []
-    return [m for m in card.members if m["person_id"] != person.id and (
-        person.is_office or person.has_role(Role.SUPERVISOR, m["department_id"]))]
+    return [m for m in card.members if m.person_id != person.id and (
+        person.is_office or person.has_role(Role.SUPERVISOR, m.department_id))]
 
 
 def _may_view(person: Person, card: Card) -> bool:
     """The team, the office, and the supervisors of the team's departments."""
     return card.member(person.id) is not None or person.is_office or any(
-        person.has_role(Role.SUPERVISOR, m["department_id"]) for m in card.members)
+        person.has_role(Role.SUPERVISOR, m.department_id) for m in card.members)
 
 
-async def _card(tx: Any, task_id: int) -> Card:
+async def _card(tx: ReadTx | Tx, task_id: int) -> Card:
     task = await tx.tasks.task(task_id)
     if task is None:
         raise Refused(Refusal.UNKNOWN_TASK)
-    return Card(task, await tx.tasks.members(task_id), await tx.tasks.items(task["plan_id"]))
+    return Card(task, await tx.tasks.members(task_id), await tx.tasks.items(task.plan_id))
 
 
 def _readable(core: Core, card: Card) -> Card:
     """The card with its members' phone numbers decrypted (shown masked)."""
     cipher = phone_reader(core.settings)
-    if cipher is not None:
-        for member in card.members:
-            member["phone"] = cipher.open(member["phone"])
-    return card
+    if cipher is None:
+        return card
+    return dataclasses.replace(card, members=[
+        dataclasses.replace(m, phone=cipher.open(m.phone)) for m in card.members])
 
 
 async def card(core: Core, person: Person, task_id: int) -> Card:
@@ -142,19 +143,20 @@ async def accept(core: Core, person: Person, task_id: int) -> Card:
         found = await _card(tx, task_id)
         if found.member(person.id) is None:
             raise Refused(Refusal.NOT_MEMBER)
-        if found.task["status"] != "assigned":
+        if found.task.status != "assigned":
             raise Refused(Refusal.TASK_CLOSED)
         if not await tx.tasks.accept(task_id, person.id, now):
             raise Refused(Refusal.ALREADY_ACCEPTED)
-        await tx.audit.append(f"person:{person.id}", "task.accepted", f"task:{task_id}", {},
+        await tx.audit.append(f"person:{person.id}", AuditAction.TASK_ACCEPTED, f"task:{task_id}",
+                              {},
                               now)
         found = await _card(tx, task_id)
         if found.all_accepted:
-            name = html.escape(found.task["target_name"])
+            name = html.escape(found.task.target_name)
             for member in found.members:
-                if member["person_id"] == person.id:
+                if member.person_id == person.id:
                     continue
-                other = await tx.people.person(member["person_id"])
+                other = await tx.people.person(member.person_id)
                 if other is not None:
                     await enqueue_text(
                         tx, other, f"accepted-all:{task_id}:{other.id}",
@@ -163,74 +165,74 @@ async def accept(core: Core, person: Person, task_id: int) -> Card:
     return _readable(core, found)
 
 
-async def my_tasks(core: Core, person: Person) -> list[dict[str, Any]]:
+async def my_tasks(core: Core, person: Person) -> list[PersonTask]:
     """Access: the person's own tasks."""
     async with core.db.read() as rtx:
         return await rtx.tasks.of_person(person.id)
 
 
-async def earlier_checks(core: Core, card: Card) -> list[dict[str, Any]]:
+async def earlier_checks(core: Core, card: Card) -> list[EarlierTask]:
     """Access: of a card the caller was allowed to open (`card` checks)."""
     async with core.db.read() as rtx:
-        return await rtx.tasks.earlier(card.task["target_code"], card.task["id"])
+        return await rtx.tasks.earlier(card.task.target_code, card.task.id)
 
 
 def card_text(t: Translator, card: Card, viewer: Person) -> str:
     task = card.task
     lines = [
-        t._("📋 <b>{target}</b>").format(target=html.escape(task["target_name"])),
-        t._("统一社会信用代码: {code}").format(code=mask_code(task["target_code"])),
-        t._("Address: {address}").format(address=html.escape(task["address"] or "—")),
-        t._("Plan: {plan}").format(plan=html.escape(task["plan"])),
-        t._("Inspection window: {start} – {due}").format(start=task["window_start"],
-                                                          due=task["window_due"]),
+        t._("📋 <b>{target}</b>").format(target=html.escape(task.target_name)),
+        t._("统一社会信用代码: {code}").format(code=mask_code(task.target_code)),
+        t._("Address: {address}").format(address=html.escape(task.address or "—")),
+        t._("Plan: {plan}").format(plan=html.escape(task.plan)),
+        t._("Inspection window: {start} – {due}").format(start=task.window_start,
+                                                          due=task.window_due),
         "",
         t._("Items to check:"),
     ]
     for item in card.items:
-        lines.append(f"• {html.escape(item['name'])} ({html.escape(item['department'])})")
+        lines.append(f"• {html.escape(item.name)} ({html.escape(item.department)})")
         basis = t._("Basis:")
-        lines.append(f"  {basis} {html.escape(item['basis'])}")
+        lines.append(f"  {basis} {html.escape(item.basis)}")
     lines.append("")
     lines.append(t._("Team:"))
     for member in card.members:
-        state = "✅" if member["accepted_at"] else "⏳"
-        leader = f" · {t._('leader')}" if member["leader"] else ""
-        phone = f" · {mask_phone(member['phone'])}" if member["phone"] else ""
-        lines.append(f"{state} {html.escape(member['name'])} · {html.escape(member['department'])}"
+        state = "✅" if member.accepted_at else "⏳"
+        leader = f" · {t._('leader')}" if member.leader else ""
+        phone = f" · {mask_phone(member.phone)}" if member.phone else ""
+        lines.append(f"{state} {html.escape(member.name)} · {html.escape(member.department)}"
                      f"{leader}{phone}")
     mine = card.member(viewer.id)
-    if mine is not None and mine["accepted_at"]:
+    if mine is not None and mine.accepted_at:
         lines.append("")
         lines.append(t._("You have accepted this task."))
-    if task["status"] == "in_progress":
+    if task.status == TaskStatus.IN_PROGRESS:
         lines.append(t._("🟢 The visit is under way."))
-    elif task["status"] == "submitted":
+    elif task.status == TaskStatus.SUBMITTED:
         lines.append(t._("📤 The check record is submitted."))
     return "\n".join(lines)
 
 
-def details_text(t: Translator, card: Card, earlier: list[dict[str, Any]]) -> str:
+def details_text(t: Translator, card: Card, earlier: list[EarlierTask]) -> str:
     """预查比对: registration data, credit class, risk flags, earlier checks."""
     task = card.task
     yes, no = t._("yes"), t._("no")
     lines = [
-        t._("🔎 Pre-check of <b>{target}</b>").format(target=html.escape(task["target_name"])),
+        t._("🔎 Pre-check of <b>{target}</b>").format(target=html.escape(task.target_name)),
         t._("Registration status: {status}").format(
-            status=html.escape(task["registration_status"])),
+            status=html.escape(task.registration_status)),
         t._("Type: {type} · legal representative: {rep} · established: {date}").format(
-            type=html.escape(task["entity_type"] or "—"),
-            rep=html.escape(task["legal_rep"] or "—"), date=task["established"] or "—"),
-        t._("Business scope: {scope}").format(scope=html.escape(task["scope"] or "—")),
+            type=html.escape(task.entity_type or "—"),
+            rep=html.escape(task.legal_rep or "—"), date=task.established or "—"),
+        t._("Business scope: {scope}").format(scope=html.escape(task.scope or "—")),
         t._("Credit class: {credit} · abnormal list: {abnormal} · serious dishonesty:"
             " {dishonest} · complaints: {complaints}").format(
-            credit=task["credit_class"] or "—", abnormal=yes if task["abnormal"] else no,
-            dishonest=yes if task["dishonest"] else no, complaints=task["complaints"]),
+            credit=task.credit_class or "—", abnormal=yes if task.abnormal else no,
+            dishonest=yes if task.dishonest else no, complaints=task.complaints),
         "",
     ]
     if earlier:
         lines.append(t._("Earlier checks in Choucha:"))
-        lines.extend(f"• {html.escape(e['plan'])} · {e['window_due']} · {e['status']}"
+        lines.extend(f"• {html.escape(e.plan)} · {e.window_due} · {e.status}"
                      for e in earlier)
     else:
         lines.append(t._("No earlier check in Choucha."))

@@ -10,7 +10,6 @@ import enum
 import functools
 import hashlib
 import html
-import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -21,12 +20,29 @@ from bot.core import Core
 from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Question
-from bot.rules.models import Conversation, PartySigner, Person, Role
+from bot.rules.models import AuditAction, Conversation, PartySigner, Person, Role
+from bot.rules.records import (
+    Checkin,
+    Evidence,
+    EvidenceKind,
+    FollowUp,
+    Record,
+    Signature,
+    SignatureKind,
+    SignToken,
+    Task,
+    TaskStatus,
+    TeamMember,
+    Visit,
+    VisitAnswer,
+    VisitItem,
+    VisitStatus,
+)
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_document, enqueue_text
 from bot.views.buttons import VisitSign, VisitSignatures, VisitStart
 from bot.workers import DOCUMENT
-from storage import Tx
+from storage import ReadTx, Tx
 from storage.base import to_db_time
 from storage.files import read_blob, write_blob
 
@@ -35,7 +51,6 @@ TOKEN_PREFIX = "s_"
 TOKEN_MINUTES = 30
 MAX_PHOTOS = 20
 
-MEMBER_SIGNATURES = ("member", "member_paper")  # in their own chat, or on the paper record
 
 
 class VisitStep(enum.StrEnum):
@@ -101,27 +116,27 @@ PHOTO_STEPS = (VisitStep.Q, VisitStep.SHORTCUT, VisitStep.PAPER, VisitStep.WITNE
 
 @dataclass(frozen=True)
 class Item:
-    row: dict[str, Any]
+    row: VisitItem
     checklist: Checklist | None
     answers: dict[str, rules.Answer]
-    meta: dict[str, dict[str, Any]]
-    photos: dict[str, list[dict[str, Any]]]
+    meta: dict[str, VisitAnswer]
+    photos: dict[str, list[Evidence]]
 
     @property
     def code(self) -> str:
-        return str(self.row["item_code"])
+        return self.row.item_code
 
     @property
     def position(self) -> int:
-        return int(self.row["position"])
+        return self.row.position
 
     @property
     def result(self) -> str | None:
-        return self.row["result"]
+        return self.row.result
 
     @property
     def detail(self) -> dict[str, Any]:
-        return json.loads(self.row["detail"]) if self.row["detail"] else {}
+        return self.row.detail
 
     def relevant(self, today: date) -> list[Question]:
         return rules.relevant_questions(self.checklist, self.answers, today) \
@@ -138,44 +153,44 @@ class Item:
 
 @dataclass(frozen=True)
 class State:
-    task: dict[str, Any]
-    visit: dict[str, Any]
-    members: list[dict[str, Any]]
+    task: Task
+    visit: Visit
+    members: list[TeamMember]
     items: list[Item]
-    checkins: list[dict[str, Any]]
-    evidence: list[dict[str, Any]]
-    follow_ups: list[dict[str, Any]]
+    checkins: list[Checkin]
+    evidence: list[Evidence]
+    follow_ups: list[FollowUp]
     today: date
     tz: tzinfo = UTC
-    signatures: list[dict[str, Any]] = field(default_factory=list)
+    signatures: list[Signature] = field(default_factory=list)
 
     @property
     def id(self) -> int:
-        return int(self.visit["id"])
+        return int(self.visit.id)
 
-    def local(self, value: str | None) -> str:
-        """A stored UTC time as the office's local time, for people to read."""
-        if not value:
+    def local(self, value: datetime | None) -> str:
+        """A time as the office's local time, for people to read."""
+        if value is None:
             return "—"
-        return datetime.fromisoformat(value).astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
 
     @property
     def open(self) -> bool:
-        return self.visit["status"] == "open"
+        return self.visit.status == VisitStatus.OPEN
 
-    def member(self, person_id: int) -> dict[str, Any] | None:
-        return next((m for m in self.members if m["person_id"] == person_id), None)
+    def member(self, person_id: int) -> TeamMember | None:
+        return next((m for m in self.members if m.person_id == person_id), None)
 
     @property
-    def leader(self) -> dict[str, Any] | None:
-        return next((m for m in self.members if m["leader"]), None)
+    def leader(self) -> TeamMember | None:
+        return next((m for m in self.members if m.leader), None)
 
     def is_leader(self, person_id: int) -> bool:
-        return bool(self.leader and self.leader["person_id"] == person_id)
+        return bool(self.leader and self.leader.person_id == person_id)
 
     def name_of(self, person_id: int | None) -> str:
         member = self.member(person_id) if person_id is not None else None
-        return str(member["name"]) if member else "—"
+        return str(member.name) if member else "—"
 
     def item(self, position: int) -> Item:
         found = next((i for i in self.items if i.position == position), None)
@@ -184,11 +199,11 @@ class State:
         return found
 
     def mine(self, person_id: int) -> list[Item]:
-        return [i for i in self.items if i.row["answerer"] == person_id]
+        return [i for i in self.items if i.row.answerer == person_id]
 
     @property
     def results_in(self) -> bool:
-        return rules.all_results_in(i.row for i in self.items)
+        return rules.all_results_in(i.result for i in self.items)
 
     @property
     def started(self) -> bool:
@@ -205,44 +220,45 @@ class State:
                 if answer is None:
                     continue
                 meta = item.meta[question.name]
-                photos = [p["sha256"] for p in item.photos.get(question.name, [])]
+                photos = [p.sha256 for p in item.photos.get(question.name, [])]
                 answers.append({
                     "question": question.name, "label": rules.label(question, "zh_CN"),
                     "type": question.type, "value": answer.value, "skipped": answer.skipped,
                     # the record's font has no emoji: photos are counted in words
                     "display": f"照片 {len(photos)} 张" if question.type == "image"
                     else rules.display(question, answer, "zh_CN", len(photos)),
-                    "by": meta["answered_by_name"], "at": meta["answered_at"],
+                    "by": meta.answered_by_name, "at": to_db_time(meta.answered_at),
                     "photos": photos,
                 })
-            follow = next((f for f in self.follow_ups if f["item_code"] == item.code), None)
+            follow = next((f for f in self.follow_ups if f.item_code == item.code), None)
             items.append({
-                "code": item.code, "name": item.row["name"],
-                "department": item.row["department"], "basis": item.row["basis"],
-                "checklist_version": item.row["checklist_version"],
-                "checklist_sha256": item.row["checklist_sha256"],
-                "answerer": item.row["answerer_name"], "answers": answers,
+                "code": item.code, "name": item.row.name,
+                "department": item.row.department, "basis": item.row.basis,
+                "checklist_version": item.row.checklist_version,
+                "checklist_sha256": item.row.checklist_sha256,
+                "answerer": item.row.answerer_name, "answers": answers,
                 "result": item.result,
                 "result_wording": rules.RESULTS[item.result][0] if item.result else None,
-                "detail": item.detail, "result_by": self.name_of(item.row["result_by"]),
-                "result_at": item.row["result_at"],
-                "follow_up": {"kind": follow["kind"], "due": follow["due_date"],
-                              "owner": follow["owner_name"]} if follow else None,
+                "detail": item.detail, "result_by": self.name_of(item.row.result_by),
+                "result_at": _stored(item.row.result_at),
+                "follow_up": {"kind": follow.kind, "due": follow.due_date.isoformat(),
+                              "owner": follow.owner_name} if follow else None,
             })
         return {
             "kind": "choucha-record-v1",
-            "task": {"id": task["id"], "plan": task["plan"], "target_code": task["target_code"],
-                     "target_name": task["target_name"], "address": task["address"],
-                     "window": [task["window_start"], task["window_due"]]},
-            "team": [{"name": m["name"], "department": m["department"],
-                      "cert_no": m["cert_no"], "leader": bool(m["leader"])}
+            "task": {"id": task.id, "plan": task.plan, "target_code": task.target_code,
+                     "target_name": task.target_name, "address": task.address,
+                     "window": [task.window_start.isoformat(),
+                                task.window_due.isoformat()]},
+            "team": [{"name": m.name, "department": m.department,
+                      "cert_no": m.cert_no, "leader": bool(m.leader)}
                      for m in self.members],
-            "started_at": self.visit["started_at"],
-            "shortcut": self.visit["shortcut"],
-            "shortcut_photos": [e["sha256"] for e in self.evidence if e["kind"] == "shortcut"],
-            "checkins": [{"name": c["name"], "at": c["at"], "latitude": c["latitude"],
-                          "longitude": c["longitude"], "skip_reason": c["skip_reason"],
-                          **({"flag": c["flag"]} if c.get("flag") else {})}
+            "started_at": to_db_time(self.visit.started_at),
+            "shortcut": self.visit.shortcut,
+            "shortcut_photos": [e.sha256 for e in self.evidence if e.kind == EvidenceKind.SHORTCUT],
+            "checkins": [{"name": c.name, "at": to_db_time(c.at), "latitude": c.latitude,
+                          "longitude": c.longitude, "skip_reason": c.skip_reason,
+                          **({"flag": c.flag} if c.flag else {})}
                          for c in self.checkins],
             "items": items,
         }
@@ -252,21 +268,20 @@ class State:
         return rules.digest(self.content())
 
     def signed(self, person_id: int) -> bool:
-        return any(s["kind"] in MEMBER_SIGNATURES and s["person_id"] == person_id
-                   for s in self.signatures)
+        return any(s.kind.of_member and s.person_id == person_id for s in self.signatures)
 
     @property
-    def party_signature(self) -> dict[str, Any] | None:
-        return next((s for s in self.signatures if s["kind"] not in MEMBER_SIGNATURES), None)
+    def party_signature(self) -> Signature | None:
+        return next((s for s in self.signatures if not s.kind.of_member), None)
 
     @property
     def party_needed(self) -> bool:
         """Nobody to sign where the registered premises cannot be reached (第二十一条)."""
-        return self.visit["shortcut"] != "unreachable"
+        return self.visit.shortcut != "unreachable"
 
     @property
-    def unsigned(self) -> list[dict[str, Any]]:
-        return [m for m in self.members if not self.signed(m["person_id"])]
+    def unsigned(self) -> list[TeamMember]:
+        return [m for m in self.members if not self.signed(m.person_id)]
 
     @property
     def complete(self) -> bool:
@@ -274,26 +289,30 @@ class State:
             self.party_signature is not None or not self.party_needed)
 
     def signature_records(self) -> list[dict[str, Any]]:
-        return [{"kind": s["kind"], "name": s["name"], "at": s["signed_at"],
-                 "tg_user_id": s["tg_user_id"], "content_hash": s["content_hash"],
-                 "evidence_sha256": s["evidence_sha256"], "reason": s["reason"],
-                 "witness": s["witness"], "witness_sha256": s["witness_sha256"],
-                 **({"recorded_by": s["recorded_by_name"]} if s.get("recorded_by") else {}),
-                 **({"role": s["party_role"], "id_last4": s["id_last4"],
-                     "opinion": s["opinion"], "opinion_text": s["opinion_text"]}
-                    if s.get("party_role") else {})}
+        return [{"kind": s.kind, "name": s.name, "at": to_db_time(s.signed_at),
+                 "tg_user_id": s.tg_user_id, "content_hash": s.content_hash,
+                 "evidence_sha256": s.evidence_sha256, "reason": s.reason,
+                 "witness": s.witness, "witness_sha256": s.witness_sha256,
+                 **({"recorded_by": s.recorded_by_name} if s.recorded_by else {}),
+                 **({"role": s.party_role, "id_last4": s.id_last4,
+                     "opinion": s.opinion, "opinion_text": s.opinion_text}
+                    if s.party_role else {})}
                 for s in self.signatures]
 
-    def absent(self, person_id: int | None = None) -> list[dict[str, Any]]:
+    def absent(self, person_id: int | None = None) -> list[TeamMember]:
         """Members (other than `person_id`) Choucha cannot reach."""
         return unreachable(self.members, person_id)
 
 
-def unreachable(members: list[dict[str, Any]], but: int | None = None) -> list[dict[str, Any]]:
+def unreachable(members: list[TeamMember], but: int | None = None) -> list[TeamMember]:
     """Members (other than `but`) Choucha cannot reach: not registered, or they blocked the
     bot."""
-    return [m for m in members if m["person_id"] != but
-            and (m["tg_user_id"] is None or m["blocked_at"] is not None)]
+    return [m for m in members if m.person_id != but and not m.reachable]
+
+
+def _stored(value: datetime | None) -> str | None:
+    """A time as the record states it: the stored UTC text."""
+    return None if value is None else to_db_time(value)
 
 
 @dataclass(frozen=True)
@@ -311,8 +330,8 @@ class View:
 class Absent:
     """Starting would leave teammates out: said before anything is recorded."""
 
-    task: dict[str, Any]
-    members: list[dict[str, Any]]  # each with tg_user_id None (not registered) or blocked_at
+    task: Task
+    members: list[TeamMember]  # each with tg_user_id None (not registered) or blocked_at
 
 
 @dataclass(frozen=True)
@@ -322,30 +341,32 @@ class PhotoIn:
     data: bytes
 
 
-async def load(tx: Any, visit_id: int, today: date, tz: tzinfo = UTC) -> State:
+async def load(tx: ReadTx | Tx, visit_id: int, today: date, tz: tzinfo = UTC) -> State:
     """Access: a building block of the checked steps; reads in the caller's transaction."""
     visit = await tx.visits.get(visit_id)
     if visit is None:
         raise Refused(Refusal.STALE)
-    task = await tx.tasks.task(visit["task_id"])
+    task = await tx.tasks.task(visit.task_id)
+    if task is None:
+        raise Refused(Refusal.STALE)
     rows = await tx.visits.items(visit_id)
     answers = await tx.visits.answers(visit_id)
     evidence = await tx.visits.evidence(visit_id)
     items = []
     for row in rows:
-        mine = [a for a in answers if a["item_code"] == row["item_code"]]
-        photos: dict[str, list[dict[str, Any]]] = {}
+        mine = [a for a in answers if a.item_code == row.item_code]
+        photos: dict[str, list[Evidence]] = {}
         for e in evidence:
-            if e["kind"] == "answer" and e["item_code"] == row["item_code"]:
-                photos.setdefault(e["question"], []).append(e)
+            if e.kind == EvidenceKind.ANSWER and e.item_code == row.item_code and e.question:
+                photos.setdefault(e.question, []).append(e)
         items.append(Item(
             row=row,
-            checklist=Checklist.from_json(row["form"]) if row["form"] else None,
-            answers={a["question"]: rules.Answer(a["value"], bool(a["skipped"])) for a in mine},
-            meta={a["question"]: a for a in mine},
+            checklist=Checklist.from_json(row.form) if row.form else None,
+            answers={a.question: rules.Answer(a.value, a.skipped) for a in mine},
+            meta={a.question: a for a in mine},
             photos=photos,
         ))
-    state = State(task=task, visit=visit, members=await tx.tasks.members(visit["task_id"]),
+    state = State(task=task, visit=visit, members=await tx.tasks.members(visit.task_id),
                   items=items, checkins=await tx.visits.checkins(visit_id), evidence=evidence,
                   follow_ups=await tx.visits.follow_ups(visit_id), today=today, tz=tz)
     if state.results_in:  # nobody signs before that: no hash to compute while answering
@@ -363,12 +384,12 @@ async def _at(tx: Tx, tg_user_id: int, state: State, step: VisitStep, **data: An
     await _put(tx, tg_user_id, step, {"visit": state.id, **data})
 
 
-def _member_of(state: State, person: Person) -> dict[str, Any]:
+def _member_of(state: State, person: Person) -> TeamMember:
     member = state.member(person.id)
     if member is None:
         raise Refused(Refusal.NOT_MEMBER)
     if not state.open:
-        raise Refused(Refusal.SUBMITTED, at=str(state.visit["submitted_at"] or ""))
+        raise Refused(Refusal.SUBMITTED)
     return member
 
 
@@ -393,48 +414,51 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int,
         if task is None:
             raise Refused(Refusal.UNKNOWN_TASK)
         members = await tx.tasks.members(task_id)
-        member = next((m for m in members if m["person_id"] == person.id), None)
+        member = next((m for m in members if m.person_id == person.id), None)
         if member is None:
             raise Refused(Refusal.NOT_MEMBER)
         visit = await tx.visits.of_task(task_id)
-        if visit is not None and visit["status"] == "submitted":
-            raise Refused(Refusal.SUBMITTED, at=str(visit["submitted_at"]))
-        if task["status"] not in ("assigned", "in_progress"):
+        if visit is not None and visit.status == VisitStatus.SUBMITTED:
+            raise Refused(Refusal.SUBMITTED)
+        if task.status not in TaskStatus.open():
             raise Refused(Refusal.TASK_CLOSED)
-        if today.isoformat() < task["window_start"]:
-            raise Refused(Refusal.NOT_YET, start=task["window_start"])
-        if not member["accepted_at"]:
+        if today < task.window_start:
+            raise Refused(Refusal.NOT_YET, start=task.window_start.isoformat())
+        if not member.accepted_at:
             await tx.tasks.accept(task_id, person.id, now)
-            await tx.audit.append(f"person:{person.id}", "task.accepted", f"task:{task_id}",
+            await tx.audit.append(f"person:{person.id}", AuditAction.TASK_ACCEPTED,
+                                  f"task:{task_id}",
                                   {"by": "visit"}, now)
         absent = unreachable(members, person.id)
         if visit is None and absent and not anyway:
             return Absent(task, absent)
         if visit is None:
             visit_id = await tx.visits.open(task_id, person.id, now)
+            await tx.tasks.begin(task_id)
             # Who answers an item: the member of its department (第二十四条); where that
             # member cannot be reached in Choucha, or the team has none of it, the leader
             # (or whoever starts, when the leader is the one absent).
             reachable = [m for m in members if m not in absent]
-            leader = next((m for m in members if m["leader"]), members[0])
+            leader = next((m for m in members if m.leader), members[0])
             fallback = leader if leader in reachable else member
-            for position, item in enumerate(await tx.tasks.items(task["plan_id"]),
+            for position, item in enumerate(await tx.tasks.items(task.plan_id),
                                             start=1):
-                answerer = next((m["person_id"] for m in reachable
-                                 if m["department_id"] == item["department_id"]),
-                                fallback["person_id"])
-                await tx.visits.add_item(visit_id, item["code"], position,
-                                         item["department_id"], answerer,
-                                         item["checklist_id"])
-            await tx.audit.append(f"person:{person.id}", "visit.started", f"task:{task_id}",
+                answerer = next((m.person_id for m in reachable
+                                 if m.department_id == item.department_id),
+                                fallback.person_id)
+                await tx.visits.add_item(visit_id, item.code, position,
+                                         item.department_id, answerer,
+                                         item.checklist_id)
+            await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_STARTED,
+                                  f"task:{task_id}",
                                   {"visit": visit_id,
-                                   "absent": [m["person_id"] for m in absent]}, now)
+                                   "absent": [m.person_id for m in absent]}, now)
             await _tell_team_started(tx, await load(tx, visit_id, today, core.settings.tz),
                                      person, now)
         else:
-            visit_id = visit["id"]
+            visit_id = visit.id
         state = await load(tx, visit_id, today, core.settings.tz)
-        if not any(c["person_id"] == person.id for c in state.checkins):
+        if not any(c.person_id == person.id for c in state.checkins):
             await _at(tx, tg_user_id, state, VisitStep.CHECKIN)
             return View(Screen.CHECKIN, state)
         await _at(tx, tg_user_id, state, VisitStep.HOME)
@@ -443,14 +467,14 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int,
 
 async def _tell_team_started(tx: Tx, state: State, starter: Person, now: datetime) -> None:
     """Every other member learns the visit began: their items and a button to their part."""
-    target = html.escape(state.task["target_name"])
+    target = html.escape(state.task.target_name)
     for member in state.members:
-        if member["person_id"] == starter.id:
+        if member.person_id == starter.id:
             continue
-        other = await tx.people.person(member["person_id"])
+        other = await tx.people.person(member.person_id)
         if other is None:
             continue
-        items = [html.escape(i.row["name"]) for i in state.mine(member["person_id"])]
+        items = [html.escape(i.row.name) for i in state.mine(member.person_id)]
 
         def render(t: Translator, items: list[str] = items) -> str:
             lines = [t._("🟢 {name} has started the visit of <b>{target}</b>.").format(
@@ -464,7 +488,7 @@ async def _tell_team_started(tx: Tx, state: State, starter: Person, now: datetim
 
         await enqueue_text(tx, other, f"visit-started:{state.id}:{other.id}", render, now,
                            reply_markup=lambda t: {"inline_keyboard": [[
-                               VisitStart(state.task["id"]).markup(
+                               VisitStart(state.task.id).markup(
                                    t._("▶️ My part of the visit"))]]})
 
 
@@ -483,7 +507,7 @@ async def checkin(core: Core, person: Person, tg_user_id: int, conversation: Con
         if await tx.visits.checkin(state.id, person.id, now, latitude, longitude, reason,
                                    flag):
             await tx.audit.append(
-                f"person:{person.id}", "visit.checked_in", f"visit:{state.id}",
+                f"person:{person.id}", AuditAction.VISIT_CHECKED_IN, f"visit:{state.id}",
                 {"latitude": latitude, "longitude": longitude, "skip_reason": reason,
                  "flag": flag}, now)
         state = await load(tx, state.id, state.today, state.tz)
@@ -593,7 +617,7 @@ async def _pressed_question(tx: Tx, core: Core, person: Person, tg_user_id: int,
     item, question = _current(state, conversation)
     if item.position != position or item.question_index(question.name) != index:
         raise Refused(Refusal.NOT_CURRENT)
-    if item.row["answerer"] != person.id:
+    if item.row.answerer != person.id:
         raise Refused(Refusal.NOT_YOURS)
     return state, conversation, item, question
 
@@ -602,7 +626,7 @@ async def _store(tx: Tx, state: State, item: Item, question: Question, value: st
                  person: Person, skipped: bool = False) -> State:
     now = clock_now()
     await tx.visits.answer(state.id, item.code, question.name, value, skipped, person.id, now)
-    await tx.audit.append(f"person:{person.id}", "visit.answered", f"visit:{state.id}",
+    await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_ANSWERED, f"visit:{state.id}",
                           {"item": item.code, "question": question.name, "value": value,
                            "skipped": skipped}, now)
     return await load(tx, state.id, state.today, state.tz)
@@ -680,7 +704,7 @@ async def clear_photos(core: Core, person: Person, tg_user_id: int, visit_id: in
             raise Refused(Refusal.STALE)
         removed = await tx.visits.remove_evidence(state.id, item.code, question.name, now)
         await tx.visits.unanswer(state.id, item.code, question.name)
-        await tx.audit.append(f"person:{person.id}", "visit.photos_removed",
+        await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_PHOTOS_REMOVED,
                               f"visit:{state.id}", {"item": item.code,
                                                     "question": question.name,
                                                     "count": removed}, now)
@@ -779,32 +803,34 @@ async def photo(core: Core, person: Person, tg_user_id: int, conversation: Conve
             item, question = _current(state, conversation)
             if question.type != "image":
                 raise Refused(Refusal.NO_PHOTO_HERE)
-            if item.row["answerer"] != person.id:
+            if item.row.answerer != person.id:
                 raise Refused(Refusal.NOT_YOURS)
             taken = item.photos.get(question.name, [])
-            if any(p["file_unique_id"] == photo_in.file_unique_id for p in taken):
+            if any(p.file_unique_id == photo_in.file_unique_id for p in taken):
                 return View(Screen.PHOTO_SAVED, state, item, question, {"count": len(taken),
                                                                     "sha256": sha256,
                                                                     "again": True})
             if len(taken) >= MAX_PHOTOS:
                 raise Refused(Refusal.TOO_MANY_PHOTOS)
-            await _evidence(tx, state, "answer", item.code, question.name, photo_in, sha256,
-                            person, now)
+            await _evidence(tx, state, EvidenceKind.ANSWER, item.code, question.name, photo_in,
+                            sha256, person, now)
             state = await _store(tx, state, item, question, str(len(taken) + 1), person)
             return View(Screen.PHOTO_SAVED, state, state.item(item.position), question,
                         {"count": len(taken) + 1, "sha256": sha256})
         if step == VisitStep.SHORTCUT:
-            await _evidence(tx, state, "shortcut", None, None, photo_in, sha256, person, now)
-            count = sum(1 for e in state.evidence if e["kind"] == "shortcut") + 1
+            await _evidence(tx, state, EvidenceKind.SHORTCUT, None, None, photo_in, sha256,
+                            person, now)
+            count = sum(1 for e in state.evidence if e.kind == EvidenceKind.SHORTCUT) + 1
             return View(Screen.SHORTCUT_PHOTO, state, data={"count": count, "sha256": sha256,
                                                         "kind": conversation.data["kind"]})
         if step == VisitStep.PAPER:
             _require_leader(state, person)
-            await _evidence(tx, state, "party_paper", None, None, photo_in, sha256, person, now)
-            await tx.visits.sign(state.id, "party_paper", state.task["target_name"],
+            await _evidence(tx, state, EvidenceKind.PARTY_PAPER, None, None, photo_in, sha256,
+                            person, now)
+            await tx.visits.sign(state.id, SignatureKind.PARTY_PAPER, state.task.target_name,
                                  state.content_hash, now, person_id=person.id,
                                  evidence_sha256=sha256)
-            await tx.audit.append(f"person:{person.id}", "visit.party_signed_paper",
+            await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_PARTY_SIGNED_PAPER,
                                   f"visit:{state.id}", {"sha256": sha256,
                                                         "content_hash": state.content_hash},
                                   now)
@@ -814,33 +840,37 @@ async def photo(core: Core, person: Person, tg_user_id: int, conversation: Conve
         if step == VisitStep.MEMBER_PAPER:
             _require_leader(state, person)
             member = state.member(int(conversation.data["member"]))
-            if member is None or state.signed(member["person_id"]) or not state.results_in:
+            if member is None or state.signed(member.person_id) or not state.results_in:
                 raise Refused(Refusal.STALE)
-            await _evidence(tx, state, "member_paper", None, None, photo_in, sha256, person,
+            await _evidence(tx, state, EvidenceKind.MEMBER_PAPER, None, None, photo_in, sha256,
+                            person,
                             now)
-            await tx.visits.sign(state.id, "member_paper", member["name"], state.content_hash,
-                                 now, person_id=member["person_id"], evidence_sha256=sha256,
+            await tx.visits.sign(state.id, SignatureKind.MEMBER_PAPER, member.name,
+                                 state.content_hash,
+                                 now, person_id=member.person_id, evidence_sha256=sha256,
                                  recorded_by=person.id)
-            await tx.audit.append(f"person:{person.id}", "visit.member_signed_paper",
-                                  f"visit:{state.id}", {"member": member["person_id"],
+            await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_MEMBER_SIGNED_PAPER,
+                                  f"visit:{state.id}", {"member": member.person_id,
                                                         "sha256": sha256,
                                                         "content_hash": state.content_hash},
                                   now)
             state = await load(tx, state.id, state.today, state.tz)
             await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
-            return View(Screen.SIGNATURES, state, data={"member_paper": member["name"]})
+            return View(Screen.SIGNATURES, state, data={"member_paper": member.name})
         if step == VisitStep.WITNESS_PHOTO:
             _require_leader(state, person)
-            await _evidence(tx, state, "witness", None, None, photo_in, sha256, person, now)
+            await _evidence(tx, state, EvidenceKind.WITNESS, None, None, photo_in, sha256, person,
+                            now)
             return await _refused(tx, tg_user_id, state, person, conversation, sha256)
         raise Refused(Refusal.NO_PHOTO_HERE)
 
 
-async def _evidence(tx: Tx, state: State, kind: str, item: str | None, question: str | None,
+async def _evidence(tx: Tx, state: State, kind: EvidenceKind, item: str | None,
+                    question: str | None,
                     photo_in: PhotoIn, sha256: str, person: Person, now: datetime) -> None:
     await tx.visits.add_evidence(state.id, kind, item, question, photo_in.file_id,
                                  photo_in.file_unique_id, sha256, person.id, now)
-    await tx.audit.append(f"person:{person.id}", "visit.photo", f"visit:{state.id}",
+    await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_PHOTO, f"visit:{state.id}",
                           {"kind": kind, "item": item, "question": question,
                            "sha256": sha256, "file_unique_id": photo_in.file_unique_id}, now)
 
@@ -871,7 +901,7 @@ async def edit(core: Core, person: Person, tg_user_id: int, visit_id: int, posit
     async with core.db.transaction() as tx:
         state = await _open_state(tx, core, person, visit_id)
         item = state.item(position)
-        if item.row["answerer"] != person.id or item.checklist is None:
+        if item.row.answerer != person.id or item.checklist is None:
             raise Refused(Refusal.NOT_YOURS)
         if not 0 <= index < len(item.checklist.questions):
             raise Refused(Refusal.STALE)
@@ -921,7 +951,7 @@ async def _pressed_result(tx: Tx, core: Core, person: Person, tg_user_id: int, v
             or int(conversation.data.get("item", 0)) != position):
         raise Refused(Refusal.NOT_CURRENT)
     item = state.item(position)
-    if item.row["answerer"] != person.id:
+    if item.row.answerer != person.id:
         raise Refused(Refusal.NOT_YOURS)
     return state, conversation, item
 
@@ -1035,7 +1065,7 @@ async def _set_result(tx: Tx, tg_user_id: int, state: State, person: Person, ite
     if key != "follow_up":
         await tx.visits.drop_follow_up(state.id, item.code)
     await tx.visits.set_result(state.id, item.code, key, detail, person.id, now)
-    await tx.audit.append(f"person:{person.id}", "visit.result", f"visit:{state.id}",
+    await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_RESULT, f"visit:{state.id}",
                           {"item": item.code, "result": key, "detail": detail}, now)
     state = await load(tx, state.id, state.today, state.tz)
     pending = [i for i in state.mine(person.id) if not i.result]
@@ -1053,9 +1083,9 @@ async def _results_changed(tx: Tx, state: State) -> None:
     now = clock_now()
     short = state.content_hash[:16]
     for member in state.members:
-        if state.signed(member["person_id"]):
+        if state.signed(member.person_id):
             continue
-        other = await tx.people.person(member["person_id"])
+        other = await tx.people.person(member.person_id)
         if other is None:
             continue
         await enqueue_text(tx, other, f"sign:{state.id}:{short}:{other.id}",
@@ -1072,8 +1102,8 @@ def summary_lines(t: Translator, state: State) -> list[str]:
     lines = []
     for item in state.items:
         result = rules.legal(rules.RESULTS, item.result, t) if item.result else "—"
-        lines.append(f"• {html.escape(item.row['name'])} ({html.escape(item.row['department'])},"
-                     f" {html.escape(item.row['answerer_name'] or '—')}): <b>{result}</b>")
+        lines.append(f"• {html.escape(item.row.name)} ({html.escape(item.row.department)},"
+                     f" {html.escape(item.row.answerer_name or '—')}): <b>{result}</b>")
         detail = item.detail
         if detail.get("kind"):
             lines.append("  " + rules.legal(rules.NONCOOPERATION, detail["kind"], t))
@@ -1091,7 +1121,7 @@ def summary_lines(t: Translator, state: State) -> list[str]:
 
 def sign_request_text(t: Translator, state: State) -> str:
     lines = [t._("✍️ Please sign the result summary of <b>{target}</b> (003 第二十二条).").format(
-        target=html.escape(state.task["target_name"])), ""]
+        target=html.escape(state.task.target_name)), ""]
     lines += summary_lines(t, state)
     lines += ["", t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
               t._("Signing stores your Telegram identity, the time and this hash.")]
@@ -1106,7 +1136,7 @@ async def shortcut(core: Core, person: Person, tg_user_id: int, visit_id: int,
         raise Refused(Refusal.STALE)
     async with core.db.transaction() as tx:
         state = await _open_state(tx, core, person, visit_id)
-        if state.started or state.visit["shortcut"]:
+        if state.started or state.visit.shortcut:
             raise Refused(Refusal.ALREADY_STARTED)
         await _at(tx, tg_user_id, state, VisitStep.SHORTCUT, kind=kind)
         return View(Screen.SHORTCUT, state, data={"kind": kind})
@@ -1119,16 +1149,17 @@ async def shortcut_done(core: Core, person: Person, tg_user_id: int, visit_id: i
         conversation = await _conversation(tx, tg_user_id)
         if conversation.step != VisitStep.SHORTCUT or conversation.data.get("visit") != visit_id:
             raise Refused(Refusal.NOT_CURRENT)
-        if state.started or state.visit["shortcut"]:
+        if state.started or state.visit.shortcut:
             raise Refused(Refusal.ALREADY_STARTED)
-        if not any(e["kind"] == "shortcut" for e in state.evidence):
+        if not any(e.kind == "shortcut" for e in state.evidence):
             raise Refused(Refusal.PHOTO_NEEDED)
         kind = str(conversation.data["kind"])
         await tx.visits.set_shortcut(state.id, kind)
         for item in state.items:
             await tx.visits.set_result(state.id, item.code, kind, {"shortcut": True},
                                        person.id, now)
-        await tx.audit.append(f"person:{person.id}", "visit.shortcut", f"visit:{state.id}",
+        await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_SHORTCUT,
+                              f"visit:{state.id}",
                               {"result": kind}, now)
         state = await load(tx, state.id, state.today, state.tz)
         await _results_changed(tx, state)
@@ -1157,9 +1188,9 @@ async def sign(core: Core, person: Person, tg_user_id: int, visit_id: int, short
             raise Refused(Refusal.CHANGED)
         if state.signed(person.id):
             raise Refused(Refusal.ALREADY_SIGNED)
-        await tx.visits.sign(state.id, "member", person.name, state.content_hash, now,
+        await tx.visits.sign(state.id, SignatureKind.MEMBER, person.name, state.content_hash, now,
                              person_id=person.id, tg_user_id=tg_user_id)
-        await tx.audit.append(f"person:{person.id}", "visit.signed", f"visit:{state.id}",
+        await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_SIGNED, f"visit:{state.id}",
                               {"content_hash": state.content_hash}, now)
         state = await load(tx, state.id, state.today, state.tz)
         if state.is_leader(person.id):
@@ -1193,7 +1224,8 @@ async def party_qr(core: Core, person: Person, tg_user_id: int, visit_id: int) -
         expires = now + timedelta(minutes=TOKEN_MINUTES)
         await tx.visits.add_token(state.id, hashlib.sha256(code.encode()).hexdigest(),
                                   state.content_hash, person.id, now, expires)
-        await tx.audit.append(f"person:{person.id}", "visit.party_link", f"visit:{state.id}",
+        await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_PARTY_LINK,
+                              f"visit:{state.id}",
                               {"content_hash": state.content_hash,
                                "expires": to_db_time(expires)}, now)
         link = core.deep_link(TOKEN_PREFIX + code)
@@ -1215,7 +1247,7 @@ async def member_paper(core: Core, person: Person, tg_user_id: int, visit_id: in
         if state.signed(member_id):
             raise Refused(Refusal.ALREADY_SIGNED)
         await _at(tx, tg_user_id, state, VisitStep.MEMBER_PAPER, member=member_id)
-        return View(Screen.MEMBER_PAPER, state, data={"name": member["name"]})
+        return View(Screen.MEMBER_PAPER, state, data={"name": member.name})
 
 
 async def draft(core: Core, person: Person, visit_id: int) -> tuple[bytes, State]:
@@ -1280,10 +1312,11 @@ async def _refused(tx: Tx, tg_user_id: int, state: State, person: Person,
     if state.party_signature is not None:
         raise Refused(Refusal.PARTY_SIGNED)
     reason, witness = str(conversation.data["reason"]), str(conversation.data["witness"])
-    await tx.visits.sign(state.id, "party_refused", state.task["target_name"],
+    await tx.visits.sign(state.id, SignatureKind.PARTY_REFUSED, state.task.target_name,
                          state.content_hash, now, person_id=person.id, reason=reason,
                          witness=witness, witness_sha256=witness_sha256)
-    await tx.audit.append(f"person:{person.id}", "visit.party_refused", f"visit:{state.id}",
+    await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_PARTY_REFUSED,
+                          f"visit:{state.id}",
                           {"reason": reason, "witness": witness,
                            "witness_sha256": witness_sha256,
                            "content_hash": state.content_hash}, now)
@@ -1298,17 +1331,17 @@ class PartyView:
     state: State
 
 
-async def _token(tx: Any, core: Core, token: dict[str, Any] | None) -> State:
+async def _token(tx: ReadTx | Tx, core: Core, token: SignToken | None) -> State:
     if token is None:
         raise Refused(Refusal.TOKEN_UNKNOWN)
-    if token["used_at"]:
+    if token.used_at:
         raise Refused(Refusal.TOKEN_USED)
-    if to_db_time(clock_now()) > token["expires_at"]:
+    if clock_now() > token.expires_at:
         raise Refused(Refusal.TOKEN_EXPIRED)
-    state = await load(tx, token["visit_id"], core.today(), core.settings.tz)
+    state = await load(tx, token.visit_id, core.today(), core.settings.tz)
     if not state.open:
         raise Refused(Refusal.TOKEN_USED)
-    if state.content_hash != token["content_hash"]:
+    if state.content_hash != token.content_hash:
         raise Refused(Refusal.TOKEN_CHANGED)
     if state.party_signature is not None:
         raise Refused(Refusal.TOKEN_USED)
@@ -1324,18 +1357,18 @@ async def party_open(core: Core, tg_user_id: int, code: str) -> PartyView:
         token = await rtx.visits.token_by_code(hashlib.sha256(code.encode()).hexdigest())
     if registered is not None and token is not None:
         async with core.db.transaction() as tx:
-            await tx.audit.append(f"tg:{tg_user_id}", "visit.party_link_refused",
-                                  f"visit:{token['visit_id']}",
-                                  {"person": registered.id, "token": token["id"],
+            await tx.audit.append(f"tg:{tg_user_id}", AuditAction.VISIT_PARTY_LINK_REFUSED,
+                                  f"visit:{token.visit_id}",
+                                  {"person": registered.id, "token": token.id,
                                    "reason": "registered"}, clock_now())
         raise Refused(Refusal.PARTY_IS_REGISTERED)
     async with core.db.transaction() as tx:
         token = await tx.visits.token_by_code(hashlib.sha256(code.encode()).hexdigest())
         state = await _token(tx, core, token)
         assert token is not None
-        if not await tx.visits.open_token(token["id"], tg_user_id):
+        if not await tx.visits.open_token(token.id, tg_user_id):
             raise Refused(Refusal.TOKEN_TAKEN)
-        return PartyView(token["id"], state)
+        return PartyView(token.id, state)
 
 
 async def token_state(core: Core, token_id: int, tg_user_id: int) -> State:
@@ -1344,7 +1377,7 @@ async def token_state(core: Core, token_id: int, tg_user_id: int) -> State:
         token = await rtx.visits.token(token_id)
         state = await _token(rtx, core, token)
     assert token is not None
-    if token["opened_by"] != tg_user_id:
+    if token.opened_by != tg_user_id:
         raise Refused(Refusal.TOKEN_TAKEN)
     return state
 
@@ -1357,22 +1390,23 @@ async def party_confirm(core: Core, tg_user_id: int, signer: PartySigner, token_
         token = await tx.visits.token(token_id)
         state = await _token(tx, core, token)
         assert token is not None
-        if token["opened_by"] != tg_user_id or state.content_hash[:16] != short:
+        if token.opened_by != tg_user_id or state.content_hash[:16] != short:
             raise Refused(Refusal.TOKEN_TAKEN)
         if not await tx.visits.use_token(token_id, tg_user_id, now):
             raise Refused(Refusal.TOKEN_USED)
         name = signer.name
-        await tx.visits.sign(state.id, "party", name[:100], state.content_hash, now,
+        await tx.visits.sign(state.id, SignatureKind.PARTY, name[:100], state.content_hash, now,
                              tg_user_id=tg_user_id, party=signer)
-        await tx.audit.append(f"tg:{tg_user_id}", "visit.party_signed", f"visit:{state.id}",
+        await tx.audit.append(f"tg:{tg_user_id}", AuditAction.VISIT_PARTY_SIGNED,
+                              f"visit:{state.id}",
                               {"content_hash": state.content_hash, "token": token_id,
                                "name": signer.name, "role": signer.role.value,
                                "opinion": signer.opinion.value}, now)
         state = await load(tx, state.id, state.today, state.tz)
         leader = state.leader
-        person = await tx.people.person(leader["person_id"]) if leader else None
+        person = await tx.people.person(leader.person_id) if leader else None
         if person is not None:
-            target = html.escape(state.task["target_name"])
+            target = html.escape(state.task.target_name)
             await enqueue_text(
                 tx, person, f"party-signed:{state.id}:{token_id}",
                 lambda t: t._("✅ The party signed the record of {target} on their phone"
@@ -1409,23 +1443,24 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int) -> 
         if fresh.content_hash != state.content_hash or \
                 fresh.signature_records() != signed:
             raise Refused(Refusal.CHANGED)
-        if not await tx.visits.submit(visit_id, state.task["id"], person.id, now):
-            raise Refused(Refusal.SUBMITTED, at="")
+        if not await tx.visits.submit(visit_id, person.id, now):
+            raise Refused(Refusal.SUBMITTED)
+        await tx.tasks.finish(state.task.id, now)
         await tx.files.remember(pdf_sha, len(pdf), "application/pdf", now)
-        record_id = await tx.visits.add_record(visit_id, state.task["id"],
+        record_id = await tx.visits.add_record(visit_id, state.task.id,
                                                {"content": content, "signatures": signed,
                                                 "submitted": submitted},
                                                state.content_hash, record_hash, pdf_sha,
                                                person.id, now)
-        await tx.audit.append(f"person:{person.id}", "visit.submitted",
-                              f"task:{state.task['id']}",
+        await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_SUBMITTED,
+                              f"task:{state.task.id}",
                               {"record": record_id, "record_hash": record_hash,
                                "pdf_sha256": pdf_sha}, now)
         await tx.conversations.clear_flow(FLOW, "visit", visit_id)  # the whole team's
-        filename = f"record-{state.task['id']}-{state.task['target_code']}.pdf"
-        recipients = {m["person_id"] for m in state.members}
+        filename = f"record-{state.task.id}-{state.task.target_code}.pdf"
+        recipients = {m.person_id for m in state.members}
         recipients |= {p.id for p in await tx.people.with_role(Role.OFFICE)}
-        target = html.escape(state.task["target_name"])
+        target = html.escape(state.task.target_name)
         for person_id in sorted(recipients):
             await enqueue_document(
                 tx, person_id, f"record:{record_id}:{person_id}", pdf_sha, filename,
@@ -1441,32 +1476,34 @@ def _check_submittable(state: State, person: Person) -> None:
     if state.member(person.id) is None:
         raise Refused(Refusal.NOT_MEMBER)
     if not state.open:
-        raise Refused(Refusal.SUBMITTED, at=str(state.visit["submitted_at"]))
+        raise Refused(Refusal.SUBMITTED)
     _require_leader(state, person)
     if not state.results_in:
         raise Refused(Refusal.RESULTS_MISSING)
     if state.unsigned:
         raise Refused(Refusal.MEMBERS_UNSIGNED,
-                      names="、".join(m["name"] for m in state.unsigned))
+                      names="、".join(m.name for m in state.unsigned))
     if state.party_needed and state.party_signature is None:
         raise Refused(Refusal.PARTY_UNSIGNED)
 
 
-async def record_of(core: Core, person: Person, task_id: int) -> dict[str, Any]:
+async def record_of(core: Core, person: Person, task_id: int) -> Record:
     """The latest record of a task, for its team and the office.
     Access: the team and the office (checked below)."""
     async with core.db.read() as rtx:
-        record = await rtx.visits.record(task_id)
+        record = await rtx.visits.latest_record(task_id)
         members = await rtx.tasks.members(task_id)
     if record is None:
         raise Refused(Refusal.NO_RECORD)
-    if not any(m["person_id"] == person.id for m in members) and not person.is_office:
+    if not any(m.person_id == person.id for m in members) and not person.is_office:
         raise Refused(Refusal.NOT_MEMBER)
     return record
 
 
-def record_file(core: Core, record: dict[str, Any]) -> bytes:
-    return read_blob(core.files_root, record["pdf_sha256"])
+def record_file(core: Core, record: Record) -> bytes:
+    if record.pdf_sha256 is None:
+        raise Refused(Refusal.NO_RECORD)
+    return read_blob(core.files_root, record.pdf_sha256)
 
 
 def skip_texts() -> set[str]:

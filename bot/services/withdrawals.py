@@ -13,13 +13,13 @@ import html
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import N_, Translator
 from bot.rules import draw as algo
-from bot.rules.models import Person, Role
+from bot.rules.models import AuditAction, Person, Role
+from bot.rules.records import PersonTask, TaskStatus
 from bot.services.access import Actor, label
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import tell_office
@@ -42,7 +42,7 @@ class Withdrawn:
     from_date: date
     reason: str
     draws: int  # draw records the withdrawal was appended to
-    open_tasks: list[dict[str, Any]]  # their tasks not yet under way: replace them there
+    open_tasks: list[PersonTask]  # their tasks not yet under way: replace them there
 
 
 def may_withdraw(actor: Actor, person: Person) -> bool:
@@ -89,21 +89,22 @@ async def withdraw(core: Core, actor: Actor, person_id: int, from_date: date,
                                              note, actor.id if actor else None, now)
         appended = 0
         for draw in await tx.replacements.open_run_draws():
+            assert draw.record and draw.inspectors_sha256  # stored when the draw ran
             pool = await asyncio.to_thread(read_blob, core.files_root,
-                                           draw["inspectors_sha256"])
+                                           draw.inspectors_sha256)
             if cert not in {i.cert for i in algo.parse_inspectors(pool)}:
                 continue
-            record = json.loads(draw["record"])
+            record = json.loads(draw.record)
             record.setdefault("withdrawals", []).append({
                 "inspector": cert, "from": from_date.isoformat(), "reason": reason,
                 "before": len(record["replacements"])})
-            await tx.replacements.update_record(draw["id"], algo.record_json(record).decode())
+            await tx.replacements.update_record(draw.id, algo.record_json(record).decode())
             appended += 1
-        await tx.audit.append(label(actor), "inspector.withdrawn", f"person:{person_id}",
+        await tx.audit.append(label(actor), AuditAction.INSPECTOR_WITHDRAWN, f"person:{person_id}",
                               {"cert": cert, "from": from_date.isoformat(), "reason": reason,
                                "note": note, "draws": appended}, now)
         open_tasks = [t for t in await tx.tasks.of_person(person_id)
-                      if t["status"] == "assigned"]
+                      if t.status == TaskStatus.ASSIGNED]
         name = html.escape(person.name)
 
         def render(t: Translator) -> str:

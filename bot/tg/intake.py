@@ -34,6 +34,7 @@ from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.i18n import Translator, translator
 from bot.keys import read_or_create
+from bot.rules.models import AuditAction
 from storage import Database, Tx, current_update
 from storage.db import UpdateMark
 from storage.inbox import InboxEntry
@@ -173,7 +174,8 @@ class Intake:
                      entry.attempts)
         async with self.db.transaction(record_update=False) as tx:
             await tx.updates.record(entry.update_id)
-            await tx.audit.append("system", "update.given_up", f"update:{entry.update_id}",
+            await tx.audit.append("system", AuditAction.UPDATE_GIVEN_UP,
+                                  f"update:{entry.update_id}",
                                   {"reason": reason, "attempts": entry.attempts},
                                   clock_now())
             if update is not None and update.effective_chat is not None \

@@ -34,7 +34,7 @@ from telegram.ext import BaseRateLimiter
 from bot.clock import now as clock_now
 from bot.formats.rendering.fit import plain_text
 from bot.i18n import Translator
-from bot.rules.models import OutboxMessage, OutboxStatus
+from bot.rules.models import AuditAction, OutboxMessage, OutboxStatus
 from bot.services.notify import tell_office
 from storage import Database
 from storage.files import read_blob
@@ -345,7 +345,8 @@ class OutboxSender:
             newly = await tx.people.mark_blocked(message.chat_id, now)
             person = await tx.people.person(message.person_id) if message.person_id else None
             if newly and person is not None:
-                await tx.audit.append("system", "account.blocked_bot", f"person:{person.id}",
+                await tx.audit.append("system", AuditAction.ACCOUNT_BLOCKED_BOT,
+                                      f"person:{person.id}",
                                       {"chat_id": message.chat_id}, now)
                 name = html.escape(person.name)
 

@@ -11,6 +11,7 @@ from typing import Any
 from bot.formats.rendering.qr import qr_png
 from bot.i18n import Translator
 from bot.rules import visit as rules
+from bot.rules.records import Signature, SignatureKind
 from bot.services.party import PartyStep
 from bot.services.visits import Absent, Screen, State, View, skip_label, summary_lines
 from bot.views.buttons import (
@@ -92,7 +93,7 @@ def render(t: Translator, view: View, viewer: int) -> list[Shown]:
 
 
 def _title(t: Translator, state: State) -> str:
-    return t._("🏢 <b>{target}</b>").format(target=html.escape(state.task["target_name"]))
+    return t._("🏢 <b>{target}</b>").format(target=html.escape(state.task.target_name))
 
 
 # ---------------------------------------------------------------------------- start
@@ -100,12 +101,12 @@ def _title(t: Translator, state: State) -> str:
 def absent(t: Translator, found: Absent) -> Shown:
     """Before a visit opens: who of the team Choucha cannot reach, and what to do."""
     lines = [t._("⚠️ Before you start the visit of <b>{target}</b>:").format(
-        target=html.escape(found.task["target_name"])), ""]
+        target=html.escape(found.task.target_name)), ""]
     for member in found.members:
-        why = (t._("is not registered in Choucha") if member["tg_user_id"] is None
+        why = (t._("is not registered in Choucha") if member.tg_user_id is None
                else t._("has blocked the bot"))
-        lines.append(f"• <b>{html.escape(member['name'])}</b>"
-                     f" ({html.escape(member['department'])}) {why}")
+        lines.append(f"• <b>{html.escape(member.name)}</b>"
+                     f" ({html.escape(member.department)}) {why}")
     lines += ["", t._("They will not get their items or be asked to sign in Choucha. What you"
                       " can do:"),
               t._("1. Ask the office to send them their invite (/people): once registered"
@@ -115,10 +116,10 @@ def absent(t: Translator, found: Absent) -> Shown:
               t._("3. Ask their supervisor or the office to replace them (a fresh random"
                   " draw)."),
               "", t._("Nothing has been recorded yet.")]
-    task_id = found.task["id"]
+    task_id = found.task.id
     rows = [[_b(t._("▶️ Start anyway"), VisitStartAnyway(task_id))]]
-    rows += [[_b(t._("🔁 Ask to replace {name}").format(name=member["name"][:30]),
-                 ReplacementAbsent(task_id, member["person_id"]))]
+    rows += [[_b(t._("🔁 Ask to replace {name}").format(name=member.name[:30]),
+                 ReplacementAbsent(task_id, member.person_id))]
              for member in found.members]
     rows.append([_b(t._("Not now"), VisitNotNow(task_id))])
     return Shown(_fit(lines), _inline(rows))
@@ -140,25 +141,25 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
     state = view.state
     task = state.task
     lines = [_title(t, state), t._("Plan: {plan} · window {start} – {due}").format(
-        plan=html.escape(task["plan"]), start=task["window_start"], due=task["window_due"])]
+        plan=html.escape(task.plan), start=task.window_start, due=task.window_due)]
     for checkin in state.checkins:
-        if checkin["skip_reason"]:
+        if checkin.skip_reason:
             lines.append(t._("📍 {name}: check-in skipped ({reason})").format(
-                name=html.escape(checkin["name"]), reason=html.escape(checkin["skip_reason"])))
+                name=html.escape(checkin.name), reason=html.escape(checkin.skip_reason)))
         else:
             lines.append(t._("📍 {name}: checked in at {at} ({lat:.5f}, {lon:.5f})").format(
-                name=html.escape(checkin["name"]), at=state.local(checkin["at"]),
-                lat=checkin["latitude"], lon=checkin["longitude"])
-                + (f" ⚠️ {rules.flag_text(checkin['flag'], t)}" if checkin.get("flag") else ""))
+                name=html.escape(checkin.name), at=state.local(checkin.at),
+                lat=checkin.latitude, lon=checkin.longitude)
+                + (f" ⚠️ {rules.flag_text(checkin.flag, t)}" if checkin.flag else ""))
     lines += ["", t._("Items:")]
     for number, item in enumerate(state.items, start=1):
         done, total = item.progress(state.today)
         result = rules.legal(rules.RESULTS, item.result, t) if item.result else "—"
         lines.append(t._("{n}. {item} ({department}) · {who}: {done}/{total} answered ·"
                          " result: {result}").format(
-            n=number, item=html.escape(item.row["name"]),
-            department=html.escape(item.row["department"]),
-            who=html.escape(item.row["answerer_name"] or "—"), done=done, total=total,
+            n=number, item=html.escape(item.row.name),
+            department=html.escape(item.row.department),
+            who=html.escape(item.row.answerer_name or "—"), done=done, total=total,
             result=result))
     if state.results_in:
         signed = len(state.members) - len(state.unsigned)
@@ -175,7 +176,7 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
         rows.append([_b(t._("▶️ Continue my checklist"), VisitGo(state.id))])
     elif mine:
         rows.append([_b(t._("📝 My answers and results"), VisitReview(state.id))])
-    if not state.started and not state.visit["shortcut"]:
+    if not state.started and not state.visit.shortcut:
         rows.append([_b(t._("🚪 Cannot be contacted at the address"),
                         VisitShortcut(state.id, "unreachable"))])
         rows.append([_b(t._("🏚 No such business activity"),
@@ -186,7 +187,7 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
     if absent:
         lines += ["", t._("⚠️ Not reachable in Choucha: {names}. Their items fall to whoever"
                           " is there; they sign the printed record on paper.").format(
-            names="、".join(html.escape(m["name"]) for m in absent))]
+            names="、".join(html.escape(m.name) for m in absent))]
     rows.append([_b(t._("📄 Print the record (draft, to sign)"), VisitDraft(state.id))])
     rows.append([_b(t._("🔄 Refresh"), VisitHome(state.id)),
                  _b(t._("⏸ Pause"), VisitPause(state.id))])
@@ -215,7 +216,7 @@ def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
     relevant = item.relevant(state.today)
     number = next((n for n, q in enumerate(relevant, start=1) if q.name == question.name), 1)
     lines = [t._("📋 {item} · question {n} of {total}").format(
-        item=html.escape(item.row["name"]), n=number, total=len(relevant)), ""]
+        item=html.escape(item.row.name), n=number, total=len(relevant)), ""]
     for note in rules.notes_before(item.checklist, question.name, item.answers, state.today):
         lines.append("ℹ️ " + html.escape(rules.label(note, lang)))
     lines.append(f"<b>{html.escape(rules.label(question, lang))}</b>")
@@ -276,7 +277,7 @@ def _photo_saved(t: Translator, view: View, viewer: int) -> list[Shown]:
 def _paused(t: Translator, view: View, viewer: int) -> list[Shown]:
     return [Shown(t._("⏸ Paused. Everything so far is saved; continue whenever you are"
                       " ready."), _inline([[_b(t._("▶️ Continue"),
-                                               VisitStart(view.state.task["id"]))]]))]
+                                               VisitStart(view.state.task.id))]]))]
 
 
 # --------------------------------------------------------------------------- review
@@ -291,7 +292,7 @@ def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
     edits: list[dict[str, str]] = []
     mine = state.mine(viewer)
     for number, item in enumerate(mine, start=1):
-        lines.append(f"<b>{number}. {html.escape(item.row['name'])}</b>")
+        lines.append(f"<b>{number}. {html.escape(item.row.name)}</b>")
         if item.checklist is None:
             lines.append("  " + t._("(no checklist for this item)"))
         for q_number, question in enumerate(item.relevant(state.today), start=1):
@@ -328,7 +329,7 @@ def _result(t: Translator, view: View, viewer: int) -> list[Shown]:
     assert item is not None
     suggested = view.data.get("suggested", [])
     lines = [t._("⚖️ Result for <b>{item}</b> (003 第二十三条)").format(
-        item=html.escape(item.row["name"]))]
+        item=html.escape(item.row.name))]
     if suggested:
         lines.append(t._("Suggested from the answers: {results}. You decide.").format(
             results="、".join(rules.legal(rules.RESULTS, k, t) for k in suggested)))
@@ -371,7 +372,7 @@ def _fu_kind(t: Translator, view: View, viewer: int) -> list[Shown]:
                 VisitFollowUpKind(view.state.id, item.position, index))]
             for index, key in enumerate(rules.FOLLOW_UPS)]
     return [Shown(t._("What follows for <b>{item}</b>?").format(
-        item=html.escape(item.row["name"])), _inline(rows))]
+        item=html.escape(item.row.name)), _inline(rows))]
 
 
 def _fu_due(t: Translator, view: View, viewer: int) -> list[Shown]:
@@ -387,8 +388,8 @@ def _fu_due(t: Translator, view: View, viewer: int) -> list[Shown]:
 def _fu_owner(t: Translator, view: View, viewer: int) -> list[Shown]:
     item = view.item
     assert item is not None
-    rows = [[_b(f"{m['name']} · {m['department']}",
-                VisitFollowUpOwner(view.state.id, item.position, m["person_id"]))]
+    rows = [[_b(f"{m.name} · {m.department}",
+                VisitFollowUpOwner(view.state.id, item.position, m.person_id))]
             for m in view.state.members]
     return [Shown(t._("Due {due}. Who follows it up?").format(due=view.data["due"]),
                   _inline(rows))]
@@ -405,7 +406,7 @@ def _part_done(t: Translator, view: View, viewer: int) -> list[Shown]:
     else:
         waiting = [i for i in state.items if not i.result]
         lines.append(t._("Waiting for: {items}").format(items="、".join(
-            f"{html.escape(i.row['name'])} ({html.escape(i.row['answerer_name'] or '—')})"
+            f"{html.escape(i.row.name)} ({html.escape(i.row.answerer_name or '—')})"
             for i in waiting)))
     rows.append([_b(t._("📋 Progress"), VisitHome(state.id))])
     return [Shown("\n".join(lines), _inline(rows))]
@@ -446,12 +447,12 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
     lines += [_title(t, state), t._("Result summary (抽查结果汇总表):"), *summary_lines(t, state),
               "", t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
               "", t._("Team:")]
-    paper = {s["person_id"] for s in state.signatures if s["kind"] == "member_paper"}
+    paper = {s.person_id for s in state.signatures if s.kind == SignatureKind.MEMBER_PAPER}
     for member in state.members:
-        mark = "✅" if state.signed(member["person_id"]) else "⏳"
-        how = " · " + t._("on paper") if member["person_id"] in paper else ""
-        lines.append(f"{mark} {html.escape(member['name'])} · "
-                     f"{html.escape(member['department'])}{how}")
+        mark = "✅" if state.signed(member.person_id) else "⏳"
+        how = " · " + t._("on paper") if member.person_id in paper else ""
+        lines.append(f"{mark} {html.escape(member.name)} · "
+                     f"{html.escape(member.department)}{how}")
     party = state.party_signature
     if party is not None:
         lines.append(_party_line(t, party))
@@ -466,10 +467,10 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
             rows.append([_b(t._("✍️ Sign"), VisitSign(state.id, state.content_hash[:16]))])
         if state.is_leader(viewer):
             for member in state.unsigned:
-                if member["person_id"] != viewer:
+                if member.person_id != viewer:
                     rows.append([_b(t._("📄 {name} signed on paper").format(
-                        name=member["name"][:30]), VisitMemberPaper(state.id,
-                                                                    member["person_id"]))])
+                        name=member.name[:30]), VisitMemberPaper(state.id,
+                                                                    member.person_id))])
         if state.is_leader(viewer) and party is None and state.party_needed:
             rows.append([_b(t._("📱 Party signs on their phone (QR)"), VisitPartyQr(state.id))])
             rows.append([_b(t._("📷 Photo of the signed paper record"), VisitPartyPaper(state.id))])
@@ -482,15 +483,15 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
     return [Shown(_fit(lines), _inline(rows))]
 
 
-def _party_line(t: Translator, party: dict[str, Any]) -> str:
-    if party["kind"] == "party":
+def _party_line(t: Translator, party: Signature) -> str:
+    if party.kind == SignatureKind.PARTY:
         return t._("✅ The party signed on their phone: {name}").format(
-            name=html.escape(party["name"]))
-    if party["kind"] == "party_paper":
+            name=html.escape(party.name))
+    if party.kind == SignatureKind.PARTY_PAPER:
         return t._("✅ The party signed the paper record (photo {hash}…)").format(
-            hash=party["evidence_sha256"][:12])
+            hash=(party.evidence_sha256 or "")[:12])
     return t._("🚫 The party refused to sign: {reason}. Witness: {witness}").format(
-        reason=html.escape(party["reason"]), witness=html.escape(party["witness"]))
+        reason=html.escape(party.reason or ""), witness=html.escape(party.witness or ""))
 
 
 def _party_qr(t: Translator, view: View, viewer: int) -> list[Shown]:
@@ -539,7 +540,7 @@ def _submitted(t: Translator, view: View, viewer: int) -> list[Shown]:
 
 def party_step(t: Translator, step: PartyStep) -> Shown:
     """The party's next question on their phone, or the summary of what they will sign."""
-    target = html.escape(step.state.task["target_name"])
+    target = html.escape(step.state.task.target_name)
     if step.step == "name":
         return Shown(t._("Who signs for <b>{target}</b>? Please send your full name.").format(
             target=target))
@@ -578,10 +579,10 @@ def party_step(t: Translator, step: PartyStep) -> Shown:
 def party_text(t: Translator, state: State) -> str:
     """What the inspected party reads before confirming, in their own Telegram."""
     lines = [t._("🧾 Check record of <b>{target}</b>").format(
-        target=html.escape(state.task["target_name"])),
-        t._("Plan: {plan}").format(plan=html.escape(state.task["plan"])),
+        target=html.escape(state.task.target_name)),
+        t._("Plan: {plan}").format(plan=html.escape(state.task.plan)),
         t._("Inspectors: {names}").format(names="、".join(
-            html.escape(f"{m['name']} ({m['department']}, {m['cert_no']})")
+            html.escape(f"{m.name} ({m.department}, {m.cert_no})")
             for m in state.members)), "", t._("Results:"), *summary_lines(t, state), "",
         t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
         t._("You will state who signs and your opinion, then confirm: that signs this"

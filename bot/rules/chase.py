@@ -1,0 +1,228 @@
+"""The chase's ladder as rules: for one thing waiting (a task not accepted, a window closing,
+a replacement request, a result to publish, a follow-up), who is reminded today and why.
+
+Pure: each rule takes the waiting thing, the working-day calendar, the ladder's settings,
+the local time now and who holds which role, and returns the reminders owed. Stored
+times are UTC; each rule reads them in the time zone of `now`. The
+scheduler (bot/services/chasing.py) reads what waits, asks these rules, groups the answers
+into one message per person and records what it sends."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from bot.rules.workdays import Calendar
+
+
+@dataclass(frozen=True)
+class Chase:
+    """When the scheduler reminds and escalates (working days unless said otherwise)."""
+
+    opens: time = time(8, 30)
+    closes: time = time(18, 0)
+    digest_at: time = time(8, 30)
+    interval: float = 300.0  # seconds between scheduler runs
+    accept_remind: int = 1
+    accept_escalate: int = 2
+    due_remind: tuple[int, ...] = (3, 1)
+    replacement_hours: float = 4.0
+    replacement_escalate: int = 1
+    publish_within: int = 20  # 003 第二十五条
+    publish_warn: int = 5
+
+
+@dataclass(frozen=True)
+class Due:
+    """One reminder owed to one person: the thing, the step of the ladder, why."""
+
+    person_id: int
+    kind: str
+    subject: str
+    step: str
+    reason: dict[str, Any]
+    task_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Who is told beyond the people named on the thing: supervisors per department and
+    the office."""
+
+    supervisors: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    office: tuple[int, ...] = ()
+
+    def supervisors_of(self, *departments: int) -> set[int]:
+        return {p for d in departments for p in self.supervisors.get(d, ())}
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A reminder as sent (one message to one person for one group on one day)."""
+
+    id: int
+    person_id: int
+    kind: str  # the group (GROUPS in bot/services/chasing.py)
+    subject: str
+    step: str
+    day: date
+    reason: dict[str, Any]
+    sent_at: datetime
+
+
+# ---------------------------------------------------------------- what waits, typed
+
+@dataclass(frozen=True)
+class Unaccepted:
+    """A member who has not accepted a task that is still waiting."""
+
+    task_id: int
+    target: str
+    created_at: datetime  # when the task was drawn
+    person_id: int
+    name: str
+    department_id: int
+    leader: int | None  # the task's leader
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A member of an open task's team."""
+
+    person_id: int
+    department_id: int
+    leader: bool
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """A task still owed whose window ends soon or has ended."""
+
+    task_id: int
+    target: str
+    window_due: date
+    team: tuple[Seat, ...]
+
+
+@dataclass(frozen=True)
+class WaitingRequest:
+    """A replacement request nobody has decided."""
+
+    id: int
+    task_id: int
+    target: str
+    name: str  # the member to be replaced
+    department_id: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Unpublished:
+    task_id: int
+    target: str
+    finished_at: datetime  # when the record was submitted
+
+
+@dataclass(frozen=True)
+class LateFollowUp:
+    id: int
+    task_id: int
+    target: str
+    item_code: str
+    due_date: date
+    owner: int
+
+
+# --------------------------------------------------------------------------- rules
+
+def _day(moment: datetime, now: datetime) -> date:
+    return moment.astimezone(now.tzinfo).date()
+
+
+def accept(row: Unaccepted, cal: Calendar, chase: Chase, now: datetime,
+           roles: Roles) -> list[Due]:
+    """A task not accepted: the member after `accept_remind` working days; the leader and
+    the member's supervisors after `accept_escalate`."""
+    drawn = _day(row.created_at, now)
+    waited = cal.between(drawn, now.date())
+    reason = {"rule": "accept", "target": row.target, "name": row.name, "days": waited,
+              "since": drawn.isoformat()}
+    subject = f"task:{row.task_id}:{row.person_id}"
+    found = []
+    if waited >= chase.accept_remind:
+        found.append(Due(row.person_id, "accept", subject, "remind", reason, row.task_id))
+    if waited >= chase.accept_escalate:
+        told = ({row.leader} if row.leader else set()) | roles.supervisors_of(row.department_id)
+        told.discard(row.person_id)
+        found += [Due(p, "accept", subject, "escalate", reason, row.task_id)
+                  for p in sorted(told)]
+    return found
+
+
+def window(row: OpenTask, cal: Calendar, chase: Chase, now: datetime,
+           roles: Roles) -> list[Due]:
+    """The inspection window: the whole team `due_remind` working days before it ends;
+    once it has ended, the leader, the team's supervisors and the office, every working day
+    until the record is submitted."""
+    today, due = now.date(), row.window_due
+    left = cal.between(today, due) if due >= today else 0
+    reason = {"rule": "due", "target": row.target, "due": due.isoformat(), "days": left}
+    subject = f"task:{row.task_id}"
+    if today > due:
+        told = {m.person_id for m in row.team if m.leader}
+        told |= roles.supervisors_of(*{m.department_id for m in row.team})
+        told |= set(roles.office)
+        late = {**reason, "rule": "overdue", "days": cal.between(due, today)}
+        return [Due(p, "task", subject, "overdue", late, row.task_id) for p in sorted(told)]
+    if left in chase.due_remind:
+        return [Due(m.person_id, "task", subject, f"due-{left}", reason, row.task_id)
+                for m in row.team]
+    return []
+
+
+def replacement(row: WaitingRequest, cal: Calendar, chase: Chase, now: datetime,
+                roles: Roles) -> list[Due]:
+    """A replacement request waiting: the department's supervisors after
+    `replacement_hours` working hours, the office after `replacement_escalate` working
+    days."""
+    created = row.created_at.astimezone(now.tzinfo)
+    hours = cal.hours_between(created, now, chase.opens, chase.closes)
+    days = cal.between(created.date(), now.date())
+    reason = {"rule": "replacement", "target": row.target, "name": row.name,
+              "hours": round(hours, 1), "days": days}
+    subject = f"replacement:{row.id}"
+    found = []
+    if hours >= chase.replacement_hours:
+        found += [Due(p, "replacement", subject, "remind", reason, row.task_id)
+                  for p in sorted(roles.supervisors_of(row.department_id))]
+    if days >= chase.replacement_escalate:
+        found += [Due(p, "replacement", subject, "escalate", reason, row.task_id)
+                  for p in roles.office]
+    return found
+
+
+def publish(row: Unpublished, cal: Calendar, chase: Chase, now: datetime,
+            roles: Roles) -> list[Due]:
+    """Publication within `publish_within` working days of finishing (003 第二十五条): the
+    office when `publish_warn` days are left, and every working day once late."""
+    today = now.date()
+    due = cal.add(_day(row.finished_at, now), chase.publish_within)
+    left = cal.between(today, due)
+    reason = {"rule": "publish", "target": row.target, "due": due.isoformat(), "days": left}
+    subject = f"task:{row.task_id}"
+    if today > due:
+        return [Due(p, "publish", subject, "late", {**reason, "rule": "publish_late"},
+                    row.task_id) for p in roles.office]
+    if left <= chase.publish_warn:
+        return [Due(p, "publish", subject, "soon", reason, row.task_id) for p in roles.office]
+    return []
+
+
+def follow_up(row: LateFollowUp, roles: Roles) -> list[Due]:
+    """A follow-up past its due date: its owner and the office."""
+    reason = {"rule": "follow_up", "target": row.target, "item": row.item_code,
+              "due": row.due_date.isoformat()}
+    return [Due(p, "follow_up", f"follow_up:{row.id}", "overdue", reason, row.task_id)
+            for p in sorted({row.owner, *roles.office})]

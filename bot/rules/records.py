@@ -1,0 +1,512 @@
+"""The work's records as repositories return them: tasks and their teams, visits and what
+was found on site, replacement requests, draws and publications.
+
+Each is a frozen dataclass whose fields are the columns of one query, typed: times are
+aware `datetime`s (UTC), calendar days are `date`s, flags are `bool`s, statuses are the
+enums below and JSON columns arrive decoded. `storage/rows.py` is the one place a row
+becomes a record."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.rules.models import Opinion, PartyRole
+
+
+class TaskStatus(enum.StrEnum):
+    ASSIGNED = "assigned"  # drawn, nobody has started the visit
+    IN_PROGRESS = "in_progress"  # the visit is open
+    SUBMITTED = "submitted"  # the record is submitted
+
+    @classmethod
+    def open(cls) -> tuple[TaskStatus, ...]:
+        """A task still owed by its team."""
+        return (cls.ASSIGNED, cls.IN_PROGRESS)
+
+
+class VisitStatus(enum.StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"
+
+
+class RequestStatus(enum.StrEnum):
+    """A replacement request."""
+
+    OPEN = "open"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class FollowUpStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class DrawStatus(enum.StrEnum):
+    PREPARED = "prepared"  # the nonce is committed, the pool frozen
+    RUN = "run"
+
+
+class SignatureKind(enum.StrEnum):
+    MEMBER = "member"  # a member confirmed in their own chat
+    MEMBER_PAPER = "member_paper"  # a member's signature on the paper record, photographed
+    PARTY = "party"  # the party signed through the QR link
+    PARTY_PAPER = "party_paper"  # the party signed the paper record, photographed
+    PARTY_REFUSED = "party_refused"  # the party refused, with a witness
+
+    @property
+    def of_member(self) -> bool:
+        return self in (SignatureKind.MEMBER, SignatureKind.MEMBER_PAPER)
+
+
+class EvidenceKind(enum.StrEnum):
+    ANSWER = "answer"  # a photo answering a checklist question
+    SHORTCUT = "shortcut"  # a photo of closed or unreachable premises
+    PARTY_PAPER = "party_paper"
+    MEMBER_PAPER = "member_paper"
+    WITNESS = "witness"
+
+
+# --------------------------------------------------------------------------- tasks
+
+@dataclass(frozen=True)
+class Task:
+    """A drawn target with its plan and the target's directory details."""
+
+    id: int
+    status: TaskStatus
+    window_start: date
+    window_due: date
+    batch_order: int
+    target_code: str
+    plan: str
+    plan_id: int
+    draw_id: int
+    target_name: str
+    address: str | None
+    credit_class: str | None
+    abnormal: bool
+    dishonest: bool
+    complaints: int
+    registration_status: str
+    legal_rep: str | None
+    entity_type: str | None
+    established: str | None
+    scope: str | None
+    industry: str | None
+    region: str | None
+
+
+@dataclass(frozen=True)
+class PersonTask(Task):
+    """A task as one member sees it in their list."""
+
+    leader: bool = False
+    my_waiting_items: int = 0  # their items of a visit under way still without a result
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """An active member of a task's team."""
+
+    person_id: int
+    name: str
+    leader: bool
+    position: int
+    cert_no: str
+    department_id: int
+    department: str
+    department_code: str
+    accepted_at: datetime | None
+    phone: str | None
+    tg_user_id: int | None  # None: not registered in Choucha
+    blocked_at: datetime | None  # they blocked the bot
+
+    @property
+    def reachable(self) -> bool:
+        return self.tg_user_id is not None and self.blocked_at is None
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """An item of a plan, with its department and current checklist."""
+
+    code: str
+    name: str
+    basis: str
+    department_id: int
+    department: str
+    checklist_id: int | None
+
+
+@dataclass(frozen=True)
+class EarlierTask:
+    """Another check of the same target (shown on a task's preview)."""
+
+    id: int
+    status: TaskStatus
+    window_due: date
+    plan: str
+
+
+# -------------------------------------------------------------------------- visits
+
+@dataclass(frozen=True)
+class Visit:
+    id: int
+    task_id: int
+    status: VisitStatus
+    shortcut: str | None  # 'unreachable' or 'no_activity' (rules.visit.SHORTCUTS)
+    started_by: int
+    started_at: datetime
+    submitted_by: int | None
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class VisitItem:
+    """An item of the visit: who answers it, its checklist, and its result once given."""
+
+    visit_id: int
+    item_code: str
+    position: int
+    department_id: int
+    department: str
+    name: str
+    basis: str
+    answerer: int | None
+    answerer_name: str | None
+    checklist_id: int | None
+    form: str | None  # the checklist's JSON
+    checklist_version: int | None
+    checklist_sha256: str | None
+    result: str | None  # a key of rules.visit.RESULTS
+    detail: dict[str, Any]
+    result_by: int | None
+    result_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Checkin:
+    id: int
+    visit_id: int
+    person_id: int
+    name: str
+    at: datetime
+    latitude: float | None
+    longitude: float | None
+    skip_reason: str | None
+    flag: str | None
+
+
+@dataclass(frozen=True)
+class VisitAnswer:
+    visit_id: int
+    item_code: str
+    question: str
+    value: str
+    skipped: bool
+    answered_by: int
+    answered_by_name: str
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class Evidence:
+    id: int
+    visit_id: int
+    kind: EvidenceKind
+    item_code: str | None
+    question: str | None
+    file_id: str
+    file_unique_id: str
+    sha256: str
+    taken_by: int
+    taken_by_name: str
+    taken_at: datetime
+    removed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    id: int
+    visit_id: int
+    item_code: str
+    kind: str  # rectification, referral or judicial
+    due_date: date
+    owner: int
+    owner_name: str
+    status: FollowUpStatus
+    created_by: int
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Signature:
+    id: int
+    visit_id: int
+    kind: SignatureKind
+    person_id: int | None
+    tg_user_id: int | None
+    name: str
+    content_hash: str
+    signed_at: datetime
+    evidence_sha256: str | None
+    reason: str | None
+    witness: str | None
+    witness_sha256: str | None
+    recorded_by: int | None
+    recorded_by_name: str | None
+    party_role: PartyRole | None
+    id_last4: str | None
+    opinion: Opinion | None
+    opinion_text: str | None
+
+
+@dataclass(frozen=True)
+class SignToken:
+    """A single-use QR link for the party to sign."""
+
+    id: int
+    visit_id: int
+    code_sha256: str
+    content_hash: str
+    created_by: int
+    created_at: datetime
+    expires_at: datetime
+    opened_by: int | None
+    used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Record:
+    """A submitted record, frozen: its content, hashes and version."""
+
+    id: int
+    visit_id: int
+    task_id: int
+    version: int
+    content: dict[str, Any]
+    content_hash: str
+    record_hash: str
+    pdf_sha256: str | None
+    created_by: int
+    created_at: datetime
+    supersedes: int | None
+
+
+# -------------------------------------------------------------------- replacements
+
+@dataclass(frozen=True)
+class ReplacementRequest:
+    id: int
+    task_id: int
+    person_id: int
+    person_name: str
+    department_id: int
+    reason: str  # a key of rules.visit / services.replacements REASONS
+    note: str | None
+    status: RequestStatus
+    created_at: datetime
+    filed_by: int | None  # None: the member asked themselves
+    decided_by: int | None
+    decided_by_name: str | None
+    decided_at: datetime | None
+    reject_reason: str | None
+    replacement: int | None
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """An inspector withdrawn from drawing from a date on."""
+
+    id: int
+    person_id: int
+    cert_no: str
+    from_date: date
+    reason: str
+    note: str | None
+    recorded_by: int | None
+    recorded_at: datetime
+
+
+# --------------------------------------------------------------------------- draws
+
+@dataclass(frozen=True)
+class Draw:
+    id: int
+    plan_id: int
+    status: DrawStatus
+    draw_date: date
+    entropy_source: str
+    entropy: str | None
+    nonce: str
+    nonce_commitment: str
+    pool_digest: str
+    pool_size: int
+    year_cap: int | None
+    seed: str | None
+    record: str | None  # the draw record's JSON, as published
+    inspectors_sha256: str | None
+    recusals_sha256: str | None
+    prepared_by: str
+    prepared_at: datetime
+    run_by: str | None
+    run_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PlanItemRule:
+    """An item of a plan as the draw reads it."""
+
+    code: str
+    kind: str  # 'key' (重点) or 'general'
+    max_ratio: str | None
+    expertise: str | None
+    department_code: str
+
+
+@dataclass(frozen=True)
+class PlanForDraw:
+    """A plan with what its draw needs: scope, ratios, departments, items."""
+
+    id: int
+    name: str
+    draw_date: date
+    window_start: date
+    window_due: date
+    year_cap: int | None
+    scope: dict[str, list[str]]
+    ratios: dict[str, str]
+    fallbacks: dict[str, Any]
+    initiator_code: str
+    joining_codes: tuple[str, ...] = ()
+    items: tuple[PlanItemRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """A plan in the office's list, with its draw's status when it has one."""
+
+    id: int
+    name: str
+    draw_date: date
+    draw_status: DrawStatus | None
+
+
+@dataclass(frozen=True)
+class DrawableInspector:
+    cert_no: str
+    department: str  # the department's code
+    expertise: list[str]
+    person_id: int
+
+
+@dataclass(frozen=True)
+class DepartmentInspector:
+    """Any active inspector of a department (to explain why nobody could be drawn)."""
+
+    cert_no: str | None
+    cert_valid_until: date | None
+    expertise: list[str]
+
+
+# -------------------------------------------------------------------- publications
+
+class PublicationKind(enum.StrEnum):
+    RESULT = "result"
+    WITHHELD = "withheld"
+    CORRECTION = "correction"
+
+
+@dataclass(frozen=True)
+class Publication:
+    id: int
+    task_id: int
+    kind: PublicationKind
+    content: dict[str, Any]
+    reason: str | None
+    supersedes: int | None
+    created_by: str
+    created_at: datetime
+    target_code: str | None = None  # where the query joins the task
+
+
+@dataclass(frozen=True)
+class DuePublication:
+    """A finished task whose result is neither published nor withheld yet."""
+
+    id: int  # the task
+    finished_at: datetime
+    target: str
+    target_code: str
+
+
+# -------------------------------------------------------------------------- digest
+
+@dataclass(frozen=True)
+class OverdueGroup:
+    """Open tasks past their window, counted per leader."""
+
+    department: str  # the leader's
+    leader: str
+    tasks: int
+    oldest: date  # the earliest window end among them
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """A replacement request nobody has decided, as the digest lists it."""
+
+    created_at: datetime
+    name: str  # the member to be replaced
+    target: str
+
+
+@dataclass(frozen=True)
+class Noncooperation:
+    """An item recorded as 不配合 in a submitted visit."""
+
+    target: str
+    detail: dict[str, Any]
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class FlaggedCheckin:
+    """A check-in whose place is implausible (rules.visit.checkin_flag)."""
+
+    target: str
+    person: str
+    flag: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    """A task as the office's spreadsheet lists it."""
+
+    id: int
+    plan: str
+    target_code: str
+    target: str
+    status: TaskStatus
+    window_start: date
+    window_due: date
+    finished_at: datetime | None
+    published_at: datetime | None
+    leader: str | None
+    department: str | None
+
+
+@dataclass(frozen=True)
+class PlanTasks:
+    """A plan with tasks, and how many."""
+
+    id: int
+    name: str
+    tasks: int
