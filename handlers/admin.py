@@ -27,14 +27,14 @@ from handlers.common import (
     Buttons,
     Context,
     Press,
+    Sent,
     Who,
+    command,
     key,
     person_of,
     reply,
     stale_text,
-    who,
 )
-from handlers.onboarding import access_text
 
 
 def _error_text(t: Translator, reason: Refusal) -> str:
@@ -105,20 +105,18 @@ def _roles_step(t: Translator, draft: InviteDraft) -> tuple[str, InlineKeyboardM
     return text, InlineKeyboardMarkup(rows)
 
 
-async def invite(update: Update, context: Context) -> None:
+@command()
+async def invite(sent: Sent) -> None:
     """/invite: start the flow."""
-    me = await who(update, context)
-    if me.person is None:
-        await reply(update, access_text(me.t))
-        return
+    t = sent.t
     try:
-        await invite_flow.begin(context.core, me.person, me.tg_user_id)
+        await invite_flow.begin(sent.context.core, sent.person, sent.me.tg_user_id)
     except Refused as exc:
-        await reply(update, _error_text(me.t, exc.reason))
+        await reply(sent.update, _error_text(t, exc.reason))
         return
-    await reply(update, me.t._("Who are you inviting? Send the person's full name"
-                               " as on their enforcement certificate.")
-                + "\n" + me.t._("Send /cancel to stop."))
+    await reply(sent.update, t._("Who are you inviting? Send the person's full name"
+                                 " as on their enforcement certificate.")
+                + "\n" + t._("Send /cancel to stop."))
 
 
 async def invite_text(update: Update, context: Context, me: Who,

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import Update
-
 from bot.services import chasing
-from handlers.common import Context, reply, who
-from handlers.onboarding import access_text
+from handlers.common import Sent, command, reply
 
 
-async def reminders_command(update: Update, context: Context) -> None:
-    me = await who(update, context)
-    if me.person is None:
-        await reply(update, access_text(me.t))
-        return
-    found = await chasing.my_reminders(context.core, me.person.id)
+@command()
+async def reminders_command(sent: Sent) -> None:
+    """/reminders: the person's latest reminders and why."""
+    me, update = sent.me, sent.update
+    found = await chasing.my_reminders(sent.context.core, sent.person.id)
     if not found:
         await reply(update, me.t._("You have had no reminders."))
         return

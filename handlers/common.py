@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from telegram import (
     BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
+    Message,
     Update,
 )
 from telegram.constants import ParseMode
@@ -88,6 +90,20 @@ async def guard(update: Update, context: Context) -> None:
     mark = current_update.get()
     if mark is None or mark.update_id != update.update_id:
         current_update.set(UpdateMark(update.update_id))
+
+
+def access_text(t: Translator) -> str:
+    """For anyone not registered: what Choucha is and how to get in."""
+    return t._(
+        "Hello! This is Choucha, the bot for 双随机、一公开 spot checks."
+        " Only invited inspectors and staff can use it.\n\n"
+        "To get access, ask your office or administrator for an invite card,"
+        " then scan its QR code or tap its link."
+    )
+
+
+def not_allowed_text(t: Translator) -> str:
+    return t._("This is not for your role. Send /help to see what you can do.")
 
 
 def stale_text(t: Translator) -> str:
@@ -198,6 +214,54 @@ class Buttons:
 
         handle.__name__ = handle.__qualname__ = f"on_{kind.__name__}"
         return handle
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A command or message from a registered person whom the handler's guard let in."""
+
+    update: Update
+    context: Context
+    me: Who
+    person: Person
+
+    @property
+    def t(self) -> Translator:
+        return self.me.t
+
+    @property
+    def message(self) -> Message:
+        message = self.update.effective_message
+        assert message is not None
+        return message
+
+    @property
+    def args(self) -> list[str]:
+        return list(self.context.args or [])
+
+
+OnSent = Callable[[Sent], Awaitable[None]]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def command(guard: Guard = registered,
+            refused: Callable[[Translator], str] = not_allowed_text) -> Callable[[OnSent],
+                                                                                 Handler]:
+    """Decorator for a command or message handler: who is writing; a stranger gets the
+    access text, a person the `guard` keeps out gets `refused`; everyone else reaches
+    `fn` with a `Sent`."""
+    def wrap(fn: OnSent) -> Handler:
+        @functools.wraps(fn)
+        async def handle(update: Update, context: Context) -> None:
+            me = await who(update, context)
+            if me.person is None:
+                await reply(update, access_text(me.t))
+            elif not guard(me.person):
+                await reply(update, refused(me.t))
+            else:
+                await fn(Sent(update, context, me, me.person))
+        return handle
+    return wrap
 
 
 async def unknown_button(update: Update, context: Context) -> None:

@@ -13,26 +13,26 @@ from bot.services.errors import Refusal, Refused
 from bot.views.buttons import DigestPlan
 from handlers.common import (
     Buttons,
-    Context,
     Press,
+    Sent,
     Who,
+    command,
     key,
     office,
     person_of,
     reply,
     stale_text,
-    who,
 )
 
 
-async def digest_command(update: Update, context: Context) -> None:
+def _not_office(t: Translator) -> str:
+    return t._("The digest is for the office.")
+
+
+@command(office, _not_office)
+async def digest_command(sent: Sent) -> None:
     """/digest now; /digest plan: choose a plan for its summary."""
-    me = await who(update, context)
-    if not office(me.person):
-        await reply(update, me.t._("The digest is for the office."))
-        return
-    message = update.effective_message
-    assert message is not None
+    update, context, me, message = sent.update, sent.context, sent.me, sent.message
     if context.args and context.args[0].lower() in ("plan", "计划"):
         plans = await digest.plans(context.core, person_of(me))
         if not plans:

@@ -15,20 +15,31 @@ from bot.rules.records import PlanLine
 from bot.services import conversations, draws
 from bot.services.errors import Refusal, Refused
 from bot.views.buttons import Button, DrawExport, DrawPlan, DrawPrepare, DrawRun
-from handlers.common import Buttons, Context, Press, Who, key, office, person_of, reply, who
-from handlers.onboarding import access_text
+from handlers.common import (
+    Buttons,
+    Context,
+    Press,
+    Sent,
+    Who,
+    command,
+    key,
+    office,
+    person_of,
+    reply,
+)
 
 FLOW = "draw"
 
 
-async def draw_command(update: Update, context: Context) -> None:
+def _not_office(t: Translator) -> str:
+    return t._("Only the office runs draws.")
+
+
+@command(office, _not_office)
+async def draw_command(sent: Sent) -> None:
     """/draw: the plans, each with its draw state."""
-    me = await who(update, context)
-    if me.person is None or not office(me.person):
-        await reply(update, access_text(me.t) if me.person is None else
-                    me.t._("Only the office runs draws."))
-        return
-    plans = await draws.plans(context.core, me.person)
+    update, me = sent.update, sent.me
+    plans = await draws.plans(sent.context.core, sent.person)
     if not plans:
         await reply(update, me.t._("No plan is loaded yet: send the annual plan's file."))
         return
@@ -136,6 +147,5 @@ async def draw_text(update: Update, context: Context, me: Who,
     else:
         await reply(update, text)
         context.wake_outbox()
-    async with context.core.db.transaction(record_update=False) as tx:
-        await tx.conversations.clear(me.tg_user_id)
+    await conversations.cancel(context.core, me.tg_user_id)
 

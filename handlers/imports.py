@@ -24,8 +24,7 @@ from bot.services.imports import (
 )
 from bot.services.onboarding import roster
 from bot.views.buttons import PeopleInviteAll, PeopleOverview
-from handlers.common import Context, Who, key, person_of, reply, who
-from handlers.onboarding import access_text
+from handlers.common import Context, Sent, Who, access_text, command, key, person_of, reply, who
 
 logger = logging.getLogger(__name__)
 
@@ -128,25 +127,19 @@ async def _offer_invites(update: Update, context: Context, me: Who) -> None:
             [key(me.t._("👥 See them by department"), PeopleOverview())]]))
 
 
-async def templates(update: Update, context: Context) -> None:
+@command(_may_load, _refuse_text)
+async def templates(sent: Sent) -> None:
     """/templates: the empty templates, one sheet per table."""
-    me = await who(update, context)
-    if not _may_load(me.person):
-        await reply(update, _refuse_text(me.t) if me.person else access_text(me.t))
-        return
-    message = update.effective_message
-    assert message is not None
+    me, message = sent.me, sent.message
     caption = me.t._("Fill a sheet, save it as its own .xlsx or .csv file and send it to me.")
     await message.reply_document(io.BytesIO(templates_workbook()),
                                  filename="choucha-templates.xlsx", caption=caption)
 
 
-async def export_command(update: Update, context: Context) -> None:
+@command(_may_load, _refuse_text)
+async def export_command(sent: Sent) -> None:
     """/export <kind>: a template filled with what is loaded."""
-    me = await who(update, context)
-    if not _may_load(me.person):
-        await reply(update, _refuse_text(me.t) if me.person else access_text(me.t))
-        return
+    update, context, me = sent.update, sent.context, sent.me
     kind = context.args[0] if context.args else ""
     if kind not in EXPORTABLE:
         await reply(update, me.t._("Which table? /export followed by one of: {kinds}").format(

@@ -20,8 +20,11 @@ from handlers.common import (
     Buttons,
     Context,
     Press,
+    Sent,
     Who,
+    access_text,
     answer_stale,
+    command,
     key,
     reply,
     set_commands,
@@ -30,15 +33,6 @@ from handlers.common import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def access_text(t: Translator) -> str:
-    return t._(
-        "Hello! This is Choucha, the bot for 双随机、一公开 spot checks."
-        " Only invited inspectors and staff can use it.\n\n"
-        "To get access, ask your office or administrator for an invite card,"
-        " then scan its QR code or tap its link."
-    )
 
 
 def _department(person: Person) -> str:
@@ -91,8 +85,8 @@ def help_text(t: Translator, person: Person | None) -> str:
         lines.append(f"<b>{html.escape(person.name)}</b> — {describe_roles(t, person)}"
                      f"{_department(person)}")
         lines.append("")
-    for command in commands_for(person):
-        lines.append(f"/{command.name} — {t._(command.description)}")
+    for entry in commands_for(person):
+        lines.append(f"/{entry.name} — {t._(entry.description)}")
     if person is not None and person.is_office:
         lines.append("")
         lines.append(t._("To load the item list, the target or inspector directory, recusals,"
@@ -183,19 +177,14 @@ async def cancel(update: Update, context: Context) -> None:
                 else me.t._("There was nothing to stop."))
 
 
-async def unknown_command(update: Update, context: Context) -> None:
-    me = await who(update, context)
-    if me.person is None:
-        await reply(update, access_text(me.t))
-        return
-    await reply(update, me.t._("I don't know that command. Send /help to see what you can do."))
+@command()
+async def unknown_command(sent: Sent) -> None:
+    await reply(sent.update,
+                sent.t._("I don't know that command. Send /help to see what you can do."))
 
 
-async def unexpected_message(update: Update, context: Context) -> None:
+@command()
+async def unexpected_message(sent: Sent) -> None:
     """A photo, file, location or text that no flow is waiting for."""
-    me = await who(update, context)
-    if me.person is None:
-        await reply(update, access_text(me.t))
-        return
-    await reply(update, me.t._("I wasn't expecting that here, so nothing was saved."
-                               " Send /help to see what you can do."))
+    await reply(sent.update, sent.t._("I wasn't expecting that here, so nothing was saved."
+                                      " Send /help to see what you can do."))

@@ -39,15 +39,15 @@ from handlers.common import (
     Buttons,
     Context,
     Press,
+    Sent,
     Who,
+    command,
     key,
     office,
     person_of,
     reply,
     stale_text,
-    who,
 )
-from handlers.onboarding import access_text
 
 PAGE = 15
 NO_DEPARTMENT = 0  # the department id of office staff without one, in buttons
@@ -126,13 +126,11 @@ def department_page(t: Translator, group: list[RosterEntry], department_id: int,
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-async def people_command(update: Update, context: Context) -> None:
+@command(office, lambda t: not_office_text(t))
+async def people_command(sent: Sent) -> None:
     """/people: the directory's people by department, with their registration status."""
-    me = await who(update, context)
-    if not office(me.person):
-        await reply(update, access_text(me.t) if me.person is None else not_office_text(me.t))
-        return
-    entries = await roster(context.core, person_of(me))
+    update, me = sent.update, sent.me
+    entries = await roster(sent.context.core, sent.person)
     if not entries:
         await reply(update, me.t._("Nobody is in Choucha yet: send the inspector directory"
                                    " (/templates) or use /invite."))

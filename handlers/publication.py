@@ -18,13 +18,14 @@ from handlers.common import (
     Buttons,
     Context,
     Press,
+    Sent,
     Who,
+    command,
     key,
     office,
     person_of,
     reply,
     stale_text,
-    who,
 )
 
 WITHHOLD = "withhold"
@@ -42,13 +43,14 @@ def _refusal(t: Translator, exc: Refused) -> str:
     }.get(exc.reason, stale_text(t))
 
 
-async def publish_command(update: Update, context: Context) -> None:
+def _not_office(t: Translator) -> str:
+    return t._("Publishing results is for the office.")
+
+
+@command(office, _not_office)
+async def publish_command(sent: Sent) -> None:
     """/publish · /publish export · /publish correct TASK REASON"""
-    me = await who(update, context)
-    if not office(me.person):
-        await reply(update, me.t._("Publishing results is for the office."))
-        return
-    args = context.args or []
+    update, context, me, args = sent.update, sent.context, sent.me, sent.args
     if args and args[0] == "export":
         await _export(update, context, me)
         return
@@ -109,9 +111,8 @@ async def export(press: Press[PublishExport]) -> None:
 @BUTTONS.on(PublishWithhold)
 async def withhold(press: Press[PublishWithhold]) -> None:
     """Withhold one result from publication: the reason comes next, as text."""
-    async with press.context.core.db.transaction() as tx:
-        await tx.conversations.put(press.me.tg_user_id, WITHHOLD, "text",
-                                   {"task": press.button.task_id}, clock_now())
+    await conversations.begin(press.context.core, press.me.tg_user_id, WITHHOLD, "text",
+                              {"task": press.button.task_id})
     await press.query.answer()
     await reply(press.update, press.me.t._(
         "Why is this result withheld from publication (for example: it contains a state"

@@ -7,7 +7,6 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.clock import now as clock_now
 from bot.i18n import Translator
 from bot.rules.models import Conversation
 from bot.services import conversations, replacements, tasks
@@ -50,9 +49,8 @@ def refusal_text(t: Translator, exc: Refused) -> str:
     return texts.get(exc.reason, stale_text(t))
 
 
-async def _put(me: Who, context: Context, flow: str, data: dict[str, object]) -> None:
-    async with context.core.db.transaction() as tx:
-        await tx.conversations.put(me.tg_user_id, flow, "text", data, clock_now())
+async def _put(me: Who, context: Context, flow: str, data: dict[str, Any]) -> None:
+    await conversations.begin(context.core, me.tg_user_id, flow, "text", data)
 
 
 BUTTONS = Buttons(refusal_text, registered, Refusal.NOT_MEMBER)

@@ -22,8 +22,17 @@ from bot.views.buttons import (
     TaskRecord,
     VisitStart,
 )
-from handlers.common import Buttons, Context, Press, key, registered, reply, stale_text, who
-from handlers.onboarding import access_text
+from handlers.common import (
+    Buttons,
+    Context,
+    Press,
+    Sent,
+    command,
+    key,
+    registered,
+    reply,
+    stale_text,
+)
 
 PAGE = 10
 
@@ -65,13 +74,10 @@ def _card_markup(t: Translator, card: tasks.Card, viewer: Person) -> InlineKeybo
     return InlineKeyboardMarkup(rows)
 
 
-async def tasks_command(update: Update, context: Context) -> None:
+@command()
+async def tasks_command(sent: Sent) -> None:
     """/tasks: open tasks, the latest deadline first, ten a page."""
-    me = await who(update, context)
-    if me.person is None:
-        await reply(update, access_text(me.t))
-        return
-    await _send_page(update, context, me.person, me.t, 0, edit=False)
+    await _send_page(sent.update, sent.context, sent.person, sent.t, 0, edit=False)
 
 
 async def _send_page(update: Update, context: Context, person: Person, t: Translator,

@@ -24,7 +24,7 @@ from bot.rules import visit as rules
 from bot.rules.models import Conversation, Person
 from bot.services import conversations, party, visits
 from bot.services.errors import Refusal, Refused
-from bot.services.visits import Screen, VisitStep
+from bot.services.visits import VisitStep
 from bot.views.buttons import (
     Button,
     PartyOpinion,
@@ -70,12 +70,13 @@ from handlers.common import (
     Context,
     Press,
     Who,
+    access_text,
     registered,
     reply,
     stale_text,
     who,
 )
-from handlers.onboarding import access_text, start, unexpected_message
+from handlers.onboarding import start, unexpected_message
 
 logger = logging.getLogger(__name__)
 
@@ -296,9 +297,9 @@ async def visit_text(update: Update, context: Context, me: Who,
     try:
         if step == VisitStep.CHECKIN:
             if text.strip() in visits.skip_texts():
-                await visits.ask_checkin_reason(c, me.tg_user_id, conversation)
-                await show(update, render(me.t, visits.View(
-                    Screen.CHECKIN_REASON, await _state(context, conversation)), me.person.id))
+                view = await visits.ask_checkin_reason(c, me.person, me.tg_user_id,
+                                                       conversation)
+                await show(update, render(me.t, view, me.person.id))
                 return
             raise Refused(Refusal.LOCATION_NEEDED)
         if step == VisitStep.CHECKIN_REASON:
@@ -329,13 +330,6 @@ async def visit_text(update: Update, context: Context, me: Who,
         await reply(update, me.t._("✅ Check-in recorded without a location."),
                     reply_markup=ReplyKeyboardRemove())
     await _view(update, me, view)
-
-
-async def _state(context: Context, conversation: Conversation) -> visits.State:
-    c = context.core
-    async with c.db.read() as rtx:
-        return await visits.load(rtx, int(conversation.data["visit"]), c.today(),
-                                 c.settings.tz)
 
 
 # ---------------------------------------------------------------- photos, locations

@@ -9,15 +9,13 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.clock import now as clock_now
 from bot.i18n import Translator
 from bot.logs import mask_cert
 from bot.rules.models import Conversation, Person, Role
 from bot.services import conversations, withdrawals
 from bot.services.errors import Refusal, Refused
 from bot.views.buttons import ReplacementForReason, WithdrawFrom, WithdrawPerson, WithdrawReason
-from handlers.common import Buttons, Context, Press, Who, key, reply, who
-from handlers.onboarding import access_text
+from handlers.common import Buttons, Context, Press, Sent, Who, command, key, reply
 
 FLOW = "withdraw"
 
@@ -42,15 +40,11 @@ def refusal_text(t: Translator, exc: Refused) -> str:
     }.get(exc.reason, t._("This button is no longer valid. Send /help to start again."))
 
 
-async def withdraw_command(update: Update, context: Context) -> None:
+@command(_allowed, lambda t: refusal_text(t, Refused(Refusal.NOT_ALLOWED)))
+async def withdraw_command(sent: Sent) -> None:
     """/withdraw: ask for the inspector."""
-    me = await who(update, context)
-    if not _allowed(me.person):
-        await reply(update, access_text(me.t) if me.person is None else
-                    refusal_text(me.t, Refused(Refusal.NOT_ALLOWED)))
-        return
-    async with context.core.db.transaction() as tx:
-        await tx.conversations.put(me.tg_user_id, FLOW, "who", {}, clock_now())
+    update, me = sent.update, sent.me
+    await conversations.begin(sent.context.core, me.tg_user_id, FLOW, "who", {})
     await reply(update, me.t._("Which inspector is no longer available? Send their name or"
                                " 执法证号.") + "\n" + me.t._("Send /cancel to stop."))
 
@@ -79,10 +73,8 @@ async def withdraw_text(update: Update, context: Context, me: Who,
                                    " Send another name or 执法证号, or /cancel.").format(
             text=html.escape(message.text[:40])))
         return
-    async with context.core.db.read() as rtx:
-        certs = {p.id: await rtx.directory.cert_of(p.id) for p in found}
-    rows = [[key(f"{p.name} · {p.department_name or ''} · {mask_cert(certs[p.id])}"[:60],
-                 WithdrawPerson(p.id))] for p in found[:20]]
+    rows = [[key(f"{c.person.name} · {c.person.department_name or ''} · {mask_cert(c.cert)}"
+                 [:60], WithdrawPerson(c.person.id))] for c in found[:20]]
     await reply(update, me.t._("Who is it?"), reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -116,9 +108,8 @@ async def reason_chosen(press: Press[WithdrawReason]) -> None:
         raise Refused(Refusal.STALE)
     await _in_flow(press)
     today = press.context.core.today()
-    async with press.context.core.db.transaction() as tx:
-        await tx.conversations.put(press.me.tg_user_id, FLOW, "date",
-                                   {"person": b.person_id, "reason": b.reason}, clock_now())
+    await conversations.begin(press.context.core, press.me.tg_user_id, FLOW, "date",
+                              {"person": b.person_id, "reason": b.reason})
     t = press.me.t
     rows = [[key(label.format(date=day.isoformat()), WithdrawFrom(b.person_id, b.reason, day))]
             for label, day in ((t._("From today ({date})"), today),

@@ -515,10 +515,13 @@ async def checkin(core: Core, person: Person, tg_user_id: int, conversation: Con
         return View(Screen.HOME, state)
 
 
-async def ask_checkin_reason(core: Core, tg_user_id: int, conversation: Conversation) -> None:
-    """Access: the sender's own step of a visit they are in."""
+async def ask_checkin_reason(core: Core, person: Person, tg_user_id: int,
+                             conversation: Conversation) -> View:
+    """No location to share: ask why (第二十条 wants the place recorded, or why not)."""
     async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, int(conversation.data["visit"]))
         await _put(tx, tg_user_id, VisitStep.CHECKIN_REASON, dict(conversation.data))
+        return View(Screen.CHECKIN_REASON, state)
 
 
 async def home(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:

@@ -53,7 +53,13 @@ def may_withdraw(actor: Actor, person: Person) -> bool:
                                                                person.department_id)
 
 
-async def candidates(core: Core, actor: Person, text: str) -> list[Person]:
+@dataclass(frozen=True)
+class Candidate:
+    person: Person
+    cert: str  # their 执法证号
+
+
+async def candidates(core: Core, actor: Person, text: str) -> list[Candidate]:
     """Inspectors the actor may withdraw, by 执法证号 or by (part of) their name."""
     text = " ".join(text.split())
     if not text:
@@ -64,7 +70,8 @@ async def candidates(core: Core, actor: Person, text: str) -> list[Person]:
             p for e in await rtx.people.people_named(text, clock_now(), limit=20)
             if (p := await rtx.people.person(e.person_id)) is not None]
         certs = {p.id: await rtx.directory.cert_of(p.id) for p in found}
-    return [p for p in found if certs[p.id] and may_withdraw(actor, p)]
+    return [Candidate(p, cert) for p in found
+            if (cert := certs[p.id]) and may_withdraw(actor, p)]
 
 
 async def withdraw(core: Core, actor: Actor, person_id: int, from_date: date,
