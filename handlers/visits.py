@@ -24,7 +24,7 @@ from bot.rules import visit as rules
 from bot.rules.models import Conversation, Person
 from bot.services import conversations, party, visits
 from bot.services.errors import Refusal, Refused
-from bot.services.visits import VisitStep
+from bot.services.visits.state import VisitStep
 from bot.views.buttons import (
     Button,
     PartyOpinion,

@@ -27,11 +27,11 @@ GUARDS = ("require_office(", "require_person(", "may_grant(", "may_invite(",
 
 def public_services() -> list[tuple[str, object]]:
     found = []
-    for info in pkgutil.iter_modules(bot.services.__path__):
-        module = importlib.import_module(f"bot.services.{info.name}")
+    for info in pkgutil.walk_packages(bot.services.__path__, "bot.services."):
+        module = importlib.import_module(info.name)
         for name, function in inspect.getmembers(module, inspect.iscoroutinefunction):
             if not name.startswith("_") and function.__module__ == module.__name__:
-                found.append((f"{info.name}.{name}", function))
+                found.append((f"{info.name.removeprefix('bot.services.')}.{name}", function))
     return found
 
 

@@ -132,3 +132,16 @@ def test_repositories_return_typed_records() -> None:
 
 def test_every_dict_row_allowance_is_still_needed() -> None:
     assert set(DICT_ROWS) - dict_returns() == set()
+
+
+def test_handlers_leave_transactions_to_the_services() -> None:
+    """A handler reads and answers; a use case (its reads and writes in one transaction)
+    is a service's. The update guard in handlers/common.py is the one exception."""
+    found = []
+    for path in sorted((REPO_ROOT / "handlers").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("transaction", "read") \
+                    and isinstance(node.value, ast.Attribute) and node.value.attr == "db":
+                found.append(f"{_module(path)}:{node.lineno}")
+    assert [f for f in found if not f.startswith("handlers.common:")] == []
+    assert len(found) == 1  # the guard

@@ -95,7 +95,10 @@ def test_each_service_refusal_is_worded_by_its_journey() -> None:
     generic = {stale_text(translator("en"))}
     missing = []
     for service, names in JOURNEYS.items():
-        source = Path(REPO_ROOT, "bot", "services", f"{service}.py").read_text()
+        found = Path(REPO_ROOT, "bot", "services", service)  # a module or a package
+        source = "".join(p.read_text() for p in sorted(found.glob("*.py"))) \
+            if found.is_dir() else found.with_suffix(".py").read_text()
+        assert source, service
         for value in sorted(set(re.findall(r"Refusal\.([A-Z_0-9]+)", source))):
             reason = Refusal[value]
             if reason in STALE:

@@ -382,7 +382,7 @@ async def test_refusal_with_witness_shortcuts_and_refusals(
         assert link is not None
         late = person(emulator, "店员")
         with pytest.MonkeyPatch.context() as patch:  # the bot's clock only, not the emulator's
-            patch.setattr(visits, "clock_now",
+            patch.setattr(visits.party_link, "clock_now",
                           lambda: datetime.now(UTC) + timedelta(minutes=31))
             await late.open_link(link.group(0))
             await late.expect("已过期")

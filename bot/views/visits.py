@@ -13,7 +13,9 @@ from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.rules.records import Signature, SignatureKind
 from bot.services.party import PartyStep
-from bot.services.visits import Absent, Screen, State, View, skip_label, summary_lines
+from bot.services.visits.checklist import skip_label
+from bot.services.visits.signatures import summary_lines
+from bot.services.visits.state import Absent, Screen, State, View
 from bot.views.buttons import (
     Button,
     PartyOpinion,

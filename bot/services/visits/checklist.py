@@ -1,0 +1,414 @@
+"""The checklist one question at a time: answers, multiple choices, photos, skipping,
+going back, pausing and the review."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from bot.clock import now as clock_now
+from bot.core import Core
+from bot.i18n import Translator
+from bot.rules import visit as rules
+from bot.rules.checklist import Question
+from bot.rules.models import AuditAction, Conversation, Person
+from bot.rules.records import EvidenceKind, SignatureKind
+from bot.services.errors import Refusal, Refused
+from bot.services.visits.signatures import _refused, _require_leader, _results_changed
+from bot.services.visits.state import (
+    FLOW,
+    MAX_PHOTOS,
+    PHOTO_STEPS,
+    Item,
+    PhotoIn,
+    Screen,
+    State,
+    View,
+    VisitStep,
+    _at,
+    _conversation,
+    _open_state,
+    _put,
+    load,
+)
+from storage import Tx
+from storage.files import write_blob
+
+
+def _first_open(state: State, person_id: int, after: tuple[int, str] | None = None
+                ) -> tuple[Item, Question] | None:
+    """The next question of this person still without an answer."""
+    mine = state.mine(person_id)
+    if after is not None:
+        position, name = after
+        ordered = [i for i in mine if i.position >= position] + \
+            [i for i in mine if i.position < position]
+    else:
+        ordered, name = mine, ""
+    for index, item in enumerate(ordered):
+        if item.checklist is None:
+            continue
+        since = name if (after is not None and index == 0) else None
+        found = rules.next_open(item.checklist, item.answers, state.today, since)
+        if found is not None:
+            return item, found
+    return None
+
+
+async def _next(tx: Tx, tg_user_id: int, state: State, person: Person,
+                after: tuple[int, str] | None, editing: bool) -> View:
+    """After an answer: the next open question, else the review."""
+    found = _first_open(state, person.id, after)
+    if found is not None:
+        item, question = found
+        return await _ask(tx, tg_user_id, state, item, question, editing=editing)
+    await _at(tx, tg_user_id, state, VisitStep.REVIEW)
+    return View(Screen.REVIEW, state)
+
+
+async def _ask(tx: Tx, tg_user_id: int, state: State, item: Item, question: Question,
+               editing: bool = False) -> View:
+    selected = item.answers[question.name].value.split() \
+        if question.type == "select_multiple" and question.name in item.answers else []
+    await _at(tx, tg_user_id, state, VisitStep.Q, item=item.position, q=question.name,
+              sel=selected, edit=editing)
+    return View(Screen.QUESTION, state, item, question, {"selected": selected,
+                                                     "editing": editing})
+
+
+async def go(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    """Continue this person's part: the open question, the review or the results."""
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        if not state.mine(person.id):
+            await _at(tx, tg_user_id, state, VisitStep.HOME)
+            return View(Screen.HOME, state, data={"nothing_mine": True})
+        if all(i.result for i in state.mine(person.id)):
+            await _at(tx, tg_user_id, state, VisitStep.REVIEW)
+            return View(Screen.REVIEW, state)
+        return await _next(tx, tg_user_id, state, person, None, False)
+
+
+def _current(state: State, conversation: Conversation) -> tuple[Item, Question]:
+    if conversation.step != VisitStep.Q:
+        raise Refused(Refusal.STALE)
+    item = state.item(int(conversation.data["item"]))
+    question = rules.question(item.checklist, str(conversation.data["q"])) \
+        if item.checklist else None
+    if question is None:
+        raise Refused(Refusal.STALE)
+    return item, question
+
+
+async def _pressed_question(tx: Tx, core: Core, person: Person, tg_user_id: int,
+                            visit_id: int, position: int, index: int
+                            ) -> tuple[State, Conversation, Item, Question]:
+    """The question a button belongs to, which must be the one the person is at."""
+    state = await _open_state(tx, core, person, visit_id)
+    conversation = await _conversation(tx, tg_user_id)
+    if int(conversation.data.get("visit", 0)) != visit_id:
+        raise Refused(Refusal.STALE)
+    item, question = _current(state, conversation)
+    if item.position != position or item.question_index(question.name) != index:
+        raise Refused(Refusal.NOT_CURRENT)
+    if item.row.answerer != person.id:
+        raise Refused(Refusal.NOT_YOURS)
+    return state, conversation, item, question
+
+
+async def _store(tx: Tx, state: State, item: Item, question: Question, value: str,
+                 person: Person, skipped: bool = False) -> State:
+    now = clock_now()
+    await tx.visits.answer(state.id, item.code, question.name, value, skipped, person.id, now)
+    await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_ANSWERED, f"visit:{state.id}",
+                          {"item": item.code, "question": question.name, "value": value,
+                           "skipped": skipped}, now)
+    return await load(tx, state.id, state.today, state.tz)
+
+
+async def _after_answer(tx: Tx, tg_user_id: int, state: State, person: Person, item: Item,
+                        question: Question, editing: bool) -> View:
+    fresh = state.item(item.position)
+    if editing:
+        found = _first_open(state, person.id, (fresh.position, question.name))
+        if found is None:
+            await _at(tx, tg_user_id, state, VisitStep.REVIEW)
+            await _results_changed(tx, state)
+            return View(Screen.REVIEW, state, data={"saved": True})
+    return await _next(tx, tg_user_id, state, person, (fresh.position, question.name), editing)
+
+
+async def choose(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
+                 index: int, choice: int) -> View:
+    async with core.db.transaction() as tx:
+        state, conversation, item, question = await _pressed_question(
+            tx, core, person, tg_user_id, visit_id, position, index)
+        if question.type != "select_one" or not 0 <= choice < len(question.choices):
+            raise Refused(Refusal.STALE)
+        state = await _store(tx, state, item, question, question.choices[choice].name, person)
+        return await _after_answer(tx, tg_user_id, state, person, item, question,
+                                   bool(conversation.data.get("edit")))
+
+
+async def toggle(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
+                 index: int, choice: int) -> View:
+    async with core.db.transaction() as tx:
+        state, conversation, item, question = await _pressed_question(
+            tx, core, person, tg_user_id, visit_id, position, index)
+        if question.type != "select_multiple" or not 0 <= choice < len(question.choices):
+            raise Refused(Refusal.STALE)
+        selected = list(conversation.data.get("sel", []))
+        name = question.choices[choice].name
+        selected = [s for s in selected if s != name] if name in selected else [*selected, name]
+        order = [c.name for c in question.choices]
+        selected.sort(key=order.index)
+        await _put(tx, tg_user_id, VisitStep.Q, {**conversation.data, "sel": selected})
+        return View(Screen.QUESTION, state, item, question,
+                    {"selected": selected, "editing": bool(conversation.data.get("edit"))})
+
+
+async def done(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
+               index: int) -> View:
+    """Done with a multiple choice (commits the selection) or with the photos of a question."""
+    async with core.db.transaction() as tx:
+        state, conversation, item, question = await _pressed_question(
+            tx, core, person, tg_user_id, visit_id, position, index)
+        editing = bool(conversation.data.get("edit"))
+        if question.type == "select_multiple":
+            selected = list(conversation.data.get("sel", []))
+            if not selected:
+                raise Refused(Refusal.CHOOSE_ONE)
+            state = await _store(tx, state, item, question, " ".join(selected), person)
+        elif question.type == "image":
+            if not item.photos.get(question.name):
+                raise Refused(Refusal.PHOTO_NEEDED)
+        else:
+            raise Refused(Refusal.STALE)
+        return await _after_answer(tx, tg_user_id, state, person, item, question, editing)
+
+
+async def clear_photos(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                       position: int, index: int) -> View:
+    """Retake: the question's photos are set aside (kept, marked removed, audited)."""
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        state, conversation, item, question = await _pressed_question(
+            tx, core, person, tg_user_id, visit_id, position, index)
+        if question.type != "image":
+            raise Refused(Refusal.STALE)
+        removed = await tx.visits.remove_evidence(state.id, item.code, question.name, now)
+        await tx.visits.unanswer(state.id, item.code, question.name)
+        await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_PHOTOS_REMOVED,
+                              f"visit:{state.id}", {"item": item.code,
+                                                    "question": question.name,
+                                                    "count": removed}, now)
+        state = await load(tx, state.id, state.today, state.tz)
+        return View(Screen.QUESTION, state, state.item(position), question,
+                    {"editing": bool(conversation.data.get("edit"))})
+
+
+async def skip(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
+               index: int) -> View:
+    async with core.db.transaction() as tx:
+        state, conversation, item, question = await _pressed_question(
+            tx, core, person, tg_user_id, visit_id, position, index)
+        if question.required:
+            raise Refused(Refusal.REQUIRED)
+        state = await _store(tx, state, item, question, "", person, skipped=True)
+        return await _after_answer(tx, tg_user_id, state, person, item, question,
+                                   bool(conversation.data.get("edit")))
+
+
+async def back(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
+               index: int) -> View:
+    async with core.db.transaction() as tx:
+        state, _, item, question = await _pressed_question(
+            tx, core, person, tg_user_id, visit_id, position, index)
+        assert item.checklist is not None
+        earlier = rules.previous(item.checklist, item.answers, state.today, question.name)
+        if earlier is not None:
+            return await _ask(tx, tg_user_id, state, item, earlier)
+        mine = [i for i in state.mine(person.id) if i.position < item.position and i.checklist]
+        for before in reversed(mine):
+            assert before.checklist is not None
+            relevant = before.relevant(state.today)
+            if relevant:
+                return await _ask(tx, tg_user_id, state, before, relevant[-1])
+        await _at(tx, tg_user_id, state, VisitStep.HOME)
+        return View(Screen.HOME, state)
+
+
+async def typed(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
+                text: str, language: str) -> View:
+    """A typed answer to the current question."""
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, int(conversation.data["visit"]))
+        item, question = _current(state, conversation)
+        if question.type in ("select_one", "select_multiple"):
+            raise Refused(Refusal.USE_BUTTONS)
+        if question.type == "image":
+            raise Refused(Refusal.PHOTO_NEEDED)
+        if question.type == "geopoint":
+            raise Refused(Refusal.LOCATION_NEEDED)
+        value = rules.parse_typed(question, text)
+        rules.check_constraint(question, value, rules.values_of(item.answers), state.today,
+                               language)
+        state = await _store(tx, state, item, question, value, person)
+        return await _after_answer(tx, tg_user_id, state, person, item, question,
+                                   bool(conversation.data.get("edit")))
+
+
+async def located(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
+                  latitude: float, longitude: float) -> View:
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, int(conversation.data["visit"]))
+        item, question = _current(state, conversation)
+        if question.type != "geopoint":
+            raise Refused(Refusal.NOT_LOCATION)
+        state = await _store(tx, state, item, question, f"{latitude:.6f} {longitude:.6f}",
+                             person)
+        return await _after_answer(tx, tg_user_id, state, person, item, question,
+                                   bool(conversation.data.get("edit")))
+
+
+def photo_expected(conversation: Conversation | None,
+                   visit_of_reply: int | None) -> Refusal | None:
+    """None when a photo is welcome now; otherwise why not (checked before downloading)."""
+    if conversation is None or conversation.flow != FLOW:
+        return Refusal.NO_VISIT
+    if visit_of_reply is not None and visit_of_reply != conversation.data.get("visit"):
+        return Refusal.WRONG_TASK
+    if conversation.step not in PHOTO_STEPS:
+        return Refusal.NO_PHOTO_HERE
+    return None
+
+
+async def photo(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
+                photo_in: PhotoIn) -> View:
+    """A photo, stored by content and committed with who and when before anything else."""
+    now = clock_now()
+    sha256 = await asyncio.to_thread(write_blob, core.files_root, photo_in.data)
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, int(conversation.data["visit"]))
+        conversation = await _conversation(tx, tg_user_id)
+        step = conversation.step
+        await tx.files.remember(sha256, len(photo_in.data), "image/jpeg", now)
+        if step == VisitStep.Q:
+            item, question = _current(state, conversation)
+            if question.type != "image":
+                raise Refused(Refusal.NO_PHOTO_HERE)
+            if item.row.answerer != person.id:
+                raise Refused(Refusal.NOT_YOURS)
+            taken = item.photos.get(question.name, [])
+            if any(p.file_unique_id == photo_in.file_unique_id for p in taken):
+                return View(Screen.PHOTO_SAVED, state, item, question, {"count": len(taken),
+                                                                    "sha256": sha256,
+                                                                    "again": True})
+            if len(taken) >= MAX_PHOTOS:
+                raise Refused(Refusal.TOO_MANY_PHOTOS)
+            await _evidence(tx, state, EvidenceKind.ANSWER, item.code, question.name, photo_in,
+                            sha256, person, now)
+            state = await _store(tx, state, item, question, str(len(taken) + 1), person)
+            return View(Screen.PHOTO_SAVED, state, state.item(item.position), question,
+                        {"count": len(taken) + 1, "sha256": sha256})
+        if step == VisitStep.SHORTCUT:
+            await _evidence(tx, state, EvidenceKind.SHORTCUT, None, None, photo_in, sha256,
+                            person, now)
+            count = sum(1 for e in state.evidence if e.kind == EvidenceKind.SHORTCUT) + 1
+            return View(Screen.SHORTCUT_PHOTO, state, data={"count": count, "sha256": sha256,
+                                                        "kind": conversation.data["kind"]})
+        if step == VisitStep.PAPER:
+            _require_leader(state, person)
+            await _evidence(tx, state, EvidenceKind.PARTY_PAPER, None, None, photo_in, sha256,
+                            person, now)
+            await tx.visits.sign(state.id, SignatureKind.PARTY_PAPER, state.task.target_name,
+                                 state.content_hash, now, person_id=person.id,
+                                 evidence_sha256=sha256)
+            await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_PARTY_SIGNED_PAPER,
+                                  f"visit:{state.id}", {"sha256": sha256,
+                                                        "content_hash": state.content_hash},
+                                  now)
+            state = await load(tx, state.id, state.today, state.tz)
+            await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
+            return View(Screen.SIGNATURES, state, data={"paper": sha256})
+        if step == VisitStep.MEMBER_PAPER:
+            _require_leader(state, person)
+            member = state.member(int(conversation.data["member"]))
+            if member is None or state.signed(member.person_id) or not state.results_in:
+                raise Refused(Refusal.STALE)
+            await _evidence(tx, state, EvidenceKind.MEMBER_PAPER, None, None, photo_in, sha256,
+                            person,
+                            now)
+            await tx.visits.sign(state.id, SignatureKind.MEMBER_PAPER, member.name,
+                                 state.content_hash,
+                                 now, person_id=member.person_id, evidence_sha256=sha256,
+                                 recorded_by=person.id)
+            await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_MEMBER_SIGNED_PAPER,
+                                  f"visit:{state.id}", {"member": member.person_id,
+                                                        "sha256": sha256,
+                                                        "content_hash": state.content_hash},
+                                  now)
+            state = await load(tx, state.id, state.today, state.tz)
+            await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
+            return View(Screen.SIGNATURES, state, data={"member_paper": member.name})
+        if step == VisitStep.WITNESS_PHOTO:
+            _require_leader(state, person)
+            await _evidence(tx, state, EvidenceKind.WITNESS, None, None, photo_in, sha256, person,
+                            now)
+            return await _refused(tx, tg_user_id, state, person, conversation, sha256)
+        raise Refused(Refusal.NO_PHOTO_HERE)
+
+
+async def _evidence(tx: Tx, state: State, kind: EvidenceKind, item: str | None,
+                    question: str | None,
+                    photo_in: PhotoIn, sha256: str, person: Person, now: datetime) -> None:
+    await tx.visits.add_evidence(state.id, kind, item, question, photo_in.file_id,
+                                 photo_in.file_unique_id, sha256, person.id, now)
+    await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_PHOTO, f"visit:{state.id}",
+                          {"kind": kind, "item": item, "question": question,
+                           "sha256": sha256, "file_unique_id": photo_in.file_unique_id}, now)
+
+
+async def pause(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    """Access: members of the team (checked below: `not_member`)."""
+    async with core.db.transaction() as tx:
+        state = await load(tx, visit_id, core.today(), core.settings.tz)
+        if state.member(person.id) is None:
+            raise Refused(Refusal.NOT_MEMBER)
+        await tx.conversations.clear(tg_user_id)
+        return View(Screen.PAUSED, state)
+
+
+async def review(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        if _first_open(state, person.id) is not None:
+            return await _next(tx, tg_user_id, state, person, None, False)
+        await _at(tx, tg_user_id, state, VisitStep.REVIEW)
+        return View(Screen.REVIEW, state)
+
+
+async def edit(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
+               index: int) -> View:
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        item = state.item(position)
+        if item.row.answerer != person.id or item.checklist is None:
+            raise Refused(Refusal.NOT_YOURS)
+        if not 0 <= index < len(item.checklist.questions):
+            raise Refused(Refusal.STALE)
+        question = item.checklist.questions[index]
+        if question not in item.relevant(state.today):
+            raise Refused(Refusal.STALE)
+        return await _ask(tx, tg_user_id, state, item, question, editing=True)
+
+
+def skip_texts() -> set[str]:
+    """The reply-keyboard "skip check-in" label in every language."""
+    from bot.i18n import LANGUAGES, translator
+
+    return {skip_label(translator(lang)) for lang in LANGUAGES}
+
+
+def skip_label(t: Translator) -> str:
+    return t._("⏭ Skip check-in")

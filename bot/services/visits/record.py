@@ -1,0 +1,107 @@
+"""Submitting the record (frozen, hashed, its PDF kept) and reading it back."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+
+from bot.clock import now as clock_now
+from bot.core import Core
+from bot.rules import visit as rules
+from bot.rules.models import AuditAction, Person, Role
+from bot.rules.records import Record
+from bot.services.errors import Refusal, Refused
+from bot.services.notify import enqueue_document
+from bot.services.visits.signatures import _require_leader
+from bot.services.visits.state import FLOW, Screen, State, View, load
+from bot.workers import DOCUMENT
+from storage.base import to_db_time
+from storage.files import read_blob, write_blob
+
+
+async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    """The leader submits: the record is frozen, its PDF goes to the team and the office."""
+    from bot.formats.rendering.record_pdf import record_pdf
+
+    today = core.today()
+    async with core.db.read() as rtx:
+        state = await load(rtx, visit_id, today, core.settings.tz)
+    _check_submittable(state, person)
+    now = clock_now()
+    submitted = {"by": person.name, "at": to_db_time(now)}
+    content = state.content()
+    signed = state.signature_records()
+    record_hash = rules.digest({"content": content, "signatures": signed,
+                                "submitted": submitted})
+    pdf = await core.workers.run(
+        DOCUMENT, record_pdf, content, signed, submitted, record_hash,
+        functools.partial(read_blob, core.files_root), core.settings.tz)
+    pdf_sha = await asyncio.to_thread(write_blob, core.files_root, pdf)
+    async with core.db.transaction() as tx:
+        fresh = await load(tx, visit_id, today, core.settings.tz)
+        _check_submittable(fresh, person)
+        if fresh.content_hash != state.content_hash or \
+                fresh.signature_records() != signed:
+            raise Refused(Refusal.CHANGED)
+        if not await tx.visits.submit(visit_id, person.id, now):
+            raise Refused(Refusal.SUBMITTED)
+        await tx.tasks.finish(state.task.id, now)
+        await tx.files.remember(pdf_sha, len(pdf), "application/pdf", now)
+        record_id = await tx.visits.add_record(visit_id, state.task.id,
+                                               {"content": content, "signatures": signed,
+                                                "submitted": submitted},
+                                               state.content_hash, record_hash, pdf_sha,
+                                               person.id, now)
+        await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_SUBMITTED,
+                              f"task:{state.task.id}",
+                              {"record": record_id, "record_hash": record_hash,
+                               "pdf_sha256": pdf_sha}, now)
+        await tx.conversations.clear_flow(FLOW, "visit", visit_id)  # the whole team's
+        filename = f"record-{state.task.id}-{state.task.target_code}.pdf"
+        recipients = {m.person_id for m in state.members}
+        recipients |= {p.id for p in await tx.people.with_role(Role.OFFICE)}
+        target = html.escape(state.task.target_name)
+        for person_id in sorted(recipients):
+            await enqueue_document(
+                tx, person_id, f"record:{record_id}:{person_id}", pdf_sha, filename,
+                lambda t: t._("📄 Check record of <b>{target}</b>, submitted by {name}.\n"
+                              "Record hash: <code>{hash}</code>").format(
+                    target=target, name=html.escape(person.name), hash=record_hash[:16]),
+                now)
+        fresh = await load(tx, visit_id, today, core.settings.tz)
+    return View(Screen.SUBMITTED, fresh, data={"record_hash": record_hash, "pdf": pdf_sha})
+
+
+def _check_submittable(state: State, person: Person) -> None:
+    if state.member(person.id) is None:
+        raise Refused(Refusal.NOT_MEMBER)
+    if not state.open:
+        raise Refused(Refusal.SUBMITTED)
+    _require_leader(state, person)
+    if not state.results_in:
+        raise Refused(Refusal.RESULTS_MISSING)
+    if state.unsigned:
+        raise Refused(Refusal.MEMBERS_UNSIGNED,
+                      names="、".join(m.name for m in state.unsigned))
+    if state.party_needed and state.party_signature is None:
+        raise Refused(Refusal.PARTY_UNSIGNED)
+
+
+async def record_of(core: Core, person: Person, task_id: int) -> Record:
+    """The latest record of a task, for its team and the office.
+    Access: the team and the office (checked below)."""
+    async with core.db.read() as rtx:
+        record = await rtx.visits.latest_record(task_id)
+        members = await rtx.tasks.members(task_id)
+    if record is None:
+        raise Refused(Refusal.NO_RECORD)
+    if not any(m.person_id == person.id for m in members) and not person.is_office:
+        raise Refused(Refusal.NOT_MEMBER)
+    return record
+
+
+def record_file(core: Core, record: Record) -> bytes:
+    if record.pdf_sha256 is None:
+        raise Refused(Refusal.NO_RECORD)
+    return read_blob(core.files_root, record.pdf_sha256)

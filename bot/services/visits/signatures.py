@@ -1,0 +1,246 @@
+"""Signatures: the members' confirmations, the party by QR link, on paper or refusing
+with a witness; a change to the record asks for them again."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from bot.clock import now as clock_now
+from bot.core import Core
+from bot.i18n import Translator
+from bot.rules import visit as rules
+from bot.rules.models import AuditAction, Conversation, Person
+from bot.rules.records import SignatureKind
+from bot.services.errors import Refusal, Refused
+from bot.services.notify import enqueue_text
+from bot.services.visits.state import (
+    TOKEN_MINUTES,
+    TOKEN_PREFIX,
+    Screen,
+    State,
+    View,
+    VisitStep,
+    _at,
+    _conversation,
+    _member_of,
+    _open_state,
+    load,
+)
+from bot.views.buttons import VisitSign
+from bot.workers import DOCUMENT
+from storage import Tx
+from storage.base import to_db_time
+from storage.files import read_blob
+
+
+async def _results_changed(tx: Tx, state: State) -> None:
+    """Once every item has a result, each member is asked to sign this version."""
+    if not state.results_in:
+        return
+    now = clock_now()
+    short = state.content_hash[:16]
+    for member in state.members:
+        if state.signed(member.person_id):
+            continue
+        other = await tx.people.person(member.person_id)
+        if other is None:
+            continue
+        await enqueue_text(tx, other, f"sign:{state.id}:{short}:{other.id}",
+                           functools.partial(sign_request_text, state=state), now,
+                           reply_markup=functools.partial(_sign_markup, state.id, short))
+
+
+def _sign_markup(visit_id: int, short: str, t: Translator) -> dict[str, Any]:
+    return {"inline_keyboard": [[VisitSign(visit_id, short).markup(t._("✍️ Sign"))]]}
+
+
+def summary_lines(t: Translator, state: State) -> list[str]:
+    """The result summary (抽查结果汇总): each item, who answered, its result."""
+    lines = []
+    for item in state.items:
+        result = rules.legal(rules.RESULTS, item.result, t) if item.result else "—"
+        lines.append(f"• {html.escape(item.row.name)} ({html.escape(item.row.department)},"
+                     f" {html.escape(item.row.answerer_name or '—')}): <b>{result}</b>")
+        detail = item.detail
+        if detail.get("kind"):
+            lines.append("  " + rules.legal(rules.NONCOOPERATION, detail["kind"], t))
+        if detail.get("circumstances"):
+            lines.append("  " + html.escape(detail["circumstances"]))
+        if detail.get("order"):
+            lines.append("  " + t._("Order given: {order}").format(
+                order=html.escape(detail["order"])))
+        if detail.get("follow_up"):
+            lines.append("  " + t._("Follow-up: {kind}, due {due}, owner {owner}").format(
+                kind=rules.legal(rules.FOLLOW_UPS, detail["follow_up"], t), due=detail["due"],
+                owner=html.escape(detail["owner"])))
+    return lines
+
+
+def sign_request_text(t: Translator, state: State) -> str:
+    lines = [t._("✍️ Please sign the result summary of <b>{target}</b> (003 第二十二条).").format(
+        target=html.escape(state.task.target_name)), ""]
+    lines += summary_lines(t, state)
+    lines += ["", t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
+              t._("Signing stores your Telegram identity, the time and this hash.")]
+    return "\n".join(lines)
+
+
+async def signatures(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
+        return View(Screen.SIGNATURES, state)
+
+
+async def sign(core: Core, person: Person, tg_user_id: int, visit_id: int, short: str) -> View:
+    """A member signs the summary in their own chat; bound to the version they read."""
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        if not state.results_in:
+            raise Refused(Refusal.RESULTS_MISSING)
+        if state.content_hash[:16] != short:
+            await _results_changed(tx, state)
+            raise Refused(Refusal.CHANGED)
+        if state.signed(person.id):
+            raise Refused(Refusal.ALREADY_SIGNED)
+        await tx.visits.sign(state.id, SignatureKind.MEMBER, person.name, state.content_hash, now,
+                             person_id=person.id, tg_user_id=tg_user_id)
+        await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_SIGNED, f"visit:{state.id}",
+                              {"content_hash": state.content_hash}, now)
+        state = await load(tx, state.id, state.today, state.tz)
+        if state.is_leader(person.id):
+            await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
+        return View(Screen.SIGNATURES, state, data={"signed": True})
+
+
+def _require_leader(state: State, person: Person) -> None:
+    if not state.is_leader(person.id):
+        raise Refused(Refusal.LEADER_ONLY)
+
+
+async def _party_step(tx: Tx, core: Core, person: Person, tg_user_id: int, visit_id: int,
+                      step: VisitStep) -> State:
+    state = await _open_state(tx, core, person, visit_id)
+    _require_leader(state, person)
+    if not state.results_in:
+        raise Refused(Refusal.RESULTS_MISSING)
+    if state.party_signature is not None:
+        raise Refused(Refusal.PARTY_SIGNED)
+    await _at(tx, tg_user_id, state, step)
+    return state
+
+
+async def party_qr(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    """A single-use link, bound to this version of the record, for the party's own phone."""
+    now = clock_now()
+    code = secrets.token_urlsafe(15)
+    async with core.db.transaction() as tx:
+        state = await _party_step(tx, core, person, tg_user_id, visit_id, VisitStep.SIGNATURES)
+        expires = now + timedelta(minutes=TOKEN_MINUTES)
+        await tx.visits.add_token(state.id, hashlib.sha256(code.encode()).hexdigest(),
+                                  state.content_hash, person.id, now, expires)
+        await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_PARTY_LINK,
+                              f"visit:{state.id}",
+                              {"content_hash": state.content_hash,
+                               "expires": to_db_time(expires)}, now)
+        link = core.deep_link(TOKEN_PREFIX + code)
+        return View(Screen.PARTY_QR, state, data={"link": link, "minutes": TOKEN_MINUTES})
+
+
+async def member_paper(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                       member_id: int) -> View:
+    """The leader records that a member signed the paper record (they cannot in Choucha):
+    the next photo is of that signed page."""
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        _require_leader(state, person)
+        if not state.results_in:
+            raise Refused(Refusal.RESULTS_MISSING)
+        member = state.member(member_id)
+        if member is None or member_id == person.id:
+            raise Refused(Refusal.STALE)
+        if state.signed(member_id):
+            raise Refused(Refusal.ALREADY_SIGNED)
+        await _at(tx, tg_user_id, state, VisitStep.MEMBER_PAPER, member=member_id)
+        return View(Screen.MEMBER_PAPER, state, data={"name": member.name})
+
+
+async def draft(core: Core, person: Person, visit_id: int) -> tuple[bytes, State]:
+    """The record as it stands, marked 草稿/待签 with its content hash, to print and sign."""
+    from bot.formats.rendering.record_pdf import record_pdf
+
+    async with core.db.read() as rtx:
+        state = await load(rtx, visit_id, core.today(), core.settings.tz)
+    _member_of(state, person)
+    pdf = await core.workers.run(
+        DOCUMENT, record_pdf, state.content(), state.signature_records(),
+        {"by": "", "at": None}, state.content_hash,
+        functools.partial(read_blob, core.files_root), core.settings.tz, True)
+    return pdf, state
+
+
+async def party_paper(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    async with core.db.transaction() as tx:
+        state = await _party_step(tx, core, person, tg_user_id, visit_id, VisitStep.PAPER)
+        return View(Screen.PAPER, state)
+
+
+async def party_refuses(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    async with core.db.transaction() as tx:
+        state = await _party_step(tx, core, person, tg_user_id, visit_id, VisitStep.REFUSE_REASON)
+        return View(Screen.REFUSE_REASON, state)
+
+
+async def refusal_text(core: Core, person: Person, tg_user_id: int,
+                       conversation: Conversation, text: str) -> View:
+    clean = " ".join(text.split())[:300]
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, int(conversation.data["visit"]))
+        _require_leader(state, person)
+        if conversation.step == VisitStep.REFUSE_REASON:
+            if len(clean) < 2:
+                raise Refused(Refusal.REASON_REQUIRED)
+            await _at(tx, tg_user_id, state, VisitStep.WITNESS, reason=clean)
+            return View(Screen.WITNESS, state)
+        if len(clean) < 2:
+            raise Refused(Refusal.WITNESS_REQUIRED)
+        await _at(tx, tg_user_id, state, VisitStep.WITNESS_PHOTO,
+                  reason=conversation.data["reason"], witness=clean)
+        return View(Screen.WITNESS_PHOTO, state)
+
+
+async def witness_without_photo(core: Core, person: Person, tg_user_id: int,
+                                visit_id: int) -> View:
+    async with core.db.transaction() as tx:
+        state = await _open_state(tx, core, person, visit_id)
+        _require_leader(state, person)
+        conversation = await _conversation(tx, tg_user_id)
+        if (conversation.step != VisitStep.WITNESS_PHOTO
+                or conversation.data.get("visit") != visit_id):
+            raise Refused(Refusal.NOT_CURRENT)
+        return await _refused(tx, tg_user_id, state, person, conversation, None)
+
+
+async def _refused(tx: Tx, tg_user_id: int, state: State, person: Person,
+                   conversation: Conversation, witness_sha256: str | None) -> View:
+    now = clock_now()
+    if state.party_signature is not None:
+        raise Refused(Refusal.PARTY_SIGNED)
+    reason, witness = str(conversation.data["reason"]), str(conversation.data["witness"])
+    await tx.visits.sign(state.id, SignatureKind.PARTY_REFUSED, state.task.target_name,
+                         state.content_hash, now, person_id=person.id, reason=reason,
+                         witness=witness, witness_sha256=witness_sha256)
+    await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_PARTY_REFUSED,
+                          f"visit:{state.id}",
+                          {"reason": reason, "witness": witness,
+                           "witness_sha256": witness_sha256,
+                           "content_hash": state.content_hash}, now)
+    state = await load(tx, state.id, state.today, state.tz)
+    await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
+    return View(Screen.SIGNATURES, state, data={"refused": True})
