@@ -530,6 +530,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import draws
+    from bot.views import draws as draw_words
 
     t = _t()
     if args.action == "verify":
@@ -563,7 +564,7 @@ def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
                 for path in await draws.export(core, args.plan, out):
                     print(path)
         except Refused as exc:
-            return _fail(plain_text(draws.refusal_text(t, exc)))
+            return _fail(plain_text(draw_words.refusal_text(t, exc)))
         except OSError as exc:
             return _fail(t._("Cannot write to {folder}: {problem}").format(
                 folder=args.out, problem=exc.strerror or exc))

@@ -11,9 +11,10 @@ from bot.i18n import Translator
 from bot.logs import mask_cert
 from bot.rules.models import Conversation, Role
 from bot.services import conversations, invite_flow, invite_sheets
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refused
 from bot.services.invite_flow import InviteDraft
 from bot.services.onboarding import IssuedInvite
+from bot.views import invites as words
 from bot.views.buttons import (
     InviteCancel,
     InviteDepartment,
@@ -33,25 +34,7 @@ from handlers.common import (
     key,
     person_of,
     reply,
-    stale_text,
 )
-
-
-def _error_text(t: Translator, reason: Refusal) -> str:
-    texts = {
-        Refusal.NOT_ALLOWED: t._("Only administrators and the office can invite people."),
-        Refusal.BAD_NAME: t._("Please send the person's name: 1 to 64 characters."),
-        Refusal.NO_ROLE: t._("Choose at least one role."),
-        Refusal.DEPARTMENT_REQUIRED: t._("Inspectors and supervisors belong to a department:"
-                                         " start again with /invite and choose one."),
-        Refusal.UNKNOWN_DEPARTMENT: t._("That department no longer exists. Start again with"
-                                        " /invite."),
-        Refusal.NAME_EXISTS: t._("Someone of that name is already in that department: start again"
-                                 " with /invite and choose them from the list."),
-        Refusal.ALREADY_BOUND: t._("That person is registered already; no invite is needed."),
-        Refusal.NO_FLOW: stale_text(t),
-    }
-    return texts.get(reason, texts[Refusal.NO_FLOW])
 
 
 def _cancel_row(t: Translator) -> list[InlineKeyboardButton]:
@@ -112,7 +95,7 @@ async def invite(sent: Sent) -> None:
     try:
         await invite_flow.begin(sent.context.core, sent.person, sent.me.tg_user_id)
     except Refused as exc:
-        await reply(sent.update, _error_text(t, exc.reason))
+        await reply(sent.update, words.error_text(t, exc.reason))
         return
     await reply(sent.update, t._("Who are you inviting? Send the person's full name"
                                  " as on their enforcement certificate.")
@@ -130,18 +113,14 @@ async def invite_text(update: Update, context: Context, me: Who,
     try:
         draft = await invite_flow.set_name(context.core, me.person, me.tg_user_id, message.text)
     except Refused as exc:
-        await reply(update, _error_text(me.t, exc.reason))
+        await reply(update, words.error_text(me.t, exc.reason))
         return
     step = _match_step if draft.step == "match" else _department_step
     body, markup = step(me.t, draft)
     await reply(update, body, reply_markup=markup)
 
 
-def _refusal(t: Translator, exc: Refused) -> str:
-    return _error_text(t, exc.reason)
-
-
-BUTTONS = Buttons(_refusal)
+BUTTONS = Buttons(words.refusal_text)
 
 
 @BUTTONS.on(InviteCancel)

@@ -28,6 +28,7 @@ from bot.services.errors import Refusal, Refused
 from bot.tg.commands import commands_for
 from bot.tg.context import BotContext
 from bot.views.buttons import BadCallback, Button
+from bot.views.refusals import stale_text
 from storage import DuplicateUpdate, current_update
 from storage.db import UpdateMark
 
@@ -104,10 +105,6 @@ def access_text(t: Translator) -> str:
 
 def not_allowed_text(t: Translator) -> str:
     return t._("This is not for your role. Send /help to see what you can do.")
-
-
-def stale_text(t: Translator) -> str:
-    return t._("This button is no longer valid. Send /help to start again.")
 
 
 async def pressed(update: Update, context: Context) -> tuple[CallbackQuery, Who]:

@@ -7,9 +7,9 @@ import html
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
-from bot.i18n import Translator
 from bot.services import digest
 from bot.services.errors import Refusal, Refused
+from bot.views import digest as words
 from bot.views.buttons import DigestPlan
 from handlers.common import (
     Buttons,
@@ -21,15 +21,10 @@ from handlers.common import (
     office,
     person_of,
     reply,
-    stale_text,
 )
 
 
-def _not_office(t: Translator) -> str:
-    return t._("The digest is for the office.")
-
-
-@command(office, _not_office)
+@command(office, words.not_office_text)
 async def digest_command(sent: Sent) -> None:
     """/digest now; /digest plan: choose a plan for its summary."""
     update, context, me, message = sent.update, sent.context, sent.me, sent.message
@@ -49,13 +44,7 @@ async def digest_command(sent: Sent) -> None:
     await _send(update, me, files, f"digest-{today}")
 
 
-def _refusal(t: Translator, exc: Refused) -> str:
-    if exc.reason == Refusal.NOT_OFFICE:
-        return t._("The digest is for the office.")
-    return stale_text(t)
-
-
-BUTTONS = Buttons(_refusal, office, Refusal.NOT_OFFICE)
+BUTTONS = Buttons(words.refusal_text, office, Refusal.NOT_OFFICE)
 
 
 @BUTTONS.on(DigestPlan)

@@ -9,11 +9,11 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.i18n import Translator
 from bot.rules.models import Conversation
 from bot.rules.records import PlanLine
 from bot.services import conversations, draws
 from bot.services.errors import Refusal, Refused
+from bot.views import draws as words
 from bot.views.buttons import Button, DrawExport, DrawPlan, DrawPrepare, DrawRun
 from handlers.common import (
     Buttons,
@@ -31,11 +31,7 @@ from handlers.common import (
 FLOW = "draw"
 
 
-def _not_office(t: Translator) -> str:
-    return t._("Only the office runs draws.")
-
-
-@command(office, _not_office)
+@command(office, words.not_office_text)
 async def draw_command(sent: Sent) -> None:
     """/draw: the plans, each with its draw state."""
     update, me = sent.update, sent.me
@@ -49,15 +45,7 @@ async def draw_command(sent: Sent) -> None:
     await reply(update, me.t._("Which plan?"), reply_markup=InlineKeyboardMarkup(rows))
 
 
-def _refusal(t: Translator, exc: Refused) -> str:
-    if exc.reason == Refusal.NOT_OFFICE:
-        return t._("Only the office runs draws.")
-    if exc.reason == Refusal.NO_PLAN:
-        return t._("There is no such plan any more.")
-    return draws.refusal_text(t, exc)
-
-
-BUTTONS = Buttons(_refusal, office, Refusal.NOT_OFFICE)
+BUTTONS = Buttons(words.refusal_text, office, Refusal.NOT_OFFICE)
 
 
 async def _plan(press: Press[Any], plan_id: int) -> PlanLine:
@@ -111,7 +99,7 @@ async def export(press: Press[DrawExport]) -> None:
         try:
             paths = await draws.export(press.context.core, plan.name, Path(tmp))
         except Refused as exc:
-            await reply(press.update, draws.refusal_text(press.me.t, exc))
+            await reply(press.update, words.refusal_text(press.me.t, exc))
             return
         for path in paths:
             await message.reply_document(path.read_bytes(), filename=path.name)
@@ -141,7 +129,7 @@ async def draw_text(update: Update, context: Context, me: Who,
                                   started=started)
             text = draws.ran_text(me.t, ran)
     except Refused as exc:
-        await reply(update, draws.refusal_text(me.t, exc))
+        await reply(update, words.refusal_text(me.t, exc))
         if exc.reason in (Refusal.BAD_ENTROPY_SOURCE, Refusal.BAD_ENTROPY):
             return  # still waiting for a good value
     else:

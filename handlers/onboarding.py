@@ -14,6 +14,7 @@ from bot.services.accounts import TgUser, set_language
 from bot.services.errors import Refused
 from bot.services.onboarding import redeem
 from bot.tg.commands import commands_for
+from bot.views import notices
 from bot.views.buttons import Language
 from bot.views.labels import describe_roles
 from handlers.common import (
@@ -123,7 +124,7 @@ async def start(update: Update, context: Context) -> None:
                     reply_markup=InlineKeyboardMarkup([
                         [InlineKeyboardButton(button["text"],
                                               callback_data=button["callback_data"])]
-                        for button in (tasks.card_button(i, task)
+                        for button in (notices.card_button(i, task)
                                        for i, task in enumerate(shown, start=1))]))
     context.wake_outbox()
 

@@ -25,6 +25,7 @@ from bot.services.onboarding import (
     roster,
     unregistered_of_draw,
 )
+from bot.views import people as words
 from bot.views.buttons import (
     PeopleInvite,
     PeopleInviteAll,
@@ -46,15 +47,10 @@ from handlers.common import (
     office,
     person_of,
     reply,
-    stale_text,
 )
 
 PAGE = 15
 NO_DEPARTMENT = 0  # the department id of office staff without one, in buttons
-
-
-def not_office_text(t: Translator) -> str:
-    return t._("Only the office and administrators see the people of the directory.")
 
 
 def _groups(t: Translator, entries: list[RosterEntry]) -> dict[int, list[RosterEntry]]:
@@ -126,7 +122,7 @@ def department_page(t: Translator, group: list[RosterEntry], department_id: int,
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-@command(office, lambda t: not_office_text(t))
+@command(office, words.not_office_text)
 async def people_command(sent: Sent) -> None:
     """/people: the directory's people by department, with their registration status."""
     update, me = sent.update, sent.me
@@ -167,18 +163,7 @@ async def send_sheet(update: Update, context: Context, me: Who,
                        " person no longer works."))
 
 
-def _refusal(t: Translator, exc: Refused) -> str:
-    if exc.reason == Refusal.NOT_OFFICE:
-        return not_office_text(t)
-    if exc.reason == Refusal.ALREADY_BOUND:
-        return t._("{name} is registered already; no invite is needed.").format(
-            name=exc.params.get("name", ""))
-    if exc.reason == Refusal.NOT_ALLOWED:
-        return t._("Only an administrator can invite an administrator.")
-    return stale_text(t)
-
-
-BUTTONS = Buttons(_refusal, office, Refusal.NOT_OFFICE)
+BUTTONS = Buttons(words.refusal_text, office, Refusal.NOT_OFFICE)
 
 
 async def _edit(press: Press[Any], text: str, markup: InlineKeyboardMarkup) -> None:

@@ -9,10 +9,10 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.clock import now as clock_now
-from bot.i18n import Translator
 from bot.rules.models import Conversation
 from bot.services import conversations, publication
 from bot.services.errors import Refusal, Refused
+from bot.views import publication as words
 from bot.views.buttons import PublishAll, PublishExport, PublishOne, PublishWithhold
 from handlers.common import (
     Buttons,
@@ -25,29 +25,13 @@ from handlers.common import (
     office,
     person_of,
     reply,
-    stale_text,
 )
 
 WITHHOLD = "withhold"
 LISTED = 10
 
 
-def _refusal(t: Translator, exc: Refused) -> str:
-    return {
-        Refusal.NOT_DUE: t._("This result is not waiting for publication (published, withheld or"
-                             " not finished). Nothing was changed."),
-        Refusal.NOT_PUBLISHED: t._("Only a published result can be corrected."),
-        Refusal.REASON_REQUIRED: t._("Please give the reason in a few words."),
-        Refusal.NO_RECORD: t._("There is no submitted record for this task yet."),
-        Refusal.NOT_OFFICE: t._("Publishing results is for the office."),
-    }.get(exc.reason, stale_text(t))
-
-
-def _not_office(t: Translator) -> str:
-    return t._("Publishing results is for the office.")
-
-
-@command(office, _not_office)
+@command(office, words.not_office_text)
 async def publish_command(sent: Sent) -> None:
     """/publish · /publish export · /publish correct TASK REASON"""
     update, context, me, args = sent.update, sent.context, sent.me, sent.args
@@ -64,7 +48,7 @@ async def publish_command(sent: Sent) -> None:
             await reply(update, me.t._("Usage: /publish correct TASK-NUMBER REASON"))
             return
         except Refused as exc:
-            await reply(update, _refusal(me.t, exc))
+            await reply(update, words.refusal_text(me.t, exc))
             return
         context.wake_outbox()
         await reply(update, me.t._("Correction {number} published; it references the earlier"
@@ -99,7 +83,7 @@ async def _list(update: Update, context: Context, me: Who) -> None:
     await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
 
-BUTTONS = Buttons(_refusal, office, Refusal.NOT_OFFICE)
+BUTTONS = Buttons(words.refusal_text, office, Refusal.NOT_OFFICE)
 
 
 @BUTTONS.on(PublishExport)
@@ -152,7 +136,7 @@ async def withhold_text(update: Update, context: Context, me: Who,
         await publication.withhold(context.core, person_of(me), int(conversation.data["task"]),
                                    message.text, clock_now())
     except Refused as exc:
-        await reply(update, _refusal(me.t, exc))
+        await reply(update, words.refusal_text(me.t, exc))
         if exc.reason == Refusal.REASON_REQUIRED:
             return
     else:

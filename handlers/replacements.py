@@ -11,6 +11,7 @@ from bot.i18n import Translator
 from bot.rules.models import Conversation
 from bot.services import conversations, replacements, tasks
 from bot.services.errors import Refusal, Refused
+from bot.views import replacements as words
 from bot.views.buttons import (
     ReplacementAbsent,
     ReplacementApprove,
@@ -23,37 +24,18 @@ from bot.views.buttons import (
     ReplacementReject,
     ReplacementSend,
 )
-from handlers.common import Buttons, Context, Press, Who, key, registered, reply, stale_text
+from handlers.common import Buttons, Context, Press, Who, key, registered, reply
 
 ASK = "replace"
 ASK_FOR = "replace_for"  # a supervisor or the office, on a member's behalf
 REJECT = "reject"
 
 
-def refusal_text(t: Translator, exc: Refused) -> str:
-    texts = {
-        Refusal.UNKNOWN_TASK: t._("This task no longer exists."),
-        Refusal.TASK_CLOSED: t._("This task is finished, cancelled or under way; a replacement can"
-                                 " no longer be asked for. Nothing was changed."),
-        Refusal.NOT_MEMBER: t._("You are not on this task's team any more."),
-        Refusal.ALREADY_REQUESTED: t._("You have asked already; your request is waiting for a"
-                                       " decision."),
-        Refusal.UNKNOWN_REQUEST: t._("This request no longer exists."),
-        Refusal.NOT_APPROVER: t._("Only a supervisor of the inspector's own department can decide"
-                                  " this request (and nobody decides their own)."),
-        Refusal.DECIDED: t._("This request was decided already, by {by}.").format(
-            by=html.escape(exc.params.get("by", ""))),
-        Refusal.REASON_REQUIRED: t._("Please give the reason for rejecting."),
-        Refusal.BAD_REASON: t._("That reason is not one of those allowed; nothing was changed."),
-    }
-    return texts.get(exc.reason, stale_text(t))
-
-
 async def _put(me: Who, context: Context, flow: str, data: dict[str, Any]) -> None:
     await conversations.begin(context.core, me.tg_user_id, flow, "text", data)
 
 
-BUTTONS = Buttons(refusal_text, registered, Refusal.NOT_MEMBER)
+BUTTONS = Buttons(words.refusal_text, registered, Refusal.NOT_MEMBER)
 
 
 async def _ask_with(press: Press[Any], text: str, rows: list[list[InlineKeyboardButton]]
@@ -192,7 +174,7 @@ async def _file_for(update: Update, context: Context, me: Who, conversation: Con
         filed = await replacements.request_for(context.core, me.person, int(data["task"]),
                                                int(data["person"]), str(data["reason"]), note)
     except Refused as exc:
-        await reply(update, refusal_text(me.t, exc))
+        await reply(update, words.refusal_text(me.t, exc))
     else:
         context.wake_outbox()
         if filed.decision is None:
@@ -222,7 +204,7 @@ async def _file(update: Update, context: Context, me: Who, conversation: Convers
                                                int(conversation.data["task"]),
                                                str(conversation.data["reason"]), note)
     except Refused as exc:
-        await reply(update, refusal_text(me.t, exc))
+        await reply(update, words.refusal_text(me.t, exc))
     else:
         context.wake_outbox()
         names = "、".join(html.escape(p.name) for p in approvers) or me.t._("the office")
@@ -248,7 +230,7 @@ async def reject_text(update: Update, context: Context, me: Who,
         await replacements.decide(context.core, me.person, int(conversation.data["request"]),
                                   False, message.text)
     except Refused as exc:
-        await reply(update, refusal_text(me.t, exc))
+        await reply(update, words.refusal_text(me.t, exc))
         if exc.reason == Refusal.REASON_REQUIRED:
             return
     else:

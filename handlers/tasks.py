@@ -11,7 +11,9 @@ from bot.i18n import Translator
 from bot.rules.models import Person
 from bot.rules.records import Record, TaskStatus
 from bot.services import tasks, visits
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal
+from bot.views import notices
+from bot.views import tasks as words
 from bot.views.buttons import (
     ReplacementAsk,
     ReplacementForList,
@@ -31,20 +33,9 @@ from handlers.common import (
     key,
     registered,
     reply,
-    stale_text,
 )
 
 PAGE = 10
-
-
-def _refusal(t: Translator, exc: Refused) -> str:
-    return {
-        Refusal.UNKNOWN_TASK: t._("This task no longer exists."),
-        Refusal.NOT_MEMBER: t._("This task is not yours, so you cannot act on it."),
-        Refusal.TASK_CLOSED: t._("This task is finished or cancelled; nothing was changed."),
-        Refusal.ALREADY_ACCEPTED: t._("You have accepted this task already."),
-        Refusal.NO_RECORD: t._("There is no submitted record for this task yet."),
-    }.get(exc.reason, stale_text(t))
 
 
 def t_record(t: Translator, record: Record) -> str:
@@ -89,7 +80,7 @@ async def _send_page(update: Update, context: Context, person: Person, t: Transl
     pages = (len(mine) + PAGE - 1) // PAGE
     page = max(0, min(page, pages - 1))
     shown = mine[page * PAGE:(page + 1) * PAGE]
-    rows = [[key(tasks.card_button(page * PAGE + i, task)["text"], TaskCard(task.id))]
+    rows = [[key(notices.card_button(page * PAGE + i, task)["text"], TaskCard(task.id))]
         for i, task in enumerate(shown, start=1)]
     nav = []
     if page > 0:
@@ -116,7 +107,7 @@ async def _send_page(update: Update, context: Context, person: Person, t: Transl
         await reply(update, text, reply_markup=InlineKeyboardMarkup(rows))
 
 
-BUTTONS = Buttons(_refusal, registered, Refusal.NOT_MEMBER)
+BUTTONS = Buttons(words.refusal_text, registered, Refusal.NOT_MEMBER)
 
 
 @BUTTONS.on(TaskPage)

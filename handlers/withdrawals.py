@@ -9,11 +9,11 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.i18n import Translator
 from bot.logs import mask_cert
 from bot.rules.models import Conversation, Person, Role
 from bot.services import conversations, withdrawals
 from bot.services.errors import Refusal, Refused
+from bot.views import withdrawals as words
 from bot.views.buttons import ReplacementForReason, WithdrawFrom, WithdrawPerson, WithdrawReason
 from handlers.common import Buttons, Context, Press, Sent, Who, command, key, reply
 
@@ -24,23 +24,7 @@ def _allowed(person: Person | None) -> bool:
     return person is not None and (person.is_office or person.has_role(Role.SUPERVISOR))
 
 
-def refusal_text(t: Translator, exc: Refused) -> str:
-    name = html.escape(exc.params.get("name", ""))
-    return {
-        Refusal.NOT_ALLOWED: t._("Only the office or a supervisor of the inspector's department"
-                                 " records this."),
-        Refusal.ALREADY_WITHDRAWN: t._("{name} is recorded as unavailable already; nothing was"
-                                       " changed.").format(name=name),
-        Refusal.NO_CERT: t._("{name} has no 执法证号, so is never drawn anyway.").format(name=name),
-        Refusal.BAD_REASON: t._("That reason is not one of those allowed; nothing was changed."),
-        Refusal.UNKNOWN_PERSON: t._("That person is no longer in the directory; nothing was"
-                                    " changed."),
-        Refusal.BAD_DATE: t._("Please send a date as YYYY-MM-DD, today or later, for example"
-                              " {date}.").format(date=exc.params.get("date", "")),
-    }.get(exc.reason, t._("This button is no longer valid. Send /help to start again."))
-
-
-@command(_allowed, lambda t: refusal_text(t, Refused(Refusal.NOT_ALLOWED)))
+@command(_allowed, lambda t: words.refusal_text(t, Refused(Refusal.NOT_ALLOWED)))
 async def withdraw_command(sent: Sent) -> None:
     """/withdraw: ask for the inspector."""
     update, me = sent.update, sent.me
@@ -61,7 +45,7 @@ async def withdraw_text(update: Update, context: Context, me: Who,
             when = None
         today = context.core.today()
         if when is None or when < today:
-            await reply(update, refusal_text(me.t, Refused(Refusal.BAD_DATE,
+            await reply(update, words.refusal_text(me.t, Refused(Refusal.BAD_DATE,
                                                            date=today.isoformat())))
             return
         await _record(update, context, me, int(conversation.data["person"]),
@@ -78,7 +62,7 @@ async def withdraw_text(update: Update, context: Context, me: Who,
     await reply(update, me.t._("Who is it?"), reply_markup=InlineKeyboardMarkup(rows))
 
 
-BUTTONS = Buttons(refusal_text, _allowed)
+BUTTONS = Buttons(words.refusal_text, _allowed)
 
 
 async def _in_flow(press: Press[Any]) -> None:
@@ -133,7 +117,7 @@ async def _record(update: Update, context: Context, me: Who, person_id: int, rea
     try:
         done = await withdrawals.withdraw(context.core, me.person, person_id, when, reason)
     except Refused as exc:
-        await reply(update, refusal_text(me.t, exc))
+        await reply(update, words.refusal_text(me.t, exc))
         await conversations.cancel(context.core, me.tg_user_id)
         return
     await conversations.cancel(context.core, me.tg_user_id)

@@ -145,3 +145,12 @@ def test_handlers_leave_transactions_to_the_services() -> None:
                 found.append(f"{_module(path)}:{node.lineno}")
     assert [f for f in found if not f.startswith("handlers.common:")] == []
     assert len(found) == 1  # the guard
+
+
+def test_services_leave_keyboards_to_the_views() -> None:
+    """A keyboard is a view (bot/views/notices.py for the notifications services queue)."""
+    found = [str(path.relative_to(REPO_ROOT))
+             for path in sorted((REPO_ROOT / "bot" / "services").rglob("*.py"))
+             if "inline_keyboard" in path.read_text(encoding="utf-8")
+             or ".markup(" in path.read_text(encoding="utf-8")]
+    assert found == []

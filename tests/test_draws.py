@@ -27,6 +27,7 @@ from bot.services.errors import Refused
 from bot.services.imports import import_file
 from bot.services.onboarding import invite_person, redeem
 from bot.tg.app import BotRunner
+from bot.views import draws as draw_words
 from handlers import register
 from storage import Database
 from tests.conftest import TOKEN, make_settings, person
@@ -132,7 +133,7 @@ async def test_refusals_write_nothing(core: Core, tmp_path: Path) -> None:
     assert nobody.value.reason == "nobody_drawable"
     assert nobody.value.params["department"] == "芒市应急管理局"
     assert nobody.value.params["total"] == "0" and nobody.value.params["code"]
-    text = draws.refusal_text(translator("zh_CN"), nobody.value)
+    text = draw_words.refusal_text(translator("zh_CN"), nobody.value)
     assert "芒市应急管理局" in text and "没有执法检查人员" in text and "未写入任何内容" in text
     assert nobody.value.params["target"] in text
     assert rows(core.settings.db_path, "SELECT COUNT(*) FROM tasks") == [(0,)]

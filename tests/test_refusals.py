@@ -19,20 +19,23 @@ CLI_ONLY = {Refusal.ID_KEY_IN_ENV, Refusal.ID_KEY_MISSING, Refusal.ID_KEY_WRONG,
 Wording = Callable[..., str]
 
 
+VIEWS = ("digest", "draws", "invites", "people", "publication", "replacements", "tasks",
+         "visits", "withdrawals")
+
+
 def _wordings() -> dict[str, Wording]:
-    """Every journey's refusal texts: its button table's, and its module's own."""
+    """Every journey's refusal texts (bot/views/<journey>.py), and the button tables'."""
     found: dict[str, Wording] = {}
+    for name in VIEWS:
+        module = importlib.import_module(f"bot.views.{name}")
+        found[f"bot.views.{name}.refusal_text"] = module.refusal_text
     for name in ("admin", "digest", "draws", "onboarding", "people", "publication",
                  "replacements", "tasks", "visits", "withdrawals"):
         module = importlib.import_module(f"handlers.{name}")
         for attr, value in vars(module).items():
             if isinstance(value, Buttons):
                 found[f"handlers.{name}.{attr}"] = value.refusals
-            elif attr in ("refusal_text", "_refusal", "_error_text") and callable(value):
-                found[f"handlers.{name}.{attr}"] = value
     from bot import cli
-    from bot.services import draws
-    found["bot.services.draws.refusal_text"] = draws.refusal_text
     found["bot.cli.refusal"] = lambda t, exc: cli.refusal(exc, t)
     return found
 
@@ -43,7 +46,7 @@ def _text(wording: Wording, lang: str, reason: Refusal) -> str:
               "stratum": "A", "target": "X", "code": "X", "department": "X", "source": "X",
               "cert": "X", "kind": "X"}
     exc = Refused(reason, **params)
-    return wording(t, exc.reason if wording.__name__ == "_error_text" else exc)
+    return wording(t, exc)
 
 
 def test_every_refusal_has_a_text_in_both_languages() -> None:
@@ -68,16 +71,16 @@ def test_every_refusal_has_a_text_in_both_languages() -> None:
 
 # Which journeys' texts word the refusals of each service (the handlers that call it).
 JOURNEYS: dict[str, tuple[str, ...]] = {
-    "visits": ("handlers.visits.refusal_text",),
-    "party": ("handlers.visits.refusal_text",),
-    "tasks": ("handlers.tasks._refusal", "handlers.visits.refusal_text",
-              "handlers.replacements.refusal_text"),
-    "replacements": ("handlers.replacements.refusal_text",),
-    "withdrawals": ("handlers.withdrawals.refusal_text",),
-    "publication": ("handlers.publication._refusal",),
-    "draws": ("bot.services.draws.refusal_text",),
-    "invite_flow": ("handlers.admin._error_text",),
-    "onboarding": ("handlers.admin._error_text", "handlers.people._refusal",
+    "visits": ("bot.views.visits.refusal_text",),
+    "party": ("bot.views.visits.refusal_text",),
+    "tasks": ("bot.views.tasks.refusal_text", "bot.views.visits.refusal_text",
+              "bot.views.replacements.refusal_text"),
+    "replacements": ("bot.views.replacements.refusal_text",),
+    "withdrawals": ("bot.views.withdrawals.refusal_text",),
+    "publication": ("bot.views.publication.refusal_text",),
+    "draws": ("bot.views.draws.refusal_text",),
+    "invite_flow": ("bot.views.invites.refusal_text",),
+    "onboarding": ("bot.views.invites.refusal_text", "bot.views.people.refusal_text",
                    "bot.cli.refusal"),
     "access": ("bot.cli.refusal",),
     "accounts": ("bot.cli.refusal",),

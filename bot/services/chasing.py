@@ -20,7 +20,7 @@ from bot.rules.models import AuditAction, Role
 from bot.rules.workdays import Calendar, parse_arrangement
 from bot.services.access import Actor, label, require_office
 from bot.services.notify import enqueue_text, tell_office
-from bot.views.buttons import TaskCard
+from bot.views import notices
 from bot.views.labels import one_line
 from storage import ReadTx, Tx
 
@@ -192,16 +192,11 @@ async def chase(core: Core, now: datetime) -> int:
 
 def _buttons(owed_now: Owed, t: Translator) -> dict[str, Any]:
     """A button per task listed first (at most three), to open it."""
-    rows: list[list[dict[str, str]]] = []
-    seen: set[int] = set()
+    tasks: dict[int, str] = {}
     for due in owed_now.items:
-        if due.task_id is None or due.task_id in seen or len(rows) >= 3:
-            continue
-        seen.add(due.task_id)
-        label = t._("📋 Open the task") if owed_now.count == 1 else "📋 " + (one_line(
-            str(due.reason.get("target", "")), 28) or "—")
-        rows.append([TaskCard(due.task_id).markup(label)])
-    return {"inline_keyboard": rows}
+        if due.task_id is not None and due.task_id not in tasks:
+            tasks[due.task_id] = one_line(str(due.reason.get("target", "")), 28) or "—"
+    return notices.open_tasks(t, list(tasks.items()), owed_now.count)
 
 
 def _unknown_year_text(t: Translator, year: int) -> str:

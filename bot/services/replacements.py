@@ -4,7 +4,6 @@ approval of a supervisor of their department, and by a fresh random draw."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import html
 import json
 from dataclasses import dataclass
@@ -19,8 +18,7 @@ from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import ReplacementRequest, RequestStatus, Task, TaskStatus
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, tell_office
-from bot.services.tasks import card_button
-from bot.views.buttons import PeopleInvite, ReplacementApprove, ReplacementFor, ReplacementReject
+from bot.views import notices
 from bot.views.labels import one_line
 from storage import Tx
 from storage.files import read_blob
@@ -63,14 +61,6 @@ def may_file_for(filer: Person, member: Person) -> bool:
     """The office, or a supervisor of the member's own department."""
     return filer.is_office or (member.department_id is not None
                                and filer.has_role(Role.SUPERVISOR, member.department_id))
-
-
-def _buttons(request_id: int, t: Translator) -> dict[str, Any]:
-    """Approve / Reject, labelled in the approver's language."""
-    return {"inline_keyboard": [[
-        ReplacementApprove(request_id).markup(t._("✅ Approve")),
-        ReplacementReject(request_id).markup(t._("❌ Reject")),
-    ]]}
 
 
 async def _approvers(tx: Tx, requester: Person, task_id: int, plan_id: int) -> list[Person]:
@@ -177,8 +167,7 @@ async def alert_absent(core: Core, reporter: Person, task_id: int,
                 why=why, start=task.window_start, due=task.window_due, **names)
 
         def markup(t: Translator) -> dict[str, Any]:
-            return {"inline_keyboard": [[ReplacementFor(task_id, person_id).markup(
-                t._("🔁 Replace {name}").format(name=member.name[:30]))]]}
+            return notices.replace_member(t, task_id, person_id, member.name)
 
         day = now.date().isoformat()
         told = []
@@ -236,7 +225,7 @@ async def _ask_approvers(tx: Tx, request_id: int, person: Person, task: Task,
 
     for approver in approvers:
         await enqueue_text(tx, approver, f"rep:{request_id}:{approver.id}", render, now,
-                           reply_markup=functools.partial(_buttons, request_id))
+                           reply_markup=lambda t: notices.decide(t, request_id))
     if not approvers:
         await tell_office(tx, f"rep-none:{request_id}",
                           lambda t: render(t) + "\n" + t._(
@@ -340,8 +329,7 @@ async def _approve(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
         await tx.replacements.note_approval(request_id, approver.id, now)
         await tx.audit.append(f"person:{approver.id}", AuditAction.REPLACEMENT_APPROVED,
                               f"request:{request_id}", {"drawn": None}, now)
-    office_buttons = {"inline_keyboard": [[
-        ReplacementReject(request_id).markup("❌")]]}
+    office_buttons = notices.reject_only(request_id)
     await tell_office(tx, f"rep-nobody:{request_id}", lambda t: t._(
         "Nobody can be drawn to replace {name} on the task for {target}: the request"
         " stays open for the office to resolve (❌ to reject it with a reason).").format(
@@ -398,7 +386,7 @@ async def _redraw(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
     await enqueue_text(tx, newcomer, f"rep-joined:{row.id}", lambda t: t._(
         "🗂 You have been drawn to replace {out} on the task for {target}.").format(
         target=target, **names), now,
-        reply_markup={"inline_keyboard": [[card_button(1, task)]]})
+        reply_markup=notices.task_cards([task]))
     await enqueue_text(tx, leaving, f"rep-released:{row.id}", lambda t: t._(
         "Your replacement was approved: {in_} takes your place on the task for {target}."
         " You are released from it.").format(in_=names["in"], target=target), now)
@@ -415,7 +403,6 @@ async def _redraw(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
             "⚠️ {in_} was drawn to replace {out} on the task for {target} but is not"
             " registered in Choucha, so they were not told: send them their invite.").format(
             target=target, **{"in_": names["in"], "out": names["out"]}), now,
-            reply_markup=lambda t: {"inline_keyboard": [[PeopleInvite(newcomer.id).markup(
-                t._("📨 Invite {name}").format(name=newcomer.name[:30]))]]})
+            reply_markup=lambda t: notices.invite(t, newcomer.id, newcomer.name))
     return newcomer
 

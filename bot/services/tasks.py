@@ -17,7 +17,7 @@ from bot.rules.records import EarlierTask, PersonTask, PlanItem, Task, TaskStatu
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.personal import phone_reader
-from bot.views.buttons import PeopleInviteDraw, TaskCard
+from bot.views import notices
 from storage import ReadTx, Tx
 
 LISTED = 30  # tasks named with a button in one notification; /tasks shows them all
@@ -26,10 +26,6 @@ LISTED = 30  # tasks named with a button in one notification; /tasks shows them 
 def mask_code(code: str) -> str:
     """91533103****5Q7X: enough to recognise, not enough to copy."""
     return f"{code[:8]}****{code[-4:]}" if len(code) > 12 else code
-
-
-def card_button(index: int, task: Task) -> dict[str, str]:
-    return TaskCard(task.id).markup(f"📋 {index}. {task.target_name[:30]}")
 
 
 def new_tasks_text(t: Translator, tasks: list[PersonTask],
@@ -59,8 +55,7 @@ async def notify_draw(tx: Tx, draw_id: int, now: datetime) -> int:
         person = await tx.people.person(person_id)
         if person is None:
             continue
-        markup = {"inline_keyboard": [[card_button(i, task)]
-                                      for i, task in enumerate(tasks[:LISTED], start=1)]}
+        markup = notices.task_cards(tasks[:LISTED])
         if await enqueue_text(tx, person, f"tasks:{draw_id}:{person_id}",
                               functools.partial(new_tasks_text, tasks=tasks, total=total), now,
                               reply_markup=markup):
@@ -77,8 +72,7 @@ async def notify_draw(tx: Tx, draw_id: int, now: datetime) -> int:
             " of their tasks: {names}. Their teams cannot work in Choucha until they"
             " register: send them their invites.", len(unreachable)).format(
             count=len(unreachable), names=names), now,
-            reply_markup=lambda t: {"inline_keyboard": [[PeopleInviteDraw(draw_id).markup(
-                t._("📨 Their invite sheet (QR cards and links)"))]]})
+            reply_markup=lambda t: notices.invite_draw(t, draw_id))
     return sent
 
 

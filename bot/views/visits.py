@@ -12,6 +12,7 @@ from bot.formats.rendering.qr import qr_png
 from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.rules.records import Signature, SignatureKind
+from bot.services.errors import Refusal, Refused
 from bot.services.party import PartyStep
 from bot.services.visits.checklist import skip_label
 from bot.services.visits.signatures import summary_lines
@@ -55,6 +56,7 @@ from bot.views.buttons import (
     VisitToggle,
     VisitWitnessWithoutPhoto,
 )
+from bot.views.refusals import worded
 
 
 @dataclass(frozen=True)
@@ -603,3 +605,63 @@ RENDERERS = {
     Screen.WITNESS: _witness,
     "witness_photo": _witness_photo, "submitted": _submitted,
 }
+
+
+def refusal_text(t: Translator, exc: Refused) -> str:
+    return worded(t, exc, {
+        Refusal.TASK_CLOSED: t._("This task is finished or cancelled; nothing was changed."),
+        Refusal.SUBMITTED: t._("This record was submitted already and is frozen; nothing was"
+                               " changed."),
+        Refusal.NOT_YET: t._("The inspection window opens on {start}; the visit cannot start"
+                             " before.").format(start=exc.params.get("start", "")),
+        Refusal.NOT_CURRENT: t._("That button belongs to an earlier step. Nothing was changed;"
+                                 " continue from the latest message."),
+        Refusal.NOT_YOURS: t._("This item belongs to another department's inspector; only they"
+                               " answer it (003 第二十四条)."),
+        Refusal.CHOOSE_ONE: t._("Choose at least one, then tap Done."),
+        Refusal.PHOTO_NEEDED: t._("A photo is needed here: send one with the camera (📎), then"
+                                  " tap Done."),
+        Refusal.LOCATION_NEEDED: t._("Please share the location with the button below the"
+                                     " message box."),
+        Refusal.NOT_LOCATION: t._("A location is not what this question asks for; nothing was"
+                                  " saved."),
+        Refusal.USE_BUTTONS: t._("Please answer with the buttons of the question."),
+        Refusal.REQUIRED: t._("This question is required and cannot be skipped."),
+        Refusal.TOO_MANY_PHOTOS: t._("That is the most photos one question takes; tap Done."),
+        Refusal.WITNESS_REQUIRED: t._("Please write the witness's name."),
+        Refusal.TOO_SHORT: t._("Please write a little more, so that the record is clear."),
+        Refusal.DUE_IN_PAST: t._("The due date must be after today."),
+        Refusal.ALREADY_STARTED: t._("Answers or results exist already, so the shortcut is not"
+                                     " available."),
+        Refusal.RESULTS_MISSING: t._("Not every item has a result yet."),
+        Refusal.CHANGED: t._("The record changed since this was shown. The new version has been"
+                             " sent; please read it and sign again."),
+        Refusal.ALREADY_SIGNED: t._("You have signed this version already."),
+        Refusal.LEADER_ONLY: t._("Only the team leader does this."),
+        Refusal.PARTY_SIGNED: t._("The party's signature is recorded already."),
+        Refusal.MEMBERS_UNSIGNED: t._("Not everyone on the team has signed yet: {names}.").format(
+            names=html.escape(exc.params.get("names", ""))),
+        Refusal.PARTY_UNSIGNED: t._("The party's signature (or the refusal with a witness) is"
+                                    " still missing."),
+        Refusal.TOKEN_UNKNOWN: t._("This signing link is not valid."),
+        Refusal.TOKEN_USED: t._("This signing link was used already."),
+        Refusal.TOKEN_EXPIRED: t._("This signing link has expired. Please ask the inspector for a"
+                                   " new code."),
+        Refusal.TOKEN_CHANGED: t._("The record changed after this code was shown. Please ask the"
+                                   " inspector for a new code."),
+        Refusal.TOKEN_TAKEN: t._("This signing link was opened on another Telegram account."),
+        Refusal.PARTY_IS_REGISTERED: t._("This account belongs to someone registered in Choucha,"
+                                         " so it cannot sign for the inspected party. Hand the"
+                                         " phone with the code to the party's own"
+                                         " representative."),
+        Refusal.PARTY_NAME: t._("Please send the full name of the person signing (2 to 50"
+                                " characters)."),
+        Refusal.PARTY_LAST4: t._("Please send exactly four characters: the last four of the ID card"
+                                 " (digits, the last may be X), or tap Skip."),
+        Refusal.NO_VISIT: t._("I don't know which task this photo belongs to, so it was not"
+                              " saved. Open the task (/tasks) and continue the visit first."),
+        Refusal.WRONG_TASK: t._("This photo replies to a question of another task than the one"
+                                " you are working on now, so it was not saved. Send it again"
+                                " without replying, or switch tasks from /tasks."),
+        Refusal.NO_PHOTO_HERE: t._("The current step does not take a photo, so it was not saved."),
+    })

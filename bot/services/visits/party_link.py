@@ -13,7 +13,7 @@ from bot.rules.records import SignatureKind, SignToken
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text
 from bot.services.visits.state import State, load
-from bot.views.buttons import VisitSignatures
+from bot.views import notices
 from storage import ReadTx, Tx
 
 
@@ -104,6 +104,5 @@ async def party_confirm(core: Core, tg_user_id: int, signer: PartySigner, token_
                 lambda t: t._("✅ The party signed the record of {target} on their phone"
                               " ({name}). You can submit once the team has signed.").format(
                     target=target, name=html.escape(name)), now,
-                reply_markup=lambda t: {"inline_keyboard": [[VisitSignatures(state.id).markup(
-                    t._("✍️ Signatures and submission"))]]})
+                reply_markup=lambda t: notices.signatures(t, state.id))
         return state

@@ -8,7 +8,6 @@ import hashlib
 import html
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
@@ -31,7 +30,7 @@ from bot.services.visits.state import (
     _open_state,
     load,
 )
-from bot.views.buttons import VisitSign
+from bot.views import notices
 from bot.workers import DOCUMENT
 from storage import Tx
 from storage.base import to_db_time
@@ -52,11 +51,7 @@ async def _results_changed(tx: Tx, state: State) -> None:
             continue
         await enqueue_text(tx, other, f"sign:{state.id}:{short}:{other.id}",
                            functools.partial(sign_request_text, state=state), now,
-                           reply_markup=functools.partial(_sign_markup, state.id, short))
-
-
-def _sign_markup(visit_id: int, short: str, t: Translator) -> dict[str, Any]:
-    return {"inline_keyboard": [[VisitSign(visit_id, short).markup(t._("✍️ Sign"))]]}
+                           reply_markup=lambda t: notices.sign(t, state.id, short))
 
 
 def summary_lines(t: Translator, state: State) -> list[str]:

@@ -25,7 +25,7 @@ from bot.services.visits.state import (
     load,
     unreachable,
 )
-from bot.views.buttons import VisitStart
+from bot.views import notices
 from storage import Tx
 
 
@@ -115,9 +115,7 @@ async def _tell_team_started(tx: Tx, state: State, starter: Person, now: datetim
             return "\n".join(lines)
 
         await enqueue_text(tx, other, f"visit-started:{state.id}:{other.id}", render, now,
-                           reply_markup=lambda t: {"inline_keyboard": [[
-                               VisitStart(state.task.id).markup(
-                                   t._("▶️ My part of the visit"))]]})
+                           reply_markup=lambda t: notices.my_part(t, state.task.id))
 
 
 async def checkin(core: Core, person: Person, tg_user_id: int, conversation: Conversation,

@@ -1,0 +1,83 @@
+"""The keyboards of the notifications services queue through the outbox, as Bot API JSON
+(the outbox stores them; each is built in the recipient's language)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from bot.i18n import Translator
+from bot.rules.records import Task
+from bot.views.buttons import (
+    PeopleInvite,
+    PeopleInviteDraw,
+    ReplacementApprove,
+    ReplacementFor,
+    ReplacementReject,
+    TaskCard,
+    VisitSign,
+    VisitSignatures,
+    VisitStart,
+)
+
+Keyboard = dict[str, Any]
+
+
+def inline(rows: Iterable[list[dict[str, str]]]) -> Keyboard:
+    return {"inline_keyboard": list(rows)}
+
+
+# ---------------------------------------------------------------------------- tasks
+def card_button(index: int, task: Task) -> dict[str, str]:
+    """The button opening a task's card, numbered as in the list it is part of."""
+    return TaskCard(task.id).markup(f"📋 {index}. {task.target_name[:30]}")
+
+
+def task_cards(tasks: Iterable[Task]) -> Keyboard:
+    return inline([card_button(i, task)] for i, task in enumerate(tasks, start=1))
+
+
+def open_tasks(t: Translator, tasks: list[tuple[int, str]], count: int) -> Keyboard:
+    """A reminder's buttons: one per task (task id, target), at most three."""
+    return inline(
+        [TaskCard(task_id).markup(t._("📋 Open the task") if count == 1 else f"📋 {target}")]
+        for task_id, target in tasks[:3])
+
+
+def invite_draw(t: Translator, draw_id: int) -> Keyboard:
+    return inline([[PeopleInviteDraw(draw_id).markup(
+        t._("📨 Their invite sheet (QR cards and links)"))]])
+
+
+def invite(t: Translator, person_id: int, name: str) -> Keyboard:
+    return inline([[PeopleInvite(person_id).markup(
+        t._("📨 Invite {name}").format(name=name[:30]))]])
+
+
+# --------------------------------------------------------------------- replacements
+def decide(t: Translator, request_id: int) -> Keyboard:
+    """Approve / Reject, for whoever may decide the request."""
+    return inline([[ReplacementApprove(request_id).markup(t._("✅ Approve")),
+                    ReplacementReject(request_id).markup(t._("❌ Reject"))]])
+
+
+def reject_only(request_id: int) -> Keyboard:
+    return inline([[ReplacementReject(request_id).markup("❌")]])
+
+
+def replace_member(t: Translator, task_id: int, person_id: int, name: str) -> Keyboard:
+    return inline([[ReplacementFor(task_id, person_id).markup(
+        t._("🔁 Replace {name}").format(name=name[:30]))]])
+
+
+# --------------------------------------------------------------------------- visits
+def my_part(t: Translator, task_id: int) -> Keyboard:
+    return inline([[VisitStart(task_id).markup(t._("▶️ My part of the visit"))]])
+
+
+def sign(t: Translator, visit_id: int, short: str) -> Keyboard:
+    return inline([[VisitSign(visit_id, short).markup(t._("✍️ Sign"))]])
+
+
+def signatures(t: Translator, visit_id: int) -> Keyboard:
+    return inline([[VisitSignatures(visit_id).markup(t._("✍️ Signatures and submission"))]])
