@@ -13,6 +13,7 @@ from typing import Any
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import N_, Translator, translator_for
+from bot.rules import approval
 from bot.rules import draw as algo
 from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import ReplacementRequest, RequestStatus, Task, TaskStatus
@@ -57,24 +58,15 @@ class Filed:
     approvers: list[Person]
 
 
-def may_file_for(filer: Person, member: Person) -> bool:
-    """The office, or a supervisor of the member's own department."""
-    return filer.is_office or (member.department_id is not None
-                               and filer.has_role(Role.SUPERVISOR, member.department_id))
-
-
 async def _approvers(tx: Tx, requester: Person, task_id: int, plan_id: int) -> list[Person]:
     """Supervisors of the requester's department; the team leader of the same department
     where the office allows it for the plan; never the requester."""
-    found = {p.id: p for p in await tx.people.with_role(Role.SUPERVISOR,
-                                                        requester.department_id)}
-    if await tx.replacements.leader_may_approve(plan_id):
-        for member in await tx.tasks.members(task_id):
-            leader = await tx.people.person(member.person_id) if member.leader else None
-            if leader is not None and leader.department_id == requester.department_id:
-                found[leader.id] = leader
-    found.pop(requester.id, None)
-    return list(found.values())
+    leader_may_approve = await tx.replacements.leader_may_approve(plan_id)
+    leaders = [p for m in await tx.tasks.members(task_id) if m.leader and leader_may_approve
+               and (p := await tx.people.person(m.person_id)) is not None]
+    return approval.approvers(
+        requester, await tx.people.with_role(Role.SUPERVISOR, requester.department_id),
+        leaders, leader_may_approve)
 
 
 async def request(core: Core, person: Person, task_id: int, reason: str,
@@ -106,7 +98,7 @@ async def request_for(core: Core, filer: Person, task_id: int, person_id: int, r
         member = await tx.people.person(person_id)
         if member is None:
             raise Refused(Refusal.NOT_MEMBER)
-        if not may_file_for(filer, member):
+        if not approval.may_file_for(filer, member):
             raise Refused(Refusal.NOT_APPROVER)
         task = await _open_task(tx, task_id, member)
         request_id = await tx.replacements.add(task_id, member.id, reason, note, now,
@@ -237,12 +229,11 @@ async def _ask_approvers(tx: Tx, request_id: int, person: Person, task: Task,
 async def _may_decide(tx: Tx, approver: Person, row: ReplacementRequest, plan_id: int,
                       task_id: int) -> bool:
     requester = await tx.people.person(row.person_id)
-    if requester is None or approver.id == requester.id:
+    if requester is None:
         return False
-    if row.decided_by is not None and (approver.has_role(Role.OFFICE)
-                                          or approver.has_role(Role.ADMIN)):
-        return True  # approved, but nobody was drawable: the office resolves it
-    return any(p.id == approver.id for p in await _approvers(tx, requester, task_id, plan_id))
+    return approval.may_decide(approver, requester,
+                               await _approvers(tx, requester, task_id, plan_id),
+                               approved_before=row.decided_by is not None)
 
 
 async def _close_buttons(tx: Tx, request_id: int, requester: Person, task_id: int,

@@ -1,0 +1,41 @@
+"""Who may ask for a replacement on someone's behalf, and who decides it (003 第十八条:
+a drawn inspector is replaced only with the approval of their department's supervisor;
+DESIGN.md: where the office allows it for the plan, the team's 组长 of the same department
+may approve too; nobody decides their own request)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.rules.models import Person, Role
+
+
+def may_file_for(filer: Person, member: Person) -> bool:
+    """The office, or a supervisor of the member's own department."""
+    return filer.is_office or (member.department_id is not None
+                               and filer.has_role(Role.SUPERVISOR, member.department_id))
+
+
+def approvers(requester: Person, supervisors: Iterable[Person], leaders: Iterable[Person],
+              leader_may_approve: bool) -> list[Person]:
+    """Who decides `requester`'s request: the supervisors of their department, and the
+    team's leader of the same department where the plan allows it; never the requester.
+    `supervisors` are those of the requester's department; `leaders` the task's leaders."""
+    found = {p.id: p for p in supervisors if p.has_role(Role.SUPERVISOR,
+                                                        requester.department_id)}
+    if leader_may_approve:
+        found.update((p.id, p) for p in leaders
+                     if p.department_id == requester.department_id)
+    found.pop(requester.id, None)
+    return list(found.values())
+
+
+def may_decide(approver: Person, requester: Person, deciders: Iterable[Person],
+               approved_before: bool) -> bool:
+    """An approver of the request; or, once a supervisor approved and nobody could be
+    drawn, the office (which resolves it). Never the requester."""
+    if approver.id == requester.id:
+        return False
+    if approved_before and approver.is_office:
+        return True
+    return any(p.id == approver.id for p in deciders)
