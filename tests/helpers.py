@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import sqlite3
 import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from bot.emulator import EmulatedUser, Emulator
 from bot.services.access import SYSTEM
@@ -70,3 +73,11 @@ async def invite_through_bot(inviter: EmulatedUser, name: str, department: str |
     match = LINK_RE.search(card["caption"])
     assert match, card["caption"]
     return match.group(0)
+
+
+def probe(where: BotRunner | Any, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    """What the database holds, read the way an auditor would: plain SQL on the file.
+    `where` is a runner, settings, a core, or the database's path."""
+    path = where if isinstance(where, str | Path) else getattr(where, "settings", where).db_path
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, params).fetchall()

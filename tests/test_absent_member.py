@@ -5,7 +5,6 @@ began, and a member whose items wait sees it in /tasks."""
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -16,14 +15,10 @@ from bot.services.access import SYSTEM
 from bot.services.onboarding import reissue_invite
 from bot.tg.app import BotRunner
 from tests.conftest import person
+from tests.helpers import probe
 from tests.test_visits import jpeg
 
 PLAN = "缺席联合抽查"
-
-
-def query(bot: BotRunner, sql: str, *params: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(bot.settings.db_path) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 async def drawn_team(bot: BotRunner, tmp_path: Path,
@@ -39,7 +34,7 @@ async def drawn_team(bot: BotRunner, tmp_path: Path,
 
 async def register(bot: BotRunner, emulator: Emulator, cert: str,
                    name: str) -> EmulatedUser:
-    person_id = query(bot, "SELECT person_id FROM inspectors WHERE cert_no = ?", cert)[0][0]
+    person_id = probe(bot, "SELECT person_id FROM inspectors WHERE cert_no = ?", cert)[0][0]
     issued = await reissue_invite(bot.core, SYSTEM, int(str(person_id)))
     user = person(emulator, name, "en")
     await user.open_link(issued.link)
@@ -59,7 +54,7 @@ async def test_a_team_with_an_unregistered_member_submits_with_a_paper_signature
     members = await drawn_team(bot, tmp_path)
     leader_cert = next(str(m["inspector"]) for m in members if m["leader"])
     absent_cert = next(str(m["inspector"]) for m in members if not m["leader"])
-    absent_name = str(query(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
+    absent_name = str(probe(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
                                  " i.person_id WHERE i.cert_no = ?", absent_cert)[0][0])
     leader = await register(bot, emulator, leader_cert, "leader")
     listing = await leader.expect("You have been drawn for")
@@ -71,7 +66,7 @@ async def test_a_team_with_an_unregistered_member_submits_with_a_paper_signature
     warning = await leader.expect("Before you start the visit")
     assert absent_name in warning["text"] and "is not registered in Choucha" in warning["text"]
     assert "Nothing has been recorded yet" in warning["text"]
-    assert query(bot, "SELECT COUNT(*) FROM visits") == [(0,)]
+    assert probe(bot, "SELECT COUNT(*) FROM visits") == [(0,)]
     await leader.press("Not now", warning)
     await leader.press("▶️ Start the visit", card)
     warning = await leader.expect("Before you start the visit")
@@ -81,7 +76,7 @@ async def test_a_team_with_an_unregistered_member_submits_with_a_paper_signature
     home = await leader.expect("Items:")
     assert "Not reachable in Choucha" in home["text"] and absent_name in home["text"]
     # The absent member's item (WS-001) falls to the leader.
-    assert query(bot, "SELECT COUNT(DISTINCT answerer) FROM visit_items") == [(1,)]
+    assert probe(bot, "SELECT COUNT(DISTINCT answerer) FROM visit_items") == [(1,)]
 
     # Results for both items.
     await leader.press("▶️ Continue my checklist", home)
@@ -118,7 +113,7 @@ async def test_a_team_with_an_unregistered_member_submits_with_a_paper_signature
     record = await leader.expect(predicate=lambda m: "document" in m, timeout=60)
     final = pdf_text(leader.file_bytes(record["document"]["file_id"]), tmp_path, "record.pdf")
     assert f"检查人员{absent_name}在纸质记录上签名（纸质签名" in final
-    assert query(bot, "SELECT kind, recorded_by IS NOT NULL FROM signatures ORDER BY id") == [
+    assert probe(bot, "SELECT kind, recorded_by IS NOT NULL FROM signatures ORDER BY id") == [
         ("member", 0), ("member_paper", 1), ("party_paper", 0)]
 
 

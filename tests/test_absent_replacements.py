@@ -12,14 +12,14 @@ from pathlib import Path
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws
 from bot.tg.app import BotRunner
-from tests.helpers import registered_admin
-from tests.test_absent_member import drawn_team, query, register
+from tests.helpers import probe, registered_admin
+from tests.test_absent_member import drawn_team, register
 
 PLAN = "缺席联合抽查"
 
 
 async def supervisor_of(bot: BotRunner, emulator: Emulator, department: str) -> EmulatedUser:
-    cert = query(bot, "SELECT i.cert_no FROM person_roles r JOIN inspectors i ON i.person_id ="
+    cert = probe(bot, "SELECT i.cert_no FROM person_roles r JOIN inspectors i ON i.person_id ="
                       " r.person_id JOIN departments d ON d.id = r.department_id"
                       " WHERE r.role = 'supervisor' AND d.code = ? ORDER BY i.cert_no",
                  department)[0][0]
@@ -39,7 +39,7 @@ async def test_supervisor_replaces_an_unregistered_member_on_their_behalf(
     members = await drawn_team(bot, tmp_path, entropy="21")
     leader_cert = next(str(m["inspector"]) for m in members if m["leader"])
     absent = next(m for m in members if not m["leader"])
-    absent_name = str(query(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
+    absent_name = str(probe(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
                                  " i.person_id WHERE i.cert_no = ?", absent["inspector"])[0][0])
     supervisor = await supervisor_of(bot, emulator, str(absent["department"]))
     leader = await register(bot, emulator, leader_cert, "leader")
@@ -49,7 +49,7 @@ async def test_supervisor_replaces_an_unregistered_member_on_their_behalf(
     warning = await leader.expect("Before you start the visit")
     await leader.press(f"🔁 Ask to replace {absent_name}", warning)
     await leader.expect("whether to replace them")
-    assert query(bot, "SELECT COUNT(*) FROM visits") == [(0,)]
+    assert probe(bot, "SELECT COUNT(*) FROM visits") == [(0,)]
 
     asked = await supervisor.expect(f"reports that {absent_name} is not registered",
                                     timeout=30)
@@ -58,7 +58,7 @@ async def test_supervisor_replaces_an_unregistered_member_on_their_behalf(
                            await supervisor.expect("Why is this inspector to be replaced"))
     await supervisor.press("Send without a note", await supervisor.expect("Add a note"))
     done = await supervisor.expect("Approved.")
-    newcomer = query(bot, "SELECT p.name, a.tg_user_id FROM replacement_requests r JOIN people"
+    newcomer = probe(bot, "SELECT p.name, a.tg_user_id FROM replacement_requests r JOIN people"
                           " p ON p.id = r.replacement LEFT JOIN telegram_accounts a ON"
                           " a.person_id = p.id")[0]
     assert str(newcomer[0]) in done["text"]
@@ -67,7 +67,7 @@ async def test_supervisor_replaces_an_unregistered_member_on_their_behalf(
     notice = await office.expect(f"{newcomer[0]} was drawn to replace", timeout=30)
     await office.press(f"📨 Invite {newcomer[0]}", notice)
     assert "Link:" in (await office.expect(predicate=lambda m: "photo" in m))["caption"]
-    row = query(bot, "SELECT r.reason, r.status, r.filed_by = r.decided_by, s.name"
+    row = probe(bot, "SELECT r.reason, r.status, r.filed_by = r.decided_by, s.name"
                      " FROM replacement_requests r JOIN people s ON s.id = r.filed_by")
     assert row[0][:3] == ("unregistered", "approved", 1)
     record = await verify_draw(bot, tmp_path)
@@ -81,7 +81,7 @@ async def test_office_withdraws_an_inspector_who_left_and_has_them_replaced(
     office = await registered_admin(bot, emulator)
     members = await drawn_team(bot, tmp_path, entropy="33")
     gone = next(m for m in members if not m["leader"])
-    gone_name = str(query(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
+    gone_name = str(probe(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
                                " i.person_id WHERE i.cert_no = ?", gone["inspector"])[0][0])
     supervisor = await supervisor_of(bot, emulator, str(gone["department"]))
 
@@ -96,7 +96,7 @@ async def test_office_withdraws_an_inspector_who_left_and_has_them_replaced(
     await office.press(f"From today ({today})", dates)
     recorded = await office.expect("Recorded:")
     assert "appended to 1 draw records" in recorded["text"]
-    assert query(bot, "SELECT reason, from_date FROM withdrawals") == [("left", today)]
+    assert probe(bot, "SELECT reason, from_date FROM withdrawals") == [("left", today)]
     await office.press(recorded["reply_markup"]["inline_keyboard"][0][0]["text"], recorded)
     await office.press("Send without a note", await office.expect("Add a note"))
     await office.expect(f"The request to replace {gone_name} was sent to")
@@ -104,7 +104,7 @@ async def test_office_withdraws_an_inspector_who_left_and_has_them_replaced(
     request = await supervisor.expect(f"asks for {gone_name} to be replaced", timeout=30)
     await supervisor.press("✅ Approve", request)
     await supervisor.expect("Approved.")
-    drawn_in = query(bot, "SELECT i.cert_no FROM replacement_requests r JOIN inspectors i"
+    drawn_in = probe(bot, "SELECT i.cert_no FROM replacement_requests r JOIN inspectors i"
                           " ON i.person_id = r.replacement")[0][0]
     assert drawn_in != gone["inspector"]
     record = await verify_draw(bot, tmp_path)
@@ -127,9 +127,9 @@ async def test_a_supervisor_replaces_from_the_task_card(
         bot: BotRunner, emulator: Emulator, tmp_path: Path) -> None:
     members = await drawn_team(bot, tmp_path, entropy="45")
     member = next(m for m in members if not m["leader"])
-    name = str(query(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
+    name = str(probe(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
                           " i.person_id WHERE i.cert_no = ?", member["inspector"])[0][0])
-    task_id = int(str(query(bot, "SELECT task_id FROM task_members WHERE cert_no = ?",
+    task_id = int(str(probe(bot, "SELECT task_id FROM task_members WHERE cert_no = ?",
                             member["inspector"])[0][0]))
     supervisor = await supervisor_of(bot, emulator, str(member["department"]))
     # The card, as a reminder's button opens it for a supervisor of a member's department.
@@ -143,6 +143,6 @@ async def test_a_supervisor_replaces_from_the_task_card(
     await supervisor.press("not at post (未在岗)", await supervisor.expect("Why is this"))
     await supervisor.send("在外地培训至月底")
     await supervisor.expect("Approved.")
-    assert query(bot, "SELECT reason, note, status FROM replacement_requests") == [
+    assert probe(bot, "SELECT reason, note, status FROM replacement_requests") == [
         ("absent", "在外地培训至月底", "approved")]
     await verify_draw(bot, tmp_path)

@@ -31,7 +31,7 @@ from bot.views import draws as draw_words
 from handlers import register
 from storage import Database
 from tests.conftest import TOKEN, make_settings, person
-from tests.helpers import choucha, eventually, registered_admin
+from tests.helpers import choucha, eventually, probe, registered_admin
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the office's day: the demo draws today
 PLAN = f"{TODAY.year}年度芒市市场监管领域部门联合抽查计划"
@@ -53,11 +53,6 @@ async def core(tmp_path: Path):  # type: ignore[no-untyped-def]
         yield Core(settings, db, "choucha_local_bot")
 
 
-def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
-
-
 @pytest.mark.journey
 async def test_cli_draw_journey_and_tampering(tmp_path: Path) -> None:
     env = {"CHOUCHA_DB": str(tmp_path / "c.sqlite3")}
@@ -74,9 +69,9 @@ async def test_cli_draw_journey_and_tampering(tmp_path: Path) -> None:
     assert code == 2 and "prepared already" in err
     code, out, err = await choucha(env, "draw", "run", PLAN, "--entropy", "372")
     assert code == 0, err
-    tasks = rows(Path(env["CHOUCHA_DB"]), "SELECT COUNT(*) FROM tasks")[0][0]
+    tasks = probe(Path(env["CHOUCHA_DB"]), "SELECT COUNT(*) FROM tasks")[0][0]
     assert isinstance(tasks, int) and tasks > 0 and f"{tasks} targets drawn" in out
-    members = rows(Path(env["CHOUCHA_DB"]),
+    members = probe(Path(env["CHOUCHA_DB"]),
                    "SELECT task_id, COUNT(*), SUM(leader) FROM task_members GROUP BY task_id")
     assert len(members) == tasks and all(n >= 2 and leaders == 1 for _, n, leaders in members)
     exported = tmp_path / "published"
@@ -136,8 +131,8 @@ async def test_refusals_write_nothing(core: Core, tmp_path: Path) -> None:
     text = draw_words.refusal_text(translator("zh_CN"), nobody.value)
     assert "芒市应急管理局" in text and "没有执法检查人员" in text and "未写入任何内容" in text
     assert nobody.value.params["target"] in text
-    assert rows(core.settings.db_path, "SELECT COUNT(*) FROM tasks") == [(0,)]
-    assert rows(core.settings.db_path, "SELECT status FROM draws ORDER BY id") == [
+    assert probe(core.settings.db_path, "SELECT COUNT(*) FROM tasks") == [(0,)]
+    assert probe(core.settings.db_path, "SELECT status FROM draws ORDER BY id") == [
         ("prepared",), ("prepared",)]
 
 
@@ -243,7 +238,7 @@ async def test_each_inspector_is_told_the_count_and_the_first_tasks(core: Core,
     await draws.prepare(core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
     await draws.run(core, SYSTEM, PLAN, "372")
     expected: dict[int, list[int]] = {}
-    for member, order in rows(core.settings.db_path,
+    for member, order in probe(core.settings.db_path,
                               "SELECT m.person_id, k.batch_order FROM task_members m JOIN"
                               " tasks k ON k.id = m.task_id ORDER BY m.person_id,"
                               " k.batch_order"):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from storage.files import blob_path
 from tests.conftest import person
-from tests.helpers import LINK_RE, choucha, registered_admin
+from tests.helpers import LINK_RE, choucha, probe, registered_admin
 
 PLAN = "登记联合抽查"
 
@@ -50,18 +49,13 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
                           text=True, check=True).stdout
 
 
-def query(bot: BotRunner, sql: str, *params: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(bot.settings.db_path) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
 async def test_the_directory_comes_onto_telegram(bot: BotRunner, emulator: Emulator,
                                                 tmp_path: Path) -> None:
     admin = await registered_admin(bot, emulator)
     today = bot.core.today().isoformat()
     files = await load_county(bot.core, tmp_path / "county", 40, 3, all_active=True, plans=[
         joint_plan(PLAN, "WS-001", "WSJKJ", (today, today, "2099-12-31"))])
-    everyone = query(bot, "SELECT COUNT(*) FROM people p JOIN inspectors i"
+    everyone = probe(bot, "SELECT COUNT(*) FROM people p JOIN inspectors i"
                           " ON i.person_id = p.id")[0][0]
 
     # Sending the inspector directory again: the reply counts who is not registered and
@@ -72,7 +66,7 @@ async def test_the_directory_comes_onto_telegram(bot: BotRunner, emulator: Emula
     # The file held 身份证号 and phones: loaded, and not kept (its SHA-256 is logged).
     sha = hashlib.sha256(files["inspectors"].read_bytes()).hexdigest()
     assert not blob_path(bot.settings.files_dir, sha).exists()
-    assert query(bot, "SELECT COUNT(*) FROM imports WHERE sha256 = ?", sha) == [(2,)]  # +load
+    assert probe(bot, "SELECT COUNT(*) FROM imports WHERE sha256 = ?", sha) == [(2,)]  # +load
     await admin.press(f"📨 Invite everyone not registered ({everyone})")
     rows = await expect_sheet(admin)
     assert len(rows) == everyone and all(LINK_RE.fullmatch(r["链接"]) for r in rows)
@@ -109,7 +103,7 @@ async def test_the_directory_comes_onto_telegram(bot: BotRunner, emulator: Emula
     # /people: by department with the statuses; the registered one shows as such.
     await admin.send("/people")
     overview = await admin.expect("People in Choucha")
-    department = query(bot, "SELECT d.name FROM inspectors i JOIN people p ON p.id ="
+    department = probe(bot, "SELECT d.name FROM inspectors i JOIN people p ON p.id ="
                             " i.person_id JOIN departments d ON d.id = p.department_id"
                             " WHERE i.cert_no = ?", cert)[0][0]
     button = next(b["text"] for row in overview["reply_markup"]["inline_keyboard"]
@@ -124,7 +118,7 @@ async def test_the_directory_comes_onto_telegram(bot: BotRunner, emulator: Emula
     card = await admin.expect(predicate=lambda m: "photo" in m)
     assert LINK_RE.search(card["caption"]) and "执法证号" not in card["caption"]
     # A department at once, from the same page: everyone of it but the registered one.
-    waiting = query(bot, "SELECT COUNT(*) FROM people p JOIN departments d ON d.id ="
+    waiting = probe(bot, "SELECT COUNT(*) FROM people p JOIN departments d ON d.id ="
                          " p.department_id WHERE d.name = ? AND p.active = 1", department)[0][0]
     await admin.press(f"📨 Invite all not registered here ({int(str(waiting)) - 1})", page)
     assert len(await expect_sheet(admin)) == int(str(waiting)) - 1
@@ -151,7 +145,7 @@ async def test_invite_searches_the_directory_first(bot: BotRunner, emulator: Emu
     code, _, err = await choucha(env, "invite", "--name", "张伟", "--department", "WSJKJ",
                                    "--role", "inspector")
     assert code == 0, err
-    assert query(bot, "SELECT COUNT(*) FROM people WHERE name = '张伟'") == [(2,)]
+    assert probe(bot, "SELECT COUNT(*) FROM people WHERE name = '张伟'") == [(2,)]
 
     await admin.send("/invite")
     await admin.expect("Who are you inviting")
@@ -165,11 +159,11 @@ async def test_invite_searches_the_directory_first(bot: BotRunner, emulator: Emu
     card = await admin.expect(predicate=lambda m: "photo" in m)
     link = LINK_RE.search(card["caption"])
     assert link and "芒市市场监督管理局" in card["caption"]
-    assert query(bot, "SELECT COUNT(*) FROM people WHERE name = '张伟'") == [(2,)]
+    assert probe(bot, "SELECT COUNT(*) FROM people WHERE name = '张伟'") == [(2,)]
     zhang = person(emulator, "张伟")
     await zhang.open_link(link.group(0))
     assert "芒市市场监督管理局" in (await zhang.expect("欢迎"))["text"]
-    assert query(bot, "SELECT i.cert_no FROM telegram_accounts a JOIN inspectors i"
+    assert probe(bot, "SELECT i.cert_no FROM telegram_accounts a JOIN inspectors i"
                       " ON i.person_id = a.person_id WHERE a.tg_user_id = ?", zhang.id) == [
         ("YN533103100002",)]
 
@@ -187,7 +181,7 @@ async def test_invite_searches_the_directory_first(bot: BotRunner, emulator: Emu
     await admin.expect_button(admin.bot_messages()[-1], "✅ inspector")
     await admin.press("Done — make the invite")
     await admin.expect(predicate=lambda m: "photo" in m)
-    assert query(bot, "SELECT COUNT(*) FROM people WHERE name = '张伟'") == [(3,)]
+    assert probe(bot, "SELECT COUNT(*) FROM people WHERE name = '张伟'") == [(3,)]
 
 
 async def test_drawn_inspectors_register_from_the_command_line_sheet(

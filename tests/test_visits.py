@@ -24,6 +24,7 @@ from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN, person
+from tests.helpers import probe
 from tests.test_tasks import county_with_phones
 
 PLAN = "两部门联合抽查"
@@ -33,11 +34,6 @@ def jpeg(color: tuple[int, int, int]) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (320, 240), color).save(out, format="JPEG")
     return out.getvalue()
-
-
-def query(settings: Settings, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(settings.db_path) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 async def drawn_team(runner: BotRunner, emulator: Emulator, tmp_path: Path, targets: int = 6,
@@ -69,7 +65,7 @@ async def open_card(user: EmulatedUser, target_name: str) -> dict[str, Any]:
 
 
 def target_name(settings: Settings, code: str) -> str:
-    return str(query(settings, "SELECT name FROM targets WHERE code = ?", code)[0][0])
+    return str(probe(settings, "SELECT name FROM targets WHERE code = ?", code)[0][0])
 
 
 def pdf_text(data: bytes, tmp_path: Path) -> str:
@@ -226,7 +222,7 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         # Nobody registered may sign as the party: not the leader with his own link.
         await leader.open_link(link.group(0))
         await leader.expect("cannot sign for the inspected party")
-        assert query(settings, "SELECT COUNT(*) FROM audit_log"
+        assert probe(settings, "SELECT COUNT(*) FROM audit_log"
                                " WHERE action = 'visit.party_link_refused'") == [(1,)]
         party = person(emulator, "店长 陈")
         await party.open_link(link.group(0))
@@ -277,22 +273,22 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         again = await leader.press_data(status, status["reply_markup"]["inline_keyboard"][-2][0]
                                         ["callback_data"])
         assert "submitted already" in (await leader.answer(again))["text"]
-        rows = query(settings, "SELECT k.status, r.version, r.record_hash, v.status FROM tasks k"
+        rows = probe(settings, "SELECT k.status, r.version, r.record_hash, v.status FROM tasks k"
                      " JOIN records r ON r.task_id = k.id JOIN visits v ON v.task_id = k.id"
                      " WHERE k.target_code = ?", team["target"])
         assert rows[0][0] == "submitted" and rows[0][1] == 1 and rows[0][3] == "submitted"
         assert rows[0][2][:16] in text.replace("\n", "")
-        photos = query(settings, "SELECT sha256, file_unique_id, taken_by FROM evidence"
+        photos = probe(settings, "SELECT sha256, file_unique_id, taken_by FROM evidence"
                        " WHERE kind = 'answer' ORDER BY id")
         assert [p[0] for p in photos] == [hashlib.sha256(first).hexdigest(),
                                          hashlib.sha256(second).hexdigest()]
         assert all(p[1] for p in photos)
-        signers = query(settings, "SELECT kind, name FROM signatures ORDER BY id")
+        signers = probe(settings, "SELECT kind, name FROM signatures ORDER BY id")
         assert [s[0] for s in signers] == ["member", "member", "party"]
         # Nobody on the team is left inside the submitted visit's flow.
-        assert query(settings, "SELECT COUNT(*) FROM conversations WHERE flow = 'visit'") \
+        assert probe(settings, "SELECT COUNT(*) FROM conversations WHERE flow = 'visit'") \
             == [(0,)]
-        follow = query(settings, "SELECT kind, status FROM follow_ups")
+        follow = probe(settings, "SELECT kind, status FROM follow_ups")
         assert follow == [("rectification", "open")]
         with sqlite3.connect(settings.db_path) as conn:
             try:
@@ -337,7 +333,7 @@ async def test_refusal_with_witness_shortcuts_and_refusals(
         hello = await outsider.expect()
         forged = await outsider.press_data(hello, f"v1:vis:st:{teams[team['target']]}")
         assert "not yours" in (await outsider.answer(forged))["text"]
-        assert query(settings, "SELECT COUNT(*) FROM visits WHERE task_id = ?",
+        assert probe(settings, "SELECT COUNT(*) FROM visits WHERE task_id = ?",
                      teams[team["target"]]) == [(0,)]
 
         # The shortcut: 未发现开展本次抽查涉及的经营活动, with a photo.
@@ -407,21 +403,21 @@ async def test_refusal_with_witness_shortcuts_and_refusals(
         for expected in ("未发现开展本次抽查涉及的经营活动", "负责人拒绝签字",
                          "王某（社区网格员）"):
             assert expected in text, expected
-        refusal = query(settings, "SELECT kind, reason, witness FROM signatures"
+        refusal = probe(settings, "SELECT kind, reason, witness FROM signatures"
                         " WHERE kind = 'party_refused'")
         assert refusal == [("party_refused", "负责人拒绝签字", "王某（社区网格员）")]
-        assert query(settings, "SELECT COUNT(*) FROM evidence WHERE kind = 'shortcut'") == [(1,)]
+        assert probe(settings, "SELECT COUNT(*) FROM evidence WHERE kind = 'shortcut'") == [(1,)]
     finally:
         await runner.stop()
 
 
 async def _teams(settings: Settings) -> dict[str, int]:
-    return {code: task_id for task_id, code in query(settings,
+    return {code: task_id for task_id, code in probe(settings,
                                                       "SELECT id, target_code FROM tasks")}
 
 
 def _visit(settings: Settings) -> int:
-    return int(query(settings, "SELECT MAX(id) FROM visits")[0][0])
+    return int(probe(settings, "SELECT MAX(id) FROM visits")[0][0])
 
 
 async def test_unreachable_shortcut_needs_no_party_signature(
@@ -460,7 +456,7 @@ async def test_unreachable_shortcut_needs_no_party_signature(
         text = re.sub(r"\s+", "", pdf_text(member.file_bytes(document["document"]["file_id"]),
                                            tmp_path))
         assert "通过登记的住所（经营场所）无法联系" in text and name in text
-        results = query(settings, "SELECT DISTINCT result FROM visit_items")
+        results = probe(settings, "SELECT DISTINCT result FROM visit_items")
         assert results == [("unreachable",)]
         await asyncio.sleep(0)
     finally:
@@ -546,7 +542,7 @@ async def test_non_cooperation_correction_order_and_paper_signature(
                          "负责人拒绝提供进货台账", "发现问题已责令改正", "芒卫责改〔2026〕12号",
                          hashlib.sha256(paper).hexdigest()):
             assert expected in text, expected
-        detail = query(settings, "SELECT result, detail FROM visit_items ORDER BY position")
+        detail = probe(settings, "SELECT result, detail FROM visit_items ORDER BY position")
         assert detail[0][0] == "noncooperation" and "refused_materials" in detail[0][1]
         assert detail[1][0] == "corrected" and "12号" in detail[1][1]
     finally:

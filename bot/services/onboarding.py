@@ -8,7 +8,6 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
@@ -27,7 +26,7 @@ from bot.services.access import SYSTEM, Actor, label, require_office
 from bot.services.accounts import TgUser
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text
-from storage import Tx
+from storage import ReadTx, Tx
 
 ADMIN_NAME = "管理员"
 MAX_NAME = 64
@@ -208,7 +207,7 @@ async def invite_unregistered(core: Core, actor: Actor,
     return issued
 
 
-async def _department_id(tx: Any, code: str | None) -> int | None:
+async def _department_id(tx: ReadTx | Tx, code: str | None) -> int | None:
     """The id of the department with that code (None for no code); refused when unknown."""
     if not code:
         return None
