@@ -52,6 +52,10 @@ class Settings:
     # CHOUCHA_AREA: the county's centre and radius (latitude, longitude, km): a check-in
     # farther away is flagged. Without it only 0,0 and places outside China are.
     area: tuple[float, float, float] | None = None
+    # CHOUCHA_PUBLIC_URL: the HTTPS base at which Telegram opens Choucha's Mini App (the
+    # handwritten signatures); served on the webhook's listener. Without it the Mini App is
+    # not offered (local mode serves it on the web chat page's own address).
+    public_url: str | None = None
 
     @property
     def keys(self) -> Path:
@@ -96,6 +100,7 @@ _KEYS: dict[str, tuple[str, str | None]] = {
     "CHOUCHA_BOT_API_SPEC": ("bot_api_spec", None),
     "CHOUCHA_LOG_LEVEL": ("log_level", "INFO"),
     "CHOUCHA_PUBLIC_CHANNEL": ("public_channel", None),
+    "CHOUCHA_PUBLIC_URL": ("public_url", None),
     "CHOUCHA_WORK_HOURS": ("work_hours", "08:30-18:00"),
     "CHOUCHA_DIGEST_AT": ("digest_at", "08:30"),
     "CHOUCHA_CHASE_INTERVAL": ("chase_interval", "300"),
@@ -254,6 +259,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             raise ConfigError("CHOUCHA_AREA: latitude,longitude,radius in km, such as"
                               " 24.43,98.58,60") from None
 
+    public_url = get("CHOUCHA_PUBLIC_URL")
+    if public_url is not None:
+        public_url = public_url.rstrip("/")
+        parts = urlsplit(public_url)
+        if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
+            raise ConfigError("CHOUCHA_PUBLIC_URL: the HTTPS address Telegram opens the Mini"
+                              f" App at, such as https://choucha.example.org, got {public_url!r}")
+
     channel = get("CHOUCHA_PUBLIC_CHANNEL")
     if channel is not None and not re.fullmatch(r"-\d{5,20}", channel):
         raise ConfigError("CHOUCHA_PUBLIC_CHANNEL: the channel's chat id, such as -1001234567890")
@@ -275,6 +288,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         bot_api_spec=spec_path,
         log_level=level,
         public_channel=int(channel) if channel else None,
+        public_url=public_url,
         id_key=get("CHOUCHA_ID_KEY"),
         area=area,
         key_dir=Path(env["CHOUCHA_KEY_DIR"]) if env.get("CHOUCHA_KEY_DIR", "").strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 from collections.abc import Awaitable, Callable
@@ -23,7 +24,8 @@ from bot.rules import visit as rules
 from bot.rules.models import Conversation, Person
 from bot.services import conversations, party, visits
 from bot.services.errors import Refusal, Refused
-from bot.services.visits.state import VisitStep
+from bot.services.visits.state import Screen, VisitStep
+from bot.tg.webapp import sign_url
 from bot.views.buttons import (
     Button,
     PartyOpinion,
@@ -104,11 +106,16 @@ async def show(update: Update, shown: list[Shown]) -> None:
             await message.reply_html(item.text, reply_markup=_markup(item.markup))
 
 
-async def _view(update: Update, me: Who, view: visits.View | visits.Absent) -> None:
+async def _view(update: Update, context: Context, me: Who,
+                view: visits.View | visits.Absent) -> None:
     assert me.person is not None
     if isinstance(view, visits.Absent):
         await show(update, [absent(me.t, view)])
         return
+    base = context.core.settings.public_url
+    if view.kind == Screen.SIGNATURES and base:  # the Mini App is served: offer it
+        view = dataclasses.replace(view, data={**view.data,
+                                               "webapp": sign_url(base, view.state.id)})
     await show(update, render(me.t, view, me.person.id))
 
 
@@ -186,7 +193,7 @@ def _shows(step: Step) -> Callable[[Press[Any]], Awaitable[None]]:
         view = await step(press.context.core, press.member, press.me.tg_user_id, press.button)
         press.context.wake_outbox()
         await press.query.answer()
-        await _view(press.update, press.me, view)
+        await _view(press.update, press.context, press.me, view)
     return run
 
 
@@ -216,7 +223,7 @@ async def toggle(press: Press[VisitToggle]) -> None:
     try:
         await press.query.edit_message_reply_markup(_markup(shown.markup))
     except BadRequest:
-        await _view(press.update, press.me, view)
+        await _view(press.update, press.context, press.me, view)
 
 
 # ------------------------------------------------------------------- typed answers
@@ -262,7 +269,7 @@ async def visit_text(update: Update, context: Context, me: Who,
     if step == VisitStep.CHECKIN_REASON:
         await reply(update, me.t._("✅ Check-in recorded without a location."),
                     reply_markup=ReplyKeyboardRemove())
-    await _view(update, me, view)
+    await _view(update, context, me, view)
 
 
 # ---------------------------------------------------------------- photos, locations
@@ -320,7 +327,7 @@ async def photo_message(update: Update, context: Context) -> None:
         await reply(update, refusal_text(me.t, exc))
         return
     context.wake_outbox()
-    await _view(update, me, view)
+    await _view(update, context, me, view)
 
 
 async def location_message(update: Update, context: Context) -> None:
@@ -349,7 +356,7 @@ async def location_message(update: Update, context: Context) -> None:
         await reply(update, refusal_text(me.t, exc))
         return
     await reply(update, text, reply_markup=ReplyKeyboardRemove())
-    await _view(update, me, view)
+    await _view(update, context, me, view)
 
 
 # --------------------------------------------------------------------------- the party

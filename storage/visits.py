@@ -15,6 +15,7 @@ from bot.rules.records import (
     Signature,
     SignatureKind,
     SignToken,
+    TokenKind,
     Visit,
     VisitAnswer,
     VisitItem,
@@ -163,16 +164,18 @@ class VisitRepo(Repo):
                    now: datetime, person_id: int | None = None, tg_user_id: int | None = None,
                    evidence_sha256: str | None = None, reason: str | None = None,
                    witness: str | None = None, witness_sha256: str | None = None,
-                   recorded_by: int | None = None, party: PartySigner | None = None) -> int:
+                   recorded_by: int | None = None, party: PartySigner | None = None,
+                   png_sha256: str | None = None, strokes_sha256: str | None = None) -> int:
         return await self.insert(
             "INSERT INTO signatures (visit_id, kind, person_id, tg_user_id, name, content_hash,"
             " signed_at, evidence_sha256, reason, witness, witness_sha256, recorded_by,"
-            " party_role, id_last4, opinion, opinion_text)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " party_role, id_last4, opinion, opinion_text, png_sha256, strokes_sha256)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (visit_id, kind, person_id, tg_user_id, name, content_hash, to_db_time(now),
              evidence_sha256, reason, witness, witness_sha256, recorded_by,
              party.role.value if party else None, party.id_last4 if party else None,
-             party.opinion.value if party else None, party.opinion_text if party else None))
+             party.opinion.value if party else None, party.opinion_text if party else None,
+             png_sha256, strokes_sha256))
 
     async def signatures(self, visit_id: int, content_hash: str) -> list[Signature]:
         """The signatures given to this content (older ones are of an earlier version)."""
@@ -183,12 +186,13 @@ class VisitRepo(Repo):
             (visit_id, content_hash))
 
     async def add_token(self, visit_id: int, code_sha256: str, content_hash: str,
-                        person_id: int, now: datetime, expires: datetime) -> int:
+                        person_id: int, now: datetime, expires: datetime,
+                        kind: TokenKind = TokenKind.QR, opened_by: int | None = None) -> int:
         return await self.insert(
             "INSERT INTO sign_tokens (visit_id, code_sha256, content_hash, created_by,"
-            " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            " created_at, expires_at, kind, opened_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (visit_id, code_sha256, content_hash, person_id, to_db_time(now),
-             to_db_time(expires)))
+             to_db_time(expires), kind, opened_by))
 
     async def token_by_code(self, code_sha256: str) -> SignToken | None:
         return await self.one_as(SignToken, "SELECT * FROM sign_tokens WHERE code_sha256 = ?",

@@ -78,6 +78,19 @@ class EmulatedUser:
         shown = [b.get("text") for m in candidates[:3] for b in buttons(self._current(m))]
         raise AssertionError(f"no button {label!r}; recent buttons: {shown}")
 
+    def open_web_app(self, label: str, message: dict[str, Any] | None = None) -> str:
+        """Tap the `web_app` button whose text is `label`: the Mini App's address with the
+        launch data Telegram would give it (in the fragment)."""
+        candidates = [message] if message else list(reversed(self.bot_messages()))
+        for candidate in candidates:
+            current = self._current(candidate)
+            for button in buttons(current):
+                if button.get("text") == label and button.get("web_app"):
+                    return self.emulator.webapp_launch(self.user, current,
+                                                       button["web_app"]["url"])
+        shown = [b.get("text") for m in candidates[:3] for b in buttons(self._current(m))]
+        raise AssertionError(f"no web_app button {label!r}; recent buttons: {shown}")
+
     async def press_data(self, message: dict[str, Any], data: str) -> str:
         """Send a callback query with any data, as a forged or stale client could."""
         return await self.emulator.user_press(self.user, self._current(message), data)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -32,6 +33,7 @@ from bot.emulator.schema import (
     loose_decode,
     visible_text,
 )
+from bot.rules import webapp
 from storage.files import private_dir, write_private
 
 logger = logging.getLogger(__name__)
@@ -829,6 +831,24 @@ class Emulator:
     async def user_blocks_bot(self, user: EmuUser) -> None:
         user.blocked_bot = True
         await self._touch()
+
+    def webapp_launch(self, user: EmuUser, message: dict[str, Any], url: str) -> str:
+        """Open a `web_app` button of `message` as Telegram does: the Mini App's address
+        with the launch data in its fragment, initData signed with the bot's token
+        exactly as Telegram signs it (core.telegram.org/bots/webapps)."""
+        if self.token is None:
+            raise KeyError("the emulator has no bot token to sign with")
+        keyboard = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+        if not any((b.get("web_app") or {}).get("url") == url for row in keyboard
+                   for b in row):
+            raise KeyError("no such web_app button")
+        user_json = json.dumps(user.as_user(), ensure_ascii=False, separators=(",", ":"))
+        init_data = webapp.sign({"query_id": f"AAE{secrets.token_urlsafe(12)}",
+                                 "user": user_json, "auth_date": str(int(time.time()))},
+                                self.token)
+        fragment = urlencode({"tgWebAppData": init_data, "tgWebAppVersion": "8.0",
+                              "tgWebAppPlatform": "weba"})
+        return f"{url}#{fragment}"
 
     def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
         return [m for m in self.chats[chat_id].messages if not m.get("_deleted")]

@@ -141,7 +141,8 @@ def _view(emulator: Emulator, message: dict[str, Any]) -> dict[str, Any]:
     if message.get("location"):
         view["location"] = message["location"]
     keyboard = (message.get("reply_markup") or {}).get("inline_keyboard") or []
-    view["buttons"] = [[{"text": b["text"], "data": b.get("callback_data"), "url": b.get("url")}
+    view["buttons"] = [[{"text": b["text"], "data": b.get("callback_data"), "url": b.get("url"),
+                         "web_app": (b.get("web_app") or {}).get("url")}
                         for b in row] for row in keyboard]
     return view
 
@@ -238,6 +239,12 @@ class ActHandler(_Base):
                 message = next(m for m in emulator.chat_messages(user.id)
                                if m["message_id"] == int(body["message_id"]))
                 await emulator.user_press(user, message, str(body["data"]))
+            elif action == "webapp":  # a web_app button: where the page opens the Mini App
+                message = next(m for m in emulator.chat_messages(user.id)
+                               if m["message_id"] == int(body["message_id"]))
+                self.send_json({"ok": True, "url": emulator.webapp_launch(
+                    user, message, str(body["url"]))})
+                return
             elif action == "location":
                 await emulator.user_location(user, float(body["latitude"]),
                                              float(body["longitude"]))
@@ -295,6 +302,7 @@ class EmulatorServer:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the emulator listens on loopback only")
         self.emulator = emulator
+        self.app = make_app(emulator)  # routes may be added (local mode: the Mini App's)
         self.host = host
         self._port = port
         self._server: tornado.httpserver.HTTPServer | None = None
@@ -303,8 +311,7 @@ class EmulatorServer:
     async def start(self) -> EmulatorServer:
         sockets = tornado.netutil.bind_sockets(self._port, self.host, family=socket.AF_INET)
         self.port = sockets[0].getsockname()[1]
-        self._server = tornado.httpserver.HTTPServer(make_app(self.emulator),
-                                                     max_body_size=60 * 1024 * 1024)
+        self._server = tornado.httpserver.HTTPServer(self.app, max_body_size=60 * 1024 * 1024)
         self._server.add_sockets(sockets)
         return self
 

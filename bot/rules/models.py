@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -186,6 +187,8 @@ class AuditAction(enum.StrEnum):
     VISIT_PARTY_REFUSED = "visit.party_refused"
     VISIT_PARTY_SIGNED = "visit.party_signed"
     VISIT_PARTY_SIGNED_PAPER = "visit.party_signed_paper"
+    VISIT_HANDSIGN_OPENED = "visit.handsign_opened"
+    VISIT_HANDSIGN_REFUSED = "visit.handsign_refused"
     VISIT_PHOTO = "visit.photo"
     VISIT_PHOTOS_REMOVED = "visit.photos_removed"
     VISIT_RESULT = "visit.result"
@@ -244,6 +247,15 @@ class Opinion(enum.StrEnum):
     OBJECT = "object"  # 有异议 (with text)
 
 
+LAST4_RE = re.compile(r"^[0-9]{3}[0-9Xx]$")  # the last four characters of an ID card
+
+
+class SignerProblem(enum.StrEnum):
+    NAME = "name"  # 2 to 50 characters, not a command
+    LAST4 = "last4"
+    OPINION_TEXT = "opinion_text"  # an objection needs at least a few words
+
+
 @dataclass(frozen=True, slots=True)
 class PartySigner:
     """What the party states when signing on their phone."""
@@ -253,3 +265,13 @@ class PartySigner:
     id_last4: str | None
     opinion: Opinion
     opinion_text: str | None = None
+
+    def problem(self) -> SignerProblem | None:
+        """What is wrong with what the signer stated, if anything."""
+        if not 2 <= len(self.name) <= 50 or self.name.startswith("/"):
+            return SignerProblem.NAME
+        if self.id_last4 is not None and not LAST4_RE.match(self.id_last4):
+            return SignerProblem.LAST4
+        if self.opinion == Opinion.OBJECT and len((self.opinion_text or "").strip()) < 2:
+            return SignerProblem.OPINION_TEXT
+        return None

@@ -265,11 +265,18 @@ class Signature:
     id_last4: str | None
     opinion: Opinion | None
     opinion_text: str | None
+    png_sha256: str | None = None  # a handwritten signature (the Mini App): its image
+    strokes_sha256: str | None = None  # and its strokes, points with times (JSON)
+
+
+class TokenKind(enum.StrEnum):
+    QR = "qr"  # the party opens a link in their own Telegram
+    WEBAPP = "webapp"  # the Mini App on the leader's phone
 
 
 @dataclass(frozen=True)
 class SignToken:
-    """A single-use QR link for the party to sign."""
+    """A single-use token for the party to sign: a QR link, or a Mini App session."""
 
     id: int
     visit_id: int
@@ -280,6 +287,7 @@ class SignToken:
     expires_at: datetime
     opened_by: int | None
     used_at: datetime | None
+    kind: TokenKind = TokenKind.QR
 
 
 @dataclass(frozen=True)

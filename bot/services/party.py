@@ -5,19 +5,17 @@ step in the database, like every other flow; a stranger to Choucha may be in thi
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.rules.models import Opinion, PartyRole, PartySigner
+from bot.rules.models import LAST4_RE, Opinion, PartyRole, PartySigner
 from bot.services import visits
 from bot.services.errors import Refusal, Refused
 from bot.views.labels import one_line
 
 FLOW = "party"
-LAST4_RE = re.compile(r"^[0-9]{3}[0-9Xx]$")
 
 
 @dataclass(frozen=True)

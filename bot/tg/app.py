@@ -16,11 +16,13 @@ from bot.config import Settings
 from bot.core import Core
 from bot.i18n import LANGUAGES, translator
 from bot.services import chasing, digest, personal
+from bot.tg import webapp
 from bot.tg.commands import STRANGER_COMMANDS
 from bot.tg.context import CONTEXT_TYPES, CORE_KEY, SETTINGS_KEY, WAKE_KEY, BotContext, Register
 from bot.tg.intake import Intake, Poller, inbox_seal, with_backoff
 from bot.tg.sender import GovernedRateLimiter, Governor, OutboxSender
 from bot.tg.tgbot import make_bot
+from bot.tg.webapp import Route, WebappServer
 from bot.tg.webhook import WebhookServer, hook_url
 from storage import Database
 
@@ -134,8 +136,10 @@ class BotRunner:
     def __init__(self, settings: Settings, token: str, register: Register,
                  governor: Governor | None = None) -> None:
         self.settings = settings
+        self.token = token
         self.app = build_application(settings, token, register, governor)
         self.webhook: WebhookServer | None = None
+        self.webapp: WebappServer | None = None
         self.poller: Poller | None = None
 
     @property
@@ -146,8 +150,21 @@ class BotRunner:
     def intake(self) -> Intake:
         return self.app.bot_data[INTAKE_KEY]
 
-    async def start(self, webhook: bool | None = None, poll_timeout: int = 10) -> None:
+    def webapp_routes(self) -> list[Route]:
+        """The Mini App's routes (handwritten signatures), served where Telegram opens
+        them: CHOUCHA_PUBLIC_URL."""
+        def wake() -> None:
+            wake_outbox = self.app.bot_data.get(WAKE_KEY)
+            if wake_outbox is not None:
+                wake_outbox()
+        return webapp.routes(lambda: self.core, self.token, wake)
+
+    async def start(self, webhook: bool | None = None, poll_timeout: int = 10,
+                    serve_webapp: bool = True) -> None:
+        """`serve_webapp`: serve the Mini App when CHOUCHA_PUBLIC_URL is set (local mode
+        serves it beside the web chat page instead)."""
         use_webhook = bool(self.settings.webhook_url) if webhook is None else webhook
+        served = self.webapp_routes() if serve_webapp and self.settings.public_url else []
         # Telegram unreachable at start: try again, more slowly each time (a wrong token
         # is not retried).
         await with_backoff(self.app.initialize, "getMe")
@@ -160,11 +177,14 @@ class BotRunner:
             # Never without a secret: the configured one, else one made once and kept.
             secret = self.settings.webhook_secret or keys.webhook_secret(self.settings.keys)
             url = hook_url(configured, secret)
-            self.webhook = await WebhookServer(self.intake, secret, url).start(
+            self.webhook = await WebhookServer(self.intake, secret, url, served).start(
                 self.settings.webhook_listen, self.settings.webhook_port)
             await with_backoff(lambda: self.app.bot.set_webhook(
                 url, secret_token=secret, allowed_updates=Update.ALL_TYPES), "setWebhook")
         else:
+            if served:
+                self.webapp = await WebappServer(served).start(
+                    self.settings.webhook_listen, self.settings.webhook_port)
             self.poller = Poller(self.app, self.intake, poll_timeout)
             await self.poller.start()
         logger.info("bot @%s running (%s)", self.app.bot.username,
@@ -174,6 +194,9 @@ class BotRunner:
         if self.webhook is not None:
             await self.webhook.stop()
             self.webhook = None
+        if self.webapp is not None:
+            await self.webapp.stop()
+            self.webapp = None
         if self.poller is not None:
             await self.poller.stop()
             self.poller = None

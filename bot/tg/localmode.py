@@ -43,9 +43,12 @@ async def run_local(settings: Settings, stop: asyncio.Event, register: Register)
     if emulator.load_state(history):
         logger.info("local chat history restored from %s", history)
     server = await EmulatorServer(emulator, settings.local_host, settings.local_port).start()
-    local = dataclasses.replace(settings, api_root=server.url, webhook_url=None)
+    # The Mini App is served beside the chat page, which opens it as Telegram would.
+    local = dataclasses.replace(settings, api_root=server.url, webhook_url=None,
+                                public_url=server.url)
     runner = BotRunner(local, LOCAL_TOKEN, register)
-    await runner.start(webhook=False, poll_timeout=10)
+    server.app.add_handlers(r".*", runner.webapp_routes())
+    await runner.start(webhook=False, poll_timeout=10, serve_webapp=False)
     saver: asyncio.Task[None] | None = None
     try:
         async with runner.core.db.read() as rtx:

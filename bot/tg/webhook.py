@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 import tornado.httpserver
@@ -61,10 +62,14 @@ class _Hook(tornado.web.RequestHandler):
 class WebhookServer:
     """Tornado on `listen:port`, one route: the hook's path."""
 
-    def __init__(self, intake: Intake, secret: str, url: str) -> None:
+    def __init__(self, intake: Intake, secret: str, url: str,
+                 extra: list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]]
+                 | None = None) -> None:
+        """`extra`: more routes on the same listener (the Mini App's)."""
         self.path = urlsplit(url).path or "/"
         self._web = tornado.web.Application(
-            [(self.path, _Hook, {"intake": intake, "secret": secret})], xsrf_cookies=False)
+            [(self.path, _Hook, {"intake": intake, "secret": secret}), *(extra or [])],
+            xsrf_cookies=False)
         self._server: tornado.httpserver.HTTPServer | None = None
 
     async def start(self, listen: str, port: int) -> WebhookServer:

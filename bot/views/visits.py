@@ -70,7 +70,7 @@ def _b(text: str, button: Button) -> dict[str, str]:
     return button.markup(text)
 
 
-def _inline(rows: list[list[dict[str, str]]]) -> dict[str, Any]:
+def _inline(rows: list[list[dict[str, Any]]]) -> dict[str, Any]:
     return {"inline_keyboard": [row for row in rows if row]}
 
 
@@ -465,7 +465,7 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
     else:
         lines.append(t._("The party could not be contacted; no signature of the party is"
                          " needed."))
-    rows: list[list[dict[str, str]]] = []
+    rows: list[list[dict[str, Any]]] = []
     if state.open and state.results_in:
         if not state.signed(viewer):
             rows.append([_b(t._("✍️ Sign"), VisitSign(state.id, state.content_hash[:16]))])
@@ -476,6 +476,9 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
                         name=member.name[:30]), VisitMemberPaper(state.id,
                                                                     member.person_id))])
         if state.is_leader(viewer) and party is None and state.party_needed:
+            if view.data.get("webapp"):  # the Mini App: the party signs on this phone
+                rows.append([{"text": t._("✍️ Party signs by hand on this phone"),
+                              "web_app": {"url": view.data["webapp"]}}])
             rows.append([_b(t._("📱 Party signs on their phone (QR)"), VisitPartyQr(state.id))])
             rows.append([_b(t._("📷 Photo of the signed paper record"), VisitPartyPaper(state.id))])
             rows.append([_b(t._("🚫 The party refuses to sign"), VisitPartyRefuses(state.id))])
@@ -488,6 +491,9 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
 
 
 def _party_line(t: Translator, party: Signature) -> str:
+    if party.kind == SignatureKind.PARTY and party.png_sha256:
+        return t._("✅ The party signed by hand on the inspector's phone: {name}").format(
+            name=html.escape(party.name))
     if party.kind == SignatureKind.PARTY:
         return t._("✅ The party signed on their phone: {name}").format(
             name=html.escape(party.name))
@@ -650,6 +656,12 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         Refusal.TOKEN_CHANGED: t._("The record changed after this code was shown. Please ask the"
                                    " inspector for a new code."),
         Refusal.TOKEN_TAKEN: t._("This signing link was opened on another Telegram account."),
+        Refusal.WEBAPP_AUTH: t._("This page was not opened from Choucha in Telegram, or it was"
+                                 " open too long. Close it and open it again from the"
+                                 " signature screen."),
+        Refusal.SIGNATURE_EMPTY: t._("Please sign in the box first: nothing was drawn."),
+        Refusal.SIGNATURE_UNREADABLE: t._("The signature could not be read. Clear the box and"
+                                          " sign again."),
         Refusal.PARTY_IS_REGISTERED: t._("This account belongs to someone registered in Choucha,"
                                          " so it cannot sign for the inspected party. Hand the"
                                          " phone with the code to the party's own"

@@ -166,14 +166,20 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
             role = signature.get("role")
             who = signature["name"] + (f"（{rules.PARTY_ROLES[role][0]}）" if role else "")
             last4 = signature.get("id_last4")
+            handwritten = signature.get("png_sha256")
+            how = "在检查人员手机上手写签名" if handwritten else "通过本人 Telegram 确认"
+            if handwritten and pdf.get_y() + 60 > pdf.h - pdf.b_margin:
+                pdf.add_page()  # the signer's statement and their signature on one page
             pdf.line_of(f"被检查对象签名：{who}"
                         + (f" · 身份证件号码后四位 {last4}" if last4 else "")
-                        + f" · 通过本人 Telegram 确认 · {at(signature['at'])}")
+                        + f" · {how} · {at(signature['at'])}")
             if signature.get("opinion"):
                 opinion = rules.OPINIONS[signature["opinion"]][0]
                 if signature.get("opinion_text"):
                     opinion += f"：{signature['opinion_text']}"
                 pdf.line_of(f"当事人意见：{opinion}")
+            if handwritten:
+                _handwriting(pdf, handwritten, signature["strokes_sha256"], photo)
         elif kind == "party_paper":
             pdf.line_of(f"被检查对象在纸质记录上签字或盖章 · {at(signature['at'])}")
             _photos(pdf, [signature["evidence_sha256"]], photo)
@@ -219,6 +225,31 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
                 " content, every signature and the submission: the final record, frozen once"
                 " submitted.", size=7.5)
     return bytes(pdf.output())
+
+
+def _handwriting(pdf: _Record, png_sha256: str, strokes_sha256: str,
+                 read: Callable[[str], bytes]) -> None:
+    """A handwritten signature's image, at most 70 × 24 mm, with the hashes of the image
+    and of its strokes (what the record hash covers)."""
+    if pdf.get_y() + 34 > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    y = pdf.get_y() + 1
+    try:
+        with Image.open(io.BytesIO(read(png_sha256))) as opened:
+            image = opened.convert("RGBA")
+        flat = Image.new("RGB", image.size, "white")
+        flat.paste(image, mask=image.split()[3])
+        buffer = io.BytesIO()
+        flat.save(buffer, format="PNG")
+        ratio = image.width / max(image.height, 1)
+        width = min(70.0, 24.0 * ratio)
+        pdf.image(buffer, x=pdf.l_margin, y=y, w=width, h=width / ratio)
+        pdf.set_y(y + width / ratio + 1)
+    except Exception:  # an unreadable file keeps its hash in the record, without a picture
+        pdf.rect(pdf.l_margin, y, 70, 24)
+        pdf.set_y(y + 25)
+    pdf.line_of(f"手写签名图像 SHA-256 {png_sha256}", size=6.5)
+    pdf.line_of(f"手写签名笔迹数据（坐标与时间）SHA-256 {strokes_sha256}", size=6.5)
 
 
 def _photos(pdf: _Record, hashes: list[str], photo: Callable[[str], bytes]) -> None:

@@ -25,6 +25,7 @@ from bot.services.visits.checklist import (
     toggle,
     typed,
 )
+from bot.services.visits.handsign import SESSION_MINUTES, Sheet, open_sheet, sign_by_hand
 from bot.services.visits.party_link import PartyView, party_confirm, party_open, token_state
 from bot.services.visits.record import record_file, record_of, submit
 from bot.services.visits.results import (
@@ -74,6 +75,7 @@ __all__ = [
     "FLOW",
     "MAX_PHOTOS",
     "PHOTO_STEPS",
+    "SESSION_MINUTES",
     "TEXT_STEPS",
     "TOKEN_MINUTES",
     "TOKEN_PREFIX",
@@ -82,6 +84,7 @@ __all__ = [
     "PartyView",
     "PhotoIn",
     "Screen",
+    "Sheet",
     "State",
     "View",
     "VisitStep",
@@ -103,6 +106,7 @@ __all__ = [
     "located",
     "member_paper",
     "noncooperation_kind",
+    "open_sheet",
     "party_confirm",
     "party_open",
     "party_paper",
@@ -120,6 +124,7 @@ __all__ = [
     "shortcut",
     "shortcut_done",
     "sign",
+    "sign_by_hand",
     "sign_request_text",
     "signatures",
     "skip",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.rules.models import AuditAction, PartySigner
-from bot.rules.records import SignatureKind, SignToken
+from bot.rules.records import SignatureKind, SignToken, TokenKind
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text
 from bot.services.visits.state import State, load
@@ -24,7 +24,7 @@ class PartyView:
 
 
 async def _token(tx: ReadTx | Tx, core: Core, token: SignToken | None) -> State:
-    if token is None:
+    if token is None or token.kind != TokenKind.QR:  # a Mini App session is no QR link
         raise Refused(Refusal.TOKEN_UNKNOWN)
     if token.used_at:
         raise Refused(Refusal.TOKEN_USED)

@@ -288,7 +288,9 @@ class State:
                  **({"recorded_by": s.recorded_by_name} if s.recorded_by else {}),
                  **({"role": s.party_role, "id_last4": s.id_last4,
                      "opinion": s.opinion, "opinion_text": s.opinion_text}
-                    if s.party_role else {})}
+                    if s.party_role else {}),
+                 **({"png_sha256": s.png_sha256, "strokes_sha256": s.strokes_sha256}
+                    if s.png_sha256 else {})}
                 for s in self.signatures]
 
     def absent(self, person_id: int | None = None) -> list[TeamMember]:

@@ -1,0 +1,169 @@
+"""Choucha's Mini App over HTTP: the page Telegram opens from the signature screen's
+`web_app` button, and the two calls it makes (open the sheet, send the signature).
+
+Served on the webhook's listener (webhook mode), on a listener of its own at the same
+address (polling with CHOUCHA_PUBLIC_URL), or beside the web chat page (local mode). Each
+call carries Telegram's initData; the services check it (bot/services/visits/handsign.py)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+from urllib.parse import parse_qsl
+
+import tornado.httpserver
+import tornado.web
+
+from bot.core import Core
+from bot.i18n import Translator, translator
+from bot.rules.models import Opinion, PartyRole, PartySigner
+from bot.services import visits
+from bot.services.errors import Refusal, Refused
+from bot.views.handsign import labels, record_html
+from bot.views.visits import refusal_text
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 512 * 1024  # the strokes of a signature are tens of kilobytes
+PATH = "/app/sign"
+
+Route = tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]
+
+
+def sign_url(base: str, visit_id: int) -> str:
+    """The address the signature screen's `web_app` button opens."""
+    return f"{base.rstrip('/')}{PATH}?v={visit_id}"
+
+
+def _guess(init_data: str) -> Translator:
+    """The language to word a refusal in, from initData's user (only for wording: nothing
+    is trusted from it before the services have checked it)."""
+    try:
+        user = json.loads(dict(parse_qsl(init_data)).get("user", "{}"))
+        return translator(str(user.get("language_code") or "") or None)
+    except (ValueError, AttributeError):
+        return translator(None)
+
+
+class _Base(tornado.web.RequestHandler):
+    def initialize(self, core: Callable[[], Core], bot_token: str,
+                   wake: Callable[[], None]) -> None:
+        self._core = core
+        self.bot_token = bot_token
+        self.wake = wake
+
+    @property
+    def core(self) -> Core:
+        return self._core()
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "no-referrer")
+
+    def check_xsrf_cookie(self) -> None:
+        """JSON only: a cross-site form cannot send it without asking first; the initData
+        in the body is the real check."""
+        kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if self.request.method == "POST" and kind != "application/json":
+            raise tornado.web.HTTPError(415)
+
+    def body(self) -> dict[str, Any]:
+        if len(self.request.body) > MAX_BODY:
+            raise tornado.web.HTTPError(413)
+        try:
+            found = json.loads(self.request.body)
+        except ValueError:
+            raise tornado.web.HTTPError(400) from None
+        if not isinstance(found, dict):
+            raise tornado.web.HTTPError(400)
+        return found
+
+    def answer(self, status: int, data: dict[str, Any]) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps(data, ensure_ascii=False))
+
+    def refused(self, init_data: str, exc: Refused) -> None:
+        self.answer(403, {"ok": False, "reason": exc.reason.value,
+                          "error": refusal_text(_guess(init_data), exc)})
+
+
+class _Page(_Base):
+    def get(self) -> None:
+        page = resources.files("bot.tg").joinpath("static/sign.html").read_bytes()
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(page)
+
+
+class _Open(_Base):
+    async def post(self) -> None:
+        body = self.body()
+        init_data = str(body.get("initData") or "")
+        try:
+            visit_id = int(body.get("visit") or 0)
+            sheet = await visits.open_sheet(self.core, self.bot_token, init_data, visit_id)
+        except Refused as exc:
+            self.refused(init_data, exc)
+            return
+        except (TypeError, ValueError):
+            self.refused(init_data, Refused(Refusal.STALE))
+            return
+        t = translator(sheet.language)
+        self.answer(200, {"ok": True, "token": sheet.token, "lang": t.lang,
+                          "record": record_html(t, sheet.state), "labels": labels(t)})
+
+
+class _Sign(_Base):
+    async def post(self) -> None:
+        body = self.body()
+        init_data = str(body.get("initData") or "")
+        try:
+            last4 = str(body.get("last4") or "").strip().upper() or None
+            signer = PartySigner(" ".join(str(body.get("name") or "").split()),
+                                 PartyRole(str(body.get("role"))), last4,
+                                 Opinion(str(body.get("opinion"))),
+                                 " ".join(str(body.get("opinion_text") or "").split())[:500]
+                                 or None)
+        except ValueError:
+            self.refused(init_data, Refused(Refusal.USE_BUTTONS))
+            return
+        try:
+            state = await visits.sign_by_hand(self.core, self.bot_token, init_data,
+                                              str(body.get("token") or ""), signer,
+                                              body.get("drawing"))
+        except Refused as exc:
+            self.refused(init_data, exc)
+            return
+        self.wake()
+        self.answer(200, {"ok": True, "visit": state.id})
+
+
+def routes(core: Callable[[], Core], bot_token: str, wake: Callable[[], None]) -> list[Route]:
+    """The Mini App's routes, to add to a Tornado application (`core` is looked up per
+    request: the routes may be added before the bot has started)."""
+    args = {"core": core, "bot_token": bot_token, "wake": wake}
+    return [(PATH, _Page, args), ("/app/api/open", _Open, args),
+            ("/app/api/sign", _Sign, args)]
+
+
+class WebappServer:
+    """The Mini App on a listener of its own (polling mode with CHOUCHA_PUBLIC_URL)."""
+
+    def __init__(self, served: list[Route]) -> None:
+        self._web = tornado.web.Application(served, xsrf_cookies=True)
+        self._server: tornado.httpserver.HTTPServer | None = None
+
+    async def start(self, listen: str, port: int) -> WebappServer:
+        self._server = tornado.httpserver.HTTPServer(self._web, max_body_size=MAX_BODY)
+        self._server.listen(port, address=listen)
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            await self._server.close_all_connections()
+            self._server = None

@@ -1,0 +1,243 @@
+"""The party signs by hand on the leader's phone: the Mini App (issue 15).
+
+The bot serves the Mini App beside the emulator, as local mode does; the emulator opens a
+`web_app` button as Telegram does (launch data in the address's fragment, signed with the
+bot's token). The HTTP tests call the Mini App's two endpoints the way its page does; the
+browser test draws a signature in headless Chromium."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import re
+import sqlite3
+import subprocess
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from PIL import Image
+
+from bot.config import Settings
+from bot.emulator import EmulatedUser, Emulator
+from bot.emulator.server import EmulatorServer
+from bot.rules import webapp
+from bot.tg.app import BotRunner
+from handlers import register
+from storage.files import read_blob
+from tests.conftest import TOKEN, person
+from tests.helpers import probe
+from tests.test_visits import drawn_team, jpeg, open_card, pdf_text, target_name
+
+BUTTON = "✍️ Party signs by hand on this phone"
+# A signature: two strokes, with times, in the canvas's CSS pixels.
+DRAWING = {"width": 320, "height": 180, "strokes": [
+    [[20 + i * 6, 120 - (i % 5) * 12, i * 16] for i in range(30)],
+    [[60 + i * 4, 60 + i * 3, 600 + i * 16] for i in range(20)]]}
+
+
+@pytest.fixture
+async def signing(settings: Settings, server: EmulatorServer) -> AsyncIterator[BotRunner]:
+    """The bot with its Mini App served on the emulator's address (local mode's way)."""
+    runner = BotRunner(dataclasses.replace(settings, public_url=server.url), TOKEN, register)
+    server.app.add_handlers(r".*", runner.webapp_routes())
+    await runner.start(webhook=False, poll_timeout=1, serve_webapp=False)
+    yield runner
+    await runner.stop()
+
+
+async def at_signatures(runner: BotRunner, emulator: Emulator, tmp_path: Path
+                        ) -> tuple[EmulatedUser, EmulatedUser, dict[str, Any], str]:
+    """A visit whose results are in (the shortcut: no such activity) and which both members
+    signed: the leader's signature screen, and the target's name."""
+    team, (leader, member), _ = await drawn_team(runner, emulator, tmp_path)
+    name = target_name(runner.settings, team["target"])
+    card = await open_card(leader, name)
+    await leader.press("▶️ Start the visit", card)
+    await leader.expect("Check-in")
+    await leader.share_location(24.4, 98.5)
+    home = await leader.expect("Items:")
+    await leader.press("🏚 No such business activity", home)
+    await leader.expect("Result for every item")
+    await leader.send_photo(jpeg((90, 90, 90)))
+    await leader.press("✅ Done", await leader.expect("Photo 1 saved"))
+    for user in (member, leader):
+        await user.press("✍️ Sign", await user.expect("Please sign the result summary",
+                                                     timeout=60))
+    status = await leader.expect("You signed.")
+    return leader, member, status, name
+
+
+def launch(url: str) -> tuple[str, int, str]:
+    """(the page's path, the visit, initData) of a Mini App address as Telegram opens it."""
+    parts = urlsplit(url)
+    return (parts.path, int(parse_qs(parts.query)["v"][0]),
+            parse_qs(parts.fragment)["tgWebAppData"][0])
+
+
+async def call(server: EmulatorServer, path: str, body: dict[str, Any]
+               ) -> tuple[int, dict[str, Any]]:
+    async with httpx.AsyncClient() as client:
+        res = await client.post(f"{server.url}{path}", json=body)
+    return res.status_code, res.json()
+
+
+def pdf_images_and_ink(pdf: bytes, tmp_path: Path) -> tuple[list[tuple[int, int]], int]:
+    """The PDF's images (width, height) by pdfimages, and the pixels of signature ink
+    (dark blue: the text is black, the QR code too) on its pages rendered by pdftoppm."""
+    path = tmp_path / "record.pdf"
+    path.write_bytes(pdf)
+    listed = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True,
+                            check=True).stdout
+    images = [(int(line.split()[3]), int(line.split()[4]))
+              for line in listed.splitlines()[2:]]
+    subprocess.run(["pdftoppm", "-r", "90", "-png", str(path), str(tmp_path / "page")],
+                   check=True)
+    ink = 0
+    for page in sorted(tmp_path.glob("page*.png")):
+        with Image.open(page) as rendered:
+            pixels = rendered.convert("RGB").tobytes()
+            for i in range(0, len(pixels), 3):
+                r, b = pixels[i], pixels[i + 2]
+                ink += b < 140 and b - r > 20 and r < 90
+    return images, ink
+
+
+def refusals(settings: Settings) -> list[str]:
+    return [json.loads(str(p))["reason"] for (p,) in probe(
+        settings, "SELECT payload FROM audit_log WHERE action = 'visit.handsign_refused'"
+        " ORDER BY id")]
+
+
+async def test_the_party_signs_by_hand_and_the_record_shows_it(
+        signing: BotRunner, emulator: Emulator, server: EmulatorServer,
+        tmp_path: Path) -> None:
+    settings = signing.settings
+    leader, member, status, name = await at_signatures(signing, emulator, tmp_path)
+    labels = [b["text"] for row in status["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels.index(BUTTON) < labels.index("📱 Party signs on their phone (QR)")
+    path, visit, init_data = launch(leader.open_web_app(BUTTON, status))
+    async with httpx.AsyncClient() as client:
+        page = await client.get(f"{server.url}{path}?v={visit}")
+    assert page.status_code == 200 and "tgWebAppData" in page.text
+
+    # Forged, stale, someone else's: refused, nothing changed, each audited.
+    forged = re.sub(r"hash=[0-9a-f]{4}", "hash=0000", init_data)
+    old = webapp.sign({"user": json.dumps({"id": leader.user.id, "first_name": "x"}),
+                       "auth_date": str(int(time.time()) - 3600)}, TOKEN)
+    member_data = webapp.sign({"user": json.dumps({"id": member.user.id, "first_name": "m"}),
+                               "auth_date": str(int(time.time()))}, TOKEN)
+    for data, reason in ((forged, "webapp_auth"), (old, "webapp_auth"),
+                         (member_data, "leader_only")):
+        code, answer = await call(server, "/app/api/open", {"initData": data, "visit": visit})
+        assert (code, answer["ok"], answer["reason"]) == (403, False, reason)
+        if reason == "webapp_auth":
+            refused_text = answer["error"]
+    assert refusals(settings) == ["webapp_auth", "webapp_auth", "leader_only"]
+    assert "不是从 Telegram 中的 Choucha 打开的" in refused_text  # the app is in Chinese
+
+    code, sheet = await call(server, "/app/api/open", {"initData": init_data, "visit": visit})
+    assert code == 200 and sheet["ok"], sheet
+    assert name in sheet["record"] and "<script" not in sheet["record"]
+    # In the leader's language (the people of this county use English).
+    assert sheet["lang"] == "en" and sheet["labels"]["roles"][0] == ["legal_rep",
+                                                                      "Legal representative"]
+    signer = {"initData": init_data, "token": sheet["token"], "name": "李四",
+              "role": "principal", "last4": "123x", "opinion": "object",
+              "opinion_text": "对检查时间有异议"}
+    # An empty canvas, a drawing that is not one, a made-up token: refused.
+    for drawing, reason in (({"width": 320, "height": 180, "strokes": []}, "signature_empty"),
+                            ({"width": 320, "height": 180, "strokes": [[[1, 1, 0]] * 3]},
+                             "signature_empty"),
+                            ({"width": 320, "height": 180, "strokes": "x"},
+                             "signature_unreadable")):
+        code, answer = await call(server, "/app/api/sign", {**signer, "drawing": drawing})
+        assert (code, answer["reason"]) == (403, reason)
+    code, answer = await call(server, "/app/api/sign",
+                              {**signer, "token": "made-up", "drawing": DRAWING})
+    assert answer["reason"] == "token_unknown"
+    # Someone else's Telegram account holding the leader's token.
+    code, answer = await call(server, "/app/api/sign",
+                              {**signer, "initData": member_data, "drawing": DRAWING})
+    assert answer["reason"] == "token_taken"
+    assert probe(settings, "SELECT COUNT(*) FROM signatures WHERE kind = 'party'") == [(0,)]
+
+    code, answer = await call(server, "/app/api/sign", {**signer, "drawing": DRAWING})
+    assert code == 200 and answer["ok"], answer
+    # Replayed: the token is spent.
+    code, answer = await call(server, "/app/api/sign", {**signer, "drawing": DRAWING})
+    assert answer["reason"] == "token_used"
+    row = probe(settings, "SELECT name, party_role, id_last4, opinion, opinion_text,"
+                " png_sha256, strokes_sha256, tg_user_id FROM signatures WHERE kind = 'party'")
+    assert len(row) == 1
+    signed_name, role, last4, opinion, objection, png_sha, strokes_sha, tg = row[0]
+    assert (signed_name, role, last4, opinion, objection, tg) == (
+        "李四", "principal", "123X", "object", "对检查时间有异议", leader.user.id)
+    files = {r[0] for r in probe(settings, "SELECT sha256 FROM files")}
+    assert {png_sha, strokes_sha} <= files
+    told = await leader.expect("by hand on your phone")
+    assert name in told["text"]
+
+    await leader.press("✍️ Signatures and submission", told)
+    screen = await leader.expect("The party signed by hand on the inspector's phone: 李四")
+    await leader.press("📤 Submit the record", screen)
+    await leader.expect("Submitted.")
+    document = await leader.expect("Check record of", timeout=60)
+    pdf = leader.file_bytes(document["document"]["file_id"])
+    text = re.sub(r"\s+", "", pdf_text(pdf, tmp_path))
+    for expected in ("李四（负责人）", "身份证件号码后四位123X", "在检查人员手机上手写签名",
+                     "有异议：对检查时间有异议", str(png_sha), str(strokes_sha)):
+        assert expected in text, expected
+    record = json.loads(str(probe(settings, "SELECT content FROM records")[0][0]))
+    party = next(s for s in record["signatures"] if s["kind"] == "party")
+    assert (party["png_sha256"], party["strokes_sha256"]) == (png_sha, strokes_sha)
+    # The PDF holds the signature's image, as drawn: listed among its images at the size
+    # of the stored PNG, and, rendered with pdftoppm, the signature's blue-black ink shows.
+    with Image.open(io.BytesIO(read_blob(signing.core.files_root, str(png_sha)))) as image:
+        size = image.size
+    images, ink = pdf_images_and_ink(pdf, tmp_path)
+    assert size in images, (size, images)
+    assert ink > 200, ink
+
+
+async def test_a_record_changed_after_opening_refuses_the_signature(
+        signing: BotRunner, emulator: Emulator, server: EmulatorServer,
+        tmp_path: Path) -> None:
+    settings = signing.settings
+    leader, _, status, _ = await at_signatures(signing, emulator, tmp_path)
+    _, visit, init_data = launch(leader.open_web_app(BUTTON, status))
+    code, sheet = await call(server, "/app/api/open", {"initData": init_data, "visit": visit})
+    assert sheet["ok"]
+    # The record changes while the party reads it (here: an item's result detail edited).
+    with sqlite3.connect(settings.db_path) as conn:
+        conn.execute("UPDATE visit_items SET detail = '{\"note\":\"changed\"}'")
+    code, answer = await call(server, "/app/api/sign", {
+        "initData": init_data, "token": sheet["token"], "name": "李四", "role": "principal",
+        "last4": "", "opinion": "agree", "drawing": DRAWING})
+    assert (code, answer["reason"]) == (403, "token_changed")
+    assert probe(settings, "SELECT COUNT(*) FROM signatures WHERE kind = 'party'") == [(0,)]
+    assert refusals(settings)[-1] == answer["reason"]
+
+
+async def test_without_a_public_address_the_mini_app_is_not_offered(
+        bot: BotRunner, emulator: Emulator, tmp_path: Path) -> None:
+    _, _, status, _ = await at_signatures(bot, emulator, tmp_path)
+    assert BUTTON not in json.dumps(status["reply_markup"], ensure_ascii=False)
+    assert "📱 Party signs on their phone (QR)" in json.dumps(status["reply_markup"],
+                                                            ensure_ascii=False)
+
+
+def test_the_party_flows_word_every_new_refusal() -> None:
+    from bot.i18n import translator
+    from bot.services.errors import Refusal, Refused
+    from bot.views.visits import refusal_text
+    stale = refusal_text(translator("en"), Refused(Refusal.STALE))
+    for reason in (Refusal.WEBAPP_AUTH, Refusal.SIGNATURE_EMPTY, Refusal.SIGNATURE_UNREADABLE):
+        for lang in ("en", "zh_CN"):
+            assert refusal_text(translator(lang), Refused(reason)) != stale
+    assert person  # the helper stays importable for the browser test
