@@ -241,3 +241,75 @@ def test_the_party_flows_word_every_new_refusal() -> None:
         for lang in ("en", "zh_CN"):
             assert refusal_text(translator(lang), Refused(reason)) != stale
     assert person  # the helper stays importable for the browser test
+
+
+@pytest.mark.browser
+async def test_the_mini_app_in_headless_chromium(
+        signing: BotRunner, emulator: Emulator, server: EmulatorServer,
+        tmp_path: Path) -> None:
+    """The leader's signature screen in the web chat page, its web_app button, the Mini App
+    in the page's panel; a signature drawn with the mouse; the record's PDF shows it."""
+    from playwright.async_api import async_playwright
+
+    from tests.test_web_chat import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_PRESENT
+    assert CHROMIUM_PRESENT, "Debian's chromium is needed: scripts/setup test installs it"
+    settings = signing.settings
+    leader, _, _, name = await at_signatures(signing, emulator, tmp_path)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 400, "height": 820})
+        await page.goto(server.url + "/")
+        await page.select_option("#who", str(leader.user.id))
+        await page.locator("button", has_text=BUTTON).last.click()
+        app = page.frame_locator("#webapp-frame")
+        await app.locator("#record", has_text=name).wait_for(timeout=15000)
+        await app.locator("#name").fill("王五")
+        await app.locator("#role").select_option("legal_rep")
+        await app.locator("#last4").fill("4321")
+        # Sending an empty box is refused on the page; nothing reaches the server.
+        await app.locator("#submit").click()
+        await app.locator("#error", has_text="Please sign in the box first").wait_for(timeout=5000)
+        box = await app.locator("#pad").bounding_box()
+        assert box is not None and box["width"] >= 300  # readable on a 360-px screen
+        x0, y0 = box["x"] + 30, box["y"] + box["height"] * 0.6
+        await page.mouse.move(x0, y0)
+        await page.mouse.down()
+        for step in range(1, 40):
+            await page.mouse.move(x0 + step * 6, y0 - 40 * ((step // 5) % 2) + step % 5 * 6)
+        await page.mouse.up()
+        await page.mouse.move(x0 + 40, y0 - 50)
+        await page.mouse.down()
+        for step in range(1, 15):
+            await page.mouse.move(x0 + 40 + step * 5, y0 - 50 + step * 4)
+        await page.mouse.up()
+        await page.screenshot(path=str(tmp_path / "mini-app.png"))
+        await app.locator("#submit").click()
+        await app.locator("#done", has_text="Signed. Thank you").wait_for(timeout=15000)
+        # The Mini App closes itself (web_app_close), as in Telegram.
+        await page.locator("#webapp").wait_for(state="hidden", timeout=10000)
+        await browser.close()
+    row = probe(settings, "SELECT name, party_role, id_last4, opinion, png_sha256,"
+                " strokes_sha256 FROM signatures WHERE kind = 'party'")
+    assert len(row) == 1 and row[0][:4] == ("王五", "legal_rep", "4321", "agree")
+    png_sha, strokes_sha = row[0][4], row[0][5]
+    strokes = json.loads(read_blob(signing.core.files_root, str(strokes_sha)))
+    assert len(strokes["strokes"]) == 2 and sum(len(s) for s in strokes["strokes"]) > 40
+    times = [p[2] for s in strokes["strokes"] for p in s]
+    assert times == sorted(times)  # points with their times, in drawing order
+    told = await leader.expect("by hand on your phone")
+    await leader.press("✍️ Signatures and submission", told)
+    await leader.press("📤 Submit the record",
+                       await leader.expect("signed by hand on the inspector's phone: 王五"))
+    document = await leader.expect("Check record of", timeout=60)
+    pdf = leader.file_bytes(document["document"]["file_id"])
+    text = re.sub(r"\s+", "", pdf_text(pdf, tmp_path))
+    for expected in ("王五（法定代表人）", "身份证件号码后四位4321", "当事人意见：无异议",
+                     "在检查人员手机上手写签名", str(strokes_sha)):
+        assert expected in text, expected
+    record = json.loads(str(probe(settings, "SELECT content FROM records")[0][0]))
+    assert next(s for s in record["signatures"] if s["kind"] == "party")[
+        "strokes_sha256"] == strokes_sha
+    with Image.open(io.BytesIO(read_blob(signing.core.files_root, str(png_sha)))) as image:
+        size = image.size
+    images, ink = pdf_images_and_ink(pdf, tmp_path)
+    assert size in images and ink > 200, (size, images, ink)
