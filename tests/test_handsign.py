@@ -11,7 +11,6 @@ import dataclasses
 import io
 import json
 import re
-import sqlite3
 import subprocess
 import time
 from collections.abc import AsyncIterator
@@ -209,19 +208,22 @@ async def test_a_record_changed_after_opening_refuses_the_signature(
         signing: BotRunner, emulator: Emulator, server: EmulatorServer,
         tmp_path: Path) -> None:
     settings = signing.settings
-    leader, _, status, _ = await at_signatures(signing, emulator, tmp_path)
+    leader, member, status, _ = await at_signatures(signing, emulator, tmp_path)
     _, visit, init_data = launch(leader.open_web_app(BUTTON, status))
     code, sheet = await call(server, "/app/api/open", {"initData": init_data, "visit": visit})
     assert sheet["ok"]
-    # The record changes while the party reads it (here: an item's result detail edited).
-    with sqlite3.connect(settings.db_path) as conn:
-        conn.execute("UPDATE visit_items SET detail = '{\"note\":\"changed\"}'")
+    # The record changes while the party reads it: the member checks in on site now, and
+    # the check-ins are part of what everyone signs.
+    await member.press("▶️ My part of the visit")
+    await member.expect("Check-in")
+    await member.share_location(24.41, 98.51)
+    await member.expect("Items:")
     code, answer = await call(server, "/app/api/sign", {
         "initData": init_data, "token": sheet["token"], "name": "李四", "role": "principal",
         "last4": "", "opinion": "agree", "drawing": DRAWING})
     assert (code, answer["reason"]) == (403, "token_changed")
     assert probe(settings, "SELECT COUNT(*) FROM signatures WHERE kind = 'party'") == [(0,)]
-    assert refusals(settings)[-1] == answer["reason"]
+    assert refusals(settings)[-1] == "token_changed"
 
 
 async def test_without_a_public_address_the_mini_app_is_not_offered(
@@ -313,3 +315,21 @@ async def test_the_mini_app_in_headless_chromium(
         size = image.size
     images, ink = pdf_images_and_ink(pdf, tmp_path)
     assert size in images and ink > 200, (size, images, ink)
+
+
+async def test_a_flood_of_forged_launch_data_is_cut_off(
+        signing: BotRunner, server: EmulatorServer) -> None:
+    """Forged requests are refused and audited up to a limit per address; past it the
+    address gets 429 at once and nothing more is written."""
+    forged = webapp.sign({"user": json.dumps({"id": 1, "first_name": "x"}),
+                          "auth_date": str(int(time.time()))}, "999:not-the-bots-token")
+    codes = []
+    async with httpx.AsyncClient() as client:
+        for _ in range(30):
+            res = await client.post(f"{server.url}/app/api/open",
+                                    json={"initData": forged, "visit": 1})
+            codes.append(res.status_code)
+        form = await client.post(f"{server.url}/app/api/open", data={"initData": forged})
+    assert codes == [403] * 20 + [429] * 10
+    assert form.status_code in (415, 429)  # a form post is no JSON (and the address waits)
+    assert refusals(signing.settings) == ["webapp_auth"] * 20

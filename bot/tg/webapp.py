@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections import deque
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
@@ -29,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY = 512 * 1024  # the strokes of a signature are tens of kilobytes
 PATH = "/app/sign"
+REFUSALS_PER_MINUTE = 20  # refused launch data from one address before it must wait
 
 Route = tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]
 
@@ -48,12 +51,41 @@ def _guess(init_data: str) -> Translator:
         return translator(None)
 
 
+class _Refusals:
+    """Launch data refused per remote address in the last minute: past the limit, the
+    address is answered 429 at once, so a flood of forged requests neither fills the audit
+    chain nor holds the database's writer. Only refusals count: a leader signing is never
+    slowed down, even behind a proxy that all requests share."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, deque[float]] = {}
+
+    def blocked(self, address: str) -> bool:
+        window = self.seen.get(address)
+        if window is None:
+            return False
+        cutoff = time.monotonic() - 60.0
+        while window and window[0] < cutoff:
+            window.popleft()
+        if not window:
+            del self.seen[address]
+            return False
+        return len(window) >= REFUSALS_PER_MINUTE
+
+    def note(self, address: str) -> None:
+        if len(self.seen) > 10_000:  # addresses long gone are forgotten
+            for stale in [a for a in self.seen if not self.blocked(a)]:
+                self.seen.pop(stale, None)
+        self.seen.setdefault(address, deque()).append(time.monotonic())
+
+
 class _Base(tornado.web.RequestHandler):
     def initialize(self, core: Callable[[], Core], bot_token: str,
-                   wake: Callable[[], None]) -> None:
+                   wake: Callable[[], None], refusals: _Refusals) -> None:
         self._core = core
         self.bot_token = bot_token
         self.wake = wake
+        self.refusals = refusals
 
     @property
     def core(self) -> Core:
@@ -72,6 +104,10 @@ class _Base(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(415)
 
     def body(self) -> dict[str, Any]:
+        """The request's JSON object (JSON only, whatever the application's settings)."""
+        self.check_xsrf_cookie()
+        if self.refusals.blocked(self.request.remote_ip or ""):
+            raise tornado.web.HTTPError(429)
         if len(self.request.body) > MAX_BODY:
             raise tornado.web.HTTPError(413)
         try:
@@ -88,6 +124,8 @@ class _Base(tornado.web.RequestHandler):
         self.finish(json.dumps(data, ensure_ascii=False))
 
     def refused(self, init_data: str, exc: Refused) -> None:
+        if exc.reason == Refusal.WEBAPP_AUTH:
+            self.refusals.note(self.request.remote_ip or "")
         self.answer(403, {"ok": False, "reason": exc.reason.value,
                           "error": refusal_text(_guess(init_data), exc)})
 
@@ -145,7 +183,7 @@ class _Sign(_Base):
 def routes(core: Callable[[], Core], bot_token: str, wake: Callable[[], None]) -> list[Route]:
     """The Mini App's routes, to add to a Tornado application (`core` is looked up per
     request: the routes may be added before the bot has started)."""
-    args = {"core": core, "bot_token": bot_token, "wake": wake}
+    args = {"core": core, "bot_token": bot_token, "wake": wake, "refusals": _Refusals()}
     return [(PATH, _Page, args), ("/app/api/open", _Open, args),
             ("/app/api/sign", _Sign, args)]
 
