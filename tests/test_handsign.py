@@ -160,6 +160,19 @@ async def test_the_party_signs_by_hand_and_the_record_shows_it(
     code, answer = await call(server, "/app/api/sign",
                               {**signer, "token": "made-up", "drawing": DRAWING})
     assert answer["reason"] == "token_unknown"
+    # A QR link's code is no Mini App token, and a Mini App token is no QR link.
+    await leader.press("📱 Party signs on their phone (QR)", status)
+    qr = await leader.expect("Let the party scan this code")
+    link = re.search(r"https://t\.me/\S+?start=s_(\S+)", qr["caption"])
+    assert link is not None
+    code, answer = await call(server, "/app/api/sign",
+                              {**signer, "token": link.group(1), "drawing": DRAWING})
+    assert answer["reason"] == "token_unknown"
+    stranger = person(emulator, "路人")
+    await stranger.open_link(f"https://t.me/{emulator.username}?start=s_{sheet['token']}")
+    reply = await stranger.expect()  # refused: no summary, nothing to confirm
+    assert "Confirm" not in json.dumps(reply, ensure_ascii=False) and "确认" not in str(
+        reply.get("reply_markup"))
     # Someone else's Telegram account holding the leader's token.
     code, answer = await call(server, "/app/api/sign",
                               {**signer, "initData": member_data, "drawing": DRAWING})
