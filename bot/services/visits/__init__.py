@@ -3,7 +3,7 @@ signatures and submission. Every step commits before anything is shown; where th
 is lives in the `conversations` row, so a restart or a second device resumes in place.
 
 The steps live in the modules of this package (state, starting, checklist, results,
-signatures, party_link, record); this module is their one public face."""
+signatures, party_link, handsign, record); this module is their one public face."""
 
 from __future__ import annotations
 
