@@ -24,7 +24,7 @@ from bot.formats.rendering.signature import signature_png
 from bot.i18n import language_of
 from bot.rules import webapp
 from bot.rules.models import AuditAction, PartySigner, Person, SignerProblem
-from bot.rules.records import SignatureKind, TokenKind
+from bot.rules.records import SignatureKind, SignToken, TokenKind
 from bot.rules.signature import DrawingEmpty, DrawingUnreadable, read_drawing
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text
@@ -83,6 +83,19 @@ async def _leader_state(tx: ReadTx | Tx, core: Core, visit_id: int,
     return state, person
 
 
+def _check_token(token: SignToken | None, user: webapp.WebAppUser) -> SignToken:
+    """A Mini App token of this account, unspent and unexpired."""
+    if token is None or token.kind != TokenKind.WEBAPP:
+        raise Refused(Refusal.TOKEN_UNKNOWN)
+    if token.opened_by != user.id:
+        raise Refused(Refusal.TOKEN_TAKEN)
+    if token.used_at is not None:
+        raise Refused(Refusal.TOKEN_USED)
+    if clock_now() > token.expires_at:
+        raise Refused(Refusal.TOKEN_EXPIRED)
+    return token
+
+
 async def open_sheet(core: Core, bot_token: str, init_data: str, visit_id: int) -> Sheet:
     """The Mini App opened from the leader's signature screen.
     Access: the visit's leader, proven by Telegram's signed initData (checked below)."""
@@ -120,6 +133,7 @@ async def sign_by_hand(core: Core, bot_token: str, init_data: str, code: str,
         async with core.db.read() as rtx:
             token = await rtx.visits.token_by_code(code_sha)
         visit_id = token.visit_id if token else None
+        _check_token(token, user)  # before anything is written; again in the transaction
         problem = signer.problem()
         if problem is not None:
             raise Refused(PROBLEMS[problem])
@@ -135,15 +149,7 @@ async def sign_by_hand(core: Core, bot_token: str, init_data: str, code: str,
         strokes_sha = await asyncio.to_thread(write_blob, core.files_root, strokes)
         now = clock_now()
         async with core.db.transaction() as tx:
-            token = await tx.visits.token_by_code(code_sha)
-            if token is None or token.kind != TokenKind.WEBAPP:
-                raise Refused(Refusal.TOKEN_UNKNOWN)
-            if token.opened_by != user.id:
-                raise Refused(Refusal.TOKEN_TAKEN)
-            if token.used_at is not None:
-                raise Refused(Refusal.TOKEN_USED)
-            if now > token.expires_at:
-                raise Refused(Refusal.TOKEN_EXPIRED)
+            token = _check_token(await tx.visits.token_by_code(code_sha), user)
             state, leader = await _leader_state(tx, core, token.visit_id, user)
             if state.content_hash != token.content_hash:
                 raise Refused(Refusal.TOKEN_CHANGED)
