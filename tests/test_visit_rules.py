@@ -48,6 +48,10 @@ def test_typed_answers_are_parsed_or_refused_with_a_reason() -> None:
         with pytest.raises(rules.Invalid) as caught:
             rules.parse_typed(question, bad)
         assert caught.value.message.startswith(message)
+    # Free text exactly as typed: full-width punctuation and digits stay (only the ends
+    # are trimmed), unlike numbers and dates.
+    typed = "仓库内发现过期食品３箱，已责令下架；负责人：张三（店长）"
+    assert rules.parse_typed(q("why"), f"  {typed}\n") == typed
     integer = Question("n", "integer", {})
     assert rules.parse_typed(integer, "+007") == "7"
     with pytest.raises(rules.Invalid):

@@ -184,7 +184,8 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         await member.expect("Number of guest beds")
         await member.send("3")
         await member.expect("Other remarks")
-        await member.send("Licence expired in May; renewal applied for")
+        # Typed on a Chinese keyboard: full-width punctuation is kept exactly as typed.
+        await member.send("许可证５月到期，已申请续期；另：店内有员工３名")
         review = await member.expect("Review your answers")
         await member.press("➡️ Results", review)
         result = await member.expect("Result for")
@@ -263,7 +264,8 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         text = pdf_text(documents[0], tmp_path)
         squashed = re.sub(r"\s+", "", text)
         for expected in (name, "符合", "2030-12-31", "12", "3", "已过期", "未发现问题",
-                         "发现问题待后续处理", "Licenceexpiredin", "限期整改",
+                         "发现问题待后续处理", "许可证５月到期，已申请续期；另：店内有员工３名",
+                         "限期整改",
                          "被检查对象签名：陈晓梅（负责人）", "身份证件号码后四位123X",
                          "当事人意见：有异议：照片拍摄时店内正在装修",
                          "内容哈希（签名所确认的内容）", "签名"):

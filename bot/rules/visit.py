@@ -105,8 +105,11 @@ def _normal(text: str) -> str:
 
 
 def parse_typed(question: Question, raw: str) -> str:
-    """A typed answer as stored; Invalid when it is not of the question's type."""
-    text = _normal(raw)
+    """A typed answer as stored; Invalid when it is not of the question's type. Free text
+    is kept exactly as typed (only the ends trimmed): full-width punctuation (，；：) is part
+    of what the inspector wrote. Numbers and dates are read through NFKC, so full-width
+    digits count."""
+    text = raw.strip() if question.type == "text" else _normal(raw)
     if not text:
         raise Invalid(N_("Please type an answer."))
     if question.type == "integer":
