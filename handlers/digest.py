@@ -40,7 +40,7 @@ async def digest_command(sent: Sent) -> None:
                                " comes here when it is done."))
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_DOCUMENT)
     today = context.core.today()
-    files = await digest.render(context.core, person_of(me), me.t, today)
+    files = await digest.render(context.core, person_of(me), me.t, today, so_far=True)
     await _send(update, me, files, f"digest-{today}")
 
 

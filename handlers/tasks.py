@@ -24,6 +24,7 @@ from bot.views.buttons import (
     TaskRecord,
     VisitStart,
 )
+from bot.views.labels import window_mark
 from handlers.common import (
     Buttons,
     Context,
@@ -91,7 +92,11 @@ async def _send_page(update: Update, context: Context, person: Person, t: Transl
         rows.append(nav)
     text = t._("Your open tasks ({count}), page {page} of {pages}:").format(
         count=len(mine), page=page + 1, pages=pages)
+    today = context.core.today()
     for index, task in enumerate(shown, start=1):
+        mark = window_mark(t, task.window_start, task.window_due, today, True)
+        if mark:
+            text += f"\n{page * PAGE + index}. {html.escape(task.target_name)}: {mark}"
         if task.status == TaskStatus.IN_PROGRESS and task.my_waiting_items:
             text += "\n" + t.ngettext(
                 "🟢 {n}. {target}: the visit is under way and {count} item waits for you.",
@@ -123,7 +128,7 @@ async def open_card(press: Press[TaskCard]) -> None:
     person, t = press.member, press.me.t
     card = await tasks.card(press.context.core, person, press.button.task_id)
     await press.query.answer()
-    await reply(press.update, tasks.card_text(t, card, person),
+    await reply(press.update, tasks.card_text(t, card, person, press.context.core.today()),
                 reply_markup=_card_markup(t, card, person))
 
 
@@ -133,11 +138,12 @@ async def accept(press: Press[TaskAccept]) -> None:
     card = await tasks.accept(press.context.core, person, press.button.task_id)
     press.context.wake_outbox()
     await press.query.answer(t._("Accepted."))
+    text = tasks.card_text(t, card, person, press.context.core.today())
     try:
-        await press.query.edit_message_text(tasks.card_text(t, card, person), parse_mode="HTML",
+        await press.query.edit_message_text(text, parse_mode="HTML",
                                             reply_markup=_card_markup(t, card, person))
     except BadRequest:
-        await reply(press.update, tasks.card_text(t, card, person))
+        await reply(press.update, text)
 
 
 @BUTTONS.on(TaskRecord)

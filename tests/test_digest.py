@@ -123,8 +123,10 @@ async def test_digest_on_demand_and_a_plan_summary_in_the_bot(
     await county(bot.core, tmp_path)
     office = person(emulator, "王芳", user_id=69999)
     await office.send("/digest")
-    text = await office.expect("每日简报")
+    # Asked for during the day: today so far, not "yesterday".
+    text = await office.expect("今日截至目前")
     assert "任务：" in text["text"] and "审计链" in text["text"]
+    assert "今日截至目前：抽取" in text["text"] and "昨日" not in text["text"]
     chart = await office.expect(predicate=lambda m: bool(m.get("photo")))
     with Image.open(io.BytesIO(office.file_bytes(chart["photo"][-1]["file_id"]))) as image:
         assert image.size == (1080, 1200)

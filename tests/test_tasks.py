@@ -6,7 +6,10 @@ import asyncio
 import csv
 import json
 import sqlite3
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+
+import pytest
 
 from bot.demo import joint_plan, load_county
 from bot.demo_data import generate
@@ -19,7 +22,7 @@ from bot.services.imports import import_file
 from bot.services.onboarding import redeem, reissue_invite
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.helpers import eventually
+from tests.helpers import eventually, probe
 
 PLAN = "五部门联合抽查"
 
@@ -119,6 +122,28 @@ async def test_accept_card_details_and_refusals(bot: BotRunner, emulator: Emulat
     await leader.send("/tasks")
     listing = await leader.expect("Your open tasks")
     assert listing["reply_markup"]["inline_keyboard"]
+    # Before the window opens, and three days after it ended, the list and the card say so.
+    start, due = (date.fromisoformat(str(v)) for v in probe(
+        bot.settings, "SELECT window_start, window_due FROM tasks WHERE id = ?",
+        _task_id(bot, target))[0])
+    earlier = datetime.combine(start - timedelta(days=1), time(10), tzinfo=bot.settings.tz)
+    later = datetime.combine(due + timedelta(days=3), time(10), tzinfo=bot.settings.tz)
+    with pytest.MonkeyPatch.context() as patch:  # the bot's clock only
+        patch.setattr("bot.core.clock_now", lambda: earlier.astimezone(UTC))
+        await leader.send("/tasks")
+        listing = await leader.expect("Your open tasks")
+        assert f"window opens {start.isoformat()}" in listing["text"]
+        assert "overdue" not in listing["text"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("bot.core.clock_now", lambda: later.astimezone(UTC))
+        await leader.send("/tasks")
+        listing = await leader.expect("Your open tasks")
+        assert f"overdue by 3 days (due {due.isoformat()})" in listing["text"]
+        await leader.press(next(b["text"] for row in listing["reply_markup"]["inline_keyboard"]
+                                for b in row if b["callback_data"].endswith(
+                                    f":{_task_id(bot, target)}")), listing)
+        card = await leader.expect("Items to check")
+        assert "🔴 overdue by 3 days" in card["text"]
     await eventually(lambda: emulator.rate_limited == [])
 
 

@@ -30,6 +30,7 @@ from bot.rules.workdays import Calendar
 from bot.services.access import SYSTEM, Actor, require_office
 from bot.services.chasing import calendar
 from bot.services.notify import enqueue_document, enqueue_text
+from bot.views.labels import task_status
 from bot.workers import DOCUMENT
 from storage import to_db_time
 from storage.files import write_blob
@@ -69,6 +70,7 @@ class Digest:
     flagged_checkins: list[FlaggedCheckin] = field(default_factory=list)
     audit_head: tuple[int, str] = (0, "")
     plan: str | None = None
+    so_far: bool = False  # asked for during the day: today so far, not yesterday
 
 
 def _bounds(core: Core, day: date) -> tuple[str, str]:
@@ -83,15 +85,17 @@ def publication_due(core: Core, cal: Calendar, finished: datetime) -> date:
                    core.settings.chase.publish_within)
 
 
-async def collect(core: Core, actor: Actor, today: date, plan_id: int | None = None) -> Digest:
-    """The digest for the morning of `today`, about the previous day (and what is open)."""
+async def collect(core: Core, actor: Actor, today: date, plan_id: int | None = None,
+                  so_far: bool = False) -> Digest:
+    """The digest for the morning of `today`, about the previous day (and what is open);
+    `so_far`: asked for during the day, about today so far."""
     require_office(actor)
-    day = today - timedelta(days=1)
+    day = today if so_far else today - timedelta(days=1)
     start, end = _bounds(core, day)
     async with core.db.read() as rtx:
         cal = await calendar(rtx)
         repo = rtx.digest
-        found = Digest(day=day)
+        found = Digest(day=day, so_far=so_far)
         if plan_id is None:
             found.draws = await repo.count_between("draws", "run_at", start, end)
             found.drawn = await repo.count_between("tasks", "created_at", start, end)
@@ -130,28 +134,30 @@ async def plans(core: Core, actor: Actor) -> list[PlanTasks]:
         return await rtx.digest.plans()
 
 
-def _status_name(t: Translator, status: str) -> str:
-    return {"assigned": t._("assigned"), "in_progress": t._("under way"),
-            "submitted": t._("finished")}.get(status, status)
-
-
 def digest_text(t: Translator, d: Digest) -> str:
-    """The short text: yesterday, what is open, what is late."""
-    lines = [t._("🗞 <b>Daily digest</b> for {day}").format(day=d.day.isoformat())]
+    """The short text: yesterday (or today so far), what is open, what is late."""
+    lines = [t._("🗞 <b>Digest</b> for today so far, {day}").format(day=d.day.isoformat())
+             if d.so_far else
+             t._("🗞 <b>Daily digest</b> for {day}").format(day=d.day.isoformat())]
     if d.plan:
         lines = [t._("🗞 <b>Plan summary</b>: {plan}").format(plan=html.escape(d.plan))]
     else:
-        lines.append(t._("Yesterday: {draws} draws ({drawn} tasks), {accepted} acceptances,"
-                         " {started} visits started, {finished} finished, {published}"
-                         " published.").format(
-            draws=d.draws, drawn=d.drawn, accepted=d.accepted, started=d.started,
-            finished=d.finished, published=d.published))
+        counts = (t._("Today so far: {draws} draws ({drawn} tasks), {accepted} acceptances,"
+                      " {started} visits started, {finished} finished, {published}"
+                      " published.") if d.so_far else
+                  t._("Yesterday: {draws} draws ({drawn} tasks), {accepted} acceptances,"
+                      " {started} visits started, {finished} finished, {published}"
+                      " published."))
+        lines.append(counts.format(draws=d.draws, drawn=d.drawn, accepted=d.accepted,
+                                   started=d.started, finished=d.finished,
+                                   published=d.published))
     lines.append(t._("Tasks: {assigned} assigned, {under_way} under way, {finished}"
                      " finished.").format(assigned=d.statuses.get("assigned", 0),
                                           under_way=d.statuses.get("in_progress", 0),
                                           finished=d.statuses.get("submitted", 0)))
     if d.results_day:
-        lines.append(t._("Results yesterday:") + " " + "; ".join(
+        lines.append((t._("Results today so far:") if d.so_far else t._("Results yesterday:"))
+                     + " " + "; ".join(
             f"{rules.legal(rules.RESULTS, k, t)} {n}" for k, n in _ordered(d.results_day)))
     if d.results_all:
         lines.append(t._("Results so far:") + " " + "; ".join(
@@ -182,14 +188,17 @@ def digest_text(t: Translator, d: Digest) -> str:
                      for r in d.publish_soon[:5])
     if d.noncooperation:
         lines.append("")
-        lines.append(t._("⚠️ Non-cooperation yesterday: {n}").format(n=len(d.noncooperation)))
+        lines.append((t._("⚠️ Non-cooperation today so far: {n}") if d.so_far else
+                      t._("⚠️ Non-cooperation yesterday: {n}")).format(n=len(d.noncooperation)))
         for r in d.noncooperation[:5]:
             kind = r.detail.get("kind")
             lines.append(f"• {html.escape(r.target)} · "
                          + (rules.legal(rules.NONCOOPERATION, kind, t) if kind else ""))
     if d.flagged_checkins:
         lines.append("")
-        lines.append(t._("⚠️ Check-ins at an implausible place yesterday: {n}").format(
+        lines.append((t._("⚠️ Check-ins at an implausible place today so far: {n}")
+                      if d.so_far else
+                      t._("⚠️ Check-ins at an implausible place yesterday: {n}")).format(
             n=len(d.flagged_checkins)))
         lines.extend(f"• {html.escape(r.target)} · {html.escape(r.person)} · "
                      f"{rules.flag_text(r.flag, t)}" for r in d.flagged_checkins[:5])
@@ -218,7 +227,8 @@ def chart_png(t: Translator, d: Digest) -> bytes:
     title = cjk_font(44)
     label = cjk_font(34)
     small = cjk_font(28)
-    heading = (t._("Plan summary") if d.plan else t._("Daily digest")) + f" · {d.day}"
+    heading = (t._("Plan summary") if d.plan else t._("Today so far") if d.so_far
+               else t._("Daily digest")) + f" · {d.day}"
     draw.text((40, 30), heading, font=title, fill="#1f2d3d")
 
     def bars(top: int, caption: str, rows: list[tuple[str, int, str]]) -> None:
@@ -232,7 +242,7 @@ def chart_png(t: Translator, d: Digest) -> bytes:
             draw.text((370 + max(length, 2), y + 4), str(n), font=small, fill="#333333")
             y += 56
 
-    status_rows = [(_status_name(t, s), d.statuses.get(s, 0), c) for s, c in
+    status_rows = [(task_status(t, s), d.statuses.get(s, 0), c) for s, c in
                    zip(STATUSES, ("#f0a030", "#3080d0", "#30a060"), strict=True)]
     overdue = sum(r.tasks for r in d.overdue)
     status_rows.append((t._("overdue"), overdue, "#d03030"))
@@ -257,7 +267,7 @@ async def sheet_xlsx(core: Core, actor: Actor, t: Translator, today: date) -> by
                                         datetime.min.time(), core.settings.tz))
     async with core.db.read() as rtx:
         rows = await rtx.digest.sheet_rows(since)
-    names = {s: _status_name(t, s) for s in STATUSES}
+    names = {s: task_status(t, s) for s in STATUSES}
     yes = t._("yes")
     headers = [t._("Task"), t._("Plan"), "统一社会信用代码", t._("Target"), t._("Status"),
                t._("Window start"), t._("Window due"), t._("Finished"), t._("Published"),
@@ -281,10 +291,12 @@ class Files:
 
 
 async def render(core: Core, actor: Actor, t: Translator, today: date,
-                 plan_id: int | None = None, plan: str | None = None) -> Files:
-    """The digest as the office reads it: text, chart, and (for the whole county) the sheet."""
+                 plan_id: int | None = None, plan: str | None = None,
+                 so_far: bool = False) -> Files:
+    """The digest as the office reads it: text, chart, and (for the whole county) the sheet;
+    `so_far`: asked for during the day (about today so far)."""
     require_office(actor)
-    found = await collect(core, actor, today, plan_id)
+    found = await collect(core, actor, today, plan_id, so_far)
     found.plan = plan
     sheet = None if plan_id else await sheet_xlsx(core, actor, t, today)
     chart = await asyncio.to_thread(chart_png, t, found)

@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import html
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.clock import now as clock_now
 from bot.core import Core
@@ -18,6 +18,7 @@ from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.personal import phone_reader
 from bot.views import notices
+from bot.views.labels import task_status, window_mark
 from storage import ReadTx, Tx
 
 LISTED = 30  # tasks named with a button in one notification; /tasks shows them all
@@ -171,8 +172,11 @@ async def earlier_checks(core: Core, card: Card) -> list[EarlierTask]:
         return await rtx.tasks.earlier(card.task.target_code, card.task.id)
 
 
-def card_text(t: Translator, card: Card, viewer: Person) -> str:
+def card_text(t: Translator, card: Card, viewer: Person, today: date | None = None) -> str:
+    """A task's card; `today` marks a window not open yet or ended while the task is owed."""
     task = card.task
+    mark = window_mark(t, task.window_start, task.window_due, today,
+                       task.status in TaskStatus.open()) if today else ""
     lines = [
         t._("📋 <b>{target}</b>").format(target=html.escape(task.target_name)),
         t._("统一社会信用代码: {code}").format(code=mask_code(task.target_code)),
@@ -180,6 +184,7 @@ def card_text(t: Translator, card: Card, viewer: Person) -> str:
         t._("Plan: {plan}").format(plan=html.escape(task.plan)),
         t._("Inspection window: {start} – {due}").format(start=task.window_start,
                                                           due=task.window_due),
+        *([mark] if mark else []),
         "",
         t._("Items to check:"),
     ]
@@ -226,7 +231,7 @@ def details_text(t: Translator, card: Card, earlier: list[EarlierTask]) -> str:
     ]
     if earlier:
         lines.append(t._("Earlier checks in Choucha:"))
-        lines.extend(f"• {html.escape(e.plan)} · {e.window_due} · {e.status}"
+        lines.extend(f"• {html.escape(e.plan)} · {e.window_due} · {task_status(t, e.status)}"
                      for e in earlier)
     else:
         lines.append(t._("No earlier check in Choucha."))

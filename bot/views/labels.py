@@ -27,6 +27,26 @@ def describe_roles(t: Translator, person: Person) -> str:
     return separator.join(labels) if labels else t._("no role yet")
 
 
+def task_status(t: Translator, status: str) -> str:
+    """A task's status in words (TaskStatus values)."""
+    return {"assigned": t._("assigned"), "in_progress": t._("under way"),
+            "submitted": t._("finished")}.get(status, status)
+
+
+def window_mark(t: Translator, start: date, due: date, today: date, open_task: bool) -> str:
+    """Where today is against an inspection window, for a task still owed: "" inside it."""
+    if not open_task:
+        return ""
+    if today < start:
+        return t._("⏳ window opens {date}").format(date=start.isoformat())
+    if today > due:
+        days = (today - due).days
+        return t.ngettext("🔴 overdue by {n} day (due {date})",
+                          "🔴 overdue by {n} days (due {date})", days).format(
+            n=days, date=due.isoformat())
+    return ""
+
+
 def one_line(text: str | None, limit: int = 300) -> str | None:
     """A person's free text as one line (whitespace collapsed), at most `limit` characters;
     None when nothing is left."""
