@@ -14,7 +14,15 @@ from bot.rules.records import PlanLine
 from bot.services import conversations, draws
 from bot.services.errors import Refusal, Refused
 from bot.views import draws as words
-from bot.views.buttons import Button, DrawExport, DrawPlan, DrawPrepare, DrawRun
+from bot.views.buttons import (
+    Button,
+    DrawCancel,
+    DrawConfirm,
+    DrawExport,
+    DrawPlan,
+    DrawPrepare,
+    DrawRun,
+)
 from handlers.common import (
     Buttons,
     Context,
@@ -119,15 +127,20 @@ async def draw_text(update: Update, context: Context, me: Who,
         if conversation.step == "source":
             prepared = await draws.prepare(context.core, person_of(me), plan, message.text)
             text = draws.prepared_text(me.t, prepared)
+        elif conversation.step == "entropy":
+            ready = await draws.ready_to_run(context.core, person_of(me), plan, message.text)
+            # Irreversible: say what will be drawn from, with the value as typed, and ask.
+            await conversations.begin(context.core, me.tg_user_id, FLOW, "confirm",
+                                      {"plan": plan, "entropy": ready.entropy})
+            await reply(update, words.confirm_run_text(me.t, ready), reply_markup=(
+                InlineKeyboardMarkup([[key(me.t._("✅ Run the draw now"),
+                                           DrawConfirm(ready.plan_id)),
+                                       key(me.t._("✖ Cancel"), DrawCancel(ready.plan_id))]])))
+            return
         else:
-            async def started() -> None:
-                await reply(update, me.t._("⏳ Drawing {plan}: the targets are selected and"
-                                           " the teams formed. The result comes here when it"
-                                           " is done.").format(plan=html.escape(plan)))
-
-            ran = await draws.run(context.core, person_of(me), plan, message.text,
-                                  started=started)
-            text = draws.ran_text(me.t, ran)
+            await reply(update, me.t._("Please use the buttons above: run the draw, or"
+                                       " cancel."))
+            return
     except Refused as exc:
         await reply(update, words.refusal_text(me.t, exc))
         if exc.reason in (Refusal.BAD_ENTROPY_SOURCE, Refusal.BAD_ENTROPY):
@@ -136,4 +149,44 @@ async def draw_text(update: Update, context: Context, me: Who,
         await reply(update, text)
         context.wake_outbox()
     await conversations.cancel(context.core, me.tg_user_id)
+
+
+async def _confirmed(press: Press[Any], plan_id: int) -> tuple[str, str]:
+    """(plan, entropy) this person was asked to confirm for `plan_id`, else stale."""
+    conversation = await conversations.current(press.context.core, press.me.tg_user_id)
+    plan = await draws.plan_line(press.context.core, press.member, plan_id)
+    if (conversation is None or conversation.flow != FLOW or conversation.step != "confirm"
+            or conversation.data.get("plan") != plan.name):
+        raise Refused(Refusal.STALE)
+    return plan.name, str(conversation.data["entropy"])
+
+
+@BUTTONS.on(DrawConfirm)
+async def confirm_run(press: Press[DrawConfirm]) -> None:
+    plan, entropy = await _confirmed(press, press.button.plan_id)
+    await press.query.answer()
+    t = press.me.t
+
+    async def started() -> None:
+        await reply(press.update, t._("⏳ Drawing {plan}: the targets are selected and the"
+                                      " teams formed. The result comes here when it is"
+                                      " done.").format(plan=html.escape(plan)))
+
+    try:
+        ran = await draws.run(press.context.core, press.member, plan, entropy, started=started)
+    except Refused as exc:
+        await reply(press.update, words.refusal_text(t, exc))
+    else:
+        await reply(press.update, draws.ran_text(t, ran))
+        press.context.wake_outbox()
+    await conversations.cancel(press.context.core, press.me.tg_user_id)
+
+
+@BUTTONS.on(DrawCancel)
+async def cancel_run(press: Press[DrawCancel]) -> None:
+    await _confirmed(press, press.button.plan_id)
+    await conversations.cancel(press.context.core, press.me.tg_user_id)
+    await press.query.answer()
+    await reply(press.update, press.me.t._("Cancelled: the draw was not run and nothing"
+                                           " was changed. Run it again from /draw."))
 

@@ -13,7 +13,14 @@ from bot.rules.models import Conversation
 from bot.services import conversations, publication
 from bot.services.errors import Refusal, Refused
 from bot.views import publication as words
-from bot.views.buttons import PublishAll, PublishExport, PublishOne, PublishWithhold
+from bot.views.buttons import (
+    PublishAll,
+    PublishCancel,
+    PublishConfirm,
+    PublishExport,
+    PublishOne,
+    PublishWithhold,
+)
 from handlers.common import (
     Buttons,
     Context,
@@ -28,6 +35,7 @@ from handlers.common import (
 )
 
 WITHHOLD = "withhold"
+CONFIRM = "publish"  # the tasks a preview showed, until Publish or Cancel
 LISTED = 10
 
 
@@ -105,12 +113,46 @@ async def withhold(press: Press[PublishWithhold]) -> None:
 
 @BUTTONS.on(PublishAll)
 async def publish_all(press: Press[PublishAll]) -> None:
-    await _publish(press, None)
+    await _preview(press, None)
 
 
 @BUTTONS.on(PublishOne)
 async def publish_one(press: Press[PublishOne]) -> None:
-    await _publish(press, [press.button.task_id])
+    await _preview(press, [press.button.task_id])
+
+
+async def _preview(press: Press[Any], task_ids: list[int] | None) -> None:
+    """Publishing cannot be undone: first the exact public text, then Publish or Cancel."""
+    core, t = press.context.core, press.me.t
+    shown = await publication.preview(core, person_of(press.me), task_ids, clock_now())
+    await conversations.begin(core, press.me.tg_user_id, CONFIRM, "confirm",
+                              {"tasks": shown.task_ids})
+    await press.query.answer()
+    await reply(press.update, words.preview_text(t, shown), reply_markup=InlineKeyboardMarkup([
+        [key(t._("✅ Publish {n}").format(n=len(shown.task_ids)), PublishConfirm()),
+         key(t._("✖ Cancel"), PublishCancel())]]))
+
+
+async def _previewed(press: Press[Any]) -> list[int]:
+    conversation = await conversations.current(press.context.core, press.me.tg_user_id)
+    if conversation is None or conversation.flow != CONFIRM:
+        raise Refused(Refusal.STALE)
+    return [int(task_id) for task_id in conversation.data["tasks"]]
+
+
+@BUTTONS.on(PublishConfirm)
+async def confirm(press: Press[PublishConfirm]) -> None:
+    task_ids = await _previewed(press)
+    await conversations.cancel(press.context.core, press.me.tg_user_id)
+    await _publish(press, task_ids)
+
+
+@BUTTONS.on(PublishCancel)
+async def cancel(press: Press[PublishCancel]) -> None:
+    await _previewed(press)
+    await conversations.cancel(press.context.core, press.me.tg_user_id)
+    await press.query.answer()
+    await reply(press.update, press.me.t._("Cancelled: nothing was published."))
 
 
 async def _publish(press: Press[Any], task_ids: list[int] | None) -> None:

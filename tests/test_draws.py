@@ -172,7 +172,24 @@ async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
     assert "Commitment to the secret nonce" in announced["text"]
     await open_plan("prepared", "Run the draw")
     await office.expect("public entropy value")
+    await office.send("x72")
+    # Irreversible: the plan, the pool, the source and the value as typed, then a choice.
+    confirm = await office.expect("Run the draw of")
+    for expected in ("Targets in the frozen pool:", "中国福利彩票3D 2026-04-15",
+                     "<code>x72</code>" if "<code>" in confirm["text"] else "x72",
+                     "cannot be undone"):
+        assert expected in confirm["text"], expected
+    await office.press("✖ Cancel", confirm)
+    await office.expect("nothing was changed")
+    assert probe(bot.settings, "SELECT status FROM draws") == [("prepared",)]
+    assert probe(bot.settings, "SELECT COUNT(*) FROM tasks") == [(0,)]
+    # The Cancel button of an answered question is stale.
+    assert "no longer valid" in (await office.answer(
+        await office.press("✅ Run the draw now", confirm)))["text"]
+    await open_plan("prepared", "Run the draw")
+    await office.expect("public entropy value")
     await office.send("372")
+    await office.press("✅ Run the draw now", await office.expect("Run the draw of"))
     # The office sees the draw is under way, then its result.
     assert "⏳ Drawing" in (await office.expect())["text"]
     done = await office.expect("Draw done")
@@ -191,7 +208,7 @@ async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
             office.file_bytes(message["document"]["file_id"]))
     assert sorted(names) == sorted(draws.FILES)
     assert draws.verify_dir(tmp_path) == []
-    # Running again is refused politely.
+    # Running again is refused politely (before anything is asked to be confirmed).
     await office.press_data(office.bot_messages()[-5], "v1:draw:run:1")
     await office.expect("public entropy value")
     await office.send("999")

@@ -28,6 +28,7 @@ from bot.services.onboarding import invite_person, redeem
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN, make_settings, person
+from tests.helpers import probe
 
 CHANNEL = -1001234567890
 PLAN = "公示联合抽查"
@@ -122,8 +123,17 @@ async def test_publish_withhold_correct_and_export(
         await office.expect("为什么")
         await office.send("涉及个人隐私")
         await office.expect("已暂不公示")
-        # Publish all that are due: one channel post holds both results.
+        # Publish all that are due: first the exact public text; Cancel publishes nothing.
         await office.press("📢 全部公示（3）", listing)
+        preview = await office.expect("公开频道将显示的内容如下")
+        assert "抽查结果公示" in preview["text"] and "无法撤回" in preview["text"]
+        await office.press("✖ 取消", preview)
+        await office.expect("未公示任何结果")
+        assert probe(channel_settings, "SELECT COUNT(*) FROM publications"
+                     " WHERE kind = 'result'") == [(0,)]
+        await office.press("📢 全部公示（3）", listing)
+        preview = await office.expect("公开频道将显示的内容如下")
+        await office.press("✅ 公示 2 条", preview)
         await office.expect("已公示 2 条结果")
         post = await _channel_post(emulator, "抽查结果公示")
         text = post["text"]

@@ -176,6 +176,39 @@ def _freeze_pool(files_root: Path, pool: list[tuple[str, str]]) -> str:
     return write_blob(files_root, algo.pool_tsv(pool))
 
 
+@dataclass(frozen=True)
+class ReadyToRun:
+    """What the office confirms before a draw runs (it cannot be undone)."""
+
+    plan_id: int
+    plan: str
+    draw_date: date
+    pool_size: int
+    entropy_source: str
+    entropy: str
+
+
+async def ready_to_run(core: Core, actor: Actor, plan_name: str, entropy: str,
+                       today: date | None = None) -> ReadyToRun:
+    """The checks `run` makes before drawing, and what it will draw from, to confirm."""
+    require_office(actor)
+    entropy = entropy.strip()
+    if not 1 <= len(entropy) <= 300:
+        raise Refused(Refusal.BAD_ENTROPY)
+    today = today or core.today()
+    async with core.db.read() as rtx:
+        plan = await _plan(rtx, plan_name)
+        row = await rtx.draws.draw(plan.id)
+    if row is None:
+        raise Refused(Refusal.NOT_PREPARED)
+    if row.status == DrawStatus.RUN:
+        raise Refused(Refusal.ALREADY_RUN)
+    if today < row.draw_date:
+        raise Refused(Refusal.BEFORE_DRAW_DATE)
+    return ReadyToRun(plan.id, plan.name, row.draw_date, row.pool_size, row.entropy_source,
+                      entropy)
+
+
 async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
               today: date | None = None,
               started: Callable[[], Awaitable[None]] | None = None) -> Ran:

@@ -20,7 +20,7 @@ from bot.services.access import Actor, label, require_office
 from bot.services.chasing import calendar
 from bot.services.digest import publication_due
 from bot.services.errors import Refusal, Refused
-from storage import Tx, from_db_time
+from storage import ReadTx, Tx, from_db_time
 
 PER_POST = 8  # results in one channel message (the channel takes 20 messages a minute)
 EXPORT_HEADERS = ["统一社会信用代码", "企业名称", "抽查计划", "抽查事项", "检查部门", "检查结果",
@@ -56,7 +56,7 @@ async def due_items(core: Core, actor: Actor, today: date) -> list[DueItem]:
     return found
 
 
-async def _content(tx: Tx, core: Core, task_id: int) -> dict[str, Any]:
+async def _content(tx: ReadTx | Tx, core: Core, task_id: int) -> dict[str, Any]:
     """What is published of a task, from its latest frozen record."""
     record = await tx.visits.latest_record(task_id)
     if record is None:
@@ -128,6 +128,37 @@ async def _post(tx: Tx, core: Core, key: str, contents: list[dict[str, Any]], no
 
 
 @dataclass(frozen=True)
+class Preview:
+    """What publishing would post, exactly, before anything is published."""
+
+    task_ids: list[int]
+    posts: list[str]  # the channel posts, as the public will read them
+    late: int
+
+
+async def _chosen(core: Core, actor: Actor, task_ids: list[int] | None,
+                  today: date) -> tuple[list[int], dict[int, DueItem]]:
+    due = {d.task_id: d for d in await due_items(core, actor, today)}
+    chosen = list(due) if task_ids is None else task_ids
+    if not chosen or any(task_id not in due for task_id in chosen):
+        raise Refused(Refusal.NOT_DUE)
+    return chosen, due
+
+
+async def preview(core: Core, actor: Actor, task_ids: list[int] | None,
+                  now: datetime) -> Preview:
+    """The public text of publishing these finished tasks (None: every one due), to show
+    before confirming: publishing cannot be undone."""
+    require_office(actor)
+    chosen, due = await _chosen(core, actor, task_ids, now.astimezone(core.settings.tz).date())
+    async with core.db.read() as rtx:
+        contents = [await _content(rtx, core, task_id) for task_id in chosen]
+    posts = [post_text(contents[start:start + PER_POST])
+             for start in range(0, len(contents), PER_POST)]
+    return Preview(chosen, posts, sum(1 for t in chosen if due[t].late))
+
+
+@dataclass(frozen=True)
 class Published:
     count: int
     posts: int
@@ -139,14 +170,7 @@ async def publish(core: Core, actor: Actor, task_ids: list[int] | None,
     """Publish the given finished tasks (None: every one due). Each becomes a publication
     row (frozen), an audit row and part of a channel post."""
     require_office(actor)
-    today = now.astimezone(core.settings.tz).date()
-    due = {d.task_id: d for d in await due_items(core, actor, today)}
-    chosen = list(due) if task_ids is None else task_ids
-    if not chosen:
-        raise Refused(Refusal.NOT_DUE)
-    for task_id in chosen:
-        if task_id not in due:
-            raise Refused(Refusal.NOT_DUE)
+    chosen, due = await _chosen(core, actor, task_ids, now.astimezone(core.settings.tz).date())
     contents = []
     async with core.db.transaction() as tx:
         for task_id in chosen:

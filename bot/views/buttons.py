@@ -306,6 +306,18 @@ class DrawExport(Button, prefix="draw:exp"):
 
 
 @dataclass(frozen=True)
+class DrawConfirm(Button, prefix="draw:ok"):
+    """Run the draw with the entropy value just typed (kept in the conversation)."""
+
+    plan_id: int
+
+
+@dataclass(frozen=True)
+class DrawCancel(Button, prefix="draw:no"):
+    plan_id: int
+
+
+@dataclass(frozen=True)
 class DigestPlan(Button, prefix="dig:p"):
     plan_id: int
 
@@ -328,6 +340,16 @@ class PublishOne(Button, prefix="pub:one"):
 @dataclass(frozen=True)
 class PublishWithhold(Button, prefix="pub:wh"):
     task_id: int
+
+
+@dataclass(frozen=True)
+class PublishConfirm(Button, prefix="pub:ok"):
+    """Publish what the preview showed (its tasks are kept in the conversation)."""
+
+
+@dataclass(frozen=True)
+class PublishCancel(Button, prefix="pub:no"):
+    pass
 
 
 # -------------------------------------------------------------------------------- tasks

@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 
 from bot.i18n import Translator
+from bot.services.draws import ReadyToRun
 from bot.services.errors import Refusal, Refused
+from bot.views.refusals import stale_text
 
 
 def _draw_refusal(t: Translator, exc: Refused) -> str:
@@ -69,6 +71,23 @@ def _draw_refusal(t: Translator, exc: Refused) -> str:
     return text.format(**p)
 
 
+def confirm_run_text(t: Translator, ready: ReadyToRun) -> str:
+    """Before a draw runs: what it draws from, the entropy as typed, and that it is final."""
+    return "\n".join([
+        t._("🎲 <b>Run the draw of {plan}?</b>").format(plan=html.escape(ready.plan)),
+        t._("Draw date: {date}").format(date=ready.draw_date.isoformat()),
+        t._("Targets in the frozen pool: {n}").format(n=ready.pool_size),
+        t._("Entropy source (announced): {source}").format(
+            source=html.escape(ready.entropy_source)),
+        t._("Entropy value (as you typed it): <code>{value}</code>").format(
+            value=html.escape(ready.entropy)),
+        "",
+        t._("This cannot be undone: the targets and teams drawn are final, the tasks are sent"
+            " to the inspectors at once and the record is published for anyone to verify."
+            " Check the value against the source before you confirm."),
+    ])
+
+
 def not_office_text(t: Translator) -> str:
     return t._("Only the office runs draws.")
 
@@ -79,4 +98,6 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         return not_office_text(t)
     if exc.reason == Refusal.NO_PLAN:
         return t._("There is no such plan any more.")
+    if exc.reason == Refusal.STALE:
+        return stale_text(t)
     return _draw_refusal(t, exc)

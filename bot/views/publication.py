@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.formats.rendering.fit import TEXT_LIMIT, cut_html, utf16_len
 from bot.i18n import Translator
 from bot.services.errors import Refusal, Refused
+from bot.services.publication import Preview
 from bot.views.refusals import worded
 
 
@@ -14,6 +16,20 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         Refusal.NOT_PUBLISHED: t._("Only a published result can be corrected."),
         Refusal.NOT_OFFICE: not_office_text(t),
     })
+
+
+def preview_text(t: Translator, shown: Preview) -> str:
+    """Before publishing: the first post exactly as the public channel will show it."""
+    head = [t._("📢 <b>Publish {n} results?</b> This is exactly what the public channel will"
+                " show:").format(n=len(shown.task_ids)), ""]
+    tail = ["", t._("…and {more} more posts like it.").format(more=len(shown.posts) - 1)] \
+        if len(shown.posts) > 1 else []
+    if shown.late:
+        tail += ["", t._("🔴 {late} of them are late (003 第二十五条).").format(late=shown.late)]
+    tail += ["", t._("Publishing cannot be undone: a published result is never edited, a"
+                     " mistake is corrected by a 更正 publication.")]
+    room = TEXT_LIMIT - utf16_len("\n".join(head + tail)) - 20
+    return "\n".join([*head, cut_html(shown.posts[0], room), *tail])
 
 
 def not_office_text(t: Translator) -> str:
