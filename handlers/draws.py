@@ -179,6 +179,13 @@ async def confirm_run(press: Press[DrawConfirm]) -> None:
     else:
         await reply(press.update, draws.ran_text(t, ran))
         press.context.wake_outbox()
+        message = press.update.effective_message
+        if message is not None:  # the drawn firms and teams, to read and pass on
+            sheet = await draws.result_xlsx(press.context.core, press.member, t, plan)
+            await message.reply_document(sheet, filename=f"draw-{press.button.plan_id}.xlsx",
+                                         caption=t._("{plan}: the drawn firms and their"
+                                                     " teams.").format(plan=html.escape(plan)),
+                                         parse_mode="HTML")
     await conversations.cancel(press.context.core, press.me.tg_user_id)
 
 

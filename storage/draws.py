@@ -11,6 +11,7 @@ from bot.rules.records import (
     DepartmentInspector,
     Draw,
     DrawableInspector,
+    DrawnSeat,
     PlanForDraw,
     PlanItemRule,
     PlanLine,
@@ -93,6 +94,18 @@ class DrawRepo(Repo):
 
     async def recusal_pairs(self) -> set[tuple[str, str]]:
         return {(r[0], r[1]) for r in await self.all("SELECT cert_no, target_code FROM recusals")}
+
+    async def drawn(self, draw_id: int) -> list[DrawnSeat]:
+        """Every team of a draw (its current members), in the
+        draw's order: one row per member, the leader first."""
+        return await self.all_as(
+            DrawnSeat,
+            "SELECT k.id AS task_id, k.batch_order, k.target_code, t.name AS target_name,"
+            " t.credit_class, p.name, d.name AS department, m.leader FROM tasks k"
+            " JOIN targets t ON t.id = k.target_id JOIN task_members m ON m.task_id = k.id"
+            " JOIN people p ON p.id = m.person_id JOIN departments d ON d.id = m.department_id"
+            " WHERE k.draw_id = ? AND m.active = 1 ORDER BY k.batch_order, m.position",
+            (draw_id,))
 
     async def draw(self, plan_id: int) -> Draw | None:
         return await self.one_as(Draw, "SELECT * FROM draws WHERE plan_id = ?", (plan_id,))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import io
 import json
 import shutil
 import sqlite3
@@ -11,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 
 from bot.config import load_settings
@@ -193,7 +195,19 @@ async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
     # The office sees the draw is under way, then its result.
     assert "⏳ Drawing" in (await office.expect())["text"]
     done = await office.expect("Draw done")
-    assert "targets drawn" in done["text"]
+    assert "targets drawn" in done["text"] and "choucha draw" not in done["text"]
+    # The drawn firms and their teams as a spreadsheet: exactly the tasks, in order.
+    sheet = await office.expect(predicate=lambda m: "document" in m
+                                and m["document"]["file_name"].endswith(".xlsx"))
+    book = openpyxl.load_workbook(io.BytesIO(office.file_bytes(sheet["document"]["file_id"])))
+    listed = [row for row in book.active.iter_rows(min_row=2, values_only=True)]
+    tasks = probe(bot.settings, "SELECT k.batch_order, k.target_code, p.name FROM tasks k"
+                  " JOIN task_members m ON m.task_id = k.id AND m.leader = 1"
+                  " JOIN people p ON p.id = m.person_id ORDER BY k.batch_order")
+    assert [(row[0], row[1]) for row in listed] == [(o, c) for o, c, _ in tasks]
+    assert all(str(row[4]).startswith(leader) for row, (_, _, leader) in zip(
+        listed, tasks, strict=True))
+    assert all(str(row[4]).split("（")[0] in str(row[5]) for row in listed)
     # Nobody drawn is on Telegram in this county: the office is told whom to reach
     # (through the outbox, so before or after the reply above).
     await eventually(lambda: any("not registered in Choucha yet" in m.get("text", "")

@@ -415,6 +415,20 @@ class DrawableInspector:
 
 
 @dataclass(frozen=True)
+class DrawnSeat:
+    """A member of a drawn team, as the office's spreadsheet of a draw lists them."""
+
+    task_id: int
+    batch_order: int
+    target_code: str
+    target_name: str
+    credit_class: str | None
+    name: str
+    department: str
+    leader: bool
+
+
+@dataclass(frozen=True)
 class DepartmentInspector:
     """Any active inspector of a department (to explain why nobody could be drawn)."""
 

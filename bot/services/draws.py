@@ -15,15 +15,16 @@ from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
+from bot.formats.tabular import xlsx_bytes
 from bot.i18n import Translator, translator
 from bot.rules import draw as algo
 from bot.rules.models import AuditAction
-from bot.rules.records import DrawStatus, PlanForDraw, PlanLine
+from bot.rules.records import DrawnSeat, DrawStatus, PlanForDraw, PlanLine
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import tell_office
 from bot.services.tasks import notify_draw
-from bot.workers import DRAW, WorkFailed
+from bot.workers import DOCUMENT, DRAW, WorkFailed
 from storage import ReadTx, Tx
 from storage.files import read_blob, write_blob
 
@@ -390,12 +391,43 @@ def prepared_text(t: Translator, p: Prepared) -> str:
              commitment=p.nonce_commitment)
 
 
+HEAVY_SHEET = 5000  # teams from which the spreadsheet is written in a worker process
+
+
+async def result_xlsx(core: Core, actor: Actor, t: Translator, plan_name: str) -> bytes:
+    """The drawn firms and their teams, one row per target in the draw's order, for the
+    office to read and pass on (the record's files are for verification)."""
+    require_office(actor)
+    async with core.db.read() as rtx:
+        plan = await _plan(rtx, plan_name)
+        row = await rtx.draws.draw(plan.id)
+        if row is None or row.status != DrawStatus.RUN:
+            raise Refused(Refusal.NOT_RUN)
+        seats = await rtx.draws.drawn(row.id)
+    teams: dict[int, list[DrawnSeat]] = {}
+    for seat in seats:
+        teams.setdefault(seat.task_id, []).append(seat)
+    headers = [t._("Order"), "统一社会信用代码", t._("Target"), t._("Credit class"),
+               t._("Leader"), t._("Team")]
+    rows = []
+    for team in teams.values():
+        first = team[0]
+        leader = next((s for s in team if s.leader), first)
+        rows.append([first.batch_order, first.target_code, first.target_name,
+                     first.credit_class or "—", f"{leader.name}（{leader.department}）",
+                     "、".join(f"{s.name}（{s.department}）" for s in team)])
+    return await core.workers.run(DOCUMENT, xlsx_bytes, t._("Drawn"), headers, rows,
+                                  heavy=len(rows) >= HEAVY_SHEET)
+
+
 def ran_text(t: Translator, r: Ran) -> str:
     return t._(
         "🎲 <b>Draw done</b> for {plan}: {tasks} targets drawn, teams formed.\n"
         "Entropy: {entropy}\nNonce (revealed): <code>{nonce}</code>\n"
         "Seed: <code>{seed}</code>\n"
-        "Anyone can check it: choucha draw export, then choucha draw verify."
+        "The drawn firms and their teams are in the spreadsheet. Anyone can check the draw:"
+        " the record's four files (Export the record, in /draw) let anyone recompute the same"
+        " selection and teams from the published entropy and the revealed nonce."
     ).format(plan=html.escape(r.plan), tasks=r.tasks, entropy=html.escape(r.record["entropy"]),
              nonce=r.record["nonce"], seed=r.seed)
 
