@@ -168,6 +168,7 @@ async def test_publish_withhold_correct_and_export(
         assert {line[5] for line in lines[1:]} == {"不配合检查情节严重", "未发现问题"}
         noncooperation = [line for line in lines[1:] if line[5] == "不配合检查情节严重"]
         assert noncooperation[0][8] == "1" and "拒绝检查人员" in noncooperation[0][10]
+        assert lines[0][12:] == ["责令改正", "后续处理"]
         sheet = load_workbook(io.BytesIO(office.file_bytes(xlsx["document"]["file_id"])))
         assert sheet.active is not None and sheet.active.max_row == 5
     finally:
@@ -208,3 +209,36 @@ async def _channel_post(emulator: Emulator, contains: str) -> dict[str, Any]:
 def _rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
     with sqlite3.connect(settings.db_path) as conn:
         return conn.execute(sql).fetchall()
+
+
+def test_export_rows_put_each_finding_on_its_own_item() -> None:
+    """Mixed results in one task: non-cooperation columns only on the item found so; the
+    correction order and the follow-up on theirs."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.rules.records import Publication, PublicationKind
+
+    content = {"target_code": "91533103MA6K0000X1", "target_name": "A店", "plan": "P",
+               "date": "2026-11-02", "noncooperation_count": 2,
+               "noncooperation_times": ["2026-03-01", "2026-11-02"],
+               "noncooperation": {"date": "2026-11-02", "kinds": ["拒绝检查人员进入"],
+                                  "circumstances": "拒绝进入仓库"},
+               "items": [
+                   {"name": "甲", "department": "市场", "result": "noncooperation",
+                    "result_wording": "不配合检查情节严重", "order": None, "follow_up": None},
+                   {"name": "乙", "department": "卫健", "result": "corrected",
+                    "result_wording": "发现问题已责令改正", "order": "三日内改正",
+                    "follow_up": None},
+                   {"name": "丙", "department": "应急", "result": "follow_up",
+                    "result_wording": "发现问题待后续处理", "order": None,
+                    "follow_up": "限期整改（期限 2026-12-31）"}]}
+    published = [Publication(1, 9, PublicationKind.RESULT, content, None, None, "office",
+                             datetime(2026, 11, 3, 1, tzinfo=UTC))]
+    rows = publication.export_rows(published, ZoneInfo("Asia/Shanghai"))
+    assert [r[3] for r in rows] == ["甲", "乙", "丙"]
+    assert rows[0][8:11] == [2, "2026-03-01、2026-11-02", "拒绝检查人员进入；拒绝进入仓库"]
+    assert rows[1][8:11] == ["", "", ""] and rows[2][8:11] == ["", "", ""]
+    assert (rows[1][12], rows[2][13]) == ("三日内改正", "限期整改（期限 2026-12-31）")
+    assert rows[0][12:] == ["", ""] and rows[0][7] == "2026-11-03"
+

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from bot.core import Core
@@ -15,7 +15,7 @@ from bot.formats.tabular import csv_bytes, xlsx_bytes
 from bot.i18n import translator
 from bot.rules import visit as rules
 from bot.rules.models import AuditAction
-from bot.rules.records import PublicationKind
+from bot.rules.records import Publication, PublicationKind
 from bot.services.access import Actor, label, require_office
 from bot.services.chasing import calendar
 from bot.services.digest import publication_due
@@ -25,7 +25,7 @@ from storage import ReadTx, Tx, from_db_time
 PER_POST = 8  # results in one channel message (the channel takes 20 messages a minute)
 EXPORT_HEADERS = ["统一社会信用代码", "企业名称", "抽查计划", "抽查事项", "检查部门", "检查结果",
                   "检查日期", "公示日期", "不配合检查次数", "不配合检查时间", "不配合检查情形",
-                  "更正说明"]
+                  "更正说明", "责令改正", "后续处理"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,13 @@ async def due_items(core: Core, actor: Actor, today: date) -> list[DueItem]:
     return found
 
 
+def _follow_up(follow: dict[str, Any] | None) -> str | None:
+    """A follow-up as the export states it: its kind in the legal wording, and its term."""
+    if not follow:
+        return None
+    return f"{rules.FOLLOW_UPS[follow['kind']][0]}（期限 {follow['due']}）"
+
+
 async def _content(tx: ReadTx | Tx, core: Core, task_id: int) -> dict[str, Any]:
     """What is published of a task, from its latest frozen record."""
     record = await tx.visits.latest_record(task_id)
@@ -66,7 +73,9 @@ async def _content(tx: ReadTx | Tx, core: Core, task_id: int) -> dict[str, Any]:
     assert submitted is not None
     checked = submitted.astimezone(core.settings.tz).date().isoformat()
     items = [{"code": i["code"], "name": i["name"], "department": i["department"],
-              "result": i["result"], "result_wording": i["result_wording"]}
+              "result": i["result"], "result_wording": i["result_wording"],
+              "order": (i.get("detail") or {}).get("order"),
+              "follow_up": _follow_up(i.get("follow_up"))}
              for i in content["items"]]
     refused = [i for i in content["items"] if i["result"] == "noncooperation"]
     case = None
@@ -234,17 +243,26 @@ async def export(core: Core, actor: Actor) -> tuple[bytes, bytes]:
     require_office(actor)
     async with core.db.read() as rtx:
         published = await rtx.publications.published()
+    rows = export_rows(published, core.settings.tz)
+    return (xlsx_bytes("抽查结果", EXPORT_HEADERS, rows),
+            csv_bytes(EXPORT_HEADERS, rows))
+
+
+def export_rows(published: list[Publication], tz: tzinfo) -> list[list[Any]]:
+    """One row per item of each publication (EXPORT_HEADERS)."""
     rows = []
     for p in published:
         c = p.content
         case = c.get("noncooperation") or {}
-        published_on = p.created_at.astimezone(core.settings.tz).date().isoformat()
+        published_on = p.created_at.astimezone(tz).date().isoformat()
         for item in c["items"]:
+            # The non-cooperation columns belong to the item found so, not to its siblings.
+            refused = item.get("result") == "noncooperation" and case
             rows.append([c["target_code"], c["target_name"], c["plan"], item["name"],
                          item["department"], item["result_wording"], c["date"], published_on,
-                         c.get("noncooperation_count") or "",
-                         "、".join(c.get("noncooperation_times") or []),
+                         (c.get("noncooperation_count") or "") if refused else "",
+                         "、".join(c.get("noncooperation_times") or []) if refused else "",
                          "；".join([*case.get("kinds", []), case.get("circumstances", "")])
-                         if case else "", p.reason or ""])
-    return (xlsx_bytes("抽查结果", EXPORT_HEADERS, rows),
-            csv_bytes(EXPORT_HEADERS, rows))
+                         if refused else "", p.reason or "", item.get("order") or "",
+                         item.get("follow_up") or ""])
+    return rows
