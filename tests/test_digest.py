@@ -145,3 +145,13 @@ async def test_digest_on_demand_and_a_plan_summary_in_the_bot(
     inspector = person(emulator, "insp", user_id=inspector_tg)
     await inspector.send("/digest")
     await inspector.expect("The digest is for the office.")  # in their own language
+
+
+def test_the_spreadsheet_dates_a_task_by_the_offices_day() -> None:
+    """Finished at 07:30 Beijing time is that day's (23:30 UTC the day before)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    moment = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    assert digest._local_day(moment, ZoneInfo("Asia/Shanghai")) == "2026-12-01"
+    assert digest._local_day(None, ZoneInfo("Asia/Shanghai")) == ""
