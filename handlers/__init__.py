@@ -58,7 +58,7 @@ def register(app: Application) -> None:
     # every journey's table of kind → function.
     for table in (onboarding.BUTTONS, admin.BUTTONS, people.BUTTONS, withdrawals.BUTTONS,
                   draws.BUTTONS, tasks.BUTTONS, replacements.BUTTONS, visits.BUTTONS,
-                  visits.PARTY, digest.BUTTONS, publication.BUTTONS):
+                  visits.PARTY, digest.BUTTONS, publication.BUTTONS, imports.BUTTONS):
         app.add_handlers(table.handlers())
     # Any other button: stale or forged.
     app.add_handler(CallbackQueryHandler(common.unknown_button))

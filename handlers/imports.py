@@ -12,8 +12,10 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
 from bot.clock import now as clock_now
+from bot.formats.sheets import SHEETS
 from bot.i18n import Translator
 from bot.rules.models import Person
+from bot.services.errors import Refusal, Refused
 from bot.services.exports import EXPORTABLE, export, templates_workbook
 from bot.services.imports import (
     HEAVY_FROM,
@@ -23,8 +25,21 @@ from bot.services.imports import (
     summary_text,
 )
 from bot.services.onboarding import roster
-from bot.views.buttons import PeopleInviteAll, PeopleOverview
-from handlers.common import Context, Sent, Who, access_text, command, key, person_of, reply, who
+from bot.views.buttons import ExportTable, PeopleInviteAll, PeopleOverview
+from handlers.common import (
+    Buttons,
+    Context,
+    Press,
+    Sent,
+    Who,
+    access_text,
+    command,
+    key,
+    person_of,
+    reply,
+    stale_text,
+    who,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -138,17 +153,36 @@ async def templates(sent: Sent) -> None:
 
 @command(_may_load, _refuse_text)
 async def export_command(sent: Sent) -> None:
-    """/export <kind>: a template filled with what is loaded."""
-    update, context, me = sent.update, sent.context, sent.me
-    kind = context.args[0] if context.args else ""
-    if kind not in EXPORTABLE:
-        await reply(update, me.t._("Which table? /export followed by one of: {kinds}").format(
-            kinds=", ".join(EXPORTABLE)))
+    """/export: which table (a button each); /export <kind> sends that one at once."""
+    kind = sent.args[0] if sent.args else ""
+    if kind in EXPORTABLE:
+        await _send_export(sent.update, sent.context, sent.person, sent.t, kind)
         return
+    rows = [[key(f"📤 {SHEETS[k].title}", ExportTable(k))] for k in EXPORTABLE]
+    await reply(sent.update, sent.t._("Which table? It comes back as the template, filled with"
+                                      " what is loaded."),
+                reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def _send_export(update: Update, context: Context, person: Person, t: Translator,
+                       kind: str) -> None:
     message = update.effective_message
     assert message is not None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{kind}.xlsx"
-        rows = await export(context.core, person_of(me), kind, path)
+        rows = await export(context.core, person, kind, path)
         await message.reply_document(path.read_bytes(), filename=f"{kind}.xlsx",
-                                     caption=me.t._("{rows} rows").format(rows=rows))
+                                     caption=t._("{rows} rows").format(rows=rows))
+
+
+BUTTONS = Buttons(lambda t, exc: _refuse_text(t) if exc.reason == Refusal.NOT_ALLOWED
+                  else stale_text(t), _may_load, Refusal.NOT_ALLOWED)
+
+
+@BUTTONS.on(ExportTable)
+async def export_table(press: Press[ExportTable]) -> None:
+    if press.button.kind not in EXPORTABLE:
+        raise Refused(Refusal.STALE)
+    await press.query.answer()
+    await _send_export(press.update, press.context, press.member, press.me.t,
+                       press.button.kind)

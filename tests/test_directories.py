@@ -309,6 +309,13 @@ async def test_office_loads_a_file_in_the_bot(bot: BotRunner, emulator: Emulator
     await office.send("/export targets")
     exported = await office.expect(predicate=lambda m: "document" in m)
     assert exported["caption"] == "50 rows"
+    # Without a table's name, a button per table (named as its sheet), no typing needed.
+    await office.send("/export")
+    choice = await office.expect("Which table?")
+    await office.press("📤 检查对象名录库", choice)
+    exported = await office.expect(predicate=lambda m: "document" in m)
+    assert exported["document"]["file_name"] == "targets.xlsx"
+    assert exported["caption"] == "50 rows"
 
 
 async def test_inspector_cannot_load_files(bot: BotRunner, emulator: Emulator,

@@ -318,6 +318,13 @@ class DrawCancel(Button, prefix="draw:no"):
 
 
 @dataclass(frozen=True)
+class ExportTable(Button, prefix="imp:exp"):
+    """/export: a template filled with what is loaded, for one table."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
 class DigestPlan(Button, prefix="dig:p"):
     plan_id: int
 
