@@ -29,6 +29,8 @@ from tests.conftest import TOKEN, person
         ({"CHOUCHA_OUTBOX_INTERVAL": "fast"}, "CHOUCHA_OUTBOX_INTERVAL"),
         ({"CHOUCHA_WEBHOOK_SECRET": "has space"}, "CHOUCHA_WEBHOOK_SECRET"),
         ({"CHOUCHA_CONFIG": "/nonexistent.toml"}, "CHOUCHA_CONFIG"),
+        ({"CHOUCHA_PUBLIC_URL": "http://choucha.example.org"}, "CHOUCHA_PUBLIC_URL"),
+        ({"CHOUCHA_PUBLIC_URL": "https://x.org/app?v=1"}, "CHOUCHA_PUBLIC_URL"),
     ],
 )
 def test_bad_settings_name_themselves(env: dict[str, str], named: str) -> None:

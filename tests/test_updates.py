@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot.config import Settings
 from bot.emulator import EmulatedUser, Emulator
@@ -60,12 +61,20 @@ async def test_webhook_mode_with_secret(tmp_path: Path, server: EmulatorServer,
         CHOUCHA_WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
         CHOUCHA_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
         CHOUCHA_WEBHOOK_SECRET="s3cret-token",
+        CHOUCHA_PUBLIC_URL=f"https://choucha.example.org:{port}",
     )
     runner = BotRunner(settings, TOKEN, register)
     await runner.start()
     try:
         assert emulator.webhook is not None
         assert emulator.webhook.secret_token == "s3cret-token"
+        # The Mini App is served on the webhook's own listener (behind the TLS proxy).
+        async with httpx.AsyncClient() as client:
+            page = await client.get(f"http://127.0.0.1:{port}/app/sign?v=1")
+            refused = await client.post(f"http://127.0.0.1:{port}/app/api/open",
+                                        json={"initData": "x=1", "visit": 1})
+        assert page.status_code == 200 and "tgWebAppData" in page.text
+        assert refused.status_code == 403 and refused.json()["reason"] == "webapp_auth"
         hook = emulator.webhook.url
         assert hook.startswith(f"http://127.0.0.1:{port}/hook/")
         assert len(hook.rsplit("/", 1)[1]) == 32  # a segment derived from the secret
@@ -129,3 +138,21 @@ async def test_webhook_without_a_configured_secret_makes_and_keeps_one(
         assert emulator.webhook is not None and emulator.webhook.secret_token == secret
     finally:
         await again.stop()
+
+
+async def test_polling_serves_the_mini_app_on_its_own_listener(
+        tmp_path: Path, server: EmulatorServer) -> None:
+    port = free_port()
+    settings = make_settings(tmp_path, server, CHOUCHA_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+                             CHOUCHA_PUBLIC_URL="https://choucha.example.org")
+    runner = BotRunner(settings, TOKEN, register)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        async with httpx.AsyncClient() as client:
+            page = await client.get(f"http://127.0.0.1:{port}/app/sign?v=1")
+        assert page.status_code == 200 and "tgWebAppData" in page.text
+    finally:
+        await runner.stop()
+    with pytest.raises(httpx.ConnectError):  # stopped with the bot
+        async with httpx.AsyncClient() as client:
+            await client.get(f"http://127.0.0.1:{port}/app/sign?v=1")

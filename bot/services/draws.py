@@ -19,7 +19,7 @@ from bot.formats.tabular import xlsx_bytes
 from bot.i18n import Translator, translator
 from bot.rules import draw as algo
 from bot.rules.models import AuditAction
-from bot.rules.records import DrawnSeat, DrawStatus, PlanForDraw, PlanLine
+from bot.rules.records import Draw, DrawnSeat, DrawStatus, PlanForDraw, PlanLine
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import tell_office
@@ -189,23 +189,33 @@ class ReadyToRun:
     entropy: str
 
 
-async def ready_to_run(core: Core, actor: Actor, plan_name: str, entropy: str,
-                       today: date | None = None) -> ReadyToRun:
-    """The checks `run` makes before drawing, and what it will draw from, to confirm."""
-    require_office(actor)
+def _entropy(entropy: str) -> str:
     entropy = entropy.strip()
     if not 1 <= len(entropy) <= 300:
         raise Refused(Refusal.BAD_ENTROPY)
-    today = today or core.today()
-    async with core.db.read() as rtx:
-        plan = await _plan(rtx, plan_name)
-        row = await rtx.draws.draw(plan.id)
+    return entropy
+
+
+async def _runnable(rtx: ReadTx, plan_name: str, today: date) -> tuple[PlanForDraw, Draw]:
+    """The plan and its prepared draw, while it may run today; refused otherwise."""
+    plan = await _plan(rtx, plan_name)
+    row = await rtx.draws.draw(plan.id)
     if row is None:
         raise Refused(Refusal.NOT_PREPARED)
     if row.status == DrawStatus.RUN:
         raise Refused(Refusal.ALREADY_RUN)
     if today < row.draw_date:
         raise Refused(Refusal.BEFORE_DRAW_DATE)
+    return plan, row
+
+
+async def ready_to_run(core: Core, actor: Actor, plan_name: str, entropy: str,
+                       today: date | None = None) -> ReadyToRun:
+    """The checks `run` makes before drawing, and what it will draw from, to confirm."""
+    require_office(actor)
+    entropy = _entropy(entropy)
+    async with core.db.read() as rtx:
+        plan, row = await _runnable(rtx, plan_name, today or core.today())
     return ReadyToRun(plan.id, plan.name, row.draw_date, row.pool_size, row.entropy_source,
                       entropy)
 
@@ -218,22 +228,13 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
     `started` is awaited once the draw may go ahead, before the computing (to tell the
     person it is in progress)."""
     require_office(actor)
-    entropy = entropy.strip()
-    if not 1 <= len(entropy) <= 300:
-        raise Refused(Refusal.BAD_ENTROPY)
+    entropy = _entropy(entropy)
     now = clock_now()
     today = today or now.astimezone(core.settings.tz).date()
     # Read from a snapshot, computed in a worker process, written in one short transaction
     # that checks again that nobody ran the draw meanwhile.
     async with core.db.read() as rtx:
-        plan = await _plan(rtx, plan_name)
-        row = await rtx.draws.draw(plan.id)
-        if row is None:
-            raise Refused(Refusal.NOT_PREPARED)
-        if row.status == DrawStatus.RUN:
-            raise Refused(Refusal.ALREADY_RUN)
-        if today < row.draw_date:
-            raise Refused(Refusal.BEFORE_DRAW_DATE)
+        plan, row = await _runnable(rtx, plan_name, today)
         required = _required_expertise(plan)
         drawable = [i for i in await rtx.draws.drawable_inspectors(row.draw_date)
                     if required.get(i.department, set()) <= set(i.expertise)]

@@ -16,7 +16,6 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qsl
 
-import tornado.httpserver
 import tornado.web
 
 from bot.core import Core
@@ -24,6 +23,7 @@ from bot.i18n import Translator, translator
 from bot.rules.models import Opinion, PartyRole, PartySigner
 from bot.services import visits
 from bot.services.errors import Refusal, Refused
+from bot.tg.webhook import Listener
 from bot.views.handsign import labels, record_html
 from bot.views.visits import refusal_text
 
@@ -188,20 +188,8 @@ def routes(core: Callable[[], Core], bot_token: str, wake: Callable[[], None]) -
             ("/app/api/sign", _Sign, args)]
 
 
-class WebappServer:
+class WebappServer(Listener):
     """The Mini App on a listener of its own (polling mode with CHOUCHA_PUBLIC_URL)."""
 
     def __init__(self, served: list[Route]) -> None:
-        self._web = tornado.web.Application(served, xsrf_cookies=True)
-        self._server: tornado.httpserver.HTTPServer | None = None
-
-    async def start(self, listen: str, port: int) -> WebappServer:
-        self._server = tornado.httpserver.HTTPServer(self._web, max_body_size=MAX_BODY)
-        self._server.listen(port, address=listen)
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            await self._server.close_all_connections()
-            self._server = None
+        super().__init__(tornado.web.Application(served, xsrf_cookies=True), MAX_BODY)

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import tornado.httpserver
@@ -59,21 +59,16 @@ class _Hook(tornado.web.RequestHandler):
         self.finish()
 
 
-class WebhookServer:
-    """Tornado on `listen:port`, one route: the hook's path."""
+class Listener:
+    """A Tornado application served on `listen:port` until stopped."""
 
-    def __init__(self, intake: Intake, secret: str, url: str,
-                 extra: list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]]
-                 | None = None) -> None:
-        """`extra`: more routes on the same listener (the Mini App's)."""
-        self.path = urlsplit(url).path or "/"
-        self._web = tornado.web.Application(
-            [(self.path, _Hook, {"intake": intake, "secret": secret}), *(extra or [])],
-            xsrf_cookies=False)
+    def __init__(self, web: tornado.web.Application, max_body: int) -> None:
+        self._web = web
+        self._max_body = max_body
         self._server: tornado.httpserver.HTTPServer | None = None
 
-    async def start(self, listen: str, port: int) -> WebhookServer:
-        self._server = tornado.httpserver.HTTPServer(self._web, max_body_size=MAX_BODY)
+    async def start(self, listen: str, port: int) -> Self:
+        self._server = tornado.httpserver.HTTPServer(self._web, max_body_size=self._max_body)
         self._server.listen(port, address=listen)
         return self
 
@@ -82,3 +77,16 @@ class WebhookServer:
             self._server.stop()
             await self._server.close_all_connections()
             self._server = None
+
+
+class WebhookServer(Listener):
+    """The hook's path (and, where given, more routes on the same listener)."""
+
+    def __init__(self, intake: Intake, secret: str, url: str,
+                 extra: list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]]
+                 | None = None) -> None:
+        """`extra`: more routes on the same listener (the Mini App's)."""
+        self.path = urlsplit(url).path or "/"
+        super().__init__(tornado.web.Application(
+            [(self.path, _Hook, {"intake": intake, "secret": secret}), *(extra or [])],
+            xsrf_cookies=False), MAX_BODY)
