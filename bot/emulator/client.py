@@ -64,32 +64,35 @@ class EmulatedUser:
                             caption: str | None = None) -> dict[str, Any]:
         return await self.emulator.user_document(self.user, data, filename, mime_type, caption)
 
-    async def press(self, label: str, message: dict[str, Any] | None = None) -> str:
-        """Tap the inline button whose text (or callback data) is `label`; newest message first."""
+    def _button(self, label: str, message: dict[str, Any] | None,
+                matches: Callable[[dict[str, Any]], bool],
+                kind: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the message as it stands now, its button) for the first button `matches`
+        accepts; newest message first, or only `message`."""
         candidates = [message] if message else list(reversed(self.bot_messages()))
         for candidate in candidates:
             current = self._current(candidate)
             for button in buttons(current):
-                if label in (button.get("text"), button.get("callback_data")):
-                    if "callback_data" not in button:
-                        raise AssertionError(f"button {label!r} is a link, not a callback")
-                    return await self.emulator.user_press(self.user, current,
-                                                          button["callback_data"])
+                if matches(button):
+                    return current, button
         shown = [b.get("text") for m in candidates[:3] for b in buttons(self._current(m))]
-        raise AssertionError(f"no button {label!r}; recent buttons: {shown}")
+        raise AssertionError(f"no {kind}button {label!r}; recent buttons: {shown}")
+
+    async def press(self, label: str, message: dict[str, Any] | None = None) -> str:
+        """Tap the inline button whose text (or callback data) is `label`; newest message first."""
+        current, button = self._button(label, message, lambda b: label in (
+            b.get("text"), b.get("callback_data")))
+        if "callback_data" not in button:
+            raise AssertionError(f"button {label!r} is a link, not a callback")
+        return await self.emulator.user_press(self.user, current, button["callback_data"])
 
     def open_web_app(self, label: str, message: dict[str, Any] | None = None) -> str:
         """Tap the `web_app` button whose text is `label`: the Mini App's address with the
         launch data Telegram would give it (in the fragment)."""
-        candidates = [message] if message else list(reversed(self.bot_messages()))
-        for candidate in candidates:
-            current = self._current(candidate)
-            for button in buttons(current):
-                if button.get("text") == label and button.get("web_app"):
-                    return self.emulator.webapp_launch(self.user, current,
-                                                       button["web_app"]["url"])
-        shown = [b.get("text") for m in candidates[:3] for b in buttons(self._current(m))]
-        raise AssertionError(f"no web_app button {label!r}; recent buttons: {shown}")
+        current, button = self._button(
+            label, message, lambda b: b.get("text") == label and bool(b.get("web_app")),
+            "web_app ")
+        return self.emulator.webapp_launch(self.user, current, button["web_app"]["url"])
 
     async def press_data(self, message: dict[str, Any], data: str) -> str:
         """Send a callback query with any data, as a forged or stale client could."""

@@ -18,7 +18,15 @@ from bot.i18n import LANGUAGES, translator
 from bot.services import chasing, digest, personal
 from bot.tg import webapp
 from bot.tg.commands import STRANGER_COMMANDS
-from bot.tg.context import CONTEXT_TYPES, CORE_KEY, SETTINGS_KEY, WAKE_KEY, BotContext, Register
+from bot.tg.context import (
+    CONTEXT_TYPES,
+    CORE_KEY,
+    SETTINGS_KEY,
+    WAKE_KEY,
+    BotContext,
+    Register,
+    wake_outbox,
+)
 from bot.tg.intake import Intake, Poller, inbox_seal, with_backoff
 from bot.tg.sender import GovernedRateLimiter, Governor, OutboxSender
 from bot.tg.tgbot import make_bot
@@ -153,11 +161,8 @@ class BotRunner:
     def webapp_routes(self) -> list[Route]:
         """The Mini App's routes (handwritten signatures), served where Telegram opens
         them: CHOUCHA_PUBLIC_URL."""
-        def wake() -> None:
-            wake_outbox = self.app.bot_data.get(WAKE_KEY)
-            if wake_outbox is not None:
-                wake_outbox()
-        return webapp.routes(lambda: self.core, self.token, wake)
+        return webapp.routes(lambda: self.core, self.token,
+                             lambda: wake_outbox(self.app.bot_data))
 
     async def start(self, webhook: bool | None = None, poll_timeout: int = 10,
                     serve_webapp: bool = True) -> None:

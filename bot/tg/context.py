@@ -29,9 +29,15 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
 
     def wake_outbox(self) -> None:
         """Ask the sender to run now rather than at its next tick."""
-        wake: Callable[[], None] | None = self.application.bot_data.get(WAKE_KEY)
-        if wake is not None:
-            wake()
+        wake_outbox(self.application.bot_data)
+
+
+def wake_outbox(bot_data: dict[Any, Any]) -> None:
+    """Ask the outbox sender of the application holding `bot_data` to run now (a no-op
+    before it has started)."""
+    wake: Callable[[], None] | None = bot_data.get(WAKE_KEY)
+    if wake is not None:
+        wake()
 
 
 CONTEXT_TYPES: ContextTypes[BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any]] = (
