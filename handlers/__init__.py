@@ -16,6 +16,7 @@ from handlers import (
     admin,
     chasing,
     common,
+    corrections,
     digest,
     draws,
     imports,
@@ -54,11 +55,13 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("reminders", chasing.reminders_command, filters=private))
     app.add_handler(CommandHandler("digest", digest.digest_command, filters=private))
     app.add_handler(CommandHandler("publish", publication.publish_command, filters=private))
+    app.add_handler(CommandHandler("correct", corrections.correct_command, filters=private))
     # Buttons: one handler per button kind, each with its kind's pattern (bot/views/buttons.py);
     # every journey's table of kind → function.
     for table in (onboarding.BUTTONS, admin.BUTTONS, people.BUTTONS, withdrawals.BUTTONS,
                   draws.BUTTONS, tasks.BUTTONS, replacements.BUTTONS, visits.BUTTONS,
-                  visits.PARTY, digest.BUTTONS, publication.BUTTONS, imports.BUTTONS):
+                  visits.PARTY, digest.BUTTONS, publication.BUTTONS, imports.BUTTONS,
+                  corrections.BUTTONS):
         app.add_handlers(table.handlers())
     # Any other button: stale or forged.
     app.add_handler(CallbackQueryHandler(common.unknown_button))

@@ -3,6 +3,7 @@ reason, corrects a published one, and exports for the credit publicity system.""
 
 from __future__ import annotations
 
+import enum
 import html
 from typing import Any
 
@@ -17,8 +18,12 @@ from bot.views.buttons import (
     PublishAll,
     PublishCancel,
     PublishConfirm,
+    PublishCorrect,
+    PublishCorrections,
     PublishExport,
     PublishOne,
+    PublishRelease,
+    PublishWithheldList,
     PublishWithhold,
 )
 from handlers.common import (
@@ -35,43 +40,45 @@ from handlers.common import (
 )
 
 WITHHOLD = "withhold"
+
+
+class Publishing(enum.StrEnum):
+    """What a confirmed preview publishes."""
+
+    RESULTS = "results"
+    CORRECT = "correct"
+    RELEASE = "release"
+
+
 CONFIRM = "publish"  # the tasks a preview showed, until Publish or Cancel
 LISTED = 10
 
 
 @command(office, words.not_office_text)
 async def publish_command(sent: Sent) -> None:
-    """/publish · /publish export · /publish correct TASK REASON"""
+    """/publish · /publish export · /publish correct · /publish withheld"""
     update, context, me, args = sent.update, sent.context, sent.me, sent.args
     if args and args[0] == "export":
         await _export(update, context, me)
-        return
-    if args and args[0] == "correct":
-        try:
-            if len(args) < 3:
-                raise Refused(Refusal.REASON_REQUIRED)
-            number = await publication.correct(context.core, person_of(me), int(args[1]),
-                                               " ".join(args[2:]), clock_now())
-        except ValueError:
-            await reply(update, me.t._("Usage: /publish correct TASK-NUMBER REASON"))
-            return
-        except Refused as exc:
-            await reply(update, words.refusal_text(me.t, exc))
-            return
-        context.wake_outbox()
-        await reply(update, me.t._("Correction {number} published; it references the earlier"
-                                   " publication, which stays as it was.").format(
-            number=number))
-        return
-    await _list(update, context, me)
+    elif args and args[0] == "correct":
+        await _corrections(update, context, me)
+    elif args and args[0] == "withheld":
+        await _withheld(update, context, me)
+    else:
+        await _list(update, context, me)
 
 
 async def _list(update: Update, context: Context, me: Who) -> None:
-    due = await publication.due_items(context.core, person_of(me), context.core.today())
+    core, actor = context.core, person_of(me)
+    due = await publication.due_items(core, actor, core.today())
+    others = [[key(me.t._("✏️ 更正 owed: {n}").format(n=len(owed)), PublishCorrections())]
+              for owed in [await publication.corrections_due(core, actor)] if owed]
+    others += [[key(me.t._("🙈 Withheld: {n}").format(n=len(held)), PublishWithheldList())]
+               for held in [await publication.withheld(core, actor)] if held]
+    others.append([key(me.t._("📤 Export"), PublishExport())])
     if not due:
         await reply(update, me.t._("No finished result is waiting for publication."),
-                    reply_markup=InlineKeyboardMarkup([[key(me.t._("📤 Export"),
-                                                             PublishExport())]]))
+                    reply_markup=InlineKeyboardMarkup(others))
         return
     late = sum(1 for d in due if d.late)
     lines = [me.t._("📢 Results waiting for publication: {n} (late: {late}). Publish within"
@@ -87,7 +94,44 @@ async def _list(update: Update, context: Context, me: Who) -> None:
                          PublishWithhold(item.task_id))])
     if len(due) > LISTED:
         lines.append(me.t._("…and {more} more.").format(more=len(due) - LISTED))
-    rows.append([key(me.t._("📤 Export"), PublishExport())])
+    await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows + others))
+
+
+async def _corrections(update: Update, context: Context, me: Who) -> None:
+    """The published results whose record was corrected since, one button each."""
+    owed = await publication.corrections_due(context.core, person_of(me))
+    if not owed:
+        await reply(update, me.t._("No 更正 is owed: no published result has a corrected"
+                                   " record. A record is corrected from its task card (✏️)."))
+        return
+    lines = [me.t._("✏️ Corrected records of published results: {n}. Choose one to see its"
+                    " 更正 before publishing it.").format(n=len(owed)), ""]
+    rows = []
+    for number, item in enumerate(owed[:LISTED], start=1):
+        lines.append(me.t._("{n}. {target}: version {version} superseded; {reason}").format(
+            n=number, target=html.escape(item.target), version=item.version,
+            reason=html.escape(item.reason)))
+        rows.append([key(f"✏️ {number}. {item.target[:30]}", PublishCorrect(item.task_id))])
+    await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def _withheld(update: Update, context: Context, me: Who) -> None:
+    """Results kept out of publication, with their reasons, each with a release button."""
+    held = await publication.withheld(context.core, person_of(me))
+    if not held:
+        await reply(update, me.t._("No result is withheld from publication."))
+        return
+    lines = [me.t._("🙈 Withheld from publication: {n}").format(n=len(held)), ""]
+    rows = []
+    for number, item in enumerate(held[:LISTED], start=1):
+        lines.append(me.t._("{n}. {target}: {reason} ({by}, {date})").format(
+            n=number, target=html.escape(item.target), reason=html.escape(item.reason),
+            by=html.escape(item.created_by),
+            date=item.created_at.astimezone(context.core.settings.tz).date().isoformat()))
+        rows.append([key(me.t._("📢 Release {n}").format(n=number),
+                         PublishRelease(item.task_id))])
+    if len(held) > LISTED:
+        lines.append(me.t._("…and {more} more.").format(more=len(held) - LISTED))
     await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -121,30 +165,76 @@ async def publish_one(press: Press[PublishOne]) -> None:
     await _preview(press, [press.button.task_id])
 
 
+@BUTTONS.on(PublishCorrections)
+async def corrections(press: Press[PublishCorrections]) -> None:
+    await press.query.answer()
+    await _corrections(press.update, press.context, press.me)
+
+
+@BUTTONS.on(PublishWithheldList)
+async def withheld_list(press: Press[PublishWithheldList]) -> None:
+    await press.query.answer()
+    await _withheld(press.update, press.context, press.me)
+
+
+@BUTTONS.on(PublishCorrect)
+async def correct_one(press: Press[PublishCorrect]) -> None:
+    shown = await publication.correction_preview(press.context.core, person_of(press.me),
+                                                 press.button.task_id)
+    await _confirm(press, Publishing.CORRECT, shown)
+
+
+@BUTTONS.on(PublishRelease)
+async def release_one(press: Press[PublishRelease]) -> None:
+    shown = await publication.release_preview(press.context.core, person_of(press.me),
+                                              press.button.task_id)
+    await _confirm(press, Publishing.RELEASE, shown)
+
+
 async def _preview(press: Press[Any], task_ids: list[int] | None) -> None:
+    shown = await publication.preview(press.context.core, person_of(press.me), task_ids,
+                                      clock_now())
+    await _confirm(press, Publishing.RESULTS, shown)
+
+
+async def _confirm(press: Press[Any], what: Publishing, shown: publication.Preview) -> None:
     """Publishing cannot be undone: first the exact public text, then Publish or Cancel."""
     core, t = press.context.core, press.me.t
-    shown = await publication.preview(core, person_of(press.me), task_ids, clock_now())
     await conversations.begin(core, press.me.tg_user_id, CONFIRM, "confirm",
-                              {"tasks": shown.task_ids})
+                              {"tasks": shown.task_ids, "what": what})
     await press.query.answer()
-    await reply(press.update, words.preview_text(t, shown), reply_markup=InlineKeyboardMarkup([
-        [key(t._("✅ Publish {n}").format(n=len(shown.task_ids)), PublishConfirm()),
-         key(t._("✖ Cancel"), PublishCancel())]]))
+    await reply(press.update, words.preview_text(t, shown, what == Publishing.CORRECT),
+                reply_markup=InlineKeyboardMarkup([
+                    [key(t._("✅ Publish {n}").format(n=len(shown.task_ids)), PublishConfirm()),
+                     key(t._("✖ Cancel"), PublishCancel())]]))
 
 
-async def _previewed(press: Press[Any]) -> list[int]:
+async def _previewed(press: Press[Any]) -> tuple[Publishing, list[int]]:
     conversation = await conversations.current(press.context.core, press.me.tg_user_id)
     if conversation is None or conversation.flow != CONFIRM:
         raise Refused(Refusal.STALE)
-    return [int(task_id) for task_id in conversation.data["tasks"]]
+    return (Publishing(conversation.data.get("what", Publishing.RESULTS)),
+            [int(task_id) for task_id in conversation.data["tasks"]])
 
 
 @BUTTONS.on(PublishConfirm)
 async def confirm(press: Press[PublishConfirm]) -> None:
-    task_ids = await _previewed(press)
-    await conversations.cancel(press.context.core, press.me.tg_user_id)
-    await _publish(press, task_ids)
+    what, task_ids = await _previewed(press)
+    core, actor, t = press.context.core, person_of(press.me), press.me.t
+    await conversations.cancel(core, press.me.tg_user_id)
+    if what == Publishing.RESULTS:
+        await _publish(press, task_ids)
+        return
+    if what == Publishing.CORRECT:
+        await publication.correct(core, actor, task_ids[0], clock_now())
+        text = t._("更正 published; it references the earlier publication, which stays as it"
+                   " was.")
+    else:
+        await publication.release(core, actor, task_ids[0], clock_now())
+        text = t._("Released and published; the withholding stays on record.")
+    press.context.wake_outbox()
+    await press.query.answer()
+    await reply(press.update, text)
 
 
 @BUTTONS.on(PublishCancel)

@@ -15,6 +15,7 @@ from bot.services.errors import Refusal
 from bot.views import notices
 from bot.views import tasks as words
 from bot.views.buttons import (
+    CorrectionOpen,
     ReplacementAsk,
     ReplacementForList,
     TaskAccept,
@@ -62,7 +63,12 @@ def _card_markup(t: Translator, card: tasks.Card, viewer: Person) -> InlineKeybo
             "▶️ Continue the visit")
         rows.insert(0, [key(label, VisitStart(task_id))])
     if status == "submitted":
-        rows.insert(0, [key(t._("📄 Check record"), TaskRecord(task_id))])
+        record_row = [key(t._("📄 Check record"), TaskRecord(task_id))]
+        if card.correction is None and (viewer.is_office or (mine is not None and mine.leader)):
+            record_row.append(key(t._("✏️ Correct"), CorrectionOpen(task_id)))
+        rows.insert(0, record_row)
+        if card.correction is not None and mine is not None:
+            rows.insert(0, [key(t._("▶️ Continue the correction"), VisitStart(task_id))])
     return InlineKeyboardMarkup(rows)
 
 

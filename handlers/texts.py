@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.rules.models import Conversation
 from bot.services import conversations, invite_flow, party
-from handlers import admin, draws, publication, replacements, visits, withdrawals
+from handlers import admin, corrections, draws, publication, replacements, visits, withdrawals
 from handlers.common import Context, Who, who
 from handlers.onboarding import unexpected_message
 
@@ -20,6 +20,7 @@ FLOWS: dict[str, Flow] = {
     replacements.ASK_FOR: replacements.note_for_text,
     replacements.REJECT: replacements.reject_text,
     visits.FLOW: visits.visit_text,
+    corrections.FLOW: corrections.reason_text,
     publication.WITHHOLD: publication.withhold_text,
     party.FLOW: visits.party_text_message,
     withdrawals.FLOW: withdrawals.withdraw_text,

@@ -106,7 +106,7 @@ async def show(update: Update, shown: list[Shown]) -> None:
             await message.reply_html(item.text, reply_markup=_markup(item.markup))
 
 
-async def _view(update: Update, context: Context, me: Who,
+async def show_view(update: Update, context: Context, me: Who,
                 view: visits.View | visits.Absent) -> None:
     assert me.person is not None
     if isinstance(view, visits.Absent):
@@ -193,7 +193,7 @@ def _shows(step: Step) -> Callable[[Press[Any]], Awaitable[None]]:
         view = await step(press.context.core, press.member, press.me.tg_user_id, press.button)
         press.context.wake_outbox()
         await press.query.answer()
-        await _view(press.update, press.context, press.me, view)
+        await show_view(press.update, press.context, press.me, view)
     return run
 
 
@@ -223,7 +223,7 @@ async def toggle(press: Press[VisitToggle]) -> None:
     try:
         await press.query.edit_message_reply_markup(_markup(shown.markup))
     except BadRequest:
-        await _view(press.update, press.context, press.me, view)
+        await show_view(press.update, press.context, press.me, view)
 
 
 # ------------------------------------------------------------------- typed answers
@@ -269,7 +269,7 @@ async def visit_text(update: Update, context: Context, me: Who,
     if step == VisitStep.CHECKIN_REASON:
         await reply(update, me.t._("✅ Check-in recorded without a location."),
                     reply_markup=ReplyKeyboardRemove())
-    await _view(update, context, me, view)
+    await show_view(update, context, me, view)
 
 
 # ---------------------------------------------------------------- photos, locations
@@ -327,7 +327,7 @@ async def photo_message(update: Update, context: Context) -> None:
         await reply(update, refusal_text(me.t, exc))
         return
     context.wake_outbox()
-    await _view(update, context, me, view)
+    await show_view(update, context, me, view)
 
 
 async def location_message(update: Update, context: Context) -> None:
@@ -356,7 +356,7 @@ async def location_message(update: Update, context: Context) -> None:
         await reply(update, refusal_text(me.t, exc))
         return
     await reply(update, text, reply_markup=ReplyKeyboardRemove())
-    await _view(update, context, me, view)
+    await show_view(update, context, me, view)
 
 
 # --------------------------------------------------------------------------- the party

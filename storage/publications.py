@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.rules.records import DuePublication, Publication, PublicationKind
+from bot.rules.records import (
+    CorrectionDue,
+    DuePublication,
+    Publication,
+    PublicationKind,
+    WithheldResult,
+)
 from storage.base import Repo, dumps, to_db_time
 
 
@@ -31,6 +37,34 @@ class PublicationRepo(Repo):
     async def latest(self, task_id: int) -> Publication | None:
         return await self.one_as(Publication, "SELECT * FROM publications WHERE task_id = ?"
                                  " ORDER BY id DESC LIMIT 1", (task_id,))
+
+    async def shown(self, task_id: int) -> Publication | None:
+        """The task's latest publication, when it is one the public sees (not withheld)."""
+        found = await self.latest(task_id)
+        return found if found is not None and found.kind != PublicationKind.WITHHELD else None
+
+    async def to_correct(self) -> list[CorrectionDue]:
+        """Published results whose record has a newer version than the one published: a
+        更正 publication is owed. With the reason of the record's latest correction."""
+        return await self.all_as(CorrectionDue,
+            "SELECT p.task_id, p.id AS publication_id, t.name AS target,"
+            " r.version, c.reason FROM publications p JOIN tasks k ON k.id = p.task_id"
+            " JOIN targets t ON t.id = k.target_id"
+            " JOIN records r ON r.task_id = p.task_id AND r.version ="
+            " (SELECT MAX(version) FROM records WHERE task_id = p.task_id)"
+            " JOIN corrections c ON c.new_record_id = r.id"
+            " WHERE p.kind IN ('result', 'correction') AND p.id IN"
+            " (SELECT MAX(id) FROM publications GROUP BY task_id)"
+            " AND json_extract(p.content, '$.record_hash') <> r.record_hash"
+            " ORDER BY c.closed_at, p.task_id")
+
+    async def withheld(self) -> list[WithheldResult]:
+        """Results kept out of publication, with their reasons (latest publication)."""
+        return await self.all_as(WithheldResult,
+            "SELECT p.task_id, p.id AS publication_id, t.name AS target, p.reason,"
+            " p.created_by, p.created_at FROM publications p JOIN tasks k ON k.id = p.task_id"
+            " JOIN targets t ON t.id = k.target_id WHERE p.kind = 'withheld' AND p.id IN"
+            " (SELECT MAX(id) FROM publications GROUP BY task_id) ORDER BY p.id")
 
     async def of_target(self, target_code: str) -> list[Publication]:
         """The latest publication of each task of a target (a correction replaces)."""

@@ -50,7 +50,9 @@ class TaskRepo(Repo):
 
     async def of_person(self, person_id: int, open_only: bool = True) -> list[PersonTask]:
         """A person's tasks, the latest deadline first."""
-        status = " AND k.status IN ('assigned', 'in_progress')" if open_only else ""
+        status = (" AND (k.status IN ('assigned', 'in_progress') OR EXISTS (SELECT 1 FROM"
+                  " corrections c WHERE c.task_id = k.id AND c.closed_at IS NULL))"
+                  if open_only else "")
         return await self.all_as(PersonTask,
             f"{_TASK.replace('SELECT ', 'SELECT m.leader, ' + _WAITING, 1)}"
             f" JOIN task_members m ON m.task_id = k.id AND m.active = 1"

@@ -8,6 +8,8 @@ from typing import Any
 from bot.rules.models import PartySigner
 from bot.rules.records import (
     Checkin,
+    Correctable,
+    Correction,
     Evidence,
     EvidenceKind,
     FollowUp,
@@ -32,11 +34,12 @@ class VisitRepo(Repo):
     async def get(self, visit_id: int) -> Visit | None:
         return await self.one_as(Visit, "SELECT * FROM visits WHERE id = ?", (visit_id,))
 
-    async def open(self, task_id: int, person_id: int, now: datetime) -> int:
+    async def open(self, task_id: int, person_id: int, now: datetime,
+                   started_late: bool = False) -> int:
         """A new visit of the task (the task's status is the service's to change)."""
         return await self.insert(
-            "INSERT INTO visits (task_id, started_by, started_at) VALUES (?, ?, ?)",
-            (task_id, person_id, to_db_time(now)))
+            "INSERT INTO visits (task_id, started_by, started_at, started_late)"
+            " VALUES (?, ?, ?, ?)", (task_id, person_id, to_db_time(now), int(started_late)))
 
     async def add_item(self, visit_id: int, code: str, position: int, department_id: int,
                        answerer: int | None, checklist_id: int | None) -> None:
@@ -230,6 +233,60 @@ class VisitRepo(Repo):
              dumps(content), content_hash, record_hash, pdf_sha256, person_id,
              to_db_time(now), previous["id"] if previous else None))
 
+    async def record(self, record_id: int) -> Record | None:
+        return await self.one_as(Record, "SELECT * FROM records WHERE id = ?", (record_id,))
+
     async def latest_record(self, task_id: int) -> Record | None:
         return await self.one_as(Record, "SELECT * FROM records WHERE task_id = ?"
                                  " ORDER BY version DESC LIMIT 1", (task_id,))
+
+    # -------------------------------------------------------------- corrections
+    async def open_correction(self, record: Record, reason: str, person_id: int,
+                              now: datetime) -> int | None:
+        """Open a correction of `record` and reopen its visit; None when one is open."""
+        if await self.correction(record.task_id) is not None:
+            return None
+        opened = await self.insert(
+            "INSERT INTO corrections (task_id, visit_id, record_id, reason, opened_by,"
+            " opened_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (record.task_id, record.visit_id, record.id, reason, person_id, to_db_time(now)))
+        await self.execute("UPDATE visits SET status = ? WHERE id = ?",
+                           (VisitStatus.OPEN, record.visit_id))
+        return opened
+
+    async def correction(self, task_id: int) -> Correction | None:
+        """The task's open correction."""
+        return await self.one_as(Correction, _CORRECTION + " WHERE c.task_id = ?"
+                                 " AND c.closed_at IS NULL", (task_id,))
+
+    async def corrections(self, task_id: int) -> list[Correction]:
+        return await self.all_as(Correction, _CORRECTION + " WHERE c.task_id = ?"
+                                 " ORDER BY c.id", (task_id,))
+
+    async def correctable(self, leader: int | None, limit: int) -> list[Correctable]:
+        """Tasks with a submitted record, the latest first: those `leader` leads (None:
+        every one, for the office)."""
+        sql = ("SELECT k.id AS task_id, t.name AS target, p.name AS plan, r.version,"
+               " r.created_at AS submitted_at, EXISTS (SELECT 1 FROM corrections c"
+               " WHERE c.task_id = k.id AND c.closed_at IS NULL) AS correcting"
+               " FROM records r JOIN tasks k ON k.id = r.task_id"
+               " JOIN targets t ON t.id = k.target_id JOIN plans p ON p.id = k.plan_id"
+               " WHERE r.version = (SELECT MAX(version) FROM records WHERE task_id = k.id)")
+        args: tuple[Any, ...] = ()
+        if leader is not None:
+            sql += (" AND EXISTS (SELECT 1 FROM task_members m WHERE m.task_id = k.id"
+                    " AND m.person_id = ? AND m.leader = 1 AND m.active = 1)")
+            args = (leader,)
+        return await self.all_as(Correctable, sql + " ORDER BY r.created_at DESC, k.id DESC"
+                                 " LIMIT ?", (*args, limit))
+
+    async def close_correction(self, correction_id: int, record_id: int,
+                               now: datetime) -> None:
+        await self.execute("UPDATE corrections SET new_record_id = ?, closed_at = ?"
+                           " WHERE id = ? AND closed_at IS NULL",
+                           (record_id, to_db_time(now), correction_id))
+
+
+_CORRECTION = ("SELECT c.*, r.version, r.record_hash, p.name AS opened_by_name"
+               " FROM corrections c JOIN records r ON r.id = c.record_id"
+               " JOIN people p ON p.id = c.opened_by")

@@ -90,6 +90,15 @@ async def core(tmp_path: Path) -> AsyncIterator[Core]:
     await db.close()
 
 
+CHANNEL = -1001234567890  # the public channel of the publication tests
+
+
+@pytest.fixture
+def channel_settings(tmp_path: Path, server: EmulatorServer, emulator: Emulator) -> Settings:
+    emulator.add_chat(CHANNEL, "channel", "芒市抽查结果公示")
+    return make_settings(tmp_path, server, CHOUCHA_PUBLIC_CHANNEL=str(CHANNEL))
+
+
 def person(emulator: Emulator, name: str, language_code: str = "zh-hans",
            user_id: int | None = None) -> EmulatedUser:
     return EmulatedUser(emulator, emulator.add_user(name, user_id=user_id,

@@ -18,7 +18,6 @@ from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.demo import joint_plan, load_county
 from bot.emulator import Emulator
-from bot.emulator.server import EmulatorServer
 from bot.rules.models import Person, Role
 from bot.rules.visit import RESULTS
 from bot.services import conversations, draws, publication, visits
@@ -27,10 +26,9 @@ from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem
 from bot.tg.app import BotRunner
 from handlers import register
-from tests.conftest import TOKEN, make_settings, person
+from tests.conftest import CHANNEL, TOKEN, person
 from tests.helpers import probe
 
-CHANNEL = -1001234567890
 PLAN = "公示联合抽查"
 
 
@@ -96,20 +94,13 @@ async def finished_tasks(runner: BotRunner, tmp_path: Path, outcomes: list[str])
     return done
 
 
-@pytest.fixture
-def channel_settings(tmp_path: Path, server: EmulatorServer, emulator: Emulator) -> Settings:
-    emulator.add_chat(CHANNEL, "channel", "芒市抽查结果公示")
-    return make_settings(tmp_path, server, CHOUCHA_PUBLIC_CHANNEL=str(CHANNEL))
-
-
 async def test_publish_withhold_correct_and_export(
     channel_settings: Settings, emulator: Emulator, tmp_path: Path
 ) -> None:
     runner = BotRunner(channel_settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
-        tasks = await finished_tasks(runner, tmp_path,
-                                     ["noncooperation", "no_problem", "corrected"])
+        await finished_tasks(runner, tmp_path, ["noncooperation", "no_problem", "corrected"])
         office_issued = await invite_person(runner.core, SYSTEM, "王芳", None, [Role.OFFICE])
         office = person(emulator, "王芳", user_id=61000)
         await redeem(runner.core, office_issued.code, TgUser(61000, 61000, None, "王芳",
@@ -147,14 +138,23 @@ async def test_publish_withhold_correct_and_export(
         with sqlite3.connect(channel_settings.db_path) as conn, pytest.raises(
                 sqlite3.IntegrityError):
             conn.execute("UPDATE publications SET reason = 'x'")
-        await office.send(f"/publish correct {tasks[1]} 检查日期更正")
-        await office.expect("已发布更正")
-        correction = await _channel_post(emulator, "更正")
-        assert "检查日期更正" in correction["text"]
+        # Only a corrected record owes a 更正 (tests/test_corrections.py): none yet.
+        await office.send("/publish correct")
+        await office.expect("没有需要发布的更正")
         rows = _rows(channel_settings, "SELECT kind, supersedes IS NOT NULL, reason FROM"
                                        " publications ORDER BY id")
-        assert [r[0] for r in rows] == ["withheld", "result", "result", "correction"]
-        assert rows[-1][1] == 1 and rows[0][2] == "涉及个人隐私"
+        assert [r[0] for r in rows] == ["withheld", "result", "result"]
+        assert rows[0][2] == "涉及个人隐私"
+        # The withheld result is listed with its reason and can be released, previewed first.
+        await office.send("/publish withheld")
+        held = await office.expect("暂不公示的结果：1")
+        assert "涉及个人隐私" in held["text"]
+        await office.press("📢 公开 1", held)
+        preview = await office.expect("公开频道将显示的内容如下")
+        await office.press("✅ 公示 1 条", preview)
+        await office.expect("已公开")
+        rows = _rows(channel_settings, "SELECT kind, supersedes FROM publications ORDER BY id")
+        assert rows[-1] == ("result", 1)
         # The export for the credit publicity system: one row per item, both formats.
         await office.send("/publish export")
         xlsx = await office.expect(predicate=lambda m: m.get("document", {}).get(
@@ -164,13 +164,14 @@ async def test_publish_withhold_correct_and_export(
         lines = list(csv.reader(io.StringIO(office.file_bytes(
             exported["document"]["file_id"]).decode("utf-8-sig"))))
         assert lines[0][:6] == publication.EXPORT_HEADERS[:6]
-        assert len(lines) - 1 == 4  # two published tasks × two items
-        assert {line[5] for line in lines[1:]} == {"不配合检查情节严重", "未发现问题"}
+        assert len(lines) - 1 == 6  # three published tasks × two items
+        assert {line[5] for line in lines[1:]} == {"不配合检查情节严重", "未发现问题",
+                                                   "发现问题已责令改正"}
         noncooperation = [line for line in lines[1:] if line[5] == "不配合检查情节严重"]
         assert noncooperation[0][8] == "1" and "拒绝检查人员" in noncooperation[0][10]
         assert lines[0][12:] == ["责令改正", "后续处理"]
         sheet = load_workbook(io.BytesIO(office.file_bytes(xlsx["document"]["file_id"])))
-        assert sheet.active is not None and sheet.active.max_row == 5
+        assert sheet.active is not None and sheet.active.max_row == 7
     finally:
         await runner.stop()
 

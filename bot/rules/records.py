@@ -164,6 +164,7 @@ class Visit:
     started_at: datetime
     submitted_by: int | None
     submitted_at: datetime | None
+    started_late: bool  # begun after the window ended (said on the record)
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,11 @@ class FollowUp:
     created_by: int
     created_at: datetime
     closed_at: datetime | None
+    outcome: str | None
+    outcome_date: date | None
+    evidence_sha256: str | None
+    evidence_name: str | None
+    closed_by: int | None
 
 
 @dataclass(frozen=True)
@@ -305,6 +311,37 @@ class Record:
     created_by: int
     created_at: datetime
     supersedes: int | None
+
+
+@dataclass(frozen=True)
+class Correctable:
+    """A task with a submitted record, as the list of what may be corrected shows it."""
+
+    task_id: int
+    target: str
+    plan: str
+    version: int
+    submitted_at: datetime
+    correcting: bool
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A correction of a submitted record: open while its team changes the visit, closed
+    by the new version's submission."""
+
+    id: int
+    task_id: int
+    visit_id: int
+    record_id: int
+    version: int  # of the record corrected
+    record_hash: str  # of the record corrected
+    reason: str
+    opened_by: int
+    opened_by_name: str
+    opened_at: datetime
+    new_record_id: int | None
+    closed_at: datetime | None
 
 
 # -------------------------------------------------------------------- replacements
@@ -456,6 +493,27 @@ class Publication:
     created_by: str
     created_at: datetime
     target_code: str | None = None  # where the query joins the task
+
+
+@dataclass(frozen=True)
+class CorrectionDue:
+    """A published result whose record was corrected since: a 更正 publication is owed."""
+
+    task_id: int
+    publication_id: int  # the one the 更正 supersedes
+    target: str
+    version: int  # of the corrected record
+    reason: str  # of the record's correction
+
+
+@dataclass(frozen=True)
+class WithheldResult:
+    task_id: int
+    publication_id: int
+    target: str
+    reason: str
+    created_by: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ class Refusal(enum.StrEnum):
     BAD_REASON = "bad_reason"
     BEFORE_DRAW_DATE = "before_draw_date"
     CHANGED = "changed"
+    CORRECTION_OPEN = "correction_open"
     CHOOSE_ONE = "choose_one"
     DATA_KEY_MISSING = "data_key_missing"
     DATA_KEY_WRONG = "data_key_wrong"

@@ -15,7 +15,7 @@ from bot.formats.tabular import csv_bytes, xlsx_bytes
 from bot.i18n import translator
 from bot.rules import visit as rules
 from bot.rules.models import AuditAction
-from bot.rules.records import Publication, PublicationKind
+from bot.rules.records import CorrectionDue, Publication, PublicationKind, WithheldResult
 from bot.services.access import Actor, label, require_office
 from bot.services.chasing import calendar
 from bot.services.digest import publication_due
@@ -214,26 +214,87 @@ async def withhold(core: Core, actor: Actor, task_id: int, reason: str,
                               {"publication": publication_id, "reason": reason[:500]}, now)
 
 
-async def correct(core: Core, actor: Actor, task_id: int, reason: str,
-                  now: datetime) -> int:
-    """A published result is never edited: a correction is a new publication of the task's
-    latest record that references the one it corrects."""
+async def corrections_due(core: Core, actor: Actor) -> list[CorrectionDue]:
+    """Published results whose record was corrected since: each owes a 更正 publication."""
     require_office(actor)
-    reason = " ".join(reason.split())
-    if len(reason) < 4:
-        raise Refused(Refusal.REASON_REQUIRED)
+    async with core.db.read() as rtx:
+        return await rtx.publications.to_correct()
+
+
+async def _owed(tx: ReadTx | Tx, task_id: int) -> CorrectionDue:
+    found = next((c for c in await tx.publications.to_correct() if c.task_id == task_id), None)
+    if found is None:
+        raise Refused(Refusal.NOT_PUBLISHED)
+    return found
+
+
+async def correction_preview(core: Core, actor: Actor, task_id: int) -> Preview:
+    """The 更正 post of a corrected record, exactly as the channel will show it."""
+    require_office(actor)
+    async with core.db.read() as rtx:
+        owed = await _owed(rtx, task_id)
+        content = await _content(rtx, core, task_id)
+    return Preview([task_id], [post_text([content], correction=owed.reason)], 0)
+
+
+async def correct(core: Core, actor: Actor, task_id: int, now: datetime) -> int:
+    """A published result is never edited: a 更正 is a new publication of the task's
+    corrected record that references the publication it corrects, with the record
+    correction's reason."""
+    require_office(actor)
     async with core.db.transaction() as tx:
-        old = await tx.publications.latest(task_id)
-        if old is None or old.kind == PublicationKind.WITHHELD:
-            raise Refused(Refusal.NOT_PUBLISHED)
+        owed = await _owed(tx, task_id)
         content = await _content(tx, core, task_id)
         publication_id = await tx.publications.add(task_id, PublicationKind.CORRECTION, content,
-                                                   label(actor), now, reason=reason[:500],
-                                                   supersedes=old.id)
+                                                   label(actor), now, reason=owed.reason,
+                                                   supersedes=owed.publication_id)
         await tx.audit.append(label(actor), AuditAction.PUBLICATION_CORRECTED, f"task:{task_id}",
-                              {"publication": publication_id, "supersedes": old.id,
-                               "reason": reason[:500]}, now)
-        await _post(tx, core, f"correct:{publication_id}", [content], now, correction=reason)
+                              {"publication": publication_id,
+                               "supersedes": owed.publication_id,
+                               "record_hash": content["record_hash"],
+                               "reason": owed.reason}, now)
+        await _post(tx, core, f"correct:{publication_id}", [content], now,
+                    correction=owed.reason)
+        return publication_id
+
+
+async def withheld(core: Core, actor: Actor) -> list[WithheldResult]:
+    """Results kept out of publication, with their reasons (the office may release one)."""
+    require_office(actor)
+    async with core.db.read() as rtx:
+        return await rtx.publications.withheld()
+
+
+async def _held(tx: ReadTx | Tx, task_id: int) -> WithheldResult:
+    found = next((w for w in await tx.publications.withheld() if w.task_id == task_id), None)
+    if found is None:
+        raise Refused(Refusal.NOT_DUE)
+    return found
+
+
+async def release_preview(core: Core, actor: Actor, task_id: int) -> Preview:
+    """The post a withheld result would make once released."""
+    require_office(actor)
+    async with core.db.read() as rtx:
+        await _held(rtx, task_id)
+        content = await _content(rtx, core, task_id)
+    return Preview([task_id], [post_text([content])], 0)
+
+
+async def release(core: Core, actor: Actor, task_id: int, now: datetime) -> int:
+    """Publish a result that was withheld (the reason no longer holds): a new publication
+    that references the withholding, which stays on record."""
+    require_office(actor)
+    async with core.db.transaction() as tx:
+        held = await _held(tx, task_id)
+        content = await _content(tx, core, task_id)
+        publication_id = await tx.publications.add(task_id, PublicationKind.RESULT, content,
+                                                   label(actor), now,
+                                                   supersedes=held.publication_id)
+        await tx.audit.append(label(actor), AuditAction.PUBLICATION_RELEASED, f"task:{task_id}",
+                              {"publication": publication_id,
+                               "withheld": held.publication_id}, now)
+        await _post(tx, core, f"release:{publication_id}", [content], now)
         return publication_id
 
 

@@ -13,7 +13,15 @@ from bot.core import Core
 from bot.i18n import Translator
 from bot.logs import mask_phone
 from bot.rules.models import AuditAction, Person, Role
-from bot.rules.records import EarlierTask, PersonTask, PlanItem, Task, TaskStatus, TeamMember
+from bot.rules.records import (
+    Correction,
+    EarlierTask,
+    PersonTask,
+    PlanItem,
+    Task,
+    TaskStatus,
+    TeamMember,
+)
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.personal import phone_reader
@@ -82,6 +90,7 @@ class Card:
     task: Task
     members: list[TeamMember]
     items: list[PlanItem]
+    correction: Correction | None = None  # open: the submitted record is being corrected
 
     def member(self, person_id: int) -> TeamMember | None:
         return next((m for m in self.members if m.person_id == person_id), None)
@@ -110,7 +119,8 @@ async def _card(tx: ReadTx | Tx, task_id: int) -> Card:
     task = await tx.tasks.task(task_id)
     if task is None:
         raise Refused(Refusal.UNKNOWN_TASK)
-    return Card(task, await tx.tasks.members(task_id), await tx.tasks.items(task.plan_id))
+    return Card(task, await tx.tasks.members(task_id), await tx.tasks.items(task.plan_id),
+                await tx.visits.correction(task_id))
 
 
 def _readable(core: Core, card: Card) -> Card:
@@ -206,6 +216,10 @@ def card_text(t: Translator, card: Card, viewer: Person, today: date | None = No
         lines.append(t._("You have accepted this task."))
     if task.status == TaskStatus.IN_PROGRESS:
         lines.append(t._("🟢 The visit is under way."))
+    elif task.status == TaskStatus.SUBMITTED and card.correction is not None:
+        lines.append(t._("✏️ The check record (version {version}) is being corrected: {reason}"
+                         ).format(version=card.correction.version,
+                                  reason=html.escape(card.correction.reason)))
     elif task.status == TaskStatus.SUBMITTED:
         lines.append(t._("📤 The check record is submitted."))
     return "\n".join(lines)

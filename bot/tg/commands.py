@@ -18,6 +18,8 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("help", N_("What I can do for you")),
     Command("tasks", N_("My spot-check tasks"), frozenset({Role.INSPECTOR, Role.SUPERVISOR})),
+    Command("correct", N_("Correct a submitted check record (更正)"),
+            frozenset({Role.INSPECTOR, Role.ADMIN, Role.OFFICE})),
     Command("invite", N_("Invite a person (with a QR card)"),
             frozenset({Role.ADMIN, Role.OFFICE})),
     Command("people", N_("Who is registered; invite the directory (QR sheet)"),

@@ -351,12 +351,46 @@ class PublishWithhold(Button, prefix="pub:wh"):
 
 @dataclass(frozen=True)
 class PublishConfirm(Button, prefix="pub:ok"):
-    """Publish what the preview showed (its tasks are kept in the conversation)."""
+    """Publish what the preview showed: results, a 更正 or a released result (what, and
+    which tasks, is kept in the conversation)."""
 
 
 @dataclass(frozen=True)
 class PublishCancel(Button, prefix="pub:no"):
     pass
+
+
+@dataclass(frozen=True)
+class PublishCorrections(Button, prefix="pub:cl"):
+    """/publish correct: the published results whose record was corrected since."""
+
+
+@dataclass(frozen=True)
+class PublishCorrect(Button, prefix="pub:co"):
+    """Preview the 更正 publication of one task (Publish or Cancel comes next)."""
+
+    task_id: int
+
+
+@dataclass(frozen=True)
+class PublishWithheldList(Button, prefix="pub:whl"):
+    """The results kept out of publication, with their reasons."""
+
+
+@dataclass(frozen=True)
+class PublishRelease(Button, prefix="pub:rel"):
+    """Preview the publication of a withheld result (Publish or Cancel comes next)."""
+
+    task_id: int
+
+
+# ---------------------------------------------------------------------------- corrections
+
+@dataclass(frozen=True)
+class CorrectionOpen(Button, prefix="cor:o"):
+    """Correct a submitted record: the reason comes next, as text."""
+
+    task_id: int
 
 
 # -------------------------------------------------------------------------------- tasks

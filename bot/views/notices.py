@@ -11,6 +11,7 @@ from bot.rules.records import Task
 from bot.views.buttons import (
     PeopleInvite,
     PeopleInviteDraw,
+    PublishCorrections,
     ReplacementApprove,
     ReplacementFor,
     ReplacementReject,
@@ -68,6 +69,11 @@ def reject_only(request_id: int) -> Keyboard:
 def replace_member(t: Translator, task_id: int, person_id: int, name: str) -> Keyboard:
     return inline([[ReplacementFor(task_id, person_id).markup(
         t._("🔁 Replace {name}").format(name=name[:30]))]])
+
+
+# ------------------------------------------------------------------------ publication
+def corrections_due(t: Translator) -> Keyboard:
+    return inline([[PublishCorrections().markup(t._("📢 Publish the 更正"))]])
 
 
 # --------------------------------------------------------------------------- visits

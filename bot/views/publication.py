@@ -13,14 +13,18 @@ def refusal_text(t: Translator, exc: Refused) -> str:
     return worded(t, exc, {
         Refusal.NOT_DUE: t._("This result is not waiting for publication (published, withheld or"
                              " not finished). Nothing was changed."),
-        Refusal.NOT_PUBLISHED: t._("Only a published result can be corrected."),
+        Refusal.NOT_PUBLISHED: t._("No 更正 is owed for this result: it is not published, or"
+                                   " its record was not corrected since. Nothing was"
+                                   " changed."),
         Refusal.NOT_OFFICE: not_office_text(t),
     })
 
 
-def preview_text(t: Translator, shown: Preview) -> str:
+def preview_text(t: Translator, shown: Preview, correction: bool = False) -> str:
     """Before publishing: the first post exactly as the public channel will show it."""
-    head = [t._("📢 <b>Publish {n} results?</b> This is exactly what the public channel will"
+    head = [t._("✏️ <b>Publish this 更正?</b> This is exactly what the public channel will"
+                " show; the earlier publication stays as it was:") if correction else
+            t._("📢 <b>Publish {n} results?</b> This is exactly what the public channel will"
                 " show:").format(n=len(shown.task_ids)), ""]
     tail = ["", t._("…and {more} more posts like it.").format(more=len(shown.posts) - 1)] \
         if len(shown.posts) > 1 else []

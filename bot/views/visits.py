@@ -146,6 +146,14 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
     task = state.task
     lines = [_title(t, state), t._("Plan: {plan} · window {start} – {due}").format(
         plan=html.escape(task.plan), start=task.window_start, due=task.window_due)]
+    if state.visit.started_late:
+        lines.append(t._("⚠️ This visit began after its window ended ({due}); the record"
+                         " says so.").format(due=task.window_due))
+    if state.correction:
+        lines.append(t._("✏️ Correcting version {version} of the record: {reason}. Change what"
+                         " needs changing; everyone signs again, then the leader submits the"
+                         " new version.").format(version=state.correction.version,
+                                                 reason=html.escape(state.correction.reason)))
     for checkin in state.checkins:
         if checkin.skip_reason:
             lines.append(t._("📍 {name}: check-in skipped ({reason})").format(

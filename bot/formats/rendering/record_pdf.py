@@ -99,6 +99,12 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
         pdf.set_font("cjk", size=9)
         pdf.cell(0, 5, "Check record and result summary (003 第二十一、二十二条)", align="C",
                  new_x="LMARGIN", new_y="NEXT")
+    correction = content.get("correction")
+    if correction:
+        pdf.heading("更正 Correction")
+        pdf.line_of(f"本记录更正第 {correction['of_version']} 版（记录哈希"
+                    f" {correction['of_record_hash'][:16]}），由 {correction['opened_by']} 提出。")
+        pdf.line_of(f"更正原因：{correction['reason']}")
     pdf.heading("检查对象 Target")
     pdf.line_of(f"名称：{task['target_name']}")
     pdf.line_of(f"统一社会信用代码：{task['target_code']}")
@@ -111,6 +117,8 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
                     f" {member['cert_no']}")
     pdf.heading("时间与签到 Times and check-in")
     pdf.line_of(f"开始检查：{at(content['started_at'])}（{tz}）")
+    if content.get("started_late"):
+        pdf.line_of(f"注意：检查开始时已超过检查期限（{task['window'][1]}）。")
     for checkin in content["checkins"]:
         if checkin["skip_reason"]:
             pdf.line_of(f"{checkin['name']} 签到：{at(checkin['at'])}，"
@@ -118,7 +126,7 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
         else:
             pdf.line_of(f"{checkin['name']} 签到：{at(checkin['at'])}，位置"
                         f" {checkin['latitude']:.6f}, {checkin['longitude']:.6f}"
-                        + (f"（⚠ 位置存疑：{rules.flag_text(checkin['flag'], _ZH)}）"
+                        + (f"（注意：位置存疑：{rules.flag_text(checkin['flag'], _ZH)}）"
                            if checkin.get("flag") else ""))
     if submitted.get("at"):
         pdf.line_of(f"提交：{at(submitted['at'])}，{submitted['by']}")

@@ -8,9 +8,11 @@ import html
 
 from bot.clock import now as clock_now
 from bot.core import Core
+from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.rules.models import AuditAction, Person, Role
-from bot.rules.records import Record
+from bot.rules.records import Correction, Record
+from bot.services import corrections
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_document
 from bot.services.visits.signatures import _require_leader
@@ -46,7 +48,9 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int) -> 
             raise Refused(Refusal.CHANGED)
         if not await tx.visits.submit(visit_id, person.id, now):
             raise Refused(Refusal.SUBMITTED)
-        await tx.tasks.finish(state.task.id, now)
+        correction = fresh.correction
+        if correction is None:
+            await tx.tasks.finish(state.task.id, now)
         await tx.files.remember(pdf_sha, len(pdf), "application/pdf", now)
         record_id = await tx.visits.add_record(visit_id, state.task.id,
                                                {"content": content, "signatures": signed,
@@ -56,7 +60,11 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int) -> 
         await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_SUBMITTED,
                               f"task:{state.task.id}",
                               {"record": record_id, "record_hash": record_hash,
-                               "pdf_sha256": pdf_sha}, now)
+                               "pdf_sha256": pdf_sha,
+                               **({"corrects": correction.record_id} if correction else {})},
+                              now)
+        if correction is not None:
+            await tx.visits.close_correction(correction.id, record_id, now)
         await tx.conversations.clear_flow(FLOW, "visit", visit_id)  # the whole team's
         filename = f"record-{state.task.id}-{state.task.target_code}.pdf"
         recipients = {m.person_id for m in state.members}
@@ -65,12 +73,25 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int) -> 
         for person_id in sorted(recipients):
             await enqueue_document(
                 tx, person_id, f"record:{record_id}:{person_id}", pdf_sha, filename,
-                lambda t: t._("📄 Check record of <b>{target}</b>, submitted by {name}.\n"
-                              "Record hash: <code>{hash}</code>").format(
-                    target=target, name=html.escape(person.name), hash=record_hash[:16]),
+                functools.partial(_submitted_caption, target=target, name=person.name,
+                                  record_hash=record_hash, correction=correction),
                 now)
+        if correction is not None and await tx.publications.shown(state.task.id):
+            await corrections.tell_office_to_republish(tx, state.task, correction, now)
         fresh = await load(tx, visit_id, today, core.settings.tz)
     return View(Screen.SUBMITTED, fresh, data={"record_hash": record_hash, "pdf": pdf_sha})
+
+
+def _submitted_caption(t: Translator, target: str, name: str, record_hash: str,
+                       correction: Correction | None) -> str:
+    if correction is not None:
+        return t._("📄 Corrected check record of <b>{target}</b> (it supersedes version"
+                   " {version}), submitted by {name}.\nRecord hash: <code>{hash}</code>").format(
+            target=target, version=correction.version, name=html.escape(name),
+            hash=record_hash[:16])
+    return t._("📄 Check record of <b>{target}</b>, submitted by {name}.\n"
+               "Record hash: <code>{hash}</code>").format(
+        target=target, name=html.escape(name), hash=record_hash[:16])
 
 
 def _check_submittable(state: State, person: Person) -> None:

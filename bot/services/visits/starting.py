@@ -48,7 +48,8 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int,
         visit = await tx.visits.of_task(task_id)
         if visit is not None and visit.status == VisitStatus.SUBMITTED:
             raise Refused(Refusal.SUBMITTED)
-        if task.status not in TaskStatus.open():
+        # A submitted task's visit is open again only while its record is corrected.
+        if task.status not in TaskStatus.open() and visit is None:
             raise Refused(Refusal.TASK_CLOSED)
         if today < task.window_start:
             raise Refused(Refusal.NOT_YET, start=task.window_start.isoformat())
@@ -61,7 +62,9 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int,
         if visit is None and absent and not anyway:
             return Absent(task, absent)
         if visit is None:
-            visit_id = await tx.visits.open(task_id, person.id, now)
+            # Begun after the window ended: allowed, said now and on the record.
+            late = today > task.window_due
+            visit_id = await tx.visits.open(task_id, person.id, now, late)
             await tx.tasks.begin(task_id)
             # Who answers an item: the member of its department (第二十四条); where that
             # member cannot be reached in Choucha, or the team has none of it, the leader
@@ -79,7 +82,7 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int,
                                          item.checklist_id)
             await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_STARTED,
                                   f"task:{task_id}",
-                                  {"visit": visit_id,
+                                  {"visit": visit_id, "started_late": late,
                                    "absent": [m.person_id for m in absent]}, now)
             await _tell_team_started(tx, await load(tx, visit_id, today, core.settings.tz),
                                      person, now)

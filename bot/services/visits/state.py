@@ -16,6 +16,7 @@ from bot.rules.checklist import Checklist, Question
 from bot.rules.models import Conversation, Person
 from bot.rules.records import (
     Checkin,
+    Correction,
     Evidence,
     EvidenceKind,
     FollowUp,
@@ -155,6 +156,7 @@ class State:
     today: date
     tz: tzinfo = UTC
     signatures: list[Signature] = field(default_factory=list)
+    correction: Correction | None = None  # open: the team is correcting a submitted record
 
     @property
     def id(self) -> int:
@@ -253,6 +255,13 @@ class State:
                           **({"flag": c.flag} if c.flag else {})}
                          for c in self.checkins],
             "items": items,
+            # Only where they apply, so that a plain record reads as it always did.
+            **({"started_late": True} if self.visit.started_late else {}),
+            **({"correction": {"of_version": self.correction.version,
+                               "of_record_hash": self.correction.record_hash,
+                               "reason": self.correction.reason,
+                               "opened_by": self.correction.opened_by_name}}
+               if self.correction else {}),
         }
 
     @functools.cached_property
@@ -362,7 +371,9 @@ async def load(tx: ReadTx | Tx, visit_id: int, today: date, tz: tzinfo = UTC) ->
         ))
     state = State(task=task, visit=visit, members=await tx.tasks.members(visit.task_id),
                   items=items, checkins=await tx.visits.checkins(visit_id), evidence=evidence,
-                  follow_ups=await tx.visits.follow_ups(visit_id), today=today, tz=tz)
+                  follow_ups=await tx.visits.follow_ups(visit_id), today=today, tz=tz,
+                  correction=await tx.visits.correction(visit.task_id)
+                  if visit.status == VisitStatus.OPEN else None)
     if state.results_in:  # nobody signs before that: no hash to compute while answering
         state.signatures.extend(await tx.visits.signatures(visit_id, state.content_hash))
     return state

@@ -1,0 +1,40 @@
+"""The correction journey's words: its refusals and the list of records to correct."""
+
+from __future__ import annotations
+
+import html
+from datetime import tzinfo
+
+from bot.i18n import Translator
+from bot.rules.records import Correctable
+from bot.services.errors import Refusal, Refused
+from bot.views.refusals import worded
+
+
+def refusal_text(t: Translator, exc: Refused) -> str:
+    return worded(t, exc, {
+        Refusal.CORRECTION_OPEN: t._("A correction of this record is open already: continue it"
+                                     " from the task card. Nothing was changed."),
+        Refusal.LEADER_ONLY: t._("Only the team leader or the office corrects a record."),
+    })
+
+
+def correctable_text(t: Translator, found: list[Correctable], tz: tzinfo) -> str:
+    if not found:
+        return t._("There is no submitted record for you to correct: a record is corrected by"
+                   " the leader of its team or by the office.")
+    lines = [t._("✏️ Which record needs a correction? The submitted record stays as it was;"
+                 " the correction becomes a new version that supersedes it."), ""]
+    for number, item in enumerate(found, start=1):
+        state = t._(" · correction under way") if item.correcting else ""
+        lines.append(t._("{n}. {target} · {plan} · version {version} of {date}").format(
+            n=number, target=html.escape(item.target), plan=html.escape(item.plan),
+            version=item.version,
+            date=item.submitted_at.astimezone(tz).date().isoformat()) + state)
+    return "\n".join(lines)
+
+
+def ask_reason(t: Translator) -> str:
+    return t._("Why is the record corrected? (for example: the wrong result was chosen for an"
+               " item). The reason is kept on both versions and in the 更正 publication."
+               " /cancel stops here, nothing changed.")

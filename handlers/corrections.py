@@ -1,0 +1,66 @@
+"""/correct and the task card's ✏️: a submitted record corrected by a new version."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.clock import now as clock_now
+from bot.rules.models import Conversation
+from bot.services import conversations, corrections, tasks, visits
+from bot.services.errors import Refusal, Refused
+from bot.views import corrections as words
+from bot.views.buttons import CorrectionOpen
+from handlers.common import Buttons, Context, Press, Sent, Who, command, key, registered, reply
+from handlers.visits import show_view
+
+FLOW = "correction"
+
+
+@command()
+async def correct_command(sent: Sent) -> None:
+    """/correct: the submitted records this person may correct, one button each."""
+    found = await corrections.correctable(sent.context.core, sent.person)
+    rows = [[key(f"✏️ {number}. {item.target[:30]}", CorrectionOpen(item.task_id))]
+            for number, item in enumerate(found, start=1) if not item.correcting]
+    await reply(sent.update, words.correctable_text(sent.t, found, sent.context.core.settings.tz),
+                reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+
+
+BUTTONS = Buttons(words.refusal_text, registered)
+
+
+@BUTTONS.on(CorrectionOpen)
+async def open_correction(press: Press[CorrectionOpen]) -> None:
+    """The reason comes next, as text (nothing changes before it)."""
+    await conversations.begin(press.context.core, press.me.tg_user_id, FLOW, "reason",
+                              {"task": press.button.task_id})
+    await press.query.answer()
+    await reply(press.update, words.ask_reason(press.me.t))
+
+
+async def reason_text(update: Update, context: Context, me: Who,
+                      conversation: Conversation) -> None:
+    message = update.effective_message
+    assert message is not None and message.text is not None and me.person is not None
+    task_id = int(conversation.data["task"])
+    try:
+        await corrections.open_correction(context.core, me.person, task_id, message.text,
+                                          clock_now())
+    except Refused as exc:
+        await reply(update, words.refusal_text(me.t, exc))
+        if exc.reason == Refusal.REASON_REQUIRED:
+            return  # still waiting for the reason
+        await conversations.cancel(context.core, me.tg_user_id)
+        return
+    context.wake_outbox()
+    card = await tasks.card(context.core, me.person, task_id)
+    if card.member(me.person.id) is None:  # the office: the team carries it out
+        await conversations.cancel(context.core, me.tg_user_id)
+        await reply(update, me.t._("Correction opened; the team was told and makes the"
+                                   " changes. The record's new version comes to you when"
+                                   " the leader submits it."))
+        return
+    await reply(update, me.t._("Correction opened; your team was told. Change what needs"
+                               " changing below."))
+    await show_view(update, context, me,
+                    await visits.start(context.core, me.person, me.tg_user_id, task_id))
