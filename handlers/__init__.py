@@ -14,6 +14,7 @@ from telegram.ext import (
 
 from handlers import (
     admin,
+    aftercare,
     chasing,
     common,
     corrections,
@@ -56,21 +57,23 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("digest", digest.digest_command, filters=private))
     app.add_handler(CommandHandler("publish", publication.publish_command, filters=private))
     app.add_handler(CommandHandler("correct", corrections.correct_command, filters=private))
+    app.add_handler(CommandHandler("followups", aftercare.followups_command, filters=private))
+    app.add_handler(CommandHandler("decisions", aftercare.decisions_command, filters=private))
     # Buttons: one handler per button kind, each with its kind's pattern (bot/views/buttons.py);
     # every journey's table of kind → function.
     for table in (onboarding.BUTTONS, admin.BUTTONS, people.BUTTONS, withdrawals.BUTTONS,
                   draws.BUTTONS, tasks.BUTTONS, replacements.BUTTONS, visits.BUTTONS,
                   visits.PARTY, digest.BUTTONS, publication.BUTTONS, imports.BUTTONS,
-                  corrections.BUTTONS):
+                  corrections.BUTTONS, aftercare.BUTTONS, aftercare.DECISIONS):
         app.add_handlers(table.handlers())
     # Any other button: stale or forged.
     app.add_handler(CallbackQueryHandler(common.unknown_button))
     # Photos and locations on site (an image sent as a file counts as a photo).
-    app.add_handler(MessageHandler(private & (filters.PHOTO | filters.Document.IMAGE),
-                                   visits.photo_message))
+    # A follow-up's evidence when one is awaited; else a photo is the visit's evidence and
+    # a spreadsheet from the office is an import (handlers/texts.py route_file).
+    app.add_handler(MessageHandler(private & (filters.PHOTO | filters.Document.ALL),
+                                   texts.route_file))
     app.add_handler(MessageHandler(private & filters.LOCATION, visits.location_message))
-    # A spreadsheet from the office is an import.
-    app.add_handler(MessageHandler(private & filters.Document.ALL, imports.document))
     # Text during a flow goes to that flow; otherwise a polite pointer to /help.
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, texts.route_text))
     app.add_handler(MessageHandler(private & filters.COMMAND, onboarding.unknown_command))

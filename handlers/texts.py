@@ -8,7 +8,17 @@ from telegram import Update
 
 from bot.rules.models import Conversation
 from bot.services import conversations, invite_flow, party
-from handlers import admin, corrections, draws, publication, replacements, visits, withdrawals
+from handlers import (
+    admin,
+    aftercare,
+    corrections,
+    draws,
+    imports,
+    publication,
+    replacements,
+    visits,
+    withdrawals,
+)
 from handlers.common import Context, Who, who
 from handlers.onboarding import unexpected_message
 
@@ -21,6 +31,8 @@ FLOWS: dict[str, Flow] = {
     replacements.REJECT: replacements.reject_text,
     visits.FLOW: visits.visit_text,
     corrections.FLOW: corrections.reason_text,
+    aftercare.FOLLOW_UP: aftercare.follow_up_text,
+    aftercare.DECISION: aftercare.decision_text,
     publication.WITHHOLD: publication.withhold_text,
     party.FLOW: visits.party_text_message,
     withdrawals.FLOW: withdrawals.withdraw_text,
@@ -38,3 +50,22 @@ async def route_text(update: Update, context: Context) -> None:
         await unexpected_message(update, context)
         return
     await flow(update, context, me, conversation)
+
+
+async def route_file(update: Update, context: Context) -> None:
+    """A photo or a file: a follow-up's evidence when one is awaited; otherwise a photo is
+    evidence of the visit and a document is the office's import."""
+    message = update.effective_message
+    assert message is not None
+    me = await who(update, context)
+    if me.person is not None:
+        conversation = await conversations.current(context.core, me.tg_user_id)
+        if conversation is not None and conversation.flow == aftercare.FOLLOW_UP:
+            await aftercare.evidence_file(update, context, me, conversation)
+            return
+    document = message.document
+    if message.photo or (document is not None and (document.mime_type or "").startswith(
+            "image/")):
+        await visits.photo_message(update, context)
+    else:
+        await imports.document(update, context)

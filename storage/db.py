@@ -23,6 +23,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.aftercare import AftercareRepo
 from storage.audit import AuditRepo
 from storage.base import to_db_time
 from storage.chasing import ChasingRepo
@@ -85,6 +86,10 @@ class _Repos:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
+
+    @cached_property
+    def aftercare(self) -> AftercareRepo:
+        return AftercareRepo(self.conn)
 
     @cached_property
     def people(self) -> PeopleRepo:

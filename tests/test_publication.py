@@ -71,6 +71,16 @@ async def finished_tasks(runner: BotRunner, tmp_path: Path, outcomes: list[str])
                     assert view.item is not None
                     view = await visits.noncooperation_kind(core, p, tg[p.id], visit_id,
                                                             view.item.position, 0)
+                if view.kind == "fu_kind":  # rectification, due in 14 days, owned by p
+                    assert view.item is not None
+                    view = await visits.follow_up_kind(core, p, tg[p.id], visit_id,
+                                                       view.item.position, 0)
+                    assert view.item is not None
+                    view = await visits.follow_up_due(core, p, tg[p.id], visit_id,
+                                                      view.item.position, 14)
+                    assert view.item is not None
+                    view = await visits.follow_up_owner(core, p, tg[p.id], visit_id,
+                                                        view.item.position, p.id)
                 if view.kind in ("nc_text", "order_text"):
                     conversation = await conversations.current(core, tg[p.id])
                     assert conversation is not None

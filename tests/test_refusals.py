@@ -19,7 +19,7 @@ CLI_ONLY = {Refusal.ID_KEY_IN_ENV, Refusal.ID_KEY_MISSING, Refusal.ID_KEY_WRONG,
 Wording = Callable[..., str]
 
 
-VIEWS = ("corrections", "digest", "draws", "invites", "people", "publication", "replacements",
+VIEWS = ("aftercare", "corrections", "digest", "draws", "invites", "people", "publication", "replacements",
          "tasks", "visits", "withdrawals")
 
 
@@ -29,7 +29,7 @@ def _wordings() -> dict[str, Wording]:
     for name in VIEWS:
         module = importlib.import_module(f"bot.views.{name}")
         found[f"bot.views.{name}.refusal_text"] = module.refusal_text
-    for name in ("admin", "corrections", "digest", "draws", "onboarding", "people", "publication",
+    for name in ("admin", "aftercare", "corrections", "digest", "draws", "onboarding", "people", "publication",
                  "replacements", "tasks", "visits", "withdrawals"):
         module = importlib.import_module(f"handlers.{name}")
         for attr, value in vars(module).items():
@@ -79,6 +79,7 @@ JOURNEYS: dict[str, tuple[str, ...]] = {
     "withdrawals": ("bot.views.withdrawals.refusal_text",),
     "publication": ("bot.views.publication.refusal_text",),
     "corrections": ("bot.views.corrections.refusal_text",),
+    "aftercare": ("bot.views.aftercare.refusal_text",),
     "draws": ("bot.views.draws.refusal_text",),
     "invite_flow": ("bot.views.invites.refusal_text",),
     "onboarding": ("bot.views.invites.refusal_text", "bot.views.people.refusal_text",

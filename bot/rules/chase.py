@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from bot.rules.records import DecisionOwed
 from bot.rules.workdays import Calendar
 
 
@@ -226,3 +227,14 @@ def follow_up(row: LateFollowUp, roles: Roles) -> list[Due]:
               "due": row.due_date.isoformat()}
     return [Due(p, "follow_up", f"follow_up:{row.id}", "overdue", reason, row.task_id)
             for p in sorted({row.owner, *roles.office})]
+
+
+def decision(row: DecisionOwed, cal: Calendar, now: datetime, roles: Roles) -> list[Due]:
+    """An item found in violation with no 行政处罚决定 or referral recorded yet: the
+    supervisors of its department and the office, every working day from the result until
+    it is recorded (003 第二十七条)."""
+    days = cal.between(_day(row.finished_at, now), now.date())
+    reason = {"rule": "decision", "target": row.target, "item": row.item, "days": days}
+    return [Due(p, "decision", f"decision:{row.task_id}:{row.item_code}", "owed", reason,
+                row.task_id)
+            for p in sorted(roles.supervisors_of(row.department_id) | set(roles.office))]

@@ -252,6 +252,68 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
+class FollowUpLine:
+    """A follow-up as its owner, the supervisors and the office see it: with its task,
+    item, department and outcome."""
+
+    id: int
+    task_id: int
+    target: str
+    item_code: str
+    item: str
+    department_id: int
+    department: str
+    kind: str  # rectification, referral or judicial
+    due_date: date
+    owner: int
+    owner_name: str
+    status: FollowUpStatus
+    outcome: str | None
+    outcome_date: date | None
+    evidence_sha256: str | None
+    evidence_name: str | None
+    closed_at: datetime | None
+
+    def overdue(self, today: date) -> bool:
+        return self.status == FollowUpStatus.OPEN and self.due_date < today
+
+
+@dataclass(frozen=True)
+class Handover:
+    from_name: str
+    to_name: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DecisionOwed:
+    """An item found in violation (rules.aftercare.CALLS_FOR_DECISION) of a submitted
+    record: its 行政处罚决定 or referral is recorded, or still owed."""
+
+    task_id: int
+    target: str
+    target_code: str
+    item_code: str
+    position: int
+    answerer: int | None
+    item: str
+    department_id: int
+    department: str
+    result: str
+    finished_at: datetime
+    decision_id: int | None
+    kind: str | None  # DecisionKind
+    doc_no: str | None
+    decided_on: date | None
+    penalty: str | None
+    amount_fen: int | None
+    authority: str | None
+    recorded_at: datetime | None
+    late: bool | None
+
+
+@dataclass(frozen=True)
 class Signature:
     id: int
     visit_id: int

@@ -48,7 +48,7 @@ async def load_calendar(core: Core, actor: Actor, text: str, source: str,
 
 # One message per person per day per group, listing what is owed (a supervisor of a large
 # county owes thousands of reminders a day: one message with a count, not thousands).
-GROUPS = ("accept", "window", "overdue", "approvals", "publish", "follow_up")
+GROUPS = ("accept", "window", "overdue", "approvals", "publish", "follow_up", "decision")
 LISTED = 8  # lines in a message; the rest are counted
 KEPT = 20  # items kept with the reminder (for /reminders and the record)
 BATCH = 50  # people per transaction when queueing: the writer is held briefly
@@ -59,7 +59,8 @@ def group_of(due: Due) -> str:
         return "accept"
     if due.kind == "task":
         return "overdue" if due.step == "overdue" else "window"
-    return {"replacement": "approvals", "publish": "publish"}.get(due.kind, "follow_up")
+    return {"replacement": "approvals", "publish": "publish",
+            "decision": "decision"}.get(due.kind, "follow_up")
 
 
 @dataclass
@@ -144,6 +145,9 @@ async def owed(tx: ReadTx | Tx, core: Core, cal: Calendar, now: datetime) -> lis
     for follow_up in await tx.chasing.overdue_follow_ups(local.date()):
         await found.breathe()
         found += rules.follow_up(follow_up, roles)
+    for owed_decision in await tx.aftercare.decisions(owed_only=True):
+        await found.breathe()
+        found += rules.decision(owed_decision, cal, local, roles)
     return found.result()
 
 
@@ -217,12 +221,14 @@ def owed_text(t: Translator, owed: Owed) -> str:
         "approvals": t._("⏰ Replacement requests waiting for a decision: {n}"),
         "publish": t._("📢 Results due for publication: {n}"),
         "follow_up": t._("🔴 Follow-ups past their due date: {n}"),
+        "decision": t._("⚖️ Violations without a recorded penalty decision or referral: {n}"),
     }
     lines = ["<b>" + headers[owed.group].format(n=owed.count) + "</b>"]
     lines += ["• " + line_text(t, due) for due in owed.items[:LISTED]]
     rest = owed.count - min(len(owed.items), LISTED)
     if rest > 0:
-        where = {"approvals": "/tasks", "publish": "/publish"}.get(owed.group, "/tasks")
+        where = {"approvals": "/tasks", "publish": "/publish", "follow_up": "/followups",
+                 "decision": "/decisions"}.get(owed.group, "/tasks")
         lines.append(t.ngettext("…and {n} more: see {where}.", "…and {n} more: see {where}.",
                                 rest).format(n=rest, where=where))
     whys = dict.fromkeys(why_text(t, d.kind, d.step, d.reason) for d in owed.items)
@@ -267,6 +273,9 @@ def line_text(t: Translator, due: Due) -> str:
                                  " on {due} and are late."),
         ("follow_up", "overdue"): t._("🔴 The follow-up of <b>{target}</b> ({item}) was due on"
                                       " {due}."),
+        ("decision", "owed"): t._("⚖️ <b>{target}</b> ({item}) was found in violation {days}"
+                                  " working days ago and no penalty decision or referral is"
+                                  " recorded yet: /decisions."),
     }
     if due.kind == "task" and due.step.startswith("due-"):
         text = t._("⏰ <b>{target}</b>: the inspection window ends on {due}, in {days}"
@@ -295,6 +304,9 @@ def why_text(t: Translator, kind: str, step: str, reason: dict[str, Any]) -> str
     if kind == "publish":
         return t._("Why: results are published within 20 working days after the task is"
                    " finished (003 第二十五条), and you are the office.")
+    if kind == "decision":
+        return t._("Why: a penalty decision is recorded within 7 working days of being made"
+                   " (003 第二十七条); you supervise the item's department or are the office.")
     return t._("Why: you own this follow-up, or you are the office.")
 
 

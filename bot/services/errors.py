@@ -27,6 +27,8 @@ class Refusal(enum.StrEnum):
     BEFORE_DRAW_DATE = "before_draw_date"
     CHANGED = "changed"
     CORRECTION_OPEN = "correction_open"
+    FOLLOW_UP_CLOSED = "follow_up_closed"
+    TOO_LARGE = "too_large"
     CHOOSE_ONE = "choose_one"
     DATA_KEY_MISSING = "data_key_missing"
     DATA_KEY_WRONG = "data_key_wrong"

@@ -15,7 +15,14 @@ from bot.formats.tabular import csv_bytes, xlsx_bytes
 from bot.i18n import translator
 from bot.rules import visit as rules
 from bot.rules.models import AuditAction
-from bot.rules.records import CorrectionDue, Publication, PublicationKind, WithheldResult
+from bot.rules.records import (
+    CorrectionDue,
+    FollowUpLine,
+    FollowUpStatus,
+    Publication,
+    PublicationKind,
+    WithheldResult,
+)
 from bot.services.access import Actor, label, require_office
 from bot.services.chasing import calendar
 from bot.services.digest import publication_due
@@ -304,13 +311,27 @@ async def export(core: Core, actor: Actor) -> tuple[bytes, bytes]:
     require_office(actor)
     async with core.db.read() as rtx:
         published = await rtx.publications.published()
-    rows = export_rows(published, core.settings.tz)
+        follow_ups = {(f.task_id, f.item_code): f for f in await rtx.aftercare.follow_ups()}
+    rows = export_rows(published, core.settings.tz, follow_ups)
     return (xlsx_bytes("抽查结果", EXPORT_HEADERS, rows),
             csv_bytes(EXPORT_HEADERS, rows))
 
 
-def export_rows(published: list[Publication], tz: tzinfo) -> list[list[Any]]:
-    """One row per item of each publication (EXPORT_HEADERS)."""
+def _follow_up_now(item: dict[str, Any], line: FollowUpLine | None) -> str:
+    """The follow-up as published, and its closure where it came since."""
+    text = item.get("follow_up") or ""
+    if text and line is not None and line.status == FollowUpStatus.DONE:
+        day = line.outcome_date.isoformat() if line.outcome_date else ""
+        text += f"；已办结（{day}）：{line.outcome or ''}"
+    return str(text)
+
+
+def export_rows(published: list[Publication], tz: tzinfo,
+                follow_ups: dict[tuple[int, str], FollowUpLine] | None = None
+                ) -> list[list[Any]]:
+    """One row per item of each publication (EXPORT_HEADERS); a follow-up closed since is
+    said in its column."""
+    follow_ups = follow_ups or {}
     rows = []
     for p in published:
         c = p.content
@@ -325,5 +346,6 @@ def export_rows(published: list[Publication], tz: tzinfo) -> list[list[Any]]:
                          "、".join(c.get("noncooperation_times") or []) if refused else "",
                          "；".join([*case.get("kinds", []), case.get("circumstances", "")])
                          if refused else "", p.reason or "", item.get("order") or "",
-                         item.get("follow_up") or ""])
+                         _follow_up_now(item, follow_ups.get((p.task_id,
+                                                              item.get("code", ""))))])
     return rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.clock import now as clock_now
@@ -16,6 +16,7 @@ from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import (
     Correction,
     EarlierTask,
+    FollowUpLine,
     PersonTask,
     PlanItem,
     Task,
@@ -26,6 +27,7 @@ from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.personal import phone_reader
 from bot.views import notices
+from bot.views.aftercare import history_line
 from bot.views.labels import task_status, window_mark
 from storage import ReadTx, Tx
 
@@ -91,6 +93,7 @@ class Card:
     members: list[TeamMember]
     items: list[PlanItem]
     correction: Correction | None = None  # open: the submitted record is being corrected
+    follow_ups: list[FollowUpLine] = field(default_factory=list)  # of the submitted record
 
     def member(self, person_id: int) -> TeamMember | None:
         return next((m for m in self.members if m.person_id == person_id), None)
@@ -120,7 +123,8 @@ async def _card(tx: ReadTx | Tx, task_id: int) -> Card:
     if task is None:
         raise Refused(Refusal.UNKNOWN_TASK)
     return Card(task, await tx.tasks.members(task_id), await tx.tasks.items(task.plan_id),
-                await tx.visits.correction(task_id))
+                await tx.visits.correction(task_id),
+                await tx.aftercare.follow_ups(task_id=task_id))
 
 
 def _readable(core: Core, card: Card) -> Card:
@@ -222,6 +226,7 @@ def card_text(t: Translator, card: Card, viewer: Person, today: date | None = No
                                   reason=html.escape(card.correction.reason)))
     elif task.status == TaskStatus.SUBMITTED:
         lines.append(t._("📤 The check record is submitted."))
+    lines += [history_line(t, line) for line in card.follow_ups]
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from bot.i18n import Translator
 from bot.rules.records import Task
 from bot.views.buttons import (
+    FollowUpList,
     PeopleInvite,
     PeopleInviteDraw,
     PublishCorrections,
@@ -69,6 +70,11 @@ def reject_only(request_id: int) -> Keyboard:
 def replace_member(t: Translator, task_id: int, person_id: int, name: str) -> Keyboard:
     return inline([[ReplacementFor(task_id, person_id).markup(
         t._("🔁 Replace {name}").format(name=name[:30]))]])
+
+
+# ------------------------------------------------------------------------- aftercare
+def follow_ups(t: Translator) -> Keyboard:
+    return inline([[FollowUpList().markup(t._("📋 My follow-ups"))]])
 
 
 # ------------------------------------------------------------------------ publication

@@ -1,0 +1,367 @@
+"""/followups and /decisions: follow-ups closed with evidence or handed over, and the
+penalty decisions or referrals of the items found in violation (003 第二十七条)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import NetworkError, TimedOut
+
+from bot.clock import now as clock_now
+from bot.i18n import Translator
+from bot.rules import aftercare as rules
+from bot.rules import visit as visit_rules
+from bot.rules.models import Conversation, Person
+from bot.services import aftercare, conversations
+from bot.services.errors import Refusal, Refused
+from bot.views import aftercare as words
+from bot.views.buttons import (
+    DecisionKindPick,
+    DecisionPenalty,
+    DecisionPick,
+    DecisionToday,
+    FollowUpClose,
+    FollowUpHandOver,
+    FollowUpList,
+    FollowUpNoFile,
+    FollowUpTo,
+    FollowUpToday,
+)
+from handlers.common import (
+    Buttons,
+    Context,
+    Press,
+    Sent,
+    Who,
+    command,
+    key,
+    registered,
+    reply,
+)
+
+FOLLOW_UP = "followup"
+DECISION = "decision"
+
+
+# -------------------------------------------------------------------------- follow-ups
+
+@command()
+async def followups_command(sent: Sent) -> None:
+    """/followups: mine, with buttons; the departments' view for supervisors and the office."""
+    await _followups(sent.update, sent.context, sent.person, sent.t)
+
+
+async def _followups(update: Update, context: Context, person: Person, t: Translator) -> None:
+    core = context.core
+    today = core.today()
+    mine = await aftercare.mine(core, person)
+    rows = []
+    for n, line in enumerate(mine[:words.LISTED], start=1):
+        rows.append([key(t._("✅ Done {n}").format(n=n), FollowUpClose(line.id)),
+                     key(t._("↪️ Hand over {n}").format(n=n), FollowUpHandOver(line.id))])
+    if mine or not (person.is_office or aftercare.supervises(person)):
+        await reply(update, words.mine_text(t, mine, today),
+                    reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+    if person.is_office or aftercare.supervises(person):
+        found = await aftercare.overview(core, person, today)
+        listed = [] if mine else [
+            [key(t._("✅ Done {n}").format(n=n), FollowUpClose(line.id)),
+             key(t._("↪️ Hand over {n}").format(n=n), FollowUpHandOver(line.id))]
+            for n, line in enumerate(found.open[:words.LISTED], start=1)]
+        await reply(update, words.overview_text(t, found, today),
+                    reply_markup=InlineKeyboardMarkup(listed) if listed else None)
+
+
+BUTTONS = Buttons(words.refusal_text, registered)
+
+
+@BUTTONS.on(FollowUpList)
+async def follow_up_list(press: Press[FollowUpList]) -> None:
+    await press.query.answer()
+    await _followups(press.update, press.context, press.member, press.me.t)
+
+
+@BUTTONS.on(FollowUpClose)
+async def close(press: Press[FollowUpClose]) -> None:
+    line = await aftercare.follow_up(press.context.core, press.member,
+                                     press.button.follow_up_id)
+    await conversations.begin(press.context.core, press.me.tg_user_id, FOLLOW_UP, "outcome",
+                              {"id": line.id})
+    await press.query.answer()
+    await reply(press.update, words.ask_outcome(press.me.t, line))
+
+
+async def _flow(press: Press[Any], flow: str, step: str) -> Conversation:
+    """The conversation a button continues: stale unless the person is at that step."""
+    conversation = await conversations.current(press.context.core, press.me.tg_user_id)
+    if conversation is None or conversation.flow != flow or conversation.step != step:
+        raise Refused(Refusal.STALE)
+    return conversation
+
+
+@BUTTONS.on(FollowUpToday)
+async def today(press: Press[FollowUpToday]) -> None:
+    conversation = await _flow(press, FOLLOW_UP, "day")
+    await conversations.begin(press.context.core, press.me.tg_user_id, FOLLOW_UP, "evidence",
+                              {**conversation.data,
+                               "day": press.context.core.today().isoformat()})
+    await press.query.answer()
+    await _ask_evidence(press.update, press.me.t, int(conversation.data["id"]))
+
+
+async def _ask_evidence(update: Update, t: Translator, follow_up_id: int) -> None:
+    await reply(update, words.ask_evidence(t), reply_markup=InlineKeyboardMarkup(
+        [[key(t._("No file"), FollowUpNoFile(follow_up_id))]]))
+
+
+@BUTTONS.on(FollowUpNoFile)
+async def no_file(press: Press[FollowUpNoFile]) -> None:
+    conversation = await _flow(press, FOLLOW_UP, "evidence")
+    await press.query.answer()
+    await _close(press.update, press.context, press.me, conversation, None)
+
+
+async def _close(update: Update, context: Context, me: Who, conversation: Conversation,
+                 evidence: aftercare.EvidenceIn | None) -> None:
+    from datetime import date
+
+    assert me.person is not None
+    data = conversation.data
+    try:
+        line = await aftercare.close(context.core, me.person, int(data["id"]),
+                                     str(data["outcome"]), date.fromisoformat(data["day"]),
+                                     evidence, clock_now())
+    except Refused as exc:
+        await reply(update, words.refusal_text(me.t, exc))
+        if exc.reason == Refusal.TOO_LARGE:
+            return  # another file may come
+        await conversations.cancel(context.core, me.tg_user_id)
+        return
+    await conversations.cancel(context.core, me.tg_user_id)
+    await reply(update, words.closed_text(me.t, line))
+
+
+@BUTTONS.on(FollowUpHandOver)
+async def hand_over(press: Press[FollowUpHandOver]) -> None:
+    core, t = press.context.core, press.me.t
+    line = await aftercare.follow_up(core, press.member, press.button.follow_up_id)
+    people = await aftercare.successors(core, press.member, line.id)
+    await press.query.answer()
+    if not people:
+        await reply(press.update, t._("Nobody else of {department} is in the directory to take"
+                                      " it over.").format(department=line.department))
+        return
+    await reply(press.update, words.ask_successor(t, line), reply_markup=InlineKeyboardMarkup(
+        [[key(p.name[:30], FollowUpTo(line.id, p.id))] for p in people[:20]]))
+
+
+@BUTTONS.on(FollowUpTo)
+async def hand_to(press: Press[FollowUpTo]) -> None:
+    core = press.context.core
+    await aftercare.follow_up(core, press.member, press.button.follow_up_id)
+    name = next((p.name for p in await aftercare.successors(core, press.member,
+                                                            press.button.follow_up_id)
+                 if p.id == press.button.person_id), None)
+    if name is None:
+        raise Refused(Refusal.UNKNOWN_PERSON)
+    await conversations.begin(core, press.me.tg_user_id, FOLLOW_UP, "handover",
+                              {"id": press.button.follow_up_id, "to": press.button.person_id})
+    await press.query.answer()
+    await reply(press.update, words.ask_handover_reason(press.me.t, name))
+
+
+async def follow_up_text(update: Update, context: Context, me: Who,
+                         conversation: Conversation) -> None:
+    """Text in the follow-up flow: the outcome, its day, or a hand-over's reason."""
+    message = update.effective_message
+    assert message is not None and message.text is not None and me.person is not None
+    core, t, step, data = context.core, me.t, conversation.step, conversation.data
+    try:
+        if step == "outcome":
+            outcome = aftercare.clean_text(message.text, 4)
+            await conversations.begin(core, me.tg_user_id, FOLLOW_UP, "day",
+                                      {**data, "outcome": outcome})
+            await reply(update, words.ask_day(t), reply_markup=InlineKeyboardMarkup(
+                [[key(t._("Today"), FollowUpToday(int(data["id"])))]]))
+        elif step == "day":
+            day = aftercare.parse_day(message.text, core.today())
+            await conversations.begin(core, me.tg_user_id, FOLLOW_UP, "evidence",
+                                      {**data, "day": day.isoformat()})
+            await _ask_evidence(update, t, int(data["id"]))
+        elif step == "handover":
+            line = await aftercare.hand_over(core, me.person, int(data["id"]), int(data["to"]),
+                                             message.text, clock_now())
+            await conversations.cancel(core, me.tg_user_id)
+            context.wake_outbox()
+            await reply(update, words.handed_text(t, line))
+        else:
+            await reply(update, words.ask_evidence(t))
+    except Refused as exc:
+        await reply(update, words.refusal_text(t, exc))
+
+
+async def evidence_file(update: Update, context: Context, me: Who,
+                        conversation: Conversation) -> None:
+    """A photo or a document while a follow-up's evidence is awaited."""
+    message = update.effective_message
+    assert message is not None
+    if conversation.step != "evidence":
+        await reply(update, me.t._("A file is not expected yet: please answer the question"
+                                   " above first."))
+        return
+    if message.photo:
+        largest = message.photo[-1]
+        file_id, size, name, mime = (largest.file_id, largest.file_size, "photo.jpg",
+                                     "image/jpeg")
+    else:
+        assert message.document is not None
+        doc = message.document
+        file_id, size = doc.file_id, doc.file_size
+        name, mime = doc.file_name or "file", doc.mime_type or "application/octet-stream"
+    if size and size > aftercare.MAX_EVIDENCE:
+        await reply(update, words.refusal_text(me.t, Refused(Refusal.TOO_LARGE)))
+        return
+    try:
+        data = bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
+    except (NetworkError, TimedOut):
+        await reply(update, me.t._("The file could not be downloaded (weak signal?), so it"
+                                   " was not saved. Please send it again."))
+        return
+    await _close(update, context, me, conversation, aftercare.EvidenceIn(data, name, mime))
+
+
+# --------------------------------------------------------------------------- decisions
+
+@command()
+async def decisions_command(sent: Sent) -> None:
+    """/decisions: what is owed and what was recorded late · /decisions export"""
+    core, person, t = sent.context.core, sent.person, sent.t
+    if sent.args and sent.args[0] == "export":
+        if not person.is_office:
+            await reply(sent.update, words.refusal_text(t, Refused(Refusal.NOT_ALLOWED)))
+            return
+        data = await aftercare.decisions_xlsx(core, person)
+        await sent.message.reply_document(
+            data, filename=f"decisions-{core.today().isoformat()}.xlsx",
+            caption=t._("Penalty decisions and referrals, one row per item, for the"
+                        " 部门协同监管平台."))
+        return
+    rows = await aftercare.decisions(core, person, owed_only=False)
+    if not rows:
+        await reply(sent.update, t._("No item found in violation is yours to decide on."))
+        return
+    owed = [r for r in rows if r.decision_id is None]
+    buttons = [[key(f"⚖️ {n}. {r.target[:24]}", DecisionPick(r.task_id, r.position))]
+               for n, r in enumerate(owed[:words.LISTED], start=1)]
+    await reply(sent.update, words.decisions_text(t, rows),
+                reply_markup=InlineKeyboardMarkup(buttons) if buttons else None)
+
+
+DECISIONS = Buttons(words.refusal_text, registered)
+
+
+@DECISIONS.on(DecisionPick)
+async def pick(press: Press[DecisionPick]) -> None:
+    b, t = press.button, press.me.t
+    row = await aftercare.decision_item(press.context.core, press.member, b.task_id, b.position)
+    await press.query.answer()
+    await reply(press.update, words.ask_decision_kind(t, row), reply_markup=InlineKeyboardMarkup(
+        [[key(t._("⚖️ Penalty decision"), DecisionKindPick(b.task_id, b.position,
+                                                           rules.DecisionKind.PENALTY)),
+          key(t._("↗️ Referred"), DecisionKindPick(b.task_id, b.position,
+                                                    rules.DecisionKind.REFERRAL))]]))
+
+
+@DECISIONS.on(DecisionKindPick)
+async def pick_kind(press: Press[DecisionKindPick]) -> None:
+    b, t, core = press.button, press.me.t, press.context.core
+    await aftercare.decision_item(core, press.member, b.task_id, b.position)
+    penalty = b.kind == rules.DecisionKind.PENALTY
+    await conversations.begin(core, press.me.tg_user_id, DECISION,
+                              "doc_no" if penalty else "authority",
+                              {"task": b.task_id, "position": b.position, "kind": b.kind})
+    await press.query.answer()
+    await reply(press.update, words.ask_doc_no(t) if penalty else words.ask_authority(t))
+
+
+@DECISIONS.on(DecisionToday)
+async def decided_today(press: Press[DecisionToday]) -> None:
+    conversation = await _flow(press, DECISION, "date")
+    await press.query.answer()
+    await _decided_on(press.update, press.context, press.me, conversation,
+                      press.context.core.today().isoformat())
+
+
+@DECISIONS.on(DecisionPenalty)
+async def penalty(press: Press[DecisionPenalty]) -> None:
+    conversation = await _flow(press, DECISION, "penalty")
+    if press.button.penalty not in rules.PENALTIES:
+        raise Refused(Refusal.STALE)
+    data = {**conversation.data, "penalty": press.button.penalty}
+    await press.query.answer()
+    if press.button.penalty == "fine":
+        await conversations.begin(press.context.core, press.me.tg_user_id, DECISION, "amount",
+                                  data)
+        await reply(press.update, words.ask_amount(press.me.t))
+        return
+    await _record(press.update, press.context, press.me, data)
+
+
+async def _decided_on(update: Update, context: Context, me: Who, conversation: Conversation,
+                      day: str) -> None:
+    data = {**conversation.data, "day": day}
+    if data["kind"] == rules.DecisionKind.REFERRAL:
+        await _record(update, context, me, data)
+        return
+    await conversations.begin(context.core, me.tg_user_id, DECISION, "penalty", data)
+    await reply(update, words.ask_penalty(me.t), reply_markup=InlineKeyboardMarkup(
+        [[key(visit_rules.legal(rules.PENALTIES, k, me.t)[:60], DecisionPenalty(k))]
+         for k in rules.PENALTIES]))
+
+
+async def _record(update: Update, context: Context, me: Who, data: dict[str, Any]) -> None:
+    from datetime import date
+
+    assert me.person is not None
+    given = aftercare.DecisionIn(
+        kind=rules.DecisionKind(data["kind"]), decided_on=date.fromisoformat(data["day"]),
+        doc_no=data.get("doc_no"), penalty=data.get("penalty"),
+        amount_fen=data.get("amount_fen"), authority=data.get("authority"))
+    try:
+        done = await aftercare.record_decision(context.core, me.person, int(data["task"]),
+                                               int(data["position"]), given, clock_now())
+    except Refused as exc:
+        await reply(update, words.refusal_text(me.t, exc))
+    else:
+        await reply(update, words.recorded_text(me.t, done))
+    await conversations.cancel(context.core, me.tg_user_id)
+
+
+async def decision_text(update: Update, context: Context, me: Who,
+                        conversation: Conversation) -> None:
+    """Text in the decision flow: the document number, the authority, the day, the fine."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    core, t, step, data = context.core, me.t, conversation.step, conversation.data
+    try:
+        if step in ("doc_no", "authority"):
+            value = aftercare.clean_text(message.text, 2, 100)
+            await conversations.begin(core, me.tg_user_id, DECISION, "date",
+                                      {**data, step: value})
+            await reply(update, words.ask_decision_day(t, str(data["kind"])),
+                        reply_markup=InlineKeyboardMarkup([[key(t._("Today"),
+                                                                DecisionToday())]]))
+        elif step == "date":
+            day = aftercare.parse_day(message.text, core.today())
+            await _decided_on(update, context, me, conversation, day.isoformat())
+        elif step == "amount":
+            amount = rules.parse_amount(message.text)
+            if amount is None:
+                await reply(update, words.bad_amount(t))
+                return
+            await _record(update, context, me, {**data, "amount_fen": amount})
+        else:
+            await reply(update, words.ask_penalty(t))
+    except Refused as exc:
+        await reply(update, words.refusal_text(t, exc))
