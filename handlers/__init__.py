@@ -26,6 +26,7 @@ from handlers import (
     publication,
     replacements,
     tasks,
+    team,
     texts,
     visits,
     withdrawals,
@@ -57,6 +58,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("digest", digest.digest_command, filters=private))
     app.add_handler(CommandHandler("publish", publication.publish_command, filters=private))
     app.add_handler(CommandHandler("correct", corrections.correct_command, filters=private))
+    app.add_handler(CommandHandler("team", team.team_command, filters=private))
     app.add_handler(CommandHandler("followups", aftercare.followups_command, filters=private))
     app.add_handler(CommandHandler("decisions", aftercare.decisions_command, filters=private))
     # Buttons: one handler per button kind, each with its kind's pattern (bot/views/buttons.py);

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from bot.rules.records import EarlierTask, PersonTask, PlanItem, Task, TaskStatus, TeamMember
+from bot.rules.records import (
+    DepartmentTasks,
+    EarlierTask,
+    OverdueTask,
+    PersonTask,
+    PlanItem,
+    Task,
+    TaskStatus,
+    TeamMember,
+)
 from storage.base import Repo, to_db_time
 from storage.rows import to_record
 
@@ -25,7 +34,33 @@ _WAITING = (
 )
 
 
+def _of_departments(departments: list[int]) -> str:
+    return ("EXISTS (SELECT 1 FROM task_members d WHERE d.task_id = k.id AND d.active = 1"
+            f" AND d.department_id IN ({','.join('?' * len(departments)) or 'NULL'}))")
+
+
 class TaskRepo(Repo):
+    async def of_departments(self, departments: list[int], today: date) -> DepartmentTasks:
+        """How the tasks with a member of these departments stand."""
+        return await self.one_as(DepartmentTasks,
+            "SELECT COALESCE(SUM(k.status IN ('assigned', 'in_progress') AND k.window_due < ?),"
+            " 0) AS overdue, COALESCE(SUM(k.status = 'assigned'), 0) AS assigned,"
+            " COALESCE(SUM(k.status = 'in_progress'), 0) AS in_progress,"
+            " COALESCE(SUM(k.status = 'submitted'), 0) AS submitted FROM tasks k WHERE "
+            + _of_departments(departments), (today.isoformat(), *departments)) \
+            or DepartmentTasks(0, 0, 0, 0)
+
+    async def overdue_of_departments(self, departments: list[int], today: date,
+                                     limit: int) -> list[OverdueTask]:
+        """Owed tasks whose window ended, the longest overdue first."""
+        return await self.all_as(OverdueTask,
+            "SELECT k.id, t.name AS target, k.window_due, (SELECT p.name FROM task_members l"
+            " JOIN people p ON p.id = l.person_id WHERE l.task_id = k.id AND l.leader = 1"
+            " AND l.active = 1) AS leader FROM tasks k JOIN targets t ON t.id = k.target_id"
+            " WHERE k.status IN ('assigned', 'in_progress') AND k.window_due < ? AND "
+            + _of_departments(departments) + " ORDER BY k.window_due, k.id LIMIT ?",
+            (today.isoformat(), *departments, limit))
+
     async def task(self, task_id: int) -> Task | None:
         return await self.one_as(Task, f"{_TASK} WHERE k.id = ?", (task_id,))
 

@@ -19,8 +19,8 @@ CLI_ONLY = {Refusal.ID_KEY_IN_ENV, Refusal.ID_KEY_MISSING, Refusal.ID_KEY_WRONG,
 Wording = Callable[..., str]
 
 
-VIEWS = ("aftercare", "corrections", "digest", "draws", "invites", "people", "publication", "replacements",
-         "tasks", "visits", "withdrawals")
+VIEWS = ("aftercare", "corrections", "digest", "draws", "invites", "people", "publication",
+         "replacements", "tasks", "team", "visits", "withdrawals")
 
 
 def _wordings() -> dict[str, Wording]:
@@ -29,8 +29,8 @@ def _wordings() -> dict[str, Wording]:
     for name in VIEWS:
         module = importlib.import_module(f"bot.views.{name}")
         found[f"bot.views.{name}.refusal_text"] = module.refusal_text
-    for name in ("admin", "aftercare", "corrections", "digest", "draws", "onboarding", "people", "publication",
-                 "replacements", "tasks", "visits", "withdrawals"):
+    for name in ("admin", "aftercare", "corrections", "digest", "draws", "onboarding", "people",
+                 "publication", "replacements", "tasks", "visits", "withdrawals"):
         module = importlib.import_module(f"handlers.{name}")
         for attr, value in vars(module).items():
             if isinstance(value, Buttons):
@@ -80,6 +80,7 @@ JOURNEYS: dict[str, tuple[str, ...]] = {
     "publication": ("bot.views.publication.refusal_text",),
     "corrections": ("bot.views.corrections.refusal_text",),
     "aftercare": ("bot.views.aftercare.refusal_text",),
+    "team": ("bot.views.team.refusal_text",),
     "draws": ("bot.views.draws.refusal_text",),
     "invite_flow": ("bot.views.invites.refusal_text",),
     "onboarding": ("bot.views.invites.refusal_text", "bot.views.people.refusal_text",

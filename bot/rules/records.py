@@ -143,6 +143,24 @@ class PlanItem:
 
 
 @dataclass(frozen=True)
+class DepartmentTasks:
+    """Counts of the tasks with a member of some departments, by where they stand."""
+
+    overdue: int  # owed, the window ended
+    assigned: int
+    in_progress: int
+    submitted: int
+
+
+@dataclass(frozen=True)
+class OverdueTask:
+    id: int
+    target: str
+    window_due: date
+    leader: str | None
+
+
+@dataclass(frozen=True)
 class EarlierTask:
     """Another check of the same target (shown on a task's preview)."""
 

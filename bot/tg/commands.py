@@ -20,6 +20,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("tasks", N_("My spot-check tasks"), frozenset({Role.INSPECTOR, Role.SUPERVISOR})),
     Command("correct", N_("Correct a submitted check record (更正)"),
             frozenset({Role.INSPECTOR, Role.ADMIN, Role.OFFICE})),
+    Command("team", N_("What waits in my department: approvals, overdue tasks, who is not"
+                       " registered"), frozenset({Role.SUPERVISOR})),
     Command("followups", N_("Follow-ups: close with evidence, hand over; per department"),
             frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN, Role.OFFICE})),
     Command("decisions", N_("Penalty decisions and referrals of violations found"),

@@ -1,0 +1,74 @@
+"""/team: a supervisor sees the replacement requests waiting for them (and decides one
+from there), their departments' tasks with the overdue first (each opens its card, marked
+overdue), and their people not registered; someone without the role is told politely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.config import Settings
+from bot.emulator import Emulator
+from bot.rules.models import Role
+from bot.services import replacements
+from bot.services.access import SYSTEM
+from bot.services.accounts import TgUser
+from bot.services.onboarding import invite_person, redeem
+from bot.tg.app import BotRunner
+from handlers import register
+from tests.conftest import TOKEN, person
+from tests.helpers import probe
+from tests.test_publication import finished_tasks
+
+
+async def test_team_for_a_supervisor(settings: Settings, emulator: Emulator,
+                                     tmp_path: Path) -> None:
+    runner = BotRunner(settings, TOKEN, register)
+    await runner.start(webhook=False, poll_timeout=1)
+    core = runner.core
+    try:
+        # One task submitted; the others of the plan stay owed after their window ended.
+        await finished_tasks(runner, tmp_path, ["no_problem"])
+        task_id, member_id, department_id = probe(
+            runner, "SELECT k.id, m.person_id, m.department_id FROM tasks k JOIN task_members"
+                    " m ON m.task_id = k.id WHERE k.status = 'assigned' AND m.leader = 0"
+                    " ORDER BY k.id LIMIT 1")[0]
+        code, department = probe(runner, "SELECT code, name FROM departments WHERE id = ?",
+                                 department_id)[0]
+        async with core.db.read() as rtx:
+            member = await rtx.people.person(member_id)
+        assert member is not None
+        await replacements.request(core, member, task_id, "health", None)
+        issued = await invite_person(core, SYSTEM, "赵主任", code, [Role.SUPERVISOR])
+        await redeem(core, issued.code, TgUser(64000, 64000, None, "赵主任", "en"))
+        supervisor = person(emulator, "赵主任", "en", user_id=64000)
+
+        await supervisor.send("/team")
+        view = await supervisor.expect("Replacement requests waiting for a decision: 1")
+        text = view["text"]
+        assert department in text and member.name in text
+        owed = probe(runner, "SELECT COUNT(DISTINCT k.id) FROM tasks k JOIN task_members m"
+                             " ON m.task_id = k.id WHERE m.active = 1 AND m.department_id = ?"
+                             " AND k.status IN ('assigned', 'in_progress')", department_id)[0][0]
+        assert f"🔴 overdue {owed}" in text and "submitted 1" in text
+        assert "Not registered in Choucha" in text  # the drawn inspectors are not on Telegram
+        # An overdue task opens its card, which says it is overdue.
+        overdue = [b["text"] for row in view["reply_markup"]["inline_keyboard"] for b in row
+                   if b["text"].startswith("🔴 1.")]
+        await supervisor.press(overdue[0], view)
+        card = await supervisor.expect("Inspection window")
+        assert "overdue" in card["text"].lower() or "ended" in card["text"]
+        # The approval is decided from the view: a fresh draw replaces the member.
+        await supervisor.press("✅ Approve 1", view)
+        await supervisor.expect("Approved")
+        assert probe(runner, "SELECT status FROM replacement_requests") == [("approved",)]
+        await supervisor.send("/team")
+        await supervisor.expect("Replacement requests waiting for a decision: 0")
+
+        # Someone without the role is told what /team is for.
+        office = await invite_person(core, SYSTEM, "李四", code, [Role.INSPECTOR])
+        await redeem(core, office.code, TgUser(65000, 65000, None, "李四", "en"))
+        inspector = person(emulator, "李四", "en", user_id=65000)
+        await inspector.send("/team")
+        await inspector.expect("/team is for supervisors")
+    finally:
+        await runner.stop()
