@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot.rules import chase as rules
 from bot.rules.chase import (
@@ -171,3 +173,25 @@ def test_follow_up_tells_its_owner_and_the_office_once_each() -> None:
 def test_roles_name_nobody_for_a_department_without_supervisors() -> None:
     assert Roles().supervisors_of(10, 20) == set()
     assert ROLES.supervisors_of(10, 20) == {3, 7, 8}
+
+
+# ----------------------------------------------------------------- decisions (第二十七条)
+
+def test_a_decision_is_late_after_seven_working_days_across_a_holiday() -> None:
+    from bot.rules.aftercare import decision_due, recorded_late
+
+    cal = Calendar({}, frozenset())  # the package's arrangements: 2026's National Day
+    decided = date(2026, 9, 29)
+    due = decision_due(cal, decided)
+    assert due > date(2026, 10, 8)  # the holiday week does not count
+    assert not recorded_late(cal, decided, due)
+    assert recorded_late(cal, decided, due + timedelta(days=1))
+
+
+@pytest.mark.parametrize(("typed", "fen"), [("5000", 500000), ("5,000.50", 500050),
+                                            ("5000元", 500000), ("0.5", 50), ("12.345", None),
+                                            ("five", None), ("-3", None), ("", None)])
+def test_a_fine_is_read_in_fen(typed: str, fen: int | None) -> None:
+    from bot.rules.aftercare import parse_amount
+
+    assert parse_amount(typed) == fen
