@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import NetworkError, TimedOut
 
 from bot.clock import now as clock_now
 from bot.i18n import Translator
@@ -35,6 +34,7 @@ from handlers.common import (
     Sent,
     Who,
     command,
+    download,
     key,
     registered,
     reply,
@@ -222,9 +222,8 @@ async def evidence_file(update: Update, context: Context, me: Who,
     if size and size > aftercare.MAX_EVIDENCE:
         await reply(update, words.refusal_text(me.t, Refused(Refusal.TOO_LARGE)))
         return
-    try:
-        data = bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
-    except (NetworkError, TimedOut):
+    data = await download(context, file_id)
+    if data is None:
         await reply(update, me.t._("The file could not be downloaded (weak signal?), so it"
                                    " was not saved. Please send it again."))
         return

@@ -18,7 +18,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
 from bot.i18n import Translator, translator
@@ -71,6 +71,15 @@ async def who(update: Update, context: Context) -> Who:
                user.first_name, user.language_code),
     )
     return Who(identity, translator(identity.language))
+
+
+async def download(context: Context, file_id: str) -> bytes | None:
+    """A file someone sent, or None when it could not be fetched (a weak signal: the
+    caller says so and nothing is saved)."""
+    try:
+        return bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
+    except (NetworkError, TimedOut):
+        return None
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> None:

@@ -17,7 +17,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest
 
 from bot.core import Core
 from bot.rules import visit as rules
@@ -72,6 +72,7 @@ from handlers.common import (
     Press,
     Who,
     access_text,
+    download,
     registered,
     reply,
     who,
@@ -314,9 +315,8 @@ async def photo_message(update: Update, context: Context) -> None:
         await reply(update, me.t._("This file is larger than 20 MB; please send it as a"
                                    " photo. Nothing was saved."))
         return
-    try:
-        data = bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
-    except (NetworkError, TimedOut):
+    data = await download(context, file_id)
+    if data is None:
         await reply(update, me.t._("The photo could not be downloaded (weak signal?), so it"
                                    " was not saved. Please send it again."))
         return

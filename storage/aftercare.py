@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.rules.aftercare import CALLS_FOR_DECISION
 from bot.rules.records import DecisionOwed, FollowUpLine, Handover
-from storage.base import Repo, to_db_time
+from storage.base import Repo, placeholders, to_db_time
 
 _FOLLOW_UP = (
     "SELECT f.id, v.task_id, t.name AS target, f.item_code, i.name AS item,"
@@ -58,7 +58,7 @@ class AftercareRepo(Repo):
             sql += " AND f.owner = ?"
             args.append(owner)
         if departments is not None:
-            sql += f" AND vi.department_id IN ({','.join('?' * len(departments)) or 'NULL'})"
+            sql += f" AND vi.department_id IN ({placeholders(departments)})"
             args += departments
         if open_only:
             sql += " AND f.status = 'open'"
@@ -103,10 +103,10 @@ class AftercareRepo(Repo):
                         owed_only: bool = False) -> list[DecisionOwed]:
         """Items found in violation with their decision (or none yet), of departments
         (None: every one); the oldest finished first."""
-        sql = _OWED + f" AND vi.result IN ({','.join('?' * len(CALLS_FOR_DECISION))})"
+        sql = _OWED + f" AND vi.result IN ({placeholders(list(CALLS_FOR_DECISION))})"
         args: list[Any] = list(CALLS_FOR_DECISION)
         if departments is not None:
-            sql += f" AND vi.department_id IN ({','.join('?' * len(departments)) or 'NULL'})"
+            sql += f" AND vi.department_id IN ({placeholders(departments)})"
             args += departments
         if owed_only:
             sql += " AND x.id IS NULL"

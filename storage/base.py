@@ -33,6 +33,11 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def placeholders(values: list[Any]) -> str:
+    """The `?, ?, …` of an IN list (NULL for an empty one, which matches nothing)."""
+    return ",".join("?" * len(values)) or "NULL"
+
+
 class Repo:
     """A repository takes the connection of the transaction it runs in."""
 

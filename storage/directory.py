@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from storage.base import Repo, to_db_time
+from storage.base import Repo, placeholders, to_db_time
 
 TARGET_FIELDS = ("code_kind", "name", "entity_type", "authority", "legal_rep", "address",
                  "status", "established", "scope", "industry", "region", "credit_class",
@@ -177,7 +177,7 @@ class DirectoryRepo(Repo):
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             rows = await self.all(
-                f"SELECT code FROM targets WHERE code IN ({','.join('?' * len(chunk))})",
+                f"SELECT code FROM targets WHERE code IN ({placeholders(chunk)})",
                 tuple(chunk))
             found.update(r["code"] for r in rows)
         return found
@@ -375,7 +375,7 @@ class DirectoryRepo(Repo):
         """The SHA-256 of every file imported as one of `kinds`."""
         wanted = list(kinds)
         rows = await self.all(f"SELECT DISTINCT sha256 FROM imports WHERE kind IN"
-                              f" ({','.join('?' * len(wanted))})", tuple(wanted))
+                              f" ({placeholders(wanted)})", tuple(wanted))
         return {str(r[0]) for r in rows}
 
     async def log_import(self, kind: str, filename: str, sha256: str, rows: int,

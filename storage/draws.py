@@ -16,7 +16,7 @@ from bot.rules.records import (
     PlanItemRule,
     PlanLine,
 )
-from storage.base import Repo, to_db_time
+from storage.base import Repo, placeholders, to_db_time
 
 
 class DrawRepo(Repo):
@@ -52,7 +52,7 @@ class DrawRepo(Repo):
         for key in ("region", "industry", "kind", "entity_type"):
             values = scope.get(key) or []
             if values:
-                where.append(f"t.{key} IN ({', '.join('?' * len(values))})")
+                where.append(f"t.{key} IN ({placeholders(values)})")
                 params.extend(values)
         # Ordering by an expression makes SQLite scan the table and sort, which for a
         # large directory is twice as fast as walking the code index row by row.

@@ -16,7 +16,7 @@ from bot.rules.models import (
     RosterStatus,
     TelegramAccount,
 )
-from storage.base import Repo, from_db_time, to_db_time
+from storage.base import Repo, from_db_time, placeholders, to_db_time
 
 
 def _department(row: aiosqlite.Row) -> Department:
@@ -127,7 +127,7 @@ class PeopleRepo(Repo):
     async def _roles(self, person_ids: list[int]) -> dict[int, tuple[RoleGrant, ...]]:
         if not person_ids:
             return {}
-        marks = ",".join("?" * len(person_ids))
+        marks = placeholders(person_ids)
         rows = await self.all(
             f"SELECT person_id, role, department_id FROM person_roles"
             f" WHERE person_id IN ({marks}) ORDER BY role, department_id",
@@ -200,7 +200,7 @@ class PeopleRepo(Repo):
             ids = list(person_ids)
             if not ids:
                 return []
-            where.append(f"p.id IN ({','.join('?' * len(ids))})")
+            where.append(f"p.id IN ({placeholders(ids)})")
             params.extend(ids)
         rows = await self.all(
             f"{_ROSTER_SELECT} WHERE {' AND '.join(where)}"

@@ -14,7 +14,7 @@ from bot.rules.records import (
     TaskStatus,
     TeamMember,
 )
-from storage.base import Repo, to_db_time
+from storage.base import Repo, placeholders, to_db_time
 from storage.rows import to_record
 
 _TASK = (
@@ -36,7 +36,7 @@ _WAITING = (
 
 def _of_departments(departments: list[int]) -> str:
     return ("EXISTS (SELECT 1 FROM task_members d WHERE d.task_id = k.id AND d.active = 1"
-            f" AND d.department_id IN ({','.join('?' * len(departments)) or 'NULL'}))")
+            f" AND d.department_id IN ({placeholders(departments)}))")
 
 
 class TaskRepo(Repo):

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.emulator import EmulatedUser, Emulator
+from bot.rules.models import Role
 from bot.services.access import SYSTEM
+from bot.services.accounts import TgUser
 from bot.services.directory import add_department
-from bot.services.onboarding import init_admin
+from bot.services.onboarding import init_admin, invite_person, redeem, reissue_invite
 from bot.tg.app import BotRunner
 from tests.conftest import person
 
@@ -81,3 +83,17 @@ def probe(where: BotRunner | Any, sql: str, *params: object) -> list[tuple[Any, 
     path = where if isinstance(where, str | Path) else getattr(where, "settings", where).db_path
     with sqlite3.connect(path) as conn:
         return conn.execute(sql, params).fetchall()
+
+
+async def on_telegram(bot: BotRunner, emulator: Emulator, tg: int, person_id: int | None = None,
+                      name: str = "", roles: list[Role] | None = None,
+                      department: str | None = None, language: str = "en") -> EmulatedUser:
+    """A person on Telegram, bound through an invite: one of the directory (`person_id`)
+    or a new one (`name` with `roles`, of `department`)."""
+    if person_id is not None:
+        issued = await reissue_invite(bot.core, SYSTEM, person_id)
+        name = probe(bot, "SELECT name FROM people WHERE id = ?", person_id)[0][0]
+    else:
+        issued = await invite_person(bot.core, SYSTEM, name, department, roles or [])
+    await redeem(bot.core, issued.code, TgUser(tg, tg, None, name, language))
+    return person(emulator, name, language, user_id=tg)

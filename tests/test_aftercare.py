@@ -16,25 +16,15 @@ from openpyxl import load_workbook
 from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.emulator import Emulator
-from bot.emulator.client import EmulatedUser
 from bot.rules.models import Role
 from bot.services import chasing, publication
 from bot.services.access import SYSTEM
-from bot.services.accounts import TgUser
-from bot.services.onboarding import invite_person, redeem, reissue_invite
 from bot.tg.app import BotRunner
 from handlers import register
-from tests.conftest import TOKEN, person
-from tests.helpers import probe
+from tests.conftest import TOKEN
+from tests.helpers import on_telegram, probe
 from tests.test_publication import finished_tasks
 from tests.test_visits import jpeg
-
-
-async def _bind(runner: BotRunner, emulator: Emulator, person_id: int, tg: int) -> EmulatedUser:
-    issued = await reissue_invite(runner.core, SYSTEM, person_id)
-    name = probe(runner, "SELECT name FROM people WHERE id = ?", person_id)[0][0]
-    await redeem(runner.core, issued.code, TgUser(tg, tg, None, name, "en"))
-    return person(emulator, name, "en", user_id=tg)
 
 
 def _buttons(message: dict[str, Any]) -> list[str]:
@@ -55,7 +45,7 @@ async def test_follow_ups_closed_and_handed_over_and_decisions_recorded(
                                    " vi.item_code = f.item_code ORDER BY f.id")
         assert len(follow_ups) == 4
         first_id, owner_id, department_id = follow_ups[0]
-        owner = await _bind(runner, emulator, owner_id, 63000)
+        owner = await on_telegram(runner, emulator, 63000, owner_id)
         owned = [f for f in follow_ups if f[1] == owner_id]
 
         # The owner's list; closing asks for the outcome, the day and the evidence.
@@ -97,9 +87,7 @@ async def test_follow_ups_closed_and_handed_over_and_decisions_recorded(
         assert "整改完毕" in card["text"]
 
         # Another follow-up handed over by the office to a colleague, with a reason.
-        office_issued = await invite_person(core, SYSTEM, "王芳", None, [Role.OFFICE])
-        await redeem(core, office_issued.code, TgUser(61000, 61000, None, "王芳", "en"))
-        office = person(emulator, "王芳", "en", user_id=61000)
+        office = await on_telegram(runner, emulator, 61000, name="王芳", roles=[Role.OFFICE])
         await office.send("/followups")
         overview = await office.expect("Follow-ups per department")
         assert "Open, the overdue first" in overview["text"]
@@ -118,9 +106,8 @@ async def test_follow_ups_closed_and_handed_over_and_decisions_recorded(
 
         # A supervisor of the department sees its counts.
         code = probe(runner, "SELECT code FROM departments WHERE id = ?", department_id)[0][0]
-        sup_issued = await invite_person(core, SYSTEM, "赵主任", code, [Role.SUPERVISOR])
-        await redeem(core, sup_issued.code, TgUser(64000, 64000, None, "赵主任", "en"))
-        supervisor = person(emulator, "赵主任", "en", user_id=64000)
+        supervisor = await on_telegram(runner, emulator, 64000, name="赵主任",
+                                       roles=[Role.SUPERVISOR], department=code)
         await supervisor.send("/followups")
         seen = await supervisor.expect("Follow-ups per department")
         department = probe(runner, "SELECT name FROM departments WHERE id = ?",

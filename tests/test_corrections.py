@@ -15,12 +15,10 @@ from bot.rules.models import Person, Role
 from bot.rules.visit import RESULTS
 from bot.services import conversations, publication, visits
 from bot.services.access import SYSTEM
-from bot.services.accounts import TgUser
-from bot.services.onboarding import invite_person, redeem, reissue_invite
 from bot.tg.app import BotRunner
 from handlers import register
-from tests.conftest import CHANNEL, TOKEN, person
-from tests.helpers import probe
+from tests.conftest import CHANNEL, TOKEN
+from tests.helpers import on_telegram, probe
 from tests.test_publication import _channel_post, finished_tasks
 
 LEADER_TG, OFFICE_TG = 62000, 61000
@@ -37,17 +35,13 @@ async def test_a_published_record_is_corrected_and_its_correction_published(
         await publication.publish(core, SYSTEM, [task_id], clock_now())
         first_pdf = probe(runner, "SELECT pdf_sha256, record_hash FROM records")[0]
         # The office and the team's leader on Telegram.
-        issued = await invite_person(core, SYSTEM, "王芳", None, [Role.OFFICE])
-        await redeem(core, issued.code, TgUser(OFFICE_TG, OFFICE_TG, None, "王芳", "en"))
-        office = person(emulator, "王芳", "en", user_id=OFFICE_TG)
+        office = await on_telegram(runner, emulator, OFFICE_TG, name="王芳", roles=[Role.OFFICE])
         async with core.db.read() as rtx:
             members = await rtx.tasks.members(task_id)
             people: list[Person] = [p for m in members
                                     if (p := await rtx.people.person(m.person_id))]
         lead = next(p for p, m in zip(people, members, strict=True) if m.leader)
-        again = await reissue_invite(core, SYSTEM, lead.id)
-        await redeem(core, again.code, TgUser(LEADER_TG, LEADER_TG, None, lead.name, "en"))
-        leader = person(emulator, lead.name, "en", user_id=LEADER_TG)
+        leader = await on_telegram(runner, emulator, LEADER_TG, lead.id)
 
         # The leader asks for a correction from /correct: chosen from a list, with a reason.
         await leader.send("/correct")

@@ -10,13 +10,10 @@ from bot.config import Settings
 from bot.emulator import Emulator
 from bot.rules.models import Role
 from bot.services import replacements
-from bot.services.access import SYSTEM
-from bot.services.accounts import TgUser
-from bot.services.onboarding import invite_person, redeem
 from bot.tg.app import BotRunner
 from handlers import register
-from tests.conftest import TOKEN, person
-from tests.helpers import probe
+from tests.conftest import TOKEN
+from tests.helpers import on_telegram, probe
 from tests.test_publication import finished_tasks
 
 
@@ -38,9 +35,8 @@ async def test_team_for_a_supervisor(settings: Settings, emulator: Emulator,
             member = await rtx.people.person(member_id)
         assert member is not None
         await replacements.request(core, member, task_id, "health", None)
-        issued = await invite_person(core, SYSTEM, "赵主任", code, [Role.SUPERVISOR])
-        await redeem(core, issued.code, TgUser(64000, 64000, None, "赵主任", "en"))
-        supervisor = person(emulator, "赵主任", "en", user_id=64000)
+        supervisor = await on_telegram(runner, emulator, 64000, name="赵主任",
+                                       roles=[Role.SUPERVISOR], department=code)
 
         await supervisor.send("/team")
         view = await supervisor.expect("Replacement requests waiting for a decision: 1")
@@ -65,9 +61,8 @@ async def test_team_for_a_supervisor(settings: Settings, emulator: Emulator,
         await supervisor.expect("Replacement requests waiting for a decision: 0")
 
         # Someone without the role is told what /team is for.
-        office = await invite_person(core, SYSTEM, "李四", code, [Role.INSPECTOR])
-        await redeem(core, office.code, TgUser(65000, 65000, None, "李四", "en"))
-        inspector = person(emulator, "李四", "en", user_id=65000)
+        inspector = await on_telegram(runner, emulator, 65000, name="李四",
+                                      roles=[Role.INSPECTOR], department=code)
         await inspector.send("/team")
         await inspector.expect("/team is for supervisors")
     finally:
