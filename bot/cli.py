@@ -443,7 +443,7 @@ async def _unregistered_hint(core: Core, t: Translator) -> None:
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.i18n import translator
-    from bot.services.imports import import_file, report_csv, summary_text
+    from bot.services.imports import import_upload, reports_csv, summary_text
 
     path = Path(args.file)
     t = translator(args.lang) if args.lang else _t()
@@ -456,14 +456,14 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     kind = None if args.kind == "auto" else args.kind
 
     async def work(core: Core) -> int:
-        report = await import_file(core, SYSTEM, path, path.name, kind)
-        print(summary_text(t, report, listed=20))
-        if (report.problems or report.warnings) and args.report:
-            await asyncio.to_thread(write_private, Path(args.report), report_csv(t, report))
+        reports = await import_upload(core, SYSTEM, path, path.name, kind)
+        print("\n\n".join(summary_text(t, report, listed=20) for report in reports))
+        if any(r.problems or r.warnings for r in reports) and args.report:
+            await asyncio.to_thread(write_private, Path(args.report), reports_csv(t, reports))
             print(t._("The row-by-row report was written to {file}").format(file=args.report))
-        if report.ok and report.kind == "inspectors":
+        if any(r.ok and r.kind == "inspectors" for r in reports):
             await _unregistered_hint(core, t)
-        return 0 if report.ok else 1
+        return 0 if all(r.ok for r in reports) else 1
 
     return asyncio.run(_with_core(settings, None, work, links=False))
 

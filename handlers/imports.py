@@ -19,9 +19,9 @@ from bot.services.errors import Refusal, Refused
 from bot.services.exports import EXPORTABLE, export, templates_workbook
 from bot.services.imports import (
     HEAVY_FROM,
-    import_file,
+    import_upload,
     keep_upload,
-    report_csv,
+    reports_csv,
     summary_text,
 )
 from bot.services.onboarding import roster
@@ -109,19 +109,21 @@ async def document(update: Update, context: Context) -> None:
     with tempfile.TemporaryDirectory() as tmp:  # 0700, removed with what it holds
         path = Path(tmp) / Path(name).name
         path.write_bytes(data)
-        report = await import_file(context.core, person_of(me), path, name,
-                                   _kind_from_caption(message.caption))
-    keep_upload(context.core, report, data)
-    logger.info("import of %s (%s): ok=%s rows=%s", name, report.sha256[:12], report.ok,
-                report.rows)
-    await reply(update, html.escape(summary_text(me.t, report)))
-    if report.ok and report.kind == "inspectors":
+        reports = await import_upload(context.core, person_of(me), path, name,
+                                      _kind_from_caption(message.caption))
+    if len(reports) == 1:
+        keep_upload(context.core, reports[0], data)
+    for report in reports:
+        logger.info("import of %s (%s): ok=%s rows=%s", report.filename, report.sha256[:12],
+                    report.ok, report.rows)
+    await reply(update, html.escape("\n\n".join(summary_text(me.t, r) for r in reports)))
+    if any(r.ok and r.kind == "inspectors" for r in reports):
         await _offer_invites(update, context, me)
-    if report.problems or report.warnings:
+    if any(r.problems or r.warnings for r in reports):
         stamp = clock_now().astimezone(settings.tz).strftime("%Y%m%d-%H%M")
         prefix = me.t._("import-report")
         await message.reply_document(
-            io.BytesIO(report_csv(me.t, report)),
+            io.BytesIO(reports_csv(me.t, reports)),
             filename=f"{prefix}-{stamp}.csv",
             caption=me.t._("Row-by-row report for {file}").format(file=name))
 
@@ -146,7 +148,9 @@ async def _offer_invites(update: Update, context: Context, me: Who) -> None:
 async def templates(sent: Sent) -> None:
     """/templates: the empty templates, one sheet per table."""
     me, message = sent.me, sent.message
-    caption = me.t._("Fill a sheet, save it as its own .xlsx or .csv file and send it to me.")
+    caption = me.t._("Fill the sheets you need and send the workbook back whole: its sheets"
+                     " are loaded together, in order, or none if one has a problem. A sheet"
+                     " saved as its own .xlsx or .csv works too.")
     await message.reply_document(io.BytesIO(templates_workbook()),
                                  filename="choucha-templates.xlsx", caption=caption)
 

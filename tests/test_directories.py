@@ -376,3 +376,58 @@ async def test_inspector_reimport_changes_roles_and_marks_departures(core: Core,
     assert "李强" in people and not people["李强"].has_role(Role.SUPERVISOR)
     assert "张伟" not in people  # inactive people are not listed as drawable inspectors
     assert len(traced) == 1 and '"inspector"' in traced[0].payload
+
+
+ITEM_ROW = ["SC-{n}", "市场监管", "事项{n}", "企业", "一般", "现场检查", "市场监督管理局", "每年一次",
+            "检查内容", "《条例》第十条", "5%", "", "是"]
+
+
+def _templates_back(data: bytes, departments: list[list[str]],
+                    items: list[list[str]]) -> bytes:
+    """The /templates workbook filled in: two sheets with rows, the others left empty."""
+    workbook = load_workbook(io.BytesIO(data))
+    for row in departments:
+        workbook["部门"].append(row)
+    for row in items:
+        workbook["抽查事项清单"].append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+async def test_the_templates_workbook_is_accepted_back_whole(bot: BotRunner,
+                                                             emulator: Emulator) -> None:
+    """The workbook of every template, filled in and sent back: its sheets load in their
+    order of dependence (the items refer to a department of the same workbook) in one go;
+    a problem in one sheet loads none, and each sheet says why in the report."""
+    office = await registered_admin(bot, emulator)
+    await office.send("/templates")
+    sent = await office.expect(predicate=lambda m: "document" in m)
+    assert "send the workbook back whole" in sent["caption"]
+    blank = office.file_bytes(sent["document"]["file_id"])
+    items = [[c.format(n=n) for c in ITEM_ROW] for n in (1, 2)]
+    filled = _templates_back(blank, [["SCJGJ", "市场监督管理局", "", "是"]], items)
+    await office.send_document(filled, "choucha-templates.xlsx",
+                               "application/vnd.openxmlformats-officedocument"
+                               ".spreadsheetml.sheet")
+    loaded = await office.expect("✅ Loaded")
+    assert "choucha-templates.xlsx › 部门" in loaded["text"]
+    assert "choucha-templates.xlsx › 抽查事项清单: 2 rows — 2 new" in loaded["text"]
+    assert count(bot.settings.db_path, "items") == 2
+    assert count(bot.settings.db_path, "departments") == 1
+
+    # A new department and an item of a department that exists nowhere: nothing at all.
+    bad = _templates_back(blank, [["WSJKJ", "卫生健康局", "", "是"]],
+                          [[c.format(n=3) for c in ITEM_ROW[:6]] + ["农业农村局"]
+                           + ITEM_ROW[7:]])
+    bad_items = load_workbook(io.BytesIO(bad))["抽查事项清单"]
+    assert bad_items.max_row == 2
+    await office.send_document(bad, "again.xlsx", "application/vnd.openxmlformats-"
+                                                  "officedocument.spreadsheetml.sheet")
+    refused = await office.expect("❌ Nothing was loaded from again.xlsx › 部门")
+    assert "again.xlsx › 抽查事项清单" in refused["text"]
+    report = await office.expect(predicate=lambda m: "document" in m)
+    text = office.file_bytes(report["document"]["file_id"]).decode("utf-8-sig")
+    assert "农业农村局" in text and "another sheet of this workbook" in text
+    assert count(bot.settings.db_path, "departments") == 1
+    assert count(bot.settings.db_path, "items") == 2

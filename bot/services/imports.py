@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import hashlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -59,6 +59,8 @@ KINDS = (*SHEETS, "checklist")
 # Files sent to the bot that may be kept after loading: they hold no personal data. The
 # target directory (法定代表人), the inspector directory (身份证号, phones) and recusals
 # (who is related to whom) are never kept; their SHA-256 is in the import log.
+# The order tables load in: what a row refers to is loaded before it.
+LOAD_ORDER = ("departments", "items", "targets", "inspectors", "recusals", "plans")
 KEEPS_UPLOAD = frozenset({"departments", "items", "plans", "checklist"})
 MAX_LISTED = 1000  # problems and warnings kept for the report; all are counted
 BATCH = 5000
@@ -161,7 +163,8 @@ class Upload:
     checklist: Checklist | None = None
 
 
-def read_upload(path: str, filename: str, kind: str | None, sha256: str) -> Upload:
+def read_upload(path: str, filename: str, kind: str | None, sha256: str,
+                sheet_name: str | None = None) -> Upload:
     """Open the file, tell which table it is, check its headers and parse its rows.
 
     Runs in a worker process for a large file: reading an .xlsx expands it in memory.
@@ -175,8 +178,8 @@ def read_upload(path: str, filename: str, kind: str | None, sha256: str) -> Uplo
     try:
         if head.startswith(b"PK"):
             check_zip(file)  # before anything parses it
-        if kind == "checklist" or (kind is None and head.startswith(b"PK")
-                                   and "survey" in sheet_names(file)):
+        if kind == "checklist" or (kind is None and sheet_name is None
+                                   and head.startswith(b"PK") and "survey" in sheet_names(file)):
             upload.kind = report.kind = "checklist"
             try:
                 upload.checklist = load_xlsform(file)
@@ -185,7 +188,7 @@ def read_upload(path: str, filename: str, kind: str | None, sha256: str) -> Uplo
                     report.problem(0, form_problem.question, "", form_problem.message,
                                    **form_problem.params)
             return upload
-        with open_table(file, filename) as table:
+        with open_table(file, filename, sheet_name) as table:
             upload.kind = report.kind = kind or detect_kind(table.headers)
             if upload.kind is None or upload.kind == "checklist":
                 report.problem(1, "", "", N_("cannot tell which table this is: the headers"
@@ -276,39 +279,170 @@ async def import_file(core: Core, actor: Actor, path: Path, filename: str,
     if upload.checklist is not None:
         await _import_checklist(core, report, upload.checklist, actor_label)
         return report
-    assert upload.kind is not None and upload.mapping is not None
-    sheet = SHEETS[upload.kind]
+    await _apply(core, [(upload, None)], path, filename, heavy, actor_label)
+    return report
+
+
+async def _apply(core: Core, given: Sequence[tuple[Upload, str | None]], path: Path,
+                 filename: str, heavy: bool, actor_label: str) -> list[ImportReport]:
+    """Load checked tables (each with its sheet of a workbook, or None) in one transaction,
+    in the order given: all of them, or none when any has a problem. A workbook's sheet of
+    targets found empty once staged is left out, like its other empty sheets. Returns the
+    reports of the tables it took."""
+    uploads = list(given)
+    workbook = uploads[0][1] is not None
     with tempfile.TemporaryDirectory(dir=core.settings.data_dir) as scratch:
         attached: dict[str, Path] = {}
-        if upload.kind == "targets":
+        for upload, sheet_name in uploads:
+            if upload.kind != "targets":
+                continue
+            assert upload.report is not None
             # Checked outside the transaction; duplicates are found in it, with the
             # staged rows attached, so the report lists both kinds of problems.
             try:
-                attached = await _stage_targets(core, report, path, filename, upload,
-                                                Path(scratch), heavy)
+                attached = await _stage_targets(core, upload.report, path, filename, upload,
+                                                Path(scratch), heavy, sheet_name)
             except WorkFailed as exc:
-                _work_failed(report, exc)
-                return report
+                _work_failed(upload.report, exc)
+                _held_back([u.report for u, _ in uploads if u.report is not None])
+                return [u.report for u, _ in uploads if u.report is not None]
+        if workbook:
+            uploads = [(u, n) for u, n in uploads if u.report is not None and (
+                u.kind != "targets" or not u.report.ok or u.report.rows > 0)]
+        reports = [u.report for u, _ in uploads if u.report is not None]
+        if not reports:
+            return reports
         try:
             async with core.db.transaction(attach=attached) as tx:
-                job = _Job(tx, report, sheet, upload.headers, upload.mapping, upload.rows,
-                           clock_now(), actor_label, core.settings, attached)
-                await IMPORTERS[upload.kind](job)
-                if not report.ok:
+                now = clock_now()
+                # Every table is checked against the database (and the tables before it)
+                # so that the report lists all there is to fix, then loaded only if all are
+                # right: a target file's problems found while staging and its duplicates
+                # across parts found here come in one report.
+                for upload, _ in uploads:
+                    report = upload.report
+                    assert report is not None
+                    if upload.kind is None or upload.mapping is None:
+                        continue  # unreadable: read_upload said why
+                    job = _Job(tx, report, SHEETS[upload.kind], upload.headers,
+                               upload.mapping, upload.rows, now, actor_label, core.settings,
+                               attached if upload.kind == "targets" else {})
+                    await IMPORTERS[upload.kind](job)
+                    if report.ok and report.rows == 0:
+                        report.problem(2, "", "", N_("the file has a header but no rows"))
+                if not all(r.ok for r in reports):
                     raise _Rollback
-                if report.rows == 0:
-                    report.problem(2, "", "", N_("the file has a header but no rows"))
-                    raise _Rollback
-                report.import_id = await tx.directory.log_import(
-                    upload.kind, filename, report.sha256, report.rows,
-                    (report.inserted, report.updated, report.unchanged), actor_label,
-                    job.now)
-                await tx.audit.append(actor_label, AuditAction.imported(upload.kind),
-                                      f"import:{report.import_id}", _audit_payload(report),
-                                      job.now)
+                for upload, _ in uploads:
+                    report = upload.report
+                    assert report is not None and upload.kind is not None
+                    report.import_id = await tx.directory.log_import(
+                        upload.kind, report.filename, report.sha256, report.rows,
+                        (report.inserted, report.updated, report.unchanged), actor_label,
+                        now)
+                    await tx.audit.append(actor_label, AuditAction.imported(upload.kind),
+                                          f"import:{report.import_id}",
+                                          _audit_payload(report), now)
         except _Rollback:
-            report.import_id = None
-    return report
+            for report in reports:
+                report.import_id = None
+            _held_back(reports)
+    return reports
+
+
+def _held_back(reports: list[ImportReport]) -> bool:
+    """When one table of a workbook has a problem, the others are not loaded either: each
+    says so (a single table's report is left as it is). True when any has a problem."""
+    if all(r.ok for r in reports):
+        return False
+    if len(reports) > 1:
+        for report in reports:
+            if report.ok:
+                report.problem(0, "", "", N_("not loaded: another sheet of this workbook has"
+                                             " problems, and a workbook is loaded whole or"
+                                             " not at all"))
+    return True
+
+
+# --- the templates workbook, sheet by sheet ------------------------------------------------
+def workbook_tables(path: str) -> list[str]:
+    """The sheets of an .xlsx that hold a table (a header row at least); [] for a CSV, a
+    checklist (XLSForm) or a file that is not a readable workbook. Runs in a worker."""
+    file = Path(path)
+    with file.open("rb") as fh:
+        if not fh.read(4).startswith(b"PK"):
+            return []
+    try:
+        check_zip(file)
+    except TableError:
+        return []  # import_file says what is wrong with it
+    names = sheet_names(file)
+    if "survey" in names:
+        return []
+    found = []
+    for name in names:
+        try:
+            with open_table(file, file.name, name):
+                found.append(name)
+        except TableError:
+            continue  # an empty sheet
+    return found
+
+
+async def import_upload(core: Core, actor: Actor, path: Path, filename: str,
+                        kind: str | None = None) -> list[ImportReport]:
+    """A file from the office: one table, or a workbook of several (such as the /templates
+    workbook filled in), each sheet its table, loaded in their order of dependence in one
+    transaction, all or none; sheets with a header and no rows are left out."""
+    require_office(actor)
+    heavy = (await asyncio.to_thread(path.stat)).st_size >= HEAVY_FROM
+    sheets: list[str] = []
+    if kind is None:
+        try:
+            sheets = await core.workers.run(IMPORT, workbook_tables, str(path), heavy=heavy)
+        except WorkFailed:
+            sheets = []  # import_file meets the same limit and says so
+    if len(sheets) < 2:
+        return [await import_file(core, actor, path, filename, kind)]
+    return await _import_workbook(core, actor, path, filename, sheets, heavy)
+
+
+async def _import_workbook(core: Core, actor: Actor, path: Path, filename: str,
+                           sheets: list[str], heavy: bool) -> list[ImportReport]:
+    sha256 = await asyncio.to_thread(file_sha256, path)
+    by_title = {SHEETS[k].title: k for k in SHEETS}
+    found: list[tuple[Upload, str]] = []
+    for name in sheets:
+        title = f"{filename} › {name}"
+        try:
+            upload = await core.workers.run(IMPORT, read_upload, str(path), title,
+                                            by_title.get(name), sha256, name, heavy=heavy)
+        except WorkFailed as exc:
+            upload = Upload(report=ImportReport(by_title.get(name), title, sha256))
+            assert upload.report is not None
+            _work_failed(upload.report, exc)
+        found.append((upload, name))
+    # A sheet with a header and no rows is a template left empty; targets count theirs
+    # while staged, so theirs is judged after.
+    kept = [(u, n) for u, n in found if u.report is None or not u.report.ok
+            or u.kind == "targets" or u.report.rows > 0]
+    order = {k: i for i, k in enumerate(LOAD_ORDER)}
+    kept.sort(key=lambda pair: order.get(pair[0].kind or "", len(order)))
+    seen: dict[str, str] = {}
+    for upload, name in kept:
+        report = upload.report
+        assert report is not None
+        if upload.kind in seen:
+            report.problem(0, "", name, N_("a second sheet of the same table (the first is"
+                                           " {first}): put its rows in one sheet"),
+                           first=seen[upload.kind])
+        elif upload.kind:
+            seen[upload.kind] = name
+    reports = await _apply(core, kept, path, filename, heavy, label(actor)) if kept else []
+    if not reports:
+        report = ImportReport(None, filename, sha256)
+        report.problem(2, "", "", N_("the file has a header but no rows"))
+        return [report]
+    return reports
 
 
 def _audit_payload(report: ImportReport) -> dict[str, Any]:
@@ -409,7 +543,8 @@ def _peak_mb() -> float:
 
 
 def stage_target_part(path: str, filename: str, part: tuple[int, int, int] | None,
-                      headers: list[str], mapping: HeaderMap, out: str) -> PartResult:
+                      headers: list[str], mapping: HeaderMap, out: str,
+                      sheet_name: str | None = None) -> PartResult:
     """Check one byte range of a CSV (or a whole .xlsx) and stage its rows in `out`."""
     sheet = SHEETS["targets"]
     parse = RowParser(sheet, headers, mapping)
@@ -418,7 +553,7 @@ def stage_target_part(path: str, filename: str, part: tuple[int, int, int] | Non
     result = PartResult()
     staging = TargetStaging(Path(out))
     try:
-        _stage_rows(path, filename, part, parse, code_header, staging, result)
+        _stage_rows(path, filename, part, parse, code_header, staging, result, sheet_name)
     except TableError as exc:  # returned, not raised: it crosses a process boundary
         result.table_error = (exc.reason, exc.detail)
     finally:
@@ -429,12 +564,12 @@ def stage_target_part(path: str, filename: str, part: tuple[int, int, int] | Non
 
 def _stage_rows(path: str, filename: str, part: tuple[int, int, int] | None,
                 parse: RowParser, code_header: str, staging: TargetStaging,
-                result: PartResult) -> None:
+                result: PartResult, sheet_name: str | None = None) -> None:
     """Parse each row of the part; stage the good ones, count the bad ones."""
     batch: list[tuple[Any, ...]] = []
     with contextlib.ExitStack() as stack:
         if part is None:
-            rows = stack.enter_context(open_table(Path(path), filename)).rows
+            rows = stack.enter_context(open_table(Path(path), filename, sheet_name)).rows
         else:
             rows = iter_csv_range(Path(path), csv_layout(Path(path)), *part)
         for number, cells in rows:
@@ -477,7 +612,8 @@ def _stage_rows(path: str, filename: str, part: tuple[int, int, int] | None,
 
 
 async def _stage_targets(core: Core, report: ImportReport, path: Path, filename: str,
-                         upload: Upload, scratch: Path, heavy: bool) -> dict[str, Path]:
+                         upload: Upload, scratch: Path, heavy: bool,
+                         sheet_name: str | None = None) -> dict[str, Path]:
     """Check every row (two worker processes for a large CSV); return the staging files."""
     assert upload.mapping is not None
     parts: list[tuple[int, int, int] | None] = [None]
@@ -489,7 +625,7 @@ async def _stage_targets(core: Core, report: ImportReport, path: Path, filename:
     # Every part ends before the scratch folder is removed, even when one has failed.
     outcomes = await asyncio.gather(*(
         core.workers.run(IMPORT, stage_target_part, str(path), filename, part, upload.headers,
-                         upload.mapping, str(out), heavy=heavy)
+                         upload.mapping, str(out), sheet_name, heavy=heavy)
         for part, out in zip(parts, staged.values(), strict=True)), return_exceptions=True)
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
@@ -801,6 +937,18 @@ def report_csv(t: Translator, report: ImportReport) -> bytes:
              for p in report.warnings]
     return csv_bytes([t._("kind"), t._("row"), t._("column"), t._("value"), t._("reason")],
                      rows)
+
+
+def reports_csv(t: Translator, reports: list[ImportReport]) -> bytes:
+    """One report file for a file's tables: a workbook's with the sheet of each line."""
+    if len(reports) == 1:
+        return report_csv(t, reports[0])
+    rows = [[r.filename, kind, p.row or "", p.column, p.value, problem_text(t, p)]
+            for r in reports
+            for kind, listed in ((t._("error"), r.problems), (t._("warning"), r.warnings))
+            for p in listed]
+    return csv_bytes([t._("sheet"), t._("kind"), t._("row"), t._("column"), t._("value"),
+                      t._("reason")], rows)
 
 
 def summary_text(t: Translator, report: ImportReport, listed: int = 10) -> str:
