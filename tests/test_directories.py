@@ -378,8 +378,8 @@ async def test_inspector_reimport_changes_roles_and_marks_departures(core: Core,
     assert len(traced) == 1 and '"inspector"' in traced[0].payload
 
 
-ITEM_ROW = ["SC-{n}", "市场监管", "事项{n}", "企业", "一般", "现场检查", "市场监督管理局", "每年一次",
-            "检查内容", "《条例》第十条", "5%", "", "是"]
+ITEM_ROW = ["SC-{n}", "市场监管", "事项{n}", "企业", "一般", "现场检查", "市场监督管理局",
+            "每年一次", "检查内容", "《条例》第十条", "5%", "", "是"]
 
 
 def _templates_back(data: bytes, departments: list[list[str]],
