@@ -88,11 +88,12 @@ def test_encodings(tmp_path: Path) -> None:
         ("${n} div 2 + 1 = 3", {"n": "4"}, "", True),
         ("string-length(.) <= 5", {}, "中文字", True),
         ("regex(., '^1[3-9][0-9]{9}$')", {}, "13812345678", True),
-        (". <= today()", {}, "2020-01-01", True),
+        (". <= today()", {}, date(2020, 1, 1), True),
         ("if(${a} = 'x', 1, 2) = 2", {"a": "y"}, "", True),
     ],
 )
-def test_xpath(expression: str, values: dict[str, str], current: str, expected: bool) -> None:
+def test_xpath(expression: str, values: dict[str, str], current: xpath.Value,
+               expected: bool) -> None:
     node = xpath.parse(expression)
     assert xpath.to_bool(xpath.evaluate(node, values, current, date(2026, 11, 23))) is expected
 

@@ -2,9 +2,10 @@
 
 A checklist belongs to one item: its `settings` sheet's form_id is the item code.
 Supported question types: select_one, select_multiple, text, integer, decimal,
-date, geopoint, image (photo evidence) and note, in groups or not; with required,
-relevant, constraint and constraint_message, hint, and labels per language
-(label::zh / label::en). Anything else is refused, naming the question.
+date, geopoint, image (photo evidence) and note, in groups or not; with required (yes, or
+an expression) and required_message, relevant, constraint and constraint_message, hint,
+and labels per language (label::zh / label::en). Metadata (start, end, today, deviceid, …)
+is recorded, never asked. Anything else is refused, naming the question.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ TYPES = {
     "photo": "image",
     "note": "note",
 }
+# Metadata the form records by itself (XLSForm "metadata"): never asked; `today` and
+# `start`/`end` are the day of the visit for the form's expressions, the others blank.
+META = frozenset({"start", "end", "today", "deviceid", "subscriberid", "simserial",
+                  "phonenumber", "username", "email", "audit", "start-geopoint",
+                  "background-geopoint"})
 COMPLIANT = ("符合", "yes", "compliant")
 NONCOMPLIANT = ("不符合", "no", "noncompliant", "non-compliant")
 NOT_APPLICABLE = ("不适用", "na", "n/a", "not applicable")
@@ -66,6 +72,8 @@ class Question:
     hint: dict[str, str] = field(default_factory=dict)
     required: bool = False
     relevant: str | None = None
+    required_if: str | None = None  # `required` written as an expression
+    required_message: dict[str, str] = field(default_factory=dict)
     constraint: str | None = None
     constraint_message: dict[str, str] = field(default_factory=dict)
     choices: tuple[Choice, ...] = ()
@@ -79,6 +87,7 @@ class Checklist:
     title: str
     version: str
     questions: tuple[Question, ...]
+    meta: tuple[tuple[str, str], ...] = ()  # (name, metadata type), recorded, not asked
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -90,7 +99,8 @@ class Checklist:
             Question(**{**q, "choices": tuple(Choice(**c) for c in q["choices"])})
             for q in data["questions"]
         )
-        return cls(data["form_id"], data["title"], data["version"], questions)
+        return cls(data["form_id"], data["title"], data["version"], questions,
+                   tuple((str(n), str(k)) for n, k in data.get("meta", [])))
 
 
 def _language(key: str) -> str:
@@ -134,8 +144,25 @@ def _compliance(choices: tuple[Choice, ...]) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _parameters(value: Any) -> dict[str, str]:
+    """A question's `parameters`: pyxform gives a mapping, or the text as written
+    (`max-pixels=3840 randomize=true`)."""
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    found: dict[str, str] = {}
+    for part in str(value or "").replace(";", " ").replace(",", " ").split():
+        key, _, val = part.partition("=")
+        found[key.strip()] = val.strip()
+    return found
+
+
+_YES = ("yes", "true()", "true", "1")
+_NO = ("", "no", "false()", "false", "0")
+
+
 def _walk(children: list[dict[str, Any]], group_relevant: str | None,
-          questions: list[Question], problems: list[FormProblem]) -> None:
+          questions: list[Question], problems: list[FormProblem],
+          meta: list[tuple[str, str]]) -> None:
     for child in children:
         kind, name = child.get("type", ""), child.get("name", "")
         bind = child.get("bind", {}) or {}
@@ -147,26 +174,34 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
         if kind == "group":
             if name == "meta" and (child.get("control") or {}).get("bodyless"):
                 continue
-            _walk(child.get("children", []), relevant, questions, problems)
+            _walk(child.get("children", []), relevant, questions, problems, meta)
+            continue
+        if kind in META:
+            meta.append((name, kind))
             continue
         if kind not in TYPES:
             problems.append(FormProblem(name, N_("question type {type} is not supported"),
                                         {"type": kind}))
             continue
-        if child.get("choice_filter") or (child.get("parameters") or {}).get("randomize"):
+        if child.get("choice_filter") or _parameters(child.get("parameters")).get(
+                "randomize", "false").lower() in ("true", "true()", "yes"):
             problems.append(FormProblem(
                 name, N_("choice filters and randomized choices are not supported")))
             continue
         choices = tuple(Choice(str(c["name"]), _texts(c.get("label")))
                         for c in child.get("choices", []) or [])
         yes, no = _compliance(choices) if TYPES[kind] == "select_one" else (None, None)
-        required = str(bind.get("required", "")).lower() in ("yes", "true()", "true")
+        written = str(bind.get("required", "") or "").strip()
+        required = written.lower() in _YES
+        required_if = None if required or written.lower() in _NO else written
         questions.append(Question(
             name=name,
             type=TYPES[kind],
             label=_texts(child.get("label")) or {"zh_CN": name, "en": name},
             hint=_texts(child.get("hint")),
             required=required,
+            required_if=required_if,
+            required_message=_texts(bind.get("jr:requiredMsg")),
             relevant=relevant,
             constraint=bind.get("constraint"),
             constraint_message=_texts(bind.get("jr:constraintMsg")),
@@ -194,11 +229,13 @@ def load_xlsform(path: Path) -> Checklist:
                                           {"detail": type(exc).__name__})]) from None
     questions: list[Question] = []
     problems: list[FormProblem] = []
-    _walk(data.get("children", []), None, questions, problems)
-    names = {q.name for q in questions}
+    meta: list[tuple[str, str]] = []
+    _walk(data.get("children", []), None, questions, problems, meta)
+    names = {q.name for q in questions} | {name for name, _ in meta}
     for question in questions:
         for label, source in (("relevant", question.relevant),
-                              ("constraint", question.constraint)):
+                              ("constraint", question.constraint),
+                              ("required", question.required_if)):
             if not source:
                 continue
             try:
@@ -218,4 +255,5 @@ def load_xlsform(path: Path) -> Checklist:
         raise ChecklistError(problems)
     form_id = str(data.get("id_string") or "")
     title = str(data.get("title") or form_id)
-    return Checklist(form_id, title, str(data.get("version") or "1"), tuple(questions))
+    return Checklist(form_id, title, str(data.get("version") or "1"), tuple(questions),
+                     tuple(meta))

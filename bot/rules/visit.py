@@ -138,31 +138,66 @@ def parse_typed(question: Question, raw: str) -> str:
     return text
 
 
-def check_constraint(question: Question, value: str, values: Mapping[str, str],
+def typed_value(question: Question, value: str) -> xpath.Value:
+    """An answer as the form's expressions see it: a number as a number, a date as a date
+    (JavaRosa's unpacked values); other answers as their text."""
+    if question.type in ("integer", "decimal"):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if question.type == "date":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def form_values(checklist: Checklist, answers: Mapping[str, Answer],
+                today: date) -> dict[str, xpath.Value]:
+    """The answers as the form's expressions see them: typed, and blank ('') where skipped
+    or where the question is not relevant any more (ODK clears a non-relevant answer, so
+    an answer given before a change of mind does not feed later logic)."""
+    values: dict[str, xpath.Value] = {
+        name: today if kind in ("today", "start", "end") else "" for name, kind in checklist.meta}
+    by_name = {q.name: q for q in checklist.questions}
+    for name, answer in answers.items():
+        question = by_name.get(name)
+        if question is not None and not answer.skipped:
+            values[name] = typed_value(question, answer.value)
+    for question in checklist.questions:  # in form order: earlier blanks count later
+        if question.name in values and not is_relevant(question, values, today):
+            values[question.name] = ""
+    return values
+
+
+def check_constraint(question: Question, value: str, values: Mapping[str, xpath.Value],
                      today: date, language: str) -> None:
     """Invalid with the form's message when the answer breaks the question's constraint."""
     if not question.constraint:
         return
-    current: xpath.Value = value
-    if question.type in ("integer", "decimal"):
-        current = float(value)
-    ok = xpath.to_bool(xpath.evaluate(xpath.parse(question.constraint), values, current,
-                                      today))
+    ok = xpath.to_bool(xpath.evaluate(xpath.parse(question.constraint), values,
+                                      typed_value(question, value), today))
     if not ok:
         own = question.constraint_message.get(language) or question.constraint_message.get(
             "zh_CN")
         raise Invalid(N_("This answer is not allowed here."), own)
 
 
-def values_of(answers: Mapping[str, Answer]) -> dict[str, str]:
-    return {name: a.value for name, a in answers.items() if not a.skipped}
-
-
-def is_relevant(question: Question, answers: Mapping[str, Answer], today: date) -> bool:
+def is_relevant(question: Question, values: Mapping[str, xpath.Value], today: date) -> bool:
     if not question.relevant:
         return True
-    return xpath.to_bool(xpath.evaluate(xpath.parse(question.relevant), values_of(answers),
-                                        "", today))
+    return xpath.to_bool(xpath.evaluate(xpath.parse(question.relevant), values, "", today))
+
+
+def is_required(question: Question, values: Mapping[str, xpath.Value], today: date) -> bool:
+    """`required` as yes, or as an expression of the other answers (`${status} = 'dead'`)."""
+    if question.required:
+        return True
+    if not question.required_if:
+        return False
+    return xpath.to_bool(xpath.evaluate(xpath.parse(question.required_if), values, "", today))
 
 
 def asked(checklist: Checklist) -> list[Question]:
@@ -174,11 +209,12 @@ def notes_before(checklist: Checklist, name: str, answers: Mapping[str, Answer],
                  today: date) -> list[Question]:
     """The relevant notes directly before question `name`."""
     found: list[Question] = []
+    values = form_values(checklist, answers, today)
     for question in checklist.questions:
         if question.name == name:
             return found
         if question.type == "note":
-            if is_relevant(question, answers, today):
+            if is_relevant(question, values, today):
                 found.append(question)
         else:
             found = []
@@ -187,7 +223,8 @@ def notes_before(checklist: Checklist, name: str, answers: Mapping[str, Answer],
 
 def relevant_questions(checklist: Checklist, answers: Mapping[str, Answer],
                        today: date) -> list[Question]:
-    return [q for q in asked(checklist) if is_relevant(q, answers, today)]
+    values = form_values(checklist, answers, today)
+    return [q for q in asked(checklist) if is_relevant(q, values, today)]
 
 
 def next_open(checklist: Checklist, answers: Mapping[str, Answer], today: date,

@@ -3,9 +3,15 @@
 Supported: literals ('text', 12, 3.5), ${field}, `.` (the answer being checked),
 or, and, =, !=, <, <=, >, >=, +, -, *, div, mod, unary minus, parentheses, and the
 functions in FUNCTIONS. Anything else is refused by name when the form is loaded.
-Values follow XPath 1.0 loosely: an unanswered field is '', a multiple choice is
-its choice names separated by spaces, comparisons are numeric when either side
-is a number.
+
+Values follow XPath 1.0 as JavaRosa (ODK Collect's engine) applies it, so that a form
+means here what it means in Collect: a field is its typed answer (a number as a float, a
+date as a date, a multiple choice as its choice names separated by spaces), '' when blank
+or not relevant; number(), string() and boolean() convert as JavaRosa does; = compares as
+booleans, else numbers, else strings; <, >, <=, >= always as numbers (a blank is never
+less than anything); dates are numbers of days where arithmetic needs them; x div 0 is
+±Infinity and x mod 0 NaN. tests/test_xpath_vectors.py holds the vectors, each with its
+rule.
 
 Bounded: an expression is at most `MAX_LENGTH` characters and `MAX_DEPTH` levels deep
 (refused when the form is loaded, never a RecursionError), and `regex()` runs on RE2,
@@ -20,10 +26,10 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-Value = str | float | bool
+Value = str | float | bool | date  # a datetime is a date too
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
@@ -214,52 +220,139 @@ def references(node: Node) -> set[str]:
     return found
 
 
+EPOCH = date(1970, 1, 1)
+_NUMBER_CHARS = frozenset("-.0123456789")
+
+
 def to_number(value: Value) -> float:
+    """XPath number() as JavaRosa applies it: a boolean is 1 or 0; a date is its days since
+    1970-01-01; a string is read only when it holds nothing but digits, '-' and '.' (a ','
+    is read as '.'), so '1e3', '+5', '' and '2026-01-01' are NaN."""
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, float):
         return value
+    if isinstance(value, datetime):
+        return float((value.date() - EPOCH).days)
+    if isinstance(value, date):
+        return float((value - EPOCH).days)
+    text = value.replace(",", ".").strip()
+    if not text or not set(text) <= _NUMBER_CHARS:
+        return math.nan
     try:
-        return float(value.strip()) if value.strip() else math.nan
+        return float(text)
     except ValueError:
         return math.nan
 
 
 def to_bool(value: Value) -> bool:
+    """XPath boolean(): a number is true unless 0 or NaN; a string unless empty; a date is
+    always true."""
     if isinstance(value, bool):
         return value
     if isinstance(value, float):
-        return value != 0 and not math.isnan(value)
+        return abs(value) > 1e-12 and not math.isnan(value)
+    if isinstance(value, date):
+        return True
     return value != ""
 
 
 def to_string(value: Value) -> str:
+    """XPath string(): integers without a decimal point, NaN and Infinity spelled out, a
+    date as yyyy-mm-dd."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(value)
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        if abs(value) < 1e-12:
+            return "0"
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="milliseconds")
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 
+def to_date(value: Value, keep_time: bool = False) -> Value:
+    """JavaRosa's date(): a date, a string yyyy-mm-dd[Thh:mm…], or a number of days since
+    1970-01-01; '' and NaN pass through (a blank answer); anything else is ''."""
+    if isinstance(value, datetime):
+        return value if keep_time else value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return value
+        if math.isinf(value) or abs(value) > 1e7:
+            return ""
+        return EPOCH + timedelta(days=math.trunc(value)) if not keep_time else \
+            datetime(1970, 1, 1) + timedelta(days=value)
+    text = value.strip()
+    if not text:
+        return ""
+    try:
+        if "T" in text:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return moment if keep_time else moment.date()
+        return date.fromisoformat(text[:10]) if len(text) >= 10 else ""
+    except ValueError:
+        return ""
+
+
+def _is_null(value: Value) -> bool:
+    """JavaRosa's null: an empty string or NaN (a blank answer, a failed conversion)."""
+    return value == "" or (isinstance(value, float) and math.isnan(value))
+
+
 def _compare(op: str, left: Value, right: Value) -> bool:
+    """XPath 1.0 comparisons (3.4) as JavaRosa applies them: = and != compare as booleans
+    when either side is one, else as numbers when either is a number, else as strings;
+    <, <=, >, >= always compare as numbers, so a blank or a word is never less than
+    anything."""
     if op in ("=", "!="):
         if isinstance(left, bool) or isinstance(right, bool):
             equal = to_bool(left) == to_bool(right)
         elif isinstance(left, float) or isinstance(right, float):
-            equal = to_number(left) == to_number(right)
+            equal = abs(to_number(left) - to_number(right)) < 1e-12
         else:
-            equal = left == right
+            equal = to_string(left) == to_string(right)
         return equal if op == "=" else not equal
     a, b = to_number(left), to_number(right)
-    if isinstance(left, str) and isinstance(right, str) and (math.isnan(a) or math.isnan(b)):
-        a_s, b_s = left, right  # ISO dates compare as text
-        return {"<": a_s < b_s, "<=": a_s <= b_s, ">": a_s > b_s, ">=": a_s >= b_s}[op]
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+
+
+def _arithmetic(op: str, a: float, b: float) -> float:
+    """IEEE 754 as XPath 1.0 (3.5) says: x div 0 is ±Infinity (NaN for 0 div 0), x mod 0
+    is NaN, mod takes the sign of the dividend."""
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "div":
+        if b == 0:
+            if a == 0 or math.isnan(a):
+                return math.nan
+            return math.copysign(math.inf, a) * math.copysign(1.0, b)
+        return a / b
+    if b == 0 or math.isinf(a) or math.isnan(a) or math.isnan(b):
+        return math.nan
+    return math.fmod(a, b)
 
 
 def evaluate(node: Node, values: Mapping[str, Value], current: Value = "",
              today: date | None = None) -> Value:
-    """The value of an expression, given the answers so far and the answer being checked."""
+    """The value of an expression, given the answers so far (typed: numbers as floats,
+    dates as dates; a blank or non-relevant answer as '') and the answer being checked."""
     kind = node.kind
     if kind == "lit":
         literal: Value = node.value
@@ -280,16 +373,11 @@ def evaluate(node: Node, values: Mapping[str, Value], current: Value = "",
         right = evaluate(node.args[1], values, current, today)
         if op in ("=", "!=", "<", "<=", ">", ">="):
             return _compare(op, left, right)
-        a, b = to_number(left), to_number(right)
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "div":
-            return a / b if b else math.nan
-        return math.fmod(a, b) if b else math.nan
+        return _arithmetic(op, to_number(left), to_number(right))
+    if node.value == "if":  # only the branch taken is evaluated
+        chosen = node.args[1] if to_bool(evaluate(node.args[0], values, current, today)) \
+            else node.args[2]
+        return evaluate(chosen, values, current, today)
     args = [evaluate(a, values, current, today) for a in node.args]
     return FUNCTIONS[node.value][1](args, today or date.today())
 
@@ -301,23 +389,127 @@ def _regex(args: list[Value], _: date) -> Value:
         return False
 
 
+def _round(args: list[Value], _: date) -> Value:
+    """JavaRosa's round(x[, places]): half away from zero, like a spreadsheet."""
+    number = to_number(args[0])
+    places = int(to_number(args[1])) if len(args) > 1 and not math.isnan(
+        to_number(args[1])) else 0
+    if math.isnan(number) or math.isinf(number):
+        return number
+    factor = 10.0 ** places
+    return math.copysign(math.floor(abs(number) * factor + 0.5), number) / factor
+
+
+def _int(args: list[Value], _: date) -> Value:
+    number = to_number(args[0])
+    return number if math.isnan(number) or math.isinf(number) else float(math.trunc(number))
+
+
+def _selected_at(args: list[Value], _: date) -> Value:
+    parts = to_string(args[0]).split()
+    index = to_number(args[1])
+    if math.isnan(index) or not 0 <= int(index) < len(parts):
+        return ""
+    return parts[int(index)]
+
+
+def _substr(args: list[Value], _: date) -> Value:
+    """JavaRosa's substr(s, start[, end]): zero-based, end exclusive."""
+    text = to_string(args[0])
+    start = to_number(args[1])
+    end = to_number(args[2]) if len(args) > 2 else float(len(text))
+    if math.isnan(start) or math.isnan(end):
+        return ""
+    return text[max(0, int(start)):max(0, int(end))]
+
+
+def _decimal_date_time(args: list[Value], _: date) -> Value:
+    moment = to_date(args[0], keep_time=True)
+    if isinstance(moment, datetime):
+        epoch = datetime(1970, 1, 1, tzinfo=moment.tzinfo)
+        return (moment - epoch).total_seconds() / 86400
+    if isinstance(moment, date):
+        return float((moment - EPOCH).days)
+    return math.nan
+
+
+# ODK's format-date codes (XLSForm docs, "Formatting dates").
+_FORMATS: dict[str, Callable[[date], str]] = {
+    "%Y": lambda d: f"{d.year:04d}", "%y": lambda d: f"{d.year % 100:02d}",
+    "%m": lambda d: f"{d.month:02d}", "%n": lambda d: str(d.month),
+    "%b": lambda d: d.strftime("%b"), "%d": lambda d: f"{d.day:02d}",
+    "%e": lambda d: str(d.day), "%a": lambda d: d.strftime("%a"),
+    "%H": lambda d: f"{d.hour:02d}" if isinstance(d, datetime) else "00",
+    "%h": lambda d: str(d.hour) if isinstance(d, datetime) else "0",
+    "%M": lambda d: f"{d.minute:02d}" if isinstance(d, datetime) else "00",
+    "%S": lambda d: f"{d.second:02d}" if isinstance(d, datetime) else "00",
+}
+
+
+def _format_date(args: list[Value], _: date) -> Value:
+    """format-date(date, '%Y-%m-%d'): ODK's codes; a blank date formats as ''."""
+    moment = to_date(args[0], keep_time=True)
+    if not isinstance(moment, date):
+        return ""
+    pattern, out, i = to_string(args[1]), [], 0
+    while i < len(pattern):
+        code = pattern[i:i + 2]
+        if code in _FORMATS:
+            out.append(_FORMATS[code](moment))
+            i += 2
+        else:
+            out.append(pattern[i])
+            i += 1
+    return "".join(out)
+
+
+def _extreme(pick: Callable[..., float]) -> Callable[[list[Value], date], Value]:
+    def apply(args: list[Value], _: date) -> Value:
+        numbers = [to_number(a) for a in args]
+        return math.nan if any(math.isnan(n) for n in numbers) else pick(numbers)
+    return apply
+
+
 FUNCTIONS: dict[str, tuple[tuple[int, int], Callable[[list[Value], date], Value]]] = {
-    "selected": ((2, 2), lambda a, _: to_string(a[1]) in to_string(a[0]).split()),
+    "selected": ((2, 2), lambda a, _: to_string(a[1]).strip() in to_string(a[0]).split()),
     "count-selected": ((1, 1), lambda a, _: float(len(to_string(a[0]).split()))),
+    "selected-at": ((2, 2), _selected_at),
     "not": ((1, 1), lambda a, _: not to_bool(a[0])),
     "true": ((0, 0), lambda a, _: True),
     "false": ((0, 0), lambda a, _: False),
+    "boolean": ((1, 1), lambda a, _: to_bool(a[0])),
     "string-length": ((1, 1), lambda a, _: float(len(to_string(a[0])))),
+    "normalize-space": ((1, 1), lambda a, _: " ".join(to_string(a[0]).split())),
     "number": ((1, 1), lambda a, _: to_number(a[0])),
-    "int": ((1, 1), lambda a, _: float(math.trunc(to_number(a[0])))
-            if not math.isnan(to_number(a[0])) else math.nan),
+    "int": ((1, 1), _int),
+    "round": ((1, 2), _round),
+    "floor": ((1, 1), lambda a, _: float(math.floor(to_number(a[0])))
+              if math.isfinite(to_number(a[0])) else to_number(a[0])),
+    "ceiling": ((1, 1), lambda a, _: float(math.ceil(to_number(a[0])))
+                if math.isfinite(to_number(a[0])) else to_number(a[0])),
+    "abs": ((1, 1), lambda a, _: abs(to_number(a[0]))),
+    "pow": ((2, 2), lambda a, _: _power(to_number(a[0]), to_number(a[1]))),
+    "max": ((1, 20), _extreme(max)),
+    "min": ((1, 20), _extreme(min)),
     "string": ((1, 1), lambda a, _: to_string(a[0])),
     "concat": ((1, 20), lambda a, _: "".join(to_string(v) for v in a)),
     "contains": ((2, 2), lambda a, _: to_string(a[1]) in to_string(a[0])),
     "starts-with": ((2, 2), lambda a, _: to_string(a[0]).startswith(to_string(a[1]))),
+    "ends-with": ((2, 2), lambda a, _: to_string(a[0]).endswith(to_string(a[1]))),
+    "substr": ((2, 3), _substr),
     "regex": ((2, 2), _regex),
     "if": ((3, 3), lambda a, _: a[1] if to_bool(a[0]) else a[2]),
-    "coalesce": ((2, 2), lambda a, _: a[0] if to_string(a[0]) != "" else a[1]),
-    "today": ((0, 0), lambda a, today: today.isoformat()),
-    "boolean-from-string": ((1, 1), lambda a, _: to_string(a[0]) in ("true", "1")),
+    "coalesce": ((2, 2), lambda a, _: a[1] if _is_null(a[0]) else a[0]),
+    "today": ((0, 0), lambda a, today: today),
+    "date": ((1, 1), lambda a, _: to_date(a[0])),
+    "decimal-date-time": ((1, 1), _decimal_date_time),
+    "format-date": ((2, 2), _format_date),
+    "boolean-from-string": ((1, 1), lambda a, _: to_string(a[0]).lower() in ("true", "1")),
 }
+
+
+def _power(base: float, exponent: float) -> float:
+    try:
+        return math.pow(base, exponent)
+    except (OverflowError, ValueError):
+        return math.nan

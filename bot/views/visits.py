@@ -226,6 +226,8 @@ def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
     assert item is not None and question is not None and item.checklist is not None
     lang = t.lang
     relevant = item.relevant(state.today)
+    required = rules.is_required(question, rules.form_values(item.checklist, item.answers,
+                                                             state.today), state.today)
     number = next((n for n, q in enumerate(relevant, start=1) if q.name == question.name), 1)
     lines = [t._("📋 {item} · question {n} of {total}").format(
         item=html.escape(item.row.name), n=number, total=len(relevant)), ""]
@@ -236,7 +238,7 @@ def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
     if hint:
         lines.append(f"<i>{html.escape(hint)}</i>")
     lines.append(_type_hint(t, question.type) + (" " + t._("(required)")
-                                                 if question.required else ""))
+                                                 if required else ""))
     current = item.answers.get(question.name)
     photos = len(item.photos.get(question.name, []))
     if current is not None and not current.skipped:
@@ -262,7 +264,7 @@ def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
             row.append(_b(t._("🗑 Retake"), VisitClearPhotos(state.id, position, index)))
         rows.append(row)
     nav = [_b(t._("◀️ Back"), VisitBack(state.id, position, index))]
-    if not question.required:
+    if not required:
         nav.append(_b(t._("⏭ Skip"), VisitSkip(state.id, position, index)))
     nav.append(_b(t._("⏸ Pause"), VisitPause(state.id)))
     rows.append(nav)

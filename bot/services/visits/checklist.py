@@ -212,7 +212,9 @@ async def skip(core: Core, person: Person, tg_user_id: int, visit_id: int, posit
     async with core.db.transaction() as tx:
         state, conversation, item, question = await _pressed_question(
             tx, core, person, tg_user_id, visit_id, position, index)
-        if question.required:
+        assert item.checklist is not None
+        if rules.is_required(question, rules.form_values(item.checklist, item.answers,
+                                                         state.today), state.today):
             raise Refused(Refusal.REQUIRED)
         state = await _store(tx, state, item, question, "", person, skipped=True)
         return await _after_answer(tx, tg_user_id, state, person, item, question,
@@ -251,8 +253,10 @@ async def typed(core: Core, person: Person, tg_user_id: int, conversation: Conve
         if question.type == "geopoint":
             raise Refused(Refusal.LOCATION_NEEDED)
         value = rules.parse_typed(question, text)
-        rules.check_constraint(question, value, rules.values_of(item.answers), state.today,
-                               language)
+        assert item.checklist is not None
+        rules.check_constraint(question, value,
+                               rules.form_values(item.checklist, item.answers, state.today),
+                               state.today, language)
         state = await _store(tx, state, item, question, value, person)
         return await _after_answer(tx, tg_user_id, state, person, item, question,
                                    bool(conversation.data.get("edit")))

@@ -1,0 +1,100 @@
+"""XLSForms as offices write them: `parameters` on a photo, metadata rows, `required` as an
+expression, and an answer that stops counting once its question is not relevant."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from bot.rules import visit as rules
+from bot.rules.checklist import ChecklistError, load_xlsform
+
+TODAY = date(2026, 11, 23)
+HEADERS = ["type", "name", "label::zh", "label::en", "required", "relevant", "parameters",
+           "required_message::zh"]
+
+
+def form(path: Path, survey: list[list[str]]) -> Path:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "survey"
+    sheet.append(HEADERS)
+    for row in survey:
+        sheet.append(row + [""] * (len(HEADERS) - len(row)))
+    choices = workbook.create_sheet("choices")
+    choices.append(["list_name", "name", "label::zh", "label::en"])
+    for row in (["yn", "yes", "符合", "Compliant"], ["yn", "no", "不符合", "Non-compliant"],
+                ["st", "open", "营业", "Open"], ["st", "closed", "停业", "Closed"]):
+        choices.append(row)
+    settings = workbook.create_sheet("settings")
+    settings.append(["form_title", "form_id"])
+    settings.append(["检查表", "SC-001"])
+    workbook.save(path)
+    return path
+
+
+def test_a_photo_with_parameters_and_metadata_rows_load(tmp_path: Path) -> None:
+    loaded = load_xlsform(form(tmp_path / "f.xlsx", [
+        ["start", "start"], ["end", "end"], ["today", "today"], ["deviceid", "deviceid"],
+        ["image", "shelf", "货架照片", "Shelf photo", "yes", "", "max-pixels=3840"],
+        ["date", "made", "生产日期", "Made on", "", "", "", ""],
+        ["text", "why", "说明", "Why", "", "${made} < ${today}"],
+    ]))
+    assert [q.name for q in loaded.questions] == ["shelf", "made", "why"]
+    assert dict(loaded.meta) == {"start": "start", "end": "end", "today": "today",
+                                 "deviceid": "deviceid"}
+    made, why = loaded.questions[1], loaded.questions[2]
+    answers = {"made": rules.Answer("2026-01-05")}
+    assert rules.is_relevant(why, rules.form_values(loaded, answers, TODAY), TODAY)
+    answers = {"made": rules.Answer("2027-01-05")}
+    assert not rules.is_relevant(why, rules.form_values(loaded, answers, TODAY), TODAY)
+    assert made.type == "date"
+
+
+def test_required_written_as_an_expression(tmp_path: Path) -> None:
+    loaded = load_xlsform(form(tmp_path / "f.xlsx", [
+        ["select_one st", "status", "经营状态", "Status", "yes"],
+        ["text", "since", "停业起始", "Closed since", "${status} = 'closed'", "", "",
+         "停业时必须填写"],
+    ]))
+    since = loaded.questions[1]
+    assert since.required is False and since.required_if == "${status} = 'closed'"
+    assert since.required_message["zh_CN"] == "停业时必须填写"
+    closed = rules.form_values(loaded, {"status": rules.Answer("closed")}, TODAY)
+    open_ = rules.form_values(loaded, {"status": rules.Answer("open")}, TODAY)
+    assert rules.is_required(since, closed, TODAY)
+    assert not rules.is_required(since, open_, TODAY)
+    bad = form(tmp_path / "bad.xlsx", [
+        ["text", "since", "停业起始", "Closed since", "${nowhere} = 'closed'"]])
+    with pytest.raises(ChecklistError) as refused:
+        load_xlsform(bad)
+    assert "nowhere" in str(refused.value)  # pyxform or our check names it
+
+
+def test_an_answer_no_longer_relevant_stops_counting(tmp_path: Path) -> None:
+    """ODK clears a non-relevant answer: what was typed under a branch the inspector left
+    does not keep later questions open."""
+    loaded = load_xlsform(form(tmp_path / "f.xlsx", [
+        ["select_one yn", "licence", "是否持证", "Licence?", "yes"],
+        ["text", "missing", "缺少什么", "What is missing", "", "${licence} = 'no'"],
+        ["text", "deadline", "整改期限", "Deadline", "", "${missing} != ''"],
+    ]))
+    answers = {"licence": rules.Answer("no"), "missing": rules.Answer("许可证过期")}
+    asked = [q.name for q in rules.relevant_questions(loaded, answers, TODAY)]
+    assert asked == ["licence", "missing", "deadline"]
+    answers["licence"] = rules.Answer("yes")  # changed their mind
+    asked = [q.name for q in rules.relevant_questions(loaded, answers, TODAY)]
+    assert asked == ["licence"]
+    assert rules.form_values(loaded, answers, TODAY)["missing"] == ""
+
+
+def test_randomized_choices_are_still_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(ChecklistError) as refused:
+        load_xlsform(form(tmp_path / "f.xlsx", [
+            ["select_one yn", "licence", "是否持证", "Licence?", "yes", "",
+             "randomize=true"]]))
+    assert refused.value.problems[0].question == "licence"
