@@ -98,3 +98,24 @@ def test_randomized_choices_are_still_refused_by_name(tmp_path: Path) -> None:
             ["select_one yn", "licence", "是否持证", "Licence?", "yes", "",
              "randomize=true"]]))
     assert refused.value.problems[0].question == "licence"
+
+
+@pytest.mark.parametrize(("kind", "typed", "stored"), [
+    ("time", "14:30", "14:30"), ("time", "9点5分", "09:05"), ("time", "１４：３０", "14:30"),
+    ("dateTime", "2026-11-23 14:30", "2026-11-23T14:30"),
+    ("dateTime", "2026年11月23日 9:05", "2026-11-23T09:05"),
+])
+def test_times_are_read_as_typed(kind: str, typed: str, stored: str) -> None:
+    from bot.rules.checklist import Question
+
+    assert rules.parse_typed(Question("q", kind, {}), typed) == stored
+
+
+@pytest.mark.parametrize(("kind", "typed"), [("time", "25:00"), ("time", "noon"),
+                                             ("dateTime", "2026-11-23"),
+                                             ("dateTime", "2026-13-01 10:00")])
+def test_bad_times_are_refused(kind: str, typed: str) -> None:
+    from bot.rules.checklist import Question
+
+    with pytest.raises(rules.Invalid):
+        rules.parse_typed(Question("q", kind, {}), typed)

@@ -184,6 +184,11 @@ VECTORS: list[tuple[str, dict[str, Any], Any, Any, str]] = [
     ("regex(., '^1[3-9][0-9]{9}$')", {}, "13812345678", True, "ODK fn regex()"),
     ("regex(., '^1[3-9][0-9]{9}$')", {}, "1381234567", False, "ODK fn regex()"),
     ("regex(., '^[0-9]{6}$')", {}, "", False, "ODK fn regex(): a blank does not match"),
+    # --- paths as pyxform writes them (names are unique in a form) -----------------------
+    ("selected(../status, 'other')", {"status": "other"}, "", True,
+     "ODK fn selected() on pyxform's or_other path"),
+    ("/data/shop/bad > 0", {"bad": 2.0}, "", True, "XP 2: an absolute path to the field"),
+    ("../../n + 1", {"n": 1.0}, "", 2.0, "XP 2: a relative path to the field"),
     # --- the answer being checked (.) --------------------------------------------------
     (". >= 0 and . <= 100", {}, 50.0, True, "XP 3.4: a number answer"),
     (". >= 0 and . <= 100", {}, 150.0, False, "XP 3.4"),

@@ -1,11 +1,13 @@
 """Checklists authored as XLSForm (the ODK/KoboToolbox standard), read with pyxform.
 
 A checklist belongs to one item: its `settings` sheet's form_id is the item code.
-Supported question types: select_one, select_multiple, text, integer, decimal,
-date, geopoint, image (photo evidence) and note, in groups or not; with required (yes, or
-an expression) and required_message, relevant, constraint and constraint_message, hint,
-and labels per language (label::zh / label::en). Metadata (start, end, today, deviceid, …)
-is recorded, never asked. Anything else is refused, naming the question.
+Supported question types: select_one, select_multiple (with `or_other`, whose "specify
+other" follows as a text question, and with choice_filter for cascading selects), text,
+integer, decimal, date, time, dateTime, geopoint, image (photo evidence), note, calculate
+and hidden, in groups or not; with required (yes, or an expression) and
+required_message, relevant, constraint and constraint_message, hint, and labels per
+language (label::zh / label::en). Metadata (start, end, today, deviceid, …) is recorded,
+never asked. Anything else is refused, naming the question.
 """
 
 from __future__ import annotations
@@ -29,7 +31,14 @@ TYPES = {
     "geopoint": "geopoint",
     "photo": "image",
     "note": "note",
+    "time": "time",
+    "dateTime": "dateTime",
+    "calculate": "calculate",
+    "hidden": "hidden",
 }
+NOT_ASKED = ("note", "calculate", "hidden")  # shown or computed, never answered
+OTHER_LABEL = {"zh_CN": "其他", "en": "Other"}
+SPECIFY_OTHER = {"zh_CN": "请说明“其他”", "en": "Specify other"}
 # Metadata the form records by itself (XLSForm "metadata"): never asked; `today` and
 # `start`/`end` are the day of the visit for the form's expressions, the others blank.
 META = frozenset({"start", "end", "today", "deviceid", "subscriberid", "simserial",
@@ -62,6 +71,7 @@ class ChecklistError(Exception):
 class Choice:
     name: str
     label: dict[str, str]
+    fields: dict[str, str] = field(default_factory=dict)  # other columns, for choice_filter
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,8 @@ class Question:
     choices: tuple[Choice, ...] = ()
     compliant: str | None = None  # the choice meaning 符合, for a compliance question
     noncompliant: str | None = None  # the choice meaning 不符合
+    calculation: str | None = None  # a calculate question's expression
+    choice_filter: str | None = None  # which choices are offered (cascading selects)
 
 
 @dataclass(frozen=True)
@@ -183,13 +195,22 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
             problems.append(FormProblem(name, N_("question type {type} is not supported"),
                                         {"type": kind}))
             continue
-        if child.get("choice_filter") or _parameters(child.get("parameters")).get(
-                "randomize", "false").lower() in ("true", "true()", "yes"):
+        if _parameters(child.get("parameters")).get("randomize", "false").lower() in (
+                "true", "true()", "yes"):
             problems.append(FormProblem(
-                name, N_("choice filters and randomized choices are not supported")))
+                name, N_("randomized choices are not supported: the order of the choices"
+                         " is the one written")))
             continue
-        choices = tuple(Choice(str(c["name"]), _texts(c.get("label")))
-                        for c in child.get("choices", []) or [])
+        choices = tuple(
+            Choice(str(c["name"]),
+                   OTHER_LABEL if c["name"] == "other" and c.get("label") == "Other"
+                   else _texts(c.get("label")),
+                   {str(k): str(v) for k, v in c.items() if k not in ("name", "label")
+                    and isinstance(v, str | int | float)})
+            for c in child.get("choices", []) or [])
+        label = _texts(child.get("label")) or {"zh_CN": name, "en": name}
+        if name.endswith("_other") and child.get("label") == "Specify other.":
+            label = SPECIFY_OTHER  # pyxform's or_other follow-up, in both languages
         yes, no = _compliance(choices) if TYPES[kind] == "select_one" else (None, None)
         written = str(bind.get("required", "") or "").strip()
         required = written.lower() in _YES
@@ -197,7 +218,7 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
         questions.append(Question(
             name=name,
             type=TYPES[kind],
-            label=_texts(child.get("label")) or {"zh_CN": name, "en": name},
+            label=label,
             hint=_texts(child.get("hint")),
             required=required,
             required_if=required_if,
@@ -208,6 +229,8 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
             choices=choices,
             compliant=yes,
             noncompliant=no,
+            calculation=bind.get("calculate"),
+            choice_filter=child.get("choice_filter") or None,
         ))
 
 
@@ -235,11 +258,14 @@ def load_xlsform(path: Path) -> Checklist:
     for question in questions:
         for label, source in (("relevant", question.relevant),
                               ("constraint", question.constraint),
-                              ("required", question.required_if)):
+                              ("required", question.required_if),
+                              ("calculation", question.calculation),
+                              ("choice_filter", question.choice_filter)):
             if not source:
                 continue
             try:
-                missing = xpath.references(xpath.parse(source)) - names
+                missing = xpath.references(
+                    xpath.parse(source, fields=label == "choice_filter")) - names
             except (xpath.ExprError, RecursionError) as exc:
                 problems.append(FormProblem(
                     question.name, N_("{part} {expression} is not supported: {detail}"),
@@ -249,7 +275,7 @@ def load_xlsform(path: Path) -> Checklist:
                 problems.append(FormProblem(
                     question.name, N_("{part} refers to unknown questions: {names}"),
                     {"part": label, "names": ", ".join(sorted(missing))}))
-    if not [q for q in questions if q.type != "note"]:
+    if not [q for q in questions if q.type not in NOT_ASKED]:
         problems.append(FormProblem("", N_("the form has no questions")))
     if problems:
         raise ChecklistError(problems)

@@ -14,12 +14,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from bot.i18n import N_, Translator
 from bot.rules import xpath
-from bot.rules.checklist import Checklist, Question
+from bot.rules.checklist import NOT_ASKED, Checklist, Choice, Question
 
 # The eight results of 003 第二十三条, in the article's order: key → (legal wording, English).
 RESULTS: dict[str, tuple[str, str]] = {
@@ -96,7 +96,8 @@ class Invalid(ValueError):
         self.own = own  # the form's constraint message in the reader's language
 
 
-TYPED = ("text", "integer", "decimal", "date")
+TYPED = ("text", "integer", "decimal", "date", "time", "dateTime")
+_TIME_RE = re.compile(r"^(\d{1,2})\s*[:：点時时]\s*(\d{1,2})\s*分?$")
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
@@ -133,9 +134,28 @@ def parse_typed(question: Question, raw: str) -> str:
         except ValueError:
             raise Invalid(N_("Please type a date such as 2026-11-23 or 2026年11月23日."))\
                 from None
+    if question.type == "time":
+        return _time(text)
+    if question.type == "dateTime":
+        day, _, clock = text.replace("T", " ").partition(" ")
+        match = _DATE_RE.match(day.strip())
+        try:
+            if match is None or not clock.strip():
+                raise ValueError
+            return f"{date(*(int(g) for g in match.groups())).isoformat()}T{_time(clock)}"
+        except (ValueError, Invalid):
+            raise Invalid(N_("Please type a date and a time such as 2026-11-23 14:30."))\
+                from None
     if len(text) > 1000:
         raise Invalid(N_("Please keep the answer under 1000 characters."))
     return text
+
+
+def _time(text: str) -> str:
+    match = _TIME_RE.match(text.strip())
+    if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise Invalid(N_("Please type a time such as 14:30."))
+    return f"{int(match.group(1)):02d}:{int(match.group(2)):02d}"
 
 
 def typed_value(question: Question, value: str) -> xpath.Value:
@@ -149,6 +169,11 @@ def typed_value(question: Question, value: str) -> xpath.Value:
     if question.type == "date":
         try:
             return date.fromisoformat(value)
+        except ValueError:
+            return value
+    if question.type == "dateTime":
+        try:
+            return datetime.fromisoformat(value)
         except ValueError:
             return value
     return value
@@ -167,9 +192,35 @@ def form_values(checklist: Checklist, answers: Mapping[str, Answer],
         if question is not None and not answer.skipped:
             values[name] = typed_value(question, answer.value)
     for question in checklist.questions:  # in form order: earlier blanks count later
-        if question.name in values and not is_relevant(question, values, today):
+        if question.type == "calculate" and question.calculation:
+            values[question.name] = xpath.evaluate(
+                xpath.parse(question.calculation), values, "", today) \
+                if is_relevant(question, values, today) else ""
+        elif question.name in values and not is_relevant(question, values, today):
             values[question.name] = ""
     return values
+
+
+def calculated(checklist: Checklist, answers: Mapping[str, Answer],
+               today: date) -> list[tuple[Question, str]]:
+    """The labelled calculations that apply, with their values as text (for the review
+    and the record)."""
+    values = form_values(checklist, answers, today)
+    return [(q, xpath.to_string(values.get(q.name, ""))) for q in checklist.questions
+            if q.type == "calculate" and q.label.get("zh_CN") not in (None, q.name)
+            and is_relevant(q, values, today) and values.get(q.name, "") != ""]
+
+
+def choices_for(question: Question, checklist: Checklist, answers: Mapping[str, Answer],
+                today: date) -> list[tuple[int, Choice]]:
+    """The choices offered now, with their index in the form (a choice_filter keeps those
+    whose columns fit the answers so far: cascading selects)."""
+    if not question.choice_filter:
+        return list(enumerate(question.choices))
+    node = xpath.parse(question.choice_filter, fields=True)
+    values = form_values(checklist, answers, today)
+    return [(i, c) for i, c in enumerate(question.choices)
+            if xpath.to_bool(xpath.evaluate(node, values, "", today, c.fields))]
 
 
 def check_constraint(question: Question, value: str, values: Mapping[str, xpath.Value],
@@ -202,7 +253,7 @@ def is_required(question: Question, values: Mapping[str, xpath.Value], today: da
 
 def asked(checklist: Checklist) -> list[Question]:
     """The questions that take an answer (notes are shown with the next question)."""
-    return [q for q in checklist.questions if q.type != "note"]
+    return [q for q in checklist.questions if q.type not in NOT_ASKED]
 
 
 def notes_before(checklist: Checklist, name: str, answers: Mapping[str, Answer],

@@ -36,8 +36,12 @@ MAX_DEPTH = 40
 
 _TOKEN_RE = re.compile(
     r"\s*(?:(?P<ref>\$\{[A-Za-z_][A-Za-z0-9_.-]*\})|(?P<num>\d+(?:\.\d+)?)"
+    # A path to a field, as pyxform writes its own expressions (`../status`, `/data/x/y`):
+    # a form's names are unique, so the last step names the field.
+    r"|(?P<path>(?:\.\./)+[A-Za-z_][A-Za-z0-9_.-]*"
+    r"|/[A-Za-z_][A-Za-z0-9_.-]*(?:/[A-Za-z_][A-Za-z0-9_.-]*)+)"
     r"|(?P<str>'[^']*'|\"[^\"]*\")|(?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,)"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_-]*)|(?P<dot>\.))"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_-]*(?::[A-Za-z_][A-Za-z0-9_-]*)?)|(?P<dot>\.))"
 )
 
 
@@ -47,7 +51,7 @@ class ExprError(ValueError):
 
 @dataclass(frozen=True)
 class Node:
-    kind: str  # lit, ref, self, call, bin, neg
+    kind: str  # lit, ref, field, self, call, bin, neg
     value: Any = None
     args: tuple[Node, ...] = ()
 
@@ -69,12 +73,13 @@ def _tokens(source: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, fields: bool = False) -> None:
         if len(source) > MAX_LENGTH:
             raise ExprError(f"longer than {MAX_LENGTH} characters")
         self.tokens = _tokens(source)
         self.i = 0
         self.depth = 0
+        self.fields = fields  # a choice_filter: bare names are the choice's columns
 
     def deeper(self) -> None:
         self.depth += 1
@@ -146,6 +151,8 @@ class _Parser:
             return Node("lit", text[1:-1])
         if kind == "ref":
             return Node("ref", text[2:-1])
+        if kind == "path":
+            return Node("ref", text.rsplit("/", 1)[-1])
         if kind == "dot":
             return Node("self")
         if kind == "op" and text == "(":
@@ -156,6 +163,8 @@ class _Parser:
             return node
         if kind == "name":
             if self.peek() != ("op", "("):
+                if self.fields:
+                    return Node("field", text)
                 raise ExprError(f"{text!r} is not supported (only ${{field}} references)")
             if text not in FUNCTIONS:
                 raise ExprError(f"function {text}() is not supported")
@@ -181,8 +190,10 @@ class _Parser:
         raise ExprError(f"unexpected {text!r}")
 
 
-def parse(source: str) -> Node:
-    node = _Parser(source).parse()
+def parse(source: str, fields: bool = False) -> Node:
+    """An expression's tree; `fields` for a choice_filter, where a bare name is a column of
+    the choice being filtered (`country = ${country}`)."""
+    node = _Parser(source, fields).parse()
     if _depth(node) > MAX_DEPTH * 2:
         raise ExprError(f"more than {MAX_DEPTH * 2} operations chained")
     return node
@@ -350,35 +361,38 @@ def _arithmetic(op: str, a: float, b: float) -> float:
 
 
 def evaluate(node: Node, values: Mapping[str, Value], current: Value = "",
-             today: date | None = None) -> Value:
+             today: date | None = None, fields: Mapping[str, str] | None = None) -> Value:
     """The value of an expression, given the answers so far (typed: numbers as floats,
-    dates as dates; a blank or non-relevant answer as '') and the answer being checked."""
+    dates as dates; a blank or non-relevant answer as ''), the answer being checked and,
+    for a choice_filter, the columns of the choice being filtered."""
+    def ev(child: Node) -> Value:
+        return evaluate(child, values, current, today, fields)
+
     kind = node.kind
     if kind == "lit":
         literal: Value = node.value
         return literal
     if kind == "ref":
         return values.get(node.value, "")
+    if kind == "field":
+        return (fields or {}).get(node.value, "")
     if kind == "self":
         return current
     if kind == "neg":
-        return -to_number(evaluate(node.args[0], values, current, today))
+        return -to_number(ev(node.args[0]))
     if kind == "bin":
         op = node.value
         if op == "or":
-            return any(to_bool(evaluate(a, values, current, today)) for a in node.args)
+            return any(to_bool(ev(a)) for a in node.args)
         if op == "and":
-            return all(to_bool(evaluate(a, values, current, today)) for a in node.args)
-        left = evaluate(node.args[0], values, current, today)
-        right = evaluate(node.args[1], values, current, today)
+            return all(to_bool(ev(a)) for a in node.args)
+        left, right = ev(node.args[0]), ev(node.args[1])
         if op in ("=", "!=", "<", "<=", ">", ">="):
             return _compare(op, left, right)
         return _arithmetic(op, to_number(left), to_number(right))
     if node.value == "if":  # only the branch taken is evaluated
-        chosen = node.args[1] if to_bool(evaluate(node.args[0], values, current, today)) \
-            else node.args[2]
-        return evaluate(chosen, values, current, today)
-    args = [evaluate(a, values, current, today) for a in node.args]
+        return ev(node.args[1] if to_bool(ev(node.args[0])) else node.args[2])
+    args = [ev(a) for a in node.args]
     return FUNCTIONS[node.value][1](args, today or date.today())
 
 

@@ -213,6 +213,8 @@ def _type_hint(t: Translator, kind: str) -> str:
         "integer": t._("Type a whole number."),
         "decimal": t._("Type a number."),
         "date": t._("Type a date, such as 2026-11-23."),
+        "time": t._("Type a time, such as 14:30."),
+        "dateTime": t._("Type a date and a time, such as 2026-11-23 14:30."),
         "text": t._("Type the answer."),
         "image": t._("Send one or more photos, then tap Done."),
         "geopoint": t._("Share the location with the button below."),
@@ -246,14 +248,15 @@ def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
             rules.display(question, current, lang, photos))))
     position, index = item.position, item.question_index(question.name)
     rows: list[list[dict[str, str]]] = []
+    offered = rules.choices_for(question, item.checklist, item.answers, state.today)
     if question.type == "select_one":
-        for c, choice in enumerate(question.choices):
+        for c, choice in offered:
             mark = "✔️ " if current is not None and current.value == choice.name else ""
             rows.append([_b(mark + (choice.label.get(lang) or choice.name),
                             VisitChoose(state.id, position, index, c))])
     elif question.type == "select_multiple":
         selected = view.data.get("selected", [])
-        for c, choice in enumerate(question.choices):
+        for c, choice in offered:
             mark = "☑️ " if choice.name in selected else "⬜ "
             rows.append([_b(mark + (choice.label.get(lang) or choice.name),
                             VisitToggle(state.id, position, index, c))])
@@ -317,6 +320,10 @@ def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
                          f" {html.escape(value[:80])}")
             edits.append(_b(f"✏️ {number}.{q_number}",
                             VisitEdit(state.id, item.position, item.question_index(question.name))))
+        if item.checklist is not None:
+            for question, value in rules.calculated(item.checklist, item.answers, state.today):
+                lines.append(f"  🧮 {html.escape(rules.label(question, lang))}:"
+                             f" {html.escape(value[:80])}")
         if item.result:
             lines.append("  " + t._("Result: {result}").format(
                 result=rules.legal(rules.RESULTS, item.result, t)))

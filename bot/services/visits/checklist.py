@@ -143,11 +143,18 @@ async def choose(core: Core, person: Person, tg_user_id: int, visit_id: int, pos
     async with core.db.transaction() as tx:
         state, conversation, item, question = await _pressed_question(
             tx, core, person, tg_user_id, visit_id, position, index)
-        if question.type != "select_one" or not 0 <= choice < len(question.choices):
+        if question.type != "select_one" or not _offered(state, item, question, choice):
             raise Refused(Refusal.STALE)
         state = await _store(tx, state, item, question, question.choices[choice].name, person)
         return await _after_answer(tx, tg_user_id, state, person, item, question,
                                    bool(conversation.data.get("edit")))
+
+
+def _offered(state: State, item: Item, question: Question, choice: int) -> bool:
+    """The choice is one the question offers now (a choice_filter may hide some)."""
+    assert item.checklist is not None
+    return any(i == choice for i, _ in rules.choices_for(question, item.checklist,
+                                                         item.answers, state.today))
 
 
 async def toggle(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
@@ -155,7 +162,7 @@ async def toggle(core: Core, person: Person, tg_user_id: int, visit_id: int, pos
     async with core.db.transaction() as tx:
         state, conversation, item, question = await _pressed_question(
             tx, core, person, tg_user_id, visit_id, position, index)
-        if question.type != "select_multiple" or not 0 <= choice < len(question.choices):
+        if question.type != "select_multiple" or not _offered(state, item, question, choice):
             raise Refused(Refusal.STALE)
         selected = list(conversation.data.get("sel", []))
         name = question.choices[choice].name

@@ -224,6 +224,13 @@ class State:
                     "by": meta.answered_by_name, "at": to_db_time(meta.answered_at),
                     "photos": photos,
                 })
+            if item.checklist is not None:  # labelled calculations, as the form computes
+                answers += [{"question": q.name, "label": rules.label(q, "zh_CN"),
+                             "type": "calculate", "value": value, "skipped": False,
+                             "display": value, "by": "", "at": None, "photos": [],
+                             "calculated": True}
+                            for q, value in rules.calculated(item.checklist, item.answers,
+                                                             self.today)]
             follow = next((f for f in self.follow_ups if f.item_code == item.code), None)
             items.append({
                 "code": item.code, "name": item.row.name,

@@ -1,0 +1,122 @@
+"""A checklist as offices write them, answered through the real Application: an `or_other`
+with its "specify other", a cascading select (choice_filter), a required written as an
+expression, and a labelled calculation shown in the review and in the record's PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from bot.config import Settings
+from bot.emulator import Emulator
+from bot.services.access import SYSTEM
+from bot.services.imports import import_file
+from bot.tg.app import BotRunner
+from handlers import register
+from tests.conftest import TOKEN
+from tests.helpers import probe
+from tests.test_visits import drawn_team, open_card, pdf_text, target_name
+
+SURVEY = [
+    ["type", "name", "label::zh", "label::en", "required", "relevant", "choice_filter",
+     "calculation", "required_message::en"],
+    ["select_one st or_other", "status", "经营状态", "Business status", "yes"],
+    ["select_one region", "region", "片区", "Area", "yes"],
+    ["select_one town", "town", "乡镇", "Town", "yes", "", "region=${region}"],
+    ["integer", "shelves", "货架数", "Shelves checked", "yes"],
+    ["integer", "bad", "过期商品数", "Expired products", "yes"],
+    ["calculate", "share", "过期比例(%)", "Expired share (%)", "", "", "",
+     "round(${bad} div ${shelves} * 100, 1)"],
+    ["text", "reason", "原因", "Why expired goods were on sale", "${bad} > 0", "", "", "",
+     "Say why: expired goods were found."],
+]
+CHOICES = [
+    ["list_name", "name", "label::zh", "label::en", "region"],
+    ["st", "open", "营业", "Open", ""], ["st", "closed", "停业", "Closed", ""],
+    ["region", "north", "北片", "North", ""], ["region", "south", "南片", "South", ""],
+    ["town", "mangshi", "芒市镇", "Mangshi", "north"],
+    ["town", "fengping", "风平镇", "Fengping", "north"],
+    ["town", "zhefang", "遮放镇", "Zhefang", "south"],
+]
+
+
+def _form(path: Path) -> Path:
+    workbook = Workbook()
+    survey = workbook.active
+    assert survey is not None
+    survey.title = "survey"
+    for row in SURVEY:
+        survey.append(row)
+    choices = workbook.create_sheet("choices")
+    for row in CHOICES:
+        choices.append(row)
+    settings = workbook.create_sheet("settings")
+    settings.append(["form_title", "form_id", "version"])
+    settings.append(["食品经营检查表", "SC-001", "2026.2"])
+    workbook.save(path)
+    return path
+
+
+def _labels(message: dict[str, Any]) -> list[str]:
+    return [b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+            for b in row]
+
+
+async def test_or_other_cascading_select_conditional_required_and_calculation(
+    settings: Settings, emulator: Emulator, tmp_path: Path
+) -> None:
+    runner = BotRunner(settings, TOKEN, register)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        team, (leader, _member), _ = await drawn_team(runner, emulator, tmp_path)
+        report = await import_file(runner.core, SYSTEM, _form(tmp_path / "sc.xlsx"), "sc.xlsx")
+        assert report.ok, report.problems
+        name = target_name(settings, team["target"])
+        await leader.press("▶️ Start the visit", await open_card(leader, name))
+        await leader.expect("Check-in")
+        await leader.share_location(24.43, 98.58)
+        await leader.press("▶️ Continue my checklist", await leader.expect("Items:"))
+
+        # or_other: "Other" brings the follow-up question, in the reader's language.
+        status = await leader.expect("Business status")
+        assert _labels(status)[:3] == ["Open", "Closed", "Other"]
+        await leader.press("Other", status)
+        await leader.expect("Specify other")
+        await leader.send("临时歇业装修")
+        # A cascading select: only the towns of the area chosen are offered.
+        area = await leader.expect("Area")
+        await leader.press("North", area)
+        town = await leader.expect("Town")
+        assert "Mangshi" in _labels(town) and "Fengping" in _labels(town)
+        assert "Zhefang" not in _labels(town)
+        await leader.press("Fengping", town)
+        await leader.expect("Shelves checked")
+        await leader.send("8")
+        await leader.expect("Expired products")
+        await leader.send("2")
+        # Required because expired goods were found: no Skip, marked required.
+        reason = await leader.expect("Why expired goods were on sale")
+        assert "(required)" in reason["text"] and "⏭ Skip" not in _labels(reason)
+        await leader.send("进货查验不严")
+        review = await leader.expect("Review your answers")
+        text = review["text"]
+        assert "临时歇业装修" in text and "Fengping" in text
+        assert "🧮 Expired share (%): 25" in text
+        stored = dict(probe(runner, "SELECT question, value FROM visit_answers"))
+        assert stored["status"] == "other" and stored["status_other"] == "临时歇业装修"
+        assert stored["town"] == "fengping" and "share" not in stored
+
+        # The record (here its draft) states the calculation with the answers.
+        await leader.send("/tasks")
+        listing = await leader.expect("Your open tasks")
+        await leader.press(next(b for b in _labels(listing) if name[:20] in b), listing)
+        await leader.press("▶️ Continue the visit", await leader.expect("Items to check"))
+        home = await leader.expect("Items:")
+        await leader.press("📄 Print the record (draft, to sign)", home)
+        draft = await leader.expect(predicate=lambda m: "document" in m)
+        text = pdf_text(leader.file_bytes(draft["document"]["file_id"]), tmp_path)
+        assert "过期比例(%)" in text and "25" in text and "临时歇业装修" in text
+    finally:
+        await runner.stop()
