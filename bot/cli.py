@@ -409,6 +409,33 @@ def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(work())
 
 
+def cmd_checklist(settings: Settings, args: argparse.Namespace) -> int:
+    """`choucha checklist preview FILE`: the form's questions in order with their logic,
+    or every problem that keeps it from loading; nothing is loaded."""
+    from bot.formats.tabular import TableError, check_zip
+    from bot.rules.checklist import ChecklistError, load_xlsform
+    from bot.views.checklists import preview_lines, problem_lines
+
+    t = _t()
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(t._("There is no file {file}: check the name and the folder.").format(
+            file=path))
+    try:
+        check_zip(path)
+        checklist = load_xlsform(path)
+    except TableError:
+        return _fail(t._("{file} is not a readable .xlsx workbook: save the form again from"
+                         " Excel or WPS and try again.").format(file=path))
+    except ChecklistError as exc:
+        print(t._("This form cannot be loaded as it is:"), file=sys.stderr)
+        for line in problem_lines(t, exc.problems):
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    print("\n".join(preview_lines(t, checklist)))
+    return 0
+
+
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     async def work() -> int:
         t = _t()
@@ -689,6 +716,11 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--lang", choices=["zh_CN", "en"],
                       help="the report's language (default: your locale)")
     load.set_defaults(func=cmd_import)
+    checklist = sub.add_parser("checklist", help="XLSForm checklists")
+    chsub = checklist.add_subparsers(dest="action", required=True)
+    preview = chsub.add_parser("preview", help="print a form's questions and logic, load nothing")
+    preview.add_argument("file")
+    checklist.set_defaults(func=cmd_checklist)
     dump = sub.add_parser("export", help="write a template back as .xlsx")
     dump.add_argument("kind", choices=kinds[:-1])
     dump.add_argument("file")

@@ -119,3 +119,55 @@ def test_bad_times_are_refused(kind: str, typed: str) -> None:
 
     with pytest.raises(rules.Invalid):
         rules.parse_typed(Question("q", kind, {}), typed)
+
+
+def test_widgets_as_authors_write_them(tmp_path: Path) -> None:
+    """gps is a geopoint, acknowledge one OK button, a range a number within its bounds;
+    repeat groups, barcodes and choices from a file are refused by name, with what to do."""
+    loaded = load_xlsform(form(tmp_path / "w.xlsx", [
+        ["gps", "where", "位置", "Where"],
+        ["acknowledge", "ok", "已告知当事人", "Party informed"],
+        ["range", "score", "评分", "Score", "", "", "start=1 end=5"],
+    ]))
+    where, ok, score = loaded.questions
+    assert where.type == "geopoint" and ok.type == "select_one"
+    assert [c.name for c in ok.choices] == ["OK"]
+    assert score.type == "decimal" and score.constraint == ". >= 1 and . <= 5"
+    rules.check_constraint(score, "3", {}, TODAY, "en")
+    with pytest.raises(rules.Invalid):
+        rules.check_constraint(score, "9", {}, TODAY, "en")
+    with pytest.raises(ChecklistError) as refused:
+        load_xlsform(form(tmp_path / "r.xlsx", [
+            ["text", "first", "名称", "Name"],
+            ["barcode", "code", "条码", "Code"],
+            ["select_one_from_file towns.csv", "town", "乡镇", "Town"],
+            ["begin_repeat", "products", "产品", "Products"],
+            ["text", "product", "产品名称", "Product"],
+            ["end_repeat", "", "", ""],
+        ]))
+    found = {p.question: p.message.format(**p.params) for p in refused.value.problems}
+    assert "use a text question for the code" in found["code"]
+    assert "towns.csv" in found["town"] and "choices sheet" in found["town"]
+    assert "begin_repeat" in found["products"]
+
+
+async def test_checklist_preview_on_the_command_line(tmp_path: Path) -> None:
+    """The office reads a form's questions and logic before loading it; a form that cannot
+    load names each question and what to do; nothing touches a database."""
+    from tests.helpers import choucha
+    from tests.test_form_logic import _form
+
+    env = {"CHOUCHA_DB": str(tmp_path / "choucha.sqlite3")}
+    code, out, err = await choucha(env, "checklist", "preview", str(_form(tmp_path / "f.xlsx")))
+    assert code == 0, err
+    assert "1. Business status [status, choose one]" in out
+    assert "2. Specify other [status_other, text]" in out
+    assert "choices offered only where region=${region}" in out
+    assert "required when ${bad} > 0" in out and "computed as round(" in out
+    bad = form(tmp_path / "bad.xlsx", [["video", "clip", "视频", "Clip"]])
+    code, out, err = await choucha(env, "checklist", "preview", str(bad))
+    assert code == 1 and "clip: question type video cannot be answered in a chat" in err
+    assert "Traceback" not in err
+    code, _, err = await choucha(env, "checklist", "preview", str(tmp_path / "none.xlsx"))
+    assert code == 2 and "There is no file" in err
+    assert not (tmp_path / "choucha.sqlite3").exists()  # a preview loads nothing

@@ -218,8 +218,10 @@ async def test_checklists_with_skip_logic_and_unsupported_types(core: Core,
     report = await import_file(core, SYSTEM, bad, "bad.xlsx")
     text = [(p.column, translator("en")._(p.message).format(**p.params))
             for p in report.problems]
-    assert text == [("noise_recording", "question type audio is not supported"),
-                    ("loudness", "question type range is not supported")]
+    # A type a chat cannot take is refused by the name and type the author wrote, with
+    # what to do instead; a range is a number within its bounds, so it is not refused.
+    assert text == [("noise_recording", "question type audio cannot be answered in a chat:"
+                     " use a text question describing what was heard, or a photo")]
     dangling = xlsform(tmp_path / "dangling.xlsx", [
         ["select_one yn", "licence", "是否持证", "Licence?", "yes", ""],
         ["text", "later", "说明", "Remarks", "", "${nowhere} = 'x'"],

@@ -35,6 +35,36 @@ TYPES = {
     "dateTime": "dateTime",
     "calculate": "calculate",
     "hidden": "hidden",
+    "gps": "geopoint",  # Kobo's older name
+    "acknowledge": "select_one",  # one button, stored as OK (ODK's value)
+    "trigger": "select_one",
+    "range": "decimal",  # typed, within its start and end
+}
+# What the office can do instead, for the types a chat cannot take (the refusal names the
+# question and the type as the author wrote them).
+INSTEAD: dict[str, str] = {
+    "audio": N_("question type {type} cannot be answered in a chat: use a text question"
+                " describing what was heard, or a photo"),
+    "background-audio": N_("question type {type} cannot be answered in a chat: leave it out"
+                           " (Choucha records no sound)"),
+    "video": N_("question type {type} cannot be answered in a chat: use a photo (image)"
+                " question; several photos may be sent"),
+    "barcode": N_("question type {type} cannot be answered in a chat: use a text question"
+                  " for the code"),
+    "geotrace": N_("question type {type} cannot be answered in a chat: use a geopoint"
+                   " question (one location)"),
+    "geoshape": N_("question type {type} cannot be answered in a chat: use a geopoint"
+                   " question (one location)"),
+    "osm": N_("question type {type} cannot be answered in a chat: use a geopoint question"
+              " (one location)"),
+    "file": N_("question type {type} cannot be answered in a chat: use a photo (image)"
+               " question for a picture of the document"),
+    "rank": N_("question type {type} cannot be answered in a chat: use a select_multiple"
+               " question, or one select_one per rank"),
+    "repeat": N_("repeat groups ({type}) are not supported yet: write the questions for a"
+                 " fixed number of entries (product 1, product 2, …)"),
+    "from file": N_("question type {type} (choices from a file) is not supported yet: write"
+                    " the choices in the form's choices sheet"),
 }
 NOT_ASKED = ("note", "calculate", "hidden")  # shown or computed, never answered
 OTHER_LABEL = {"zh_CN": "其他", "en": "Other"}
@@ -168,6 +198,14 @@ def _parameters(value: Any) -> dict[str, str]:
     return found
 
 
+def _number(value: str | None) -> bool:
+    try:
+        float(value or "")
+    except ValueError:
+        return False
+    return True
+
+
 _YES = ("yes", "true()", "true", "1")
 _NO = ("", "no", "false()", "false", "0")
 
@@ -191,9 +229,18 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
         if kind in META:
             meta.append((name, kind))
             continue
+        if kind == "repeat":
+            problems.append(FormProblem(name, INSTEAD["repeat"], {"type": "begin_repeat"}))
+            continue
+        if kind in ("select one", "select all that apply") and str(
+                child.get("itemset", "")).lower().endswith((".csv", ".xml", ".geojson")):
+            problems.append(FormProblem(name, INSTEAD["from file"], {
+                "type": f"{kind.replace(' ', '_')}_from_file {child.get('itemset')}"}))
+            continue
         if kind not in TYPES:
-            problems.append(FormProblem(name, N_("question type {type} is not supported"),
-                                        {"type": kind}))
+            problems.append(FormProblem(
+                name, INSTEAD.get(kind, N_("question type {type} is not supported")),
+                {"type": kind}))
             continue
         if _parameters(child.get("parameters")).get("randomize", "false").lower() in (
                 "true", "true()", "yes"):
@@ -208,6 +255,15 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
                    {str(k): str(v) for k, v in c.items() if k not in ("name", "label")
                     and isinstance(v, str | int | float)})
             for c in child.get("choices", []) or [])
+        if kind in ("acknowledge", "trigger"):  # one button; ODK stores OK
+            choices = (Choice("OK", {"zh_CN": "确认", "en": "OK"}),)
+        constraint = bind.get("constraint")
+        if kind == "range":  # typed, within the range the author set
+            limits = _parameters(child.get("parameters"))
+            bounds = " and ".join(f". {op} {limits[key]}" for key, op in
+                                  (("start", ">="), ("end", "<=")) if _number(limits.get(key)))
+            constraint = f"({constraint}) and ({bounds})" if constraint and bounds \
+                else constraint or bounds or None
         label = _texts(child.get("label")) or {"zh_CN": name, "en": name}
         if name.endswith("_other") and child.get("label") == "Specify other.":
             label = SPECIFY_OTHER  # pyxform's or_other follow-up, in both languages
@@ -224,7 +280,7 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
             required_if=required_if,
             required_message=_texts(bind.get("jr:requiredMsg")),
             relevant=relevant,
-            constraint=bind.get("constraint"),
+            constraint=constraint,
             constraint_message=_texts(bind.get("jr:constraintMsg")),
             choices=choices,
             compliant=yes,

@@ -1,0 +1,60 @@
+"""A checklist in words, for the office to read before loading it
+(`choucha checklist preview FILE`): each question in order with its logic."""
+
+from __future__ import annotations
+
+from bot.i18n import N_, Translator
+from bot.rules import visit as rules
+from bot.rules.checklist import NOT_ASKED, Checklist, FormProblem
+
+TYPE_NAMES = {
+    "select_one": N_("choose one"), "select_multiple": N_("choose any"), "text": N_("text"),
+    "integer": N_("whole number"), "decimal": N_("number"), "date": N_("date"),
+    "time": N_("time"), "dateTime": N_("date and time"), "geopoint": N_("location"),
+    "image": N_("photos"), "note": N_("note"), "calculate": N_("calculation"),
+    "hidden": N_("hidden value"),
+}
+
+
+def preview_lines(t: Translator, checklist: Checklist) -> list[str]:
+    lang = t.lang
+    lines = [t._("Checklist {title} for item {item}, version {version}").format(
+        title=checklist.title, item=checklist.form_id, version=checklist.version)]
+    if checklist.meta:
+        lines.append(t._("Recorded without asking: {names}").format(
+            names=", ".join(f"{name} ({kind})" for name, kind in checklist.meta)))
+    number = 0
+    for question in checklist.questions:
+        asked = question.type not in NOT_ASKED
+        number += asked
+        head = f"{number}." if asked else "·"
+        lines.append("")
+        lines.append(f"{head} {rules.label(question, lang)} [{question.name}, "
+                     f"{t._(TYPE_NAMES.get(question.type, question.type))}]")
+        if question.required:
+            lines.append("   " + t._("required"))
+        elif question.required_if:
+            lines.append("   " + t._("required when {expression}").format(
+                expression=question.required_if))
+        if question.relevant:
+            lines.append("   " + t._("asked only when {expression}").format(
+                expression=question.relevant))
+        if question.constraint:
+            lines.append("   " + t._("the answer must satisfy {expression}").format(
+                expression=question.constraint))
+        if question.calculation:
+            lines.append("   " + t._("computed as {expression}").format(
+                expression=question.calculation))
+        if question.choices:
+            lines.append("   " + t._("choices: {choices}").format(choices=", ".join(
+                c.label.get(lang) or c.label.get("zh_CN") or c.name
+                for c in question.choices)))
+        if question.choice_filter:
+            lines.append("   " + t._("choices offered only where {expression}").format(
+                expression=question.choice_filter))
+    return lines
+
+
+def problem_lines(t: Translator, problems: list[FormProblem]) -> list[str]:
+    return [f"{p.question or t._('(the form)')}: {t._(p.message).format(**p.params)}"
+            for p in problems]
