@@ -97,3 +97,9 @@ async def on_telegram(bot: BotRunner, emulator: Emulator, tg: int, person_id: in
         issued = await invite_person(bot.core, SYSTEM, name, department, roles or [])
     await redeem(bot.core, issued.code, TgUser(tg, tg, None, name, language))
     return person(emulator, name, language, user_id=tg)
+
+
+def button_labels(message: dict[str, Any]) -> list[str]:
+    """The labels of a message's inline buttons, row by row."""
+    return [b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+            for b in row]

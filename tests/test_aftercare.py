@@ -9,7 +9,6 @@ import csv
 import io
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 from openpyxl import load_workbook
 
@@ -22,14 +21,9 @@ from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN
-from tests.helpers import on_telegram, probe
+from tests.helpers import button_labels, on_telegram, probe
 from tests.test_publication import finished_tasks
 from tests.test_visits import jpeg
-
-
-def _buttons(message: dict[str, Any]) -> list[str]:
-    return [b["text"] for row in message.get("reply_markup", {}).get("inline_keyboard", [])
-            for b in row]
 
 
 async def test_follow_ups_closed_and_handed_over_and_decisions_recorded(
@@ -93,7 +87,7 @@ async def test_follow_ups_closed_and_handed_over_and_decisions_recorded(
         assert "Open, the overdue first" in overview["text"]
         await office.press("↪️ Hand over 1", overview)
         choose = await office.expect("Hand the follow-up of")
-        successor = _buttons(choose)[0]
+        successor = button_labels(choose)[0]
         await office.press(successor, choose)
         await office.expect("Why is it handed to")
         await office.send("案件转交承办人办理")
@@ -124,7 +118,7 @@ async def test_follow_ups_closed_and_handed_over_and_decisions_recorded(
         await office.send("/decisions")
         owed = await office.expect("Penalty decisions and referrals")
         assert "Owed: 4" in owed["text"]
-        await office.press(_buttons(owed)[0], owed)
+        await office.press(button_labels(owed)[0], owed)
         kind = await office.expect("Was a penalty decided")
         await office.press("⚖️ Penalty decision", kind)
         await office.expect("document number")
@@ -142,7 +136,7 @@ async def test_follow_ups_closed_and_handed_over_and_decisions_recorded(
         # A referral recorded 30 days after it was made: flagged late.
         await office.send("/decisions")
         owed = await office.expect("Owed: 3")
-        await office.press(_buttons(owed)[0], owed)
+        await office.press(button_labels(owed)[0], owed)
         kind = await office.expect("Was a penalty decided")
         await office.press("↗️ Referred", kind)
         await office.expect("which authority")

@@ -5,7 +5,6 @@ expression, and a labelled calculation shown in the review and in the record's P
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from openpyxl import Workbook
 
@@ -16,7 +15,7 @@ from bot.services.imports import import_file
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN
-from tests.helpers import probe
+from tests.helpers import button_labels, probe
 from tests.test_visits import drawn_team, open_card, pdf_text, target_name
 
 SURVEY = [
@@ -59,11 +58,6 @@ def _form(path: Path) -> Path:
     return path
 
 
-def _labels(message: dict[str, Any]) -> list[str]:
-    return [b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
-            for b in row]
-
-
 async def test_or_other_cascading_select_conditional_required_and_calculation(
     settings: Settings, emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -81,7 +75,7 @@ async def test_or_other_cascading_select_conditional_required_and_calculation(
 
         # or_other: "Other" brings the follow-up question, in the reader's language.
         status = await leader.expect("Business status")
-        assert _labels(status)[:3] == ["Open", "Closed", "Other"]
+        assert button_labels(status)[:3] == ["Open", "Closed", "Other"]
         await leader.press("Other", status)
         await leader.expect("Specify other")
         await leader.send("临时歇业装修")
@@ -89,8 +83,8 @@ async def test_or_other_cascading_select_conditional_required_and_calculation(
         area = await leader.expect("Area")
         await leader.press("North", area)
         town = await leader.expect("Town")
-        assert "Mangshi" in _labels(town) and "Fengping" in _labels(town)
-        assert "Zhefang" not in _labels(town)
+        assert "Mangshi" in button_labels(town) and "Fengping" in button_labels(town)
+        assert "Zhefang" not in button_labels(town)
         await leader.press("Fengping", town)
         await leader.expect("Shelves checked")
         await leader.send("8")
@@ -98,7 +92,7 @@ async def test_or_other_cascading_select_conditional_required_and_calculation(
         await leader.send("2")
         # Required because expired goods were found: no Skip, marked required.
         reason = await leader.expect("Why expired goods were on sale")
-        assert "(required)" in reason["text"] and "⏭ Skip" not in _labels(reason)
+        assert "(required)" in reason["text"] and "⏭ Skip" not in button_labels(reason)
         await leader.send("进货查验不严")
         review = await leader.expect("Review your answers")
         text = review["text"]
@@ -111,7 +105,7 @@ async def test_or_other_cascading_select_conditional_required_and_calculation(
         # The record (here its draft) states the calculation with the answers.
         await leader.send("/tasks")
         listing = await leader.expect("Your open tasks")
-        await leader.press(next(b for b in _labels(listing) if name[:20] in b), listing)
+        await leader.press(next(b for b in button_labels(listing) if name[:20] in b), listing)
         await leader.press("▶️ Continue the visit", await leader.expect("Items to check"))
         home = await leader.expect("Items:")
         await leader.press("📄 Print the record (draft, to sign)", home)

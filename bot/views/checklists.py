@@ -33,25 +33,17 @@ def preview_lines(t: Translator, checklist: Checklist) -> list[str]:
                      f"{t._(TYPE_NAMES.get(question.type, question.type))}]")
         if question.required:
             lines.append("   " + t._("required"))
-        elif question.required_if:
-            lines.append("   " + t._("required when {expression}").format(
-                expression=question.required_if))
-        if question.relevant:
-            lines.append("   " + t._("asked only when {expression}").format(
-                expression=question.relevant))
-        if question.constraint:
-            lines.append("   " + t._("the answer must satisfy {expression}").format(
-                expression=question.constraint))
-        if question.calculation:
-            lines.append("   " + t._("computed as {expression}").format(
-                expression=question.calculation))
-        if question.choices:
-            lines.append("   " + t._("choices: {choices}").format(choices=", ".join(
-                c.label.get(lang) or c.label.get("zh_CN") or c.name
-                for c in question.choices)))
-        if question.choice_filter:
-            lines.append("   " + t._("choices offered only where {expression}").format(
-                expression=question.choice_filter))
+        choices = ", ".join(c.label.get(lang) or c.label.get("zh_CN") or c.name
+                            for c in question.choices)
+        for value, wording in (
+                (question.required_if, t._("required when {expression}")),
+                (question.relevant, t._("asked only when {expression}")),
+                (question.constraint, t._("the answer must satisfy {expression}")),
+                (question.calculation, t._("computed as {expression}")),
+                (choices, t._("choices: {choices}")),
+                (question.choice_filter, t._("choices offered only where {expression}"))):
+            if value:
+                lines.append("   " + wording.format(expression=value, choices=value))
     return lines
 
 
