@@ -31,7 +31,9 @@ BUTTONS = Buttons(words.refusal_text, registered)
 
 @BUTTONS.on(CorrectionOpen)
 async def open_correction(press: Press[CorrectionOpen]) -> None:
-    """The reason comes next, as text (nothing changes before it)."""
+    """The reason comes next, as text (nothing changes before it); who may not correct
+    this record is told at once."""
+    await corrections.check(press.context.core, press.member, press.button.task_id)
     await conversations.begin(press.context.core, press.me.tg_user_id, FLOW, "reason",
                               {"task": press.button.task_id})
     await press.query.answer()

@@ -64,6 +64,14 @@ async def test_team_for_a_supervisor(settings: Settings, emulator: Emulator,
         inspector = await on_telegram(runner, emulator, 65000, name="李四",
                                       roles=[Role.INSPECTOR], department=code)
         await inspector.send("/team")
-        await inspector.expect("/team is for supervisors")
+        told = await inspector.expect("/team is for supervisors")
+        # A forged ✏️ of a record that is not theirs is refused at once, nothing asked.
+        from bot.views.buttons import CorrectionOpen
+
+        submitted = probe(runner, "SELECT id FROM tasks WHERE status = 'submitted'")[0][0]
+        query = await inspector.press_data(told, CorrectionOpen(submitted).pack())
+        assert "Only the team leader or the office" in (await inspector.answer(query))["text"]
+        assert probe(runner, "SELECT COUNT(*) FROM conversations WHERE tg_user_id = 65000"
+                     " AND flow = 'correction'") == [(0,)]
     finally:
         await runner.stop()

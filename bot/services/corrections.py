@@ -13,11 +13,11 @@ from datetime import datetime
 from bot.core import Core
 from bot.i18n import Translator
 from bot.rules.models import AuditAction, Person
-from bot.rules.records import Correctable, Correction, Task
+from bot.rules.records import Correctable, Correction, Record, Task
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.views import notices
-from storage import Tx
+from storage import ReadTx, Tx
 
 LISTED = 10  # records offered for correction at once, the latest first
 
@@ -28,6 +28,29 @@ async def correctable(core: Core, person: Person) -> list[Correctable]:
     Access: leaders see their own tasks; the office sees all (chosen below)."""
     async with core.db.read() as rtx:
         return await rtx.visits.correctable(None if person.is_office else person.id, LISTED)
+
+
+async def check(core: Core, person: Person, task_id: int) -> None:
+    """Whether `person` may open a correction of the task now (asked before the reason,
+    so that nobody types a reason for nothing).
+    Access: the task's leader or the office (checked below: `leader_only`)."""
+    async with core.db.read() as rtx:
+        await _may_open(rtx, person, task_id)
+
+
+async def _may_open(tx: ReadTx | Tx, person: Person, task_id: int) -> Record:
+    if await tx.tasks.task(task_id) is None:
+        raise Refused(Refusal.UNKNOWN_TASK)
+    members = await tx.tasks.members(task_id)
+    if not person.is_office and not any(m.person_id == person.id and m.leader
+                                        for m in members):
+        raise Refused(Refusal.LEADER_ONLY)
+    record = await tx.visits.latest_record(task_id)
+    if record is None:
+        raise Refused(Refusal.NO_RECORD)
+    if await tx.visits.correction(task_id) is not None:
+        raise Refused(Refusal.CORRECTION_OPEN)
+    return record
 
 
 def clean_reason(text: str) -> str:
@@ -43,16 +66,10 @@ async def open_correction(core: Core, person: Person, task_id: int, reason: str,
     Access: the task's leader or the office (checked below: `leader_only`)."""
     reason = clean_reason(reason)
     async with core.db.transaction() as tx:
+        record = await _may_open(tx, person, task_id)
         task = await tx.tasks.task(task_id)
-        if task is None:
-            raise Refused(Refusal.UNKNOWN_TASK)
+        assert task is not None
         members = await tx.tasks.members(task_id)
-        if not person.is_office and not any(m.person_id == person.id and m.leader
-                                            for m in members):
-            raise Refused(Refusal.LEADER_ONLY)
-        record = await tx.visits.latest_record(task_id)
-        if record is None:
-            raise Refused(Refusal.NO_RECORD)
         correction_id = await tx.visits.open_correction(record, reason, person.id, now)
         if correction_id is None:
             raise Refused(Refusal.CORRECTION_OPEN)
