@@ -3,6 +3,7 @@ penalty decisions or referrals of the items found in violation (003 第二十七
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -124,8 +125,6 @@ async def no_file(press: Press[FollowUpNoFile]) -> None:
 
 async def _close(update: Update, context: Context, me: Who, conversation: Conversation,
                  evidence: aftercare.EvidenceIn | None) -> None:
-    from datetime import date
-
     assert me.person is not None
     data = conversation.data
     try:
@@ -320,8 +319,6 @@ async def _decided_on(update: Update, context: Context, me: Who, conversation: C
 
 
 async def _record(update: Update, context: Context, me: Who, data: dict[str, Any]) -> None:
-    from datetime import date
-
     assert me.person is not None
     given = aftercare.DecisionIn(
         kind=rules.DecisionKind(data["kind"]), decided_on=date.fromisoformat(data["day"]),
