@@ -39,6 +39,7 @@ from handlers.common import (
     key,
     registered,
     reply,
+    sent_file,
 )
 
 FOLLOW_UP = "followup"
@@ -209,24 +210,17 @@ async def evidence_file(update: Update, context: Context, me: Who,
         await reply(update, me.t._("A file is not expected yet: please answer the question"
                                    " above first."))
         return
-    if message.photo:
-        largest = message.photo[-1]
-        file_id, size, name, mime = (largest.file_id, largest.file_size, "photo.jpg",
-                                     "image/jpeg")
-    else:
-        assert message.document is not None
-        doc = message.document
-        file_id, size = doc.file_id, doc.file_size
-        name, mime = doc.file_name or "file", doc.mime_type or "application/octet-stream"
-    if size and size > aftercare.MAX_EVIDENCE:
+    sent = sent_file(message)
+    if sent.size and sent.size > aftercare.MAX_EVIDENCE:
         await reply(update, words.refusal_text(me.t, Refused(Refusal.TOO_LARGE)))
         return
-    data = await download(context, file_id)
+    data = await download(context, sent.file_id)
     if data is None:
         await reply(update, me.t._("The file could not be downloaded (weak signal?), so it"
                                    " was not saved. Please send it again."))
         return
-    await _close(update, context, me, conversation, aftercare.EvidenceIn(data, name, mime))
+    await _close(update, context, me, conversation,
+                 aftercare.EvidenceIn(data, sent.name, sent.mime))
 
 
 # --------------------------------------------------------------------------- decisions

@@ -73,6 +73,29 @@ async def who(update: Update, context: Context) -> Who:
     return Who(identity, translator(identity.language))
 
 
+@dataclass(frozen=True)
+class SentFile:
+    """A photo (its largest size) or a document someone sent."""
+
+    file_id: str
+    unique_id: str
+    size: int | None
+    name: str
+    mime: str
+
+
+def sent_file(message: Message) -> SentFile:
+    if message.photo:
+        largest = message.photo[-1]
+        return SentFile(largest.file_id, largest.file_unique_id, largest.file_size,
+                        "photo.jpg", "image/jpeg")
+    document = message.document
+    assert document is not None
+    return SentFile(document.file_id, document.file_unique_id, document.file_size,
+                    document.file_name or "file",
+                    document.mime_type or "application/octet-stream")
+
+
 async def download(context: Context, file_id: str) -> bytes | None:
     """A file someone sent, or None when it could not be fetched (a weak signal: the
     caller says so and nothing is saved)."""

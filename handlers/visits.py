@@ -75,6 +75,7 @@ from handlers.common import (
     download,
     registered,
     reply,
+    sent_file,
     who,
 )
 from handlers.onboarding import start, unexpected_message
@@ -304,13 +305,8 @@ async def photo_message(update: Update, context: Context) -> None:
         await reply(update, refusal_text(me.t, Refused(why)))
         return
     assert conversation is not None
-    if message.photo:
-        largest = message.photo[-1]
-        file_id, unique, size = largest.file_id, largest.file_unique_id, largest.file_size
-    else:
-        assert message.document is not None
-        file_id, unique = message.document.file_id, message.document.file_unique_id
-        size = message.document.file_size
+    sent = sent_file(message)
+    file_id, unique, size = sent.file_id, sent.unique_id, sent.size
     if size and size > MAX_PHOTO_BYTES:
         await reply(update, me.t._("This file is larger than 20 MB; please send it as a"
                                    " photo. Nothing was saved."))

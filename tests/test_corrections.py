@@ -13,13 +13,13 @@ from bot.config import Settings
 from bot.emulator import Emulator
 from bot.rules.models import Person, Role
 from bot.rules.visit import RESULTS
-from bot.services import conversations, publication, visits
+from bot.services import publication, visits
 from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import CHANNEL, TOKEN
 from tests.helpers import on_telegram, probe
-from tests.test_publication import _channel_post, finished_tasks
+from tests.test_publication import _channel_post, finished_tasks, sign_and_submit
 
 LEADER_TG, OFFICE_TG = 62000, 61000
 
@@ -74,17 +74,7 @@ async def test_a_published_record_is_corrected_and_its_correction_published(
                 await visits.choose_result(core, p, tg[p.id], visit_id, item.position, index)
         state = (await visits.home(core, lead, tg[lead.id], visit_id)).state
         assert state.unsigned == state.members  # the old signatures were of the old content
-        for p in people:
-            state = (await visits.signatures(core, p, tg[p.id], visit_id)).state
-            await visits.sign(core, p, tg[p.id], visit_id, state.content_hash[:16])
-        await visits.party_refuses(core, lead, tg[lead.id], visit_id)
-        for text in ("拒绝在更正记录上签字", "李某（社区网格员）"):
-            conversation = await conversations.current(core, tg[lead.id])
-            assert conversation is not None
-            await visits.refusal_text(core, lead, tg[lead.id], conversation, text)
-        await visits.witness_without_photo(core, lead, tg[lead.id], visit_id)
-        submitted = await visits.submit(core, lead, tg[lead.id], visit_id)
-        assert submitted.kind == "submitted"
+        await sign_and_submit(core, people, tg, lead, visit_id, "拒绝在更正记录上签字")
 
         # Both versions are kept, frozen; the new one supersedes the old, with its own PDF.
         records = probe(runner, "SELECT id, version, supersedes, pdf_sha256, record_hash"

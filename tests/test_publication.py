@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from bot.clock import now as clock_now
 from bot.config import Settings
+from bot.core import Core
 from bot.demo import joint_plan, load_county
 from bot.emulator import Emulator
 from bot.rules.models import Person, Role
@@ -89,19 +90,26 @@ async def finished_tasks(runner: BotRunner, tmp_path: Path, outcomes: list[str])
                                                     if view.kind == "nc_text" else
                                                     "责令三日内改正")
         leader = next(p for p, m in zip(people, members, strict=True) if m.leader)
-        for p in people:
-            state = (await visits.signatures(core, p, tg[p.id], visit_id)).state
-            await visits.sign(core, p, tg[p.id], visit_id, state.content_hash[:16])
-        await visits.party_refuses(core, leader, tg[leader.id], visit_id)
-        for text in ("拒绝签字", "李某（社区网格员）"):
-            conversation = await conversations.current(core, tg[leader.id])
-            assert conversation is not None
-            await visits.refusal_text(core, leader, tg[leader.id], conversation, text)
-        await visits.witness_without_photo(core, leader, tg[leader.id], visit_id)
-        submitted = await visits.submit(core, leader, tg[leader.id], visit_id)
-        assert submitted.kind == "submitted"
+        await sign_and_submit(core, people, tg, leader, visit_id, "拒绝签字")
         done.append(task_id)
     return done
+
+
+async def sign_and_submit(core: Core, people: list[Person], tg: dict[int, int], leader: Person,
+                          visit_id: int, refusal: str) -> None:
+    """The team signs the content as it stands, the party refuses before a witness (with
+    `refusal` as the reason) and the leader submits."""
+    for p in people:
+        state = (await visits.signatures(core, p, tg[p.id], visit_id)).state
+        await visits.sign(core, p, tg[p.id], visit_id, state.content_hash[:16])
+    await visits.party_refuses(core, leader, tg[leader.id], visit_id)
+    for text in (refusal, "李某（社区网格员）"):
+        conversation = await conversations.current(core, tg[leader.id])
+        assert conversation is not None
+        await visits.refusal_text(core, leader, tg[leader.id], conversation, text)
+    await visits.witness_without_photo(core, leader, tg[leader.id], visit_id)
+    submitted = await visits.submit(core, leader, tg[leader.id], visit_id)
+    assert submitted.kind == "submitted"
 
 
 async def test_publish_withhold_correct_and_export(
