@@ -171,3 +171,37 @@ async def test_checklist_preview_on_the_command_line(tmp_path: Path) -> None:
     code, _, err = await choucha(env, "checklist", "preview", str(tmp_path / "none.xlsx"))
     assert code == 2 and "There is no file" in err
     assert not (tmp_path / "choucha.sqlite3").exists()  # a preview loads nothing
+
+
+def test_choice_names_and_read_only_questions(tmp_path: Path) -> None:
+    """jr:choice-name() gives the chosen label (the record's Chinese); a read-only question
+    with a calculation is shown, computed, never asked; one without is shown as a note."""
+    workbook_path = tmp_path / "c.xlsx"
+    workbook = Workbook()
+    survey = workbook.active
+    assert survey is not None
+    survey.title = "survey"
+    survey.append(["type", "name", "label::zh", "label::en", "calculation", "readonly"])
+    survey.append(["select_one st", "status", "经营状态", "Status", "", ""])
+    survey.append(["calculate", "said", "状态说明", "Status said",
+                   "concat('状态：', jr:choice-name(${status}, '${status}'))", ""])
+    survey.append(["text", "code", "编号", "Code", "concat('SC-', ${status})", "yes"])
+    survey.append(["text", "fixed", "固定说明", "Fixed text", "", "yes"])
+    survey.append(["text", "remark", "备注", "Remark", "", ""])
+    choices = workbook.create_sheet("choices")
+    choices.append(["list_name", "name", "label::zh", "label::en"])
+    choices.append(["st", "open", "营业", "Open"])
+    choices.append(["st", "closed", "停业", "Closed"])
+    settings = workbook.create_sheet("settings")
+    settings.append(["form_id"])
+    settings.append(["SC-001"])
+    workbook.save(workbook_path)
+    loaded = load_xlsform(workbook_path)
+    kinds = {q.name: q.type for q in loaded.questions}
+    assert kinds == {"status": "select_one", "said": "calculate", "code": "calculate",
+                     "fixed": "note", "remark": "text"}
+    answers = {"status": rules.Answer("closed")}
+    assert [q.name for q in rules.relevant_questions(loaded, answers, TODAY)] == [
+        "status", "remark"]
+    shown = {q.name: value for q, value in rules.calculated(loaded, answers, TODAY)}
+    assert shown == {"said": "状态：停业", "code": "SC-closed"}

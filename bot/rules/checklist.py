@@ -268,12 +268,16 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
         if name.endswith("_other") and child.get("label") == "Specify other.":
             label = SPECIFY_OTHER  # pyxform's or_other follow-up, in both languages
         yes, no = _compliance(choices) if TYPES[kind] == "select_one" else (None, None)
+        readonly = str(bind.get("readonly", "") or "").strip().lower() in _YES
+        kind_of = TYPES[kind]
+        if readonly and kind_of not in NOT_ASKED:  # shown, never answered (ODK: read-only)
+            kind_of = "calculate" if bind.get("calculate") else "note"
         written = str(bind.get("required", "") or "").strip()
         required = written.lower() in _YES
         required_if = None if required or written.lower() in _NO else written
         questions.append(Question(
             name=name,
-            type=TYPES[kind],
+            type=kind_of,
             label=label,
             hint=_texts(child.get("hint")),
             required=required,

@@ -191,10 +191,12 @@ def form_values(checklist: Checklist, answers: Mapping[str, Answer],
         question = by_name.get(name)
         if question is not None and not answer.skipped:
             values[name] = typed_value(question, answer.value)
+    labels = {q.name: {c.name: c.label.get("zh_CN") or c.name for c in q.choices}
+              for q in checklist.questions if q.choices}
     for question in checklist.questions:  # in form order: earlier blanks count later
         if question.type == "calculate" and question.calculation:
             values[question.name] = xpath.evaluate(
-                xpath.parse(question.calculation), values, "", today) \
+                xpath.parse(question.calculation), values, "", today, labels=labels) \
                 if is_relevant(question, values, today) else ""
         elif question.name in values and not is_relevant(question, values, today):
             values[question.name] = ""

@@ -181,6 +181,17 @@ class _Parser:
             low, high = FUNCTIONS[text][0]
             if not low <= len(args) <= high:
                 raise ExprError(f"{text}() takes {low}-{high} arguments")
+            if text == "jr:choice-name":
+                # The question is named in a string: '${q}' (or a path to it).
+                named = args[1]
+                written = str(named.value) if named.kind == "lit" else ""
+                match = re.fullmatch(r"\s*(?:\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}|(?:\.\./|/)"
+                                     r"(?:[A-Za-z_][A-Za-z0-9_.-]*/)*([A-Za-z_][A-Za-z0-9_.-]*))"
+                                     r"\s*", written)
+                if match is None:
+                    raise ExprError("jr:choice-name() needs the question as '${name}'")
+                return Node("call", text, (args[0], Node("lit", match.group(1)
+                                                          or match.group(2))))
             if text == "regex" and args[1].kind == "lit":
                 try:
                     _compiled(str(args[1].value))
@@ -226,6 +237,8 @@ def _compiled(pattern: str) -> Any:
 
 def references(node: Node) -> set[str]:
     found = {node.value} if node.kind == "ref" else set()
+    if node.kind == "call" and node.value == "jr:choice-name":
+        found.add(str(node.args[1].value))  # the question it names
     for arg in node.args:
         found |= references(arg)
     return found
@@ -361,12 +374,14 @@ def _arithmetic(op: str, a: float, b: float) -> float:
 
 
 def evaluate(node: Node, values: Mapping[str, Value], current: Value = "",
-             today: date | None = None, fields: Mapping[str, str] | None = None) -> Value:
+             today: date | None = None, fields: Mapping[str, str] | None = None,
+             labels: Mapping[str, Mapping[str, str]] | None = None) -> Value:
     """The value of an expression, given the answers so far (typed: numbers as floats,
-    dates as dates; a blank or non-relevant answer as ''), the answer being checked and,
-    for a choice_filter, the columns of the choice being filtered."""
+    dates as dates; a blank or non-relevant answer as ''), the answer being checked, for a
+    choice_filter the columns of the choice being filtered, and for jr:choice-name the
+    choices' labels per question."""
     def ev(child: Node) -> Value:
-        return evaluate(child, values, current, today, fields)
+        return evaluate(child, values, current, today, fields, labels)
 
     kind = node.kind
     if kind == "lit":
@@ -392,6 +407,9 @@ def evaluate(node: Node, values: Mapping[str, Value], current: Value = "",
         return _arithmetic(op, to_number(left), to_number(right))
     if node.value == "if":  # only the branch taken is evaluated
         return ev(node.args[1] if to_bool(ev(node.args[0])) else node.args[2])
+    if node.value == "jr:choice-name":  # the label of a choice of the named question
+        value, question = to_string(ev(node.args[0])), str(node.args[1].value)
+        return (labels or {}).get(question, {}).get(value, value)
     args = [ev(a) for a in node.args]
     return FUNCTIONS[node.value][1](args, today or date.today())
 
@@ -519,6 +537,7 @@ FUNCTIONS: dict[str, tuple[tuple[int, int], Callable[[list[Value], date], Value]
     "decimal-date-time": ((1, 1), _decimal_date_time),
     "format-date": ((2, 2), _format_date),
     "boolean-from-string": ((1, 1), lambda a, _: to_string(a[0]).lower() in ("true", "1")),
+    "jr:choice-name": ((2, 2), lambda a, _: to_string(a[0])),  # evaluated in `evaluate`
 }
 
 
