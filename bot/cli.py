@@ -412,7 +412,9 @@ def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_checklist(settings: Settings, args: argparse.Namespace) -> int:
     """`choucha checklist preview FILE`: the form's questions in order with their logic,
     or every problem that keeps it from loading; nothing is loaded."""
-    from bot.formats.tabular import TableError, check_zip
+    import tempfile
+
+    from bot.formats.tabular import TableError, check_zip, is_bundle, open_bundle
     from bot.rules.checklist import ChecklistError, load_xlsform
     from bot.views.checklists import preview_lines, problem_lines
 
@@ -423,7 +425,12 @@ def cmd_checklist(settings: Settings, args: argparse.Namespace) -> int:
             file=path))
     try:
         check_zip(path)
-        checklist = load_xlsform(path)
+        if is_bundle(path):
+            with tempfile.TemporaryDirectory() as scratch:
+                form, files = open_bundle(path, Path(scratch))
+                checklist = load_xlsform(form, files)
+        else:
+            checklist = load_xlsform(path)
     except TableError:
         return _fail(t._("{file} is not a readable .xlsx workbook: save the form again from"
                          " Excel or WPS and try again.").format(file=path))

@@ -44,7 +44,7 @@ from handlers.common import (
 logger = logging.getLogger(__name__)
 
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's download limit
-READABLE = (".xlsx", ".xlsm", ".csv", ".txt")
+READABLE = (".xlsx", ".xlsm", ".csv", ".txt", ".zip")  # a .zip: a checklist and its CSVs
 CAPTION_KINDS = {
     "departments": ("departments", "部门"),
     "items": ("items", "事项", "清单"),
@@ -90,7 +90,8 @@ async def document(update: Update, context: Context) -> None:
     name = doc.file_name or "file"
     if not name.lower().endswith(READABLE) and not name.lower().endswith(".xls"):
         await reply(update, me.t._("I can read .xlsx and .csv files (an XLSForm .xlsx for a"
-                                   " checklist). Nothing was saved."))
+                                   " checklist, or a .zip of the form with the CSV files of"
+                                   " its choices). Nothing was saved."))
         return
     if doc.file_size and doc.file_size > MAX_DOWNLOAD:
         await reply(update, me.t._("This file is larger than 20 MB, which Telegram does not"

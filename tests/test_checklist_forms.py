@@ -3,14 +3,19 @@ expression, and an answer that stops counting once its question is not relevant.
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
+from bot.core import Core
+from bot.demo import load_county
 from bot.rules import visit as rules
-from bot.rules.checklist import ChecklistError, load_xlsform
+from bot.rules.checklist import Checklist, ChecklistError, load_xlsform
+from bot.services.access import SYSTEM
+from bot.services.imports import import_file
 
 TODAY = date(2026, 11, 23)
 HEADERS = ["type", "name", "label::zh", "label::en", "required", "relevant", "parameters",
@@ -205,3 +210,40 @@ def test_choice_names_and_read_only_questions(tmp_path: Path) -> None:
         "status", "remark"]
     shown = {q.name: value for q, value in rules.calculated(loaded, answers, TODAY)}
     assert shown == {"said": "状态：停业", "code": "SC-closed"}
+
+
+async def test_select_one_from_file_with_its_csv_in_a_zip(core: Core, tmp_path: Path) -> None:
+    """select_one_from_file: the form and its CSV come together in a .zip; its columns serve
+    a choice_filter. Without the CSV, or with two forms, nothing is loaded and the report
+    says why."""
+    sheet = form(tmp_path / "f.xlsx", [
+        ["select_one st", "status", "经营状态", "Status", "yes"],
+        ["select_one_from_file towns.csv", "town", "乡镇", "Town", "yes"],
+    ])
+    towns = ("name,label::zh,label::en,region\nmangshi,芒市镇,Mangshi,north\n"
+             "zhefang,遮放镇,Zhefang,south\n")
+    bundle = tmp_path / "form.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.write(sheet, "SC-001.xlsx")
+        archive.writestr("towns.csv", towns.encode("utf-8-sig"))
+    await load_county(core, tmp_path / "county", 5, 2, checklists=False)
+    report = await import_file(core, SYSTEM, bundle, "form.zip")
+    assert report.ok and report.kind == "checklist", report.problems
+    async with core.db.read() as rtx:
+        stored = await rtx.directory.checklist_form("SC-001")
+    assert stored is not None
+    town = Checklist.from_json(stored).questions[1]
+    assert [(c.name, c.label["zh_CN"], c.fields["region"]) for c in town.choices] == [
+        ("mangshi", "芒市镇", "north"), ("zhefang", "遮放镇", "south")]
+    alone = tmp_path / "alone.zip"
+    with zipfile.ZipFile(alone, "w") as archive:
+        archive.write(sheet, "SC-001.xlsx")
+        archive.writestr("readme.txt", "no csv")
+    report = await import_file(core, SYSTEM, alone, "alone.zip")
+    assert not report.ok and "towns.csv" in str(report.problems[0].params)
+    two = tmp_path / "two.zip"
+    with zipfile.ZipFile(two, "w") as archive:
+        archive.write(sheet, "a.xlsx")
+        archive.write(sheet, "b.xlsx")
+    report = await import_file(core, SYSTEM, two, "two.zip")
+    assert not report.ok and "exactly one XLSForm" in report.problems[0].message

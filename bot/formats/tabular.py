@@ -199,6 +199,48 @@ def check_zip(path: Path) -> None:
         raise TableError("bomb", f"{total} bytes in all")
 
 
+MAX_ATTACHMENT = 10 * 1024 * 1024  # one CSV of choices in a form's .zip
+
+
+def is_bundle(path: Path) -> bool:
+    """A .zip holding a form and its files (not itself a workbook, which is a zip too)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    return "[Content_Types].xml" not in names and any(
+        n.lower().endswith(".xlsx") for n in names)
+
+
+def open_bundle(path: Path, scratch: Path) -> tuple[Path, dict[str, str]]:
+    """The form of a .zip (written to `scratch`) and its CSV files by name, as text. The
+    zip's directory is checked first (check_zip): nothing expands beyond its limits."""
+    check_zip(path)
+    with zipfile.ZipFile(path) as archive:
+        members = [i for i in archive.infolist() if not i.is_dir()
+                   and not i.filename.startswith("__MACOSX/")
+                   and not Path(i.filename).name.startswith(("~$", "."))]
+        forms = [i for i in members if i.filename.lower().endswith(".xlsx")]
+        if len(forms) != 1:
+            raise TableError("bundle", f"{len(forms)} .xlsx")
+        form = scratch / "form.xlsx"
+        form.write_bytes(archive.read(forms[0]))
+        files: dict[str, str] = {}
+        for info in members:
+            if not info.filename.lower().endswith(".csv"):
+                continue
+            if info.file_size > MAX_ATTACHMENT:
+                raise TableError("bomb", f"{info.filename}: {info.file_size} bytes")
+            data = archive.read(info)
+            encoding = detect_encoding(data[:1 << 20])
+            try:
+                files[Path(info.filename).name] = data.decode(encoding)
+            except UnicodeDecodeError:
+                raise TableError("encoding") from None
+    return form, files
+
+
 WORKBOOK_TYPES = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
     "application/vnd.ms-excel.sheet.macroEnabled.main+xml",

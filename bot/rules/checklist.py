@@ -12,8 +12,11 @@ never asked. Anything else is refused, naming the question.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import warnings
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -210,9 +213,34 @@ _YES = ("yes", "true()", "true", "1")
 _NO = ("", "no", "false()", "false", "0")
 
 
+MAX_FILE_CHOICES = 5000
+
+
+def _csv_choices(text: str) -> list[dict[str, Any]]:
+    """The choices of select_one_from_file: a CSV with a `name` column and a label column
+    (`label`, `label::zh`, `label::en`, …); other columns serve a choice_filter."""
+    reader = csv.DictReader(io.StringIO(text))
+    headers = [h.strip() for h in reader.fieldnames or []]
+    if "name" not in headers or not any(h.lower().startswith("label") for h in headers):
+        raise ValueError("it needs a name column and a label column")
+    found: list[dict[str, Any]] = []
+    for row in reader:
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        if not row.get("name"):
+            continue
+        if len(found) >= MAX_FILE_CHOICES:
+            raise ValueError(f"more than {MAX_FILE_CHOICES} choices")
+        labels = {k.partition("::")[2] or "default": v for k, v in row.items()
+                  if k.lower().startswith("label") and v}
+        found.append({**{k: v for k, v in row.items() if not k.lower().startswith("label")},
+                      "label": labels.get("default") if list(labels) == ["default"]
+                      else labels or row["name"]})
+    return found
+
+
 def _walk(children: list[dict[str, Any]], group_relevant: str | None,
           questions: list[Question], problems: list[FormProblem],
-          meta: list[tuple[str, str]]) -> None:
+          meta: list[tuple[str, str]], files: Mapping[str, str]) -> None:
     for child in children:
         kind, name = child.get("type", ""), child.get("name", "")
         bind = child.get("bind", {}) or {}
@@ -224,7 +252,7 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
         if kind == "group":
             if name == "meta" and (child.get("control") or {}).get("bodyless"):
                 continue
-            _walk(child.get("children", []), relevant, questions, problems, meta)
+            _walk(child.get("children", []), relevant, questions, problems, meta, files)
             continue
         if kind in META:
             meta.append((name, kind))
@@ -232,11 +260,19 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
         if kind == "repeat":
             problems.append(FormProblem(name, INSTEAD["repeat"], {"type": "begin_repeat"}))
             continue
-        if kind in ("select one", "select all that apply") and str(
-                child.get("itemset", "")).lower().endswith((".csv", ".xml", ".geojson")):
-            problems.append(FormProblem(name, INSTEAD["from file"], {
-                "type": f"{kind.replace(' ', '_')}_from_file {child.get('itemset')}"}))
-            continue
+        itemset = str(child.get("itemset", ""))
+        if kind in ("select one", "select all that apply") and itemset.lower().endswith(
+                (".csv", ".xml", ".geojson")):
+            if itemset not in files:
+                problems.append(FormProblem(name, INSTEAD["from file"], {
+                    "type": f"{kind.replace(' ', '_')}_from_file {itemset}"}))
+                continue
+            try:
+                child = {**child, "choices": _csv_choices(files[itemset])}
+            except ValueError as exc:
+                problems.append(FormProblem(name, N_("the choices file {file}: {detail}"),
+                                            {"file": itemset, "detail": str(exc)}))
+                continue
         if kind not in TYPES:
             problems.append(FormProblem(
                 name, INSTEAD.get(kind, N_("question type {type} is not supported")),
@@ -294,8 +330,9 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
         ))
 
 
-def load_xlsform(path: Path) -> Checklist:
-    """Read and check a form; ChecklistError lists every problem by question name."""
+def load_xlsform(path: Path, files: Mapping[str, str] | None = None) -> Checklist:
+    """Read and check a form (with the CSV files of its select_one_from_file questions, by
+    name, when it came in a .zip); ChecklistError lists every problem by question name."""
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import parse_file_to_json
 
@@ -313,7 +350,7 @@ def load_xlsform(path: Path) -> Checklist:
     questions: list[Question] = []
     problems: list[FormProblem] = []
     meta: list[tuple[str, str]] = []
-    _walk(data.get("children", []), None, questions, problems, meta)
+    _walk(data.get("children", []), None, questions, problems, meta, files or {})
     names = {q.name for q in questions} | {name for name, _ in meta}
     for question in questions:
         for label, source in (("relevant", question.relevant),

@@ -39,7 +39,9 @@ from bot.formats.tabular import (
     csv_bytes,
     csv_layout,
     csv_parts,
+    is_bundle,
     iter_csv_range,
+    open_bundle,
     open_table,
     sheet_names,
 )
@@ -78,6 +80,8 @@ TABLE_ERRORS = {
                     " from Excel"),
     "bomb": N_("the spreadsheet expands to far more than a real table needs (a damaged or"
                " crafted file); save it again from Excel, or send the table as a CSV"),
+    "bundle": N_("a checklist's .zip holds exactly one XLSForm .xlsx and the CSV files of its"
+                 " choices"),
 }
 
 
@@ -178,15 +182,17 @@ def read_upload(path: str, filename: str, kind: str | None, sha256: str,
     try:
         if head.startswith(b"PK"):
             check_zip(file)  # before anything parses it
+        if head.startswith(b"PK") and kind in (None, "checklist") and is_bundle(file):
+            # A form with the CSV files of its choices, in one .zip.
+            upload.kind = report.kind = "checklist"
+            with tempfile.TemporaryDirectory() as scratch:
+                form, files = open_bundle(file, Path(scratch))
+                _read_checklist(upload, form, files)
+            return upload
         if kind == "checklist" or (kind is None and sheet_name is None
                                    and head.startswith(b"PK") and "survey" in sheet_names(file)):
             upload.kind = report.kind = "checklist"
-            try:
-                upload.checklist = load_xlsform(file)
-            except ChecklistError as exc:
-                for form_problem in exc.problems:
-                    report.problem(0, form_problem.question, "", form_problem.message,
-                                   **form_problem.params)
+            _read_checklist(upload, file, {})
             return upload
         with open_table(file, filename, sheet_name) as table:
             upload.kind = report.kind = kind or detect_kind(table.headers)
@@ -224,6 +230,16 @@ def read_upload(path: str, filename: str, kind: str | None, sha256: str,
     except TableError as exc:
         report.problem(0, "", exc.detail, TABLE_ERRORS[exc.reason])
     return upload
+
+
+def _read_checklist(upload: Upload, path: Path, files: dict[str, str]) -> None:
+    assert upload.report is not None
+    try:
+        upload.checklist = load_xlsform(path, files)
+    except ChecklistError as exc:
+        for form_problem in exc.problems:
+            upload.report.problem(0, form_problem.question, "", form_problem.message,
+                                  **form_problem.params)
 
 
 WORK_FAILURES = {
