@@ -66,8 +66,9 @@ INSTEAD: dict[str, str] = {
                " question, or one select_one per rank"),
     "repeat": N_("repeat groups ({type}) are not supported yet: write the questions for a"
                  " fixed number of entries (product 1, product 2, …)"),
-    "from file": N_("question type {type} (choices from a file) is not supported yet: write"
-                    " the choices in the form's choices sheet"),
+    "from file": N_("question type {type} needs its choices file: send the form and the"
+                    " file together in one .zip, or write the choices in the form's choices"
+                    " sheet"),
 }
 NOT_ASKED = ("note", "calculate", "hidden")  # shown or computed, never answered
 OTHER_LABEL = {"zh_CN": "其他", "en": "Other"}
