@@ -3,6 +3,7 @@ penalty decisions or referrals of the items found in violation (003 第二十七
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ from bot.i18n import Translator
 from bot.rules import aftercare as rules
 from bot.rules import visit as visit_rules
 from bot.rules.models import Conversation, Person
+from bot.rules.records import FollowUpLine
 from bot.services import aftercare, conversations
 from bot.services.errors import Refusal, Refused
 from bot.views import aftercare as words
@@ -58,21 +60,22 @@ async def _followups(update: Update, context: Context, person: Person, t: Transl
     core = context.core
     today = core.today()
     mine = await aftercare.mine(core, person)
-    rows = []
-    for n, line in enumerate(mine[:words.LISTED], start=1):
-        rows.append([key(t._("✅ Done {n}").format(n=n), FollowUpClose(line.id)),
-                     key(t._("↪️ Hand over {n}").format(n=n), FollowUpHandOver(line.id))])
-    if mine or not (person.is_office or aftercare.supervises(person)):
+    overseer = person.is_office or aftercare.supervises(person)
+    if mine or not overseer:
         await reply(update, words.mine_text(t, mine, today),
-                    reply_markup=InlineKeyboardMarkup(rows) if rows else None)
-    if person.is_office or aftercare.supervises(person):
+                    reply_markup=_handle_keys(t, mine))
+    if overseer:
         found = await aftercare.overview(core, person, today)
-        listed = [] if mine else [
-            [key(t._("✅ Done {n}").format(n=n), FollowUpClose(line.id)),
-             key(t._("↪️ Hand over {n}").format(n=n), FollowUpHandOver(line.id))]
-            for n, line in enumerate(found.open[:words.LISTED], start=1)]
         await reply(update, words.overview_text(t, found, today),
-                    reply_markup=InlineKeyboardMarkup(listed) if listed else None)
+                    reply_markup=None if mine else _handle_keys(t, found.open))
+
+
+def _handle_keys(t: Translator, lines: list[FollowUpLine]) -> InlineKeyboardMarkup | None:
+    """Done and Hand over for each listed follow-up, numbered as in the list's text."""
+    rows = [[key(t._("✅ Done {n}").format(n=n), FollowUpClose(line.id)),
+             key(t._("↪️ Hand over {n}").format(n=n), FollowUpHandOver(line.id))]
+            for n, line in enumerate(lines[:words.LISTED], start=1)]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 BUTTONS = Buttons(words.refusal_text, registered)
@@ -145,12 +148,11 @@ async def _close(update: Update, context: Context, me: Who, conversation: Conver
 @BUTTONS.on(FollowUpHandOver)
 async def hand_over(press: Press[FollowUpHandOver]) -> None:
     core, t = press.context.core, press.me.t
-    line = await aftercare.follow_up(core, press.member, press.button.follow_up_id)
-    people = await aftercare.successors(core, press.member, line.id)
+    line, people = await aftercare.successors(core, press.member, press.button.follow_up_id)
     await press.query.answer()
     if not people:
         await reply(press.update, t._("Nobody else of {department} is in the directory to take"
-                                      " it over.").format(department=line.department))
+                                      " it over.").format(department=html.escape(line.department)))
         return
     await reply(press.update, words.ask_successor(t, line), reply_markup=InlineKeyboardMarkup(
         [[key(p.name[:30], FollowUpTo(line.id, p.id))] for p in people[:20]]))
@@ -159,10 +161,8 @@ async def hand_over(press: Press[FollowUpHandOver]) -> None:
 @BUTTONS.on(FollowUpTo)
 async def hand_to(press: Press[FollowUpTo]) -> None:
     core = press.context.core
-    await aftercare.follow_up(core, press.member, press.button.follow_up_id)
-    name = next((p.name for p in await aftercare.successors(core, press.member,
-                                                            press.button.follow_up_id)
-                 if p.id == press.button.person_id), None)
+    _, people = await aftercare.successors(core, press.member, press.button.follow_up_id)
+    name = next((p.name for p in people if p.id == press.button.person_id), None)
     if name is None:
         raise Refused(Refusal.UNKNOWN_PERSON)
     await conversations.begin(core, press.me.tg_user_id, FOLLOW_UP, "handover",

@@ -99,15 +99,15 @@ class AftercareRepo(Repo):
             (follow_up_id,))
 
     # ---------------------------------------------------------------- decisions
-    async def decisions(self, departments: list[int] | None = None,
-                        owed_only: bool = False) -> list[DecisionOwed]:
-        """Items found in violation with their decision (or none yet), of departments
-        (None: every one); the oldest finished first."""
+    async def decisions(self, owed_only: bool = False,
+                        item: tuple[int, int] | None = None) -> list[DecisionOwed]:
+        """Items found in violation with their decision (or none yet): every one, or one
+        (task, position of the item in its visit); the oldest finished first."""
         sql = _OWED + f" AND vi.result IN ({placeholders(list(CALLS_FOR_DECISION))})"
         args: list[Any] = list(CALLS_FOR_DECISION)
-        if departments is not None:
-            sql += f" AND vi.department_id IN ({placeholders(departments)})"
-            args += departments
+        if item is not None:
+            sql += " AND k.id = ? AND vi.position = ?"
+            args += item
         if owed_only:
             sql += " AND x.id IS NULL"
         return await self.all_as(DecisionOwed, sql + " ORDER BY k.finished_at, k.id,"

@@ -43,9 +43,11 @@ class PublicationRepo(Repo):
         found = await self.latest(task_id)
         return found if found is not None and found.kind != PublicationKind.WITHHELD else None
 
-    async def to_correct(self) -> list[CorrectionDue]:
-        """Published results whose record has a newer version than the one published: a
-        更正 publication is owed. With the reason of the record's latest correction."""
+    async def to_correct(self, task_id: int | None = None) -> list[CorrectionDue]:
+        """Published results (of one task, when given) whose record has a newer version than
+        the one published: a 更正 publication is owed. With the reason of the record's
+        latest correction."""
+        one = "" if task_id is None else " AND p.task_id = ?"
         return await self.all_as(CorrectionDue,
             "SELECT p.task_id, p.id AS publication_id, t.name AS target,"
             " r.version, c.reason FROM publications p JOIN tasks k ON k.id = p.task_id"
@@ -55,16 +57,19 @@ class PublicationRepo(Repo):
             " JOIN corrections c ON c.new_record_id = r.id"
             " WHERE p.kind IN ('result', 'correction') AND p.id IN"
             " (SELECT MAX(id) FROM publications GROUP BY task_id)"
-            " AND json_extract(p.content, '$.record_hash') <> r.record_hash"
-            " ORDER BY c.closed_at, p.task_id")
+            " AND json_extract(p.content, '$.record_hash') <> r.record_hash" + one
+            + " ORDER BY c.closed_at, p.task_id", () if task_id is None else (task_id,))
 
-    async def withheld(self) -> list[WithheldResult]:
-        """Results kept out of publication, with their reasons (latest publication)."""
+    async def withheld(self, task_id: int | None = None) -> list[WithheldResult]:
+        """Results (of one task, when given) kept out of publication, with their reasons
+        (latest publication)."""
+        one = "" if task_id is None else " AND p.task_id = ?"
         return await self.all_as(WithheldResult,
             "SELECT p.task_id, p.id AS publication_id, t.name AS target, p.reason,"
             " p.created_by, p.created_at FROM publications p JOIN tasks k ON k.id = p.task_id"
             " JOIN targets t ON t.id = k.target_id WHERE p.kind = 'withheld' AND p.id IN"
-            " (SELECT MAX(id) FROM publications GROUP BY task_id) ORDER BY p.id")
+            " (SELECT MAX(id) FROM publications GROUP BY task_id)" + one + " ORDER BY p.id",
+            () if task_id is None else (task_id,))
 
     async def of_target(self, target_code: str) -> list[Publication]:
         """The latest publication of each task of a target (a correction replaces)."""

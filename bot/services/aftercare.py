@@ -165,11 +165,16 @@ async def close(core: Core, person: Person, follow_up_id: int, outcome: str, day
     return closed
 
 
-async def successors(core: Core, person: Person, follow_up_id: int) -> list[Person]:
-    """Who a follow-up may be handed to: the active inspectors and supervisors of its
-    department, other than its owner.
+async def successors(core: Core, person: Person,
+                     follow_up_id: int) -> tuple[FollowUpLine, list[Person]]:
+    """The follow-up, and who it may be handed to: the active inspectors and supervisors of
+    its department, other than its owner.
     Access: as `follow_up`."""
     line = await follow_up(core, person, follow_up_id)
+    return line, await _successors(core, line)
+
+
+async def _successors(core: Core, line: FollowUpLine) -> list[Person]:
     async with core.db.read() as rtx:
         found = {p.id: p for role in (Role.INSPECTOR, Role.SUPERVISOR)
                  for p in await rtx.people.with_role(role, line.department_id)}
@@ -182,7 +187,7 @@ async def hand_over(core: Core, person: Person, follow_up_id: int, to_person: in
     Access: as `follow_up`."""
     line = await follow_up(core, person, follow_up_id)
     reason = clean_text(reason, 4, 300)
-    if to_person not in {p.id for p in await successors(core, person, follow_up_id)}:
+    if to_person not in {p.id for p in await _successors(core, line)}:
         raise Refused(Refusal.UNKNOWN_PERSON)
     async with core.db.transaction() as tx:
         if not await tx.aftercare.hand_over(follow_up_id, line.owner, to_person, reason,
@@ -227,7 +232,7 @@ async def decisions(core: Core, person: Person, owed_only: bool) -> list[Decisio
     answered).
     Access: chosen below."""
     async with core.db.read() as rtx:
-        rows = await rtx.aftercare.decisions(None, owed_only)
+        rows = await rtx.aftercare.decisions(owed_only)
     return [r for r in rows if _may_decide(person, r)]
 
 
@@ -236,10 +241,10 @@ async def decision_item(core: Core, person: Person, task_id: int,
     """One item owing a decision, for someone who may record it.
     Access: checked below (`not_yours`)."""
     async with core.db.read() as rtx:
-        rows = await rtx.aftercare.decisions(None, owed_only=False)
-    row = next((r for r in rows if r.task_id == task_id and r.position == position), None)
-    if row is None:
+        rows = await rtx.aftercare.decisions(item=(task_id, position))
+    if not rows:
         raise Refused(Refusal.STALE)
+    row = rows[0]
     if not _may_decide(person, row):
         raise Refused(Refusal.NOT_YOURS)
     if row.decision_id is not None:
@@ -307,7 +312,7 @@ async def decisions_xlsx(core: Core, person: Person) -> bytes:
     Access: the office (checked below)."""
     require_office(person)
     async with core.db.read() as rtx:
-        rows = [r for r in await rtx.aftercare.decisions(None) if r.decision_id is not None]
+        rows = [r for r in await rtx.aftercare.decisions() if r.decision_id is not None]
     tz = core.settings.tz
     return xlsx_bytes("行政处罚及移送", DECISION_HEADERS, [
         [r.target_code, r.target, r.item, r.department, vrules.RESULTS[r.result][0],

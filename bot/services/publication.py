@@ -229,10 +229,10 @@ async def corrections_due(core: Core, actor: Actor) -> list[CorrectionDue]:
 
 
 async def _owed(tx: ReadTx | Tx, task_id: int) -> CorrectionDue:
-    found = next((c for c in await tx.publications.to_correct() if c.task_id == task_id), None)
-    if found is None:
+    found = await tx.publications.to_correct(task_id)
+    if not found:
         raise Refused(Refusal.NOT_PUBLISHED)
-    return found
+    return found[0]
 
 
 async def correction_preview(core: Core, actor: Actor, task_id: int) -> Preview:
@@ -273,10 +273,10 @@ async def withheld(core: Core, actor: Actor) -> list[WithheldResult]:
 
 
 async def _held(tx: ReadTx | Tx, task_id: int) -> WithheldResult:
-    found = next((w for w in await tx.publications.withheld() if w.task_id == task_id), None)
-    if found is None:
+    found = await tx.publications.withheld(task_id)
+    if not found:
         raise Refused(Refusal.NOT_DUE)
-    return found
+    return found[0]
 
 
 async def release_preview(core: Core, actor: Actor, task_id: int) -> Preview:
