@@ -159,7 +159,7 @@ STEPS: dict[type[Button], Step] = {
     VisitSkip: lambda c, p, tg, b: visits.skip(c, p, tg, b.visit_id, b.position, b.index),
     VisitBack: lambda c, p, tg, b: visits.back(c, p, tg, b.visit_id, b.position, b.index),
     VisitPause: lambda c, p, tg, b: visits.pause(c, p, tg, b.visit_id),
-    VisitReview: lambda c, p, tg, b: visits.review(c, p, tg, b.visit_id),
+    VisitReview: lambda c, p, tg, b: visits.review(c, p, tg, b.visit_id, b.page or 0),
     VisitEdit: lambda c, p, tg, b: visits.edit(c, p, tg, b.visit_id, b.position, b.index),
     VisitResults: lambda c, p, tg, b: visits.results(c, p, tg, b.visit_id, b.position),
     VisitResult: lambda c, p, tg, b: visits.choose_result(c, p, tg, b.visit_id, b.position,

@@ -128,7 +128,8 @@ def test_bad_times_are_refused(kind: str, typed: str) -> None:
 
 def test_widgets_as_authors_write_them(tmp_path: Path) -> None:
     """gps is a geopoint, acknowledge one OK button, a range a number within its bounds;
-    repeat groups, barcodes and choices from a file are refused by name, with what to do."""
+    a repeat inside a repeat, barcodes and choices from a file are refused by name, with
+    what to do."""
     loaded = load_xlsform(form(tmp_path / "w.xlsx", [
         ["gps", "where", "位置", "Where"],
         ["acknowledge", "ok", "已告知当事人", "Party informed"],
@@ -148,12 +149,16 @@ def test_widgets_as_authors_write_them(tmp_path: Path) -> None:
             ["select_one_from_file towns.csv", "town", "乡镇", "Town"],
             ["begin_repeat", "products", "产品", "Products"],
             ["text", "product", "产品名称", "Product"],
+            ["begin_repeat", "lots", "批次", "Lots"],
+            ["text", "lot", "批号", "Lot"],
+            ["end_repeat", "", "", ""],
             ["end_repeat", "", "", ""],
         ]))
     found = {p.question: p.message.format(**p.params) for p in refused.value.problems}
     assert "use a text question for the code" in found["code"]
     assert "towns.csv" in found["town"] and "choices sheet" in found["town"]
-    assert "begin_repeat" in found["products"]
+    assert "begin_repeat within begin_repeat" in found["lots"]
+    assert "products" not in found  # the outer repeat group itself is fine
 
 
 async def test_checklist_preview_on_the_command_line(tmp_path: Path) -> None:

@@ -114,3 +114,126 @@ async def test_or_other_cascading_select_conditional_required_and_calculation(
         assert "过期比例(%)" in text and "25" in text and "临时歇业装修" in text
     finally:
         await runner.stop()
+
+
+REPEATS = [
+    ["type", "name", "label::zh", "label::en", "repeat_count", "calculation"],
+    ["begin_repeat", "sample", "样品", "Sample"],
+    ["text", "pname", "产品名称", "Product name"],
+    ["integer", "qty", "数量", "Quantity"],
+    ["end_repeat", "", "", ""],
+    ["integer", "staff", "从业人员数", "Staff on duty"],
+    ["begin_repeat", "staffer", "从业人员", "Staff member", "${staff}"],
+    ["text", "cert", "健康证编号", "Health certificate no."],
+    ["end_repeat", "", "", ""],
+    ["calculate", "total", "抽样总数量", "Total sampled", "", "sum(${qty})"],
+    ["calculate", "samples", "样品数", "Samples taken", "", "count(${sample})"],
+]
+
+
+def _repeat_form(path: Path) -> Path:
+    workbook = Workbook()
+    survey = workbook.active
+    assert survey is not None
+    survey.title = "survey"
+    for row in REPEATS:
+        survey.append(row)
+    settings = workbook.create_sheet("settings")
+    settings.append(["form_title", "form_id", "version"])
+    settings.append(["食品抽样记录", "SC-001", "2026.3"])
+    workbook.save(path)
+    return path
+
+
+async def test_repeat_groups_add_another_done_a_counted_repeat_review_and_record(
+    settings: Settings, emulator: Emulator, tmp_path: Path
+) -> None:
+    """Each sampled product is an entry the inspector adds ("add another" / "done"); the
+    health certificates repeat as many times as the staff count says; totals over the
+    entries are computed; the review can add an entry later; the record lists each entry
+    (not the "add another?" questions)."""
+    runner = BotRunner(settings, TOKEN, register)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        team, (leader, _member), _ = await drawn_team(runner, emulator, tmp_path)
+        report = await import_file(runner.core, SYSTEM, _repeat_form(tmp_path / "r.xlsx"),
+                                   "r.xlsx")
+        assert report.ok, report.problems
+        name = target_name(settings, team["target"])
+        await leader.press("▶️ Start the visit", await open_card(leader, name))
+        await leader.expect("Check-in")
+        await leader.share_location(24.43, 98.58)
+        await leader.press("▶️ Continue my checklist", await leader.expect("Items:"))
+
+        first = await leader.expect("Add Sample?")
+        assert button_labels(first)[:2] == ["➕ Add", "None"]
+        assert "⏭ Skip" not in button_labels(first)
+        await leader.press("➕ Add", first)
+        await leader.expect("Sample 1 · Product name")
+        await leader.send("纯牛奶")
+        await leader.expect("Sample 1 · Quantity")
+        await leader.send("3")
+        more = await leader.expect("Sample: 1 so far. Add another?")
+        await leader.press("➕ Add", more)
+        await leader.expect("Sample 2 · Product name")
+        await leader.send("全麦面包")
+        await leader.expect("Sample 2 · Quantity")
+        await leader.send("5")
+        await leader.press("✅ Done", await leader.expect("Sample: 2 so far"))
+        await leader.expect("Staff on duty")
+        await leader.send("2")
+        await leader.expect("Staff member 1 · Health certificate no.")
+        await leader.send("JK-001")
+        await leader.expect("Staff member 2 · Health certificate no.")
+        await leader.send("JK-002")
+        review = await leader.expect("Review your answers")
+        text = review["text"]
+        assert "Sample 2 · Product name: 全麦面包" in text
+        assert "Staff member 2 · Health certificate no.: JK-002" in text
+        assert "🧮 Total sampled: 8" in text and "🧮 Samples taken: 2" in text
+        stored = dict(probe(runner, "SELECT question, value FROM visit_answers"))
+        assert stored["pname#1"] == "纯牛奶" and stored["qty#2"] == "5"
+        assert stored["sample#2"] == "no" and stored["cert#2"] == "JK-002"
+
+        # Another product turns up: the "add another?" answer is changed from the review.
+        line = next(li for li in text.splitlines() if "Sample: 2 so far" in li)
+        number = line.split()[0]
+        await leader.press(f"✏️ {number}", review)
+        again = await leader.expect("Sample: 2 so far")
+        await leader.press("➕ Add", again)
+        await leader.expect("Sample 3 · Product name")
+        await leader.send("酸奶")
+        await leader.expect("Sample 3 · Quantity")
+        await leader.send("4")
+        await leader.press("✅ Done", await leader.expect("Sample: 3 so far"))
+        review = await leader.expect("Review your answers")
+        assert "🧮 Total sampled: 12" in review["text"]
+        assert "🧮 Samples taken: 3" in review["text"]
+
+        await leader.send("/tasks")
+        listing = await leader.expect("Your open tasks")
+        await leader.press(next(b for b in button_labels(listing) if name[:20] in b), listing)
+        await leader.press("▶️ Continue the visit", await leader.expect("Items to check"))
+        home = await leader.expect("Items:")
+        await leader.press("📄 Print the record (draft, to sign)", home)
+        draft = await leader.expect(predicate=lambda m: "document" in m)
+        pdf = pdf_text(leader.file_bytes(draft["document"]["file_id"]), tmp_path)
+        assert "样品 3 · 产品名称" in pdf and "酸奶" in pdf and "JK-002" in pdf
+        assert "抽样总数量" in pdf and "12" in pdf
+        assert "再添加" not in pdf and "要填写" not in pdf  # the entries, not the prompts
+
+        # "Done" after the first sample removes the later entries (as ODK deletes them).
+        await leader.press("▶️ Continue my checklist", home)
+        review = await leader.expect("Review your answers")
+        line = next(li for li in review["text"].splitlines() if "Sample: 1 so far" in li)
+        await leader.press(f"✏️ {line.split()[0]}", review)
+        await leader.press("✅ Done", await leader.expect("Sample: 1 so far"))
+        review = await leader.expect("Review your answers")
+        assert "🧮 Total sampled: 3" in review["text"] and "Sample 2" not in review["text"]
+        stored = dict(probe(runner, "SELECT question, value FROM visit_answers"))
+        assert "pname#2" not in stored and "qty#3" not in stored and stored["sample#1"] == "no"
+        removed = probe(runner, "SELECT payload FROM audit_log WHERE action = ?",
+                        "visit.entries_removed")
+        assert len(removed) == 1 and "pname#3" in removed[0][0]
+    finally:
+        await runner.stop()

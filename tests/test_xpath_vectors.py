@@ -13,6 +13,9 @@ Rules cited:
 - ODK blank: ODK Collect's unanswered or non-relevant field is the empty string.
 - ODK fn: the ODK XForms specification's function (name given).
 - ODK dates: "Working with dates" in the ODK documentation (age from a date of birth).
+- XP 4.1 / 3.4 sets: XPath 1.0 node-set functions (count, position) and comparisons with a
+  node-set (true when it holds for some node); a repeated question outside its entries is
+  the node-set of its answers (ODK "Repeats": count(), sum(), indexed-repeat()).
 """
 
 from __future__ import annotations
@@ -194,6 +197,29 @@ VECTORS: list[tuple[str, dict[str, Any], Any, Any, str]] = [
     (". >= 0 and . <= 100", {}, 150.0, False, "XP 3.4"),
     (". > ${min}", {"min": 10.0}, 9.0, False, "XP 3.4"),
     ("string-length(.) <= 5", {}, "中文字", True, "ODK fn string-length()"),
+    # --- a repeated question outside its entries: a node-set --------------------------
+    ("count(${p})", {"p": xpath.Nodes((3.0, 4.0, ""))}, "", 3.0, "XP 4.1: count() of a set"),
+    ("count(${p})", {"p": xpath.Nodes(())}, "", 0.0, "XP 4.1: no entries, count 0"),
+    ("sum(${p})", {"p": xpath.Nodes((3.0, 4.5))}, "", 7.5, "XP 4.4: sum() of a set"),
+    ("sum(${p})", {"p": xpath.Nodes((3.0, ""))}, "", NAN,
+     "XP 4.4: a blank entry is NaN, so the sum is NaN"),
+    ("sum(${p})", {"p": xpath.Nodes(())}, "", 0.0, "XP 4.4: the sum of no entries is 0"),
+    ("max(${p})", {"p": xpath.Nodes((3.0, 9.0, 4.0))}, "", 9.0, "ODK fn max() of a set"),
+    ("${p} > 8", {"p": xpath.Nodes((3.0, 9.0))}, "", True,
+     "XP 3.4 sets: true when some entry is > 8"),
+    ("${p} = 5", {"p": xpath.Nodes((3.0, 9.0))}, "", False, "XP 3.4 sets: no entry is 5"),
+    ("${p} = ''", {"p": xpath.Nodes(())}, "", False,
+     "XP 3.4 sets: nothing to compare in an empty set"),
+    ("${p} + 1", {"p": xpath.Nodes((3.0, 9.0))}, "", 4.0, "XP 4.4: number() is the first's"),
+    ("string(${p})", {"p": xpath.Nodes(("a", "b"))}, "", "a", "XP 4.2: the first node"),
+    ("boolean(${p})", {"p": xpath.Nodes(("",))}, "", True,
+     "XP 4.3: a non-empty set is true"),
+    ("join(', ', ${p})", {"p": xpath.Nodes(("a", "b"))}, "", "a, b", "ODK fn join()"),
+    ("indexed-repeat(${p}, ${r}, 2)", {"p#2": "b"}, "", "b", "ODK fn indexed-repeat()"),
+    ("indexed-repeat(${p}, ${r}, 5)", {"p#2": "b"}, "", "",
+     "ODK fn indexed-repeat(): no such entry is blank"),
+    ("position(..)", {xpath.POSITION: 3.0}, "", 3.0, "XP 4.1: position() of the entry"),
+    ("once(today())", {}, "", TODAY, "ODK fn once(): the value as first computed"),
 ]
 
 

@@ -64,14 +64,24 @@ INSTEAD: dict[str, str] = {
                " question for a picture of the document"),
     "rank": N_("question type {type} cannot be answered in a chat: use a select_multiple"
                " question, or one select_one per rank"),
-    "repeat": N_("repeat groups ({type}) are not supported yet: write the questions for a"
-                 " fixed number of entries (product 1, product 2, …)"),
+    "repeat": N_("a repeat group inside a repeat group ({type} within {type}) cannot be"
+                 " answered in a chat: write the inner questions once per entry of the outer"
+                 " group, or make the inner one a separate checklist item"),
     "from file": N_("question type {type} needs its choices file: send the form and the"
                     " file together in one .zip, or write the choices in the form's choices"
                     " sheet"),
 }
 NOT_ASKED = ("note", "calculate", "hidden")  # shown or computed, never answered
 OTHER_LABEL = {"zh_CN": "其他", "en": "Other"}
+# A repeat group's own question, between its entries (labels for both languages, like
+# "Specify other"): {label} is the repeat's label, {n} the entries so far.
+ADD_FIRST = {"zh_CN": "要填写“{label}”吗？", "en": "Add {label}?"}
+ADD_MORE = {"zh_CN": "已填写 {n} 条“{label}”。再添加一条吗？",
+            "en": "{label}: {n} so far. Add another?"}
+ADD_YES = {"zh_CN": "➕ 添加", "en": "➕ Add"}
+ADD_NONE = {"zh_CN": "没有", "en": "None"}
+ADD_DONE = {"zh_CN": "✅ 完成", "en": "✅ Done"}
+ENTRY_LABEL = "{repeat} {n} · {label}"  # a question of entry n, as the inspector reads it
 SPECIFY_OTHER = {"zh_CN": "请说明“其他”", "en": "Specify other"}
 # Metadata the form records by itself (XLSForm "metadata"): never asked; `today` and
 # `start`/`end` are the day of the visit for the form's expressions, the others blank.
@@ -125,6 +135,27 @@ class Question:
     noncompliant: str | None = None  # the choice meaning 不符合
     calculation: str | None = None  # a calculate question's expression
     choice_filter: str | None = None  # which choices are offered (cascading selects)
+    repeat: str | None = None  # the repeat group it belongs to (one set per entry)
+    entry: int = 0  # in a visit's expanded form: which entry (1, 2, …); 0 in the form
+    more: bool = False  # the "add another?" question after an entry (not in the record)
+
+    @property
+    def base(self) -> str:
+        """The name as the author wrote it (`price` for entry 2's `price#2`)."""
+        return self.name.partition("#")[0]
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A repeat group: its questions are answered once per entry (each sampled product,
+    each finding). `count` is the author's repeat_count (a number or an expression); without
+    it the inspector says "add another" or "done" after each entry."""
+
+    name: str
+    label: dict[str, str]
+    members: tuple[str, ...]  # the names of its questions, in form order
+    count: str | None = None
+    relevant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +165,10 @@ class Checklist:
     version: str
     questions: tuple[Question, ...]
     meta: tuple[tuple[str, str], ...] = ()  # (name, metadata type), recorded, not asked
+    repeats: tuple[Repeat, ...] = ()
+
+    def repeat(self, name: str | None) -> Repeat | None:
+        return next((r for r in self.repeats if r.name == name), None)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -145,8 +180,10 @@ class Checklist:
             Question(**{**q, "choices": tuple(Choice(**c) for c in q["choices"])})
             for q in data["questions"]
         )
+        repeats = tuple(Repeat(**{**r, "members": tuple(r["members"])})
+                        for r in data.get("repeats", []))
         return cls(data["form_id"], data["title"], data["version"], questions,
-                   tuple((str(n), str(k)) for n, k in data.get("meta", [])))
+                   tuple((str(n), str(k)) for n, k in data.get("meta", [])), repeats)
 
 
 def _language(key: str) -> str:
@@ -239,9 +276,13 @@ def _csv_choices(text: str) -> list[dict[str, Any]]:
     return found
 
 
+MAX_ENTRIES = 50  # entries of one repeat group in a visit
+
+
 def _walk(children: list[dict[str, Any]], group_relevant: str | None,
           questions: list[Question], problems: list[FormProblem],
-          meta: list[tuple[str, str]], files: Mapping[str, str]) -> None:
+          meta: list[tuple[str, str]], files: Mapping[str, str],
+          repeats: list[Repeat], repeat: str | None = None) -> None:
     for child in children:
         kind, name = child.get("type", ""), child.get("name", "")
         bind = child.get("bind", {}) or {}
@@ -253,13 +294,26 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
         if kind == "group":
             if name == "meta" and (child.get("control") or {}).get("bodyless"):
                 continue
-            _walk(child.get("children", []), relevant, questions, problems, meta, files)
+            _walk(child.get("children", []), relevant, questions, problems, meta, files,
+                  repeats, repeat)
             continue
         if kind in META:
             meta.append((name, kind))
             continue
         if kind == "repeat":
-            problems.append(FormProblem(name, INSTEAD["repeat"], {"type": "begin_repeat"}))
+            if repeat is not None:
+                problems.append(FormProblem(name, INSTEAD["repeat"], {"type": "begin_repeat"}))
+                continue
+            first = len(questions)
+            # The repeat's relevant applies to its questions, as a group's does, and
+            # decides whether "add one?" is asked.
+            _walk(child.get("children", []), relevant, questions, problems, meta, files,
+                  repeats, name)
+            count = str((child.get("control") or {}).get("jr:count", "") or "").strip()
+            repeats.append(Repeat(name, _texts(child.get("label")) or {"zh_CN": name,
+                                                                      "en": name},
+                                  tuple(q.name for q in questions[first:]), count or None,
+                                  relevant))
             continue
         itemset = str(child.get("itemset", ""))
         if kind in ("select one", "select all that apply") and itemset.lower().endswith(
@@ -328,6 +382,7 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
             noncompliant=no,
             calculation=bind.get("calculate"),
             choice_filter=child.get("choice_filter") or None,
+            repeat=repeat,
         ))
 
 
@@ -351,14 +406,19 @@ def load_xlsform(path: Path, files: Mapping[str, str] | None = None) -> Checklis
     questions: list[Question] = []
     problems: list[FormProblem] = []
     meta: list[tuple[str, str]] = []
-    _walk(data.get("children", []), None, questions, problems, meta, files or {})
-    names = {q.name for q in questions} | {name for name, _ in meta}
-    for question in questions:
-        for label, source in (("relevant", question.relevant),
-                              ("constraint", question.constraint),
-                              ("required", question.required_if),
-                              ("calculation", question.calculation),
-                              ("choice_filter", question.choice_filter)):
+    repeats: list[Repeat] = []
+    _walk(data.get("children", []), None, questions, problems, meta, files or {}, repeats)
+    names = {q.name for q in questions} | {name for name, _ in meta} | {
+        r.name for r in repeats}
+    logic: list[tuple[str, tuple[tuple[str, str | None], ...]]] = [
+        (q.name, (("relevant", q.relevant), ("constraint", q.constraint),
+                  ("required", q.required_if), ("calculation", q.calculation),
+                  ("choice_filter", q.choice_filter))) for q in questions]
+    logic += [(r.name, (("relevant", r.relevant),
+                        ("repeat_count", r.count if not _number(r.count) else None)))
+              for r in repeats]
+    for name, parts in logic:
+        for label, source in parts:
             if not source:
                 continue
             try:
@@ -366,12 +426,12 @@ def load_xlsform(path: Path, files: Mapping[str, str] | None = None) -> Checklis
                     xpath.parse(source, fields=label == "choice_filter")) - names
             except (xpath.ExprError, RecursionError) as exc:
                 problems.append(FormProblem(
-                    question.name, N_("{part} {expression} is not supported: {detail}"),
+                    name, N_("{part} {expression} is not supported: {detail}"),
                     {"part": label, "expression": source, "detail": str(exc)}))
                 continue
             if missing:
                 problems.append(FormProblem(
-                    question.name, N_("{part} refers to unknown questions: {names}"),
+                    name, N_("{part} refers to unknown questions: {names}"),
                     {"part": label, "names": ", ".join(sorted(missing))}))
     if not [q for q in questions if q.type not in NOT_ASKED]:
         problems.append(FormProblem("", N_("the form has no questions")))
@@ -380,4 +440,4 @@ def load_xlsform(path: Path, files: Mapping[str, str] | None = None) -> Checklis
     form_id = str(data.get("id_string") or "")
     title = str(data.get("title") or form_id)
     return Checklist(form_id, title, str(data.get("version") or "1"), tuple(questions),
-                     tuple(meta))
+                     tuple(meta), tuple(repeats))

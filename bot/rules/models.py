@@ -186,6 +186,7 @@ class AuditAction(enum.StrEnum):
     UPDATE_GIVEN_UP = "update.given_up"
     VISIT_ANSWERED = "visit.answered"
     VISIT_CHECKED_IN = "visit.checked_in"
+    VISIT_ENTRIES_REMOVED = "visit.entries_removed"
     VISIT_MEMBER_SIGNED_PAPER = "visit.member_signed_paper"
     VISIT_PARTY_LINK = "visit.party_link"
     VISIT_PARTY_LINK_REFUSED = "visit.party_link_refused"

@@ -12,14 +12,28 @@ import json
 import math
 import re
 import unicodedata
+from collections import ChainMap
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from bot.i18n import N_, Translator
 from bot.rules import xpath
-from bot.rules.checklist import NOT_ASKED, Checklist, Choice, Question
+from bot.rules.checklist import (
+    ADD_DONE,
+    ADD_FIRST,
+    ADD_MORE,
+    ADD_NONE,
+    ADD_YES,
+    ENTRY_LABEL,
+    MAX_ENTRIES,
+    NOT_ASKED,
+    Checklist,
+    Choice,
+    Question,
+    Repeat,
+)
 
 # The eight results of 003 第二十三条, in the article's order: key → (legal wording, English).
 RESULTS: dict[str, tuple[str, str]] = {
@@ -179,28 +193,136 @@ def typed_value(question: Question, value: str) -> xpath.Value:
     return value
 
 
+class FormValues(dict[str, xpath.Value]):
+    """The answers as the form's expressions see them, knowing which questions each repeat
+    group holds, so that a question of entry n sees its own entry's answers."""
+
+    def __init__(self, members: Mapping[str, tuple[str, ...]]) -> None:
+        super().__init__()
+        self.members = dict(members)  # repeat name → its questions' names
+
+
+def scoped(values: Mapping[str, xpath.Value], question: Question
+           ) -> Mapping[str, xpath.Value]:
+    """The values as `question`'s expressions see them: inside entry n of a repeat group,
+    ${price} is entry n's price and position(..) is n; elsewhere, all the entries."""
+    if not question.entry or not isinstance(values, FormValues):
+        return values
+    entry = question.entry
+    own: dict[str, xpath.Value] = {
+        name: values.get(f"{name}#{entry}", "")
+        for name in values.members.get(question.repeat or "", ())}
+    own[xpath.POSITION] = float(entry)
+    return ChainMap(own, values)
+
+
+def _entries(checklist: Checklist) -> dict[str, int]:
+    """How many entries each repeat group has in an expanded form."""
+    found = dict.fromkeys((r.name for r in checklist.repeats), 0)
+    for question in checklist.questions:
+        if question.entry and question.repeat in found and not question.more:
+            found[question.repeat] = max(found[question.repeat], question.entry)
+    return found
+
+
+def _gather(values: FormValues, repeat: str, names: Iterable[str], entries: int) -> None:
+    """Outside its entries, a repeated question is the set of its answers (count, sum)."""
+    for name in names:
+        values[name] = xpath.Nodes(values.get(f"{name}#{n}", "")
+                                   for n in range(1, entries + 1))
+    values[repeat] = xpath.Nodes(("",) * entries)
+
+
 def form_values(checklist: Checklist, answers: Mapping[str, Answer],
-                today: date) -> dict[str, xpath.Value]:
+                today: date) -> FormValues:
     """The answers as the form's expressions see them: typed, and blank ('') where skipped
     or where the question is not relevant any more (ODK clears a non-relevant answer, so
-    an answer given before a change of mind does not feed later logic)."""
-    values: dict[str, xpath.Value] = {
-        name: today if kind in ("today", "start", "end") else "" for name, kind in checklist.meta}
+    an answer given before a change of mind does not feed later logic). A repeated question
+    is one value per entry (`price#2`), and the set of them as `price`."""
+    values = FormValues({r.name: r.members for r in checklist.repeats})
+    values.update({name: today if kind in ("today", "start", "end") else ""
+                   for name, kind in checklist.meta})
     by_name = {q.name: q for q in checklist.questions}
     for name, answer in answers.items():
         question = by_name.get(name)
         if question is not None and not answer.skipped:
             values[name] = typed_value(question, answer.value)
-    labels = {q.name: {c.name: c.label.get("zh_CN") or c.name for c in q.choices}
+    entries = _entries(checklist)
+    for repeat in checklist.repeats:
+        _gather(values, repeat.name, repeat.members, entries[repeat.name])
+    labels = {q.base: {c.name: c.label.get("zh_CN") or c.name for c in q.choices}
               for q in checklist.questions if q.choices}
     for question in checklist.questions:  # in form order: earlier blanks count later
         if question.type == "calculate" and question.calculation:
             values[question.name] = xpath.evaluate(
-                xpath.parse(question.calculation), values, "", today, labels=labels) \
-                if is_relevant(question, values, today) else ""
+                xpath.parse(question.calculation), scoped(values, question), "", today,
+                labels=labels) if is_relevant(question, values, today) else ""
         elif question.name in values and not is_relevant(question, values, today):
             values[question.name] = ""
+        else:
+            continue
+        if question.entry and question.repeat in entries and not question.more:
+            _gather(values, question.repeat, (question.base,), entries[question.repeat])
     return values
+
+
+def expand(checklist: Checklist, answers: Mapping[str, Answer], today: date) -> Checklist:
+    """The form as this visit asks it: each repeat group's questions once per entry
+    (`price#1`, `price#2`, …), as many as its repeat_count says, or, without one, as many
+    as the inspector adds: "add one?" before the first entry and "add another?" after each
+    (the `more` questions, `prod#0`, `prod#1`, …). At most MAX_ENTRIES entries."""
+    if not checklist.repeats:
+        return checklist
+    out: list[Question] = []
+    for question in checklist.questions:
+        if question.repeat is None:
+            out.append(question)
+            continue
+        repeat = checklist.repeat(question.repeat)
+        if repeat is None or question.name != repeat.members[0]:
+            continue  # the group is laid out at its first question
+        so_far = replace(checklist, questions=tuple(out))
+        values = form_values(so_far, answers, today)
+        if repeat.relevant and not xpath.to_bool(xpath.evaluate(
+                xpath.parse(repeat.relevant), values, "", today)):
+            continue
+        templates = [q for q in checklist.questions if q.repeat == repeat.name]
+        if repeat.count:
+            wanted = xpath.to_number(xpath.evaluate(xpath.parse(repeat.count), values, "",
+                                                    today))
+            count = 0 if math.isnan(wanted) else int(max(0, min(MAX_ENTRIES, wanted)))
+            for entry in range(1, count + 1):
+                out += [_entry(q, repeat, entry) for q in templates]
+            continue
+        entry = 0
+        while True:
+            out.append(_more(repeat, entry))
+            answer = answers.get(f"{repeat.name}#{entry}")
+            if answer is None or answer.value != "yes" or entry + 1 > MAX_ENTRIES:
+                break
+            entry += 1
+            out += [_entry(q, repeat, entry) for q in templates]
+    return replace(checklist, questions=tuple(out))
+
+
+def _entry(question: Question, repeat: Repeat, entry: int) -> Question:
+    def named(language: str) -> str:
+        return ENTRY_LABEL.format(repeat=repeat.label.get(language) or repeat.name, n=entry,
+                                  label=question.label.get(language) or question.name)
+
+    return replace(question, name=f"{question.name}#{entry}", entry=entry,
+                   label={language: named(language) for language in question.label})
+
+
+def _more(repeat: Repeat, entry: int) -> Question:
+    """"Add one?" (entry 0) or "add another?" after entry n: yes adds the next entry."""
+    wording = ADD_FIRST if entry == 0 else ADD_MORE
+    return Question(
+        name=f"{repeat.name}#{entry}", type="select_one", required=True, more=True,
+        repeat=repeat.name, entry=entry,
+        label={language: text.format(label=repeat.label.get(language) or repeat.name, n=entry)
+               for language, text in wording.items()},
+        choices=(Choice("yes", ADD_YES), Choice("no", ADD_NONE if entry == 0 else ADD_DONE)))
 
 
 def calculated(checklist: Checklist, answers: Mapping[str, Answer],
@@ -220,7 +342,7 @@ def choices_for(question: Question, checklist: Checklist, answers: Mapping[str, 
     if not question.choice_filter:
         return list(enumerate(question.choices))
     node = xpath.parse(question.choice_filter, fields=True)
-    values = form_values(checklist, answers, today)
+    values = scoped(form_values(checklist, answers, today), question)
     return [(i, c) for i, c in enumerate(question.choices)
             if xpath.to_bool(xpath.evaluate(node, values, "", today, c.fields))]
 
@@ -230,7 +352,8 @@ def check_constraint(question: Question, value: str, values: Mapping[str, xpath.
     """Invalid with the form's message when the answer breaks the question's constraint."""
     if not question.constraint:
         return
-    ok = xpath.to_bool(xpath.evaluate(xpath.parse(question.constraint), values,
+    ok = xpath.to_bool(xpath.evaluate(xpath.parse(question.constraint),
+                                      scoped(values, question),
                                       typed_value(question, value), today))
     if not ok:
         own = question.constraint_message.get(language) or question.constraint_message.get(
@@ -241,7 +364,8 @@ def check_constraint(question: Question, value: str, values: Mapping[str, xpath.
 def is_relevant(question: Question, values: Mapping[str, xpath.Value], today: date) -> bool:
     if not question.relevant:
         return True
-    return xpath.to_bool(xpath.evaluate(xpath.parse(question.relevant), values, "", today))
+    return xpath.to_bool(xpath.evaluate(xpath.parse(question.relevant),
+                                        scoped(values, question), "", today))
 
 
 def is_required(question: Question, values: Mapping[str, xpath.Value], today: date) -> bool:
@@ -250,7 +374,8 @@ def is_required(question: Question, values: Mapping[str, xpath.Value], today: da
         return True
     if not question.required_if:
         return False
-    return xpath.to_bool(xpath.evaluate(xpath.parse(question.required_if), values, "", today))
+    return xpath.to_bool(xpath.evaluate(xpath.parse(question.required_if),
+                                        scoped(values, question), "", today))
 
 
 def asked(checklist: Checklist) -> list[Question]:

@@ -29,7 +29,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-Value = str | float | bool | date  # a datetime is a date too
+
+class Nodes(tuple[Any, ...]):
+    """A node-set: the answers of a question inside a repeat group, one per entry, as an
+    expression outside that entry sees them (`count(${price})`, `sum(${price})`). Where a
+    single value is needed it is the first entry's (XPath 1.0, 4.2-4.4); a comparison is
+    true when it holds for any entry (3.4)."""
+
+
+Value = str | float | bool | date | Nodes  # a datetime is a date too
+POSITION = "#position"  # the entry's number, for position(..) inside a repeat group
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
@@ -41,7 +50,7 @@ _TOKEN_RE = re.compile(
     r"|(?P<path>(?:\.\./)+[A-Za-z_][A-Za-z0-9_.-]*"
     r"|/[A-Za-z_][A-Za-z0-9_.-]*(?:/[A-Za-z_][A-Za-z0-9_.-]*)+)"
     r"|(?P<str>'[^']*'|\"[^\"]*\")|(?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,)"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_-]*(?::[A-Za-z_][A-Za-z0-9_-]*)?)|(?P<dot>\.))"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_-]*(?::[A-Za-z_][A-Za-z0-9_-]*)?)|(?P<dot>\.\.?))"
 )
 
 
@@ -153,8 +162,8 @@ class _Parser:
             return Node("ref", text[2:-1])
         if kind == "path":
             return Node("ref", text.rsplit("/", 1)[-1])
-        if kind == "dot":
-            return Node("self")
+        if kind == "dot":  # `..` (the entry, in position(..)) has no value of its own
+            return Node("self") if text == "." else Node("lit", "")
         if kind == "op" and text == "(":
             self.deeper()
             node = self.or_()
@@ -192,6 +201,8 @@ class _Parser:
                     raise ExprError("jr:choice-name() needs the question as '${name}'")
                 return Node("call", text, (args[0], Node("lit", match.group(1)
                                                           or match.group(2))))
+            if text == "indexed-repeat" and args[0].kind != "ref":
+                raise ExprError("indexed-repeat() needs the question as ${name}")
             if text == "regex" and args[1].kind == "lit":
                 try:
                     _compiled(str(args[1].value))
@@ -251,7 +262,10 @@ _NUMBER_CHARS = frozenset("-.0123456789")
 def to_number(value: Value) -> float:
     """XPath number() as JavaRosa applies it: a boolean is 1 or 0; a date is its days since
     1970-01-01; a string is read only when it holds nothing but digits, '-' and '.' (a ','
-    is read as '.'), so '1e3', '+5', '' and '2026-01-01' are NaN."""
+    is read as '.'), so '1e3', '+5', '' and '2026-01-01' are NaN; a node-set is its first
+    entry."""
+    if isinstance(value, Nodes):
+        return to_number(value[0]) if value else math.nan
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, float):
@@ -271,7 +285,9 @@ def to_number(value: Value) -> float:
 
 def to_bool(value: Value) -> bool:
     """XPath boolean(): a number is true unless 0 or NaN; a string unless empty; a date is
-    always true."""
+    always true; a node-set unless it is empty."""
+    if isinstance(value, Nodes):
+        return len(value) > 0
     if isinstance(value, bool):
         return value
     if isinstance(value, float):
@@ -283,7 +299,9 @@ def to_bool(value: Value) -> bool:
 
 def to_string(value: Value) -> str:
     """XPath string(): integers without a decimal point, NaN and Infinity spelled out, a
-    date as yyyy-mm-dd."""
+    date as yyyy-mm-dd; a node-set as its first entry."""
+    if isinstance(value, Nodes):
+        return to_string(value[0]) if value else ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -306,6 +324,8 @@ def to_string(value: Value) -> str:
 def to_date(value: Value, keep_time: bool = False) -> Value:
     """JavaRosa's date(): a date, a string yyyy-mm-dd[Thh:mm…], or a number of days since
     1970-01-01; '' and NaN pass through (a blank answer); anything else is ''."""
+    if isinstance(value, Nodes):
+        return to_date(value[0], keep_time) if value else ""
     if isinstance(value, datetime):
         return value if keep_time else value.date()
     if isinstance(value, date):
@@ -340,7 +360,11 @@ def _compare(op: str, left: Value, right: Value) -> bool:
     """XPath 1.0 comparisons (3.4) as JavaRosa applies them: = and != compare as booleans
     when either side is one, else as numbers when either is a number, else as strings;
     <, <=, >, >= always compare as numbers, so a blank or a word is never less than
-    anything."""
+    anything. With a node-set, true when it holds for any of its entries."""
+    if isinstance(left, Nodes):
+        return any(_compare(op, entry, right) for entry in left)
+    if isinstance(right, Nodes):
+        return any(_compare(op, left, entry) for entry in right)
     if op in ("=", "!="):
         if isinstance(left, bool) or isinstance(right, bool):
             equal = to_bool(left) == to_bool(right)
@@ -407,6 +431,13 @@ def evaluate(node: Node, values: Mapping[str, Value], current: Value = "",
         return _arithmetic(op, to_number(left), to_number(right))
     if node.value == "if":  # only the branch taken is evaluated
         return ev(node.args[1] if to_bool(ev(node.args[0])) else node.args[2])
+    if node.value == "indexed-repeat":  # entry n of a repeated question
+        index = to_number(ev(node.args[2]))
+        if math.isnan(index) or index < 1:
+            return ""
+        return values.get(f"{node.args[0].value}#{int(index)}", "")
+    if node.value == "position":
+        return values.get(POSITION, 1.0)
     if node.value == "jr:choice-name":  # the label of a choice of the named question
         value, question = to_string(ev(node.args[0])), str(node.args[1].value)
         return (labels or {}).get(question, {}).get(value, value)
@@ -495,9 +526,16 @@ def _format_date(args: list[Value], _: date) -> Value:
     return "".join(out)
 
 
+def _entries(args: list[Value]) -> list[Value]:
+    """The arguments with each node-set spread into its entries (max(${price}), sum)."""
+    return [entry for a in args for entry in (a if isinstance(a, Nodes) else (a,))]
+
+
 def _extreme(pick: Callable[..., float]) -> Callable[[list[Value], date], Value]:
     def apply(args: list[Value], _: date) -> Value:
-        numbers = [to_number(a) for a in args]
+        numbers = [to_number(a) for a in _entries(args)]
+        if not numbers:
+            return math.nan
         return math.nan if any(math.isnan(n) for n in numbers) else pick(numbers)
     return apply
 
@@ -532,7 +570,19 @@ FUNCTIONS: dict[str, tuple[tuple[int, int], Callable[[list[Value], date], Value]
     "regex": ((2, 2), _regex),
     "if": ((3, 3), lambda a, _: a[1] if to_bool(a[0]) else a[2]),
     "coalesce": ((2, 2), lambda a, _: a[1] if _is_null(a[0]) else a[0]),
-    "today": ((0, 0), lambda a, today: today),
+    "today": ((0, 0), lambda a, today: today.date() if isinstance(today, datetime)
+              else today),
+    # The moment is the visit's day (a record must read the same when it is verified
+    # later), so once() has nothing to freeze.
+    "now": ((0, 0), lambda a, today: today if isinstance(today, datetime)
+            else datetime.combine(today, datetime.min.time())),
+    "once": ((1, 1), lambda a, _: a[0]),
+    "count": ((1, 1), lambda a, _: float(len(a[0])) if isinstance(a[0], Nodes) else 1.0),
+    "sum": ((1, 1), lambda a, _: math.fsum(to_number(v) for v in _entries(a))),
+    "join": ((2, 20), lambda a, _: to_string(a[0]).join(to_string(v) for v in
+                                                       _entries(a[1:]))),
+    "indexed-repeat": ((3, 3), lambda a, _: ""),  # evaluated in `evaluate`
+    "position": ((0, 1), lambda a, _: 1.0),  # evaluated in `evaluate`
     "date": ((1, 1), lambda a, _: to_date(a[0])),
     "decimal-date-time": ((1, 1), _decimal_date_time),
     "format-date": ((2, 2), _format_date),

@@ -611,7 +611,7 @@ class VisitPause(VisitButton, prefix="vis:pz"):
 
 @dataclass(frozen=True)
 class VisitReview(VisitButton, prefix="vis:rv"):
-    pass
+    page: int | None = None  # which edit buttons (a long checklist has several pages)
 
 
 @dataclass(frozen=True)

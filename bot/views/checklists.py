@@ -25,9 +25,21 @@ def preview_lines(t: Translator, checklist: Checklist) -> list[str]:
             names=", ".join(f"{name} ({kind})" for name, kind in checklist.meta)))
     number = 0
     for question in checklist.questions:
+        repeat = checklist.repeat(question.repeat)
+        if repeat is not None and question.name == repeat.members[0]:
+            lines.append("")
+            lines.append("🔁 " + t._("Repeated for each entry of {label} [{name}]").format(
+                label=repeat.label.get(lang) or repeat.label.get("zh_CN") or repeat.name,
+                name=repeat.name))
+            lines.append("   " + (t._("as many entries as {expression}").format(
+                expression=repeat.count) if repeat.count else t._(
+                "the inspector adds entries one by one (\"add another\" or \"done\")")))
+            if repeat.relevant:
+                lines.append("   " + t._("asked only when {expression}").format(
+                    expression=repeat.relevant))
         asked = question.type not in NOT_ASKED
         number += asked
-        head = f"{number}." if asked else "·"
+        head = (f"{number}." if asked else "·") + (" 🔁" if repeat is not None else "")
         lines.append("")
         lines.append(f"{head} {rules.label(question, lang)} [{question.name}, "
                      f"{t._(TYPE_NAMES.get(question.type, question.type))}]")

@@ -299,6 +299,9 @@ def _paused(t: Translator, view: View, viewer: int) -> list[Shown]:
 
 # --------------------------------------------------------------------------- review
 
+EDITS_PER_PAGE = 60
+
+
 def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
     state = view.state
     lang = t.lang
@@ -327,8 +330,16 @@ def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
         if item.result:
             lines.append("  " + t._("Result: {result}").format(
                 result=rules.legal(rules.RESULTS, item.result, t)))
-    for start in range(0, len(edits), 4):
-        rows.append(edits[start:start + 4])
+    # Telegram takes at most 100 buttons: a long checklist's edits come a page at a time.
+    pages = max(1, -(-len(edits) // EDITS_PER_PAGE))
+    page = min(int(view.data.get("page", 0)), pages - 1)
+    shown = edits[page * EDITS_PER_PAGE:(page + 1) * EDITS_PER_PAGE]
+    for start in range(0, len(shown), 4):
+        rows.append(shown[start:start + 4])
+    if pages > 1:
+        rows.append([_b(t._("✏️ Edit {first}–{last}").format(
+            first=p * EDITS_PER_PAGE + 1, last=min(len(edits), (p + 1) * EDITS_PER_PAGE)),
+            VisitReview(state.id, p)) for p in (page - 1, page + 1) if 0 <= p < pages])
     pending = [i for i in mine if not i.result]
     if pending:
         rows.append([_b(t._("➡️ Results"), VisitResults(state.id))])

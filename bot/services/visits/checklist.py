@@ -145,9 +145,38 @@ async def choose(core: Core, person: Person, tg_user_id: int, visit_id: int, pos
             tx, core, person, tg_user_id, visit_id, position, index)
         if question.type != "select_one" or not _offered(state, item, question, choice):
             raise Refused(Refusal.STALE)
-        state = await _store(tx, state, item, question, question.choices[choice].name, person)
+        value = question.choices[choice].name
+        if question.more and value == "no":
+            await _drop_entries(tx, state, item, question, person)
+        state = await _store(tx, state, item, question, value, person)
         return await _after_answer(tx, tg_user_id, state, person, item, question,
                                    bool(conversation.data.get("edit")))
+
+
+async def _drop_entries(tx: Tx, state: State, item: Item, more: Question,
+                        person: Person) -> None:
+    """"Done" after entry n of a repeat group: the entries after n are deleted, as ODK
+    removes a repeat (their photos are set aside, kept and marked removed; audited), so
+    that adding an entry later asks its questions afresh."""
+    assert item.checklist is not None
+    repeat = item.checklist.repeat(more.repeat)
+    if repeat is None:
+        return
+    names = {*repeat.members, repeat.name}
+    later = sorted(key for key in item.answers
+                   if key.partition("#")[0] in names and key.partition("#")[2].isdigit()
+                   and int(key.partition("#")[2]) > more.entry)
+    if not later:
+        return
+    now = clock_now()
+    photos = 0
+    for key in later:
+        await tx.visits.unanswer(state.id, item.code, key)
+        photos += await tx.visits.remove_evidence(state.id, item.code, key, now)
+    await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_ENTRIES_REMOVED,
+                          f"visit:{state.id}", {"item": item.code, "repeat": repeat.name,
+                                                "after": more.entry, "answers": later,
+                                                "photos": photos}, now)
 
 
 def _offered(state: State, item: Item, question: Question, choice: int) -> bool:
@@ -390,13 +419,15 @@ async def pause(core: Core, person: Person, tg_user_id: int, visit_id: int) -> V
         return View(Screen.PAUSED, state)
 
 
-async def review(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+async def review(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                 page: int = 0) -> View:
+    """The review; `page` picks the edit buttons shown (a long checklist has several)."""
     async with core.db.transaction() as tx:
         state = await _open_state(tx, core, person, visit_id)
         if _first_open(state, person.id) is not None:
             return await _next(tx, tg_user_id, state, person, None, False)
         await _at(tx, tg_user_id, state, VisitStep.REVIEW)
-        return View(Screen.REVIEW, state)
+        return View(Screen.REVIEW, state, data={"page": page})
 
 
 async def edit(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,

@@ -211,7 +211,7 @@ class State:
             answers = []
             for question in item.relevant(self.today):
                 answer = item.answers.get(question.name)
-                if answer is None:
+                if answer is None or question.more:  # "add another?" is not a finding
                     continue
                 meta = item.meta[question.name]
                 photos = [p.sha256 for p in item.photos.get(question.name, [])]
@@ -369,10 +369,13 @@ async def load(tx: ReadTx | Tx, visit_id: int, today: date, tz: tzinfo = UTC) ->
         for e in evidence:
             if e.kind == EvidenceKind.ANSWER and e.item_code == row.item_code and e.question:
                 photos.setdefault(e.question, []).append(e)
+        given = {a.question: rules.Answer(a.value, a.skipped) for a in mine}
         items.append(Item(
             row=row,
-            checklist=Checklist.from_json(row.form) if row.form else None,
-            answers={a.question: rules.Answer(a.value, a.skipped) for a in mine},
+            # as this visit asks it: a repeat group's questions once per entry
+            checklist=rules.expand(Checklist.from_json(row.form), given, today)
+            if row.form else None,
+            answers=given,
             meta={a.question: a for a in mine},
             photos=photos,
         ))
