@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 
 from bot.config import Settings
@@ -118,6 +119,7 @@ async def test_or_other_cascading_select_conditional_required_and_calculation(
 
 REPEATS = [
     ["type", "name", "label::zh", "label::en", "repeat_count", "calculation"],
+    ["username", "who"], ["start-geopoint", "where"], ["phonenumber", "phone"],
     ["begin_repeat", "sample", "样品", "Sample"],
     ["text", "pname", "产品名称", "Product name"],
     ["integer", "qty", "数量", "Quantity"],
@@ -128,6 +130,8 @@ REPEATS = [
     ["end_repeat", "", "", ""],
     ["calculate", "total", "抽样总数量", "Total sampled", "", "sum(${qty})"],
     ["calculate", "samples", "样品数", "Samples taken", "", "count(${sample})"],
+    ["calculate", "by", "检查人员", "Inspector", "", "${who}"],
+    ["calculate", "at", "签到位置", "Checked in at", "", "concat(${where}, ${phone})"],
 ]
 
 
@@ -191,6 +195,11 @@ async def test_repeat_groups_add_another_done_a_counted_repeat_review_and_record
         assert "Sample 2 · Product name: 全麦面包" in text
         assert "Staff member 2 · Health certificate no.: JK-002" in text
         assert "🧮 Total sampled: 8" in text and "🧮 Samples taken: 2" in text
+        # Metadata as ODK fills it: the inspector, their check-in; no phone number.
+        (inspector,), = probe(runner, "SELECT p.name FROM visit_items v JOIN people p"
+                              " ON p.id = v.answerer WHERE v.item_code = 'SC-001'")
+        assert f"🧮 Inspector: {inspector}" in text
+        assert text.endswith("🧮 Checked in at: 24.430000 98.580000")
         stored = dict(probe(runner, "SELECT question, value FROM visit_answers"))
         assert stored["pname#1"] == "纯牛奶" and stored["qty#2"] == "5"
         assert stored["sample#2"] == "no" and stored["cert#2"] == "JK-002"
@@ -235,5 +244,61 @@ async def test_repeat_groups_add_another_done_a_counted_repeat_review_and_record
         removed = probe(runner, "SELECT payload FROM audit_log WHERE action = ?",
                         "visit.entries_removed")
         assert len(removed) == 1 and "pname#3" in removed[0][0]
+    finally:
+        await runner.stop()
+
+
+async def test_a_long_review_pages_its_edit_buttons_within_telegrams_limit(
+    settings: Settings, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """66 answers (50 counted entries and 15 more): Telegram takes at most 100 buttons on a
+    message (the emulator refuses more), so the review's edit buttons come 60 at a time."""
+    # One message a second per chat is Telegram's pace, not this test's subject.
+    monkeypatch.setattr("bot.tg.sender.PER_CHAT_SECONDS", 0.02)
+    emulator.rate_limits = False
+    runner = BotRunner(settings, TOKEN, register)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        team, (leader, _member), _ = await drawn_team(runner, emulator, tmp_path)
+        workbook = Workbook()
+        survey = workbook.active
+        assert survey is not None
+        survey.title = "survey"
+        for row in (["type", "name", "label", "repeat_count"],
+                    ["integer", "n", "Shelves"],
+                    ["begin_repeat", "shelf", "Shelf", "${n}"], ["text", "s", "Goods"],
+                    ["end_repeat", "", ""],
+                    ["begin_repeat", "fridge", "Fridge", "15"], ["text", "f", "Temperature"],
+                    ["end_repeat", "", ""]):
+            survey.append(row)
+        settings_sheet = workbook.create_sheet("settings")
+        settings_sheet.append(["form_title", "form_id"])
+        settings_sheet.append(["货架检查", "SC-001"])
+        workbook.save(tmp_path / "long.xlsx")
+        report = await import_file(runner.core, SYSTEM, tmp_path / "long.xlsx", "long.xlsx")
+        assert report.ok, report.problems
+        name = target_name(settings, team["target"])
+        await leader.press("▶️ Start the visit", await open_card(leader, name))
+        await leader.expect("Check-in")
+        await leader.share_location(24.43, 98.58)
+        await leader.press("▶️ Continue my checklist", await leader.expect("Items:"))
+        await leader.expect("Shelves")
+        await leader.send("999")  # more than a visit takes: 50 entries at most
+        for n in range(1, 51):
+            await leader.expect(f"Shelf {n} · Goods")
+            await leader.send(f"货架{n}")
+        for n in range(1, 16):
+            await leader.expect(f"Fridge {n} · Temperature")
+            await leader.send(f"{n}℃")
+        review = await leader.expect("Review your answers")
+        assert "Shelf 51" not in review["text"]
+        labels = button_labels(review)
+        assert len(labels) <= 100 and "✏️ 1.60" in labels and "✏️ 1.61" not in labels
+        await leader.press("✏️ Edit 61–66", review)
+        page = await leader.expect("Review your answers")
+        labels = button_labels(page)
+        assert "✏️ 1.66" in labels and "✏️ 1.1" not in labels and "✏️ Edit 1–60" in labels
+        await leader.press("✏️ 1.66", page)
+        await leader.expect("Fridge 15 · Temperature")
     finally:
         await runner.stop()

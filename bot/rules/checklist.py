@@ -166,6 +166,9 @@ class Checklist:
     questions: tuple[Question, ...]
     meta: tuple[tuple[str, str], ...] = ()  # (name, metadata type), recorded, not asked
     repeats: tuple[Repeat, ...] = ()
+    # In a visit: what the metadata rows hold (username → the inspector, start-geopoint →
+    # their check-in); never part of the stored form.
+    recorded: tuple[tuple[str, str], ...] = ()
 
     def repeat(self, name: str | None) -> Repeat | None:
         return next((r for r in self.repeats if r.name == name), None)

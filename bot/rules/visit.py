@@ -240,7 +240,8 @@ def form_values(checklist: Checklist, answers: Mapping[str, Answer],
     an answer given before a change of mind does not feed later logic). A repeated question
     is one value per entry (`price#2`), and the set of them as `price`."""
     values = FormValues({r.name: r.members for r in checklist.repeats})
-    values.update({name: today if kind in ("today", "start", "end") else ""
+    recorded = dict(checklist.recorded)
+    values.update({name: today if kind in ("today", "start", "end") else recorded.get(name, "")
                    for name, kind in checklist.meta})
     by_name = {q.name: q for q in checklist.questions}
     for name, answer in answers.items():
@@ -264,6 +265,18 @@ def form_values(checklist: Checklist, answers: Mapping[str, Answer],
         if question.entry and question.repeat in entries and not question.more:
             _gather(values, question.repeat, (question.base,), entries[question.repeat])
     return values
+
+
+def with_metadata(checklist: Checklist, inspector: str, device: str,
+                  place: tuple[float, float] | None) -> Checklist:
+    """The form's metadata rows filled for one visit, as ODK Collect fills them: username
+    is the inspector answering, deviceid this Choucha account, start-geopoint the
+    inspector's check-in ("lat lon"). Phone numbers, SIM and e-mail stay blank: Choucha
+    does not hand personal data to a form."""
+    filled = {"username": inspector, "deviceid": device,
+              "start-geopoint": f"{place[0]:.6f} {place[1]:.6f}" if place else ""}
+    values = tuple((name, filled[kind]) for name, kind in checklist.meta if kind in filled)
+    return replace(checklist, recorded=values) if values else checklist
 
 
 def expand(checklist: Checklist, answers: Mapping[str, Answer], today: date) -> Checklist:

@@ -362,6 +362,7 @@ async def load(tx: ReadTx | Tx, visit_id: int, today: date, tz: tzinfo = UTC) ->
     rows = await tx.visits.items(visit_id)
     answers = await tx.visits.answers(visit_id)
     evidence = await tx.visits.evidence(visit_id)
+    checkins = await tx.visits.checkins(visit_id)
     items = []
     for row in rows:
         mine = [a for a in answers if a.item_code == row.item_code]
@@ -372,21 +373,33 @@ async def load(tx: ReadTx | Tx, visit_id: int, today: date, tz: tzinfo = UTC) ->
         given = {a.question: rules.Answer(a.value, a.skipped) for a in mine}
         items.append(Item(
             row=row,
-            # as this visit asks it: a repeat group's questions once per entry
-            checklist=rules.expand(Checklist.from_json(row.form), given, today)
+            checklist=_as_asked(Checklist.from_json(row.form), row, given, checkins, today)
             if row.form else None,
             answers=given,
             meta={a.question: a for a in mine},
             photos=photos,
         ))
     state = State(task=task, visit=visit, members=await tx.tasks.members(visit.task_id),
-                  items=items, checkins=await tx.visits.checkins(visit_id), evidence=evidence,
+                  items=items, checkins=checkins, evidence=evidence,
                   follow_ups=await tx.visits.follow_ups(visit_id), today=today, tz=tz,
                   correction=await tx.visits.correction(visit.task_id)
                   if visit.status == VisitStatus.OPEN else None)
     if state.results_in:  # nobody signs before that: no hash to compute while answering
         state.signatures.extend(await tx.visits.signatures(visit_id, state.content_hash))
     return state
+
+
+def _as_asked(form: Checklist, row: VisitItem, given: dict[str, rules.Answer],
+              checkins: list[Checkin], today: date) -> Checklist:
+    """The form as this visit asks it: its metadata filled for the inspector answering,
+    and a repeat group's questions once per entry."""
+    checkin = next((c for c in checkins if c.person_id == row.answerer
+                    and c.latitude is not None and c.longitude is not None), None)
+    place = (checkin.latitude, checkin.longitude) if checkin and checkin.latitude is not None \
+        and checkin.longitude is not None else None
+    filled = rules.with_metadata(form, row.answerer_name or "", f"choucha:{row.answerer}"
+                                 if row.answerer else "", place)
+    return rules.expand(filled, given, today)
 
 
 async def _put(tx: Tx, tg_user_id: int, step: VisitStep, data: dict[str, Any]) -> None:
