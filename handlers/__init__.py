@@ -23,6 +23,7 @@ from handlers import (
     imports,
     onboarding,
     people,
+    practice,
     publication,
     replacements,
     tasks,
@@ -66,7 +67,8 @@ def register(app: Application) -> None:
     for table in (onboarding.BUTTONS, admin.BUTTONS, people.BUTTONS, withdrawals.BUTTONS,
                   draws.BUTTONS, tasks.BUTTONS, replacements.BUTTONS, visits.BUTTONS,
                   visits.PARTY, digest.BUTTONS, publication.BUTTONS, imports.BUTTONS,
-                  corrections.BUTTONS, aftercare.BUTTONS, aftercare.DECISIONS):
+                  corrections.BUTTONS, aftercare.BUTTONS, aftercare.DECISIONS,
+                  practice.BUTTONS):
         app.add_handlers(table.handlers())
     # Any other button: stale or forged.
     app.add_handler(CallbackQueryHandler(common.unknown_button))
@@ -75,7 +77,7 @@ def register(app: Application) -> None:
     # a spreadsheet from the office is an import (handlers/texts.py route_file).
     app.add_handler(MessageHandler(private & (filters.PHOTO | filters.Document.ALL),
                                    texts.route_file))
-    app.add_handler(MessageHandler(private & filters.LOCATION, visits.location_message))
+    app.add_handler(MessageHandler(private & filters.LOCATION, texts.route_location))
     # Text during a flow goes to that flow; otherwise a polite pointer to /help.
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, texts.route_text))
     app.add_handler(MessageHandler(private & filters.COMMAND, onboarding.unknown_command))

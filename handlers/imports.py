@@ -25,6 +25,7 @@ from bot.services.imports import (
     summary_text,
 )
 from bot.services.onboarding import roster
+from bot.services.practice import wants_practice
 from bot.views.buttons import ExportTable, PeopleInviteAll, PeopleOverview
 from handlers.common import (
     Buttons,
@@ -40,6 +41,7 @@ from handlers.common import (
     stale_text,
     who,
 )
+from handlers.practice import begin_from_file
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +112,9 @@ async def document(update: Update, context: Context) -> None:
     with tempfile.TemporaryDirectory() as tmp:  # 0700, removed with what it holds
         path = Path(tmp) / Path(name).name
         path.write_bytes(data)
+        if wants_practice(message.caption):  # try the checklist first; nothing is loaded
+            await begin_from_file(update, context, me, path, name)
+            return
         reports = await import_upload(context.core, person_of(me), path, name,
                                       _kind_from_caption(message.caption))
     if len(reports) == 1:

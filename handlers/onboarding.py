@@ -92,6 +92,8 @@ def help_text(t: Translator, person: Person | None) -> str:
         lines.append("")
         lines.append(t._("To load the item list, the target or inspector directory, recusals,"
                          " the annual plan or a checklist, send me the .xlsx or .csv file."))
+        lines.append(t._("To try a checklist before it is used (a practice visit, nothing"
+                         " recorded), send the form with the caption \"try\" (试填)."))
     return "\n".join(lines)
 
 

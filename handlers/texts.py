@@ -14,6 +14,7 @@ from handlers import (
     corrections,
     draws,
     imports,
+    practice,
     publication,
     replacements,
     visits,
@@ -36,6 +37,7 @@ FLOWS: dict[str, Flow] = {
     publication.WITHHOLD: publication.withhold_text,
     party.FLOW: visits.party_text_message,
     withdrawals.FLOW: withdrawals.withdraw_text,
+    practice.FLOW: practice.practice_text,
 }
 
 
@@ -53,8 +55,9 @@ async def route_text(update: Update, context: Context) -> None:
 
 
 async def route_file(update: Update, context: Context) -> None:
-    """A photo or a file: a follow-up's evidence when one is awaited; otherwise a photo is
-    evidence of the visit and a document is the office's import."""
+    """A photo or a file: a follow-up's evidence when one is awaited; a practice run's
+    photo; otherwise a photo is evidence of the visit and a document is the office's
+    import."""
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
@@ -63,9 +66,25 @@ async def route_file(update: Update, context: Context) -> None:
         if conversation is not None and conversation.flow == aftercare.FOLLOW_UP:
             await aftercare.evidence_file(update, context, me, conversation)
             return
+    else:
+        conversation = None
     document = message.document
     if message.photo or (document is not None and (document.mime_type or "").startswith(
             "image/")):
+        if conversation is not None and conversation.flow == practice.FLOW:
+            await practice.photo_message(update, context, me)
+            return
         await visits.photo_message(update, context)
     else:
         await imports.document(update, context)
+
+
+async def route_location(update: Update, context: Context) -> None:
+    """A shared location: a practice run's answer, or a visit's (check-in or question)."""
+    me = await who(update, context)
+    if me.person is not None:
+        conversation = await conversations.current(context.core, me.tg_user_id)
+        if conversation is not None and conversation.flow == practice.FLOW:
+            await practice.location_message(update, context, me)
+            return
+    await visits.location_message(update, context)

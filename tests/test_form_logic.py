@@ -302,3 +302,73 @@ async def test_a_long_review_pages_its_edit_buttons_within_telegrams_limit(
         await leader.expect("Fridge 15 · Temperature")
     finally:
         await runner.stop()
+
+
+async def test_the_office_tries_a_form_before_attaching_it(
+    settings: Settings, emulator: Emulator, tmp_path: Path
+) -> None:
+    """A form sent with the caption "试填" is asked as a visit asks it (repeat entries,
+    calculations, the office's name as username), with nothing recorded; it can be tried
+    again or discarded, and attached to its item at the end. An inspector cannot press
+    practice buttons."""
+    from bot.demo import load_county
+    from bot.rules.models import Role
+    from bot.views.buttons import PracticeAttach
+    from tests.helpers import on_telegram
+
+    runner = BotRunner(settings, TOKEN, register)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        await load_county(runner.core, tmp_path / "county", 5, 2, checklists=False)
+        office = await on_telegram(runner, emulator, 61000, name="王芳", roles=[Role.OFFICE])
+        form = _repeat_form(tmp_path / "r.xlsx").read_bytes()
+
+        async def answer_all() -> dict[str, object]:
+            first = await office.expect("🧪 Practice · 食品抽样记录 · question 1 of")
+            assert "Add Sample?" in first["text"]
+            await office.press("➕ Add", first)
+            await office.expect("Sample 1 · Product name")
+            await office.send("纯牛奶")
+            await office.expect("Sample 1 · Quantity")
+            await office.send("3")
+            await office.press("✅ Done", await office.expect("Sample: 1 so far"))
+            await office.expect("Staff on duty")
+            await office.send("1")
+            await office.expect("Staff member 1 · Health certificate no.")
+            await office.send("JK-9")
+            return await office.expect("done. Nothing was recorded")
+
+        await office.send_document(form, "r.xlsx", caption="试填")
+        end = await answer_all()
+        assert "🧮 Total sampled: 3" in end["text"] and "🧮 Inspector: 王芳" in end["text"]
+        assert probe(runner, "SELECT COUNT(*) FROM checklists") == [(0,)]
+        assert probe(runner, "SELECT COUNT(*) FROM visit_answers") == [(0,)]
+
+        # Again from the first question; a text where buttons are needed changes nothing.
+        await office.press("🔁 Try again", end)
+        first = await office.expect("question 1 of")
+        await office.send("加一个")
+        await office.expect("Please answer with the buttons")
+        await office.press("✖️ Stop practising", first)
+        await office.expect("discarded")
+        assert probe(runner, "SELECT COUNT(*) FROM checklists") == [(0,)]
+
+        # Tried again and attached: now it is the item's checklist.
+        await office.send_document(form, "r.xlsx", caption="try")
+        end = await answer_all()
+        (department,), = probe(runner, "SELECT code FROM departments LIMIT 1")
+        inspector = await on_telegram(runner, emulator, 62000, name="李雷",
+                                      roles=[Role.INSPECTOR], department=department)
+        await inspector.send("/help")
+        helped = await inspector.expect("/tasks")
+        forged = await inspector.press_data(helped, PracticeAttach().pack())
+        assert "Only the office" in (await inspector.answer(forged))["text"]
+        await office.press("📎 Attach to item SC-001", end)
+        await office.expect("✅ Loaded checklist (XLSForm) from r.xlsx")
+        loaded = probe(runner, "SELECT i.code, c.title FROM checklists c JOIN items i"
+                               " ON i.id = c.item_id")
+        assert loaded == [("SC-001", "食品抽样记录")]
+        late = await office.press("📎 Attach to item SC-001", end)  # the practice has ended
+        assert "This practice has ended" in (await office.answer(late))["text"]
+    finally:
+        await runner.stop()

@@ -19,8 +19,8 @@ CLI_ONLY = {Refusal.ID_KEY_IN_ENV, Refusal.ID_KEY_MISSING, Refusal.ID_KEY_WRONG,
 Wording = Callable[..., str]
 
 
-VIEWS = ("aftercare", "corrections", "digest", "draws", "invites", "people", "publication",
-         "replacements", "tasks", "team", "visits", "withdrawals")
+VIEWS = ("aftercare", "corrections", "digest", "draws", "invites", "people", "practice",
+         "publication", "replacements", "tasks", "team", "visits", "withdrawals")
 
 
 def _wordings() -> dict[str, Wording]:
@@ -30,7 +30,7 @@ def _wordings() -> dict[str, Wording]:
         module = importlib.import_module(f"bot.views.{name}")
         found[f"bot.views.{name}.refusal_text"] = module.refusal_text
     for name in ("admin", "aftercare", "corrections", "digest", "draws", "onboarding", "people",
-                 "publication", "replacements", "tasks", "visits", "withdrawals"):
+                 "practice", "publication", "replacements", "tasks", "visits", "withdrawals"):
         module = importlib.import_module(f"handlers.{name}")
         for attr, value in vars(module).items():
             if isinstance(value, Buttons):
@@ -81,6 +81,7 @@ JOURNEYS: dict[str, tuple[str, ...]] = {
     "corrections": ("bot.views.corrections.refusal_text",),
     "aftercare": ("bot.views.aftercare.refusal_text",),
     "team": ("bot.views.team.refusal_text",),
+    "practice": ("bot.views.practice.refusal_text",),
     "draws": ("bot.views.draws.refusal_text",),
     "invite_flow": ("bot.views.invites.refusal_text",),
     "onboarding": ("bot.views.invites.refusal_text", "bot.views.people.refusal_text",

@@ -349,15 +349,17 @@ def calculated(checklist: Checklist, answers: Mapping[str, Answer],
 
 
 def choices_for(question: Question, checklist: Checklist, answers: Mapping[str, Answer],
-                today: date) -> list[tuple[int, Choice]]:
+                today: date, values: FormValues | None = None) -> list[tuple[int, Choice]]:
     """The choices offered now, with their index in the form (a choice_filter keeps those
-    whose columns fit the answers so far: cascading selects)."""
+    whose columns fit the answers so far: cascading selects). `values`: the form's values,
+    when the caller has them already."""
     if not question.choice_filter:
         return list(enumerate(question.choices))
     node = xpath.parse(question.choice_filter, fields=True)
-    values = scoped(form_values(checklist, answers, today), question)
+    seen = scoped(values if values is not None else form_values(checklist, answers, today),
+                  question)
     return [(i, c) for i, c in enumerate(question.choices)
-            if xpath.to_bool(xpath.evaluate(node, values, "", today, c.fields))]
+            if xpath.to_bool(xpath.evaluate(node, seen, "", today, c.fields))]
 
 
 def check_constraint(question: Question, value: str, values: Mapping[str, xpath.Value],
@@ -397,10 +399,10 @@ def asked(checklist: Checklist) -> list[Question]:
 
 
 def notes_before(checklist: Checklist, name: str, answers: Mapping[str, Answer],
-                 today: date) -> list[Question]:
+                 today: date, values: FormValues | None = None) -> list[Question]:
     """The relevant notes directly before question `name`."""
     found: list[Question] = []
-    values = form_values(checklist, answers, today)
+    values = values if values is not None else form_values(checklist, answers, today)
     for question in checklist.questions:
         if question.name == name:
             return found

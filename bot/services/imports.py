@@ -893,6 +893,35 @@ def _decimal(text: str) -> Decimal:
 
 
 # --- checklists -------------------------------------------------------------------------
+async def read_checklist(core: Core, actor: Actor, path: Path, filename: str
+                         ) -> tuple[ImportReport, Checklist | None]:
+    """Check a checklist (an XLSForm, or a .zip of one with its CSV files) as an import
+    would, without loading it: to try it first. The checklist is None when it has
+    problems (the report lists them)."""
+    require_office(actor)
+    sha256 = await asyncio.to_thread(file_sha256, path)
+    heavy = (await asyncio.to_thread(path.stat)).st_size >= HEAVY_FROM
+    try:
+        upload = await core.workers.run(IMPORT, read_upload, str(path), filename, "checklist",
+                                        sha256, heavy=heavy)
+    except WorkFailed as exc:
+        report = ImportReport("checklist", filename, sha256)
+        _work_failed(report, exc)
+        return report, None
+    assert upload.report is not None
+    return upload.report, upload.checklist if upload.report.ok else None
+
+
+async def attach_checklist(core: Core, actor: Actor, checklist: Checklist, filename: str,
+                           sha256: str) -> ImportReport:
+    """Load a checklist already checked (a form tried first) for the item its form_id
+    names, as import_file would have."""
+    require_office(actor)
+    report = ImportReport("checklist", filename, sha256)
+    await _import_checklist(core, report, checklist, label(actor))
+    return report
+
+
 async def _import_checklist(core: Core, report: ImportReport, checklist: Checklist,
                             actor: str) -> None:
     report.rows = len(checklist.questions)

@@ -56,6 +56,7 @@ from bot.views.buttons import (
     VisitToggle,
     VisitWitnessWithoutPhoto,
 )
+from bot.views.questions import QuestionKeys, question_screen
 from bot.views.refusals import worded
 
 
@@ -208,70 +209,25 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
 
 # ------------------------------------------------------------------------ questions
 
-def _type_hint(t: Translator, kind: str) -> str:
-    return {
-        "integer": t._("Type a whole number."),
-        "decimal": t._("Type a number."),
-        "date": t._("Type a date, such as 2026-11-23."),
-        "time": t._("Type a time, such as 14:30."),
-        "dateTime": t._("Type a date and a time, such as 2026-11-23 14:30."),
-        "text": t._("Type the answer."),
-        "image": t._("Send one or more photos, then tap Done."),
-        "geopoint": t._("Share the location with the button below."),
-        "select_one": t._("Choose one."),
-        "select_multiple": t._("Tap every choice that applies, then Done."),
-    }.get(kind, "")
-
-
 def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
     state, item, question = view.state, view.item, view.question
     assert item is not None and question is not None and item.checklist is not None
-    lang = t.lang
     relevant = item.relevant(state.today)
-    required = rules.is_required(question, rules.form_values(item.checklist, item.answers,
-                                                             state.today), state.today)
     number = next((n for n, q in enumerate(relevant, start=1) if q.name == question.name), 1)
-    lines = [t._("📋 {item} · question {n} of {total}").format(
-        item=html.escape(item.row.name), n=number, total=len(relevant)), ""]
-    for note in rules.notes_before(item.checklist, question.name, item.answers, state.today):
-        lines.append("ℹ️ " + html.escape(rules.label(note, lang)))
-    lines.append(f"<b>{html.escape(rules.label(question, lang))}</b>")
-    hint = question.hint.get(lang) or question.hint.get("zh_CN")
-    if hint:
-        lines.append(f"<i>{html.escape(hint)}</i>")
-    lines.append(_type_hint(t, question.type) + (" " + t._("(required)")
-                                                 if required else ""))
-    current = item.answers.get(question.name)
-    photos = len(item.photos.get(question.name, []))
-    if current is not None and not current.skipped:
-        lines.append(t._("Current answer: {value}").format(value=html.escape(
-            rules.display(question, current, lang, photos))))
     position, index = item.position, item.question_index(question.name)
-    rows: list[list[dict[str, str]]] = []
-    offered = rules.choices_for(question, item.checklist, item.answers, state.today)
-    if question.type == "select_one":
-        for c, choice in offered:
-            mark = "✔️ " if current is not None and current.value == choice.name else ""
-            rows.append([_b(mark + (choice.label.get(lang) or choice.name),
-                            VisitChoose(state.id, position, index, c))])
-    elif question.type == "select_multiple":
-        selected = view.data.get("selected", [])
-        for c, choice in offered:
-            mark = "☑️ " if choice.name in selected else "⬜ "
-            rows.append([_b(mark + (choice.label.get(lang) or choice.name),
-                            VisitToggle(state.id, position, index, c))])
-        rows.append([_b(t._("✅ Done"), VisitDone(state.id, position, index))])
-    elif question.type == "image":
-        row = [_b(t._("✅ Done"), VisitDone(state.id, position, index))]
-        if photos:
-            row.append(_b(t._("🗑 Retake"), VisitClearPhotos(state.id, position, index)))
-        rows.append(row)
-    nav = [_b(t._("◀️ Back"), VisitBack(state.id, position, index))]
-    if not required:
-        nav.append(_b(t._("⏭ Skip"), VisitSkip(state.id, position, index)))
-    nav.append(_b(t._("⏸ Pause"), VisitPause(state.id)))
-    rows.append(nav)
-    shown = [Shown(_fit(lines), _inline(rows))]
+    text, rows = question_screen(
+        t, t._("📋 {item} · question {n} of {total}").format(
+            item=html.escape(item.row.name), n=number, total=len(relevant)),
+        item.checklist, item.answers, question, state.today,
+        len(item.photos.get(question.name, [])), view.data.get("selected", []),
+        QuestionKeys(choose=lambda c: VisitChoose(state.id, position, index, c),
+                     toggle=lambda c: VisitToggle(state.id, position, index, c),
+                     done=VisitDone(state.id, position, index),
+                     back=VisitBack(state.id, position, index),
+                     skip=VisitSkip(state.id, position, index),
+                     leave=(t._("⏸ Pause"), VisitPause(state.id)),
+                     retake=VisitClearPhotos(state.id, position, index)))
+    shown = [Shown(text, _inline(rows))]
     if question.type == "geopoint":
         shown.append(Shown(t._("📍 Tap the button to share the location."),
                            location_keyboard(t, skip=False)))

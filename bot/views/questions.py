@@ -1,0 +1,87 @@
+"""One checklist question on the phone, as a visit and a practice run both show it: the
+notes before it, its label, hint, what to send, the current answer, and its buttons. The
+caller names the buttons (a visit's and a practice run's are different kinds)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from bot.i18n import Translator
+from bot.rules import visit as rules
+from bot.rules.checklist import Checklist, Question
+from bot.views.buttons import Button
+
+
+@dataclass(frozen=True)
+class QuestionKeys:
+    """The buttons of one question screen: what each press is."""
+
+    choose: Callable[[int], Button]  # a select_one choice, by its index in the form
+    toggle: Callable[[int], Button]  # a select_multiple choice
+    done: Button  # done with a multiple choice or the photos
+    back: Button
+    skip: Button
+    leave: tuple[str, Button]  # ⏸ Pause, or ✖️ Stop practising
+    retake: Button | None = None  # set the photos aside (a visit keeps them)
+
+
+def type_hint(t: Translator, kind: str) -> str:
+    return {
+        "integer": t._("Type a whole number."),
+        "decimal": t._("Type a number."),
+        "date": t._("Type a date, such as 2026-11-23."),
+        "time": t._("Type a time, such as 14:30."),
+        "dateTime": t._("Type a date and a time, such as 2026-11-23 14:30."),
+        "text": t._("Type the answer."),
+        "image": t._("Send one or more photos, then tap Done."),
+        "geopoint": t._("Share the location with the button below."),
+        "select_one": t._("Choose one."),
+        "select_multiple": t._("Tap every choice that applies, then Done."),
+    }.get(kind, "")
+
+
+def question_screen(t: Translator, heading: str, checklist: Checklist,
+                    answers: Mapping[str, rules.Answer], question: Question, today: date,
+                    photos: int, selected: list[str], keys: QuestionKeys
+                    ) -> tuple[str, list[list[dict[str, str]]]]:
+    """The question's text (HTML) and its rows of inline buttons."""
+    lang = t.lang
+    values = rules.form_values(checklist, answers, today)
+    required = rules.is_required(question, values, today)
+    lines = [heading, ""]
+    for note in rules.notes_before(checklist, question.name, answers, today, values):
+        lines.append("ℹ️ " + html.escape(rules.label(note, lang)))
+    lines.append(f"<b>{html.escape(rules.label(question, lang))}</b>")
+    hint = question.hint.get(lang) or question.hint.get("zh_CN")
+    if hint:
+        lines.append(f"<i>{html.escape(hint)}</i>")
+    lines.append(type_hint(t, question.type) + (" " + t._("(required)") if required else ""))
+    current = answers.get(question.name)
+    if current is not None and not current.skipped:
+        lines.append(t._("Current answer: {value}").format(value=html.escape(
+            rules.display(question, current, lang, photos))))
+    rows: list[list[dict[str, str]]] = []
+    offered = rules.choices_for(question, checklist, answers, today, values)
+    if question.type == "select_one":
+        for c, choice in offered:
+            mark = "✔️ " if current is not None and current.value == choice.name else ""
+            rows.append([keys.choose(c).markup(mark + (choice.label.get(lang) or choice.name))])
+    elif question.type == "select_multiple":
+        for c, choice in offered:
+            mark = "☑️ " if choice.name in selected else "⬜ "
+            rows.append([keys.toggle(c).markup(mark + (choice.label.get(lang) or choice.name))])
+        rows.append([keys.done.markup(t._("✅ Done"))])
+    elif question.type == "image":
+        row = [keys.done.markup(t._("✅ Done"))]
+        if photos and keys.retake is not None:
+            row.append(keys.retake.markup(t._("🗑 Retake")))
+        rows.append(row)
+    nav = [keys.back.markup(t._("◀️ Back"))]
+    if not required:
+        nav.append(keys.skip.markup(t._("⏭ Skip")))
+    nav.append(keys.leave[1].markup(keys.leave[0]))
+    rows.append(nav)
+    return "\n".join(lines), rows
