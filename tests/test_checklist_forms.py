@@ -252,3 +252,33 @@ async def test_select_one_from_file_with_its_csv_in_a_zip(core: Core, tmp_path: 
         archive.write(sheet, "b.xlsx")
     report = await import_file(core, SYSTEM, two, "two.zip")
     assert not report.ok and "exactly one XLSForm" in report.problems[0].message
+
+
+def test_pyxform_aliases_load_and_old_pyxform_features_are_refused_by_name(
+        tmp_path: Path) -> None:
+    """Types pyxform knows under other names load as what they are ("string" is text,
+    "phone number" text of digits, "start time" metadata, …); pyxform's old loop, include
+    and cascading_select, and external selects, are refused naming the question and the
+    type as written, with what to write instead."""
+    loaded = load_xlsform(form(tmp_path / "a.xlsx", [
+        ["start time", "began"], ["uri:deviceid", "device"], ["get today", "day"],
+        ["string", "shop", "店名", "Shop"], ["int", "staff", "人数", "Staff"],
+        ["phone number", "tel", "电话", "Phone"], ["datetime", "seen", "时间", "Seen at"],
+        ["location", "where", "位置", "Where"], ["q picture", "front", "门头", "Front"],
+    ]))
+    assert [(q.name, q.type) for q in loaded.questions] == [
+        ("shop", "text"), ("staff", "integer"), ("tel", "text"), ("seen", "dateTime"),
+        ("where", "geopoint"), ("front", "image")]
+    assert dict(loaded.meta) == {"began": "start", "device": "deviceid", "day": "today"}
+    tel = loaded.questions[2]
+    rules.check_constraint(tel, "13800000000", {}, TODAY, "en")
+    with pytest.raises(rules.Invalid):
+        rules.check_constraint(tel, "138-0000", {}, TODAY, "en")
+    with pytest.raises(ChecklistError) as refused:
+        load_xlsform(form(tmp_path / "old.xlsx", [
+            ["text", "first", "名称", "Name"],
+            ["select one external yn", "ext", "外部", "External"],
+        ]))
+    found = {p.question: p.message.format(**p.params) for p in refused.value.problems}
+    assert found["ext"].startswith("question type select one external yn takes its choices")
+    assert "" not in found  # "no questions" only when nothing else is wrong

@@ -70,6 +70,15 @@ INSTEAD: dict[str, str] = {
     "from file": N_("question type {type} needs its choices file: send the form and the"
                     " file together in one .zip, or write the choices in the form's choices"
                     " sheet"),
+    "select one external": N_("question type {type} takes its choices from an external"
+                              " itemsets file: write them in the choices sheet, with a"
+                              " choice_filter for the cascade"),
+    "loop": N_("question type {type} (pyxform's old loop over a list) is not supported: use"
+               " a repeat group, or write the questions once per item of the list"),
+    "include": N_("question type {type} (including another form) is not supported: copy the"
+                  " questions of the included form into this one"),
+    "cascading_select": N_("question type {type} (the old cascading select) is not"
+                           " supported: use select_one with a choice_filter"),
 }
 NOT_ASKED = ("note", "calculate", "hidden")  # shown or computed, never answered
 OTHER_LABEL = {"zh_CN": "其他", "en": "Other"}
@@ -282,13 +291,58 @@ def _csv_choices(text: str) -> list[dict[str, Any]]:
 MAX_ENTRIES = 50  # entries of one repeat group in a visit
 
 
+def _instead(kind: str) -> str:
+    """Why a type is refused and what to write instead; a type written with its list
+    ("cascading_select cities", "select one external towns") by its first words."""
+    known = [key for key in INSTEAD if kind == key or kind.startswith(key + " ")]
+    return INSTEAD[max(known, key=len)] if known else N_("question type {type} is not"
+                                                         " supported")
+
+
+def _alias(kind: str) -> tuple[str, dict[str, str]]:
+    """A type as pyxform knows it under another name ("string", "int", "phone number",
+    "start time", "q picture", …): the name used here, and what its definition adds to the
+    bind (a constraint). Names used here, and unknown ones, come back as written."""
+    if kind in TYPES or kind in META or kind in INSTEAD or kind in ("group", "repeat"):
+        return kind, {}
+    from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+
+    known = QUESTION_TYPE_DICT.get(kind)
+    if not isinstance(known, dict):
+        return kind, {}
+    bind = dict(known.get("bind") or {})
+    control = dict(known.get("control") or {})
+    preload = bind.get("jr:preloadParams") or bind.get("jr:preload")
+    if preload:  # metadata: start time → start, device id → deviceid, …
+        by_preload = {"start": "start", "end": "end", "today": "today",
+                      "deviceid": "deviceid", "phonenumber": "phonenumber",
+                      "simserial": "simserial", "subscriberid": "subscriberid",
+                      "username": "username", "email": "email"}
+        found = by_preload.get(str(preload).removeprefix("uri:"))
+        return (found, {}) if found else (kind, {})
+    if control.get("tag") == "upload":
+        media = str(control.get("mediatype", ""))
+        return ("photo", {}) if media.startswith("image") else (
+            "audio" if media.startswith("audio") else "video" if media.startswith("video")
+            else "file", {})
+    if control.get("tag") in (None, "input"):
+        by_bind = {"string": "text", "int": "integer", "decimal": "decimal", "date": "date",
+                   "time": "time", "dateTime": "dateTime", "geopoint": "geopoint"}
+        found = by_bind.get(str(bind.get("type", "")))
+        if found:
+            extra = {"constraint": str(bind["constraint"])} if bind.get("constraint") else {}
+            return found, extra
+    return kind, {}
+
+
 def _walk(children: list[dict[str, Any]], group_relevant: str | None,
           questions: list[Question], problems: list[FormProblem],
           meta: list[tuple[str, str]], files: Mapping[str, str],
           repeats: list[Repeat], repeat: str | None = None) -> None:
     for child in children:
-        kind, name = child.get("type", ""), child.get("name", "")
-        bind = child.get("bind", {}) or {}
+        written, name = child.get("type", ""), child.get("name", "")
+        kind, extra = _alias(written)
+        bind = {**extra, **(child.get("bind", {}) or {})}
         relevant = bind.get("relevant")
         if group_relevant and relevant:
             relevant = f"({group_relevant}) and ({relevant})"
@@ -333,8 +387,7 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
                 continue
         if kind not in TYPES:
             problems.append(FormProblem(
-                name, INSTEAD.get(kind, N_("question type {type} is not supported")),
-                {"type": kind}))
+                name, _instead(kind), {"type": written}))
             continue
         if _parameters(child.get("parameters")).get("randomize", "false").lower() in (
                 "true", "true()", "yes"):
@@ -404,8 +457,10 @@ def load_xlsform(path: Path, files: Mapping[str, str] | None = None) -> Checklis
         raise ChecklistError([FormProblem("", N_("the form cannot be read: {detail}"),
                                           {"detail": str(exc)})]) from None
     except Exception as exc:  # pyxform raises plain errors for unreadable workbooks
-        raise ChecklistError([FormProblem("", N_("the form cannot be read: {detail}"),
-                                          {"detail": type(exc).__name__})]) from None
+        raise ChecklistError([FormProblem("", N_(
+            "the form cannot be read ({detail}): an XLSForm needs a survey sheet with type,"
+            " name and label columns; is this a choices or data file?"),
+            {"detail": type(exc).__name__})]) from None
     questions: list[Question] = []
     problems: list[FormProblem] = []
     meta: list[tuple[str, str]] = []
@@ -436,7 +491,7 @@ def load_xlsform(path: Path, files: Mapping[str, str] | None = None) -> Checklis
                 problems.append(FormProblem(
                     name, N_("{part} refers to unknown questions: {names}"),
                     {"part": label, "names": ", ".join(sorted(missing))}))
-    if not [q for q in questions if q.type not in NOT_ASKED]:
+    if not problems and not [q for q in questions if q.type not in NOT_ASKED]:
         problems.append(FormProblem("", N_("the form has no questions")))
     if problems:
         raise ChecklistError(problems)
