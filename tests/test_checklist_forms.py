@@ -282,3 +282,49 @@ def test_pyxform_aliases_load_and_old_pyxform_features_are_refused_by_name(
     found = {p.question: p.message.format(**p.params) for p in refused.value.problems}
     assert found["ext"].startswith("question type select one external yn takes its choices")
     assert "" not in found  # "no questions" only when nothing else is wrong
+
+
+def test_inside_an_entry_a_question_sees_its_own_entry(tmp_path: Path) -> None:
+    """Relevance, constraints and calculations inside entry n read entry n's answers (an
+    or_other's "specify other" follows its own entry's choice); outside, the entries are
+    a set (count, sum, indexed-repeat); a blanked entry answer stops counting."""
+    path = tmp_path / "r.xlsx"
+    workbook = Workbook()
+    survey = workbook.active
+    assert survey is not None
+    survey.title = "survey"
+    for row in (["type", "name", "label", "relevant", "calculation", "constraint"],
+                ["begin_repeat", "shop", "Shop"],
+                ["select_one st or_other", "status", "Status"],
+                ["integer", "bad", "Expired", "${status} = 'open'", "", ". <= 100"],
+                ["calculate", "n", "", "", "position(..)"],
+                ["end_repeat"],
+                ["calculate", "total", "Total", "", "sum(${bad})"],
+                ["calculate", "second", "Second", "", "indexed-repeat(${status}, ${shop}, 2)"]):
+        survey.append(row)
+    choices = workbook.create_sheet("choices")
+    for row in (["list_name", "name", "label"], ["st", "open", "Open"],
+                ["st", "closed", "Closed"]):
+        choices.append(row)
+    workbook.save(path)
+    form = load_xlsform(path)
+    answers = {"shop#0": rules.Answer("yes"), "status#1": rules.Answer("other"),
+               "status_other#1": rules.Answer("装修"), "shop#1": rules.Answer("yes"),
+               "status#2": rules.Answer("open"), "bad#2": rules.Answer("4"),
+               "shop#2": rules.Answer("no")}
+    asked = rules.expand(form, answers, TODAY)
+    relevant = [q.name for q in rules.relevant_questions(asked, answers, TODAY)]
+    assert relevant == ["shop#0", "status#1", "status_other#1", "shop#1", "status#2",
+                        "bad#2", "shop#2"]  # no "bad" in entry 1, no "specify" in entry 2
+    values = rules.form_values(asked, answers, TODAY)
+    assert values["n#2"] == 2.0 and values["second"] == "open"
+    assert str(values["total"]) == "nan"  # entry 1 has no "bad": a blank sums to NaN (XPath)
+    answers |= {"status#1": rules.Answer("open"), "bad#1": rules.Answer("3")}
+    values = rules.form_values(rules.expand(form, answers, TODAY), answers, TODAY)
+    assert values["total"] == 7.0
+    # Entry 2 changes its mind: its "bad" is blanked and stops counting.
+    answers["status#2"] = rules.Answer("closed")
+    values = rules.form_values(rules.expand(form, answers, TODAY), answers, TODAY)
+    assert values["bad#2"] == "" and str(values["total"]) == "nan"
+    assert rules.later_entries(asked, rules.question(asked, "shop#1"), answers) == [
+        "bad#2", "shop#2", "status#2"]

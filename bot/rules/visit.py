@@ -318,6 +318,22 @@ def expand(checklist: Checklist, answers: Mapping[str, Answer], today: date) -> 
     return replace(checklist, questions=tuple(out))
 
 
+def later_entries(checklist: Checklist, more: Question, names: Iterable[str]) -> list[str]:
+    """The answers (of `names`) that "Done" after entry n deletes: those of the entries of
+    the same repeat group after n, their "add another?" included (as ODK deletes a
+    repeat)."""
+    repeat = checklist.repeat(more.repeat)
+    if repeat is None or not more.more:
+        return []
+    own = {*repeat.members, repeat.name}
+    found = []
+    for name in names:
+        base, _, entry = name.partition("#")
+        if base in own and entry.isdigit() and int(entry) > more.entry:
+            found.append(name)
+    return sorted(found)
+
+
 def _entry(question: Question, repeat: Repeat, entry: int) -> Question:
     def named(language: str) -> str:
         return ENTRY_LABEL.format(repeat=repeat.label.get(language) or repeat.name, n=entry,

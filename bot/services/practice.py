@@ -132,13 +132,9 @@ async def _answer(tx: Tx, tg_user_id: int, data: dict[str, Any], person: Person,
                   question: Question, value: str, skipped: bool = False) -> PracticeView:
     answers = {**dict(data.get("answers", {})), question.name: [value, skipped]}
     if question.more and value == "no":  # "done": the later entries go, as in a visit
-        repeat = question.repeat or ""
-        form = Checklist.from_json(str(data["form"]))
-        group = form.repeat(repeat)
-        names = {*(group.members if group else ()), repeat}
-        answers = {k: v for k, v in answers.items() if not (
-            k.partition("#")[0] in names and k.partition("#")[2].isdigit()
-            and int(k.partition("#")[2]) > question.entry)}
+        for name in rules.later_entries(Checklist.from_json(str(data["form"])), question,
+                                        answers):
+            del answers[name]
     return await _move(tx, tg_user_id, {**data, "answers": answers}, person, today,
                        question.name)
 

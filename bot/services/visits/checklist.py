@@ -159,13 +159,7 @@ async def _drop_entries(tx: Tx, state: State, item: Item, more: Question,
     removes a repeat (their photos are set aside, kept and marked removed; audited), so
     that adding an entry later asks its questions afresh."""
     assert item.checklist is not None
-    repeat = item.checklist.repeat(more.repeat)
-    if repeat is None:
-        return
-    names = {*repeat.members, repeat.name}
-    later = sorted(key for key in item.answers
-                   if key.partition("#")[0] in names and key.partition("#")[2].isdigit()
-                   and int(key.partition("#")[2]) > more.entry)
+    later = rules.later_entries(item.checklist, more, item.answers)
     if not later:
         return
     now = clock_now()
@@ -174,7 +168,7 @@ async def _drop_entries(tx: Tx, state: State, item: Item, more: Question,
         await tx.visits.unanswer(state.id, item.code, key)
         photos += await tx.visits.remove_evidence(state.id, item.code, key, now)
     await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_ENTRIES_REMOVED,
-                          f"visit:{state.id}", {"item": item.code, "repeat": repeat.name,
+                          f"visit:{state.id}", {"item": item.code, "repeat": more.repeat,
                                                 "after": more.entry, "answers": later,
                                                 "photos": photos}, now)
 
