@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from bot.config import Settings
 from bot.emulator import Emulator
+from bot.emulator.client import EmulatedUser
 from bot.services.access import SYSTEM
 from bot.services.imports import import_file
 from bot.tg.app import BotRunner
@@ -42,21 +43,43 @@ CHOICES = [
 ]
 
 
-def _form(path: Path) -> Path:
+def _workbook(path: Path, survey: list[list[str]], choices: list[list[str]] | None = None,
+              title: str = "食品经营检查表", version: str = "2026.2") -> Path:
+    """An XLSForm for item SC-001: its survey rows, choices and settings."""
     workbook = Workbook()
-    survey = workbook.active
-    assert survey is not None
-    survey.title = "survey"
-    for row in SURVEY:
-        survey.append(row)
-    choices = workbook.create_sheet("choices")
-    for row in CHOICES:
-        choices.append(row)
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "survey"
+    for row in survey:
+        sheet.append(row)
+    if choices:
+        listed = workbook.create_sheet("choices")
+        for row in choices:
+            listed.append(row)
     settings = workbook.create_sheet("settings")
     settings.append(["form_title", "form_id", "version"])
-    settings.append(["食品经营检查表", "SC-001", "2026.2"])
+    settings.append([title, "SC-001", version])
     workbook.save(path)
     return path
+
+
+def _form(path: Path) -> Path:
+    return _workbook(path, SURVEY, CHOICES)
+
+
+async def _answering(runner: BotRunner, emulator: Emulator, tmp_path: Path, form: Path
+                     ) -> tuple[EmulatedUser, str]:
+    """The form loaded for SC-001, a team drawn, its leader checked in and at the first
+    question: (the leader, the target's name)."""
+    team, (leader, _member), _ = await drawn_team(runner, emulator, tmp_path)
+    report = await import_file(runner.core, SYSTEM, form, form.name)
+    assert report.ok, report.problems
+    name = target_name(runner.core.settings, team["target"])
+    await leader.press("▶️ Start the visit", await open_card(leader, name))
+    await leader.expect("Check-in")
+    await leader.share_location(24.43, 98.58)
+    await leader.press("▶️ Continue my checklist", await leader.expect("Items:"))
+    return leader, name
 
 
 async def test_or_other_cascading_select_conditional_required_and_calculation(
@@ -65,14 +88,7 @@ async def test_or_other_cascading_select_conditional_required_and_calculation(
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
-        team, (leader, _member), _ = await drawn_team(runner, emulator, tmp_path)
-        report = await import_file(runner.core, SYSTEM, _form(tmp_path / "sc.xlsx"), "sc.xlsx")
-        assert report.ok, report.problems
-        name = target_name(settings, team["target"])
-        await leader.press("▶️ Start the visit", await open_card(leader, name))
-        await leader.expect("Check-in")
-        await leader.share_location(24.43, 98.58)
-        await leader.press("▶️ Continue my checklist", await leader.expect("Items:"))
+        leader, name = await _answering(runner, emulator, tmp_path, _form(tmp_path / "sc.xlsx"))
 
         # or_other: "Other" brings the follow-up question, in the reader's language.
         status = await leader.expect("Business status")
@@ -136,17 +152,7 @@ REPEATS = [
 
 
 def _repeat_form(path: Path) -> Path:
-    workbook = Workbook()
-    survey = workbook.active
-    assert survey is not None
-    survey.title = "survey"
-    for row in REPEATS:
-        survey.append(row)
-    settings = workbook.create_sheet("settings")
-    settings.append(["form_title", "form_id", "version"])
-    settings.append(["食品抽样记录", "SC-001", "2026.3"])
-    workbook.save(path)
-    return path
+    return _workbook(path, REPEATS, title="食品抽样记录", version="2026.3")
 
 
 async def test_repeat_groups_add_another_done_a_counted_repeat_review_and_record(
@@ -159,15 +165,8 @@ async def test_repeat_groups_add_another_done_a_counted_repeat_review_and_record
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
-        team, (leader, _member), _ = await drawn_team(runner, emulator, tmp_path)
-        report = await import_file(runner.core, SYSTEM, _repeat_form(tmp_path / "r.xlsx"),
-                                   "r.xlsx")
-        assert report.ok, report.problems
-        name = target_name(settings, team["target"])
-        await leader.press("▶️ Start the visit", await open_card(leader, name))
-        await leader.expect("Check-in")
-        await leader.share_location(24.43, 98.58)
-        await leader.press("▶️ Continue my checklist", await leader.expect("Items:"))
+        leader, name = await _answering(runner, emulator, tmp_path,
+                                        _repeat_form(tmp_path / "r.xlsx"))
 
         first = await leader.expect("Add Sample?")
         assert button_labels(first)[:2] == ["➕ Add", "None"]
@@ -259,29 +258,13 @@ async def test_a_long_review_pages_its_edit_buttons_within_telegrams_limit(
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
-        team, (leader, _member), _ = await drawn_team(runner, emulator, tmp_path)
-        workbook = Workbook()
-        survey = workbook.active
-        assert survey is not None
-        survey.title = "survey"
-        for row in (["type", "name", "label", "repeat_count"],
-                    ["integer", "n", "Shelves"],
-                    ["begin_repeat", "shelf", "Shelf", "${n}"], ["text", "s", "Goods"],
-                    ["end_repeat", "", ""],
-                    ["begin_repeat", "fridge", "Fridge", "15"], ["text", "f", "Temperature"],
-                    ["end_repeat", "", ""]):
-            survey.append(row)
-        settings_sheet = workbook.create_sheet("settings")
-        settings_sheet.append(["form_title", "form_id"])
-        settings_sheet.append(["货架检查", "SC-001"])
-        workbook.save(tmp_path / "long.xlsx")
-        report = await import_file(runner.core, SYSTEM, tmp_path / "long.xlsx", "long.xlsx")
-        assert report.ok, report.problems
-        name = target_name(settings, team["target"])
-        await leader.press("▶️ Start the visit", await open_card(leader, name))
-        await leader.expect("Check-in")
-        await leader.share_location(24.43, 98.58)
-        await leader.press("▶️ Continue my checklist", await leader.expect("Items:"))
+        long = _workbook(tmp_path / "long.xlsx", [
+            ["type", "name", "label", "repeat_count"], ["integer", "n", "Shelves"],
+            ["begin_repeat", "shelf", "Shelf", "${n}"], ["text", "s", "Goods"],
+            ["end_repeat", "", ""],
+            ["begin_repeat", "fridge", "Fridge", "15"], ["text", "f", "Temperature"],
+            ["end_repeat", "", ""]], title="货架检查")
+        leader, _ = await _answering(runner, emulator, tmp_path, long)
         await leader.expect("Shelves")
         await leader.send("999")  # more than a visit takes: 50 entries at most
         for n in range(1, 51):

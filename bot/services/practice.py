@@ -24,6 +24,7 @@ from bot.rules.models import Conversation, Person
 from bot.services.access import Actor, require_office
 from bot.services.errors import Refusal, Refused
 from bot.services.imports import ImportReport, attach_checklist
+from bot.services.visits.checklist import typed_answer
 from storage import Tx
 
 FLOW = "practice"
@@ -226,15 +227,8 @@ async def typed(core: Core, person: Person, tg_user_id: int, text: str,
         question = practice.question
         if question is None:
             raise Refused(Refusal.STALE)
-        if question.type in ("select_one", "select_multiple"):
-            raise Refused(Refusal.USE_BUTTONS)
-        if question.type == "image":
-            raise Refused(Refusal.PHOTO_NEEDED)
-        if question.type == "geopoint":
-            raise Refused(Refusal.LOCATION_NEEDED)
-        value = rules.parse_typed(question, text)
-        rules.check_constraint(question, value, rules.form_values(
-            practice.checklist, practice.answers, practice.today), practice.today, language)
+        value = typed_answer(question, text, practice.checklist, practice.answers,
+                             practice.today, language)
         return await _answer(tx, tg_user_id, data, person, practice.today, question, value)
 
 

@@ -4,13 +4,13 @@ going back, pausing and the review."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import Translator
 from bot.rules import visit as rules
-from bot.rules.checklist import Question
+from bot.rules.checklist import Checklist, Question
 from bot.rules.models import AuditAction, Conversation, Person
 from bot.rules.records import EvidenceKind, SignatureKind
 from bot.services.errors import Refusal, Refused
@@ -270,23 +270,31 @@ async def back(core: Core, person: Person, tg_user_id: int, visit_id: int, posit
         return View(Screen.HOME, state)
 
 
+def typed_answer(question: Question, text: str, checklist: Checklist,
+                 answers: dict[str, rules.Answer], today: date, language: str) -> str:
+    """A typed answer as stored: Refused where the question takes buttons, a photo or a
+    location; Invalid where it is not of the question's type or breaks its constraint."""
+    if question.type in ("select_one", "select_multiple"):
+        raise Refused(Refusal.USE_BUTTONS)
+    if question.type == "image":
+        raise Refused(Refusal.PHOTO_NEEDED)
+    if question.type == "geopoint":
+        raise Refused(Refusal.LOCATION_NEEDED)
+    value = rules.parse_typed(question, text)
+    rules.check_constraint(question, value, rules.form_values(checklist, answers, today),
+                           today, language)
+    return value
+
+
 async def typed(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
                 text: str, language: str) -> View:
     """A typed answer to the current question."""
     async with core.db.transaction() as tx:
         state = await _open_state(tx, core, person, int(conversation.data["visit"]))
         item, question = _current(state, conversation)
-        if question.type in ("select_one", "select_multiple"):
-            raise Refused(Refusal.USE_BUTTONS)
-        if question.type == "image":
-            raise Refused(Refusal.PHOTO_NEEDED)
-        if question.type == "geopoint":
-            raise Refused(Refusal.LOCATION_NEEDED)
-        value = rules.parse_typed(question, text)
         assert item.checklist is not None
-        rules.check_constraint(question, value,
-                               rules.form_values(item.checklist, item.answers, state.today),
-                               state.today, language)
+        value = typed_answer(question, text, item.checklist, item.answers, state.today,
+                             language)
         state = await _store(tx, state, item, question, value, person)
         return await _after_answer(tx, tg_user_id, state, person, item, question,
                                    bool(conversation.data.get("edit")))
