@@ -253,7 +253,14 @@ def form_values(checklist: Checklist, answers: Mapping[str, Answer],
         _gather(values, repeat.name, repeat.members, entries[repeat.name])
     labels = {q.base: {c.name: c.label.get("zh_CN") or c.name for c in q.choices}
               for q in checklist.questions if q.choices}
+    # The set of a repeated question's answers is gathered again once the form order
+    # leaves its group (inside an entry, its own entry's answers are read directly).
+    changed: dict[str, set[str]] = {}
     for question in checklist.questions:  # in form order: earlier blanks count later
+        if changed and question.repeat not in changed:
+            for group, names in changed.items():
+                _gather(values, group, names, entries[group])
+            changed.clear()
         if question.type == "calculate" and question.calculation:
             values[question.name] = xpath.evaluate(
                 xpath.parse(question.calculation), scoped(values, question), "", today,
@@ -263,7 +270,9 @@ def form_values(checklist: Checklist, answers: Mapping[str, Answer],
         else:
             continue
         if question.entry and question.repeat in entries and not question.more:
-            _gather(values, question.repeat, (question.base,), entries[question.repeat])
+            changed.setdefault(question.repeat, set()).add(question.base)
+    for group, names in changed.items():
+        _gather(values, group, names, entries[group])
     return values
 
 
@@ -294,8 +303,10 @@ def expand(checklist: Checklist, answers: Mapping[str, Answer], today: date) -> 
         repeat = checklist.repeat(question.repeat)
         if repeat is None or question.name != repeat.members[0]:
             continue  # the group is laid out at its first question
-        so_far = replace(checklist, questions=tuple(out))
-        values = form_values(so_far, answers, today)
+        # The answers so far, where the group's relevant or count needs them.
+        values: Mapping[str, xpath.Value] = form_values(
+            replace(checklist, questions=tuple(out)), answers, today) \
+            if repeat.relevant or repeat.count else {}
         if repeat.relevant and not xpath.to_bool(xpath.evaluate(
                 xpath.parse(repeat.relevant), values, "", today)):
             continue

@@ -212,9 +212,11 @@ class _Parser:
         raise ExprError(f"unexpected {text!r}")
 
 
+@functools.lru_cache(maxsize=4096)
 def parse(source: str, fields: bool = False) -> Node:
     """An expression's tree; `fields` for a choice_filter, where a bare name is a column of
-    the choice being filtered (`country = ${country}`)."""
+    the choice being filtered (`country = ${country}`). Trees are immutable, so a form's
+    expressions are parsed once, not at every screen."""
     node = _Parser(source, fields).parse()
     if _depth(node) > MAX_DEPTH * 2:
         raise ExprError(f"more than {MAX_DEPTH * 2} operations chained")
