@@ -97,12 +97,19 @@ def test_an_answer_no_longer_relevant_stops_counting(tmp_path: Path) -> None:
     assert rules.form_values(loaded, answers, TODAY)["missing"] == ""
 
 
-def test_randomized_choices_are_still_refused_by_name(tmp_path: Path) -> None:
-    with pytest.raises(ChecklistError) as refused:
-        load_xlsform(form(tmp_path / "f.xlsx", [
-            ["select_one yn", "licence", "是否持证", "Licence?", "yes", "",
-             "randomize=true"]]))
-    assert refused.value.problems[0].question == "licence"
+def test_randomized_choices_load_in_the_order_written(tmp_path: Path) -> None:
+    """randomize guards a survey against order bias; an inspection keeps the order written
+    (every inspector sees the same buttons), and the preview says so."""
+    from bot.i18n import translator
+    from bot.views.checklists import preview_lines
+
+    loaded = load_xlsform(form(tmp_path / "f.xlsx", [
+        ["select_one yn", "licence", "是否持证", "Licence?", "yes", "",
+         "randomize=true seed=5"]]))
+    licence = loaded.questions[0]
+    assert licence.randomized and [c.name for c in licence.choices] == ["yes", "no"]
+    assert any("randomize is not applied" in line
+               for line in preview_lines(translator("en"), loaded))
 
 
 @pytest.mark.parametrize(("kind", "typed", "stored"), [

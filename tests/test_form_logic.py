@@ -138,7 +138,7 @@ REPEATS = [
     ["username", "who"], ["start-geopoint", "where"], ["phonenumber", "phone"],
     ["begin_repeat", "sample", "样品", "Sample"],
     ["text", "pname", "产品名称", "Product name"],
-    ["integer", "qty", "数量", "Quantity"],
+    ["integer", "qty", "“${pname}”的数量", "Quantity of ${pname}"],
     ["end_repeat", "", "", ""],
     ["integer", "staff", "从业人员数", "Staff on duty"],
     ["begin_repeat", "staffer", "从业人员", "Staff member", "${staff}"],
@@ -174,7 +174,7 @@ async def test_repeat_groups_add_another_done_a_counted_repeat_review_and_record
         await leader.press("➕ Add", first)
         await leader.expect("Sample 1 · Product name")
         await leader.send("纯牛奶")
-        await leader.expect("Sample 1 · Quantity")
+        await leader.expect("Sample 1 · Quantity of 纯牛奶")  # the label reads the answer
         await leader.send("3")
         more = await leader.expect("Sample: 1 so far. Add another?")
         await leader.press("➕ Add", more)
@@ -192,6 +192,7 @@ async def test_repeat_groups_add_another_done_a_counted_repeat_review_and_record
         review = await leader.expect("Review your answers")
         text = review["text"]
         assert "Sample 2 · Product name: 全麦面包" in text
+        assert "Sample 2 · Quantity of 全麦面包: 5" in text
         assert "Staff member 2 · Health certificate no.: JK-002" in text
         assert "🧮 Total sampled: 8" in text and "🧮 Samples taken: 2" in text
         # Metadata as ODK fills it: the inspector, their check-in; no phone number.

@@ -147,6 +147,7 @@ class Question:
     repeat: str | None = None  # the repeat group it belongs to (one set per entry)
     entry: int = 0  # in a visit's expanded form: which entry (1, 2, …); 0 in the form
     more: bool = False  # the "add another?" question after an entry (not in the record)
+    randomized: bool = False  # the author asked for randomize; shown in the order written
 
     @property
     def base(self) -> str:
@@ -338,7 +339,9 @@ def _alias(kind: str) -> tuple[str, dict[str, str]]:
 def _walk(children: list[dict[str, Any]], group_relevant: str | None,
           questions: list[Question], problems: list[FormProblem],
           meta: list[tuple[str, str]], files: Mapping[str, str],
-          repeats: list[Repeat], repeat: str | None = None) -> None:
+          repeats: list[Repeat], lists: Mapping[str, Any], repeat: str | None = None) -> None:
+    """Read the survey's rows into questions (`lists`: the choices sheet by list name, for
+    a select whose choices pyxform left there, as it does with randomize)."""
     for child in children:
         written, name = child.get("type", ""), child.get("name", "")
         kind, extra = _alias(written)
@@ -352,7 +355,7 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
             if name == "meta" and (child.get("control") or {}).get("bodyless"):
                 continue
             _walk(child.get("children", []), relevant, questions, problems, meta, files,
-                  repeats, repeat)
+                  repeats, lists, repeat)
             continue
         if kind in META:
             meta.append((name, kind))
@@ -365,7 +368,7 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
             # The repeat's relevant applies to its questions, as a group's does, and
             # decides whether "add one?" is asked.
             _walk(child.get("children", []), relevant, questions, problems, meta, files,
-                  repeats, name)
+                  repeats, lists, name)
             count = str((child.get("control") or {}).get("jr:count", "") or "").strip()
             repeats.append(Repeat(name, _texts(child.get("label")) or {"zh_CN": name,
                                                                       "en": name},
@@ -389,19 +392,17 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
             problems.append(FormProblem(
                 name, _instead(kind), {"type": written}))
             continue
-        if _parameters(child.get("parameters")).get("randomize", "false").lower() in (
-                "true", "true()", "yes"):
-            problems.append(FormProblem(
-                name, N_("randomized choices are not supported: the order of the choices"
-                         " is the one written")))
-            continue
+        # randomize (a survey's guard against order bias) is not applied: an inspection's
+        # choices keep the order written, so that every inspector sees the same buttons.
+        randomized = _parameters(child.get("parameters")).get(
+            "randomize", "false").lower() in ("true", "true()", "yes")
         choices = tuple(
             Choice(str(c["name"]),
                    OTHER_LABEL if c["name"] == "other" and c.get("label") == "Other"
                    else _texts(c.get("label")),
                    {str(k): str(v) for k, v in c.items() if k not in ("name", "label")
                     and isinstance(v, str | int | float)})
-            for c in child.get("choices", []) or [])
+            for c in child.get("choices") or lists.get(itemset) or [])
         if kind in ("acknowledge", "trigger"):  # one button; ODK stores OK
             choices = (Choice("OK", {"zh_CN": "确认", "en": "OK"}),)
         constraint = bind.get("constraint")
@@ -439,6 +440,7 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
             calculation=bind.get("calculate"),
             choice_filter=child.get("choice_filter") or None,
             repeat=repeat,
+            randomized=randomized,
         ))
 
 
@@ -465,7 +467,8 @@ def load_xlsform(path: Path, files: Mapping[str, str] | None = None) -> Checklis
     problems: list[FormProblem] = []
     meta: list[tuple[str, str]] = []
     repeats: list[Repeat] = []
-    _walk(data.get("children", []), None, questions, problems, meta, files or {}, repeats)
+    _walk(data.get("children", []), None, questions, problems, meta, files or {}, repeats,
+          data.get("choices") or {})
     names = {q.name for q in questions} | {name for name, _ in meta} | {
         r.name for r in repeats}
     logic: list[tuple[str, tuple[tuple[str, str | None], ...]]] = [

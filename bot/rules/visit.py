@@ -503,8 +503,28 @@ def display(question: Question, answer: Answer | None, language: str,
     return answer.value
 
 
-def label(question: Question, language: str) -> str:
-    return question.label.get(language) or question.label.get("zh_CN") or question.name
+_OUTPUT_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
+
+
+def label(question: Question, language: str,
+          values: Mapping[str, xpath.Value] | None = None) -> str:
+    """The label in the reader's language; with the form's values, its ${name} references
+    read as the answers (ODK's output values: "How many staff work at ${shop}?")."""
+    text = question.label.get(language) or question.label.get("zh_CN") or question.name
+    return _filled(text, question, values)
+
+
+def hint(question: Question, language: str,
+         values: Mapping[str, xpath.Value] | None = None) -> str:
+    return _filled(question.hint.get(language) or question.hint.get("zh_CN") or "",
+                   question, values)
+
+
+def _filled(text: str, question: Question, values: Mapping[str, xpath.Value] | None) -> str:
+    if values is None or "${" not in text:
+        return text
+    seen = scoped(values, question)
+    return _OUTPUT_RE.sub(lambda m: xpath.to_string(seen.get(m.group(1), "")), text)
 
 
 # -------------------------------------------------------------------------- hashing

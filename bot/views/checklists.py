@@ -56,6 +56,9 @@ def preview_lines(t: Translator, checklist: Checklist) -> list[str]:
                 (question.choice_filter, t._("choices offered only where {expression}"))):
             if value:
                 lines.append("   " + wording.format(expression=value, choices=value))
+        if question.randomized:
+            lines.append("   " + t._("choices in the order written (randomize is not applied:"
+                                     " every inspector sees the same buttons)"))
     return lines
 
 

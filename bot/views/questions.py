@@ -53,9 +53,9 @@ def question_screen(t: Translator, heading: str, checklist: Checklist,
     required = rules.is_required(question, values, today)
     lines = [heading, ""]
     for note in rules.notes_before(checklist, question.name, answers, today, values):
-        lines.append("ℹ️ " + html.escape(rules.label(note, lang)))
-    lines.append(f"<b>{html.escape(rules.label(question, lang))}</b>")
-    hint = question.hint.get(lang) or question.hint.get("zh_CN")
+        lines.append("ℹ️ " + html.escape(rules.label(note, lang, values)))
+    lines.append(f"<b>{html.escape(rules.label(question, lang, values))}</b>")
+    hint = rules.hint(question, lang, values)
     if hint:
         lines.append(f"<i>{html.escape(hint)}</i>")
     lines.append(type_hint(t, question.type) + (" " + t._("(required)") if required else ""))

@@ -271,17 +271,20 @@ def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
         lines.append(f"<b>{number}. {html.escape(item.row.name)}</b>")
         if item.checklist is None:
             lines.append("  " + t._("(no checklist for this item)"))
+        values = rules.form_values(item.checklist, item.answers, state.today) \
+            if item.checklist is not None else None
         for q_number, question in enumerate(item.relevant(state.today), start=1):
             answer = item.answers.get(question.name)
             value = rules.display(question, answer, lang,
                                   len(item.photos.get(question.name, [])))
-            lines.append(f"  {number}.{q_number} {html.escape(rules.label(question, lang))}:"
+            lines.append(f"  {number}.{q_number}"
+                         f" {html.escape(rules.label(question, lang, values))}:"
                          f" {html.escape(value[:80])}")
             edits.append(_b(f"✏️ {number}.{q_number}",
                             VisitEdit(state.id, item.position, item.question_index(question.name))))
         if item.checklist is not None:
             for question, value in rules.calculated(item.checklist, item.answers, state.today):
-                lines.append(f"  🧮 {html.escape(rules.label(question, lang))}:"
+                lines.append(f"  🧮 {html.escape(rules.label(question, lang, values))}:"
                              f" {html.escape(value[:80])}")
         if item.result:
             lines.append("  " + t._("Result: {result}").format(

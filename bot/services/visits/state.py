@@ -209,6 +209,8 @@ class State:
         items = []
         for item in self.items:
             answers = []
+            values = rules.form_values(item.checklist, item.answers, self.today) \
+                if item.checklist is not None else None
             for question in item.relevant(self.today):
                 answer = item.answers.get(question.name)
                 if answer is None or question.more:  # "add another?" is not a finding
@@ -216,7 +218,8 @@ class State:
                 meta = item.meta[question.name]
                 photos = [p.sha256 for p in item.photos.get(question.name, [])]
                 answers.append({
-                    "question": question.name, "label": rules.label(question, "zh_CN"),
+                    "question": question.name,
+                    "label": rules.label(question, "zh_CN", values),
                     "type": question.type, "value": answer.value, "skipped": answer.skipped,
                     # the record's font has no emoji: photos are counted in words
                     "display": f"照片 {len(photos)} 张" if question.type == "image"
@@ -225,7 +228,7 @@ class State:
                     "photos": photos,
                 })
             if item.checklist is not None:  # labelled calculations, as the form computes
-                answers += [{"question": q.name, "label": rules.label(q, "zh_CN"),
+                answers += [{"question": q.name, "label": rules.label(q, "zh_CN", values),
                              "type": "calculate", "value": value, "skipped": False,
                              "display": value, "by": "", "at": None, "photos": [],
                              "calculated": True}
