@@ -287,8 +287,36 @@ def test_pyxform_aliases_load_and_old_pyxform_features_are_refused_by_name(
             ["select one external yn", "ext", "外部", "External"],
         ]))
     found = {p.question: p.message.format(**p.params) for p in refused.value.problems}
-    assert found["ext"].startswith("question type select one external yn takes its choices")
+    assert found["ext"].startswith("question type select one external yn has no choices in"
+                                   " the form's external_choices sheet")
     assert "" not in found  # "no questions" only when nothing else is wrong
+
+
+def test_select_one_external_reads_the_external_choices_sheet(tmp_path: Path) -> None:
+    """select_one_external keeps its choices in the workbook's external_choices sheet; they
+    cascade through the choice_filter like any select."""
+    path = form(tmp_path / "e.xlsx", [
+        ["select_one st", "status", "经营状态", "Status"],
+        ["select_one_external town", "town", "乡镇", "Town"],
+    ])
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path)
+    survey = workbook["survey"]
+    survey.cell(row=1, column=len(HEADERS) + 1, value="choice_filter")
+    survey.cell(row=3, column=len(HEADERS) + 1, value="status=${status}")
+    external = workbook.create_sheet("external_choices")
+    for row in (["list_name", "name", "label::zh", "label::en", "status"],
+                ["town", "mangshi", "芒市镇", "Mangshi", "open"],
+                ["town", "zhefang", "遮放镇", "Zhefang", "closed"]):
+        external.append(row)
+    workbook.save(path)
+    loaded = load_xlsform(path)
+    town = loaded.questions[1]
+    assert town.type == "select_one" and [c.label["en"] for c in town.choices] == [
+        "Mangshi", "Zhefang"]
+    offered = rules.choices_for(town, loaded, {"status": rules.Answer("closed")}, TODAY)
+    assert [c.name for _, c in offered] == ["zhefang"]
 
 
 def test_inside_an_entry_a_question_sees_its_own_entry(tmp_path: Path) -> None:

@@ -70,9 +70,9 @@ INSTEAD: dict[str, str] = {
     "from file": N_("question type {type} needs its choices file: send the form and the"
                     " file together in one .zip, or write the choices in the form's choices"
                     " sheet"),
-    "select one external": N_("question type {type} takes its choices from an external"
-                              " itemsets file: write them in the choices sheet, with a"
-                              " choice_filter for the cascade"),
+    "select one external": N_("question type {type} has no choices in the form's"
+                              " external_choices sheet: add them there (list_name, name,"
+                              " label and the columns its choice_filter uses)"),
     "loop": N_("question type {type} (pyxform's old loop over a list) is not supported: use"
                " a repeat group, or write the questions once per item of the list"),
     "include": N_("question type {type} (including another form) is not supported: copy the"
@@ -276,17 +276,44 @@ def _csv_choices(text: str) -> list[dict[str, Any]]:
         raise ValueError("it needs a name column and a label column")
     found: list[dict[str, Any]] = []
     for row in reader:
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-        if not row.get("name"):
+        choice = _choice_row(row)
+        if choice is None:
             continue
         if len(found) >= MAX_FILE_CHOICES:
             raise ValueError(f"more than {MAX_FILE_CHOICES} choices")
-        labels = {k.partition("::")[2] or "default": v for k, v in row.items()
-                  if k.lower().startswith("label") and v}
-        found.append({**{k: v for k, v in row.items() if not k.lower().startswith("label")},
-                      "label": labels.get("default") if list(labels) == ["default"]
-                      else labels or row["name"]})
+        found.append(choice)
     return found
+
+
+def _choice_row(row: Mapping[str | None, Any]) -> dict[str, Any] | None:
+    """A choice as pyxform gives one (name, label as text or per language, the other
+    columns) from a row of a choices file or sheet; None for a row without a name."""
+    cells = {str(k or "").strip(): str(v if v is not None else "").strip()
+             for k, v in row.items()}
+    if not cells.get("name"):
+        return None
+    labels = {k.partition("::")[2] or "default": v for k, v in cells.items()
+              if k.lower().startswith("label") and v}
+    return {**{k: v for k, v in cells.items() if not k.lower().startswith("label")},
+            "label": labels.get("default") if list(labels) == ["default"]
+            else labels or cells["name"]}
+
+
+def _external_choices(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """The form's external_choices sheet (select_one_external), by list name."""
+    from pyxform import xls2json_backends as backends
+
+    suffix = path.suffix.lower()
+    read = backends.xls_to_dict if suffix == ".xls" else backends.csv_to_dict \
+        if suffix == ".csv" else backends.xlsx_to_dict
+    lists: dict[str, list[dict[str, Any]]] = {}
+    for row in read(str(path)).get("external_choices") or []:
+        choice = _choice_row(row)
+        if choice is not None and choice.get("list_name"):
+            listed = lists.setdefault(choice.pop("list_name"), [])
+            if len(listed) < MAX_FILE_CHOICES:
+                listed.append(choice)
+    return lists
 
 
 MAX_ENTRIES = 50  # entries of one repeat group in a visit
@@ -339,9 +366,11 @@ def _alias(kind: str) -> tuple[str, dict[str, str]]:
 def _walk(children: list[dict[str, Any]], group_relevant: str | None,
           questions: list[Question], problems: list[FormProblem],
           meta: list[tuple[str, str]], files: Mapping[str, str],
-          repeats: list[Repeat], lists: Mapping[str, Any], repeat: str | None = None) -> None:
+          repeats: list[Repeat], lists: Mapping[str, Any],
+          external: Mapping[str, list[dict[str, Any]]], repeat: str | None = None) -> None:
     """Read the survey's rows into questions (`lists`: the choices sheet by list name, for
-    a select whose choices pyxform left there, as it does with randomize)."""
+    a select whose choices pyxform left there, as it does with randomize; `external`: the
+    external_choices sheet)."""
     for child in children:
         written, name = child.get("type", ""), child.get("name", "")
         kind, extra = _alias(written)
@@ -355,7 +384,7 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
             if name == "meta" and (child.get("control") or {}).get("bodyless"):
                 continue
             _walk(child.get("children", []), relevant, questions, problems, meta, files,
-                  repeats, lists, repeat)
+                  repeats, lists, external, repeat)
             continue
         if kind in META:
             meta.append((name, kind))
@@ -368,7 +397,7 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
             # The repeat's relevant applies to its questions, as a group's does, and
             # decides whether "add one?" is asked.
             _walk(child.get("children", []), relevant, questions, problems, meta, files,
-                  repeats, lists, name)
+                  repeats, lists, external, name)
             count = str((child.get("control") or {}).get("jr:count", "") or "").strip()
             repeats.append(Repeat(name, _texts(child.get("label")) or {"zh_CN": name,
                                                                       "en": name},
@@ -388,6 +417,9 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
                 problems.append(FormProblem(name, N_("the choices file {file}: {detail}"),
                                             {"file": itemset, "detail": str(exc)}))
                 continue
+        if kind == "select one external" and external.get(itemset):
+            # its choices in the form's external_choices sheet; a cascading select
+            kind, child = "select one", {**child, "choices": external[itemset]}
         if kind not in TYPES:
             problems.append(FormProblem(
                 name, _instead(kind), {"type": written}))
@@ -467,8 +499,14 @@ def load_xlsform(path: Path, files: Mapping[str, str] | None = None) -> Checklis
     problems: list[FormProblem] = []
     meta: list[tuple[str, str]] = []
     repeats: list[Repeat] = []
+    external: dict[str, list[dict[str, Any]]] = {}
+    if '"select one external"' in json.dumps(data.get("children", [])):
+        try:
+            external = _external_choices(path)
+        except Exception:  # unreadable: each such question is refused by name below
+            external = {}
     _walk(data.get("children", []), None, questions, problems, meta, files or {}, repeats,
-          data.get("choices") or {})
+          data.get("choices") or {}, external)
     names = {q.name for q in questions} | {name for name, _ in meta} | {
         r.name for r in repeats}
     logic: list[tuple[str, tuple[tuple[str, str | None], ...]]] = [
