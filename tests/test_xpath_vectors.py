@@ -220,6 +220,33 @@ VECTORS: list[tuple[str, dict[str, Any], Any, Any, str]] = [
      "ODK fn indexed-repeat(): no such entry is blank"),
     ("position(..)", {xpath.POSITION: 3.0}, "", 3.0, "XP 4.1: position() of the entry"),
     ("once(today())", {}, "", TODAY, "ODK fn once(): the value as first computed"),
+    # --- more of the ODK XForms functions -------------------------------------------------
+    ("substring('12345', 2, 3)", {}, "", "234", "XP 4.2: substring() is 1-based"),
+    ("substring('12345', 1.5, 2.6)", {}, "", "234", "XP 4.2: positions are rounded"),
+    ("substring('12345', 2)", {}, "", "2345", "XP 4.2: to the end"),
+    ("substring-before('1999/04/01', '/')", {}, "", "1999", "XP 4.2 substring-before()"),
+    ("substring-after('1999/04/01', '/')", {}, "", "04/01", "XP 4.2 substring-after()"),
+    ("substring-after('abc', 'x')", {}, "", "", "XP 4.2: not found is ''"),
+    ("translate('bar', 'abc', 'ABC')", {}, "", "BAr", "XP 4.2 translate()"),
+    ("translate('--aaa--', 'abc-', 'ABC')", {}, "", "AAA", "XP 4.2: no counterpart, removed"),
+    ("sqrt(16)", {}, "", 4.0, "ODK fn sqrt()"),
+    ("sqrt(-1)", {}, "", NAN, "ODK fn sqrt(): outside its domain is NaN"),
+    ("round(log10(1000), 6)", {}, "", 3.0, "ODK fn log10()"),
+    ("round(exp10(2), 6)", {}, "", 100.0, "ODK fn exp10()"),
+    ("round(pi(), 4)", {}, "", 3.1416, "ODK fn pi()"),
+    ("round(atan2(1, 1) * 4, 4)", {}, "", 3.1416, "ODK fn atan2()"),
+    ("count-non-empty(${p})", {"p": xpath.Nodes(("a", "", "b"))}, "", 2.0,
+     "ODK fn count-non-empty()"),
+    ("checklist(2, -1, ${a}, ${b}, ${c})", {"a": "yes", "b": "", "c": True}, "", True,
+     "ODK fn checklist(): at least 2 true, no maximum"),
+    ("checklist(1, 1, true(), true())", {}, "", False, "ODK fn checklist(): at most 1"),
+    ("weighted-checklist(5, -1, ${a}, 3, ${b}, 4)", {"a": "x", "b": "y"}, "", True,
+     "ODK fn weighted-checklist(): 3 + 4 >= 5"),
+    ("digest('abc', 'SHA-256', 'hex')", {}, "",
+     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+     "ODK fn digest()"),
+    ("format-date-time(date-time('2026-11-23T14:05:00'), '%Y-%m-%d %H:%M')", {}, "",
+     "2026-11-23 14:05", "ODK fn format-date-time()"),
 ]
 
 
@@ -232,6 +259,13 @@ def _same(found: Any, expected: Any) -> bool:
         return isinstance(found, float) and (found == expected or math.isclose(
             found, expected, rel_tol=1e-9))
     return bool(found == expected and type(found) is type(expected))
+
+
+@pytest.mark.parametrize("expression", ["uuid()", "random()", "concat('x', uuid())"])
+def test_functions_that_change_at_each_computation_are_refused_with_why(
+        expression: str) -> None:
+    with pytest.raises(xpath.ExprError, match="new value each time"):
+        xpath.parse(expression)
 
 
 @pytest.mark.parametrize(("expression", "values", "current", "expected", "rule"), VECTORS,

@@ -175,6 +175,9 @@ class _Parser:
                 if self.fields:
                     return Node("field", text)
                 raise ExprError(f"{text!r} is not supported (only ${{field}} references)")
+            if text in ("uuid", "random"):
+                raise ExprError(f"{text}() gives a new value each time it is computed, so a"
+                                " signed record could not be checked again")
             if text not in FUNCTIONS:
                 raise ExprError(f"function {text}() is not supported")
             self.i += 1
@@ -542,6 +545,68 @@ def _extreme(pick: Callable[..., float]) -> Callable[[list[Value], date], Value]
     return apply
 
 
+def _math(fn: Callable[..., float]) -> Callable[[list[Value], date], Value]:
+    """A math function of numbers (NaN in, or out of its domain, gives NaN)."""
+    def apply(args: list[Value], _: date) -> Value:
+        try:
+            return float(fn(*(to_number(a) for a in args)))
+        except (ValueError, OverflowError):
+            return math.nan
+    return apply
+
+
+def _substring(args: list[Value], _: date) -> Value:
+    """XPath 1.0 substring(s, start[, length]): 1-based, rounded positions (4.2)."""
+    text = to_string(args[0])
+    start = _round([args[1]], EPOCH)
+    assert isinstance(start, float)
+    end = start + to_number(_round([args[2]], EPOCH)) if len(args) > 2 else math.inf
+    if math.isnan(start) or math.isnan(end):
+        return ""
+    return "".join(c for i, c in enumerate(text, start=1) if start <= i < end)
+
+
+def _translate(args: list[Value], _: date) -> Value:
+    """XPath 1.0 translate(s, from, to): each character of `from` becomes the one at the
+    same place in `to`, or is removed when `to` is shorter."""
+    source, to = to_string(args[1]), to_string(args[2])
+    table: dict[str, str] = {}
+    for i, c in enumerate(source):
+        table.setdefault(c, to[i] if i < len(to) else "")
+    return "".join(table.get(c, c) for c in to_string(args[0]))
+
+
+def _checklist(weighted: bool) -> Callable[[list[Value], date], Value]:
+    """ODK checklist(min, max, v…): how many values are true lies within [min, max] (-1:
+    no bound); weighted-checklist(min, max, v1, w1, …) sums the weights of the true ones."""
+    def apply(args: list[Value], _: date) -> Value:
+        low, high = to_number(args[0]), to_number(args[1])
+        rest = _entries(args[2:])
+        if weighted:
+            total = sum(to_number(w) for v, w in zip(rest[::2], rest[1::2], strict=False)
+                        if to_bool(v))
+        else:
+            total = float(sum(1 for v in rest if to_bool(v)))
+        return (low < 0 or total >= low) and (high < 0 or total <= high)
+    return apply
+
+
+def _digest(args: list[Value], _: date) -> Value:
+    """ODK digest(text, 'SHA-256'[, 'hex'|'base64']): MD5, SHA-1, SHA-256, SHA-384,
+    SHA-512."""
+    import base64
+    import hashlib
+
+    algorithm = to_string(args[1]).upper().replace("-", "")
+    names = {"MD5": "md5", "SHA1": "sha1", "SHA256": "sha256", "SHA384": "sha384",
+             "SHA512": "sha512"}
+    if algorithm not in names:
+        return ""
+    raw = hashlib.new(names[algorithm], to_string(args[0]).encode()).digest()
+    encoding = to_string(args[2]).lower() if len(args) > 2 else "base64"
+    return raw.hex() if encoding == "hex" else base64.b64encode(raw).decode()
+
+
 FUNCTIONS: dict[str, tuple[tuple[int, int], Callable[[list[Value], date], Value]]] = {
     "selected": ((2, 2), lambda a, _: to_string(a[1]).strip() in to_string(a[0]).split()),
     "count-selected": ((1, 1), lambda a, _: float(len(to_string(a[0]).split()))),
@@ -585,6 +650,32 @@ FUNCTIONS: dict[str, tuple[tuple[int, int], Callable[[list[Value], date], Value]
                                                        _entries(a[1:]))),
     "indexed-repeat": ((3, 3), lambda a, _: ""),  # evaluated in `evaluate`
     "position": ((0, 1), lambda a, _: 1.0),  # evaluated in `evaluate`
+    "count-non-empty": ((1, 1), lambda a, _: float(sum(
+        1 for v in _entries(a) if to_string(v) != ""))),
+    "substring": ((2, 3), _substring),
+    "substring-before": ((2, 2), lambda a, _: to_string(a[0]).partition(
+        to_string(a[1]))[0] if to_string(a[1]) in to_string(a[0]) else ""),
+    "substring-after": ((2, 2), lambda a, _: to_string(a[0]).partition(
+        to_string(a[1]))[2] if to_string(a[1]) in to_string(a[0]) else ""),
+    "translate": ((3, 3), _translate),
+    "sqrt": ((1, 1), _math(math.sqrt)),
+    "exp": ((1, 1), _math(math.exp)),
+    "exp10": ((1, 1), _math(lambda x: 10.0 ** x)),
+    "log": ((1, 1), _math(math.log)),
+    "log10": ((1, 1), _math(math.log10)),
+    "sin": ((1, 1), _math(math.sin)),
+    "cos": ((1, 1), _math(math.cos)),
+    "tan": ((1, 1), _math(math.tan)),
+    "asin": ((1, 1), _math(math.asin)),
+    "acos": ((1, 1), _math(math.acos)),
+    "atan": ((1, 1), _math(math.atan)),
+    "atan2": ((2, 2), _math(math.atan2)),
+    "pi": ((0, 0), lambda a, _: math.pi),
+    "checklist": ((3, 20), _checklist(weighted=False)),
+    "weighted-checklist": ((4, 20), _checklist(weighted=True)),
+    "date-time": ((1, 1), lambda a, _: to_date(a[0], keep_time=True)),
+    "format-date-time": ((2, 2), _format_date),
+    "digest": ((2, 3), _digest),
     "date": ((1, 1), lambda a, _: to_date(a[0])),
     "decimal-date-time": ((1, 1), _decimal_date_time),
     "format-date": ((2, 2), _format_date),
