@@ -155,6 +155,29 @@ def _repeat_form(path: Path) -> Path:
     return _workbook(path, REPEATS, title="食品抽样记录", version="2026.3")
 
 
+async def _fill_repeat_form(user: EmulatedUser, samples: list[tuple[str, str]],
+                            certificates: list[str]) -> None:
+    """Answer REPEATS as it is asked: "add?" before the first sample and after each
+    (➕ Add, then ✅ Done), each sample's questions labelled with its number (the quantity's
+    label reads the product's name), then a certificate per member of staff."""
+    first = await user.expect("Add Sample?")
+    assert button_labels(first)[:2] == ["➕ Add", "None"]
+    assert "⏭ Skip" not in button_labels(first)
+    await user.press("➕ Add", first)
+    for n, (product, quantity) in enumerate(samples, start=1):
+        await user.expect(f"Sample {n} · Product name")
+        await user.send(product)
+        await user.expect(f"Sample {n} · Quantity of {product}")
+        await user.send(quantity)
+        more = await user.expect(f"Sample: {n} so far. Add another?")
+        await user.press("✅ Done" if n == len(samples) else "➕ Add", more)
+    await user.expect("Staff on duty")
+    await user.send(str(len(certificates)))
+    for n, certificate in enumerate(certificates, start=1):
+        await user.expect(f"Staff member {n} · Health certificate no.")
+        await user.send(certificate)
+
+
 async def test_repeat_groups_add_another_done_a_counted_repeat_review_and_record(
     settings: Settings, emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -168,27 +191,8 @@ async def test_repeat_groups_add_another_done_a_counted_repeat_review_and_record
         leader, name = await _answering(runner, emulator, tmp_path,
                                         _repeat_form(tmp_path / "r.xlsx"))
 
-        first = await leader.expect("Add Sample?")
-        assert button_labels(first)[:2] == ["➕ Add", "None"]
-        assert "⏭ Skip" not in button_labels(first)
-        await leader.press("➕ Add", first)
-        await leader.expect("Sample 1 · Product name")
-        await leader.send("纯牛奶")
-        await leader.expect("Sample 1 · Quantity of 纯牛奶")  # the label reads the answer
-        await leader.send("3")
-        more = await leader.expect("Sample: 1 so far. Add another?")
-        await leader.press("➕ Add", more)
-        await leader.expect("Sample 2 · Product name")
-        await leader.send("全麦面包")
-        await leader.expect("Sample 2 · Quantity")
-        await leader.send("5")
-        await leader.press("✅ Done", await leader.expect("Sample: 2 so far"))
-        await leader.expect("Staff on duty")
-        await leader.send("2")
-        await leader.expect("Staff member 1 · Health certificate no.")
-        await leader.send("JK-001")
-        await leader.expect("Staff member 2 · Health certificate no.")
-        await leader.send("JK-002")
+        await _fill_repeat_form(leader, [("纯牛奶", "3"), ("全麦面包", "5")],
+                                ["JK-001", "JK-002"])
         review = await leader.expect("Review your answers")
         text = review["text"]
         assert "Sample 2 · Product name: 全麦面包" in text
@@ -308,18 +312,9 @@ async def test_the_office_tries_a_form_before_attaching_it(
         form = _repeat_form(tmp_path / "r.xlsx").read_bytes()
 
         async def answer_all() -> dict[str, object]:
-            first = await office.expect("🧪 Practice · 食品抽样记录 · question 1 of")
-            assert "Add Sample?" in first["text"]
-            await office.press("➕ Add", first)
-            await office.expect("Sample 1 · Product name")
-            await office.send("纯牛奶")
-            await office.expect("Sample 1 · Quantity")
-            await office.send("3")
-            await office.press("✅ Done", await office.expect("Sample: 1 so far"))
-            await office.expect("Staff on duty")
-            await office.send("1")
-            await office.expect("Staff member 1 · Health certificate no.")
-            await office.send("JK-9")
+            await _fill_repeat_form(office, [("纯牛奶", "3")], ["JK-9"])
+            assert any("🧪 Practice · 食品抽样记录 · question 1 of" in m.get("text", "")
+                       for m in office.bot_messages())
             return await office.expect("done. Nothing was recorded")
 
         await office.send_document(form, "r.xlsx", caption="试填")
