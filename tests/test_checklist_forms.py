@@ -363,3 +363,35 @@ def test_inside_an_entry_a_question_sees_its_own_entry(tmp_path: Path) -> None:
     assert values["bad#2"] == "" and str(values["total"]) == "nan"
     assert rules.later_entries(asked, rules.question(asked, "shop#1"), answers) == [
         "bad#2", "shop#2", "status#2"]
+
+
+def test_readonly_written_as_an_expression(tmp_path: Path) -> None:
+    """`readonly` as an expression: while it holds the question is not asked (nor reached
+    with Back), yet stays in the relevant questions with its answer (review and record)."""
+    from openpyxl import load_workbook
+
+    from bot.i18n import translator
+    from bot.views.checklists import preview_lines
+
+    path = form(tmp_path / "r.xlsx", [
+        ["select_one st", "status", "经营状态", "Status", "yes"],
+        ["text", "licence", "许可证号", "Licence no."],
+        ["text", "note", "备注", "Remarks"],
+    ])
+    workbook = load_workbook(path)
+    survey = workbook["survey"]
+    survey.cell(row=1, column=len(HEADERS) + 1, value="readonly")
+    survey.cell(row=3, column=len(HEADERS) + 1, value="${status} = 'closed'")
+    workbook.save(path)
+    loaded = load_xlsform(path)
+    assert loaded.questions[1].readonly_if == "${status} = 'closed'"
+    closed = {"status": rules.Answer("closed"), "licence": rules.Answer("JY123")}
+    assert [q.name for q in rules.answerable(loaded, closed, TODAY)] == ["status", "note"]
+    assert [q.name for q in rules.relevant_questions(loaded, closed, TODAY)] == [
+        "status", "licence", "note"]
+    assert rules.next_open(loaded, {"status": rules.Answer("closed")}, TODAY).name == "note"
+    assert rules.previous(loaded, closed, TODAY, "note").name == "status"
+    opened = {"status": rules.Answer("open")}
+    assert rules.next_open(loaded, opened, TODAY).name == "licence"
+    assert any("read-only (not asked) when ${status} = 'closed'" in line
+               for line in preview_lines(translator("en"), loaded))

@@ -148,6 +148,7 @@ class Question:
     entry: int = 0  # in a visit's expanded form: which entry (1, 2, …); 0 in the form
     more: bool = False  # the "add another?" question after an entry (not in the record)
     randomized: bool = False  # the author asked for randomize; shown in the order written
+    readonly_if: str | None = None  # `readonly` as an expression: not asked while it holds
 
     @property
     def base(self) -> str:
@@ -448,7 +449,8 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
         if name.endswith("_other") and child.get("label") == "Specify other.":
             label = SPECIFY_OTHER  # pyxform's or_other follow-up, in both languages
         yes, no = _compliance(choices) if TYPES[kind] == "select_one" else (None, None)
-        readonly = str(bind.get("readonly", "") or "").strip().lower() in _YES
+        locked = str(bind.get("readonly", "") or "").strip()
+        readonly = locked.lower() in _YES
         kind_of = TYPES[kind]
         if readonly and kind_of not in NOT_ASKED:  # shown, never answered (ODK: read-only)
             kind_of = "calculate" if bind.get("calculate") else "note"
@@ -473,6 +475,7 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
             choice_filter=child.get("choice_filter") or None,
             repeat=repeat,
             randomized=randomized,
+            readonly_if=None if readonly or locked.lower() in _NO else locked,
         ))
 
 
@@ -512,7 +515,8 @@ def load_xlsform(path: Path, files: Mapping[str, str] | None = None) -> Checklis
     logic: list[tuple[str, tuple[tuple[str, str | None], ...]]] = [
         (q.name, (("relevant", q.relevant), ("constraint", q.constraint),
                   ("required", q.required_if), ("calculation", q.calculation),
-                  ("choice_filter", q.choice_filter))) for q in questions]
+                  ("choice_filter", q.choice_filter), ("readonly", q.readonly_if)))
+        for q in questions]
     logic += [(r.name, (("relevant", r.relevant),
                         ("repeat_count", r.count if not _number(r.count) else None)))
               for r in repeats]

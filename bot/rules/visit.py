@@ -447,10 +447,26 @@ def relevant_questions(checklist: Checklist, answers: Mapping[str, Answer],
     return [q for q in asked(checklist) if is_relevant(q, values, today)]
 
 
+def answerable(checklist: Checklist, answers: Mapping[str, Answer],
+               today: date) -> list[Question]:
+    """The relevant questions that may be answered now: not those whose `readonly`
+    expression holds (shown with their answer, as ODK shows them, but not asked)."""
+    values = form_values(checklist, answers, today)
+    return [q for q in asked(checklist) if is_relevant(q, values, today)
+            and not _holds(q.readonly_if, q, values, today)]
+
+
+def _holds(expression: str | None, question: Question, values: Mapping[str, xpath.Value],
+           today: date) -> bool:
+    return bool(expression) and xpath.to_bool(xpath.evaluate(
+        xpath.parse(str(expression)), scoped(values, question), "", today))
+
+
 def next_open(checklist: Checklist, answers: Mapping[str, Answer], today: date,
               after: str | None = None) -> Question | None:
-    """The first relevant question without an answer, looking after `after` first."""
-    questions = relevant_questions(checklist, answers, today)
+    """The first question that may be answered and has no answer, looking after `after`
+    first."""
+    questions = answerable(checklist, answers, today)
     names = [q.name for q in questions]
     start = names.index(after) + 1 if after in names else 0
     for question in questions[start:] + questions[:start]:
@@ -461,7 +477,7 @@ def next_open(checklist: Checklist, answers: Mapping[str, Answer], today: date,
 
 def previous(checklist: Checklist, answers: Mapping[str, Answer], today: date,
              name: str) -> Question | None:
-    questions = relevant_questions(checklist, answers, today)
+    questions = answerable(checklist, answers, today)
     names = [q.name for q in questions]
     if name not in names:
         return questions[-1] if questions else None

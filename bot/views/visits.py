@@ -273,15 +273,18 @@ def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
             lines.append("  " + t._("(no checklist for this item)"))
         values = rules.form_values(item.checklist, item.answers, state.today) \
             if item.checklist is not None else None
+        open_now = {q.name for q in item.answerable(state.today)}
         for q_number, question in enumerate(item.relevant(state.today), start=1):
             answer = item.answers.get(question.name)
             value = rules.display(question, answer, lang,
                                   len(item.photos.get(question.name, [])))
+            locked = "" if question.name in open_now else " 🔒"  # read-only now
             lines.append(f"  {number}.{q_number}"
                          f" {html.escape(rules.label(question, lang, values))}:"
-                         f" {html.escape(value[:80])}")
-            edits.append(_b(f"✏️ {number}.{q_number}",
-                            VisitEdit(state.id, item.position, item.question_index(question.name))))
+                         f" {html.escape(value[:80])}{locked}")
+            if not locked:
+                edits.append(_b(f"✏️ {number}.{q_number}", VisitEdit(
+                    state.id, item.position, item.question_index(question.name))))
         if item.checklist is not None:
             for question, value in rules.calculated(item.checklist, item.answers, state.today):
                 lines.append(f"  🧮 {html.escape(rules.label(question, lang, values))}:"

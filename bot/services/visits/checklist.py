@@ -263,7 +263,7 @@ async def back(core: Core, person: Person, tg_user_id: int, visit_id: int, posit
         mine = [i for i in state.mine(person.id) if i.position < item.position and i.checklist]
         for before in reversed(mine):
             assert before.checklist is not None
-            relevant = before.relevant(state.today)
+            relevant = before.answerable(state.today)
             if relevant:
                 return await _ask(tx, tg_user_id, state, before, relevant[-1])
         await _at(tx, tg_user_id, state, VisitStep.HOME)
@@ -442,7 +442,7 @@ async def edit(core: Core, person: Person, tg_user_id: int, visit_id: int, posit
         if not 0 <= index < len(item.checklist.questions):
             raise Refused(Refusal.STALE)
         question = item.checklist.questions[index]
-        if question not in item.relevant(state.today):
+        if question not in item.answerable(state.today):  # not relevant, or read-only now
             raise Refused(Refusal.STALE)
         return await _ask(tx, tg_user_id, state, item, question, editing=True)
 

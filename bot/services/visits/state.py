@@ -135,6 +135,10 @@ class Item:
         return rules.relevant_questions(self.checklist, self.answers, today) \
             if self.checklist else []
 
+    def answerable(self, today: date) -> list[Question]:
+        """The relevant questions not read-only now (those may be asked and changed)."""
+        return rules.answerable(self.checklist, self.answers, today) if self.checklist else []
+
     def progress(self, today: date) -> tuple[int, int]:
         relevant = self.relevant(today)
         return sum(1 for q in relevant if q.name in self.answers), len(relevant)
