@@ -22,7 +22,7 @@ from tests.test_visits import drawn_team, open_card, pdf_text, target_name
 
 SURVEY = [
     ["type", "name", "label::zh", "label::en", "required", "relevant", "choice_filter",
-     "calculation", "required_message::en"],
+     "calculation", "required_message::en", "readonly"],
     ["select_one st or_other", "status", "经营状态", "Business status", "yes"],
     ["select_one region", "region", "片区", "Area", "yes"],
     ["select_one town", "town", "乡镇", "Town", "yes", "", "region=${region}"],
@@ -32,6 +32,8 @@ SURVEY = [
      "round(${bad} div ${shelves} * 100, 1)"],
     ["text", "reason", "原因", "Why expired goods were on sale", "${bad} > 0", "", "", "",
      "Say why: expired goods were found."],
+    ["text", "licence", "许可证号", "Licence no.", "", "", "", "", "",
+     "selected(${status}, 'other')"],
 ]
 CHOICES = [
     ["list_name", "name", "label::zh", "label::en", "region"],
@@ -113,6 +115,10 @@ async def test_or_other_cascading_select_conditional_required_and_calculation(
         await leader.send("进货查验不严")
         review = await leader.expect("Review your answers")
         text = review["text"]
+        # Read-only while the status is "other": not asked, shown locked, no edit button.
+        line = next(li for li in text.splitlines() if "Licence no." in li)
+        assert line.endswith("Licence no.: — 🔒")
+        assert f"✏️ {line.split()[0]}" not in button_labels(review)
         assert "临时歇业装修" in text and "Fengping" in text
         assert "🧮 Expired share (%): 25" in text
         stored = dict(probe(runner, "SELECT question, value FROM visit_answers"))
