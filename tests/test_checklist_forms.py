@@ -395,3 +395,38 @@ def test_readonly_written_as_an_expression(tmp_path: Path) -> None:
     assert rules.next_open(loaded, opened, TODAY).name == "licence"
     assert any("read-only (not asked) when ${status} = 'closed'" in line
                for line in preview_lines(translator("en"), loaded))
+
+
+def test_defaults_as_the_author_wrote_them(tmp_path: Path) -> None:
+    """A default is suggested as it would be stored: a value, or an expression computed
+    from the answers so far; one that does not fit the question is not suggested."""
+    from openpyxl import load_workbook
+
+    path = form(tmp_path / "d.xlsx", [
+        ["integer", "staff", "人数", "Staff"],
+        ["date", "day", "日期", "Day"],
+        ["text", "again", "复述", "Again"],
+        ["select_multiple yn", "both", "两者", "Both"],
+        ["integer", "bad", "坏值", "Bad"],
+        ["integer", "over", "超限", "Over"],
+    ])
+    workbook = load_workbook(path)
+    survey = workbook["survey"]
+    survey.cell(row=1, column=len(HEADERS) + 1, value="default")
+    survey.cell(row=1, column=len(HEADERS) + 2, value="constraint")
+    for row, default in ((2, "10"), (3, "today()"), (4, "${staff}"), (5, "no yes"),
+                         (6, "many"), (7, "500")):
+        survey.cell(row=row, column=len(HEADERS) + 1, value=default)
+    survey.cell(row=7, column=len(HEADERS) + 2, value=". < 100")
+    workbook.save(path)
+    loaded = load_xlsform(path)
+    answers = {"staff": rules.Answer("7")}
+    values = rules.form_values(loaded, answers, TODAY)
+    staff, day, again, both, bad, over = loaded.questions
+    assert rules.default_answer(staff, values, TODAY) == "10"
+    assert rules.default_answer(day, values, TODAY) == TODAY.isoformat()
+    assert rules.default_answer(again, values, TODAY) == "7"
+    assert rules.default_answer(both, values, TODAY) == "yes no"  # in the choices' order
+    assert rules.selection(both, loaded, answers, TODAY) == ["yes", "no"]
+    assert rules.default_answer(bad, values, TODAY) is None  # not a whole number
+    assert rules.default_answer(over, values, TODAY) is None  # breaks its constraint

@@ -22,11 +22,11 @@ from tests.test_visits import drawn_team, open_card, pdf_text, target_name
 
 SURVEY = [
     ["type", "name", "label::zh", "label::en", "required", "relevant", "choice_filter",
-     "calculation", "required_message::en", "readonly"],
+     "calculation", "required_message::en", "readonly", "default"],
     ["select_one st or_other", "status", "经营状态", "Business status", "yes"],
     ["select_one region", "region", "片区", "Area", "yes"],
     ["select_one town", "town", "乡镇", "Town", "yes", "", "region=${region}"],
-    ["integer", "shelves", "货架数", "Shelves checked", "yes"],
+    ["integer", "shelves", "货架数", "Shelves checked", "yes", "", "", "", "", "", "10"],
     ["integer", "bad", "过期商品数", "Expired products", "yes"],
     ["calculate", "share", "过期比例(%)", "Expired share (%)", "", "", "",
      "round(${bad} div ${shelves} * 100, 1)"],
@@ -34,6 +34,7 @@ SURVEY = [
      "Say why: expired goods were found."],
     ["text", "licence", "许可证号", "Licence no.", "", "", "", "", "",
      "selected(${status}, 'other')"],
+    ["date", "checked_on", "检查日期", "Checked on", "yes", "", "", "", "", "", "today()"],
 ]
 CHOICES = [
     ["list_name", "name", "label::zh", "label::en", "region"],
@@ -105,7 +106,10 @@ async def test_or_other_cascading_select_conditional_required_and_calculation(
         assert "Mangshi" in button_labels(town) and "Fengping" in button_labels(town)
         assert "Zhefang" not in button_labels(town)
         await leader.press("Fengping", town)
-        await leader.expect("Shelves checked")
+        # A default is offered (one tap), and a typed answer overrides it.
+        shelves = await leader.expect("Shelves checked")
+        assert "The form suggests: 10" in shelves["text"] and "✅ Use 10" in button_labels(
+            shelves)
         await leader.send("8")
         await leader.expect("Expired products")
         await leader.send("2")
@@ -113,8 +117,11 @@ async def test_or_other_cascading_select_conditional_required_and_calculation(
         reason = await leader.expect("Why expired goods were on sale")
         assert "(required)" in reason["text"] and "⏭ Skip" not in button_labels(reason)
         await leader.send("进货查验不严")
+        today = runner.core.today().isoformat()
+        await leader.press(f"✅ Use {today}", await leader.expect("Checked on"))
         review = await leader.expect("Review your answers")
         text = review["text"]
+        assert f"Checked on: {today}" in text  # a default computed when asked: today()
         # Read-only while the status is "other": not asked, shown locked, no edit button.
         line = next(li for li in text.splitlines() if "Licence no." in li)
         assert line.endswith("Licence no.: — 🔒")

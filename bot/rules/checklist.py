@@ -149,6 +149,8 @@ class Question:
     more: bool = False  # the "add another?" question after an entry (not in the record)
     randomized: bool = False  # the author asked for randomize; shown in the order written
     readonly_if: str | None = None  # `readonly` as an expression: not asked while it holds
+    default: str | None = None  # the author's default: offered, one tap to accept
+    default_dynamic: bool = False  # the default is an expression (today(), ${x})
 
     @property
     def base(self) -> str:
@@ -476,6 +478,8 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
             repeat=repeat,
             randomized=randomized,
             readonly_if=None if readonly or locked.lower() in _NO else locked,
+            default=str(child["default"]) if child.get("default") not in (None, "") else None,
+            default_dynamic=bool(child.get("_dynamic_default")),
         ))
 
 
@@ -515,7 +519,8 @@ def load_xlsform(path: Path, files: Mapping[str, str] | None = None) -> Checklis
     logic: list[tuple[str, tuple[tuple[str, str | None], ...]]] = [
         (q.name, (("relevant", q.relevant), ("constraint", q.constraint),
                   ("required", q.required_if), ("calculation", q.calculation),
-                  ("choice_filter", q.choice_filter), ("readonly", q.readonly_if)))
+                  ("choice_filter", q.choice_filter), ("readonly", q.readonly_if),
+                  ("default", q.default if q.default_dynamic else None)))
         for q in questions]
     logic += [(r.name, (("relevant", r.relevant),
                         ("repeat_count", r.count if not _number(r.count) else None)))

@@ -403,6 +403,48 @@ def check_constraint(question: Question, value: str, values: Mapping[str, xpath.
         raise Invalid(N_("This answer is not allowed here."), own)
 
 
+def default_answer(question: Question, values: Mapping[str, xpath.Value],
+                   today: date) -> str | None:
+    """The form's default for `question` as it would be stored (ODK pre-fills it): the
+    value written, or its expression computed from the answers so far (`today()`,
+    `${shop}`); None when there is none, or it does not fit the question's type, choices
+    or constraint (then nothing is suggested)."""
+    if question.default is None or question.type in ("image", "geopoint"):
+        return None
+    text = question.default
+    if question.default_dynamic:
+        text = xpath.to_string(xpath.evaluate(xpath.parse(text), scoped(values, question),
+                                              "", today))
+    names = [c.name for c in question.choices]
+    if question.type == "select_one":
+        value: str | None = text if text in names else None
+    elif question.type == "select_multiple":
+        value = " ".join(n for n in names if n in text.split()) or None
+    else:
+        try:
+            value = parse_typed(question, text)
+        except Invalid:
+            return None
+    if value is None:
+        return None
+    try:
+        check_constraint(question, value, values, today, "zh_CN")
+    except Invalid:
+        return None
+    return value
+
+
+def selection(question: Question, checklist: Checklist, answers: Mapping[str, Answer],
+              today: date) -> list[str]:
+    """A multiple choice's ticks when it is asked: its answer, else the form's default."""
+    if question.type != "select_multiple":
+        return []
+    if question.name in answers:
+        return answers[question.name].value.split()
+    default = default_answer(question, form_values(checklist, answers, today), today)
+    return default.split() if default else []
+
+
 def is_relevant(question: Question, values: Mapping[str, xpath.Value], today: date) -> bool:
     if not question.relevant:
         return True

@@ -99,9 +99,8 @@ async def _move(tx: Tx, tg_user_id: int, data: dict[str, Any], person: Person, t
     """To the next open question (after `after`), else to the end."""
     practice = _read({**data, "q": None}, person, today)
     found = rules.next_open(practice.checklist, practice.answers, today, after)
-    selected = practice.answers[found.name].value.split() \
-        if found is not None and found.type == "select_multiple" \
-        and found.name in practice.answers else []
+    selected = rules.selection(found, practice.checklist, practice.answers, today) \
+        if found is not None else []
     data = {**data, "q": found.name if found else None, "sel": selected}
     await _save(tx, tg_user_id, data)
     practice = _read(data, person, today)
@@ -202,6 +201,19 @@ async def skip(core: Core, person: Person, tg_user_id: int, index: int) -> Pract
                              skipped=True)
 
 
+async def use_default(core: Core, person: Person, tg_user_id: int,
+                      index: int) -> PracticeView:
+    """Answer with the form's default.
+    Access: the sender's own practice run (their conversation row)."""
+    async with core.db.transaction() as tx:
+        data, practice, question = await _pressed(tx, core, person, tg_user_id, index)
+        value = rules.default_answer(question, rules.form_values(
+            practice.checklist, practice.answers, practice.today), practice.today)
+        if value is None or question.type in ("select_one", "select_multiple"):
+            raise Refused(Refusal.STALE)
+        return await _answer(tx, tg_user_id, data, person, practice.today, question, value)
+
+
 async def back(core: Core, person: Person, tg_user_id: int, index: int) -> PracticeView:
     """Access: the sender's own practice run (their conversation row)."""
     async with core.db.transaction() as tx:
@@ -210,8 +222,8 @@ async def back(core: Core, person: Person, tg_user_id: int, index: int) -> Pract
                                  question.name)
         if earlier is None:
             return PracticeView(PracticeScreen.QUESTION, practice)
-        selected = practice.answers[earlier.name].value.split() \
-            if earlier.type == "select_multiple" and earlier.name in practice.answers else []
+        selected = rules.selection(earlier, practice.checklist, practice.answers,
+                                   practice.today)
         data = {**data, "q": earlier.name, "sel": selected}
         await _save(tx, tg_user_id, data)
         return PracticeView(PracticeScreen.QUESTION, _read(data, person, practice.today))
@@ -225,8 +237,8 @@ async def typed(core: Core, person: Person, tg_user_id: int, text: str,
         data = await _conversation(tx, tg_user_id)
         practice = _read(data, person, core.today())
         question = practice.question
-        if question is None:
-            raise Refused(Refusal.STALE)
+        if question is None:  # at the end: attach, try again or discard
+            raise Refused(Refusal.USE_BUTTONS)
         value = typed_answer(question, text, practice.checklist, practice.answers,
                              practice.today, language)
         return await _answer(tx, tg_user_id, data, person, practice.today, question, value)

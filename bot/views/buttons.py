@@ -349,6 +349,11 @@ class PracticeBack(Button, prefix="prc:b"):
 
 
 @dataclass(frozen=True)
+class PracticeDefault(Button, prefix="prc:df"):
+    index: int
+
+
+@dataclass(frozen=True)
 class PracticeStop(Button, prefix="prc:x"):
     pass
 
@@ -692,6 +697,14 @@ class VisitClearPhotos(VisitButton, prefix="vis:cl"):
 
 @dataclass(frozen=True)
 class VisitSkip(VisitButton, prefix="vis:sk"):
+    position: int
+    index: int
+
+
+@dataclass(frozen=True)
+class VisitDefault(VisitButton, prefix="vis:df"):
+    """Answer with the form's default (the author's suggested value)."""
+
     position: int
     index: int
 

@@ -52,6 +52,7 @@ def preview_lines(t: Translator, checklist: Checklist) -> list[str]:
                 (question.relevant, t._("asked only when {expression}")),
                 (question.constraint, t._("the answer must satisfy {expression}")),
                 (question.readonly_if, t._("read-only (not asked) when {expression}")),
+                (question.default, t._("suggested answer (the form's default): {expression}")),
                 (question.calculation, t._("computed as {expression}")),
                 (choices, t._("choices: {choices}")),
                 (question.choice_filter, t._("choices offered only where {expression}"))):

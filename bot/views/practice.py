@@ -15,6 +15,7 @@ from bot.views.buttons import (
     PracticeAttach,
     PracticeBack,
     PracticeChoose,
+    PracticeDefault,
     PracticeDone,
     PracticeSkip,
     PracticeStop,
@@ -62,7 +63,8 @@ def _question(t: Translator, practice: Practice, photo: int | None) -> list[Show
                      toggle=lambda c: PracticeToggle(index, c),
                      done=PracticeDone(index), back=PracticeBack(index),
                      skip=PracticeSkip(index),
-                     leave=(t._("✖️ Stop practising"), PracticeStop())))
+                     leave=(t._("✖️ Stop practising"), PracticeStop()),
+                     default=PracticeDefault(index)))
     shown = [Shown(text, {"inline_keyboard": rows})]
     if question.type == "geopoint":
         shown.append(Shown(t._("📍 Tap the button to share the location."),

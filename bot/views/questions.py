@@ -25,6 +25,7 @@ class QuestionKeys:
     back: Button
     skip: Button
     leave: tuple[str, Button]  # ⏸ Pause, or ✖️ Stop practising
+    default: Button | None = None  # answer with the form's default
     retake: Button | None = None  # set the photos aside (a visit keeps them)
 
 
@@ -63,11 +64,18 @@ def question_screen(t: Translator, heading: str, checklist: Checklist,
     if current is not None and not current.skipped:
         lines.append(t._("Current answer: {value}").format(value=html.escape(
             rules.display(question, current, lang, photos))))
+    default = rules.default_answer(question, values, today) if current is None else None
     rows: list[list[dict[str, str]]] = []
+    if default is not None and question.type not in ("select_one", "select_multiple"):
+        shown = rules.display(question, rules.Answer(default), lang)
+        lines.append(t._("The form suggests: {value}").format(value=html.escape(shown)))
+        if keys.default is not None:
+            rows.append([keys.default.markup(t._("✅ Use {value}").format(value=shown[:40]))])
     offered = rules.choices_for(question, checklist, answers, today, values)
     if question.type == "select_one":
         for c, choice in offered:
-            mark = "✔️ " if current is not None and current.value == choice.name else ""
+            mark = "✔️ " if current is not None and current.value == choice.name else \
+                "👉 " if default == choice.name else ""
             rows.append([keys.choose(c).markup(mark + (choice.label.get(lang) or choice.name))])
     elif question.type == "select_multiple":
         for c, choice in offered:

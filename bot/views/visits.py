@@ -26,6 +26,7 @@ from bot.views.buttons import (
     VisitBack,
     VisitChoose,
     VisitClearPhotos,
+    VisitDefault,
     VisitDone,
     VisitDraft,
     VisitEdit,
@@ -226,6 +227,7 @@ def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
                      back=VisitBack(state.id, position, index),
                      skip=VisitSkip(state.id, position, index),
                      leave=(t._("⏸ Pause"), VisitPause(state.id)),
+                     default=VisitDefault(state.id, position, index),
                      retake=VisitClearPhotos(state.id, position, index)))
     shown = [Shown(text, _inline(rows))]
     if question.type == "geopoint":

@@ -24,6 +24,7 @@ from bot.services.visits.checklist import (
     skip_texts,
     toggle,
     typed,
+    use_default,
 )
 from bot.services.visits.handsign import SESSION_MINUTES, Sheet, open_sheet, sign_by_hand
 from bot.services.visits.party_link import PartyView, party_confirm, party_open, token_state
@@ -137,5 +138,6 @@ __all__ = [
     "token_state",
     "typed",
     "unreachable",
+    "use_default",
     "witness_without_photo",
 ]

@@ -68,8 +68,8 @@ async def _next(tx: Tx, tg_user_id: int, state: State, person: Person,
 
 async def _ask(tx: Tx, tg_user_id: int, state: State, item: Item, question: Question,
                editing: bool = False) -> View:
-    selected = item.answers[question.name].value.split() \
-        if question.type == "select_multiple" and question.name in item.answers else []
+    selected = rules.selection(question, item.checklist, item.answers, state.today) \
+        if item.checklist is not None else []
     await _at(tx, tg_user_id, state, VisitStep.Q, item=item.position, q=question.name,
               sel=selected, edit=editing)
     return View(Screen.QUESTION, state, item, question, {"selected": selected,
@@ -247,6 +247,22 @@ async def skip(core: Core, person: Person, tg_user_id: int, visit_id: int, posit
                                                          state.today), state.today):
             raise Refused(Refusal.REQUIRED)
         state = await _store(tx, state, item, question, "", person, skipped=True)
+        return await _after_answer(tx, tg_user_id, state, person, item, question,
+                                   bool(conversation.data.get("edit")))
+
+
+async def use_default(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                      position: int, index: int) -> View:
+    """Answer with the form's default, as it stands now (checked like a typed answer)."""
+    async with core.db.transaction() as tx:
+        state, conversation, item, question = await _pressed_question(
+            tx, core, person, tg_user_id, visit_id, position, index)
+        assert item.checklist is not None
+        value = rules.default_answer(question, rules.form_values(
+            item.checklist, item.answers, state.today), state.today)
+        if value is None or question.type in ("select_one", "select_multiple"):
+            raise Refused(Refusal.STALE)
+        state = await _store(tx, state, item, question, value, person)
         return await _after_answer(tx, tg_user_id, state, person, item, question,
                                    bool(conversation.data.get("edit")))
 
