@@ -430,3 +430,16 @@ def test_defaults_as_the_author_wrote_them(tmp_path: Path) -> None:
     assert rules.selection(both, loaded, answers, TODAY) == ["yes", "no"]
     assert rules.default_answer(bad, values, TODAY) is None  # not a whole number
     assert rules.default_answer(over, values, TODAY) is None  # breaks its constraint
+
+
+def test_a_repeat_stops_offering_another_entry_at_its_limit() -> None:
+    from bot.rules.checklist import MAX_ENTRIES, Question, Repeat
+
+    form = Checklist("SC-001", "t", "1", (Question("what", "text", {"en": "What"},
+                                                   repeat="finding"),),
+                     repeats=(Repeat("finding", {"en": "Finding"}, ("what",)),))
+    answers = {f"finding#{n}": rules.Answer("yes") for n in range(MAX_ENTRIES + 5)}
+    names = [q.name for q in rules.expand(form, answers, TODAY).questions]
+    assert names.count("what#1") == 1 and f"what#{MAX_ENTRIES}" in names
+    assert f"what#{MAX_ENTRIES + 1}" not in names
+    assert names[-1] == f"what#{MAX_ENTRIES}"  # no "add another?" after the last one

@@ -319,10 +319,10 @@ def expand(checklist: Checklist, answers: Mapping[str, Answer], today: date) -> 
                 out += [_entry(q, repeat, entry) for q in templates]
             continue
         entry = 0
-        while True:
+        while entry < MAX_ENTRIES:  # after the last entry allowed, no "add another?"
             out.append(_more(repeat, entry))
             answer = answers.get(f"{repeat.name}#{entry}")
-            if answer is None or answer.value != "yes" or entry + 1 > MAX_ENTRIES:
+            if answer is None or answer.value != "yes":
                 break
             entry += 1
             out += [_entry(q, repeat, entry) for q in templates]
