@@ -113,7 +113,7 @@ async def document(update: Update, context: Context) -> None:
         path = Path(tmp) / Path(name).name
         path.write_bytes(data)
         if wants_practice(message.caption):  # try the checklist first; nothing is loaded
-            await begin_from_file(update, context, me, path, name)
+            await begin_from_file(update, context, me, path, name, data)
             return
         reports = await import_upload(context.core, person_of(me), path, name,
                                       _kind_from_caption(message.caption))

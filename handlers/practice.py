@@ -17,7 +17,7 @@ from bot.rules import visit as rules
 from bot.rules.models import Conversation, Person
 from bot.services import practice
 from bot.services.errors import Refused
-from bot.services.imports import read_checklist, reports_csv, summary_text
+from bot.services.imports import keep_upload, read_checklist, reports_csv, summary_text
 from bot.views import practice as words
 from bot.views.buttons import (
     Button,
@@ -38,7 +38,7 @@ FLOW = practice.FLOW
 
 
 async def begin_from_file(update: Update, context: Context, me: Who, path: Path,
-                          filename: str) -> None:
+                          filename: str, data: bytes) -> None:
     """The form is checked as an import checks it; with no problem, its first question."""
     message = update.effective_message
     assert message is not None and me.person is not None
@@ -52,6 +52,7 @@ async def begin_from_file(update: Update, context: Context, me: Who, path: Path,
                 filename=f"{me.t._('import-report')}-{stamp}.csv",
                 caption=me.t._("Row-by-row report for {file}").format(file=filename))
         return
+    keep_upload(context.core, report, data)  # the file an attach will name
     view = await practice.begin(context.core, person_of(me), me.person, me.tg_user_id,
                                 checklist, filename, report.sha256)
     await show(update, words.render(me.t, view))

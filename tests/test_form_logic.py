@@ -360,6 +360,10 @@ async def test_the_office_tries_a_form_before_attaching_it(
         loaded = probe(runner, "SELECT i.code, c.title FROM checklists c JOIN items i"
                                " ON i.id = c.item_id")
         assert loaded == [("SC-001", "食品抽样记录")]
+        # The import log names the file tried, and the file is kept (as an import keeps it).
+        from storage.files import blob_path
+        (sha256,), = probe(runner, "SELECT sha256 FROM imports WHERE kind = 'checklist'")
+        assert blob_path(runner.core.settings.files_dir, sha256).read_bytes() == form
         late = await office.press("📎 Attach to item SC-001", end)  # the practice has ended
         assert "This practice has ended" in (await office.answer(late))["text"]
     finally:
