@@ -368,3 +368,44 @@ async def test_the_office_tries_a_form_before_attaching_it(
         assert "This practice has ended" in (await office.answer(late))["text"]
     finally:
         await runner.stop()
+
+
+async def test_a_long_list_of_choices_is_found_by_typing(
+    settings: Settings, emulator: Emulator, tmp_path: Path
+) -> None:
+    """300 towns cannot be 300 buttons (Telegram takes 100 on a message): the first 40 are
+    shown, and typing part of a name shows those that match; nothing is saved until one is
+    chosen. A multiple choice keeps its ticks across searches."""
+    towns = [["list_name", "name", "label::zh", "label::en"]] + [
+        ["town", f"t{n:03d}", f"乡镇{n:03d}", f"Town {n:03d}"] for n in range(1, 301)]
+    form = _workbook(tmp_path / "towns.xlsx", [
+        ["type", "name", "label::zh", "label::en", "required"],
+        ["select_one town", "town", "乡镇", "Town", "yes"],
+        ["select_multiple town", "also", "其他乡镇", "Other towns", "yes"],
+    ], towns)
+    runner = BotRunner(settings, TOKEN, register)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        leader, _ = await _answering(runner, emulator, tmp_path, form)
+        first = await leader.expect("Town")
+        assert "40 of 300 choices shown" in first["text"] and len(button_labels(first)) < 100
+        assert "Town 001" in button_labels(first) and "Town 250" not in button_labels(first)
+        await leader.send("250")
+        found = await leader.expect("choice matches “250”")
+        assert button_labels(found)[0] == "Town 250"
+        assert probe(runner, "SELECT COUNT(*) FROM visit_answers") == [(0,)]
+        await leader.press("Town 250", found)
+        await leader.expect("Other towns")
+        await leader.send("乡镇29")  # Chinese works too: 290-299
+        found = await leader.expect("10 choices match “乡镇29”")
+        await leader.press("⬜ Town 291", found)
+        await leader.send("Town 007")
+        found = await leader.expect("choice matches “Town 007”")
+        await leader.press("⬜ Town 007", found)
+        ticked = await leader.expect_button(found, "☑️ Town 007")
+        await leader.press("✅ Done", ticked)
+        await leader.expect("Review your answers")
+        stored = dict(probe(runner, "SELECT question, value FROM visit_answers"))
+        assert stored == {"town": "t250", "also": "t007 t291"}
+    finally:
+        await runner.stop()

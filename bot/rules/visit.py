@@ -389,6 +389,17 @@ def choices_for(question: Question, checklist: Checklist, answers: Mapping[str, 
             if xpath.to_bool(xpath.evaluate(node, seen, "", today, c.fields))]
 
 
+CHOICES_SHOWN = 40  # buttons of one question at a time (Telegram takes 100 a message)
+
+
+def find_choices(offered: list[tuple[int, Choice]], text: str) -> list[tuple[int, Choice]]:
+    """The choices whose name or label (in any language) holds `text`, ignoring case and
+    full-width forms: how an inspector finds one of a long list by typing part of it."""
+    wanted = _normal(text).casefold()
+    return [(i, c) for i, c in offered
+            if any(wanted in _normal(s).casefold() for s in (c.name, *c.label.values()))]
+
+
 def check_constraint(question: Question, value: str, values: Mapping[str, xpath.Value],
                      today: date, language: str) -> None:
     """Invalid with the form's message when the answer breaks the question's constraint."""

@@ -24,7 +24,7 @@ from bot.rules.models import Conversation, Person
 from bot.services.access import Actor, require_office
 from bot.services.errors import Refusal, Refused
 from bot.services.imports import ImportReport, attach_checklist
-from bot.services.visits.checklist import typed_answer
+from bot.services.visits.checklist import searchable, typed_answer
 from storage import Tx
 
 FLOW = "practice"
@@ -51,6 +51,7 @@ class Practice:
     photos: dict[str, int]
     filename: str
     today: date
+    search: str = ""  # what was typed to find one of a long list of choices
 
     def index(self, name: str) -> int:
         return next(i for i, q in enumerate(self.checklist.questions) if q.name == name)
@@ -80,7 +81,7 @@ def _read(data: dict[str, Any], person: Person, today: date) -> Practice:
     question = rules.question(checklist, str(name)) if name else None
     return Practice(form, checklist, answers, question, list(data.get("sel", [])),
                     {str(k): int(v) for k, v in dict(data.get("photos", {})).items()},
-                    str(data.get("file", "")), today)
+                    str(data.get("file", "")), today, str(data.get("find", "")))
 
 
 async def _save(tx: Tx, tg_user_id: int, data: dict[str, Any]) -> None:
@@ -101,7 +102,7 @@ async def _move(tx: Tx, tg_user_id: int, data: dict[str, Any], person: Person, t
     found = rules.next_open(practice.checklist, practice.answers, today, after)
     selected = rules.selection(found, practice.checklist, practice.answers, today) \
         if found is not None else []
-    data = {**data, "q": found.name if found else None, "sel": selected}
+    data = {**data, "q": found.name if found else None, "sel": selected, "find": ""}
     await _save(tx, tg_user_id, data)
     practice = _read(data, person, today)
     return PracticeView(PracticeScreen.QUESTION if found else PracticeScreen.END, practice)
@@ -224,7 +225,7 @@ async def back(core: Core, person: Person, tg_user_id: int, index: int) -> Pract
             return PracticeView(PracticeScreen.QUESTION, practice)
         selected = rules.selection(earlier, practice.checklist, practice.answers,
                                    practice.today)
-        data = {**data, "q": earlier.name, "sel": selected}
+        data = {**data, "q": earlier.name, "sel": selected, "find": ""}
         await _save(tx, tg_user_id, data)
         return PracticeView(PracticeScreen.QUESTION, _read(data, person, practice.today))
 
@@ -239,6 +240,10 @@ async def typed(core: Core, person: Person, tg_user_id: int, text: str,
         question = practice.question
         if question is None:  # at the end: attach, try again or discard
             raise Refused(Refusal.USE_BUTTONS)
+        if searchable(question, practice.checklist, practice.answers, practice.today):
+            data = {**data, "find": text.strip()[:100]}  # a long list: typing finds choices
+            await _save(tx, tg_user_id, data)
+            return PracticeView(PracticeScreen.QUESTION, _read(data, person, practice.today))
         value = typed_answer(question, text, practice.checklist, practice.answers,
                              practice.today, language)
         return await _answer(tx, tg_user_id, data, person, practice.today, question, value)

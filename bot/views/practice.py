@@ -64,7 +64,8 @@ def _question(t: Translator, practice: Practice, photo: int | None) -> list[Show
                      done=PracticeDone(index), back=PracticeBack(index),
                      skip=PracticeSkip(index),
                      leave=(t._("✖️ Stop practising"), PracticeStop()),
-                     default=PracticeDefault(index)))
+                     default=PracticeDefault(index)),
+        practice.search)
     shown = [Shown(text, {"inline_keyboard": rows})]
     if question.type == "geopoint":
         shown.append(Shown(t._("📍 Tap the button to share the location."),

@@ -46,9 +46,11 @@ def type_hint(t: Translator, kind: str) -> str:
 
 def question_screen(t: Translator, heading: str, checklist: Checklist,
                     answers: Mapping[str, rules.Answer], question: Question, today: date,
-                    photos: int, selected: list[str], keys: QuestionKeys
+                    photos: int, selected: list[str], keys: QuestionKeys, search: str = ""
                     ) -> tuple[str, list[list[dict[str, str]]]]:
-    """The question's text (HTML) and its rows of inline buttons."""
+    """The question's text (HTML) and its rows of inline buttons. A long list of choices
+    shows CHOICES_SHOWN at a time: the first ones, or those matching what was typed
+    (`search`)."""
     lang = t.lang
     values = rules.form_values(checklist, answers, today)
     required = rules.is_required(question, values, today)
@@ -72,6 +74,17 @@ def question_screen(t: Translator, heading: str, checklist: Checklist,
         if keys.default is not None:
             rows.append([keys.default.markup(t._("✅ Use {value}").format(value=shown[:40]))])
     offered = rules.choices_for(question, checklist, answers, today, values)
+    if search or len(offered) > rules.CHOICES_SHOWN:
+        found = rules.find_choices(offered, search) if search else offered
+        if search:
+            lines.append(t.ngettext("{n} choice matches “{text}”.",
+                                    "{n} choices match “{text}”.", len(found)).format(
+                n=len(found), text=html.escape(search)))
+        shown_now = (found or offered)[:rules.CHOICES_SHOWN]
+        if len(offered) > len(shown_now):
+            lines.append(t._("{shown} of {total} choices shown: type part of a name to find"
+                             " the others.").format(shown=len(shown_now), total=len(offered)))
+        offered = shown_now
     if question.type == "select_one":
         for c, choice in offered:
             mark = "✔️ " if current is not None and current.value == choice.name else \

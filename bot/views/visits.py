@@ -228,7 +228,8 @@ def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
                      skip=VisitSkip(state.id, position, index),
                      leave=(t._("⏸ Pause"), VisitPause(state.id)),
                      default=VisitDefault(state.id, position, index),
-                     retake=VisitClearPhotos(state.id, position, index)))
+                     retake=VisitClearPhotos(state.id, position, index)),
+        view.data.get("search", ""))
     shown = [Shown(text, _inline(rows))]
     if question.type == "geopoint":
         shown.append(Shown(t._("📍 Tap the button to share the location."),

@@ -194,7 +194,8 @@ async def toggle(core: Core, person: Person, tg_user_id: int, visit_id: int, pos
         selected.sort(key=order.index)
         await _put(tx, tg_user_id, VisitStep.Q, {**conversation.data, "sel": selected})
         return View(Screen.QUESTION, state, item, question,
-                    {"selected": selected, "editing": bool(conversation.data.get("edit"))})
+                    {"selected": selected, "editing": bool(conversation.data.get("edit")),
+                     "search": str(conversation.data.get("find", ""))})
 
 
 async def done(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
@@ -286,6 +287,13 @@ async def back(core: Core, person: Person, tg_user_id: int, visit_id: int, posit
         return View(Screen.HOME, state)
 
 
+def searchable(question: Question, checklist: Checklist, answers: dict[str, rules.Answer],
+               today: date) -> bool:
+    """A select whose choices are too many to show at once: typing finds them."""
+    return question.type in ("select_one", "select_multiple") and len(rules.choices_for(
+        question, checklist, answers, today)) > rules.CHOICES_SHOWN
+
+
 def typed_answer(question: Question, text: str, checklist: Checklist,
                  answers: dict[str, rules.Answer], today: date, language: str) -> str:
     """A typed answer as stored: Refused where the question takes buttons, a photo or a
@@ -309,6 +317,13 @@ async def typed(core: Core, person: Person, tg_user_id: int, conversation: Conve
         state = await _open_state(tx, core, person, int(conversation.data["visit"]))
         item, question = _current(state, conversation)
         assert item.checklist is not None
+        if searchable(question, item.checklist, item.answers, state.today):
+            # a long list: what was typed finds choices (nothing is saved)
+            search = text.strip()[:100]
+            await _put(tx, tg_user_id, VisitStep.Q, {**conversation.data, "find": search})
+            return View(Screen.QUESTION, state, item, question, {
+                "selected": list(conversation.data.get("sel", [])),
+                "editing": bool(conversation.data.get("edit")), "search": search})
         value = typed_answer(question, text, item.checklist, item.answers, state.today,
                              language)
         state = await _store(tx, state, item, question, value, person)
