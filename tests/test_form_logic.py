@@ -26,12 +26,14 @@ SURVEY = [
     ["select_one st or_other", "status", "经营状态", "Business status", "yes"],
     ["select_one region", "region", "片区", "Area", "yes"],
     ["select_one town", "town", "乡镇", "Town", "yes", "", "region=${region}"],
+    ["begin_group", "stock", "商品检查", "Goods on sale"],
     ["integer", "shelves", "货架数", "Shelves checked", "yes", "", "", "", "", "", "10"],
     ["integer", "bad", "过期商品数", "Expired products", "yes"],
     ["calculate", "share", "过期比例(%)", "Expired share (%)", "", "", "",
      "round(${bad} div ${shelves} * 100, 1)"],
     ["text", "reason", "原因", "Why expired goods were on sale", "${bad} > 0", "", "", "",
      "Say why: expired goods were found."],
+    ["end_group", "", "", ""],
     ["text", "licence", "许可证号", "Licence no.", "", "", "", "", "",
      "selected(${status}, 'other')"],
     ["date", "checked_on", "检查日期", "Checked on", "yes", "", "", "", "", "", "today()"],
@@ -110,6 +112,7 @@ async def test_or_other_cascading_select_conditional_required_and_calculation(
         shelves = await leader.expect("Shelves checked")
         assert "The form suggests: 10" in shelves["text"] and "✅ Use 10" in button_labels(
             shelves)
+        assert "📂 Goods on sale" in shelves["text"]  # the section it is in
         await leader.send("8")
         await leader.expect("Expired products")
         await leader.send("2")

@@ -151,6 +151,7 @@ class Question:
     readonly_if: str | None = None  # `readonly` as an expression: not asked while it holds
     default: str | None = None  # the author's default: offered, one tap to accept
     default_dynamic: bool = False  # the default is an expression (today(), ${x})
+    section: dict[str, str] = field(default_factory=dict)  # its group's label, if any
 
     @property
     def base(self) -> str:
@@ -366,14 +367,27 @@ def _alias(kind: str) -> tuple[str, dict[str, str]]:
     return kind, {}
 
 
-def _walk(children: list[dict[str, Any]], group_relevant: str | None,
-          questions: list[Question], problems: list[FormProblem],
-          meta: list[tuple[str, str]], files: Mapping[str, str],
-          repeats: list[Repeat], lists: Mapping[str, Any],
-          external: Mapping[str, list[dict[str, Any]]], repeat: str | None = None) -> None:
-    """Read the survey's rows into questions (`lists`: the choices sheet by list name, for
-    a select whose choices pyxform left there, as it does with randomize; `external`: the
-    external_choices sheet)."""
+@dataclass
+class _Reading:
+    """What reading a form gathers, and what it reads from besides the survey: the CSV
+    files of a .zip, the choices sheet by list name (for a select whose choices pyxform left
+    there, as it does with randomize) and the external_choices sheet."""
+
+    files: Mapping[str, str]
+    lists: Mapping[str, Any]
+    external: Mapping[str, list[dict[str, Any]]]
+    questions: list[Question] = field(default_factory=list)
+    problems: list[FormProblem] = field(default_factory=list)
+    meta: list[tuple[str, str]] = field(default_factory=list)
+    repeats: list[Repeat] = field(default_factory=list)
+
+
+def _walk(children: list[dict[str, Any]], form: _Reading, group_relevant: str | None = None,
+          repeat: str | None = None, section: dict[str, str] | None = None) -> None:
+    """Read the survey's rows into questions; `section` is the label of the group they
+    are in (shown above each question, as Collect shows it)."""
+    questions, problems, meta = form.questions, form.problems, form.meta
+    files, lists, external = form.files, form.lists, form.external
     for child in children:
         written, name = child.get("type", ""), child.get("name", "")
         kind, extra = _alias(written)
@@ -386,8 +400,8 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
         if kind == "group":
             if name == "meta" and (child.get("control") or {}).get("bodyless"):
                 continue
-            _walk(child.get("children", []), relevant, questions, problems, meta, files,
-                  repeats, lists, external, repeat)
+            _walk(child.get("children", []), form, relevant, repeat,
+                  _texts(child.get("label")) or section)
             continue
         if kind in META:
             meta.append((name, kind))
@@ -399,10 +413,9 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
             first = len(questions)
             # The repeat's relevant applies to its questions, as a group's does, and
             # decides whether "add one?" is asked.
-            _walk(child.get("children", []), relevant, questions, problems, meta, files,
-                  repeats, lists, external, name)
+            _walk(child.get("children", []), form, relevant, name, section)
             count = str((child.get("control") or {}).get("jr:count", "") or "").strip()
-            repeats.append(Repeat(name, _texts(child.get("label")) or {"zh_CN": name,
+            form.repeats.append(Repeat(name, _texts(child.get("label")) or {"zh_CN": name,
                                                                       "en": name},
                                   tuple(q.name for q in questions[first:]), count or None,
                                   relevant))
@@ -480,6 +493,7 @@ def _walk(children: list[dict[str, Any]], group_relevant: str | None,
             readonly_if=None if readonly or locked.lower() in _NO else locked,
             default=str(child["default"]) if child.get("default") not in (None, "") else None,
             default_dynamic=bool(child.get("_dynamic_default")),
+            section=section or {},
         ))
 
 
@@ -502,18 +516,15 @@ def load_xlsform(path: Path, files: Mapping[str, str] | None = None) -> Checklis
             "the form cannot be read ({detail}): an XLSForm needs a survey sheet with type,"
             " name and label columns; is this a choices or data file?"),
             {"detail": type(exc).__name__})]) from None
-    questions: list[Question] = []
-    problems: list[FormProblem] = []
-    meta: list[tuple[str, str]] = []
-    repeats: list[Repeat] = []
     external: dict[str, list[dict[str, Any]]] = {}
     if '"select one external"' in json.dumps(data.get("children", [])):
         try:
             external = _external_choices(path)
         except Exception:  # unreadable: each such question is refused by name below
             external = {}
-    _walk(data.get("children", []), None, questions, problems, meta, files or {}, repeats,
-          data.get("choices") or {}, external)
+    form = _Reading(files or {}, data.get("choices") or {}, external)
+    _walk(data.get("children", []), form)
+    questions, problems, meta, repeats = form.questions, form.problems, form.meta, form.repeats
     names = {q.name for q in questions} | {name for name, _ in meta} | {
         r.name for r in repeats}
     logic: list[tuple[str, tuple[tuple[str, str | None], ...]]] = [

@@ -55,6 +55,9 @@ def question_screen(t: Translator, heading: str, checklist: Checklist,
     values = rules.form_values(checklist, answers, today)
     required = rules.is_required(question, values, today)
     lines = [heading, ""]
+    section = question.section.get(lang) or question.section.get("zh_CN")
+    if section:  # the group it is in, as Collect shows it
+        lines.insert(1, "📂 " + html.escape(section))
     for note in rules.notes_before(checklist, question.name, answers, today, values):
         lines.append("ℹ️ " + html.escape(rules.label(note, lang, values)))
     lines.append(f"<b>{html.escape(rules.label(question, lang, values))}</b>")
