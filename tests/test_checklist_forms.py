@@ -22,6 +22,19 @@ HEADERS = ["type", "name", "label::zh", "label::en", "required", "relevant", "pa
            "required_message::zh"]
 
 
+def with_columns(path: Path, columns: dict[str, dict[int, str]]) -> Path:
+    """Add survey columns to a form: header → {row number: value}."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path)
+    survey = workbook["survey"]
+    for offset, (header, cells) in enumerate(columns.items(), start=1):
+        for row, value in {1: header, **cells}.items():
+            survey.cell(row=row, column=len(HEADERS) + offset, value=value)
+    workbook.save(path)
+    return path
+
+
 def form(path: Path, survey: list[list[str]]) -> Path:
     workbook = Workbook()
     sheet = workbook.active
@@ -295,16 +308,13 @@ def test_pyxform_aliases_load_and_old_pyxform_features_are_refused_by_name(
 def test_select_one_external_reads_the_external_choices_sheet(tmp_path: Path) -> None:
     """select_one_external keeps its choices in the workbook's external_choices sheet; they
     cascade through the choice_filter like any select."""
-    path = form(tmp_path / "e.xlsx", [
-        ["select_one st", "status", "经营状态", "Status"],
-        ["select_one_external town", "town", "乡镇", "Town"],
-    ])
     from openpyxl import load_workbook
 
+    path = with_columns(form(tmp_path / "e.xlsx", [
+        ["select_one st", "status", "经营状态", "Status"],
+        ["select_one_external town", "town", "乡镇", "Town"],
+    ]), {"choice_filter": {3: "status=${status}"}})
     workbook = load_workbook(path)
-    survey = workbook["survey"]
-    survey.cell(row=1, column=len(HEADERS) + 1, value="choice_filter")
-    survey.cell(row=3, column=len(HEADERS) + 1, value="status=${status}")
     external = workbook.create_sheet("external_choices")
     for row in (["list_name", "name", "label::zh", "label::en", "status"],
                 ["town", "mangshi", "芒市镇", "Mangshi", "open"],
@@ -368,22 +378,14 @@ def test_inside_an_entry_a_question_sees_its_own_entry(tmp_path: Path) -> None:
 def test_readonly_written_as_an_expression(tmp_path: Path) -> None:
     """`readonly` as an expression: while it holds the question is not asked (nor reached
     with Back), yet stays in the relevant questions with its answer (review and record)."""
-    from openpyxl import load_workbook
-
     from bot.i18n import translator
     from bot.views.checklists import preview_lines
 
-    path = form(tmp_path / "r.xlsx", [
+    loaded = load_xlsform(with_columns(form(tmp_path / "r.xlsx", [
         ["select_one st", "status", "经营状态", "Status", "yes"],
         ["text", "licence", "许可证号", "Licence no."],
         ["text", "note", "备注", "Remarks"],
-    ])
-    workbook = load_workbook(path)
-    survey = workbook["survey"]
-    survey.cell(row=1, column=len(HEADERS) + 1, value="readonly")
-    survey.cell(row=3, column=len(HEADERS) + 1, value="${status} = 'closed'")
-    workbook.save(path)
-    loaded = load_xlsform(path)
+    ]), {"readonly": {3: "${status} = 'closed'"}}))
     assert loaded.questions[1].readonly_if == "${status} = 'closed'"
     closed = {"status": rules.Answer("closed"), "licence": rules.Answer("JY123")}
     assert [q.name for q in rules.answerable(loaded, closed, TODAY)] == ["status", "note"]
@@ -400,26 +402,15 @@ def test_readonly_written_as_an_expression(tmp_path: Path) -> None:
 def test_defaults_as_the_author_wrote_them(tmp_path: Path) -> None:
     """A default is suggested as it would be stored: a value, or an expression computed
     from the answers so far; one that does not fit the question is not suggested."""
-    from openpyxl import load_workbook
-
-    path = form(tmp_path / "d.xlsx", [
+    loaded = load_xlsform(with_columns(form(tmp_path / "d.xlsx", [
         ["integer", "staff", "人数", "Staff"],
         ["date", "day", "日期", "Day"],
         ["text", "again", "复述", "Again"],
         ["select_multiple yn", "both", "两者", "Both"],
         ["integer", "bad", "坏值", "Bad"],
         ["integer", "over", "超限", "Over"],
-    ])
-    workbook = load_workbook(path)
-    survey = workbook["survey"]
-    survey.cell(row=1, column=len(HEADERS) + 1, value="default")
-    survey.cell(row=1, column=len(HEADERS) + 2, value="constraint")
-    for row, default in ((2, "10"), (3, "today()"), (4, "${staff}"), (5, "no yes"),
-                         (6, "many"), (7, "500")):
-        survey.cell(row=row, column=len(HEADERS) + 1, value=default)
-    survey.cell(row=7, column=len(HEADERS) + 2, value=". < 100")
-    workbook.save(path)
-    loaded = load_xlsform(path)
+    ]), {"default": {2: "10", 3: "today()", 4: "${staff}", 5: "no yes", 6: "many", 7: "500"},
+         "constraint": {7: ". < 100"}}))
     answers = {"staff": rules.Answer("7")}
     values = rules.form_values(loaded, answers, TODAY)
     staff, day, again, both, bad, over = loaded.questions

@@ -87,6 +87,19 @@ async def _answering(runner: BotRunner, emulator: Emulator, tmp_path: Path, form
     return leader, name
 
 
+async def _draft(leader: EmulatedUser, name: str, tmp_path: Path
+                 ) -> tuple[dict[str, object], str]:
+    """From /tasks to the visit's home, and the text of its draft record: (home, text)."""
+    await leader.send("/tasks")
+    listing = await leader.expect("Your open tasks")
+    await leader.press(next(b for b in button_labels(listing) if name[:20] in b), listing)
+    await leader.press("▶️ Continue the visit", await leader.expect("Items to check"))
+    home = await leader.expect("Items:")
+    await leader.press("📄 Print the record (draft, to sign)", home)
+    draft = await leader.expect(predicate=lambda m: "document" in m)
+    return home, pdf_text(leader.file_bytes(draft["document"]["file_id"]), tmp_path)
+
+
 async def test_or_other_cascading_select_conditional_required_and_calculation(
     settings: Settings, emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -136,14 +149,7 @@ async def test_or_other_cascading_select_conditional_required_and_calculation(
         assert stored["town"] == "fengping" and "share" not in stored
 
         # The record (here its draft) states the calculation with the answers.
-        await leader.send("/tasks")
-        listing = await leader.expect("Your open tasks")
-        await leader.press(next(b for b in button_labels(listing) if name[:20] in b), listing)
-        await leader.press("▶️ Continue the visit", await leader.expect("Items to check"))
-        home = await leader.expect("Items:")
-        await leader.press("📄 Print the record (draft, to sign)", home)
-        draft = await leader.expect(predicate=lambda m: "document" in m)
-        text = pdf_text(leader.file_bytes(draft["document"]["file_id"]), tmp_path)
+        _, text = await _draft(leader, name, tmp_path)
         assert "过期比例(%)" in text and "25" in text and "临时歇业装修" in text
     finally:
         await runner.stop()
@@ -239,14 +245,7 @@ async def test_repeat_groups_add_another_done_a_counted_repeat_review_and_record
         assert "🧮 Total sampled: 12" in review["text"]
         assert "🧮 Samples taken: 3" in review["text"]
 
-        await leader.send("/tasks")
-        listing = await leader.expect("Your open tasks")
-        await leader.press(next(b for b in button_labels(listing) if name[:20] in b), listing)
-        await leader.press("▶️ Continue the visit", await leader.expect("Items to check"))
-        home = await leader.expect("Items:")
-        await leader.press("📄 Print the record (draft, to sign)", home)
-        draft = await leader.expect(predicate=lambda m: "document" in m)
-        pdf = pdf_text(leader.file_bytes(draft["document"]["file_id"]), tmp_path)
+        home, pdf = await _draft(leader, name, tmp_path)
         assert "样品 3 · 产品名称" in pdf and "酸奶" in pdf and "JK-002" in pdf
         assert "抽样总数量" in pdf and "12" in pdf
         assert "再添加" not in pdf and "要填写" not in pdf  # the entries, not the prompts
