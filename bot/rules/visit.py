@@ -365,11 +365,11 @@ def _more(repeat: Repeat, entry: int) -> Question:
         choices=(Choice("yes", ADD_YES), Choice("no", ADD_NONE if entry == 0 else ADD_DONE)))
 
 
-def calculated(checklist: Checklist, answers: Mapping[str, Answer],
-               today: date) -> list[tuple[Question, str]]:
+def calculated(checklist: Checklist, answers: Mapping[str, Answer], today: date,
+               values: FormValues | None = None) -> list[tuple[Question, str]]:
     """The labelled calculations that apply, with their values as text (for the review
-    and the record)."""
-    values = form_values(checklist, answers, today)
+    and the record). `values`: the form's values, when the caller has them already."""
+    values = values if values is not None else form_values(checklist, answers, today)
     return [(q, xpath.to_string(values.get(q.name, ""))) for q in checklist.questions
             if q.type == "calculate" and q.label.get("zh_CN") not in (None, q.name)
             and is_relevant(q, values, today) and values.get(q.name, "") != ""]
@@ -494,17 +494,17 @@ def notes_before(checklist: Checklist, name: str, answers: Mapping[str, Answer],
     return []
 
 
-def relevant_questions(checklist: Checklist, answers: Mapping[str, Answer],
-                       today: date) -> list[Question]:
-    values = form_values(checklist, answers, today)
+def relevant_questions(checklist: Checklist, answers: Mapping[str, Answer], today: date,
+                       values: FormValues | None = None) -> list[Question]:
+    values = values if values is not None else form_values(checklist, answers, today)
     return [q for q in asked(checklist) if is_relevant(q, values, today)]
 
 
-def answerable(checklist: Checklist, answers: Mapping[str, Answer],
-               today: date) -> list[Question]:
+def answerable(checklist: Checklist, answers: Mapping[str, Answer], today: date,
+               values: FormValues | None = None) -> list[Question]:
     """The relevant questions that may be answered now: not those whose `readonly`
     expression holds (shown with their answer, as ODK shows them, but not asked)."""
-    values = form_values(checklist, answers, today)
+    values = values if values is not None else form_values(checklist, answers, today)
     return [q for q in asked(checklist) if is_relevant(q, values, today)
             and not _holds(q.readonly_if, q, values, today)]
 

@@ -12,7 +12,7 @@ caption), "try again" or "discard".
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -102,10 +102,10 @@ async def _move(tx: Tx, tg_user_id: int, data: dict[str, Any], person: Person, t
     found = rules.next_open(practice.checklist, practice.answers, today, after)
     selected = rules.selection(found, practice.checklist, practice.answers, today) \
         if found is not None else []
-    data = {**data, "q": found.name if found else None, "sel": selected, "find": ""}
-    await _save(tx, tg_user_id, data)
-    practice = _read(data, person, today)
-    return PracticeView(PracticeScreen.QUESTION if found else PracticeScreen.END, practice)
+    await _save(tx, tg_user_id, {**data, "q": found.name if found else None, "sel": selected,
+                                 "find": ""})
+    return PracticeView(PracticeScreen.QUESTION if found else PracticeScreen.END,
+                        replace(practice, question=found, selected=selected, search=""))
 
 
 async def begin(core: Core, actor: Actor, person: Person, tg_user_id: int,
@@ -129,14 +129,14 @@ async def _pressed(tx: Tx, core: Core, person: Person, tg_user_id: int,
     return data, practice, question
 
 
-async def _answer(tx: Tx, tg_user_id: int, data: dict[str, Any], person: Person, today: date,
-                  question: Question, value: str, skipped: bool = False) -> PracticeView:
+async def _answer(tx: Tx, tg_user_id: int, data: dict[str, Any], practice: Practice,
+                  person: Person, question: Question, value: str,
+                  skipped: bool = False) -> PracticeView:
     answers = {**dict(data.get("answers", {})), question.name: [value, skipped]}
     if question.more and value == "no":  # "done": the later entries go, as in a visit
-        for name in rules.later_entries(Checklist.from_json(str(data["form"])), question,
-                                        answers):
+        for name in rules.later_entries(practice.form, question, answers):
             del answers[name]
-    return await _move(tx, tg_user_id, {**data, "answers": answers}, person, today,
+    return await _move(tx, tg_user_id, {**data, "answers": answers}, person, practice.today,
                        question.name)
 
 
@@ -147,7 +147,7 @@ async def choose(core: Core, person: Person, tg_user_id: int, index: int,
         data, practice, question = await _pressed(tx, core, person, tg_user_id, index)
         if question.type != "select_one" or not _offered(practice, question, choice):
             raise Refused(Refusal.STALE)
-        return await _answer(tx, tg_user_id, data, person, practice.today, question,
+        return await _answer(tx, tg_user_id, data, practice, person, question,
                              question.choices[choice].name)
 
 
@@ -168,9 +168,8 @@ async def toggle(core: Core, person: Person, tg_user_id: int, index: int,
             if name in practice.selected else [*practice.selected, name]
         order = [c.name for c in question.choices]
         selected.sort(key=order.index)
-        data = {**data, "sel": selected}
-        await _save(tx, tg_user_id, data)
-        return PracticeView(PracticeScreen.QUESTION, _read(data, person, practice.today))
+        await _save(tx, tg_user_id, {**data, "sel": selected})
+        return PracticeView(PracticeScreen.QUESTION, replace(practice, selected=selected))
 
 
 async def done(core: Core, person: Person, tg_user_id: int, index: int) -> PracticeView:
@@ -181,12 +180,12 @@ async def done(core: Core, person: Person, tg_user_id: int, index: int) -> Pract
         if question.type == "select_multiple":
             if not practice.selected:
                 raise Refused(Refusal.CHOOSE_ONE)
-            return await _answer(tx, tg_user_id, data, person, practice.today, question,
+            return await _answer(tx, tg_user_id, data, practice, person, question,
                                  " ".join(practice.selected))
         if question.type == "image":
             if not practice.photos.get(question.name):
                 raise Refused(Refusal.PHOTO_NEEDED)
-            return await _answer(tx, tg_user_id, data, person, practice.today, question,
+            return await _answer(tx, tg_user_id, data, practice, person, question,
                                  str(practice.photos[question.name]))
         raise Refused(Refusal.STALE)
 
@@ -198,7 +197,7 @@ async def skip(core: Core, person: Person, tg_user_id: int, index: int) -> Pract
         values = rules.form_values(practice.checklist, practice.answers, practice.today)
         if rules.is_required(question, values, practice.today):
             raise Refused(Refusal.REQUIRED)
-        return await _answer(tx, tg_user_id, data, person, practice.today, question, "",
+        return await _answer(tx, tg_user_id, data, practice, person, question, "",
                              skipped=True)
 
 
@@ -212,7 +211,7 @@ async def use_default(core: Core, person: Person, tg_user_id: int,
             practice.checklist, practice.answers, practice.today), practice.today)
         if value is None or question.type in ("select_one", "select_multiple"):
             raise Refused(Refusal.STALE)
-        return await _answer(tx, tg_user_id, data, person, practice.today, question, value)
+        return await _answer(tx, tg_user_id, data, practice, person, question, value)
 
 
 async def back(core: Core, person: Person, tg_user_id: int, index: int) -> PracticeView:
@@ -225,9 +224,9 @@ async def back(core: Core, person: Person, tg_user_id: int, index: int) -> Pract
             return PracticeView(PracticeScreen.QUESTION, practice)
         selected = rules.selection(earlier, practice.checklist, practice.answers,
                                    practice.today)
-        data = {**data, "q": earlier.name, "sel": selected, "find": ""}
-        await _save(tx, tg_user_id, data)
-        return PracticeView(PracticeScreen.QUESTION, _read(data, person, practice.today))
+        await _save(tx, tg_user_id, {**data, "q": earlier.name, "sel": selected, "find": ""})
+        return PracticeView(PracticeScreen.QUESTION, replace(
+            practice, question=earlier, selected=selected, search=""))
 
 
 async def typed(core: Core, person: Person, tg_user_id: int, text: str,
@@ -241,12 +240,12 @@ async def typed(core: Core, person: Person, tg_user_id: int, text: str,
         if question is None:  # at the end: attach, try again or discard
             raise Refused(Refusal.USE_BUTTONS)
         if searchable(question, practice.checklist, practice.answers, practice.today):
-            data = {**data, "find": text.strip()[:100]}  # a long list: typing finds choices
-            await _save(tx, tg_user_id, data)
-            return PracticeView(PracticeScreen.QUESTION, _read(data, person, practice.today))
+            search = text.strip()[:100]  # a long list: typing finds choices
+            await _save(tx, tg_user_id, {**data, "find": search})
+            return PracticeView(PracticeScreen.QUESTION, replace(practice, search=search))
         value = typed_answer(question, text, practice.checklist, practice.answers,
                              practice.today, language)
-        return await _answer(tx, tg_user_id, data, person, practice.today, question, value)
+        return await _answer(tx, tg_user_id, data, practice, person, question, value)
 
 
 async def located(core: Core, person: Person, tg_user_id: int, latitude: float,
@@ -257,7 +256,7 @@ async def located(core: Core, person: Person, tg_user_id: int, latitude: float,
         practice = _read(data, person, core.today())
         if practice.question is None or practice.question.type != "geopoint":
             raise Refused(Refusal.NOT_LOCATION)
-        return await _answer(tx, tg_user_id, data, person, practice.today, practice.question,
+        return await _answer(tx, tg_user_id, data, practice, person, practice.question,
                              f"{latitude:.6f} {longitude:.6f}")
 
 
@@ -271,9 +270,8 @@ async def photo(core: Core, person: Person, tg_user_id: int) -> PracticeView:
         if question is None or question.type != "image":
             raise Refused(Refusal.NO_PHOTO_HERE)
         photos = {**practice.photos, question.name: practice.photos.get(question.name, 0) + 1}
-        data = {**data, "photos": photos}
-        await _save(tx, tg_user_id, data)
-        return PracticeView(PracticeScreen.QUESTION, _read(data, person, practice.today),
+        await _save(tx, tg_user_id, {**data, "photos": photos})
+        return PracticeView(PracticeScreen.QUESTION, replace(practice, photos=photos),
                             data={"photo": photos[question.name]})
 
 

@@ -78,15 +78,14 @@ def _end(t: Translator, practice: Practice) -> Shown:
     lines = [t._("🧪 Practice of {title} done. Nothing was recorded against any task.").format(
         title=html.escape(practice.form.title)), ""]
     values = rules.form_values(practice.checklist, practice.answers, practice.today)
-    for number, question in enumerate(
-            rules.relevant_questions(practice.checklist, practice.answers, practice.today),
-            start=1):
+    for number, question in enumerate(rules.relevant_questions(
+            practice.checklist, practice.answers, practice.today, values), start=1):
         value = rules.display(question, practice.answers.get(question.name), lang,
                               practice.photos.get(question.name, 0))
         lines.append(f"{number}. {html.escape(rules.label(question, lang, values))}:"
                      f" {html.escape(value[:80])}")
     for question, value in rules.calculated(practice.checklist, practice.answers,
-                                            practice.today):
+                                            practice.today, values):
         lines.append(f"🧮 {html.escape(rules.label(question, lang, values))}:"
                      f" {html.escape(value[:80])}")
     lines += ["", t._("Attach it to item {item} to use it in visits, try it again, or"

@@ -274,10 +274,9 @@ def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
         lines.append(f"<b>{number}. {html.escape(item.row.name)}</b>")
         if item.checklist is None:
             lines.append("  " + t._("(no checklist for this item)"))
-        values = rules.form_values(item.checklist, item.answers, state.today) \
-            if item.checklist is not None else None
-        open_now = {q.name for q in item.answerable(state.today)}
-        for q_number, question in enumerate(item.relevant(state.today), start=1):
+        values = item.values(state.today)
+        open_now = {q.name for q in item.answerable(state.today, values)}
+        for q_number, question in enumerate(item.relevant(state.today, values), start=1):
             answer = item.answers.get(question.name)
             value = rules.display(question, answer, lang,
                                   len(item.photos.get(question.name, [])))
@@ -289,7 +288,8 @@ def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
                 edits.append(_b(f"✏️ {number}.{q_number}", VisitEdit(
                     state.id, item.position, item.question_index(question.name))))
         if item.checklist is not None:
-            for question, value in rules.calculated(item.checklist, item.answers, state.today):
+            for question, value in rules.calculated(item.checklist, item.answers, state.today,
+                                                    values):
                 lines.append(f"  🧮 {html.escape(rules.label(question, lang, values))}:"
                              f" {html.escape(value[:80])}")
         if item.result:

@@ -131,13 +131,20 @@ class Item:
     def detail(self) -> dict[str, Any]:
         return self.row.detail
 
-    def relevant(self, today: date) -> list[Question]:
-        return rules.relevant_questions(self.checklist, self.answers, today) \
+    def values(self, today: date) -> rules.FormValues | None:
+        """The form's values (typed answers, calculations), to pass on to what follows."""
+        return rules.form_values(self.checklist, self.answers, today) \
+            if self.checklist else None
+
+    def relevant(self, today: date, values: rules.FormValues | None = None) -> list[Question]:
+        return rules.relevant_questions(self.checklist, self.answers, today, values) \
             if self.checklist else []
 
-    def answerable(self, today: date) -> list[Question]:
+    def answerable(self, today: date, values: rules.FormValues | None = None
+                   ) -> list[Question]:
         """The relevant questions not read-only now (those may be asked and changed)."""
-        return rules.answerable(self.checklist, self.answers, today) if self.checklist else []
+        return rules.answerable(self.checklist, self.answers, today, values) \
+            if self.checklist else []
 
     def progress(self, today: date) -> tuple[int, int]:
         relevant = self.relevant(today)
@@ -213,9 +220,8 @@ class State:
         items = []
         for item in self.items:
             answers = []
-            values = rules.form_values(item.checklist, item.answers, self.today) \
-                if item.checklist is not None else None
-            for question in item.relevant(self.today):
+            values = item.values(self.today)
+            for question in item.relevant(self.today, values):
                 answer = item.answers.get(question.name)
                 if answer is None or question.more:  # "add another?" is not a finding
                     continue
@@ -237,7 +243,7 @@ class State:
                              "display": value, "by": "", "at": None, "photos": [],
                              "calculated": True}
                             for q, value in rules.calculated(item.checklist, item.answers,
-                                                             self.today)]
+                                                             self.today, values)]
             follow = next((f for f in self.follow_ups if f.item_code == item.code), None)
             items.append({
                 "code": item.code, "name": item.row.name,
