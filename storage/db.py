@@ -26,6 +26,7 @@ import aiosqlite
 from storage.aftercare import AftercareRepo
 from storage.audit import AuditRepo
 from storage.base import to_db_time
+from storage.bulk import BulkRepo
 from storage.chasing import ChasingRepo
 from storage.conversations import ConversationRepo
 from storage.digest import DigestRepo
@@ -46,6 +47,7 @@ from storage.visits import VisitRepo
 logger = logging.getLogger(__name__)
 
 READERS = 4
+FOREIGN_KEYS_OFF = "-- foreign_keys: off"  # a migration's first line, to rebuild a table
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -148,6 +150,10 @@ class _Repos:
         return VisitRepo(self.conn)
 
     @cached_property
+    def bulk(self) -> BulkRepo:
+        return BulkRepo(self.conn)
+
+    @cached_property
     def chasing(self) -> ChasingRepo:
         return ChasingRepo(self.conn)
 
@@ -232,10 +238,20 @@ class Database:
             if version <= current:
                 continue
             logger.info("applying migration %s", name)
+            # A migration that rebuilds a table others refer to (SQLite's way to change a
+            # constraint) runs with the foreign keys off, and is checked before it commits.
+            rebuild = sql.startswith(FOREIGN_KEYS_OFF)
+            if rebuild:
+                await conn.execute("PRAGMA foreign_keys=OFF")
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 for statement in _split_sql(sql):
                     await conn.execute(statement)
+                if rebuild:
+                    async with conn.execute("PRAGMA foreign_key_check") as cur:
+                        broken = await cur.fetchall()
+                    if broken:
+                        raise RuntimeError(f"{name} breaks foreign keys: {broken[:5]}")
                 await conn.execute(
                     "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, to_db_time(datetime.now(UTC))),
@@ -244,6 +260,9 @@ class Database:
             except BaseException:
                 await conn.execute("ROLLBACK")
                 raise
+            finally:
+                if rebuild:
+                    await conn.execute("PRAGMA foreign_keys=ON")
 
     async def schema_version(self) -> int:
         async with self.read() as tx, tx.conn.execute(

@@ -149,6 +149,28 @@ class OutboxMessage:
     person_id: int | None = None
 
 
+class BulkKind(enum.StrEnum):
+    """What a bulk write (storage/migrations/0015_bulk_writes.sql) is writing."""
+
+    DRAW = "draw"  # a draw's tasks and members, after its outcome was computed
+    IMPORT = "import"  # a large directory of targets, after every row was checked
+
+
+@dataclass(frozen=True, slots=True)
+class BulkWrite:
+    """The one bulk write under way: its lease (owner, heartbeat) and its progress."""
+
+    kind: BulkKind
+    ref: str  # the draw's id, or the import's token
+    owner: str  # host:pid:token of the process writing it
+    done: int  # chunks or rows written so far, as the kind counts them
+    total: int
+    state: dict[str, Any]  # what the kind needs to resume (JSON)
+    started_by: str
+    started_at: datetime
+    heartbeat_at: datetime
+
+
 class AuditAction(enum.StrEnum):
     """What an audit row records: every action the chain knows, named once."""
 
