@@ -249,7 +249,7 @@ class Database:
                     await conn.execute(statement)
                 if rebuild:
                     async with conn.execute("PRAGMA foreign_key_check") as cur:
-                        broken = await cur.fetchall()
+                        broken = list(await cur.fetchall())
                     if broken:
                         raise RuntimeError(f"{name} breaks foreign keys: {broken[:5]}")
                 await conn.execute(
