@@ -572,25 +572,39 @@ def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
         if not folder.is_dir():
             return _fail(t._("There is no folder {folder}: give the folder that"
                              " `choucha draw export` wrote.").format(folder=folder))
-        problems = draws.verify_dir(folder)
+        published = Path(args.announcement) if args.announcement else None
+        if published is not None and not published.is_file():
+            return _fail(t._("There is no file {file}: give the announcement.json published"
+                             " before the draw.").format(file=published))
+        problems = draws.verify_dir(folder, published)
         for line in problems:
             print(t._("MISMATCH: {problem}").format(problem=line))
         if problems:
             return 1
-        print(t._("verified: every selection and every team follows from the published"
-                  " inputs"))
+        if not (folder / "record.json").is_file():
+            print(t._("verified: the announcement's digests and counts match the three"
+                      " frozen files (the draw has not run yet)"))
+        elif published is not None:
+            print(t._("verified: the announcement is the one published before the draw, and"
+                      " every selection and every team follows from it"))
+        else:
+            print(t._("verified: every selection and every team follows from the published"
+                      " inputs"))
         return 0
 
     out = Path(args.out) if args.action == "export" else Path()
     if args.action == "export" and out.exists() and not out.is_dir():
-        return _fail(t._("{file} is a file: give a folder for the four files. Nothing was"
-                         " done.").format(file=out))
+        return _fail(t._("{file} is a file: give a folder for the draw's files. Nothing"
+                         " was done.").format(file=out))
 
     async def work(core: Core) -> int:
         try:
             if args.action == "prepare":
                 prepared = await draws.prepare(core, SYSTEM, args.plan, args.entropy_source)
                 print(plain_text(draws.prepared_text(t, prepared)))
+            elif args.action == "cancel":
+                done = await draws.cancel(core, SYSTEM, args.plan, args.reason)
+                print(plain_text(draws.cancelled_text(t, done)))
             elif args.action == "run":
                 ran = await draws.run(core, SYSTEM, args.plan, args.entropy)
                 print(plain_text(draws.ran_text(t, ran)))
@@ -746,14 +760,20 @@ def build_parser() -> argparse.ArgumentParser:
     prep.add_argument("plan")
     prep.add_argument("--entropy-source", required=True,
                       help="the public value named in advance, e.g. a lottery draw")
+    stop = dsub2.add_parser("cancel", help="cancel a preparation before the draw date")
+    stop.add_argument("plan")
+    stop.add_argument("--reason", required=True, help="published with the old commitment")
     go = dsub2.add_parser("run", help="draw with the public entropy value")
     go.add_argument("plan")
     go.add_argument("--entropy", required=True)
-    exp = dsub2.add_parser("export", help="write record.json and the three TSV files")
+    exp = dsub2.add_parser("export", help="write announcement.json, the three frozen files"
+                                          " and, once run, record.json")
     exp.add_argument("plan")
     exp.add_argument("--out", required=True)
     ver = dsub2.add_parser("verify", help="recompute a draw from its published files")
     ver.add_argument("dir")
+    ver.add_argument("--announcement", help="the announcement.json published before the"
+                                            " draw, to compare with the folder's")
     draw.set_defaults(func=cmd_draw)
     cal = sub.add_parser("calendar", help="working days (State Council arrangements)")
     csub = cal.add_subparsers(dest="action", required=True)

@@ -1,4 +1,5 @@
-"""/draw for the office: prepare (commit), run (with the public entropy), export."""
+"""/draw for the office: prepare (freeze and commit), cancel a preparation, run (with the
+public entropy), export the announcement or the record."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.rules.models import Conversation
-from bot.rules.records import PlanLine
+from bot.rules.models import BulkWrite, Conversation
+from bot.rules.records import DrawStatus, PlanLine
 from bot.services import conversations, draws
 from bot.services.errors import Refusal, Refused
 from bot.views import draws as words
@@ -22,6 +23,7 @@ from bot.views.buttons import (
     DrawPlan,
     DrawPrepare,
     DrawRun,
+    DrawWithdraw,
 )
 from handlers.common import (
     Buttons,
@@ -47,9 +49,8 @@ async def draw_command(sent: Sent) -> None:
     if not plans:
         await reply(update, me.t._("No plan is loaded yet: send the annual plan's file."))
         return
-    states = {None: me.t._("not prepared"), "prepared": me.t._("prepared"),
-              "run": me.t._("drawn")}
-    rows = [[key(f"{p.name[:40]} · {states[p.draw_status]}", DrawPlan(p.id))] for p in plans]
+    rows = [[key(f"{p.name[:40]} · {words.state_label(me.t, p.draw_status)}", DrawPlan(p.id))]
+            for p in plans]
     await reply(update, me.t._("Which plan?"), reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -65,37 +66,44 @@ async def _plan(press: Press[Any], plan_id: int) -> PlanLine:
 
 @BUTTONS.on(DrawPlan)
 async def plan_chosen(press: Press[DrawPlan]) -> None:
-    """A plan: its draw date and the next step (prepare, run or export)."""
+    """A plan: its draw date, where its draw stands and the next steps."""
     plan = await _plan(press, press.button.plan_id)
     t, plan_id = press.me.t, press.button.plan_id
-    step: Button
-    step, label = {None: (DrawPrepare(plan_id), t._("Prepare the draw")),
-                   "prepared": (DrawRun(plan_id), t._("Run the draw")),
-                   "run": (DrawExport(plan_id), t._("Export the record"))}[plan.draw_status]
-    await reply(press.update, t._("<b>{plan}</b>\nDraw date: {date}").format(
-        plan=html.escape(plan.name), date=plan.draw_date.isoformat()),
-        reply_markup=InlineKeyboardMarkup([[key(label, step)]]))
+    choices: dict[DrawStatus | None, list[tuple[str, Button]]] = {
+        None: [(t._("Prepare the draw"), DrawPrepare(plan_id))],
+        DrawStatus.PREPARED: [(t._("Run the draw"), DrawRun(plan_id)),
+                              (t._("Export the announcement"), DrawExport(plan_id)),
+                              (t._("Cancel the preparation"), DrawWithdraw(plan_id))],
+        DrawStatus.WRITING: [],
+        DrawStatus.RUN: [(t._("Export the record"), DrawExport(plan_id))],
+        DrawStatus.CANCELLED: [],
+    }
+    steps = choices[plan.draw_status]
+    await reply(press.update, words.plan_text(t, plan),
+                reply_markup=InlineKeyboardMarkup([[key(label, button)]
+                                                   for label, button in steps]) if steps
+                else None)
 
 
 @BUTTONS.on(DrawPrepare)
 async def prepare(press: Press[DrawPrepare]) -> None:
-    await _ask_entropy(press, await _plan(press, press.button.plan_id), "source")
+    await _ask(press, await _plan(press, press.button.plan_id), "source")
 
 
 @BUTTONS.on(DrawRun)
 async def run(press: Press[DrawRun]) -> None:
-    await _ask_entropy(press, await _plan(press, press.button.plan_id), "entropy")
+    await _ask(press, await _plan(press, press.button.plan_id), "entropy")
 
 
-async def _ask_entropy(press: Press[Any], plan: PlanLine, step: str) -> None:
+@BUTTONS.on(DrawWithdraw)
+async def withdraw_preparation(press: Press[DrawWithdraw]) -> None:
+    await _ask(press, await _plan(press, press.button.plan_id), "cancel")
+
+
+async def _ask(press: Press[Any], plan: PlanLine, step: str) -> None:
     await conversations.begin(press.context.core, press.me.tg_user_id, FLOW, step,
                               {"plan": plan.name})
-    t = press.me.t
-    prompt = (t._("Send the public entropy source you name in advance, for example"
-                  " “中国福利彩票3D, draw of {date}”.") if step == "source" else
-              t._("Send the public entropy value now published by that source."))
-    await reply(press.update, prompt.format(date=plan.draw_date.isoformat()) + "\n"
-                + t._("Send /cancel to stop."))
+    await reply(press.update, words.ask_text(press.me.t, step, plan))
 
 
 @BUTTONS.on(DrawExport)
@@ -111,11 +119,19 @@ async def export(press: Press[DrawExport]) -> None:
             return
         for path in paths:
             await message.reply_document(path.read_bytes(), filename=path.name)
+    await reply(press.update, words.exported_text(press.me.t, plan, [p.name for p in paths]))
+
+
+def _waiting(update: Update, me: Who) -> Any:
+    async def waiting(current: BulkWrite) -> None:
+        await reply(update, words.waiting_text(me.t, current))
+    return waiting
 
 
 async def draw_text(update: Update, context: Context, me: Who,
                     conversation: Conversation) -> None:
-    """The entropy source or value typed during a draw flow."""
+    """The entropy source, the entropy value or the reason for cancelling, typed during a
+    draw flow."""
     if not office(me.person):
         await conversations.cancel(context.core, me.tg_user_id)
         await reply(update, me.t._("Only the office runs draws."))
@@ -123,14 +139,20 @@ async def draw_text(update: Update, context: Context, me: Who,
     message = update.effective_message
     assert message is not None and message.text is not None
     plan = conversation.data["plan"]
+    core, actor = context.core, person_of(me)
     try:
         if conversation.step == "source":
-            prepared = await draws.prepare(context.core, person_of(me), plan, message.text)
+            await reply(update, words.freezing_text(me.t, plan))
+            prepared = await draws.prepare(core, actor, plan, message.text,
+                                           waiting=_waiting(update, me))
             text = draws.prepared_text(me.t, prepared)
+        elif conversation.step == "cancel":
+            text = draws.cancelled_text(me.t, await draws.cancel(core, actor, plan,
+                                                                 message.text))
         elif conversation.step == "entropy":
-            ready = await draws.ready_to_run(context.core, person_of(me), plan, message.text)
+            ready = await draws.ready_to_run(core, actor, plan, message.text)
             # Irreversible: say what will be drawn from, with the value as typed, and ask.
-            await conversations.begin(context.core, me.tg_user_id, FLOW, "confirm",
+            await conversations.begin(core, me.tg_user_id, FLOW, "confirm",
                                       {"plan": plan, "entropy": ready.entropy})
             await reply(update, words.confirm_run_text(me.t, ready), reply_markup=(
                 InlineKeyboardMarkup([[key(me.t._("✅ Run the draw now"),
@@ -143,12 +165,13 @@ async def draw_text(update: Update, context: Context, me: Who,
             return
     except Refused as exc:
         await reply(update, words.refusal_text(me.t, exc))
-        if exc.reason in (Refusal.BAD_ENTROPY_SOURCE, Refusal.BAD_ENTROPY):
+        if exc.reason in (Refusal.BAD_ENTROPY_SOURCE, Refusal.BAD_ENTROPY,
+                          Refusal.BAD_CANCEL_REASON, Refusal.ENTROPY_SOURCE_USED):
             return  # still waiting for a good value
     else:
         await reply(update, text)
         context.wake_outbox()
-    await conversations.cancel(context.core, me.tg_user_id)
+    await conversations.cancel(core, me.tg_user_id)
 
 
 async def _confirmed(press: Press[Any], plan_id: int) -> tuple[str, str]:
@@ -173,7 +196,8 @@ async def confirm_run(press: Press[DrawConfirm]) -> None:
                                       " done.").format(plan=html.escape(plan)))
 
     try:
-        ran = await draws.run(press.context.core, press.member, plan, entropy, started=started)
+        ran = await draws.run(press.context.core, press.member, plan, entropy, started=started,
+                              waiting=_waiting(press.update, press.me))
     except Refused as exc:
         await reply(press.update, words.refusal_text(t, exc))
     else:
@@ -196,4 +220,3 @@ async def cancel_run(press: Press[DrawCancel]) -> None:
     await press.query.answer()
     await reply(press.update, press.me.t._("Cancelled: the draw was not run and nothing"
                                            " was changed. Run it again from /draw."))
-

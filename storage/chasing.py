@@ -61,7 +61,7 @@ class ChasingRepo(Repo):
             "SELECT k.id AS task_id, k.created_at, t.name AS target, m.person_id,"
             " m.department_id, p.name, (SELECT l.person_id FROM task_members l WHERE"
             " l.task_id = k.id AND l.leader = 1 AND l.active = 1) AS leader"
-            " FROM task_members m JOIN tasks k ON k.id = m.task_id"
+            " FROM task_members m JOIN live_tasks k ON k.id = m.task_id"
             " JOIN targets t ON t.id = k.target_id JOIN people p ON p.id = m.person_id"
             " WHERE m.active = 1 AND m.accepted_at IS NULL AND k.status = 'assigned'"
             " ORDER BY k.id, m.position")
@@ -70,7 +70,7 @@ class ChasingRepo(Repo):
         """Open tasks whose window ends by `due_until` (or has ended), with their teams."""
         rows = await self.all(
             "SELECT k.id AS task_id, k.window_due, t.name AS target, m.person_id,"
-            " m.department_id, m.leader FROM tasks k JOIN targets t ON t.id = k.target_id"
+            " m.department_id, m.leader FROM live_tasks k JOIN targets t ON t.id = k.target_id"
             " JOIN task_members m ON m.task_id = k.id AND m.active = 1"
             " WHERE k.status IN ('assigned', 'in_progress') AND k.window_due <= ?"
             " ORDER BY k.id, m.position", (due_until.isoformat(),))
@@ -87,18 +87,18 @@ class ChasingRepo(Repo):
             WaitingRequest,
             "SELECT r.id, r.task_id, r.created_at, p.name, p.department_id, t.name AS target"
             " FROM replacement_requests r JOIN people p ON p.id = r.person_id"
-            " JOIN tasks k ON k.id = r.task_id JOIN targets t ON t.id = k.target_id"
+            " JOIN live_tasks k ON k.id = r.task_id JOIN targets t ON t.id = k.target_id"
             " WHERE r.status = 'open' ORDER BY r.id")
 
     async def unpublished(self) -> list[Unpublished]:
         return await self.all_as(Unpublished,
-            "SELECT k.id AS task_id, k.finished_at, t.name AS target FROM tasks k"
+            "SELECT k.id AS task_id, k.finished_at, t.name AS target FROM live_tasks k"
             " JOIN targets t ON t.id = k.target_id WHERE k.status = 'submitted'"
             " AND k.published_at IS NULL ORDER BY k.finished_at")
 
     async def overdue_follow_ups(self, today: date) -> list[LateFollowUp]:
         return await self.all_as(LateFollowUp,
             "SELECT f.id, f.item_code, f.due_date, f.owner, v.task_id, t.name AS target"
-            " FROM follow_ups f JOIN visits v ON v.id = f.visit_id JOIN tasks k ON k.id ="
+            " FROM follow_ups f JOIN visits v ON v.id = f.visit_id JOIN live_tasks k ON k.id ="
             " v.task_id JOIN targets t ON t.id = k.target_id WHERE f.status = 'open'"
             " AND f.due_date < ? ORDER BY f.due_date", (today.isoformat(),))

@@ -19,8 +19,8 @@ ITEM_FIELDS = ("category", "name", "target_kind", "kind", "method", "department_
 INSPECTOR_FIELDS = ("cert_no", "id_hash", "id_last4", "gender", "phone", "unit", "level",
                     "cert_authority", "cert_valid_until", "expertise", "active")
 PLAN_FIELDS = ("task_name", "type", "target_total", "scope", "ratios", "initiator_id",
-               "draw_date", "window_start", "window_due", "year_cap", "fallbacks",
-               "leader_may_approve")
+               "draw_date", "window_start", "window_due", "year_caps", "fallbacks",
+               "leader_may_approve", "risk_rule")
 
 
 def _row_value(fields: Sequence[str], alias: str) -> str:

@@ -1,4 +1,5 @@
-"""Draws: the eligible pool, the drawable inspectors, the draw rows, tasks and members."""
+"""Draws: the plan as its draw reads it, the draw rows (prepared, cancelled, being
+written, run), the tasks and members written in chunks, the events appended later."""
 
 from __future__ import annotations
 
@@ -10,20 +11,31 @@ from typing import Any
 from bot.rules.records import (
     DepartmentInspector,
     Draw,
-    DrawableInspector,
+    DrawEvents,
     DrawnSeat,
+    DrawStatus,
+    FrozenInspector,
     PlanForDraw,
     PlanItemRule,
     PlanLine,
+    Withdrawal,
 )
-from storage.base import Repo, placeholders, to_db_time
+from storage.base import Repo, dumps, placeholders, to_db_time
+
+_LIVE = "status != 'cancelled'"  # a plan's one draw that counts (migration 0016)
 
 
 class DrawRepo(Repo):
     async def plan(self, name: str) -> PlanForDraw | None:
+        return await self._plan("p.name = ?", (name,))
+
+    async def plan_by_id(self, plan_id: int) -> PlanForDraw | None:
+        return await self._plan("p.id = ?", (plan_id,))
+
+    async def _plan(self, where: str, params: tuple[Any, ...]) -> PlanForDraw | None:
         plan = await self.one_as(
             PlanForDraw, "SELECT p.*, d.code AS initiator_code FROM plans p"
-            " JOIN departments d ON d.id = p.initiator_id WHERE p.name = ?", (name,))
+            f" JOIN departments d ON d.id = p.initiator_id WHERE {where}", params)
         if plan is None:
             return None
         joining = tuple(r["code"] for r in await self.all(
@@ -41,46 +53,8 @@ class DrawRepo(Repo):
         return await self.all_as(
             PlanLine,
             "SELECT p.id, p.name, p.draw_date, d.status AS draw_status FROM plans p"
-            " LEFT JOIN draws d ON d.plan_id = p.id WHERE p.active = 1 ORDER BY p.draw_date,"
-            " p.name")
-
-    async def eligible_pool(self, scope: dict[str, list[str]], year: str,
-                            cap: int | None) -> list[tuple[str, str]]:
-        """(code, stratum) of active targets in scope with fewer than `cap` draws this year."""
-        where: list[str] = ["t.active = 1"]
-        params: list[object] = []
-        for key in ("region", "industry", "kind", "entity_type"):
-            values = scope.get(key) or []
-            if values:
-                where.append(f"t.{key} IN ({placeholders(values)})")
-                params.extend(values)
-        # Ordering by an expression makes SQLite scan the table and sort, which for a
-        # large directory is twice as fast as walking the code index row by row.
-        rows = await self.all(
-            f"SELECT t.code, COALESCE(t.credit_class, '-') AS stratum FROM targets t"
-            f" WHERE {' AND '.join(where)} ORDER BY t.code || ''", tuple(params))
-        if cap is None:
-            return [(r[0], r[1]) for r in rows]
-        capped = {r[0] for r in await self.all(
-            "SELECT target_code FROM tasks WHERE draw_year = ? GROUP BY target_code"
-            " HAVING COUNT(*) >= ?", (year, cap))}
-        return [(r[0], r[1]) for r in rows if r[0] not in capped]
-
-    async def drawable_inspectors(self, draw_date: date) -> list[DrawableInspector]:
-        """Active inspectors of their department with a certificate valid on `draw_date`
-        (no recorded expiry counts as valid), not withdrawn on or before it."""
-        return await self.all_as(
-            DrawableInspector,
-            "SELECT i.cert_no, i.expertise, i.person_id, d.code AS department"
-            " FROM inspectors i JOIN people p ON p.id = i.person_id"
-            " JOIN departments d ON d.id = p.department_id"
-            " JOIN person_roles r ON r.person_id = p.id AND r.role = 'inspector'"
-            "  AND r.department_id = p.department_id"
-            " WHERE p.active = 1 AND i.active = 1 AND d.active = 1 AND i.cert_no IS NOT NULL"
-            " AND (i.cert_valid_until IS NULL OR i.cert_valid_until >= ?)"
-            " AND NOT EXISTS (SELECT 1 FROM withdrawals w WHERE w.person_id = p.id"
-            "  AND w.from_date <= ?)"
-            " ORDER BY i.cert_no", (draw_date.isoformat(), draw_date.isoformat()))
+            f" LEFT JOIN draws d ON d.plan_id = p.id AND d.{_LIVE} WHERE p.active = 1"
+            " ORDER BY p.draw_date, p.name")
 
     async def department_inspectors(self, department_code: str) -> list[DepartmentInspector]:
         """Every active inspector of a department, drawable or not (to explain a refusal)."""
@@ -92,8 +66,35 @@ class DrawRepo(Repo):
             "  AND r.department_id = p.department_id"
             " WHERE p.active = 1 AND i.active = 1 AND d.code = ?", (department_code,))
 
-    async def recusal_pairs(self) -> set[tuple[str, str]]:
-        return {(r[0], r[1]) for r in await self.all("SELECT cert_no, target_code FROM recusals")}
+    async def frozen_inspectors(self, certs: Sequence[str], draw_date: date
+                                ) -> list[FrozenInspector]:
+        """The people behind these 执法证号 as the directory has them now, with whether
+        they could still be drawn on `draw_date` (a change since prepare is a withdrawal)."""
+        found: list[FrozenInspector] = []
+        for start in range(0, len(certs), 500):
+            chunk = list(certs[start:start + 500])
+            found += await self.all_as(
+                FrozenInspector,
+                "SELECT i.cert_no, i.person_id, d.code AS department, p.active AND i.active"
+                " AND d.active AS active, EXISTS (SELECT 1 FROM person_roles r"
+                "  WHERE r.person_id = p.id AND r.role = 'inspector'"
+                "  AND r.department_id = p.department_id) AS inspector,"
+                " (i.cert_valid_until IS NULL OR i.cert_valid_until >= ?) AS cert_valid"
+                " FROM inspectors i JOIN people p ON p.id = i.person_id"
+                " JOIN departments d ON d.id = p.department_id"
+                f" WHERE i.cert_no IN ({placeholders(chunk)})",
+                (draw_date.isoformat(), *chunk))
+        return found
+
+    async def withdrawals_of(self, certs: Sequence[str]) -> list[Withdrawal]:
+        """The withdrawals recorded for these 执法证号, the earliest first."""
+        found: list[Withdrawal] = []
+        for start in range(0, len(certs), 500):
+            chunk = list(certs[start:start + 500])
+            found += await self.all_as(
+                Withdrawal, f"SELECT * FROM withdrawals WHERE cert_no IN ({placeholders(chunk)})"
+                " ORDER BY id", tuple(chunk))
+        return found
 
     async def drawn(self, draw_id: int) -> list[DrawnSeat]:
         """Every team of a draw (its current members), in the
@@ -101,48 +102,121 @@ class DrawRepo(Repo):
         return await self.all_as(
             DrawnSeat,
             "SELECT k.id AS task_id, k.batch_order, k.target_code, t.name AS target_name,"
-            " t.credit_class, p.name, d.name AS department, m.leader FROM tasks k"
+            " t.credit_class, p.name, d.name AS department, m.leader FROM live_tasks k"
             " JOIN targets t ON t.id = k.target_id JOIN task_members m ON m.task_id = k.id"
             " JOIN people p ON p.id = m.person_id JOIN departments d ON d.id = m.department_id"
             " WHERE k.draw_id = ? AND m.active = 1 ORDER BY k.batch_order, m.position",
             (draw_id,))
 
+    # --- the draw rows ------------------------------------------------------------------------
     async def draw(self, plan_id: int) -> Draw | None:
-        return await self.one_as(Draw, "SELECT * FROM draws WHERE plan_id = ?", (plan_id,))
+        """The plan's draw that is not cancelled, if any."""
+        return await self.one_as(Draw, f"SELECT * FROM draws WHERE plan_id = ? AND {_LIVE}",
+                                 (plan_id,))
+
+    async def draw_by_id(self, draw_id: int) -> Draw | None:
+        return await self.one_as(Draw, "SELECT * FROM draws WHERE id = ?", (draw_id,))
+
+    async def cancelled(self, plan_id: int) -> list[Draw]:
+        """The plan's cancelled preparations, the earliest first."""
+        return await self.all_as(Draw, "SELECT * FROM draws WHERE plan_id = ?"
+                                 " AND status = 'cancelled' ORDER BY id", (plan_id,))
 
     async def add_draw(self, plan_id: int, values: dict[str, Any], actor: str,
                        now: datetime) -> int:
         return await self.insert(
-            "INSERT INTO draws (plan_id, status, draw_date, entropy_source, nonce,"
-            " nonce_commitment, pool_digest, pool_size, year_cap, prepared_by, prepared_at)"
-            " VALUES (?, 'prepared', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (plan_id, values["draw_date"], values["entropy_source"], values["nonce"],
-             values["nonce_commitment"], values["pool_digest"], values["pool_size"],
-             values["year_cap"], actor, to_db_time(now)))
+            "INSERT INTO draws (plan_id, algorithm, status, draw_date, entropy_source, nonce,"
+            " nonce_commitment, pool_digest, pool_size, announcement_sha256,"
+            " inspectors_sha256, recusals_sha256, prepared_by, prepared_at)"
+            " VALUES (?, ?, 'prepared', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (plan_id, values["algorithm"], values["draw_date"], values["entropy_source"],
+             values["nonce"], values["nonce_commitment"], values["pool_digest"],
+             values["pool_size"], values["announcement_sha256"], values["inspectors_sha256"],
+             values["recusals_sha256"], actor, to_db_time(now)))
 
-    async def mark_run(self, draw_id: int, entropy: str, seed: str, record: str,
-                       inspectors_sha256: str, recusals_sha256: str, actor: str,
-                       now: datetime) -> bool:
-        changed = await self.execute(
-            "UPDATE draws SET status = 'run', entropy = ?, seed = ?, record = ?,"
-            " inspectors_sha256 = ?, recusals_sha256 = ?, run_by = ?, run_at = ?"
-            " WHERE id = ? AND status = 'prepared'",
-            (entropy, seed, record, inspectors_sha256, recusals_sha256, actor, to_db_time(now),
-             draw_id))
-        return changed == 1
+    async def cancel(self, draw_id: int, actor: str, reason: str, now: datetime) -> bool:
+        return await self.execute(
+            "UPDATE draws SET status = 'cancelled', cancelled_by = ?, cancelled_at = ?,"
+            " cancel_reason = ? WHERE id = ? AND status = 'prepared'",
+            (actor, to_db_time(now), reason, draw_id)) == 1
 
-    async def add_tasks(self, draw_id: int, plan_id: int, orders: Sequence[tuple[str, int]],
-                        window: tuple[str, str], year: str, now: datetime) -> dict[str, int]:
-        """One task per selected target; return task ids by target code."""
+    async def begin_writing(self, draw_id: int, entropy: str, seed: str, record_sha256: str,
+                            actor: str, now: datetime) -> bool:
+        """The draw's commit point: drawn, its record stored; its tasks follow in chunks."""
+        return await self.execute(
+            "UPDATE draws SET status = 'writing', entropy = ?, seed = ?, record_sha256 = ?,"
+            " run_by = ?, run_at = ? WHERE id = ? AND status = 'prepared'",
+            (entropy, seed, record_sha256, actor, to_db_time(now), draw_id)) == 1
+
+    async def written(self, draw_id: int, count: int) -> None:
+        await self.execute("UPDATE draws SET written = ? WHERE id = ? AND status = 'writing'",
+                           (count, draw_id))
+
+    async def finish_writing(self, draw_id: int) -> bool:
+        """Every task written: the draw's tasks become visible at once."""
+        return await self.execute(
+            "UPDATE draws SET status = 'run' WHERE id = ? AND status = 'writing'",
+            (draw_id,)) == 1
+
+    async def record_v1(self, draw_id: int) -> str | None:
+        """A choucha-draw-v1 record as drawn (kept in its row)."""
+        value = await self.scalar("SELECT record FROM draws WHERE id = ?", (draw_id,))
+        return None if value is None else str(value)
+
+    async def events(self, draw_id: int) -> DrawEvents:
+        row = await self.one_as(DrawEvents,
+                                "SELECT json_extract(events, '$.replacements') AS replacements,"
+                                " json_extract(events, '$.withdrawals') AS withdrawals,"
+                                " json_extract(events, '$.before_run') AS before_run"
+                                " FROM draws WHERE id = ?", (draw_id,))
+        return row or DrawEvents([], [], [])
+
+    async def set_events(self, draw_id: int, events: dict[str, list[Any]]) -> None:
+        await self.execute("UPDATE draws SET events = ? WHERE id = ?", (dumps(events), draw_id))
+
+    async def append_event(self, draw_id: int, kind: str, event: dict[str, Any]) -> None:
+        """Append a replacement or a withdrawal to a draw's events (never rewriting the
+        record)."""
+        assert kind in ("replacements", "withdrawals")
+        await self.execute(f"UPDATE draws SET events = json_insert(events, '$.{kind}[#]',"
+                           " json(?)) WHERE id = ?", (dumps(event), draw_id))
+
+    async def open_run_draws(self) -> list[Draw]:
+        """Run draws with tasks not yet under way (where a replacement may still be drawn)."""
+        return await self.all_as(Draw,
+            "SELECT * FROM draws d WHERE d.status = 'run' AND EXISTS (SELECT 1 FROM tasks k"
+            " WHERE k.draw_id = d.id AND k.status = 'assigned') ORDER BY d.id")
+
+    async def prepared_draws(self) -> list[Draw]:
+        """Draws prepared and not yet run (their inputs frozen)."""
+        return await self.all_as(Draw, "SELECT * FROM draws WHERE status = 'prepared'"
+                                 " ORDER BY id")
+
+    # --- tasks, written in chunks ----------------------------------------------------------
+    async def target_ids(self, codes: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(codes), 500):
+            chunk = list(codes[start:start + 500])
+            rows = await self.all(f"SELECT code, id FROM targets WHERE code IN"
+                                  f" ({placeholders(chunk)})", tuple(chunk))
+            found.update((r[0], int(r[1])) for r in rows)
+        return found
+
+    async def add_tasks(self, draw_id: int, plan_id: int,
+                        rows: Sequence[tuple[int, str, int]], window: tuple[str, str],
+                        year: str, now: datetime) -> dict[int, int]:
+        """One task per (target id, code, order); their ids by order."""
         stamp = to_db_time(now)
+        before = int(await self.scalar("SELECT COALESCE(MAX(id), 0) FROM tasks"))
         await self.conn.executemany(
             "INSERT INTO tasks (draw_id, plan_id, target_id, target_code, batch_order,"
             " window_start, window_due, draw_year, created_at)"
-            " SELECT ?, ?, id, code, ?, ?, ?, ?, ? FROM targets WHERE code = ?",
-            [(draw_id, plan_id, order, window[0], window[1], year, stamp, code)
-             for code, order in orders])
-        rows = await self.all("SELECT id, target_code FROM tasks WHERE draw_id = ?", (draw_id,))
-        return {r["target_code"]: r["id"] for r in rows}
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(draw_id, plan_id, target_id, code, order, window[0], window[1], year, stamp)
+             for target_id, code, order in rows])
+        found = await self.all("SELECT id, batch_order FROM tasks WHERE id > ?"
+                               " AND draw_id = ?", (before, draw_id))
+        return {int(r[1]): int(r[0]) for r in found}
 
     async def add_members(self, rows: Iterable[tuple[int, int, int, str, bool, int]],
                           now: datetime) -> None:
@@ -152,3 +226,11 @@ class DrawRepo(Repo):
             "INSERT INTO task_members (task_id, person_id, department_id, cert_no, leader,"
             " position, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(t, p, d, c, int(leader), pos, stamp) for t, p, d, c, leader, pos in rows])
+
+    async def tasks_written(self, draw_id: int) -> int:
+        return int(await self.scalar("SELECT COUNT(*) FROM tasks WHERE draw_id = ?",
+                                     (draw_id,)))
+
+    async def status_of(self, draw_id: int) -> DrawStatus | None:
+        value = await self.scalar("SELECT status FROM draws WHERE id = ?", (draw_id,))
+        return None if value is None else DrawStatus(value)

@@ -69,6 +69,54 @@ def read_blob(root: Path, sha256: str) -> bytes:
     return blob_path(root, sha256).read_bytes()
 
 
+def blob_matches(root: Path, sha256: str, chunk: int = 1 << 20) -> bool:
+    """The stored file still has the SHA-256 it is named by (read piece by piece)."""
+    digest = hashlib.sha256()
+    try:
+        with blob_path(root, sha256).open("rb") as fh:
+            while piece := fh.read(chunk):
+                digest.update(piece)
+    except FileNotFoundError:
+        return False
+    return digest.hexdigest() == sha256
+
+
+class BlobWriter:
+    """Bytes written into the file store piece by piece (0600, fsync, rename), so that a
+    large file is never held whole in memory; `close()` gives its SHA-256."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        private_dir(root, tighten=True)
+        self._tmp = root / f".writing-{os.getpid()}-{os.urandom(6).hex()}"
+        self._fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+        self._sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self._sha.update(data)
+        self.size += len(data)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view):]
+
+    def close(self) -> str:
+        os.fsync(self._fd)
+        os.close(self._fd)
+        digest = self._sha.hexdigest()
+        target = blob_path(self.root, digest)
+        if target.exists():
+            self._tmp.unlink()
+        else:
+            private_dir(target.parent, tighten=True)
+            self._tmp.replace(target)
+        return digest
+
+    def abort(self) -> None:
+        os.close(self._fd)
+        self._tmp.unlink(missing_ok=True)
+
+
 class FileRepo(Repo):
     async def remember(self, sha256: str, size: int, mime_type: str | None, now: datetime) -> None:
         await self.execute(

@@ -20,7 +20,7 @@ class PublicationRepo(Repo):
         """Finished tasks not yet published or withheld, the oldest first."""
         return await self.all_as(DuePublication,
             "SELECT k.id, k.finished_at, t.name AS target, t.code AS target_code"
-            " FROM tasks k JOIN targets t ON t.id = k.target_id WHERE k.status = 'submitted'"
+            " FROM live_tasks k JOIN targets t ON t.id = k.target_id WHERE k.status = 'submitted'"
             " AND k.published_at IS NULL ORDER BY k.finished_at, k.id")
 
     async def add(self, task_id: int, kind: PublicationKind, content: dict[str, Any], by: str,
@@ -50,7 +50,7 @@ class PublicationRepo(Repo):
         one = "" if task_id is None else " AND p.task_id = ?"
         return await self.all_as(CorrectionDue,
             "SELECT p.task_id, p.id AS publication_id, t.name AS target,"
-            " r.version, c.reason FROM publications p JOIN tasks k ON k.id = p.task_id"
+            " r.version, c.reason FROM publications p JOIN live_tasks k ON k.id = p.task_id"
             " JOIN targets t ON t.id = k.target_id"
             " JOIN records r ON r.task_id = p.task_id AND r.version ="
             " (SELECT MAX(version) FROM records WHERE task_id = p.task_id)"
@@ -66,7 +66,7 @@ class PublicationRepo(Repo):
         one = "" if task_id is None else " AND p.task_id = ?"
         return await self.all_as(WithheldResult,
             "SELECT p.task_id, p.id AS publication_id, t.name AS target, p.reason,"
-            " p.created_by, p.created_at FROM publications p JOIN tasks k ON k.id = p.task_id"
+            " p.created_by, p.created_at FROM publications p JOIN live_tasks k ON k.id = p.task_id"
             " JOIN targets t ON t.id = k.target_id WHERE p.kind = 'withheld' AND p.id IN"
             " (SELECT MAX(id) FROM publications GROUP BY task_id)" + one + " ORDER BY p.id",
             () if task_id is None else (task_id,))
@@ -74,13 +74,13 @@ class PublicationRepo(Repo):
     async def of_target(self, target_code: str) -> list[Publication]:
         """The latest publication of each task of a target (a correction replaces)."""
         return await self.all_as(Publication,
-            "SELECT p.* FROM publications p JOIN tasks k ON k.id = p.task_id"
+            "SELECT p.* FROM publications p JOIN live_tasks k ON k.id = p.task_id"
             " WHERE k.target_code = ? AND p.id IN (SELECT MAX(id) FROM publications"
             " GROUP BY task_id) ORDER BY p.id", (target_code,))
 
     async def published(self, since: str | None = None) -> list[Publication]:
         """The latest publication of every published task (withheld ones left out)."""
-        sql = ("SELECT p.*, k.target_code FROM publications p JOIN tasks k ON k.id = p.task_id"
+        sql = ("SELECT p.*, k.target_code FROM publications p JOIN live_tasks k ON k.id = p.task_id"
                " WHERE p.kind IN ('result', 'correction') AND p.id IN"
                " (SELECT MAX(id) FROM publications GROUP BY task_id)")
         args: tuple[Any, ...] = ()

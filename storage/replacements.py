@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.rules.records import Draw, ReplacementRequest, RequestStatus, Withdrawal
+from bot.rules.records import ReplacementRequest, RequestStatus, Withdrawal
 from storage.base import Repo, to_db_time
 
 
@@ -46,7 +46,7 @@ class ReplacementRepo(Repo):
     async def draw_loads(self, draw_id: int) -> dict[str, int]:
         """Current assignments per 执法证号 in one draw (the loads "as they stand")."""
         rows = await self.all(
-            "SELECT m.cert_no, COUNT(*) FROM task_members m JOIN tasks k ON k.id = m.task_id"
+            "SELECT m.cert_no, COUNT(*) FROM task_members m JOIN live_tasks k ON k.id = m.task_id"
             " WHERE k.draw_id = ? AND m.active = 1 GROUP BY m.cert_no", (draw_id,))
         return {r[0]: int(r[1]) for r in rows}
 
@@ -69,12 +69,6 @@ class ReplacementRepo(Repo):
         value = await self.scalar("SELECT person_id FROM inspectors WHERE cert_no = ?", (cert,))
         return None if value is None else int(value)
 
-    async def open_run_draws(self) -> list[Draw]:
-        """Run draws with tasks not yet under way (where a replacement may still be drawn)."""
-        return await self.all_as(Draw,
-            "SELECT * FROM draws d WHERE d.status = 'run' AND EXISTS (SELECT 1 FROM tasks k"
-            " WHERE k.draw_id = d.id AND k.status = 'assigned') ORDER BY d.id")
-
     async def add_withdrawal(self, person_id: int, cert: str, from_date: str, reason: str,
                              note: str | None, recorded_by: int | None, now: datetime) -> int:
         return await self.insert(
@@ -85,12 +79,6 @@ class ReplacementRepo(Repo):
     async def withdrawn(self, person_id: int) -> Withdrawal | None:
         return await self.one_as(Withdrawal, "SELECT * FROM withdrawals WHERE person_id = ?"
                                  " ORDER BY id DESC LIMIT 1", (person_id,))
-
-    async def update_record(self, draw_id: int, record: str) -> None:
-        await self.execute("UPDATE draws SET record = ? WHERE id = ?", (record, draw_id))
-
-    async def draw_row(self, draw_id: int) -> Draw | None:
-        return await self.one_as(Draw, "SELECT * FROM draws WHERE id = ?", (draw_id,))
 
     async def leader_may_approve(self, plan_id: int) -> bool:
         return bool(await self.scalar("SELECT leader_may_approve FROM plans WHERE id = ?",

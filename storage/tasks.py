@@ -22,7 +22,7 @@ _TASK = (
     " p.name AS plan, t.name AS target_name, t.address, t.credit_class, t.abnormal,"
     " t.dishonest, t.complaints, t.status AS registration_status, t.legal_rep,"
     " t.entity_type, t.established, t.scope, t.industry, t.region, k.plan_id, k.draw_id"
-    " FROM tasks k JOIN plans p ON p.id = k.plan_id JOIN targets t ON t.id = k.target_id"
+    " FROM live_tasks k JOIN plans p ON p.id = k.plan_id JOIN targets t ON t.id = k.target_id"
 )
 
 
@@ -46,7 +46,7 @@ class TaskRepo(Repo):
             "SELECT COALESCE(SUM(k.status IN ('assigned', 'in_progress') AND k.window_due < ?),"
             " 0) AS overdue, COALESCE(SUM(k.status = 'assigned'), 0) AS assigned,"
             " COALESCE(SUM(k.status = 'in_progress'), 0) AS in_progress,"
-            " COALESCE(SUM(k.status = 'submitted'), 0) AS submitted FROM tasks k WHERE "
+            " COALESCE(SUM(k.status = 'submitted'), 0) AS submitted FROM live_tasks k WHERE "
             + _of_departments(departments), (today.isoformat(), *departments)) \
             or DepartmentTasks(0, 0, 0, 0)
 
@@ -56,7 +56,7 @@ class TaskRepo(Repo):
         return await self.all_as(OverdueTask,
             "SELECT k.id, t.name AS target, k.window_due, (SELECT p.name FROM task_members l"
             " JOIN people p ON p.id = l.person_id WHERE l.task_id = k.id AND l.leader = 1"
-            " AND l.active = 1) AS leader FROM tasks k JOIN targets t ON t.id = k.target_id"
+            " AND l.active = 1) AS leader FROM live_tasks k JOIN targets t ON t.id = k.target_id"
             " WHERE k.status IN ('assigned', 'in_progress') AND k.window_due < ? AND "
             + _of_departments(departments) + " ORDER BY k.window_due, k.id LIMIT ?",
             (today.isoformat(), *departments, limit))
@@ -104,7 +104,7 @@ class TaskRepo(Repo):
             "SELECT m.task_id, m.person_id AS member, m.leader,"
             " COUNT(*) OVER (PARTITION BY m.person_id) AS total,"
             " ROW_NUMBER() OVER (PARTITION BY m.person_id ORDER BY k.batch_order) AS n"
-            " FROM task_members m JOIN tasks k ON k.id = m.task_id"
+            " FROM task_members m JOIN live_tasks k ON k.id = m.task_id"
             " WHERE k.draw_id = ? AND m.active = 1")
         rows = await self.all(
             f"{_TASK.replace('SELECT ', 'SELECT w.member, w.leader, w.total, w.n, ', 1)}"
@@ -116,10 +116,14 @@ class TaskRepo(Repo):
                 to_record(PersonTask, row))
         return found
 
+    async def count_of_draw(self, draw_id: int) -> int:
+        return int(await self.scalar("SELECT COUNT(*) FROM live_tasks WHERE draw_id = ?",
+                                     (draw_id,)))
+
     async def unregistered_members(self, draw_id: int) -> list[int]:
         """People on the draw's open tasks who have no Telegram account yet."""
         rows = await self.all(
-            "SELECT DISTINCT m.person_id FROM task_members m JOIN tasks k ON k.id = m.task_id"
+            "SELECT DISTINCT m.person_id FROM task_members m JOIN live_tasks k ON k.id = m.task_id"
             " LEFT JOIN telegram_accounts a ON a.person_id = m.person_id"
             " WHERE k.draw_id = ? AND m.active = 1 AND a.tg_user_id IS NULL"
             " AND k.status IN ('assigned', 'in_progress') ORDER BY m.person_id", (draw_id,))
@@ -127,7 +131,7 @@ class TaskRepo(Repo):
 
     async def earlier(self, target_code: str, task_id: int) -> list[EarlierTask]:
         return await self.all_as(EarlierTask,
-            "SELECT k.id, k.status, k.window_due, p.name AS plan FROM tasks k"
+            "SELECT k.id, k.status, k.window_due, p.name AS plan FROM live_tasks k"
             " JOIN plans p ON p.id = k.plan_id WHERE k.target_code = ? AND k.id != ?"
             " ORDER BY k.window_due DESC", (target_code, task_id))
 

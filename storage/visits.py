@@ -269,7 +269,7 @@ class VisitRepo(Repo):
         sql = ("SELECT k.id AS task_id, t.name AS target, p.name AS plan, r.version,"
                " r.created_at AS submitted_at, EXISTS (SELECT 1 FROM corrections c"
                " WHERE c.task_id = k.id AND c.closed_at IS NULL) AS correcting"
-               " FROM records r JOIN tasks k ON k.id = r.task_id"
+               " FROM records r JOIN live_tasks k ON k.id = r.task_id"
                " JOIN targets t ON t.id = k.target_id JOIN plans p ON p.id = k.plan_id"
                " WHERE r.version = (SELECT MAX(version) FROM records WHERE task_id = k.id)")
         args: tuple[Any, ...] = ()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import sqlite3
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +105,28 @@ def button_labels(message: dict[str, Any]) -> list[str]:
     """The labels of a message's inline buttons, row by row."""
     return [b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
             for b in row]
+
+
+@dataclass
+class DrawnForTest:
+    """A draw's outcome as a test reads it: what `draws.run` returned, with the record as
+    drawn (record.json before any replacement) and its announcement."""
+
+    ran: Any
+    record: dict[str, Any]
+    announcement: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ran, name)
+
+
+async def run_draw(core: Any, actor: Any, plan: str, entropy: str, **kwargs: Any
+                   ) -> DrawnForTest:
+    """`draws.run`, then the record and the announcement it was drawn from, as published."""
+    from bot.services import draws
+    from storage.files import read_blob
+
+    ran = await draws.run(core, actor, plan, entropy, **kwargs)
+    record = json.loads(read_blob(core.files_root, ran.record_sha256))
+    digest = record["announcement_digest"]
+    return DrawnForTest(ran, record, json.loads(read_blob(core.files_root, digest)))

@@ -15,7 +15,7 @@ from bot.services.access import SYSTEM
 from bot.services.onboarding import reissue_invite
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.helpers import probe
+from tests.helpers import probe, run_draw
 from tests.test_visits import jpeg
 
 PLAN = "缺席联合抽查"
@@ -28,7 +28,7 @@ async def drawn_team(bot: BotRunner, tmp_path: Path,
                       plans=[joint_plan(PLAN, "SC-001、WS-001", "WSJKJ",
                                         (today, today, "2099-12-31"), "20%")])
     await draws.prepare(bot.core, SYSTEM, PLAN, "test")
-    ran = await draws.run(bot.core, SYSTEM, PLAN, entropy)
+    ran = await run_draw(bot.core, SYSTEM, PLAN, entropy)
     return list(ran.record["teams"][0]["members"])
 
 

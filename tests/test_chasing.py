@@ -24,6 +24,7 @@ from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem, reissue_invite
 from handlers import register
 from storage import Database
+from tests.helpers import run_draw
 
 TZ = ZoneInfo("Asia/Shanghai")
 PLAN = "国庆前后联合抽查"
@@ -48,7 +49,7 @@ async def county(core: Core, tmp_path: Path) -> dict[str, Any]:
     await redeem(core, office.code, TgUser(69999, 69999, None, "王芳", "zh-hans"))
     with time_machine.travel(local(2026, 9, 18, 9, 0), tick=False):
         await draws.prepare(core, SYSTEM, PLAN, "test")
-        ran = await draws.run(core, SYSTEM, PLAN, "1")
+        ran = await run_draw(core, SYSTEM, PLAN, "1")
     return ran.record
 
 
@@ -269,7 +270,7 @@ async def test_a_reminder_reaches_the_phone_and_says_why(tmp_path: Path) -> None
                                              plan=PLAN, items="SC-001、WS-001",
                                              joining="WSJKJ")
             await draws.prepare(runner.core, SYSTEM, PLAN, "test")
-            ran = await draws.run(runner.core, SYSTEM, PLAN, "1")
+            ran = await run_draw(runner.core, SYSTEM, PLAN, "1")
             member = users[ran.record["teams"][0]["members"][1]["inspector"]]
             await member.expect("spot-check task", timeout=30)
             # Wednesday 3 June, two working days later, in office hours.

@@ -15,6 +15,7 @@ from bot.rules.checklist import load_xlsform
 from bot.rules.workdays import Calendar
 from bot.services import draws
 from bot.services.access import SYSTEM
+from tests.helpers import run_draw
 
 
 @pytest.mark.parametrize(("targets", "per_department"), [(300, 6), (2000, 20)])
@@ -30,12 +31,12 @@ async def test_every_demo_plan_draws_on_the_day_it_is_generated(
         start = str(row[10])
         assert today.isoformat() < start <= Calendar().add(today, 5).isoformat()
         await draws.prepare(core, SYSTEM, name, "中国福利彩票3D")
-        ran = await draws.run(core, SYSTEM, name, "271")
+        ran = await run_draw(core, SYSTEM, name, "271")
         assert ran.tasks > 0, name
         teams = ran.record["teams"]
         assert all(len(t["members"]) >= 2 for t in teams), name
         assert all(t["members"][0]["leader"] and t["members"][0]["department"]
-                   == ran.record["initiating"] for t in teams), name
+                   == ran.announcement["initiating"] for t in teams), name
         out = tmp_path / f"published-{row[9]}-{plans.index(row)}"
         await draws.export(core, name, out)
         assert draws.verify_dir(out) == []

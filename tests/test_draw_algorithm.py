@@ -1,4 +1,5 @@
-"""choucha-draw-v1 as a pure function: properties, statistics, verification."""
+"""The draw's mechanics (both versions) and choucha-draw-v1 records: properties,
+statistics, verification."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.rules import draw as algo
 
-SEED = algo.seed_of("plan", "0" * 64, "372", "ab" * 32)
+SEED = algo.seed_v1("plan", "0" * 64, "372", "ab" * 32)
 
 
 def pool_of(n: int, classes: str = "ABCD") -> list[tuple[str, str]]:
@@ -35,7 +36,7 @@ def rules(per_department: int = 6, departments: tuple[str, ...] = ("SC", "WS"),
        entropy=st.text(min_size=1, max_size=10))
 def test_counts_orders_and_determinism(size: int, ratios: dict[str, str], entropy: str) -> None:
     pool = pool_of(size)
-    seed = algo.seed_of("p", algo.h(algo.pool_tsv(pool)), entropy, "n")
+    seed = algo.seed_v1("p", algo.h(algo.pool_tsv(pool)), entropy, "n")
     strata, selected = algo.select(pool, ratios, seed)
     for s in strata:
         assert s.count == min(s.size, math.ceil(s.size * float(s.ratio) - 1e-9))
@@ -55,11 +56,11 @@ def test_exact_decimal_counts() -> None:
 def test_any_changed_input_byte_changes_the_seed(which: str, position: int) -> None:
     inputs = {"plan": "2026年度计划", "digest": "ab" * 32, "entropy": "372915",
               "nonce": "cd" * 32}
-    base = algo.seed_of(inputs["plan"], inputs["digest"], inputs["entropy"], inputs["nonce"])
+    base = algo.seed_v1(inputs["plan"], inputs["digest"], inputs["entropy"], inputs["nonce"])
     value = inputs[which]
     index = position % len(value)
     inputs[which] = value[:index] + chr(ord(value[index]) ^ 1) + value[index + 1:]
-    assert algo.seed_of(inputs["plan"], inputs["digest"], inputs["entropy"],
+    assert algo.seed_v1(inputs["plan"], inputs["digest"], inputs["entropy"],
                         inputs["nonce"]) != base
 
 
@@ -113,7 +114,7 @@ def test_selection_is_uniform_within_a_stratum() -> None:
     pool = [(f"T{i:03d}", "A") for i in range(50)]
     hits: Counter[str] = Counter()
     for n in range(400):
-        seed = algo.seed_of("p", "d", str(n), "nonce")
+        seed = algo.seed_v1("p", "d", str(n), "nonce")
         _, selected = algo.select(pool, {"A": "0.1"}, seed)  # 5 of 50
         hits.update(s.target for s in selected)
     expected = 400 * 5 / 50
@@ -124,7 +125,7 @@ def test_selection_is_uniform_within_a_stratum() -> None:
 
 def test_load_spread_within_a_department_is_at_most_one() -> None:
     for n in range(20):
-        seed = algo.seed_of("p", "d", str(n), "nonce")
+        seed = algo.seed_v1("p", "d", str(n), "nonce")
         team_rules = rules(7, ("SC", "WS"))
         outcome = algo.compute("p", pool_of(53), {"*": "1"}, seed, team_rules)
         for department in ("SC", "WS"):
@@ -136,11 +137,11 @@ def _published() -> tuple[dict[str, object], bytes, bytes, bytes]:
     pool = pool_of(200)
     data = algo.pool_tsv(pool)
     nonce = "ef" * 32
-    seed = algo.seed_of("plan", algo.h(data), "372", nonce)
+    seed = algo.seed_v1("plan", algo.h(data), "372", nonce)
     team_rules = rules(5, ("SC", "WS"), {("SC000", "T000003")})
     outcome = algo.compute("plan", pool, {"*": "0.1"}, seed, team_rules)
     record = {
-        "algorithm": algo.ALGORITHM, "plan": "plan", "draw_date": "2026-04-15",
+        "algorithm": algo.ALGORITHM_V1, "plan": "plan", "draw_date": "2026-04-15",
         "entropy_source": "lottery", "entropy": "372", "nonce": nonce,
         "nonce_commitment": algo.h(nonce), "pool_digest": algo.h(data), "pool_size": 200,
         "year_cap": 2, "seed": seed, "initiating": "SC", "joining": ["WS"], "fallbacks": {},
@@ -158,20 +159,20 @@ def _published() -> tuple[dict[str, object], bytes, bytes, bytes]:
 
 def test_verify_accepts_the_truth_and_names_each_tampering() -> None:
     record, pool, inspectors, recusals = _published()
-    assert algo.verify(record, pool, inspectors, recusals) == []
+    assert algo.verify_v1(record, pool, inspectors, recusals) == []
     edited = copy.deepcopy(record)
     edited["selected"][3]["target"] = "T999999"
-    assert any("selected[3]" in p for p in algo.verify(edited, pool, inspectors, recusals))
+    assert any("selected[3]" in p for p in algo.verify_v1(edited, pool, inspectors, recusals))
     lines = pool.decode().splitlines(keepends=True)
     reordered = "".join([lines[1], lines[0], *lines[2:]]).encode()
-    found = algo.verify(record, reordered, inspectors, recusals)
+    found = algo.verify_v1(record, reordered, inspectors, recusals)
     assert any("pool_digest" in p for p in found) and any("sorted" in p for p in found)
     wrong = copy.deepcopy(record)
     wrong["nonce"] = "00" * 32
-    assert any("commitment" in p for p in algo.verify(wrong, pool, inspectors, recusals))
+    assert any("commitment" in p for p in algo.verify_v1(wrong, pool, inspectors, recusals))
     fewer = b"".join(inspectors.splitlines(keepends=True)[1:])
-    assert any("teams[" in p for p in algo.verify(record, pool, fewer, recusals))
-    assert any("recusals.tsv" in p for p in algo.verify(record, pool, inspectors, b""))
+    assert any("teams[" in p for p in algo.verify_v1(record, pool, fewer, recusals))
+    assert any("recusals.tsv" in p for p in algo.verify_v1(record, pool, inspectors, b""))
     assert json.loads(algo.record_json(record)) == record
 
 
@@ -188,9 +189,9 @@ def test_replacement_is_deterministic_and_verified() -> None:
     assert joined.department == team[1].department
     record["replacements"] = [{"target": target, "n": 1, "out": out, "in": joined.inspector,
                                "reason": "health", "approved_by": "p:1"}]
-    assert algo.verify(record, pool, inspectors, recusals) == []
+    assert algo.verify_v1(record, pool, inspectors, recusals) == []
     record["replacements"][0]["in"] = "WS999"
-    assert any("replacements[0]" in p for p in algo.verify(record, pool, inspectors, recusals))
+    assert any("replacements[0]" in p for p in algo.verify_v1(record, pool, inspectors, recusals))
 
 
 def test_a_withdrawn_inspector_is_never_drawn_and_verify_replays_withdrawals() -> None:
@@ -216,9 +217,9 @@ def test_a_withdrawn_inspector_is_never_drawn_and_verify_replays_withdrawals() -
                               "before": 0}]
     record["replacements"] = [{"target": target, "n": 1, "out": out, "in": joined.inspector,
                                "reason": "absent", "approved_by": "p:1"}]
-    assert algo.verify(record, pool, inspectors, recusals) == []
+    assert algo.verify_v1(record, pool, inspectors, recusals) == []
     # Dropping the withdrawal (or moving it after the replacement) is found.
     record["withdrawals"][0]["before"] = 1
-    assert any("replacements[0]" in p for p in algo.verify(record, pool, inspectors, recusals))
+    assert any("replacements[0]" in p for p in algo.verify_v1(record, pool, inspectors, recusals))
     del record["withdrawals"]
-    assert any("replacements[0]" in p for p in algo.verify(record, pool, inspectors, recusals))
+    assert any("replacements[0]" in p for p in algo.verify_v1(record, pool, inspectors, recusals))

@@ -85,8 +85,11 @@ async def test_cli_draw_journey_and_tampering(tmp_path: Path) -> None:
     assert code == 0 and "verified" in out
 
     record = json.loads((fresh / "record.json").read_text(encoding="utf-8"))
-    assert record["nonce_commitment"] == draws.algo.h(record["nonce"])
+    announcement = json.loads((fresh / "announcement.json").read_text(encoding="utf-8"))
+    assert announcement["nonce_commitment"] == draws.algo.h(record["nonce"])
     for name, edit in (
+        ("announcement.json", lambda p: p.write_text(p.read_text(encoding="utf-8").replace(
+            '"D":"0.2"}', '"D":"0.25"}', 1), encoding="utf-8")),
         ("pool.tsv", lambda p: p.write_bytes(p.read_bytes().replace(b"\tA\n", b"\tB\n", 1))),
         ("inspectors.tsv", lambda p: p.write_bytes(b"".join(p.read_bytes().splitlines(
             keepends=True)[1:]))),
@@ -100,6 +103,18 @@ async def test_cli_draw_journey_and_tampering(tmp_path: Path) -> None:
         code, out, _ = await choucha({}, "draw", "verify", str(copy))
         assert code == 1 and "MISMATCH" in out, (name, out)
         assert name.split(".")[0] in out or "selected" in out, (name, out)
+    # The announcement published before the draw, held against the folder's.
+    published = tmp_path / "announced-before.json"
+    published.write_bytes((exported / "announcement.json").read_bytes())
+    code, out, _ = await choucha({}, "draw", "verify", str(fresh), "--announcement",
+                                 str(published))
+    assert code == 0 and "published before the draw" in out
+    swapped = tmp_path / "swapped.json"
+    swapped.write_text(published.read_text(encoding="utf-8").replace(
+        '"D":"0.2"}', '"D":"0.3"}', 1), encoding="utf-8")
+    code, out, _ = await choucha({}, "draw", "verify", str(fresh), "--announcement",
+                                 str(swapped))
+    assert code == 1 and "ratios: announced" in out, out
 
 
 async def test_refusals_write_nothing(core: Core, tmp_path: Path) -> None:
@@ -152,7 +167,7 @@ async def test_year_cap_excludes_targets_drawn_twice(core: Core, tmp_path: Path)
     await draws.run(core, SYSTEM, "全量1", "2")
     with pytest.raises(Refused) as third:
         await draws.prepare(core, SYSTEM, "全量2", "lottery")
-    assert third.value.reason == "empty_pool" and first.pool_size > 0
+    assert third.value.reason == "empty_pool" and first.announcement.pool_size > 0
 
 
 async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
@@ -172,6 +187,14 @@ async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
     await office.send("中国福利彩票3D 2026-04-15")
     announced = await office.expect("Draw announced")
     assert "Commitment to the secret nonce" in announced["text"]
+    # Before the draw, the announcement and its three frozen files can be published.
+    await open_plan("prepared", "Export the announcement")
+    inputs = []
+    for _ in range(4):
+        message = await office.expect(predicate=lambda m: "document" in m)
+        inputs.append(message["document"]["file_name"])
+    assert sorted(inputs) == sorted(draws.INPUTS)
+    await office.expect("Publish them now")
     await open_plan("prepared", "Run the draw")
     await office.expect("public entropy value")
     await office.send("x72")
@@ -215,7 +238,7 @@ async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
                                  for m in office.bot_messages()))
     await open_plan("drawn", "Export the record")
     names = []
-    for _ in range(4):
+    for _ in range(5):
         message = await office.expect(predicate=lambda m: "document" in m)
         names.append(message["document"]["file_name"])
         (tmp_path / message["document"]["file_name"]).write_bytes(

@@ -22,7 +22,7 @@ from bot.services.imports import import_file
 from bot.services.onboarding import redeem, reissue_invite
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.helpers import eventually, probe
+from tests.helpers import eventually, probe, run_draw
 
 PLAN = "五部门联合抽查"
 
@@ -52,7 +52,7 @@ async def test_a_draw_notifies_each_inspector_once_within_limits(
     users = await county_with_phones(bot, emulator, tmp_path)
     assert len(users) == 40
     await draws.prepare(bot.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
-    ran = await draws.run(bot.core, SYSTEM, PLAN, "372")
+    ran = await run_draw(bot.core, SYSTEM, PLAN, "372")
     assert ran.tasks == 200
     drawn = {m["inspector"] for team in ran.record["teams"] for m in team["members"]}
     for cert in drawn:
@@ -74,7 +74,7 @@ async def test_accept_card_details_and_refusals(bot: BotRunner, emulator: Emulat
                                                tmp_path: Path) -> None:
     users = await county_with_phones(bot, emulator, tmp_path, targets=20)
     await draws.prepare(bot.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
-    ran = await draws.run(bot.core, SYSTEM, PLAN, "7")
+    ran = await run_draw(bot.core, SYSTEM, PLAN, "7")
     team = ran.record["teams"][0]
     target = team["target"]
     members = [users[m["inspector"]] for m in team["members"]]
@@ -172,7 +172,7 @@ async def test_replacement_requested_approved_redrawn_and_verifiable(
 ) -> None:
     users = await county_with_phones(bot, emulator, tmp_path, targets=20)
     await draws.prepare(bot.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
-    ran = await draws.run(bot.core, SYSTEM, PLAN, "7")
+    ran = await run_draw(bot.core, SYSTEM, PLAN, "7")
     team = ran.record["teams"][0]
     task_id = _task_id(bot, team["target"])
     leaving = team["members"][1]
@@ -242,7 +242,7 @@ async def test_replacement_rejected_with_reason(bot: BotRunner, emulator: Emulat
                                                tmp_path: Path) -> None:
     users = await county_with_phones(bot, emulator, tmp_path, targets=20)
     await draws.prepare(bot.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
-    ran = await draws.run(bot.core, SYSTEM, PLAN, "9")
+    ran = await run_draw(bot.core, SYSTEM, PLAN, "9")
     team = ran.record["teams"][1]
     task_id = _task_id(bot, team["target"])
     member = team["members"][2]
@@ -303,7 +303,7 @@ async def test_nobody_to_draw_keeps_the_request_open_for_the_office(
         await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, "x", "en"))
         users[person_id] = user
     await draws.prepare(bot.core, SYSTEM, "两部门", "lottery 2026-04-15")
-    ran = await draws.run(bot.core, SYSTEM, "两部门", "1")
+    ran = await run_draw(bot.core, SYSTEM, "两部门", "1")
     member = ran.record["teams"][0]["members"][1]  # the only drawable WSJKJ inspector
     with sqlite3.connect(bot.settings.db_path) as conn:
         person_id = conn.execute("SELECT person_id FROM inspectors WHERE cert_no = ?",
@@ -347,7 +347,7 @@ async def test_leader_of_the_same_department_may_approve_where_the_plan_allows(
         await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, "x", "en"))
         users[cert] = user
     await draws.prepare(bot.core, SYSTEM, "单部门", "lottery 2026-04-15")
-    ran = await draws.run(bot.core, SYSTEM, "单部门", "5")
+    ran = await run_draw(bot.core, SYSTEM, "单部门", "5")
     leader_cert, member_cert = (m["inspector"] for m in ran.record["teams"][0]["members"][:2])
     assert ran.record["teams"][0]["members"][0]["leader"]
     async with bot.core.db.read() as rtx:

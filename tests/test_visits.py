@@ -24,7 +24,7 @@ from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN, person
-from tests.helpers import probe
+from tests.helpers import probe, run_draw
 from tests.test_tasks import county_with_phones
 
 PLAN = "两部门联合抽查"
@@ -44,7 +44,7 @@ async def drawn_team(runner: BotRunner, emulator: Emulator, tmp_path: Path, targ
     users = await county_with_phones(runner, emulator, tmp_path, targets=targets, plan=PLAN,
                                      items="SC-001、WS-001", joining="WSJKJ")
     await draws.prepare(runner.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
-    ran = await draws.run(runner.core, SYSTEM, PLAN, "7")
+    ran = await run_draw(runner.core, SYSTEM, PLAN, "7")
     teams = ran.record["teams"]
     team = teams[0]
     if busy_leader:

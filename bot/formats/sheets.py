@@ -181,6 +181,78 @@ def ratios(value: Any) -> dict[str, str]:
     return result
 
 
+def year_caps(value: Any) -> dict[str, int]:
+    """'2' for every stratum, or 'A:1;B:2;C:3;D:0' (a target's checks a year at most, by
+    its stratum; '*' for the strata not named, '-' for targets without a credit class;
+    0 = no cap)."""
+    raw = _as_text(value).strip()
+    if ":" not in raw and "：" not in raw:
+        return {"*": count(raw)}
+    result: dict[str, int] = {}
+    for part in re.split(r"[;；,，、]+", raw):
+        if not part.strip():
+            continue
+        key, _, amount = re.split(r"([:：])", part.strip(), maxsplit=1)
+        key = key.strip().upper()
+        if key not in (*CREDIT_CLASSES, "-", "*"):
+            raise CellError(N_("credit class {value} is not A, B, C, D, - or *"), value=key)
+        result[key] = count(amount.strip())
+    return result
+
+
+RISK_SIGNALS = {"经营异常": "abnormal", "经营异常名录": "abnormal", "异常名录": "abnormal",
+                "abnormal": "abnormal", "严重失信": "dishonest", "严重违法失信": "dishonest",
+                "失信": "dishonest", "dishonest": "dishonest"}
+_COMPLAINTS_RE = re.compile(r"(?:投诉举报|投诉|complaints)\s*(?:(?:≥|>=|＞=|>＝)\s*(\d+))?$",
+                            re.IGNORECASE)
+
+
+def risk_rule(value: Any) -> dict[str, Any]:
+    """Which signals put a target in stratum D whatever its credit class: '经营异常、严重失信、
+    投诉≥1' (the default when the cell is empty), any of them, or '无' for none."""
+    rule: dict[str, Any] = {"abnormal": False, "dishonest": False, "complaints": None}
+    raw = _as_text(value).strip()
+    if raw.lower() in NO | {"none", "无"}:
+        return rule
+    for token in _SPLIT_RE.split(raw):
+        if not token:
+            continue
+        signal = RISK_SIGNALS.get(token) or RISK_SIGNALS.get(token.lower())
+        complaints = _COMPLAINTS_RE.match(token)
+        if signal is not None:
+            rule[signal] = True
+        elif complaints is not None:
+            threshold = int(complaints.group(1) or 1)
+            if threshold < 1:
+                raise CellError(N_("the number of complaints must be at least 1"))
+            rule["complaints"] = threshold
+        else:
+            raise CellError(N_("write the risk rule as 经营异常、严重失信、投诉≥1 (any of them),"
+                               " or 无"))
+    return rule
+
+
+DEFAULT_RISK_RULE: dict[str, Any] = {"abnormal": True, "dishonest": True, "complaints": 1}
+
+
+def caps_text(caps: dict[str, int]) -> str:
+    """The 年度抽查上限 cell for stored caps (as `year_caps` reads it back)."""
+    if not caps:
+        return ""
+    if set(caps) == {"*"}:
+        return str(caps["*"])
+    return ";".join(f"{k}:{v}" for k, v in sorted(caps.items()))
+
+
+def risk_rule_text(rule: dict[str, Any]) -> str:
+    """The 风险提级 cell for a stored rule (as `risk_rule` reads it back)."""
+    parts = [label for key, label in (("abnormal", "经营异常"), ("dishonest", "严重失信"))
+             if rule.get(key)]
+    if rule.get("complaints") is not None:
+        parts.append(f"投诉≥{rule['complaints']}")
+    return "、".join(parts) or "无"
+
+
 def tags(value: Any) -> list[str]:
     return sorted({t for t in _SPLIT_RE.split(_as_text(value)) if t})
 
@@ -358,10 +430,11 @@ SHEETS: dict[str, Sheet] = {
         Column("draw_date", "抽取日期", ("draw date",), True, a_date),
         Column("window_start", "检查开始日期", ("inspection start", "start"), True, a_date),
         Column("window_due", "检查截止日期", ("inspection due", "due"), True, a_date),
-        Column("year_cap", "年度抽查上限", ("year cap",), False, count),
+        Column("year_caps", "年度抽查上限", ("year cap", "year caps"), False, year_caps),
         Column("fallbacks", "备用部门", ("fallback departments", "fallbacks"), False, fallbacks),
         Column("leader_may_approve", "组长可审批更换",
                ("leader may approve replacements",), False, yes_no),
+        Column("risk_rule", "风险提级", ("risk rule", "raised to d"), False, risk_rule),
     )),
 }
 

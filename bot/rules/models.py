@@ -179,6 +179,7 @@ class AuditAction(enum.StrEnum):
     CALENDAR_LOADED = "calendar.loaded"
     DECISION_RECORDED = "decision.recorded"
     DEPARTMENT_CREATED = "department.created"
+    DRAW_CANCELLED = "draw.cancelled"
     DRAW_PREPARED = "draw.prepared"
     DRAW_RUN = "draw.run"
     FOLLOW_UP_CLOSED = "follow_up.closed"

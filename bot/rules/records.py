@@ -46,7 +46,9 @@ class FollowUpStatus(enum.StrEnum):
 
 
 class DrawStatus(enum.StrEnum):
-    PREPARED = "prepared"  # the nonce is committed, the pool frozen
+    PREPARED = "prepared"  # the nonce is committed, the inputs frozen and announced
+    CANCELLED = "cancelled"  # a preparation cancelled before the draw date, kept
+    WRITING = "writing"  # drawn: its tasks are being written (seen by nobody yet)
     RUN = "run"
 
 
@@ -463,8 +465,12 @@ class Withdrawal:
 
 @dataclass(frozen=True)
 class Draw:
+    """A plan's draw: prepared (its inputs frozen and announced), cancelled, being
+    written, or run. The big documents live in the file store, named by SHA-256."""
+
     id: int
     plan_id: int
+    algorithm: str  # choucha-draw-v1 or -v2
     status: DrawStatus
     draw_date: date
     entropy_source: str
@@ -473,15 +479,29 @@ class Draw:
     nonce_commitment: str
     pool_digest: str
     pool_size: int
-    year_cap: int | None
-    seed: str | None
-    record: str | None  # the draw record's JSON, as published
-    inspectors_sha256: str | None
+    announcement_sha256: str | None  # v2: frozen at prepare
+    inspectors_sha256: str | None  # v2: frozen at prepare (v1: at run)
     recusals_sha256: str | None
+    seed: str | None
+    record_sha256: str | None  # v2: the record as drawn (v1 keeps it in the row)
+    written: int  # tasks written so far while the status is writing
     prepared_by: str
     prepared_at: datetime
     run_by: str | None
     run_at: datetime | None
+    cancelled_by: str | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+
+
+@dataclass(frozen=True)
+class DrawEvents:
+    """What happened to a run draw's teams after it: replacements and withdrawals, in the
+    order they were made (docs/draw.md), as the record publishes them."""
+
+    replacements: list[dict[str, Any]]
+    withdrawals: list[dict[str, Any]]
+    before_run: list[dict[str, Any]]  # v2: those left out of every team at the run
 
 
 @dataclass(frozen=True)
@@ -504,10 +524,11 @@ class PlanForDraw:
     draw_date: date
     window_start: date
     window_due: date
-    year_cap: int | None
+    year_caps: dict[str, int]  # per stratum as the plan writes them ({"*": 2}; 0 = no cap)
+    risk_rule: dict[str, Any]  # bot.rules.draw.RiskRule as JSON
     scope: dict[str, list[str]]
     ratios: dict[str, str]
-    fallbacks: dict[str, Any]
+    fallbacks: dict[str, list[str]]
     initiator_code: str
     joining_codes: tuple[str, ...] = ()
     items: tuple[PlanItemRule, ...] = ()
@@ -529,6 +550,18 @@ class DrawableInspector:
     department: str  # the department's code
     expertise: list[str]
     person_id: int
+
+
+@dataclass(frozen=True)
+class FrozenInspector:
+    """An inspector of a draw's frozen list as the directory has them now."""
+
+    cert_no: str
+    person_id: int
+    department: str  # the department's code now
+    active: bool  # the person, the inspector and the department are active
+    inspector: bool  # holds the inspector role in their department
+    cert_valid: bool  # the 执法证 is valid on the draw date, as recorded now
 
 
 @dataclass(frozen=True)

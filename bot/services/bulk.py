@@ -71,6 +71,14 @@ async def step(tx: Tx, done: int, now: datetime, state: dict[str, Any] | None = 
         raise LostLease
 
 
+async def beat(tx: Tx, now: datetime) -> None:
+    """Beat the heart without counting progress (a bulk write's last steps).
+    Access: inside a bulk write its service began."""
+    current = await tx.bulk.current()
+    if current is None or not await tx.bulk.progress(OWNER, current.done, None, now):
+        raise LostLease
+
+
 async def end(tx: Tx) -> None:
     """Release the lease in the last chunk's transaction.
     Access: inside a bulk write its service began."""

@@ -98,12 +98,12 @@ async def collect(core: Core, actor: Actor, today: date, plan_id: int | None = N
         found = Digest(day=day, so_far=so_far)
         if plan_id is None:
             found.draws = await repo.count_between("draws", "run_at", start, end)
-            found.drawn = await repo.count_between("tasks", "created_at", start, end)
+            found.drawn = await repo.count_between("live_tasks", "created_at", start, end)
             found.accepted = await repo.count_between("task_members", "accepted_at", start,
                                                       end)
             found.started = await repo.count_between("visits", "started_at", start, end)
-            found.finished = await repo.count_between("tasks", "finished_at", start, end)
-            found.published = await repo.count_between("tasks", "published_at", start, end)
+            found.finished = await repo.count_between("live_tasks", "finished_at", start, end)
+            found.published = await repo.count_between("live_tasks", "published_at", start, end)
             found.results_day = await repo.results(start, end)
             found.replacements = await repo.open_replacements()
             found.noncooperation = await repo.noncooperation(start, end)

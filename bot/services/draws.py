@@ -1,15 +1,24 @@
-"""Preparing, running, exporting and verifying a plan's draw (choucha-draw-v1)."""
+"""Preparing, cancelling, running, exporting and verifying a plan's draw (docs/draw.md).
+
+choucha-draw-v2: `prepare` freezes everything that decides the draw (the pool, the
+drawable inspectors, the recusals, the plan's parameters in announcement.json) and
+commits to a secret nonce; it is published before the public entropy is known. `run`
+reads only what prepare froze, checks it again, computes the seed from the
+announcement's digest, the entropy and the nonce, and writes the tasks in chunks
+(bot/services/bulk.py) that nobody sees until the last one. A change after prepare is a
+published event (a withdrawal, a replacement), never an edit of the input.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import html
 import json
+import logging
 import secrets
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,74 +27,75 @@ from bot.core import Core
 from bot.formats.tabular import xlsx_bytes
 from bot.i18n import Translator, translator
 from bot.rules import draw as algo
-from bot.rules.models import AuditAction
-from bot.rules.records import Draw, DrawnSeat, DrawStatus, PlanForDraw, PlanLine
+from bot.rules.models import AuditAction, BulkKind, BulkWrite
+from bot.rules.records import (
+    Draw,
+    DrawEvents,
+    DrawnSeat,
+    DrawStatus,
+    PlanForDraw,
+    PlanItemRule,
+    PlanLine,
+)
+from bot.services import bulk
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import tell_office
-from bot.services.tasks import notify_draw
+from bot.services.tasks import draw_notices, queue_draw_notices
 from bot.workers import DOCUMENT, DRAW, WorkFailed
 from storage import ReadTx, Tx
-from storage.files import read_blob, write_blob
+from storage import pool as frozen_pool
+from storage.files import BlobWriter, blob_matches, read_blob, write_blob
 
-DEFAULT_YEAR_CAP = 2  # 003 第十四条: at most twice a year
-FILES = ("record.json", "pool.tsv", "inspectors.tsv", "recusals.tsv")
-HEAVY_FROM = 20_000  # a pool at least this large is drawn in a worker process
+logger = logging.getLogger(__name__)
+
+HEAVY_FROM = 20_000  # a pool at least this large is read and keyed in worker processes
+CHUNK = 2_000  # tasks written per transaction (about 50 ms of the writer each)
+NOTICE_CHUNK = 100  # inspectors told per transaction
+FILES_V1 = ("record.json", "pool.tsv", "inspectors.tsv", "recusals.tsv")
+FILES = ("announcement.json", "record.json", "pool.tsv", "inspectors.tsv", "recusals.tsv")
+INPUTS = ("announcement.json", "pool.tsv", "inspectors.tsv", "recusals.tsv")
+# Why an inspector of the frozen list cannot be drawn at the run (docs/draw.md).
+LEFT, TRANSFERRED, CERT_INVALID = "left", "transferred", "cert_invalid"
 
 
 @dataclass(frozen=True)
 class Prepared:
     plan: str
-    draw_date: str
-    entropy_source: str
+    announcement: algo.Announcement
+    announcement_sha256: str
+    raised: int  # targets the plan's risk rule put in the highest-risk stratum
+
+    @property
+    def draw_date(self) -> str:
+        return self.announcement.draw_date
+
+
+@dataclass(frozen=True)
+class CancelledPreparation:
+    plan: str
+    draw_date: date
+    reason: str
     nonce_commitment: str
-    pool_digest: str
-    pool_size: int
-    year_cap: int | None
-    strata: list[algo.Stratum]
+    nonce: str
+    entropy_source: str
 
 
 @dataclass(frozen=True)
 class Ran:
     plan: str
+    draw_id: int
     seed: str
     tasks: int
-    record: dict[str, Any]
+    entropy: str
+    nonce: str
+    record_sha256: str  # the record as drawn, in the file store
+    withdrawn: tuple[algo.BeforeRun, ...] = ()
 
 
-def _year_cap(plan: PlanForDraw) -> int | None:
-    """The plan's cap on draws of one target a year; only key (重点) items may lift it."""
-    cap = plan.year_cap
-    if cap is None or cap == DEFAULT_YEAR_CAP:
-        return DEFAULT_YEAR_CAP
-    if any(item.kind != "key" for item in plan.items):
-        raise Refused(Refusal.YEAR_CAP_NEEDS_KEY_ITEMS)
-    return None if cap == 0 else int(cap)
-
-
-def _check_ratios(plan: PlanForDraw, strata: list[algo.Stratum]) -> None:
-    if not strata or sum(s.size for s in strata) == 0:
-        raise Refused(Refusal.EMPTY_POOL)
-    if algo.overall_ratio(strata) < algo.MIN_OVERALL_RATIO:
-        raise Refused(Refusal.RATIO_BELOW_MINIMUM)
-    for item in plan.items:
-        if item.kind == "general" and item.max_ratio is not None:
-            for stratum in strata:
-                if Decimal(stratum.ratio) > Decimal(item.max_ratio):
-                    raise Refused(Refusal.RATIO_ABOVE_ITEM_MAXIMUM)
-
-
-def _counts(pool: list[tuple[str, str]], ratios: dict[str, str]) -> list[algo.Stratum]:
-    sizes: dict[str, int] = {}
-    for _, stratum in pool:
-        sizes[stratum] = sizes.get(stratum, 0) + 1
-    strata = []
-    for stratum, size in sorted(sizes.items()):
-        ratio = algo.ratio_for(ratios, stratum)
-        if ratio is None:
-            raise Refused(Refusal.NO_RATIO, stratum=stratum)
-        strata.append(algo.Stratum(stratum, size, ratio, algo.stratum_count(size, ratio)))
-    return strata
+def _refuse(problems: Sequence[algo.PlanProblem]) -> None:
+    if problems:
+        raise Refused(Refusal(problems[0].reason), **problems[0].params)
 
 
 async def _plan(tx: ReadTx | Tx, name: str) -> PlanForDraw:
@@ -96,26 +106,36 @@ async def _plan(tx: ReadTx | Tx, name: str) -> PlanForDraw:
     return plan
 
 
-async def _explain(tx: ReadTx, exc: algo.DrawRefused, plan: PlanForDraw,
+def _required_expertise(items: Sequence[PlanItemRule]) -> dict[str, set[str]]:
+    """Per department, the expertise its items of this plan name."""
+    required: dict[str, set[str]] = {}
+    for item in items:
+        if item.expertise:
+            required.setdefault(item.department_code, set()).add(item.expertise)
+    return required
+
+
+async def _explain(exc: algo.DrawRefused, core: Core, items: Sequence[PlanItemRule],
                    draw_date: date) -> Refused:
     """A refusal of the algorithm with the firm's and the department's names and, for
     nobody drawable, why (no inspector, no valid 执法证, no one with the expertise)."""
     params = {k: str(v) for k, v in exc.params.items()}
-    code = params.get("target", "")
-    target = await tx.directory.target(code) if code else None
-    params["code"] = code
-    params["target"] = target["name"] if target else code
-    department_code = params.get("department", "")
-    department = await tx.people.department_by_code(department_code)
-    params["department"] = department.name if department else department_code
-    if exc.reason == Refusal.NOBODY_DRAWABLE:
-        everyone = await tx.draws.department_inspectors(department_code)
-        valid = [i for i in everyone if i.cert_no and (
-            i.cert_valid_until is None or i.cert_valid_until >= draw_date)]
-        need = _required_expertise(plan).get(department_code, set())
-        skilled = [i for i in valid if need <= set(i.expertise)]
-        params.update(total=str(len(everyone)), valid=str(len(valid)),
-                      skilled=str(len(skilled)), expertise="、".join(sorted(need)))
+    async with core.db.read() as rtx:
+        code = params.get("target", "")
+        target = await rtx.directory.target(code) if code else None
+        params["code"] = code
+        params["target"] = target["name"] if target else code
+        department_code = params.get("department", "")
+        department = await rtx.people.department_by_code(department_code)
+        params["department"] = department.name if department else department_code
+        if exc.reason == Refusal.NOBODY_DRAWABLE:
+            everyone = await rtx.draws.department_inspectors(department_code)
+            valid = [i for i in everyone if i.cert_no and (
+                i.cert_valid_until is None or i.cert_valid_until >= draw_date)]
+            need = _required_expertise(items).get(department_code, set())
+            skilled = [i for i in valid if need <= set(i.expertise)]
+            params.update(total=str(len(everyone)), valid=str(len(valid)),
+                          skilled=str(len(skilled)), expertise="、".join(sorted(need)))
     return Refused(Refusal(exc.reason), **params)
 
 
@@ -135,48 +155,196 @@ async def plan_line(core: Core, actor: Actor, plan_id: int) -> PlanLine:
     return found
 
 
-async def prepare(core: Core, actor: Actor, plan_name: str,
-                  entropy_source: str) -> Prepared:
-    """Freeze the pool and commit to a secret nonce; announce both before the draw."""
+# --- prepare ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FreezeSpec:
+    """What the pool, the inspectors and the recusals are frozen from (plain data: it
+    crosses to a worker process)."""
+
+    db_path: str
+    files_root: str
+    scope: dict[str, list[str]]
+    year: str
+    caps: dict[str, int | None]
+    risk_rule: algo.RiskRule
+    draw_date: date
+    required: dict[str, set[str]]
+
+
+@dataclass(frozen=True)
+class Frozen:
+    pool_digest: str
+    pool_size: int
+    sizes: dict[str, int]
+    raised: int
+    inspectors_digest: str
+    inspectors: int
+    recusals_digest: str
+    recusals: int
+
+
+def freeze_inputs(spec: FreezeSpec) -> Frozen | None:
+    """Write pool.tsv (streamed), inspectors.tsv and recusals.tsv from one snapshot of the
+    database into the file store; None when a bulk write is half done in it (the caller
+    waits and tries again). Runs in a worker process for a large directory."""
+    conn = frozen_pool.snapshot(spec.db_path)
+    try:
+        if frozen_pool.bulk_under_way(conn):
+            return None
+        root = Path(spec.files_root)
+        writer = BlobWriter(root)
+        sizes = dict.fromkeys(algo.STRATA, 0)
+        raised = 0
+        try:
+            for lines, raised_here in frozen_pool.pool_lines(conn, spec.scope, spec.year,
+                                                             spec.caps, spec.risk_rule):
+                writer.write(lines)
+                raised += raised_here
+                for stratum in sizes:
+                    sizes[stratum] += lines.count(f"\t{stratum}\n".encode())
+        except BaseException:
+            writer.abort()
+            raise
+        pool_digest = writer.close()
+        inspectors = [algo.Inspector(i.cert_no, i.department, "、".join(i.expertise))
+                      for i in frozen_pool.drawable_inspectors(conn, spec.draw_date)
+                      if spec.required.get(i.department, set()) <= set(i.expertise)]
+        certs = {i.cert for i in inspectors}
+        recusals = [(c, t) for c, t in frozen_pool.recusals_in_pool(
+            conn, spec.scope, spec.year, spec.caps, spec.risk_rule) if c in certs]
+    finally:
+        conn.close()
+    return Frozen(pool_digest, sum(sizes.values()), {k: v for k, v in sizes.items() if v},
+                  raised,
+                  write_blob(root, algo.inspectors_tsv(inspectors)), len(inspectors),
+                  write_blob(root, algo.recusals_tsv(recusals)), len(recusals))
+
+
+async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
+                  waiting: Callable[[BulkWrite], Awaitable[None]] | None = None) -> Prepared:
+    """Freeze the draw's inputs, commit to a secret nonce, announce both before the draw.
+    `waiting` is awaited once if an import or another draw's write must end first."""
     require_office(actor)
     entropy_source = " ".join(entropy_source.split())
     if not 3 <= len(entropy_source) <= 300:
         raise Refused(Refusal.BAD_ENTROPY_SOURCE)
-    now = clock_now()
-    # The pool is read from a snapshot and written out before the writer is taken: at a
-    # million targets that is seconds nobody else should wait for.
     async with core.db.read() as rtx:
         plan = await _plan(rtx, plan_name)
-        if await rtx.draws.draw(plan.id) is not None:
-            raise Refused(Refusal.ALREADY_PREPARED)
-        cap = _year_cap(plan)
-        year = str(plan.draw_date.year)
-        pool = await rtx.draws.eligible_pool(plan.scope, year, cap)
-    ratios = plan.ratios
-    strata = _counts(pool, ratios)
-    _check_ratios(plan, strata)
-    digest = await asyncio.to_thread(_freeze_pool, core.files_root, pool)
+        await _not_drawn(rtx, plan)
+        earlier = await rtx.draws.cancelled(plan.id)
+    if any(" ".join(d.entropy_source.split()) == entropy_source for d in earlier):
+        raise Refused(Refusal.ENTROPY_SOURCE_USED, source=entropy_source)
+    _refuse(algo.plan_problems(plan.ratios, plan.year_caps, plan.items))
+    caps = algo.year_caps(plan.year_caps)
+    rule = algo.RiskRule.from_json(plan.risk_rule)
+    spec = FreezeSpec(str(core.settings.db_path), str(core.files_root),
+                      {k: list(v) for k, v in plan.scope.items() if v},
+                      str(plan.draw_date.year), caps, rule, plan.draw_date,
+                      _required_expertise(plan.items))
+    heavy = await _directory_size(core) >= HEAVY_FROM
+    while True:  # the pool must not see half an import: wait for any bulk write to end
+        await bulk.wait_idle(core, waiting)
+        try:
+            frozen = await core.workers.run(DRAW, freeze_inputs, spec, heavy=heavy)
+        except WorkFailed as exc:
+            raise Refused(Refusal(f"work_{exc.failure.value}")) from None
+        if frozen is not None:
+            break
+    strata = algo.strata_of(frozen.sizes, plan.ratios)
+    _refuse(algo.pool_problems(strata, plan.items))
     nonce = secrets.token_hex(32)
-    values = {"draw_date": plan.draw_date.isoformat(), "entropy_source": entropy_source,
-              "nonce": nonce, "nonce_commitment": algo.h(nonce), "pool_digest": digest,
-              "pool_size": len(pool), "year_cap": cap}
-    prepared = Prepared(plan_name, plan.draw_date.isoformat(), entropy_source,
-                        algo.h(nonce), digest, len(pool), cap, strata)
+    now = clock_now()
+    announcement = algo.Announcement(
+        plan=plan.name, draw_date=plan.draw_date.isoformat(), entropy_source=entropy_source,
+        nonce_commitment=algo.h(nonce), prepared_at=now.isoformat(timespec="seconds"),
+        scope=spec.scope, items=plan.items, initiating=plan.initiator_code,
+        joining=tuple(sorted(plan.joining_codes)),
+        fallbacks={k: list(v) for k, v in plan.fallbacks.items()}, ratios=dict(plan.ratios),
+        risk_rule=rule, year_caps=caps, pool_size=frozen.pool_size,
+        pool_digest=frozen.pool_digest, strata=tuple(strata), inspectors=frozen.inspectors,
+        inspectors_digest=frozen.inspectors_digest, recusals=frozen.recusals,
+        recusals_digest=frozen.recusals_digest,
+        previous=tuple(_cancelled(d) for d in earlier))
+    document = announcement.to_json()
+    sha = await asyncio.to_thread(write_blob, core.files_root, document)
+    prepared = Prepared(plan.name, announcement, sha, frozen.raised)
+    values = {"algorithm": algo.ALGORITHM, "draw_date": announcement.draw_date,
+              "entropy_source": entropy_source, "nonce": nonce,
+              "nonce_commitment": announcement.nonce_commitment,
+              "pool_digest": frozen.pool_digest, "pool_size": frozen.pool_size,
+              "announcement_sha256": sha, "inspectors_sha256": frozen.inspectors_digest,
+              "recusals_sha256": frozen.recusals_digest}
     async with core.db.transaction() as tx:
-        if await tx.draws.draw(plan.id) is not None:
-            raise Refused(Refusal.ALREADY_PREPARED)
+        await _not_drawn(tx, plan)
         draw_id = await tx.draws.add_draw(plan.id, values, label(actor), now)
         await tx.audit.append(label(actor), AuditAction.DRAW_PREPARED, f"draw:{draw_id}",
-                              {k: v for k, v in values.items() if k != "nonce"}, now)
+                              {"plan": plan.name, "announcement_sha256": sha,
+                               "nonce_commitment": announcement.nonce_commitment,
+                               "pool_digest": frozen.pool_digest,
+                               "inspectors_digest": frozen.inspectors_digest,
+                               "recusals_digest": frozen.recusals_digest}, now)
         await _announce(tx, core, f"draw-prepared:{draw_id}",
                         lambda t: prepared_text(t, prepared), now, actor)
     return prepared
 
 
-def _freeze_pool(files_root: Path, pool: list[tuple[str, str]]) -> str:
-    return write_blob(files_root, algo.pool_tsv(pool))
+async def _directory_size(core: Core) -> int:
+    async with core.db.read() as rtx:
+        return int(await rtx.directory.scalar("SELECT MAX(id) FROM targets") or 0)
 
 
+async def _not_drawn(tx: ReadTx | Tx, plan: PlanForDraw) -> None:
+    row = await tx.draws.draw(plan.id)
+    if row is not None:
+        raise Refused(Refusal.ALREADY_RUN if row.status in (DrawStatus.RUN, DrawStatus.WRITING)
+                      else Refusal.ALREADY_PREPARED, date=row.draw_date.isoformat())
+
+
+def _cancelled(row: Draw) -> algo.Cancelled:
+    assert row.cancelled_at is not None
+    return algo.Cancelled(row.nonce_commitment, row.nonce, row.entropy_source,
+                          row.prepared_at.isoformat(timespec="seconds"),
+                          row.cancelled_at.isoformat(timespec="seconds"),
+                          row.cancel_reason or "")
+
+
+# --- cancel -----------------------------------------------------------------------------------
+async def cancel(core: Core, actor: Actor, plan_name: str, reason: str,
+                 today: date | None = None) -> CancelledPreparation:
+    """Cancel a preparation before its draw date, with a reason; the nonce is revealed
+    and the cancellation published, so that trying nonces shows. (A preparation made
+    before the draw was sealed, choucha-draw-v1, may be cancelled at any time: it
+    cannot run.)"""
+    require_office(actor)
+    reason = " ".join(reason.split())
+    if not 3 <= len(reason) <= 300:
+        raise Refused(Refusal.BAD_CANCEL_REASON)
+    today = today or core.today()
+    now = clock_now()
+    async with core.db.transaction() as tx:
+        plan = await _plan(tx, plan_name)
+        row = await tx.draws.draw(plan.id)
+        if row is None:
+            raise Refused(Refusal.NOT_PREPARED)
+        if row.status != DrawStatus.PREPARED:
+            raise Refused(Refusal.ALREADY_RUN)
+        if row.algorithm == algo.ALGORITHM and today >= row.draw_date:
+            raise Refused(Refusal.CANCEL_TOO_LATE, date=row.draw_date.isoformat(),
+                          plan=plan.name)
+        if not await tx.draws.cancel(row.id, label(actor), reason, now):
+            raise Refused(Refusal.ALREADY_RUN)
+        done = CancelledPreparation(plan.name, row.draw_date, reason, row.nonce_commitment,
+                                    row.nonce, row.entropy_source)
+        await tx.audit.append(label(actor), AuditAction.DRAW_CANCELLED, f"draw:{row.id}",
+                              {"plan": plan.name, "reason": reason,
+                               "nonce_commitment": row.nonce_commitment,
+                               "nonce": row.nonce}, now)
+        await _announce(tx, core, f"draw-cancelled:{row.id}",
+                        lambda t: cancelled_text(t, done), now, actor)
+    return done
+
+
+# --- run --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ReadyToRun:
     """What the office confirms before a draw runs (it cannot be undone)."""
@@ -187,6 +355,7 @@ class ReadyToRun:
     pool_size: int
     entropy_source: str
     entropy: str
+    announcement_sha256: str | None
 
 
 def _entropy(entropy: str) -> str:
@@ -202,10 +371,14 @@ async def _runnable(rtx: ReadTx, plan_name: str, today: date) -> tuple[PlanForDr
     row = await rtx.draws.draw(plan.id)
     if row is None:
         raise Refused(Refusal.NOT_PREPARED)
+    if row.status == DrawStatus.WRITING:
+        raise Refused(Refusal.DRAW_WRITING)
     if row.status == DrawStatus.RUN:
         raise Refused(Refusal.ALREADY_RUN)
+    if row.algorithm != algo.ALGORITHM or row.announcement_sha256 is None:
+        raise Refused(Refusal.UNSEALED_PREPARATION, plan=plan.name)
     if today < row.draw_date:
-        raise Refused(Refusal.BEFORE_DRAW_DATE)
+        raise Refused(Refusal.BEFORE_DRAW_DATE, date=row.draw_date.isoformat())
     return plan, row
 
 
@@ -217,159 +390,442 @@ async def ready_to_run(core: Core, actor: Actor, plan_name: str, entropy: str,
     async with core.db.read() as rtx:
         plan, row = await _runnable(rtx, plan_name, today or core.today())
     return ReadyToRun(plan.id, plan.name, row.draw_date, row.pool_size, row.entropy_source,
-                      entropy)
+                      entropy, row.announcement_sha256)
+
+
+async def _sealed(core: Core, row: Draw) -> algo.Announcement:
+    """The announcement frozen at prepare, checked: the file matches its digest, which is
+    the one audited at prepare; the three files match theirs; the plan's rules hold."""
+    sha = row.announcement_sha256
+    assert sha is not None
+    async with core.db.read() as rtx:
+        audited = await rtx.audit.find(AuditAction.DRAW_PREPARED.value, f"draw:{row.id}")
+    sealed = json.loads(audited[-1].payload) if audited else {}
+    if sealed.get("announcement_sha256") != sha:
+        raise Refused(Refusal.FROZEN_CHANGED, file="announcement.json")
+    try:
+        data = await asyncio.to_thread(read_blob, core.files_root, sha)
+    except FileNotFoundError:
+        raise Refused(Refusal.FROZEN_CHANGED, file="announcement.json") from None
+    if algo.h(data) != sha:
+        raise Refused(Refusal.FROZEN_CHANGED, file="announcement.json")
+    announcement = algo.Announcement.from_json(data)
+    expected = {"pool.tsv": (announcement.pool_digest, row.pool_digest),
+                "inspectors.tsv": (announcement.inspectors_digest, row.inspectors_sha256),
+                "recusals.tsv": (announcement.recusals_digest, row.recusals_sha256)}
+    for name, (announced, stored) in expected.items():
+        if announced != stored or announced != sealed.get(
+                name.replace(".tsv", "_digest")) or not await asyncio.to_thread(
+                blob_matches, core.files_root, announced):
+            raise Refused(Refusal.FROZEN_CHANGED, file=name)
+    if announcement.nonce_commitment != row.nonce_commitment or algo.h(
+            row.nonce) != row.nonce_commitment:
+        raise Refused(Refusal.FROZEN_CHANGED, file="nonce")
+    strata = algo.strata_of({s.stratum: s.size for s in announcement.strata},
+                            announcement.ratios)
+    if tuple(strata) != announcement.strata:
+        raise Refused(Refusal.FROZEN_CHANGED, file="announcement.json")
+    _refuse(algo.pool_problems(strata, announcement.items)
+            + algo.ratio_problems(announcement.ratios))
+    return announcement
+
+
+async def _before_run(core: Core, announcement: algo.Announcement, row: Draw
+                      ) -> list[algo.BeforeRun]:
+    """Inspectors of the frozen list who became unavailable between prepare and run: a
+    withdrawal recorded for them, or the directory no longer letting them be drawn."""
+    assert row.inspectors_sha256 is not None
+    frozen = algo.parse_inspectors(await asyncio.to_thread(read_blob, core.files_root,
+                                                           row.inspectors_sha256))
+    certs = [i.cert for i in frozen]
+    async with core.db.read() as rtx:
+        recorded = await rtx.draws.withdrawals_of(certs)
+        now_known = {i.cert_no: i for i in await rtx.draws.frozen_inspectors(
+            certs, row.draw_date)}
+    found = {w.cert_no: algo.BeforeRun(w.cert_no, w.from_date.isoformat(), w.reason)
+             for w in recorded}
+    for inspector in frozen:
+        if inspector.cert in found:
+            continue
+        now = now_known.get(inspector.cert)
+        reason = (LEFT if now is None or not now.active
+                  else TRANSFERRED if not now.inspector or now.department != inspector.department
+                  else CERT_INVALID if not now.cert_valid else None)
+        if reason is not None:
+            found[inspector.cert] = algo.BeforeRun(inspector.cert, row.draw_date.isoformat(),
+                                                   reason)
+    return [found[c] for c in sorted(found)]
+
+
+@dataclass(frozen=True)
+class Teams:
+    """The outcome a worker hands back: the record stored, the rows to write."""
+
+    record_sha256: str
+    rows: list[tuple[str, int, list[tuple[str, str, bool]]]]  # (code, order, members)
+
+
+def key_part(files_root: str, pool_digest: str, start: int, end: int, seed: str,
+             bounds: dict[str, bytes]) -> tuple[algo.Candidates, dict[str, int]]:
+    """The candidates of one part of pool.tsv and its strata's sizes (a worker's share)."""
+    with (Path(files_root) / pool_digest[:2] / pool_digest).open("rb") as fh:
+        fh.seek(start)
+        data = fh.read(end - start)
+    sizes = {s: data.count(f"\t{s}\n".encode()) for s in algo.STRATA}
+    return algo.candidates(data, seed, bounds), sizes
+
+
+def form_and_record(files_root: str, announcement: algo.Announcement,
+                    announcement_sha256: str, entropy: str, nonce: str, seed: str,
+                    before_run: list[algo.BeforeRun], selected: list[algo.Selected]) -> Teams:
+    """Every team, then the record as drawn, stored (in a worker for a large draw)."""
+    root = Path(files_root)
+    rules = algo.TeamRules(announcement.initiating, list(announcement.joining),
+                           {k: list(v) for k, v in announcement.fallbacks.items()},
+                           algo.parse_inspectors(read_blob(root,
+                                                           announcement.inspectors_digest)),
+                           algo.parse_recusals(read_blob(root, announcement.recusals_digest)))
+    for withdrawn in before_run:
+        rules.withdraw(withdrawn.inspector)
+    teams = algo.form_teams(rules, seed, selected)
+    record = algo.drawn_record(announcement.plan, announcement_sha256, entropy, nonce, seed,
+                               before_run, selected, teams)
+    sha = write_blob(root, record)
+    return Teams(sha, [(s.target, s.order,
+                        [(m.inspector, m.department, m.leader) for m in members])
+                       for s, (_, members) in zip(selected, teams, strict=True)])
+
+
+async def _select(core: Core, announcement: algo.Announcement, seed: str) -> list[algo.Selected]:
+    """The selection, keyed by two worker processes for a large pool."""
+    strata = list(announcement.strata)
+    bounds = algo.key_bounds(strata)
+    root = core.files_root
+    path = root / announcement.pool_digest[:2] / announcement.pool_digest
+    size = (await asyncio.to_thread(path.stat)).st_size
+    heavy = announcement.pool_size >= HEAVY_FROM
+    parts = [(0, size)]
+    if heavy:
+        head = await asyncio.to_thread(_read_around, path, size // 2)
+        parts = [(0, head), (head, size)] if 0 < head < size else [(0, size)]
+    found = await asyncio.gather(*(
+        core.workers.run(DRAW, key_part, str(root), announcement.pool_digest, a, b, seed,
+                         bounds, heavy=heavy) for a, b in parts))
+    sizes: dict[str, int] = {}
+    for _, part_sizes in found:
+        for stratum, n in part_sizes.items():
+            sizes[stratum] = sizes.get(stratum, 0) + n
+    if {k: v for k, v in sizes.items() if v} != {s.stratum: s.size for s in strata}:
+        raise Refused(Refusal.FROZEN_CHANGED, file="pool.tsv")
+    candidates = algo.merge_candidates(part for part, _ in found)
+    short = algo.short_strata(strata, candidates)
+    if short:  # rarer than one in a billion: key those strata again, every key
+        again, _ = await core.workers.run(
+            DRAW, key_part, str(root), announcement.pool_digest, 0, size, seed,
+            {s.stratum: algo.KEY_MAX if s.stratum in short else b"" for s in strata},
+            heavy=heavy)
+        candidates.update({stratum: again.get(stratum, []) for stratum in short})
+    return await asyncio.to_thread(algo.choose, strata, candidates)
+
+
+def _read_around(path: Path, middle: int) -> int:
+    """The offset just after the line end at or after `middle`."""
+    with path.open("rb") as fh:
+        fh.seek(middle)
+        rest = fh.read(4096)
+    cut = rest.find(b"\n")
+    return middle + cut + 1 if cut >= 0 else middle
 
 
 async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
               today: date | None = None,
-              started: Callable[[], Awaitable[None]] | None = None) -> Ran:
-    """Compute the seed from the public entropy, select, form teams, create the tasks.
+              started: Callable[[], Awaitable[None]] | None = None,
+              waiting: Callable[[BulkWrite], Awaitable[None]] | None = None) -> Ran:
+    """Check what prepare froze, compute the seed from the public entropy, select, form
+    the teams, then write the tasks in chunks nobody sees until the last one.
 
     `started` is awaited once the draw may go ahead, before the computing (to tell the
-    person it is in progress)."""
+    person it is in progress); `waiting` if an import must end before the tasks are
+    written."""
     require_office(actor)
     entropy = _entropy(entropy)
-    now = clock_now()
-    today = today or now.astimezone(core.settings.tz).date()
-    # Read from a snapshot, computed in a worker process, written in one short transaction
-    # that checks again that nobody ran the draw meanwhile.
+    today = today or core.today()
     async with core.db.read() as rtx:
         plan, row = await _runnable(rtx, plan_name, today)
-        required = _required_expertise(plan)
-        drawable = [i for i in await rtx.draws.drawable_inspectors(row.draw_date)
-                    if required.get(i.department, set()) <= set(i.expertise)]
-        recusal_pairs = await rtx.draws.recusal_pairs()
-    inspectors = [algo.Inspector(i.cert_no, i.department, "、".join(i.expertise))
-                  for i in drawable]
-    certs = {i.cert for i in inspectors}
-    seed = algo.seed_of(plan_name, row.pool_digest, entropy, row.nonce)
-    fallbacks = plan.fallbacks
-    ratios = plan.ratios
+    announcement = await _sealed(core, row)
+    before_run = await _before_run(core, announcement, row)
+    assert row.announcement_sha256 is not None
+    seed = algo.seed_of(row.announcement_sha256, entropy, row.nonce)
     if started is not None:
         await started()
     try:
-        outcome, recusals = await core.workers.run(
-            DRAW, compute_draw, str(core.files_root), row.pool_digest, plan_name, ratios,
-            seed, (plan.initiator_code, plan.joining_codes, fallbacks, inspectors,
-                   {(c, t) for c, t in recusal_pairs if c in certs}),
-            heavy=row.pool_size >= HEAVY_FROM)
+        selected = await _select(core, announcement, seed)
+        teams = await core.workers.run(
+            DRAW, form_and_record, str(core.files_root), announcement, row.announcement_sha256,
+            entropy, row.nonce, seed, before_run, selected,
+            heavy=announcement.pool_size >= HEAVY_FROM)
     except algo.DrawRefused as exc:
-        async with core.db.read() as rtx:
-            raise await _explain(rtx, exc, plan, row.draw_date) from None
+        raise await _explain(exc, core, announcement.items, row.draw_date) from None
     except WorkFailed as exc:
         raise Refused(Refusal(f"work_{exc.failure.value}")) from None
-    rules_initiating, rules_joining = plan.initiator_code, sorted(plan.joining_codes)
-    inspectors_data = algo.inspectors_tsv(inspectors)
-    recusals_data = algo.recusals_tsv(recusals)
-    record = {
-        "algorithm": algo.ALGORITHM, "plan": plan_name, "draw_date": row.draw_date.isoformat(),
-        "entropy_source": row.entropy_source, "entropy": entropy, "nonce": row.nonce,
-        "nonce_commitment": row.nonce_commitment, "pool_digest": row.pool_digest,
-        "pool_size": row.pool_size, "year_cap": row.year_cap, "seed": seed,
-        "inspectors_digest": algo.h(inspectors_data),
-        "recusals_digest": algo.h(recusals_data),
-        "initiating": rules_initiating, "joining": rules_joining, "fallbacks": fallbacks,
-        "items": [item.code for item in plan.items],
-        "strata": [s.__dict__ for s in outcome.strata],
-        "selected": [s.__dict__ for s in outcome.selected],
-        "teams": [{"target": target, "members": [m.as_json() for m in members]}
-                  for target, members in outcome.teams],
-        "replacements": [],
-    }
-    inspectors_sha = await asyncio.to_thread(write_blob, core.files_root, inspectors_data)
-    recusals_sha = await asyncio.to_thread(write_blob, core.files_root, recusals_data)
-    published = await asyncio.to_thread(algo.record_json, record)
-    people = {i.cert_no: i.person_id for i in drawable}
-    async with core.db.transaction() as tx:
-        if not await tx.draws.mark_run(row.id, entropy, seed, published.decode(),
-                                       inspectors_sha, recusals_sha, label(actor), now):
-            raise Refused(Refusal.ALREADY_RUN)
-        task_ids = await tx.draws.add_tasks(
-            row.id, plan.id, [(s.target, s.order) for s in outcome.selected],
-            (plan.window_start.isoformat(), plan.window_due.isoformat()),
-            str(row.draw_date.year), now)
-        departments = await tx.directory.department_ids()
-        await tx.draws.add_members(
-            [(task_ids[target], people[m.inspector], departments[m.department], m.inspector,
-              m.leader, position)
-             for target, members in outcome.teams
-             for position, m in enumerate(members, start=1)], now)
-        await notify_draw(tx, row.id, now)
-        await tx.audit.append(label(actor), AuditAction.DRAW_RUN, f"draw:{row.id}",
-                              {"seed": seed, "entropy": entropy, "tasks": len(task_ids),
-                               "record_sha256": algo.h(published)}, now)
-        ran = Ran(plan_name, seed, len(task_ids), record)
-        await _announce(tx, core, f"draw-run:{row.id}", lambda t: ran_text(t, ran), now,
-                        actor)
+    events = {"replacements": [], "withdrawals": [],
+              "before_run": [b.as_json() for b in before_run]}
+    while True:  # the commit point: from here the draw is decided and will be written
+        now = clock_now()
+        async with core.db.transaction() as tx:
+            current = await tx.draws.draw_by_id(row.id)
+            if current is None or current.status != DrawStatus.PREPARED:
+                raise Refused(Refusal.ALREADY_RUN)
+            if await bulk.begin(tx, BulkKind.DRAW, str(row.id), len(teams.rows), {},
+                                label(actor), now):
+                await tx.draws.begin_writing(row.id, entropy, seed, teams.record_sha256,
+                                             label(actor), now)
+                await tx.draws.set_events(row.id, events)
+                await tx.audit.append(label(actor), AuditAction.DRAW_RUN, f"draw:{row.id}",
+                                      {"seed": seed, "entropy": entropy,
+                                       "tasks": len(teams.rows),
+                                       "record_sha256": teams.record_sha256,
+                                       "withdrawn_before_run": len(before_run)}, now)
+                break
+        await bulk.wait_idle(core, waiting)
+    ran = Ran(plan.name, row.id, seed, len(teams.rows), entropy, row.nonce,
+              teams.record_sha256, tuple(before_run))
+    await _write(core, plan, row.id, teams.rows, 0, actor)
     return ran
 
 
-def compute_draw(files_root: str, pool_digest: str, plan_name: str, ratios: dict[str, str],
-                 seed: str, rules_args: tuple[Any, ...]
-                 ) -> tuple[algo.Outcome, set[tuple[str, str]]]:
-    """The frozen pool read back, selection and teams (in a worker process when large).
-
-    Returns the outcome and the recusals that concern the pool (those published)."""
-    pool = algo.parse_pool(read_blob(Path(files_root), pool_digest))
-    initiating, joining, fallbacks, inspectors, recusals = rules_args
-    codes = {code for code, _ in pool}
-    recusals = {(c, t) for c, t in recusals if t in codes}
-    rules = algo.TeamRules(initiating, joining, fallbacks, inspectors, recusals)
-    return algo.compute(plan_name, pool, ratios, seed, rules), recusals
-
-
-def _required_expertise(plan: PlanForDraw) -> dict[str, set[str]]:
-    """Per department, the expertise its items of this plan name."""
-    required: dict[str, set[str]] = {}
-    for item in plan.items:
-        if item.expertise:
-            required.setdefault(item.department_code, set()).add(item.expertise)
-    return required
-
-
-async def export(core: Core, plan_name: str, out: Path) -> list[Path]:
-    """Write record.json, pool.tsv, inspectors.tsv, recusals.tsv for anyone to verify.
-    Access: anyone may read a drawn plan's record: it is published for verification."""
+async def _write(core: Core, plan: PlanForDraw, draw_id: int,
+                 rows: Sequence[tuple[str, int, list[tuple[str, str, bool]]]], done: int,
+                 actor: Actor | None) -> None:
+    """The draw's tasks and members from the `done`-th on, in chunks, each its own short
+    transaction; then the draw is made visible, its inspectors told, the lease ended."""
+    certs = sorted({cert for _, _, members in rows for cert, _, _ in members})
     async with core.db.read() as rtx:
-        plan = await rtx.draws.plan(plan_name)
-        row = await rtx.draws.draw(plan.id) if plan else None
-    if plan is None:
-        async with core.db.read() as rtx:
-            await _plan(rtx, plan_name)
-    if row is None or row.status != DrawStatus.RUN or row.record is None \
-            or row.inspectors_sha256 is None or row.recusals_sha256 is None:
+        people = {i.cert_no: i.person_id for i in await rtx.draws.frozen_inspectors(
+            certs, plan.draw_date)}
+        departments = await rtx.directory.department_ids()
+    window = (plan.window_start.isoformat(), plan.window_due.isoformat())
+    year = str(plan.draw_date.year)
+    while done < len(rows):
+        chunk = rows[done:done + CHUNK]
+        now = clock_now()
+        async with core.db.transaction(record_update=False) as tx:
+            targets = await tx.draws.target_ids([code for code, _, _ in chunk])
+            ids = await tx.draws.add_tasks(draw_id, plan.id,
+                                           [(targets[c], c, order) for c, order, _ in chunk],
+                                           window, year, now)
+            await tx.draws.add_members(
+                [(ids[order], people[cert], departments[department], cert, leader, position)
+                 for _, order, members in chunk
+                 for position, (cert, department, leader) in enumerate(members, start=1)],
+                now)
+            done += len(chunk)
+            await tx.draws.written(draw_id, done)
+            await bulk.step(tx, done, now)
+        await asyncio.sleep(0)  # whoever waits for the writer goes next
+    await _finish(core, plan, draw_id, actor)
+
+
+async def _finish(core: Core, plan: PlanForDraw, draw_id: int, actor: Actor | None) -> None:
+    """Make the draw's tasks visible, tell each inspector of theirs (one message each),
+    announce the draw, end the lease. Each step is safe to do again after a crash."""
+    async with core.db.transaction(record_update=False) as tx:
+        await tx.draws.finish_writing(draw_id)
+        await bulk.beat(tx, clock_now())
+    notices = await draw_notices(core, draw_id)
+    for start in range(0, len(notices.people), NOTICE_CHUNK):
+        async with core.db.transaction(record_update=False) as tx:
+            await queue_draw_notices(tx, draw_id, notices.people[start:start + NOTICE_CHUNK],
+                                     clock_now())
+            await bulk.beat(tx, clock_now())
+        await asyncio.sleep(0)
+    async with core.db.read() as rtx:
+        row = await rtx.draws.draw_by_id(draw_id)
+        events = await rtx.draws.events(draw_id)
+    assert row is not None and row.seed is not None and row.entropy is not None
+    assert row.record_sha256 is not None
+    ran = Ran(plan.name, draw_id, row.seed, notices.tasks, row.entropy, row.nonce,
+              row.record_sha256, tuple(algo.BeforeRun(b["inspector"], b["from"], b["reason"])
+                    for b in events.before_run))
+    async with core.db.transaction(record_update=False) as tx:
+        now = clock_now()
+        await queue_draw_notices(tx, draw_id, [], now, unreachable=notices.unreachable)
+        await _announce(tx, core, f"draw-run:{draw_id}", lambda t: ran_text(t, ran), now,
+                        actor)
+        await bulk.end(tx)
+
+
+async def resume_writing(core: Core, taken: BulkWrite) -> None:
+    """Finish writing a draw whose process stopped (taken over by bot/services/recovery.py):
+    its outcome is the record stored at the commit point; tasks continue after the last
+    chunk committed. The whole office is told when it is done.
+    Access: finishes a draw the office ran (and was audited)."""
+    draw_id = int(taken.ref)
+    async with core.db.read() as rtx:
+        row = await rtx.draws.draw_by_id(draw_id)
+        plan = await rtx.draws.plan_by_id(row.plan_id) if row else None
+    assert row is not None and plan is not None and row.record_sha256 is not None
+    logger.info("finishing the draw of %s (%d tasks written before the stop)", plan.name,
+                row.written)
+    if row.status == DrawStatus.WRITING:
+        data = await asyncio.to_thread(read_blob, core.files_root, row.record_sha256)
+        rows = await asyncio.to_thread(_rows_of_record, data)
+        await _write(core, plan, draw_id, rows, row.written, None)
+    else:
+        await _finish(core, plan, draw_id, None)
+
+
+def _rows_of_record(data: bytes) -> list[tuple[str, int, list[tuple[str, str, bool]]]]:
+    record = json.loads(data)
+    return [(s["target"], s["order"], [(m["inspector"], m["department"], m["leader"])
+                                       for m in team["members"]])
+            for s, team in zip(record["selected"], record["teams"], strict=True)]
+
+
+# --- what replacements and withdrawals need -------------------------------------------------
+@dataclass
+class Drawn:
+    """A run draw as replacements are drawn on it: its rules with the loads as they stand
+    and every withdrawal applied, its seed, what was appended to it so far."""
+
+    rules: algo.TeamRules
+    seed: str
+    events: DrawEvents
+    inspectors: set[str] = field(default_factory=set)
+
+
+async def drawn(core: Core, tx: ReadTx | Tx, draw: Draw) -> Drawn:
+    """Access: inside a service that checked its actor (replacements, withdrawals)."""
+    assert draw.seed is not None and draw.inspectors_sha256 and draw.recusals_sha256
+    inspectors = algo.parse_inspectors(await asyncio.to_thread(
+        read_blob, core.files_root, draw.inspectors_sha256))
+    recusals = algo.parse_recusals(await asyncio.to_thread(
+        read_blob, core.files_root, draw.recusals_sha256))
+    if draw.algorithm == algo.ALGORITHM:
+        assert draw.announcement_sha256 is not None
+        a = algo.Announcement.from_json(await asyncio.to_thread(
+            read_blob, core.files_root, draw.announcement_sha256))
+        initiating, joining, fallbacks = a.initiating, list(a.joining), a.fallbacks
+    else:
+        head = json.loads(await tx.draws.record_v1(draw.id) or "{}")
+        initiating, joining, fallbacks = head["initiating"], head["joining"], head["fallbacks"]
+    events = await tx.draws.events(draw.id)
+    rules = algo.TeamRules(initiating, list(joining), {k: list(v) for k, v in
+                                                       fallbacks.items()},
+                           inspectors, recusals, loads=await tx.replacements.draw_loads(draw.id))
+    for withdrawn in [*events.before_run, *events.withdrawals]:
+        rules.withdraw(withdrawn["inspector"])
+    return Drawn(rules, draw.seed, events, {i.cert for i in inspectors})
+
+
+# --- export and verify --------------------------------------------------------------------
+async def export(core: Core, plan_name: str, out: Path) -> list[Path]:
+    """Write a draw's published files for anyone to verify: once prepared, the
+    announcement and the three frozen files; once run, the record as well.
+    Access: anyone may read them: they are published for verification."""
+    async with core.db.read() as rtx:
+        plan = await _plan(rtx, plan_name)
+        row = await rtx.draws.draw(plan.id)
+        events = await rtx.draws.events(row.id) if row else None
+        record_v1 = await rtx.draws.record_v1(row.id) if row else None
+    if row is None or row.status == DrawStatus.WRITING or events is None:
+        raise Refused(Refusal.NOT_RUN if row is None or row.status == DrawStatus.WRITING
+                      else Refusal.NOT_PREPARED)
+    if row.algorithm != algo.ALGORITHM and row.status != DrawStatus.RUN:
         raise Refused(Refusal.NOT_RUN)
+    contents: dict[str, Any] = {}
+    root = core.files_root
+    if row.algorithm == algo.ALGORITHM:
+        assert row.announcement_sha256 is not None
+        contents["announcement.json"] = row.announcement_sha256
+    if row.status == DrawStatus.RUN:
+        contents["record.json"] = (_record_v2, row, events) if row.record_sha256 else (
+            _record_v1, record_v1, events)
+    contents.update({"pool.tsv": row.pool_digest, "inspectors.tsv": row.inspectors_sha256,
+                     "recusals.tsv": row.recusals_sha256})
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
-    contents = {
-        "record.json": row.record.encode(),
-        "pool.tsv": read_blob(core.files_root, row.pool_digest),
-        "inspectors.tsv": read_blob(core.files_root, row.inspectors_sha256),
-        "recusals.tsv": read_blob(core.files_root, row.recusals_sha256),
-    }
     written = []
-    for name, data in contents.items():
+    for name, source in contents.items():
+        if isinstance(source, tuple):
+            data = await asyncio.to_thread(source[0], root, *source[1:])
+        else:
+            data = await asyncio.to_thread(read_blob, root, source)
         path = out / name
         await asyncio.to_thread(path.write_bytes, data)
         written.append(path)
     return written
 
 
-def verify_dir(folder: Path) -> list[str]:
-    """Differences between the published files and a recomputation; [] when all match."""
-    missing = [name for name in FILES if not (folder / name).is_file()]
-    if missing:
-        return [f"{name} is missing" for name in missing]
+def _record_v2(root: Path, row: Draw, events: DrawEvents) -> bytes:
+    assert row.record_sha256 is not None
+    return algo.full_record(read_blob(root, row.record_sha256), events.replacements,
+                            events.withdrawals)
+
+
+def _record_v1(_: Path, drawn_text: str | None, events: DrawEvents) -> bytes:
+    record = json.loads(drawn_text or "{}")
+    record["replacements"] = events.replacements
+    if events.withdrawals:
+        record["withdrawals"] = events.withdrawals
+    return algo.record_json(record)
+
+
+def verify_dir(folder: Path, published: Path | None = None) -> list[str]:
+    """Differences between the published files and a recomputation ([] when all match);
+    `published`: the announcement as published before the lottery, compared with the one
+    in the folder first."""
+    problems: list[str] = []
+    if published is not None:
+        if not published.is_file():
+            return [f"{published} is missing"]
+        if (folder / "announcement.json").is_file():
+            problems += algo.compare_announcements(published.read_bytes(),
+                                                   (folder / "announcement.json").read_bytes())
     try:
-        record = json.loads((folder / "record.json").read_text(encoding="utf-8"))
-        return algo.verify(record, (folder / "pool.tsv").read_bytes(),
-                           (folder / "inspectors.tsv").read_bytes(),
-                           (folder / "recusals.tsv").read_bytes())
-    except (ValueError, KeyError, TypeError) as exc:
-        return [f"the files cannot be read as a choucha-draw-v1 record: {exc}"]
+        record = json.loads((folder / "record.json").read_text(encoding="utf-8")) \
+            if (folder / "record.json").is_file() else None
+        version = record.get("algorithm") if isinstance(record, dict) else None
+        names = FILES_V1 if version == algo.ALGORITHM_V1 else FILES if record else INPUTS
+        missing = [name for name in names if not (folder / name).is_file()]
+        if missing:
+            return [*problems, *(f"{name} is missing" for name in missing)]
+        files = [(folder / name).read_bytes() for name in ("pool.tsv", "inspectors.tsv",
+                                                           "recusals.tsv")]
+        if record is None:
+            return problems + _inputs_problems((folder / "announcement.json").read_bytes(),
+                                               *files)
+        if version == algo.ALGORITHM_V1:
+            return problems + algo.verify_v1(record, *files)
+        return problems + algo.verify(record, (folder / "announcement.json").read_bytes(),
+                                      *files)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return [*problems, f"the files cannot be read as a draw's record: {exc}"]
 
 
-async def _announce(tx: Tx, core: Core, key: str, render: Any, now: datetime,
-                    actor: Actor) -> None:
+def _inputs_problems(announcement: bytes, pool: bytes, inspectors: bytes,
+                     recusals: bytes) -> list[str]:
+    """Before the run: the announcement's digests and counts against the three files."""
+    a = algo.Announcement.from_json(announcement)
+    problems = []
+    for name, data, digest in (("pool.tsv", pool, a.pool_digest),
+                               ("inspectors.tsv", inspectors, a.inspectors_digest),
+                               ("recusals.tsv", recusals, a.recusals_digest)):
+        if algo.h(data) != digest:
+            problems.append(f"{name}: its SHA-256 {algo.h(data)} is not the announcement's"
+                            f" {digest}")
+    shape = algo.pool_problem(pool)
+    if shape:
+        return [*problems, shape]
+    strata = algo.strata_of(algo.stratum_sizes(pool), a.ratios)
+    if tuple(strata) != a.strata:
+        problems.append(f"strata: recomputed {[s.as_json() for s in strata]}, the"
+                        f" announcement says {[s.as_json() for s in a.strata]}")
+    return problems
+
+
+# --- the office's words, and the channel ---------------------------------------------------
+async def _announce(tx: Tx, core: Core, key: str, render: Callable[[Translator], str],
+                    now: datetime, actor: Actor | None) -> None:
     """To the office (the person acting reads it in their own reply) and the channel."""
     await tell_office(tx, key, render, now, exclude=actor.id if actor else None)
     channel = core.settings.public_channel
@@ -379,17 +835,55 @@ async def _announce(tx: Tx, core: Core, key: str, render: Any, now: datetime,
                                 now, chat_kind="channel")
 
 
+def strata_line(t: Translator, strata: Sequence[algo.Stratum]) -> str:
+    return "; ".join(f"{s.stratum}: {s.count}/{s.size} ({s.ratio})" for s in strata)
+
+
 def prepared_text(t: Translator, p: Prepared) -> str:
-    strata = "; ".join(f"{s.stratum}: {s.count}/{s.size} ({s.ratio})" for s in p.strata)
-    return t._(
+    a = p.announcement
+    no_cap = t._("no cap")
+    caps = "; ".join(f"{s}: {no_cap if c is None else c}" for s, c in sorted(a.year_caps.items()))
+    text = t._(
         "📣 <b>Draw announced</b> for {plan}\n"
         "Draw date: {date}\nPublic entropy: {source}\n"
         "Targets in the pool: {size} (SHA-256 of pool.tsv: <code>{digest}</code>)\n"
-        "Per credit class (drawn/size, ratio): {strata}\n"
-        "Commitment to the secret nonce: <code>{commitment}</code>"
-    ).format(plan=html.escape(p.plan), date=p.draw_date, source=html.escape(p.entropy_source),
-             size=p.pool_size, digest=p.pool_digest, strata=html.escape(strata),
-             commitment=p.nonce_commitment)
+        "Per stratum (drawn/size, ratio): {strata}\n"
+        "Checks a year at most, per stratum: {caps}\n"
+        "Drawable inspectors: {inspectors}; recusals: {recusals}\n"
+        "Commitment to the secret nonce: <code>{commitment}</code>\n"
+        "SHA-256 of announcement.json: <code>{announcement}</code>\n"
+        "Nothing of this can change now: the draw will be computed from exactly these"
+        " inputs. Keep announcement.json (Export in /draw) to check the record later."
+    ).format(plan=html.escape(p.plan), date=a.draw_date, source=html.escape(a.entropy_source),
+             size=a.pool_size, digest=a.pool_digest, strata=html.escape(strata_line(t, a.strata)),
+             caps=html.escape(caps), inspectors=a.inspectors, recusals=a.recusals,
+             commitment=a.nonce_commitment, announcement=p.announcement_sha256)
+    if p.raised:
+        text += "\n" + t.ngettext(
+            "{n} target is in stratum {stratum} by the plan's risk rule (abnormal list,"
+            " serious dishonesty or complaints).",
+            "{n} targets are in stratum {stratum} by the plan's risk rule (abnormal list,"
+            " serious dishonesty or complaints).", p.raised).format(
+            n=p.raised, stratum=algo.HIGHEST_RISK)
+    if a.previous:
+        text += "\n" + t.ngettext(
+            "This plan's draw was prepared {n} time before and cancelled; its nonce is in"
+            " the announcement.",
+            "This plan's draw was prepared {n} times before and cancelled; their nonces are"
+            " in the announcement.", len(a.previous)).format(n=len(a.previous))
+    return text
+
+
+def cancelled_text(t: Translator, c: CancelledPreparation) -> str:
+    return t._(
+        "🚫 <b>Draw preparation cancelled</b> for {plan} (draw date {date}).\n"
+        "Reason: {reason}\n"
+        "Its commitment <code>{commitment}</code> is opened: the nonce was"
+        " <code>{nonce}</code>. A new preparation must name another public entropy source"
+        " than “{source}”."
+    ).format(plan=html.escape(c.plan), date=c.draw_date.isoformat(),
+             reason=html.escape(c.reason), commitment=c.nonce_commitment, nonce=c.nonce,
+             source=html.escape(c.entropy_source))
 
 
 HEAVY_SHEET = 5000  # teams from which the spreadsheet is written in a worker process
@@ -422,14 +916,22 @@ async def result_xlsx(core: Core, actor: Actor, t: Translator, plan_name: str) -
 
 
 def ran_text(t: Translator, r: Ran) -> str:
-    return t._(
+    text = t._(
         "🎲 <b>Draw done</b> for {plan}: {tasks} targets drawn, teams formed.\n"
         "Entropy: {entropy}\nNonce (revealed): <code>{nonce}</code>\n"
         "Seed: <code>{seed}</code>\n"
         "The drawn firms and their teams are in the spreadsheet. Anyone can check the draw:"
-        " the record's four files (Export the record, in /draw) let anyone recompute the same"
-        " selection and teams from the published entropy and the revealed nonce."
-    ).format(plan=html.escape(r.plan), tasks=r.tasks, entropy=html.escape(r.record["entropy"]),
-             nonce=r.record["nonce"], seed=r.seed)
-
-
+        " the record's files (Export the record, in /draw) let anyone recompute the same"
+        " selection and teams from the announcement published before the draw, the"
+        " published entropy and the revealed nonce."
+    ).format(plan=html.escape(r.plan), tasks=r.tasks, entropy=html.escape(r.entropy),
+             nonce=r.nonce, seed=r.seed)
+    if r.withdrawn:
+        text += "\n" + t.ngettext(
+            "{n} inspector of the frozen list had become unavailable since the preparation"
+            " and was left out of every team (in the record): {certs}.",
+            "{n} inspectors of the frozen list had become unavailable since the preparation"
+            " and were left out of every team (in the record): {certs}.",
+            len(r.withdrawn)).format(n=len(r.withdrawn),
+                                     certs="、".join(w.inspector for w in r.withdrawn))
+    return text

@@ -21,6 +21,8 @@ from bot.formats.sheets import (
     SCOPE_LABELS,
     SHEETS,
     TARGET_KIND_LABELS,
+    caps_text,
+    risk_rule_text,
 )
 from bot.services.access import Actor, require_office
 from bot.services.personal import PhoneCipher, phone_reader
@@ -85,9 +87,10 @@ async def _rows(db: Database, kind: str,
                        _ratios(json.loads(p["ratios"])), "、".join(p["item_codes"]),
                        _scope(json.loads(p["scope"])), p["initiator_code"],
                        "、".join(p["joining_codes"]), p["draw_date"], p["window_start"],
-                       p["window_due"], p["year_cap"],
+                       p["window_due"], caps_text(json.loads(p["year_caps"])),
                        ";".join(f"{k}>{'、'.join(v)}" for k, v in fallbacks.items()),
-                       _yes(p["leader_may_approve"])]
+                       _yes(p["leader_may_approve"]),
+                       risk_rule_text(json.loads(p["risk_rule"]))]
         else:
             raise ValueError(kind)
 

@@ -24,6 +24,7 @@ from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.core import Core
 from bot.formats.sheets import (
+    DEFAULT_RISK_RULE,
     INACTIVE_STATUSES,
     SHEETS,
     HeaderMap,
@@ -46,8 +47,10 @@ from bot.formats.tabular import (
     sheet_names,
 )
 from bot.i18n import N_, Translator
+from bot.rules import draw as algo
 from bot.rules.checklist import Checklist, ChecklistError, load_xlsform
 from bot.rules.models import AuditAction, Role, RoleGrant
+from bot.rules.records import DrawStatus, PlanForDraw, PlanItemRule
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refused
 from bot.services.personal import PhoneCipher, data_cipher, id_hasher, seal_plain_phones
@@ -814,6 +817,58 @@ async def _recusals(job: _Job) -> None:
 
 
 # --- plans ------------------------------------------------------------------------------
+PLAN_PROBLEMS = {
+    "ratios_fall": N_("the ratio of credit class {lower} ({lower_ratio}) is above that of"
+                      " {higher} ({higher_ratio}): a ratio may not fall as the risk rises"
+                      " (000 二(四), 003 第十五条)"),
+    "cap_above_two": N_("stratum {stratum} may be checked at most twice a year (003 第十四条):"
+                        " only the higher-risk classes C and D, or a plan of key (重点) items"
+                        " only, may allow more (0 = no cap)"),
+    "caps_fall": N_("the yearly cap of {lower} ({lower_cap}) is above that of {higher}"
+                    " ({higher_cap}): a higher-risk class may not be checked less often"
+                    " (0 = no cap)"),
+    "ratio_above_item_maximum": N_("above the maximum ratio {maximum} of general item {item}"),
+}
+# What decides a plan's draw (its announcement, docs/draw.md): frozen once it is prepared.
+DRAW_FIELDS = ("ratios", "items", "scope", "initiator", "joining", "draw_date", "year_caps",
+               "fallbacks", "risk_rule")
+
+
+def _draw_inputs(plan: PlanForDraw) -> dict[str, Any]:
+    """A stored plan's draw parameters, in the form `_plans` compares them."""
+    return {"ratios": plan.ratios, "items": sorted(i.code for i in plan.items),
+            "scope": {k: sorted(v) for k, v in plan.scope.items() if v},
+            "initiator": plan.initiator_code, "joining": sorted(plan.joining_codes),
+            "draw_date": plan.draw_date.isoformat(), "year_caps": plan.year_caps,
+            "fallbacks": plan.fallbacks, "risk_rule": plan.risk_rule}
+
+
+async def _frozen_plan(job: _Job, number: int, name: str, given: dict[str, Any]) -> None:
+    """A prepared or drawn plan keeps what decides its draw: a row changing it is refused,
+    naming the plan, the day it was prepared and what to do."""
+    plan = await job.tx.draws.plan(name)
+    row = await job.tx.draws.draw(plan.id) if plan else None
+    if plan is None or row is None:
+        return
+    stored = _draw_inputs(plan)
+    changed = [job.header(key) for key in DRAW_FIELDS if stored[key] != given[key]]
+    if not changed:
+        return
+    when = row.prepared_at.astimezone(job.settings.tz).date().isoformat()
+    if row.status == DrawStatus.PREPARED:
+        job.report.problem(number, job.header("name"), name, N_(
+            "plan “{plan}” was prepared for its draw on {date}: what decides the draw is"
+            " frozen and announced, and this row changes {fields}. Cancel the preparation"
+            " (/draw, before the draw date {draw_date}), then load the file again; or load"
+            " the change as a new plan"), plan=name, date=when, fields="、".join(changed),
+            draw_date=row.draw_date.isoformat())
+    else:
+        job.report.problem(number, job.header("name"), name, N_(
+            "plan “{plan}” was drawn (prepared on {date}): what decided its draw cannot"
+            " change, and this row changes {fields}. Load the change as a new plan"),
+            plan=name, date=when, fields="、".join(changed))
+
+
 async def _plans(job: _Job) -> None:
     tx, report = job.tx, job.report
     departments = await tx.directory.department_ids()
@@ -843,6 +898,7 @@ async def _plans(job: _Job) -> None:
             report.problem(number, job.header("joining"), ", ".join(values["joining"]),
                            N_("a department plan has no joining departments"))
         taking_part = {initiator, *joining}
+        rules: list[PlanItemRule] = []
         for code in values["items"]:
             item = items.get(code)
             if item is None:
@@ -851,12 +907,15 @@ async def _plans(job: _Job) -> None:
             if item["department_id"] not in taking_part:
                 report.problem(number, job.header("items"), code,
                                N_("the item's department does not take part in this plan"))
-            if item["kind"] == "general" and item["max_ratio"] is not None:
-                for credit, amount in values["ratios"].items():
-                    if _decimal(amount) > _decimal(item["max_ratio"]):
-                        report.problem(number, job.header("ratios"), f"{credit}:{amount}",
-                                       N_("above the maximum ratio {limit} of general item"
-                                          " {item}"), limit=item["max_ratio"], item=code)
+            rules.append(PlanItemRule(code, item["kind"], item["max_ratio"], item["expertise"],
+                                      codes_by_id.get(item["department_id"], "")))
+        caps = values["year_caps"] or {}
+        for problem in algo.plan_problems(values["ratios"], caps, rules):
+            column = "year_caps" if problem.reason in ("cap_above_two", "caps_fall") \
+                else "ratios"
+            shown = {"year_caps": _caps_text(caps), "ratios": _ratios_text(values["ratios"])}
+            report.problem(number, job.header(column), shown[column],
+                           PLAN_PROBLEMS[problem.reason], **problem.params)
         if not values["draw_date"] <= values["window_start"] <= values["window_due"]:
             report.problem(number, job.header("window_due"), values["window_due"],
                            N_("the draw date, the start and the due date must be in order"))
@@ -866,26 +925,45 @@ async def _plans(job: _Job) -> None:
                     report.problem(number, job.header("fallbacks"), code,
                                    N_("no department with this code or name"))
         if report.problem_count == before:
-            rows.append((values, initiator, joining,
-                         [items[c]["id"] for c in values["items"]]))
+            fallbacks = {
+                codes_by_id[departments[k]]: [codes_by_id[departments[o]] for o in v]
+                for k, v in (values["fallbacks"] or {}).items()
+            }
+            risk = values["risk_rule"] if values["risk_rule"] is not None else DEFAULT_RISK_RULE
+            assert initiator is not None  # else a problem was reported above
+            await _frozen_plan(job, number, values["name"], {
+                "ratios": values["ratios"], "items": sorted(values["items"]),
+                "scope": {k: sorted(v) for k, v in (values["scope"] or {}).items() if v},
+                "initiator": codes_by_id[initiator],
+                "joining": sorted(codes_by_id[j] for j in joining),
+                "draw_date": values["draw_date"], "year_caps": caps,
+                "fallbacks": fallbacks, "risk_rule": risk})
+        if report.problem_count == before:
+            rows.append((values, initiator, joining, [items[c]["id"] for c in values["items"]],
+                         fallbacks, caps, risk))
     if not report.ok:
         return
-    for values, initiator, joining, item_ids in rows:
-        fallbacks = {
-            codes_by_id[departments[k]]: [codes_by_id[departments[o]] for o in v]
-            for k, v in (values["fallbacks"] or {}).items()
-        }
+    for values, initiator, joining, item_ids, fallbacks, caps, risk in rows:
         plan = {
             "task_name": values["task_name"], "type": values["type"],
             "target_total": values["target_total"], "scope": dumps(values["scope"] or {}),
             "ratios": dumps(values["ratios"]), "initiator_id": initiator,
             "draw_date": values["draw_date"], "window_start": values["window_start"],
-            "window_due": values["window_due"], "year_cap": values["year_cap"],
+            "window_due": values["window_due"], "year_caps": dumps(caps),
             "fallbacks": dumps(fallbacks),
             "leader_may_approve": int(bool(values["leader_may_approve"])),
+            "risk_rule": dumps(risk),
         }
         _count(report, await tx.directory.upsert_plan(values["name"], plan, item_ids, joining,
                                                       job.now))
+
+
+def _ratios_text(ratios: dict[str, str]) -> str:
+    return ";".join(f"{k}:{v}" for k, v in sorted(ratios.items()))
+
+
+def _caps_text(caps: dict[str, int]) -> str:
+    return ";".join(f"{k}:{v}" for k, v in sorted(caps.items()))
 
 
 def _decimal(text: str) -> Decimal:

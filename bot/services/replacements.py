@@ -3,9 +3,7 @@ approval of a supervisor of their department, and by a fresh random draw."""
 
 from __future__ import annotations
 
-import asyncio
 import html
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,12 +15,12 @@ from bot.rules import approval
 from bot.rules import draw as algo
 from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import ReplacementRequest, RequestStatus, Task, TaskStatus
+from bot.services import draws
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.views import notices
 from bot.views.labels import one_line
 from storage import Tx
-from storage.files import read_blob
 
 REASONS = {
     "job_change": N_("job change (岗位调整)"),
@@ -331,27 +329,16 @@ async def _approve(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
 
 async def _redraw(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
                   approver: Person, now: datetime) -> Person | None:
-    draw = await tx.replacements.draw_row(task.draw_id)
-    # a task exists only once its draw has run, which stored these three
-    assert draw is not None and draw.record and draw.inspectors_sha256 \
-        and draw.recusals_sha256
-    record = json.loads(draw.record)
-    inspectors = algo.parse_inspectors(await asyncio.to_thread(
-        read_blob, core.files_root, draw.inspectors_sha256))
-    recusals = algo.parse_recusals(await asyncio.to_thread(
-        read_blob, core.files_root, draw.recusals_sha256))
-    rules = algo.TeamRules(record["initiating"], record["joining"], record["fallbacks"],
-                           inspectors, recusals,
-                           loads=await tx.replacements.draw_loads(task.draw_id))
-    for withdrawal in record.get("withdrawals", []):
-        rules.withdraw(withdrawal["inspector"])
+    draw = await tx.draws.draw_by_id(task.draw_id)
+    assert draw is not None  # a task exists only once its draw has run
+    run = await draws.drawn(core, tx, draw)
     members = await tx.tasks.members(task.id)
     team = [algo.Member(m.cert_no, m.department_code, bool(m.leader))
             for m in members]
     out = next(m.cert_no for m in members if m.person_id == row.person_id)
-    n = sum(1 for r in record["replacements"] if r["target"] == task.target_code) + 1
+    n = sum(1 for r in run.events.replacements if r["target"] == task.target_code) + 1
     try:
-        joined = algo.replace_member(rules, record["seed"], task.target_code, team, out, n)
+        joined = algo.replace_member(run.rules, run.seed, task.target_code, team, out, n)
     except algo.DrawRefused:
         return None
     person_id = await tx.replacements.person_by_cert(joined.inspector)
@@ -360,10 +347,9 @@ async def _redraw(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
     await tx.replacements.leave(task.id, row.person_id, now)
     await tx.replacements.join(task.id, person_id, departments[joined.department],
                                joined.inspector, joined.leader, now)
-    record["replacements"].append({"target": task.target_code, "n": n, "out": out,
-                                   "in": joined.inspector, "reason": row.reason,
-                                   "approved_by": f"person:{row.decided_by or approver.id}"})
-    await tx.replacements.update_record(task.draw_id, algo.record_json(record).decode())
+    await tx.draws.append_event(task.draw_id, "replacements", {
+        "target": task.target_code, "n": n, "out": out, "in": joined.inspector,
+        "reason": row.reason, "approved_by": f"person:{row.decided_by or approver.id}"})
     await tx.replacements.decide(row.id, RequestStatus.APPROVED, row.decided_by or approver.id, now,
                                  replacement=person_id)
     await tx.audit.append(f"person:{approver.id}", AuditAction.REPLACEMENT_APPROVED,

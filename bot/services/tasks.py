@@ -57,12 +57,36 @@ def new_tasks_text(t: Translator, tasks: list[PersonTask],
     return "\n".join(lines)
 
 
-async def notify_draw(tx: Tx, draw_id: int, now: datetime) -> int:
-    """One message per drawn inspector, listing all their new tasks, through the outbox.
+@dataclass(frozen=True)
+class DrawNotices:
+    """Who a draw's notification goes to: per drawn person, how many tasks and the first
+    LISTED; the total of tasks; the names of those who have no chat yet."""
+
+    people: list[tuple[int, int, list[PersonTask]]]  # (person, total, first tasks)
+    tasks: int
+    unreachable: list[str] = field(default_factory=list)
+
+
+async def draw_notices(core: Core, draw_id: int) -> DrawNotices:
+    """Read from a snapshot once the draw's tasks are visible (the writer is not held).
     Access: inside the office's draw (`draws.run` checks)."""
+    async with core.db.read() as rtx:
+        by_person = await rtx.tasks.new_by_person(draw_id, LISTED)
+        tasks = await rtx.tasks.count_of_draw(draw_id)
+        unreachable = [p.name for person_id in by_person
+                       if (p := await rtx.people.person(person_id)) is not None
+                       and p.tg_user_id is None]
+    return DrawNotices([(person, total, listed) for person, (total, listed)
+                        in sorted(by_person.items())], tasks, unreachable)
+
+
+async def queue_draw_notices(tx: Tx, draw_id: int, people: list[tuple[int, int, list[PersonTask]]],
+                             now: datetime, unreachable: list[str] | None = None) -> int:
+    """One message per drawn inspector, listing all their new tasks, through the outbox
+    (a message queued before is not queued again); with `unreachable`, the office is told
+    who could not be. Access: inside the office's draw (`draws.run` checks)."""
     sent = 0
-    unreachable: list[str] = []
-    for person_id, (total, tasks) in (await tx.tasks.new_by_person(draw_id, LISTED)).items():
+    for person_id, total, tasks in people:
         person = await tx.people.person(person_id)
         if person is None:
             continue
@@ -71,8 +95,6 @@ async def notify_draw(tx: Tx, draw_id: int, now: datetime) -> int:
                               functools.partial(new_tasks_text, tasks=tasks, total=total), now,
                               reply_markup=markup):
             sent += 1
-        elif person.tg_user_id is None:
-            unreachable.append(person.name)
     if unreachable:
         names = "、".join(html.escape(n) for n in unreachable)
         await tell_office(tx, f"tasks-unreachable:{draw_id}", lambda t: t.ngettext(

@@ -318,6 +318,13 @@ class DrawCancel(Button, prefix="draw:no"):
     plan_id: int
 
 
+@dataclass(frozen=True)
+class DrawWithdraw(Button, prefix="draw:wd"):
+    """Cancel a plan's preparation (before the draw date): the reason is asked next."""
+
+    plan_id: int
+
+
 # ---- a practice run: trying a checklist before attaching it (bot/services/practice.py).
 # `index` is the question's place in the form as asked, checked against the one asked.
 

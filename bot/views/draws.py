@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 
 from bot.i18n import Translator
+from bot.rules.models import BulkKind, BulkWrite
+from bot.rules.records import DrawStatus, PlanLine
 from bot.services.draws import ReadyToRun
 from bot.services.errors import Refusal, Refused
 from bot.views.refusals import stale_text
@@ -13,7 +15,10 @@ from bot.views.refusals import stale_text
 def _draw_refusal(t: Translator, exc: Refused) -> str:
     """What the draw's rules refused, with the next step."""
     p = {"stratum": "", "department": "", "target": "", "code": "", "plan": "",
-         "plans": "", "expertise": "", "total": "0", "valid": "0", "skilled": "0"}
+         "plans": "", "expertise": "", "total": "0", "valid": "0", "skilled": "0",
+         "date": "", "overall": "", "ratio": "", "maximum": "", "item": "", "lower": "",
+         "higher": "", "lower_ratio": "", "higher_ratio": "", "lower_cap": "",
+         "higher_cap": "", "source": "", "file": ""}
     p.update(exc.params)
     p = {k: html.escape(v) for k, v in p.items()}
     nothing = t._("Nothing was written.")
@@ -33,32 +38,71 @@ def _draw_refusal(t: Translator, exc: Refused) -> str:
                    " {why}. {nothing} Add inspectors to the directory or name a fallback"
                    " department in the plan, then run the draw again.").format(
             why=why, nothing=nothing, **{k: v for k, v in p.items() if k != "why"})
+    frozen = {"pool.tsv": t._("the frozen pool (pool.tsv)"),
+              "inspectors.tsv": t._("the frozen inspector list (inspectors.tsv)"),
+              "recusals.tsv": t._("the frozen recusals (recusals.tsv)"),
+              "announcement.json": t._("the announcement (announcement.json)"),
+              "nonce": t._("the committed nonce")}
+    p["what"] = html.escape(frozen.get(exc.params.get("file", ""), exc.params.get("file", "")))
     texts = {
         Refusal.UNKNOWN_PLAN: t._("There is no plan named “{plan}”. The plans are:\n{plans}"),
-        Refusal.ALREADY_PREPARED: t._("This plan's draw was prepared already; it cannot be prepared"
-                                      " twice."),
+        Refusal.ALREADY_PREPARED: t._("This plan's draw was prepared already (draw date {date}):"
+                                      " it cannot be prepared twice. To prepare it again,"
+                                      " cancel the preparation first (before the draw date)."),
         Refusal.NOT_PREPARED: t._("Prepare the draw first: its pool and commitment must be"
-                                  " published"
-                                  " before the draw."),
-        Refusal.ALREADY_RUN: t._("This plan was drawn already."),
-        Refusal.BEFORE_DRAW_DATE: t._("The draw date has not come yet: the public entropy is not"
-                                      " known before it."),
-        Refusal.EMPTY_POOL: t._("No target is eligible for this plan (scope, status, twice a year)."
-                                " Nothing was written."),
-        Refusal.RATIO_BELOW_MINIMUM: t._("Refused: the plan would check less than 5% of the targets"
-                                         " in scope. Nothing was written."),
-        Refusal.RATIO_ABOVE_ITEM_MAXIMUM: t._("Refused: a ratio is above a general item's maximum."
-                                              " Nothing was written."),
+                                  " published before the draw."),
+        Refusal.ALREADY_RUN: t._("This plan was drawn already: its tasks and record are final."),
+        Refusal.DRAW_WRITING: t._("This plan's draw is being written now: the result comes to"
+                                  " the office when it is done."),
+        Refusal.BEFORE_DRAW_DATE: t._("The draw date ({date}) has not come yet: the public"
+                                      " entropy is not known before it. Run the draw on or"
+                                      " after that day."),
+        Refusal.EMPTY_POOL: t._("No target is eligible for this plan (scope, status, the yearly"
+                                " cap). Nothing was written."),
+        Refusal.RATIO_BELOW_MINIMUM: t._("Refused: the plan would check {overall} of the targets"
+                                         " in scope, less than 5% (000 二(四)). Nothing was"
+                                         " written."),
+        Refusal.RATIO_ABOVE_ITEM_MAXIMUM: t._("Refused: the ratio {ratio} of stratum {stratum} is"
+                                              " above the maximum {maximum} of general item"
+                                              " {item}. Nothing was written."),
+        Refusal.RATIOS_FALL: t._("Refused: the ratio of credit class {lower} ({lower_ratio}) is"
+                                 " above that of {higher} ({higher_ratio}); a ratio may not fall"
+                                 " as the risk rises. Correct the plan's file and load it"
+                                 " again."),
+        Refusal.CAP_ABOVE_TWO: t._("Refused: stratum {stratum} may be checked at most twice a"
+                                   " year; only classes C and D, or a plan of key (重点) items"
+                                   " only, may allow more. Correct the plan's file and load it"
+                                   " again."),
+        Refusal.CAPS_FALL: t._("Refused: the yearly cap of {lower} ({lower_cap}) is above that of"
+                               " {higher} ({higher_cap}). Correct the plan's file and load it"
+                               " again."),
         Refusal.NO_RATIO: t._("Refused: the plan has no ratio for credit class {stratum}. Nothing"
                               " was written."),
-        Refusal.YEAR_CAP_NEEDS_KEY_ITEMS: t._("Only a plan of key (重点) items may change the limit"
-                                              " of"
-                                              " two checks a year."),
         Refusal.TEAM_TOO_SMALL: t._("Refused: a team of two cannot be formed for {target} ({code})."
                                     " Nothing was written."),
         Refusal.BAD_ENTROPY_SOURCE: t._("Please describe the public entropy source in 3 to 300"
                                         " characters."),
+        Refusal.ENTROPY_SOURCE_USED: t._("This entropy source was named by a cancelled"
+                                         " preparation of this plan: “{source}”. Name another"
+                                         " public source (a later lottery draw, for example)."),
         Refusal.BAD_ENTROPY: t._("Please send the public entropy value (1 to 300 characters)."),
+        Refusal.BAD_CANCEL_REASON: t._("Please give the reason for cancelling in 3 to 300"
+                                       " characters."),
+        Refusal.CANCEL_TOO_LATE: t._("The preparation of {plan} can no longer be cancelled: its"
+                                     " draw date {date} has come, and the public entropy may be"
+                                     " known. Run the draw with the announced source; a change"
+                                     " of plan is a new plan."),
+        Refusal.UNSEALED_PREPARATION: t._("The draw of {plan} was prepared by an earlier version"
+                                          " of Choucha, which did not freeze the inspectors and"
+                                          " the plan's parameters. Cancel that preparation (any"
+                                          " day: it was never sealed) and prepare it again with"
+                                          " a new entropy source."),
+        Refusal.FROZEN_CHANGED: t._("Refused: {what} no longer matches what was announced at"
+                                    " prepare. Nothing was drawn. The database or the file store"
+                                    " was changed behind Choucha's back: tell the administrator,"
+                                    " and check the audit chain (choucha audit verify)."),
+        Refusal.BUSY: t._("Another large write (an import or a draw) is still under way. Try"
+                          " again in a few minutes."),
         Refusal.NOT_RUN: t._("This plan has not been drawn yet."),
         Refusal.WORK_MEMORY: t._("The draw needed more memory than it is allowed and was stopped."
                                  " Nothing was written; tell the administrator."),
@@ -101,3 +145,68 @@ def refusal_text(t: Translator, exc: Refused) -> str:
     if exc.reason == Refusal.STALE:
         return stale_text(t)
     return _draw_refusal(t, exc)
+
+
+def state_label(t: Translator, status: DrawStatus | None) -> str:
+    return {None: t._("not prepared"), DrawStatus.PREPARED: t._("prepared"),
+            DrawStatus.CANCELLED: t._("not prepared"),
+            DrawStatus.WRITING: t._("being written"), DrawStatus.RUN: t._("drawn")}[status]
+
+
+def plan_text(t: Translator, plan: PlanLine) -> str:
+    """A plan's screen: its draw date, where its draw stands, what comes next."""
+    head = t._("<b>{plan}</b>\nDraw date: {date}").format(plan=html.escape(plan.name),
+                                                         date=plan.draw_date.isoformat())
+    nxt = {
+        None: t._("Next: prepare the draw. Its pool, inspectors, recusals and parameters are"
+                  " frozen and announced with a commitment, before the public entropy is"
+                  " known."),
+        DrawStatus.PREPARED: t._("Prepared: nothing that decides the draw can change now. On"
+                                 " or after the draw date, run it with the public entropy"
+                                 " value. Until the day before, the preparation can be"
+                                 " cancelled with a reason (published)."),
+        DrawStatus.WRITING: t._("Drawn: its tasks are being written now; the office is told"
+                                " when they are all there."),
+        DrawStatus.RUN: t._("Drawn: final. Export the record for anyone to verify."),
+    }[plan.draw_status]
+    return f"{head}\n{nxt}"
+
+
+def ask_text(t: Translator, step: str, plan: PlanLine) -> str:
+    """What a draw flow asks for next."""
+    prompt = {
+        "source": t._("Send the public entropy source you name in advance, for example"
+                      " “中国福利彩票3D, draw of {date}”: a value published after the"
+                      " preparation, on or before the draw date."),
+        "entropy": t._("Send the public entropy value now published by that source."),
+        "cancel": t._("Why is the preparation of {plan} cancelled? Send the reason: it is"
+                      " published with the commitment, and a new preparation will need"
+                      " another entropy source."),
+    }[step]
+    return (prompt.format(date=plan.draw_date.isoformat(), plan=html.escape(plan.name))
+            + "\n" + t._("Send /cancel to stop."))
+
+
+def freezing_text(t: Translator, plan: str) -> str:
+    return t._("⏳ Freezing the inputs of {plan}: the pool, the inspectors and the recusals."
+               " The announcement comes here when it is done.").format(plan=html.escape(plan))
+
+
+def waiting_text(t: Translator, current: BulkWrite) -> str:
+    """Told once when a draw must wait for another large write to end."""
+    if current.kind == BulkKind.IMPORT:
+        return t._("⏳ A directory is being loaded ({done} of {total}); the draw goes on when"
+                   " it is complete.").format(done=current.done, total=current.total)
+    return t._("⏳ Another draw's tasks are being written ({done} of {total}); this goes on"
+               " when it is complete.").format(done=current.done, total=current.total)
+
+
+def exported_text(t: Translator, plan: PlanLine, names: list[str]) -> str:
+    """After the files: what they are and what to do with them."""
+    if "record.json" in names:
+        return t._("The record of {plan} and the files it was drawn from. Anyone can check"
+                   " it: `choucha draw verify FOLDER` with the five files, or the few lines"
+                   " of docs/draw.md.").format(plan=html.escape(plan.name))
+    return t._("The announcement of {plan} and its three frozen files, before the draw."
+               " Publish them now: after the run, anyone holding them can tell whether"
+               " anything moved.").format(plan=html.escape(plan.name))
