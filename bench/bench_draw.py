@@ -1,14 +1,20 @@
-"""The draw (issue 4): a pool of N targets at 5% with three departments of inspectors.
+"""The draw (issues 4 and 26): a pool of N targets at 5% with three departments of inspectors.
 
 Run:  .venv/bin/python -m bench.bench_draw [--sizes 1000000 5000000]
 
-For each size, in a fresh process: load a synthetic county (N targets, 100 inspectors
-in each of five departments) through the real import, add a joint plan of three
-departments at 5%, then time `prepare` (freeze the pool: query, pool.tsv, SHA-256,
-commitment) and `run` (seed, keys, selection per stratum, teams, tasks and members
-written, record), and, in the same process on the same database, the naive
-unverifiable selection `SELECT code FROM targets WHERE active = 1 ORDER BY random()
-LIMIT k` with the same k. Peak memory is the process's resident high-water mark.
+For each size, in a fresh process: load a synthetic county (N targets, 100 inspectors in
+each of five departments) through the real import, add a joint plan of three departments
+at 5%, then time `prepare` (freeze the pool, the inspectors, the recusals and the
+announcement, from one snapshot, in a worker) and `run` (check what was frozen, key and
+select in two worker processes, form the teams and store the record in a worker, write
+the tasks and members in chunks, make them visible, queue the notices) with its phases,
+and, in the same process on the same database, the naive unverifiable selection
+`SELECT code FROM targets WHERE active = 1 ORDER BY random() LIMIT k` with the same k.
+
+Printed: each phase, the ratios run ÷ naive and (prepare + run) ÷ naive, the peak memory
+(resident high-water mark) of the bot's process and of each worker process, and the
+longest the event loop was kept from running (a 10 ms ticker's worst lateness) during
+prepare and during run.
 """
 
 from __future__ import annotations
@@ -21,22 +27,61 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bot.services.access import SYSTEM
 
 PLAN = "基准联合抽查计划"
+T = TypeVar("T")
 
 
-def _peak_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+def _hwm_mb(pid: str = "self") -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return 0.0
 
 
-def _child(size: int, folder: str) -> dict[str, float]:
+class Ticker:
+    """A task that wakes every 10 ms and keeps the worst lateness (an event-loop stall)."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _tick(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(0.01)
+            self.worst = max(self.worst, time.perf_counter() - before - 0.01)
+
+    def __enter__(self) -> Ticker:
+        self._task = asyncio.ensure_future(self._tick())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
+def _timed(phases: dict[str, float], name: str,
+           fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    async def wrapper(*args: Any, **kwargs: Any) -> T:
+        started = time.perf_counter()
+        try:
+            return await fn(*args, **kwargs)
+        finally:
+            phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
+    return wrapper
+
+
+def _child(size: int, folder: str) -> dict[str, Any]:
     from bot.config import load_settings
     from bot.core import Core
     from bot.demo_data import generate
@@ -44,7 +89,7 @@ def _child(size: int, folder: str) -> dict[str, float]:
     from bot.services.imports import import_file
     from storage import Database
 
-    async def run() -> dict[str, float]:
+    async def run() -> dict[str, Any]:
         base = Path(folder)
         files = generate(base / "county", targets=size, per_department=100)
         with files["plans"].open("a", encoding="utf-8", newline="") as fh:
@@ -59,12 +104,19 @@ def _child(size: int, folder: str) -> dict[str, float]:
                 kind = "checklist" if key.startswith("checklist:") else key
                 assert (await import_file(core, SYSTEM, path, path.name, kind)).ok, key
             load_s = time.perf_counter() - started
-            started = time.perf_counter()
-            prepared = await draws.prepare(core, SYSTEM, PLAN, "bench lottery")
-            prepare_s = time.perf_counter() - started
-            started = time.perf_counter()
-            ran = await draws.run(core, SYSTEM, PLAN, "372915")
-            run_s = time.perf_counter() - started
+            phases: dict[str, float] = {}
+            for name in ("_sealed", "_before_run", "_select", "_write", "_finish"):
+                setattr(draws, name, _timed(phases, name, getattr(draws, name)))
+            with Ticker() as ticker:
+                started = time.perf_counter()
+                prepared = await draws.prepare(core, SYSTEM, PLAN, "bench lottery")
+                prepare_s = time.perf_counter() - started
+            prepare_stall = ticker.worst
+            with Ticker() as ticker:
+                started = time.perf_counter()
+                ran = await draws.run(core, SYSTEM, PLAN, "372915")
+                run_s = time.perf_counter() - started
+            run_stall = ticker.worst
             k = ran.tasks
             async with db.read() as rtx:
                 started = time.perf_counter()
@@ -72,22 +124,27 @@ def _child(size: int, folder: str) -> dict[str, float]:
                     "SELECT code FROM targets WHERE active = 1 ORDER BY random() LIMIT ?", (k,))
                 naive_s = time.perf_counter() - started
             started = time.perf_counter()
-            problems = await asyncio.to_thread(_verify, core, base)
+            out = base / "published"
+            await draws.export(core, PLAN, out)
+            problems = await asyncio.to_thread(draws.verify_dir, out)
             verify_s = time.perf_counter() - started
             assert problems == [], problems[:3]
-        return {"pool": prepared.pool_size, "drawn": k, "load_s": load_s,
+            workers = [str(w.process.pid) for w in core.workers._idle]
+            worker_mb = [_hwm_mb(pid) for pid in workers]
+            core.workers.close()
+        writing = phases.get("_write", 0.0)  # includes _finish, which it calls
+        teams = run_s - sum(phases.get(p, 0.0) for p in ("_sealed", "_before_run", "_select",
+                                                          "_write"))
+        return {"pool": prepared.announcement.pool_size, "drawn": k, "load_s": load_s,
                 "prepare_s": prepare_s, "run_s": run_s, "naive_s": naive_s,
-                "verify_s": verify_s, "peak_mb": _peak_mb()}
+                "verify_s": verify_s, "peak_mb": _hwm_mb(), "worker_mb": worker_mb,
+                "check_s": phases.get("_sealed", 0.0) + phases.get("_before_run", 0.0),
+                "select_s": phases.get("_select", 0.0), "teams_s": teams,
+                "write_s": writing - phases.get("_finish", 0.0),
+                "finish_s": phases.get("_finish", 0.0),
+                "prepare_stall_ms": prepare_stall * 1000, "run_stall_ms": run_stall * 1000}
 
     return asyncio.run(run())
-
-
-def _verify(core: object, base: Path) -> list[str]:
-    from bot.services import draws
-
-    out = base / "published"
-    asyncio.run(draws.export(core, PLAN, out))  # type: ignore[arg-type]
-    return draws.verify_dir(out)
 
 
 def main() -> None:
@@ -106,11 +163,18 @@ def main() -> None:
         draw_s = f["prepare_s"] + f["run_s"]
         print(f"{size:,} targets, pool {f['pool']:,}, drawn {f['drawn']:,} with teams of three"
               f" departments (county loaded in {f['load_s']:.0f} s):")
-        print(f"  prepare {f['prepare_s']:.1f} s + run {f['run_s']:.1f} s = {draw_s:.1f} s;"
-              f" export and verify {f['verify_s']:.1f} s")
+        print(f"  prepare {f['prepare_s']:.2f} s (pool, inspectors, recusals, announcement)")
+        print(f"  run {f['run_s']:.2f} s: checks {f['check_s']:.2f} + keys and selection"
+              f" {f['select_s']:.2f} + teams and record {f['teams_s']:.2f} + tasks written"
+              f" {f['write_s']:.2f} + made visible and notices {f['finish_s']:.2f}")
         print(f"  naive ORDER BY random() LIMIT {f['drawn']:,}: {f['naive_s']:.2f} s;"
-              f" ratio {draw_s / f['naive_s']:.2f}x")
-        print(f"  peak memory {f['peak_mb']:.0f} MB")
+              f" run / naive {f['run_s'] / f['naive_s']:.2f}x;"
+              f" (prepare + run) / naive {draw_s / f['naive_s']:.2f}x")
+        print(f"  export and verify {f['verify_s']:.1f} s")
+        print(f"  peak memory: bot process {f['peak_mb']:.0f} MB, worker processes "
+              + ", ".join(f"{m:.0f} MB" for m in f["worker_mb"]))
+        print(f"  longest event-loop stall: prepare {f['prepare_stall_ms']:.0f} ms,"
+              f" run {f['run_stall_ms']:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -563,6 +563,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.rules.models import BulkWrite
     from bot.services import draws
     from bot.views import draws as draw_words
 
@@ -597,16 +598,20 @@ def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
         return _fail(t._("{file} is a file: give a folder for the draw's files. Nothing"
                          " was done.").format(file=out))
 
+    async def waiting(current: BulkWrite) -> None:
+        print(plain_text(draw_words.waiting_text(t, current)), flush=True)
+
     async def work(core: Core) -> int:
         try:
             if args.action == "prepare":
-                prepared = await draws.prepare(core, SYSTEM, args.plan, args.entropy_source)
+                prepared = await draws.prepare(core, SYSTEM, args.plan, args.entropy_source,
+                                               waiting=waiting)
                 print(plain_text(draws.prepared_text(t, prepared)))
             elif args.action == "cancel":
                 done = await draws.cancel(core, SYSTEM, args.plan, args.reason)
                 print(plain_text(draws.cancelled_text(t, done)))
             elif args.action == "run":
-                ran = await draws.run(core, SYSTEM, args.plan, args.entropy)
+                ran = await draws.run(core, SYSTEM, args.plan, args.entropy, waiting=waiting)
                 print(plain_text(draws.ran_text(t, ran)))
             else:
                 for path in await draws.export(core, args.plan, out):

@@ -227,6 +227,18 @@ class DrawRepo(Repo):
             " position, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(t, p, d, c, int(leader), pos, stamp) for t, p, d, c, leader, pos in rows])
 
+    async def recused_members(self, draw_id: int) -> list[tuple[str, str]]:
+        """(member's name, target's name) where a recusal recorded now pairs a member of
+        the draw's teams with their target (one recorded after prepare: the frozen
+        recusals were never drawn together)."""
+        rows = await self.all(
+            "SELECT p.name, t.name FROM live_tasks k JOIN task_members m ON m.task_id = k.id"
+            " AND m.active = 1 JOIN recusals r ON r.cert_no = m.cert_no"
+            " AND r.target_code = k.target_code JOIN people p ON p.id = m.person_id"
+            " JOIN targets t ON t.id = k.target_id WHERE k.draw_id = ?"
+            " ORDER BY k.batch_order", (draw_id,))
+        return [(r[0], r[1]) for r in rows]
+
     async def tasks_written(self, draw_id: int) -> int:
         return int(await self.scalar("SELECT COUNT(*) FROM tasks WHERE draw_id = ?",
                                      (draw_id,)))

@@ -243,7 +243,7 @@ async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
                       _required_expertise(plan.items))
     heavy = await _directory_size(core) >= HEAVY_FROM
     while True:  # the pool must not see half an import: wait for any bulk write to end
-        await bulk.wait_idle(core, waiting)
+        await _wait_idle(core, waiting)
         try:
             frozen = await core.workers.run(DRAW, freeze_inputs, spec, heavy=heavy)
         except WorkFailed as exc:
@@ -286,6 +286,14 @@ async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
         await _announce(tx, core, f"draw-prepared:{draw_id}",
                         lambda t: prepared_text(t, prepared), now, actor)
     return prepared
+
+
+async def _wait_idle(core: Core, waiting: Callable[[BulkWrite], Awaitable[None]] | None
+                     ) -> None:
+    try:
+        await bulk.wait_idle(core, waiting)
+    except bulk.StillBusy:
+        raise Refused(Refusal.BUSY) from None
 
 
 async def _directory_size(core: Core) -> int:
@@ -568,6 +576,9 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
         raise await _explain(exc, core, announcement.items, row.draw_date) from None
     except WorkFailed as exc:
         raise Refused(Refusal(f"work_{exc.failure.value}")) from None
+    people = await _people(core, teams.rows, row.draw_date)
+    if any(cert not in people for _, _, members in teams.rows for cert, _, _ in members):
+        raise Refused(Refusal.FROZEN_CHANGED, file="inspectors.tsv")  # a 执法证号 renamed
     events = {"replacements": [], "withdrawals": [],
               "before_run": [b.as_json() for b in before_run]}
     while True:  # the commit point: from here the draw is decided and will be written
@@ -587,11 +598,20 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
                                        "record_sha256": teams.record_sha256,
                                        "withdrawn_before_run": len(before_run)}, now)
                 break
-        await bulk.wait_idle(core, waiting)
+        await _wait_idle(core, waiting)
     ran = Ran(plan.name, row.id, seed, len(teams.rows), entropy, row.nonce,
               teams.record_sha256, tuple(before_run))
     await _write(core, plan, row.id, teams.rows, 0, actor)
     return ran
+
+
+async def _people(core: Core, rows: Sequence[tuple[str, int, list[tuple[str, str, bool]]]],
+                  draw_date: date) -> dict[str, int]:
+    """The person behind each 执法证号 on the teams."""
+    certs = sorted({cert for _, _, members in rows for cert, _, _ in members})
+    async with core.db.read() as rtx:
+        return {i.cert_no: i.person_id for i in await rtx.draws.frozen_inspectors(
+            certs, draw_date)}
 
 
 async def _write(core: Core, plan: PlanForDraw, draw_id: int,
@@ -599,10 +619,8 @@ async def _write(core: Core, plan: PlanForDraw, draw_id: int,
                  actor: Actor | None) -> None:
     """The draw's tasks and members from the `done`-th on, in chunks, each its own short
     transaction; then the draw is made visible, its inspectors told, the lease ended."""
-    certs = sorted({cert for _, _, members in rows for cert, _, _ in members})
+    people = await _people(core, rows, plan.draw_date)
     async with core.db.read() as rtx:
-        people = {i.cert_no: i.person_id for i in await rtx.draws.frozen_inspectors(
-            certs, plan.draw_date)}
         departments = await rtx.directory.department_ids()
     window = (plan.window_start.isoformat(), plan.window_due.isoformat())
     year = str(plan.draw_date.year)
@@ -650,6 +668,10 @@ async def _finish(core: Core, plan: PlanForDraw, draw_id: int, actor: Actor | No
     async with core.db.transaction(record_update=False) as tx:
         now = clock_now()
         await queue_draw_notices(tx, draw_id, [], now, unreachable=notices.unreachable)
+        recused = await tx.draws.recused_members(draw_id)
+        if recused:  # recorded after prepare: not an input, but a replacement to ask for
+            await tell_office(tx, f"draw-recused:{draw_id}",
+                              lambda t: recused_text(t, plan.name, recused), now)
         await _announce(tx, core, f"draw-run:{draw_id}", lambda t: ran_text(t, ran), now,
                         actor)
         await bulk.end(tx)
@@ -872,6 +894,19 @@ def prepared_text(t: Translator, p: Prepared) -> str:
             "This plan's draw was prepared {n} times before and cancelled; their nonces are"
             " in the announcement.", len(a.previous)).format(n=len(a.previous))
     return text
+
+
+def recused_text(t: Translator, plan: str, pairs: list[tuple[str, str]]) -> str:
+    listed = "；".join(f"{html.escape(name)} — {html.escape(target)}"
+                      for name, target in pairs[:20])
+    return t.ngettext(
+        "⚠️ In the draw of {plan}, {n} member is on the team of a firm they are recused from"
+        " by a recusal recorded after the preparation: {pairs}. The draw used the recusals"
+        " frozen at prepare; ask for their replacement with the reason recusal (执法回避).",
+        "⚠️ In the draw of {plan}, {n} members are on the teams of firms they are recused"
+        " from by recusals recorded after the preparation: {pairs}. The draw used the"
+        " recusals frozen at prepare; ask for their replacement with the reason recusal"
+        " (执法回避).", len(pairs)).format(plan=html.escape(plan), n=len(pairs), pairs=listed)
 
 
 def cancelled_text(t: Translator, c: CancelledPreparation) -> str:
