@@ -116,6 +116,16 @@ async def _bot_username(settings: Settings, db: Database, override: str | None) 
     return str(username)
 
 
+async def _resume(core: Core) -> None:
+    """Before a command: finish a large write (an import) that a stopped process left half
+    done (bot/services/recovery.py); it would otherwise wait for the bot to do it."""
+    from bot.services import recovery
+
+    if await recovery.resume(core):
+        print(_t()._("A large write interrupted earlier (an import) was finished first."),
+              file=sys.stderr)
+
+
 async def _with_core(settings: Settings, override: str | None,
                      work: Callable[[Core], Awaitable[int]], links: bool = True) -> int:
     """Open the database and run `work`; `links`: the bot's username is needed (asked of
@@ -128,6 +138,7 @@ async def _with_core(settings: Settings, override: str | None,
                 username = await rtx.settings.get("bot_username") or LOCAL_BOT_USERNAME
         core = Core(settings, db, username)
         try:
+            await _resume(core)
             return await work(core)
         finally:
             core.workers.close()
@@ -340,6 +351,7 @@ def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work() -> int:
         async with Database(settings.db_path) as db:
+            await _resume(Core(settings, db, ""))
             try:
                 department = await add_department(db, SYSTEM, args.code, args.name, args.region)
             except Refused as exc:
@@ -376,6 +388,7 @@ def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
         if args.action == "load":
             async with Database(settings.db_path) as db:
                 core = Core(settings, db, "")
+                await _resume(core)
                 try:
                     year, days = await load_calendar(core, SYSTEM, text, Path(args.file).name,
                                                      now())
@@ -394,8 +407,10 @@ def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
             return _fail(t._("Give a number of working days of 0 or more (counting"
                              " backwards is not supported)."))
         if exists:
-            async with Database(settings.db_path) as db, db.read() as rtx:
-                cal = await calendar(rtx)
+            async with Database(settings.db_path) as db:
+                await _resume(Core(settings, db, ""))
+                async with db.read() as rtx:
+                    cal = await calendar(rtx)
         else:
             cal = Calendar()
         result = cal.add(start, args.n)
@@ -448,8 +463,10 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
         t = _t()
         if not settings.db_path.exists():
             return _fail(_no_database(settings))
-        async with Database(settings.db_path) as db, db.read() as rtx:
-            count, problem = await rtx.audit.verify()
+        async with Database(settings.db_path) as db:
+            await _resume(Core(settings, db, ""))
+            async with db.read() as rtx:
+                count, problem = await rtx.audit.verify()
         if problem is not None:
             print(t._("audit chain BROKEN at row {row}: {reason} ({count} rows intact before"
                       " it)").format(row=problem.row_id, reason=problem.reason, count=count))
@@ -477,7 +494,8 @@ async def _unregistered_hint(core: Core, t: Translator) -> None:
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.i18n import translator
-    from bot.services.imports import import_upload, reports_csv, summary_text
+    from bot.rules.models import BulkWrite
+    from bot.services.imports import import_upload, reports_csv, summary_text, waiting_text
 
     path = Path(args.file)
     t = translator(args.lang) if args.lang else _t()
@@ -489,8 +507,11 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         return _fail(problem)
     kind = None if args.kind == "auto" else args.kind
 
+    async def waiting(current: BulkWrite) -> None:
+        print(waiting_text(t, current), file=sys.stderr)
+
     async def work(core: Core) -> int:
-        reports = await import_upload(core, SYSTEM, path, path.name, kind)
+        reports = await import_upload(core, SYSTEM, path, path.name, kind, waiting)
         print("\n\n".join(summary_text(t, report, listed=20) for report in reports))
         if any(r.problems or r.warnings for r in reports) and args.report:
             await asyncio.to_thread(write_private, Path(args.report), reports_csv(t, reports))

@@ -14,7 +14,7 @@ from telegram.constants import ChatAction
 from bot.clock import now as clock_now
 from bot.formats.sheets import SHEETS
 from bot.i18n import Translator
-from bot.rules.models import Person
+from bot.rules.models import BulkWrite, Person
 from bot.services.errors import Refusal, Refused
 from bot.services.exports import EXPORTABLE, export, templates_workbook
 from bot.services.imports import (
@@ -23,6 +23,7 @@ from bot.services.imports import (
     keep_upload,
     reports_csv,
     summary_text,
+    waiting_text,
 )
 from bot.services.onboarding import roster
 from bot.services.practice import wants_practice
@@ -115,8 +116,12 @@ async def document(update: Update, context: Context) -> None:
         if wants_practice(message.caption):  # try the checklist first; nothing is loaded
             await begin_from_file(update, context, me, path, name, data)
             return
+
+        async def waiting(current: BulkWrite) -> None:
+            await reply(update, waiting_text(me.t, current))
+
         reports = await import_upload(context.core, person_of(me), path, name,
-                                      _kind_from_caption(message.caption))
+                                      _kind_from_caption(message.caption), waiting)
     if len(reports) == 1:
         keep_upload(context.core, reports[0], data)
     for report in reports:

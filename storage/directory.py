@@ -127,44 +127,52 @@ class DirectoryRepo(Repo):
         union = " UNION ALL ".join(f"SELECT * FROM {alias}.staging" for alias in aliases)
         await self.execute(f"CREATE TEMP VIEW staging_targets AS {union}")
 
-    async def duplicates_across(self, first: str, later: str,
-                                limit: int) -> tuple[int, list[tuple[str, int, int]]]:
-        """Codes of staging part `later` already staged in the earlier part `first`:
-        (count, [(code, first row, repeated row)])."""
-        query = (f"FROM {first}.staging a JOIN {later}.staging b ON b.code = a.code")
-        total = int(await self.scalar(f"SELECT COUNT(*) {query}"))
-        rows = await self.all(
-            f"SELECT b.code, MIN(a.row) AS first_row, b.row {query} GROUP BY b.row"
-            f" ORDER BY b.row LIMIT ?", (limit,))
-        return total, [(r["code"], r["first_row"], r["row"]) for r in rows]
-
     async def apply_staged_targets(self, import_id: int, now: datetime,
                                    present: set[str]) -> tuple[int, int, int]:
-        """Upsert the staged rows, keeping the before/after of every changed target.
+        """Upsert the staged rows, keeping the before/after of every changed target:
+        (inserted, updated, unchanged).
 
         Columns the file did not have (`present` lacks them) keep their stored values.
         """
+        counts = await self._apply_staged("temp.staging_targets", (), import_id, now,
+                                          present)
+        await self.execute("DROP VIEW temp.staging_targets")
+        return counts
+
+    async def apply_staged_range(self, alias: str, after: str, upto: str, import_id: int,
+                                 now: datetime, present: set[str]) -> tuple[int, int, int]:
+        """`apply_staged_targets` for the rows of the staging file attached as `alias`
+        whose codes sort after `after` and up to `upto`: one chunk of a large import (a
+        range of codes touches few pages of the targets' index, so a chunk's commit
+        writes little)."""
+        source = f"(SELECT * FROM {alias}.staging WHERE code > ? AND code <= ?)"
+        return await self._apply_staged(source, (after, upto), import_id, now, present)
+
+    async def _apply_staged(self, source: str, bounds: tuple[str, ...], import_id: int,
+                            now: datetime, present: set[str]) -> tuple[int, int, int]:
+        """Upsert the staged rows of `source` (a table, or a subquery taking `bounds`).
+        Its codes are distinct (checked when staged), so that counting before writing
+        is exact."""
         fields = [f for f in TARGET_FIELDS if f in present or f in ("code_kind", "active")]
-        total = int(await self.scalar("SELECT COUNT(*) FROM temp.staging_targets"))
+        total = int(await self.scalar(f"SELECT COUNT(*) FROM {source}", bounds))
         inserted = int(await self.scalar(
-            "SELECT COUNT(*) FROM temp.staging_targets s"
-            " WHERE NOT EXISTS (SELECT 1 FROM targets t WHERE t.code = s.code)"))
+            f"SELECT COUNT(*) FROM {source} s"
+            " WHERE NOT EXISTS (SELECT 1 FROM targets t WHERE t.code = s.code)", bounds))
         updated = await self.execute(
             f"INSERT INTO target_changes (target_id, import_id, before, after)"
             f" SELECT t.id, ?, {_json_object(fields, 't')}, {_json_object(fields, 's')}"
-            f" FROM temp.staging_targets s JOIN targets t ON t.code = s.code"
+            f" FROM {source} s JOIN targets t ON t.code = s.code"
             f" WHERE {_row_value(fields, 't')} IS NOT {_row_value(fields, 's')}",
-            (import_id,))
+            (import_id, *bounds))
         stamp = to_db_time(now)
         await self.execute(
             f"INSERT INTO targets (code, {', '.join(TARGET_FIELDS)}, created_at, updated_at)"
-            f" SELECT code, {', '.join(TARGET_FIELDS)}, ?, ? FROM temp.staging_targets WHERE 1"
+            f" SELECT code, {', '.join(TARGET_FIELDS)}, ?, ? FROM {source} WHERE 1"
             f" ON CONFLICT (code) DO UPDATE SET "
             + ", ".join(f"{f} = excluded.{f}" for f in fields)
             + f", updated_at = excluded.updated_at"
             f" WHERE {_row_value(fields, 'targets')} IS NOT {_row_value(fields, 'excluded')}",
-            (stamp, stamp))
-        await self.execute("DROP VIEW temp.staging_targets")
+            (stamp, stamp, *bounds))
         return inserted, updated, total - inserted - updated
 
     async def target(self, code: str) -> dict[str, Any] | None:
@@ -385,6 +393,15 @@ class DirectoryRepo(Repo):
             " actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (kind, filename, sha256, rows, *counts, actor, to_db_time(now)))
 
-    async def next_import_id(self) -> int:
-        return int(await self.scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM imports"))
+    async def record_import_counts(self, import_id: int,
+                                   counts: tuple[int, int, int]) -> None:
+        """The counts of an import whose log row was written first (to have its id)."""
+        await self.execute("UPDATE imports SET inserted = ?, updated = ?, unchanged = ?"
+                           " WHERE id = ?", (*counts, import_id))
+
+    async def import_counts(self, import_id: int) -> tuple[int, int, int] | None:
+        """(inserted, updated, unchanged) of a logged import."""
+        row = await self.one("SELECT inserted, updated, unchanged FROM imports WHERE id = ?",
+                             (import_id,))
+        return None if row is None else (int(row[0]), int(row[1]), int(row[2]))
 

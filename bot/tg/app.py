@@ -15,7 +15,7 @@ from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.core import Core
 from bot.i18n import LANGUAGES, translator
-from bot.services import chasing, digest, personal
+from bot.services import chasing, digest, personal, recovery
 from bot.tg import webapp
 from bot.tg.commands import STRANGER_COMMANDS
 from bot.tg.context import (
@@ -40,6 +40,7 @@ SENDER_KEY = "outbox_sender"
 INTAKE_KEY = "intake"
 PRUNE_AFTER = timedelta(days=7)
 DRAIN_BUDGET = 5.0
+RESUME_EVERY = 30  # seconds between looks for a bulk write whose process stopped
 
 
 def build_application(settings: Settings, token: str, register: Register,
@@ -72,6 +73,12 @@ async def prune_updates(context: BotContext) -> None:
     """Job: forget handled update ids after a week (Telegram redelivers within a day)."""
     async with context.core.db.transaction(record_update=False) as tx:
         await tx.updates.prune(clock_now() - PRUNE_AFTER)
+
+
+async def resume_bulk(context: BotContext) -> None:
+    """Job: finish a bulk write (a large import) whose process stopped half way, at start
+    and every half minute (it runs beside the bot: nobody waits for it)."""
+    await recovery.resume(context.core)
 
 
 async def chase_due(context: BotContext) -> None:
@@ -107,6 +114,8 @@ async def setup(app: Application) -> None:
                             name="outbox", job_kwargs=job_kwargs)
     job_queue.run_repeating(prune_updates, interval=3600, first=60, name="prune-updates")
     job_queue.run_repeating(chase_due, interval=settings.chase.interval, first=5, name="chase",
+                            job_kwargs={"max_instances": 1, "coalesce": True})
+    job_queue.run_repeating(resume_bulk, interval=RESUME_EVERY, first=0.1, name="resume-bulk",
                             job_kwargs={"max_instances": 1, "coalesce": True})
 
     def wake() -> None:
