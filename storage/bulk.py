@@ -27,12 +27,13 @@ class BulkRepo(Repo):
     async def take_over(self, owner: str, now: datetime, stale_before: datetime,
                         dead_owners: tuple[str, ...] = ()) -> BulkWrite | None:
         """Become the owner of a bulk write whose owner stopped (its heartbeat older than
-        `stale_before`, or its owner named among `dead_owners`); None when there is none."""
+        `stale_before`, or its owner named among `dead_owners`, which may be `owner`
+        itself when its own writing failed); None when there is none."""
         marks = ",".join("?" * len(dead_owners)) or "NULL"
         changed = await self.execute(
             f"UPDATE bulk_writes SET owner = ?, heartbeat_at = ? WHERE id = 1"
-            f" AND owner != ? AND (heartbeat_at < ? OR owner IN ({marks}))",
-            (owner, to_db_time(now), owner, to_db_time(stale_before), *dead_owners))
+            f" AND (heartbeat_at < ? OR owner IN ({marks}))",
+            (owner, to_db_time(now), to_db_time(stale_before), *dead_owners))
         return await self.current() if changed == 1 else None
 
     async def progress(self, owner: str, done: int, state: dict[str, Any] | None,

@@ -140,23 +140,24 @@ class DrawRepo(Repo):
             " cancel_reason = ? WHERE id = ? AND status = 'prepared'",
             (actor, to_db_time(now), reason, draw_id)) == 1
 
-    async def begin_writing(self, draw_id: int, entropy: str, seed: str, record_sha256: str,
-                            actor: str, now: datetime) -> bool:
-        """The draw's commit point: drawn, its record stored; its tasks follow in chunks."""
+    async def begin_writing(self, draw_id: int, entropy: str, seed: str, actor: str,
+                            now: datetime) -> bool:
+        """The draw's commit point: drawn; its tasks follow in chunks."""
         return await self.execute(
-            "UPDATE draws SET status = 'writing', entropy = ?, seed = ?, record_sha256 = ?,"
-            " run_by = ?, run_at = ? WHERE id = ? AND status = 'prepared'",
-            (entropy, seed, record_sha256, actor, to_db_time(now), draw_id)) == 1
+            "UPDATE draws SET status = 'writing', entropy = ?, seed = ?, run_by = ?,"
+            " run_at = ? WHERE id = ? AND status = 'prepared'",
+            (entropy, seed, actor, to_db_time(now), draw_id)) == 1
 
     async def written(self, draw_id: int, count: int) -> None:
         await self.execute("UPDATE draws SET written = ? WHERE id = ? AND status = 'writing'",
                            (count, draw_id))
 
-    async def finish_writing(self, draw_id: int) -> bool:
-        """Every task written: the draw's tasks become visible at once."""
+    async def finish_writing(self, draw_id: int, record_sha256: str) -> bool:
+        """Every task written and the record stored: the draw's tasks become visible at
+        once."""
         return await self.execute(
-            "UPDATE draws SET status = 'run' WHERE id = ? AND status = 'writing'",
-            (draw_id,)) == 1
+            "UPDATE draws SET status = 'run', record_sha256 = ? WHERE id = ?"
+            " AND status = 'writing'", (record_sha256, draw_id)) == 1
 
     async def record_v1(self, draw_id: int) -> str | None:
         """A choucha-draw-v1 record as drawn (kept in its row)."""
@@ -193,15 +194,6 @@ class DrawRepo(Repo):
                                  " ORDER BY id")
 
     # --- tasks, written in chunks ----------------------------------------------------------
-    async def target_ids(self, codes: Sequence[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for start in range(0, len(codes), 500):
-            chunk = list(codes[start:start + 500])
-            rows = await self.all(f"SELECT code, id FROM targets WHERE code IN"
-                                  f" ({placeholders(chunk)})", tuple(chunk))
-            found.update((r[0], int(r[1])) for r in rows)
-        return found
-
     async def add_tasks(self, draw_id: int, plan_id: int,
                         rows: Sequence[tuple[int, str, int]], window: tuple[str, str],
                         year: str, now: datetime) -> dict[int, int]:
@@ -230,13 +222,13 @@ class DrawRepo(Repo):
     async def recused_members(self, draw_id: int) -> list[tuple[str, str]]:
         """(member's name, target's name) where a recusal recorded now pairs a member of
         the draw's teams with their target (one recorded after prepare: the frozen
-        recusals were never drawn together)."""
+        recusals were never drawn together). Read from the recusals, which are few."""
         rows = await self.all(
-            "SELECT p.name, t.name FROM live_tasks k JOIN task_members m ON m.task_id = k.id"
-            " AND m.active = 1 JOIN recusals r ON r.cert_no = m.cert_no"
-            " AND r.target_code = k.target_code JOIN people p ON p.id = m.person_id"
-            " JOIN targets t ON t.id = k.target_id WHERE k.draw_id = ?"
-            " ORDER BY k.batch_order", (draw_id,))
+            "SELECT p.name, t.name FROM recusals r CROSS JOIN live_tasks k"
+            " ON k.target_code = r.target_code AND k.draw_id = ?"
+            " JOIN task_members m ON m.task_id = k.id AND m.cert_no = r.cert_no"
+            " AND m.active = 1 JOIN people p ON p.id = m.person_id"
+            " JOIN targets t ON t.id = k.target_id ORDER BY k.batch_order", (draw_id,))
         return [(r[0], r[1]) for r in rows]
 
     async def tasks_written(self, draw_id: int) -> int:

@@ -159,6 +159,15 @@ class PeopleRepo(Repo):
         found = await self._people("WHERE p.id = ?", (person_id,))
         return found[0] if found else None
 
+    async def people(self, ids: list[int]) -> list[Person]:
+        """These people (those that exist), by id."""
+        found: list[Person] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found += await self._people(f"WHERE p.id IN ({','.join('?' * len(chunk))})",
+                                        tuple(chunk))
+        return sorted(found, key=lambda p: p.id)
+
     async def person_by_tg(self, tg_user_id: int) -> Person | None:
         found = await self._people("WHERE a.tg_user_id = ?", (tg_user_id,))
         return found[0] if found else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.rules.records import (
@@ -15,7 +16,6 @@ from bot.rules.records import (
     TeamMember,
 )
 from storage.base import Repo, placeholders, to_db_time
-from storage.rows import to_record
 
 _TASK = (
     "SELECT k.id, k.status, k.window_start, k.window_due, k.batch_order, k.target_code,"
@@ -94,26 +94,16 @@ class TaskRepo(Repo):
             f" WHERE m.person_id = ?{status} ORDER BY k.window_due DESC, k.batch_order",
             (person_id,))
 
-    async def new_by_person(self, draw_id: int,
-                            listed: int) -> dict[int, tuple[int, list[PersonTask]]]:
-        """Per member of the draw: how many tasks, and the first `listed` in batch order.
-
-        Counted and cut in SQL: a county's draw has a hundred thousand members' rows and
-        this runs inside the draw's write transaction."""
-        numbered = (
-            "SELECT m.task_id, m.person_id AS member, m.leader,"
-            " COUNT(*) OVER (PARTITION BY m.person_id) AS total,"
-            " ROW_NUMBER() OVER (PARTITION BY m.person_id ORDER BY k.batch_order) AS n"
-            " FROM task_members m JOIN live_tasks k ON k.id = m.task_id"
-            " WHERE k.draw_id = ? AND m.active = 1")
-        rows = await self.all(
-            f"{_TASK.replace('SELECT ', 'SELECT w.member, w.leader, w.total, w.n, ', 1)}"
-            f" JOIN ({numbered}) w ON w.task_id = k.id WHERE w.n <= ?"
-            f" ORDER BY w.member, w.n", (draw_id, listed))
-        found: dict[int, tuple[int, list[PersonTask]]] = {}
-        for row in rows:
-            found.setdefault(row["member"], (int(row["total"]), []))[1].append(
-                to_record(PersonTask, row))
+    async def of_draw_by_order(self, draw_id: int, orders: Sequence[int]) -> dict[int, Task]:
+        """The draw's tasks with these batch orders, by order."""
+        found: dict[int, Task] = {}
+        wanted = sorted(set(orders))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for task in await self.all_as(
+                    Task, f"{_TASK} WHERE k.draw_id = ? AND k.batch_order IN"
+                    f" ({','.join('?' * len(chunk))})", (draw_id, *chunk)):
+                found[task.batch_order] = task
         return found
 
     async def count_of_draw(self, draw_id: int) -> int:

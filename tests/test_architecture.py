@@ -154,3 +154,21 @@ def test_services_leave_keyboards_to_the_views() -> None:
              if "inline_keyboard" in path.read_text(encoding="utf-8")
              or ".markup(" in path.read_text(encoding="utf-8")]
     assert found == []
+
+
+def test_tasks_are_read_through_live_tasks() -> None:
+    """A draw's tasks are written in chunks and seen by nobody until the last one (the
+    view live_tasks, migration 0016): only these read the table itself, each for its
+    reason."""
+    import re
+
+    allowed = {"draws.py": "the draw's writer, its chunks and their ids",
+               "pool.py": "a snapshot's marks: the last task's id, written or not"}
+    found = []
+    for path in sorted((REPO_ROOT / "storage").glob("*.py")):
+        if path.name in allowed:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"\b(FROM|JOIN)\s+tasks\b", line):
+                found.append(f"{path.name}:{number}: {line.strip()}")
+    assert found == []

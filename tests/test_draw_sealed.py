@@ -558,3 +558,32 @@ async def test_a_draw_written_in_chunks_survives_a_crash(core: Core, tmp_path: P
     await draws.export(core, PLAN, out)
     assert draws.verify_dir(out) == []
     await asyncio.sleep(0)
+
+
+async def test_a_chunk_that_fails_in_a_running_bot_is_finished_by_its_own_recovery(
+        core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk's transaction fails (a full disk, say) and the process goes on: the lease
+    is its own, and its recovery job finishes the draw once nobody is writing it."""
+    from bot.services import recovery
+
+    await county(core, tmp_path / "county", [plan_row(PLAN, today(core), ratios="20%",
+                                                      items="SC-001")], targets=200)
+    await draws.prepare(core, SYSTEM, PLAN, "中国福利彩票3D 今日")
+    monkeypatch.setattr(draws, "CHUNK", 5)
+    real_step = bulk.step
+    calls: list[int] = []
+
+    async def disk_full_once(tx: Any, done: int, now: Any, state: Any = None) -> None:
+        calls.append(done)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        await real_step(tx, done, now, state)
+
+    monkeypatch.setattr(bulk, "step", disk_full_once)
+    with pytest.raises(OSError):
+        await draws.run(core, SYSTEM, PLAN, "42")
+    assert probe(db(core), "SELECT status, written FROM draws") == [("writing", 5)]
+    assert await recovery.resume(core)  # the same process, its writing of it over
+    [(total,)] = probe(db(core), "SELECT COUNT(*) FROM live_tasks")
+    assert total > 5 and probe(db(core), "SELECT status FROM draws") == [("run",)]
+    assert probe(db(core), "SELECT COUNT(*) FROM bulk_writes") == [(0,)]

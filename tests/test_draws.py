@@ -283,26 +283,33 @@ async def test_announcements_reach_the_office_and_the_public_channel(
 
 async def test_each_inspector_is_told_the_count_and_the_first_tasks(core: Core,
                                                                     tmp_path: Path) -> None:
-    """The notification of a draw is counted and cut in SQL (it runs inside the draw's
-    write): each member's total and first LISTED tasks, as a plain grouping finds them."""
+    """The notification of a draw is counted from the rows the draw wrote (not a query
+    over every member): each member's total and first LISTED tasks, with their role, as
+    a plain grouping of the database finds them."""
     from bot.i18n import translator
     from bot.services.tasks import LISTED, new_tasks_text
 
     await load(core, tmp_path / "county", targets=2000, per_department=3)
     await draws.prepare(core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
     await draws.run(core, SYSTEM, PLAN, "372")
-    expected: dict[int, list[int]] = {}
-    for member, order in probe(core.settings.db_path,
-                              "SELECT m.person_id, k.batch_order FROM task_members m JOIN"
-                              " tasks k ON k.id = m.task_id ORDER BY m.person_id,"
-                              " k.batch_order"):
-        expected.setdefault(int(member), []).append(int(order))  # type: ignore[arg-type]
+    expected: dict[int, list[tuple[int, bool]]] = {}
+    for member, order, leader in probe(core.settings.db_path,
+                                       "SELECT m.person_id, k.batch_order, m.leader FROM"
+                                       " task_members m JOIN tasks k ON k.id = m.task_id"
+                                       " ORDER BY m.person_id, k.batch_order"):
+        expected.setdefault(int(member), []).append((int(order), bool(leader)))  # type: ignore[arg-type]
     async with core.db.read() as rtx:
-        found = await rtx.tasks.new_by_person(1, LISTED)
-    assert {p: (total, [t.batch_order for t in tasks]) for p, (total, tasks)
-            in found.items()} == {p: (len(o), o[:LISTED]) for p, o in expected.items()}
-    total, tasks = max(found.values(), key=lambda found_one: found_one[0])
-    assert total > LISTED
+        sha = (await rtx.audit.find("draw.run"))[0]
+    lines = await draws._rows(core, json.loads(sha.payload)["rows_sha256"])
+    people = dict(probe(core.settings.db_path, "SELECT cert_no, person_id FROM inspectors"))
+    by_person = draws._tasks_by_person(lines, people)  # type: ignore[arg-type]
+    assert {p: (total, listed) for p, (total, listed) in by_person.items()} == {
+        p: (len(o), o[:LISTED]) for p, o in expected.items()}
+    notices = await draws.draw_notices(core, 1, by_person)
+    person, total, tasks = max(notices.people, key=lambda found: found[1])
+    assert total > LISTED and [t.batch_order for t in tasks] == [
+        o for o, _ in expected[person.id][:LISTED]]
+    assert [t.leader for t in tasks] == [leader for _, leader in expected[person.id][:LISTED]]
     text = new_tasks_text(translator("en"), tasks, total)
     assert f"drawn for {total} spot-check tasks" in text
     assert f"and {total - LISTED} more: send /tasks" in text

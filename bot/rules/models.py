@@ -181,6 +181,7 @@ class AuditAction(enum.StrEnum):
     DEPARTMENT_CREATED = "department.created"
     DRAW_CANCELLED = "draw.cancelled"
     DRAW_PREPARED = "draw.prepared"
+    DRAW_RECORDED = "draw.recorded"
     DRAW_RUN = "draw.run"
     FOLLOW_UP_CLOSED = "follow_up.closed"
     FOLLOW_UP_HANDED_OVER = "follow_up.handed_over"

@@ -21,12 +21,13 @@ draw is not prepared (its pool must not see half an import).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -127,16 +128,32 @@ def dead_owners(row: BulkWrite) -> tuple[str, ...]:
     return ()
 
 
+@contextlib.contextmanager
+def working(ref: str) -> Iterator[None]:
+    """Mark a bulk write as being written by this process now (so that this process's
+    own recovery job leaves it alone, and takes it over if the writing failed)."""
+    _WORKING.add(ref)
+    try:
+        yield
+    finally:
+        _WORKING.discard(ref)
+
+
+_WORKING: set[str] = set()
+
+
 async def take_over(core: Core) -> BulkWrite | None:
-    """Become the owner of a bulk write whose owner is gone; None when there is none
-    (or its owner is alive). Access: resumes work its own service began."""
+    """Become the owner of a bulk write whose owner is gone (or is this process, whose
+    writing of it failed); None when there is none, or its owner is at work.
+    Access: resumes work its own service began."""
     async with core.db.read() as rtx:
         row = await rtx.bulk.current()
-    if row is None or row.owner == OWNER:
+    if row is None or (row.owner == OWNER and row.ref in _WORKING):
         return None
     now = clock_now()
+    gone = (OWNER,) if row.owner == OWNER else dead_owners(row)
     async with core.db.transaction(record_update=False) as tx:
-        taken = await tx.bulk.take_over(OWNER, now, now - STALE_AFTER, dead_owners(row))
+        taken = await tx.bulk.take_over(OWNER, now, now - STALE_AFTER, gone)
     if taken is not None:
         logger.info("taking over the %s bulk write %s from %s (%d of %d done)", taken.kind,
                     taken.ref, row.owner, taken.done, taken.total)

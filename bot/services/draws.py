@@ -15,8 +15,10 @@ import asyncio
 import html
 import json
 import logging
+import os
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+import shutil
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -38,14 +40,21 @@ from bot.rules.records import (
     PlanLine,
 )
 from bot.services import bulk
-from bot.services.access import Actor, label, require_office
+from bot.services.access import SYSTEM, Actor, label, require_office
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import tell_office
-from bot.services.tasks import draw_notices, queue_draw_notices
+from bot.services.tasks import LISTED, draw_notices, queue_draw_notices
 from bot.workers import DOCUMENT, DRAW, WorkFailed
 from storage import ReadTx, Tx
 from storage import pool as frozen_pool
-from storage.files import BlobWriter, blob_matches, read_blob, write_blob
+from storage.files import (
+    PRIVATE_FILE,
+    BlobWriter,
+    blob_matches,
+    private_dir,
+    read_blob,
+    write_blob,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +181,17 @@ class FreezeSpec:
 
 
 @dataclass(frozen=True)
+class FrozenPart:
+    """One range of the pool, written to a scratch file: its strata's sizes, how many the
+    risk rule raised, and the marks of the snapshot it was read from."""
+
+    path: str
+    sizes: dict[str, int]
+    raised: int
+    marks: tuple[int, int]
+
+
+@dataclass(frozen=True)
 class Frozen:
     pool_digest: str
     pool_size: int
@@ -183,41 +203,97 @@ class Frozen:
     recusals: int
 
 
-def freeze_inputs(spec: FreezeSpec) -> Frozen | None:
-    """Write pool.tsv (streamed), inspectors.tsv and recusals.tsv from one snapshot of the
-    database into the file store; None when a bulk write is half done in it (the caller
-    waits and tries again). Runs in a worker process for a large directory."""
+def pool_cuts(db_path: str, parts: int) -> list[str]:
+    """Codes cutting the directory into `parts` ranges to be read in parallel."""
+    conn = frozen_pool.snapshot(db_path)
+    try:
+        return frozen_pool.split_codes(conn, parts)
+    finally:
+        conn.close()
+
+
+def freeze_part(spec: FreezeSpec, low: str | None, high: str | None,
+                path: str) -> FrozenPart | None:
+    """The pool's codes from `low` below `high`, streamed to `path` (a worker's share);
+    None when a bulk write is half done in this snapshot (the caller waits, then tries
+    again)."""
     conn = frozen_pool.snapshot(spec.db_path)
     try:
         if frozen_pool.bulk_under_way(conn):
             return None
-        root = Path(spec.files_root)
-        writer = BlobWriter(root)
         sizes = dict.fromkeys(algo.STRATA, 0)
         raised = 0
-        try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+        with os.fdopen(fd, "wb") as out:
             for lines, raised_here in frozen_pool.pool_lines(conn, spec.scope, spec.year,
-                                                             spec.caps, spec.risk_rule):
-                writer.write(lines)
+                                                             spec.caps, spec.risk_rule, low,
+                                                             high):
+                out.write(lines)
                 raised += raised_here
                 for stratum in sizes:
                     sizes[stratum] += lines.count(f"\t{stratum}\n".encode())
-        except BaseException:
-            writer.abort()
-            raise
-        pool_digest = writer.close()
+        return FrozenPart(path, sizes, raised, frozen_pool.marks(conn))
+    finally:
+        conn.close()
+
+
+def freeze_people(spec: FreezeSpec) -> tuple[str, int, str, int, tuple[int, int]]:
+    """inspectors.tsv and recusals.tsv (the recusals whose inspector is drawable and whose
+    target is in the pool), stored; their digests and sizes, and the snapshot's marks."""
+    conn = frozen_pool.snapshot(spec.db_path)
+    try:
         inspectors = [algo.Inspector(i.cert_no, i.department, "、".join(i.expertise))
                       for i in frozen_pool.drawable_inspectors(conn, spec.draw_date)
                       if spec.required.get(i.department, set()) <= set(i.expertise)]
         certs = {i.cert for i in inspectors}
         recusals = [(c, t) for c, t in frozen_pool.recusals_in_pool(
             conn, spec.scope, spec.year, spec.caps, spec.risk_rule) if c in certs]
+        marks = frozen_pool.marks(conn)
     finally:
         conn.close()
-    return Frozen(pool_digest, sum(sizes.values()), {k: v for k, v in sizes.items() if v},
-                  raised,
-                  write_blob(root, algo.inspectors_tsv(inspectors)), len(inspectors),
-                  write_blob(root, algo.recusals_tsv(recusals)), len(recusals))
+    root = Path(spec.files_root)
+    return (write_blob(root, algo.inspectors_tsv(inspectors)), len(inspectors),
+            write_blob(root, algo.recusals_tsv(recusals)), len(recusals), marks)
+
+
+def join_parts(files_root: str, paths: list[str]) -> str:
+    """The parts, in order, as one file of the store (pool.tsv); its SHA-256."""
+    writer = BlobWriter(Path(files_root))
+    try:
+        for path in paths:
+            with open(path, "rb") as fh:
+                while piece := fh.read(1 << 20):
+                    writer.write(piece)
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.close()
+
+
+async def _freeze(core: Core, spec: FreezeSpec, heavy: bool) -> Frozen | None:
+    """The three files from snapshots that read the same database (the pool in two ranges
+    read by two worker processes for a large directory); None when a bulk write was half
+    done, or the snapshots differ (an import landed between them): then again."""
+    cuts = await core.workers.run(DRAW, pool_cuts, spec.db_path, 2) if heavy else []
+    bounds = list(zip([None, *cuts], [*cuts, None], strict=True))
+    scratch = Path(spec.files_root) / f".freezing-{secrets.token_hex(6)}"
+    try:
+        await asyncio.to_thread(private_dir, scratch)
+        # The pool's ranges in worker processes; the people (a few queries) in a thread.
+        parts, (inspectors, n_inspectors, recusals, n_recusals, marks) = await asyncio.gather(
+            asyncio.gather(*(core.workers.run(DRAW, freeze_part, spec, low, high,
+                                              str(scratch / f"{n}"), heavy=heavy)
+                             for n, (low, high) in enumerate(bounds))),
+            asyncio.to_thread(freeze_people, spec))
+        done = [p for p in parts if p is not None]
+        if len(done) < len(parts) or len({p.marks for p in done} | {marks}) != 1:
+            return None
+        digest = await asyncio.to_thread(join_parts, spec.files_root, [p.path for p in done])
+    finally:
+        await asyncio.to_thread(shutil.rmtree, scratch, True)
+    sizes = {s: sum(p.sizes[s] for p in done) for s in algo.STRATA}
+    return Frozen(digest, sum(sizes.values()), {k: v for k, v in sizes.items() if v},
+                  sum(p.raised for p in done), inspectors, n_inspectors, recusals, n_recusals)
 
 
 async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
@@ -245,7 +321,7 @@ async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
     while True:  # the pool must not see half an import: wait for any bulk write to end
         await _wait_idle(core, waiting)
         try:
-            frozen = await core.workers.run(DRAW, freeze_inputs, spec, heavy=heavy)
+            frozen = await _freeze(core, spec, heavy)
         except WorkFailed as exc:
             raise Refused(Refusal(f"work_{exc.failure.value}")) from None
         if frozen is not None:
@@ -467,26 +543,73 @@ async def _before_run(core: Core, announcement: algo.Announcement, row: Draw
 
 @dataclass(frozen=True)
 class Teams:
-    """The outcome a worker hands back: the record stored, the rows to write."""
+    """What the worker forming the teams hands back: the rows to write (stored in the file
+    store) and who is on the teams."""
 
-    record_sha256: str
-    rows: list[tuple[str, int, list[tuple[str, str, bool]]]]  # (code, order, members)
+    rows_sha256: str  # see rows_line
+    tasks: int
+    certs: list[str]
+
+
+# A task to write: (target id, code, order, members (cert, department, leader)).
+Row = tuple[int, str, int, list[tuple[str, str, bool]]]
+BLOCK = 4 << 20  # bytes of pool.tsv keyed at a time (a worker never holds its whole share)
+
+
+def selected_tsv(selected: Sequence[algo.Selected]) -> bytes:
+    """The selection in order, `CODE\tSTRATUM\tKEY\n` (to cross to a worker compactly)."""
+    return "".join(f"{s.target}\t{s.stratum}\t{s.key}\n" for s in selected).encode()
+
+
+def parse_selected(data: bytes) -> list[algo.Selected]:
+    lines = data.decode().split("\n")
+    lines.pop()
+    return [algo.Selected(code, stratum, key, order) for order, (code, stratum, key)
+            in enumerate((line.split("\t") for line in lines), start=1)]
+
+
+def rows_line(target_id: int, selected: algo.Selected, members: Sequence[algo.Member]) -> bytes:
+    """One task of the rows file: TARGET_ID CODE ORDER STRATUM KEY, then CERT DEPARTMENT
+    LEADER per member, tab-separated. The file is sorted by target id, so that each chunk
+    written touches one stretch of the directory (its checks and indexes read few pages)."""
+    return (f"{target_id}\t{selected.target}\t{selected.order}\t{selected.stratum}\t"
+            f"{selected.key}\t"
+            + "\t".join(f"{m.inspector}\t{m.department}\t{int(m.leader)}" for m in members)
+            + "\n").encode()
+
+
+def parse_row(line: bytes) -> Row:
+    fields = line.decode().split("\t")
+    return (int(fields[0]), fields[1], int(fields[2]),
+            [(fields[i], fields[i + 1], fields[i + 2] == "1") for i in range(5, len(fields), 3)])
 
 
 def key_part(files_root: str, pool_digest: str, start: int, end: int, seed: str,
              bounds: dict[str, bytes]) -> tuple[algo.Candidates, dict[str, int]]:
-    """The candidates of one part of pool.tsv and its strata's sizes (a worker's share)."""
+    """The candidates of one part of pool.tsv and its strata's sizes (a worker's share),
+    read a block at a time."""
+    found: list[algo.Candidates] = []
+    sizes = dict.fromkeys(algo.STRATA, 0)
     with (Path(files_root) / pool_digest[:2] / pool_digest).open("rb") as fh:
         fh.seek(start)
-        data = fh.read(end - start)
-    sizes = {s: data.count(f"\t{s}\n".encode()) for s in algo.STRATA}
-    return algo.candidates(data, seed, bounds), sizes
+        left, rest = end - start, b""
+        while left > 0 or rest:
+            block = rest + fh.read(min(BLOCK, left))
+            left -= len(block) - len(rest)
+            cut = block.rfind(b"\n") + 1 if left > 0 else len(block)
+            block, rest = block[:cut], block[cut:]
+            for stratum in sizes:
+                sizes[stratum] += block.count(f"\t{stratum}\n".encode())
+            found.append(algo.candidates(block, seed, bounds))
+            if left <= 0 and not block:
+                break
+    return algo.merge_candidates(found), sizes
 
 
-def form_and_record(files_root: str, announcement: algo.Announcement,
-                    announcement_sha256: str, entropy: str, nonce: str, seed: str,
-                    before_run: list[algo.BeforeRun], selected: list[algo.Selected]) -> Teams:
-    """Every team, then the record as drawn, stored (in a worker for a large draw)."""
+def form_teams(db_path: str, files_root: str, announcement: algo.Announcement, seed: str,
+               before_run: list[algo.BeforeRun], selected: bytes) -> Teams:
+    """Every team, stored as the rows to write, with each target's id looked up in code
+    order (in a worker for a large draw)."""
     root = Path(files_root)
     rules = algo.TeamRules(announcement.initiating, list(announcement.joining),
                            {k: list(v) for k, v in announcement.fallbacks.items()},
@@ -495,13 +618,55 @@ def form_and_record(files_root: str, announcement: algo.Announcement,
                            algo.parse_recusals(read_blob(root, announcement.recusals_digest)))
     for withdrawn in before_run:
         rules.withdraw(withdrawn.inspector)
-    teams = algo.form_teams(rules, seed, selected)
-    record = algo.drawn_record(announcement.plan, announcement_sha256, entropy, nonce, seed,
-                               before_run, selected, teams)
-    sha = write_blob(root, record)
-    return Teams(sha, [(s.target, s.order,
-                        [(m.inspector, m.department, m.leader) for m in members])
-                       for s, (_, members) in zip(selected, teams, strict=True)])
+    chosen = parse_selected(selected)
+    conn = frozen_pool.snapshot(db_path)
+    try:
+        ids = frozen_pool.target_ids(conn, sorted(s.target for s in chosen))
+    finally:
+        conn.close()
+    lines: list[tuple[int, bytes]] = []
+    certs: set[str] = set()
+    for s in chosen:
+        members = algo.form_team(rules, seed, s.target)
+        certs.update(m.inspector for m in members)
+        lines.append((ids[s.target], rows_line(ids[s.target], s, members)))
+    lines.sort()
+    writer = BlobWriter(root)
+    try:
+        for start in range(0, len(lines), 10_000):
+            writer.write(b"".join(line for _, line in lines[start:start + 10_000]))
+    except BaseException:
+        writer.abort()
+        raise
+    return Teams(writer.close(), len(lines), sorted(certs))
+
+
+def record_of_rows(files_root: str, plan: str, announcement_sha256: str, entropy: str,
+                   nonce: str, seed: str, before_run: list[algo.BeforeRun],
+                   rows_sha256: str) -> str:
+    """The record as drawn, from the rows the teams were written from, stored a piece at a
+    time; its SHA-256 (in a worker, while the tasks are written)."""
+    root = Path(files_root)
+    lines = read_blob(root, rows_sha256).split(b"\n")
+    lines.pop()
+    by_order = sorted((int(line.split(b"\t", 3)[2]), line) for line in lines)
+    del lines
+    writer = BlobWriter(root)
+    try:
+        for piece in algo.drawn_record_pieces(
+                plan, announcement_sha256, entropy, nonce, seed, before_run,
+                lambda: (_record_entry(line) for _, line in by_order)):
+            writer.write(piece)
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.close()
+
+
+def _record_entry(line: bytes) -> tuple[algo.Selected, list[algo.Member]]:
+    f = line.decode().split("\t")
+    return (algo.Selected(f[1], f[3], f[4], int(f[2])),
+            [algo.Member(f[i], f[i + 1], f[i + 2] == "1") for i in range(5, len(f), 3)])
 
 
 async def _select(core: Core, announcement: algo.Announcement, seed: str) -> list[algo.Selected]:
@@ -566,18 +731,19 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
     seed = algo.seed_of(row.announcement_sha256, entropy, row.nonce)
     if started is not None:
         await started()
+    heavy = announcement.pool_size >= HEAVY_FROM
     try:
         selected = await _select(core, announcement, seed)
-        teams = await core.workers.run(
-            DRAW, form_and_record, str(core.files_root), announcement, row.announcement_sha256,
-            entropy, row.nonce, seed, before_run, selected,
-            heavy=announcement.pool_size >= HEAVY_FROM)
+        teams = await core.workers.run(DRAW, form_teams, str(core.settings.db_path),
+                                       str(core.files_root), announcement, seed, before_run,
+                                       await asyncio.to_thread(selected_tsv, selected),
+                                       heavy=heavy)
     except algo.DrawRefused as exc:
         raise await _explain(exc, core, announcement.items, row.draw_date) from None
     except WorkFailed as exc:
         raise Refused(Refusal(f"work_{exc.failure.value}")) from None
-    people = await _people(core, teams.rows, row.draw_date)
-    if any(cert not in people for _, _, members in teams.rows for cert, _, _ in members):
+    people = await _people(core, teams.certs, row.draw_date)
+    if any(cert not in people for cert in teams.certs):
         raise Refused(Refusal.FROZEN_CHANGED, file="inspectors.tsv")  # a 执法证号 renamed
     events = {"replacements": [], "withdrawals": [],
               "before_run": [b.as_json() for b in before_run]}
@@ -587,70 +753,110 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
             current = await tx.draws.draw_by_id(row.id)
             if current is None or current.status != DrawStatus.PREPARED:
                 raise Refused(Refusal.ALREADY_RUN)
-            if await bulk.begin(tx, BulkKind.DRAW, str(row.id), len(teams.rows), {},
-                                label(actor), now):
-                await tx.draws.begin_writing(row.id, entropy, seed, teams.record_sha256,
-                                             label(actor), now)
+            if await bulk.begin(tx, BulkKind.DRAW, str(row.id), teams.tasks,
+                                {"rows": teams.rows_sha256}, label(actor), now):
+                await tx.draws.begin_writing(row.id, entropy, seed, label(actor), now)
                 await tx.draws.set_events(row.id, events)
                 await tx.audit.append(label(actor), AuditAction.DRAW_RUN, f"draw:{row.id}",
-                                      {"seed": seed, "entropy": entropy,
-                                       "tasks": len(teams.rows),
-                                       "record_sha256": teams.record_sha256,
+                                      {"seed": seed, "entropy": entropy, "tasks": teams.tasks,
+                                       "rows_sha256": teams.rows_sha256,
                                        "withdrawn_before_run": len(before_run)}, now)
                 break
         await _wait_idle(core, waiting)
-    ran = Ran(plan.name, row.id, seed, len(teams.rows), entropy, row.nonce,
-              teams.record_sha256, tuple(before_run))
-    await _write(core, plan, row.id, teams.rows, 0, actor)
-    return ran
+    # The record is written by a worker while the tasks are: the rows hold all of it.
+    with bulk.working(str(row.id)):
+        record = asyncio.ensure_future(_record(core, plan, row.id, teams.rows_sha256))
+        return await _write(core, plan, row.id, teams.rows_sha256, 0, actor, record)
 
 
-async def _people(core: Core, rows: Sequence[tuple[str, int, list[tuple[str, str, bool]]]],
-                  draw_date: date) -> dict[str, int]:
-    """The person behind each 执法证号 on the teams."""
-    certs = sorted({cert for _, _, members in rows for cert, _, _ in members})
+async def _record(core: Core, plan: PlanForDraw, draw_id: int, rows_sha256: str) -> str:
+    """The record as drawn, from the rows (its SHA-256)."""
+    async with core.db.read() as rtx:
+        row = await rtx.draws.draw_by_id(draw_id)
+        events = await rtx.draws.events(draw_id)
+    assert row is not None and row.seed and row.entropy and row.announcement_sha256
+    if row.record_sha256 is not None:
+        return row.record_sha256
+    before_run = [algo.BeforeRun(b["inspector"], b["from"], b["reason"])
+                  for b in events.before_run]
+    return await core.workers.run(DRAW, record_of_rows, str(core.files_root), plan.name,
+                                  row.announcement_sha256, row.entropy, row.nonce, row.seed,
+                                  before_run, rows_sha256, heavy=row.pool_size >= HEAVY_FROM)
+
+
+async def _people(core: Core, certs: Iterable[str], draw_date: date) -> dict[str, int]:
+    """The person behind each 执法证号."""
     async with core.db.read() as rtx:
         return {i.cert_no: i.person_id for i in await rtx.draws.frozen_inspectors(
-            certs, draw_date)}
+            sorted(certs), draw_date)}
 
 
-async def _write(core: Core, plan: PlanForDraw, draw_id: int,
-                 rows: Sequence[tuple[str, int, list[tuple[str, str, bool]]]], done: int,
-                 actor: Actor | None) -> None:
+async def _rows(core: Core, rows_sha256: str) -> list[bytes]:
+    data = await asyncio.to_thread(read_blob, core.files_root, rows_sha256)
+    lines = data.split(b"\n")
+    lines.pop()
+    return lines
+
+
+def _certs(lines: list[bytes]) -> set[str]:
+    return {cert for line in lines for cert in line.decode().split("\t")[5::3]}
+
+
+async def _write(core: Core, plan: PlanForDraw, draw_id: int, rows_sha256: str, done: int,
+                 actor: Actor | None, record: asyncio.Future[str]) -> Ran:
     """The draw's tasks and members from the `done`-th on, in chunks, each its own short
     transaction; then the draw is made visible, its inspectors told, the lease ended."""
-    people = await _people(core, rows, plan.draw_date)
+    lines = await _rows(core, rows_sha256)
+    people = await _people(core, await asyncio.to_thread(_certs, lines), plan.draw_date)
     async with core.db.read() as rtx:
         departments = await rtx.directory.department_ids()
     window = (plan.window_start.isoformat(), plan.window_due.isoformat())
     year = str(plan.draw_date.year)
-    while done < len(rows):
-        chunk = rows[done:done + CHUNK]
+    while done < len(lines):
+        tasks, members = await asyncio.to_thread(_chunk, lines[done:done + CHUNK], people,
+                                                 departments)
         now = clock_now()
         async with core.db.transaction(record_update=False) as tx:
-            targets = await tx.draws.target_ids([code for code, _, _ in chunk])
-            ids = await tx.draws.add_tasks(draw_id, plan.id,
-                                           [(targets[c], c, order) for c, order, _ in chunk],
-                                           window, year, now)
-            await tx.draws.add_members(
-                [(ids[order], people[cert], departments[department], cert, leader, position)
-                 for _, order, members in chunk
-                 for position, (cert, department, leader) in enumerate(members, start=1)],
-                now)
-            done += len(chunk)
+            ids = await tx.draws.add_tasks(draw_id, plan.id, tasks, window, year, now)
+            await tx.draws.add_members([(ids[order], person, department, cert, leader, position)
+                                        for order, person, department, cert, leader, position
+                                        in members], now)
+            done += len(tasks)
             await tx.draws.written(draw_id, done)
             await bulk.step(tx, done, now)
         await asyncio.sleep(0)  # whoever waits for the writer goes next
-    await _finish(core, plan, draw_id, actor)
+    return await _finish(core, plan, draw_id, lines, people, actor, await record)
 
 
-async def _finish(core: Core, plan: PlanForDraw, draw_id: int, actor: Actor | None) -> None:
-    """Make the draw's tasks visible, tell each inspector of theirs (one message each),
-    announce the draw, end the lease. Each step is safe to do again after a crash."""
+def _chunk(lines: list[bytes], people: dict[str, int], departments: dict[str, int]
+           ) -> tuple[list[tuple[int, str, int]], list[tuple[int, int, int, str, bool, int]]]:
+    """A chunk's tasks (target id, code, order) and members (order, person, department,
+    cert, leader, position), from its rows (in a thread: the event loop keeps
+    answering)."""
+    tasks: list[tuple[int, str, int]] = []
+    members: list[tuple[int, int, int, str, bool, int]] = []
+    for line in lines:
+        target_id, code, order, team = parse_row(line)
+        tasks.append((target_id, code, order))
+        members.extend((order, people[cert], departments[department], cert, leader, position)
+                       for position, (cert, department, leader) in enumerate(team, start=1))
+    return tasks, members
+
+
+async def _finish(core: Core, plan: PlanForDraw, draw_id: int, lines: list[bytes],
+                  people: dict[str, int], actor: Actor | None, record_sha256: str) -> Ran:
+    """Make the draw's tasks visible with its record, tell each inspector of theirs (one
+    message each), announce the draw, end the lease. Each step is safe to do again after
+    a crash."""
     async with core.db.transaction(record_update=False) as tx:
-        await tx.draws.finish_writing(draw_id)
+        if await tx.draws.finish_writing(draw_id, record_sha256):
+            await tx.audit.append(label(actor or SYSTEM), AuditAction.DRAW_RECORDED,
+                                  f"draw:{draw_id}",
+                                  {"record_sha256": record_sha256, "tasks": len(lines)},
+                                  clock_now())
         await bulk.beat(tx, clock_now())
-    notices = await draw_notices(core, draw_id)
+    notices = await draw_notices(core, draw_id,
+                                 await asyncio.to_thread(_tasks_by_person, lines, people))
     for start in range(0, len(notices.people), NOTICE_CHUNK):
         async with core.db.transaction(record_update=False) as tx:
             await queue_draw_notices(tx, draw_id, notices.people[start:start + NOTICE_CHUNK],
@@ -661,9 +867,8 @@ async def _finish(core: Core, plan: PlanForDraw, draw_id: int, actor: Actor | No
         row = await rtx.draws.draw_by_id(draw_id)
         events = await rtx.draws.events(draw_id)
     assert row is not None and row.seed is not None and row.entropy is not None
-    assert row.record_sha256 is not None
-    ran = Ran(plan.name, draw_id, row.seed, notices.tasks, row.entropy, row.nonce,
-              row.record_sha256, tuple(algo.BeforeRun(b["inspector"], b["from"], b["reason"])
+    ran = Ran(plan.name, draw_id, row.seed, len(lines), row.entropy, row.nonce, record_sha256,
+              tuple(algo.BeforeRun(b["inspector"], b["from"], b["reason"])
                     for b in events.before_run))
     async with core.db.transaction(record_update=False) as tx:
         now = clock_now()
@@ -675,33 +880,43 @@ async def _finish(core: Core, plan: PlanForDraw, draw_id: int, actor: Actor | No
         await _announce(tx, core, f"draw-run:{draw_id}", lambda t: ran_text(t, ran), now,
                         actor)
         await bulk.end(tx)
+    return ran
+
+
+def _tasks_by_person(lines: list[bytes], people: dict[str, int]
+                     ) -> dict[int, tuple[int, list[tuple[int, bool]]]]:
+    """Per person: how many tasks of the draw, and (order, leader) of the first LISTED
+    in the draw's order."""
+    every: dict[int, list[tuple[int, bool]]] = {}
+    for line in lines:
+        _, _, order, members = parse_row(line)
+        for cert, _, leader in members:
+            every.setdefault(people[cert], []).append((order, leader))
+    return {person: (len(tasks), sorted(tasks)[:LISTED]) for person, tasks in every.items()}
 
 
 async def resume_writing(core: Core, taken: BulkWrite) -> None:
     """Finish writing a draw whose process stopped (taken over by bot/services/recovery.py):
-    its outcome is the record stored at the commit point; tasks continue after the last
-    chunk committed. The whole office is told when it is done.
-    Access: finishes a draw the office ran (and was audited)."""
+    its outcome is the rows its commit point named; tasks continue after the last chunk
+    committed, the record is made again if it was not stored. The whole office is told
+    when it is done. Access: finishes a draw the office ran (and was audited)."""
     draw_id = int(taken.ref)
     async with core.db.read() as rtx:
         row = await rtx.draws.draw_by_id(draw_id)
         plan = await rtx.draws.plan_by_id(row.plan_id) if row else None
-    assert row is not None and plan is not None and row.record_sha256 is not None
+    assert row is not None and plan is not None
     logger.info("finishing the draw of %s (%d tasks written before the stop)", plan.name,
                 row.written)
-    if row.status == DrawStatus.WRITING:
-        data = await asyncio.to_thread(read_blob, core.files_root, row.record_sha256)
-        rows = await asyncio.to_thread(_rows_of_record, data)
-        await _write(core, plan, draw_id, rows, row.written, None)
-    else:
-        await _finish(core, plan, draw_id, None)
-
-
-def _rows_of_record(data: bytes) -> list[tuple[str, int, list[tuple[str, str, bool]]]]:
-    record = json.loads(data)
-    return [(s["target"], s["order"], [(m["inspector"], m["department"], m["leader"])
-                                       for m in team["members"]])
-            for s, team in zip(record["selected"], record["teams"], strict=True)]
+    rows_sha256 = str(taken.state["rows"])
+    with bulk.working(taken.ref):
+        record = asyncio.ensure_future(_record(core, plan, draw_id, rows_sha256))
+        if row.status == DrawStatus.WRITING:
+            await _write(core, plan, draw_id, rows_sha256, row.written, None, record)
+        else:
+            lines = await _rows(core, rows_sha256)
+            people = await _people(core, await asyncio.to_thread(_certs, lines),
+                                   plan.draw_date)
+            await _finish(core, plan, draw_id, lines, people, None, await record)
 
 
 # --- what replacements and withdrawals need -------------------------------------------------

@@ -971,6 +971,14 @@ async def _apply_chunks(core: Core, plan: _Chunked, done: int,
     for an import finished by another process than the one that began it, tells the
     office). Then the staging files are deleted."""
     folder = _staged_root(core) / plan.folder
+    with bulk.working(plan.folder):
+        plan = await _apply_chunks_from(core, plan, done, resumed, folder)
+    await asyncio.to_thread(shutil.rmtree, folder, True)
+    return plan
+
+
+async def _apply_chunks_from(core: Core, plan: _Chunked, done: int, resumed: bool,
+                             folder: Path) -> _Chunked:
     while done < plan.total:
         if plan.part >= len(plan.parts):
             raise RuntimeError(f"import {plan.import_id}: {done} of {plan.total} rows staged")
@@ -991,7 +999,6 @@ async def _apply_chunks(core: Core, plan: _Chunked, done: int,
         plan, done = after, done + sum(counts)
         # Between chunks, whoever waits for the writer (the lock serves in turn) goes first.
         await asyncio.sleep(0)
-    await asyncio.to_thread(shutil.rmtree, folder, True)
     return plan
 
 

@@ -60,38 +60,43 @@ def new_tasks_text(t: Translator, tasks: list[PersonTask],
 @dataclass(frozen=True)
 class DrawNotices:
     """Who a draw's notification goes to: per drawn person, how many tasks and the first
-    LISTED; the total of tasks; the names of those who have no chat yet."""
+    LISTED; the names of those who have no chat yet."""
 
-    people: list[tuple[int, int, list[PersonTask]]]  # (person, total, first tasks)
-    tasks: int
+    people: list[tuple[Person, int, list[PersonTask]]]  # (person, total, first tasks)
     unreachable: list[str] = field(default_factory=list)
 
 
-async def draw_notices(core: Core, draw_id: int) -> DrawNotices:
-    """Read from a snapshot once the draw's tasks are visible (the writer is not held).
+async def draw_notices(core: Core, draw_id: int,
+                       by_person: dict[int, tuple[int, list[tuple[int, bool]]]]) -> DrawNotices:
+    """Each drawn person's message: their count of tasks and the first LISTED ((order,
+    leader) as the draw made them), read from a snapshot once the tasks are visible.
     Access: inside the office's draw (`draws.run` checks)."""
     async with core.db.read() as rtx:
-        by_person = await rtx.tasks.new_by_person(draw_id, LISTED)
-        tasks = await rtx.tasks.count_of_draw(draw_id)
-        unreachable = [p.name for person_id in by_person
-                       if (p := await rtx.people.person(person_id)) is not None
-                       and p.tg_user_id is None]
-    return DrawNotices([(person, total, listed) for person, (total, listed)
-                        in sorted(by_person.items())], tasks, unreachable)
+        tasks = await rtx.tasks.of_draw_by_order(
+            draw_id, [order for _, listed in by_person.values() for order, _ in listed])
+        people = await rtx.people.people(sorted(by_person))
+    found = []
+    fields = dataclasses.fields(Task)
+    for person in people:
+        total, listed = by_person[person.id]
+        found.append((person, total, [
+            PersonTask(**{f.name: getattr(tasks[order], f.name) for f in fields},
+                       leader=leader) for order, leader in listed]))
+    return DrawNotices(found, [p.name for p in people if p.tg_user_id is None])
 
 
-async def queue_draw_notices(tx: Tx, draw_id: int, people: list[tuple[int, int, list[PersonTask]]],
+async def queue_draw_notices(tx: Tx, draw_id: int,
+                             people: list[tuple[Person, int, list[PersonTask]]],
                              now: datetime, unreachable: list[str] | None = None) -> int:
     """One message per drawn inspector, listing all their new tasks, through the outbox
     (a message queued before is not queued again); with `unreachable`, the office is told
     who could not be. Access: inside the office's draw (`draws.run` checks)."""
     sent = 0
-    for person_id, total, tasks in people:
-        person = await tx.people.person(person_id)
-        if person is None:
+    for person, total, tasks in people:
+        if person.tg_user_id is None:
             continue
         markup = notices.task_cards(tasks[:LISTED])
-        if await enqueue_text(tx, person, f"tasks:{draw_id}:{person_id}",
+        if await enqueue_text(tx, person, f"tasks:{draw_id}:{person.id}",
                               functools.partial(new_tasks_text, tasks=tasks, total=total), now,
                               reply_markup=markup):
             sent += 1

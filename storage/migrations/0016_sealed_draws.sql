@@ -59,6 +59,9 @@ DROP TABLE draws;
 ALTER TABLE draws_sealed RENAME TO draws;
 CREATE UNIQUE INDEX draws_plan_live ON draws (plan_id) WHERE status != 'cancelled';
 
+-- A draw's tasks in its order (its notices, its spreadsheet, a chunk's ids).
+CREATE INDEX tasks_draw_order ON tasks (draw_id, batch_order);
+
 -- The tasks anyone may see: those of draws completely written.
 CREATE VIEW live_tasks AS
     SELECT k.* FROM tasks k JOIN draws d ON d.id = k.draw_id WHERE d.status = 'run';
@@ -70,6 +73,11 @@ UPDATE plans SET year_caps = json_object('*', year_cap) WHERE year_cap IS NOT NU
 ALTER TABLE plans DROP COLUMN year_cap;
 ALTER TABLE plans ADD COLUMN risk_rule TEXT NOT NULL
     DEFAULT '{"abnormal":true,"complaints":1,"dishonest":true}';
+
+-- The pool is read in code order from this covering index, without touching the table
+-- (prepare at a million targets: 0.8 s instead of 1.4 s for a scan and a sort).
+CREATE INDEX targets_pool ON targets (code, active, credit_class, abnormal, dishonest,
+    complaints, region, industry, kind, entity_type);
 
 -- A draw's preparation is checked at its run against the audit entry made at prepare.
 CREATE INDEX audit_log_subject ON audit_log (subject, action);

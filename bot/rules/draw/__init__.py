@@ -12,6 +12,7 @@ from bot.rules.draw.announcement import (
     BeforeRun,
     Cancelled,
     drawn_record,
+    drawn_record_pieces,
     full_record,
     seed_of,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "Cancelled", "Candidates", "DrawRefused", "Inspector", "Member", "Outcome",
     "PlanProblem", "RiskRule", "Selected", "Stratum", "TeamRules", "candidates",
     "cap_problems", "choose", "compare_announcements", "compute", "drawn_record",
+    "drawn_record_pieces",
     "form_team", "form_teams", "full_record", "h", "inspectors_tsv", "item_problems",
     "key_bounds", "line_parts", "merge_candidates", "overall_ratio", "parse_inspectors",
     "parse_pool", "parse_recusals", "plan_problems", "pool_problem", "pool_problems", "pool_tsv",

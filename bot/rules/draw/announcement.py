@@ -8,7 +8,7 @@ content always has the same SHA-256."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,23 +180,57 @@ class BeforeRun:
 def drawn_record(plan: str, announcement_digest: str, entropy: str, nonce: str, seed: str,
                  before_run: Sequence[BeforeRun], selected: Sequence[Selected],
                  teams: Sequence[tuple[str, Sequence[Member]]]) -> bytes:
-    """record.json as drawn, before any replacement: canonical JSON written piece by
-    piece (a province's record holds hundreds of thousands of teams). `full_record`
-    adds the events."""
+    """record.json as drawn, before any replacement (canonical JSON). `full_record` adds
+    the events."""
+    entries = list(zip(selected, (members for _, members in teams), strict=True))
+    return b"".join(drawn_record_pieces(plan, announcement_digest, entropy, nonce, seed,
+                                        before_run, lambda: entries))
+
+
+def drawn_record_pieces(plan: str, announcement_digest: str, entropy: str, nonce: str,
+                        seed: str, before_run: Sequence[BeforeRun],
+                        entries: Callable[[], Iterable[tuple[Selected, Sequence[Member]]]],
+                        batch: int = 10_000) -> Iterator[bytes]:
+    """record.json as drawn, a piece at a time (a province's record holds hundreds of
+    thousands of teams): `entries()` gives (selected, its team) in the draw's order, and
+    is called twice (the selection first, then the teams). Strings that are not codes,
+    certificates or departments are quoted by the JSON encoder; those are quoted once."""
     head = dump({"algorithm": ALGORITHM, "plan": plan,
                  "announcement_digest": announcement_digest, "entropy": entropy,
                  "nonce": nonce, "seed": seed,
                  "withdrawals_before_run": [b.as_json() for b in
                                             sorted(before_run, key=lambda b: b.inspector)]})
-    chosen = ",".join(
-        f'{{"target":{dump(s.target)},"stratum":{dump(s.stratum)},"key":"{s.key}",'
-        f'"order":{s.order}}}' for s in selected)
-    formed = ",".join(
-        f'{{"target":{dump(target)},"members":['
-        + ",".join(f'{{"inspector":{dump(m.inspector)},"department":{dump(m.department)},'
-                   f'"leader":{"true" if m.leader else "false"}}}' for m in members)
-        + "]}" for target, members in teams)
-    return f'{head[:-1]},"selected":[{chosen}],"teams":[{formed}]}}\n'.encode()
+    quoted: dict[str, str] = {}
+
+    def q(value: str) -> str:
+        found = quoted.get(value)
+        if found is None:
+            found = dump(value)
+            if len(quoted) < 100_000:
+                quoted[value] = found
+        return found
+
+    flag = {True: "true", False: "false"}
+    yield f'{head[:-1]},"selected":['.encode()
+    pieces: list[str] = []
+    for s, _ in entries():
+        pieces.append(f'{{"target":{q(s.target)},"stratum":{q(s.stratum)},"key":"{s.key}",'
+                      f'"order":{s.order}}}')
+        if len(pieces) == batch:
+            yield (",".join(pieces) + ",").encode()
+            pieces = []
+    yield (",".join(pieces) + '],"teams":[').encode()
+    pieces = []
+    first = True
+    for s, team in entries():
+        pieces.append(f'{{"target":{q(s.target)},"members":['
+                      + ",".join(f'{{"inspector":{q(m.inspector)},"department":'
+                                 f'{q(m.department)},"leader":{flag[m.leader]}}}'
+                                 for m in team) + "]}")
+        if len(pieces) == batch:
+            yield (("" if first else ",") + ",".join(pieces)).encode()
+            first, pieces = False, []
+    yield (("" if first or not pieces else ",") + ",".join(pieces) + "]}\n").encode()
 
 
 def full_record(drawn: bytes, replacements: Sequence[Mapping[str, Any]],

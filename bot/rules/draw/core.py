@@ -296,6 +296,7 @@ class TeamRules:
         for cert, target in self.recusals:
             self._recused.setdefault(target, set()).add(cert)
         self._seed = ("", b"")
+        self._sources: dict[str, tuple[str, ...]] = {}
 
     @property
     def departments(self) -> list[str]:
@@ -343,17 +344,19 @@ class TeamRules:
         recused = self._recused.get(target)
         blocked = exclude | recused if recused else exclude
         groups = self._groups[department]
-        department_of, loads = self._department_of, self.loads
+        department_of = self._department_of
+        mine = [c for c in blocked if department_of.get(c) == department
+                and c not in self._withdrawn] if blocked else []
+        if not mine:  # nobody of this department is left out: the lowest group
+            group = groups[levels[0]]
+            return group, [], len(group)
+        loads = self.loads
         for load in levels:
             group = groups[load]
-            skip = []
-            for cert in blocked:
-                if department_of.get(cert) == department and loads.get(cert, 0) == load \
-                        and cert not in self._withdrawn:
-                    skip.append(bisect.bisect_left(group, cert))
+            skip = sorted(bisect.bisect_left(group, c) for c in mine
+                          if loads.get(c, 0) == load)
             left = len(group) - len(skip)
             if left > 0:
-                skip.sort()
                 return group, skip, left
         return None
 
@@ -367,7 +370,11 @@ class TeamRules:
         """
         if self._seed[0] != seed:
             self._seed = (seed, bytes.fromhex(seed))
-        for source in [department, *self.fallbacks.get(department, [])]:
+        sources = self._sources.get(department)
+        if sources is None:
+            sources = self._sources[department] = (department,
+                                                   *self.fallbacks.get(department, ()))
+        for source in sources:
             found = self._tier(source, target, exclude)
             if found is None:
                 continue
