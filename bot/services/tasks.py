@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import html
@@ -75,14 +76,13 @@ async def draw_notices(core: Core, draw_id: int,
         tasks = await rtx.tasks.of_draw_by_order(
             draw_id, [order for _, listed in by_person.values() for order, _ in listed])
         people = await rtx.people.people(sorted(by_person))
-    found = []
-    fields = dataclasses.fields(Task)
-    for person in people:
-        total, listed = by_person[person.id]
-        found.append((person, total, [
-            PersonTask(**{f.name: getattr(tasks[order], f.name) for f in fields},
-                       leader=leader) for order, leader in listed]))
-    return DrawNotices(found, [p.name for p in people if p.tg_user_id is None])
+    def each() -> list[tuple[Person, int, list[PersonTask]]]:  # thousands: in a thread
+        return [(person, by_person[person.id][0],
+                 [PersonTask(**vars(tasks[order]), leader=leader)
+                  for order, leader in by_person[person.id][1]]) for person in people]
+
+    return DrawNotices(await asyncio.to_thread(each),
+                       [p.name for p in people if p.tg_user_id is None])
 
 
 async def queue_draw_notices(tx: Tx, draw_id: int,
