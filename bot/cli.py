@@ -117,12 +117,15 @@ async def _bot_username(settings: Settings, db: Database, override: str | None) 
 
 
 async def _resume(core: Core) -> None:
-    """Before a command: finish a large write (an import) that a stopped process left half
-    done (bot/services/recovery.py); it would otherwise wait for the bot to do it."""
+    """Before a command: finish a large write (an import, a draw's tasks) that a stopped
+    process left half done (bot/services/recovery.py); it would otherwise wait for the bot
+    to do it. One that cannot be finished is logged and the office told; the command goes
+    on."""
     from bot.services import recovery
 
     if await recovery.resume(core):
-        print(_t()._("A large write interrupted earlier (an import) was finished first."),
+        print(_t()._("A large write interrupted earlier (an import or a draw) was finished"
+                     " first."),
               file=sys.stderr)
 
 

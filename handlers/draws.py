@@ -87,20 +87,35 @@ async def plan_chosen(press: Press[DrawPlan]) -> None:
 
 @BUTTONS.on(DrawPrepare)
 async def prepare(press: Press[DrawPrepare]) -> None:
-    await _ask(press, await _plan(press, press.button.plan_id), "source")
+    await _ask(press, await _plan(press, press.button.plan_id), "source", None)
 
 
 @BUTTONS.on(DrawRun)
 async def run(press: Press[DrawRun]) -> None:
-    await _ask(press, await _plan(press, press.button.plan_id), "entropy")
+    await _ask(press, await _plan(press, press.button.plan_id), "entropy",
+               DrawStatus.PREPARED)
 
 
 @BUTTONS.on(DrawWithdraw)
 async def withdraw_preparation(press: Press[DrawWithdraw]) -> None:
-    await _ask(press, await _plan(press, press.button.plan_id), "cancel")
+    await _ask(press, await _plan(press, press.button.plan_id), "cancel",
+               DrawStatus.PREPARED)
 
 
-async def _ask(press: Press[Any], plan: PlanLine, step: str) -> None:
+# A button of an older screen, pressed once the draw has moved on: said at once, before
+# anything is asked.
+MOVED_ON = {None: Refusal.NOT_PREPARED, DrawStatus.CANCELLED: Refusal.NOT_PREPARED,
+            DrawStatus.PREPARED: Refusal.ALREADY_PREPARED,
+            DrawStatus.WRITING: Refusal.DRAW_WRITING, DrawStatus.RUN: Refusal.ALREADY_RUN}
+
+
+async def _ask(press: Press[Any], plan: PlanLine, step: str,
+               expected: DrawStatus | None) -> None:
+    status = None if plan.draw_status == DrawStatus.CANCELLED else plan.draw_status
+    if status != expected:
+        await reply(press.update, words.refusal_text(press.me.t, Refused(
+            MOVED_ON[status], date=plan.draw_date.isoformat())))
+        return
     await conversations.begin(press.context.core, press.me.tg_user_id, FLOW, step,
                               {"plan": plan.name})
     await reply(press.update, words.ask_text(press.me.t, step, plan))
@@ -142,9 +157,11 @@ async def draw_text(update: Update, context: Context, me: Who,
     core, actor = context.core, person_of(me)
     try:
         if conversation.step == "source":
-            await reply(update, words.freezing_text(me.t, plan))
+            async def freezing() -> None:
+                await reply(update, words.freezing_text(me.t, plan))
+
             prepared = await draws.prepare(core, actor, plan, message.text,
-                                           waiting=_waiting(update, me))
+                                           waiting=_waiting(update, me), started=freezing)
             text = draws.prepared_text(me.t, prepared)
         elif conversation.step == "cancel":
             text = draws.cancelled_text(me.t, await draws.cancel(core, actor, plan,

@@ -175,6 +175,10 @@ class DirectoryRepo(Repo):
             (stamp, stamp, *bounds))
         return inserted, updated, total - inserted - updated
 
+    async def target_count(self) -> int:
+        """About how many targets the directory holds (its largest id: no scan)."""
+        return int(await self.scalar("SELECT COALESCE(MAX(id), 0) FROM targets"))
+
     async def target(self, code: str) -> dict[str, Any] | None:
         row = await self.one("SELECT * FROM targets WHERE code = ?", (code,))
         return dict(row) if row else None

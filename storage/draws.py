@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.rules.records import (
@@ -13,8 +13,6 @@ from bot.rules.records import (
     Draw,
     DrawEvents,
     DrawnSeat,
-    DrawStatus,
-    FrozenInspector,
     PlanForDraw,
     PlanItemRule,
     PlanLine,
@@ -66,25 +64,18 @@ class DrawRepo(Repo):
             "  AND r.department_id = p.department_id"
             " WHERE p.active = 1 AND i.active = 1 AND d.code = ?", (department_code,))
 
-    async def frozen_inspectors(self, certs: Sequence[str], draw_date: date
-                                ) -> list[FrozenInspector]:
-        """The people behind these 执法证号 as the directory has them now, with whether
-        they could still be drawn on `draw_date` (a change since prepare is a withdrawal)."""
-        found: list[FrozenInspector] = []
-        for start in range(0, len(certs), 500):
-            chunk = list(certs[start:start + 500])
-            found += await self.all_as(
-                FrozenInspector,
-                "SELECT i.cert_no, i.person_id, d.code AS department, p.active AND i.active"
-                " AND d.active AS active, EXISTS (SELECT 1 FROM person_roles r"
-                "  WHERE r.person_id = p.id AND r.role = 'inspector'"
-                "  AND r.department_id = p.department_id) AS inspector,"
-                " (i.cert_valid_until IS NULL OR i.cert_valid_until >= ?) AS cert_valid"
-                " FROM inspectors i JOIN people p ON p.id = i.person_id"
-                " JOIN departments d ON d.id = p.department_id"
-                f" WHERE i.cert_no IN ({placeholders(chunk)})",
-                (draw_date.isoformat(), *chunk))
-        return found
+    async def unavailable_members(self, draw_id: int) -> list[tuple[str, str, bool]]:
+        """(member's name, target's name, withdrawn) for each member of the draw's teams
+        who is withdrawn, or no longer active in the directory."""
+        rows = await self.all(
+            "SELECT p.name, t.name, EXISTS (SELECT 1 FROM withdrawals w"
+            " WHERE w.person_id = p.id) FROM live_tasks k JOIN task_members m"
+            " ON m.task_id = k.id AND m.active = 1 JOIN people p ON p.id = m.person_id"
+            " JOIN inspectors i ON i.person_id = p.id JOIN targets t ON t.id = k.target_id"
+            " WHERE k.draw_id = ? AND (p.active = 0 OR i.active = 0 OR EXISTS (SELECT 1"
+            " FROM withdrawals w WHERE w.person_id = p.id)) ORDER BY k.batch_order",
+            (draw_id,))
+        return [(r[0], r[1], bool(r[2])) for r in rows]
 
     async def withdrawals_of(self, certs: Sequence[str]) -> list[Withdrawal]:
         """The withdrawals recorded for these 执法证号, the earliest first."""
@@ -127,12 +118,12 @@ class DrawRepo(Repo):
         return await self.insert(
             "INSERT INTO draws (plan_id, algorithm, status, draw_date, entropy_source, nonce,"
             " nonce_commitment, pool_digest, pool_size, announcement_sha256,"
-            " inspectors_sha256, recusals_sha256, prepared_by, prepared_at)"
-            " VALUES (?, ?, 'prepared', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " inspectors_sha256, recusals_sha256, people, prepared_by, prepared_at)"
+            " VALUES (?, ?, 'prepared', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (plan_id, values["algorithm"], values["draw_date"], values["entropy_source"],
              values["nonce"], values["nonce_commitment"], values["pool_digest"],
              values["pool_size"], values["announcement_sha256"], values["inspectors_sha256"],
-             values["recusals_sha256"], actor, to_db_time(now)))
+             values["recusals_sha256"], dumps(values["people"]), actor, to_db_time(now)))
 
     async def cancel(self, draw_id: int, actor: str, reason: str, now: datetime) -> bool:
         return await self.execute(
@@ -159,6 +150,11 @@ class DrawRepo(Repo):
             "UPDATE draws SET status = 'run', record_sha256 = ? WHERE id = ?"
             " AND status = 'writing'", (record_sha256, draw_id)) == 1
 
+    async def tasks_of(self, draw_id: int) -> int:
+        """How many tasks of the draw are written (seen or not)."""
+        return int(await self.scalar("SELECT COUNT(*) FROM tasks WHERE draw_id = ?",
+                                     (draw_id,)))
+
     async def record_v1(self, draw_id: int) -> str | None:
         """A choucha-draw-v1 record as drawn (kept in its row)."""
         value = await self.scalar("SELECT record FROM draws WHERE id = ?", (draw_id,))
@@ -183,17 +179,13 @@ class DrawRepo(Repo):
                            " json(?)) WHERE id = ?", (dumps(event), draw_id))
 
     async def open_run_draws(self) -> list[Draw]:
-        """Run draws with tasks not yet under way (where a replacement may still be drawn)."""
+        """Draws being written, or run with tasks not yet under way: where a replacement
+        may still be drawn."""
         return await self.all_as(Draw,
-            "SELECT * FROM draws d WHERE d.status = 'run' AND EXISTS (SELECT 1 FROM tasks k"
-            " WHERE k.draw_id = d.id AND k.status = 'assigned') ORDER BY d.id")
+            "SELECT * FROM draws d WHERE d.status = 'writing' OR (d.status = 'run' AND EXISTS"
+            " (SELECT 1 FROM tasks k WHERE k.draw_id = d.id AND k.status = 'assigned'))"
+            " ORDER BY d.id")
 
-    async def prepared_draws(self) -> list[Draw]:
-        """Draws prepared and not yet run (their inputs frozen)."""
-        return await self.all_as(Draw, "SELECT * FROM draws WHERE status = 'prepared'"
-                                 " ORDER BY id")
-
-    # --- tasks, written in chunks ----------------------------------------------------------
     async def add_tasks(self, draw_id: int, plan_id: int,
                         rows: Sequence[tuple[int, str, int]], window: tuple[str, str],
                         year: str, now: datetime) -> dict[int, int]:
@@ -230,11 +222,3 @@ class DrawRepo(Repo):
             " AND m.active = 1 JOIN people p ON p.id = m.person_id"
             " JOIN targets t ON t.id = k.target_id ORDER BY k.batch_order", (draw_id,))
         return [(r[0], r[1]) for r in rows]
-
-    async def tasks_written(self, draw_id: int) -> int:
-        return int(await self.scalar("SELECT COUNT(*) FROM tasks WHERE draw_id = ?",
-                                     (draw_id,)))
-
-    async def status_of(self, draw_id: int) -> DrawStatus | None:
-        value = await self.scalar("SELECT status FROM draws WHERE id = ?", (draw_id,))
-        return None if value is None else DrawStatus(value)

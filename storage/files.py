@@ -52,16 +52,27 @@ def blob_path(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256
 
 
+def _sync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (the file's own fsync does not cover its name)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_blob(root: Path, data: bytes) -> str:
-    """Store bytes durably (write 0600, fsync, rename); return their SHA-256."""
+    """Store bytes durably (write 0600, fsync, rename, fsync the folder); return their
+    SHA-256."""
     digest = hashlib.sha256(data).hexdigest()
     target = blob_path(root, digest)
     if not target.exists():
         private_dir(root, tighten=True)
         private_dir(target.parent, tighten=True)
-        tmp = target.with_suffix(".tmp")
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
         write_private(tmp, data, durable=True)
         tmp.replace(target)
+        _sync_dir(target.parent)
     return digest
 
 
@@ -110,6 +121,7 @@ class BlobWriter:
         else:
             private_dir(target.parent, tighten=True)
             self._tmp.replace(target)
+            _sync_dir(target.parent)
         return digest
 
     def abort(self) -> None:

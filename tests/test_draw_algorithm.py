@@ -190,6 +190,10 @@ def test_replacement_is_deterministic_and_verified() -> None:
     record["replacements"] = [{"target": target, "n": 1, "out": out, "in": joined.inspector,
                                "reason": "health", "approved_by": "p:1"}]
     assert algo.verify_v1(record, pool, inspectors, recusals) == []
+    record["replacements"][0]["n"] = 2  # n is counted, never chosen (it decides the hash)
+    assert any("replacement number 1" in p
+               for p in algo.verify_v1(record, pool, inspectors, recusals))
+    record["replacements"][0]["n"] = 1
     record["replacements"][0]["in"] = "WS999"
     assert any("replacements[0]" in p for p in algo.verify_v1(record, pool, inspectors, recusals))
 

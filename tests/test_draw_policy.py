@@ -88,7 +88,8 @@ def _announcement(**changes: object) -> algo.Announcement:
         pool_digest=algo.h("p"), strata=(algo.Stratum("A", 2, "0.05", 1),
                                          algo.Stratum("D", 1, "0.2", 1)),
         inspectors=4, inspectors_digest=algo.h("i"), recusals=0, recusals_digest=algo.h(""),
-        previous=(algo.Cancelled(algo.h("old"), "old", "source", "t0", "t1", "why"),))
+        previous=(algo.Cancelled(algo.h("old"), "old", "source", "2026-04-10", "t0", "t1",
+                                 "why"),))
     values.update(changes)
     return algo.Announcement(**values)  # type: ignore[arg-type]
 
@@ -248,3 +249,31 @@ def test_the_record_is_canonical_json_built_piece_by_piece() -> None:
     assert full == (algo.announcement.dump(
         {**expected, "replacements": replacements, "withdrawals": withdrawals}) + "\n").encode()
     assert json.loads(algo.full_record(drawn, [], [])) == {**expected, "replacements": []}
+
+
+@given(st.integers(0, 25), st.integers(1, 6))
+def test_the_record_in_pieces_is_the_record_whatever_the_batch(n: int, batch: int) -> None:
+    """Whole batches (n a multiple of `batch`) included: the pieces join into the same
+    canonical JSON as one dump."""
+    selected = [algo.Selected(f"T{i:02d}", "AD"[i % 2], "ab" * 32, i + 1) for i in range(n)]
+    teams = [[algo.Member("C1", "SC", True), algo.Member(f"C{i + 2}", "WS", False)]
+             for i in range(n)]
+    data = b"".join(algo.drawn_record_pieces("计划", "d" * 64, "372", "n", "s" * 64, [],
+                                             lambda: list(zip(selected, teams, strict=True)),
+                                             batch))
+    expected = {"algorithm": algo.ALGORITHM, "plan": "计划", "announcement_digest": "d" * 64,
+                "entropy": "372", "nonce": "n", "seed": "s" * 64, "withdrawals_before_run": [],
+                "selected": [s.as_json() for s in selected],
+                "teams": [{"target": s.target, "members": [m.as_json() for m in team]}
+                          for s, team in zip(selected, teams, strict=True)]}
+    assert data == (algo.announcement.dump(expected) + "\n").encode()
+
+
+def test_the_public_value_has_one_spelling() -> None:
+    for typed in ("358", "3 5 8", "３５８", "3,5,8", " 358\n", "3-5-8"):
+        assert algo.canonical_entropy(typed) == "358", typed
+    assert algo.canonical_entropy("035") == "035"  # a leading zero is the value's own
+    assert algo.canonical_entropy("00AB1F") == "00ab1f"
+    assert algo.canonical_entropy("3245.67") == "3245.67"
+    for noted in ("358（福彩3D）", "第2026098期 358", "358!", "", "一二三"):
+        assert algo.canonical_entropy(noted) is None, noted

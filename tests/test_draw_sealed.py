@@ -15,20 +15,23 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 
+from bot.clock import now as clock_now
 from bot.config import REPO_ROOT, load_settings
 from bot.core import Core
 from bot.demo_data import generate
 from bot.emulator import Emulator
 from bot.i18n import translator
 from bot.rules import draw as algo
-from bot.rules.models import BulkKind
+from bot.rules.models import AuditAction, BulkKind
 from bot.services import bulk, draws, withdrawals
 from bot.services.access import SYSTEM
 from bot.services.errors import Refused
@@ -190,6 +193,11 @@ async def test_cancel_a_preparation_and_prepare_again(bot: BotRunner, emulator: 
     await draws.run(bot.core, SYSTEM, PLAN, "815", today=bot.core.today() + timedelta(days=2))
     await draws.export(bot.core, PLAN, out)
     assert draws.verify_dir(out) == []
+    # The first screen's buttons, pressed now: said at once, nothing asked.
+    await office.press("Cancel the preparation", screen)
+    assert "drawn already" in (await office.expect("drawn already"))["text"]
+    await office.press("Run the draw", screen)
+    await office.expect("drawn already")
 
 
 def _rewrite_announcement(core: Core | BotRunner, edit: Callable[[dict[str, Any]], None],
@@ -233,8 +241,7 @@ async def test_a_ratio_below_the_floor_is_refused_at_run(bot: BotRunner, emulato
     await office.press(f"{PLAN} · prepared", await office.expect("Which plan?"))
     await office.press("Run the draw", await office.expect("Draw date"))
     await office.expect("entropy value")
-    await office.send("372")
-    await office.press("✅ Run the draw now", await office.expect("Run the draw of"))
+    await office.send("372")  # checked before anything is asked to be confirmed
     refused = await office.expect("less than 5%")
     assert "Nothing was written" in refused["text"]
     assert probe(db(bot), "SELECT status FROM draws") == [("prepared",)]
@@ -293,6 +300,20 @@ def _blob_edit(folder: Path, column: str, edit: Callable[[bytes], bytes]) -> Non
     path.write_bytes(edit(path.read_bytes()))
 
 
+async def _second_prepare_entry(folder: Path) -> None:
+    """Another announcement, and a second prepare entry appended to the audit chain for it
+    (appending keeps the chain intact): the one entry the run trusts is no longer one."""
+    [(sha, draw_id)] = probe(folder / "d.sqlite3", "SELECT announcement_sha256, id FROM draws")
+    path = folder / "files" / str(sha)[:2] / str(sha)
+    other = write_blob(folder / "files", path.read_bytes().replace(
+        b'"prepared_at":"', b'"prepared_at":"0', 1))
+    database, core = _core_at(folder)
+    async with database, core.db.transaction() as tx:
+        await tx.audit.append("system", AuditAction.DRAW_PREPARED, f"draw:{draw_id}",
+                              {"announcement_sha256": other}, clock_now())
+    _sql(folder, ("UPDATE draws SET announcement_sha256 = ?", (other,)))
+
+
 async def test_every_frozen_input_changed_behind_choucha_is_refused_or_found(
         tmp_path: Path) -> None:
     base = tmp_path / "base"
@@ -307,7 +328,7 @@ async def test_every_frozen_input_changed_behind_choucha_is_refused_or_found(
     def drop_first_line(data: bytes) -> bytes:
         return b"".join(data.splitlines(keepends=True)[1:])
 
-    refusing: dict[str, Callable[[Path], None]] = {
+    refusing: dict[str, Callable[[Path], Any]] = {
         "pool.tsv": lambda f: _blob_edit(f, "pool_digest", lambda d: d.replace(
             b"\tA\n", b"\tD\n", 1)),
         "inspectors.tsv": lambda f: _blob_edit(f, "inspectors_sha256", drop_first_line),
@@ -322,10 +343,13 @@ async def test_every_frozen_input_changed_behind_choucha_is_refused_or_found(
             "UPDATE draws SET announcement_sha256 = ?", (write_blob(
                 f / "files", prepared.announcement.to_json().replace(
                     b'"entropy_source":"', b'"entropy_source":"x', 1)),))),
+        "another announcement, audited again": _second_prepare_entry,
     }
     for name, tamper in refusing.items():
         folder = await _prepared_copy(base, f"refused-{len(name)}-{name[:6]}")
-        tamper(folder)
+        changed = tamper(folder)
+        if asyncio.iscoroutine(changed):
+            await changed
         database, core = _core_at(folder)
         async with database:
             with pytest.raises(Refused) as refused:
@@ -480,31 +504,55 @@ async def test_yearly_caps_per_stratum_decide_the_pool(core: Core, tmp_path: Pat
 
 
 # --- changes between prepare and run are withdrawals ---------------------------------------------
-async def test_inspectors_unavailable_since_prepare_are_withdrawn_at_run(core: Core,
-                                                                         tmp_path: Path) -> None:
-    await county(core, tmp_path / "county", [plan_row(PLAN, today(core))], targets=400)
-    await draws.prepare(core, SYSTEM, PLAN, "中国福利彩票3D 今日")
+async def test_withdrawals_before_the_draw_date_shape_the_teams_later_ones_do_not(
+        core: Core, tmp_path: Path) -> None:
+    """A withdrawal recorded before the draw date (while nobody can know the entropy)
+    leaves the inspector out of every team; one recorded on the draw date, or a change of
+    the directory, cannot steer the teams once the entropy may be public: it is an event
+    of the record after the run, and the office is told whom to replace."""
+    draw_day = core.today() + timedelta(days=1)
+    await county(core, tmp_path / "county", [plan_row(PLAN, draw_day.isoformat(),
+                                                      ratios="50%")], targets=200)
+    await draws.prepare(core, SYSTEM, PLAN, "中国福利彩票3D 明日")
     frozen = probe(db(core), "SELECT i.cert_no, i.person_id FROM inspectors i JOIN people p"
                    " ON p.id = i.person_id JOIN departments d ON d.id = p.department_id"
-                   " WHERE d.code = 'WSJKJ' AND p.active = 1 ORDER BY i.cert_no LIMIT 2")
-    (on_leave, leave_id), (gone, gone_id) = frozen
+                   " WHERE d.code = 'WSJKJ' AND p.active = 1 ORDER BY i.cert_no LIMIT 3")
+    (on_leave, leave_id), (gone, gone_id), (late, late_id) = frozen
     await withdrawals.withdraw(core, SYSTEM, int(leave_id), core.today(), "long_leave")  # type: ignore[arg-type]
     with sqlite3.connect(db(core)) as conn:  # 是否在职=否 in the directory since prepare
         conn.execute("UPDATE people SET active = 0 WHERE id = ?", (gone_id,))
-    ran = await draws.run(core, SYSTEM, PLAN, "372")
-    assert [(w.inspector, w.reason) for w in ran.withdrawn] == sorted(
-        [(str(on_leave), "long_leave"), (str(gone), "left")])
+    on_the_day = datetime.combine(draw_day, dtime(9, 0), tzinfo=core.settings.tz)
+    with time_machine.travel(on_the_day, tick=False):
+        await withdrawals.withdraw(core, SYSTEM, int(late_id), draw_day, "transferred")  # type: ignore[arg-type]
+        ran = await draws.run(core, SYSTEM, PLAN, "372", today=draw_day)
+    assert [(w.inspector, w.reason) for w in ran.withdrawn] == [(str(on_leave), "long_leave")]
     out = tmp_path / "published"
     await draws.export(core, PLAN, out)
     record = json.loads((out / "record.json").read_bytes())
-    assert {w["inspector"] for w in record["withdrawals_before_run"]} == {on_leave, gone}
+    assert record["withdrawals_before_run"] == [
+        {"inspector": on_leave, "from": core.today().isoformat(), "reason": "long_leave"}]
+    assert record["withdrawals"] == [{"before": 0, "from": draw_day.isoformat(),
+                                      "inspector": late, "reason": "transferred"}]
     drawn = {m["inspector"] for t in record["teams"] for m in t["members"]}
-    assert on_leave not in drawn and gone not in drawn
+    assert on_leave not in drawn and {gone, late} <= drawn  # 3 of 6 WSJKJ, half the pool
     assert draws.verify_dir(out) == []
     text = draws.ran_text(translator("en"), ran)
     assert "left out of every team" in text and str(on_leave) in text
-    # Dropping a withdrawal from the record is found.
-    record["withdrawals_before_run"] = record["withdrawals_before_run"][:1]
+    async with core.db.read() as rtx:
+        unavailable = await rtx.draws.unavailable_members(ran.draw_id)
+    names = dict(probe(db(core), "SELECT i.cert_no, p.name FROM inspectors i JOIN people p"
+                       " ON p.id = i.person_id"))
+    assert {(name, withdrawn) for name, _, withdrawn in unavailable} == {
+        (names[gone], False), (names[late], True)}
+    # A later replacement never draws the withdrawn one (the record's events say so).
+    async with core.db.read() as rtx:
+        row = await rtx.draws.draw_by_id(ran.draw_id)
+        assert row is not None
+        run = await draws.drawn(core, rtx, row)
+    assert late not in [c for group in run.rules._groups.get("WSJKJ", {}).values()
+                        for c in group]
+    # Dropping the withdrawal before the run from the record is found.
+    record["withdrawals_before_run"] = []
     (out / "record.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     assert any("teams[" in p for p in draws.verify_dir(out)), "a team changes without it"
 

@@ -482,6 +482,7 @@ class Draw:
     announcement_sha256: str | None  # v2: frozen at prepare
     inspectors_sha256: str | None  # v2: frozen at prepare (v1: at run)
     recusals_sha256: str | None
+    people: dict[str, int]  # v2: each frozen 执法证号's person, as prepare found them
     seed: str | None
     record_sha256: str | None  # v2: the record as drawn (v1 keeps it in the row)
     written: int  # tasks written so far while the status is writing
@@ -550,18 +551,6 @@ class DrawableInspector:
     department: str  # the department's code
     expertise: list[str]
     person_id: int
-
-
-@dataclass(frozen=True)
-class FrozenInspector:
-    """An inspector of a draw's frozen list as the directory has them now."""
-
-    cert_no: str
-    person_id: int
-    department: str  # the department's code now
-    active: bool  # the person, the inspector and the department are active
-    inspector: bool  # holds the inspector role in their department
-    cert_valid: bool  # the 执法证 is valid on the draw date, as recorded now
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ import logging
 import os
 import secrets
 import shutil
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import unicodedata
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +60,8 @@ from storage.files import (
 logger = logging.getLogger(__name__)
 
 HEAVY_FROM = 20_000  # a pool at least this large is read and keyed in worker processes
-CHUNK = 2_000  # tasks written per transaction (about 50 ms of the writer each)
-NOTICE_CHUNK = 100  # inspectors told per transaction
+CHUNK = 1_000  # tasks written per transaction (about 30 ms of the writer each)
+NOTICE_CHUNK = 25  # inspectors told per transaction
 FILES_V1 = ("record.json", "pool.tsv", "inspectors.tsv", "recusals.tsv")
 FILES = ("announcement.json", "record.json", "pool.tsv", "inspectors.tsv", "recusals.tsv")
 INPUTS = ("announcement.json", "pool.tsv", "inspectors.tsv", "recusals.tsv")
@@ -99,6 +100,7 @@ class Ran:
     entropy: str
     nonce: str
     record_sha256: str  # the record as drawn, in the file store
+    announcement_sha256: str
     withdrawn: tuple[algo.BeforeRun, ...] = ()
 
 
@@ -197,10 +199,7 @@ class Frozen:
     pool_size: int
     sizes: dict[str, int]
     raised: int
-    inspectors_digest: str
-    inspectors: int
-    recusals_digest: str
-    recusals: int
+    people: FrozenPeople
 
 
 def pool_cuts(db_path: str, parts: int) -> list[str]:
@@ -237,14 +236,26 @@ def freeze_part(spec: FreezeSpec, low: str | None, high: str | None,
         conn.close()
 
 
-def freeze_people(spec: FreezeSpec) -> tuple[str, int, str, int, tuple[int, int]]:
+@dataclass(frozen=True)
+class FrozenPeople:
+    inspectors_digest: str
+    inspectors: int
+    recusals_digest: str
+    recusals: int
+    people: dict[str, int]  # each frozen 执法证号's person
+    marks: tuple[int, int]
+
+
+def freeze_people(spec: FreezeSpec) -> FrozenPeople:
     """inspectors.tsv and recusals.tsv (the recusals whose inspector is drawable and whose
-    target is in the pool), stored; their digests and sizes, and the snapshot's marks."""
+    target is in the pool), stored; who is behind each certificate; the snapshot's
+    marks."""
     conn = frozen_pool.snapshot(spec.db_path)
     try:
+        drawable = [i for i in frozen_pool.drawable_inspectors(conn, spec.draw_date)
+                    if spec.required.get(i.department, set()) <= set(i.expertise)]
         inspectors = [algo.Inspector(i.cert_no, i.department, "、".join(i.expertise))
-                      for i in frozen_pool.drawable_inspectors(conn, spec.draw_date)
-                      if spec.required.get(i.department, set()) <= set(i.expertise)]
+                      for i in drawable]
         certs = {i.cert for i in inspectors}
         recusals = [(c, t) for c, t in frozen_pool.recusals_in_pool(
             conn, spec.scope, spec.year, spec.caps, spec.risk_rule) if c in certs]
@@ -252,8 +263,9 @@ def freeze_people(spec: FreezeSpec) -> tuple[str, int, str, int, tuple[int, int]
     finally:
         conn.close()
     root = Path(spec.files_root)
-    return (write_blob(root, algo.inspectors_tsv(inspectors)), len(inspectors),
-            write_blob(root, algo.recusals_tsv(recusals)), len(recusals), marks)
+    return FrozenPeople(write_blob(root, algo.inspectors_tsv(inspectors)), len(inspectors),
+                        write_blob(root, algo.recusals_tsv(recusals)), len(recusals),
+                        {i.cert_no: i.person_id for i in drawable}, marks)
 
 
 def join_parts(files_root: str, paths: list[str]) -> str:
@@ -280,26 +292,28 @@ async def _freeze(core: Core, spec: FreezeSpec, heavy: bool) -> Frozen | None:
     try:
         await asyncio.to_thread(private_dir, scratch)
         # The pool's ranges in worker processes; the people (a few queries) in a thread.
-        parts, (inspectors, n_inspectors, recusals, n_recusals, marks) = await asyncio.gather(
+        parts, people = await asyncio.gather(
             asyncio.gather(*(core.workers.run(DRAW, freeze_part, spec, low, high,
                                               str(scratch / f"{n}"), heavy=heavy)
                              for n, (low, high) in enumerate(bounds))),
             asyncio.to_thread(freeze_people, spec))
         done = [p for p in parts if p is not None]
-        if len(done) < len(parts) or len({p.marks for p in done} | {marks}) != 1:
+        if len(done) < len(parts) or len({p.marks for p in done} | {people.marks}) != 1:
             return None
         digest = await asyncio.to_thread(join_parts, spec.files_root, [p.path for p in done])
     finally:
         await asyncio.to_thread(shutil.rmtree, scratch, True)
     sizes = {s: sum(p.sizes[s] for p in done) for s in algo.STRATA}
     return Frozen(digest, sum(sizes.values()), {k: v for k, v in sizes.items() if v},
-                  sum(p.raised for p in done), inspectors, n_inspectors, recusals, n_recusals)
+                  sum(p.raised for p in done), people)
 
 
 async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
-                  waiting: Callable[[BulkWrite], Awaitable[None]] | None = None) -> Prepared:
+                  waiting: Callable[[BulkWrite], Awaitable[None]] | None = None,
+                  started: Callable[[], Awaitable[None]] | None = None) -> Prepared:
     """Freeze the draw's inputs, commit to a secret nonce, announce both before the draw.
-    `waiting` is awaited once if an import or another draw's write must end first."""
+    `waiting` is awaited once if an import or another draw's write must end first;
+    `started` once the freezing begins (to tell the person)."""
     require_office(actor)
     entropy_source = " ".join(entropy_source.split())
     if not 3 <= len(entropy_source) <= 300:
@@ -308,7 +322,7 @@ async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
         plan = await _plan(rtx, plan_name)
         await _not_drawn(rtx, plan)
         earlier = await rtx.draws.cancelled(plan.id)
-    if any(" ".join(d.entropy_source.split()) == entropy_source for d in earlier):
+    if any(_same_source(d.entropy_source, entropy_source) for d in earlier):
         raise Refused(Refusal.ENTROPY_SOURCE_USED, source=entropy_source)
     _refuse(algo.plan_problems(plan.ratios, plan.year_caps, plan.items))
     caps = algo.year_caps(plan.year_caps)
@@ -317,7 +331,10 @@ async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
                       {k: list(v) for k, v in plan.scope.items() if v},
                       str(plan.draw_date.year), caps, rule, plan.draw_date,
                       _required_expertise(plan.items))
-    heavy = await _directory_size(core) >= HEAVY_FROM
+    async with core.db.read() as rtx:
+        heavy = await rtx.directory.target_count() >= HEAVY_FROM
+    if started is not None:
+        await started()
     while True:  # the pool must not see half an import: wait for any bulk write to end
         await _wait_idle(core, waiting)
         try:
@@ -326,21 +343,25 @@ async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
             raise Refused(Refusal(f"work_{exc.failure.value}")) from None
         if frozen is not None:
             break
-    strata = algo.strata_of(frozen.sizes, plan.ratios)
+    try:
+        strata = algo.strata_of(frozen.sizes, plan.ratios)
+    except algo.DrawRefused as exc:  # a stratum of the pool the plan gives no ratio
+        raise Refused(Refusal.NO_RATIO, stratum=str(exc.params.get("stratum", ""))) from None
     _refuse(algo.pool_problems(strata, plan.items))
     nonce = secrets.token_hex(32)
     now = clock_now()
     announcement = algo.Announcement(
         plan=plan.name, draw_date=plan.draw_date.isoformat(), entropy_source=entropy_source,
-        nonce_commitment=algo.h(nonce), prepared_at=now.isoformat(timespec="seconds"),
+        nonce_commitment=algo.h(nonce),
+        prepared_at=now.astimezone(core.settings.tz).isoformat(timespec="seconds"),
         scope=spec.scope, items=plan.items, initiating=plan.initiator_code,
         joining=tuple(sorted(plan.joining_codes)),
         fallbacks={k: list(v) for k, v in plan.fallbacks.items()}, ratios=dict(plan.ratios),
         risk_rule=rule, year_caps=caps, pool_size=frozen.pool_size,
-        pool_digest=frozen.pool_digest, strata=tuple(strata), inspectors=frozen.inspectors,
-        inspectors_digest=frozen.inspectors_digest, recusals=frozen.recusals,
-        recusals_digest=frozen.recusals_digest,
-        previous=tuple(_cancelled(d) for d in earlier))
+        pool_digest=frozen.pool_digest, strata=tuple(strata), inspectors=frozen.people.inspectors,
+        inspectors_digest=frozen.people.inspectors_digest, recusals=frozen.people.recusals,
+        recusals_digest=frozen.people.recusals_digest,
+        previous=tuple(_cancelled(d, core) for d in earlier))
     document = announcement.to_json()
     sha = await asyncio.to_thread(write_blob, core.files_root, document)
     prepared = Prepared(plan.name, announcement, sha, frozen.raised)
@@ -348,17 +369,20 @@ async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
               "entropy_source": entropy_source, "nonce": nonce,
               "nonce_commitment": announcement.nonce_commitment,
               "pool_digest": frozen.pool_digest, "pool_size": frozen.pool_size,
-              "announcement_sha256": sha, "inspectors_sha256": frozen.inspectors_digest,
-              "recusals_sha256": frozen.recusals_digest}
+              "announcement_sha256": sha, "inspectors_sha256": frozen.people.inspectors_digest,
+              "recusals_sha256": frozen.people.recusals_digest,
+              "people": frozen.people.people}
     async with core.db.transaction() as tx:
         await _not_drawn(tx, plan)
+        if await tx.draws.plan(plan.name) != plan:  # an import of the plan meanwhile
+            raise Refused(Refusal.PLAN_CHANGED, plan=plan.name)
         draw_id = await tx.draws.add_draw(plan.id, values, label(actor), now)
         await tx.audit.append(label(actor), AuditAction.DRAW_PREPARED, f"draw:{draw_id}",
                               {"plan": plan.name, "announcement_sha256": sha,
                                "nonce_commitment": announcement.nonce_commitment,
                                "pool_digest": frozen.pool_digest,
-                               "inspectors_digest": frozen.inspectors_digest,
-                               "recusals_digest": frozen.recusals_digest}, now)
+                               "inspectors_digest": frozen.people.inspectors_digest,
+                               "recusals_digest": frozen.people.recusals_digest}, now)
         await _announce(tx, core, f"draw-prepared:{draw_id}",
                         lambda t: prepared_text(t, prepared), now, actor)
     return prepared
@@ -372,11 +396,6 @@ async def _wait_idle(core: Core, waiting: Callable[[BulkWrite], Awaitable[None]]
         raise Refused(Refusal.BUSY) from None
 
 
-async def _directory_size(core: Core) -> int:
-    async with core.db.read() as rtx:
-        return int(await rtx.directory.scalar("SELECT MAX(id) FROM targets") or 0)
-
-
 async def _not_drawn(tx: ReadTx | Tx, plan: PlanForDraw) -> None:
     row = await tx.draws.draw(plan.id)
     if row is not None:
@@ -384,11 +403,20 @@ async def _not_drawn(tx: ReadTx | Tx, plan: PlanForDraw) -> None:
                       else Refusal.ALREADY_PREPARED, date=row.draw_date.isoformat())
 
 
-def _cancelled(row: Draw) -> algo.Cancelled:
+def _same_source(a: str, b: str) -> bool:
+    """Two namings of the same source, whatever their spacing, punctuation or width."""
+    def bare(text: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKC", text).lower() if c.isalnum())
+    return bare(a) == bare(b)
+
+
+def _cancelled(row: Draw, core: Core) -> algo.Cancelled:
     assert row.cancelled_at is not None
+    tz = core.settings.tz
     return algo.Cancelled(row.nonce_commitment, row.nonce, row.entropy_source,
-                          row.prepared_at.isoformat(timespec="seconds"),
-                          row.cancelled_at.isoformat(timespec="seconds"),
+                          row.draw_date.isoformat(),
+                          row.prepared_at.astimezone(tz).isoformat(timespec="seconds"),
+                          row.cancelled_at.astimezone(tz).isoformat(timespec="seconds"),
                           row.cancel_reason or "")
 
 
@@ -404,17 +432,22 @@ async def cancel(core: Core, actor: Actor, plan_name: str, reason: str,
     if not 3 <= len(reason) <= 300:
         raise Refused(Refusal.BAD_CANCEL_REASON)
     today = today or core.today()
+    async with core.db.read() as rtx:
+        plan = await _plan(rtx, plan_name)
+        row = await rtx.draws.draw(plan.id)
+    if row is not None and row.status == DrawStatus.PREPARED \
+            and row.algorithm == algo.ALGORITHM:
+        # The draw date announced at prepare decides (a database edit of the row's does not).
+        sealed = date.fromisoformat((await _sealed(core, row)).draw_date)
+        if today >= sealed:
+            raise Refused(Refusal.CANCEL_TOO_LATE, date=sealed.isoformat(), plan=plan.name)
     now = clock_now()
     async with core.db.transaction() as tx:
-        plan = await _plan(tx, plan_name)
         row = await tx.draws.draw(plan.id)
         if row is None:
             raise Refused(Refusal.NOT_PREPARED)
         if row.status != DrawStatus.PREPARED:
             raise Refused(Refusal.ALREADY_RUN)
-        if row.algorithm == algo.ALGORITHM and today >= row.draw_date:
-            raise Refused(Refusal.CANCEL_TOO_LATE, date=row.draw_date.isoformat(),
-                          plan=plan.name)
         if not await tx.draws.cancel(row.id, label(actor), reason, now):
             raise Refused(Refusal.ALREADY_RUN)
         done = CancelledPreparation(plan.name, row.draw_date, reason, row.nonce_commitment,
@@ -439,14 +472,15 @@ class ReadyToRun:
     pool_size: int
     entropy_source: str
     entropy: str
-    announcement_sha256: str | None
+    announcement_sha256: str
 
 
 def _entropy(entropy: str) -> str:
-    entropy = entropy.strip()
-    if not 1 <= len(entropy) <= 300:
+    """The public value in its canonical spelling (docs/draw.md), else refused."""
+    canonical = algo.canonical_entropy(entropy[:1000])
+    if canonical is None:
         raise Refused(Refusal.BAD_ENTROPY)
-    return entropy
+    return canonical
 
 
 async def _runnable(rtx: ReadTx, plan_name: str, today: date) -> tuple[PlanForDraw, Draw]:
@@ -461,9 +495,13 @@ async def _runnable(rtx: ReadTx, plan_name: str, today: date) -> tuple[PlanForDr
         raise Refused(Refusal.ALREADY_RUN)
     if row.algorithm != algo.ALGORITHM or row.announcement_sha256 is None:
         raise Refused(Refusal.UNSEALED_PREPARATION, plan=plan.name)
-    if today < row.draw_date:
-        raise Refused(Refusal.BEFORE_DRAW_DATE, date=row.draw_date.isoformat())
     return plan, row
+
+
+def _on_or_after(announcement: algo.Announcement, today: date) -> None:
+    """A draw runs on or after the draw date announced at prepare."""
+    if today < date.fromisoformat(announcement.draw_date):
+        raise Refused(Refusal.BEFORE_DRAW_DATE, date=announcement.draw_date)
 
 
 async def ready_to_run(core: Core, actor: Actor, plan_name: str, entropy: str,
@@ -473,8 +511,12 @@ async def ready_to_run(core: Core, actor: Actor, plan_name: str, entropy: str,
     entropy = _entropy(entropy)
     async with core.db.read() as rtx:
         plan, row = await _runnable(rtx, plan_name, today or core.today())
-    return ReadyToRun(plan.id, plan.name, row.draw_date, row.pool_size, row.entropy_source,
-                      entropy, row.announcement_sha256)
+    announcement = await _sealed(core, row)
+    _on_or_after(announcement, today or core.today())
+    assert row.announcement_sha256 is not None
+    return ReadyToRun(plan.id, plan.name, date.fromisoformat(announcement.draw_date),
+                      announcement.pool_size, announcement.entropy_source, entropy,
+                      row.announcement_sha256)
 
 
 async def _sealed(core: Core, row: Draw) -> algo.Announcement:
@@ -484,7 +526,8 @@ async def _sealed(core: Core, row: Draw) -> algo.Announcement:
     assert sha is not None
     async with core.db.read() as rtx:
         audited = await rtx.audit.find(AuditAction.DRAW_PREPARED.value, f"draw:{row.id}")
-    sealed = json.loads(audited[-1].payload) if audited else {}
+    # Exactly one: appending another entry (the chain allows appending) changes nothing.
+    sealed = json.loads(audited[0].payload) if len(audited) == 1 else {}
     if sealed.get("announcement_sha256") != sha:
         raise Refused(Refusal.FROZEN_CHANGED, file="announcement.json")
     try:
@@ -516,28 +559,16 @@ async def _sealed(core: Core, row: Draw) -> algo.Announcement:
 
 async def _before_run(core: Core, announcement: algo.Announcement, row: Draw
                       ) -> list[algo.BeforeRun]:
-    """Inspectors of the frozen list who became unavailable between prepare and run: a
-    withdrawal recorded for them, or the directory no longer letting them be drawn."""
-    assert row.inspectors_sha256 is not None
-    frozen = algo.parse_inspectors(await asyncio.to_thread(read_blob, core.files_root,
-                                                           row.inspectors_sha256))
-    certs = [i.cert for i in frozen]
+    """Inspectors of the frozen list withdrawn between prepare and the draw date: a
+    withdrawal recorded before the day the public entropy may be known (a later one is
+    an event of the record after the run, its member replaced: nobody who knows the
+    nonce can choose the teams by withdrawing someone once the entropy is out)."""
+    midnight = datetime.combine(date.fromisoformat(announcement.draw_date), time.min,
+                                tzinfo=core.settings.tz)
     async with core.db.read() as rtx:
-        recorded = await rtx.draws.withdrawals_of(certs)
-        now_known = {i.cert_no: i for i in await rtx.draws.frozen_inspectors(
-            certs, row.draw_date)}
+        recorded = await rtx.draws.withdrawals_of(sorted(row.people))
     found = {w.cert_no: algo.BeforeRun(w.cert_no, w.from_date.isoformat(), w.reason)
-             for w in recorded}
-    for inspector in frozen:
-        if inspector.cert in found:
-            continue
-        now = now_known.get(inspector.cert)
-        reason = (LEFT if now is None or not now.active
-                  else TRANSFERRED if not now.inspector or now.department != inspector.department
-                  else CERT_INVALID if not now.cert_valid else None)
-        if reason is not None:
-            found[inspector.cert] = algo.BeforeRun(inspector.cert, row.draw_date.isoformat(),
-                                                   reason)
+             for w in recorded if w.recorded_at < midnight}
     return [found[c] for c in sorted(found)]
 
 
@@ -594,8 +625,11 @@ def key_part(files_root: str, pool_digest: str, start: int, end: int, seed: str,
         fh.seek(start)
         left, rest = end - start, b""
         while left > 0 or rest:
-            block = rest + fh.read(min(BLOCK, left))
-            left -= len(block) - len(rest)
+            read = fh.read(min(BLOCK, left)) if left > 0 else b""
+            if left > 0 and not read:
+                raise OSError(f"pool.tsv {pool_digest} is shorter than it was")
+            block = rest + read
+            left -= len(read)
             cut = block.rfind(b"\n") + 1 if left > 0 else len(block)
             block, rest = block[:cut], block[cut:]
             for stratum in sizes:
@@ -726,6 +760,7 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
     async with core.db.read() as rtx:
         plan, row = await _runnable(rtx, plan_name, today)
     announcement = await _sealed(core, row)
+    _on_or_after(announcement, today)
     before_run = await _before_run(core, announcement, row)
     assert row.announcement_sha256 is not None
     seed = algo.seed_of(row.announcement_sha256, entropy, row.nonce)
@@ -742,11 +777,9 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
         raise await _explain(exc, core, announcement.items, row.draw_date) from None
     except WorkFailed as exc:
         raise Refused(Refusal(f"work_{exc.failure.value}")) from None
-    people = await _people(core, teams.certs, row.draw_date)
-    if any(cert not in people for cert in teams.certs):
-        raise Refused(Refusal.FROZEN_CHANGED, file="inspectors.tsv")  # a 执法证号 renamed
-    events = {"replacements": [], "withdrawals": [],
-              "before_run": [b.as_json() for b in before_run]}
+    if any(cert not in row.people for cert in teams.certs):
+        raise Refused(Refusal.FROZEN_CHANGED, file="inspectors.tsv")
+    withdrawn_before = {b.inspector for b in before_run}
     while True:  # the commit point: from here the draw is decided and will be written
         now = clock_now()
         async with core.db.transaction() as tx:
@@ -756,7 +789,15 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
             if await bulk.begin(tx, BulkKind.DRAW, str(row.id), teams.tasks,
                                 {"rows": teams.rows_sha256}, label(actor), now):
                 await tx.draws.begin_writing(row.id, entropy, seed, label(actor), now)
-                await tx.draws.set_events(row.id, events)
+                # Withdrawals recorded on the draw date or since (too late to take part in
+                # forming the teams): events of the record, their members to be replaced.
+                late = [{"inspector": w.cert_no, "from": w.from_date.isoformat(),
+                         "reason": w.reason, "before": 0}
+                        for w in await tx.draws.withdrawals_of(sorted(row.people))
+                        if w.cert_no not in withdrawn_before]
+                await tx.draws.set_events(row.id, {
+                    "replacements": [], "withdrawals": late,
+                    "before_run": [b.as_json() for b in before_run]})
                 await tx.audit.append(label(actor), AuditAction.DRAW_RUN, f"draw:{row.id}",
                                       {"seed": seed, "entropy": entropy, "tasks": teams.tasks,
                                        "rows_sha256": teams.rows_sha256,
@@ -764,9 +805,18 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
                 break
         await _wait_idle(core, waiting)
     # The record is written by a worker while the tasks are: the rows hold all of it.
-    with bulk.working(str(row.id)):
-        record = asyncio.ensure_future(_record(core, plan, row.id, teams.rows_sha256))
-        return await _write(core, plan, row.id, teams.rows_sha256, 0, actor, record)
+    try:
+        with bulk.working(str(row.id)):
+            record = asyncio.ensure_future(_record(core, plan, row.id, teams.rows_sha256))
+            return await _write(core, plan, row.id, teams.rows_sha256, 0, actor, record)
+    except bulk.LostLease:
+        # This process stalled past bulk.STALE_AFTER and another one took the draw over:
+        # it finishes it and tells the office.
+        logger.warning("draw %s taken over by another process; waiting for it", row.id)
+        await _wait_idle(core, None)
+        return Ran(plan.name, row.id, seed, teams.tasks, entropy, row.nonce,
+                   await _record(core, plan, row.id, teams.rows_sha256),
+                   row.announcement_sha256, tuple(before_run))
 
 
 async def _record(core: Core, plan: PlanForDraw, draw_id: int, rows_sha256: str) -> str:
@@ -784,22 +834,14 @@ async def _record(core: Core, plan: PlanForDraw, draw_id: int, rows_sha256: str)
                                   before_run, rows_sha256, heavy=row.pool_size >= HEAVY_FROM)
 
 
-async def _people(core: Core, certs: Iterable[str], draw_date: date) -> dict[str, int]:
-    """The person behind each 执法证号."""
-    async with core.db.read() as rtx:
-        return {i.cert_no: i.person_id for i in await rtx.draws.frozen_inspectors(
-            sorted(certs), draw_date)}
-
-
 async def _rows(core: Core, rows_sha256: str) -> list[bytes]:
+    """The rows a draw's commit point named, checked against their digest."""
     data = await asyncio.to_thread(read_blob, core.files_root, rows_sha256)
+    if await asyncio.to_thread(algo.h, data) != rows_sha256:
+        raise RuntimeError(f"the draw's rows {rows_sha256} no longer match their digest")
     lines = data.split(b"\n")
     lines.pop()
     return lines
-
-
-def _certs(lines: list[bytes]) -> set[str]:
-    return {cert for line in lines for cert in line.decode().split("\t")[5::3]}
 
 
 async def _write(core: Core, plan: PlanForDraw, draw_id: int, rows_sha256: str, done: int,
@@ -807,9 +849,11 @@ async def _write(core: Core, plan: PlanForDraw, draw_id: int, rows_sha256: str, 
     """The draw's tasks and members from the `done`-th on, in chunks, each its own short
     transaction; then the draw is made visible, its inspectors told, the lease ended."""
     lines = await _rows(core, rows_sha256)
-    people = await _people(core, await asyncio.to_thread(_certs, lines), plan.draw_date)
     async with core.db.read() as rtx:
         departments = await rtx.directory.department_ids()
+        row = await rtx.draws.draw_by_id(draw_id)
+    assert row is not None
+    people = row.people  # as prepare found them
     window = (plan.window_start.isoformat(), plan.window_due.isoformat())
     year = str(plan.draw_date.year)
     while done < len(lines):
@@ -825,7 +869,14 @@ async def _write(core: Core, plan: PlanForDraw, draw_id: int, rows_sha256: str, 
             await tx.draws.written(draw_id, done)
             await bulk.step(tx, done, now)
         await asyncio.sleep(0)  # whoever waits for the writer goes next
-    return await _finish(core, plan, draw_id, lines, people, actor, await record)
+    while True:  # the record's worker may still be at it: keep the lease alive meanwhile
+        try:
+            record_sha256 = await asyncio.wait_for(asyncio.shield(record), 10)
+            break
+        except TimeoutError:
+            async with core.db.transaction(record_update=False) as tx:
+                await bulk.beat(tx, clock_now())
+    return await _finish(core, plan, draw_id, lines, people, actor, record_sha256)
 
 
 def _chunk(lines: list[bytes], people: dict[str, int], departments: dict[str, int]
@@ -849,6 +900,9 @@ async def _finish(core: Core, plan: PlanForDraw, draw_id: int, lines: list[bytes
     message each), announce the draw, end the lease. Each step is safe to do again after
     a crash."""
     async with core.db.transaction(record_update=False) as tx:
+        written = await tx.draws.tasks_of(draw_id)
+        if written != len(lines):  # an edit behind Choucha's back: never make it visible
+            raise RuntimeError(f"draw {draw_id}: {written} tasks written, {len(lines)} drawn")
         if await tx.draws.finish_writing(draw_id, record_sha256):
             await tx.audit.append(label(actor or SYSTEM), AuditAction.DRAW_RECORDED,
                                   f"draw:{draw_id}",
@@ -867,16 +921,23 @@ async def _finish(core: Core, plan: PlanForDraw, draw_id: int, lines: list[bytes
         row = await rtx.draws.draw_by_id(draw_id)
         events = await rtx.draws.events(draw_id)
     assert row is not None and row.seed is not None and row.entropy is not None
+    assert row.announcement_sha256 is not None
     ran = Ran(plan.name, draw_id, row.seed, len(lines), row.entropy, row.nonce, record_sha256,
+              row.announcement_sha256,
               tuple(algo.BeforeRun(b["inspector"], b["from"], b["reason"])
                     for b in events.before_run))
+    async with core.db.read() as rtx:  # who cannot take part: replacements to ask for
+        recused = await rtx.draws.recused_members(draw_id)
+        unavailable = await rtx.draws.unavailable_members(draw_id)
     async with core.db.transaction(record_update=False) as tx:
         now = clock_now()
         await queue_draw_notices(tx, draw_id, [], now, unreachable=notices.unreachable)
-        recused = await tx.draws.recused_members(draw_id)
         if recused:  # recorded after prepare: not an input, but a replacement to ask for
             await tell_office(tx, f"draw-recused:{draw_id}",
                               lambda t: recused_text(t, plan.name, recused), now)
+        if unavailable:  # withdrawn on the draw date or later, or gone from the directory
+            await tell_office(tx, f"draw-unavailable:{draw_id}",
+                              lambda t: unavailable_text(t, plan.name, unavailable), now)
         await _announce(tx, core, f"draw-run:{draw_id}", lambda t: ran_text(t, ran), now,
                         actor)
         await bulk.end(tx)
@@ -914,9 +975,7 @@ async def resume_writing(core: Core, taken: BulkWrite) -> None:
             await _write(core, plan, draw_id, rows_sha256, row.written, None, record)
         else:
             lines = await _rows(core, rows_sha256)
-            people = await _people(core, await asyncio.to_thread(_certs, lines),
-                                   plan.draw_date)
-            await _finish(core, plan, draw_id, lines, people, None, await record)
+            await _finish(core, plan, draw_id, lines, row.people, None, await record)
 
 
 # --- what replacements and withdrawals need -------------------------------------------------
@@ -1124,6 +1183,20 @@ def recused_text(t: Translator, plan: str, pairs: list[tuple[str, str]]) -> str:
         " (执法回避).", len(pairs)).format(plan=html.escape(plan), n=len(pairs), pairs=listed)
 
 
+def unavailable_text(t: Translator, plan: str, found: list[tuple[str, str, bool]]) -> str:
+    why = {True: t._("withdrawn"), False: t._("no longer active in the directory")}
+    listed = "；".join(f"{html.escape(name)} — {html.escape(target)}（{why[withdrawn]}）"
+                      for name, target, withdrawn in found[:20])
+    return t.ngettext(
+        "⚠️ In the draw of {plan}, {n} member cannot take part (withdrawn once the draw"
+        " date had come, or no longer active): {listed}. Ask for their replacement in the"
+        " task's team (the reason as it is, or 未在岗).",
+        "⚠️ In the draw of {plan}, {n} members cannot take part (withdrawn once the draw"
+        " date had come, or no longer active): {listed}. Ask for their replacement in the"
+        " task's team (the reason as it is, or 未在岗).", len(found)).format(
+        plan=html.escape(plan), n=len(found), listed=listed)
+
+
 def cancelled_text(t: Translator, c: CancelledPreparation) -> str:
     return t._(
         "🚫 <b>Draw preparation cancelled</b> for {plan} (draw date {date}).\n"
@@ -1176,6 +1249,10 @@ def ran_text(t: Translator, r: Ran) -> str:
         " published entropy and the revealed nonce."
     ).format(plan=html.escape(r.plan), tasks=r.tasks, entropy=html.escape(r.entropy),
              nonce=r.nonce, seed=r.seed)
+    text += "\n" + t._("SHA-256 of the announcement it was drawn from: <code>{digest}</code>"
+                       " (the one published at prepare); of the record:"
+                       " <code>{record}</code>").format(digest=r.announcement_sha256,
+                                                         record=r.record_sha256)
     if r.withdrawn:
         text += "\n" + t.ngettext(
             "{n} inspector of the frozen list had become unavailable since the preparation"

@@ -80,6 +80,7 @@ class Refusal(enum.StrEnum):
     PARTY_SIGNED = "party_signed"
     PARTY_UNSIGNED = "party_unsigned"
     PHOTO_NEEDED = "photo_needed"
+    PLAN_CHANGED = "plan_changed"
     RATIOS_FALL = "ratios_fall"
     RATIO_ABOVE_ITEM_MAXIMUM = "ratio_above_item_maximum"
     RATIO_BELOW_MINIMUM = "ratio_below_minimum"

@@ -35,8 +35,9 @@ def _draw_refusal(t: Translator, exc: Refused) -> str:
             why = t._("its {skilled} drawable inspectors are all recused from this firm or"
                       " already on its team").format(**p)
         return t._("Refused: nobody of {department} can be drawn for {target} ({code}):"
-                   " {why}. {nothing} Add inspectors to the directory or name a fallback"
-                   " department in the plan, then run the draw again.").format(
+                   " {why}. {nothing} The draw's inputs were frozen at prepare and cannot"
+                   " change now: add inspectors to the directory or name a fallback"
+                   " department, and load the plan again under a new name.").format(
             why=why, nothing=nothing, **{k: v for k, v in p.items() if k != "why"})
     frozen = {"pool.tsv": t._("the frozen pool (pool.tsv)"),
               "inspectors.tsv": t._("the frozen inspector list (inspectors.tsv)"),
@@ -79,13 +80,22 @@ def _draw_refusal(t: Translator, exc: Refused) -> str:
         Refusal.NO_RATIO: t._("Refused: the plan has no ratio for credit class {stratum}. Nothing"
                               " was written."),
         Refusal.TEAM_TOO_SMALL: t._("Refused: a team of two cannot be formed for {target} ({code})."
-                                    " Nothing was written."),
+                                    " Nothing was written. The draw's inputs were frozen at"
+                                    " prepare: load the plan again under a new name with"
+                                    " more inspectors or a fallback department."),
+        Refusal.PLAN_CHANGED: t._("The plan {plan} was changed by an import while its draw"
+                                  " was being prepared. Nothing was written: prepare it"
+                                  " again."),
         Refusal.BAD_ENTROPY_SOURCE: t._("Please describe the public entropy source in 3 to 300"
                                         " characters."),
         Refusal.ENTROPY_SOURCE_USED: t._("This entropy source was named by a cancelled"
                                          " preparation of this plan: “{source}”. Name another"
                                          " public source (a later lottery draw, for example)."),
-        Refusal.BAD_ENTROPY: t._("Please send the public entropy value (1 to 300 characters)."),
+        Refusal.BAD_ENTROPY: t._("Please send only the public value as the source published it:"
+                                 " its digits (or a hash's letters and digits, a decimal"
+                                 " point). Spaces and separators are ignored; a note or a"
+                                 " label is not accepted, so that the value has one"
+                                 " spelling only."),
         Refusal.BAD_CANCEL_REASON: t._("Please give the reason for cancelling in 3 to 300"
                                        " characters."),
         Refusal.CANCEL_TOO_LATE: t._("The preparation of {plan} can no longer be cancelled: its"
@@ -123,8 +133,10 @@ def confirm_run_text(t: Translator, ready: ReadyToRun) -> str:
         t._("Targets in the frozen pool: {n}").format(n=ready.pool_size),
         t._("Entropy source (announced): {source}").format(
             source=html.escape(ready.entropy_source)),
-        t._("Entropy value (as you typed it): <code>{value}</code>").format(
+        t._("Entropy value (in its one spelling): <code>{value}</code>").format(
             value=html.escape(ready.entropy)),
+        t._("SHA-256 of the announcement drawn from: <code>{digest}</code> (compare it with"
+            " the one published at prepare)").format(digest=ready.announcement_sha256),
         "",
         t._("This cannot be undone: the targets and teams drawn are final, the tasks are sent"
             " to the inspectors at once and the record is published for anyone to verify."
@@ -176,8 +188,9 @@ def ask_text(t: Translator, step: str, plan: PlanLine) -> str:
     """What a draw flow asks for next."""
     prompt = {
         "source": t._("Send the public entropy source you name in advance, for example"
-                      " “中国福利彩票3D, draw of {date}”: a value published after the"
-                      " preparation, on or before the draw date."),
+                      " “中国福利彩票3D, draw of {date}”: a number that will be published"
+                      " on the draw date, so that nobody knows it while the preparation can"
+                      " still be cancelled."),
         "entropy": t._("Send the public entropy value now published by that source."),
         "cancel": t._("Why is the preparation of {plan} cancelled? Send the reason: it is"
                       " published with the commitment, and a new preparation will need"

@@ -6,7 +6,9 @@
 -- cancelled. A draw's tasks are written in chunks (status 'writing', `written` counting
 -- them) and are seen by nobody until its status is 'run' (the view live_tasks). The
 -- record as drawn is kept apart from the events appended to it later (replacements,
--- withdrawals), so that appending one never rewrites the whole record.
+-- withdrawals), so that appending one never rewrites the whole record. `people` maps
+-- each frozen 执法证号 to its person, as prepare found them (a certificate corrected in
+-- the directory later changes nothing of a draw).
 
 CREATE TABLE draws_sealed (
     id                   INTEGER PRIMARY KEY,
@@ -24,6 +26,7 @@ CREATE TABLE draws_sealed (
     announcement_sha256  TEXT,
     inspectors_sha256    TEXT,
     recusals_sha256      TEXT,
+    people               TEXT,
     seed                 TEXT,
     record               TEXT,
     record_sha256        TEXT,

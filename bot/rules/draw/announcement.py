@@ -8,6 +8,8 @@ content always has the same SHA-256."""
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,19 +33,22 @@ def _sorted_map(value: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Cancelled:
-    """A preparation of the same plan that was cancelled, its nonce revealed."""
+    """A preparation of the same plan that was cancelled, its nonce revealed. Times are
+    the office's local time with its offset (a cancellation's date is its local date)."""
 
     nonce_commitment: str
     nonce: str
     entropy_source: str
+    draw_date: str
     prepared_at: str
     cancelled_at: str
     reason: str
 
     def as_json(self) -> dict[str, Any]:
         return {"nonce_commitment": self.nonce_commitment, "nonce": self.nonce,
-                "entropy_source": self.entropy_source, "prepared_at": self.prepared_at,
-                "cancelled_at": self.cancelled_at, "reason": self.reason}
+                "entropy_source": self.entropy_source, "draw_date": self.draw_date,
+                "prepared_at": self.prepared_at, "cancelled_at": self.cancelled_at,
+                "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -133,8 +138,8 @@ class Announcement:
                 inspectors_digest=_hex(raw, "inspectors_digest"),
                 recusals=int(raw["recusals"]), recusals_digest=_hex(raw, "recusals_digest"),
                 previous=tuple(Cancelled(**{k: str(p[k]) for k in (
-                    "nonce_commitment", "nonce", "entropy_source", "prepared_at",
-                    "cancelled_at", "reason")}) for p in raw["previous"]),
+                    "nonce_commitment", "nonce", "entropy_source", "draw_date",
+                    "prepared_at", "cancelled_at", "reason")}) for p in raw["previous"]),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"announcement.json: a field is missing or malformed ({exc})"
@@ -156,6 +161,20 @@ def _hex(raw: Mapping[str, Any], key: str) -> str:
     if len(value) != 64 or not set(value) <= _HEX64:
         raise TypeError(key)
     return value
+
+
+_ENTROPY_NOISE = re.compile(r"[\s,，、;；:：_/\\|'\"`-]+")
+_ENTROPY = re.compile(r"[0-9a-z.]{1,128}")
+
+
+def canonical_entropy(value: str) -> str | None:
+    """The public value in its one canonical spelling: Unicode NFKC (full-width digits
+    become digits), spaces and separators removed, letters lower-cased; then only digits,
+    the letters of a hash and dots may remain. None when something else does (a note, a
+    label): so that nobody who knows the nonce can choose among spellings of the same
+    value the one that draws what they like."""
+    text = _ENTROPY_NOISE.sub("", unicodedata.normalize("NFKC", value)).lower()
+    return text if _ENTROPY.fullmatch(text) else None
 
 
 def seed_of(announcement_digest: str, entropy: str, nonce: str) -> str:
@@ -211,26 +230,28 @@ def drawn_record_pieces(plan: str, announcement_digest: str, entropy: str, nonce
         return found
 
     flag = {True: "true", False: "false"}
+
+    def joined(items: Iterator[str]) -> Iterator[bytes]:
+        """The items comma-separated, `batch` at a time."""
+        pieces: list[str] = []
+        first = True
+        for item in items:
+            pieces.append(item)
+            if len(pieces) == batch:
+                yield (("" if first else ",") + ",".join(pieces)).encode()
+                first, pieces = False, []
+        if pieces:
+            yield (("" if first else ",") + ",".join(pieces)).encode()
+
     yield f'{head[:-1]},"selected":['.encode()
-    pieces: list[str] = []
-    for s, _ in entries():
-        pieces.append(f'{{"target":{q(s.target)},"stratum":{q(s.stratum)},"key":"{s.key}",'
-                      f'"order":{s.order}}}')
-        if len(pieces) == batch:
-            yield (",".join(pieces) + ",").encode()
-            pieces = []
-    yield (",".join(pieces) + '],"teams":[').encode()
-    pieces = []
-    first = True
-    for s, team in entries():
-        pieces.append(f'{{"target":{q(s.target)},"members":['
+    yield from joined(f'{{"target":{q(s.target)},"stratum":{q(s.stratum)},"key":"{s.key}",'
+                      f'"order":{s.order}}}' for s, _ in entries())
+    yield b'],"teams":['
+    yield from joined(f'{{"target":{q(s.target)},"members":['
                       + ",".join(f'{{"inspector":{q(m.inspector)},"department":'
                                  f'{q(m.department)},"leader":{flag[m.leader]}}}'
-                                 for m in team) + "]}")
-        if len(pieces) == batch:
-            yield (("" if first else ",") + ",".join(pieces)).encode()
-            first, pieces = False, []
-    yield (("" if first or not pieces else ",") + ",".join(pieces) + "]}\n").encode()
+                                 for m in team) + "]}" for s, team in entries())
+    yield b"]}\n"
 
 
 def full_record(drawn: bytes, replacements: Sequence[Mapping[str, Any]],

@@ -23,7 +23,6 @@ from typing import Any
 NO_CLASS = "-"  # the stratum of a target without a credit class
 KEY_MAX = b"\xff" * 33  # above every 32-byte key: a bound that admits all
 _POOL_LINE = re.compile(rb"(?:[^\t\n]+\t[^\t\n]\n)*")
-_TSV_SAFE = re.compile(r"[^\t\n]*")
 
 
 def h(data: bytes | str) -> str:
@@ -78,10 +77,6 @@ def stratum_sizes(data: bytes) -> dict[str, int]:
     for stratum in {line[-1:] for line in data.split(b"\n")[:-1]}:
         sizes[stratum.decode()] = data.count(b"\t" + stratum + b"\n")
     return sizes
-
-
-def target_key(seed: str, code: str) -> str:
-    return hashlib.sha256(bytes.fromhex(seed) + code.encode()).hexdigest()
 
 
 def stratum_count(size: int, ratio: str) -> int:
@@ -471,11 +466,6 @@ def parse_recusals(data: bytes) -> set[tuple[str, str]]:
             cert, code = line.split("\t")
             pairs.add((cert, code))
     return pairs
-
-
-def tsv_safe(value: str) -> bool:
-    """A value that can stand in a TSV cell (no tab, no line end)."""
-    return _TSV_SAFE.fullmatch(value) is not None
 
 
 def record_json(record: Mapping[str, Any]) -> bytes:

@@ -86,10 +86,6 @@ def year_caps(caps: Mapping[str, int]) -> dict[str, int | None]:
     return resolved
 
 
-def under_cap(cap: int | None, drawn_this_year: int) -> bool:
-    return cap is None or drawn_this_year < cap
-
-
 @dataclass(frozen=True)
 class PlanProblem:
     """Why a plan's strata are refused; `reason` is a Refusal value, `params` its words."""

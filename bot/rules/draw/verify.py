@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.rules.draw import policy
-from bot.rules.draw.announcement import ALGORITHM, Announcement, seed_of
+from bot.rules.draw.announcement import ALGORITHM, Announcement, canonical_entropy, seed_of
 from bot.rules.draw.core import (
     DrawRefused,
     Member,
@@ -61,6 +61,11 @@ def _replay(record: Mapping[str, Any], rules: TeamRules, seed: str,
         while applied < len(withdrawals) and withdrawals[applied]["before"] <= j:
             rules.withdraw(withdrawals[applied]["inspector"])
             applied += 1
+        n = sum(1 for earlier in record["replacements"][:j]
+                if earlier["target"] == change["target"]) + 1
+        if change["n"] != n:  # n is counted, never chosen: it decides the hash
+            return [f"replacements[{j}] ({change['target']}): n is {change['n']}, it is the"
+                    f" replacement number {n} of this task"]
         team = teams.get(change["target"])
         if team is None or change["out"] not in {m.inspector for m in team}:
             return [f"replacements[{j}]: {change['out']} is not on the team of"
@@ -121,6 +126,16 @@ def verify(record: Mapping[str, Any], announcement_data: bytes, pool_data: bytes
         return [*problems, shape]
     if h(record["nonce"]) != a.nonce_commitment:
         problems.append("nonce: its SHA-256 is not the commitment announced before the draw")
+    for k, earlier in enumerate(a.previous):  # cancelled preparations, their nonces opened
+        if h(earlier.nonce) != earlier.nonce_commitment:
+            problems.append(f"previous[{k}]: its nonce is not the one it committed to")
+        if earlier.cancelled_at[:10] >= earlier.draw_date:
+            problems.append(f"previous[{k}]: cancelled on {earlier.cancelled_at[:10]}, not"
+                            f" before its draw date {earlier.draw_date}")
+    if canonical_entropy(record["entropy"]) != record["entropy"]:
+        problems.append(f"entropy: {record['entropy']!r} is not in its canonical spelling"
+                        f" ({canonical_entropy(record['entropy'])!r}): only one spelling of"
+                        f" the public value may seed a draw")
     seed = seed_of(record["announcement_digest"], record["entropy"], record["nonce"])
     if seed != record["seed"]:
         problems.append(f"seed: recomputed {seed}, the record says {record['seed']}")
