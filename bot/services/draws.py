@@ -20,7 +20,7 @@ import secrets
 import shutil
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -987,7 +987,6 @@ class Drawn:
     rules: algo.TeamRules
     seed: str
     events: DrawEvents
-    inspectors: set[str] = field(default_factory=set)
 
 
 async def drawn(core: Core, tx: ReadTx | Tx, draw: Draw) -> Drawn:
@@ -1011,7 +1010,7 @@ async def drawn(core: Core, tx: ReadTx | Tx, draw: Draw) -> Drawn:
                            inspectors, recusals, loads=await tx.replacements.draw_loads(draw.id))
     for withdrawn in [*events.before_run, *events.withdrawals]:
         rules.withdraw(withdrawn["inspector"])
-    return Drawn(rules, draw.seed, events, {i.cert for i in inspectors})
+    return Drawn(rules, draw.seed, events)
 
 
 # --- export and verify --------------------------------------------------------------------

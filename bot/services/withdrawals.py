@@ -8,6 +8,7 @@ leave them out of the pool of inspectors.
 
 from __future__ import annotations
 
+import asyncio
 import html
 from dataclasses import dataclass
 from datetime import date
@@ -15,13 +16,14 @@ from datetime import date
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import N_, Translator
+from bot.rules import draw as algo
 from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import PersonTask, TaskStatus
-from bot.services import draws
 from bot.services.access import Actor, label
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import tell_office
 from bot.views.labels import one_line
+from storage.files import read_blob
 
 REASONS = {
     "left": N_("left the job (离职)"),
@@ -95,12 +97,15 @@ async def withdraw(core: Core, actor: Actor, person_id: int, from_date: date,
         # Appended to the draws whose teams may still change; a draw prepared and not yet
         # run leaves the inspector out of every team at its run (docs/draw.md).
         for draw in await tx.draws.open_run_draws():
-            run = await draws.drawn(core, tx, draw)
-            if cert not in run.inspectors:
+            assert draw.inspectors_sha256 is not None  # frozen at prepare (v1: at run)
+            frozen = await asyncio.to_thread(read_blob, core.files_root,
+                                             draw.inspectors_sha256)
+            if cert not in {i.cert for i in algo.parse_inspectors(frozen)}:
                 continue
+            events = await tx.draws.events(draw.id)
             await tx.draws.append_event(draw.id, "withdrawals", {
                 "inspector": cert, "from": from_date.isoformat(), "reason": reason,
-                "before": len(run.events.replacements)})
+                "before": len(events.replacements)})
             appended += 1
         await tx.audit.append(label(actor), AuditAction.INSPECTOR_WITHDRAWN, f"person:{person_id}",
                               {"cert": cert, "from": from_date.isoformat(), "reason": reason,
