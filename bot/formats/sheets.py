@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.i18n import N_
 from bot.rules.codes import is_regno, normalize_code, valid_id_number, valid_mobile, valid_uscc
@@ -50,6 +50,7 @@ SCOPE_KEYS = {"区域": "region", "region": "region", "行业": "industry", "ind
               "对象类型": "kind", "kind": "kind", "主体类型": "entity_type",
               "市场主体类型": "entity_type", "entity_type": "entity_type"}
 SCOPE_LABELS = {"region": "区域", "industry": "行业", "kind": "对象类型", "entity_type": "主体类型"}
+T = TypeVar("T")
 _SPLIT_RE = re.compile(r"[、,，;；\s]+")
 
 
@@ -164,40 +165,36 @@ def ratio(value: Any) -> str:
     return format(number.normalize(), "f")
 
 
-def ratios(value: Any) -> dict[str, str]:
-    """'5%' for every credit class, or 'A:3%;B:5%;C:10%;D:20%' ('*' for the rest)."""
+def _by_class(value: Any, parse: Callable[[Any], T], allowed: tuple[str, ...],
+              message: str) -> dict[str, T]:
+    """'X' for every class (as '*'), or 'A:X;B:Y;…' with each class among `allowed`."""
     raw = _as_text(value).strip()
     if ":" not in raw and "：" not in raw:
-        return {"*": ratio(raw)}
-    result: dict[str, str] = {}
+        return {"*": parse(raw)}
+    result: dict[str, T] = {}
     for part in re.split(r"[;；,，、]+", raw):
         if not part.strip():
             continue
         key, _, amount = re.split(r"([:：])", part.strip(), maxsplit=1)
         key = key.strip().upper()
-        if key not in (*CREDIT_CLASSES, "*"):
-            raise CellError(N_("credit class {value} is not A, B, C, D or *"), value=key)
-        result[key] = ratio(amount)
+        if key not in allowed:
+            raise CellError(message, value=key)
+        result[key] = parse(amount.strip())
     return result
+
+
+def ratios(value: Any) -> dict[str, str]:
+    """'5%' for every credit class, or 'A:3%;B:5%;C:10%;D:20%' ('*' for the rest)."""
+    return _by_class(value, ratio, (*CREDIT_CLASSES, "*"),
+                     N_("credit class {value} is not A, B, C, D or *"))
 
 
 def year_caps(value: Any) -> dict[str, int]:
     """'2' for every stratum, or 'A:1;B:2;C:3;D:0' (a target's checks a year at most, by
     its stratum; '*' for the strata not named, '-' for targets without a credit class;
     0 = no cap)."""
-    raw = _as_text(value).strip()
-    if ":" not in raw and "：" not in raw:
-        return {"*": count(raw)}
-    result: dict[str, int] = {}
-    for part in re.split(r"[;；,，、]+", raw):
-        if not part.strip():
-            continue
-        key, _, amount = re.split(r"([:：])", part.strip(), maxsplit=1)
-        key = key.strip().upper()
-        if key not in (*CREDIT_CLASSES, "-", "*"):
-            raise CellError(N_("credit class {value} is not A, B, C, D, - or *"), value=key)
-        result[key] = count(amount.strip())
-    return result
+    return _by_class(value, count, (*CREDIT_CLASSES, "-", "*"),
+                     N_("credit class {value} is not A, B, C, D, - or *"))
 
 
 RISK_SIGNALS = {"经营异常": "abnormal", "经营异常名录": "abnormal", "异常名录": "abnormal",
