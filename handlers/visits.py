@@ -62,6 +62,7 @@ from bot.views.buttons import (
     VisitStart,
     VisitStartAnyway,
     VisitSubmit,
+    VisitSubmitConfirm,
     VisitToggle,
     VisitWitnessWithoutPhoto,
     visit_of,
@@ -184,13 +185,14 @@ STEPS: dict[type[Button], Step] = {
     VisitPartyRefuses: lambda c, p, tg, b: visits.party_refuses(c, p, tg, b.visit_id),
     VisitWitnessWithoutPhoto: lambda c, p, tg, b: visits.witness_without_photo(
         c, p, tg, b.visit_id),
-    VisitSubmit: lambda c, p, tg, b: visits.submit(c, p, tg, b.visit_id),
+    VisitSubmit: lambda c, p, tg, b: visits.confirm_submit(c, p, tg, b.visit_id),
+    VisitSubmitConfirm: lambda c, p, tg, b: visits.submit(c, p, tg, b.visit_id, b.short),
 }
 
 
 def _shows(step: Step) -> Callable[[Press[Any]], Awaitable[None]]:
     async def run(press: Press[Any]) -> None:
-        if isinstance(press.button, VisitSubmit):  # the record's PDF takes a moment
+        if isinstance(press.button, VisitSubmitConfirm):  # the PDF takes a moment
             message = press.query.message
             await press.context.bot.send_chat_action(
                 message.chat.id if message else press.me.tg_user_id,

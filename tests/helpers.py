@@ -130,3 +130,12 @@ async def run_draw(core: Any, actor: Any, plan: str, entropy: str, **kwargs: Any
     record = json.loads(read_blob(core.files_root, ran.record_sha256))
     digest = record["announcement_digest"]
     return DrawnForTest(ran, record, json.loads(read_blob(core.files_root, digest)))
+
+
+async def submit_record(user: EmulatedUser, screen: dict[str, Any]) -> dict[str, Any]:
+    """Press "Submit the record" on `screen`, read what it will lock, and confirm; return
+    the confirmation screen (already confirmed)."""
+    await user.press("📤 Submit the record", screen)
+    confirm = await user.expect("Once submitted, the record is locked")
+    await user.press("📤 Submit and lock", confirm)
+    return confirm

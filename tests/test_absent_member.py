@@ -15,7 +15,7 @@ from bot.services.access import SYSTEM
 from bot.services.onboarding import reissue_invite
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.helpers import probe, run_draw
+from tests.helpers import probe, run_draw, submit_record
 from tests.test_visits import jpeg
 
 PLAN = "缺席联合抽查"
@@ -108,7 +108,7 @@ async def test_a_team_with_an_unregistered_member_submits_with_a_paper_signature
     await leader.expect("Send a photo of the paper record")
     await leader.send_photo(jpeg((180, 180, 180)))
     screen = await leader.expect("The photo of the signed paper record is saved")
-    await leader.press("📤 Submit the record", screen)
+    await submit_record(leader, screen)
     await leader.expect("Submitted", timeout=30)
     record = await leader.expect(predicate=lambda m: "document" in m, timeout=60)
     final = pdf_text(leader.file_bytes(record["document"]["file_id"]), tmp_path, "record.pdf")
@@ -135,3 +135,51 @@ async def test_members_are_told_the_visit_began_and_see_what_waits(
     assert "the visit is under way and 1 item waits for you" in tasks["text"]
     await other.press("▶️ My part of the visit", told)
     await other.expect("Check-in")
+
+
+async def test_a_member_whose_leader_is_not_registered_finishes_the_visit(
+        bot: BotRunner, emulator: Emulator, tmp_path: Path) -> None:
+    members = await drawn_team(bot, tmp_path)
+    leader_cert = next(str(m["inspector"]) for m in members if m["leader"])
+    member_cert = next(str(m["inspector"]) for m in members if not m["leader"])
+    leader_name = str(probe(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
+                                 " i.person_id WHERE i.cert_no = ?", leader_cert)[0][0])
+    member = await register(bot, emulator, member_cert, "member")
+    listing = await member.expect("You have been drawn for")
+    await member.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
+    await member.press("▶️ Start the visit", await member.expect("Items to check"))
+    warning = await member.expect("Before you start the visit")
+    assert leader_name in warning["text"]
+    await member.press("▶️ Start anyway", warning)
+    await member.expect("Check-in")
+    await member.share_location(24.43, 98.58)
+    home = await member.expect("Items:")
+    # Told at once that they act for the team, and why.
+    assert f"The leader, {leader_name}, cannot be reached in Choucha" in home["text"]
+    await member.press("▶️ Continue my checklist", home)
+    await member.press("➡️ Results", await member.expect("Review your answers"))
+    for _ in range(2):
+        await member.press("No problem found", await member.expect("Result for"))
+    button = await member.expect(predicate=lambda m: any(
+        b.get("text") == "✍️ Signatures and submission"
+        for row in (m.get("reply_markup") or {}).get("inline_keyboard", []) for b in row))
+    await member.press("✍️ Signatures and submission", button)
+    screen = await member.expect("Result summary")
+    assert "Read the summary above, then sign it" in screen["text"]
+    await member.press("✍️ Sign", screen)
+    screen = await member.expect("You signed")
+    assert "Collect the missing signatures" in screen["text"]
+    # The member records the unregistered leader's paper signature, then the party's.
+    await member.press(f"📄 {leader_name} signed on paper", screen)
+    await member.expect(f"with {leader_name}'s signature")
+    await member.send_photo(jpeg((200, 200, 200)))
+    screen = await member.expect("signature on the paper record is saved")
+    await member.press("📷 Photo of the signed paper record", screen)
+    await member.send_photo(jpeg((180, 180, 180)))
+    screen = await member.expect("The photo of the signed paper record is saved")
+    assert "Everyone has signed: submit the record" in screen["text"]
+    await submit_record(member, screen)
+    await member.expect("Submitted", timeout=30)
+    assert probe(bot, "SELECT kind FROM signatures ORDER BY id") == [
+        ("member",), ("member_paper",), ("party_paper",)]
+    assert ("submitted",) in probe(bot, "SELECT status FROM tasks")

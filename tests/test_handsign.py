@@ -30,7 +30,7 @@ from bot.tg.app import BotRunner
 from handlers import register
 from storage.files import read_blob
 from tests.conftest import TOKEN, person
-from tests.helpers import probe
+from tests.helpers import probe, submit_record
 from tests.test_visits import drawn_team, jpeg, open_card, pdf_text, target_name
 
 BUTTON = "✍️ Party signs by hand on this phone"
@@ -197,7 +197,7 @@ async def test_the_party_signs_by_hand_and_the_record_shows_it(
 
     await leader.press("✍️ Signatures and submission", told)
     screen = await leader.expect("The party signed by hand on the inspector's phone: 李四")
-    await leader.press("📤 Submit the record", screen)
+    await submit_record(leader, screen)
     await leader.expect("Submitted.")
     document = await leader.expect("Check record of", timeout=60)
     pdf = leader.file_bytes(document["document"]["file_id"])
@@ -312,8 +312,8 @@ async def test_the_mini_app_in_headless_chromium(
     assert times == sorted(times)  # points with their times, in drawing order
     told = await leader.expect("by hand on your phone")
     await leader.press("✍️ Signatures and submission", told)
-    await leader.press("📤 Submit the record",
-                       await leader.expect("signed by hand on the inspector's phone: 王五"))
+    await submit_record(
+        leader, await leader.expect("signed by hand on the inspector's phone: 王五"))
     document = await leader.expect("Check record of", timeout=60)
     pdf = leader.file_bytes(document["document"]["file_id"])
     text = re.sub(r"\s+", "", pdf_text(pdf, tmp_path))

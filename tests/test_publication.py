@@ -108,7 +108,10 @@ async def sign_and_submit(core: Core, people: list[Person], tg: dict[int, int], 
         assert conversation is not None
         await visits.refusal_text(core, leader, tg[leader.id], conversation, text)
     await visits.witness_without_photo(core, leader, tg[leader.id], visit_id)
-    submitted = await visits.submit(core, leader, tg[leader.id], visit_id)
+    confirm = await visits.confirm_submit(core, leader, tg[leader.id], visit_id)
+    assert confirm.kind == "submit_confirm"
+    submitted = await visits.submit(core, leader, tg[leader.id], visit_id,
+                                    confirm.state.content_hash[:16])
     assert submitted.kind == "submitted"
 
 

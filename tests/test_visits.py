@@ -24,7 +24,7 @@ from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN, person
-from tests.helpers import probe, run_draw
+from tests.helpers import probe, run_draw, submit_record
 from tests.test_tasks import county_with_phones
 
 PLAN = "两部门联合抽查"
@@ -252,7 +252,7 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         told = await leader.expect("The party signed the record", timeout=60)
         await leader.press("✍️ Signatures and submission", told)
         status = await leader.expect("Result summary")
-        await leader.press("📤 Submit the record", status)
+        await submit_record(leader, status)
         await leader.expect("Submitted.")
 
         # The PDF reaches the team; it holds the target, every answer and the results.
@@ -397,7 +397,7 @@ async def test_refusal_with_witness_shortcuts_and_refusals(
         await leader.press("Continue without a photo", witness)
         status = await leader.expect("The refusal and the witness are recorded")
         assert "王某" in status["text"]
-        await leader.press("📤 Submit the record", status)
+        await submit_record(leader, status)
         await leader.expect("Submitted.")
         document = await leader.expect("Check record of", timeout=60)
         text = re.sub(r"\s+", "", pdf_text(leader.file_bytes(document["document"]["file_id"]),
@@ -452,7 +452,7 @@ async def test_unreachable_shortcut_needs_no_party_signature(
         member_status = await member.expect("You signed.")
         forged = await member.press_data(member_status, f"v1:vis:sb:{_visit(settings)}")
         assert "Only the team leader" in (await member.answer(forged))["text"]
-        await leader.press("📤 Submit the record", status)
+        await submit_record(leader, status)
         await leader.expect("Submitted.")
         document = await member.expect("Check record of", timeout=60)
         text = re.sub(r"\s+", "", pdf_text(member.file_bytes(document["document"]["file_id"]),
@@ -535,7 +535,7 @@ async def test_non_cooperation_correction_order_and_paper_signature(
         paper = jpeg((240, 240, 240))
         await leader.send_photo(paper)
         status = await leader.expect("The photo of the signed paper record is saved")
-        await leader.press("📤 Submit the record", status)
+        await submit_record(leader, status)
         await leader.expect("Submitted.")
         document = await leader.expect("Check record of", timeout=60)
         text = re.sub(r"\s+", "", pdf_text(leader.file_bytes(document["document"]["file_id"]),

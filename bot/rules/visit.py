@@ -34,6 +34,7 @@ from bot.rules.checklist import (
     Question,
     Repeat,
 )
+from bot.rules.records import TeamMember
 
 # The eight results of 003 第二十三条, in the article's order: key → (legal wording, English).
 RESULTS: dict[str, tuple[str, str]] = {
@@ -647,3 +648,15 @@ def flag_text(flag: str, t: Translator) -> str:
     if flag == "outside_china":
         return t._("location outside China")
     return t._("{km} km from the county").format(km=flag.split(":", 1)[1])
+
+
+def acting(members: list[TeamMember]) -> TeamMember | None:
+    """Who acts for the team (the party's signature, the members' paper signatures, the
+    submission, a correction): the leader, or, while the leader cannot be reached in
+    Choucha (not registered, or they blocked the bot), the first member who can. Decided
+    here once, so that no step waits on someone who cannot act."""
+    leader = next((m for m in members if m.leader), None)
+    if leader is not None and leader.reachable:
+        return leader
+    return next((m for m in sorted(members, key=lambda m: m.position) if m.reachable),
+                leader)

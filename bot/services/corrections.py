@@ -14,6 +14,7 @@ from bot.core import Core
 from bot.i18n import Translator
 from bot.rules.models import AuditAction, Person
 from bot.rules.records import Correctable, Correction, Record, Task
+from bot.rules.visit import acting
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.views import notices
@@ -33,7 +34,8 @@ async def correctable(core: Core, person: Person) -> list[Correctable]:
 async def check(core: Core, person: Person, task_id: int) -> None:
     """Whether `person` may open a correction of the task now (asked before the reason,
     so that nobody types a reason for nothing).
-    Access: the task's leader or the office (checked below: `leader_only`)."""
+    Access: who acts for the team (its leader, or a member while the leader cannot be
+    reached) or the office (checked below: `leader_only`)."""
     async with core.db.read() as rtx:
         await _may_open(rtx, person, task_id)
 
@@ -42,8 +44,8 @@ async def _may_open(tx: ReadTx | Tx, person: Person, task_id: int) -> Record:
     if await tx.tasks.task(task_id) is None:
         raise Refused(Refusal.UNKNOWN_TASK)
     members = await tx.tasks.members(task_id)
-    if not person.is_office and not any(m.person_id == person.id and m.leader
-                                        for m in members):
+    actor = acting(members)
+    if not person.is_office and (actor is None or actor.person_id != person.id):
         raise Refused(Refusal.LEADER_ONLY)
     record = await tx.visits.latest_record(task_id)
     if record is None:
@@ -63,7 +65,8 @@ def clean_reason(text: str) -> str:
 async def open_correction(core: Core, person: Person, task_id: int, reason: str,
                           now: datetime) -> Correction:
     """Open a correction of the task's latest record: its visit opens again for the team.
-    Access: the task's leader or the office (checked below: `leader_only`)."""
+    Access: who acts for the team (its leader, or a member while the leader cannot be
+    reached) or the office (checked below: `leader_only`)."""
     reason = clean_reason(reason)
     async with core.db.transaction() as tx:
         record = await _may_open(tx, person, task_id)

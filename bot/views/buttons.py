@@ -805,7 +805,14 @@ class VisitWitnessWithoutPhoto(VisitButton, prefix="vis:ws"):
 
 @dataclass(frozen=True)
 class VisitSubmit(VisitButton, prefix="vis:sb"):
-    pass
+    """Asks to submit: answered with what will be locked, and a confirmation."""
+
+
+@dataclass(frozen=True)
+class VisitSubmitConfirm(VisitButton, prefix="vis:sbc"):
+    """Submits the version of the record the confirmation showed (its content hash)."""
+
+    short: str
 
 
 @dataclass(frozen=True)

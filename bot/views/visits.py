@@ -54,6 +54,7 @@ from bot.views.buttons import (
     VisitStart,
     VisitStartAnyway,
     VisitSubmit,
+    VisitSubmitConfirm,
     VisitToggle,
     VisitWitnessWithoutPhoto,
 )
@@ -100,6 +101,16 @@ def render(t: Translator, view: View, viewer: int) -> list[Shown]:
 
 def _title(t: Translator, state: State) -> str:
     return t._("🏢 <b>{target}</b>").format(target=html.escape(state.task.target_name))
+
+
+def _acting_line(t: Translator, state: State, viewer: int) -> list[str]:
+    """Said to a member who acts for the team because its leader cannot be reached."""
+    leader = state.leader
+    if leader is None or leader.person_id == viewer or not state.acts(viewer):
+        return []
+    return ["", t._("ℹ️ The leader, {leader}, cannot be reached in Choucha, so you act for the"
+                    " team: record the paper signatures, the party's signature, and submit"
+                    " the record.").format(leader=html.escape(leader.name))]
 
 
 # ---------------------------------------------------------------------------- start
@@ -179,6 +190,7 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
         signed = len(state.members) - len(state.unsigned)
         lines += ["", t._("✍️ Team signatures: {signed} of {total}").format(
             signed=signed, total=len(state.members))]
+    lines += _acting_line(t, state, viewer)
     if view.data.get("nothing_mine"):
         lines += ["", t._("No item of this plan is yours to answer; the leader sees the"
                           " progress here.")]
@@ -458,17 +470,20 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
     else:
         lines.append(t._("The party could not be contacted; no signature of the party is"
                          " needed."))
+    lines += _acting_line(t, state, viewer)
+    if state.open and state.results_in:
+        lines += ["", _signatures_next(t, state, viewer)]
     rows: list[list[dict[str, Any]]] = []
     if state.open and state.results_in:
         if not state.signed(viewer):
             rows.append([_b(t._("✍️ Sign"), VisitSign(state.id, state.content_hash[:16]))])
-        if state.is_leader(viewer):
+        if state.acts(viewer):
             for member in state.unsigned:
                 if member.person_id != viewer:
                     rows.append([_b(t._("📄 {name} signed on paper").format(
                         name=member.name[:30]), VisitMemberPaper(state.id,
                                                                     member.person_id))])
-        if state.is_leader(viewer) and party is None and state.party_needed:
+        if state.acts(viewer) and party is None and state.party_needed:
             if view.data.get("webapp"):  # the Mini App: the party signs on this phone
                 rows.append([{"text": t._("✍️ Party signs by hand on this phone"),
                               "web_app": {"url": view.data["webapp"]}}])
@@ -476,11 +491,28 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
             rows.append([_b(t._("📷 Photo of the signed paper record"), VisitPartyPaper(state.id))])
             rows.append([_b(t._("🚫 The party refuses to sign"), VisitPartyRefuses(state.id))])
         rows.append([_b(t._("📄 Print the record (draft, to sign)"), VisitDraft(state.id))])
-        if state.is_leader(viewer) and state.complete:
+        if state.acts(viewer) and state.complete:
             rows.append([_b(t._("📤 Submit the record"), VisitSubmit(state.id))])
     rows.append([_b(t._("📋 Progress"), VisitHome(state.id)),
                  _b(t._("📝 My answers"), VisitReview(state.id))])
     return [Shown(_fit(lines), _inline(rows))]
+
+
+def _signatures_next(t: Translator, state: State, viewer: int) -> str:
+    """What comes next on the signatures screen, for this viewer."""
+    acting = state.acting
+    if state.complete:
+        if state.acts(viewer):
+            return t._("➡️ Everyone has signed: submit the record (it is then locked).")
+        return t._("➡️ Everyone has signed: {name} submits the record.").format(
+            name=html.escape(acting.name if acting else "—"))
+    if not state.signed(viewer):
+        return t._("➡️ Read the summary above, then sign it.")
+    if state.acts(viewer):
+        return t._("➡️ Collect the missing signatures with the buttons below; then submit.")
+    return t._("➡️ You have signed. {name} collects the other signatures and submits the"
+               " record; you will get the PDF.").format(
+        name=html.escape(acting.name if acting else "—"))
 
 
 def _party_line(t: Translator, party: Signature) -> str:
@@ -533,6 +565,24 @@ def _witness_photo(t: Translator, view: View, viewer: int) -> list[Shown]:
                       " continue without."),
                   _inline([[_b(t._("Continue without a photo"),
                                VisitWitnessWithoutPhoto(view.state.id))]]))]
+
+
+def _submit_confirm(t: Translator, view: View, viewer: int) -> list[Shown]:
+    """What submitting locks, before it does."""
+    state = view.state
+    lines = [t._("📤 Submit the record of {target}?").format(
+        target=html.escape(state.task.target_name)), "", *summary_lines(t, state), "",
+        t._("Signed by: {names}").format(names="、".join(
+            html.escape(m.name) for m in state.members))]
+    party = state.party_signature
+    if party is not None:
+        lines.append(_party_line(t, party))
+    lines += ["", t._("Once submitted, the record is locked: nothing in it can be changed,"
+                      " and it goes as a PDF to the team and the office. A mistake found"
+                      " later needs a correction with a reason, signed again by everyone.")]
+    return [Shown(_fit(lines), _inline([
+        [_b(t._("📤 Submit and lock"), VisitSubmitConfirm(state.id, state.content_hash[:16]))],
+        [_b(t._("✖️ Not yet"), VisitSignatures(state.id))]]))]
 
 
 def _submitted(t: Translator, view: View, viewer: int) -> list[Shown]:
@@ -602,7 +652,8 @@ RENDERERS = {
     "shortcut_photo": _shortcut_photo, "signatures": _signatures, "party_qr": _party_qr,
     "paper": _paper, "member_paper": _member_paper, "refuse_reason": _refuse_reason,
     Screen.WITNESS: _witness,
-    "witness_photo": _witness_photo, "submitted": _submitted,
+    "witness_photo": _witness_photo, "submit_confirm": _submit_confirm,
+    "submitted": _submitted,
 }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import html
 from dataclasses import dataclass
 
 from bot.clock import now as clock_now
@@ -11,9 +10,8 @@ from bot.core import Core
 from bot.rules.models import AuditAction, PartySigner
 from bot.rules.records import SignatureKind, SignToken, TokenKind
 from bot.services.errors import Refusal, Refused
-from bot.services.notify import enqueue_text
+from bot.services.visits.signatures import tell_acting
 from bot.services.visits.state import State, load
-from bot.views import notices
 from storage import ReadTx, Tx
 
 
@@ -95,14 +93,6 @@ async def party_confirm(core: Core, tg_user_id: int, signer: PartySigner, token_
                                "name": signer.name, "role": signer.role.value,
                                "opinion": signer.opinion.value}, now)
         state = await load(tx, state.id, state.today, state.tz)
-        leader = state.leader
-        person = await tx.people.person(leader.person_id) if leader else None
-        if person is not None:
-            target = html.escape(state.task.target_name)
-            await enqueue_text(
-                tx, person, f"party-signed:{state.id}:{token_id}",
-                lambda t: t._("✅ The party signed the record of {target} on their phone"
-                              " ({name}). You can submit once the team has signed.").format(
-                    target=target, name=html.escape(name)), now,
-                reply_markup=lambda t: notices.signatures(t, state.id))
+        await tell_acting(tx, state, f"party-signed:{state.id}:{token_id}", now,
+                          party=name)
         return state

@@ -22,14 +22,27 @@ from storage.base import to_db_time
 from storage.files import read_blob, write_blob
 
 
-async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
-    """The leader submits: the record is frozen, its PDF goes to the team and the office."""
+async def confirm_submit(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
+    """Before the one irreversible step of a visit: what will be locked, to confirm.
+    Access: who acts for the team (checked below)."""
+    async with core.db.read() as rtx:
+        state = await load(rtx, visit_id, core.today(), core.settings.tz)
+    _check_submittable(state, person)
+    return View(Screen.SUBMIT_CONFIRM, state)
+
+
+async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
+                 short: str) -> View:
+    """Who acts for the team submits the version they confirmed (`short`, its content
+    hash): the record is frozen, its PDF goes to the team and the office."""
     from bot.formats.rendering.record_pdf import record_pdf
 
     today = core.today()
     async with core.db.read() as rtx:
         state = await load(rtx, visit_id, today, core.settings.tz)
     _check_submittable(state, person)
+    if state.content_hash[:16] != short:
+        raise Refused(Refusal.CHANGED)
     now = clock_now()
     submitted = {"by": person.name, "at": to_db_time(now)}
     content = state.content()

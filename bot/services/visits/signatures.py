@@ -7,7 +7,7 @@ import functools
 import hashlib
 import html
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import now as clock_now
 from bot.core import Core
@@ -52,6 +52,38 @@ async def _results_changed(tx: Tx, state: State) -> None:
         await enqueue_text(tx, other, f"sign:{state.id}:{short}:{other.id}",
                            functools.partial(sign_request_text, state=state), now,
                            reply_markup=lambda t: notices.sign(t, state.id, short))
+
+
+async def tell_acting(tx: Tx, state: State, dedupe_key: str, now: datetime, *,
+                      member: str | None = None, party: str | None = None) -> None:
+    """Who acts for the team learns that someone signed, and what is left before the
+    record can be submitted (or that it can be now)."""
+    acting = state.acting
+    other = await tx.people.person(acting.person_id) if acting else None
+    if other is None:
+        return
+    target = html.escape(state.task.target_name)
+    waiting = [m.name for m in state.unsigned]
+    complete = state.complete
+    party_missing = state.party_needed and state.party_signature is None
+
+    def render(t: Translator) -> str:
+        if party is not None:
+            head = t._("✅ The party signed the record of {target} on their phone"
+                       " ({name}).").format(target=target, name=html.escape(party))
+        else:
+            head = t._("✅ {name} signed the record of {target}.").format(
+                name=html.escape(member or ""), target=target)
+        if complete:
+            return head + "\n" + t._("Everyone has signed: you can submit the record now.")
+        left = [html.escape(n) for n in waiting]
+        if party_missing:
+            left.append(t._("the inspected party"))
+        return head + "\n" + t._("Still to sign before you can submit: {names}.").format(
+            names="、".join(left))
+
+    await enqueue_text(tx, other, dedupe_key, render, now,
+                       reply_markup=lambda t: notices.signatures(t, state.id))
 
 
 def summary_lines(t: Translator, state: State) -> list[str]:
@@ -109,13 +141,16 @@ async def sign(core: Core, person: Person, tg_user_id: int, visit_id: int, short
         await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_SIGNED, f"visit:{state.id}",
                               {"content_hash": state.content_hash}, now)
         state = await load(tx, state.id, state.today, state.tz)
-        if state.is_leader(person.id):
+        if state.acts(person.id):
             await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
+        else:
+            await tell_acting(tx, state, f"signed:{state.id}:{person.id}:{short}", now,
+                              member=person.name)
         return View(Screen.SIGNATURES, state, data={"signed": True})
 
 
 def _require_leader(state: State, person: Person) -> None:
-    if not state.is_leader(person.id):
+    if not state.acts(person.id):
         raise Refused(Refusal.LEADER_ONLY)
 
 

@@ -96,6 +96,7 @@ class Screen(enum.StrEnum):
     REFUSE_REASON = "refuse_reason"
     WITNESS = "witness"
     WITNESS_PHOTO = "witness_photo"
+    SUBMIT_CONFIRM = "submit_confirm"
     SUBMITTED = "submitted"
 
 
@@ -190,8 +191,15 @@ class State:
     def leader(self) -> TeamMember | None:
         return next((m for m in self.members if m.leader), None)
 
-    def is_leader(self, person_id: int) -> bool:
-        return bool(self.leader and self.leader.person_id == person_id)
+    @property
+    def acting(self) -> TeamMember | None:
+        """Who acts for the team now (see `acting`)."""
+        return rules.acting(self.members)
+
+    def acts(self, person_id: int) -> bool:
+        """Whether `person_id` acts for the team now (see `acting`)."""
+        acting = self.acting
+        return acting is not None and acting.person_id == person_id
 
     def name_of(self, person_id: int | None) -> str:
         member = self.member(person_id) if person_id is not None else None
