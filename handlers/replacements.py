@@ -152,18 +152,21 @@ async def reject(press: Press[ReplacementReject]) -> None:
 
 
 def approved_text(t: Translator, decision: replacements.Decision) -> str:
-    """What the approver reads after the draw, truthful about who can be told (or that
+    """What the approver reads after the draw, truthful about who was told (or that
     nobody could be drawn)."""
     if decision.nobody:
-        return t._("Approved, but nobody of the department can be drawn: the office has been"
-                   " told and the request stays open.")
-    name = html.escape(decision.joined or "")
-    if decision.registered:
-        return t._("Approved. {name} was drawn at random to take the place; everyone"
-                   " concerned is told.").format(name=name)
-    return t._("Approved. {name} was drawn at random to take the place, but is not"
-               " registered in Choucha and cannot be told yet: the office has been asked to"
-               " send their invite. The rest of the team is told.").format(name=name)
+        return t._("Approved, but nobody of the department who can be reached in Choucha"
+                   " can be drawn: the office has been told and the request stays open.")
+    lines = [t._("Approved. {name} was drawn at random to take the place.").format(
+        name=html.escape(decision.joined or ""))]
+    if decision.told:
+        lines.append(t._("Told in Choucha: {names}.").format(
+            names="、".join(html.escape(n) for n in decision.told)))
+    if decision.untold:
+        lines.append(t._("Not told (not registered in Choucha, or they blocked the bot):"
+                         " {names}. Tell them yourself.").format(
+            names="、".join(html.escape(n) for n in decision.untold)))
+    return "\n".join(lines)
 
 
 async def _file_for(update: Update, context: Context, me: Who, conversation: Conversation,
@@ -178,11 +181,8 @@ async def _file_for(update: Update, context: Context, me: Who, conversation: Con
     else:
         context.wake_outbox()
         if filed.decision is None:
-            names = "、".join(html.escape(p.name) for p in filed.approvers) or me.t._(
-                "the office")
-            await reply(update, me.t._("The request to replace {member} was sent to {names}"
-                                       " for approval.").format(
-                member=html.escape(filed.member), names=names))
+            await reply(update, words.sent_text(me.t, filed.asked.approvers, filed.asked.waiting,
+                                                filed.member))
         else:
             await reply(update, approved_text(me.t, filed.decision))
     await conversations.cancel(context.core, me.tg_user_id)
@@ -200,16 +200,14 @@ async def _file(update: Update, context: Context, me: Who, conversation: Convers
                 note: str | None) -> None:
     assert me.person is not None
     try:
-        approvers = await replacements.request(context.core, me.person,
-                                               int(conversation.data["task"]),
-                                               str(conversation.data["reason"]), note)
+        asked = await replacements.request(context.core, me.person,
+                                           int(conversation.data["task"]),
+                                           str(conversation.data["reason"]), note)
     except Refused as exc:
         await reply(update, words.refusal_text(me.t, exc))
     else:
         context.wake_outbox()
-        names = "、".join(html.escape(p.name) for p in approvers) or me.t._("the office")
-        await reply(update, me.t._("Your request was sent to {names}. You stay on the team"
-                                   " until it is approved.").format(names=names))
+        await reply(update, words.sent_text(me.t, asked.approvers, asked.waiting))
     await conversations.cancel(context.core, me.tg_user_id)
 
 

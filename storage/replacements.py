@@ -23,6 +23,15 @@ class ReplacementRepo(Repo):
             " FROM replacement_requests r JOIN people p ON p.id = r.person_id"
             " LEFT JOIN people d ON d.id = r.decided_by WHERE r.id = ?", (request_id,))
 
+    async def undecided(self, department_id: int) -> list[ReplacementRequest]:
+        """Open requests of members of the department that nobody has approved yet."""
+        return await self.all_as(ReplacementRequest,
+            "SELECT r.*, p.name AS person_name, p.department_id, d.name AS decided_by_name"
+            " FROM replacement_requests r JOIN people p ON p.id = r.person_id"
+            " LEFT JOIN people d ON d.id = r.decided_by"
+            " WHERE r.status = 'open' AND r.decided_by IS NULL AND p.department_id = ?"
+            " ORDER BY r.id", (department_id,))
+
     async def open_for(self, task_id: int, person_id: int) -> int | None:
         value = await self.scalar(
             "SELECT id FROM replacement_requests WHERE task_id = ? AND person_id = ?"
@@ -64,6 +73,14 @@ class ReplacementRepo(Repo):
             "INSERT INTO task_members (task_id, person_id, department_id, cert_no, leader,"
             " position, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (task_id, person_id, department_id, cert, int(leader), position, to_db_time(now)))
+
+    async def reachable_certs(self) -> set[str]:
+        """The 执法证号 of inspectors Choucha can reach now: registered (a Telegram account
+        bound to them) and not having blocked the bot."""
+        return {str(r["cert_no"]) for r in await self.all(
+            "SELECT i.cert_no FROM inspectors i"
+            " JOIN telegram_accounts a ON a.person_id = i.person_id"
+            " WHERE a.tg_user_id IS NOT NULL AND a.blocked_at IS NULL")}
 
     async def person_by_cert(self, cert: str) -> int | None:
         value = await self.scalar("SELECT person_id FROM inspectors WHERE cert_no = ?", (cert,))

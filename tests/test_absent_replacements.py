@@ -26,6 +26,19 @@ async def supervisor_of(bot: BotRunner, emulator: Emulator, department: str) -> 
     return await register(bot, emulator, str(cert), f"supervisor-{department}")
 
 
+async def register_spare(bot: BotRunner, emulator: Emulator, members: list[dict[str, object]],
+                         department: str) -> EmulatedUser:
+    """Register an inspector of `department` who is neither on the team nor a supervisor:
+    someone a replacement can reach."""
+    team = {str(m["inspector"]) for m in members}
+    spare = next(str(c) for (c,) in probe(
+        bot, "SELECT i.cert_no FROM inspectors i JOIN people p ON p.id = i.person_id"
+             " JOIN departments d ON d.id = p.department_id LEFT JOIN person_roles r ON"
+             " r.person_id = p.id AND r.role = 'supervisor' WHERE d.code = ? AND r.role IS"
+             " NULL ORDER BY i.cert_no", department) if str(c) not in team)
+    return await register(bot, emulator, spare, "spare")
+
+
 async def verify_draw(bot: BotRunner, tmp_path: Path) -> dict[str, object]:
     out = tmp_path / "published"
     await draws.export(bot.core, PLAN, out)
@@ -35,13 +48,15 @@ async def verify_draw(bot: BotRunner, tmp_path: Path) -> dict[str, object]:
 
 async def test_supervisor_replaces_an_unregistered_member_on_their_behalf(
         bot: BotRunner, emulator: Emulator, tmp_path: Path) -> None:
-    office = await registered_admin(bot, emulator)
+    await registered_admin(bot, emulator)
     members = await drawn_team(bot, tmp_path, entropy="21")
     leader_cert = next(str(m["inspector"]) for m in members if m["leader"])
     absent = next(m for m in members if not m["leader"])
     absent_name = str(probe(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
                                  " i.person_id WHERE i.cert_no = ?", absent["inspector"])[0][0])
     supervisor = await supervisor_of(bot, emulator, str(absent["department"]))
+    # One more inspector of the absent member's department is registered; the others not.
+    await register_spare(bot, emulator, members, str(absent["department"]))
     leader = await register(bot, emulator, leader_cert, "leader")
     listing = await leader.expect("You have been drawn for")
     await leader.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
@@ -58,15 +73,16 @@ async def test_supervisor_replaces_an_unregistered_member_on_their_behalf(
                            await supervisor.expect("Why is this inspector to be replaced"))
     await supervisor.press("Send without a note", await supervisor.expect("Add a note"))
     done = await supervisor.expect("Approved.")
-    newcomer = probe(bot, "SELECT p.name, a.tg_user_id FROM replacement_requests r JOIN people"
-                          " p ON p.id = r.replacement LEFT JOIN telegram_accounts a ON"
-                          " a.person_id = p.id")[0]
+    newcomer = probe(bot, "SELECT p.name, a.tg_user_id, i.cert_no FROM replacement_requests r"
+                          " JOIN people p ON p.id = r.replacement"
+                          " JOIN inspectors i ON i.person_id = p.id"
+                          " LEFT JOIN telegram_accounts a ON a.person_id = p.id")[0]
     assert str(newcomer[0]) in done["text"]
-    # Truthful: the one drawn is not registered, cannot be told; the office invites them.
-    assert newcomer[1] is None and "is not registered in Choucha" in done["text"]
-    notice = await office.expect(f"{newcomer[0]} was drawn to replace", timeout=30)
-    await office.press(f"📨 Invite {newcomer[0]}", notice)
-    assert "Link:" in (await office.expect(predicate=lambda m: "photo" in m))["caption"]
+    # Nobody is drawn who cannot act: the one drawn is registered (here the only other
+    # registered inspector of the department), and the reply says who was told.
+    assert newcomer[1] is not None
+    assert f"Told in Choucha: {newcomer[0]}" in done["text"]
+    assert absent_name in done["text"].split("Not told")[1]  # the one replaced: unregistered
     row = probe(bot, "SELECT r.reason, r.status, r.filed_by = r.decided_by, s.name"
                      " FROM replacement_requests r JOIN people s ON s.id = r.filed_by")
     assert row[0][:3] == ("unregistered", "approved", 1)
@@ -74,6 +90,20 @@ async def test_supervisor_replaces_an_unregistered_member_on_their_behalf(
     replacements = record["replacements"]
     assert isinstance(replacements, list) and replacements[0]["out"] == absent["inspector"]
     assert replacements[0]["reason"] == "unregistered"
+    # The unreachable inspectors skipped are listed in the record, so that the draw replays;
+    # a record claiming the one drawn was skipped does not verify.
+    skipped = replacements[0]["skipped"]
+    assert skipped and newcomer[2] not in skipped
+    for cert in skipped:
+        assert probe(bot, "SELECT COUNT(*) FROM telegram_accounts a JOIN inspectors i ON"
+                          " i.person_id = a.person_id WHERE i.cert_no = ?", cert) == [(0,)]
+    out = tmp_path / "published"
+    forged = json.loads((out / "record.json").read_text(encoding="utf-8"))
+    forged["replacements"][0]["skipped"].append(newcomer[2])
+    (out / "record.json").write_text(json.dumps(forged, ensure_ascii=False) + "\n",
+                                     encoding="utf-8")
+    problems = draws.verify_dir(out)
+    assert any("replacements[0]" in line for line in problems), problems
 
 
 async def test_office_withdraws_an_inspector_who_left_and_has_them_replaced(
@@ -84,6 +114,7 @@ async def test_office_withdraws_an_inspector_who_left_and_has_them_replaced(
     gone_name = str(probe(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
                                " i.person_id WHERE i.cert_no = ?", gone["inspector"])[0][0])
     supervisor = await supervisor_of(bot, emulator, str(gone["department"]))
+    await register_spare(bot, emulator, members, str(gone["department"]))
 
     await office.send("/withdraw")
     await office.expect("Which inspector is no longer available")
@@ -125,6 +156,7 @@ async def test_office_withdraws_an_inspector_who_left_and_has_them_replaced(
 
 async def test_a_supervisor_replaces_from_the_task_card(
         bot: BotRunner, emulator: Emulator, tmp_path: Path) -> None:
+    office = await registered_admin(bot, emulator)
     members = await drawn_team(bot, tmp_path, entropy="45")
     member = next(m for m in members if not m["leader"])
     name = str(probe(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
@@ -142,7 +174,52 @@ async def test_a_supervisor_replaces_from_the_task_card(
     await supervisor.press(labels[0], choice)
     await supervisor.press("not at post (未在岗)", await supervisor.expect("Why is this"))
     await supervisor.send("在外地培训至月底")
-    await supervisor.expect("Approved.")
+    # Nobody else of the department is registered: nobody who could act is drawn; the
+    # approval stands and the office is told what to do.
+    await supervisor.expect("nobody of the department who can be reached")
+    assert probe(bot, "SELECT status FROM replacement_requests") == [("open",)]
+    told = await office.expect("but nobody who can be reached in Choucha can be drawn",
+                               timeout=30)
+    await register_spare(bot, emulator, members, str(member["department"]))
+    await office.press("✅ Approve", told)
+    await office.expect("Approved.")
     assert probe(bot, "SELECT reason, note, status FROM replacement_requests") == [
         ("absent", "在外地培训至月底", "approved")]
+    await verify_draw(bot, tmp_path)
+
+
+async def test_a_request_whose_supervisor_is_not_registered_goes_to_the_office_then_to_them(
+        bot: BotRunner, emulator: Emulator, tmp_path: Path) -> None:
+    office = await registered_admin(bot, emulator)
+    members = await drawn_team(bot, tmp_path, entropy="57")
+    leaving = next(m for m in members if not m["leader"])
+    requester = await register(bot, emulator, str(leaving["inspector"]), "member")
+    await register_spare(bot, emulator, members, str(leaving["department"]))
+    supervisor_cert, supervisor_name = probe(
+        bot, "SELECT i.cert_no, p.name FROM person_roles r JOIN inspectors i ON i.person_id ="
+             " r.person_id JOIN people p ON p.id = r.person_id JOIN departments d ON d.id ="
+             " r.department_id WHERE r.role = 'supervisor' AND d.code = ?",
+        leaving["department"])[0]
+    listing = await requester.expect("You have been drawn for")
+    await requester.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
+    await requester.press("🔁 Replacement", await requester.expect("Items to check"))
+    await requester.press("health (健康状况)",
+                          await requester.expect("Why can you not do this inspection?"))
+    await requester.send("发烧住院")
+    # Told the truth: who may approve it cannot be reached; the office has it.
+    filed = await requester.expect("Your request is filed.")
+    assert f"{supervisor_name}, who may approve it, cannot be reached" in filed["text"]
+    assert "went to the office" in filed["text"]
+    told = await office.expect("Nobody who may approve it can be reached in Choucha",
+                               timeout=30)
+    assert "发烧住院" in told["text"]
+    await office.press(f"📨 Invite {supervisor_name}", told)
+    assert "Link:" in (await office.expect(predicate=lambda m: "photo" in m))["caption"]
+    # Once the supervisor registers, the request reaches them, and they decide it.
+    supervisor = await register(bot, emulator, str(supervisor_cert), "supervisor")
+    ask = await supervisor.expect("asks to be replaced", timeout=30)
+    await supervisor.press("✅ Approve", ask)
+    done = await supervisor.expect("Approved.")
+    assert "Told in Choucha" in done["text"]
+    assert probe(bot, "SELECT status FROM replacement_requests") == [("approved",)]
     await verify_draw(bot, tmp_path)

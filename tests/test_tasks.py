@@ -318,9 +318,9 @@ async def test_nobody_to_draw_keeps_the_request_open_for_the_office(
         "target"]), "health", None)
     ask = await users[supervisor].expect("asks to be replaced")
     await users[supervisor].press("✅ Approve", ask)
-    await users[supervisor].expect("nobody of the department can be drawn")
-    told = await office.expect("Nobody can be drawn")
-    await office.press("❌", told)
+    await users[supervisor].expect("nobody of the department who can be reached")
+    told = await office.expect("but nobody who can be reached in Choucha can be drawn")
+    await office.press("❌ Reject", told)
     await office.expect("Send the reason")
     await office.send("无人可替换，请按原计划参加")
     await office.expect("Rejected")
@@ -356,7 +356,7 @@ async def test_leader_of_the_same_department_may_approve_where_the_plan_allows(
     task_id = _task_id(bot, ran.record["teams"][0]["target"])
     approvers = await replacements.request(bot.core, requester, task_id, "work_conflict",
                                            "外出培训")
-    assert _names(bot, [leader_cert])[0] in {p.name for p in approvers}
+    assert _names(bot, [leader_cert])[0] in {p.name for p in approvers.approvers}
     ask = await users[leader_cert].expect("asks to be replaced")
     await users[leader_cert].press("✅ Approve", ask)
     await users[leader_cert].expect("drawn at random")

@@ -10,6 +10,9 @@ from bot.config import Settings
 from bot.emulator import Emulator
 from bot.rules.models import Role
 from bot.services import replacements
+from bot.services.access import SYSTEM
+from bot.services.accounts import TgUser
+from bot.services.onboarding import redeem, reissue_invite
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN
@@ -35,6 +38,14 @@ async def test_team_for_a_supervisor(settings: Settings, emulator: Emulator,
             member = await rtx.people.person(member_id)
         assert member is not None
         await replacements.request(core, member, task_id, "health", None)
+        # Someone of the department who can be drawn and reached (the others are not
+        # registered: nobody is drawn who could not act).
+        spare = probe(runner, "SELECT i.person_id FROM inspectors i JOIN people p ON p.id ="
+                              " i.person_id WHERE p.department_id = ? AND i.person_id NOT IN"
+                              " (SELECT person_id FROM task_members WHERE task_id = ?)"
+                              " ORDER BY i.cert_no LIMIT 1", department_id, task_id)[0][0]
+        issued = await reissue_invite(core, SYSTEM, int(spare))
+        await redeem(core, issued.code, TgUser(64001, 64001, None, "spare", "en"))
         supervisor = await on_telegram(runner, emulator, 64000, name="赵主任",
                                        roles=[Role.SUPERVISOR], department=code)
 

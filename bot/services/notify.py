@@ -55,6 +55,13 @@ async def enqueue_document(
          "parse_mode": "HTML"}, now, person_id=person_id)
 
 
+async def reachable(tx: Tx, person: Person) -> bool:
+    """Whether a message to `person` would reach them now: a Telegram chat bound to them,
+    and they have not blocked the bot."""
+    account = await tx.people.account_of_person(person.id)
+    return account is not None and account.chat_id is not None and account.blocked_at is None
+
+
 async def tell_office(
     tx: Tx, dedupe_key: str, render: Callable[[Translator], str], now: datetime,
     exclude: int | None = None,

@@ -22,6 +22,7 @@ from bot.rules.models import (
     RoleGrant,
     RosterEntry,
 )
+from bot.services import replacements
 from bot.services.access import SYSTEM, Actor, label, require_office
 from bot.services.accounts import TgUser
 from bot.services.errors import Refusal, Refused
@@ -290,6 +291,7 @@ async def redeem(core: Core, code: str, user: TgUser, now: datetime | None = Non
                               {"invite": invite.id, "tg_user_id": user.id}, now)
         bound = await tx.people.person(person.id)
         assert bound is not None
+        await replacements.ask_new_approver(tx, bound, now)  # requests waiting for them
         if invite.created_by is not None and invite.created_by != person.id:
             inviter = await tx.people.person(invite.created_by)
             if inviter is not None:

@@ -3,7 +3,9 @@ approval of a supervisor of their department, and by a fresh random draw."""
 
 from __future__ import annotations
 
+import functools
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +19,7 @@ from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import ReplacementRequest, RequestStatus, Task, TaskStatus
 from bot.services import draws
 from bot.services.errors import Refusal, Refused
-from bot.services.notify import enqueue_text, tell_office
+from bot.services.notify import enqueue_text, reachable, tell_office
 from bot.views import notices
 from bot.views.labels import one_line
 from storage import Tx
@@ -42,7 +44,18 @@ class Decision:
     approved: bool
     joined: str | None  # the new member's name
     nobody: bool = False  # approved, but nobody could be drawn: the request stays open
-    registered: bool = True  # the new member can be told in Choucha
+    told: tuple[str, ...] = ()  # who of those concerned got the news in Choucha
+    untold: tuple[str, ...] = ()  # who could not be told (not registered, blocked)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Where a request went: to `approvers` (those who may decide it and can be reached in
+    Choucha); when there are none, to the office, with `waiting` the approvers who
+    cannot be reached yet."""
+
+    approvers: list[Person]
+    waiting: list[Person]
 
 
 @dataclass(frozen=True)
@@ -53,7 +66,7 @@ class Filed:
     request_id: int
     member: str
     decision: Decision | None
-    approvers: list[Person]
+    asked: Asked
 
 
 async def _approvers(tx: Tx, requester: Person, task_id: int, plan_id: int) -> list[Person]:
@@ -68,8 +81,9 @@ async def _approvers(tx: Tx, requester: Person, task_id: int, plan_id: int) -> l
 
 
 async def request(core: Core, person: Person, task_id: int, reason: str,
-                  note: str | None) -> list[Person]:
-    """File a request; it goes to those who may approve it. Returns them."""
+                  note: str | None) -> Asked:
+    """File a request; it goes to those who may approve it (or the office). Returns where
+    it went."""
     if reason not in REASONS:
         raise Refused(Refusal.BAD_REASON)
     note = one_line(note)
@@ -113,10 +127,9 @@ async def request_for(core: Core, filer: Person, task_id: int, person_id: int, r
             row = await tx.replacements.get(request_id)
             assert row is not None
             decision = await _approve(core, tx, task, row, filer, member, now)
-            return Filed(request_id, member.name, decision, [filer])
-        approvers = await _ask_approvers(tx, request_id, member, task, reason, note, filer,
-                                         now)
-        return Filed(request_id, member.name, None, approvers)
+            return Filed(request_id, member.name, decision, Asked([filer], []))
+        asked = await _ask_approvers(tx, request_id, member, task, reason, note, filer, now)
+        return Filed(request_id, member.name, None, asked)
 
 
 async def alert_absent(core: Core, reporter: Person, task_id: int,
@@ -188,10 +201,45 @@ async def _open_task(tx: Tx, task_id: int, member: Person) -> Task:
 
 async def _ask_approvers(tx: Tx, request_id: int, person: Person, task: Task,
                          reason: str, note: str | None, filer: Person | None,
-                         now: datetime) -> list[Person]:
-    """The request to each supervisor who may approve it (the office when there is none)."""
-    approvers = [a for a in await _approvers(tx, person, task.id, task.plan_id)
-                 if filer is None or a.id != filer.id]
+                         now: datetime) -> Asked:
+    """The request to each supervisor who may approve it and can be reached in Choucha;
+    where none can, to the office, told who may decide it and how to reach them (003
+    第十八条: the department's supervisor decides, never the office)."""
+    everyone = [a for a in await _approvers(tx, person, task.id, task.plan_id)
+                if filer is None or a.id != filer.id]
+    approvers = [a for a in everyone if await reachable(tx, a)]
+    waiting = [a for a in everyone if a not in approvers]
+    render = await _request_text(tx, person, task, reason, note, filer)
+    for approver in approvers:
+        await enqueue_text(tx, approver, f"rep:{request_id}:{approver.id}", render, now,
+                           reply_markup=lambda t: notices.decide(t, request_id))
+    if not approvers:
+        names = "、".join(html.escape(a.name) for a in waiting)
+
+        def to_office(t: Translator) -> str:
+            if waiting:
+                why = t._("Nobody who may approve it can be reached in Choucha: {names} (not"
+                          " registered, or they blocked the bot). Send them their invite:"
+                          " the request reaches them as soon as they register; the"
+                          " department's supervisor decides (003 第十八条).").format(names=names)
+            else:
+                why = t._("Nobody may approve it: the department has no supervisor in"
+                          " Choucha. Give someone the role 分管负责人 in the inspector"
+                          " directory; the request reaches them once they register.")
+            return render(t) + "\n\n" + why
+
+        def buttons(t: Translator) -> dict[str, Any]:
+            return notices.inline(notices.invite(t, a.id, a.name)["inline_keyboard"][0]
+                                  for a in waiting[:3])
+
+        await tell_office(tx, f"rep-none:{request_id}", to_office, now,
+                          reply_markup=buttons if waiting else None)
+    return Asked(approvers, waiting)
+
+
+async def _request_text(tx: Tx, person: Person, task: Task, reason: str, note: str | None,
+                        filer: Person | None) -> Callable[[Translator], str]:
+    """The request as an approver reads it."""
     name, target = html.escape(person.name), html.escape(task.target_name)
     extra = html.escape(note) if note else ""
     by = html.escape(filer.name) if filer else ""
@@ -213,15 +261,32 @@ async def _ask_approvers(tx: Tx, request_id: int, person: Person, task: Task,
         lines.append(t._("Others on the team: {team}").format(team=team or "—"))
         return "\n".join(lines)
 
-    for approver in approvers:
-        await enqueue_text(tx, approver, f"rep:{request_id}:{approver.id}", render, now,
-                           reply_markup=lambda t: notices.decide(t, request_id))
-    if not approvers:
-        await tell_office(tx, f"rep-none:{request_id}",
-                          lambda t: render(t) + "\n" + t._(
-                              "Nobody may approve it: the department has no supervisor"
-                              " in Choucha."), now)
-    return approvers
+    return render
+
+
+async def ask_new_approver(tx: Tx, person: Person, now: datetime) -> int:
+    """Someone just registered: the open requests that wait for them as approver (nobody
+    else could be reached) reach them now. Returns how many.
+    Access: inside onboarding's transaction, for the person who registered."""
+    if person.department_id is None or not person.has_role(Role.SUPERVISOR):
+        return 0
+    sent = 0
+    for row in await tx.replacements.undecided(person.department_id):
+        task = await tx.tasks.task(row.task_id)
+        requester = await tx.people.person(row.person_id)
+        if task is None or requester is None or task.status != TaskStatus.ASSIGNED:
+            continue
+        if not any(a.id == person.id for a in await _approvers(tx, requester, task.id,
+                                                               task.plan_id)):
+            continue
+        filer = await tx.people.person(row.filed_by) if row.filed_by else None
+        render = await _request_text(tx, requester, task, row.reason, row.note, filer)
+        request_id = int(row.id)
+        if await enqueue_text(tx, person, f"rep:{request_id}:{person.id}", render, now,
+                              reply_markup=functools.partial(notices.decide,
+                                                             request_id=request_id)):
+            sent += 1
+    return sent
 
 
 async def _may_decide(tx: Tx, approver: Person, row: ReplacementRequest, plan_id: int,
@@ -306,11 +371,12 @@ async def _approve(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
     and the request stays open for the office."""
     request_id = int(row.id)
     target = html.escape(task.target_name)
-    joined = await _redraw(core, tx, task, row, approver, now)
-    if joined is not None:
+    drawn = await _redraw(core, tx, task, row, approver, now)
+    if drawn is not None:
+        joined, told, untold = drawn
         await _close_buttons(tx, request_id, requester, task.id, task.plan_id,
                              approver, True, now)
-        return Decision(request_id, True, joined.name, registered=joined.tg_user_id is not None)
+        return Decision(request_id, True, joined.name, told=told, untold=untold)
     # The approval stands; the request stays open for the office, which can reject it
     # (the draw's inspector list is frozen and published, so drawing again would find
     # nobody either).
@@ -318,17 +384,21 @@ async def _approve(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
         await tx.replacements.note_approval(request_id, approver.id, now)
         await tx.audit.append(f"person:{approver.id}", AuditAction.REPLACEMENT_APPROVED,
                               f"request:{request_id}", {"drawn": None}, now)
-    office_buttons = notices.reject_only(request_id)
+    name = html.escape(requester.name)
     await tell_office(tx, f"rep-nobody:{request_id}", lambda t: t._(
-        "Nobody can be drawn to replace {name} on the task for {target}: the request"
-        " stays open for the office to resolve (❌ to reject it with a reason).").format(
-        name=html.escape(requester.name), target=target), now,
-        reply_markup=office_buttons)
+        "{approver} approved replacing {name} on the task for {target}, but nobody who can"
+        " be reached in Choucha can be drawn: the department's other inspectors (and its"
+        " fallbacks') are not registered, have blocked the bot or are withdrawn. Send them"
+        " their invites (/people), then ✅ draw again; or ❌ reject the request with a"
+        " reason.").format(approver=html.escape(approver.name), name=name, target=target),
+        now, reply_markup=lambda t: notices.decide(t, request_id))
     return Decision(request_id, True, None, nobody=True)
 
 
-async def _redraw(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
-                  approver: Person, now: datetime) -> Person | None:
+async def _redraw(core: Core, tx: Tx, task: Task, row: ReplacementRequest, approver: Person,
+                  now: datetime) -> tuple[Person, tuple[str, ...], tuple[str, ...]] | None:
+    """The replacement drawn, and who of those concerned was told and who could not be
+    (None: nobody could be drawn)."""
     draw = await tx.draws.draw_by_id(task.draw_id)
     assert draw is not None  # a task exists only once its draw has run
     run = await draws.drawn(core, tx, draw)
@@ -337,8 +407,17 @@ async def _redraw(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
             for m in members]
     out = next(m.cert_no for m in members if m.person_id == row.person_id)
     n = sum(1 for r in run.events.replacements if r["target"] == task.target_code) + 1
+    # Nobody is drawn who could not act: those Choucha cannot reach at this moment are
+    # skipped, and the record lists them so that verification replays the same draw.
+    leaving_department = next(m.department_code for m in members
+                              if m.person_id == row.person_id)
+    reachable = await tx.replacements.reachable_certs()
+    on_team = {m.inspector for m in team}
+    skipped = [c for c in algo.replacement_candidates(run.rules, leaving_department)
+               if c not in reachable and c not in on_team]
     try:
-        joined = algo.replace_member(run.rules, run.seed, task.target_code, team, out, n)
+        joined = algo.replace_member(run.rules, run.seed, task.target_code, team, out, n,
+                                     skipped)
     except algo.DrawRefused:
         return None
     person_id = await tx.replacements.person_by_cert(joined.inspector)
@@ -349,7 +428,8 @@ async def _redraw(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
                                joined.inspector, joined.leader, now)
     await tx.draws.append_event(task.draw_id, "replacements", {
         "target": task.target_code, "n": n, "out": out, "in": joined.inspector,
-        "reason": row.reason, "approved_by": f"person:{row.decided_by or approver.id}"})
+        "reason": row.reason, "approved_by": f"person:{row.decided_by or approver.id}",
+        **({"skipped": skipped} if skipped else {})})
     await tx.replacements.decide(row.id, RequestStatus.APPROVED, row.decided_by or approver.id, now,
                                  replacement=person_id)
     await tx.audit.append(f"person:{approver.id}", AuditAction.REPLACEMENT_APPROVED,
@@ -360,26 +440,27 @@ async def _redraw(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
     assert newcomer is not None and leaving is not None
     target = html.escape(task.target_name)
     names = {"out": html.escape(leaving.name), "in": html.escape(newcomer.name)}
-    await enqueue_text(tx, newcomer, f"rep-joined:{row.id}", lambda t: t._(
+    told: list[str] = []
+    untold: list[str] = []
+
+    async def tell(person: Person, key: str, render: Callable[[Translator], str],
+                   markup: dict[str, Any] | None = None) -> None:
+        sent = await enqueue_text(tx, person, key, render, now, reply_markup=markup)
+        (told if sent else untold).append(person.name)
+
+    await tell(newcomer, f"rep-joined:{row.id}", lambda t: t._(
         "🗂 You have been drawn to replace {out} on the task for {target}.").format(
-        target=target, **names), now,
-        reply_markup=notices.task_cards([task]))
-    await enqueue_text(tx, leaving, f"rep-released:{row.id}", lambda t: t._(
+        target=target, **names), notices.task_cards([task]))
+    await tell(leaving, f"rep-released:{row.id}", lambda t: t._(
         "Your replacement was approved: {in_} takes your place on the task for {target}."
-        " You are released from it.").format(in_=names["in"], target=target), now)
+        " You are released from it.").format(in_=names["in"], target=target))
     for member in members:
         if member.person_id == row.person_id:
             continue
         other = await tx.people.person(member.person_id)
         if other is not None:
-            await enqueue_text(tx, other, f"rep-team:{row.id}:{other.id}", lambda t: t._(
+            await tell(other, f"rep-team:{row.id}:{other.id}", lambda t: t._(
                 "Team change for {target}: {out} left, {in_} joined (drawn at random).")
-                .format(target=target, out=names["out"], in_=names["in"]), now)
-    if newcomer.tg_user_id is None:
-        await tell_office(tx, f"rep-unregistered:{row.id}", lambda t: t._(
-            "⚠️ {in_} was drawn to replace {out} on the task for {target} but is not"
-            " registered in Choucha, so they were not told: send them their invite.").format(
-            target=target, **{"in_": names["in"], "out": names["out"]}), now,
-            reply_markup=lambda t: notices.invite(t, newcomer.id, newcomer.name))
-    return newcomer
+                .format(target=target, out=names["out"], in_=names["in"]))
+    return newcomer, tuple(told), tuple(untold)
 

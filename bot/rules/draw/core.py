@@ -15,7 +15,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
@@ -424,11 +424,13 @@ def form_teams(rules: TeamRules, seed: str,
 
 
 def replace_member(rules: TeamRules, seed: str, target: str, team: list[Member],
-                   out: str, n: int) -> Member:
-    """The replacement rule: the replaced member's department, excluding the team and
-    the replaced inspector, hashing CODE|d|replace|n; loads as they stand."""
+                   out: str, n: int, skipped: Collection[str] = ()) -> Member:
+    """The replacement rule: the replaced member's department, excluding the team, the
+    replaced inspector and `skipped` (those who could not be reached in Choucha at that
+    moment, as the record's event lists them), hashing CODE|d|replace|n; loads as they
+    stand."""
     leaving = next(m for m in team if m.inspector == out)
-    exclude = {m.inspector for m in team}
+    exclude = {m.inspector for m in team} | set(skipped)
     if out in rules.loads:
         rules.set_load(out, max(0, rules.loads[out] - 1))
     picked = rules.pick(seed, target, leaving.department, exclude, {}, label=f"replace|{n}")
@@ -438,6 +440,13 @@ def replace_member(rules: TeamRules, seed: str, target: str, team: list[Member],
         raise DrawRefused("nobody_drawable", department=leaving.department, target=target)
     cert, source = picked
     return Member(cert, source, leaving.leader)
+
+
+def replacement_candidates(rules: TeamRules, department: str) -> list[str]:
+    """The 执法证号 a replacement for a member of `department` may be drawn from: the
+    department's inspectors and its fallbacks', in order of 执法证号."""
+    sources = {department, *rules.fallbacks.get(department, ())}
+    return sorted(i.cert for i in rules.inspectors if i.department in sources)
 
 
 # --- the published files ------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def _replay(record: Mapping[str, Any], rules: TeamRules, seed: str,
                     f" {change['target']}"]
         try:
             joined = replace_member(rules, seed, change["target"], team, change["out"],
-                                    change["n"])
+                                    change["n"], change.get("skipped", ()))
         except DrawRefused:
             return [f"replacements[{j}]: nobody was drawable"]
         if joined.inspector != change["in"]:
