@@ -433,8 +433,8 @@ async def _redraw(core: Core, tx: Tx, task: Task, row: ReplacementRequest, appro
     await tx.replacements.decide(row.id, RequestStatus.APPROVED, row.decided_by or approver.id, now,
                                  replacement=person_id)
     await tx.audit.append(f"person:{approver.id}", AuditAction.REPLACEMENT_APPROVED,
-                          f"request:{row.id}", {"out": out, "in": joined.inspector, "n": n},
-                          now)
+                          f"request:{row.id}", {"out": out, "in": joined.inspector, "n": n,
+                                                "skipped": skipped}, now)
     newcomer = await tx.people.person(person_id)
     leaving = await tx.people.person(row.person_id)
     assert newcomer is not None and leaving is not None
