@@ -297,9 +297,15 @@ def write_checklist(path: Path, code: str, name: str) -> None:
     workbook.save(path)
 
 
+DAY_ONE_PLAN = "{year}年度芒市卫生健康局住宿场所卫生抽查计划"
+
+
 def plan_rows(today: date) -> list[list[object]]:
     """The demo plans, drawn today: every one can be drawn (the items' expertise is held by
-    every inspector of the department, teams of two exist in every department)."""
+    every inspector of the department, teams of two exist in every department). The last
+    one's inspection window opens on the draw day, so that a visit can be made on the
+    first day; it draws 20% of the 住宿 targets, enough teams that every inspector of
+    卫生健康局 (the local mode's 刘洋 among them) is on one: the draw spreads the load."""
     cal = Calendar()
     start, due = cal.add(today, 2).isoformat(), cal.add(today, 20).isoformat()
     year = today.year
@@ -315,6 +321,9 @@ def plan_rows(today: date) -> list[list[object]]:
         f"{year}年度芒市加油站安全与环保联合抽查计划", "加油站危化品安全、排污和经营资格联合检查",
         "联合", "", "30%", "YJ-001、HJ-001、SW-001", "行业:成品油零售", "YJGLJ", "STHJJ、SWJ",
         drawn, start, due, "", "",
+    ], [
+        DAY_ONE_PLAN.format(year=year), "宾馆等住宿场所生活饮用水卫生检查", "部门", "", "20%",
+        "WS-002", "行业:住宿", "WSJKJ", "", drawn, drawn, due, "", "",
     ]]
 
 

@@ -15,6 +15,7 @@ from bot.rules.records import DrawStatus, PlanLine
 from bot.services import conversations, draws
 from bot.services.errors import Refusal, Refused
 from bot.views import draws as words
+from bot.views import notices
 from bot.views.buttons import (
     Button,
     DrawCancel,
@@ -33,6 +34,7 @@ from handlers.common import (
     Who,
     command,
     key,
+    markup_of,
     office,
     person_of,
     reply,
@@ -155,6 +157,7 @@ async def draw_text(update: Update, context: Context, me: Who,
     assert message is not None and message.text is not None
     plan = conversation.data["plan"]
     core, actor = context.core, person_of(me)
+    markup = None
     try:
         if conversation.step == "source":
             async def freezing() -> None:
@@ -163,6 +166,7 @@ async def draw_text(update: Update, context: Context, me: Who,
             prepared = await draws.prepare(core, actor, plan, message.text,
                                            waiting=_waiting(update, me), started=freezing)
             text = draws.prepared_text(me.t, prepared)
+            markup = markup_of(notices.run_draw(me.t, prepared.plan_id))
         elif conversation.step == "cancel":
             text = draws.cancelled_text(me.t, await draws.cancel(core, actor, plan,
                                                                  message.text))
@@ -186,7 +190,7 @@ async def draw_text(update: Update, context: Context, me: Who,
                           Refusal.BAD_CANCEL_REASON, Refusal.ENTROPY_SOURCE_USED):
             return  # still waiting for a good value
     else:
-        await reply(update, text)
+        await reply(update, text, reply_markup=markup)
         context.wake_outbox()
     await conversations.cancel(core, me.tg_user_id)
 

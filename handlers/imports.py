@@ -15,6 +15,7 @@ from bot.clock import now as clock_now
 from bot.formats.sheets import SHEETS
 from bot.i18n import Translator
 from bot.rules.models import BulkWrite, Person
+from bot.services import conversations, visits
 from bot.services.errors import Refusal, Refused
 from bot.services.exports import EXPORTABLE, export, templates_workbook
 from bot.services.imports import (
@@ -74,8 +75,9 @@ def _kind_from_caption(caption: str | None) -> str | None:
 
 
 def _refuse_text(t: Translator) -> str:
-    return t._("Only the office can load directories, items, plans and checklists."
-               " Nothing was saved.")
+    return t._("I can't use this file here, so nothing was saved. (Spreadsheets of"
+               " directories, plans and checklists are loaded by the office.) Send /help to"
+               " see what you can do.")
 
 
 async def document(update: Update, context: Context) -> None:
@@ -87,7 +89,13 @@ async def document(update: Update, context: Context) -> None:
         await reply(update, access_text(me.t))
         return
     if not _may_load(me.person):
-        await reply(update, _refuse_text(me.t))
+        conversation = await conversations.current(context.core, me.tg_user_id)
+        if visits.photo_expected(conversation, None) is None:  # a visit asks for a photo
+            await reply(update, me.t._("This step needs a photo: send it as a photo (or a"
+                                       " JPEG or PNG image); this file cannot be used."
+                                       " Nothing was saved."))
+        else:
+            await reply(update, _refuse_text(me.t))
         return
     doc = message.document
     name = doc.file_name or "file"

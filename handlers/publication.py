@@ -10,7 +10,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.clock import now as clock_now
-from bot.rules.models import Conversation
+from bot.rules.models import Conversation, Role
 from bot.services import conversations, publication
 from bot.services.errors import Refusal, Refused
 from bot.views import publication as words
@@ -255,8 +255,11 @@ async def _publish(press: Press[Any], task_ids: list[int] | None) -> None:
     if done.late:
         text += "\n" + t._("🔴 {late} of them were published late.").format(late=done.late)
     if core.settings.public_channel is None:
-        text += "\n" + t._("No public channel is configured (CHOUCHA_PUBLIC_CHANNEL): the"
-                           " results are recorded and in the export only.")
+        text += "\n" + t._("No public Telegram channel is set up, so the results are"
+                           " recorded and published in the export (/export) only.")
+        if press.member.has_role(Role.ADMIN):  # the one who configures Choucha
+            text += " " + t._("To post them to a channel, set CHOUCHA_PUBLIC_CHANNEL (see the"
+                              " README).")
     await reply(press.update, text)
 
 

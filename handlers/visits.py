@@ -10,9 +10,7 @@ from typing import Any
 
 from telegram import (
     CallbackQuery,
-    InlineKeyboardMarkup,
     Message,
-    ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
 )
@@ -21,7 +19,7 @@ from telegram.error import BadRequest
 
 from bot.core import Core
 from bot.rules import visit as rules
-from bot.rules.models import Conversation, Person
+from bot.rules.models import Conversation, Person, Role
 from bot.services import conversations, party, visits
 from bot.services.errors import Refusal, Refused
 from bot.services.visits.state import Screen, VisitStep
@@ -75,6 +73,7 @@ from handlers.common import (
     Who,
     access_text,
     download,
+    markup_of,
     registered,
     reply,
     sent_file,
@@ -88,15 +87,6 @@ FLOW = visits.FLOW
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
 
 
-def _markup(data: dict[str, Any] | None) -> Any:
-    if data is None:
-        return None
-    if "inline_keyboard" in data:
-        return InlineKeyboardMarkup.de_json(data, None)
-    if "keyboard" in data:
-        return ReplyKeyboardMarkup.de_json(data, None)
-    return ReplyKeyboardRemove()
-
 
 async def show(update: Update, shown: list[Shown]) -> None:
     message = update.effective_message
@@ -105,9 +95,9 @@ async def show(update: Update, shown: list[Shown]) -> None:
     for item in shown:
         if item.photo is not None:
             await message.reply_photo(item.photo, caption=item.text, parse_mode="HTML",
-                                      reply_markup=_markup(item.markup))
+                                      reply_markup=markup_of(item.markup))
         else:
-            await message.reply_html(item.text, reply_markup=_markup(item.markup))
+            await message.reply_html(item.text, reply_markup=markup_of(item.markup))
 
 
 async def show_view(update: Update, context: Context, me: Who,
@@ -228,7 +218,7 @@ async def toggle(press: Press[VisitToggle]) -> None:
     await press.query.answer()
     shown = render(press.me.t, view, person.id)[0]
     try:
-        await press.query.edit_message_reply_markup(_markup(shown.markup))
+        await press.query.edit_message_reply_markup(markup_of(shown.markup))
     except BadRequest:
         await show_view(press.update, press.context, press.me, view)
 
@@ -303,8 +293,9 @@ async def photo_message(update: Update, context: Context) -> None:
         return
     conversation = await conversations.current(context.core, me.tg_user_id)
     why = visits.photo_expected(conversation, _replied_visit(message))
-    if why == Refusal.NO_VISIT and message.document is not None:
-        await unexpected_message(update, context)
+    if why == Refusal.NO_VISIT and (message.document is not None
+                                    or not me.person.has_role(Role.INSPECTOR)):
+        await unexpected_message(update, context)  # not an inspector's stray photo
         return
     if why:
         await reply(update, refusal_text(me.t, Refused(why)))

@@ -244,6 +244,12 @@ class PeopleRepo(Repo):
         row = await self.one("SELECT * FROM telegram_accounts WHERE tg_user_id = ?", (tg_user_id,))
         return _account(row) if row else None
 
+    async def bound_accounts(self) -> list[TelegramAccount]:
+        """Every Telegram account bound to a person, who has not blocked the bot."""
+        return [_account(r) for r in await self.all(
+            "SELECT * FROM telegram_accounts WHERE person_id IS NOT NULL AND blocked_at IS NULL"
+            " ORDER BY tg_user_id")]
+
     async def account_of_person(self, person_id: int) -> TelegramAccount | None:
         row = await self.one("SELECT * FROM telegram_accounts WHERE person_id = ?", (person_id,))
         return _account(row) if row else None

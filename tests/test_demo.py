@@ -10,7 +10,7 @@ import pytest
 
 from bot.core import Core
 from bot.demo import load_county
-from bot.demo_data import CHECKLISTS, ITEMS, plan_rows
+from bot.demo_data import CHECKLISTS, DAY_ONE_PLAN, ITEMS, plan_rows
 from bot.rules.checklist import load_xlsform
 from bot.rules.workdays import Calendar
 from bot.services import draws
@@ -24,12 +24,14 @@ async def test_every_demo_plan_draws_on_the_day_it_is_generated(
     files = await load_county(core, tmp_path / "county", targets, per_department)
     today = core.today()
     plans = plan_rows(today)
-    assert len(plans) >= 3
+    assert len(plans) >= 4
+    assert any(str(r[0]) == DAY_ONE_PLAN.format(year=today.year) for r in plans)
     for row in plans:
         name = str(row[0])
         assert row[9] == today.isoformat()  # drawn today
         start = str(row[10])
-        assert today.isoformat() < start <= Calendar().add(today, 5).isoformat()
+        assert today.isoformat() <= start <= Calendar().add(today, 5).isoformat()
+        day_one = name == DAY_ONE_PLAN.format(year=today.year)
         await draws.prepare(core, SYSTEM, name, "中国福利彩票3D")
         ran = await run_draw(core, SYSTEM, name, "271")
         assert ran.tasks > 0, name
@@ -37,6 +39,9 @@ async def test_every_demo_plan_draws_on_the_day_it_is_generated(
         assert all(len(t["members"]) >= 2 for t in teams), name
         assert all(t["members"][0]["leader"] and t["members"][0]["department"]
                    == ran.announcement["initiating"] for t in teams), name
+        if day_one:  # a visit can start today, and local mode's 刘洋 is on a team
+            assert start == today.isoformat()
+            assert any(m["inspector"] == "YN533103200001" for t in teams for m in t["members"])
         out = tmp_path / f"published-{row[9]}-{plans.index(row)}"
         await draws.export(core, name, out)
         assert draws.verify_dir(out) == []

@@ -258,11 +258,11 @@ def line_text(t: Translator, due: Due) -> str:
     name = html.escape(str(r.get("name", "")))
     texts = {
         ("accept", "remind"): t._("⏰ Please accept your task <b>{target}</b>: it was"
-                                  " assigned {days} working days ago."),
+                                  " assigned {ago}."),
         ("accept", "escalate"): t._("⏰ {name} has not accepted the task <b>{target}</b>"
                                     " for {days} working days."),
         ("task", "overdue"): t._("🔴 <b>{target}</b> is overdue: the inspection window ended"
-                                 " on {due}, {days} working days ago."),
+                                 " on {due}, {ago}."),
         ("replacement", "remind"): t._("⏰ {name}'s replacement request for <b>{target}</b>"
                                        " has waited {hours} working hours for a decision."),
         ("replacement", "escalate"): t._("⏰ {name}'s replacement request for <b>{target}</b>"
@@ -273,9 +273,9 @@ def line_text(t: Translator, due: Due) -> str:
                                  " on {due} and are late."),
         ("follow_up", "overdue"): t._("🔴 The follow-up of <b>{target}</b> ({item}) was due on"
                                       " {due}."),
-        ("decision", "owed"): t._("⚖️ <b>{target}</b> ({item}) was found in violation {days}"
-                                  " working days ago and no penalty decision or referral is"
-                                  " recorded yet: /decisions."),
+        ("decision", "owed"): t._("⚖️ <b>{target}</b> ({item}) was found in violation {ago}"
+                                  " and no penalty decision or referral is recorded yet:"
+                                  " /decisions."),
     }
     if due.kind == "task" and due.step.startswith("due-"):
         text = t._("⏰ <b>{target}</b>: the inspection window ends on {due}, in {days}"
@@ -283,8 +283,17 @@ def line_text(t: Translator, due: Due) -> str:
     else:
         text = texts[(due.kind, due.step)]
     return text.format(target=target, name=name, days=r.get("days", ""),
+                       ago=_ago(t, r.get("days")),
                        due=r.get("due", ""), hours=r.get("hours", ""),
                        item=html.escape(str(r.get("item", ""))))
+
+
+def _ago(t: Translator, days: object) -> str:
+    """How long ago, in working days, as a person says it ("today" for none)."""
+    n = days if isinstance(days, int) else 0
+    if n <= 0:
+        return t._("today")
+    return t.ngettext("{n} working day ago", "{n} working days ago", n).format(n=n)
 
 
 def why_text(t: Translator, kind: str, step: str, reason: dict[str, Any]) -> str:

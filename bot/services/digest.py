@@ -72,6 +72,14 @@ class Digest:
     plan: str | None = None
     so_far: bool = False  # asked for during the day: today so far, not yesterday
 
+    @property
+    def empty(self) -> bool:
+        """Nothing happened and nothing is open: a county that has not drawn yet."""
+        return not (self.drawn or self.draws or self.accepted or self.started or self.finished
+                    or self.published or any(self.statuses.values()) or self.overdue
+                    or self.replacements or self.publish_soon or self.publish_late
+                    or self.noncooperation or self.flagged_checkins)
+
 
 def _bounds(core: Core, day: date) -> tuple[str, str]:
     tz = core.settings.tz
@@ -204,8 +212,10 @@ def digest_text(t: Translator, d: Digest) -> str:
                      f"{rules.flag_text(r.flag, t)}" for r in d.flagged_checkins[:5])
     if d.audit_head[1]:
         lines.append("")
-        lines.append(t._("Audit chain head: row {row}, <code>{hash}</code>").format(
-            row=d.audit_head[0], hash=d.audit_head[1][:16]))
+        lines.append(t._("Audit log: row {row}, <code>{hash}</code> (a copy kept outside the"
+                         " database: were the log up to this row ever rewritten, its hash"
+                         " would no longer match)").format(row=d.audit_head[0],
+                                                            hash=d.audit_head[1][:16]))
     return "\n".join(lines)  # a long digest is sent as several (bot/tg/tgbot.py)
 
 
@@ -325,6 +335,8 @@ async def send_daily(core: Core, now: datetime) -> int:
                    if not await rtx.outbox.exists(f"digest:{today}:{p.id}:text")]
     if not cal.is_workday(today) or not pending:
         return 0
+    if (await collect(core, SYSTEM, today)).empty:
+        return 0  # nothing drawn yet, nothing happened: no digest of zeros
     queued = 0
     by_language: dict[str, Files] = {}
     for person in pending:

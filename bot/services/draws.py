@@ -45,6 +45,7 @@ from bot.services.access import SYSTEM, Actor, label, require_office
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import tell_office
 from bot.services.tasks import LISTED, draw_notices, queue_draw_notices
+from bot.views import notices
 from bot.workers import DOCUMENT, DRAW, WorkFailed
 from storage import ReadTx, Tx
 from storage import pool as frozen_pool
@@ -72,6 +73,7 @@ LEFT, TRANSFERRED, CERT_INVALID = "left", "transferred", "cert_invalid"
 @dataclass(frozen=True)
 class Prepared:
     plan: str
+    plan_id: int
     announcement: algo.Announcement
     announcement_sha256: str
     raised: int  # targets the plan's risk rule put in the highest-risk stratum
@@ -316,12 +318,12 @@ async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
     `started` once the freezing begins (to tell the person)."""
     require_office(actor)
     entropy_source = " ".join(entropy_source.split())
-    if not 3 <= len(entropy_source) <= 300:
-        raise Refused(Refusal.BAD_ENTROPY_SOURCE)
     async with core.db.read() as rtx:
         plan = await _plan(rtx, plan_name)
         await _not_drawn(rtx, plan)
         earlier = await rtx.draws.cancelled(plan.id)
+    if not 3 <= len(entropy_source) <= 300 or not algo.source_is_named(entropy_source):
+        raise Refused(Refusal.BAD_ENTROPY_SOURCE, date=plan.draw_date.isoformat())
     if any(_same_source(d.entropy_source, entropy_source) for d in earlier):
         raise Refused(Refusal.ENTROPY_SOURCE_USED, source=entropy_source)
     _refuse(algo.plan_problems(plan.ratios, plan.year_caps, plan.items))
@@ -364,7 +366,7 @@ async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
         previous=tuple(_cancelled(d, core) for d in earlier))
     document = announcement.to_json()
     sha = await asyncio.to_thread(write_blob, core.files_root, document)
-    prepared = Prepared(plan.name, announcement, sha, frozen.raised)
+    prepared = Prepared(plan.name, plan.id, announcement, sha, frozen.raised)
     values = {"algorithm": algo.ALGORITHM, "draw_date": announcement.draw_date,
               "entropy_source": entropy_source, "nonce": nonce,
               "nonce_commitment": announcement.nonce_commitment,
@@ -384,7 +386,8 @@ async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
                                "inspectors_digest": frozen.people.inspectors_digest,
                                "recusals_digest": frozen.people.recusals_digest}, now)
         await _announce(tx, core, f"draw-prepared:{draw_id}",
-                        lambda t: prepared_text(t, prepared), now, actor)
+                        lambda t: prepared_text(t, prepared), now, actor,
+                        lambda t: notices.run_draw(t, plan.id))
     return prepared
 
 
@@ -483,6 +486,15 @@ def _entropy(entropy: str) -> str:
     return canonical
 
 
+def _entropy_fits(announcement: algo.Announcement, entropy: str) -> None:
+    """The value has the shape the announced source publishes, where that is known
+    (福彩3D: three digits), else refused before anything is drawn."""
+    shape = algo.entropy_format(announcement.entropy_source)
+    if shape is not None and not shape.value.fullmatch(entropy):
+        raise Refused(Refusal.ENTROPY_SHAPE, source=shape.name, example=shape.example,
+                      value=entropy)
+
+
 async def _runnable(rtx: ReadTx, plan_name: str, today: date) -> tuple[PlanForDraw, Draw]:
     """The plan and its prepared draw, while it may run today; refused otherwise."""
     plan = await _plan(rtx, plan_name)
@@ -513,6 +525,7 @@ async def ready_to_run(core: Core, actor: Actor, plan_name: str, entropy: str,
         plan, row = await _runnable(rtx, plan_name, today or core.today())
     announcement = await _sealed(core, row)
     _on_or_after(announcement, today or core.today())
+    _entropy_fits(announcement, entropy)
     assert row.announcement_sha256 is not None
     return ReadyToRun(plan.id, plan.name, date.fromisoformat(announcement.draw_date),
                       announcement.pool_size, announcement.entropy_source, entropy,
@@ -761,6 +774,7 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
         plan, row = await _runnable(rtx, plan_name, today)
     announcement = await _sealed(core, row)
     _on_or_after(announcement, today)
+    _entropy_fits(announcement, entropy)
     before_run = await _before_run(core, announcement, row)
     assert row.announcement_sha256 is not None
     seed = algo.seed_of(row.announcement_sha256, entropy, row.nonce)
@@ -1120,9 +1134,12 @@ def _inputs_problems(announcement: bytes, pool: bytes, inspectors: bytes,
 
 # --- the office's words, and the channel ---------------------------------------------------
 async def _announce(tx: Tx, core: Core, key: str, render: Callable[[Translator], str],
-                    now: datetime, actor: Actor | None) -> None:
-    """To the office (the person acting reads it in their own reply) and the channel."""
-    await tell_office(tx, key, render, now, exclude=actor.id if actor else None)
+                    now: datetime, actor: Actor | None,
+                    markup: Callable[[Translator], dict[str, Any]] | None = None) -> None:
+    """To the office (the person acting reads it in their own reply; `markup`: the
+    office's next step) and the channel."""
+    await tell_office(tx, key, render, now, exclude=actor.id if actor else None,
+                      reply_markup=markup)
     channel = core.settings.public_channel
     if channel is not None:
         await tx.outbox.enqueue(f"{key}:channel", channel, "sendMessage",
@@ -1148,7 +1165,9 @@ def prepared_text(t: Translator, p: Prepared) -> str:
         "Commitment to the secret nonce: <code>{commitment}</code>\n"
         "SHA-256 of announcement.json: <code>{announcement}</code>\n"
         "Nothing of this can change now: the draw will be computed from exactly these"
-        " inputs. Keep announcement.json (Export in /draw) to check the record later."
+        " inputs. Keep announcement.json (Export in /draw) to check the record later.\n"
+        "➡️ Next: on the draw date ({date}), once {source} has published its value, tap"
+        " “Run the draw” and send the value."
     ).format(plan=html.escape(p.plan), date=a.draw_date, source=html.escape(a.entropy_source),
              size=a.pool_size, digest=a.pool_digest, strata=html.escape(strata_line(t, a.strata)),
              caps=html.escape(caps), inspectors=a.inspectors, recusals=a.recusals,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
@@ -14,10 +15,10 @@ from bot import keys
 from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.core import Core
-from bot.i18n import LANGUAGES, translator
+from bot.i18n import LANGUAGES, translator, translator_for
 from bot.services import chasing, digest, personal, recovery
 from bot.tg import webapp
-from bot.tg.commands import STRANGER_COMMANDS
+from bot.tg.commands import STRANGER_COMMANDS, commands_for
 from bot.tg.context import (
     CONTEXT_TYPES,
     CORE_KEY,
@@ -41,6 +42,7 @@ INTAKE_KEY = "intake"
 PRUNE_AFTER = timedelta(days=7)
 DRAIN_BUDGET = 5.0
 RESUME_EVERY = 30  # seconds between looks for a bulk write whose process stopped
+MENU_PAUSE = 0.05  # seconds between two people's menus set at start
 
 
 def build_application(settings: Settings, token: str, register: Register,
@@ -124,6 +126,30 @@ async def setup(app: Application) -> None:
     app.bot_data[WAKE_KEY] = wake
     app.bot_data[INTAKE_KEY] = Intake(app, db, inbox_seal(settings))
     await publish_default_commands(app)
+    job_queue.run_once(publish_person_menus, 1, name="person-menus")
+
+
+async def publish_person_menus(context: Any) -> None:
+    """Each registered person's command menu, for their roles and in their language, set
+    once at start: so that the `/` menu is right before they send anything (someone
+    registered from the command line, or whose roles changed, has not sent /start)."""
+    core: Core = context.application.bot_data[CORE_KEY]
+    async with core.db.read() as rtx:
+        accounts = await rtx.people.bound_accounts()
+        people = {p.id: p for p in await rtx.people.people(
+            [a.person_id for a in accounts if a.person_id is not None])}
+    for account in accounts:
+        person = people.get(account.person_id or 0)
+        if person is None or not person.active:
+            continue
+        t = translator_for(account, person)
+        commands = [BotCommand(c.name, t._(c.description)) for c in commands_for(person)]
+        try:
+            await context.bot.set_my_commands(
+                commands, scope=BotCommandScopeChat(account.tg_user_id))
+        except TelegramError as exc:
+            logger.info("could not set a person's command menu: %s", exc)
+        await asyncio.sleep(MENU_PAUSE)  # well under the Bot API's limits
 
 
 async def publish_default_commands(app: Application) -> None:

@@ -86,8 +86,17 @@ def _draw_refusal(t: Translator, exc: Refused) -> str:
         Refusal.PLAN_CHANGED: t._("The plan {plan} was changed by an import while its draw"
                                   " was being prepared. Nothing was written: prepare it"
                                   " again."),
-        Refusal.BAD_ENTROPY_SOURCE: t._("Please describe the public entropy source in 3 to 300"
-                                        " characters."),
+        Refusal.BAD_ENTROPY_SOURCE: t._("Please name the public entropy source in words, in 3"
+                                        " to 300 characters: which lottery or index, and"
+                                        " the day its value is published (for example"
+                                        " 中国福利彩票3D，{date} 开奖).").format(
+            date=exc.params.get("date", "")),
+        Refusal.ENTROPY_SHAPE: t._("The announced source, {source}, publishes a value like"
+                                   " {example}; “{value}” is not one. Please send the value"
+                                   " exactly as it was published. Nothing was drawn.").format(
+            source=html.escape(exc.params.get("source", "")),
+            example=html.escape(exc.params.get("example", "")),
+            value=html.escape(exc.params.get("value", ""))),
         Refusal.ENTROPY_SOURCE_USED: t._("This entropy source was named by a cancelled"
                                          " preparation of this plan: “{source}”. Name another"
                                          " public source (a later lottery draw, for example)."),

@@ -9,6 +9,8 @@ from typing import Any
 from bot.i18n import Translator
 from bot.rules.records import Task
 from bot.views.buttons import (
+    DrawExport,
+    DrawRun,
     FollowUpList,
     PeopleInvite,
     PeopleInviteDraw,
@@ -54,6 +56,13 @@ def invite_draw(t: Translator, draw_id: int) -> Keyboard:
 def invite(t: Translator, person_id: int, name: str) -> Keyboard:
     return inline([[PeopleInvite(person_id).markup(
         t._("📨 Invite {name}").format(name=name[:30]))]])
+
+
+# ---------------------------------------------------------------------------- draws
+def run_draw(t: Translator, plan_id: int) -> Keyboard:
+    """Under a draw's announcement: the office's next step, and the files to keep."""
+    return inline([[DrawRun(plan_id).markup(t._("🎲 Run the draw")),
+                    DrawExport(plan_id).markup(t._("📦 Export the announcement"))]])
 
 
 # --------------------------------------------------------------------- replacements

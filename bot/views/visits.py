@@ -253,8 +253,7 @@ def _photo_saved(t: Translator, view: View, viewer: int) -> list[Shown]:
     item, question = view.item, view.question
     assert item is not None and question is not None
     text = (t._("This photo was saved already.") if view.data.get("again") else
-            t._("📷 Photo {n} saved (SHA-256 {hash}…).").format(
-                n=view.data["count"], hash=view.data["sha256"][:12]))
+            t._("📷 Photo {n} saved.").format(n=view.data["count"]))
     text += "\n" + t._("Send another, or tap Done.")
     index = item.question_index(question.name)
     return [Shown(text, _inline([[
@@ -433,8 +432,7 @@ def _shortcut(t: Translator, view: View, viewer: int) -> list[Shown]:
 
 
 def _shortcut_photo(t: Translator, view: View, viewer: int) -> list[Shown]:
-    return [Shown(t._("📷 Photo {n} saved (SHA-256 {hash}…).").format(
-        n=view.data["count"], hash=view.data["sha256"][:12]) + "\n"
+    return [Shown(t._("📷 Photo {n} saved.").format(n=view.data["count"]) + "\n"
         + t._("Send another, or tap Done."),
         _inline([[_b(t._("✅ Done"), VisitShortcutDone(view.state.id))]]))]
 

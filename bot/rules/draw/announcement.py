@@ -177,6 +177,38 @@ def canonical_entropy(value: str) -> str | None:
     return text if _ENTROPY.fullmatch(text) else None
 
 
+@dataclass(frozen=True)
+class EntropyFormat:
+    """What a known public source publishes: its canonical value matches `value`."""
+
+    name: str
+    value: re.Pattern[str]
+    example: str
+
+
+# Sources whose published value has a known shape, found by their name in the announced
+# source (NFKC, spaces removed, lower-cased). The value is checked against it at run, so
+# that a slip (a note, a wrong number of digits) is caught before the irreversible step.
+ENTROPY_FORMATS = (
+    (re.compile(r"福彩3d|福利彩票3d|^3d"), EntropyFormat("福彩3D", re.compile(r"\d{3}"), "271")),
+    (re.compile(r"排列三|排列3"), EntropyFormat("排列三", re.compile(r"\d{3}"), "408")),
+    (re.compile(r"排列五|排列5"), EntropyFormat("排列五", re.compile(r"\d{5}"), "40852")),
+    (re.compile(r"七星彩"), EntropyFormat("七星彩", re.compile(r"\d{7}"), "4085213")),
+)
+
+
+def entropy_format(source: str) -> EntropyFormat | None:
+    """The shape of the value the announced source publishes, where it is known."""
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", source)).lower()
+    return next((f for pattern, f in ENTROPY_FORMATS if pattern.search(key)), None)
+
+
+def source_is_named(source: str) -> bool:
+    """A source is named in words (at least two letters or CJK characters), not only
+    symbols or digits: so that everyone can tell which published value it means."""
+    return sum(1 for c in unicodedata.normalize("NFKC", source) if c.isalpha()) >= 2
+
+
 def seed_of(announcement_digest: str, entropy: str, nonce: str) -> str:
     """The seed fixes everything the draw picks: the announcement (and through its
     digests the frozen files), the public entropy, the secret nonce."""
