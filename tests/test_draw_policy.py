@@ -80,7 +80,7 @@ def test_the_risk_rule_raises_flagged_targets_to_the_highest_stratum() -> None:
 
 def _announcement(**changes: object) -> algo.Announcement:
     values: dict[str, object] = dict(
-        plan="计划", draw_date="2026-04-15", entropy_source="中国福利彩票3D 2026-04-15",
+        plan="计划", draw_date="2026-04-15", entropy_source="上证指数收盘 2026-04-15",
         nonce_commitment=algo.h("n"), prepared_at="2026-04-01T02:00:00+00:00",
         scope={"region": ["芒市"]}, items=(KEY, GENERAL), initiating="SCJGJ",
         joining=("WSJKJ",), fallbacks={"WSJKJ": ["SCJGJ"]}, ratios={"*": "0.05", "D": "0.2"},

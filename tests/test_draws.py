@@ -198,10 +198,14 @@ async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
     await open_plan("prepared", "Run the draw")
     await office.expect("public entropy value")
     await office.send("x72")
+    # 福彩3D publishes three digits: anything else is caught before the confirmation.
+    shape = await office.expect("publishes a value like 271")
+    assert "“x72” is not one" in shape["text"] and "Nothing was drawn" in shape["text"]
+    await office.send("372")
     # Irreversible: the plan, the pool, the source and the value as typed, then a choice.
     confirm = await office.expect("Run the draw of")
     for expected in ("Targets in the frozen pool:", "中国福利彩票3D 2026-04-15",
-                     "<code>x72</code>" if "<code>" in confirm["text"] else "x72",
+                     "<code>372</code>" if "<code>" in confirm["text"] else "372",
                      "cannot be undone"):
         assert expected in confirm["text"], expected
     await office.press("✖ Cancel", confirm)
@@ -264,7 +268,7 @@ async def test_announcements_reach_the_office_and_the_public_channel(
         await redeem(runner.core, issued.code, TgUser(colleague.id, colleague.id, None, "x",
                                                       "zh-hans"))
         await load(runner.core, tmp_path / "county", targets=200)
-        await draws.prepare(runner.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
+        await draws.prepare(runner.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
         await draws.run(runner.core, SYSTEM, PLAN, "372")
         assert "抽取公告" in (await colleague.expect("抽取公告"))["text"]
         assert "Draw done" in (await office.expect("Draw done"))["text"]
@@ -288,7 +292,7 @@ async def test_each_inspector_is_told_the_count_and_the_first_tasks(core: Core,
     from bot.services.tasks import LISTED, new_tasks_text
 
     await load(core, tmp_path / "county", targets=2000, per_department=3)
-    await draws.prepare(core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
+    await draws.prepare(core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
     await draws.run(core, SYSTEM, PLAN, "372")
     expected: dict[int, list[tuple[int, bool]]] = {}
     for member, order, leader in probe(core.settings.db_path,

@@ -77,7 +77,7 @@ async def test_the_directory_comes_onto_telegram(bot: BotRunner, emulator: Emula
 
     # The draw: the office's notice names the drawn who are not registered and sends
     # their sheet; only they are on it, with fresh links (the earlier ones replaced).
-    await draws.prepare(bot.core, SYSTEM, PLAN, "中国福利彩票3D")
+    await draws.prepare(bot.core, SYSTEM, PLAN, "上证指数收盘")
     ran = await run_draw(bot.core, SYSTEM, PLAN, "518")
     drawn = {m["inspector"] for t in ran.record["teams"] for m in t["members"]}
     notice = await admin.expect("not registered in Choucha yet and", timeout=30)
@@ -189,7 +189,7 @@ async def test_drawn_inspectors_register_from_the_command_line_sheet(
     today = bot.core.today().isoformat()
     await load_county(bot.core, tmp_path / "county", 20, 3, all_active=True, plans=[
         joint_plan(PLAN, "WS-001", "WSJKJ", (today, today, "2099-12-31"))])
-    await draws.prepare(bot.core, SYSTEM, PLAN, "中国福利彩票3D")
+    await draws.prepare(bot.core, SYSTEM, PLAN, "上证指数收盘")
     ran = await run_draw(bot.core, SYSTEM, PLAN, "77")
     env = {"CHOUCHA_DB": str(bot.settings.db_path),
            "CHOUCHA_FILES_DIR": str(bot.settings.files_dir)}

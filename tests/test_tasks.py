@@ -51,7 +51,7 @@ async def test_a_draw_notifies_each_inspector_once_within_limits(
 ) -> None:
     users = await county_with_phones(bot, emulator, tmp_path)
     assert len(users) == 40
-    await draws.prepare(bot.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
+    await draws.prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
     ran = await run_draw(bot.core, SYSTEM, PLAN, "372")
     assert ran.tasks == 200
     drawn = {m["inspector"] for team in ran.record["teams"] for m in team["members"]}
@@ -73,7 +73,7 @@ async def test_a_draw_notifies_each_inspector_once_within_limits(
 async def test_accept_card_details_and_refusals(bot: BotRunner, emulator: Emulator,
                                                tmp_path: Path) -> None:
     users = await county_with_phones(bot, emulator, tmp_path, targets=20)
-    await draws.prepare(bot.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
+    await draws.prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
     ran = await run_draw(bot.core, SYSTEM, PLAN, "7")
     team = ran.record["teams"][0]
     target = team["target"]
@@ -171,7 +171,7 @@ async def test_replacement_requested_approved_redrawn_and_verifiable(
     bot: BotRunner, emulator: Emulator, tmp_path: Path
 ) -> None:
     users = await county_with_phones(bot, emulator, tmp_path, targets=20)
-    await draws.prepare(bot.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
+    await draws.prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
     ran = await run_draw(bot.core, SYSTEM, PLAN, "7")
     team = ran.record["teams"][0]
     task_id = _task_id(bot, team["target"])
@@ -241,7 +241,7 @@ async def test_replacement_requested_approved_redrawn_and_verifiable(
 async def test_replacement_rejected_with_reason(bot: BotRunner, emulator: Emulator,
                                                tmp_path: Path) -> None:
     users = await county_with_phones(bot, emulator, tmp_path, targets=20)
-    await draws.prepare(bot.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
+    await draws.prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
     ran = await run_draw(bot.core, SYSTEM, PLAN, "9")
     team = ran.record["teams"][1]
     task_id = _task_id(bot, team["target"])

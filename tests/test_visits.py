@@ -43,7 +43,7 @@ async def drawn_team(runner: BotRunner, emulator: Emulator, tmp_path: Path, targ
     first whose leader is on another team too)."""
     users = await county_with_phones(runner, emulator, tmp_path, targets=targets, plan=PLAN,
                                      items="SC-001、WS-001", joining="WSJKJ")
-    await draws.prepare(runner.core, SYSTEM, PLAN, "中国福利彩票3D 2026-04-15")
+    await draws.prepare(runner.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
     ran = await run_draw(runner.core, SYSTEM, PLAN, "7")
     teams = ran.record["teams"]
     team = teams[0]
@@ -116,7 +116,7 @@ async def test_joint_visit_from_check_in_to_submitted_record(
     await leader.expect("The licence has expired")
     await leader.send("2030年12月31日")
     premises = await leader.expect("Premises match")
-    assert "question 4 of 7" in premises["text"]  # the problems question was skipped
+    assert "question 4 of up to 8" in premises["text"]  # the problems question was skipped
 
     # The bot restarts in the middle of the checklist: the person resumes at the same question.
     await runner.stop()

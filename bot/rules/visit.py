@@ -501,6 +501,29 @@ def relevant_questions(checklist: Checklist, answers: Mapping[str, Answer], toda
     return [q for q in asked(checklist) if is_relevant(q, values, today)]
 
 
+@dataclass(frozen=True)
+class Count:
+    """Where a question stands in its form, as a person reads it: its number among the
+    questions asked now, and how many there are (`exact`), or at most (`exact` False:
+    some questions are asked only depending on answers, so the total moves)."""
+
+    number: int
+    total: int
+    exact: bool
+
+
+def question_count(checklist: Checklist, answers: Mapping[str, Answer], today: date,
+                   question: Question, values: FormValues | None = None) -> Count:
+    """The question's number, and a total that does not jump as answers make questions
+    relevant: the questions asked now plus those that may still be asked."""
+    values = values if values is not None else form_values(checklist, answers, today)
+    everything = asked(checklist)
+    relevant = [q for q in everything if is_relevant(q, values, today)]
+    number = next((n for n, q in enumerate(relevant, start=1) if q.name == question.name), 1)
+    maybe = sum(1 for q in everything if q.relevant and not is_relevant(q, values, today))
+    return Count(number, len(relevant) + maybe, maybe == 0)
+
+
 def answerable(checklist: Checklist, answers: Mapping[str, Answer], today: date,
                values: FormValues | None = None) -> list[Question]:
     """The relevant questions that may be answered now: not those whose `readonly`

@@ -229,8 +229,7 @@ async def _ask_approvers(tx: Tx, request_id: int, person: Person, task: Task,
             return render(t) + "\n\n" + why
 
         def buttons(t: Translator) -> dict[str, Any]:
-            return notices.inline(notices.invite(t, a.id, a.name)["inline_keyboard"][0]
-                                  for a in waiting[:3])
+            return notices.invite_each(t, [(a.id, a.name) for a in waiting])
 
         await tell_office(tx, f"rep-none:{request_id}", to_office, now,
                           reply_markup=buttons if waiting else None)

@@ -53,6 +53,12 @@ def invite_draw(t: Translator, draw_id: int) -> Keyboard:
         t._("📨 Their invite sheet (QR cards and links)"))]])
 
 
+def invite_each(t: Translator, people: list[tuple[int, str]]) -> Keyboard:
+    """An invite button for each of these people (person id, name), three at most."""
+    return inline([PeopleInvite(person_id).markup(
+        t._("📨 Invite {name}").format(name=name[:30]))] for person_id, name in people[:3])
+
+
 def invite(t: Translator, person_id: int, name: str) -> Keyboard:
     return inline([[PeopleInvite(person_id).markup(
         t._("📨 Invite {name}").format(name=name[:30]))]])

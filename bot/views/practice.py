@@ -21,7 +21,7 @@ from bot.views.buttons import (
     PracticeStop,
     PracticeToggle,
 )
-from bot.views.questions import QuestionKeys, question_screen
+from bot.views.questions import QuestionKeys, count_text, question_screen
 from bot.views.visits import Shown, location_keyboard
 from bot.views.visits import refusal_text as visit_refusal
 
@@ -48,11 +48,11 @@ def render(t: Translator, view: PracticeView) -> list[Shown]:
 def _question(t: Translator, practice: Practice, photo: int | None) -> list[Shown]:
     question = practice.question
     assert question is not None
-    relevant = rules.relevant_questions(practice.checklist, practice.answers, practice.today)
-    number = next((n for n, q in enumerate(relevant, start=1) if q.name == question.name), 1)
+    count = rules.question_count(practice.checklist, practice.answers, practice.today,
+                                 question)
     index = practice.index(question.name)
-    heading = t._("🧪 Practice · {title} · question {n} of {total}").format(
-        title=html.escape(practice.form.title), n=number, total=len(relevant))
+    heading = t._("🧪 Practice · {title} · {count}").format(
+        title=html.escape(practice.form.title), count=count_text(t, count))
     if photo:
         heading = t._("📷 Photo {n} received (a practice keeps no photos).").format(
             n=photo) + "\n" + heading

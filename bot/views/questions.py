@@ -109,3 +109,10 @@ def question_screen(t: Translator, heading: str, checklist: Checklist,
     nav.append(keys.leave[1].markup(keys.leave[0]))
     rows.append(nav)
     return "\n".join(lines), rows
+
+
+def count_text(t: Translator, count: rules.Count) -> str:
+    """"question 2 of 8", or "question 2 of up to 8" while answers decide the total."""
+    if count.exact:
+        return t._("question {n} of {total}").format(n=count.number, total=count.total)
+    return t._("question {n} of up to {total}").format(n=count.number, total=count.total)

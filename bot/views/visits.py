@@ -58,7 +58,7 @@ from bot.views.buttons import (
     VisitToggle,
     VisitWitnessWithoutPhoto,
 )
-from bot.views.questions import QuestionKeys, question_screen
+from bot.views.questions import QuestionKeys, count_text, question_screen
 from bot.views.refusals import worded
 
 
@@ -225,12 +225,11 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
 def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
     state, item, question = view.state, view.item, view.question
     assert item is not None and question is not None and item.checklist is not None
-    relevant = item.relevant(state.today)
-    number = next((n for n, q in enumerate(relevant, start=1) if q.name == question.name), 1)
+    count = rules.question_count(item.checklist, item.answers, state.today, question)
     position, index = item.position, item.question_index(question.name)
     text, rows = question_screen(
-        t, t._("📋 {item} · question {n} of {total}").format(
-            item=html.escape(item.row.name), n=number, total=len(relevant)),
+        t, t._("📋 {item} · {count}").format(item=html.escape(item.row.name),
+                                            count=count_text(t, count)),
         item.checklist, item.answers, question, state.today,
         len(item.photos.get(question.name, [])), view.data.get("selected", []),
         QuestionKeys(choose=lambda c: VisitChoose(state.id, position, index, c),

@@ -15,7 +15,7 @@ from bot.rules.records import Correction, Record
 from bot.services import corrections
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_document
-from bot.services.visits.signatures import _require_leader
+from bot.services.visits.signatures import _require_leader, withdraw_sign_requests
 from bot.services.visits.state import FLOW, Screen, State, View, load
 from bot.workers import DOCUMENT
 from storage.base import to_db_time
@@ -79,6 +79,7 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
         if correction is not None:
             await tx.visits.close_correction(correction.id, record_id, now)
         await tx.conversations.clear_flow(FLOW, "visit", visit_id)  # the whole team's
+        await withdraw_sign_requests(tx, await load(tx, visit_id, today, core.settings.tz))
         filename = f"record-{state.task.id}-{state.task.target_code}.pdf"
         recipients = {m.person_id for m in state.members}
         recipients |= {p.id for p in await tx.people.with_role(Role.OFFICE)}

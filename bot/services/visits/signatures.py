@@ -37,6 +37,20 @@ from storage.base import to_db_time
 from storage.files import read_blob
 
 
+def sign_key(state: State, person_id: int) -> str:
+    """The outbox key of the request to `person_id` to sign this version of the record."""
+    return f"sign:{state.id}:{state.content_hash[:16]}:{person_id}"
+
+
+async def withdraw_sign_requests(tx: Tx, state: State) -> None:
+    """Requests to sign this version not sent yet, to those who signed (or to everyone,
+    once the record is submitted): they would arrive as a step that is over.
+    Access: inside a visit service's transaction (the person was checked there)."""
+    for member in state.members:
+        if state.signed(member.person_id) or not state.open:
+            await tx.outbox.withdraw(sign_key(state, member.person_id), "signed already")
+
+
 async def _results_changed(tx: Tx, state: State) -> None:
     """Once every item has a result, each member is asked to sign this version."""
     if not state.results_in:
@@ -49,7 +63,7 @@ async def _results_changed(tx: Tx, state: State) -> None:
         other = await tx.people.person(member.person_id)
         if other is None:
             continue
-        await enqueue_text(tx, other, f"sign:{state.id}:{short}:{other.id}",
+        await enqueue_text(tx, other, sign_key(state, other.id),
                            functools.partial(sign_request_text, state=state), now,
                            reply_markup=lambda t: notices.sign(t, state.id, short))
 
@@ -57,7 +71,8 @@ async def _results_changed(tx: Tx, state: State) -> None:
 async def tell_acting(tx: Tx, state: State, dedupe_key: str, now: datetime, *,
                       member: str | None = None, party: str | None = None) -> None:
     """Who acts for the team learns that someone signed, and what is left before the
-    record can be submitted (or that it can be now)."""
+    record can be submitted (or that it can be now).
+    Access: inside the signing service's transaction (the signer was checked there)."""
     acting = state.acting
     other = await tx.people.person(acting.person_id) if acting else None
     if other is None:
@@ -141,6 +156,7 @@ async def sign(core: Core, person: Person, tg_user_id: int, visit_id: int, short
         await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_SIGNED, f"visit:{state.id}",
                               {"content_hash": state.content_hash}, now)
         state = await load(tx, state.id, state.today, state.tz)
+        await withdraw_sign_requests(tx, state)
         if state.acts(person.id):
             await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
         else:
