@@ -1,6 +1,7 @@
 """The check record (检查记录) and result summary (抽查结果汇总表) as a PDF.
 
-Chinese text in the CJK font the set-up installs; photo thumbnails with their SHA-256;
+Chinese text in the CJK font the set-up installs, symbols it lacks (℃, ①…) in the
+fallback fonts (bot/formats/rendering/fonts.py); photo thumbnails with their SHA-256;
 signatures or the refusal and its witness; a QR code carrying the record's hash.
 The record is an official document, so its labels are in Chinese (with English after).
 """
@@ -15,7 +16,7 @@ from typing import Any
 from fpdf import FPDF
 from PIL import Image
 
-from bot.formats.rendering.fonts import cjk_font_path
+from bot.formats.rendering.fonts import pdf_fonts
 from bot.formats.rendering.qr import qr_image
 from bot.i18n import translator
 from bot.rules import visit as rules
@@ -43,7 +44,7 @@ class _Record(FPDF):
         super().__init__(format="A4")
         self.record_hash = record_hash
         self.draft = draft
-        self.add_font("cjk", "", str(cjk_font_path()))
+        pdf_fonts(self)
         self.set_auto_page_break(True, margin=16)
         self.set_title("检查记录")
 
