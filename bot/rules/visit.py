@@ -583,6 +583,23 @@ def label(question: Question, language: str,
     return _filled(text, question, values)
 
 
+_COLONS = (":", "：")
+_ENDINGS = ("?", "？", "!", "！", "。", "…")  # a label that ends a sentence takes no colon
+
+
+def labelled(label: str, value: str, language: str) -> str:
+    """A label and its answer as one line, as the review and the record show them: the
+    language's colon between them ("温度：18.5", "Temperature: 18.5"), one colon only when
+    the label already ends with one, none after a question mark ("是否公示？是",
+    "Disclosed? yes")."""
+    text = label.rstrip()
+    while text.endswith(_COLONS):
+        text = text[:-1].rstrip()
+    if text.endswith(_ENDINGS):
+        return f"{text}{'' if unicodedata.east_asian_width(text[-1]) in 'FW' else ' '}{value}"
+    return f"{text}：{value}" if language == "zh_CN" else f"{text}: {value}"
+
+
 def hint(question: Question, language: str,
          values: Mapping[str, xpath.Value] | None = None) -> str:
     return _filled(question.hint.get(language) or question.hint.get("zh_CN") or "",

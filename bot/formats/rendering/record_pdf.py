@@ -142,7 +142,7 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
                     f" {item['checklist_version'] or '—'}", size=8.5)
         for answer in item["answers"]:
             value = "（跳过）" if answer["skipped"] else answer["display"]
-            pdf.line_of(f"· {answer['label']}：{value}")
+            pdf.line_of("· " + rules.labelled(answer["label"], value, "zh_CN"))
             if not answer.get("calculated"):  # a calculation has no author or time
                 pdf.line_of(f"   {answer['by']} · {at(answer['at'])}", size=7.5)
             _photos(pdf, answer["photos"], photo)
