@@ -583,6 +583,16 @@ def label(question: Question, language: str,
     return _filled(text, question, values)
 
 
+def record_filename(task_id: int, target_code: str, version: int) -> str:
+    """The file name of a record's PDF: a correction's names its version and which
+    correction it is, so that it never takes the name of the record it supersedes
+    ("record-12-9153….pdf", then "record-12-9153…-v2-correction1.pdf")."""
+    code = re.sub(r"[^0-9A-Za-z]", "", target_code) or "target"
+    if version <= 1:
+        return f"record-{task_id}-{code}.pdf"
+    return f"record-{task_id}-{code}-v{version}-correction{version - 1}.pdf"
+
+
 _COLONS = (":", "：")
 _ENDINGS = ("?", "？", "!", "！", "。", "…")  # a label that ends a sentence takes no colon
 
