@@ -161,7 +161,7 @@ async def record(press: Press[TaskRecord]) -> None:
     message = press.update.effective_message
     assert message is not None
     await message.reply_document(visits.record_file(core, found),
-                                 filename=f"record-{task_id}-v{found.version}.pdf",
+                                 filename=visits.record_filename(found),
                                  caption=t_record(press.me.t, found))
 
 

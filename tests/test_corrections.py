@@ -4,6 +4,7 @@ a new version that supersedes the old one (both kept with their PDFs), and the o
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.emulator import Emulator
 from bot.rules.models import Person, Role
-from bot.rules.visit import RESULTS
+from bot.rules.visit import RESULTS, record_filename
 from bot.services import publication, visits
 from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
@@ -90,8 +91,19 @@ async def test_a_published_record_is_corrected_and_its_correction_published(
         with sqlite3.connect(channel_settings.db_path) as conn:
             content = conn.execute("SELECT content FROM records WHERE version = 2").fetchone()
         assert "第二项结果选错" in content[0] and '"of_version":1' in content[0]
-        # The leader's copy of the new version says it is a correction.
-        await leader.expect(predicate=lambda m: "supersedes version 1" in m.get("caption", ""))
+        # The leader's copy of the new version says it is a correction, and its file is
+        # named as one: not the original's name.
+        copy = await leader.expect(
+            predicate=lambda m: "supersedes version 1" in m.get("caption", ""))
+        code = probe(runner, "SELECT target_code FROM tasks WHERE id = ?", task_id)[0][0]
+        names = {json.loads(payload)["file"]["filename"] for payload, in probe(
+            runner, "SELECT payload FROM outbox WHERE dedupe_key LIKE 'record:%'")}
+        assert names == {f"record-{task_id}-{code}-v2-correction1.pdf"}  # all sent now
+        latest = await visits.record_of(core, lead, task_id)
+        assert copy["document"]["file_name"] == f"record-{task_id}-{code}-v2-correction1.pdf"
+        # Read back later (the task card's 📄 button), it keeps that name.
+        assert visits.record_filename(latest) == f"record-{task_id}-{code}-v2-correction1.pdf"
+        assert record_filename(task_id, code, 1) == f"record-{task_id}-{code}.pdf"
 
         # The office is told a 更正 is owed; it is chosen from a list, previewed, published.
         told = await office.expect("was corrected")

@@ -227,7 +227,8 @@ async def test_checklists_with_skip_logic_and_unsupported_types(core: Core,
         ["text", "later", "说明", "Remarks", "", "${nowhere} = 'x'"],
     ], "SC-002")
     report = await import_file(core, SYSTEM, dangling, "dangling.xlsx")
-    assert not report.ok and "nowhere" in report.problems[0].params["detail"]
+    assert not report.ok and report.problems[0].params["value"] == "${nowhere}"
+    assert report.problems[0].params["row"] == "3"  # named in the office's words
     async with core.db.read() as rtx:
         assert await rtx.directory.checklist_form("SC-002") == form  # unchanged
     unknown = xlsform(tmp_path / "unknown.xlsx", [

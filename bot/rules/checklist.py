@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -380,6 +381,7 @@ class _Reading:
     problems: list[FormProblem] = field(default_factory=list)
     meta: list[tuple[str, str]] = field(default_factory=list)
     repeats: list[Repeat] = field(default_factory=list)
+    book: Any = None  # the workbook as pyxform read it (rows, for the row of a problem)
 
 
 def _walk(children: list[dict[str, Any]], form: _Reading, group_relevant: str | None = None,
@@ -437,7 +439,7 @@ def _walk(children: list[dict[str, Any]], form: _Reading, group_relevant: str | 
             # its choices in the form's external_choices sheet; a cascading select
             kind, child = "select one", {**child, "choices": external[itemset]}
         if kind not in TYPES:
-            problems.append(FormProblem(
+            problems.append(_unknown_type(written, name, form.book) or FormProblem(
                 name, _instead(kind), {"type": written}))
             continue
         # randomize (a survey's guard against order bias) is not applied: an inspection's
@@ -497,32 +499,243 @@ def _walk(children: list[dict[str, Any]], form: _Reading, group_relevant: str | 
         ))
 
 
-def load_xlsform(path: Path, files: Mapping[str, str] | None = None) -> Checklist:
-    """Read and check a form (with the CSV files of its select_one_from_file questions, by
-    name, when it came in a .zip); ChecklistError lists every problem by question name."""
-    from pyxform.errors import PyXFormError
-    from pyxform.xls2json import parse_file_to_json
+# Why a workbook cannot be read, in the office's words: each names the sheet, the row and
+# the column where pyxform's English message does, and what to change. Keys are ours.
+READ_PROBLEMS = {
+    "empty": N_("the file is empty: save the checklist from Excel or WPS as an .xlsx"
+                " workbook and send that file"),
+    "not_workbook": N_("the file is not an Excel workbook (it is {kind}): open the checklist"
+                       " in Excel or WPS, save it as an .xlsx workbook and send that file"),
+    "no_survey": N_("the workbook has no sheet named survey (its sheets: {sheets}): name the"
+                    " sheet that lists the questions survey"),
+    "survey_empty": N_("the survey sheet is empty: its first row names the columns (type,"
+                       " name, label), each row below it is a question"),
+    "select_no_list": N_("the survey sheet, row {row}: {type} needs the name of its choice"
+                         " list after it, as in “{type} yn”, with that list on the choices"
+                         " sheet"),
+    "no_column": N_("the {sheet} sheet has no column {column}: write {column} in its first"
+                    " row, above the cells it holds (the survey sheet needs type, name and"
+                    " label)"),
+    "twice": N_("a sheet has the column {column} twice: delete or rename one of them"),
+    "no_type": N_("the survey sheet, row {row}: the type column is empty: write the"
+                  " question's type (text, integer, select_one and its list, …) or delete"
+                  " the row"),
+    "no_name": N_("the survey sheet, row {row}: the name column is empty: give the question"
+                  " a name (letters, digits and _, beginning with a letter)"),
+    "bad_name": N_("the {sheet} sheet, row {row}: the name {value} cannot be used: a name"
+                   " begins with a letter or _ and holds only letters, digits, _, - and ."),
+    "same_name": N_("the survey sheet, row {row}: the name {value} is already used by a"
+                    " question in the same group: give each question a name of its own"),
+    "no_list": N_("the survey sheet, row {row}: the choice list {value} is not on the choices"
+                  " sheet: add its choices there (list_name {value}) or correct the list's"
+                  " name in the type column"),
+    "no_choices": N_("the form has select questions but no choices sheet: add a sheet named"
+                     " choices with the columns list_name, name and label"),
+    "choice_no_name": N_("the choices sheet, row {row}: the name column is empty: give each"
+                         " choice a name (what is stored) beside its label"),
+    "unmatched": N_("the survey sheet, row {row}: {value} has no matching {other}: add the"
+                    " missing {other} row, or delete this one"),
+    "reference": N_("the survey sheet, row {row}, column {column}: {value} is not the name of"
+                    " a question on the survey sheet: correct the name"),
+    "value": N_("the {sheet} sheet, row {row}, column {column}: this value is not one the"
+                " column takes: correct it as the XLSForm rules for {column} say"),
+    "row": N_("the survey sheet, row {row}, cannot be read: check its type, name and label,"
+              " then save the form as .xlsx and send it again"),
+    "unreadable": N_("the form cannot be read as an XLSForm: open it in Excel or WPS, check"
+                     " that its survey sheet has type, name and label columns, save it as"
+                     " .xlsx and send it again"),
+    "sheet_name": N_("the sheet {value} is not read: did you mean {suggestion}? Rename the"
+                     " sheet"),
+    "setting": N_("the settings sheet's column {value} is not a setting: did you mean"
+                  " {suggestion}? Correct the column's name in the first row"),
+    "unknown_type": N_("the survey sheet, row {row}: {type} is not a question type; did you"
+                       " mean {suggestion}? Correct the type column"),
+}
+SHEETS = ("survey", "choices", "settings", "external_choices", "entities", "osm")
+SETTINGS = ("form_title", "form_id", "version", "default_language", "instance_name", "style",
+            "public_key", "submission_url", "allow_choice_duplicates", "clean_text_values",
+            "namespaces", "auto_send", "auto_delete", "name", "set_form_title", "set_form_id")
+TYPE_WORDS = ("select_one", "select_multiple", "select_one_from_file",
+              "select_multiple_from_file", "select_one_external", "text", "integer",
+              "decimal", "date", "time", "dateTime", "geopoint", "image", "note",
+              "calculate", "hidden", "acknowledge", "range", "begin_group", "end_group",
+              "begin_repeat", "end_repeat", "rank", "audio", "video", "file", "barcode")
 
-    notes: list[str] = []
+
+def _problem(key: str, row: int = 0, **params: str) -> FormProblem:
+    return FormProblem("", READ_PROBLEMS[key], {"row": str(row), **params} if row else params)
+
+
+def _kind_of_file(data: bytes, fallback: str = "CSV / TXT") -> str:
+    """What a file that is no workbook is, for the sentence that says so (the names of
+    formats, shown as they are); `fallback` when its first bytes do not tell."""
+    import zipfile
+    from io import BytesIO
+
+    if data.startswith(b"%PDF"):
+        return "PDF"
+    if data.startswith((b"\x89PNG", b"\xff\xd8")):
+        return "PNG / JPEG"
+    if data.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(BytesIO(data)) as archive:
+                if "xl/workbook.xml" not in archive.namelist():
+                    return "ZIP / Word / WPS"
+        except zipfile.BadZipFile:
+            return "ZIP"
+    return fallback
+
+
+_ROW = re.compile(r"\[row : (\d+)\]")
+
+
+def _row_value(book: Any, sheet: str, row: int, column: str) -> str:
+    rows = getattr(book, sheet, None) or [] if book is not None else []
+    if 2 <= row < len(rows) + 2:
+        return str(rows[row - 2].get(column) or "")
+    return ""
+
+
+def _worded(text: str, book: Any) -> FormProblem:
+    """pyxform's message as one of READ_PROBLEMS (its English never reaches a person)."""
+    found = _ROW.search(text)
+    row = int(found.group(1)) if found else 0
+    quoted = re.findall(r"'([^']*)'", text)
+    if m := re.search(r"Invalid headers provided for sheet: '(\w+)'.*?not found: '(\w+)'",
+                      text, re.S):
+        return _problem("no_column", sheet=m.group(1), column=m.group(2))
+    if "You must have a sheet named 'survey'" in text:
+        names = getattr(book, "sheet_names", None) or []
+        if "survey" in [name.strip().lower() for name in names]:
+            return _problem("survey_empty")
+        return _problem("no_survey", sheets=", ".join(names) or "—")
+    if m := re.search(r"Duplicate column header: (\S+)", text):
+        return _problem("twice", column=m.group(1))
+    if "Question with no type" in text:
+        return _problem("no_type", row)
+    if "Question or group with no name" in text:
+        return _problem("no_name", row)
+    if m := re.search(r"List name not in choices sheet: (\S+)", text):
+        return _problem("no_list", row, value=m.group(1))
+    if "There should be a choices sheet" in text:
+        return _problem("no_choices")
+    if m := re.search(r"Unmatched '(\w+)'", text):
+        begin = m.group(1)
+        other = begin.replace("begin", "end") if begin.startswith("begin") else \
+            begin.replace("end", "begin")
+        return _problem("unmatched", row, value=begin, other=other)
+    if "Choices must have a name" in text:
+        return _problem("choice_no_name", row)
+    if m := re.search(r"On the '(\w+)' sheet, the '(\w+)' value", text):
+        sheet, column = m.group(1), m.group(2)
+        if "must be unique" in text:
+            return _problem("same_name", row, value=quoted[2] if len(quoted) > 2 else
+                            _row_value(book, sheet, row, "name"))
+        if column == "name":
+            return _problem("bad_name", row, sheet=sheet,
+                            value=_row_value(book, sheet, row, "name") or "—")
+        if (ref := re.search(r"Could not find the name '([^']+)'", text)) is not None:
+            return _problem("reference", row, column=column, value="${" + ref.group(1) + "}")
+        return _problem("value", row, sheet=sheet, column=column)
+    return _problem("row", row) if row else _problem("unreadable")
+
+
+def _typos(book: Any) -> list[FormProblem]:
+    """A sheet or a setting whose name is one letter away from XLSForm's: pyxform ignores
+    them silently, and the form would load without its settings."""
+    import difflib
+
+    problems = []
+    for name in getattr(book, "sheet_names", None) or []:
+        low = name.strip().lower()
+        close = difflib.get_close_matches(low, SHEETS, n=1, cutoff=0.75)
+        if low not in SHEETS and close:
+            problems.append(_problem("sheet_name", value=name, suggestion=close[0]))
+    for header in (getattr(book, "settings_header", None) or [{}])[0]:
+        low = str(header).strip().lower()
+        close = difflib.get_close_matches(low, SETTINGS, n=1, cutoff=0.75)
+        if low not in SETTINGS and close:
+            problems.append(_problem("setting", value=str(header), suggestion=close[0]))
+    return problems
+
+
+def _workbook(path: Path) -> tuple[Any, dict[str, Any]]:
+    """The workbook as pyxform reads it, and the form it makes of it; ChecklistError when
+    it cannot, worded by READ_PROBLEMS. The file's content decides how it is read, not its
+    name: an .xlsx renamed .xls (or the reverse) is read as what it is."""
+    from io import BytesIO
+
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json import workbook_to_json
+    from pyxform.xls2json_backends import get_xlsform
+
+    data = path.read_bytes()
+    if not data.strip():
+        raise ChecklistError([_problem("empty")])
+    if _kind_of_file(data, "") in ("PDF", "PNG / JPEG", "ZIP / Word / WPS", "ZIP"):
+        raise ChecklistError([_problem("not_workbook", kind=_kind_of_file(data))])
+    book = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            data = parse_file_to_json(str(path), warnings=notes)
+            book = get_xlsform(BytesIO(data))
+            typos = _typos(book)
+            if typos:
+                raise ChecklistError(typos)
+            form = workbook_to_json(workbook_dict=book, form_name="data",
+                                    fallback_form_name=path.stem, default_language="default",
+                                    warnings=[])
     except PyXFormError as exc:
-        raise ChecklistError([FormProblem("", N_("the form cannot be read: {detail}"),
-                                          {"detail": str(exc)})]) from None
-    except Exception as exc:  # pyxform raises plain errors for unreadable workbooks
-        raise ChecklistError([FormProblem("", N_(
-            "the form cannot be read ({detail}): an XLSForm needs a survey sheet with type,"
-            " name and label columns; is this a choices or data file?"),
-            {"detail": type(exc).__name__})]) from None
+        if "was not recognized as a supported type" in str(exc):
+            raise ChecklistError([_problem("not_workbook", kind=_kind_of_file(data))]) \
+                from None
+        raise ChecklistError([_worded(str(exc), book)]) from None
+    except ChecklistError:
+        raise
+    except Exception:  # pyxform's plain errors for a workbook it cannot follow
+        raise ChecklistError([_problem("unreadable")]) from None
+    return book, form
+
+
+def _unknown_type(kind: str, name: str, book: Any) -> FormProblem | None:
+    """A type pyxform does not know either (a typo: "selct_one yn", "txet"): the row it
+    is on and the type it was probably meant to be."""
+    import difflib
+
+    from pyxform import aliases
+    from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+
+    rows = getattr(book, "survey", None) or []
+    row, raw = next(((index + 2, str(cells.get("type") or "")) for index, cells
+                     in enumerate(rows) if cells.get("name") == name), (0, kind))
+    word = raw.split()[0] if raw.split() else raw
+    if word in ("select_one", "select_multiple") and raw.strip() == word:
+        return FormProblem(name, READ_PROBLEMS["select_no_list"], {"row": str(row),
+                                                                   "type": word})
+    known = {*QUESTION_TYPE_DICT, *INSTEAD, *TYPE_WORDS, *aliases.select, *aliases.cascading,
+             *aliases.osm}
+    if raw in known or word in known or any(raw.startswith(k + " ") for k in known):
+        return None
+    kind = raw
+    close = difflib.get_close_matches(word, TYPE_WORDS, n=1, cutoff=0.6)
+    if not close:
+        return None
+    rest = kind[len(word):]
+    return FormProblem(name, READ_PROBLEMS["unknown_type"],
+                       {"row": str(row), "type": kind, "suggestion": close[0] + rest})
+
+
+def load_xlsform(path: Path, files: Mapping[str, str] | None = None) -> Checklist:
+    """Read and check a form (with the CSV files of its select_one_from_file questions, by
+    name, when it came in a .zip); ChecklistError lists every problem by question name."""
+    book, data = _workbook(path)
     external: dict[str, list[dict[str, Any]]] = {}
     if '"select one external"' in json.dumps(data.get("children", [])):
         try:
             external = _external_choices(path)
         except Exception:  # unreadable: each such question is refused by name below
             external = {}
-    form = _Reading(files or {}, data.get("choices") or {}, external)
+    form = _Reading(files or {}, data.get("choices") or {}, external, book=book)
     _walk(data.get("children", []), form)
     questions, problems, meta, repeats = form.questions, form.problems, form.meta, form.repeats
     names = {q.name for q in questions} | {name for name, _ in meta} | {

@@ -607,6 +607,33 @@ def label(question: Question, language: str,
     return _filled(text, question, values)
 
 
+def record_filename(task_id: int, target_code: str, version: int) -> str:
+    """The file name of a record's PDF: a correction's names its version and which
+    correction it is, so that it never takes the name of the record it supersedes
+    ("record-12-9153….pdf", then "record-12-9153…-v2-correction1.pdf")."""
+    code = re.sub(r"[^0-9A-Za-z]", "", target_code) or "target"
+    if version <= 1:
+        return f"record-{task_id}-{code}.pdf"
+    return f"record-{task_id}-{code}-v{version}-correction{version - 1}.pdf"
+
+
+_COLONS = (":", "：")
+_ENDINGS = ("?", "？", "!", "！", "。", "…")  # a label that ends a sentence takes no colon
+
+
+def labelled(label: str, value: str, language: str) -> str:
+    """A label and its answer as one line, as the review and the record show them: the
+    language's colon between them ("温度：18.5", "Temperature: 18.5"), one colon only when
+    the label already ends with one, none after a question mark ("是否公示？是",
+    "Disclosed? yes")."""
+    text = label.rstrip()
+    while text.endswith(_COLONS):
+        text = text[:-1].rstrip()
+    if text.endswith(_ENDINGS):
+        return f"{text}{'' if unicodedata.east_asian_width(text[-1]) in 'FW' else ' '}{value}"
+    return f"{text}：{value}" if language == "zh_CN" else f"{text}: {value}"
+
+
 def hint(question: Question, language: str,
          values: Mapping[str, xpath.Value] | None = None) -> str:
     return _filled(question.hint.get(language) or question.hint.get("zh_CN") or "",

@@ -279,9 +279,9 @@ def _read_checklist(upload: Upload, path: Path, files: dict[str, str]) -> None:
     try:
         upload.checklist = load_xlsform(path, files)
     except ChecklistError as exc:
-        for form_problem in exc.problems:
-            upload.report.problem(0, form_problem.question, "", form_problem.message,
-                                  **form_problem.params)
+        for form_problem in exc.problems:  # the sentence names the sheet, row and column
+            upload.report.add(RowProblem(0, form_problem.question, "", form_problem.message,
+                                         form_problem.params))
 
 
 WORK_FAILURES = {

@@ -7,6 +7,7 @@ call carries Telegram's initData; the services check it (bot/services/visits/han
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import time
@@ -24,7 +25,7 @@ from bot.rules.models import Opinion, PartyRole, PartySigner
 from bot.services import visits
 from bot.services.errors import Refusal, Refused
 from bot.tg.webhook import Listener
-from bot.views.handsign import labels, record_html
+from bot.views.handsign import labels, page_words, record_html
 from bot.views.visits import refusal_text
 
 logger = logging.getLogger(__name__)
@@ -130,11 +131,24 @@ class _Base(tornado.web.RequestHandler):
                           "error": refusal_text(_guess(init_data), exc)})
 
 
+def page_html(t: Translator) -> str:
+    """The Mini App's page with its own words in `t`'s language (the sheet's words come
+    with the sheet, in the leader's language)."""
+    words = page_words(t)
+    page = resources.files("bot.tg").joinpath("static/sign.html").read_text("utf-8")
+    script = json.dumps(words, ensure_ascii=False).replace("<", "\\u003c")
+    return (page.replace("{{lang}}", html.escape(words["lang"]))
+            .replace("{{title}}", html.escape(words["title"]))
+            .replace("{{words}}", script))
+
+
 class _Page(_Base):
     def get(self) -> None:
-        page = resources.files("bot.tg").joinpath("static/sign.html").read_bytes()
+        # The launch data is in the address's fragment, which the server never sees: the
+        # phone's Accept-Language decides the words shown before the sheet.
+        wanted = self.request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(page)
+        self.finish(page_html(translator(wanted.strip() or None)).encode("utf-8"))
 
 
 class _Open(_Base):

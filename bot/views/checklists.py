@@ -65,5 +65,5 @@ def preview_lines(t: Translator, checklist: Checklist) -> list[str]:
 
 
 def problem_lines(t: Translator, problems: list[FormProblem]) -> list[str]:
-    return [f"{p.question or t._('(the form)')}: {t._(p.message).format(**p.params)}"
-            for p in problems]
+    whole = t._("(the form)")
+    return [f"{p.question or whole}: {t._(p.message).format(**p.params)}" for p in problems]

@@ -89,7 +89,7 @@ def _draw_refusal(t: Translator, exc: Refused) -> str:
         Refusal.BAD_ENTROPY_SOURCE: t._("Please name the public entropy source in words, in 3"
                                         " to 300 characters: which lottery or index, and"
                                         " the day its value is published (for example"
-                                        " 中国福利彩票3D，{date} 开奖).").format(
+                                        " China Welfare Lottery 3D, draw of {date}).").format(
             date=exc.params.get("date", "")),
         Refusal.ENTROPY_SHAPE: t._("The announced source, {source}, publishes a value like"
                                    " {example}; “{value}” is not one. Please send the value"

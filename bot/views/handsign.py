@@ -39,20 +39,24 @@ def record_html(t: Translator, state: State) -> str:
                 out.append(f"<dt>{_e(answer['label'])}</dt><dd>{_e(answer['display'])}</dd>")
             out.append("</dl>")
         if item["result"]:
-            out.append(f"<p><b>{_e(t._('Result'))}:</b> "
-                       f"{_e(rules.legal(rules.RESULTS, item['result'], t))}</p>")
+            result = t._("Result")
+            wording = rules.legal(rules.RESULTS, item["result"], t)
+            out.append(f"<p><b>{_e(rules.labelled(result, wording, t.lang))}</b></p>")
         detail = item.get("detail") or {}
         if detail.get("kind"):
             out.append(f"<p>{_e(rules.legal(rules.NONCOOPERATION, detail['kind'], t))}</p>")
         if detail.get("circumstances"):
             out.append(f"<p>{_e(detail['circumstances'])}</p>")
         if detail.get("order"):
-            out.append(f"<p>{_e(t._('Correction ordered'))}: {_e(detail['order'])}</p>")
+            ordered = t._("Correction ordered")
+            out.append(f"<p>{_e(rules.labelled(ordered, detail['order'], t.lang))}</p>")
         follow = item.get("follow_up")
         if follow:
             out.append(f"<p>{_e(rules.legal(rules.FOLLOW_UPS, follow['kind'], t))} · "
                        f"{_e(follow['due'])} · {_e(follow['owner'])}</p>")
-    out.append(f"<p class=hash>{_e(t._('Content hash'))} {_e(state.content_hash)}</p>")
+    content_hash = t._("Content hash")
+    out.append(f"<p class=hash>{_e(rules.labelled(content_hash, state.content_hash, t.lang))}"
+               "</p>")
     return "".join(out)
 
 
@@ -75,4 +79,14 @@ def labels(t: Translator) -> dict[str, Any]:
         "empty": t._("Please sign in the box first."),
         "sending": t._("Sending…"),
         "done": t._("Signed. Thank you: please give the phone back to the inspector."),
+    }
+
+
+def page_words(t: Translator) -> dict[str, str]:
+    """The page's own words, shown before the sheet is opened (and if it cannot be)."""
+    return {
+        "lang": "en" if t.lang == "en" else "zh-CN",
+        "title": t._("Signature of the inspected party"),
+        "unreachable": t._("The signature page could not reach Choucha: check the phone's"
+                           " connection, then open it again from the inspector's chat."),
     }

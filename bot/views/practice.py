@@ -82,12 +82,12 @@ def _end(t: Translator, practice: Practice) -> Shown:
             practice.checklist, practice.answers, practice.today, values), start=1):
         value = rules.display(question, practice.answers.get(question.name), lang,
                               practice.photos.get(question.name, 0))
-        lines.append(f"{number}. {html.escape(rules.label(question, lang, values))}:"
-                     f" {html.escape(value[:80])}")
+        lines.append(f"{number}. " + html.escape(rules.labelled(
+            rules.label(question, lang, values), value[:80], lang)))
     for question, value in rules.calculated(practice.checklist, practice.answers,
                                             practice.today, values):
-        lines.append(f"🧮 {html.escape(rules.label(question, lang, values))}:"
-                     f" {html.escape(value[:80])}")
+        lines.append("🧮 " + html.escape(rules.labelled(
+            rules.label(question, lang, values), value[:80], lang)))
     lines += ["", t._("Attach it to item {item} to use it in visits, try it again, or"
                       " discard it.").format(item=html.escape(practice.form.form_id))]
     rows = [[PracticeAttach().markup(t._("📎 Attach to item {item}").format(

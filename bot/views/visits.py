@@ -291,17 +291,16 @@ def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
             value = rules.display(question, answer, lang,
                                   len(item.photos.get(question.name, [])))
             locked = "" if question.name in open_now else " 🔒"  # read-only now
-            lines.append(f"  {number}.{q_number}"
-                         f" {html.escape(rules.label(question, lang, values))}:"
-                         f" {html.escape(value[:80])}{locked}")
+            lines.append(f"  {number}.{q_number} " + html.escape(rules.labelled(
+                rules.label(question, lang, values), value[:80], lang)) + locked)
             if not locked:
                 edits.append(_b(f"✏️ {number}.{q_number}", VisitEdit(
                     state.id, item.position, item.question_index(question.name))))
         if item.checklist is not None:
             for question, value in rules.calculated(item.checklist, item.answers, state.today,
                                                     values):
-                lines.append(f"  🧮 {html.escape(rules.label(question, lang, values))}:"
-                             f" {html.escape(value[:80])}")
+                lines.append("  🧮 " + html.escape(rules.labelled(
+                    rules.label(question, lang, values), value[:80], lang)))
         if item.result:
             lines.append("  " + t._("Result: {result}").format(
                 result=rules.legal(rules.RESULTS, item.result, t)))

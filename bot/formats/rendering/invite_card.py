@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
-from bot.formats.rendering.fonts import cjk_font
+from bot.formats.rendering.fonts import draw_text, text_width
 from bot.formats.rendering.qr import qr_image
 
 WIDTH, HEIGHT = 900, 1240
@@ -31,12 +31,11 @@ class CardText:
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> list[str]:
     """Break text to fit `width` pixels, by character (works for Chinese and for links)."""
-    font = cjk_font(size)
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
         for char in paragraph:
-            if draw.textlength(line + char, font=font) > width and line:
+            if text_width(line + char, size) > width and line:
                 lines.append(line)
                 line = char
             else:
@@ -49,7 +48,7 @@ def _paragraph(draw: ImageDraw.ImageDraw, y: int, text: str, size: int,
                fill: tuple[int, int, int]) -> int:
     """Draw wrapped text from `y`; return the y below it."""
     for line in _wrap(draw, text, size, WIDTH - 2 * MARGIN):
-        draw.text((MARGIN, y), line, font=cjk_font(size), fill=fill)
+        draw_text(draw, (MARGIN, y), line, size, fill)
         y += int(size * 1.35)
     return y
 
@@ -59,8 +58,8 @@ def render_invite_card(text: CardText) -> bytes:
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, WIDTH, 16), fill=ACCENT)
-    draw.text((MARGIN, 56), text.title, font=cjk_font(44), fill=ACCENT)
-    draw.text((MARGIN, 146), text.name, font=cjk_font(64), fill=INK)
+    draw_text(draw, (MARGIN, 56), text.title, 44, ACCENT)
+    draw_text(draw, (MARGIN, 146), text.name, 64, INK)
     y = _paragraph(draw, 236, text.department, 36, INK)
     if text.cert:
         y = _paragraph(draw, y, text.cert, 30, MUTED)

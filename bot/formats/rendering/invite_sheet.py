@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from fpdf import FPDF
 
-from bot.formats.rendering.fonts import cjk_font_path
+from bot.formats.rendering.fonts import pdf_fonts
 from bot.formats.rendering.qr import qr_runs
 
 COLUMNS, ROWS = 2, 4
@@ -95,7 +95,7 @@ def invite_sheet_pdf(cards: Sequence[SheetCard], text: SheetText) -> bytes:
     """Eight cards a page, in the order given."""
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_auto_page_break(False)
-    pdf.add_font("cjk", "", str(cjk_font_path()))
+    pdf_fonts(pdf)
     pdf.set_title(text.title)
     per_page = COLUMNS * ROWS
     for index, card in enumerate(cards):

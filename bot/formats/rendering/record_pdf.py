@@ -1,8 +1,10 @@
 """The check record (检查记录) and result summary (抽查结果汇总表) as a PDF.
 
-Chinese text in the CJK font the set-up installs; photo thumbnails with their SHA-256;
+Chinese text in the CJK font the set-up installs, symbols it lacks (℃, ①…) in the
+fallback fonts (bot/formats/rendering/fonts.py); photo thumbnails with their SHA-256;
 signatures or the refusal and its witness; a QR code carrying the record's hash.
-The record is an official document, so its labels are in Chinese (with English after).
+The record is an official document, in Chinese only (no English glosses: the
+catalogue test reads its text for English words).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from fpdf import FPDF
 from PIL import Image
 
-from bot.formats.rendering.fonts import cjk_font_path
+from bot.formats.rendering.fonts import pdf_fonts
 from bot.formats.rendering.qr import qr_image
 from bot.i18n import translator
 from bot.rules import visit as rules
@@ -43,7 +45,7 @@ class _Record(FPDF):
         super().__init__(format="A4")
         self.record_hash = record_hash
         self.draft = draft
-        self.add_font("cjk", "", str(cjk_font_path()))
+        pdf_fonts(self)
         self.set_auto_page_break(True, margin=16)
         self.set_title("检查记录")
 
@@ -91,31 +93,31 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
         pdf.cell(0, 10, "检查记录（草稿 · 待签）", align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
         pdf.set_font("cjk", size=9)
-        pdf.cell(0, 5, "DRAFT, to be signed: the content hash below identifies exactly what is"
-                 " signed", align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.line_of(f"内容哈希 Content hash SHA-256：{record_hash}", size=8)
+        pdf.cell(0, 5, "草稿，待签名：下方的内容哈希唯一标识所签署的内容", align="C",
+                 new_x="LMARGIN", new_y="NEXT")
+        pdf.line_of(f"内容哈希 SHA-256：{record_hash}", size=8)
     else:
         pdf.cell(0, 10, "检查记录 · 抽查结果汇总表", align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("cjk", size=9)
-        pdf.cell(0, 5, "Check record and result summary (003 第二十一、二十二条)", align="C",
+        pdf.cell(0, 5, "（003 第二十一、二十二条）", align="C",
                  new_x="LMARGIN", new_y="NEXT")
     correction = content.get("correction")
     if correction:
-        pdf.heading("更正 Correction")
+        pdf.heading("更正")
         pdf.line_of(f"本记录更正第 {correction['of_version']} 版（记录哈希"
                     f" {correction['of_record_hash'][:16]}），由 {correction['opened_by']} 提出。")
         pdf.line_of(f"更正原因：{correction['reason']}")
-    pdf.heading("检查对象 Target")
+    pdf.heading("检查对象")
     pdf.line_of(f"名称：{task['target_name']}")
     pdf.line_of(f"统一社会信用代码：{task['target_code']}")
     pdf.line_of(f"地址：{task['address'] or '—'}")
     pdf.line_of(f"抽查计划：{task['plan']} · 检查期限 {task['window'][0]} 至 {task['window'][1]}")
-    pdf.heading("检查小组 Team")
+    pdf.heading("检查小组")
     for member in content["team"]:
         leader = "（组长）" if member["leader"] else ""
         pdf.line_of(f"{member['name']}{leader} · {member['department']} · 执法证号"
                     f" {member['cert_no']}")
-    pdf.heading("时间与签到 Times and check-in")
+    pdf.heading("时间与签到")
     pdf.line_of(f"开始检查：{at(content['started_at'])}（{tz}）")
     if content.get("started_late"):
         pdf.line_of(f"注意：检查开始时已超过检查期限（{task['window'][1]}）。")
@@ -131,7 +133,7 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
     if submitted.get("at"):
         pdf.line_of(f"提交：{at(submitted['at'])}，{submitted['by']}")
     if content["shortcut"]:
-        pdf.heading("检查情况 Finding for the whole visit")
+        pdf.heading("检查情况（全部事项）")
         pdf.line_of(rules.RESULTS[content["shortcut"]][0])
         _photos(pdf, content["shortcut_photos"], photo)
     for number, item in enumerate(content["items"], start=1):
@@ -141,7 +143,7 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
                     f" {item['checklist_version'] or '—'}", size=8.5)
         for answer in item["answers"]:
             value = "（跳过）" if answer["skipped"] else answer["display"]
-            pdf.line_of(f"· {answer['label']}：{value}")
+            pdf.line_of("· " + rules.labelled(answer["label"], value, "zh_CN"))
             if not answer.get("calculated"):  # a calculation has no author or time
                 pdf.line_of(f"   {answer['by']} · {at(answer['at'])}", size=7.5)
             _photos(pdf, answer["photos"], photo)
@@ -160,7 +162,7 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
             pdf.line_of(f"后续处理：{rules.FOLLOW_UPS[follow['kind']][0]}，期限 {follow['due']}，"
                         f"负责人 {follow['owner']}")
         pdf.line_of(f"结果认定：{item['result_by']} · {at(item['result_at'])}", size=7.5)
-    pdf.heading("签名 Signatures")
+    pdf.heading("签名")
     for signature in signatures:
         kind = signature["kind"]
         if kind == "member":
@@ -209,7 +211,7 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
             pdf.ln(4)
             pdf.line_of("被检查对象签字或盖章：____________________  日期：____________")
             pdf.line_of("拒绝签字的，注明原因并由见证人签字：________________________________")
-        pdf.heading("核验 Verification")
+        pdf.heading("核验")
         code = qr_image(f"choucha:draft:{task['id']}:{record_hash}", 300)
         buffer = io.BytesIO()
         code.save(buffer, format="PNG")
@@ -220,19 +222,16 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
         pdf.line_of("被检查对象无法联系，未能取得签字（003 第二十一条）。")
     if signatures:
         pdf.line_of(f"签名所确认内容的哈希：{signatures[0]['content_hash']}", size=7.5)
-    pdf.heading("核验 Verification")
+    pdf.heading("核验")
     code = qr_image(f"choucha:record:{task['id']}:{record_hash}", 300)
     buffer = io.BytesIO()
     code.save(buffer, format="PNG")
     pdf.image(buffer, w=36, h=36)
     pdf.line_of(f"记录哈希 SHA-256：{record_hash}", size=8)
     pdf.line_of("内容哈希（签名所确认的内容）：检查对象、检查组、签到、每一项回答（含作答人、时间及照片的"
-                " SHA-256）、检查结果、责令改正与后续处理，不含签名。The content hash is what"
-                " every signature confirms: everything found, no signatures.", size=7.5)
+                " SHA-256）、检查结果、责令改正与后续处理，不含签名。", size=7.5)
     pdf.line_of("记录哈希（本记录的最终版本）：上述内容、全部签名（含纸质签名照片、当事人的陈述与意见）"
-                "及提交信息；记录提交后不可更改，更正另立新版本。The record hash covers the"
-                " content, every signature and the submission: the final record, frozen once"
-                " submitted.", size=7.5)
+                "及提交信息；记录提交后不可更改，更正另立新版本。", size=7.5)
     return bytes(pdf.output())
 
 

@@ -28,7 +28,13 @@ from bot.services.visits.checklist import (
 )
 from bot.services.visits.handsign import SESSION_MINUTES, Sheet, open_sheet, sign_by_hand
 from bot.services.visits.party_link import PartyView, party_confirm, party_open, token_state
-from bot.services.visits.record import confirm_submit, record_file, record_of, submit
+from bot.services.visits.record import (
+    confirm_submit,
+    record_file,
+    record_filename,
+    record_of,
+    submit,
+)
 from bot.services.visits.results import (
     choose_result,
     follow_up_due,
@@ -118,6 +124,7 @@ __all__ = [
     "photo",
     "photo_expected",
     "record_file",
+    "record_filename",
     "record_of",
     "refusal_text",
     "result_text",

@@ -80,7 +80,8 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
             await tx.visits.close_correction(correction.id, record_id, now)
         await tx.conversations.clear_flow(FLOW, "visit", visit_id)  # the whole team's
         await withdraw_sign_requests(tx, await load(tx, visit_id, today, core.settings.tz))
-        filename = f"record-{state.task.id}-{state.task.target_code}.pdf"
+        filename = rules.record_filename(state.task.id, state.task.target_code,
+                                         correction.version + 1 if correction else 1)
         recipients = {m.person_id for m in state.members}
         recipients |= {p.id for p in await tx.people.with_role(Role.OFFICE)}
         target = html.escape(state.task.target_name)
@@ -140,3 +141,11 @@ def record_file(core: Core, record: Record) -> bytes:
     if record.pdf_sha256 is None:
         raise Refused(Refusal.NO_RECORD)
     return read_blob(core.files_root, record.pdf_sha256)
+
+
+def record_filename(record: Record) -> str:
+    """The file name of a submitted record's PDF, as it was sent when submitted.
+
+    Access: the record (record_of checked the reader)."""
+    task = record.content["content"]["task"]
+    return rules.record_filename(record.task_id, str(task["target_code"]), record.version)
