@@ -245,18 +245,6 @@ async def reissue_invite(core: Core, actor: Actor, person_id: int,
         return await reissue_in(tx, core, actor, person, now)
 
 
-async def invite_by_cert(core: Core, actor: Actor, cert_no: str,
-                         now: datetime | None = None) -> IssuedInvite:
-    """Invite the directory person holding that 执法证号 (replacing any earlier invite)."""
-    now = now or clock_now()
-    cert_no = cert_no.strip()
-    async with core.db.transaction() as tx:
-        person = await tx.people.person_by_cert(cert_no)
-        if person is None:
-            raise Refused(Refusal.UNKNOWN_CERT, cert=cert_no)
-        return await reissue_in(tx, core, actor, person, now)
-
-
 async def invite_unregistered(core: Core, actor: Actor,
                               department_code: str | None = None,
                               person_ids: list[int] | None = None,
