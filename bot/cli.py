@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -17,13 +18,21 @@ import httpx
 from bot.config import ConfigError, Settings, load_settings
 from bot.core import Core
 from bot.formats.rendering.fit import plain_text
+from bot.formats.rendering.fonts import PACKAGE as FONT_PACKAGE
+from bot.formats.rendering.fonts import FontMissing, font_paths
 from bot.i18n import Translator, system_language, translator
 from bot.logs import setup_logging
 from bot.rules.models import Role, RosterEntry
 from bot.services.access import SYSTEM
 from bot.services.errors import Refusal, Refused
-from storage import Database
-from storage.files import write_private
+from storage import Database, Found, probe
+from storage.files import (
+    may_write_in,
+    private_dir,
+    put_in_place,
+    replace_private,
+    stage_private,
+)
 
 if TYPE_CHECKING:
     from bot.tg.context import Register
@@ -53,12 +62,82 @@ def _writable(path: str | None) -> str | None:
     if Path(path).is_dir():
         return _t()._("{file} is a folder: give a file name. Nothing was done.").format(
             file=path)
+    if not may_write_in(folder):
+        return _t()._("This user may not create files in the folder {folder}: choose another"
+                      " place for {file}, or ask for the right to write there. Nothing was"
+                      " done.").format(folder=folder, file=path)
     return None
 
 
-def _no_database(settings: Settings) -> str:
-    return _t()._("There is no database at {path} yet: run `choucha init` first.").format(
-        path=settings.db_path)
+def _database_problem(settings: Settings, creating: bool = False) -> str | None:
+    """Why the command cannot use the database CHOUCHA_DB names, found before it is opened
+    (opening makes a missing file, and migrates); None when it can. `creating`: the command
+    may make a new database where there is none (`init`, `demo-data --load`)."""
+    t = _t()
+    path = settings.db_path
+    found = probe(path)
+    if found is Found.CHOUCHA:
+        return None
+    if found is Found.FOLDER:
+        return t._("CHOUCHA_DB names the folder {path}, not a database file: set it to the"
+                   " database file, for example {example}. Nothing was done.").format(
+            path=path, example=path / "choucha.sqlite3")
+    if found is Found.UNREADABLE:
+        return t._("This user may not read the database {path}: run choucha as the user"
+                   " that owns it, or check CHOUCHA_DB. Nothing was done.").format(path=path)
+    if found in (Found.NOT_SQLITE, Found.FOREIGN) and creating:
+        return t._("{path} exists and is not a Choucha database, so it is left as it is: set"
+                   " CHOUCHA_DB to a new file name, or move that file away. Nothing was"
+                   " done.").format(path=path)
+    if found is Found.NOT_SQLITE:
+        return t._("{path} is not an SQLite database: check CHOUCHA_DB, which should name"
+                   " the file `choucha init` made. Nothing was done.").format(path=path)
+    if found is Found.FOREIGN:
+        return t._("{path} is an SQLite database, but not Choucha's: check CHOUCHA_DB, which"
+                   " should name the file `choucha init` made. Nothing was done.").format(
+            path=path)
+    if creating:  # missing or empty: made here
+        folder = path.expanduser().resolve().parent
+        try:
+            private_dir(folder)
+        except OSError:
+            folder = next(p for p in [folder, *folder.parents] if p.exists())
+        if not folder.is_dir() or not may_write_in(folder):
+            return t._("Cannot create the database {path}: this user may not write in the"
+                       " folder {folder}. Set CHOUCHA_DB to a file in a folder you may write"
+                       " in.").format(path=path, folder=folder)
+        return None
+    if found is Found.EMPTY:
+        return t._("The database {path} is not set up yet: run `choucha init` first, or check"
+                   " CHOUCHA_DB. Nothing was done.").format(path=path)
+    return t._("There is no database at {path}: check CHOUCHA_DB (is the path mistyped?), or"
+               " run `choucha init` to make a new one. Nothing was done.").format(path=path)
+
+
+def _font_text(exc: FontMissing) -> str:
+    """A missing CJK font, with the package that provides it (scripts/setup installs it)."""
+    if exc.override:
+        return _t()._("CHOUCHA_CJK_FONT names {file}, which is not a font file: correct it, or"
+                      " unset it to use the {package} font. Nothing was changed; earlier"
+                      " invites still work.").format(file=exc.override, package=FONT_PACKAGE)
+    packages = " ".join(exc.packages)
+    return _t()._("The cards need a font with Chinese characters, and none is installed:"
+                  " install the Debian package {package} ({command}), or set"
+                  " CHOUCHA_CJK_FONT to a font file, then run this again. Nothing was"
+                  " changed; earlier invites still work.").format(
+        package=packages, command=f"sudo apt-get install {packages}")
+
+
+def _font_problem() -> str | None:
+    """Why the QR cards cannot be drawn (checked before any invite is replaced)."""
+    try:
+        font_paths()  # the CJK font and the fallbacks the cards draw symbols with
+    except FontMissing as exc:
+        return _font_text(exc)
+    return None
+
+
+BOT_USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 
 
 def refusal(exc: Refused, t: Translator | None = None) -> str:
@@ -94,9 +173,24 @@ def refusal(exc: Refused, t: Translator | None = None) -> str:
     return t._("Refused ({reason}); nothing was changed.").format(reason=exc.reason)
 
 
+def _username_problem(override: str | None) -> str | None:
+    """Why --bot-username is not a bot's username (checked before anything is done)."""
+    if override is None or BOT_USERNAME_RE.fullmatch(override.strip().lstrip("@")):
+        return None
+    return _t()._("--bot-username takes the bot's username as @BotFather shows it (5 to 32"
+                  " letters, digits or _, for example choucha_county_bot). Nothing was"
+                  " done.")
+
+
 async def _bot_username(settings: Settings, db: Database, override: str | None) -> str:
+    """The bot's username for links: --bot-username (kept for later commands), else the one
+    kept (by an earlier flag, or by the bot when it starts), else asked of Telegram."""
     if override:
-        return override.lstrip("@")
+        name = override.strip().lstrip("@")
+        async with db.transaction() as tx:
+            if await tx.settings.get("bot_username") != name:
+                await tx.settings.put("bot_username", name)
+        return name
     async with db.read() as rtx:
         stored = await rtx.settings.get("bot_username")
     if stored:
@@ -130,9 +224,15 @@ async def _resume(core: Core) -> None:
 
 
 async def _with_core(settings: Settings, override: str | None,
-                     work: Callable[[Core], Awaitable[int]], links: bool = True) -> int:
+                     work: Callable[[Core], Awaitable[int]], links: bool = True,
+                     creating: bool = False) -> int:
     """Open the database and run `work`; `links`: the bot's username is needed (asked of
-    Telegram once, then stored), otherwise nothing goes over the network."""
+    Telegram once, then stored), otherwise nothing goes over the network. A database that
+    is missing (unless `creating`), a folder or not Choucha's is refused before anything
+    is opened."""
+    problem = _database_problem(settings, creating) or _username_problem(override)
+    if problem:
+        return _fail(problem)
     async with Database(settings.db_path) as db:
         if links:
             username = await _bot_username(settings, db, override)
@@ -150,11 +250,19 @@ async def _with_core(settings: Settings, override: str | None,
 def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.onboarding import init_admin
 
+    existed = probe(settings.db_path) is Found.CHOUCHA
+
     async def work(core: Core) -> int:
         t = _t()
         issued = await init_admin(core, force=args.new_admin_link)
-        print(t._("Database ready: {path} (schema {version})").format(
-            path=settings.db_path, version=await core.db.schema_version()))
+        version = await core.db.schema_version()
+        if existed:
+            print(t._("The database {path} exists already (schema {version}): it was kept as"
+                      " it is, nothing was reset.").format(path=settings.db_path,
+                                                           version=version))
+        else:
+            print(t._("Database created: {path} (schema {version})").format(
+                path=settings.db_path, version=version))
         if issued is None:
             print(t._("An administrator is already registered; use --new-admin-link for"
                       " another."))
@@ -165,12 +273,53 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
         print(issued.link)
         return 0
 
-    return asyncio.run(_with_core(settings, args.bot_username, work))
+    return asyncio.run(_with_core(settings, args.bot_username, work, creating=True))
+
+
+class _Staged:
+    """Output files written beside their names first, put in place only after the
+    database change they describe has committed; dropped when anything fails before."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[Path, Path]] = []  # (staged, final)
+
+    async def write(self, path: str, data: bytes) -> None:
+        final = Path(path)
+        self.files.append((await asyncio.to_thread(stage_private, final, data), final))
+
+    def drop(self) -> None:
+        for staged, _ in self.files:
+            staged.unlink(missing_ok=True)
+        self.files = []
+
+    def put_in_place(self) -> str | None:
+        """Rename each to its name; the sentence for one that could not be."""
+        for staged, final in self.files:
+            try:
+                put_in_place(staged, final)
+            except OSError:
+                return _t()._("The invites were made, but {file} could not be given its name:"
+                              " the same contents are in {staged}; rename that file to"
+                              " {file}.").format(file=final, staged=staged)
+        return None
+
+
+def _not_written(file: str) -> str:
+    return _t()._("{file} could not be written (is the disk full, or the folder read-only?):"
+                  " free some space or choose another place and run this again. Nothing was"
+                  " changed; earlier invites still work.").format(file=file)
 
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import invite_sheets
-    from bot.services.onboarding import invite_by_cert, invite_person, invite_unregistered
+    from bot.services.onboarding import (
+        IssuedInvite,
+        invite_person,
+        plan_by_cert,
+        plan_unregistered,
+        store_planned,
+    )
+    from bot.workers import WorkFailed
 
     t = _t()
     modes = [bool(args.cert), bool(args.unregistered), bool(args.name)]
@@ -192,41 +341,102 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
         problem = _writable(path)
         if problem:
             return _fail(problem)
+    if args.out:
+        problem = _font_problem()
+        if problem:
+            return _fail(problem)
+    zh = translator("zh_CN")
 
-    async def work(core: Core) -> int:
+    async def write_files(core: Core, staged: _Staged, planned: list[IssuedInvite]) -> None:
+        """The links file and the cards, staged beside their names."""
+        if args.unregistered:
+            await staged.write(args.links, invite_sheets.links_csv(planned, settings.tz))
+            if args.out:
+                await staged.write(args.out, await invite_sheets.render_cards(
+                    core.workers, planned, settings.tz, zh))
+        elif args.out:
+            await staged.write(args.out, await asyncio.to_thread(
+                invite_sheets.card_png, planned[0], settings.tz, zh))
+
+    async def replace(core: Core) -> list[IssuedInvite] | int:
+        """Plan the invites, write them down, then store them: a failure before the commit
+        leaves every earlier invite working (and the files as they were)."""
         try:
             if args.unregistered:
-                issued_all = await invite_unregistered(core, SYSTEM, args.department)
-            elif args.cert:
-                issued_all = [await invite_by_cert(core, SYSTEM, args.cert)]
+                planned = await plan_unregistered(core, SYSTEM, args.department)
             else:
-                issued_all = [await invite_person(core, SYSTEM, args.name, args.department,
-                                                  roles)]
+                planned = [await plan_by_cert(core, SYSTEM, args.cert)]
         except Refused as exc:
             return _fail(refusal(exc))
+        if not planned:
+            return []
+        staged = _Staged()
+        stored = False
+        try:
+            try:
+                await write_files(core, staged, planned)
+            except FontMissing as exc:
+                return _fail(_font_text(exc))
+            except WorkFailed:
+                return _fail(t._("The cards could not be drawn within the time and memory"
+                                 " allowed: invite one department at a time (--department"
+                                 " CODE). Nothing was changed; earlier invites still work."))
+            except OSError:
+                return _fail(_not_written(args.links if args.unregistered
+                                          and len(staged.files) == 0 else args.out))
+            try:
+                issued = await store_planned(core, SYSTEM, planned)
+            except Refused:
+                return _fail(t._("Someone's entry changed while the files were written, so"
+                                 " nothing was changed and earlier invites still work: run"
+                                 " this again."))
+            stored = True
+        finally:
+            if not stored:  # the files describe invites that were not made
+                staged.drop()
+        problem = staged.put_in_place()
+        if problem:
+            return _fail(problem, code=1)
+        return issued
+
+    async def work(core: Core) -> int:
+        if args.name:
+            try:
+                issued_all = [await invite_person(core, SYSTEM, args.name, args.department,
+                                                  roles)]
+            except Refused as exc:
+                return _fail(refusal(exc))
+        else:
+            result = await replace(core)
+            if isinstance(result, int):
+                return result
+            issued_all = result
         if args.unregistered:
             if not issued_all:
                 print(t._("Everyone is registered already; no invite was made."))
                 return 0
-            sheet = await invite_sheets.build(core.workers, issued_all, settings.tz,
-                                              translator("zh_CN"))
-            await asyncio.to_thread(write_private, Path(args.links), sheet.links_csv)
             print(t.ngettext("{n} invite made (each earlier open invite was replaced).",
                              "{n} invites made (each earlier open invite was replaced).",
-                             sheet.count).format(n=sheet.count))
+                             len(issued_all)).format(n=len(issued_all)))
             print(t._("Links written to {file}").format(file=args.links))
             if args.out:
-                await asyncio.to_thread(write_private, Path(args.out), sheet.cards_pdf)
                 print(t._("Printable QR cards written to {file}").format(file=args.out))
             return 0
         issued = issued_all[0]
         expires = issued.invite.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
         print(t._("Invite for {name} (works once, until {expires}):").format(
             name=issued.person.name, expires=expires))
-        print(issued.link)
+        print(issued.link, flush=True)
         if args.out:
-            await asyncio.to_thread(write_private, Path(args.out), invite_sheets.card_png(
-                issued, settings.tz, translator("zh_CN")))
+            if args.name:  # a new person: the link above is theirs whatever happens here
+                try:
+                    await asyncio.to_thread(replace_private, Path(args.out), await
+                                            asyncio.to_thread(invite_sheets.card_png, issued,
+                                                              settings.tz, zh))
+                except OSError:
+                    return _fail(t._("The invite was made and its link above works, but the"
+                                     " card could not be written to {file}: send or print the"
+                                     " link instead.").format(file=args.out), code=1)
             print(t._("QR card written to {file}").format(file=args.out))
         return 0
 
@@ -239,8 +449,6 @@ def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
     from bot.views.labels import role_label, roster_status
 
     t = _t()
-    if not settings.db_path.exists():
-        return _fail(_no_database(settings))
 
     async def work(core: Core) -> int:
         try:
@@ -283,8 +491,6 @@ def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError:
         return _fail(t._("{value} is not a date: write it as YYYY-MM-DD, for example"
                          " 2026-10-08.").format(value=args.from_date))
-    if not settings.db_path.exists():
-        return _fail(_no_database(settings))
 
     async def work(core: Core) -> int:
         async with core.db.read() as rtx:
@@ -320,8 +526,6 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.personal import keys_file, rotate
 
     t = _t()
-    if not settings.db_path.exists():
-        return _fail(_no_database(settings))
 
     async def work(core: Core) -> int:
         try:
@@ -352,18 +556,17 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.directory import add_department
 
-    async def work() -> int:
-        async with Database(settings.db_path) as db:
-            await _resume(Core(settings, db, ""))
-            try:
-                department = await add_department(db, SYSTEM, args.code, args.name, args.region)
-            except Refused as exc:
-                return _fail(refusal(Refused(exc.reason, code=args.code)))
+    async def work(core: Core) -> int:
+        try:
+            department = await add_department(core.db, SYSTEM, args.code, args.name,
+                                              args.region)
+        except Refused as exc:
+            return _fail(refusal(Refused(exc.reason, code=args.code)))
         print(_t()._("Department {code} {name} added.").format(code=department.code,
                                                               name=department.name))
         return 0
 
-    return asyncio.run(work())
+    return asyncio.run(_with_core(settings, None, work, links=False))
 
 
 def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
@@ -385,37 +588,29 @@ def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
         except UnicodeDecodeError:
             return _fail(t._("{file} is not UTF-8 text: save it as CSV UTF-8 and try again."
                              " Nothing was loaded.").format(file=path))
-    exists = settings.db_path.exists()
-
-    async def work() -> int:
-        if args.action == "load":
-            async with Database(settings.db_path) as db:
-                core = Core(settings, db, "")
-                await _resume(core)
-                try:
-                    year, days = await load_calendar(core, SYSTEM, text, Path(args.file).name,
-                                                     now())
-                except ArrangementError as exc:
-                    return _fail(t._("The calendar was not loaded: {problem}").format(
-                        problem=exc))
+    if args.action == "load":
+        async def load(core: Core) -> int:
+            try:
+                year, days = await load_calendar(core, SYSTEM, text, Path(args.file).name,
+                                                 now())
+            except ArrangementError as exc:
+                return _fail(t._("The calendar was not loaded: {problem}").format(
+                    problem=exc))
             print(t._("Loaded the arrangement for {year}: {days} days listed; the other days"
                       " follow Monday to Friday.").format(year=year, days=days))
             return 0
-        try:
-            start = date.fromisoformat(args.date)
-        except ValueError:
-            return _fail(t._("{value} is not a date: write it as YYYY-MM-DD, for example"
-                             " 2026-10-08.").format(value=args.date))
-        if args.n < 0:
-            return _fail(t._("Give a number of working days of 0 or more (counting"
-                             " backwards is not supported)."))
-        if exists:
-            async with Database(settings.db_path) as db:
-                await _resume(Core(settings, db, ""))
-                async with db.read() as rtx:
-                    cal = await calendar(rtx)
-        else:
-            cal = Calendar()
+
+        return asyncio.run(_with_core(settings, None, load, links=False))
+    try:
+        start = date.fromisoformat(args.date)
+    except ValueError:
+        return _fail(t._("{value} is not a date: write it as YYYY-MM-DD, for example"
+                         " 2026-10-08.").format(value=args.date))
+    if args.n < 0:
+        return _fail(t._("Give a number of working days of 0 or more (counting"
+                         " backwards is not supported)."))
+
+    def show(cal: Calendar) -> int:
         result = cal.add(start, args.n)
         print(f"{result.isoformat()} ({result.strftime('%A')})")
         for year in cal.unknown_years([start, result]):
@@ -424,7 +619,14 @@ def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
                 year=year), file=sys.stderr)
         return 0
 
-    return asyncio.run(work())
+    if probe(settings.db_path) is Found.MISSING:  # no county yet: the State Council's days
+        return show(Calendar())
+
+    async def add(core: Core) -> int:
+        async with core.db.read() as rtx:
+            return show(await calendar(rtx))
+
+    return asyncio.run(_with_core(settings, None, add, links=False))
 
 
 def cmd_checklist(settings: Settings, args: argparse.Namespace) -> int:
@@ -462,14 +664,10 @@ def cmd_checklist(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
-    async def work() -> int:
+    async def work(core: Core) -> int:
         t = _t()
-        if not settings.db_path.exists():
-            return _fail(_no_database(settings))
-        async with Database(settings.db_path) as db:
-            await _resume(Core(settings, db, ""))
-            async with db.read() as rtx:
-                count, problem = await rtx.audit.verify()
+        async with core.db.read() as rtx:
+            count, problem = await rtx.audit.verify()
         if problem is not None:
             print(t._("audit chain BROKEN at row {row}: {reason} ({count} rows intact before"
                       " it)").format(row=problem.row_id, reason=problem.reason, count=count))
@@ -477,7 +675,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
         print(t._("audit chain intact: {count} rows").format(count=count))
         return 0
 
-    return asyncio.run(work())
+    return asyncio.run(_with_core(settings, None, work, links=False))
 
 
 async def _unregistered_hint(core: Core, t: Translator) -> None:
@@ -517,7 +715,13 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         reports = await import_upload(core, SYSTEM, path, path.name, kind, waiting)
         print("\n\n".join(summary_text(t, report, listed=20) for report in reports))
         if any(r.problems or r.warnings for r in reports) and args.report:
-            await asyncio.to_thread(write_private, Path(args.report), reports_csv(t, reports))
+            try:
+                await asyncio.to_thread(replace_private, Path(args.report),
+                                        reports_csv(t, reports))
+            except OSError:
+                return _fail(t._("The row-by-row report could not be written to {file} (is"
+                                 " the disk full?): the summary above is what it would"
+                                 " say.").format(file=args.report), code=1)
             print(t._("The row-by-row report was written to {file}").format(file=args.report))
         if any(r.ok and r.kind == "inspectors" for r in reports):
             await _unregistered_hint(core, t)
@@ -534,15 +738,16 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem)
 
-    if not settings.db_path.exists():
-        return _fail(_no_database(settings))
-
     async def work(core: Core) -> int:
         try:
             count = await export(core, SYSTEM, args.kind, Path(args.file))
         except Refused:
             return _fail(t._("The key that protects phone numbers (data.key in the key folder)"
                              " is missing or wrong: restore it. Nothing was written."))
+        except OSError:
+            return _fail(t._("{file} could not be written (is the disk full, or the folder"
+                             " read-only?): free some space or choose another place and run"
+                             " this again.").format(file=args.file))
         print(t._("{count} rows of {kind} written to {file}").format(
             count=count, kind=args.kind, file=args.file))
         return 0
@@ -560,6 +765,9 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
     if args.targets < 1 or args.inspectors < 2:
         return _fail(t._("A demo county needs at least 1 target and 2 inspectors per"
                          " department."))
+    problem = _database_problem(settings, creating=True) if args.load else None
+    if problem:
+        return _fail(problem)
     try:
         files = generate(out, targets=args.targets, per_department=args.inspectors,
                          seed=args.seed, today=datetime.now(settings.tz).date())
@@ -583,7 +791,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
         await _unregistered_hint(core, t)
         return 0
 
-    return asyncio.run(_with_core(settings, None, work, links=False))
+    return asyncio.run(_with_core(settings, None, work, links=False, creating=True))
 
 
 def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
@@ -665,6 +873,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if args.register is None:
         return _fail(_t()._("Start the bot with `choucha run` (or `python -m"
                                     " handlers.main run`)."))
+    # A missing database is made (local mode starts from nothing); a folder or a file that
+    # is not Choucha's is refused before the bot starts.
+    problem = _database_problem(settings, creating=True)
+    if problem:
+        return _fail(problem)
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import enum
 import logging
 import os
 import re
@@ -81,6 +82,49 @@ def migrations() -> list[tuple[int, str, str]]:
     if versions != list(range(1, len(versions) + 1)):
         raise RuntimeError(f"migration numbers are not 1..n: {versions}")
     return found
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class Found(enum.StrEnum):
+    """What a database path holds, told without opening it for writing (so that nothing is
+    created or changed by asking)."""
+
+    MISSING = "missing"  # nothing there (or its folder is missing)
+    FOLDER = "folder"  # a folder, not a file
+    UNREADABLE = "unreadable"  # a file this user may not read
+    EMPTY = "empty"  # an empty file: a database not set up yet
+    NOT_SQLITE = "not_sqlite"  # a file that is not an SQLite database
+    FOREIGN = "foreign"  # an SQLite database without Choucha's tables
+    CHOUCHA = "choucha"  # a Choucha database (its schema is brought up to date on open)
+
+
+def probe(path: Path) -> Found:
+    """What is at `path`: only reads (a header, then the list of tables, read-only)."""
+    if path.is_dir():
+        return Found.FOLDER
+    if not path.exists():
+        return Found.MISSING
+    try:
+        with open(path, "rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError:
+        return Found.UNREADABLE
+    if not header:
+        return Found.EMPTY
+    if header != SQLITE_HEADER:
+        return Found.NOT_SQLITE
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT COUNT(*) FROM sqlite_master"
+                               " WHERE type = 'table' AND name = 'schema_version'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:  # a damaged file with a valid header
+        return Found.NOT_SQLITE
+    return Found.CHOUCHA if row and row[0] else Found.FOREIGN
 
 
 class _Repos:
@@ -185,6 +229,16 @@ class Database:
         self._write_lock = asyncio.Lock()
 
     async def open(self) -> Database:
+        try:
+            return await self._open()
+        except BaseException:
+            # A connection left open keeps its (non-daemon) thread alive: the process
+            # would hang at exit instead of ending with the error (a file that is not a
+            # database fails at the first statement, after the connection is made).
+            await self.close()
+            raise
+
+    async def _open(self) -> Database:
         private_dir(self.path.parent)  # created 0700; an existing folder is left as it is
         if not self.path.exists():
             write_private(self.path, b"")  # SQLite keeps the mode; its -wal and -shm copy it
@@ -203,13 +257,17 @@ class Database:
     @staticmethod
     async def _connect(target: str, uri: bool) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(target, uri=uri, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=10000")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        # 64 MiB of page cache: bulk imports and scans of the directories stay in memory
-        # without growing with them.
-        await conn.execute("PRAGMA cache_size=-65536")
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=10000")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            # 64 MiB of page cache: bulk imports and scans of the directories stay in
+            # memory without growing with them.
+            await conn.execute("PRAGMA cache_size=-65536")
+        except BaseException:
+            await conn.close()
+            raise
         return conn
 
     async def close(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -46,6 +47,49 @@ def write_private(path: Path, data: bytes, durable: bool = False) -> None:
     finally:
         os.close(fd)
     os.chmod(path, PRIVATE_FILE)  # an existing file keeps its mode on O_TRUNC
+
+
+def stage_private(path: Path, data: bytes) -> Path:
+    """Write `data` durably (0600, fsynced) to a new file beside `path`, in the same folder,
+    so that `put_in_place` is one atomic rename; return that file. `path` itself (an
+    earlier file of that name) is not touched."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    staged = Path(name)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        staged.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    return staged
+
+
+def put_in_place(staged: Path, path: Path) -> None:
+    """Rename a staged file to its name (replacing an earlier file) and make that durable."""
+    staged.replace(path)
+    _sync_dir(path.parent)
+
+
+def replace_private(path: Path, data: bytes) -> None:
+    """Write a private file whole or not at all: an earlier file of that name stays as it
+    was until the new one is complete."""
+    put_in_place(stage_private(path, data), path)
+
+
+def may_write_in(folder: Path) -> bool:
+    """Whether this process can create a file in `folder` (tried, not guessed from the
+    mode bits: root, read-only mounts and ACLs all answer truly)."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".choucha-", suffix=".tmp", dir=folder)
+    except OSError:
+        return False
+    os.close(fd)
+    Path(name).unlink(missing_ok=True)
+    return True
 
 
 def blob_path(root: Path, sha256: str) -> Path:

@@ -29,6 +29,7 @@ ALLOWED_LATIN = {
     # Names of products and services, written so in Chinese too.
     "Choucha": "the bot's name", "Telegram": "the messenger", "BotFather": "Telegram's bot",
     "Excel": "a product", "WPS": "a product", "Word": "a product", "XLSForm": "a standard",
+    "SQLite": "the database's format", "Debian": "the operating system's name",
     "pyxform": "the XLSForm library, named where a form type is its own invention",
     "Start": "Telegram's own button, quoted as the person sees it (开始 is given too)",
     "English": "the language's own name, offered to switch to it",

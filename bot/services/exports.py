@@ -27,7 +27,7 @@ from bot.formats.sheets import (
 from bot.services.access import Actor, require_office
 from bot.services.personal import PhoneCipher, phone_reader
 from storage import Database
-from storage.files import write_private
+from storage.files import replace_private
 
 EXPORTABLE = ("departments", "items", "targets", "inspectors", "recusals", "plans")
 
@@ -122,7 +122,9 @@ async def export(core: Core, actor: Actor, kind: str, path: Path) -> int:
         count += 1
     out = io.BytesIO()
     workbook.save(out)
-    write_private(path, out.getvalue())  # the directories hold personal data: 0600
+    # The directories hold personal data: 0600; an earlier file stays whole until this
+    # one is.
+    replace_private(path, out.getvalue())
     return count
 
 

@@ -81,11 +81,18 @@ def cards_pdf(issued: Sequence[IssuedInvite], tz: tzinfo, t: Translator) -> byte
     return invite_sheet_pdf(cards, SheetText(title=_title(t), instructions=_instructions(t)))
 
 
+async def render_cards(workers: Workers, issued: Sequence[IssuedInvite], tz: tzinfo,
+                       t: Translator) -> bytes:
+    """The sheet's PDF (a QR code per person), drawn in a worker process for a large
+    sheet, in a thread otherwise.
+    Access: renders invites the caller was already allowed to make; reads nothing."""
+    return await workers.run(DOCUMENT, cards_pdf, list(issued), tz, t,
+                             heavy=len(issued) >= HEAVY_FROM)
+
+
 async def build(workers: Workers, issued: Sequence[IssuedInvite], tz: tzinfo,
                 t: Translator) -> InviteSheet:
-    """Both files; the PDF (a QR code per person) is drawn in a worker process for a
-    large sheet, in a thread otherwise.
+    """Both files (see `render_cards`).
     Access: renders invites the caller was already allowed to make; reads nothing."""
-    pdf = await workers.run(DOCUMENT, cards_pdf, list(issued), tz, t,
-                            heavy=len(issued) >= HEAVY_FROM)
+    pdf = await render_cards(workers, issued, tz, t)
     return InviteSheet(links_csv(issued, tz), pdf, len(issued))

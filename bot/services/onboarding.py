@@ -139,16 +139,22 @@ async def invite_person(
         return await create_invite_in(tx, core, actor, name, department, roles, now)
 
 
-async def reissue_in(tx: Tx, core: Core, actor: Actor, person: Person,
-                      now: datetime) -> IssuedInvite:
-    """A new code for someone not yet bound; their earlier open codes are revoked."""
+def _check_reissue(actor: Actor, person: Person) -> None:
+    """Whether `actor` may give `person` a new code now (refused otherwise)."""
     if not may_invite(actor, person):
         raise Refused(Refusal.NOT_ALLOWED)
     if not person.active:
         raise Refused(Refusal.INACTIVE, name=person.name)
     if person.tg_user_id is not None:
         raise Refused(Refusal.ALREADY_BOUND, name=person.name)
-    code = new_code()
+
+
+async def reissue_in(tx: Tx, core: Core, actor: Actor, person: Person,
+                     now: datetime, code: str | None = None) -> IssuedInvite:
+    """A new code for someone not yet bound; their earlier open codes are revoked. `code`:
+    the one planned for them (`plan_unregistered`), else a fresh one."""
+    _check_reissue(actor, person)
+    code = code or new_code()
     revoked = await tx.invites.revoke_open_for_person(person.id, now)
     expires = now + timedelta(days=core.settings.invite_ttl_days)
     invite = await tx.invites.add(hash_code(code), person.id, actor.id if actor else None, now,
@@ -164,6 +170,71 @@ async def reissue_in(tx: Tx, core: Core, actor: Actor, person: Person,
                         cert_no)
 
 
+async def _planned(rtx: ReadTx, core: Core, actor: Actor, person: Person,
+                   now: datetime) -> IssuedInvite:
+    """The invite `reissue_in` would make for `person` at `now`, with its code, stored
+    nowhere (its id is 0): what a sheet prints before any earlier invite is replaced."""
+    _check_reissue(actor, person)
+    code = new_code()
+    invite = Invite(id=0, person_id=person.id, created_by=actor.id if actor else None,
+                    created_at=now, expires_at=now + timedelta(days=core.settings.invite_ttl_days),
+                    used_at=None, revoked_at=None)
+    department = (await rtx.people.department(person.department_id)
+                  if person.department_id else None)
+    return IssuedInvite(person, invite, code, core.deep_link(code), department,
+                        await rtx.directory.cert_of(person.id))
+
+
+async def plan_unregistered(core: Core, actor: Actor, department_code: str | None = None,
+                            now: datetime | None = None) -> list[IssuedInvite]:
+    """The invites `invite_unregistered` would make, changing nothing: the caller writes
+    them down (the links file, the cards) and then stores them with `store_planned`, so
+    that a failure before that leaves everyone's earlier invite working."""
+    now = now or clock_now()
+    require_office(actor)
+    async with core.db.read() as rtx:
+        department_id = await _department_id(rtx, department_code)
+        entries = await rtx.people.roster(now, department_id, unregistered=True)
+        planned = []
+        for entry in entries:
+            person = await rtx.people.person(entry.person_id)
+            assert person is not None
+            if may_invite(actor, person) and person.active and person.tg_user_id is None:
+                planned.append(await _planned(rtx, core, actor, person, now))
+    return planned
+
+
+async def plan_by_cert(core: Core, actor: Actor, cert_no: str,
+                       now: datetime | None = None) -> IssuedInvite:
+    """The invite for the directory person holding that 执法证号 (replacing any earlier
+    invite of theirs once stored), changing nothing yet (see `plan_unregistered`)."""
+    now = now or clock_now()
+    require_office(actor)
+    cert_no = cert_no.strip()
+    async with core.db.read() as rtx:
+        person = await rtx.people.person_by_cert(cert_no)
+        if person is None:
+            raise Refused(Refusal.UNKNOWN_CERT, cert=cert_no)
+        return await _planned(rtx, core, actor, person, now)
+
+
+async def store_planned(core: Core, actor: Actor,
+                        planned: list[IssuedInvite]) -> list[IssuedInvite]:
+    """Make the planned invites, each replacing its person's open ones, in one transaction.
+    A person who registered or left the directory meanwhile refuses the whole (nothing is
+    stored: plan again)."""
+    require_office(actor)
+    async with core.db.transaction() as tx:
+        issued = []
+        for plan in planned:
+            person = await tx.people.person(plan.person.id)
+            if person is None:
+                raise Refused(Refusal.UNKNOWN_PERSON)
+            issued.append(await reissue_in(tx, core, actor, person, plan.invite.created_at,
+                                           code=plan.code))
+    return issued
+
+
 async def reissue_invite(core: Core, actor: Actor, person_id: int,
                          now: datetime | None = None) -> IssuedInvite:
     """A new code for someone not yet bound; earlier open codes for them are revoked."""
@@ -172,18 +243,6 @@ async def reissue_invite(core: Core, actor: Actor, person_id: int,
         person = await tx.people.person(person_id)
         if person is None:
             raise Refused(Refusal.UNKNOWN_PERSON)
-        return await reissue_in(tx, core, actor, person, now)
-
-
-async def invite_by_cert(core: Core, actor: Actor, cert_no: str,
-                         now: datetime | None = None) -> IssuedInvite:
-    """Invite the directory person holding that 执法证号 (replacing any earlier invite)."""
-    now = now or clock_now()
-    cert_no = cert_no.strip()
-    async with core.db.transaction() as tx:
-        person = await tx.people.person_by_cert(cert_no)
-        if person is None:
-            raise Refused(Refusal.UNKNOWN_CERT, cert=cert_no)
         return await reissue_in(tx, core, actor, person, now)
 
 

@@ -47,19 +47,36 @@ logging.getLogger("fontTools.ttLib.tables._h_e_a_d").setLevel(logging.ERROR)
 PACKAGES = ("fonts-wqy-microhei", "fonts-dejavu-core", "fonts-unifont")
 
 
+PACKAGE = "fonts-wqy-microhei"  # the Debian package scripts/setup installs
+
+
 class FontMissing(RuntimeError):
     """A font is missing: install Debian's fonts-wqy-microhei, fonts-dejavu-core and
-    fonts-unifont (scripts/setup does), or set CHOUCHA_CJK_FONT for the CJK one."""
+    fonts-unifont (scripts/setup does), or set CHOUCHA_CJK_FONT for the CJK one.
+    `override`: the file CHOUCHA_CJK_FONT names when that is what is missing;
+    `packages`: the Debian packages that would provide what is missing."""
+
+    def __init__(self, message: str, override: str | None = None,
+                 packages: tuple[str, ...] = (PACKAGE,)) -> None:
+        super().__init__(message)
+        self.override = override
+        self.packages = packages
 
 
 @lru_cache(maxsize=1)
 def cjk_font_path() -> Path:
-    override = os.environ.get("CHOUCHA_CJK_FONT")
-    for candidate in ([override] if override else []) + list(CANDIDATES):
-        if candidate and Path(candidate).is_file():
+    """The font file: CHOUCHA_CJK_FONT when set (a name that is no file is an error, not
+    silently another font), else the first of the usual places that exists."""
+    override = os.environ.get("CHOUCHA_CJK_FONT", "").strip()
+    if override:
+        if Path(override).is_file():
+            return Path(override)
+        raise FontMissing(f"CHOUCHA_CJK_FONT names {override}, which is not a file", override)
+    for candidate in CANDIDATES:
+        if Path(candidate).is_file():
             return Path(candidate)
     raise FontMissing(
-        "no CJK font found: install Debian's fonts-wqy-microhei or set CHOUCHA_CJK_FONT"
+        f"no CJK font found: install Debian's {PACKAGE} or set CHOUCHA_CJK_FONT"
     )
 
 
@@ -68,7 +85,8 @@ def font_paths() -> tuple[Path, ...]:
     """Every font a rendering draws with, in the order a character is looked up."""
     missing = sorted({package for path, package in FALLBACKS if not Path(path).is_file()})
     if missing:
-        raise FontMissing(f"fallback fonts missing: install Debian's {' '.join(missing)}")
+        raise FontMissing(f"fallback fonts missing: install Debian's {' '.join(missing)}",
+                          packages=tuple(missing))
     return (cjk_font_path(), *(Path(path) for path, _ in FALLBACKS))
 
 
