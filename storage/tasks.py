@@ -61,6 +61,29 @@ class TaskRepo(Repo):
             + _of_departments(departments) + " ORDER BY k.window_due, k.id LIMIT ?",
             (today.isoformat(), *departments, limit))
 
+    async def move_window(self, plan_id: int, start: str, due: str) -> dict[int, list[str]]:
+        """The plan's tasks not finished yet get the window `start`–`due` (ISO dates);
+        returns, for each person on the team of a task that changed, the targets of those
+        tasks."""
+        ids = [int(r["id"]) for r in await self.all(
+            "SELECT id FROM tasks WHERE plan_id = ? AND status IN ('assigned', 'in_progress')"
+            " AND (window_start != ? OR window_due != ?)",
+            (plan_id, start, due))]
+        told: dict[int, list[str]] = {}
+        for first in range(0, len(ids), 500):
+            chunk = ids[first:first + 500]
+            marks = ",".join("?" * len(chunk))
+            await self.execute(f"UPDATE tasks SET window_start = ?, window_due = ?"
+                               f" WHERE id IN ({marks})",
+                               (start, due, *chunk))
+            for row in await self.all(
+                    f"SELECT m.person_id, t.name FROM task_members m JOIN tasks k ON k.id ="
+                    f" m.task_id JOIN targets t ON t.id = k.target_id WHERE m.active = 1"
+                    f" AND m.task_id IN ({marks}) ORDER BY m.person_id, k.batch_order",
+                    tuple(chunk)):
+                told.setdefault(int(row["person_id"]), []).append(str(row["name"]))
+        return told
+
     async def task(self, task_id: int) -> Task | None:
         return await self.one_as(Task, f"{_TASK} WHERE k.id = ?", (task_id,))
 

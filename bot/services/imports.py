@@ -69,7 +69,7 @@ from bot.rules.records import DrawStatus, PlanForDraw, PlanItemRule
 from bot.services import bulk
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refused
-from bot.services.notify import tell_office
+from bot.services.notify import enqueue_text, tell_office
 from bot.services.personal import PhoneCipher, data_cipher, id_hasher, seal_plain_phones
 from bot.workers import IMPORT, Failure, WorkFailed
 from storage import Tx, staging
@@ -1319,11 +1319,11 @@ async def _plans(job: _Job) -> None:
                 "draw_date": values["draw_date"], "year_caps": caps,
                 "fallbacks": fallbacks, "risk_rule": risk})
         if report.problem_count == before:
-            rows.append((values, initiator, joining, [items[c]["id"] for c in values["items"]],
-                         fallbacks, caps, risk))
+            rows.append((number, values, initiator, joining,
+                         [items[c]["id"] for c in values["items"]], fallbacks, caps, risk))
     if not report.ok:
         return
-    for values, initiator, joining, item_ids, fallbacks, caps, risk in rows:
+    for number, values, initiator, joining, item_ids, fallbacks, caps, risk in rows:
         plan = {
             "task_name": values["task_name"], "type": values["type"],
             "target_total": values["target_total"], "scope": dumps(values["scope"] or {}),
@@ -1336,6 +1336,43 @@ async def _plans(job: _Job) -> None:
         }
         _count(report, await tx.directory.upsert_plan(values["name"], plan, item_ids, joining,
                                                       job.now))
+        await _window_moved(job, number, values["name"], values["window_start"],
+                            values["window_due"])
+
+
+async def _window_moved(job: _Job, number: int, name: str, start: str, due: str) -> None:
+    """A drawn plan's window changed: its tasks not finished yet follow it (the window
+    does not decide the draw), and everyone on their teams is told."""
+    plan = await job.tx.draws.plan(name)
+    if plan is None:
+        return
+    moved = await job.tx.tasks.move_window(plan.id, start, due)
+    if not moved:
+        return
+    tasks = len({target for targets in moved.values() for target in targets})
+    job.report.warn(number, job.header("window_start"), f"{start} – {due}", N_(
+        "the inspection window of the {n} tasks of plan “{plan}” not finished yet is now"
+        " {start} – {due}; everyone on their teams is told"), n=tasks, plan=name,
+        start=start, due=due)
+    for person_id, targets in moved.items():
+        person = await job.tx.people.person(person_id)
+        if person is None:
+            continue
+        listed = "、".join(html.escape(t) for t in targets[:10]) + (
+            "…" if len(targets) > 10 else "")
+        await enqueue_text(job.tx, person, f"window:{plan.id}:{start}:{due}:{person_id}",
+                           functools.partial(_window_text, plan=html.escape(name),
+                                             start=start, due=due,
+                                             listed=listed, n=len(targets)), job.now)
+
+
+def _window_text(t: Translator, plan: str, start: str, due: str, listed: str, n: int) -> str:
+    return t.ngettext(
+        "🗓 The office changed the inspection window of plan {plan}: your task ({listed}) is"
+        " now to be done between {start} and {due}.",
+        "🗓 The office changed the inspection window of plan {plan}: your {n} tasks ({listed})"
+        " are now to be done between {start} and {due}.", n).format(
+        plan=plan, listed=listed, start=start, due=due, n=n)
 
 
 def _ratios_text(ratios: dict[str, str]) -> str:
