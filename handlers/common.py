@@ -252,8 +252,12 @@ class Buttons:
                     raise Refused(self.refusal)
                 await fn(Press(update, context, query, me, button))
             except Refused as exc:
-                await query.answer(self.refusals(me.t, exc), show_alert=True)
+                text = self.refusals(me.t, exc)
+                await query.answer(text, show_alert=True)
                 context.wake_outbox()  # a refusal may come after a change was saved
+                if exc.reason != Refusal.STALE and isinstance(query.message, Message):
+                    # A popup goes away: the reason and the way forward stay in the chat.
+                    await query.message.reply_text(text, do_quote=True)
 
         handle.__name__ = handle.__qualname__ = f"on_{kind.__name__}"
         return handle

@@ -101,8 +101,10 @@ async def _send_page(update: Update, context: Context, person: Person, t: Transl
     today = context.core.today()
     for index, task in enumerate(shown, start=1):
         mark = window_mark(t, task.window_start, task.window_due, today, True)
-        if mark:
-            text += f"\n{page * PAGE + index}. {html.escape(task.target_name)}: {mark}"
+        role = t._("leader") if task.leader else t._("member")
+        text += (f"\n{page * PAGE + index}. {html.escape(task.target_name)} ·"
+                 f" {task.window_start} – {task.window_due} · {role}"
+                 + (f" · {mark}" if mark else ""))
         if task.status == TaskStatus.IN_PROGRESS and task.my_waiting_items:
             text += "\n" + t.ngettext(
                 "🟢 {n}. {target}: the visit is under way and {count} item waits for you.",

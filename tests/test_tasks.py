@@ -122,6 +122,12 @@ async def test_accept_card_details_and_refusals(bot: BotRunner, emulator: Emulat
     await leader.send("/tasks")
     listing = await leader.expect("Your open tasks")
     assert listing["reply_markup"]["inline_keyboard"]
+    # Every task of the page is numbered in the text, as on its button.
+    numbered = [b["text"] for row in listing["reply_markup"]["inline_keyboard"] for b in row
+                if b["text"].startswith("📋")]
+    for label in numbered:
+        number, target_name = label[2:].split(". ", 1)
+        assert f"\n{number}. {target_name[:20]}" in listing["text"], label
     # Before the window opens, and three days after it ended, the list and the card say so.
     start, due = (date.fromisoformat(str(v)) for v in probe(
         bot.settings, "SELECT window_start, window_due FROM tasks WHERE id = ?",

@@ -193,7 +193,8 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         await member.press("⭐ Problems found, pending further handling", result)
         await member.press("Rectification within a time limit",
                            await member.expect("What follows"))
-        due = await member.expect("By when?")
+        due = await member.expect("by when must it be done?")
+        assert "In 7 days: " in due["reply_markup"]["inline_keyboard"][0][0]["text"]
         await member.send("2020-02-02")
         await member.expect("The due date must be after today")
         await member.press(due["reply_markup"]["inline_keyboard"][0][0]["text"], due)

@@ -385,10 +385,15 @@ def _fu_due(t: Translator, view: View, viewer: int) -> list[Shown]:
     item = view.item
     assert item is not None
     today = view.state.today
-    row = [_b((today + timedelta(days=days)).isoformat(),
-              VisitFollowUpDue(view.state.id, item.position, days)) for days in (7, 15, 30)]
-    return [Shown(t._("By when? Tap a date or type one (such as 2026-12-31)."),
-                  _inline([row]))]
+    rows = [[_b(t._("In {days} days: {date}").format(
+                 days=days, date=(today + timedelta(days=days)).isoformat()),
+                 VisitFollowUpDue(view.state.id, item.position, days))] for days in (7, 15, 30)]
+    kind = view.data.get("kind")
+    what = rules.legal(rules.FOLLOW_UPS, kind, t) if kind in rules.FOLLOW_UPS else ""
+    return [Shown(t._("Deadline for the party{what}: by when must it be done? Tap one of the"
+                      " dates below or type a date (such as {example}).").format(
+        what=f" ({what})" if what else "",
+        example=(today + timedelta(days=60)).isoformat()), _inline(rows))]
 
 
 def _fu_owner(t: Translator, view: View, viewer: int) -> list[Shown]:
@@ -659,7 +664,8 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         Refusal.SUBMITTED: t._("This record was submitted already and is frozen; nothing was"
                                " changed."),
         Refusal.NOT_YET: t._("The inspection window opens on {start}; the visit cannot start"
-                             " before.").format(start=exc.params.get("start", "")),
+                             " before. Nothing was recorded: on that day, open the task from"
+                             " /tasks and start it.").format(start=exc.params.get("start", "")),
         Refusal.NOT_CURRENT: t._("That button belongs to an earlier step. Nothing was changed;"
                                  " continue from the latest message."),
         Refusal.NOT_YOURS: t._("This item belongs to another department's inspector; only they"
