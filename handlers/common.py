@@ -14,10 +14,7 @@ from telegram import (
     BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
     Update,
 )
 from telegram.constants import ParseMode
@@ -106,17 +103,6 @@ async def download(context: Context, file_id: str) -> bytes | None:
         return bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
     except (NetworkError, TimedOut):
         return None
-
-
-def markup_of(data: dict[str, Any] | None) -> Any:
-    """A keyboard as the views build it (Bot API JSON), as the Telegram library takes it."""
-    if data is None:
-        return None
-    if "inline_keyboard" in data:
-        return InlineKeyboardMarkup.de_json(data, None)
-    if "keyboard" in data:
-        return ReplyKeyboardMarkup.de_json(data, None)
-    return ReplyKeyboardRemove()
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> None:

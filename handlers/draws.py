@@ -14,6 +14,7 @@ from bot.rules.models import BulkWrite, Conversation
 from bot.rules.records import DrawStatus, PlanLine
 from bot.services import conversations, draws
 from bot.services.errors import Refusal, Refused
+from bot.tg.markup import markup_of
 from bot.views import draws as words
 from bot.views import notices
 from bot.views.buttons import (
@@ -34,7 +35,6 @@ from handlers.common import (
     Who,
     command,
     key,
-    markup_of,
     office,
     person_of,
     reply,

@@ -23,6 +23,7 @@ from bot.rules.models import Conversation, Person, Role
 from bot.services import conversations, party, visits
 from bot.services.errors import Refusal, Refused
 from bot.services.visits.state import Screen, VisitStep
+from bot.tg.markup import markup_of
 from bot.tg.webapp import sign_url
 from bot.views.buttons import (
     Button,
@@ -73,7 +74,6 @@ from handlers.common import (
     Who,
     access_text,
     download,
-    markup_of,
     registered,
     reply,
     sent_file,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile
+from telegram import Bot, InputFile
 from telegram._utils.types import JSONDict
 from telegram.error import (
     BadRequest,
@@ -36,6 +36,7 @@ from bot.formats.rendering.fit import plain_text
 from bot.i18n import Translator
 from bot.rules.models import AuditAction, OutboxMessage, OutboxStatus
 from bot.services.notify import tell_office
+from bot.tg.markup import markup_of
 from storage import Database
 from storage.files import read_blob
 
@@ -317,7 +318,7 @@ class OutboxSender:
                        extra: dict[str, Any]) -> int | None:
         payload = {**message.payload, **extra}
         markup = payload.pop("reply_markup", None)
-        reply_markup = InlineKeyboardMarkup.de_json(markup, bot) if markup else None
+        reply_markup = markup_of(markup)
         if message.method == "editMessageText":
             edited = await bot.edit_message_text(chat_id=message.chat_id,
                                                  reply_markup=reply_markup, **payload)

@@ -14,7 +14,7 @@ from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import Correction, Record
 from bot.services import corrections
 from bot.services.errors import Refusal, Refused
-from bot.services.notify import enqueue_document
+from bot.services.notify import enqueue_document, enqueue_text
 from bot.services.visits.signatures import _require_leader, withdraw_sign_requests
 from bot.services.visits.state import FLOW, Screen, State, View, load
 from bot.workers import DOCUMENT
@@ -82,6 +82,14 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
         await withdraw_sign_requests(tx, await load(tx, visit_id, today, core.settings.tz))
         filename = rules.record_filename(state.task.id, state.task.target_code,
                                          correction.version + 1 if correction else 1)
+        for member in state.members:  # the step they were at ended: its keyboard goes
+            other = await tx.people.person(member.person_id)
+            if other is not None and other.id != person.id:
+                await enqueue_text(
+                    tx, other, f"submitted:{record_id}:{other.id}",
+                    functools.partial(_ended_text, target=html.escape(state.task.target_name),
+                                      name=html.escape(person.name)), now,
+                    reply_markup={"remove_keyboard": True})
         recipients = {m.person_id for m in state.members}
         recipients |= {p.id for p in await tx.people.with_role(Role.OFFICE)}
         target = html.escape(state.task.target_name)
@@ -107,6 +115,12 @@ def _submitted_caption(t: Translator, target: str, name: str, record_hash: str,
     return t._("📄 Check record of <b>{target}</b>, submitted by {name}.\n"
                "Record hash: <code>{hash}</code>").format(
         target=target, name=html.escape(name), hash=record_hash[:16])
+
+
+def _ended_text(t: Translator, target: str, name: str) -> str:
+    return t._("📤 {name} submitted the record of {target}: the visit is finished and"
+               " nothing more is needed from you. The PDF follows.").format(
+        name=name, target=target)
 
 
 def _check_submittable(state: State, person: Person) -> None:
