@@ -4,12 +4,15 @@ or the unregistered members of a draw's teams (QR sheet PDF + links CSV)."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
+from collections import Counter
 from datetime import date
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 
 from bot.clock import now as clock_now
 from bot.config import Settings
@@ -27,12 +30,14 @@ from bot.services.onboarding import (
 )
 from bot.views import people as words
 from bot.views.buttons import (
+    BadCallback,
     PeopleInvite,
     PeopleInviteAll,
     PeopleInviteDepartment,
     PeopleInviteDraw,
     PeopleOverview,
     PeoplePage,
+    parse_any,
 )
 from bot.views.labels import role_label, roster_status
 from handlers.admin import send_card
@@ -99,6 +104,7 @@ def department_page(t: Translator, group: list[RosterEntry], department_id: int,
     lines = [t._("👥 <b>{department}</b> — page {page} of {pages}").format(
         department=html.escape(label), page=page + 1, pages=pages), ""]
     rows: list[list[InlineKeyboardButton]] = []
+    names = Counter(e.name for e in group)
     for entry in shown:
         roles = "、".join(role_label(t, r) for r in entry.roles) or "—"
         cert = f" · {mask_cert(entry.cert_no)}" if entry.cert_no else ""
@@ -106,7 +112,10 @@ def department_page(t: Translator, group: list[RosterEntry], department_id: int,
         lines.append("   " + roster_status(t, entry, settings.tz, today, marks=True,
                                                 until="%m-%d %H:%M"))
         if not entry.registered:
-            rows.append([key(t._("📨 Invite {name}").format(name=entry.name[:30]),
+            # Two people of one name are told apart by their masked 执法证号.
+            name = entry.name[:30] + (f" · {mask_cert(entry.cert_no)}"
+                                      if entry.cert_no and names[entry.name] > 1 else "")
+            rows.append([key(t._("📨 Invite {name}").format(name=name),
                              PeopleInvite(entry.person_id))])
     waiting = sum(1 for e in group if not e.registered)
     if waiting > 1:
@@ -190,10 +199,33 @@ async def show_department(press: Press[PeoplePage]) -> None:
 
 @BUTTONS.on(PeopleInvite)
 async def invite_one(press: Press[PeopleInvite]) -> None:
-    issued = await reissue_invite(press.context.core, person_of(press.me),
-                                  press.button.person_id)
+    core, t = press.context.core, press.me.t
+    issued = await reissue_invite(core, person_of(press.me), press.button.person_id)
     await press.query.answer()
     await send_card(press.update, press.context, press.me, issued)
+    if _on_department_page(press):  # the page shows who is invited now
+        entries = await roster(core, person_of(press.me))
+        for department_id, group in _groups(t, entries).items():
+            ids = [e.person_id for e in group]
+            if press.button.person_id in ids:
+                page = ids.index(press.button.person_id) // PAGE
+                text, markup = department_page(t, group, department_id, page, core.settings,
+                                               core.today())
+                with contextlib.suppress(BadRequest):  # unchanged: nothing to show
+                    await press.query.edit_message_text(text, reply_markup=markup,
+                                                         parse_mode="HTML")
+
+
+def _on_department_page(press: Press[Any]) -> bool:
+    """Whether the pressed button is on a /people department page (not on a notice)."""
+    message = press.query.message
+    markup = message.reply_markup if isinstance(message, Message) else None
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            with contextlib.suppress(BadCallback):
+                if isinstance(parse_any(button.callback_data), PeopleOverview):
+                    return True
+    return False
 
 
 @BUTTONS.on(PeopleInviteDepartment)
