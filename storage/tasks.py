@@ -66,7 +66,7 @@ class TaskRepo(Repo):
         returns, for each person on the team of a task that changed, the targets of those
         tasks."""
         ids = [int(r["id"]) for r in await self.all(
-            "SELECT id FROM tasks WHERE plan_id = ? AND status IN ('assigned', 'in_progress')"
+            "SELECT id FROM live_tasks WHERE plan_id = ? AND status IN ('assigned', 'in_progress')"
             " AND (window_start != ? OR window_due != ?)",
             (plan_id, start, due))]
         told: dict[int, list[str]] = {}
@@ -77,7 +77,7 @@ class TaskRepo(Repo):
                                f" WHERE id IN ({marks})",
                                (start, due, *chunk))
             for row in await self.all(
-                    f"SELECT m.person_id, t.name FROM task_members m JOIN tasks k ON k.id ="
+                    f"SELECT m.person_id, t.name FROM task_members m JOIN live_tasks k ON k.id ="
                     f" m.task_id JOIN targets t ON t.id = k.target_id WHERE m.active = 1"
                     f" AND m.task_id IN ({marks}) ORDER BY m.person_id, k.batch_order",
                     tuple(chunk)):

@@ -15,8 +15,11 @@ from PIL import Image
 from bot.core import Core
 from bot.emulator import Emulator
 from bot.i18n import translator
+from bot.rules.models import Role
 from bot.services import digest
 from bot.services.access import SYSTEM
+from bot.services.accounts import TgUser
+from bot.services.onboarding import invite_person, redeem
 from bot.tg.app import BotRunner
 from tests.conftest import person
 from tests.test_chasing import PLAN, county, local, outbox
@@ -117,6 +120,14 @@ async def test_the_morning_digest_goes_out_once_on_working_days(
     assert await digest.send_daily(core, local(2026, 10, 10, 9, 0)) == 1
 
 
+async def test_a_county_that_has_not_drawn_gets_no_digest_of_zeros(core: Core) -> None:
+    """A fresh office's first message is not an all-zero digest of yesterday."""
+    office = await invite_person(core, SYSTEM, "王芳", None, [Role.OFFICE])
+    await redeem(core, office.code, TgUser(69999, 69999, None, "王芳", "zh-hans"))
+    assert await digest.send_daily(core, local(2026, 10, 12, 9, 0)) == 0
+    assert outbox(core, "digest:%") == []
+
+
 async def test_digest_on_demand_and_a_plan_summary_in_the_bot(
     bot: BotRunner, emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -125,7 +136,7 @@ async def test_digest_on_demand_and_a_plan_summary_in_the_bot(
     await office.send("/digest")
     # Asked for during the day: today so far, not "yesterday".
     text = await office.expect("今日截至目前")
-    assert "任务：" in text["text"] and "审计链" in text["text"]
+    assert "任务：" in text["text"] and "审计日志" in text["text"]
     assert "今日截至目前：抽取" in text["text"] and "昨日" not in text["text"]
     chart = await office.expect(predicate=lambda m: bool(m.get("photo")))
     with Image.open(io.BytesIO(office.file_bytes(chart["photo"][-1]["file_id"]))) as image:

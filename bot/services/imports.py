@@ -1368,8 +1368,8 @@ async def _window_moved(job: _Job, number: int, name: str, start: str, due: str)
 
 def _window_text(t: Translator, plan: str, start: str, due: str, listed: str, n: int) -> str:
     return t.ngettext(
-        "🗓 The office changed the inspection window of plan {plan}: your task ({listed}) is"
-        " now to be done between {start} and {due}.",
+        "🗓 The office changed the inspection window of plan {plan}: your {n} task ({listed})"
+        " is now to be done between {start} and {due}.",
         "🗓 The office changed the inspection window of plan {plan}: your {n} tasks ({listed})"
         " are now to be done between {start} and {due}.", n).format(
         plan=plan, listed=listed, start=start, due=due, n=n)
