@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import html
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
 from bot.i18n import Translator, translator
@@ -239,11 +240,17 @@ class Buttons:
                 await fn(Press(update, context, query, me, button))
             except Refused as exc:
                 text = self.refusals(me.t, exc)
-                await query.answer(text, show_alert=True)
                 context.wake_outbox()  # a refusal may come after a change was saved
                 if exc.reason != Refusal.STALE and isinstance(query.message, Message):
                     # A popup goes away: the reason and the way forward stay in the chat.
-                    await query.message.reply_text(text, do_quote=True)
+                    try:
+                        await query.message.reply_html(text, do_quote=True)
+                    except BadRequest:  # not valid HTML after all: as plain text
+                        await query.message.reply_text(html.unescape(text), do_quote=True)
+                with contextlib.suppress(BadRequest):  # answered already by the handler
+                    alert = html.unescape(text)  # a popup holds 200 characters
+                    await query.answer(alert if len(alert) <= 200 else alert[:199] + "…",
+                                       show_alert=True)
 
         handle.__name__ = handle.__qualname__ = f"on_{kind.__name__}"
         return handle

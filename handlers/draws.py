@@ -186,7 +186,7 @@ async def draw_text(update: Update, context: Context, me: Who,
             return
     except Refused as exc:
         await reply(update, words.refusal_text(me.t, exc))
-        if exc.reason in (Refusal.BAD_ENTROPY_SOURCE, Refusal.BAD_ENTROPY, Refusal.ENTROPY_SHAPE,
+        if exc.reason in (Refusal.BAD_ENTROPY_SOURCE, Refusal.BAD_ENTROPY,
                           Refusal.BAD_CANCEL_REASON, Refusal.ENTROPY_SOURCE_USED):
             return  # still waiting for a good value
     else:

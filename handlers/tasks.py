@@ -10,6 +10,7 @@ from telegram.error import BadRequest
 from bot.i18n import Translator
 from bot.rules.models import Person
 from bot.rules.records import Record, TaskStatus
+from bot.rules.visit import acting
 from bot.services import tasks, visits
 from bot.services.errors import Refusal
 from bot.views import notices
@@ -64,7 +65,9 @@ def _card_markup(t: Translator, card: tasks.Card, viewer: Person) -> InlineKeybo
         rows.insert(0, [key(label, VisitStart(task_id))])
     if status == "submitted":
         record_row = [key(t._("📄 Check record"), TaskRecord(task_id))]
-        if card.correction is None and (viewer.is_office or (mine is not None and mine.leader)):
+        actor = acting(card.members)
+        if card.correction is None and (viewer.is_office or (
+                actor is not None and actor.person_id == viewer.id)):
             record_row.append(key(t._("✏️ Correct"), CorrectionOpen(task_id)))
         rows.insert(0, record_row)
         if card.correction is not None and mine is not None:

@@ -62,11 +62,11 @@ class TaskRepo(Repo):
             (today.isoformat(), *departments, limit))
 
     async def move_window(self, plan_id: int, start: str, due: str) -> dict[int, list[str]]:
-        """The plan's tasks not finished yet get the window `start`–`due` (ISO dates);
-        returns, for each person on the team of a task that changed, the targets of those
-        tasks."""
+        """The plan's tasks not begun yet get the window `start`–`due` (ISO dates): a visit
+        under way keeps its window, which its record and signatures hold. Returns, for
+        each person on the team of a task that changed, the targets of those tasks."""
         ids = [int(r["id"]) for r in await self.all(
-            "SELECT id FROM live_tasks WHERE plan_id = ? AND status IN ('assigned', 'in_progress')"
+            "SELECT id FROM live_tasks WHERE plan_id = ? AND status = 'assigned'"
             " AND (window_start != ? OR window_due != ?)",
             (plan_id, start, due))]
         told: dict[int, list[str]] = {}

@@ -90,16 +90,16 @@ async def test_supervisor_replaces_an_unregistered_member_on_their_behalf(
     replacements = record["replacements"]
     assert isinstance(replacements, list) and replacements[0]["out"] == absent["inspector"]
     assert replacements[0]["reason"] == "unregistered"
-    # The unreachable inspectors skipped are listed in the record, so that the draw replays;
-    # a record claiming the one drawn was skipped does not verify.
-    skipped = replacements[0]["skipped"]
-    assert skipped and newcomer[2] not in skipped
+    # The unreachable inspectors the draw landed on are listed, so that the draw replays; a
+    # record claiming the one drawn was passed over does not verify.
+    skipped = replacements[0].get("skipped", [])  # whom the draw landed on first, if any
+    assert newcomer[2] not in skipped
     for cert in skipped:
         assert probe(bot, "SELECT COUNT(*) FROM telegram_accounts a JOIN inspectors i ON"
                           " i.person_id = a.person_id WHERE i.cert_no = ?", cert) == [(0,)]
     out = tmp_path / "published"
     forged = json.loads((out / "record.json").read_text(encoding="utf-8"))
-    forged["replacements"][0]["skipped"].append(newcomer[2])
+    forged["replacements"][0]["skipped"] = [*skipped, newcomer[2]]
     (out / "record.json").write_text(json.dumps(forged, ensure_ascii=False) + "\n",
                                      encoding="utf-8")
     problems = draws.verify_dir(out)

@@ -8,6 +8,7 @@ import json
 import math
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -184,7 +185,7 @@ def test_replacement_is_deterministic_and_verified() -> None:
                            team_rules)
     target, team = outcome.teams[0]
     out = team[1].inspector
-    joined = algo.replace_member(team_rules, record["seed"], target, team, out, 1)
+    joined, _ = algo.replace_member(team_rules, record["seed"], target, team, out, 1)
     assert joined.inspector not in {m.inspector for m in team}
     assert joined.department == team[1].department
     record["replacements"] = [{"target": target, "n": 1, "out": out, "in": joined.inspector,
@@ -212,10 +213,10 @@ def test_a_withdrawn_inspector_is_never_drawn_and_verify_replays_withdrawals() -
     target, team = teams[0]
     out = team[1].inspector
     # Without a withdrawal, the replacement would draw `chosen`; withdraw them first.
-    chosen = algo.replace_member(team_rules, seed, target, team, out, 1).inspector
+    chosen = algo.replace_member(team_rules, seed, target, team, out, 1)[0].inspector
     team_rules, teams = fresh()
     team_rules.withdraw(chosen)
-    joined = algo.replace_member(team_rules, seed, target, teams[0][1], out, 1)
+    joined, _ = algo.replace_member(team_rules, seed, target, teams[0][1], out, 1)
     assert joined.inspector not in (chosen, out)
     record["withdrawals"] = [{"inspector": chosen, "from": "2026-05-01", "reason": "left",
                               "before": 0}]
@@ -227,3 +228,37 @@ def test_a_withdrawn_inspector_is_never_drawn_and_verify_replays_withdrawals() -
     assert any("replacements[0]" in p for p in algo.verify_v1(record, pool, inspectors, recusals))
     del record["withdrawals"]
     assert any("replacements[0]" in p for p in algo.verify_v1(record, pool, inspectors, recusals))
+
+
+@settings(max_examples=80, deadline=None)
+@given(entropy=st.text(min_size=1, max_size=8), unreachable=st.sets(st.integers(0, 11)))
+def test_a_replacement_passes_over_only_whom_it_lands_on(entropy: str,
+                                                         unreachable: set[int]) -> None:
+    """Who cannot be reached does not change the draw unless the draw lands on them: the
+    draw is made as if everyone were reachable, and each one it lands on who is not is
+    passed over (listed in order, replayed exactly); so nobody steers the pick by making
+    someone else unreachable."""
+    seed = algo.h(f"seed {entropy}")
+    team = [algo.Member("SC000", "SC", True), algo.Member("WS000", "WS", False)]
+    cannot = {f"WS{k:03d}" for k in unreachable}
+    plain, none_passed = algo.replace_member(rules(12), seed, "T1", team, "WS000", 1)
+    assert none_passed == ()
+    try:
+        joined, passed = algo.replace_member(rules(12), seed, "T1", team, "WS000", 1,
+                                             reachable=lambda c: c not in cannot)
+    except algo.DrawRefused as exc:  # nobody reachable left in the department
+        assert exc.reason == "nobody_drawable" and cannot >= {f"WS{k:03d}" for k in
+                                                              range(1, 12)}
+        return
+    assert joined.inspector not in cannot and set(passed) <= cannot
+    if plain.inspector not in cannot:  # the plain pick is kept: nobody else matters
+        assert (joined, passed) == (plain, ())
+    else:
+        assert passed[0] == plain.inspector
+    # Replayed from the list, the same member; a list that differs is refused.
+    again, _ = algo.replace_member(rules(12), seed, "T1", team, "WS000", 1, list(passed))
+    assert again == joined
+    if passed:
+        with pytest.raises(algo.DrawRefused):
+            algo.replace_member(rules(12), seed, "T1", team, "WS000", 1,
+                                [*passed[1:], joined.inspector])

@@ -36,7 +36,7 @@ def _v1_record(files: Path) -> tuple[dict[str, object], str, str, str]:
     target, team = outcome.teams[0]
     out = team[1].inspector
     rules.withdraw("WS003")
-    joined = algo.replace_member(rules, seed, target, team, out, 1)
+    joined, _ = algo.replace_member(rules, seed, target, team, out, 1)
     record: dict[str, object] = {
         "algorithm": algo.ALGORITHM_V1, "plan": "旧计划", "draw_date": "2026-04-15",
         "entropy_source": "lottery", "entropy": "372", "nonce": nonce,

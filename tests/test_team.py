@@ -81,7 +81,8 @@ async def test_team_for_a_supervisor(settings: Settings, emulator: Emulator,
 
         submitted = probe(runner, "SELECT id FROM tasks WHERE status = 'submitted'")[0][0]
         query = await inspector.press_data(told, CorrectionOpen(submitted).pack())
-        assert "Only the team leader or the office" in (await inspector.answer(query))["text"]
+        refused = (await inspector.answer(query))["text"]
+        assert "Only the office or the one who acts for the team" in refused
         assert probe(runner, "SELECT COUNT(*) FROM conversations WHERE tg_user_id = 65000"
                      " AND flow = 'correction'") == [(0,)]
     finally:

@@ -367,7 +367,7 @@ async def test_refusal_with_witness_shortcuts_and_refusals(
         status = await member.expect("You signed.")
         assert "Party signs" not in str(status.get("reply_markup"))
         forged = await member.press_data(status, f"v1:vis:pr:{_visit(settings)}")
-        assert "Only the team leader" in (await member.answer(forged))["text"]
+        assert "Only the one who acts for the team" in (await member.answer(forged))["text"]
         request = leader.bot_messages()[-1]
         await leader.press("✍️ Sign", request)
         status = await leader.expect("You signed.")
@@ -452,7 +452,7 @@ async def test_unreachable_shortcut_needs_no_party_signature(
         # Only the leader submits.
         member_status = await member.expect("You signed.")
         forged = await member.press_data(member_status, f"v1:vis:sb:{_visit(settings)}")
-        assert "Only the team leader" in (await member.answer(forged))["text"]
+        assert "Only the one who acts for the team" in (await member.answer(forged))["text"]
         await submit_record(leader, status)
         await leader.expect("Submitted.")
         document = await member.expect("Check record of", timeout=60)

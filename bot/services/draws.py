@@ -476,6 +476,7 @@ class ReadyToRun:
     entropy_source: str
     entropy: str
     announcement_sha256: str
+    unlike: algo.EntropyFormat | None = None  # the source's known shape, which it lacks
 
 
 def _entropy(entropy: str) -> str:
@@ -486,13 +487,13 @@ def _entropy(entropy: str) -> str:
     return canonical
 
 
-def _entropy_fits(announcement: algo.Announcement, entropy: str) -> None:
-    """The value has the shape the announced source publishes, where that is known
-    (福彩3D: three digits), else refused before anything is drawn."""
+def _unlike(announcement: algo.Announcement, entropy: str) -> algo.EntropyFormat | None:
+    """The shape the announced source publishes (福彩3D: three digits), where the name
+    says so and the value lacks it: shown on the confirmation as a warning, not refused
+    (a source's name may mention 3D and mean something else; a sealed draw must stay
+    runnable)."""
     shape = algo.entropy_format(announcement.entropy_source)
-    if shape is not None and not shape.value.fullmatch(entropy):
-        raise Refused(Refusal.ENTROPY_SHAPE, source=shape.name, example=shape.example,
-                      value=entropy)
+    return shape if shape is not None and not shape.value.fullmatch(entropy) else None
 
 
 async def _runnable(rtx: ReadTx, plan_name: str, today: date) -> tuple[PlanForDraw, Draw]:
@@ -525,11 +526,10 @@ async def ready_to_run(core: Core, actor: Actor, plan_name: str, entropy: str,
         plan, row = await _runnable(rtx, plan_name, today or core.today())
     announcement = await _sealed(core, row)
     _on_or_after(announcement, today or core.today())
-    _entropy_fits(announcement, entropy)
     assert row.announcement_sha256 is not None
     return ReadyToRun(plan.id, plan.name, date.fromisoformat(announcement.draw_date),
                       announcement.pool_size, announcement.entropy_source, entropy,
-                      row.announcement_sha256)
+                      row.announcement_sha256, _unlike(announcement, entropy))
 
 
 async def _sealed(core: Core, row: Draw) -> algo.Announcement:
@@ -774,7 +774,6 @@ async def run(core: Core, actor: Actor, plan_name: str, entropy: str,
         plan, row = await _runnable(rtx, plan_name, today)
     announcement = await _sealed(core, row)
     _on_or_after(announcement, today)
-    _entropy_fits(announcement, entropy)
     before_run = await _before_run(core, announcement, row)
     assert row.announcement_sha256 is not None
     seed = algo.seed_of(row.announcement_sha256, entropy, row.nonce)

@@ -23,7 +23,6 @@ class Refusal(enum.StrEnum):
     BAD_DATE = "bad_date"
     BAD_ENTROPY = "bad_entropy"
     BAD_ENTROPY_SOURCE = "bad_entropy_source"
-    ENTROPY_SHAPE = "entropy_shape"
     BAD_NAME = "bad_name"
     BAD_REASON = "bad_reason"
     BEFORE_DRAW_DATE = "before_draw_date"

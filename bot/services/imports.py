@@ -1351,8 +1351,9 @@ async def _window_moved(job: _Job, number: int, name: str, start: str, due: str)
         return
     tasks = len({target for targets in moved.values() for target in targets})
     job.report.warn(number, job.header("window_start"), f"{start} – {due}", N_(
-        "the inspection window of the {n} tasks of plan “{plan}” not finished yet is now"
-        " {start} – {due}; everyone on their teams is told"), n=tasks, plan=name,
+        "the inspection window of the {n} tasks of plan “{plan}” not begun yet is now"
+        " {start} – {due} (a visit under way keeps its window); their teams are told in"
+        " Choucha"), n=tasks, plan=name,
         start=start, due=due)
     for person_id, targets in moved.items():
         person = await job.tx.people.person(person_id)
@@ -1360,7 +1361,7 @@ async def _window_moved(job: _Job, number: int, name: str, start: str, due: str)
             continue
         listed = "、".join(html.escape(t) for t in targets[:10]) + (
             "…" if len(targets) > 10 else "")
-        await enqueue_text(job.tx, person, f"window:{plan.id}:{start}:{due}:{person_id}",
+        await enqueue_text(job.tx, person, f"window:{plan.id}:{job.now.isoformat()}:{person_id}",
                            functools.partial(_window_text, plan=html.escape(name),
                                              start=start, due=due,
                                              listed=listed, n=len(targets)), job.now)

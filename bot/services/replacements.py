@@ -406,19 +406,16 @@ async def _redraw(core: Core, tx: Tx, task: Task, row: ReplacementRequest, appro
             for m in members]
     out = next(m.cert_no for m in members if m.person_id == row.person_id)
     n = sum(1 for r in run.events.replacements if r["target"] == task.target_code) + 1
-    # Nobody is drawn who could not act: those Choucha cannot reach at this moment are
-    # skipped, and the record lists them so that verification replays the same draw.
-    leaving_department = next(m.department_code for m in members
-                              if m.person_id == row.person_id)
+    # Nobody is drawn who could not act: when the draw lands on someone Choucha cannot
+    # reach at this moment, it passes them over and draws again; the record lists those
+    # it landed on (docs/draw.md), so that verification replays the same draw.
     reachable = await tx.replacements.reachable_certs()
-    on_team = {m.inspector for m in team}
-    skipped = [c for c in algo.replacement_candidates(run.rules, leaving_department)
-               if c not in reachable and c not in on_team]
     try:
-        joined = algo.replace_member(run.rules, run.seed, task.target_code, team, out, n,
-                                     skipped)
+        joined, passed = algo.replace_member(run.rules, run.seed, task.target_code, team,
+                                             out, n, reachable=reachable.__contains__)
     except algo.DrawRefused:
         return None
+    skipped = list(passed)
     person_id = await tx.replacements.person_by_cert(joined.inspector)
     departments = await tx.directory.department_ids()
     assert person_id is not None

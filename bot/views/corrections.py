@@ -15,7 +15,9 @@ def refusal_text(t: Translator, exc: Refused) -> str:
     return worded(t, exc, {
         Refusal.CORRECTION_OPEN: t._("A correction of this record is open already: continue it"
                                      " from the task card. Nothing was changed."),
-        Refusal.LEADER_ONLY: t._("Only the team leader or the office corrects a record."),
+        Refusal.LEADER_ONLY: t._("Only the office or the one who acts for the team (the"
+                                 " leader, or a member while the leader cannot be reached)"
+                                 " corrects a record."),
     })
 
 

@@ -91,12 +91,6 @@ def _draw_refusal(t: Translator, exc: Refused) -> str:
                                         " the day its value is published (for example"
                                         " China Welfare Lottery 3D, draw of {date}).").format(
             date=exc.params.get("date", "")),
-        Refusal.ENTROPY_SHAPE: t._("The announced source, {source}, publishes a value like"
-                                   " {example}; “{value}” is not one. Please send the value"
-                                   " exactly as it was published. Nothing was drawn.").format(
-            source=html.escape(exc.params.get("source", "")),
-            example=html.escape(exc.params.get("example", "")),
-            value=html.escape(exc.params.get("value", ""))),
         Refusal.ENTROPY_SOURCE_USED: t._("This entropy source was named by a cancelled"
                                          " preparation of this plan: “{source}”. Name another"
                                          " public source (a later lottery draw, for example)."),
@@ -146,6 +140,10 @@ def confirm_run_text(t: Translator, ready: ReadyToRun) -> str:
             value=html.escape(ready.entropy)),
         t._("SHA-256 of the announcement drawn from: <code>{digest}</code> (compare it with"
             " the one published at prepare)").format(digest=ready.announcement_sha256),
+        *(["", t._("⚠️ The announced source, {source}, publishes a value like {example};"
+                     " “{value}” does not look like one. Check it before you confirm.").format(
+            source=html.escape(ready.unlike.name), example=html.escape(ready.unlike.example),
+            value=html.escape(ready.entropy))] if ready.unlike else []),
         "",
         t._("This cannot be undone: the targets and teams drawn are final, the tasks are sent"
             " to the inspectors at once and the record is published for anyone to verify."

@@ -689,7 +689,9 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         Refusal.CHANGED: t._("The record changed since this was shown. The new version has been"
                              " sent; please read it and sign again."),
         Refusal.ALREADY_SIGNED: t._("You have signed this version already."),
-        Refusal.LEADER_ONLY: t._("Only the team leader does this."),
+        Refusal.LEADER_ONLY: t._("Only the one who acts for the team does this: the leader,"
+                                 " or a member while the leader cannot be reached in"
+                                 " Choucha. Nothing was changed."),
         Refusal.PARTY_SIGNED: t._("The party's signature is recorded already."),
         Refusal.MEMBERS_UNSIGNED: t._("Not everyone on the team has signed yet: {names}.").format(
             names=html.escape(exc.params.get("names", ""))),

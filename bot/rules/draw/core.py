@@ -15,7 +15,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
@@ -423,30 +423,45 @@ def form_teams(rules: TeamRules, seed: str,
     return [(s.target, form_team(rules, seed, s.target)) for s in selected]
 
 
-def replace_member(rules: TeamRules, seed: str, target: str, team: list[Member],
-                   out: str, n: int, skipped: Collection[str] = ()) -> Member:
-    """The replacement rule: the replaced member's department, excluding the team, the
-    replaced inspector and `skipped` (those who could not be reached in Choucha at that
-    moment, as the record's event lists them), hashing CODE|d|replace|n; loads as they
-    stand."""
+def replace_member(rules: TeamRules, seed: str, target: str, team: list[Member], out: str,
+                   n: int, skipped: Sequence[str] = (),
+                   reachable: Callable[[str], bool] | None = None
+                   ) -> tuple[Member, tuple[str, ...]]:
+    """The replacement rule: the replaced member's department, excluding the team and the
+    replaced inspector, hashing CODE|d|replace|n; loads as they stand.
+
+    Nobody is drawn who cannot act, without letting anyone steer the draw by who is
+    reachable: the draw is made as if everyone were; when it lands on someone who cannot
+    be reached (`reachable`, live), that one is passed over and the draw made again,
+    hashing CODE|d|replace|n|k for the k-th time. Only those it landed on are listed,
+    in order (returned, and as `skipped` to replay a recorded replacement: each must be
+    who the draw landed on at that step). Returns the member drawn and those passed over.
+    """
     leaving = next(m for m in team if m.inspector == out)
-    exclude = {m.inspector for m in team} | set(skipped)
+    exclude = {m.inspector for m in team}
     if out in rules.loads:
         rules.set_load(out, max(0, rules.loads[out] - 1))
-    picked = rules.pick(seed, target, leaving.department, exclude, {}, label=f"replace|{n}")
-    if picked is None:
-        if out in rules.loads:
-            rules.set_load(out, rules.loads[out] + 1)
-        raise DrawRefused("nobody_drawable", department=leaving.department, target=target)
-    cert, source = picked
-    return Member(cert, source, leaving.leader)
-
-
-def replacement_candidates(rules: TeamRules, department: str) -> list[str]:
-    """The 执法证号 a replacement for a member of `department` may be drawn from: the
-    department's inspectors and its fallbacks', in order of 执法证号."""
-    sources = {department, *rules.fallbacks.get(department, ())}
-    return sorted(i.cert for i in rules.inspectors if i.department in sources)
+    passed: list[str] = []
+    while True:
+        k = len(passed)
+        label = f"replace|{n}" if k == 0 else f"replace|{n}|{k}"
+        picked = rules.pick(seed, target, leaving.department, exclude, {}, label=label)
+        if picked is None:
+            if out in rules.loads:
+                rules.set_load(out, rules.loads[out] + 1)
+            raise DrawRefused("nobody_drawable", department=leaving.department, target=target)
+        cert, source = picked
+        if k < len(skipped):
+            if cert != skipped[k]:
+                rules.set_load(cert, rules.loads[cert] - 1)
+                if out in rules.loads:
+                    rules.set_load(out, rules.loads[out] + 1)
+                raise DrawRefused("skipped_mismatch", step=k, drawn=cert, listed=skipped[k])
+        elif reachable is None or reachable(cert):
+            return Member(cert, source, leaving.leader), tuple(passed)
+        rules.set_load(cert, rules.loads[cert] - 1)  # passed over: not assigned after all
+        passed.append(cert)
+        exclude.add(cert)
 
 
 # --- the published files ------------------------------------------------------------------------

@@ -70,10 +70,17 @@ def _replay(record: Mapping[str, Any], rules: TeamRules, seed: str,
         if team is None or change["out"] not in {m.inspector for m in team}:
             return [f"replacements[{j}]: {change['out']} is not on the team of"
                     f" {change['target']}"]
+        skipped = change.get("skipped", [])
+        if not isinstance(skipped, list) or not all(isinstance(c, str) for c in skipped):
+            return [f"replacements[{j}]: skipped is not a list of 执法证号"]
         try:
-            joined = replace_member(rules, seed, change["target"], team, change["out"],
-                                    change["n"], change.get("skipped", ()))
-        except DrawRefused:
+            joined, _ = replace_member(rules, seed, change["target"], team, change["out"],
+                                       change["n"], skipped)
+        except DrawRefused as exc:
+            if exc.reason == "skipped_mismatch":
+                return [f"replacements[{j}] ({change['target']}): skipped[{exc.params['step']}]"
+                        f" is {exc.params['listed']}, but the draw landed on"
+                        f" {exc.params['drawn']} there"]
             return [f"replacements[{j}]: nobody was drawable"]
         if joined.inspector != change["in"]:
             return [f"replacements[{j}] ({change['target']}): recomputed"

@@ -67,11 +67,11 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int,
             visit_id = await tx.visits.open(task_id, person.id, now, late)
             await tx.tasks.begin(task_id)
             # Who answers an item: the member of its department (第二十四条); where that
-            # member cannot be reached in Choucha, or the team has none of it, the leader
-            # (or whoever starts, when the leader is the one absent).
+            # member cannot be reached in Choucha, or the team has none of it, whoever acts
+            # for the team (the leader, or the first reachable member while the leader
+            # cannot be reached: rules.visit.acting).
             reachable = [m for m in members if m not in absent]
-            leader = next((m for m in members if m.leader), members[0])
-            fallback = leader if leader in reachable else member
+            fallback = rules.acting(members) or member
             for position, item in enumerate(await tx.tasks.items(task.plan_id),
                                             start=1):
                 answerer = next((m.person_id for m in reachable
