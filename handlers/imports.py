@@ -75,6 +75,12 @@ def _kind_from_caption(caption: str | None) -> str | None:
 
 
 def _refuse_text(t: Translator) -> str:
+    return t._("Only the office can load directories, items, plans and checklists."
+               " Nothing was saved.")
+
+
+def _file_refused_text(t: Translator) -> str:
+    """A file from someone who does not load files, while no step asks for one."""
     return t._("I can't use this file here, so nothing was saved. (Spreadsheets of"
                " directories, plans and checklists are loaded by the office.) Send /help to"
                " see what you can do.")
@@ -95,7 +101,7 @@ async def document(update: Update, context: Context) -> None:
                                        " JPEG or PNG image); this file cannot be used."
                                        " Nothing was saved."))
         else:
-            await reply(update, _refuse_text(me.t))
+            await reply(update, _file_refused_text(me.t))
         return
     doc = message.document
     name = doc.file_name or "file"
