@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from telegram import (
-    BotCommand,
     BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
@@ -26,7 +25,7 @@ from bot.i18n import Translator, translator
 from bot.rules.models import Person
 from bot.services.accounts import Identity, TgUser, identify
 from bot.services.errors import Refusal, Refused
-from bot.tg.commands import commands_for
+from bot.tg.commands import commands_for, menu
 from bot.tg.context import BotContext
 from bot.views.buttons import BadCallback, Button
 from bot.views.refusals import stale_text
@@ -314,7 +313,7 @@ async def unknown_button(update: Update, context: Context) -> None:
 
 async def set_commands(context: Context, me: Who) -> None:
     """The command menu of this person's chat, in their language, for their roles."""
-    commands = [BotCommand(c.name, me.t._(c.description)) for c in commands_for(me.person)]
+    commands = menu(me.t, commands_for(me.person))
     try:
         await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(me.tg_user_id))
     except TelegramError as exc:

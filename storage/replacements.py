@@ -8,6 +8,11 @@ from datetime import datetime
 from bot.rules.records import ReplacementRequest, RequestStatus, Withdrawal
 from storage.base import Repo, to_db_time
 
+# A request with its requester's name and department and the decider's name.
+_REQUEST = ("SELECT r.*, p.name AS person_name, p.department_id, d.name AS decided_by_name"
+            " FROM replacement_requests r JOIN people p ON p.id = r.person_id"
+            " LEFT JOIN people d ON d.id = r.decided_by")
+
 
 class ReplacementRepo(Repo):
     async def add(self, task_id: int, person_id: int, reason: str, note: str | None,
@@ -18,19 +23,14 @@ class ReplacementRepo(Repo):
             (task_id, person_id, reason, note, to_db_time(now), filed_by))
 
     async def get(self, request_id: int) -> ReplacementRequest | None:
-        return await self.one_as(ReplacementRequest,
-            "SELECT r.*, p.name AS person_name, p.department_id, d.name AS decided_by_name"
-            " FROM replacement_requests r JOIN people p ON p.id = r.person_id"
-            " LEFT JOIN people d ON d.id = r.decided_by WHERE r.id = ?", (request_id,))
+        return await self.one_as(ReplacementRequest, f"{_REQUEST} WHERE r.id = ?",
+                                 (request_id,))
 
     async def undecided(self, department_id: int) -> list[ReplacementRequest]:
         """Open requests of members of the department that nobody has approved yet."""
         return await self.all_as(ReplacementRequest,
-            "SELECT r.*, p.name AS person_name, p.department_id, d.name AS decided_by_name"
-            " FROM replacement_requests r JOIN people p ON p.id = r.person_id"
-            " LEFT JOIN people d ON d.id = r.decided_by"
-            " WHERE r.status = 'open' AND r.decided_by IS NULL AND p.department_id = ?"
-            " ORDER BY r.id", (department_id,))
+            f"{_REQUEST} WHERE r.status = 'open' AND r.decided_by IS NULL"
+            " AND p.department_id = ? ORDER BY r.id", (department_id,))
 
     async def open_for(self, task_id: int, person_id: int) -> int | None:
         value = await self.scalar(

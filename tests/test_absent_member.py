@@ -42,6 +42,12 @@ async def register(bot: BotRunner, emulator: Emulator, cert: str,
     return user
 
 
+def name_of(bot: BotRunner, cert: object) -> str:
+    """The name of the inspector holding that 执法证号."""
+    return str(probe(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
+                          " i.person_id WHERE i.cert_no = ?", cert)[0][0])
+
+
 def pdf_text(data: bytes, tmp_path: Path, name: str) -> str:
     path = tmp_path / name
     path.write_bytes(data)
@@ -54,8 +60,7 @@ async def test_a_team_with_an_unregistered_member_submits_with_a_paper_signature
     members = await drawn_team(bot, tmp_path)
     leader_cert = next(str(m["inspector"]) for m in members if m["leader"])
     absent_cert = next(str(m["inspector"]) for m in members if not m["leader"])
-    absent_name = str(probe(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
-                                 " i.person_id WHERE i.cert_no = ?", absent_cert)[0][0])
+    absent_name = name_of(bot, absent_cert)
     leader = await register(bot, emulator, leader_cert, "leader")
     listing = await leader.expect("You have been drawn for")
     await leader.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
@@ -142,8 +147,7 @@ async def test_a_member_whose_leader_is_not_registered_finishes_the_visit(
     members = await drawn_team(bot, tmp_path)
     leader_cert = next(str(m["inspector"]) for m in members if m["leader"])
     member_cert = next(str(m["inspector"]) for m in members if not m["leader"])
-    leader_name = str(probe(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
-                                 " i.person_id WHERE i.cert_no = ?", leader_cert)[0][0])
+    leader_name = name_of(bot, leader_cert)
     member = await register(bot, emulator, member_cert, "member")
     listing = await member.expect("You have been drawn for")
     await member.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)

@@ -13,7 +13,7 @@ from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws
 from bot.tg.app import BotRunner
 from tests.helpers import probe, registered_admin
-from tests.test_absent_member import drawn_team, register
+from tests.test_absent_member import drawn_team, name_of, register
 
 PLAN = "缺席联合抽查"
 
@@ -52,8 +52,7 @@ async def test_supervisor_replaces_an_unregistered_member_on_their_behalf(
     members = await drawn_team(bot, tmp_path, entropy="21")
     leader_cert = next(str(m["inspector"]) for m in members if m["leader"])
     absent = next(m for m in members if not m["leader"])
-    absent_name = str(probe(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
-                                 " i.person_id WHERE i.cert_no = ?", absent["inspector"])[0][0])
+    absent_name = name_of(bot, absent["inspector"])
     supervisor = await supervisor_of(bot, emulator, str(absent["department"]))
     # One more inspector of the absent member's department is registered; the others not.
     await register_spare(bot, emulator, members, str(absent["department"]))
@@ -111,8 +110,7 @@ async def test_office_withdraws_an_inspector_who_left_and_has_them_replaced(
     office = await registered_admin(bot, emulator)
     members = await drawn_team(bot, tmp_path, entropy="33")
     gone = next(m for m in members if not m["leader"])
-    gone_name = str(probe(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
-                               " i.person_id WHERE i.cert_no = ?", gone["inspector"])[0][0])
+    gone_name = name_of(bot, gone["inspector"])
     supervisor = await supervisor_of(bot, emulator, str(gone["department"]))
     await register_spare(bot, emulator, members, str(gone["department"]))
 
@@ -159,8 +157,7 @@ async def test_a_supervisor_replaces_from_the_task_card(
     office = await registered_admin(bot, emulator)
     members = await drawn_team(bot, tmp_path, entropy="45")
     member = next(m for m in members if not m["leader"])
-    name = str(probe(bot, "SELECT p.name FROM inspectors i JOIN people p ON p.id ="
-                          " i.person_id WHERE i.cert_no = ?", member["inspector"])[0][0])
+    name = name_of(bot, member["inspector"])
     task_id = int(str(probe(bot, "SELECT task_id FROM task_members WHERE cert_no = ?",
                             member["inspector"])[0][0]))
     supervisor = await supervisor_of(bot, emulator, str(member["department"]))

@@ -211,8 +211,7 @@ async def _ask_approvers(tx: Tx, request_id: int, person: Person, task: Task,
     waiting = [a for a in everyone if a not in approvers]
     render = await _request_text(tx, person, task, reason, note, filer)
     for approver in approvers:
-        await enqueue_text(tx, approver, f"rep:{request_id}:{approver.id}", render, now,
-                           reply_markup=lambda t: notices.decide(t, request_id))
+        await _send_request(tx, approver, request_id, render, now)
     if not approvers:
         names = "、".join(html.escape(a.name) for a in waiting)
 
@@ -263,6 +262,19 @@ async def _request_text(tx: Tx, person: Person, task: Task, reason: str, note: s
     return render
 
 
+def _request_key(request_id: int, approver_id: int) -> str:
+    """The outbox key of a request sent to one approver (its buttons closed once decided)."""
+    return f"rep:{request_id}:{approver_id}"
+
+
+async def _send_request(tx: Tx, approver: Person, request_id: int,
+                        render: Callable[[Translator], str], now: datetime) -> bool:
+    """The request to one approver, with Approve / Reject; False when not queued."""
+    return await enqueue_text(tx, approver, _request_key(request_id, approver.id), render, now,
+                              reply_markup=functools.partial(notices.decide,
+                                                             request_id=request_id))
+
+
 async def ask_new_approver(tx: Tx, person: Person, now: datetime) -> int:
     """Someone just registered: the open requests that wait for them as approver (nobody
     else could be reached) reach them now. Returns how many.
@@ -280,10 +292,7 @@ async def ask_new_approver(tx: Tx, person: Person, now: datetime) -> int:
             continue
         filer = await tx.people.person(row.filed_by) if row.filed_by else None
         render = await _request_text(tx, requester, task, row.reason, row.note, filer)
-        request_id = int(row.id)
-        if await enqueue_text(tx, person, f"rep:{request_id}:{person.id}", render, now,
-                              reply_markup=functools.partial(notices.decide,
-                                                             request_id=request_id)):
+        if await _send_request(tx, person, int(row.id), render, now):
             sent += 1
     return sent
 
@@ -303,7 +312,7 @@ async def _close_buttons(tx: Tx, request_id: int, requester: Person, task_id: in
     """Every approver's copy of the request now says who decided it, without buttons."""
     name = html.escape(decider.name)
     for other in await _approvers(tx, requester, task_id, plan_id):
-        key = f"rep:{request_id}:{other.id}"
+        key = _request_key(request_id, other.id)
         if await tx.outbox.withdraw(key, "decided before it was sent"):
             continue
         queued = await tx.outbox.by_key(key)

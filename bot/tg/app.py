@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
@@ -18,7 +18,7 @@ from bot.core import Core
 from bot.i18n import LANGUAGES, translator, translator_for
 from bot.services import chasing, digest, personal, recovery
 from bot.tg import webapp
-from bot.tg.commands import STRANGER_COMMANDS, commands_for
+from bot.tg.commands import STRANGER_COMMANDS, commands_for, menu
 from bot.tg.context import (
     CONTEXT_TYPES,
     CORE_KEY,
@@ -143,7 +143,7 @@ async def publish_person_menus(context: Any) -> None:
         if person is None or not person.active:
             continue
         t = translator_for(account, person)
-        commands = [BotCommand(c.name, t._(c.description)) for c in commands_for(person)]
+        commands = menu(t, commands_for(person))
         try:
             await context.bot.set_my_commands(
                 commands, scope=BotCommandScopeChat(account.tg_user_id))
@@ -156,7 +156,7 @@ async def publish_default_commands(app: Application) -> None:
     """The menu strangers see, in each language; registered people get their own per chat."""
     for lang in LANGUAGES:
         t = translator(lang)
-        commands = [BotCommand(c.name, t._(c.description)) for c in STRANGER_COMMANDS]
+        commands = menu(t, STRANGER_COMMANDS)
         try:
             await app.bot.set_my_commands(
                 commands, scope=BotCommandScopeDefault(),

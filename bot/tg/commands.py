@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import N_
+from telegram import BotCommand
+
+from bot.i18n import N_, Translator
 from bot.rules.models import Person, Role
 
 
@@ -59,3 +61,8 @@ def commands_for(person: Person | None) -> tuple[Command, ...]:
     if person is None:
         return STRANGER_COMMANDS
     return tuple(c for c in COMMANDS if c.roles is None or c.roles & person.role_set)
+
+
+def menu(t: Translator, commands: tuple[Command, ...]) -> list[BotCommand]:
+    """The `/` menu of these commands, in the translator's language."""
+    return [BotCommand(c.name, t._(c.description)) for c in commands]

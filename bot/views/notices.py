@@ -60,8 +60,7 @@ def invite_each(t: Translator, people: list[tuple[int, str]]) -> Keyboard:
 
 
 def invite(t: Translator, person_id: int, name: str) -> Keyboard:
-    return inline([[PeopleInvite(person_id).markup(
-        t._("📨 Invite {name}").format(name=name[:30]))]])
+    return invite_each(t, [(person_id, name)])
 
 
 # ---------------------------------------------------------------------------- draws

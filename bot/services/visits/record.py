@@ -79,7 +79,8 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
         if correction is not None:
             await tx.visits.close_correction(correction.id, record_id, now)
         await tx.conversations.clear_flow(FLOW, "visit", visit_id)  # the whole team's
-        await withdraw_sign_requests(tx, await load(tx, visit_id, today, core.settings.tz))
+        fresh = await load(tx, visit_id, today, core.settings.tz)
+        await withdraw_sign_requests(tx, fresh)
         filename = rules.record_filename(state.task.id, state.task.target_code,
                                          correction.version + 1 if correction else 1)
         for member in state.members:  # the step they were at ended: its keyboard goes
@@ -101,7 +102,6 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
                 now)
         if correction is not None and await tx.publications.shown(state.task.id):
             await corrections.tell_office_to_republish(tx, state.task, correction, now)
-        fresh = await load(tx, visit_id, today, core.settings.tz)
     return View(Screen.SUBMITTED, fresh, data={"record_hash": record_hash, "pdf": pdf_sha})
 
 
