@@ -18,15 +18,16 @@ from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.logs import mask_cert
-from bot.rules.models import RosterEntry, RosterStatus
+from bot.rules.models import InviteScope, RosterEntry, RosterStatus
 from bot.services import invite_sheets
 from bot.services.errors import Refusal, Refused
 from bot.services.onboarding import (
     IssuedInvite,
-    invite_unregistered,
+    plan_unregistered,
     reissue_invite,
     roster,
-    unregistered_of_draw,
+    store_planned,
+    unregistered_in,
 )
 from bot.views import people as words
 from bot.views.buttons import (
@@ -35,6 +36,8 @@ from bot.views.buttons import (
     PeopleInviteAll,
     PeopleInviteDepartment,
     PeopleInviteDraw,
+    PeopleInviteNo,
+    PeopleInviteSure,
     PeopleOverview,
     PeoplePage,
     parse_any,
@@ -145,16 +148,12 @@ async def people_command(sent: Sent) -> None:
 
 
 async def send_sheet(update: Update, context: Context, me: Who,
-                     issued: list[IssuedInvite]) -> None:
-    """The invite sheet as two documents in the office's chat."""
+                     issued: list[IssuedInvite], sheet: invite_sheets.InviteSheet) -> None:
+    """The invite sheet (drawn before the invites were stored) as two documents in the
+    office's chat."""
     message = update.effective_message
     assert message is not None
-    if not issued:
-        await reply(update, me.t._("Everyone concerned is registered already; no invite was"
-                                   " made."))
-        return
     settings = context.core.settings
-    sheet = await invite_sheets.build(context.core.workers, issued, settings.tz, me.t)
     stamp = clock_now().astimezone(settings.tz).strftime("%Y%m%d-%H%M")
     names = "、".join(html.escape(i.person.name) for i in issued[:20])
     if len(issued) > 20:
@@ -228,30 +227,65 @@ def _on_department_page(press: Press[Any]) -> bool:
     return False
 
 
+async def _ask_many(press: Press[Any], scope: InviteScope, ref: int = 0) -> None:
+    """Before many invites: whom, and whose working link stops working (a confirmation)."""
+    core, t = press.context.core, press.me.t
+    entries = await unregistered_in(core, person_of(press.me), scope, ref)
+    await press.query.answer()
+    if not entries:
+        await reply(press.update, words.invite_many_none_text(t))
+        return
+    rows = [[key(t.ngettext("✅ Make {n} invite", "✅ Make {n} invites", len(entries)).format(
+                n=len(entries)), PeopleInviteSure(scope, ref))],
+            [key(t._("✖️ Not now"), PeopleInviteNo())]]
+    await reply(press.update, words.invite_many_text(t, entries, core.settings.invite_ttl_days),
+                reply_markup=InlineKeyboardMarkup(rows))
+
+
 @BUTTONS.on(PeopleInviteDepartment)
 async def invite_department(press: Press[PeopleInviteDepartment]) -> None:
-    core, office_person = press.context.core, person_of(press.me)
-    entries = [e for e in await roster(core, office_person, unregistered=True)
-               if (e.department_id or NO_DEPARTMENT) == press.button.department_id]
-    await _send_invites(press, await invite_unregistered(
-        core, office_person, person_ids=[e.person_id for e in entries]))
+    await _ask_many(press, InviteScope.DEPARTMENT, press.button.department_id)
 
 
 @BUTTONS.on(PeopleInviteAll)
 async def invite_all(press: Press[PeopleInviteAll]) -> None:
-    await _send_invites(press, await invite_unregistered(press.context.core,
-                                                         person_of(press.me)))
+    await _ask_many(press, InviteScope.ALL)
 
 
 @BUTTONS.on(PeopleInviteDraw)
 async def invite_draw(press: Press[PeopleInviteDraw]) -> None:
     """The unregistered members of a draw's teams."""
-    core, office_person = press.context.core, person_of(press.me)
-    drawn = await unregistered_of_draw(core, office_person, press.button.draw_id)
-    await _send_invites(press, await invite_unregistered(core, office_person,
-                                                         person_ids=drawn))
+    await _ask_many(press, InviteScope.DRAW, press.button.draw_id)
 
 
-async def _send_invites(press: Press[Any], many: list[IssuedInvite]) -> None:
+@BUTTONS.on(PeopleInviteNo)
+async def invite_many_no(press: Press[PeopleInviteNo]) -> None:
     await press.query.answer()
-    await send_sheet(press.update, press.context, press.me, many)
+    await press.query.edit_message_text(words.invite_many_kept_text(press.me.t),
+                                        parse_mode="HTML")
+
+
+@BUTTONS.on(PeopleInviteSure)
+async def invite_many(press: Press[PeopleInviteSure]) -> None:
+    """Plan the invites, draw the sheet, then store them and send it: a failure before the
+    store leaves every earlier link working."""
+    core, t, b = press.context.core, press.me.t, press.button
+    office_person = person_of(press.me)
+    entries = await unregistered_in(core, office_person, b.scope, b.ref)
+    planned = await plan_unregistered(core, office_person,
+                                      person_ids=[e.person_id for e in entries]
+                                      ) if entries else []
+    await press.query.answer()
+    if not planned:
+        await press.query.edit_message_text(words.invite_many_none_text(t), parse_mode="HTML")
+        return
+    sheet = await invite_sheets.build(core.workers, planned, core.settings.tz, t)
+    try:
+        issued = await store_planned(core, office_person, planned)
+    except Refused:
+        await press.query.edit_message_text(words.invite_many_changed_text(t),
+                                            parse_mode="HTML")
+        return
+    with contextlib.suppress(BadRequest):  # the confirmation keeps its words, loses buttons
+        await press.query.edit_message_reply_markup(None)
+    await send_sheet(press.update, press.context, press.me, issued, sheet)

@@ -14,7 +14,14 @@ from bot.rules.models import Conversation, Person, Role
 from bot.services import conversations, withdrawals
 from bot.services.errors import Refusal, Refused
 from bot.views import withdrawals as words
-from bot.views.buttons import ReplacementForReason, WithdrawFrom, WithdrawPerson, WithdrawReason
+from bot.views.buttons import (
+    ReplacementForReason,
+    WithdrawConfirm,
+    WithdrawFrom,
+    WithdrawNo,
+    WithdrawPerson,
+    WithdrawReason,
+)
 from handlers.common import Buttons, Context, Press, Sent, Who, command, key, reply
 
 FLOW = "withdraw"
@@ -38,6 +45,10 @@ async def withdraw_text(update: Update, context: Context, me: Who,
     """The name or 执法证号; or a typed date."""
     message = update.effective_message
     assert message is not None and message.text is not None and me.person is not None
+    if conversation.step == "confirm":
+        await reply(update, me.t._("Tap ✅ Record or ✖️ Cancel under the summary above, or"
+                                   " send /cancel."))
+        return
     if conversation.step == "date":
         try:
             when = date.fromisoformat(message.text.strip())
@@ -48,8 +59,8 @@ async def withdraw_text(update: Update, context: Context, me: Who,
             await reply(update, words.refusal_text(me.t, Refused(Refusal.BAD_DATE,
                                                            date=today.isoformat())))
             return
-        await _record(update, context, me, int(conversation.data["person"]),
-                      str(conversation.data["reason"]), when)
+        await _confirm(update, context, me, int(conversation.data["person"]),
+                       str(conversation.data["reason"]), when)
         return
     found = await withdrawals.candidates(context.core, me.person, message.text)
     if not found:
@@ -108,7 +119,48 @@ async def day_chosen(press: Press[WithdrawFrom]) -> None:
     if b.reason not in withdrawals.REASONS:
         raise Refused(Refusal.STALE)
     await _in_flow(press)
+    await _confirm(press.update, press.context, press.me, b.person_id, b.reason, b.day)
+
+
+async def _confirm(update: Update, context: Context, me: Who, person_id: int, reason: str,
+                   when: date) -> None:
+    """A withdrawal cannot be taken back: sum up what it records before it does."""
+    assert me.person is not None
+    try:
+        seen = await withdrawals.preview(context.core, me.person, person_id, when, reason)
+    except Refused as exc:
+        await reply(update, words.refusal_text(me.t, exc))
+        await conversations.cancel(context.core, me.tg_user_id)
+        return
+    await conversations.begin(context.core, me.tg_user_id, FLOW, "confirm",
+                              {"person": person_id, "reason": reason, "day": when.isoformat()})
+    t = me.t
+    rows = [[key(t._("✅ Record"), WithdrawConfirm(person_id, reason, when))],
+            [key(t._("✖️ Cancel"), WithdrawNo())]]
+    await reply(update, words.confirm_text(t, seen, t._(withdrawals.REASONS[reason])),
+                reply_markup=InlineKeyboardMarkup(rows))
+
+
+@BUTTONS.on(WithdrawConfirm)
+async def confirmed(press: Press[WithdrawConfirm]) -> None:
+    b = press.button
+    if b.reason not in withdrawals.REASONS:
+        raise Refused(Refusal.STALE)
+    conversation = await conversations.current(press.context.core, press.me.tg_user_id)
+    if conversation is None or conversation.flow != FLOW or conversation.step != "confirm" or (
+            conversation.data.get("person") != b.person_id):
+        raise Refused(Refusal.STALE)
+    await press.query.answer()
+    await press.query.edit_message_reply_markup(None)
     await _record(press.update, press.context, press.me, b.person_id, b.reason, b.day)
+
+
+@BUTTONS.on(WithdrawNo)
+async def not_recorded(press: Press[WithdrawNo]) -> None:
+    await _in_flow(press)
+    await conversations.cancel(press.context.core, press.me.tg_user_id)
+    await press.query.edit_message_text(press.me.t._(
+        "Nothing was recorded. /withdraw starts again."), parse_mode="HTML")
 
 
 async def _record(update: Update, context: Context, me: Who, person_id: int, reason: str,

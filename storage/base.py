@@ -38,6 +38,14 @@ def placeholders(values: list[Any]) -> str:
     return ",".join("?" * len(values)) or "NULL"
 
 
+# Whether a message to a person reaches them now: their Telegram account is bound and has a
+# chat, they have not blocked the bot, and they are still active in the directory. The one
+# definition of "reachable" (who acts for a team, who gets a request, whom a replacement
+# draw may land on); `a` is their telegram_accounts row, `p` their people row.
+REACHABLE = ("(a.tg_user_id IS NOT NULL AND a.chat_id IS NOT NULL AND a.blocked_at IS NULL"
+             " AND p.active = 1)")
+
+
 class Repo:
     """A repository takes the connection of the transaction it runs in."""
 

@@ -16,7 +16,7 @@ from bot.rules.models import (
     RosterStatus,
     TelegramAccount,
 )
-from storage.base import Repo, from_db_time, placeholders, to_db_time
+from storage.base import REACHABLE, Repo, from_db_time, placeholders, to_db_time
 
 
 def _department(row: aiosqlite.Row) -> Department:
@@ -249,6 +249,12 @@ class PeopleRepo(Repo):
         return [_account(r) for r in await self.all(
             "SELECT * FROM telegram_accounts WHERE person_id IS NOT NULL AND blocked_at IS NULL"
             " ORDER BY tg_user_id")]
+
+    async def reachable(self, person_id: int) -> bool:
+        """Whether a message to the person reaches them now (storage.base.REACHABLE)."""
+        return bool(await self.scalar(
+            "SELECT 1 FROM people p JOIN telegram_accounts a ON a.person_id = p.id"
+            f" WHERE p.id = ? AND {REACHABLE}", (person_id,)))
 
     async def account_of_person(self, person_id: int) -> TelegramAccount | None:
         row = await self.one("SELECT * FROM telegram_accounts WHERE person_id = ?", (person_id,))

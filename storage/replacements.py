@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.rules.records import ReplacementRequest, RequestStatus, Withdrawal
-from storage.base import Repo, to_db_time
+from storage.base import REACHABLE, Repo, to_db_time
 
 # A request with its requester's name and department and the decider's name.
 _REQUEST = ("SELECT r.*, p.name AS person_name, p.department_id, d.name AS decided_by_name"
@@ -75,12 +75,10 @@ class ReplacementRepo(Repo):
             (task_id, person_id, department_id, cert, int(leader), position, to_db_time(now)))
 
     async def reachable_certs(self) -> set[str]:
-        """The 执法证号 of inspectors Choucha can reach now: registered (a Telegram account
-        bound to them) and not having blocked the bot."""
+        """The 执法证号 of inspectors Choucha can reach now (storage.base.REACHABLE)."""
         return {str(r["cert_no"]) for r in await self.all(
-            "SELECT i.cert_no FROM inspectors i"
-            " JOIN telegram_accounts a ON a.person_id = i.person_id"
-            " WHERE a.tg_user_id IS NOT NULL AND a.blocked_at IS NULL")}
+            "SELECT i.cert_no FROM inspectors i JOIN people p ON p.id = i.person_id"
+            f" JOIN telegram_accounts a ON a.person_id = i.person_id WHERE {REACHABLE}")}
 
     async def person_by_cert(self, cert: str) -> int | None:
         value = await self.scalar("SELECT person_id FROM inspectors WHERE cert_no = ?", (cert,))

@@ -15,7 +15,7 @@ from bot.rules.records import (
     TaskStatus,
     TeamMember,
 )
-from storage.base import Repo, placeholders, to_db_time
+from storage.base import REACHABLE, Repo, placeholders, to_db_time
 
 _TASK = (
     "SELECT k.id, k.status, k.window_start, k.window_due, k.batch_order, k.target_code,"
@@ -92,7 +92,7 @@ class TaskRepo(Repo):
             "SELECT m.person_id, m.leader, m.accepted_at, m.position, m.cert_no, p.name,"
             " m.department_id,"
             " d.name AS department, d.code AS department_code, i.phone,"
-            " a.tg_user_id, a.blocked_at FROM task_members m"
+            f" a.tg_user_id, a.blocked_at, {REACHABLE} AS reachable FROM task_members m"
             " JOIN people p ON p.id = m.person_id JOIN departments d ON d.id = m.department_id"
             " LEFT JOIN inspectors i ON i.person_id = m.person_id"
             " LEFT JOIN telegram_accounts a ON a.person_id = m.person_id"

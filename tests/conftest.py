@@ -42,10 +42,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.journey)
 
 
+def _dump_screens(path: Path, test: str, emu: Emulator) -> None:
+    import dataclasses
+    import json
+    with path.open("a", encoding="utf-8") as out:
+        for screen in emu.screens:
+            out.write(json.dumps({"test": test, **dataclasses.asdict(screen)},
+                                 ensure_ascii=False) + "\n")
+
+
 @pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
+async def emulator(request: pytest.FixtureRequest) -> AsyncIterator[Emulator]:
     emu = Emulator(spec_path=SPEC if SPEC_PRESENT else None, token=TOKEN)
     yield emu
+    dump = os.environ.get("CHOUCHA_SCREENS_DUMP")
+    if dump:  # every screen of every journey, for reading the walk's findings by hand
+        _dump_screens(Path(dump), request.node.nodeid, emu)
     assert emu.violations == [], f"requests real Telegram would refuse: {emu.violations}"
 
 

@@ -123,6 +123,14 @@ async def test_office_withdraws_an_inspector_who_left_and_has_them_replaced(
     dates = await office.expect("From which day?")
     today = bot.core.today().isoformat()
     await office.press(f"From today ({today})", dates)
+    sure = await office.expect("is unavailable from")
+    # The summary before a step that cannot be taken back; nothing is written yet.
+    assert "cannot be taken back" in sure["text"] and "appended to 1 draw record" in sure["text"]
+    assert "on 1 task not yet under way" in sure["text"]
+    assert probe(bot, "SELECT COUNT(*) FROM withdrawals") == [(0,)]
+    await office.send("2099-01-01")  # a typed date now: the buttons are what is asked for
+    await office.expect("Tap ✅ Record")
+    await office.press("✅ Record", sure)
     recorded = await office.expect("Recorded:")
     assert "appended to 1 draw records" in recorded["text"]
     assert probe(bot, "SELECT reason, from_date FROM withdrawals") == [("left", today)]
@@ -220,3 +228,42 @@ async def test_a_request_whose_supervisor_is_not_registered_goes_to_the_office_t
     assert "Told in Choucha" in done["text"]
     assert probe(bot, "SELECT status FROM replacement_requests") == [("approved",)]
     await verify_draw(bot, tmp_path)
+
+
+async def test_a_request_waits_for_a_supervisor_who_blocked_the_bot_and_reaches_them_back(
+        bot: BotRunner, emulator: Emulator, tmp_path: Path) -> None:
+    office = await registered_admin(bot, emulator)
+    members = await drawn_team(bot, tmp_path, entropy="58")
+    leaving = next(m for m in members if not m["leader"])
+    requester = await register(bot, emulator, str(leaving["inspector"]), "member")
+    await register_spare(bot, emulator, members, str(leaving["department"]))
+    supervisor_cert, supervisor_name = probe(
+        bot, "SELECT i.cert_no, p.name FROM person_roles r JOIN inspectors i ON i.person_id ="
+             " r.person_id JOIN people p ON p.id = r.person_id JOIN departments d ON d.id ="
+             " r.department_id WHERE r.role = 'supervisor' AND d.code = ?",
+        leaving["department"])[0]
+    supervisor = await register(bot, emulator, str(supervisor_cert), "supervisor")
+    await supervisor.block_bot()
+    # What the outbox records when Telegram answers 403 "bot was blocked by the user".
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        conn.execute("UPDATE telegram_accounts SET blocked_at = '2026-01-01T00:00:00.000000Z'"
+                     " WHERE tg_user_id = ?", (supervisor.id,))
+    listing = await requester.expect("You have been drawn for")
+    await requester.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
+    await requester.press("🔁 Replacement", await requester.expect("Items to check"))
+    await requester.press("health (健康状况)",
+                          await requester.expect("Why can you not do this inspection?"))
+    await requester.send("发烧住院")
+    filed = await requester.expect("Your request is filed.")
+    assert f"{supervisor_name}, who may approve it, cannot be reached" in filed["text"]
+    told = await office.expect("Nobody who may approve it can be reached in Choucha",
+                               timeout=30)
+    # They are registered: an invite would not help them, so none is offered.
+    assert "ask them to open the bot again" in told["text"]
+    assert not told.get("reply_markup")
+    # They write to the bot again: the request that waited for them reaches them.
+    await supervisor.send("/start")
+    ask = await supervisor.expect("asks to be replaced", timeout=30)
+    await supervisor.press("✅ Approve", ask)
+    await supervisor.expect("Approved.")
+    assert probe(bot, "SELECT status FROM replacement_requests") == [("approved",)]

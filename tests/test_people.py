@@ -68,6 +68,9 @@ async def test_the_directory_comes_onto_telegram(bot: BotRunner, emulator: Emula
     assert not blob_path(bot.settings.files_dir, sha).exists()
     assert probe(bot, "SELECT COUNT(*) FROM imports WHERE sha256 = ?", sha) == [(2,)]  # +load
     await admin.press(f"📨 Invite everyone not registered ({everyone})")
+    sure = await admin.expect("Make new invite links for")
+    assert f"for {everyone} people" in sure["text"]
+    await admin.press(f"✅ Make {everyone} invites", sure)
     rows = await expect_sheet(admin)
     assert len(rows) == everyone and all(LINK_RE.fullmatch(r["链接"]) for r in rows)
     names = {r["姓名"] for r in rows}
@@ -82,6 +85,10 @@ async def test_the_directory_comes_onto_telegram(bot: BotRunner, emulator: Emula
     drawn = {m["inspector"] for t in ran.record["teams"] for m in t["members"]}
     notice = await admin.expect("not registered in Choucha yet and", timeout=30)
     await admin.press("📨 Their invite sheet (QR cards and links)", notice)
+    sure = await admin.expect("Make new invite links for")
+    # Everyone drawn was invited above: the confirmation says those links stop working.
+    assert f"{len(drawn)} of them have a link that still works" in sure["text"]
+    await admin.press(f"✅ Make {len(drawn)} invites", sure)
     sheet = await expect_sheet(admin)
     assert {r["执法证号"] for r in sheet} == drawn
     old = next(r for r in rows if r["执法证号"] == sheet[0]["执法证号"])
@@ -121,6 +128,8 @@ async def test_the_directory_comes_onto_telegram(bot: BotRunner, emulator: Emula
     waiting = probe(bot, "SELECT COUNT(*) FROM people p JOIN departments d ON d.id ="
                          " p.department_id WHERE d.name = ? AND p.active = 1", department)[0][0]
     await admin.press(f"📨 Invite all not registered here ({int(str(waiting)) - 1})", page)
+    await admin.press(f"✅ Make {int(str(waiting)) - 1} invites",
+                      await admin.expect("Make new invite links for"))
     assert len(await expect_sheet(admin)) == int(str(waiting)) - 1
     await admin.send("/people")
     overview = await admin.expect("People in Choucha")

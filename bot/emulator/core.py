@@ -119,6 +119,21 @@ class Webhook:
     max_connections: int = 40
 
 
+@dataclass(frozen=True)
+class Screen:
+    """What one chat showed after one send or edit: its text (or caption), the buttons under
+    it, a reply keyboard if one came with it, and whether it carried a file. The screen walk
+    (tests/test_screen_walk.py) reads these to find screens that leave a person stranded."""
+
+    chat_id: int
+    method: str
+    text: str
+    buttons: tuple[str, ...]
+    reply_keyboard: bool
+    file: bool
+    language: str | None
+
+
 @dataclass
 class SentRecord:
     """One message the bot sent, kept with its chat for `emulator.sent`."""
@@ -162,6 +177,7 @@ class Emulator:
         self.violations: list[str] = []
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.sent: list[SentRecord] = []
+        self.screens: list[Screen] = []
         self.rate_limited: list[tuple[str, int]] = []
         self._update_ids = itertools.count(100001)
         self._next_update_id = 100001
@@ -541,6 +557,7 @@ class Emulator:
             message["_keyboard"] = markup  # what the client shows; not part of the answer
         chat.messages.append(message)
         self.sent.append(SentRecord(method, chat.id, self.clock(), message))
+        self._screen(method, chat.id, message, markup)
         await self._touch()
         return {k: v for k, v in message.items() if not k.startswith("_")}
 
@@ -651,6 +668,7 @@ class Emulator:
         message.update(body)
         self._set_markup(message, new_markup)
         message["edit_date"] = self._now()
+        self._screen("editMessageText", params["chat_id"], message, new_markup)
         await self._touch()
         return {k: v for k, v in message.items() if not k.startswith("_")}
 
@@ -659,6 +677,8 @@ class Emulator:
         message.update(self._text_body(params, "caption"))
         self._set_markup(message, params.get("reply_markup"))
         message["edit_date"] = self._now()
+        self._screen("editMessageCaption", params["chat_id"], message,
+                     params.get("reply_markup"))
         await self._touch()
         return {k: v for k, v in message.items() if not k.startswith("_")}
 
@@ -671,8 +691,25 @@ class Emulator:
                                 " content and reply markup of the message")
         self._set_markup(message, new_markup)
         message["edit_date"] = self._now()
+        self._screen("editMessageReplyMarkup", params["chat_id"], message, new_markup)
         await self._touch()
         return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    def _screen(self, method: str, chat_id: int, message: dict[str, Any], markup: Any) -> None:
+        buttons: tuple[str, ...] = ()
+        reply_keyboard = False
+        if isinstance(markup, dict):
+            rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+            buttons = tuple(str(b.get("text", "")) for row in rows for b in row
+                            if isinstance(b, dict))
+            reply_keyboard = bool(markup.get("keyboard"))
+        user = self.users.get(chat_id)
+        self.screens.append(Screen(
+            chat_id=chat_id, method=method,
+            text=str(message.get("text") or message.get("caption") or ""),
+            buttons=buttons, reply_keyboard=reply_keyboard,
+            file=any(k in message for k in ("document", "photo", "location")),
+            language=user.language_code if user else None))
 
     @staticmethod
     def _set_markup(message: dict[str, Any], markup: Any) -> None:

@@ -128,6 +128,15 @@ class RosterEntry:
         return self.status == RosterStatus.REGISTERED
 
 
+class InviteScope(enum.StrEnum):
+    """Whom one press of the office's "invite everyone" buttons invites: everyone not yet
+    registered, those of one department, or those of one draw's teams."""
+
+    ALL = "all"
+    DEPARTMENT = "dep"
+    DRAW = "draw"
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"

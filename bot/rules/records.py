@@ -126,10 +126,7 @@ class TeamMember:
     phone: str | None
     tg_user_id: int | None  # None: not registered in Choucha
     blocked_at: datetime | None  # they blocked the bot
-
-    @property
-    def reachable(self) -> bool:
-        return self.tg_user_id is not None and self.blocked_at is None
+    reachable: bool  # a message reaches them now (storage.base.REACHABLE)
 
 
 @dataclass(frozen=True)

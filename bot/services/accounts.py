@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.clock import now as clock_now
 from bot.i18n import LANGUAGES, language_of
 from bot.rules.models import AuditAction, Person
+from bot.services import replacements
 from storage import Database
 
 
@@ -48,6 +49,8 @@ async def identify(db: Database, user: TgUser) -> Identity:
                                            user.first_name, user.language_code, now)
             if account is not None and account.blocked_at is not None and account.chat_id:
                 await tx.outbox.reopen_blocked(account.chat_id, now)
+                if person is not None:  # requests that waited for them reach them now
+                    await replacements.ask_new_approver(tx, person, now)
     return Identity(user.id, person, language_of(account, person, user.language_code))
 
 

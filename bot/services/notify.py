@@ -56,11 +56,9 @@ async def enqueue_document(
 
 
 async def reachable(tx: Tx, person: Person) -> bool:
-    """Whether a message to `person` would reach them now: a Telegram chat bound to them,
-    and they have not blocked the bot.
+    """Whether a message to `person` would reach them now (storage.base.REACHABLE).
     Access: inside a service's transaction, about recipients that service chose."""
-    account = await tx.people.account_of_person(person.id)
-    return account is not None and account.chat_id is not None and account.blocked_at is None
+    return await tx.people.reachable(person.id)
 
 
 async def tell_office(

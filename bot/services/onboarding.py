@@ -17,6 +17,7 @@ from bot.rules.models import (
     Department,
     Invite,
     InviteProblem,
+    InviteScope,
     Person,
     Role,
     RoleGrant,
@@ -186,15 +187,18 @@ async def _planned(rtx: ReadTx, core: Core, actor: Actor, person: Person,
 
 
 async def plan_unregistered(core: Core, actor: Actor, department_code: str | None = None,
-                            now: datetime | None = None) -> list[IssuedInvite]:
-    """The invites `invite_unregistered` would make, changing nothing: the caller writes
-    them down (the links file, the cards) and then stores them with `store_planned`, so
-    that a failure before that leaves everyone's earlier invite working."""
+                            now: datetime | None = None,
+                            person_ids: list[int] | None = None) -> list[IssuedInvite]:
+    """The invites for everyone active not yet registered (of that department, or of those
+    listed), changing nothing: the caller writes them down (the links file, the cards) and
+    then stores them with `store_planned`, so that a failure before that leaves everyone's
+    earlier invite working."""
     now = now or clock_now()
     require_office(actor)
     async with core.db.read() as rtx:
         department_id = await _department_id(rtx, department_code)
-        entries = await rtx.people.roster(now, department_id, unregistered=True)
+        entries = await rtx.people.roster(now, department_id, unregistered=True,
+                                          person_ids=person_ids)
         planned = []
         for entry in entries:
             person = await rtx.people.person(entry.person_id)
@@ -246,27 +250,6 @@ async def reissue_invite(core: Core, actor: Actor, person_id: int,
         return await reissue_in(tx, core, actor, person, now)
 
 
-async def invite_unregistered(core: Core, actor: Actor,
-                              department_code: str | None = None,
-                              person_ids: list[int] | None = None,
-                              now: datetime | None = None) -> list[IssuedInvite]:
-    """One fresh invite for each active person not yet registered (of that department, or
-    those listed), in one transaction; earlier open codes are replaced."""
-    now = now or clock_now()
-    require_office(actor)
-    async with core.db.transaction() as tx:
-        department_id = await _department_id(tx, department_code)
-        entries = await tx.people.roster(now, department_id, unregistered=True,
-                                         person_ids=person_ids)
-        issued = []
-        for entry in entries:
-            person = await tx.people.person(entry.person_id)
-            assert person is not None
-            if may_invite(actor, person):
-                issued.append(await reissue_in(tx, core, actor, person, now))
-    return issued
-
-
 async def _department_id(tx: ReadTx | Tx, code: str | None) -> int | None:
     """The id of the department with that code (None for no code); refused when unknown."""
     if not code:
@@ -286,11 +269,19 @@ async def roster(core: Core, actor: Actor, department_code: str | None = None,
         return await rtx.people.roster(clock_now(), department_id, unregistered)
 
 
-async def unregistered_of_draw(core: Core, actor: Actor, draw_id: int) -> list[int]:
-    """Who of a draw's teams cannot be told of their tasks: not registered yet."""
+async def unregistered_in(core: Core, actor: Actor, scope: InviteScope,
+                          ref: int = 0) -> list[RosterEntry]:
+    """Who one "invite everyone" press concerns: not registered, and of the whole
+    directory, of department `ref` (0: office staff without one) or of draw `ref`'s teams."""
     require_office(actor)
     async with core.db.read() as rtx:
-        return await rtx.tasks.unregistered_members(draw_id)
+        entries = await rtx.people.roster(clock_now(), None, True)
+        if scope is InviteScope.DEPARTMENT:
+            return [e for e in entries if (e.department_id or 0) == ref]
+        if scope is InviteScope.DRAW:
+            drawn = set(await rtx.tasks.unregistered_members(ref))
+            return [e for e in entries if e.person_id in drawn]
+    return entries
 
 
 async def init_admin(core: Core, force: bool = False) -> IssuedInvite | None:

@@ -218,20 +218,25 @@ async def _ask_approvers(tx: Tx, request_id: int, person: Person, task: Task,
         def to_office(t: Translator) -> str:
             if waiting:
                 why = t._("Nobody who may approve it can be reached in Choucha: {names} (not"
-                          " registered, or they blocked the bot). Send them their invite:"
-                          " the request reaches them as soon as they register; the"
-                          " department's supervisor decides (003 第十八条).").format(names=names)
+                          " registered, or they blocked the bot). Send them their invite, or"
+                          " ask them to open the bot again: the request reaches them as soon"
+                          " as they do; the department's supervisor decides (003 第十八条)."
+                          ).format(names=names)
             else:
                 why = t._("Nobody may approve it: the department has no supervisor in"
                           " Choucha. Give someone the role 分管负责人 in the inspector"
                           " directory; the request reaches them once they register.")
             return render(t) + "\n\n" + why
 
+        # An invite helps only who has not registered; who blocked the bot is reached
+        # again (the request with them) as soon as they write to it.
+        unregistered = [a for a in waiting if a.tg_user_id is None]
+
         def buttons(t: Translator) -> dict[str, Any]:
-            return notices.invite_each(t, [(a.id, a.name) for a in waiting])
+            return notices.invite_each(t, [(a.id, a.name) for a in unregistered])
 
         await tell_office(tx, f"rep-none:{request_id}", to_office, now,
-                          reply_markup=buttons if waiting else None)
+                          reply_markup=buttons if unregistered else None)
     return Asked(approvers, waiting)
 
 
@@ -276,9 +281,10 @@ async def _send_request(tx: Tx, approver: Person, request_id: int,
 
 
 async def ask_new_approver(tx: Tx, person: Person, now: datetime) -> int:
-    """Someone just registered: the open requests that wait for them as approver (nobody
-    else could be reached) reach them now. Returns how many.
-    Access: inside onboarding's transaction, for the person who registered."""
+    """Someone just registered (or wrote to the bot again after blocking it): the open
+    requests that wait for them as approver reach them now (once: the outbox keys them).
+    Returns how many.
+    Access: inside onboarding's or the account's transaction, for that person."""
     if person.department_id is None or not person.has_role(Role.SUPERVISOR):
         return 0
     sent = 0

@@ -18,11 +18,12 @@ from bot.core import Core
 from bot.i18n import N_, Translator
 from bot.rules import draw as algo
 from bot.rules.models import AuditAction, Person, Role
-from bot.rules.records import PersonTask, TaskStatus
+from bot.rules.records import Draw, PersonTask, TaskStatus
 from bot.services.access import Actor, label
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import tell_office
 from bot.views.labels import one_line
+from storage import ReadTx, Tx
 from storage.files import read_blob
 
 REASONS = {
@@ -73,6 +74,46 @@ async def candidates(core: Core, actor: Person, text: str) -> list[Candidate]:
             if (cert := certs[p.id]) and may_withdraw(actor, p)]
 
 
+async def _withdrawable(tx: ReadTx | Tx, actor: Actor, person_id: int) -> tuple[Person, str]:
+    """The person and their 执法证号, if `actor` may record them unavailable now."""
+    person = await tx.people.person(person_id)
+    if person is None:
+        raise Refused(Refusal.UNKNOWN_PERSON)
+    if not may_withdraw(actor, person):
+        raise Refused(Refusal.NOT_ALLOWED)
+    cert = await tx.directory.cert_of(person_id)
+    if cert is None:
+        raise Refused(Refusal.NO_CERT, name=person.name)
+    if await tx.replacements.withdrawn(person_id) is not None:
+        raise Refused(Refusal.ALREADY_WITHDRAWN, name=person.name)
+    return person, cert
+
+
+async def _draws_holding(tx: ReadTx | Tx, core: Core, cert: str) -> list[Draw]:
+    """The draws whose teams may still change and whose frozen inspectors include `cert`."""
+    holding = []
+    for draw in await tx.draws.open_run_draws():
+        assert draw.inspectors_sha256 is not None  # frozen at prepare (v1: at run)
+        frozen = await asyncio.to_thread(read_blob, core.files_root, draw.inspectors_sha256)
+        if cert in {i.cert for i in algo.parse_inspectors(frozen)}:
+            holding.append(draw)
+    return holding
+
+
+async def preview(core: Core, actor: Actor, person_id: int, from_date: date,
+                  reason: str) -> Withdrawn:
+    """What `withdraw` would record, changing nothing (for the confirmation); refused as
+    `withdraw` would refuse it."""
+    if reason not in REASONS:
+        raise Refused(Refusal.BAD_REASON)
+    async with core.db.read() as rtx:
+        person, cert = await _withdrawable(rtx, actor, person_id)
+        draws = len(await _draws_holding(rtx, core, cert))
+        open_tasks = [t for t in await rtx.tasks.of_person(person_id)
+                      if t.status == TaskStatus.ASSIGNED]
+    return Withdrawn(person, cert, from_date, reason, draws, open_tasks)
+
+
 async def withdraw(core: Core, actor: Actor, person_id: int, from_date: date,
                    reason: str, note: str | None = None) -> Withdrawn:
     """Record the withdrawal and append it to the records of the draws still open."""
@@ -81,27 +122,13 @@ async def withdraw(core: Core, actor: Actor, person_id: int, from_date: date,
     note = one_line(note)
     now = clock_now()
     async with core.db.transaction() as tx:
-        person = await tx.people.person(person_id)
-        if person is None:
-            raise Refused(Refusal.UNKNOWN_PERSON)
-        if not may_withdraw(actor, person):
-            raise Refused(Refusal.NOT_ALLOWED)
-        cert = await tx.directory.cert_of(person_id)
-        if cert is None:
-            raise Refused(Refusal.NO_CERT, name=person.name)
-        if await tx.replacements.withdrawn(person_id) is not None:
-            raise Refused(Refusal.ALREADY_WITHDRAWN, name=person.name)
+        person, cert = await _withdrawable(tx, actor, person_id)
         await tx.replacements.add_withdrawal(person_id, cert, from_date.isoformat(), reason,
                                              note, actor.id if actor else None, now)
         appended = 0
         # Appended to the draws whose teams may still change; a draw prepared and not yet
         # run leaves the inspector out of every team at its run (docs/draw.md).
-        for draw in await tx.draws.open_run_draws():
-            assert draw.inspectors_sha256 is not None  # frozen at prepare (v1: at run)
-            frozen = await asyncio.to_thread(read_blob, core.files_root,
-                                             draw.inspectors_sha256)
-            if cert not in {i.cert for i in algo.parse_inspectors(frozen)}:
-                continue
+        for draw in await _draws_holding(tx, core, cert):
             events = await tx.draws.events(draw.id)
             await tx.draws.append_event(draw.id, "withdrawals", {
                 "inspector": cert, "from": from_date.isoformat(), "reason": reason,

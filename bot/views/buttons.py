@@ -30,7 +30,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar, Self
 
 from bot.rules.aftercare import DecisionKind
-from bot.rules.models import Role
+from bot.rules.models import InviteScope, Role
 
 VERSION = "v1"
 MAX_BYTES = 64
@@ -267,6 +267,20 @@ class PeopleInviteDraw(Button, prefix="ppl:dr"):
 
 
 @dataclass(frozen=True)
+class PeopleInviteSure(Button, prefix="ppl:ok"):
+    """Make the invites a confirmation listed (of `scope`; `ref` is the department or
+    draw id, 0 for everyone)."""
+
+    scope: InviteScope
+    ref: int
+
+
+@dataclass(frozen=True)
+class PeopleInviteNo(Button, prefix="ppl:no"):
+    pass
+
+
+@dataclass(frozen=True)
 class WithdrawPerson(Button, prefix="wd:p"):
     person_id: int
 
@@ -282,6 +296,20 @@ class WithdrawFrom(Button, prefix="wd:d"):
     person_id: int
     reason: str
     day: date
+
+
+@dataclass(frozen=True)
+class WithdrawConfirm(Button, prefix="wd:ok"):
+    """Record the withdrawal the confirmation summed up."""
+
+    person_id: int
+    reason: str
+    day: date
+
+
+@dataclass(frozen=True)
+class WithdrawNo(Button, prefix="wd:no"):
+    pass
 
 
 # ------------------------------------------------------------------------ draws, digest

@@ -1,11 +1,13 @@
-"""The withdrawal journey's words: its refusals."""
+"""The withdrawal journey's words: the confirmation and its refusals."""
 
 from __future__ import annotations
 
 import html
 
 from bot.i18n import Translator
+from bot.logs import mask_cert
 from bot.services.errors import Refusal, Refused
+from bot.services.withdrawals import Withdrawn
 from bot.views.refusals import worded
 
 
@@ -22,3 +24,24 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         Refusal.BAD_DATE: t._("Please send a date as YYYY-MM-DD, today or later, for example"
                               " {date}.").format(date=exc.params.get("date", "")),
     })
+
+
+def confirm_text(t: Translator, seen: Withdrawn, reason: str) -> str:
+    """What recording the withdrawal locks, before it is recorded."""
+    lines = [t._("🚫 Record that <b>{name}</b> ({cert}) is unavailable from {date}"
+                 " ({reason})?").format(name=html.escape(seen.person.name),
+                                        cert=mask_cert(seen.cert),
+                                        date=seen.from_date.isoformat(),
+                                        reason=html.escape(reason)),
+             t._("This cannot be taken back: they will never be drawn again, for"
+                 " replacements or new draws."),
+             t.ngettext("It is appended to {n} draw record (verification replays it).",
+                        "It is appended to {n} draw records (verification replays it).",
+                        seen.draws).format(n=seen.draws)]
+    if seen.open_tasks:
+        lines.append(t.ngettext(
+            "They are on {n} task not yet under way; you are then asked to replace them"
+            " there.",
+            "They are on {n} tasks not yet under way; you are then asked to replace them"
+            " on each.", len(seen.open_tasks)).format(n=len(seen.open_tasks)))
+    return "\n".join(lines)
