@@ -103,7 +103,8 @@ async def _draws_holding(tx: ReadTx | Tx, core: Core, cert: str) -> list[Draw]:
 async def preview(core: Core, actor: Actor, person_id: int, from_date: date,
                   reason: str) -> Withdrawn:
     """What `withdraw` would record, changing nothing (for the confirmation); refused as
-    `withdraw` would refuse it."""
+    `withdraw` would refuse it.
+    Access: the office or a supervisor of the inspector's department (`_withdrawable`)."""
     if reason not in REASONS:
         raise Refused(Refusal.BAD_REASON)
     async with core.db.read() as rtx:
@@ -116,7 +117,8 @@ async def preview(core: Core, actor: Actor, person_id: int, from_date: date,
 
 async def withdraw(core: Core, actor: Actor, person_id: int, from_date: date,
                    reason: str, note: str | None = None) -> Withdrawn:
-    """Record the withdrawal and append it to the records of the draws still open."""
+    """Record the withdrawal and append it to the records of the draws still open.
+    Access: the office or a supervisor of the inspector's department (`_withdrawable`)."""
     if reason not in REASONS:
         raise Refused(Refusal.BAD_REASON)
     note = one_line(note)
