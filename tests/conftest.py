@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from bot.i18n import compile_catalogs
 from bot.tg.app import BotRunner
 from handlers import register
 from storage import Database
+from tests import screens
 
 TOKEN = "123456789:TEST-token_for-the-emulator"
 SPEC = Path(os.environ.get("CHOUCHA_BOT_API_SPEC",
@@ -58,6 +60,9 @@ async def emulator(request: pytest.FixtureRequest) -> AsyncIterator[Emulator]:
     dump = os.environ.get("CHOUCHA_SCREENS_DUMP")
     if dump:  # every screen of every journey, for reading the walk's findings by hand
         _dump_screens(Path(dump), request.node.nodeid, emu)
+    db = _DATABASE_OF.get(emu)
+    if db is not None and request.node.get_closest_marker("raw_screens") is None:
+        walk_screens(emu, db)
     assert emu.violations == [], f"requests real Telegram would refuse: {emu.violations}"
 
 
@@ -66,6 +71,19 @@ async def server(emulator: Emulator) -> AsyncIterator[EmulatorServer]:
     srv = await EmulatorServer(emulator).start()
     yield srv
     await srv.stop()
+
+
+# The database of the bot each emulator served (for the screen walk at the test's end).
+_DATABASE_OF: weakref.WeakKeyDictionary[Emulator, Path] = weakref.WeakKeyDictionary()
+
+
+def walk_screens(emu: Emulator, db: Path) -> None:
+    """The screen walk (tests/screens.py) over every screen the test's people were shown."""
+    languages = screens.languages(db) if db.is_file() else {}
+    problems = [f"stranded: {s}" for s in screens.stranded(emu.screens)]
+    problems += [f"mixed: {m}" for m in screens.mixed(emu.screens, languages)]
+    assert not problems, "screens that leave a person stranded or mix languages:\n" + (
+        "\n".join(problems))
 
 
 def make_settings(tmp_path: Path, server: EmulatorServer, **extra: str) -> Settings:
@@ -77,7 +95,9 @@ def make_settings(tmp_path: Path, server: EmulatorServer, **extra: str) -> Setti
         "CHOUCHA_BOT_API_SPEC": str(SPEC),
         **extra,
     }
-    return load_settings(env)
+    settings = load_settings(env)
+    _DATABASE_OF[server.emulator] = settings.db_path
+    return settings
 
 
 @pytest.fixture

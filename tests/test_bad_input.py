@@ -112,3 +112,31 @@ def test_a_catastrophic_pattern_runs_in_linear_time() -> None:
     assert time.monotonic() - started < 0.5
     with pytest.raises(xpath.ExprError, match="regex pattern"):
         xpath.parse("regex(., '(a)\\1')")
+
+
+async def test_a_stray_photo_or_file_is_answered_for_who_sent_it(
+        bot: BotRunner, emulator: Emulator, tmp_path: Path) -> None:
+    """The office has no /tasks; an inspector does not load files: each is told what
+    they can do instead, and nothing is saved."""
+    from bot.demo import load_county
+    from tests.helpers import probe
+    from tests.test_absent_member import register
+    from tests.test_visits import jpeg
+
+    office = await registered_admin(bot, emulator)
+    await load_county(bot.core, tmp_path / "county", 5, 3, checklists=False)
+    loaded = probe(bot, "SELECT COUNT(*) FROM imports")
+    await office.send_photo(jpeg((9, 9, 9)))
+    answer = await office.expect("nothing was saved")
+    assert "/tasks" not in answer["text"] and "/help" in answer["text"]
+    cert = probe(bot, "SELECT i.cert_no FROM inspectors i JOIN person_roles r ON r.person_id ="
+                      " i.person_id WHERE r.role = 'inspector' LIMIT 1")[0][0]
+    inspector = await register(bot, emulator, str(cert), "inspector")
+    await inspector.send_document(b"a,b\n1,2\n", "list.csv", "text/csv")
+    answer = await inspector.expect("can't use this file here")
+    assert "Only the office" not in answer["text"] and "/help" in answer["text"]
+    await inspector.send_photo(jpeg((8, 8, 8)))
+    answer = await inspector.expect("which task this photo belongs to")
+    assert "/tasks" in answer["text"]
+    assert probe(bot, "SELECT COUNT(*) FROM imports") == loaded
+    assert probe(bot, "SELECT COUNT(*) FROM evidence") == [(0,)]

@@ -8,11 +8,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import sqlite3
 import subprocess
 from pathlib import Path
 
 from bot.demo import joint_plan, load_county
 from bot.emulator import EmulatedUser, Emulator
+from bot.logs import mask_cert
 from bot.services import draws
 from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
@@ -223,3 +225,37 @@ async def test_drawn_inspectors_register_from_the_command_line_sheet(
         assert row["姓名"] in (await user.expect("Items to check"))["text"]
     code, out, _ = await choucha(env, "people", "--unregistered", "--department", "WSJKJ")
     assert code == 0 and not any(r["姓名"] in out for r in rows if r["执法证号"] in drawn)
+
+
+async def test_the_page_shows_a_new_invite_and_tells_two_of_one_name_apart(
+        bot: BotRunner, emulator: Emulator, tmp_path: Path) -> None:
+    admin = await registered_admin(bot, emulator)
+    await load_county(bot.core, tmp_path / "county", 10, 3, checklists=False)
+    # Two people of one department share a name (the directory allows it: 执法证号 differ).
+    first, second = probe(bot, "SELECT p.id FROM people p JOIN inspectors i ON i.person_id ="
+                               " p.id WHERE p.department_id = (SELECT MIN(department_id) FROM"
+                               " people WHERE department_id IS NOT NULL) ORDER BY p.id LIMIT 2")
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        conn.execute("UPDATE people SET name = '孙杰' WHERE id IN (?, ?)", (first[0], second[0]))
+    certs = [c for (c,) in probe(bot, "SELECT cert_no FROM inspectors WHERE person_id IN (?, ?)"
+                                      " ORDER BY person_id", first[0], second[0])]
+    await admin.send("/people")
+    overview = await admin.expect("People in Choucha")
+    department = next(b["text"] for row in overview["reply_markup"]["inline_keyboard"]
+                      for b in row if "·" in b["text"])
+    await admin.press(department, overview)
+    page = await admin.expect_edit(overview, "page 1 of")
+    invites = [b["text"] for row in page["reply_markup"]["inline_keyboard"] for b in row
+               if b["text"].startswith("📨 Invite 孙杰")]
+    # Each button names whom it invites: the masked 执法证号 tells them apart.
+    assert invites == [f"📨 Invite 孙杰 · {mask_cert(c)}" for c in certs]
+    assert "never invited" in page["text"]
+    await admin.press(invites[1], page)
+    await admin.expect(predicate=lambda m: "photo" in m)
+    # The page they pressed it on now shows the invite.
+    refreshed = await admin.expect_edit(page, "invited, until")
+    line = next(i for i, text in enumerate(refreshed["text"].splitlines())
+                if mask_cert(certs[1]) in text)
+    assert "invited, until" in refreshed["text"].splitlines()[line + 1]
+    assert probe(bot, "SELECT person_id FROM invites WHERE revoked_at IS NULL"
+                      " AND used_at IS NULL") == [(second[0],)]

@@ -441,9 +441,17 @@ async def test_unreachable_shortcut_needs_no_party_signature(
         assert "Cannot be contacted" in shortcut["text"]
         await member.send("the door is locked")
         await member.expect("A photo is needed here")
+        # A spreadsheet where a photo is needed: told so, not sent to the office's import.
+        await member.send_document(b"a,b\n1,2\n", "list.csv", "text/csv")
+        refused = await member.expect("This step needs a photo")
+        assert "office" not in refused["text"]
         await member.send_photo(jpeg((10, 10, 200)))
         await member.press("✅ Done", await member.expect("Photo 1 saved"))
         await member.expect("Every item has its result")
+        # The leader opens the visit too and is offered the check-in, but never uses it.
+        await leader.press("▶️ Continue the visit", await open_card(leader, name))
+        await leader.expect("Check-in")
+        assert "📍 Share my location" in leader.reply_keyboard()
         for user in (member, leader):
             request = await user.expect("Please sign the result summary", timeout=60)
             await user.press("✍️ Sign", request)
@@ -455,6 +463,8 @@ async def test_unreachable_shortcut_needs_no_party_signature(
         assert "Only the one who acts for the team" in (await member.answer(forged))["text"]
         await submit_record(leader, status)
         await leader.expect("Submitted.")
+        # The step the keyboard served has ended with the visit: it is taken away.
+        assert leader.reply_keyboard() == [] and member.reply_keyboard() == []
         document = await member.expect("Check record of", timeout=60)
         text = re.sub(r"\s+", "", pdf_text(member.file_bytes(document["document"]["file_id"]),
                                            tmp_path))

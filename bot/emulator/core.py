@@ -132,6 +132,7 @@ class Screen:
     reply_keyboard: bool
     file: bool
     language: str | None
+    turn: int  # how many updates the chat's person had sent when this was shown
 
 
 @dataclass
@@ -178,6 +179,7 @@ class Emulator:
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.sent: list[SentRecord] = []
         self.screens: list[Screen] = []
+        self._turns: Counter[int] = Counter()
         self.rate_limited: list[tuple[str, int]] = []
         self._update_ids = itertools.count(100001)
         self._next_update_id = 100001
@@ -332,6 +334,9 @@ class Emulator:
         update_id = next(self._update_ids)
         self._next_update_id = update_id + 1
         update: dict[str, Any] = {"update_id": update_id, kind: payload}
+        sender = payload.get("from") if isinstance(payload, dict) else None
+        if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+            self._turns[sender["id"]] += 1
         self.history[update_id] = update
         self.updates.append(update)
         await self._touch()
@@ -709,7 +714,7 @@ class Emulator:
             text=str(message.get("text") or message.get("caption") or ""),
             buttons=buttons, reply_keyboard=reply_keyboard,
             file=any(k in message for k in ("document", "photo", "location")),
-            language=user.language_code if user else None))
+            language=user.language_code if user else None, turn=self._turns[chat_id]))
 
     @staticmethod
     def _set_markup(message: dict[str, Any], markup: Any) -> None:

@@ -589,7 +589,7 @@ def _submit_confirm(t: Translator, view: View, viewer: int) -> list[Shown]:
 def _submitted(t: Translator, view: View, viewer: int) -> list[Shown]:
     return [Shown(t._("📤 Submitted. The record is frozen; the PDF goes to the team and the"
                       " office.\nRecord hash: <code>{hash}</code>").format(
-        hash=view.data["record_hash"]))]
+        hash=view.data["record_hash"]), REMOVE_KEYBOARD)]  # no step of the visit is left
 
 
 def party_step(t: Translator, step: PartyStep) -> Shown:
