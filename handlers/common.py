@@ -6,6 +6,7 @@ import contextlib
 import functools
 import html
 import logging
+import re
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -146,6 +147,17 @@ async def pressed(update: Update, context: Context) -> tuple[CallbackQuery, Who]
     return query, await who(update, context)
 
 
+COMMAND = re.compile(r"(?<![\w/.])/[a-z_]{2,}\b")  # a command named in a text
+
+
+def way_forward(t: Translator, refusal: str) -> str:
+    """A refusal that ends what the person tried, with where to go from there: a refusal
+    naming no command of its own points to /help."""
+    if COMMAND.search(refusal):
+        return refusal
+    return refusal + "\n" + t._("Send /help to see what you can do.")
+
+
 async def answer_stale(query: CallbackQuery, t: Translator) -> None:
     """A stale or forged button: an alert, nothing changed."""
     await query.answer(stale_text(t), show_alert=True)
@@ -243,9 +255,10 @@ class Buttons:
                 if exc.reason != Refusal.STALE and isinstance(query.message, Message):
                     # A popup goes away: the reason and the way forward stay in the chat.
                     try:
-                        await query.message.reply_html(text, do_quote=True)
+                        await query.message.reply_html(way_forward(me.t, text), do_quote=True)
                     except BadRequest:  # not valid HTML after all: as plain text
-                        await query.message.reply_text(html.unescape(text), do_quote=True)
+                        await query.message.reply_text(html.unescape(way_forward(me.t, text)),
+                                                       do_quote=True)
                 with contextlib.suppress(BadRequest):  # answered already by the handler
                     alert = html.unescape(text)  # a popup holds 200 characters
                     await query.answer(alert if len(alert) <= 200 else alert[:199] + "…",
@@ -296,7 +309,7 @@ def command(guard: Guard = registered,
             if me.person is None:
                 await reply(update, access_text(me.t))
             elif not guard(me.person):
-                await reply(update, refused(me.t))
+                await reply(update, way_forward(me.t, refused(me.t)))
             else:
                 await fn(Sent(update, context, me, me.person))
         return handle

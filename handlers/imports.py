@@ -22,6 +22,7 @@ from bot.services.imports import (
     HEAVY_FROM,
     import_upload,
     keep_upload,
+    next_text,
     reports_csv,
     summary_text,
     waiting_text,
@@ -141,7 +142,10 @@ async def document(update: Update, context: Context) -> None:
     for report in reports:
         logger.info("import of %s (%s): ok=%s rows=%s", report.filename, report.sha256[:12],
                     report.ok, report.rows)
-    await reply(update, html.escape("\n\n".join(summary_text(me.t, r) for r in reports)))
+    summaries = "\n\n".join(summary_text(me.t, r) for r in reports)
+    loaded = {r.kind for r in reports if r.ok and r.kind}
+    await reply(update, html.escape(summaries) + (
+        "\n\n" + next_text(me.t, loaded) if loaded else ""))
     if any(r.ok and r.kind == "inspectors" for r in reports):
         await _offer_invites(update, context, me)
     if any(r.problems or r.warnings for r in reports):

@@ -169,7 +169,8 @@ async def language_chosen(press: Press[Language]) -> None:
     t = translator(identity.language)
     await press.query.answer()
     await set_commands(press.context, Who(identity, t))
-    await reply(press.update, t._("Language set to English."))
+    await reply(press.update, t._("Language set to English.") + "\n"
+                + t._("Send /help to see what you can do."))
 
 
 async def cancel(update: Update, context: Context) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.clock import now as clock_now
+from bot.i18n import Translator
 from bot.rules.models import Conversation, Role
 from bot.services import conversations, publication
 from bot.services.errors import Refusal, Refused
@@ -102,7 +103,8 @@ async def _corrections(update: Update, context: Context, me: Who) -> None:
     owed = await publication.corrections_due(context.core, person_of(me))
     if not owed:
         await reply(update, me.t._("No 更正 is owed: no published result has a corrected"
-                                   " record. A record is corrected from its task card (✏️)."))
+                                   " record. A record is corrected with /correct, or from its"
+                                   " task card (✏️)."))
         return
     lines = [me.t._("✏️ Corrected records of published results: {n}. Choose one to see its"
                     " 更正 before publishing it.").format(n=len(owed)), ""]
@@ -228,10 +230,11 @@ async def confirm(press: Press[PublishConfirm]) -> None:
     if what == Publishing.CORRECT:
         await publication.correct(core, actor, task_ids[0], clock_now())
         text = t._("更正 published; it references the earlier publication, which stays as it"
-                   " was.")
+                   " was.") + "\n" + _what_is_left(t)
     else:
         await publication.release(core, actor, task_ids[0], clock_now())
-        text = t._("Released and published; the withholding stays on record.")
+        text = t._("Released and published; the withholding stays on record.") + "\n" + (
+            _what_is_left(t))
     press.context.wake_outbox()
     await press.query.answer()
     await reply(press.update, text)
@@ -242,7 +245,8 @@ async def cancel(press: Press[PublishCancel]) -> None:
     await _previewed(press)
     await conversations.cancel(press.context.core, press.me.tg_user_id)
     await press.query.answer()
-    await reply(press.update, press.me.t._("Cancelled: nothing was published."))
+    await reply(press.update, press.me.t._("Cancelled: nothing was published.") + "\n"
+                + _what_is_left(press.me.t))
 
 
 async def _publish(press: Press[Any], task_ids: list[int] | None) -> None:
@@ -260,7 +264,11 @@ async def _publish(press: Press[Any], task_ids: list[int] | None) -> None:
         if press.member.has_role(Role.ADMIN):  # the one who configures Choucha
             text += " " + t._("To post them to a channel, set CHOUCHA_PUBLIC_CHANNEL (see the"
                               " README).")
-    await reply(press.update, text)
+    await reply(press.update, text + "\n" + _what_is_left(t))
+
+
+def _what_is_left(t: Translator) -> str:
+    return t._("/publish shows what is still to publish.")
 
 
 async def withhold_text(update: Update, context: Context, me: Who,
@@ -275,7 +283,8 @@ async def withhold_text(update: Update, context: Context, me: Who,
         if exc.reason == Refusal.REASON_REQUIRED:
             return
     else:
-        await reply(update, me.t._("Withheld from publication; the reason is on record."))
+        await reply(update, me.t._("Withheld from publication; the reason is on record.")
+                    + "\n" + _what_is_left(me.t))
     await conversations.cancel(context.core, me.tg_user_id)
 
 

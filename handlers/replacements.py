@@ -166,6 +166,8 @@ def approved_text(t: Translator, decision: replacements.Decision) -> str:
         lines.append(t._("Not told (not registered in Choucha, or they blocked the bot):"
                          " {names}. Tell them yourself.").format(
             names="、".join(html.escape(n) for n in decision.untold)))
+    else:
+        lines.append(t._("Nothing more is needed from you."))
     return "\n".join(lines)
 
 

@@ -417,5 +417,6 @@ async def party_confirm(press: Press[VisitPartyConfirm]) -> None:
     press.context.wake_outbox()
     await press.query.answer()
     await reply(update, me.t._("✅ Thank you. You signed the check record of {target}."
-                               "\nRecord hash: <code>{hash}</code>").format(
+                               "\nRecord hash: <code>{hash}</code>\nNothing more is needed"
+                               " from you.").format(
         target=html.escape(state.task.target_name), hash=state.content_hash[:16]))

@@ -30,26 +30,26 @@ from bot.emulator.core import Screen
 from bot.i18n import LANGUAGES, normalize_language
 
 COMMAND = re.compile(r"(?<![\w/.])/[a-z_]{2,}\b")
+# A question, or a sentence that tells the person what to do.
 ASKS = re.compile(
-    r"[?？:：]\s*$"  # a question, or a label waiting for its value
-    r"|^(Send|Type|Tap|Please|Describe|Choose|Write|Give|Share)\b"
-    r"|\b(send|type|tap|choose|answer|write|share) (it|one|the|a|an|your|their|them|again)\b"
-    r"|^⚠️ .*\n.*answer again"
-    r"|请|点按|发送",
-    re.MULTILINE)
+    r"[?？]|[:：]\s*$"
+    r"|(^|[.!;:]\s+|\n|—\s)(please|send|type|tap|describe|choose|write|give|share|ask|tell"
+    r"|use|open|run|name|fix|print|forward|wait|try|check|press|answer|sign)\b"
+    r"|\bplease\b|\bask (your|the|them|for)\b"
+    r"|请|点按|发送|打开|运行|使用|联系",
+    re.MULTILINE | re.IGNORECASE)
 # What comes next, or that nothing more does.
 NEXT = (
     # English
-    "nothing more", "Nothing more", "nothing was", "Nothing was", "Nothing else",
+    "nothing more", "Nothing more", "nothing was", "Nothing was", "Nothing of", "Nothing else",
     "nothing else", "nothing is needed", "is final", "are final", "is frozen",
     "will be told", "is told", "are told", "was told", "were told", "has been told",
-    "have been told", "arrives here", "arrive here", "is sent here", "are sent here",
-    "goes to", "go to", "reaches them", "You stay", "you stay", "You are released",
-    "stays as it was", "as soon as", "once they", "when they", "until ",
-    "next:", "Next:",
+    "have been told", "arrives here", "arrive here", "comes here", "come here", "goes to",
+    "reaches them", "You stay", "you stay", "You are released", "stays as it was",
+    "as soon as", "once they", "when they", "until ", "reminders stop", "Next:",
     # Chinese
     "无需", "不再", "已锁定", "未作任何", "未作更改", "未保存", "已通知", "将通知", "会通知",
-    "发到这里", "发送到这里", "完成后", "一经", "此前", "保持不变", "即会", "届时", "待其",
+    "发到这里", "发送到这里", "完成后", "保持不变", "即会", "届时", "待其", "下一步",
 )
 
 
@@ -113,6 +113,7 @@ def _fragments() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(english), frozenset(chinese)
 
 
+CHOOSER = "Choose your language / 选择语言"  # in both languages on purpose
 PUBLIC_POST = "📢"  # the public post is Chinese whoever previews it (the channel's language)
 # Chinese only the bot's own sentences hold, never a name, a target or a typed note.
 SPOKEN = re.compile(r"[您请]")
@@ -138,9 +139,15 @@ def mixed(screens: Iterable[Screen], languages: dict[int, str]) -> list[str]:
     or the bot's own Chinese sentences in an English reader's."""
     english, chinese = _fragments()
     spoken = [p for p in chinese if SPOKEN.search(p)]
+    screens = list(screens)
+    # A chat offered the language choice may have switched: its screens before the switch
+    # are in the other language, and `languages` knows only the last.
+    switching = {s.chat_id for s in screens if CHOOSER in s.text}
     found = []
     for screen in screens:
         language = languages.get(screen.chat_id)
+        if screen.chat_id in switching:
+            continue
         text = "\n".join([screen.text.split(PUBLIC_POST, 1)[0], *screen.buttons])
         if language == "zh_CN":
             stray = next((p for p in english if p in text), None)

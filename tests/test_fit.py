@@ -7,6 +7,7 @@ import html
 import re
 import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,9 @@ from bot.formats.rendering.fit import (
 from bot.tg.app import BotRunner
 from tests.helpers import eventually
 from tests.test_outbox import queue, registered, status_of
+
+# Texts of the test's own through the transport, not screens of the bot.
+RAW_SCREENS = pytest.mark.raw_screens
 
 
 def _balanced(piece: str) -> bool:
@@ -77,6 +81,7 @@ def test_split_pieces_always_fit_and_parse(parts: list[tuple[str, str]], limit: 
     assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", plain_text(text))
 
 
+@RAW_SCREENS
 async def test_a_long_notification_arrives_in_pieces(bot: BotRunner, emulator: Emulator) -> None:
     office, user = await registered(bot, emulator, "Office")
     long = "<b>检查依据</b>\n" + "\n".join(f"第{i}条 " + "依据" * 300 for i in range(12))
@@ -87,6 +92,7 @@ async def test_a_long_notification_arrives_in_pieces(bot: BotRunner, emulator: E
     # (the emulator fixture fails the test on any request real Telegram would refuse)
 
 
+@RAW_SCREENS
 async def test_a_refused_message_falls_back_to_plain_text(bot: BotRunner,
                                                           emulator: Emulator) -> None:
     office, user = await registered(bot, emulator, "Office")
@@ -99,6 +105,7 @@ async def test_a_refused_message_falls_back_to_plain_text(bot: BotRunner,
     emulator.violations.clear()
 
 
+@RAW_SCREENS
 async def test_a_backlog_in_one_chat_does_not_hold_up_the_others(
         bot: BotRunner, emulator: Emulator) -> None:
     """60 messages wait for one chat (one a second); 40 other chats are served at once."""

@@ -6,6 +6,8 @@ import asyncio
 import itertools
 import sqlite3
 
+import pytest
+
 from bot.clock import now
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.core import ApiError
@@ -17,6 +19,9 @@ from bot.services.onboarding import invite_person, redeem
 from bot.tg.app import BotRunner
 from tests.conftest import person
 from tests.helpers import eventually
+
+# Texts of the test's own through the transport, not screens of the bot.
+RAW_SCREENS = pytest.mark.raw_screens
 
 
 async def registered(bot: BotRunner, emulator: Emulator, name: str,
@@ -39,6 +44,7 @@ def status_of(bot: BotRunner, key: str) -> str:
                                 (key,)).fetchone()[0])
 
 
+@RAW_SCREENS
 async def test_same_dedupe_key_is_sent_once(bot: BotRunner, emulator: Emulator) -> None:
     office, user = await registered(bot, emulator, "Office")
     assert await queue(bot, office, "k1", "只发一次")
@@ -48,6 +54,7 @@ async def test_same_dedupe_key_is_sent_once(bot: BotRunner, emulator: Emulator) 
     await eventually(lambda: status_of(bot, "k1") == "sent")
 
 
+@RAW_SCREENS
 async def test_a_broadcast_stays_within_the_limits(bot: BotRunner, emulator: Emulator) -> None:
     people = [await registered(bot, emulator, f"P{i}") for i in range(70)]
     for who, _ in people:
@@ -61,6 +68,7 @@ async def test_a_broadcast_stays_within_the_limits(bot: BotRunner, emulator: Emu
     assert max(sum(1 for t in times if start <= t < start + 1.0) for start in times) <= 30
 
 
+@RAW_SCREENS
 async def test_one_chat_is_paced_one_a_second(bot: BotRunner, emulator: Emulator) -> None:
     office, user = await registered(bot, emulator, "Office")
     for i in range(4):
@@ -71,6 +79,7 @@ async def test_one_chat_is_paced_one_a_second(bot: BotRunner, emulator: Emulator
     assert all(b - a >= 0.95 for a, b in itertools.pairwise(times)), times
 
 
+@RAW_SCREENS
 async def test_flood_wait_is_honoured(bot: BotRunner, emulator: Emulator) -> None:
     office, user = await registered(bot, emulator, "Office")
     emulator.inject_error(ApiError(429, "Too Many Requests: retry after 2", 2), times=3)
@@ -82,6 +91,7 @@ async def test_flood_wait_is_honoured(bot: BotRunner, emulator: Emulator) -> Non
     await eventually(lambda: status_of(bot, "flood") == "sent")
 
 
+@RAW_SCREENS
 async def test_blocked_person_is_marked_and_office_told(bot: BotRunner,
                                                         emulator: Emulator) -> None:
     _, office_user = await registered(bot, emulator, "办公室")

@@ -357,19 +357,18 @@ async def test_refusal_with_witness_shortcuts_and_refusals(
         await leader.press("✅ Done", saved)
         await leader.expect("Every item has its result")
         # The member's home no longer offers the checklist's first screen shortcuts.
+        requests = {}
         for user in (leader, member):
-            request = await user.expect("Please sign the result summary", timeout=60)
-            assert "未发现开展本次抽查涉及的经营活动" in request["text"] or \
-                "No business activity" in request["text"]
+            requests[user.id] = await user.expect("Please sign the result summary", timeout=60)
+            assert "未发现开展本次抽查涉及的经营活动" in requests[user.id]["text"] or \
+                "No business activity" in requests[user.id]["text"]
         # Refusal with witness, by the leader only.
-        member_request = member.bot_messages()[-1]
-        await member.press("✍️ Sign", member_request)
+        await member.press("✍️ Sign", requests[member.id])
         status = await member.expect("You signed.")
         assert "Party signs" not in str(status.get("reply_markup"))
         forged = await member.press_data(status, f"v1:vis:pr:{_visit(settings)}")
         assert "Only the one who acts for the team" in (await member.answer(forged))["text"]
-        request = leader.bot_messages()[-1]
-        await leader.press("✍️ Sign", request)
+        await leader.press("✍️ Sign", requests[leader.id])
         status = await leader.expect("You signed.")
         # A stale button (an old version's Sign) is refused politely.
         stale = await leader.press_data(status, f"v1:vis:sg:{_visit(settings)}:0000000000000000")

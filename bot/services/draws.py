@@ -1220,7 +1220,7 @@ def cancelled_text(t: Translator, c: CancelledPreparation) -> str:
         "Reason: {reason}\n"
         "Its commitment <code>{commitment}</code> is opened: the nonce was"
         " <code>{nonce}</code>. A new preparation must name another public entropy source"
-        " than “{source}”."
+        " than “{source}”: /draw prepares it again."
     ).format(plan=html.escape(c.plan), date=c.draw_date.isoformat(),
              reason=html.escape(c.reason), commitment=c.nonce_commitment, nonce=c.nonce,
              source=html.escape(c.entropy_source))

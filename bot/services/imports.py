@@ -1518,6 +1518,18 @@ def summary_text(t: Translator, report: ImportReport, listed: int = 10) -> str:
     return "\n".join(lines)
 
 
+def next_text(t: Translator, loaded: set[str]) -> str:
+    """After a load in the bot: what the office does next (by the kinds loaded)."""
+    if "plans" in loaded:
+        return t._("Next: /draw prepares the draw of a plan (its announcement before the draw"
+                   " date).")
+    if loaded == {"checklist"}:
+        return t._("Next: visits of its item use this checklist from now on; /draw once the"
+                   " plans are in.")
+    return t._("Next: send the next table (/templates has them all, in order: departments,"
+               " inspectors, targets, items, plans), then /draw.")
+
+
 def _line(t: Translator, problem: RowProblem) -> str:
     where = []
     if problem.row:

@@ -189,6 +189,7 @@ async def accept(core: Core, person: Person, task_id: int) -> Card:
         found = await _card(tx, task_id)
         if found.all_accepted:
             name = html.escape(found.task.target_name)
+            start = found.task.window_start
             for member in found.members:
                 if member.person_id == person.id:
                     continue
@@ -196,8 +197,9 @@ async def accept(core: Core, person: Person, task_id: int) -> Card:
                 if other is not None:
                     await enqueue_text(
                         tx, other, f"accepted-all:{task_id}:{other.id}",
-                        lambda t: t._("✅ Everyone on the team for {target} has accepted.")
-                        .format(target=name), now)
+                        lambda t: t._("✅ Everyone on the team for {target} has accepted."
+                                      " The visit can start from {start}: /tasks opens it.")
+                        .format(target=name, start=start), now)
     return _readable(core, found)
 
 

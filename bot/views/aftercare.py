@@ -203,4 +203,4 @@ def recorded_text(t: Translator, done: Recorded) -> str:
         text += "\n" + t._("🔴 Recorded late: a decision is recorded within 7 working days,"
                            " by {due} for this one (003 第二十七条). It is flagged.").format(
             due=done.due.isoformat())
-    return text
+    return text + "\n" + t._("/followups shows the follow-ups still open.")

@@ -8,7 +8,7 @@ import html
 from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.services.errors import Refusal, Refused
-from bot.services.imports import summary_text
+from bot.services.imports import next_text, summary_text
 from bot.services.practice import Practice, PracticeScreen, PracticeView
 from bot.views.buttons import (
     PracticeAgain,
@@ -39,6 +39,8 @@ def render(t: Translator, view: PracticeView) -> list[Shown]:
             file=html.escape(str(view.data.get("file", "")))))]
     assert view.report is not None
     text = html.escape(summary_text(t, view.report))
+    if view.report.ok and view.report.kind:
+        text += "\n\n" + next_text(t, {view.report.kind})
     if not view.report.ok:
         text += "\n\n" + t._("The practice is still open: load the item first, then tap"
                              " Attach again; or fix the form and send it again.")

@@ -14,7 +14,7 @@ def refusal_text(t: Translator, exc: Refused) -> str:
     return worded(t, exc, {
         Refusal.TASK_CLOSED: t._("This task is finished, cancelled or under way; a replacement can"
                                  " no longer be asked for. Nothing was changed."),
-        Refusal.NOT_MEMBER: t._("You are not on this task's team any more."),
+        Refusal.NOT_MEMBER: t._("You are not on this task's team any more. /tasks shows yours."),
         Refusal.ALREADY_REQUESTED: t._("You have asked already; your request is waiting for a"
                                        " decision."),
         Refusal.UNKNOWN_REQUEST: t._("This request no longer exists."),
@@ -34,7 +34,8 @@ def sent_text(t: Translator, approvers: list[Person], waiting: list[Person],
         names = "、".join(html.escape(p.name) for p in approvers)
         if member is not None:
             return t._("The request to replace {member} was sent to {names} for"
-                       " approval.").format(member=html.escape(member), names=names)
+                       " approval. You are told here when it is decided.").format(
+                member=html.escape(member), names=names)
         return t._("Your request was sent to {names}. You stay on the team until it is"
                    " approved.").format(names=names)
     if waiting:

@@ -682,7 +682,8 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         Refusal.TOO_MANY_PHOTOS: t._("That is the most photos one question takes; tap Done."),
         Refusal.WITNESS_REQUIRED: t._("Please write the witness's name."),
         Refusal.TOO_SHORT: t._("Please write a little more, so that the record is clear."),
-        Refusal.DUE_IN_PAST: t._("The due date must be after today."),
+        Refusal.DUE_IN_PAST: t._("The due date must be after today: tap one of the dates"
+                                 " above or type a later one."),
         Refusal.ALREADY_STARTED: t._("Answers or results exist already, so the shortcut is not"
                                      " available."),
         Refusal.RESULTS_MISSING: t._("Not every item has a result yet."),
@@ -697,13 +698,18 @@ def refusal_text(t: Translator, exc: Refused) -> str:
             names=html.escape(exc.params.get("names", ""))),
         Refusal.PARTY_UNSIGNED: t._("The party's signature (or the refusal with a witness) is"
                                     " still missing."),
-        Refusal.TOKEN_UNKNOWN: t._("This signing link is not valid."),
-        Refusal.TOKEN_USED: t._("This signing link was used already."),
+        Refusal.TOKEN_UNKNOWN: t._("This signing link is not valid. Please ask the inspector for"
+                                   " a new code."),
+        Refusal.TOKEN_USED: t._("This signing link was used already: nothing more is needed"
+                                " from you. If it was not you who signed, tell the"
+                                " inspector."),
         Refusal.TOKEN_EXPIRED: t._("This signing link has expired. Please ask the inspector for a"
                                    " new code."),
         Refusal.TOKEN_CHANGED: t._("The record changed after this code was shown. Please ask the"
                                    " inspector for a new code."),
-        Refusal.TOKEN_TAKEN: t._("This signing link was opened on another Telegram account."),
+        Refusal.TOKEN_TAKEN: t._("This signing link was opened on another Telegram account. If"
+                                 " you are the one to sign, ask the inspector for a new"
+                                 " code."),
         Refusal.WEBAPP_AUTH: t._("This page was not opened from Choucha in Telegram, or it was"
                                  " open too long. Close it and open it again from the"
                                  " signature screen."),
@@ -723,5 +729,6 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         Refusal.WRONG_TASK: t._("This photo replies to a question of another task than the one"
                                 " you are working on now, so it was not saved. Send it again"
                                 " without replying, or switch tasks from /tasks."),
-        Refusal.NO_PHOTO_HERE: t._("The current step does not take a photo, so it was not saved."),
+        Refusal.NO_PHOTO_HERE: t._("The current step does not take a photo, so it was not saved."
+                                   " Use the buttons of the step you are at."),
     })
