@@ -205,7 +205,8 @@ async def _confirm(press: Press[Any], what: Publishing, shown: publication.Previ
     await conversations.begin(core, press.me.tg_user_id, CONFIRM, "confirm",
                               {"tasks": shown.task_ids, "what": what})
     await press.query.answer()
-    await reply(press.update, words.preview_text(t, shown, what == Publishing.CORRECT),
+    await reply(press.update, words.preview_text(t, shown, what == Publishing.CORRECT,
+                                                   core.settings.public_channel is not None),
                 reply_markup=InlineKeyboardMarkup([
                     [key(t._("✅ Publish {n}").format(n=len(shown.task_ids)), PublishConfirm()),
                      key(t._("✖ Cancel"), PublishCancel())]]))

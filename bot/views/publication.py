@@ -20,12 +20,22 @@ def refusal_text(t: Translator, exc: Refused) -> str:
     })
 
 
-def preview_text(t: Translator, shown: Preview, correction: bool = False) -> str:
-    """Before publishing: the first post exactly as the public channel will show it."""
-    head = [t._("✏️ <b>Publish this 更正?</b> This is exactly what the public channel will"
-                " show; the earlier publication stays as it was:") if correction else
-            t._("📢 <b>Publish {n} results?</b> This is exactly what the public channel will"
-                " show:").format(n=len(shown.task_ids)), ""]
+def preview_text(t: Translator, shown: Preview, correction: bool = False,
+                 channel: bool = True) -> str:
+    """Before publishing: the first post exactly as it is published (on the public channel,
+    or, with none set up, in the export)."""
+    if channel:
+        head = [t._("✏️ <b>Publish this 更正?</b> This is exactly what the public channel"
+                    " will show; the earlier publication stays as it was:") if correction else
+                t._("📢 <b>Publish {n} results?</b> This is exactly what the public channel"
+                    " will show:").format(n=len(shown.task_ids)), ""]
+    else:
+        head = [t._("✏️ <b>Publish this 更正?</b> This is exactly what is published (in the"
+                    " export, /export: no public channel is set up); the earlier publication"
+                    " stays as it was:") if correction else
+                t._("📢 <b>Publish {n} results?</b> This is exactly what is published (in the"
+                    " export, /export: no public channel is set up):").format(
+                    n=len(shown.task_ids)), ""]
     tail = ["", t._("…and {more} more posts like it.").format(more=len(shown.posts) - 1)] \
         if len(shown.posts) > 1 else []
     if shown.late:
