@@ -23,6 +23,7 @@ from bot.services import invite_sheets
 from bot.services.errors import Refusal, Refused
 from bot.services.onboarding import (
     IssuedInvite,
+    invites_fingerprint,
     plan_unregistered,
     reissue_invite,
     roster,
@@ -236,7 +237,7 @@ async def _ask_many(press: Press[Any], scope: InviteScope, ref: int = 0) -> None
         await reply(press.update, words.invite_many_none_text(t))
         return
     rows = [[key(t.ngettext("✅ Make {n} invite", "✅ Make {n} invites", len(entries)).format(
-                n=len(entries)), PeopleInviteSure(scope, ref))],
+                n=len(entries)), PeopleInviteSure(scope, ref, invites_fingerprint(entries)))],
             [key(t._("✖️ Not now"), PeopleInviteNo())]]
     await reply(press.update, words.invite_many_text(t, entries, core.settings.invite_ttl_days),
                 reply_markup=InlineKeyboardMarkup(rows))
@@ -272,6 +273,10 @@ async def invite_many(press: Press[PeopleInviteSure]) -> None:
     core, t, b = press.context.core, press.me.t, press.button
     office_person = person_of(press.me)
     entries = await unregistered_in(core, office_person, b.scope, b.ref)
+    if invites_fingerprint(entries) != b.shown:
+        # Pressed twice, or someone registered or was invited since it was shown: what it
+        # listed is not what would be done, and the links just printed would stop working.
+        raise Refused(Refusal.STALE)
     planned = await plan_unregistered(core, office_person,
                                       person_ids=[e.person_id for e in entries]
                                       ) if entries else []

@@ -147,8 +147,13 @@ async def confirmed(press: Press[WithdrawConfirm]) -> None:
     if b.reason not in withdrawals.REASONS:
         raise Refused(Refusal.STALE)
     conversation = await conversations.current(press.context.core, press.me.tg_user_id)
+    # Only the summary shown last records, and only what it showed (an older summary of
+    # the same person, with another reason or date, is stale).
     if conversation is None or conversation.flow != FLOW or conversation.step != "confirm" or (
-            conversation.data.get("person") != b.person_id):
+            conversation.data != {"person": b.person_id, "reason": b.reason,
+                                  "day": b.day.isoformat()}):
+        raise Refused(Refusal.STALE)
+    if b.day < press.context.core.today():  # shown yesterday: no longer what was meant
         raise Refused(Refusal.STALE)
     await press.query.answer()
     await press.query.edit_message_reply_markup(None)

@@ -4,13 +4,16 @@ is final (issue 27), and reads in one language.
 Every journey test that runs the real bot against the emulator is checked at its end
 (tests/conftest.py): the emulator keeps each screen (a message sent or edited, with its
 buttons) and the number of updates its person had sent by then. The screens shown
-between two of a person's actions are one turn; a turn passes when one of its screens
+between two of a person's actions are one turn; in a turn, every screen after the last
+one that leads on strands its reader. A screen leads on when it
 - has buttons or a reply keyboard (the next action is a tap),
 - names a command (/tasks, /cancel, …),
 - carries a file (a record, a sheet, a card: what the person asked for),
 - asks for something (a question, "Send …", "请…"), or
 - says what happens next or that nothing more is needed, in the words below.
-A turn with none of these leaves the person stranded: the test fails and names it.
+The test fails and names every screen that strands its reader. Known limit: a person
+who does nothing gets every notice in one turn (the emulator cannot tell a reply from a
+notice), so a notice there is judged with those after it.
 
 The words are the ones the bot uses to say so; a new screen either uses them or has a
 button. They are kept short and few on purpose: a phrase here is a promise that every
@@ -30,13 +33,15 @@ from bot.emulator.core import Screen
 from bot.i18n import LANGUAGES, normalize_language
 
 COMMAND = re.compile(r"(?<![\w/.])/[a-z_]{2,}\b")
-# A question, or a sentence that tells the person what to do.
+LINK = re.compile(r"\S*(https?://|t\.me/)\S*")  # a link's ? and = are not a question
+# A question, or a sentence that tells the person what to do (a verb that starts it, not a
+# label such as "Type: …").
 ASKS = re.compile(
     r"[?？]|[:：]\s*$"
     r"|(^|[.!;:]\s+|\n|—\s)(please|send|type|tap|describe|choose|write|give|share|ask|tell"
-    r"|use|open|run|name|fix|print|forward|wait|try|check|press|answer|sign)\b"
-    r"|\bplease\b|\bask (your|the|them|for)\b"
-    r"|请|点按|发送|打开|运行|使用|联系",
+    r"|use|open|run|fix|print|forward|wait|try|press|answer|sign)\b(?!:)"
+    r"|\bplease\b|\bask (your|the|them|for)\b|\bname (another|a|the)\b"
+    r"|(?<!申)请|点按|打开",
     re.MULTILINE | re.IGNORECASE)
 # What comes next, or that nothing more does.
 NEXT = (
@@ -46,10 +51,11 @@ NEXT = (
     "will be told", "is told", "are told", "was told", "were told", "has been told",
     "have been told", "arrives here", "arrive here", "comes here", "come here", "goes to",
     "reaches them", "You stay", "you stay", "You are released", "stays as it was",
-    "as soon as", "once they", "when they", "until ", "reminders stop", "Next:",
+    "as soon as", "once they", "when they", "reminders stop", "Next:",
     # Chinese
-    "无需", "不再", "已锁定", "未作任何", "未作更改", "未保存", "已通知", "将通知", "会通知",
-    "发到这里", "发送到这里", "完成后", "保持不变", "即会", "届时", "待其", "下一步",
+    "无需", "已锁定", "未作任何", "未记录任何", "未公示任何", "没有任何", "未作更改", "未保存",
+    "已通知", "已告知", "将通知", "会通知", "发到这里", "发送到这里", "完成后", "保持不变",
+    "即会", "届时", "待其", "下一步",
 )
 
 
@@ -68,7 +74,7 @@ def leads_on(screen: Screen) -> bool:
     """Whether this one screen tells its person what comes next (or that it is final)."""
     if screen.buttons or screen.reply_keyboard or screen.file:
         return True
-    text = screen.text
+    text = LINK.sub("", screen.text)
     return bool(COMMAND.search(text) or ASKS.search(text)
                 or any(phrase in text for phrase in NEXT))
 
@@ -80,9 +86,14 @@ def stranded(screens: Iterable[Screen]) -> list[Stranded]:
         if screen.method == "editMessageReplyMarkup" and not screen.buttons:
             continue  # buttons taken away from a message already read: not a new screen
         turns.setdefault((screen.chat_id, screen.turn), []).append(screen)
-    return [Stranded(chat, turn, tuple(s.text for s in shown))
-            for (chat, turn), shown in turns.items()
-            if not any(leads_on(s) for s in shown)]
+    found = []
+    for (chat, turn), shown in turns.items():
+        # A screen may be followed in its turn by the one that says what next (an
+        # acknowledgement, then the next question); nothing after the last that leads on.
+        last = max((i for i, s in enumerate(shown) if leads_on(s)), default=-1)
+        if last < len(shown) - 1:
+            found.append(Stranded(chat, turn, tuple(s.text for s in shown[last + 1:])))
+    return found
 
 
 @cache

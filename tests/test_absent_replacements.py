@@ -114,16 +114,21 @@ async def test_office_withdraws_an_inspector_who_left_and_has_them_replaced(
     supervisor = await supervisor_of(bot, emulator, str(gone["department"]))
     await register_spare(bot, emulator, members, str(gone["department"]))
 
-    await office.send("/withdraw")
-    await office.expect("Which inspector is no longer available")
-    await office.send(str(gone["inspector"]))
-    found = await office.expect("Who is it?")
-    await office.press(found["reply_markup"]["inline_keyboard"][0][0]["text"], found)
-    await office.press("left the job (离职)", await office.expect("Why is this inspector"))
-    dates = await office.expect("From which day?")
     today = bot.core.today().isoformat()
-    await office.press(f"From today ({today})", dates)
-    sure = await office.expect("is unavailable from")
+    for answer in ("✖️ Cancel", "✅ Record"):
+        await office.send("/withdraw")
+        await office.expect("Which inspector is no longer available")
+        await office.send(str(gone["inspector"]))
+        found = await office.expect("Who is it?")
+        await office.press(found["reply_markup"]["inline_keyboard"][0][0]["text"], found)
+        await office.press("left the job (离职)", await office.expect("Why is this inspector"))
+        dates = await office.expect("From which day?")
+        await office.press(f"From today ({today})", dates)
+        sure = await office.expect("is unavailable from")
+        if answer == "✖️ Cancel":  # thought better of it: nothing is recorded
+            await office.press(answer, sure)
+            await office.expect_edit(sure, "Nothing was recorded")
+            assert probe(bot, "SELECT COUNT(*) FROM withdrawals") == [(0,)]
     # The summary before a step that cannot be taken back; nothing is written yet.
     assert "cannot be taken back" in sure["text"] and "appended to 1 draw record" in sure["text"]
     assert "on 1 task not yet under way" in sure["text"]

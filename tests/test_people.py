@@ -12,10 +12,12 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from bot.demo import joint_plan, load_county
 from bot.emulator import EmulatedUser, Emulator
 from bot.logs import mask_cert
-from bot.services import draws
+from bot.services import draws, invite_sheets
 from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from storage.files import blob_path
@@ -259,3 +261,52 @@ async def test_the_page_shows_a_new_invite_and_tells_two_of_one_name_apart(
     assert "invited, until" in refreshed["text"].splitlines()[line + 1]
     assert probe(bot, "SELECT person_id FROM invites WHERE revoked_at IS NULL"
                       " AND used_at IS NULL") == [(second[0],)]
+
+
+async def test_many_invites_are_confirmed_once_and_a_failed_sheet_changes_nothing(
+        bot: BotRunner, emulator: Emulator, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    admin = await registered_admin(bot, emulator)
+    await load_county(bot.core, tmp_path / "county", 6, 3, checklists=False)
+    waiting = int(probe(bot, "SELECT COUNT(*) FROM people WHERE active = 1 AND id NOT IN"
+                             " (SELECT person_id FROM telegram_accounts WHERE person_id IS NOT"
+                             " NULL)")[0][0])
+
+    def open_invites() -> list[tuple[object, ...]]:
+        return probe(bot, "SELECT id FROM invites WHERE revoked_at IS NULL AND used_at IS NULL"
+                          " ORDER BY id")
+
+    await admin.send("/people")
+    await admin.press(f"📨 Invite everyone not registered ({waiting})",
+                      await admin.expect("People in Choucha"))
+    sure = await admin.expect("Make new invite links for")
+    await admin.press("✖️ Not now", sure)
+    await admin.expect_edit(sure, "No invite was made")
+    assert open_invites() == []
+
+    # The sheet cannot be drawn (a font, a worker's limit): no invite is stored.
+    await admin.send("/people")
+    await admin.press(f"📨 Invite everyone not registered ({waiting})",
+                      await admin.expect("People in Choucha"))
+    sure = await admin.expect("Make new invite links for")
+    data = next(b["callback_data"] for row in sure["reply_markup"]["inline_keyboard"]
+                for b in row if b["text"].startswith("✅"))
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no font")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(invite_sheets, "build", broken)
+        await admin.press_data(sure, data)
+        await admin.expect("nothing was changed")
+    assert open_invites() == []
+
+    # Confirmed: the sheet, and as many invites as it listed.
+    await admin.press_data(sure, data)
+    assert len(await expect_sheet(admin)) == waiting
+    made = open_invites()
+    assert len(made) == waiting
+    # Tapped again (or by a second office member): stale, the printed links keep working.
+    again = await admin.press_data(sure, data)
+    assert "no longer valid" in (await admin.answer(again))["text"]
+    assert open_invites() == made

@@ -26,9 +26,12 @@ def test_a_turn_that_says_neither_what_next_nor_final_is_stranded() -> None:
     # The same acknowledgement followed, in the same turn, by a screen with buttons.
     assert screens.stranded([shown("✅ Checked in at 24.43, 98.58."),
                              shown("Items:", buttons=("▶️ Continue",))]) == []
-    # Another turn does not rescue it.
+    # Another turn does not rescue it, nor does a screen before it.
     assert len(screens.stranded([shown("✅ Checked in."),
                                  shown("Items:", turn=2, buttons=("▶️",))])) == 1
+    assert [f.texts for f in screens.stranded([shown("Items:", buttons=("▶️",)),
+                                               shown("✅ Checked in.")])] == [
+        ("✅ Checked in.",)]
     # Buttons taken away from a message already read are no screen of their own.
     assert screens.stranded([shown("old", method="editMessageReplyMarkup")]) == []
 
@@ -40,7 +43,10 @@ def test_what_leads_on() -> None:
                  "The result comes here when it is done."):
         assert screens.leads_on(shown(text)), text
     for text in ("Language set to English.", "✅ Loaded departments: 3 rows.",
-                 "已公示 3 条结果。", "Approved. 林超 was drawn at random."):
+                 "已公示 3 条结果。", "Approved. 林超 was drawn at random.",
+                 "• 张伟 · invited, until 12-14 09:00", "The link is https://t.me/bot?start=abc.",
+                 "Type: 个体工商户 · legal representative: 王*", "Check record, version 2",
+                 "更换申请已收到。", "结果：通过登记的住所无法联系"):
         assert not screens.leads_on(shown(text)), text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bot.clock import now as clock_now
@@ -9,6 +10,8 @@ from bot.i18n import LANGUAGES, language_of
 from bot.rules.models import AuditAction, Person
 from bot.services import replacements
 from storage import Database
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -43,15 +46,27 @@ async def identify(db: Database, user: TgUser) -> Identity:
         or (user.chat_id is not None and account.chat_id != user.chat_id)
     )
     if stale:
+        unblocked = account is not None and account.blocked_at is not None
         async with db.transaction(record_update=False) as tx:
             now = clock_now()
             await tx.people.upsert_account(user.id, user.chat_id, user.username,
                                            user.first_name, user.language_code, now)
-            if account is not None and account.blocked_at is not None and account.chat_id:
+            if unblocked and account is not None and account.chat_id:
                 await tx.outbox.reopen_blocked(account.chat_id, now)
-                if person is not None:  # requests that waited for them reach them now
-                    await replacements.ask_new_approver(tx, person, now)
+        if unblocked and person is not None:
+            await _ask_again(db, person)
     return Identity(user.id, person, language_of(account, person, user.language_code))
+
+
+async def _ask_again(db: Database, person: Person) -> None:
+    """They wrote to the bot again after blocking it: the replacement requests that waited
+    for them as approver reach them now. Its own transaction, after the unblock is
+    committed: a failure here must never keep them out of the bot."""
+    try:
+        async with db.transaction(record_update=False) as tx:
+            await replacements.ask_new_approver(tx, person, clock_now())
+    except Exception:  # logged, not raised: identifying the sender comes first
+        logger.exception("could not send the waiting requests to person %s", person.id)
 
 
 async def set_language(db: Database, identity: Identity, language: str) -> Identity:

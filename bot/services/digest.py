@@ -216,6 +216,9 @@ def digest_text(t: Translator, d: Digest) -> str:
                          " database: were the log up to this row ever rewritten, its hash"
                          " would no longer match)").format(row=d.audit_head[0],
                                                             hash=d.audit_head[1][:16]))
+    lines.append("")
+    lines.append(t._("Next: /publish for the results due, /followups for what is open,"
+                     " /digest for today so far."))
     return "\n".join(lines)  # a long digest is sent as several (bot/tg/tgbot.py)
 
 

@@ -55,9 +55,13 @@ def may_grant(actor: Actor, roles: Iterable[Role]) -> bool:
 def may_invite(actor: Actor, person: Person) -> bool:
     """Who may invite someone already in Choucha (the directory put them there): the command
     line and admins anyone, the office anyone but an administrator."""
+    return _may_invite(actor, person.has_role(Role.ADMIN))
+
+
+def _may_invite(actor: Actor, of_admin: bool) -> bool:
     if not actor or actor.has_role(Role.ADMIN):
         return True
-    return actor.is_office and not person.has_role(Role.ADMIN)
+    return actor.is_office and not of_admin
 
 
 @dataclass(frozen=True)
@@ -225,8 +229,9 @@ async def plan_by_cert(core: Core, actor: Actor, cert_no: str,
 async def store_planned(core: Core, actor: Actor,
                         planned: list[IssuedInvite]) -> list[IssuedInvite]:
     """Make the planned invites, each replacing its person's open ones, in one transaction.
-    A person who registered or left the directory meanwhile refuses the whole (nothing is
-    stored: plan again)."""
+    A person who registered, left the directory or was invited by someone else meanwhile
+    refuses the whole (nothing is stored: plan again); so two presses at once never leave
+    the first one's printed links dead."""
     require_office(actor)
     async with core.db.transaction() as tx:
         issued = []
@@ -234,6 +239,10 @@ async def store_planned(core: Core, actor: Actor,
             person = await tx.people.person(plan.person.id)
             if person is None:
                 raise Refused(Refusal.UNKNOWN_PERSON)
+            made = plan.invite.created_at
+            if any(i.created_at >= made for i in await tx.invites.open_for_person(person.id,
+                                                                                   made)):
+                raise Refused(Refusal.UNKNOWN_PERSON)  # invited since this was planned
             issued.append(await reissue_in(tx, core, actor, person, plan.invite.created_at,
                                            code=plan.code))
     return issued
@@ -271,17 +280,28 @@ async def roster(core: Core, actor: Actor, department_code: str | None = None,
 
 async def unregistered_in(core: Core, actor: Actor, scope: InviteScope,
                           ref: int = 0) -> list[RosterEntry]:
-    """Who one "invite everyone" press concerns: not registered, and of the whole
-    directory, of department `ref` (0: office staff without one) or of draw `ref`'s teams."""
+    """Who one "invite everyone" press concerns: not registered, whom `actor` may invite,
+    and of the whole directory, of department `ref` (0: office staff without one) or of
+    draw `ref`'s teams."""
     require_office(actor)
     async with core.db.read() as rtx:
-        entries = await rtx.people.roster(clock_now(), None, True)
+        entries = [e for e in await rtx.people.roster(clock_now(), None, True)
+                   if _may_invite(actor, Role.ADMIN in e.roles)]
         if scope is InviteScope.DEPARTMENT:
             return [e for e in entries if (e.department_id or 0) == ref]
         if scope is InviteScope.DRAW:
             drawn = set(await rtx.tasks.unregistered_members(ref))
             return [e for e in entries if e.person_id in drawn]
     return entries
+
+
+def invites_fingerprint(entries: list[RosterEntry]) -> str:
+    """What a confirmation of many invites showed: whom, and until when each one's working
+    link runs. A press whose fingerprint no longer matches is stale (someone registered,
+    was added, or was invited meanwhile, by this confirmation itself among others)."""
+    shown = ";".join(f"{e.person_id}:{e.invited_until.isoformat() if e.invited_until else ''}"
+                     for e in sorted(entries, key=lambda e: e.person_id))
+    return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 
 async def init_admin(core: Core, force: bool = False) -> IssuedInvite | None:

@@ -285,7 +285,7 @@ async def ask_new_approver(tx: Tx, person: Person, now: datetime) -> int:
     requests that wait for them as approver reach them now (once: the outbox keys them).
     Returns how many.
     Access: inside onboarding's or the account's transaction, for that person."""
-    if person.department_id is None or not person.has_role(Role.SUPERVISOR):
+    if person.department_id is None:  # every approver (supervisor, leader) has one
         return 0
     sent = 0
     for row in await tx.replacements.undecided(person.department_id):
@@ -328,7 +328,8 @@ async def _close_buttons(tx: Tx, request_id: int, requester: Person, task_id: in
 
         def render(t: Translator, base: str = queued.payload["text"]) -> str:
             verdict = t._("✅ Approved by {name}.") if approved else t._("❌ Rejected by {name}.")
-            return f"{base}\n\n{verdict.format(name=name)}"
+            return (f"{base}\n\n{verdict.format(name=name)} "
+                    + t._("Nothing more is needed from you."))
 
         account = await tx.people.account_of_person(other.id)
         t = translator_for(account, other)

@@ -269,10 +269,12 @@ class PeopleInviteDraw(Button, prefix="ppl:dr"):
 @dataclass(frozen=True)
 class PeopleInviteSure(Button, prefix="ppl:ok"):
     """Make the invites a confirmation listed (of `scope`; `ref` is the department or
-    draw id, 0 for everyone)."""
+    draw id, 0 for everyone; `shown` the fingerprint of whom it listed, so that a second
+    press, or one after anything changed, is stale)."""
 
     scope: InviteScope
     ref: int
+    shown: str
 
 
 @dataclass(frozen=True)
