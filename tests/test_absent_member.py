@@ -5,6 +5,7 @@ began, and a member whose items wait sees it in /tasks."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -72,6 +73,19 @@ async def test_a_team_with_an_unregistered_member_submits_with_a_paper_signature
     assert absent_name in warning["text"] and "is not registered in Choucha" in warning["text"]
     assert "Nothing has been recorded yet" in warning["text"]
     assert probe(bot, "SELECT COUNT(*) FROM visits") == [(0,)]
+    await leader.press("Not now", warning)
+    # Marked as left by a directory import (在岗状态 离职): said so, not "not registered".
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        conn.execute("UPDATE people SET active = 0 WHERE id = (SELECT person_id FROM"
+                     " inspectors WHERE cert_no = ?)", (absent_cert,))
+    await leader.press("▶️ Start the visit", card)
+    warning = await leader.expect("Before you start the visit")
+    assert f"{absent_name} " in warning["text"]
+    assert "is no longer in the directory" in warning["text"]
+    assert "is not registered" not in warning["text"]
+    with sqlite3.connect(bot.settings.db_path) as conn:
+        conn.execute("UPDATE people SET active = 1 WHERE id = (SELECT person_id FROM"
+                     " inspectors WHERE cert_no = ?)", (absent_cert,))
     await leader.press("Not now", warning)
     await leader.press("▶️ Start the visit", card)
     warning = await leader.expect("Before you start the visit")

@@ -110,6 +110,14 @@ class PersonTask(Task):
     my_waiting_items: int = 0  # their items of a visit under way still without a result
 
 
+class Unreachable(enum.StrEnum):
+    """Why Choucha cannot reach a team member."""
+
+    UNREGISTERED = "unregistered"  # no Telegram account bound to them
+    BLOCKED = "blocked"  # they blocked the bot (or it has no chat with them)
+    LEFT = "left"  # no longer active in the directory
+
+
 @dataclass(frozen=True)
 class TeamMember:
     """An active member of a task's team."""
@@ -127,6 +135,18 @@ class TeamMember:
     tg_user_id: int | None  # None: not registered in Choucha
     blocked_at: datetime | None  # they blocked the bot
     reachable: bool  # a message reaches them now (storage.base.REACHABLE)
+    active: bool = True  # still in the directory
+
+    @property
+    def unreachable(self) -> Unreachable | None:
+        """Why a message does not reach them (None when it does)."""
+        if self.reachable:
+            return None
+        if not self.active:
+            return Unreachable.LEFT
+        if self.tg_user_id is None:
+            return Unreachable.UNREGISTERED
+        return Unreachable.BLOCKED
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from bot.services import draws
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, reachable, tell_office
 from bot.views import notices
-from bot.views.labels import one_line
+from bot.views.labels import one_line, unreachable_text
 from storage import Tx
 
 REASONS = {
@@ -159,11 +159,10 @@ async def alert_absent(core: Core, reporter: Person, task_id: int,
                               f"task:{task_id}", {"member": person_id}, now)
         names = {"by": html.escape(reporter.name), "name": html.escape(member.name),
                  "target": html.escape(task.target_name)}
-        registered = absent.tg_user_id is not None
+        unreachable = absent.unreachable
 
         def render(t: Translator) -> str:
-            why = t._("has blocked the bot") if registered else t._(
-                "is not registered in Choucha")
+            why = unreachable_text(t, unreachable)
             return t._("🔁 {by} (leader) reports that {name} {why} and cannot take part in"
                        " the task for {target} (window {start} – {due}). You may ask for a"
                        " replacement on their behalf: a fresh random draw.").format(

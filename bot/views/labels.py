@@ -6,6 +6,7 @@ from datetime import date, tzinfo
 
 from bot.i18n import N_, Translator
 from bot.rules.models import Person, Role, RosterEntry, RosterStatus
+from bot.rules.records import Unreachable
 
 ROLE_LABELS: dict[Role, str] = {
     Role.INSPECTOR: N_("inspector"),
@@ -45,6 +46,15 @@ def window_mark(t: Translator, start: date, due: date, today: date, open_task: b
                           "🔴 overdue by {n} days (due {date})", days).format(
             n=days, date=due.isoformat())
     return ""
+
+
+def unreachable_text(t: Translator, why: Unreachable | None) -> str:
+    """Why Choucha cannot reach a team member, as a predicate ("… is not registered")."""
+    if why is Unreachable.LEFT:
+        return t._("is no longer in the directory")
+    if why is Unreachable.BLOCKED:
+        return t._("has blocked the bot")
+    return t._("is not registered in Choucha")
 
 
 def one_line(text: str | None, limit: int = 300) -> str | None:

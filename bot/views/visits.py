@@ -58,6 +58,7 @@ from bot.views.buttons import (
     VisitToggle,
     VisitWitnessWithoutPhoto,
 )
+from bot.views.labels import unreachable_text
 from bot.views.questions import QuestionKeys, count_text, question_screen
 from bot.views.refusals import worded
 
@@ -120,8 +121,7 @@ def absent(t: Translator, found: Absent) -> Shown:
     lines = [t._("⚠️ Before you start the visit of <b>{target}</b>:").format(
         target=html.escape(found.task.target_name)), ""]
     for member in found.members:
-        why = (t._("is not registered in Choucha") if member.tg_user_id is None
-               else t._("has blocked the bot"))
+        why = unreachable_text(t, member.unreachable)
         lines.append(f"• <b>{html.escape(member.name)}</b>"
                      f" ({html.escape(member.department)}) {why}")
     lines += ["", t._("They will not get their items or be asked to sign in Choucha. What you"
