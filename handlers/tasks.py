@@ -176,4 +176,6 @@ async def details(press: Press[TaskDetails]) -> None:
     card = await tasks.card(core, person, press.button.task_id)
     await press.query.answer()
     await reply(press.update, tasks.details_text(press.me.t, card,
-                                                 await tasks.earlier_checks(core, card)))
+                                                 await tasks.earlier_checks(core, card)),
+                reply_markup=InlineKeyboardMarkup([[key(press.me.t._("📋 Open the task"),
+                                                        TaskCard(card.task.id))]]))

@@ -39,7 +39,7 @@ LINK = re.compile(r"\S*(https?://|t\.me/)\S*")  # a link's ? and = are not a que
 ASKS = re.compile(
     r"[?？]|[:：]\s*$"
     r"|(^|[.!;:]\s+|\n|—\s)(please|send|type|tap|describe|choose|write|give|share|ask|tell"
-    r"|use|open|run|fix|print|forward|wait|try|press|answer|sign)\b(?!:)"
+    r"|use|open|run|fix|print|forward|wait|try|press|answer|sign|publish|keep)\b(?!:)"
     r"|\bplease\b|\bask (your|the|them|for)\b|\bname (another|a|the)\b"
     r"|(?<!申)请|点按|打开",
     re.MULTILINE | re.IGNORECASE)
@@ -83,6 +83,8 @@ def stranded(screens: Iterable[Screen]) -> list[Stranded]:
     """The turns whose screens say neither what comes next nor that they are final."""
     turns: dict[tuple[int, int], list[Screen]] = {}
     for screen in screens:
+        if screen.chat_id < 0:
+            continue  # a channel's post is for the public to read: nothing follows it
         if screen.method == "editMessageReplyMarkup" and not screen.buttons:
             continue  # buttons taken away from a message already read: not a new screen
         turns.setdefault((screen.chat_id, screen.turn), []).append(screen)

@@ -1048,7 +1048,7 @@ def _finished_text(t: Translator, plan: _Chunked) -> str:
     return t._("✅ The import of {file}, interrupted by a restart, has been finished: {rows}"
                " rows — {inserted} new, {updated} changed, {unchanged} unchanged.").format(
         file=html.escape(plan.file), rows=plan.rows, inserted=inserted, updated=updated,
-        unchanged=unchanged)
+        unchanged=unchanged) + "\n" + next_text(t, {"targets"})  # only targets are chunked
 
 
 def _unfinished_text(t: Translator, plan: _Chunked, done: int) -> str:
@@ -1370,9 +1370,9 @@ async def _window_moved(job: _Job, number: int, name: str, start: str, due: str)
 def _window_text(t: Translator, plan: str, start: str, due: str, listed: str, n: int) -> str:
     return t.ngettext(
         "🗓 The office changed the inspection window of plan {plan}: your {n} task ({listed})"
-        " is now to be done between {start} and {due}.",
+        " is now to be done between {start} and {due}. /tasks shows it.",
         "🗓 The office changed the inspection window of plan {plan}: your {n} tasks ({listed})"
-        " are now to be done between {start} and {due}.", n).format(
+        " are now to be done between {start} and {due}. /tasks shows them.", n).format(
         plan=plan, listed=listed, start=start, due=due, n=n)
 
 

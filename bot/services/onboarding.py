@@ -368,7 +368,9 @@ async def redeem(core: Core, code: str, user: TgUser, now: datetime | None = Non
                 name = html.escape(bound.name)
 
                 def render(t: Translator) -> str:
-                    return t._("✅ {name} has joined Choucha with your invite.").format(name=name)
+                    return t._("✅ {name} has joined Choucha with your invite: their tasks"
+                               " reach them from now on. Nothing more is needed from you."
+                               ).format(name=name)
 
                 await enqueue_text(tx, inviter, f"joined:{person.id}", render, now)
     return Redeemed(bound, None)

@@ -471,7 +471,8 @@ async def _redraw(core: Core, tx: Tx, task: Task, row: ReplacementRequest, appro
         other = await tx.people.person(member.person_id)
         if other is not None:
             await tell(other, f"rep-team:{row.id}:{other.id}", lambda t: t._(
-                "Team change for {target}: {out} left, {in_} joined (drawn at random).")
+                "Team change for {target}: {out} left, {in_} joined (drawn at random)."
+                " Nothing else changes for you; /tasks shows the team.")
                 .format(target=target, out=names["out"], in_=names["in"]))
     return newcomer, tuple(told), tuple(untold)
 
