@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -152,13 +152,19 @@ def runs(text: str) -> Iterator[tuple[str, Path]]:
 
 # ------------------------------------------------------------------------------ PDFs
 
-def pdf_fonts(pdf: FPDF, family: str = "cjk") -> None:
+def pdf_fonts(pdf: FPDF, family: str = "cjk", texts: Iterable[str] | None = None) -> None:
     """Register the fonts on `pdf`: `family` is the CJK font, restricted to what it draws,
-    and the fallback fonts take every other character."""
+    and the fallback fonts take every other character. With `texts` (everything the
+    document will print), only the fallback fonts some character of them needs: each one
+    registered costs time and memory on every page (docs/benchmarks.md)."""
     paths = font_paths()
     pdf.add_font(family, "", str(paths[0]), unicode_range=sorted(drawn(paths[0])))
+    needed = set(paths[1:]) if texts is None else {
+        font_for(char) for char in set().union(*map(set, texts))} - {None}
     names = []
     for index, path in enumerate(paths[1:], start=1):
+        if path not in needed:
+            continue
         name = f"{family}-fallback{index}"
         pdf.add_font(name, "", str(path), unicode_range=sorted(drawn(path)))
         names.append(name)

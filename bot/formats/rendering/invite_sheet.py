@@ -95,7 +95,8 @@ def invite_sheet_pdf(cards: Sequence[SheetCard], text: SheetText) -> bytes:
     """Eight cards a page, in the order given."""
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_auto_page_break(False)
-    pdf_fonts(pdf)
+    pdf_fonts(pdf, texts=["…", text.title, text.instructions, *(
+        f"{c.name}{c.department}{c.cert}{c.roles}{c.expires}{c.link}" for c in cards)])
     pdf.set_title(text.title)
     per_page = COLUMNS * ROWS
     for index, card in enumerate(cards):
