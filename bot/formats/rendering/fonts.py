@@ -152,23 +152,36 @@ def runs(text: str) -> Iterator[tuple[str, Path]]:
 
 # ------------------------------------------------------------------------------ PDFs
 
-def pdf_fonts(pdf: FPDF, family: str = "cjk", texts: Iterable[str] | None = None) -> None:
-    """Register the fonts on `pdf`: `family` is the CJK font, restricted to what it draws,
-    and the fallback fonts take every other character. With `texts` (everything the
-    document will print), only the fallback fonts some character of them needs: each one
-    registered costs time and memory on every page (docs/benchmarks.md)."""
+def pdf_fonts(pdf: FPDF, family: str = "cjk", texts: Iterable[str] = ()) -> None:
+    """Register the CJK font on `pdf` as `family`, restricted to what it draws, and the
+    fallback fonts that some character of `texts` needs; `need_fonts` adds more as other
+    texts need them. Each fallback font registered costs time and memory on every
+    document (docs/benchmarks.md), so none is registered that no character needs."""
     paths = font_paths()
     pdf.add_font(family, "", str(paths[0]), unicode_range=sorted(drawn(paths[0])))
-    needed = set(paths[1:]) if texts is None else {
-        font_for(char) for char in set().union(*map(set, texts))} - {None}
-    names = []
-    for index, path in enumerate(paths[1:], start=1):
-        if path not in needed:
-            continue
-        name = f"{family}-fallback{index}"
-        pdf.add_font(name, "", str(path), unicode_range=sorted(drawn(path)))
-        names.append(name)
-    pdf.set_fallback_fonts(names, exact_match=False)
+    setattr(pdf, _FALLBACKS, (family, []))
+    for text in texts:
+        need_fonts(pdf, text)
+
+
+_FALLBACKS = "_choucha_fallbacks"  # on an FPDF: (family, indexes of fallback fonts added)
+
+
+def need_fonts(pdf: FPDF, text: str) -> None:
+    """Before `text` is printed on `pdf` (set up by `pdf_fonts`): the fallback fonts its
+    characters need, registered once each, in the order of `font_paths`."""
+    family, added = getattr(pdf, _FALLBACKS)
+    paths = font_paths()
+    wanted = {paths.index(path) for char in set(text)
+              if (path := font_for(char)) is not None and path != paths[0]} - set(added)
+    if not wanted:
+        return
+    for index in sorted(wanted):
+        pdf.add_font(f"{family}-fallback{index}", "", str(paths[index]),
+                     unicode_range=sorted(drawn(paths[index])))
+        added.append(index)
+    pdf.set_fallback_fonts([f"{family}-fallback{i}" for i in sorted(added)],
+                           exact_match=False)
 
 
 # ---------------------------------------------------------------------------- images

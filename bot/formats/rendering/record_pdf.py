@@ -17,7 +17,7 @@ from typing import Any
 from fpdf import FPDF
 from PIL import Image
 
-from bot.formats.rendering.fonts import pdf_fonts
+from bot.formats.rendering.fonts import need_fonts, pdf_fonts
 from bot.formats.rendering.qr import qr_image
 from bot.i18n import translator
 from bot.rules import visit as rules
@@ -48,6 +48,16 @@ class _Record(FPDF):
         pdf_fonts(self)
         self.set_auto_page_break(True, margin=16)
         self.set_title("检查记录")
+
+    # Every text goes through these two: the fallback fonts (℃, ㎡, ①) are registered
+    # the first time a text needs them, not for every record.
+    def cell(self, *args: Any, **kwargs: Any) -> Any:
+        need_fonts(self, str(kwargs.get("text", args[2] if len(args) > 2 else "")))
+        return super().cell(*args, **kwargs)
+
+    def multi_cell(self, *args: Any, **kwargs: Any) -> Any:
+        need_fonts(self, str(kwargs.get("text", args[2] if len(args) > 2 else "")))
+        return super().multi_cell(*args, **kwargs)
 
     def footer(self) -> None:
         self.set_y(-12)
