@@ -125,7 +125,7 @@ def test_a_font_failing_while_the_cards_are_drawn_loses_nothing(
         capsys: pytest.CaptureFixture[str]) -> None:
     """The font is found when checked, then fails while the PDF is drawn: the links file
     already staged is dropped, no invite is replaced."""
-    def gone(pdf: object) -> None:
+    def gone(pdf: object, **kwargs: object) -> None:
         raise fonts.FontMissing("no CJK font found")
 
     monkeypatch.setattr(invite_sheet, "pdf_fonts", gone)
