@@ -173,6 +173,10 @@ class Emulator:
         self.allowed_updates: list[str] | None = None
         self.webhook: Webhook | None = None
         self.callback_queries: dict[str, dict[str, Any]] = {}
+        self._query_at: dict[str, float] = {}
+        # Telegram refuses to answer a callback query that waited too long ("query is too
+        # old"): a press made while the bot was down. None: never too old.
+        self.callback_ttl: float | None = None
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.chat_actions: list[tuple[int, str]] = []
         self.violations: list[str] = []
@@ -737,7 +741,10 @@ class Emulator:
 
     async def _m_answercallbackquery(self, params: dict[str, Any]) -> bool:
         query_id = params["callback_query_id"]
-        if query_id not in self.callback_queries or query_id in self.callback_answers:
+        too_old = self.callback_ttl is not None and (
+            self.clock() - self._query_at.get(query_id, self.clock()) > self.callback_ttl)
+        if query_id not in self.callback_queries or query_id in self.callback_answers or (
+                too_old):
             raise ApiError(400, "Bad Request: query is too old and response timeout expired"
                                 " or query ID is invalid")
         self.callback_answers[query_id] = params
@@ -867,6 +874,7 @@ class Emulator:
         query = {"id": query_id, "from": user.as_user(), "message": public,
                  "chat_instance": str(message["chat"]["id"]), "data": data}
         self.callback_queries[query_id] = query
+        self._query_at[query_id] = self.clock()
         await self.push_update("callback_query", query)
         return query_id
 

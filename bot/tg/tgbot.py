@@ -8,9 +8,12 @@ makes them fit (bot/formats/rendering/fit.py)."""
 from __future__ import annotations
 
 import html
+import logging
+import re
 from typing import Any
 
 from telegram import Message
+from telegram.error import BadRequest
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
@@ -24,6 +27,10 @@ from bot.formats.rendering.fit import (
 )
 
 POOL = 64  # connections: chats are handled side by side
+# Telegram's words for a callback query that can no longer be answered.
+UNANSWERABLE = re.compile(r"query is too old|query id is invalid|already answered",
+                          re.IGNORECASE)
+logger = logging.getLogger(__name__)
 
 
 def _html(kwargs: dict[str, Any]) -> bool:
@@ -79,9 +86,19 @@ class ChouchaBot(ExtBot[None]):
     async def answer_callback_query(self, callback_query_id: str,
                                     text: str | None = None, *args: Any,
                                     **kwargs: Any) -> bool:
+        """Best effort: a press handled late (made just before a crash or while the bot was
+        down) can no longer be answered, and a press answered once cannot be again; the
+        handler goes on, so the person sees what the press did (issue 28)."""
         if text:
             text = cut_plain(text, ALERT_LIMIT)
-        return await super().answer_callback_query(callback_query_id, text, *args, **kwargs)
+        try:
+            return await super().answer_callback_query(callback_query_id, text, *args,
+                                                       **kwargs)
+        except BadRequest as exc:
+            if not UNANSWERABLE.search(str(exc)):
+                raise
+            logger.info("callback query %s not answered: %s", callback_query_id, exc)
+            return False
 
 
 def make_bot(token: str, base_url: str, base_file_url: str, rate_limiter: Any) -> ChouchaBot:
