@@ -24,7 +24,7 @@ from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN, person
-from tests.helpers import probe, run_draw, submit_record
+from tests.helpers import eventually, probe, run_draw, submit_record
 from tests.test_tasks import county_with_phones
 
 PLAN = "两部门联合抽查"
@@ -557,5 +557,41 @@ async def test_non_cooperation_correction_order_and_paper_signature(
         detail = probe(settings, "SELECT result, detail FROM visit_items ORDER BY position")
         assert detail[0][0] == "noncooperation" and "refused_materials" in detail[0][1]
         assert detail[1][0] == "corrected" and "12号" in detail[1][1]
+    finally:
+        await runner.stop()
+
+
+async def test_a_stale_sign_press_leaves_the_requests_to_sign_this_version_queued(
+    settings: Settings, emulator: Emulator, tmp_path: Path
+) -> None:
+    """Refused as changed, the press still makes sure everyone who has not signed is asked
+    to sign the current version: the requests are committed before the refusal."""
+    runner = BotRunner(settings, TOKEN, register)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        team, (leader, member), _ = await drawn_team(runner, emulator, tmp_path, targets=6)
+        name = target_name(settings, team["target"])
+        card = await open_card(member, name)
+        await member.press("▶️ Start the visit", card)
+        await member.expect("Check-in")
+        await member.share_location(24.4, 98.5)
+        await member.press("🚪 Cannot be contacted at the address", await member.expect("Items:"))
+        await member.expect("Result for every item")
+        await member.send("the door is locked")
+        await member.expect("A photo is needed here")
+        await member.send_photo(jpeg((10, 10, 201)))
+        await member.press("✅ Done", await member.expect("Photo 1 saved"))
+        request = await leader.expect("Please sign the result summary", timeout=60)
+        # The member's request is lost before it was queued (a request that never left).
+        with sqlite3.connect(settings.db_path) as conn:
+            conn.execute("DELETE FROM outbox WHERE dedupe_key LIKE 'sign:%:' || ?",
+                         (str(probe(settings, "SELECT person_id FROM telegram_accounts"
+                                              " WHERE tg_user_id = ?", member.id)[0][0]),))
+        before = len([m for m in member.bot_messages() if "Please sign" in m.get("text", "")])
+        stale = await leader.press_data(request, f"v1:vis:sg:{_visit(settings)}:0000000000000000")
+        assert "record changed" in (await leader.answer(stale))["text"]
+        await eventually(lambda: len([m for m in member.bot_messages()
+                                      if "Please sign" in m.get("text", "")]) > before,
+                         timeout=20)
     finally:
         await runner.stop()

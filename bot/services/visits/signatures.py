@@ -140,29 +140,37 @@ async def signatures(core: Core, person: Person, tg_user_id: int, visit_id: int)
 
 
 async def sign(core: Core, person: Person, tg_user_id: int, visit_id: int, short: str) -> View:
-    """A member signs the summary in their own chat; bound to the version they read."""
+    """A member signs the summary in their own chat; bound to the version they read. A
+    press on an older version is refused after the requests to sign this one are queued
+    and committed (a refusal raised inside the transaction would roll them back)."""
     now = clock_now()
     async with core.db.transaction() as tx:
         state = await _open_state(tx, core, person, visit_id)
         if not state.results_in:
             raise Refused(Refusal.RESULTS_MISSING)
-        if state.content_hash[:16] != short:
-            await _results_changed(tx, state)
-            raise Refused(Refusal.CHANGED)
-        if state.signed(person.id):
-            raise Refused(Refusal.ALREADY_SIGNED)
-        await tx.visits.sign(state.id, SignatureKind.MEMBER, person.name, state.content_hash, now,
-                             person_id=person.id, tg_user_id=tg_user_id)
-        await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_SIGNED, f"visit:{state.id}",
-                              {"content_hash": state.content_hash}, now)
-        state = await load(tx, state.id, state.today, state.tz)
-        await withdraw_sign_requests(tx, state)
-        if state.acts(person.id):
-            await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
-        else:
-            await tell_acting(tx, state, f"signed:{state.id}:{person.id}:{short}", now,
-                              member=person.name)
-        return View(Screen.SIGNATURES, state, data={"signed": True})
+        if state.content_hash[:16] == short:
+            return await _signed(tx, state, person, tg_user_id, short, now)
+        await _results_changed(tx, state)
+    raise Refused(Refusal.CHANGED)  # after the commit of the requests to sign this version
+
+
+async def _signed(tx: Tx, state: State, person: Person, tg_user_id: int, short: str,
+                  now: datetime) -> View:
+    """The member's signature on the version they read (`sign`)."""
+    if state.signed(person.id):
+        raise Refused(Refusal.ALREADY_SIGNED)
+    await tx.visits.sign(state.id, SignatureKind.MEMBER, person.name, state.content_hash, now,
+                         person_id=person.id, tg_user_id=tg_user_id)
+    await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_SIGNED, f"visit:{state.id}",
+                          {"content_hash": state.content_hash}, now)
+    state = await load(tx, state.id, state.today, state.tz)
+    await withdraw_sign_requests(tx, state)
+    if state.acts(person.id):
+        await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
+    else:
+        await tell_acting(tx, state, f"signed:{state.id}:{person.id}:{short}", now,
+                          member=person.name)
+    return View(Screen.SIGNATURES, state, data={"signed": True})
 
 
 def _require_leader(state: State, person: Person) -> None:
