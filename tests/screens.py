@@ -39,7 +39,7 @@ LINK = re.compile(r"\S*(https?://|t\.me/)\S*")  # a link's ? and = are not a que
 ASKS = re.compile(
     r"[?？]|[:：]\s*$"
     r"|(^|[.!;:]\s+|\n|—\s)(please|send|type|tap|describe|choose|write|give|share|ask|tell"
-    r"|use|open|run|fix|print|forward|wait|try|press|answer|sign|publish|keep)\b(?!:)"
+    r"|use|open|run|fix|print|forward|wait|try|press|answer|sign|publish|keep|hand)\b(?!:)"
     r"|\bplease\b|\bask (your|the|them|for)\b|\bname (another|a|the)\b"
     r"|(?<!申)请|点按|打开",
     re.MULTILINE | re.IGNORECASE)

@@ -310,3 +310,20 @@ async def test_many_invites_are_confirmed_once_and_a_failed_sheet_changes_nothin
     again = await admin.press_data(sure, data)
     assert "no longer valid" in (await admin.answer(again))["text"]
     assert open_invites() == made
+
+
+async def test_a_page_whose_message_was_deleted_arrives_as_a_new_message(
+        bot: BotRunner, emulator: Emulator, tmp_path: Path) -> None:
+    """Telegram cannot edit a message the person deleted (or one too old): the page they
+    asked for comes as a new message, not as an error."""
+    admin = await registered_admin(bot, emulator)
+    await load_county(bot.core, tmp_path / "county", 5, 3, checklists=False)
+    await admin.send("/people")
+    overview = await admin.expect("People in Choucha")
+    data = next(b["callback_data"] for row in overview["reply_markup"]["inline_keyboard"]
+                for b in row if "·" in b["text"])
+    await admin.delete(overview)
+    await admin.press_data(overview, data)
+    page = await admin.expect("page 1 of")
+    assert page["message_id"] != overview["message_id"]
+    assert not any("went wrong" in m.get("text", "") for m in admin.bot_messages())

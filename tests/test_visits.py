@@ -246,6 +246,13 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         await party.send("照片拍摄时店内正在装修")
         check = await party.expect("请核对后确认")
         assert "陈晓梅" in check["text"] and "123X" in check["text"]
+        # A tampered Confirm (another hash than the one shown) is a stale button, not
+        # "opened on another account"; nothing is signed.
+        confirm = next(b["callback_data"] for row in check["reply_markup"]["inline_keyboard"]
+                       for b in row if b["text"] == "✅ 确认并签名")
+        forged = await party.press_data(check, confirm[:-16] + "0" * 16)
+        assert "失效" in (await party.answer(forged))["text"]
+        assert probe(settings, "SELECT COUNT(*) FROM signatures WHERE kind = 'party'") == [(0,)]
         await party.press("✅ 确认并签名", check)
         await party.expect("谢谢")
         await party.open_link(link.group(0))

@@ -98,6 +98,13 @@ class EmulatedUser:
         """Send a callback query with any data, as a forged or stale client could."""
         return await self.emulator.user_press(self.user, self._current(message), data)
 
+    async def delete(self, message: dict[str, Any]) -> None:
+        """Delete a message from this chat, as the person can in their app."""
+        ids = [m["message_id"] for m in self.bot_messages()]
+        if message["message_id"] in ids[:self._seen]:
+            self._seen -= 1  # the messages already read shift up by one
+        await self.emulator.user_deletes(self.user, int(message["message_id"]))
+
     async def block_bot(self) -> None:
         await self.emulator.user_blocks_bot(self.user)
 

@@ -878,6 +878,14 @@ class Emulator:
         await self.push_update("callback_query", query)
         return query_id
 
+    async def user_deletes(self, user: EmuUser, message_id: int) -> None:
+        """The person deletes a message of their private chat (Telegram lets them delete
+        the bot's messages there too): the bot can no longer edit it."""
+        for message in self.chats[user.id].messages:
+            if message["message_id"] == message_id:
+                message["_deleted"] = True
+        await self._touch()
+
     async def user_blocks_bot(self, user: EmuUser) -> None:
         user.blocked_bot = True
         await self._touch()

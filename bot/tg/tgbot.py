@@ -30,6 +30,8 @@ POOL = 64  # connections: chats are handled side by side
 # Telegram's words for a callback query that can no longer be answered.
 UNANSWERABLE = re.compile(r"query is too old|query id is invalid|already answered",
                           re.IGNORECASE)
+# Telegram's words for a message that can no longer be edited.
+UNEDITABLE = re.compile(r"message to edit not found|message can't be edited", re.IGNORECASE)
 logger = logging.getLogger(__name__)
 
 
@@ -71,8 +73,21 @@ class ChouchaBot(ExtBot[None]):
 
     async def edit_message_text(self, text: str,
                                 *args: Any, **kwargs: Any) -> Message | bool:
-        return await super().edit_message_text(cut_text(text, _html(kwargs), TEXT_LIMIT),
-                                               *args, **kwargs)
+        """An edit of a message that is gone (the person deleted it) or too old to edit
+        becomes a new message in that chat: what the person asked for still arrives."""
+        try:
+            return await super().edit_message_text(cut_text(text, _html(kwargs), TEXT_LIMIT),
+                                                   *args, **kwargs)
+        except BadRequest as exc:
+            chat_id = kwargs.get("chat_id")
+            if not UNEDITABLE.search(str(exc)) or chat_id is None:
+                raise
+            logger.info("message %s of chat %s cannot be edited (%s): sent anew",
+                        kwargs.get("message_id"), chat_id, exc)
+            return await self.send_message(
+                chat_id, text, parse_mode=kwargs.get("parse_mode"),
+                reply_markup=kwargs.get("reply_markup"),
+                link_preview_options=kwargs.get("link_preview_options"))
 
     async def send_photo(self, *args: Any, **kwargs: Any) -> Message:
         return await super().send_photo(*args, **_captioned(kwargs))

@@ -80,8 +80,10 @@ async def party_confirm(core: Core, tg_user_id: int, signer: PartySigner, token_
         token = await tx.visits.token(token_id)
         state = await _token(tx, core, token)
         assert token is not None
-        if token.opened_by != tg_user_id or state.content_hash[:16] != short:
+        if token.opened_by != tg_user_id:
             raise Refused(Refusal.TOKEN_TAKEN)
+        if state.content_hash[:16] != short:  # not the version shown: a forged button
+            raise Refused(Refusal.STALE)
         if not await tx.visits.use_token(token_id, tg_user_id, now):
             raise Refused(Refusal.TOKEN_USED)
         name = signer.name
