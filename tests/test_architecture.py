@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 from bot.config import REPO_ROOT
@@ -172,3 +173,55 @@ def test_tasks_are_read_through_live_tasks() -> None:
             if re.search(r"\b(FROM|JOIN)\s+tasks\b", line):
                 found.append(f"{path.name}:{number}: {line.strip()}")
     assert found == []
+
+
+# Calls that queue a notice in the transaction they run in.
+QUEUEING = {"enqueue_text", "enqueue_document", "tell_office", "tell_acting",
+            "_results_changed", "_send_request", "_ask_approvers"}
+
+
+def _queued_then_refused(source: str) -> list[str]:
+    """Places where a transaction queues a notice and then raises in the same block: the
+    raise rolls the notice back, so what the step promised never leaves (issue 28)."""
+    def flat(statements: list[ast.stmt]) -> Iterator[ast.stmt]:
+        for statement in statements:
+            yield statement
+            for name in ("body", "orelse", "finalbody"):
+                yield from flat(getattr(statement, name, []))
+            for handler in getattr(statement, "handlers", []):
+                yield from flat(handler.body)
+
+    found = []
+    for block in ast.walk(ast.parse(source)):
+        if not isinstance(block, ast.AsyncWith):
+            continue
+        queued: int | None = None
+        for statement in flat(block.body):
+            if isinstance(statement, ast.Raise) and queued is not None:
+                found.append(f"queued at line {queued}, raised at line {statement.lineno}")
+            if isinstance(statement, ast.Expr | ast.Assign | ast.AnnAssign | ast.Return):
+                for call in ast.walk(statement):
+                    if isinstance(call, ast.Call) and queued is None and (
+                            getattr(call.func, "attr", getattr(call.func, "id", ""))
+                            in QUEUEING):
+                        queued = call.lineno
+    return found
+
+
+def test_no_service_queues_a_notice_and_then_refuses_in_one_transaction() -> None:
+    found = [f"{path.relative_to(REPO_ROOT)}: {place}"
+             for path in sorted((REPO_ROOT / "bot" / "services").rglob("*.py"))
+             for place in _queued_then_refused(path.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_the_check_catches_a_notice_rolled_back_by_a_refusal() -> None:
+    """Negative control: `visits.sign` as it was (issue 28)."""
+    before = '''
+async def sign(core, state, short):
+    async with core.db.transaction() as tx:
+        if state.content_hash[:16] != short:
+            await _results_changed(tx, state)
+            raise Refused(Refusal.CHANGED)
+'''
+    assert len(_queued_then_refused(before)) == 1
