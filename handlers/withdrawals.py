@@ -122,6 +122,12 @@ async def day_chosen(press: Press[WithdrawFrom]) -> None:
     await _confirm(press.update, press.context, press.me, b.person_id, b.reason, b.day)
 
 
+async def _refused(update: Update, context: Context, me: Who, exc: Refused) -> None:
+    """A refusal ends the flow: its reason, and nothing left half-asked."""
+    await reply(update, words.refusal_text(me.t, exc))
+    await conversations.cancel(context.core, me.tg_user_id)
+
+
 async def _confirm(update: Update, context: Context, me: Who, person_id: int, reason: str,
                    when: date) -> None:
     """A withdrawal cannot be taken back: sum up what it records before it does."""
@@ -129,8 +135,7 @@ async def _confirm(update: Update, context: Context, me: Who, person_id: int, re
     try:
         seen = await withdrawals.preview(context.core, me.person, person_id, when, reason)
     except Refused as exc:
-        await reply(update, words.refusal_text(me.t, exc))
-        await conversations.cancel(context.core, me.tg_user_id)
+        await _refused(update, context, me, exc)
         return
     await conversations.begin(context.core, me.tg_user_id, FLOW, "confirm",
                               {"person": person_id, "reason": reason, "day": when.isoformat()})
@@ -174,8 +179,7 @@ async def _record(update: Update, context: Context, me: Who, person_id: int, rea
     try:
         done = await withdrawals.withdraw(context.core, me.person, person_id, when, reason)
     except Refused as exc:
-        await reply(update, words.refusal_text(me.t, exc))
-        await conversations.cancel(context.core, me.tg_user_id)
+        await _refused(update, context, me, exc)
         return
     await conversations.cancel(context.core, me.tg_user_id)
     t = me.t

@@ -132,6 +132,13 @@ async def run_draw(core: Any, actor: Any, plan: str, entropy: str, **kwargs: Any
     return DrawnForTest(ran, record, json.loads(read_blob(core.files_root, digest)))
 
 
+async def first_task_card(user: EmulatedUser) -> dict[str, Any]:
+    """The card of the first task in the "You have been drawn for" listing, opened."""
+    listing = await user.expect("You have been drawn for")
+    await user.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
+    return await user.expect("Items to check")
+
+
 async def submit_record(user: EmulatedUser, screen: dict[str, Any]) -> dict[str, Any]:
     """Press "Submit the record" on `screen`, read what it will lock, and confirm; return
     the confirmation screen (already confirmed)."""

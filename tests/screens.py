@@ -31,8 +31,9 @@ from pathlib import Path
 
 from bot.emulator.core import Screen
 from bot.i18n import LANGUAGES, normalize_language
+from handlers.common import COMMAND
+from tests.catalogue import entries
 
-COMMAND = re.compile(r"(?<![\w/.])/[a-z_]{2,}\b")
 LINK = re.compile(r"\S*(https?://|t\.me/)\S*")  # a link's ? and = are not a question
 # A question, or a sentence that tells the person what to do (a verb that starts it, not a
 # label such as "Type: …").
@@ -102,22 +103,9 @@ def stranded(screens: Iterable[Screen]) -> list[Stranded]:
 def _fragments() -> tuple[frozenset[str], frozenset[str]]:
     """Pieces of text only the English messages hold (three words or more) and only the
     Chinese ones hold (six CJK characters or more), from the zh_CN catalogue."""
-    from babel.messages.pofile import read_po
-
-    from bot.i18n import locales_dir
-
-    with (locales_dir() / "zh_CN" / "LC_MESSAGES" / "choucha.po").open("rb") as fh:
-        catalogue = read_po(fh)
     split = re.compile(r"\{[^}]*\}|<[^>]+>|\n")
-    ids: list[str] = []
-    strings: list[str] = []
-    for message in catalogue:
-        if not message.id:
-            continue
-        ids += [str(i) for i in (message.id if isinstance(message.id, tuple)
-                                 else (message.id,))]
-        strings += [str(s) for s in (message.string if isinstance(message.string, tuple)
-                                     else (message.string,)) if s]
+    ids = [i for entry in entries("zh_CN") for i in entry.ids]
+    strings = [s for entry in entries("zh_CN") for s in entry.strings if s]
     every_id, every_string = "\n".join(ids), "\n".join(strings)
     english = {p for i in ids for p in (x.strip(" .,:;()") for x in split.split(i))
                if len(re.findall(r"[A-Za-z]{2,}", p)) >= 3 and p not in every_string}

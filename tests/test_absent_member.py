@@ -16,7 +16,7 @@ from bot.services.access import SYSTEM
 from bot.services.onboarding import reissue_invite
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.helpers import probe, run_draw, submit_record
+from tests.helpers import first_task_card, probe, run_draw, submit_record
 from tests.test_visits import jpeg
 
 PLAN = "缺席联合抽查"
@@ -63,9 +63,7 @@ async def test_a_team_with_an_unregistered_member_submits_with_a_paper_signature
     absent_cert = next(str(m["inspector"]) for m in members if not m["leader"])
     absent_name = name_of(bot, absent_cert)
     leader = await register(bot, emulator, leader_cert, "leader")
-    listing = await leader.expect("You have been drawn for")
-    await leader.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
-    card = await leader.expect("Items to check")
+    card = await first_task_card(leader)
 
     # Told before anything is recorded; "Not now" records nothing.
     await leader.press("▶️ Start the visit", card)
@@ -143,9 +141,7 @@ async def test_members_are_told_the_visit_began_and_see_what_waits(
     other_cert = next(str(m["inspector"]) for m in members if not m["leader"])
     leader = await register(bot, emulator, leader_cert, "leader")
     other = await register(bot, emulator, other_cert, "member")
-    listing = await leader.expect("You have been drawn for")
-    await leader.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
-    await leader.press("▶️ Start the visit", await leader.expect("Items to check"))
+    await leader.press("▶️ Start the visit", await first_task_card(leader))
     await leader.expect("Check-in")  # everyone registered: no warning
     told = await other.expect("has started the visit of", timeout=30)
     assert "Your part:" in told["text"]
@@ -163,9 +159,7 @@ async def test_a_member_whose_leader_is_not_registered_finishes_the_visit(
     member_cert = next(str(m["inspector"]) for m in members if not m["leader"])
     leader_name = name_of(bot, leader_cert)
     member = await register(bot, emulator, member_cert, "member")
-    listing = await member.expect("You have been drawn for")
-    await member.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
-    await member.press("▶️ Start the visit", await member.expect("Items to check"))
+    await member.press("▶️ Start the visit", await first_task_card(member))
     warning = await member.expect("Before you start the visit")
     assert leader_name in warning["text"]
     await member.press("▶️ Start anyway", warning)

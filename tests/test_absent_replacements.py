@@ -12,18 +12,33 @@ from pathlib import Path
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws
 from bot.tg.app import BotRunner
-from tests.helpers import probe, registered_admin
+from tests.helpers import first_task_card, probe, registered_admin
 from tests.test_absent_member import drawn_team, name_of, register
 
 PLAN = "缺席联合抽查"
 
 
+def supervisor_in(bot: BotRunner, department: str) -> tuple[str, str]:
+    """The 执法证号 and name of the first supervisor of `department`."""
+    cert, name = probe(bot, "SELECT i.cert_no, p.name FROM person_roles r JOIN inspectors i"
+                            " ON i.person_id = r.person_id JOIN people p ON p.id = r.person_id"
+                            " JOIN departments d ON d.id = r.department_id"
+                            " WHERE r.role = 'supervisor' AND d.code = ? ORDER BY i.cert_no",
+                       department)[0]
+    return str(cert), str(name)
+
+
 async def supervisor_of(bot: BotRunner, emulator: Emulator, department: str) -> EmulatedUser:
-    cert = probe(bot, "SELECT i.cert_no FROM person_roles r JOIN inspectors i ON i.person_id ="
-                      " r.person_id JOIN departments d ON d.id = r.department_id"
-                      " WHERE r.role = 'supervisor' AND d.code = ? ORDER BY i.cert_no",
-                 department)[0][0]
-    return await register(bot, emulator, str(cert), f"supervisor-{department}")
+    return await register(bot, emulator, supervisor_in(bot, department)[0],
+                          f"supervisor-{department}")
+
+
+async def ask_to_be_replaced(requester: EmulatedUser, note: str) -> None:
+    """From the drawn member's task card: 🔁 Replacement, for health, with a note."""
+    await requester.press("🔁 Replacement", await first_task_card(requester))
+    await requester.press("health (健康状况)",
+                          await requester.expect("Why can you not do this inspection?"))
+    await requester.send(note)
 
 
 async def register_spare(bot: BotRunner, emulator: Emulator, members: list[dict[str, object]],
@@ -57,9 +72,7 @@ async def test_supervisor_replaces_an_unregistered_member_on_their_behalf(
     # One more inspector of the absent member's department is registered; the others not.
     await register_spare(bot, emulator, members, str(absent["department"]))
     leader = await register(bot, emulator, leader_cert, "leader")
-    listing = await leader.expect("You have been drawn for")
-    await leader.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
-    await leader.press("▶️ Start the visit", await leader.expect("Items to check"))
+    await leader.press("▶️ Start the visit", await first_task_card(leader))
     warning = await leader.expect("Before you start the visit")
     await leader.press(f"🔁 Ask to replace {absent_name}", warning)
     await leader.expect("whether to replace them")
@@ -205,17 +218,8 @@ async def test_a_request_whose_supervisor_is_not_registered_goes_to_the_office_t
     leaving = next(m for m in members if not m["leader"])
     requester = await register(bot, emulator, str(leaving["inspector"]), "member")
     await register_spare(bot, emulator, members, str(leaving["department"]))
-    supervisor_cert, supervisor_name = probe(
-        bot, "SELECT i.cert_no, p.name FROM person_roles r JOIN inspectors i ON i.person_id ="
-             " r.person_id JOIN people p ON p.id = r.person_id JOIN departments d ON d.id ="
-             " r.department_id WHERE r.role = 'supervisor' AND d.code = ?",
-        leaving["department"])[0]
-    listing = await requester.expect("You have been drawn for")
-    await requester.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
-    await requester.press("🔁 Replacement", await requester.expect("Items to check"))
-    await requester.press("health (健康状况)",
-                          await requester.expect("Why can you not do this inspection?"))
-    await requester.send("发烧住院")
+    supervisor_cert, supervisor_name = supervisor_in(bot, str(leaving["department"]))
+    await ask_to_be_replaced(requester, "发烧住院")
     # Told the truth: who may approve it cannot be reached; the office has it.
     filed = await requester.expect("Your request is filed.")
     assert f"{supervisor_name}, who may approve it, cannot be reached" in filed["text"]
@@ -242,23 +246,14 @@ async def test_a_request_waits_for_a_supervisor_who_blocked_the_bot_and_reaches_
     leaving = next(m for m in members if not m["leader"])
     requester = await register(bot, emulator, str(leaving["inspector"]), "member")
     await register_spare(bot, emulator, members, str(leaving["department"]))
-    supervisor_cert, supervisor_name = probe(
-        bot, "SELECT i.cert_no, p.name FROM person_roles r JOIN inspectors i ON i.person_id ="
-             " r.person_id JOIN people p ON p.id = r.person_id JOIN departments d ON d.id ="
-             " r.department_id WHERE r.role = 'supervisor' AND d.code = ?",
-        leaving["department"])[0]
+    supervisor_cert, supervisor_name = supervisor_in(bot, str(leaving["department"]))
     supervisor = await register(bot, emulator, str(supervisor_cert), "supervisor")
     await supervisor.block_bot()
     # What the outbox records when Telegram answers 403 "bot was blocked by the user".
     with sqlite3.connect(bot.settings.db_path) as conn:
         conn.execute("UPDATE telegram_accounts SET blocked_at = '2026-01-01T00:00:00.000000Z'"
                      " WHERE tg_user_id = ?", (supervisor.id,))
-    listing = await requester.expect("You have been drawn for")
-    await requester.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
-    await requester.press("🔁 Replacement", await requester.expect("Items to check"))
-    await requester.press("health (健康状况)",
-                          await requester.expect("Why can you not do this inspection?"))
-    await requester.send("发烧住院")
+    await ask_to_be_replaced(requester, "发烧住院")
     filed = await requester.expect("Your request is filed.")
     assert f"{supervisor_name}, who may approve it, cannot be reached" in filed["text"]
     told = await office.expect("Nobody who may approve it can be reached in Choucha",

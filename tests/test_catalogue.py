@@ -13,12 +13,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from babel.messages.pofile import read_po
-
 from bot.emulator import Emulator
 from bot.emulator.server import EmulatorServer
-from bot.i18n import extract_messages, locales_dir, translator
+from bot.i18n import extract_messages, translator
 from bot.tg.app import BotRunner
+from tests.catalogue import entries
 from tests.helpers import probe
 from tests.test_handsign import at_signatures, signing  # noqa: F401  (the fixture)
 
@@ -68,11 +67,6 @@ CJK_IN_ENGLISH = {
     # examples and names
     "芒市公安局", "芒市、遮放", "餐饮", "中文", "选择语言",
 }
-
-
-def catalog(lang: str) -> Any:
-    with (locales_dir() / lang / "LC_MESSAGES" / "choucha.po").open("rb") as fh:
-        return read_po(fh, locale=lang)
 
 
 def latin_words(text: str) -> set[str]:
@@ -131,13 +125,10 @@ def test_every_gettext_call_in_the_code_is_in_the_catalogue() -> None:
 
 def test_no_chinese_message_keeps_english_words() -> None:
     problems = {}
-    for message in catalog("zh_CN"):
-        if not message.id or (message.id if isinstance(message.id, str)
-                              else message.id[0]) in BILINGUAL:
+    for entry in entries("zh_CN"):
+        if entry.ids[0] in BILINGUAL:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        for msgid, text in zip(ids * len(strings), strings, strict=False):
+        for msgid, text in zip(entry.ids * len(entry.strings), entry.strings, strict=False):
             left = english_left(text)
             if not text or left or (text == msgid and latin_words(msgid)):
                 problems[msgid] = (text, sorted(left))
@@ -146,12 +137,10 @@ def test_no_chinese_message_keeps_english_words() -> None:
 
 def test_no_english_message_holds_chinese_beyond_its_terms() -> None:
     problems = {}
-    for message in catalog("en"):
-        if not message.id or (message.id if isinstance(message.id, str)
-                              else message.id[0]) in BILINGUAL:
+    for entry in entries("en"):
+        if entry.ids[0] in BILINGUAL:
             continue
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        for text in strings:
+        for text in entry.strings:
             if left := chinese_left(text):
                 problems[text] = sorted(left)
     assert problems == {}

@@ -13,6 +13,7 @@ from bot.rules import visit as rules
 from bot.services import digest
 from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
+from tests.helpers import first_task_card
 from tests.test_absent_member import drawn_team, register
 
 MANGSHI = (24.43, 98.58, 60.0)
@@ -33,9 +34,7 @@ async def test_a_zero_check_in_is_kept_and_flagged(bot: BotRunner, emulator: Emu
     members = await drawn_team(bot, tmp_path)
     leader = await register(bot, emulator, next(str(m["inspector"]) for m in members
                                                 if m["leader"]), "leader")
-    listing = await leader.expect("You have been drawn for")
-    await leader.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
-    await leader.press("▶️ Start the visit", await leader.expect("Items to check"))
+    await leader.press("▶️ Start the visit", await first_task_card(leader))
     await leader.press("▶️ Start anyway", await leader.expect("Before you start the visit"))
     await leader.expect("Check-in")
     await leader.share_location(0.0, 0.0)

@@ -17,7 +17,7 @@ from tests import screens
 def shown(text: str, chat: int = 1, turn: int = 1, buttons: tuple[str, ...] = (),
           method: str = "sendMessage") -> Screen:
     return Screen(chat_id=chat, method=method, text=text, buttons=buttons,
-                  reply_keyboard=False, file=False, language=None, turn=turn)
+                  reply_keyboard=False, file=False, turn=turn)
 
 
 def test_a_turn_that_says_neither_what_next_nor_final_is_stranded() -> None:

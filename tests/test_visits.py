@@ -429,6 +429,16 @@ def _visit(settings: Settings) -> int:
     return int(probe(settings, "SELECT MAX(id) FROM visits")[0][0])
 
 
+async def unreachable_shortcut(member: EmulatedUser, name: str) -> dict[str, Any]:
+    """Start the visit of `name`, check in, take the shortcut "cannot be contacted at the
+    address": its screen."""
+    await member.press("▶️ Start the visit", await open_card(member, name))
+    await member.expect("Check-in")
+    await member.share_location(24.4, 98.5)
+    await member.press("🚪 Cannot be contacted at the address", await member.expect("Items:"))
+    return await member.expect("Result for every item")
+
+
 async def test_unreachable_shortcut_needs_no_party_signature(
     settings: Settings, emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -437,13 +447,7 @@ async def test_unreachable_shortcut_needs_no_party_signature(
     try:
         team, (leader, member), _ = await drawn_team(runner, emulator, tmp_path, targets=6)
         name = target_name(settings, team["target"])
-        card = await open_card(member, name)
-        await member.press("▶️ Start the visit", card)
-        await member.expect("Check-in")
-        await member.share_location(24.4, 98.5)
-        home = await member.expect("Items:")
-        await member.press("🚪 Cannot be contacted at the address", home)
-        shortcut = await member.expect("Result for every item")
+        shortcut = await unreachable_shortcut(member, name)
         assert "Cannot be contacted" in shortcut["text"]
         await member.send("the door is locked")
         await member.expect("A photo is needed here")
@@ -578,12 +582,7 @@ async def test_a_stale_sign_press_leaves_the_requests_to_sign_this_version_queue
     try:
         team, (leader, member), _ = await drawn_team(runner, emulator, tmp_path, targets=6)
         name = target_name(settings, team["target"])
-        card = await open_card(member, name)
-        await member.press("▶️ Start the visit", card)
-        await member.expect("Check-in")
-        await member.share_location(24.4, 98.5)
-        await member.press("🚪 Cannot be contacted at the address", await member.expect("Items:"))
-        await member.expect("Result for every item")
+        await unreachable_shortcut(member, name)
         await member.send("the door is locked")
         await member.expect("A photo is needed here")
         await member.send_photo(jpeg((10, 10, 201)))

@@ -131,7 +131,6 @@ class Screen:
     buttons: tuple[str, ...]
     reply_keyboard: bool
     file: bool
-    language: str | None
     turn: int  # how many updates the chat's person had sent when this was shown
 
 
@@ -712,13 +711,12 @@ class Emulator:
             buttons = tuple(str(b.get("text", "")) for row in rows for b in row
                             if isinstance(b, dict))
             reply_keyboard = bool(markup.get("keyboard"))
-        user = self.users.get(chat_id)
         self.screens.append(Screen(
             chat_id=chat_id, method=method,
             text=str(message.get("text") or message.get("caption") or ""),
             buttons=buttons, reply_keyboard=reply_keyboard,
             file=any(k in message for k in ("document", "photo", "location")),
-            language=user.language_code if user else None, turn=self._turns[chat_id]))
+            turn=self._turns[chat_id]))
 
     @staticmethod
     def _set_markup(message: dict[str, Any], markup: Any) -> None:
