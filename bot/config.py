@@ -56,6 +56,9 @@ class Settings:
     # handwritten signatures); served on the webhook's listener. Without it the Mini App is
     # not offered (local mode serves it on the web chat page's own address).
     public_url: str | None = None
+    # CHOUCHA_PACE_SECOND: the length of a second in the sending pace (bot/rules/pacing.py).
+    # 1 against Telegram; the test suite runs its emulator and bot faster (0.1).
+    pace_second: float = 1.0
 
     @property
     def keys(self) -> Path:
@@ -111,6 +114,7 @@ _KEYS: dict[str, tuple[str, str | None]] = {
     "CHOUCHA_REPLACEMENT_ESCALATE_DAYS": ("replacement_escalate_days", "1"),
     "CHOUCHA_PUBLISH_WITHIN_DAYS": ("publish_within_days", "20"),
     "CHOUCHA_PUBLISH_WARN_DAYS": ("publish_warn_days", "5"),
+    "CHOUCHA_PACE_SECOND": ("pace_second", "1"),
 }
 
 
@@ -267,6 +271,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             raise ConfigError("CHOUCHA_PUBLIC_URL: the HTTPS address Telegram opens the Mini"
                               f" App at, such as https://choucha.example.org, got {public_url!r}")
 
+    try:
+        pace_second = float(get("CHOUCHA_PACE_SECOND") or "")
+        if not 0.01 <= pace_second <= 1.0:
+            raise ValueError
+    except ValueError:
+        raise ConfigError("CHOUCHA_PACE_SECOND: leave it at 1 against Telegram (the test"
+                          " suite uses 0.1 against its emulator)") from None
+
     channel = get("CHOUCHA_PUBLIC_CHANNEL")
     if channel is not None and not re.fullmatch(r"-\d{5,20}", channel):
         raise ConfigError("CHOUCHA_PUBLIC_CHANNEL: the channel's chat id, such as -1001234567890")
@@ -291,6 +303,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_url=public_url,
         id_key=get("CHOUCHA_ID_KEY"),
         area=area,
+        pace_second=pace_second,
         key_dir=Path(env["CHOUCHA_KEY_DIR"]) if env.get("CHOUCHA_KEY_DIR", "").strip()
         else Path(env["CHOUCHA_CONFIG"]).parent if env.get("CHOUCHA_CONFIG") else None,
     )

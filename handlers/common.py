@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import html
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from telegram import (
-    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     Message,
@@ -22,12 +22,15 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
+from bot.formats.rendering.fit import CAPTION_LIMIT, plain_text, utf16_len
 from bot.i18n import Translator, translator
 from bot.rules.models import Person
 from bot.services.accounts import Identity, TgUser, identify
 from bot.services.errors import Refusal, Refused
+from bot.tg import late
 from bot.tg.commands import commands_for, menu
 from bot.tg.context import BotContext
+from bot.tg.menus import set_menu
 from bot.views.buttons import BadCallback, Button
 from bot.views.refusals import stale_text
 from storage import DuplicateUpdate, current_update
@@ -71,7 +74,9 @@ async def who(update: Update, context: Context) -> Who:
         TgUser(user.id, chat.id if chat and chat.type == "private" else None, user.username,
                user.first_name, user.language_code),
     )
-    return Who(identity, translator(identity.language))
+    t = translator(identity.language)
+    late.speaks(t)  # "done after a restart", when it was (bot/tg/late.py)
+    return Who(identity, t)
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,51 @@ async def reply(update: Update, text: str, **kwargs: Any) -> None:
     message = update.effective_message
     if message is not None:
         await message.reply_html(text, **kwargs)
+
+
+def fits_caption(html_text: str) -> bool:
+    """Whether an HTML text fits a file's caption as it is (1024 characters shown)."""
+    return utf16_len(plain_text(html_text)) <= CAPTION_LIMIT
+
+
+async def reply_with_file(update: Update, text: str, file: Any, filename: str,
+                          caption: str, photo: bool = False) -> None:
+    """A text and the file it goes with (HTML both): one message, the text as the file's
+    caption, when it fits; else the text, then the file. One place in the chat's pace
+    (bot/rules/pacing.py) instead of two."""
+    message = update.effective_message
+    if message is None:
+        return
+    together = f"{text}\n\n{caption}" if caption else text
+    if fits_caption(together):
+        text, caption = "", together
+    if text:
+        await message.reply_html(text)
+    if photo:
+        await message.reply_photo(file, caption=caption, parse_mode="HTML")
+    else:
+        await message.reply_document(file, filename=filename, caption=caption,
+                                     parse_mode="HTML")
+
+
+@contextlib.asynccontextmanager
+async def busy(context: Context, chat_id: int, action: str) -> AsyncIterator[None]:
+    """Telegram's "sending a file…" (or typing…) above the chat while the work inside
+    runs, renewed every few seconds (it lasts 5): a long wait is shown without a message
+    of its own, which would take a place in the chat's pace (bot/rules/pacing.py)."""
+    async def keep() -> None:
+        while True:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_chat_action(chat_id, action)
+            await asyncio.sleep(4.5)
+
+    task = asyncio.get_running_loop().create_task(keep())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def guard(update: Update, context: Context) -> None:
@@ -326,11 +376,8 @@ async def unknown_button(update: Update, context: Context) -> None:
 
 async def set_commands(context: Context, me: Who) -> None:
     """The command menu of this person's chat, in their language, for their roles."""
-    commands = menu(me.t, commands_for(me.person))
-    try:
-        await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(me.tg_user_id))
-    except TelegramError as exc:
-        logger.warning("could not set the command menu: %s", exc)
+    await set_menu(context.bot, context.core.db, me.tg_user_id,
+                   menu(me.t, commands_for(me.person)))
 
 
 async def on_error(update: object, context: Context) -> None:

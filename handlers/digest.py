@@ -16,11 +16,13 @@ from handlers.common import (
     Press,
     Sent,
     Who,
+    busy,
     command,
     key,
     office,
     person_of,
     reply,
+    reply_with_file,
 )
 
 
@@ -36,11 +38,10 @@ async def digest_command(sent: Sent) -> None:
         rows = [[key(f"{p.name[:40]} ({p.tasks})", DigestPlan(p.id))] for p in plans[:30]]
         await reply(update, me.t._("Which plan?"), reply_markup=InlineKeyboardMarkup(rows))
         return
-    await reply(update, me.t._("⏳ Building the digest (text, chart and spreadsheet); it"
-                               " comes here when it is done."))
-    await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_DOCUMENT)
     today = context.core.today()
-    files = await digest.render(context.core, person_of(me), me.t, today, so_far=True)
+    # Three messages (text, chart, spreadsheet): the burst a chat takes at once.
+    async with busy(context, message.chat_id, ChatAction.UPLOAD_DOCUMENT):
+        files = await digest.render(context.core, person_of(me), me.t, today, so_far=True)
     await _send(update, me, files, f"digest-{today}")
 
 
@@ -56,17 +57,19 @@ async def plan_button(press: Press[DigestPlan]) -> None:
     if name is None:
         raise Refused(Refusal.STALE)
     await press.query.answer()
-    files = await digest.render(core, person_of(press.me), press.me.t, core.today(), plan_id,
-                                name)
+    assert press.query.message is not None
+    async with busy(press.context, press.query.message.chat.id, ChatAction.UPLOAD_DOCUMENT):
+        files = await digest.render(core, person_of(press.me), press.me.t, core.today(),
+                                    plan_id, name)
     await _send(press.update, press.me, files, f"plan-{plan_id}")
 
 
 async def _send(update: Update, me: Who, files: digest.Files, stem: str) -> None:
     message = update.effective_message
     assert message is not None
-    await reply(update, files.text)
-    await message.reply_photo(files.chart, caption=me.t._("Tasks by status and results by"
-                                                          " category"))
+    await reply_with_file(update, files.text, files.chart, "chart.png",
+                          html.escape(me.t._("Tasks by status and results by category")),
+                          photo=True)
     if files.sheet is not None:
         await message.reply_document(files.sheet, filename=f"{stem}.xlsx",
                                      caption=html.escape(me.t._(

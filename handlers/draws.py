@@ -38,6 +38,7 @@ from handlers.common import (
     office,
     person_of,
     reply,
+    reply_with_file,
 )
 
 FLOW = "draw"
@@ -222,15 +223,14 @@ async def confirm_run(press: Press[DrawConfirm]) -> None:
     except Refused as exc:
         await reply(press.update, words.refusal_text(t, exc))
     else:
-        await reply(press.update, draws.ran_text(t, ran))
         press.context.wake_outbox()
-        message = press.update.effective_message
-        if message is not None:  # the drawn firms and teams, to read and pass on
-            sheet = await draws.result_xlsx(press.context.core, press.member, t, plan)
-            await message.reply_document(sheet, filename=f"draw-{press.button.plan_id}.xlsx",
-                                         caption=t._("{plan}: the drawn firms and their"
-                                                     " teams.").format(plan=html.escape(plan)),
-                                         parse_mode="HTML")
+        # The result and the drawn firms and teams, to read and pass on: one message when
+        # the result fits the spreadsheet's caption.
+        sheet = await draws.result_xlsx(press.context.core, press.member, t, plan)
+        await reply_with_file(press.update, draws.ran_text(t, ran), sheet,
+                              f"draw-{press.button.plan_id}.xlsx",
+                              t._("{plan}: the drawn firms and their teams.").format(
+                                  plan=html.escape(plan)))
     await conversations.cancel(press.context.core, press.me.tg_user_id)
 
 

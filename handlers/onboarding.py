@@ -13,6 +13,7 @@ from bot.services import conversations, tasks
 from bot.services.accounts import TgUser, set_language
 from bot.services.errors import Refused
 from bot.services.onboarding import redeem
+from bot.tg import late
 from bot.tg.commands import commands_for
 from bot.views import notices
 from bot.views.buttons import Language
@@ -167,6 +168,7 @@ async def language_chosen(press: Press[Language]) -> None:
         return
     identity = await set_language(press.context.core.db, press.me.identity, press.button.lang)
     t = translator(identity.language)
+    late.speaks(t)
     await press.query.answer()
     await set_commands(press.context, Who(identity, t))
     await reply(press.update, t._("Language set to English.") + "\n"

@@ -50,6 +50,28 @@ class ChasingRepo(Repo):
             (person_id, kind, subject, step, day.isoformat(), dumps(reason), to_db_time(now)))
         return changed == 1
 
+    async def remember_many(self, owed: list[tuple[int, str, dict[str, Any]]], day: date,
+                            now: datetime) -> set[tuple[int, str]]:
+        """Record grouped reminders (person, group, reason) on `day` in one statement; the
+        (person, group) of those recorded now (not by another run before)."""
+        if not owed:
+            return set()
+        params: list[Any] = []
+        for person_id, group, reason in owed:
+            params += [person_id, group, group, day.isoformat(), dumps(reason),
+                       to_db_time(now)]
+        values = ",".join(["(?, ?, 'all', ?, ?, ?, ?)"] * len(owed))
+        return {(int(r[0]), str(r[1])) for r in await self.all(
+            "INSERT INTO reminders (person_id, kind, subject, step, day, reason, sent_at)"
+            f" VALUES {values} ON CONFLICT DO NOTHING RETURNING person_id, kind",
+            tuple(params))}
+
+    async def reminded(self, day: date) -> set[tuple[int, str]]:
+        """(person, group) of the grouped reminders recorded on `day`."""
+        return {(int(r[0]), str(r[1])) for r in await self.all(
+            "SELECT person_id, kind FROM reminders WHERE day = ? AND subject = 'all'",
+            (day.isoformat(),))}
+
     async def reminders_of(self, person_id: int, limit: int = 10) -> list[Reminder]:
         return await self.all_as(Reminder, "SELECT * FROM reminders WHERE person_id = ?"
                                  " ORDER BY sent_at DESC, id DESC LIMIT ?", (person_id, limit))

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.rules.models import OutboxMessage, OutboxStatus
+from bot.rules.models import NewMessage, OutboxMessage, OutboxStatus
 from storage.base import Repo, dumps, req_time, to_db_time
 
 
@@ -24,6 +24,7 @@ def _message(row: aiosqlite.Row) -> OutboxMessage:
         attempts=row["attempts"],
         not_before=req_time(row["not_before"]),
         person_id=row["person_id"],
+        in_doubt=row["sending_at"] is not None,
     )
 
 
@@ -49,6 +50,21 @@ class OutboxRepo(Repo):
         )
         return changed == 1
 
+    async def enqueue_many(self, messages: list[NewMessage], now: datetime) -> int:
+        """Queue private messages in one statement; how many were new (a dedupe key
+        queued before is left as it was)."""
+        if not messages:
+            return 0
+        at = to_db_time(now)
+        params: list[Any] = []
+        for m in messages:
+            params += [m.dedupe_key, m.chat_id, m.person_id, m.method, dumps(m.payload), at, at]
+        values = ",".join(["(?, ?, 'private', ?, ?, ?, ?, ?)"] * len(messages))
+        return len(await self.all(
+            "INSERT INTO outbox (dedupe_key, chat_id, chat_kind, person_id, method, payload,"
+            f" not_before, created_at) VALUES {values} ON CONFLICT (dedupe_key) DO NOTHING"
+            " RETURNING id", tuple(params)))
+
     async def due(self, now: datetime, limit: int, per_chat: int = 1) -> list[OutboxMessage]:
         """What may be sent now, fairly: the oldest `per_chat` of each chat, oldest chats
         first, so that one chat's backlog never holds up the others."""
@@ -66,26 +82,31 @@ class OutboxRepo(Repo):
         )
         return None if value is None else req_time(value)
 
+    async def sending(self, message_id: int, now: datetime) -> None:
+        """Before the call to Telegram: a crash from here to `mark_sent` leaves it marked."""
+        await self.execute("UPDATE outbox SET sending_at = ? WHERE id = ?",
+                           (to_db_time(now), message_id))
+
     async def mark_sent(self, message_id: int, telegram_message_id: int | None,
                         now: datetime) -> None:
         await self.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?,"
+            "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, sending_at = NULL,"
             " attempts = attempts + 1 WHERE id = ? AND status = 'pending'",
             (to_db_time(now), telegram_message_id, message_id),
         )
 
     async def defer(self, message_id: int, not_before: datetime, error: str) -> None:
         await self.execute(
-            "UPDATE outbox SET not_before = ?, attempts = attempts + 1, last_error = ?"
-            " WHERE id = ? AND status = 'pending'",
+            "UPDATE outbox SET not_before = ?, attempts = attempts + 1, last_error = ?,"
+            " sending_at = NULL WHERE id = ? AND status = 'pending'",
             (to_db_time(not_before), error[:500], message_id),
         )
 
     async def close(self, message_id: int, status: OutboxStatus, error: str) -> None:
         """End a message that will never be sent (blocked by the user, or refused)."""
         await self.execute(
-            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?"
-            " WHERE id = ? AND status = 'pending'",
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?,"
+            " sending_at = NULL WHERE id = ? AND status = 'pending'",
             (status.value, error[:500], message_id),
         )
 

@@ -33,6 +33,7 @@ def _account(row: aiosqlite.Row) -> TelegramAccount:
         language_code=row["language_code"],
         language=row["language"],
         blocked_at=from_db_time(row["blocked_at"]),
+        menu_sha=row["menu_sha"],
     )
 
 
@@ -255,6 +256,10 @@ class PeopleRepo(Repo):
         return bool(await self.scalar(
             "SELECT 1 FROM people p JOIN telegram_accounts a ON a.person_id = p.id"
             f" WHERE p.id = ? AND {REACHABLE}", (person_id,)))
+
+    async def set_menu_sha(self, tg_user_id: int, sha: str) -> None:
+        await self.execute("UPDATE telegram_accounts SET menu_sha = ? WHERE tg_user_id = ?",
+                           (sha, tg_user_id))
 
     async def account_of_person(self, person_id: int) -> TelegramAccount | None:
         row = await self.one("SELECT * FROM telegram_accounts WHERE person_id = ?", (person_id,))

@@ -14,6 +14,7 @@ from bot.core import Core
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.server import EmulatorServer
 from bot.i18n import compile_catalogs
+from bot.rules import pacing
 from bot.tg.app import BotRunner
 from handlers import register
 from storage import Database
@@ -24,6 +25,10 @@ SPEC = Path(os.environ.get("CHOUCHA_BOT_API_SPEC",
                            REPO_ROOT.parent / "shared" / "telegram-bot-api" / "api.min.json"))
 
 compile_catalogs()
+
+# The journeys run the one pacing rule (bot/rules/pacing.py) ten times faster: a burst of
+# 3, then one message every 0.1 s in a chat; tests/test_pacing.py runs it at real speed.
+PACE_SECOND = 0.1
 
 
 SPEC_PRESENT = SPEC.is_file()
@@ -64,6 +69,10 @@ async def emulator(request: pytest.FixtureRequest) -> AsyncIterator[Emulator]:
     if db is not None and request.node.get_closest_marker("raw_screens") is None:
         walk_screens(emu, db)
     assert emu.violations == [], f"requests real Telegram would refuse: {emu.violations}"
+    if request.node.get_closest_marker("raw_pace") is None:
+        too_fast = pacing.breaches(emu.paced)
+        assert not too_fast, "messages faster than Telegram accepts in one chat:\n" + "\n".join(
+            map(str, too_fast[:20]))
 
 
 @pytest.fixture
@@ -93,10 +102,12 @@ def make_settings(tmp_path: Path, server: EmulatorServer, **extra: str) -> Setti
         "CHOUCHA_DB": str(tmp_path / "choucha.sqlite3"),
         "CHOUCHA_OUTBOX_INTERVAL": "0.1",
         "CHOUCHA_BOT_API_SPEC": str(SPEC),
+        "CHOUCHA_PACE_SECOND": str(PACE_SECOND),
         **extra,
     }
     settings = load_settings(env)
     _DATABASE_OF[server.emulator] = settings.db_path
+    server.emulator.pace_second = settings.pace_second
     return settings
 
 

@@ -9,9 +9,10 @@ import sqlite3
 from pathlib import Path
 
 from bench.bench_intake import start_bot, stop_bot
+from bot.clock import now as clock_now
 from bot.config import load_settings
 from bot.core import Core
-from bot.emulator import Emulator
+from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.core import ApiError
 from bot.emulator.server import EmulatorServer
 from bot.rules.models import Role
@@ -69,3 +70,109 @@ def _outbox(path: Path) -> list[tuple[str, int]]:
     with sqlite3.connect(path) as conn:
         return [(r[0], r[1]) for r in conn.execute(
             "SELECT status, attempts FROM outbox WHERE dedupe_key LIKE 'joined:%'")]
+
+
+async def test_kill_between_receiving_a_press_and_answering_it(
+        tmp_path: Path, server: EmulatorServer, emulator: Emulator) -> None:
+    """刘洋 taps a task in the list; the bot has taken the press in (it is in the inbox and
+    Telegram was told) and is killed with SIGKILL before it answers. After the restart the
+    card arrives, once, saying it was done after a restart (issue 28)."""
+    from bot.demo import load_demo
+    from bot.demo_data import DAY_ONE_PLAN
+    from bot.services import draws
+    from tests.helpers import run_draw
+
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": server.url,
+           "CHOUCHA_DB": str(tmp_path / "c.sqlite3"), "CHOUCHA_OUTBOX_INTERVAL": "0.2",
+           "CHOUCHA_BOT_API_SPEC": str(SPEC)}
+    settings = load_settings(env)
+    async with Database(settings.db_path) as db:
+        core = Core(settings, db, emulator.username)
+        await load_demo(core, emulator)
+        plan = DAY_ONE_PLAN.format(year=core.today().year)
+        await draws.prepare(core, SYSTEM, plan, "中国福利彩票3D")
+        await run_draw(core, SYSTEM, plan, "271")
+    emulator.callback_ttl = 5.0  # Telegram's "query is too old" for the late answer
+    liu = EmulatedUser(emulator, emulator.users[100004])
+    log = tmp_path / "bot.log"
+    bot = start_bot(env, log)
+    try:
+        await liu.send("/tasks")
+        listing = await liu.expect("您被抽中参加", timeout=20)
+        await liu.quiet(1.5)  # the drawn-task notices have gone out
+        arrived = emulator.hold("answerCallbackQuery")
+        label = listing["reply_markup"]["inline_keyboard"][0][0]["text"]
+        await liu.press(label, listing)
+        await asyncio.wait_for(arrived.wait(), 20)
+        assert _inbox(settings.db_path) == 1  # received, kept, not yet done
+        bot.send_signal(signal.SIGKILL)
+        bot.wait(timeout=10)
+        emulator.release("answerCallbackQuery")
+        assert not [m for m in liu.bot_messages() if "检查事项" in m.get("text", "")]
+        await asyncio.sleep(5.5)  # the press is now too old to answer
+
+        bot = start_bot(env, log)
+        card = await liu.expect("检查事项", timeout=30)
+        assert card["text"].startswith("⏱ 机器人重启后处理：")
+        await liu.quiet(1.5)
+        assert sum("检查事项" in m.get("text", "") for m in liu.bot_messages()) == 1
+        assert _inbox(settings.db_path) == 0
+    finally:
+        stop_bot(bot)
+
+
+def _inbox(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM inbox").fetchone()[0])
+
+
+async def test_a_message_in_flight_at_a_kill_is_the_only_one_sent_again(
+        tmp_path: Path, server: EmulatorServer, emulator: Emulator) -> None:
+    """Telegram takes a queued message and the bot is killed before it reads the answer:
+    that message, marked before the call, comes again after the restart, the same; the
+    other queued messages come once each (issue 28)."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": server.url,
+           "CHOUCHA_DB": str(tmp_path / "c.sqlite3"), "CHOUCHA_OUTBOX_INTERVAL": "0.2",
+           "CHOUCHA_BOT_API_SPEC": str(SPEC)}
+    settings = load_settings(env)
+    people = [person(emulator, f"P{i}", "en") for i in range(4)]
+    async with Database(settings.db_path) as db:
+        core = Core(settings, db, emulator.username)
+        for user in people:
+            issued = await invite_person(core, SYSTEM, user.user.first_name, None,
+                                         [Role.OFFICE])
+            bound = await redeem(core, issued.code, TgUser(user.id, user.id, None,
+                                                           user.user.first_name, "en"))
+            async with db.transaction(record_update=False) as tx:
+                await tx.outbox.enqueue(f"n:{user.id}", user.id, "sendMessage",
+                                        {"text": f"Notice for {bound.person.name}"},
+                                        now=clock_now())
+    arrived = emulator.hold("sendMessage", done=True)
+    log = tmp_path / "bot.log"
+    bot = start_bot(env, log)
+    try:
+        await asyncio.wait_for(arrived.wait(), 20)
+        bot.send_signal(signal.SIGKILL)
+        bot.wait(timeout=10)
+        emulator.release("sendMessage")
+        first = next(u for u in people if u.bot_messages())
+        with sqlite3.connect(settings.db_path) as conn:
+            doubt = conn.execute("SELECT dedupe_key FROM outbox WHERE status = 'pending'"
+                                 " AND sending_at IS NOT NULL").fetchall()
+        assert doubt == [(f"n:{first.id}",)]  # marked before the call: the only one
+        bot = start_bot(env, log)
+        for user in people:
+            await user.expect("Notice for", timeout=20)
+        await eventually(lambda: _statuses(settings.db_path) == {"sent"}, timeout=20)
+        await first.quiet(1.0)
+        got = {u.id: [m["text"] for m in u.bot_messages()] for u in people}
+        assert got[first.id] == [f"Notice for {first.user.first_name}"] * 2  # the same
+        assert all(len(texts) == 1 for uid, texts in got.items() if uid != first.id)
+        assert "sent again" in log.read_text(errors="replace")
+    finally:
+        stop_bot(bot)
+
+
+def _statuses(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {r[0] for r in conn.execute("SELECT status FROM outbox")}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook
 
 from bot.config import Settings
@@ -268,13 +267,9 @@ async def test_repeat_groups_add_another_done_a_counted_repeat_review_and_record
 
 
 async def test_a_long_review_pages_its_edit_buttons_within_telegrams_limit(
-    settings: Settings, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+    settings: Settings, emulator: Emulator, tmp_path: Path) -> None:
     """66 answers (50 counted entries and 15 more): Telegram takes at most 100 buttons on a
     message (the emulator refuses more), so the review's edit buttons come 60 at a time."""
-    # One message a second per chat is Telegram's pace, not this test's subject.
-    monkeypatch.setattr("bot.tg.sender.PER_CHAT_SECONDS", 0.02)
-    emulator.rate_limits = False
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:

@@ -31,7 +31,11 @@ async def test_a_press_made_while_the_bot_was_down_is_answered_after_the_start(
     second = BotRunner(settings, TOKEN, register)
     await second.start(webhook=False, poll_timeout=1)
     try:
-        await admin.expect("语言已切换为中文", timeout=20)
+        switched = await admin.expect("语言已切换为中文", timeout=20)
+        # It says it was done late, in the language just chosen (bot/tg/late.py).
+        assert switched["text"].startswith("⏱ 机器人重启后处理：\n语言已切换为中文")
+        await admin.send("/help")  # the next reply is not late
+        assert not (await admin.expect("/help"))["text"].startswith("⏱")
     finally:
         await second.stop()
     assert query not in emulator.callback_answers  # Telegram refused the late answer

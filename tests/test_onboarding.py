@@ -12,7 +12,7 @@ from bot.services.access import SYSTEM
 from bot.services.onboarding import invite_person
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.helpers import departments, invite_through_bot, registered_admin
+from tests.helpers import button_labels, departments, invite_through_bot, registered_admin
 
 
 def table_counts(bot: BotRunner) -> dict[str, int]:
@@ -212,3 +212,23 @@ def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (40, 30), "red").save(out, format="PNG")
     return out.getvalue()
+
+
+async def test_a_role_tapped_on_a_deleted_roles_message_comes_as_a_new_message(
+        bot: BotRunner, emulator: Emulator) -> None:
+    """The person deleted the roles step of /invite and taps a role on it (a client shows
+    it a while longer): the roles come as a new message, not an error (issue 28)."""
+    admin = await registered_admin(bot, emulator)
+    await departments(bot)
+    await admin.send("/invite")
+    await admin.expect("Who are you inviting")
+    await admin.send("Someone")
+    choice = await admin.expect("Someone")
+    await admin.press(button_labels(choice)[0], choice)
+    roles_message = await admin.expect_edit(choice, "Roles of")
+    await admin.delete(roles_message)
+    await admin.press_data(roles_message, "v1:inv:r:inspector")
+    anew = await admin.expect("Roles of")
+    assert anew["message_id"] != roles_message["message_id"]
+    assert any(label.startswith("✅") for label in button_labels(anew))
+    assert not any("went wrong" in m.get("text", "") for m in admin.bot_messages())

@@ -128,6 +128,11 @@ async def test_accept_card_details_and_refusals(bot: BotRunner, emulator: Emulat
     for label in numbered:
         number, target_name = label[2:].split(". ", 1)
         assert f"\n{number}. {target_name[:20]}" in listing["text"], label
+    # The list deleted, its page asked for again: the page comes as a new message.
+    await leader.delete(listing)
+    await leader.press_data(listing, "v1:task:pg:0")
+    again = await leader.expect("Your open tasks")
+    assert again["message_id"] != listing["message_id"]
     # Before the window opens, and three days after it ended, the list and the card say so.
     start, due = (date.fromisoformat(str(v)) for v in probe(
         bot.settings, "SELECT window_start, window_due FROM tasks WHERE id = ?",

@@ -172,6 +172,19 @@ class EmulatedUser:
 
         return await self._until(probe, failure, timeout)
 
+    async def find(self, contains: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The latest bot message containing `contains`, read or not: a notice from the
+        outbox and a direct reply may come in either order, and the person sees both."""
+
+        def probe() -> dict[str, Any] | None:
+            return next((m for m in reversed(self.bot_messages())
+                         if contains in message_text(m)), None)
+
+        def failure() -> str:
+            return f"no message at all containing {contains!r}"
+
+        return await self._until(probe, failure, timeout)
+
     async def expect_edit(self, message: dict[str, Any], contains: str,
                           timeout: float = 10.0) -> dict[str, Any]:
         """Wait until the message's text (after an edit) contains `contains`."""

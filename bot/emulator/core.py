@@ -33,16 +33,14 @@ from bot.emulator.schema import (
     loose_decode,
     visible_text,
 )
-from bot.rules import webapp
+from bot.rules import pacing, webapp
 from storage.files import private_dir, write_private
 
 logger = logging.getLogger(__name__)
 
-OVERALL_PER_SECOND = 30
-# A private chat takes a burst (a person's own quick back-and-forth), then one message a
-# second; Telegram documents the 1/s guideline and tolerates short bursts in private chats.
-CHAT_BURST = 20
-GROUP_PER_MINUTE = 20
+# Counted against the pacing rule (bot/rules/pacing.py): messages sent and edited.
+PACED_METHODS = SEND_METHODS | {"editMessageText", "editMessageCaption",
+                                "editMessageReplyMarkup"}
 
 
 class ApiError(Exception):
@@ -193,15 +191,22 @@ class Emulator:
         self._changed = asyncio.Condition()
         self._version = 0
         self._poll_generation = 0
-        self._overall_bucket: tuple[float, float] = (float(OVERALL_PER_SECOND), 0.0)
-        self._chat_bucket: dict[int, tuple[float, float]] = {}
-        self._group_window: dict[int, deque[float]] = {}
+        self._overall_bucket: tuple[float, float] = (float(pacing.OVERALL_PER_SECOND), 0.0)
+        self._chat_bucket: dict[int, pacing.TokenBucket] = {}
+        self._group_window: dict[int, pacing.MinuteWindow] = {}
+        # The length of the pacing rule's second (the test suite runs it faster, as the
+        # bot it serves does) and every paced request (chat, time in the rule's seconds),
+        # refused or not, for `pacing.breaches`.
+        self.pace_second = 1.0
+        self.paced: list[tuple[int, float]] = []
         self._webhook_task: asyncio.Task[None] | None = None
         self.webhook_failures = 0
         self.clock: Callable[[], float] = time.monotonic
+        self.wall: Callable[[], float] = time.time
         self._redeliveries: deque[dict[str, Any]] = deque()
         self.deliveries: Counter[int] = Counter()
-        self._injected: list[tuple[ApiError, int | None]] = []
+        self._injected: list[tuple[ApiError, int | None, str | None]] = []
+        self._holds: dict[str, tuple[asyncio.Event, asyncio.Event, bool]] = {}
 
     # ------------------------------------------------- persistence (local mode only)
     def continue_update_ids(self, after: int) -> None:
@@ -267,12 +272,28 @@ class Emulator:
         self.continue_update_ids(int(state.get("next_update_id", 100001)) - 1)
         return True
 
-    def inject_error(self, error: ApiError, times: int = 1, chat_id: int | None = None) -> None:
-        """Answer the next `times` sends (to `chat_id`, or any) with `error`: a flood wait."""
-        self._injected.extend([(error, chat_id)] * times)
+    def inject_error(self, error: ApiError, times: int = 1, chat_id: int | None = None,
+                     method: str | None = None) -> None:
+        """Answer the next `times` sends (to `chat_id`, or any), or requests of `method`,
+        with `error`: a flood wait."""
+        self._injected.extend([(error, chat_id, method)] * times)
 
     def clear_injected(self) -> None:
         self._injected.clear()
+
+    def hold(self, method: str, done: bool = False) -> asyncio.Event:
+        """The next request of `method` hangs until `release(method)` (a bot killed while it
+        waits: the update it was handling is received but not done). `done`: the request is
+        carried out first and only its answer hangs (a message Telegram took, whose answer
+        the bot never read). The event is set when that request has arrived."""
+        arrived = asyncio.Event()
+        self._holds[method] = (arrived, asyncio.Event(), done)
+        return arrived
+
+    def release(self, method: str) -> None:
+        held = self._holds.pop(method, None)
+        if held is not None:
+            held[1].set()
 
     # ------------------------------------------------------------------ state
     @property
@@ -330,7 +351,8 @@ class Emulator:
         return next(counter)
 
     def _now(self) -> int:
-        return int(self.clock())
+        """A message's date: the wall clock, as Telegram's (Unix time)."""
+        return int(self.wall())
 
     # ----------------------------------------------------------------- updates
     async def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -431,30 +453,36 @@ class Emulator:
 
     # ------------------------------------------------------------ rate limits
     def _rate_check(self, method: str, chat_id: int) -> None:
-        if method not in SEND_METHODS or not self.rate_limits:
+        """Telegram's limits as a strict server applies them (bot/rules/pacing.py without
+        the bot's margin): 429 with a retry_after for a message that breaks them."""
+        if method not in PACED_METHODS:
             return
-        now = self.clock()
+        now = self.clock() / self.pace_second
+        self.paced.append((chat_id, now))
+        if not self.rate_limits:
+            return
         # Overall: a bucket of 30 that refills at 30 a second ("about 30 messages a
         # second"), the same shape as the leaky bucket PTB's AIORateLimiter paces with.
         overall, last = self._overall_bucket
-        overall = min(float(OVERALL_PER_SECOND), overall + (now - last) * OVERALL_PER_SECOND)
+        overall = min(float(pacing.OVERALL_PER_SECOND),
+                      overall + (now - last) * pacing.OVERALL_PER_SECOND)
         if overall < 1.0:
             self._overall_bucket = (overall, now)
             self._limited(method, chat_id, 1)
         chat = self.chats.get(chat_id)
         if chat is not None and chat.type == "private":
-            tokens, last = self._chat_bucket.get(chat_id, (float(CHAT_BURST), now))
-            tokens = min(float(CHAT_BURST), tokens + (now - last))
-            if tokens < 1.0:
-                self._limited(method, chat_id, max(1, int(1.0 - tokens + 0.999)))
-            self._chat_bucket[chat_id] = (tokens - 1.0, now)
+            bucket = self._chat_bucket.setdefault(
+                chat_id, pacing.private_bucket(pacing.SERVER_SLACK))
+            wait = bucket.wait(now)
+            if wait > 0.0:
+                self._limited(method, chat_id, max(1, int(wait + 0.999)))
+            bucket.take(now)
         elif chat is not None:
-            window = self._group_window.setdefault(chat_id, deque())
-            while window and now - window[0] >= 60.0:
-                window.popleft()
-            if len(window) >= GROUP_PER_MINUTE:
-                self._limited(method, chat_id, max(1, int(60.0 - (now - window[0])) + 1))
-            window.append(now)
+            window = self._group_window.setdefault(chat_id, pacing.MinuteWindow())
+            wait = window.wait(now)
+            if wait > 0.0:
+                self._limited(method, chat_id, max(1, int(wait) + 1))
+            window.take(now)
         self._overall_bucket = (overall - 1.0, now)
 
     def _limited(self, method: str, chat_id: int, retry_after: int) -> None:
@@ -481,16 +509,25 @@ class Emulator:
             self.violations.append(f"{method}: {description}")
             raise ApiError(400, description) from None
         self.requests.append((method, params))
-        if method in SEND_METHODS:
-            for index, (error, chat_id) in enumerate(self._injected):
-                if chat_id is None or chat_id == params.get("chat_id"):
-                    del self._injected[index]
-                    raise error
+        for index, (error, chat_id, only) in enumerate(self._injected):
+            target = params.get("chat_id") or (params.get("scope") or {}).get("chat_id")
+            if (only == method if only else method in SEND_METHODS) and (
+                    chat_id is None or chat_id == target):
+                del self._injected[index]
+                raise error
+        held = self._holds.get(method)
+        if held is not None and not held[0].is_set() and not held[2]:
+            held[0].set()
+            await held[1].wait()
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is None:
             self.violations.append(f"{method}: not implemented by the emulator")
             raise ApiError(501, f"Not Implemented: the emulator does not speak {method}")
-        return await handler(params)
+        result = await handler(params)
+        if held is not None and not held[0].is_set() and held[2]:
+            held[0].set()
+            await held[1].wait()
+        return result
 
     # ------------------------------------------------------------- methods
     async def _m_getme(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -665,6 +702,7 @@ class Emulator:
 
     async def _m_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find_message(params)
+        self._rate_check("editMessageText", params["chat_id"])
         if "text" not in message:
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
         body = self._text_body(params)
@@ -682,6 +720,7 @@ class Emulator:
 
     async def _m_editmessagecaption(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find_message(params)
+        self._rate_check("editMessageCaption", params["chat_id"])
         message.update(self._text_body(params, "caption"))
         self._set_markup(message, params.get("reply_markup"))
         message["edit_date"] = self._now()
@@ -692,6 +731,7 @@ class Emulator:
 
     async def _m_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find_message(params)
+        self._rate_check("editMessageReplyMarkup", params["chat_id"])
         new_markup = params.get("reply_markup")
         if new_markup == message.get("reply_markup"):
             raise ApiError(400, "Bad Request: message is not modified: specified new message"

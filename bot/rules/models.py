@@ -70,6 +70,7 @@ class TelegramAccount:
     language_code: str | None
     language: str | None
     blocked_at: datetime | None
+    menu_sha: str | None = None  # the command menu last set in the chat (bot/tg/menus.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +157,19 @@ class OutboxMessage:
     attempts: int
     not_before: datetime
     person_id: int | None = None
+    # Handed to Telegram when the bot stopped, not known to have arrived: sent again.
+    in_doubt: bool = False
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to queue in the outbox (many at once: `OutboxRepo.enqueue_many`)."""
+
+    dedupe_key: str
+    chat_id: int
+    person_id: int | None
+    method: str
+    payload: dict[str, Any]
 
 
 class BulkKind(enum.StrEnum):

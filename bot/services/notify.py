@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.i18n import Translator, translator_for
-from bot.rules.models import Person, Role
-from storage import Tx
+from bot.rules.models import NewMessage, Person, Role
+from storage import ReadTx, Tx
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,46 @@ async def enqueue_text(
         payload["reply_markup"] = reply_markup(t) if callable(reply_markup) else reply_markup
     return await tx.outbox.enqueue(dedupe_key, account.chat_id, "sendMessage", payload, now,
                                    person_id=person.id)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A text rendered for one person off the writer (`letter`), queued later in a short
+    write (`post`): the chat it goes to (None: they have no chat yet) and its payload."""
+
+    person_id: int
+    chat_id: int | None
+    payload: dict[str, Any]
+
+
+async def letter(
+    rtx: ReadTx | Tx, person: Person, render: Callable[[Translator], str],
+    reply_markup: Callable[[Translator], dict[str, Any]] | None = None,
+) -> Letter:
+    """Render an HTML text in the person's language, reading only.
+    Access: the scheduler, for recipients it chose."""
+    account = await rtx.people.account_of_person(person.id)
+    if account is None or account.chat_id is None:
+        return Letter(person.id, None, {})
+    t = translator_for(account, person)
+    payload: dict[str, Any] = {"text": render(t), "parse_mode": "HTML"}
+    if reply_markup is not None:
+        payload["reply_markup"] = reply_markup(t)
+    return Letter(person.id, account.chat_id, payload)
+
+
+async def post(tx: Tx, letters: list[tuple[str, Letter]], now: datetime) -> int:
+    """Queue letters under their dedupe keys in one statement; how many were new (a
+    person without a chat gets nothing). Access: inside the scheduler's transaction."""
+    messages = []
+    for dedupe_key, prepared in letters:
+        if prepared.chat_id is None:
+            logger.info("person %s has no Telegram chat yet; %s not queued",
+                        prepared.person_id, dedupe_key)
+            continue
+        messages.append(NewMessage(dedupe_key, prepared.chat_id, prepared.person_id,
+                                   "sendMessage", prepared.payload))
+    return await tx.outbox.enqueue_many(messages, now)
 
 
 async def enqueue_document(

@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
@@ -29,6 +29,7 @@ from bot.tg.context import (
     wake_outbox,
 )
 from bot.tg.intake import Intake, Poller, inbox_seal, with_backoff
+from bot.tg.menus import fingerprint, set_menu
 from bot.tg.sender import GovernedRateLimiter, Governor, OutboxSender
 from bot.tg.tgbot import make_bot
 from bot.tg.webapp import Route, WebappServer
@@ -52,7 +53,8 @@ def build_application(settings: Settings, token: str, register: Register,
     app = (
         Application.builder()
         .bot(make_bot(token, settings.base_url, settings.base_file_url,
-                      GovernedRateLimiter(governor or Governor(), max_retries=2)))
+                      GovernedRateLimiter(governor or Governor(second=settings.pace_second),
+                                          max_retries=2)))
         # The intake (bot/tg/intake.py) decides what runs when: chats side by side, each in
         # order; PTB's own queue is not used.
         .concurrent_updates(False)
@@ -131,25 +133,28 @@ async def setup(app: Application) -> None:
 
 async def publish_person_menus(context: Any) -> None:
     """Each registered person's command menu, for their roles and in their language, set
-    once at start: so that the `/` menu is right before they send anything (someone
-    registered from the command line, or whose roles changed, has not sent /start)."""
+    at start where it changed (bot/tg/menus.py): so that the `/` menu is right before they
+    send anything (someone registered from the command line, or whose roles changed, has
+    not sent /start)."""
     core: Core = context.application.bot_data[CORE_KEY]
     async with core.db.read() as rtx:
         accounts = await rtx.people.bound_accounts()
         people = {p.id: p for p in await rtx.people.people(
             [a.person_id for a in accounts if a.person_id is not None])}
+    changed = 0
     for account in accounts:
         person = people.get(account.person_id or 0)
         if person is None or not person.active:
             continue
-        t = translator_for(account, person)
-        commands = menu(t, commands_for(person))
-        try:
-            await context.bot.set_my_commands(
-                commands, scope=BotCommandScopeChat(account.tg_user_id))
-        except TelegramError as exc:
-            logger.info("could not set a person's command menu: %s", exc)
+        commands = menu(translator_for(account, person), commands_for(person))
+        if fingerprint(commands) == account.menu_sha:
+            continue
+        if not await set_menu(context.bot, core.db, account.tg_user_id, commands):
+            break  # a long flood wait: the rest at the next start, or when they write
+        changed += 1
         await asyncio.sleep(MENU_PAUSE)  # well under the Bot API's limits
+    if changed:
+        logger.info("%d command menus set", changed)
 
 
 async def publish_default_commands(app: Application) -> None:

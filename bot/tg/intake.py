@@ -35,6 +35,7 @@ from bot.config import Settings
 from bot.i18n import Translator, translator
 from bot.keys import read_or_create
 from bot.rules.models import AuditAction
+from bot.tg import late
 from storage import Database, Tx, current_update
 from storage.db import UpdateMark
 from storage.inbox import InboxEntry
@@ -123,6 +124,7 @@ class Intake:
         self._idle = asyncio.Event()
         self._idle.set()
         self._stopping = False
+        self._resumed: set[int] = set()  # kept before this start: handled late
 
     # ------------------------------------------------------------------ receiving
     async def receive(self, updates: Sequence[Update]) -> int:
@@ -152,6 +154,7 @@ class Intake:
                 await self._give_up(entry, update)
                 continue
             if self._queue(update):
+                self._resumed.add(update.update_id)
                 resumed += 1
             else:
                 await self._shed([update])
@@ -267,10 +270,13 @@ class Intake:
         """Handle one update through the Application; record it when nothing did."""
         mark = UpdateMark(update.update_id)
         current_update.set(mark)
+        late.begin(update, update.update_id in self._resumed, clock_now())
+        self._resumed.discard(update.update_id)
         try:
             await self.app.process_update(update)
         finally:
             current_update.set(None)
+            late.end()
         if not mark.recorded:
             # A reply, a refusal, an error, or a handler that stopped: handled all the same.
             async with self.db.transaction(record_update=False) as tx:

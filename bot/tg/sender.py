@@ -3,9 +3,9 @@
 A row is marked sent only after Telegram accepted it, so a crash loses nothing;
 each row has a dedupe key, so the same notification is never queued twice.
 Pacing: one `Governor` for everything sent (direct replies go through it as PTB's rate
-limiter): at most 30 messages a second overall, one a second per private chat (a person's
-own back-and-forth may burst a little), 20 a minute per group or channel; a 429 pauses
-sending for its retry_after.
+limiter), by the one rule of bot/rules/pacing.py: at most 30 messages a second overall, a
+burst of 3 and then one a second per private chat, 20 a minute per group or channel; a
+429 pauses sending for its retry_after.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from telegram.ext import BaseRateLimiter
 from bot.clock import now as clock_now
 from bot.formats.rendering.fit import plain_text
 from bot.i18n import Translator
+from bot.rules import pacing
 from bot.rules.models import AuditAction, OutboxMessage, OutboxStatus
 from bot.services.notify import tell_office
 from bot.tg.markup import markup_of
@@ -42,37 +43,45 @@ from storage.files import read_blob
 
 logger = logging.getLogger(__name__)
 
-OVERALL_PER_SECOND = 30
-PER_CHAT_SECONDS = 1.0
-CHAT_BURST = 18  # a person's quick back-and-forth in their own chat
 # The overall window, with a margin: a slot is taken when a request leaves, Telegram counts
 # it when it arrives, and the two clocks differ by the request's own time on the wire.
-WINDOW = 1.1
+WINDOW = 1.05
 # Direct replies go first: queued messages (the outbox) leave this many slots of every
 # window free for a person's reply, and hold back altogether while a reply waits.
 RESERVED_FOR_REPLIES = 2
 BULK = 0  # rate_limit_args of the outbox: no retries (it defers the row), after the replies
-GROUP_PER_MINUTE = 20
 BATCH = 200
 MAX_BACKOFF = 300.0
 
 
 class Governor:
     """One budget for everything the bot sends, direct replies and the outbox alike
-    (Telegram counts them together): at most 30 messages a second overall; per private
-    chat a small burst, then one a second; 20 a minute per group or channel; a 429
-    pauses everything for its retry_after. In memory: after a restart it starts empty,
-    and Telegram's 429 covers the gap."""
+    (Telegram counts them together), by the one pacing rule (bot/rules/pacing.py): at
+    most 30 messages a second overall; per private chat a burst of 3, then one a second
+    (with a margin); 20 a minute per group or channel; a 429 pauses everything for its
+    retry_after. In memory: after a restart it starts empty, and Telegram's 429 covers
+    the gap. `second`: the length of the rule's second (1.0; the test suite runs it
+    faster, see bot/rules/pacing.py)."""
 
-    def __init__(self, clock: Any = time.monotonic, unlimited: bool = False) -> None:
-        self.clock = clock
+    def __init__(self, clock: Any = time.monotonic, unlimited: bool = False,
+                 second: float = 1.0) -> None:
+        self._clock = clock
+        self.second = second
         self.unlimited = unlimited  # benchmarks of the bot itself, against an unlimited server
         self.overall: deque[float] = deque()
-        self.chat_tokens: dict[int, tuple[float, float]] = {}
+        self.chats: dict[int, pacing.TokenBucket] = {}
         self.chat_last: dict[int, float] = {}
-        self.group: dict[int, deque[float]] = {}
+        self.group: dict[int, pacing.MinuteWindow] = {}
         self.paused_until = 0.0
         self.replies_waiting = 0
+
+    def clock(self) -> float:
+        """Now, in the rule's seconds."""
+        return float(self._clock()) / self.second
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep `seconds` of the rule."""
+        await asyncio.sleep(seconds * self.second)
 
     def wait_overall(self, bulk: bool = True) -> float:
         """Seconds to wait before the next message may go out at all; `bulk` (queued
@@ -85,29 +94,29 @@ class Governor:
         waits = [self.paused_until - now]
         if bulk and self.replies_waiting:
             waits.append(0.02)  # a person's reply is waiting for a slot: it goes first
-        limit = OVERALL_PER_SECOND - (RESERVED_FOR_REPLIES if bulk else 0)
+        limit = pacing.OVERALL_PER_SECOND - (RESERVED_FOR_REPLIES if bulk else 0)
         if len(self.overall) >= limit:
             waits.append(WINDOW - (now - self.overall[len(self.overall) - limit]))
         return max(0.0, *waits)
 
-    def _tokens(self, chat_id: int, now: float) -> float:
-        tokens, last = self.chat_tokens.get(chat_id, (float(CHAT_BURST), now))
-        return min(float(CHAT_BURST), tokens + (now - last) / PER_CHAT_SECONDS)
+    def _bucket(self, chat_id: int) -> pacing.TokenBucket:
+        bucket = self.chats.get(chat_id)
+        if bucket is None:
+            bucket = self.chats[chat_id] = pacing.private_bucket(pacing.BOT_MARGIN)
+        return bucket
 
     def _chat_wait(self, chat_id: int, kind: str) -> float:
         now = self.clock()
         if kind == "private":
-            return max(0.0, (1.0 - self._tokens(chat_id, now)) * PER_CHAT_SECONDS)
-        window = self.group.setdefault(chat_id, deque())
-        while window and now - window[0] >= 60.0:
-            window.popleft()
-        return 0.0 if len(window) < GROUP_PER_MINUTE else 60.0 - (now - window[0])
+            return self._bucket(chat_id).wait(now)
+        return self.group.setdefault(chat_id, pacing.MinuteWindow()).wait(now)
 
     def chat_ready(self, chat_id: int, kind: str) -> bool:
         """For the outbox: the chat may take a message now, one a second at most (queued
         notifications never use the burst a person's own back-and-forth needs)."""
         spaced = kind != "private" or (
-            self.clock() - self.chat_last.get(chat_id, -1e9) >= PER_CHAT_SECONDS)
+            self.clock() - self.chat_last.get(chat_id, -1e9)
+            >= pacing.PRIVATE_INTERVAL * pacing.BOT_MARGIN)
         return spaced and self._chat_wait(chat_id, kind) <= 0.0
 
     def sent(self, chat_id: int, kind: str) -> None:
@@ -115,12 +124,13 @@ class Governor:
         self.overall.append(now)
         self.chat_last[chat_id] = now
         if kind == "private":
-            self.chat_tokens[chat_id] = (self._tokens(chat_id, now) - 1.0, now)
+            self._bucket(chat_id).take(now)
         else:
-            self.group.setdefault(chat_id, deque()).append(now)
+            self.group.setdefault(chat_id, pacing.MinuteWindow()).take(now)
 
     def pause(self, seconds: float) -> None:
-        self.paused_until = max(self.paused_until, self.clock() + seconds)
+        """Telegram asked for `seconds` (real ones) of quiet."""
+        self.paused_until = max(self.paused_until, self.clock() + seconds / self.second)
 
     async def acquire(self, chat_id: int, kind: str, bulk: bool = False) -> None:
         """Wait for a slot in the shared budget, then take it."""
@@ -137,7 +147,7 @@ class Governor:
                 if not bulk and not waiting and overall > 0.0:
                     waiting = True  # only the overall budget holds it: bulk steps back
                     self.replies_waiting += 1
-                await asyncio.sleep(min(wait, 1.0))
+                await self.sleep(min(wait, 1.0))
         finally:
             if waiting:
                 self.replies_waiting -= 1
@@ -226,9 +236,9 @@ class OutboxSender:
                         continue
                     wait = self.pacer.wait_overall()
                     if wait > 0:
-                        if time.monotonic() + wait >= deadline:
+                        if time.monotonic() + wait * self.pacer.second >= deadline:
                             break
-                        await asyncio.sleep(wait)
+                        await self.pacer.sleep(wait)
                     if await self._send_one(bot, message):
                         sent += 1
                     progressed = True
@@ -240,6 +250,14 @@ class OutboxSender:
 
     async def _send_one(self, bot: Bot, message: OutboxMessage) -> bool:
         now = clock_now()
+        if message.in_doubt:
+            # Handed to Telegram when the bot stopped: it may have arrived. Sent again, the
+            # same, so that a person who has it twice sees the second is the same message.
+            logger.warning("outbox %s was being sent when the bot stopped: sent again",
+                           message.dedupe_key)
+        # Marked before the call and cleared after: only this message can be in doubt.
+        async with self.db.transaction(record_update=False) as tx:
+            await tx.outbox.sending(message.id, now)
         try:
             try:
                 result = await self._call(bot, message)

@@ -25,6 +25,7 @@ from bot.formats.rendering.fit import (
     cut_plain,
     split_html,
 )
+from bot.tg import late
 
 POOL = 64  # connections: chats are handled side by side
 # Telegram's words for a callback query that can no longer be answered.
@@ -60,6 +61,7 @@ def _captioned(kwargs: dict[str, Any]) -> dict[str, Any]:
 class ChouchaBot(ExtBot[None]):
     async def send_message(self, chat_id: Any, text: str,
                            *args: Any, **kwargs: Any) -> Message:
+        text = late.line(chat_id, _html(kwargs)) + text
         pieces = split_text(text, _html(kwargs))
         if len(pieces) == 1:
             return await super().send_message(chat_id, text, *args, **kwargs)
@@ -75,19 +77,32 @@ class ChouchaBot(ExtBot[None]):
                                 *args: Any, **kwargs: Any) -> Message | bool:
         """An edit of a message that is gone (the person deleted it) or too old to edit
         becomes a new message in that chat: what the person asked for still arrives."""
+        chat_id = kwargs.get("chat_id")
+        shown = late.line(chat_id, _html(kwargs)) + text
         try:
-            return await super().edit_message_text(cut_text(text, _html(kwargs), TEXT_LIMIT),
+            return await super().edit_message_text(cut_text(shown, _html(kwargs), TEXT_LIMIT),
                                                    *args, **kwargs)
         except BadRequest as exc:
-            chat_id = kwargs.get("chat_id")
             if not UNEDITABLE.search(str(exc)) or chat_id is None:
                 raise
             logger.info("message %s of chat %s cannot be edited (%s): sent anew",
                         kwargs.get("message_id"), chat_id, exc)
             return await self.send_message(
-                chat_id, text, parse_mode=kwargs.get("parse_mode"),
+                chat_id, shown, parse_mode=kwargs.get("parse_mode"),
                 reply_markup=kwargs.get("reply_markup"),
                 link_preview_options=kwargs.get("link_preview_options"))
+
+    async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Message | bool:
+        """Buttons changed on a message that is gone: nothing to change (the step's own
+        message says what comes next)."""
+        try:
+            return await super().edit_message_reply_markup(*args, **kwargs)
+        except BadRequest as exc:
+            if not UNEDITABLE.search(str(exc)):
+                raise
+            logger.info("the buttons of message %s cannot be changed (%s)",
+                        kwargs.get("message_id"), exc)
+            return False
 
     async def send_photo(self, *args: Any, **kwargs: Any) -> Message:
         return await super().send_photo(*args, **_captioned(kwargs))
@@ -112,6 +127,8 @@ class ChouchaBot(ExtBot[None]):
         except BadRequest as exc:
             if not UNANSWERABLE.search(str(exc)):
                 raise
+            if "too old" in str(exc).lower():
+                late.too_old()
             logger.info("callback query %s not answered: %s", callback_query_id, exc)
             return False
 

@@ -1,0 +1,57 @@
+"""Each person's command menu (the `/` list), set in their chat for their roles and
+language: the one place that calls setMyCommands for a chat.
+
+A start sets only the menus that changed since they were last set (their SHA-256 is kept
+with the account), so a county of thousands restarts without thousands of requests; a
+flood wait from Telegram is waited out, then the menu is set (issue 28).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram.error import RetryAfter, TelegramError
+
+from storage import Database
+
+logger = logging.getLogger(__name__)
+
+TRIES = 3
+LONGEST_WAIT = 60.0  # seconds: a longer flood wait leaves the menu for the next start
+
+
+def fingerprint(commands: list[BotCommand]) -> str:
+    return hashlib.sha256(json.dumps([[c.command, c.description] for c in commands],
+                                     ensure_ascii=False).encode()).hexdigest()
+
+
+async def set_menu(bot: Bot, db: Database, tg_user_id: int, commands: list[BotCommand],
+                   known: str | None = None) -> bool:
+    """Set the menu of the person's chat unless `known` (the SHA-256 last set) says it is
+    already there; whether it is set now."""
+    sha = fingerprint(commands)
+    if sha == known:
+        return True
+    for _ in range(TRIES):
+        try:
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(tg_user_id))
+        except RetryAfter as exc:
+            wait = exc.retry_after if isinstance(exc.retry_after, int | float) else (
+                exc.retry_after.total_seconds())
+            if wait > LONGEST_WAIT:
+                logger.warning("command menus: Telegram asks to wait %.0f s; the rest are"
+                               " set at the next start or when each person writes", wait)
+                return False
+            await asyncio.sleep(float(wait))
+            continue
+        except TelegramError as exc:
+            logger.info("could not set a person's command menu: %s", exc)
+            return False
+        async with db.transaction(record_update=False) as tx:
+            await tx.people.set_menu_sha(tg_user_id, sha)
+        return True
+    return False
