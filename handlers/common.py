@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
+    InlineKeyboardMarkup,
     Message,
     Update,
 )
@@ -124,23 +125,26 @@ def fits_caption(html_text: str) -> bool:
 
 
 async def reply_with_file(update: Update, text: str, file: Any, filename: str,
-                          caption: str, photo: bool = False) -> None:
+                          caption: str, photo: bool = False,
+                          reply_markup: InlineKeyboardMarkup | None = None) -> None:
     """A text and the file it goes with (HTML both): one message, the text as the file's
     caption, when it fits; else the text, then the file. One place in the chat's pace
-    (bot/rules/pacing.py) instead of two."""
+    (bot/rules/pacing.py) instead of two. `reply_markup` goes with the text."""
     message = update.effective_message
     if message is None:
         return
     together = f"{text}\n\n{caption}" if caption else text
+    file_markup = None
     if fits_caption(together):
-        text, caption = "", together
+        text, caption, file_markup = "", together, reply_markup
     if text:
-        await message.reply_html(text)
+        await message.reply_html(text, reply_markup=reply_markup)
     if photo:
-        await message.reply_photo(file, caption=caption, parse_mode="HTML")
+        await message.reply_photo(file, caption=caption, parse_mode="HTML",
+                                  reply_markup=file_markup)
     else:
         await message.reply_document(file, filename=filename, caption=caption,
-                                     parse_mode="HTML")
+                                     parse_mode="HTML", reply_markup=file_markup)
 
 
 @contextlib.asynccontextmanager

@@ -41,6 +41,7 @@ from handlers.common import (
     key,
     person_of,
     reply,
+    reply_with_file,
     stale_text,
     who,
 )
@@ -144,30 +145,36 @@ async def document(update: Update, context: Context) -> None:
                     report.ok, report.rows)
     summaries = "\n\n".join(summary_text(me.t, r) for r in reports)
     loaded = {r.kind for r in reports if r.ok and r.kind}
-    await reply(update, html.escape(summaries) + (
-        "\n\n" + next_text(me.t, loaded) if loaded else ""))
+    text = html.escape(summaries) + ("\n\n" + next_text(me.t, loaded) if loaded else "")
+    offer = None
     if any(r.ok and r.kind == "inspectors" for r in reports):
-        await _offer_invites(update, context, me)
+        offer = await _invite_offer(context, me)
+    markup = None
+    if offer is not None:
+        text, markup = f"{text}\n\n{offer[0]}", offer[1]
+    # The report, the invite offer and the row-by-row CSV: one message when they fit.
     if any(r.problems or r.warnings for r in reports):
         stamp = clock_now().astimezone(settings.tz).strftime("%Y%m%d-%H%M")
         prefix = me.t._("import-report")
-        await message.reply_document(
-            io.BytesIO(reports_csv(me.t, reports)),
-            filename=f"{prefix}-{stamp}.csv",
-            caption=me.t._("Row-by-row report for {file}").format(file=name))
+        await reply_with_file(update, text, io.BytesIO(reports_csv(me.t, reports)),
+                              f"{prefix}-{stamp}.csv", html.escape(me.t._(
+                                  "Row-by-row report for {file}").format(file=name)),
+                              reply_markup=markup)
+    else:
+        await reply(update, text, reply_markup=markup)
 
 
-async def _offer_invites(update: Update, context: Context, me: Who) -> None:
+async def _invite_offer(context: Context, me: Who) -> tuple[str, InlineKeyboardMarkup] | None:
     """After the inspector directory: who cannot be reached yet, and their invites."""
     waiting = await roster(context.core, person_of(me), unregistered=True)
     if not waiting:
-        return
-    await reply(update, me.t.ngettext(
+        return None
+    return me.t.ngettext(
         "👥 {n} person of the directory is not registered in Choucha yet: they will not"
         " be told of their tasks until they are.",
         "👥 {n} people of the directory are not registered in Choucha yet: they will not"
-        " be told of their tasks until they are.", len(waiting)).format(n=len(waiting)),
-        reply_markup=InlineKeyboardMarkup([
+        " be told of their tasks until they are.", len(waiting)).format(n=len(waiting)), (
+        InlineKeyboardMarkup([
             [key(me.t._("📨 Invite everyone not registered ({n})").format(
                 n=len(waiting)), PeopleInviteAll())],
             [key(me.t._("👥 See them by department"), PeopleOverview())]]))

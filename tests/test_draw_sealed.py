@@ -29,6 +29,7 @@ from bot.config import REPO_ROOT, load_settings
 from bot.core import Core
 from bot.demo_data import generate
 from bot.emulator import Emulator
+from bot.emulator.client import message_text
 from bot.i18n import translator
 from bot.rules import draw as algo
 from bot.rules.models import AuditAction, BulkKind
@@ -111,7 +112,7 @@ async def test_a_prepared_plan_is_not_changed_by_an_import(bot: BotRunner, emula
     refused = await office.expect("Nothing was loaded")
     for words in (PLAN, f"prepared for its draw on {bot.core.today().isoformat()}", "抽查比例",
                   "Cancel the preparation", f"before the draw date {draw_day}", "new plan"):
-        assert words in refused["text"], words
+        assert words in message_text(refused), words
     assert probe(db(bot), "SELECT ratios FROM plans WHERE name = ?", PLAN) == [
         ('{"A":"0.05","B":"0.1","C":"0.2","D":"0.5"}',)]
     # What does not decide the draw may still change (the window here).
@@ -153,16 +154,16 @@ async def test_cancel_a_preparation_and_prepare_again(bot: BotRunner, emulator: 
     await office.send("上证指数收盘 第一期")
     first = await office.expect("Draw announced")
     old = probe(db(bot), "SELECT nonce, nonce_commitment FROM draws")[0]
-    assert str(old[1]) in first["text"] and str(old[0]) not in first["text"]
+    assert str(old[1]) in message_text(first) and str(old[0]) not in message_text(first)
     screen = await plan_screen(PLAN, "prepared")
-    assert "can be cancelled" in screen["text"]
+    assert "can be cancelled" in message_text(screen)
     await office.press("Cancel the preparation", screen)
     await office.expect("Why is the preparation")
     await office.send("ab")
     await office.expect("3 to 300 characters")  # still asking
     await office.send("抽取日期调整，按新日期重新公告")
     cancelled = await office.expect("Draw preparation cancelled")
-    assert str(old[0]) in cancelled["text"] and str(old[1]) in cancelled["text"]
+    assert str(old[0]) in message_text(cancelled) and str(old[1]) in message_text(cancelled)
     assert probe(db(bot), "SELECT status, cancel_reason FROM draws") == [
         ("cancelled", "抽取日期调整，按新日期重新公告")]
     audit = probe(db(bot), "SELECT payload FROM audit_log WHERE action = 'draw.cancelled'")
@@ -174,7 +175,7 @@ async def test_cancel_a_preparation_and_prepare_again(bot: BotRunner, emulator: 
     await office.expect("named by a cancelled preparation")
     await office.send("上证指数收盘 第二期")
     again = await office.expect("Draw announced")
-    assert "prepared 1 time before and cancelled" in again["text"]
+    assert "prepared 1 time before and cancelled" in message_text(again)
     out = tmp_path / "announced"
     await draws.export(bot.core, PLAN, out)
     previous = json.loads((out / "announcement.json").read_bytes())["previous"]
@@ -186,7 +187,7 @@ async def test_cancel_a_preparation_and_prepare_again(bot: BotRunner, emulator: 
     await office.expect("Why is the preparation")
     await office.send("想换一个随机源")
     late = await office.expect("can no longer be cancelled")
-    assert today(bot.core) in late["text"]
+    assert today(bot.core) in message_text(late)
     assert probe(db(bot), "SELECT status FROM draws ORDER BY id") == [
         ("cancelled",), ("prepared",), ("prepared",)]
     # The re-prepared plan runs and verifies, its announcement naming the cancelled one.
@@ -243,7 +244,7 @@ async def test_a_ratio_below_the_floor_is_refused_at_run(bot: BotRunner, emulato
     await office.expect("entropy value")
     await office.send("372")  # checked before anything is asked to be confirmed
     refused = await office.expect("less than 5%")
-    assert "Nothing was written" in refused["text"]
+    assert "Nothing was written" in message_text(refused)
     assert probe(db(bot), "SELECT status FROM draws") == [("prepared",)]
     assert probe(db(bot), "SELECT COUNT(*) FROM tasks") == [(0,)]
     assert prepared.announcement.pool_size > 0
@@ -259,9 +260,9 @@ async def test_ratios_falling_as_risk_rises_are_refused_at_import(
                  caps="B:3")])
     await office.send_document(falling.read_bytes(), "plans.csv", "text/csv")
     refused = await office.expect("Nothing was loaded")
-    assert "ratio of credit class A (0.2) is above that of B (0.1)" in refused["text"]
-    assert "ratio of credit class C (0.1) is above that of D (0.05)" in refused["text"]
-    assert "stratum B may be checked at most twice a year" in refused["text"]
+    assert "ratio of credit class A (0.2) is above that of B (0.1)" in message_text(refused)
+    assert "ratio of credit class C (0.1) is above that of D (0.05)" in message_text(refused)
+    assert "stratum B may be checked at most twice a year" in message_text(refused)
     assert probe(db(bot), "SELECT COUNT(*) FROM plans") == [(1,)]
     rising = plans_csv(tmp_path / "rising.csv", [
         plan_row("分级计划", today(bot.core, 9), ratios="A:3%;B:5%;C:10%;D:20%",

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.demo import joint_plan
 from bot.demo_data import _headers
 from bot.emulator import Emulator
+from bot.emulator.client import message_text
 from bot.rules.workdays import Calendar
 from bot.tg.app import BotRunner
 from tests.helpers import probe, registered_admin
@@ -33,8 +34,8 @@ async def test_a_new_window_for_a_drawn_plan_moves_its_open_tasks(
                                    (today.isoformat(), start, due), "20%"))
     await office.send_document(path.read_bytes(), "plans.csv", "text/csv")
     loaded = await office.expect("Loaded")
-    assert "1 changed" in loaded["text"] and f"is now {start} – {due}" in loaded["text"]
+    assert "1 changed" in message_text(loaded) and f"is now {start} – {due}" in message_text(loaded)
     windows = probe(bot, "SELECT DISTINCT window_start, window_due FROM tasks")
     assert windows == [(start, due)]
     told = await member.expect("changed the inspection window", timeout=30)
-    assert start in told["text"] and due in told["text"]
+    assert start in message_text(told) and due in message_text(told)
