@@ -84,11 +84,12 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int,
                                   f"task:{task_id}",
                                   {"visit": visit_id, "started_late": late,
                                    "absent": [m.person_id for m in absent]}, now)
-            await _tell_team_started(tx, await load(tx, visit_id, today, core.settings.tz),
-                                     person, now)
+            # Read before the team is told: nothing after the notice can refuse (and roll
+            # it back, tests/test_architecture.py).
+            state = await load(tx, visit_id, today, core.settings.tz)
+            await _tell_team_started(tx, state, person, now)
         else:
-            visit_id = visit.id
-        state = await load(tx, visit_id, today, core.settings.tz)
+            state = await load(tx, visit.id, today, core.settings.tz)
         if not any(c.person_id == person.id for c in state.checkins):
             await _at(tx, tg_user_id, state, VisitStep.CHECKIN)
             return View(Screen.CHECKIN, state)
