@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from bot.rules.chase import Chase  # the ladder's settings live with its rules
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_API_ROOT = "https://api.telegram.org"
+# INSERT … RETURNING (3.35, the scheduler's writes) and 32,766 bound variables (3.32).
+MIN_SQLITE = (3, 35)
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 
 
@@ -273,11 +276,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     try:
         pace_second = float(get("CHOUCHA_PACE_SECOND") or "")
-        if not 0.01 <= pace_second <= 1.0:
+        if not 0.01 <= pace_second <= 1.0 or (pace_second < 1.0 and token is not None and (
+                urlsplit(api_root).hostname == urlsplit(DEFAULT_API_ROOT).hostname)):
             raise ValueError
     except ValueError:
         raise ConfigError("CHOUCHA_PACE_SECOND: leave it at 1 against Telegram (the test"
                           " suite uses 0.1 against its emulator)") from None
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise ConfigError(
+            f"Choucha needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; this Python"
+            f" has {sqlite3.sqlite_version}. Use a Python built with a newer SQLite (Debian"
+            " 12 and Ubuntu 22.04 have one).")
 
     channel = get("CHOUCHA_PUBLIC_CHANNEL")
     if channel is not None and not re.fullmatch(r"-\d{5,20}", channel):

@@ -44,7 +44,10 @@ def _cancel_row(t: Translator) -> list[InlineKeyboardButton]:
 def _department_step(t: Translator, draft: InviteDraft) -> tuple[str, InlineKeyboardMarkup]:
     rows = [[key(d.name, InviteDepartment(d.id))]
             for d in draft.departments]
-    rows.append([key(t._("No department (office staff)"), InviteDepartment(None))])
+    if invite_flow.office_roles(draft.grantable):
+        # Office staff have no department; only an inviter who may grant their roles
+        # is offered it (invite_flow.set_department refuses it otherwise).
+        rows.append([key(t._("No department (office staff)"), InviteDepartment(None))])
     rows.append(_cancel_row(t))
     text = t._("Which department is <b>{name}</b> in?").format(
         name=html.escape(draft.name or ""))

@@ -23,7 +23,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
-from bot.formats.rendering.fit import CAPTION_LIMIT, plain_text, utf16_len
+from bot.formats.rendering.fit import CAPTION_LIMIT, utf16_len
 from bot.i18n import Translator, translator
 from bot.rules.models import Person
 from bot.services.accounts import Identity, TgUser, identify
@@ -119,9 +119,14 @@ async def reply(update: Update, text: str, **kwargs: Any) -> None:
         await message.reply_html(text, **kwargs)
 
 
+# Room kept in a caption for the line a late update begins with (bot/tg/late.py).
+LATE_LINE_ROOM = 64
+
+
 def fits_caption(html_text: str) -> bool:
-    """Whether an HTML text fits a file's caption as it is (1024 characters shown)."""
-    return utf16_len(plain_text(html_text)) <= CAPTION_LIMIT
+    """Whether an HTML text fits a file's caption whole: measured with its markup, as the
+    bot's cut measures it (bot/tg/tgbot.py), so that nothing of it is cut off."""
+    return utf16_len(html_text) <= CAPTION_LIMIT - LATE_LINE_ROOM
 
 
 async def reply_with_file(update: Update, text: str, file: Any, filename: str,
@@ -381,7 +386,7 @@ async def unknown_button(update: Update, context: Context) -> None:
 async def set_commands(context: Context, me: Who) -> None:
     """The command menu of this person's chat, in their language, for their roles."""
     await set_menu(context.bot, context.core.db, me.tg_user_id,
-                   menu(me.t, commands_for(me.person)))
+                   menu(me.t, commands_for(me.person)), wait=False)
 
 
 async def on_error(update: object, context: Context) -> None:

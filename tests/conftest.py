@@ -69,6 +69,7 @@ async def emulator(request: pytest.FixtureRequest) -> AsyncIterator[Emulator]:
     if db is not None and request.node.get_closest_marker("raw_screens") is None:
         walk_screens(emu, db)
     assert emu.violations == [], f"requests real Telegram would refuse: {emu.violations}"
+    assert emu.answered_twice == [], "button presses answered twice (Telegram refuses it)"
     if request.node.get_closest_marker("raw_pace") is None:
         too_fast = pacing.breaches(emu.paced)
         assert not too_fast, "messages faster than Telegram accepts in one chat:\n" + "\n".join(

@@ -258,6 +258,8 @@ def _queued_then_refused(module: _Module, queueing: set[str],
             return statement.test
         if isinstance(statement, ast.For | ast.AsyncFor):
             return statement.iter
+        if isinstance(statement, ast.With | ast.AsyncWith):
+            return ast.Tuple([item.context_expr for item in statement.items])
         if isinstance(statement, ast.Expr | ast.Assign | ast.AnnAssign | ast.Return
                       | ast.AugAssign):
             return statement
@@ -291,17 +293,24 @@ def _queued_then_refused(module: _Module, queueing: set[str],
                 for handler in statement.handlers:
                     queued = walk(handler.body, queued) or queued
                 queued = walk(statement.orelse + statement.finalbody, queued)
-            elif isinstance(statement, ast.For | ast.AsyncFor | ast.While | ast.With
-                            | ast.AsyncWith):
-                queued = walk(statement.body + getattr(statement, "orelse", []), queued)
+            elif isinstance(statement, ast.For | ast.AsyncFor | ast.While):
+                # Twice: a refusal early in the body follows a notice of the turn before.
+                body = statement.body + statement.orelse
+                queued = walk(body, walk(body, queued))
+            elif isinstance(statement, ast.With | ast.AsyncWith):
+                queued = walk(statement.body, queued)
             if isinstance(statement, ast.Return | ast.Raise):
                 return None  # the rest of this list is not on this path
         return queued
 
-    for block in ast.walk(module.tree):
-        if isinstance(block, ast.AsyncWith):
-            walk(block.body, None)
-    return found
+    for node in ast.walk(module.tree):
+        # A transaction opened here, or a function run in its caller's (given `tx`).
+        opened = isinstance(node, ast.AsyncWith)
+        given = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+            a.arg == "tx" for a in node.args.args)
+        if opened or given:
+            walk(node.body, None)
+    return list(dict.fromkeys(found))
 
 
 def _modules() -> list[_Module]:
@@ -355,3 +364,32 @@ async def sign(core, state, short):
         _check_hash(state, short)
 '''
     assert len(_control(through_a_helper)) == 1
+    # In a helper given the transaction; on a loop's next turn; in a nested block's head.
+    in_a_helper = '''
+async def _tell_then_check(tx, state):
+    await tx.outbox.enqueue("k", 1, "sendMessage", {}, None)
+    if state.closed:
+        raise Refused(Refusal.CHANGED)
+'''
+    on_the_next_turn = '''
+async def each(core, states):
+    async with core.db.transaction() as tx:
+        for state in states:
+            if state.closed:
+                raise Refused(Refusal.CHANGED)
+            await tx.outbox.enqueue("k", 1, "sendMessage", {}, None)
+'''
+    in_a_nested_head = '''
+async def _guarded(state):
+    if state.closed:
+        raise Refused(Refusal.CHANGED)
+    return state
+
+async def step(core, state):
+    async with core.db.transaction() as tx:
+        await tx.outbox.enqueue("k", 1, "sendMessage", {}, None)
+        async with _guarded(state):
+            pass
+'''
+    for control in (in_a_helper, on_the_next_turn, in_a_nested_head):
+        assert len(_control(control)) == 1, control

@@ -140,9 +140,10 @@ async def test_digest_on_demand_and_a_plan_summary_in_the_bot(
     text = message_text(digest)
     assert "任务：" in text and "审计日志" in text
     assert "今日截至目前：抽取" in text and "昨日" not in text
-    # A short digest is the chart's caption: one message (bot/rules/pacing.py).
-    chart = digest if digest.get("photo") else await office.expect(
-        predicate=lambda m: bool(m.get("photo")))
+    # A short digest is the chart's caption: one message (bot/rules/pacing.py), whole.
+    chart = digest
+    assert chart.get("photo") and "…" not in text
+    assert text.rstrip().endswith("任务状态及检查结果分类")
     with Image.open(io.BytesIO(office.file_bytes(chart["photo"][-1]["file_id"]))) as image:
         assert image.size == (1080, 1200)
     sheet = await office.expect(predicate=lambda m: bool(m.get("document")))

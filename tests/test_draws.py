@@ -224,9 +224,11 @@ async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
     assert "targets drawn" in message_text(done) and "choucha draw" not in message_text(done)
     # The drawn firms and their teams as a spreadsheet: exactly the tasks, in order (the
     # result is its caption when it fits).
-    sheet = done if "document" in done else await office.expect(
-        predicate=lambda m: "document" in m and m["document"]["file_name"].endswith(".xlsx"))
+    # This result fits the caption: one message, the result whole, then what the file is.
+    sheet = done
     assert sheet["document"]["file_name"].endswith(".xlsx")
+    assert message_text(done).rstrip().endswith("the drawn firms and their teams.")
+    assert "…" not in message_text(done)
     book = openpyxl.load_workbook(io.BytesIO(office.file_bytes(sheet["document"]["file_id"])))
     listed = [row for row in book.active.iter_rows(min_row=2, values_only=True)]
     tasks = probe(bot.settings, "SELECT k.batch_order, k.target_code, p.name FROM tasks k"

@@ -49,12 +49,18 @@ async def test_menus_are_set_where_they_changed_and_a_flood_wait_is_waited_out(
             await redeem(core, issued.code, TgUser(user.id, user.id, None,
                                                    user.user.first_name, "en"))
         emulator.requests.clear()
-    # Telegram answers one person's menu with flood waits (past the rate limiter's own
-    # retries): they are waited out, then it is set.
-    emulator.inject_error(ApiError(429, "Too Many Requests: retry after 1", 1), times=3,
+    # Telegram answers one person's menu with flood waits: they are waited out (for that
+    # request only), then it is set; another's is refused, and the rest go on.
+    emulator.inject_error(ApiError(429, "Too Many Requests: retry after 1", 1), times=2,
                           method="setMyCommands", chat_id=users[0].id)
+    emulator.inject_error(ApiError(400, "Bad Request: chat not found"),
+                          method="setMyCommands", chat_id=users[1].id)
+    await _start_and_settle(settings, emulator, [users[0], *users[2:]])
+    assert sorted(_chat_menus(emulator)) == sorted([users[0].id] * 2 + [u.id for u in users])
+
+    emulator.requests.clear()  # the next start sets the one refused, and only that one
     await _start_and_settle(settings, emulator, users)
-    assert sorted(_chat_menus(emulator)) == sorted([users[0].id] * 3 + [u.id for u in users])
+    assert _chat_menus(emulator) == [users[1].id]
     assert all("/people" in " ".join(f"/{c}" for c in u.commands()) for u in users)
 
     emulator.requests.clear()  # nothing changed: a restart sets no menu

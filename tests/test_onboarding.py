@@ -71,9 +71,16 @@ async def test_supervisor_and_office_onboarding(bot: BotRunner, emulator: Emulat
     await office.send("/invite")
     await office.expect("Who are you inviting")
     await office.send("Someone")
-    await office.expect("Someone")
-    await office.press("No department (office staff)")
-    roles_message = await office.expect_edit(office.bot_messages()[-1], "Roles of")
+    step = await office.expect("Someone")
+    # Office staff (no department) are not the office's to invite: not offered, and a
+    # forged press is refused with the way forward.
+    assert "No department (office staff)" not in button_labels(step)
+    before = table_counts(bot)
+    forged = await office.press_data(step, "v1:inv:d:none")
+    assert "belong to a department" in (await office.answer(forged))["text"]
+    assert table_counts(bot) == before
+    await office.press(button_labels(step)[0], step)
+    roles_message = await office.expect_edit(step, "Roles of")
     labels = [b["text"] for row in roles_message["reply_markup"]["inline_keyboard"] for b in row]
     assert not any("administrator" in label for label in labels)
     before = table_counts(bot)

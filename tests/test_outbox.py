@@ -120,6 +120,11 @@ def test_one_governor_counts_direct_replies_and_the_outbox_together() -> None:
 
     clock = [100.0]
     governor = Governor(clock=lambda: clock[0])
+    # Just after a start there is no burst: what the chat had before is not known.
+    assert governor._chat_wait(6, "private") == 0.0
+    governor.sent(6, "private")
+    assert governor._chat_wait(6, "private") > 0.9
+    clock[0] += 5.0
     # A person's own quick back-and-forth: a burst, then one a second.
     for _ in range(CHAT_BURST):
         assert governor._chat_wait(7, "private") == 0.0

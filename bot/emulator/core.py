@@ -13,6 +13,7 @@ import io
 import itertools
 import json
 import logging
+import math
 import secrets
 import time
 from collections import Counter, deque
@@ -175,6 +176,7 @@ class Emulator:
         # old"): a press made while the bot was down. None: never too old.
         self.callback_ttl: float | None = None
         self.callback_answers: dict[str, dict[str, Any]] = {}
+        self.answered_twice: list[str] = []
         self.chat_actions: list[tuple[int, str]] = []
         self.violations: list[str] = []
         self.requests: list[tuple[str, dict[str, Any]]] = []
@@ -468,25 +470,28 @@ class Emulator:
                       overall + (now - last) * pacing.OVERALL_PER_SECOND)
         if overall < 1.0:
             self._overall_bucket = (overall, now)
-            self._limited(method, chat_id, 1)
+            self._limited(method, chat_id, 1.0 / self.pace_second)
         chat = self.chats.get(chat_id)
         if chat is not None and chat.type == "private":
             bucket = self._chat_bucket.setdefault(
                 chat_id, pacing.private_bucket(pacing.SERVER_SLACK))
             wait = bucket.wait(now)
             if wait > 0.0:
-                self._limited(method, chat_id, max(1, int(wait + 0.999)))
+                self._limited(method, chat_id, wait)
             bucket.take(now)
         elif chat is not None:
             window = self._group_window.setdefault(chat_id, pacing.MinuteWindow())
             wait = window.wait(now)
             if wait > 0.0:
-                self._limited(method, chat_id, max(1, int(wait) + 1))
+                self._limited(method, chat_id, wait)
             window.take(now)
         self._overall_bucket = (overall - 1.0, now)
 
-    def _limited(self, method: str, chat_id: int, retry_after: int) -> None:
+    def _limited(self, method: str, chat_id: int, wait: float) -> None:
+        """429 with a retry_after in real whole seconds (Telegram's), for a wait in the
+        rule's seconds."""
         self.rate_limited.append((method, chat_id))
+        retry_after = max(1, math.ceil(wait * self.pace_second))
         raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
 
     # ------------------------------------------------------------ API entry
@@ -781,6 +786,8 @@ class Emulator:
         query_id = params["callback_query_id"]
         too_old = self.callback_ttl is not None and (
             self.clock() - self._query_at.get(query_id, self.clock()) > self.callback_ttl)
+        if query_id in self.callback_answers:
+            self.answered_twice.append(query_id)  # Telegram refuses it; a bot should not try
         if query_id not in self.callback_queries or query_id in self.callback_answers or (
                 too_old):
             raise ApiError(400, "Bad Request: query is too old and response timeout expired"

@@ -64,22 +64,32 @@ class TokenBucket:
 
 @dataclass
 class MinuteWindow:
-    """At most `limit` messages in any `MINUTE` seconds."""
+    """At most `limit` messages in any `span` seconds (a minute; the bot keeps a margin)."""
 
     limit: int = GROUP_PER_MINUTE
+    span: float = MINUTE
     times: deque[float] = field(default_factory=deque)
 
     def wait(self, now: float) -> float:
-        while self.times and now - self.times[0] >= MINUTE:
+        while self.times and now - self.times[0] >= self.span:
             self.times.popleft()
-        return 0.0 if len(self.times) < self.limit else MINUTE - (now - self.times[0])
+        return 0.0 if len(self.times) < self.limit else self.span - (now - self.times[0])
 
     def take(self, now: float) -> None:
         self.times.append(now)
 
 
-def private_bucket(margin: float = 1.0) -> TokenBucket:
-    return TokenBucket(float(PRIVATE_BURST), PRIVATE_INTERVAL * margin)
+def private_bucket(margin: float = 1.0, tokens: float | None = None,
+                   now: float = 0.0) -> TokenBucket:
+    """A private chat's bucket: full, or holding `tokens` at `now`."""
+    bucket = TokenBucket(float(PRIVATE_BURST), PRIVATE_INTERVAL * margin)
+    if tokens is not None:
+        bucket.tokens, bucket.last = tokens, now
+    return bucket
+
+
+def group_window(margin: float = 1.0) -> MinuteWindow:
+    return MinuteWindow(GROUP_PER_MINUTE, MINUTE * margin)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,15 @@ def grantable_roles(actor: Person) -> tuple[Role, ...]:
     return tuple(r for r in order if may_grant(actor, [r]))
 
 
+NO_DEPARTMENT_ROLES = (Role.OFFICE, Role.ADMIN)  # the roles of people without a department
+
+
+def office_roles(grantable: tuple[Role, ...]) -> bool:
+    """Whether an inviter who may grant these roles may invite someone without a
+    department (office staff): only if they may grant an office role."""
+    return any(r in NO_DEPARTMENT_ROLES for r in grantable)
+
+
 def _check(actor: Person | None) -> Person:
     """Only the office and administrators invite, in the bot (the system uses the CLI)."""
     if actor is None or not actor.is_office:
@@ -121,6 +130,10 @@ async def confirm_new(core: Core, actor: Person | None, tg_user_id: int) -> Invi
 async def set_department(core: Core, actor: Person | None, tg_user_id: int,
                          department_id: int | None) -> InviteDraft:
     actor = _check(actor)
+    if department_id is None and not office_roles(grantable_roles(actor)):
+        # Without a department only the office roles are left, and this inviter grants
+        # none of them (the office invites field roles): a step with nothing to choose.
+        raise Refused(Refusal.DEPARTMENT_REQUIRED)
     async with core.db.transaction() as tx:
         conversation = await _at_step(tx, tg_user_id, "department")
         if department_id is not None and await tx.people.department(department_id) is None:

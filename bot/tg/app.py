@@ -29,7 +29,7 @@ from bot.tg.context import (
     wake_outbox,
 )
 from bot.tg.intake import Intake, Poller, inbox_seal, with_backoff
-from bot.tg.menus import fingerprint, set_menu
+from bot.tg.menus import Outcome, fingerprint, set_menu
 from bot.tg.sender import GovernedRateLimiter, Governor, OutboxSender
 from bot.tg.tgbot import make_bot
 from bot.tg.webapp import Route, WebappServer
@@ -149,9 +149,10 @@ async def publish_person_menus(context: Any) -> None:
         commands = menu(translator_for(account, person), commands_for(person))
         if fingerprint(commands) == account.menu_sha:
             continue
-        if not await set_menu(context.bot, core.db, account.tg_user_id, commands):
+        outcome = await set_menu(context.bot, core.db, account.tg_user_id, commands)
+        if outcome is Outcome.FLOOD:
             break  # a long flood wait: the rest at the next start, or when they write
-        changed += 1
+        changed += outcome is Outcome.SET
         await asyncio.sleep(MENU_PAUSE)  # well under the Bot API's limits
     if changed:
         logger.info("%d command menus set", changed)

@@ -125,6 +125,7 @@ class Intake:
         self._idle.set()
         self._stopping = False
         self._resumed: set[int] = set()  # kept before this start: handled late
+        late.started()
 
     # ------------------------------------------------------------------ receiving
     async def receive(self, updates: Sequence[Update]) -> int:

@@ -9,6 +9,7 @@ flood wait from Telegram is waited out, then the menu is set (issue 28).
 from __future__ import annotations
 
 import asyncio
+import enum
 import hashlib
 import json
 import logging
@@ -29,29 +30,39 @@ def fingerprint(commands: list[BotCommand]) -> str:
                                      ensure_ascii=False).encode()).hexdigest()
 
 
+class Outcome(enum.Enum):
+    SET = "set"  # set now, or already there
+    FAILED = "failed"  # Telegram refused this chat's menu (logged): the next one may work
+    FLOOD = "flood"  # Telegram asks to wait longer than `LONGEST_WAIT`: stop for now
+
+
 async def set_menu(bot: Bot, db: Database, tg_user_id: int, commands: list[BotCommand],
-                   known: str | None = None) -> bool:
+                   known: str | None = None, wait: bool = True) -> Outcome:
     """Set the menu of the person's chat unless `known` (the SHA-256 last set) says it is
-    already there; whether it is set now."""
+    already there. `wait`: wait out a flood wait (at start); a handler does not (the menu
+    is set at the next start instead)."""
     sha = fingerprint(commands)
     if sha == known:
-        return True
+        return Outcome.SET
     for _ in range(TRIES):
         try:
-            await bot.set_my_commands(commands, scope=BotCommandScopeChat(tg_user_id))
+            # No retries in the rate limiter: a flood wait is waited out here, for this
+            # request only (it does not hold up anyone's messages).
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(tg_user_id),
+                                      rate_limit_args=0)  # type: ignore[call-arg]
         except RetryAfter as exc:
-            wait = exc.retry_after if isinstance(exc.retry_after, int | float) else (
+            seconds = exc.retry_after if isinstance(exc.retry_after, int | float) else (
                 exc.retry_after.total_seconds())
-            if wait > LONGEST_WAIT:
+            if not wait or seconds > LONGEST_WAIT:
                 logger.warning("command menus: Telegram asks to wait %.0f s; the rest are"
-                               " set at the next start or when each person writes", wait)
-                return False
-            await asyncio.sleep(float(wait))
+                               " set at the next start or when each person writes", seconds)
+                return Outcome.FLOOD
+            await asyncio.sleep(float(seconds))
             continue
         except TelegramError as exc:
             logger.info("could not set a person's command menu: %s", exc)
-            return False
+            return Outcome.FAILED
         async with db.transaction(record_update=False) as tx:
             await tx.people.set_menu_sha(tg_user_id, sha)
-        return True
-    return False
+        return Outcome.SET
+    return Outcome.FLOOD

@@ -74,6 +74,7 @@ class Governor:
         self.group: dict[int, pacing.MinuteWindow] = {}
         self.paused_until = 0.0
         self.replies_waiting = 0
+        self.born = self.clock()
 
     def clock(self) -> float:
         """Now, in the rule's seconds."""
@@ -102,14 +103,25 @@ class Governor:
     def _bucket(self, chat_id: int) -> pacing.TokenBucket:
         bucket = self.chats.get(chat_id)
         if bucket is None:
-            bucket = self.chats[chat_id] = pacing.private_bucket(pacing.BOT_MARGIN)
+            now = self.clock()
+            # Just after a start the governor does not know what the chat had before
+            # (a crash, then the updates it left): no burst until that has passed.
+            tokens = 1.0 if now - self.born < pacing.PRIVATE_BURST else None
+            bucket = self.chats[chat_id] = pacing.private_bucket(pacing.BOT_MARGIN, tokens,
+                                                                 now)
         return bucket
+
+    def _group(self, chat_id: int) -> pacing.MinuteWindow:
+        window = self.group.get(chat_id)
+        if window is None:
+            window = self.group[chat_id] = pacing.group_window(pacing.BOT_MARGIN)
+        return window
 
     def _chat_wait(self, chat_id: int, kind: str) -> float:
         now = self.clock()
         if kind == "private":
             return self._bucket(chat_id).wait(now)
-        return self.group.setdefault(chat_id, pacing.MinuteWindow()).wait(now)
+        return self._group(chat_id).wait(now)
 
     def chat_ready(self, chat_id: int, kind: str) -> bool:
         """For the outbox: the chat may take a message now, one a second at most (queued
@@ -126,7 +138,7 @@ class Governor:
         if kind == "private":
             self._bucket(chat_id).take(now)
         else:
-            self.group.setdefault(chat_id, pacing.MinuteWindow()).take(now)
+            self._group(chat_id).take(now)
 
     def pause(self, seconds: float) -> None:
         """Telegram asked for `seconds` (real ones) of quiet."""
@@ -198,10 +210,13 @@ class GovernedRateLimiter(BaseRateLimiter[int]):
             except RetryAfter as exc:
                 seconds = exc.retry_after if isinstance(exc.retry_after, int | float) else (
                     exc.retry_after.total_seconds())
-                self.governor.pause(float(seconds))
+                if governed:  # messages: everything that sends waits
+                    self.governor.pause(float(seconds))
                 if attempt == retries:
                     raise
                 logger.info("429 from Telegram: retrying after %.1fs", seconds)
+                if not governed:  # another method: only this request waits
+                    await asyncio.sleep(float(seconds))
         raise AssertionError("unreachable")
 
 
@@ -253,8 +268,8 @@ class OutboxSender:
         if message.in_doubt:
             # Handed to Telegram when the bot stopped: it may have arrived. Sent again, the
             # same, so that a person who has it twice sees the second is the same message.
-            logger.warning("outbox %s was being sent when the bot stopped: sent again",
-                           message.dedupe_key)
+            logger.warning("outbox %s was perhaps being sent when the bot stopped: sent"
+                           " again (the same message)", message.dedupe_key)
         # Marked before the call and cleared after: only this message can be in doubt.
         async with self.db.transaction(record_update=False) as tx:
             await tx.outbox.sending(message.id, now)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections import OrderedDict
 from typing import Any
 
 from telegram import Message
@@ -33,6 +34,7 @@ UNANSWERABLE = re.compile(r"query is too old|query id is invalid|already answere
                           re.IGNORECASE)
 # Telegram's words for a message that can no longer be edited.
 UNEDITABLE = re.compile(r"message to edit not found|message can't be edited", re.IGNORECASE)
+ANSWERED_KEPT = 4096  # callback query ids remembered as answered
 logger = logging.getLogger(__name__)
 
 
@@ -51,14 +53,20 @@ def cut_text(text: str, is_html: bool, limit: int) -> str:
     return cut_html(text, limit) if is_html else cut_plain(text, limit)
 
 
-def _captioned(kwargs: dict[str, Any]) -> dict[str, Any]:
-    caption = kwargs.get("caption")
+def _captioned(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    chat_id = kwargs.get("chat_id", args[0] if args else None)
+    caption = late.line(chat_id, _html(kwargs)) + (kwargs.get("caption") or "")
     if caption:
         kwargs["caption"] = cut_text(caption, _html(kwargs), CAPTION_LIMIT)
     return kwargs
 
 
 class ChouchaBot(ExtBot[None]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The callback queries answered lately: each may be answered once.
+        self._answered: OrderedDict[str, None] = OrderedDict()
+
     async def send_message(self, chat_id: Any, text: str,
                            *args: Any, **kwargs: Any) -> Message:
         text = late.line(chat_id, _html(kwargs)) + text
@@ -105,13 +113,13 @@ class ChouchaBot(ExtBot[None]):
             return False
 
     async def send_photo(self, *args: Any, **kwargs: Any) -> Message:
-        return await super().send_photo(*args, **_captioned(kwargs))
+        return await super().send_photo(*args, **_captioned(args, kwargs))
 
     async def send_document(self, *args: Any, **kwargs: Any) -> Message:
-        return await super().send_document(*args, **_captioned(kwargs))
+        return await super().send_document(*args, **_captioned(args, kwargs))
 
     async def edit_message_caption(self, *args: Any, **kwargs: Any) -> Message | bool:
-        return await super().edit_message_caption(*args, **_captioned(kwargs))
+        return await super().edit_message_caption(*args, **_captioned(args, kwargs))
 
     async def answer_callback_query(self, callback_query_id: str,
                                     text: str | None = None, *args: Any,
@@ -121,16 +129,30 @@ class ChouchaBot(ExtBot[None]):
         handler goes on, so the person sees what the press did (issue 28)."""
         if text:
             text = cut_plain(text, ALERT_LIMIT)
+        answered = self._answered
+        if callback_query_id in answered:
+            # A handler answered and then refused (the refusal is in the chat as well):
+            # Telegram would refuse a second answer.
+            logger.info("callback query %s was answered already", callback_query_id)
+            return False
         try:
-            return await super().answer_callback_query(callback_query_id, text, *args,
+            done = await super().answer_callback_query(callback_query_id, text, *args,
                                                        **kwargs)
         except BadRequest as exc:
             if not UNANSWERABLE.search(str(exc)):
                 raise
+            self._remember(callback_query_id)  # it cannot be answered again either
             if "too old" in str(exc).lower():
                 late.too_old()
             logger.info("callback query %s not answered: %s", callback_query_id, exc)
             return False
+        self._remember(callback_query_id)
+        return done
+
+    def _remember(self, callback_query_id: str) -> None:
+        self._answered[callback_query_id] = None
+        while len(self._answered) > ANSWERED_KEPT:
+            self._answered.popitem(last=False)
 
 
 def make_bot(token: str, base_url: str, base_file_url: str, rate_limiter: Any) -> ChouchaBot:
