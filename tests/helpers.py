@@ -101,6 +101,17 @@ async def on_telegram(bot: BotRunner, emulator: Emulator, tg: int, person_id: in
     return person(emulator, name, language, user_id=tg)
 
 
+async def bound(core: Any, user: EmulatedUser, roles: list[Role],
+                department: str | None = None) -> Any:
+    """`user` made a person of Choucha with `roles` and bound to their Telegram account
+    (invited and redeemed through the services, as `choucha` would); the person."""
+    issued = await invite_person(core, SYSTEM, user.user.first_name, department, roles)
+    redeemed = await redeem(core, issued.code, TgUser(user.id, user.id, None,
+                                                      user.user.first_name,
+                                                      user.user.language_code))
+    return redeemed.person
+
+
 def button_labels(message: dict[str, Any]) -> list[str]:
     """The labels of a message's inline buttons, row by row."""
     return [b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])

@@ -21,14 +21,12 @@ from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem
 from storage import Database
 from tests.conftest import SPEC, TOKEN, person
-from tests.helpers import eventually
+from tests.helpers import bound, eventually
 
 
 async def test_kill_between_enqueue_and_send(tmp_path: Path, server: EmulatorServer,
                                              emulator: Emulator) -> None:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": server.url,
-           "CHOUCHA_DB": str(tmp_path / "c.sqlite3"), "CHOUCHA_OUTBOX_INTERVAL": "0.2",
-           "CHOUCHA_BOT_API_SPEC": str(SPEC)}
+    env = _env(tmp_path, server)
     settings = load_settings(env)
     admin = person(emulator, "Admin", "en")
     async with Database(settings.db_path) as db:
@@ -66,6 +64,13 @@ async def test_kill_between_enqueue_and_send(tmp_path: Path, server: EmulatorSer
     assert TOKEN not in log.read_text(errors="replace")
 
 
+def _env(tmp_path: Path, server: EmulatorServer) -> dict[str, str]:
+    """`choucha run` in a process of its own, against the test's emulator."""
+    return {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": server.url,
+            "CHOUCHA_DB": str(tmp_path / "c.sqlite3"), "CHOUCHA_OUTBOX_INTERVAL": "0.2",
+            "CHOUCHA_BOT_API_SPEC": str(SPEC)}
+
+
 def _outbox(path: Path) -> list[tuple[str, int]]:
     with sqlite3.connect(path) as conn:
         return [(r[0], r[1]) for r in conn.execute(
@@ -82,9 +87,7 @@ async def test_kill_between_receiving_a_press_and_answering_it(
     from bot.services import draws
     from tests.helpers import run_draw
 
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": server.url,
-           "CHOUCHA_DB": str(tmp_path / "c.sqlite3"), "CHOUCHA_OUTBOX_INTERVAL": "0.2",
-           "CHOUCHA_BOT_API_SPEC": str(SPEC)}
+    env = _env(tmp_path, server)
     settings = load_settings(env)
     async with Database(settings.db_path) as db:
         core = Core(settings, db, emulator.username)
@@ -135,21 +138,16 @@ async def test_a_message_in_flight_at_a_kill_is_the_only_one_sent_again(
     """Telegram takes a queued message and the bot is killed before it reads the answer:
     that message, marked before the call, comes again after the restart, the same; the
     other queued messages come once each (issue 28)."""
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": server.url,
-           "CHOUCHA_DB": str(tmp_path / "c.sqlite3"), "CHOUCHA_OUTBOX_INTERVAL": "0.2",
-           "CHOUCHA_BOT_API_SPEC": str(SPEC)}
+    env = _env(tmp_path, server)
     settings = load_settings(env)
     people = [person(emulator, f"P{i}", "en") for i in range(4)]
     async with Database(settings.db_path) as db:
         core = Core(settings, db, emulator.username)
         for user in people:
-            issued = await invite_person(core, SYSTEM, user.user.first_name, None,
-                                         [Role.OFFICE])
-            bound = await redeem(core, issued.code, TgUser(user.id, user.id, None,
-                                                           user.user.first_name, "en"))
+            office = await bound(core, user, [Role.OFFICE])
             async with db.transaction(record_update=False) as tx:
                 await tx.outbox.enqueue(f"n:{user.id}", user.id, "sendMessage",
-                                        {"text": f"Notice for {bound.person.name}"},
+                                        {"text": f"Notice for {office.name}"},
                                         now=clock_now())
     arrived = emulator.hold("sendMessage", done=True)
     log = tmp_path / "bot.log"

@@ -12,14 +12,11 @@ from bot.core import Core
 from bot.emulator import Emulator
 from bot.emulator.core import ApiError
 from bot.rules.models import Role
-from bot.services.access import SYSTEM
-from bot.services.accounts import TgUser
-from bot.services.onboarding import invite_person, redeem
 from bot.tg.app import BotRunner
 from handlers import register
 from storage import Database
 from tests.conftest import TOKEN, person
-from tests.helpers import eventually
+from tests.helpers import bound, eventually
 
 
 def _chat_menus(emulator: Emulator) -> list[int]:
@@ -44,10 +41,7 @@ async def test_menus_are_set_where_they_changed_and_a_flood_wait_is_waited_out(
     async with Database(settings.db_path) as db:
         core = Core(settings, db, emulator.username)
         for user in users:
-            issued = await invite_person(core, SYSTEM, user.user.first_name, None,
-                                         [Role.OFFICE])
-            await redeem(core, issued.code, TgUser(user.id, user.id, None,
-                                                   user.user.first_name, "en"))
+            await bound(core, user, [Role.OFFICE])
         emulator.requests.clear()
     # Telegram answers one person's menu with flood waits: they are waited out (for that
     # request only), then it is set; another's is refused, and the rest go on.
