@@ -173,3 +173,21 @@ async def test_an_error_on_the_plain_text_retry_is_handled_as_such(
     with sqlite3.connect(bot.settings.db_path) as conn:
         assert conn.execute("SELECT blocked_at IS NOT NULL FROM telegram_accounts"
                             " WHERE tg_user_id = ?", (user.id,)).fetchone() == (1,)
+
+
+def test_a_message_is_counted_when_it_has_arrived() -> None:
+    """A slow upload, then a short text: the text waits from when the upload was done, so
+    the two never reach Telegram closer together than the pace (bot/tg/sender.py)."""
+    from bot.tg.sender import Governor
+
+    clock = [0.0]
+    governor = Governor(clock=lambda: clock[0])
+    clock[0] = 10.0
+    for _ in range(3):
+        governor.sent(9, "private")
+    clock[0] = 10.5  # the third (an upload) took half a second on the wire
+    governor.arrived(9, "private")
+    clock[0] = 11.5
+    assert governor._chat_wait(9, "private") > 0.0  # 1.1 s after 10.5, not after 10.0
+    clock[0] = 11.61
+    assert governor._chat_wait(9, "private") == 0.0

@@ -11,10 +11,12 @@ burst of 3 and then one a second per private chat, 20 a minute per group or chan
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import html
 import logging
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -75,6 +77,8 @@ class Governor:
         self.paused_until = 0.0
         self.replies_waiting = 0
         self.born = self.clock()
+        self.locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
 
     def clock(self) -> float:
         """Now, in the rule's seconds."""
@@ -140,6 +144,28 @@ class Governor:
         else:
             self._group(chat_id).take(now)
 
+    def chat_lock(self, chat_id: int) -> asyncio.Lock:
+        """Held while a request to the chat is under way (kept while anyone holds it)."""
+        lock = self.locks.get(chat_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self.locks[chat_id] = lock
+        return lock
+
+    def arrived(self, chat_id: int, kind: str) -> None:
+        """The request taken a slot for has come back: count it from now (Telegram counted
+        it when it arrived, after its time on the wire), without refilling for that time."""
+        now = self.clock()
+        self.chat_last[chat_id] = now
+        if kind == "private":
+            bucket = self.chats.get(chat_id)
+            if bucket is not None and bucket.last is not None:
+                bucket.last = max(bucket.last, now)
+        else:
+            window = self.group.get(chat_id)
+            if window is not None and window.times:
+                window.times[-1] = max(window.times[-1], now)
+
     def pause(self, seconds: float) -> None:
         """Telegram asked for `seconds` (real ones) of quiet."""
         self.paused_until = max(self.paused_until, self.clock() + seconds / self.second)
@@ -201,22 +227,28 @@ class GovernedRateLimiter(BaseRateLimiter[int]):
         # A channel's @username counts as a group: 20 a minute.
         chat = int(raw) if raw.lstrip("-").isdigit() else -1
         governed = endpoint in SENDING and raw != ""
-        for attempt in range(retries + 1):
-            if governed:
-                await self.governor.acquire(chat, "private" if chat > 0 else "group",
-                                            bulk=rate_limit_args == BULK)
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                seconds = exc.retry_after if isinstance(exc.retry_after, int | float) else (
-                    exc.retry_after.total_seconds())
-                if governed:  # messages: everything that sends waits
-                    self.governor.pause(float(seconds))
-                if attempt == retries:
-                    raise
-                logger.info("429 from Telegram: retrying after %.1fs", seconds)
-                if not governed:  # another method: only this request waits
-                    await asyncio.sleep(float(seconds))
+        kind = "private" if chat > 0 else "group"
+        # One request at a time per chat, counted when it is done: a slow upload followed
+        # by a short text would otherwise reach Telegram closer together than they left.
+        async with self.governor.chat_lock(chat) if governed else contextlib.nullcontext():
+            for attempt in range(retries + 1):
+                if governed:
+                    await self.governor.acquire(chat, kind, bulk=rate_limit_args == BULK)
+                try:
+                    return await callback(*args, **kwargs)
+                except RetryAfter as exc:
+                    seconds = exc.retry_after if isinstance(exc.retry_after, int | float) else (
+                        exc.retry_after.total_seconds())
+                    if governed:  # messages: everything that sends waits
+                        self.governor.pause(float(seconds))
+                    if attempt == retries:
+                        raise
+                    logger.info("429 from Telegram: retrying after %.1fs", seconds)
+                    if not governed:  # another method: only this request waits
+                        await asyncio.sleep(float(seconds))
+                finally:
+                    if governed:
+                        self.governor.arrived(chat, kind)
         raise AssertionError("unreachable")
 
 
