@@ -61,9 +61,10 @@ class Governor:
     (Telegram counts them together), by the one pacing rule (bot/rules/pacing.py): at
     most 30 messages a second overall; per private chat a burst of 3, then one a second
     (with a margin); 20 a minute per group or channel; a 429 pauses everything for its
-    retry_after. In memory: after a restart it starts empty, and Telegram's 429 covers
-    the gap. `second`: the length of the rule's second (1.0; the test suite runs it
-    faster, see bot/rules/pacing.py)."""
+    retry_after. A chat takes one request at a time, counted from when it came back. In
+    memory: for its first 3 seconds it allows no burst (what a chat had just before a
+    restart is not known), and Telegram's 429 covers what is left. `second`: the length
+    of the rule's second (1.0; the test suite runs it faster, see bot/rules/pacing.py)."""
 
     def __init__(self, clock: Any = time.monotonic, unlimited: bool = False,
                  second: float = 1.0) -> None:
