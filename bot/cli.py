@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import re
 import signal
@@ -67,6 +68,10 @@ def _writable(path: str | None) -> str | None:
                       " place for {file}, or ask for the right to write there. Nothing was"
                       " done.").format(folder=folder, file=path)
     return None
+
+
+LOCAL_MARK = "made_for"  # settings key: "local" on a database local mode made
+DEFAULT_LOCAL_DB = "choucha-local.sqlite3"
 
 
 def _database_problem(settings: Settings, creating: bool = False) -> str | None:
@@ -878,6 +883,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     problem = _database_problem(settings, creating=True)
     if problem:
         return _fail(problem)
+    if settings.local_mode or getattr(args, "local", False):
+        problem = _local_problem(settings, getattr(args, "local", False))
+        if problem:
+            return _fail(problem)
+        settings = dataclasses.replace(settings, token=None)
+
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -920,10 +931,41 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _local_problem(settings: Settings, asked: bool) -> str | None:
+    """Why local mode (the emulator and the demo county) must not run here: it binds demo
+    accounts and sends the outbox into the emulator, so never on a county's database."""
+    t = _t()
+    if not asked and settings.db_given:
+        return t._("No TELEGRAM_BOT_TOKEN is set, and CHOUCHA_DB names a database: Choucha"
+                   " does not start its local emulator on a database it was pointed at. Set"
+                   " the token to run against Telegram, or run `choucha run --local` for the"
+                   " demo. Nothing was started.")
+
+    async def mark() -> str | None:
+        async with Database(settings.db_path) as db, db.transaction(
+                record_update=False) as tx:
+            made_for = await tx.settings.get(LOCAL_MARK)
+            fresh = await tx.people.count_people() == 0
+            default = settings.db_path.name == DEFAULT_LOCAL_DB
+            if made_for is None and (fresh or default):
+                await tx.settings.put(LOCAL_MARK, "local")
+                return "local"
+            return made_for
+
+    if asyncio.run(mark()) != "local":
+        return t._("{path} holds data that local mode did not make (a county's): local mode"
+                   " never runs on it. Give local mode its own CHOUCHA_DB (or none), or set"
+                   " TELEGRAM_BOT_TOKEN to run this database against Telegram. Nothing was"
+                   " started.").format(path=settings.db_path)
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="choucha", description="双随机、一公开 spot-check bot")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot (local emulator when no token is set)")
+    run.add_argument("--local", action="store_true",
+                     help="the local emulator and demo county, on a database made for it")
     run.set_defaults(func=cmd_run)
     init = sub.add_parser("init", help="create the database and print the admin link")
     init.add_argument("--new-admin-link", action="store_true")

@@ -62,6 +62,9 @@ class Settings:
     # CHOUCHA_PACE_SECOND: the length of a second in the sending pace (bot/rules/pacing.py).
     # 1 against Telegram; the test suite runs its emulator and bot faster (0.1).
     pace_second: float = 1.0
+    # CHOUCHA_DB was given (not the default): local mode then runs only when asked for
+    # (`choucha run --local`), never on a database someone pointed it at (issue 29).
+    db_given: bool = False
 
     @property
     def keys(self) -> Path:
@@ -297,6 +300,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         token=token,
         api_root=api_root,
         db_path=db_path,
+        db_given=bool(db),
         tz=tz,
         webhook_url=webhook_url,
         webhook_listen=listen_host,

@@ -74,7 +74,10 @@ async def who(update: Update, context: Context) -> Who:
         context.core.db,
         TgUser(user.id, chat.id if chat and chat.type == "private" else None, user.username,
                user.first_name, user.language_code),
+        context.core.today(),
     )
+    if identity.ended:
+        context.wake_outbox()  # they are told their access has ended
     t = translator(identity.language)
     late.speaks(t)  # "done after a restart", when it was (bot/tg/late.py)
     return Who(identity, t)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 import aiosqlite
 
@@ -284,6 +284,27 @@ class PeopleRepo(Repo):
             " language_code = excluded.language_code, blocked_at = NULL",
             (tg_user_id, chat_id, username, first_name, language_code, to_db_time(now)),
         )
+
+    async def unbind(self, person_id: int) -> int | None:
+        """The person's Telegram account no longer stands for them (they left, or the
+        office unbound it); the account's Telegram id, or None when none was bound."""
+        row = await self.one(
+            "UPDATE telegram_accounts SET person_id = NULL, bound_at = NULL, menu_sha = NULL"
+            " WHERE person_id = ? RETURNING tg_user_id", (person_id,))
+        return int(row[0]) if row else None
+
+    async def out_of_service(self, person_id: int, today: date) -> str | None:
+        """Why this person may not act in Choucha today (not in service in the directory,
+        or withdrawn from a date that has come), or None."""
+        row = await self.one(
+            "SELECT p.active, (SELECT w.reason FROM withdrawals w WHERE w.person_id = p.id"
+            " AND w.from_date <= ? ORDER BY w.from_date DESC, w.id DESC LIMIT 1) AS withdrawn"
+            " FROM people p WHERE p.id = ?", (today.isoformat(), person_id))
+        if row is None:
+            return "unknown"
+        if not row["active"]:
+            return "inactive"
+        return f"withdrawn:{row['withdrawn']}" if row["withdrawn"] else None
 
     async def bind(self, tg_user_id: int, person_id: int, now: datetime) -> None:
         await self.execute(

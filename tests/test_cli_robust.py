@@ -393,3 +393,53 @@ async def test_init_keeps_the_bot_username_and_a_later_flag_replaces_it(
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT value FROM settings WHERE key = 'bot_username'"
                             ).fetchone() == ("other_county_bot",)
+
+
+def _county(path: Path) -> None:
+    """A county's database: people in it, made by `choucha init`, not by local mode."""
+    import asyncio
+
+    from bot.config import load_settings
+    from bot.core import Core
+    from bot.rules.models import Role
+    from bot.services.access import SYSTEM
+    from bot.services.onboarding import invite_person
+    from storage import Database
+
+    async def make() -> None:
+        settings = load_settings({"CHOUCHA_DB": str(path)})
+        async with Database(path) as db:
+            await invite_person(Core(settings, db, "bot"), SYSTEM, "王芳", None, [Role.OFFICE])
+
+    asyncio.run(make())
+
+
+def test_local_mode_never_runs_on_a_countys_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The token is lost (a secret store hiccup) while CHOUCHA_DB still names the county:
+    `choucha run` does not start the emulator on it, and `--local` does not either; a
+    database local mode made is marked so, and runs (issue 29)."""
+    from handlers import register
+
+    county = tmp_path / "county.sqlite3"
+    _county(county)
+    before = _state(county)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    for args in (["run"], ["run", "--local"]):
+        for key, value in {"CHOUCHA_LANG": "en", "CHOUCHA_DB": str(county)}.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setattr(cli, "setup_logging", lambda *_: None)
+        cli._t.cache_clear()
+        capsys.readouterr()
+        code = cli.main(args, register=register)
+        _, err = capsys.readouterr()
+        cli._t.cache_clear()
+        assert code == 2 and "Traceback" not in err, err
+        assert ("--local" in err) if args == ["run"] else ("did not make" in err), err
+        assert _state(county) == before  # not a byte changed
+    from bot.config import load_settings
+    fresh = load_settings({"CHOUCHA_DB": str(tmp_path / "mine.sqlite3")})
+    assert cli._local_problem(fresh, asked=True) is None  # made for local mode, marked
+    _county(tmp_path / "mine.sqlite3")  # later holding people: still local mode's own
+    assert cli._local_problem(fresh, asked=True) is None

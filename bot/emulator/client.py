@@ -172,6 +172,10 @@ class EmulatedUser:
 
         return await self._until(probe, failure, timeout)
 
+    def mark_read(self) -> None:
+        """Everything so far is read: `expect` waits for what comes next."""
+        self._seen = len(self.bot_messages())
+
     async def find(self, contains: str, timeout: float = 10.0) -> dict[str, Any]:
         """The latest bot message containing `contains`, read or not: a notice from the
         outbox and a direct reply may come in either order, and the person sees both."""

@@ -199,6 +199,7 @@ class AuditAction(enum.StrEnum):
 
     ACCOUNT_BLOCKED_BOT = "account.blocked_bot"
     ACCOUNT_BOUND = "account.bound"
+    ACCOUNT_UNBOUND = "account.unbound"
     CALENDAR_LOADED = "calendar.loaded"
     DECISION_RECORDED = "decision.recorded"
     DEPARTMENT_CREATED = "department.created"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from bot.clock import now as clock_now
-from bot.i18n import LANGUAGES, language_of
+from bot.i18n import LANGUAGES, Translator, language_of, translator_for
 from bot.rules.models import AuditAction, Person
 from bot.services import replacements
 from storage import Database
@@ -30,14 +31,23 @@ class Identity:
     tg_user_id: int
     person: Person | None
     language: str
+    ended: bool = False  # this update ended their access (they left): they are told
 
 
-async def identify(db: Database, user: TgUser) -> Identity:
+async def identify(db: Database, user: TgUser, today: date | None = None) -> Identity:
     """Look the account up, remembering it (or what changed) without recording the update.
+    A person no longer in service (the directory says so, or a withdrawal has begun by
+    `today`) is unbound here and is a stranger from this update on (issue 29).
     Access: anyone: it identifies the sender of an update (strangers included)."""
     async with db.read() as rtx:
         account = await rtx.people.account(user.id)
         person = await rtx.people.person_by_tg(user.id) if account and account.person_id else None
+        why = (await rtx.people.out_of_service(person.id, today)
+               if person is not None and today is not None else None)
+    ended = person is not None and why is not None
+    if person is not None and why is not None:
+        await end_access(db, person, why, "system")
+        person = None
     stale = account is None or (
         account.username != user.username
         or account.first_name != user.first_name
@@ -55,7 +65,34 @@ async def identify(db: Database, user: TgUser) -> Identity:
                 await tx.outbox.reopen_blocked(account.chat_id, now)
         if unblocked and person is not None:
             await _ask_again(db, person)
-    return Identity(user.id, person, language_of(account, person, user.language_code))
+    return Identity(user.id, person, language_of(account, person, user.language_code), ended)
+
+
+def _ended_text(t: Translator) -> str:
+    return t._("Your access to Choucha has ended: the directory no longer lists you as in"
+               " service. If this is a mistake, ask your office for a new invite.")
+
+
+async def end_access(db: Database, person: Person, why: str, by: str) -> int | None:
+    """Unbind the person's Telegram account and revoke their open invites, audited; the
+    person is told once, in their chat. `by`: who ended it (the audit's actor). The
+    account's Telegram id, or None when none was bound (nothing to tell).
+    Access: `identify`, for a person the directory no longer lists as in service."""
+    now = clock_now()
+    async with db.transaction(record_update=False) as tx:
+        account = await tx.people.account_of_person(person.id)
+        tg_user_id = await tx.people.unbind(person.id)
+        revoked = await tx.invites.revoke_open_for_person(person.id, now)
+        await tx.audit.append(by, AuditAction.ACCOUNT_UNBOUND, f"person:{person.id}",
+                              {"reason": why, "tg_user_id": tg_user_id,
+                               "invites_revoked": revoked}, now)
+        if account is not None and account.chat_id is not None:
+            t = translator_for(account, person)
+            await tx.outbox.enqueue(f"unbound:{person.id}:{account.tg_user_id}",
+                                    account.chat_id, "sendMessage",
+                                    {"text": _ended_text(t)}, now)
+    logger.info("person %s: access ended (%s)", person.id, why)
+    return tg_user_id
 
 
 async def _ask_again(db: Database, person: Person) -> None:

@@ -70,6 +70,7 @@ from bot.services import bulk
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refused
 from bot.services.notify import enqueue_text, tell_office
+from bot.services.onboarding import may_grant
 from bot.services.personal import PhoneCipher, data_cipher, id_hasher, seal_plain_phones
 from bot.workers import IMPORT, Failure, WorkFailed
 from storage import Tx, staging
@@ -1095,6 +1096,7 @@ async def _inspectors(job: _Job) -> None:
     rows: list[tuple[int, dict[str, Any]]] = []
     seen_ids: dict[Any, int] = {}
     seen_certs: dict[Any, int] = {}
+    grants_office = await _grants_office(job)
     for number, values in job.parsed():
         department_id = departments.get(values["department"])
         if department_id is None:
@@ -1118,6 +1120,12 @@ async def _inspectors(job: _Job) -> None:
         if not _first_seen(job, seen_ids, hashed, number, "id_number",
                            "*" * 14 + number_text[-4:]):
             continue
+        if not await _may_set_roles(job, set(values["roles"] or ["inspector"]), cert,
+                                    hashed, grants_office):
+            report.problem(number, job.header("roles"), ",".join(values["roles"] or []),
+                           N_("only an administrator may grant the office role or take it"
+                              " away: this row was not loaded"))
+            continue
         if not cert:
             report.warn(number, job.header("cert_no"), "",
                         N_("no 执法证号: loaded, but never drawn for inspections"))
@@ -1130,6 +1138,34 @@ async def _inspectors(job: _Job) -> None:
         return
     for _, values in rows:
         await _apply_inspector(job, values)
+
+
+async def _grants_office(job: _Job) -> bool:
+    """Whether whoever imports may grant the office role (an administrator, or the command
+    line), as /invite decides it (onboarding.may_grant)."""
+    if not job.actor.startswith("person:"):
+        return True  # the command line: whoever holds the server
+    person = await job.tx.people.person(int(job.actor.removeprefix("person:")))
+    return person is not None and may_grant(person, [Role.OFFICE])
+
+
+async def _may_set_roles(job: _Job, roles: set[str], cert: str | None, hashed: str,
+                         grants_office: bool) -> bool:
+    """A row may give these roles: the office role is granted, and taken from someone who
+    has it, only by an administrator (the same rule as /invite, issue 29)."""
+    if grants_office:
+        return True
+    if "office" in roles:
+        existing = await job.tx.directory.inspector_by_keys(cert, hashed)
+        if existing is None:
+            return False
+        person = await job.tx.people.person(existing["person_id"])
+        return person is not None and person.has_role(Role.OFFICE)  # kept, not granted
+    existing = await job.tx.directory.inspector_by_keys(cert, hashed)
+    if existing is None:
+        return True
+    person = await job.tx.people.person(existing["person_id"])
+    return person is None or not person.has_role(Role.OFFICE)
 
 
 async def _apply_inspector(job: _Job, values: dict[str, Any]) -> None:

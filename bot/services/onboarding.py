@@ -342,8 +342,8 @@ async def redeem(core: Core, code: str, user: TgUser, now: datetime | None = Non
         if invite.expires_at <= now:
             return Redeemed(None, InviteProblem.EXPIRED)
         person = await tx.people.person(invite.person_id)
-        if person is None or not person.active:
-            return Redeemed(None, InviteProblem.INACTIVE)
+        if person is None or await tx.people.out_of_service(person.id, core.today()):
+            return Redeemed(None, InviteProblem.INACTIVE)  # not in service, or withdrawn
         if person.tg_user_id is not None:
             return Redeemed(None, InviteProblem.PERSON_BOUND)
         if not await tx.invites.mark_used(invite.id, user.id, now):

@@ -72,7 +72,8 @@ async def _leader_state(tx: ReadTx | Tx, core: Core, visit_id: int,
     """The visit, while the party may still sign it, and its leader, who must be `user`."""
     state = await load(tx, visit_id, core.today(), core.settings.tz)
     person = await tx.people.person_by_tg(user.id)
-    if person is None or not state.acts(person.id):
+    if person is None or not state.acts(person.id) or await tx.people.out_of_service(
+            person.id, core.today()):  # one who has left acts for nobody (issue 29)
         raise Refused(Refusal.LEADER_ONLY)
     if not state.open:
         raise Refused(Refusal.SUBMITTED)

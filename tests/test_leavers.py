@@ -1,0 +1,93 @@
+"""Security, second pass (issue 29): people who leave lose access at once; the office
+cannot make more office through an import."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from pathlib import Path
+
+from bot.config import Settings
+from bot.core import Core
+from bot.demo_data import generate
+from bot.emulator import Emulator
+from bot.rules.models import Role
+from bot.services.access import SYSTEM
+from bot.services.imports import import_file
+from bot.services.onboarding import invite_person
+from bot.tg.app import BotRunner
+from tests.conftest import person
+from tests.helpers import bound, probe
+
+
+def _with_roles(source: Path, target: Path, rows: dict[int, str]) -> Path:
+    """The inspectors file with 角色 set on the given data rows (1 = the first)."""
+    with source.open(encoding="utf-8-sig") as fh:
+        table = list(csv.reader(fh))
+    column = table[0].index("角色")
+    for number, value in rows.items():
+        table[number][column] = value
+    with target.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(table)
+    return target
+
+
+async def test_the_office_cannot_grant_or_take_the_office_role_by_import(
+        core: Core, tmp_path: Path) -> None:
+    files = generate(tmp_path / "county", targets=10, per_department=3)
+    for kind in ("departments", "inspectors"):
+        assert (await import_file(core, SYSTEM, files[kind], files[kind].name, kind)).ok
+    clerk = await invite_person(core, SYSTEM, "王芳", None, [Role.OFFICE])
+    async with core.db.read() as rtx:
+        clerk_person = await rtx.people.person(clerk.person.id)
+    assert clerk_person is not None
+    granting = _with_roles(files["inspectors"], tmp_path / "grant.csv", {1: "办公室"})
+    before = probe(core.settings, "SELECT COUNT(*) FROM person_roles WHERE role = 'office'")
+    report = await import_file(core, clerk_person, granting, "grant.csv", "inspectors")
+    assert not report.ok
+    assert [(p.row, str(p.message)) for p in report.problems] == [
+        (2, "only an administrator may grant the office role or take it away: this row was"
+            " not loaded")]
+    assert probe(core.settings, "SELECT COUNT(*) FROM person_roles WHERE role = 'office'"
+                 ) == before
+    # An administrator may; and then the office may not take it away again.
+    assert (await import_file(core, SYSTEM, granting, "grant.csv", "inspectors")).ok
+    taking = _with_roles(files["inspectors"], tmp_path / "take.csv", {1: "执法检查人员"})
+    report = await import_file(core, clerk_person, taking, "take.csv", "inspectors")
+    assert not report.ok and report.problems[0].row == 2
+    # Keeping it as it is, the office may load the file.
+    assert (await import_file(core, clerk_person, granting, "grant.csv", "inspectors")).ok
+
+
+async def test_a_clerk_who_has_left_is_a_stranger_at_once(
+        bot: BotRunner, emulator: Emulator, settings: Settings) -> None:
+    """Marked 是否在职=否 (or withdrawn): the next thing they send finds them a stranger;
+    /export, /people and /invite are refused, their account is unbound (audited) and they
+    are told once; a re-import that makes them active again restores nothing by itself."""
+    user = person(emulator, "王芳", "en")
+    clerk = await bound(bot.core, user, [Role.OFFICE])
+    await user.send("/people")
+    await user.expect("People in Choucha")
+    with sqlite3.connect(settings.db_path) as conn:  # the directory says: left
+        conn.execute("UPDATE people SET active = 0 WHERE id = ?", (clerk.id,))
+    await user.send("/export inspectors")
+    # The reply (a stranger's) and the notice (the outbox) come in either order.
+    ended = await user.find("Your access to Choucha has ended")
+    assert "ask your office for a new invite" in ended["text"]
+    await user.find("Only invited inspectors and staff can use it")
+    await user.quiet(0.5)
+    user.mark_read()
+    for command in ("/people", "/invite", "/export inspectors"):
+        await user.send(command)
+        assert "invite card" in (await user.expect("invite"))["text"]
+    assert not any(m.get("document") for m in user.bot_messages())
+    assert probe(settings, "SELECT person_id FROM telegram_accounts WHERE tg_user_id = ?",
+                 user.id) == [(None,)]
+    assert probe(settings, "SELECT COUNT(*) FROM audit_log WHERE action = 'account.unbound'"
+                 " AND subject = ?", f"person:{clerk.id}") == [(1,)]
+    # Active again in the directory: still a stranger until a new invite.
+    with sqlite3.connect(settings.db_path) as conn:
+        conn.execute("UPDATE people SET active = 1 WHERE id = ?", (clerk.id,))
+    await user.send("/people")
+    await user.expect("invite card")
+    assert sum("has ended" in m.get("text", "") for m in user.bot_messages()) == 1
