@@ -21,9 +21,11 @@ import tornado.web
 
 from bot.core import Core
 from bot.i18n import Translator, translator
+from bot.rules import webapp
 from bot.rules.models import Opinion, PartyRole, PartySigner
 from bot.services import visits
 from bot.services.errors import Refusal, Refused
+from bot.services.visits.handsign import SESSION_MINUTES
 from bot.tg.webhook import Listener
 from bot.views.handsign import labels, page_words, record_html
 from bot.views.visits import refusal_text
@@ -53,31 +55,32 @@ def _guess(init_data: str) -> Translator:
 
 
 class _Refusals:
-    """Launch data refused per remote address in the last minute: past the limit, the
-    address is answered 429 at once, so a flood of forged requests neither fills the audit
-    chain nor holds the database's writer. Only refusals count: a leader signing is never
-    slowed down, even behind a proxy that all requests share."""
+    """Launch data refused per remote address in the last minute. Only requests whose
+    launch data fails its HMAC count, and only they are ever held back: a leader's real
+    request is checked first and never slowed, even behind a proxy all requests share
+    (issue 29). The first refusal of an address in a minute is audited; the rest are
+    answered without a row (the audit chain and the writer are not flooded), and past
+    the limit with 429."""
 
     def __init__(self) -> None:
         self.seen: dict[str, deque[float]] = {}
 
-    def blocked(self, address: str) -> bool:
-        window = self.seen.get(address)
-        if window is None:
-            return False
+    def _window(self, address: str) -> deque[float]:
+        window = self.seen.setdefault(address, deque())
         cutoff = time.monotonic() - 60.0
         while window and window[0] < cutoff:
             window.popleft()
-        if not window:
-            del self.seen[address]
-            return False
-        return len(window) >= REFUSALS_PER_MINUTE
+        return window
 
-    def note(self, address: str) -> None:
+    def note(self, address: str) -> int:
+        """Count a refusal of `address`; how many it has had in the last minute."""
         if len(self.seen) > 10_000:  # addresses long gone are forgotten
-            for stale in [a for a in self.seen if not self.blocked(a)]:
-                self.seen.pop(stale, None)
-        self.seen.setdefault(address, deque()).append(time.monotonic())
+            for stale in list(self.seen):
+                if not self._window(stale):
+                    del self.seen[stale]
+        window = self._window(address)
+        window.append(time.monotonic())
+        return len(window)
 
 
 class _Base(tornado.web.RequestHandler):
@@ -104,19 +107,30 @@ class _Base(tornado.web.RequestHandler):
         if self.request.method == "POST" and kind != "application/json":
             raise tornado.web.HTTPError(415)
 
-    def body(self) -> dict[str, Any]:
-        """The request's JSON object (JSON only, whatever the application's settings)."""
+    def body(self) -> dict[str, Any] | None:
+        """The request's JSON object (JSON only, whatever the application's settings), or
+        None when its launch data fails the HMAC and was answered here already: a forged
+        request is counted, the first of an address in a minute goes on to be refused
+        and audited by the service, the others are answered at once (429 past the limit)."""
         self.check_xsrf_cookie()
-        if self.refusals.blocked(self.request.remote_ip or ""):
-            raise tornado.web.HTTPError(429)
         if len(self.request.body) > MAX_BODY:
             raise tornado.web.HTTPError(413)
         try:
-            found = json.loads(self.request.body)
-        except ValueError:
+            found = json.loads(self.request.body, parse_constant=_no_constant)
+        except (ValueError, RecursionError):  # not JSON, NaN/Infinity, nested too deep
             raise tornado.web.HTTPError(400) from None
         if not isinstance(found, dict):
             raise tornado.web.HTTPError(400)
+        init_data = str(found.get("initData") or "")
+        try:
+            webapp.check(init_data, self.bot_token, time.time(), SESSION_MINUTES * 60)
+        except webapp.InitDataRefused:
+            count = self.refusals.note(self.request.remote_ip or "")
+            if count > 1:
+                if count > REFUSALS_PER_MINUTE:
+                    raise tornado.web.HTTPError(429) from None
+                self.refused(init_data, Refused(Refusal.WEBAPP_AUTH))
+                return None
         return found
 
     def answer(self, status: int, data: dict[str, Any]) -> None:
@@ -125,10 +139,12 @@ class _Base(tornado.web.RequestHandler):
         self.finish(json.dumps(data, ensure_ascii=False))
 
     def refused(self, init_data: str, exc: Refused) -> None:
-        if exc.reason == Refusal.WEBAPP_AUTH:
-            self.refusals.note(self.request.remote_ip or "")
         self.answer(403, {"ok": False, "reason": exc.reason.value,
                           "error": refusal_text(_guess(init_data), exc)})
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def page_html(t: Translator) -> str:
@@ -154,6 +170,8 @@ class _Page(_Base):
 class _Open(_Base):
     async def post(self) -> None:
         body = self.body()
+        if body is None:
+            return
         init_data = str(body.get("initData") or "")
         try:
             visit_id = int(body.get("visit") or 0)
@@ -161,7 +179,7 @@ class _Open(_Base):
         except Refused as exc:
             self.refused(init_data, exc)
             return
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             self.refused(init_data, Refused(Refusal.STALE))
             return
         t = translator(sheet.language)
@@ -172,6 +190,8 @@ class _Open(_Base):
 class _Sign(_Base):
     async def post(self) -> None:
         body = self.body()
+        if body is None:
+            return
         init_data = str(body.get("initData") or "")
         try:
             last4 = str(body.get("last4") or "").strip().upper() or None
