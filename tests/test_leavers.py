@@ -91,3 +91,47 @@ async def test_a_clerk_who_has_left_is_a_stranger_at_once(
     await user.send("/people")
     await user.expect("invite card")
     assert sum("has ended" in m.get("text", "") for m in user.bot_messages()) == 1
+
+
+def _nested_bomb(path: Path, expanded: int) -> Path:
+    """A checklist .zip holding a survey.xlsx whose shared strings expand to `expanded`
+    bytes: the outer zip's own parts look harmless (the form inside is incompressible)."""
+    import io
+    import zipfile
+
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        book.writestr("xl/workbook.xml", "<workbook><sheets><sheet name='survey'/></sheets>"
+                                         "</workbook>")
+        with book.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            block = b"<si><t>" + b"A" * (1 << 20) + b"</t></si>"
+            for _ in range(expanded // len(block)):
+                part.write(block)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as bundle:
+        bundle.writestr("survey.xlsx", inner.getvalue())
+        bundle.writestr("choices.csv", "list_name,name,label\nyn,y,Yes\n")
+    return path
+
+
+async def test_a_bomb_inside_a_checklist_bundle_is_refused_before_it_is_read(
+        core: Core, tmp_path: Path) -> None:
+    import tracemalloc
+
+    bundle = _nested_bomb(tmp_path / "form.zip", 300 << 20)
+    assert bundle.stat().st_size < 1 << 20  # small, and it expands to 300 MiB
+    tracemalloc.start()
+    report = await import_file(core, SYSTEM, bundle, "form.zip", "checklist")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert not report.ok and "expands to far more" in str(report.problems[0].message)
+    assert peak < 64 << 20, peak  # the shared strings were never read
+    # Many small CSV files, each under the limit, too many bytes together.
+    import zipfile
+    many = tmp_path / "many.zip"
+    with zipfile.ZipFile(many, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("survey.xlsx", (tmp_path / "form.zip").read_bytes()[:10])
+        for i in range(30):
+            archive.writestr(f"c{i}.csv", "a" * (1 << 20))
+    report = await import_file(core, SYSTEM, many, "many.zip", "checklist")
+    assert not report.ok and "expands to far more" in str(report.problems[0].message)

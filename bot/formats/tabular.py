@@ -175,7 +175,18 @@ MAX_SHARED_STRINGS = 256 << 20  # loaded whole into memory by openpyxl
 MAX_PARTS = 10_000
 
 
-def check_zip(path: Path) -> None:
+def expanded_size(path: Path) -> int:
+    """What a zip's parts add up to once expanded (its directory's word, binding); 0 for
+    a file that is not a zip."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(i.file_size for i in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 0
+
+
+def check_zip(path: Path, max_expanded: int = MAX_EXPANDED,
+              max_shared: int = MAX_SHARED_STRINGS) -> None:
     """Refuse a workbook whose parts expand beyond what a spreadsheet needs (the sizes in
     the zip's directory are binding: reading a part past them fails its check)."""
     try:
@@ -193,13 +204,17 @@ def check_zip(path: Path) -> None:
             raise TableError("bomb", f"{part.filename}: {part.compress_size} bytes expand to"
                                      f" {part.file_size} ({ratio:.0f}×)")
         if part.filename.lower().endswith("sharedstrings.xml") \
-                and part.file_size > MAX_SHARED_STRINGS:
+                and part.file_size > max_shared:
             raise TableError("bomb", f"{part.filename}: {part.file_size} bytes")
-    if total > MAX_EXPANDED:
+    if total > max_expanded:
         raise TableError("bomb", f"{total} bytes in all")
 
 
 MAX_ATTACHMENT = 10 * 1024 * 1024  # one CSV of choices in a form's .zip
+MAX_BUNDLE_TEXT = 20 * 1024 * 1024  # all the CSV files of a form's .zip together
+MAX_FORM = 20 * 1024 * 1024  # the form's .xlsx inside it, as stored
+MAX_FORM_EXPANDED = 64 * 1024 * 1024  # and expanded
+MAX_FORM_SHARED = 16 * 1024 * 1024  # its shared strings
 
 
 def is_bundle(path: Path) -> bool:
@@ -224,12 +239,19 @@ def open_bundle(path: Path, scratch: Path) -> tuple[Path, dict[str, str]]:
         forms = [i for i in members if i.filename.lower().endswith(".xlsx")]
         if len(forms) != 1:
             raise TableError("bundle", f"{len(forms)} .xlsx")
+        texts = [i for i in members if i.filename.lower().endswith(".csv")]
+        if sum(i.file_size for i in texts) > MAX_BUNDLE_TEXT:
+            raise TableError("bomb", f"{len(texts)} CSV files,"
+                                     f" {sum(i.file_size for i in texts)} bytes")
+        if forms[0].file_size > MAX_FORM:
+            raise TableError("bomb", f"{forms[0].filename}: {forms[0].file_size} bytes")
         form = scratch / "form.xlsx"
         form.write_bytes(archive.read(forms[0]))
+        # The form inside is a workbook too, checked like one before anything reads it,
+        # with a form's own limits (a checklist is kilobytes).
+        check_zip(form, MAX_FORM_EXPANDED, MAX_FORM_SHARED)
         files: dict[str, str] = {}
-        for info in members:
-            if not info.filename.lower().endswith(".csv"):
-                continue
+        for info in texts:
             if info.file_size > MAX_ATTACHMENT:
                 raise TableError("bomb", f"{info.filename}: {info.file_size} bytes")
             data = archive.read(info)

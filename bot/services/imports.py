@@ -55,6 +55,7 @@ from bot.formats.tabular import (
     csv_bytes,
     csv_layout,
     csv_parts,
+    expanded_size,
     is_bundle,
     iter_csv_range,
     open_bundle,
@@ -90,6 +91,13 @@ KEEPS_UPLOAD = frozenset({"departments", "items", "plans", "checklist"})
 MAX_LISTED = 1000  # problems and warnings kept for the report; all are counted
 BATCH = 5000
 HEAVY_FROM = 256 * 1024  # a file at least this large is read in worker processes
+
+
+async def _heavy(path: Path) -> bool:
+    """Read in a worker process: decided on what the file expands to (a zip's directory),
+    not on what it weighs (a small zip may hold a large workbook)."""
+    size = (await asyncio.to_thread(path.stat)).st_size
+    return max(size, await asyncio.to_thread(expanded_size, path)) >= HEAVY_FROM
 MAX_ROWS = 200_000  # rows of any table but the target directory
 # A target directory of this many rows or more is applied in chunks of CHUNK_ROWS staged
 # rows, each its own transaction. Below it, one upsert holds the writer about as long as
@@ -324,7 +332,7 @@ async def import_file(core: Core, actor: Actor, path: Path, filename: str,
     if kind not in (None, *KINDS):
         raise ValueError(kind)
     sha256 = await asyncio.to_thread(file_sha256, path)
-    heavy = (await asyncio.to_thread(path.stat)).st_size >= HEAVY_FROM
+    heavy = await _heavy(path)
     try:
         upload = await core.workers.run(IMPORT, read_upload, str(path), filename, kind,
                                         sha256, heavy=heavy)
@@ -474,7 +482,7 @@ async def import_upload(core: Core, actor: Actor, path: Path, filename: str,
     workbook filled in), each sheet its table, loaded in their order of dependence, all
     or none; sheets with a header and no rows are left out. `waiting`: as import_file."""
     require_office(actor)
-    heavy = (await asyncio.to_thread(path.stat)).st_size >= HEAVY_FROM
+    heavy = await _heavy(path)
     sheets: list[str] = []
     if kind is None:
         try:
@@ -1432,7 +1440,7 @@ async def read_checklist(core: Core, actor: Actor, path: Path, filename: str
     problems (the report lists them)."""
     require_office(actor)
     sha256 = await asyncio.to_thread(file_sha256, path)
-    heavy = (await asyncio.to_thread(path.stat)).st_size >= HEAVY_FROM
+    heavy = await _heavy(path)
     try:
         upload = await core.workers.run(IMPORT, read_upload, str(path), filename, "checklist",
                                         sha256, heavy=heavy)
