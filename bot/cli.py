@@ -527,6 +527,35 @@ def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_core(settings, None, work, links=False))
 
 
+def cmd_unbind(settings: Settings, args: argparse.Namespace) -> int:
+    """Unlink a person's Telegram account (audited); a new invite links one again."""
+    from bot.services import accounts
+
+    t = _t()
+    who = args.who.strip()
+
+    async def work(core: Core) -> int:
+        async with core.db.read() as rtx:
+            by_cert = await rtx.people.person_by_cert(who)
+            found = ([by_cert] if by_cert is not None and by_cert.tg_user_id is not None
+                     else await rtx.people.bound_named(who))
+        if not found:
+            return _fail(t._("Nobody named {who} (or holding that 执法证号) has a Telegram"
+                             " account linked; nothing was changed. `choucha people` lists"
+                             " who is registered.").format(who=who))
+        if len(found) > 1:
+            return _fail(t._("{n} people named {who} have a Telegram account linked: give"
+                             " the 执法证号 of the one to unlink instead. Nothing was"
+                             " changed.").format(n=len(found), who=who))
+        await accounts.unbind(core.db, SYSTEM, found[0])
+        print(t._("{name}'s Telegram account is unlinked: they can no longer use Choucha"
+                  " (they were told). A new invite (choucha invite) links an account"
+                  " again.").format(name=found[0].name))
+        return 0
+
+    return asyncio.run(_with_core(settings, None, work, links=False))
+
+
 def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.personal import keys_file, rotate
 
@@ -998,6 +1027,9 @@ def build_parser() -> argparse.ArgumentParser:
                                " 执法证失效 cert_invalid, 其他 other")
     withdraw.add_argument("--note")
     withdraw.set_defaults(func=cmd_withdraw)
+    unbind = sub.add_parser("unbind", help="unlink a person's Telegram account (audited)")
+    unbind.add_argument("who", help="the person's name, or their 执法证号")
+    unbind.set_defaults(func=cmd_unbind)
     keys = sub.add_parser("keys", help="the keys kept outside the database")
     ksub = keys.add_subparsers(dest="action", required=True)
     ksub.add_parser("rotate", help="add a key for 身份证号 hashes and re-wrap them all")

@@ -234,6 +234,11 @@ class PeopleRepo(Repo):
             (to_db_time(now), *params, name, limit))
         return [_roster_entry(r) for r in rows]
 
+    async def bound_named(self, name: str) -> list[Person]:
+        """The people of exactly that name whose Telegram account is bound."""
+        return await self._people("WHERE p.name = ? AND a.tg_user_id IS NOT NULL ORDER BY p.id",
+                                  (name,))
+
     async def count_people(self) -> int:
         return int(await self.scalar("SELECT COUNT(*) FROM people"))
 

@@ -135,3 +135,24 @@ async def test_a_bomb_inside_a_checklist_bundle_is_refused_before_it_is_read(
             archive.writestr(f"c{i}.csv", "a" * (1 << 20))
     report = await import_file(core, SYSTEM, many, "many.zip", "checklist")
     assert not report.ok and "expands to far more" in str(report.problems[0].message)
+
+
+async def test_the_office_unlinks_an_account_from_the_command_line(
+        bot: BotRunner, emulator: Emulator, settings: Settings) -> None:
+    """A lost phone: `choucha unbind NAME` unlinks the account (audited, the person told);
+    the phone's holder is a stranger from then on; a second run says nothing is linked."""
+    from tests.helpers import choucha
+
+    user = person(emulator, "李强", "en")
+    await bound(bot.core, user, [Role.OFFICE])
+    env = {"CHOUCHA_DB": str(settings.db_path), "CHOUCHA_LANG": "en"}
+    code, out, err = await choucha(env, "unbind", "李强")
+    assert code == 0, err
+    assert "李强's Telegram account is unlinked" in out
+    await user.send("/people")
+    await user.find("your office unlinked it")
+    await user.find("Only invited inspectors and staff can use it")
+    assert probe(settings, "SELECT actor, json_extract(payload, '$.reason') FROM audit_log"
+                 " WHERE action = 'account.unbound'") == [("cli", "unbound")]
+    code, _, err = await choucha(env, "unbind", "李强")
+    assert code != 0 and "nothing was changed" in err and "Traceback" not in err

@@ -8,8 +8,10 @@ from datetime import date
 
 from bot.clock import now as clock_now
 from bot.i18n import LANGUAGES, Translator, language_of, translator_for
-from bot.rules.models import AuditAction, Person
+from bot.rules.models import AuditAction, Person, Role
 from bot.services import replacements
+from bot.services.access import Actor, label, require_office
+from bot.services.errors import Refusal, Refused
 from storage import Database
 
 logger = logging.getLogger(__name__)
@@ -68,9 +70,26 @@ async def identify(db: Database, user: TgUser, today: date | None = None) -> Ide
     return Identity(user.id, person, language_of(account, person, user.language_code), ended)
 
 
-def _ended_text(t: Translator) -> str:
+UNBOUND = "unbound"  # `end_access` reason: the office unbound the account
+
+
+def _ended_text(t: Translator, why: str) -> str:
+    if why == UNBOUND:
+        return t._("Your Telegram account is no longer linked to Choucha: your office"
+                   " unlinked it. If this is a mistake, ask your office for a new invite.")
     return t._("Your access to Choucha has ended: the directory no longer lists you as in"
                " service. If this is a mistake, ask your office for a new invite.")
+
+
+async def unbind(db: Database, actor: Actor, person: Person) -> int | None:
+    """The office unlinks a person's Telegram account (a lost phone, someone who left
+    before the directory says so): `end_access`, audited with who did it. An
+    administrator's account is unlinked only by an administrator (or the command line).
+    Access: the office."""
+    require_office(actor)
+    if person.has_role(Role.ADMIN) and actor and not actor.has_role(Role.ADMIN):
+        raise Refused(Refusal.NOT_ALLOWED)
+    return await end_access(db, person, UNBOUND, label(actor))
 
 
 async def end_access(db: Database, person: Person, why: str, by: str) -> int | None:
@@ -90,7 +109,7 @@ async def end_access(db: Database, person: Person, why: str, by: str) -> int | N
             t = translator_for(account, person)
             await tx.outbox.enqueue(f"unbound:{person.id}:{account.tg_user_id}",
                                     account.chat_id, "sendMessage",
-                                    {"text": _ended_text(t)}, now)
+                                    {"text": _ended_text(t, why)}, now)
     logger.info("person %s: access ended (%s)", person.id, why)
     return tg_user_id
 
