@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import stat
 from pathlib import Path
 
-from storage.files import private_dir, write_private
+from storage.files import PRIVATE_FILE, private_dir, stage_private
+
+logger = logging.getLogger(__name__)
 
 WEBHOOK_SECRET_FILE = "webhook-secret"
 
 
 def read_or_create(path: Path, make: bytes) -> bytes:
-    """The secret in `path`; `make` written there (0600) when there is none yet."""
+    """The secret in `path`; `make` written there (0600) when there is none yet.
+
+    Made exclusively: the secret is written whole to a file of its own, then linked to
+    `path`, which fails when another process made it first; that one's is then used, so
+    two processes starting together never hold different keys. A key file others may
+    read (copied with a loose mode) is narrowed to 0600 and said so in the log."""
     if path.is_file():
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            os.chmod(path, PRIVATE_FILE)
+            logger.warning("%s could be read by others (mode %o): narrowed to 600", path,
+                           mode)
         return path.read_bytes().strip()
     private_dir(path.parent)  # an existing folder (the configuration's) is left as it is
-    tmp = path.with_suffix(".tmp")
-    write_private(tmp, make)
-    os.replace(tmp, path)
+    staged = stage_private(path, make)
+    try:
+        os.link(staged, path)
+    except FileExistsError:
+        return read_or_create(path, make)  # another process made it: theirs holds
+    finally:
+        staged.unlink(missing_ok=True)
     return make
 
 
