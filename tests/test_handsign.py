@@ -124,6 +124,10 @@ async def test_the_party_signs_by_hand_and_the_record_shows_it(
     async with httpx.AsyncClient() as client:
         page = await client.get(f"{server.url}{path}?v={visit}")
     assert page.status_code == 200 and "tgWebAppData" in page.text
+    # Nothing from elsewhere, and of inline code only the page's own (issue 29).
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "'sha256-" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
 
     # Forged, stale, someone else's: refused, nothing changed, each audited.
     forged = re.sub(r"hash=[0-9a-f]{4}", "hash=0000", init_data)

@@ -67,3 +67,14 @@ def test_an_old_or_future_auth_date_is_refused() -> None:
             webapp.check(data, TOKEN, NOW, 600)
         assert refused.value.problem == InitDataProblem.EXPIRED
     assert webapp.check(by_hand({**FIELDS, "auth_date": str(NOW - 600)}), TOKEN, NOW, 600)
+
+
+def test_the_content_security_policy_names_only_the_pages_own_code() -> None:
+    from bot.rules.webapp import content_security_policy
+
+    page = ('<style>p{}</style><script id="w" type="application/json">{"a":1}</script>'
+            '<script>run()</script>')
+    policy = content_security_policy(page)
+    assert policy.count("'sha256-") == 2  # the style and the script run; the data not
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert content_security_policy(page.replace("run()", "run(1)")) != policy

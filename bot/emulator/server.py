@@ -21,6 +21,7 @@ from tornado.httputil import HTTPFile, parse_body_arguments
 
 from bot.emulator.core import ApiError, Emulator
 from bot.emulator.schema import Upload
+from bot.rules import webapp
 
 logger = logging.getLogger(__name__)
 
@@ -274,6 +275,9 @@ class PageHandler(_Base):
         page = resources.files("bot.emulator").joinpath("static/chat.html").read_bytes()
         page = page.replace(b"__PAGE_TOKEN__", self.application.settings["page_token"])
         self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Content-Security-Policy",
+                        webapp.content_security_policy(page.decode("utf-8"),
+                                                       frames="'self'"))
         self.set_header("Cache-Control", "no-store")
         self.finish(page)
 

@@ -163,8 +163,13 @@ class _Page(_Base):
         # The launch data is in the address's fragment, which the server never sees: the
         # phone's Accept-Language decides the words shown before the sheet.
         wanted = self.request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
+        page = page_html(translator(wanted.strip() or None))
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(page_html(translator(wanted.strip() or None)).encode("utf-8"))
+        # Telegram's clients show the Mini App; its web versions in a frame of theirs, the
+        # local web chat page in one of its own.
+        self.set_header("Content-Security-Policy", webapp.content_security_policy(
+            page, "'self' https://web.telegram.org https://*.telegram.org"))
+        self.finish(page.encode("utf-8"))
 
 
 class _Open(_Base):
