@@ -166,6 +166,12 @@ async def test_the_party_signs_by_hand_and_the_record_shows_it(
     code, answer = await call(server, "/app/api/sign",
                               {**signer, "token": "made-up", "drawing": DRAWING})
     assert answer["reason"] == "token_unknown"
+    # A name or an objection that would read differently from what it holds (a direction
+    # override, a zero-width space): refused, nothing saved (issue 29).
+    for field, value in (("name", "李\u202e四"), ("opinion_text", "无\u200b异议")):
+        code, answer = await call(server, "/app/api/sign",
+                                  {**signer, field: value, "drawing": DRAWING})
+        assert (code, answer["reason"]) == (403, "hidden_characters"), answer
     # A QR link's code is no Mini App token, and a Mini App token is no QR link.
     await leader.press("📱 Party signs on their phone (QR)", status)
     qr = await leader.expect("Let the party scan this code")

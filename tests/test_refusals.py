@@ -114,3 +114,18 @@ def test_each_service_refusal_is_worded_by_its_journey() -> None:
             if all(text in generic or "Refused (" in text for text in texts):
                 missing.append(f"{service}: {reason.value}")
     assert missing == []
+
+
+def test_text_with_hidden_characters_is_refused_and_ordinary_text_kept() -> None:
+    """Names, reasons and opinions (issue 29): Unicode Cf and Cc refused, whitespace kept
+    as single spaces."""
+    import pytest
+
+    from bot.services.errors import Refusal, Refused, typed_line
+
+    assert typed_line("  张 伟\n 同意\t") == "张 伟 同意"
+    assert typed_line("👍 🏽") == "👍 🏽"
+    for hidden in ("李\u202e四", "a\u200bb", "x\u2066y", "\x1b[31m", "a\x00b", "\ufeffname"):
+        with pytest.raises(Refused) as caught:
+            typed_line(hidden)
+        assert caught.value.reason == Refusal.HIDDEN_CHARACTERS

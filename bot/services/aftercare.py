@@ -24,7 +24,7 @@ from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import DecisionOwed, FollowUpLine, FollowUpStatus, Handover
 from bot.services.access import require_office
 from bot.services.chasing import calendar
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text
 from bot.views import notices
 from storage.files import write_blob
@@ -50,7 +50,7 @@ def _may_handle(person: Person, line: FollowUpLine) -> bool:
 
 
 def clean_text(text: str, least: int = 2, most: int = 1000) -> str:
-    found = " ".join(text.split())
+    found = typed_line(text)
     if len(found) < least:
         raise Refused(Refusal.REASON_REQUIRED)
     return found[:most]

@@ -15,7 +15,7 @@ from bot.i18n import Translator
 from bot.rules.models import AuditAction, Person
 from bot.rules.records import Correctable, Correction, Record, Task
 from bot.rules.visit import acting
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text, tell_office
 from bot.views import notices
 from storage import ReadTx, Tx
@@ -56,7 +56,7 @@ async def _may_open(tx: ReadTx | Tx, person: Person, task_id: int) -> Record:
 
 
 def clean_reason(text: str) -> str:
-    reason = " ".join(text.split())
+    reason = typed_line(text)
     if len(reason) < 4:
         raise Refused(Refusal.REASON_REQUIRED)
     return reason[:500]

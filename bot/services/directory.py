@@ -7,7 +7,7 @@ import re
 from bot.clock import now as clock_now
 from bot.rules.models import AuditAction, Department
 from bot.services.access import Actor, label, require_office
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal, Refused, typed_line
 from storage import Database
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -16,7 +16,7 @@ CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 async def add_department(db: Database, actor: Actor, code: str, name: str,
                          region: str | None = None) -> Department:
     require_office(actor)
-    code, name = code.strip(), " ".join(name.split())
+    code, name = code.strip(), typed_line(name)
     if not CODE_RE.match(code):
         raise Refused(Refusal.BAD_CODE)
     if not 1 <= len(name) <= 100:

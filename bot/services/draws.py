@@ -42,7 +42,7 @@ from bot.rules.records import (
 )
 from bot.services import bulk
 from bot.services.access import SYSTEM, Actor, label, require_office
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import tell_office
 from bot.services.tasks import LISTED, draw_notices, queue_draw_notices
 from bot.views import notices
@@ -317,7 +317,7 @@ async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
     `waiting` is awaited once if an import or another draw's write must end first;
     `started` once the freezing begins (to tell the person)."""
     require_office(actor)
-    entropy_source = " ".join(entropy_source.split())
+    entropy_source = typed_line(entropy_source)
     async with core.db.read() as rtx:
         plan = await _plan(rtx, plan_name)
         await _not_drawn(rtx, plan)
@@ -431,7 +431,7 @@ async def cancel(core: Core, actor: Actor, plan_name: str, reason: str,
     before the draw was sealed, choucha-draw-v1, may be cancelled at any time: it
     cannot run.)"""
     require_office(actor)
-    reason = " ".join(reason.split())
+    reason = typed_line(reason)
     if not 3 <= len(reason) <= 300:
         raise Refused(Refusal.BAD_CANCEL_REASON)
     today = today or core.today()

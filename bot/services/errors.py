@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 
 
 class Refusal(enum.StrEnum):
@@ -38,6 +39,7 @@ class Refusal(enum.StrEnum):
     DECIDED = "decided"
     DEPARTMENT_REQUIRED = "department_required"
     DRAW_WRITING = "draw_writing"
+    HIDDEN_CHARACTERS = "hidden_characters"
     DUE_IN_PAST = "due_in_past"
     DUPLICATE = "duplicate"
     EMPTY_POOL = "empty_pool"
@@ -124,3 +126,13 @@ class Refused(Exception):
         super().__init__(f"{reason} {params}" if params else str(reason))
         self.reason = Refusal(reason)
         self.params = params
+
+
+def typed_line(text: str) -> str:
+    """A name, reason or opinion a person typed, on one line with single spaces; refused
+    when it holds characters that are not shown but change how it reads (Unicode
+    categories Cf and Cc: direction overrides, zero-width characters, controls), since a
+    record with legal weight could be made to read differently (issue 29)."""
+    if any(unicodedata.category(ch) in ("Cf", "Cc") and not ch.isspace() for ch in text):
+        raise Refused(Refusal.HIDDEN_CHARACTERS)
+    return " ".join(text.split())

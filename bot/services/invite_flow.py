@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.rules.models import Conversation, Department, Person, Role, RosterEntry
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.onboarding import (
     MAX_NAME,
     IssuedInvite,
@@ -86,7 +86,7 @@ async def begin(core: Core, actor: Person | None, tg_user_id: int) -> InviteDraf
 
 async def set_name(core: Core, actor: Person | None, tg_user_id: int, text: str) -> InviteDraft:
     actor = _check(actor)
-    name = " ".join(text.split())
+    name = typed_line(text)
     if not 1 <= len(name) <= MAX_NAME or name.startswith("/"):
         raise Refused(Refusal.BAD_NAME)
     now = clock_now()

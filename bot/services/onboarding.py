@@ -26,7 +26,7 @@ from bot.rules.models import (
 from bot.services import replacements
 from bot.services.access import SYSTEM, Actor, label, require_office
 from bot.services.accounts import TgUser
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text
 from storage import ReadTx, Tx
 
@@ -97,7 +97,7 @@ async def create_invite_in(
     """Create a person with their roles and an invite inside the caller's transaction.
     Someone of the same name in the same department is refused (`name_exists`: invite that
     person instead) unless the inviter confirmed that this is somebody else."""
-    name = " ".join(name.split())
+    name = typed_line(name)
     if not 1 <= len(name) <= MAX_NAME:
         raise Refused(Refusal.BAD_NAME)
     if not roles:

@@ -26,7 +26,7 @@ from bot.rules.records import (
 from bot.services.access import Actor, label, require_office
 from bot.services.chasing import calendar
 from bot.services.digest import publication_due
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal, Refused, typed_line
 from storage import ReadTx, Tx, from_db_time
 
 PER_POST = 8  # results in one channel message (the channel takes 20 messages a minute)
@@ -207,7 +207,7 @@ async def withhold(core: Core, actor: Actor, task_id: int, reason: str,
                    now: datetime) -> None:
     """Keep a result out of publication where the law says so (secrets, privacy)."""
     require_office(actor)
-    reason = " ".join(reason.split())
+    reason = typed_line(reason)
     if len(reason) < 4:
         raise Refused(Refusal.REASON_REQUIRED)
     today = now.astimezone(core.settings.tz).date()

@@ -18,7 +18,7 @@ from bot.rules import draw as algo
 from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import ReplacementRequest, RequestStatus, Task, TaskStatus
 from bot.services import draws
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text, reachable, tell_office
 from bot.views import notices
 from bot.views.labels import one_line, unreachable_text
@@ -86,7 +86,7 @@ async def request(core: Core, person: Person, task_id: int, reason: str,
     it went."""
     if reason not in REASONS:
         raise Refused(Refusal.BAD_REASON)
-    note = one_line(note)
+    note = one_line(typed_line(note or ""))
     now = clock_now()
     async with core.db.transaction() as tx:
         task = await _open_task(tx, task_id, person)
@@ -104,7 +104,7 @@ async def request_for(core: Core, filer: Person, task_id: int, person_id: int, r
     the replacement is drawn at once; the office's request goes to the supervisors."""
     if reason not in ON_BEHALF_REASONS:
         raise Refused(Refusal.BAD_REASON)
-    note = one_line(note)
+    note = one_line(typed_line(note or ""))
     now = clock_now()
     async with core.db.transaction() as tx:
         member = await tx.people.person(person_id)
@@ -358,7 +358,7 @@ async def decide(core: Core, approver: Person, request_id: int, approve: bool,
         assert requester is not None
         target = html.escape(task.target_name)
         if not approve:
-            reason = " ".join((reject_reason or "").split())
+            reason = typed_line(reject_reason or "")
             if not reason:
                 raise Refused(Refusal.REASON_REQUIRED)
             await tx.replacements.decide(request_id, RequestStatus.REJECTED, approver.id, now,

@@ -20,7 +20,7 @@ from bot.rules import draw as algo
 from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import Draw, PersonTask, TaskStatus
 from bot.services.access import Actor, label
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import tell_office
 from bot.views.labels import one_line
 from storage import ReadTx, Tx
@@ -61,7 +61,7 @@ class Candidate:
 
 async def candidates(core: Core, actor: Person, text: str) -> list[Candidate]:
     """Inspectors the actor may withdraw, by 执法证号 or by (part of) their name."""
-    text = " ".join(text.split())
+    text = typed_line(text)
     if not text:
         return []
     async with core.db.read() as rtx:
@@ -121,7 +121,7 @@ async def withdraw(core: Core, actor: Actor, person_id: int, from_date: date,
     Access: the office or a supervisor of the inspector's department (`_withdrawable`)."""
     if reason not in REASONS:
         raise Refused(Refusal.BAD_REASON)
-    note = one_line(note)
+    note = one_line(typed_line(note or ""))
     now = clock_now()
     async with core.db.transaction() as tx:
         person, cert = await _withdrawable(tx, actor, person_id)

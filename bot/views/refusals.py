@@ -22,6 +22,10 @@ def shared(t: Translator) -> dict[Refusal, str]:
         Refusal.NO_RECORD: t._("There is no submitted record for this task yet."),
         Refusal.BAD_REASON: t._("That reason is not one of those allowed; nothing was changed."),
         Refusal.REASON_REQUIRED: t._("Please give the reason in a few words."),
+        Refusal.HIDDEN_CHARACTERS: t._(
+            "This text holds invisible characters (direction marks, zero-width or control"
+            " characters) that could make it read differently from what it says; nothing"
+            " was saved. Please type it again."),
     }
 
 

@@ -26,7 +26,7 @@ from bot.rules import webapp
 from bot.rules.models import AuditAction, PartySigner, Person, SignerProblem
 from bot.rules.records import SignatureKind, SignToken, TokenKind
 from bot.rules.signature import DrawingEmpty, DrawingUnreadable, read_drawing
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text
 from bot.services.visits.state import State, load
 from bot.views import notices
@@ -127,6 +127,8 @@ async def sign_by_hand(core: Core, bot_token: str, init_data: str, code: str,
     Access: the visit's leader, proven by Telegram's signed initData, holding the token
     their own Mini App session was given (checked below)."""
     user = await _user(core, bot_token, init_data, None)
+    typed_line(signer.name)  # what the record will say must read as it is written
+    typed_line(signer.opinion_text or "")
     actor = f"tg:{user.id}"
     code_sha = hashlib.sha256(code.encode()).hexdigest()
     visit_id: int | None = None

@@ -11,7 +11,7 @@ from bot.core import Core
 from bot.rules import visit as rules
 from bot.rules.checklist import Question
 from bot.rules.models import AuditAction, Conversation, Person
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.visits.checklist import _first_open, _next
 from bot.services.visits.signatures import _results_changed
 from bot.services.visits.state import (
@@ -157,7 +157,7 @@ async def result_text(core: Core, person: Person, tg_user_id: int, conversation:
         state, conversation, item = await _pressed_result(
             tx, core, person, tg_user_id, int(conversation.data["visit"]),
             int(conversation.data["item"]), (step,))
-        clean = " ".join(text.split())
+        clean = typed_line(text)
         if step == VisitStep.FU_DUE:
             question = Question(name="due", type="date", label={})
             due = rules.parse_typed(question, clean)

@@ -15,7 +15,7 @@ from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.rules.models import AuditAction, Conversation, Person
 from bot.rules.records import SignatureKind
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text
 from bot.services.visits.state import (
     TOKEN_MINUTES,
@@ -253,7 +253,7 @@ async def party_refuses(core: Core, person: Person, tg_user_id: int, visit_id: i
 
 async def refusal_text(core: Core, person: Person, tg_user_id: int,
                        conversation: Conversation, text: str) -> View:
-    clean = " ".join(text.split())[:300]
+    clean = typed_line(text)[:300]
     async with core.db.transaction() as tx:
         state = await _open_state(tx, core, person, int(conversation.data["visit"]))
         _require_leader(state, person)

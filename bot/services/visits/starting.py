@@ -11,7 +11,7 @@ from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.rules.models import AuditAction, Conversation, Person
 from bot.rules.records import TaskStatus, VisitStatus
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text
 from bot.services.visits.state import (
     Absent,
@@ -129,7 +129,7 @@ async def checkin(core: Core, person: Person, tg_user_id: int, conversation: Con
     async with core.db.transaction() as tx:
         state = await _open_state(tx, core, person, int(conversation.data["visit"]))
         if reason is not None:
-            reason = " ".join(reason.split())[:300]
+            reason = typed_line(reason)[:300]
             if not reason:
                 raise Refused(Refusal.REASON_REQUIRED)
         flag = (rules.checkin_flag(latitude, longitude, core.settings.area)
