@@ -19,7 +19,8 @@ from bot.services.exports import export
 from bot.services.imports import import_file, report_csv
 
 EVIL = '=HYPERLINK("http://evil.example/x","点击")'
-PAYLOADS = [EVIL, "+1+1", "-2+3", "@SUM(1)", "\t=1", "\r=1"]
+PAYLOADS = [EVIL, "+1+1", "-2+3", "@SUM(1)", "\t=1", "\r=1",
+            "＝HYPERLINK(\"http://evil.example/y\")", "＋1＋1", "＠SUM(1)"]  # full-width
 
 
 def formulas(data: bytes) -> int:

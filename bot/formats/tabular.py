@@ -7,6 +7,7 @@ import codecs
 import csv
 import io
 import itertools
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -312,8 +313,11 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_text(value: str) -> str:
     """Text a spreadsheet program will not run: a cell beginning like a formula (= + - @,
-    tab, carriage return) gets a leading apostrophe (OWASP's CSV injection advice)."""
-    return "'" + value if value.startswith(FORMULA_START) else value
+    tab, carriage return) gets a leading apostrophe (OWASP's CSV injection advice). The
+    first character is read as NFKC folds it, since a spreadsheet may take the full-width
+    ＝＋－＠ of a Chinese keyboard for the operators (issue 29)."""
+    first = unicodedata.normalize("NFKC", value[:1])
+    return "'" + value if first.startswith(FORMULA_START) else value
 
 
 def csv_bytes(headers: list[str], rows: Iterable[list[Any]]) -> bytes:
