@@ -129,3 +129,14 @@ def test_a_workbook_renamed_xls_is_read_as_what_it_is(tmp_path: Path) -> None:
     upload = read_upload(str(renamed), renamed.name, "checklist", "0" * 64)
     assert upload.report is not None and upload.report.ok, upload.report.problems
     assert upload.checklist is not None and upload.checklist.form_id == "SC-001"
+
+
+def test_an_old_excel_checklist_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    """The binary .xls is read by xlrd, unmaintained: it is refused before anything reads
+    it, with how to save it as .xlsx (issue 29)."""
+    old = tmp_path / "checklist.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    zh, en = answers(old)
+    assert "old Excel .xls file" in en and "save it as an .xlsx workbook" in en
+    assert "旧版" in zh
+    assert_polite(zh, en)

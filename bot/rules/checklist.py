@@ -306,13 +306,19 @@ def _choice_row(row: Mapping[str | None, Any]) -> dict[str, Any] | None:
 
 def _external_choices(path: Path) -> dict[str, list[dict[str, Any]]]:
     """The form's external_choices sheet (select_one_external), by list name."""
+    from io import BytesIO
+
     from pyxform import xls2json_backends as backends
 
-    suffix = path.suffix.lower()
-    read = backends.xls_to_dict if suffix == ".xls" else backends.csv_to_dict \
-        if suffix == ".csv" else backends.xlsx_to_dict
+    data = path.read_bytes()
+    if data[:4] == OLE_MAGIC:
+        return {}  # the form itself is refused (old_excel) before this is read
+    if path.suffix.lower() == ".csv":
+        found = backends.csv_to_dict(str(path))
+    else:  # read by its content, whatever its name
+        found = backends.xlsx_to_dict(BytesIO(data))
     lists: dict[str, list[dict[str, Any]]] = {}
-    for row in read(str(path)).get("external_choices") or []:
+    for row in found.get("external_choices") or []:
         choice = _choice_row(row)
         if choice is not None and choice.get("list_name"):
             listed = lists.setdefault(choice.pop("list_name"), [])
@@ -501,9 +507,15 @@ def _walk(children: list[dict[str, Any]], form: _Reading, group_relevant: str | 
 
 # Why a workbook cannot be read, in the office's words: each names the sheet, the row and
 # the column where pyxform's English message does, and what to change. Keys are ours.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls (and .doc)
+
+
 READ_PROBLEMS = {
     "empty": N_("the file is empty: save the checklist from Excel or WPS as an .xlsx"
                 " workbook and send that file"),
+    "old_excel": N_("the checklist is an old Excel .xls file, which Choucha does not read"
+                    " (its reader is unmaintained): open it in Excel or WPS, save it as an"
+                    " .xlsx workbook and send that file"),
     "not_workbook": N_("the file is not an Excel workbook (it is {kind}): open the checklist"
                        " in Excel or WPS, save it as an .xlsx workbook and send that file"),
     "no_survey": N_("the workbook has no sheet named survey (its sheets: {sheets}): name the"
@@ -672,6 +684,8 @@ def _workbook(path: Path) -> tuple[Any, dict[str, Any]]:
     data = path.read_bytes()
     if not data.strip():
         raise ChecklistError([_problem("empty")])
+    if data.startswith(OLE_MAGIC):  # the binary .xls: xlrd, unmaintained, is not run on it
+        raise ChecklistError([_problem("old_excel")])
     if _kind_of_file(data, "") in ("PDF", "PNG / JPEG", "ZIP / Word / WPS", "ZIP"):
         raise ChecklistError([_problem("not_workbook", kind=_kind_of_file(data))])
     book = None
