@@ -232,10 +232,20 @@ class DirectoryRepo(Repo):
             "SELECT person_id, phone FROM inspectors WHERE phone IS NOT NULL AND phone != ''"
             " AND substr(phone, 1, length(?)) != ?", (prefix, prefix))]
 
+    async def plain_last4(self, prefix: str) -> list[tuple[int, str]]:
+        """The last four characters of 身份证号 stored without encryption."""
+        return [(int(r[0]), str(r[1])) for r in await self.all(
+            "SELECT person_id, id_last4 FROM inspectors WHERE id_last4 IS NOT NULL"
+            " AND id_last4 != '' AND substr(id_last4, 1, length(?)) != ?", (prefix, prefix))]
+
+    async def set_last4(self, person_id: int, value: str | None) -> None:
+        await self.execute("UPDATE inspectors SET id_last4 = ? WHERE person_id = ?",
+                           (value, person_id))
+
     async def sealed_phones(self, prefix: str) -> bool:
         return bool(await self.scalar(
-            "SELECT EXISTS (SELECT 1 FROM inspectors WHERE substr(phone, 1, length(?)) = ?)",
-            (prefix, prefix)))
+            "SELECT EXISTS (SELECT 1 FROM inspectors WHERE substr(phone, 1, length(?)) = ?"
+            " OR substr(id_last4, 1, length(?)) = ?)", (prefix, prefix, prefix, prefix)))
 
     async def set_phone(self, person_id: int, phone: str | None) -> None:
         await self.execute("UPDATE inspectors SET phone = ? WHERE person_id = ?",

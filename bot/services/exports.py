@@ -25,7 +25,7 @@ from bot.formats.sheets import (
     risk_rule_text,
 )
 from bot.services.access import Actor, require_office
-from bot.services.personal import PhoneCipher, phone_reader
+from bot.services.personal import LAST4, PhoneCipher, phone_reader
 from storage import Database
 from storage.files import replace_private
 
@@ -73,7 +73,8 @@ async def _rows(db: Database, kind: str,
             for p in await directory.inspectors_export():
                 roles = sorted((p["roles"] or "").split(","))
                 phone = phones.open(p["phone"]) if phones else p["phone"]
-                yield ["*" * 14 + p["id_last4"], p["name"], p["gender"], phone, p["unit"],
+                last4 = phones.open(p["id_last4"], LAST4) if phones else p["id_last4"]
+                yield ["*" * 14 + (last4 or ""), p["name"], p["gender"], phone, p["unit"],
                        p["department_code"], p["level"], p["cert_no"], p["cert_authority"],
                        p["cert_valid_until"], "、".join(json.loads(p["expertise"])),
                        "、".join(ROLE_LABELS[r] for r in roles if r), _yes(p["active"])]

@@ -72,7 +72,7 @@ from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.onboarding import may_grant
-from bot.services.personal import PhoneCipher, data_cipher, id_hasher, seal_plain_phones
+from bot.services.personal import LAST4, PhoneCipher, data_cipher, id_hasher, seal_plain_phones
 from bot.workers import IMPORT, Failure, WorkFailed
 from storage import Tx, staging
 from storage.base import dumps
@@ -1117,7 +1117,9 @@ async def _inspectors(job: _Job) -> None:
         number_text = values["id_number"]
         if number_text.startswith("*"):
             existing = await tx.directory.inspector_by_cert(cert) if cert else None
-            if existing is None or existing["id_last4"] != number_text[-4:]:
+            known = job.phones.open(existing["id_last4"], LAST4) if existing and job.phones \
+                else existing["id_last4"] if existing else None
+            if existing is None or known != number_text[-4:]:
                 report.problem(number, job.header("id_number"), number_text,
                                N_("a masked 身份证号 is only accepted for a known 执法证号 with"
                                   " the same last four characters"))
@@ -1202,7 +1204,8 @@ async def _apply_inspector(job: _Job, values: dict[str, Any]) -> None:
                                   {"roles": sorted(roles), "active": active}, job.now)
     profile = {
         "cert_no": values["cert_no"], "id_hash": values["id_hash"],
-        "id_last4": values["id_last4"], "gender": values["gender"],
+        "id_last4": job.phones.seal(values["id_last4"], LAST4) if job.phones
+        else values["id_last4"], "gender": values["gender"],
         "phone": job.phones.seal(values["phone"]) if job.phones else values["phone"],
         "unit": values["unit"], "level": values["level"],
         "cert_authority": values["cert_authority"],

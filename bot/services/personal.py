@@ -125,6 +125,9 @@ async def rotate(tx: Tx, settings: Settings) -> int:
 DATA_KEY_FILE = "data.key"
 PREFIX = "v1:"
 _AD = [b"choucha:phone"]
+# The last four characters of a 身份证号, kept to show it masked: encrypted too, since
+# beside the keyed hash they would leave about a thousand candidates (issue 29).
+LAST4 = [b"choucha:id_last4"]
 
 
 class PhoneCipher:
@@ -135,19 +138,21 @@ class PhoneCipher:
 
         self._aead = AESSIV(key)
 
-    def seal(self, phone: str | None) -> str | None:
+    def seal(self, phone: str | None, what: list[bytes] = _AD) -> str | None:
+        """`what`: the field's associated data (a phone by default; `LAST4` for the last
+        four characters of a 身份证号)."""
         if not phone:
             return phone
-        return PREFIX + self._aead.encrypt(phone.encode(), _AD).hex()
+        return PREFIX + self._aead.encrypt(phone.encode(), what).hex()
 
-    def open(self, stored: str | None) -> str | None:
+    def open(self, stored: str | None, what: list[bytes] = _AD) -> str | None:
         """The phone number; a value stored before encryption is returned as it is."""
         if not stored or not stored.startswith(PREFIX):
             return stored
         from cryptography.exceptions import InvalidTag
 
         try:
-            return self._aead.decrypt(bytes.fromhex(stored[len(PREFIX):]), _AD).decode()
+            return self._aead.decrypt(bytes.fromhex(stored[len(PREFIX):]), what).decode()
         except (InvalidTag, ValueError):
             raise Refused(Refusal.DATA_KEY_WRONG) from None
 
@@ -193,12 +198,16 @@ async def forget_personal_uploads(core: Core) -> int:
 
 async def seal_plain_phones(tx: Tx, settings: Settings,
                             cipher: PhoneCipher | None = None) -> int:
-    """Encrypt the phones stored before encryption (an older database); how many.
+    """Encrypt the phones (and the last four characters of 身份证号) stored before
+    encryption (an older database); how many.
     Access: at start and in the inspector import, as the system."""
     plain = await tx.directory.plain_phones(PREFIX)
-    if not plain:
+    last4 = await tx.directory.plain_last4(PREFIX)
+    if not plain and not last4:
         return 0
     cipher = cipher or await data_cipher(tx, settings)
     for person_id, phone in plain:
         await tx.directory.set_phone(person_id, cipher.seal(phone))
-    return len(plain)
+    for person_id, value in last4:
+        await tx.directory.set_last4(person_id, cipher.seal(value, LAST4))
+    return len(plain) + len(last4)
