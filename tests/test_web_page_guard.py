@@ -9,6 +9,7 @@ import io
 import re
 
 import httpx
+import pytest
 from PIL import Image
 
 from bot.emulator import Emulator
@@ -54,3 +55,45 @@ async def test_only_the_page_itself_may_act(emulator: Emulator,
         assert photo.status_code == 200
     sent = [m for m in emulator.chat_messages(user.id) if m.get("_from_user")]
     assert [("text" in m, "photo" in m) for m in sent] == [(True, False), (False, True)]
+
+
+@pytest.mark.journey
+async def test_local_modes_mini_app_answers_loopback_names_only(tmp_path: object) -> None:
+    """Local mode serves the Mini App beside its page: not to another host name that
+    resolves to 127.0.0.1 (issue 29); its launch data is signed with a token made at the
+    start, not a constant."""
+    import asyncio
+    from pathlib import Path
+
+    from bot.config import load_settings
+    from bot.tg import localmode
+    from handlers import register
+    from tests.conftest import SPEC
+    from tests.test_local_restart import free_port
+
+    assert localmode.local_token() != localmode.local_token()
+    folder = Path(str(tmp_path))
+    port = free_port()
+    settings = load_settings({"CHOUCHA_DB": str(folder / "local.sqlite3"),
+                              "CHOUCHA_LOCAL_LISTEN": f"127.0.0.1:{port}",
+                              "CHOUCHA_BOT_API_SPEC": str(SPEC)})
+    stop = asyncio.Event()
+    task = asyncio.create_task(localmode.run_local(settings, stop, register))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            for _ in range(100):
+                try:
+                    if (await client.get(url + "/app/sign")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.2)
+            assert (await client.get(url + "/app/sign")).status_code == 200
+            rebound = await client.get(url + "/app/sign", headers={"Host": "rebind.example"})
+            api = await client.post(url + "/app/api/open", json={"initData": "x"},
+                                    headers={"Host": "rebind.example"})
+        assert rebound.status_code == 403 and api.status_code == 403
+    finally:
+        stop.set()
+        await task

@@ -30,7 +30,7 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 PAGE_TOKEN_HEADER = "X-Choucha-Page"
 
 
-def _loopback_host(host: str) -> bool:
+def loopback_host(host: str) -> bool:
     """A Host header naming loopback (any port): a page on another name that resolves to
     127.0.0.1 (DNS rebinding) is not served."""
     name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
@@ -43,7 +43,7 @@ class _Base(tornado.web.RequestHandler):
         return self.application.settings["emulator"]
 
     def prepare(self) -> None:
-        if not _loopback_host(self.request.host or ""):
+        if not loopback_host(self.request.host or ""):
             raise tornado.web.HTTPError(403, "loopback host names only")
 
     def send_json(self, body: Any, status: int = 200) -> None:
@@ -205,7 +205,7 @@ class ActHandler(_Base):
         origin = self.request.headers.get("Origin")
         if (kind != "application/json"
                 or not hmac.compare_digest(token, self.application.settings["page_token"])
-                or (origin is not None and not _loopback_host(urlsplit(origin).netloc))):
+                or (origin is not None and not loopback_host(urlsplit(origin).netloc))):
             raise tornado.web.HTTPError(403, "only the chat page itself may act")
 
     async def post(self, user_id: str, action: str) -> None:

@@ -199,11 +199,11 @@ class BotRunner:
     def intake(self) -> Intake:
         return self.app.bot_data[INTAKE_KEY]
 
-    def webapp_routes(self) -> list[Route]:
+    def webapp_routes(self, loopback_only: bool = False) -> list[Route]:
         """The Mini App's routes (handwritten signatures), served where Telegram opens
-        them: CHOUCHA_PUBLIC_URL."""
+        them: CHOUCHA_PUBLIC_URL (local mode: beside its page, loopback names only)."""
         return webapp.routes(lambda: self.core, self.token,
-                             lambda: wake_outbox(self.app.bot_data))
+                             lambda: wake_outbox(self.app.bot_data), loopback_only)
 
     async def start(self, webhook: bool | None = None, poll_timeout: int = 10,
                     serve_webapp: bool = True) -> None:

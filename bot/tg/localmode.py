@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import secrets
 from pathlib import Path
 
 from bot.config import Settings
@@ -17,7 +18,10 @@ from bot.tg.context import Register
 
 logger = logging.getLogger(__name__)
 
-LOCAL_TOKEN = "7000000001:LOCAL-emulator-token"
+def local_token() -> str:
+    """The bot token between the bot and its emulator, new at every start: the Mini App's
+    launch data is signed with it, so it must not be a constant anyone can read."""
+    return f"7000000001:LOCAL-{secrets.token_urlsafe(24)}"
 
 
 SAVE_EVERY = 1.0  # seconds between saves of the chat history, when something changed
@@ -38,7 +42,8 @@ async def _keep_saving(emulator: Emulator, folder: Path) -> None:
 
 
 async def run_local(settings: Settings, stop: asyncio.Event, register: Register) -> None:
-    emulator = Emulator(spec_path=settings.bot_api_spec, token=LOCAL_TOKEN)
+    token = local_token()
+    emulator = Emulator(spec_path=settings.bot_api_spec, token=token)
     history = settings.data_dir / "local-chat"
     if emulator.load_state(history):
         logger.info("local chat history restored from %s", history)
@@ -46,8 +51,8 @@ async def run_local(settings: Settings, stop: asyncio.Event, register: Register)
     # The Mini App is served beside the chat page, which opens it as Telegram would.
     local = dataclasses.replace(settings, api_root=server.url, webhook_url=None,
                                 public_url=server.url)
-    runner = BotRunner(local, LOCAL_TOKEN, register)
-    server.app.add_handlers(r".*", runner.webapp_routes())
+    runner = BotRunner(local, token, register)
+    server.app.add_handlers(r".*", runner.webapp_routes(loopback_only=True))
     await runner.start(webhook=False, poll_timeout=10, serve_webapp=False)
     saver: asyncio.Task[None] | None = None
     try:

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 import tornado.web
 
 from bot.core import Core
+from bot.emulator.server import loopback_host
 from bot.i18n import Translator, translator
 from bot.rules import webapp
 from bot.rules.models import Opinion, PartyRole, PartySigner
@@ -85,11 +86,17 @@ class _Refusals:
 
 class _Base(tornado.web.RequestHandler):
     def initialize(self, core: Callable[[], Core], bot_token: str,
-                   wake: Callable[[], None], refusals: _Refusals) -> None:
+                   wake: Callable[[], None], refusals: _Refusals,
+                   loopback_only: bool = False) -> None:
         self._core = core
         self.bot_token = bot_token
         self.wake = wake
         self.refusals = refusals
+        self.loopback_only = loopback_only
+
+    def prepare(self) -> None:
+        if self.loopback_only and not loopback_host(self.request.host or ""):
+            raise tornado.web.HTTPError(403, "loopback host names only")
 
     @property
     def core(self) -> Core:
@@ -219,10 +226,14 @@ class _Sign(_Base):
         self.answer(200, {"ok": True, "visit": state.id})
 
 
-def routes(core: Callable[[], Core], bot_token: str, wake: Callable[[], None]) -> list[Route]:
+def routes(core: Callable[[], Core], bot_token: str, wake: Callable[[], None],
+           loopback_only: bool = False) -> list[Route]:
     """The Mini App's routes, to add to a Tornado application (`core` is looked up per
-    request: the routes may be added before the bot has started)."""
-    args = {"core": core, "bot_token": bot_token, "wake": wake, "refusals": _Refusals()}
+    request: the routes may be added before the bot has started). `loopback_only`: served
+    beside local mode's page, for loopback host names only, as that page is (a page on
+    another name that resolves to 127.0.0.1, DNS rebinding, is not served)."""
+    args = {"core": core, "bot_token": bot_token, "wake": wake, "refusals": _Refusals(),
+            "loopback_only": loopback_only}
     return [(PATH, _Page, args), ("/app/api/open", _Open, args),
             ("/app/api/sign", _Sign, args)]
 
