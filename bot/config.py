@@ -6,6 +6,7 @@ ConfigError with a one-line message naming it; the token is never echoed.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import sqlite3
@@ -65,6 +66,10 @@ class Settings:
     # CHOUCHA_DB was given (not the default): local mode then runs only when asked for
     # (`choucha run --local`), never on a database someone pointed it at (issue 29).
     db_given: bool = False
+    # CHOUCHA_TRUSTED_PROXIES: addresses of the TLS proxy in front of the webhook and the
+    # Mini App; only from them is X-Forwarded-For believed (the client's address, for the
+    # Mini App's count of forged launch data).
+    trusted_proxies: frozenset[str] = frozenset()
 
     @property
     def keys(self) -> Path:
@@ -121,7 +126,20 @@ _KEYS: dict[str, tuple[str, str | None]] = {
     "CHOUCHA_PUBLISH_WITHIN_DAYS": ("publish_within_days", "20"),
     "CHOUCHA_PUBLISH_WARN_DAYS": ("publish_warn_days", "5"),
     "CHOUCHA_PACE_SECOND": ("pace_second", "1"),
+    "CHOUCHA_TRUSTED_PROXIES": ("trusted_proxies", None),
 }
+
+
+def _proxies(value: str | None) -> frozenset[str]:
+    found = frozenset(v.strip() for v in (value or "").split(",") if v.strip())
+    for address in found:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise ConfigError(f"CHOUCHA_TRUSTED_PROXIES: {address!r} is not an IP address;"
+                              " give the proxy's addresses, comma-separated, such as"
+                              " 127.0.0.1") from None
+    return found
 
 
 def _read_file(path: str) -> dict[str, object]:
@@ -317,6 +335,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         id_key=get("CHOUCHA_ID_KEY"),
         area=area,
         pace_second=pace_second,
+        trusted_proxies=_proxies(get("CHOUCHA_TRUSTED_PROXIES")),
         key_dir=Path(env["CHOUCHA_KEY_DIR"]) if env.get("CHOUCHA_KEY_DIR", "").strip()
         else Path(env["CHOUCHA_CONFIG"]).parent if env.get("CHOUCHA_CONFIG") else None,
     )

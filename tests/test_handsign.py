@@ -370,3 +370,28 @@ async def test_a_flood_of_forged_launch_data_is_cut_off(
     assert real.status_code == 200 and real.json()["ok"]
     assert [r.status_code for r in odd] == [400, 400, 400], [r.text[:80] for r in odd]
     assert refusals(signing.settings) == ["webapp_auth"]
+
+
+async def test_behind_a_trusted_proxy_each_client_is_counted_alone(
+        signing: BotRunner, server: EmulatorServer) -> None:
+    """With CHOUCHA_TRUSTED_PROXIES naming the proxy, X-Forwarded-For tells the clients
+    apart: one client's flood does not make another wait; an untrusted sender's header
+    is not believed (issue 29)."""
+    forged = webapp.sign({"user": json.dumps({"id": 1, "first_name": "x"}),
+                          "auth_date": str(int(time.time()))}, "999:not-the-bots-token")
+    signing.core.settings = dataclasses.replace(signing.core.settings,
+                                                trusted_proxies=frozenset({"127.0.0.1"}))
+    async with httpx.AsyncClient() as client:
+        async def post(forwarded: str) -> int:
+            res = await client.post(f"{server.url}/app/api/open",
+                                    json={"initData": forged, "visit": 1},
+                                    headers={"X-Forwarded-For": forwarded})
+            return res.status_code
+        flood = [await post("203.0.113.7") for _ in range(25)]
+        other = await post("198.51.100.9")
+        signing.core.settings = dataclasses.replace(signing.core.settings,
+                                                    trusted_proxies=frozenset())
+        untrusted = [await post(f"192.0.2.{i}") for i in range(3)]
+    assert flood[-1] == 429 and other == 403
+    assert untrusted == [403, 403, 403]  # counted as 127.0.0.1: its first refusal
+    assert refusals(signing.settings) == ["webapp_auth"] * 3

@@ -94,6 +94,15 @@ class _Base(tornado.web.RequestHandler):
         self.refusals = refusals
         self.loopback_only = loopback_only
 
+    def client_address(self) -> str:
+        """Who sent the request: the connection's address, or, from a trusted proxy
+        (CHOUCHA_TRUSTED_PROXIES), the last address it put in X-Forwarded-For."""
+        remote = self.request.remote_ip or ""
+        forwarded = self.request.headers.get("X-Forwarded-For", "")
+        if remote in self.core.settings.trusted_proxies and forwarded.strip():
+            return forwarded.split(",")[-1].strip()
+        return remote
+
     def prepare(self) -> None:
         if self.loopback_only and not loopback_host(self.request.host or ""):
             raise tornado.web.HTTPError(403, "loopback host names only")
@@ -132,7 +141,7 @@ class _Base(tornado.web.RequestHandler):
         try:
             webapp.check(init_data, self.bot_token, time.time(), SESSION_MINUTES * 60)
         except webapp.InitDataRefused:
-            count = self.refusals.note(self.request.remote_ip or "")
+            count = self.refusals.note(self.client_address())
             if count > 1:
                 if count > REFUSALS_PER_MINUTE:
                     raise tornado.web.HTTPError(429) from None
