@@ -237,6 +237,24 @@ async def bench_bomb(tmp: Path) -> None:
     print(f"zip bomb: {len(data) / 2**20:.1f} MB expanding to 1 GiB of shared strings")
     print(f"  refused in {took * 1000:.0f} ms; Python peak {peak:.1f} MiB; process peak"
           f" {rss_after:.0f} MiB (before {rss_before:.0f} MiB): {report.problems[0].message}")
+    # The same inside a checklist .zip: the form within is a workbook of its own.
+    bundle = tmp / "form.zip"
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("survey.xlsx", data)
+        archive.writestr("choices.csv", "list_name,name,label\nyn,y,Yes\n")
+    async with Database(settings.db_path) as db:
+        core = Core(settings, db, "bench_bot")
+        tracemalloc.start()
+        started = time.perf_counter()
+        report = await import_file(core, SYSTEM, bundle, "form.zip", "checklist")
+        took = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        rss_nested = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert not report.ok
+    print(f"  nested in a checklist .zip ({bundle.stat().st_size / 2**20:.1f} MB): refused in"
+          f" {took * 1000:.0f} ms; Python peak {peak:.1f} MiB; process peak {rss_nested:.0f}"
+          f" MiB")
 
 
 # ------------------------------------------------------------------ chase
