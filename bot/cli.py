@@ -909,14 +909,24 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
                                     " handlers.main run`)."))
     # A missing database is made (local mode starts from nothing); a folder or a file that
     # is not Choucha's is refused before the bot starts.
+    asked = getattr(args, "local", False)
+    if asked and not settings.db_given:  # the demo's own file, whatever the token
+        settings = dataclasses.replace(settings, db_path=settings.db_path.parent
+                                       / DEFAULT_LOCAL_DB)
     problem = _database_problem(settings, creating=True)
     if problem:
         return _fail(problem)
-    if settings.local_mode or getattr(args, "local", False):
-        problem = _local_problem(settings, getattr(args, "local", False))
+    if settings.local_mode or asked:
+        problem = _local_problem(settings, asked)
         if problem:
             return _fail(problem)
         settings = dataclasses.replace(settings, token=None)
+    elif probe(settings.db_path) is Found.CHOUCHA and _made_for(settings) == "local":
+        return _fail(_t()._(
+            "{path} was made by local mode: its demo people are bound to made-up Telegram"
+            " accounts, which real ones could match. It never runs against Telegram: point"
+            " CHOUCHA_DB at the county's database (`choucha init` makes one). Nothing was"
+            " started.").format(path=settings.db_path))
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -958,6 +968,15 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         return _fail(_t()._("Telegram refused the bot token (TELEGRAM_BOT_TOKEN). Check it"
                             " with @BotFather, then start again; nothing was started."))
     return 0
+
+
+def _made_for(settings: Settings) -> str | None:
+    """What the database was made for ("local" when local mode made it), read only."""
+    async def read() -> str | None:
+        async with Database(settings.db_path) as db, db.read() as rtx:
+            return await rtx.settings.get(LOCAL_MARK)
+
+    return asyncio.run(read())
 
 
 def _local_problem(settings: Settings, asked: bool) -> str | None:

@@ -8,7 +8,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from storage.files import PRIVATE_FILE, private_dir, stage_private
+from storage.files import PRIVATE_FILE, private_dir, stage_private, sync_dir
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +22,8 @@ def read_or_create(path: Path, make: bytes) -> bytes:
     `path`, which fails when another process made it first; that one's is then used, so
     two processes starting together never hold different keys. A key file others may
     read (copied with a loose mode) is narrowed to 0600 and said so in the log."""
+    if path.exists() and not path.is_file():
+        raise OSError(f"{path} is not a file: a key is kept in a file of that name")
     if path.is_file():
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
@@ -34,9 +36,20 @@ def read_or_create(path: Path, make: bytes) -> bytes:
     try:
         os.link(staged, path)
     except FileExistsError:
-        return read_or_create(path, make)  # another process made it: theirs holds
+        return path.read_bytes().strip()  # another process made it: theirs holds
+    except OSError:  # a file system without hard links: create it exclusively instead
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+        except FileExistsError:
+            return path.read_bytes().strip()
+        try:
+            os.write(fd, make)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     finally:
         staged.unlink(missing_ok=True)
+    sync_dir(path.parent)  # the name survives a crash, as the rows sealed with it will
     return make
 
 

@@ -71,7 +71,7 @@ def stage_private(path: Path, data: bytes) -> Path:
 def put_in_place(staged: Path, path: Path) -> None:
     """Rename a staged file to its name (replacing an earlier file) and make that durable."""
     staged.replace(path)
-    _sync_dir(path.parent)
+    sync_dir(path.parent)
 
 
 def replace_private(path: Path, data: bytes) -> None:
@@ -96,7 +96,7 @@ def blob_path(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256
 
 
-def _sync_dir(folder: Path) -> None:
+def sync_dir(folder: Path) -> None:
     """Make a rename in `folder` durable (the file's own fsync does not cover its name)."""
     fd = os.open(folder, os.O_RDONLY)
     try:
@@ -116,7 +116,7 @@ def write_blob(root: Path, data: bytes) -> str:
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
         write_private(tmp, data, durable=True)
         tmp.replace(target)
-        _sync_dir(target.parent)
+        sync_dir(target.parent)
     return digest
 
 
@@ -165,7 +165,7 @@ class BlobWriter:
         else:
             private_dir(target.parent, tighten=True)
             self._tmp.replace(target)
-            _sync_dir(target.parent)
+            sync_dir(target.parent)
         return digest
 
     def abort(self) -> None:

@@ -234,6 +234,16 @@ class PeopleRepo(Repo):
             (to_db_time(now), *params, name, limit))
         return [_roster_entry(r) for r in rows]
 
+    async def bound_out_of_service(self, today: date) -> list[int]:
+        """People whose account is bound though they are out of service (`out_of_service`,
+        in one query)."""
+        return [int(r[0]) for r in await self.all(
+            "SELECT p.id FROM people p JOIN telegram_accounts a ON a.person_id = p.id"
+            " WHERE p.active = 0 OR (EXISTS (SELECT 1 FROM withdrawals w WHERE"
+            " w.person_id = p.id AND w.reason = 'left' AND w.from_date <= ?) AND NOT EXISTS"
+            " (SELECT 1 FROM person_roles r WHERE r.person_id = p.id"
+            " AND r.role IN ('office', 'admin')))", (today.isoformat(),))]
+
     async def bound_named(self, name: str) -> list[Person]:
         """The people of exactly that name whose Telegram account is bound."""
         return await self._people("WHERE p.name = ? AND a.tg_user_id IS NOT NULL ORDER BY p.id",
@@ -300,16 +310,22 @@ class PeopleRepo(Repo):
 
     async def out_of_service(self, person_id: int, today: date) -> str | None:
         """Why this person may not act in Choucha today (not in service in the directory,
-        or withdrawn from a date that has come), or None."""
+        or withdrawn for leaving from a date that has come), or None."""
         row = await self.one(
-            "SELECT p.active, (SELECT w.reason FROM withdrawals w WHERE w.person_id = p.id"
-            " AND w.from_date <= ? ORDER BY w.from_date DESC, w.id DESC LIMIT 1) AS withdrawn"
+            "SELECT p.active, EXISTS (SELECT 1 FROM withdrawals w WHERE w.person_id = p.id"
+            " AND w.reason = 'left' AND w.from_date <= ?) AS left_,"
+            " EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id"
+            " AND r.role IN ('office', 'admin')) AS staff"
             " FROM people p WHERE p.id = ?", (today.isoformat(), person_id))
         if row is None:
             return "unknown"
         if not row["active"]:
             return "inactive"
-        return f"withdrawn:{row['withdrawn']}" if row["withdrawn"] else None
+        # A withdrawal for leaving ends an inspector's access; other reasons (leave,
+        # a lapsed 执法证, a transfer) only keep them from being drawn. The office and
+        # administrators leave through the directory or `choucha unbind`, never through
+        # a withdrawal a supervisor records.
+        return "withdrawn:left" if row["left_"] and not row["staff"] else None
 
     async def bind(self, tg_user_id: int, person_id: int, now: datetime) -> None:
         await self.execute(

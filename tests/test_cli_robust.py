@@ -443,3 +443,17 @@ def test_local_mode_never_runs_on_a_countys_database(
     assert cli._local_problem(fresh, asked=True) is None  # made for local mode, marked
     _county(tmp_path / "mine.sqlite3")  # later holding people: still local mode's own
     assert cli._local_problem(fresh, asked=True) is None
+    # And the other way round: local mode's database never runs against Telegram (its
+    # demo people are bound to made-up accounts a real one could match).
+    mine = tmp_path / "mine.sqlite3"
+    before = _state(mine)
+    for key, value in {"CHOUCHA_DB": str(mine), "TELEGRAM_BOT_TOKEN": "123:real-token",
+                       "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9"}.items():
+        monkeypatch.setenv(key, value)
+    cli._t.cache_clear()
+    capsys.readouterr()
+    code = cli.main(["run"], register=register)
+    _, err = capsys.readouterr()
+    cli._t.cache_clear()
+    assert code == 2 and "was made by local mode" in err and "Traceback" not in err, err
+    assert _state(mine) == before

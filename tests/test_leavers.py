@@ -46,14 +46,23 @@ async def test_the_office_cannot_grant_or_take_the_office_role_by_import(
     report = await import_file(core, clerk_person, granting, "grant.csv", "inspectors")
     assert not report.ok
     assert [(p.row, str(p.message)) for p in report.problems] == [
-        (2, "only an administrator may grant the office role or take it away: this row was"
-            " not loaded")]
+        (2, "only an administrator may grant the office role or take it away (or mark an"
+            " office member as no longer in service): this row was not loaded")]
     assert probe(core.settings, "SELECT COUNT(*) FROM person_roles WHERE role = 'office'"
                  ) == before
     # An administrator may; and then the office may not take it away again.
     assert (await import_file(core, SYSTEM, granting, "grant.csv", "inspectors")).ok
     taking = _with_roles(files["inspectors"], tmp_path / "take.csv", {1: "执法检查人员"})
     report = await import_file(core, clerk_person, taking, "take.csv", "inspectors")
+    assert not report.ok and report.problems[0].row == 2
+    # Nor mark that office member as no longer in service (it would end their access).
+    leaving = _with_roles(granting, tmp_path / "leave.csv", {})
+    with leaving.open(encoding="utf-8") as fh:
+        table = list(csv.reader(fh))
+    table[1][table[0].index("是否在职")] = "否"
+    with leaving.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(table)
+    report = await import_file(core, clerk_person, leaving, "leave.csv", "inspectors")
     assert not report.ok and report.problems[0].row == 2
     # Keeping it as it is, the office may load the file.
     assert (await import_file(core, clerk_person, granting, "grant.csv", "inspectors")).ok

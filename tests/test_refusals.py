@@ -124,8 +124,9 @@ def test_text_with_hidden_characters_is_refused_and_ordinary_text_kept() -> None
     from bot.services.errors import Refusal, Refused, typed_line
 
     assert typed_line("  张 伟\n 同意\t") == "张 伟 同意"
-    assert typed_line("👍 🏽") == "👍 🏽"
-    for hidden in ("李\u202e四", "a\u200bb", "x\u2066y", "\x1b[31m", "a\x00b", "\ufeffname"):
+    assert typed_line("👍 🏽") == "👍 🏽" and typed_line("❤️") == "❤️"
+    for hidden in ("李\u202e四", "a\u200bb", "x\u2066y", "\x1b[31m", "a\x00b", "\ufeffname",
+                   "\u3164", "a\ud800b", "\ue000", "a\u2800b"):
         with pytest.raises(Refused) as caught:
             typed_line(hidden)
         assert caught.value.reason == Refusal.HIDDEN_CHARACTERS

@@ -272,11 +272,11 @@ class EmuFileHandler(_Base):
 
 class PageHandler(_Base):
     def get(self) -> None:
-        page = resources.files("bot.emulator").joinpath("static/chat.html").read_bytes()
-        page = page.replace(b"__PAGE_TOKEN__", self.application.settings["page_token"])
+        template = resources.files("bot.emulator").joinpath("static/chat.html").read_bytes()
+        page = template.replace(b"__PAGE_TOKEN__", self.application.settings["page_token"])
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Content-Security-Policy",
-                        webapp.content_security_policy(page.decode("utf-8"),
+                        webapp.content_security_policy(template.decode("utf-8"),
                                                        frames="'self'"))
         self.set_header("Cache-Control", "no-store")
         self.finish(page)

@@ -692,7 +692,10 @@ def _workbook(path: Path) -> tuple[Any, dict[str, Any]]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            book = get_xlsform(BytesIO(data))
+            # Told what it is by its content: pyxform would otherwise try each reader in
+            # turn, xlrd (unmaintained) too, even on bytes with no .xls header.
+            book = get_xlsform(BytesIO(data),
+                               file_type=".xlsx" if data[:2] == b"PK" else ".csv")
             typos = _typos(book)
             if typos:
                 raise ChecklistError(typos)

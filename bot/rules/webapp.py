@@ -102,10 +102,12 @@ def content_security_policy(page: str, frame_ancestors: str = NONE,
                             frames: str = NONE) -> str:
     """A Content-Security-Policy for one of Choucha's pages: nothing from elsewhere, and
     of inline code only the page's own scripts and styles (by their SHA-256), so that a
-    text that got into the page unescaped still runs nothing (issue 29)."""
+    text that got into the page unescaped still runs nothing (issue 29). `page` is the
+    page's template, before anything is put into it."""
     scripts, styles = [], []
     for tag, attributes, body in _INLINE.findall(page):
-        digest = "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode(
+        text = body.replace("\r\n", "\n").replace("\r", "\n")  # as the browser reads it
+        digest = "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode(
             ) + "'"
         if tag.lower() == "style":
             styles.append(digest)

@@ -81,6 +81,23 @@ def _ended_text(t: Translator, why: str) -> str:
                " service. If this is a mistake, ask your office for a new invite.")
 
 
+async def sweep(db: Database, today: date) -> int:
+    """Unbind everyone no longer in service who has not written since (at start and with
+    the scheduler): nothing reaches them, and they act for no team, even if they never
+    write again; how many.
+    Access: the scheduler, as the system."""
+    async with db.read() as rtx:
+        leaving = []
+        for person_id in await rtx.people.bound_out_of_service(today):
+            why = await rtx.people.out_of_service(person_id, today)
+            person = await rtx.people.person(person_id)
+            if person is not None and why is not None:
+                leaving.append((person, why))
+    for person, why in leaving:
+        await end_access(db, person, why, "system")
+    return len(leaving)
+
+
 async def unbind(db: Database, actor: Actor, person: Person) -> int | None:
     """The office unlinks a person's Telegram account (a lost phone, someone who left
     before the directory says so): `end_access`, audited with who did it. An
@@ -100,6 +117,8 @@ async def end_access(db: Database, person: Person, why: str, by: str) -> int | N
     now = clock_now()
     async with db.transaction(record_update=False) as tx:
         account = await tx.people.account_of_person(person.id)
+        if account is None:
+            return None  # unbound meanwhile (another update, the sweep): nothing to do
         tg_user_id = await tx.people.unbind(person.id)
         revoked = await tx.invites.revoke_open_for_person(person.id, now)
         await tx.audit.append(by, AuditAction.ACCOUNT_UNBOUND, f"person:{person.id}",
@@ -107,7 +126,7 @@ async def end_access(db: Database, person: Person, why: str, by: str) -> int | N
                                "invites_revoked": revoked}, now)
         if account is not None and account.chat_id is not None:
             t = translator_for(account, person)
-            await tx.outbox.enqueue(f"unbound:{person.id}:{account.tg_user_id}",
+            await tx.outbox.enqueue(f"unbound:{person.id}:{account.tg_user_id}:{now.isoformat()}",
                                     account.chat_id, "sendMessage",
                                     {"text": _ended_text(t, why)}, now)
     logger.info("person %s: access ended (%s)", person.id, why)

@@ -128,11 +128,21 @@ class Refused(Exception):
         self.params = params
 
 
+# Format and control characters, lone surrogates, private use, unassigned code points.
+HIDDEN = frozenset({"Cf", "Cc", "Cs", "Co", "Cn"})
+# Shown as nothing though not in those categories (Unicode's Default_Ignorable_Code_Point
+# outside Cf): Hangul fillers, the combining grapheme joiner, the blank Braille pattern,
+# variation selectors but the two that choose an emoji's look (U+FE0E, U+FE0F: ❤️).
+IGNORABLE = frozenset("\u115f\u1160\u3164\uffa0\u034f\u2800") | frozenset(
+    chr(c) for c in range(0xFE00, 0xFE0E))
+
+
 def typed_line(text: str) -> str:
     """A name, reason or opinion a person typed, on one line with single spaces; refused
     when it holds characters that are not shown but change how it reads (Unicode
     categories Cf and Cc: direction overrides, zero-width characters, controls), since a
     record with legal weight could be made to read differently (issue 29)."""
-    if any(unicodedata.category(ch) in ("Cf", "Cc") and not ch.isspace() for ch in text):
+    if any((unicodedata.category(ch) in HIDDEN and not ch.isspace()) or ch in IGNORABLE
+           for ch in text):
         raise Refused(Refusal.HIDDEN_CHARACTERS)
     return " ".join(text.split())

@@ -97,6 +97,8 @@ async def _heavy(path: Path) -> bool:
     """Read in a worker process: decided on what the file expands to (a zip's directory),
     not on what it weighs (a small zip may hold a large workbook)."""
     size = (await asyncio.to_thread(path.stat)).st_size
+    if await asyncio.to_thread(is_bundle, path):
+        return True  # a form in a .zip: what it expands to is known only once it is out
     return max(size, await asyncio.to_thread(expanded_size, path)) >= HEAVY_FROM
 MAX_ROWS = 200_000  # rows of any table but the target directory
 # A target directory of this many rows or more is applied in chunks of CHUNK_ROWS staged
@@ -1131,10 +1133,12 @@ async def _inspectors(job: _Job) -> None:
                            "*" * 14 + number_text[-4:]):
             continue
         if not await _may_set_roles(job, set(values["roles"] or ["inspector"]), cert,
-                                    hashed, grants_office):
+                                    hashed, grants_office, values["active"] is not False
+                                    and values["active"] != 0):
             report.problem(number, job.header("roles"), ",".join(values["roles"] or []),
                            N_("only an administrator may grant the office role or take it"
-                              " away: this row was not loaded"))
+                              " away (or mark an office member as no longer in service):"
+                              " this row was not loaded"))
             continue
         if not cert:
             report.warn(number, job.header("cert_no"), "",
@@ -1160,21 +1164,21 @@ async def _grants_office(job: _Job) -> bool:
 
 
 async def _may_set_roles(job: _Job, roles: set[str], cert: str | None, hashed: str,
-                         grants_office: bool) -> bool:
+                         grants_office: bool, active: bool) -> bool:
     """A row may give these roles: the office role is granted, and taken from someone who
-    has it, only by an administrator (the same rule as /invite, issue 29)."""
+    has it, only by an administrator (the same rule as /invite, issue 29); nor may
+    anyone else mark an office member or an administrator as no longer in service (that
+    ends their access)."""
     if grants_office:
         return True
-    if "office" in roles:
-        existing = await job.tx.directory.inspector_by_keys(cert, hashed)
-        if existing is None:
-            return False
-        person = await job.tx.people.person(existing["person_id"])
-        return person is not None and person.has_role(Role.OFFICE)  # kept, not granted
     existing = await job.tx.directory.inspector_by_keys(cert, hashed)
-    if existing is None:
-        return True
-    person = await job.tx.people.person(existing["person_id"])
+    person = await job.tx.people.person(existing["person_id"]) if existing else None
+    staff = person is not None and (person.has_role(Role.OFFICE)
+                                    or person.has_role(Role.ADMIN))
+    if staff and not active:
+        return False
+    if "office" in roles:
+        return person is not None and person.has_role(Role.OFFICE)  # kept, not granted
     return person is None or not person.has_role(Role.OFFICE)
 
 

@@ -12,7 +12,7 @@ from bot.clock import now as clock_now
 from bot.core import Core
 from bot.rules.models import LAST4_RE, Opinion, PartyRole, PartySigner
 from bot.services import visits
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal, Refused, typed_line
 from bot.views.labels import one_line
 
 FLOW = "party"
@@ -61,7 +61,7 @@ async def typed(core: Core, tg_user_id: int, text: str) -> PartyStep:
     async with core.db.read() as rtx:
         conversation = await rtx.conversations.get(tg_user_id)
     step = conversation.step if conversation and conversation.flow == FLOW else ""
-    clean = one_line(text, 200) or ""
+    clean = one_line(typed_line(text), 200) or ""  # what goes on the signed record
     if step == "name":
         if not 2 <= len(clean) <= 50 or clean.startswith("/"):
             raise Refused(Refusal.PARTY_NAME)

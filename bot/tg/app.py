@@ -16,7 +16,7 @@ from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.core import Core
 from bot.i18n import LANGUAGES, translator, translator_for
-from bot.services import chasing, digest, personal, recovery
+from bot.services import accounts, chasing, digest, personal, recovery
 from bot.tg import webapp
 from bot.tg.commands import STRANGER_COMMANDS, commands_for, menu
 from bot.tg.context import (
@@ -89,7 +89,10 @@ async def chase_due(context: BotContext) -> None:
     """Job: remind and escalate what is due, and send the morning digest once a day (both
     read from the database on every run, so a restart misses nothing)."""
     now = clock_now()
-    if await chasing.chase(context.core, now) + await digest.send_daily(context.core, now):
+    # People no longer in service are unbound first: nothing is queued for them.
+    ended = await accounts.sweep(context.core.db, context.core.today())
+    if ended + await chasing.chase(context.core, now) + await digest.send_daily(
+            context.core, now):
         await drain_outbox(context)
 
 

@@ -163,13 +163,15 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+TEMPLATE = resources.files("bot.tg").joinpath("static/sign.html").read_text("utf-8")
+
+
 def page_html(t: Translator) -> str:
     """The Mini App's page with its own words in `t`'s language (the sheet's words come
     with the sheet, in the leader's language)."""
     words = page_words(t)
-    page = resources.files("bot.tg").joinpath("static/sign.html").read_text("utf-8")
     script = json.dumps(words, ensure_ascii=False).replace("<", "\\u003c")
-    return (page.replace("{{lang}}", html.escape(words["lang"]))
+    return (TEMPLATE.replace("{{lang}}", html.escape(words["lang"]))
             .replace("{{title}}", html.escape(words["title"]))
             .replace("{{words}}", script))
 
@@ -182,9 +184,10 @@ class _Page(_Base):
         page = page_html(translator(wanted.strip() or None))
         self.set_header("Content-Type", "text/html; charset=utf-8")
         # Telegram's clients show the Mini App; its web versions in a frame of theirs, the
-        # local web chat page in one of its own.
+        # local web chat page in one of its own. Hashed from the template: nothing put
+        # into the page can approve a script of its own.
         self.set_header("Content-Security-Policy", webapp.content_security_policy(
-            page, "'self' https://web.telegram.org https://*.telegram.org"))
+            TEMPLATE, "'self' https://web.telegram.org https://*.telegram.org"))
         self.finish(page.encode("utf-8"))
 
 
