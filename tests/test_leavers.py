@@ -165,3 +165,38 @@ async def test_the_office_unlinks_an_account_from_the_command_line(
                  " WHERE action = 'account.unbound'") == [("cli", "unbound")]
     code, _, err = await choucha(env, "unbind", "李强")
     assert code != 0 and "nothing was changed" in err and "Traceback" not in err
+
+
+async def test_the_sweep_unbinds_who_left_and_only_them(core: Core) -> None:
+    """At start and with the scheduler, not only when they write: someone marked not in
+    service, or withdrawn for leaving, is unbound (told, audited); a withdrawal for leave
+    or a lapsed 执法证 only keeps an inspector from being drawn, and an office member is
+    never ended by a withdrawal (issue 29)."""
+    from bot.services import accounts
+    from bot.services.accounts import TgUser
+    from bot.services.onboarding import redeem
+
+    async def bind(name: str, roles: list[Role], tg: int) -> int:
+        issued = await invite_person(core, SYSTEM, name, None, roles)
+        await redeem(core, issued.code, TgUser(tg, tg, None, name, "en"))
+        return issued.person.id
+
+    gone = await bind("离职", [Role.OFFICE], 71)
+    away = await bind("请假", [Role.OFFICE], 72)
+    left = await bind("调走", [Role.OFFICE], 73)
+    today = core.today()
+    with sqlite3.connect(core.settings.db_path) as conn:
+        conn.execute("UPDATE people SET active = 0 WHERE id = ?", (gone,))
+        for person_id, reason in ((away, "long_leave"), (left, "left")):
+            conn.execute("INSERT INTO withdrawals (person_id, cert_no, from_date, reason,"
+                         " recorded_at) VALUES (?, 'X', ?, ?, '2026-01-01T00:00:00Z')",
+                         (person_id, today.isoformat(), reason))
+        conn.execute("DELETE FROM person_roles WHERE person_id = ?", (left,))
+        conn.execute("INSERT INTO person_roles (person_id, role, department_id, granted_at)"
+                     " VALUES (?, 'inspector', NULL, '2026-01-01T00:00:00Z')", (left,))
+    assert await accounts.sweep(core.db, today) == 2
+    bound = dict(probe(core.settings, "SELECT tg_user_id, person_id FROM telegram_accounts"))
+    assert bound == {71: None, 72: away, 73: None}
+    assert probe(core.settings, "SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE"
+                 " 'unbound:%'") == [(2,)]
+    assert await accounts.sweep(core.db, today) == 0  # once
