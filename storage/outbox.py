@@ -117,6 +117,13 @@ class OutboxRepo(Repo):
             " AND status = 'pending'", (reason, dedupe_key))
         return changed == 1
 
+    async def withdraw_chat(self, chat_id: int, reason: str) -> int:
+        """Every message still queued for a chat is not sent (they stay, closed): its
+        person's access ended."""
+        return await self.execute(
+            "UPDATE outbox SET status = 'failed', last_error = ? WHERE chat_id = ?"
+            " AND status = 'pending'", (reason, chat_id))
+
     async def reopen_blocked(self, chat_id: int, now: datetime) -> int:
         """Queue again what could not be sent while the person had blocked the bot."""
         return await self.execute(

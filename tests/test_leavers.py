@@ -172,6 +172,7 @@ async def test_the_sweep_unbinds_who_left_and_only_them(core: Core) -> None:
     service, or withdrawn for leaving, is unbound (told, audited); a withdrawal for leave
     or a lapsed 执法证 only keeps an inspector from being drawn, and an office member is
     never ended by a withdrawal (issue 29)."""
+    from bot.clock import now as core_now
     from bot.services import accounts
     from bot.services.accounts import TgUser
     from bot.services.onboarding import redeem
@@ -182,6 +183,9 @@ async def test_the_sweep_unbinds_who_left_and_only_them(core: Core) -> None:
         return issued.person.id
 
     gone = await bind("离职", [Role.OFFICE], 71)
+    async with core.db.transaction(record_update=False) as tx:  # a digest waiting for them
+        await tx.outbox.enqueue("digest:x", 71, "sendMessage", {"text": "简报"},
+                                core_now())
     away = await bind("请假", [Role.OFFICE], 72)
     left = await bind("调走", [Role.OFFICE], 73)
     today = core.today()
@@ -198,5 +202,7 @@ async def test_the_sweep_unbinds_who_left_and_only_them(core: Core) -> None:
     bound = dict(probe(core.settings, "SELECT tg_user_id, person_id FROM telegram_accounts"))
     assert bound == {71: None, 72: away, 73: None}
     assert probe(core.settings, "SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE"
-                 " 'unbound:%'") == [(2,)]
+                 " 'unbound:%' AND status = 'pending'") == [(2,)]
+    assert probe(core.settings, "SELECT status FROM outbox WHERE dedupe_key = 'digest:x'"
+                 ) == [("failed",)]  # what waited for them is not sent
     assert await accounts.sweep(core.db, today) == 0  # once

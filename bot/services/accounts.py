@@ -125,6 +125,8 @@ async def end_access(db: Database, person: Person, why: str, by: str) -> int | N
                               {"reason": why, "tg_user_id": tg_user_id,
                                "invites_revoked": revoked}, now)
         if account is not None and account.chat_id is not None:
+            # What was queued for them (tasks, digests) is no longer theirs to read.
+            await tx.outbox.withdraw_chat(account.chat_id, f"access ended: {why}")
             t = translator_for(account, person)
             await tx.outbox.enqueue(f"unbound:{person.id}:{account.tg_user_id}:{now.isoformat()}",
                                     account.chat_id, "sendMessage",
