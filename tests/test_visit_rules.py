@@ -52,6 +52,12 @@ def test_typed_answers_are_parsed_or_refused_with_a_reason() -> None:
     # are trimmed), unlike numbers and dates.
     typed = "仓库内发现过期食品３箱，已责令下架；负责人：张三（店长）"
     assert rules.parse_typed(q("why"), f"  {typed}\n") == typed
+    assert rules.parse_typed(q("why"), "第一行\n第二行") == "第一行\n第二行"
+    # Invisible characters that would make the record read differently are refused.
+    for hidden in ("无\u202e异议", "合\u200b格", "a\x1bb"):
+        with pytest.raises(rules.Invalid) as caught:
+            rules.parse_typed(q("why"), hidden)
+        assert caught.value.message.startswith("This answer holds invisible characters")
     integer = Question("n", "integer", {})
     assert rules.parse_typed(integer, "+007") == "7"
     with pytest.raises(rules.Invalid):

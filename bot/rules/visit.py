@@ -128,6 +128,12 @@ def parse_typed(question: Question, raw: str) -> str:
     text = raw.strip() if question.type == "text" else _normal(raw)
     if not text:
         raise Invalid(N_("Please type an answer."))
+    if any(unicodedata.category(ch) in ("Cf", "Cc", "Cs", "Co", "Cn")
+           and ch not in "\n\t" for ch in text):
+        # What goes on the record must read as it holds (direction marks, zero-width or
+        # control characters would not), issue 29.
+        raise Invalid(N_("This answer holds invisible characters that could make it read"
+                         " differently from what it says; please type it again."))
     if question.type == "integer":
         if not re.fullmatch(r"[+-]?\d{1,12}", text.replace(",", "")):
             raise Invalid(N_("Please type a whole number, such as 12."))
