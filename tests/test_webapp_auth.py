@@ -78,3 +78,15 @@ def test_the_content_security_policy_names_only_the_pages_own_code() -> None:
     assert policy.count("'sha256-") == 2  # the style and the script run; the data not
     assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
     assert content_security_policy(page.replace("run()", "run(1)")) != policy
+
+
+def test_refusals_are_counted_per_client_and_the_memory_stays_bounded() -> None:
+    from bot.tg.webapp import MAX_ADDRESSES, _Refusals
+
+    refusals = _Refusals()
+    assert refusals.note("2001:db8::1") == 1
+    assert refusals.note("2001:db8::2") == 2  # the same /64: one client
+    assert refusals.note("::ffff:192.0.2.7") == 1 and refusals.note("192.0.2.7") == 2
+    for i in range(MAX_ADDRESSES + 50):
+        refusals.note(f"10.{i // 65536}.{i // 256 % 256}.{i % 256}")
+    assert len(refusals.seen) <= MAX_ADDRESSES + 1

@@ -8,6 +8,7 @@ call carries Telegram's initData; the services check it (bot/services/visits/han
 from __future__ import annotations
 
 import html
+import ipaddress
 import json
 import logging
 import time
@@ -55,6 +56,33 @@ def _guess(init_data: str) -> Translator:
         return translator(None)
 
 
+MAX_ADDRESSES = 10_000  # clients whose refusals are remembered
+
+
+def _exact(address: str) -> str:
+    """An address in one spelling (an IPv4-mapped IPv6 one as IPv4)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    return str(mapped or ip)
+
+
+def _client_key(address: str) -> str:
+    """An address as one client: IPv4 (an IPv4-mapped IPv6 one too) as it is, IPv6 by
+    its /64 network."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 class _Refusals:
     """Launch data refused per remote address in the last minute. Only requests whose
     launch data fails its HMAC count, and only they are ever held back: a leader's real
@@ -74,12 +102,14 @@ class _Refusals:
         return window
 
     def note(self, address: str) -> int:
-        """Count a refusal of `address`; how many it has had in the last minute."""
-        if len(self.seen) > 10_000:  # addresses long gone are forgotten
-            for stale in list(self.seen):
-                if not self._window(stale):
-                    del self.seen[stale]
-        window = self._window(address)
+        """Count a refusal of `address` (an IPv6 one by its /64: one client holds many);
+        how many it has had in the last minute."""
+        key = _client_key(address)
+        if len(self.seen) > MAX_ADDRESSES:  # the quietest half is forgotten, at once
+            order = sorted(self.seen, key=lambda k: self.seen[k][-1] if self.seen[k] else 0.0)
+            for quiet in order[: len(order) // 2]:
+                del self.seen[quiet]
+        window = self._window(key)
         window.append(time.monotonic())
         return len(window)
 
@@ -99,7 +129,8 @@ class _Base(tornado.web.RequestHandler):
         (CHOUCHA_TRUSTED_PROXIES), the last address it put in X-Forwarded-For."""
         remote = self.request.remote_ip or ""
         forwarded = self.request.headers.get("X-Forwarded-For", "")
-        if remote in self.core.settings.trusted_proxies and forwarded.strip():
+        trusted = {_exact(p) for p in self.core.settings.trusted_proxies}
+        if _exact(remote) in trusted and forwarded.strip():
             return forwarded.split(",")[-1].strip()
         return remote
 
