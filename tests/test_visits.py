@@ -462,14 +462,16 @@ async def test_unreachable_shortcut_needs_no_party_signature(
         await leader.press("▶️ Continue the visit", await open_card(leader, name))
         await leader.expect("Check-in")
         assert "📍 Share my location" in leader.reply_keyboard()
-        for user in (member, leader):
-            # The request (outbox) and the check-in (a reply) come in either order.
-            request = await user.find("Please sign the result summary", timeout=60)
-            await user.press("✍️ Sign", request)
+        # The request (outbox) and the check-in (a reply) come in either order. The member
+        # signs first (and is told so), then the leader, whose status then offers Submit.
+        request = await member.find("Please sign the result summary", timeout=60)
+        await member.press("✍️ Sign", request)
+        member_status = await member.expect("You signed.")
+        request = await leader.find("Please sign the result summary", timeout=60)
+        await leader.press("✍️ Sign", request)
         status = await leader.expect("You signed.")
         assert "no signature of the party is needed" in status["text"]
         # Only the leader submits.
-        member_status = await member.expect("You signed.")
         forged = await member.press_data(member_status, f"v1:vis:sb:{_visit(settings)}")
         assert "Only the one who acts for the team" in (await member.answer(forged))["text"]
         await submit_record(leader, status)
