@@ -38,7 +38,7 @@ class Identity:
 
 async def identify(db: Database, user: TgUser, today: date | None = None) -> Identity:
     """Look the account up, remembering it (or what changed) without recording the update.
-    A person no longer in service (the directory says so, or a withdrawal has begun by
+    A person no longer in service (the directory says so, or withdrawn for leaving by
     `today`) is unbound here and is a stranger from this update on (issue 29).
     Access: anyone: it identifies the sender of an update (strangers included)."""
     async with db.read() as rtx:
@@ -63,7 +63,8 @@ async def identify(db: Database, user: TgUser, today: date | None = None) -> Ide
             now = clock_now()
             await tx.people.upsert_account(user.id, user.chat_id, user.username,
                                            user.first_name, user.language_code, now)
-            if unblocked and account is not None and account.chat_id:
+            if unblocked and account is not None and account.chat_id and not ended:
+                # (for one whose access just ended, what waited is not theirs any more)
                 await tx.outbox.reopen_blocked(account.chat_id, now)
         if unblocked and person is not None:
             await _ask_again(db, person)
