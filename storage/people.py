@@ -37,6 +37,15 @@ def _account(row: aiosqlite.Row) -> TelegramAccount:
     )
 
 
+# Withdrawn for leaving from a date that has come (the parameter: today), and not office
+# staff, who leave through the directory or `choucha unbind` (`out_of_service`).
+_LEFT = ("EXISTS (SELECT 1 FROM withdrawals w WHERE w.person_id = p.id AND w.reason = 'left'"
+         " AND w.from_date <= ?) AND NOT EXISTS (SELECT 1 FROM person_roles r WHERE"
+         " r.person_id = p.id AND r.role IN ('office', 'admin'))")
+_OUT_OF_SERVICE = (f"EXISTS (SELECT 1 FROM people p WHERE p.id = a.person_id AND"
+                   f" (p.active = 0 OR ({_LEFT})))")
+
+
 _PERSON_SELECT = (
     "SELECT p.id, p.name, p.department_id, p.language, p.active, d.name AS department_name,"
     " a.tg_user_id FROM people p"
@@ -235,14 +244,11 @@ class PeopleRepo(Repo):
         return [_roster_entry(r) for r in rows]
 
     async def bound_out_of_service(self, today: date) -> list[int]:
-        """People whose account is bound though they are out of service (`out_of_service`,
-        in one query)."""
+        """People whose account is bound though they are out of service (`out_of_service`
+        decides, for each of them)."""
         return [int(r[0]) for r in await self.all(
-            "SELECT p.id FROM people p JOIN telegram_accounts a ON a.person_id = p.id"
-            " WHERE p.active = 0 OR (EXISTS (SELECT 1 FROM withdrawals w WHERE"
-            " w.person_id = p.id AND w.reason = 'left' AND w.from_date <= ?) AND NOT EXISTS"
-            " (SELECT 1 FROM person_roles r WHERE r.person_id = p.id"
-            " AND r.role IN ('office', 'admin')))", (today.isoformat(),))]
+            f"SELECT a.person_id FROM telegram_accounts a WHERE a.person_id IS NOT NULL"
+            f" AND ({_OUT_OF_SERVICE})", (today.isoformat(),))]
 
     async def bound_named(self, name: str) -> list[Person]:
         """The people of exactly that name whose Telegram account is bound."""
@@ -312,11 +318,8 @@ class PeopleRepo(Repo):
         """Why this person may not act in Choucha today (not in service in the directory,
         or withdrawn for leaving from a date that has come), or None."""
         row = await self.one(
-            "SELECT p.active, EXISTS (SELECT 1 FROM withdrawals w WHERE w.person_id = p.id"
-            " AND w.reason = 'left' AND w.from_date <= ?) AS left_,"
-            " EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id"
-            " AND r.role IN ('office', 'admin')) AS staff"
-            " FROM people p WHERE p.id = ?", (today.isoformat(), person_id))
+            f"SELECT p.active, ({_LEFT}) AS left_ FROM people p WHERE p.id = ?",
+            (today.isoformat(), person_id))
         if row is None:
             return "unknown"
         if not row["active"]:
@@ -325,7 +328,7 @@ class PeopleRepo(Repo):
         # a lapsed 执法证, a transfer) only keep them from being drawn. The office and
         # administrators leave through the directory or `choucha unbind`, never through
         # a withdrawal a supervisor records.
-        return "withdrawn:left" if row["left_"] and not row["staff"] else None
+        return "withdrawn:left" if row["left_"] else None
 
     async def bind(self, tg_user_id: int, person_id: int, now: datetime) -> None:
         await self.execute(

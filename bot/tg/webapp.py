@@ -72,15 +72,12 @@ def _exact(address: str) -> str:
 def _client_key(address: str) -> str:
     """An address as one client: IPv4 (an IPv4-mapped IPv6 one too) as it is, IPv6 by
     its /64 network."""
+    exact = _exact(address)
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(exact)
     except ValueError:
-        return address
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
+        return exact
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else exact
 
 
 class _Refusals:
