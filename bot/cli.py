@@ -535,10 +535,7 @@ def cmd_unbind(settings: Settings, args: argparse.Namespace) -> int:
     who = args.who.strip()
 
     async def work(core: Core) -> int:
-        async with core.db.read() as rtx:
-            by_cert = await rtx.people.person_by_cert(who)
-            found = ([by_cert] if by_cert is not None and by_cert.tg_user_id is not None
-                     else await rtx.people.bound_named(who))
+        found = await accounts.linked(core.db, SYSTEM, who)
         if not found:
             return _fail(t._("Nobody named {who} (or holding that 执法证号) has a Telegram"
                              " account linked; nothing was changed. `choucha people` lists"
@@ -547,10 +544,10 @@ def cmd_unbind(settings: Settings, args: argparse.Namespace) -> int:
             return _fail(t._("{n} people named {who} have a Telegram account linked: give"
                              " the 执法证号 of the one to unlink instead. Nothing was"
                              " changed.").format(n=len(found), who=who))
-        await accounts.unbind(core.db, SYSTEM, found[0])
+        await accounts.unbind(core.db, SYSTEM, found[0].entry.person_id)
         print(t._("{name}'s Telegram account is unlinked: they can no longer use Choucha"
                   " (they were told). A new invite (choucha invite) links an account"
-                  " again.").format(name=found[0].name))
+                  " again.").format(name=found[0].entry.name))
         return 0
 
     return asyncio.run(_with_core(settings, None, work, links=False))

@@ -50,6 +50,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("cancel", onboarding.cancel, filters=private))
     app.add_handler(CommandHandler("invite", admin.invite, filters=private))
     app.add_handler(CommandHandler("people", people.people_command, filters=private))
+    app.add_handler(CommandHandler("unbind", people.unbind_command, filters=private))
     app.add_handler(CommandHandler("withdraw", withdrawals.withdraw_command, filters=private))
     app.add_handler(CommandHandler("templates", imports.templates, filters=private))
     app.add_handler(CommandHandler("export", imports.export_command, filters=private))

@@ -1,6 +1,7 @@
 """/people for the office: who of the directory is registered, invited or never invited,
 by department, with invites for one person, a department, everyone not yet registered,
-or the unregistered members of a draw's teams (QR sheet PDF + links CSV)."""
+or the unregistered members of a draw's teams (QR sheet PDF + links CSV); /unbind to
+unlink a person's Telegram account (a lost phone, someone who has left)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.logs import mask_cert
-from bot.rules.models import InviteScope, RosterEntry, RosterStatus
-from bot.services import invite_sheets
+from bot.rules.models import InviteScope, Person, Role, RosterEntry, RosterStatus
+from bot.services import accounts, invite_sheets
 from bot.services.errors import Refusal, Refused
 from bot.services.onboarding import (
     IssuedInvite,
@@ -41,6 +42,9 @@ from bot.views.buttons import (
     PeopleInviteSure,
     PeopleOverview,
     PeoplePage,
+    UnbindAsk,
+    UnbindNo,
+    UnbindSure,
     parse_any,
 )
 from bot.views.labels import role_label, roster_status
@@ -121,6 +125,9 @@ def department_page(t: Translator, group: list[RosterEntry], department_id: int,
                                       if entry.cert_no and names[entry.name] > 1 else "")
             rows.append([key(t._("📨 Invite {name}").format(name=name),
                              PeopleInvite(entry.person_id))])
+    if any(e.registered for e in shown):
+        lines += ["", t._("A lost phone, or someone who has left: /unbind and the name"
+                          " unlinks their account.")]
     waiting = sum(1 for e in group if not e.registered)
     if waiting > 1:
         rows.append([key(t._("📨 Invite all not registered here ({n})").format(n=waiting),
@@ -294,3 +301,80 @@ async def invite_many(press: Press[PeopleInviteSure]) -> None:
     with contextlib.suppress(BadRequest):  # the confirmation keeps its words, loses buttons
         await press.query.edit_message_reply_markup(None)
     await send_sheet(press.update, press.context, press.me, issued, sheet)
+
+
+def _details(t: Translator, found: accounts.Linked) -> str:
+    entry = found.entry
+    parts = [html.escape(_department_label(t, entry))]
+    if entry.cert_no:
+        parts.append(t._("执法证 {cert}").format(cert=mask_cert(entry.cert_no)))
+    if entry.roles:
+        parts.append("、".join(role_label(t, r) for r in entry.roles))
+    return " · ".join(parts)
+
+
+def _ask(t: Translator, me: Person, found: accounts.Linked
+         ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The confirmation; or, for someone `me` may not unlink, why (and no button)."""
+    entry = found.entry
+    refusal = accounts.unbind_refusal(me, entry.person_id, Role.ADMIN in entry.roles)
+    if refusal is not None:
+        return words.refusal_text(t, Refused(refusal, name=entry.name)), None
+    return words.unbind_ask_text(t, entry.name, _details(t, found)), InlineKeyboardMarkup([
+        [key(t._("🔗 Unlink {name}").format(name=entry.name[:30]),
+             UnbindSure(entry.person_id, found.tg_user_id))],
+        [key(t._("✖️ Not now"), UnbindNo(entry.person_id))]])
+
+
+@command(office, words.not_office_text)
+async def unbind_command(sent: Sent) -> None:
+    """/unbind NAME|执法证号: unlink a person's Telegram account, after a confirmation."""
+    t, who = sent.t, " ".join(sent.args).strip()
+    if not who:
+        await reply(sent.update, words.unbind_usage_text(t))
+        return
+    found = await accounts.linked(sent.context.core.db, sent.person, who)
+    if not found:
+        await reply(sent.update, words.unbind_none_text(t, who))
+    elif len(found) == 1:
+        text, markup = _ask(t, sent.person, found[0])
+        await reply(sent.update, text, reply_markup=markup)
+    else:
+        rows = [[key(f"{f.entry.name[:30]} · {_details(t, f)}"[:60], UnbindAsk(f.entry.person_id))]
+                for f in found[:20]]
+        await reply(sent.update, words.unbind_choose_text(t, len(found), who),
+                    reply_markup=InlineKeyboardMarkup(rows))
+
+
+@BUTTONS.on(UnbindAsk)
+async def unbind_ask(press: Press[UnbindAsk]) -> None:
+    found = await accounts.linked_person(press.context.core.db, person_of(press.me),
+                                         press.button.person_id)
+    if found is None:
+        raise Refused(Refusal.STALE)
+    text, markup = _ask(press.me.t, person_of(press.me), found)
+    await press.query.answer()
+    await press.query.edit_message_text(text, reply_markup=markup, parse_mode="HTML")
+
+
+@BUTTONS.on(UnbindNo)
+async def unbind_no(press: Press[UnbindNo]) -> None:
+    found = await accounts.linked_person(press.context.core.db, person_of(press.me),
+                                         press.button.person_id)
+    await press.query.answer()
+    name = found.entry.name if found is not None else ""
+    await press.query.edit_message_text(
+        words.unbind_kept_text(press.me.t, name) if found is not None
+        else words.unbind_gone_text(press.me.t, name), parse_mode="HTML")
+
+
+@BUTTONS.on(UnbindSure)
+async def unbind_sure(press: Press[UnbindSure]) -> None:
+    core, t, b = press.context.core, press.me.t, press.button
+    found = await accounts.linked_person(core.db, person_of(press.me), b.person_id)
+    unlinked = await accounts.unbind(core.db, person_of(press.me), b.person_id, b.tg_user_id)
+    await press.query.answer()
+    name = found.entry.name if found is not None else ""
+    await press.query.edit_message_text(
+        words.unbind_done_text(t, name) if unlinked is not None and found is not None
+        else words.unbind_gone_text(t, name), parse_mode="HTML")

@@ -42,8 +42,11 @@ def _account(row: aiosqlite.Row) -> TelegramAccount:
 _LEFT = ("EXISTS (SELECT 1 FROM withdrawals w WHERE w.person_id = p.id AND w.reason = 'left'"
          " AND w.from_date <= ?) AND NOT EXISTS (SELECT 1 FROM person_roles r WHERE"
          " r.person_id = p.id AND r.role IN ('office', 'admin'))")
-_OUT_OF_SERVICE = (f"EXISTS (SELECT 1 FROM people p WHERE p.id = a.person_id AND"
-                   f" (p.active = 0 OR ({_LEFT})))")
+# Why a person (p) may not act today, or NULL: a withdrawal for leaving ends an inspector's
+# access; other reasons (leave, a lapsed 执法证, a transfer) only keep them from being
+# drawn. The office and administrators leave through the directory or an unbind, never
+# through a withdrawal a supervisor records. One parameter: today.
+_WHY = (f"CASE WHEN p.active = 0 THEN 'inactive' WHEN ({_LEFT}) THEN 'withdrawn:left' END")
 
 
 _PERSON_SELECT = (
@@ -243,12 +246,19 @@ class PeopleRepo(Repo):
             (to_db_time(now), *params, name, limit))
         return [_roster_entry(r) for r in rows]
 
-    async def bound_out_of_service(self, today: date) -> list[int]:
-        """People whose account is bound though they are out of service (`out_of_service`
-        decides, for each of them)."""
-        return [int(r[0]) for r in await self.all(
-            f"SELECT a.person_id FROM telegram_accounts a WHERE a.person_id IS NOT NULL"
-            f" AND ({_OUT_OF_SERVICE})", (today.isoformat(),))]
+    async def bound_out_of_service(self, today: date) -> list[tuple[Person, str]]:
+        """People whose account is bound though they are out of service, with why (the
+        reasons of `out_of_service`)."""
+        rows = await self.all(
+            f"SELECT person_id, why FROM (SELECT a.person_id, {_WHY} AS why"
+            f" FROM telegram_accounts a JOIN people p ON p.id = a.person_id)"
+            f" WHERE why IS NOT NULL", (today.isoformat(),))
+        why = {int(r[0]): str(r[1]) for r in rows}
+        if not why:
+            return []
+        people = await self._people(f"WHERE p.id IN ({placeholders(list(why))}) ORDER BY p.id",
+                                    tuple(why))
+        return [(person, why[person.id]) for person in people]
 
     async def bound_named(self, name: str) -> list[Person]:
         """The people of exactly that name whose Telegram account is bound."""
@@ -308,27 +318,30 @@ class PeopleRepo(Repo):
 
     async def unbind(self, person_id: int) -> int | None:
         """The person's Telegram account no longer stands for them (they left, or the
-        office unbound it); the account's Telegram id, or None when none was bound."""
+        office unbound it); the account keeps the language they chose. The account's
+        Telegram id, or None when none was bound."""
         row = await self.one(
-            "UPDATE telegram_accounts SET person_id = NULL, bound_at = NULL, menu_sha = NULL"
+            "UPDATE telegram_accounts SET former_person_id = person_id, person_id = NULL,"
+            " bound_at = NULL, menu_sha = NULL, language = COALESCE(language,"
+            " (SELECT p.language FROM people p WHERE p.id = telegram_accounts.person_id))"
             " WHERE person_id = ? RETURNING tg_user_id", (person_id,))
+        return int(row[0]) if row else None
+
+    async def former_in_service(self, tg_user_id: int, today: date) -> int | None:
+        """The person this account stood for until it was unlinked, while they are still
+        in service (a lost phone, an account the office unlinked); else None."""
+        row = await self.one(
+            f"SELECT p.id FROM telegram_accounts a JOIN people p ON p.id = a.former_person_id"
+            f" WHERE a.tg_user_id = ? AND a.person_id IS NULL AND ({_WHY}) IS NULL",
+            (tg_user_id, today.isoformat()))
         return int(row[0]) if row else None
 
     async def out_of_service(self, person_id: int, today: date) -> str | None:
         """Why this person may not act in Choucha today (not in service in the directory,
         or withdrawn for leaving from a date that has come), or None."""
-        row = await self.one(
-            f"SELECT p.active, ({_LEFT}) AS left_ FROM people p WHERE p.id = ?",
-            (today.isoformat(), person_id))
-        if row is None:
-            return "unknown"
-        if not row["active"]:
-            return "inactive"
-        # A withdrawal for leaving ends an inspector's access; other reasons (leave,
-        # a lapsed 执法证, a transfer) only keep them from being drawn. The office and
-        # administrators leave through the directory or `choucha unbind`, never through
-        # a withdrawal a supervisor records.
-        return "withdrawn:left" if row["left_"] else None
+        row = await self.one(f"SELECT {_WHY} FROM people p WHERE p.id = ?",
+                             (today.isoformat(), person_id))
+        return "unknown" if row is None else row[0]
 
     async def bind(self, tg_user_id: int, person_id: int, now: datetime) -> None:
         await self.execute(

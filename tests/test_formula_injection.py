@@ -68,3 +68,43 @@ async def test_a_formula_in_a_name_stays_text_everywhere(core: Core, tmp_path: P
     assert formulas(xlsx_bytes("x", ["名称"], [[p] for p in PAYLOADS])) == 0
     cells = csv_cells(csv_bytes(["名称", "数"], [[p, -5] for p in PAYLOADS]))
     assert [c for c in cells if c not in ("名称", "数", "-5")] == ["'" + p for p in PAYLOADS]
+
+
+async def test_a_draws_published_files_hold_no_formula(core: Core, tmp_path: Path) -> None:
+    """The draw's .tsv files may be opened in a spreadsheet too: 业务专长 (free text, no
+    part of the draw) is escaped in inspectors.tsv; a 执法证号 or 部门代码 that would read
+    as a formula (they take part in the draw, so they cannot be escaped) is refused on
+    import, row by row, and nothing is loaded (issue 29)."""
+    from bot.rules.draw import Inspector, inspectors_tsv, parse_inspectors
+
+    data = inspectors_tsv([Inspector("A1", "SCJGJ", EVIL), Inspector("A2", "SCJGJ", "＋1")])
+    cells = [c for line in data.decode().splitlines() for c in line.split("\t")]
+    assert not any(c.startswith(("=", "+", "-", "@", "＝", "＋")) for c in cells)
+    assert [i.expertise for i in parse_inspectors(data)] == ["'" + EVIL, "'＋1"]
+
+    files = generate(tmp_path / "county", targets=5, per_department=3, today=core.today())
+    with files["departments"].open(encoding="utf-8") as fh:
+        departments = list(csv.reader(fh))
+    bad_departments = tmp_path / "departments.csv"
+    with bad_departments.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([*departments, ["-A1", "坏部门", "芒市", "是"]])
+    report = await import_file(core, SYSTEM, bad_departments, "departments.csv", "departments")
+    assert not report.ok
+    assert [(p.row, p.column) for p in report.problems] == [(len(departments) + 1, "部门代码")]
+    assert "formula" in str(report.problems[0].message)
+    assert (await import_file(core, SYSTEM, files["departments"], "d.csv", "departments")).ok
+
+    with files["inspectors"].open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    cert = rows[0].index("执法证号")
+    rows[2][cert] = "=1+1"
+    rows[3][cert] = "＠A1"
+    rows[1][rows[0].index("业务专长")] = EVIL  # free text: loaded, escaped when published
+    bad = tmp_path / "inspectors.csv"
+    with bad.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    report = await import_file(core, SYSTEM, bad, "inspectors.csv", "inspectors")
+    assert not report.ok
+    assert [(p.row, p.column) for p in report.problems] == [(3, "执法证号"), (4, "执法证号")]
+    from tests.helpers import probe
+    assert probe(core.settings, "SELECT COUNT(*) FROM inspectors") == [(0,)]

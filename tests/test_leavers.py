@@ -17,7 +17,7 @@ from bot.services.imports import import_file
 from bot.services.onboarding import invite_person
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.helpers import bound, probe
+from tests.helpers import bound, button_labels, probe
 
 
 def _with_roles(source: Path, target: Path, rows: dict[int, str]) -> Path:
@@ -206,3 +206,100 @@ async def test_the_sweep_unbinds_who_left_and_only_them(core: Core) -> None:
     assert probe(core.settings, "SELECT status FROM outbox WHERE dedupe_key = 'digest:x'"
                  ) == [("failed",)]  # what waited for them is not sent
     assert await accounts.sweep(core.db, today) == 0  # once
+
+
+async def test_the_office_unlinks_an_account_in_the_bot(
+        bot: BotRunner, emulator: Emulator, settings: Settings) -> None:
+    """/unbind NAME: two people of that name, so the office picks one, reads what it does,
+    may say not now, then unlinks (audited with who did it; the person told); nobody
+    unlinks their own account, the office no administrator's, an inspector nobody."""
+    from bot.services.directory import add_department
+
+    await add_department(bot.core.db, SYSTEM, "SCJGJ", "市场监督管理局")
+    await add_department(bot.core.db, SYSTEM, "WSJKJ", "卫生健康局")
+    clerk = person(emulator, "王芳", "en")
+    clerk_person = await bound(bot.core, clerk, [Role.OFFICE])
+    first, second = person(emulator, "李强", "en"), person(emulator, "李强", "en")
+    first_person = await bound(bot.core, first, [Role.INSPECTOR], "SCJGJ")
+    await bound(bot.core, second, [Role.INSPECTOR], "WSJKJ")
+    admin = person(emulator, "张伟", "en")
+    await bound(bot.core, admin, [Role.ADMIN])
+
+    await clerk.send("/unbind")
+    assert "/unbind 王芳" in (await clerk.expect("send /unbind followed by"))["text"]
+    await clerk.send("/unbind 赵六")
+    await clerk.expect("Nobody named 赵六")
+    await clerk.send("/unbind 李强")
+    choose = await clerk.expect("2 people named 李强")
+    assert len(button_labels(choose)) == 2
+    await clerk.press(button_labels(choose)[0], choose)
+    asked = await clerk.expect_button(choose, "🔗 Unlink 李强")
+    assert "Their tasks stay theirs" in asked["text"]
+    await clerk.press("✖️ Not now", asked)
+    await clerk.expect_edit(asked, "stays linked")
+    assert probe(settings, "SELECT COUNT(*) FROM telegram_accounts WHERE person_id IS NOT NULL"
+                 ) == [(4,)]
+
+    await clerk.send("/unbind 李强")
+    choose = await clerk.expect("2 people named 李强")
+    await clerk.press(button_labels(choose)[0], choose)
+    asked = await clerk.expect_button(choose, "🔗 Unlink 李强")
+    sure = next(b["callback_data"] for row in asked["reply_markup"]["inline_keyboard"]
+                for b in row if b["text"].startswith("🔗"))
+    await clerk.press("🔗 Unlink 李强", asked)
+    done = await clerk.expect_edit(asked, "is unlinked; they were told")
+    assert not done.get("reply_markup")
+    await first.find("your office unlinked it")
+    assert probe(settings, "SELECT person_id FROM telegram_accounts WHERE tg_user_id = ?",
+                 first.id) == [(None,)]
+    assert probe(settings, "SELECT actor, subject FROM audit_log WHERE action ="
+                 " 'account.unbound'") == [(f"person:{clerk_person.id}",
+                                            f"person:{first_person.id}")]
+    # The same press again (a double tap, a redelivery): nothing more happens.
+    await clerk.press_data(done, sure)
+    await clerk.expect_edit(done, "No account is linked")
+    assert probe(settings, "SELECT COUNT(*) FROM audit_log WHERE action = 'account.unbound'"
+                 ) == [(1,)]
+    # One left of that name: asked at once.
+    await clerk.send("/unbind 李强")
+    await clerk.expect("Unlink the Telegram account of")
+
+    await clerk.send("/unbind 王芳")
+    own = await clerk.expect("cannot unlink your own account")
+    assert not own.get("reply_markup")
+    await clerk.send("/unbind 张伟")
+    other = await clerk.expect("Only an administrator can unlink")
+    assert not other.get("reply_markup")
+    await second.send("/unbind 王芳")
+    await second.expect("Only the office")
+    assert probe(settings, "SELECT COUNT(*) FROM telegram_accounts WHERE person_id IS NOT NULL"
+                 ) == [(3,)]
+
+
+async def test_an_account_unlinked_from_someone_in_service_cannot_sign_as_the_party(
+        bot: BotRunner, emulator: Emulator, settings: Settings, tmp_path: Path) -> None:
+    """A member's account the office unlinked (a lost phone) is still theirs: opening the
+    party's link with it is refused and audited, as with a linked one (issue 29)."""
+    import re
+
+    from bot.services import accounts
+    from tests.test_handsign import at_signatures
+
+    leader, member, status, _ = await at_signatures(bot, emulator, tmp_path)
+    member_id = probe(settings, "SELECT person_id FROM telegram_accounts WHERE tg_user_id = ?",
+                      member.id)[0][0]
+    assert await accounts.unbind(bot.core.db, SYSTEM, member_id) == member.id
+    await leader.press("📱 Party signs on their phone (QR)", status)
+    qr = await leader.expect("Let the party scan this code")
+    link = re.search(r"https://t\.me/\S+", qr["caption"])
+    assert link is not None
+    await member.open_link(link.group(0))
+    await member.find("cannot sign for the inspected party")
+    assert probe(settings, "SELECT json_extract(payload, '$.reason'), json_extract(payload,"
+                 " '$.person') FROM audit_log WHERE action = 'visit.party_link_refused'"
+                 ) == [("formerly", member_id)]
+    assert probe(settings, "SELECT opened_by FROM sign_tokens") == [(None,)]
+    # Someone else opens it and may sign.
+    party = person(emulator, "店长 陈", "en")
+    await party.open_link(link.group(0))
+    await party.expect("full name")

@@ -87,7 +87,7 @@ JOURNEYS: dict[str, tuple[str, ...]] = {
     "onboarding": ("bot.views.invites.refusal_text", "bot.views.people.refusal_text",
                    "bot.cli.refusal"),
     "access": ("bot.cli.refusal",),
-    "accounts": ("bot.cli.refusal",),
+    "accounts": ("bot.cli.refusal", "bot.views.people.refusal_text"),
 }
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from bot.i18n import N_
+from bot.rules.cells import starts_formula
 from bot.rules.codes import is_regno, normalize_code, valid_id_number, valid_mobile, valid_uscc
 
 INACTIVE_STATUSES = frozenset({"注销", "吊销", "吊销未注销", "迁出", "撤销"})
@@ -73,6 +74,20 @@ def text(max_len: int = 500) -> Parser:
             result = " ".join(result.split())
         if len(result) > max_len:
             raise CellError(N_("longer than {limit} characters"), limit=max_len)
+        return result
+    return parse
+
+
+def identifier(max_len: int) -> Parser:
+    """A code that takes part in a draw (部门代码, 执法证号): text, never beginning like a
+    formula, since the draw's published .tsv files hold it as it is (bot/rules/cells.py)."""
+    as_text = text(max_len)
+
+    def parse(value: Any) -> str:
+        result = as_text(value)
+        if starts_formula(result):
+            raise CellError(N_("must not begin with = + - or @ (a spreadsheet would run it"
+                               " as a formula)"))
         return result
     return parse
 
@@ -349,7 +364,7 @@ CODE_HEADER = "统一社会信用代码/注册号"
 
 SHEETS: dict[str, Sheet] = {
     "departments": Sheet("departments", "部门", (
-        Column("code", "部门代码", ("department code",), True, text(32)),
+        Column("code", "部门代码", ("department code",), True, identifier(32)),
         Column("name", "部门名称", ("department name", "name"), True, text(100)),
         Column("region", "区域", ("region",), False, text(100)),
         Column("active", "是否有效", ("active",), False, yes_no),
@@ -398,7 +413,7 @@ SHEETS: dict[str, Sheet] = {
         Column("department", "所在部门", ("department",), True, text(100)),
         Column("level", "用户级别", ("user level", "level"), False, text(50)),
         Column("cert_no", "执法证号", ("certificate no", "certificate number", "cert no"), False,
-               text(40)),
+               identifier(40)),
         Column("cert_authority", "发证机关", ("issued by", "certificate authority"), False,
                text(100)),
         Column("cert_valid_until", "执法证有效期至", ("certificate valid until", "valid until"),
@@ -408,7 +423,7 @@ SHEETS: dict[str, Sheet] = {
         Column("active", "是否在职", ("active",), False, yes_no),
     )),
     "recusals": Sheet("recusals", "执法回避", (
-        Column("cert_no", "执法证号", ("certificate no", "cert no"), True, text(40)),
+        Column("cert_no", "执法证号", ("certificate no", "cert no"), True, identifier(40)),
         Column("target", CODE_HEADER, ("统一社会信用代码", "注册号", "target", "code"), True,
                target_code),
         Column("reason", "回避原因", ("reason",), False, text(200)),

@@ -7,7 +7,6 @@ import codecs
 import csv
 import io
 import itertools
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -16,6 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 from xml.etree import ElementTree
+
+from bot.rules.cells import safe_text
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
@@ -306,18 +307,6 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: str) -> str:
-    """Text a spreadsheet program will not run: a cell beginning like a formula (= + - @,
-    tab, carriage return) gets a leading apostrophe (OWASP's CSV injection advice). The
-    first character is read as NFKC folds it, since a spreadsheet may take the full-width
-    ＝＋－＠ of a Chinese keyboard for the operators (issue 29)."""
-    first = unicodedata.normalize("NFKC", value[:1])
-    return "'" + value if first.startswith(FORMULA_START) else value
 
 
 def csv_bytes(headers: list[str], rows: Iterable[list[Any]]) -> bytes:

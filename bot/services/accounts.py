@@ -8,11 +8,11 @@ from datetime import date
 
 from bot.clock import now as clock_now
 from bot.i18n import LANGUAGES, Translator, language_of, translator_for
-from bot.rules.models import AuditAction, Person, Role
+from bot.rules.models import AuditAction, Person, Role, RosterEntry
 from bot.services import replacements
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refusal, Refused
-from storage import Database
+from storage import Database, ReadTx
 
 logger = logging.getLogger(__name__)
 
@@ -88,35 +88,95 @@ async def sweep(db: Database, today: date) -> int:
     write again; how many.
     Access: the scheduler, as the system."""
     async with db.read() as rtx:
-        leaving = []
-        for person_id in await rtx.people.bound_out_of_service(today):
-            why = await rtx.people.out_of_service(person_id, today)
-            person = await rtx.people.person(person_id)
-            if person is not None and why is not None:
-                leaving.append((person, why))
+        leaving = await rtx.people.bound_out_of_service(today)
     for person, why in leaving:
         await end_access(db, person, why, "system")
     return len(leaving)
 
 
-async def unbind(db: Database, actor: Actor, person: Person) -> int | None:
-    """The office unlinks a person's Telegram account (a lost phone, someone who left
-    before the directory says so): `end_access`, audited with who did it. An
-    administrator's account is unlinked only by an administrator (or the command line).
+@dataclass(frozen=True)
+class Linked:
+    """A person of the directory and the Telegram account linked to them."""
+
+    entry: RosterEntry
+    tg_user_id: int
+
+
+async def linked(db: Database, actor: Actor, who: str) -> list[Linked]:
+    """The people of the directory whose Telegram account is linked, found by their
+    执法证号 or by exactly their name (several when names repeat).
     Access: the office."""
     require_office(actor)
-    if person.has_role(Role.ADMIN) and actor and not actor.has_role(Role.ADMIN):
-        raise Refused(Refusal.NOT_ALLOWED)
-    return await end_access(db, person, UNBOUND, label(actor))
+    who = who.strip()
+    if not who:
+        return []
+    async with db.read() as rtx:
+        by_cert = await rtx.people.person_by_cert(who)
+        people = ([by_cert] if by_cert is not None and by_cert.tg_user_id is not None
+                  else await rtx.people.bound_named(who))
+        return await _linked(rtx, people)
 
 
-async def end_access(db: Database, person: Person, why: str, by: str) -> int | None:
+async def linked_person(db: Database, actor: Actor, person_id: int) -> Linked | None:
+    """The person and their linked account, or None when none is linked (any more).
+    Access: the office."""
+    require_office(actor)
+    async with db.read() as rtx:
+        person = await rtx.people.person(person_id)
+        found = await _linked(rtx, [person] if person is not None else [])
+    return found[0] if found else None
+
+
+async def _linked(rtx: ReadTx, people: list[Person]) -> list[Linked]:
+    accounts = {p.id: p.tg_user_id for p in people if p.tg_user_id is not None}
+    if not accounts:
+        return []
+    entries = await rtx.people.roster(clock_now(), person_ids=list(accounts))
+    return [Linked(e, accounts[e.person_id]) for e in entries]
+
+
+def unbind_refusal(actor: Actor, person_id: int, admin: bool) -> Refusal | None:
+    """Why `actor` may not unlink this person's account (see `unbind`), or None."""
+    if actor and actor.id == person_id:
+        return Refusal.UNBIND_SELF
+    if admin and actor and not actor.has_role(Role.ADMIN):
+        return Refusal.UNBIND_ADMIN
+    return None
+
+
+async def unbind(db: Database, actor: Actor, person_id: int,
+                 tg_user_id: int | None = None) -> int | None:
+    """The office unlinks a person's Telegram account (a lost phone, someone who left
+    before the directory says so): `end_access`, audited with who did it, the update
+    recorded (a redelivered press does nothing twice). An administrator's account is
+    unlinked only by an administrator (or the command line); nobody unlinks their own
+    here (they would lock themselves out). `tg_user_id`: the account the office was
+    shown; another one linked since is not unlinked (stale). The Telegram id unlinked,
+    or None when no account was linked any more.
+    Access: the office."""
+    require_office(actor)
+    async with db.read() as rtx:
+        person = await rtx.people.person(person_id)
+    if person is None:
+        raise Refused(Refusal.UNKNOWN_PERSON)
+    refusal = unbind_refusal(actor, person.id, person.has_role(Role.ADMIN))
+    if refusal is not None:
+        raise Refused(refusal, name=person.name)
+    if tg_user_id is not None and person.tg_user_id not in (None, tg_user_id):
+        raise Refused(Refusal.STALE)
+    return await end_access(db, person, UNBOUND, label(actor), record=True)
+
+
+async def end_access(db: Database, person: Person, why: str, by: str,
+                     record: bool = False) -> int | None:
     """Unbind the person's Telegram account and revoke their open invites, audited; the
     person is told once, in their chat. `by`: who ended it (the audit's actor). The
-    account's Telegram id, or None when none was bound (nothing to tell).
-    Access: `identify`, for a person the directory no longer lists as in service."""
+    account's Telegram id, or None when none was bound (nothing to tell). `record`: this
+    is the update's own use case (the office's press), recorded with it; else bookkeeping
+    in the course of another update.
+    Access: `identify` and `sweep`, for a person no longer in service; `unbind`."""
     now = clock_now()
-    async with db.transaction(record_update=False) as tx:
+    async with db.transaction(record_update=record) as tx:
         account = await tx.people.account_of_person(person.id)
         if account is None:
             return None  # unbound meanwhile (another update, the sweep): nothing to do

@@ -10,7 +10,9 @@ from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refusal, Refused, typed_line
 from storage import Database
 
-CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+# Letters, digits, _ and -, never first a - (a department code is in a draw's inspectors.tsv,
+# which a spreadsheet may open: "-A1" would be read as a formula).
+CODE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,31}$")
 
 
 async def add_department(db: Database, actor: Actor, code: str, name: str,

@@ -103,6 +103,8 @@ class Refusal(enum.StrEnum):
     TOO_LARGE = "too_large"
     TOO_MANY_PHOTOS = "too_many_photos"
     TOO_SHORT = "too_short"
+    UNBIND_ADMIN = "unbind_admin"
+    UNBIND_SELF = "unbind_self"
     UNKNOWN_CERT = "unknown_cert"
     UNKNOWN_DEPARTMENT = "unknown_department"
     UNKNOWN_PERSON = "unknown_person"

@@ -32,6 +32,8 @@ COMMANDS: tuple[Command, ...] = (
             frozenset({Role.ADMIN, Role.OFFICE})),
     Command("people", N_("Who is registered; invite the directory (QR sheet)"),
             frozenset({Role.ADMIN, Role.OFFICE})),
+    Command("unbind", N_("Unlink someone's Telegram account (a lost phone, who has left)"),
+            frozenset({Role.ADMIN, Role.OFFICE})),
     Command("withdraw", N_("Record that an inspector is unavailable from a date"),
             frozenset({Role.ADMIN, Role.OFFICE, Role.SUPERVISOR})),
     Command("draw", N_("Prepare, run and export a plan's random draw"),

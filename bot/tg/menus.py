@@ -17,6 +17,7 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import RetryAfter, TelegramError
 
+from bot.tg.sender import retry_seconds
 from storage import Database
 
 logger = logging.getLogger(__name__)
@@ -51,8 +52,7 @@ async def set_menu(bot: Bot, db: Database, tg_user_id: int, commands: list[BotCo
             await bot.set_my_commands(commands, scope=BotCommandScopeChat(tg_user_id),
                                       rate_limit_args=0)  # type: ignore[call-arg]
         except RetryAfter as exc:
-            seconds = exc.retry_after if isinstance(exc.retry_after, int | float) else (
-                exc.retry_after.total_seconds())
+            seconds = retry_seconds(exc)
             if not wait or seconds > LONGEST_WAIT:
                 logger.warning("command menus: Telegram asks to wait %.0f s; the rest are"
                                " set at the next start or when each person writes", seconds)

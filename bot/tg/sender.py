@@ -45,6 +45,13 @@ from storage.files import read_blob
 
 logger = logging.getLogger(__name__)
 
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """How long Telegram's 429 asks to wait, in seconds (PTB gives an int, or a
+    timedelta when PTB_TIMEDELTA is set)."""
+    wait = exc.retry_after
+    return float(wait) if isinstance(wait, int | float) else wait.total_seconds()
+
 # The overall window, with a margin: a slot is taken when a request leaves, Telegram counts
 # it when it arrives, and the two clocks differ by the request's own time on the wire.
 WINDOW = 1.05
@@ -238,8 +245,7 @@ class GovernedRateLimiter(BaseRateLimiter[int]):
                 try:
                     return await callback(*args, **kwargs)
                 except RetryAfter as exc:
-                    seconds = exc.retry_after if isinstance(exc.retry_after, int | float) else (
-                        exc.retry_after.total_seconds())
+                    seconds = retry_seconds(exc)
                     if governed:  # messages: everything that sends waits
                         self.governor.pause(float(seconds))
                     if attempt == retries:
@@ -319,8 +325,7 @@ class OutboxSender:
                     logger.error("outbox %s refused by Telegram: %s", message.dedupe_key, exc)
                     return False
         except RetryAfter as exc:
-            seconds = exc.retry_after if isinstance(exc.retry_after, int | float) else (
-                exc.retry_after.total_seconds())
+            seconds = retry_seconds(exc)
             self.pacer.pause(float(seconds))
             async with self.db.transaction(record_update=False) as tx:
                 await tx.outbox.defer(message.id, now + timedelta(seconds=float(seconds)),

@@ -283,6 +283,26 @@ class PeopleInviteNo(Button, prefix="ppl:no"):
 
 
 @dataclass(frozen=True)
+class UnbindAsk(Button, prefix="ub:a"):
+    """One of several people of the name /unbind was given: ask about this one."""
+
+    person_id: int
+
+
+@dataclass(frozen=True)
+class UnbindSure(Button, prefix="ub:ok"):
+    """Unlink the account shown (`tg_user_id`: another one linked since is not)."""
+
+    person_id: int
+    tg_user_id: int
+
+
+@dataclass(frozen=True)
+class UnbindNo(Button, prefix="ub:no"):
+    person_id: int
+
+
+@dataclass(frozen=True)
 class WithdrawPerson(Button, prefix="wd:p"):
     person_id: int
 

@@ -20,6 +20,11 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         Refusal.ALREADY_BOUND: t._("{name} is registered already; no invite is needed.").format(
             name=exc.params.get("name", "")),
         Refusal.NOT_ALLOWED: t._("Only an administrator can invite an administrator."),
+        Refusal.UNBIND_ADMIN: t._("Only an administrator can unlink an administrator's"
+                                  " account: ask one. Nothing was changed."),
+        Refusal.UNBIND_SELF: t._("You cannot unlink your own account here (you would lose"
+                                 " access at once): ask a colleague of the office or an"
+                                 " administrator."),
     })
 
 
@@ -59,3 +64,51 @@ def invite_many_kept_text(t: Translator) -> str:
 def invite_many_changed_text(t: Translator) -> str:
     return t._("Someone concerned registered or left the directory meanwhile, so no invite"
                " was made and every earlier link still works: open /people and try again.")
+
+
+def unbind_usage_text(t: Translator) -> str:
+    return t._("🔗 To unlink someone's Telegram account (a lost phone, someone who has left),"
+               " send /unbind followed by their name or 执法证号, for example"
+               " <code>/unbind {example}</code>. /people shows who is registered.").format(
+        example="王芳")
+
+
+def unbind_none_text(t: Translator, who: str) -> str:
+    return t._("Nobody named {who} (or holding that 执法证号) has a Telegram account linked;"
+               " nothing was changed. /people shows who is registered.").format(
+        who=html.escape(who))
+
+
+def unbind_choose_text(t: Translator, n: int, who: str) -> str:
+    return t.ngettext("{n} person named {who} has a Telegram account linked: which one?",
+                      "{n} people named {who} have a Telegram account linked: which one?",
+                      n).format(n=n, who=html.escape(who))
+
+
+def unbind_ask_text(t: Translator, name: str, details: str) -> str:
+    """Before unlinking: whom, and what it does and does not do."""
+    return "\n".join([
+        t._("🔗 Unlink the Telegram account of <b>{name}</b>?").format(name=html.escape(name)),
+        details,
+        "",
+        t._("They can no longer use Choucha from that account, and messages still waiting"
+            " for them are withdrawn; they are told. Their tasks stay theirs: if they have"
+            " left, record it with /withdraw so that their tasks are replaced. A new invite"
+            " (/people) links an account again."),
+    ])
+
+
+def unbind_done_text(t: Translator, name: str) -> str:
+    return t._("🔗 The Telegram account of <b>{name}</b> is unlinked; they were told. A new"
+               " invite (/people) links an account again.").format(name=html.escape(name))
+
+
+def unbind_gone_text(t: Translator, name: str) -> str:
+    return t._("No account is linked to <b>{name}</b> any more (it was unlinked meanwhile);"
+               " nothing more to do. /people shows who is registered.").format(
+        name=html.escape(name))
+
+
+def unbind_kept_text(t: Translator, name: str) -> str:
+    return t._("Nothing was changed: the account of <b>{name}</b> stays linked.").format(
+        name=html.escape(name))

@@ -716,8 +716,9 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         Refusal.SIGNATURE_EMPTY: t._("Please sign in the box first: nothing was drawn."),
         Refusal.SIGNATURE_UNREADABLE: t._("The signature could not be read. Clear the box and"
                                           " sign again."),
-        Refusal.PARTY_IS_REGISTERED: t._("This account belongs to someone registered in Choucha,"
-                                         " so it cannot sign for the inspected party. Hand the"
+        Refusal.PARTY_IS_REGISTERED: t._("This account belongs (or belonged) to someone who"
+                                         " works with Choucha, so it cannot sign for the"
+                                         " inspected party. Hand the"
                                          " phone with the code to the party's own"
                                          " representative."),
         Refusal.PARTY_NAME: t._("Please send the full name of the person signing (2 to 50"

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
+from bot.rules.cells import safe_text
+
 NO_CLASS = "-"  # the stratum of a target without a credit class
 KEY_MAX = b"\xff" * 33  # above every 32-byte key: a bound that admits all
 _POOL_LINE = re.compile(rb"(?:[^\t\n]+\t[^\t\n]\n)*")
@@ -466,7 +468,9 @@ def replace_member(rules: TeamRules, seed: str, target: str, team: list[Member],
 
 # --- the published files ------------------------------------------------------------------------
 def inspectors_tsv(inspectors: Iterable[Inspector]) -> bytes:
-    return "".join(f"{i.cert}\t{i.department}\t{i.expertise}\n"
+    """EXPERTISE, free text, is escaped as a spreadsheet cell (`safe_text`): it takes no
+    part in the draw. CERT and DEPARTMENT do, and no import lets one look like a formula."""
+    return "".join(f"{i.cert}\t{i.department}\t{safe_text(i.expertise)}\n"
                    for i in sorted(inspectors, key=lambda i: i.cert)).encode()
 
 

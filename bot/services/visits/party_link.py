@@ -40,17 +40,24 @@ async def _token(tx: ReadTx | Tx, core: Core, token: SignToken | None) -> State:
 
 async def party_open(core: Core, tg_user_id: int, code: str) -> PartyView:
     """The party opened the QR link in their own Telegram: the summary and Confirm. An
-    account bound to anyone registered in Choucha (an inspector, the leader himself) cannot
-    sign as the party: refused, and the attempt audited."""
+    account bound to anyone registered in Choucha (an inspector, the leader himself), or
+    unlinked from someone still in service, cannot sign as the party: refused, and the
+    attempt audited."""
     async with core.db.read() as rtx:
         registered = await rtx.people.person_by_tg(tg_user_id)
+        # An account unlinked from someone still in service (a lost phone, one the office
+        # unlinked) is theirs all the same (issue 29); one of a person who left is not.
+        former = (await rtx.people.former_in_service(tg_user_id, core.today())
+                  if registered is None else None)
         token = await rtx.visits.token_by_code(hashlib.sha256(code.encode()).hexdigest())
-    if registered is not None and token is not None:
+    if (registered is not None or former is not None) and token is not None:
         async with core.db.transaction() as tx:
             await tx.audit.append(f"tg:{tg_user_id}", AuditAction.VISIT_PARTY_LINK_REFUSED,
                                   f"visit:{token.visit_id}",
-                                  {"person": registered.id, "token": token.id,
-                                   "reason": "registered"}, clock_now())
+                                  {"person": registered.id if registered else former,
+                                   "token": token.id,
+                                   "reason": "registered" if registered else "formerly"},
+                                  clock_now())
         raise Refused(Refusal.PARTY_IS_REGISTERED)
     async with core.db.transaction() as tx:
         token = await tx.visits.token_by_code(hashlib.sha256(code.encode()).hexdigest())
