@@ -115,7 +115,7 @@ def department_page(t: Translator, group: list[RosterEntry], department_id: int,
     names = Counter(e.name for e in group)
     for entry in shown:
         roles = "、".join(role_label(t, r) for r in entry.roles) or "—"
-        cert = f" · {mask_cert(entry.cert_no)}" if entry.cert_no else ""
+        cert = f" · {html.escape(mask_cert(entry.cert_no))}" if entry.cert_no else ""
         lines.append(f"<b>{html.escape(entry.name)}</b>{cert} · {roles}")
         lines.append("   " + roster_status(t, entry, settings.tz, today, marks=True,
                                                 until="%m-%d %H:%M"))
@@ -304,8 +304,9 @@ async def invite_many(press: Press[PeopleInviteSure]) -> None:
 
 
 def _details(t: Translator, found: accounts.Linked) -> str:
+    """Department, masked 执法证号 and roles, as plain text (escape it for HTML)."""
     entry = found.entry
-    parts = [html.escape(_department_label(t, entry))]
+    parts = [_department_label(t, entry)]
     if entry.cert_no:
         parts.append(t._("执法证 {cert}").format(cert=mask_cert(entry.cert_no)))
     if entry.roles:
@@ -317,13 +318,16 @@ def _ask(t: Translator, me: Person, found: accounts.Linked
          ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The confirmation; or, for someone `me` may not unlink, why (and no button)."""
     entry = found.entry
+    if found.tg_user_id is None:
+        return words.unbind_gone_text(t, entry.name), None
     refusal = accounts.unbind_refusal(me, entry.person_id, Role.ADMIN in entry.roles)
     if refusal is not None:
         return words.refusal_text(t, Refused(refusal, name=entry.name)), None
-    return words.unbind_ask_text(t, entry.name, _details(t, found)), InlineKeyboardMarkup([
-        [key(t._("🔗 Unlink {name}").format(name=entry.name[:30]),
-             UnbindSure(entry.person_id, found.tg_user_id))],
-        [key(t._("✖️ Not now"), UnbindNo(entry.person_id))]])
+    return words.unbind_ask_text(t, entry.name, html.escape(_details(t, found))), (
+        InlineKeyboardMarkup([
+            [key(t._("🔗 Unlink {name}").format(name=entry.name[:30]),
+                 UnbindSure(entry.person_id, found.tg_user_id))],
+            [key(t._("✖️ Not now"), UnbindNo(entry.person_id))]]))
 
 
 @command(office, words.not_office_text)
@@ -346,35 +350,36 @@ async def unbind_command(sent: Sent) -> None:
                     reply_markup=InlineKeyboardMarkup(rows))
 
 
+async def _linked(press: Press[Any], person_id: int) -> accounts.Linked:
+    found = await accounts.linked_person(press.context.core.db, person_of(press.me), person_id)
+    if found is None:  # no longer in the directory
+        raise Refused(Refusal.STALE)
+    return found
+
+
 @BUTTONS.on(UnbindAsk)
 async def unbind_ask(press: Press[UnbindAsk]) -> None:
-    found = await accounts.linked_person(press.context.core.db, person_of(press.me),
-                                         press.button.person_id)
-    if found is None:
-        raise Refused(Refusal.STALE)
-    text, markup = _ask(press.me.t, person_of(press.me), found)
+    text, markup = _ask(press.me.t, person_of(press.me),
+                        await _linked(press, press.button.person_id))
     await press.query.answer()
     await press.query.edit_message_text(text, reply_markup=markup, parse_mode="HTML")
 
 
 @BUTTONS.on(UnbindNo)
 async def unbind_no(press: Press[UnbindNo]) -> None:
-    found = await accounts.linked_person(press.context.core.db, person_of(press.me),
-                                         press.button.person_id)
+    found = await _linked(press, press.button.person_id)
     await press.query.answer()
-    name = found.entry.name if found is not None else ""
     await press.query.edit_message_text(
-        words.unbind_kept_text(press.me.t, name) if found is not None
-        else words.unbind_gone_text(press.me.t, name), parse_mode="HTML")
+        words.unbind_kept_text(press.me.t, found.entry.name) if found.tg_user_id is not None
+        else words.unbind_gone_text(press.me.t, found.entry.name), parse_mode="HTML")
 
 
 @BUTTONS.on(UnbindSure)
 async def unbind_sure(press: Press[UnbindSure]) -> None:
     core, t, b = press.context.core, press.me.t, press.button
-    found = await accounts.linked_person(core.db, person_of(press.me), b.person_id)
+    found = await _linked(press, b.person_id)
     unlinked = await accounts.unbind(core.db, person_of(press.me), b.person_id, b.tg_user_id)
     await press.query.answer()
-    name = found.entry.name if found is not None else ""
     await press.query.edit_message_text(
-        words.unbind_done_text(t, name) if unlinked is not None and found is not None
-        else words.unbind_gone_text(t, name), parse_mode="HTML")
+        words.unbind_done_text(t, found.entry.name) if unlinked is not None
+        else words.unbind_gone_text(t, found.entry.name), parse_mode="HTML")

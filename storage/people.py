@@ -209,9 +209,11 @@ class PeopleRepo(Repo):
 
     async def roster(self, now: datetime, department_id: int | None = None,
                      unregistered: bool = False,
-                     person_ids: Iterable[int] | None = None) -> list[RosterEntry]:
-        """Active people with where they stand, by department code then name."""
-        where = ["p.active = 1"]
+                     person_ids: Iterable[int] | None = None,
+                     inactive: bool = False) -> list[RosterEntry]:
+        """Active people (`inactive`: and those no longer in service) with where they
+        stand, by department code then name."""
+        where = ["1 = 1" if inactive else "p.active = 1"]
         params: list[object] = [to_db_time(now)]
         if department_id is not None:
             where.append("p.department_id = ?")

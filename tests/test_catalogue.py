@@ -224,3 +224,17 @@ async def test_the_mini_app_page_and_the_record_pdf_in_each_language(
         path.write_bytes(pdf)
         text = _pdf_text(path)
         assert english_left(without_data(text)) == set(), text
+
+
+def test_every_catalogue_passes_the_format_checks() -> None:
+    """What `msgfmt -c` checks: a message babel reads as a %-format (a "5% or" in a text)
+    has a translation with the same placeholders, else compiling it fails."""
+    from babel.messages.pofile import read_po
+
+    problems = {}
+    for lang in ("zh_CN", "en"):
+        with (ROOT / "locales" / lang / "LC_MESSAGES" / "choucha.po").open("rb") as fh:
+            catalog = read_po(fh, locale=lang)
+        for message, errors in catalog.check():
+            problems[(lang, str(message.id))] = [str(e) for e in errors]
+    assert problems == {}

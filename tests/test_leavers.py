@@ -221,7 +221,7 @@ async def test_the_office_unlinks_an_account_in_the_bot(
     clerk_person = await bound(bot.core, clerk, [Role.OFFICE])
     first, second = person(emulator, "李强", "en"), person(emulator, "李强", "en")
     first_person = await bound(bot.core, first, [Role.INSPECTOR], "SCJGJ")
-    await bound(bot.core, second, [Role.INSPECTOR], "WSJKJ")
+    second_person = await bound(bot.core, second, [Role.INSPECTOR], "WSJKJ")
     admin = person(emulator, "张伟", "en")
     await bound(bot.core, admin, [Role.ADMIN])
 
@@ -257,12 +257,15 @@ async def test_the_office_unlinks_an_account_in_the_bot(
                                             f"person:{first_person.id}")]
     # The same press again (a double tap, a redelivery): nothing more happens.
     await clerk.press_data(done, sure)
-    await clerk.expect_edit(done, "No account is linked")
+    await clerk.expect_edit(done, "No account is linked to 李强 any more")
     assert probe(settings, "SELECT COUNT(*) FROM audit_log WHERE action = 'account.unbound'"
                  ) == [(1,)]
-    # One left of that name: asked at once.
+    # One left of that name: asked at once, even once the directory says they left and
+    # before the sweep or their next message unlinks them.
+    with sqlite3.connect(settings.db_path) as conn:
+        conn.execute("UPDATE people SET active = 0 WHERE id = ?", (second_person.id,))
     await clerk.send("/unbind 李强")
-    await clerk.expect("Unlink the Telegram account of")
+    await clerk.expect("Unlink the Telegram account of 李强")
 
     await clerk.send("/unbind 王芳")
     own = await clerk.expect("cannot unlink your own account")
@@ -270,10 +273,12 @@ async def test_the_office_unlinks_an_account_in_the_bot(
     await clerk.send("/unbind 张伟")
     other = await clerk.expect("Only an administrator can unlink")
     assert not other.get("reply_markup")
-    await second.send("/unbind 王芳")
-    await second.expect("Only the office")
+    third = person(emulator, "周敏", "en")
+    await bound(bot.core, third, [Role.INSPECTOR], "SCJGJ")
+    await third.send("/unbind 王芳")
+    await third.expect("Only the office")
     assert probe(settings, "SELECT COUNT(*) FROM telegram_accounts WHERE person_id IS NOT NULL"
-                 ) == [(3,)]
+                 ) == [(4,)]
 
 
 async def test_an_account_unlinked_from_someone_in_service_cannot_sign_as_the_party(
@@ -303,3 +308,66 @@ async def test_an_account_unlinked_from_someone_in_service_cannot_sign_as_the_pa
     party = person(emulator, "店长 陈", "en")
     await party.open_link(link.group(0))
     await party.expect("full name")
+
+
+async def test_the_migration_remembers_whom_earlier_unlinked_accounts_stood_for(
+        core: Core) -> None:
+    """0018 fills `former_person_id` from the audit log for accounts unlinked before it:
+    the latest unlink of each account, none for an account that is linked again."""
+    from bot.clock import now as core_now
+    from bot.rules.models import AuditAction
+    from storage.db import _split_sql, migrations
+
+    async with core.db.transaction(record_update=False) as tx:
+        for tg, person_id in ((81, 5), (81, 6), (82, 7), (83, 8)):
+            await tx.audit.append("cli", AuditAction.ACCOUNT_UNBOUND, f"person:{person_id}",
+                                  {"reason": "unbound", "tg_user_id": tg}, core_now())
+        for tg in (81, 82, 84):
+            await tx.people.upsert_account(tg, tg, None, "x", "en", core_now())
+    sql = next(s for v, _, s in migrations() if v == 18)
+    with sqlite3.connect(core.settings.db_path) as conn:
+        conn.execute("PRAGMA foreign_keys=OFF")  # the people are not there: only the rule
+        conn.execute("UPDATE telegram_accounts SET person_id = 9 WHERE tg_user_id = 82")
+        for statement in _split_sql(sql)[1:]:  # the column exists already: the backfill
+            conn.execute(statement)
+        assert dict(conn.execute("SELECT tg_user_id, former_person_id FROM telegram_accounts"
+                                 " ORDER BY tg_user_id").fetchall()) == {81: 6, 82: None,
+                                                                          84: None}
+
+
+async def test_unbind_checks_its_rules_where_it_unlinks(core: Core) -> None:
+    """The account shown must still be the one linked, and the office's rules hold, in
+    the transaction that unlinks: nothing changes otherwise."""
+    import pytest
+
+    from bot.services import accounts
+    from bot.services.accounts import TgUser
+    from bot.services.errors import Refusal, Refused
+    from bot.services.onboarding import redeem
+
+    async def bind(name: str, roles: list[Role], tg: int) -> int:
+        issued = await invite_person(core, SYSTEM, name, None, roles)
+        await redeem(core, issued.code, TgUser(tg, tg, None, name, "en"))
+        return issued.person.id
+
+    clerk_id = await bind("王芳", [Role.OFFICE], 91)
+    other_id = await bind("李强", [Role.OFFICE], 92)
+    async with core.db.read() as rtx:
+        clerk = await rtx.people.person(clerk_id)
+    assert clerk is not None
+    with pytest.raises(Refused) as refused:
+        await accounts.unbind(core.db, clerk, other_id, tg_user_id=99)  # not the one shown
+    assert refused.value.reason is Refusal.STALE
+    with pytest.raises(Refused) as refused:
+        await accounts.unbind(core.db, clerk, clerk_id, tg_user_id=91)
+    assert refused.value.reason is Refusal.UNBIND_SELF
+    with sqlite3.connect(core.settings.db_path) as conn:  # made an administrator meanwhile
+        conn.execute("INSERT INTO person_roles (person_id, role, department_id, granted_at)"
+                     " VALUES (?, 'admin', NULL, '2026-01-01T00:00:00Z')", (other_id,))
+    with pytest.raises(Refused) as refused:
+        await accounts.unbind(core.db, clerk, other_id, tg_user_id=92)
+    assert refused.value.reason is Refusal.UNBIND_ADMIN
+    assert probe(core.settings, "SELECT COUNT(*) FROM telegram_accounts WHERE person_id"
+                 " IS NOT NULL") == [(2,)]
+    assert probe(core.settings, "SELECT COUNT(*) FROM audit_log WHERE action ="
+                 " 'account.unbound'") == [(0,)]

@@ -87,7 +87,7 @@ def identifier(max_len: int) -> Parser:
         result = as_text(value)
         if starts_formula(result):
             raise CellError(N_("must not begin with = + - or @ (a spreadsheet would run it"
-                               " as a formula)"))
+                               " as a formula); leave the cell empty if there is none"))
         return result
     return parse
 
@@ -174,7 +174,7 @@ def ratio(value: Any) -> str:
     try:
         number = Decimal(raw[:-1]) / 100 if raw.endswith(("%", "％")) else Decimal(raw)
     except InvalidOperation:
-        raise CellError(N_("not a ratio (write 5% or 0.05)")) from None
+        raise CellError(N_("not a ratio (write 0.05 or 5%)")) from None
     if not 0 < number <= 1:
         raise CellError(N_("a ratio must be above 0 and at most 100%"))
     return format(number.normalize(), "f")

@@ -96,15 +96,16 @@ async def sweep(db: Database, today: date) -> int:
 
 @dataclass(frozen=True)
 class Linked:
-    """A person of the directory and the Telegram account linked to them."""
+    """A person of the directory and the Telegram account linked to them (None: none)."""
 
     entry: RosterEntry
-    tg_user_id: int
+    tg_user_id: int | None
 
 
 async def linked(db: Database, actor: Actor, who: str) -> list[Linked]:
     """The people of the directory whose Telegram account is linked, found by their
-    执法证号 or by exactly their name (several when names repeat).
+    执法证号 or by exactly their name (several when names repeat); people the directory
+    no longer lists as in service too, until the sweep unlinks them.
     Access: the office."""
     require_office(actor)
     who = who.strip()
@@ -118,7 +119,7 @@ async def linked(db: Database, actor: Actor, who: str) -> list[Linked]:
 
 
 async def linked_person(db: Database, actor: Actor, person_id: int) -> Linked | None:
-    """The person and their linked account, or None when none is linked (any more).
+    """The person and their linked account (if any), or None when not in the directory.
     Access: the office."""
     require_office(actor)
     async with db.read() as rtx:
@@ -128,10 +129,10 @@ async def linked_person(db: Database, actor: Actor, person_id: int) -> Linked | 
 
 
 async def _linked(rtx: ReadTx, people: list[Person]) -> list[Linked]:
-    accounts = {p.id: p.tg_user_id for p in people if p.tg_user_id is not None}
+    accounts = {p.id: p.tg_user_id for p in people}
     if not accounts:
         return []
-    entries = await rtx.people.roster(clock_now(), person_ids=list(accounts))
+    entries = await rtx.people.roster(clock_now(), person_ids=list(accounts), inactive=True)
     return [Linked(e, accounts[e.person_id]) for e in entries]
 
 
@@ -144,6 +145,15 @@ def unbind_refusal(actor: Actor, person_id: int, admin: bool) -> Refusal | None:
     return None
 
 
+@dataclass(frozen=True)
+class Check:
+    """What `end_access` checks in its transaction for an office's unbind: who acts, and
+    the account they were shown."""
+
+    actor: Actor
+    tg_user_id: int | None
+
+
 async def unbind(db: Database, actor: Actor, person_id: int,
                  tg_user_id: int | None = None) -> int | None:
     """The office unlinks a person's Telegram account (a lost phone, someone who left
@@ -151,33 +161,41 @@ async def unbind(db: Database, actor: Actor, person_id: int,
     recorded (a redelivered press does nothing twice). An administrator's account is
     unlinked only by an administrator (or the command line); nobody unlinks their own
     here (they would lock themselves out). `tg_user_id`: the account the office was
-    shown; another one linked since is not unlinked (stale). The Telegram id unlinked,
-    or None when no account was linked any more.
+    shown; another one linked since is not unlinked (stale). Both are checked in the
+    transaction that unlinks. The Telegram id unlinked, or None when no account was
+    linked any more.
     Access: the office."""
     require_office(actor)
     async with db.read() as rtx:
         person = await rtx.people.person(person_id)
     if person is None:
         raise Refused(Refusal.UNKNOWN_PERSON)
-    refusal = unbind_refusal(actor, person.id, person.has_role(Role.ADMIN))
-    if refusal is not None:
-        raise Refused(refusal, name=person.name)
-    if tg_user_id is not None and person.tg_user_id not in (None, tg_user_id):
-        raise Refused(Refusal.STALE)
-    return await end_access(db, person, UNBOUND, label(actor), record=True)
+    return await end_access(db, person, UNBOUND, label(actor), record=True,
+                            checked=Check(actor, tg_user_id))
 
 
 async def end_access(db: Database, person: Person, why: str, by: str,
-                     record: bool = False) -> int | None:
+                     record: bool = False, checked: Check | None = None) -> int | None:
     """Unbind the person's Telegram account and revoke their open invites, audited; the
     person is told once, in their chat. `by`: who ended it (the audit's actor). The
     account's Telegram id, or None when none was bound (nothing to tell). `record`: this
     is the update's own use case (the office's press), recorded with it; else bookkeeping
-    in the course of another update.
+    in the course of another update. `checked`: the office's unbind, its rules checked
+    again here, where nothing can change under them.
     Access: `identify` and `sweep`, for a person no longer in service; `unbind`."""
     now = clock_now()
     async with db.transaction(record_update=record) as tx:
         account = await tx.people.account_of_person(person.id)
+        if checked is not None:
+            fresh = await tx.people.person(person.id)
+            if fresh is None:
+                raise Refused(Refusal.UNKNOWN_PERSON)
+            refusal = unbind_refusal(checked.actor, fresh.id, fresh.has_role(Role.ADMIN))
+            if refusal is not None:
+                raise Refused(refusal, name=fresh.name)
+            if (account is not None and checked.tg_user_id is not None
+                    and account.tg_user_id != checked.tg_user_id):
+                raise Refused(Refusal.STALE)  # another account was linked since
         if account is None:
             return None  # unbound meanwhile (another update, the sweep): nothing to do
         tg_user_id = await tx.people.unbind(person.id)

@@ -110,5 +110,5 @@ def unbind_gone_text(t: Translator, name: str) -> str:
 
 
 def unbind_kept_text(t: Translator, name: str) -> str:
-    return t._("Nothing was changed: the account of <b>{name}</b> stays linked.").format(
-        name=html.escape(name))
+    return t._("Nothing was changed: the account of <b>{name}</b> stays linked. /people"
+               " shows who is registered.").format(name=html.escape(name))
