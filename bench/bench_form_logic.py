@@ -17,10 +17,10 @@ import argparse
 import time
 from datetime import date
 
+from bot.buttons import VisitBack, VisitChoose, VisitDone, VisitPause, VisitSkip
 from bot.i18n import translator
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Question, Repeat
-from bot.views.buttons import VisitBack, VisitChoose, VisitDone, VisitPause, VisitSkip
 from bot.views.questions import QuestionKeys, question_screen
 
 TODAY = date(2026, 12, 1)

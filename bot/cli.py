@@ -451,7 +451,7 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import now
     from bot.services.onboarding import roster
-    from bot.views.labels import role_label, roster_status
+    from bot.texts.labels import role_label, roster_status
 
     t = _t()
 

@@ -8,14 +8,12 @@ import os
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
-
-from bot.rules.models import Person, TelegramAccount
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +62,20 @@ def normalize_language(code: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
-def language_of(account: TelegramAccount | None, person: Person | None,
+class Chooses(Protocol):
+    """What holds a language choice: a Telegram account or a person (bot/rules/models.py;
+    a protocol, so that this module, below the rules, imports none of them)."""
+
+    @property
+    def language(self) -> str | None: ...
+
+
+class Account(Chooses, Protocol):
+    @property
+    def language_code(self) -> str | None: ...
+
+
+def language_of(account: Account | None, person: Chooses | None,
                 client: str | None = None) -> str:
     """The one rule for which language a person reads: what they chose (on their Telegram
     account, else on their person), else what their Telegram app uses (`client`, else the
@@ -76,7 +87,7 @@ def language_of(account: TelegramAccount | None, person: Person | None,
                               else account.language_code if account else None)
 
 
-def translator_for(account: TelegramAccount | None, person: Person | None,
+def translator_for(account: Account | None, person: Chooses | None,
                    client: str | None = None) -> Translator:
     """The translator of `language_of`."""
     return translator(language_of(account, person, client))

@@ -63,7 +63,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("team", team.team_command, filters=private))
     app.add_handler(CommandHandler("followups", aftercare.followups_command, filters=private))
     app.add_handler(CommandHandler("decisions", aftercare.decisions_command, filters=private))
-    # Buttons: one handler per button kind, each with its kind's pattern (bot/views/buttons.py);
+    # Buttons: one handler per button kind, each with its kind's pattern (bot/buttons/);
     # every journey's table of kind → function.
     for table in (onboarding.BUTTONS, admin.BUTTONS, people.BUTTONS, withdrawals.BUTTONS,
                   draws.BUTTONS, tasks.BUTTONS, replacements.BUTTONS, visits.BUTTONS,

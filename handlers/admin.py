@@ -7,15 +7,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.i18n import Translator
-from bot.logs import mask_cert
-from bot.rules.models import Conversation, Role
-from bot.services import conversations, invite_flow, invite_sheets
-from bot.services.errors import Refused
-from bot.services.invite_flow import InviteDraft
-from bot.services.onboarding import IssuedInvite
-from bot.views import invites as words
-from bot.views.buttons import (
+from bot.buttons import (
     InviteCancel,
     InviteDepartment,
     InviteDone,
@@ -23,7 +15,15 @@ from bot.views.buttons import (
     InviteNew,
     InviteRole,
 )
-from bot.views.labels import role_label
+from bot.i18n import Translator
+from bot.logs import mask_cert
+from bot.rules.models import Conversation, Role
+from bot.services import conversations, invite_flow, invite_sheets
+from bot.services.errors import Refused
+from bot.services.invite_flow import InviteDraft
+from bot.services.onboarding import IssuedInvite
+from bot.texts.labels import role_label
+from bot.views import invites as words
 from handlers.common import (
     Buttons,
     Context,

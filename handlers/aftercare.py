@@ -9,16 +9,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.clock import now as clock_now
-from bot.i18n import Translator
-from bot.rules import aftercare as rules
-from bot.rules import visit as visit_rules
-from bot.rules.models import Conversation, Person
-from bot.rules.records import FollowUpLine
-from bot.services import aftercare, conversations
-from bot.services.errors import Refusal, Refused
-from bot.views import aftercare as words
-from bot.views.buttons import (
+from bot.buttons import (
     DecisionKindPick,
     DecisionPenalty,
     DecisionPick,
@@ -30,6 +21,15 @@ from bot.views.buttons import (
     FollowUpTo,
     FollowUpToday,
 )
+from bot.clock import now as clock_now
+from bot.i18n import Translator
+from bot.rules import aftercare as rules
+from bot.rules.models import Conversation, Person
+from bot.rules.records import FollowUpLine
+from bot.services import aftercare, conversations
+from bot.services.errors import Refusal, Refused
+from bot.texts.labels import legal
+from bot.views import aftercare as words
 from handlers.common import (
     Buttons,
     Context,
@@ -308,7 +308,7 @@ async def _decided_on(update: Update, context: Context, me: Who, conversation: C
         return
     await conversations.begin(context.core, me.tg_user_id, DECISION, "penalty", data)
     await reply(update, words.ask_penalty(me.t), reply_markup=InlineKeyboardMarkup(
-        [[key(visit_rules.legal(rules.PENALTIES, k, me.t)[:60], DecisionPenalty(k))]
+        [[key(legal(rules.PENALTIES, k, me.t)[:60], DecisionPenalty(k))]
          for k in rules.PENALTIES]))
 
 

@@ -23,6 +23,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
+from bot.buttons import BadCallback, Button
 from bot.formats.rendering.fit import CAPTION_LIMIT, utf16_len
 from bot.i18n import Translator, translator
 from bot.rules.models import Person
@@ -32,7 +33,6 @@ from bot.tg import late
 from bot.tg.commands import commands_for, menu
 from bot.tg.context import BotContext
 from bot.tg.menus import set_menu
-from bot.views.buttons import BadCallback, Button
 from bot.views.refusals import stale_text
 from storage import DuplicateUpdate, current_update
 from storage.db import UpdateMark

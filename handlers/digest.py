@@ -7,10 +7,10 @@ import html
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
+from bot.buttons import DigestPlan
 from bot.services import digest
 from bot.services.errors import Refusal, Refused
 from bot.views import digest as words
-from bot.views.buttons import DigestPlan
 from handlers.common import (
     Buttons,
     Press,

@@ -10,14 +10,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.rules.models import BulkWrite, Conversation
-from bot.rules.records import DrawStatus, PlanLine
-from bot.services import conversations, draws
-from bot.services.errors import Refusal, Refused
-from bot.tg.markup import markup_of
-from bot.views import draws as words
-from bot.views import notices
-from bot.views.buttons import (
+from bot.buttons import (
     Button,
     DrawCancel,
     DrawConfirm,
@@ -27,6 +20,13 @@ from bot.views.buttons import (
     DrawRun,
     DrawWithdraw,
 )
+from bot.rules.models import BulkWrite, Conversation
+from bot.rules.records import DrawStatus, PlanLine
+from bot.services import conversations, draws
+from bot.services.errors import Refusal, Refused
+from bot.texts import notices
+from bot.tg.markup import markup_of
+from bot.views import draws as words
 from handlers.common import (
     Buttons,
     Context,

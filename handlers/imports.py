@@ -11,6 +11,7 @@ from pathlib import Path
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
+from bot.buttons import ExportTable, PeopleInviteAll, PeopleOverview
 from bot.clock import now as clock_now
 from bot.formats.sheets import SHEETS
 from bot.i18n import Translator
@@ -29,7 +30,6 @@ from bot.services.imports import (
 )
 from bot.services.onboarding import roster
 from bot.services.practice import wants_practice
-from bot.views.buttons import ExportTable, PeopleInviteAll, PeopleOverview
 from handlers.common import (
     Buttons,
     Context,

@@ -7,17 +7,17 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.buttons import Language
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, translator
 from bot.rules.models import InviteProblem, Person
 from bot.services import conversations, tasks
 from bot.services.accounts import TgUser, set_language
 from bot.services.errors import Refused
 from bot.services.onboarding import redeem
+from bot.texts import notices
+from bot.texts.labels import describe_roles
 from bot.tg import late
 from bot.tg.commands import commands_for
-from bot.views import notices
-from bot.views.buttons import Language
-from bot.views.labels import describe_roles
 from handlers.common import (
     Buttons,
     Context,

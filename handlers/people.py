@@ -15,6 +15,21 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
+from bot.buttons import (
+    BadCallback,
+    PeopleInvite,
+    PeopleInviteAll,
+    PeopleInviteDepartment,
+    PeopleInviteDraw,
+    PeopleInviteNo,
+    PeopleInviteSure,
+    PeopleOverview,
+    PeoplePage,
+    UnbindAsk,
+    UnbindNo,
+    UnbindSure,
+    parse_any,
+)
 from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.i18n import Translator
@@ -31,23 +46,8 @@ from bot.services.onboarding import (
     store_planned,
     unregistered_in,
 )
+from bot.texts.labels import role_label, roster_status
 from bot.views import people as words
-from bot.views.buttons import (
-    BadCallback,
-    PeopleInvite,
-    PeopleInviteAll,
-    PeopleInviteDepartment,
-    PeopleInviteDraw,
-    PeopleInviteNo,
-    PeopleInviteSure,
-    PeopleOverview,
-    PeoplePage,
-    UnbindAsk,
-    UnbindNo,
-    UnbindSure,
-    parse_any,
-)
-from bot.views.labels import role_label, roster_status
 from handlers.admin import send_card
 from handlers.common import (
     Buttons,

@@ -11,15 +11,7 @@ from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
 
-from bot.clock import now as clock_now
-from bot.core import Core
-from bot.rules import visit as rules
-from bot.rules.models import Conversation, Person
-from bot.services import practice
-from bot.services.errors import Refused
-from bot.services.imports import keep_upload, read_checklist, reports_csv, summary_text
-from bot.views import practice as words
-from bot.views.buttons import (
+from bot.buttons import (
     Button,
     PracticeAgain,
     PracticeAttach,
@@ -31,6 +23,14 @@ from bot.views.buttons import (
     PracticeStop,
     PracticeToggle,
 )
+from bot.clock import now as clock_now
+from bot.core import Core
+from bot.rules import visit as rules
+from bot.rules.models import Conversation, Person
+from bot.services import practice
+from bot.services.errors import Refused
+from bot.services.imports import keep_upload, read_checklist, reports_csv, summary_text
+from bot.views import practice as words
 from handlers.common import Buttons, Context, Press, Who, office, person_of, reply
 from handlers.visits import show
 

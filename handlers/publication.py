@@ -9,13 +9,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.clock import now as clock_now
-from bot.i18n import Translator
-from bot.rules.models import Conversation, Role
-from bot.services import conversations, publication
-from bot.services.errors import Refusal, Refused
-from bot.views import publication as words
-from bot.views.buttons import (
+from bot.buttons import (
     PublishAll,
     PublishCancel,
     PublishConfirm,
@@ -27,6 +21,12 @@ from bot.views.buttons import (
     PublishWithheldList,
     PublishWithhold,
 )
+from bot.clock import now as clock_now
+from bot.i18n import Translator
+from bot.rules.models import Conversation, Role
+from bot.services import conversations, publication
+from bot.services.errors import Refusal, Refused
+from bot.views import publication as words
 from handlers.common import (
     Buttons,
     Context,

@@ -7,12 +7,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.i18n import Translator
-from bot.rules.models import Conversation
-from bot.services import conversations, replacements, tasks
-from bot.services.errors import Refusal, Refused
-from bot.views import replacements as words
-from bot.views.buttons import (
+from bot.buttons import (
     ReplacementAbsent,
     ReplacementApprove,
     ReplacementAsk,
@@ -24,6 +19,11 @@ from bot.views.buttons import (
     ReplacementReject,
     ReplacementSend,
 )
+from bot.i18n import Translator
+from bot.rules.models import Conversation
+from bot.services import conversations, replacements, tasks
+from bot.services.errors import Refusal, Refused
+from bot.views import replacements as words
 from handlers.common import Buttons, Context, Press, Who, key, registered, reply
 
 ASK = "replace"

@@ -7,15 +7,7 @@ import html
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.i18n import Translator
-from bot.rules.models import Person
-from bot.rules.records import Record, TaskStatus
-from bot.rules.visit import acting
-from bot.services import tasks, visits
-from bot.services.errors import Refusal
-from bot.views import notices
-from bot.views import tasks as words
-from bot.views.buttons import (
+from bot.buttons import (
     CorrectionOpen,
     ReplacementAsk,
     ReplacementForList,
@@ -26,7 +18,15 @@ from bot.views.buttons import (
     TaskRecord,
     VisitStart,
 )
-from bot.views.labels import window_mark
+from bot.i18n import Translator
+from bot.rules.models import Person
+from bot.rules.records import Record, TaskStatus
+from bot.rules.visit import acting
+from bot.services import tasks, visits
+from bot.services.errors import Refusal
+from bot.texts import notices
+from bot.texts.labels import window_mark
+from bot.views import tasks as words
 from handlers.common import (
     Buttons,
     Context,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
+from bot.buttons import ReplacementApprove, ReplacementReject, TaskCard
 from bot.services import team
 from bot.services.errors import Refused
 from bot.views import team as words
-from bot.views.buttons import ReplacementApprove, ReplacementReject, TaskCard
 from handlers.common import Sent, command, key, reply
 
 

@@ -17,15 +17,7 @@ from telegram import (
 from telegram.constants import ChatAction
 from telegram.error import BadRequest
 
-from bot.core import Core
-from bot.rules import visit as rules
-from bot.rules.models import Conversation, Person, Role
-from bot.services import conversations, party, visits
-from bot.services.errors import Refusal, Refused
-from bot.services.visits.state import Screen, VisitStep
-from bot.tg.markup import markup_of
-from bot.tg.webapp import sign_url
-from bot.views.buttons import (
+from bot.buttons import (
     Button,
     PartyOpinion,
     PartyRole,
@@ -66,6 +58,14 @@ from bot.views.buttons import (
     VisitWitnessWithoutPhoto,
     visit_of,
 )
+from bot.core import Core
+from bot.rules import visit as rules
+from bot.rules.models import Conversation, Person, Role
+from bot.services import conversations, party, visits
+from bot.services.errors import Refusal, Refused
+from bot.services.visits.state import Screen, VisitStep
+from bot.tg.markup import markup_of
+from bot.tg.webapp import sign_url
 from bot.views.visits import Shown, absent, party_step, party_text, refusal_text, render
 from handlers.common import (
     Buttons,

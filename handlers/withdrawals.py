@@ -9,12 +9,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.logs import mask_cert
-from bot.rules.models import Conversation, Person, Role
-from bot.services import conversations, withdrawals
-from bot.services.errors import Refusal, Refused
-from bot.views import withdrawals as words
-from bot.views.buttons import (
+from bot.buttons import (
     ReplacementForReason,
     WithdrawConfirm,
     WithdrawFrom,
@@ -22,6 +17,11 @@ from bot.views.buttons import (
     WithdrawPerson,
     WithdrawReason,
 )
+from bot.logs import mask_cert
+from bot.rules.models import Conversation, Person, Role
+from bot.services import conversations, withdrawals
+from bot.services.errors import Refusal, Refused
+from bot.views import withdrawals as words
 from handlers.common import Buttons, Context, Press, Sent, Who, command, key, reply
 
 FLOW = "withdraw"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot.config import REPO_ROOT
@@ -12,17 +12,29 @@ from bot.config import REPO_ROOT
 # the reasons are in docs/architecture.md.
 TELEGRAM = ("telegram",)
 DATABASE = ("storage", "aiosqlite", "sqlite3")
+UPPER = ("bot.services", "bot.views", "bot.tg", "bot.core", "bot.workers", "handlers")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "bot": ("handlers",),
-    "bot.rules": (*TELEGRAM, *DATABASE, "bot.services", "bot.views", "bot.formats",
-                  "bot.tg", "bot.core", "bot.workers", "bot.config"),
-    "bot.formats": (*TELEGRAM, *DATABASE, "bot.services", "bot.views", "bot.tg", "bot.core"),
+    # The lowest: gettext and the language rule, for everyone above.
+    "bot.i18n": (*TELEGRAM, *DATABASE, "bot.rules", "bot.buttons", "bot.texts", "bot.formats",
+                 "bot.config", *UPPER),
+    "bot.rules": (*TELEGRAM, *DATABASE, "bot.buttons", "bot.texts", "bot.formats",
+                  "bot.config", *UPPER),
+    # What a button names, typed: the rules' vocabularies only.
+    "bot.buttons": (*TELEGRAM, *DATABASE, "bot.texts", "bot.formats", "bot.config", *UPPER),
+    # Words: below the services that queue them and the views that show them.
+    "bot.texts": (*TELEGRAM, *DATABASE, "bot.formats", "bot.config", *UPPER),
+    "bot.formats": (*TELEGRAM, *DATABASE, *UPPER),
+    # (It reads the SQLite library's version, never the database.)
+    "bot.config": (*TELEGRAM, "storage", "aiosqlite", "bot.buttons", "bot.texts",
+                   "bot.formats", *UPPER),
+    "bot.core": (*TELEGRAM, "bot.services", "bot.views", "bot.tg", "handlers"),
     "bot.views": (*TELEGRAM, *DATABASE, "bot.tg", "bot.core"),
-    # Services return results; the views word them. (A service that sends a notification
-    # calls a view, so `bot.services` may use the views that do not need a service.)
-    "bot.services": (*TELEGRAM, "bot.tg", "bot.views.visits"),
-    "storage": (*TELEGRAM, "bot.services", "bot.views", "bot.formats", "bot.tg", "bot.core",
-                "bot.config", "handlers"),
+    # Services return results and word their notices with bot.texts; the views word the
+    # screens, from the services' results (so a service never imports a view).
+    "bot.services": (*TELEGRAM, "bot.tg", "bot.views"),
+    "storage": (*TELEGRAM, "bot.services", "bot.views", "bot.texts", "bot.buttons",
+                "bot.formats", "bot.tg", "bot.core", "bot.config", "handlers"),
     "handlers": DATABASE,
 }
 # Imports a layer's rule would forbid, allowed by (module, forbidden prefix), each with
@@ -78,6 +90,114 @@ def violations() -> list[str]:
 
 def test_no_forbidden_import() -> None:
     assert violations() == []
+
+
+def _graph(level: Callable[[str], str]) -> dict[str, set[str]]:
+    """Who imports whom among Choucha's own modules, each named by `level`."""
+    graph: dict[str, set[str]] = {}
+    for package in ("bot", "handlers", "storage"):
+        for path in sorted((REPO_ROOT / package).rglob("*.py")):
+            here = level(_module(path))
+            for name in _modules_imported(path):
+                there = level(name)
+                if there != here:
+                    graph.setdefault(here, set()).add(there)
+    return graph
+
+
+def _modules_imported(path: Path) -> set[str]:
+    """The modules of Choucha `path` imports: `from bot.x import y` is `bot.x.y` when y is
+    a module of the package, else `bot.x`."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(_known(alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                found.add(_known(f"{node.module}.{alias.name}"))
+    return {name for name in found if name.split(".")[0] in ("bot", "handlers", "storage")}
+
+
+def _known(name: str) -> str:
+    """The module an imported name is in (`bot.x.y.f` → `bot.x.y`)."""
+    while name and not (_path(name).with_suffix(".py").is_file() or _path(name).is_dir()):
+        name = name.rpartition(".")[0]
+    return name
+
+
+def _path(name: str) -> Path:
+    return REPO_ROOT / Path(*name.split("."))
+
+
+def _package(module: str) -> str:
+    """A module's package: `bot.services.visits.state` → `bot.services`; a top-level module
+    such as `bot.i18n` is its own."""
+    parts = module.split(".")
+    if parts[0] == "bot" and len(parts) > 1:
+        return ".".join(parts[:2])
+    return parts[0]
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in sorted(graph.get(node, ())):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return sorted(found)
+
+
+def test_no_import_cycle_between_packages_or_modules() -> None:
+    """The layers form no circle: not between packages (services ↔ views was one), nor
+    between two modules (a package's __init__ and its modules included)."""
+    assert cycles(_graph(_package)) == []
+    assert cycles(_graph(lambda module: module)) == []
+
+
+# The visit's modules, each importing only those before it (docs/architecture.md).
+VISIT_ORDER = ("state", "signing", "starting", "checklist", "results", "signatures",
+               "party_link", "handsign", "record")
+
+
+def test_the_visit_modules_depend_in_their_order() -> None:
+    package = REPO_ROOT / "bot" / "services" / "visits"
+    assert sorted(p.stem for p in package.glob("*.py") if p.stem != "__init__") == sorted(
+        VISIT_ORDER)
+    backwards = []
+    for position, name in enumerate(VISIT_ORDER):
+        for imported in _modules_imported(package / f"{name}.py"):
+            other = imported.removeprefix("bot.services.visits.")
+            if other in VISIT_ORDER and VISIT_ORDER.index(other) >= position:
+                backwards.append(f"{name} imports {other}")
+    assert backwards == []
+
+
+def test_the_cycle_check_sees_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
 
 
 def test_the_check_catches_a_forbidden_import(tmp_path: Path) -> None:
@@ -149,7 +269,8 @@ def test_handlers_leave_transactions_to_the_services() -> None:
 
 
 def test_services_leave_keyboards_to_the_views() -> None:
-    """A keyboard is a view (bot/views/notices.py for the notifications services queue)."""
+    """A keyboard is built by the views, or by bot/texts/notices.py for the notifications
+    the services queue."""
     found = [str(path.relative_to(REPO_ROOT))
              for path in sorted((REPO_ROOT / "bot" / "services").rglob("*.py"))
              if "inline_keyboard" in path.read_text(encoding="utf-8")
@@ -323,7 +444,7 @@ def _modules() -> list[_Module]:
 def test_no_service_queues_a_notice_and_then_refuses_in_one_transaction() -> None:
     modules = _modules()
     queueing, refusing = queueing_and_refusing(modules)
-    assert {"notify:tell_office", "notify:enqueue_text", "visits.signatures:_results_changed",
+    assert {"notify:tell_office", "notify:enqueue_text", "visits.signing:_results_changed",
             "notify:post"} <= queueing
     found = [f"bot/services/{m.name}: {place}" for m in modules
              for place in _queued_then_refused(m, queueing, refusing)]
@@ -340,7 +461,7 @@ def _control(source: str) -> list[str]:
 def test_the_check_catches_a_notice_rolled_back_by_a_refusal() -> None:
     """Negative control: `visits.sign` as it was (issue 28)."""
     before = '''
-from bot.services.visits.signatures import _results_changed
+from bot.services.visits.signing import _results_changed
 
 async def sign(core, state, short):
     async with core.db.transaction() as tx:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import buttons
 from bot.core import Core
 from bot.emulator import Emulator
 from bot.rules import xpath
@@ -18,7 +19,6 @@ from bot.rules.checklist import ChecklistError, load_xlsform
 from bot.services.access import SYSTEM
 from bot.services.imports import import_file
 from bot.tg.app import BotRunner
-from bot.views import buttons
 from tests.helpers import registered_admin
 from tests.test_directories import xlsform
 

@@ -7,9 +7,8 @@ from datetime import date
 import pytest
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.rules.models import Role
-from bot.views import buttons
-from bot.views.buttons import (
+from bot import buttons
+from bot.buttons import (
     BadCallback,
     InviteDepartment,
     InviteRole,
@@ -20,6 +19,7 @@ from bot.views.buttons import (
     WithdrawFrom,
     visit_of,
 )
+from bot.rules.models import Role
 from handlers import register
 
 

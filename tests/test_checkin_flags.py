@@ -12,6 +12,7 @@ from bot.i18n import translator
 from bot.rules import visit as rules
 from bot.services import digest
 from bot.services.access import SYSTEM
+from bot.texts.labels import flag_text
 from bot.tg.app import BotRunner
 from tests.helpers import first_task_card
 from tests.test_absent_member import drawn_team, register
@@ -26,7 +27,7 @@ def test_the_flags() -> None:
     flag = rules.checkin_flag(25.04, 102.71, MANGSHI)  # Kunming, ~400 km away
     assert flag is not None and flag.startswith("far:") and 350 < int(flag[4:]) < 450
     assert rules.checkin_flag(25.04, 102.71, None) is None  # no area configured
-    assert "km" in rules.flag_text(flag, translator("en"))
+    assert "km" in flag_text(flag, translator("en"))
 
 
 async def test_a_zero_check_in_is_kept_and_flagged(bot: BotRunner, emulator: Emulator,

@@ -309,9 +309,9 @@ async def test_the_office_tries_a_form_before_attaching_it(
     calculations, the office's name as username), with nothing recorded; it can be tried
     again or discarded, and attached to its item at the end. An inspector cannot press
     practice buttons."""
+    from bot.buttons import PracticeAttach
     from bot.demo import load_county
     from bot.rules.models import Role
-    from bot.views.buttons import PracticeAttach
     from tests.helpers import on_telegram
 
     runner = BotRunner(settings, TOKEN, register)

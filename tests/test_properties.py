@@ -12,10 +12,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot import buttons
 from bot.clock import now
 from bot.logs import redact
 from bot.rules.models import AuditAction
-from bot.views import buttons
 from storage import Database
 
 PART = st.from_regex(r"[A-Za-z0-9_.-]{1,12}", fullmatch=True).filter(lambda p: p != "none")

@@ -11,6 +11,7 @@ import pytest
 from bot.i18n import translator
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Choice, Question
+from bot.texts.labels import legal
 
 TODAY = date(2026, 11, 23)
 YES_NO = (Choice("yes", {"zh_CN": "符合", "en": "Compliant"}),
@@ -122,9 +123,9 @@ def test_the_eight_results_are_the_articles_words_in_its_order() -> None:
             assert zh in text
     zh, en = translator("zh_CN"), translator("en")
     for key, (wording, _) in rules.RESULTS.items():
-        assert rules.legal(rules.RESULTS, key, zh) == wording
+        assert legal(rules.RESULTS, key, zh) == wording
         assert zh._(rules.RESULTS[key][1]) == wording  # the catalog agrees with the law
-        assert rules.legal(rules.RESULTS, key, en) == rules.RESULTS[key][1]
+        assert legal(rules.RESULTS, key, en) == rules.RESULTS[key][1]
 
 
 def test_hashes_are_canonical() -> None:

@@ -451,6 +451,13 @@ SHEETS: dict[str, Sheet] = {
 }
 
 
+KINDS = (*SHEETS, "checklist")  # what an upload can be
+# Files sent to the bot that may be kept after loading: they hold no personal data. The
+# target directory (法定代表人), the inspector directory (身份证号, phones) and recusals
+# (who is related to whom) are never kept; their SHA-256 is in the import log.
+KEEPS_UPLOAD = frozenset({"departments", "items", "plans", "checklist"})
+
+
 @dataclass
 class HeaderMap:
     """Which column of the file holds which field; what is missing or unknown."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.rules import xpath
 from bot.rules.checklist import (
     ADD_DONE,
@@ -86,12 +86,6 @@ OPINIONS: dict[str, tuple[str, str]] = {
     "agree": ("无异议", N_("No objection")),
     "object": ("有异议", N_("Objects")),
 }
-
-
-def legal(table: Mapping[str, tuple[str, str]], key: str, t: Translator) -> str:
-    """The legal wording in Chinese; its translation for other languages."""
-    zh, english = table[key]
-    return zh if t.lang.startswith("zh") else t._(english)
 
 
 # ------------------------------------------------------------------------- answers
@@ -695,15 +689,6 @@ def checkin_flag(latitude: float, longitude: float,
         if distance > area[2]:
             return f"far:{round(distance)}"
     return None
-
-
-def flag_text(flag: str, t: Translator) -> str:
-    """The flag in words, for the phone, the digest and (in Chinese) the record."""
-    if flag == "zero":
-        return t._("location 0,0 (no GPS fix, or not a real location)")
-    if flag == "outside_china":
-        return t._("location outside China")
-    return t._("{km} km from the county").format(km=flag.split(":", 1)[1])
 
 
 def acting(members: list[TeamMember]) -> TeamMember | None:

@@ -26,7 +26,7 @@ from bot.services.access import require_office
 from bot.services.chasing import calendar
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text
-from bot.views import notices
+from bot.texts import notices
 from storage.files import write_blob
 
 MAX_EVIDENCE = 20 * 1024 * 1024

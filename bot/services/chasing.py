@@ -20,8 +20,8 @@ from bot.rules.models import AuditAction, Role
 from bot.rules.workdays import Calendar, parse_arrangement
 from bot.services.access import Actor, label, require_office
 from bot.services.notify import Letter, letter, post, tell_office
-from bot.views import notices
-from bot.views.labels import one_line
+from bot.texts import notices
+from bot.texts.labels import one_line
 from storage import ReadTx, Tx
 
 

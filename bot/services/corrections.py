@@ -17,7 +17,7 @@ from bot.rules.records import Correctable, Correction, Record, Task
 from bot.rules.visit import acting
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text, tell_office
-from bot.views import notices
+from bot.texts import notices
 from storage import ReadTx, Tx
 
 LISTED = 10  # records offered for correction at once, the latest first

@@ -30,7 +30,7 @@ from bot.rules.workdays import Calendar
 from bot.services.access import SYSTEM, Actor, require_office
 from bot.services.chasing import calendar
 from bot.services.notify import enqueue_document, enqueue_text
-from bot.views.labels import task_status
+from bot.texts.labels import flag_text, legal, task_status
 from bot.workers import DOCUMENT
 from storage import to_db_time
 from storage.files import write_blob
@@ -166,10 +166,10 @@ def digest_text(t: Translator, d: Digest) -> str:
     if d.results_day:
         lines.append((t._("Results today so far:") if d.so_far else t._("Results yesterday:"))
                      + " " + "; ".join(
-            f"{rules.legal(rules.RESULTS, k, t)} {n}" for k, n in _ordered(d.results_day)))
+            f"{legal(rules.RESULTS, k, t)} {n}" for k, n in _ordered(d.results_day)))
     if d.results_all:
         lines.append(t._("Results so far:") + " " + "; ".join(
-            f"{rules.legal(rules.RESULTS, k, t)} {n}" for k, n in _ordered(d.results_all)))
+            f"{legal(rules.RESULTS, k, t)} {n}" for k, n in _ordered(d.results_all)))
     overdue = sum(r.tasks for r in d.overdue)
     if overdue:
         lines.append("")
@@ -201,7 +201,7 @@ def digest_text(t: Translator, d: Digest) -> str:
         for r in d.noncooperation[:5]:
             kind = r.detail.get("kind")
             lines.append(f"• {html.escape(r.target)} · "
-                         + (rules.legal(rules.NONCOOPERATION, kind, t) if kind else ""))
+                         + (legal(rules.NONCOOPERATION, kind, t) if kind else ""))
     if d.flagged_checkins:
         lines.append("")
         lines.append((t._("⚠️ Check-ins at an implausible place today so far: {n}")
@@ -209,7 +209,7 @@ def digest_text(t: Translator, d: Digest) -> str:
                       t._("⚠️ Check-ins at an implausible place yesterday: {n}")).format(
             n=len(d.flagged_checkins)))
         lines.extend(f"• {html.escape(r.target)} · {html.escape(r.person)} · "
-                     f"{rules.flag_text(r.flag, t)}" for r in d.flagged_checkins[:5])
+                     f"{flag_text(r.flag, t)}" for r in d.flagged_checkins[:5])
     if d.audit_head[1]:
         lines.append("")
         lines.append(t._("Audit log: row {row}, <code>{hash}</code> (a copy kept outside the"

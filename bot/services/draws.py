@@ -45,7 +45,7 @@ from bot.services.access import SYSTEM, Actor, label, require_office
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import tell_office
 from bot.services.tasks import LISTED, draw_notices, queue_draw_notices
-from bot.views import notices
+from bot.texts import notices
 from bot.workers import DOCUMENT, DRAW, WorkFailed
 from storage import ReadTx, Tx
 from storage import pool as frozen_pool

@@ -41,6 +41,8 @@ from bot.core import Core
 from bot.formats.sheets import (
     DEFAULT_RISK_RULE,
     INACTIVE_STATUSES,
+    KEEPS_UPLOAD,
+    KINDS,
     SHEETS,
     HeaderMap,
     RowParser,
@@ -81,13 +83,8 @@ from storage.staging import TargetStaging
 
 logger = logging.getLogger(__name__)
 
-KINDS = (*SHEETS, "checklist")
-# Files sent to the bot that may be kept after loading: they hold no personal data. The
-# target directory (法定代表人), the inspector directory (身份证号, phones) and recusals
-# (who is related to whom) are never kept; their SHA-256 is in the import log.
 # The order tables load in: what a row refers to is loaded before it.
 LOAD_ORDER = ("departments", "items", "targets", "inspectors", "recusals", "plans")
-KEEPS_UPLOAD = frozenset({"departments", "items", "plans", "checklist"})
 MAX_LISTED = 1000  # problems and warnings kept for the report; all are counted
 BATCH = 5000
 HEAVY_FROM = 256 * 1024  # a file at least this large is read in worker processes

@@ -14,7 +14,7 @@ from bot.formats.tabular import csv_bytes
 from bot.i18n import Translator, translator
 from bot.logs import mask_cert
 from bot.services.onboarding import IssuedInvite
-from bot.views.labels import role_label
+from bot.texts.labels import role_label
 from bot.workers import DOCUMENT, Workers
 
 LINK_HEADERS = ["执法证号", "姓名", "部门", "角色", "链接", "有效期至"]

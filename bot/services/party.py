@@ -13,7 +13,7 @@ from bot.core import Core
 from bot.rules.models import LAST4_RE, Opinion, PartyRole, PartySigner
 from bot.services import visits
 from bot.services.errors import Refusal, Refused, typed_line
-from bot.views.labels import one_line
+from bot.texts.labels import one_line
 
 FLOW = "party"
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.core import Core
+from bot.formats.sheets import KEEPS_UPLOAD, KINDS
 from bot.keys import read_or_create
 from bot.services.errors import Refusal, Refused
 from storage import Tx
@@ -183,8 +184,6 @@ async def forget_personal_uploads(core: Core) -> int:
     """Delete spreadsheets with personal data that an earlier version kept under files/
     after loading them (the import log keeps their SHA-256); how many.
     Access: at start, as the system."""
-    from bot.services.imports import KEEPS_UPLOAD, KINDS
-
     async with core.db.read() as rtx:
         hashes = await rtx.directory.import_hashes(k for k in KINDS if k not in KEEPS_UPLOAD)
     removed = 0

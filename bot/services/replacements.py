@@ -20,8 +20,8 @@ from bot.rules.records import ReplacementRequest, RequestStatus, Task, TaskStatu
 from bot.services import draws
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text, reachable, tell_office
-from bot.views import notices
-from bot.views.labels import one_line, unreachable_text
+from bot.texts import notices
+from bot.texts.labels import one_line, unreachable_text
 from storage import Tx
 
 REASONS = {

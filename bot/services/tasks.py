@@ -27,9 +27,9 @@ from bot.rules.records import (
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.personal import phone_reader
-from bot.views import notices
-from bot.views.aftercare import history_line
-from bot.views.labels import task_status, window_mark
+from bot.texts import notices
+from bot.texts.aftercare import history_line
+from bot.texts.labels import task_status, window_mark
 from storage import ReadTx, Tx
 
 LISTED = 30  # tasks named with a button in one notification; /tasks shows them all

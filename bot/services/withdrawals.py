@@ -22,7 +22,7 @@ from bot.rules.records import Draw, PersonTask, TaskStatus
 from bot.services.access import Actor, label
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import tell_office
-from bot.views.labels import one_line
+from bot.texts.labels import one_line
 from storage import ReadTx, Tx
 from storage.files import read_blob
 

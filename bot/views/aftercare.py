@@ -9,9 +9,11 @@ from datetime import date
 from bot.i18n import Translator
 from bot.rules import aftercare as rules
 from bot.rules import visit as visit_rules
-from bot.rules.records import DecisionOwed, FollowUpLine, FollowUpStatus
+from bot.rules.records import DecisionOwed, FollowUpLine
 from bot.services.aftercare import FollowUpOverview, Recorded
 from bot.services.errors import Refusal, Refused
+from bot.texts.aftercare import follow_up_kind
+from bot.texts.labels import legal
 from bot.views.refusals import worded
 
 LISTED = 10
@@ -35,16 +37,12 @@ def refusal_text(t: Translator, exc: Refused) -> str:
     })
 
 
-def _kind(t: Translator, kind: str) -> str:
-    return visit_rules.legal(visit_rules.FOLLOW_UPS, kind, t)
-
-
 def follow_up_line(t: Translator, n: int, line: FollowUpLine, today: date) -> str:
     mark = t._(" 🔴 overdue") if line.overdue(today) else ""
     return t._("{n}. <b>{target}</b> · {item} ({department}) · {kind} · due {due} ·"
                " {owner}").format(
         n=n, target=html.escape(line.target), item=html.escape(line.item),
-        department=html.escape(line.department), kind=_kind(t, line.kind),
+        department=html.escape(line.department), kind=follow_up_kind(t, line.kind),
         due=line.due_date.isoformat(), owner=html.escape(line.owner_name)) + mark
 
 
@@ -76,7 +74,7 @@ def ask_outcome(t: Translator, line: FollowUpLine) -> str:
     return t._("What was done about <b>{target}</b> ({item}, {kind})? Describe the outcome"
                " (for example: rectified, re-inspected on site). /cancel stops here.").format(
         target=html.escape(line.target), item=html.escape(line.item),
-        kind=_kind(t, line.kind))
+        kind=follow_up_kind(t, line.kind))
 
 
 def ask_day(t: Translator) -> str:
@@ -95,18 +93,6 @@ def closed_text(t: Translator, line: FollowUpLine) -> str:
         target=html.escape(line.target), item=html.escape(line.item),
         day=line.outcome_date.isoformat() if line.outcome_date else "—",
         outcome=html.escape(line.outcome or ""), evidence=evidence)
-
-
-def history_line(t: Translator, line: FollowUpLine) -> str:
-    """A follow-up as a record's history states it."""
-    if line.status == FollowUpStatus.DONE:
-        return t._("↪ {item}: {kind}, closed on {day}: {outcome}").format(
-            item=html.escape(line.item), kind=_kind(t, line.kind),
-            day=line.outcome_date.isoformat() if line.outcome_date else "—",
-            outcome=html.escape(line.outcome or ""))
-    return t._("↪ {item}: {kind}, due {due}, with {owner}").format(
-        item=html.escape(line.item), kind=_kind(t, line.kind), due=line.due_date.isoformat(),
-        owner=html.escape(line.owner_name))
 
 
 def ask_successor(t: Translator, line: FollowUpLine) -> str:
@@ -135,7 +121,7 @@ def decision_text(t: Translator, row: DecisionOwed) -> str:
         amount = f" · {row.amount_fen / 100:.2f} 元" if row.amount_fen is not None else ""
         return t._("行政处罚决定 {doc} of {day}: {penalty}").format(
             doc=html.escape(row.doc_no or ""), day=row.decided_on,
-            penalty=visit_rules.legal(rules.PENALTIES, row.penalty or "other", t)) + amount
+            penalty=legal(rules.PENALTIES, row.penalty or "other", t)) + amount
     return t._("referred to {authority} on {day}").format(
         authority=html.escape(row.authority or ""), day=row.decided_on)
 
@@ -152,7 +138,7 @@ def decisions_text(t: Translator, rows: list[DecisionOwed]) -> str:
         for n, row in enumerate(owed[:LISTED], start=1):
             lines.append(f"{n}. <b>{html.escape(row.target)}</b> · {html.escape(row.item)}"
                          f" ({html.escape(row.department)}) · "
-                         + visit_rules.legal(visit_rules.RESULTS, row.result, t))
+                         + legal(visit_rules.RESULTS, row.result, t))
         if len(owed) > LISTED:
             lines.append(t._("…and {more} more.").format(more=len(owed) - LISTED))
     late = [r for r in done if r.late]
@@ -167,7 +153,7 @@ def ask_decision_kind(t: Translator, row: DecisionOwed) -> str:
     return t._("<b>{target}</b> · {item}: {result}. Was a penalty decided, or was the case"
                " referred to another authority?").format(
         target=html.escape(row.target), item=html.escape(row.item),
-        result=visit_rules.legal(visit_rules.RESULTS, row.result, t))
+        result=legal(visit_rules.RESULTS, row.result, t))
 
 
 def ask_doc_no(t: Translator) -> str:

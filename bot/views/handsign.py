@@ -9,6 +9,7 @@ from typing import Any
 from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.services.visits.state import State
+from bot.texts.labels import legal
 
 
 def _e(value: Any) -> str:
@@ -29,7 +30,7 @@ def record_html(t: Translator, state: State) -> str:
         out.append(f"<li>{_e(member['name'])} · {_e(member['department'])}{leader}</li>")
     out.append("</ul>")
     if content.get("shortcut"):
-        out.append(f"<p>{_e(rules.legal(rules.RESULTS, content['shortcut'], t))}</p>")
+        out.append(f"<p>{_e(legal(rules.RESULTS, content['shortcut'], t))}</p>")
     for number, item in enumerate(content["items"], start=1):
         out.append(f"<h3>{number}. {_e(item['name'])}</h3>"
                    f"<p class=muted>{_e(item['department'])} · {_e(item['answerer'])}</p>")
@@ -40,11 +41,11 @@ def record_html(t: Translator, state: State) -> str:
             out.append("</dl>")
         if item["result"]:
             result = t._("Result")
-            wording = rules.legal(rules.RESULTS, item["result"], t)
+            wording = legal(rules.RESULTS, item["result"], t)
             out.append(f"<p><b>{_e(rules.labelled(result, wording, t.lang))}</b></p>")
         detail = item.get("detail") or {}
         if detail.get("kind"):
-            out.append(f"<p>{_e(rules.legal(rules.NONCOOPERATION, detail['kind'], t))}</p>")
+            out.append(f"<p>{_e(legal(rules.NONCOOPERATION, detail['kind'], t))}</p>")
         if detail.get("circumstances"):
             out.append(f"<p>{_e(detail['circumstances'])}</p>")
         if detail.get("order"):
@@ -52,7 +53,7 @@ def record_html(t: Translator, state: State) -> str:
             out.append(f"<p>{_e(rules.labelled(ordered, detail['order'], t.lang))}</p>")
         follow = item.get("follow_up")
         if follow:
-            out.append(f"<p>{_e(rules.legal(rules.FOLLOW_UPS, follow['kind'], t))} · "
+            out.append(f"<p>{_e(legal(rules.FOLLOW_UPS, follow['kind'], t))} · "
                        f"{_e(follow['due'])} · {_e(follow['owner'])}</p>")
     content_hash = t._("Content hash")
     out.append(f"<p class=hash>{_e(rules.labelled(content_hash, state.content_hash, t.lang))}"
@@ -68,10 +69,10 @@ def labels(t: Translator) -> dict[str, Any]:
                      " sign with a finger in the box."),
         "name": t._("Full name of the person signing"),
         "role": t._("Role"),
-        "roles": [[key, rules.legal(rules.PARTY_ROLES, key, t)] for key in rules.PARTY_ROLES],
+        "roles": [[key, legal(rules.PARTY_ROLES, key, t)] for key in rules.PARTY_ROLES],
         "last4": t._("Last four characters of the ID card (optional)"),
         "opinion": t._("Opinion"),
-        "opinions": [[key, rules.legal(rules.OPINIONS, key, t)] for key in rules.OPINIONS],
+        "opinions": [[key, legal(rules.OPINIONS, key, t)] for key in rules.OPINIONS],
         "objection": t._("Your objection"),
         "sign_here": t._("Sign here"),
         "clear": t._("Clear"),

@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import html
 
-from bot.i18n import Translator
-from bot.rules import visit as rules
-from bot.services.errors import Refusal, Refused
-from bot.services.imports import next_text, summary_text
-from bot.services.practice import Practice, PracticeScreen, PracticeView
-from bot.views.buttons import (
+from bot.buttons import (
     PracticeAgain,
     PracticeAttach,
     PracticeBack,
@@ -21,6 +16,11 @@ from bot.views.buttons import (
     PracticeStop,
     PracticeToggle,
 )
+from bot.i18n import Translator
+from bot.rules import visit as rules
+from bot.services.errors import Refusal, Refused
+from bot.services.imports import next_text, summary_text
+from bot.services.practice import Practice, PracticeScreen, PracticeView
 from bot.views.questions import QuestionKeys, count_text, question_screen
 from bot.views.visits import Shown, location_keyboard
 from bot.views.visits import refusal_text as visit_refusal

@@ -8,16 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.formats.rendering.qr import qr_png
-from bot.i18n import Translator
-from bot.rules import visit as rules
-from bot.rules.records import Signature, SignatureKind
-from bot.services.errors import Refusal, Refused
-from bot.services.party import PartyStep
-from bot.services.visits.checklist import skip_label
-from bot.services.visits.signatures import summary_lines
-from bot.services.visits.state import Absent, Screen, State, View
-from bot.views.buttons import (
+from bot.buttons import (
     Button,
     PartyOpinion,
     PartyRole,
@@ -58,7 +49,16 @@ from bot.views.buttons import (
     VisitToggle,
     VisitWitnessWithoutPhoto,
 )
-from bot.views.labels import unreachable_text
+from bot.formats.rendering.qr import qr_png
+from bot.i18n import Translator
+from bot.rules import visit as rules
+from bot.rules.records import Signature, SignatureKind
+from bot.services.errors import Refusal, Refused
+from bot.services.party import PartyStep
+from bot.services.visits.checklist import skip_label
+from bot.services.visits.signing import summary_lines
+from bot.services.visits.state import Absent, Screen, State, View
+from bot.texts.labels import flag_text, legal, unreachable_text
 from bot.views.questions import QuestionKeys, count_text, question_screen
 from bot.views.refusals import worded
 
@@ -175,11 +175,11 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
             lines.append(t._("📍 {name}: checked in at {at} ({lat:.5f}, {lon:.5f})").format(
                 name=html.escape(checkin.name), at=state.local(checkin.at),
                 lat=checkin.latitude, lon=checkin.longitude)
-                + (f" ⚠️ {rules.flag_text(checkin.flag, t)}" if checkin.flag else ""))
+                + (f" ⚠️ {flag_text(checkin.flag, t)}" if checkin.flag else ""))
     lines += ["", t._("Items:")]
     for number, item in enumerate(state.items, start=1):
         done, total = item.progress(state.today)
-        result = rules.legal(rules.RESULTS, item.result, t) if item.result else "—"
+        result = legal(rules.RESULTS, item.result, t) if item.result else "—"
         lines.append(t._("{n}. {item} ({department}) · {who}: {done}/{total} answered ·"
                          " result: {result}").format(
             n=number, item=html.escape(item.row.name),
@@ -303,7 +303,7 @@ def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
                     rules.label(question, lang, values), value[:80], lang)))
         if item.result:
             lines.append("  " + t._("Result: {result}").format(
-                result=rules.legal(rules.RESULTS, item.result, t)))
+                result=legal(rules.RESULTS, item.result, t)))
     # Telegram takes at most 100 buttons: a long checklist's edits come a page at a time.
     pages = max(1, -(-len(edits) // EDITS_PER_PAGE))
     page = min(int(view.data.get("page", 0)), pages - 1)
@@ -338,11 +338,11 @@ def _result(t: Translator, view: View, viewer: int) -> list[Shown]:
         item=html.escape(item.row.name))]
     if suggested:
         lines.append(t._("Suggested from the answers: {results}. You decide.").format(
-            results="、".join(rules.legal(rules.RESULTS, k, t) for k in suggested)))
+            results="、".join(legal(rules.RESULTS, k, t) for k in suggested)))
     rows = []
     for index, key in enumerate(rules.RESULTS):
         mark = "⭐ " if key in suggested else ("✔️ " if item.result == key else "")
-        rows.append([_b(mark + rules.legal(rules.RESULTS, key, t),
+        rows.append([_b(mark + legal(rules.RESULTS, key, t),
                         VisitResult(view.state.id, item.position, index))])
     rows.append([_b(t._("📝 Back to my answers"), VisitReview(view.state.id))])
     return [Shown("\n".join(lines), _inline(rows))]
@@ -355,8 +355,8 @@ def _nc_kind(t: Translator, view: View, viewer: int) -> list[Shown]:
     lines = [t._("Which kind of non-cooperation (003 第二十六条)?")]
     rows = []
     for index, key in enumerate(rules.NONCOOPERATION):
-        lines.append(f"{numerals[index]} {rules.legal(rules.NONCOOPERATION, key, t)}")
-        rows.append([_b(f"{numerals[index]} " + rules.legal(rules.NONCOOPERATION, key, t)[:28],
+        lines.append(f"{numerals[index]} {legal(rules.NONCOOPERATION, key, t)}")
+        rows.append([_b(f"{numerals[index]} " + legal(rules.NONCOOPERATION, key, t)[:28],
                         VisitNoncooperation(view.state.id, item.position, index))])
     return [Shown("\n".join(lines), _inline(rows))]
 
@@ -374,7 +374,7 @@ def _order_text(t: Translator, view: View, viewer: int) -> list[Shown]:
 def _fu_kind(t: Translator, view: View, viewer: int) -> list[Shown]:
     item = view.item
     assert item is not None
-    rows = [[_b(rules.legal(rules.FOLLOW_UPS, key, t),
+    rows = [[_b(legal(rules.FOLLOW_UPS, key, t),
                 VisitFollowUpKind(view.state.id, item.position, index))]
             for index, key in enumerate(rules.FOLLOW_UPS)]
     return [Shown(t._("What follows for <b>{item}</b>?").format(
@@ -389,7 +389,7 @@ def _fu_due(t: Translator, view: View, viewer: int) -> list[Shown]:
                  days=days, date=(today + timedelta(days=days)).isoformat()),
                  VisitFollowUpDue(view.state.id, item.position, days))] for days in (7, 15, 30)]
     kind = view.data.get("kind")
-    what = rules.legal(rules.FOLLOW_UPS, kind, t) if kind in rules.FOLLOW_UPS else ""
+    what = legal(rules.FOLLOW_UPS, kind, t) if kind in rules.FOLLOW_UPS else ""
     return [Shown(t._("Deadline for the party{what}: by when must it be done? Tap one of the"
                       " dates below or type a date (such as {example}).").format(
         what=f" ({what})" if what else "",
@@ -429,7 +429,7 @@ def _shortcut(t: Translator, view: View, viewer: int) -> list[Shown]:
     kind = view.data["kind"]
     return [Shown(t._("Result for every item: <b>{result}</b>.\nSend one or more photos as"
                       " evidence (the premises, the door plate, the notice left), then tap"
-                      " Done.").format(result=rules.legal(rules.RESULTS, kind, t)),
+                      " Done.").format(result=legal(rules.RESULTS, kind, t)),
                   _inline([[_b(t._("✅ Done"), VisitShortcutDone(view.state.id)),
                             _b(t._("✖️ Cancel"), VisitHome(view.state.id))]]))]
 
@@ -600,7 +600,7 @@ def party_step(t: Translator, step: PartyStep) -> Shown:
             target=target))
     if step.step == "role":
         return Shown(t._("Your role:"), _inline([[
-            _b(rules.legal(rules.PARTY_ROLES, key, t), PartyRole(key))]
+            _b(legal(rules.PARTY_ROLES, key, t), PartyRole(key))]
             for key in rules.PARTY_ROLES]))
     if step.step == "id":
         return Shown(t._("If you wish, send the last four characters of your ID card"
@@ -608,7 +608,7 @@ def party_step(t: Translator, step: PartyStep) -> Shown:
                      _inline([[_b(t._("Skip"), PartySkipId())]]))
     if step.step == "opinion":
         return Shown(t._("Your opinion on the record (当事人意见):"), _inline([[
-            _b(rules.legal(rules.OPINIONS, key, t), PartyOpinion(key))]
+            _b(legal(rules.OPINIONS, key, t), PartyOpinion(key))]
             for key in rules.OPINIONS]))
     if step.step == "opinion_text":
         return Shown(t._("What do you object to? Please write it in a few words."))
@@ -616,10 +616,10 @@ def party_step(t: Translator, step: PartyStep) -> Shown:
     lines = [t._("Please check, then confirm:"),
              t._("Signed by: {name}, {role}").format(
                  name=html.escape(signer.name),
-                 role=rules.legal(rules.PARTY_ROLES, signer.role.value, t))]
+                 role=legal(rules.PARTY_ROLES, signer.role.value, t))]
     if signer.id_last4:
         lines.append(t._("ID ending in {last4}").format(last4=html.escape(signer.id_last4)))
-    opinion = rules.legal(rules.OPINIONS, signer.opinion.value, t)
+    opinion = legal(rules.OPINIONS, signer.opinion.value, t)
     if signer.opinion_text:
         opinion += f": {html.escape(signer.opinion_text)}"
     lines.append(t._("Opinion: {opinion}").format(opinion=opinion))

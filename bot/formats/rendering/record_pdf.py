@@ -21,6 +21,7 @@ from bot.formats.rendering.fonts import need_fonts, pdf_fonts
 from bot.formats.rendering.qr import qr_image
 from bot.i18n import translator
 from bot.rules import visit as rules
+from bot.texts.labels import flag_text
 
 _ZH = translator("zh_CN")  # the record is an official document, in Chinese
 
@@ -138,7 +139,7 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
         else:
             pdf.line_of(f"{checkin['name']} 签到：{at(checkin['at'])}，位置"
                         f" {checkin['latitude']:.6f}, {checkin['longitude']:.6f}"
-                        + (f"（注意：位置存疑：{rules.flag_text(checkin['flag'], _ZH)}）"
+                        + (f"（注意：位置存疑：{flag_text(checkin['flag'], _ZH)}）"
                            if checkin.get("flag") else ""))
     if submitted.get("at"):
         pdf.line_of(f"提交：{at(submitted['at'])}，{submitted['by']}")

@@ -8,7 +8,6 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.rules.draw import policy
 from bot.rules.draw.announcement import ALGORITHM, Announcement, canonical_entropy, seed_of
 from bot.rules.draw.core import (
     DrawRefused,
@@ -26,6 +25,7 @@ from bot.rules.draw.core import (
     strata_of,
     stratum_sizes,
 )
+from bot.rules.draw.policy import pool_problems, ratio_problems
 
 ALGORITHM_V1 = "choucha-draw-v1"
 
@@ -154,7 +154,7 @@ def verify(record: Mapping[str, Any], announcement_data: bytes, pool_data: bytes
     if tuple(strata) != a.strata:
         problems.append(f"strata: recomputed {[s.as_json() for s in strata]}, the"
                         f" announcement says {[s.as_json() for s in a.strata]}")
-    for problem in (policy.pool_problems(strata, a.items) + policy.ratio_problems(a.ratios)):
+    for problem in (pool_problems(strata, a.items) + ratio_problems(a.ratios)):
         problems.append(f"the announced plan breaks a rule: {problem.reason}"
                         f" {problem.params}")
     rules = TeamRules(a.initiating, list(a.joining), {k: list(v) for k, v in

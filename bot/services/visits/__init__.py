@@ -54,11 +54,10 @@ from bot.services.visits.signatures import (
     party_refuses,
     refusal_text,
     sign,
-    sign_request_text,
     signatures,
-    summary_lines,
     witness_without_photo,
 )
+from bot.services.visits.signing import sign_request_text, summary_lines
 from bot.services.visits.starting import ask_checkin_reason, checkin, home, start
 from bot.services.visits.state import (
     FLOW,

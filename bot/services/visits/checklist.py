@@ -14,7 +14,7 @@ from bot.rules.checklist import Checklist, Question
 from bot.rules.models import AuditAction, Conversation, Person
 from bot.rules.records import EvidenceKind, SignatureKind
 from bot.services.errors import Refusal, Refused
-from bot.services.visits.signatures import _refused, _require_leader, _results_changed
+from bot.services.visits.signing import _refused, _results_changed
 from bot.services.visits.state import (
     FLOW,
     MAX_PHOTOS,
@@ -29,6 +29,7 @@ from bot.services.visits.state import (
     _conversation,
     _open_state,
     _put,
+    _require_leader,
     load,
 )
 from storage import Tx

@@ -29,7 +29,7 @@ from bot.rules.signature import DrawingEmpty, DrawingUnreadable, read_drawing
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text
 from bot.services.visits.state import State, load
-from bot.views import notices
+from bot.texts import notices
 from storage import ReadTx, Tx
 from storage.files import write_blob
 

@@ -15,8 +15,8 @@ from bot.rules.records import Correction, Record
 from bot.services import corrections
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_document, enqueue_text
-from bot.services.visits.signatures import _require_leader, withdraw_sign_requests
-from bot.services.visits.state import FLOW, Screen, State, View, load
+from bot.services.visits.signing import withdraw_sign_requests
+from bot.services.visits.state import FLOW, Screen, State, View, _require_leader, load
 from bot.workers import DOCUMENT
 from storage.base import to_db_time
 from storage.files import read_blob, write_blob

@@ -13,7 +13,7 @@ from bot.rules.checklist import Question
 from bot.rules.models import AuditAction, Conversation, Person
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.visits.checklist import _first_open, _next
-from bot.services.visits.signatures import _results_changed
+from bot.services.visits.signing import _results_changed
 from bot.services.visits.state import (
     Item,
     Screen,

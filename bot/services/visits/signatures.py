@@ -12,11 +12,15 @@ from datetime import datetime, timedelta
 from bot.clock import now as clock_now
 from bot.core import Core
 from bot.i18n import Translator
-from bot.rules import visit as rules
 from bot.rules.models import AuditAction, Conversation, Person
 from bot.rules.records import SignatureKind
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text
+from bot.services.visits.signing import (
+    _refused,
+    _results_changed,
+    withdraw_sign_requests,
+)
 from bot.services.visits.state import (
     TOKEN_MINUTES,
     TOKEN_PREFIX,
@@ -28,44 +32,14 @@ from bot.services.visits.state import (
     _conversation,
     _member_of,
     _open_state,
+    _require_leader,
     load,
 )
-from bot.views import notices
+from bot.texts import notices
 from bot.workers import DOCUMENT
 from storage import Tx
 from storage.base import to_db_time
 from storage.files import read_blob
-
-
-def sign_key(state: State, person_id: int) -> str:
-    """The outbox key of the request to `person_id` to sign this version of the record."""
-    return f"sign:{state.id}:{state.content_hash[:16]}:{person_id}"
-
-
-async def withdraw_sign_requests(tx: Tx, state: State) -> None:
-    """Requests to sign this version not sent yet, to those who signed (or to everyone,
-    once the record is submitted): they would arrive as a step that is over.
-    Access: inside a visit service's transaction (the person was checked there)."""
-    for member in state.members:
-        if state.signed(member.person_id) or not state.open:
-            await tx.outbox.withdraw(sign_key(state, member.person_id), "signed already")
-
-
-async def _results_changed(tx: Tx, state: State) -> None:
-    """Once every item has a result, each member is asked to sign this version."""
-    if not state.results_in:
-        return
-    now = clock_now()
-    short = state.content_hash[:16]
-    for member in state.members:
-        if state.signed(member.person_id):
-            continue
-        other = await tx.people.person(member.person_id)
-        if other is None:
-            continue
-        await enqueue_text(tx, other, sign_key(state, other.id),
-                           functools.partial(sign_request_text, state=state), now,
-                           reply_markup=lambda t: notices.sign(t, state.id, short))
 
 
 async def tell_acting(tx: Tx, state: State, dedupe_key: str, now: datetime, *,
@@ -99,37 +73,6 @@ async def tell_acting(tx: Tx, state: State, dedupe_key: str, now: datetime, *,
 
     await enqueue_text(tx, other, dedupe_key, render, now,
                        reply_markup=lambda t: notices.signatures(t, state.id))
-
-
-def summary_lines(t: Translator, state: State) -> list[str]:
-    """The result summary (抽查结果汇总): each item, who answered, its result."""
-    lines = []
-    for item in state.items:
-        result = rules.legal(rules.RESULTS, item.result, t) if item.result else "—"
-        lines.append(f"• {html.escape(item.row.name)} ({html.escape(item.row.department)},"
-                     f" {html.escape(item.row.answerer_name or '—')}): <b>{result}</b>")
-        detail = item.detail
-        if detail.get("kind"):
-            lines.append("  " + rules.legal(rules.NONCOOPERATION, detail["kind"], t))
-        if detail.get("circumstances"):
-            lines.append("  " + html.escape(detail["circumstances"]))
-        if detail.get("order"):
-            lines.append("  " + t._("Order given: {order}").format(
-                order=html.escape(detail["order"])))
-        if detail.get("follow_up"):
-            lines.append("  " + t._("Follow-up: {kind}, due {due}, owner {owner}").format(
-                kind=rules.legal(rules.FOLLOW_UPS, detail["follow_up"], t), due=detail["due"],
-                owner=html.escape(detail["owner"])))
-    return lines
-
-
-def sign_request_text(t: Translator, state: State) -> str:
-    lines = [t._("✍️ Please sign the result summary of <b>{target}</b> (003 第二十二条).").format(
-        target=html.escape(state.task.target_name)), ""]
-    lines += summary_lines(t, state)
-    lines += ["", t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
-              t._("Signing stores your Telegram identity, the time and this hash.")]
-    return "\n".join(lines)
 
 
 async def signatures(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
@@ -171,11 +114,6 @@ async def _signed(tx: Tx, state: State, person: Person, tg_user_id: int, short: 
         await tell_acting(tx, state, f"signed:{state.id}:{person.id}:{short}", now,
                           member=person.name)
     return View(Screen.SIGNATURES, state, data={"signed": True})
-
-
-def _require_leader(state: State, person: Person) -> None:
-    if not state.acts(person.id):
-        raise Refused(Refusal.LEADER_ONLY)
 
 
 async def _party_step(tx: Tx, core: Core, person: Person, tg_user_id: int, visit_id: int,
@@ -281,20 +219,3 @@ async def witness_without_photo(core: Core, person: Person, tg_user_id: int,
         return await _refused(tx, tg_user_id, state, person, conversation, None)
 
 
-async def _refused(tx: Tx, tg_user_id: int, state: State, person: Person,
-                   conversation: Conversation, witness_sha256: str | None) -> View:
-    now = clock_now()
-    if state.party_signature is not None:
-        raise Refused(Refusal.PARTY_SIGNED)
-    reason, witness = str(conversation.data["reason"]), str(conversation.data["witness"])
-    await tx.visits.sign(state.id, SignatureKind.PARTY_REFUSED, state.task.target_name,
-                         state.content_hash, now, person_id=person.id, reason=reason,
-                         witness=witness, witness_sha256=witness_sha256)
-    await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_PARTY_REFUSED,
-                          f"visit:{state.id}",
-                          {"reason": reason, "witness": witness,
-                           "witness_sha256": witness_sha256,
-                           "content_hash": state.content_hash}, now)
-    state = await load(tx, state.id, state.today, state.tz)
-    await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
-    return View(Screen.SIGNATURES, state, data={"refused": True})

@@ -25,7 +25,7 @@ from bot.services.visits.state import (
     load,
     unreachable,
 )
-from bot.views import notices
+from bot.texts import notices
 from storage import Tx
 
 

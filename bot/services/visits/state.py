@@ -451,3 +451,8 @@ async def _conversation(tx: Tx, tg_user_id: int) -> Conversation:
     if conversation is None or conversation.flow != FLOW:
         raise Refused(Refusal.STALE)
     return conversation
+
+
+def _require_leader(state: State, person: Person) -> None:
+    if not state.acts(person.id):
+        raise Refused(Refusal.LEADER_ONLY)

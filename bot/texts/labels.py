@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, tzinfo
 
 from bot.i18n import N_, Translator
@@ -92,3 +93,18 @@ def roster_status(t: Translator, entry: RosterEntry, tz: tzinfo, today: date,
         text += " · " + ("⚠️ " if marks else "") + t._("执法证 expired on {date}").format(
             date=entry.cert_valid_until)
     return text
+
+
+def legal(table: Mapping[str, tuple[str, str]], key: str, t: Translator) -> str:
+    """The legal wording in Chinese; its translation for other languages."""
+    zh, english = table[key]
+    return zh if t.lang.startswith("zh") else t._(english)
+
+
+def flag_text(flag: str, t: Translator) -> str:
+    """The flag in words, for the phone, the digest and (in Chinese) the record."""
+    if flag == "zero":
+        return t._("location 0,0 (no GPS fix, or not a real location)")
+    if flag == "outside_china":
+        return t._("location outside China")
+    return t._("{km} km from the county").format(km=flag.split(":", 1)[1])

@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from bot.i18n import Translator
-from bot.rules.records import Task
-from bot.views.buttons import (
+from bot.buttons import (
     DrawExport,
     DrawRun,
     FollowUpList,
@@ -23,6 +21,8 @@ from bot.views.buttons import (
     VisitSignatures,
     VisitStart,
 )
+from bot.i18n import Translator
+from bot.rules.records import Task
 
 Keyboard = dict[str, Any]
 
