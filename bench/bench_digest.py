@@ -26,6 +26,7 @@ from bot.demo import joint_plan, load_county
 from bot.i18n import translator
 from bot.services import digest, draws
 from bot.services.access import SYSTEM
+from bot.texts import digest as words
 from storage import Database
 
 PLAN = "基准全量抽查"
@@ -78,7 +79,7 @@ async def bench(tasks: int) -> None:
             found = await digest.collect(core, SYSTEM, today)
             timings["numbers"] = time.perf_counter() - started
             started = time.perf_counter()
-            text = digest.digest_text(t, found)
+            text = words.digest_text(t, found)
             timings["text"] = time.perf_counter() - started
             started = time.perf_counter()
             png = digest.chart_png(t, found)

@@ -177,6 +177,46 @@ def test_no_import_cycle_between_packages_or_modules() -> None:
     assert cycles(_graph(lambda module: module)) == []
 
 
+# Words still written in a service, by module: each number may only fall, and a module
+# reaches none by moving its words to bot/texts (issue 30). The rules translate nothing.
+WORDS_IN_SERVICES = {
+    "bot/services/accounts.py": 2, "bot/services/aftercare.py": 1,
+    "bot/services/chasing.py": 29, "bot/services/corrections.py": 2,
+    "bot/services/draws.py": 18, "bot/services/imports.py": 32,
+    "bot/services/invite_sheets.py": 6, "bot/services/onboarding.py": 1,
+    "bot/services/publication.py": 4, "bot/services/recovery.py": 3,
+    "bot/services/replacements.py": 21, "bot/services/tasks.py": 29,
+    "bot/services/visits/checklist.py": 1, "bot/services/visits/handsign.py": 1,
+    "bot/services/visits/record.py": 3, "bot/services/visits/signatures.py": 5,
+    "bot/services/visits/signing.py": 5, "bot/services/visits/starting.py": 3,
+    "bot/services/withdrawals.py": 3,
+}
+
+
+def words_written(root: Path) -> dict[str, int]:
+    """How many translated texts (`t._(…)`, `….ngettext(…)`) each module under `root`
+    writes itself."""
+    import re
+
+    found = {}
+    for path in sorted(root.rglob("*.py")):
+        n = len(re.findall(r"\bt\._\(|\.ngettext\(", path.read_text(encoding="utf-8")))
+        if n:
+            found[str(path.relative_to(REPO_ROOT))] = n
+    return found
+
+
+def test_no_service_writes_more_words_and_no_rule_any() -> None:
+    assert words_written(REPO_ROOT / "bot" / "rules") == {}
+    grown = {module: n for module, n in words_written(REPO_ROOT / "bot" / "services").items()
+             if n > WORDS_IN_SERVICES.get(module, 0)}
+    assert grown == {}, "a service's words belong in bot/texts"
+    fallen = {module: (n, words_written(REPO_ROOT / "bot" / "services").get(module, 0))
+              for module, n in WORDS_IN_SERVICES.items()
+              if words_written(REPO_ROOT / "bot" / "services").get(module, 0) < n}
+    assert fallen == {}, "lower the numbers in WORDS_IN_SERVICES to what is left"
+
+
 # The visit's modules, each importing only those before it (docs/architecture.md).
 VISIT_ORDER = ("state", "signing", "starting", "checklist", "results", "signatures",
                "party_link", "handsign", "record")

@@ -12,6 +12,7 @@ from bot.i18n import translator
 from bot.rules import visit as rules
 from bot.services import digest
 from bot.services.access import SYSTEM
+from bot.texts import digest as words
 from bot.texts.labels import flag_text
 from bot.tg.app import BotRunner
 from tests.helpers import first_task_card
@@ -46,4 +47,4 @@ async def test_a_zero_check_in_is_kept_and_flagged(bot: BotRunner, emulator: Emu
             (0.0, "zero")]
     found = await digest.collect(bot.core, SYSTEM, bot.core.today() + timedelta(days=1))
     assert [r.flag for r in found.flagged_checkins] == ["zero"]
-    assert "implausible place yesterday: 1" in digest.digest_text(translator("en"), found)
+    assert "implausible place yesterday: 1" in words.digest_text(translator("en"), found)

@@ -21,6 +21,7 @@ from bot.services import digest
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem
+from bot.texts import digest as words
 from bot.tg.app import BotRunner
 from tests.conftest import person
 from tests.test_chasing import PLAN, county, local, outbox
@@ -89,7 +90,7 @@ async def test_the_digest_matches_the_database(core: Core, tmp_path: Path) -> No
         date(2026, 11, 9)
     late = await digest.collect(core, SYSTEM, date(2026, 11, 10))
     assert len(late.publish_late) == finished
-    text = digest.digest_text(translator("en"), late)
+    text = words.digest_text(translator("en"), late)
     assert f"Publication late (003 第二十五条): {finished}" in text
     assert f"Overdue tasks: {overdue}" in text
     # The chart: a PNG a phone shows readably, decodable, not blank.

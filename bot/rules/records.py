@@ -9,7 +9,7 @@ becomes a record."""
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -709,3 +709,45 @@ class PlanTasks:
     id: int
     name: str
     tasks: int
+
+
+@dataclass(frozen=True)
+class ToPublish:
+    """A finished result not yet published, with its deadline."""
+
+    target: str
+    due: date
+    left: int  # working days from today to `due`
+
+
+@dataclass
+class Digest:
+    """The office's digest of a day (or of one plan): what happened and what is open."""
+
+    day: date  # the day reported on ("yesterday")
+    drawn: int = 0
+    draws: int = 0
+    accepted: int = 0
+    started: int = 0
+    finished: int = 0
+    published: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    results_day: dict[str, int] = field(default_factory=dict)
+    results_all: dict[str, int] = field(default_factory=dict)
+    overdue: list[OverdueGroup] = field(default_factory=list)
+    replacements: list[OpenRequest] = field(default_factory=list)
+    publish_soon: list[ToPublish] = field(default_factory=list)
+    publish_late: list[ToPublish] = field(default_factory=list)
+    noncooperation: list[Noncooperation] = field(default_factory=list)
+    flagged_checkins: list[FlaggedCheckin] = field(default_factory=list)
+    audit_head: tuple[int, str] = (0, "")
+    plan: str | None = None
+    so_far: bool = False  # asked for during the day: today so far, not yesterday
+
+    @property
+    def empty(self) -> bool:
+        """Nothing happened and nothing is open: a county that has not drawn yet."""
+        return not (self.drawn or self.draws or self.accepted or self.started or self.finished
+                    or self.published or any(self.statuses.values()) or self.overdue
+                    or self.replacements or self.publish_soon or self.publish_late
+                    or self.noncooperation or self.flagged_checkins)
