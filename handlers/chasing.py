@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.services import chasing
+from bot.texts import chasing as words
 from handlers.common import Sent, command, reply
 
 
@@ -17,6 +18,6 @@ async def reminders_command(sent: Sent) -> None:
     lines = [me.t._("🔔 Your latest reminders and why you got them:"), ""]
     for row in found:
         lines.append(f"<b>{row.day.isoformat()}</b> "
-                     + chasing.stored_text(me.t, row.kind, row.step, row.reason))
+                     + words.stored_text(me.t, row.kind, row.step, row.reason))
         lines.append("")
     await reply(update, "\n".join(lines).strip())

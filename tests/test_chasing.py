@@ -16,6 +16,7 @@ import time_machine
 
 from bot.core import Core
 from bot.demo import joint_plan, load_county
+from bot.rules.chase import LISTED
 from bot.rules.models import Role
 from bot.rules.workdays import Calendar
 from bot.services import chasing, draws, replacements, tasks
@@ -310,7 +311,7 @@ async def test_many_tasks_make_one_message_per_person_and_group(core: Core,
     payload = next(json.loads(raw) for p, key, raw in rows
                    if p == office and key.startswith("remind:overdue:"))
     assert str(tasks_open) in payload["text"].split("\n")[0]
-    assert payload["text"].count("\n• ") == min(tasks_open, chasing.LISTED)
+    assert payload["text"].count("\n• ") == min(tasks_open, LISTED)
     assert len(payload["reply_markup"]["inline_keyboard"]) == 3
     assert reminded(core, "overdue", "2026-10-12")[office]
     # The same day again: nothing more.

@@ -47,6 +47,33 @@ class Due:
     task_id: int | None = None
 
 
+LISTED = 8  # lines in a grouped reminder; the rest are counted
+
+
+@dataclass
+class Owed:
+    """What one person is reminded of in one message: a group, how many, the first few."""
+
+    person_id: int
+    group: str
+    count: int = 0
+    items: list[Due] = field(default_factory=list)
+
+    def reason(self) -> dict[str, Any]:
+        return {"group": self.group, "count": self.count, "items": [
+            {"kind": d.kind, "subject": d.subject, "step": d.step, "reason": d.reason,
+             "task": d.task_id} for d in self.items]}
+
+
+def group_of(due: Due) -> str:
+    if due.kind == "accept":
+        return "accept"
+    if due.kind == "task":
+        return "overdue" if due.step == "overdue" else "window"
+    return {"replacement": "approvals", "publish": "publish",
+            "decision": "decision"}.get(due.kind, "follow_up")
+
+
 @dataclass(frozen=True)
 class Roles:
     """Who is told beyond the people named on the thing: supervisors per department and
