@@ -15,6 +15,7 @@ from bot.services.accounts import TgUser, set_language
 from bot.services.errors import Refused
 from bot.services.onboarding import redeem
 from bot.texts import notices
+from bot.texts import tasks as words
 from bot.texts.labels import describe_roles
 from bot.tg import late
 from bot.tg.commands import commands_for
@@ -123,7 +124,7 @@ async def start(update: Update, context: Context) -> None:
     waiting = await tasks.my_tasks(context.core, result.person)
     if waiting:
         shown = waiting[:tasks.LISTED]
-        await reply(update, tasks.new_tasks_text(bound.t, waiting),
+        await reply(update, words.new_tasks_text(bound.t, waiting),
                     reply_markup=InlineKeyboardMarkup([
                         [InlineKeyboardButton(button["text"],
                                               callback_data=button["callback_data"])]

@@ -20,11 +20,12 @@ from bot.buttons import (
 )
 from bot.i18n import Translator
 from bot.rules.models import Person
-from bot.rules.records import Record, TaskStatus
+from bot.rules.records import Card, Record, TaskStatus
 from bot.rules.visit import acting
 from bot.services import tasks, visits
 from bot.services.errors import Refusal
 from bot.texts import notices
+from bot.texts import tasks as task_words
 from bot.texts.labels import window_mark
 from bot.views import tasks as words
 from handlers.common import (
@@ -46,7 +47,7 @@ def t_record(t: Translator, record: Record) -> str:
         version=record.version, hash=record.record_hash[:16])
 
 
-def _card_markup(t: Translator, card: tasks.Card, viewer: Person) -> InlineKeyboardMarkup:
+def _card_markup(t: Translator, card: Card, viewer: Person) -> InlineKeyboardMarkup:
     task_id = card.task.id
     row = []
     mine = card.member(viewer.id)
@@ -139,7 +140,7 @@ async def open_card(press: Press[TaskCard]) -> None:
     person, t = press.member, press.me.t
     card = await tasks.card(press.context.core, person, press.button.task_id)
     await press.query.answer()
-    await reply(press.update, tasks.card_text(t, card, person, press.context.core.today()),
+    await reply(press.update, task_words.card_text(t, card, person, press.context.core.today()),
                 reply_markup=_card_markup(t, card, person))
 
 
@@ -149,7 +150,7 @@ async def accept(press: Press[TaskAccept]) -> None:
     card = await tasks.accept(press.context.core, person, press.button.task_id)
     press.context.wake_outbox()
     await press.query.answer(t._("Accepted."))
-    text = tasks.card_text(t, card, person, press.context.core.today())
+    text = task_words.card_text(t, card, person, press.context.core.today())
     try:
         await press.query.edit_message_text(text, parse_mode="HTML",
                                             reply_markup=_card_markup(t, card, person))
@@ -175,7 +176,7 @@ async def details(press: Press[TaskDetails]) -> None:
     person, core = press.member, press.context.core
     card = await tasks.card(core, person, press.button.task_id)
     await press.query.answer()
-    await reply(press.update, tasks.details_text(press.me.t, card,
+    await reply(press.update, task_words.details_text(press.me.t, card,
                                                  await tasks.earlier_checks(core, card)),
                 reply_markup=InlineKeyboardMarkup([[key(press.me.t._("📋 Open the task"),
                                                         TaskCard(card.task.id))]]))

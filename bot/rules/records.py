@@ -751,3 +751,22 @@ class Digest:
                     or self.published or any(self.statuses.values()) or self.overdue
                     or self.replacements or self.publish_soon or self.publish_late
                     or self.noncooperation or self.flagged_checkins)
+
+
+@dataclass(frozen=True)
+class Card:
+    """A task as its card shows it: the task, its team, its items, and after submission
+    an open correction and the follow-ups."""
+
+    task: Task
+    members: list[TeamMember]
+    items: list[PlanItem]
+    correction: Correction | None = None  # open: the submitted record is being corrected
+    follow_ups: list[FollowUpLine] = field(default_factory=list)  # of the submitted record
+
+    def member(self, person_id: int) -> TeamMember | None:
+        return next((m for m in self.members if m.person_id == person_id), None)
+
+    @property
+    def all_accepted(self) -> bool:
+        return all(m.accepted_at for m in self.members)

@@ -7,20 +7,15 @@ import dataclasses
 import functools
 import html
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.i18n import Translator
-from bot.logs import mask_phone
 from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import (
-    Correction,
+    Card,
     EarlierTask,
-    FollowUpLine,
     PersonTask,
-    PlanItem,
-    Task,
     TaskStatus,
     TeamMember,
 )
@@ -28,34 +23,9 @@ from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.personal import phone_reader
 from bot.texts import notices
-from bot.texts.aftercare import history_line
-from bot.texts.labels import task_status, window_mark
+from bot.texts import tasks as words
+from bot.texts.tasks import LISTED
 from storage import ReadTx, Tx
-
-LISTED = 30  # tasks named with a button in one notification; /tasks shows them all
-
-
-def mask_code(code: str) -> str:
-    """91533103****5Q7X: enough to recognise, not enough to copy."""
-    return f"{code[:8]}****{code[-4:]}" if len(code) > 12 else code
-
-
-def new_tasks_text(t: Translator, tasks: list[PersonTask],
-                   total: int | None = None) -> str:
-    """The new tasks of one person: `tasks` (at least the first LISTED) of `total`."""
-    total = len(tasks) if total is None else total
-    lines = [t.ngettext("🗂 You have been drawn for {n} spot-check task:",
-                        "🗂 You have been drawn for {n} spot-check tasks:",
-                        total).format(n=total)]
-    for index, task in enumerate(tasks[:LISTED], start=1):
-        role = t._("leader") if task.leader else t._("member")
-        lines.append(f"{index}. <b>{html.escape(task.target_name)}</b> ·"
-                     f" {task.window_start} – {task.window_due} · {role}")
-    if total > LISTED:
-        lines.append(t._("…and {more} more: send /tasks.").format(more=total - LISTED))
-    lines.append("")
-    lines.append(t._("Open each task to accept it."))
-    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -97,37 +67,15 @@ async def queue_draw_notices(tx: Tx, draw_id: int,
             continue
         markup = notices.task_cards(tasks[:LISTED])
         if await enqueue_text(tx, person, f"tasks:{draw_id}:{person.id}",
-                              functools.partial(new_tasks_text, tasks=tasks, total=total), now,
-                              reply_markup=markup):
+                              functools.partial(words.new_tasks_text, tasks=tasks,
+                                                total=total), now, reply_markup=markup):
             sent += 1
     if unreachable:
         names = "、".join(html.escape(n) for n in unreachable)
-        await tell_office(tx, f"tasks-unreachable:{draw_id}", lambda t: t.ngettext(
-            "⚠️ {count} drawn inspector is not registered in Choucha yet and was not told of"
-            " their tasks: {names}. Their team cannot work in Choucha until they register:"
-            " send them their invite.",
-            "⚠️ {count} drawn inspectors are not registered in Choucha yet and were not told"
-            " of their tasks: {names}. Their teams cannot work in Choucha until they"
-            " register: send them their invites.", len(unreachable)).format(
-            count=len(unreachable), names=names), now,
+        await tell_office(tx, f"tasks-unreachable:{draw_id}", functools.partial(
+            words.unreachable_drawn_text, names=names, count=len(unreachable)), now,
             reply_markup=lambda t: notices.invite_draw(t, draw_id))
     return sent
-
-
-@dataclass(frozen=True)
-class Card:
-    task: Task
-    members: list[TeamMember]
-    items: list[PlanItem]
-    correction: Correction | None = None  # open: the submitted record is being corrected
-    follow_ups: list[FollowUpLine] = field(default_factory=list)  # of the submitted record
-
-    def member(self, person_id: int) -> TeamMember | None:
-        return next((m for m in self.members if m.person_id == person_id), None)
-
-    @property
-    def all_accepted(self) -> bool:
-        return all(m.accepted_at for m in self.members)
 
 
 def replaceable_by(person: Person, card: Card) -> list[TeamMember]:
@@ -197,9 +145,8 @@ async def accept(core: Core, person: Person, task_id: int) -> Card:
                 if other is not None:
                     await enqueue_text(
                         tx, other, f"accepted-all:{task_id}:{other.id}",
-                        lambda t: t._("✅ Everyone on the team for {target} has accepted."
-                                      " The visit can start from {start}: /tasks opens it.")
-                        .format(target=name, start=start), now)
+                        functools.partial(words.all_accepted_text, target=name, start=start),
+                        now)
     return _readable(core, found)
 
 
@@ -213,74 +160,3 @@ async def earlier_checks(core: Core, card: Card) -> list[EarlierTask]:
     """Access: of a card the caller was allowed to open (`card` checks)."""
     async with core.db.read() as rtx:
         return await rtx.tasks.earlier(card.task.target_code, card.task.id)
-
-
-def card_text(t: Translator, card: Card, viewer: Person, today: date | None = None) -> str:
-    """A task's card; `today` marks a window not open yet or ended while the task is owed."""
-    task = card.task
-    mark = window_mark(t, task.window_start, task.window_due, today,
-                       task.status in TaskStatus.open()) if today else ""
-    lines = [
-        t._("📋 <b>{target}</b>").format(target=html.escape(task.target_name)),
-        t._("统一社会信用代码: {code}").format(code=mask_code(task.target_code)),
-        t._("Address: {address}").format(address=html.escape(task.address or "—")),
-        t._("Plan: {plan}").format(plan=html.escape(task.plan)),
-        t._("Inspection window: {start} – {due}").format(start=task.window_start,
-                                                          due=task.window_due),
-        *([mark] if mark else []),
-        "",
-        t._("Items to check:"),
-    ]
-    for item in card.items:
-        lines.append(f"• {html.escape(item.name)} ({html.escape(item.department)})")
-        basis = t._("Basis:")
-        lines.append(f"  {basis} {html.escape(item.basis)}")
-    lines.append("")
-    lines.append(t._("Team:"))
-    for member in card.members:
-        state = "✅" if member.accepted_at else "⏳"
-        leader = f" · {t._('leader')}" if member.leader else ""
-        phone = f" · {mask_phone(member.phone)}" if member.phone else ""
-        lines.append(f"{state} {html.escape(member.name)} · {html.escape(member.department)}"
-                     f"{leader}{phone}")
-    mine = card.member(viewer.id)
-    if mine is not None and mine.accepted_at:
-        lines.append("")
-        lines.append(t._("You have accepted this task."))
-    if task.status == TaskStatus.IN_PROGRESS:
-        lines.append(t._("🟢 The visit is under way."))
-    elif task.status == TaskStatus.SUBMITTED and card.correction is not None:
-        lines.append(t._("✏️ The check record (version {version}) is being corrected: {reason}"
-                         ).format(version=card.correction.version,
-                                  reason=html.escape(card.correction.reason)))
-    elif task.status == TaskStatus.SUBMITTED:
-        lines.append(t._("📤 The check record is submitted."))
-    lines += [history_line(t, line) for line in card.follow_ups]
-    return "\n".join(lines)
-
-
-def details_text(t: Translator, card: Card, earlier: list[EarlierTask]) -> str:
-    """预查比对: registration data, credit class, risk flags, earlier checks."""
-    task = card.task
-    yes, no = t._("yes"), t._("no")
-    lines = [
-        t._("🔎 Pre-check of <b>{target}</b>").format(target=html.escape(task.target_name)),
-        t._("Registration status: {status}").format(
-            status=html.escape(task.registration_status)),
-        t._("Type: {type} · legal representative: {rep} · established: {date}").format(
-            type=html.escape(task.entity_type or "—"),
-            rep=html.escape(task.legal_rep or "—"), date=task.established or "—"),
-        t._("Business scope: {scope}").format(scope=html.escape(task.scope or "—")),
-        t._("Credit class: {credit} · abnormal list: {abnormal} · serious dishonesty:"
-            " {dishonest} · complaints: {complaints}").format(
-            credit=task.credit_class or "—", abnormal=yes if task.abnormal else no,
-            dishonest=yes if task.dishonest else no, complaints=task.complaints),
-        "",
-    ]
-    if earlier:
-        lines.append(t._("Earlier checks in Choucha:"))
-        lines.extend(f"• {html.escape(e.plan)} · {e.window_due} · {task_status(t, e.status)}"
-                     for e in earlier)
-    else:
-        lines.append(t._("No earlier check in Choucha."))
-    return "\n".join(lines)
