@@ -20,6 +20,7 @@ from bot.buttons import (
     ReplacementSend,
 )
 from bot.i18n import Translator
+from bot.rules import approval
 from bot.rules.models import Conversation
 from bot.services import conversations, replacements, tasks
 from bot.services.errors import Refusal, Refused
@@ -51,13 +52,13 @@ async def ask(press: Press[ReplacementAsk]) -> None:
     await _ask_with(press, t._("Why can you not do this inspection? A replacement is possible"
                                " only for these reasons (003 第十八条):"),
                     [[key(t._(label), ReplacementReason(task_id, reason))]
-                     for reason, label in replacements.REASONS.items()])
+                     for reason, label in approval.REASONS.items()])
 
 
 @BUTTONS.on(ReplacementReason)
 async def reason_chosen(press: Press[ReplacementReason]) -> None:
     task_id, reason = press.button.task_id, press.button.reason
-    if reason not in replacements.REASONS:
+    if reason not in approval.REASONS:
         raise Refused(Refusal.BAD_REASON)
     await _put(press.me, press.context, ASK, {"task": task_id, "reason": reason})
     t = press.me.t
@@ -107,13 +108,13 @@ async def for_member(press: Press[ReplacementFor]) -> None:
     await _ask_with(press, t._("Why is this inspector to be replaced? (003 第十八条, and"
                                " 未在岗 / 未注册 for someone who cannot take part)"),
                     [[key(t._(label), ReplacementForReason(b.task_id, b.person_id, reason))]
-                     for reason, label in replacements.ON_BEHALF_REASONS.items()])
+                     for reason, label in approval.ON_BEHALF_REASONS.items()])
 
 
 @BUTTONS.on(ReplacementForReason)
 async def for_reason(press: Press[ReplacementForReason]) -> None:
     b = press.button
-    if b.reason not in replacements.ON_BEHALF_REASONS:
+    if b.reason not in approval.ON_BEHALF_REASONS:
         raise Refused(Refusal.BAD_REASON)
     await _put(press.me, press.context, ASK_FOR, {"task": b.task_id, "person": b.person_id,
                                                   "reason": b.reason})

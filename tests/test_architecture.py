@@ -185,7 +185,6 @@ WORDS_IN_SERVICES = {
     "bot/services/draws.py": 18, "bot/services/imports.py": 32,
     "bot/services/invite_sheets.py": 6, "bot/services/onboarding.py": 1,
     "bot/services/publication.py": 4, "bot/services/recovery.py": 3,
-    "bot/services/replacements.py": 21,
     "bot/services/visits/checklist.py": 1, "bot/services/visits/handsign.py": 1,
     "bot/services/visits/record.py": 3, "bot/services/visits/signatures.py": 5,
     "bot/services/visits/signing.py": 5, "bot/services/visits/starting.py": 3,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot.i18n import N_
 from bot.rules.models import Person, Role
 
 
@@ -39,3 +40,18 @@ def may_decide(approver: Person, requester: Person, deciders: Iterable[Person],
     if approved_before and approver.is_office:
         return True
     return any(p.id == approver.id for p in deciders)
+
+
+# Why a member asks to be replaced (003 第十八条); the label of each, in English.
+REASONS = {
+    "job_change": N_("job change (岗位调整)"),
+    "work_conflict": N_("work conflict (工作冲突)"),
+    "health": N_("health (健康状况)"),
+    "recusal": N_("recusal (执法回避)"),
+}
+# A supervisor or the office may also ask on a member's behalf for these two.
+ON_BEHALF_REASONS = {
+    **REASONS,
+    "absent": N_("not at post (未在岗)"),
+    "unregistered": N_("not registered in Choucha (未注册)"),
+}

@@ -452,7 +452,7 @@ class ReplacementRequest:
     person_id: int
     person_name: str
     department_id: int
-    reason: str  # a key of rules.visit / services.replacements REASONS
+    reason: str  # a key of bot/rules/approval.py ON_BEHALF_REASONS
     note: str | None
     status: RequestStatus
     created_at: datetime

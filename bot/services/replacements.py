@@ -12,30 +12,19 @@ from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.i18n import N_, Translator, translator_for
+from bot.i18n import Translator, translator_for
 from bot.rules import approval
 from bot.rules import draw as algo
+from bot.rules.approval import ON_BEHALF_REASONS, REASONS
 from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import ReplacementRequest, RequestStatus, Task, TaskStatus
 from bot.services import draws
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text, reachable, tell_office
 from bot.texts import notices
-from bot.texts.labels import one_line, unreachable_text
+from bot.texts import replacements as words
+from bot.texts.labels import one_line
 from storage import Tx
-
-REASONS = {
-    "job_change": N_("job change (岗位调整)"),
-    "work_conflict": N_("work conflict (工作冲突)"),
-    "health": N_("health (健康状况)"),
-    "recusal": N_("recusal (执法回避)"),
-}
-# A supervisor or the office may also ask on a member's behalf for these two.
-ON_BEHALF_REASONS = {
-    **REASONS,
-    "absent": N_("not at post (未在岗)"),
-    "unregistered": N_("not registered in Choucha (未注册)"),
-}
 
 
 @dataclass(frozen=True)
@@ -119,9 +108,8 @@ async def request_for(core: Core, filer: Person, task_id: int, person_id: int, r
                               f"request:{request_id}", {"task": task_id, "reason": reason,
                                                         "on_behalf_of": member.id}, now)
         target, name = html.escape(task.target_name), html.escape(filer.name)
-        await enqueue_text(tx, member, f"rep-for:{request_id}", lambda t: t._(
-            "🔁 {name} asked for your replacement on the task for {target}: {reason}.").format(
-            name=name, target=target, reason=t._(ON_BEHALF_REASONS[reason])), now)
+        await enqueue_text(tx, member, f"rep-for:{request_id}", functools.partial(
+            words.asked_for_you_text, name=name, target=target, reason=reason), now)
         if member.department_id is not None and filer.has_role(Role.SUPERVISOR,
                                                                member.department_id):
             row = await tx.replacements.get(request_id)
@@ -161,12 +149,9 @@ async def alert_absent(core: Core, reporter: Person, task_id: int,
                  "target": html.escape(task.target_name)}
         unreachable = absent.unreachable
 
-        def render(t: Translator) -> str:
-            why = unreachable_text(t, unreachable)
-            return t._("🔁 {by} (leader) reports that {name} {why} and cannot take part in"
-                       " the task for {target} (window {start} – {due}). You may ask for a"
-                       " replacement on their behalf: a fresh random draw.").format(
-                why=why, start=task.window_start, due=task.window_due, **names)
+        render = functools.partial(words.absent_text, unreachable=unreachable,
+                                   start=task.window_start, due=task.window_due,
+                                   by=names["by"], name=names["name"], target=names["target"])
 
         def markup(t: Translator) -> dict[str, Any]:
             return notices.replace_member(t, task_id, person_id, member.name)
@@ -215,17 +200,7 @@ async def _ask_approvers(tx: Tx, request_id: int, person: Person, task: Task,
         names = "、".join(html.escape(a.name) for a in waiting)
 
         def to_office(t: Translator) -> str:
-            if waiting:
-                why = t._("Nobody who may approve it can be reached in Choucha: {names} (not"
-                          " registered, or they blocked the bot). Send them their invite, or"
-                          " ask them to open the bot again: the request reaches them as soon"
-                          " as they do; the department's supervisor decides (003 第十八条)."
-                          ).format(names=names)
-            else:
-                why = t._("Nobody may approve it: the department has no supervisor in"
-                          " Choucha. Give someone the role 分管负责人 in the inspector"
-                          " directory; the request reaches them once they register.")
-            return render(t) + "\n\n" + why
+            return render(t) + "\n\n" + words.no_approver_text(t, names if waiting else None)
 
         # An invite helps only who has not registered; who blocked the bot is reached
         # again (the request with them) as soon as they write to it.
@@ -248,22 +223,9 @@ async def _request_text(tx: Tx, person: Person, task: Task, reason: str, note: s
     team = "、".join(f"{html.escape(m.name)}（{html.escape(m.department)}）"
                     for m in await tx.tasks.members(task.id) if m.person_id != person.id)
 
-    def render(t: Translator) -> str:
-        if filer is None:
-            first = t._("🔁 <b>{name}</b> asks to be replaced on the task for {target}.")
-        else:
-            first = t._("🔁 {by} asks for <b>{name}</b> to be replaced on the task for"
-                        " {target}.")
-        lines = [first.format(name=name, target=target, by=by),
-                 t._("Reason: {reason}").format(reason=t._(ON_BEHALF_REASONS[reason]))]
-        if extra:
-            lines.append(t._("Note: {note}").format(note=extra))
-        lines.append(t._("Inspection window: {start} – {due}").format(
-            start=task.window_start, due=task.window_due))
-        lines.append(t._("Others on the team: {team}").format(team=team or "—"))
-        return "\n".join(lines)
-
-    return render
+    return functools.partial(words.request_text, name=name, target=target, by=by,
+                             reason=reason, note=extra, start=task.window_start,
+                             due=task.window_due, team=team)
 
 
 def _request_key(request_id: int, approver_id: int) -> str:
@@ -325,16 +287,12 @@ async def _close_buttons(tx: Tx, request_id: int, requester: Person, task_id: in
         if queued is None or sent_id is None:
             continue
 
-        def render(t: Translator, base: str = queued.payload["text"]) -> str:
-            verdict = t._("✅ Approved by {name}.") if approved else t._("❌ Rejected by {name}.")
-            return (f"{base}\n\n{verdict.format(name=name)} "
-                    + t._("Nothing more is needed from you."))
-
         account = await tx.people.account_of_person(other.id)
         t = translator_for(account, other)
+        text = words.closed_text(t, queued.payload["text"], name, approved)
         await tx.outbox.enqueue(f"rep-closed:{request_id}:{other.id}", queued.chat_id,
                                 "editMessageText", {"message_id": sent_id,
-                                                    "text": render(t), "parse_mode": "HTML"},
+                                                    "text": text, "parse_mode": "HTML"},
                                 now, person_id=other.id)
 
 
@@ -368,13 +326,9 @@ async def decide(core: Core, approver: Person, request_id: int, approve: bool,
             await tx.audit.append(f"person:{approver.id}", AuditAction.REPLACEMENT_REJECTED,
                                   f"request:{request_id}", {"reason": reason}, now)
             on_behalf = row.filed_by is not None
-            await enqueue_text(tx, requester, f"rep-rejected:{request_id}", lambda t: (t._(
-                "The request to replace you on the task for {target} was rejected by"
-                " {name}: {reason}. You stay on the team.") if on_behalf else t._(
-                "Your request to be replaced on the task for {target} was rejected by"
-                " {name}: {reason}. You stay on the team.")).format(
-                target=target, name=html.escape(approver.name), reason=html.escape(reason)),
-                now)
+            await enqueue_text(tx, requester, f"rep-rejected:{request_id}", functools.partial(
+                words.rejected_text, target=target, name=html.escape(approver.name),
+                reason=html.escape(reason), on_behalf=on_behalf), now)
             return Decision(request_id, False, None)
         return await _approve(core, tx, task, row, approver, requester, now)
 
@@ -399,13 +353,9 @@ async def _approve(core: Core, tx: Tx, task: Task, row: ReplacementRequest,
         await tx.audit.append(f"person:{approver.id}", AuditAction.REPLACEMENT_APPROVED,
                               f"request:{request_id}", {"drawn": None}, now)
     name = html.escape(requester.name)
-    await tell_office(tx, f"rep-nobody:{request_id}", lambda t: t._(
-        "{approver} approved replacing {name} on the task for {target}, but nobody who can"
-        " be reached in Choucha can be drawn: the department's other inspectors (and its"
-        " fallbacks') are not registered, have blocked the bot or are withdrawn. Send them"
-        " their invites (/people), then ✅ draw again; or ❌ reject the request with a"
-        " reason.").format(approver=html.escape(approver.name), name=name, target=target),
-        now, reply_markup=lambda t: notices.decide(t, request_id))
+    await tell_office(tx, f"rep-nobody:{request_id}", functools.partial(
+        words.nobody_drawable_text, approver=html.escape(approver.name), name=name,
+        target=target), now, reply_markup=lambda t: notices.decide(t, request_id))
     return Decision(request_id, True, None, nobody=True)
 
 
@@ -459,20 +409,16 @@ async def _redraw(core: Core, tx: Tx, task: Task, row: ReplacementRequest, appro
         sent = await enqueue_text(tx, person, key, render, now, reply_markup=markup)
         (told if sent else untold).append(person.name)
 
-    await tell(newcomer, f"rep-joined:{row.id}", lambda t: t._(
-        "🗂 You have been drawn to replace {out} on the task for {target}.").format(
-        target=target, **names), notices.task_cards([task]))
-    await tell(leaving, f"rep-released:{row.id}", lambda t: t._(
-        "Your replacement was approved: {in_} takes your place on the task for {target}."
-        " You are released from it.").format(in_=names["in"], target=target))
+    await tell(newcomer, f"rep-joined:{row.id}", functools.partial(
+        words.joined_text, out=names["out"], target=target), notices.task_cards([task]))
+    await tell(leaving, f"rep-released:{row.id}", functools.partial(
+        words.released_text, joined=names["in"], target=target))
     for member in members:
         if member.person_id == row.person_id:
             continue
         other = await tx.people.person(member.person_id)
         if other is not None:
-            await tell(other, f"rep-team:{row.id}:{other.id}", lambda t: t._(
-                "Team change for {target}: {out} left, {in_} joined (drawn at random)."
-                " Nothing else changes for you; /tasks shows the team.")
-                .format(target=target, out=names["out"], in_=names["in"]))
+            await tell(other, f"rep-team:{row.id}:{other.id}", functools.partial(
+                words.team_change_text, target=target, out=names["out"], joined=names["in"]))
     return newcomer, tuple(told), tuple(untold)
 
