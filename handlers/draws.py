@@ -24,6 +24,7 @@ from bot.rules.models import BulkWrite, Conversation
 from bot.rules.records import DrawStatus, PlanLine
 from bot.services import conversations, draws
 from bot.services.errors import Refusal, Refused
+from bot.texts import draws as draw_texts
 from bot.texts import notices
 from bot.tg.markup import markup_of
 from bot.views import draws as words
@@ -166,10 +167,10 @@ async def draw_text(update: Update, context: Context, me: Who,
 
             prepared = await draws.prepare(core, actor, plan, message.text,
                                            waiting=_waiting(update, me), started=freezing)
-            text = draws.prepared_text(me.t, prepared)
+            text = draw_texts.prepared_text(me.t, prepared)
             markup = markup_of(notices.run_draw(me.t, prepared.plan_id))
         elif conversation.step == "cancel":
-            text = draws.cancelled_text(me.t, await draws.cancel(core, actor, plan,
+            text = draw_texts.cancelled_text(me.t, await draws.cancel(core, actor, plan,
                                                                  message.text))
         elif conversation.step == "entropy":
             ready = await draws.ready_to_run(core, actor, plan, message.text)
@@ -227,7 +228,7 @@ async def confirm_run(press: Press[DrawConfirm]) -> None:
         # The result and the drawn firms and teams, to read and pass on: one message when
         # the result fits the spreadsheet's caption.
         sheet = await draws.result_xlsx(press.context.core, press.member, t, plan)
-        await reply_with_file(press.update, draws.ran_text(t, ran), sheet,
+        await reply_with_file(press.update, draw_texts.ran_text(t, ran), sheet,
                               f"draw-{press.button.plan_id}.xlsx",
                               t._("{plan}: the drawn firms and their teams.").format(
                                   plan=html.escape(plan)))

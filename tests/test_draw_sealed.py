@@ -37,6 +37,7 @@ from bot.services import bulk, draws, withdrawals
 from bot.services.access import SYSTEM
 from bot.services.errors import Refused
 from bot.services.imports import import_file, summary_text
+from bot.texts import draws as draw_texts
 from bot.tg.app import BotRunner
 from storage import Database
 from storage.files import read_blob, write_blob
@@ -388,7 +389,7 @@ async def test_every_frozen_input_changed_behind_choucha_is_refused_or_found(
         "a recusal added after prepare is not an input (a replacement with reason recusal"
         " is)")
     assert recused and all(name and target for name, target in recused)
-    assert "recorded after the preparation" in draws.recused_text(
+    assert "recorded after the preparation" in draw_texts.recused_text(
         translator("en"), PLAN, recused)
 
 
@@ -537,7 +538,7 @@ async def test_withdrawals_before_the_draw_date_shape_the_teams_later_ones_do_no
     drawn = {m["inspector"] for t in record["teams"] for m in t["members"]}
     assert on_leave not in drawn and {gone, late} <= drawn  # 3 of 6 WSJKJ, half the pool
     assert draws.verify_dir(out) == []
-    text = draws.ran_text(translator("en"), ran)
+    text = draw_texts.ran_text(translator("en"), ran)
     assert "left out of every team" in text and str(on_leave) in text
     async with core.db.read() as rtx:
         unavailable = await rtx.draws.unavailable_members(ran.draw_id)

@@ -292,7 +292,7 @@ async def test_each_inspector_is_told_the_count_and_the_first_tasks(core: Core,
     over every member): each member's total and first LISTED tasks, with their role, as
     a plain grouping of the database finds them."""
     from bot.i18n import translator
-    from bot.services.tasks import LISTED, new_tasks_text
+    from bot.texts.tasks import LISTED, new_tasks_text
 
     await load(core, tmp_path / "county", targets=2000, per_department=3)
     await draws.prepare(core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")

@@ -42,6 +42,7 @@ def add(sub: Subparsers) -> None:
 def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
     from bot.rules.models import BulkWrite
     from bot.services import draws
+    from bot.texts import draws as draw_texts
     from bot.views import draws as draw_words
 
     t = _t()
@@ -83,13 +84,13 @@ def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
             if args.action == "prepare":
                 prepared = await draws.prepare(core, SYSTEM, args.plan, args.entropy_source,
                                                waiting=waiting)
-                print(plain_text(draws.prepared_text(t, prepared)))
+                print(plain_text(draw_texts.prepared_text(t, prepared)))
             elif args.action == "cancel":
                 done = await draws.cancel(core, SYSTEM, args.plan, args.reason)
-                print(plain_text(draws.cancelled_text(t, done)))
+                print(plain_text(draw_texts.cancelled_text(t, done)))
             elif args.action == "run":
                 ran = await draws.run(core, SYSTEM, args.plan, args.entropy, waiting=waiting)
-                print(plain_text(draws.ran_text(t, ran)))
+                print(plain_text(draw_texts.ran_text(t, ran)))
             else:
                 for path in await draws.export(core, args.plan, out):
                     print(path)

@@ -12,7 +12,6 @@ published event (a withdrawal, a replacement), never an edit of the input.
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import logging
 import os
@@ -30,6 +29,7 @@ from bot.core import Core
 from bot.formats.tabular import xlsx_bytes
 from bot.i18n import Translator, translator
 from bot.rules import draw as algo
+from bot.rules.draw import CancelledPreparation, Prepared, Ran
 from bot.rules.models import AuditAction, BulkKind, BulkWrite
 from bot.rules.records import (
     Draw,
@@ -44,8 +44,10 @@ from bot.services import bulk
 from bot.services.access import SYSTEM, Actor, label, require_office
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import tell_office
-from bot.services.tasks import LISTED, draw_notices, queue_draw_notices
+from bot.services.tasks import draw_notices, queue_draw_notices
+from bot.texts import draws as words
 from bot.texts import notices
+from bot.texts.tasks import LISTED
 from bot.workers import DOCUMENT, DRAW, WorkFailed
 from storage import ReadTx, Tx
 from storage import pool as frozen_pool
@@ -68,42 +70,6 @@ FILES = ("announcement.json", "record.json", "pool.tsv", "inspectors.tsv", "recu
 INPUTS = ("announcement.json", "pool.tsv", "inspectors.tsv", "recusals.tsv")
 # Why an inspector of the frozen list cannot be drawn at the run (docs/draw.md).
 LEFT, TRANSFERRED, CERT_INVALID = "left", "transferred", "cert_invalid"
-
-
-@dataclass(frozen=True)
-class Prepared:
-    plan: str
-    plan_id: int
-    announcement: algo.Announcement
-    announcement_sha256: str
-    raised: int  # targets the plan's risk rule put in the highest-risk stratum
-
-    @property
-    def draw_date(self) -> str:
-        return self.announcement.draw_date
-
-
-@dataclass(frozen=True)
-class CancelledPreparation:
-    plan: str
-    draw_date: date
-    reason: str
-    nonce_commitment: str
-    nonce: str
-    entropy_source: str
-
-
-@dataclass(frozen=True)
-class Ran:
-    plan: str
-    draw_id: int
-    seed: str
-    tasks: int
-    entropy: str
-    nonce: str
-    record_sha256: str  # the record as drawn, in the file store
-    announcement_sha256: str
-    withdrawn: tuple[algo.BeforeRun, ...] = ()
 
 
 def _refuse(problems: Sequence[algo.PlanProblem]) -> None:
@@ -386,7 +352,7 @@ async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
                                "inspectors_digest": frozen.people.inspectors_digest,
                                "recusals_digest": frozen.people.recusals_digest}, now)
         await _announce(tx, core, f"draw-prepared:{draw_id}",
-                        lambda t: prepared_text(t, prepared), now, actor,
+                        lambda t: words.prepared_text(t, prepared), now, actor,
                         lambda t: notices.run_draw(t, plan.id))
     return prepared
 
@@ -460,7 +426,7 @@ async def cancel(core: Core, actor: Actor, plan_name: str, reason: str,
                                "nonce_commitment": row.nonce_commitment,
                                "nonce": row.nonce}, now)
         await _announce(tx, core, f"draw-cancelled:{row.id}",
-                        lambda t: cancelled_text(t, done), now, actor)
+                        lambda t: words.cancelled_text(t, done), now, actor)
     return done
 
 
@@ -947,11 +913,11 @@ async def _finish(core: Core, plan: PlanForDraw, draw_id: int, lines: list[bytes
         await queue_draw_notices(tx, draw_id, [], now, unreachable=notices.unreachable)
         if recused:  # recorded after prepare: not an input, but a replacement to ask for
             await tell_office(tx, f"draw-recused:{draw_id}",
-                              lambda t: recused_text(t, plan.name, recused), now)
+                              lambda t: words.recused_text(t, plan.name, recused), now)
         if unavailable:  # withdrawn on the draw date or later, or gone from the directory
             await tell_office(tx, f"draw-unavailable:{draw_id}",
-                              lambda t: unavailable_text(t, plan.name, unavailable), now)
-        await _announce(tx, core, f"draw-run:{draw_id}", lambda t: ran_text(t, ran), now,
+                              lambda t: words.unavailable_text(t, plan.name, unavailable), now)
+        await _announce(tx, core, f"draw-run:{draw_id}", lambda t: words.ran_text(t, ran), now,
                         actor)
         await bulk.end(tx)
     return ran
@@ -1146,86 +1112,6 @@ async def _announce(tx: Tx, core: Core, key: str, render: Callable[[Translator],
                                 now, chat_kind="channel")
 
 
-def strata_line(t: Translator, strata: Sequence[algo.Stratum]) -> str:
-    return "; ".join(f"{s.stratum}: {s.count}/{s.size} ({s.ratio})" for s in strata)
-
-
-def prepared_text(t: Translator, p: Prepared) -> str:
-    a = p.announcement
-    no_cap = t._("no cap")
-    caps = "; ".join(f"{s}: {no_cap if c is None else c}" for s, c in sorted(a.year_caps.items()))
-    text = t._(
-        "📣 <b>Draw announced</b> for {plan}\n"
-        "Draw date: {date}\nPublic entropy: {source}\n"
-        "Targets in the pool: {size} (SHA-256 of pool.tsv: <code>{digest}</code>)\n"
-        "Per stratum (drawn/size, ratio): {strata}\n"
-        "Checks a year at most, per stratum: {caps}\n"
-        "Drawable inspectors: {inspectors}; recusals: {recusals}\n"
-        "Commitment to the secret nonce: <code>{commitment}</code>\n"
-        "SHA-256 of announcement.json: <code>{announcement}</code>\n"
-        "Nothing of this can change now: the draw will be computed from exactly these"
-        " inputs. Keep announcement.json (Export in /draw) to check the record later.\n"
-        "➡️ Next: on the draw date ({date}), once {source} has published its value, tap"
-        " “Run the draw” and send the value."
-    ).format(plan=html.escape(p.plan), date=a.draw_date, source=html.escape(a.entropy_source),
-             size=a.pool_size, digest=a.pool_digest, strata=html.escape(strata_line(t, a.strata)),
-             caps=html.escape(caps), inspectors=a.inspectors, recusals=a.recusals,
-             commitment=a.nonce_commitment, announcement=p.announcement_sha256)
-    if p.raised:
-        text += "\n" + t.ngettext(
-            "{n} target is in stratum {stratum} by the plan's risk rule (abnormal list,"
-            " serious dishonesty or complaints).",
-            "{n} targets are in stratum {stratum} by the plan's risk rule (abnormal list,"
-            " serious dishonesty or complaints).", p.raised).format(
-            n=p.raised, stratum=algo.HIGHEST_RISK)
-    if a.previous:
-        text += "\n" + t.ngettext(
-            "This plan's draw was prepared {n} time before and cancelled; its nonce is in"
-            " the announcement.",
-            "This plan's draw was prepared {n} times before and cancelled; their nonces are"
-            " in the announcement.", len(a.previous)).format(n=len(a.previous))
-    return text
-
-
-def recused_text(t: Translator, plan: str, pairs: list[tuple[str, str]]) -> str:
-    listed = "；".join(f"{html.escape(name)} — {html.escape(target)}"
-                      for name, target in pairs[:20])
-    return t.ngettext(
-        "⚠️ In the draw of {plan}, {n} member is on the team of a firm they are recused from"
-        " by a recusal recorded after the preparation: {pairs}. The draw used the recusals"
-        " frozen at prepare; ask for their replacement with the reason recusal (执法回避).",
-        "⚠️ In the draw of {plan}, {n} members are on the teams of firms they are recused"
-        " from by recusals recorded after the preparation: {pairs}. The draw used the"
-        " recusals frozen at prepare; ask for their replacement with the reason recusal"
-        " (执法回避).", len(pairs)).format(plan=html.escape(plan), n=len(pairs), pairs=listed)
-
-
-def unavailable_text(t: Translator, plan: str, found: list[tuple[str, str, bool]]) -> str:
-    why = {True: t._("withdrawn"), False: t._("no longer active in the directory")}
-    listed = "；".join(f"{html.escape(name)} — {html.escape(target)}（{why[withdrawn]}）"
-                      for name, target, withdrawn in found[:20])
-    return t.ngettext(
-        "⚠️ In the draw of {plan}, {n} member cannot take part (withdrawn once the draw"
-        " date had come, or no longer active): {listed}. Ask for their replacement in the"
-        " task's team (the reason as it is, or 未在岗).",
-        "⚠️ In the draw of {plan}, {n} members cannot take part (withdrawn once the draw"
-        " date had come, or no longer active): {listed}. Ask for their replacement in the"
-        " task's team (the reason as it is, or 未在岗).", len(found)).format(
-        plan=html.escape(plan), n=len(found), listed=listed)
-
-
-def cancelled_text(t: Translator, c: CancelledPreparation) -> str:
-    return t._(
-        "🚫 <b>Draw preparation cancelled</b> for {plan} (draw date {date}).\n"
-        "Reason: {reason}\n"
-        "Its commitment <code>{commitment}</code> is opened: the nonce was"
-        " <code>{nonce}</code>. A new preparation must name another public entropy source"
-        " than “{source}”: /draw prepares it again."
-    ).format(plan=html.escape(c.plan), date=c.draw_date.isoformat(),
-             reason=html.escape(c.reason), commitment=c.nonce_commitment, nonce=c.nonce,
-             source=html.escape(c.entropy_source))
-
-
 HEAVY_SHEET = 5000  # teams from which the spreadsheet is written in a worker process
 
 
@@ -1242,8 +1128,7 @@ async def result_xlsx(core: Core, actor: Actor, t: Translator, plan_name: str) -
     teams: dict[int, list[DrawnSeat]] = {}
     for seat in seats:
         teams.setdefault(seat.task_id, []).append(seat)
-    headers = [t._("Order"), "统一社会信用代码", t._("Target"), t._("Credit class"),
-               t._("Leader"), t._("Team")]
+    sheet, headers = words.result_sheet_words(t)
     rows = []
     for team in teams.values():
         first = team[0]
@@ -1251,31 +1136,5 @@ async def result_xlsx(core: Core, actor: Actor, t: Translator, plan_name: str) -
         rows.append([first.batch_order, first.target_code, first.target_name,
                      first.credit_class or "—", f"{leader.name}（{leader.department}）",
                      "、".join(f"{s.name}（{s.department}）" for s in team)])
-    return await core.workers.run(DOCUMENT, xlsx_bytes, t._("Drawn"), headers, rows,
+    return await core.workers.run(DOCUMENT, xlsx_bytes, sheet, headers, rows,
                                   heavy=len(rows) >= HEAVY_SHEET)
-
-
-def ran_text(t: Translator, r: Ran) -> str:
-    text = t._(
-        "🎲 <b>Draw done</b> for {plan}: {tasks} targets drawn, teams formed.\n"
-        "Entropy: {entropy}\nNonce (revealed): <code>{nonce}</code>\n"
-        "Seed: <code>{seed}</code>\n"
-        "The drawn firms and their teams are in the spreadsheet. Anyone can check the draw:"
-        " the record's files (Export the record, in /draw) let anyone recompute the same"
-        " selection and teams from the announcement published before the draw, the"
-        " published entropy and the revealed nonce."
-    ).format(plan=html.escape(r.plan), tasks=r.tasks, entropy=html.escape(r.entropy),
-             nonce=r.nonce, seed=r.seed)
-    text += "\n" + t._("SHA-256 of the announcement it was drawn from: <code>{digest}</code>"
-                       " (the one published at prepare); of the record:"
-                       " <code>{record}</code>").format(digest=r.announcement_sha256,
-                                                         record=r.record_sha256)
-    if r.withdrawn:
-        text += "\n" + t.ngettext(
-            "{n} inspector of the frozen list had become unavailable since the preparation"
-            " and was left out of every team (in the record): {certs}.",
-            "{n} inspectors of the frozen list had become unavailable since the preparation"
-            " and were left out of every team (in the record): {certs}.",
-            len(r.withdrawn)).format(n=len(r.withdrawn),
-                                     certs="、".join(w.inspector for w in r.withdrawn))
-    return text

@@ -58,6 +58,7 @@ from bot.rules.draw.core import (
     stratum_count,
     stratum_sizes,
 )
+from bot.rules.draw.outcomes import CancelledPreparation, Prepared, Ran
 from bot.rules.draw.policy import (
     CREDIT_CLASSES,
     DEFAULT_YEAR_CAP,
@@ -89,6 +90,7 @@ __all__ = [
     "Announcement",
     "BeforeRun",
     "Cancelled",
+    "CancelledPreparation",
     "Candidates",
     "DrawRefused",
     "EntropyFormat",
@@ -96,6 +98,8 @@ __all__ = [
     "Member",
     "Outcome",
     "PlanProblem",
+    "Prepared",
+    "Ran",
     "RiskRule",
     "Selected",
     "Stratum",
