@@ -19,6 +19,7 @@ from bot.buttons import (
 )
 from bot.logs import mask_cert
 from bot.rules.models import Conversation, Person, Role
+from bot.rules.withdrawals import REASONS
 from bot.services import conversations, withdrawals
 from bot.services.errors import Refusal, Refused
 from bot.views import withdrawals as words
@@ -90,7 +91,7 @@ async def person_chosen(press: Press[WithdrawPerson]) -> None:
     await _in_flow(press)
     t = press.me.t
     rows = [[key(t._(label), WithdrawReason(press.button.person_id, reason))]
-            for reason, label in withdrawals.REASONS.items()]
+            for reason, label in REASONS.items()]
     await reply(press.update, t._("Why is this inspector unavailable?"),
                 reply_markup=InlineKeyboardMarkup(rows))
 
@@ -99,7 +100,7 @@ async def person_chosen(press: Press[WithdrawPerson]) -> None:
 async def reason_chosen(press: Press[WithdrawReason]) -> None:
     """The reason is chosen: from which day?"""
     b = press.button
-    if b.reason not in withdrawals.REASONS:
+    if b.reason not in REASONS:
         raise Refused(Refusal.STALE)
     await _in_flow(press)
     today = press.context.core.today()
@@ -116,7 +117,7 @@ async def reason_chosen(press: Press[WithdrawReason]) -> None:
 @BUTTONS.on(WithdrawFrom)
 async def day_chosen(press: Press[WithdrawFrom]) -> None:
     b = press.button
-    if b.reason not in withdrawals.REASONS:
+    if b.reason not in REASONS:
         raise Refused(Refusal.STALE)
     await _in_flow(press)
     await _confirm(press.update, press.context, press.me, b.person_id, b.reason, b.day)
@@ -142,14 +143,14 @@ async def _confirm(update: Update, context: Context, me: Who, person_id: int, re
     t = me.t
     rows = [[key(t._("✅ Record"), WithdrawConfirm(person_id, reason, when))],
             [key(t._("✖️ Cancel"), WithdrawNo())]]
-    await reply(update, words.confirm_text(t, seen, t._(withdrawals.REASONS[reason])),
+    await reply(update, words.confirm_text(t, seen, t._(REASONS[reason])),
                 reply_markup=InlineKeyboardMarkup(rows))
 
 
 @BUTTONS.on(WithdrawConfirm)
 async def confirmed(press: Press[WithdrawConfirm]) -> None:
     b = press.button
-    if b.reason not in withdrawals.REASONS:
+    if b.reason not in REASONS:
         raise Refused(Refusal.STALE)
     conversation = await conversations.current(press.context.core, press.me.tg_user_id)
     # Only the summary shown last records, and only what it showed (an older summary of
@@ -187,7 +188,7 @@ async def _record(update: Update, context: Context, me: Who, person_id: int, rea
                  " new draws will never draw them; the withdrawal is appended to {draws} draw"
                  " records.").format(name=html.escape(done.person.name),
                                      date=done.from_date.isoformat(),
-                                     reason=t._(withdrawals.REASONS[reason]), draws=done.draws)]
+                                     reason=t._(REASONS[reason]), draws=done.draws)]
     rows = []
     if done.open_tasks:
         lines.append(t._("They are still on these tasks; ask for a replacement on each:"))

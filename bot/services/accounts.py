@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.clock import now as clock_now
-from bot.i18n import LANGUAGES, Translator, language_of, translator_for
+from bot.i18n import LANGUAGES, language_of, translator_for
 from bot.rules.models import AuditAction, Person, Role, RosterEntry
 from bot.services import replacements
 from bot.services.access import Actor, label, require_office
 from bot.services.errors import Refusal, Refused
+from bot.texts import accounts as words
+from bot.texts.accounts import UNBOUND
 from storage import Database, ReadTx
 
 logger = logging.getLogger(__name__)
@@ -71,15 +73,6 @@ async def identify(db: Database, user: TgUser, today: date | None = None) -> Ide
     return Identity(user.id, person, language_of(account, person, user.language_code), ended)
 
 
-UNBOUND = "unbound"  # `end_access` reason: the office unbound the account
-
-
-def _ended_text(t: Translator, why: str) -> str:
-    if why == UNBOUND:
-        return t._("Your Telegram account is no longer linked to Choucha: your office"
-                   " unlinked it. If this is a mistake, ask your office for a new invite.")
-    return t._("Your access to Choucha has ended: the directory no longer lists you as in"
-               " service. If this is a mistake, ask your office for a new invite.")
 
 
 async def sweep(db: Database, today: date) -> int:
@@ -209,7 +202,7 @@ async def end_access(db: Database, person: Person, why: str, by: str,
             t = translator_for(account, person)
             await tx.outbox.enqueue(f"unbound:{person.id}:{account.tg_user_id}:{now.isoformat()}",
                                     account.chat_id, "sendMessage",
-                                    {"text": _ended_text(t, why)}, now)
+                                    {"text": words.ended_text(t, why)}, now)
     logger.info("person %s: access ended (%s)", person.id, why)
     return tg_user_id
 

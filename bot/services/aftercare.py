@@ -10,14 +10,13 @@ department or the office. The views per department are the supervisors' and the 
 from __future__ import annotations
 
 import asyncio
-import html
+import functools
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.core import Core
 from bot.formats.tabular import xlsx_bytes
-from bot.i18n import Translator
 from bot.rules import aftercare as rules
 from bot.rules import visit as vrules
 from bot.rules.models import AuditAction, Person, Role
@@ -26,6 +25,7 @@ from bot.services.access import require_office
 from bot.services.chasing import calendar
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text
+from bot.texts import aftercare as aftercare_words
 from bot.texts import notices
 from storage.files import write_blob
 
@@ -201,12 +201,8 @@ async def hand_over(core: Core, person: Person, follow_up_id: int, to_person: in
         handed = await tx.aftercare.follow_up(follow_up_id)
         assert handed is not None and receiver is not None
 
-        def render(t: Translator) -> str:
-            return t._("↪️ {name} handed you the follow-up of <b>{target}</b> ({item}), due"
-                       " {due}: {reason}").format(
-                name=html.escape(person.name), target=html.escape(line.target),
-                item=html.escape(line.item), due=line.due_date.isoformat(),
-                reason=html.escape(reason))
+        render = functools.partial(aftercare_words.handed_to_you_text,
+                                   name=person.name, line=line, reason=reason)
 
         await enqueue_text(tx, receiver, f"handover:{follow_up_id}:{to_person}:{now.isoformat()}",
                            render, now, reply_markup=notices.follow_ups)

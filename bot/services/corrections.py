@@ -7,16 +7,17 @@ frozen, with their PDFs; a result already published owes a 更正 publication
 
 from __future__ import annotations
 
+import functools
 import html
 from datetime import datetime
 
 from bot.core import Core
-from bot.i18n import Translator
 from bot.rules.models import AuditAction, Person
 from bot.rules.records import Correctable, Correction, Record, Task
 from bot.rules.visit import acting
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text, tell_office
+from bot.texts import corrections as words
 from bot.texts import notices
 from storage import ReadTx, Tx
 
@@ -88,13 +89,9 @@ async def open_correction(core: Core, person: Person, task_id: int, reason: str,
             if other is None or other.id == person.id:
                 continue
 
-            def render(t: Translator) -> str:
-                return t._("✏️ {name} opened a correction of the check record of"
-                           " <b>{target}</b> (version {version}): {reason}\nWhat changes is"
-                           " answered as on site; everyone signs the new version.").format(
-                    name=html.escape(person.name), target=target, version=record.version,
-                    reason=html.escape(reason))
-
+            render = functools.partial(words.opened_text, name=html.escape(person.name),
+                                       target=target, version=record.version,
+                                       reason=html.escape(reason))
             await enqueue_text(tx, other, f"correction:{correction_id}:{other.id}", render,
                                now, reply_markup=lambda t: notices.my_part(t, task_id))
         return correction
@@ -107,8 +104,6 @@ async def tell_office_to_republish(tx: Tx, task: Task, correction: Correction,
     target = html.escape(task.target_name)
     await tell_office(
         tx, f"republish:{correction.id}",
-        lambda t: t._("✏️ The check record of <b>{target}</b> was corrected (it supersedes"
-                      " version {version}: {reason}). Its result is published: publish the"
-                      " 更正.").format(target=target, version=correction.version,
-                                       reason=html.escape(correction.reason)),
+        functools.partial(words.republish_text, target=target, version=correction.version,
+                          reason=html.escape(correction.reason)),
         now, reply_markup=notices.corrections_due)

@@ -14,6 +14,7 @@ from bot.formats.tabular import csv_bytes
 from bot.i18n import Translator, translator
 from bot.logs import mask_cert
 from bot.services.onboarding import IssuedInvite
+from bot.texts import invites as words
 from bot.texts.labels import role_label
 from bot.workers import DOCUMENT, Workers
 
@@ -39,28 +40,19 @@ def roles_text(t: Translator, issued: IssuedInvite) -> str:
 
 
 def department_text(t: Translator, issued: IssuedInvite) -> str:
-    return issued.department.name if issued.department else t._("no department")
+    return issued.department.name if issued.department else words.no_department(t)
 
 
 def _cert(t: Translator, issued: IssuedInvite) -> str:
-    return t._("执法证号 {cert}").format(cert=mask_cert(issued.cert_no)) \
-        if issued.cert_no else ""
-
-
-def _title(t: Translator) -> str:
-    return t._("Choucha 抽查 · invitation")
-
-
-def _instructions(t: Translator) -> str:
-    return t._("Scan with your phone's camera or Telegram, then tap Start.")
+    return words.cert_line(t, mask_cert(issued.cert_no)) if issued.cert_no else ""
 
 
 def card_png(issued: IssuedInvite, tz: tzinfo, t: Translator) -> bytes:
     """One person's card: the QR code of their link, name, department, masked 执法证号."""
     return render_invite_card(CardText(
-        title=_title(t), name=issued.person.name, department=department_text(t, issued),
-        roles=roles_text(t, issued), instructions=_instructions(t),
-        expires=t._("Valid once, until {expires}").format(expires=expires_text(issued, tz)),
+        title=words.card_title(t), name=issued.person.name, department=department_text(t, issued),
+        roles=roles_text(t, issued), instructions=words.card_instructions(t),
+        expires=words.valid_until(t, expires_text(issued, tz)),
         link=issued.link, cert=_cert(t, issued)))
 
 
@@ -76,9 +68,10 @@ def cards_pdf(issued: Sequence[IssuedInvite], tz: tzinfo, t: Translator) -> byte
     cards = [SheetCard(
         name=i.person.name, department=department_text(t, i), cert=_cert(t, i),
         roles=roles_text(t, i),
-        expires=t._("Valid once, until {expires}").format(expires=expires_text(i, tz)),
+        expires=words.valid_until(t, expires_text(i, tz)),
         link=i.link) for i in issued]
-    return invite_sheet_pdf(cards, SheetText(title=_title(t), instructions=_instructions(t)))
+    return invite_sheet_pdf(cards, SheetText(title=words.card_title(t),
+                                             instructions=words.card_instructions(t)))
 
 
 async def render_cards(workers: Workers, issued: Sequence[IssuedInvite], tz: tzinfo,

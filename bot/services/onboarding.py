@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import secrets
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.i18n import Translator, normalize_language
+from bot.i18n import normalize_language
 from bot.rules.models import (
     AuditAction,
     Department,
@@ -28,6 +29,7 @@ from bot.services.access import SYSTEM, Actor, label, require_office
 from bot.services.accounts import TgUser
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text
+from bot.texts import onboarding as onboarding_words
 from storage import ReadTx, Tx
 
 ADMIN_NAME = "管理员"
@@ -367,10 +369,6 @@ async def redeem(core: Core, code: str, user: TgUser, now: datetime | None = Non
             if inviter is not None:
                 name = html.escape(bound.name)
 
-                def render(t: Translator) -> str:
-                    return t._("✅ {name} has joined Choucha with your invite: their tasks"
-                               " reach them from now on. Nothing more is needed from you."
-                               ).format(name=name)
-
-                await enqueue_text(tx, inviter, f"joined:{person.id}", render, now)
+                await enqueue_text(tx, inviter, f"joined:{person.id}", functools.partial(
+                    onboarding_words.joined_text, name=name), now)
     return Redeemed(bound, None)

@@ -5,14 +5,12 @@ credit publicity system."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
 from bot.core import Core
 from bot.formats.tabular import csv_bytes, xlsx_bytes
-from bot.i18n import translator
 from bot.rules import visit as rules
 from bot.rules.models import AuditAction
 from bot.rules.records import (
@@ -27,6 +25,7 @@ from bot.services.access import Actor, label, require_office
 from bot.services.chasing import calendar
 from bot.services.digest import publication_due
 from bot.services.errors import Refusal, Refused, typed_line
+from bot.texts import publication as words
 from storage import ReadTx, Tx, from_db_time
 
 PER_POST = 8  # results in one channel message (the channel takes 20 messages a minute)
@@ -104,30 +103,6 @@ async def _content(tx: ReadTx | Tx, core: Core, task_id: int) -> dict[str, Any]:
             "noncooperation_times": [c["date"] for c in cases] if case else []}
 
 
-def post_text(contents: list[dict[str, Any]], correction: str | None = None) -> str:
-    """The channel post, in Chinese (the public record of the office)."""
-    t = translator("zh_CN")
-    lines = [t._("📢 <b>Spot-check results</b> (双随机、一公开)")]
-    if correction:
-        lines = [t._("📢 <b>Correction</b> of a published spot-check result: {reason}").format(
-            reason=html.escape(correction))]
-    for c in contents:
-        lines.append("")
-        lines.append(f"<b>{html.escape(c['target_name'])}</b>（{c['target_code']}）")
-        lines.append(t._("Plan: {plan} · checked {date}").format(
-            plan=html.escape(c["plan"]), date=c["date"]))
-        for item in c["items"]:
-            lines.append(f"• {html.escape(item['name'])}（{html.escape(item['department'])}）："
-                         f"{item['result_wording']}")
-        case = c.get("noncooperation")
-        if case:
-            lines.append(t._("Non-cooperation (003 第二十六条): {count} times ({times});"
-                             " {kinds}; {circumstances}").format(
-                count=c["noncooperation_count"], times="、".join(c["noncooperation_times"]),
-                kinds="；".join(case["kinds"]), circumstances=html.escape(case["circumstances"])))
-    return "\n".join(lines)  # a long post is sent as several (bot/tg/tgbot.py)
-
-
 async def _post(tx: Tx, core: Core, key: str, contents: list[dict[str, Any]], now: datetime,
                 correction: str | None = None) -> int:
     channel = core.settings.public_channel
@@ -137,7 +112,7 @@ async def _post(tx: Tx, core: Core, key: str, contents: list[dict[str, Any]], no
     for start in range(0, len(contents), PER_POST):
         batch = contents[start:start + PER_POST]
         if await tx.outbox.enqueue(f"{key}:{start // PER_POST}", channel, "sendMessage",
-                                   {"text": post_text(batch, correction),
+                                   {"text": words.post_text(batch, correction),
                                     "parse_mode": "HTML"}, now, chat_kind="channel"):
             posts += 1
     return posts
@@ -169,7 +144,7 @@ async def preview(core: Core, actor: Actor, task_ids: list[int] | None,
     chosen, due = await _chosen(core, actor, task_ids, now.astimezone(core.settings.tz).date())
     async with core.db.read() as rtx:
         contents = [await _content(rtx, core, task_id) for task_id in chosen]
-    posts = [post_text(contents[start:start + PER_POST])
+    posts = [words.post_text(contents[start:start + PER_POST])
              for start in range(0, len(contents), PER_POST)]
     return Preview(chosen, posts, sum(1 for t in chosen if due[t].late))
 
@@ -241,7 +216,7 @@ async def correction_preview(core: Core, actor: Actor, task_id: int) -> Preview:
     async with core.db.read() as rtx:
         owed = await _owed(rtx, task_id)
         content = await _content(rtx, core, task_id)
-    return Preview([task_id], [post_text([content], correction=owed.reason)], 0)
+    return Preview([task_id], [words.post_text([content], correction=owed.reason)], 0)
 
 
 async def correct(core: Core, actor: Actor, task_id: int, now: datetime) -> int:
@@ -285,7 +260,7 @@ async def release_preview(core: Core, actor: Actor, task_id: int) -> Preview:
     async with core.db.read() as rtx:
         await _held(rtx, task_id)
         content = await _content(rtx, core, task_id)
-    return Preview([task_id], [post_text([content])], 0)
+    return Preview([task_id], [words.post_text([content])], 0)
 
 
 async def release(core: Core, actor: Actor, task_id: int, now: datetime) -> int:

@@ -9,15 +9,15 @@ draw's rows.
 
 from __future__ import annotations
 
-import html
+import functools
 import logging
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.i18n import Translator
-from bot.rules.models import BulkKind, BulkWrite
+from bot.rules.models import BulkKind
 from bot.services import bulk, draws, imports
 from bot.services.notify import tell_office
+from bot.texts import recovery as words
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +43,7 @@ async def resume(core: Core) -> bool:
         error = str(exc)
         async with core.db.transaction(record_update=False) as tx:
             await tell_office(tx, f"bulk-stuck:{taken.kind}:{taken.ref}",
-                              lambda t: stuck_text(t, taken, error), clock_now())
+                              functools.partial(words.stuck_text, taken=taken, error=error),
+                              clock_now())
         return False
     return True
-
-
-def stuck_text(t: Translator, taken: BulkWrite, error: str) -> str:
-    what = t._("an import") if taken.kind is BulkKind.IMPORT else t._("a draw's tasks")
-    return t._("⚠️ A large write ({what}) interrupted earlier cannot be finished: {error}."
-               " Choucha tries again every half minute; until it is finished no other large"
-               " import or draw can be written. Tell the administrator.").format(
-        what=what, error=html.escape(error[:300]))

@@ -9,30 +9,24 @@ leave them out of the pool of inspectors.
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 from dataclasses import dataclass
 from datetime import date
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.i18n import N_, Translator
 from bot.rules import draw as algo
 from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import Draw, PersonTask, TaskStatus
+from bot.rules.withdrawals import REASONS
 from bot.services.access import Actor, label
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import tell_office
+from bot.texts import withdrawals as words
 from bot.texts.labels import one_line
 from storage import ReadTx, Tx
 from storage.files import read_blob
-
-REASONS = {
-    "left": N_("left the job (离职)"),
-    "transferred": N_("transferred (调岗)"),
-    "long_leave": N_("long leave (长期请假)"),
-    "cert_invalid": N_("执法证 no longer valid (执法证失效)"),
-    "other": N_("other (其他)"),
-}
 
 
 @dataclass(frozen=True)
@@ -143,17 +137,8 @@ async def withdraw(core: Core, actor: Actor, person_id: int, from_date: date,
                       if t.status == TaskStatus.ASSIGNED]
         name = html.escape(person.name)
 
-        def render(t: Translator) -> str:
-            text = t._("🚫 {name} is unavailable from {date} ({reason}): never drawn again,"
-                       " for replacements or new draws.").format(
-                name=name, date=from_date.isoformat(), reason=t._(REASONS[reason]))
-            if open_tasks:
-                text += "\n" + t.ngettext(
-                    "They are still on {n} task not yet under way: replace them there.",
-                    "They are still on {n} tasks not yet under way: replace them there.",
-                    len(open_tasks)).format(n=len(open_tasks))
-            return text
-
+        render = functools.partial(words.withdrawn_text, name=name, from_date=from_date,
+                                   reason=reason, open_tasks=len(open_tasks))
         await tell_office(tx, f"withdrawn:{person_id}", render, now,
                           exclude=actor.id if actor else None)
     return Withdrawn(person, cert, from_date, reason, appended, open_tasks)

@@ -24,3 +24,12 @@ def history_line(t: Translator, line: FollowUpLine) -> str:
     return t._("↪ {item}: {kind}, due {due}, with {owner}").format(
         item=html.escape(line.item), kind=follow_up_kind(t, line.kind),
         due=line.due_date.isoformat(), owner=html.escape(line.owner_name))
+
+
+def handed_to_you_text(t: Translator, name: str, line: FollowUpLine, reason: str) -> str:
+    """To whom a follow-up is handed: by whom, what, by when, why."""
+    return t._("↪️ {name} handed you the follow-up of <b>{target}</b> ({item}), due"
+               " {due}: {reason}").format(
+        name=html.escape(name), target=html.escape(line.target),
+        item=html.escape(line.item), due=line.due_date.isoformat(),
+        reason=html.escape(reason))
