@@ -64,6 +64,7 @@ from bot.rules.models import Conversation, Person, Role
 from bot.services import conversations, party, visits
 from bot.services.errors import Refusal, Refused
 from bot.services.visits.state import Screen, VisitStep
+from bot.texts.visits import skip_texts
 from bot.tg.markup import markup_of
 from bot.tg.webapp import sign_url
 from bot.views.visits import Shown, absent, party_step, party_text, refusal_text, render
@@ -233,7 +234,7 @@ async def visit_text(update: Update, context: Context, me: Who,
     text, c, step = message.text, context.core, conversation.step
     try:
         if step == VisitStep.CHECKIN:
-            if text.strip() in visits.skip_texts():
+            if text.strip() in skip_texts():
                 view = await visits.ask_checkin_reason(c, me.person, me.tg_user_id,
                                                        conversation)
                 await show(update, render(me.t, view, me.person.id))

@@ -55,10 +55,9 @@ from bot.rules import visit as rules
 from bot.rules.records import Signature, SignatureKind
 from bot.services.errors import Refusal, Refused
 from bot.services.party import PartyStep
-from bot.services.visits.checklist import skip_label
-from bot.services.visits.signing import summary_lines
 from bot.services.visits.state import Absent, Screen, State, View
 from bot.texts.labels import flag_text, legal, unreachable_text
+from bot.texts.visits import skip_label, summary_lines
 from bot.views.questions import QuestionKeys, count_text, question_screen
 from bot.views.refusals import worded
 
@@ -454,7 +453,8 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
     if view.data.get("member_paper"):
         lines += [t._("✅ {name}'s signature on the paper record is saved.").format(
             name=html.escape(view.data["member_paper"])), ""]
-    lines += [_title(t, state), t._("Result summary (抽查结果汇总表):"), *summary_lines(t, state),
+    lines += [_title(t, state), t._("Result summary (抽查结果汇总表):"),
+              *summary_lines(t, state.rows),
               "", t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
               "", t._("Team:")]
     paper = {s.person_id for s in state.signatures if s.kind == SignatureKind.MEMBER_PAPER}
@@ -572,7 +572,7 @@ def _submit_confirm(t: Translator, view: View, viewer: int) -> list[Shown]:
     """What submitting locks, before it does."""
     state = view.state
     lines = [t._("📤 Submit the record of {target}?").format(
-        target=html.escape(state.task.target_name)), "", *summary_lines(t, state), "",
+        target=html.escape(state.task.target_name)), "", *summary_lines(t, state.rows), "",
         t._("Signed by: {names}").format(names="、".join(
             html.escape(m.name) for m in state.members))]
     party = state.party_signature
@@ -637,7 +637,7 @@ def party_text(t: Translator, state: State) -> str:
         t._("Plan: {plan}").format(plan=html.escape(state.task.plan)),
         t._("Inspectors: {names}").format(names="、".join(
             html.escape(f"{m.name} ({m.department}, {m.cert_no})")
-            for m in state.members)), "", t._("Results:"), *summary_lines(t, state), "",
+            for m in state.members)), "", t._("Results:"), *summary_lines(t, state.rows), "",
         t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
         t._("You will state who signs and your opinion, then confirm: that signs this"
             " record (003 第二十一条). What you state and the time are stored with it.")]

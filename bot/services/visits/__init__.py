@@ -2,8 +2,8 @@
 signatures and submission. Every step commits before anything is shown; where the person
 is lives in the `conversations` row, so a restart or a second device resumes in place.
 
-The steps live in the modules of this package (state, starting, checklist, results,
-signatures, party_link, handsign, record); this module is their one public face."""
+The steps live in the modules of this package (state, signing, starting, checklist,
+results, signatures, party_link, handsign, record); this module is their one public face."""
 
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ from bot.services.visits.checklist import (
     photo_expected,
     review,
     skip,
-    skip_label,
-    skip_texts,
     toggle,
     typed,
     use_default,
@@ -57,7 +55,6 @@ from bot.services.visits.signatures import (
     signatures,
     witness_without_photo,
 )
-from bot.services.visits.signing import sign_request_text, summary_lines
 from bot.services.visits.starting import ask_checkin_reason, checkin, home, start
 from bot.services.visits.state import (
     FLOW,
@@ -133,14 +130,10 @@ __all__ = [
     "shortcut_done",
     "sign",
     "sign_by_hand",
-    "sign_request_text",
     "signatures",
     "skip",
-    "skip_label",
-    "skip_texts",
     "start",
     "submit",
-    "summary_lines",
     "toggle",
     "token_state",
     "typed",

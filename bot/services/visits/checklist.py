@@ -8,7 +8,6 @@ from datetime import date, datetime
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Question
 from bot.rules.models import AuditAction, Conversation, Person
@@ -477,14 +476,3 @@ async def edit(core: Core, person: Person, tg_user_id: int, visit_id: int, posit
         if question not in item.answerable(state.today):  # not relevant, or read-only now
             raise Refused(Refusal.STALE)
         return await _ask(tx, tg_user_id, state, item, question, editing=True)
-
-
-def skip_texts() -> set[str]:
-    """The reply-keyboard "skip check-in" label in every language."""
-    from bot.i18n import LANGUAGES, translator
-
-    return {skip_label(translator(lang)) for lang in LANGUAGES}
-
-
-def skip_label(t: Translator) -> str:
-    return t._("⏭ Skip check-in")

@@ -10,6 +10,7 @@ audited."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import html
 import secrets
@@ -30,6 +31,7 @@ from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.notify import enqueue_text
 from bot.services.visits.state import State, load
 from bot.texts import notices
+from bot.texts import visits as words
 from storage import ReadTx, Tx
 from storage.files import write_blob
 
@@ -175,9 +177,7 @@ async def sign_by_hand(core: Core, bot_token: str, init_data: str, code: str,
             name = html.escape(signer.name)
             await enqueue_text(
                 tx, leader, f"party-handsigned:{state.id}:{token.id}",
-                lambda t: t._("✅ {name} signed the record of {target} by hand on your phone."
-                              " You can submit once the team has signed.").format(
-                    target=target, name=name), now,
+                functools.partial(words.handsigned_text, target=target, name=name), now,
                 reply_markup=lambda t: notices.signatures(t, state.id))
             return state
     except Refused as exc:

@@ -8,15 +8,15 @@ import html
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.rules.models import AuditAction, Person, Role
-from bot.rules.records import Correction, Record
+from bot.rules.records import Record
 from bot.services import corrections
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_document, enqueue_text
 from bot.services.visits.signing import withdraw_sign_requests
 from bot.services.visits.state import FLOW, Screen, State, View, _require_leader, load
+from bot.texts import visits as words
 from bot.workers import DOCUMENT
 from storage.base import to_db_time
 from storage.files import read_blob, write_blob
@@ -88,7 +88,8 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
             if other is not None and other.id != person.id:
                 await enqueue_text(
                     tx, other, f"submitted:{record_id}:{other.id}",
-                    functools.partial(_ended_text, target=html.escape(state.task.target_name),
+                    functools.partial(words.submitted_text,
+                                      target=html.escape(state.task.target_name),
                                       name=html.escape(person.name)), now,
                     reply_markup={"remove_keyboard": True})
         recipients = {m.person_id for m in state.members}
@@ -97,30 +98,12 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
         for person_id in sorted(recipients):
             await enqueue_document(
                 tx, person_id, f"record:{record_id}:{person_id}", pdf_sha, filename,
-                functools.partial(_submitted_caption, target=target, name=person.name,
+                functools.partial(words.submitted_caption, target=target, name=person.name,
                                   record_hash=record_hash, correction=correction),
                 now)
         if correction is not None and await tx.publications.shown(state.task.id):
             await corrections.tell_office_to_republish(tx, state.task, correction, now)
     return View(Screen.SUBMITTED, fresh, data={"record_hash": record_hash, "pdf": pdf_sha})
-
-
-def _submitted_caption(t: Translator, target: str, name: str, record_hash: str,
-                       correction: Correction | None) -> str:
-    if correction is not None:
-        return t._("📄 Corrected check record of <b>{target}</b> (it supersedes version"
-                   " {version}), submitted by {name}.\nRecord hash: <code>{hash}</code>").format(
-            target=target, version=correction.version, name=html.escape(name),
-            hash=record_hash[:16])
-    return t._("📄 Check record of <b>{target}</b>, submitted by {name}.\n"
-               "Record hash: <code>{hash}</code>").format(
-        target=target, name=html.escape(name), hash=record_hash[:16])
-
-
-def _ended_text(t: Translator, target: str, name: str) -> str:
-    return t._("📤 {name} submitted the record of {target}: the visit is finished and"
-               " nothing more is needed from you. The PDF follows.").format(
-        name=name, target=target)
 
 
 def _check_submittable(state: State, person: Person) -> None:

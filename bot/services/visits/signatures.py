@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.i18n import Translator
 from bot.rules.models import AuditAction, Conversation, Person
 from bot.rules.records import SignatureKind
 from bot.services.errors import Refusal, Refused, typed_line
@@ -36,6 +35,7 @@ from bot.services.visits.state import (
     load,
 )
 from bot.texts import notices
+from bot.texts import visits as words
 from bot.workers import DOCUMENT
 from storage import Tx
 from storage.base import to_db_time
@@ -56,20 +56,8 @@ async def tell_acting(tx: Tx, state: State, dedupe_key: str, now: datetime, *,
     complete = state.complete
     party_missing = state.party_needed and state.party_signature is None
 
-    def render(t: Translator) -> str:
-        if party is not None:
-            head = t._("✅ The party signed the record of {target} on their phone"
-                       " ({name}).").format(target=target, name=html.escape(party))
-        else:
-            head = t._("✅ {name} signed the record of {target}.").format(
-                name=html.escape(member or ""), target=target)
-        if complete:
-            return head + "\n" + t._("Everyone has signed: you can submit the record now.")
-        left = [html.escape(n) for n in waiting]
-        if party_missing:
-            left.append(t._("the inspected party"))
-        return head + "\n" + t._("Still to sign before you can submit: {names}.").format(
-            names="、".join(left))
+    render = functools.partial(words.signed_text, target=target, member=member, party=party,
+                               waiting=waiting, complete=complete, party_missing=party_missing)
 
     await enqueue_text(tx, other, dedupe_key, render, now,
                        reply_markup=lambda t: notices.signatures(t, state.id))

@@ -6,18 +6,15 @@ on the checklist's photo step)."""
 from __future__ import annotations
 
 import functools
-import html
 
 from bot.clock import now as clock_now
-from bot.i18n import Translator
-from bot.rules import visit as rules
 from bot.rules.models import AuditAction, Conversation, Person
 from bot.rules.records import SignatureKind
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text
 from bot.services.visits.state import Screen, State, View, VisitStep, _at, load
 from bot.texts import notices
-from bot.texts.labels import legal
+from bot.texts import visits as words
 from storage import Tx
 
 
@@ -48,39 +45,11 @@ async def _results_changed(tx: Tx, state: State) -> None:
         if other is None:
             continue
         await enqueue_text(tx, other, sign_key(state, other.id),
-                           functools.partial(sign_request_text, state=state), now,
+                           functools.partial(words.sign_request_text,
+                                             target=state.task.target_name,
+                                             items=state.rows,
+                                             content_hash=state.content_hash), now,
                            reply_markup=lambda t: notices.sign(t, state.id, short))
-
-
-def summary_lines(t: Translator, state: State) -> list[str]:
-    """The result summary (抽查结果汇总): each item, who answered, its result."""
-    lines = []
-    for item in state.items:
-        result = legal(rules.RESULTS, item.result, t) if item.result else "—"
-        lines.append(f"• {html.escape(item.row.name)} ({html.escape(item.row.department)},"
-                     f" {html.escape(item.row.answerer_name or '—')}): <b>{result}</b>")
-        detail = item.detail
-        if detail.get("kind"):
-            lines.append("  " + legal(rules.NONCOOPERATION, detail["kind"], t))
-        if detail.get("circumstances"):
-            lines.append("  " + html.escape(detail["circumstances"]))
-        if detail.get("order"):
-            lines.append("  " + t._("Order given: {order}").format(
-                order=html.escape(detail["order"])))
-        if detail.get("follow_up"):
-            lines.append("  " + t._("Follow-up: {kind}, due {due}, owner {owner}").format(
-                kind=legal(rules.FOLLOW_UPS, detail["follow_up"], t), due=detail["due"],
-                owner=html.escape(detail["owner"])))
-    return lines
-
-
-def sign_request_text(t: Translator, state: State) -> str:
-    lines = [t._("✍️ Please sign the result summary of <b>{target}</b> (003 第二十二条).").format(
-        target=html.escape(state.task.target_name)), ""]
-    lines += summary_lines(t, state)
-    lines += ["", t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
-              t._("Signing stores your Telegram identity, the time and this hash.")]
-    return "\n".join(lines)
 
 
 async def _refused(tx: Tx, tg_user_id: int, state: State, person: Person,

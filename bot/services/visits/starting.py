@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from datetime import datetime
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.rules.models import AuditAction, Conversation, Person
 from bot.rules.records import TaskStatus, VisitStatus
@@ -26,6 +26,7 @@ from bot.services.visits.state import (
     unreachable,
 )
 from bot.texts import notices
+from bot.texts import visits as words
 from storage import Tx
 
 
@@ -108,15 +109,8 @@ async def _tell_team_started(tx: Tx, state: State, starter: Person, now: datetim
             continue
         items = [html.escape(i.row.name) for i in state.mine(member.person_id)]
 
-        def render(t: Translator, items: list[str] = items) -> str:
-            lines = [t._("🟢 {name} has started the visit of <b>{target}</b>.").format(
-                name=html.escape(starter.name), target=target)]
-            if items:
-                lines.append(t._("Your part: {items}.").format(items="、".join(items)))
-            else:
-                lines.append(t._("No item is yours to answer; you sign the summary at the"
-                                 " end."))
-            return "\n".join(lines)
+        render = functools.partial(words.started_text, name=html.escape(starter.name),
+                                   target=target, items=items)
 
         await enqueue_text(tx, other, f"visit-started:{state.id}:{other.id}", render, now,
                            reply_markup=lambda t: notices.my_part(t, state.task.id))

@@ -205,6 +205,11 @@ class State:
         member = self.member(person_id) if person_id is not None else None
         return str(member.name) if member else "—"
 
+    @property
+    def rows(self) -> list[VisitItem]:
+        """The items as recorded (name, department, who answers, result, details)."""
+        return [i.row for i in self.items]
+
     def item(self, position: int) -> Item:
         found = next((i for i in self.items if i.position == position), None)
         if found is None:
