@@ -65,6 +65,8 @@ def _converter(kind: Any) -> Convert:
         convert = int
     elif kind is float:
         convert = float
+    elif isinstance(kind, type) and hasattr(kind, "from_db"):  # a value stored as its code
+        convert = kind.from_db
     elif typing.get_origin(kind) in (dict, list):
         return _json(dict if typing.get_origin(kind) is dict else list)
     else:

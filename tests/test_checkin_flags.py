@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.emulator import Emulator
 from bot.i18n import translator
 from bot.rules import visit as rules
+from bot.rules.records import CheckinFlag, FlagKind
 from bot.services import digest
 from bot.services.access import SYSTEM
 from bot.texts import digest as words
@@ -22,11 +23,13 @@ MANGSHI = (24.43, 98.58, 60.0)
 
 
 def test_the_flags() -> None:
-    assert rules.checkin_flag(0.0, 0.0, None) == "zero"
-    assert rules.checkin_flag(48.85, 2.35, None) == "outside_china"  # Paris
+    assert rules.checkin_flag(0.0, 0.0, None) == CheckinFlag(FlagKind.ZERO)
+    assert rules.checkin_flag(48.85, 2.35, None) == CheckinFlag(FlagKind.OUTSIDE_CHINA)
     assert rules.checkin_flag(24.45, 98.60, MANGSHI) is None
     flag = rules.checkin_flag(25.04, 102.71, MANGSHI)  # Kunming, ~400 km away
-    assert flag is not None and flag.startswith("far:") and 350 < int(flag[4:]) < 450
+    assert flag is not None and flag.kind is FlagKind.FAR and 350 < (flag.km or 0) < 450
+    assert flag.code == f"far:{flag.km}" and CheckinFlag.from_db(flag.code) == flag
+    assert CheckinFlag.from_db("zero").code == "zero"
     assert rules.checkin_flag(25.04, 102.71, None) is None  # no area configured
     assert "km" in flag_text(flag, translator("en"))
 
@@ -46,5 +49,5 @@ async def test_a_zero_check_in_is_kept_and_flagged(bot: BotRunner, emulator: Emu
         assert conn.execute("SELECT latitude, flag FROM visit_checkins").fetchall() == [
             (0.0, "zero")]
     found = await digest.collect(bot.core, SYSTEM, bot.core.today() + timedelta(days=1))
-    assert [r.flag for r in found.flagged_checkins] == ["zero"]
+    assert [r.flag.code for r in found.flagged_checkins] == ["zero"]
     assert "implausible place yesterday: 1" in words.digest_text(translator("en"), found)

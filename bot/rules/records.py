@@ -237,7 +237,7 @@ class Checkin:
     latitude: float | None
     longitude: float | None
     skip_reason: str | None
-    flag: str | None
+    flag: CheckinFlag | None
 
 
 @dataclass(frozen=True)
@@ -675,13 +675,44 @@ class Noncooperation:
     submitted_at: datetime
 
 
+class FlagKind(enum.StrEnum):
+    """Why a shared location is implausible."""
+
+    ZERO = "zero"  # 0,0: no fix, or a forged one
+    OUTSIDE_CHINA = "outside_china"
+    FAR = "far"  # beyond the office's area
+
+
+@dataclass(frozen=True)
+class CheckinFlag:
+    """An implausible check-in place (bot/rules/visit.py `checkin_flag`), stored and put
+    in the record's content as its `code`: `zero`, `outside_china` or `far:<km>`."""
+
+    kind: FlagKind
+    km: int | None = None  # FAR: how far from the office's area's centre
+
+    @property
+    def code(self) -> str:
+        return f"{self.kind.value}:{self.km}" if self.kind is FlagKind.FAR else self.kind.value
+
+    @classmethod
+    def from_db(cls, code: str) -> CheckinFlag:
+        """The flag a stored code stands for (ValueError for anything else)."""
+        kind, _, km = code.partition(":")
+        if FlagKind(kind) is FlagKind.FAR:
+            return cls(FlagKind.FAR, int(km))
+        if km:
+            raise ValueError(code)
+        return cls(FlagKind(kind))
+
+
 @dataclass(frozen=True)
 class FlaggedCheckin:
     """A check-in whose place is implausible (rules.visit.checkin_flag)."""
 
     target: str
     person: str
-    flag: str
+    flag: CheckinFlag
     at: datetime
 
 

@@ -34,7 +34,7 @@ from bot.rules.checklist import (
     Question,
     Repeat,
 )
-from bot.rules.records import TeamMember
+from bot.rules.records import CheckinFlag, FlagKind, TeamMember
 
 # The eight results of 003 第二十三条, in the article's order: key → (legal wording, English).
 RESULTS: dict[str, tuple[str, str]] = {
@@ -676,18 +676,18 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def checkin_flag(latitude: float, longitude: float,
-                 area: tuple[float, float, float] | None) -> str | None:
-    """Why a shared location is implausible, or None: `zero` (0,0: no fix, or a forged
-    one), `outside_china`, or `far:<km>` beyond the office's area (centre, radius km)."""
+                 area: tuple[float, float, float] | None) -> CheckinFlag | None:
+    """Why a shared location is implausible, or None: 0,0 (no fix, or a forged one),
+    outside China, or beyond the office's area (centre, radius km) by how many km."""
     if abs(latitude) < 1e-6 and abs(longitude) < 1e-6:
-        return "zero"
+        return CheckinFlag(FlagKind.ZERO)
     south, north, west, east = CHINA
     if not (south <= latitude <= north and west <= longitude <= east):
-        return "outside_china"
+        return CheckinFlag(FlagKind.OUTSIDE_CHINA)
     if area is not None:
         distance = _km(latitude, longitude, area[0], area[1])
         if distance > area[2]:
-            return f"far:{round(distance)}"
+            return CheckinFlag(FlagKind.FAR, round(distance))
     return None
 
 

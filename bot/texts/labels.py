@@ -7,7 +7,7 @@ from datetime import date, tzinfo
 
 from bot.i18n import N_, Translator
 from bot.rules.models import Person, Role, RosterEntry, RosterStatus
-from bot.rules.records import Unreachable
+from bot.rules.records import CheckinFlag, FlagKind, Unreachable
 
 ROLE_LABELS: dict[Role, str] = {
     Role.INSPECTOR: N_("inspector"),
@@ -101,10 +101,10 @@ def legal(table: Mapping[str, tuple[str, str]], key: str, t: Translator) -> str:
     return zh if t.lang.startswith("zh") else t._(english)
 
 
-def flag_text(flag: str, t: Translator) -> str:
+def flag_text(flag: CheckinFlag, t: Translator) -> str:
     """The flag in words, for the phone, the digest and (in Chinese) the record."""
-    if flag == "zero":
+    if flag.kind is FlagKind.ZERO:
         return t._("location 0,0 (no GPS fix, or not a real location)")
-    if flag == "outside_china":
+    if flag.kind is FlagKind.OUTSIDE_CHINA:
         return t._("location outside China")
-    return t._("{km} km from the county").format(km=flag.split(":", 1)[1])
+    return t._("{km} km from the county").format(km=flag.km)

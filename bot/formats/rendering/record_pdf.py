@@ -21,6 +21,7 @@ from bot.formats.rendering.fonts import need_fonts, pdf_fonts
 from bot.formats.rendering.qr import qr_image
 from bot.i18n import translator
 from bot.rules import visit as rules
+from bot.rules.records import CheckinFlag
 from bot.texts.labels import flag_text
 
 _ZH = translator("zh_CN")  # the record is an official document, in Chinese
@@ -139,7 +140,7 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
         else:
             pdf.line_of(f"{checkin['name']} 签到：{at(checkin['at'])}，位置"
                         f" {checkin['latitude']:.6f}, {checkin['longitude']:.6f}"
-                        + (f"（注意：位置存疑：{flag_text(checkin['flag'], _ZH)}）"
+                        + (f"（注意：位置存疑：{_flag(checkin['flag'])}）"
                            if checkin.get("flag") else ""))
     if submitted.get("at"):
         pdf.line_of(f"提交：{at(submitted['at'])}，{submitted['by']}")
@@ -298,3 +299,8 @@ def _photos(pdf: _Record, hashes: list[str], photo: Callable[[str], bytes]) -> N
         pdf.set_xy(x0, y + THUMB + 4.5)
         for index, sha in enumerate(row):
             pdf.line_of(f"照片 {start + index + 1} SHA-256 {sha}", size=6.5)
+
+
+def _flag(code: str) -> str:
+    """A check-in flag as the record's content holds it (its code), in words."""
+    return flag_text(CheckinFlag.from_db(code), _ZH)

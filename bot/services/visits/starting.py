@@ -128,12 +128,13 @@ async def checkin(core: Core, person: Person, tg_user_id: int, conversation: Con
                 raise Refused(Refusal.REASON_REQUIRED)
         flag = (rules.checkin_flag(latitude, longitude, core.settings.area)
                 if latitude is not None and longitude is not None else None)
+        code = flag.code if flag else None
         if await tx.visits.checkin(state.id, person.id, now, latitude, longitude, reason,
-                                   flag):
+                                   code):
             await tx.audit.append(
                 f"person:{person.id}", AuditAction.VISIT_CHECKED_IN, f"visit:{state.id}",
                 {"latitude": latitude, "longitude": longitude, "skip_reason": reason,
-                 "flag": flag}, now)
+                 "flag": code}, now)
         state = await load(tx, state.id, state.today, state.tz)
         await _at(tx, tg_user_id, state, VisitStep.HOME)
         return View(Screen.HOME, state)

@@ -285,7 +285,7 @@ class State:
             "shortcut_photos": [e.sha256 for e in self.evidence if e.kind == EvidenceKind.SHORTCUT],
             "checkins": [{"name": c.name, "at": to_db_time(c.at), "latitude": c.latitude,
                           "longitude": c.longitude, "skip_reason": c.skip_reason,
-                          **({"flag": c.flag} if c.flag else {})}
+                          **({"flag": c.flag.code} if c.flag else {})}
                          for c in self.checkins],
             "items": items,
             # Only where they apply, so that a plain record reads as it always did.
