@@ -5,7 +5,6 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
@@ -63,16 +62,13 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("team", team.team_command, filters=private))
     app.add_handler(CommandHandler("followups", aftercare.followups_command, filters=private))
     app.add_handler(CommandHandler("decisions", aftercare.decisions_command, filters=private))
-    # Buttons: one handler per button kind, each with its kind's pattern (bot/buttons/);
-    # every journey's table of kind → function.
-    for table in (onboarding.BUTTONS, admin.BUTTONS, people.BUTTONS, withdrawals.BUTTONS,
-                  draws.BUTTONS, tasks.BUTTONS, replacements.BUTTONS, visits.BUTTONS,
-                  visits.PARTY, digest.BUTTONS, publication.BUTTONS, imports.BUTTONS,
-                  corrections.BUTTONS, aftercare.BUTTONS, aftercare.DECISIONS,
-                  practice.BUTTONS):
-        app.add_handlers(table.handlers())
-    # Any other button: stale or forged.
-    app.add_handler(CallbackQueryHandler(common.unknown_button))
+    # Buttons: one handler for them all, parsing a press once and dispatching from every
+    # journey's table of kind → function; a stale or forged button gets the stale alert.
+    app.add_handler(common.Dispatcher((
+        onboarding.BUTTONS, admin.BUTTONS, people.BUTTONS, withdrawals.BUTTONS, draws.BUTTONS,
+        tasks.BUTTONS, replacements.BUTTONS, visits.BUTTONS, visits.PARTY, digest.BUTTONS,
+        publication.BUTTONS, imports.BUTTONS, corrections.BUTTONS, aftercare.BUTTONS,
+        aftercare.DECISIONS, practice.BUTTONS)).handler())
     # Photos and locations on site (an image sent as a file counts as a photo).
     # A follow-up's evidence when one is awaited; else a photo is the visit's evidence and
     # a spreadsheet from the office is an import (handlers/texts.py route_file).
@@ -83,5 +79,7 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, texts.route_text))
     app.add_handler(MessageHandler(private & filters.COMMAND, onboarding.unknown_command))
     app.add_handler(MessageHandler(private, onboarding.unexpected_message))
+    # Last, after whichever handler answered: the outbox sends what the update queued.
+    app.add_handler(TypeHandler(Update, common.wake_after), group=1)
     # An update that changed nothing is recorded as handled by the intake (bot/tg/intake.py).
     app.add_error_handler(common.on_error)

@@ -193,7 +193,6 @@ async def follow_up_text(update: Update, context: Context, me: Who,
             line = await aftercare.hand_over(core, me.person, int(data["id"]), int(data["to"]),
                                              message.text, clock_now())
             await conversations.cancel(core, me.tg_user_id)
-            context.wake_outbox()
             await reply(update, words.handed_text(t, line))
         else:
             await reply(update, words.ask_evidence(t))

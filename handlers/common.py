@@ -8,7 +8,7 @@ import functools
 import html
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -23,7 +23,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
-from bot.buttons import BadCallback, Button
+from bot.buttons import BadCallback, Button, parse_any
 from bot.formats.rendering.fit import CAPTION_LIMIT, utf16_len
 from bot.i18n import Translator, translator
 from bot.rules.models import Person
@@ -76,8 +76,6 @@ async def who(update: Update, context: Context) -> Who:
                user.first_name, user.language_code),
         context.core.today(),
     )
-    if identity.ended:
-        context.wake_outbox()  # they are told their access has ended
     t = translator(identity.language)
     late.speaks(t)  # "done after a restart", when it was (bot/tg/late.py)
     return Who(identity, t)
@@ -173,6 +171,13 @@ async def busy(context: Context, chat_id: int, action: str) -> AsyncIterator[Non
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def wake_after(update: Update, context: Context) -> None:
+    """After every handled update (its own group, last): the outbox sends what the update
+    queued (notices to others, a refusal's aftermath, an ended access) now rather than at
+    its next tick. The one place that wakes it for an update."""
+    context.wake_outbox()
 
 
 async def guard(update: Update, context: Context) -> None:
@@ -294,40 +299,58 @@ class Buttons:
             return fn
         return add
 
-    def handlers(self) -> list[CallbackQueryHandler[Context, None]]:
-        return [CallbackQueryHandler(self._run(kind, fn), pattern=kind.matches)
-                for kind, fn in self.table.items()]
+    async def run(self, fn: OnPress, press: Press[Any]) -> None:
+        """`fn` on a parsed press: the table's guard first; a refusal in its words."""
+        query, me = press.query, press.me
+        try:
+            if self.guard is not None and not self.guard(me.person):
+                raise Refused(self.refusal)
+            await fn(press)
+        except Refused as exc:
+            text = self.refusals(me.t, exc)
+            if exc.reason != Refusal.STALE and isinstance(query.message, Message):
+                # A popup goes away: the reason and the way forward stay in the chat.
+                try:
+                    await query.message.reply_html(way_forward(me.t, text), do_quote=True)
+                except BadRequest:  # not valid HTML after all: as plain text
+                    await query.message.reply_text(html.unescape(way_forward(me.t, text)),
+                                                   do_quote=True)
+            with contextlib.suppress(BadRequest):  # answered already by the handler
+                alert = html.unescape(text)  # a popup holds 200 characters
+                await query.answer(alert if len(alert) <= 200 else alert[:199] + "…",
+                                   show_alert=True)
 
-    def _run(self, kind: type[Button], fn: OnPress) -> Callable[[Update, Context],
-                                                               Coroutine[Any, Any, None]]:
-        async def handle(update: Update, context: Context) -> None:
-            query, me = await pressed(update, context)
-            try:
-                button = kind.parse(query.data)
-            except BadCallback:
-                await answer_stale(query, me.t)
-                return
-            try:
-                if self.guard is not None and not self.guard(me.person):
-                    raise Refused(self.refusal)
-                await fn(Press(update, context, query, me, button))
-            except Refused as exc:
-                text = self.refusals(me.t, exc)
-                context.wake_outbox()  # a refusal may come after a change was saved
-                if exc.reason != Refusal.STALE and isinstance(query.message, Message):
-                    # A popup goes away: the reason and the way forward stay in the chat.
-                    try:
-                        await query.message.reply_html(way_forward(me.t, text), do_quote=True)
-                    except BadRequest:  # not valid HTML after all: as plain text
-                        await query.message.reply_text(html.unescape(way_forward(me.t, text)),
-                                                       do_quote=True)
-                with contextlib.suppress(BadRequest):  # answered already by the handler
-                    alert = html.unescape(text)  # a popup holds 200 characters
-                    await query.answer(alert if len(alert) <= 200 else alert[:199] + "…",
-                                       show_alert=True)
 
-        handle.__name__ = handle.__qualname__ = f"on_{kind.__name__}"
-        return handle
+class Dispatcher:
+    """Every journey's button table merged into one CallbackQueryHandler: a press is
+    parsed once (`parse_any`), its kind finds its table and function, and the table's
+    guard and refusals apply. A stale or forged button (no kind of ours, or a kind no
+    table handles) never reaches a function: it gets the "no longer valid" alert."""
+
+    def __init__(self, tables: Iterable[Buttons]) -> None:
+        self.routes: dict[type[Button], tuple[Buttons, OnPress]] = {}
+        for table in tables:
+            for kind, fn in table.table.items():
+                if kind in self.routes:
+                    raise TypeError(f"{kind.__name__} is handled by two tables")
+                self.routes[kind] = (table, fn)
+
+    def handler(self) -> CallbackQueryHandler[Context, None]:
+        return CallbackQueryHandler(self.dispatch)
+
+    async def dispatch(self, update: Update, context: Context) -> None:
+        query, me = await pressed(update, context)
+        try:
+            button = parse_any(query.data)
+        except BadCallback:
+            await answer_stale(query, me.t)
+            return
+        route = self.routes.get(type(button))
+        if route is None:
+            await answer_stale(query, me.t)
+            return
+        table, fn = route
+        await table.run(fn, Press(update, context, query, me, button))
 
 
 @dataclass(frozen=True)
@@ -376,14 +399,6 @@ def command(guard: Guard = registered,
                 await fn(Sent(update, context, me, me.person))
         return handle
     return wrap
-
-
-async def unknown_button(update: Update, context: Context) -> None:
-    """A button this bot no longer knows (stale or forged): say so, change nothing."""
-    if update.callback_query is None:
-        return
-    query, me = await pressed(update, context)
-    await answer_stale(query, me.t)
 
 
 async def set_commands(context: Context, me: Who) -> None:

@@ -54,7 +54,6 @@ async def reason_text(update: Update, context: Context, me: Who,
             return  # still waiting for the reason
         await conversations.cancel(context.core, me.tg_user_id)
         return
-    context.wake_outbox()
     card = await tasks.card(context.core, me.person, task_id)
     if card.member(me.person.id) is None:  # the office: the team carries it out
         await conversations.cancel(context.core, me.tg_user_id)

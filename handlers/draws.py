@@ -193,7 +193,6 @@ async def draw_text(update: Update, context: Context, me: Who,
             return  # still waiting for a good value
     else:
         await reply(update, text, reply_markup=markup)
-        context.wake_outbox()
     await conversations.cancel(core, me.tg_user_id)
 
 
@@ -224,7 +223,7 @@ async def confirm_run(press: Press[DrawConfirm]) -> None:
     except Refused as exc:
         await reply(press.update, words.refusal_text(t, exc))
     else:
-        press.context.wake_outbox()
+        press.context.wake_outbox()  # the inspectors hear now, not after the sheet
         # The result and the drawn firms and teams, to read and pass on: one message when
         # the result fits the spreadsheet's caption.
         sheet = await draws.result_xlsx(press.context.core, press.member, t, plan)

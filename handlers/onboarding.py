@@ -130,7 +130,6 @@ async def start(update: Update, context: Context) -> None:
                                               callback_data=button["callback_data"])]
                         for button in (notices.card_button(i, task)
                                        for i, task in enumerate(shown, start=1))]))
-    context.wake_outbox()
 
 
 async def help_command(update: Update, context: Context) -> None:

@@ -236,7 +236,6 @@ async def confirm(press: Press[PublishConfirm]) -> None:
         await publication.release(core, actor, task_ids[0], clock_now())
         text = t._("Released and published; the withholding stays on record.") + "\n" + (
             _what_is_left(t))
-    press.context.wake_outbox()
     await press.query.answer()
     await reply(press.update, text)
 
@@ -253,7 +252,6 @@ async def cancel(press: Press[PublishCancel]) -> None:
 async def _publish(press: Press[Any], task_ids: list[int] | None) -> None:
     core, t = press.context.core, press.me.t
     done = await publication.publish(core, person_of(press.me), task_ids, clock_now())
-    press.context.wake_outbox()
     await press.query.answer()
     text = t._("Published {count} results in {posts} channel posts.").format(
         count=done.count, posts=done.posts)

@@ -81,7 +81,6 @@ async def absent(press: Press[ReplacementAbsent]) -> None:
     """A leader asks the approvers whether to replace an absent member."""
     told = await replacements.alert_absent(press.context.core, press.member,
                                            press.button.task_id, press.button.person_id)
-    press.context.wake_outbox()
     await press.query.answer()
     t = press.me.t
     await reply(press.update, t._("Asked {names} whether to replace them. Nothing else was"
@@ -139,7 +138,6 @@ async def for_send(press: Press[ReplacementForSend]) -> None:
 async def approve(press: Press[ReplacementApprove]) -> None:
     decision = await replacements.decide(press.context.core, press.member,
                                          press.button.request_id, True)
-    press.context.wake_outbox()
     await press.query.answer()
     await reply(press.update, approved_text(press.me.t, decision))
 
@@ -182,7 +180,6 @@ async def _file_for(update: Update, context: Context, me: Who, conversation: Con
     except Refused as exc:
         await reply(update, words.refusal_text(me.t, exc))
     else:
-        context.wake_outbox()
         if filed.decision is None:
             await reply(update, words.sent_text(me.t, filed.asked.approvers, filed.asked.waiting,
                                                 filed.member))
@@ -209,7 +206,6 @@ async def _file(update: Update, context: Context, me: Who, conversation: Convers
     except Refused as exc:
         await reply(update, words.refusal_text(me.t, exc))
     else:
-        context.wake_outbox()
         await reply(update, words.sent_text(me.t, asked.approvers, asked.waiting))
     await conversations.cancel(context.core, me.tg_user_id)
 
@@ -235,6 +231,5 @@ async def reject_text(update: Update, context: Context, me: Who,
         if exc.reason == Refusal.REASON_REQUIRED:
             return
     else:
-        context.wake_outbox()
         await reply(update, me.t._("Rejected; the inspector has been told why."))
     await conversations.cancel(context.core, me.tg_user_id)

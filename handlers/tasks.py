@@ -148,7 +148,6 @@ async def open_card(press: Press[TaskCard]) -> None:
 async def accept(press: Press[TaskAccept]) -> None:
     person, t = press.member, press.me.t
     card = await tasks.accept(press.context.core, person, press.button.task_id)
-    press.context.wake_outbox()
     await press.query.answer(t._("Accepted."))
     text = task_words.card_text(t, card, person, press.context.core.today())
     try:

@@ -189,7 +189,6 @@ def _shows(step: Step) -> Callable[[Press[Any]], Awaitable[None]]:
                 message.chat.id if message else press.me.tg_user_id,
                 ChatAction.UPLOAD_DOCUMENT)
         view = await step(press.context.core, press.member, press.me.tg_user_id, press.button)
-        press.context.wake_outbox()
         await press.query.answer()
         await show_view(press.update, press.context, press.me, view)
     return run
@@ -263,7 +262,6 @@ async def visit_text(update: Update, context: Context, me: Who,
     except Refused as exc:
         await reply(update, refusal_text(me.t, exc))
         return
-    context.wake_outbox()
     if step == VisitStep.CHECKIN_REASON:
         await reply(update, me.t._("✅ Check-in recorded without a location."),
                     reply_markup=ReplyKeyboardRemove())
@@ -319,7 +317,6 @@ async def photo_message(update: Update, context: Context) -> None:
     except Refused as exc:
         await reply(update, refusal_text(me.t, exc))
         return
-    context.wake_outbox()
     await show_view(update, context, me, view)
 
 
@@ -415,7 +412,6 @@ async def party_confirm(press: Press[VisitPartyConfirm]) -> None:
     me, update = press.me, press.update
     state = await party.confirm(press.context.core, me.tg_user_id, press.button.token_id,
                                 press.button.short)
-    press.context.wake_outbox()
     await press.query.answer()
     await reply(update, me.t._("✅ Thank you. You signed the check record of {target}."
                                "\nRecord hash: <code>{hash}</code>\nNothing more is needed"

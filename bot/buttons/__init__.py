@@ -7,10 +7,10 @@ A button kind is a frozen dataclass that subclasses `Button` with a prefix:
         task_id: int
 
 It gives its packing (`TaskCard(7).pack() == "v1:task:c:7"`, at most 64 bytes), its
-parsing (`TaskCard.parse(data)`, which checks every field's type and range) and its
-handler pattern (`TaskCard.matches`, a callable pattern for PTB's CallbackQueryHandler),
-as aiogram's CallbackData factories do. Handlers dispatch through a table from kind to
-function (handlers/common.py `Buttons`); `parse_any` reads any button of ours.
+parsing (`TaskCard.parse(data)`, which checks every field's type and range) and a check
+(`TaskCard.matches`), as aiogram's CallbackData factories do. `parse_any` reads any button
+of ours; the one button handler (handlers/common.py `Dispatcher`) parses each press with
+it and dispatches through the journeys' tables from kind to function.
 
 A button only names what was pressed; the handler re-checks from the database that this
 person may do this to this record now. Field types: `int` (0 … 2⁶³−1, SQLite's integers),
