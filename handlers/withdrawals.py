@@ -18,8 +18,9 @@ from bot.buttons import (
     WithdrawReason,
 )
 from bot.logs import mask_cert
+from bot.rules import approval
 from bot.rules.models import Conversation, Person, Role
-from bot.rules.withdrawals import REASONS
+from bot.rules.withdrawals import REASONS, Reason
 from bot.services import conversations, withdrawals
 from bot.services.errors import Refusal, Refused
 from bot.views import withdrawals as words
@@ -141,9 +142,9 @@ async def _confirm(update: Update, context: Context, me: Who, person_id: int, re
     await conversations.begin(context.core, me.tg_user_id, FLOW, "confirm",
                               {"person": person_id, "reason": reason, "day": when.isoformat()})
     t = me.t
-    rows = [[key(t._("✅ Record"), WithdrawConfirm(person_id, reason, when))],
+    rows = [[key(t._("✅ Record"), WithdrawConfirm(person_id, Reason(reason), when))],
             [key(t._("✖️ Cancel"), WithdrawNo())]]
-    await reply(update, words.confirm_text(t, seen, t._(REASONS[reason])),
+    await reply(update, words.confirm_text(t, seen, t._(REASONS[Reason(reason)])),
                 reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -188,7 +189,7 @@ async def _record(update: Update, context: Context, me: Who, person_id: int, rea
                  " new draws will never draw them; the withdrawal is appended to {draws} draw"
                  " records.").format(name=html.escape(done.person.name),
                                      date=done.from_date.isoformat(),
-                                     reason=t._(REASONS[reason]), draws=done.draws)]
+                                     reason=t._(REASONS[Reason(reason)]), draws=done.draws)]
     rows = []
     if done.open_tasks:
         lines.append(t._("They are still on these tasks; ask for a replacement on each:"))
@@ -196,6 +197,7 @@ async def _record(update: Update, context: Context, me: Who, person_id: int, rea
             lines.append(f"• {html.escape(task.target_name)} · {task.window_start} –"
                          f" {task.window_due}")
             label = t._("🔁 Replace on {target}").format(target=task.target_name[:30])
-            rows.append([key(label, ReplacementForReason(task.id, person_id, "absent"))])
+            rows.append([key(label, ReplacementForReason(task.id, person_id,
+                                                         approval.Reason.ABSENT))])
     await reply(update, "\n".join(lines),
                 reply_markup=InlineKeyboardMarkup(rows) if rows else None)

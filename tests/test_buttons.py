@@ -43,12 +43,14 @@ def test_every_button_kind_has_exactly_one_handler() -> None:
 
 def test_fields_are_typed_and_range_checked() -> None:
     assert TaskCard(7).pack() == "v1:task:c:7"
-    assert WithdrawFrom(3, "sick", date(2026, 12, 1)).pack() == "v1:wd:d:3:sick:20261201"
+    assert WithdrawFrom(3, "long_leave", date(2026, 12, 1)).pack() == (  # type: ignore[arg-type]
+        "v1:wd:d:3:long_leave:20261201")
     assert InviteRole.parse("v1:inv:r:office") == InviteRole(Role.OFFICE)
     assert InviteDepartment.parse("v1:inv:d:none") == InviteDepartment(None)
     assert PartySkipId.parse("v1:pty:id:skip") == PartySkipId()
     for forged in ("v1:task:c:-1", "v1:task:c:1.5", "v1:task:c:", "v1:task:c:1:2",
-                   "v1:inv:r:emperor", "v1:wd:d:3:sick:20261332", "v2:task:c:7",
+                   "v1:inv:r:emperor", "v1:wd:d:3:long_leave:20261332", "v2:task:c:7",
+                   "v1:wd:d:3:sick:20261201", "v1:pty:r:emperor", "v1:rep:why:1:bored",
                    "v1:task:c:" + "9" * 30, "v1:vis:sg:5:" + "a" * 41, "task:c:7"):
         with pytest.raises(BadCallback):
             buttons.parse_any(forged)

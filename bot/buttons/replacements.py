@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.buttons.base import Button
+from bot.rules.approval import Reason
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class ReplacementAsk(Button, prefix="rep:ask"):
 @dataclass(frozen=True)
 class ReplacementReason(Button, prefix="rep:why"):
     task_id: int
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class ReplacementFor(Button, prefix="rep:ob"):
 class ReplacementForReason(Button, prefix="rep:obr"):
     task_id: int
     person_id: int
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.buttons.base import BadCallback, Button, parse_any
+from bot.rules import models
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,7 @@ class VisitSubmitConfirm(VisitButton, prefix="vis:sbc"):
 
 @dataclass(frozen=True)
 class PartyRole(Button, prefix="pty:r"):
-    role: str
+    role: models.PartyRole
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ class PartySkipId(Button, prefix="pty:id:skip"):
 
 @dataclass(frozen=True)
 class PartyOpinion(Button, prefix="pty:o"):
-    opinion: str
+    opinion: models.Opinion
 
 
 def visit_of(data: object) -> int | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.buttons.base import Button
+from bot.rules.withdrawals import Reason
 
 
 @dataclass(frozen=True)
@@ -16,13 +17,13 @@ class WithdrawPerson(Button, prefix="wd:p"):
 @dataclass(frozen=True)
 class WithdrawReason(Button, prefix="wd:r"):
     person_id: int
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True)
 class WithdrawFrom(Button, prefix="wd:d"):
     person_id: int
-    reason: str
+    reason: Reason
     day: date
 
 
@@ -31,7 +32,7 @@ class WithdrawConfirm(Button, prefix="wd:ok"):
     """Record the withdrawal the confirmation summed up."""
 
     person_id: int
-    reason: str
+    reason: Reason
     day: date
 
 

@@ -10,6 +10,7 @@ from bot.cli.common import Subparsers, _fail, _t, _with_core, refusal
 from bot.config import Settings
 from bot.core import Core
 from bot.rules.models import RosterEntry
+from bot.rules.withdrawals import Reason
 from bot.services.access import SYSTEM
 from bot.services.errors import Refusal, Refused
 
@@ -25,7 +26,7 @@ def add(sub: Subparsers) -> None:
     withdraw.add_argument("--cert", required=True, help="their 执法证号")
     withdraw.add_argument("--from", dest="from_date", required=True, help="YYYY-MM-DD")
     withdraw.add_argument("--reason", required=True,
-                          choices=["left", "transferred", "long_leave", "cert_invalid", "other"],
+                          choices=[r.value for r in Reason],
                           help="离职 left, 调岗 transferred, 长期请假 long_leave,"
                                " 执法证失效 cert_invalid, 其他 other")
     withdraw.add_argument("--note")

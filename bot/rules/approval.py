@@ -5,6 +5,7 @@ may approve too; nobody decides their own request)."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 
 from bot.i18n import N_
@@ -42,16 +43,28 @@ def may_decide(approver: Person, requester: Person, deciders: Iterable[Person],
     return any(p.id == approver.id for p in deciders)
 
 
-# Why a member asks to be replaced (003 第十八条); the label of each, in English.
-REASONS = {
-    "job_change": N_("job change (岗位调整)"),
-    "work_conflict": N_("work conflict (工作冲突)"),
-    "health": N_("health (健康状况)"),
-    "recusal": N_("recusal (执法回避)"),
+
+class Reason(enum.StrEnum):
+    """Why a member is to be replaced: the four of 003 第十八条, and two more a supervisor
+    or the office may give on the member's behalf."""
+
+    JOB_CHANGE = "job_change"  # 岗位调整
+    WORK_CONFLICT = "work_conflict"  # 工作冲突
+    HEALTH = "health"  # 健康状况
+    RECUSAL = "recusal"  # 执法回避
+    ABSENT = "absent"  # 未在岗 (on the member's behalf only)
+    UNREGISTERED = "unregistered"  # 未注册 (on the member's behalf only)
+
+
+REASONS: dict[Reason, str] = {
+    Reason.JOB_CHANGE: N_("job change (岗位调整)"),
+    Reason.WORK_CONFLICT: N_("work conflict (工作冲突)"),
+    Reason.HEALTH: N_("health (健康状况)"),
+    Reason.RECUSAL: N_("recusal (执法回避)"),
 }
 # A supervisor or the office may also ask on a member's behalf for these two.
-ON_BEHALF_REASONS = {
+ON_BEHALF_REASONS: dict[Reason, str] = {
     **REASONS,
-    "absent": N_("not at post (未在岗)"),
-    "unregistered": N_("not registered in Choucha (未注册)"),
+    Reason.ABSENT: N_("not at post (未在岗)"),
+    Reason.UNREGISTERED: N_("not registered in Choucha (未注册)"),
 }

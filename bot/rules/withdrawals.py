@@ -4,12 +4,23 @@ every reason keeps them out of the draw."""
 
 from __future__ import annotations
 
+import enum
+
 from bot.i18n import N_
 
-REASONS = {
-    "left": N_("left the job (离职)"),
-    "transferred": N_("transferred (调岗)"),
-    "long_leave": N_("long leave (长期请假)"),
-    "cert_invalid": N_("执法证 no longer valid (执法证失效)"),
-    "other": N_("other (其他)"),
+
+class Reason(enum.StrEnum):
+    LEFT = "left"  # 离职
+    TRANSFERRED = "transferred"  # 调岗
+    LONG_LEAVE = "long_leave"  # 长期请假
+    CERT_INVALID = "cert_invalid"  # 执法证失效
+    OTHER = "other"  # 其他
+
+
+REASONS: dict[Reason, str] = {
+    Reason.LEFT: N_("left the job (离职)"),
+    Reason.TRANSFERRED: N_("transferred (调岗)"),
+    Reason.LONG_LEAVE: N_("long leave (长期请假)"),
+    Reason.CERT_INVALID: N_("执法证 no longer valid (执法证失效)"),
+    Reason.OTHER: N_("other (其他)"),
 }

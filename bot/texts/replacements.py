@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import date
 
 from bot.i18n import Translator
-from bot.rules.approval import ON_BEHALF_REASONS
+from bot.rules.approval import ON_BEHALF_REASONS, Reason
 from bot.rules.records import Unreachable
 from bot.texts.labels import unreachable_text
 
 
 def reason_label(t: Translator, reason: str) -> str:
-    return t._(ON_BEHALF_REASONS[reason])
+    return t._(ON_BEHALF_REASONS[Reason(reason)])
 
 
 def asked_for_you_text(t: Translator, name: str, target: str, reason: str) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from bot.i18n import Translator
-from bot.rules.withdrawals import REASONS
+from bot.rules.withdrawals import REASONS, Reason
 
 
 def reason_label(t: Translator, reason: str) -> str:
-    return t._(REASONS[reason])
+    return t._(REASONS[Reason(reason)])
 
 
 def withdrawn_text(t: Translator, name: str, from_date: date, reason: str,

@@ -51,6 +51,7 @@ from bot.buttons import (
 )
 from bot.formats.rendering.qr import qr_png
 from bot.i18n import Translator
+from bot.rules import models
 from bot.rules import visit as rules
 from bot.rules.records import Signature, SignatureKind
 from bot.services.errors import Refusal, Refused
@@ -600,7 +601,7 @@ def party_step(t: Translator, step: PartyStep) -> Shown:
             target=target))
     if step.step == "role":
         return Shown(t._("Your role:"), _inline([[
-            _b(legal(rules.PARTY_ROLES, key, t), PartyRole(key))]
+            _b(legal(rules.PARTY_ROLES, key, t), PartyRole(models.PartyRole(key)))]
             for key in rules.PARTY_ROLES]))
     if step.step == "id":
         return Shown(t._("If you wish, send the last four characters of your ID card"
@@ -608,7 +609,7 @@ def party_step(t: Translator, step: PartyStep) -> Shown:
                      _inline([[_b(t._("Skip"), PartySkipId())]]))
     if step.step == "opinion":
         return Shown(t._("Your opinion on the record (当事人意见):"), _inline([[
-            _b(legal(rules.OPINIONS, key, t), PartyOpinion(key))]
+            _b(legal(rules.OPINIONS, key, t), PartyOpinion(models.Opinion(key)))]
             for key in rules.OPINIONS]))
     if step.step == "opinion_text":
         return Shown(t._("What do you object to? Please write it in a few words."))
