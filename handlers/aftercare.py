@@ -24,7 +24,7 @@ from bot.buttons import (
 from bot.clock import now as clock_now
 from bot.i18n import Translator
 from bot.rules import aftercare as rules
-from bot.rules.models import Conversation, Person
+from bot.rules.models import Conversation, Flow, Person
 from bot.rules.records import FollowUpLine
 from bot.services import aftercare, conversations
 from bot.services.errors import Refusal, Refused
@@ -44,8 +44,8 @@ from handlers.common import (
     sent_file,
 )
 
-FOLLOW_UP = "followup"
-DECISION = "decision"
+FOLLOW_UP = Flow.FOLLOW_UP
+DECISION = Flow.DECISION
 
 
 # -------------------------------------------------------------------------- follow-ups
@@ -97,7 +97,7 @@ async def close(press: Press[FollowUpClose]) -> None:
     await reply(press.update, words.ask_outcome(press.me.t, line))
 
 
-async def _flow(press: Press[Any], flow: str, step: str) -> Conversation:
+async def _flow(press: Press[Any], flow: Flow, step: str) -> Conversation:
     """The conversation a button continues: stale unless the person is at that step."""
     conversation = await conversations.current(press.context.core, press.me.tg_user_id)
     if conversation is None or conversation.flow != flow or conversation.step != step:

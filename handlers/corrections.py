@@ -6,14 +6,14 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.buttons import CorrectionOpen
 from bot.clock import now as clock_now
-from bot.rules.models import Conversation
+from bot.rules.models import Conversation, Flow
 from bot.services import conversations, corrections, tasks, visits
 from bot.services.errors import Refusal, Refused
 from bot.views import corrections as words
 from handlers.common import Buttons, Context, Press, Sent, Who, command, key, registered, reply
 from handlers.visits import show_view
 
-FLOW = "correction"
+FLOW = Flow.CORRECTION
 
 
 @command()

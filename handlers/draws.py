@@ -20,7 +20,7 @@ from bot.buttons import (
     DrawRun,
     DrawWithdraw,
 )
-from bot.rules.models import BulkWrite, Conversation
+from bot.rules.models import BulkWrite, Conversation, Flow
 from bot.rules.records import DrawStatus, PlanLine
 from bot.services import conversations, draws
 from bot.services.errors import Refusal, Refused
@@ -42,7 +42,7 @@ from handlers.common import (
     reply_with_file,
 )
 
-FLOW = "draw"
+FLOW = Flow.DRAW
 
 
 @command(office, words.not_office_text)

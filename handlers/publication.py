@@ -23,7 +23,7 @@ from bot.buttons import (
 )
 from bot.clock import now as clock_now
 from bot.i18n import Translator
-from bot.rules.models import Conversation, Role
+from bot.rules.models import Conversation, Flow, Role
 from bot.services import conversations, publication
 from bot.services.errors import Refusal, Refused
 from bot.views import publication as words
@@ -40,7 +40,7 @@ from handlers.common import (
     reply,
 )
 
-WITHHOLD = "withhold"
+WITHHOLD = Flow.WITHHOLD
 
 
 class Publishing(enum.StrEnum):
@@ -51,7 +51,7 @@ class Publishing(enum.StrEnum):
     RELEASE = "release"
 
 
-CONFIRM = "publish"  # the tasks a preview showed, until Publish or Cancel
+CONFIRM = Flow.PUBLISH  # the tasks a preview showed, until Publish or Cancel
 LISTED = 10
 
 

@@ -21,18 +21,18 @@ from bot.buttons import (
 )
 from bot.i18n import Translator
 from bot.rules import approval
-from bot.rules.models import Conversation
+from bot.rules.models import Conversation, Flow
 from bot.services import conversations, replacements, tasks
 from bot.services.errors import Refusal, Refused
 from bot.views import replacements as words
 from handlers.common import Buttons, Context, Press, Who, key, registered, reply
 
-ASK = "replace"
-ASK_FOR = "replace_for"  # a supervisor or the office, on a member's behalf
-REJECT = "reject"
+ASK = Flow.REPLACE
+ASK_FOR = Flow.REPLACE_FOR  # a supervisor or the office, on a member's behalf
+REJECT = Flow.REJECT
 
 
-async def _put(me: Who, context: Context, flow: str, data: dict[str, Any]) -> None:
+async def _put(me: Who, context: Context, flow: Flow, data: dict[str, Any]) -> None:
     await conversations.begin(context.core, me.tg_user_id, flow, "text", data)
 
 

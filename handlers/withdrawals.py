@@ -19,14 +19,14 @@ from bot.buttons import (
 )
 from bot.logs import mask_cert
 from bot.rules import approval
-from bot.rules.models import Conversation, Person, Role
+from bot.rules.models import Conversation, Flow, Person, Role
 from bot.rules.withdrawals import REASONS, Reason
 from bot.services import conversations, withdrawals
 from bot.services.errors import Refusal, Refused
 from bot.views import withdrawals as words
 from handlers.common import Buttons, Context, Press, Sent, Who, command, key, reply
 
-FLOW = "withdraw"
+FLOW = Flow.WITHDRAW
 
 
 def _allowed(person: Person | None) -> bool:

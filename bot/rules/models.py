@@ -275,12 +275,31 @@ class AuditProblem:
     reason: str
 
 
+class Flow(enum.StrEnum):
+    """Every multi-step flow a person can be in (the conversation's `flow`, stored)."""
+
+    VISIT = "visit"  # bot/services/visits
+    PARTY = "party"  # the inspected party signs on their phone
+    PRACTICE = "practice"  # the office tries a checklist
+    INVITE = "invite"  # /invite
+    DRAW = "draw"  # /draw: the entropy source or value, typed
+    WITHDRAW = "withdraw"  # /withdraw
+    CORRECTION = "correction"  # /correct: the reason
+    REPLACE = "replace"  # a member asks to be replaced
+    REPLACE_FOR = "replace_for"  # a supervisor or the office, on a member's behalf
+    REJECT = "reject"  # the reason a replacement is rejected
+    FOLLOW_UP = "followup"  # closing or handing over a follow-up
+    DECISION = "decision"  # a penalty decision or referral
+    WITHHOLD = "withhold"  # why a result is withheld from publication
+    PUBLISH = "publish"  # the tasks a preview showed, until Publish or Cancel
+
+
 @dataclass(frozen=True, slots=True)
 class Conversation:
     """Where a person is in a multi-step flow; held in the database, not in memory."""
 
     tg_user_id: int
-    flow: str
+    flow: Flow
     step: str
     data: dict[str, Any] = field(default_factory=dict)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.rules.models import Conversation
+from bot.rules.models import Conversation, Flow
 
 
 async def current(core: Core, tg_user_id: int) -> Conversation | None:
@@ -15,7 +15,7 @@ async def current(core: Core, tg_user_id: int) -> Conversation | None:
         return await rtx.conversations.get(tg_user_id)
 
 
-async def begin(core: Core, tg_user_id: int, flow: str, step: str,
+async def begin(core: Core, tg_user_id: int, flow: Flow, step: str,
                 data: dict[str, Any]) -> None:
     """Put the person at a step of a flow (what their next message answers).
     Access: the sender's own conversation (keyed by their Telegram id)."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.rules.models import Conversation, Department, Person, Role, RosterEntry
+from bot.rules.models import Conversation, Department, Flow, Person, Role, RosterEntry
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.services.onboarding import (
     MAX_NAME,
@@ -17,7 +17,7 @@ from bot.services.onboarding import (
 )
 from storage import Tx
 
-FLOW = "invite"
+FLOW = Flow.INVITE
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.rules.models import LAST4_RE, Opinion, PartyRole, PartySigner
+from bot.rules.models import LAST4_RE, Flow, Opinion, PartyRole, PartySigner
 from bot.services import visits
 from bot.services.errors import Refusal, Refused, typed_line
 from bot.texts.labels import one_line
 
-FLOW = "party"
+FLOW = Flow.PARTY
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,14 @@ from bot.clock import now as clock_now
 from bot.core import Core
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Question
-from bot.rules.models import Conversation, Person
+from bot.rules.models import Conversation, Flow, Person
 from bot.services.access import Actor, require_office
 from bot.services.errors import Refusal, Refused
 from bot.services.imports import ImportReport, attach_checklist
 from bot.services.visits.checklist import searchable, typed_answer
 from storage import Tx
 
-FLOW = "practice"
+FLOW = Flow.PRACTICE
 STEP = "q"  # answering (a question, or the end when none is open)
 CAPTION_WORDS = ("try", "practice", "试填", "试用", "练习")
 

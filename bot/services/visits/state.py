@@ -13,7 +13,7 @@ from bot.clock import now as clock_now
 from bot.core import Core
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Question
-from bot.rules.models import Conversation, Person
+from bot.rules.models import Conversation, Flow, Person
 from bot.rules.records import (
     Checkin,
     Correction,
@@ -32,7 +32,7 @@ from bot.services.errors import Refusal, Refused
 from storage import ReadTx, Tx
 from storage.base import to_db_time
 
-FLOW = "visit"
+FLOW = Flow.VISIT
 
 
 TOKEN_PREFIX = "s_"
