@@ -60,11 +60,11 @@ def _card_markup(t: Translator, card: Card, viewer: Person) -> InlineKeyboardMar
     if tasks.replaceable_by(viewer, card):
         rows.append([key(t._("🔁 Replace a member"), ReplacementForList(task_id))])
     status = card.task.status
-    if mine is not None and status in ("assigned", "in_progress"):
-        label = t._("▶️ Start the visit") if status == "assigned" else t._(
+    if mine is not None and status in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS):
+        label = t._("▶️ Start the visit") if status == TaskStatus.ASSIGNED else t._(
             "▶️ Continue the visit")
         rows.insert(0, [key(label, VisitStart(task_id))])
-    if status == "submitted":
+    if status == TaskStatus.SUBMITTED:
         record_row = [key(t._("📄 Check record"), TaskRecord(task_id))]
         actor = acting(card.members)
         if card.correction is None and (viewer.is_office or (

@@ -127,7 +127,7 @@ async def accept(core: Core, person: Person, task_id: int) -> Card:
         found = await _card(tx, task_id)
         if found.member(person.id) is None:
             raise Refused(Refusal.NOT_MEMBER)
-        if found.task.status != "assigned":
+        if found.task.status != TaskStatus.ASSIGNED:
             raise Refused(Refusal.TASK_CLOSED)
         if not await tx.tasks.accept(task_id, person.id, now):
             raise Refused(Refusal.ALREADY_ACCEPTED)
