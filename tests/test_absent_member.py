@@ -16,7 +16,7 @@ from bot.services.access import SYSTEM
 from bot.services.onboarding import reissue_invite
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.helpers import first_task_card, probe, run_draw, submit_record
+from tests.support.helpers import first_task_card, probe, run_draw, submit_record
 from tests.test_visits import jpeg
 
 PLAN = "缺席联合抽查"

@@ -19,7 +19,7 @@ from bot.rules.checklist import ChecklistError, load_xlsform
 from bot.services.access import SYSTEM
 from bot.services.imports import import_file
 from bot.tg.app import BotRunner
-from tests.helpers import registered_admin
+from tests.support.helpers import registered_admin
 from tests.test_directories import xlsform
 
 
@@ -119,7 +119,7 @@ async def test_a_stray_photo_or_file_is_answered_for_who_sent_it(
     """The office has no /tasks; an inspector does not load files: each is told what
     they can do instead, and nothing is saved."""
     from bot.demo import load_county
-    from tests.helpers import probe
+    from tests.support.helpers import probe
     from tests.test_absent_member import register
     from tests.test_visits import jpeg
 

@@ -17,8 +17,8 @@ from bot.emulator import Emulator
 from bot.emulator.server import EmulatorServer
 from bot.i18n import extract_messages, translator
 from bot.tg.app import BotRunner
-from tests.catalogue import entries
-from tests.helpers import probe
+from tests.support.catalogue import entries
+from tests.support.helpers import probe
 from tests.test_handsign import at_signatures, signing  # noqa: F401  (the fixture)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,7 +24,7 @@ from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem, reissue_invite
 from handlers import register
 from storage import Database
-from tests.helpers import run_draw
+from tests.support.helpers import run_draw
 
 TZ = ZoneInfo("Asia/Shanghai")
 PLAN = "国庆前后联合抽查"

@@ -184,7 +184,7 @@ def test_widgets_as_authors_write_them(tmp_path: Path) -> None:
 async def test_checklist_preview_on_the_command_line(tmp_path: Path) -> None:
     """The office reads a form's questions and logic before loading it; a form that cannot
     load names each question and what to do; nothing touches a database."""
-    from tests.helpers import choucha
+    from tests.support.helpers import choucha
     from tests.test_form_logic import _form
 
     env = {"CHOUCHA_DB": str(tmp_path / "choucha.sqlite3")}

@@ -10,7 +10,7 @@ from bot.emulator.server import EmulatorServer
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN, make_settings, person
-from tests.helpers import LINK_RE, choucha
+from tests.support.helpers import LINK_RE, choucha
 from tests.test_invite_card import decode_qr
 
 

@@ -19,7 +19,7 @@ from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import CHANNEL, TOKEN
-from tests.helpers import on_telegram, probe
+from tests.support.helpers import on_telegram, probe
 from tests.test_publication import _channel_post, finished_tasks, sign_and_submit
 
 LEADER_TG, OFFICE_TG = 62000, 61000

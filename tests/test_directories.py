@@ -23,7 +23,7 @@ from bot.services.exports import export
 from bot.services.imports import ImportReport, import_file, summary_text
 from bot.tg.app import BotRunner
 from storage import Database
-from tests.helpers import registered_admin
+from tests.support.helpers import registered_admin
 
 TARGET_HEADER = ["统一社会信用代码/注册号", "名称", "登记状态", "信用分类", "区域", "行业"]
 

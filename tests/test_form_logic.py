@@ -16,7 +16,7 @@ from bot.services.imports import import_file
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN
-from tests.helpers import button_labels, probe
+from tests.support.helpers import button_labels, probe
 from tests.test_visits import drawn_team, open_card, pdf_text, target_name
 
 SURVEY = [
@@ -312,7 +312,7 @@ async def test_the_office_tries_a_form_before_attaching_it(
     from bot.buttons import PracticeAttach
     from bot.demo import load_county
     from bot.rules.models import Role
-    from tests.helpers import on_telegram
+    from tests.support.helpers import on_telegram
 
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)

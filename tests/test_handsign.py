@@ -30,7 +30,7 @@ from bot.tg.app import BotRunner
 from handlers import register
 from storage.files import read_blob
 from tests.conftest import TOKEN, person
-from tests.helpers import probe, submit_record
+from tests.support.helpers import probe, submit_record
 from tests.test_visits import drawn_team, jpeg, open_card, pdf_text, target_name
 
 BUTTON = "✍️ Party signs by hand on this phone"

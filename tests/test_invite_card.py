@@ -13,7 +13,7 @@ from bot.emulator import Emulator
 from bot.formats.rendering.fonts import cjk_font
 from bot.formats.rendering.invite_card import CardText, render_invite_card
 from bot.tg.app import BotRunner
-from tests.helpers import LINK_RE, departments, invite_through_bot, registered_admin
+from tests.support.helpers import LINK_RE, departments, invite_through_bot, registered_admin
 
 
 def decode_qr(png: bytes, tmp: Path) -> str:

@@ -17,7 +17,7 @@ from bot.services.imports import import_file
 from bot.services.onboarding import invite_person
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.helpers import bound, button_labels, probe
+from tests.support.helpers import bound, button_labels, probe
 
 
 def _with_roles(source: Path, target: Path, rows: dict[int, str]) -> Path:
@@ -150,7 +150,7 @@ async def test_the_office_unlinks_an_account_from_the_command_line(
         bot: BotRunner, emulator: Emulator, settings: Settings) -> None:
     """A lost phone: `choucha unbind NAME` unlinks the account (audited, the person told);
     the phone's holder is a stranger from then on; a second run says nothing is linked."""
-    from tests.helpers import choucha
+    from tests.support.helpers import choucha
 
     user = person(emulator, "李强", "en")
     await bound(bot.core, user, [Role.OFFICE])

@@ -18,7 +18,7 @@ from bot.services.notify import enqueue_text
 from bot.services.onboarding import invite_person, redeem
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.helpers import eventually
+from tests.support.helpers import eventually
 
 # Texts of the test's own through the transport, not screens of the bot.
 RAW_SCREENS = pytest.mark.raw_screens

@@ -14,7 +14,7 @@ from bot.emulator import Emulator
 from bot.emulator.client import message_text
 from bot.rules.workdays import Calendar
 from bot.tg.app import BotRunner
-from tests.helpers import probe, registered_admin
+from tests.support.helpers import probe, registered_admin
 from tests.test_absent_member import PLAN, drawn_team, register
 
 

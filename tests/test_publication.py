@@ -28,7 +28,7 @@ from bot.services.onboarding import invite_person, redeem
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import CHANNEL, TOKEN, person
-from tests.helpers import probe
+from tests.support.helpers import probe
 
 PLAN = "公示联合抽查"
 
@@ -216,7 +216,7 @@ async def test_a_late_publication_is_flagged(settings: Settings, tmp_path: Path)
 
 
 async def _channel_post(emulator: Emulator, contains: str) -> dict[str, Any]:
-    from tests.helpers import eventually
+    from tests.support.helpers import eventually
 
     def found() -> dict[str, Any] | None:
         return next((m for m in emulator.chat_messages(CHANNEL)

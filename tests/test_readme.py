@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.demo import load_demo
 from bot.emulator import EmulatedUser, Emulator
 from bot.tg.app import BotRunner
-from tests.helpers import probe
+from tests.support.helpers import probe
 from tests.test_visits import jpeg
 
 README = Path(__file__).resolve().parents[1] / "README.md"

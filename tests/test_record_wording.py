@@ -12,7 +12,7 @@ from bot.rules.visit import labelled
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN
-from tests.helpers import button_labels
+from tests.support.helpers import button_labels
 from tests.test_form_logic import _answering, _draft, _workbook
 
 SURVEY = [

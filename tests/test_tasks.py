@@ -22,7 +22,7 @@ from bot.services.imports import import_file
 from bot.services.onboarding import redeem, reissue_invite
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.helpers import eventually, probe, run_draw
+from tests.support.helpers import eventually, probe, run_draw
 
 PLAN = "五部门联合抽查"
 
@@ -294,7 +294,7 @@ async def test_replacement_rejected_with_reason(bot: BotRunner, emulator: Emulat
 async def test_nobody_to_draw_keeps_the_request_open_for_the_office(
     bot: BotRunner, emulator: Emulator, tmp_path: Path
 ) -> None:
-    from tests.helpers import registered_admin
+    from tests.support.helpers import registered_admin
 
     office = await registered_admin(bot, emulator)
     files = generate(tmp_path / "county", targets=12, per_department=2)  # one inspector each

@@ -24,7 +24,7 @@ from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN, person
-from tests.helpers import eventually, probe, run_draw, submit_record
+from tests.support.helpers import eventually, probe, run_draw, submit_record
 from tests.test_tasks import county_with_phones
 
 PLAN = "两部门联合抽查"

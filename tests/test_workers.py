@@ -26,7 +26,7 @@ from bot.services.access import SYSTEM
 from bot.services.imports import import_file
 from bot.tg.app import BotRunner
 from bot.workers import Failure, Limit, Workers, WorkFailed
-from tests.helpers import registered_admin
+from tests.support.helpers import registered_admin
 
 SHARED_STRINGS = ("application/vnd.openxmlformats-officedocument.spreadsheetml"
                   ".sharedStrings+xml")
