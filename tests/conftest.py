@@ -20,6 +20,9 @@ from handlers import register
 from storage import Database
 from tests.support import screens
 
+# Fixtures defined with the helpers they serve (tests/support), offered to every test.
+pytest_plugins = ["tests.support.visits"]
+
 TOKEN = "123456789:TEST-token_for-the-emulator"
 SPEC = Path(os.environ.get("CHOUCHA_BOT_API_SPEC",
                            REPO_ROOT.parent / "shared" / "telegram-bot-api" / "api.min.json"))

@@ -14,7 +14,7 @@ from bot.keys import webhook_secret
 from storage import Database
 from storage.files import blob_path, write_blob
 from tests.support.helpers import choucha
-from tests.test_visits import jpeg
+from tests.support.visits import jpeg
 
 
 def mode(path: Path) -> int:

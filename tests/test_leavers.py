@@ -288,7 +288,7 @@ async def test_an_account_unlinked_from_someone_in_service_cannot_sign_as_the_pa
     import re
 
     from bot.services import accounts
-    from tests.test_handsign import at_signatures
+    from tests.support.visits import at_signatures
 
     leader, member, status, _ = await at_signatures(bot, emulator, tmp_path)
     member_id = probe(settings, "SELECT person_id FROM telegram_accounts WHERE tg_user_id = ?",
