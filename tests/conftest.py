@@ -18,7 +18,10 @@ from bot.rules import pacing
 from bot.tg.app import BotRunner
 from handlers import register
 from storage import Database
-from tests import screens
+from tests.support import screens
+
+# Fixtures defined with the helpers they serve (tests/support), offered to every test.
+pytest_plugins = ["tests.support.visits"]
 
 TOKEN = "123456789:TEST-token_for-the-emulator"
 SPEC = Path(os.environ.get("CHOUCHA_BOT_API_SPEC",
@@ -88,7 +91,7 @@ _DATABASE_OF: weakref.WeakKeyDictionary[Emulator, Path] = weakref.WeakKeyDiction
 
 
 def walk_screens(emu: Emulator, db: Path) -> None:
-    """The screen walk (tests/screens.py) over every screen the test's people were shown."""
+    """The screen walk (tests/support/screens.py) over every screen the test's people were shown."""
     languages = screens.languages(db) if db.is_file() else {}
     problems = [f"stranded: {s}" for s in screens.stranded(emu.screens)]
     problems += [f"mixed: {m}" for m in screens.mixed(emu.screens, languages)]

@@ -12,8 +12,8 @@ from pathlib import Path
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws
 from bot.tg.app import BotRunner
-from tests.helpers import first_task_card, probe, registered_admin
-from tests.test_absent_member import drawn_team, name_of, register
+from tests.support.absent import drawn_team, name_of, register
+from tests.support.helpers import first_task_card, probe, registered_admin
 
 PLAN = "缺席联合抽查"
 

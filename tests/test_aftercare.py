@@ -21,9 +21,9 @@ from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN
-from tests.helpers import button_labels, on_telegram, probe
-from tests.test_publication import finished_tasks
-from tests.test_visits import jpeg
+from tests.support.helpers import button_labels, on_telegram, probe
+from tests.support.publication import finished_tasks
+from tests.support.visits import jpeg
 
 
 async def test_follow_ups_closed_and_handed_over_and_decisions_recorded(

@@ -545,3 +545,60 @@ async def step(core, state):
 '''
     for control in (in_a_helper, on_the_next_turn, in_a_nested_head):
         assert len(_control(control)) == 1, control
+
+
+def reaching_into_tests(source: str, package: str = "tests") -> list[str]:
+    """What a module of tests/ (in `package`) imports from another test module
+    (`tests.test_*`) or by a private name (`_name`) from tests: what the tests share lives
+    in tests/support, under a public name (issue 30)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:  # from .test_visits import jpeg: relative to its package
+                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, *([module] if module else [])])
+            names = [f"{module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[0] != "tests":
+                continue
+            if any(part.startswith("test_") for part in parts[1:]):
+                found.append(f"line {node.lineno}: {name} (another test module)")
+            elif any(part.startswith("_") and not part.endswith("__") for part in parts[1:]):
+                found.append(f"line {node.lineno}: {name} (a private name)")
+    return found
+
+
+def test_no_test_module_imports_another_or_a_private_name() -> None:
+    found = []
+    for path in sorted((REPO_ROOT / "tests").rglob("*.py")):
+        package = ".".join(path.relative_to(REPO_ROOT).parent.parts)
+        found += [f"{path.relative_to(REPO_ROOT)} {place}" for place in reaching_into_tests(
+            path.read_text(encoding="utf-8"), package)]
+    assert found == []
+    # Negative control: each of these is caught, at the top or inside a function.
+    sample = '''
+from tests.test_visits import jpeg
+from tests import test_handsign
+import tests.test_publication
+from .test_outbox import queue
+from tests.support.forms import _form
+
+def f():
+    from tests.conftest import _DATABASE_OF
+    from tests.support.visits import drawn_team, jpeg
+    from tests.support import forms
+'''
+    assert reaching_into_tests(sample) == [
+        "line 2: tests.test_visits.jpeg (another test module)",
+        "line 3: tests.test_handsign (another test module)",
+        "line 4: tests.test_publication (another test module)",
+        "line 5: tests.test_outbox.queue (another test module)",
+        "line 6: tests.support.forms._form (a private name)",
+        "line 9: tests.conftest._DATABASE_OF (a private name)",
+    ]

@@ -19,8 +19,8 @@ from bot.rules.checklist import ChecklistError, load_xlsform
 from bot.services.access import SYSTEM
 from bot.services.imports import import_file
 from bot.tg.app import BotRunner
-from tests.helpers import registered_admin
-from tests.test_directories import xlsform
+from tests.support.forms import xlsform
+from tests.support.helpers import registered_admin
 
 
 def bomb_xlsx(expanded: int = 64 << 20) -> bytes:
@@ -119,9 +119,9 @@ async def test_a_stray_photo_or_file_is_answered_for_who_sent_it(
     """The office has no /tasks; an inspector does not load files: each is told what
     they can do instead, and nothing is saved."""
     from bot.demo import load_county
-    from tests.helpers import probe
-    from tests.test_absent_member import register
-    from tests.test_visits import jpeg
+    from tests.support.absent import register
+    from tests.support.helpers import probe
+    from tests.support.visits import jpeg
 
     office = await registered_admin(bot, emulator)
     await load_county(bot.core, tmp_path / "county", 5, 3, checklists=False)

@@ -17,9 +17,9 @@ from bot.emulator import Emulator
 from bot.emulator.server import EmulatorServer
 from bot.i18n import extract_messages, translator
 from bot.tg.app import BotRunner
-from tests.catalogue import entries
-from tests.helpers import probe
-from tests.test_handsign import at_signatures, signing  # noqa: F401  (the fixture)
+from tests.support.catalogue import entries
+from tests.support.helpers import probe
+from tests.support.visits import at_signatures
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -178,7 +178,7 @@ def _visible(html_text: str) -> str:
 
 
 async def test_the_mini_app_page_and_the_record_pdf_in_each_language(
-        signing: BotRunner, emulator: Emulator, server: EmulatorServer,  # noqa: F811
+        signing: BotRunner, emulator: Emulator, server: EmulatorServer,
         tmp_path: Path) -> None:
     from bot.formats.rendering.record_pdf import record_pdf
     from bot.services.visits.state import load

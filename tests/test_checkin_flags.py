@@ -16,8 +16,8 @@ from bot.services.access import SYSTEM
 from bot.texts import digest as words
 from bot.texts.labels import flag_text
 from bot.tg.app import BotRunner
-from tests.helpers import first_task_card
-from tests.test_absent_member import drawn_team, register
+from tests.support.absent import drawn_team, register
+from tests.support.helpers import first_task_card
 
 MANGSHI = (24.43, 98.58, 60.0)
 

@@ -184,11 +184,12 @@ def test_widgets_as_authors_write_them(tmp_path: Path) -> None:
 async def test_checklist_preview_on_the_command_line(tmp_path: Path) -> None:
     """The office reads a form's questions and logic before loading it; a form that cannot
     load names each question and what to do; nothing touches a database."""
-    from tests.helpers import choucha
-    from tests.test_form_logic import _form
+    from tests.support import forms
+    from tests.support.helpers import choucha
 
     env = {"CHOUCHA_DB": str(tmp_path / "choucha.sqlite3")}
-    code, out, err = await choucha(env, "checklist", "preview", str(_form(tmp_path / "f.xlsx")))
+    code, out, err = await choucha(env, "checklist", "preview",
+                                   str(forms.form(tmp_path / "f.xlsx")))
     assert code == 0, err
     assert "1. Business status [status, choose one]" in out
     assert "2. Specify other [status_other, text]" in out

@@ -10,8 +10,8 @@ from bot.emulator.server import EmulatorServer
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN, make_settings, person
-from tests.helpers import LINK_RE, choucha
-from tests.test_invite_card import decode_qr
+from tests.support.helpers import LINK_RE, choucha
+from tests.support.qr import decode_qr
 
 
 async def test_init_then_admin_registers(tmp_path: Path, server: EmulatorServer,

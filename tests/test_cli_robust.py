@@ -18,7 +18,7 @@ import pytest
 
 from bot import cli
 from bot.formats.rendering import fonts, invite_sheet
-from tests.helpers import LINK_RE, choucha
+from tests.support.helpers import LINK_RE, choucha
 
 journey = pytest.mark.journey
 # Given although init keeps it, so that a test fails on the step it is about.

@@ -19,8 +19,8 @@ from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import CHANNEL, TOKEN
-from tests.helpers import on_telegram, probe
-from tests.test_publication import _channel_post, finished_tasks, sign_and_submit
+from tests.support.helpers import on_telegram, probe
+from tests.support.publication import channel_post, finished_tasks, sign_and_submit
 
 LEADER_TG, OFFICE_TG = 62000, 61000
 
@@ -119,7 +119,7 @@ async def test_a_published_record_is_corrected_and_its_correction_published(
         preview = await office.expect("Publish this 更正?")
         await office.press("✅ Publish 1", preview)
         await office.expect("更正 published")
-        post = await _channel_post(emulator, "更正")
+        post = await channel_post(emulator, "更正")
         assert "第二项结果选错" in post["text"] and "未按规定公示应当公示的信息" in post["text"]
         rows = probe(runner, "SELECT kind, supersedes, json_extract(content, '$.record_hash'),"
                              " reason FROM publications ORDER BY id")

@@ -21,7 +21,7 @@ from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem
 from storage import Database
 from tests.conftest import SPEC, TOKEN, person
-from tests.helpers import bound, eventually
+from tests.support.helpers import bound, eventually
 
 
 async def test_kill_between_enqueue_and_send(tmp_path: Path, server: EmulatorServer,
@@ -85,7 +85,7 @@ async def test_kill_between_receiving_a_press_and_answering_it(
     from bot.demo import load_demo
     from bot.demo_data import DAY_ONE_PLAN
     from bot.services import draws
-    from tests.helpers import run_draw
+    from tests.support.helpers import run_draw
 
     env = _env(tmp_path, server)
     settings = load_settings(env)

@@ -15,7 +15,7 @@ from bot.rules.checklist import load_xlsform
 from bot.rules.workdays import Calendar
 from bot.services import draws
 from bot.services.access import SYSTEM
-from tests.helpers import run_draw
+from tests.support.helpers import run_draw
 
 
 @pytest.mark.parametrize(("targets", "per_department"), [(300, 6), (2000, 20)])

@@ -24,7 +24,7 @@ from bot.services.onboarding import invite_person, redeem
 from bot.texts import digest as words
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.test_chasing import PLAN, county, local, outbox
+from tests.support.chasing import PLAN, county, local, outbox
 
 
 def seed_states(core: Core) -> None:

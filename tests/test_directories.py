@@ -9,36 +9,23 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from bot.config import load_settings
 from bot.core import Core
-from bot.demo_data import generate, make_uscc
+from bot.demo_data import generate
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.client import message_text
 from bot.i18n import translator
 from bot.rules.models import Role
 from bot.services.access import SYSTEM
 from bot.services.exports import export
-from bot.services.imports import ImportReport, import_file, summary_text
+from bot.services.imports import import_file, summary_text
 from bot.tg.app import BotRunner
 from storage import Database
-from tests.helpers import registered_admin
-
-TARGET_HEADER = ["统一社会信用代码/注册号", "名称", "登记状态", "信用分类", "区域", "行业"]
-
-
-def targets_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8",
-                header: list[str] | None = None) -> Path:
-    with path.open("w", encoding=encoding, newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header or TARGET_HEADER)
-        writer.writerows(rows)
-    return path
-
-
-def code(n: int) -> str:
-    return make_uscc(n, 7, individual=False)
+from tests.support.directories import code, load_county, problems, targets_csv
+from tests.support.forms import xlsform
+from tests.support.helpers import registered_admin
 
 
 def count(db: Path, table: str) -> int:
@@ -51,21 +38,6 @@ async def core(tmp_path: Path):  # type: ignore[no-untyped-def]
     settings = load_settings({"CHOUCHA_DB": str(tmp_path / "d.sqlite3")})
     async with Database(settings.db_path) as db:
         yield Core(settings, db, "choucha_local_bot")
-
-
-async def load_county(core: Core, tmp_path: Path, targets: int = 300) -> dict[str, Path]:
-    files = generate(tmp_path / "county", targets=targets, per_department=6)
-    for key, path in files.items():
-        kind = "checklist" if key.startswith("checklist:") else key
-        report = await import_file(core, SYSTEM, path, path.name, kind)
-        assert report.ok, summary_text(translator("en"), report)
-    return files
-
-
-def problems(report: ImportReport) -> list[tuple[int, str, str, str]]:
-    t = translator("en")
-    return [(p.row, p.column, p.value, t._(p.message).format(**p.params))
-            for p in report.problems]
 
 
 async def test_wrong_check_digit_duplicate_and_missing_column_write_nothing(
@@ -167,26 +139,6 @@ async def test_reimport_changes_credit_class_and_keeps_history(core: Core,
     assert count(core.settings.db_path, "targets") == 5
     assert len(entries) == 3 and all(len(json.loads(e.payload)["sha256"]) == 64
                                      for e in entries)
-
-
-def xlsform(path: Path, survey: list[list[str]], form_id: str) -> Path:
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "survey"
-    sheet.append(["type", "name", "label::zh", "label::en", "required", "relevant"])
-    for row in survey:
-        sheet.append(row)
-    choices = workbook.create_sheet("choices")
-    choices.append(["list_name", "name", "label::zh", "label::en"])
-    for row in (["yn", "yes", "符合", "Compliant"], ["yn", "no", "不符合", "Non-compliant"],
-                ["yn", "na", "不适用", "N/A"]):
-        choices.append(row)
-    settings = workbook.create_sheet("settings")
-    settings.append(["form_title", "form_id"])
-    settings.append(["检查表", form_id])
-    workbook.save(path)
-    return path
 
 
 async def test_checklists_with_skip_logic_and_unsupported_types(core: Core,

@@ -41,7 +41,7 @@ from bot.texts import draws as draw_texts
 from bot.tg.app import BotRunner
 from storage import Database
 from storage.files import read_blob, write_blob
-from tests.helpers import probe, registered_admin
+from tests.support.helpers import probe, registered_admin
 
 PLAN = "封存抽查计划"
 HEADER = ["抽查计划名称", "抽查任务名称", "抽查类型", "抽查对象总数", "抽查比例", "抽查事项",

@@ -34,7 +34,7 @@ from bot.views import draws as draw_words
 from handlers import register
 from storage import Database
 from tests.conftest import TOKEN, make_settings, person
-from tests.helpers import choucha, eventually, probe, registered_admin
+from tests.support.helpers import choucha, eventually, probe, registered_admin
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the office's day: the demo draws today
 PLAN = f"{TODAY.year}年度芒市市场监管领域部门联合抽查计划"

@@ -13,8 +13,8 @@ from bot.emulator import Emulator
 from bot.keys import webhook_secret
 from storage import Database
 from storage.files import blob_path, write_blob
-from tests.helpers import choucha
-from tests.test_visits import jpeg
+from tests.support.helpers import choucha
+from tests.support.visits import jpeg
 
 
 def mode(path: Path) -> int:

@@ -22,8 +22,8 @@ from bot.formats.rendering.fit import (
     utf16_len,
 )
 from bot.tg.app import BotRunner
-from tests.helpers import eventually
-from tests.test_outbox import queue, registered, status_of
+from tests.support.helpers import eventually
+from tests.support.outbox import queue, registered, status_of
 
 # Texts of the test's own through the transport, not screens of the bot.
 RAW_SCREENS = pytest.mark.raw_screens

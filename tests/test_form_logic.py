@@ -6,97 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from bot.config import Settings
 from bot.emulator import Emulator
 from bot.emulator.client import EmulatedUser
-from bot.services.access import SYSTEM
-from bot.services.imports import import_file
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN
-from tests.helpers import button_labels, probe
-from tests.test_visits import drawn_team, open_card, pdf_text, target_name
-
-SURVEY = [
-    ["type", "name", "label::zh", "label::en", "required", "relevant", "choice_filter",
-     "calculation", "required_message::en", "readonly", "default"],
-    ["select_one st or_other", "status", "经营状态", "Business status", "yes"],
-    ["select_one region", "region", "片区", "Area", "yes"],
-    ["select_one town", "town", "乡镇", "Town", "yes", "", "region=${region}"],
-    ["begin_group", "stock", "商品检查", "Goods on sale"],
-    ["integer", "shelves", "货架数", "Shelves checked", "yes", "", "", "", "", "", "10"],
-    ["integer", "bad", "过期商品数", "Expired products", "yes"],
-    ["calculate", "share", "过期比例(%)", "Expired share (%)", "", "", "",
-     "round(${bad} div ${shelves} * 100, 1)"],
-    ["text", "reason", "原因", "Why expired goods were on sale", "${bad} > 0", "", "", "",
-     "Say why: expired goods were found."],
-    ["end_group", "", "", ""],
-    ["text", "licence", "许可证号", "Licence no.", "", "", "", "", "",
-     "selected(${status}, 'other')"],
-    ["date", "checked_on", "检查日期", "Checked on", "yes", "", "", "", "", "", "today()"],
-]
-CHOICES = [
-    ["list_name", "name", "label::zh", "label::en", "region"],
-    ["st", "open", "营业", "Open", ""], ["st", "closed", "停业", "Closed", ""],
-    ["region", "north", "北片", "North", ""], ["region", "south", "南片", "South", ""],
-    ["town", "mangshi", "芒市镇", "Mangshi", "north"],
-    ["town", "fengping", "风平镇", "Fengping", "north"],
-    ["town", "zhefang", "遮放镇", "Zhefang", "south"],
-]
-
-
-def _workbook(path: Path, survey: list[list[str]], choices: list[list[str]] | None = None,
-              title: str = "食品经营检查表", version: str = "2026.2") -> Path:
-    """An XLSForm for item SC-001: its survey rows, choices and settings."""
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "survey"
-    for row in survey:
-        sheet.append(row)
-    if choices:
-        listed = workbook.create_sheet("choices")
-        for row in choices:
-            listed.append(row)
-    settings = workbook.create_sheet("settings")
-    settings.append(["form_title", "form_id", "version"])
-    settings.append([title, "SC-001", version])
-    workbook.save(path)
-    return path
-
-
-def _form(path: Path) -> Path:
-    return _workbook(path, SURVEY, CHOICES)
-
-
-async def _answering(runner: BotRunner, emulator: Emulator, tmp_path: Path, form: Path
-                     ) -> tuple[EmulatedUser, str]:
-    """The form loaded for SC-001, a team drawn, its leader checked in and at the first
-    question: (the leader, the target's name)."""
-    team, (leader, _member), _ = await drawn_team(runner, emulator, tmp_path)
-    report = await import_file(runner.core, SYSTEM, form, form.name)
-    assert report.ok, report.problems
-    name = target_name(runner.core.settings, team["target"])
-    await leader.press("▶️ Start the visit", await open_card(leader, name))
-    await leader.expect("Check-in")
-    await leader.share_location(24.43, 98.58)
-    await leader.press("▶️ Continue my checklist", await leader.expect("Items:"))
-    return leader, name
-
-
-async def _draft(leader: EmulatedUser, name: str, tmp_path: Path
-                 ) -> tuple[dict[str, object], str]:
-    """From /tasks to the visit's home, and the text of its draft record: (home, text)."""
-    await leader.send("/tasks")
-    listing = await leader.expect("Your open tasks")
-    await leader.press(next(b for b in button_labels(listing) if name[:20] in b), listing)
-    await leader.press("▶️ Continue the visit", await leader.expect("Items to check"))
-    home = await leader.expect("Items:")
-    await leader.press("📄 Print the record (draft, to sign)", home)
-    draft = await leader.expect(predicate=lambda m: "document" in m)
-    return home, pdf_text(leader.file_bytes(draft["document"]["file_id"]), tmp_path)
+from tests.support.forms import answering, draft, form, workbook
+from tests.support.helpers import button_labels, probe
 
 
 async def test_or_other_cascading_select_conditional_required_and_calculation(
@@ -105,7 +22,7 @@ async def test_or_other_cascading_select_conditional_required_and_calculation(
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
-        leader, name = await _answering(runner, emulator, tmp_path, _form(tmp_path / "sc.xlsx"))
+        leader, name = await answering(runner, emulator, tmp_path, form(tmp_path / "sc.xlsx"))
 
         # or_other: "Other" brings the follow-up question, in the reader's language.
         status = await leader.expect("Business status")
@@ -148,7 +65,7 @@ async def test_or_other_cascading_select_conditional_required_and_calculation(
         assert stored["town"] == "fengping" and "share" not in stored
 
         # The record (here its draft) states the calculation with the answers.
-        _, text = await _draft(leader, name, tmp_path)
+        _, text = await draft(leader, name, tmp_path)
         assert "过期比例(%)" in text and "25" in text and "临时歇业装修" in text
     finally:
         await runner.stop()
@@ -173,7 +90,7 @@ REPEATS = [
 
 
 def _repeat_form(path: Path) -> Path:
-    return _workbook(path, REPEATS, title="食品抽样记录", version="2026.3")
+    return workbook(path, REPEATS, title="食品抽样记录", version="2026.3")
 
 
 async def _fill_repeat_form(user: EmulatedUser, samples: list[tuple[str, str]],
@@ -209,8 +126,8 @@ async def test_repeat_groups_add_another_done_a_counted_repeat_review_and_record
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
-        leader, name = await _answering(runner, emulator, tmp_path,
-                                        _repeat_form(tmp_path / "r.xlsx"))
+        leader, name = await answering(runner, emulator, tmp_path,
+                                       _repeat_form(tmp_path / "r.xlsx"))
 
         await _fill_repeat_form(leader, [("纯牛奶", "3"), ("全麦面包", "5")],
                                 ["JK-001", "JK-002"])
@@ -244,7 +161,7 @@ async def test_repeat_groups_add_another_done_a_counted_repeat_review_and_record
         assert "🧮 Total sampled: 12" in review["text"]
         assert "🧮 Samples taken: 3" in review["text"]
 
-        home, pdf = await _draft(leader, name, tmp_path)
+        home, pdf = await draft(leader, name, tmp_path)
         assert "样品 3 · 产品名称" in pdf and "酸奶" in pdf and "JK-002" in pdf
         assert "抽样总数量" in pdf and "12" in pdf
         assert "再添加" not in pdf and "要填写" not in pdf  # the entries, not the prompts
@@ -273,13 +190,13 @@ async def test_a_long_review_pages_its_edit_buttons_within_telegrams_limit(
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
-        long = _workbook(tmp_path / "long.xlsx", [
+        long = workbook(tmp_path / "long.xlsx", [
             ["type", "name", "label", "repeat_count"], ["integer", "n", "Shelves"],
             ["begin_repeat", "shelf", "Shelf", "${n}"], ["text", "s", "Goods"],
             ["end_repeat", "", ""],
             ["begin_repeat", "fridge", "Fridge", "15"], ["text", "f", "Temperature"],
             ["end_repeat", "", ""]], title="货架检查")
-        leader, _ = await _answering(runner, emulator, tmp_path, long)
+        leader, _ = await answering(runner, emulator, tmp_path, long)
         await leader.expect("Shelves")
         await leader.send("999")  # more than a visit takes: 50 entries at most
         for n in range(1, 51):
@@ -312,7 +229,7 @@ async def test_the_office_tries_a_form_before_attaching_it(
     from bot.buttons import PracticeAttach
     from bot.demo import load_county
     from bot.rules.models import Role
-    from tests.helpers import on_telegram
+    from tests.support.helpers import on_telegram
 
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
@@ -375,7 +292,7 @@ async def test_a_long_list_of_choices_is_found_by_typing(
     chosen. A multiple choice keeps its ticks across searches."""
     towns = [["list_name", "name", "label::zh", "label::en"]] + [
         ["town", f"t{n:03d}", f"乡镇{n:03d}", f"Town {n:03d}"] for n in range(1, 301)]
-    form = _workbook(tmp_path / "towns.xlsx", [
+    form = workbook(tmp_path / "towns.xlsx", [
         ["type", "name", "label::zh", "label::en", "required"],
         ["select_one town", "town", "乡镇", "Town", "yes"],
         ["select_multiple town", "also", "其他乡镇", "Other towns", "yes"],
@@ -383,7 +300,7 @@ async def test_a_long_list_of_choices_is_found_by_typing(
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
-        leader, _ = await _answering(runner, emulator, tmp_path, form)
+        leader, _ = await answering(runner, emulator, tmp_path, form)
         first = await leader.expect("Town")
         assert "40 of 300 choices shown" in first["text"] and len(button_labels(first)) < 100
         assert "Town 001" in button_labels(first) and "Town 250" not in button_labels(first)

@@ -106,5 +106,5 @@ async def test_a_draws_published_files_hold_no_formula(core: Core, tmp_path: Pat
     report = await import_file(core, SYSTEM, bad, "inspectors.csv", "inspectors")
     assert not report.ok
     assert [(p.row, p.column) for p in report.problems] == [(3, "执法证号"), (4, "执法证号")]
-    from tests.helpers import probe
+    from tests.support.helpers import probe
     assert probe(core.settings, "SELECT COUNT(*) FROM inspectors") == [(0,)]

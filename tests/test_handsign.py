@@ -13,7 +13,6 @@ import json
 import re
 import subprocess
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -23,53 +22,20 @@ import pytest
 from PIL import Image
 
 from bot.config import Settings
-from bot.emulator import EmulatedUser, Emulator
+from bot.emulator import Emulator
 from bot.emulator.server import EmulatorServer
 from bot.rules import webapp
 from bot.tg.app import BotRunner
-from handlers import register
 from storage.files import read_blob
 from tests.conftest import TOKEN, person
-from tests.helpers import probe, submit_record
-from tests.test_visits import drawn_team, jpeg, open_card, pdf_text, target_name
+from tests.support.helpers import probe, submit_record
+from tests.support.visits import at_signatures, pdf_text
 
 BUTTON = "✍️ Party signs by hand on this phone"
 # A signature: two strokes, with times, in the canvas's CSS pixels.
 DRAWING = {"width": 320, "height": 180, "strokes": [
     [[20 + i * 6, 120 - (i % 5) * 12, i * 16] for i in range(30)],
     [[60 + i * 4, 60 + i * 3, 600 + i * 16] for i in range(20)]]}
-
-
-@pytest.fixture
-async def signing(settings: Settings, server: EmulatorServer) -> AsyncIterator[BotRunner]:
-    """The bot with its Mini App served on the emulator's address (local mode's way)."""
-    runner = BotRunner(dataclasses.replace(settings, public_url=server.url), TOKEN, register)
-    server.app.add_handlers(r".*", runner.webapp_routes())
-    await runner.start(webhook=False, poll_timeout=1, serve_webapp=False)
-    yield runner
-    await runner.stop()
-
-
-async def at_signatures(runner: BotRunner, emulator: Emulator, tmp_path: Path
-                        ) -> tuple[EmulatedUser, EmulatedUser, dict[str, Any], str]:
-    """A visit whose results are in (the shortcut: no such activity) and which both members
-    signed: the leader's signature screen, and the target's name."""
-    team, (leader, member), _ = await drawn_team(runner, emulator, tmp_path)
-    name = target_name(runner.settings, team["target"])
-    card = await open_card(leader, name)
-    await leader.press("▶️ Start the visit", card)
-    await leader.expect("Check-in")
-    await leader.share_location(24.4, 98.5)
-    home = await leader.expect("Items:")
-    await leader.press("🏚 No such business activity", home)
-    await leader.expect("Result for every item")
-    await leader.send_photo(jpeg((90, 90, 90)))
-    await leader.press("✅ Done", await leader.expect("Photo 1 saved"))
-    for user in (member, leader):
-        await user.press("✍️ Sign", await user.expect("Please sign the result summary",
-                                                     timeout=60))
-    status = await leader.expect("You signed.")
-    return leader, member, status, name
 
 
 def launch(url: str) -> tuple[str, int, str]:
@@ -277,7 +243,7 @@ async def test_the_mini_app_in_headless_chromium(
     in the page's panel; a signature drawn with the mouse; the record's PDF shows it."""
     from playwright.async_api import async_playwright
 
-    from tests.test_web_chat import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_PRESENT
+    from tests.support.web import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_PRESENT
     assert CHROMIUM_PRESENT, "Debian's chromium is needed: scripts/setup test installs it"
     settings = signing.settings
     leader, _, _, name = await at_signatures(signing, emulator, tmp_path)

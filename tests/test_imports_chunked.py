@@ -33,8 +33,8 @@ from bot.tg.app import BotRunner
 from handlers import register
 from storage import Database
 from tests.conftest import TOKEN
-from tests.helpers import choucha, eventually, registered_admin
-from tests.test_directories import TARGET_HEADER, code, load_county, problems, targets_csv
+from tests.support.directories import TARGET_HEADER, code, load_county, problems, targets_csv
+from tests.support.helpers import choucha, eventually, registered_admin
 
 OFFICE_CHAT = 69999
 REAL_CHUNK = imports._apply_chunk

@@ -22,7 +22,7 @@ from bot.tg.intake import InboxSeal, inbox_seal
 from handlers import register
 from storage import Database
 from tests.conftest import SPEC, TOKEN, person
-from tests.helpers import choucha, eventually, registered_admin
+from tests.support.helpers import choucha, eventually, registered_admin
 
 
 def _rows(path: Path, sql: str) -> list[tuple[object, ...]]:

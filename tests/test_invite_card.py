@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,18 +12,8 @@ from bot.emulator import Emulator
 from bot.formats.rendering.fonts import cjk_font
 from bot.formats.rendering.invite_card import CardText, render_invite_card
 from bot.tg.app import BotRunner
-from tests.helpers import LINK_RE, departments, invite_through_bot, registered_admin
-
-
-def decode_qr(png: bytes, tmp: Path) -> str:
-    zbarimg = shutil.which("zbarimg")
-    assert zbarimg, "zbarimg (Debian zbar-tools) is needed: scripts/setup test installs it"
-    path = tmp / "card.png"
-    path.write_bytes(png)
-    out = subprocess.run([zbarimg, "--quiet", "--raw", str(path)], capture_output=True,
-                         text=True, timeout=30)
-    assert out.returncode == 0, out.stderr
-    return out.stdout.strip()
+from tests.support.helpers import LINK_RE, departments, invite_through_bot, registered_admin
+from tests.support.qr import decode_qr
 
 
 def test_font_has_chinese_glyphs() -> None:

@@ -12,7 +12,7 @@ from bot.emulator import Emulator
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN
-from tests.helpers import probe, registered_admin
+from tests.support.helpers import probe, registered_admin
 
 
 async def test_a_press_made_while_the_bot_was_down_is_answered_after_the_start(

@@ -17,7 +17,7 @@ from bot.services.imports import import_file
 from bot.services.onboarding import invite_person
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.helpers import bound, button_labels, probe
+from tests.support.helpers import bound, button_labels, probe
 
 
 def _with_roles(source: Path, target: Path, rows: dict[int, str]) -> Path:
@@ -150,7 +150,7 @@ async def test_the_office_unlinks_an_account_from_the_command_line(
         bot: BotRunner, emulator: Emulator, settings: Settings) -> None:
     """A lost phone: `choucha unbind NAME` unlinks the account (audited, the person told);
     the phone's holder is a stranger from then on; a second run says nothing is linked."""
-    from tests.helpers import choucha
+    from tests.support.helpers import choucha
 
     user = person(emulator, "李强", "en")
     await bound(bot.core, user, [Role.OFFICE])
@@ -288,7 +288,7 @@ async def test_an_account_unlinked_from_someone_in_service_cannot_sign_as_the_pa
     import re
 
     from bot.services import accounts
-    from tests.test_handsign import at_signatures
+    from tests.support.visits import at_signatures
 
     leader, member, status, _ = await at_signatures(bot, emulator, tmp_path)
     member_id = probe(settings, "SELECT person_id FROM telegram_accounts WHERE tg_user_id = ?",

@@ -15,7 +15,7 @@ from bot.config import load_settings
 from bot.tg.localmode import run_local
 from handlers import register
 from tests.conftest import SPEC
-from tests.test_updates import free_port
+from tests.support.web import free_port
 
 
 async def _up(client: httpx.AsyncClient, url: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from bot.tg.app import BotRunner
 from handlers import register
 from storage import Database
 from tests.conftest import TOKEN, person
-from tests.helpers import bound, eventually
+from tests.support.helpers import bound, eventually
 
 
 def _chat_menus(emulator: Emulator) -> list[int]:

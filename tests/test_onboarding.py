@@ -12,7 +12,7 @@ from bot.services.access import SYSTEM
 from bot.services.onboarding import invite_person
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.helpers import button_labels, departments, invite_through_bot, registered_admin
+from tests.support.helpers import button_labels, departments, invite_through_bot, registered_admin
 
 
 def table_counts(bot: BotRunner) -> dict[str, int]:

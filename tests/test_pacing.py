@@ -13,7 +13,7 @@ from bot.rules import pacing
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN, make_settings
-from tests.helpers import registered_admin
+from tests.support.helpers import registered_admin
 
 
 def test_the_rule_finds_a_fourth_message_within_a_second() -> None:

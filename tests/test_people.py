@@ -22,7 +22,7 @@ from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from storage.files import blob_path
 from tests.conftest import person
-from tests.helpers import LINK_RE, choucha, probe, registered_admin, run_draw
+from tests.support.helpers import LINK_RE, choucha, probe, registered_admin, run_draw
 
 PLAN = "登记联合抽查"
 

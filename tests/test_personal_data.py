@@ -22,7 +22,7 @@ from bot.services.imports import import_file
 from bot.services.personal import forget_personal_uploads
 from storage import Database
 from storage.files import blob_path, write_blob
-from tests.helpers import choucha
+from tests.support.helpers import choucha
 
 
 def numbers(path: Path) -> list[str]:

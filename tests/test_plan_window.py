@@ -14,8 +14,8 @@ from bot.emulator import Emulator
 from bot.emulator.client import message_text
 from bot.rules.workdays import Calendar
 from bot.tg.app import BotRunner
-from tests.helpers import probe, registered_admin
-from tests.test_absent_member import PLAN, drawn_team, register
+from tests.support.absent import PLAN, drawn_team, register
+from tests.support.helpers import probe, registered_admin
 
 
 async def test_a_new_window_for_a_drawn_plan_moves_its_open_tasks(

@@ -16,103 +16,17 @@ from openpyxl import load_workbook
 
 from bot.clock import now as clock_now
 from bot.config import Settings
-from bot.core import Core
-from bot.demo import joint_plan, load_county
 from bot.emulator import Emulator
-from bot.rules.models import Person, Role
-from bot.rules.visit import RESULTS
-from bot.services import conversations, draws, publication, visits
+from bot.rules.models import Role
+from bot.services import publication
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem
 from bot.tg.app import BotRunner
 from handlers import register
-from tests.conftest import CHANNEL, TOKEN, person
-from tests.helpers import probe
-
-PLAN = "公示联合抽查"
-
-
-async def finished_tasks(runner: BotRunner, tmp_path: Path, outcomes: list[str]) -> list[int]:
-    """Draw a joint plan (items without checklists) and take one task per outcome through
-    the visit services to a submitted record: every item gets that result, the team signs,
-    the party refuses before a witness."""
-    await load_county(runner.core, tmp_path / "county", 12, 4, checklists=False, plans=[
-        joint_plan(PLAN, "SC-001、WS-001", "WSJKJ", ("2026-04-15", "2026-04-20", "2026-06-30"),
-                   "50%")])
-    await draws.prepare(runner.core, SYSTEM, PLAN, "test")
-    await draws.run(runner.core, SYSTEM, PLAN, "1")
-    core = runner.core
-    with sqlite3.connect(runner.settings.db_path) as conn:
-        task_ids = [r[0] for r in conn.execute("SELECT id FROM tasks ORDER BY id")]
-    done = []
-    for task_id, outcome in zip(task_ids, outcomes, strict=False):
-        async with core.db.read() as rtx:
-            members = await rtx.tasks.members(task_id)
-            people: list[Person] = [p for m in members
-                                    if (p := await rtx.people.person(m.person_id))]
-        tg = {p.id: 500000 + p.id for p in people}
-        visit_id = 0
-        for p in people:
-            # Nobody of this team is on Telegram (services only): start regardless.
-            view = await visits.start(core, p, tg[p.id], task_id, anyway=True)
-            assert isinstance(view, visits.View)
-            visit_id = view.state.id
-            conversation = await conversations.current(core, tg[p.id])
-            assert conversation is not None
-            await visits.checkin(core, p, tg[p.id], conversation, 24.4, 98.5, None)
-        index = list(RESULTS).index(outcome)
-        for p in people:
-            view = await visits.results(core, p, tg[p.id], visit_id)
-            while view.kind == "result":
-                assert view.item is not None
-                view = await visits.choose_result(core, p, tg[p.id], visit_id,
-                                                  view.item.position, index)
-                if view.kind == "nc_kind":
-                    assert view.item is not None
-                    view = await visits.noncooperation_kind(core, p, tg[p.id], visit_id,
-                                                            view.item.position, 0)
-                if view.kind == "fu_kind":  # rectification, due in 14 days, owned by p
-                    assert view.item is not None
-                    view = await visits.follow_up_kind(core, p, tg[p.id], visit_id,
-                                                       view.item.position, 0)
-                    assert view.item is not None
-                    view = await visits.follow_up_due(core, p, tg[p.id], visit_id,
-                                                      view.item.position, 14)
-                    assert view.item is not None
-                    view = await visits.follow_up_owner(core, p, tg[p.id], visit_id,
-                                                        view.item.position, p.id)
-                if view.kind in ("nc_text", "order_text"):
-                    conversation = await conversations.current(core, tg[p.id])
-                    assert conversation is not None
-                    view = await visits.result_text(core, p, tg[p.id], conversation,
-                                                    "负责人拒绝检查人员进入仓库"
-                                                    if view.kind == "nc_text" else
-                                                    "责令三日内改正")
-        leader = next(p for p, m in zip(people, members, strict=True) if m.leader)
-        await sign_and_submit(core, people, tg, leader, visit_id, "拒绝签字")
-        done.append(task_id)
-    return done
-
-
-async def sign_and_submit(core: Core, people: list[Person], tg: dict[int, int], leader: Person,
-                          visit_id: int, refusal: str) -> None:
-    """The team signs the content as it stands, the party refuses before a witness (with
-    `refusal` as the reason) and the leader submits."""
-    for p in people:
-        state = (await visits.signatures(core, p, tg[p.id], visit_id)).state
-        await visits.sign(core, p, tg[p.id], visit_id, state.content_hash[:16])
-    await visits.party_refuses(core, leader, tg[leader.id], visit_id)
-    for text in (refusal, "李某（社区网格员）"):
-        conversation = await conversations.current(core, tg[leader.id])
-        assert conversation is not None
-        await visits.refusal_text(core, leader, tg[leader.id], conversation, text)
-    await visits.witness_without_photo(core, leader, tg[leader.id], visit_id)
-    confirm = await visits.confirm_submit(core, leader, tg[leader.id], visit_id)
-    assert confirm.kind == "submit_confirm"
-    submitted = await visits.submit(core, leader, tg[leader.id], visit_id,
-                                    confirm.state.content_hash[:16])
-    assert submitted.kind == "submitted"
+from tests.conftest import TOKEN, person
+from tests.support.helpers import probe
+from tests.support.publication import channel_post, finished_tasks
 
 
 async def test_publish_withhold_correct_and_export(
@@ -147,7 +61,7 @@ async def test_publish_withhold_correct_and_export(
         preview = await office.expect("公开频道将显示的内容如下")
         await office.press("✅ 公示 2 条", preview)
         await office.expect("已公示 2 条结果")
-        post = await _channel_post(emulator, "抽查结果公示")
+        post = await channel_post(emulator, "抽查结果公示")
         text = post["text"]
         assert "不配合检查情节严重" in text and "未发现问题" in text
         assert "不配合检查（003 第二十六条）：1 次" in text and "负责人拒绝检查人员进入仓库" in text
@@ -213,19 +127,6 @@ async def test_a_late_publication_is_flagged(settings: Settings, tmp_path: Path)
         assert '"late":true' in audit[0][0].replace(" ", "")
     finally:
         await runner.stop()
-
-
-async def _channel_post(emulator: Emulator, contains: str) -> dict[str, Any]:
-    from tests.helpers import eventually
-
-    def found() -> dict[str, Any] | None:
-        return next((m for m in emulator.chat_messages(CHANNEL)
-                     if contains in str(m.get("text", ""))), None)
-
-    await eventually(lambda: found() is not None, timeout=15)
-    result = found()
-    assert result is not None
-    return result
 
 
 def _rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:

@@ -9,8 +9,8 @@ from pathlib import Path
 from bot.demo import load_demo
 from bot.emulator import EmulatedUser, Emulator
 from bot.tg.app import BotRunner
-from tests.helpers import probe
-from tests.test_visits import jpeg
+from tests.support.helpers import probe
+from tests.support.visits import jpeg
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 ROW = re.compile(r"^\| (?P<who>[^|]+?) \| (?P<do>[^|]+?) \| (?P<see>[^|]+?) \|$")

@@ -12,8 +12,8 @@ from bot.rules.visit import labelled
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN
-from tests.helpers import button_labels
-from tests.test_form_logic import _answering, _draft, _workbook
+from tests.support.forms import answering, draft, workbook
+from tests.support.helpers import button_labels
 
 SURVEY = [
     ["type", "name", "label::zh", "label::en", "required"],
@@ -44,8 +44,8 @@ async def test_review_and_record_do_not_double_a_labels_punctuation(
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
-        form = _workbook(tmp_path / "wording.xlsx", SURVEY, CHOICES)
-        leader, name = await _answering(runner, emulator, tmp_path, form)
+        form = workbook(tmp_path / "wording.xlsx", SURVEY, CHOICES)
+        leader, name = await answering(runner, emulator, tmp_path, form)
         await leader.expect("Cool-room temperature")
         await leader.send("18.5")
         await leader.press("Yes", await leader.expect("Is the licence displayed?"))
@@ -76,7 +76,7 @@ async def test_review_and_record_do_not_double_a_labels_punctuation(
         await leader.send("/language")
         await leader.press("English", await leader.expect("选择语言"))
         await leader.expect("Language set to English.")
-        _, text = await _draft(leader, name, tmp_path)
+        _, text = await draft(leader, name, tmp_path)
         assert "阴凉区温度（℃）：18.5" in text
         assert "是否公示营业执照？是" in text
         assert "备注：无" in text

@@ -1,4 +1,4 @@
-"""The screen walk's rule (tests/screens.py) itself: it fails on a screen that strands
+"""The screen walk's rule (tests/support/screens.py) itself: it fails on a screen that strands
 its reader, and on a screen in the other language's words; it passes what leads on.
 
 The walk runs at the end of every journey test that drives the real bot (conftest.py),
@@ -11,7 +11,7 @@ test_absent_replacements.py), the correction (test_corrections.py), the publicat
 from __future__ import annotations
 
 from bot.emulator.core import Screen
-from tests import screens
+from tests.support import screens
 
 
 def shown(text: str, chat: int = 1, turn: int = 1, buttons: tuple[str, ...] = (),

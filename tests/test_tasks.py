@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import joint_plan, load_county
 from bot.demo_data import generate
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws, replacements
@@ -22,28 +21,8 @@ from bot.services.imports import import_file
 from bot.services.onboarding import redeem, reissue_invite
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.helpers import eventually, probe, run_draw
-
-PLAN = "五部门联合抽查"
-
-
-async def county_with_phones(bot: BotRunner, emulator: Emulator, tmp_path: Path,
-                             targets: int = 200, plan: str = PLAN, items: str = "WS-001",
-                             joining: str = "WSJKJ、STHJJ、YJGLJ、SWJ"
-                             ) -> dict[str, EmulatedUser]:
-    """A county whose 40 inspectors (8 in each of five departments) all use the bot."""
-    await load_county(bot.core, tmp_path / "county", targets, 8, all_active=True, plans=[
-        joint_plan(plan, items, joining, ("2026-04-15", "2026-04-20", "2026-06-30"))])
-    users: dict[str, EmulatedUser] = {}
-    with sqlite3.connect(bot.settings.db_path) as conn:
-        people = conn.execute("SELECT p.id, i.cert_no FROM people p JOIN inspectors i"
-                              " ON i.person_id = p.id WHERE p.active = 1").fetchall()
-    for person_id, cert in people:
-        user = person(emulator, f"insp-{cert}", user_id=900000 + person_id)
-        issued = await reissue_invite(bot.core, SYSTEM, person_id)
-        await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, cert, "en"))
-        users[cert] = user
-    return users
+from tests.support.county import PLAN, county_with_phones
+from tests.support.helpers import eventually, probe, run_draw
 
 
 async def test_a_draw_notifies_each_inspector_once_within_limits(
@@ -294,7 +273,7 @@ async def test_replacement_rejected_with_reason(bot: BotRunner, emulator: Emulat
 async def test_nobody_to_draw_keeps_the_request_open_for_the_office(
     bot: BotRunner, emulator: Emulator, tmp_path: Path
 ) -> None:
-    from tests.helpers import registered_admin
+    from tests.support.helpers import registered_admin
 
     office = await registered_admin(bot, emulator)
     files = generate(tmp_path / "county", targets=12, per_department=2)  # one inspector each

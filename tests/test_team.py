@@ -16,8 +16,8 @@ from bot.services.onboarding import redeem, reissue_invite
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN
-from tests.helpers import on_telegram, probe
-from tests.test_publication import finished_tasks
+from tests.support.helpers import on_telegram, probe
+from tests.support.publication import finished_tasks
 
 
 async def test_team_for_a_supervisor(settings: Settings, emulator: Emulator,

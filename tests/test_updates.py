@@ -17,14 +17,7 @@ from bot.services.onboarding import init_admin
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN, make_settings, person
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.web import free_port
 
 
 async def register_then_redeliver(runner: BotRunner, emulator: Emulator) -> EmulatedUser:

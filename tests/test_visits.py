@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import re
 import sqlite3
 import subprocess
@@ -15,64 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
 
 from bot.config import Settings
 from bot.emulator import EmulatedUser, Emulator
-from bot.services import draws, visits
-from bot.services.access import SYSTEM
+from bot.services import visits
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN, person
-from tests.helpers import eventually, probe, run_draw, submit_record
-from tests.test_tasks import county_with_phones
-
-PLAN = "两部门联合抽查"
-
-
-def jpeg(color: tuple[int, int, int]) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (320, 240), color).save(out, format="JPEG")
-    return out.getvalue()
-
-
-async def drawn_team(runner: BotRunner, emulator: Emulator, tmp_path: Path, targets: int = 6,
-                     busy_leader: bool = False
-                     ) -> tuple[dict[str, Any], list[EmulatedUser], dict[str, EmulatedUser]]:
-    """A joint SCJGJ + WSJKJ plan with items SC-001 and WS-001; the first team drawn (or the
-    first whose leader is on another team too)."""
-    users = await county_with_phones(runner, emulator, tmp_path, targets=targets, plan=PLAN,
-                                     items="SC-001、WS-001", joining="WSJKJ")
-    await draws.prepare(runner.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
-    ran = await run_draw(runner.core, SYSTEM, PLAN, "7")
-    teams = ran.record["teams"]
-    team = teams[0]
-    if busy_leader:
-        team = next(t for t in teams if sum(
-            1 for other in teams for m in other["members"]
-            if m["inspector"] == t["members"][0]["inspector"]) > 1)
-    members = [users[m["inspector"]] for m in team["members"]]
-    assert team["members"][0]["leader"] and len(members) == 2
-    return team, members, users
-
-
-async def open_card(user: EmulatedUser, target_name: str) -> dict[str, Any]:
-    listing = await user.expect("spot-check task", timeout=30)
-    button = next(b["text"] for row in listing["reply_markup"]["inline_keyboard"] for b in row
-                  if target_name[:20] in b["text"])
-    await user.press(button, listing)
-    return await user.expect("Items to check")
-
-
-def target_name(settings: Settings, code: str) -> str:
-    return str(probe(settings, "SELECT name FROM targets WHERE code = ?", code)[0][0])
-
-
-def pdf_text(data: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "record.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+from tests.support.helpers import eventually, probe, submit_record
+from tests.support.visits import drawn_team, jpeg, open_card, pdf_text, target_name
 
 
 async def test_joint_visit_from_check_in_to_submitted_record(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 from pathlib import Path
 
 import httpx
@@ -15,13 +13,7 @@ from bot.config import load_settings
 from bot.tg.localmode import run_local
 from handlers import register
 from tests.conftest import SPEC
-from tests.test_updates import free_port
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_PRESENT = os.path.exists(CHROMIUM)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from tests.support.web import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_PRESENT, free_port
 
 
 @pytest.mark.browser

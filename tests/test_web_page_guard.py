@@ -69,7 +69,7 @@ async def test_local_modes_mini_app_answers_loopback_names_only(tmp_path: object
     from bot.tg import localmode
     from handlers import register
     from tests.conftest import SPEC
-    from tests.test_local_restart import free_port
+    from tests.support.web import free_port
 
     assert localmode.local_token() != localmode.local_token()
     folder = Path(str(tmp_path))

@@ -7,7 +7,7 @@ from bot.emulator.server import EmulatorServer
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN, make_settings
-from tests.helpers import registered_admin
+from tests.support.helpers import registered_admin
 
 
 async def test_emulator_works_without_the_reference(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from bot.services.access import SYSTEM
 from bot.services.imports import import_file
 from bot.tg.app import BotRunner
 from bot.workers import Failure, Limit, Workers, WorkFailed
-from tests.helpers import registered_admin
+from tests.support.helpers import registered_admin
 
 SHARED_STRINGS = ("application/vnd.openxmlformats-officedocument.spreadsheetml"
                   ".sharedStrings+xml")
@@ -185,7 +185,7 @@ def test_which_sheets_a_workbook_has_is_read_without_its_shared_strings(
     """Telling an XLSForm from a table reads the workbook part only (openpyxl would parse
     every shared string first, then open_table again)."""
     from bot.formats.tabular import sheet_names
-    from tests.test_directories import xlsform
+    from tests.support.forms import xlsform
 
     form = xlsform(tmp_path / "form.xlsx", [["text", "q1", "问", "Q", "", ""]], "SC-001")
     assert sheet_names(form)[0] == "survey"

@@ -32,7 +32,7 @@ from pathlib import Path
 from bot.emulator.core import Screen
 from bot.i18n import LANGUAGES, normalize_language
 from handlers.common import COMMAND
-from tests.catalogue import entries
+from tests.support.catalogue import entries
 
 LINK = re.compile(r"\S*(https?://|t\.me/)\S*")  # a link's ? and = are not a question
 # A question, or a sentence that tells the person what to do (a verb that starts it, not a
