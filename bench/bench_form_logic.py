@@ -17,7 +17,7 @@ import argparse
 import time
 from datetime import date
 
-from bot.buttons import VisitBack, VisitChoose, VisitDone, VisitPause, VisitSkip
+from bot.buttons.visits import VisitBack, VisitChoose, VisitDone, VisitPause, VisitSkip
 from bot.i18n import translator
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Question, Repeat

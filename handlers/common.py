@@ -23,7 +23,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
-from bot.buttons import BadCallback, Button, parse_any
+from bot.buttons.base import BadCallback, Button, parse_any
 from bot.formats.rendering.fit import CAPTION_LIMIT, utf16_len
 from bot.i18n import Translator, translator
 from bot.rules.models import Person

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.buttons import CorrectionOpen
+from bot.buttons.corrections import CorrectionOpen
 from bot.clock import now as clock_now
 from bot.rules.models import Conversation, Flow
 from bot.services import conversations, corrections, tasks, visits

@@ -7,7 +7,7 @@ import html
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
-from bot.buttons import DigestPlan
+from bot.buttons.office import DigestPlan
 from bot.services import digest
 from bot.services.errors import Refusal, Refused
 from bot.views import digest as words

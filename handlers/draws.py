@@ -10,8 +10,8 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.buttons import (
-    Button,
+from bot.buttons.base import Button
+from bot.buttons.draws import (
     DrawCancel,
     DrawConfirm,
     DrawExport,

@@ -11,7 +11,8 @@ from pathlib import Path
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
-from bot.buttons import ExportTable, PeopleInviteAll, PeopleOverview
+from bot.buttons.office import ExportTable
+from bot.buttons.people import PeopleInviteAll, PeopleOverview
 from bot.clock import now as clock_now
 from bot.formats.sheets import SHEETS
 from bot.i18n import Translator

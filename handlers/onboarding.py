@@ -7,7 +7,7 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.buttons import Language
+from bot.buttons.people import Language
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, translator
 from bot.rules.models import InviteProblem, Person
 from bot.services import conversations, tasks

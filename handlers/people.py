@@ -15,8 +15,8 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.buttons import (
-    BadCallback,
+from bot.buttons.base import BadCallback, parse_any
+from bot.buttons.people import (
     PeopleInvite,
     PeopleInviteAll,
     PeopleInviteDepartment,
@@ -28,7 +28,6 @@ from bot.buttons import (
     UnbindAsk,
     UnbindNo,
     UnbindSure,
-    parse_any,
 )
 from bot.clock import now as clock_now
 from bot.config import Settings

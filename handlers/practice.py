@@ -11,8 +11,8 @@ from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
 
-from bot.buttons import (
-    Button,
+from bot.buttons.base import Button
+from bot.buttons.practice import (
     PracticeAgain,
     PracticeAttach,
     PracticeBack,

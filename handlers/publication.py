@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.buttons import (
+from bot.buttons.office import (
     PublishAll,
     PublishCancel,
     PublishConfirm,

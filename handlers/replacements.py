@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.buttons import (
+from bot.buttons.replacements import (
     ReplacementAbsent,
     ReplacementApprove,
     ReplacementAsk,

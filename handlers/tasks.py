@@ -7,17 +7,10 @@ import html
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.buttons import (
-    CorrectionOpen,
-    ReplacementAsk,
-    ReplacementForList,
-    TaskAccept,
-    TaskCard,
-    TaskDetails,
-    TaskPage,
-    TaskRecord,
-    VisitStart,
-)
+from bot.buttons.corrections import CorrectionOpen
+from bot.buttons.replacements import ReplacementAsk, ReplacementForList
+from bot.buttons.tasks import TaskAccept, TaskCard, TaskDetails, TaskPage, TaskRecord
+from bot.buttons.visits import VisitStart
 from bot.i18n import Translator
 from bot.rules.models import Person
 from bot.rules.records import Card, Record, TaskStatus

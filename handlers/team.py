@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot.buttons import ReplacementApprove, ReplacementReject, TaskCard
+from bot.buttons.replacements import ReplacementApprove, ReplacementReject
+from bot.buttons.tasks import TaskCard
 from bot.services import team
 from bot.services.errors import Refused
 from bot.views import team as words

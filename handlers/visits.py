@@ -17,8 +17,8 @@ from telegram import (
 from telegram.constants import ChatAction
 from telegram.error import BadRequest
 
-from bot.buttons import (
-    Button,
+from bot.buttons.base import Button
+from bot.buttons.visits import (
     PartyOpinion,
     PartyRole,
     PartySkipId,

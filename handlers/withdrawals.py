@@ -9,8 +9,8 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.buttons import (
-    ReplacementForReason,
+from bot.buttons.replacements import ReplacementForReason
+from bot.buttons.withdrawals import (
     WithdrawConfirm,
     WithdrawFrom,
     WithdrawNo,

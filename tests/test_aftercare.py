@@ -75,7 +75,7 @@ async def test_follow_ups_closed_and_handed_over_and_decisions_recorded(
         # The task card states the closure as part of the record's history.
         task_of_first = probe(runner, "SELECT v.task_id FROM follow_ups f JOIN visits v ON"
                                       " v.id = f.visit_id WHERE f.id = ?", first_id)[0][0]
-        from bot.buttons import TaskCard
+        from bot.buttons.tasks import TaskCard
         await owner.press_data(listing, TaskCard(task_of_first).pack())
         card = await owner.expect("closed on")
         assert "整改完毕" in card["text"]

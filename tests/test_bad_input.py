@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot import buttons
+from bot.buttons.tasks import TaskCard
 from bot.core import Core
 from bot.emulator import Emulator
 from bot.rules import xpath
@@ -41,7 +42,7 @@ def test_button_ids_beyond_sqlites_integers_are_refused() -> None:
         buttons.parse_any("v1:task:c:99999999999999999999")
     with pytest.raises(buttons.BadCallback):
         buttons.parse_any("v1:rep:ask:-99999999999999999999")
-    assert buttons.parse_any(f"v1:task:c:{2**63 - 1}") == buttons.TaskCard(2**63 - 1)
+    assert buttons.parse_any(f"v1:task:c:{2**63 - 1}") == TaskCard(2**63 - 1)
 
 
 async def test_a_forged_button_with_a_huge_id_is_stale(bot: BotRunner,

@@ -8,17 +8,11 @@ import pytest
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot import buttons
-from bot.buttons import (
-    BadCallback,
-    InviteDepartment,
-    InviteRole,
-    PartySkipId,
-    TaskCard,
-    VisitResults,
-    VisitSign,
-    WithdrawFrom,
-    visit_of,
-)
+from bot.buttons.base import BadCallback
+from bot.buttons.people import InviteDepartment, InviteRole
+from bot.buttons.tasks import TaskCard
+from bot.buttons.visits import PartySkipId, VisitResults, VisitSign, visit_of
+from bot.buttons.withdrawals import WithdrawFrom
 from bot.rules.models import Role
 from handlers import register
 from handlers.common import Dispatcher

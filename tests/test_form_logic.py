@@ -226,7 +226,7 @@ async def test_the_office_tries_a_form_before_attaching_it(
     calculations, the office's name as username), with nothing recorded; it can be tried
     again or discarded, and attached to its item at the end. An inspector cannot press
     practice buttons."""
-    from bot.buttons import PracticeAttach
+    from bot.buttons.practice import PracticeAttach
     from bot.demo import load_county
     from bot.rules.models import Role
     from tests.support.helpers import on_telegram

@@ -77,7 +77,7 @@ async def test_team_for_a_supervisor(settings: Settings, emulator: Emulator,
         await inspector.send("/team")
         told = await inspector.expect("/team is for supervisors")
         # A forged ✏️ of a record that is not theirs is refused at once, nothing asked.
-        from bot.buttons import CorrectionOpen
+        from bot.buttons.corrections import CorrectionOpen
 
         submitted = probe(runner, "SELECT id FROM tasks WHERE status = 'submitted'")[0][0]
         query = await inspector.press_data(told, CorrectionOpen(submitted).pack())

@@ -6,21 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from bot.buttons import (
-    DrawExport,
-    DrawRun,
-    FollowUpList,
-    PeopleInvite,
-    PeopleInviteDraw,
-    PublishCorrections,
-    ReplacementApprove,
-    ReplacementFor,
-    ReplacementReject,
-    TaskCard,
-    VisitSign,
-    VisitSignatures,
-    VisitStart,
-)
+from bot.buttons.aftercare import FollowUpList
+from bot.buttons.draws import DrawExport, DrawRun
+from bot.buttons.office import PublishCorrections
+from bot.buttons.people import PeopleInvite, PeopleInviteDraw
+from bot.buttons.replacements import ReplacementApprove, ReplacementFor, ReplacementReject
+from bot.buttons.tasks import TaskCard
+from bot.buttons.visits import VisitSign, VisitSignatures, VisitStart
 from bot.i18n import Translator
 from bot.rules.records import Task
 

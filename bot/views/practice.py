@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from bot.buttons import (
+from bot.buttons.practice import (
     PracticeAgain,
     PracticeAttach,
     PracticeBack,

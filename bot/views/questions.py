@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from bot.buttons import Button
+from bot.buttons.base import Button
 from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Question

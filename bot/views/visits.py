@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.buttons import (
-    Button,
+from bot.buttons.base import Button
+from bot.buttons.replacements import ReplacementAbsent
+from bot.buttons.visits import (
     PartyOpinion,
     PartyRole,
     PartySkipId,
-    ReplacementAbsent,
     VisitBack,
     VisitChoose,
     VisitClearPhotos,
