@@ -109,8 +109,8 @@ async def show_view(update: Update, context: Context, me: Who,
         return
     base = context.core.settings.public_url
     if view.kind == Screen.SIGNATURES and base:  # the Mini App is served: offer it
-        view = dataclasses.replace(view, data={**view.data,
-                                               "webapp": sign_url(base, view.state.id)})
+        view = dataclasses.replace(view, note=dataclasses.replace(
+            view.note, webapp=sign_url(base, view.state.id)))
     await show(update, render(me.t, view, me.person.id))
 
 

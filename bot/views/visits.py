@@ -191,7 +191,7 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
         lines += ["", t._("✍️ Team signatures: {signed} of {total}").format(
             signed=signed, total=len(state.members))]
     lines += _acting_line(t, state, viewer)
-    if view.data.get("nothing_mine"):
+    if view.note.nothing_mine:
         lines += ["", t._("No item of this plan is yours to answer; the leader sees the"
                           " progress here.")]
     rows: list[list[dict[str, str]]] = []
@@ -231,7 +231,7 @@ def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
         t, t._("📋 {item} · {count}").format(item=html.escape(item.row.name),
                                             count=count_text(t, count)),
         item.checklist, item.answers, question, state.today,
-        len(item.photos.get(question.name, [])), view.data.get("selected", []),
+        len(item.photos.get(question.name, [])), list(view.note.selected),
         QuestionKeys(choose=lambda c: VisitChoose(state.id, position, index, c),
                      toggle=lambda c: VisitToggle(state.id, position, index, c),
                      done=VisitDone(state.id, position, index),
@@ -240,7 +240,7 @@ def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
                      leave=(t._("⏸ Pause"), VisitPause(state.id)),
                      default=VisitDefault(state.id, position, index),
                      retake=VisitClearPhotos(state.id, position, index)),
-        view.data.get("search", ""))
+        view.note.search)
     shown = [Shown(text, _inline(rows))]
     if question.type == "geopoint":
         shown.append(Shown(t._("📍 Tap the button to share the location."),
@@ -251,8 +251,8 @@ def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
 def _photo_saved(t: Translator, view: View, viewer: int) -> list[Shown]:
     item, question = view.item, view.question
     assert item is not None and question is not None
-    text = (t._("This photo was saved already.") if view.data.get("again") else
-            t._("📷 Photo {n} saved.").format(n=view.data["count"]))
+    text = (t._("This photo was saved already.") if view.note.again else
+            t._("📷 Photo {n} saved.").format(n=view.note.count))
     text += "\n" + t._("Send another, or tap Done.")
     index = item.question_index(question.name)
     return [Shown(text, _inline([[
@@ -275,7 +275,7 @@ def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
     state = view.state
     lang = t.lang
     lines = [t._("📝 Review your answers before the results."), ""]
-    if view.data.get("saved"):
+    if view.note.saved:
         lines = [t._("✅ Saved."), *lines]
     rows: list[list[dict[str, str]]] = []
     edits: list[dict[str, str]] = []
@@ -306,7 +306,7 @@ def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
                 result=legal(rules.RESULTS, item.result, t)))
     # Telegram takes at most 100 buttons: a long checklist's edits come a page at a time.
     pages = max(1, -(-len(edits) // EDITS_PER_PAGE))
-    page = min(int(view.data.get("page", 0)), pages - 1)
+    page = min(view.note.page, pages - 1)
     shown = edits[page * EDITS_PER_PAGE:(page + 1) * EDITS_PER_PAGE]
     for start in range(0, len(shown), 4):
         rows.append(shown[start:start + 4])
@@ -333,7 +333,7 @@ def _review(t: Translator, view: View, viewer: int) -> list[Shown]:
 def _result(t: Translator, view: View, viewer: int) -> list[Shown]:
     item = view.item
     assert item is not None
-    suggested = view.data.get("suggested", [])
+    suggested = list(view.note.suggested)
     lines = [t._("⚖️ Result for <b>{item}</b> (003 第二十三条)").format(
         item=html.escape(item.row.name))]
     if suggested:
@@ -388,7 +388,7 @@ def _fu_due(t: Translator, view: View, viewer: int) -> list[Shown]:
     rows = [[_b(t._("In {days} days: {date}").format(
                  days=days, date=(today + timedelta(days=days)).isoformat()),
                  VisitFollowUpDue(view.state.id, item.position, days))] for days in (7, 15, 30)]
-    kind = view.data.get("kind")
+    kind = view.note.kind
     what = legal(rules.FOLLOW_UPS, kind, t) if kind in rules.FOLLOW_UPS else ""
     return [Shown(t._("Deadline for the party{what}: by when must it be done? Tap one of the"
                       " dates below or type a date (such as {example}).").format(
@@ -402,7 +402,7 @@ def _fu_owner(t: Translator, view: View, viewer: int) -> list[Shown]:
     rows = [[_b(f"{m.name} · {m.department}",
                 VisitFollowUpOwner(view.state.id, item.position, m.person_id))]
             for m in view.state.members]
-    return [Shown(t._("Due {due}. Who follows it up?").format(due=view.data["due"]),
+    return [Shown(t._("Due {due}. Who follows it up?").format(due=view.note.due),
                   _inline(rows))]
 
 
@@ -426,7 +426,7 @@ def _part_done(t: Translator, view: View, viewer: int) -> list[Shown]:
 # ------------------------------------------------------------------------ shortcuts
 
 def _shortcut(t: Translator, view: View, viewer: int) -> list[Shown]:
-    kind = view.data["kind"]
+    kind = view.note.kind
     return [Shown(t._("Result for every item: <b>{result}</b>.\nSend one or more photos as"
                       " evidence (the premises, the door plate, the notice left), then tap"
                       " Done.").format(result=legal(rules.RESULTS, kind, t)),
@@ -435,7 +435,7 @@ def _shortcut(t: Translator, view: View, viewer: int) -> list[Shown]:
 
 
 def _shortcut_photo(t: Translator, view: View, viewer: int) -> list[Shown]:
-    return [Shown(t._("📷 Photo {n} saved.").format(n=view.data["count"]) + "\n"
+    return [Shown(t._("📷 Photo {n} saved.").format(n=view.note.count) + "\n"
         + t._("Send another, or tap Done."),
         _inline([[_b(t._("✅ Done"), VisitShortcutDone(view.state.id))]]))]
 
@@ -445,15 +445,15 @@ def _shortcut_photo(t: Translator, view: View, viewer: int) -> list[Shown]:
 def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
     state = view.state
     lines = []
-    if view.data.get("signed"):
+    if view.note.signed:
         lines += [t._("✅ You signed."), ""]
-    if view.data.get("refused"):
+    if view.note.refused:
         lines += [t._("✅ The refusal and the witness are recorded."), ""]
-    if view.data.get("paper"):
+    if view.note.paper:
         lines += [t._("✅ The photo of the signed paper record is saved."), ""]
-    if view.data.get("member_paper"):
+    if view.note.member_paper:
         lines += [t._("✅ {name}'s signature on the paper record is saved.").format(
-            name=html.escape(view.data["member_paper"])), ""]
+            name=html.escape(view.note.member_paper)), ""]
     lines += [_title(t, state), t._("Result summary (抽查结果汇总表):"),
               *summary_lines(t, state.rows),
               "", t._("Record hash: <code>{hash}</code>").format(hash=state.content_hash[:16]),
@@ -486,9 +486,9 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
                         name=member.name[:30]), VisitMemberPaper(state.id,
                                                                     member.person_id))])
         if state.acts(viewer) and party is None and state.party_needed:
-            if view.data.get("webapp"):  # the Mini App: the party signs on this phone
+            if view.note.webapp:  # the Mini App: the party signs on this phone
                 rows.append([{"text": t._("✍️ Party signs by hand on this phone"),
-                              "web_app": {"url": view.data["webapp"]}}])
+                              "web_app": {"url": view.note.webapp}}])
             rows.append([_b(t._("📱 Party signs on their phone (QR)"), VisitPartyQr(state.id))])
             rows.append([_b(t._("📷 Photo of the signed paper record"), VisitPartyPaper(state.id))])
             rows.append([_b(t._("🚫 The party refuses to sign"), VisitPartyRefuses(state.id))])
@@ -532,11 +532,11 @@ def _party_line(t: Translator, party: Signature) -> str:
 
 
 def _party_qr(t: Translator, view: View, viewer: int) -> list[Shown]:
-    link = view.data["link"]
+    link = view.note.link
     caption = t._("Let the party scan this code with their phone (camera or Telegram). It"
                   " opens the summary in their own Telegram with a Confirm button. Single"
                   " use, valid {minutes} minutes, only for this version of the record.").format(
-        minutes=view.data["minutes"])
+        minutes=view.note.minutes)
     return [Shown(caption + f"\n{html.escape(link)}",
                   _inline([[_b(t._("✍️ Signatures and submission"),
                                VisitSignatures(view.state.id))]]),
@@ -546,7 +546,7 @@ def _party_qr(t: Translator, view: View, viewer: int) -> list[Shown]:
 def _member_paper(t: Translator, view: View, viewer: int) -> list[Shown]:
     return [Shown(t._("Send a photo of the printed record with {name}'s signature on it. It"
                       " must be the version with the content hash <code>{hash}</code>.").format(
-        name=html.escape(view.data["name"]), hash=view.state.content_hash[:16]))]
+        name=html.escape(view.note.name), hash=view.state.content_hash[:16]))]
 
 
 def _paper(t: Translator, view: View, viewer: int) -> list[Shown]:
@@ -590,7 +590,7 @@ def _submit_confirm(t: Translator, view: View, viewer: int) -> list[Shown]:
 def _submitted(t: Translator, view: View, viewer: int) -> list[Shown]:
     return [Shown(t._("📤 Submitted. The record is frozen; the PDF goes to the team and the"
                       " office.\nRecord hash: <code>{hash}</code>").format(
-        hash=view.data["record_hash"]), REMOVE_KEYBOARD)]  # no step of the visit is left
+        hash=view.note.record_hash), REMOVE_KEYBOARD)]  # no step of the visit is left
 
 
 def party_step(t: Translator, step: PartyStep) -> Shown:

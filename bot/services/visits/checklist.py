@@ -19,6 +19,7 @@ from bot.services.visits.state import (
     MAX_PHOTOS,
     PHOTO_STEPS,
     Item,
+    Note,
     PhotoIn,
     Screen,
     State,
@@ -72,8 +73,7 @@ async def _ask(tx: Tx, tg_user_id: int, state: State, item: Item, question: Ques
         if item.checklist is not None else []
     await _at(tx, tg_user_id, state, VisitStep.Q, item=item.position, q=question.name,
               sel=selected, edit=editing)
-    return View(Screen.QUESTION, state, item, question, {"selected": selected,
-                                                     "editing": editing})
+    return View(Screen.QUESTION, state, item, question, Note(selected=tuple(selected)))
 
 
 async def go(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
@@ -82,7 +82,7 @@ async def go(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View
         state = await _open_state(tx, core, person, visit_id)
         if not state.mine(person.id):
             await _at(tx, tg_user_id, state, VisitStep.HOME)
-            return View(Screen.HOME, state, data={"nothing_mine": True})
+            return View(Screen.HOME, state, note=Note(nothing_mine=True))
         if all(i.result for i in state.mine(person.id)):
             await _at(tx, tg_user_id, state, VisitStep.REVIEW)
             return View(Screen.REVIEW, state)
@@ -134,7 +134,7 @@ async def _after_answer(tx: Tx, tg_user_id: int, state: State, person: Person, i
         if found is None:
             await _at(tx, tg_user_id, state, VisitStep.REVIEW)
             await _results_changed(tx, state)
-            return View(Screen.REVIEW, state, data={"saved": True})
+            return View(Screen.REVIEW, state, note=Note(saved=True))
     return await _next(tx, tg_user_id, state, person, (fresh.position, question.name), editing)
 
 
@@ -194,8 +194,8 @@ async def toggle(core: Core, person: Person, tg_user_id: int, visit_id: int, pos
         selected.sort(key=order.index)
         await _put(tx, tg_user_id, VisitStep.Q, {**conversation.data, "sel": selected})
         return View(Screen.QUESTION, state, item, question,
-                    {"selected": selected, "editing": bool(conversation.data.get("edit")),
-                     "search": str(conversation.data.get("find", ""))})
+                    Note(selected=tuple(selected),
+                         search=str(conversation.data.get("find", ""))))
 
 
 async def done(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
@@ -223,7 +223,7 @@ async def clear_photos(core: Core, person: Person, tg_user_id: int, visit_id: in
     """Retake: the question's photos are set aside (kept, marked removed, audited)."""
     now = clock_now()
     async with core.db.transaction() as tx:
-        state, conversation, item, question = await _pressed_question(
+        state, _, item, question = await _pressed_question(
             tx, core, person, tg_user_id, visit_id, position, index)
         if question.type != "image":
             raise Refused(Refusal.STALE)
@@ -234,8 +234,7 @@ async def clear_photos(core: Core, person: Person, tg_user_id: int, visit_id: in
                                                     "question": question.name,
                                                     "count": removed}, now)
         state = await load(tx, state.id, state.today, state.tz)
-        return View(Screen.QUESTION, state, state.item(position), question,
-                    {"editing": bool(conversation.data.get("edit"))})
+        return View(Screen.QUESTION, state, state.item(position), question)
 
 
 async def skip(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,
@@ -321,9 +320,8 @@ async def typed(core: Core, person: Person, tg_user_id: int, conversation: Conve
             # a long list: what was typed finds choices (nothing is saved)
             search = text.strip()[:100]
             await _put(tx, tg_user_id, VisitStep.Q, {**conversation.data, "find": search})
-            return View(Screen.QUESTION, state, item, question, {
-                "selected": list(conversation.data.get("sel", [])),
-                "editing": bool(conversation.data.get("edit")), "search": search})
+            return View(Screen.QUESTION, state, item, question, Note(
+                selected=tuple(conversation.data.get("sel", [])), search=search))
         value = typed_answer(question, text, item.checklist, item.answers, state.today,
                              language)
         state = await _store(tx, state, item, question, value, person)
@@ -374,22 +372,21 @@ async def photo(core: Core, person: Person, tg_user_id: int, conversation: Conve
                 raise Refused(Refusal.NOT_YOURS)
             taken = item.photos.get(question.name, [])
             if any(p.file_unique_id == photo_in.file_unique_id for p in taken):
-                return View(Screen.PHOTO_SAVED, state, item, question, {"count": len(taken),
-                                                                    "sha256": sha256,
-                                                                    "again": True})
+                return View(Screen.PHOTO_SAVED, state, item, question,
+                            Note(count=len(taken), again=True))
             if len(taken) >= MAX_PHOTOS:
                 raise Refused(Refusal.TOO_MANY_PHOTOS)
             await _evidence(tx, state, EvidenceKind.ANSWER, item.code, question.name, photo_in,
                             sha256, person, now)
             state = await _store(tx, state, item, question, str(len(taken) + 1), person)
             return View(Screen.PHOTO_SAVED, state, state.item(item.position), question,
-                        {"count": len(taken) + 1, "sha256": sha256})
+                        Note(count=len(taken) + 1))
         if step == VisitStep.SHORTCUT:
             await _evidence(tx, state, EvidenceKind.SHORTCUT, None, None, photo_in, sha256,
                             person, now)
             count = sum(1 for e in state.evidence if e.kind == EvidenceKind.SHORTCUT) + 1
-            return View(Screen.SHORTCUT_PHOTO, state, data={"count": count, "sha256": sha256,
-                                                        "kind": conversation.data["kind"]})
+            return View(Screen.SHORTCUT_PHOTO, state,
+                        note=Note(count=count, kind=str(conversation.data["kind"])))
         if step == VisitStep.PAPER:
             _require_leader(state, person)
             await _evidence(tx, state, EvidenceKind.PARTY_PAPER, None, None, photo_in, sha256,
@@ -403,7 +400,7 @@ async def photo(core: Core, person: Person, tg_user_id: int, conversation: Conve
                                   now)
             state = await load(tx, state.id, state.today, state.tz)
             await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
-            return View(Screen.SIGNATURES, state, data={"paper": sha256})
+            return View(Screen.SIGNATURES, state, note=Note(paper=True))
         if step == VisitStep.MEMBER_PAPER:
             _require_leader(state, person)
             member = state.member(int(conversation.data["member"]))
@@ -423,7 +420,7 @@ async def photo(core: Core, person: Person, tg_user_id: int, conversation: Conve
                                   now)
             state = await load(tx, state.id, state.today, state.tz)
             await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
-            return View(Screen.SIGNATURES, state, data={"member_paper": member.name})
+            return View(Screen.SIGNATURES, state, note=Note(member_paper=member.name))
         if step == VisitStep.WITNESS_PHOTO:
             _require_leader(state, person)
             await _evidence(tx, state, EvidenceKind.WITNESS, None, None, photo_in, sha256, person,
@@ -460,7 +457,7 @@ async def review(core: Core, person: Person, tg_user_id: int, visit_id: int,
         if _first_open(state, person.id) is not None:
             return await _next(tx, tg_user_id, state, person, None, False)
         await _at(tx, tg_user_id, state, VisitStep.REVIEW)
-        return View(Screen.REVIEW, state, data={"page": page})
+        return View(Screen.REVIEW, state, note=Note(page=page))
 
 
 async def edit(core: Core, person: Person, tg_user_id: int, visit_id: int, position: int,

@@ -15,7 +15,7 @@ from bot.services import corrections
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_document, enqueue_text
 from bot.services.visits.signing import withdraw_sign_requests
-from bot.services.visits.state import FLOW, Screen, State, View, _require_leader, load
+from bot.services.visits.state import FLOW, Note, Screen, State, View, _require_leader, load
 from bot.texts import visits as words
 from bot.workers import DOCUMENT
 from storage.base import to_db_time
@@ -103,7 +103,7 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
                 now)
         if correction is not None and await tx.publications.shown(state.task.id):
             await corrections.tell_office_to_republish(tx, state.task, correction, now)
-    return View(Screen.SUBMITTED, fresh, data={"record_hash": record_hash, "pdf": pdf_sha})
+    return View(Screen.SUBMITTED, fresh, note=Note(record_hash=record_hash))
 
 
 def _check_submittable(state: State, person: Person) -> None:

@@ -16,6 +16,7 @@ from bot.services.visits.checklist import _first_open, _next
 from bot.services.visits.signing import _results_changed
 from bot.services.visits.state import (
     Item,
+    Note,
     Screen,
     State,
     View,
@@ -55,7 +56,7 @@ async def _result_view(tx: Tx, tg_user_id: int, state: State, person: Person,
     suggested = rules.suggest(item.checklist, item.answers, state.today) \
         if item.checklist else []
     await _at(tx, tg_user_id, state, VisitStep.RESULT, item=item.position)
-    return View(Screen.RESULT, state, item, data={"suggested": suggested})
+    return View(Screen.RESULT, state, item, note=Note(suggested=tuple(suggested)))
 
 
 async def _pressed_result(tx: Tx, core: Core, person: Person, tg_user_id: int, visit_id: int,
@@ -105,7 +106,7 @@ async def _detail_kind(core: Core, person: Person, tg_user_id: int, visit_id: in
         state, conversation, item = await _pressed_result(tx, core, person, tg_user_id,
                                                           visit_id, position, (step,))
         await _put(tx, tg_user_id, next_step, {**conversation.data, "kind": kinds[index]})
-        return View(Screen(next_step), state, item, data={"kind": kinds[index]})
+        return View(Screen(next_step), state, item, note=Note(kind=kinds[index]))
 
 
 async def noncooperation_kind(core: Core, person: Person, tg_user_id: int, visit_id: int,
@@ -131,7 +132,7 @@ async def follow_up_due(core: Core, person: Person, tg_user_id: int, visit_id: i
                                                           visit_id, position, (VisitStep.FU_DUE,))
         due = (state.today + timedelta(days=days)).isoformat()
         await _put(tx, tg_user_id, VisitStep.FU_OWNER, {**conversation.data, "due": due})
-        return View(Screen.FU_OWNER, state, item, data={"due": due})
+        return View(Screen.FU_OWNER, state, item, note=Note(due=due))
 
 
 async def follow_up_owner(core: Core, person: Person, tg_user_id: int, visit_id: int,
@@ -164,7 +165,7 @@ async def result_text(core: Core, person: Person, tg_user_id: int, conversation:
             if due <= state.today.isoformat():
                 raise Refused(Refusal.DUE_IN_PAST)
             await _put(tx, tg_user_id, VisitStep.FU_OWNER, {**conversation.data, "due": due})
-            return View(Screen.FU_OWNER, state, item, data={"due": due})
+            return View(Screen.FU_OWNER, state, item, note=Note(due=due))
         if len(clean) < 4:
             raise Refused(Refusal.TOO_SHORT)
         if step == VisitStep.NC_TEXT:
@@ -189,7 +190,7 @@ async def _set_result(tx: Tx, tg_user_id: int, state: State, person: Person, ite
         return await _result_view(tx, tg_user_id, state, person, pending[0].position)
     await _results_changed(tx, state)
     await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
-    return View(Screen.PART_DONE, state, data={"result": key})
+    return View(Screen.PART_DONE, state, note=Note(result=key))
 
 
 async def shortcut(core: Core, person: Person, tg_user_id: int, visit_id: int,
@@ -201,7 +202,7 @@ async def shortcut(core: Core, person: Person, tg_user_id: int, visit_id: int,
         if state.started or state.visit.shortcut:
             raise Refused(Refusal.ALREADY_STARTED)
         await _at(tx, tg_user_id, state, VisitStep.SHORTCUT, kind=kind)
-        return View(Screen.SHORTCUT, state, data={"kind": kind})
+        return View(Screen.SHORTCUT, state, note=Note(kind=kind))
 
 
 async def shortcut_done(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:
@@ -226,4 +227,4 @@ async def shortcut_done(core: Core, person: Person, tg_user_id: int, visit_id: i
         state = await load(tx, state.id, state.today, state.tz)
         await _results_changed(tx, state)
         await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
-        return View(Screen.PART_DONE, state, data={"result": kind})
+        return View(Screen.PART_DONE, state, note=Note(result=kind))

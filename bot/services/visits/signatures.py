@@ -23,6 +23,7 @@ from bot.services.visits.signing import (
 from bot.services.visits.state import (
     TOKEN_MINUTES,
     TOKEN_PREFIX,
+    Note,
     Screen,
     State,
     View,
@@ -101,7 +102,7 @@ async def _signed(tx: Tx, state: State, person: Person, tg_user_id: int, short: 
     else:
         await tell_acting(tx, state, f"signed:{state.id}:{person.id}:{short}", now,
                           member=person.name)
-    return View(Screen.SIGNATURES, state, data={"signed": True})
+    return View(Screen.SIGNATURES, state, note=Note(signed=True))
 
 
 async def _party_step(tx: Tx, core: Core, person: Person, tg_user_id: int, visit_id: int,
@@ -130,7 +131,7 @@ async def party_qr(core: Core, person: Person, tg_user_id: int, visit_id: int) -
                               {"content_hash": state.content_hash,
                                "expires": to_db_time(expires)}, now)
         link = core.deep_link(TOKEN_PREFIX + code)
-        return View(Screen.PARTY_QR, state, data={"link": link, "minutes": TOKEN_MINUTES})
+        return View(Screen.PARTY_QR, state, note=Note(link=link, minutes=TOKEN_MINUTES))
 
 
 async def member_paper(core: Core, person: Person, tg_user_id: int, visit_id: int,
@@ -148,7 +149,7 @@ async def member_paper(core: Core, person: Person, tg_user_id: int, visit_id: in
         if state.signed(member_id):
             raise Refused(Refusal.ALREADY_SIGNED)
         await _at(tx, tg_user_id, state, VisitStep.MEMBER_PAPER, member=member_id)
-        return View(Screen.MEMBER_PAPER, state, data={"name": member.name})
+        return View(Screen.MEMBER_PAPER, state, note=Note(name=member.name))
 
 
 async def draft(core: Core, person: Person, visit_id: int) -> tuple[bytes, State]:

@@ -12,7 +12,7 @@ from bot.rules.models import AuditAction, Conversation, Person
 from bot.rules.records import SignatureKind
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text
-from bot.services.visits.state import Screen, State, View, VisitStep, _at, load
+from bot.services.visits.state import Note, Screen, State, View, VisitStep, _at, load
 from bot.texts import notices
 from bot.texts import visits as words
 from storage import Tx
@@ -68,4 +68,4 @@ async def _refused(tx: Tx, tg_user_id: int, state: State, person: Person,
                            "content_hash": state.content_hash}, now)
     state = await load(tx, state.id, state.today, state.tz)
     await _at(tx, tg_user_id, state, VisitStep.SIGNATURES)
-    return View(Screen.SIGNATURES, state, data={"refused": True})
+    return View(Screen.SIGNATURES, state, note=Note(refused=True))

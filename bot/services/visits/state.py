@@ -352,6 +352,33 @@ def _stored(value: datetime | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class Note:
+    """What a screen says beyond the visit's state: each field for the screens that read
+    it (bot/views/visits.py), typed, instead of a dict of string keys."""
+
+    nothing_mine: bool = False  # HOME: no item is this person's to answer
+    selected: tuple[str, ...] = ()  # QUESTION: a multiple choice's picks so far
+    search: str = ""  # QUESTION: what a long list is searched for
+    count: int = 0  # PHOTO_SAVED, SHORTCUT_PHOTO: how many photos now
+    again: bool = False  # PHOTO_SAVED: the same photo was sent before
+    saved: bool = False  # REVIEW: an answer was just saved
+    page: int = 0  # REVIEW: which page of the answers
+    suggested: tuple[str, ...] = ()  # RESULT: the categories the answers suggest
+    kind: str = ""  # a result's detail step, a shortcut: which category or kind
+    due: str = ""  # FU_OWNER: the follow-up's due date, as shown
+    result: str = ""  # PART_DONE: the category just recorded
+    signed: bool = False  # SIGNATURES: the reader just signed
+    refused: bool = False  # SIGNATURES: the party's refusal was recorded
+    paper: bool = False  # SIGNATURES: the party's paper signature was recorded
+    member_paper: str = ""  # SIGNATURES: whose paper signature was recorded
+    webapp: str = ""  # SIGNATURES: the Mini App's address, when it is served
+    link: str = ""  # PARTY_QR: the party's signing link
+    minutes: int = 0  # PARTY_QR: how long the link works
+    name: str = ""  # MEMBER_PAPER: whose paper signature is asked for
+    record_hash: str = ""  # SUBMITTED
+
+
+@dataclass(frozen=True)
 class View:
     """What to show next; rendered by `visit_views` in the reader's language."""
 
@@ -359,7 +386,7 @@ class View:
     state: State
     item: Item | None = None
     question: Question | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    note: Note = Note()
 
 
 @dataclass(frozen=True)
