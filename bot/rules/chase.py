@@ -9,6 +9,7 @@ into one message per person and records what it sends."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -35,12 +36,36 @@ class Chase:
     publish_warn: int = 5
 
 
+class DueKind(enum.StrEnum):
+    """What a reminder is about (one of the six rules below)."""
+
+    ACCEPT = "accept"
+    TASK = "task"  # its inspection window: closing soon, or over
+    REPLACEMENT = "replacement"
+    PUBLISH = "publish"
+    FOLLOW_UP = "follow_up"
+    DECISION = "decision"
+
+
+class Group(enum.StrEnum):
+    """The reminders one message gathers for one person."""
+
+    ACCEPT = "accept"
+    WINDOW = "window"
+    OVERDUE = "overdue"
+    APPROVALS = "approvals"
+    PUBLISH = "publish"
+    FOLLOW_UP = "follow_up"
+    DECISION = "decision"
+
+
 @dataclass(frozen=True)
 class Due:
-    """One reminder owed to one person: the thing, the step of the ladder, why."""
+    """One reminder owed to one person: the thing, the step of the ladder (a word, or
+    `due-<n>` for a window closing in n working days), why."""
 
     person_id: int
-    kind: str
+    kind: DueKind
     subject: str
     step: str
     reason: dict[str, Any]
@@ -55,7 +80,7 @@ class Owed:
     """What one person is reminded of in one message: a group, how many, the first few."""
 
     person_id: int
-    group: str
+    group: Group
     count: int = 0
     items: list[Due] = field(default_factory=list)
 
@@ -65,13 +90,12 @@ class Owed:
              "task": d.task_id} for d in self.items]}
 
 
-def group_of(due: Due) -> str:
-    if due.kind == "accept":
-        return "accept"
-    if due.kind == "task":
-        return "overdue" if due.step == "overdue" else "window"
-    return {"replacement": "approvals", "publish": "publish",
-            "decision": "decision"}.get(due.kind, "follow_up")
+def group_of(due: Due) -> Group:
+    if due.kind == DueKind.TASK:
+        return Group.OVERDUE if due.step == "overdue" else Group.WINDOW
+    return {DueKind.ACCEPT: Group.ACCEPT, DueKind.REPLACEMENT: Group.APPROVALS,
+            DueKind.PUBLISH: Group.PUBLISH, DueKind.DECISION: Group.DECISION,
+            DueKind.FOLLOW_UP: Group.FOLLOW_UP}[due.kind]
 
 
 @dataclass(frozen=True)
@@ -180,11 +204,11 @@ def accept(row: Unaccepted, cal: Calendar, chase: Chase, now: datetime,
     subject = f"task:{row.task_id}:{row.person_id}"
     found = []
     if waited >= chase.accept_remind:
-        found.append(Due(row.person_id, "accept", subject, "remind", reason, row.task_id))
+        found.append(Due(row.person_id, DueKind.ACCEPT, subject, "remind", reason, row.task_id))
     if waited >= chase.accept_escalate:
         told = ({row.leader} if row.leader else set()) | roles.supervisors_of(row.department_id)
         told.discard(row.person_id)
-        found += [Due(p, "accept", subject, "escalate", reason, row.task_id)
+        found += [Due(p, DueKind.ACCEPT, subject, "escalate", reason, row.task_id)
                   for p in sorted(told)]
     return found
 
@@ -203,9 +227,9 @@ def window(row: OpenTask, cal: Calendar, chase: Chase, now: datetime,
         told |= roles.supervisors_of(*{m.department_id for m in row.team})
         told |= set(roles.office)
         late = {**reason, "rule": "overdue", "days": cal.between(due, today)}
-        return [Due(p, "task", subject, "overdue", late, row.task_id) for p in sorted(told)]
+        return [Due(p, DueKind.TASK, subject, "overdue", late, row.task_id) for p in sorted(told)]
     if left in chase.due_remind:
-        return [Due(m.person_id, "task", subject, f"due-{left}", reason, row.task_id)
+        return [Due(m.person_id, DueKind.TASK, subject, f"due-{left}", reason, row.task_id)
                 for m in row.team]
     return []
 
@@ -223,10 +247,10 @@ def replacement(row: WaitingRequest, cal: Calendar, chase: Chase, now: datetime,
     subject = f"replacement:{row.id}"
     found = []
     if hours >= chase.replacement_hours:
-        found += [Due(p, "replacement", subject, "remind", reason, row.task_id)
+        found += [Due(p, DueKind.REPLACEMENT, subject, "remind", reason, row.task_id)
                   for p in sorted(roles.supervisors_of(row.department_id))]
     if days >= chase.replacement_escalate:
-        found += [Due(p, "replacement", subject, "escalate", reason, row.task_id)
+        found += [Due(p, DueKind.REPLACEMENT, subject, "escalate", reason, row.task_id)
                   for p in roles.office]
     return found
 
@@ -241,10 +265,10 @@ def publish(row: Unpublished, cal: Calendar, chase: Chase, now: datetime,
     reason = {"rule": "publish", "target": row.target, "due": due.isoformat(), "days": left}
     subject = f"task:{row.task_id}"
     if today > due:
-        return [Due(p, "publish", subject, "late", {**reason, "rule": "publish_late"},
+        return [Due(p, DueKind.PUBLISH, subject, "late", {**reason, "rule": "publish_late"},
                     row.task_id) for p in roles.office]
     if left <= chase.publish_warn:
-        return [Due(p, "publish", subject, "soon", reason, row.task_id) for p in roles.office]
+        return [Due(p, DueKind.PUBLISH, subject, "soon", reason, row.task_id) for p in roles.office]
     return []
 
 
@@ -252,7 +276,7 @@ def follow_up(row: LateFollowUp, roles: Roles) -> list[Due]:
     """A follow-up past its due date: its owner and the office."""
     reason = {"rule": "follow_up", "target": row.target, "item": row.item_code,
               "due": row.due_date.isoformat()}
-    return [Due(p, "follow_up", f"follow_up:{row.id}", "overdue", reason, row.task_id)
+    return [Due(p, DueKind.FOLLOW_UP, f"follow_up:{row.id}", "overdue", reason, row.task_id)
             for p in sorted({row.owner, *roles.office})]
 
 
@@ -262,6 +286,6 @@ def decision(row: DecisionOwed, cal: Calendar, now: datetime, roles: Roles) -> l
     it is recorded (003 第二十七条)."""
     days = cal.between(_day(row.finished_at, now), now.date())
     reason = {"rule": "decision", "target": row.target, "item": row.item, "days": days}
-    return [Due(p, "decision", f"decision:{row.task_id}:{row.item_code}", "owed", reason,
+    return [Due(p, DueKind.DECISION, f"decision:{row.task_id}:{row.item_code}", "owed", reason,
                 row.task_id)
             for p in sorted(roles.supervisors_of(row.department_id) | set(roles.office))]

@@ -7,7 +7,7 @@ import html
 from typing import Any
 
 from bot.i18n import Translator
-from bot.rules.chase import LISTED, Due, Owed
+from bot.rules.chase import LISTED, Due, DueKind, Group, Owed
 
 
 def unknown_year_text(t: Translator, year: int) -> str:
@@ -46,11 +46,11 @@ def owed_text(t: Translator, owed: Owed) -> str:
 def stored_text(t: Translator, kind: str, step: str, reason: dict[str, Any]) -> str:
     """A kept reminder (/reminders), grouped or (before grouping) single."""
     if "items" in reason:
-        owed_now = Owed(0, str(reason.get("group", kind)), int(reason.get("count", 0)), [
-            Due(0, i["kind"], i["subject"], i["step"], i["reason"], i.get("task"))
+        owed_now = Owed(0, Group(str(reason.get("group", kind))), int(reason.get("count", 0)), [
+            Due(0, DueKind(i["kind"]), i["subject"], i["step"], i["reason"], i.get("task"))
             for i in reason["items"]])
         return owed_text(t, owed_now)
-    return reminder_text(t, Due(0, kind, "", step, reason))
+    return reminder_text(t, Due(0, DueKind(kind), "", step, reason))
 
 
 def reminder_text(t: Translator, due: Due) -> str:
