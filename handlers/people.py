@@ -8,11 +8,9 @@ from __future__ import annotations
 import contextlib
 import html
 import io
-from collections import Counter
-from datetime import date
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot.buttons.base import BadCallback, parse_any
@@ -30,10 +28,7 @@ from bot.buttons.people import (
     UnbindSure,
 )
 from bot.clock import now as clock_now
-from bot.config import Settings
-from bot.i18n import Translator
-from bot.logs import mask_cert
-from bot.rules.models import InviteScope, Person, Role, RosterEntry, RosterStatus
+from bot.rules.models import InviteScope
 from bot.services import accounts, invite_sheets
 from bot.services.errors import Refusal, Refused
 from bot.services.onboarding import (
@@ -45,7 +40,8 @@ from bot.services.onboarding import (
     store_planned,
     unregistered_in,
 )
-from bot.texts.labels import role_label, roster_status
+from bot.texts.notices import Keyboard
+from bot.tg.markup import markup_of
 from bot.views import people as words
 from handlers.admin import send_card
 from handlers.common import (
@@ -55,90 +51,10 @@ from handlers.common import (
     Sent,
     Who,
     command,
-    key,
     office,
     person_of,
     reply,
 )
-
-PAGE = 15
-NO_DEPARTMENT = 0  # the department id of office staff without one, in buttons
-
-
-def _groups(t: Translator, entries: list[RosterEntry]) -> dict[int, list[RosterEntry]]:
-    groups: dict[int, list[RosterEntry]] = {}
-    for entry in entries:
-        groups.setdefault(entry.department_id or NO_DEPARTMENT, []).append(entry)
-    return groups
-
-
-def _department_label(t: Translator, entry: RosterEntry) -> str:
-    return entry.department_name or t._("No department")
-
-
-def overview(t: Translator, entries: list[RosterEntry]) -> tuple[str, InlineKeyboardMarkup]:
-    """Per department: how many are registered, invited, not yet invited."""
-    lines = [t._("👥 <b>People in Choucha</b> (registered / all)"), ""]
-    rows = []
-    for department_id, group in _groups(t, entries).items():
-        registered = sum(1 for e in group if e.registered)
-        invited = sum(1 for e in group if e.status == RosterStatus.INVITED)
-        label = _department_label(t, group[0])
-        lines.append(t._("• {department}: {registered}/{n} registered, {invited} invited").format(
-            department=html.escape(label), registered=registered, n=len(group),
-            invited=invited))
-        rows.append([key(f"{label[:40]} · {registered}/{len(group)}",
-                         PeoplePage(department_id, 0))])
-    waiting = sum(1 for e in entries if not e.registered)
-    lines.append("")
-    if waiting:
-        lines.append(t._("{n} people cannot be told of their tasks until they register.")
-                     .format(n=waiting))
-        rows.append([key(t._("📨 Invite everyone not registered ({n})").format(n=waiting),
-                         PeopleInviteAll())])
-    else:
-        lines.append(t._("Everyone is registered."))
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
-
-
-def department_page(t: Translator, group: list[RosterEntry], department_id: int, page: int,
-                    settings: Settings, today: date) -> tuple[str, InlineKeyboardMarkup]:
-    """One page of a department: name, masked 执法证号, roles, status; invite buttons."""
-    pages = max(1, -(-len(group) // PAGE))
-    page = min(max(page, 0), pages - 1)
-    shown = group[page * PAGE:(page + 1) * PAGE]
-    label = _department_label(t, group[0]) if group else t._("No department")
-    lines = [t._("👥 <b>{department}</b> — page {page} of {pages}").format(
-        department=html.escape(label), page=page + 1, pages=pages), ""]
-    rows: list[list[InlineKeyboardButton]] = []
-    names = Counter(e.name for e in group)
-    for entry in shown:
-        roles = "、".join(role_label(t, r) for r in entry.roles) or "—"
-        cert = f" · {html.escape(mask_cert(entry.cert_no))}" if entry.cert_no else ""
-        lines.append(f"<b>{html.escape(entry.name)}</b>{cert} · {roles}")
-        lines.append("   " + roster_status(t, entry, settings.tz, today, marks=True,
-                                                until="%m-%d %H:%M"))
-        if not entry.registered:
-            # Two people of one name are told apart by their masked 执法证号.
-            name = entry.name[:30] + (f" · {mask_cert(entry.cert_no)}"
-                                      if entry.cert_no and names[entry.name] > 1 else "")
-            rows.append([key(t._("📨 Invite {name}").format(name=name),
-                             PeopleInvite(entry.person_id))])
-    if any(e.registered for e in shown):
-        lines += ["", t._("A lost phone, or someone who has left: /unbind and the name"
-                          " unlinks their account.")]
-    waiting = sum(1 for e in group if not e.registered)
-    if waiting > 1:
-        rows.append([key(t._("📨 Invite all not registered here ({n})").format(n=waiting),
-                         PeopleInviteDepartment(department_id))])
-    paging = []
-    if page > 0:
-        paging.append(key("◀️", PeoplePage(department_id, page - 1)))
-    if page < pages - 1:
-        paging.append(key("▶️", PeoplePage(department_id, page + 1)))
-    paging.append(key(t._("⬅️ All departments"), PeopleOverview()))
-    rows.append(paging)
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
 @command(office, words.not_office_text)
@@ -147,11 +63,10 @@ async def people_command(sent: Sent) -> None:
     update, me = sent.update, sent.me
     entries = await roster(sent.context.core, sent.person)
     if not entries:
-        await reply(update, me.t._("Nobody is in Choucha yet: send the inspector directory"
-                                   " (/templates) or use /invite."))
+        await reply(update, words.nobody_text(me.t))
         return
-    text, markup = overview(me.t, entries)
-    await reply(update, text, reply_markup=markup)
+    text, markup = words.overview(me.t, entries)
+    await reply(update, text, reply_markup=markup_of(markup))
 
 
 async def send_sheet(update: Update, context: Context, me: Who,
@@ -167,40 +82,36 @@ async def send_sheet(update: Update, context: Context, me: Who,
         names += "…"
     await message.reply_document(
         io.BytesIO(sheet.cards_pdf), filename=f"invite-cards-{stamp}.pdf",
-        caption=me.t.ngettext(
-            "📨 {n} invite: print the card and hand it over, or forward the link. {names}",
-            "📨 {n} invites: print the cards and cut them apart, or send each person their"
-            " link from the CSV. {names}", sheet.count).format(n=sheet.count, names=names)[
-            :1024], parse_mode="HTML")
+        caption=words.sheet_caption(me.t, sheet.count, names), parse_mode="HTML")
     await message.reply_document(
         io.BytesIO(sheet.links_csv), filename=f"invite-links-{stamp}.csv",
-        caption=me.t._("Each link works once, for 7 days; an earlier invite of the same"
-                       " person no longer works."))
+        caption=words.links_caption(me.t))
 
 
 BUTTONS = Buttons(words.refusal_text, office, Refusal.NOT_OFFICE)
 
 
-async def _edit(press: Press[Any], text: str, markup: InlineKeyboardMarkup) -> None:
+async def _edit(press: Press[Any], text: str, markup: Keyboard | None) -> None:
     await press.query.answer()
-    await press.query.edit_message_text(text, reply_markup=markup, parse_mode="HTML")
+    await press.query.edit_message_text(text, reply_markup=markup_of(markup),
+                                        parse_mode="HTML")
 
 
 @BUTTONS.on(PeopleOverview)
 async def show_overview(press: Press[PeopleOverview]) -> None:
     entries = await roster(press.context.core, person_of(press.me))
-    await _edit(press, *overview(press.me.t, entries))
+    await _edit(press, *words.overview(press.me.t, entries))
 
 
 @BUTTONS.on(PeoplePage)
 async def show_department(press: Press[PeoplePage]) -> None:
     core, t, b = press.context.core, press.me.t, press.button
     entries = await roster(core, person_of(press.me))
-    group = _groups(t, entries).get(b.department_id, [])
+    group = words.groups(t, entries).get(b.department_id, [])
     if not group:
         raise Refused(Refusal.STALE)
-    await _edit(press, *department_page(t, group, b.department_id, b.page, core.settings,
-                                        core.today()))
+    await _edit(press, *words.department_page(t, group, b.department_id, b.page,
+                                              core.settings.tz, core.today()))
 
 
 @BUTTONS.on(PeopleInvite)
@@ -211,14 +122,14 @@ async def invite_one(press: Press[PeopleInvite]) -> None:
     await send_card(press.update, press.context, press.me, issued)
     if _on_department_page(press):  # the page shows who is invited now
         entries = await roster(core, person_of(press.me))
-        for department_id, group in _groups(t, entries).items():
+        for department_id, group in words.groups(t, entries).items():
             ids = [e.person_id for e in group]
             if press.button.person_id in ids:
-                page = ids.index(press.button.person_id) // PAGE
-                text, markup = department_page(t, group, department_id, page, core.settings,
-                                               core.today())
+                page = ids.index(press.button.person_id) // words.PAGE
+                text, markup = words.department_page(t, group, department_id, page,
+                                                     core.settings.tz, core.today())
                 with contextlib.suppress(BadRequest):  # unchanged: nothing to show
-                    await press.query.edit_message_text(text, reply_markup=markup,
+                    await press.query.edit_message_text(text, reply_markup=markup_of(markup),
                                                          parse_mode="HTML")
 
 
@@ -242,11 +153,10 @@ async def _ask_many(press: Press[Any], scope: InviteScope, ref: int = 0) -> None
     if not entries:
         await reply(press.update, words.invite_many_none_text(t))
         return
-    rows = [[key(t.ngettext("✅ Make {n} invite", "✅ Make {n} invites", len(entries)).format(
-                n=len(entries)), PeopleInviteSure(scope, ref, invites_fingerprint(entries)))],
-            [key(t._("✖️ Not now"), PeopleInviteNo())]]
+    markup = words.invite_many_keyboard(t, len(entries), scope, ref,
+                                        invites_fingerprint(entries))
     await reply(press.update, words.invite_many_text(t, entries, core.settings.invite_ttl_days),
-                reply_markup=InlineKeyboardMarkup(rows))
+                reply_markup=markup_of(markup))
 
 
 @BUTTONS.on(PeopleInviteDepartment)
@@ -302,33 +212,6 @@ async def invite_many(press: Press[PeopleInviteSure]) -> None:
     await send_sheet(press.update, press.context, press.me, issued, sheet)
 
 
-def _details(t: Translator, found: accounts.Linked) -> str:
-    """Department, masked 执法证号 and roles, as plain text (escape it for HTML)."""
-    entry = found.entry
-    parts = [_department_label(t, entry)]
-    if entry.cert_no:
-        parts.append(t._("执法证 {cert}").format(cert=mask_cert(entry.cert_no)))
-    if entry.roles:
-        parts.append("、".join(role_label(t, r) for r in entry.roles))
-    return " · ".join(parts)
-
-
-def _ask(t: Translator, me: Person, found: accounts.Linked
-         ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The confirmation; or, for someone `me` may not unlink, why (and no button)."""
-    entry = found.entry
-    if found.tg_user_id is None:
-        return words.unbind_gone_text(t, entry.name), None
-    refusal = accounts.unbind_refusal(me, entry.person_id, Role.ADMIN in entry.roles)
-    if refusal is not None:
-        return words.refusal_text(t, Refused(refusal, name=entry.name)), None
-    return words.unbind_ask_text(t, entry.name, html.escape(_details(t, found))), (
-        InlineKeyboardMarkup([
-            [key(t._("🔗 Unlink {name}").format(name=entry.name[:30]),
-                 UnbindSure(entry.person_id, found.tg_user_id))],
-            [key(t._("✖️ Not now"), UnbindNo(entry.person_id))]]))
-
-
 @command(office, words.not_office_text)
 async def unbind_command(sent: Sent) -> None:
     """/unbind NAME|执法证号: unlink a person's Telegram account, after a confirmation."""
@@ -340,13 +223,11 @@ async def unbind_command(sent: Sent) -> None:
     if not found:
         await reply(sent.update, words.unbind_none_text(t, who))
     elif len(found) == 1:
-        text, markup = _ask(t, sent.person, found[0])
-        await reply(sent.update, text, reply_markup=markup)
+        text, markup = words.unbind_ask(t, sent.person, found[0])
+        await reply(sent.update, text, reply_markup=markup_of(markup))
     else:
-        rows = [[key(f"{f.entry.name[:30]} · {_details(t, f)}"[:60], UnbindAsk(f.entry.person_id))]
-                for f in found[:20]]
         await reply(sent.update, words.unbind_choose_text(t, len(found), who),
-                    reply_markup=InlineKeyboardMarkup(rows))
+                    reply_markup=markup_of(words.unbind_choose_keyboard(t, found)))
 
 
 async def _linked(press: Press[Any], person_id: int) -> accounts.Linked:
@@ -358,10 +239,9 @@ async def _linked(press: Press[Any], person_id: int) -> accounts.Linked:
 
 @BUTTONS.on(UnbindAsk)
 async def unbind_ask(press: Press[UnbindAsk]) -> None:
-    text, markup = _ask(press.me.t, person_of(press.me),
-                        await _linked(press, press.button.person_id))
-    await press.query.answer()
-    await press.query.edit_message_text(text, reply_markup=markup, parse_mode="HTML")
+    text, markup = words.unbind_ask(press.me.t, person_of(press.me),
+                                    await _linked(press, press.button.person_id))
+    await _edit(press, text, markup)
 
 
 @BUTTONS.on(UnbindNo)

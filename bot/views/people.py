@@ -1,13 +1,40 @@
-"""The people journey's words: its refusals, and the confirmation before many invites."""
+"""The people journey's screens: /people by department, the confirmation before many
+invites, /unbind's; its refusals. Keyboards as Bot API JSON."""
 
 from __future__ import annotations
 
 import html
+from collections import Counter
+from datetime import date, tzinfo
+from typing import Any
 
+from bot.buttons.base import Button
+from bot.buttons.people import (
+    PeopleInvite,
+    PeopleInviteAll,
+    PeopleInviteDepartment,
+    PeopleInviteNo,
+    PeopleInviteSure,
+    PeopleOverview,
+    PeoplePage,
+    UnbindAsk,
+    UnbindNo,
+    UnbindSure,
+)
 from bot.i18n import Translator
-from bot.rules.models import RosterEntry, RosterStatus
+from bot.logs import mask_cert
+from bot.rules.models import InviteScope, Person, Role, RosterEntry, RosterStatus
+from bot.services.accounts import Linked, unbind_refusal
 from bot.services.errors import Refusal, Refused
+from bot.texts.labels import role_label, roster_status
+from bot.texts.notices import Keyboard, inline
 from bot.views.refusals import worded
+
+Screen = tuple[str, Keyboard | None]
+
+
+def _key(text: str, button: Button) -> dict[str, Any]:
+    return button.markup(text)
 
 
 def not_office_text(t: Translator) -> str:
@@ -112,3 +139,139 @@ def unbind_gone_text(t: Translator, name: str) -> str:
 def unbind_kept_text(t: Translator, name: str) -> str:
     return t._("Nothing was changed: the account of <b>{name}</b> stays linked. /people"
                " shows who is registered.").format(name=html.escape(name))
+
+
+PAGE = 15
+NO_DEPARTMENT = 0  # the department id of office staff without one, in buttons
+
+
+def groups(t: Translator, entries: list[RosterEntry]) -> dict[int, list[RosterEntry]]:
+    groups: dict[int, list[RosterEntry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.department_id or NO_DEPARTMENT, []).append(entry)
+    return groups
+
+
+def department_label(t: Translator, entry: RosterEntry) -> str:
+    return entry.department_name or t._("No department")
+
+
+def overview(t: Translator, entries: list[RosterEntry]) -> Screen:
+    """Per department: how many are registered, invited, not yet invited."""
+    lines = [t._("👥 <b>People in Choucha</b> (registered / all)"), ""]
+    rows = []
+    for department_id, group in groups(t, entries).items():
+        registered = sum(1 for e in group if e.registered)
+        invited = sum(1 for e in group if e.status == RosterStatus.INVITED)
+        label = department_label(t, group[0])
+        lines.append(t._("• {department}: {registered}/{n} registered, {invited} invited").format(
+            department=html.escape(label), registered=registered, n=len(group),
+            invited=invited))
+        rows.append([_key(f"{label[:40]} · {registered}/{len(group)}",
+                         PeoplePage(department_id, 0))])
+    waiting = sum(1 for e in entries if not e.registered)
+    lines.append("")
+    if waiting:
+        lines.append(t._("{n} people cannot be told of their tasks until they register.")
+                     .format(n=waiting))
+        rows.append([_key(t._("📨 Invite everyone not registered ({n})").format(n=waiting),
+                         PeopleInviteAll())])
+    else:
+        lines.append(t._("Everyone is registered."))
+    return "\n".join(lines), inline(rows)
+
+
+def department_page(t: Translator, group: list[RosterEntry], department_id: int, page: int,
+                    tz: tzinfo, today: date) -> Screen:
+    """One page of a department: name, masked 执法证号, roles, status; invite buttons."""
+    pages = max(1, -(-len(group) // PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = group[page * PAGE:(page + 1) * PAGE]
+    label = department_label(t, group[0]) if group else t._("No department")
+    lines = [t._("👥 <b>{department}</b> — page {page} of {pages}").format(
+        department=html.escape(label), page=page + 1, pages=pages), ""]
+    rows: list[list[dict[str, Any]]] = []
+    names = Counter(e.name for e in group)
+    for entry in shown:
+        roles = "、".join(role_label(t, r) for r in entry.roles) or "—"
+        cert = f" · {html.escape(mask_cert(entry.cert_no))}" if entry.cert_no else ""
+        lines.append(f"<b>{html.escape(entry.name)}</b>{cert} · {roles}")
+        lines.append("   " + roster_status(t, entry, tz, today, marks=True,
+                                                until="%m-%d %H:%M"))
+        if not entry.registered:
+            # Two people of one name are told apart by their masked 执法证号.
+            name = entry.name[:30] + (f" · {mask_cert(entry.cert_no)}"
+                                      if entry.cert_no and names[entry.name] > 1 else "")
+            rows.append([_key(t._("📨 Invite {name}").format(name=name),
+                             PeopleInvite(entry.person_id))])
+    if any(e.registered for e in shown):
+        lines += ["", t._("A lost phone, or someone who has left: /unbind and the name"
+                          " unlinks their account.")]
+    waiting = sum(1 for e in group if not e.registered)
+    if waiting > 1:
+        rows.append([_key(t._("📨 Invite all not registered here ({n})").format(n=waiting),
+                         PeopleInviteDepartment(department_id))])
+    paging = []
+    if page > 0:
+        paging.append(_key("◀️", PeoplePage(department_id, page - 1)))
+    if page < pages - 1:
+        paging.append(_key("▶️", PeoplePage(department_id, page + 1)))
+    paging.append(_key(t._("⬅️ All departments"), PeopleOverview()))
+    rows.append(paging)
+    return "\n".join(lines), inline(rows)
+
+
+def linked_details(t: Translator, found: Linked) -> str:
+    """Department, masked 执法证号 and roles, as plain text (escape it for HTML)."""
+    entry = found.entry
+    parts = [department_label(t, entry)]
+    if entry.cert_no:
+        parts.append(t._("执法证 {cert}").format(cert=mask_cert(entry.cert_no)))
+    if entry.roles:
+        parts.append("、".join(role_label(t, r) for r in entry.roles))
+    return " · ".join(parts)
+
+
+def unbind_ask(t: Translator, me: Person, found: Linked) -> Screen:
+    """The confirmation; or, for someone `me` may not unlink, why (and no button)."""
+    entry = found.entry
+    if found.tg_user_id is None:
+        return unbind_gone_text(t, entry.name), None
+    refusal = unbind_refusal(me, entry.person_id, Role.ADMIN in entry.roles)
+    if refusal is not None:
+        return refusal_text(t, Refused(refusal, name=entry.name)), None
+    return unbind_ask_text(t, entry.name, html.escape(linked_details(t, found))), (
+        inline([
+            [_key(t._("🔗 Unlink {name}").format(name=entry.name[:30]),
+                 UnbindSure(entry.person_id, found.tg_user_id))],
+            [_key(t._("✖️ Not now"), UnbindNo(entry.person_id))]]))
+
+
+def nobody_text(t: Translator) -> str:
+    return t._("Nobody is in Choucha yet: send the inspector directory"
+               " (/templates) or use /invite.")
+
+
+def sheet_caption(t: Translator, count: int, names: str) -> str:
+    return t.ngettext(
+        "📨 {n} invite: print the card and hand it over, or forward the link. {names}",
+        "📨 {n} invites: print the cards and cut them apart, or send each person their"
+        " link from the CSV. {names}", count).format(n=count, names=names)[:1024]
+
+
+def links_caption(t: Translator) -> str:
+    return t._("Each link works once, for 7 days; an earlier invite of the same"
+               " person no longer works.")
+
+
+def invite_many_keyboard(t: Translator, n: int, scope: InviteScope, ref: int,
+                         shown: str) -> Keyboard:
+    return inline([[_key(t.ngettext("✅ Make {n} invite", "✅ Make {n} invites", n).format(n=n),
+                         PeopleInviteSure(scope, ref, shown))],
+                   [_key(t._("✖️ Not now"), PeopleInviteNo())]])
+
+
+def unbind_choose_keyboard(t: Translator, found: list[Linked]) -> Keyboard:
+    """A button for each person of the name (at most 20)."""
+    return inline([[_key(f"{f.entry.name[:30]} · {linked_details(t, f)}"[:60],
+                         UnbindAsk(f.entry.person_id))] for f in found[:20]])
