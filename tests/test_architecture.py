@@ -514,3 +514,19 @@ async def step(core, state):
 '''
     for control in (in_a_helper, on_the_next_turn, in_a_nested_head):
         assert len(_control(control)) == 1, control
+
+
+def test_no_function_in_bot_is_80_lines_or_longer() -> None:
+    """Issue 30: every function in bot/ (sync or async, nested ones included) is under 80
+    lines, counted from its `def` to its last line; a longer one is split by its sections
+    into named helpers."""
+    too_long = []
+    for path in sorted((REPO_ROOT / "bot").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                assert node.end_lineno is not None
+                lines = node.end_lineno - node.lineno + 1
+                if lines >= 80:
+                    too_long.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}"
+                                    f" {node.name} ({lines} lines)")
+    assert not too_long, "functions of 80 lines or more:\n" + "\n".join(too_long)
