@@ -6,6 +6,7 @@ ConfigError with a one-line message naming it; the token is never echoed.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -210,109 +211,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     file_values: dict[str, object] = {}
     if env.get("CHOUCHA_CONFIG"):
         file_values = _read_file(env["CHOUCHA_CONFIG"])
-
-    def get(name: str) -> str | None:
-        key, default = _KEYS[name]
-        if env.get(name, "").strip():
-            return env[name].strip()
-        if key in file_values and str(file_values[key]).strip():
-            return str(file_values[key]).strip()
-        return default
-
-    token = get("TELEGRAM_BOT_TOKEN")
-    if token is not None and not TOKEN_RE.match(token):
-        raise ConfigError("TELEGRAM_BOT_TOKEN: malformed (expected the form 123456:ABC-def…)")
-
-    api_root = (get("TELEGRAM_API_BASE_URL") or DEFAULT_API_ROOT).rstrip("/")
-    for suffix in ("/bot", "/file/bot"):
-        if api_root.endswith(suffix):
-            api_root = api_root[: -len(suffix)]
-    parts = urlsplit(api_root)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"TELEGRAM_API_BASE_URL: expected an http(s) URL, got {api_root!r}")
-
+    get = functools.partial(_setting, env, file_values)
+    # Read in this order: the first bad setting is the one reported.
+    token, api_root = _telegram(get)
     db = get("CHOUCHA_DB")
-    db_path = Path(db) if db else Path("data") / (
-        "choucha.sqlite3" if token else "choucha-local.sqlite3"
-    )
-
-    tz_name = get("CHOUCHA_TZ") or "Asia/Shanghai"
-    try:
-        tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"CHOUCHA_TZ: unknown time zone {tz_name!r}") from None
-
-    webhook_url = get("CHOUCHA_WEBHOOK_URL")
-    if webhook_url and urlsplit(webhook_url).scheme not in ("http", "https"):
-        raise ConfigError(f"CHOUCHA_WEBHOOK_URL: expected an http(s) URL, got {webhook_url!r}")
-    listen_host, listen_port = _host_port(
-        "CHOUCHA_WEBHOOK_LISTEN", get("CHOUCHA_WEBHOOK_LISTEN") or ""
-    )
-    secret = get("CHOUCHA_WEBHOOK_SECRET")
-    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-        raise ConfigError("CHOUCHA_WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -")
-
-    try:
-        interval = float(get("CHOUCHA_OUTBOX_INTERVAL") or "")
-        if not 0 < interval <= 3600:
-            raise ValueError
-    except ValueError:
-        raise ConfigError("CHOUCHA_OUTBOX_INTERVAL: expected seconds between 0 and 3600") from None
-    try:
-        ttl = int(get("CHOUCHA_INVITE_TTL_DAYS") or "")
-        if not 1 <= ttl <= 365:
-            raise ValueError
-    except ValueError:
-        raise ConfigError("CHOUCHA_INVITE_TTL_DAYS: expected whole days from 1 to 365") from None
-
-    local_host, local_port = _host_port("CHOUCHA_LOCAL_LISTEN", get("CHOUCHA_LOCAL_LISTEN") or "")
-    spec = get("CHOUCHA_BOT_API_SPEC")
-    spec_path = (
-        Path(spec)
-        if spec
-        else REPO_ROOT.parent / "shared" / "telegram-bot-api" / "api.min.json"
-    )
-    level = (get("CHOUCHA_LOG_LEVEL") or "INFO").upper()
-    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise ConfigError(f"CHOUCHA_LOG_LEVEL: one of DEBUG, INFO, WARNING, ERROR, got {level!r}")
-
-    area = None
-    if get("CHOUCHA_AREA"):
-        try:
-            lat, lon, km = (float(v) for v in str(get("CHOUCHA_AREA")).split(","))
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < km <= 2000):
-                raise ValueError
-            area = (lat, lon, km)
-        except ValueError:
-            raise ConfigError("CHOUCHA_AREA: latitude,longitude,radius in km, such as"
-                              " 24.43,98.58,60") from None
-
-    public_url = get("CHOUCHA_PUBLIC_URL")
-    if public_url is not None:
-        public_url = public_url.rstrip("/")
-        parts = urlsplit(public_url)
-        if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
-            raise ConfigError("CHOUCHA_PUBLIC_URL: the HTTPS address Telegram opens the Mini"
-                              f" App at, such as https://choucha.example.org, got {public_url!r}")
-
-    try:
-        pace_second = float(get("CHOUCHA_PACE_SECOND") or "")
-        if not 0.01 <= pace_second <= 1.0 or (pace_second < 1.0 and token is not None and (
-                urlsplit(api_root).hostname == urlsplit(DEFAULT_API_ROOT).hostname)):
-            raise ValueError
-    except ValueError:
-        raise ConfigError("CHOUCHA_PACE_SECOND: leave it at 1 against Telegram (the test"
-                          " suite uses 0.1 against its emulator)") from None
-    if sqlite3.sqlite_version_info < MIN_SQLITE:
-        raise ConfigError(
-            f"Choucha needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; this Python"
-            f" has {sqlite3.sqlite_version}. Use a Python built with a newer SQLite (Debian"
-            " 12 and Ubuntu 22.04 have one).")
-
-    channel = get("CHOUCHA_PUBLIC_CHANNEL")
-    if channel is not None and not re.fullmatch(r"-\d{5,20}", channel):
-        raise ConfigError("CHOUCHA_PUBLIC_CHANNEL: the channel's chat id, such as -1001234567890")
-
+    db_path = _db_path(db, token)
+    tz = _time_zone(get)
+    webhook_url, listen_host, listen_port, secret = _webhook(get)
+    interval, ttl = _limits(get)
+    local_host, local_port, spec_path = _local_mode(get)
+    level = _log_level(get)
+    area = _area(get)
+    public_url = _public_url(get)
+    pace_second = _pace_second(get, token, api_root)
+    _check_sqlite()
+    channel = _public_channel(get)
     return Settings(
         chase=_chase(get),
         token=token,
@@ -336,6 +249,162 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         area=area,
         pace_second=pace_second,
         trusted_proxies=_proxies(get("CHOUCHA_TRUSTED_PROXIES")),
-        key_dir=Path(env["CHOUCHA_KEY_DIR"]) if env.get("CHOUCHA_KEY_DIR", "").strip()
-        else Path(env["CHOUCHA_CONFIG"]).parent if env.get("CHOUCHA_CONFIG") else None,
+        key_dir=_key_dir(env),
     )
+
+
+def _setting(env: Mapping[str, str], file_values: Mapping[str, object],
+             name: str) -> str | None:
+    """One setting as text: the environment's, else the file's, else its default."""
+    key, default = _KEYS[name]
+    if env.get(name, "").strip():
+        return env[name].strip()
+    if key in file_values and str(file_values[key]).strip():
+        return str(file_values[key]).strip()
+    return default
+
+
+def _telegram(get: Callable[[str], str | None]) -> tuple[str | None, str]:
+    """The bot's token (None: local mode) and the Bot API's root, without /bot."""
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is not None and not TOKEN_RE.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN: malformed (expected the form 123456:ABC-def…)")
+
+    api_root = (get("TELEGRAM_API_BASE_URL") or DEFAULT_API_ROOT).rstrip("/")
+    for suffix in ("/bot", "/file/bot"):
+        if api_root.endswith(suffix):
+            api_root = api_root[: -len(suffix)]
+    parts = urlsplit(api_root)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"TELEGRAM_API_BASE_URL: expected an http(s) URL, got {api_root!r}")
+    return token, api_root
+
+
+def _db_path(db: str | None, token: str | None) -> Path:
+    """The database: CHOUCHA_DB, else one under data/ (another one in local mode)."""
+    return Path(db) if db else Path("data") / (
+        "choucha.sqlite3" if token else "choucha-local.sqlite3"
+    )
+
+
+def _time_zone(get: Callable[[str], str | None]) -> ZoneInfo:
+    """CHOUCHA_TZ, a known time zone."""
+    tz_name = get("CHOUCHA_TZ") or "Asia/Shanghai"
+    try:
+        return ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"CHOUCHA_TZ: unknown time zone {tz_name!r}") from None
+
+
+def _webhook(get: Callable[[str], str | None]) -> tuple[str | None, str, int, str | None]:
+    """The webhook's URL, the host and port it listens on, and its secret."""
+    webhook_url = get("CHOUCHA_WEBHOOK_URL")
+    if webhook_url and urlsplit(webhook_url).scheme not in ("http", "https"):
+        raise ConfigError(f"CHOUCHA_WEBHOOK_URL: expected an http(s) URL, got {webhook_url!r}")
+    listen_host, listen_port = _host_port(
+        "CHOUCHA_WEBHOOK_LISTEN", get("CHOUCHA_WEBHOOK_LISTEN") or ""
+    )
+    secret = get("CHOUCHA_WEBHOOK_SECRET")
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise ConfigError("CHOUCHA_WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    return webhook_url, listen_host, listen_port, secret
+
+
+def _limits(get: Callable[[str], str | None]) -> tuple[float, int]:
+    """The outbox's interval in seconds and how many days an invite lasts."""
+    try:
+        interval = float(get("CHOUCHA_OUTBOX_INTERVAL") or "")
+        if not 0 < interval <= 3600:
+            raise ValueError
+    except ValueError:
+        raise ConfigError("CHOUCHA_OUTBOX_INTERVAL: expected seconds between 0 and 3600") from None
+    try:
+        ttl = int(get("CHOUCHA_INVITE_TTL_DAYS") or "")
+        if not 1 <= ttl <= 365:
+            raise ValueError
+    except ValueError:
+        raise ConfigError("CHOUCHA_INVITE_TTL_DAYS: expected whole days from 1 to 365") from None
+    return interval, ttl
+
+
+def _local_mode(get: Callable[[str], str | None]) -> tuple[str, int, Path]:
+    """Local mode's host and port, and the Bot API description its emulator follows."""
+    local_host, local_port = _host_port("CHOUCHA_LOCAL_LISTEN", get("CHOUCHA_LOCAL_LISTEN") or "")
+    spec = get("CHOUCHA_BOT_API_SPEC")
+    spec_path = (
+        Path(spec)
+        if spec
+        else REPO_ROOT.parent / "shared" / "telegram-bot-api" / "api.min.json"
+    )
+    return local_host, local_port, spec_path
+
+
+def _log_level(get: Callable[[str], str | None]) -> str:
+    """CHOUCHA_LOG_LEVEL, in capitals."""
+    level = (get("CHOUCHA_LOG_LEVEL") or "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"CHOUCHA_LOG_LEVEL: one of DEBUG, INFO, WARNING, ERROR, got {level!r}")
+    return level
+
+
+def _area(get: Callable[[str], str | None]) -> tuple[float, float, float] | None:
+    """CHOUCHA_AREA: the county's centre and radius (latitude, longitude, km), if given."""
+    area = None
+    if get("CHOUCHA_AREA"):
+        try:
+            lat, lon, km = (float(v) for v in str(get("CHOUCHA_AREA")).split(","))
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < km <= 2000):
+                raise ValueError
+            area = (lat, lon, km)
+        except ValueError:
+            raise ConfigError("CHOUCHA_AREA: latitude,longitude,radius in km, such as"
+                              " 24.43,98.58,60") from None
+    return area
+
+
+def _public_url(get: Callable[[str], str | None]) -> str | None:
+    """CHOUCHA_PUBLIC_URL: the Mini App's HTTPS base, without a trailing slash."""
+    public_url = get("CHOUCHA_PUBLIC_URL")
+    if public_url is not None:
+        public_url = public_url.rstrip("/")
+        parts = urlsplit(public_url)
+        if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
+            raise ConfigError("CHOUCHA_PUBLIC_URL: the HTTPS address Telegram opens the Mini"
+                              f" App at, such as https://choucha.example.org, got {public_url!r}")
+    return public_url
+
+
+def _pace_second(get: Callable[[str], str | None], token: str | None, api_root: str) -> float:
+    """CHOUCHA_PACE_SECOND: 1 against Telegram, shorter only against an emulator."""
+    try:
+        pace_second = float(get("CHOUCHA_PACE_SECOND") or "")
+        if not 0.01 <= pace_second <= 1.0 or (pace_second < 1.0 and token is not None and (
+                urlsplit(api_root).hostname == urlsplit(DEFAULT_API_ROOT).hostname)):
+            raise ValueError
+    except ValueError:
+        raise ConfigError("CHOUCHA_PACE_SECOND: leave it at 1 against Telegram (the test"
+                          " suite uses 0.1 against its emulator)") from None
+    return pace_second
+
+
+def _check_sqlite() -> None:
+    """Refuse a Python whose SQLite is older than MIN_SQLITE."""
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise ConfigError(
+            f"Choucha needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; this Python"
+            f" has {sqlite3.sqlite_version}. Use a Python built with a newer SQLite (Debian"
+            " 12 and Ubuntu 22.04 have one).")
+
+
+def _public_channel(get: Callable[[str], str | None]) -> str | None:
+    """CHOUCHA_PUBLIC_CHANNEL: the channel's chat id, as text."""
+    channel = get("CHOUCHA_PUBLIC_CHANNEL")
+    if channel is not None and not re.fullmatch(r"-\d{5,20}", channel):
+        raise ConfigError("CHOUCHA_PUBLIC_CHANNEL: the channel's chat id, such as -1001234567890")
+    return channel
+
+
+def _key_dir(env: Mapping[str, str]) -> Path | None:
+    """CHOUCHA_KEY_DIR, else the configuration file's folder, else None (the database's)."""
+    return Path(env["CHOUCHA_KEY_DIR"]) if env.get("CHOUCHA_KEY_DIR", "").strip() \
+        else Path(env["CHOUCHA_CONFIG"]).parent if env.get("CHOUCHA_CONFIG") else None

@@ -623,3 +623,19 @@ def f():
         "line 6: tests.support.forms._form (a private name)",
         "line 9: tests.conftest._DATABASE_OF (a private name)",
     ]
+
+
+def test_no_function_in_bot_is_80_lines_or_longer() -> None:
+    """Issue 30: every function in bot/ (sync or async, nested ones included) is under 80
+    lines, counted from its `def` to its last line; a longer one is split by its sections
+    into named helpers."""
+    too_long = []
+    for path in sorted((REPO_ROOT / "bot").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                assert node.end_lineno is not None
+                lines = node.end_lineno - node.lineno + 1
+                if lines >= 80:
+                    too_long.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}"
+                                    f" {node.name} ({lines} lines)")
+    assert not too_long, "functions of 80 lines or more:\n" + "\n".join(too_long)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli.common import (
     Subparsers,
@@ -19,7 +21,7 @@ from bot.cli.common import (
 from bot.config import Settings
 from bot.core import Core
 from bot.formats.rendering.fonts import FontMissing
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.rules.models import Role
 from bot.services.access import SYSTEM
 from bot.services.errors import Refused
@@ -28,6 +30,9 @@ from storage.files import (
     replace_private,
     stage_private,
 )
+
+if TYPE_CHECKING:
+    from bot.services.onboarding import IssuedInvite
 
 
 def add(sub: Subparsers) -> None:
@@ -82,16 +87,18 @@ def _not_written(file: str) -> str:
 
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.services import invite_sheets
-    from bot.services.onboarding import (
-        IssuedInvite,
-        invite_person,
-        plan_by_cert,
-        plan_unregistered,
-        store_planned,
-    )
-    from bot.workers import WorkFailed
+    """`choucha invite`: check the arguments and the files, then make the invites."""
+    roles = _invite_roles(args)
+    if isinstance(roles, int):
+        return roles
+    zh = translator("zh_CN")
+    return asyncio.run(_with_core(settings, args.bot_username, functools.partial(
+        _invite, settings, args, roles, zh)))
 
+
+def _invite_roles(args: argparse.Namespace) -> list[Role] | int:
+    """The roles of a new person, once the arguments and the output files are checked;
+    the exit code when they cannot be used (nothing done)."""
     t = _t()
     modes = [bool(args.cert), bool(args.unregistered), bool(args.name)]
     if sum(modes) != 1:
@@ -116,99 +123,126 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
         problem = _font_problem()
         if problem:
             return _fail(problem)
-    zh = translator("zh_CN")
+    return roles
 
-    async def write_files(core: Core, staged: _Staged, planned: list[IssuedInvite]) -> None:
-        """The links file and the cards, staged beside their names."""
+
+async def _write_files(core: Core, settings: Settings, args: argparse.Namespace,
+                       zh: Translator, staged: _Staged, planned: list[IssuedInvite]) -> None:
+    """The links file and the cards, staged beside their names."""
+    from bot.services import invite_sheets
+
+    if args.unregistered:
+        await staged.write(args.links, invite_sheets.links_csv(planned, settings.tz))
+        if args.out:
+            await staged.write(args.out, await invite_sheets.render_cards(
+                core.workers, planned, settings.tz, zh))
+    elif args.out:
+        await staged.write(args.out, await asyncio.to_thread(
+            invite_sheets.card_png, planned[0], settings.tz, zh))
+
+
+async def _replace(core: Core, settings: Settings, args: argparse.Namespace,
+                   zh: Translator) -> list[IssuedInvite] | int:
+    """Plan the invites, write them down, then store them: a failure before the commit
+    leaves every earlier invite working (and the files as they were)."""
+    from bot.services.onboarding import plan_by_cert, plan_unregistered, store_planned
+    from bot.workers import WorkFailed
+
+    t = _t()
+    try:
         if args.unregistered:
-            await staged.write(args.links, invite_sheets.links_csv(planned, settings.tz))
-            if args.out:
-                await staged.write(args.out, await invite_sheets.render_cards(
-                    core.workers, planned, settings.tz, zh))
-        elif args.out:
-            await staged.write(args.out, await asyncio.to_thread(
-                invite_sheets.card_png, planned[0], settings.tz, zh))
-
-    async def replace(core: Core) -> list[IssuedInvite] | int:
-        """Plan the invites, write them down, then store them: a failure before the commit
-        leaves every earlier invite working (and the files as they were)."""
+            planned = await plan_unregistered(core, SYSTEM, args.department)
+        else:
+            planned = [await plan_by_cert(core, SYSTEM, args.cert)]
+    except Refused as exc:
+        return _fail(refusal(exc))
+    if not planned:
+        return []
+    staged = _Staged()
+    stored = False
+    try:
         try:
-            if args.unregistered:
-                planned = await plan_unregistered(core, SYSTEM, args.department)
-            else:
-                planned = [await plan_by_cert(core, SYSTEM, args.cert)]
+            await _write_files(core, settings, args, zh, staged, planned)
+        except FontMissing as exc:
+            return _fail(_font_text(exc))
+        except WorkFailed:
+            return _fail(t._("The cards could not be drawn within the time and memory"
+                             " allowed: invite one department at a time (--department"
+                             " CODE). Nothing was changed; earlier invites still work."))
+        except OSError:
+            return _fail(_not_written(args.links if args.unregistered
+                                      and len(staged.files) == 0 else args.out))
+        try:
+            issued = await store_planned(core, SYSTEM, planned)
+        except Refused:
+            return _fail(t._("Someone's entry changed while the files were written, so"
+                             " nothing was changed and earlier invites still work: run"
+                             " this again."))
+        stored = True
+    finally:
+        if not stored:  # the files describe invites that were not made
+            staged.drop()
+    problem = staged.put_in_place()
+    if problem:
+        return _fail(problem, code=1)
+    return issued
+
+
+async def _invite(settings: Settings, args: argparse.Namespace, roles: list[Role],
+                  zh: Translator, core: Core) -> int:
+    """Make the invites (a new person's, or in place of the open ones) and print them."""
+    from bot.services.onboarding import invite_person
+
+    if args.name:
+        try:
+            issued_all = [await invite_person(core, SYSTEM, args.name, args.department,
+                                              roles)]
         except Refused as exc:
             return _fail(refusal(exc))
-        if not planned:
-            return []
-        staged = _Staged()
-        stored = False
-        try:
-            try:
-                await write_files(core, staged, planned)
-            except FontMissing as exc:
-                return _fail(_font_text(exc))
-            except WorkFailed:
-                return _fail(t._("The cards could not be drawn within the time and memory"
-                                 " allowed: invite one department at a time (--department"
-                                 " CODE). Nothing was changed; earlier invites still work."))
-            except OSError:
-                return _fail(_not_written(args.links if args.unregistered
-                                          and len(staged.files) == 0 else args.out))
-            try:
-                issued = await store_planned(core, SYSTEM, planned)
-            except Refused:
-                return _fail(t._("Someone's entry changed while the files were written, so"
-                                 " nothing was changed and earlier invites still work: run"
-                                 " this again."))
-            stored = True
-        finally:
-            if not stored:  # the files describe invites that were not made
-                staged.drop()
-        problem = staged.put_in_place()
-        if problem:
-            return _fail(problem, code=1)
-        return issued
+    else:
+        result = await _replace(core, settings, args, zh)
+        if isinstance(result, int):
+            return result
+        issued_all = result
+    if args.unregistered:
+        return _print_unregistered(args, issued_all)
+    return await _print_one(settings, args, zh, issued_all[0])
 
-    async def work(core: Core) -> int:
-        if args.name:
-            try:
-                issued_all = [await invite_person(core, SYSTEM, args.name, args.department,
-                                                  roles)]
-            except Refused as exc:
-                return _fail(refusal(exc))
-        else:
-            result = await replace(core)
-            if isinstance(result, int):
-                return result
-            issued_all = result
-        if args.unregistered:
-            if not issued_all:
-                print(t._("Everyone is registered already; no invite was made."))
-                return 0
-            print(t.ngettext("{n} invite made (each earlier open invite was replaced).",
-                             "{n} invites made (each earlier open invite was replaced).",
-                             len(issued_all)).format(n=len(issued_all)))
-            print(t._("Links written to {file}").format(file=args.links))
-            if args.out:
-                print(t._("Printable QR cards written to {file}").format(file=args.out))
-            return 0
-        issued = issued_all[0]
-        expires = issued.invite.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
-        print(t._("Invite for {name} (works once, until {expires}):").format(
-            name=issued.person.name, expires=expires))
-        print(issued.link, flush=True)
-        if args.out:
-            if args.name:  # a new person: the link above is theirs whatever happens here
-                try:
-                    await asyncio.to_thread(replace_private, Path(args.out), await
-                                            asyncio.to_thread(invite_sheets.card_png, issued,
-                                                              settings.tz, zh))
-                except OSError:
-                    return _fail(t._("The invite was made and its link above works, but the"
-                                     " card could not be written to {file}: send or print the"
-                                     " link instead.").format(file=args.out), code=1)
-            print(t._("QR card written to {file}").format(file=args.out))
+
+def _print_unregistered(args: argparse.Namespace, issued_all: list[IssuedInvite]) -> int:
+    """How many invites were made for those not registered, and where the files are."""
+    t = _t()
+    if not issued_all:
+        print(t._("Everyone is registered already; no invite was made."))
         return 0
+    print(t.ngettext("{n} invite made (each earlier open invite was replaced).",
+                     "{n} invites made (each earlier open invite was replaced).",
+                     len(issued_all)).format(n=len(issued_all)))
+    print(t._("Links written to {file}").format(file=args.links))
+    if args.out:
+        print(t._("Printable QR cards written to {file}").format(file=args.out))
+    return 0
 
-    return asyncio.run(_with_core(settings, args.bot_username, work))
+
+async def _print_one(settings: Settings, args: argparse.Namespace, zh: Translator,
+                     issued: IssuedInvite) -> int:
+    """One person's invite: its link, until when it works, and its card if asked for."""
+    from bot.services import invite_sheets
+
+    t = _t()
+    expires = issued.invite.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+    print(t._("Invite for {name} (works once, until {expires}):").format(
+        name=issued.person.name, expires=expires))
+    print(issued.link, flush=True)
+    if args.out:
+        if args.name:  # a new person: the link above is theirs whatever happens here
+            try:
+                await asyncio.to_thread(replace_private, Path(args.out), await
+                                        asyncio.to_thread(invite_sheets.card_png, issued,
+                                                          settings.tz, zh))
+            except OSError:
+                return _fail(t._("The invite was made and its link above works, but the"
+                                 " card could not be written to {file}: send or print the"
+                                 " link instead.").format(file=args.out), code=1)
+        print(t._("QR card written to {file}").format(file=args.out))
+    return 0

@@ -394,17 +394,11 @@ def _walk(children: list[dict[str, Any]], form: _Reading, group_relevant: str | 
           repeat: str | None = None, section: dict[str, str] | None = None) -> None:
     """Read the survey's rows into questions; `section` is the label of the group they
     are in (shown above each question, as Collect shows it)."""
-    questions, problems, meta = form.questions, form.problems, form.meta
-    files, lists, external = form.files, form.lists, form.external
     for child in children:
         written, name = child.get("type", ""), child.get("name", "")
         kind, extra = _alias(written)
         bind = {**extra, **(child.get("bind", {}) or {})}
-        relevant = bind.get("relevant")
-        if group_relevant and relevant:
-            relevant = f"({group_relevant}) and ({relevant})"
-        elif group_relevant:
-            relevant = group_relevant
+        relevant = _within(group_relevant, bind.get("relevant"))
         if kind == "group":
             if name == "meta" and (child.get("control") or {}).get("bodyless"):
                 continue
@@ -412,97 +406,146 @@ def _walk(children: list[dict[str, Any]], form: _Reading, group_relevant: str | 
                   _texts(child.get("label")) or section)
             continue
         if kind in META:
-            meta.append((name, kind))
+            form.meta.append((name, kind))
             continue
         if kind == "repeat":
-            if repeat is not None:
-                problems.append(FormProblem(name, INSTEAD["repeat"], {"type": "begin_repeat"}))
-                continue
-            first = len(questions)
-            # The repeat's relevant applies to its questions, as a group's does, and
-            # decides whether "add one?" is asked.
-            _walk(child.get("children", []), form, relevant, name, section)
-            count = str((child.get("control") or {}).get("jr:count", "") or "").strip()
-            form.repeats.append(Repeat(name, _texts(child.get("label")) or {"zh_CN": name,
-                                                                      "en": name},
-                                  tuple(q.name for q in questions[first:]), count or None,
-                                  relevant))
+            _walk_repeat(child, form, relevant, repeat, section)
             continue
         itemset = str(child.get("itemset", ""))
-        if kind in ("select one", "select all that apply") and itemset.lower().endswith(
-                (".csv", ".xml", ".geojson")):
-            if itemset not in files:
-                problems.append(FormProblem(name, INSTEAD["from file"], {
-                    "type": f"{kind.replace(' ', '_')}_from_file {itemset}"}))
-                continue
-            try:
-                child = {**child, "choices": _csv_choices(files[itemset])}
-            except ValueError as exc:
-                problems.append(FormProblem(name, N_("the choices file {file}: {detail}"),
-                                            {"file": itemset, "detail": str(exc)}))
-                continue
-        if kind == "select one external" and external.get(itemset):
+        with_choices = _file_choices(child, kind, itemset, form)
+        if with_choices is None:
+            continue
+        child = with_choices
+        if kind == "select one external" and form.external.get(itemset):
             # its choices in the form's external_choices sheet; a cascading select
-            kind, child = "select one", {**child, "choices": external[itemset]}
+            kind, child = "select one", {**child, "choices": form.external[itemset]}
         if kind not in TYPES:
-            problems.append(_unknown_type(written, name, form.book) or FormProblem(
+            form.problems.append(_unknown_type(written, name, form.book) or FormProblem(
                 name, _instead(kind), {"type": written}))
             continue
-        # randomize (a survey's guard against order bias) is not applied: an inspection's
-        # choices keep the order written, so that every inspector sees the same buttons.
-        randomized = _parameters(child.get("parameters")).get(
-            "randomize", "false").lower() in ("true", "true()", "yes")
-        choices = tuple(
-            Choice(str(c["name"]),
-                   OTHER_LABEL if c["name"] == "other" and c.get("label") == "Other"
-                   else _texts(c.get("label")),
-                   {str(k): str(v) for k, v in c.items() if k not in ("name", "label")
-                    and isinstance(v, str | int | float)})
-            for c in child.get("choices") or lists.get(itemset) or [])
-        if kind in ("acknowledge", "trigger"):  # one button; ODK stores OK
-            choices = (Choice("OK", {"zh_CN": "确认", "en": "OK"}),)
-        constraint = bind.get("constraint")
-        if kind == "range":  # typed, within the range the author set
-            limits = _parameters(child.get("parameters"))
-            bounds = " and ".join(f". {op} {limits[key]}" for key, op in
-                                  (("start", ">="), ("end", "<=")) if _number(limits.get(key)))
-            constraint = f"({constraint}) and ({bounds})" if constraint and bounds \
-                else constraint or bounds or None
-        label = _texts(child.get("label")) or {"zh_CN": name, "en": name}
-        if name.endswith("_other") and child.get("label") == "Specify other.":
-            label = SPECIFY_OTHER  # pyxform's or_other follow-up, in both languages
-        yes, no = _compliance(choices) if TYPES[kind] == "select_one" else (None, None)
-        locked = str(bind.get("readonly", "") or "").strip()
-        readonly = locked.lower() in _YES
-        kind_of = TYPES[kind]
-        if readonly and kind_of not in NOT_ASKED:  # shown, never answered (ODK: read-only)
-            kind_of = "calculate" if bind.get("calculate") else "note"
-        written = str(bind.get("required", "") or "").strip()
-        required = written.lower() in _YES
-        required_if = None if required or written.lower() in _NO else written
-        questions.append(Question(
-            name=name,
-            type=kind_of,
-            label=label,
-            hint=_texts(child.get("hint")),
-            required=required,
-            required_if=required_if,
-            required_message=_texts(bind.get("jr:requiredMsg")),
-            relevant=relevant,
-            constraint=constraint,
-            constraint_message=_texts(bind.get("jr:constraintMsg")),
-            choices=choices,
-            compliant=yes,
-            noncompliant=no,
-            calculation=bind.get("calculate"),
-            choice_filter=child.get("choice_filter") or None,
-            repeat=repeat,
-            randomized=randomized,
-            readonly_if=None if readonly or locked.lower() in _NO else locked,
-            default=str(child["default"]) if child.get("default") not in (None, "") else None,
-            default_dynamic=bool(child.get("_dynamic_default")),
-            section=section or {},
-        ))
+        form.questions.append(_question(child, kind, bind, relevant, repeat, section,
+                                        form.lists))
+
+
+def _within(group_relevant: str | None, relevant: str | None) -> str | None:
+    """A row's relevant within its group's: both must hold."""
+    if group_relevant and relevant:
+        return f"({group_relevant}) and ({relevant})"
+    if group_relevant:
+        return group_relevant
+    return relevant
+
+
+def _walk_repeat(child: dict[str, Any], form: _Reading, relevant: str | None,
+                 repeat: str | None, section: dict[str, str] | None) -> None:
+    """A repeat group's questions, and the repeat (refused inside another repeat)."""
+    name = child.get("name", "")
+    if repeat is not None:
+        form.problems.append(FormProblem(name, INSTEAD["repeat"], {"type": "begin_repeat"}))
+        return
+    first = len(form.questions)
+    # The repeat's relevant applies to its questions, as a group's does, and
+    # decides whether "add one?" is asked.
+    _walk(child.get("children", []), form, relevant, name, section)
+    count = str((child.get("control") or {}).get("jr:count", "") or "").strip()
+    label = _texts(child.get("label")) or {"zh_CN": name, "en": name}
+    form.repeats.append(Repeat(name, label, tuple(q.name for q in form.questions[first:]),
+                               count or None, relevant))
+
+
+def _file_choices(child: dict[str, Any], kind: str, itemset: str,
+                  form: _Reading) -> dict[str, Any] | None:
+    """The row with its choices read from a file of the .zip when it selects from one;
+    None when that file is missing or unreadable (the problem is recorded)."""
+    name = child.get("name", "")
+    if kind in ("select one", "select all that apply") and itemset.lower().endswith(
+            (".csv", ".xml", ".geojson")):
+        if itemset not in form.files:
+            form.problems.append(FormProblem(name, INSTEAD["from file"], {
+                "type": f"{kind.replace(' ', '_')}_from_file {itemset}"}))
+            return None
+        try:
+            return {**child, "choices": _csv_choices(form.files[itemset])}
+        except ValueError as exc:
+            form.problems.append(FormProblem(name, N_("the choices file {file}: {detail}"),
+                                             {"file": itemset, "detail": str(exc)}))
+            return None
+    return child
+
+
+def _choices(child: dict[str, Any], kind: str, lists: Mapping[str, Any]) -> tuple[Choice, ...]:
+    """A question's choices: its own, else its list's in the choices sheet; one OK
+    button for an acknowledge."""
+    itemset = str(child.get("itemset", ""))
+    choices = tuple(
+        Choice(str(c["name"]),
+               OTHER_LABEL if c["name"] == "other" and c.get("label") == "Other"
+               else _texts(c.get("label")),
+               {str(k): str(v) for k, v in c.items() if k not in ("name", "label")
+                and isinstance(v, str | int | float)})
+        for c in child.get("choices") or lists.get(itemset) or [])
+    if kind in ("acknowledge", "trigger"):  # one button; ODK stores OK
+        choices = (Choice("OK", {"zh_CN": "确认", "en": "OK"}),)
+    return choices
+
+
+def _constraint(child: dict[str, Any], kind: str, constraint: str | None) -> str | None:
+    """The constraint as written, and for a range the bounds the author set."""
+    if kind == "range":  # typed, within the range the author set
+        limits = _parameters(child.get("parameters"))
+        bounds = " and ".join(f". {op} {limits[key]}" for key, op in
+                              (("start", ">="), ("end", "<=")) if _number(limits.get(key)))
+        constraint = f"({constraint}) and ({bounds})" if constraint and bounds \
+            else constraint or bounds or None
+    return constraint
+
+
+def _question(child: dict[str, Any], kind: str, bind: dict[str, Any], relevant: str | None,
+              repeat: str | None, section: dict[str, str] | None,
+              lists: Mapping[str, Any]) -> Question:
+    """One question of a type Choucha asks, from its survey row."""
+    name = child.get("name", "")
+    # randomize (a survey's guard against order bias) is not applied: an inspection's
+    # choices keep the order written, so that every inspector sees the same buttons.
+    randomized = _parameters(child.get("parameters")).get(
+        "randomize", "false").lower() in ("true", "true()", "yes")
+    choices = _choices(child, kind, lists)
+    constraint = _constraint(child, kind, bind.get("constraint"))
+    label = _texts(child.get("label")) or {"zh_CN": name, "en": name}
+    if name.endswith("_other") and child.get("label") == "Specify other.":
+        label = SPECIFY_OTHER  # pyxform's or_other follow-up, in both languages
+    yes, no = _compliance(choices) if TYPES[kind] == "select_one" else (None, None)
+    locked = str(bind.get("readonly", "") or "").strip()
+    readonly = locked.lower() in _YES
+    kind_of = TYPES[kind]
+    if readonly and kind_of not in NOT_ASKED:  # shown, never answered (ODK: read-only)
+        kind_of = "calculate" if bind.get("calculate") else "note"
+    written = str(bind.get("required", "") or "").strip()
+    required = written.lower() in _YES
+    required_if = None if required or written.lower() in _NO else written
+    return Question(
+        name=name,
+        type=kind_of,
+        label=label,
+        hint=_texts(child.get("hint")),
+        required=required,
+        required_if=required_if,
+        required_message=_texts(bind.get("jr:requiredMsg")),
+        relevant=relevant,
+        constraint=constraint,
+        constraint_message=_texts(bind.get("jr:constraintMsg")),
+        choices=choices,
+        compliant=yes,
+        noncompliant=no,
+        calculation=bind.get("calculate"),
+        choice_filter=child.get("choice_filter") or None,
+        repeat=repeat,
+        randomized=randomized,
+        readonly_if=None if readonly or locked.lower() in _NO else locked,
+        default=str(child["default"]) if child.get("default") not in (None, "") else None,
+        default_dynamic=bool(child.get("_dynamic_default")),
+        section=section or {},
+    )
 
 
 # Why a workbook cannot be read, in the office's words: each names the sheet, the row and

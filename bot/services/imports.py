@@ -1298,6 +1298,8 @@ async def _frozen_plan(job: _Job, number: int, name: str, given: dict[str, Any])
 
 
 async def _plans(job: _Job) -> None:
+    """Each plan's row checked against the directory, the draw's rules and what a prepared
+    draw froze; all of them stored when no row has a problem."""
     tx, report = job.tx, job.report
     departments = await tx.directory.department_ids()
     codes_by_id = await tx.directory.department_codes()
@@ -1308,69 +1310,112 @@ async def _plans(job: _Job) -> None:
         if not _first_seen(job, seen, values["name"], number, "name", values["name"]):
             continue
         before = report.problem_count
-        initiator = departments.get(values["initiator"])
-        if initiator is None:
-            report.problem(number, job.header("initiator"), values["initiator"],
-                           N_("no department with this code or name"))
-        joining = []
-        for name in values["joining"] or []:
-            if name not in departments:
-                report.problem(number, job.header("joining"), name,
-                               N_("no department with this code or name"))
-            elif departments[name] != initiator and departments[name] not in joining:
-                joining.append(departments[name])
-        if values["type"] == "joint" and not joining:
-            report.problem(number, job.header("joining"), "",
-                           N_("a joint plan needs at least one joining department"))
-        if values["type"] == "department" and joining:
-            report.problem(number, job.header("joining"), ", ".join(values["joining"]),
-                           N_("a department plan has no joining departments"))
-        taking_part = {initiator, *joining}
-        rules: list[PlanItemRule] = []
-        for code in values["items"]:
-            item = items.get(code)
-            if item is None:
-                report.problem(number, job.header("items"), code, N_("no item with this code"))
-                continue
-            if item["department_id"] not in taking_part:
-                report.problem(number, job.header("items"), code,
-                               N_("the item's department does not take part in this plan"))
-            rules.append(PlanItemRule(code, item["kind"], item["max_ratio"], item["expertise"],
-                                      codes_by_id.get(item["department_id"], "")))
+        initiator, joining = _plan_departments(job, number, values, departments)
+        rules = _plan_items(job, number, values, items, codes_by_id, {initiator, *joining})
         caps = values["year_caps"] or {}
-        for problem in algo.plan_problems(values["ratios"], caps, rules):
-            column = "year_caps" if problem.reason in ("cap_above_two", "caps_fall") \
-                else "ratios"
-            shown = {"year_caps": _caps_text(caps), "ratios": _ratios_text(values["ratios"])}
-            report.problem(number, job.header(column), shown[column],
-                           PLAN_PROBLEMS[problem.reason], **problem.params)
-        if not values["draw_date"] <= values["window_start"] <= values["window_due"]:
-            report.problem(number, job.header("window_due"), values["window_due"],
-                           N_("the draw date, the start and the due date must be in order"))
-        for department, others in (values["fallbacks"] or {}).items():
-            for code in (department, *others):
-                if code not in departments:
-                    report.problem(number, job.header("fallbacks"), code,
-                                   N_("no department with this code or name"))
+        _plan_ratios_and_caps(job, number, values, caps, rules)
+        _plan_dates_and_fallbacks(job, number, values, departments)
         if report.problem_count == before:
-            fallbacks = {
-                codes_by_id[departments[k]]: [codes_by_id[departments[o]] for o in v]
-                for k, v in (values["fallbacks"] or {}).items()
-            }
-            risk = values["risk_rule"] if values["risk_rule"] is not None else DEFAULT_RISK_RULE
             assert initiator is not None  # else a problem was reported above
-            await _frozen_plan(job, number, values["name"], {
-                "ratios": values["ratios"], "items": sorted(values["items"]),
-                "scope": {k: sorted(v) for k, v in (values["scope"] or {}).items() if v},
-                "initiator": codes_by_id[initiator],
-                "joining": sorted(codes_by_id[j] for j in joining),
-                "draw_date": values["draw_date"], "year_caps": caps,
-                "fallbacks": fallbacks, "risk_rule": risk})
-        if report.problem_count == before:
-            rows.append((number, values, initiator, joining,
-                         [items[c]["id"] for c in values["items"]], fallbacks, caps, risk))
+            fallbacks, risk = await _plan_unfrozen(job, number, values, initiator, joining,
+                                                   caps, departments, codes_by_id)
+            if report.problem_count == before:
+                rows.append((number, values, initiator, joining,
+                             [items[c]["id"] for c in values["items"]], fallbacks, caps, risk))
     if not report.ok:
         return
+    await _store_plans(job, rows)
+
+
+def _plan_departments(job: _Job, number: int, values: dict[str, Any],
+                      departments: dict[str, int]) -> tuple[int | None, list[int]]:
+    """The plan's initiating department and the joining ones (ids), as its type wants."""
+    report = job.report
+    initiator = departments.get(values["initiator"])
+    if initiator is None:
+        report.problem(number, job.header("initiator"), values["initiator"],
+                       N_("no department with this code or name"))
+    joining: list[int] = []
+    for name in values["joining"] or []:
+        if name not in departments:
+            report.problem(number, job.header("joining"), name,
+                           N_("no department with this code or name"))
+        elif departments[name] != initiator and departments[name] not in joining:
+            joining.append(departments[name])
+    if values["type"] == "joint" and not joining:
+        report.problem(number, job.header("joining"), "",
+                       N_("a joint plan needs at least one joining department"))
+    if values["type"] == "department" and joining:
+        report.problem(number, job.header("joining"), ", ".join(values["joining"]),
+                       N_("a department plan has no joining departments"))
+    return initiator, joining
+
+
+def _plan_items(job: _Job, number: int, values: dict[str, Any],
+                items: dict[str, dict[str, Any]], codes_by_id: dict[int, str],
+                taking_part: set[int | None]) -> list[PlanItemRule]:
+    """The plan's items as the draw reads them; each must exist and belong to a
+    department taking part."""
+    rules: list[PlanItemRule] = []
+    for code in values["items"]:
+        item = items.get(code)
+        if item is None:
+            job.report.problem(number, job.header("items"), code, N_("no item with this code"))
+            continue
+        if item["department_id"] not in taking_part:
+            job.report.problem(number, job.header("items"), code,
+                               N_("the item's department does not take part in this plan"))
+        rules.append(PlanItemRule(code, item["kind"], item["max_ratio"], item["expertise"],
+                                  codes_by_id.get(item["department_id"], "")))
+    return rules
+
+
+def _plan_ratios_and_caps(job: _Job, number: int, values: dict[str, Any], caps: dict[str, int],
+                rules: list[PlanItemRule]) -> None:
+    """Report what the plan's ratios and yearly caps break of the draw's rules."""
+    for problem in algo.plan_problems(values["ratios"], caps, rules):
+        column = "year_caps" if problem.reason in ("cap_above_two", "caps_fall") \
+            else "ratios"
+        shown = {"year_caps": _caps_text(caps), "ratios": _ratios_text(values["ratios"])}
+        job.report.problem(number, job.header(column), shown[column],
+                           PLAN_PROBLEMS[problem.reason], **problem.params)
+
+
+def _plan_dates_and_fallbacks(job: _Job, number: int, values: dict[str, Any],
+                              departments: dict[str, int]) -> None:
+    """Report dates out of order and fallback departments not in the directory."""
+    if not values["draw_date"] <= values["window_start"] <= values["window_due"]:
+        job.report.problem(number, job.header("window_due"), values["window_due"],
+                           N_("the draw date, the start and the due date must be in order"))
+    for department, others in (values["fallbacks"] or {}).items():
+        for code in (department, *others):
+            if code not in departments:
+                job.report.problem(number, job.header("fallbacks"), code,
+                                   N_("no department with this code or name"))
+
+
+async def _plan_unfrozen(job: _Job, number: int, values: dict[str, Any], initiator: int,
+                         joining: list[int], caps: dict[str, int], departments: dict[str, int],
+                         codes_by_id: dict[int, str]) -> tuple[dict[str, list[str]], Any]:
+    """The plan's fallbacks (by code) and risk rule, after reporting a change to what a
+    prepared or drawn draw froze."""
+    fallbacks = {
+        codes_by_id[departments[k]]: [codes_by_id[departments[o]] for o in v]
+        for k, v in (values["fallbacks"] or {}).items()
+    }
+    risk = values["risk_rule"] if values["risk_rule"] is not None else DEFAULT_RISK_RULE
+    await _frozen_plan(job, number, values["name"], {
+        "ratios": values["ratios"], "items": sorted(values["items"]),
+        "scope": {k: sorted(v) for k, v in (values["scope"] or {}).items() if v},
+        "initiator": codes_by_id[initiator],
+        "joining": sorted(codes_by_id[j] for j in joining),
+        "draw_date": values["draw_date"], "year_caps": caps,
+        "fallbacks": fallbacks, "risk_rule": risk})
+    return fallbacks, risk
+
+
+async def _store_plans(job: _Job, rows: list[Any]) -> None:
+    """Write the checked plans, and move the windows of drawn ones' tasks."""
     for number, values, initiator, joining, item_ids, fallbacks, caps, risk in rows:
         plan = {
             "task_name": values["task_name"], "type": values["type"],
@@ -1382,8 +1427,8 @@ async def _plans(job: _Job) -> None:
             "leader_may_approve": int(bool(values["leader_may_approve"])),
             "risk_rule": dumps(risk),
         }
-        _count(report, await tx.directory.upsert_plan(values["name"], plan, item_ids, joining,
-                                                      job.now))
+        _count(job.report, await job.tx.directory.upsert_plan(values["name"], plan, item_ids,
+                                                              joining, job.now))
         await _window_moved(job, number, values["name"], values["window_start"],
                             values["window_due"])
 

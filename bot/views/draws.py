@@ -14,38 +14,61 @@ from bot.views.refusals import stale_text
 
 def _draw_refusal(t: Translator, exc: Refused) -> str:
     """What the draw's rules refused, with the next step."""
+    p = _escaped(exc)
+    if exc.reason == Refusal.NOBODY_DRAWABLE:
+        return _nobody_drawable(t, p)
+    p["what"] = html.escape(_frozen_file(t, exc.params.get("file", "")))
+    texts = {**_preparation_refusals(t), **_plan_rule_refusals(t),
+             **_entropy_refusals(t, exc), **_integrity_refusals(t)}
+    text = texts.get(exc.reason, t._("Refused: {reason}").format(reason=exc.reason))
+    return text.format(**p)
+
+
+def _escaped(exc: Refused) -> dict[str, str]:
+    """The refusal's parameters, each wording's missing ones empty (or 0), HTML-escaped."""
     p = {"stratum": "", "department": "", "target": "", "code": "", "plan": "",
          "plans": "", "expertise": "", "total": "0", "valid": "0", "skilled": "0",
          "date": "", "overall": "", "ratio": "", "maximum": "", "item": "", "lower": "",
          "higher": "", "lower_ratio": "", "higher_ratio": "", "lower_cap": "",
          "higher_cap": "", "source": "", "file": ""}
     p.update(exc.params)
-    p = {k: html.escape(v) for k, v in p.items()}
+    return {k: html.escape(v) for k, v in p.items()}
+
+
+def _nobody_drawable(t: Translator, p: dict[str, str]) -> str:
+    """Nobody of a department can be drawn for a firm: why, and what to do."""
     nothing = t._("Nothing was written.")
-    if exc.reason == Refusal.NOBODY_DRAWABLE:
-        if p["total"] == "0":
-            why = t._("the department has no inspector in the directory")
-        elif p["valid"] == "0":
-            why = t._("none of its {total} inspectors holds a 执法证 valid on the draw date"
-                      ).format(**p)
-        elif p["expertise"] and p["skilled"] == "0":
-            why = t._("none of its {valid} inspectors with a valid 执法证 has the expertise"
-                      " {expertise}").format(**p)
-        else:
-            why = t._("its {skilled} drawable inspectors are all recused from this firm or"
-                      " already on its team").format(**p)
-        return t._("Refused: nobody of {department} can be drawn for {target} ({code}):"
-                   " {why}. {nothing} The draw's inputs were frozen at prepare and cannot"
-                   " change now: add inspectors to the directory or name a fallback"
-                   " department, and load the plan again under a new name.").format(
-            why=why, nothing=nothing, **{k: v for k, v in p.items() if k != "why"})
+    if p["total"] == "0":
+        why = t._("the department has no inspector in the directory")
+    elif p["valid"] == "0":
+        why = t._("none of its {total} inspectors holds a 执法证 valid on the draw date"
+                  ).format(**p)
+    elif p["expertise"] and p["skilled"] == "0":
+        why = t._("none of its {valid} inspectors with a valid 执法证 has the expertise"
+                  " {expertise}").format(**p)
+    else:
+        why = t._("its {skilled} drawable inspectors are all recused from this firm or"
+                  " already on its team").format(**p)
+    return t._("Refused: nobody of {department} can be drawn for {target} ({code}):"
+               " {why}. {nothing} The draw's inputs were frozen at prepare and cannot"
+               " change now: add inspectors to the directory or name a fallback"
+               " department, and load the plan again under a new name.").format(
+        why=why, nothing=nothing, **{k: v for k, v in p.items() if k != "why"})
+
+
+def _frozen_file(t: Translator, file: str) -> str:
+    """A frozen file of the draw in words (its name when it is not one of them)."""
     frozen = {"pool.tsv": t._("the frozen pool (pool.tsv)"),
               "inspectors.tsv": t._("the frozen inspector list (inspectors.tsv)"),
               "recusals.tsv": t._("the frozen recusals (recusals.tsv)"),
               "announcement.json": t._("the announcement (announcement.json)"),
               "nonce": t._("the committed nonce")}
-    p["what"] = html.escape(frozen.get(exc.params.get("file", ""), exc.params.get("file", "")))
-    texts = {
+    return frozen.get(file, file)
+
+
+def _preparation_refusals(t: Translator) -> dict[Refusal, str]:
+    """Refusals about the plan named and the state of its draw."""
+    return {
         Refusal.UNKNOWN_PLAN: t._("There is no plan named “{plan}”. The plans are:\n{plans}"),
         Refusal.ALREADY_PREPARED: t._("This plan's draw was prepared already (draw date {date}):"
                                       " it cannot be prepared twice. To prepare it again,"
@@ -58,6 +81,12 @@ def _draw_refusal(t: Translator, exc: Refused) -> str:
         Refusal.BEFORE_DRAW_DATE: t._("The draw date ({date}) has not come yet: the public"
                                       " entropy is not known before it. Run the draw on or"
                                       " after that day."),
+    }
+
+
+def _plan_rule_refusals(t: Translator) -> dict[Refusal, str]:
+    """Refusals of a plan that breaks a rule: its pool, ratios, caps and teams."""
+    return {
         Refusal.EMPTY_POOL: t._("No target is eligible for this plan (scope, status, the yearly"
                                 " cap). Nothing was written."),
         Refusal.RATIO_BELOW_MINIMUM: t._("Refused: the plan would check {overall} of the targets"
@@ -86,6 +115,12 @@ def _draw_refusal(t: Translator, exc: Refused) -> str:
         Refusal.PLAN_CHANGED: t._("The plan {plan} was changed by an import while its draw"
                                   " was being prepared. Nothing was written: prepare it"
                                   " again."),
+    }
+
+
+def _entropy_refusals(t: Translator, exc: Refused) -> dict[Refusal, str]:
+    """Refusals of the entropy source and value, and of a cancellation."""
+    return {
         Refusal.BAD_ENTROPY_SOURCE: t._("Please name the public entropy source in words, in 3"
                                         " to 300 characters: which lottery or index, and"
                                         " the day its value is published (for example"
@@ -110,6 +145,12 @@ def _draw_refusal(t: Translator, exc: Refused) -> str:
                                           " the plan's parameters. Cancel that preparation (any"
                                           " day: it was never sealed) and prepare it again with"
                                           " a new entropy source."),
+    }
+
+
+def _integrity_refusals(t: Translator) -> dict[Refusal, str]:
+    """Refusals when the frozen inputs changed, or the draw's work could not finish."""
+    return {
         Refusal.FROZEN_CHANGED: t._("Refused: {what} no longer matches what was announced at"
                                     " prepare. Nothing was drawn. The database or the file store"
                                     " was changed behind Choucha's back: tell the administrator,"
@@ -124,8 +165,6 @@ def _draw_refusal(t: Translator, exc: Refused) -> str:
         Refusal.WORK_CRASHED: t._("The process computing the draw stopped unexpectedly. Nothing was"
                                   " written; run the draw again."),
     }
-    text = texts.get(exc.reason, t._("Refused: {reason}").format(reason=exc.reason))
-    return text.format(**p)
 
 
 def confirm_run_text(t: Translator, ready: ReadyToRun) -> str:

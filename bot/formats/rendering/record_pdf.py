@@ -27,6 +27,8 @@ from bot.texts.labels import flag_text
 _ZH = translator("zh_CN")  # the record is an official document, in Chinese
 
 THUMB = 38  # mm
+# The party signed, in Telegram or on paper, or refused before a witness.
+_PARTY_KINDS = ("party", "party_paper", "party_refused")
 
 
 def _thumbnail(data: bytes) -> bytes | None:
@@ -93,12 +95,33 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
     A `draft` is the record before submission, to print and sign on paper: marked
     草稿/待签, `record_hash` being the content hash the signatures confirm, with lines to
     sign for whoever has not signed yet."""
-    def at(value: str | None) -> str:
-        return _local(value, tz)
-
     pdf = _Record(record_hash, draft)
     pdf.add_page()
     task = content["task"]
+    _title(pdf, record_hash, draft)
+    _correction(pdf, content.get("correction"))
+    _target(pdf, task)
+    _team(pdf, content["team"])
+    _checkins(pdf, content, submitted, tz)
+    _findings(pdf, content, photo, tz)
+    _signatures(pdf, signatures, photo, tz)
+    if draft:
+        _to_sign(pdf, content["team"], signatures)
+        _verification(pdf, f"choucha:draft:{task['id']}:{record_hash}", 30)
+        pdf.line_of("签名即确认上述内容；内容如有更改，须重新打印并签名。", size=8)
+        return bytes(pdf.output())
+    _signed(pdf, signatures)
+    _verification(pdf, f"choucha:record:{task['id']}:{record_hash}", 36)
+    pdf.line_of(f"记录哈希 SHA-256：{record_hash}", size=8)
+    pdf.line_of("内容哈希（签名所确认的内容）：检查对象、检查组、签到、每一项回答（含作答人、时间及照片的"
+                " SHA-256）、检查结果、责令改正与后续处理，不含签名。", size=7.5)
+    pdf.line_of("记录哈希（本记录的最终版本）：上述内容、全部签名（含纸质签名照片、当事人的陈述与意见）"
+                "及提交信息；记录提交后不可更改，更正另立新版本。", size=7.5)
+    return bytes(pdf.output())
+
+
+def _title(pdf: _Record, record_hash: str, draft: bool) -> None:
+    """The title: the record and its articles, or the draft's mark and its content hash."""
     pdf.set_font("cjk", size=16)
     if draft:
         pdf.set_text_color(176, 32, 38)
@@ -113,138 +136,183 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
         pdf.set_font("cjk", size=9)
         pdf.cell(0, 5, "（003 第二十一、二十二条）", align="C",
                  new_x="LMARGIN", new_y="NEXT")
-    correction = content.get("correction")
+
+
+def _correction(pdf: _Record, correction: dict[str, Any] | None) -> None:
+    """A correction's section: the version it corrects, who opened it and why."""
     if correction:
         pdf.heading("更正")
         pdf.line_of(f"本记录更正第 {correction['of_version']} 版（记录哈希"
                     f" {correction['of_record_hash'][:16]}），由 {correction['opened_by']} 提出。")
         pdf.line_of(f"更正原因：{correction['reason']}")
+
+
+def _target(pdf: _Record, task: dict[str, Any]) -> None:
+    """The firm checked, and the plan and window of the check."""
     pdf.heading("检查对象")
     pdf.line_of(f"名称：{task['target_name']}")
     pdf.line_of(f"统一社会信用代码：{task['target_code']}")
     pdf.line_of(f"地址：{task['address'] or '—'}")
     pdf.line_of(f"抽查计划：{task['plan']} · 检查期限 {task['window'][0]} 至 {task['window'][1]}")
+
+
+def _team(pdf: _Record, team: list[dict[str, Any]]) -> None:
+    """The team: each member's department and 执法证号, the leader marked."""
     pdf.heading("检查小组")
-    for member in content["team"]:
+    for member in team:
         leader = "（组长）" if member["leader"] else ""
         pdf.line_of(f"{member['name']}{leader} · {member['department']} · 执法证号"
                     f" {member['cert_no']}")
+
+
+def _checkins(pdf: _Record, content: dict[str, Any], submitted: dict[str, Any],
+              tz: tzinfo) -> None:
+    """When the check started, each member's check-in and place, and the submission."""
     pdf.heading("时间与签到")
-    pdf.line_of(f"开始检查：{at(content['started_at'])}（{tz}）")
+    pdf.line_of(f"开始检查：{_local(content['started_at'], tz)}（{tz}）")
     if content.get("started_late"):
-        pdf.line_of(f"注意：检查开始时已超过检查期限（{task['window'][1]}）。")
+        pdf.line_of(f"注意：检查开始时已超过检查期限（{content['task']['window'][1]}）。")
     for checkin in content["checkins"]:
         if checkin["skip_reason"]:
-            pdf.line_of(f"{checkin['name']} 签到：{at(checkin['at'])}，"
+            pdf.line_of(f"{checkin['name']} 签到：{_local(checkin['at'], tz)}，"
                         f"未定位（{checkin['skip_reason']}）")
         else:
-            pdf.line_of(f"{checkin['name']} 签到：{at(checkin['at'])}，位置"
+            pdf.line_of(f"{checkin['name']} 签到：{_local(checkin['at'], tz)}，位置"
                         f" {checkin['latitude']:.6f}, {checkin['longitude']:.6f}"
                         + (f"（注意：位置存疑：{_flag(checkin['flag'])}）"
                            if checkin.get("flag") else ""))
     if submitted.get("at"):
-        pdf.line_of(f"提交：{at(submitted['at'])}，{submitted['by']}")
+        pdf.line_of(f"提交：{_local(submitted['at'], tz)}，{submitted['by']}")
+
+
+def _findings(pdf: _Record, content: dict[str, Any], photo: Callable[[str], bytes],
+              tz: tzinfo) -> None:
+    """The result for the whole visit (a shortcut) and its photos, then each item."""
     if content["shortcut"]:
         pdf.heading("检查情况（全部事项）")
         pdf.line_of(rules.RESULTS[content["shortcut"]][0])
         _photos(pdf, content["shortcut_photos"], photo)
     for number, item in enumerate(content["items"], start=1):
-        pdf.heading(f"{number}. {item['name']}（{item['department']}）")
-        pdf.line_of(f"依据：{item['basis']}", size=8.5)
-        pdf.line_of(f"检查人员：{item['answerer'] or '—'} · 检查表版本"
-                    f" {item['checklist_version'] or '—'}", size=8.5)
-        for answer in item["answers"]:
-            value = "（跳过）" if answer["skipped"] else answer["display"]
-            pdf.line_of("· " + rules.labelled(answer["label"], value, "zh_CN"))
-            if not answer.get("calculated"):  # a calculation has no author or time
-                pdf.line_of(f"   {answer['by']} · {at(answer['at'])}", size=7.5)
-            _photos(pdf, answer["photos"], photo)
-        wording = item["result_wording"] or "—"
-        pdf.set_font("cjk", size=11)
-        pdf.multi_cell(0, 6.5, f"检查结果：{wording}", new_x="LMARGIN", new_y="NEXT")
-        detail = item["detail"] or {}
-        if detail.get("kind"):
-            pdf.line_of(f"不配合情形：{rules.NONCOOPERATION[detail['kind']][0]}")
-        if detail.get("circumstances"):
-            pdf.line_of(f"具体情况：{detail['circumstances']}")
-        if detail.get("order"):
-            pdf.line_of(f"责令改正：{detail['order']}")
-        if item["follow_up"]:
-            follow = item["follow_up"]
-            pdf.line_of(f"后续处理：{rules.FOLLOW_UPS[follow['kind']][0]}，期限 {follow['due']}，"
-                        f"负责人 {follow['owner']}")
-        pdf.line_of(f"结果认定：{item['result_by']} · {at(item['result_at'])}", size=7.5)
+        _item(pdf, number, item, photo, tz)
+
+
+def _item(pdf: _Record, number: int, item: dict[str, Any], photo: Callable[[str], bytes],
+          tz: tzinfo) -> None:
+    """One item: its basis, each answer with its author, time and photos, and its result."""
+    pdf.heading(f"{number}. {item['name']}（{item['department']}）")
+    pdf.line_of(f"依据：{item['basis']}", size=8.5)
+    pdf.line_of(f"检查人员：{item['answerer'] or '—'} · 检查表版本"
+                f" {item['checklist_version'] or '—'}", size=8.5)
+    for answer in item["answers"]:
+        value = "（跳过）" if answer["skipped"] else answer["display"]
+        pdf.line_of("· " + rules.labelled(answer["label"], value, "zh_CN"))
+        if not answer.get("calculated"):  # a calculation has no author or time
+            pdf.line_of(f"   {answer['by']} · {_local(answer['at'], tz)}", size=7.5)
+        _photos(pdf, answer["photos"], photo)
+    _result(pdf, item, tz)
+
+
+def _result(pdf: _Record, item: dict[str, Any], tz: tzinfo) -> None:
+    """An item's result: its wording, the non-cooperation, the order and the follow-up."""
+    wording = item["result_wording"] or "—"
+    pdf.set_font("cjk", size=11)
+    pdf.multi_cell(0, 6.5, f"检查结果：{wording}", new_x="LMARGIN", new_y="NEXT")
+    detail = item["detail"] or {}
+    if detail.get("kind"):
+        pdf.line_of(f"不配合情形：{rules.NONCOOPERATION[detail['kind']][0]}")
+    if detail.get("circumstances"):
+        pdf.line_of(f"具体情况：{detail['circumstances']}")
+    if detail.get("order"):
+        pdf.line_of(f"责令改正：{detail['order']}")
+    if item["follow_up"]:
+        follow = item["follow_up"]
+        pdf.line_of(f"后续处理：{rules.FOLLOW_UPS[follow['kind']][0]}，期限 {follow['due']}，"
+                    f"负责人 {follow['owner']}")
+    pdf.line_of(f"结果认定：{item['result_by']} · {_local(item['result_at'], tz)}", size=7.5)
+
+
+def _signatures(pdf: _Record, signatures: list[dict[str, Any]],
+                photo: Callable[[str], bytes], tz: tzinfo) -> None:
+    """Each signature: the members' (in Telegram or on paper), the party's or its refusal."""
     pdf.heading("签名")
     for signature in signatures:
         kind = signature["kind"]
         if kind == "member":
-            pdf.line_of(f"检查人员 {signature['name']} 确认签名 · {at(signature['at'])}"
+            pdf.line_of(f"检查人员 {signature['name']} 确认签名 · {_local(signature['at'], tz)}"
                         f" · Telegram {signature['tg_user_id']}")
         elif kind == "member_paper":
             recorder = signature.get("recorded_by") or "组长"
             pdf.line_of(f"检查人员 {signature['name']} 在纸质记录上签名（纸质签名，由"
-                        f"{recorder}拍照录入）· {at(signature['at'])}")
+                        f"{recorder}拍照录入）· {_local(signature['at'], tz)}")
             _photos(pdf, [signature["evidence_sha256"]], photo)
         elif kind == "party":
-            role = signature.get("role")
-            who = signature["name"] + (f"（{rules.PARTY_ROLES[role][0]}）" if role else "")
-            last4 = signature.get("id_last4")
-            handwritten = signature.get("png_sha256")
-            how = "在检查人员手机上手写签名" if handwritten else "通过本人 Telegram 确认"
-            if handwritten and pdf.get_y() + 60 > pdf.h - pdf.b_margin:
-                pdf.add_page()  # the signer's statement and their signature on one page
-            pdf.line_of(f"被检查对象签名：{who}"
-                        + (f" · 身份证件号码后四位 {last4}" if last4 else "")
-                        + f" · {how} · {at(signature['at'])}")
-            if signature.get("opinion"):
-                opinion = rules.OPINIONS[signature["opinion"]][0]
-                if signature.get("opinion_text"):
-                    opinion += f"：{signature['opinion_text']}"
-                pdf.line_of(f"当事人意见：{opinion}")
-            if handwritten:
-                _handwriting(pdf, handwritten, signature["strokes_sha256"], photo)
+            _party_signature(pdf, signature, photo, tz)
         elif kind == "party_paper":
-            pdf.line_of(f"被检查对象在纸质记录上签字或盖章 · {at(signature['at'])}")
+            pdf.line_of(f"被检查对象在纸质记录上签字或盖章 · {_local(signature['at'], tz)}")
             _photos(pdf, [signature["evidence_sha256"]], photo)
         else:
             pdf.line_of(f"被检查对象未签字：{signature['reason']} · 见证人：{signature['witness']}"
-                        f" · {at(signature['at'])}")
+                        f" · {_local(signature['at'], tz)}")
             if signature["witness_sha256"]:
                 _photos(pdf, [signature["witness_sha256"]], photo)
-    party_kinds = ("party", "party_paper", "party_refused")
-    if draft:
-        signed = {s["name"] for s in signatures if s["kind"] in ("member", "member_paper")}
-        for member in content["team"]:
-            if member["name"] not in signed:
-                pdf.ln(4)
-                pdf.line_of(f"检查人员 {member['name']}（{member['department']}）签名："
-                            "____________________  日期：____________")
-        if not any(s["kind"] in party_kinds for s in signatures):
+
+
+def _party_signature(pdf: _Record, signature: dict[str, Any],
+                     photo: Callable[[str], bytes], tz: tzinfo) -> None:
+    """The party's signature: who, how, their opinion and their handwriting if any."""
+    role = signature.get("role")
+    who = signature["name"] + (f"（{rules.PARTY_ROLES[role][0]}）" if role else "")
+    last4 = signature.get("id_last4")
+    handwritten = signature.get("png_sha256")
+    how = "在检查人员手机上手写签名" if handwritten else "通过本人 Telegram 确认"
+    if handwritten and pdf.get_y() + 60 > pdf.h - pdf.b_margin:
+        pdf.add_page()  # the signer's statement and their signature on one page
+    pdf.line_of(f"被检查对象签名：{who}"
+                + (f" · 身份证件号码后四位 {last4}" if last4 else "")
+                + f" · {how} · {_local(signature['at'], tz)}")
+    if signature.get("opinion"):
+        opinion = rules.OPINIONS[signature["opinion"]][0]
+        if signature.get("opinion_text"):
+            opinion += f"：{signature['opinion_text']}"
+        pdf.line_of(f"当事人意见：{opinion}")
+    if handwritten:
+        _handwriting(pdf, handwritten, signature["strokes_sha256"], photo)
+
+
+def _party_signed(signatures: list[dict[str, Any]]) -> bool:
+    """Whether the party signed (in Telegram or on paper) or refused before a witness."""
+    return any(s["kind"] in _PARTY_KINDS for s in signatures)
+
+
+def _to_sign(pdf: _Record, team: list[dict[str, Any]], signatures: list[dict[str, Any]]) -> None:
+    """A draft's lines to sign on paper, for each member and the party not signed yet."""
+    signed = {s["name"] for s in signatures if s["kind"] in ("member", "member_paper")}
+    for member in team:
+        if member["name"] not in signed:
             pdf.ln(4)
-            pdf.line_of("被检查对象签字或盖章：____________________  日期：____________")
-            pdf.line_of("拒绝签字的，注明原因并由见证人签字：________________________________")
-        pdf.heading("核验")
-        code = qr_image(f"choucha:draft:{task['id']}:{record_hash}", 300)
-        buffer = io.BytesIO()
-        code.save(buffer, format="PNG")
-        pdf.image(buffer, w=30, h=30)
-        pdf.line_of("签名即确认上述内容；内容如有更改，须重新打印并签名。", size=8)
-        return bytes(pdf.output())
-    if not any(s["kind"] in party_kinds for s in signatures):
+            pdf.line_of(f"检查人员 {member['name']}（{member['department']}）签名："
+                        "____________________  日期：____________")
+    if not _party_signed(signatures):
+        pdf.ln(4)
+        pdf.line_of("被检查对象签字或盖章：____________________  日期：____________")
+        pdf.line_of("拒绝签字的，注明原因并由见证人签字：________________________________")
+
+
+def _signed(pdf: _Record, signatures: list[dict[str, Any]]) -> None:
+    """A submitted record's party that could not be reached, and the hash signed."""
+    if not _party_signed(signatures):
         pdf.line_of("被检查对象无法联系，未能取得签字（003 第二十一条）。")
     if signatures:
         pdf.line_of(f"签名所确认内容的哈希：{signatures[0]['content_hash']}", size=7.5)
+
+
+def _verification(pdf: _Record, text: str, size: float) -> None:
+    """The 核验 heading and a QR code of `text`, `size` mm wide."""
     pdf.heading("核验")
-    code = qr_image(f"choucha:record:{task['id']}:{record_hash}", 300)
+    code = qr_image(text, 300)
     buffer = io.BytesIO()
     code.save(buffer, format="PNG")
-    pdf.image(buffer, w=36, h=36)
-    pdf.line_of(f"记录哈希 SHA-256：{record_hash}", size=8)
-    pdf.line_of("内容哈希（签名所确认的内容）：检查对象、检查组、签到、每一项回答（含作答人、时间及照片的"
-                " SHA-256）、检查结果、责令改正与后续处理，不含签名。", size=7.5)
-    pdf.line_of("记录哈希（本记录的最终版本）：上述内容、全部签名（含纸质签名照片、当事人的陈述与意见）"
-                "及提交信息；记录提交后不可更改，更正另立新版本。", size=7.5)
-    return bytes(pdf.output())
+    pdf.image(buffer, w=size, h=size)
 
 
 def _handwriting(pdf: _Record, png_sha256: str, strokes_sha256: str,

@@ -101,48 +101,17 @@ def verify(record: Mapping[str, Any], announcement_data: bytes, pool_data: bytes
     three frozen files; each difference is one line ([] when all match)."""
     if record.get("algorithm") != ALGORITHM:
         return [f"record.json: algorithm is {record.get('algorithm')!r}, not {ALGORITHM}"]
-    problems: list[str] = []
-    digest = h(announcement_data)
-    if digest != record["announcement_digest"]:
-        problems.append(f"announcement.json: its SHA-256 {digest} is not the record's"
-                        f" announcement_digest {record['announcement_digest']} (the"
-                        f" announcement is not the one this draw was seeded with)")
+    problems = _announcement_digest(record, announcement_data)
     try:
         a = Announcement.from_json(announcement_data)
     except ValueError as exc:
         return [*problems, str(exc)]
-    if a.to_json() != announcement_data:
-        problems.append("announcement.json: not in canonical form (field order, spacing)")
-    if record["plan"] != a.plan:
-        problems.append(f"plan: the record says {record['plan']!r}, the announcement"
-                        f" {a.plan!r}")
-    for name, data, key, count_key in (
-            ("pool.tsv", pool_data, "pool_digest", "pool_size"),
-            ("inspectors.tsv", inspectors_data, "inspectors_digest", "inspectors"),
-            ("recusals.tsv", recusals_data, "recusals_digest", "recusals")):
-        announced = getattr(a, key)
-        if h(data) != announced:
-            problems.append(f"{name}: its SHA-256 {h(data)} is not the announcement's"
-                            f" {key} {announced} (the file was changed after prepare)")
-        lines = data.count(b"\n")
-        if lines != getattr(a, count_key):
-            problems.append(f"{name}: {lines} lines, the announcement says"
-                            f" {getattr(a, count_key)}")
+    problems += _announcement_problems(record, a, announcement_data)
+    problems += _frozen_files(a, pool_data, inspectors_data, recusals_data)
     shape = pool_problem(pool_data)
     if shape:
         return [*problems, shape]
-    if h(record["nonce"]) != a.nonce_commitment:
-        problems.append("nonce: its SHA-256 is not the commitment announced before the draw")
-    for k, earlier in enumerate(a.previous):  # cancelled preparations, their nonces opened
-        if h(earlier.nonce) != earlier.nonce_commitment:
-            problems.append(f"previous[{k}]: its nonce is not the one it committed to")
-        if earlier.cancelled_at[:10] >= earlier.draw_date:
-            problems.append(f"previous[{k}]: cancelled on {earlier.cancelled_at[:10]}, not"
-                            f" before its draw date {earlier.draw_date}")
-    if canonical_entropy(record["entropy"]) != record["entropy"]:
-        problems.append(f"entropy: {record['entropy']!r} is not in its canonical spelling"
-                        f" ({canonical_entropy(record['entropy'])!r}): only one spelling of"
-                        f" the public value may seed a draw")
+    problems += _commitments(record, a)
     seed = seed_of(record["announcement_digest"], record["entropy"], record["nonce"])
     if seed != record["seed"]:
         problems.append(f"seed: recomputed {seed}, the record says {record['seed']}")
@@ -160,12 +129,7 @@ def verify(record: Mapping[str, Any], announcement_data: bytes, pool_data: bytes
     rules = TeamRules(a.initiating, list(a.joining), {k: list(v) for k, v in
                                                       a.fallbacks.items()},
                       parse_inspectors(inspectors_data), parse_recusals(recusals_data))
-    certs = {i.cert for i in rules.inspectors}
-    for before in record.get("withdrawals_before_run", []):
-        if before["inspector"] not in certs:
-            problems.append(f"withdrawals_before_run: {before['inspector']} is not in"
-                            f" inspectors.tsv")
-        rules.withdraw(before["inspector"])
+    problems += _withdrawals_before_run(record, rules)
     selected = select_pool(pool_data, strata, seed)
     problems += _first_difference("selected", [s.as_json() for s in selected],
                                   record["selected"], lambda s: s["target"])
@@ -176,6 +140,79 @@ def verify(record: Mapping[str, Any], announcement_data: bytes, pool_data: bytes
     problems += _first_difference("teams", _teams_json(teams), record["teams"],
                                   lambda t: t["target"])
     return problems + _replay(record, rules, seed, dict(teams))
+
+
+def _announcement_digest(record: Mapping[str, Any], announcement_data: bytes) -> list[str]:
+    """The announcement's SHA-256 against the digest the record was seeded with."""
+    problems: list[str] = []
+    digest = h(announcement_data)
+    if digest != record["announcement_digest"]:
+        problems.append(f"announcement.json: its SHA-256 {digest} is not the record's"
+                        f" announcement_digest {record['announcement_digest']} (the"
+                        f" announcement is not the one this draw was seeded with)")
+    return problems
+
+
+def _announcement_problems(record: Mapping[str, Any], a: Announcement,
+                           announcement_data: bytes) -> list[str]:
+    """The announcement in its canonical form, and naming the record's plan."""
+    problems: list[str] = []
+    if a.to_json() != announcement_data:
+        problems.append("announcement.json: not in canonical form (field order, spacing)")
+    if record["plan"] != a.plan:
+        problems.append(f"plan: the record says {record['plan']!r}, the announcement"
+                        f" {a.plan!r}")
+    return problems
+
+
+def _frozen_files(a: Announcement, pool_data: bytes, inspectors_data: bytes,
+                  recusals_data: bytes) -> list[str]:
+    """Each frozen file's SHA-256 and line count against the announcement's."""
+    problems: list[str] = []
+    for name, data, key, count_key in (
+            ("pool.tsv", pool_data, "pool_digest", "pool_size"),
+            ("inspectors.tsv", inspectors_data, "inspectors_digest", "inspectors"),
+            ("recusals.tsv", recusals_data, "recusals_digest", "recusals")):
+        announced = getattr(a, key)
+        if h(data) != announced:
+            problems.append(f"{name}: its SHA-256 {h(data)} is not the announcement's"
+                            f" {key} {announced} (the file was changed after prepare)")
+        lines = data.count(b"\n")
+        if lines != getattr(a, count_key):
+            problems.append(f"{name}: {lines} lines, the announcement says"
+                            f" {getattr(a, count_key)}")
+    return problems
+
+
+def _commitments(record: Mapping[str, Any], a: Announcement) -> list[str]:
+    """The nonce against its commitment, the cancelled preparations' nonces and dates, and
+    the entropy in its one spelling."""
+    problems: list[str] = []
+    if h(record["nonce"]) != a.nonce_commitment:
+        problems.append("nonce: its SHA-256 is not the commitment announced before the draw")
+    for k, earlier in enumerate(a.previous):  # cancelled preparations, their nonces opened
+        if h(earlier.nonce) != earlier.nonce_commitment:
+            problems.append(f"previous[{k}]: its nonce is not the one it committed to")
+        if earlier.cancelled_at[:10] >= earlier.draw_date:
+            problems.append(f"previous[{k}]: cancelled on {earlier.cancelled_at[:10]}, not"
+                            f" before its draw date {earlier.draw_date}")
+    if canonical_entropy(record["entropy"]) != record["entropy"]:
+        problems.append(f"entropy: {record['entropy']!r} is not in its canonical spelling"
+                        f" ({canonical_entropy(record['entropy'])!r}): only one spelling of"
+                        f" the public value may seed a draw")
+    return problems
+
+
+def _withdrawals_before_run(record: Mapping[str, Any], rules: TeamRules) -> list[str]:
+    """Apply the withdrawals made before the run; name any inspector not in the list."""
+    problems: list[str] = []
+    certs = {i.cert for i in rules.inspectors}
+    for before in record.get("withdrawals_before_run", []):
+        if before["inspector"] not in certs:
+            problems.append(f"withdrawals_before_run: {before['inspector']} is not in"
+                            f" inspectors.tsv")
+        rules.withdraw(before["inspector"])
+    return problems
 
 
 def compare_announcements(published: bytes, kept: bytes) -> list[str]:
