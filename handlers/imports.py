@@ -20,17 +20,11 @@ from bot.rules.models import BulkWrite, Person
 from bot.services import conversations, visits
 from bot.services.errors import Refusal, Refused
 from bot.services.exports import EXPORTABLE, export, templates_workbook
-from bot.services.imports import (
-    HEAVY_FROM,
-    import_upload,
-    keep_upload,
-    next_text,
-    reports_csv,
-    summary_text,
-    waiting_text,
-)
+from bot.services.imports import HEAVY_FROM, import_upload, keep_upload
 from bot.services.onboarding import roster
 from bot.services.practice import wants_practice
+from bot.texts.imports import next_text, waiting_text
+from bot.views.imports import reports_csv, summary_text
 from handlers.common import (
     Buttons,
     Context,

@@ -29,8 +29,9 @@ from bot.rules import visit as rules
 from bot.rules.models import Conversation, Person
 from bot.services import practice
 from bot.services.errors import Refused
-from bot.services.imports import keep_upload, read_checklist, reports_csv, summary_text
+from bot.services.imports import keep_upload, read_checklist
 from bot.views import practice as words
+from bot.views.imports import reports_csv, summary_text
 from handlers.common import Buttons, Context, Press, Who, office, person_of, reply
 from handlers.visits import show
 

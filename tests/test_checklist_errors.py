@@ -12,7 +12,8 @@ import pytest
 from openpyxl import Workbook
 
 from bot.i18n import translator
-from bot.services.imports import read_upload, summary_text
+from bot.services.imports import read_upload
+from bot.views.imports import summary_text
 
 CHOICES = [["list_name", "name", "label"], ["yn", "yes", "是"], ["yn", "no", "否"]]
 SETTINGS = [["form_title", "form_id"], ["检查表", "SC-001"]]

@@ -20,8 +20,9 @@ from bot.i18n import translator
 from bot.rules.models import Role
 from bot.services.access import SYSTEM
 from bot.services.exports import export
-from bot.services.imports import import_file, summary_text
+from bot.services.imports import import_file
 from bot.tg.app import BotRunner
+from bot.views.imports import summary_text
 from storage import Database
 from tests.support.directories import code, load_county, problems, targets_csv
 from tests.support.forms import xlsform

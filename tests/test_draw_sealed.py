@@ -36,9 +36,10 @@ from bot.rules.models import AuditAction, BulkKind
 from bot.services import bulk, draws, withdrawals
 from bot.services.access import SYSTEM
 from bot.services.errors import Refused
-from bot.services.imports import import_file, summary_text
+from bot.services.imports import import_file
 from bot.texts import draws as draw_texts
 from bot.tg.app import BotRunner
+from bot.views.imports import summary_text
 from storage import Database
 from storage.files import read_blob, write_blob
 from tests.support.helpers import probe, registered_admin

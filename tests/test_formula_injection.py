@@ -16,7 +16,8 @@ from bot.formats.tabular import csv_bytes, xlsx_bytes
 from bot.i18n import translator
 from bot.services.access import SYSTEM
 from bot.services.exports import export
-from bot.services.imports import import_file, report_csv
+from bot.services.imports import import_file
+from bot.views.imports import report_csv
 
 EVIL = '=HYPERLINK("http://evil.example/x","点击")'
 PAYLOADS = [EVIL, "+1+1", "-2+3", "@SUM(1)", "\t=1", "\r=1",

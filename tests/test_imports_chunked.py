@@ -27,9 +27,11 @@ from bot.rules.models import BulkKind, BulkWrite, Role
 from bot.services import bulk, imports, recovery
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
-from bot.services.imports import ImportReport, import_file, import_upload, summary_text
+from bot.services.imports import ImportReport, import_file, import_upload
 from bot.services.onboarding import invite_person, redeem
+from bot.texts.imports import waiting_text
 from bot.tg.app import BotRunner
+from bot.views.imports import summary_text
 from handlers import register
 from storage import Database
 from tests.conftest import TOKEN
@@ -389,7 +391,7 @@ async def test_a_large_import_waits_for_another_bulk_write_then_loads(
     await asyncio.sleep(0.2)
     assert not task.done() and [(w.kind, w.ref) for w in told] == [(BulkKind.DRAW, "7")]
     assert probe(core.settings.db_path, "SELECT COUNT(*) FROM imports") == [(0,)]
-    assert "a draw's tasks are being written" in imports.waiting_text(translator("en"),
+    assert "a draw's tasks are being written" in waiting_text(translator("en"),
                                                                       told[0])
     async with core.db.transaction(record_update=False) as tx:
         assert await tx.bulk.finish(other)

@@ -25,6 +25,7 @@ from bot.services import imports
 from bot.services.access import SYSTEM
 from bot.services.imports import import_file
 from bot.tg.app import BotRunner
+from bot.views.imports import summary_text
 from bot.workers import Failure, Limit, Workers, WorkFailed
 from tests.support.helpers import registered_admin
 
@@ -138,7 +139,7 @@ async def test_a_spreadsheet_that_needs_too_much_memory_is_a_report_line(
     assert not report.ok
     assert [p.message for p in report.problems] == [imports.WORK_FAILURES[Failure.MEMORY]]
     limit = imports.IMPORT.memory_mb
-    assert f"needed more than {limit} MB of memory" in imports.summary_text(
+    assert f"needed more than {limit} MB of memory" in summary_text(
         translator("en"), report)
     assert resident_peak_mb() - before < 20
     with sqlite3.connect(core.settings.db_path) as conn:

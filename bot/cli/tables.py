@@ -61,7 +61,9 @@ async def _unregistered_hint(core: Core, t: Translator) -> None:
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.i18n import translator
     from bot.rules.models import BulkWrite
-    from bot.services.imports import import_upload, reports_csv, summary_text, waiting_text
+    from bot.services.imports import import_upload
+    from bot.texts.imports import waiting_text
+    from bot.views.imports import reports_csv, summary_text
 
     path = Path(args.file)
     t = translator(args.lang) if args.lang else _t()
@@ -144,7 +146,8 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
                                     checklists=sum(1 for k in files if k.startswith("checklist:"))))
     if not args.load:
         return 0
-    from bot.services.imports import import_file, summary_text
+    from bot.services.imports import import_file
+    from bot.views.imports import summary_text
 
     async def work(core: Core) -> int:
         for key, path in files.items():

@@ -54,7 +54,6 @@ from bot.formats.sheets import (
 from bot.formats.tabular import (
     TableError,
     check_zip,
-    csv_bytes,
     csv_layout,
     csv_parts,
     expanded_size,
@@ -64,7 +63,7 @@ from bot.formats.tabular import (
     open_table,
     sheet_names,
 )
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.rules import draw as algo
 from bot.rules.checklist import Checklist, ChecklistError, load_xlsform
 from bot.rules.models import AuditAction, BulkKind, BulkWrite, Role, RoleGrant
@@ -75,6 +74,7 @@ from bot.services.errors import Refused
 from bot.services.notify import enqueue_text, tell_office
 from bot.services.onboarding import may_grant
 from bot.services.personal import LAST4, PhoneCipher, data_cipher, id_hasher, seal_plain_phones
+from bot.texts import imports as words
 from bot.workers import IMPORT, Failure, WorkFailed
 from storage import Tx, staging
 from storage.base import dumps
@@ -1018,7 +1018,8 @@ async def _finish(tx: Tx, plan: _Chunked, now: datetime, resumed: bool) -> None:
                           f"import:{plan.import_id}", plan.audit_payload(), now)
     if resumed:
         await tell_office(tx, f"import-finished:{plan.import_id}",
-                          functools.partial(_finished_text, plan=plan), now)
+                          functools.partial(words.finished_text, file=plan.file, rows=plan.rows,
+                                            counts=plan.counts), now)
     await bulk.end(tx)
 
 
@@ -1046,32 +1047,10 @@ async def resume_apply(core: Core, row: BulkWrite) -> None:
                               f"import:{plan.import_id}",
                               {**plan.audit_payload(), "unfinished": row.done}, now)
         await tell_office(tx, f"import-unfinished:{plan.import_id}",
-                          functools.partial(_unfinished_text, plan=plan, done=row.done), now)
+                          functools.partial(words.unfinished_text, file=plan.file,
+                                            rows=plan.rows, done=row.done), now)
         await bulk.end(tx)
     await asyncio.to_thread(shutil.rmtree, folder, True)
-
-
-def _finished_text(t: Translator, plan: _Chunked) -> str:
-    inserted, updated, unchanged = plan.counts
-    return t._("✅ The import of {file}, interrupted by a restart, has been finished: {rows}"
-               " rows — {inserted} new, {updated} changed, {unchanged} unchanged.").format(
-        file=html.escape(plan.file), rows=plan.rows, inserted=inserted, updated=updated,
-        unchanged=unchanged) + "\n" + next_text(t, {"targets"})  # only targets are chunked
-
-
-def _unfinished_text(t: Translator, plan: _Chunked, done: int) -> str:
-    return t._("⚠️ The import of {file} was interrupted by a restart and cannot be finished:"
-               " its checked rows were deleted from the server. {done} of {rows} rows were"
-               " loaded. Send the file again: loading it again changes only what differs."
-               ).format(file=html.escape(plan.file), done=done, rows=plan.rows)
-
-
-def waiting_text(t: Translator, current: BulkWrite) -> str:
-    """What a person is told while their large import waits for another bulk write."""
-    what = (t._("a draw's tasks are being written") if current.kind is BulkKind.DRAW
-            else t._("another large import is being loaded"))
-    return t._("⏳ Every row is checked, but {what}; the file is loaded as soon as that"
-               " ends.").format(what=what)
 
 
 # --- inspectors --------------------------------------------------------------------------
@@ -1455,18 +1434,9 @@ async def _window_moved(job: _Job, number: int, name: str, start: str, due: str)
         listed = "、".join(html.escape(t) for t in targets[:10]) + (
             "…" if len(targets) > 10 else "")
         await enqueue_text(job.tx, person, f"window:{plan.id}:{job.now.isoformat()}:{person_id}",
-                           functools.partial(_window_text, plan=html.escape(name),
+                           functools.partial(words.window_text, plan=html.escape(name),
                                              start=start, due=due,
                                              listed=listed, n=len(targets)), job.now)
-
-
-def _window_text(t: Translator, plan: str, start: str, due: str, listed: str, n: int) -> str:
-    return t.ngettext(
-        "🗓 The office changed the inspection window of plan {plan}: your {n} task ({listed})"
-        " is now to be done between {start} and {due}. /tasks shows it.",
-        "🗓 The office changed the inspection window of plan {plan}: your {n} tasks ({listed})"
-        " are now to be done between {start} and {due}. /tasks shows them.", n).format(
-        plan=plan, listed=listed, start=start, due=due, n=n)
 
 
 def _ratios_text(ratios: dict[str, str]) -> str:
@@ -1544,93 +1514,3 @@ IMPORTERS = {
     "recusals": _recusals,
     "plans": _plans,
 }
-
-
-# --- the report, in the reader's language ---------------------------------------------------
-KIND_LABELS = {
-    "departments": N_("departments"),
-    "items": N_("spot-check items (抽查事项清单)"),
-    "targets": N_("targets (检查对象名录库)"),
-    "inspectors": N_("inspectors (执法检查人员名录库)"),
-    "recusals": N_("recusals (执法回避)"),
-    "plans": N_("annual plan (年度抽查工作计划)"),
-    "checklist": N_("checklist (XLSForm)"),
-}
-
-
-def problem_text(t: Translator, problem: RowProblem) -> str:
-    params = {k: str(v) for k, v in problem.params.items()}
-    return t._(problem.message).format(**params)
-
-
-def report_csv(t: Translator, report: ImportReport) -> bytes:
-    """Every listed problem and warning, one a line, for the office to fix the file."""
-    rows = [[t._("error"), p.row or "", p.column, p.value, problem_text(t, p)]
-            for p in report.problems]
-    rows += [[t._("warning"), p.row or "", p.column, p.value, problem_text(t, p)]
-             for p in report.warnings]
-    return csv_bytes([t._("kind"), t._("row"), t._("column"), t._("value"), t._("reason")],
-                     rows)
-
-
-def reports_csv(t: Translator, reports: list[ImportReport]) -> bytes:
-    """One report file for a file's tables: a workbook's with the sheet of each line."""
-    if len(reports) == 1:
-        return report_csv(t, reports[0])
-    rows = [[r.filename, kind, p.row or "", p.column, p.value, problem_text(t, p)]
-            for r in reports
-            for kind, listed in ((t._("error"), r.problems), (t._("warning"), r.warnings))
-            for p in listed]
-    return csv_bytes([t._("sheet"), t._("kind"), t._("row"), t._("column"), t._("value"),
-                      t._("reason")], rows)
-
-
-def summary_text(t: Translator, report: ImportReport, listed: int = 10) -> str:
-    """A short text: what was loaded, or why nothing was."""
-    kind = t._(KIND_LABELS[report.kind]) if report.kind else t._("unknown table")
-    lines: list[str] = []
-    if report.ok:
-        lines.append(t._("✅ Loaded {kind} from {file}: {rows} rows — {inserted} new,"
-                         " {updated} changed, {unchanged} unchanged.").format(
-            kind=kind, file=report.filename, rows=report.rows, inserted=report.inserted,
-            updated=report.updated, unchanged=report.unchanged))
-    else:
-        lines.append(t._("❌ Nothing was loaded from {file} ({kind}): {count} problems."
-                         " Fix them and send the file again.").format(
-            file=report.filename, kind=kind, count=report.problem_count))
-        for problem in report.problems[:listed]:
-            lines.append(_line(t, problem))
-        if report.problem_count > listed:
-            lines.append(t._("…and {more} more in the attached report.").format(
-                more=report.problem_count - listed))
-    if report.warning_count:
-        lines.append(t._("⚠️ {count} warnings (see the report).").format(
-            count=report.warning_count))
-        if report.ok:
-            lines.extend(_line(t, w) for w in report.warnings[:3])
-    return "\n".join(lines)
-
-
-def next_text(t: Translator, loaded: set[str]) -> str:
-    """After a load in the bot: what the office does next (by the kinds loaded)."""
-    if "plans" in loaded:
-        return t._("Next: /draw prepares the draw of a plan (its announcement before the draw"
-                   " date).")
-    if loaded == {"checklist"}:
-        return t._("Next: visits of its item use this checklist from now on; /draw once the"
-                   " plans are in.")
-    return t._("Next: send the next table (/templates has them all, in order: departments,"
-               " inspectors, targets, items, plans), then /draw.")
-
-
-def _line(t: Translator, problem: RowProblem) -> str:
-    where = []
-    if problem.row:
-        where.append(t._("row {row}").format(row=problem.row))
-    if problem.column:
-        where.append(problem.column)
-    if problem.value:
-        where.append(f"“{problem.value[:60]}”")
-    prefix = " · ".join(where)
-    return f"• {prefix}: {problem_text(t, problem)}" if prefix else f"• {problem_text(t, problem)}"
-

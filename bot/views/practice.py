@@ -19,8 +19,9 @@ from bot.buttons.practice import (
 from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.services.errors import Refusal, Refused
-from bot.services.imports import next_text, summary_text
 from bot.services.practice import Practice, PracticeScreen, PracticeView
+from bot.texts.imports import next_text
+from bot.views.imports import summary_text
 from bot.views.questions import QuestionKeys, count_text, question_screen
 from bot.views.visits import Shown, location_keyboard
 from bot.views.visits import refusal_text as visit_refusal

@@ -11,7 +11,8 @@ from bot.core import Core
 from bot.demo_data import generate, make_uscc
 from bot.i18n import translator
 from bot.services.access import SYSTEM
-from bot.services.imports import ImportReport, import_file, summary_text
+from bot.services.imports import ImportReport, import_file
+from bot.views.imports import summary_text
 
 TARGET_HEADER = ["统一社会信用代码/注册号", "名称", "登记状态", "信用分类", "区域", "行业"]
 
