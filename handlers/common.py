@@ -174,9 +174,9 @@ async def busy(context: Context, chat_id: int, action: str) -> AsyncIterator[Non
 
 
 async def wake_after(update: Update, context: Context) -> None:
-    """After every handled update (its own group, last): the outbox sends what the update
-    queued (notices to others, a refusal's aftermath, an ended access) now rather than at
-    its next tick. The one place that wakes it for an update."""
+    """After every update (its own group, last): the outbox sends what the update queued
+    (notices to others, a refusal's aftermath, an ended access) now rather than at its next
+    tick. With `on_error` (after an update that failed), the one place that wakes it."""
     context.wake_outbox()
 
 
@@ -437,4 +437,7 @@ async def on_error(update: object, context: Context) -> None:
             await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
         except TelegramError:
             logger.warning("could not tell the person about the error")
+    # What the update committed before it failed (notices to others) leaves now: the
+    # group that wakes the outbox after every update is skipped after an error.
+    context.wake_outbox()
     raise ApplicationHandlerStop

@@ -101,8 +101,6 @@ async def person_chosen(press: Press[WithdrawPerson]) -> None:
 async def reason_chosen(press: Press[WithdrawReason]) -> None:
     """The reason is chosen: from which day?"""
     b = press.button
-    if b.reason not in REASONS:
-        raise Refused(Refusal.STALE)
     await _in_flow(press)
     today = press.context.core.today()
     await conversations.begin(press.context.core, press.me.tg_user_id, FLOW, "date",
@@ -118,8 +116,6 @@ async def reason_chosen(press: Press[WithdrawReason]) -> None:
 @BUTTONS.on(WithdrawFrom)
 async def day_chosen(press: Press[WithdrawFrom]) -> None:
     b = press.button
-    if b.reason not in REASONS:
-        raise Refused(Refusal.STALE)
     await _in_flow(press)
     await _confirm(press.update, press.context, press.me, b.person_id, b.reason, b.day)
 
@@ -151,8 +147,6 @@ async def _confirm(update: Update, context: Context, me: Who, person_id: int, re
 @BUTTONS.on(WithdrawConfirm)
 async def confirmed(press: Press[WithdrawConfirm]) -> None:
     b = press.button
-    if b.reason not in REASONS:
-        raise Refused(Refusal.STALE)
     conversation = await conversations.current(press.context.core, press.me.tg_user_id)
     # Only the summary shown last records, and only what it showed (an older summary of
     # the same person, with another reason or date, is stale).

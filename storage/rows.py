@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
+from bot.rules.records import CheckinFlag
+
 R = TypeVar("R")
 DB_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"  # UTC, fixed width: text order is time order
 Convert = Callable[[Any], Any]
@@ -46,6 +48,10 @@ def _json(empty: type[dict[Any, Any]] | type[list[Any]]) -> Convert:
     return convert
 
 
+# Record types stored as a code of their own: each with what reads the code back.
+CODED: dict[Any, Convert] = {CheckinFlag: CheckinFlag.from_db}
+
+
 def _converter(kind: Any) -> Convert:
     optional = False
     if isinstance(kind, types.UnionType) or typing.get_origin(kind) is typing.Union:
@@ -65,8 +71,8 @@ def _converter(kind: Any) -> Convert:
         convert = int
     elif kind is float:
         convert = float
-    elif isinstance(kind, type) and hasattr(kind, "from_db"):  # a value stored as its code
-        convert = kind.from_db
+    elif kind in CODED:  # a value stored as its code
+        convert = CODED[kind]
     elif typing.get_origin(kind) in (dict, list):
         return _json(dict if typing.get_origin(kind) is dict else list)
     else:

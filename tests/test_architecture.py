@@ -248,6 +248,16 @@ def test_the_visit_modules_depend_in_their_order() -> None:
     assert backwards == []
 
 
+def test_no_relative_import() -> None:
+    """The layer and cycle checks read absolute imports: a relative one would pass them by."""
+    found = [f"{path.relative_to(REPO_ROOT)}:{node.lineno}"
+             for package in ("bot", "handlers", "storage")
+             for path in sorted((REPO_ROOT / package).rglob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.ImportFrom) and node.level > 0]
+    assert found == []
+
+
 def test_the_cycle_check_sees_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []

@@ -12,7 +12,7 @@ from handlers.common import Buttons, stale_text
 
 # Reasons that are worded as a stale button on purpose: the button or flow is gone.
 STALE = {Refusal.STALE, Refusal.NO_FLOW, Refusal.NOT_CURRENT}
-# Refused for the command line only (key rotation), worded in bot/cli.py.
+# Refused for the command line only (key rotation), worded in bot/cli/common.py.
 CLI_ONLY = {Refusal.ID_KEY_IN_ENV, Refusal.ID_KEY_MISSING, Refusal.ID_KEY_WRONG,
             Refusal.ID_KEY_BAD, Refusal.DATA_KEY_MISSING, Refusal.DATA_KEY_WRONG}
 

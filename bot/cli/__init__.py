@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["_local_problem", "_t", "build_parser", "main", "refusal"]
 
-# In the order `choucha --help` lists them.
+# In the order `choucha --help` lists them (a module's commands together).
 COMMANDS = (run, init, invite, people, keys, directory, audit, tables, checklist, draw, i18n)
 
 

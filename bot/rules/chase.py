@@ -116,7 +116,7 @@ class Reminder:
 
     id: int
     person_id: int
-    kind: str  # the group (GROUPS in bot/services/chasing.py)
+    kind: str  # its Group (or, kept before grouping, its DueKind)
     subject: str
     step: str
     day: date

@@ -13,7 +13,7 @@ from typing import Any
 from bot.core import Core
 from bot.i18n import Translator
 from bot.rules import chase as rules
-from bot.rules.chase import Due, Owed, Reminder, Roles, group_of
+from bot.rules.chase import Due, Group, Owed, Reminder, Roles, group_of
 from bot.rules.models import AuditAction, Role
 from bot.rules.workdays import Calendar, parse_arrangement
 from bot.services.access import Actor, label, require_office
@@ -47,7 +47,8 @@ async def load_calendar(core: Core, actor: Actor, text: str, source: str,
 
 # One message per person per day per group, listing what is owed (a supervisor of a large
 # county owes thousands of reminders a day: one message with a count, not thousands).
-GROUPS = ("accept", "window", "overdue", "approvals", "publish", "follow_up", "decision")
+# (the groups in the order of bot/rules/chase.py Group)
+GROUP_ORDER = {group: n for n, group in enumerate(Group)}
 KEPT = 20  # items kept with the reminder (for /reminders and the record)
 # Reminders per transaction (rendered before, written in two statements): the writer is
 # held briefly; 500 rows of 7 values stay far below SQLite's 32,766 bound variables.
@@ -59,7 +60,7 @@ class _Gather:
     (memory bounded by people, not by tasks); lets the event loop breathe meanwhile."""
 
     def __init__(self) -> None:
-        self.owed: dict[tuple[int, str], Owed] = {}
+        self.owed: dict[tuple[int, Group], Owed] = {}
         self._since_breath = 0
 
     def append(self, due: Due) -> None:
@@ -84,7 +85,7 @@ class _Gather:
 
     def result(self) -> list[Owed]:
         return [self.owed[k] for k in sorted(self.owed, key=lambda k: (k[0],
-                                                                       GROUPS.index(k[1])))]
+                                                                       GROUP_ORDER[k[1]]))]
 
 
 async def _roles(tx: ReadTx | Tx) -> Roles:

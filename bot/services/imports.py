@@ -1350,7 +1350,7 @@ def _plan_items(job: _Job, number: int, values: dict[str, Any],
 
 
 def _plan_ratios_and_caps(job: _Job, number: int, values: dict[str, Any], caps: dict[str, int],
-                rules: list[PlanItemRule]) -> None:
+                          rules: list[PlanItemRule]) -> None:
     """Report what the plan's ratios and yearly caps break of the draw's rules."""
     for problem in algo.plan_problems(values["ratios"], caps, rules):
         column = "year_caps" if problem.reason in ("cap_above_two", "caps_fall") \

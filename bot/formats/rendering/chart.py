@@ -30,7 +30,7 @@ def bar_charts_png(heading: str, charts: Sequence[tuple[str, Sequence[Bar]]]) ->
             draw.rectangle((360, y, 360 + max(length, 2), y + 40), fill=colour)
             draw.text((370 + max(length, 2), y + 4), str(n), font=small, fill="#333333")
             y += 56
-        top = 480
+        top = max(top + 360, y + 40)  # the next chart below this one
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
