@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import html
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 
-from bot.buttons.replacements import ReplacementForReason
 from bot.buttons.withdrawals import (
     WithdrawConfirm,
     WithdrawFrom,
@@ -17,14 +15,13 @@ from bot.buttons.withdrawals import (
     WithdrawPerson,
     WithdrawReason,
 )
-from bot.logs import mask_cert
-from bot.rules import approval
 from bot.rules.models import Conversation, Flow, Person, Role
-from bot.rules.withdrawals import REASONS, Reason
+from bot.rules.withdrawals import Reason
 from bot.services import conversations, withdrawals
 from bot.services.errors import Refusal, Refused
+from bot.tg.markup import markup_of
 from bot.views import withdrawals as words
-from handlers.common import Buttons, Context, Press, Sent, Who, command, key, reply
+from handlers.common import Buttons, Context, Press, Sent, Who, command, reply
 
 FLOW = Flow.WITHDRAW
 
@@ -38,8 +35,7 @@ async def withdraw_command(sent: Sent) -> None:
     """/withdraw: ask for the inspector."""
     update, me = sent.update, sent.me
     await conversations.begin(sent.context.core, me.tg_user_id, FLOW, "who", {})
-    await reply(update, me.t._("Which inspector is no longer available? Send their name or"
-                               " 执法证号.") + "\n" + me.t._("Send /cancel to stop."))
+    await reply(update, words.ask_who_text(me.t))
 
 
 async def withdraw_text(update: Update, context: Context, me: Who,
@@ -48,8 +44,7 @@ async def withdraw_text(update: Update, context: Context, me: Who,
     message = update.effective_message
     assert message is not None and message.text is not None and me.person is not None
     if conversation.step == "confirm":
-        await reply(update, me.t._("Tap ✅ Record or ✖️ Cancel under the summary above, or"
-                                   " send /cancel."))
+        await reply(update, words.use_buttons_text(me.t))
         return
     if conversation.step == "date":
         try:
@@ -66,13 +61,10 @@ async def withdraw_text(update: Update, context: Context, me: Who,
         return
     found = await withdrawals.candidates(context.core, me.person, message.text)
     if not found:
-        await reply(update, me.t._("No inspector you may record this for matches “{text}”."
-                                   " Send another name or 执法证号, or /cancel.").format(
-            text=html.escape(message.text[:40])))
+        await reply(update, words.no_match_text(me.t, message.text))
         return
-    rows = [[key(f"{c.person.name} · {c.person.department_name or ''} · {mask_cert(c.cert)}"
-                 [:60], WithdrawPerson(c.person.id))] for c in found[:20]]
-    await reply(update, me.t._("Who is it?"), reply_markup=InlineKeyboardMarkup(rows))
+    text, markup = words.who_screen(me.t, found)
+    await reply(update, text, reply_markup=markup_of(markup))
 
 
 BUTTONS = Buttons(words.refusal_text, _allowed)
@@ -90,11 +82,8 @@ async def _in_flow(press: Press[Any]) -> None:
 async def person_chosen(press: Press[WithdrawPerson]) -> None:
     """The inspector is chosen: why?"""
     await _in_flow(press)
-    t = press.me.t
-    rows = [[key(t._(label), WithdrawReason(press.button.person_id, reason))]
-            for reason, label in REASONS.items()]
-    await reply(press.update, t._("Why is this inspector unavailable?"),
-                reply_markup=InlineKeyboardMarkup(rows))
+    text, markup = words.reason_screen(press.me.t, press.button.person_id)
+    await reply(press.update, text, reply_markup=markup_of(markup))
 
 
 @BUTTONS.on(WithdrawReason)
@@ -105,12 +94,8 @@ async def reason_chosen(press: Press[WithdrawReason]) -> None:
     today = press.context.core.today()
     await conversations.begin(press.context.core, press.me.tg_user_id, FLOW, "date",
                               {"person": b.person_id, "reason": b.reason})
-    t = press.me.t
-    rows = [[key(label.format(date=day.isoformat()), WithdrawFrom(b.person_id, b.reason, day))]
-            for label, day in ((t._("From today ({date})"), today),
-                               (t._("From tomorrow ({date})"), today + timedelta(days=1)))]
-    await reply(press.update, t._("From which day? Tap one, or send a date (YYYY-MM-DD)."),
-                reply_markup=InlineKeyboardMarkup(rows))
+    text, markup = words.day_screen(press.me.t, b.person_id, b.reason, today)
+    await reply(press.update, text, reply_markup=markup_of(markup))
 
 
 @BUTTONS.on(WithdrawFrom)
@@ -138,10 +123,9 @@ async def _confirm(update: Update, context: Context, me: Who, person_id: int, re
     await conversations.begin(context.core, me.tg_user_id, FLOW, "confirm",
                               {"person": person_id, "reason": reason, "day": when.isoformat()})
     t = me.t
-    rows = [[key(t._("✅ Record"), WithdrawConfirm(person_id, Reason(reason), when))],
-            [key(t._("✖️ Cancel"), WithdrawNo())]]
-    await reply(update, words.confirm_text(t, seen, t._(REASONS[Reason(reason)])),
-                reply_markup=InlineKeyboardMarkup(rows))
+    await reply(update, words.confirm_text(t, seen, words.reason_label(t, reason)),
+                reply_markup=markup_of(words.confirm_keyboard(t, person_id, Reason(reason),
+                                                              when)))
 
 
 @BUTTONS.on(WithdrawConfirm)
@@ -165,8 +149,8 @@ async def confirmed(press: Press[WithdrawConfirm]) -> None:
 async def not_recorded(press: Press[WithdrawNo]) -> None:
     await _in_flow(press)
     await conversations.cancel(press.context.core, press.me.tg_user_id)
-    await press.query.edit_message_text(press.me.t._(
-        "Nothing was recorded. /withdraw starts again."), parse_mode="HTML")
+    await press.query.edit_message_text(words.not_recorded_text(press.me.t),
+                                        parse_mode="HTML")
 
 
 async def _record(update: Update, context: Context, me: Who, person_id: int, reason: str,
@@ -178,20 +162,5 @@ async def _record(update: Update, context: Context, me: Who, person_id: int, rea
         await _refused(update, context, me, exc)
         return
     await conversations.cancel(context.core, me.tg_user_id)
-    t = me.t
-    lines = [t._("🚫 Recorded: {name} is unavailable from {date} ({reason}). Replacements and"
-                 " new draws will never draw them; the withdrawal is appended to {draws} draw"
-                 " records.").format(name=html.escape(done.person.name),
-                                     date=done.from_date.isoformat(),
-                                     reason=t._(REASONS[Reason(reason)]), draws=done.draws)]
-    rows = []
-    if done.open_tasks:
-        lines.append(t._("They are still on these tasks; ask for a replacement on each:"))
-        for task in done.open_tasks[:20]:
-            lines.append(f"• {html.escape(task.target_name)} · {task.window_start} –"
-                         f" {task.window_due}")
-            label = t._("🔁 Replace on {target}").format(target=task.target_name[:30])
-            rows.append([key(label, ReplacementForReason(task.id, person_id,
-                                                         approval.Reason.ABSENT))])
-    await reply(update, "\n".join(lines),
-                reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+    text, markup = words.recorded_screen(me.t, done, reason)
+    await reply(update, text, reply_markup=markup_of(markup))

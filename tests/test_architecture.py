@@ -218,7 +218,7 @@ WORDS_IN_HANDLERS = {
     "handlers/onboarding.py": 19,
     "handlers/practice.py": 5, "handlers/replacements.py": 18,
     "handlers/tasks.py": 17, "handlers/team.py": 2,
-    "handlers/visits.py": 11, "handlers/withdrawals.py": 18,
+    "handlers/visits.py": 11,
 }
 
 
