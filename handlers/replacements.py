@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.buttons.replacements import (
     ReplacementAbsent,
@@ -19,13 +18,13 @@ from bot.buttons.replacements import (
     ReplacementReject,
     ReplacementSend,
 )
-from bot.i18n import Translator
 from bot.rules import approval
 from bot.rules.models import Conversation, Flow
 from bot.services import conversations, replacements, tasks
 from bot.services.errors import Refusal, Refused
+from bot.tg.markup import markup_of
 from bot.views import replacements as words
-from handlers.common import Buttons, Context, Press, Who, key, registered, reply
+from handlers.common import Buttons, Context, Press, Who, registered, reply
 
 ASK = Flow.REPLACE
 ASK_FOR = Flow.REPLACE_FOR  # a supervisor or the office, on a member's behalf
@@ -39,20 +38,16 @@ async def _put(me: Who, context: Context, flow: Flow, data: dict[str, Any]) -> N
 BUTTONS = Buttons(words.refusal_text, registered, Refusal.NOT_MEMBER)
 
 
-async def _ask_with(press: Press[Any], text: str, rows: list[list[InlineKeyboardButton]]
-                    ) -> None:
+async def _ask_with(press: Press[Any], screen: words.Screen) -> None:
+    text, markup = screen
     await press.query.answer()
-    await reply(press.update, text, reply_markup=InlineKeyboardMarkup(rows))
+    await reply(press.update, text, reply_markup=markup_of(markup))
 
 
 @BUTTONS.on(ReplacementAsk)
 async def ask(press: Press[ReplacementAsk]) -> None:
     """A member asks to be replaced: the reasons of 003 第十八条."""
-    t, task_id = press.me.t, press.button.task_id
-    await _ask_with(press, t._("Why can you not do this inspection? A replacement is possible"
-                               " only for these reasons (003 第十八条):"),
-                    [[key(t._(label), ReplacementReason(task_id, reason))]
-                     for reason, label in approval.REASONS.items()])
+    await _ask_with(press, words.reasons_screen(press.me.t, press.button.task_id))
 
 
 @BUTTONS.on(ReplacementReason)
@@ -61,9 +56,7 @@ async def reason_chosen(press: Press[ReplacementReason]) -> None:
     if reason not in approval.REASONS:
         raise Refused(Refusal.BAD_REASON)
     await _put(press.me, press.context, ASK, {"task": task_id, "reason": reason})
-    t = press.me.t
-    await _ask_with(press, t._("Add a note for your supervisor, or send it without one."),
-                    [[key(t._("Send without a note"), ReplacementSend(task_id))]])
+    await _ask_with(press, words.note_screen(press.me.t, task_id))
 
 
 @BUTTONS.on(ReplacementSend)
@@ -82,10 +75,7 @@ async def absent(press: Press[ReplacementAbsent]) -> None:
     told = await replacements.alert_absent(press.context.core, press.member,
                                            press.button.task_id, press.button.person_id)
     await press.query.answer()
-    t = press.me.t
-    await reply(press.update, t._("Asked {names} whether to replace them. Nothing else was"
-                                  " changed.").format(
-        names="、".join(html.escape(p.name) for p in told) or t._("the office")))
+    await reply(press.update, words.asked_absent_text(press.me.t, told))
 
 
 @BUTTONS.on(ReplacementForList)
@@ -96,18 +86,13 @@ async def for_whom(press: Press[ReplacementForList]) -> None:
     members = tasks.replaceable_by(person, card)
     if not members:
         raise Refused(Refusal.NOT_APPROVER)
-    await _ask_with(press, press.me.t._("Whom is the replacement for?"), [
-        [key(f"{m.name} · {m.department}"[:60],
-             ReplacementFor(card.task.id, m.person_id))] for m in members])
+    await _ask_with(press, words.whom_screen(press.me.t, card.task.id, members))
 
 
 @BUTTONS.on(ReplacementFor)
 async def for_member(press: Press[ReplacementFor]) -> None:
-    t, b = press.me.t, press.button
-    await _ask_with(press, t._("Why is this inspector to be replaced? (003 第十八条, and"
-                               " 未在岗 / 未注册 for someone who cannot take part)"),
-                    [[key(t._(label), ReplacementForReason(b.task_id, b.person_id, reason))]
-                     for reason, label in approval.ON_BEHALF_REASONS.items()])
+    b = press.button
+    await _ask_with(press, words.reasons_for_screen(press.me.t, b.task_id, b.person_id))
 
 
 @BUTTONS.on(ReplacementForReason)
@@ -117,10 +102,7 @@ async def for_reason(press: Press[ReplacementForReason]) -> None:
         raise Refused(Refusal.BAD_REASON)
     await _put(press.me, press.context, ASK_FOR, {"task": b.task_id, "person": b.person_id,
                                                   "reason": b.reason})
-    t = press.me.t
-    await _ask_with(press, t._("Add a note for the record, or send it without one."),
-                    [[key(t._("Send without a note"),
-                          ReplacementForSend(b.task_id, b.person_id))]])
+    await _ask_with(press, words.note_for_screen(press.me.t, b.task_id, b.person_id))
 
 
 @BUTTONS.on(ReplacementForSend)
@@ -139,35 +121,14 @@ async def approve(press: Press[ReplacementApprove]) -> None:
     decision = await replacements.decide(press.context.core, press.member,
                                          press.button.request_id, True)
     await press.query.answer()
-    await reply(press.update, approved_text(press.me.t, decision))
+    await reply(press.update, words.approved_text(press.me.t, decision))
 
 
 @BUTTONS.on(ReplacementReject)
 async def reject(press: Press[ReplacementReject]) -> None:
     await _put(press.me, press.context, REJECT, {"request": press.button.request_id})
     await press.query.answer()
-    await reply(press.update, press.me.t._("Send the reason for rejecting; the inspector will"
-                                           " read it."))
-
-
-def approved_text(t: Translator, decision: replacements.Decision) -> str:
-    """What the approver reads after the draw, truthful about who was told (or that
-    nobody could be drawn)."""
-    if decision.nobody:
-        return t._("Approved, but nobody of the department who can be reached in Choucha"
-                   " can be drawn: the office has been told and the request stays open.")
-    lines = [t._("Approved. {name} was drawn at random to take the place.").format(
-        name=html.escape(decision.joined or ""))]
-    if decision.told:
-        lines.append(t._("Told in Choucha: {names}.").format(
-            names="、".join(html.escape(n) for n in decision.told)))
-    if decision.untold:
-        lines.append(t._("Not told (not registered in Choucha, or they blocked the bot):"
-                         " {names}. Tell them yourself.").format(
-            names="、".join(html.escape(n) for n in decision.untold)))
-    else:
-        lines.append(t._("Nothing more is needed from you."))
-    return "\n".join(lines)
+    await reply(press.update, words.ask_reject_reason(press.me.t))
 
 
 async def _file_for(update: Update, context: Context, me: Who, conversation: Conversation,
@@ -184,7 +145,7 @@ async def _file_for(update: Update, context: Context, me: Who, conversation: Con
             await reply(update, words.sent_text(me.t, filed.asked.approvers, filed.asked.waiting,
                                                 filed.member))
         else:
-            await reply(update, approved_text(me.t, filed.decision))
+            await reply(update, words.approved_text(me.t, filed.decision))
     await conversations.cancel(context.core, me.tg_user_id)
 
 
@@ -231,5 +192,5 @@ async def reject_text(update: Update, context: Context, me: Who,
         if exc.reason == Refusal.REASON_REQUIRED:
             return
     else:
-        await reply(update, me.t._("Rejected; the inspector has been told why."))
+        await reply(update, words.rejected_text(me.t))
     await conversations.cancel(context.core, me.tg_user_id)

@@ -216,7 +216,7 @@ WORDS_IN_HANDLERS = {
     "handlers/corrections.py": 2, "handlers/digest.py": 4,
     "handlers/draws.py": 14, "handlers/imports.py": 14,
     "handlers/onboarding.py": 19,
-    "handlers/practice.py": 5, "handlers/replacements.py": 18,
+    "handlers/practice.py": 5,
     "handlers/tasks.py": 17, "handlers/team.py": 2,
     "handlers/visits.py": 11,
 }
