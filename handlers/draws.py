@@ -3,14 +3,12 @@ public entropy), export the announcement or the record."""
 
 from __future__ import annotations
 
-import html
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 
-from bot.buttons.base import Button
 from bot.buttons.draws import (
     DrawCancel,
     DrawConfirm,
@@ -35,7 +33,6 @@ from handlers.common import (
     Sent,
     Who,
     command,
-    key,
     office,
     person_of,
     reply,
@@ -51,11 +48,10 @@ async def draw_command(sent: Sent) -> None:
     update, me = sent.update, sent.me
     plans = await draws.plans(sent.context.core, sent.person)
     if not plans:
-        await reply(update, me.t._("No plan is loaded yet: send the annual plan's file."))
+        await reply(update, words.no_plan_text(me.t))
         return
-    rows = [[key(f"{p.name[:40]} · {words.state_label(me.t, p.draw_status)}", DrawPlan(p.id))]
-            for p in plans]
-    await reply(update, me.t._("Which plan?"), reply_markup=InlineKeyboardMarkup(rows))
+    text, markup = words.plans_screen(me.t, plans)
+    await reply(update, text, reply_markup=markup_of(markup))
 
 
 BUTTONS = Buttons(words.refusal_text, office, Refusal.NOT_OFFICE)
@@ -72,21 +68,9 @@ async def _plan(press: Press[Any], plan_id: int) -> PlanLine:
 async def plan_chosen(press: Press[DrawPlan]) -> None:
     """A plan: its draw date, where its draw stands and the next steps."""
     plan = await _plan(press, press.button.plan_id)
-    t, plan_id = press.me.t, press.button.plan_id
-    choices: dict[DrawStatus | None, list[tuple[str, Button]]] = {
-        None: [(t._("Prepare the draw"), DrawPrepare(plan_id))],
-        DrawStatus.PREPARED: [(t._("Run the draw"), DrawRun(plan_id)),
-                              (t._("Export the announcement"), DrawExport(plan_id)),
-                              (t._("Cancel the preparation"), DrawWithdraw(plan_id))],
-        DrawStatus.WRITING: [],
-        DrawStatus.RUN: [(t._("Export the record"), DrawExport(plan_id))],
-        DrawStatus.CANCELLED: [],
-    }
-    steps = choices[plan.draw_status]
+    t = press.me.t
     await reply(press.update, words.plan_text(t, plan),
-                reply_markup=InlineKeyboardMarkup([[key(label, button)]
-                                                   for label, button in steps]) if steps
-                else None)
+                reply_markup=markup_of(words.plan_keyboard(t, plan)))
 
 
 @BUTTONS.on(DrawPrepare)
@@ -153,7 +137,7 @@ async def draw_text(update: Update, context: Context, me: Who,
     draw flow."""
     if not office(me.person):
         await conversations.cancel(context.core, me.tg_user_id)
-        await reply(update, me.t._("Only the office runs draws."))
+        await reply(update, words.office_only_text(me.t))
         return
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -177,14 +161,11 @@ async def draw_text(update: Update, context: Context, me: Who,
             # Irreversible: say what will be drawn from, with the value as typed, and ask.
             await conversations.begin(core, me.tg_user_id, FLOW, "confirm",
                                       {"plan": plan, "entropy": ready.entropy})
-            await reply(update, words.confirm_run_text(me.t, ready), reply_markup=(
-                InlineKeyboardMarkup([[key(me.t._("✅ Run the draw now"),
-                                           DrawConfirm(ready.plan_id)),
-                                       key(me.t._("✖ Cancel"), DrawCancel(ready.plan_id))]])))
+            await reply(update, words.confirm_run_text(me.t, ready),
+                        reply_markup=markup_of(words.confirm_run_keyboard(me.t, ready.plan_id)))
             return
         else:
-            await reply(update, me.t._("Please use the buttons above: run the draw, or"
-                                       " cancel."))
+            await reply(update, words.use_buttons_text(me.t))
             return
     except Refused as exc:
         await reply(update, words.refusal_text(me.t, exc))
@@ -213,9 +194,7 @@ async def confirm_run(press: Press[DrawConfirm]) -> None:
     t = press.me.t
 
     async def started() -> None:
-        await reply(press.update, t._("⏳ Drawing {plan}: the targets are selected and the"
-                                      " teams formed. The result comes here when it is"
-                                      " done.").format(plan=html.escape(plan)))
+        await reply(press.update, words.drawing_text(t, plan))
 
     try:
         ran = await draws.run(press.context.core, press.member, plan, entropy, started=started,
@@ -229,8 +208,7 @@ async def confirm_run(press: Press[DrawConfirm]) -> None:
         sheet = await draws.result_xlsx(press.context.core, press.member, t, plan)
         await reply_with_file(press.update, draw_texts.ran_text(t, ran), sheet,
                               f"draw-{press.button.plan_id}.xlsx",
-                              t._("{plan}: the drawn firms and their teams.").format(
-                                  plan=html.escape(plan)))
+                              words.sheet_caption(t, plan))
     await conversations.cancel(press.context.core, press.me.tg_user_id)
 
 
@@ -239,5 +217,4 @@ async def cancel_run(press: Press[DrawCancel]) -> None:
     await _confirmed(press, press.button.plan_id)
     await conversations.cancel(press.context.core, press.me.tg_user_id)
     await press.query.answer()
-    await reply(press.update, press.me.t._("Cancelled: the draw was not run and nothing"
-                                           " was changed. Run it again from /draw."))
+    await reply(press.update, words.run_cancelled_text(press.me.t))

@@ -214,7 +214,7 @@ WORDS_IN_HANDLERS = {
     "handlers/admin.py": 18, "handlers/aftercare.py": 12,
     "handlers/chasing.py": 2, "handlers/common.py": 5,
     "handlers/corrections.py": 2, "handlers/digest.py": 4,
-    "handlers/draws.py": 14, "handlers/imports.py": 14,
+    "handlers/imports.py": 14,
     "handlers/onboarding.py": 19,
     "handlers/practice.py": 5,
     "handlers/team.py": 2,

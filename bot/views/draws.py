@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
+from bot.buttons.base import Button
+from bot.buttons.draws import (
+    DrawCancel,
+    DrawConfirm,
+    DrawExport,
+    DrawPlan,
+    DrawPrepare,
+    DrawRun,
+    DrawWithdraw,
+)
 from bot.i18n import Translator
 from bot.rules.models import BulkKind, BulkWrite
 from bot.rules.records import DrawStatus, PlanLine
 from bot.services.draws import ReadyToRun
 from bot.services.errors import Refusal, Refused
+from bot.texts.notices import Keyboard, inline
 from bot.views.refusals import stale_text
 
 
@@ -269,3 +281,62 @@ def exported_text(t: Translator, plan: PlanLine, names: list[str]) -> str:
     return t._("The announcement of {plan} and its three frozen files, before the draw."
                " Publish them now: after the run, anyone holding them can tell whether"
                " anything moved.").format(plan=html.escape(plan.name))
+
+
+def _inline(rows: list[list[tuple[str, Button]]]) -> Keyboard:
+    return inline([button.markup(label) for label, button in row] for row in rows)
+
+
+def no_plan_text(t: Translator) -> str:
+    return t._("No plan is loaded yet: send the annual plan's file.")
+
+
+def plans_screen(t: Translator, plans: Sequence[PlanLine]) -> tuple[str, Keyboard]:
+    """/draw: the plans, each with where its draw stands."""
+    return t._("Which plan?"), _inline(
+        [[(f"{p.name[:40]} · {state_label(t, p.draw_status)}", DrawPlan(p.id))]
+         for p in plans])
+
+
+def plan_keyboard(t: Translator, plan: PlanLine) -> Keyboard | None:
+    """A plan's next steps, by where its draw stands (none while it is written or after
+    it was cancelled)."""
+    plan_id = plan.id
+    choices: dict[DrawStatus | None, list[tuple[str, Button]]] = {
+        None: [(t._("Prepare the draw"), DrawPrepare(plan_id))],
+        DrawStatus.PREPARED: [(t._("Run the draw"), DrawRun(plan_id)),
+                              (t._("Export the announcement"), DrawExport(plan_id)),
+                              (t._("Cancel the preparation"), DrawWithdraw(plan_id))],
+        DrawStatus.WRITING: [],
+        DrawStatus.RUN: [(t._("Export the record"), DrawExport(plan_id))],
+        DrawStatus.CANCELLED: [],
+    }
+    steps = choices[plan.draw_status]
+    return _inline([[step] for step in steps]) if steps else None
+
+
+def office_only_text(t: Translator) -> str:
+    return t._("Only the office runs draws.")
+
+
+def confirm_run_keyboard(t: Translator, plan_id: int) -> Keyboard:
+    return _inline([[(t._("✅ Run the draw now"), DrawConfirm(plan_id)),
+                     (t._("✖ Cancel"), DrawCancel(plan_id))]])
+
+
+def use_buttons_text(t: Translator) -> str:
+    return t._("Please use the buttons above: run the draw, or cancel.")
+
+
+def drawing_text(t: Translator, plan: str) -> str:
+    return t._("⏳ Drawing {plan}: the targets are selected and the teams formed. The result"
+               " comes here when it is done.").format(plan=html.escape(plan))
+
+
+def sheet_caption(t: Translator, plan: str) -> str:
+    return t._("{plan}: the drawn firms and their teams.").format(plan=html.escape(plan))
+
+
+def run_cancelled_text(t: Translator) -> str:
+    return t._("Cancelled: the draw was not run and nothing was changed. Run it again from"
+               " /draw.")
