@@ -13,9 +13,9 @@ async def reminders_command(sent: Sent) -> None:
     me, update = sent.me, sent.update
     found = await chasing.my_reminders(sent.context.core, sent.person.id)
     if not found:
-        await reply(update, me.t._("You have had no reminders."))
+        await reply(update, words.no_reminders_text(me.t))
         return
-    lines = [me.t._("🔔 Your latest reminders and why you got them:"), ""]
+    lines = [words.reminders_head(me.t), ""]
     for row in found:
         lines.append(f"<b>{row.day.isoformat()}</b> "
                      + words.stored_text(me.t, row.kind, row.step, row.reason))

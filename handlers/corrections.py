@@ -57,11 +57,8 @@ async def reason_text(update: Update, context: Context, me: Who,
     card = await tasks.card(context.core, me.person, task_id)
     if card.member(me.person.id) is None:  # the office: the team carries it out
         await conversations.cancel(context.core, me.tg_user_id)
-        await reply(update, me.t._("Correction opened; the team was told and makes the"
-                                   " changes. The record's new version comes to you when"
-                                   " the leader submits it."))
+        await reply(update, words.opened_for_team_text(me.t))
         return
-    await reply(update, me.t._("Correction opened; your team was told. Change what needs"
-                               " changing below."))
+    await reply(update, words.opened_text(me.t))
     await show_view(update, context, me,
                     await visits.start(context.core, me.person, me.tg_user_id, task_id))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ChatAction
 
 from bot.buttons.office import DigestPlan
 from bot.services import digest
 from bot.services.errors import Refusal, Refused
+from bot.texts import digest as digest_texts
+from bot.tg.markup import markup_of
 from bot.views import digest as words
 from handlers.common import (
     Buttons,
@@ -18,7 +20,6 @@ from handlers.common import (
     Who,
     busy,
     command,
-    key,
     office,
     person_of,
     reply,
@@ -33,10 +34,10 @@ async def digest_command(sent: Sent) -> None:
     if context.args and context.args[0].lower() in ("plan", "计划"):
         plans = await digest.plans(context.core, person_of(me))
         if not plans:
-            await reply(update, me.t._("No plan has tasks yet."))
+            await reply(update, words.no_plan_text(me.t))
             return
-        rows = [[key(f"{p.name[:40]} ({p.tasks})", DigestPlan(p.id))] for p in plans[:30]]
-        await reply(update, me.t._("Which plan?"), reply_markup=InlineKeyboardMarkup(rows))
+        text, markup = words.plans_screen(me.t, plans)
+        await reply(update, text, reply_markup=markup_of(markup))
         return
     today = context.core.today()
     # Three messages (text, chart, spreadsheet): the burst a chat takes at once.
@@ -68,10 +69,8 @@ async def _send(update: Update, me: Who, files: digest.Files, stem: str) -> None
     message = update.effective_message
     assert message is not None
     await reply_with_file(update, files.text, files.chart, "chart.png",
-                          html.escape(me.t._("Tasks by status and results by category")),
+                          html.escape(digest_texts.chart_caption(me.t)),
                           photo=True)
     if files.sheet is not None:
         await message.reply_document(files.sheet, filename=f"{stem}.xlsx",
-                                     caption=html.escape(me.t._(
-                                         "Every open task and every task finished in the"
-                                         " last 30 days")))
+                                     caption=html.escape(digest_texts.sheet_caption(me.t)))

@@ -124,3 +124,11 @@ def why_text(t: Translator, kind: str, step: str, reason: dict[str, Any]) -> str
         return t._("Why: a penalty decision is recorded within 7 working days of being made"
                    " (003 第二十七条); you supervise the item's department or are the office.")
     return t._("Why: you own this follow-up, or you are the office.")
+
+
+def no_reminders_text(t: Translator) -> str:
+    return t._("You have had no reminders.")
+
+
+def reminders_head(t: Translator) -> str:
+    return t._("🔔 Your latest reminders and why you got them:")

@@ -40,3 +40,13 @@ def ask_reason(t: Translator) -> str:
     return t._("Why is the record corrected? (for example: the wrong result was chosen for an"
                " item). The reason is kept on both versions and in the 更正 publication."
                " /cancel stops here, nothing changed.")
+
+
+def opened_for_team_text(t: Translator) -> str:
+    """To the office, who opened a correction the team carries out."""
+    return t._("Correction opened; the team was told and makes the changes. The record's new"
+               " version comes to you when the leader submits it.")
+
+
+def opened_text(t: Translator) -> str:
+    return t._("Correction opened; your team was told. Change what needs changing below.")

@@ -5,9 +5,12 @@ from __future__ import annotations
 import html
 from datetime import date, tzinfo
 
+from bot.buttons.replacements import ReplacementApprove, ReplacementReject
+from bot.buttons.tasks import TaskCard
 from bot.i18n import Translator
 from bot.services.errors import Refusal, Refused
 from bot.services.team import LISTED, TeamView
+from bot.texts.notices import Keyboard, inline
 from bot.views.refusals import worded
 
 
@@ -50,3 +53,13 @@ def team_text(t: Translator, view: TeamView, today: date, tz: tzinfo) -> str:
     else:
         lines.append(t._("✅ Everyone of your departments is registered in Choucha."))
     return "\n".join(lines)
+
+
+def team_keyboard(t: Translator, view: TeamView) -> Keyboard | None:
+    """Approve or reject each request listed; open each overdue task's card."""
+    rows = [[ReplacementApprove(r.id).markup(t._("✅ Approve {n}").format(n=n)),
+             ReplacementReject(r.id).markup(t._("❌ Reject {n}").format(n=n))]
+            for n, r in enumerate(view.approvals[:LISTED], start=1)]
+    rows += [[TaskCard(task.id).markup(f"🔴 {n}. {task.target[:30]}")]
+             for n, task in enumerate(view.overdue, start=1)]
+    return inline(rows) if rows else None
