@@ -3,11 +3,10 @@ penalty decisions or referrals of the items found in violation (003 第二十七
 
 from __future__ import annotations
 
-import html
 from datetime import date
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.buttons.aftercare import (
     DecisionKindPick,
@@ -25,10 +24,9 @@ from bot.clock import now as clock_now
 from bot.i18n import Translator
 from bot.rules import aftercare as rules
 from bot.rules.models import Conversation, Flow, Person
-from bot.rules.records import FollowUpLine
 from bot.services import aftercare, conversations
 from bot.services.errors import Refusal, Refused
-from bot.texts.labels import legal
+from bot.tg.markup import markup_of
 from bot.views import aftercare as words
 from handlers.common import (
     Buttons,
@@ -38,7 +36,6 @@ from handlers.common import (
     Who,
     command,
     download,
-    key,
     registered,
     reply,
     sent_file,
@@ -63,19 +60,12 @@ async def _followups(update: Update, context: Context, person: Person, t: Transl
     overseer = person.is_office or aftercare.supervises(person)
     if mine or not overseer:
         await reply(update, words.mine_text(t, mine, today),
-                    reply_markup=_handle_keys(t, mine))
+                    reply_markup=markup_of(words.handle_keyboard(t, mine)))
     if overseer:
         found = await aftercare.overview(core, person, today)
         await reply(update, words.overview_text(t, found, today),
-                    reply_markup=None if mine else _handle_keys(t, found.open))
-
-
-def _handle_keys(t: Translator, lines: list[FollowUpLine]) -> InlineKeyboardMarkup | None:
-    """Done and Hand over for each listed follow-up, numbered as in the list's text."""
-    rows = [[key(t._("✅ Done {n}").format(n=n), FollowUpClose(line.id)),
-             key(t._("↪️ Hand over {n}").format(n=n), FollowUpHandOver(line.id))]
-            for n, line in enumerate(lines[:words.LISTED], start=1)]
-    return InlineKeyboardMarkup(rows) if rows else None
+                    reply_markup=None if mine else markup_of(
+                        words.handle_keyboard(t, found.open)))
 
 
 BUTTONS = Buttons(words.refusal_text, registered)
@@ -116,8 +106,8 @@ async def today(press: Press[FollowUpToday]) -> None:
 
 
 async def _ask_evidence(update: Update, t: Translator, follow_up_id: int) -> None:
-    await reply(update, words.ask_evidence(t), reply_markup=InlineKeyboardMarkup(
-        [[key(t._("No file"), FollowUpNoFile(follow_up_id))]]))
+    await reply(update, words.ask_evidence(t),
+                reply_markup=markup_of(words.no_file_keyboard(t, follow_up_id)))
 
 
 @BUTTONS.on(FollowUpNoFile)
@@ -151,11 +141,10 @@ async def hand_over(press: Press[FollowUpHandOver]) -> None:
     line, people = await aftercare.successors(core, press.member, press.button.follow_up_id)
     await press.query.answer()
     if not people:
-        await reply(press.update, t._("Nobody else of {department} is in the directory to take"
-                                      " it over.").format(department=html.escape(line.department)))
+        await reply(press.update, words.nobody_to_take_over_text(t, line))
         return
-    await reply(press.update, words.ask_successor(t, line), reply_markup=InlineKeyboardMarkup(
-        [[key(p.name[:30], FollowUpTo(line.id, p.id))] for p in people[:20]]))
+    await reply(press.update, words.ask_successor(t, line),
+                reply_markup=markup_of(words.successors_keyboard(line, people)))
 
 
 @BUTTONS.on(FollowUpTo)
@@ -182,8 +171,8 @@ async def follow_up_text(update: Update, context: Context, me: Who,
             outcome = aftercare.clean_text(message.text, 4)
             await conversations.begin(core, me.tg_user_id, FOLLOW_UP, "day",
                                       {**data, "outcome": outcome})
-            await reply(update, words.ask_day(t), reply_markup=InlineKeyboardMarkup(
-                [[key(t._("Today"), FollowUpToday(int(data["id"])))]]))
+            await reply(update, words.ask_day(t),
+                        reply_markup=markup_of(words.today_keyboard(t, int(data["id"]))))
         elif step == "day":
             day = aftercare.parse_day(message.text, core.today())
             await conversations.begin(core, me.tg_user_id, FOLLOW_UP, "evidence",
@@ -206,8 +195,7 @@ async def evidence_file(update: Update, context: Context, me: Who,
     message = update.effective_message
     assert message is not None
     if conversation.step != "evidence":
-        await reply(update, me.t._("A file is not expected yet: please answer the question"
-                                   " above first."))
+        await reply(update, words.file_not_expected_text(me.t))
         return
     sent = sent_file(message)
     if sent.size and sent.size > aftercare.MAX_EVIDENCE:
@@ -215,8 +203,7 @@ async def evidence_file(update: Update, context: Context, me: Who,
         return
     data = await download(context, sent.file_id)
     if data is None:
-        await reply(update, me.t._("The file could not be downloaded (weak signal?), so it"
-                                   " was not saved. Please send it again."))
+        await reply(update, words.not_downloaded_text(me.t))
         return
     await _close(update, context, me, conversation,
                  aftercare.EvidenceIn(data, sent.name, sent.mime))
@@ -235,18 +222,14 @@ async def decisions_command(sent: Sent) -> None:
         data = await aftercare.decisions_xlsx(core, person)
         await sent.message.reply_document(
             data, filename=f"decisions-{core.today().isoformat()}.xlsx",
-            caption=t._("Penalty decisions and referrals, one row per item, for the"
-                        " 部门协同监管平台."))
+            caption=words.decisions_caption(t))
         return
     rows = await aftercare.decisions(core, person, owed_only=False)
     if not rows:
-        await reply(sent.update, t._("No item found in violation is yours to decide on."))
+        await reply(sent.update, words.no_decisions_text(t))
         return
-    owed = [r for r in rows if r.decision_id is None]
-    buttons = [[key(f"⚖️ {n}. {r.target[:24]}", DecisionPick(r.task_id, r.position))]
-               for n, r in enumerate(owed[:words.LISTED], start=1)]
     await reply(sent.update, words.decisions_text(t, rows),
-                reply_markup=InlineKeyboardMarkup(buttons) if buttons else None)
+                reply_markup=markup_of(words.decisions_keyboard(rows)))
 
 
 DECISIONS = Buttons(words.refusal_text, registered)
@@ -257,11 +240,8 @@ async def pick(press: Press[DecisionPick]) -> None:
     b, t = press.button, press.me.t
     row = await aftercare.decision_item(press.context.core, press.member, b.task_id, b.position)
     await press.query.answer()
-    await reply(press.update, words.ask_decision_kind(t, row), reply_markup=InlineKeyboardMarkup(
-        [[key(t._("⚖️ Penalty decision"), DecisionKindPick(b.task_id, b.position,
-                                                           rules.DecisionKind.PENALTY)),
-          key(t._("↗️ Referred"), DecisionKindPick(b.task_id, b.position,
-                                                    rules.DecisionKind.REFERRAL))]]))
+    await reply(press.update, words.ask_decision_kind(t, row),
+                reply_markup=markup_of(words.decision_kind_keyboard(t, b.task_id, b.position)))
 
 
 @DECISIONS.on(DecisionKindPick)
@@ -306,9 +286,8 @@ async def _decided_on(update: Update, context: Context, me: Who, conversation: C
         await _record(update, context, me, data)
         return
     await conversations.begin(context.core, me.tg_user_id, DECISION, "penalty", data)
-    await reply(update, words.ask_penalty(me.t), reply_markup=InlineKeyboardMarkup(
-        [[key(legal(rules.PENALTIES, k, me.t)[:60], DecisionPenalty(k))]
-         for k in rules.PENALTIES]))
+    await reply(update, words.ask_penalty(me.t),
+                reply_markup=markup_of(words.penalty_keyboard(me.t)))
 
 
 async def _record(update: Update, context: Context, me: Who, data: dict[str, Any]) -> None:
@@ -339,8 +318,7 @@ async def decision_text(update: Update, context: Context, me: Who,
             await conversations.begin(core, me.tg_user_id, DECISION, "date",
                                       {**data, step: value})
             await reply(update, words.ask_decision_day(t, str(data["kind"])),
-                        reply_markup=InlineKeyboardMarkup([[key(t._("Today"),
-                                                                DecisionToday())]]))
+                        reply_markup=markup_of(words.decision_today_keyboard(t)))
         elif step == "date":
             day = aftercare.parse_day(message.text, core.today())
             await _decided_on(update, context, me, conversation, day.isoformat())

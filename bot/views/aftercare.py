@@ -4,16 +4,30 @@ or referrals of the items found in violation."""
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from datetime import date
 
+from bot.buttons.aftercare import (
+    DecisionKindPick,
+    DecisionPenalty,
+    DecisionPick,
+    DecisionToday,
+    FollowUpClose,
+    FollowUpHandOver,
+    FollowUpNoFile,
+    FollowUpTo,
+    FollowUpToday,
+)
 from bot.i18n import Translator
 from bot.rules import aftercare as rules
 from bot.rules import visit as visit_rules
+from bot.rules.models import Person
 from bot.rules.records import DecisionOwed, FollowUpLine
 from bot.services.aftercare import FollowUpOverview, Recorded
 from bot.services.errors import Refusal, Refused
 from bot.texts.aftercare import follow_up_kind
 from bot.texts.labels import legal
+from bot.texts.notices import Keyboard, inline
 from bot.views.refusals import worded
 
 LISTED = 10
@@ -190,3 +204,70 @@ def recorded_text(t: Translator, done: Recorded) -> str:
                            " by {due} for this one (003 第二十七条). It is flagged.").format(
             due=done.due.isoformat())
     return text + "\n" + t._("/followups shows the follow-ups still open.")
+
+
+def handle_keyboard(t: Translator, lines: list[FollowUpLine]) -> Keyboard | None:
+    """Done and Hand over for each listed follow-up, numbered as in the list's text."""
+    rows = [[FollowUpClose(line.id).markup(t._("✅ Done {n}").format(n=n)),
+             FollowUpHandOver(line.id).markup(t._("↪️ Hand over {n}").format(n=n))]
+            for n, line in enumerate(lines[:LISTED], start=1)]
+    return inline(rows) if rows else None
+
+
+def no_file_keyboard(t: Translator, follow_up_id: int) -> Keyboard:
+    return inline([[FollowUpNoFile(follow_up_id).markup(t._("No file"))]])
+
+
+def nobody_to_take_over_text(t: Translator, line: FollowUpLine) -> str:
+    return t._("Nobody else of {department} is in the directory to take it over.").format(
+        department=html.escape(line.department))
+
+
+def successors_keyboard(line: FollowUpLine, people: Sequence[Person]) -> Keyboard:
+    return inline([FollowUpTo(line.id, p.id).markup(p.name[:30])] for p in people[:20])
+
+
+def today_keyboard(t: Translator, follow_up_id: int) -> Keyboard:
+    return inline([[FollowUpToday(follow_up_id).markup(t._("Today"))]])
+
+
+def file_not_expected_text(t: Translator) -> str:
+    return t._("A file is not expected yet: please answer the question above first.")
+
+
+def not_downloaded_text(t: Translator) -> str:
+    return t._("The file could not be downloaded (weak signal?), so it was not saved. Please"
+               " send it again.")
+
+
+def decisions_caption(t: Translator) -> str:
+    return t._("Penalty decisions and referrals, one row per item, for the 部门协同监管平台.")
+
+
+def no_decisions_text(t: Translator) -> str:
+    return t._("No item found in violation is yours to decide on.")
+
+
+def decisions_keyboard(rows: Sequence[DecisionOwed]) -> Keyboard | None:
+    """A button for each item whose decision is still owed, numbered as in the text."""
+    owed = [r for r in rows if r.decision_id is None]
+    buttons = [[DecisionPick(r.task_id, r.position).markup(f"⚖️ {n}. {r.target[:24]}")]
+               for n, r in enumerate(owed[:LISTED], start=1)]
+    return inline(buttons) if buttons else None
+
+
+def decision_kind_keyboard(t: Translator, task_id: int, position: int) -> Keyboard:
+    return inline([[
+        DecisionKindPick(task_id, position, rules.DecisionKind.PENALTY).markup(
+            t._("⚖️ Penalty decision")),
+        DecisionKindPick(task_id, position, rules.DecisionKind.REFERRAL).markup(
+            t._("↗️ Referred"))]])
+
+
+def penalty_keyboard(t: Translator) -> Keyboard:
+    return inline([DecisionPenalty(k).markup(legal(rules.PENALTIES, k, t)[:60])]
+                  for k in rules.PENALTIES)
+
+
+def decision_today_keyboard(t: Translator) -> Keyboard:
+    return inline([[DecisionToday().markup(t._("Today"))]])
