@@ -3,10 +3,18 @@ warning as a CSV to fix the file with."""
 
 from __future__ import annotations
 
-from bot.formats.sheets import RowProblem
+import html
+
+from bot.buttons.office import ExportTable
+from bot.buttons.people import PeopleInviteAll, PeopleOverview
+from bot.formats.sheets import SHEETS, RowProblem
 from bot.formats.tabular import csv_bytes
 from bot.i18n import N_, Translator
+from bot.services.exports import EXPORTABLE
 from bot.services.imports import ImportReport
+from bot.texts.notices import Keyboard, inline
+
+Screen = tuple[str, Keyboard | None]
 
 KIND_LABELS = {
     "departments": N_("departments"),
@@ -82,3 +90,71 @@ def _line(t: Translator, problem: RowProblem) -> str:
         where.append(f"“{problem.value[:60]}”")
     prefix = " · ".join(where)
     return f"• {prefix}: {problem_text(t, problem)}" if prefix else f"• {problem_text(t, problem)}"
+
+
+def refuse_text(t: Translator) -> str:
+    return t._("Only the office can load directories, items, plans and checklists."
+               " Nothing was saved.")
+
+
+def file_refused_text(t: Translator) -> str:
+    """A file from someone who does not load files, while no step asks for one."""
+    return t._("I can't use this file here, so nothing was saved. (Spreadsheets of"
+               " directories, plans and checklists are loaded by the office.) Send /help to"
+               " see what you can do.")
+
+
+def photo_needed_text(t: Translator) -> str:
+    return t._("This step needs a photo: send it as a photo (or a JPEG or PNG image); this"
+               " file cannot be used. Nothing was saved.")
+
+
+def unreadable_text(t: Translator) -> str:
+    return t._("I can read .xlsx and .csv files (an XLSForm .xlsx for a checklist, or a .zip"
+               " of the form with the CSV files of its choices). Nothing was saved.")
+
+
+def too_large_text(t: Translator) -> str:
+    return t._("This file is larger than 20 MB, which Telegram does not let bots download."
+               " Load it on the server with <code>choucha import</code>. Nothing was saved.")
+
+
+def checking_text(t: Translator, name: str, size: int) -> str:
+    return t._("⏳ Checking {file} ({size:.1f} MB). Every row is checked before anything is"
+               " loaded; the result comes here when it is done.").format(
+        file=html.escape(name), size=size / 1e6)
+
+
+def report_prefix(t: Translator) -> str:
+    return t._("import-report")
+
+
+def report_caption(t: Translator, name: str) -> str:
+    return t._("Row-by-row report for {file}").format(file=name)
+
+
+def invite_offer(t: Translator, n: int) -> Screen:
+    """After the inspector directory: who cannot be reached yet, and their invites."""
+    return t.ngettext(
+        "👥 {n} person of the directory is not registered in Choucha yet: they will not"
+        " be told of their tasks until they are.",
+        "👥 {n} people of the directory are not registered in Choucha yet: they will not"
+        " be told of their tasks until they are.", n).format(n=n), inline([
+            [PeopleInviteAll().markup(t._("📨 Invite everyone not registered ({n})").format(
+                n=n))],
+            [PeopleOverview().markup(t._("👥 See them by department"))]])
+
+
+def templates_caption(t: Translator) -> str:
+    return t._("Fill the sheets you need and send the workbook back whole: its sheets"
+               " are loaded together, in order, or none if one has a problem. A sheet"
+               " saved as its own .xlsx or .csv works too.")
+
+
+def export_screen(t: Translator) -> Screen:
+    return t._("Which table? It comes back as the template, filled with what is loaded."), (
+        inline([ExportTable(k).markup(f"📤 {SHEETS[k].title}")] for k in EXPORTABLE))
+
+
+def rows_caption(t: Translator, rows: int) -> str:
+    return t._("{rows} rows").format(rows=rows)
