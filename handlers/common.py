@@ -33,7 +33,7 @@ from bot.tg import late
 from bot.tg.commands import commands_for, menu
 from bot.tg.context import BotContext
 from bot.tg.menus import set_menu
-from bot.views.refusals import stale_text
+from bot.views.refusals import access_text, error_text, help_pointer, not_allowed_text, stale_text
 from storage import DuplicateUpdate, current_update
 from storage.db import UpdateMark
 
@@ -193,20 +193,6 @@ async def guard(update: Update, context: Context) -> None:
         current_update.set(UpdateMark(update.update_id))
 
 
-def access_text(t: Translator) -> str:
-    """For anyone not registered: what Choucha is and how to get in."""
-    return t._(
-        "Hello! This is Choucha, the bot for 双随机、一公开 spot checks."
-        " Only invited inspectors and staff can use it.\n\n"
-        "To get access, ask your office or administrator for an invite card,"
-        " then scan its QR code or tap its link."
-    )
-
-
-def not_allowed_text(t: Translator) -> str:
-    return t._("This is not for your role. Send /help to see what you can do.")
-
-
 async def pressed(update: Update, context: Context) -> tuple[CallbackQuery, Who]:
     """The button press being handled and who pressed it."""
     query = update.callback_query
@@ -222,7 +208,7 @@ def way_forward(t: Translator, refusal: str) -> str:
     naming no command of its own points to /help."""
     if COMMAND.search(refusal):
         return refusal
-    return refusal + "\n" + t._("Send /help to see what you can do.")
+    return refusal + "\n" + help_pointer(t)
 
 
 async def answer_stale(query: CallbackQuery, t: Translator) -> None:
@@ -420,12 +406,7 @@ async def on_error(update: object, context: Context) -> None:
     mark = current_update.get()
     saved = mark is not None and mark.update_id == update.update_id and mark.recorded
     t = translator(update.effective_user.language_code)
-    if saved:
-        text = t._("What you did was saved, but the answer could not be shown."
-                   " Send /tasks or /help to see where you are.")
-    else:
-        text = t._("Sorry, something went wrong on our side and nothing was changed."
-                   " Please try again in a moment; if it keeps happening, tell the office.")
+    text = error_text(t, saved)
     told = False
     if update.callback_query is not None:
         # The button may have been answered already, or be too old: then say it in the chat.

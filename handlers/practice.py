@@ -30,7 +30,9 @@ from bot.rules.models import Conversation, Person
 from bot.services import practice
 from bot.services.errors import Refused
 from bot.services.imports import keep_upload, read_checklist
+from bot.views import imports as import_words
 from bot.views import practice as words
+from bot.views import visits as visit_words
 from bot.views.imports import reports_csv, summary_text
 from handlers.common import Buttons, Context, Press, Who, office, person_of, reply
 from handlers.visits import show
@@ -50,8 +52,8 @@ async def begin_from_file(update: Update, context: Context, me: Who, path: Path,
             stamp = clock_now().astimezone(context.core.settings.tz).strftime("%Y%m%d-%H%M")
             await message.reply_document(
                 io.BytesIO(reports_csv(me.t, [report])),
-                filename=f"{me.t._('import-report')}-{stamp}.csv",
-                caption=me.t._("Row-by-row report for {file}").format(file=filename))
+                filename=f"{import_words.report_prefix(me.t)}-{stamp}.csv",
+                caption=import_words.report_caption(me.t, filename))
         return
     keep_upload(context.core, report, data)  # the file an attach will name
     view = await practice.begin(context.core, person_of(me), me.person, me.tg_user_id,
@@ -68,8 +70,7 @@ async def practice_text(update: Update, context: Context, me: Who,
         view = await practice.typed(context.core, me.person, me.tg_user_id, message.text,
                                     me.t.lang)
     except rules.Invalid as exc:
-        await reply(update, "⚠️ " + html.escape(exc.own or me.t._(exc.message))
-                    + "\n" + me.t._("Nothing was saved; please answer again."))
+        await reply(update, visit_words.invalid_answer_text(me.t, exc))
         return
     except Refused as exc:
         await reply(update, words.refusal_text(me.t, exc))
@@ -97,7 +98,7 @@ async def location_message(update: Update, context: Context, me: Who) -> None:
     except Refused as exc:
         await reply(update, words.refusal_text(me.t, exc))
         return
-    await reply(update, me.t._("✅ Location saved."), reply_markup=ReplyKeyboardRemove())
+    await reply(update, visit_words.location_saved_text(me.t), reply_markup=ReplyKeyboardRemove())
     await show(update, words.render(me.t, view))
 
 

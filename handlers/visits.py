@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -67,6 +66,7 @@ from bot.services.visits.state import Screen, VisitStep
 from bot.texts.visits import skip_texts
 from bot.tg.markup import markup_of
 from bot.tg.webapp import sign_url
+from bot.views import visits as words
 from bot.views.visits import Shown, absent, party_step, party_text, refusal_text, render
 from handlers.common import (
     Buttons,
@@ -125,9 +125,7 @@ async def _draft(update: Update, context: Context, query: CallbackQuery, me: Who
     await query.answer()
     await message.reply_document(
         pdf, filename=f"record-{state.task.id}-draft-{state.content_hash[:8]}.pdf",
-        caption=me.t._("📄 Draft of the record (草稿 · 待签), content hash <code>{hash}</code>."
-                       " Print it for those who sign on paper; if anything changes, print it"
-                       " again.").format(hash=state.content_hash[:16]), parse_mode="HTML")
+        caption=words.draft_caption(me.t, state.content_hash), parse_mode="HTML")
 
 
 # ----------------------------------------------------------------------------- buttons
@@ -200,7 +198,7 @@ for _kind, _step in STEPS.items():
 
 @BUTTONS.on(VisitNotNow)
 async def not_now(press: Press[VisitNotNow]) -> None:
-    await press.query.answer(press.me.t._("Nothing was recorded."))
+    await press.query.answer(words.nothing_recorded_alert(press.me.t))
     await press.query.edit_message_reply_markup(None)
 
 
@@ -252,18 +250,16 @@ async def visit_text(update: Update, context: Context, me: Who,
         elif step in (VisitStep.PAPER, VisitStep.WITNESS_PHOTO, VisitStep.SHORTCUT):
             raise Refused(Refusal.PHOTO_NEEDED)
         else:
-            await reply(update, me.t._("Please use the buttons of the latest message, or"
-                                       " send /tasks."))
+            await reply(update, words.use_latest_buttons_text(me.t))
             return
     except rules.Invalid as exc:
-        await reply(update, "⚠️ " + html.escape(exc.own or me.t._(exc.message))
-                    + "\n" + me.t._("Nothing was saved; please answer again."))
+        await reply(update, words.invalid_answer_text(me.t, exc))
         return
     except Refused as exc:
         await reply(update, refusal_text(me.t, exc))
         return
     if step == VisitStep.CHECKIN_REASON:
-        await reply(update, me.t._("✅ Check-in recorded without a location."),
+        await reply(update, words.checked_in_without_location_text(me.t),
                     reply_markup=ReplyKeyboardRemove())
     await show_view(update, context, me, view)
 
@@ -303,13 +299,11 @@ async def photo_message(update: Update, context: Context) -> None:
     sent = sent_file(message)
     file_id, unique, size = sent.file_id, sent.unique_id, sent.size
     if size and size > MAX_PHOTO_BYTES:
-        await reply(update, me.t._("This file is larger than 20 MB; please send it as a"
-                                   " photo. Nothing was saved."))
+        await reply(update, words.photo_too_large_text(me.t))
         return
     data = await download(context, file_id)
     if data is None:
-        await reply(update, me.t._("The photo could not be downloaded (weak signal?), so it"
-                                   " was not saved. Please send it again."))
+        await reply(update, words.photo_not_downloaded_text(me.t))
         return
     try:
         view = await visits.photo(context.core, me.person, me.tg_user_id, conversation,
@@ -336,12 +330,11 @@ async def location_message(update: Update, context: Context) -> None:
         if conversation.step == VisitStep.CHECKIN:
             view = await visits.checkin(context.core, me.person, me.tg_user_id, conversation,
                                         latitude, longitude, None)
-            text = me.t._("✅ Checked in at {lat:.5f}, {lon:.5f}.").format(lat=latitude,
-                                                                           lon=longitude)
+            text = words.checked_in_text(me.t, latitude, longitude)
         else:
             view = await visits.located(context.core, me.person, me.tg_user_id,
                                         conversation, latitude, longitude)
-            text = me.t._("✅ Location saved.")
+            text = words.location_saved_text(me.t)
     except Refused as exc:
         await reply(update, refusal_text(me.t, exc))
         return
@@ -413,7 +406,5 @@ async def party_confirm(press: Press[VisitPartyConfirm]) -> None:
     state = await party.confirm(press.context.core, me.tg_user_id, press.button.token_id,
                                 press.button.short)
     await press.query.answer()
-    await reply(update, me.t._("✅ Thank you. You signed the check record of {target}."
-                               "\nRecord hash: <code>{hash}</code>\nNothing more is needed"
-                               " from you.").format(
-        target=html.escape(state.task.target_name), hash=state.content_hash[:16]))
+    await reply(update, words.party_thanks_text(me.t, state.task.target_name,
+                                                state.content_hash))

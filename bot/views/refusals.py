@@ -35,3 +35,31 @@ def worded(t: Translator, exc: Refused, own: Mapping[Refusal, str]) -> str:
     if found is None:
         found = shared(t).get(exc.reason)
     return stale_text(t) if found is None else found
+
+
+def access_text(t: Translator) -> str:
+    """For anyone not registered: what Choucha is and how to get in."""
+    return t._(
+        "Hello! This is Choucha, the bot for 双随机、一公开 spot checks."
+        " Only invited inspectors and staff can use it.\n\n"
+        "To get access, ask your office or administrator for an invite card,"
+        " then scan its QR code or tap its link."
+    )
+
+
+def not_allowed_text(t: Translator) -> str:
+    return t._("This is not for your role. Send /help to see what you can do.")
+
+
+def help_pointer(t: Translator) -> str:
+    return t._("Send /help to see what you can do.")
+
+
+def error_text(t: Translator, saved: bool) -> str:
+    """Something failed while an update was handled: whether what the person did was
+    saved (only the answer failed) or nothing at all."""
+    if saved:
+        return t._("What you did was saved, but the answer could not be shown."
+                   " Send /tasks or /help to see where you are.")
+    return t._("Sorry, something went wrong on our side and nothing was changed."
+               " Please try again in a moment; if it keeps happening, tell the office.")

@@ -734,3 +734,51 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         Refusal.NO_PHOTO_HERE: t._("The current step does not take a photo, so it was not saved."
                                    " Use the buttons of the step you are at."),
     })
+
+
+def draft_caption(t: Translator, content_hash: str) -> str:
+    return t._("📄 Draft of the record (草稿 · 待签), content hash <code>{hash}</code>."
+               " Print it for those who sign on paper; if anything changes, print it"
+               " again.").format(hash=content_hash[:16])
+
+
+def nothing_recorded_alert(t: Translator) -> str:
+    return t._("Nothing was recorded.")
+
+
+def use_latest_buttons_text(t: Translator) -> str:
+    return t._("Please use the buttons of the latest message, or send /tasks.")
+
+
+def invalid_answer_text(t: Translator, exc: rules.Invalid) -> str:
+    """A typed answer the question's type refuses: why, and that nothing was saved."""
+    return ("⚠️ " + html.escape(exc.own or t._(exc.message))
+            + "\n" + t._("Nothing was saved; please answer again."))
+
+
+def checked_in_without_location_text(t: Translator) -> str:
+    return t._("✅ Check-in recorded without a location.")
+
+
+def photo_too_large_text(t: Translator) -> str:
+    return t._("This file is larger than 20 MB; please send it as a photo. Nothing was saved.")
+
+
+def photo_not_downloaded_text(t: Translator) -> str:
+    return t._("The photo could not be downloaded (weak signal?), so it was not saved."
+               " Please send it again.")
+
+
+def checked_in_text(t: Translator, latitude: float, longitude: float) -> str:
+    return t._("✅ Checked in at {lat:.5f}, {lon:.5f}.").format(lat=latitude, lon=longitude)
+
+
+def location_saved_text(t: Translator) -> str:
+    return t._("✅ Location saved.")
+
+
+def party_thanks_text(t: Translator, target: str, content_hash: str) -> str:
+    """To the party, once they signed."""
+    return t._("✅ Thank you. You signed the check record of {target}."
+               "\nRecord hash: <code>{hash}</code>\nNothing more is needed"
+               " from you.").format(target=html.escape(target), hash=content_hash[:16])
