@@ -14,7 +14,6 @@ from typing import Any, Generic, TypeVar
 
 from telegram import (
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
@@ -217,11 +216,6 @@ async def answer_stale(query: CallbackQuery, t: Translator) -> None:
 
 
 B = TypeVar("B", bound=Button)
-
-
-def key(text: str, button: Button) -> InlineKeyboardButton:
-    """An inline keyboard button that sends `button` when tapped."""
-    return InlineKeyboardButton(text, callback_data=button.pack())
 
 
 @dataclass(frozen=True)

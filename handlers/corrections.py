@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.buttons.corrections import CorrectionOpen
 from bot.clock import now as clock_now
 from bot.rules.models import Conversation, Flow
 from bot.services import conversations, corrections, tasks, visits
 from bot.services.errors import Refusal, Refused
+from bot.tg.markup import markup_of
 from bot.views import corrections as words
-from handlers.common import Buttons, Context, Press, Sent, Who, command, key, registered, reply
+from handlers.common import Buttons, Context, Press, Sent, Who, command, registered, reply
 from handlers.visits import show_view
 
 FLOW = Flow.CORRECTION
@@ -20,10 +21,8 @@ FLOW = Flow.CORRECTION
 async def correct_command(sent: Sent) -> None:
     """/correct: the submitted records this person may correct, one button each."""
     found = await corrections.correctable(sent.context.core, sent.person)
-    rows = [[key(f"✏️ {number}. {item.target[:30]}", CorrectionOpen(item.task_id))]
-            for number, item in enumerate(found, start=1) if not item.correcting]
     await reply(sent.update, words.correctable_text(sent.t, found, sent.context.core.settings.tz),
-                reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+                reply_markup=markup_of(words.correctable_keyboard(found)))
 
 
 BUTTONS = Buttons(words.refusal_text, registered)

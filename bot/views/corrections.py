@@ -5,9 +5,11 @@ from __future__ import annotations
 import html
 from datetime import tzinfo
 
+from bot.buttons.corrections import CorrectionOpen
 from bot.i18n import Translator
 from bot.rules.records import Correctable
 from bot.services.errors import Refusal, Refused
+from bot.texts.notices import Keyboard, inline
 from bot.views.refusals import worded
 
 
@@ -50,3 +52,10 @@ def opened_for_team_text(t: Translator) -> str:
 
 def opened_text(t: Translator) -> str:
     return t._("Correction opened; your team was told. Change what needs changing below.")
+
+
+def correctable_keyboard(found: list[Correctable]) -> Keyboard | None:
+    """A button for each record that may be corrected (and is not being corrected)."""
+    rows = [[CorrectionOpen(item.task_id).markup(f"✏️ {number}. {item.target[:30]}")]
+            for number, item in enumerate(found, start=1) if not item.correcting]
+    return inline(rows) if rows else None

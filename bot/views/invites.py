@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+import html
+from typing import Any
+
+from bot.buttons.base import Button
+from bot.buttons.people import (
+    InviteCancel,
+    InviteDepartment,
+    InviteDone,
+    InviteExisting,
+    InviteNew,
+    InviteRole,
+)
 from bot.i18n import Translator
+from bot.logs import mask_cert
+from bot.rules.models import Role
+from bot.services import invite_flow
 from bot.services.errors import Refusal, Refused
+from bot.services.invite_flow import InviteDraft
+from bot.texts.labels import role_label
+from bot.texts.notices import Keyboard, inline
 from bot.views.refusals import stale_text
 
 
@@ -26,3 +44,86 @@ def error_text(t: Translator, reason: Refusal) -> str:
 
 def refusal_text(t: Translator, exc: Refused) -> str:
     return error_text(t, exc.reason)
+
+Screen = tuple[str, Keyboard]
+
+
+def _key(text: str, button: Button) -> dict[str, Any]:
+    return button.markup(text)
+
+
+def _cancel_row(t: Translator) -> list[dict[str, Any]]:
+    return [_key(t._("Cancel"), InviteCancel())]
+
+
+def department_step(t: Translator, draft: InviteDraft) -> Screen:
+    rows = [[_key(d.name, InviteDepartment(d.id))]
+            for d in draft.departments]
+    if invite_flow.office_roles(draft.grantable):
+        # Office staff have no department; only an inviter who may grant their roles
+        # is offered it (invite_flow.set_department refuses it otherwise).
+        rows.append([_key(t._("No department (office staff)"), InviteDepartment(None))])
+    rows.append(_cancel_row(t))
+    text = t._("Which department is <b>{name}</b> in?").format(
+        name=html.escape(draft.name or ""))
+    return text, inline(rows)
+
+
+def match_step(t: Translator, draft: InviteDraft) -> Screen:
+    """People already in Choucha with that name: invite one of them, or confirm a new one."""
+    lines = [t._("Already in Choucha with the name <b>{name}</b>:").format(
+        name=html.escape(draft.name or "")), ""]
+    rows = []
+    for entry in draft.matches:
+        department = entry.department_name or t._("no department")
+        cert = f" · {mask_cert(entry.cert_no)}" if entry.cert_no else ""
+        state = t._("registered") if entry.registered else t._("not registered")
+        lines.append(f"• <b>{html.escape(entry.name)}</b> · {html.escape(department)}{cert}"
+                     f" · {state}")
+        if not entry.registered:
+            label = t._("📨 Invite {name} · {department}{cert}").format(
+                name=entry.name, department=department[:20], cert=cert)
+            rows.append([_key(label[:60], InviteExisting(entry.person_id))])
+    lines += ["", t._("Tap the person to invite them as they are in the directory. Only if"
+                      " none of them is the person you mean, make a new one.")]
+    rows.append([_key(t._("➕ None of these: a new person"), InviteNew())])
+    rows.append(_cancel_row(t))
+    return "\n".join(lines), inline(rows)
+
+
+def roles_step(t: Translator, draft: InviteDraft) -> Screen:
+    rows = []
+    for role in draft.grantable:
+        if role in (Role.INSPECTOR, Role.SUPERVISOR) and draft.department is None:
+            continue
+        mark = "✅ " if role in draft.roles else "▫️ "
+        rows.append([_key(mark + role_label(t, role), InviteRole(role))])
+    rows.append([_key(t._("Done — make the invite"), InviteDone())])
+    rows.append(_cancel_row(t))
+    department = html.escape(draft.department.name) if draft.department else t._("no department")
+    text = t._("Roles of <b>{name}</b> ({department}): tap to select, then Done.").format(
+        name=html.escape(draft.name or ""), department=department)
+    return text, inline(rows)
+
+
+def ask_name_text(t: Translator) -> str:
+    return t._("Who are you inviting? Send the person's full name as on their enforcement"
+               " certificate.") + "\n" + t._("Send /cancel to stop.")
+
+
+def use_buttons_text(t: Translator) -> str:
+    return t._("Please use the buttons above, or send /cancel to stop.")
+
+
+def cancelled_text(t: Translator) -> str:
+    return t._("Invite cancelled; nothing was created.")
+
+
+def card_caption(t: Translator, name: str, department: str, roles: str, link: str,
+                 expires: str) -> str:
+    """The invite card's caption: whom, the link, until when."""
+    return t._(
+        "Invite for <b>{name}</b> ({department}; {roles}).\n"
+        "Link: {link}\nValid once, until {expires}. Print the card or forward it to them."
+    ).format(name=html.escape(name), department=html.escape(department),
+             roles=roles, link=link, expires=expires)
