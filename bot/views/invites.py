@@ -1,4 +1,5 @@
-"""The invite journey's words: its refusals."""
+"""The /invite journey's screens: the name, a namesake already listed, the department,
+the roles, the card's caption; its refusals. Keyboards as Bot API JSON."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ def error_text(t: Translator, reason: Refusal) -> str:
 
 def refusal_text(t: Translator, exc: Refused) -> str:
     return error_text(t, exc.reason)
+
 
 Screen = tuple[str, Keyboard]
 
