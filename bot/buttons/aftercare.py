@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.buttons.base import Button
-from bot.rules.aftercare import DecisionKind
+from bot.rules.aftercare import DecisionKind, Penalty
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class DecisionKindPick(Button, prefix="dec:k"):
 class DecisionPenalty(Button, prefix="dec:pen"):
     """The kind of penalty (bot/rules/aftercare.py PENALTIES), by its key."""
 
-    penalty: str
+    penalty: Penalty
 
 
 @dataclass(frozen=True)

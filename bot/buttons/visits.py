@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.buttons.base import BadCallback, Button, parse_any
 from bot.rules import models
+from bot.rules.visit.vocabulary import Shortcut
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ class VisitFollowUpOwner(VisitButton, prefix="vis:fo"):
 
 @dataclass(frozen=True)
 class VisitShortcut(VisitButton, prefix="vis:sc"):
-    kind: str
+    kind: Shortcut
 
 
 @dataclass(frozen=True)

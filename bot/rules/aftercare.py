@@ -13,15 +13,25 @@ from bot.rules.workdays import Calendar
 CALLS_FOR_DECISION = ("not_disclosed", "false_disclosure", "follow_up")
 
 # 行政处罚法 第九条, in its order; keys are stored, the first wording is the legal one.
+class Penalty(enum.StrEnum):
+    WARNING = "warning"
+    FINE = "fine"
+    CONFISCATION = "confiscation"
+    LICENCE = "licence"
+    RESTRICTION = "restriction"
+    OTHER = "other"
+
+
 PENALTIES: dict[str, tuple[str, str]] = {
-    "warning": ("警告、通报批评", N_("Warning or circulated criticism")),
-    "fine": ("罚款", N_("Fine")),
-    "confiscation": ("没收违法所得、没收非法财物", N_("Confiscation of illegal gains or property")),
-    "licence": ("暂扣许可证件、降低资质等级、吊销许可证件",
-                N_("Licence suspended or revoked, qualification lowered")),
-    "restriction": ("限制开展生产经营活动、责令停产停业、责令关闭、限制从业",
-                    N_("Business restricted, suspended or closed")),
-    "other": ("法律、行政法规规定的其他行政处罚", N_("Other penalty provided by law")),
+    Penalty.WARNING: ("警告、通报批评", N_("Warning or circulated criticism")),
+    Penalty.FINE: ("罚款", N_("Fine")),
+    Penalty.CONFISCATION: ("没收违法所得、没收非法财物",
+                           N_("Confiscation of illegal gains or property")),
+    Penalty.LICENCE: ("暂扣许可证件、降低资质等级、吊销许可证件",
+                      N_("Licence suspended or revoked, qualification lowered")),
+    Penalty.RESTRICTION: ("限制开展生产经营活动、责令停产停业、责令关闭、限制从业",
+                          N_("Business restricted, suspended or closed")),
+    Penalty.OTHER: ("法律、行政法规规定的其他行政处罚", N_("Other penalty provided by law")),
 }
 
 DECISION_WORKDAYS = 7  # 第二十七条: recorded within 7 working days of the decision

@@ -265,7 +265,7 @@ def decision_kind_keyboard(t: Translator, task_id: int, position: int) -> Keyboa
 
 
 def penalty_keyboard(t: Translator) -> Keyboard:
-    return inline([DecisionPenalty(k).markup(legal(rules.PENALTIES, k, t)[:60])]
+    return inline([DecisionPenalty(rules.Penalty(k)).markup(legal(rules.PENALTIES, k, t)[:60])]
                   for k in rules.PENALTIES)
 
 

@@ -204,9 +204,9 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
         rows.append([_b(t._("📝 My answers and results"), VisitReview(state.id))])
     if not state.started and not state.visit.shortcut:
         rows.append([_b(t._("🚪 Cannot be contacted at the address"),
-                        VisitShortcut(state.id, "unreachable"))])
+                        VisitShortcut(state.id, rules.Shortcut.UNREACHABLE))])
         rows.append([_b(t._("🏚 No such business activity"),
-                        VisitShortcut(state.id, "no_activity"))])
+                        VisitShortcut(state.id, rules.Shortcut.NO_ACTIVITY))])
     if state.results_in:
         rows.append([_b(t._("✍️ Signatures and submission"), VisitSignatures(state.id))])
     absent = state.absent()

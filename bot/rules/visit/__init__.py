@@ -48,6 +48,7 @@ from bot.rules.visit.vocabulary import (
     PARTY_ROLES,
     RESULTS,
     SHORTCUTS,
+    Shortcut,
 )
 from bot.rules.visit.wording import display, hint, label, labelled, record_filename
 
@@ -66,6 +67,7 @@ __all__ = [
     "Count",
     "FormValues",
     "Invalid",
+    "Shortcut",
     "acting",
     "all_results_in",
     "answerable",

@@ -4,6 +4,8 @@ their opinion; each key with its legal wording and its English."""
 
 from __future__ import annotations
 
+import enum
+
 from bot.i18n import N_
 
 # The eight results of 003 第二十三条, in the article's order: key → (legal wording, English).
@@ -23,7 +25,14 @@ RESULTS: dict[str, tuple[str, str]] = {
 }
 
 
-SHORTCUTS = ("unreachable", "no_activity")  # recorded for the whole visit, with photos
+class Shortcut(enum.StrEnum):
+    """A result recorded for the whole visit at once, with photos (003 第二十三条)."""
+
+    UNREACHABLE = "unreachable"
+    NO_ACTIVITY = "no_activity"
+
+
+SHORTCUTS = tuple(Shortcut)
 
 
 FOUND_PROBLEMS = ("corrected", "follow_up")
