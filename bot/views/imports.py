@@ -6,13 +6,14 @@ from __future__ import annotations
 import html
 
 from bot.buttons.office import ExportTable
-from bot.buttons.people import PeopleInviteAll, PeopleOverview
+from bot.buttons.people import PeopleOverview
 from bot.formats.sheets import SHEETS, RowProblem
 from bot.formats.tabular import csv_bytes
 from bot.i18n import N_, Translator
 from bot.services.exports import EXPORTABLE
 from bot.services.imports import ImportReport
 from bot.texts.notices import Keyboard, inline
+from bot.views.people import invite_all_button
 
 Screen = tuple[str, Keyboard | None]
 
@@ -140,8 +141,7 @@ def invite_offer(t: Translator, n: int) -> Screen:
         " be told of their tasks until they are.",
         "👥 {n} people of the directory are not registered in Choucha yet: they will not"
         " be told of their tasks until they are.", n).format(n=n), inline([
-            [PeopleInviteAll().markup(t._("📨 Invite everyone not registered ({n})").format(
-                n=n))],
+            [invite_all_button(t, n)],
             [PeopleOverview().markup(t._("👥 See them by department"))]])
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from bot.buttons.base import Button
 from bot.buttons.people import (
     InviteCancel,
     InviteDepartment,
@@ -50,21 +49,17 @@ def refusal_text(t: Translator, exc: Refused) -> str:
 Screen = tuple[str, Keyboard]
 
 
-def _key(text: str, button: Button) -> dict[str, Any]:
-    return button.markup(text)
-
-
 def _cancel_row(t: Translator) -> list[dict[str, Any]]:
-    return [_key(t._("Cancel"), InviteCancel())]
+    return [InviteCancel().markup(t._("Cancel"))]
 
 
 def department_step(t: Translator, draft: InviteDraft) -> Screen:
-    rows = [[_key(d.name, InviteDepartment(d.id))]
+    rows = [[InviteDepartment(d.id).markup(d.name)]
             for d in draft.departments]
     if invite_flow.office_roles(draft.grantable):
         # Office staff have no department; only an inviter who may grant their roles
         # is offered it (invite_flow.set_department refuses it otherwise).
-        rows.append([_key(t._("No department (office staff)"), InviteDepartment(None))])
+        rows.append([InviteDepartment(None).markup(t._("No department (office staff)"))])
     rows.append(_cancel_row(t))
     text = t._("Which department is <b>{name}</b> in?").format(
         name=html.escape(draft.name or ""))
@@ -85,10 +80,10 @@ def match_step(t: Translator, draft: InviteDraft) -> Screen:
         if not entry.registered:
             label = t._("📨 Invite {name} · {department}{cert}").format(
                 name=entry.name, department=department[:20], cert=cert)
-            rows.append([_key(label[:60], InviteExisting(entry.person_id))])
+            rows.append([InviteExisting(entry.person_id).markup(label[:60])])
     lines += ["", t._("Tap the person to invite them as they are in the directory. Only if"
                       " none of them is the person you mean, make a new one.")]
-    rows.append([_key(t._("➕ None of these: a new person"), InviteNew())])
+    rows.append([InviteNew().markup(t._("➕ None of these: a new person"))])
     rows.append(_cancel_row(t))
     return "\n".join(lines), inline(rows)
 
@@ -99,8 +94,8 @@ def roles_step(t: Translator, draft: InviteDraft) -> Screen:
         if role in (Role.INSPECTOR, Role.SUPERVISOR) and draft.department is None:
             continue
         mark = "✅ " if role in draft.roles else "▫️ "
-        rows.append([_key(mark + role_label(t, role), InviteRole(role))])
-    rows.append([_key(t._("Done — make the invite"), InviteDone())])
+        rows.append([InviteRole(role).markup(mark + role_label(t, role))])
+    rows.append([InviteDone().markup(t._("Done — make the invite"))])
     rows.append(_cancel_row(t))
     department = html.escape(draft.department.name) if draft.department else t._("no department")
     text = t._("Roles of <b>{name}</b> ({department}): tap to select, then Done.").format(

@@ -8,7 +8,6 @@ from collections import Counter
 from datetime import date, tzinfo
 from typing import Any
 
-from bot.buttons.base import Button
 from bot.buttons.people import (
     PeopleInvite,
     PeopleInviteAll,
@@ -31,10 +30,6 @@ from bot.texts.notices import Keyboard, inline
 from bot.views.refusals import worded
 
 Screen = tuple[str, Keyboard | None]
-
-
-def _key(text: str, button: Button) -> dict[str, Any]:
-    return button.markup(text)
 
 
 def not_office_text(t: Translator) -> str:
@@ -167,15 +162,14 @@ def overview(t: Translator, entries: list[RosterEntry]) -> Screen:
         lines.append(t._("• {department}: {registered}/{n} registered, {invited} invited").format(
             department=html.escape(label), registered=registered, n=len(group),
             invited=invited))
-        rows.append([_key(f"{label[:40]} · {registered}/{len(group)}",
-                         PeoplePage(department_id, 0))])
+        rows.append([PeoplePage(department_id, 0).markup(
+            f"{label[:40]} · {registered}/{len(group)}")])
     waiting = sum(1 for e in entries if not e.registered)
     lines.append("")
     if waiting:
         lines.append(t._("{n} people cannot be told of their tasks until they register.")
                      .format(n=waiting))
-        rows.append([_key(t._("📨 Invite everyone not registered ({n})").format(n=waiting),
-                         PeopleInviteAll())])
+        rows.append([invite_all_button(t, waiting)])
     else:
         lines.append(t._("Everyone is registered."))
     return "\n".join(lines), inline(rows)
@@ -202,21 +196,21 @@ def department_page(t: Translator, group: list[RosterEntry], department_id: int,
             # Two people of one name are told apart by their masked 执法证号.
             name = entry.name[:30] + (f" · {mask_cert(entry.cert_no)}"
                                       if entry.cert_no and names[entry.name] > 1 else "")
-            rows.append([_key(t._("📨 Invite {name}").format(name=name),
-                             PeopleInvite(entry.person_id))])
+            rows.append([PeopleInvite(entry.person_id).markup(
+                t._("📨 Invite {name}").format(name=name))])
     if any(e.registered for e in shown):
         lines += ["", t._("A lost phone, or someone who has left: /unbind and the name"
                           " unlinks their account.")]
     waiting = sum(1 for e in group if not e.registered)
     if waiting > 1:
-        rows.append([_key(t._("📨 Invite all not registered here ({n})").format(n=waiting),
-                         PeopleInviteDepartment(department_id))])
+        rows.append([PeopleInviteDepartment(department_id).markup(
+            t._("📨 Invite all not registered here ({n})").format(n=waiting))])
     paging = []
     if page > 0:
-        paging.append(_key("◀️", PeoplePage(department_id, page - 1)))
+        paging.append(PeoplePage(department_id, page - 1).markup("◀️"))
     if page < pages - 1:
-        paging.append(_key("▶️", PeoplePage(department_id, page + 1)))
-    paging.append(_key(t._("⬅️ All departments"), PeopleOverview()))
+        paging.append(PeoplePage(department_id, page + 1).markup("▶️"))
+    paging.append(PeopleOverview().markup(t._("⬅️ All departments")))
     rows.append(paging)
     return "\n".join(lines), inline(rows)
 
@@ -242,9 +236,15 @@ def unbind_ask(t: Translator, me: Person, found: Linked) -> Screen:
         return refusal_text(t, Refused(refusal, name=entry.name)), None
     return unbind_ask_text(t, entry.name, html.escape(linked_details(t, found))), (
         inline([
-            [_key(t._("🔗 Unlink {name}").format(name=entry.name[:30]),
-                 UnbindSure(entry.person_id, found.tg_user_id))],
-            [_key(t._("✖️ Not now"), UnbindNo(entry.person_id))]]))
+            [UnbindSure(entry.person_id, found.tg_user_id).markup(
+                t._("🔗 Unlink {name}").format(name=entry.name[:30]))],
+            [UnbindNo(entry.person_id).markup(t._("✖️ Not now"))]]))
+
+
+def invite_all_button(t: Translator, n: int) -> dict[str, str]:
+    """The button inviting everyone not registered (/people, and after an import of the
+    inspector directory)."""
+    return PeopleInviteAll().markup(t._("📨 Invite everyone not registered ({n})").format(n=n))
 
 
 def nobody_text(t: Translator) -> str:
@@ -266,12 +266,12 @@ def links_caption(t: Translator) -> str:
 
 def invite_many_keyboard(t: Translator, n: int, scope: InviteScope, ref: int,
                          shown: str) -> Keyboard:
-    return inline([[_key(t.ngettext("✅ Make {n} invite", "✅ Make {n} invites", n).format(n=n),
-                         PeopleInviteSure(scope, ref, shown))],
-                   [_key(t._("✖️ Not now"), PeopleInviteNo())]])
+    return inline([[PeopleInviteSure(scope, ref, shown).markup(
+                       t.ngettext("✅ Make {n} invite", "✅ Make {n} invites", n).format(n=n))],
+                   [PeopleInviteNo().markup(t._("✖️ Not now"))]])
 
 
 def unbind_choose_keyboard(t: Translator, found: list[Linked]) -> Keyboard:
     """A button for each person of the name (at most 20)."""
-    return inline([[_key(f"{f.entry.name[:30]} · {linked_details(t, f)}"[:60],
-                         UnbindAsk(f.entry.person_id))] for f in found[:20]])
+    return inline([[UnbindAsk(f.entry.person_id).markup(
+        f"{f.entry.name[:30]} · {linked_details(t, f)}"[:60])] for f in found[:20]])

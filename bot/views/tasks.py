@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import html
 from datetime import date
-from typing import Any
 
-from bot.buttons.base import Button
 from bot.buttons.corrections import CorrectionOpen
 from bot.buttons.replacements import ReplacementAsk, ReplacementForList
 from bot.buttons.tasks import TaskAccept, TaskCard, TaskDetails, TaskPage, TaskRecord
@@ -25,10 +23,6 @@ from bot.views.refusals import worded
 
 PAGE = 10
 Screen = tuple[str, Keyboard | None]
-
-
-def _key(text: str, button: Button) -> dict[str, Any]:
-    return button.markup(text)
 
 
 def refusal_text(t: Translator, exc: Refused) -> str:
@@ -49,27 +43,27 @@ def card_keyboard(t: Translator, card: Card, viewer: Person) -> Keyboard:
     row = []
     mine = card.member(viewer.id)
     if mine is not None and not mine.accepted_at and card.task.status == TaskStatus.ASSIGNED:
-        row.append(_key(t._("✅ Accept"), TaskAccept(task_id)))
+        row.append(TaskAccept(task_id).markup(t._("✅ Accept")))
     if mine is not None and card.task.status == TaskStatus.ASSIGNED:
-        row.append(_key(t._("🔁 Replacement"), ReplacementAsk(task_id)))
-    row.append(_key(t._("🔎 Details"), TaskDetails(task_id)))
+        row.append(ReplacementAsk(task_id).markup(t._("🔁 Replacement")))
+    row.append(TaskDetails(task_id).markup(t._("🔎 Details")))
     rows = [row]
     if replaceable_by(viewer, card):
-        rows.append([_key(t._("🔁 Replace a member"), ReplacementForList(task_id))])
+        rows.append([ReplacementForList(task_id).markup(t._("🔁 Replace a member"))])
     status = card.task.status
     if mine is not None and status in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS):
         label = t._("▶️ Start the visit") if status == TaskStatus.ASSIGNED else t._(
             "▶️ Continue the visit")
-        rows.insert(0, [_key(label, VisitStart(task_id))])
+        rows.insert(0, [VisitStart(task_id).markup(label)])
     if status == TaskStatus.SUBMITTED:
-        record_row = [_key(t._("📄 Check record"), TaskRecord(task_id))]
+        record_row = [TaskRecord(task_id).markup(t._("📄 Check record"))]
         actor = acting(card.members)
         if card.correction is None and (viewer.is_office or (
                 actor is not None and actor.person_id == viewer.id)):
-            record_row.append(_key(t._("✏️ Correct"), CorrectionOpen(task_id)))
+            record_row.append(CorrectionOpen(task_id).markup(t._("✏️ Correct")))
         rows.insert(0, record_row)
         if card.correction is not None and mine is not None:
-            rows.insert(0, [_key(t._("▶️ Continue the correction"), VisitStart(task_id))])
+            rows.insert(0, [VisitStart(task_id).markup(t._("▶️ Continue the correction"))])
     return inline(rows)
 
 
@@ -82,7 +76,7 @@ def accepted_alert(t: Translator) -> str:
 
 
 def open_task_keyboard(t: Translator, task_id: int) -> Keyboard:
-    return inline([[_key(t._("📋 Open the task"), TaskCard(task_id))]])
+    return inline([[TaskCard(task_id).markup(t._("📋 Open the task"))]])
 
 
 def tasks_page(t: Translator, mine: list[PersonTask], page: int, today: date) -> Screen:
@@ -93,9 +87,9 @@ def tasks_page(t: Translator, mine: list[PersonTask], page: int, today: date) ->
     rows = [[notices.card_button(page * PAGE + i, task)] for i, task in enumerate(shown, 1)]
     nav = []
     if page > 0:
-        nav.append(_key("◀", TaskPage(page - 1)))
+        nav.append(TaskPage(page - 1).markup("◀"))
     if page < pages - 1:
-        nav.append(_key("▶", TaskPage(page + 1)))
+        nav.append(TaskPage(page + 1).markup("▶"))
     if nav:
         rows.append(nav)
     text = t._("Your open tasks ({count}), page {page} of {pages}:").format(
