@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import gettext
 import logging
 import os
@@ -18,9 +19,18 @@ from babel.messages.pofile import read_po, write_po
 logger = logging.getLogger(__name__)
 
 DOMAIN = "choucha"
-LANGUAGES: tuple[str, ...] = ("zh_CN", "en")
-DEFAULT_LANGUAGE = "zh_CN"
-LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+
+class Lang(enum.StrEnum):
+    """A language Choucha speaks (a gettext catalogue in locales/)."""
+
+    ZH_CN = "zh_CN"
+    EN = "en"
+
+
+LANGUAGES: tuple[Lang, ...] = tuple(Lang)
+DEFAULT_LANGUAGE = Lang.ZH_CN
+LANGUAGE_NAMES = {Lang.ZH_CN: "中文", Lang.EN: "English"}
 
 
 def N_(message: str) -> str:

@@ -18,6 +18,6 @@ async def reminders_command(sent: Sent) -> None:
     lines = [words.reminders_head(me.t), ""]
     for row in found:
         lines.append(f"<b>{row.day.isoformat()}</b> "
-                     + words.stored_text(me.t, row.kind, row.step, row.reason))
+                     + words.owed_text(me.t, row.owed()))
         lines.append("")
     await reply(update, "\n".join(lines).strip())

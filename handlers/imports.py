@@ -14,9 +14,9 @@ from telegram.constants import ChatAction
 from bot.buttons.office import ExportTable
 from bot.clock import now as clock_now
 from bot.i18n import Translator
-from bot.rules.models import BulkWrite, Person
+from bot.rules.models import BulkWrite, Person, Table
 from bot.services import conversations, visits
-from bot.services.errors import Refusal, Refused
+from bot.services.errors import Refusal
 from bot.services.exports import EXPORTABLE, export, templates_workbook
 from bot.services.imports import HEAVY_FROM, import_upload, keep_upload
 from bot.services.onboarding import roster
@@ -156,14 +156,14 @@ async def export_command(sent: Sent) -> None:
     """/export: which table (a button each); /export <kind> sends that one at once."""
     kind = sent.args[0] if sent.args else ""
     if kind in EXPORTABLE:
-        await _send_export(sent.update, sent.context, sent.person, sent.t, kind)
+        await _send_export(sent.update, sent.context, sent.person, sent.t, Table(kind))
         return
     text, markup = words.export_screen(sent.t)
     await reply(sent.update, text, reply_markup=markup_of(markup))
 
 
 async def _send_export(update: Update, context: Context, person: Person, t: Translator,
-                       kind: str) -> None:
+                       kind: Table) -> None:
     message = update.effective_message
     assert message is not None
     with tempfile.TemporaryDirectory() as tmp:
@@ -179,8 +179,6 @@ BUTTONS = Buttons(lambda t, exc: words.refuse_text(t) if exc.reason == Refusal.N
 
 @BUTTONS.on(ExportTable)
 async def export_table(press: Press[ExportTable]) -> None:
-    if press.button.kind not in EXPORTABLE:
-        raise Refused(Refusal.STALE)
     await press.query.answer()
     await _send_export(press.update, press.context, press.member, press.me.t,
                        press.button.kind)

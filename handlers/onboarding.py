@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 
 from bot.buttons.people import Language
-from bot.i18n import LANGUAGES, Translator, translator
+from bot.i18n import Translator, translator
 from bot.services import conversations, tasks
 from bot.services.accounts import TgUser, set_language
 from bot.services.errors import Refused
@@ -25,7 +25,6 @@ from handlers.common import (
     Sent,
     Who,
     access_text,
-    answer_stale,
     command,
     reply,
     set_commands,
@@ -89,9 +88,6 @@ BUTTONS = Buttons(_refusal)
 @BUTTONS.on(Language)
 async def language_chosen(press: Press[Language]) -> None:
     """Switch the person's language and their command menu."""
-    if press.button.lang not in LANGUAGES:
-        await answer_stale(press.query, press.me.t)
-        return
     identity = await set_language(press.context.core.db, press.me.identity, press.button.lang)
     t = translator(identity.language)
     late.speaks(t)

@@ -45,7 +45,7 @@ def test_fields_are_typed_and_range_checked() -> None:
     for forged in ("v1:task:c:-1", "v1:task:c:1.5", "v1:task:c:", "v1:task:c:1:2",
                    "v1:inv:r:emperor", "v1:wd:d:3:long_leave:20261332", "v2:task:c:7",
                    "v1:wd:d:3:sick:20261201", "v1:pty:r:emperor", "v1:rep:why:1:bored",
-                   "v1:vis:sc:1:nap", "v1:dec:pen:caning",
+                   "v1:vis:sc:1:nap", "v1:dec:pen:caning", "v1:lang:fr", "v1:imp:exp:secrets",
                    "v1:task:c:" + "9" * 30, "v1:vis:sg:5:" + "a" * 41, "task:c:7"):
         with pytest.raises(BadCallback):
             buttons.parse_any(forged)

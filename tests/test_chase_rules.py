@@ -15,11 +15,16 @@ from bot.rules.chase import (
     Chase,
     LateFollowUp,
     OpenTask,
+    Owed,
+    Reminder,
     Roles,
+    Rule,
     Seat,
+    Step,
     Unaccepted,
     Unpublished,
     WaitingRequest,
+    Why,
 )
 from bot.rules.workdays import Calendar
 
@@ -40,7 +45,7 @@ def utc(day: int, hour: int = 10) -> datetime:
 
 
 def told(dues: list[rules.Due]) -> list[tuple[int, str]]:
-    return [(d.person_id, d.step) for d in dues]
+    return [(d.person_id, d.key) for d in dues]
 
 
 # ------------------------------------------------------------------------ accept
@@ -56,8 +61,8 @@ def test_accept_nothing_on_the_day_of_the_draw() -> None:
 def test_accept_reminds_the_member_after_one_working_day() -> None:
     dues = rules.accept(_unaccepted(), CAL, CHASE, at(8), ROLES)
     assert told(dues) == [(MEMBER, "remind")]
-    assert dues[0].reason == {"rule": "accept", "target": "A店", "name": "张三", "days": 1,
-                              "since": "2030-01-07"}
+    assert dues[0].reason.stored() == {"rule": "accept", "target": "A店", "name": "张三",
+                                       "days": 1, "since": "2030-01-07"}
     assert dues[0].subject == f"task:5:{MEMBER}" and dues[0].task_id == 5
 
 
@@ -86,7 +91,7 @@ def test_accept_reads_the_draw_day_in_local_time() -> None:
     early = Unaccepted(5, "A店", at(7, 4).astimezone(UTC), MEMBER, "张三", 10, LEADER)
     assert early.created_at.date() == date(2030, 1, 6)
     dues = rules.accept(early, CAL, CHASE, at(8), ROLES)
-    assert dues[0].reason["since"] == "2030-01-07" and dues[0].reason["days"] == 1
+    assert dues[0].reason.since == date(2030, 1, 7) and dues[0].reason.days == 1
 
 
 # ------------------------------------------------------------------------ window
@@ -100,7 +105,7 @@ def _task(due: date = date(2030, 1, 11)) -> OpenTask:
 def test_window_reminds_the_team_three_and_one_working_days_before() -> None:
     three = rules.window(_task(), CAL, CHASE, at(8), ROLES)  # Tuesday → Friday
     assert told(three) == [(LEADER, "due-3"), (MEMBER, "due-3")]
-    assert three[0].reason == {"rule": "due", "target": "B厂", "due": "2030-01-11", "days": 3}
+    assert three[0].reason == Why(Rule.DUE, "B厂", due=date(2030, 1, 11), days=3)
     assert rules.window(_task(), CAL, CHASE, at(9), ROLES) == []
     assert told(rules.window(_task(), CAL, CHASE, at(10), ROLES)) == [
         (LEADER, "due-1"), (MEMBER, "due-1")]
@@ -111,8 +116,8 @@ def test_window_overdue_goes_to_leader_supervisors_and_office_not_the_members() 
     dues = rules.window(_task(), CAL, CHASE, at(14), ROLES)  # the Monday after
     assert told(dues) == [(1, "overdue"), (2, "overdue"), (3, "overdue"), (7, "overdue"),
                           (8, "overdue"), (LEADER, "overdue")]
-    assert dues[0].reason == {"rule": "overdue", "target": "B厂", "due": "2030-01-11",
-                              "days": 1}
+    assert dues[0].reason.stored() == {"rule": "overdue", "target": "B厂",
+                                       "due": "2030-01-11", "days": 1}
     assert {d.subject for d in dues} == {"task:6"}
 
 
@@ -126,7 +131,7 @@ def test_replacement_waits_four_working_hours_for_the_supervisors() -> None:
     assert rules.replacement(_request(), CAL, CHASE, at(7, 12), ROLES) == []
     dues = rules.replacement(_request(), CAL, CHASE, at(7, 13, 30), ROLES)
     assert told(dues) == [(3, "remind"), (7, "remind")]
-    assert dues[0].reason == {"rule": "replacement", "target": "B厂", "name": "张三",
+    assert dues[0].reason.stored() == {"rule": "replacement", "target": "B厂", "name": "张三",
                               "hours": 4.5, "days": 0}
     assert dues[0].subject == "replacement:9"
 
@@ -135,7 +140,7 @@ def test_replacement_hours_outside_office_hours_do_not_count() -> None:
     # Asked at 17:00; office closes at 18:00 and opens at 08:30: 1 + 1.5 hours by 10:00.
     evening = rules.replacement(_request(17), CAL, CHASE, at(8, 10), ROLES)
     assert [d.step for d in evening] == ["escalate", "escalate"]  # a day on: the office
-    assert evening[0].reason["hours"] == 2.5
+    assert evening[0].reason.stored()["hours"] == 2.5
 
 
 def test_replacement_escalates_to_the_office_after_a_working_day() -> None:
@@ -152,11 +157,11 @@ def test_publish_warns_five_working_days_before_and_every_day_once_late() -> Non
     assert rules.publish(finished, CAL, CHASE, at(25), ROLES) == []  # 6 working days left
     soon = rules.publish(finished, CAL, CHASE, datetime(2030, 1, 28, 10, tzinfo=TZ), ROLES)
     assert told(soon) == [(1, "soon"), (2, "soon")]
-    assert soon[0].reason == {"rule": "publish", "target": "B厂", "due": "2030-02-04",
+    assert soon[0].reason.stored() == {"rule": "publish", "target": "B厂", "due": "2030-02-04",
                               "days": 5}
     late = rules.publish(finished, CAL, CHASE, datetime(2030, 2, 5, 10, tzinfo=TZ), ROLES)
     assert told(late) == [(1, "late"), (2, "late")]
-    assert late[0].reason["rule"] == "publish_late"
+    assert late[0].reason.stored()["rule"] == "publish_late"
 
 
 # --------------------------------------------------------------------- follow-up
@@ -165,7 +170,7 @@ def test_follow_up_tells_its_owner_and_the_office_once_each() -> None:
                         due_date=date(2030, 1, 7), owner=2)
     dues = rules.follow_up(late, ROLES)
     assert told(dues) == [(1, "overdue"), (2, "overdue")]
-    assert dues[0].reason == {"rule": "follow_up", "target": "B厂", "item": "SC-01",
+    assert dues[0].reason.stored() == {"rule": "follow_up", "target": "B厂", "item": "SC-01",
                               "due": "2030-01-07"}
     assert dues[0].subject == "follow_up:4"
 
@@ -195,3 +200,22 @@ def test_a_fine_is_read_in_fen(typed: str, fen: int | None) -> None:
     from bot.rules.aftercare import parse_amount
 
     assert parse_amount(typed) == fen
+
+
+# ------------------------------------------------------------------ kept and read back
+def test_a_kept_reminder_reads_back_as_the_reminders_it_grouped() -> None:
+    """What the reminders table keeps (JSON) types back to the same reminders, the window's
+    `due-<n>` step included, so /reminders words them as they were sent."""
+    dues = rules.window(_task(), CAL, CHASE, at(8), ROLES) + rules.publish(
+        Unpublished(6, "B厂", utc(7)), CAL, CHASE, at(29), ROLES)
+    owed = Owed(LEADER, rules.Group.WINDOW, len(dues), dues)
+    kept = Reminder(1, LEADER, "window", "all", "all", date(2030, 1, 8), owed.reason(), utc(8))
+    back = kept.owed()
+    assert [(d.kind, d.step, d.key, d.reason, d.task_id) for d in back.items] == [
+        (d.kind, d.step, d.key, d.reason, d.task_id) for d in dues]
+    assert back.items[0].step is Step.CLOSING and back.items[0].key == "due-3"
+    single = Reminder(2, MEMBER, "accept", "task:5", "remind", date(2030, 1, 8),
+                      {"rule": "accept", "target": "A店", "name": "张三", "days": 1,
+                       "since": "2030-01-07"}, utc(8)).owed()
+    assert single.count == 1 and single.items[0].reason == Why(
+        Rule.ACCEPT, "A店", name="张三", days=1, since=date(2030, 1, 7))

@@ -154,6 +154,8 @@ async def test_stale_forged_and_double_tapped_buttons(bot: BotRunner, emulator: 
     assert "no longer valid" in (await admin.answer(query))["text"]
     query = await admin.press_data(dept_message, "v1:inv:d:99999")
     assert "no longer valid" in (await admin.answer(query))["text"]
+    query = await admin.press_data(dept_message, "v1:lang:fr")  # no such language
+    assert "no longer valid" in (await admin.answer(query))["text"]
     assert table_counts(bot) == before
 
     # Done tapped twice creates one person.

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.buttons.base import Button
+from bot.rules.models import Table
 
 
 @dataclass(frozen=True)
 class ExportTable(Button, prefix="imp:exp"):
     """/export: a template filled with what is loaded, for one table."""
 
-    kind: str
+    kind: Table
 
 
 @dataclass(frozen=True)

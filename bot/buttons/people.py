@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.buttons.base import Button
+from bot.i18n import Lang
 from bot.rules.models import InviteScope, Role
 
 
 @dataclass(frozen=True)
 class Language(Button, prefix="lang"):
-    lang: str
+    lang: Lang
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from bot.cli.common import Subparsers, _database_problem, _fail, _t, _with_core,
 from bot.config import Settings
 from bot.core import Core
 from bot.i18n import Translator, translator
+from bot.rules.models import Table
 from bot.services.access import SYSTEM
 from bot.services.errors import Refused
 from storage.files import (
@@ -21,7 +22,7 @@ from storage.files import (
 
 def add(sub: Subparsers) -> None:
     """The subparsers of `import`, `export`, `demo-data`."""
-    kinds = ["departments", "items", "targets", "inspectors", "recusals", "plans", "checklist"]
+    kinds = [*map(str, Table), "checklist"]
     load = sub.add_parser("import", help="load a directory, the item list, plans or a checklist")
     load.add_argument("kind", choices=["auto", *kinds])
     load.add_argument("file", help=".xlsx or .csv (XLSForm .xlsx for a checklist)")
@@ -30,7 +31,7 @@ def add(sub: Subparsers) -> None:
                       help="the report's language (default: your locale)")
     load.set_defaults(func=cmd_import)
     dump = sub.add_parser("export", help="write a template back as .xlsx")
-    dump.add_argument("kind", choices=kinds[:-1])
+    dump.add_argument("kind", choices=[str(k) for k in Table])
     dump.add_argument("file")
     dump.set_defaults(func=cmd_export)
     demo = sub.add_parser("demo-data", help="generate a synthetic county (and load it)")
@@ -107,7 +108,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work(core: Core) -> int:
         try:
-            count = await export(core, SYSTEM, args.kind, Path(args.file))
+            count = await export(core, SYSTEM, Table(args.kind), Path(args.file))
         except Refused:
             return _fail(t._("The key that protects phone numbers (data.key in the key folder)"
                              " is missing or wrong: restore it. Nothing was written."))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -59,17 +59,94 @@ class Group(enum.StrEnum):
     DECISION = "decision"
 
 
+class Rule(enum.StrEnum):
+    """Which rule of the ladder a reminder follows (kept with it, so that /reminders says
+    why)."""
+
+    ACCEPT = "accept"
+    DUE = "due"  # a window closing
+    OVERDUE = "overdue"
+    REPLACEMENT = "replacement"
+    PUBLISH = "publish"
+    PUBLISH_LATE = "publish_late"
+    FOLLOW_UP = "follow_up"
+    DECISION = "decision"
+
+
+class Step(enum.StrEnum):
+    """The step of the ladder: reminded, escalated, or the state of a window or a
+    deadline."""
+
+    REMIND = "remind"
+    ESCALATE = "escalate"
+    CLOSING = "due"  # a window closing in n working days, kept as `due-<n>`
+    OVERDUE = "overdue"
+    SOON = "soon"
+    LATE = "late"
+    OWED = "owed"
+
+    @classmethod
+    def of(cls, stored: str) -> Step:
+        return cls.CLOSING if stored.startswith("due-") else cls(stored)
+
+
+@dataclass(frozen=True)
+class Why:
+    """Why a reminder is owed: its rule and the facts its sentence names."""
+
+    rule: Rule
+    target: str
+    name: str | None = None
+    days: int | None = None  # working days waited, left, or late
+    since: date | None = None
+    due: date | None = None
+    hours: float | None = None
+    item: str | None = None
+
+    def stored(self) -> dict[str, Any]:
+        """As kept in the reminders table (JSON): only the facts this rule names."""
+        out: dict[str, Any] = {"rule": str(self.rule), "target": self.target}
+        for key in ("name", "days", "since", "due", "hours", "item"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value.isoformat() if isinstance(value, date) else value
+        return out
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any]) -> Why:
+        def day(key: str) -> date | None:
+            value = data.get(key)
+            return date.fromisoformat(value) if isinstance(value, str) else None
+
+        days, hours = data.get("days"), data.get("hours")
+        return cls(Rule(data["rule"]), str(data.get("target", "")),
+                   _text(data.get("name")), days if isinstance(days, int) else None,
+                   day("since"), day("due"),
+                   float(hours) if isinstance(hours, int | float) else None,
+                   _text(data.get("item")))
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 @dataclass(frozen=True)
 class Due:
-    """One reminder owed to one person: the thing, the step of the ladder (a word, or
-    `due-<n>` for a window closing in n working days), why."""
+    """One reminder owed to one person: the thing, the step of the ladder, why."""
 
     person_id: int
     kind: DueKind
     subject: str
-    step: str
-    reason: dict[str, Any]
+    step: Step
+    reason: Why
     task_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        """The step as kept: `due-<n>` for a window closing in n working days."""
+        if self.step is Step.CLOSING:
+            return f"due-{self.reason.days}"
+        return str(self.step)
 
 
 LISTED = 8  # lines in a grouped reminder; the rest are counted
@@ -85,14 +162,25 @@ class Owed:
     items: list[Due] = field(default_factory=list)
 
     def reason(self) -> dict[str, Any]:
+        """As kept in the reminders table (JSON)."""
         return {"group": self.group, "count": self.count, "items": [
-            {"kind": d.kind, "subject": d.subject, "step": d.step, "reason": d.reason,
+            {"kind": d.kind, "subject": d.subject, "step": d.key, "reason": d.reason.stored(),
              "task": d.task_id} for d in self.items]}
+
+    @classmethod
+    def from_stored(cls, kind: str, step: str, reason: Mapping[str, Any]) -> Owed:
+        """A kept reminder read back: grouped, or (kept before grouping) single."""
+        if "items" not in reason:
+            due = Due(0, DueKind(kind), "", Step.of(step), Why.from_stored(reason))
+            return cls(0, group_of(due), 1, [due])
+        return cls(0, Group(str(reason.get("group", kind))), int(reason.get("count", 0)), [
+            Due(0, DueKind(i["kind"]), i["subject"], Step.of(i["step"]),
+                Why.from_stored(i["reason"]), i.get("task")) for i in reason["items"]])
 
 
 def group_of(due: Due) -> Group:
     if due.kind == DueKind.TASK:
-        return Group.OVERDUE if due.step == "overdue" else Group.WINDOW
+        return Group.OVERDUE if due.step is Step.OVERDUE else Group.WINDOW
     return {DueKind.ACCEPT: Group.ACCEPT, DueKind.REPLACEMENT: Group.APPROVALS,
             DueKind.PUBLISH: Group.PUBLISH, DueKind.DECISION: Group.DECISION,
             DueKind.FOLLOW_UP: Group.FOLLOW_UP}[due.kind]
@@ -122,6 +210,10 @@ class Reminder:
     day: date
     reason: dict[str, Any]
     sent_at: datetime
+
+    def owed(self) -> Owed:
+        """What it reminded of, typed again."""
+        return Owed.from_stored(self.kind, self.step, self.reason)
 
 
 # ---------------------------------------------------------------- what waits, typed
@@ -199,16 +291,15 @@ def accept(row: Unaccepted, cal: Calendar, chase: Chase, now: datetime,
     the member's supervisors after `accept_escalate`."""
     drawn = _day(row.created_at, now)
     waited = cal.between(drawn, now.date())
-    reason = {"rule": "accept", "target": row.target, "name": row.name, "days": waited,
-              "since": drawn.isoformat()}
+    reason = Why(Rule.ACCEPT, row.target, name=row.name, days=waited, since=drawn)
     subject = f"task:{row.task_id}:{row.person_id}"
     found = []
     if waited >= chase.accept_remind:
-        found.append(Due(row.person_id, DueKind.ACCEPT, subject, "remind", reason, row.task_id))
+        found.append(Due(row.person_id, DueKind.ACCEPT, subject, Step.REMIND, reason, row.task_id))
     if waited >= chase.accept_escalate:
         told = ({row.leader} if row.leader else set()) | roles.supervisors_of(row.department_id)
         told.discard(row.person_id)
-        found += [Due(p, DueKind.ACCEPT, subject, "escalate", reason, row.task_id)
+        found += [Due(p, DueKind.ACCEPT, subject, Step.ESCALATE, reason, row.task_id)
                   for p in sorted(told)]
     return found
 
@@ -220,16 +311,17 @@ def window(row: OpenTask, cal: Calendar, chase: Chase, now: datetime,
     until the record is submitted."""
     today, due = now.date(), row.window_due
     left = cal.between(today, due) if due >= today else 0
-    reason = {"rule": "due", "target": row.target, "due": due.isoformat(), "days": left}
+    reason = Why(Rule.DUE, row.target, due=due, days=left)
     subject = f"task:{row.task_id}"
     if today > due:
         told = {m.person_id for m in row.team if m.leader}
         told |= roles.supervisors_of(*{m.department_id for m in row.team})
         told |= set(roles.office)
-        late = {**reason, "rule": "overdue", "days": cal.between(due, today)}
-        return [Due(p, DueKind.TASK, subject, "overdue", late, row.task_id) for p in sorted(told)]
+        late = replace(reason, rule=Rule.OVERDUE, days=cal.between(due, today))
+        return [Due(p, DueKind.TASK, subject, Step.OVERDUE, late, row.task_id)
+                for p in sorted(told)]
     if left in chase.due_remind:
-        return [Due(m.person_id, DueKind.TASK, subject, f"due-{left}", reason, row.task_id)
+        return [Due(m.person_id, DueKind.TASK, subject, Step.CLOSING, reason, row.task_id)
                 for m in row.team]
     return []
 
@@ -242,15 +334,14 @@ def replacement(row: WaitingRequest, cal: Calendar, chase: Chase, now: datetime,
     created = row.created_at.astimezone(now.tzinfo)
     hours = cal.hours_between(created, now, chase.opens, chase.closes)
     days = cal.between(created.date(), now.date())
-    reason = {"rule": "replacement", "target": row.target, "name": row.name,
-              "hours": round(hours, 1), "days": days}
+    reason = Why(Rule.REPLACEMENT, row.target, name=row.name, hours=round(hours, 1), days=days)
     subject = f"replacement:{row.id}"
     found = []
     if hours >= chase.replacement_hours:
-        found += [Due(p, DueKind.REPLACEMENT, subject, "remind", reason, row.task_id)
+        found += [Due(p, DueKind.REPLACEMENT, subject, Step.REMIND, reason, row.task_id)
                   for p in sorted(roles.supervisors_of(row.department_id))]
     if days >= chase.replacement_escalate:
-        found += [Due(p, DueKind.REPLACEMENT, subject, "escalate", reason, row.task_id)
+        found += [Due(p, DueKind.REPLACEMENT, subject, Step.ESCALATE, reason, row.task_id)
                   for p in roles.office]
     return found
 
@@ -262,21 +353,21 @@ def publish(row: Unpublished, cal: Calendar, chase: Chase, now: datetime,
     today = now.date()
     due = cal.add(_day(row.finished_at, now), chase.publish_within)
     left = cal.between(today, due)
-    reason = {"rule": "publish", "target": row.target, "due": due.isoformat(), "days": left}
+    reason = Why(Rule.PUBLISH, row.target, due=due, days=left)
     subject = f"task:{row.task_id}"
     if today > due:
-        return [Due(p, DueKind.PUBLISH, subject, "late", {**reason, "rule": "publish_late"},
+        return [Due(p, DueKind.PUBLISH, subject, Step.LATE, replace(reason, rule=Rule.PUBLISH_LATE),
                     row.task_id) for p in roles.office]
     if left <= chase.publish_warn:
-        return [Due(p, DueKind.PUBLISH, subject, "soon", reason, row.task_id) for p in roles.office]
+        return [Due(p, DueKind.PUBLISH, subject, Step.SOON, reason, row.task_id)
+                for p in roles.office]
     return []
 
 
 def follow_up(row: LateFollowUp, roles: Roles) -> list[Due]:
     """A follow-up past its due date: its owner and the office."""
-    reason = {"rule": "follow_up", "target": row.target, "item": row.item_code,
-              "due": row.due_date.isoformat()}
-    return [Due(p, DueKind.FOLLOW_UP, f"follow_up:{row.id}", "overdue", reason, row.task_id)
+    reason = Why(Rule.FOLLOW_UP, row.target, item=row.item_code, due=row.due_date)
+    return [Due(p, DueKind.FOLLOW_UP, f"follow_up:{row.id}", Step.OVERDUE, reason, row.task_id)
             for p in sorted({row.owner, *roles.office})]
 
 
@@ -285,7 +376,7 @@ def decision(row: DecisionOwed, cal: Calendar, now: datetime, roles: Roles) -> l
     supervisors of its department and the office, every working day from the result until
     it is recorded (003 第二十七条)."""
     days = cal.between(_day(row.finished_at, now), now.date())
-    reason = {"rule": "decision", "target": row.target, "item": row.item, "days": days}
-    return [Due(p, DueKind.DECISION, f"decision:{row.task_id}:{row.item_code}", "owed", reason,
+    reason = Why(Rule.DECISION, row.target, item=row.item, days=days)
+    return [Due(p, DueKind.DECISION, f"decision:{row.task_id}:{row.item_code}", Step.OWED, reason,
                 row.task_id)
             for p in sorted(roles.supervisors_of(row.department_id) | set(roles.office))]

@@ -172,6 +172,18 @@ class NewMessage:
     payload: dict[str, Any]
 
 
+class Table(enum.StrEnum):
+    """A table of the directory the office loads and exports, in the order they load (what
+    a row refers to is loaded before it)."""
+
+    DEPARTMENTS = "departments"
+    ITEMS = "items"
+    TARGETS = "targets"
+    INSPECTORS = "inspectors"
+    RECUSALS = "recusals"
+    PLANS = "plans"
+
+
 class BulkKind(enum.StrEnum):
     """What a bulk write (storage/migrations/0015_bulk_writes.sql) is writing."""
 

@@ -188,7 +188,7 @@ def _buttons(owed_now: Owed, t: Translator) -> dict[str, Any]:
     tasks: dict[int, str] = {}
     for due in owed_now.items:
         if due.task_id is not None and due.task_id not in tasks:
-            tasks[due.task_id] = one_line(str(due.reason.get("target", "")), 28) or "—"
+            tasks[due.task_id] = one_line(due.reason.target, 28) or "—"
     return notices.open_tasks(t, list(tasks.items()), owed_now.count)
 
 

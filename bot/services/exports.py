@@ -24,12 +24,13 @@ from bot.formats.sheets import (
     caps_text,
     risk_rule_text,
 )
+from bot.rules.models import Table
 from bot.services.access import Actor, require_office
 from bot.services.personal import LAST4, PhoneCipher, phone_reader
 from storage import Database
 from storage.files import replace_private
 
-EXPORTABLE = ("departments", "items", "targets", "inspectors", "recusals", "plans")
+EXPORTABLE: tuple[Table, ...] = tuple(Table)
 
 
 def _yes(value: Any) -> str:
@@ -96,7 +97,7 @@ async def _rows(db: Database, kind: str,
             raise ValueError(kind)
 
 
-async def export(core: Core, actor: Actor, kind: str, path: Path) -> int:
+async def export(core: Core, actor: Actor, kind: Table, path: Path) -> int:
     """Write one template to .xlsx; return the number of rows."""
     require_office(actor)
     db = core.db
