@@ -31,8 +31,10 @@ def _draw_refusal(t: Translator, exc: Refused) -> str:
         return _nobody_drawable(t, p)
     p["what"] = html.escape(_frozen_file(t, exc.params.get("file", "")))
     texts = {**_preparation_refusals(t), **_plan_rule_refusals(t),
-             **_entropy_refusals(t, exc), **_integrity_refusals(t)}
-    text = texts.get(exc.reason, t._("Refused: {reason}").format(reason=exc.reason))
+             **_entropy_refusals(t), **_integrity_refusals(t)}
+    text = texts.get(exc.reason)
+    if text is None:
+        return t._("Refused: {reason}").format(reason=html.escape(str(exc.reason)))
     return text.format(**p)
 
 
@@ -130,14 +132,13 @@ def _plan_rule_refusals(t: Translator) -> dict[Refusal, str]:
     }
 
 
-def _entropy_refusals(t: Translator, exc: Refused) -> dict[Refusal, str]:
+def _entropy_refusals(t: Translator) -> dict[Refusal, str]:
     """Refusals of the entropy source and value, and of a cancellation."""
     return {
         Refusal.BAD_ENTROPY_SOURCE: t._("Please name the public entropy source in words, in 3"
                                         " to 300 characters: which lottery or index, and"
                                         " the day its value is published (for example"
-                                        " China Welfare Lottery 3D, draw of {date}).").format(
-            date=exc.params.get("date", "")),
+                                        " China Welfare Lottery 3D, draw of {date})."),
         Refusal.ENTROPY_SOURCE_USED: t._("This entropy source was named by a cancelled"
                                          " preparation of this plan: “{source}”. Name another"
                                          " public source (a later lottery draw, for example)."),
