@@ -233,6 +233,26 @@ def test_the_visit_modules_depend_in_their_order() -> None:
     assert backwards == []
 
 
+# The imports' modules, each importing only those before it (docs/architecture.md).
+IMPORTS_ORDER = ("report", "uploads", "job", "tables", "inspectors", "plans", "targets",
+                 "loading", "chunked", "checklists")
+
+
+def test_the_imports_modules_depend_in_their_order() -> None:
+    package = REPO_ROOT / "bot" / "services" / "imports"
+    assert sorted(p.stem for p in package.glob("*.py") if p.stem != "__init__") == sorted(
+        IMPORTS_ORDER)
+    backwards = []
+    for position, name in enumerate(IMPORTS_ORDER):
+        for imported in _modules_imported(package / f"{name}.py"):
+            if imported == "bot.services.imports":
+                backwards.append(f"{name} imports the package's __init__")
+            other = imported.removeprefix("bot.services.imports.")
+            if other in IMPORTS_ORDER and IMPORTS_ORDER.index(other) >= position:
+                backwards.append(f"{name} imports {other}")
+    assert backwards == []
+
+
 def test_no_relative_import() -> None:
     """The layer and cycle checks read absolute imports: a relative one would pass them by."""
     found = [f"{path.relative_to(REPO_ROOT)}:{node.lineno}"

@@ -300,9 +300,9 @@ async def test_inspector_cannot_load_files(bot: BotRunner, emulator: Emulator,
 async def test_large_file_read_in_two_parts_finds_duplicates_across_them(
     core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.services import imports
+    from bot.services.imports import targets
 
-    monkeypatch.setattr(imports, "PARALLEL_FROM", 1)  # any CSV is read by two processes
+    monkeypatch.setattr(targets, "PARALLEL_FROM", 1)  # any CSV is read by two processes
     rows = [[code(n), f"芒市商行{n}", "存续", "B", "芒市镇", "餐饮"] for n in range(100, 160)]
     rows.append(rows[3])  # in the second half, repeating a row of the first
     rows.append(["91350100M000100Y44", "坏代码", "存续", "B", "", ""])

@@ -24,10 +24,12 @@ from bot.core import Core
 from bot.emulator import Emulator
 from bot.i18n import translator
 from bot.rules.models import BulkKind, BulkWrite, Role
-from bot.services import bulk, imports, recovery
+from bot.services import bulk, recovery
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.imports import ImportReport, import_file, import_upload
+from bot.services.imports import chunked as chunking
+from bot.services.imports import targets as target_staging
 from bot.services.onboarding import invite_person, redeem
 from bot.texts.imports import waiting_text
 from bot.tg.app import BotRunner
@@ -39,7 +41,7 @@ from tests.support.directories import TARGET_HEADER, code, load_county, problems
 from tests.support.helpers import choucha, eventually, registered_admin
 
 OFFICE_CHAT = 69999
-REAL_CHUNK = imports._apply_chunk
+REAL_CHUNK = chunking._apply_chunk
 
 
 class Crash(Exception):
@@ -48,9 +50,9 @@ class Crash(Exception):
 
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(imports, "CHUNK_FROM", 100)
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 70)  # not a divisor of the files' rows
-    monkeypatch.setattr(imports, "PARALLEL_FROM", 1)  # two staging files for any CSV
+    monkeypatch.setattr(chunking, "CHUNK_FROM", 100)
+    monkeypatch.setattr(chunking, "CHUNK_ROWS", 70)  # not a divisor of the files' rows
+    monkeypatch.setattr(target_staging, "PARALLEL_FROM", 1)  # two staging files for any CSV
     monkeypatch.setattr(bulk, "POLL_SECONDS", 0.02)
 
 
@@ -102,13 +104,13 @@ def probe(db: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
 
 
 def staged_folders(core: Core) -> list[Path]:
-    root = core.settings.data_dir / imports.STAGED
+    root = core.settings.data_dir / chunking.STAGED
     return sorted(root.iterdir()) if root.is_dir() else []
 
 
 def count_chunks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
     """The counts of every chunk applied from now on."""
-    real = imports._apply_chunk
+    real = chunking._apply_chunk
     applied: list[tuple[int, int, int]] = []
 
     async def chunk(tx: Any, plan: Any, alias: str, after: str, upto: str
@@ -117,7 +119,7 @@ def count_chunks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
         applied.append(counts)
         return counts
 
-    monkeypatch.setattr(imports, "_apply_chunk", chunk)
+    monkeypatch.setattr(chunking, "_apply_chunk", chunk)
     return applied
 
 
@@ -140,10 +142,10 @@ async def test_chunks_give_what_one_transaction_gives(core: Core, tmp_path: Path
 
     async with Database(tmp_path / "one" / "d.sqlite3") as db:
         one = Core(settings_at(tmp_path / "one"), db, "b")
-        monkeypatch.setattr(imports, "CHUNK_FROM", 10**9)
+        monkeypatch.setattr(chunking, "CHUNK_FROM", 10**9)
         whole = [counted(await import_file(one, SYSTEM, f, f.name)) for f in files]
         one.workers.close()
-    monkeypatch.setattr(imports, "CHUNK_FROM", 100)
+    monkeypatch.setattr(chunking, "CHUNK_FROM", 100)
     applied = count_chunks(monkeypatch)
     chunked = [counted(await import_file(core, SYSTEM, f, f.name)) for f in files]
 
@@ -185,7 +187,7 @@ async def test_a_bad_row_in_a_large_file_changes_nothing(core: Core, tmp_path: P
 def crash_after(monkeypatch: pytest.MonkeyPatch, chunks: int) -> list[tuple[int, int, int]]:
     """The chunk after `chunks` chunks fails inside its transaction (as a kill would stop
     it: rolled back), under the lease of an earlier life of this process."""
-    real = imports._apply_chunk
+    real = chunking._apply_chunk
     applied: list[tuple[int, int, int]] = []
 
     async def chunk(tx: Any, plan: Any, alias: str, after: str, upto: str
@@ -196,7 +198,7 @@ def crash_after(monkeypatch: pytest.MonkeyPatch, chunks: int) -> list[tuple[int,
         applied.append(counts)
         return counts
 
-    monkeypatch.setattr(imports, "_apply_chunk", chunk)
+    monkeypatch.setattr(chunking, "_apply_chunk", chunk)
     monkeypatch.setattr(bulk, "OWNER", f"{bulk.HOST}:{os.getpid()}:earlier")
     return applied
 
@@ -231,12 +233,12 @@ async def test_a_crash_after_the_commit_point_is_finished_once_by_whoever_starts
     # The commit point reserved the import's log row; its counts come at the end.
     assert probe(db_path, "SELECT id, rows, inserted, updated, unchanged FROM imports"
                  " WHERE filename = 'b.csv'") == [(2, 450, 0, 0, 0)]
-    assert (settings_at(tmp_path).data_dir / imports.STAGED / ref).is_dir()
+    assert (settings_at(tmp_path).data_dir / chunking.STAGED / ref).is_dir()
     half = probe(db_path, "SELECT COUNT(*) FROM target_changes")[0][0]
     assert 0 < half < 200
 
     monkeypatch.setattr(bulk, "OWNER", original_owner)  # the next process
-    monkeypatch.setattr(imports, "_apply_chunk", REAL_CHUNK)
+    monkeypatch.setattr(chunking, "_apply_chunk", REAL_CHUNK)
     async with Database(db_path) as db:
         fresh = Core(settings_at(tmp_path), db, "b")
         assert await recovery.resume(fresh) is True
@@ -256,7 +258,7 @@ async def test_a_crash_after_the_commit_point_is_finished_once_by_whoever_starts
     assert json.loads(audit[1][1]) == {"file": "b.csv", "sha256": json.loads(audit[1][1])[
         "sha256"], "rows": 450, "inserted": 50, "updated": 200, "unchanged": 200,
         "warnings": 0}
-    assert not (settings_at(tmp_path).data_dir / imports.STAGED / ref).exists()
+    assert not (settings_at(tmp_path).data_dir / chunking.STAGED / ref).exists()
     [(chat, payload)] = probe(db_path, "SELECT chat_id, payload FROM outbox"
                               " WHERE dedupe_key LIKE 'import-finished:2:%'")
     assert chat == OFFICE_CHAT
@@ -278,7 +280,7 @@ async def test_an_import_whose_staged_rows_are_gone_is_ended_and_the_office_told
                               "a.csv")
         core.workers.close()
     [(ref,)] = probe(db_path, "SELECT ref FROM bulk_writes")
-    for part in (settings_at(tmp_path).data_dir / imports.STAGED / ref).iterdir():
+    for part in (settings_at(tmp_path).data_dir / chunking.STAGED / ref).iterdir():
         part.unlink()  # someone tidied the server
     monkeypatch.undo()
     async with Database(db_path) as db:
@@ -324,7 +326,7 @@ async def test_a_workbooks_target_changes_name_its_own_import(
 ) -> None:
     """A workbook's departments are logged before its targets: each change of a target
     names the targets' import (in one transaction as in chunks)."""
-    monkeypatch.setattr(imports, "CHUNK_FROM", chunk_from)
+    monkeypatch.setattr(chunking, "CHUNK_FROM", chunk_from)
     assert counted(await import_file(core, SYSTEM, targets_csv(tmp_path / "a.csv",
                                                                rows(1, 150)), "a.csv"))[0] == 150
     book = workbook(tmp_path / "b.xlsx", rows(1, 150, credit="A"),
@@ -404,7 +406,7 @@ async def test_others_get_the_writer_between_chunks(core: Core, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Someone presses a button while the import's first chunk holds the writer: their
     transaction commits right after that chunk, long before the import ends."""
-    real = imports._apply_chunk
+    real = chunking._apply_chunk
     applied: list[int] = []
     first_chunk = asyncio.Event()
 
@@ -415,7 +417,7 @@ async def test_others_get_the_writer_between_chunks(core: Core, tmp_path: Path,
         first_chunk.set()
         return counts
 
-    monkeypatch.setattr(imports, "_apply_chunk", chunk)
+    monkeypatch.setattr(chunking, "_apply_chunk", chunk)
     path = targets_csv(tmp_path / "a.csv", rows(1, 700))
     task = asyncio.create_task(import_file(core, SYSTEM, path, "a.csv"))
     await first_chunk.wait()
@@ -445,7 +447,7 @@ async def test_the_bot_finishes_an_interrupted_import_when_it_starts(
     finally:
         await runner.stop()
     assert probe(settings.db_path, "SELECT done FROM bulk_writes") == [(70,)]
-    monkeypatch.setattr(imports, "_apply_chunk", REAL_CHUNK)
+    monkeypatch.setattr(chunking, "_apply_chunk", REAL_CHUNK)
     monkeypatch.setattr(bulk, "OWNER", original_owner)  # the bot's next life
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
@@ -462,14 +464,14 @@ async def test_the_bot_finishes_an_interrupted_import_when_it_starts(
 
 KILLED_IMPORT = """
 import asyncio, sys
-from bot.services import imports
-imports.CHUNK_FROM, imports.CHUNK_ROWS = 100, 20
-real = imports._apply_chunk
+from bot.services.imports import chunked
+chunked.CHUNK_FROM, chunked.CHUNK_ROWS = 100, 20
+real = chunked._apply_chunk
 async def slow(*args):
     counts = await real(*args)
     await asyncio.sleep(0.05)  # inside the chunk's transaction: a kill may land here
     return counts
-imports._apply_chunk = slow
+chunked._apply_chunk = slow
 from handlers.main import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -511,4 +513,4 @@ async def test_a_killed_command_line_import_is_finished_by_the_next_command(
     assert probe(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'import.targets'") \
         == [(1,)]
     assert probe(db, "SELECT COUNT(*) FROM bulk_writes") == [(0,)]
-    assert list((tmp_path / imports.STAGED).iterdir()) == []
+    assert list((tmp_path / chunking.STAGED).iterdir()) == []

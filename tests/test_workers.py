@@ -23,7 +23,7 @@ from bot.i18n import translator
 from bot.rules import draw as algo
 from bot.services import imports
 from bot.services.access import SYSTEM
-from bot.services.imports import import_file
+from bot.services.imports import import_file, uploads
 from bot.tg.app import BotRunner
 from bot.views.imports import summary_text
 from bot.workers import Failure, Limit, Workers, WorkFailed
@@ -131,14 +131,14 @@ async def test_a_spreadsheet_that_needs_too_much_memory_is_a_report_line(
     """Reading happens in a worker under the memory limit: the bot's process never holds
     the expanded table, and the office is told what to do."""
     baseline = await core.workers.run(workers.IMPORT, virtual_mb)
-    monkeypatch.setattr(imports, "IMPORT", Limit(baseline + 24, 120))
+    monkeypatch.setattr(workers, "IMPORT", Limit(baseline + 24, 120))
     path = tmp_path / "targets.xlsx"
     path.write_bytes(many_strings_xlsx(400_000))
     before = resident_peak_mb()
     report = await import_file(core, SYSTEM, path, path.name)
     assert not report.ok
-    assert [p.message for p in report.problems] == [imports.WORK_FAILURES[Failure.MEMORY]]
-    limit = imports.IMPORT.memory_mb
+    assert [p.message for p in report.problems] == [uploads.WORK_FAILURES[Failure.MEMORY]]
+    limit = workers.IMPORT.memory_mb
     assert f"needed more than {limit} MB of memory" in summary_text(
         translator("en"), report)
     assert resident_peak_mb() - before < 20
