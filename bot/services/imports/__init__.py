@@ -196,7 +196,7 @@ async def _import_workbook(core: Core, actor: Actor, path: Path, filename: str,
     # while staged, so theirs is judged after.
     kept = [(u, n) for u, n in found if u.report is None or not u.report.ok
             or u.kind == "targets" or u.report.rows > 0]
-    order = {k: i for i, k in enumerate(LOAD_ORDER)}
+    order: dict[str, int] = {k: i for i, k in enumerate(LOAD_ORDER)}
     kept.sort(key=lambda pair: order.get(pair[0].kind or "", len(order)))
     seen: dict[str, str] = {}
     for upload, name in kept:

@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.formats.sheets import SHEETS
 from bot.i18n import N_
-from bot.rules.models import AuditAction
+from bot.rules.models import AuditAction, Table
 from bot.services.imports.inspectors import _inspectors
 from bot.services.imports.job import _Job
 from bot.services.imports.plans import _plans
@@ -21,16 +21,16 @@ from bot.services.imports.targets import _targets
 from bot.services.imports.uploads import Upload
 from storage import Tx
 
-# The order tables load in: what a row refers to is loaded before it.
-LOAD_ORDER = ("departments", "items", "targets", "inspectors", "recusals", "plans")
+# The order tables load in (what a row refers to is loaded before it) is Table's.
+LOAD_ORDER: tuple[Table, ...] = tuple(Table)
 
-IMPORTERS: dict[str, Callable[[_Job], Awaitable[None]]] = {
-    "departments": _departments,
-    "items": _items,
-    "targets": _targets,
-    "inspectors": _inspectors,
-    "recusals": _recusals,
-    "plans": _plans,
+IMPORTERS: dict[Table, Callable[[_Job], Awaitable[None]]] = {
+    Table.DEPARTMENTS: _departments,
+    Table.ITEMS: _items,
+    Table.TARGETS: _targets,
+    Table.INSPECTORS: _inspectors,
+    Table.RECUSALS: _recusals,
+    Table.PLANS: _plans,
 }
 
 
@@ -52,7 +52,7 @@ async def _load(tx: Tx, uploads: Sequence[tuple[Upload, str | None]],
         job = _Job(tx, report, SHEETS[upload.kind], upload.headers, upload.mapping,
                    upload.rows, now, actor_label, settings,
                    attached if upload.kind == "targets" else {}, staged_codes=staged_codes)
-        await IMPORTERS[upload.kind](job)
+        await IMPORTERS[Table(upload.kind)](job)
         if report.ok and report.rows == 0:
             report.problem(2, "", "", N_("the file has a header but no rows"))
     if not all(r.ok for r in reports):
