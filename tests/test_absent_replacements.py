@@ -9,10 +9,13 @@ import json
 import sqlite3
 from pathlib import Path
 
+from bot.buttons.replacements import ReplacementForReason
+from bot.buttons.withdrawals import WithdrawPerson
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws
 from bot.tg.app import BotRunner
 from tests.support.absent import drawn_team, name_of, register
+from tests.support.buttons import press_first, press_kind
 from tests.support.helpers import first_task_card, probe, registered_admin
 
 PLAN = "缺席联合抽查"
@@ -133,7 +136,7 @@ async def test_office_withdraws_an_inspector_who_left_and_has_them_replaced(
         await office.expect("Which inspector is no longer available")
         await office.send(str(gone["inspector"]))
         found = await office.expect("Who is it?")
-        await office.press(found["reply_markup"]["inline_keyboard"][0][0]["text"], found)
+        await press_kind(office, found, WithdrawPerson)
         await office.press("left the job (离职)", await office.expect("Why is this inspector"))
         dates = await office.expect("From which day?")
         await office.press(f"From today ({today})", dates)
@@ -157,7 +160,7 @@ async def test_office_withdraws_an_inspector_who_left_and_has_them_replaced(
     recorded = await office.expect("Recorded:")
     assert "appended to 1 draw records" in recorded["text"]
     assert probe(bot, "SELECT reason, from_date FROM withdrawals") == [("left", today)]
-    await office.press(recorded["reply_markup"]["inline_keyboard"][0][0]["text"], recorded)
+    await press_first(office, recorded, ReplacementForReason)  # the first task they are on
     await office.press("Send without a note", await office.expect("Add a note"))
     await office.expect(f"The request to replace {gone_name} was sent to")
 
@@ -175,7 +178,7 @@ async def test_office_withdraws_an_inspector_who_left_and_has_them_replaced(
     await office.expect("Which inspector")
     await office.send(str(gone["inspector"]))
     found = await office.expect("Who is it?")
-    await office.press(found["reply_markup"]["inline_keyboard"][0][0]["text"], found)
+    await press_kind(office, found, WithdrawPerson)
     await office.press("other (其他)", await office.expect("Why is this inspector"))
     await office.press(f"From today ({today})", await office.expect("From which day?"))
     assert "already" in (await office.expect("unavailable already"))["text"]

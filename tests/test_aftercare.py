@@ -12,6 +12,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from bot.buttons.aftercare import DecisionPick, FollowUpTo
 from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.emulator import Emulator
@@ -21,7 +22,8 @@ from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN
-from tests.support.helpers import button_labels, on_telegram, probe
+from tests.support.buttons import press_first
+from tests.support.helpers import on_telegram, probe
 from tests.support.publication import finished_tasks
 from tests.support.visits import jpeg
 
@@ -87,8 +89,7 @@ async def test_follow_ups_closed_and_handed_over_and_decisions_recorded(
         assert "Open, the overdue first" in overview["text"]
         await office.press("↪️ Hand over 1", overview)
         choose = await office.expect("Hand the follow-up of")
-        successor = button_labels(choose)[0]
-        await office.press(successor, choose)
+        await press_first(office, choose, FollowUpTo)
         await office.expect("Why is it handed to")
         await office.send("案件转交承办人办理")
         await office.expect("Handed over")
@@ -118,7 +119,7 @@ async def test_follow_ups_closed_and_handed_over_and_decisions_recorded(
         await office.send("/decisions")
         owed = await office.expect("Penalty decisions and referrals")
         assert "Owed: 4" in owed["text"]
-        await office.press(button_labels(owed)[0], owed)
+        await press_first(office, owed, DecisionPick)
         kind = await office.expect("Was a penalty decided")
         await office.press("⚖️ Penalty decision", kind)
         await office.expect("document number")
@@ -136,7 +137,7 @@ async def test_follow_ups_closed_and_handed_over_and_decisions_recorded(
         # A referral recorded 30 days after it was made: flagged late.
         await office.send("/decisions")
         owed = await office.expect("Owed: 3")
-        await office.press(button_labels(owed)[0], owed)
+        await press_first(office, owed, DecisionPick)
         kind = await office.expect("Was a penalty decided")
         await office.press("↗️ Referred", kind)
         await office.expect("which authority")

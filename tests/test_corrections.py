@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
 
+from bot.buttons.corrections import CorrectionOpen
+from bot.buttons.office import PublishCorrect
 from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.emulator import Emulator
@@ -19,6 +20,7 @@ from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import CHANNEL, TOKEN
+from tests.support.buttons import press_kind
 from tests.support.helpers import on_telegram, probe
 from tests.support.publication import channel_post, finished_tasks, sign_and_submit
 
@@ -48,7 +50,7 @@ async def test_a_published_record_is_corrected_and_its_correction_published(
         await leader.send("/correct")
         listing = await leader.expect("Which record needs a correction?")
         assert "version 1" in listing["text"]
-        await leader.press(_first_button(listing), listing)
+        await press_kind(leader, listing, CorrectionOpen, task_id=task_id)
         await leader.expect("Why is the record corrected?")
         await leader.send("no")  # too short: asked again, nothing opened
         await leader.expect("give the reason")
@@ -109,13 +111,13 @@ async def test_a_published_record_is_corrected_and_its_correction_published(
         told = await office.expect("was corrected")
         await office.press("📢 Publish the 更正", told)
         owed = await office.expect("Corrected records of published results: 1")
-        await office.press(_first_button(owed), owed)
+        await press_kind(office, owed, PublishCorrect, task_id=task_id)
         preview = await office.expect("Publish this 更正?")
         assert "第二项结果选错" in preview["text"] and "未按规定公示" in preview["text"]
         await office.press("✖ Cancel", preview)
         await office.expect("nothing was published")
         assert probe(runner, "SELECT kind FROM publications ORDER BY id") == [("result",)]
-        await office.press(_first_button(owed), owed)
+        await press_kind(office, owed, PublishCorrect, task_id=task_id)
         preview = await office.expect("Publish this 更正?")
         await office.press("✅ Publish 1", preview)
         await office.expect("更正 published")
@@ -132,7 +134,3 @@ async def test_a_published_record_is_corrected_and_its_correction_published(
         await office.expect("No 更正 is owed")
     finally:
         await runner.stop()
-
-
-def _first_button(message: dict[str, Any]) -> str:
-    return str(message["reply_markup"]["inline_keyboard"][0][0]["text"])

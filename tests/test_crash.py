@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from bench.bench_intake import start_bot, stop_bot
+from bot.buttons.tasks import TaskCard
 from bot.clock import now as clock_now
 from bot.config import load_settings
 from bot.core import Core
@@ -21,6 +22,7 @@ from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem
 from storage import Database
 from tests.conftest import SPEC, TOKEN, person
+from tests.support.buttons import press_first
 from tests.support.helpers import bound, eventually
 
 
@@ -104,8 +106,7 @@ async def test_kill_between_receiving_a_press_and_answering_it(
         listing = await liu.expect("您被抽中参加", timeout=20)
         await liu.quiet(1.5)  # the drawn-task notices have gone out
         arrived = emulator.hold("answerCallbackQuery")
-        label = listing["reply_markup"]["inline_keyboard"][0][0]["text"]
-        await liu.press(label, listing)
+        await press_first(liu, listing, TaskCard)
         await asyncio.wait_for(arrived.wait(), 20)
         assert _inbox(settings.db_path) == 1  # received, kept, not yet done
         bot.send_signal(signal.SIGKILL)

@@ -12,6 +12,7 @@ import time_machine
 from openpyxl import load_workbook
 from PIL import Image
 
+from bot.buttons.office import DigestPlan
 from bot.core import Core
 from bot.emulator import Emulator
 from bot.emulator.client import message_text
@@ -24,6 +25,7 @@ from bot.services.onboarding import invite_person, redeem
 from bot.texts import digest as words
 from bot.tg.app import BotRunner
 from tests.conftest import person
+from tests.support.buttons import press_kind
 from tests.support.chasing import PLAN, county, local, outbox
 
 
@@ -151,7 +153,7 @@ async def test_digest_on_demand_and_a_plan_summary_in_the_bot(
     assert sheet["document"]["file_name"].endswith(".xlsx")
     await office.send("/digest plan")
     choose = await office.expect("哪个计划")
-    await office.press(choose["reply_markup"]["inline_keyboard"][0][0]["text"], choose)
+    await press_kind(office, choose, DigestPlan)
     summary = await office.expect("计划汇总")
     assert PLAN in message_text(summary)
     # An inspector is refused politely.

@@ -7,6 +7,7 @@ import csv
 import sqlite3
 from pathlib import Path
 
+from bot.buttons.people import UnbindAsk
 from bot.config import Settings
 from bot.core import Core
 from bot.demo_data import generate
@@ -17,6 +18,7 @@ from bot.services.imports import import_file
 from bot.services.onboarding import invite_person
 from bot.tg.app import BotRunner
 from tests.conftest import person
+from tests.support.buttons import press_first
 from tests.support.helpers import bound, button_labels, probe
 
 
@@ -232,7 +234,7 @@ async def test_the_office_unlinks_an_account_in_the_bot(
     await clerk.send("/unbind 李强")
     choose = await clerk.expect("2 people named 李强")
     assert len(button_labels(choose)) == 2
-    await clerk.press(button_labels(choose)[0], choose)
+    await press_first(clerk, choose, UnbindAsk)
     asked = await clerk.expect_button(choose, "🔗 Unlink 李强")
     assert "Their tasks stay theirs" in asked["text"]
     await clerk.press("✖️ Not now", asked)
@@ -242,7 +244,7 @@ async def test_the_office_unlinks_an_account_in_the_bot(
 
     await clerk.send("/unbind 李强")
     choose = await clerk.expect("2 people named 李强")
-    await clerk.press(button_labels(choose)[0], choose)
+    await press_first(clerk, choose, UnbindAsk)
     asked = await clerk.expect_button(choose, "🔗 Unlink 李强")
     sure = next(b["callback_data"] for row in asked["reply_markup"]["inline_keyboard"]
                 for b in row if b["text"].startswith("🔗"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
+from bot.buttons.people import InviteDepartment
 from bot.clock import now
 from bot.emulator import Emulator
 from bot.rules.models import Role
@@ -12,6 +13,7 @@ from bot.services.access import SYSTEM
 from bot.services.onboarding import invite_person
 from bot.tg.app import BotRunner
 from tests.conftest import person
+from tests.support.buttons import press_first
 from tests.support.helpers import button_labels, departments, invite_through_bot, registered_admin
 
 
@@ -79,7 +81,7 @@ async def test_supervisor_and_office_onboarding(bot: BotRunner, emulator: Emulat
     forged = await office.press_data(step, "v1:inv:d:none")
     assert "belong to a department" in (await office.answer(forged))["text"]
     assert table_counts(bot) == before
-    await office.press(button_labels(step)[0], step)
+    await press_first(office, step, InviteDepartment)
     roles_message = await office.expect_edit(step, "Roles of")
     labels = [b["text"] for row in roles_message["reply_markup"]["inline_keyboard"] for b in row]
     assert not any("administrator" in label for label in labels)
@@ -233,7 +235,7 @@ async def test_a_role_tapped_on_a_deleted_roles_message_comes_as_a_new_message(
     await admin.expect("Who are you inviting")
     await admin.send("Someone")
     choice = await admin.expect("Someone")
-    await admin.press(button_labels(choice)[0], choice)
+    await press_first(admin, choice, InviteDepartment)
     roles_message = await admin.expect_edit(choice, "Roles of")
     await admin.delete(roles_message)
     await admin.press_data(roles_message, "v1:inv:r:inspector")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.buttons.tasks import TaskCard
 from bot.demo import joint_plan, load_county
 from bot.emulator import EmulatedUser, Emulator
 from bot.logs import mask_cert
@@ -22,6 +23,7 @@ from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from storage.files import blob_path
 from tests.conftest import person
+from tests.support.buttons import press_first
 from tests.support.helpers import LINK_RE, choucha, probe, registered_admin, run_draw
 
 PLAN = "登记联合抽查"
@@ -222,8 +224,7 @@ async def test_drawn_inspectors_register_from_the_command_line_sheet(
         await user.open_link(row["链接"])
         await user.expect("Welcome")
         listing = await user.expect("You have been drawn for")
-        first = listing["reply_markup"]["inline_keyboard"][0][0]["text"]
-        await user.press(first, listing)
+        await press_first(user, listing, TaskCard)
         assert row["姓名"] in (await user.expect("Items to check"))["text"]
     code, out, _ = await choucha(env, "people", "--unregistered", "--department", "WSJKJ")
     assert code == 0 and not any(r["姓名"] in out for r in rows if r["执法证号"] in drawn)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.buttons.replacements import ReplacementApprove
 from bot.demo_data import generate
 from bot.emulator import EmulatedUser, Emulator
 from bot.services import draws, replacements
@@ -21,6 +22,7 @@ from bot.services.imports import import_file
 from bot.services.onboarding import redeem, reissue_invite
 from bot.tg.app import BotRunner
 from tests.conftest import person
+from tests.support.buttons import button
 from tests.support.county import PLAN, county_with_phones
 from tests.support.helpers import eventually, probe, run_draw
 
@@ -190,7 +192,8 @@ async def test_replacement_requested_approved_redrawn_and_verifiable(
     other_department = next(d for d in ("SCJGJ", "WSJKJ", "STHJJ", "YJGLJ", "SWJ")
                             if d != leaving["department"])
     stranger = users[_supervisors(bot, other_department)[0]]
-    request_id = int(ask["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[-1])
+    request_id = ReplacementApprove.parse(button(ask, ReplacementApprove)["callback_data"]
+                                          ).request_id
     forged = await stranger.press_data(ask, f"v1:rep:ok:{request_id}")
     assert "Only a supervisor" in (await stranger.answer(forged))["text"]
     own = await requester.press_data(card, f"v1:rep:ok:{request_id}")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.buttons.tasks import TaskCard
 from bot.emulator import EmulatedUser, Emulator
 from bot.rules.models import Role
 from bot.services.access import SYSTEM
@@ -21,6 +22,7 @@ from bot.services.directory import add_department
 from bot.services.onboarding import init_admin, invite_person, redeem, reissue_invite
 from bot.tg.app import BotRunner
 from tests.conftest import person
+from tests.support.buttons import press_first
 
 
 async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -146,7 +148,7 @@ async def run_draw(core: Any, actor: Any, plan: str, entropy: str, **kwargs: Any
 async def first_task_card(user: EmulatedUser) -> dict[str, Any]:
     """The card of the first task in the "You have been drawn for" listing, opened."""
     listing = await user.expect("You have been drawn for")
-    await user.press(listing["reply_markup"]["inline_keyboard"][0][0]["text"], listing)
+    await press_first(user, listing, TaskCard)
     return await user.expect("Items to check")
 
 

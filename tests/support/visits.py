@@ -1,7 +1,7 @@
 """A visit's pieces as the journeys reach them: a team drawn from a county on the bot, a
-task's card opened, a photo, the record's PDF as text, and the hand-signing bot (the
-fixture `signing`, offered to every test by tests/conftest.py) with a visit brought to
-its signatures (tests/test_visits.py, test_handsign.py, test_form_logic.py,
+task's card opened, a check-in, a photo, the record's PDF as text, and the hand-signing
+bot (the fixture `signing`, offered to every test by tests/conftest.py) with a visit
+brought to its signatures (tests/test_visits.py, test_handsign.py, test_form_logic.py,
 test_catalogue.py, test_leavers.py and others)."""
 
 from __future__ import annotations
@@ -64,6 +64,16 @@ async def open_card(user: EmulatedUser, target_name: str) -> dict[str, Any]:
     return await user.expect("Items to check")
 
 
+async def check_in(user: EmulatedUser, card: dict[str, Any], verb: str = "Start",
+                   latitude: float = 24.4, longitude: float = 98.5) -> dict[str, Any]:
+    """Start (or continue) the visit from its task's `card` and check in with a location:
+    the visit's home ("Items: …")."""
+    await user.press(f"▶️ {verb} the visit", card)
+    await user.expect("Check-in")
+    await user.share_location(latitude, longitude)
+    return await user.expect("Items:")
+
+
 def target_name(settings: Settings, code: str) -> str:
     return str(probe(settings, "SELECT name FROM targets WHERE code = ?", code)[0][0])
 
@@ -91,11 +101,7 @@ async def at_signatures(runner: BotRunner, emulator: Emulator, tmp_path: Path
     signed: the leader's signature screen, and the target's name."""
     team, (leader, member), _ = await drawn_team(runner, emulator, tmp_path)
     name = target_name(runner.settings, team["target"])
-    card = await open_card(leader, name)
-    await leader.press("▶️ Start the visit", card)
-    await leader.expect("Check-in")
-    await leader.share_location(24.4, 98.5)
-    home = await leader.expect("Items:")
+    home = await check_in(leader, await open_card(leader, name))
     await leader.press("🏚 No such business activity", home)
     await leader.expect("Result for every item")
     await leader.send_photo(jpeg((90, 90, 90)))
