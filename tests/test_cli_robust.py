@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from bot.cli.common import cli_t
+from bot.cli.run import local_problem
 from bot.formats.rendering import fonts, invite_sheet
 from tests.support.helpers import LINK_RE, choucha
 
@@ -33,11 +35,11 @@ def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     for key, value in {"CHOUCHA_LANG": "en", **NO_NETWORK, **env}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(cli, "setup_logging", lambda *_: None)  # keep pytest's handlers
-    cli._t.cache_clear()
+    cli_t.cache_clear()
     capsys.readouterr()
     code = cli.main(list(args))
     out, err = capsys.readouterr()
-    cli._t.cache_clear()
+    cli_t.cache_clear()
     return code, out, err
 
 
@@ -288,11 +290,11 @@ def test_the_bot_does_not_start_on_a_database_that_is_not_the_countys(
     for key, value in {"CHOUCHA_LANG": "en", "CHOUCHA_DB": str(path)}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(cli, "setup_logging", lambda *_: None)
-    cli._t.cache_clear()
+    cli_t.cache_clear()
     capsys.readouterr()
     code = cli.main(["run"], register=register)
     _, err = capsys.readouterr()
-    cli._t.cache_clear()
+    cli_t.cache_clear()
     assert code == 2 and "CHOUCHA_DB" in err and "Traceback" not in err
     assert _state(path) == before
 
@@ -430,19 +432,19 @@ def test_local_mode_never_runs_on_a_countys_database(
         for key, value in {"CHOUCHA_LANG": "en", "CHOUCHA_DB": str(county)}.items():
             monkeypatch.setenv(key, value)
         monkeypatch.setattr(cli, "setup_logging", lambda *_: None)
-        cli._t.cache_clear()
+        cli_t.cache_clear()
         capsys.readouterr()
         code = cli.main(args, register=register)
         _, err = capsys.readouterr()
-        cli._t.cache_clear()
+        cli_t.cache_clear()
         assert code == 2 and "Traceback" not in err, err
         assert ("--local" in err) if args == ["run"] else ("did not make" in err), err
         assert _state(county) == before  # not a byte changed
     from bot.config import load_settings
     fresh = load_settings({"CHOUCHA_DB": str(tmp_path / "mine.sqlite3")})
-    assert cli._local_problem(fresh, asked=True) is None  # made for local mode, marked
+    assert local_problem(fresh, asked=True) is None  # made for local mode, marked
     _county(tmp_path / "mine.sqlite3")  # later holding people: still local mode's own
-    assert cli._local_problem(fresh, asked=True) is None
+    assert local_problem(fresh, asked=True) is None
     # And the other way round: local mode's database never runs against Telegram (its
     # demo people are bound to made-up accounts a real one could match).
     mine = tmp_path / "mine.sqlite3"
@@ -450,10 +452,10 @@ def test_local_mode_never_runs_on_a_countys_database(
     for key, value in {"CHOUCHA_DB": str(mine), "TELEGRAM_BOT_TOKEN": "123:real-token",
                        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9"}.items():
         monkeypatch.setenv(key, value)
-    cli._t.cache_clear()
+    cli_t.cache_clear()
     capsys.readouterr()
     code = cli.main(["run"], register=register)
     _, err = capsys.readouterr()
-    cli._t.cache_clear()
+    cli_t.cache_clear()
     assert code == 2 and "was made by local mode" in err and "Traceback" not in err, err
     assert _state(mine) == before

@@ -35,8 +35,8 @@ def _wordings() -> dict[str, Wording]:
         for attr, value in vars(module).items():
             if isinstance(value, Buttons):
                 found[f"handlers.{name}.{attr}"] = value.refusals
-    from bot import cli
-    found["bot.cli.refusal"] = lambda t, exc: cli.refusal(exc, t)
+    from bot.cli.common import refusal
+    found["bot.cli.refusal"] = lambda t, exc: refusal(exc, t)
     return found
 
 

@@ -9,15 +9,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.cli import audit, checklist, directory, draw, i18n, init, invite, keys, people, run, tables
-from bot.cli.common import _fail, _t, refusal
-from bot.cli.run import _local_problem
+from bot.cli.common import _fail
 from bot.config import ConfigError, load_settings
 from bot.logs import setup_logging
 
 if TYPE_CHECKING:
     from bot.tg.context import Register
-
-__all__ = ["_local_problem", "_t", "build_parser", "main", "refusal"]
 
 # In the order `choucha --help` lists them (a module's commands together).
 COMMANDS = (run, init, invite, people, keys, directory, audit, tables, checklist, draw, i18n)

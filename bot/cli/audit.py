@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.cli.common import Subparsers, _t, _with_core
+from bot.cli.common import Subparsers, _with_core, cli_t
 from bot.config import Settings
 from bot.core import Core
 
@@ -20,7 +20,7 @@ def add(sub: Subparsers) -> None:
 
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     async def work(core: Core) -> int:
-        t = _t()
+        t = cli_t()
         async with core.db.read() as rtx:
             count, problem = await rtx.audit.verify()
         if problem is not None:

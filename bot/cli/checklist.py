@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli.common import Subparsers, _fail, _t
+from bot.cli.common import Subparsers, _fail, cli_t
 from bot.config import Settings
 
 
@@ -28,7 +28,7 @@ def cmd_checklist(settings: Settings, args: argparse.Namespace) -> int:
     from bot.rules.checklist import ChecklistError, load_xlsform
     from bot.views.checklists import preview_lines, problem_lines
 
-    t = _t()
+    t = cli_t()
     path = Path(args.file)
     if not path.is_file():
         return _fail(t._("There is no file {file}: check the name and the folder.").format(

@@ -34,7 +34,7 @@ LOCAL_BOT_USERNAME = "choucha_local_bot"
 
 
 @functools.cache
-def _t() -> Translator:
+def cli_t() -> Translator:
     """The command line speaks the user's language (their locale, or CHOUCHA_LANG)."""
     return translator(system_language())
 
@@ -50,13 +50,13 @@ def _writable(path: str | None) -> str | None:
         return None
     folder = Path(path).expanduser().resolve().parent
     if not folder.is_dir():
-        return _t()._("The folder {folder} does not exist: create it first, or choose another"
+        return cli_t()._("The folder {folder} does not exist: create it first, or choose another"
                       " place for {file}. Nothing was done.").format(folder=folder, file=path)
     if Path(path).is_dir():
-        return _t()._("{file} is a folder: give a file name. Nothing was done.").format(
+        return cli_t()._("{file} is a folder: give a file name. Nothing was done.").format(
             file=path)
     if not may_write_in(folder):
-        return _t()._("This user may not create files in the folder {folder}: choose another"
+        return cli_t()._("This user may not create files in the folder {folder}: choose another"
                       " place for {file}, or ask for the right to write there. Nothing was"
                       " done.").format(folder=folder, file=path)
     return None
@@ -72,7 +72,7 @@ def _database_problem(settings: Settings, creating: bool = False) -> str | None:
     """Why the command cannot use the database CHOUCHA_DB names, found before it is opened
     (opening makes a missing file, and migrates); None when it can. `creating`: the command
     may make a new database where there is none (`init`, `demo-data --load`)."""
-    t = _t()
+    t = cli_t()
     path = settings.db_path
     found = probe(path)
     if found is Found.CHOUCHA:
@@ -116,11 +116,11 @@ def _database_problem(settings: Settings, creating: bool = False) -> str | None:
 def _font_text(exc: FontMissing) -> str:
     """A missing CJK font, with the package that provides it (scripts/setup installs it)."""
     if exc.override:
-        return _t()._("CHOUCHA_CJK_FONT names {file}, which is not a font file: correct it, or"
+        return cli_t()._("CHOUCHA_CJK_FONT names {file}, which is not a font file: correct it, or"
                       " unset it to use the {package} font. Nothing was changed; earlier"
                       " invites still work.").format(file=exc.override, package=FONT_PACKAGE)
     packages = " ".join(exc.packages)
-    return _t()._("The cards need a font with Chinese characters, and none is installed:"
+    return cli_t()._("The cards need a font with Chinese characters, and none is installed:"
                   " install the Debian package {package} ({command}), or set"
                   " CHOUCHA_CJK_FONT to a font file, then run this again. Nothing was"
                   " changed; earlier invites still work.").format(
@@ -142,7 +142,7 @@ BOT_USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 def refusal(exc: Refused, t: Translator | None = None) -> str:
     """A refusal of the services as a sentence for the command line, with the next step
     (in the system's language unless `t` is given)."""
-    t = t or _t()
+    t = t or cli_t()
     p = {"name": "", "cert": "", "code": "", **exc.params}
     texts = {
         Refusal.DEPARTMENT_REQUIRED: t._("Inspectors and supervisors belong to a department: add"
@@ -176,7 +176,7 @@ def _username_problem(override: str | None) -> str | None:
     """Why --bot-username is not a bot's username (checked before anything is done)."""
     if override is None or BOT_USERNAME_RE.fullmatch(override.strip().lstrip("@")):
         return None
-    return _t()._("--bot-username takes the bot's username as @BotFather shows it (5 to 32"
+    return cli_t()._("--bot-username takes the bot's username as @BotFather shows it (5 to 32"
                   " letters, digits or _, for example choucha_county_bot). Nothing was"
                   " done.")
 
@@ -201,7 +201,7 @@ async def _bot_username(settings: Settings, db: Database, override: str | None) 
             response = await client.get(f"{settings.base_url}{settings.token}/getMe")
         username = response.json()["result"]["username"]
     except (httpx.HTTPError, KeyError, ValueError):
-        raise ConfigError(_t()._("Could not ask Telegram for the bot's username (is the"
+        raise ConfigError(cli_t()._("Could not ask Telegram for the bot's username (is the"
                                  " network or the token right?). Pass --bot-username"
                                  " NAME_bot to go on without it.")) from None
     async with db.transaction() as tx:
@@ -217,7 +217,7 @@ async def _resume(core: Core) -> None:
     from bot.services import recovery
 
     if await recovery.resume(core):
-        print(_t()._("A large write interrupted earlier (an import or a draw) was finished"
+        print(cli_t()._("A large write interrupted earlier (an import or a draw) was finished"
                      " first."),
               file=sys.stderr)
 

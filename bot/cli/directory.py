@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli.common import Subparsers, _fail, _t, _with_core, refusal
+from bot.cli.common import Subparsers, _fail, _with_core, cli_t, refusal
 from bot.config import Settings
 from bot.core import Core
 from bot.services.access import SYSTEM
@@ -43,7 +43,7 @@ def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
                                               args.region)
         except Refused as exc:
             return _fail(refusal(Refused(exc.reason, code=args.code)))
-        print(_t()._("Department {code} {name} added.").format(code=department.code,
+        print(cli_t()._("Department {code} {name} added.").format(code=department.code,
                                                               name=department.name))
         return 0
 
@@ -57,7 +57,7 @@ def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
     from bot.rules.workdays import ArrangementError, Calendar
     from bot.services.chasing import calendar, load_calendar
 
-    t = _t()
+    t = cli_t()
     text = ""
     if args.action == "load":
         path = Path(args.file)

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from bot.cli.common import Subparsers, _fail, _t, _with_core
+from bot.cli.common import Subparsers, _fail, _with_core, cli_t
 from bot.config import Settings
 from bot.core import Core
 from bot.formats.rendering.fit import plain_text
@@ -45,7 +45,7 @@ def cmd_draw(settings: Settings, args: argparse.Namespace) -> int:
     from bot.texts import draws as draw_texts
     from bot.views import draws as draw_words
 
-    t = _t()
+    t = cli_t()
     if args.action == "verify":
         folder = Path(args.dir)
         if not folder.is_dir():

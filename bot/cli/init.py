@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.cli.common import Subparsers, _t, _with_core
+from bot.cli.common import Subparsers, _with_core, cli_t
 from bot.config import Settings
 from bot.core import Core
 from storage import Found, probe
@@ -25,7 +25,7 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
     existed = probe(settings.db_path) is Found.CHOUCHA
 
     async def work(core: Core) -> int:
-        t = _t()
+        t = cli_t()
         issued = await init_admin(core, force=args.new_admin_link)
         version = await core.db.schema_version()
         if existed:

@@ -13,9 +13,9 @@ from bot.cli.common import (
     _fail,
     _font_problem,
     _font_text,
-    _t,
     _with_core,
     _writable,
+    cli_t,
     refusal,
 )
 from bot.config import Settings
@@ -74,14 +74,14 @@ class _Staged:
             try:
                 put_in_place(staged, final)
             except OSError:
-                return _t()._("The invites were made, but {file} could not be given its name:"
+                return cli_t()._("The invites were made, but {file} could not be given its name:"
                               " the same contents are in {staged}; rename that file to"
                               " {file}.").format(file=final, staged=staged)
         return None
 
 
 def _not_written(file: str) -> str:
-    return _t()._("{file} could not be written (is the disk full, or the folder read-only?):"
+    return cli_t()._("{file} could not be written (is the disk full, or the folder read-only?):"
                   " free some space or choose another place and run this again. Nothing was"
                   " changed; earlier invites still work.").format(file=file)
 
@@ -99,7 +99,7 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 def _invite_roles(args: argparse.Namespace) -> list[Role] | int:
     """The roles of a new person, once the arguments and the output files are checked;
     the exit code when they cannot be used (nothing done)."""
-    t = _t()
+    t = cli_t()
     modes = [bool(args.cert), bool(args.unregistered), bool(args.name)]
     if sum(modes) != 1:
         return _fail(t._("Say whom to invite: --cert CERT (a person of the directory),"
@@ -148,7 +148,7 @@ async def _replace(core: Core, settings: Settings, args: argparse.Namespace,
     from bot.services.onboarding import plan_by_cert, plan_unregistered, store_planned
     from bot.workers import WorkFailed
 
-    t = _t()
+    t = cli_t()
     try:
         if args.unregistered:
             planned = await plan_unregistered(core, SYSTEM, args.department)
@@ -211,7 +211,7 @@ async def _invite(settings: Settings, args: argparse.Namespace, roles: list[Role
 
 def _print_unregistered(args: argparse.Namespace, issued_all: list[IssuedInvite]) -> int:
     """How many invites were made for those not registered, and where the files are."""
-    t = _t()
+    t = cli_t()
     if not issued_all:
         print(t._("Everyone is registered already; no invite was made."))
         return 0
@@ -229,7 +229,7 @@ async def _print_one(settings: Settings, args: argparse.Namespace, zh: Translato
     """One person's invite: its link, until when it works, and its card if asked for."""
     from bot.services import invite_sheets
 
-    t = _t()
+    t = cli_t()
     expires = issued.invite.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
     print(t._("Invite for {name} (works once, until {expires}):").format(
         name=issued.person.name, expires=expires))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.cli.common import Subparsers, _fail, _t, _with_core
+from bot.cli.common import Subparsers, _fail, _with_core, cli_t
 from bot.config import Settings
 from bot.core import Core
 from bot.services.errors import Refusal, Refused
@@ -22,7 +22,7 @@ def add(sub: Subparsers) -> None:
 def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.personal import keys_file, rotate
 
-    t = _t()
+    t = cli_t()
 
     async def work(core: Core) -> int:
         try:

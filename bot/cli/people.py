@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.cli.common import Subparsers, _fail, _t, _with_core, refusal
+from bot.cli.common import Subparsers, _fail, _with_core, cli_t, refusal
 from bot.config import Settings
 from bot.core import Core
 from bot.rules.models import RosterEntry
@@ -41,7 +41,7 @@ def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.onboarding import roster
     from bot.texts.labels import role_label, roster_status
 
-    t = _t()
+    t = cli_t()
 
     async def work(core: Core) -> int:
         try:
@@ -78,7 +78,7 @@ def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.services import withdrawals
 
-    t = _t()
+    t = cli_t()
     try:
         when = date.fromisoformat(args.from_date)
     except ValueError:
@@ -119,7 +119,7 @@ def cmd_unbind(settings: Settings, args: argparse.Namespace) -> int:
     """Unlink a person's Telegram account (audited); a new invite links one again."""
     from bot.services import accounts
 
-    t = _t()
+    t = cli_t()
     who = args.who.strip()
 
     async def work(core: Core) -> int:

@@ -8,7 +8,7 @@ import contextlib
 import dataclasses
 import signal
 
-from bot.cli.common import DEFAULT_LOCAL_DB, LOCAL_MARK, Subparsers, _database_problem, _fail, _t
+from bot.cli.common import DEFAULT_LOCAL_DB, LOCAL_MARK, Subparsers, _database_problem, _fail, cli_t
 from bot.config import Settings
 from storage import Database, Found, probe
 
@@ -23,7 +23,7 @@ def add(sub: Subparsers) -> None:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if args.register is None:
-        return _fail(_t()._("Start the bot with `choucha run` (or `python -m"
+        return _fail(cli_t()._("Start the bot with `choucha run` (or `python -m"
                                     " handlers.main run`)."))
     # A missing database is made (local mode starts from nothing); a folder or a file that
     # is not Choucha's is refused before the bot starts.
@@ -35,12 +35,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem)
     if settings.local_mode or asked:
-        problem = _local_problem(settings, asked)
+        problem = local_problem(settings, asked)
         if problem:
             return _fail(problem)
         settings = dataclasses.replace(settings, token=None)
     elif probe(settings.db_path) is Found.CHOUCHA and _made_for(settings) == "local":
-        return _fail(_t()._(
+        return _fail(cli_t()._(
             "{path} was made by local mode: its demo people are bound to made-up Telegram"
             " accounts, which real ones could match. It never runs against Telegram: point"
             " CHOUCHA_DB at the county's database (`choucha init` makes one). Nothing was"
@@ -83,7 +83,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         asyncio.run(main())
     except InvalidToken:
-        return _fail(_t()._("Telegram refused the bot token (TELEGRAM_BOT_TOKEN). Check it"
+        return _fail(cli_t()._("Telegram refused the bot token (TELEGRAM_BOT_TOKEN). Check it"
                             " with @BotFather, then start again; nothing was started."))
     return 0
 
@@ -97,10 +97,10 @@ def _made_for(settings: Settings) -> str | None:
     return asyncio.run(read())
 
 
-def _local_problem(settings: Settings, asked: bool) -> str | None:
+def local_problem(settings: Settings, asked: bool) -> str | None:
     """Why local mode (the emulator and the demo county) must not run here: it binds demo
     accounts and sends the outbox into the emulator, so never on a county's database."""
-    t = _t()
+    t = cli_t()
     if not asked and settings.db_given:
         return t._("No TELEGRAM_BOT_TOKEN is set, and CHOUCHA_DB names a database: Choucha"
                    " does not start its local emulator on a database it was pointed at. Set"

@@ -8,7 +8,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli.common import Subparsers, _database_problem, _fail, _t, _with_core, _writable
+from bot.cli.common import Subparsers, _database_problem, _fail, _with_core, _writable, cli_t
 from bot.config import Settings
 from bot.core import Core
 from bot.i18n import Translator, translator
@@ -67,7 +67,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.views.imports import reports_csv, summary_text
 
     path = Path(args.file)
-    t = translator(args.lang) if args.lang else _t()
+    t = translator(args.lang) if args.lang else cli_t()
     if not path.is_file():
         return _fail(t._("There is no file {file}: check the name and the folder.").format(
             file=path))
@@ -101,7 +101,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.exports import export
 
-    t = _t()
+    t = cli_t()
     problem = _writable(args.file)
     if problem:
         return _fail(problem)
@@ -128,7 +128,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.demo_data import generate
 
-    t = translator(args.lang) if args.lang else _t()
+    t = translator(args.lang) if args.lang else cli_t()
     out = Path(args.out)
     if args.targets < 1 or args.inspectors < 2:
         return _fail(t._("A demo county needs at least 1 target and 2 inspectors per"
