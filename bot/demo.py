@@ -9,10 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.clock import now as clock_now
 from bot.core import Core
 from bot.demo_data import generate
 from bot.emulator.core import Emulator
 from bot.rules.models import Role
+from bot.services import listings
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.imports import import_file
@@ -73,6 +75,15 @@ async def load_county(core: Core, out: Path, targets: int, per_department: int,
     return files
 
 
+async def publish_plans(core: Core) -> None:
+    """The demo county has published its plans (一公开), as an office does early in the year,
+    so that each can be drawn at once; the item list is left for the office to publish."""
+    year = core.today().year
+    for number, plan in enumerate(await listings.plan_states(core, SYSTEM), start=1):
+        await listings.publish_plan(core, SYSTEM, plan.plan_id, f"芒市监〔{year}〕{number}号",
+                                    clock_now())
+
+
 async def load_demo(core: Core, emulator: Emulator) -> None:
     """Load the county once; on every start give the unregistered people a fresh link."""
     async with core.db.read() as rtx:
@@ -86,6 +97,7 @@ async def load_demo(core: Core, emulator: Emulator) -> None:
             if not report.ok:
                 raise RuntimeError(f"demo data did not load: {key}")
         await invite_person(core, SYSTEM, OFFICE_NAME, None, [Role.ADMIN, Role.OFFICE])
+        await publish_plans(core)
         logger.info("demo county loaded")
     for demo in PEOPLE:
         async with core.db.read() as rtx:

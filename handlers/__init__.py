@@ -20,6 +20,7 @@ from handlers import (
     digest,
     draws,
     imports,
+    listings,
     onboarding,
     people,
     practice,
@@ -67,8 +68,8 @@ def register(app: Application) -> None:
     app.add_handler(common.Dispatcher((
         onboarding.BUTTONS, admin.BUTTONS, people.BUTTONS, withdrawals.BUTTONS, draws.BUTTONS,
         tasks.BUTTONS, replacements.BUTTONS, visits.BUTTONS, visits.PARTY, digest.BUTTONS,
-        publication.BUTTONS, imports.BUTTONS, corrections.BUTTONS, aftercare.BUTTONS,
-        aftercare.DECISIONS, practice.BUTTONS)).handler())
+        publication.BUTTONS, listings.BUTTONS, imports.BUTTONS, corrections.BUTTONS,
+        aftercare.BUTTONS, aftercare.DECISIONS, practice.BUTTONS)).handler())
     # Photos and locations on site (an image sent as a file counts as a photo).
     # A follow-up's evidence when one is awaited; else a photo is the visit's evidence and
     # a spreadsheet from the office is an import (handlers/texts.py route_file).

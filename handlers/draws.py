@@ -20,7 +20,7 @@ from bot.buttons.draws import (
 )
 from bot.rules.models import BulkWrite, Conversation, Flow
 from bot.rules.records import DrawStatus, PlanLine
-from bot.services import conversations, draws
+from bot.services import conversations, draws, listings
 from bot.services.errors import Refusal, Refused
 from bot.texts import draws as draw_texts
 from bot.texts import notices
@@ -75,7 +75,9 @@ async def plan_chosen(press: Press[DrawPlan]) -> None:
 
 @BUTTONS.on(DrawPrepare)
 async def prepare(press: Press[DrawPrepare]) -> None:
-    await _ask(press, await _plan(press, press.button.plan_id), "source", None)
+    plan = await _plan(press, press.button.plan_id)
+    await listings.ready_to_prepare(press.context.core, person_of(press.me), plan.id)
+    await _ask(press, plan, "source", None)
 
 
 @BUTTONS.on(DrawRun)

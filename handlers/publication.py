@@ -22,9 +22,10 @@ from bot.buttons.office import (
 )
 from bot.clock import now as clock_now
 from bot.rules.models import Conversation, Flow, Role
-from bot.services import conversations, publication
+from bot.services import conversations, listings, publication
 from bot.services.errors import Refusal, Refused
 from bot.tg.markup import markup_of
+from bot.views import listings as listing_words
 from bot.views import publication as words
 from handlers.common import (
     Buttons,
@@ -71,7 +72,9 @@ async def _list(update: Update, context: Context, me: Who) -> None:
     due = await publication.due_items(core, actor, core.today())
     owed = await publication.corrections_due(core, actor)
     held = await publication.withheld(core, actor)
-    text, markup = words.due_screen(me.t, due, len(owed), len(held))
+    listed = listing_words.publish_rows(me.t, await listings.items_state(core, actor),
+                                        await listings.plan_states(core, actor))
+    text, markup = words.due_screen(me.t, due, len(owed), len(held), listed)
     await reply(update, text, reply_markup=markup_of(markup))
 
 

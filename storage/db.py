@@ -36,6 +36,7 @@ from storage.draws import DrawRepo
 from storage.files import PRIVATE_FILE, FileRepo, private_dir, write_private
 from storage.inbox import InboxRepo
 from storage.invites import InviteRepo
+from storage.listings import ListingRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.publications import PublicationRepo
@@ -208,6 +209,10 @@ class _Repos:
     @cached_property
     def publications(self) -> PublicationRepo:
         return PublicationRepo(self.conn)
+
+    @cached_property
+    def listings(self) -> ListingRepo:
+        return ListingRepo(self.conn)
 
 
 class ReadTx(_Repos):

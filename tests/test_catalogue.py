@@ -66,6 +66,9 @@ CJK_IN_ENGLISH = {
     "分管负责人",  # the value of the inspector directory's 角色 column
     # examples and names
     "芒市公安局", "芒市、遮放", "餐饮", "中文", "选择语言",
+    # publishing the list and the plans (issue 31): the approving document's number, its
+    # example, and the terms of the regime
+    "文号", "腾市监〔", "〕", "号", "抽查计划", "一公开", "跨部门联合",
 }
 
 

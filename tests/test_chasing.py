@@ -16,12 +16,12 @@ import time_machine
 from bot.core import Core
 from bot.rules.chase import LISTED
 from bot.rules.workdays import Calendar
-from bot.services import chasing, draws, replacements, tasks
+from bot.services import chasing, replacements, tasks
 from bot.services.access import SYSTEM
 from handlers import register
 from storage import Database
 from tests.support.chasing import PLAN, county, local, outbox
-from tests.support.helpers import run_draw
+from tests.support.helpers import prepare, run_draw
 
 
 def reminded(core: Core, group: str, day: str) -> dict[int, list[str]]:
@@ -234,7 +234,7 @@ async def test_a_reminder_reaches_the_phone_and_says_why(tmp_path: Path) -> None
             users = await county_with_phones(runner, emulator, tmp_path, targets=6,
                                              plan=PLAN, items="SC-001、WS-001",
                                              joining="WSJKJ")
-            await draws.prepare(runner.core, SYSTEM, PLAN, "test")
+            await prepare(runner.core, SYSTEM, PLAN, "test")
             ran = await run_draw(runner.core, SYSTEM, PLAN, "1")
             member = users[ran.record["teams"][0]["members"][1]["inspector"]]
             await member.expect("spot-check task", timeout=30)

@@ -23,7 +23,7 @@ from bot.services.onboarding import invite_person, redeem
 from storage import Database
 from tests.conftest import SPEC, TOKEN, person
 from tests.support.buttons import press_first
-from tests.support.helpers import bound, eventually
+from tests.support.helpers import bound, eventually, prepare
 
 
 async def test_kill_between_enqueue_and_send(tmp_path: Path, server: EmulatorServer,
@@ -86,7 +86,6 @@ async def test_kill_between_receiving_a_press_and_answering_it(
     card arrives, once, saying it was done after a restart (issue 28)."""
     from bot.demo import load_demo
     from bot.demo_data import DAY_ONE_PLAN
-    from bot.services import draws
     from tests.support.helpers import run_draw
 
     env = _env(tmp_path, server)
@@ -95,7 +94,7 @@ async def test_kill_between_receiving_a_press_and_answering_it(
         core = Core(settings, db, emulator.username)
         await load_demo(core, emulator)
         plan = DAY_ONE_PLAN.format(year=core.today().year)
-        await draws.prepare(core, SYSTEM, plan, "中国福利彩票3D")
+        await prepare(core, SYSTEM, plan, "中国福利彩票3D")
         await run_draw(core, SYSTEM, plan, "271")
     emulator.callback_ttl = 5.0  # Telegram's "query is too old" for the late answer
     liu = EmulatedUser(emulator, emulator.users[100004])

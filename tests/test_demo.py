@@ -15,7 +15,7 @@ from bot.rules.checklist import load_xlsform
 from bot.rules.workdays import Calendar
 from bot.services import draws
 from bot.services.access import SYSTEM
-from tests.support.helpers import run_draw
+from tests.support.helpers import prepare, run_draw
 
 
 @pytest.mark.parametrize(("targets", "per_department"), [(300, 6), (2000, 20)])
@@ -32,7 +32,7 @@ async def test_every_demo_plan_draws_on_the_day_it_is_generated(
         start = str(row[10])
         assert today.isoformat() <= start <= Calendar().add(today, 5).isoformat()
         day_one = name == DAY_ONE_PLAN.format(year=today.year)
-        await draws.prepare(core, SYSTEM, name, "中国福利彩票3D")
+        await prepare(core, SYSTEM, name, "中国福利彩票3D")
         ran = await run_draw(core, SYSTEM, name, "271")
         assert ran.tasks > 0, name
         teams = ran.record["teams"]

@@ -42,7 +42,7 @@ from bot.tg.app import BotRunner
 from bot.views.imports import summary_text
 from storage import Database
 from storage.files import read_blob, write_blob
-from tests.support.helpers import probe, registered_admin
+from tests.support.helpers import prepare, probe, publish_plan, registered_admin
 
 PLAN = "封存抽查计划"
 HEADER = ["抽查计划名称", "抽查任务名称", "抽查类型", "抽查对象总数", "抽查比例", "抽查事项",
@@ -105,7 +105,7 @@ async def test_a_prepared_plan_is_not_changed_by_an_import(bot: BotRunner, emula
     office = await registered_admin(bot, emulator)
     draw_day = today(bot.core, 3)
     await county(bot.core, tmp_path / "county", [plan_row(PLAN, draw_day)])
-    prepared = await draws.prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 下周一")
+    prepared = await prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 下周一")
     assert prepared.announcement.ratios == {"A": "0.05", "B": "0.1", "C": "0.2", "D": "0.5"}
     # The insider's move: 抽查比例 changed by importing plans.csv again.
     changed = plans_csv(tmp_path / "changed.csv", [plan_row(PLAN, draw_day,
@@ -145,6 +145,7 @@ async def test_cancel_a_preparation_and_prepare_again(bot: BotRunner, emulator: 
     later = today(bot.core, 2)
     await county(bot.core, tmp_path / "county", [plan_row(PLAN, later),
                                                   plan_row("今日计划", today(bot.core))])
+    await publish_plan(bot.core, PLAN)
 
     async def plan_screen(name: str, state: str) -> dict[str, Any]:
         await office.send("/draw")
@@ -184,7 +185,7 @@ async def test_cancel_a_preparation_and_prepare_again(bot: BotRunner, emulator: 
     assert [(p["nonce"], p["nonce_commitment"]) for p in previous] == [old]
     assert algo.h(str(old[0])) == old[1]
     # On the draw date it can no longer be cancelled: the entropy may be public.
-    await draws.prepare(bot.core, SYSTEM, "今日计划", "上证指数收盘 今日")
+    await prepare(bot.core, SYSTEM, "今日计划", "上证指数收盘 今日")
     await office.press("Cancel the preparation", await plan_screen("今日计划", "prepared"))
     await office.expect("Why is the preparation")
     await office.send("想换一个随机源")
@@ -232,7 +233,7 @@ async def test_a_ratio_below_the_floor_is_refused_at_run(bot: BotRunner, emulato
                                                          tmp_path: Path) -> None:
     office = await registered_admin(bot, emulator)
     await county(bot.core, tmp_path / "county", [plan_row(PLAN, today(bot.core))])
-    prepared = await draws.prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 今日")
+    prepared = await prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 今日")
 
     def one_percent(raw: dict[str, Any]) -> None:
         raw["ratios"] = {"*": "0.01"}
@@ -324,7 +325,7 @@ async def test_every_frozen_input_changed_behind_choucha_is_refused_or_found(
     async with Database(settings.db_path) as database:
         core = Core(settings, database, "choucha_local_bot")
         await county(core, base / "county", [plan_row(PLAN, today(core))], targets=400)
-        prepared = await draws.prepare(core, SYSTEM, PLAN, "上证指数收盘 今日")
+        prepared = await prepare(core, SYSTEM, PLAN, "上证指数收盘 今日")
         core.workers.close()
     strata = prepared.announcement.strata
 
@@ -397,7 +398,7 @@ async def test_every_frozen_input_changed_behind_choucha_is_refused_or_found(
 async def test_verify_names_what_moved_between_the_announcement_and_the_record(
         core: Core, tmp_path: Path) -> None:
     await county(core, tmp_path / "county", [plan_row(PLAN, today(core))])
-    await draws.prepare(core, SYSTEM, PLAN, "上证指数收盘 今日")
+    await prepare(core, SYSTEM, PLAN, "上证指数收盘 今日")
     announced = tmp_path / "announced"
     await draws.export(core, PLAN, announced)
     assert sorted(p.name for p in announced.iterdir()) == sorted(draws.INPUTS)
@@ -463,7 +464,7 @@ async def test_flagged_targets_are_drawn_in_the_highest_risk_stratum(core: Core,
                                    strict=True):
             conn.execute(f"UPDATE targets SET {change} WHERE code = ?", (code,))
             flagged[code] = change
-    prepared = await draws.prepare(core, SYSTEM, PLAN, "上证指数收盘 今日")
+    prepared = await prepare(core, SYSTEM, PLAN, "上证指数收盘 今日")
     assert prepared.raised == 5 and prepared.announcement.risk_rule == algo.RiskRule()
     await draws.run(core, SYSTEM, PLAN, "8848")
     out = tmp_path / "published"
@@ -484,9 +485,9 @@ async def test_flagged_targets_are_drawn_in_the_highest_risk_stratum(core: Core,
     assert done.returncode == 0, done.stderr
     assert f"{len(record['selected'])} targets" in done.stdout
     # The rule is the plan's: none raises nothing, complaints ≥ 3 only the third.
-    kept = await draws.prepare(core, SYSTEM, "不提级计划", "上证指数收盘 今日")
+    kept = await prepare(core, SYSTEM, "不提级计划", "上证指数收盘 今日")
     assert kept.raised == 0
-    three = await draws.prepare(core, SYSTEM, "投诉三次计划", "上证指数收盘 今日")
+    three = await prepare(core, SYSTEM, "投诉三次计划", "上证指数收盘 今日")
     assert three.raised == 1
 
 
@@ -496,7 +497,7 @@ async def test_yearly_caps_per_stratum_decide_the_pool(core: Core, tmp_path: Pat
     await county(core, tmp_path / "county", rows, targets=80)
     sizes = []
     for n in range(3):
-        prepared = await draws.prepare(core, SYSTEM, f"全量{n}", "上证指数收盘 今日")
+        prepared = await prepare(core, SYSTEM, f"全量{n}", "上证指数收盘 今日")
         sizes.append({s.stratum: s.size for s in prepared.announcement.strata})
         await draws.run(core, SYSTEM, f"全量{n}", str(n))
     first, second, third = sizes
@@ -516,7 +517,7 @@ async def test_withdrawals_before_the_draw_date_shape_the_teams_later_ones_do_no
     draw_day = core.today() + timedelta(days=1)
     await county(core, tmp_path / "county", [plan_row(PLAN, draw_day.isoformat(),
                                                       ratios="50%")], targets=200)
-    await draws.prepare(core, SYSTEM, PLAN, "上证指数收盘 明日")
+    await prepare(core, SYSTEM, PLAN, "上证指数收盘 明日")
     frozen = probe(db(core), "SELECT i.cert_no, i.person_id FROM inspectors i JOIN people p"
                    " ON p.id = i.person_id JOIN departments d ON d.id = p.department_id"
                    " WHERE d.code = 'WSJKJ' AND p.active = 1 ORDER BY i.cert_no LIMIT 3")
@@ -567,7 +568,7 @@ async def test_a_draw_written_in_chunks_survives_a_crash(core: Core, tmp_path: P
 
     await county(core, tmp_path / "county", [plan_row(PLAN, today(core), ratios="20%",
                                                       items="SC-001")], targets=300)
-    await draws.prepare(core, SYSTEM, PLAN, "上证指数收盘 今日")
+    await prepare(core, SYSTEM, PLAN, "上证指数收盘 今日")
     monkeypatch.setattr(draws, "CHUNK", 7)
     seen: list[tuple[int, int]] = []
     real_step = bulk.step
@@ -619,7 +620,7 @@ async def test_a_chunk_that_fails_in_a_running_bot_is_finished_by_its_own_recove
 
     await county(core, tmp_path / "county", [plan_row(PLAN, today(core), ratios="20%",
                                                       items="SC-001")], targets=200)
-    await draws.prepare(core, SYSTEM, PLAN, "上证指数收盘 今日")
+    await prepare(core, SYSTEM, PLAN, "上证指数收盘 今日")
     monkeypatch.setattr(draws, "CHUNK", 5)
     real_step = bulk.step
     calls: list[int] = []

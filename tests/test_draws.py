@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
+from bot.buttons.office import ListingPlans, ListingPublish
 from bot.config import load_settings
 from bot.core import Core
 from bot.demo_data import generate
-from bot.emulator import Emulator
+from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.client import message_text
 from bot.emulator.server import EmulatorServer
 from bot.i18n import translator
@@ -34,7 +35,15 @@ from bot.views import draws as draw_words
 from handlers import register
 from storage import Database
 from tests.conftest import TOKEN, make_settings, person
-from tests.support.helpers import choucha, eventually, probe, registered_admin
+from tests.support.buttons import press_kind
+from tests.support.helpers import (
+    button_labels,
+    choucha,
+    eventually,
+    prepare,
+    probe,
+    registered_admin,
+)
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the office's day: the demo draws today
 PLAN = f"{TODAY.year}年度芒市市场监管领域部门联合抽查计划"
@@ -65,6 +74,14 @@ async def test_cli_draw_journey_and_tampering(tmp_path: Path) -> None:
     assert code == 0, err
     code, _, err = await choucha(env, "draw", "run", PLAN, "--entropy", "372")
     assert code == 2 and "Prepare the draw first" in err
+    # A plan is drawn only as the public read it: published first (一公开).
+    code, out, err = await choucha(env, "draw", "prepare", PLAN, "--entropy-source",
+                                   "中国福利彩票3D 2026-04-15")
+    assert code == 2 and "is not published yet" in err and "choucha publish plan" in err
+    code, out, err = await choucha(env, "publish", "plan", PLAN, "--doc", "芒市监〔2026〕3号")
+    assert code == 0 and "published on" in out and "芒市监〔2026〕3号" in out, err
+    code, out, err = await choucha(env, "publish", "plan", PLAN, "--doc", "芒市监〔2026〕3号")
+    assert code == 2 and "Nothing to publish" in err and not out
     code, out, err = await choucha(env, "draw", "prepare", PLAN, "--entropy-source",
                                    "中国福利彩票3D 2026-04-15")
     assert code == 0 and "Commitment to the secret nonce" in out, err
@@ -130,9 +147,9 @@ async def test_refusals_write_nothing(core: Core, tmp_path: Path) -> None:
                          "SCJGJ", "YJGLJ", "2026-05-01", "2026-05-02", "2026-06-30", "", ""])
     assert (await import_file(core, SYSTEM, files["plans"], "plans.csv")).ok
     with pytest.raises(Refused) as low:
-        await draws.prepare(core, SYSTEM, "低比例计划", "lottery")
+        await prepare(core, SYSTEM, "低比例计划", "lottery")
     assert low.value.reason == "ratio_below_minimum"
-    await draws.prepare(core, SYSTEM, "未来计划", "lottery")
+    await prepare(core, SYSTEM, "未来计划", "lottery")
     with pytest.raises(Refused) as early:
         await draws.run(core, SYSTEM, "未来计划", "1", today=date(2026, 11, 23))
     assert early.value.reason == "before_draw_date"
@@ -140,7 +157,7 @@ async def test_refusals_write_nothing(core: Core, tmp_path: Path) -> None:
     with sqlite3.connect(core.settings.db_path) as conn:  # everyone of YJGLJ leaves
         conn.execute("UPDATE people SET active = 0 WHERE department_id ="
                      " (SELECT id FROM departments WHERE code = 'YJGLJ')")
-    await draws.prepare(core, SYSTEM, "无人计划", "lottery")
+    await prepare(core, SYSTEM, "无人计划", "lottery")
     with pytest.raises(Refused) as nobody:
         await draws.run(core, SYSTEM, "无人计划", "7")
     assert nobody.value.reason == "nobody_drawable"
@@ -162,13 +179,34 @@ async def test_year_cap_excludes_targets_drawn_twice(core: Core, tmp_path: Path)
             writer.writerow([f"全量{n}", "任务", "部门", "", "100%", "SC-001", "", "SCJGJ", "",
                              "2026-05-01", "2026-05-02", "2026-06-30", "", ""])
     assert (await import_file(core, SYSTEM, files["plans"], "plans.csv")).ok
-    first = await draws.prepare(core, SYSTEM, "全量0", "lottery")
+    first = await prepare(core, SYSTEM, "全量0", "lottery")
     await draws.run(core, SYSTEM, "全量0", "1")
-    await draws.prepare(core, SYSTEM, "全量1", "lottery")
+    await prepare(core, SYSTEM, "全量1", "lottery")
     await draws.run(core, SYSTEM, "全量1", "2")
     with pytest.raises(Refused) as third:
-        await draws.prepare(core, SYSTEM, "全量2", "lottery")
+        await prepare(core, SYSTEM, "全量2", "lottery")
     assert third.value.reason == "empty_pool" and first.announcement.pool_size > 0
+
+
+async def publish_the_plan(office: EmulatedUser) -> None:
+    """/publish → the plans → the plan as it stands → its 文号 → Publish."""
+    await office.send("/publish")
+    screen = await office.expect("No finished result")
+    assert "⚠️ 📋 Item list (8)" in button_labels(screen)  # the list is not published yet
+    await press_kind(office, screen, ListingPlans)
+    plans = await office.expect("Plans (抽查计划)")
+    assert "Not published yet" in plans["text"]
+    await office.press(next(label for label in button_labels(plans) if PLAN[:30] in label),
+                       plans)
+    card = await office.expect("Spot-check plan (抽查计划)")
+    assert "⚠️ Not published yet." in card["text"] and "Draw date: " in card["text"]
+    await office.send("芒" * 61)
+    await office.expect("A 文号 is one line of at most 60 characters")
+    await office.send("芒市监〔2026〕3号")
+    confirm = await office.expect("under 芒市监〔2026〕3号?")
+    await press_kind(office, confirm, ListingPublish)
+    done = await office.expect("is published on")
+    assert "芒市监〔2026〕3号" in done["text"] and "Next: /draw" in done["text"]
 
 
 async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
@@ -183,6 +221,11 @@ async def test_office_draws_in_the_bot(bot: BotRunner, emulator: Emulator,
         await office.expect(f"Draw date: {bot.core.today().isoformat()}")
         await office.press(action)
 
+    # The public reads a plan before its draw (一公开): prepare is refused until it is
+    # published, which the office does in the bot, with the approving document's 文号.
+    await open_plan("not prepared", "Prepare the draw")
+    await office.expect("is not published yet")
+    await publish_the_plan(office)
     await open_plan("not prepared", "Prepare the draw")
     await office.expect("public entropy source")
     await office.send("中国福利彩票3D 2026-04-15")
@@ -271,16 +314,18 @@ async def test_announcements_reach_the_office_and_the_public_channel(
         await redeem(runner.core, issued.code, TgUser(colleague.id, colleague.id, None, "x",
                                                       "zh-hans"))
         await load(runner.core, tmp_path / "county", targets=200)
-        await draws.prepare(runner.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
+        await prepare(runner.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
         await draws.run(runner.core, SYSTEM, PLAN, "372")
         assert "抽取公告" in (await colleague.expect("抽取公告"))["text"]
         assert "Draw done" in (await office.expect("Draw done"))["text"]
         for _ in range(100):
             posted = emulator.chat_messages(-1001234567890)
-            if len(posted) == 2:
+            if len(posted) == 3:
                 break
             await asyncio.sleep(0.1)
-        assert ["抽取公告" in posted[0]["text"], "抽取完成" in posted[1]["text"]] == [True, True]
+        # The plan first (published before its draw is prepared), then the draw's two posts.
+        assert ["抽查计划" in posted[0]["text"], "抽取公告" in posted[1]["text"],
+                "抽取完成" in posted[2]["text"]] == [True, True, True]
         assert emulator.rate_limited == []
     finally:
         await runner.stop()
@@ -295,7 +340,7 @@ async def test_each_inspector_is_told_the_count_and_the_first_tasks(core: Core,
     from bot.texts.tasks import LISTED, new_tasks_text
 
     await load(core, tmp_path / "county", targets=2000, per_department=3)
-    await draws.prepare(core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
+    await prepare(core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
     await draws.run(core, SYSTEM, PLAN, "372")
     expected: dict[int, list[tuple[int, bool]]] = {}
     for member, order, leader in probe(core.settings.db_path,

@@ -18,13 +18,13 @@ from bot.buttons.tasks import TaskCard
 from bot.demo import joint_plan, load_county
 from bot.emulator import EmulatedUser, Emulator
 from bot.logs import mask_cert
-from bot.services import draws, invite_sheets
+from bot.services import invite_sheets
 from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from storage.files import blob_path
 from tests.conftest import person
 from tests.support.buttons import press_first
-from tests.support.helpers import LINK_RE, choucha, probe, registered_admin, run_draw
+from tests.support.helpers import LINK_RE, choucha, prepare, probe, registered_admin, run_draw
 
 PLAN = "登记联合抽查"
 
@@ -86,7 +86,7 @@ async def test_the_directory_comes_onto_telegram(bot: BotRunner, emulator: Emula
 
     # The draw: the office's notice names the drawn who are not registered and sends
     # their sheet; only they are on it, with fresh links (the earlier ones replaced).
-    await draws.prepare(bot.core, SYSTEM, PLAN, "上证指数收盘")
+    await prepare(bot.core, SYSTEM, PLAN, "上证指数收盘")
     ran = await run_draw(bot.core, SYSTEM, PLAN, "518")
     drawn = {m["inspector"] for t in ran.record["teams"] for m in t["members"]}
     notice = await admin.expect("not registered in Choucha yet and", timeout=30)
@@ -204,7 +204,7 @@ async def test_drawn_inspectors_register_from_the_command_line_sheet(
     today = bot.core.today().isoformat()
     await load_county(bot.core, tmp_path / "county", 20, 3, all_active=True, plans=[
         joint_plan(PLAN, "WS-001", "WSJKJ", (today, today, "2099-12-31"))])
-    await draws.prepare(bot.core, SYSTEM, PLAN, "上证指数收盘")
+    await prepare(bot.core, SYSTEM, PLAN, "上证指数收盘")
     ran = await run_draw(bot.core, SYSTEM, PLAN, "77")
     env = {"CHOUCHA_DB": str(bot.settings.db_path),
            "CHOUCHA_FILES_DIR": str(bot.settings.files_dir)}

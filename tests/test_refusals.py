@@ -19,8 +19,8 @@ CLI_ONLY = {Refusal.ID_KEY_IN_ENV, Refusal.ID_KEY_MISSING, Refusal.ID_KEY_WRONG,
 Wording = Callable[..., str]
 
 
-VIEWS = ("aftercare", "corrections", "digest", "draws", "invites", "people", "practice",
-         "publication", "replacements", "tasks", "team", "visits", "withdrawals")
+VIEWS = ("aftercare", "corrections", "digest", "draws", "invites", "listings", "people",
+         "practice", "publication", "replacements", "tasks", "team", "visits", "withdrawals")
 
 
 def _wordings() -> dict[str, Wording]:
@@ -83,6 +83,7 @@ JOURNEYS: dict[str, tuple[str, ...]] = {
     "team": ("bot.views.team.refusal_text",),
     "practice": ("bot.views.practice.refusal_text",),
     "draws": ("bot.views.draws.refusal_text",),
+    "listings": ("bot.views.listings.refusal_text", "bot.views.draws.refusal_text"),
     "invite_flow": ("bot.views.invites.refusal_text",),
     "onboarding": ("bot.views.invites.refusal_text", "bot.views.people.refusal_text",
                    "bot.cli.refusal"),

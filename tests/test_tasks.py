@@ -24,7 +24,7 @@ from bot.tg.app import BotRunner
 from tests.conftest import person
 from tests.support.buttons import button
 from tests.support.county import PLAN, county_with_phones
-from tests.support.helpers import eventually, probe, run_draw
+from tests.support.helpers import eventually, prepare, probe, run_draw
 
 
 async def test_a_draw_notifies_each_inspector_once_within_limits(
@@ -32,7 +32,7 @@ async def test_a_draw_notifies_each_inspector_once_within_limits(
 ) -> None:
     users = await county_with_phones(bot, emulator, tmp_path)
     assert len(users) == 40
-    await draws.prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
+    await prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
     ran = await run_draw(bot.core, SYSTEM, PLAN, "372")
     assert ran.tasks == 200
     drawn = {m["inspector"] for team in ran.record["teams"] for m in team["members"]}
@@ -54,7 +54,7 @@ async def test_a_draw_notifies_each_inspector_once_within_limits(
 async def test_accept_card_details_and_refusals(bot: BotRunner, emulator: Emulator,
                                                tmp_path: Path) -> None:
     users = await county_with_phones(bot, emulator, tmp_path, targets=20)
-    await draws.prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
+    await prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
     ran = await run_draw(bot.core, SYSTEM, PLAN, "7")
     team = ran.record["teams"][0]
     target = team["target"]
@@ -163,7 +163,7 @@ async def test_replacement_requested_approved_redrawn_and_verifiable(
     bot: BotRunner, emulator: Emulator, tmp_path: Path
 ) -> None:
     users = await county_with_phones(bot, emulator, tmp_path, targets=20)
-    await draws.prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
+    await prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
     ran = await run_draw(bot.core, SYSTEM, PLAN, "7")
     team = ran.record["teams"][0]
     task_id = _task_id(bot, team["target"])
@@ -234,7 +234,7 @@ async def test_replacement_requested_approved_redrawn_and_verifiable(
 async def test_replacement_rejected_with_reason(bot: BotRunner, emulator: Emulator,
                                                tmp_path: Path) -> None:
     users = await county_with_phones(bot, emulator, tmp_path, targets=20)
-    await draws.prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
+    await prepare(bot.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
     ran = await run_draw(bot.core, SYSTEM, PLAN, "9")
     team = ran.record["teams"][1]
     task_id = _task_id(bot, team["target"])
@@ -295,7 +295,7 @@ async def test_nobody_to_draw_keeps_the_request_open_for_the_office(
         issued = await reissue_invite(bot.core, SYSTEM, person_id)
         await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, "x", "en"))
         users[person_id] = user
-    await draws.prepare(bot.core, SYSTEM, "两部门", "lottery 2026-04-15")
+    await prepare(bot.core, SYSTEM, "两部门", "lottery 2026-04-15")
     ran = await run_draw(bot.core, SYSTEM, "两部门", "1")
     member = ran.record["teams"][0]["members"][1]  # the only drawable WSJKJ inspector
     with sqlite3.connect(bot.settings.db_path) as conn:
@@ -339,7 +339,7 @@ async def test_leader_of_the_same_department_may_approve_where_the_plan_allows(
         issued = await reissue_invite(bot.core, SYSTEM, person_id)
         await redeem(bot.core, issued.code, TgUser(user.id, user.id, None, "x", "en"))
         users[cert] = user
-    await draws.prepare(bot.core, SYSTEM, "单部门", "lottery 2026-04-15")
+    await prepare(bot.core, SYSTEM, "单部门", "lottery 2026-04-15")
     ran = await run_draw(bot.core, SYSTEM, "单部门", "5")
     leader_cert, member_cert = (m["inspector"] for m in ran.record["teams"][0]["members"][:2])
     assert ran.record["teams"][0]["members"][0]["leader"]

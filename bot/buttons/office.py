@@ -75,4 +75,32 @@ class PublishRelease(Button, prefix="pub:rel"):
     task_id: int
 
 
+@dataclass(frozen=True)
+class ListingItems(Button, prefix="lst:i"):
+    """/publish: the item list (抽查事项清单) as it stands, to publish."""
+
+
+@dataclass(frozen=True)
+class ListingPlans(Button, prefix="lst:ps"):
+    """/publish: the plans, each published as it stands or not."""
+
+
+@dataclass(frozen=True)
+class ListingPlan(Button, prefix="lst:p"):
+    """One plan as it stands, to publish."""
+
+    plan_id: int
+
+
+@dataclass(frozen=True)
+class ListingPublish(Button, prefix="lst:ok"):
+    """Publish the list or the plan shown (which one, and its 文号, are kept in the
+    conversation)."""
+
+
+@dataclass(frozen=True)
+class ListingCancel(Button, prefix="lst:no"):
+    pass
+
+
 # ------------------------------------------------------------------------------ aftercare

@@ -8,7 +8,20 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.cli import audit, checklist, directory, draw, i18n, init, invite, keys, people, run, tables
+from bot.cli import (
+    audit,
+    checklist,
+    directory,
+    draw,
+    i18n,
+    init,
+    invite,
+    keys,
+    people,
+    publish,
+    run,
+    tables,
+)
 from bot.cli.common import _fail
 from bot.config import ConfigError, load_settings
 from bot.logs import setup_logging
@@ -17,7 +30,8 @@ if TYPE_CHECKING:
     from bot.tg.context import Register
 
 # In the order `choucha --help` lists them (a module's commands together).
-COMMANDS = (run, init, invite, people, keys, directory, audit, tables, checklist, draw, i18n)
+COMMANDS = (run, init, invite, people, keys, directory, audit, tables, checklist, draw,
+            publish, i18n)
 
 
 def build_parser() -> argparse.ArgumentParser:

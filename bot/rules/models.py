@@ -230,6 +230,8 @@ class AuditAction(enum.StrEnum):
     IMPORT_PLANS = "import.plans"
     INSPECTOR_WITHDRAWN = "inspector.withdrawn"
     INVITE_CREATED = "invite.created"
+    ITEMS_PUBLISHED = "items.published"
+    PLAN_PUBLISHED = "plan.published"
     PERSON_CREATED = "person.created"
     PERSON_LANGUAGE = "person.language"
     PERSON_ROLES = "person.roles"
@@ -304,6 +306,7 @@ class Flow(enum.StrEnum):
     DECISION = "decision"  # a penalty decision or referral
     WITHHOLD = "withhold"  # why a result is withheld from publication
     PUBLISH = "publish"  # the tasks a preview showed, until Publish or Cancel
+    LISTING = "listing"  # the item list or a plan to publish: its 文号, then Publish
 
 
 @dataclass(frozen=True, slots=True)

@@ -595,6 +595,27 @@ class DepartmentInspector:
 
 # -------------------------------------------------------------------- publications
 
+class ListingKind(enum.StrEnum):
+    """What a listing publishes: the item list, or a plan."""
+
+    ITEMS = "items"
+    PLAN = "plan"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The item list or a plan as published (bot/rules/listing.py), kept unchanged."""
+
+    id: int
+    kind: ListingKind
+    plan_id: int | None
+    doc_no: str | None
+    content: dict[str, Any]
+    digest: str
+    published_by: str
+    published_at: datetime
+
+
 class PublicationKind(enum.StrEnum):
     RESULT = "result"
     WITHHELD = "withheld"

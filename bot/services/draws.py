@@ -43,6 +43,7 @@ from bot.rules.records import (
 from bot.services import bulk
 from bot.services.access import SYSTEM, Actor, label, require_office
 from bot.services.errors import Refusal, Refused, typed_line
+from bot.services.listings import require_published
 from bot.services.notify import tell_office
 from bot.services.tasks import draw_notices, queue_draw_notices
 from bot.texts import draws as words
@@ -276,6 +277,24 @@ async def _freeze(core: Core, spec: FreezeSpec, heavy: bool) -> Frozen | None:
                   sum(p.raised for p in done), people)
 
 
+async def _preparable(core: Core, plan_name: str, entropy_source: str
+                      ) -> tuple[PlanForDraw, list[Draw]]:
+    """The plan, and its cancelled preparations, when it may be prepared with this entropy
+    source: not drawn, published as it stands, a source named and not used before, its
+    ratios, caps and items within the rules."""
+    async with core.db.read() as rtx:
+        plan = await _plan(rtx, plan_name)
+        await _not_drawn(rtx, plan)
+        await require_published(rtx, core, plan)
+        earlier = await rtx.draws.cancelled(plan.id)
+    if not 3 <= len(entropy_source) <= 300 or not algo.source_is_named(entropy_source):
+        raise Refused(Refusal.BAD_ENTROPY_SOURCE, date=plan.draw_date.isoformat())
+    if any(_same_source(d.entropy_source, entropy_source) for d in earlier):
+        raise Refused(Refusal.ENTROPY_SOURCE_USED, source=entropy_source)
+    _refuse(algo.plan_problems(plan.ratios, plan.year_caps, plan.items))
+    return plan, earlier
+
+
 async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
                   waiting: Callable[[BulkWrite], Awaitable[None]] | None = None,
                   started: Callable[[], Awaitable[None]] | None = None) -> Prepared:
@@ -284,15 +303,7 @@ async def prepare(core: Core, actor: Actor, plan_name: str, entropy_source: str,
     `started` once the freezing begins (to tell the person)."""
     require_office(actor)
     entropy_source = typed_line(entropy_source)
-    async with core.db.read() as rtx:
-        plan = await _plan(rtx, plan_name)
-        await _not_drawn(rtx, plan)
-        earlier = await rtx.draws.cancelled(plan.id)
-    if not 3 <= len(entropy_source) <= 300 or not algo.source_is_named(entropy_source):
-        raise Refused(Refusal.BAD_ENTROPY_SOURCE, date=plan.draw_date.isoformat())
-    if any(_same_source(d.entropy_source, entropy_source) for d in earlier):
-        raise Refused(Refusal.ENTROPY_SOURCE_USED, source=entropy_source)
-    _refuse(algo.plan_problems(plan.ratios, plan.year_caps, plan.items))
+    plan, earlier = await _preparable(core, plan_name, entropy_source)
     caps = algo.year_caps(plan.year_caps)
     rule = algo.RiskRule.from_json(plan.risk_rule)
     spec = FreezeSpec(str(core.settings.db_path), str(core.files_root),

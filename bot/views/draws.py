@@ -129,6 +129,14 @@ def _plan_rule_refusals(t: Translator) -> dict[Refusal, str]:
         Refusal.PLAN_CHANGED: t._("The plan {plan} was changed by an import while its draw"
                                   " was being prepared. Nothing was written: prepare it"
                                   " again."),
+        Refusal.PLAN_NOT_PUBLISHED: t._("The plan {plan} is not published yet: the public"
+                                        " reads a plan before its draw (一公开). Publish it"
+                                        " first (/publish → 📅 Plans, or `choucha publish"
+                                        " plan`), then prepare. Nothing was written."),
+        Refusal.PLAN_CHANGED_SINCE_PUBLISHED: t._(
+            "The plan {plan} was changed by an import since it was published on {date}:"
+            " the draw must follow the plan the public read. Publish it again (/publish →"
+            " 📅 Plans, or `choucha publish plan`), then prepare. Nothing was written."),
     }
 
 

@@ -72,10 +72,11 @@ def not_office_text(t: Translator) -> str:
     return t._("Publishing results is for the office.")
 
 
-def due_screen(t: Translator, due: list[DueItem], owed: int, held: int) -> Screen:
+def due_screen(t: Translator, due: list[DueItem], owed: int, held: int,
+               listed: list[list[dict[str, Any]]] | None = None) -> Screen:
     """/publish: what waits for publication, each to publish or withhold; the 更正 owed
-    and the results withheld, and the export."""
-    others: list[list[dict[str, Any]]] = []
+    and the results withheld, the export; and (`listed`) the item list and the plans."""
+    others: list[list[dict[str, Any]]] = list(listed or [])
     if owed:
         others.append([PublishCorrections().markup(t._("✏️ 更正 owed: {n}").format(n=owed))])
     if held:

@@ -9,12 +9,11 @@ from pathlib import Path
 
 from bot.demo import joint_plan, load_county
 from bot.emulator import EmulatedUser, Emulator
-from bot.services import draws
 from bot.services.access import SYSTEM
 from bot.services.onboarding import reissue_invite
 from bot.tg.app import BotRunner
 from tests.conftest import person
-from tests.support.helpers import probe, run_draw
+from tests.support.helpers import prepare, probe, run_draw
 
 PLAN = "缺席联合抽查"
 
@@ -25,7 +24,7 @@ async def drawn_team(bot: BotRunner, tmp_path: Path,
     await load_county(bot.core, tmp_path / "county", 6, 4, checklists=False, all_active=True,
                       plans=[joint_plan(PLAN, "SC-001、WS-001", "WSJKJ",
                                         (today, today, "2099-12-31"), "20%")])
-    await draws.prepare(bot.core, SYSTEM, PLAN, "test")
+    await prepare(bot.core, SYSTEM, PLAN, "test")
     ran = await run_draw(bot.core, SYSTEM, PLAN, entropy)
     return list(ran.record["teams"][0]["members"])
 

@@ -15,11 +15,10 @@ import time_machine
 from bot.core import Core
 from bot.demo import joint_plan, load_county
 from bot.rules.models import Role
-from bot.services import draws
 from bot.services.access import SYSTEM
 from bot.services.accounts import TgUser
 from bot.services.onboarding import invite_person, redeem, reissue_invite
-from tests.support.helpers import run_draw
+from tests.support.helpers import prepare, run_draw
 
 TZ = ZoneInfo("Asia/Shanghai")
 PLAN = "国庆前后联合抽查"
@@ -43,7 +42,7 @@ async def county(core: Core, tmp_path: Path) -> dict[str, Any]:
     office = await invite_person(core, SYSTEM, "王芳", None, [Role.OFFICE])
     await redeem(core, office.code, TgUser(69999, 69999, None, "王芳", "zh-hans"))
     with time_machine.travel(local(2026, 9, 18, 9, 0), tick=False):
-        await draws.prepare(core, SYSTEM, PLAN, "test")
+        await prepare(core, SYSTEM, PLAN, "test")
         ran = await run_draw(core, SYSTEM, PLAN, "1")
     return ran.record
 

@@ -159,3 +159,26 @@ async def submit_record(user: EmulatedUser, screen: dict[str, Any]) -> dict[str,
     confirm = await user.expect("Once submitted, the record is locked")
     await user.press("📤 Submit and lock", confirm)
     return confirm
+
+
+async def publish_plan(core: Any, name: str) -> None:
+    """Publish a plan as it stands, as the office does before preparing its draw (一公开);
+    nothing when it is published as it stands already, or there is no such plan."""
+    from bot.clock import now
+    from bot.services import listings
+
+    async with core.db.read() as rtx:
+        plan = await rtx.draws.plan(name)
+    if plan is None:
+        return
+    if not (await listings.plan_state(core, SYSTEM, plan.id)).current:
+        await listings.publish_plan(core, SYSTEM, plan.id, None, now())
+
+
+async def prepare(core: Any, actor: Any, plan: str, entropy_source: str,
+                  **kwargs: Any) -> Any:
+    """`draws.prepare` of a plan published as it stands (see `publish_plan`)."""
+    from bot.services import draws
+
+    await publish_plan(core, plan)
+    return await draws.prepare(core, actor, plan, entropy_source, **kwargs)

@@ -17,6 +17,7 @@ from bot.services import conversations, draws, visits
 from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from tests.conftest import CHANNEL
+from tests.support.helpers import prepare
 
 PLAN = "公示联合抽查"
 
@@ -28,7 +29,7 @@ async def finished_tasks(runner: BotRunner, tmp_path: Path, outcomes: list[str])
     await load_county(runner.core, tmp_path / "county", 12, 4, checklists=False, plans=[
         joint_plan(PLAN, "SC-001、WS-001", "WSJKJ", ("2026-04-15", "2026-04-20", "2026-06-30"),
                    "50%")])
-    await draws.prepare(runner.core, SYSTEM, PLAN, "test")
+    await prepare(runner.core, SYSTEM, PLAN, "test")
     await draws.run(runner.core, SYSTEM, PLAN, "1")
     core = runner.core
     with sqlite3.connect(runner.settings.db_path) as conn:

@@ -19,13 +19,12 @@ from PIL import Image
 from bot.config import Settings
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.server import EmulatorServer
-from bot.services import draws
 from bot.services.access import SYSTEM
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN
 from tests.support.county import county_with_phones
-from tests.support.helpers import probe, run_draw
+from tests.support.helpers import prepare, probe, run_draw
 
 PLAN = "两部门联合抽查"
 
@@ -43,7 +42,7 @@ async def drawn_team(runner: BotRunner, emulator: Emulator, tmp_path: Path, targ
     first whose leader is on another team too)."""
     users = await county_with_phones(runner, emulator, tmp_path, targets=targets, plan=PLAN,
                                      items="SC-001、WS-001", joining="WSJKJ")
-    await draws.prepare(runner.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
+    await prepare(runner.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
     ran = await run_draw(runner.core, SYSTEM, PLAN, "7")
     teams = ran.record["teams"]
     team = teams[0]

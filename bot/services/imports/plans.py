@@ -10,7 +10,8 @@ from typing import Any
 from bot.formats.sheets import DEFAULT_RISK_RULE
 from bot.i18n import N_
 from bot.rules import draw as algo
-from bot.rules.records import DrawStatus, PlanForDraw, PlanItemRule
+from bot.rules.listing import DRAW_FIELDS, draw_terms
+from bot.rules.records import DrawStatus, PlanItemRule
 from bot.services.imports.job import _first_seen, _Job
 from bot.services.imports.report import _count
 from bot.services.notify import enqueue_text
@@ -30,19 +31,6 @@ PLAN_PROBLEMS = {
     "ratio_above_item_maximum": N_("above the maximum ratio {maximum} of general item {item}"),
 }
 # What decides a plan's draw (its announcement, docs/draw.md): frozen once it is prepared.
-DRAW_FIELDS = ("ratios", "items", "scope", "initiator", "joining", "draw_date", "year_caps",
-               "fallbacks", "risk_rule")
-
-
-def _draw_inputs(plan: PlanForDraw) -> dict[str, Any]:
-    """A stored plan's draw parameters, in the form `_plans` compares them."""
-    return {"ratios": plan.ratios, "items": sorted(i.code for i in plan.items),
-            "scope": {k: sorted(v) for k, v in plan.scope.items() if v},
-            "initiator": plan.initiator_code, "joining": sorted(plan.joining_codes),
-            "draw_date": plan.draw_date.isoformat(), "year_caps": plan.year_caps,
-            "fallbacks": plan.fallbacks, "risk_rule": plan.risk_rule}
-
-
 async def _frozen_plan(job: _Job, number: int, name: str, given: dict[str, Any]) -> None:
     """A prepared or drawn plan keeps what decides its draw: a row changing it is refused,
     naming the plan, the day it was prepared and what to do."""
@@ -50,7 +38,7 @@ async def _frozen_plan(job: _Job, number: int, name: str, given: dict[str, Any])
     row = await job.tx.draws.draw(plan.id) if plan else None
     if plan is None or row is None:
         return
-    stored = _draw_inputs(plan)
+    stored = draw_terms(plan)
     changed = [job.header(key) for key in DRAW_FIELDS if stored[key] != given[key]]
     if not changed:
         return

@@ -1,0 +1,183 @@
+"""一公开 of the item list (抽查事项清单) and the plans (抽查计划), issue 31: the office publishes
+them with a date and, where it gives one, the approving document's number (文号); each
+publication is kept as it was (bot/rules/listing.py), audited, posted to the public
+channel and put on the public site. A plan is prepared for its draw only as it was last
+published (`require_published`, called by bot/services/draws.py)."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.core import Core
+from bot.rules import listing as rules
+from bot.rules.models import AuditAction
+from bot.rules.records import Listing, ListingKind, PlanForDraw
+from bot.services.access import Actor, label, require_office
+from bot.services.errors import Refusal, Refused, typed_line
+from bot.texts import listings as words
+from storage import ReadTx, Tx
+
+
+@dataclass(frozen=True)
+class ItemsState:
+    """The item list now, and its last publication."""
+
+    count: int  # active items
+    published: Listing | None
+    current: bool  # the list now is the one last published
+    content: dict[str, Any]  # what publishing it now would publish
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """A plan, and its last publication."""
+
+    plan_id: int
+    name: str
+    draw_date: date
+    published: Listing | None
+    current: bool  # its terms are those last published
+    content: dict[str, Any]  # what publishing it now would publish
+
+
+def doc_number(text: str | None) -> str | None:
+    """A 文号 as typed: one line, at most DOC_NO_MAX characters; None for none."""
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFC", typed_line(text))
+    if not text:
+        return None
+    if len(text) > rules.DOC_NO_MAX or text.startswith("/"):
+        raise Refused(Refusal.BAD_DOC_NO)
+    return text
+
+
+async def _items_now(rtx: ReadTx | Tx) -> tuple[dict[str, Any], int]:
+    items = await rtx.listings.public_items()
+    return rules.items_content(items), len(items)
+
+
+async def items_state(core: Core, actor: Actor) -> ItemsState:
+    require_office(actor)
+    async with core.db.read() as rtx:
+        content, count = await _items_now(rtx)
+        published = await rtx.listings.latest_items()
+    return ItemsState(count, published,
+                      published is not None and published.digest == rules.digest(content),
+                      content)
+
+
+async def _plan_state(rtx: ReadTx | Tx, plan: PlanForDraw) -> PlanState:
+    published = await rtx.listings.latest_plan(plan.id)
+    names = await rtx.listings.plan_names(plan.id)
+    assert names is not None
+    return PlanState(plan.id, plan.name, plan.draw_date, published,
+                     rules.as_published(plan, published.content if published else None),
+                     rules.plan_content(plan, names))
+
+
+async def plan_states(core: Core, actor: Actor) -> list[PlanState]:
+    """The active plans, those not published as they stand first."""
+    require_office(actor)
+    async with core.db.read() as rtx:
+        states = []
+        for line in await rtx.draws.plans():
+            plan = await rtx.draws.plan_by_id(line.id)
+            if plan is not None:
+                states.append(await _plan_state(rtx, plan))
+    return sorted(states, key=lambda s: (s.current, s.draw_date, s.name))
+
+
+async def plan_state(core: Core, actor: Actor, plan_id: int) -> PlanState:
+    require_office(actor)
+    async with core.db.read() as rtx:
+        plan = await rtx.draws.plan_by_id(plan_id)
+        if plan is None:
+            raise Refused(Refusal.STALE)
+        return await _plan_state(rtx, plan)
+
+
+async def publish_items(core: Core, actor: Actor, doc_no: str | None,
+                        now: datetime) -> Listing:
+    """Publish the item list as it stands (every active item)."""
+    require_office(actor)
+    doc_no = doc_number(doc_no)
+    async with core.db.transaction() as tx:
+        content, count = await _items_now(tx)
+        if not count:
+            raise Refused(Refusal.NOTHING_TO_PUBLISH)
+        last = await tx.listings.latest_items()
+        digest = rules.digest(content)
+        if last is not None and last.digest == digest and last.doc_no == doc_no:
+            raise Refused(Refusal.NOTHING_TO_PUBLISH)
+        listing_id = await tx.listings.add(ListingKind.ITEMS, None, doc_no, content, digest,
+                                           label(actor), now)
+        await tx.audit.append(label(actor), AuditAction.ITEMS_PUBLISHED, f"listing:{listing_id}",
+                              {"items": count, "digest": digest, "doc_no": doc_no}, now)
+        listing = await tx.listings.latest_items()
+        assert listing is not None
+        await _post(tx, core, listing, now)
+    return listing
+
+
+async def publish_plan(core: Core, actor: Actor, plan_id: int, doc_no: str | None,
+                       now: datetime) -> Listing:
+    """Publish a plan as it stands: its terms, departments and items."""
+    require_office(actor)
+    doc_no = doc_number(doc_no)
+    async with core.db.transaction() as tx:
+        plan = await tx.draws.plan_by_id(plan_id)
+        names = await tx.listings.plan_names(plan_id)
+        if plan is None or names is None:
+            raise Refused(Refusal.STALE)
+        content = rules.plan_content(plan, names)
+        digest = rules.digest(content)
+        last = await tx.listings.latest_plan(plan_id)
+        if last is not None and last.digest == digest and last.doc_no == doc_no:
+            raise Refused(Refusal.NOTHING_TO_PUBLISH)
+        listing_id = await tx.listings.add(ListingKind.PLAN, plan_id, doc_no, content, digest,
+                                           label(actor), now)
+        await tx.audit.append(label(actor), AuditAction.PLAN_PUBLISHED, f"plan:{plan_id}",
+                              {"listing": listing_id, "plan": plan.name, "digest": digest,
+                               "doc_no": doc_no}, now)
+        listing = await tx.listings.latest_plan(plan_id)
+        assert listing is not None
+        await _post(tx, core, listing, now)
+    return listing
+
+
+async def _post(tx: Tx, core: Core, listing: Listing, now: datetime) -> None:
+    """The public channel's post of a publication (in Chinese, the office's public record)."""
+    channel = core.settings.public_channel
+    if channel is None:
+        return
+    text = words.post_text(listing, core.settings.tz, core.settings.public_url)
+    await tx.outbox.enqueue(f"listing:{listing.id}", channel, "sendMessage",
+                            {"text": text, "parse_mode": "HTML"}, now, chat_kind="channel")
+
+
+async def require_published(rtx: ReadTx | Tx, core: Core, plan: PlanForDraw) -> None:
+    """Refuse to prepare a plan that is not published as it stands (the public must be able
+    to read the plan that is drawn before its draw).
+    Access: inside draws.prepare, which checked the office role."""
+    published = await rtx.listings.latest_plan(plan.id)
+    if published is None:
+        raise Refused(Refusal.PLAN_NOT_PUBLISHED, plan=plan.name)
+    if not rules.as_published(plan, published.content):
+        raise Refused(Refusal.PLAN_CHANGED_SINCE_PUBLISHED, plan=plan.name,
+                      date=published.published_at.astimezone(core.settings.tz).date()
+                      .isoformat())
+
+
+async def ready_to_prepare(core: Core, actor: Actor, plan_id: int) -> None:
+    """Refuse at once (before the entropy source is asked) to prepare a plan that is not
+    published as it stands."""
+    require_office(actor)
+    async with core.db.read() as rtx:
+        plan = await rtx.draws.plan_by_id(plan_id)
+        if plan is None:
+            raise Refused(Refusal.STALE)
+        await require_published(rtx, core, plan)
