@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bot.config import load_settings
 from bot.core import Core
-from bot.demo import joint_plan, load_county
+from bot.demo import joint_plan, load_county, publish_plans
 from bot.i18n import translator
 from bot.services import digest, draws
 from bot.services.access import SYSTEM
@@ -35,6 +35,7 @@ PLAN = "基准全量抽查"
 async def build(core: Core, tmp: Path, tasks: int) -> None:
     await load_county(core, tmp / "county", tasks, 200, all_active=True, plans=[joint_plan(
         PLAN, "SC-001、WS-001", "WSJKJ", ("2026-04-15", "2026-04-20", "2026-06-30"))])
+    await publish_plans(core)
     await draws.prepare(core, SYSTEM, PLAN, "bench")
     await draws.run(core, SYSTEM, PLAN, "1")
 

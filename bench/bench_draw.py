@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.demo import publish_plans
 from bot.services.access import SYSTEM
 
 PLAN = "基准联合抽查计划"
@@ -128,6 +129,7 @@ def _draw(folder: str) -> dict[str, Any]:
             phases: dict[str, float] = {}
             for name in ("_sealed", "_before_run", "_select", "_write", "_finish"):
                 setattr(draws, name, _timed(phases, name, getattr(draws, name)))
+            await publish_plans(core)
             with Ticker() as ticker:
                 started = time.perf_counter()
                 prepared = await draws.prepare(core, SYSTEM, PLAN, "bench lottery")

@@ -49,6 +49,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import now
 from bot.config import Settings, load_settings
 from bot.core import Core
+from bot.demo import publish_plans
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.server import EmulatorServer
 from bot.rules.models import Person, Role
@@ -395,6 +396,7 @@ async def bench_heavy(tmp: Path, targets: int) -> None:
             if key not in ("targets", "recusals"):  # the targets are what is measured
                 kind = "checklist" if key.startswith("checklist:") else key
                 assert (await import_file(core, SYSTEM, path, path.name, kind)).ok, key
+        await publish_plans(core)
         _, alone, _ = await _asks_while(askers, asyncio.sleep(10))
         print(f"  alone:                  {_q(alone)}, max {max(alone) * 1000:.0f} ms"
               f" ({len(alone)} asks)")

@@ -28,7 +28,7 @@ from unittest import mock
 from PIL import Image
 
 from bot.config import load_settings
-from bot.demo import joint_plan, load_county
+from bot.demo import joint_plan, load_county, publish_plans
 from bot.emulator import EmulatedUser, Emulator
 from bot.emulator.server import EmulatorServer
 from bot.formats.rendering.fonts import drawn, font_paths
@@ -72,6 +72,7 @@ async def bench_answers(n: int, tmp: Path) -> None:
     await runner.start(webhook=False, poll_timeout=1)
     try:
         await _county(runner, tmp)
+        await publish_plans(runner.core)
         await draws.prepare(runner.core, SYSTEM, PLAN, "bench")
         ran = await draws.run(runner.core, SYSTEM, PLAN, "1")
         record = json.loads(read_blob(runner.core.files_root, ran.record_sha256))
