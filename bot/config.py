@@ -14,7 +14,7 @@ import sqlite3
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -126,6 +126,8 @@ _KEYS: dict[str, tuple[str, str | None]] = {
     "CHOUCHA_REPLACEMENT_ESCALATE_DAYS": ("replacement_escalate_days", "1"),
     "CHOUCHA_PUBLISH_WITHIN_DAYS": ("publish_within_days", "20"),
     "CHOUCHA_PUBLISH_WARN_DAYS": ("publish_warn_days", "5"),
+    "CHOUCHA_PLAN_DEADLINE": ("plan_deadline", "03-30"),
+    "CHOUCHA_PLAN_WARN_DAYS": ("plan_warn_days", "10"),
     "CHOUCHA_PACE_SECOND": ("pace_second", "1"),
     "CHOUCHA_TRUSTED_PROXIES": ("trusted_proxies", None),
 }
@@ -168,6 +170,16 @@ def _clock(name: str, value: str) -> time:
         raise ConfigError(f"{name}: expected HH:MM, got {value!r}") from None
 
 
+def _month_day(name: str, text: str) -> tuple[int, int]:
+    """MM-DD, a day every year has (29 February is not)."""
+    try:
+        month, day = (int(part) for part in text.strip().split("-"))
+        date(2025, month, day)
+    except ValueError:
+        raise ConfigError(f"{name}: expected MM-DD, such as 03-30") from None
+    return month, day
+
+
 def _chase(get: Callable[[str], str | None]) -> Chase:
     def number(name: str, low: float, high: float) -> float:
         try:
@@ -202,6 +214,8 @@ def _chase(get: Callable[[str], str | None]) -> Chase:
         replacement_escalate=int(number("CHOUCHA_REPLACEMENT_ESCALATE_DAYS", 0, 60)),
         publish_within=int(number("CHOUCHA_PUBLISH_WITHIN_DAYS", 1, 120)),
         publish_warn=int(number("CHOUCHA_PUBLISH_WARN_DAYS", 0, 60)),
+        plan_by=_month_day("CHOUCHA_PLAN_DEADLINE", get("CHOUCHA_PLAN_DEADLINE") or ""),
+        plan_warn=int(number("CHOUCHA_PLAN_WARN_DAYS", 0, 120)),
     )
 
 

@@ -53,3 +53,9 @@ class ListingRepo(Repo):
             " WHERE pi.plan_id = ?", (plan_id,))}
         return PlanNames(plan["task_name"], plan["type"], plan["target_total"], departments,
                          items)
+
+    async def plan_published_between(self, start: datetime, end: datetime) -> bool:
+        """Whether a plan was published in [start, end) (UTC; the year's plan)."""
+        return await self.scalar(
+            "SELECT EXISTS (SELECT 1 FROM listings WHERE kind = 'plan' AND published_at >= ?"
+            " AND published_at < ?)", (to_db_time(start), to_db_time(end))) == 1

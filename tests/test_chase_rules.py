@@ -219,3 +219,26 @@ def test_a_kept_reminder_reads_back_as_the_reminders_it_grouped() -> None:
                        "since": "2030-01-07"}, utc(8)).owed()
     assert single.count == 1 and single.items[0].reason == Why(
         Rule.ACCEPT, "A店", name="张三", days=1, since=date(2030, 1, 7))
+
+
+# ------------------------------------------------------------------- the year's plan
+def test_the_years_plan_is_reminded_before_its_date_and_every_day_once_late() -> None:
+    """By 30 March (003 第十一条): the office from ten working days before (Friday 15 March
+    2030 is the tenth), then every working day after it, until a plan is published."""
+    waiting = rules.PlanYear(2030, published=False)
+    mar = (lambda day: datetime(2030, 3, day, 10, tzinfo=TZ))  # noqa: E731
+    assert rules.annual_plan(waiting, CAL, CHASE, mar(14), ROLES) == []
+    soon = rules.annual_plan(waiting, CAL, CHASE, mar(18), ROLES)
+    assert told(soon) == [(1, "soon"), (2, "soon")]
+    assert soon[0].reason == Why(Rule.PLAN, "2030", due=date(2030, 3, 30), days=9)
+    assert soon[0].subject == "plan:2030" and rules.group_of(soon[0]) == rules.Group.PLAN
+    late = rules.annual_plan(waiting, CAL, CHASE, datetime(2030, 4, 2, 10, tzinfo=TZ), ROLES)
+    assert told(late) == [(1, "late"), (2, "late")]
+    # 30 March 2030 is a Saturday: late by Monday 1 and Tuesday 2 April
+    assert late[0].reason.rule == Rule.PLAN_LATE and late[0].reason.days == 2
+    published = rules.PlanYear(2030, published=True)
+    assert rules.annual_plan(published, CAL, CHASE, datetime(2030, 4, 2, 10, tzinfo=TZ),
+                             ROLES) == []
+    february = rules.Chase(plan_by=(2, 10), plan_warn=0)  # 002: early February
+    assert told(rules.annual_plan(waiting, CAL, february, mar(1), ROLES)) == [
+        (1, "late"), (2, "late")]

@@ -280,3 +280,39 @@ async def test_many_tasks_make_one_message_per_person_and_group(core: Core,
     assert reminded(core, "overdue", "2026-10-12")[office]
     # The same day again: nothing more.
     assert await chase_at(core, local(2026, 10, 12, 15, 0)) == 0
+
+
+async def test_the_office_is_reminded_of_the_years_plan_until_one_is_published(
+        core: Core, tmp_path: Path) -> None:
+    """The year's plan is published by 30 March (003 第十一条): the office is reminded from
+    ten working days before, every working day once late, and no more once a plan of the
+    year is published; nobody else is."""
+    from bot.demo import load_county
+    from bot.rules.models import Role
+    from bot.services.accounts import TgUser
+    from bot.services.onboarding import invite_person, redeem
+    from tests.support.helpers import publish_plan
+
+    await load_county(core, tmp_path / "county", 12, 4)
+    office = await invite_person(core, SYSTEM, "王芳", None, [Role.OFFICE])
+    await redeem(core, office.code, TgUser(69999, 69999, None, "王芳", "zh-hans"))
+    assert await chase_at(core, local(2026, 3, 13, 9, 0)) == 0  # eleven working days left
+    await chase_at(core, local(2026, 3, 18, 9, 0))
+    assert reminded(core, "plan", "2026-03-18") == {office.person.id: ["plan:2026:soon"]}
+    await chase_at(core, local(2026, 3, 31, 9, 0))
+    assert reminded(core, "plan", "2026-03-31") == {office.person.id: ["plan:2026:late"]}
+    with sqlite3.connect(core.settings.db_path) as conn:
+        text = json.loads(conn.execute(
+            "SELECT payload FROM outbox WHERE dedupe_key LIKE 'remind:plan:2026-03-31:%'"
+        ).fetchone()[0])["text"]
+    assert "2026年抽查计划尚未公布" in text and "/publish" in text, text
+    with time_machine.travel(local(2026, 3, 31, 10, 0), tick=False):
+        plans = probe_plans(core)
+        await publish_plan(core, plans[0])
+    assert await chase_at(core, local(2026, 4, 1, 9, 0)) == 0
+    assert reminded(core, "plan", "2026-04-01") == {}
+
+
+def probe_plans(core: Core) -> list[str]:
+    with sqlite3.connect(core.settings.db_path) as conn:
+        return [r[0] for r in conn.execute("SELECT name FROM plans ORDER BY id")]

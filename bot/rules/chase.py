@@ -34,10 +34,12 @@ class Chase:
     replacement_escalate: int = 1
     publish_within: int = 20  # 003 第二十五条
     publish_warn: int = 5
+    plan_by: tuple[int, int] = (3, 30)  # (month, day): the year's plan published (003 第十一条)
+    plan_warn: int = 10  # working days before it the office is reminded
 
 
 class DueKind(enum.StrEnum):
-    """What a reminder is about (one of the six rules below)."""
+    """What a reminder is about (one of the seven rules below)."""
 
     ACCEPT = "accept"
     TASK = "task"  # its inspection window: closing soon, or over
@@ -45,6 +47,7 @@ class DueKind(enum.StrEnum):
     PUBLISH = "publish"
     FOLLOW_UP = "follow_up"
     DECISION = "decision"
+    PLAN = "plan"  # the year's plan, to publish by its date
 
 
 class Group(enum.StrEnum):
@@ -57,6 +60,7 @@ class Group(enum.StrEnum):
     PUBLISH = "publish"
     FOLLOW_UP = "follow_up"
     DECISION = "decision"
+    PLAN = "plan"
 
 
 class Rule(enum.StrEnum):
@@ -71,6 +75,8 @@ class Rule(enum.StrEnum):
     PUBLISH_LATE = "publish_late"
     FOLLOW_UP = "follow_up"
     DECISION = "decision"
+    PLAN = "plan"  # the year's plan, not published and due soon
+    PLAN_LATE = "plan_late"
 
 
 class Step(enum.StrEnum):
@@ -183,7 +189,7 @@ def group_of(due: Due) -> Group:
         return Group.OVERDUE if due.step is Step.OVERDUE else Group.WINDOW
     return {DueKind.ACCEPT: Group.ACCEPT, DueKind.REPLACEMENT: Group.APPROVALS,
             DueKind.PUBLISH: Group.PUBLISH, DueKind.DECISION: Group.DECISION,
-            DueKind.FOLLOW_UP: Group.FOLLOW_UP}[due.kind]
+            DueKind.FOLLOW_UP: Group.FOLLOW_UP, DueKind.PLAN: Group.PLAN}[due.kind]
 
 
 @dataclass(frozen=True)
@@ -380,3 +386,30 @@ def decision(row: DecisionOwed, cal: Calendar, now: datetime, roles: Roles) -> l
     return [Due(p, DueKind.DECISION, f"decision:{row.task_id}:{row.item_code}", Step.OWED, reason,
                 row.task_id)
             for p in sorted(roles.supervisors_of(row.department_id) | set(roles.office))]
+
+
+@dataclass(frozen=True)
+class PlanYear:
+    """Whether a plan was published this calendar year (the year's plan, 一公开)."""
+
+    year: int
+    published: bool
+
+
+def annual_plan(row: PlanYear, cal: Calendar, chase: Chase, now: datetime,
+                roles: Roles) -> list[Due]:
+    """The year's plan is published by `plan_by` (003 第十一条: 3月30日; 001 (五): the end of
+    March; 002: early February, so a setting): the office from `plan_warn` working days
+    before, and every working day once late, until a plan of the year is published."""
+    if row.published:
+        return []
+    today, due = now.date(), date(row.year, *chase.plan_by)
+    subject = f"plan:{row.year}"
+    if today > due:
+        late = Why(Rule.PLAN_LATE, str(row.year), due=due, days=cal.between(due, today))
+        return [Due(p, DueKind.PLAN, subject, Step.LATE, late) for p in roles.office]
+    left = cal.between(today, due)
+    if left > chase.plan_warn:
+        return []
+    soon = Why(Rule.PLAN, str(row.year), due=due, days=left)
+    return [Due(p, DueKind.PLAN, subject, Step.SOON, soon) for p in roles.office]

@@ -29,6 +29,7 @@ def owed_text(t: Translator, owed: Owed) -> str:
         Group.FOLLOW_UP: t._("🔴 Follow-ups past their due date: {n}"),
         Group.DECISION: t._("⚖️ Violations without a recorded penalty decision or referral:"
                             " {n}"),
+        Group.PLAN: t._("📅 The year's spot-check plan is not published: {n}"),
     }
     lines = ["<b>" + headers[owed.group].format(n=owed.count) + "</b>"]
     lines += ["• " + line_text(t, due) for due in owed.items[:LISTED]]
@@ -75,6 +76,12 @@ def line_text(t: Translator, due: Due) -> str:
                 "are late."),
         (DueKind.FOLLOW_UP, Step.OVERDUE):
             t._("🔴 The follow-up of <b>{target}</b> ({item}) was due on {due}."),
+        (DueKind.PLAN, Step.SOON):
+            t._("📅 The {target} spot-check plan (抽查计划) must be published by {due}: {days}"
+                " working days left, and none is published yet. /publish → 📅 Plans."),
+        (DueKind.PLAN, Step.LATE):
+            t._("🔴 No {target} spot-check plan (抽查计划) is published yet: it was due on"
+                " {due}. /publish → 📅 Plans."),
         (DueKind.DECISION, Step.OWED):
             t._("⚖️ <b>{target}</b> ({item}) was found in violation {ago} and no penalty "
                 "decision or referral is recorded yet: /decisions."),
@@ -116,6 +123,9 @@ def why_text(t: Translator, kind: DueKind, step: Step) -> str:
     if kind is DueKind.PUBLISH:
         return t._("Why: results are published within 20 working days after the task is"
                    " finished (003 第二十五条), and you are the office.")
+    if kind is DueKind.PLAN:
+        return t._("Why: the year's plan is published to the public by a fixed date (003"
+                   " 第十一条: 3月30日; CHOUCHA_PLAN_DEADLINE), and you are the office.")
     if kind is DueKind.DECISION:
         return t._("Why: a penalty decision is recorded within 7 working days of being made"
                    " (003 第二十七条); you supervise the item's department or are the office.")
