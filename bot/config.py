@@ -97,6 +97,11 @@ class Settings:
     def files_dir(self) -> Path:
         return self.db_path.parent / "files"
 
+    @property
+    def site_dir(self) -> Path:
+        """Where the public site is built and served from (docs/portal.md)."""
+        return self.db_path.parent / "site"
+
 
 # name -> (TOML key, default)
 _KEYS: dict[str, tuple[str, str | None]] = {

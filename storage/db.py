@@ -42,6 +42,7 @@ from storage.people import PeopleRepo
 from storage.publications import PublicationRepo
 from storage.replacements import ReplacementRepo
 from storage.settings import SettingsRepo
+from storage.site import SiteRepo
 from storage.tasks import TaskRepo
 from storage.updates import UpdateRepo
 from storage.visits import VisitRepo
@@ -213,6 +214,10 @@ class _Repos:
     @cached_property
     def listings(self) -> ListingRepo:
         return ListingRepo(self.conn)
+
+    @cached_property
+    def site(self) -> SiteRepo:
+        return SiteRepo(self.conn)
 
 
 class ReadTx(_Repos):

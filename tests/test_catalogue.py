@@ -35,6 +35,8 @@ ALLOWED_LATIN = {
     # Codes and acronyms read as such in Chinese documents.
     "PDF": "a file format", "CSV": "a file format", "TXT": "a file format",
     "ZIP": "a file format", "PNG": "a file format", "JPEG": "a file format",
+    "JSON": "a file format", "Atom": "a feed format", "UTC": "the time standard",
+    "html": "a file name's ending (index.html)",
     "QR": "QR 码", "ID": "a code", "GPS": "a code", "SHA": "the hash's name (SHA-256)",
     "GBK": "an encoding", "MB": "a unit", "KiB": "a unit", "NUL": "a character's name",
     "SCJGJ": "an example department code (市场监管局)",
@@ -68,7 +70,8 @@ CJK_IN_ENGLISH = {
     "芒市公安局", "芒市、遮放", "餐饮", "中文", "选择语言",
     # publishing the list and the plans (issue 31): the approving document's number, its
     # example, and the terms of the regime
-    "文号", "腾市监〔", "〕", "号", "抽查计划", "一公开", "跨部门联合",
+    "文号", "腾市监〔", "〕", "号", "抽查计划", "一公开", "跨部门联合", "双随机", "不配合检查",
+    "抽查结果",
 }
 
 

@@ -20,6 +20,7 @@ from bot.cli import (
     people,
     publish,
     run,
+    site,
     tables,
 )
 from bot.cli.common import _fail
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 # In the order `choucha --help` lists them (a module's commands together).
 COMMANDS = (run, init, invite, people, keys, directory, audit, tables, checklist, draw,
-            publish, i18n)
+            publish, site, i18n)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -822,3 +822,38 @@ class Card:
     @property
     def all_accepted(self) -> bool:
         return all(m.accepted_at for m in self.members)
+
+
+@dataclass(frozen=True)
+class SitePublication:
+    """A publication as the public site reads it: with its plan (results are grouped by
+    plan and by department)."""
+
+    id: int
+    task_id: int
+    plan_id: int
+    kind: PublicationKind
+    content: dict[str, Any]
+    reason: str | None
+    supersedes: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SiteRecord:
+    """A record version, for its verification page (no content: only what identifies it)."""
+
+    task_id: int
+    version: int
+    record_hash: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DayHead:
+    """The audit chain's last entry of a day (UTC): publishing it lets anyone who kept an
+    earlier page catch a database rewritten since."""
+
+    day: date
+    last_id: int
+    last_hash: str

@@ -1008,6 +1008,19 @@ async def export(core: Core, plan_name: str, out: Path) -> list[Path]:
     """Write a draw's published files for anyone to verify: once prepared, the
     announcement and the three frozen files; once run, the record as well.
     Access: anyone may read them: they are published for verification."""
+    files = await draw_files(core, plan_name)
+    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+    written = []
+    for name, data in files.items():
+        path = out / name
+        await asyncio.to_thread(path.write_bytes, data)
+        written.append(path)
+    return written
+
+
+async def draw_files(core: Core, plan_name: str) -> dict[str, bytes]:
+    """A draw's published files by name (see `export`).
+    Access: anyone may read them: they are published for verification."""
     async with core.db.read() as rtx:
         plan = await _plan(rtx, plan_name)
         row = await rtx.draws.draw(plan.id)
@@ -1028,17 +1041,13 @@ async def export(core: Core, plan_name: str, out: Path) -> list[Path]:
             _record_v1, record_v1, events)
     contents.update({"pool.tsv": row.pool_digest, "inspectors.tsv": row.inspectors_sha256,
                      "recusals.tsv": row.recusals_sha256})
-    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
-    written = []
+    files = {}
     for name, source in contents.items():
         if isinstance(source, tuple):
-            data = await asyncio.to_thread(source[0], root, *source[1:])
+            files[name] = await asyncio.to_thread(source[0], root, *source[1:])
         else:
-            data = await asyncio.to_thread(read_blob, root, source)
-        path = out / name
-        await asyncio.to_thread(path.write_bytes, data)
-        written.append(path)
-    return written
+            files[name] = await asyncio.to_thread(read_blob, root, source)
+    return files
 
 
 def _record_v2(root: Path, row: Draw, events: DrawEvents) -> bytes:

@@ -17,6 +17,9 @@ from bot.config import Settings
 from bot.core import Core
 from bot.i18n import LANGUAGES, translator, translator_for
 from bot.services import accounts, chasing, digest, personal, recovery
+from bot.site.refresh import EVERY as SITE_EVERY
+from bot.site.refresh import Refresher
+from bot.site.serve import routes as site_routes
 from bot.tg import webapp
 from bot.tg.commands import STRANGER_COMMANDS, commands_for, menu
 from bot.tg.context import (
@@ -40,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 SENDER_KEY = "outbox_sender"
 INTAKE_KEY = "intake"
+SITE_KEY = "site"
 PRUNE_AFTER = timedelta(days=7)
 DRAIN_BUDGET = 5.0
 RESUME_EVERY = 30  # seconds between looks for a bulk write whose process stopped
@@ -96,6 +100,15 @@ async def chase_due(context: BotContext) -> None:
         await drain_outbox(context)
 
 
+async def refresh_site(context: BotContext) -> None:
+    """Job: rebuild the public site's pages that changed (bot/site/refresh.py)."""
+    refresher: Refresher = context.application.bot_data[SITE_KEY]
+    try:
+        await refresher.refresh()
+    except OSError as exc:  # a full disk: the site waits, the bot goes on
+        logger.warning("public site not written: %s", exc)
+
+
 async def setup(app: Application) -> None:
     """Open the database, start the jobs, publish the default command menu."""
     settings: Settings = app.bot_data[SETTINGS_KEY]
@@ -123,6 +136,9 @@ async def setup(app: Application) -> None:
     job_queue.run_repeating(chase_due, interval=settings.chase.interval, first=5, name="chase",
                             job_kwargs={"max_instances": 1, "coalesce": True})
     job_queue.run_repeating(resume_bulk, interval=RESUME_EVERY, first=0.1, name="resume-bulk",
+                            job_kwargs={"max_instances": 1, "coalesce": True})
+    app.bot_data[SITE_KEY] = Refresher(core)
+    job_queue.run_repeating(refresh_site, interval=SITE_EVERY, first=1, name="site",
                             job_kwargs={"max_instances": 1, "coalesce": True})
 
     def wake() -> None:
@@ -204,9 +220,11 @@ class BotRunner:
 
     def webapp_routes(self, loopback_only: bool = False) -> list[Route]:
         """The Mini App's routes (handwritten signatures), served where Telegram opens
-        them: CHOUCHA_PUBLIC_URL (local mode: beside its page, loopback names only)."""
+        them: CHOUCHA_PUBLIC_URL (local mode: beside its page, loopback names only); and
+        the public site's, under /public/ (bot/site/serve.py)."""
         return webapp.routes(lambda: self.core, self.token,
-                             lambda: wake_outbox(self.app.bot_data), loopback_only)
+                             lambda: wake_outbox(self.app.bot_data), loopback_only) + \
+            site_routes(self.settings.site_dir)
 
     async def start(self, webhook: bool | None = None, poll_timeout: int = 10,
                     serve_webapp: bool = True) -> None:

@@ -62,6 +62,7 @@ async def run_local(settings: Settings, stop: asyncio.Event, register: Register)
         saver = asyncio.create_task(_keep_saving(emulator, history))
         print(f"Choucha is running in local mode (no Telegram token).\n"
               f"Open {server.url}/ in a browser, pick a person and chat with the bot.\n"
+              f"The public site (lists, plans, draws, results): {server.url}/public/\n"
               f"Database: {settings.db_path}. Stop with Ctrl+C.", flush=True)
         await stop.wait()
     finally:

@@ -90,7 +90,8 @@ def _local(value: str | None, tz: tzinfo) -> str:
 
 def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
                submitted: dict[str, Any], record_hash: str,
-               photo: Callable[[str], bytes], tz: tzinfo, draft: bool = False) -> bytes:
+               photo: Callable[[str], bytes], tz: tzinfo, draft: bool = False,
+               verify_url: str | None = None) -> bytes:
     """The PDF bytes; `photo(sha256)` returns a stored photo's bytes; times in `tz`.
     A `draft` is the record before submission, to print and sign on paper: marked
     草稿/待签, `record_hash` being the content hash the signatures confirm, with lines to
@@ -111,7 +112,9 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
         pdf.line_of("签名即确认上述内容；内容如有更改，须重新打印并签名。", size=8)
         return bytes(pdf.output())
     _signed(pdf, signatures)
-    _verification(pdf, f"choucha:record:{task['id']}:{record_hash}", 36)
+    # The public site's page that confirms the record (CHOUCHA_PUBLIC_URL/r/<hash>); without
+    # a public address, the record's identity in a form Choucha's tools read.
+    _verification(pdf, verify_url or f"choucha:record:{task['id']}:{record_hash}", 36)
     pdf.line_of(f"记录哈希 SHA-256：{record_hash}", size=8)
     pdf.line_of("内容哈希（签名所确认的内容）：检查对象、检查组、签到、每一项回答（含作答人、时间及照片的"
                 " SHA-256）、检查结果、责令改正与后续处理，不含签名。", size=7.5)

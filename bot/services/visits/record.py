@@ -11,6 +11,7 @@ from bot.core import Core
 from bot.rules import visit as rules
 from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import Record
+from bot.rules.site import record_url
 from bot.services import corrections
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_document, enqueue_text
@@ -49,9 +50,11 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
     signed = state.signature_records()
     record_hash = rules.digest({"content": content, "signatures": signed,
                                 "submitted": submitted})
+    public = core.settings.public_url
     pdf = await core.workers.run(
         DOCUMENT, record_pdf, content, signed, submitted, record_hash,
-        functools.partial(read_blob, core.files_root), core.settings.tz)
+        functools.partial(read_blob, core.files_root), core.settings.tz, False,
+        record_url(public, record_hash) if public else None)
     pdf_sha = await asyncio.to_thread(write_blob, core.files_root, pdf)
     async with core.db.transaction() as tx:
         fresh = await load(tx, visit_id, today, core.settings.tz)

@@ -1,0 +1,116 @@
+"""Writing the public site (一公开, issue 31) into a folder: every page in Chinese (at the
+root) and English (under en/), each draw's files, the data and feeds, the style sheet.
+
+A page is written only when its bytes changed, and always atomically (a temporary file in
+the same folder, then a rename), so a reader never sees half a page and a build after one
+publication rewrites only the pages it touched. Pages are never deleted: what was
+published stays published (a 更正 is a new publication)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from bot.config import Settings
+from bot.core import Core
+from bot.i18n import translator
+from bot.rules import site as paths
+from bot.services import site
+from bot.services.site import Snapshot
+from bot.views.site import feeds, pages, plans, results
+from bot.views.site.layout import Page, render
+
+ASSETS = ("style.css",)
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build did."""
+
+    files: int  # in the site
+    written: int  # changed, and so rewritten
+    size: int  # bytes of the whole site
+    largest: tuple[str, int]  # the largest page (not a data file) and its size
+    seconds: float
+
+
+def _pages(t_lang: str, snap: Snapshot, r: pages.Results, settings: Settings) -> Iterator[Page]:
+    t, tz = translator(t_lang), settings.tz
+    yield pages.home(t, snap, r, tz)
+    yield pages.items_page(t, snap, tz)
+    yield pages.plans_page(t, snap, tz)
+    yield results.results_index(t, snap, r)
+    yield results.earlier_page(t, r, tz)
+    yield results.noncooperation_page(t, r)
+    yield results.audit_page(t, snap)
+    yield feeds.feeds_page(t)
+    for plan in snap.plans:
+        yield plans.plan_page(t, plan, r, tz)
+    for name, pubs in results.departments_of(r).items():
+        yield results.department_page(t, name, pubs, r, tz)
+    yield from results.record_pages(t, snap, r, tz)
+
+
+def render_site(snap: Snapshot, settings: Settings) -> dict[str, bytes]:
+    """Every file of the site by its path below the site's root."""
+    r = pages.results_of(snap)
+    files: dict[str, bytes] = {}
+    for lang in paths.LANGUAGES:
+        t = translator(lang)
+        root = paths.lang_root(lang)
+        for page in _pages(lang, snap, r, settings):
+            files[root + page.path] = render(t, page).encode("utf-8")
+    for plan in snap.plans:
+        if plan.draw is not None:
+            for name, data in plan.draw.files.items():
+                files[paths.draw_path(plan.plan_id) + name] = data
+    for name, data in feeds.data_files(snap, r).items():
+        files["feeds/" + name] = data
+    base = paths.site_url(settings.public_url) if settings.public_url else "../"
+    files["feeds/changes.xml"] = feeds.atom(translator("zh_CN"), snap, r, base, settings.tz)
+    static = resources.files("bot.site") / "static"
+    for name in ASSETS:
+        files["assets/" + name] = (static / name).read_bytes()
+    return files
+
+
+def write_site(out: Path, files: dict[str, bytes]) -> int:
+    """Write the files that changed, each atomically; how many were written."""
+    written = 0
+    for rel, data in files.items():
+        path = out / rel
+        with contextlib.suppress(OSError):
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, 0o644)  # published: readable by the web server
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        written += 1
+    return written
+
+
+async def build(core: Core, out: Path) -> Built:
+    """Build (or bring up to date) the site in `out`."""
+    started = time.perf_counter()
+    snap = await site.snapshot(core)
+    files = await asyncio.to_thread(render_site, snap, core.settings)
+    written = await asyncio.to_thread(write_site, out, files)
+    shown = [(rel, len(data)) for rel, data in files.items() if rel.endswith(".html")]
+    largest = max(shown, key=lambda x: x[1]) if shown else ("", 0)
+    return Built(len(files), written, sum(len(d) for d in files.values()), largest,
+                 time.perf_counter() - started)

@@ -1,0 +1,142 @@
+"""The public site's data: JSON and CSV of the item list, the plans, the draws and the
+results; an Atom feed of what changed; the audit chain's daily heads. Field names are
+English keys, CSV headers the Chinese column names of the 抽查结果公告 (the export's)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from xml.sax.saxutils import escape
+
+from bot.i18n import Translator
+from bot.rules import site as paths
+from bot.rules.records import ListingKind
+from bot.services.site import Snapshot
+from bot.views.site.layout import Page, e, link
+from bot.views.site.pages import Results, _plan_terms
+
+RESULT_COLUMNS = ("抽查计划编号", "抽查计划名称", "抽查任务编号", "抽查任务名称", "抽查类型",
+                  "检查机关", "名称", "统一社会信用代码/注册号", "检查完成日期", "检查结果", "备注",
+                  "记录哈希")
+
+
+def _json(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
+def result_records(r: Results) -> list[dict[str, Any]]:
+    """Every current result as a flat record (JSON), in publication order."""
+    out = []
+    for p in r.current:
+        c, terms = p.content, _plan_terms(r.plans.get(p.plan_id))
+        items = c.get("items", [])
+        out.append({
+            "publication": p.id, "kind": str(p.kind), "plan_id": p.plan_id,
+            "plan": c.get("plan", ""), "task_id": p.task_id,
+            "task_name": terms.get("task_name", ""), "type": terms.get("type", ""),
+            "departments": list(dict.fromkeys(str(i.get("department", "")) for i in items)),
+            "name": c.get("target_name", ""), "code": c.get("target_code", ""),
+            "checked": c.get("date", ""), "published": p.created_at.date().isoformat(),
+            "items": [{"code": i.get("code"), "name": i.get("name"),
+                       "result": i.get("result_wording"), "follow_up": i.get("follow_up")}
+                      for i in items],
+            "noncooperation": c.get("noncooperation"),
+            "correction_of": p.supersedes, "correction_reason": p.reason,
+            "record_hash": c.get("record_hash", "")})
+    return out
+
+
+def results_csv(records: list[dict[str, Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(RESULT_COLUMNS)
+    for x in records:
+        remarks = [f"更正：{x['correction_reason']}" if x["correction_of"] else "",
+                   "不配合检查" if x["noncooperation"] else ""]
+        writer.writerow([x["plan_id"], _cell(x["plan"]), x["task_id"], _cell(x["task_name"]),
+                         x["type"], _cell("、".join(x["departments"])), _cell(x["name"]),
+                         x["code"], x["checked"],
+                         _cell("；".join(f"{i['name']}：{i['result']}" for i in x["items"])),
+                         _cell("；".join(r for r in remarks if r)), x["record_hash"]])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # Excel reads UTF-8 with a BOM
+
+
+def _cell(text: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "＝", "＋", "－", "＠") else text
+
+
+def data_files(snap: Snapshot, r: Results) -> dict[str, bytes]:
+    """The feeds/ folder's JSON and CSV, by name."""
+    records = result_records(r)
+    plans = [{"plan_id": p.plan_id, "name": p.name,
+              "publications": [{"published": x.published_at.isoformat(), "doc_no": x.doc_no,
+                                "sha256": x.digest, "content": x.content} for x in p.listings],
+              "draw": None if p.draw is None else {
+                  "status": str(p.draw.status), "draw_date": p.draw.draw_date.isoformat(),
+                  "entropy_source": p.draw.entropy_source,
+                  "nonce_commitment": p.draw.nonce_commitment,
+                  "announcement_sha256": p.draw.announcement_sha256,
+                  "files": f"../{paths.draw_path(p.plan_id)}"},
+              "cancelled": [{"nonce_commitment": c.nonce_commitment, "nonce": c.nonce,
+                             "entropy_source": c.entropy_source, "reason": c.reason}
+                            for c in p.cancelled]} for p in snap.plans]
+    return {
+        "results.json": _json(records), "results.csv": results_csv(records),
+        "items.json": _json([{"published": x.published_at.isoformat(), "doc_no": x.doc_no,
+                              "sha256": x.digest, "content": x.content} for x in snap.items]),
+        "plans.json": _json(plans),
+        "audit-heads.json": _json([{"day": h.day.isoformat(), "last_id": h.last_id,
+                                    "last_hash": h.last_hash} for h in snap.heads]),
+    }
+
+
+def atom(t: Translator, snap: Snapshot, r: Results, base: str, tz: tzinfo) -> bytes:
+    """What changed, the latest first: publications of the list, plans and results."""
+    entries: list[tuple[datetime, str, str, str]] = []
+    for x in snap.items:
+        entries.append((x.published_at, f"items-{x.id}", t._("Item list published"),
+                        "items/index.html"))
+    for plan in snap.plans:
+        for x in plan.listings:
+            if x.kind == ListingKind.PLAN:
+                entries.append((x.published_at, f"plan-{x.id}",
+                                t._("Plan published: {plan}").format(plan=plan.name),
+                                paths.plan_path(plan.plan_id) + "index.html"))
+        if plan.draw is not None:
+            entries.append((plan.draw.prepared_at, f"draw-{plan.plan_id}",
+                            t._("Draw announced: {plan}").format(plan=plan.name),
+                            paths.plan_path(plan.plan_id) + "index.html"))
+    for p in r.current:
+        entries.append((p.created_at, f"result-{p.id}",
+                        t._("Result published: {name}").format(
+                            name=p.content.get("target_name", "")),
+                        paths.plan_path(p.plan_id) + "index.html"))
+    entries.sort(reverse=True)
+    updated = (entries[0][0] if entries else snap.built_at).astimezone(UTC).isoformat()
+    body = "".join(
+        f"<entry><id>urn:choucha:{escape(key)}</id><title>{escape(title)}</title>"
+        f"<updated>{at.astimezone(UTC).isoformat()}</updated>"
+        f'<link href="{escape(base + href)}"/></entry>\n'
+        for at, key, title, href in entries[:200])
+    title = t._("What changed")
+    return (f'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<id>urn:choucha:changes</id><title>{escape(title)}</title>"
+            f"<updated>{updated}</updated>\n{body}</feed>\n").encode()
+
+
+def feeds_page(t: Translator) -> Page:
+    """The data's page; the files themselves are one set, at the root's feeds/."""
+    to = "" if t.lang != "en" else "../../feeds/"
+    names = [("results.json", t._("Every result (JSON)")),
+             ("results.csv", t._("Every result (CSV, for a spreadsheet)")),
+             ("items.json", t._("Every publication of the item list (JSON)")),
+             ("plans.json", t._("The plans, their publications and draws (JSON)")),
+             ("audit-heads.json", t._("The audit chain's daily heads (JSON)")),
+             ("changes.xml", t._("What changed (Atom feed)"))]
+    items = "".join(f"<li>{link(to + name, label)}</li>" for name, label in names)
+    intro = e(t._("The same data as the pages, for programs."))
+    return Page("feeds/index.html", t._("Data and feeds"), f"<p>{intro}</p><ul>{items}</ul>")

@@ -1,0 +1,121 @@
+"""A plan's page on the public site: the plan as published (and every publication of it),
+its draw (the announcement made before the public entropy was known, the frozen files,
+then the record and the targets drawn; cancelled preparations with their commitments) and
+its results."""
+
+from __future__ import annotations
+
+import json
+from datetime import tzinfo
+from typing import Any
+
+from bot.i18n import Translator
+from bot.rules import site as paths
+from bot.rules.records import DrawStatus
+from bot.services.site import SiteDraw, SitePlan
+from bot.texts.listings import plan_type_label, published_line
+from bot.views.site.layout import Page, code, dl, e, link, table
+from bot.views.site.pages import DRAW_FILES, Results, _date, results_table
+
+
+def plan_page(t: Translator, plan: SitePlan, r: Results, tz: tzinfo) -> Page:
+    path = paths.plan_path(plan.plan_id) + "index.html"
+    up = "../../"
+    body = [_terms(t, plan, tz), _draw(t, plan, up, tz), _cancelled(t, plan, tz)]
+    withheld = r.withheld.get(plan.plan_id, 0)
+    body.append("<h2>" + e(t._("Results")) + "</h2>")
+    if withheld:
+        body.append("<p>" + e(t._("{n} results of this plan are withheld from publication"
+                                  " where the law requires it; they are counted, not shown.")
+                                .format(n=withheld)) + "</p>")
+    body.append(results_table(t, t._("Results of this plan"),
+                              [p for p in r.current if p.plan_id == plan.plan_id], r, up, tz))
+    return Page(path, plan.name, "\n".join(x for x in body if x))
+
+
+def _terms(t: Translator, plan: SitePlan, tz: tzinfo) -> str:
+    if not plan.listings:
+        return "<p>" + e(t._("This plan was drawn before plans were published here; its draw"
+                             " and results are below.")) + "</p>"
+    latest = plan.listings[-1]
+    c: dict[str, Any] = latest.content
+    terms, names = c.get("terms", {}), c.get("departments", {})
+    joining = "、".join(names.get(code_, code_) for code_ in terms.get("joining", []))
+    ratios = "；".join(f"{'*' if k == '*' else k}: {v}"
+                      for k, v in sorted(terms.get("ratios", {}).items()))
+    items = "<ul>" + "".join(f"<li>{code(k)} {e(v)}</li>"
+                             for k, v in c.get("items", {}).items()) + "</ul>"
+    history = "".join(f"<li>{e(published_line(t, x, tz))} · SHA-256 {code(x.digest)}</li>"
+                      for x in reversed(plan.listings))
+    return dl([
+        (t._("Published"), e(published_line(t, latest, tz))),
+        (t._("Task"), e(c.get("task_name", ""))),
+        (t._("Type"), e(plan_type_label(t, str(c.get("type", ""))))),
+        (t._("Initiating department"), e(names.get(terms.get("initiator"), ""))),
+        (t._("Joining departments"), e(joining or "—")),
+        (t._("Draw date"), e(terms.get("draw_date", ""))),
+        (t._("Inspections"), e(t._("from {start} to {due}").format(
+            start=terms.get("window_start", ""), due=terms.get("window_due", "")))),
+        (t._("Ratios by credit class"), e(ratios)),
+        (t._("Items"), items),
+        (t._("Every publication of this plan"), f"<ul>{history}</ul>"),
+    ])
+
+
+def _draw(t: Translator, plan: SitePlan, up: str, tz: tzinfo) -> str:
+    draw = plan.draw
+    head = "<h2>" + e(t._("The draw")) + "</h2>"
+    if draw is None:
+        return head + "<p>" + e(t._("Not prepared yet. Before the draw, its announcement is"
+                                    " published here: the inputs are then fixed, before the"
+                                    " public lottery value is known.")) + "</p>"
+    folder = up + paths.draw_path(plan.plan_id)
+    announcement = _announcement(draw)
+    facts = [
+        (t._("Announced"), e(_moment(draw, tz))),
+        (t._("Draw date"), e(draw.draw_date.isoformat())),
+        (t._("Public entropy source, named in advance"), e(draw.entropy_source)),
+        (t._("Commitment to the secret nonce, SHA-256"), code(draw.nonce_commitment)),
+        (t._("Announcement, SHA-256"), code(draw.announcement_sha256 or "")),
+        (t._("Targets in the pool"), e(announcement.get("pool_size", ""))),
+    ]
+    if draw.status == DrawStatus.RUN:
+        record = json.loads(draw.files.get("record.json", b"{}") or b"{}")
+        facts += [(t._("Drawn"), e(_date(draw.run_at, tz))),
+                  (t._("Public entropy value"), code(draw.entropy or "")),
+                  (t._("Seed"), code(str(record.get("seed", "")))),
+                  (t._("Targets drawn"), e(len(record.get("selected", []))))]
+    files = "".join(f"<li>{link(folder + name, name)}</li>" for name in DRAW_FILES
+                    if name in draw.files)
+    strata = table(t._("Counts per credit class"), [t._("Class"), t._("Targets"),
+                                                    t._("Ratio"), t._("Drawn")],
+                   ([e(s.get("stratum")), e(s.get("size")), e(s.get("ratio")),
+                     e(s.get("count"))] for s in announcement.get("strata", [])), "")
+    verify = link(folder + "verify.html", t._("Verify this draw in your browser"))
+    offline = e(t._("or offline: choucha draw verify FOLDER."))
+    return (head + dl(facts) + strata + "<h3>" + e(t._("Files")) + "</h3><ul>" + files
+            + f"</ul><p>{verify} {offline}</p>")
+
+
+def _moment(draw: SiteDraw, tz: tzinfo) -> str:
+    return draw.prepared_at.astimezone(tz).isoformat(timespec="minutes")
+
+
+def _announcement(draw: SiteDraw) -> dict[str, Any]:
+    try:
+        found = json.loads(draw.files.get("announcement.json", b"{}") or b"{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _cancelled(t: Translator, plan: SitePlan, tz: tzinfo) -> str:
+    if not plan.cancelled:
+        return ""
+    rows = [[e(_date(c.prepared_at, tz)), e(_date(c.cancelled_at, tz)), e(c.entropy_source),
+             code(c.nonce_commitment), code(c.nonce), e(c.reason or "")]
+            for c in plan.cancelled]
+    return "<h2>" + e(t._("Cancelled preparations")) + "</h2>" + table(
+        t._("Preparations cancelled before their draw date, with the nonce revealed"),
+        [t._("Announced"), t._("Cancelled"), t._("Entropy source"), t._("Commitment"),
+         t._("Nonce"), t._("Reason")], rows, "")

@@ -1,0 +1,143 @@
+"""The public site's result pages: every result by plan and by department, the earlier
+publications a 更正 replaced, non-cooperation (003 第二十六条), each record version's
+verification page and the audit chain's daily heads."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from bot.i18n import Translator
+from bot.rules import site as paths
+from bot.rules.records import PublicationKind, SitePublication, SiteRecord
+from bot.services.site import Snapshot
+from bot.views.site.layout import Page, code, dl, e, link, record_href, table
+from bot.views.site.pages import (
+    Results,
+    _date,
+    department_key,
+    result_headers,
+    result_row,
+    results_table,
+)
+
+
+def departments_of(r: Results) -> dict[str, list[SitePublication]]:
+    """Each department named by a current result's items, with those results."""
+    found: dict[str, list[SitePublication]] = {}
+    for p in r.current:
+        for name in dict.fromkeys(str(i.get("department", "")) for i in p.content.get(
+                "items", [])):
+            found.setdefault(name, []).append(p)
+    return found
+
+
+def results_index(t: Translator, snap: Snapshot, r: Results) -> Page:
+    per_plan = {p.plan_id: 0 for p in snap.plans}
+    for p in r.current:
+        per_plan[p.plan_id] = per_plan.get(p.plan_id, 0) + 1
+    plans = table(t._("Results by plan"), [t._("Plan"), t._("Results"), t._("Withheld")],
+                  ([link(f"../{paths.plan_path(plan.plan_id)}index.html", plan.name),
+                    e(per_plan.get(plan.plan_id, 0)), e(r.withheld.get(plan.plan_id, 0))]
+                   for plan in snap.plans), t._("No plan is published yet."))
+    departments = table(t._("Results by department"), [t._("Department"), t._("Results")],
+                        ([link(f"../{department_key(name)}index.html", name), e(len(pubs))]
+                         for name, pubs in sorted(departments_of(r).items())),
+                        t._("No result is published yet."))
+    earlier = link("earlier.html", t._("Publications replaced by a 更正"))
+    return Page("results/index.html", t._("Results (抽查结果)"),
+                plans + departments + f"<p>{earlier}</p>")
+
+
+def department_page(t: Translator, name: str, pubs: list[SitePublication], r: Results,
+                    tz: tzinfo) -> Page:
+    return Page(department_key(name) + "index.html", name,
+                results_table(t, t._("Results of the checks of {department}").format(
+                    department=name), pubs, r, "../../", tz))
+
+
+def earlier_page(t: Translator, r: Results, tz: tzinfo) -> Page:
+    """The publications a 更正 replaced, each with its anchor, kept as they were."""
+    rows = []
+    for p in sorted(r.earlier.values(), key=lambda x: x.id):
+        row = result_row(t, p, r, "../", tz)
+        row[0] = f'<span id="p{p.id}">{row[0]}</span>'
+        row[-1] = e(t._("Published on {date}; replaced by a 更正.").format(
+            date=_date(p.created_at, tz))) + "<br>" + row[-1]
+        rows.append(row)
+    return Page("results/earlier.html", t._("Publications replaced by a 更正"),
+                table(t._("Earlier publications, as they were published"),
+                      result_headers(t), rows, t._("No publication was corrected.")))
+
+
+def noncooperation_page(t: Translator, r: Results) -> Page:
+    rows = []
+    for p in r.current:
+        case = p.content.get("noncooperation")
+        if not case:
+            continue
+        c = p.content
+        rows.append([e(c.get("target_name", "")), code(str(c.get("target_code", ""))),
+                     e(c.get("noncooperation_count", 1)),
+                     e("、".join(c.get("noncooperation_times", []))),
+                     e("；".join(case.get("kinds", []))), e(case.get("circumstances", ""))])
+    intro = "<p>" + e(t._("Businesses that refused, obstructed or evaded a check, named with"
+                          " how often, when and how (003 第二十六条).")) + "</p>"
+    return Page("noncooperation/index.html", t._("Non-cooperation (不配合检查)"), intro + table(
+        t._("Non-cooperation"), [t._("Name"), t._("USCC or registration no."), t._("Times"),
+                                 t._("When"), t._("Kind"), t._("Circumstances")], rows,
+        t._("No business refused a check.")))
+
+
+def record_pages(t: Translator, snap: Snapshot, r: Results, tz: tzinfo) -> list[Page]:
+    """A page per record version: authentic, which version, superseded or not, and what
+    its publication shows (nothing more)."""
+    versions: dict[int, list[SiteRecord]] = {}
+    for rec in snap.records:
+        versions.setdefault(rec.task_id, []).append(rec)
+    latest: dict[int, SitePublication] = {}
+    for p in snap.publications:
+        latest[p.task_id] = p
+    pages = []
+    for task_versions in versions.values():
+        for n, rec in enumerate(task_versions):
+            newer = task_versions[n + 1] if n + 1 < len(task_versions) else None
+            pages.append(_record_page(t, rec, newer, len(task_versions), r,
+                                      latest.get(rec.task_id), tz))
+    return pages
+
+
+def _record_page(t: Translator, rec: SiteRecord, newer: SiteRecord | None, count: int,
+                 r: Results, latest: SitePublication | None, tz: tzinfo) -> Page:
+    up = "../../"
+    facts = [(t._("Record hash, SHA-256"), code(rec.record_hash)),
+             (t._("Version"), e(t._("{n} of {count}").format(n=rec.version, count=count))),
+             (t._("Submitted"), e(_date(rec.created_at, tz)))]
+    if newer is not None:
+        status = t._("✅ Authentic, but superseded: a correction made a newer version.")
+        facts.append((t._("Newer version"), link(up + record_href(newer.record_hash),
+                                                 newer.record_hash[:16] + "…")))
+    else:
+        status = t._("✅ Authentic: this is the latest version of the record.")
+    shown = r.by_record.get(rec.record_hash)
+    if shown is not None:
+        result = results_table(t, t._("What was published of this record"), [shown], r, up,
+                               tz)
+    elif latest is not None and latest.kind == PublicationKind.WITHHELD:
+        result = "<p>" + e(t._("The result of this check is withheld from publication where"
+                               " the law requires it; nothing more is shown.")) + "</p>"
+    else:
+        result = "<p>" + e(t._("The result of this version is not published (yet, or a"
+                               " newer version's is).")) + "</p>"
+    body = f'<p class="verdict">{e(status)}</p>' + dl(facts) + result
+    return Page(paths.record_path(rec.record_hash) + "index.html", t._("Record check"), body)
+
+
+def audit_page(t: Translator, snap: Snapshot) -> Page:
+    intro = "<p>" + e(t._("Every change Choucha makes is appended to a hash chain. The last"
+                          " entry of each day is listed here: keep a copy. If the database"
+                          " were rewritten afterwards, these values would no longer match"
+                          " (choucha audit verify).")) + "</p>"
+    rows = ([e(h.day.isoformat()), e(h.last_id), code(h.last_hash)] for h in snap.heads)
+    return Page("audit/index.html", t._("Audit chain"), intro + table(
+        t._("The chain's head at the end of each day (UTC)"),
+        [t._("Day"), t._("Last entry"), t._("Its hash, SHA-256")], rows, ""))

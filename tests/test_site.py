@@ -1,0 +1,101 @@
+"""The public site (一公开, issue 31), built from a county where a plan was published,
+drawn, and its results published or withheld: what each page shows, what it never shows,
+each draw's files as `choucha draw export` writes them, a page per record version, and a
+second build that rewrites only what changed."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.clock import now as clock_now
+from bot.config import Settings
+from bot.services import draws, publication
+from bot.services.access import SYSTEM
+from bot.site.build import build
+from bot.tg.app import BotRunner
+from handlers import register
+from tests.conftest import TOKEN
+from tests.support.helpers import probe
+from tests.support.publication import PLAN, finished_tasks
+
+pytestmark = pytest.mark.journey
+
+
+def pages(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): p.read_text("utf-8")
+            for p in folder.rglob("*.html")}
+
+
+async def test_the_site_shows_what_is_published_and_nothing_more(
+        settings: Settings, tmp_path: Path) -> None:
+    runner = BotRunner(settings, TOKEN, register)
+    await runner.start(webhook=False, poll_timeout=1)
+    core, out = runner.core, tmp_path / "site"
+    try:
+        tasks = await finished_tasks(runner, tmp_path, ["noncooperation", "no_problem",
+                                                        "corrected"])
+        await publication.withhold(core, SYSTEM, tasks[2], "涉及个人隐私", clock_now())
+        await publication.publish(core, SYSTEM, tasks[:2], clock_now())
+        first = await build(core, out)
+        site = pages(out)
+        names = dict(probe(runner, "SELECT k.id, t.name FROM tasks k JOIN targets t"
+                                   " ON t.id = k.target_id"))
+        plan_id = probe(runner, "SELECT id FROM plans WHERE name = ?", PLAN)[0][0]
+
+        # Both languages, each page with its language, one h1, a skip link, no script.
+        assert 'lang="zh-CN"' in site["index.html"] and 'lang="en"' in site["en/index.html"]
+        for path, html in site.items():
+            assert html.count("<h1>") == 1 and 'href="#main"' in html, path
+            assert "<script" not in html and not re.search(r'(src|href)="(https?:)?//', html)
+        # The plan as published, its draw announced and drawn, with its files.
+        plan_page = site[f"en/plans/{plan_id}/index.html"]
+        commitment = probe(runner, "SELECT nonce_commitment FROM draws")[0][0]
+        assert PLAN in plan_page and commitment in plan_page and "Targets drawn" in plan_page
+        for name, data in (await draws.draw_files(core, PLAN)).items():
+            assert (out / f"draws/{plan_id}" / name).read_bytes() == data
+        # The published results in the anchor's columns; the withheld one counted only.
+        for task_id in tasks[:2]:
+            assert names[task_id] in plan_page
+        assert "1 results of this plan are withheld" in plan_page
+        assert all(names[tasks[2]] not in html for html in site.values())
+        noncooperation = site["noncooperation/index.html"]
+        assert names[tasks[0]] in noncooperation and "负责人拒绝检查人员进入仓库" in noncooperation
+        # A page per record version: the published says what was published; the withheld
+        # that it exists and nothing more.
+        records = dict(probe(runner, "SELECT task_id, record_hash FROM records"))
+        shown = site[f"en/r/{records[tasks[0]]}/index.html"]
+        assert "Authentic" in shown and names[tasks[0]] in shown
+        held = site[f"en/r/{records[tasks[2]]}/index.html"]
+        assert "withheld from publication" in held and names[tasks[2]] not in held
+        # No personal data: no person's name, no ID or phone number, no signature.
+        with sqlite3.connect(settings.db_path) as conn:
+            people = [r[0] for r in conn.execute("SELECT name FROM people")]
+        everything = "".join(site.values()) + (out / "feeds/results.json").read_text()
+        assert people and not [p for p in people if p in everything]
+        assert not re.search(r"\b1[3-9]\d{9}\b", everything)  # a mobile number
+        assert "拒绝签字" not in everything  # the party's refusal stays in the record
+        # The data: every published result, in JSON and CSV.
+        results = json.loads((out / "feeds/results.json").read_text())
+        assert sorted(r["task_id"] for r in results) == sorted(tasks[:2])
+        csv_text = (out / "feeds/results.csv").read_bytes().decode("utf-8-sig")
+        assert csv_text.startswith("抽查计划编号,抽查计划名称") and names[tasks[1]] in csv_text
+
+        # Built again with nothing new: nothing is rewritten. The withheld result released:
+        # only the pages it touches are.
+        assert (await build(core, out)).written == 0
+        untouched = [out / "items/index.html", out / "en/plans/index.html",
+                     *(out / f"draws/{plan_id}").iterdir(),
+                     out / f"en/r/{records[tasks[1]]}/index.html"]
+        before = [p.stat().st_mtime_ns for p in untouched]
+        await publication.release(core, SYSTEM, tasks[2], clock_now())
+        again = await build(core, out)
+        assert 0 < again.written < first.files
+        assert [p.stat().st_mtime_ns for p in untouched] == before
+        assert names[tasks[2]] in (out / f"plans/{plan_id}/index.html").read_text()
+    finally:
+        await runner.stop()
