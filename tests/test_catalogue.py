@@ -36,7 +36,11 @@ ALLOWED_LATIN = {
     "PDF": "a file format", "CSV": "a file format", "TXT": "a file format",
     "ZIP": "a file format", "PNG": "a file format", "JPEG": "a file format",
     "JSON": "a file format", "Atom": "a feed format", "UTC": "the time standard",
-    "html": "a file name's ending (index.html)",
+    "html": "a file name's ending (index.html)", "https": "a protocol",
+    "JavaScript": "a language", "WebCrypto": "the browser's cryptography",
+    "DIR": "a placeholder of a command-line argument (choucha draw verify DIR)",
+    # the draw's record.json fields, named as the file names them (docs/draw.md)
+    "previous": "a field", "replacements": "a field", "skipped": "a field",
     "QR": "QR 码", "ID": "a code", "GPS": "a code", "SHA": "the hash's name (SHA-256)",
     "GBK": "an encoding", "MB": "a unit", "KiB": "a unit", "NUL": "a character's name",
     "SCJGJ": "an example department code (市场监管局)",

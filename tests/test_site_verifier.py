@@ -41,7 +41,7 @@ from bot.services.accounts import TgUser
 from bot.services.onboarding import redeem, reissue_invite
 from bot.views.site.verifier import verifier_page, verifier_words
 from storage import Database
-from tests.support.helpers import probe
+from tests.support.helpers import prepare, probe
 from tests.support.web import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_PRESENT, free_port
 
 PLAN = "一公开验证抽查"
@@ -156,7 +156,7 @@ async def published_draw(core: Core, folder: Path) -> tuple[Path, Path]:
     await load_county(core, folder / "county", 200, 8, plans=[joint_plan(
         PLAN, "SC-001、WS-001", "WSJKJ", (draw_day.isoformat(), draw_day.isoformat(),
                                            "2099-12-31"), ratio="A:20%;B:30%;C:50%;D:80%")])
-    await draws.prepare(core, SYSTEM, PLAN, "中国福利彩票3D 开奖号码")
+    await prepare(core, SYSTEM, PLAN, "中国福利彩票3D 开奖号码")
     before = folder / "before"
     await draws.export(core, PLAN, before)
     early, early_id = _certs_of(core, "WSJKJ")[0]

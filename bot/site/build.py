@@ -26,8 +26,9 @@ from bot.services import site
 from bot.services.site import Snapshot
 from bot.views.site import feeds, pages, plans, results
 from bot.views.site.layout import Page, render
+from bot.views.site.verifier import verifier_page
 
-ASSETS = ("style.css",)
+ASSETS = ("style.css", "verify.js")
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,17 @@ def render_site(snap: Snapshot, settings: Settings) -> dict[str, bytes]:
             files[root + page.path] = render(t, page).encode("utf-8")
     for plan in snap.plans:
         if plan.draw is not None:
+            folder = paths.draw_path(plan.plan_id)
             for name, data in plan.draw.files.items():
-                files[paths.draw_path(plan.plan_id) + name] = data
+                files[folder + name] = data
+            for lang in paths.LANGUAGES:
+                t = translator(lang)
+                files[folder + plans.verifier_name(lang)] = verifier_page(
+                    t, title=t._("Verify the draw of {plan}").format(plan=plan.name),
+                    back_href=f"../../{paths.lang_root(lang)}{paths.plan_path(plan.plan_id)}"
+                              "index.html",
+                    css_href="../../assets/style.css",
+                    script_href="../../assets/verify.js").encode("utf-8")
     for name, data in feeds.data_files(snap, r).items():
         files["feeds/" + name] = data
     base = paths.site_url(settings.public_url) if settings.public_url else "../"

@@ -115,3 +115,30 @@ async def channel_post(emulator: Emulator, contains: str) -> dict[str, Any]:
     result = found()
     assert result is not None
     return result
+
+
+async def corrected(runner: BotRunner, task_id: int, reason: str, outcome: str) -> None:
+    """The team's leader corrects a submitted record through the services (every item's
+    result becomes `outcome`), the team signs the new version, the office publishes the
+    更正 (tests/test_corrections.py drives the same through the bot)."""
+    from bot.clock import now
+    from bot.services import corrections, publication
+
+    core = runner.core
+    async with core.db.read() as rtx:
+        members = await rtx.tasks.members(task_id)
+        people: list[Person] = [p for m in members if (p := await rtx.people.person(m.person_id))]
+    lead = next(p for p, m in zip(people, members, strict=True) if m.leader)
+    tg = {p.id: 500000 + p.id for p in people}
+    await corrections.open_correction(core, lead, task_id, reason, now())
+    with sqlite3.connect(runner.settings.db_path) as conn:
+        visit_id = conn.execute("SELECT id FROM visits WHERE task_id = ?",
+                                (task_id,)).fetchone()[0]
+    index = list(RESULTS).index(outcome)
+    for p in people:
+        state = (await visits.home(core, p, tg[p.id], visit_id)).state
+        for item in state.mine(p.id):
+            await visits.results(core, p, tg[p.id], visit_id, item.position)
+            await visits.choose_result(core, p, tg[p.id], visit_id, item.position, index)
+    await sign_and_submit(core, people, tg, lead, visit_id, "拒绝在更正记录上签字")
+    await publication.correct(core, SYSTEM, task_id, now())

@@ -69,7 +69,8 @@ def _draw(t: Translator, plan: SitePlan, up: str, tz: tzinfo) -> str:
         return head + "<p>" + e(t._("Not prepared yet. Before the draw, its announcement is"
                                     " published here: the inputs are then fixed, before the"
                                     " public lottery value is known.")) + "</p>"
-    folder = up + paths.draw_path(plan.plan_id)
+    # The draw's files are one set at the site's root, beside their verifier pages.
+    folder = up + ("../" if t.lang == "en" else "") + paths.draw_path(plan.plan_id)
     announcement = _announcement(draw)
     facts = [
         (t._("Announced"), e(_moment(draw, tz))),
@@ -91,10 +92,15 @@ def _draw(t: Translator, plan: SitePlan, up: str, tz: tzinfo) -> str:
                                                     t._("Ratio"), t._("Drawn")],
                    ([e(s.get("stratum")), e(s.get("size")), e(s.get("ratio")),
                      e(s.get("count"))] for s in announcement.get("strata", [])), "")
-    verify = link(folder + "verify.html", t._("Verify this draw in your browser"))
+    verify = link(folder + verifier_name(t.lang), t._("Verify this draw in your browser"))
     offline = e(t._("or offline: choucha draw verify FOLDER."))
     return (head + dl(facts) + strata + "<h3>" + e(t._("Files")) + "</h3><ul>" + files
             + f"</ul><p>{verify} {offline}</p>")
+
+
+def verifier_name(lang: str) -> str:
+    """The verifier page of a language, in the draw's folder (beside the files it reads)."""
+    return "verify.en.html" if lang == "en" else "verify.html"
 
 
 def _moment(draw: SiteDraw, tz: tzinfo) -> str:

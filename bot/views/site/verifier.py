@@ -89,7 +89,7 @@ def _match_words(t: Translator) -> dict[str, str]:
                        " nonce: {seed}."),
         "ok_strata": t._("The counts per stratum follow from the pool and the ratios:"
                          " {strata}."),
-        "ok_rules": t._("The plan keeps the rules: at least 5% drawn overall, no general"
+        "ok_rules": t._("The plan keeps the rules: at least 5 per cent drawn overall, no general"
                         " item's maximum exceeded, ratios not falling as risk rises."),
         "ok_before_run": t._("Withdrawals before the run: {count}, each an inspector of"
                              " inspectors.tsv."),
