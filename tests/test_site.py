@@ -47,12 +47,17 @@ async def test_the_site_shows_what_is_published_and_nothing_more(
                                    " ON t.id = k.target_id"))
         plan_id = probe(runner, "SELECT id FROM plans WHERE name = ?", PLAN)[0][0]
 
-        # Both languages, each page with its language, one h1, a skip link, no script.
+        # Both languages, each page with its language, one h1, a skip link; no script but
+        # the verifier's and the search's.
         assert 'lang="zh-CN"' in site["index.html"] and 'lang="en"' in site["en/index.html"]
         for path, html in site.items():
             assert html.count("<h1>") == 1 and not re.search(r'(src|href)="(https?:)?//', html)
+            scripts = re.findall(r'<script src="([^"]+)"', html)
             if "/verify" in path:  # the draw's verifier: its one script, from the site
-                assert re.findall(r'<script src="([^"]+)"', html) == ["../../assets/verify.js"]
+                assert scripts == ["../../assets/verify.js"]
+            elif path.endswith("search/index.html"):  # the search, its one script
+                assert scripts == [("../../" if path.startswith("en/") else "../")
+                                   + "assets/search.js"] and 'href="#main"' in html
             else:
                 assert "<script" not in html and 'href="#main"' in html, path
         # The plan as published, its draw announced and drawn, with its files.

@@ -24,11 +24,11 @@ from bot.i18n import translator
 from bot.rules import site as paths
 from bot.services import site
 from bot.services.site import Snapshot
-from bot.views.site import feeds, pages, plans, results
+from bot.views.site import feeds, pages, plans, results, search
 from bot.views.site.layout import Page, render
 from bot.views.site.verifier import verifier_page
 
-ASSETS = ("style.css", "verify.js")
+ASSETS = ("style.css", "verify.js", "search.js")
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ def _pages(t_lang: str, snap: Snapshot, r: pages.Results, settings: Settings) ->
     yield results.noncooperation_page(t, r)
     yield results.audit_page(t, snap)
     yield feeds.feeds_page(t)
+    yield search.search_page(t)
     for plan in snap.plans:
         yield plans.plan_page(t, plan, r, tz)
     for name, pubs in results.departments_of(r).items():
@@ -83,6 +84,7 @@ def render_site(snap: Snapshot, settings: Settings) -> dict[str, bytes]:
                     script_href="../../assets/verify.js").encode("utf-8")
     for name, data in feeds.data_files(snap, r).items():
         files["feeds/" + name] = data
+    files.update(search.search_files(r))
     base = paths.site_url(settings.public_url) if settings.public_url else "../"
     files["feeds/changes.xml"] = feeds.atom(translator("zh_CN"), snap, r, base, settings.tz)
     static = resources.files("bot.site") / "static"

@@ -42,6 +42,7 @@ def _nav(t: Translator, here: str) -> str:
              ("plans/index.html", t._("Plans and draws")),
              ("results/index.html", t._("Results")),
              ("noncooperation/index.html", t._("Non-cooperation")),
+             ("search/index.html", t._("Search")),
              ("audit/index.html", t._("Audit chain"))]
     current = ' aria-current="page"'
     items = "".join(

@@ -31,6 +31,7 @@ class Results:
 
     current: list[SitePublication]
     earlier: dict[int, SitePublication]  # by id: what a 更正 superseded
+    replaced_by: dict[int, SitePublication]  # an earlier one's id → the 更正 replacing it
     withheld: dict[int, int]  # per plan
     by_record: dict[str, SitePublication]  # record hash → the publication that shows it
     plans: dict[int, SitePlan]
@@ -51,8 +52,9 @@ def results_of(snap: Snapshot) -> Results:
             withheld[p.plan_id] = withheld.get(p.plan_id, 0) + 1
     earlier = {p.supersedes: by_id[p.supersedes] for p in snap.publications
                if p.supersedes is not None and p.supersedes in by_id}
-    return Results(sorted(current, key=lambda p: p.id), earlier, withheld, by_record,
-                   {plan.plan_id: plan for plan in snap.plans})
+    replaced_by = {p.supersedes: p for p in snap.publications if p.supersedes in earlier}
+    return Results(sorted(current, key=lambda p: p.id), earlier, replaced_by, withheld,
+                   by_record, {plan.plan_id: plan for plan in snap.plans})
 
 
 def _date(moment: datetime | None, tz: tzinfo) -> str:
@@ -85,8 +87,8 @@ def result_row(t: Translator, p: SitePublication, r: Results, up: str,
     departments = "、".join(dict.fromkeys(str(i.get("department", "")) for i in items))
     result = "<br>".join(f"{e(i.get('name', ''))}：{e(i.get('result_wording', ''))}"
                          for i in items)
-    return [e(p.plan_id), link(f"{up}{paths.plan_path(p.plan_id)}index.html",
-                                str(c.get("plan", ""))),
+    return [f'<span id="p{p.id}">{e(p.plan_id)}</span>',
+            link(f"{up}{paths.plan_path(p.plan_id)}index.html", str(c.get("plan", ""))),
             e(p.task_id), e(terms.get("task_name", "")),
             e(plan_type_label(t, str(terms.get("type", "")))), e(departments),
             e(c.get("target_name", "")), code(str(c.get("target_code", ""))),

@@ -60,9 +60,14 @@ def earlier_page(t: Translator, r: Results, tz: tzinfo) -> Page:
     rows = []
     for p in sorted(r.earlier.values(), key=lambda x: x.id):
         row = result_row(t, p, r, "../", tz)
-        row[0] = f'<span id="p{p.id}">{row[0]}</span>'
-        row[-1] = e(t._("Published on {date}; replaced by a 更正.").format(
-            date=_date(p.created_at, tz))) + "<br>" + row[-1]
+        note = e(t._("Published on {date}; replaced by a 更正.").format(
+            date=_date(p.created_at, tz)))
+        newer = r.replaced_by.get(p.id)
+        if newer is not None:  # on its plan's page, or here when corrected again since
+            href = f"#p{newer.id}" if newer.id in r.earlier else \
+                f"../{paths.plan_path(newer.plan_id)}index.html#p{newer.id}"
+            note += " " + link(href, t._("(the 更正)"))
+        row[-1] = note + "<br>" + row[-1]
         rows.append(row)
     return Page("results/earlier.html", t._("Publications replaced by a 更正"),
                 table(t._("Earlier publications, as they were published"),

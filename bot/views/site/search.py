@@ -1,0 +1,92 @@
+"""Searching the published results by name or 统一社会信用代码, in the browser (the only
+JavaScript of the site besides the draw's verifier): a page per language and a sharded
+index beside it, so that a province's results stay fast.
+
+The index: `search/data/manifest.json`; names in shards of SHARD results, the latest first,
+read one after another until enough are found (a name is matched anywhere in it); codes in
+CODE_SHARDS shards by the code's SHA-256, one small file for an exact 统一社会信用代码."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from bot.i18n import Translator
+from bot.views.site.layout import Page, e
+from bot.views.site.pages import Results
+
+SHARD = 5000  # results per name shard
+CODE_SHARDS = 256
+FOUND_ENOUGH = 50
+
+
+def _json_data(value: object) -> str:
+    """JSON inside a <script type="application/json">: nothing in it can end the element."""
+    return (json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
+            .replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def code_shard(code: str) -> int:
+    return hashlib.sha256(code.strip().upper().encode("utf-8")).digest()[0] % CODE_SHARDS
+
+
+def _entry(p: Any) -> list[Any]:
+    c = p.content
+    return [c.get("target_name", ""), c.get("target_code", ""), p.plan_id, p.id,
+            c.get("plan", ""), c.get("date", "")]
+
+
+def search_files(r: Results) -> dict[str, bytes]:
+    """The index, by path below the site's root."""
+    latest = list(reversed(r.current))
+    files: dict[str, bytes] = {}
+    names = [latest[i:i + SHARD] for i in range(0, len(latest), SHARD)]
+    for n, shard in enumerate(names):
+        files[f"search/data/names-{n}.json"] = json.dumps(
+            [_entry(p) for p in shard], ensure_ascii=False, separators=(",", ":")).encode()
+    codes: dict[int, list[list[Any]]] = {}
+    for p in latest:
+        codes.setdefault(code_shard(str(p.content.get("target_code", ""))), []).append(
+            _entry(p))
+    for n, entries in codes.items():
+        files[f"search/data/codes-{n}.json"] = json.dumps(
+            entries, ensure_ascii=False, separators=(",", ":")).encode()
+    files["search/data/manifest.json"] = json.dumps(
+        {"names": len(names), "codes": sorted(codes), "code_shards": CODE_SHARDS,
+         "results": len(latest)}).encode()
+    return files
+
+
+def search_words(t: Translator) -> dict[str, str]:
+    return {
+        "searching": t._("Searching…"),
+        "found": t._("Results found: {n}."),
+        "more": t._("The first {n} are shown: add to the name to narrow the search."),
+        "none": t._("No published result matches {query}."),
+        "short": t._("Type at least two characters of a name, or a whole 统一社会信用代码."),
+        "failed": t._("The index could not be read ({error}). Results by plan and by"
+                      " department are listed under Results."),
+        "hit": t._("{name} ({code}): {plan}, checked {date}"),
+    }
+
+
+def search_page(t: Translator) -> Page:
+    """The search form; the hits are written by search.js (the page's words embedded)."""
+    data = "../" * (2 if t.lang == "en" else 1) + "search/data/"
+    label = t._("Name, or 统一社会信用代码")
+    button = t._("Search")
+    noscript = t._("Searching needs JavaScript. Without it, the results are listed by plan"
+                   " and by department under Results, and every result is in results.csv"
+                   " (Data and feeds).")
+    body = (
+        f'<form id="search" role="search" data-index="{e(data)}"'
+        f' data-up="../" data-found-enough="{FOUND_ENOUGH}">'
+        f'<p><label for="q">{e(label)}</label> <input id="q" name="q" type="search"'
+        f' autocomplete="off" required minlength="2" maxlength="100">'
+        f' <button type="submit">{e(button)}</button></p></form>\n'
+        f'<noscript><p>{e(noscript)}</p></noscript>\n'
+        '<section aria-live="polite"><p id="status"></p><ol id="hits"></ol></section>\n'
+        f'<script type="application/json" id="words">{_json_data(search_words(t))}</script>\n'
+        f'<script src="{"../" * (2 if t.lang == "en" else 1)}assets/search.js" defer></script>')
+    return Page("search/index.html", t._("Search the results"), body)
