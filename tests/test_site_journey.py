@@ -105,8 +105,8 @@ async def test_the_public_site_in_a_browser(settings: Settings, tmp_path: Path) 
             assert "更正 (第二项结果选错，应为未按规定公示)" in plan
             await page.click("a[href*='earlier.html#p']")
             assert "replaced by a 更正" in await page.inner_text("main")
-            await page.click("a[href*='index.html#p']")  # and back: linked both ways
-            assert re.search(rf"/en/plans/{plan_id}/index.html#p\d+$", page.url), page.url
+            await page.click("a[href*='results-1.html#p']")  # and back: linked both ways
+            assert re.search(rf"/en/plans/{plan_id}/results-1.html#p\d+$", page.url), page.url
             # Search, by part of the name and by the whole code: the hit opens its row.
             name, code = probe(runner, "SELECT t.name, t.code FROM tasks k JOIN targets t"
                                        " ON t.id = k.target_id WHERE k.id = ?", task_id)[0]
@@ -120,7 +120,7 @@ async def test_the_public_site_in_a_browser(settings: Settings, tmp_path: Path) 
             await page.click("#search button")
             await page.wait_for_selector("#status:has-text('1')")
             await page.click("#hits li a")
-            assert re.search(rf"/plans/{plan_id}/index.html#p\d+$", page.url), page.url
+            assert re.search(rf"/plans/{plan_id}/results-1.html#p\d+$", page.url), page.url
             # The draw verifies in the browser, from the published files.
             await page.goto(f"{base}/public/draws/{plan_id}/verify.en.html")
             await page.click("#verify")

@@ -54,9 +54,9 @@ def _pages(t_lang: str, snap: Snapshot, r: pages.Results, settings: Settings) ->
     yield feeds.feeds_page(t)
     yield search.search_page(t)
     for plan in snap.plans:
-        yield plans.plan_page(t, plan, r, tz)
+        yield from plans.plan_pages(t, plan, r, tz)
     for name, pubs in results.departments_of(r).items():
-        yield results.department_page(t, name, pubs, r, tz)
+        yield from results.department_pages(t, name, pubs, r, tz)
     yield from results.record_pages(t, snap, r, tz)
 
 

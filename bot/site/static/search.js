@@ -38,10 +38,10 @@
   }
   function show(found, query, more) {
     hits.textContent = "";
-    for (const [name, code, plan, publication, planName, date] of found) {
+    for (const [name, code, href, , planName, date] of found) {
       const li = document.createElement("li");
       const a = document.createElement("a");
-      a.href = up + "plans/" + plan + "/index.html#p" + publication;
+      a.href = up + href;
       a.textContent = w("hit", { name: name, code: code, plan: planName, date: date });
       li.appendChild(a);
       hits.appendChild(li);

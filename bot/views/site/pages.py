@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -22,6 +22,7 @@ from bot.texts.listings import item_kind_label, plan_type_label, published_line
 from bot.views.site.layout import Page, code, dl, e, link, record_href, table
 
 DRAW_FILES = ("announcement.json", "pool.tsv", "inspectors.tsv", "recusals.tsv", "record.json")
+PAGE_ROWS = 500  # results on one page
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,12 @@ class Results:
     withheld: dict[int, int]  # per plan
     by_record: dict[str, SitePublication]  # record hash → the publication that shows it
     plans: dict[int, SitePlan]
+    by_plan: dict[int, list[SitePublication]] = field(default_factory=dict)
+    where: dict[int, str] = field(default_factory=dict)  # id → its plan's page, from a root
+
+    def href(self, p: SitePublication) -> str:
+        """A current result's row, from a language's root."""
+        return f"{self.where.get(p.id, paths.plan_path(p.plan_id) + 'index.html')}#p{p.id}"
 
 
 def results_of(snap: Snapshot) -> Results:
@@ -45,7 +52,13 @@ def results_of(snap: Snapshot) -> Results:
         latest[p.task_id] = p
         if p.kind != PublicationKind.WITHHELD and p.content.get("record_hash"):
             by_record[str(p.content["record_hash"])] = p
-    current = [p for p in latest.values() if p.kind != PublicationKind.WITHHELD]
+    first: dict[int, int] = {}
+    for p in snap.publications:
+        first.setdefault(p.task_id, p.id)
+    # A task keeps its place (its first publication's) when a 更正 replaces its row, so a
+    # page of results changes only where something was published.
+    current = sorted((p for p in latest.values() if p.kind != PublicationKind.WITHHELD),
+                     key=lambda p: first[p.task_id])
     withheld: dict[int, int] = {}
     for p in latest.values():
         if p.kind == PublicationKind.WITHHELD:
@@ -53,8 +66,46 @@ def results_of(snap: Snapshot) -> Results:
     earlier = {p.supersedes: by_id[p.supersedes] for p in snap.publications
                if p.supersedes is not None and p.supersedes in by_id}
     replaced_by = {p.supersedes: p for p in snap.publications if p.supersedes in earlier}
-    return Results(sorted(current, key=lambda p: p.id), earlier, replaced_by, withheld,
-                   by_record, {plan.plan_id: plan for plan in snap.plans})
+    by_plan: dict[int, list[SitePublication]] = {}
+    for p in current:
+        by_plan.setdefault(p.plan_id, []).append(p)
+    where = {p.id: f"{paths.plan_path(plan_id)}{page_name(n // PAGE_ROWS + 1)}"
+             for plan_id, pubs in by_plan.items() for n, p in enumerate(pubs)}
+    return Results(current, earlier, replaced_by, withheld, by_record,
+                   {plan.plan_id: plan for plan in snap.plans}, by_plan, where)
+
+
+def page_name(number: int) -> str:
+    return f"results-{number}.html"
+
+
+def result_pages(t: Translator, title: str, folder: str, pubs: Sequence[SitePublication],
+                 r: Results, tz: tzinfo) -> tuple[str, list[Page]]:
+    """Results in pages of PAGE_ROWS rows under `folder` (from a language's root): the
+    links to them, for the page that lists them, and the pages."""
+    chunks = [pubs[i:i + PAGE_ROWS] for i in range(0, len(pubs), PAGE_ROWS)]
+    up = "../" * folder.count("/")
+    out = []
+    for n, chunk in enumerate(chunks, start=1):
+        nav = _page_links(t, len(chunks), n)
+        caption = t._("{title}: page {n} of {count}").format(title=title, n=n,
+                                                             count=len(chunks))
+        out.append(Page(folder + page_name(n), caption,
+                        nav + results_table(t, caption, chunk, r, up, tz) + nav))
+    links = "<p>" + e(t._("{n} results, in pages of {rows}:").format(
+        n=len(pubs), rows=PAGE_ROWS)) + "</p>" + _page_links(t, len(chunks), 0) if chunks \
+        else "<p>" + e(t._("No result is published here yet.")) + "</p>"
+    return links, out
+
+
+def _page_links(t: Translator, count: int, current: int) -> str:
+    if count <= 1 and current:
+        return ""
+    here = ' aria-current="page"'
+    items = "".join(f'<li><a href="{page_name(n)}"{here if n == current else ""}>{n}</a></li>'
+                    for n in range(1, count + 1))
+    label = t._("Pages of results")
+    return f'<nav class="pages" aria-label="{e(label)}"><ul>{items}</ul></nav>'
 
 
 def _date(moment: datetime | None, tz: tzinfo) -> str:

@@ -15,22 +15,27 @@ from bot.rules.records import DrawStatus
 from bot.services.site import SiteDraw, SitePlan
 from bot.texts.listings import plan_type_label, published_line
 from bot.views.site.layout import Page, code, dl, e, link, table
-from bot.views.site.pages import DRAW_FILES, Results, _date, results_table
+from bot.views.site.pages import DRAW_FILES, Results, _date, result_pages, results_table
+
+LATEST = 10  # results on the plan's own page; all of them on its pages of results
 
 
-def plan_page(t: Translator, plan: SitePlan, r: Results, tz: tzinfo) -> Page:
-    path = paths.plan_path(plan.plan_id) + "index.html"
+def plan_pages(t: Translator, plan: SitePlan, r: Results, tz: tzinfo) -> list[Page]:
+    """The plan's page and the pages of its results."""
+    folder = paths.plan_path(plan.plan_id)
     up = "../../"
-    body = [_terms(t, plan, tz), _draw(t, plan, up, tz), _cancelled(t, plan, tz)]
+    pubs = r.by_plan.get(plan.plan_id, [])
+    links, pages = result_pages(t, plan.name, folder, pubs, r, tz)
+    body = [_terms(t, plan, tz), _draw(t, plan, up, tz), _cancelled(t, plan, tz),
+            "<h2>" + e(t._("Results")) + "</h2>"]
     withheld = r.withheld.get(plan.plan_id, 0)
-    body.append("<h2>" + e(t._("Results")) + "</h2>")
     if withheld:
         body.append("<p>" + e(t._("{n} results of this plan are withheld from publication"
                                   " where the law requires it; they are counted, not shown.")
                                 .format(n=withheld)) + "</p>")
-    body.append(results_table(t, t._("Results of this plan"),
-                              [p for p in r.current if p.plan_id == plan.plan_id], r, up, tz))
-    return Page(path, plan.name, "\n".join(x for x in body if x))
+    body += [links, results_table(t, t._("The latest results of this plan"),
+                                  list(reversed(pubs))[:LATEST], r, up, tz) if pubs else ""]
+    return [Page(folder + "index.html", plan.name, "\n".join(x for x in body if x)), *pages]
 
 
 def _terms(t: Translator, plan: SitePlan, tz: tzinfo) -> str:

@@ -16,6 +16,7 @@ from bot.views.site.pages import (
     _date,
     department_key,
     result_headers,
+    result_pages,
     result_row,
     results_table,
 )
@@ -48,11 +49,13 @@ def results_index(t: Translator, snap: Snapshot, r: Results) -> Page:
                 plans + departments + f"<p>{earlier}</p>")
 
 
-def department_page(t: Translator, name: str, pubs: list[SitePublication], r: Results,
-                    tz: tzinfo) -> Page:
-    return Page(department_key(name) + "index.html", name,
-                results_table(t, t._("Results of the checks of {department}").format(
-                    department=name), pubs, r, "../../", tz))
+def department_pages(t: Translator, name: str, pubs: list[SitePublication], r: Results,
+                     tz: tzinfo) -> list[Page]:
+    """A department's page, listing its pages of results, and those pages."""
+    folder = department_key(name)
+    title = t._("Results of the checks of {department}").format(department=name)
+    links, pages = result_pages(t, title, folder, pubs, r, tz)
+    return [Page(folder + "index.html", name, links), *pages]
 
 
 def earlier_page(t: Translator, r: Results, tz: tzinfo) -> Page:
@@ -63,9 +66,8 @@ def earlier_page(t: Translator, r: Results, tz: tzinfo) -> Page:
         note = e(t._("Published on {date}; replaced by a 更正.").format(
             date=_date(p.created_at, tz)))
         newer = r.replaced_by.get(p.id)
-        if newer is not None:  # on its plan's page, or here when corrected again since
-            href = f"#p{newer.id}" if newer.id in r.earlier else \
-                f"../{paths.plan_path(newer.plan_id)}index.html#p{newer.id}"
+        if newer is not None:  # on its plan's pages, or here when corrected again since
+            href = f"#p{newer.id}" if newer.id in r.earlier else f"../{r.href(newer)}"
             note += " " + link(href, t._("(the 更正)"))
         row[-1] = note + "<br>" + row[-1]
         rows.append(row)

@@ -31,9 +31,9 @@ def code_shard(code: str) -> int:
     return hashlib.sha256(code.strip().upper().encode("utf-8")).digest()[0] % CODE_SHARDS
 
 
-def _entry(p: Any) -> list[Any]:
+def _entry(p: Any, r: Results) -> list[Any]:
     c = p.content
-    return [c.get("target_name", ""), c.get("target_code", ""), p.plan_id, p.id,
+    return [c.get("target_name", ""), c.get("target_code", ""), r.href(p), p.id,
             c.get("plan", ""), c.get("date", "")]
 
 
@@ -44,11 +44,11 @@ def search_files(r: Results) -> dict[str, bytes]:
     names = [latest[i:i + SHARD] for i in range(0, len(latest), SHARD)]
     for n, shard in enumerate(names):
         files[f"search/data/names-{n}.json"] = json.dumps(
-            [_entry(p) for p in shard], ensure_ascii=False, separators=(",", ":")).encode()
+            [_entry(p, r) for p in shard], ensure_ascii=False, separators=(",", ":")).encode()
     codes: dict[int, list[list[Any]]] = {}
     for p in latest:
         codes.setdefault(code_shard(str(p.content.get("target_code", ""))), []).append(
-            _entry(p))
+            _entry(p, r))
     for n, entries in codes.items():
         files[f"search/data/codes-{n}.json"] = json.dumps(
             entries, ensure_ascii=False, separators=(",", ":")).encode()
