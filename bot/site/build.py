@@ -13,7 +13,7 @@ import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -23,7 +23,7 @@ from bot.core import Core
 from bot.i18n import translator
 from bot.rules import site as paths
 from bot.services import site
-from bot.services.site import Snapshot
+from bot.services.site import SitePlan, Snapshot
 from bot.views.site import feeds, pages, plans, results, search
 from bot.views.site.layout import Page, render
 from bot.views.site.verifier import verifier_page
@@ -60,69 +60,88 @@ def _pages(t_lang: str, snap: Snapshot, r: pages.Results, settings: Settings) ->
     yield from results.record_pages(t, snap, r, tz)
 
 
-def render_site(snap: Snapshot, settings: Settings) -> dict[str, bytes]:
-    """Every file of the site by its path below the site's root."""
+def render_site(snap: Snapshot, settings: Settings) -> Iterator[tuple[str, bytes]]:
+    """Every file of the site with its path below the site's root, one at a time (a
+    province's site is not held in memory)."""
     r = pages.results_of(snap)
-    files: dict[str, bytes] = {}
     for lang in paths.LANGUAGES:
         t = translator(lang)
         root = paths.lang_root(lang)
         for page in _pages(lang, snap, r, settings):
-            files[root + page.path] = render(t, page).encode("utf-8")
+            yield root + page.path, render(t, page).encode("utf-8")
     for plan in snap.plans:
         if plan.draw is not None:
-            folder = paths.draw_path(plan.plan_id)
-            for name, data in plan.draw.files.items():
-                files[folder + name] = data
-            for lang in paths.LANGUAGES:
-                t = translator(lang)
-                files[folder + plans.verifier_name(lang)] = verifier_page(
-                    t, title=t._("Verify the draw of {plan}").format(plan=plan.name),
-                    back_href=f"../../{paths.lang_root(lang)}{paths.plan_path(plan.plan_id)}"
-                              "index.html",
-                    css_href="../../assets/style.css",
-                    script_href="../../assets/verify.js").encode("utf-8")
+            yield from _draw_files(plan)
     for name, data in feeds.data_files(snap, r).items():
-        files["feeds/" + name] = data
-    files.update(search.search_files(r))
+        yield "feeds/" + name, data
+    yield from search.search_files(r).items()
     base = paths.site_url(settings.public_url) if settings.public_url else "../"
-    files["feeds/changes.xml"] = feeds.atom(translator("zh_CN"), snap, r, base, settings.tz)
+    yield "feeds/changes.xml", feeds.atom(translator("zh_CN"), snap, r, base, settings.tz)
     static = resources.files("bot.site") / "static"
     for name in ASSETS:
-        files["assets/" + name] = (static / name).read_bytes()
-    return files
+        yield "assets/" + name, (static / name).read_bytes()
 
 
-def write_site(out: Path, files: dict[str, bytes]) -> int:
-    """Write the files that changed, each atomically; how many were written."""
-    written = 0
-    for rel, data in files.items():
+def _draw_files(plan: SitePlan) -> Iterator[tuple[str, bytes]]:
+    """A draw's published files and its verifier pages, in its folder."""
+    assert plan.draw is not None
+    folder = paths.draw_path(plan.plan_id)
+    for name, data in plan.draw.files.items():
+        yield folder + name, data
+    for lang in paths.LANGUAGES:
+        t = translator(lang)
+        yield folder + plans.verifier_name(lang), verifier_page(
+            t, title=t._("Verify the draw of {plan}").format(plan=plan.name),
+            back_href=f"../../{paths.lang_root(lang)}{paths.plan_path(plan.plan_id)}"
+                      "index.html",
+            css_href="../../assets/style.css",
+            script_href="../../assets/verify.js").encode("utf-8")
+
+
+@dataclass
+class _Tally:
+    files: int = 0
+    written: int = 0
+    size: int = 0
+    largest: tuple[str, int] = ("", 0)
+
+
+def write_site(out: Path, files: Iterable[tuple[str, bytes]]) -> _Tally:
+    """Write the files that changed, each atomically; what was seen and written."""
+    tally = _Tally()
+    for rel, data in files:
+        tally.files += 1
+        tally.size += len(data)
+        if rel.endswith(".html") and len(data) > tally.largest[1]:
+            tally.largest = (rel, len(data))
         path = out / rel
         with contextlib.suppress(OSError):
             if path.stat().st_size == len(data) and path.read_bytes() == data:
                 continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.chmod(tmp, 0o644)  # published: readable by the web server
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        written += 1
-    return written
+        _write(path, data)
+        tally.written += 1
+    return tally
+
+
+def _write(path: Path, data: bytes) -> None:
+    """A temporary file in the same folder, then a rename: never half a page."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)  # published: readable by the web server
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 async def build(core: Core, out: Path) -> Built:
     """Build (or bring up to date) the site in `out`."""
     started = time.perf_counter()
     snap = await site.snapshot(core)
-    files = await asyncio.to_thread(render_site, snap, core.settings)
-    written = await asyncio.to_thread(write_site, out, files)
-    shown = [(rel, len(data)) for rel, data in files.items() if rel.endswith(".html")]
-    largest = max(shown, key=lambda x: x[1]) if shown else ("", 0)
-    return Built(len(files), written, sum(len(d) for d in files.values()), largest,
+    tally = await asyncio.to_thread(write_site, out, render_site(snap, core.settings))
+    return Built(tally.files, tally.written, tally.size, tally.largest,
                  time.perf_counter() - started)

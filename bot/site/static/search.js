@@ -1,6 +1,7 @@
 /* Choucha's public site: searching the published results in the browser.
    The index (bot/views/site/search.py) sits in search/data/: a manifest, name shards
-   (the latest results first) and code shards (by the SHA-256 of the code). Nothing is
+   (in the order first published, read from the latest back) and code shards (by the
+   SHA-256 of the code). Nothing is
    sent anywhere: the shards are fetched from this site and searched here. */
 "use strict";
 (function () {
@@ -68,8 +69,10 @@
         }
       }
       const needle = text.toLowerCase();
-      for (let n = 0; n < manifest.names && found.length < enough; n++) {
-        for (const entry of await load("names-" + n + ".json")) {
+      for (let n = manifest.names - 1; n >= 0 && found.length < enough; n--) {
+        const shard = await load("names-" + n + ".json");
+        for (let i = shard.length - 1; i >= 0; i--) {  // the latest first
+          const entry = shard[i];
           if (run !== running) return;  // a newer search took over
           if (found.length >= enough) break;
           const name = String(entry[0]).toLowerCase();

@@ -2,9 +2,10 @@
 JavaScript of the site besides the draw's verifier): a page per language and a sharded
 index beside it, so that a province's results stay fast.
 
-The index: `search/data/manifest.json`; names in shards of SHARD results, the latest first,
-read one after another until enough are found (a name is matched anywhere in it); codes in
-CODE_SHARDS shards by the code's SHA-256, one small file for an exact 统一社会信用代码."""
+The index: `search/data/manifest.json`; names in shards of SHARD results in the order they
+were first published, read from the latest shard back until enough are found (a name is
+matched anywhere in it); codes in CODE_SHARDS shards by the code's SHA-256, one small file
+for an exact 统一社会信用代码."""
 
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ def _entry(p: Any, r: Results) -> list[Any]:
 
 def search_files(r: Results) -> dict[str, bytes]:
     """The index, by path below the site's root."""
-    latest = list(reversed(r.current))
-    files: dict[str, bytes] = {}
+    latest = r.current  # in the order results were first published: a shard stays as it
+    files: dict[str, bytes] = {}  # was but the last (search.js reads the last one first)
     names = [latest[i:i + SHARD] for i in range(0, len(latest), SHARD)]
     for n, shard in enumerate(names):
         files[f"search/data/names-{n}.json"] = json.dumps(
