@@ -32,7 +32,7 @@ async def items(press: Press[ListingItems]) -> None:
     state = await listings.items_state(core, person_of(press.me))
     if state.count:
         await conversations.begin(core, press.me.tg_user_id, FLOW, "doc",
-                                  {"what": ListingKind.ITEMS})
+                                  {"what": ListingKind.ITEMS, "shown": state.digest})
     await press.query.answer()
     text, markup = words.items_screen(t, state, core.settings.tz)
     await reply(press.update, text, reply_markup=markup_of(markup))
@@ -53,7 +53,7 @@ async def plan(press: Press[ListingPlan]) -> None:
     state = await listings.plan_state(core, person_of(press.me), press.button.plan_id)
     await conversations.begin(core, press.me.tg_user_id, FLOW, "doc",
                               {"what": ListingKind.PLAN, "plan": state.plan_id,
-                               "name": state.name})
+                               "name": state.name, "shown": state.digest})
     await press.query.answer()
     text, markup = words.plan_screen(press.me.t, state, core.settings.tz)
     await reply(press.update, text, reply_markup=markup_of(markup))
@@ -70,11 +70,12 @@ async def _shown(press: Press[ListingPublish] | Press[ListingCancel]) -> Convers
 async def publish(press: Press[ListingPublish]) -> None:
     core, actor, t = press.context.core, person_of(press.me), press.me.t
     data = (await _shown(press)).data
-    doc_no = data.get("doc")
+    doc_no, shown = data.get("doc"), data.get("shown")
     if ListingKind(data["what"]) == ListingKind.ITEMS:
-        done = await listings.publish_items(core, actor, doc_no, clock_now())
+        done = await listings.publish_items(core, actor, doc_no, clock_now(), shown)
     else:
-        done = await listings.publish_plan(core, actor, int(data["plan"]), doc_no, clock_now())
+        done = await listings.publish_plan(core, actor, int(data["plan"]), doc_no, clock_now(),
+                                           shown)
     await conversations.cancel(core, press.me.tg_user_id)
     await press.query.answer()
     await reply(press.update, words.published_text(t, done, core.settings.tz,

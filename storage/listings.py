@@ -54,8 +54,8 @@ class ListingRepo(Repo):
         return PlanNames(plan["task_name"], plan["type"], plan["target_total"], departments,
                          items)
 
-    async def plan_published_between(self, start: datetime, end: datetime) -> bool:
-        """Whether a plan was published in [start, end) (UTC; the year's plan)."""
+    async def plan_published_for(self, year: int) -> bool:
+        """Whether a plan of `year` (drawn that year) is published: the year's plan."""
         return await self.scalar(
-            "SELECT EXISTS (SELECT 1 FROM listings WHERE kind = 'plan' AND published_at >= ?"
-            " AND published_at < ?)", (to_db_time(start), to_db_time(end))) == 1
+            "SELECT EXISTS (SELECT 1 FROM listings l JOIN plans p ON p.id = l.plan_id"
+            " WHERE l.kind = 'plan' AND substr(p.draw_date, 1, 4) = ?)", (f"{year:04d}",)) == 1

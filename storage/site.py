@@ -16,10 +16,11 @@ class SiteRepo(Repo):
             " ON k.id = p.task_id ORDER BY p.id")
 
     async def records(self) -> list[SiteRecord]:
-        """Every version of the records of tasks with a publication."""
+        """Every version of every record (a record's QR code finds its page even before
+        its result is published)."""
         return await self.all_as(
             SiteRecord, "SELECT task_id, version, record_hash, created_at FROM records"
-            " WHERE task_id IN (SELECT task_id FROM publications) ORDER BY task_id, version")
+            " ORDER BY task_id, version")
 
     async def day_heads(self) -> list[DayHead]:
         """The audit chain's last entry of each UTC day, the latest first."""
@@ -28,12 +29,19 @@ class SiteRepo(Repo):
             " a.hash AS last_hash FROM audit_log a JOIN (SELECT MAX(id) AS id FROM audit_log"
             " GROUP BY substr(at, 1, 10)) d ON d.id = a.id ORDER BY a.id DESC")
 
+    async def drawn_names(self, plan_id: int) -> dict[str, str]:
+        """The names of the targets a plan's draw selected, by code (businesses: public)."""
+        return {str(r[0]): str(r[1]) for r in await self.all(
+            "SELECT k.target_code, t.name FROM live_tasks k JOIN targets t ON t.id = k.target_id"
+            " WHERE k.plan_id = ?", (plan_id,))}
+
     async def version(self) -> str:
         """What the site shows changes only when this does: the latest listing, draw state,
         publication and record, and the audit chain's latest day."""
         row = await self.one(
             "SELECT (SELECT COALESCE(MAX(id), 0) FROM listings) AS listings,"
-            " (SELECT COALESCE(group_concat(id || status, ','), '') FROM draws) AS draws,"
+            " (SELECT COALESCE(group_concat(id || status || COALESCE(length(events), 0), ','),"
+            " '') FROM draws) AS draws,"
             " (SELECT COALESCE(MAX(id), 0) FROM publications) AS publications,"
             " (SELECT COALESCE(MAX(id), 0) FROM records) AS records,"
             " (SELECT COALESCE(MAX(substr(at, 1, 10)), '') FROM audit_log) AS day")

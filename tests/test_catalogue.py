@@ -75,6 +75,7 @@ CJK_IN_ENGLISH = {
     # publishing the list and the plans (issue 31): the approving document's number, its
     # example, and the terms of the regime
     "文号", "腾市监〔", "〕", "号", "抽查计划", "一公开", "跨部门联合", "双随机", "不配合检查",
+    "抽查任务公告",
     "抽查结果",
 }
 

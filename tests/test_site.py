@@ -66,11 +66,16 @@ async def test_the_site_shows_what_is_published_and_nothing_more(
         assert PLAN in plan_page and commitment in plan_page and "Targets drawn" in plan_page
         for name, data in (await draws.draw_files(core, PLAN)).items():
             assert (out / f"draws/{plan_id}" / name).read_bytes() == data
+        # The targets drawn and their teams, readable without JavaScript.
+        drawn = site[f"en/plans/{plan_id}/drawn-1.html"]
+        assert all(names[task_id] in drawn for task_id in tasks) and "(leader)" in drawn
         # The published results in the anchor's columns; the withheld one counted only.
         for task_id in tasks[:2]:
             assert names[task_id] in plan_page
         assert "1 results of this plan are withheld" in plan_page
-        assert all(names[tasks[2]] not in html for html in site.values())
+        # (that it was drawn is public, 抽查任务公告: only the list of those drawn names it)
+        assert sorted(p for p, html in site.items() if names[tasks[2]] in html) == [
+            f"en/plans/{plan_id}/drawn-1.html", f"plans/{plan_id}/drawn-1.html"]
         noncooperation = site["noncooperation/index.html"]
         assert names[tasks[0]] in noncooperation and "负责人拒绝检查人员进入仓库" in noncooperation
         # A page per record version: the published says what was published; the withheld
@@ -104,6 +109,8 @@ async def test_the_site_shows_what_is_published_and_nothing_more(
         again = await build(core, out)
         assert 0 < again.written < first.files
         assert [p.stat().st_mtime_ns for p in untouched] == before
-        assert names[tasks[2]] in (out / f"plans/{plan_id}/index.html").read_text()
+        assert names[tasks[2]] in (out / f"plans/{plan_id}/results-1.html").read_text()
+        # Released is not corrected: nothing is listed as replaced by a 更正.
+        assert "No publication was corrected" in (out / "en/results/earlier.html").read_text()
     finally:
         await runner.stop()

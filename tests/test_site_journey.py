@@ -100,7 +100,7 @@ async def test_the_public_site_in_a_browser(settings: Settings, tmp_path: Path) 
             plan = await page.inner_text("main")
             assert PLAN in plan and "Commitment to the secret nonce" in plan
             announced = re.search(r"Announced\s+(\S+)", plan)
-            drawn = re.search(r"Drawn\s+(\d{4}-\d{2}-\d{2})", plan)
+            drawn = re.search(r"Date drawn\s+(\d{4}-\d{2}-\d{2})", plan)
             assert announced and drawn and announced.group(1)[:10] <= drawn.group(1)
             assert "更正 (第二项结果选错，应为未按规定公示)" in plan
             await page.click("a[href*='earlier.html#p']")

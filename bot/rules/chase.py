@@ -390,7 +390,7 @@ def decision(row: DecisionOwed, cal: Calendar, now: datetime, roles: Roles) -> l
 
 @dataclass(frozen=True)
 class PlanYear:
-    """Whether a plan was published this calendar year (the year's plan, 一公开)."""
+    """Whether a plan drawn in `year` is published (the year's plan, 一公开)."""
 
     year: int
     published: bool

@@ -125,9 +125,7 @@ async def owed(tx: ReadTx | Tx, core: Core, cal: Calendar, now: datetime) -> lis
     for owed_decision in await tx.aftercare.decisions(owed_only=True):
         await found.breathe()
         found += rules.decision(owed_decision, cal, local, roles)
-    year = datetime(local.year, 1, 1, tzinfo=core.settings.tz)
-    published = await tx.listings.plan_published_between(
-        year, year.replace(year=local.year + 1))
+    published = await tx.listings.plan_published_for(local.year)
     found += rules.annual_plan(rules.PlanYear(local.year, published), cal, settings, local,
                                roles)
     return found.result()

@@ -30,6 +30,11 @@ class ItemsState:
     current: bool  # the list now is the one last published
     content: dict[str, Any]  # what publishing it now would publish
 
+    @property
+    def digest(self) -> str:
+        """Of what is shown: Publish publishes it only if it is still this."""
+        return rules.digest(self.content)
+
 
 @dataclass(frozen=True)
 class PlanState:
@@ -41,6 +46,11 @@ class PlanState:
     published: Listing | None
     current: bool  # its terms are those last published
     content: dict[str, Any]  # what publishing it now would publish
+
+    @property
+    def digest(self) -> str:
+        """Of what is shown: Publish publishes it only if it is still this."""
+        return rules.digest(self.content)
 
 
 def doc_number(text: str | None) -> str | None:
@@ -100,9 +110,22 @@ async def plan_state(core: Core, actor: Actor, plan_id: int) -> PlanState:
         return await _plan_state(rtx, plan)
 
 
-async def publish_items(core: Core, actor: Actor, doc_no: str | None,
-                        now: datetime) -> Listing:
-    """Publish the item list as it stands (every active item)."""
+def _same(last: Listing | None, digest: str, doc_no: str | None) -> bool:
+    """Publishing again what was published, without a new 文号, publishes nothing (nor
+    drops the 文号 it was published under)."""
+    return last is not None and last.digest == digest and doc_no in (None, last.doc_no)
+
+
+def _as_shown(digest: str, shown: str | None) -> None:
+    """What the office saw is what is published: an import since then is refused."""
+    if shown is not None and shown != digest:
+        raise Refused(Refusal.CHANGED)
+
+
+async def publish_items(core: Core, actor: Actor, doc_no: str | None, now: datetime,
+                        shown: str | None = None) -> Listing:
+    """Publish the item list as it stands (every active item); `shown`, the digest of what
+    the office saw, when it must still be that."""
     require_office(actor)
     doc_no = doc_number(doc_no)
     async with core.db.transaction() as tx:
@@ -111,7 +134,8 @@ async def publish_items(core: Core, actor: Actor, doc_no: str | None,
             raise Refused(Refusal.NOTHING_TO_PUBLISH)
         last = await tx.listings.latest_items()
         digest = rules.digest(content)
-        if last is not None and last.digest == digest and last.doc_no == doc_no:
+        _as_shown(digest, shown)
+        if _same(last, digest, doc_no):
             raise Refused(Refusal.NOTHING_TO_PUBLISH)
         listing_id = await tx.listings.add(ListingKind.ITEMS, None, doc_no, content, digest,
                                            label(actor), now)
@@ -124,8 +148,9 @@ async def publish_items(core: Core, actor: Actor, doc_no: str | None,
 
 
 async def publish_plan(core: Core, actor: Actor, plan_id: int, doc_no: str | None,
-                       now: datetime) -> Listing:
-    """Publish a plan as it stands: its terms, departments and items."""
+                       now: datetime, shown: str | None = None) -> Listing:
+    """Publish a plan as it stands: its terms, departments and items (`shown`: see
+    publish_items)."""
     require_office(actor)
     doc_no = doc_number(doc_no)
     async with core.db.transaction() as tx:
@@ -136,7 +161,8 @@ async def publish_plan(core: Core, actor: Actor, plan_id: int, doc_no: str | Non
         content = rules.plan_content(plan, names)
         digest = rules.digest(content)
         last = await tx.listings.latest_plan(plan_id)
-        if last is not None and last.digest == digest and last.doc_no == doc_no:
+        _as_shown(digest, shown)
+        if _same(last, digest, doc_no):
             raise Refused(Refusal.NOTHING_TO_PUBLISH)
         listing_id = await tx.listings.add(ListingKind.PLAN, plan_id, doc_no, content, digest,
                                            label(actor), now)

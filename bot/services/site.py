@@ -9,6 +9,7 @@ date (its publication says the rest)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,6 +26,8 @@ from bot.rules.records import (
 )
 from bot.services import draws
 from bot.services.errors import Refused
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class SiteDraw:
     run_at: datetime | None
     entropy: str | None
     files: dict[str, bytes]  # announcement.json, pool.tsv, …, record.json once run
+    names: dict[str, str] = field(default_factory=dict)  # the targets drawn, by code
 
 
 @dataclass(frozen=True)
@@ -110,5 +114,13 @@ async def _draw(core: Core, plan_name: str, row: Draw | None) -> SiteDraw | None
         files = await draws.draw_files(core, plan_name)
     except Refused:
         files = {}
+    except (OSError, ValueError) as exc:  # a file missing or damaged: the rest is built
+        logger.error("the draw files of %s cannot be published: %s", plan_name, exc)
+        files = {}
+    names: dict[str, str] = {}
+    if row.status == DrawStatus.RUN:
+        async with core.db.read() as rtx:
+            names = await rtx.site.drawn_names(row.plan_id)
     return SiteDraw(row.status, row.draw_date, row.entropy_source, row.nonce_commitment,
-                    row.prepared_at, row.announcement_sha256, row.run_at, row.entropy, files)
+                    row.prepared_at, row.announcement_sha256, row.run_at, row.entropy, files,
+                    names)

@@ -29,6 +29,7 @@ from bot.views.site.layout import Page, render
 from bot.views.site.verifier import verifier_page
 
 ASSETS = ("style.css", "verify.js", "search.js")
+DRAWS = "draws/"
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def render_site(snap: Snapshot, settings: Settings) -> Iterator[tuple[str, bytes
     for plan in snap.plans:
         if plan.draw is not None:
             yield from _draw_files(plan)
-    for name, data in feeds.data_files(snap, r).items():
+    for name, data in feeds.data_files(snap, r, settings.tz).items():
         yield "feeds/" + name, data
     yield from search.search_files(r).items()
     base = paths.site_url(settings.public_url) if settings.public_url else "../"
@@ -107,9 +108,14 @@ class _Tally:
 
 
 def write_site(out: Path, files: Iterable[tuple[str, bytes]]) -> _Tally:
-    """Write the files that changed, each atomically; what was seen and written."""
+    """Write the files that changed, each atomically; what was seen and written. A draw's
+    folder holds only its current files (a cancelled preparation's are gone: its
+    commitment and nonce stay on the plan's page)."""
     tally = _Tally()
+    drawn: set[str] = set()
     for rel, data in files:
+        if rel.startswith(DRAWS):
+            drawn.add(rel)
         tally.files += 1
         tally.size += len(data)
         if rel.endswith(".html") and len(data) > tally.largest[1]:
@@ -120,6 +126,10 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes]]) -> _Tally:
                 continue
         _write(path, data)
         tally.written += 1
+    for path in sorted((out / DRAWS).rglob("*")) if (out / DRAWS).is_dir() else []:
+        if path.is_file() and path.relative_to(out).as_posix() not in drawn:
+            path.unlink()
+            tally.written += 1
     return tally
 
 

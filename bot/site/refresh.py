@@ -30,8 +30,12 @@ class Refresher:
             version = await rtx.site.version()
         if version == self.built:
             return None
-        done = await build(self.core, self.core.settings.site_dir)
-        self.built = version
+        self.built = version  # a build that fails is tried again when the data changes
+        try:
+            done = await build(self.core, self.core.settings.site_dir)
+        except Exception:
+            logger.exception("the public site could not be built; the bot goes on")
+            return None
         if done.written:
             logger.info("public site: %d of %d files rewritten in %.1f s", done.written,
                         done.files, done.seconds)

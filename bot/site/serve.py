@@ -28,14 +28,21 @@ class _Files(tornado.web.StaticFileHandler):
 
 class _Record(tornado.web.RequestHandler):
     def get(self, record_hash: str) -> None:
-        self.redirect(f"{paths.PREFIX}{paths.record_path(record_hash)}")
+        # Relative: right also where CHOUCHA_PUBLIC_URL has a path before /r/.
+        back = "../" if self.request.path.endswith("/") else ""
+        self.redirect(f"{back}../public/{paths.record_path(record_hash)}")
+
+
+class _Public(tornado.web.RequestHandler):
+    def get(self) -> None:
+        self.redirect("public/")
 
 
 def routes(folder: Path) -> list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]]:
     """The site's routes, to add to a Tornado application."""
     folder.mkdir(parents=True, exist_ok=True)
     return [
-        (r"/public", tornado.web.RedirectHandler, {"url": paths.PREFIX}),
+        (r"/public", _Public, {}),
         (paths.PREFIX + r"(.*)", _Files, {"path": str(folder), "default_filename":
                                           "index.html"}),
         (r"/r/([0-9a-f]{64})/?", _Record, {}),

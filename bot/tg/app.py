@@ -103,10 +103,7 @@ async def chase_due(context: BotContext) -> None:
 async def refresh_site(context: BotContext) -> None:
     """Job: rebuild the public site's pages that changed (bot/site/refresh.py)."""
     refresher: Refresher = context.application.bot_data[SITE_KEY]
-    try:
-        await refresher.refresh()
-    except OSError as exc:  # a full disk: the site waits, the bot goes on
-        logger.warning("public site not written: %s", exc)
+    await refresher.refresh()  # (it logs a failure and tries again when the data changes)
 
 
 async def setup(app: Application) -> None:

@@ -32,12 +32,16 @@ LISTED_PLANS = 12
 def refusal_text(t: Translator, exc: Refused) -> str:
     return worded(t, exc, {
         Refusal.NOTHING_TO_PUBLISH: t._("Nothing to publish: it is published as it stands"
-                                        " (under the same 文号), or there is nothing in it."
-                                        " /publish shows what is still to publish."),
+                                        " (publish it again only under a new 文号), or there"
+                                        " is nothing in it. /publish shows what is still to"
+                                        " publish."),
         Refusal.BAD_DOC_NO: t._("A 文号 is one line of at most {maximum} characters, for"
                                 " example 腾市监〔2026〕12号. Send it again, or press “Publish"
                                 " without 文号”.").format(maximum=DOC_NO_MAX),
         Refusal.NOT_OFFICE: t._("Publishing is for the office."),
+        Refusal.CHANGED: t._("It changed since it was shown (an import): nothing was"
+                             " published. Open it again from /publish to see what would be"
+                             " published now."),
     })
 
 
@@ -145,12 +149,15 @@ def published_text(t: Translator, listing: Listing, tz: tzinfo, channel: bool) -
                                         " set up)."))
     if listing.kind == ListingKind.PLAN:
         return text + "\n" + t._("Next: /draw to prepare its draw before the draw date.")
-    return text + "\n" + t._("/publish shows what is still to publish.")
+    return text + "\n" + _next(t)
 
 
 def cancelled_text(t: Translator) -> str:
-    return t._("Cancelled: nothing was published.") + "\n" + t._(
-        "/publish shows what is still to publish.")
+    return t._("Cancelled: the list or plan was not published.") + "\n" + _next(t)
+
+
+def _next(t: Translator) -> str:
+    return t._("/publish shows what else is to publish: results, the item list, the plans.")
 
 
 def stale_text(t: Translator) -> str:

@@ -27,7 +27,7 @@ def _json(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
-def result_records(r: Results) -> list[dict[str, Any]]:
+def result_records(r: Results, tz: tzinfo) -> list[dict[str, Any]]:
     """Every current result as a flat record (JSON), in publication order."""
     out = []
     for p in r.current:
@@ -39,7 +39,8 @@ def result_records(r: Results) -> list[dict[str, Any]]:
             "task_name": terms.get("task_name", ""), "type": terms.get("type", ""),
             "departments": list(dict.fromkeys(str(i.get("department", "")) for i in items)),
             "name": c.get("target_name", ""), "code": c.get("target_code", ""),
-            "checked": c.get("date", ""), "published": p.created_at.date().isoformat(),
+            "checked": c.get("date", ""),
+            "published": p.created_at.astimezone(tz).date().isoformat(),
             "items": [{"code": i.get("code"), "name": i.get("name"),
                        "result": i.get("result_wording"), "follow_up": i.get("follow_up")}
                       for i in items],
@@ -69,9 +70,9 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "＝", "＋", "－", "＠") else text
 
 
-def data_files(snap: Snapshot, r: Results) -> dict[str, bytes]:
-    """The feeds/ folder's JSON and CSV, by name."""
-    records = result_records(r)
+def data_files(snap: Snapshot, r: Results, tz: tzinfo) -> dict[str, bytes]:
+    """The feeds/ folder's JSON and CSV, by name (days in the office's time zone)."""
+    records = result_records(r, tz)
     plans = [{"plan_id": p.plan_id, "name": p.name,
               "publications": [{"published": x.published_at.isoformat(), "doc_no": x.doc_no,
                                 "sha256": x.digest, "content": x.content} for x in p.listings],

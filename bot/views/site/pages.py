@@ -63,9 +63,12 @@ def results_of(snap: Snapshot) -> Results:
     for p in latest.values():
         if p.kind == PublicationKind.WITHHELD:
             withheld[p.plan_id] = withheld.get(p.plan_id, 0) + 1
+    # What a 更正 replaced (a released result supersedes its withholding: not a 更正).
     earlier = {p.supersedes: by_id[p.supersedes] for p in snap.publications
-               if p.supersedes is not None and p.supersedes in by_id}
-    replaced_by = {p.supersedes: p for p in snap.publications if p.supersedes in earlier}
+               if p.kind == PublicationKind.CORRECTION and p.supersedes in by_id
+               and by_id[p.supersedes].kind != PublicationKind.WITHHELD}
+    replaced_by = {p.supersedes: p for p in snap.publications
+                   if p.kind == PublicationKind.CORRECTION and p.supersedes in earlier}
     by_plan: dict[int, list[SitePublication]] = {}
     for p in current:
         by_plan.setdefault(p.plan_id, []).append(p)
@@ -181,7 +184,7 @@ def home(t: Translator, snap: Snapshot, r: Results, tz: tzinfo) -> Page:
                       " and every result (一公开). Everything here can be checked: each draw can"
                       " be recomputed in your browser, and each printed record can be checked"
                       " by its QR code.")) + "</p>",
-        dl([(t._("Item list"), e(published_line(t, items, tz)) if items else
+        dl([(t._("Item list"), published_line(t, items, tz) if items else
              e(t._("not published yet"))),
             (t._("Plans"), e(len(snap.plans))),
             (t._("Results published"), e(len(r.current))),
@@ -205,8 +208,9 @@ def items_page(t: Translator, snap: Snapshot, tz: tzinfo) -> Page:
              e(i.get("method", "")), e(i.get("department", "")), e(i.get("frequency", "")),
              e(i.get("basis", "")), e(i.get("max_ratio") or "")]
             for i in latest.content.get("items", [])]
-    body = ["<p>" + e(t._("Current list, {line}.").format(
-        line=published_line(t, latest, tz))) + "</p>",
+    # (published_line is HTML already: its 文号 escaped)
+    body = ["<p>" + e(t._("Current list, {line}.")).format(
+        line=published_line(t, latest, tz)) + "</p>",
         table(t._("Spot-check items"), [t._("Code"), t._("Item"), t._("Category"),
                                          t._("Kind"), t._("Targets"), t._("Method"),
                                          t._("Department"), t._("Frequency"), t._("Basis"),
@@ -218,7 +222,7 @@ def items_page(t: Translator, snap: Snapshot, tz: tzinfo) -> Page:
 def _history(t: Translator, listings: Sequence[Listing], tz: tzinfo) -> str:
     if len(listings) < 2:
         return ""
-    lines = "".join(f"<li>{e(published_line(t, x, tz))} · SHA-256 {code(x.digest)}</li>"
+    lines = "".join(f"<li>{published_line(t, x, tz)} · SHA-256 {code(x.digest)}</li>"
                     for x in reversed(listings))
     every = t._("Every publication")
     return f"<h2>{e(every)}</h2><ul>{lines}</ul>"
@@ -231,7 +235,7 @@ def plans_page(t: Translator, snap: Snapshot, tz: tzinfo) -> Page:
         rows.append([link(f"../{paths.plan_path(plan.plan_id)}index.html", plan.name),
                      e(_plan_terms(plan).get("terms", {}).get("draw_date", "")
                        or (plan.draw.draw_date.isoformat() if plan.draw else "")),
-                     e(published_line(t, listing, tz) if listing else t._("not published")),
+                     published_line(t, listing, tz) if listing else e(t._("not published")),
                      e(_draw_state(t, plan))])
     body = table(t._("Plans"), [t._("Plan"), t._("Draw date"), t._("Published"),
                                 t._("Draw")], rows, t._("No plan is published yet."))

@@ -15,18 +15,26 @@ from bot.rules.records import DrawStatus
 from bot.services.site import SiteDraw, SitePlan
 from bot.texts.listings import plan_type_label, published_line
 from bot.views.site.layout import Page, code, dl, e, link, table
-from bot.views.site.pages import DRAW_FILES, Results, _date, result_pages, results_table
+from bot.views.site.pages import (
+    DRAW_FILES,
+    PAGE_ROWS,
+    Results,
+    _date,
+    result_pages,
+    results_table,
+)
 
 LATEST = 10  # results on the plan's own page; all of them on its pages of results
 
 
 def plan_pages(t: Translator, plan: SitePlan, r: Results, tz: tzinfo) -> list[Page]:
-    """The plan's page and the pages of its results."""
+    """The plan's page, the pages of the targets its draw selected, of its results."""
     folder = paths.plan_path(plan.plan_id)
     up = "../../"
     pubs = r.by_plan.get(plan.plan_id, [])
     links, pages = result_pages(t, plan.name, folder, pubs, r, tz)
-    body = [_terms(t, plan, tz), _draw(t, plan, up, tz), _cancelled(t, plan, tz),
+    drawn_links, drawn = drawn_pages(t, plan)
+    body = [_terms(t, plan, tz), _draw(t, plan, up, tz), drawn_links, _cancelled(t, plan, tz),
             "<h2>" + e(t._("Results")) + "</h2>"]
     withheld = r.withheld.get(plan.plan_id, 0)
     if withheld:
@@ -35,7 +43,40 @@ def plan_pages(t: Translator, plan: SitePlan, r: Results, tz: tzinfo) -> list[Pa
                                 .format(n=withheld)) + "</p>")
     body += [links, results_table(t, t._("The latest results of this plan"),
                                   list(reversed(pubs))[:LATEST], r, up, tz) if pubs else ""]
-    return [Page(folder + "index.html", plan.name, "\n".join(x for x in body if x)), *pages]
+    return [Page(folder + "index.html", plan.name, "\n".join(x for x in body if x)), *drawn,
+            *pages]
+
+
+def drawn_pages(t: Translator, plan: SitePlan) -> tuple[str, list[Page]]:
+    """The targets the draw selected, in their order, with their teams (by 执法证号, as
+    record.json has them), in pages; the links to them for the plan's page."""
+    if plan.draw is None or "record.json" not in plan.draw.files:
+        return "", []
+    try:
+        record = json.loads(plan.draw.files["record.json"])
+        selected, teams = record.get("selected", []), record.get("teams", [])
+    except (ValueError, AttributeError):
+        return "", []
+    names = plan.draw.names
+    members = {str(team.get("target")): team.get("members", []) for team in teams}
+    rows = [[e(s.get("order", "")), e(names.get(str(s.get("target")), "")),
+             code(str(s.get("target", ""))), e(s.get("stratum", "")),
+             "、".join(e(m.get("inspector", "")) + (e(t._(" (leader)")) if m.get("leader")
+                                                    else "")
+                      for m in members.get(str(s.get("target")), []))] for s in selected]
+    folder = paths.plan_path(plan.plan_id)
+    headers = [t._("Order"), t._("Name"), t._("USCC or registration no."), t._("Class"),
+               t._("Team (执法证号)")]
+    chunks = [rows[i:i + PAGE_ROWS] for i in range(0, len(rows), PAGE_ROWS)]
+    pages = [Page(f"{folder}drawn-{n}.html", t._("Targets drawn for {plan}: page {n} of"
+                                                  " {count}").format(plan=plan.name, n=n,
+                                                                     count=len(chunks)),
+                  table(t._("Targets drawn, in their order"), headers, chunk, ""))
+             for n, chunk in enumerate(chunks, start=1)]
+    links = "".join(f'<li><a href="drawn-{n}.html">{n}</a></li>'
+                    for n in range(1, len(chunks) + 1))
+    label = t._("The {n} targets drawn and their teams, in pages:").format(n=len(rows))
+    return f"<p>{e(label)}</p><ul class=\"pages\">{links}</ul>", pages
 
 
 def _terms(t: Translator, plan: SitePlan, tz: tzinfo) -> str:
@@ -50,10 +91,10 @@ def _terms(t: Translator, plan: SitePlan, tz: tzinfo) -> str:
                       for k, v in sorted(terms.get("ratios", {}).items()))
     items = "<ul>" + "".join(f"<li>{code(k)} {e(v)}</li>"
                              for k, v in c.get("items", {}).items()) + "</ul>"
-    history = "".join(f"<li>{e(published_line(t, x, tz))} · SHA-256 {code(x.digest)}</li>"
+    history = "".join(f"<li>{published_line(t, x, tz)} · SHA-256 {code(x.digest)}</li>"
                       for x in reversed(plan.listings))
     return dl([
-        (t._("Published"), e(published_line(t, latest, tz))),
+        (t._("Publication"), published_line(t, latest, tz)),  # (HTML: its 文号 escaped)
         (t._("Task"), e(c.get("task_name", ""))),
         (t._("Type"), e(plan_type_label(t, str(c.get("type", ""))))),
         (t._("Initiating department"), e(names.get(terms.get("initiator"), ""))),
@@ -87,14 +128,14 @@ def _draw(t: Translator, plan: SitePlan, up: str, tz: tzinfo) -> str:
     ]
     if draw.status == DrawStatus.RUN:
         record = json.loads(draw.files.get("record.json", b"{}") or b"{}")
-        facts += [(t._("Drawn"), e(_date(draw.run_at, tz))),
+        facts += [(t._("Date drawn"), e(_date(draw.run_at, tz))),
                   (t._("Public entropy value"), code(draw.entropy or "")),
                   (t._("Seed"), code(str(record.get("seed", "")))),
                   (t._("Targets drawn"), e(len(record.get("selected", []))))]
     files = "".join(f"<li>{link(folder + name, name)}</li>" for name in DRAW_FILES
                     if name in draw.files)
     strata = table(t._("Counts per credit class"), [t._("Class"), t._("Targets"),
-                                                    t._("Ratio"), t._("Drawn")],
+                                                    t._("Ratio"), t._("Number drawn")],
                    ([e(s.get("stratum")), e(s.get("size")), e(s.get("ratio")),
                      e(s.get("count"))] for s in announcement.get("strata", [])), "")
     verify = link(folder + verifier_name(t.lang), t._("Verify this draw in your browser"))
