@@ -29,6 +29,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "bot.config": (*TELEGRAM, "storage", "aiosqlite", "bot.buttons", "bot.texts",
                    "bot.formats", *UPPER),
     "bot.core": (*TELEGRAM, "bot.services", "bot.views", "bot.tg", "handlers"),
+    # The public site: from the services' snapshot and the views' pages to files; served
+    # by bot.tg, never the other way.
+    "bot.site": (*TELEGRAM, *DATABASE, "bot.tg", "handlers"),
     "bot.views": (*TELEGRAM, *DATABASE, "bot.tg", "bot.core"),
     # Services return results and word their notices with bot.texts; the views word the
     # screens, from the services' results (so a service never imports a view).
