@@ -403,6 +403,16 @@ async def test_verify_names_what_moved_between_the_announcement_and_the_record(
     await draws.export(core, PLAN, announced)
     assert sorted(p.name for p in announced.iterdir()) == sorted(draws.INPUTS)
     assert draws.verify_dir(announced) == []  # before the run: digests, sizes, counts
+    # A stratum the ratios do not name, or a line dropped: named, not a traceback.
+    broken = tmp_path / "broken"
+    shutil.copytree(announced, broken)
+    pool = (broken / "pool.tsv").read_bytes()
+    first, rest = pool.split(b"\n", 1)
+    (broken / "pool.tsv").write_bytes(first.split(b"\t")[0] + b"\tQ\n" + rest)
+    assert any("cannot be recomputed: no_ratio" in p for p in draws.verify_dir(broken)), \
+        draws.verify_dir(broken)
+    (broken / "pool.tsv").write_bytes(pool.split(b"\n", 1)[1])
+    assert any("lines, the announcement says" in p for p in draws.verify_dir(broken))
     await draws.run(core, SYSTEM, PLAN, "372")
     out = tmp_path / "record"
     await draws.export(core, PLAN, out)

@@ -1092,8 +1092,11 @@ def verify_dir(folder: Path, published: Path | None = None) -> list[str]:
             return problems + algo.verify_v1(record, *files)
         return problems + algo.verify(record, (folder / "announcement.json").read_bytes(),
                                       *files)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        return [*problems, f"the files cannot be read as a draw's record: {exc}"]
+    except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError) as exc:
+        return [*problems, f"the files cannot be read as a draw's record: {exc!r}"]
+    except algo.DrawRefused as exc:  # e.g. a stratum of the pool the ratios do not name
+        return [*problems, f"the draw cannot be recomputed: {exc.reason}"
+                           f" {dict(exc.params)}"]
 
 
 def _inputs_problems(announcement: bytes, pool: bytes, inspectors: bytes,
@@ -1101,12 +1104,16 @@ def _inputs_problems(announcement: bytes, pool: bytes, inspectors: bytes,
     """Before the run: the announcement's digests and counts against the three files."""
     a = algo.Announcement.from_json(announcement)
     problems = []
-    for name, data, digest in (("pool.tsv", pool, a.pool_digest),
-                               ("inspectors.tsv", inspectors, a.inspectors_digest),
-                               ("recusals.tsv", recusals, a.recusals_digest)):
+    for name, data, digest, lines in (
+            ("pool.tsv", pool, a.pool_digest, a.pool_size),
+            ("inspectors.tsv", inspectors, a.inspectors_digest, a.inspectors),
+            ("recusals.tsv", recusals, a.recusals_digest, a.recusals)):
         if algo.h(data) != digest:
             problems.append(f"{name}: its SHA-256 {algo.h(data)} is not the announcement's"
                             f" {digest}")
+        counted = data.count(b"\n")
+        if counted != lines:
+            problems.append(f"{name}: {counted} lines, the announcement says {lines}")
     shape = algo.pool_problem(pool)
     if shape:
         return [*problems, shape]
