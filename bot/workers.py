@@ -44,6 +44,7 @@ class Limit:
 IMPORT = Limit(memory_mb=2048, seconds=900)
 DRAW = Limit(memory_mb=6144, seconds=900)
 DOCUMENT = Limit(memory_mb=1024, seconds=300)
+SITE = Limit(memory_mb=4096, seconds=1800)  # the public site of a province
 
 
 class Failure(enum.Enum):

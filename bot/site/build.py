@@ -8,7 +8,6 @@ published stays published (a 更正 is a new publication)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import tempfile
@@ -27,9 +26,11 @@ from bot.services.site import SitePlan, Snapshot
 from bot.views.site import feeds, pages, plans, results, search
 from bot.views.site.layout import Page, render
 from bot.views.site.verifier import verifier_page
+from bot.workers import SITE
 
 ASSETS = ("style.css", "verify.js", "search.js")
 DRAWS = "draws/"
+HEAVY_FROM = 2000  # publications
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def _pages(t_lang: str, snap: Snapshot, r: pages.Results, settings: Settings) ->
     yield pages.plans_page(t, snap, tz)
     yield results.results_index(t, snap, r)
     yield results.earlier_page(t, r, tz)
-    yield results.noncooperation_page(t, r)
+    yield from results.noncooperation_pages(t, r)
     yield results.audit_page(t, snap)
     yield feeds.feeds_page(t)
     yield search.search_page(t)
@@ -148,10 +149,17 @@ def _write(path: Path, data: bytes) -> None:
         raise
 
 
+def render_and_write(out: Path, snap: Snapshot, settings: Settings) -> _Tally:
+    """The whole build but reading: in a worker process for a large site."""
+    return write_site(out, render_site(snap, settings))
+
+
 async def build(core: Core, out: Path) -> Built:
-    """Build (or bring up to date) the site in `out`."""
+    """Build (or bring up to date) the site in `out`; from HEAVY_FROM publications in a
+    worker process, so that the bot answers while a province's site is rendered."""
     started = time.perf_counter()
     snap = await site.snapshot(core)
-    tally = await asyncio.to_thread(write_site, out, render_site(snap, core.settings))
+    tally = await core.workers.run(SITE, render_and_write, out, snap, core.settings,
+                                   heavy=len(snap.publications) >= HEAVY_FROM)
     return Built(tally.files, tally.written, tally.size, tally.largest,
                  time.perf_counter() - started)

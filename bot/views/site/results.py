@@ -12,14 +12,18 @@ from bot.rules.records import PublicationKind, SitePublication, SiteRecord
 from bot.services.site import Snapshot
 from bot.views.site.layout import Page, code, dl, e, link, record_href, table
 from bot.views.site.pages import (
+    PAGE_ROWS,
     Results,
     _date,
     department_key,
+    page_name,
     result_headers,
     result_pages,
     result_row,
     results_table,
 )
+
+LATEST_CASES = 100  # on the page itself; every case on its pages
 
 
 def departments_of(r: Results) -> dict[str, list[SitePublication]]:
@@ -76,7 +80,9 @@ def earlier_page(t: Translator, r: Results, tz: tzinfo) -> Page:
                       result_headers(t), rows, t._("No publication was corrected.")))
 
 
-def noncooperation_page(t: Translator, r: Results) -> Page:
+def noncooperation_pages(t: Translator, r: Results) -> list[Page]:
+    """Who refused a check (003 第二十六条): the latest first on the page itself, every
+    case in pages of PAGE_ROWS in the order published (so a new case changes the last)."""
     rows = []
     for p in r.current:
         case = p.content.get("noncooperation")
@@ -87,12 +93,25 @@ def noncooperation_page(t: Translator, r: Results) -> Page:
                      e(c.get("noncooperation_count", 1)),
                      e("、".join(c.get("noncooperation_times", []))),
                      e("；".join(case.get("kinds", []))), e(case.get("circumstances", ""))])
+    headers = [t._("Name"), t._("USCC or registration no."), t._("Times"), t._("When"),
+               t._("Kind"), t._("Circumstances")]
+    chunks = [rows[i:i + PAGE_ROWS] for i in range(0, len(rows), PAGE_ROWS)] \
+        if len(rows) > LATEST_CASES else []
+    pages = [Page(f"noncooperation/{page_name(n)}", t._("Non-cooperation: page {n} of"
+                                                         " {count}").format(n=n,
+                                                                             count=len(chunks)),
+                  table(t._("Non-cooperation"), headers, chunk, ""))
+             for n, chunk in enumerate(chunks, start=1)]
     intro = "<p>" + e(t._("Businesses that refused, obstructed or evaded a check, named with"
                           " how often, when and how (003 第二十六条).")) + "</p>"
-    return Page("noncooperation/index.html", t._("Non-cooperation (不配合检查)"), intro + table(
-        t._("Non-cooperation"), [t._("Name"), t._("USCC or registration no."), t._("Times"),
-                                 t._("When"), t._("Kind"), t._("Circumstances")], rows,
-        t._("No business refused a check.")))
+    links = "".join(f'<li><a href="{page_name(n)}">{n}</a></li>'
+                    for n in range(1, len(chunks) + 1))
+    label = t._("Every case, in pages:")
+    every = f'<p>{e(label)}</p><ul class="pages">{links}</ul>' if chunks else ""
+    latest = table(t._("Non-cooperation, the latest first"), headers, list(reversed(rows))[
+        :LATEST_CASES], t._("No business refused a check."))
+    return [Page("noncooperation/index.html", t._("Non-cooperation (不配合检查)"),
+                 intro + latest + every), *pages]
 
 
 def record_pages(t: Translator, snap: Snapshot, r: Results, tz: tzinfo) -> list[Page]:
