@@ -85,30 +85,37 @@ def page_name(number: int) -> str:
 def result_pages(t: Translator, title: str, folder: str, pubs: Sequence[SitePublication],
                  r: Results, tz: tzinfo) -> tuple[str, list[Page]]:
     """Results in pages of PAGE_ROWS rows under `folder` (from a language's root): the
-    links to them, for the page that lists them, and the pages."""
+    links to them, for the page that lists them, and the pages. A page links only to its
+    neighbours and the list, so a new page changes only the one before it."""
     chunks = [pubs[i:i + PAGE_ROWS] for i in range(0, len(pubs), PAGE_ROWS)]
     up = "../" * folder.count("/")
     out = []
     for n, chunk in enumerate(chunks, start=1):
-        nav = _page_links(t, len(chunks), n)
-        caption = t._("{title}: page {n} of {count}").format(title=title, n=n,
-                                                             count=len(chunks))
-        out.append(Page(folder + page_name(n), caption,
-                        nav + results_table(t, caption, chunk, r, up, tz) + nav))
-    links = "<p>" + e(t._("{n} results, in pages of {rows}:").format(
-        n=len(pubs), rows=PAGE_ROWS)) + "</p>" + _page_links(t, len(chunks), 0) if chunks \
-        else "<p>" + e(t._("No result is published here yet.")) + "</p>"
-    return links, out
-
-
-def _page_links(t: Translator, count: int, current: int) -> str:
-    if count <= 1 and current:
-        return ""
-    here = ' aria-current="page"'
-    items = "".join(f'<li><a href="{page_name(n)}"{here if n == current else ""}>{n}</a></li>'
-                    for n in range(1, count + 1))
+        nav = _neighbours(t, n, n < len(chunks))
+        caption = t._("{title}: page {n}").format(title=title, n=n)
+        label = t._("Pages of results")
+        out.append(Page(folder + page_name(n), caption,  # (one navigation landmark a page)
+                        f'<nav class="pages" aria-label="{e(label)}">{nav}</nav>'
+                        + results_table(t, caption, chunk, r, up, tz) + nav))
+    if not chunks:
+        return "<p>" + e(t._("No result is published here yet.")) + "</p>", out
+    items = "".join(f'<li><a href="{page_name(n)}">{n}</a></li>'
+                    for n in range(1, len(chunks) + 1))
     label = t._("Pages of results")
-    return f'<nav class="pages" aria-label="{e(label)}"><ul>{items}</ul></nav>'
+    count = e(t._("{n} results, in pages of {rows}:").format(n=len(pubs), rows=PAGE_ROWS))
+    return (f'<p>{count}</p><nav class="pages" aria-label="{e(label)}"><ul>{items}</ul>'
+            "</nav>"), out
+
+
+def _neighbours(t: Translator, n: int, more: bool) -> str:
+    previous, every, following = t._("← Previous"), t._("All pages"), t._("Next →")
+    links = []
+    if n > 1:
+        links.append(f'<a href="{page_name(n - 1)}" rel="prev">{e(previous)}</a>')
+    links.append(f'<a href="index.html">{e(every)}</a>')
+    if more:
+        links.append(f'<a href="{page_name(n + 1)}" rel="next">{e(following)}</a>')
+    return f'<p class="pages">{" · ".join(links)}</p>'
 
 
 def _date(moment: datetime | None, tz: tzinfo) -> str:

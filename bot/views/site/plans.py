@@ -68,9 +68,8 @@ def drawn_pages(t: Translator, plan: SitePlan) -> tuple[str, list[Page]]:
     headers = [t._("Order"), t._("Name"), t._("USCC or registration no."), t._("Class"),
                t._("Team (执法证号)")]
     chunks = [rows[i:i + PAGE_ROWS] for i in range(0, len(rows), PAGE_ROWS)]
-    pages = [Page(f"{folder}drawn-{n}.html", t._("Targets drawn for {plan}: page {n} of"
-                                                  " {count}").format(plan=plan.name, n=n,
-                                                                     count=len(chunks)),
+    pages = [Page(f"{folder}drawn-{n}.html",
+                  t._("Targets drawn for {plan}: page {n}").format(plan=plan.name, n=n),
                   table(t._("Targets drawn, in their order"), headers, chunk, ""))
              for n, chunk in enumerate(chunks, start=1)]
     links = "".join(f'<li><a href="drawn-{n}.html">{n}</a></li>'

@@ -97,9 +97,8 @@ def noncooperation_pages(t: Translator, r: Results) -> list[Page]:
                t._("Kind"), t._("Circumstances")]
     chunks = [rows[i:i + PAGE_ROWS] for i in range(0, len(rows), PAGE_ROWS)] \
         if len(rows) > LATEST_CASES else []
-    pages = [Page(f"noncooperation/{page_name(n)}", t._("Non-cooperation: page {n} of"
-                                                         " {count}").format(n=n,
-                                                                             count=len(chunks)),
+    pages = [Page(f"noncooperation/{page_name(n)}",
+                  t._("Non-cooperation: page {n}").format(n=n),
                   table(t._("Non-cooperation"), headers, chunk, ""))
              for n, chunk in enumerate(chunks, start=1)]
     intro = "<p>" + e(t._("Businesses that refused, obstructed or evaded a check, named with"
