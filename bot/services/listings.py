@@ -132,19 +132,9 @@ async def publish_items(core: Core, actor: Actor, doc_no: str | None, now: datet
         content, count = await _items_now(tx)
         if not count:
             raise Refused(Refusal.NOTHING_TO_PUBLISH)
-        last = await tx.listings.latest_items()
-        digest = rules.digest(content)
-        _as_shown(digest, shown)
-        if _same(last, digest, doc_no):
-            raise Refused(Refusal.NOTHING_TO_PUBLISH)
-        listing_id = await tx.listings.add(ListingKind.ITEMS, None, doc_no, content, digest,
-                                           label(actor), now)
-        await tx.audit.append(label(actor), AuditAction.ITEMS_PUBLISHED, f"listing:{listing_id}",
-                              {"items": count, "digest": digest, "doc_no": doc_no}, now)
-        listing = await tx.listings.latest_items()
-        assert listing is not None
-        await _post(tx, core, listing, now)
-    return listing
+        return await _publish(tx, core, actor, _Publishing(
+            ListingKind.ITEMS, None, doc_no, content, await tx.listings.latest_items(), shown,
+            AuditAction.ITEMS_PUBLISHED, None, {"items": count}), now)
 
 
 async def publish_plan(core: Core, actor: Actor, plan_id: int, doc_no: str | None,
@@ -158,20 +148,45 @@ async def publish_plan(core: Core, actor: Actor, plan_id: int, doc_no: str | Non
         names = await tx.listings.plan_names(plan_id)
         if plan is None or names is None:
             raise Refused(Refusal.STALE)
-        content = rules.plan_content(plan, names)
-        digest = rules.digest(content)
-        last = await tx.listings.latest_plan(plan_id)
-        _as_shown(digest, shown)
-        if _same(last, digest, doc_no):
-            raise Refused(Refusal.NOTHING_TO_PUBLISH)
-        listing_id = await tx.listings.add(ListingKind.PLAN, plan_id, doc_no, content, digest,
-                                           label(actor), now)
-        await tx.audit.append(label(actor), AuditAction.PLAN_PUBLISHED, f"plan:{plan_id}",
-                              {"listing": listing_id, "plan": plan.name, "digest": digest,
-                               "doc_no": doc_no}, now)
-        listing = await tx.listings.latest_plan(plan_id)
-        assert listing is not None
-        await _post(tx, core, listing, now)
+        return await _publish(tx, core, actor, _Publishing(
+            ListingKind.PLAN, plan_id, doc_no, rules.plan_content(plan, names),
+            await tx.listings.latest_plan(plan_id), shown, AuditAction.PLAN_PUBLISHED,
+            f"plan:{plan_id}", {"plan": plan.name}), now)
+
+
+@dataclass(frozen=True)
+class _Publishing:
+    """What one publication writes: the listing, and its audit entry."""
+
+    kind: ListingKind
+    plan_id: int | None
+    doc_no: str | None
+    content: dict[str, Any]
+    last: Listing | None
+    shown: str | None
+    action: AuditAction
+    subject: str | None  # None: the new listing itself
+    facts: dict[str, Any]
+
+
+async def _publish(tx: Tx, core: Core, actor: Actor, what: _Publishing,
+                   now: datetime) -> Listing:
+    """Keep the publication, audit it, post it to the channel (in the caller's
+    transaction); refused when it is not what was shown or changes nothing."""
+    digest = rules.digest(what.content)
+    _as_shown(digest, what.shown)
+    if _same(what.last, digest, what.doc_no):
+        raise Refused(Refusal.NOTHING_TO_PUBLISH)
+    listing_id = await tx.listings.add(what.kind, what.plan_id, what.doc_no, what.content,
+                                       digest, label(actor), now)
+    subject = what.subject or f"listing:{listing_id}"
+    await tx.audit.append(label(actor), what.action, subject,
+                          {**what.facts, "listing": listing_id, "digest": digest,
+                           "doc_no": what.doc_no}, now)
+    listing = await (tx.listings.latest_items() if what.kind == ListingKind.ITEMS
+                     else tx.listings.latest_plan(what.plan_id or 0))
+    assert listing is not None
+    await _post(tx, core, listing, now)
     return listing
 
 

@@ -8,11 +8,19 @@ relative, so the folder works on any web server and from the disk."""
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.i18n import Translator
 from bot.rules import site as paths
+
+
+def json_data(value: object) -> str:
+    """JSON to sit in a <script type="application/json"> element (the words a page's script
+    shows): nothing in it can end the element or open markup."""
+    return (json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
+            .replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def e(text: object) -> str:

@@ -14,18 +14,12 @@ import json
 from typing import Any
 
 from bot.i18n import Translator
-from bot.views.site.layout import Page, e
+from bot.views.site.layout import Page, e, json_data
 from bot.views.site.pages import Results
 
 SHARD = 5000  # results per name shard
 CODE_SHARDS = 256
 FOUND_ENOUGH = 50
-
-
-def _json_data(value: object) -> str:
-    """JSON inside a <script type="application/json">: nothing in it can end the element."""
-    return (json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
-            .replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def code_shard(code: str) -> int:
@@ -88,6 +82,6 @@ def search_page(t: Translator) -> Page:
         f' <button type="submit">{e(button)}</button></p></form>\n'
         f'<noscript><p>{e(noscript)}</p></noscript>\n'
         '<section aria-live="polite"><p id="status"></p><ol id="hits"></ol></section>\n'
-        f'<script type="application/json" id="words">{_json_data(search_words(t))}</script>\n'
+        f'<script type="application/json" id="words">{json_data(search_words(t))}</script>\n'
         f'<script src="{"../" * (2 if t.lang == "en" else 1)}assets/search.js" defer></script>')
     return Page("search/index.html", t._("Search the results"), body)

@@ -9,9 +9,9 @@ Content-Security-Policy (`script-src 'self'`)."""
 from __future__ import annotations
 
 import html
-import json
 
 from bot.i18n import Translator
+from bot.views.site.layout import json_data
 
 # The page asks for nothing but its own files: no other host, no inline script or style.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; connect-src 'self';"
@@ -192,13 +192,6 @@ def _e(value: str) -> str:
     return html.escape(value)
 
 
-def _json_data(value: object) -> str:
-    """JSON to sit in a <script type="application/json"> element: nothing in it can end
-    the element or open markup."""
-    return (json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
-            .replace(">", "\\u003e").replace("&", "\\u0026"))
-
-
 def _explanation(t: Translator) -> str:
     checks = (
         t._("the three files (pool.tsv, inspectors.tsv, recusals.tsv) are the ones the"
@@ -283,7 +276,7 @@ def verifier_page(t: Translator, *, title: str, back_href: str, css_href: str,
         f'<section id="results" aria-live="polite" aria-labelledby="results-heading">'
         f'<h2 id="results-heading">{_e(result)}</h2>'
         '<p id="source"></p><ul id="checks"></ul><p id="summary"></p></section>',
-        f'<script type="application/json" id="words">{_json_data(verifier_words(t))}</script>',
+        f'<script type="application/json" id="words">{json_data(verifier_words(t))}</script>',
         "</main>",
         "</body>",
         "</html>",
