@@ -56,6 +56,7 @@ class ListingRepo(Repo):
 
     async def plan_published_for(self, year: int) -> bool:
         """Whether a plan of `year` (drawn that year) is published: the year's plan."""
-        return await self.scalar(
+        found = await self.scalar(
             "SELECT EXISTS (SELECT 1 FROM listings l JOIN plans p ON p.id = l.plan_id"
-            " WHERE l.kind = 'plan' AND substr(p.draw_date, 1, 4) = ?)", (f"{year:04d}",)) == 1
+            " WHERE l.kind = 'plan' AND substr(p.draw_date, 1, 4) = ?)", (f"{year:04d}",))
+        return bool(found)
