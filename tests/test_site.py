@@ -110,6 +110,8 @@ async def test_the_site_shows_what_is_published_and_nothing_more(
         assert 0 < again.written < first.files
         assert [p.stat().st_mtime_ns for p in untouched] == before
         assert names[tasks[2]] in (out / f"plans/{plan_id}/results-1.html").read_text()
+        # Its record's page, known unchanged until now, is rendered again and shows it.
+        assert names[tasks[2]] in (out / f"en/r/{records[tasks[2]]}/index.html").read_text()
         # Released is not corrected: nothing is listed as replaced by a 更正.
         assert "No publication was corrected" in (out / "en/results/earlier.html").read_text()
     finally:

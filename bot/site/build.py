@@ -9,27 +9,31 @@ published stays published (a 更正 is a new publication)."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from bot.config import Settings
 from bot.core import Core
-from bot.i18n import translator
+from bot.i18n import locales_dir, translator
 from bot.rules import site as paths
 from bot.services import site
 from bot.services.site import SitePlan, Snapshot
-from bot.views.site import feeds, pages, plans, results, search
+from bot.texts import listings as listing_words
+from bot.views.site import feeds, layout, pages, plans, results, search
 from bot.views.site.layout import Page, render
 from bot.views.site.verifier import verifier_page
 from bot.workers import SITE
 
 ASSETS = ("style.css", "verify.js", "search.js")
 DRAWS = "draws/"
+KEYS = ".keys.json"  # beside the site's folder (never served): what its record pages show
 HEAVY_FROM = 2000  # publications
 
 
@@ -59,29 +63,44 @@ def _pages(t_lang: str, snap: Snapshot, r: pages.Results, settings: Settings) ->
         yield from plans.plan_pages(t, plan, r, tz)
     for name, pubs in results.departments_of(r).items():
         yield from results.department_pages(t, name, pubs, r, tz)
-    yield from results.record_pages(t, snap, r, tz)
 
 
-def render_site(snap: Snapshot, settings: Settings) -> Iterator[tuple[str, bytes]]:
-    """Every file of the site with its path below the site's root, one at a time (a
-    province's site is not held in memory)."""
+# A file of the site: its path below the root, its bytes (None: known unchanged, not
+# rendered again) and the key it was rendered from (record pages only).
+Item = tuple[str, bytes | None, str | None]
+
+
+def render_site(snap: Snapshot, settings: Settings,
+                known: Mapping[str, str] | None = None, out: Path | None = None
+                ) -> Iterator[Item]:
+    """Every file of the site, one at a time (a province's site is not held in memory).
+    A record's page whose key is the one `known` from the last build, and which is still
+    in `out`, is not rendered again: a province has one per record version."""
     r = pages.results_of(snap)
+    entries = results.record_entries(snap, r)
     for lang in paths.LANGUAGES:
         t = translator(lang)
         root = paths.lang_root(lang)
         for page in _pages(lang, snap, r, settings):
-            yield root + page.path, render(t, page).encode("utf-8")
+            yield root + page.path, render(t, page).encode("utf-8"), None
+        for entry in entries:
+            path, key = root + entry.path, f"{lang}|{entry.key(r)}"
+            if known and known.get(path) == key and out and (out / path).is_file():
+                yield path, None, key
+            else:
+                yield path, render(t, results.record_page(t, entry, r, settings.tz)).encode(
+                    "utf-8"), key
     for plan in snap.plans:
         if plan.draw is not None:
-            yield from _draw_files(plan)
+            yield from ((rel, data, None) for rel, data in _draw_files(plan))
     for name, data in feeds.data_files(snap, r, settings.tz).items():
-        yield "feeds/" + name, data
-    yield from search.search_files(r).items()
+        yield "feeds/" + name, data, None
+    yield from ((rel, data, None) for rel, data in search.search_files(r).items())
     base = paths.site_url(settings.public_url) if settings.public_url else "../"
-    yield "feeds/changes.xml", feeds.atom(translator("zh_CN"), snap, r, base, settings.tz)
+    yield "feeds/changes.xml", feeds.atom(translator("zh_CN"), snap, r, base, settings.tz), None
     static = resources.files("bot.site") / "static"
     for name in ASSETS:
-        yield "assets/" + name, (static / name).read_bytes()
+        yield "assets/" + name, (static / name).read_bytes(), None
 
 
 def _draw_files(plan: SitePlan) -> Iterator[tuple[str, bytes]]:
@@ -106,18 +125,24 @@ class _Tally:
     written: int = 0
     size: int = 0
     largest: tuple[str, int] = ("", 0)
+    keys: dict[str, str] = field(default_factory=dict)
 
 
-def write_site(out: Path, files: Iterable[tuple[str, bytes]]) -> _Tally:
-    """Write the files that changed, each atomically; what was seen and written. A draw's
-    folder holds only its current files (a cancelled preparation's are gone: its
-    commitment and nonce stay on the plan's page)."""
+def write_site(out: Path, files: Iterable[Item]) -> _Tally:
+    """Write the files that changed, each atomically; what was seen and written, and the
+    keys rendered from. A draw's folder holds only its current files (a cancelled
+    preparation's are gone: its commitment and nonce stay on the plan's page)."""
     tally = _Tally()
     drawn: set[str] = set()
-    for rel, data in files:
+    for rel, data, key in files:
+        if key is not None:
+            tally.keys[rel] = key
         if rel.startswith(DRAWS):
             drawn.add(rel)
         tally.files += 1
+        if data is None:  # known unchanged
+            tally.size += (out / rel).stat().st_size
+            continue
         tally.size += len(data)
         if rel.endswith(".html") and len(data) > tally.largest[1]:
             tally.largest = (rel, len(data))
@@ -150,8 +175,37 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def render_and_write(out: Path, snap: Snapshot, settings: Settings) -> _Tally:
-    """The whole build but reading: in a worker process for a large site."""
-    return write_site(out, render_site(snap, settings))
+    """The whole build but reading: in a worker process for a large site. The keys of the
+    record pages are kept beside the site (KEYS, with the version of the pages' code and
+    words: a new release renders everything again)."""
+    kept = _read_keys(out)
+    tally = write_site(out, render_site(snap, settings, kept, out))
+    with contextlib.suppress(OSError):  # only a cache: without it, everything is rendered
+        _write(out.parent / f".{out.name}{KEYS}", json.dumps(
+            {"format": _format(), "keys": tally.keys}, separators=(",", ":")).encode())
+    return tally
+
+
+def _read_keys(out: Path) -> dict[str, str]:
+    try:
+        kept = json.loads((out.parent / f".{out.name}{KEYS}").read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(kept, dict) or kept.get("format") != _format():
+        return {}
+    keys = kept.get("keys")
+    return keys if isinstance(keys, dict) else {}
+
+
+def _format() -> str:
+    """What the pages are made with: the site's views and the compiled words."""
+    digest = hashlib.sha256()
+    for module in (layout, pages, plans, results, listing_words):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    for lang in paths.LANGUAGES:
+        with contextlib.suppress(OSError):
+            digest.update((locales_dir() / lang / "LC_MESSAGES" / "choucha.mo").read_bytes())
+    return digest.hexdigest()
 
 
 async def build(core: Core, out: Path) -> Built:

@@ -4,6 +4,7 @@ verification page and the audit chain's daily heads."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import tzinfo
 
 from bot.i18n import Translator
@@ -113,26 +114,50 @@ def noncooperation_pages(t: Translator, r: Results) -> list[Page]:
                  intro + latest + every), *pages]
 
 
-def record_pages(t: Translator, snap: Snapshot, r: Results, tz: tzinfo) -> list[Page]:
-    """A page per record version: authentic, which version, superseded or not, and what
-    its publication shows (nothing more)."""
+@dataclass(frozen=True)
+class RecordEntry:
+    """What a record version's page shows, and a key that changes when it does (a
+    province has a page per record: the build renders again only those whose key changed,
+    bot/site/build.py)."""
+
+    record: SiteRecord
+    newer: SiteRecord | None
+    count: int  # versions of the record
+    latest: SitePublication | None  # the task's latest publication
+    shown: SitePublication | None  # the publication that shows this version
+
+    @property
+    def path(self) -> str:
+        return paths.record_path(self.record.record_hash) + "index.html"
+
+    def key(self, r: Results) -> str:
+        plan = r.plans.get(self.shown.plan_id) if self.shown else None
+        listing = plan.listings[-1].digest if plan and plan.listings else ""
+        return "|".join(str(x) for x in (
+            self.record.record_hash, self.record.version, self.count,
+            self.newer.record_hash if self.newer else "", self.shown.id if self.shown else "",
+            self.shown.supersedes if self.shown else "", listing,
+            self.latest.kind if self.latest else ""))
+
+
+def record_entries(snap: Snapshot, r: Results) -> list[RecordEntry]:
+    """Every record version, for its page."""
     versions: dict[int, list[SiteRecord]] = {}
     for rec in snap.records:
         versions.setdefault(rec.task_id, []).append(rec)
     latest: dict[int, SitePublication] = {}
     for p in snap.publications:
         latest[p.task_id] = p
-    pages = []
-    for task_versions in versions.values():
-        for n, rec in enumerate(task_versions):
-            newer = task_versions[n + 1] if n + 1 < len(task_versions) else None
-            pages.append(_record_page(t, rec, newer, len(task_versions), r,
-                                      latest.get(rec.task_id), tz))
-    return pages
+    return [RecordEntry(rec, task_versions[n + 1] if n + 1 < len(task_versions) else None,
+                        len(task_versions), latest.get(rec.task_id),
+                        r.by_record.get(rec.record_hash))
+            for task_versions in versions.values() for n, rec in enumerate(task_versions)]
 
 
-def _record_page(t: Translator, rec: SiteRecord, newer: SiteRecord | None, count: int,
-                 r: Results, latest: SitePublication | None, tz: tzinfo) -> Page:
+def record_page(t: Translator, entry: RecordEntry, r: Results, tz: tzinfo) -> Page:
+    """A record version's page: authentic, which version, superseded or not, and what its
+    publication shows (nothing more)."""
+    rec, newer, count, latest = entry.record, entry.newer, entry.count, entry.latest
     up = "../../"
     facts = [(t._("Record hash, SHA-256"), code(rec.record_hash)),
              (t._("Version"), e(t._("{n} of {count}").format(n=rec.version, count=count))),
@@ -143,7 +168,7 @@ def _record_page(t: Translator, rec: SiteRecord, newer: SiteRecord | None, count
                                                  newer.record_hash[:16] + "…")))
     else:
         status = t._("✅ Authentic: this is the latest version of the record.")
-    shown = r.by_record.get(rec.record_hash)
+    shown = entry.shown
     if shown is not None:
         result = results_table(t, t._("What was published of this record"), [shown], r, up,
                                tz)
@@ -154,7 +179,7 @@ def _record_page(t: Translator, rec: SiteRecord, newer: SiteRecord | None, count
         result = "<p>" + e(t._("The result of this version is not published (yet, or a"
                                " newer version's is).")) + "</p>"
     body = f'<p class="verdict">{e(status)}</p>' + dl(facts) + result
-    return Page(paths.record_path(rec.record_hash) + "index.html", t._("Record check"), body)
+    return Page(entry.path, t._("Record check"), body)
 
 
 def audit_page(t: Translator, snap: Snapshot) -> Page:
