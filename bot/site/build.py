@@ -27,7 +27,7 @@ from bot.services import site
 from bot.services.site import SitePlan, Snapshot
 from bot.texts import listings as listing_words
 from bot.views.site import feeds, layout, pages, plans, results, search
-from bot.views.site.layout import Page, render
+from bot.views.site.layout import Keyed, Page, render
 from bot.views.site.verifier import verifier_page
 from bot.workers import SITE
 
@@ -48,7 +48,8 @@ class Built:
     seconds: float
 
 
-def _pages(t_lang: str, snap: Snapshot, r: pages.Results, settings: Settings) -> Iterator[Page]:
+def _pages(t_lang: str, snap: Snapshot, r: pages.Results, settings: Settings
+           ) -> Iterator[Page | Keyed]:
     t, tz = translator(t_lang), settings.tz
     yield pages.home(t, snap, r, tz)
     yield pages.items_page(t, snap, tz)
@@ -63,6 +64,7 @@ def _pages(t_lang: str, snap: Snapshot, r: pages.Results, settings: Settings) ->
         yield from plans.plan_pages(t, plan, r, tz)
     for name, pubs in results.departments_of(r).items():
         yield from results.department_pages(t, name, pubs, r, tz)
+    yield from results.record_pages(t, snap, r, tz)
 
 
 # A file of the site: its path below the root, its bytes (None: known unchanged, not
@@ -74,22 +76,21 @@ def render_site(snap: Snapshot, settings: Settings,
                 known: Mapping[str, str] | None = None, out: Path | None = None
                 ) -> Iterator[Item]:
     """Every file of the site, one at a time (a province's site is not held in memory).
-    A record's page whose key is the one `known` from the last build, and which is still
-    in `out`, is not rendered again: a province has one per record version."""
+    A keyed page (a record's, a page of results) whose key is the one `known` from the
+    last build, and which is still in `out`, is not made again: a province has hundreds of
+    thousands."""
     r = pages.results_of(snap)
-    entries = results.record_entries(snap, r)
     for lang in paths.LANGUAGES:
         t = translator(lang)
         root = paths.lang_root(lang)
         for page in _pages(lang, snap, r, settings):
-            yield root + page.path, render(t, page).encode("utf-8"), None
-        for entry in entries:
-            path, key = root + entry.path, f"{lang}|{entry.key(r)}"
-            if known and known.get(path) == key and out and (out / path).is_file():
-                yield path, None, key
+            path = root + page.path
+            if isinstance(page, Page):
+                yield path, render(t, page).encode("utf-8"), None
+            elif known and known.get(path) == page.key and out and (out / path).is_file():
+                yield path, None, page.key
             else:
-                yield path, render(t, results.record_page(t, entry, r, settings.tz)).encode(
-                    "utf-8"), key
+                yield path, render(t, page.make()).encode("utf-8"), page.key
     for plan in snap.plans:
         if plan.draw is not None:
             yield from ((rel, data, None) for rel, data in _draw_files(plan))
@@ -176,7 +177,7 @@ def _write(path: Path, data: bytes) -> None:
 
 def render_and_write(out: Path, snap: Snapshot, settings: Settings) -> _Tally:
     """The whole build but reading: in a worker process for a large site. The keys of the
-    record pages are kept beside the site (KEYS, with the version of the pages' code and
+    keyed pages are kept beside the site (KEYS, with the version of the pages' code and
     words: a new release renders everything again)."""
     kept = _read_keys(out)
     tally = write_site(out, render_site(snap, settings, kept, out))

@@ -24,7 +24,8 @@ RESULT_COLUMNS = ("抽查计划编号", "抽查计划名称", "抽查任务编�
 
 
 def _json(data: Any) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            + "\n").encode()
 
 
 def result_records(r: Results, tz: tzinfo) -> list[dict[str, Any]]:

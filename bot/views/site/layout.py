@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.i18n import Translator
@@ -39,6 +39,16 @@ class Page:
     @property
     def depth(self) -> int:
         return self.path.count("/")
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """A page made only when needed: `key` changes whenever what it shows does, so a build
+    that knows the key from the last one need not make it again (bot/site/build.py)."""
+
+    path: str
+    key: str
+    make: Callable[[], Page]
 
 
 def site_name(t: Translator) -> str:

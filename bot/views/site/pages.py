@@ -7,6 +7,7 @@ Pure: a snapshot and a translator in, pages out (bot/site/build.py writes them).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -19,7 +20,7 @@ from bot.rules import site as paths
 from bot.rules.records import DrawStatus, Listing, PublicationKind, SitePublication
 from bot.services.site import SitePlan, Snapshot
 from bot.texts.listings import item_kind_label, plan_type_label, published_line
-from bot.views.site.layout import Page, code, dl, e, link, record_href, table
+from bot.views.site.layout import Keyed, Page, code, dl, e, link, record_href, table
 
 DRAW_FILES = ("announcement.json", "pool.tsv", "inspectors.tsv", "recusals.tsv", "record.json")
 PAGE_ROWS = 500  # results on one page
@@ -83,20 +84,20 @@ def page_name(number: int) -> str:
 
 
 def result_pages(t: Translator, title: str, folder: str, pubs: Sequence[SitePublication],
-                 r: Results, tz: tzinfo) -> tuple[str, list[Page]]:
+                 r: Results, tz: tzinfo) -> tuple[str, list[Keyed]]:
     """Results in pages of PAGE_ROWS rows under `folder` (from a language's root): the
-    links to them, for the page that lists them, and the pages. A page links only to its
+    links to them, for the page that lists them, and the pages, each made only when what
+    it shows changed (publications are never edited: the ids on a page, their plans'
+    latest publication and whether a page follows say it all). A page links only to its
     neighbours and the list, so a new page changes only the one before it."""
     chunks = [pubs[i:i + PAGE_ROWS] for i in range(0, len(pubs), PAGE_ROWS)]
-    up = "../" * folder.count("/")
     out = []
     for n, chunk in enumerate(chunks, start=1):
-        nav = _neighbours(t, n, n < len(chunks))
-        caption = t._("{title}: page {n}").format(title=title, n=n)
-        label = t._("Pages of results")
-        out.append(Page(folder + page_name(n), caption,  # (one navigation landmark a page)
-                        f'<nav class="pages" aria-label="{e(label)}">{nav}</nav>'
-                        + results_table(t, caption, chunk, r, up, tz) + nav))
+        more = n < len(chunks)
+        key = "|".join((t.lang, title, str(more), *(f"{p.id}:{_plan_digest(r, p)}"
+                                                    for p in chunk)))
+        out.append(Keyed(folder + page_name(n), key, functools.partial(
+            _result_page, t, title, folder, n, more, chunk, r, tz)))
     if not chunks:
         return "<p>" + e(t._("No result is published here yet.")) + "</p>", out
     items = "".join(f'<li><a href="{page_name(n)}">{n}</a></li>'
@@ -105,6 +106,22 @@ def result_pages(t: Translator, title: str, folder: str, pubs: Sequence[SitePubl
     count = e(t._("{n} results, in pages of {rows}:").format(n=len(pubs), rows=PAGE_ROWS))
     return (f'<p>{count}</p><nav class="pages" aria-label="{e(label)}"><ul>{items}</ul>'
             "</nav>"), out
+
+
+def _plan_digest(r: Results, p: SitePublication) -> str:
+    plan = r.plans.get(p.plan_id)
+    return plan.listings[-1].digest[:16] if plan and plan.listings else ""
+
+
+def _result_page(t: Translator, title: str, folder: str, n: int, more: bool,
+                 chunk: Sequence[SitePublication], r: Results, tz: tzinfo) -> Page:
+    up = "../" * folder.count("/")
+    nav = _neighbours(t, n, more)
+    caption = t._("{title}: page {n}").format(title=title, n=n)
+    label = t._("Pages of results")
+    return Page(folder + page_name(n), caption,  # (one navigation landmark a page)
+                f'<nav class="pages" aria-label="{e(label)}">{nav}</nav>'
+                + results_table(t, caption, chunk, r, up, tz) + nav)
 
 
 def _neighbours(t: Translator, n: int, more: bool) -> str:

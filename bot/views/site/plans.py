@@ -5,6 +5,8 @@ its results."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from datetime import tzinfo
 from typing import Any
@@ -14,7 +16,7 @@ from bot.rules import site as paths
 from bot.rules.records import DrawStatus
 from bot.services.site import SiteDraw, SitePlan
 from bot.texts.listings import plan_type_label, published_line
-from bot.views.site.layout import Page, code, dl, e, link, table
+from bot.views.site.layout import Keyed, Page, code, dl, e, link, table
 from bot.views.site.pages import (
     DRAW_FILES,
     PAGE_ROWS,
@@ -27,7 +29,7 @@ from bot.views.site.pages import (
 LATEST = 10  # results on the plan's own page; all of them on its pages of results
 
 
-def plan_pages(t: Translator, plan: SitePlan, r: Results, tz: tzinfo) -> list[Page]:
+def plan_pages(t: Translator, plan: SitePlan, r: Results, tz: tzinfo) -> list[Page | Keyed]:
     """The plan's page, the pages of the targets its draw selected, of its results."""
     folder = paths.plan_path(plan.plan_id)
     up = "../../"
@@ -47,35 +49,43 @@ def plan_pages(t: Translator, plan: SitePlan, r: Results, tz: tzinfo) -> list[Pa
             *pages]
 
 
-def drawn_pages(t: Translator, plan: SitePlan) -> tuple[str, list[Page]]:
+def drawn_pages(t: Translator, plan: SitePlan) -> tuple[str, list[Keyed]]:
     """The targets the draw selected, in their order, with their teams (by 执法证号, as
-    record.json has them), in pages; the links to them for the plan's page."""
+    record.json has them), in pages, each made only when the record or the targets' names
+    changed; the links to them for the plan's page."""
     if plan.draw is None or "record.json" not in plan.draw.files:
         return "", []
+    data = plan.draw.files["record.json"]
     try:
-        record = json.loads(plan.draw.files["record.json"])
+        record = json.loads(data)
         selected, teams = record.get("selected", []), record.get("teams", [])
     except (ValueError, AttributeError):
         return "", []
-    names = plan.draw.names
     members = {str(team.get("target")): team.get("members", []) for team in teams}
-    rows = [[e(s.get("order", "")), e(names.get(str(s.get("target")), "")),
-             code(str(s.get("target", ""))), e(s.get("stratum", "")),
-             "、".join(e(m.get("inspector", "")) + (e(t._(" (leader)")) if m.get("leader")
-                                                    else "")
-                      for m in members.get(str(s.get("target")), []))] for s in selected]
+    names = plan.draw.names
+    base = hashlib.sha256(data + json.dumps(names, sort_keys=True).encode()).hexdigest()
     folder = paths.plan_path(plan.plan_id)
-    headers = [t._("Order"), t._("Name"), t._("USCC or registration no."), t._("Class"),
-               t._("Team (执法证号)")]
-    chunks = [rows[i:i + PAGE_ROWS] for i in range(0, len(rows), PAGE_ROWS)]
-    pages = [Page(f"{folder}drawn-{n}.html",
-                  t._("Targets drawn for {plan}: page {n}").format(plan=plan.name, n=n),
-                  table(t._("Targets drawn, in their order"), headers, chunk, ""))
+    chunks = [selected[i:i + PAGE_ROWS] for i in range(0, len(selected), PAGE_ROWS)]
+    pages = [Keyed(f"{folder}drawn-{n}.html", f"{t.lang}|{base}|{n}", functools.partial(
+        _drawn_page, t, plan.name, f"{folder}drawn-{n}.html", n, chunk, members, names))
              for n, chunk in enumerate(chunks, start=1)]
     links = "".join(f'<li><a href="drawn-{n}.html">{n}</a></li>'
                     for n in range(1, len(chunks) + 1))
-    label = t._("The {n} targets drawn and their teams, in pages:").format(n=len(rows))
+    label = t._("The {n} targets drawn and their teams, in pages:").format(n=len(selected))
     return f"<p>{e(label)}</p><ul class=\"pages\">{links}</ul>", pages
+
+
+def _drawn_page(t: Translator, plan: str, path: str, n: int, chunk: list[dict[str, Any]],
+                members: dict[str, list[dict[str, Any]]], names: dict[str, str]) -> Page:
+    leader = e(t._(" (leader)"))
+    rows = [[e(s.get("order", "")), e(names.get(str(s.get("target")), "")),
+             code(str(s.get("target", ""))), e(s.get("stratum", "")),
+             "、".join(e(m.get("inspector", "")) + (leader if m.get("leader") else "")
+                      for m in members.get(str(s.get("target")), []))] for s in chunk]
+    headers = [t._("Order"), t._("Name"), t._("USCC or registration no."), t._("Class"),
+               t._("Team (执法证号)")]
+    return Page(path, t._("Targets drawn for {plan}: page {n}").format(plan=plan, n=n),
+                table(t._("Targets drawn, in their order"), headers, rows, ""))
 
 
 def _terms(t: Translator, plan: SitePlan, tz: tzinfo) -> str:

@@ -4,6 +4,7 @@ verification page and the audit chain's daily heads."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import tzinfo
 
@@ -11,7 +12,7 @@ from bot.i18n import Translator
 from bot.rules import site as paths
 from bot.rules.records import PublicationKind, SitePublication, SiteRecord
 from bot.services.site import Snapshot
-from bot.views.site.layout import Page, code, dl, e, link, record_href, table
+from bot.views.site.layout import Keyed, Page, code, dl, e, link, record_href, table
 from bot.views.site.pages import (
     PAGE_ROWS,
     Results,
@@ -55,7 +56,7 @@ def results_index(t: Translator, snap: Snapshot, r: Results) -> Page:
 
 
 def department_pages(t: Translator, name: str, pubs: list[SitePublication], r: Results,
-                     tz: tzinfo) -> list[Page]:
+                     tz: tzinfo) -> list[Page | Keyed]:
     """A department's page, listing its pages of results, and those pages."""
     folder = department_key(name)
     title = t._("Results of the checks of {department}").format(department=name)
@@ -138,6 +139,13 @@ class RecordEntry:
             self.newer.record_hash if self.newer else "", self.shown.id if self.shown else "",
             self.shown.supersedes if self.shown else "", listing,
             self.latest.kind if self.latest else ""))
+
+
+def record_pages(t: Translator, snap: Snapshot, r: Results, tz: tzinfo) -> list[Keyed]:
+    """A page per record version, each made only when what it shows changed."""
+    return [Keyed(entry.path, f"{t.lang}|{entry.key(r)}",
+                  functools.partial(record_page, t, entry, r, tz))
+            for entry in record_entries(snap, r)]
 
 
 def record_entries(snap: Snapshot, r: Results) -> list[RecordEntry]:
