@@ -89,6 +89,10 @@ async def test_the_public_site_in_a_browser(settings: Settings, tmp_path: Path) 
             page = await browser.new_page()
             asked: list[str] = []
             page.on("request", lambda request: asked.append(request.url))
+            # A QR code of no record of this office: its own page says so, in both languages.
+            await page.goto(f"{base}/r/{'0' * 64}")
+            missing = await page.inner_text("main")
+            assert "不是本机关的检查记录" in missing and "not one of this office's" in missing
             # The record's page, reached as the phone reaches it (Choucha answers /r/…).
             await page.goto(base + url.removeprefix(PUBLIC))
             body = await page.inner_text("main")

@@ -97,8 +97,13 @@ def render_site(snap: Snapshot, settings: Settings,
     for name, data in feeds.data_files(snap, r, settings.tz).items():
         yield "feeds/" + name, data, None
     yield from ((rel, data, None) for rel, data in search.search_files(r).items())
-    base = paths.site_url(settings.public_url) if settings.public_url else "../"
-    yield "feeds/changes.xml", feeds.atom(translator("zh_CN"), snap, r, base, settings.tz), None
+    for lang in paths.LANGUAGES:  # what changed, in each language, linking to its pages
+        root = paths.lang_root(lang)
+        base = (paths.site_url(settings.public_url) + root if settings.public_url
+                else "../")
+        yield (root + "feeds/changes.xml",
+               feeds.atom(translator(lang), snap, r, base, settings.tz), None)
+    yield "404.html", results.not_found_page(translator("zh_CN"), translator("en")), None
     static = resources.files("bot.site") / "static"
     for name in ASSETS:
         yield "assets/" + name, (static / name).read_bytes(), None

@@ -19,6 +19,16 @@ POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'sel
 
 
 class _Files(tornado.web.StaticFileHandler):
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """An address the site does not have: its own page, in both languages."""
+        page = Path(str(self.root)) / "404.html"
+        if status_code == 404 and page.is_file():
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Content-Security-Policy", POLICY)
+            self.finish(page.read_bytes())
+            return
+        super().write_error(status_code, **kwargs)
+
     def set_extra_headers(self, path: str) -> None:
         self.set_header("Content-Security-Policy", POLICY)
         self.set_header("X-Content-Type-Options", "nosniff")

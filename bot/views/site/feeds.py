@@ -139,6 +139,8 @@ def feeds_page(t: Translator) -> Page:
              ("plans.json", t._("The plans, their publications and draws (JSON)")),
              ("audit-heads.json", t._("The audit chain's daily heads (JSON)")),
              ("changes.xml", t._("What changed (Atom feed)"))]
-    items = "".join(f"<li>{link(to + name, label)}</li>" for name, label in names)
+    # (the Atom feed is one per language: this language's, beside this page)
+    items = "".join(f"<li>{link((to if name != 'changes.xml' else '') + name, label)}</li>"
+                    for name, label in names)
     intro = e(t._("The same data as the pages, for programs."))
     return Page("feeds/index.html", t._("Data and feeds"), f"<p>{intro}</p><ul>{items}</ul>")

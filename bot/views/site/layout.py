@@ -88,7 +88,7 @@ def render(t: Translator, page: Page) -> str:
         f"<title>{e(page.title)} · {e(site_name(t))}</title>\n"
         f'<link rel="stylesheet" href="{site_root}assets/style.css">\n'
         f'<link rel="alternate" type="application/atom+xml"'
-        f' href="{site_root}feeds/changes.xml" title="{e(changes)}">\n'
+        f' href="{up}feeds/changes.xml" title="{e(changes)}">\n'
         "</head>\n<body>\n"
         f'<a class="skip" href="#main">{e(skip)}</a>\n'
         f'<header><p class="site"><a href="{up}index.html">{e(site_name(t))}</a>'

@@ -11,6 +11,7 @@ from datetime import tzinfo
 from bot.i18n import Translator
 from bot.rules import site as paths
 from bot.rules.records import PublicationKind, SitePublication, SiteRecord
+from bot.rules.site import PREFIX
 from bot.services.site import Snapshot
 from bot.views.site.layout import Keyed, Page, code, dl, e, link, record_href, table
 from bot.views.site.pages import (
@@ -199,3 +200,29 @@ def audit_page(t: Translator, snap: Snapshot) -> Page:
     return Page("audit/index.html", t._("Audit chain"), intro + table(
         t._("The chain's head at the end of each day (UTC)"),
         [t._("Day"), t._("Last entry"), t._("Its hash, SHA-256")], rows, ""))
+
+
+def not_found_page(zh: Translator, en: Translator) -> bytes:
+    """What a web server shows for an address the site does not have, in both languages
+    (a QR code of no record of this office lands here): the record is not known, and
+    where to look. Links are absolute to the site's folder (`/public/`), since the page is
+    served for any address."""
+    parts = []
+    for t, lang in ((zh, "zh-CN"), (en, "en")):
+        root = PREFIX + ("en/" if t.lang == "en" else "")
+        heading, home, search = t._("Not found"), t._("Home"), t._("Search")
+        why = t._("This address is not a page of this site. If it came from the QR code of a"
+                  " paper record, the record is not one of this office's: a record of"
+                  " Choucha has its page here from the moment it is submitted.")
+        parts.append(
+            f'<section lang="{lang}"><h2>{e(heading)}</h2><p>{e(why)}</p>'
+            f'<p><a href="{root}index.html">{e(home)}</a> · '
+            f'<a href="{root}search/index.html">{e(search)}</a></p></section>')
+    title = " · ".join(e(t._("Not found")) for t in (zh, en))
+    skip = zh._("Skip to the content")
+    return ('<!doctype html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<title>{title}</title>\n<link rel="stylesheet" href="{PREFIX}assets/style.css">'
+            f'\n</head>\n<body>\n<a class="skip" href="#main">{e(skip)}</a>'
+            f'\n<main id="main">\n<h1>{title}</h1>\n'
+            + "\n".join(parts) + "\n</main>\n</body>\n</html>\n").encode("utf-8")
