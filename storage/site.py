@@ -44,6 +44,8 @@ class SiteRepo(Repo):
             " '') FROM draws) AS draws,"
             " (SELECT COALESCE(MAX(id), 0) FROM publications) AS publications,"
             " (SELECT COALESCE(MAX(id), 0) FROM records) AS records,"
-            " (SELECT COALESCE(MAX(substr(at, 1, 10)), '') FROM audit_log) AS day")
+            # (the latest entry's day by its id: no scan of the chain, every 2 s)
+            " (SELECT COALESCE((SELECT substr(at, 1, 10) FROM audit_log ORDER BY id DESC"
+            " LIMIT 1), '')) AS day")
         assert row is not None
         return "|".join(str(value) for value in row)

@@ -1,7 +1,8 @@
-"""What the public site shows (一公开, issue 31), read in one snapshot: the item list and
-the plans as published, each plan's draw (its announcement and files; a cancelled
-preparation with its commitment and revealed nonce), every publication of a result, the
-versions of the records published, and the audit chain's daily heads.
+"""What the public site shows (一公开, issue 31), read in one snapshot (but each draw's
+files, read as `choucha draw export` reads them): the item list and the plans as
+published, each plan's draw (its announcement and files; a cancelled preparation with its
+commitment and revealed nonce; the names of the targets drawn), every publication of a
+result, every record version, and the audit chain's daily heads.
 
 Only what is public: a withheld result is counted, never shown; a prepared draw's nonce
 stays secret until the record reveals it; nothing of a record beyond its hash, version and
@@ -85,6 +86,8 @@ async def snapshot(core: Core) -> Snapshot:
         lines = await rtx.draws.plans()
         live = {line.id: await rtx.draws.draw(line.id) for line in lines}
         cancelled = {line.id: await rtx.draws.cancelled(line.id) for line in lines}
+        names = {plan_id: await rtx.site.drawn_names(plan_id) for plan_id, row in live.items()
+                 if row is not None and row.status == DrawStatus.RUN}
         publications = await rtx.site.publications()
         records = await rtx.site.records()
         heads = await rtx.site.day_heads()
@@ -99,7 +102,7 @@ async def snapshot(core: Core) -> Snapshot:
         if line.id not in by_plan and row is None and line.id not in published_plans:
             continue  # never published: not public
         plans.append(SitePlan(line.id, line.name, by_plan.get(line.id, []),
-                              await _draw(core, line.name, row),
+                              await _draw(core, line.name, row, names.get(line.id, {})),
                               [CancelledDraw(d.nonce_commitment, d.nonce, d.entropy_source,
                                              d.prepared_at, d.cancelled_at, d.cancel_reason)
                                for d in cancelled[line.id]]))
@@ -107,7 +110,8 @@ async def snapshot(core: Core) -> Snapshot:
                     publications, records, heads)
 
 
-async def _draw(core: Core, plan_name: str, row: Draw | None) -> SiteDraw | None:
+async def _draw(core: Core, plan_name: str, row: Draw | None,
+                names: dict[str, str]) -> SiteDraw | None:
     if row is None or row.status == DrawStatus.WRITING:
         return None
     try:
@@ -117,10 +121,6 @@ async def _draw(core: Core, plan_name: str, row: Draw | None) -> SiteDraw | None
     except (OSError, ValueError) as exc:  # a file missing or damaged: the rest is built
         logger.error("the draw files of %s cannot be published: %s", plan_name, exc)
         files = {}
-    names: dict[str, str] = {}
-    if row.status == DrawStatus.RUN:
-        async with core.db.read() as rtx:
-            names = await rtx.site.drawn_names(row.plan_id)
     return SiteDraw(row.status, row.draw_date, row.entropy_source, row.nonce_commitment,
                     row.prepared_at, row.announcement_sha256, row.run_at, row.entropy, files,
                     names)

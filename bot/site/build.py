@@ -184,20 +184,25 @@ def render_and_write(out: Path, snap: Snapshot, settings: Settings) -> _Tally:
     """The whole build but reading: in a worker process for a large site. The keys of the
     keyed pages are kept beside the site (KEYS, with the version of the pages' code and
     words: a new release renders everything again)."""
-    kept = _read_keys(out)
-    tally = write_site(out, render_site(snap, settings, kept, out))
+    made_with = _format()
+    tally = write_site(out, render_site(snap, settings, _read_keys(out, made_with), out))
     with contextlib.suppress(OSError):  # only a cache: without it, everything is rendered
-        _write(out.parent / f".{out.name}{KEYS}", json.dumps(
-            {"format": _format(), "keys": tally.keys}, separators=(",", ":")).encode())
+        _write(_keys_path(out), json.dumps({"format": made_with, "keys": tally.keys},
+                                           separators=(",", ":")).encode())
     return tally
 
 
-def _read_keys(out: Path) -> dict[str, str]:
+def _keys_path(out: Path) -> Path:
+    return out.parent / f".{out.name}{KEYS}"
+
+
+def _read_keys(out: Path, made_with: str) -> dict[str, str]:
+    """The keys of the last build, when its pages were made with the same code and words."""
     try:
-        kept = json.loads((out.parent / f".{out.name}{KEYS}").read_bytes())
+        kept = json.loads(_keys_path(out).read_bytes())
     except (OSError, ValueError):
         return {}
-    if not isinstance(kept, dict) or kept.get("format") != _format():
+    if not isinstance(kept, dict) or kept.get("format") != made_with:
         return {}
     keys = kept.get("keys")
     return keys if isinstance(keys, dict) else {}

@@ -4,13 +4,12 @@ English keys, CSV headers the Chinese column names of the 抽查结果公告 (th
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from xml.sax.saxutils import escape
 
+from bot.formats.tabular import csv_bytes
 from bot.i18n import Translator
 from bot.rules import site as paths
 from bot.rules.records import ListingKind
@@ -52,23 +51,16 @@ def result_records(r: Results, tz: tzinfo) -> list[dict[str, Any]]:
 
 
 def results_csv(records: list[dict[str, Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(RESULT_COLUMNS)
+    """The results as the export writes a CSV (a BOM for Excel, formula-safe cells)."""
+    rows = []
     for x in records:
         remarks = [f"更正：{x['correction_reason']}" if x["correction_of"] else "",
                    "不配合检查" if x["noncooperation"] else ""]
-        writer.writerow([x["plan_id"], _cell(x["plan"]), x["task_id"], _cell(x["task_name"]),
-                         x["type"], _cell("、".join(x["departments"])), _cell(x["name"]),
-                         x["code"], x["checked"],
-                         _cell("；".join(f"{i['name']}：{i['result']}" for i in x["items"])),
-                         _cell("；".join(r for r in remarks if r)), x["record_hash"]])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # Excel reads UTF-8 with a BOM
-
-
-def _cell(text: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "＝", "＋", "－", "＠") else text
+        rows.append([x["plan_id"], x["plan"], x["task_id"], x["task_name"], x["type"],
+                     "、".join(x["departments"]), x["name"], x["code"], x["checked"],
+                     "；".join(f"{i['name']}：{i['result']}" for i in x["items"]),
+                     "；".join(r for r in remarks if r), x["record_hash"]])
+    return csv_bytes(list(RESULT_COLUMNS), rows)
 
 
 def data_files(snap: Snapshot, r: Results, tz: tzinfo) -> dict[str, bytes]:
