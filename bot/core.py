@@ -3,6 +3,8 @@ worker processes for heavy work."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -30,3 +32,11 @@ class Core:
 
     def deep_link(self, payload: str) -> str:
         return f"https://t.me/{self.bot_username}?start={payload}"
+
+
+@asynccontextmanager
+async def read_only(settings: Settings) -> AsyncIterator[Core]:
+    """The services over the database, read-only (no writer, no migration): for a worker
+    process that reads what the bot's process keeps (the public site's build)."""
+    async with Database(settings.db_path, readonly=True) as db:
+        yield Core(settings, db, "")

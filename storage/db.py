@@ -229,10 +229,14 @@ class Tx(_Repos):
 
 
 class Database:
-    """The SQLite file: migrations at open, one writer, one reader."""
+    """The SQLite file: migrations at open, one writer, readers.
 
-    def __init__(self, path: Path | str) -> None:
+    `readonly`: readers only, no writer and no migration, for a worker process that reads
+    what the bot's own process keeps (the public site's build); the file must exist."""
+
+    def __init__(self, path: Path | str, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         self._writer: aiosqlite.Connection | None = None
         self._readers: list[aiosqlite.Connection] = []
         self._free: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
@@ -249,6 +253,11 @@ class Database:
             raise
 
     async def _open(self) -> Database:
+        if self.readonly:
+            if not self.path.is_file():
+                raise FileNotFoundError(self.path)
+            await self._open_readers(1)
+            return self
         private_dir(self.path.parent)  # created 0700; an existing folder is left as it is
         if not self.path.exists():
             write_private(self.path, b"")  # SQLite keeps the mode; its -wal and -shm copy it
@@ -258,11 +267,14 @@ class Database:
             if path.exists():
                 os.chmod(path, PRIVATE_FILE)  # an older installation's 0644 tightened
         await self._migrate(self._writer)
-        for _ in range(READERS):
+        await self._open_readers(READERS)
+        return self
+
+    async def _open_readers(self, count: int) -> None:
+        for _ in range(count):
             reader = await self._connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
             self._readers.append(reader)
             self._free.put_nowait(reader)
-        return self
 
     @staticmethod
     async def _connect(target: str, uri: bool) -> aiosqlite.Connection:

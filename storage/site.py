@@ -15,6 +15,10 @@ class SiteRepo(Repo):
             " p.supersedes, p.created_at FROM publications p JOIN live_tasks k"
             " ON k.id = p.task_id ORDER BY p.id")
 
+    async def publication_count(self) -> int:
+        """How many publications there are (a large site is built in a worker)."""
+        return int(await self.scalar("SELECT COUNT(*) FROM publications"))
+
     async def records(self) -> list[SiteRecord]:
         """Every version of every record (a record's QR code finds its page even before
         its result is published)."""

@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,8 +18,10 @@ from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.services import draws, publication
 from bot.services.access import SYSTEM
+from bot.site import build as site_build
 from bot.site.build import build
 from bot.tg.app import BotRunner
+from bot.workers import Limit
 from handlers import register
 from tests.conftest import TOKEN
 from tests.support.helpers import probe
@@ -32,7 +36,7 @@ def pages(folder: Path) -> dict[str, str]:
 
 
 async def test_the_site_shows_what_is_published_and_nothing_more(
-        settings: Settings, tmp_path: Path) -> None:
+        settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     core, out = runner.core, tmp_path / "site"
@@ -114,5 +118,23 @@ async def test_the_site_shows_what_is_published_and_nothing_more(
         assert names[tasks[2]] in (out / f"en/r/{records[tasks[2]]}/index.html").read_text()
         # Released is not corrected: nothing is listed as replaced by a 更正.
         assert "No publication was corrected" in (out / "en/results/earlier.html").read_text()
+
+        # A province's site is built in a worker process that reads the database itself
+        # (read-only, while the bot writes): the same site.
+        monkeypatch.setattr(site_build, "HEAVY_FROM", 1)
+        ran: list[object] = []
+        run = core.workers.run
+
+        async def spy(limit: Limit, fn: Callable[..., Any], *args: Any, heavy: bool = True
+                      ) -> Any:
+            ran.append((fn, heavy))
+            return await run(limit, fn, *args, heavy=heavy)
+
+        monkeypatch.setattr(core.workers, "run", spy)
+        heavy = await build(core, tmp_path / "heavy")
+        assert ran == [(site_build.build_in_worker, True)]
+        assert heavy.files == again.files and pages(tmp_path / "heavy") == pages(out)
+        assert (tmp_path / "heavy/feeds/results.csv").read_bytes() == (
+            out / "feeds/results.csv").read_bytes()
     finally:
         await runner.stop()

@@ -10,9 +10,12 @@ date (its publication says the rest)."""
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
@@ -57,6 +60,16 @@ class SiteDraw:
     entropy: str | None
     files: dict[str, bytes]  # announcement.json, pool.tsv, …, record.json once run
     names: dict[str, str] = field(default_factory=dict)  # the targets drawn, by code
+
+    @functools.cached_property
+    def record(self) -> dict[str, Any]:
+        """record.json read (once: a province's has a line per target drawn); {} before
+        the draw is run or when the file does not read as a record."""
+        try:
+            found = json.loads(self.files.get("record.json", b"{}") or b"{}")
+        except ValueError:
+            return {}
+        return found if isinstance(found, dict) else {}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ published stays published (a 更正 is a new publication)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -18,9 +19,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.config import Settings
-from bot.core import Core
+from bot.core import Core, read_only
 from bot.i18n import locales_dir, translator
 from bot.rules import site as paths
 from bot.services import site
@@ -48,8 +50,8 @@ class Built:
     seconds: float
 
 
-def _pages(t_lang: str, snap: Snapshot, r: pages.Results, settings: Settings
-           ) -> Iterator[Page | Keyed]:
+def _pages(t_lang: str, snap: Snapshot, r: pages.Results, keys: results.Keys,
+           settings: Settings) -> Iterator[Page | Keyed]:
     t, tz = translator(t_lang), settings.tz
     yield pages.home(t, snap, r, tz)
     yield pages.items_page(t, snap, tz)
@@ -64,12 +66,17 @@ def _pages(t_lang: str, snap: Snapshot, r: pages.Results, settings: Settings
         yield from plans.plan_pages(t, plan, r, tz)
     for name, pubs in results.departments_of(r).items():
         yield from results.department_pages(t, name, pubs, r, tz)
-    yield from results.record_pages(t, snap, r, tz)
+    yield from results.record_pages(t, keys, r, tz)
 
 
-# A file of the site: its path below the root, its bytes (None: known unchanged, not
-# rendered again) and the key it was rendered from (record pages only).
-Item = tuple[str, bytes | None, str | None]
+class Item(NamedTuple):
+    """A file of the site: its path below the root, its bytes (None: known unchanged, not
+    rendered again: then its size on disk), the key it was rendered from (keyed pages)."""
+
+    path: str
+    data: bytes | None
+    key: str | None = None
+    size: int = 0
 
 
 def render_site(snap: Snapshot, settings: Settings,
@@ -80,33 +87,38 @@ def render_site(snap: Snapshot, settings: Settings,
     last build, and which is still in `out`, is not made again: a province has hundreds of
     thousands."""
     r = pages.results_of(snap)
+    keys = results.record_keys(snap, r)
+    folder = str(out) + os.sep if out is not None else None
     for lang in paths.LANGUAGES:
         t = translator(lang)
         root = paths.lang_root(lang)
-        for page in _pages(lang, snap, r, settings):
+        for page in _pages(lang, snap, r, keys, settings):
             path = root + page.path
             if isinstance(page, Page):
-                yield path, render(t, page).encode("utf-8"), None
-            elif known and known.get(path) == page.key and out and (out / path).is_file():
-                yield path, None, page.key
-            else:
-                yield path, render(t, page.make()).encode("utf-8"), page.key
+                yield Item(path, render(t, page).encode("utf-8"))
+                continue
+            if known and folder is not None and known.get(path) == page.key:
+                # (a string and one stat: a province checks hundreds of thousands)
+                with contextlib.suppress(OSError):
+                    yield Item(path, None, page.key, os.stat(folder + path).st_size)
+                    continue
+            yield Item(path, render(t, page.make()).encode("utf-8"), page.key)
     for plan in snap.plans:
         if plan.draw is not None:
-            yield from ((rel, data, None) for rel, data in _draw_files(plan))
+            yield from (Item(rel, data) for rel, data in _draw_files(plan))
     for name, data in feeds.data_files(snap, r, settings.tz).items():
-        yield "feeds/" + name, data, None
-    yield from ((rel, data, None) for rel, data in search.search_files(r).items())
+        yield Item("feeds/" + name, data)
+    yield from (Item(rel, data) for rel, data in search.search_files(r).items())
     for lang in paths.LANGUAGES:  # what changed, in each language, linking to its pages
         root = paths.lang_root(lang)
         base = (paths.site_url(settings.public_url) + root if settings.public_url
                 else "../")
-        yield (root + "feeds/changes.xml",
-               feeds.atom(translator(lang), snap, r, base, settings.tz), None)
-    yield "404.html", results.not_found_page(translator("zh_CN"), translator("en")), None
+        yield Item(root + "feeds/changes.xml",
+                   feeds.atom(translator(lang), snap, r, base, settings.tz))
+    yield Item("404.html", results.not_found_page(translator("zh_CN"), translator("en")))
     static = resources.files("bot.site") / "static"
     for name in ASSETS:
-        yield "assets/" + name, (static / name).read_bytes(), None
+        yield Item("assets/" + name, (static / name).read_bytes())
 
 
 def _draw_files(plan: SitePlan) -> Iterator[tuple[str, bytes]]:
@@ -140,14 +152,14 @@ def write_site(out: Path, files: Iterable[Item]) -> _Tally:
     preparation's are gone: its commitment and nonce stay on the plan's page)."""
     tally = _Tally()
     drawn: set[str] = set()
-    for rel, data, key in files:
+    for rel, data, key, size in files:
         if key is not None:
             tally.keys[rel] = key
         if rel.startswith(DRAWS):
             drawn.add(rel)
         tally.files += 1
         if data is None:  # known unchanged
-            tally.size += (out / rel).stat().st_size
+            tally.size += size
             continue
         tally.size += len(data)
         if rel.endswith(".html") and len(data) > tally.largest[1]:
@@ -221,10 +233,26 @@ def _format() -> str:
 
 async def build(core: Core, out: Path) -> Built:
     """Build (or bring up to date) the site in `out`; from HEAVY_FROM publications in a
-    worker process, so that the bot answers while a province's site is rendered."""
+    worker process, so that the bot answers while a province's site is rendered. The
+    worker reads the database itself: a province's snapshot is not sent through a pipe."""
     started = time.perf_counter()
-    snap = await site.snapshot(core)
-    tally = await core.workers.run(SITE, render_and_write, out, snap, core.settings,
-                                   heavy=len(snap.publications) >= HEAVY_FROM)
+    async with core.db.read() as rtx:
+        heavy = await rtx.site.publication_count() >= HEAVY_FROM
+    if heavy:
+        tally = await core.workers.run(SITE, build_in_worker, core.settings, out)
+    else:
+        snap = await site.snapshot(core)
+        tally = await asyncio.to_thread(render_and_write, out, snap, core.settings)
     return Built(tally.files, tally.written, tally.size, tally.largest,
                  time.perf_counter() - started)
+
+
+def build_in_worker(settings: Settings, out: Path) -> _Tally:
+    """In a worker process: read the snapshot from the database (read-only), then render
+    and write."""
+    return render_and_write(out, asyncio.run(_snapshot(settings)), settings)
+
+
+async def _snapshot(settings: Settings) -> Snapshot:
+    async with read_only(settings) as core:
+        return await site.snapshot(core)

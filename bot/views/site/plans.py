@@ -56,10 +56,9 @@ def drawn_pages(t: Translator, plan: SitePlan) -> tuple[str, list[Keyed]]:
     if plan.draw is None or "record.json" not in plan.draw.files:
         return "", []
     data = plan.draw.files["record.json"]
-    try:
-        record = json.loads(data)
-        selected, teams = record.get("selected", []), record.get("teams", [])
-    except (ValueError, AttributeError):
+    record = plan.draw.record
+    selected, teams = record.get("selected", []), record.get("teams", [])
+    if not isinstance(selected, list) or not isinstance(teams, list):
         return "", []
     members = {str(team.get("target")): team.get("members", []) for team in teams}
     names = plan.draw.names
@@ -136,7 +135,7 @@ def _draw(t: Translator, plan: SitePlan, up: str, tz: tzinfo) -> str:
         (t._("Targets in the pool"), e(announcement.get("pool_size", ""))),
     ]
     if draw.status == DrawStatus.RUN:
-        record = json.loads(draw.files.get("record.json", b"{}") or b"{}")
+        record = draw.record
         facts += [(t._("Date drawn"), e(_date(draw.run_at, tz))),
                   (t._("Public entropy value"), code(draw.entropy or "")),
                   (t._("Seed"), code(str(record.get("seed", "")))),

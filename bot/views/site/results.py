@@ -133,20 +133,28 @@ class RecordEntry:
         return paths.record_path(self.record.record_hash) + "index.html"
 
     def key(self, r: Results) -> str:
-        plan = r.plans.get(self.shown.plan_id) if self.shown else None
+        rec, shown, newer, latest = self.record, self.shown, self.newer, self.latest
+        plan = r.plans.get(shown.plan_id) if shown else None
         listing = plan.listings[-1].digest if plan and plan.listings else ""
-        return "|".join(str(x) for x in (
-            self.record.record_hash, self.record.version, self.count,
-            self.newer.record_hash if self.newer else "", self.shown.id if self.shown else "",
-            self.shown.supersedes if self.shown else "", listing,
-            self.latest.kind if self.latest else ""))
+        return (f"{rec.record_hash}|{rec.version}|{self.count}|"
+                f"{newer.record_hash if newer else ''}|{shown.id if shown else ''}|"
+                f"{shown.supersedes if shown and shown.supersedes else ''}|{listing}|"
+                f"{latest.kind if latest else ''}")
 
 
-def record_pages(t: Translator, snap: Snapshot, r: Results, tz: tzinfo) -> list[Keyed]:
+# Every record version with its key: made once a build, for both languages' pages.
+Keys = list[tuple["RecordEntry", str]]
+
+
+def record_keys(snap: Snapshot, r: Results) -> Keys:
+    return [(entry, entry.key(r)) for entry in record_entries(snap, r)]
+
+
+def record_pages(t: Translator, entries: Keys, r: Results, tz: tzinfo) -> list[Keyed]:
     """A page per record version, each made only when what it shows changed."""
-    return [Keyed(entry.path, f"{t.lang}|{entry.key(r)}",
+    return [Keyed(entry.path, f"{t.lang}|{key}",
                   functools.partial(record_page, t, entry, r, tz))
-            for entry in record_entries(snap, r)]
+            for entry, key in entries]
 
 
 def record_entries(snap: Snapshot, r: Results) -> list[RecordEntry]:
