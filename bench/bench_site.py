@@ -134,7 +134,8 @@ async def bench(results: int) -> None:
             publish_one(settings.db_path, last)
             one = await build(core, out)
             print(f"one result published: {one.seconds:.1f} s, {one.written} files written")
-            print(f"peak memory of the process: {_peak_mb():.0f} MiB")
+            print(f"peak memory of the bench's process: {_peak_mb():.0f} MiB; of the worker"
+                  f" process that built the site: {one.peak_mib:.0f} MiB")
 
 
 def main() -> None:

@@ -17,10 +17,13 @@ import pytest
 from bot.clock import now as clock_now
 from bot.config import Settings
 from bot.services import draws, publication
+from bot.services import site as site_data
 from bot.services.access import SYSTEM
 from bot.site import build as site_build
 from bot.site.build import build
 from bot.tg.app import BotRunner
+from bot.views.site import feeds
+from bot.views.site.pages import results_of
 from bot.workers import Limit
 from handlers import register
 from tests.conftest import TOKEN
@@ -37,6 +40,8 @@ def pages(folder: Path) -> dict[str, str]:
 
 async def test_the_site_shows_what_is_published_and_nothing_more(
         settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # (the results' data in parts of one result each: joined, they make the whole)
+    monkeypatch.setattr(feeds, "RESULTS_PART", 1)
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     core, out = runner.core, tmp_path / "site"
@@ -101,6 +106,14 @@ async def test_the_site_shows_what_is_published_and_nothing_more(
         assert sorted(r["task_id"] for r in results) == sorted(tasks[:2])
         csv_text = (out / "feeds/results.csv").read_bytes().decode("utf-8-sig")
         assert csv_text.startswith("抽查计划编号,抽查计划名称") and names[tasks[1]] in csv_text
+        # In parts too, and the whole is the same bytes as the data made at once.
+        parts = sorted(p.name for p in (out / "feeds/results").iterdir())
+        assert parts == ["1.csv", "1.json", "2.csv", "2.json"]
+        assert json.loads((out / "feeds/results/2.json").read_text()) == results[1:]
+        r = results_of(await site_data.snapshot(core))
+        at_once = feeds.part_files(feeds.ResultsPart(1, "", r.current), r, settings.tz)
+        assert ((out / "feeds/results.json").read_bytes(),
+                (out / "feeds/results.csv").read_bytes()) == at_once
 
         # Built again with nothing new: nothing is rewritten. The withheld result released:
         # only the pages it touches are.
@@ -116,11 +129,21 @@ async def test_the_site_shows_what_is_published_and_nothing_more(
         assert names[tasks[2]] in (out / f"plans/{plan_id}/results-1.html").read_text()
         # Its record's page, known unchanged until now, is rendered again and shows it.
         assert names[tasks[2]] in (out / f"en/r/{records[tasks[2]]}/index.html").read_text()
+        r = results_of(await site_data.snapshot(core))
+        at_once = feeds.part_files(feeds.ResultsPart(1, "", r.current), r, settings.tz)
+        assert len(r.current) == 3 and ((out / "feeds/results.json").read_bytes(),
+                                         (out / "feeds/results.csv").read_bytes()) == at_once
+        assert "results/3.csv" in (out / "en/feeds/index.html").read_text()
         # Released is not corrected: nothing is listed as replaced by a 更正.
         assert "No publication was corrected" in (out / "en/results/earlier.html").read_text()
 
         # A province's site is built in a worker process that reads the database itself
-        # (read-only, while the bot writes): the same site.
+        # (read-only, while the bot writes): the same site. (A spawned worker has the
+        # parts' own size.)
+        monkeypatch.undo()
+        again = await build(core, out)
+        # (fewer parts: the others are gone, as a cancelled preparation's files are)
+        assert sorted(p.name for p in (out / "feeds/results").iterdir()) == ["1.csv", "1.json"]
         monkeypatch.setattr(site_build, "HEAVY_FROM", 1)
         ran: list[object] = []
         run = core.workers.run

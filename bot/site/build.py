@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import resource
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -34,7 +35,10 @@ from bot.views.site.verifier import verifier_page
 from bot.workers import SITE
 
 ASSETS = ("style.css", "verify.js", "search.js")
-DRAWS = "draws/"
+# Folders that hold only what the last build made: a cancelled preparation's files go (its
+# commitment and nonce stay on the plan's page); a part of the results' data goes when a
+# result is withheld after its publication and the parts shrink.
+OWNED = ("draws/", "feeds/results/")
 KEYS = ".keys.json"  # beside the site's folder (never served): what its record pages show
 HEAVY_FROM = 2000  # publications
 
@@ -48,10 +52,11 @@ class Built:
     size: int  # bytes of the whole site
     largest: tuple[str, int]  # the largest page (not a data file) and its size
     seconds: float
+    peak_mib: float  # the peak memory of the process that rendered (a worker's, or the bot's)
 
 
 def _pages(t_lang: str, snap: Snapshot, r: pages.Results, keys: results.Keys,
-           settings: Settings) -> Iterator[Page | Keyed]:
+           parts: int, settings: Settings) -> Iterator[Page | Keyed]:
     t, tz = translator(t_lang), settings.tz
     yield pages.home(t, snap, r, tz)
     yield pages.items_page(t, snap, tz)
@@ -60,7 +65,7 @@ def _pages(t_lang: str, snap: Snapshot, r: pages.Results, keys: results.Keys,
     yield results.earlier_page(t, r, tz)
     yield from results.noncooperation_pages(t, r)
     yield results.audit_page(t, snap)
-    yield feeds.feeds_page(t)
+    yield feeds.feeds_page(t, parts)
     yield search.search_page(t)
     for plan in snap.plans:
         yield from plans.plan_pages(t, plan, r, tz)
@@ -88,11 +93,12 @@ def render_site(snap: Snapshot, settings: Settings,
     thousands."""
     r = pages.results_of(snap)
     keys = results.record_keys(snap, r)
+    parts = feeds.result_parts(r, settings.tz)
     folder = str(out) + os.sep if out is not None else None
     for lang in paths.LANGUAGES:
         t = translator(lang)
         root = paths.lang_root(lang)
-        for page in _pages(lang, snap, r, keys, settings):
+        for page in _pages(lang, snap, r, keys, len(parts), settings):
             path = root + page.path
             if isinstance(page, Page):
                 yield Item(path, render(t, page).encode("utf-8"))
@@ -108,6 +114,7 @@ def render_site(snap: Snapshot, settings: Settings,
             yield from (Item(rel, data) for rel, data in _draw_files(plan))
     for name, data in feeds.data_files(snap, r, settings.tz).items():
         yield Item("feeds/" + name, data)
+    yield from _results_data(parts, r, settings, known or {}, folder)
     yield from (Item(rel, data) for rel, data in search.search_files(r).items())
     for lang in paths.LANGUAGES:  # what changed, in each language, linking to its pages
         root = paths.lang_root(lang)
@@ -119,6 +126,35 @@ def render_site(snap: Snapshot, settings: Settings,
     static = resources.files("bot.site") / "static"
     for name in ASSETS:
         yield Item("assets/" + name, (static / name).read_bytes())
+
+
+def _results_data(parts: list[feeds.ResultsPart], r: pages.Results, settings: Settings,
+                  known: Mapping[str, str], folder: str | None) -> Iterator[Item]:
+    """The results' data in parts, each made only when its key changed (else read back),
+    then every result in one JSON and one CSV, joined from the parts."""
+    jsons, csvs = [], []
+    for part in parts:
+        kept = _read_known(part.paths, part.key, known, folder)
+        made = kept or feeds.part_files(part, r, settings.tz)
+        for path, data in zip(part.paths, made, strict=True):
+            yield Item(path, None, part.key, len(data)) if kept else Item(path, data, part.key)
+        jsons.append(made[0])
+        csvs.append(made[1])
+    whole_json, whole_csv = feeds.joined(jsons, csvs)
+    yield Item("feeds/results.json", whole_json)
+    yield Item("feeds/results.csv", whole_csv)
+
+
+def _read_known(names: tuple[str, str], key: str, known: Mapping[str, str],
+                folder: str | None) -> tuple[bytes, bytes] | None:
+    """Both files of a part as the last build wrote them, when made from the same key."""
+    if folder is None or any(known.get(name) != key for name in names):
+        return None
+    try:
+        first, second = (Path(folder + name).read_bytes() for name in names)
+    except OSError:
+        return None
+    return first, second
 
 
 def _draw_files(plan: SitePlan) -> Iterator[tuple[str, bytes]]:
@@ -144,19 +180,19 @@ class _Tally:
     size: int = 0
     largest: tuple[str, int] = ("", 0)
     keys: dict[str, str] = field(default_factory=dict)
+    peak_mib: float = 0.0
 
 
 def write_site(out: Path, files: Iterable[Item]) -> _Tally:
     """Write the files that changed, each atomically; what was seen and written, and the
-    keys rendered from. A draw's folder holds only its current files (a cancelled
-    preparation's are gone: its commitment and nonce stay on the plan's page)."""
+    keys rendered from. The OWNED folders hold only what this build made."""
     tally = _Tally()
-    drawn: set[str] = set()
+    owned: set[str] = set()
     for rel, data, key, size in files:
         if key is not None:
             tally.keys[rel] = key
-        if rel.startswith(DRAWS):
-            drawn.add(rel)
+        if rel.startswith(OWNED):
+            owned.add(rel)
         tally.files += 1
         if data is None:  # known unchanged
             tally.size += size
@@ -170,10 +206,11 @@ def write_site(out: Path, files: Iterable[Item]) -> _Tally:
                 continue
         _write(path, data)
         tally.written += 1
-    for path in sorted((out / DRAWS).rglob("*")) if (out / DRAWS).is_dir() else []:
-        if path.is_file() and path.relative_to(out).as_posix() not in drawn:
-            path.unlink()
-            tally.written += 1
+    for folder in OWNED:
+        for path in sorted((out / folder).rglob("*")) if (out / folder).is_dir() else []:
+            if path.is_file() and path.relative_to(out).as_posix() not in owned:
+                path.unlink()
+                tally.written += 1
     return tally
 
 
@@ -198,6 +235,7 @@ def render_and_write(out: Path, snap: Snapshot, settings: Settings) -> _Tally:
     words: a new release renders everything again)."""
     made_with = _format()
     tally = write_site(out, render_site(snap, settings, _read_keys(out, made_with), out))
+    tally.peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with contextlib.suppress(OSError):  # only a cache: without it, everything is rendered
         _write(_keys_path(out), json.dumps({"format": made_with, "keys": tally.keys},
                                            separators=(",", ":")).encode())
@@ -244,7 +282,7 @@ async def build(core: Core, out: Path) -> Built:
         snap = await site.snapshot(core)
         tally = await asyncio.to_thread(render_and_write, out, snap, core.settings)
     return Built(tally.files, tally.written, tally.size, tally.largest,
-                 time.perf_counter() - started)
+                 time.perf_counter() - started, tally.peak_mib)
 
 
 def build_in_worker(settings: Settings, out: Path) -> _Tally:

@@ -4,7 +4,9 @@ English keys, CSV headers the Chinese column names of the 抽查结果公告 (th
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from xml.sax.saxutils import escape
@@ -12,7 +14,7 @@ from xml.sax.saxutils import escape
 from bot.formats.tabular import csv_bytes
 from bot.i18n import Translator
 from bot.rules import site as paths
-from bot.rules.records import ListingKind
+from bot.rules.records import ListingKind, SitePublication
 from bot.services.site import Snapshot
 from bot.views.site.layout import Page, e, link
 from bot.views.site.pages import Results, _plan_terms
@@ -27,10 +29,59 @@ def _json(data: Any) -> bytes:
             + "\n").encode()
 
 
-def result_records(r: Results, tz: tzinfo) -> list[dict[str, Any]]:
-    """Every current result as a flat record (JSON), in publication order."""
+RESULTS_PART = 5000  # results in a part of the results' data (feeds/results/N.json, .csv)
+CSV_HEAD = len(csv_bytes(list(RESULT_COLUMNS), []))  # the BOM and the header line
+
+
+@dataclass(frozen=True)
+class ResultsPart:
+    """A part of the current results, in the order of first publication, with a key that
+    changes whenever its data does (a publication's content never changes; a correction
+    replaces it in its part; a plan published again changes its terms): a new publication
+    touches the last part only, so a province's data is not made again whole."""
+
+    n: int  # from 1
+    key: str
+    publications: list[SitePublication]
+
+    @property
+    def paths(self) -> tuple[str, str]:
+        return f"feeds/results/{self.n}.json", f"feeds/results/{self.n}.csv"
+
+
+def result_parts(r: Results, tz: tzinfo) -> list[ResultsPart]:
+    parts = []
+    for n, start in enumerate(range(0, len(r.current), RESULTS_PART), start=1):
+        pubs = r.current[start:start + RESULTS_PART]
+        digest = hashlib.sha256(str(tz).encode())
+        for plan_id in sorted({p.plan_id for p in pubs}):
+            plan = r.plans.get(plan_id)
+            listing = plan.listings[-1].digest if plan and plan.listings else ""
+            digest.update(f"|{plan_id}:{listing}".encode())
+        digest.update(",".join(f"{p.id}" for p in pubs).encode())
+        parts.append(ResultsPart(n, digest.hexdigest(), pubs))
+    return parts
+
+
+def part_files(part: ResultsPart, r: Results, tz: tzinfo) -> tuple[bytes, bytes]:
+    """A part's JSON and CSV, each a file of its own."""
+    records = result_records(part.publications, r, tz)
+    return _json(records), results_csv(records)
+
+
+def joined(jsons: list[bytes], csvs: list[bytes]) -> tuple[bytes, bytes]:
+    """results.json and results.csv, every result, from the parts' files: the same bytes
+    as made at once."""
+    inner = [data[1:-2] for data in jsons if len(data) > 3]  # "[…]\n"
+    whole_csv = csv_bytes(list(RESULT_COLUMNS), []) + b"".join(x[CSV_HEAD:] for x in csvs)
+    return b"[" + b",".join(inner) + b"]\n", whole_csv
+
+
+def result_records(publications: list[SitePublication], r: Results, tz: tzinfo
+                   ) -> list[dict[str, Any]]:
+    """Current results as flat records (JSON), in the order given."""
     out = []
-    for p in r.current:
+    for p in publications:
         c, terms = p.content, _plan_terms(r.plans.get(p.plan_id))
         items = c.get("items", [])
         out.append({
@@ -64,8 +115,8 @@ def results_csv(records: list[dict[str, Any]]) -> bytes:
 
 
 def data_files(snap: Snapshot, r: Results, tz: tzinfo) -> dict[str, bytes]:
-    """The feeds/ folder's JSON and CSV, by name (days in the office's time zone)."""
-    records = result_records(r, tz)
+    """The feeds/ folder's JSON and CSV but the results' (`result_parts`), by name (days
+    in the office's time zone)."""
     plans = [{"plan_id": p.plan_id, "name": p.name,
               "publications": [{"published": x.published_at.isoformat(), "doc_no": x.doc_no,
                                 "sha256": x.digest, "content": x.content} for x in p.listings],
@@ -79,7 +130,6 @@ def data_files(snap: Snapshot, r: Results, tz: tzinfo) -> dict[str, bytes]:
                              "entropy_source": c.entropy_source, "reason": c.reason}
                             for c in p.cancelled]} for p in snap.plans]
     return {
-        "results.json": _json(records), "results.csv": results_csv(records),
         "items.json": _json([{"published": x.published_at.isoformat(), "doc_no": x.doc_no,
                               "sha256": x.digest, "content": x.content} for x in snap.items]),
         "plans.json": _json(plans),
@@ -122,7 +172,7 @@ def atom(t: Translator, snap: Snapshot, r: Results, base: str, tz: tzinfo) -> by
             f"<updated>{updated}</updated>\n{body}</feed>\n").encode()
 
 
-def feeds_page(t: Translator) -> Page:
+def feeds_page(t: Translator, parts: int) -> Page:
     """The data's page; the files themselves are one set, at the root's feeds/."""
     to = "" if t.lang != "en" else "../../feeds/"
     names = [("results.json", t._("Every result (JSON)")),
@@ -135,4 +185,10 @@ def feeds_page(t: Translator) -> Page:
     items = "".join(f"<li>{link((to if name != 'changes.xml' else '') + name, label)}</li>"
                     for name, label in names)
     intro = e(t._("The same data as the pages, for programs."))
-    return Page("feeds/index.html", t._("Data and feeds"), f"<p>{intro}</p><ul>{items}</ul>")
+    listed = "".join(f"<li>{n}: {link(f'{to}results/{n}.json', 'JSON')} · "
+                     f"{link(f'{to}results/{n}.csv', 'CSV')}</li>" for n in range(1, parts + 1))
+    in_parts = e(t._("Every result in parts of {n}, in the order of first publication (a"
+                     " new result is added to the last part):").format(n=RESULTS_PART))
+    return Page("feeds/index.html", t._("Data and feeds"),
+                f"<p>{intro}</p><ul>{items}</ul>"
+                + (f"<p>{in_parts}</p><ul class=\"pages\">{listed}</ul>" if parts else ""))
