@@ -41,7 +41,7 @@ from bot.services.accounts import TgUser
 from bot.services.onboarding import redeem, reissue_invite
 from bot.views.site.verifier import verifier_page, verifier_words
 from storage import Database
-from tests.support.helpers import prepare, probe
+from tests.support.helpers import choucha, prepare, probe
 from tests.support.web import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_PRESENT, free_port
 
 PLAN = "一公开验证抽查"
@@ -87,6 +87,20 @@ def test_the_page_is_standalone_escaped_and_without_inline_script() -> None:
     chinese = verifier_page(translator("zh_CN"), title="核验", back_href="../",
                             css_href="s.css", script_href="verify.js")
     assert '<html lang="zh-CN">' in chinese
+
+
+def test_the_announcement_kept_has_its_own_labelled_input() -> None:
+    """Not one of the five copies (choosing it does not replace the announcement checked):
+    labelled, with the hint saying why it helps."""
+    page = verifier_page(translator("en"), title="Draw verifier", back_href="../",
+                         css_href="../site.css", script_href="verify.js")
+    control = re.search(r'<input type="file" id="kept-announcement"[^>]*>', page)
+    assert control is not None and "data-file" not in control.group(0)
+    assert 'aria-describedby="kept-announcement-hint"' in control.group(0)
+    assert ('<label for="kept-announcement">The announcement.json you kept before the draw'
+            " (optional)</label>") in page
+    hint = re.search(r'<p id="kept-announcement-hint">([^<]*)</p>', page)
+    assert hint is not None and "not changed after the lottery" in hint.group(1)
 
 
 # --- the draw ---------------------------------------------------------------------------------
@@ -229,9 +243,11 @@ class Browser:
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
                 and "404" not in m.text else None)
 
-    async def verify(self, folder: str, files: Path | None = None) -> dict[str, Any]:
-        """Open the folder's page, choose `files`' copies if given, press Verify; what the
-        page shows when it is done."""
+    async def verify(self, folder: str, files: Path | None = None,
+                     kept: Path | None = None) -> dict[str, Any]:
+        """Open the folder's page, choose `files`' copies if given, and `kept` as the
+        announcement kept before the draw if given, press Verify; what the page shows
+        when it is done."""
         page = self.page
         await page.goto(f"{self.base}/{folder}/verify.html")
         if files is not None:
@@ -239,6 +255,9 @@ class Browser:
                          "record.json"):
                 if (files / name).is_file():
                     await page.set_input_files(f'input[data-file="{name}"]', str(files / name))
+        if kept is not None:
+            await page.get_by_label("The announcement.json you kept before the draw"
+                                    " (optional)").set_input_files(str(kept))
         await page.click("#verify")
         await page.wait_for_selector("#results[data-outcome]", timeout=60_000)
         return dict(await page.evaluate("""() => {
@@ -401,6 +420,99 @@ async def test_the_page_recomputes_the_draw_and_agrees_with_choucha(
             hosts = {re.sub(r"^https?://([^/:]+).*$", r"\1", url) for url in browser.requests}
             assert hosts == {"127.0.0.1"}, browser.requests
     assert seconds < 10, f"the page took {seconds} s to verify the test draw"
+
+
+@pytest.mark.journey
+@pytest.mark.browser
+async def test_the_announcement_kept_before_the_draw_is_held_against_the_published_one(
+        core: Core, tmp_path: Path) -> None:
+    """A citizen downloaded announcement.json before the lottery and chooses it on the
+    page: the page compares it with the announcement it checks, byte for byte, and agrees
+    with `choucha draw verify DIR --announcement FILE` on the verdict and the differences."""
+    before, after = await published_draw(core, tmp_path / "draw")
+    kept = tmp_path / "kept" / "announcement.json"
+    kept.parent.mkdir()
+    kept.write_bytes((before / "announcement.json").read_bytes())
+    digest = algo.h(kept.read_bytes())
+    assert digest == algo.h((after / "announcement.json").read_bytes())
+    announced = json.loads(kept.read_bytes())
+    # Another announcement: another lottery and one target more, written out again.
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(dict(announced, entropy_source="中国体育彩票排列3",
+                                     pool_size=announced["pool_size"] + 1),
+                                ensure_ascii=False, indent=1), encoding="utf-8")
+    # The same announcement in other spacing: the same fields, other bytes.
+    respaced = tmp_path / "respaced.json"
+    respaced.write_text(json.dumps(announced, ensure_ascii=False, indent=2), encoding="utf-8")
+    garbled = tmp_path / "garbled.json"
+    garbled.write_bytes(kept.read_bytes()[:-20])
+    site = tmp_path / "site"
+    site_folder(site, "plan", after)
+    site_folder(site, "announced", before)
+    with serving(site) as base:
+        async with chromium(base) as browser:
+            plain = await browser.verify("plan")
+            assert "kept_announcement" not in [c["id"] for c in plain["checks"]]
+
+            # The copy kept is the announcement published: a ✓ line first, then the draw.
+            assert draws.verify_dir(after, kept) == []
+            code, out, _ = await choucha({}, "draw", "verify", str(after), "--announcement",
+                                         str(kept))
+            assert code == 0 and "the announcement is the one published before the draw" in out
+            shown = await browser.verify("plan", kept=kept)
+            assert (shown["outcome"], shown["problems"]) == ("ok", 0), shown
+            assert "published beside this page" in shown["source"]
+            first = shown["checks"][0]
+            assert (first["id"], first["status"]) == ("kept_announcement", "ok")
+            assert first["text"] == ("✓ announcement.json is the one published before the draw:"
+                                     f" byte for byte the copy you kept (SHA-256 {digest}).")
+            assert shown["checks"][1:] == plain["checks"]
+            # …and before the run, against the announcement beside the three files.
+            assert draws.verify_dir(before, kept) == []
+            shown = await browser.verify("announced", kept=kept)
+            assert (shown["outcome"], shown["problems"]) == ("before_run", 0), shown
+            assert shown["checks"][0]["status"] == "ok" and digest in shown["checks"][0]["text"]
+
+            # Another announcement kept: the draw fails, and each field that differs is
+            # named, in Choucha's order, the first with both digests.
+            found = draws.verify_dir(after, other)
+            assert [p.split(":")[0] for p in found] == ["entropy_source", "pool_size"], found
+            code, out, _ = await choucha({}, "draw", "verify", str(after), "--announcement",
+                                         str(other))
+            assert code == 1 and "MISMATCH: entropy_source: announced" in out
+            assert "MISMATCH: pool_size: announced" in out
+            shown = await browser.verify("plan", kept=other)
+            assert (shown["outcome"], shown["problems"]) == ("bad", len(found)), shown
+            assert shown["summaryClass"] == "bad"
+            assert shown["summary"] == (
+                "Differences found: 2. The first: announcement.json is not the copy you kept"
+                f" before the draw (SHA-256 {digest}, your copy's {algo.h(other.read_bytes())}):"
+                ' entropy_source: your copy says "中国体育彩票排列3", announcement.json says'
+                f' {json.dumps(announced["entropy_source"], ensure_ascii=False)}')
+            check = shown["checks"][0]
+            assert (check["id"], check["status"]) == ("kept_announcement", "bad")
+            size = announced["pool_size"]
+            assert (f"pool_size: your copy says {size + 1}, announcement.json says {size}"
+                    in check["text"]), check
+            # The draw itself still follows from the announcement published with it.
+            assert {c["status"] for c in shown["checks"][1:]} == {"ok"}
+
+            # The same fields in other bytes: still not the document published.
+            assert draws.verify_dir(after, respaced) == [
+                "the two announcements differ in their bytes (spacing or order)"]
+            shown = await browser.verify("plan", kept=respaced)
+            assert (shown["outcome"], shown["problems"]) == ("bad", 1), shown
+            assert shown["summary"].endswith(
+                "): the two announcements differ in their bytes (spacing or order)")
+
+            # A copy cut short is not JSON: one problem, as for Choucha.
+            assert draws.verify_dir(before, garbled) == [
+                "the published announcement cannot be read as JSON"]
+            shown = await browser.verify("announced", kept=garbled)
+            assert (shown["outcome"], shown["problems"]) == ("bad", 1), shown
+            assert shown["summary"].endswith("): the copy you kept cannot be read as JSON")
+
+            assert browser.errors == []
 
 
 def synthetic_draw(folder: Path, targets: int, per_department: int = 40) -> None:

@@ -1171,14 +1171,62 @@
     if (pool !== null) strataCheck(found, pool, a);
   }
 
+  /** Each field in which the announcement the reader kept before the lottery differs from
+   * the one checked ([] when they are the same bytes): verify.py `compare_announcements`,
+   * the same problems in the same order (a field absent is null, as Python's dict.get). */
+  function announcementDifferences(kept, checked) {
+    if (compareBytes(kept, checked) === 0) return [];
+    const read = function (bytes) {
+      try {
+        return { value: JSON.parse(decodeStrict(bytes, "announcement.json")) };
+      } catch (e) {
+        return null;
+      }
+    };
+    const before = read(kept);
+    const after = before === null ? null : read(checked);
+    if (before === null || after === null) {
+      return [P("p_kept_not_json", { name: before === null ? P("kept_copy") : "announcement.json" })];
+    }
+    if (!isMap(before.value) || !isMap(after.value)) {
+      return [P("p_kept_not_object", { name: !isMap(before.value) ? P("kept_copy") : "announcement.json" })];
+    }
+    const get = function (map, key) {
+      return Object.prototype.hasOwnProperty.call(map, key) ? map[key] : null;
+    };
+    const keys = Array.from(new Set(Object.keys(before.value).concat(Object.keys(after.value))));
+    const changed = keys.filter(function (key) {
+      return !pyEqual(get(before.value, key), get(after.value, key));
+    }).map(function (key) {
+      return P("p_kept_field", { field: key, kept: JSON.stringify(get(before.value, key)),
+        checked: JSON.stringify(get(after.value, key)) });
+    });
+    return changed.length ? changed : [P("p_kept_bytes")];
+  }
+
+  /** The announcement kept before the lottery against the one checked (`choucha draw
+   * verify DIR --announcement FILE`): one problem per difference, the first naming both
+   * digests. */
+  async function keptCheck(found, kept, checked) {
+    const digest = await sha256Hex(checked);
+    const differences = announcementDifferences(kept, checked);
+    const problems = differences.length ? [P("p_kept_differs", { digest: digest,
+      kept: await sha256Hex(kept), difference: differences[0] })].concat(differences.slice(1)) : [];
+    found.add("kept_announcement", P("ok_kept", { digest: digest }), problems);
+  }
+
   /** Verify the five files (Uint8Array, or null when absent) as `choucha draw verify`
    * does; `hooks.check(check)` hears of each check made, `hooks.progress(message, done,
-   * total)` of the long steps. Returns {mode, checks, problems, ...}. */
-  async function verifyFiles(files, hooks) {
+   * total)` of the long steps; `kept` (Uint8Array, optional): the announcement.json the
+   * reader kept before the lottery, held against the one checked first (verify_dir's
+   * `published`). Returns {mode, checks, problems, ...}. */
+  async function verifyFiles(files, hooks, kept) {
     const h = hooks || {};
     const progress = h.progress || function () {};
     const found = new Findings(h.check);
     let mode = "draw";
+    if (kept && files["announcement.json"]) await keptCheck(found, kept, files["announcement.json"]);
+    const keptProblems = found.problems.slice();
     try {
       const recorded = files["record.json"] ? parseJson(files["record.json"], "record.json") : null;
       const version = isMap(recorded) ? recorded.algorithm : undefined;
@@ -1198,8 +1246,9 @@
       }
     } catch (e) {
       if (!(e instanceof Unreadable)) throw e;
-      // As `choucha draw verify`: a file that cannot be read is the one problem reported.
-      found.problems = [];
+      // As `choucha draw verify`: a file that cannot be read is the one problem reported
+      // (after the differences from the announcement kept, if any).
+      found.problems = keptProblems;
       found.add("unreadable", null, [P("p_unreadable", { error: e.words })]);
     }
     return { mode: mode, checks: found.checks, problems: found.problems, not_run: found.not_run || null,
@@ -1214,6 +1263,7 @@
     selectPool: selectPool, TeamRules: TeamRules, Hasher: Hasher, formTeams: formTeams,
     replaceMember: replaceMember, replay: replay, firstDifference: firstDifference,
     pyEqual: pyEqual, cmp: cmp, verifyFiles: verifyFiles, FILES: FILES,
+    announcementDifferences: announcementDifferences,
   };
   root.ChouchaVerifier = api;
 
@@ -1321,7 +1371,10 @@
           finish("error", "bad", gathered.problems[0], gathered.problems.length);
           return;
         }
-        const result = await verifyFiles(gathered.files, { check: showCheck, progress: showProgress });
+        const keptInput = document.getElementById("kept-announcement");
+        const kept = keptInput && keptInput.files && keptInput.files.length ?
+          new Uint8Array(await keptInput.files[0].arrayBuffer()) : null;
+        const result = await verifyFiles(gathered.files, { check: showCheck, progress: showProgress }, kept);
         results.dataset.seconds = ((performance.now() - started) / 1000).toFixed(2);
         if (result.not_run) { // before the run: what the draw will be, to hold against the channel
           line("pending", w(result.not_run)).dataset.check = "not_run";

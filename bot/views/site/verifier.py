@@ -24,7 +24,7 @@ def verifier_words(t: Translator) -> dict[str, str]:
     """Every message verify.js shows, by key; `{name}` placeholders are filled by it."""
     return {**_progress_words(t), **_summary_words(t), **_match_words(t),
             **_file_problem_words(t), **_draw_problem_words(t), **_replay_problem_words(t),
-            **_unreadable_words(t)}
+            **_unreadable_words(t), **_kept_words(t)}
 
 
 def _progress_words(t: Translator) -> dict[str, str]:
@@ -188,6 +188,25 @@ def _unreadable_words(t: Translator) -> dict[str, str]:
     }
 
 
+def _kept_words(t: Translator) -> dict[str, str]:
+    """The announcement.json the reader kept before the draw, held against the one checked
+    (as `choucha draw verify DIR --announcement FILE`: rules/draw/verify.py
+    `compare_announcements`)."""
+    return {
+        "ok_kept": t._("announcement.json is the one published before the draw: byte for"
+                       " byte the copy you kept (SHA-256 {digest})."),
+        "p_kept_differs": t._("announcement.json is not the copy you kept before the draw"
+                              " (SHA-256 {digest}, your copy's {kept}): {difference}"),
+        "p_kept_field": t._("{field}: your copy says {kept}, announcement.json says"
+                            " {checked}"),
+        "p_kept_bytes": t._("the two announcements differ in their bytes (spacing or"
+                            " order)"),
+        "p_kept_not_json": t._("{name} cannot be read as JSON"),
+        "p_kept_not_object": t._("{name} is not a JSON object"),
+        "kept_copy": t._("the copy you kept"),
+    }
+
+
 def _e(value: str) -> str:
     return html.escape(value)
 
@@ -240,6 +259,19 @@ def _file_inputs(t: Translator) -> str:
             "</fieldset>")
 
 
+def _kept_input(t: Translator) -> str:
+    """The announcement.json the reader downloaded before the lottery: not one of the five
+    files (choosing it does not replace the announcement checked), but held against it."""
+    label = t._("The announcement.json you kept before the draw (optional)")
+    hint = t._("If you downloaded announcement.json before the lottery, choose it here: the"
+               " page compares it byte for byte with the announcement it checks, which shows"
+               " that the announcement was not changed after the lottery.")
+    return (f'<p><label for="kept-announcement">{_e(label)}</label>'
+            ' <input type="file" id="kept-announcement" name="kept-announcement"'
+            ' accept=".json,application/json" aria-describedby="kept-announcement-hint"></p>'
+            f'<p id="kept-announcement-hint">{_e(hint)}</p>')
+
+
 def verifier_page(t: Translator, *, title: str, back_href: str, css_href: str,
                   script_href: str) -> str:
     """The verifier as a standalone HTML5 page, in `t`'s language; the five files sit
@@ -268,6 +300,7 @@ def verifier_page(t: Translator, *, title: str, back_href: str, css_href: str,
         f'<noscript><p class="bad">{_e(noscript)}</p></noscript>',
         '<form id="verifier">',
         _file_inputs(t),
+        _kept_input(t),
         f'<p><button type="submit" id="verify">{_e(verify)}</button></p>',
         "</form>",
         f'<p id="progress" class="pending" hidden><progress id="progress-bar" max="1"'
