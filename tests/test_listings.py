@@ -59,6 +59,14 @@ async def test_a_plan_is_drawn_only_as_published(core: Core, tmp_path: Path) -> 
     assert refused.value.reason == Refusal.PLAN_NOT_PUBLISHED
     await listings.publish_plan(core, SYSTEM, plan.plan_id, None, now(), plan.digest)
     assert (await listings.plan_state(core, SYSTEM, plan.plan_id)).current
+    # A department renamed: its name as published is not the name now, so the plan shows
+    # as changed, to be published again; its terms are the same, so it can be drawn.
+    with sqlite3.connect(core.settings.db_path) as conn:
+        conn.execute("UPDATE departments SET name = name || '（新）'")
+    renamed = await listings.plan_state(core, SYSTEM, plan.plan_id)
+    assert not renamed.current and renamed.terms_current
+    await listings.publish_plan(core, SYSTEM, plan.plan_id, None, now(), renamed.digest)
+    assert (await listings.plan_state(core, SYSTEM, plan.plan_id)).current
     # An import changes its terms: published again first.
     with sqlite3.connect(core.settings.db_path) as conn:
         conn.execute("UPDATE plans SET window_due = '2099-12-31' WHERE id = ?", (plan.plan_id,))

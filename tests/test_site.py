@@ -22,7 +22,7 @@ from bot.services.access import SYSTEM
 from bot.site import build as site_build
 from bot.site.build import build
 from bot.tg.app import BotRunner
-from bot.views.site import feeds
+from bot.views.site import feeds, search
 from bot.views.site.pages import results_of
 from bot.workers import Limit
 from handlers import register
@@ -129,6 +129,12 @@ async def test_the_site_shows_what_is_published_and_nothing_more(
         assert names[tasks[2]] in (out / f"plans/{plan_id}/results-1.html").read_text()
         # Its record's page, known unchanged until now, is rendered again and shows it.
         assert names[tasks[2]] in (out / f"en/r/{records[tasks[2]]}/index.html").read_text()
+        # Found by its code: its code shard, known unchanged until now, is made again.
+        [(code,)] = probe(runner, "SELECT t.code FROM tasks k JOIN targets t ON"
+                                  " t.id = k.target_id WHERE k.id = ?", tasks[2])
+        shard = out / f"search/data/codes-{search.code_shard(code)}.json"
+        assert [x[0] for x in json.loads(shard.read_text()) if x[1] == code] == [
+            names[tasks[2]]]
         r = results_of(await site_data.snapshot(core))
         at_once = feeds.part_files(feeds.ResultsPart(1, "", r.current), r, settings.tz)
         assert len(r.current) == 3 and ((out / "feeds/results.json").read_bytes(),

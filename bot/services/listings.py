@@ -44,8 +44,9 @@ class PlanState:
     name: str
     draw_date: date
     published: Listing | None
-    current: bool  # its terms are those last published
+    current: bool  # it is as last published, names and all
     content: dict[str, Any]  # what publishing it now would publish
+    terms_current: bool = True  # its terms (what the draw reads) are those last published
 
     @property
     def digest(self) -> str:
@@ -84,9 +85,13 @@ async def _plan_state(rtx: ReadTx | Tx, plan: PlanForDraw) -> PlanState:
     published = await rtx.listings.latest_plan(plan.id)
     names = await rtx.listings.plan_names(plan.id)
     assert names is not None
+    content = rules.plan_content(plan, names)
+    # A department or item renamed since leaves the terms (and the draw) as they were, but
+    # the published names are not those now: published again, the site shows the new.
     return PlanState(plan.id, plan.name, plan.draw_date, published,
-                     rules.as_published(plan, published.content if published else None),
-                     rules.plan_content(plan, names))
+                     published is not None and published.digest == rules.digest(content),
+                     content,
+                     rules.as_published(plan, published.content if published else None))
 
 
 async def plan_states(core: Core, actor: Actor) -> list[PlanState]:

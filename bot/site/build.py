@@ -103,19 +103,17 @@ def render_site(snap: Snapshot, settings: Settings,
             if isinstance(page, Page):
                 yield Item(path, render(t, page).encode("utf-8"))
                 continue
-            if known and folder is not None and known.get(path) == page.key:
-                # (a string and one stat: a province checks hundreds of thousands)
-                with contextlib.suppress(OSError):
-                    yield Item(path, None, page.key, os.stat(folder + path).st_size)
-                    continue
-            yield Item(path, render(t, page.make()).encode("utf-8"), page.key)
+            yield _kept(path, page.key, known, folder) or Item(
+                path, render(t, page.make()).encode("utf-8"), page.key)
     for plan in snap.plans:
         if plan.draw is not None:
             yield from (Item(rel, data) for rel, data in _draw_files(plan))
     for name, data in feeds.data_files(snap, r, settings.tz).items():
         yield Item("feeds/" + name, data)
     yield from _results_data(parts, r, settings, known or {}, folder)
-    yield from (Item(rel, data) for rel, data in search.search_files(r).items())
+    for keyed in search.search_files(r):
+        yield _kept(keyed.path, keyed.key, known, folder) or Item(
+            keyed.path, keyed.make(), keyed.key)
     for lang in paths.LANGUAGES:  # what changed, in each language, linking to its pages
         root = paths.lang_root(lang)
         base = (paths.site_url(settings.public_url) + root if settings.public_url
@@ -126,6 +124,18 @@ def render_site(snap: Snapshot, settings: Settings,
     static = resources.files("bot.site") / "static"
     for name in ASSETS:
         yield Item("assets/" + name, (static / name).read_bytes())
+
+
+def _kept(path: str, key: str, known: Mapping[str, str] | None, folder: str | None
+          ) -> Item | None:
+    """A keyed file left as it is: the last build made it from the same key, and it is
+    still there (a string and one stat: a province checks hundreds of thousands)."""
+    if not known or folder is None or known.get(path) != key:
+        return None
+    try:
+        return Item(path, None, key, os.stat(folder + path).st_size)
+    except OSError:
+        return None
 
 
 def _results_data(parts: list[feeds.ResultsPart], r: pages.Results, settings: Settings,
@@ -261,7 +271,7 @@ def _read_keys(out: Path, made_with: str) -> dict[str, str]:
 def _format() -> str:
     """What the pages are made with: the site's views and the compiled words."""
     digest = hashlib.sha256()
-    for module in (layout, pages, plans, results, listing_words):
+    for module in (layout, pages, plans, results, feeds, search, listing_words):
         digest.update(Path(str(module.__file__)).read_bytes())
     for lang in paths.LANGUAGES:
         with contextlib.suppress(OSError):

@@ -51,6 +51,16 @@ class Keyed:
     make: Callable[[], Page]
 
 
+@dataclass(frozen=True)
+class KeyedFile:
+    """A data file made only when needed, as a Keyed page is: `key` changes whenever its
+    bytes would; `path` is below the site's root."""
+
+    path: str
+    key: str
+    make: Callable[[], bytes]
+
+
 def site_name(t: Translator) -> str:
     return t._("Spot checks, published (双随机、一公开)")
 

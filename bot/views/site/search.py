@@ -9,12 +9,14 @@ for an exact 统一社会信用代码."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any
 
 from bot.i18n import Translator
-from bot.views.site.layout import Page, e, json_data
+from bot.rules.records import SitePublication
+from bot.views.site.layout import KeyedFile, Page, e, json_data
 from bot.views.site.pages import Results
 
 SHARD = 5000  # results per name shard
@@ -32,24 +34,33 @@ def _entry(p: Any, r: Results) -> list[Any]:
             c.get("plan", ""), c.get("date", "")]
 
 
-def search_files(r: Results) -> dict[str, bytes]:
-    """The index, by path below the site's root."""
+def _shard(path: str, pubs: list[SitePublication], r: Results) -> KeyedFile:
+    """A shard, keyed by its results and where each is listed (a publication's content
+    never changes: the rest of an entry follows from its id)."""
+    key = hashlib.sha256(";".join(f"{p.id}>{r.href(p)}" for p in pubs).encode()).hexdigest()
+    return KeyedFile(path, key, functools.partial(_shard_bytes, pubs, r))
+
+
+def _shard_bytes(pubs: list[SitePublication], r: Results) -> bytes:
+    return json.dumps([_entry(p, r) for p in pubs], ensure_ascii=False,
+                      separators=(",", ":")).encode()
+
+
+def search_files(r: Results) -> list[KeyedFile]:
+    """The index's files, each made again only when its key changed: a new result changes
+    the last name shard and one code shard."""
     latest = r.current  # in the order results were first published: a shard stays as it
-    files: dict[str, bytes] = {}  # was but the last (search.js reads the last one first)
+    # was but the last (search.js reads the last one first)
     names = [latest[i:i + SHARD] for i in range(0, len(latest), SHARD)]
-    for n, shard in enumerate(names):
-        files[f"search/data/names-{n}.json"] = json.dumps(
-            [_entry(p, r) for p in shard], ensure_ascii=False, separators=(",", ":")).encode()
-    codes: dict[int, list[list[Any]]] = {}
+    files = [_shard(f"search/data/names-{n}.json", shard, r) for n, shard in enumerate(names)]
+    codes: dict[int, list[SitePublication]] = {}
     for p in latest:
-        codes.setdefault(code_shard(str(p.content.get("target_code", ""))), []).append(
-            _entry(p, r))
-    for n, entries in codes.items():
-        files[f"search/data/codes-{n}.json"] = json.dumps(
-            entries, ensure_ascii=False, separators=(",", ":")).encode()
-    files["search/data/manifest.json"] = json.dumps(
-        {"names": len(names), "codes": sorted(codes), "code_shards": CODE_SHARDS,
-         "results": len(latest)}).encode()
+        codes.setdefault(code_shard(str(p.content.get("target_code", ""))), []).append(p)
+    files += [_shard(f"search/data/codes-{n}.json", pubs, r) for n, pubs in codes.items()]
+    manifest = json.dumps({"names": len(names), "codes": sorted(codes),
+                           "code_shards": CODE_SHARDS, "results": len(latest)}).encode()
+    files.append(KeyedFile("search/data/manifest.json",
+                           hashlib.sha256(manifest).hexdigest(), lambda: manifest))
     return files
 
 
