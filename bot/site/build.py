@@ -198,6 +198,7 @@ def write_site(out: Path, files: Iterable[Item]) -> _Tally:
     keys rendered from. The OWNED folders hold only what this build made."""
     tally = _Tally()
     owned: set[str] = set()
+    folders: set[Path] = set()
     for rel, data, key, size in files:
         if key is not None:
             tally.keys[rel] = key
@@ -214,7 +215,7 @@ def write_site(out: Path, files: Iterable[Item]) -> _Tally:
         with contextlib.suppress(OSError):
             if path.stat().st_size == len(data) and path.read_bytes() == data:
                 continue
-        _write(path, data)
+        _write(path, data, folders)
         tally.written += 1
     for folder in OWNED:
         for path in sorted((out / folder).rglob("*")) if (out / folder).is_dir() else []:
@@ -224,9 +225,13 @@ def write_site(out: Path, files: Iterable[Item]) -> _Tally:
     return tally
 
 
-def _write(path: Path, data: bytes) -> None:
-    """A temporary file in the same folder, then a rename: never half a page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write(path: Path, data: bytes, folders: set[Path] | None = None) -> None:
+    """A temporary file in the same folder, then a rename: never half a page. `folders`:
+    those known to exist (a first build makes a folder per record)."""
+    if folders is None or path.parent not in folders:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if folders is not None:
+            folders.add(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as fh:
