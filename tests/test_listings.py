@@ -15,10 +15,12 @@ import pytest
 from bot.clock import now
 from bot.core import Core
 from bot.demo import load_county
+from bot.i18n import translator
 from bot.rules.records import ListingKind
 from bot.services import draws, listings
 from bot.services.access import SYSTEM
 from bot.services.errors import Refusal, Refused
+from bot.views.listings import plan_screen
 from tests.support.helpers import probe
 
 
@@ -65,6 +67,9 @@ async def test_a_plan_is_drawn_only_as_published(core: Core, tmp_path: Path) -> 
         conn.execute("UPDATE departments SET name = name || '（新）'")
     renamed = await listings.plan_state(core, SYSTEM, plan.plan_id)
     assert not renamed.current and renamed.terms_current
+    shown, _ = plan_screen(translator("en"), renamed, ZoneInfo("Asia/Shanghai"))
+    assert "A name changed since it was last published on" in shown
+    assert "its draw can go ahead" in shown
     await listings.publish_plan(core, SYSTEM, plan.plan_id, None, now(), renamed.digest)
     assert (await listings.plan_state(core, SYSTEM, plan.plan_id)).current
     # An import changes its terms: published again first.

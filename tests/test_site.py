@@ -5,12 +5,14 @@ second build that rewrites only what changed."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -28,7 +30,7 @@ from bot.workers import Limit
 from handlers import register
 from tests.conftest import TOKEN
 from tests.support.helpers import probe
-from tests.support.publication import PLAN, finished_tasks
+from tests.support.publication import PLAN, corrected, finished_tasks
 
 pytestmark = pytest.mark.journey
 
@@ -165,5 +167,33 @@ async def test_the_site_shows_what_is_published_and_nothing_more(
         assert heavy.files == again.files and pages(tmp_path / "heavy") == pages(out)
         assert (tmp_path / "heavy/feeds/results.csv").read_bytes() == (
             out / "feeds/results.csv").read_bytes()
+    finally:
+        await runner.stop()
+
+
+def every_file(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*")
+            if p.is_file()}
+
+
+async def test_a_new_time_zone_makes_every_date_again(settings: Settings,
+                                                      tmp_path: Path) -> None:
+    """The keys of the pages kept from the last build say what the pages were made with:
+    the office's time zone changed (CHOUCHA_TZ), every date is shown in the new one, as a
+    build from nothing shows it."""
+    runner = BotRunner(settings, TOKEN, register)
+    await runner.start(webhook=False, poll_timeout=1)
+    core, out = runner.core, tmp_path / "site"
+    try:
+        tasks = await finished_tasks(runner, tmp_path, ["no_problem", "corrected"])
+        await publication.publish(core, SYSTEM, tasks, clock_now())
+        await corrected(runner, tasks[1], "第二项结果选错，应为未按规定公示", "not_disclosed")
+        core.settings = dataclasses.replace(settings, tz=ZoneInfo("Pacific/Kiritimati"))
+        await build(core, out)
+        core.settings = dataclasses.replace(settings, tz=ZoneInfo("Etc/GMT+12"))  # 26 h back
+        await build(core, out)
+        await build(core, tmp_path / "fresh")
+        kept, fresh = every_file(out), every_file(tmp_path / "fresh")
+        assert sorted(p for p in fresh if kept.get(p) != fresh[p]) == []
     finally:
         await runner.stop()

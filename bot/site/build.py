@@ -22,9 +22,12 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
+from bot import i18n
 from bot.config import Settings
 from bot.core import Core, read_only
+from bot.formats import tabular
 from bot.i18n import locales_dir, translator
+from bot.rules import cells
 from bot.rules import site as paths
 from bot.services import site
 from bot.services.site import SitePlan, Snapshot
@@ -52,7 +55,7 @@ class Built:
     size: int  # bytes of the whole site
     largest: tuple[str, int]  # the largest page (not a data file) and its size
     seconds: float
-    peak_mib: float  # the peak memory of the process that rendered (a worker's, or the bot's)
+    peak_mib: float  # the peak memory of the worker that built it (or the bot's, its life's)
 
 
 def _pages(t_lang: str, snap: Snapshot, r: pages.Results, keys: results.Keys,
@@ -248,13 +251,31 @@ def render_and_write(out: Path, snap: Snapshot, settings: Settings) -> _Tally:
     """The whole build but reading: in a worker process for a large site. The keys of the
     keyed pages are kept beside the site (KEYS, with the version of the pages' code and
     words: a new release renders everything again)."""
-    made_with = _format()
+    made_with = _format(settings)
     tally = write_site(out, render_site(snap, settings, _read_keys(out, made_with), out))
-    tally.peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tally.peak_mib = _peak_mib()
     with contextlib.suppress(OSError):  # only a cache: without it, everything is rendered
         _write(_keys_path(out), json.dumps({"format": made_with, "keys": tally.keys},
                                            separators=(",", ":")).encode())
     return tally
+
+
+def _reset_peak() -> None:
+    """Linux keeps a process's peak memory (VmHWM) until told to forget it: a worker that
+    ran a draw before would report the draw's. (Only in a worker: the bot's own peak is
+    left as it is.)"""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_mib() -> float:
+    """The peak memory since `_reset_peak`, or over the process's life where Linux does not
+    say."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _keys_path(out: Path) -> Path:
@@ -273,10 +294,13 @@ def _read_keys(out: Path, made_with: str) -> dict[str, str]:
     return keys if isinstance(keys, dict) else {}
 
 
-def _format() -> str:
-    """What the pages are made with: the site's views and the compiled words."""
-    digest = hashlib.sha256()
-    for module in (layout, pages, plans, results, feeds, search, listing_words):
+def _format(settings: Settings) -> str:
+    """What the keyed files are made with: the code that makes them (the site's views, the
+    paths, the CSV's cells), the compiled words, and the settings they show (the office's
+    time zone)."""
+    digest = hashlib.sha256(f"{settings.tz}|{settings.public_url}".encode())
+    for module in (layout, pages, plans, results, feeds, search, listing_words, paths,
+                   tabular, cells, i18n):
         digest.update(Path(str(module.__file__)).read_bytes())
     for lang in paths.LANGUAGES:
         with contextlib.suppress(OSError):
@@ -303,7 +327,10 @@ async def build(core: Core, out: Path) -> Built:
 def build_in_worker(settings: Settings, out: Path) -> _Tally:
     """In a worker process: read the snapshot from the database (read-only), then render
     and write."""
-    return render_and_write(out, asyncio.run(_snapshot(settings)), settings)
+    _reset_peak()
+    tally = render_and_write(out, asyncio.run(_snapshot(settings)), settings)
+    tally.keys = {}  # (kept beside the site: not piped back, a province's are 95 MB)
+    return tally
 
 
 async def _snapshot(settings: Settings) -> Snapshot:

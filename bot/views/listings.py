@@ -45,12 +45,17 @@ def refusal_text(t: Translator, exc: Refused) -> str:
     })
 
 
-def _state(t: Translator, published: Listing | None, current: bool, tz: tzinfo) -> str:
+def _state(t: Translator, published: Listing | None, current: bool, tz: tzinfo,
+           terms_current: bool = False) -> str:
     if published is None:
         return t._("⚠️ Not published yet.")
     line = published_line(t, published, tz)
     if current:
         return t._("✅ Published as it stands: {line}.").format(line=line)
+    if terms_current:  # (a plan: a department or item renamed since)
+        return t._("✏️ A name changed since it was last {line}; its terms did not, so its"
+                   " draw can go ahead. Publish it again to show the new names.").format(
+            line=line)
     return t._("✏️ Changed since it was last {line}: publish it again.").format(line=line)
 
 
@@ -109,7 +114,8 @@ def plans_screen(t: Translator, plans: list[PlanState], tz: tzinfo) -> Screen:
     for number, plan in enumerate(plans[:LISTED_PLANS], start=1):
         lines.append(f"{number}. {html.escape(plan.name)} · "
                      + t._("draw date {date}").format(date=plan.draw_date.isoformat())
-                     + " · " + _state(t, plan.published, plan.current, tz))
+                     + " · " + _state(t, plan.published, plan.current, tz,
+                                      plan.terms_current))
         rows.append([ListingPlan(plan.plan_id).markup(
             f"{_emoji(plan.published, plan.current)} {number}. {plan.name[:40]}")])
     if len(plans) > LISTED_PLANS:
@@ -121,8 +127,8 @@ def plans_screen(t: Translator, plans: list[PlanState], tz: tzinfo) -> Screen:
 def plan_screen(t: Translator, state: PlanState, tz: tzinfo) -> Screen:
     """A plan as publishing it now would publish it, its state, the 文号 asked."""
     head = ["<b>" + t._("📅 Spot-check plan (抽查计划) {plan}").format(
-        plan=html.escape(state.name)) + "</b>", _state(t, state.published, state.current, tz),
-        ""]
+        plan=html.escape(state.name)) + "</b>",
+        _state(t, state.published, state.current, tz, state.terms_current), ""]
     return _fit(head, plan_lines(t, state.content), ["", _ask(t)]), _ask_keyboard(t)
 
 

@@ -55,9 +55,11 @@ def results_of(snap: Snapshot) -> Results:
             by_record[str(p.content["record_hash"])] = p
     first: dict[int, int] = {}
     for p in snap.publications:
-        first.setdefault(p.task_id, p.id)
-    # A task keeps its place (its first publication's) when a 更正 replaces its row, so a
-    # page of results changes only where something was published.
+        if p.kind != PublicationKind.WITHHELD:
+            first.setdefault(p.task_id, p.id)
+    # A task keeps its place (its first result's) when a 更正 replaces its row, so a page
+    # of results changes only where something was published; a result released after it
+    # was withheld is published then, and comes last.
     current = sorted((p for p in latest.values() if p.kind != PublicationKind.WITHHELD),
                      key=lambda p: first[p.task_id])
     withheld: dict[int, int] = {}
