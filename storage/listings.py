@@ -54,6 +54,10 @@ class ListingRepo(Repo):
         return PlanNames(plan["task_name"], plan["type"], plan["target_total"], departments,
                          items)
 
+    async def any_plan(self) -> bool:
+        """Whether any plan was ever loaded (the office plans here)."""
+        return bool(await self.scalar("SELECT EXISTS (SELECT 1 FROM plans)"))
+
     async def plan_published_for(self, year: int) -> bool:
         """Whether a plan of `year` (drawn that year) is published: the year's plan."""
         found = await self.scalar(

@@ -239,6 +239,10 @@ def test_the_years_plan_is_reminded_before_its_date_and_every_day_once_late() ->
     published = rules.PlanYear(2030, published=True)
     assert rules.annual_plan(published, CAL, CHASE, datetime(2030, 4, 2, 10, tzinfo=TZ),
                              ROLES) == []
+    # An office that has loaded no plan yet (it has just begun) is not told of the date.
+    beginning = rules.PlanYear(2030, published=False, planning=False)
+    assert rules.annual_plan(beginning, CAL, CHASE, datetime(2030, 12, 2, 10, tzinfo=TZ),
+                             ROLES) == []
     february = rules.Chase(plan_by=(2, 10), plan_warn=0)  # 002: early February
     assert told(rules.annual_plan(waiting, CAL, february, mar(1), ROLES)) == [
         (1, "late"), (2, "late")]

@@ -390,18 +390,22 @@ def decision(row: DecisionOwed, cal: Calendar, now: datetime, roles: Roles) -> l
 
 @dataclass(frozen=True)
 class PlanYear:
-    """Whether a plan drawn in `year` is published (the year's plan, 一公开)."""
+    """Whether a plan drawn in `year` is published (the year's plan, 一公开), and whether
+    the office plans in Choucha at all (a plan of any year loaded)."""
 
     year: int
     published: bool
+    planning: bool = True
 
 
 def annual_plan(row: PlanYear, cal: Calendar, chase: Chase, now: datetime,
                 roles: Roles) -> list[Due]:
     """The year's plan is published by `plan_by` (003 第十一条: 3月30日; 001 (五): the end of
     March; 002: early February, so a setting): the office from `plan_warn` working days
-    before, and every working day once late, until a plan of the year is published."""
-    if row.published:
+    before, and every working day once late, until a plan of the year is published. Not
+    before the office loads its first plan: an office that has just begun (in December,
+    say) is shown how to start, not told daily of a deadline it could not have met here."""
+    if row.published or not row.planning:
         return []
     today, due = now.date(), date(row.year, *chase.plan_by)
     subject = f"plan:{row.year}"

@@ -125,9 +125,9 @@ async def owed(tx: ReadTx | Tx, core: Core, cal: Calendar, now: datetime) -> lis
     for owed_decision in await tx.aftercare.decisions(owed_only=True):
         await found.breathe()
         found += rules.decision(owed_decision, cal, local, roles)
-    published = await tx.listings.plan_published_for(local.year)
-    found += rules.annual_plan(rules.PlanYear(local.year, published), cal, settings, local,
-                               roles)
+    year = rules.PlanYear(local.year, await tx.listings.plan_published_for(local.year),
+                          await tx.listings.any_plan())
+    found += rules.annual_plan(year, cal, settings, local, roles)
     return found.result()
 
 
