@@ -45,9 +45,11 @@ STRANGER = (100009, "陌生人", "未受邀 stranger")
 
 
 def joint_plan(name: str, items: str, joining: str, dates: tuple[str, str, str],
-               ratio: str = "100%") -> list[str]:
-    """A row of the plans template: a joint plan initiated by SCJGJ."""
-    return [name, "联合检查", "联合", "", ratio, items, "", "SCJGJ", joining, *dates, "", ""]
+               ratio: str = "100%", methods: str = "") -> list[str]:
+    """A row of the plans template: a joint plan initiated by SCJGJ; `methods` its 检查方式
+    ('' as the item list says)."""
+    return [name, "联合检查", "联合", "", ratio, items, "", "SCJGJ", joining, *dates, "", "",
+            "", "", methods]
 
 
 async def load_county(core: Core, out: Path, targets: int, per_department: int,

@@ -342,8 +342,10 @@ class DirectoryRepo(Repo):
             "SELECT * FROM recusals ORDER BY cert_no, target_code")]
 
     # --- plans ------------------------------------------------------------------------
-    async def upsert_plan(self, name: str, values: dict[str, Any], item_ids: list[int],
-                          joining_ids: list[int], now: datetime) -> str:
+    async def upsert_plan(self, name: str, values: dict[str, Any],
+                          items: list[tuple[int, str | None]], joining_ids: list[int],
+                          now: datetime) -> str:
+        """`items`: (item id, the plan's 检查方式 for it or None: as the item list says)."""
         row = await self.one(f"SELECT id, {', '.join(PLAN_FIELDS)} FROM plans WHERE name = ?",
                              (name,))
         new = tuple(values[f] for f in PLAN_FIELDS)
@@ -355,12 +357,13 @@ class DirectoryRepo(Repo):
             outcome = "inserted"
         else:
             plan_id = row["id"]
-            current_items = [r["item_id"] for r in await self.all(
-                "SELECT item_id FROM plan_items WHERE plan_id = ? ORDER BY item_id", (plan_id,))]
+            current_items = [(r["item_id"], r["method"]) for r in await self.all(
+                "SELECT item_id, method FROM plan_items WHERE plan_id = ? ORDER BY item_id",
+                (plan_id,))]
             current_joining = [r["department_id"] for r in await self.all(
                 "SELECT department_id FROM plan_departments WHERE plan_id = ?"
                 " ORDER BY position", (plan_id,))]
-            if (tuple(row)[1:] == new and current_items == sorted(item_ids)
+            if (tuple(row)[1:] == new and current_items == sorted(items)
                     and current_joining == joining_ids):
                 return "unchanged"
             await self.execute(
@@ -369,9 +372,9 @@ class DirectoryRepo(Repo):
             await self.execute("DELETE FROM plan_items WHERE plan_id = ?", (plan_id,))
             await self.execute("DELETE FROM plan_departments WHERE plan_id = ?", (plan_id,))
             outcome = "updated"
-        for item_id in sorted(item_ids):
-            await self.execute("INSERT INTO plan_items (plan_id, item_id) VALUES (?, ?)",
-                               (plan_id, item_id))
+        for item_id, method in sorted(items):
+            await self.execute("INSERT INTO plan_items (plan_id, item_id, method)"
+                               " VALUES (?, ?, ?)", (plan_id, item_id, method))
         for position, department_id in enumerate(joining_ids, start=1):
             await self.execute(
                 "INSERT INTO plan_departments (plan_id, department_id, position)"
@@ -383,9 +386,11 @@ class DirectoryRepo(Repo):
             "SELECT p.*, d.code AS initiator_code FROM plans p"
             " JOIN departments d ON d.id = p.initiator_id ORDER BY p.name")]
         for plan in plans:
-            plan["item_codes"] = [r["code"] for r in await self.all(
-                "SELECT i.code FROM plan_items pi JOIN items i ON i.id = pi.item_id"
-                " WHERE pi.plan_id = ? ORDER BY i.code", (plan["id"],))]
+            rows = await self.all(
+                "SELECT i.code, pi.method FROM plan_items pi JOIN items i ON i.id = pi.item_id"
+                " WHERE pi.plan_id = ? ORDER BY i.code", (plan["id"],))
+            plan["item_codes"] = [r["code"] for r in rows]
+            plan["item_methods"] = {r["code"]: r["method"] for r in rows if r["method"]}
             plan["joining_codes"] = [r["code"] for r in await self.all(
                 "SELECT d.code FROM plan_departments pd JOIN departments d"
                 " ON d.id = pd.department_id WHERE pd.plan_id = ? ORDER BY pd.position",

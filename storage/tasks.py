@@ -103,7 +103,8 @@ class TaskRepo(Repo):
         """The plan's items with their department and current checklist."""
         return await self.all_as(PlanItem,
             "SELECT i.code, i.name, i.basis, i.department_id, i.checklist_id,"
-            " d.name AS department FROM plan_items pi"
+            " d.name AS department, i.method AS method_text, pi.method AS planned"
+            " FROM plan_items pi"
             " JOIN items i ON i.id = pi.item_id JOIN departments d ON d.id = i.department_id"
             " WHERE pi.plan_id = ? ORDER BY i.code", (plan_id,))
 

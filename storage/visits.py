@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.rules.methods import CheckMethod
 from bot.rules.models import PartySigner
 from bot.rules.records import (
     Checkin,
@@ -42,11 +43,12 @@ class VisitRepo(Repo):
             " VALUES (?, ?, ?, ?)", (task_id, person_id, to_db_time(now), int(started_late)))
 
     async def add_item(self, visit_id: int, code: str, position: int, department_id: int,
-                       answerer: int | None, checklist_id: int | None) -> None:
+                       answerer: int | None, checklist_id: int | None,
+                       method: CheckMethod) -> None:
         await self.execute(
             "INSERT INTO visit_items (visit_id, item_code, position, department_id, answerer,"
-            " checklist_id) VALUES (?, ?, ?, ?, ?, ?)",
-            (visit_id, code, position, department_id, answerer, checklist_id))
+            " checklist_id, method) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (visit_id, code, position, department_id, answerer, checklist_id, str(method)))
 
     async def items(self, visit_id: int) -> list[VisitItem]:
         return await self.all_as(VisitItem,

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from bot.i18n import N_
 from bot.rules.cells import starts_formula
 from bot.rules.codes import is_regno, normalize_code, valid_id_number, valid_mobile, valid_uscc
+from bot.rules.methods import plan_methods
 
 INACTIVE_STATUSES = frozenset({"注销", "吊销", "吊销未注销", "迁出", "撤销"})
 STATUSES = {
@@ -334,6 +335,12 @@ def fallbacks(value: Any) -> dict[str, list[str]]:
     return result
 
 
+def plan_methods_cell(value: Any) -> dict[str, str]:
+    """'书面检查' for every item of the plan, or 'SC-001:书面检查；WS-001:实地核查' per item
+    (the import checks the words and the codes)."""
+    return plan_methods(_as_text(value))
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -447,6 +454,8 @@ SHEETS: dict[str, Sheet] = {
         Column("leader_may_approve", "组长可审批更换",
                ("leader may approve replacements",), False, yes_no),
         Column("risk_rule", "风险提级", ("risk rule", "raised to d"), False, risk_rule),
+        Column("methods", "检查方式", ("check method", "check methods", "method"), False,
+               plan_methods_cell),
     )),
 }
 

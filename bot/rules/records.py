@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from bot.rules.methods import CheckMethod, item_method
 from bot.rules.models import Opinion, PartyRole
 
 
@@ -159,6 +160,13 @@ class PlanItem:
     department_id: int
     department: str
     checklist_id: int | None
+    method_text: str = ""  # 检查方式 as the item list writes it
+    planned: CheckMethod | None = None  # as the plan sets it, if it does
+
+    @property
+    def method(self) -> CheckMethod:
+        """How it is checked in this plan (bot/rules/methods.py)."""
+        return item_method(self.method_text, self.planned)
 
 
 @dataclass(frozen=True)
@@ -225,6 +233,7 @@ class VisitItem:
     detail: dict[str, Any]
     result_by: int | None
     result_at: datetime | None
+    method: CheckMethod | None = None  # fixed at the start (None: begun before, on site)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from bot.formats.sheets import (
     caps_text,
     risk_rule_text,
 )
+from bot.rules.methods import CheckMethod, wording
 from bot.rules.models import Table
 from bot.services.access import Actor, require_office
 from bot.services.personal import LAST4, PhoneCipher, phone_reader
@@ -92,7 +93,9 @@ async def _rows(db: Database, kind: str,
                        p["window_due"], caps_text(json.loads(p["year_caps"])),
                        ";".join(f"{k}>{'、'.join(v)}" for k, v in fallbacks.items()),
                        _yes(p["leader_may_approve"]),
-                       risk_rule_text(json.loads(p["risk_rule"]))]
+                       risk_rule_text(json.loads(p["risk_rule"])),
+                       "；".join(f"{code}:{wording(CheckMethod(m))}"
+                                for code, m in p["item_methods"].items())]
         else:
             raise ValueError(kind)
 

@@ -12,6 +12,7 @@ from typing import Any
 from bot.core import Core
 from bot.formats.tabular import csv_bytes, xlsx_bytes
 from bot.rules import visit as rules
+from bot.rules.methods import wording
 from bot.rules.models import AuditAction
 from bot.rules.records import (
     CorrectionDue,
@@ -80,6 +81,7 @@ async def _content(tx: ReadTx | Tx, core: Core, task_id: int) -> dict[str, Any]:
     checked = submitted.astimezone(core.settings.tz).date().isoformat()
     items = [{"code": i["code"], "name": i["name"], "department": i["department"],
               "result": i["result"], "result_wording": i["result_wording"],
+              "method": i.get("method_wording") or wording(None),
               "order": (i.get("detail") or {}).get("order"),
               "follow_up": _follow_up(i.get("follow_up"))}
              for i in content["items"]]

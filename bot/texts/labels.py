@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date, tzinfo
 
 from bot.i18n import N_, Translator
+from bot.rules.methods import WORDING, CheckMethod
 from bot.rules.models import Person, Role, RosterEntry, RosterStatus
 from bot.rules.records import CheckinFlag, FlagKind, Unreachable
 
@@ -27,6 +28,12 @@ def describe_roles(t: Translator, person: Person) -> str:
     labels = [role_label(t, r) for r in order if r in person.role_set]
     separator = "、" if t.lang == "zh_CN" else ", "
     return separator.join(labels) if labels else t._("no role yet")
+
+
+def method_label(t: Translator, method: CheckMethod | None) -> str:
+    """检查方式 in the reader's language: the legal wording in Chinese (None: on site)."""
+    chinese, english = WORDING[method or CheckMethod.ON_SITE]
+    return chinese if t.lang == "zh_CN" else t._(english)
 
 
 def task_status(t: Translator, status: str) -> str:

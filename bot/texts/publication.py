@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 from bot.i18n import translator
+from bot.rules.methods import CheckMethod, wording
 
 
 def post_text(contents: list[dict[str, Any]], correction: str | None = None) -> str:
@@ -21,8 +22,10 @@ def post_text(contents: list[dict[str, Any]], correction: str | None = None) -> 
         lines.append(t._("Plan: {plan} · checked {date}").format(
             plan=html.escape(c["plan"]), date=c["date"]))
         for item in c["items"]:
-            lines.append(f"• {html.escape(item['name'])}（{html.escape(item['department'])}）："
-                         f"{item['result_wording']}")
+            method = (f"，{item['method']}" if item.get("method")
+                      and item["method"] != wording(CheckMethod.ON_SITE) else "")
+            lines.append(f"• {html.escape(item['name'])}（{html.escape(item['department'])}"
+                         f"{method}）：{item['result_wording']}")
         case = c.get("noncooperation")
         if case:
             lines.append(t._("Non-cooperation (003 第二十六条): {count} times ({times});"

@@ -11,7 +11,7 @@ from bot.logs import mask_phone
 from bot.rules.models import Person
 from bot.rules.records import Card, EarlierTask, PersonTask, TaskStatus
 from bot.texts.aftercare import history_line
-from bot.texts.labels import task_status, window_mark
+from bot.texts.labels import method_label, task_status, window_mark
 
 LISTED = 30  # tasks named with a button in one notification; /tasks shows them all
 
@@ -74,7 +74,8 @@ def card_text(t: Translator, card: Card, viewer: Person, today: date | None = No
         t._("Items to check:"),
     ]
     for item in card.items:
-        lines.append(f"• {html.escape(item.name)} ({html.escape(item.department)})")
+        lines.append(f"• {html.escape(item.name)} ({html.escape(item.department)}"
+                     f" · {method_label(t, item.method)})")
         basis = t._("Basis:")
         lines.append(f"  {basis} {html.escape(item.basis)}")
     lines.append("")

@@ -53,11 +53,12 @@ from bot.formats.rendering.qr import qr_png
 from bot.i18n import Translator
 from bot.rules import models
 from bot.rules import visit as rules
+from bot.rules.methods import CheckMethod
 from bot.rules.records import Signature, SignatureKind
 from bot.services.errors import Refusal, Refused
 from bot.services.party import PartyStep
 from bot.services.visits.state import Absent, Screen, State, View
-from bot.texts.labels import flag_text, legal, unreachable_text
+from bot.texts.labels import flag_text, legal, method_label, unreachable_text
 from bot.texts.visits import skip_label, summary_lines
 from bot.views.questions import QuestionKeys, count_text, question_screen
 from bot.views.refusals import worded
@@ -176,13 +177,19 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
                 name=html.escape(checkin.name), at=state.local(checkin.at),
                 lat=checkin.latitude, lon=checkin.longitude)
                 + (f" ⚠️ {flag_text(checkin.flag, t)}" if checkin.flag else ""))
+    if not state.on_site:
+        lines.append(t._("🗂 {methods}: not on the party's premises, so nobody checks in and"
+                         " the party does not sign here.").format(methods="、".join(
+            dict.fromkeys(method_label(t, i.row.method) for i in state.items))))
     lines += ["", t._("Items:")]
     for number, item in enumerate(state.items, start=1):
         done, total = item.progress(state.today)
         result = legal(rules.RESULTS, item.result, t) if item.result else "—"
+        method = "" if item.row.method in (None, CheckMethod.ON_SITE) else (
+            f" · {method_label(t, item.row.method)}")
         lines.append(t._("{n}. {item} ({department}) · {who}: {done}/{total} answered ·"
                          " result: {result}").format(
-            n=number, item=html.escape(item.row.name),
+            n=number, item=html.escape(item.row.name) + method,
             department=html.escape(item.row.department),
             who=html.escape(item.row.answerer_name or "—"), done=done, total=total,
             result=result))
@@ -469,6 +476,9 @@ def _signatures(t: Translator, view: View, viewer: int) -> list[Shown]:
         lines.append(_party_line(t, party))
     elif state.party_needed:
         lines.append(t._("⏳ The inspected party has not signed yet."))
+    elif not state.on_site:
+        lines.append(t._("Nobody was on the party's premises (not an on-site check): no"
+                         " signature of the party is needed; the record says why."))
     else:
         lines.append(t._("The party could not be contacted; no signature of the party is"
                          " needed."))

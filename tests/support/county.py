@@ -19,11 +19,13 @@ PLAN = "五部门联合抽查"
 
 async def county_with_phones(bot: BotRunner, emulator: Emulator, tmp_path: Path,
                              targets: int = 200, plan: str = PLAN, items: str = "WS-001",
-                             joining: str = "WSJKJ、STHJJ、YJGLJ、SWJ"
+                             joining: str = "WSJKJ、STHJJ、YJGLJ、SWJ", methods: str = ""
                              ) -> dict[str, EmulatedUser]:
-    """A county whose 40 inspectors (8 in each of five departments) all use the bot."""
+    """A county whose 40 inspectors (8 in each of five departments) all use the bot;
+    `methods`: the plan's 检查方式 ('' as the item list says)."""
     await load_county(bot.core, tmp_path / "county", targets, 8, all_active=True, plans=[
-        joint_plan(plan, items, joining, ("2026-04-15", "2026-04-20", "2026-06-30"))])
+        joint_plan(plan, items, joining, ("2026-04-15", "2026-04-20", "2026-06-30"),
+                   methods=methods)])
     users: dict[str, EmulatedUser] = {}
     with sqlite3.connect(bot.settings.db_path) as conn:
         people = conn.execute("SELECT p.id, i.cert_no FROM people p JOIN inspectors i"

@@ -36,12 +36,13 @@ def jpeg(color: tuple[int, int, int]) -> bytes:
 
 
 async def drawn_team(runner: BotRunner, emulator: Emulator, tmp_path: Path, targets: int = 6,
-                     busy_leader: bool = False
+                     busy_leader: bool = False, methods: str = ""
                      ) -> tuple[dict[str, Any], list[EmulatedUser], dict[str, EmulatedUser]]:
-    """A joint SCJGJ + WSJKJ plan with items SC-001 and WS-001; the first team drawn (or the
-    first whose leader is on another team too)."""
+    """A joint SCJGJ + WSJKJ plan with items SC-001 and WS-001 (checked by `methods`, '' as
+    the item list says: on site); the first team drawn (or the first whose leader is on
+    another team too)."""
     users = await county_with_phones(runner, emulator, tmp_path, targets=targets, plan=PLAN,
-                                     items="SC-001、WS-001", joining="WSJKJ")
+                                     items="SC-001、WS-001", joining="WSJKJ", methods=methods)
     await prepare(runner.core, SYSTEM, PLAN, "上证指数收盘 2026-04-15")
     ran = await run_draw(runner.core, SYSTEM, PLAN, "7")
     teams = ran.record["teams"]

@@ -20,7 +20,9 @@ from PIL import Image
 from bot.formats.rendering.fonts import need_fonts, pdf_fonts
 from bot.formats.rendering.qr import qr_image
 from bot.i18n import translator
+from bot.rules import methods
 from bot.rules import visit as rules
+from bot.rules.methods import CheckMethod
 from bot.rules.records import CheckinFlag
 from bot.texts.labels import flag_text
 
@@ -106,12 +108,13 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
     _checkins(pdf, content, submitted, tz)
     _findings(pdf, content, photo, tz)
     _signatures(pdf, signatures, photo, tz)
+    off_site = _off_site(content)
     if draft:
-        _to_sign(pdf, content["team"], signatures)
+        _to_sign(pdf, content["team"], signatures, off_site)
         _verification(pdf, f"choucha:draft:{task['id']}:{record_hash}", 30)
         pdf.line_of("签名即确认上述内容；内容如有更改，须重新打印并签名。", size=8)
         return bytes(pdf.output())
-    _signed(pdf, signatures)
+    _signed(pdf, signatures, off_site)
     # The public site's page that confirms the record (CHOUCHA_PUBLIC_URL/r/<hash>); without
     # a public address, the record's identity in a form Choucha's tools read.
     _verification(pdf, verify_url or f"choucha:record:{task['id']}:{record_hash}", 36)
@@ -175,6 +178,9 @@ def _checkins(pdf: _Record, content: dict[str, Any], submitted: dict[str, Any],
     pdf.line_of(f"开始检查：{_local(content['started_at'], tz)}（{tz}）")
     if content.get("started_late"):
         pdf.line_of(f"注意：检查开始时已超过检查期限（{content['task']['window'][1]}）。")
+    off_site = _off_site(content)
+    if off_site is not None:
+        pdf.line_of(f"检查方式：{off_site}，不在被检查对象场所签到。")
     for checkin in content["checkins"]:
         if checkin["skip_reason"]:
             pdf.line_of(f"{checkin['name']} 签到：{_local(checkin['at'], tz)}，"
@@ -204,6 +210,8 @@ def _item(pdf: _Record, number: int, item: dict[str, Any], photo: Callable[[str]
     """One item: its basis, each answer with its author, time and photos, and its result."""
     pdf.heading(f"{number}. {item['name']}（{item['department']}）")
     pdf.line_of(f"依据：{item['basis']}", size=8.5)
+    if item.get("method_wording"):
+        pdf.line_of(f"检查方式：{item['method_wording']}", size=8.5)
     pdf.line_of(f"检查人员：{item['answerer'] or '—'} · 检查表版本"
                 f" {item['checklist_version'] or '—'}", size=8.5)
     for answer in item["answers"]:
@@ -287,23 +295,37 @@ def _party_signed(signatures: list[dict[str, Any]]) -> bool:
     return any(s["kind"] in _PARTY_KINDS for s in signatures)
 
 
-def _to_sign(pdf: _Record, team: list[dict[str, Any]], signatures: list[dict[str, Any]]) -> None:
-    """A draft's lines to sign on paper, for each member and the party not signed yet."""
+def _off_site(content: dict[str, Any]) -> str | None:
+    """The methods of a check nobody made on the party's premises (书面检查、网络监测), or None
+    where the team was there for one item at least (or the record predates methods)."""
+    used = [i.get("method") for i in content["items"]]
+    if methods.on_site(CheckMethod(m) if m else None for m in used):
+        return None
+    return "、".join(dict.fromkeys(methods.wording(CheckMethod(m)) for m in used))
+
+
+def _to_sign(pdf: _Record, team: list[dict[str, Any]], signatures: list[dict[str, Any]],
+             off_site: str | None) -> None:
+    """A draft's lines to sign on paper, for each member and the party not signed yet (the
+    party only where the team was on its premises)."""
     signed = {s["name"] for s in signatures if s["kind"] in ("member", "member_paper")}
     for member in team:
         if member["name"] not in signed:
             pdf.ln(4)
             pdf.line_of(f"检查人员 {member['name']}（{member['department']}）签名："
                         "____________________  日期：____________")
-    if not _party_signed(signatures):
+    if not _party_signed(signatures) and off_site is None:
         pdf.ln(4)
         pdf.line_of("被检查对象签字或盖章：____________________  日期：____________")
         pdf.line_of("拒绝签字的，注明原因并由见证人签字：________________________________")
 
 
-def _signed(pdf: _Record, signatures: list[dict[str, Any]]) -> None:
-    """A submitted record's party that could not be reached, and the hash signed."""
-    if not _party_signed(signatures):
+def _signed(pdf: _Record, signatures: list[dict[str, Any]], off_site: str | None) -> None:
+    """Why a submitted record has no party's signature (not on its premises, or it could
+    not be reached), and the hash signed."""
+    if not _party_signed(signatures) and off_site is not None:
+        pdf.line_of(f"本次以{off_site}方式检查，检查人员未到被检查对象场所，无当事人现场签字。")
+    elif not _party_signed(signatures):
         pdf.line_of("被检查对象无法联系，未能取得签字（003 第二十一条）。")
     if signatures:
         pdf.line_of(f"签名所确认内容的哈希：{signatures[0]['content_hash']}", size=7.5)

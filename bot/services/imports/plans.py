@@ -11,6 +11,7 @@ from bot.formats.sheets import DEFAULT_RISK_RULE
 from bot.i18n import N_
 from bot.rules import draw as algo
 from bot.rules.listing import DRAW_FIELDS, draw_terms
+from bot.rules.methods import method_named
 from bot.rules.records import DrawStatus, PlanItemRule
 from bot.services.imports.job import _first_seen, _Job
 from bot.services.imports.report import _count
@@ -75,13 +76,15 @@ async def _plans(job: _Job) -> None:
         caps = values["year_caps"] or {}
         _plan_ratios_and_caps(job, number, values, caps, rules)
         _plan_dates_and_fallbacks(job, number, values, departments)
+        methods = _plan_methods(job, number, values)
         if report.problem_count == before:
             assert initiator is not None  # else a problem was reported above
             fallbacks, risk = await _plan_unfrozen(job, number, values, initiator, joining,
                                                    caps, departments, codes_by_id)
             if report.problem_count == before:
                 rows.append((number, values, initiator, joining,
-                             [items[c]["id"] for c in values["items"]], fallbacks, caps, risk))
+                             [(items[c]["id"], methods.get(c)) for c in values["items"]],
+                             fallbacks, caps, risk))
     if not report.ok:
         return
     await _store_plans(job, rows)
@@ -128,6 +131,27 @@ def _plan_items(job: _Job, number: int, values: dict[str, Any],
         rules.append(PlanItemRule(code, item["kind"], item["max_ratio"], item["expertise"],
                                   codes_by_id.get(item["department_id"], "")))
     return rules
+
+
+def _plan_methods(job: _Job, number: int, values: dict[str, Any]) -> dict[str, str]:
+    """The plan's 检查方式 by item code ('*': every item), each naming one method; the codes
+    must be the plan's items."""
+    written: dict[str, str] = values.get("methods") or {}
+    found: dict[str, str] = {}
+    for code, text in written.items():
+        method = method_named(text)
+        if method is None:
+            job.report.problem(number, job.header("methods"), text, N_(
+                "name one 检查方式 per item: 实地核查, 书面检查, 网络监测 or 委托专业机构 (as"
+                " “书面检查” for every item, or “SC-001:书面检查；WS-001:实地核查”)"))
+        elif code != "*" and code not in values["items"]:
+            job.report.problem(number, job.header("methods"), code,
+                               N_("not one of this plan's items"))
+        else:
+            found[code] = str(method)
+    every = found.pop("*", None)
+    chosen = {code: found.get(code, every) for code in values["items"]}
+    return {code: method for code, method in chosen.items() if method is not None}
 
 
 def _plan_ratios_and_caps(job: _Job, number: int, values: dict[str, Any], caps: dict[str, int],

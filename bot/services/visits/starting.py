@@ -80,7 +80,7 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int,
                                 fallback.person_id)
                 await tx.visits.add_item(visit_id, item.code, position,
                                          item.department_id, answerer,
-                                         item.checklist_id)
+                                         item.checklist_id, item.method)
             await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_STARTED,
                                   f"task:{task_id}",
                                   {"visit": visit_id, "started_late": late,
@@ -91,7 +91,9 @@ async def start(core: Core, person: Person, tg_user_id: int, task_id: int,
             await _tell_team_started(tx, state, person, now)
         else:
             state = await load(tx, visit.id, today, core.settings.tz)
-        if not any(c.person_id == person.id for c in state.checkins):
+        # A check-in where the team is on the party's premises (not for a desk or online
+        # check: bot/rules/methods.py).
+        if state.on_site and not any(c.person_id == person.id for c in state.checkins):
             await _at(tx, tg_user_id, state, VisitStep.CHECKIN)
             return View(Screen.CHECKIN, state)
         await _at(tx, tg_user_id, state, VisitStep.HOME)

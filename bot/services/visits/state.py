@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
+from bot.rules import methods
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Question
 from bot.rules.models import Conversation, Flow, Person
@@ -260,6 +261,9 @@ class State:
             follow = next((f for f in self.follow_ups if f.item_code == item.code), None)
             items.append({
                 "code": item.code, "name": item.row.name,
+                # (only where recorded: a visit begun before methods were, reads as it did)
+                **({"method": str(item.row.method), "method_wording":
+                    methods.wording(item.row.method)} if item.row.method else {}),
                 "department": item.row.department, "basis": item.row.basis,
                 "checklist_version": item.row.checklist_version,
                 "checklist_sha256": item.row.checklist_sha256,
@@ -309,9 +313,16 @@ class State:
         return next((s for s in self.signatures if not s.kind.of_member), None)
 
     @property
+    def on_site(self) -> bool:
+        """Whether the team checks one item at least on the party's premises (then each
+        member checks in and the party signs)."""
+        return methods.on_site(i.row.method for i in self.items)
+
+    @property
     def party_needed(self) -> bool:
-        """Nobody to sign where the registered premises cannot be reached (第二十一条)."""
-        return self.visit.shortcut != "unreachable"
+        """Nobody to sign where the registered premises cannot be reached (第二十一条), nor
+        where nobody was on the party's premises (a desk or online check)."""
+        return self.visit.shortcut != "unreachable" and self.on_site
 
     @property
     def unsigned(self) -> list[TeamMember]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.i18n import Translator
 from bot.rules import site as paths
+from bot.rules.methods import CheckMethod, wording
 from bot.rules.records import DrawStatus, Listing, PublicationKind, SitePublication
 from bot.services.site import SitePlan, Snapshot
 from bot.texts.listings import item_kind_label, plan_type_label, published_line
@@ -158,6 +159,13 @@ def _plan_terms(plan: SitePlan | None) -> dict[str, Any]:
     return plan.listings[-1].content if plan and plan.listings else {}
 
 
+def _method(item: dict[str, Any]) -> str:
+    """（书面检查） after an item's name where it was not checked on site (a result published
+    before methods were recorded says nothing)."""
+    method = item.get("method")
+    return f"（{e(method)}）" if method and method != wording(CheckMethod.ON_SITE) else ""
+
+
 def result_row(t: Translator, p: SitePublication, r: Results, up: str,
                tz: tzinfo) -> list[str]:
     """One result in the anchor's columns; cells are HTML."""
@@ -165,7 +173,7 @@ def result_row(t: Translator, p: SitePublication, r: Results, up: str,
     terms = _plan_terms(plan)
     items = c.get("items", [])
     departments = "、".join(dict.fromkeys(str(i.get("department", "")) for i in items))
-    result = "<br>".join(f"{e(i.get('name', ''))}：{e(i.get('result_wording', ''))}"
+    result = "<br>".join(f"{e(i.get('name', ''))}{_method(i)}：{e(i.get('result_wording', ''))}"
                          for i in items)
     return [f'<span id="p{p.id}">{e(p.plan_id)}</span>',
             link(f"{up}{paths.plan_path(p.plan_id)}index.html", str(c.get("plan", ""))),

@@ -1,0 +1,135 @@
+"""检查方式 (issue 32): how an item is checked, read from the item list's words and set by a
+plan; a visit with no on-site item asks for no check-in and no party's signature, and its
+record, PDF and publication say how it was checked and why the party did not sign."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.clock import now as clock_now
+from bot.config import Settings
+from bot.core import Core
+from bot.demo import joint_plan, load_county
+from bot.emulator import Emulator
+from bot.rules.methods import CheckMethod, method_named, methods_of, plan_methods
+from bot.services import publication
+from bot.services.access import SYSTEM
+from bot.services.imports import import_file
+from bot.site.build import build
+from bot.tg.app import BotRunner
+from handlers import register
+from tests.conftest import TOKEN
+from tests.support.helpers import probe, submit_record
+from tests.support.publication import channel_post
+from tests.support.visits import drawn_team, jpeg, open_card, pdf_text, target_name
+
+ON_SITE, DOCUMENTS, ONLINE, DELEGATED = (CheckMethod.ON_SITE, CheckMethod.DOCUMENTS,
+                                         CheckMethod.ONLINE, CheckMethod.DELEGATED)
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("实地核查、书面检查", (ON_SITE, DOCUMENTS)),
+    ("书面检查", (DOCUMENTS,)),
+    ("现场检查", (ON_SITE,)),
+    ("网络监测", (ONLINE,)),
+    ("网上检查，必要时实地核查", (ONLINE, ON_SITE)),
+    ("委托第三方检测机构抽样检验", (DELEGATED,)),
+    ("双随机抽查", (ON_SITE,)),  # names none: on site, 003 第二十条
+    ("", (ON_SITE,)),
+])
+def test_the_words_of_the_lists_name_their_methods(text: str,
+                                                   found: tuple[CheckMethod, ...]) -> None:
+    assert methods_of(text) == found
+
+
+def test_a_plans_cell_names_one_method_per_item() -> None:
+    assert plan_methods("书面检查") == {"*": "书面检查"}
+    assert plan_methods("SC-001:书面检查；WS-001：网络监测\n") == {
+        "SC-001": "书面检查", "WS-001": "网络监测"}
+    assert method_named("书面检查") == DOCUMENTS and method_named("online") == ONLINE
+    assert method_named("实地核查、书面检查") is None and method_named("抽查") is None
+
+
+async def test_a_plan_with_a_method_it_cannot_read_is_not_loaded(core: Core,
+                                                                  tmp_path: Path) -> None:
+    """All or nothing, row by row: a cell naming no method, or two, and an item not the
+    plan's, each reported; nothing of the file is stored. A good cell is stored and exported
+    as it reads."""
+    files = await load_county(core, tmp_path / "county", 20, 4, checklists=False)
+    dates = ("2026-04-15", "2026-04-20", "2026-06-30")
+    path = tmp_path / "plans.csv"
+    header = files["plans"].read_text("utf-8").splitlines()[0]
+    rows = [joint_plan("书面计划", "SC-001、WS-001", "WSJKJ", dates, methods="看一看"),
+            joint_plan("两种方式", "SC-001", "WSJKJ", dates, methods="实地核查、书面检查"),
+            joint_plan("别的事项", "SC-001", "WSJKJ", dates, methods="WS-001:书面检查"),
+            joint_plan("好的计划", "SC-001、WS-001", "WSJKJ", dates,
+                       methods="SC-001:网络监测；WS-001:现场检查")]
+    path.write_text(header + "\n" + "\n".join(",".join(r) for r in rows) + "\n", "utf-8")
+    report = await import_file(core, SYSTEM, path, path.name, "plans")
+    assert not report.ok
+    assert sorted((p.row, p.value) for p in report.problems) == [
+        (2, "看一看"), (3, "实地核查、书面检查"), (4, "WS-001")]
+    assert probe(core, "SELECT COUNT(*) FROM plans WHERE name IN ('书面计划', '两种方式',"
+                       " '别的事项', '好的计划')") == [(0,)]
+    path.write_text(header + "\n" + ",".join(rows[-1]) + "\n", "utf-8")
+    assert (await import_file(core, SYSTEM, path, path.name, "plans")).ok
+    assert probe(core, "SELECT i.code, pi.method FROM plan_items pi JOIN items i"
+                       " ON i.id = pi.item_id JOIN plans p ON p.id = pi.plan_id"
+                       " WHERE p.name = '好的计划' ORDER BY i.code") == [
+        ("SC-001", "online"), ("WS-001", "on_site")]
+
+
+async def test_a_desk_check_has_no_check_in_and_no_party_signature(
+        channel_settings: Settings, emulator: Emulator, tmp_path: Path) -> None:
+    settings = channel_settings
+    runner = BotRunner(settings, TOKEN, register)
+    await runner.start(webhook=False, poll_timeout=1)
+    try:
+        team, (leader, member), _ = await drawn_team(runner, emulator, tmp_path,
+                                                     methods="书面检查")
+        name = target_name(settings, team["target"])
+        card = await open_card(leader, name)
+        assert card["text"].count("Desk check of documents") == 2
+        # Started: no check-in is asked; the first screen says why.
+        await leader.press("▶️ Start the visit", card)
+        home = await leader.expect("Items:")
+        assert "not on the party's premises" in home["text"] and "Check-in" not in home["text"]
+        assert leader.reply_keyboard() == []
+        assert probe(settings, "SELECT DISTINCT method FROM visit_items") == [("documents",)]
+        await leader.press("🏚 No such business activity", home)
+        await leader.expect("Result for every item")
+        await leader.send_photo(jpeg((90, 90, 90)))
+        await leader.press("✅ Done", await leader.expect("Photo 1 saved"))
+        for user in (member, leader):  # (one after the other: the last sees both)
+            await user.press("✍️ Sign", await user.expect("Please sign the result summary",
+                                                         timeout=60))
+            status = await user.expect("You signed.")
+        assert "no signature of the party is needed" in status["text"]
+        assert "Nobody was on the party's premises" in status["text"]
+        # Submitted without the party: the record says how it was checked and why.
+        await submit_record(leader, status)
+        await leader.expect("Submitted.")
+        document = await member.expect("Check record of", timeout=60)
+        text = re.sub(r"\s+", "", pdf_text(member.file_bytes(document["document"]["file_id"]),
+                                           tmp_path))
+        assert "检查方式：书面检查" in text
+        assert "本次以书面检查方式检查，检查人员未到被检查对象场所，无当事人现场签字。" in text
+        assert "无法联系" not in text and "签到：" not in text
+        assert probe(settings, "SELECT COUNT(*) FROM visit_checkins") == [(0,)]
+        # Published: the channel and the publication say 书面检查.
+        [(task_id,)] = probe(settings, "SELECT task_id FROM records")
+        await publication.publish(runner.core, SYSTEM, [task_id], clock_now())
+        post = await channel_post(emulator, name)
+        assert "书面检查" in post["text"]
+        [(content,)] = probe(settings, "SELECT content FROM publications")
+        assert [i["method"] for i in json.loads(content)["items"]] == ["书面检查"] * 2
+        # And on the public site, beside each item's result.
+        await build(runner.core, tmp_path / "site")
+        results = next((tmp_path / "site/plans").glob("*/results-1.html")).read_text()
+        assert results.count("（书面检查）：") == 2 and name in results
+    finally:
+        await runner.stop()
