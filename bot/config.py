@@ -32,6 +32,11 @@ class ConfigError(Exception):
     """A setting is missing or malformed; str(e) is a one-line message naming it."""
 
 
+# What the 检查结果告知书 says of objecting, unless the office words it (CHOUCHA_OBJECTION).
+DEFAULT_OBJECTION = ("如对检查结果有异议，可以向检查机关书面提出，并提供相关证明材料；"
+                     "检查机关将依法核实，结果有误的予以更正并重新公示。")
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str | None
@@ -71,6 +76,9 @@ class Settings:
     # Mini App; only from them is X-Forwarded-For believed (the client's address, for the
     # Mini App's count of forged launch data).
     trusted_proxies: frozenset[str] = frozenset()
+    # CHOUCHA_OBJECTION: how the inspected party objects to a result, as the 检查结果告知书
+    # says it (the seeds prescribe no procedure: the office writes its own).
+    objection: str = DEFAULT_OBJECTION
 
     @property
     def keys(self) -> Path:
@@ -135,6 +143,7 @@ _KEYS: dict[str, tuple[str, str | None]] = {
     "CHOUCHA_PLAN_WARN_DAYS": ("plan_warn_days", "10"),
     "CHOUCHA_PACE_SECOND": ("pace_second", "1"),
     "CHOUCHA_TRUSTED_PROXIES": ("trusted_proxies", None),
+    "CHOUCHA_OBJECTION": ("objection", None),
 }
 
 
@@ -269,6 +278,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         pace_second=pace_second,
         trusted_proxies=_proxies(get("CHOUCHA_TRUSTED_PROXIES")),
         key_dir=_key_dir(env),
+        objection=_objection(get),
     )
 
 
@@ -413,6 +423,15 @@ def _check_sqlite() -> None:
             f"Choucha needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; this Python"
             f" has {sqlite3.sqlite_version}. Use a Python built with a newer SQLite (Debian"
             " 12 and Ubuntu 22.04 have one).")
+
+
+def _objection(get: Callable[[str], str | None]) -> str:
+    """CHOUCHA_OBJECTION: one paragraph of at most 500 characters."""
+    text = " ".join((get("CHOUCHA_OBJECTION") or "").split())
+    if len(text) > 500:
+        raise ConfigError("CHOUCHA_OBJECTION: at most 500 characters (one paragraph of the"
+                          " 检查结果告知书)")
+    return text or DEFAULT_OBJECTION
 
 
 def _public_channel(get: Callable[[str], str | None]) -> str | None:

@@ -31,6 +31,7 @@ from tests.conftest import TOKEN, person
         ({"CHOUCHA_CONFIG": "/nonexistent.toml"}, "CHOUCHA_CONFIG"),
         ({"CHOUCHA_PUBLIC_URL": "http://choucha.example.org"}, "CHOUCHA_PUBLIC_URL"),
         ({"CHOUCHA_PUBLIC_URL": "https://x.org/app?v=1"}, "CHOUCHA_PUBLIC_URL"),
+        ({"CHOUCHA_OBJECTION": "异" * 501}, "CHOUCHA_OBJECTION"),
     ],
 )
 def test_bad_settings_name_themselves(env: dict[str, str], named: str) -> None:

@@ -4,6 +4,7 @@ record, PDF and publication say how it was checked and why the party did not sig
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -85,7 +86,8 @@ async def test_a_plan_with_a_method_it_cannot_read_is_not_loaded(core: Core,
 
 async def test_a_desk_check_has_no_check_in_and_no_party_signature(
         channel_settings: Settings, emulator: Emulator, tmp_path: Path) -> None:
-    settings = channel_settings
+    settings = dataclasses.replace(channel_settings,
+                                   objection="异议请于十个工作日内向芒市市场监督管理局提出。")
     runner = BotRunner(settings, TOKEN, register)
     await runner.start(webhook=False, poll_timeout=1)
     try:
@@ -120,6 +122,18 @@ async def test_a_desk_check_has_no_check_in_and_no_party_signature(
         assert "本次以书面检查方式检查，检查人员未到被检查对象场所，无当事人现场签字。" in text
         assert "无法联系" not in text and "签到：" not in text
         assert probe(settings, "SELECT COUNT(*) FROM visit_checkins") == [(0,)]
+        # The party is told (000 二(六)): the 检查结果告知书 to the leader, to print or
+        # forward; the result in its legal wording, how it was checked, how to object (the
+        # office's words), and the record's hash; nothing the party did not see.
+        notice = await leader.expect("检查结果告知书 for", timeout=60)
+        assert notice["document"]["file_name"].startswith("notice-")
+        told = re.sub(r"\s+", "", pdf_text(leader.file_bytes(notice["document"]["file_id"]),
+                                            tmp_path))
+        [(record_hash,)] = probe(settings, "SELECT record_hash FROM records")
+        assert "检查结果告知书" in told and name in told and "以书面检查方式" in told
+        assert told.count("检查结果：未发现开展本次抽查涉及的经营活动") == 2
+        assert "异议请于十个工作日内向芒市市场监督管理局提出" in told
+        assert record_hash in told and "照片" not in told
         # Published: the channel and the publication say 书面检查.
         [(task_id,)] = probe(settings, "SELECT task_id FROM records")
         await publication.publish(runner.core, SYSTEM, [task_id], clock_now())

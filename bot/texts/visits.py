@@ -94,6 +94,11 @@ def submitted_caption(t: Translator, target: str, name: str, record_hash: str,
         target=target, name=html.escape(name), hash=record_hash[:16])
 
 
+def notice_caption(t: Translator, target: str) -> str:
+    return t._("📄 检查结果告知书 for <b>{target}</b>: the party is told the result (000 二(六))."
+               " Print it, or forward it to the party.").format(target=target)
+
+
 def submitted_text(t: Translator, target: str, name: str) -> str:
     return t._("📤 {name} submitted the record of {target}: the visit is finished and"
                " nothing more is needed from you. The PDF follows.").format(

@@ -50,7 +50,14 @@ from bot.rules.visit.vocabulary import (
     SHORTCUTS,
     Shortcut,
 )
-from bot.rules.visit.wording import display, hint, label, labelled, record_filename
+from bot.rules.visit.wording import (
+    display,
+    hint,
+    label,
+    labelled,
+    notice_filename,
+    record_filename,
+)
 
 __all__ = [
     "CHINA",
@@ -91,6 +98,7 @@ __all__ = [
     "later_entries",
     "next_open",
     "notes_before",
+    "notice_filename",
     "parse_typed",
     "previous",
     "question",

@@ -44,6 +44,11 @@ def label(question: Question, language: str,
     return _filled(text, question, values)
 
 
+def notice_filename(task_id: int, target_code: str, version: int) -> str:
+    """The file name of a 检查结果告知书 (a correction's names its version)."""
+    return record_filename(task_id, target_code, version).replace("record-", "notice-", 1)
+
+
 def record_filename(task_id: int, target_code: str, version: int) -> str:
     """The file name of a record's PDF: a correction's names its version and which
     correction it is, so that it never takes the name of the record it supersedes

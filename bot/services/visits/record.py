@@ -36,6 +36,7 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
                  short: str) -> View:
     """Who acts for the team submits the version they confirmed (`short`, its content
     hash): the record is frozen, its PDF goes to the team and the office."""
+    from bot.formats.rendering.notice_pdf import notice_pdf
     from bot.formats.rendering.record_pdf import record_pdf
 
     today = core.today()
@@ -51,11 +52,15 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
     record_hash = rules.digest({"content": content, "signatures": signed,
                                 "submitted": submitted})
     public = core.settings.public_url
+    verify = record_url(public, record_hash) if public else None
     pdf = await core.workers.run(
         DOCUMENT, record_pdf, content, signed, submitted, record_hash,
-        functools.partial(read_blob, core.files_root), core.settings.tz, False,
-        record_url(public, record_hash) if public else None)
+        functools.partial(read_blob, core.files_root), core.settings.tz, False, verify)
     pdf_sha = await asyncio.to_thread(write_blob, core.files_root, pdf)
+    notice = await core.workers.run(DOCUMENT, notice_pdf, content, submitted["at"],
+                                    record_hash, core.settings.tz, core.settings.objection,
+                                    verify)
+    notice_sha = await asyncio.to_thread(write_blob, core.files_root, notice)
     async with core.db.transaction() as tx:
         fresh = await load(tx, visit_id, today, core.settings.tz)
         _check_submittable(fresh, person)
@@ -68,6 +73,7 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
         if correction is None:
             await tx.tasks.finish(state.task.id, now)
         await tx.files.remember(pdf_sha, len(pdf), "application/pdf", now)
+        await tx.files.remember(notice_sha, len(notice), "application/pdf", now)
         record_id = await tx.visits.add_record(visit_id, state.task.id,
                                                {"content": content, "signatures": signed,
                                                 "submitted": submitted},
@@ -84,8 +90,8 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
         await tx.conversations.clear_flow(FLOW, "visit", visit_id)  # the whole team's
         fresh = await load(tx, visit_id, today, core.settings.tz)
         await withdraw_sign_requests(tx, fresh)
-        filename = rules.record_filename(state.task.id, state.task.target_code,
-                                         correction.version + 1 if correction else 1)
+        version = correction.version + 1 if correction else 1
+        filename = rules.record_filename(state.task.id, state.task.target_code, version)
         for member in state.members:  # the step they were at ended: its keyboard goes
             other = await tx.people.person(member.person_id)
             if other is not None and other.id != person.id:
@@ -104,6 +110,12 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
                 functools.partial(words.submitted_caption, target=target, name=person.name,
                                   record_hash=record_hash, correction=correction),
                 now)
+        # The party is told the result (000 二(六)): the 检查结果告知书 to whoever submitted,
+        # to print or forward.
+        await enqueue_document(
+            tx, person.id, f"notice:{record_id}", notice_sha,
+            rules.notice_filename(state.task.id, state.task.target_code, version),
+            functools.partial(words.notice_caption, target=target), now)
         if correction is not None and await tx.publications.shown(state.task.id):
             await corrections.tell_office_to_republish(tx, state.task, correction, now)
     return View(Screen.SUBMITTED, fresh, note=Note(record_hash=record_hash))
