@@ -45,9 +45,9 @@ class _Notice(FPDF):
         self.cell(0, 5, f"检查记录哈希 SHA-256 {self.record_hash} · 第 {self.page_no()} 页",
                   align="C")
 
-    def paragraph(self, text: str, size: float = 10.5) -> None:
+    def paragraph(self, text: str, size: float = 10.5, align: str = "J") -> None:
         self.set_font("cjk", size=size)
-        self.multi_cell(0, 6.2, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 6.2, text, new_x="LMARGIN", new_y="NEXT", align=align)
 
 
 def notice_pdf(content: dict[str, Any], submitted_at: str, record_hash: str, tz: tzinfo,
@@ -81,8 +81,8 @@ def notice_pdf(content: dict[str, Any], submitted_at: str, record_hash: str, tz:
     team = "、".join(f"{m['name']}（执法证号 {m['cert_no']}）" for m in content["team"])
     pdf.paragraph(f"检查人员：{team}", size=9)
     pdf.ln(2)
-    pdf.paragraph(f"{departments}", size=10.5)
-    pdf.paragraph(f"{day.year} 年 {day.month} 月 {day.day} 日", size=10.5)
+    pdf.paragraph(f"{departments}（盖章）", align="R")  # where the office seals it
+    pdf.paragraph(f"{day.year} 年 {day.month} 月 {day.day} 日", align="R")
     _verification(pdf, verify_url, record_hash, task["id"])
     return bytes(pdf.output())
 
