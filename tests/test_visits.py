@@ -81,9 +81,10 @@ async def test_joint_visit_from_check_in_to_submitted_record(
         signatures = await the_team_signs(leader, member)
         link = await show_the_party_a_qr_code(leader, signatures, tmp_path)
         await the_team_cannot_sign_for_the_party(leader, link, settings)
-        await the_party_signs_by_qr(emulator, link, name, settings)
+        party = await the_party_signs_by_qr(emulator, link, name, settings)
         status = await submit_once_the_party_signed(leader)
         text = await the_team_receives_the_pdf((leader, member), name, photos[0], tmp_path)
+        await the_party_is_told_the_result(party, name, tmp_path)
         await a_second_submission_is_refused(leader, status)
         the_record_is_frozen(settings, team["target"], text, photos)
         await an_answer_of_the_frozen_record_is_refused(leader, premises)
@@ -281,8 +282,21 @@ async def the_team_cannot_sign_for_the_party(leader: EmulatedUser, link: str,
                            " WHERE action = 'visit.party_link_refused'") == [(1,)]
 
 
+async def the_party_is_told_the_result(party: EmulatedUser, name: str, tmp_path: Path
+                                       ) -> None:
+    """The party signed in its own Telegram: the 检查结果告知书 reaches it there (000 二(六)),
+    each item's result in its legal wording, the rectification and its date."""
+    notice = await party.expect("检查结果告知书", timeout=60)
+    told = re.sub(r"\s+", "", pdf_text(party.file_bytes(notice["document"]["file_id"]),
+                                        tmp_path))
+    assert "检查结果告知书" in told and name in told and "检查结果：未发现问题" in told
+    assert "检查结果：发现问题待后续处理" in told and "后续处理：限期整改" in told
+    assert "陈晓梅" not in told  # nothing of the signatures
+
+
 async def the_party_signs_by_qr(emulator: Emulator, link: str, name: str,
-                                settings: Settings) -> None:
+                                settings: Settings) -> EmulatedUser:
+    """The party signs in its own Telegram: its account."""
     party = person(emulator, "店长 陈")
     await party.open_link(link)
     summary = await party.expect("检查记录")
@@ -314,6 +328,7 @@ async def the_party_signs_by_qr(emulator: Emulator, link: str, name: str,
     await party.expect("谢谢")
     await party.open_link(link)
     await party.expect("此签字链接已被使用")
+    return party
 
 
 async def submit_once_the_party_signed(leader: EmulatedUser) -> dict[str, Any]:

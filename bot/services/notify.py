@@ -96,6 +96,17 @@ async def enqueue_document(
          "parse_mode": "HTML"}, now, person_id=person_id)
 
 
+async def enqueue_document_to_chat(tx: Tx, chat_id: int, dedupe_key: str, sha256: str,
+                                   filename: str, caption: str, now: datetime) -> bool:
+    """Queue a stored file for a private chat that is nobody's in Choucha (the inspected
+    party who signed in their own Telegram), captioned as given.
+    Access: inside a service's transaction, for a chat that service chose."""
+    return await tx.outbox.enqueue(
+        dedupe_key, chat_id, "sendDocument",
+        {"file": {"sha256": sha256, "filename": filename}, "caption": caption,
+         "parse_mode": "HTML"}, now)
+
+
 async def reachable(tx: Tx, person: Person) -> bool:
     """Whether a message to `person` would reach them now (storage.base.REACHABLE).
     Access: inside a service's transaction, about recipients that service chose."""

@@ -99,6 +99,12 @@ def notice_caption(t: Translator, target: str) -> str:
                " Print it, or forward it to the party.").format(target=target)
 
 
+def party_notice_caption(t: Translator, target: str) -> str:
+    """To the inspected party, who signed in its own Telegram (in Chinese, as its pages)."""
+    return t._("📄 The result of the spot check of <b>{target}</b>: your 检查结果告知书. It"
+               " says how to object; the QR code checks the record.").format(target=target)
+
+
 def submitted_text(t: Translator, target: str, name: str) -> str:
     return t._("📤 {name} submitted the record of {target}: the visit is finished and"
                " nothing more is needed from you. The PDF follows.").format(

@@ -5,20 +5,23 @@ from __future__ import annotations
 import asyncio
 import functools
 import html
+from datetime import datetime
 
 from bot.clock import now as clock_now
 from bot.core import Core
+from bot.i18n import translator
 from bot.rules import visit as rules
 from bot.rules.models import AuditAction, Person, Role
-from bot.rules.records import Record
+from bot.rules.records import Correction, Record, SignatureKind
 from bot.rules.site import record_url
 from bot.services import corrections
 from bot.services.errors import Refusal, Refused
-from bot.services.notify import enqueue_document, enqueue_text
+from bot.services.notify import enqueue_document, enqueue_document_to_chat, enqueue_text
 from bot.services.visits.signing import withdraw_sign_requests
 from bot.services.visits.state import FLOW, Note, Screen, State, View, _require_leader, load
 from bot.texts import visits as words
 from bot.workers import DOCUMENT
+from storage import Tx
 from storage.base import to_db_time
 from storage.files import read_blob, write_blob
 
@@ -90,35 +93,50 @@ async def submit(core: Core, person: Person, tg_user_id: int, visit_id: int,
         await tx.conversations.clear_flow(FLOW, "visit", visit_id)  # the whole team's
         fresh = await load(tx, visit_id, today, core.settings.tz)
         await withdraw_sign_requests(tx, fresh)
-        version = correction.version + 1 if correction else 1
-        filename = rules.record_filename(state.task.id, state.task.target_code, version)
-        for member in state.members:  # the step they were at ended: its keyboard goes
-            other = await tx.people.person(member.person_id)
-            if other is not None and other.id != person.id:
-                await enqueue_text(
-                    tx, other, f"submitted:{record_id}:{other.id}",
-                    functools.partial(words.submitted_text,
-                                      target=html.escape(state.task.target_name),
-                                      name=html.escape(person.name)), now,
-                    reply_markup={"remove_keyboard": True})
-        recipients = {m.person_id for m in state.members}
-        recipients |= {p.id for p in await tx.people.with_role(Role.OFFICE)}
-        target = html.escape(state.task.target_name)
-        for person_id in sorted(recipients):
-            await enqueue_document(
-                tx, person_id, f"record:{record_id}:{person_id}", pdf_sha, filename,
-                functools.partial(words.submitted_caption, target=target, name=person.name,
-                                  record_hash=record_hash, correction=correction),
-                now)
-        # The party is told the result (000 二(六)): the 检查结果告知书 to whoever submitted,
-        # to print or forward.
-        await enqueue_document(
-            tx, person.id, f"notice:{record_id}", notice_sha,
-            rules.notice_filename(state.task.id, state.task.target_code, version),
-            functools.partial(words.notice_caption, target=target), now)
+        await _deliver(tx, fresh, person, record_id, record_hash, (pdf_sha, notice_sha),
+                       correction, now)
         if correction is not None and await tx.publications.shown(state.task.id):
             await corrections.tell_office_to_republish(tx, state.task, correction, now)
     return View(Screen.SUBMITTED, fresh, note=Note(record_hash=record_hash))
+
+
+async def _deliver(tx: Tx, state: State, person: Person, record_id: int, record_hash: str,
+                   files: tuple[str, str], correction: Correction | None,
+                   now: datetime) -> None:
+    """The submitted record's PDF to the team and the office; the 检查结果告知书 to whoever
+    submitted and to the party's own Telegram where it signed there; the others told the
+    visit is finished."""
+    pdf_sha, notice_sha = files
+    version = correction.version + 1 if correction else 1
+    filename = rules.record_filename(state.task.id, state.task.target_code, version)
+    for member in state.members:  # the step they were at ended: its keyboard goes
+        other = await tx.people.person(member.person_id)
+        if other is not None and other.id != person.id:
+            await enqueue_text(
+                tx, other, f"submitted:{record_id}:{other.id}",
+                functools.partial(words.submitted_text,
+                                  target=html.escape(state.task.target_name),
+                                  name=html.escape(person.name)), now,
+                reply_markup={"remove_keyboard": True})
+    recipients = {m.person_id for m in state.members}
+    recipients |= {p.id for p in await tx.people.with_role(Role.OFFICE)}
+    target = html.escape(state.task.target_name)
+    for person_id in sorted(recipients):
+        await enqueue_document(
+            tx, person_id, f"record:{record_id}:{person_id}", pdf_sha, filename,
+            functools.partial(words.submitted_caption, target=target, name=person.name,
+                              record_hash=record_hash, correction=correction),
+            now)
+    # The party is told the result (000 二(六)): the 检查结果告知书 to whoever submitted,
+    # to print or forward, and to the party's own Telegram where it signed there.
+    notice_name = rules.notice_filename(state.task.id, state.task.target_code, version)
+    await enqueue_document(tx, person.id, f"notice:{record_id}", notice_sha, notice_name,
+                           functools.partial(words.notice_caption, target=target), now)
+    party = state.party_signature
+    if party is not None and party.kind == SignatureKind.PARTY and party.tg_user_id:
+        await enqueue_document_to_chat(
+            tx, party.tg_user_id, f"notice:{record_id}:party", notice_sha, notice_name,
+            words.party_notice_caption(translator("zh_CN"), target), now)
 
 
 def _check_submittable(state: State, person: Person) -> None:
