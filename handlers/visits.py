@@ -33,6 +33,7 @@ from bot.buttons.visits import (
     VisitFollowUpOwner,
     VisitGo,
     VisitHome,
+    VisitMaterials,
     VisitMemberPaper,
     VisitNoncooperation,
     VisitNotNow,
@@ -62,10 +63,12 @@ from bot.rules import visit as rules
 from bot.rules.models import Conversation, Person, Role
 from bot.services import conversations, party, visits
 from bot.services.errors import Refusal, Refused
+from bot.services.visits import materials
 from bot.services.visits.state import Screen, VisitStep
 from bot.texts.visits import skip_texts
 from bot.tg.markup import markup_of
 from bot.tg.webapp import sign_url
+from bot.views import materials as materials_view
 from bot.views import visits as words
 from bot.views.visits import Shown, absent, party_step, party_text, refusal_text, render
 from handlers.common import (
@@ -200,6 +203,15 @@ for _kind, _step in STEPS.items():
 async def not_now(press: Press[VisitNotNow]) -> None:
     await press.query.answer(words.nothing_recorded_alert(press.me.t))
     await press.query.edit_message_reply_markup(None)
+
+
+@BUTTONS.on(VisitMaterials)
+async def ask_materials(press: Press[VisitMaterials]) -> None:
+    """📨 A link for the party's documents, to forward to it."""
+    link = await materials.ask(press.context.core, press.member, press.button.visit_id)
+    await press.query.answer()
+    await show(press.update, [materials_view.link_text(press.me.t, link,
+                                                       press.context.core.settings.tz)])
 
 
 @BUTTONS.on(VisitDraft)

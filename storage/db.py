@@ -37,6 +37,7 @@ from storage.files import PRIVATE_FILE, FileRepo, private_dir, write_private
 from storage.inbox import InboxRepo
 from storage.invites import InviteRepo
 from storage.listings import ListingRepo
+from storage.materials import MaterialRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.publications import PublicationRepo
@@ -214,6 +215,10 @@ class _Repos:
     @cached_property
     def listings(self) -> ListingRepo:
         return ListingRepo(self.conn)
+
+    @cached_property
+    def materials(self) -> MaterialRepo:
+        return MaterialRepo(self.conn)
 
     @cached_property
     def site(self) -> SiteRepo:

@@ -5,10 +5,13 @@ record, PDF and publication say how it was checked and why the party did not sig
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
+import sqlite3
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.clock import now as clock_now
@@ -16,6 +19,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.demo import joint_plan, load_county
 from bot.emulator import Emulator
+from bot.emulator.server import EmulatorServer
 from bot.rules.methods import CheckMethod, method_named, methods_of, plan_methods
 from bot.services import publication
 from bot.services.access import SYSTEM
@@ -145,5 +149,84 @@ async def test_a_desk_check_has_no_check_in_and_no_party_signature(
         await build(runner.core, tmp_path / "site")
         results = next((tmp_path / "site/plans").glob("*/results-1.html")).read_text()
         assert results.count("（书面检查）：") == 2 and name in results
+    finally:
+        await runner.stop()
+
+
+def _pdf(text: str) -> bytes:
+    return b"%PDF-1.4\n% " + text.encode() + b"\n%%EOF\n"
+
+
+async def test_the_party_sends_its_documents_by_link(
+        settings: Settings, server: EmulatorServer, emulator: Emulator,
+        tmp_path: Path) -> None:
+    """A desk check: who acts for the team gives the party a link; the party opens it in a
+    browser, without Telegram, and sends its documents once; they are kept by content,
+    the team is told, and the record lists them with their SHA-256."""
+    runner = BotRunner(dataclasses.replace(settings, public_url=server.url), TOKEN, register)
+    server.app.add_handlers(r".*", runner.webapp_routes())
+    await runner.start(webhook=False, poll_timeout=1, serve_webapp=False)
+    try:
+        team, (leader, member), _ = await drawn_team(runner, emulator, tmp_path,
+                                                     methods="书面检查")
+        name = target_name(settings, team["target"])
+        await leader.press("▶️ Start the visit", await open_card(leader, name))
+        home = await leader.expect("Items:")
+        await leader.press("📨 Ask the party for its documents (link)", home)
+        shown = await leader.expect("Send this link to the party")
+        url = re.search(r"http://\S+/u/[A-Za-z0-9_-]+", shown["text"])
+        assert url is not None and "until" in shown["text"]
+        link = url.group(0)
+        async with httpx.AsyncClient() as client:
+            page = await client.get(link, headers={"Accept-Language": "zh-CN"})
+            assert page.status_code == 200 and name in page.text
+            assert "食品经营许可及经营条件检查" in page.text and 'type="file"' in page.text
+            assert page.text.startswith("<!doctype html>") and 'lang="zh-CN"' in page.text
+            assert "script-src" not in page.headers["Content-Security-Policy"]
+            assert "<script" not in page.text
+            # Not a document: refused, nothing kept, the link still serves.
+            refused = await client.post(link, files={"files": ("run.exe", b"MZ\x90\x00",
+                                                                "application/x-msdownload")})
+            assert refused.status_code == 400 and "run.exe" in refused.text
+            assert probe(settings, "SELECT COUNT(*) FROM materials") == [(0,)]
+            sent = [("files", ("营业执照.pdf", _pdf("licence"), "application/pdf")),
+                    ("files", ("台账.xlsx", b"PK\x03\x04 ledger", "application/octet-stream"))]
+            receipt = await client.post(link, files=sent)
+            assert receipt.status_code == 200 and "营业执照.pdf" in receipt.text
+            digests = [hashlib.sha256(data).hexdigest() for _, (_, data, _) in sent]
+            assert all(d in receipt.text for d in digests)
+            again = await client.post(link, files=sent[:1])
+            assert again.status_code == 400
+            unknown = await client.get(link[:-4] + "AAAA")
+            assert unknown.status_code == 404
+        assert probe(settings, "SELECT name, sha256 FROM materials ORDER BY id") == [
+            ("营业执照.pdf", digests[0]), ("台账.xlsx", digests[1])]
+        told = await member.expect("sent 2 files for the desk check", timeout=30)
+        assert "营业执照.pdf" in told["text"]
+        # What the team signs lists each file by its SHA-256 (the draft to print shows it).
+        await leader.press("🔄 Refresh", home)
+        home = await leader.expect("The party's documents")
+        assert "营业执照.pdf、台账.xlsx" in home["text"]
+        await leader.press("📄 Print the record (draft, to sign)", home)
+        draft = await leader.expect("draft", timeout=30)
+        text = re.sub(r"\s+", "", pdf_text(leader.file_bytes(draft["document"]["file_id"]),
+                                           tmp_path))
+        assert "当事人提交的书面材料" in text and all(d in text for d in digests)
+        # An expired link is refused, and says so.
+        await leader.press("📨 Ask the party for its documents (link)", home)
+        shown = await leader.expect("Send this link to the party")
+        url = re.search(r"http://\S+/u/[A-Za-z0-9_-]+", shown["text"])
+        assert url is not None
+        with sqlite3.connect(settings.db_path) as conn:
+            conn.execute("UPDATE material_requests SET expires_at = '2020-01-01T00:00:00Z'"
+                         " WHERE used_at IS NULL")
+        async with httpx.AsyncClient() as client:
+            expired = await client.get(url.group(0))
+            assert expired.status_code == 410 and "expired" in expired.text
+            # More than a sending may hold is refused before it is read.
+            large = await client.post(url.group(0), content=b"x" * 1024, headers={
+                "Content-Length": str(200 * 1024 * 1024),
+                "Content-Type": "multipart/form-data; boundary=x"})
+            assert large.status_code == 413
     finally:
         await runner.stop()

@@ -19,8 +19,9 @@ CLI_ONLY = {Refusal.ID_KEY_IN_ENV, Refusal.ID_KEY_MISSING, Refusal.ID_KEY_WRONG,
 Wording = Callable[..., str]
 
 
-VIEWS = ("aftercare", "corrections", "digest", "draws", "invites", "listings", "people",
-         "practice", "publication", "replacements", "tasks", "team", "visits", "withdrawals")
+VIEWS = ("aftercare", "corrections", "digest", "draws", "invites", "listings", "materials",
+         "people", "practice", "publication", "replacements", "tasks", "team", "visits",
+         "withdrawals")
 
 
 def _wordings() -> dict[str, Wording]:

@@ -47,6 +47,11 @@ class VisitHome(VisitButton, prefix="vis:hm"):
 
 
 @dataclass(frozen=True)
+class VisitMaterials(VisitButton, prefix="vis:mt"):
+    """A link for the party's documents (a desk check)."""
+
+
+@dataclass(frozen=True)
 class VisitGo(VisitButton, prefix="vis:go"):
     pass
 

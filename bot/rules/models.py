@@ -254,6 +254,8 @@ class AuditAction(enum.StrEnum):
     VISIT_PARTY_LINK_REFUSED = "visit.party_link_refused"
     VISIT_PARTY_REFUSED = "visit.party_refused"
     VISIT_PARTY_SIGNED = "visit.party_signed"
+    MATERIALS_ASKED = "visit.materials_asked"  # a link for the party's documents
+    MATERIALS_RECEIVED = "visit.materials_received"
     VISIT_PARTY_SIGNED_PAPER = "visit.party_signed_paper"
     VISIT_HANDSIGN_OPENED = "visit.handsign_opened"
     VISIT_HANDSIGN_REFUSED = "visit.handsign_refused"

@@ -866,3 +866,30 @@ class DayHead:
     day: date
     last_id: int
     last_hash: str
+
+
+@dataclass(frozen=True)
+class MaterialRequest:
+    """A link given to the inspected party for a desk check's materials (only its hash)."""
+
+    id: int
+    visit_id: int
+    token_sha256: str
+    created_by: int
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Material:
+    """A file the inspected party sent for a desk check, kept by content."""
+
+    id: int
+    visit_id: int
+    request_id: int
+    name: str
+    mime: str
+    size: int
+    sha256: str
+    received_at: datetime

@@ -123,6 +123,12 @@ class Refusal(enum.StrEnum):
     WORK_MEMORY = "work_memory"
     WORK_TIME = "work_time"
     WRONG_TASK = "wrong_task"
+    # A desk check's materials, from the party's page (bot/services/visits/materials.py).
+    NO_PUBLIC_URL = "no_public_url"
+    NOT_DESK_CHECK = "not_desk_check"
+    NO_FILES = "no_files"
+    TOO_MANY_FILES = "too_many_files"
+    FILE_NOT_ACCEPTED = "file_not_accepted"
 
 
 class Refused(Exception):

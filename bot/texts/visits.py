@@ -99,6 +99,13 @@ def notice_caption(t: Translator, target: str) -> str:
                " Print it, or forward it to the party.").format(target=target)
 
 
+def materials_received_text(t: Translator, target: str, names: list[str]) -> str:
+    """The party sent its documents for a desk check (names: HTML-escaped)."""
+    return t._("📥 The party of {target} sent {n} files for the desk check: {names}. They are"
+               " listed in the record with their SHA-256; read them, then answer the"
+               " checklist.").format(target=target, n=len(names), names="、".join(names))
+
+
 def party_notice_caption(t: Translator, target: str) -> str:
     """To the inspected party, who signed in its own Telegram (in Chinese, as its pages)."""
     return t._("📄 The result of the spot check of <b>{target}</b>: your 检查结果告知书. It"

@@ -32,6 +32,7 @@ from bot.tg.context import (
     wake_outbox,
 )
 from bot.tg.intake import Intake, Poller, inbox_seal, with_backoff
+from bot.tg.materials import routes as material_routes
 from bot.tg.menus import Outcome, fingerprint, set_menu
 from bot.tg.sender import GovernedRateLimiter, Governor, OutboxSender
 from bot.tg.tgbot import make_bot
@@ -219,8 +220,9 @@ class BotRunner:
         """The Mini App's routes (handwritten signatures), served where Telegram opens
         them: CHOUCHA_PUBLIC_URL (local mode: beside its page, loopback names only); and
         the public site's, under /public/ (bot/site/serve.py)."""
-        return webapp.routes(lambda: self.core, self.token,
-                             lambda: wake_outbox(self.app.bot_data), loopback_only) + \
+        wake = lambda: wake_outbox(self.app.bot_data)  # noqa: E731
+        return webapp.routes(lambda: self.core, self.token, wake, loopback_only) + \
+            material_routes(lambda: self.core, wake, loopback_only) + \
             site_routes(self.settings.site_dir)
 
     async def start(self, webhook: bool | None = None, poll_timeout: int = 10,

@@ -26,6 +26,7 @@ from bot.buttons.visits import (
     VisitFollowUpOwner,
     VisitGo,
     VisitHome,
+    VisitMaterials,
     VisitMemberPaper,
     VisitNoncooperation,
     VisitNotNow,
@@ -221,6 +222,12 @@ def _home(t: Translator, view: View, viewer: int) -> list[Shown]:
         lines += ["", t._("⚠️ Not reachable in Choucha: {names}. Their items fall to whoever"
                           " is there; they sign the printed record on paper.").format(
             names="、".join(html.escape(m.name) for m in absent))]
+    if state.desk_items and state.acts(viewer):
+        rows.append([_b(t._("📨 Ask the party for its documents (link)"),
+                        VisitMaterials(state.id))])
+    if state.materials:
+        lines += ["", t._("📥 The party's documents: {names}").format(
+            names="、".join(html.escape(m.name) for m in state.materials))]
     rows.append([_b(t._("📄 Print the record (draft, to sign)"), VisitDraft(state.id))])
     rows.append([_b(t._("🔄 Refresh"), VisitHome(state.id)),
                  _b(t._("⏸ Pause"), VisitPause(state.id))])
@@ -672,6 +679,11 @@ RENDERERS = {
 def refusal_text(t: Translator, exc: Refused) -> str:
     return worded(t, exc, {
         Refusal.TASK_CLOSED: t._("This task is finished or cancelled; nothing was changed."),
+        Refusal.NO_PUBLIC_URL: t._("Choucha has no public address (CHOUCHA_PUBLIC_URL), so"
+                                   " the party cannot open a link: ask for the documents on"
+                                   " paper and photograph them in the checklist."),
+        Refusal.NOT_DESK_CHECK: t._("No item of this check is a desk check (书面检查): the"
+                                    " party is not asked for documents by link."),
         Refusal.SUBMITTED: t._("This record was submitted already and is frozen; nothing was"
                                " changed."),
         Refusal.NOT_YET: t._("The inspection window opens on {start}; the visit cannot start"

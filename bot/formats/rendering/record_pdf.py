@@ -107,6 +107,7 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
     _team(pdf, content["team"])
     _checkins(pdf, content, submitted, tz)
     _findings(pdf, content, photo, tz)
+    _materials(pdf, content.get("materials") or [], tz)
     _signatures(pdf, signatures, photo, tz)
     off_site = _off_site(content)
     if draft:
@@ -293,6 +294,16 @@ def _party_signature(pdf: _Record, signature: dict[str, Any],
 def _party_signed(signatures: list[dict[str, Any]]) -> bool:
     """Whether the party signed (in Telegram or on paper) or refused before a witness."""
     return any(s["kind"] in _PARTY_KINDS for s in signatures)
+
+
+def _materials(pdf: _Record, materials: list[dict[str, Any]], tz: tzinfo) -> None:
+    """What the party sent for a desk check through its link: each file by its SHA-256."""
+    if not materials:
+        return
+    pdf.heading("当事人提交的书面材料")
+    for m in materials:
+        pdf.line_of(f"· {m['name']}（{m['mime']}，{m['size']:,} 字节，{_local(m['at'], tz)} 收到）")
+        pdf.line_of(f"   SHA-256 {m['sha256']}", size=7.5)
 
 
 def _off_site(content: dict[str, Any]) -> str | None:

@@ -14,6 +14,7 @@ from bot.core import Core
 from bot.rules import methods
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Question
+from bot.rules.methods import CheckMethod
 from bot.rules.models import Conversation, Flow, Person
 from bot.rules.records import (
     Checkin,
@@ -21,6 +22,7 @@ from bot.rules.records import (
     Evidence,
     EvidenceKind,
     FollowUp,
+    Material,
     Signature,
     Task,
     TeamMember,
@@ -170,6 +172,7 @@ class State:
     tz: tzinfo = UTC
     signatures: list[Signature] = field(default_factory=list)
     correction: Correction | None = None  # open: the team is correcting a submitted record
+    materials: list[Material] = field(default_factory=list)  # the party's, for a desk check
 
     @property
     def id(self) -> int:
@@ -293,6 +296,9 @@ class State:
                          for c in self.checkins],
             "items": items,
             # Only where they apply, so that a plain record reads as it always did.
+            **({"materials": [{"name": m.name, "mime": m.mime, "size": m.size,
+                               "sha256": m.sha256, "at": to_db_time(m.received_at)}
+                              for m in self.materials]} if self.materials else {}),
             **({"started_late": True} if self.visit.started_late else {}),
             **({"correction": {"of_version": self.correction.version,
                                "of_record_hash": self.correction.record_hash,
@@ -311,6 +317,11 @@ class State:
     @property
     def party_signature(self) -> Signature | None:
         return next((s for s in self.signatures if not s.kind.of_member), None)
+
+    @property
+    def desk_items(self) -> list[Item]:
+        """The items checked on paper (书面检查): the party may send its documents by link."""
+        return [i for i in self.items if i.row.method == CheckMethod.DOCUMENTS]
 
     @property
     def on_site(self) -> bool:
@@ -447,7 +458,8 @@ async def load(tx: ReadTx | Tx, visit_id: int, today: date, tz: tzinfo = UTC) ->
                   items=items, checkins=checkins, evidence=evidence,
                   follow_ups=await tx.visits.follow_ups(visit_id), today=today, tz=tz,
                   correction=await tx.visits.correction(visit.task_id)
-                  if visit.status == VisitStatus.OPEN else None)
+                  if visit.status == VisitStatus.OPEN else None,
+                  materials=await tx.materials.of_visit(visit_id))
     if state.results_in:  # nobody signs before that: no hash to compute while answering
         state.signatures.extend(await tx.visits.signatures(visit_id, state.content_hash))
     return state

@@ -1,0 +1,151 @@
+"""The inspected party's page for a desk check's documents (书面检查, issue 32), served
+beside the Mini App and the public site: GET CHOUCHA_PUBLIC_URL/u/<token> shows the form,
+POST receives the files (bot/services/visits/materials.py decides). A plain multipart form:
+no script, no other host; in the browser's language.
+
+The body is streamed and capped: at most MAX_SENDING bytes (and the multipart framing)
+are held, the rest refused with 413 before it is read; a few sendings at a time, others
+asked to try again in a moment."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import tornado.http1connection
+import tornado.httputil
+import tornado.web
+
+from bot.core import Core
+from bot.emulator.server import loopback_host
+from bot.i18n import Translator, translator
+from bot.services.errors import Refusal, Refused
+from bot.services.visits import materials
+from bot.views.materials import STYLE, page_html, receipt_html, refused_html
+
+logger = logging.getLogger(__name__)
+
+FRAMING = 64 * 1024  # the multipart boundaries and headers, beyond the files themselves
+AT_ONCE = 3  # sendings being received at the same time
+TOKEN = r"([A-Za-z0-9_-]{16,64})"
+# Nothing but the page's own inline style sheet, its form posting to itself.
+CSP = ("default-src 'none'; style-src 'sha256-"
+       + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+       + "'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+Route = tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]
+
+
+def _language(request: tornado.httputil.HTTPServerRequest) -> Translator:
+    wanted = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
+    return translator(wanted.strip() or None)
+
+
+@tornado.web.stream_request_body
+class _Materials(tornado.web.RequestHandler):
+    receiving = 0  # sendings being received now, in this process
+
+    def initialize(self, core: Callable[[], Core], wake: Callable[[], None],
+                   loopback_only: bool = False) -> None:
+        self._core = core
+        self.wake = wake
+        self.loopback_only = loopback_only
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._counted = False
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("Content-Security-Policy", CSP)
+
+    def check_xsrf_cookie(self) -> None:
+        """The link itself is the credential (192 random bits, one sending): a page of
+        another site cannot post without it."""
+
+    def prepare(self) -> None:
+        if self.loopback_only and not loopback_host(self.request.host or ""):
+            raise tornado.web.HTTPError(403, "loopback host names only")
+        if self.request.method != "POST":
+            return
+        limit = materials.MAX_SENDING + FRAMING
+        length = int(self.request.headers.get("Content-Length") or 0)
+        if length > limit:
+            self._page(413, refused_html(_language(self.request), Refused(
+                Refusal.TOO_LARGE, name=f"{length // (1024 * 1024)} MB")))
+            return
+        if _Materials.receiving >= AT_ONCE:
+            self.set_header("Retry-After", "10")
+            raise tornado.web.HTTPError(503)
+        _Materials.receiving += 1
+        self._counted = True
+        connection = self.request.connection
+        if isinstance(connection, tornado.http1connection.HTTP1Connection):
+            connection.set_max_body_size(limit)  # the listener's own is the Mini App's
+
+    def on_finish(self) -> None:
+        self._release()
+
+    def on_connection_close(self) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        if self._counted:
+            self._counted = False
+            _Materials.receiving -= 1
+        self._chunks = []
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._finished:
+            return
+        self._size += len(chunk)
+        if self._size > materials.MAX_SENDING + FRAMING:
+            raise tornado.web.HTTPError(413)
+        self._chunks.append(chunk)
+
+    def _page(self, status: int, body: str) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(body.encode("utf-8"))
+
+    async def get(self, token: str) -> None:
+        t = _language(self.request)
+        core = self._core()
+        try:
+            page = await materials.page(core, token)
+        except Refused as exc:
+            self._page(410 if exc.reason != Refusal.TOKEN_UNKNOWN else 404,
+                       refused_html(t, exc))
+            return
+        self._page(200, page_html(t, page, self.request.path, core.settings.tz))
+
+    async def post(self, token: str) -> None:
+        t = _language(self.request)
+        body, self._chunks = b"".join(self._chunks), []
+        files: dict[str, list[tornado.httputil.HTTPFile]] = {}
+        tornado.httputil.parse_body_arguments(
+            self.request.headers.get("Content-Type", ""), body, {}, files,
+            self.request.headers)
+        del body
+        uploads = [materials.Upload(f.filename or "file", f.content_type or "", f.body)
+                   for f in files.get("files", [])]
+        try:
+            received = await materials.receive(self._core(), token, uploads)
+        except Refused as exc:
+            self._page(400, refused_html(t, exc))
+            return
+        self.wake()  # the team is told now, not at the outbox's next look
+        logger.info("desk check: %d files received through a party's link", len(received))
+        self._page(200, receipt_html(t, received))
+
+
+def routes(core: Callable[[], Core], wake: Callable[[], None],
+           loopback_only: bool = False) -> list[Route]:
+    """The party's page, to add to a Tornado application (`core` looked up per request;
+    `loopback_only` beside local mode's page, as the Mini App's)."""
+    return [(materials.PATH + TOKEN, _Materials,
+             {"core": core, "wake": wake, "loopback_only": loopback_only})]
