@@ -70,11 +70,13 @@ def register(app: Application) -> None:
         tasks.BUTTONS, replacements.BUTTONS, visits.BUTTONS, visits.PARTY, digest.BUTTONS,
         publication.BUTTONS, listings.BUTTONS, imports.BUTTONS, corrections.BUTTONS,
         aftercare.BUTTONS, aftercare.DECISIONS, practice.BUTTONS)).handler())
-    # Photos and locations on site (an image sent as a file counts as a photo).
-    # A follow-up's evidence when one is awaited; else a photo is the visit's evidence and
-    # a spreadsheet from the office is an import (handlers/texts.py route_file).
-    app.add_handler(MessageHandler(private & (filters.PHOTO | filters.Document.ALL),
-                                   texts.route_file))
+    # Photos, files, recordings and locations on site (an image sent as a file counts as a
+    # photo). A follow-up's evidence when one is awaited; else a photo, a recording or a
+    # document answering a question of type file, audio or video is the visit's evidence,
+    # and a spreadsheet from the office is an import (handlers/texts.py route_file).
+    app.add_handler(MessageHandler(private & (
+        filters.PHOTO | filters.Document.ALL | filters.AUDIO | filters.VOICE | filters.VIDEO
+        | filters.VIDEO_NOTE), texts.route_file))
     app.add_handler(MessageHandler(private & filters.LOCATION, texts.route_location))
     # Text during a flow goes to that flow; otherwise a polite pointer to /help.
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, texts.route_text))

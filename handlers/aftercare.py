@@ -206,7 +206,7 @@ async def evidence_file(update: Update, context: Context, me: Who,
         await reply(update, words.not_downloaded_text(me.t))
         return
     await _close(update, context, me, conversation,
-                 aftercare.EvidenceIn(data, sent.name, sent.mime))
+                 aftercare.EvidenceIn(data, sent.filename, sent.mime))
 
 
 # --------------------------------------------------------------------------- decisions

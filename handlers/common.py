@@ -25,6 +25,7 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 from bot.buttons.base import BadCallback, Button, parse_any
 from bot.formats.rendering.fit import CAPTION_LIMIT, utf16_len
 from bot.i18n import Translator, translator
+from bot.rules.evidence import FileKind, Incoming
 from bot.rules.models import Person
 from bot.services.accounts import Identity, TgUser, identify
 from bot.services.errors import Refusal, Refused
@@ -82,25 +83,59 @@ async def who(update: Update, context: Context) -> Who:
 
 @dataclass(frozen=True)
 class SentFile:
-    """A photo (its largest size) or a document someone sent."""
+    """A file someone sent: a photo (its largest size), a document, a voice message, an
+    audio file, a video or a round video message, as Telegram describes it."""
 
     file_id: str
     unique_id: str
     size: int | None
-    name: str
-    mime: str
+    name: str | None  # its own name (a document's, an audio file's, a video's), if any
+    mime: str  # as Telegram says, else the kind's usual type (bot/rules/evidence.py)
+    kind: FileKind
+
+    @property
+    def filename(self) -> str:
+        """A name to keep it under: its own, else "photo.jpg" or "file"."""
+        return self.name or ("photo.jpg" if self.kind == FileKind.PHOTO else "file")
+
+    @property
+    def incoming(self) -> Incoming:
+        """What the services decide with, before anything is downloaded."""
+        return Incoming(self.kind, self.mime, self.name, self.size)
 
 
 def sent_file(message: Message) -> SentFile:
+    """The file a message carries (a handler for files is registered only for these)."""
     if message.photo:
         largest = message.photo[-1]
-        return SentFile(largest.file_id, largest.file_unique_id, largest.file_size,
-                        "photo.jpg", "image/jpeg")
+        return _described(FileKind.PHOTO, largest.file_id, largest.file_unique_id,
+                          largest.file_size, None, None)
+    if message.voice is not None:
+        voice = message.voice
+        return _described(FileKind.VOICE, voice.file_id, voice.file_unique_id, voice.file_size,
+                          None, voice.mime_type)
+    if message.audio is not None:
+        audio = message.audio
+        return _described(FileKind.AUDIO, audio.file_id, audio.file_unique_id, audio.file_size,
+                          audio.file_name, audio.mime_type)
+    if message.video is not None:
+        video = message.video
+        return _described(FileKind.VIDEO, video.file_id, video.file_unique_id, video.file_size,
+                          video.file_name, video.mime_type)
+    if message.video_note is not None:  # a round video message: no name, no type
+        note = message.video_note
+        return _described(FileKind.VIDEO_NOTE, note.file_id, note.file_unique_id, note.file_size,
+                          None, None)
     document = message.document
     assert document is not None
-    return SentFile(document.file_id, document.file_unique_id, document.file_size,
-                    document.file_name or "file",
-                    document.mime_type or "application/octet-stream")
+    return _described(FileKind.DOCUMENT, document.file_id, document.file_unique_id,
+                      document.file_size, document.file_name, document.mime_type)
+
+
+def _described(kind: FileKind, file_id: str, unique_id: str, size: int | None, name: str | None,
+               mime: str | None) -> SentFile:
+    incoming = Incoming.of(kind, mime, name, size)
+    return SentFile(file_id, unique_id, size, incoming.name, incoming.mime, kind)
 
 
 async def download(context: Context, file_id: str) -> bytes | None:

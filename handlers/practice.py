@@ -34,7 +34,7 @@ from bot.views import imports as import_words
 from bot.views import practice as words
 from bot.views import visits as visit_words
 from bot.views.imports import reports_csv, summary_text
-from handlers.common import Buttons, Context, Press, Who, office, person_of, reply
+from handlers.common import Buttons, Context, Press, Who, office, person_of, reply, sent_file
 from handlers.visits import show
 
 FLOW = practice.FLOW
@@ -79,10 +79,12 @@ async def practice_text(update: Update, context: Context, me: Who,
 
 
 async def photo_message(update: Update, context: Context, me: Who) -> None:
-    """A photo for a photo question: counted, never downloaded or kept."""
-    assert me.person is not None
+    """A photo (a document, a recording) for a question answered with files: checked as a
+    visit checks it, counted, never downloaded or kept."""
+    assert me.person is not None and update.effective_message is not None
     try:
-        view = await practice.photo(context.core, me.person, me.tg_user_id)
+        view = await practice.photo(context.core, me.person, me.tg_user_id,
+                                    sent_file(update.effective_message).incoming)
     except Refused as exc:
         await reply(update, words.refusal_text(me.t, exc))
         return

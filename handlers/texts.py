@@ -8,6 +8,8 @@ from telegram import Update
 
 from bot.rules.models import Conversation
 from bot.services import conversations, invite_flow, party
+from bot.services import practice as practice_service
+from bot.services import visits as visit_service
 from handlers import (
     admin,
     aftercare,
@@ -57,9 +59,10 @@ async def route_text(update: Update, context: Context) -> None:
 
 
 async def route_file(update: Update, context: Context) -> None:
-    """A photo or a file: a follow-up's evidence when one is awaited; a practice run's
-    photo; otherwise a photo is evidence of the visit and a document is the office's
-    import."""
+    """A photo, a file or a recording: a follow-up's evidence when one is awaited; a
+    practice run's answer; otherwise a photo, an image or a recording is evidence of the
+    visit, and so is a document sent at a question answered with files (file, audio,
+    video); any other document is the office's import."""
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
@@ -71,14 +74,16 @@ async def route_file(update: Update, context: Context) -> None:
     else:
         conversation = None
     document = message.document
-    if message.photo or (document is not None and (document.mime_type or "").startswith(
-            "image/")):
-        if conversation is not None and conversation.flow == practice.FLOW:
+    evidence = document is None or (document.mime_type or "").startswith("image/")
+    if conversation is not None and conversation.flow == practice.FLOW and me.person:
+        if evidence or practice_service.wants_files(context.core, me.person, conversation):
             await practice.photo_message(update, context, me)
             return
+    elif evidence or (me.person is not None and await visit_service.wants_files(
+            context.core, me.person, conversation)):
         await visits.photo_message(update, context)
-    else:
-        await imports.document(update, context)
+        return
+    await imports.document(update, context)
 
 
 async def route_location(update: Update, context: Context) -> None:

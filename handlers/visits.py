@@ -1,4 +1,5 @@
-"""On site: buttons, typed answers, photos and locations of a visit; the party's QR link."""
+"""On site: buttons, typed answers, photos, files, recordings and locations of a visit; the
+party's QR link."""
 
 from __future__ import annotations
 
@@ -88,7 +89,6 @@ from handlers.onboarding import start, unexpected_message
 logger = logging.getLogger(__name__)
 
 FLOW = visits.FLOW
-MAX_PHOTO_BYTES = 20 * 1024 * 1024
 
 
 
@@ -291,7 +291,8 @@ def _replied_visit(message: Message) -> int | None:
 
 
 async def photo_message(update: Update, context: Context) -> None:
-    """A photo (or an image sent as a file): evidence for the step the person is at."""
+    """A photo, a document or a recording: evidence for the step the person is at (the
+    service says whether the step takes it, before anything is downloaded)."""
     me = await who(update, context)
     message = update.effective_message
     assert message is not None
@@ -299,8 +300,8 @@ async def photo_message(update: Update, context: Context) -> None:
         await reply(update, access_text(me.t))
         return
     conversation = await conversations.current(context.core, me.tg_user_id)
-    why = visits.photo_expected(conversation, _replied_visit(message))
-    if why == Refusal.NO_VISIT and (message.document is not None
+    why = visits.photo_expected(conversation, _replied_visit(message), bool(message.photo))
+    if why == Refusal.NO_VISIT and (not message.photo
                                     or not me.person.has_role(Role.INSPECTOR)):
         await unexpected_message(update, context)  # not an inspector's stray photo
         return
@@ -309,17 +310,19 @@ async def photo_message(update: Update, context: Context) -> None:
         return
     assert conversation is not None
     sent = sent_file(message)
-    file_id, unique, size = sent.file_id, sent.unique_id, sent.size
-    if size and size > MAX_PHOTO_BYTES:
-        await reply(update, words.photo_too_large_text(me.t))
+    try:
+        await visits.file_fits(context.core, me.person, conversation, sent.incoming)
+    except Refused as exc:
+        await reply(update, refusal_text(me.t, exc))
         return
-    data = await download(context, file_id)
+    data = await download(context, sent.file_id)
     if data is None:
-        await reply(update, words.photo_not_downloaded_text(me.t))
+        await reply(update, words.not_downloaded_text(me.t, bool(message.photo)))
         return
     try:
         view = await visits.photo(context.core, me.person, me.tg_user_id, conversation,
-                                  visits.PhotoIn(file_id, unique, data))
+                                  visits.PhotoIn(sent.file_id, sent.unique_id, data,
+                                                 sent.incoming))
     except Refused as exc:
         await reply(update, refusal_text(me.t, exc))
         return

@@ -110,12 +110,17 @@ class VisitRepo(Repo):
     # ----------------------------------------------------------------- evidence
     async def add_evidence(self, visit_id: int, kind: EvidenceKind, item: str | None,
                            question: str | None, file_id: str, file_unique_id: str,
-                           sha256: str, person_id: int, now: datetime) -> int:
+                           sha256: str, person_id: int, now: datetime,
+                           mime_type: str | None = None, file_name: str | None = None,
+                           file_size: int | None = None) -> int:
+        """A photo, document or recording kept as evidence; its type, name and size as it
+        came (a photo: image/jpeg, no name)."""
         return await self.insert(
             "INSERT INTO evidence (visit_id, kind, item_code, question, file_id, file_unique_id,"
-            " sha256, taken_by, taken_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " sha256, taken_by, taken_at, mime_type, file_name, file_size)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (visit_id, kind, item, question, file_id, file_unique_id, sha256, person_id,
-             to_db_time(now)))
+             to_db_time(now), mime_type, file_name, file_size))
 
     async def evidence(self, visit_id: int) -> list[Evidence]:
         return await self.all_as(Evidence,

@@ -28,6 +28,7 @@ ALLOWED_LATIN = {
     # Names of products and services, written so in Chinese too.
     "Choucha": "the bot's name", "Telegram": "the messenger", "BotFather": "Telegram's bot",
     "Excel": "a product", "WPS": "a product", "Word": "a product", "XLSForm": "a standard",
+    "PowerPoint": "a product (an office document a file question takes)",
     "SQLite": "the database's format", "Debian": "the operating system's name",
     "pyxform": "the XLSForm library, named where a form type is its own invention",
     "Start": "Telegram's own button, quoted as the person sees it (开始 is given too)",
@@ -35,6 +36,7 @@ ALLOWED_LATIN = {
     # Codes and acronyms read as such in Chinese documents.
     "PDF": "a file format", "CSV": "a file format", "TXT": "a file format",
     "ZIP": "a file format", "PNG": "a file format", "JPEG": "a file format",
+    "OFD": "a file format (版式文档, GB/T 33190)",
     "JSON": "a file format", "Atom": "a feed format", "UTC": "the time standard",
     "html": "a file name's ending (index.html)", "https": "a protocol",
     "JavaScript": "a language", "WebCrypto": "the browser's cryptography",

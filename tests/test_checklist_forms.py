@@ -181,6 +181,74 @@ def test_widgets_as_authors_write_them(tmp_path: Path) -> None:
     assert "products" not in found  # the outer repeat group itself is fine
 
 
+def test_documents_and_recordings_are_questions(tmp_path: Path) -> None:
+    """Issue 32: file, audio and video (and pyxform's other names for an upload of each)
+    are asked, answered with a document, a recording or a video; background-audio (a
+    recording Choucha would make by itself) and osm are still refused, with what to do."""
+    loaded = load_xlsform(form(tmp_path / "m.xlsx", [
+        ["file", "licence_scan", "许可证扫描件", "Licence scan", "yes"],
+        ["audio", "statement", "当事人陈述录音", "Party's statement"],
+        ["video", "walkthrough", "现场视频", "Walk-through", "", "${statement} != ''"],
+        ["q audio", "noise", "噪声录音", "Noise"],
+        ["add video prompt", "clip", "视频", "Clip"],
+        ["add file prompt", "invoice", "发票", "Invoice"],
+        ["q picture", "front", "门头照片", "Shop front"],
+    ]))
+    assert [(q.name, q.type) for q in loaded.questions] == [
+        ("licence_scan", "file"), ("statement", "audio"), ("walkthrough", "video"),
+        ("noise", "audio"), ("clip", "video"), ("invoice", "file"), ("front", "image")]
+    scan, _, walkthrough = loaded.questions[:3]
+    assert scan.required and walkthrough.relevant == "${statement} != ''"
+    with pytest.raises(ChecklistError) as refused:
+        load_xlsform(form(tmp_path / "r.xlsx", [
+            ["file", "scan", "扫描件", "Scan"],
+            ["background-audio", "ambient", "环境录音", "Ambient"],
+            ["osm", "plan", "平面图", "Floor plan"],
+        ]))
+    found = {p.question: p.message.format(**p.params) for p in refused.value.problems}
+    assert set(found) == {"ambient", "plan"}
+    assert "Choucha records no sound" in found["ambient"]
+
+
+def test_what_each_question_answered_with_files_takes() -> None:
+    """A file question takes a PDF, an image, an office document or text (by type or by
+    the name's ending), not an archive or a program; audio a voice message, an audio file
+    or an audio document; video a video, a round video or a video document; nothing larger
+    than a bot may download (Telegram's getFile: 20 MB)."""
+    from bot.rules.evidence import MAX_DOWNLOAD, FileKind, Incoming, Unfit, unfit
+
+    def doc(name: str, mime: str | None = None, size: int = 1000) -> Incoming:
+        return Incoming.of(FileKind.DOCUMENT, mime, name, size)
+
+    voice = Incoming.of(FileKind.VOICE, None, None, 5000)
+    photo = Incoming.of(FileKind.PHOTO, None, None, 5000)
+    video_note = Incoming.of(FileKind.VIDEO_NOTE, None, None, 5000)
+    assert voice.mime == "audio/ogg" and video_note.mime == "video/mp4"
+    for fits in (doc("report.pdf", "application/pdf"), doc("scan.PNG", "image/png"),
+                 doc("台账.xlsx"), doc("notes.txt", "text/plain"), doc("发票.ofd"),
+                 doc("记录.wps"), doc("minutes.docx", "application/octet-stream"), photo):
+        assert unfit("file", fits) is None, fits
+    for wrong in (doc("setup.exe", "application/x-msdownload"),
+                  doc("all.zip", "application/zip"), voice, video_note):
+        assert unfit("file", wrong) == Unfit.WRONG_KIND, wrong
+    for fits in (voice, Incoming.of(FileKind.AUDIO, "audio/mpeg", "a.mp3", 9),
+                 doc("call.m4a", "audio/mp4"), doc("call.amr")):
+        assert unfit("audio", fits) is None, fits
+    for wrong in (photo, video_note, doc("report.pdf", "application/pdf")):
+        assert unfit("audio", wrong) == Unfit.WRONG_KIND, wrong
+    for fits in (video_note, Incoming.of(FileKind.VIDEO, None, "v.mp4", 9),
+                 doc("clip.mov", "video/quicktime")):
+        assert unfit("video", fits) is None, fits
+    assert unfit("video", voice) == Unfit.WRONG_KIND
+    assert unfit("image", doc("scan.png", "image/png")) is None
+    assert unfit("image", doc("report.pdf", "application/pdf")) == Unfit.WRONG_KIND
+    big = doc("scans.pdf", "application/pdf", MAX_DOWNLOAD + 1)
+    assert unfit("file", big) == Unfit.TOO_LARGE
+    assert unfit("file", doc("scans.pdf", "application/pdf", MAX_DOWNLOAD)) is None
+    # the kind first: a large program is refused as a program
+    assert unfit("file", doc("big.exe", None, MAX_DOWNLOAD + 1)) == Unfit.WRONG_KIND
+
+
 async def test_checklist_preview_on_the_command_line(tmp_path: Path) -> None:
     """The office reads a form's questions and logic before loading it; a form that cannot
     load names each question and what to do; nothing touches a database."""
@@ -195,9 +263,9 @@ async def test_checklist_preview_on_the_command_line(tmp_path: Path) -> None:
     assert "2. Specify other [status_other, text]" in out
     assert "choices offered only where region=${region}" in out
     assert "required when ${bad} > 0" in out and "computed as round(" in out
-    bad = form(tmp_path / "bad.xlsx", [["video", "clip", "视频", "Clip"]])
+    bad = form(tmp_path / "bad.xlsx", [["background-audio", "clip", "录音", "Clip"]])
     code, out, err = await choucha(env, "checklist", "preview", str(bad))
-    assert code == 1 and "clip: question type video cannot be answered in a chat" in err
+    assert code == 1 and "clip: question type background-audio cannot be answered" in err
     assert "Traceback" not in err
     code, _, err = await choucha(env, "checklist", "preview", str(tmp_path / "none.xlsx"))
     assert code == 2 and "There is no file" in err

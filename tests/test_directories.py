@@ -166,16 +166,18 @@ async def test_checklists_with_skip_logic_and_unsupported_types(core: Core,
 
     bad = xlsform(tmp_path / "bad.xlsx", [
         ["select_one yn", "licence", "是否持证", "Licence?", "yes", ""],
-        ["audio", "noise_recording", "录音", "Recording", "", ""],
+        ["background-audio", "noise_recording", "录音", "Recording", "", ""],
+        ["audio", "owner_says", "负责人陈述录音", "Owner's statement", "", ""],
         ["range", "loudness", "响度", "Loudness", "", ""],
     ], "SC-002")
     report = await import_file(core, SYSTEM, bad, "bad.xlsx")
     text = [(p.column, translator("en")._(p.message).format(**p.params))
             for p in report.problems]
     # A type a chat cannot take is refused by the name and type the author wrote, with
-    # what to do instead; a range is a number within its bounds, so it is not refused.
-    assert text == [("noise_recording", "question type audio cannot be answered in a chat:"
-                     " use a text question describing what was heard, or a photo")]
+    # what to do instead; a recording (audio) is answered with one, and a range is a number
+    # within its bounds, so neither is refused.
+    assert text == [("noise_recording", "question type background-audio cannot be answered"
+                     " in a chat: leave it out (Choucha records no sound)")]
     dangling = xlsform(tmp_path / "dangling.xlsx", [
         ["select_one yn", "licence", "是否持证", "Licence?", "yes", ""],
         ["text", "later", "说明", "Remarks", "", "${nowhere} = 'x'"],

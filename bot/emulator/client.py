@@ -64,6 +64,27 @@ class EmulatedUser:
                             caption: str | None = None) -> dict[str, Any]:
         return await self.emulator.user_document(self.user, data, filename, mime_type, caption)
 
+    async def send_voice(self, data: bytes, duration: int = 5,
+                         mime_type: str | None = "audio/ogg") -> dict[str, Any]:
+        """Send a voice message (recorded holding 🎤)."""
+        return await self.emulator.user_voice(self.user, data, duration, mime_type)
+
+    async def send_audio(self, data: bytes, filename: str | None = "audio.mp3",
+                         mime_type: str | None = "audio/mpeg",
+                         duration: int = 30) -> dict[str, Any]:
+        """Send an audio file (as music)."""
+        return await self.emulator.user_audio(self.user, data, filename, mime_type, duration)
+
+    async def send_video(self, data: bytes, filename: str | None = "video.mp4",
+                         mime_type: str | None = "video/mp4",
+                         duration: int = 10) -> dict[str, Any]:
+        """Send a video."""
+        return await self.emulator.user_video(self.user, data, filename, mime_type, duration)
+
+    async def send_video_note(self, data: bytes, duration: int = 8) -> dict[str, Any]:
+        """Send a round video message."""
+        return await self.emulator.user_video_note(self.user, data, duration)
+
     def _button(self, label: str, message: dict[str, Any] | None,
                 matches: Callable[[dict[str, Any]], bool],
                 kind: str = "") -> tuple[dict[str, Any], dict[str, Any]]:

@@ -35,10 +35,13 @@ from bot.emulator.schema import (
     visible_text,
 )
 from bot.rules import pacing, webapp
+from bot.rules.evidence import MAX_DOWNLOAD
 from storage.files import private_dir, write_private
 
 logger = logging.getLogger(__name__)
 
+# getFile: "For the moment, bots can download files of up to 20MB in size."
+GETFILE_LIMIT = MAX_DOWNLOAD
 # Counted against the pacing rule (bot/rules/pacing.py): messages sent and edited.
 PACED_METHODS = SEND_METHODS | {"editMessageText", "editMessageCaption",
                                 "editMessageReplyMarkup"}
@@ -633,7 +636,7 @@ class Emulator:
         n = next(self._file_ids)
         self._next_file = n + 1
         ext = (filename.rsplit(".", 1)[-1] if filename and "." in filename else
-               {"photos": "jpg"}.get(kind, "bin"))
+               {"photos": "jpg", "video_notes": "mp4"}.get(kind, "bin"))
         stored = StoredFile(
             file_id=f"F{n:06d}{secrets.token_hex(8)}",
             file_unique_id=f"U{n:06d}",
@@ -838,6 +841,8 @@ class Emulator:
         stored = self.files.get(params["file_id"])
         if stored is None:
             raise ApiError(400, "Bad Request: invalid file_id")
+        if len(stored.data) > GETFILE_LIMIT:  # as Telegram answers a bot
+            raise ApiError(400, "Bad Request: file is too big")
         return {"file_id": params["file_id"], "file_unique_id": stored.file_unique_id,
                 "file_size": len(stored.data), "file_path": stored.file_path}
 
@@ -911,6 +916,55 @@ class Emulator:
         if caption:
             body["caption"] = caption
         return await self.user_message(user, body)
+
+    async def user_voice(self, user: EmuUser, data: bytes, duration: int = 5,
+                         mime_type: str | None = "audio/ogg") -> dict[str, Any]:
+        """A voice message (held 🎤): Telegram's Voice, without a name."""
+        stored = self._store_file(data, "voice", "voice.oga", mime_type)
+        voice: dict[str, Any] = {"file_id": stored.file_id,
+                                 "file_unique_id": stored.file_unique_id,
+                                 "duration": duration, "file_size": len(data)}
+        if mime_type:
+            voice["mime_type"] = mime_type
+        return await self.user_message(user, {"voice": voice})
+
+    async def user_audio(self, user: EmuUser, data: bytes, filename: str | None = "audio.mp3",
+                         mime_type: str | None = "audio/mpeg", duration: int = 30,
+                         caption: str | None = None) -> dict[str, Any]:
+        """An audio file sent as music (Telegram's Audio)."""
+        stored = self._store_file(data, "music", filename, mime_type)
+        audio: dict[str, Any] = {"file_id": stored.file_id,
+                                 "file_unique_id": stored.file_unique_id,
+                                 "duration": duration, "file_size": len(data)}
+        audio |= {k: v for k, v in (("file_name", filename), ("mime_type", mime_type)) if v}
+        body: dict[str, Any] = {"audio": audio}
+        if caption:
+            body["caption"] = caption
+        return await self.user_message(user, body)
+
+    async def user_video(self, user: EmuUser, data: bytes, filename: str | None = "video.mp4",
+                         mime_type: str | None = "video/mp4", duration: int = 10,
+                         width: int = 1280, height: int = 720,
+                         caption: str | None = None) -> dict[str, Any]:
+        """A video (Telegram's Video)."""
+        stored = self._store_file(data, "videos", filename, mime_type)
+        video: dict[str, Any] = {"file_id": stored.file_id,
+                                 "file_unique_id": stored.file_unique_id, "width": width,
+                                 "height": height, "duration": duration,
+                                 "file_size": len(data)}
+        video |= {k: v for k, v in (("file_name", filename), ("mime_type", mime_type)) if v}
+        body: dict[str, Any] = {"video": video}
+        if caption:
+            body["caption"] = caption
+        return await self.user_message(user, body)
+
+    async def user_video_note(self, user: EmuUser, data: bytes, duration: int = 8,
+                              length: int = 384) -> dict[str, Any]:
+        """A round video message (Telegram's VideoNote: no name, no type, a diameter)."""
+        stored = self._store_file(data, "video_notes", None, None)
+        return await self.user_message(user, {"video_note": {
+            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+            "length": length, "duration": duration, "file_size": len(data)}})
 
     async def user_press(self, user: EmuUser, message: dict[str, Any], data: str) -> str:
         """Press an inline button; returns the callback query id."""

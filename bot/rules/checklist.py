@@ -3,11 +3,12 @@
 A checklist belongs to one item: its `settings` sheet's form_id is the item code.
 Supported question types: select_one, select_multiple (with `or_other`, whose "specify
 other" follows as a text question, and with choice_filter for cascading selects), text,
-integer, decimal, date, time, dateTime, geopoint, image (photo evidence), note, calculate
-and hidden, in groups or not; with required (yes, or an expression) and
-required_message, relevant, constraint and constraint_message, hint, and labels per
-language (label::zh / label::en). Metadata (start, end, today, deviceid, …) is recorded,
-never asked. Anything else is refused, naming the question.
+integer, decimal, date, time, dateTime, geopoint, image (photo evidence), file (a
+document), audio (a recording), video, note, calculate and hidden, in groups or not; with
+required (yes, or an expression) and required_message, relevant, constraint and
+constraint_message, hint, and labels per language (label::zh / label::en). Metadata
+(start, end, today, deviceid, …) is recorded, never asked. Anything else is refused,
+naming the question.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ TYPES = {
     "date": "date",
     "geopoint": "geopoint",
     "photo": "image",
+    # Answered with files (bot/rules/evidence.py): a document, a recording, a video.
+    "file": "file",
+    "audio": "audio",
+    "video": "video",
     "note": "note",
     "time": "time",
     "dateTime": "dateTime",
@@ -47,12 +52,8 @@ TYPES = {
 # What the office can do instead, for the types a chat cannot take (the refusal names the
 # question and the type as the author wrote them).
 INSTEAD: dict[str, str] = {
-    "audio": N_("question type {type} cannot be answered in a chat: use a text question"
-                " describing what was heard, or a photo"),
     "background-audio": N_("question type {type} cannot be answered in a chat: leave it out"
                            " (Choucha records no sound)"),
-    "video": N_("question type {type} cannot be answered in a chat: use a photo (image)"
-                " question; several photos may be sent"),
     "barcode": N_("question type {type} cannot be answered in a chat: use a text question"
                   " for the code"),
     "geotrace": N_("question type {type} cannot be answered in a chat: use a geopoint"
@@ -61,8 +62,6 @@ INSTEAD: dict[str, str] = {
                    " question (one location)"),
     "osm": N_("question type {type} cannot be answered in a chat: use a geopoint question"
               " (one location)"),
-    "file": N_("question type {type} cannot be answered in a chat: use a photo (image)"
-               " question for a picture of the document"),
     "rank": N_("question type {type} cannot be answered in a chat: use a select_multiple"
                " question, or one select_one per rank"),
     "repeat": N_("a repeat group inside a repeat group ({type} within {type}) cannot be"
@@ -359,11 +358,10 @@ def _alias(kind: str) -> tuple[str, dict[str, str]]:
                       "username": "username", "email": "email"}
         found = by_preload.get(str(preload).removeprefix("uri:"))
         return (found, {}) if found else (kind, {})
-    if control.get("tag") == "upload":
+    if control.get("tag") == "upload":  # "q audio", "add video prompt", "add file prompt", …
         media = str(control.get("mediatype", ""))
-        return ("photo", {}) if media.startswith("image") else (
-            "audio" if media.startswith("audio") else "video" if media.startswith("video")
-            else "file", {})
+        by_media = {"image": "photo", "audio": "audio", "video": "video", "application": "file"}
+        return by_media.get(media.partition("/")[0], kind), {}
     if control.get("tag") in (None, "input"):
         by_bind = {"string": "text", "int": "integer", "decimal": "decimal", "date": "date",
                    "time": "time", "dateTime": "dateTime", "geopoint": "geopoint"}

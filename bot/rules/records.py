@@ -66,7 +66,7 @@ class SignatureKind(enum.StrEnum):
 
 
 class EvidenceKind(enum.StrEnum):
-    ANSWER = "answer"  # a photo answering a checklist question
+    ANSWER = "answer"  # a photo, document or recording answering a checklist question
     SHORTCUT = "shortcut"  # a photo of closed or unreachable premises
     PARTY_PAPER = "party_paper"
     MEMBER_PAPER = "member_paper"
@@ -275,6 +275,14 @@ class Evidence:
     taken_by_name: str
     taken_at: datetime
     removed_at: datetime | None
+    # As the file came (migration 0021); NULL for a photo taken before: image/jpeg, no name.
+    mime_type: str | None
+    file_name: str | None
+    file_size: int | None
+
+    @property
+    def mime(self) -> str:
+        return self.mime_type or "image/jpeg"
 
 
 @dataclass(frozen=True)

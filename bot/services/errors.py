@@ -44,6 +44,8 @@ class Refusal(enum.StrEnum):
     DUPLICATE = "duplicate"
     EMPTY_POOL = "empty_pool"
     ENTROPY_SOURCE_USED = "entropy_source_used"
+    FILE_NEEDED = "file_needed"  # params: wants (the question's type: file, audio, video)
+    FILE_TOO_LARGE = "file_too_large"  # params: wants (image, file, audio, video)
     FOLLOW_UP_CLOSED = "follow_up_closed"
     FROZEN_CHANGED = "frozen_changed"
     ID_KEY_BAD = "id_key_bad"
@@ -69,6 +71,7 @@ class Refusal(enum.StrEnum):
     NOT_YET = "not_yet"
     NOT_YOURS = "not_yours"
     NO_CERT = "no_cert"
+    NO_FILE_HERE = "no_file_here"
     NO_FLOW = "no_flow"
     NO_PHOTO_HERE = "no_photo_here"
     NO_PLAN = "no_plan"
@@ -122,6 +125,7 @@ class Refusal(enum.StrEnum):
     WORK_CRASHED = "work_crashed"
     WORK_MEMORY = "work_memory"
     WORK_TIME = "work_time"
+    WRONG_FILE = "wrong_file"  # params: wants (image, file, audio, video)
     WRONG_TASK = "wrong_task"
     # A desk check's materials, from the party's page (bot/services/visits/materials.py).
     NO_PUBLIC_URL = "no_public_url"

@@ -3,10 +3,10 @@ message exactly as a visit asks it, with nothing recorded against a task.
 
 The office sends the form with the caption "try" (试填); the form is checked as an import
 would check it, and then asked. The run lives in the office's conversation row (the form
-and the answers so far), so it survives a restart like any flow; photos and locations
-answer their questions but are not kept. At the end: the answers and the calculations,
-then "attach" (the checklist is loaded for its item, as if it had been sent without the
-caption), "try again" or "discard".
+and the answers so far), so it survives a restart like any flow; photos, documents,
+recordings and locations answer their questions but are neither downloaded nor kept. At
+the end: the answers and the calculations, then "attach" (the checklist is loaded for its
+item, as if it had been sent without the caption), "try again" or "discard".
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from typing import Any
 
 from bot.clock import now as clock_now
 from bot.core import Core
+from bot.rules import evidence as files
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Question
+from bot.rules.evidence import FILE_TYPES, PHOTO, FileKind, Incoming, Unfit
 from bot.rules.models import Conversation, Flow, Person
 from bot.services.access import Actor, require_office
 from bot.services.errors import Refusal, Refused
@@ -182,9 +184,10 @@ async def done(core: Core, person: Person, tg_user_id: int, index: int) -> Pract
                 raise Refused(Refusal.CHOOSE_ONE)
             return await _answer(tx, tg_user_id, data, practice, person, question,
                                  " ".join(practice.selected))
-        if question.type == "image":
+        if question.type in FILE_TYPES:
             if not practice.photos.get(question.name):
-                raise Refused(Refusal.PHOTO_NEEDED)
+                raise Refused(Refusal.PHOTO_NEEDED) if question.type == "image" else \
+                    Refused(Refusal.FILE_NEEDED, wants=question.type)
             return await _answer(tx, tg_user_id, data, practice, person, question,
                                  str(practice.photos[question.name]))
         raise Refused(Refusal.STALE)
@@ -260,15 +263,33 @@ async def located(core: Core, person: Person, tg_user_id: int, latitude: float,
                              f"{latitude:.6f} {longitude:.6f}")
 
 
-async def photo(core: Core, person: Person, tg_user_id: int) -> PracticeView:
-    """A photo for the question asked: counted, not kept (nothing of a practice is).
+def wants_files(core: Core, person: Person, conversation: Conversation | None) -> bool:
+    """Whether a document sent now answers the question asked (one answered with files),
+    rather than being a form for the office's import.
+    Access: the sender's own practice run (their conversation row)."""
+    if not in_practice(conversation):
+        return False
+    assert conversation is not None
+    question = _read(dict(conversation.data), person, core.today()).question
+    return question is not None and question.type in FILE_TYPES
+
+
+async def photo(core: Core, person: Person, tg_user_id: int,
+                sent: Incoming = PHOTO) -> PracticeView:
+    """A photo (a document, a recording) for the question asked: checked as a visit checks
+    it, counted, never downloaded or kept (nothing of a practice is).
     Access: the sender's own practice run (their conversation row)."""
     async with core.db.transaction() as tx:
         data = await _conversation(tx, tg_user_id)
         practice = _read(data, person, core.today())
         question = practice.question
-        if question is None or question.type != "image":
-            raise Refused(Refusal.NO_PHOTO_HERE)
+        if question is None or question.type not in FILE_TYPES:
+            raise Refused(Refusal.NO_PHOTO_HERE if sent.kind == FileKind.PHOTO
+                          else Refusal.NO_FILE_HERE)
+        unfit = files.unfit(question.type, sent)
+        if unfit is not None:
+            raise Refused(Refusal.WRONG_FILE if unfit == Unfit.WRONG_KIND
+                          else Refusal.FILE_TOO_LARGE, wants=question.type)
         photos = {**practice.photos, question.name: practice.photos.get(question.name, 0) + 1}
         await _save(tx, tg_user_id, {**data, "photos": photos})
         return PracticeView(PracticeScreen.QUESTION, replace(practice, photos=photos),

@@ -11,7 +11,8 @@ TYPE_NAMES = {
     "select_one": N_("choose one"), "select_multiple": N_("choose any"), "text": N_("text"),
     "integer": N_("whole number"), "decimal": N_("number"), "date": N_("date"),
     "time": N_("time"), "dateTime": N_("date and time"), "geopoint": N_("location"),
-    "image": N_("photos"), "note": N_("note"), "calculate": N_("calculation"),
+    "image": N_("photos"), "file": N_("documents"), "audio": N_("recordings"),
+    "video": N_("videos"), "note": N_("note"), "calculate": N_("calculation"),
     "hidden": N_("hidden value"),
 }
 

@@ -56,8 +56,11 @@ def _question(t: Translator, practice: Practice, photo: int | None) -> list[Show
     index = practice.index(question.name)
     heading = t._("🧪 Practice · {title} · {count}").format(
         title=html.escape(practice.form.title), count=count_text(t, count))
-    if photo:
+    if photo and question.type == "image":
         heading = t._("📷 Photo {n} received (a practice keeps no photos).").format(
+            n=photo) + "\n" + heading
+    elif photo:  # a document or recording: counted, never downloaded
+        heading = t._("📎 File {n} received (a practice keeps no files).").format(
             n=photo) + "\n" + heading
     text, rows = question_screen(
         t, heading, practice.checklist, practice.answers, question, practice.today,

@@ -13,6 +13,7 @@ from bot.buttons.base import Button
 from bot.i18n import Translator
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Question
+from bot.rules.evidence import FILE_TYPES
 
 
 @dataclass(frozen=True)
@@ -21,12 +22,12 @@ class QuestionKeys:
 
     choose: Callable[[int], Button]  # a select_one choice, by its index in the form
     toggle: Callable[[int], Button]  # a select_multiple choice
-    done: Button  # done with a multiple choice or the photos
+    done: Button  # done with a multiple choice, the photos or the files
     back: Button
     skip: Button
     leave: tuple[str, Button]  # ⏸ Pause, or ✖️ Stop practising
     default: Button | None = None  # answer with the form's default
-    retake: Button | None = None  # set the photos aside (a visit keeps them)
+    retake: Button | None = None  # set the photos (files) aside (a visit keeps them)
 
 
 def type_hint(t: Translator, kind: str) -> str:
@@ -38,6 +39,9 @@ def type_hint(t: Translator, kind: str) -> str:
         "dateTime": t._("Type a date and a time, such as 2026-11-23 14:30."),
         "text": t._("Type the answer."),
         "image": t._("Send one or more photos, then tap Done."),
+        "file": t._("Send the document (PDF, image or office file), then tap Done."),
+        "audio": t._("Send a voice message or an audio file, then tap Done."),
+        "video": t._("Send the video (or a round video message), then tap Done."),
         "geopoint": t._("Share the location with the button below."),
         "select_one": t._("Choose one."),
         "select_multiple": t._("Tap every choice that applies, then Done."),
@@ -98,7 +102,7 @@ def question_screen(t: Translator, heading: str, checklist: Checklist,
             mark = "☑️ " if choice.name in selected else "⬜ "
             rows.append([keys.toggle(c).markup(mark + (choice.label.get(lang) or choice.name))])
         rows.append([keys.done.markup(t._("✅ Done"))])
-    elif question.type == "image":
+    elif question.type in FILE_TYPES:
         row = [keys.done.markup(t._("✅ Done"))]
         if photos and keys.retake is not None:
             row.append(keys.retake.markup(t._("🗑 Retake")))

@@ -58,7 +58,7 @@ from bot.rules.methods import CheckMethod
 from bot.rules.records import Signature, SignatureKind
 from bot.services.errors import Refusal, Refused
 from bot.services.party import PartyStep
-from bot.services.visits.state import Absent, Screen, State, View
+from bot.services.visits.state import Absent, Note, Screen, State, View
 from bot.texts.labels import flag_text, legal, method_label, unreachable_text
 from bot.texts.visits import skip_label, summary_lines
 from bot.views.questions import QuestionKeys, count_text, question_screen
@@ -262,11 +262,27 @@ def _question(t: Translator, view: View, viewer: int) -> list[Shown]:
     return shown
 
 
+def _saved_text(t: Translator, kind: str, note: Note) -> str:
+    """"Photo 2 saved.", "File 1 saved: report.pdf", "Recording 1 saved.", …"""
+    n = note.count
+    if kind == "image":
+        return t._("This photo was saved already.") if note.again else \
+            t._("📷 Photo {n} saved.").format(n=n)
+    if note.again:
+        return t._("This file was saved already.")
+    if kind == "audio":
+        return t._("🎤 Recording {n} saved.").format(n=n)
+    if kind == "video":
+        return t._("🎬 Video {n} saved.").format(n=n)
+    if note.file:
+        return t._("📎 File {n} saved: {name}").format(n=n, name=html.escape(note.file))
+    return t._("📎 File {n} saved.").format(n=n)
+
+
 def _photo_saved(t: Translator, view: View, viewer: int) -> list[Shown]:
     item, question = view.item, view.question
     assert item is not None and question is not None
-    text = (t._("This photo was saved already.") if view.note.again else
-            t._("📷 Photo {n} saved.").format(n=view.note.count))
+    text = _saved_text(t, question.type, view.note)
     text += "\n" + t._("Send another, or tap Done.")
     index = item.question_index(question.name)
     return [Shown(text, _inline([[
@@ -694,8 +710,6 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         Refusal.NOT_YOURS: t._("This item belongs to another department's inspector; only they"
                                " answer it (003 第二十四条)."),
         Refusal.CHOOSE_ONE: t._("Choose at least one, then tap Done."),
-        Refusal.PHOTO_NEEDED: t._("A photo is needed here: send one with the camera (📎), then"
-                                  " tap Done."),
         Refusal.LOCATION_NEEDED: t._("Please share the location with the button below the"
                                      " message box."),
         Refusal.NOT_LOCATION: t._("A location is not what this question asks for; nothing was"
@@ -748,6 +762,22 @@ def refusal_text(t: Translator, exc: Refused) -> str:
                                 " characters)."),
         Refusal.PARTY_LAST4: t._("Please send exactly four characters: the last four of the ID card"
                                  " (digits, the last may be X), or tap Skip."),
+        **_evidence_refusals(t, exc),
+    })
+
+
+def _evidence_refusals(t: Translator, exc: Refused) -> dict[Refusal, str]:
+    """Why a photo, a document or a recording was not saved."""
+    wants = exc.params.get("wants", "file")
+    return {
+        Refusal.PHOTO_NEEDED: _needed_text(t, "image"),
+        Refusal.FILE_NEEDED: _needed_text(t, wants),
+        Refusal.WRONG_FILE: t._("That is not what this step takes, so nothing was saved.")
+        + " " + _needed_text(t, wants),
+        Refusal.FILE_TOO_LARGE: _too_large_text(t, wants),
+        Refusal.NO_FILE_HERE: t._("The current step does not take a file or a recording, so"
+                                  " nothing was saved. Use the buttons of the step you are"
+                                  " at."),
         Refusal.NO_VISIT: t._("I don't know which task this photo belongs to, so it was not"
                               " saved. Open the task (/tasks) and continue the visit first."),
         Refusal.WRONG_TASK: t._("This photo replies to a question of another task than the one"
@@ -755,7 +785,7 @@ def refusal_text(t: Translator, exc: Refused) -> str:
                                 " without replying, or switch tasks from /tasks."),
         Refusal.NO_PHOTO_HERE: t._("The current step does not take a photo, so it was not saved."
                                    " Use the buttons of the step you are at."),
-    })
+    }
 
 
 def draft_caption(t: Translator, content_hash: str) -> str:
@@ -782,12 +812,45 @@ def checked_in_without_location_text(t: Translator) -> str:
     return t._("✅ Check-in recorded without a location.")
 
 
-def photo_too_large_text(t: Translator) -> str:
-    return t._("This file is larger than 20 MB; please send it as a photo. Nothing was saved.")
+def _needed_text(t: Translator, wants: str) -> str:
+    """What a question answered with files wants, and how to send it."""
+    if wants == "image":
+        return t._("A photo is needed here: send one with the camera (📎), then tap Done.")
+    if wants == "audio":
+        return t._("A recording is needed here: send a voice message (hold 🎤) or an audio"
+                   " file, then tap Done.")
+    if wants == "video":
+        return t._("A video is needed here: send a video (📎) or a round video message, then"
+                   " tap Done.")
+    return t._("A document is needed here: send it as a file (📎): a PDF, an image, an"
+               " office document (Word, Excel, PowerPoint, WPS, OFD) or a text file, then"
+               " tap Done.")
 
 
-def photo_not_downloaded_text(t: Translator) -> str:
-    return t._("The photo could not be downloaded (weak signal?), so it was not saved."
+def _too_large_text(t: Translator, wants: str) -> str:
+    """A file larger than a bot may download (the Bot API's getFile: 20 MB), and what to
+    send instead."""
+    if wants == "image":
+        return t._("This file is larger than 20 MB; please send it as a photo. Nothing was"
+                   " saved.")
+    if wants == "audio":
+        return t._("This recording is larger than 20 MB, the most Telegram lets a bot"
+                   " download, so nothing was saved. Send a shorter recording, or split it"
+                   " into parts.")
+    if wants == "video":
+        return t._("This video is larger than 20 MB, the most Telegram lets a bot download,"
+                   " so nothing was saved. Send a shorter video, or split it into parts.")
+    return t._("This file is larger than 20 MB, the most Telegram lets a bot download, so"
+               " nothing was saved. Send a smaller file: fewer pages, scans at a lower"
+               " resolution, or the document in parts.")
+
+
+def not_downloaded_text(t: Translator, photo: bool) -> str:
+    """A file that could not be fetched: nothing was saved, send it again."""
+    if photo:
+        return t._("The photo could not be downloaded (weak signal?), so it was not saved."
+                   " Please send it again.")
+    return t._("The file could not be downloaded (weak signal?), so it was not saved."
                " Please send it again.")
 
 

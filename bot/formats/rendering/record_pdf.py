@@ -2,6 +2,7 @@
 
 Chinese text in the CJK font the set-up installs, symbols it lacks (℃, ①…) in the
 fallback fonts (bot/formats/rendering/fonts.py); photo thumbnails with their SHA-256;
+documents and recordings listed by name, type, size and SHA-256 (never played);
 signatures or the refusal and its witness; a QR code carrying the record's hash.
 The record is an official document, in Chinese only (no English glosses: the
 catalogue test reads its text for English words).
@@ -120,8 +121,8 @@ def record_pdf(content: dict[str, Any], signatures: list[dict[str, Any]],
     # a public address, the record's identity in a form Choucha's tools read.
     _verification(pdf, verify_url or f"choucha:record:{task['id']}:{record_hash}", 36)
     pdf.line_of(f"记录哈希 SHA-256：{record_hash}", size=8)
-    pdf.line_of("内容哈希（签名所确认的内容）：检查对象、检查组、签到、每一项回答（含作答人、时间及照片的"
-                " SHA-256）、检查结果、责令改正与后续处理，不含签名。", size=7.5)
+    pdf.line_of("内容哈希（签名所确认的内容）：检查对象、检查组、签到、每一项回答（含作答人、时间及照片、"
+                "文件、录音、视频的 SHA-256）、检查结果、责令改正与后续处理，不含签名。", size=7.5)
     pdf.line_of("记录哈希（本记录的最终版本）：上述内容、全部签名（含纸质签名照片、当事人的陈述与意见）"
                 "及提交信息；记录提交后不可更改，更正另立新版本。", size=7.5)
     return bytes(pdf.output())
@@ -221,7 +222,27 @@ def _item(pdf: _Record, number: int, item: dict[str, Any], photo: Callable[[str]
         if not answer.get("calculated"):  # a calculation has no author or time
             pdf.line_of(f"   {answer['by']} · {_local(answer['at'], tz)}", size=7.5)
         _photos(pdf, answer["photos"], photo)
+        _files(pdf, answer["type"], answer.get("files") or [])
     _result(pdf, item, tz)
+
+
+# A question answered with documents or recordings: what each file is called in the record.
+_FILE_WORDS = {"file": "文件", "audio": "录音", "video": "视频"}
+
+
+def _files(pdf: _Record, kind: str, files: list[dict[str, Any]]) -> None:
+    """Each document or recording by its number, name, type, size and SHA-256; kept with
+    the record, not shown (a recording is not played in a PDF)."""
+    if not files:
+        return
+    word = _FILE_WORDS.get(kind, "文件")
+    for number, entry in enumerate(files, start=1):
+        size = f"{entry['size']:,} 字节" if entry.get("size") is not None else "—"
+        pdf.line_of(f"   {word} {number}：{entry.get('name') or '（无文件名）'} · {entry['mime']}"
+                    f" · {size}", size=7.5)
+        pdf.line_of(f"   {word} {number} SHA-256 {entry['sha256']}", size=6.5)
+    if kind in ("audio", "video"):
+        pdf.line_of(f"   （{word}随记录保存，本记录不播放，凭 SHA-256 核对。）", size=7)
 
 
 def _result(pdf: _Record, item: dict[str, Any], tz: tzinfo) -> None:

@@ -25,6 +25,7 @@ from bot.rules.checklist import (
     Question,
     Repeat,
 )
+from bot.rules.evidence import FILE_TYPES
 from bot.rules.visit.answers import Answer, Invalid, _normal, parse_typed, typed_value
 from bot.rules.visit.vocabulary import FOUND_PROBLEMS
 
@@ -256,7 +257,7 @@ def default_answer(question: Question, values: Mapping[str, xpath.Value],
     value written, or its expression computed from the answers so far (`today()`,
     `${shop}`); None when there is none, or it does not fit the question's type, choices
     or constraint (then nothing is suggested)."""
-    if question.default is None or question.type in ("image", "geopoint"):
+    if question.default is None or question.type in (*FILE_TYPES, "geopoint"):
         return None
     text = question.default
     if question.default_dynamic:

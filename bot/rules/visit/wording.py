@@ -13,10 +13,15 @@ from bot.rules.checklist import (
 from bot.rules.visit.answers import Answer
 from bot.rules.visit.form import scoped
 
+# A question answered with files, as the phone counts them: photos, documents, recordings,
+# videos (the record counts them in words: bot/services/visits/state.py).
+FILE_ICONS = {"image": "📷", "file": "📎", "audio": "🎤", "video": "🎬"}
+
 
 def display(question: Question, answer: Answer | None, language: str,
             photos: int = 0) -> str:
-    """An answer as a person reads it (choice labels in their language)."""
+    """An answer as a person reads it (choice labels in their language); `photos`: how
+    many files answer a question answered with files."""
     if answer is None:
         return "—"
     if answer.skipped:
@@ -25,8 +30,8 @@ def display(question: Question, answer: Answer | None, language: str,
         labels = {c.name: c.label.get(language) or c.label.get("zh_CN") or c.name
                   for c in question.choices}
         return "、".join(labels.get(v, v) for v in answer.value.split())
-    if question.type == "image":
-        return f"📷 ×{photos}"
+    if question.type in FILE_ICONS:
+        return f"{FILE_ICONS[question.type]} ×{photos}"
     if question.type == "geopoint":
         lat, _, lon = answer.value.partition(" ")
         return f"{lat}, {lon}"

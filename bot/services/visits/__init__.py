@@ -13,6 +13,7 @@ from bot.services.visits.checklist import (
     clear_photos,
     done,
     edit,
+    file_fits,
     go,
     located,
     pause,
@@ -23,6 +24,7 @@ from bot.services.visits.checklist import (
     toggle,
     typed,
     use_default,
+    wants_files,
 )
 from bot.services.visits.handsign import SESSION_MINUTES, Sheet, open_sheet, sign_by_hand
 from bot.services.visits.party_link import PartyView, party_confirm, party_open, token_state
@@ -101,6 +103,7 @@ __all__ = [
     "done",
     "draft",
     "edit",
+    "file_fits",
     "follow_up_due",
     "follow_up_kind",
     "follow_up_owner",
@@ -139,5 +142,6 @@ __all__ = [
     "typed",
     "unreachable",
     "use_default",
+    "wants_files",
     "witness_without_photo",
 ]

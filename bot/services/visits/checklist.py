@@ -1,5 +1,5 @@
-"""The checklist one question at a time: answers, multiple choices, photos, skipping,
-going back, pausing and the review."""
+"""The checklist one question at a time: answers, multiple choices, photos, documents and
+recordings, skipping, going back, pausing and the review."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from datetime import date, datetime
 
 from bot.clock import now as clock_now
 from bot.core import Core
+from bot.rules import evidence as files
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Question
+from bot.rules.evidence import FILE_TYPES, FileKind, Incoming, Unfit
 from bot.rules.models import AuditAction, Conversation, Person
 from bot.rules.records import EvidenceKind, SignatureKind
 from bot.services.errors import Refusal, Refused
@@ -27,6 +29,7 @@ from bot.services.visits.state import (
     VisitStep,
     _at,
     _conversation,
+    _member_of,
     _open_state,
     _put,
     _require_leader,
@@ -210,22 +213,30 @@ async def done(core: Core, person: Person, tg_user_id: int, visit_id: int, posit
             if not selected:
                 raise Refused(Refusal.CHOOSE_ONE)
             state = await _store(tx, state, item, question, " ".join(selected), person)
-        elif question.type == "image":
+        elif question.type in FILE_TYPES:
             if not item.photos.get(question.name):
-                raise Refused(Refusal.PHOTO_NEEDED)
+                raise _needed(question.type)
         else:
             raise Refused(Refusal.STALE)
         return await _after_answer(tx, tg_user_id, state, person, item, question, editing)
 
 
+def _needed(question_type: str) -> Refused:
+    """Nothing (or a text) where a question wants files: what it wants."""
+    if question_type == "image":
+        return Refused(Refusal.PHOTO_NEEDED)
+    return Refused(Refusal.FILE_NEEDED, wants=question_type)
+
+
 async def clear_photos(core: Core, person: Person, tg_user_id: int, visit_id: int,
                        position: int, index: int) -> View:
-    """Retake: the question's photos are set aside (kept, marked removed, audited)."""
+    """Retake: the question's photos (or documents, recordings) are set aside (kept, marked
+    removed, audited)."""
     now = clock_now()
     async with core.db.transaction() as tx:
         state, _, item, question = await _pressed_question(
             tx, core, person, tg_user_id, visit_id, position, index)
-        if question.type != "image":
+        if question.type not in FILE_TYPES:
             raise Refused(Refusal.STALE)
         removed = await tx.visits.remove_evidence(state.id, item.code, question.name, now)
         await tx.visits.unanswer(state.id, item.code, question.name)
@@ -295,12 +306,12 @@ def searchable(question: Question, checklist: Checklist, answers: dict[str, rule
 
 def typed_answer(question: Question, text: str, checklist: Checklist,
                  answers: dict[str, rules.Answer], today: date, language: str) -> str:
-    """A typed answer as stored: Refused where the question takes buttons, a photo or a
+    """A typed answer as stored: Refused where the question takes buttons, files or a
     location; Invalid where it is not of the question's type or breaks its constraint."""
     if question.type in ("select_one", "select_multiple"):
         raise Refused(Refusal.USE_BUTTONS)
-    if question.type == "image":
-        raise Refused(Refusal.PHOTO_NEEDED)
+    if question.type in FILE_TYPES:
+        raise _needed(question.type)
     if question.type == "geopoint":
         raise Refused(Refusal.LOCATION_NEEDED)
     value = rules.parse_typed(question, text)
@@ -342,45 +353,87 @@ async def located(core: Core, person: Person, tg_user_id: int, conversation: Con
                                    bool(conversation.data.get("edit")))
 
 
-def photo_expected(conversation: Conversation | None,
-                   visit_of_reply: int | None) -> Refusal | None:
-    """None when a photo is welcome now; otherwise why not (checked before downloading)."""
+def photo_expected(conversation: Conversation | None, visit_of_reply: int | None,
+                   photo: bool = True) -> Refusal | None:
+    """None when a photo (`photo`, else a document or recording) may be welcome now;
+    otherwise why not (checked before downloading; `file_fits` then asks whether this file
+    answers the step)."""
     if conversation is None or conversation.flow != FLOW:
         return Refusal.NO_VISIT
     if visit_of_reply is not None and visit_of_reply != conversation.data.get("visit"):
         return Refusal.WRONG_TASK
     if conversation.step not in PHOTO_STEPS:
-        return Refusal.NO_PHOTO_HERE
+        return Refusal.NO_PHOTO_HERE if photo else Refusal.NO_FILE_HERE
     return None
+
+
+def _wanted(state: State, conversation: Conversation, sent: Incoming) -> str:
+    """The type of question the step is answered like: a checklist question's own type
+    (Refused where it takes no file), "image" at the other photo steps."""
+    if conversation.step != VisitStep.Q:
+        return "image"
+    _, question = _current(state, conversation)
+    if question.type not in FILE_TYPES:
+        raise Refused(Refusal.NO_PHOTO_HERE if sent.kind == FileKind.PHOTO
+                      else Refusal.NO_FILE_HERE)
+    return question.type
+
+
+def _check_fits(wants: str, sent: Incoming) -> None:
+    """Refused when the file is not what the step takes, or too large to download."""
+    unfit = files.unfit(wants, sent)
+    if unfit == Unfit.WRONG_KIND:
+        raise Refused(Refusal.WRONG_FILE, wants=wants)
+    if unfit == Unfit.TOO_LARGE:
+        raise Refused(Refusal.FILE_TOO_LARGE, wants=wants)
+
+
+async def file_fits(core: Core, person: Person, conversation: Conversation,
+                    sent: Incoming) -> None:
+    """Before downloading: Refused unless the step the person is at takes this file (a
+    document at a `file` question, a recording at an `audio` one, …) and a bot may
+    download it (Telegram's 20 MB); nothing is changed either way.
+
+    Access: the person's own visit (`_member_of`: a member, the visit open)."""
+    async with core.db.read() as rtx:
+        state = await load(rtx, int(conversation.data["visit"]), core.today(),
+                           core.settings.tz)
+    _member_of(state, person)
+    _check_fits(_wanted(state, conversation, sent), sent)
+
+
+async def wants_files(core: Core, person: Person, conversation: Conversation | None) -> bool:
+    """Whether a document sent now answers the visit's question (a question answered with
+    files), rather than being a file for the office's import.
+
+    Access: reads the person's own visit only (`_member_of`)."""
+    if conversation is None or conversation.flow != FLOW or conversation.step != VisitStep.Q:
+        return False
+    try:
+        async with core.db.read() as rtx:
+            state = await load(rtx, int(conversation.data["visit"]), core.today(),
+                               core.settings.tz)
+        _member_of(state, person)
+        _, question = _current(state, conversation)
+    except Refused:  # no visit of theirs open at a question: not the visit's file
+        return False
+    return question.type in FILE_TYPES
 
 
 async def photo(core: Core, person: Person, tg_user_id: int, conversation: Conversation,
                 photo_in: PhotoIn) -> View:
-    """A photo, stored by content and committed with who and when before anything else."""
+    """A photo (or a document or recording answering a question of type file, audio or
+    video), stored by content and committed with who and when before anything else."""
     now = clock_now()
     sha256 = await asyncio.to_thread(write_blob, core.files_root, photo_in.data)
     async with core.db.transaction() as tx:
         state = await _open_state(tx, core, person, int(conversation.data["visit"]))
         conversation = await _conversation(tx, tg_user_id)
         step = conversation.step
-        await tx.files.remember(sha256, len(photo_in.data), "image/jpeg", now)
+        _check_fits(_wanted(state, conversation, photo_in.sent), photo_in.sent)
+        await tx.files.remember(sha256, len(photo_in.data), photo_in.sent.mime, now)
         if step == VisitStep.Q:
-            item, question = _current(state, conversation)
-            if question.type != "image":
-                raise Refused(Refusal.NO_PHOTO_HERE)
-            if item.row.answerer != person.id:
-                raise Refused(Refusal.NOT_YOURS)
-            taken = item.photos.get(question.name, [])
-            if any(p.file_unique_id == photo_in.file_unique_id for p in taken):
-                return View(Screen.PHOTO_SAVED, state, item, question,
-                            Note(count=len(taken), again=True))
-            if len(taken) >= MAX_PHOTOS:
-                raise Refused(Refusal.TOO_MANY_PHOTOS)
-            await _evidence(tx, state, EvidenceKind.ANSWER, item.code, question.name, photo_in,
-                            sha256, person, now)
-            state = await _store(tx, state, item, question, str(len(taken) + 1), person)
-            return View(Screen.PHOTO_SAVED, state, state.item(item.position), question,
-                        Note(count=len(taken) + 1))
+            return await _answer_file(tx, state, conversation, person, photo_in, sha256, now)
         if step == VisitStep.SHORTCUT:
             await _evidence(tx, state, EvidenceKind.SHORTCUT, None, None, photo_in, sha256,
                             person, now)
@@ -429,14 +482,40 @@ async def photo(core: Core, person: Person, tg_user_id: int, conversation: Conve
         raise Refused(Refusal.NO_PHOTO_HERE)
 
 
+async def _answer_file(tx: Tx, state: State, conversation: Conversation, person: Person,
+                       photo_in: PhotoIn, sha256: str, now: datetime) -> View:
+    """A photo, document or recording answering the question the person is at; the same
+    file again is recognised (by Telegram's file_unique_id), not kept twice."""
+    item, question = _current(state, conversation)
+    if item.row.answerer != person.id:
+        raise Refused(Refusal.NOT_YOURS)
+    taken = item.photos.get(question.name, [])
+    if any(p.file_unique_id == photo_in.file_unique_id for p in taken):
+        return View(Screen.PHOTO_SAVED, state, item, question,
+                    Note(count=len(taken), again=True))
+    if len(taken) >= MAX_PHOTOS:
+        raise Refused(Refusal.TOO_MANY_PHOTOS)
+    await _evidence(tx, state, EvidenceKind.ANSWER, item.code, question.name, photo_in,
+                    sha256, person, now)
+    state = await _store(tx, state, item, question, str(len(taken) + 1), person)
+    return View(Screen.PHOTO_SAVED, state, state.item(item.position), question,
+                Note(count=len(taken) + 1, file=photo_in.sent.name or ""))
+
+
 async def _evidence(tx: Tx, state: State, kind: EvidenceKind, item: str | None,
                     question: str | None,
                     photo_in: PhotoIn, sha256: str, person: Person, now: datetime) -> None:
+    sent = photo_in.sent
     await tx.visits.add_evidence(state.id, kind, item, question, photo_in.file_id,
-                                 photo_in.file_unique_id, sha256, person.id, now)
+                                 photo_in.file_unique_id, sha256, person.id, now,
+                                 sent.mime, sent.name, len(photo_in.data))
     await tx.audit.append(f"person:{person.id}", AuditAction.VISIT_PHOTO, f"visit:{state.id}",
                           {"kind": kind, "item": item, "question": question,
-                           "sha256": sha256, "file_unique_id": photo_in.file_unique_id}, now)
+                           "sha256": sha256, "file_unique_id": photo_in.file_unique_id,
+                           # a document or recording says what it is (a photo as before)
+                           **({"sent": str(sent.kind), "mime_type": sent.mime,
+                               "file_name": sent.name, "file_size": len(photo_in.data)}
+                              if sent.kind != FileKind.PHOTO else {})}, now)
 
 
 async def pause(core: Core, person: Person, tg_user_id: int, visit_id: int) -> View:

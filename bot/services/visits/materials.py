@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.rules.evidence import MAX_DOWNLOAD, Incoming, Sent, takes
+from bot.rules.evidence import MAX_DOWNLOAD, FileKind, Incoming, takes
 from bot.rules.models import AuditAction, Person
 from bot.rules.records import Material, MaterialRequest
 from bot.services.errors import Refusal, Refused
@@ -128,7 +128,7 @@ def check(uploads: list[Upload]) -> None:
         if len(upload.data) > MAX_FILE:
             raise Refused(Refusal.TOO_LARGE, name=upload.name)
         if not upload.data or not takes("file", Incoming.of(
-                Sent.DOCUMENT, upload.mime, upload.name, len(upload.data))):
+                FileKind.DOCUMENT, upload.mime, upload.name, len(upload.data))):
             raise Refused(Refusal.FILE_NOT_ACCEPTED, name=upload.name)
 
 

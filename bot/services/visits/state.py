@@ -14,6 +14,7 @@ from bot.core import Core
 from bot.rules import methods
 from bot.rules import visit as rules
 from bot.rules.checklist import Checklist, Question
+from bot.rules.evidence import MAX_FILES, PHOTO, Incoming
 from bot.rules.methods import CheckMethod
 from bot.rules.models import Conversation, Flow, Person
 from bot.rules.records import (
@@ -44,7 +45,7 @@ TOKEN_PREFIX = "s_"
 TOKEN_MINUTES = 30
 
 
-MAX_PHOTOS = 20
+MAX_PHOTOS = MAX_FILES  # photos, documents or recordings answering one question
 
 
 class VisitStep(enum.StrEnum):
@@ -243,16 +244,21 @@ class State:
                 if answer is None or question.more:  # "add another?" is not a finding
                     continue
                 meta = item.meta[question.name]
-                photos = [p.sha256 for p in item.photos.get(question.name, [])]
+                sent = item.photos.get(question.name, [])
+                files = question.type in _COUNTED and question.type != "image"
                 answers.append({
                     "question": question.name,
                     "label": rules.label(question, "zh_CN", values),
                     "type": question.type, "value": answer.value, "skipped": answer.skipped,
-                    # the record's font has no emoji: photos are counted in words
-                    "display": f"照片 {len(photos)} 张" if question.type == "image"
-                    else rules.display(question, answer, "zh_CN", len(photos)),
+                    # the record's font has no emoji: files are counted in words
+                    "display": _COUNTED[question.type].format(n=len(sent))
+                    if question.type in _COUNTED
+                    else rules.display(question, answer, "zh_CN", len(sent)),
                     "by": meta.answered_by_name, "at": to_db_time(meta.answered_at),
-                    "photos": photos,
+                    # a photo question's photos, shown in the PDF (as records always held
+                    # them); a document's or recording's, listed with its type and size
+                    "photos": [] if files else [p.sha256 for p in sent],
+                    **({"files": [_file(e) for e in sent]} if files else {}),
                 })
             if item.checklist is not None:  # labelled calculations, as the form computes
                 answers += [{"question": q.name, "label": rules.label(q, "zh_CN", values),
@@ -368,6 +374,18 @@ def unreachable(members: list[TeamMember], but: int | None = None) -> list[TeamM
     return [m for m in members if m.person_id != but and not m.reachable]
 
 
+# Files answering a question, as the record counts them.
+_COUNTED = {"image": "照片 {n} 张", "file": "文件 {n} 个", "audio": "录音 {n} 段",
+            "video": "视频 {n} 段"}
+
+
+def _file(evidence: Evidence) -> dict[str, Any]:
+    """A document or recording as the record lists it: what it is, and the SHA-256 of its
+    bytes as kept (a recording is listed, never played, in the PDF)."""
+    return {"sha256": evidence.sha256, "name": evidence.file_name,
+            "mime": evidence.mime, "size": evidence.file_size}
+
+
 def _stored(value: datetime | None) -> str | None:
     """A time as the record states it: the stored UTC text."""
     return None if value is None else to_db_time(value)
@@ -381,8 +399,9 @@ class Note:
     nothing_mine: bool = False  # HOME: no item is this person's to answer
     selected: tuple[str, ...] = ()  # QUESTION: a multiple choice's picks so far
     search: str = ""  # QUESTION: what a long list is searched for
-    count: int = 0  # PHOTO_SAVED, SHORTCUT_PHOTO: how many photos now
-    again: bool = False  # PHOTO_SAVED: the same photo was sent before
+    count: int = 0  # PHOTO_SAVED, SHORTCUT_PHOTO: how many photos (or files) now
+    again: bool = False  # PHOTO_SAVED: the same photo (or file) was sent before
+    file: str = ""  # PHOTO_SAVED: the name of the document or recording just saved
     saved: bool = False  # REVIEW: an answer was just saved
     page: int = 0  # REVIEW: which page of the answers
     suggested: tuple[str, ...] = ()  # RESULT: the categories the answers suggest
@@ -421,9 +440,13 @@ class Absent:
 
 @dataclass(frozen=True)
 class PhotoIn:
+    """A file sent as evidence, downloaded: a photo, or a document or recording answering a
+    question of type file, audio or video (`sent`: what Telegram said of it)."""
+
     file_id: str
     file_unique_id: str
     data: bytes
+    sent: Incoming = PHOTO
 
 
 async def load(tx: ReadTx | Tx, visit_id: int, today: date, tz: tzinfo = UTC) -> State:
