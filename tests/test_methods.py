@@ -4,12 +4,14 @@ record, PDF and publication say how it was checked and why the party did not sig
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import json
 import re
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -208,7 +210,7 @@ async def test_the_party_sends_its_documents_by_link(
         home = await leader.expect("The party's documents")
         assert "营业执照.pdf、台账.xlsx" in home["text"]
         await leader.press("📄 Print the record (draft, to sign)", home)
-        draft = await leader.expect("draft", timeout=30)
+        draft = await leader.expect("Draft of the record", timeout=30)
         text = re.sub(r"\s+", "", pdf_text(leader.file_bytes(draft["document"]["file_id"]),
                                            tmp_path))
         assert "当事人提交的书面材料" in text and all(d in text for d in digests)
@@ -218,15 +220,21 @@ async def test_the_party_sends_its_documents_by_link(
         url = re.search(r"http://\S+/u/[A-Za-z0-9_-]+", shown["text"])
         assert url is not None
         with sqlite3.connect(settings.db_path) as conn:
-            conn.execute("UPDATE material_requests SET expires_at = '2020-01-01T00:00:00Z'"
+            conn.execute("UPDATE material_requests SET expires_at = '2020-01-01T00:00:00.000000Z'"
                          " WHERE used_at IS NULL")
         async with httpx.AsyncClient() as client:
             expired = await client.get(url.group(0))
             assert expired.status_code == 410 and "expired" in expired.text
-            # More than a sending may hold is refused before it is read.
-            large = await client.post(url.group(0), content=b"x" * 1024, headers={
-                "Content-Length": str(200 * 1024 * 1024),
-                "Content-Type": "multipart/form-data; boundary=x"})
-            assert large.status_code == 413
+        # More than a sending may hold is refused before it is read (a raw request: it
+        # announces 200 MB and sends 1 KiB).
+        parts = urlsplit(url.group(0))
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        writer.write(f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                     f"Content-Type: multipart/form-data; boundary=x\r\n"
+                     f"Content-Length: {200 * 1024 * 1024}\r\n\r\n".encode() + b"x" * 1024)
+        await writer.drain()
+        status = await asyncio.wait_for(reader.readline(), 10)
+        writer.close()
+        assert status.split()[1] == b"413"
     finally:
         await runner.stop()

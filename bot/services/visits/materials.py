@@ -22,6 +22,7 @@ from bot.rules.records import Material, MaterialRequest
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_text
 from bot.services.visits.state import State, _require_leader, load
+from bot.texts import notices
 from bot.texts import visits as words
 from storage import ReadTx, Tx
 from storage.files import write_blob
@@ -172,4 +173,5 @@ async def _tell_team(tx: Tx, state: State, received: list[Material], now: dateti
         await enqueue_text(
             tx, person, f"materials:{received[0].request_id}:{person.id}",
             functools.partial(words.materials_received_text,
-                              target=html.escape(state.task.target_name), names=names), now)
+                              target=html.escape(state.task.target_name), names=names), now,
+            reply_markup=functools.partial(notices.my_part, task_id=state.task.id))
