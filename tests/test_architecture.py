@@ -220,7 +220,7 @@ def test_no_handler_writes_words() -> None:
 
 # The visit's modules, each importing only those before it (docs/architecture.md).
 VISIT_ORDER = ("state", "signing", "starting", "checklist", "results", "signatures",
-               "party_link", "handsign", "record")
+               "party_link", "handsign", "record", "materials")
 
 
 def test_the_visit_modules_depend_in_their_order() -> None:

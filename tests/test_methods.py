@@ -223,7 +223,7 @@ async def test_the_party_sends_its_documents_by_link(
             conn.execute("UPDATE material_requests SET expires_at = '2020-01-01T00:00:00.000000Z'"
                          " WHERE used_at IS NULL")
         async with httpx.AsyncClient() as client:
-            expired = await client.get(url.group(0))
+            expired = await client.get(url.group(0), headers={"Accept-Language": "en-GB"})
             assert expired.status_code == 410 and "expired" in expired.text
         # More than a sending may hold is refused before it is read (a raw request: it
         # announces 200 MB and sends 1 KiB).

@@ -72,7 +72,8 @@ def test_every_refusal_has_a_text_in_both_languages() -> None:
 
 # Which journeys' texts word the refusals of each service (the handlers that call it).
 JOURNEYS: dict[str, tuple[str, ...]] = {
-    "visits": ("bot.views.visits.refusal_text",),
+    # (the party's page for a desk check's documents words its own: bot/views/materials.py)
+    "visits": ("bot.views.visits.refusal_text", "bot.views.materials.refusal_text"),
     "party": ("bot.views.visits.refusal_text",),
     "tasks": ("bot.views.tasks.refusal_text", "bot.views.visits.refusal_text",
               "bot.views.replacements.refusal_text"),

@@ -232,41 +232,47 @@ class State:
     def started(self) -> bool:
         return any(i.answers or i.result for i in self.items)
 
+    def _answers(self, item: Item) -> list[dict[str, Any]]:
+        """An item's relevant answers as the record holds them, and its labelled
+        calculations."""
+        answers = []
+        values = item.values(self.today)
+        for question in item.relevant(self.today, values):
+            answer = item.answers.get(question.name)
+            if answer is None or question.more:  # "add another?" is not a finding
+                continue
+            meta = item.meta[question.name]
+            sent = item.photos.get(question.name, [])
+            files = question.type in _COUNTED and question.type != "image"
+            answers.append({
+                "question": question.name,
+                "label": rules.label(question, "zh_CN", values),
+                "type": question.type, "value": answer.value, "skipped": answer.skipped,
+                # the record's font has no emoji: files are counted in words
+                "display": _COUNTED[question.type].format(n=len(sent))
+                if question.type in _COUNTED
+                else rules.display(question, answer, "zh_CN", len(sent)),
+                "by": meta.answered_by_name, "at": to_db_time(meta.answered_at),
+                # a photo question's photos, shown in the PDF (as records always held
+                # them); a document's or recording's, listed with its type and size
+                "photos": [] if files else [p.sha256 for p in sent],
+                **({"files": [_file(e) for e in sent]} if files else {}),
+            })
+        if item.checklist is not None:  # labelled calculations, as the form computes
+            answers += [{"question": q.name, "label": rules.label(q, "zh_CN", values),
+                         "type": "calculate", "value": value, "skipped": False,
+                         "display": value, "by": "", "at": None, "photos": [],
+                         "calculated": True}
+                        for q, value in rules.calculated(item.checklist, item.answers,
+                                                         self.today, values)]
+        return answers
+
     def content(self) -> dict[str, Any]:
         """What the team and the party sign: everything found, nothing about signatures."""
         task = self.task
         items = []
         for item in self.items:
-            answers = []
-            values = item.values(self.today)
-            for question in item.relevant(self.today, values):
-                answer = item.answers.get(question.name)
-                if answer is None or question.more:  # "add another?" is not a finding
-                    continue
-                meta = item.meta[question.name]
-                sent = item.photos.get(question.name, [])
-                files = question.type in _COUNTED and question.type != "image"
-                answers.append({
-                    "question": question.name,
-                    "label": rules.label(question, "zh_CN", values),
-                    "type": question.type, "value": answer.value, "skipped": answer.skipped,
-                    # the record's font has no emoji: files are counted in words
-                    "display": _COUNTED[question.type].format(n=len(sent))
-                    if question.type in _COUNTED
-                    else rules.display(question, answer, "zh_CN", len(sent)),
-                    "by": meta.answered_by_name, "at": to_db_time(meta.answered_at),
-                    # a photo question's photos, shown in the PDF (as records always held
-                    # them); a document's or recording's, listed with its type and size
-                    "photos": [] if files else [p.sha256 for p in sent],
-                    **({"files": [_file(e) for e in sent]} if files else {}),
-                })
-            if item.checklist is not None:  # labelled calculations, as the form computes
-                answers += [{"question": q.name, "label": rules.label(q, "zh_CN", values),
-                             "type": "calculate", "value": value, "skipped": False,
-                             "display": value, "by": "", "at": None, "photos": [],
-                             "calculated": True}
-                            for q, value in rules.calculated(item.checklist, item.answers,
-                                                             self.today, values)]
+            answers = self._answers(item)
             follow = next((f for f in self.follow_ups if f.item_code == item.code), None)
             items.append({
                 "code": item.code, "name": item.row.name,
