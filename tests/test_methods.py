@@ -205,6 +205,12 @@ async def test_the_party_sends_its_documents_by_link(
             ("营业执照.pdf", digests[0]), ("台账.xlsx", digests[1])]
         told = await member.expect("sent 2 files for the desk check", timeout=30)
         assert "营业执照.pdf" in told["text"]
+        # The files themselves, to read in the chat.
+        for _, (filename, data, _) in sent:
+            document = await member.expect(predicate=lambda m, n=filename: (
+                m.get("document") or {}).get("file_name") == n, timeout=30)
+            assert member.file_bytes(document["document"]["file_id"]) == data
+            assert "From the party of" in document["caption"]
         # What the team signs lists each file by its SHA-256 (the draft to print shows it).
         await leader.press("🔄 Refresh", home)
         home = await leader.expect("The party's documents")

@@ -106,6 +106,11 @@ def materials_received_text(t: Translator, target: str, names: list[str]) -> str
                " checklist.").format(target=target, n=len(names), names="、".join(names))
 
 
+def material_caption(t: Translator, target: str, sha256: str) -> str:
+    return t._("📎 From the party of {target}, for the desk check. SHA-256 <code>{hash}</code>"
+               ).format(target=target, hash=sha256[:16])
+
+
 def party_notice_caption(t: Translator, target: str) -> str:
     """To the inspected party, who signed in its own Telegram (in Chinese, as its pages)."""
     return t._("📄 The result of the spot check of <b>{target}</b>: your 检查结果告知书. It"

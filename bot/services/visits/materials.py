@@ -20,7 +20,7 @@ from bot.rules.evidence import MAX_DOWNLOAD, FileKind, Incoming, takes
 from bot.rules.models import AuditAction, Person
 from bot.rules.records import Material, MaterialRequest
 from bot.services.errors import Refusal, Refused
-from bot.services.notify import enqueue_text
+from bot.services.notify import enqueue_document, enqueue_text
 from bot.services.visits.state import State, _require_leader, load
 from bot.texts import notices
 from bot.texts import visits as words
@@ -165,13 +165,19 @@ def _name(name: str) -> str:
 
 
 async def _tell_team(tx: Tx, state: State, received: list[Material], now: datetime) -> None:
+    """Each member is told, then given the files themselves to read."""
     names = [html.escape(m.name) for m in received]
+    target = html.escape(state.task.target_name)
     for member in state.members:
         person = await tx.people.person(member.person_id)
         if person is None:
             continue
         await enqueue_text(
             tx, person, f"materials:{received[0].request_id}:{person.id}",
-            functools.partial(words.materials_received_text,
-                              target=html.escape(state.task.target_name), names=names), now,
-            reply_markup=functools.partial(notices.my_part, task_id=state.task.id))
+            functools.partial(words.materials_received_text, target=target, names=names),
+            now, reply_markup=functools.partial(notices.my_part, task_id=state.task.id))
+        for material in received:
+            await enqueue_document(
+                tx, person.id, f"material:{material.id}:{person.id}", material.sha256,
+                material.name, functools.partial(words.material_caption, target=target,
+                                                 sha256=material.sha256), now)
