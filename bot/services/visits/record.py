@@ -132,8 +132,13 @@ async def _deliver(tx: Tx, state: State, person: Person, record_id: int, record_
     notice_name = rules.notice_filename(state.task.id, state.task.target_code, version)
     await enqueue_document(tx, person.id, f"notice:{record_id}", notice_sha, notice_name,
                            functools.partial(words.notice_caption, target=target), now)
+    # (the party's own account, never the leader's phone it signed by hand on: an account
+    # that is anyone's in Choucha cannot sign as the party, bot/services/visits/party_link.py)
     party = state.party_signature
-    if party is not None and party.kind == SignatureKind.PARTY and party.tg_user_id:
+    account = await tx.people.account(party.tg_user_id) \
+        if party is not None and party.tg_user_id else None
+    if party is not None and party.kind == SignatureKind.PARTY and party.tg_user_id and (
+            account is None or account.person_id is None):
         await enqueue_document_to_chat(
             tx, party.tg_user_id, f"notice:{record_id}:party", notice_sha, notice_name,
             words.party_notice_caption(translator("zh_CN"), target), now)
