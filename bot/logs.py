@@ -10,6 +10,9 @@ _ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
 _PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 # Invite codes travel as /start payloads and in deep links; they are single-use secrets.
 _START_RE = re.compile(r"(/start[ =]|\?start=)[A-Za-z0-9_-]{4,64}")
+# A desk check's link for the party's documents (bot/tg/materials.py): its token is the
+# credential, and a refused request is logged by Tornado with its path.
+_MATERIALS_RE = re.compile(r"(/u/)[A-Za-z0-9_-]{16,64}")
 
 
 def mask_phone(phone: str | None) -> str:
@@ -38,6 +41,7 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
         if secret:
             text = text.replace(secret, "<redacted>")
     text = _START_RE.sub(lambda m: f"{m.group(1)}<code>", text)
+    text = _MATERIALS_RE.sub(lambda m: f"{m.group(1)}<token>", text)
     text = _ID_RE.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
     return _PHONE_RE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
 

@@ -46,6 +46,12 @@ ON_SITE, DOCUMENTS, ONLINE, DELEGATED = (CheckMethod.ON_SITE, CheckMethod.DOCUME
     ("网上检查，必要时实地核查", (ONLINE, ON_SITE)),
     ("委托第三方检测机构抽样检验", (DELEGATED,)),
     ("双随机抽查", (ON_SITE,)),  # names none: on site, 003 第二十条
+    ("非现场检查", (DOCUMENTS,)),  # off-site: not on site
+    ("不进行现场检查，采取书面检查", (DOCUMENTS,)),
+    ("Check documents on site", (ON_SITE,)),
+    ("helpdesk records", (ON_SITE,)),
+    ("检测报告审查", (ON_SITE,)),  # what is checked, not who checks it
+    ("线上检查、远程视频检查", (ONLINE,)),
     ("", (ON_SITE,)),
 ])
 def test_the_words_of_the_lists_name_their_methods(text: str,
@@ -179,7 +185,7 @@ async def test_the_party_sends_its_documents_by_link(
         url = re.search(r"http://\S+/u/[A-Za-z0-9_-]+", shown["text"])
         assert url is not None and "until" in shown["text"]
         link = url.group(0)
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(headers={"Accept-Language": "en-US,en;q=0.8"}) as client:
             page = await client.get(link, headers={"Accept-Language": "zh-CN"})
             assert page.status_code == 200 and name in page.text
             assert "食品经营许可及经营条件检查" in page.text and 'type="file"' in page.text
@@ -190,15 +196,25 @@ async def test_the_party_sends_its_documents_by_link(
             refused = await client.post(link, files={"files": ("run.exe", b"MZ\x90\x00",
                                                                 "application/x-msdownload")})
             assert refused.status_code == 400 and "run.exe" in refused.text
+            # What the browser declares is not believed: a program named .pdf is refused.
+            disguised = await client.post(link, files={"files": (
+                "payload.pdf", b"MZ\x90\x00", "application/pdf")})
+            assert disguised.status_code == 400 and "payload.pdf" in disguised.text
+            # A sending that cannot be read is refused politely (no closing boundary).
+            torn = await client.post(link, content=b"--x\r\nContent-Disposition: form-data;"
+                                     b' name="files"; filename="a.pdf"\r\n\r\n%PDF',
+                                     headers={"Content-Type":
+                                              "multipart/form-data; boundary=x"})
+            assert torn.status_code == 400 and "could not be read" in torn.text
             assert probe(settings, "SELECT COUNT(*) FROM materials") == [(0,)]
-            sent = [("files", ("营业执照.pdf", _pdf("licence"), "application/pdf")),
+            sent = [("files", ("营业执照.pdf", _pdf("licence"), "image/svg+xml")),
                     ("files", ("台账.xlsx", b"PK\x03\x04 ledger", "application/octet-stream"))]
             receipt = await client.post(link, files=sent)
             assert receipt.status_code == 200 and "营业执照.pdf" in receipt.text
             digests = [hashlib.sha256(data).hexdigest() for _, (_, data, _) in sent]
             assert all(d in receipt.text for d in digests)
             again = await client.post(link, files=sent[:1])
-            assert again.status_code == 400
+            assert again.status_code == 410
             unknown = await client.get(link[:-4] + "AAAA")
             assert unknown.status_code == 404
         assert probe(settings, "SELECT name, sha256 FROM materials ORDER BY id") == [

@@ -128,3 +128,58 @@ def unfit(question_type: str, incoming: Incoming) -> Unfit | None:
     if incoming.size is not None and incoming.size > MAX_DOWNLOAD:
         return Unfit.TOO_LARGE
     return None
+
+
+# What a document sent through the party's page is (bot/services/visits/materials.py): its
+# type by its name's ending, confirmed by its first bytes. A browser declares any type it
+# likes, so the declared one is not read: "payload.exe" sent as application/pdf, or an SVG
+# (which can carry script), is not a document here.
+_ZIP = (b"PK\x03\x04",)
+_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+_PARTY_DOCUMENTS: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    ".pdf": ("application/pdf", (b"%PDF",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".doc": ("application/msword", _OLE),
+    ".xls": ("application/vnd.ms-excel", _OLE),
+    ".ppt": ("application/vnd.ms-powerpoint", _OLE),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+              _ZIP),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _ZIP),
+    ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation",
+              _ZIP),
+    ".odt": ("application/vnd.oasis.opendocument.text", _ZIP),
+    ".ods": ("application/vnd.oasis.opendocument.spreadsheet", _ZIP),
+    ".odp": ("application/vnd.oasis.opendocument.presentation", _ZIP),
+    ".ofd": ("application/ofd", _ZIP),
+    # WPS's own formats: the old ones are OLE files, the new ones zip files
+    ".wps": ("application/vnd.ms-works", _OLE + _ZIP),
+    ".et": ("application/vnd.ms-excel", _OLE + _ZIP),
+    ".dps": ("application/vnd.ms-powerpoint", _OLE + _ZIP),
+}
+
+
+def party_document(name: str, data: bytes) -> str | None:
+    """The type of a document the party sent, when its name's ending and its first bytes
+    agree (or it is plain text: UTF-8 or GB 18030 without NUL); None for anything else."""
+    ending = PurePosixPath(name).suffix.lower()
+    if ending == ".txt":
+        if b"\x00" in data:
+            return None
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            return "text/plain"
+        return None
+    if ending in (".webp",):
+        return "image/webp" if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else None
+    if ending == ".heic":
+        return "image/heic" if data[4:8] == b"ftyp" and data[8:12] in (
+            b"heic", b"heix", b"mif1", b"msf1", b"hevc") else None
+    known = _PARTY_DOCUMENTS.get(ending)
+    if known is None or not data.startswith(known[1]):
+        return None
+    return known[0]

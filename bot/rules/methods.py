@@ -12,6 +12,11 @@ from collections.abc import Iterable
 
 from bot.i18n import N_
 
+# Off-site, as the lists write it: read as a desk check (the words of 现场 inside them are
+# not on site).
+_OFF_SITE = "\x00off-site\x00"
+_NOT_ON_SITE = ("非现场", "不进行现场", "无需现场", "不到现场", "off-site", "off site")
+
 
 class CheckMethod(enum.StrEnum):
     ON_SITE = "on_site"  # 实地核查
@@ -31,18 +36,23 @@ WORDING: dict[CheckMethod, tuple[str, str]] = {
 
 # What the provinces' lists write, by method: the seeds' own words (实地核查, 实地检查,
 # 书面检查, 网络监测, 网络检查, 委托专业机构) and those of real lists (现场检查, 书面审查,
-# 网上检查, 在线监测, 第三方检测, 检验检测, 抽样检验).
+# 网上检查, 在线监测, 线上检查, 第三方检测机构). Words that also name what is checked
+# (检测报告, 审计报告, 抽样检验 on the premises) name no method.
 _WORDS: tuple[tuple[CheckMethod, tuple[str, ...]], ...] = (
     (CheckMethod.ON_SITE, ("实地", "现场", "on site", "on-site", "on_site", "site visit")),
-    (CheckMethod.DOCUMENTS, ("书面", "资料审查", "材料审查", "desk", "documents")),
-    (CheckMethod.ONLINE, ("网络", "网上", "在线", "互联网", "online")),
-    (CheckMethod.DELEGATED, ("委托", "第三方", "专业机构", "检验检测", "抽样检验", "抽检",
-                             "检测", "审计", "delegated", "commissioned")),
+    (CheckMethod.DOCUMENTS, ("书面", "资料审查", "材料审查", "desk check", "desk review",
+                             "documentary", _OFF_SITE)),
+    (CheckMethod.ONLINE, ("网络", "网上", "在线", "互联网", "线上", "远程", "online",
+                          "remote")),
+    (CheckMethod.DELEGATED, ("委托", "第三方", "专业机构", "检验检测机构", "检测机构",
+                             "delegated", "commissioned")),
 )
 
 
 def _named(text: str) -> tuple[CheckMethod, ...]:
     lowered = text.lower()
+    for negated in _NOT_ON_SITE:  # 非现场检查 is off-site: a desk check, not an on-site one
+        lowered = lowered.replace(negated, _OFF_SITE)
     found: list[tuple[int, CheckMethod]] = []
     for method, words in _WORDS:
         places = [lowered.find(w) for w in words if w in lowered]

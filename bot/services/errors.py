@@ -133,6 +133,8 @@ class Refusal(enum.StrEnum):
     NO_FILES = "no_files"
     TOO_MANY_FILES = "too_many_files"
     FILE_NOT_ACCEPTED = "file_not_accepted"
+    SENDING_TOO_LARGE = "sending_too_large"
+    SENDING_UNREADABLE = "sending_unreadable"
 
 
 class Refused(Exception):

@@ -44,6 +44,12 @@ def _language(request: tornado.httputil.HTTPServerRequest) -> Translator:
     return translator(wanted.strip() or None)
 
 
+# How a refusal is answered: the link unknown, spent or past; too much; else a bad request.
+STATUS = {Refusal.TOKEN_UNKNOWN: 404, Refusal.TOKEN_USED: 410, Refusal.TOKEN_EXPIRED: 410,
+          Refusal.SUBMITTED: 410, Refusal.TOO_LARGE: 413, Refusal.SENDING_TOO_LARGE: 413,
+          Refusal.BUSY: 503}
+
+
 @tornado.web.stream_request_body
 class _Materials(tornado.web.RequestHandler):
     receiving = 0  # sendings being received now, in this process
@@ -67,20 +73,26 @@ class _Materials(tornado.web.RequestHandler):
         """The link itself is the credential (192 random bits, one sending): a page of
         another site cannot post without it."""
 
-    def prepare(self) -> None:
+    async def prepare(self) -> None:
+        """Before the body is read: a sending too large is refused, and so is a link that
+        does not serve (only a live link's holder takes one of the AT_ONCE places)."""
         if self.loopback_only and not loopback_host(self.request.host or ""):
             raise tornado.web.HTTPError(403, "loopback host names only")
         if self.request.method != "POST":
             return
         limit = materials.MAX_SENDING + FRAMING
-        length = int(self.request.headers.get("Content-Length") or 0)
-        if length > limit:
-            self._page(413, refused_html(_language(self.request), Refused(
-                Refusal.TOO_LARGE, name=f"{length // (1024 * 1024)} MB")))
+        if int(self.request.headers.get("Content-Length") or 0) > limit:
+            self._refused(Refused(Refusal.SENDING_TOO_LARGE))
+            return
+        try:
+            await materials.page(self._core(), self.path_args[0])
+        except Refused as exc:
+            self._refused(exc)
             return
         if _Materials.receiving >= AT_ONCE:
-            self.set_header("Retry-After", "10")
-            raise tornado.web.HTTPError(503)
+            self.set_header("Retry-After", "30")
+            self._refused(Refused(Refusal.BUSY))
+            return
         _Materials.receiving += 1
         self._counted = True
         connection = self.request.connection
@@ -91,6 +103,7 @@ class _Materials(tornado.web.RequestHandler):
         self._release()
 
     def on_connection_close(self) -> None:
+        super().on_connection_close()  # (the request's body, never to come, is given up)
         self._release()
 
     def _release(self) -> None:
@@ -104,7 +117,8 @@ class _Materials(tornado.web.RequestHandler):
             return
         self._size += len(chunk)
         if self._size > materials.MAX_SENDING + FRAMING:
-            raise tornado.web.HTTPError(413)
+            self._refused(Refused(Refusal.SENDING_TOO_LARGE))
+            return
         self._chunks.append(chunk)
 
     def _page(self, status: int, body: str) -> None:
@@ -112,35 +126,43 @@ class _Materials(tornado.web.RequestHandler):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(body.encode("utf-8"))
 
+    def _refused(self, exc: Refused) -> None:
+        self._page(STATUS.get(exc.reason, 400), refused_html(_language(self.request), exc))
+
     async def get(self, token: str) -> None:
-        t = _language(self.request)
         core = self._core()
         try:
             page = await materials.page(core, token)
         except Refused as exc:
-            self._page(410 if exc.reason != Refusal.TOKEN_UNKNOWN else 404,
-                       refused_html(t, exc))
+            self._refused(exc)
             return
-        self._page(200, page_html(t, page, self.request.path, core.settings.tz))
+        self._page(200, page_html(_language(self.request), page, self.request.path,
+                                  core.settings.tz))
 
     async def post(self, token: str) -> None:
-        t = _language(self.request)
+        if self._finished:
+            return
         body, self._chunks = b"".join(self._chunks), []
         files: dict[str, list[tornado.httputil.HTTPFile]] = {}
-        tornado.httputil.parse_body_arguments(
-            self.request.headers.get("Content-Type", ""), body, {}, files,
-            self.request.headers)
-        del body
+        try:
+            tornado.httputil.parse_body_arguments(
+                self.request.headers.get("Content-Type", ""), body, {}, files,
+                self.request.headers)
+        except (tornado.httputil.HTTPInputError, UnicodeDecodeError, ValueError):
+            self._refused(Refused(Refusal.SENDING_UNREADABLE))
+            return
+        finally:
+            del body
         uploads = [materials.Upload(f.filename or "file", f.content_type or "", f.body)
                    for f in files.get("files", [])]
         try:
             received = await materials.receive(self._core(), token, uploads)
         except Refused as exc:
-            self._page(400, refused_html(t, exc))
+            self._refused(exc)
             return
         self.wake()  # the team is told now, not at the outbox's next look
         logger.info("desk check: %d files received through a party's link", len(received))
-        self._page(200, receipt_html(t, received))
+        self._page(200, receipt_html(_language(self.request), received))
 
 
 def routes(core: Callable[[], Core], wake: Callable[[], None],

@@ -14,6 +14,7 @@ from bot.services.errors import Refusal, Refused
 from bot.services.visits.materials import (
     MAX_FILE,
     MAX_MATERIALS,
+    MAX_SENDING,
     MaterialsLink,
     MaterialsPage,
 )
@@ -63,6 +64,14 @@ def refusal_text(t: Translator, exc: Refused) -> str:
         Refusal.TOO_LARGE: t._("{name} is larger than {mb} MB. Please send a smaller copy"
                                " (a scan at a lower resolution, or split it).").format(
             name=exc.params.get("name", ""), mb=MAX_FILE // (1024 * 1024)),
+        Refusal.SENDING_TOO_LARGE: t._("All the files of one sending together may be at"
+                                       " most {mb} MB. Please send them in several"
+                                       " sendings (ask the inspector for another link).")
+        .format(mb=MAX_SENDING // (1024 * 1024)),
+        Refusal.SENDING_UNREADABLE: t._("The sending could not be read. Please choose the"
+                                        " files again and send them."),
+        Refusal.BUSY: t._("Several documents are being received just now. Please try again"
+                          " in a minute."),
         Refusal.FILE_NOT_ACCEPTED: t._("{name} is not a document this page takes. Please"
                                        " send PDF, images, Word, Excel, PowerPoint, WPS, OFD"
                                        " or text files.").format(
@@ -85,10 +94,12 @@ def page_html(t: Translator, page: MaterialsPage, action: str, tz: tzinfo) -> st
     items = "".join(f"<li>{html.escape(i)}</li>" for i in page.items)
     intro = t._("The inspectors checking {target} ask for your documents for a desk check"
                 " (书面检查) of:").format(target=page.target)
-    hint = t._("Up to {n} files at once, each at most {mb} MB: PDF, images, Word, Excel,"
-               " PowerPoint, WPS, OFD or text. This page serves once, until {until}; each"
-               " file's SHA-256 is shown when it is received and kept in the check record.")\
-        .format(n=MAX_MATERIALS, mb=MAX_FILE // (1024 * 1024), until=until)
+    hint = t._("Up to {n} files at once, each at most {mb} MB and {total} MB together: PDF,"
+               " images (JPEG, PNG), Word, Excel, PowerPoint, WPS, OFD or text. This page"
+               " serves once, until {until}; each file's SHA-256 is shown when it is"
+               " received and kept in the check record.").format(
+        n=MAX_MATERIALS, mb=MAX_FILE // (1024 * 1024), total=MAX_SENDING // (1024 * 1024),
+        until=until)
     label = t._("Your documents")
     send = t._("Send")
     body = (f"<p>{html.escape(intro)}</p><ul>{items}</ul>"

@@ -11,16 +11,18 @@ import functools
 import hashlib
 import html
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import now as clock_now
 from bot.core import Core
-from bot.rules.evidence import MAX_DOWNLOAD, FileKind, Incoming, takes
+from bot.rules.evidence import MAX_DOWNLOAD, party_document
 from bot.rules.models import AuditAction, Person
 from bot.rules.records import Material, MaterialRequest
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_document, enqueue_text
+from bot.services.visits.signing import _results_changed
 from bot.services.visits.state import State, _require_leader, load
 from bot.texts import notices
 from bot.texts import visits as words
@@ -118,26 +120,32 @@ async def page(core: Core, token: str) -> MaterialsPage:
                          request.expires_at)
 
 
-def check(uploads: list[Upload]) -> None:
-    """What one sending may hold: one file at least, MAX_MATERIALS at most, each a document
-    a `file` question takes (bot/rules/evidence.py) and at most MAX_FILE bytes."""
+def check(uploads: list[Upload]) -> list[Upload]:
+    """What one sending may hold: one file at least, MAX_MATERIALS at most, each at most
+    MAX_FILE bytes and a document by its name's ending and its first bytes alike (what the
+    browser declares is not believed: bot/rules/evidence.py `party_document`); the files
+    with their names made plain and their types as found."""
     if not uploads:
         raise Refused(Refusal.NO_FILES)
     if len(uploads) > MAX_MATERIALS:
         raise Refused(Refusal.TOO_MANY_FILES)
+    checked = []
     for upload in uploads:
+        name = _name(upload.name)
         if len(upload.data) > MAX_FILE:
-            raise Refused(Refusal.TOO_LARGE, name=upload.name)
-        if not upload.data or not takes("file", Incoming.of(
-                FileKind.DOCUMENT, upload.mime, upload.name, len(upload.data))):
-            raise Refused(Refusal.FILE_NOT_ACCEPTED, name=upload.name)
+            raise Refused(Refusal.TOO_LARGE, name=name)
+        mime = party_document(name, upload.data)
+        if mime is None:
+            raise Refused(Refusal.FILE_NOT_ACCEPTED, name=name)
+        checked.append(Upload(name, mime, upload.data))
+    return checked
 
 
 async def receive(core: Core, token: str, uploads: list[Upload]) -> list[Material]:
     """The party's files: kept by content, listed on the visit, the link spent, the team
     told; what was received (for the receipt).
     Access: whoever holds the link (see `page`)."""
-    check(uploads)
+    uploads = check(uploads)
     async with core.db.read() as rtx:
         await _request(rtx, core, token)
     stored = [await asyncio.to_thread(write_blob, core.files_root, u.data) for u in uploads]
@@ -148,20 +156,34 @@ async def receive(core: Core, token: str, uploads: list[Upload]) -> list[Materia
             raise Refused(Refusal.TOKEN_USED)
         for upload, sha256 in zip(uploads, stored, strict=True):
             await tx.files.remember(sha256, len(upload.data), upload.mime, now)
-            await tx.materials.add(state.id, request.id, _name(upload.name), upload.mime,
+            await tx.materials.add(state.id, request.id, upload.name, upload.mime,
                                    len(upload.data), sha256, now)
         await tx.audit.append("party", AuditAction.MATERIALS_RECEIVED, f"visit:{state.id}",
                               {"request": request.id, "files": stored}, now)
         received = [m for m in await tx.materials.of_visit(state.id)
                     if m.request_id == request.id]
+        # (read before anyone is told: nothing after a notice may refuse)
+        changed = await load(tx, state.id, state.today, state.tz)
         await _tell_team(tx, state, received, now)
+        # What the team signs changed: signatures taken before no longer count, and each
+        # member is asked again (as after a changed answer).
+        await _results_changed(tx, changed)
     return received
 
 
 def _name(name: str) -> str:
-    """A file's name as the browser gave it, without a path, one line, at most 120."""
+    """A file's name as the browser gave it: without a path, without control or direction
+    characters (a right-to-left override would show "x.js" as "x.sj…"), one line, at most
+    120 characters with its ending kept."""
     plain = name.replace("\\", "/").rsplit("/", 1)[-1]
-    return " ".join(plain.split())[:120] or "file"
+    plain = "".join(c for c in plain if unicodedata.category(c) not in ("Cc", "Cf", "Cs",
+                                                                        "Co", "Cn"))
+    plain = " ".join(plain.split()) or "file"
+    if len(plain) <= 120:
+        return plain
+    stem, dot, ending = plain.rpartition(".")
+    return (stem[:120 - len(ending) - 1] + dot + ending) if dot and len(ending) <= 8 \
+        else plain[:120]
 
 
 async def _tell_team(tx: Tx, state: State, received: list[Material], now: datetime) -> None:
