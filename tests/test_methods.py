@@ -236,6 +236,30 @@ async def test_the_party_sends_its_documents_by_link(
         text = re.sub(r"\s+", "", pdf_text(leader.file_bytes(draft["document"]["file_id"]),
                                            tmp_path))
         assert "当事人提交的书面材料" in text and all(d in text for d in digests)
+        # Files that arrive after the team signed change what it signed: everyone is asked
+        # to sign again.
+        await leader.press("🔄 Refresh", home)
+        home = await leader.expect("Items:")
+        await leader.press("🏚 No such business activity", home)
+        await leader.expect("Result for every item")
+        await leader.send_photo(jpeg((70, 70, 70)))
+        await leader.press("✅ Done", await leader.expect("Photo 1 saved"))
+        for user in (member, leader):
+            await user.press("✍️ Sign", await user.find("Please sign the result summary",
+                                                       timeout=60))
+            await user.expect("You signed.")
+        await leader.press("📋 Progress", leader.bot_messages()[-1])
+        home = await leader.expect("Items:")
+        await leader.press("📨 Ask the party for its documents (link)", home)
+        shown = await leader.expect("Send this link to the party")
+        late = re.search(r"http://\S+/u/[A-Za-z0-9_-]+", shown["text"])
+        assert late is not None
+        async with httpx.AsyncClient() as client:
+            answered = await client.post(late.group(0), files={"files": (
+                "补充说明.txt", "补充的经营情况说明".encode(), "text/plain")})
+            assert answered.status_code == 200
+        await member.expect("Please sign the result summary", timeout=60)
+        assert probe(settings, "SELECT COUNT(*) FROM materials") == [(3,)]
         # An expired link is refused, and says so.
         await leader.press("📨 Ask the party for its documents (link)", home)
         shown = await leader.expect("Send this link to the party")
