@@ -12,32 +12,17 @@ import io
 from datetime import datetime, tzinfo
 from typing import Any
 
-from fpdf import FPDF
-
-from bot.formats.rendering.fonts import need_fonts, pdf_fonts
+from bot.formats.rendering.page import CjkDocument
 from bot.formats.rendering.qr import qr_image
 from bot.rules import methods
 from bot.rules import visit as rules
 from bot.rules.methods import CheckMethod
 
 
-class _Notice(FPDF):
+class _Notice(CjkDocument):
     def __init__(self, record_hash: str) -> None:
-        super().__init__(format="A4")
+        super().__init__("检查结果告知书")
         self.record_hash = record_hash
-        pdf_fonts(self)
-        self.set_auto_page_break(True, margin=16)
-        self.set_title("检查结果告知书")
-
-    # Every text goes through these two: the fallback fonts (℃, ㎡, ①) are registered the
-    # first time a text needs them.
-    def cell(self, *args: Any, **kwargs: Any) -> Any:
-        need_fonts(self, str(kwargs.get("text", args[2] if len(args) > 2 else "")))
-        return super().cell(*args, **kwargs)
-
-    def multi_cell(self, *args: Any, **kwargs: Any) -> Any:
-        need_fonts(self, str(kwargs.get("text", args[2] if len(args) > 2 else "")))
-        return super().multi_cell(*args, **kwargs)
 
     def footer(self) -> None:
         self.set_y(-12)

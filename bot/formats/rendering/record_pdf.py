@@ -15,10 +15,9 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
-from fpdf import FPDF
 from PIL import Image
 
-from bot.formats.rendering.fonts import need_fonts, pdf_fonts
+from bot.formats.rendering.page import CjkDocument
 from bot.formats.rendering.qr import qr_image
 from bot.i18n import translator
 from bot.rules import methods
@@ -47,24 +46,11 @@ def _thumbnail(data: bytes) -> bytes | None:
         return None
 
 
-class _Record(FPDF):
+class _Record(CjkDocument):
     def __init__(self, record_hash: str, draft: bool = False) -> None:
-        super().__init__(format="A4")
+        super().__init__("检查记录")
         self.record_hash = record_hash
         self.draft = draft
-        pdf_fonts(self)
-        self.set_auto_page_break(True, margin=16)
-        self.set_title("检查记录")
-
-    # Every text goes through these two: the fallback fonts (℃, ㎡, ①) are registered
-    # the first time a text needs them, not for every record.
-    def cell(self, *args: Any, **kwargs: Any) -> Any:
-        need_fonts(self, str(kwargs.get("text", args[2] if len(args) > 2 else "")))
-        return super().cell(*args, **kwargs)
-
-    def multi_cell(self, *args: Any, **kwargs: Any) -> Any:
-        need_fonts(self, str(kwargs.get("text", args[2] if len(args) > 2 else "")))
-        return super().multi_cell(*args, **kwargs)
 
     def footer(self) -> None:
         self.set_y(-12)
