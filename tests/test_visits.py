@@ -744,7 +744,7 @@ async def test_a_stale_sign_press_leaves_the_requests_to_sign_this_version_queue
         await member.press("✅ Done", await member.expect("Photo 1 saved"))
         request = await leader.expect("Please sign the result summary", timeout=60)
         # The member's request is lost before it was queued (a request that never left).
-        with sqlite3.connect(settings.db_path) as conn:
+        with sqlite3.connect(settings.db_path, timeout=30) as conn:  # (the bot writes too)
             conn.execute("DELETE FROM outbox WHERE dedupe_key LIKE 'sign:%:' || ?",
                          (str(person_of(settings, member)),))
         before = len([m for m in member.bot_messages() if "Please sign" in m.get("text", "")])

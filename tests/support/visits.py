@@ -56,8 +56,11 @@ async def drawn_team(runner: BotRunner, emulator: Emulator, tmp_path: Path, targ
     return team, members, users
 
 
-async def open_card(user: EmulatedUser, target_name: str) -> dict[str, Any]:
-    listing = await user.expect("spot-check task", timeout=30)
+async def open_card(user: EmulatedUser, target_name: str,
+                    listing: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The task's card, from the list of tasks the person was sent (`listing`, when read
+    already)."""
+    listing = listing or await user.expect("spot-check task", timeout=30)
     button = next(b["text"] for row in listing["reply_markup"]["inline_keyboard"] for b in row
                   if target_name[:20] in b["text"])
     await user.press(button, listing)
