@@ -331,6 +331,14 @@ async def the_party_signs_by_qr(emulator: Emulator, link: str, name: str,
     return party
 
 
+def _lose_sign_request(settings: Settings, person_id: int) -> None:
+    """In a thread: the bot shares the test's event loop, and a write that waited there for
+    the bot's writer would wait for itself."""
+    with sqlite3.connect(settings.db_path, timeout=30) as conn:
+        conn.execute("DELETE FROM outbox WHERE dedupe_key LIKE 'sign:%:' || ?",
+                     (str(person_id),))
+
+
 async def submit_once_the_party_signed(leader: EmulatedUser) -> dict[str, Any]:
     """Told the party signed, the leader submits: the signatures screen submitted from."""
     told = await leader.expect("The party signed the record", timeout=60)
@@ -744,9 +752,7 @@ async def test_a_stale_sign_press_leaves_the_requests_to_sign_this_version_queue
         await member.press("✅ Done", await member.expect("Photo 1 saved"))
         request = await leader.expect("Please sign the result summary", timeout=60)
         # The member's request is lost before it was queued (a request that never left).
-        with sqlite3.connect(settings.db_path, timeout=30) as conn:  # (the bot writes too)
-            conn.execute("DELETE FROM outbox WHERE dedupe_key LIKE 'sign:%:' || ?",
-                         (str(person_of(settings, member)),))
+        await asyncio.to_thread(_lose_sign_request, settings, person_of(settings, member))
         before = len([m for m in member.bot_messages() if "Please sign" in m.get("text", "")])
         stale = await leader.press_data(request, f"v1:vis:sg:{_visit(settings)}:0000000000000000")
         assert "record changed" in (await leader.answer(stale))["text"]

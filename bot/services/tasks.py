@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.clock import now as clock_now
 from bot.core import Core
+from bot.rules.methods import CheckMethod
 from bot.rules.models import AuditAction, Person, Role
 from bot.rules.records import (
     Card,
@@ -97,7 +98,14 @@ async def _card(tx: ReadTx | Tx, task_id: int) -> Card:
     task = await tx.tasks.task(task_id)
     if task is None:
         raise Refused(Refusal.UNKNOWN_TASK)
-    return Card(task, await tx.tasks.members(task_id), await tx.tasks.items(task.plan_id),
+    items = await tx.tasks.items(task.plan_id)
+    visit = await tx.visits.of_task(task_id)
+    if visit is not None:  # begun: each item as the visit fixed it (not as the plan says now)
+        # (a visit begun before methods were recorded was on site)
+        fixed = {i.item_code: i.method or CheckMethod.ON_SITE
+                 for i in await tx.visits.items(visit.id)}
+        items = [dataclasses.replace(i, planned=fixed.get(i.code, i.method)) for i in items]
+    return Card(task, await tx.tasks.members(task_id), items,
                 await tx.visits.correction(task_id),
                 await tx.aftercare.follow_ups(task_id=task_id))
 
