@@ -85,7 +85,7 @@ class _Materials(tornado.web.RequestHandler):
             self._refused(Refused(Refusal.SENDING_TOO_LARGE))
             return
         try:
-            await materials.page(self._core(), self.path_args[0])
+            await materials.serves(self._core(), self.path_args[0])
         except Refused as exc:
             self._refused(exc)
             return

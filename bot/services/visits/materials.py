@@ -19,7 +19,7 @@ from bot.clock import now as clock_now
 from bot.core import Core
 from bot.rules.evidence import MAX_DOWNLOAD, party_document
 from bot.rules.models import AuditAction, Person
-from bot.rules.records import Material, MaterialRequest
+from bot.rules.records import Material, MaterialRequest, VisitStatus
 from bot.services.errors import Refusal, Refused
 from bot.services.notify import enqueue_document, enqueue_text
 from bot.services.visits.signing import _results_changed
@@ -95,9 +95,9 @@ async def ask(core: Core, person: Person, visit_id: int) -> MaterialsLink:
     return MaterialsLink(link_url(base, token), expires, state)
 
 
-async def _request(rtx: ReadTx | Tx, core: Core, token: str
-                   ) -> tuple[MaterialRequest, State]:
-    """The link's request and its visit, when the link still serves."""
+async def _live(rtx: ReadTx | Tx, token: str) -> MaterialRequest:
+    """The link's request, when the link still serves: known, not spent, not past, its
+    visit still open (read without the visit's whole state)."""
     request = await rtx.materials.request(token_hash(token))
     if request is None:
         raise Refused(Refusal.TOKEN_UNKNOWN)
@@ -105,17 +105,25 @@ async def _request(rtx: ReadTx | Tx, core: Core, token: str
         raise Refused(Refusal.TOKEN_USED)
     if clock_now() >= request.expires_at:
         raise Refused(Refusal.TOKEN_EXPIRED)
-    state = await load(rtx, request.visit_id, core.today(), core.settings.tz)
-    if not state.open:
+    visit = await rtx.visits.get(request.visit_id)
+    if visit is None or visit.status != VisitStatus.OPEN:
         raise Refused(Refusal.SUBMITTED)
-    return request, state
+    return request
+
+
+async def serves(core: Core, token: str) -> None:
+    """Refused unless the link still serves (checked before a sending is read).
+    Access: whoever holds the link (a secret of 192 bits, of one sending, expiring)."""
+    async with core.db.read() as rtx:
+        await _live(rtx, token)
 
 
 async def page(core: Core, token: str) -> MaterialsPage:
     """What the party's page shows.
-    Access: whoever holds the link (a secret of 192 bits, of one sending, expiring)."""
+    Access: whoever holds the link (see `serves`)."""
     async with core.db.read() as rtx:
-        request, state = await _request(rtx, core, token)
+        request = await _live(rtx, token)
+        state = await load(rtx, request.visit_id, core.today(), core.settings.tz)
     return MaterialsPage(state.task.target_name, [i.row.name for i in state.desk_items],
                          request.expires_at)
 
@@ -146,28 +154,27 @@ async def receive(core: Core, token: str, uploads: list[Upload]) -> list[Materia
     told; what was received (for the receipt).
     Access: whoever holds the link (see `page`)."""
     uploads = check(uploads)
-    async with core.db.read() as rtx:
-        await _request(rtx, core, token)
+    await serves(core, token)  # (before the files are written)
     stored = [await asyncio.to_thread(write_blob, core.files_root, u.data) for u in uploads]
     now = clock_now()
     async with core.db.transaction() as tx:
-        request, state = await _request(tx, core, token)
+        request = await _live(tx, token)
         if not await tx.materials.use(request.id, now):
             raise Refused(Refusal.TOKEN_USED)
         for upload, sha256 in zip(uploads, stored, strict=True):
             await tx.files.remember(sha256, len(upload.data), upload.mime, now)
-            await tx.materials.add(state.id, request.id, upload.name, upload.mime,
+            await tx.materials.add(request.visit_id, request.id, upload.name, upload.mime,
                                    len(upload.data), sha256, now)
-        await tx.audit.append("party", AuditAction.MATERIALS_RECEIVED, f"visit:{state.id}",
+        await tx.audit.append("party", AuditAction.MATERIALS_RECEIVED,
+                              f"visit:{request.visit_id}",
                               {"request": request.id, "files": stored}, now)
-        received = [m for m in await tx.materials.of_visit(state.id)
-                    if m.request_id == request.id]
         # (read before anyone is told: nothing after a notice may refuse)
-        changed = await load(tx, state.id, state.today, state.tz)
+        state = await load(tx, request.visit_id, core.today(), core.settings.tz)
+        received = [m for m in state.materials if m.request_id == request.id]
         await _tell_team(tx, state, received, now)
         # What the team signs changed: signatures taken before no longer count, and each
         # member is asked again (as after a changed answer).
-        await _results_changed(tx, changed)
+        await _results_changed(tx, state)
     return received
 
 
