@@ -91,6 +91,12 @@ def wording(method: CheckMethod | None) -> str:
     return WORDING[method or CheckMethod.ON_SITE][0]
 
 
+def off_site(published: str | None) -> str:
+    """A published item's method (its legal wording) where it is worth saying beside the
+    result: not on site, the usual; "" otherwise (and for results published before)."""
+    return published if published and published != wording(CheckMethod.ON_SITE) else ""
+
+
 _SPLIT = re.compile(r"[;；\n]+")
 
 

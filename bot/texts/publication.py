@@ -6,7 +6,7 @@ import html
 from typing import Any
 
 from bot.i18n import translator
-from bot.rules.methods import CheckMethod, wording
+from bot.rules.methods import off_site
 
 
 def post_text(contents: list[dict[str, Any]], correction: str | None = None) -> str:
@@ -22,8 +22,8 @@ def post_text(contents: list[dict[str, Any]], correction: str | None = None) -> 
         lines.append(t._("Plan: {plan} · checked {date}").format(
             plan=html.escape(c["plan"]), date=c["date"]))
         for item in c["items"]:
-            method = (f"，{item['method']}" if item.get("method")
-                      and item["method"] != wording(CheckMethod.ON_SITE) else "")
+            method = off_site(item.get("method"))
+            method = f"，{method}" if method else ""
             lines.append(f"• {html.escape(item['name'])}（{html.escape(item['department'])}"
                          f"{method}）：{item['result_wording']}")
         case = c.get("noncooperation")

@@ -21,9 +21,9 @@ import tornado.web
 
 from bot.core import Core
 from bot.emulator.server import loopback_host
-from bot.i18n import Translator, translator
 from bot.services.errors import Refusal, Refused
 from bot.services.visits import materials
+from bot.tg.webapp import browser_language
 from bot.views.materials import STYLE, page_html, receipt_html, refused_html
 
 logger = logging.getLogger(__name__)
@@ -37,11 +37,6 @@ CSP = ("default-src 'none'; style-src 'sha256-"
        + "'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 Route = tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]
-
-
-def _language(request: tornado.httputil.HTTPServerRequest) -> Translator:
-    wanted = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
-    return translator(wanted.strip() or None)
 
 
 # How a refusal is answered: the link unknown, spent or past; too much; else a bad request.
@@ -127,7 +122,7 @@ class _Materials(tornado.web.RequestHandler):
         self.finish(body.encode("utf-8"))
 
     def _refused(self, exc: Refused) -> None:
-        self._page(STATUS.get(exc.reason, 400), refused_html(_language(self.request), exc))
+        self._page(STATUS.get(exc.reason, 400), refused_html(browser_language(self.request), exc))
 
     async def get(self, token: str) -> None:
         core = self._core()
@@ -136,7 +131,7 @@ class _Materials(tornado.web.RequestHandler):
         except Refused as exc:
             self._refused(exc)
             return
-        self._page(200, page_html(_language(self.request), page, self.request.path,
+        self._page(200, page_html(browser_language(self.request), page, self.request.path,
                                   core.settings.tz))
 
     async def post(self, token: str) -> None:
@@ -162,7 +157,7 @@ class _Materials(tornado.web.RequestHandler):
             return
         self.wake()  # the team is told now, not at the outbox's next look
         logger.info("desk check: %d files received through a party's link", len(received))
-        self._page(200, receipt_html(_language(self.request), received))
+        self._page(200, receipt_html(browser_language(self.request), received))
 
 
 def routes(core: Callable[[], Core], wake: Callable[[], None],

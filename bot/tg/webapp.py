@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qsl
 
+import tornado.httputil
 import tornado.web
 
 from bot.core import Core
@@ -44,6 +45,12 @@ Route = tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]
 def sign_url(base: str, visit_id: int) -> str:
     """The address the signature screen's `web_app` button opens."""
     return f"{base.rstrip('/')}{PATH}?v={visit_id}"
+
+
+def browser_language(request: tornado.httputil.HTTPServerRequest) -> Translator:
+    """The words of a page opened in a browser: its first Accept-Language."""
+    wanted = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
+    return translator(wanted.strip() or None)
 
 
 def _guess(init_data: str) -> Translator:
@@ -208,8 +215,7 @@ class _Page(_Base):
     def get(self) -> None:
         # The launch data is in the address's fragment, which the server never sees: the
         # phone's Accept-Language decides the words shown before the sheet.
-        wanted = self.request.headers.get("Accept-Language", "").split(",")[0].split(";")[0]
-        page = page_html(translator(wanted.strip() or None))
+        page = page_html(browser_language(self.request))
         self.set_header("Content-Type", "text/html; charset=utf-8")
         # Telegram's clients show the Mini App; its web versions in a frame of theirs, the
         # local web chat page in one of its own. Hashed from the template: nothing put

@@ -8,12 +8,10 @@ no answers, no photos, no signatures."""
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, tzinfo
 from typing import Any
 
 from bot.formats.rendering.page import CjkDocument
-from bot.formats.rendering.qr import qr_image
 from bot.rules import methods
 from bot.rules import visit as rules
 from bot.rules.methods import CheckMethod
@@ -100,10 +98,7 @@ def _verification(pdf: _Notice, verify_url: str | None, record_hash: str,
                          "确认本告知书所依据的检查记录真实有效。" if verify_url else
                    "核验：以下检查记录哈希唯一标识本告知书所依据的检查记录。",
                    new_x="LMARGIN", new_y="NEXT")
-    code = qr_image(verify_url or f"choucha:record:{task_id}:{record_hash}", 300)
-    buffer = io.BytesIO()
-    code.save(buffer, format="PNG")
-    pdf.image(buffer, w=30, h=30)
+    pdf.qr_code(verify_url or f"choucha:record:{task_id}:{record_hash}", 30)
     pdf.set_font("cjk", size=7.5)
     pdf.multi_cell(0, 4.5, f"检查记录哈希 SHA-256：{record_hash}", new_x="LMARGIN",
                    new_y="NEXT")

@@ -4,11 +4,13 @@ text needs them, not for every document."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from fpdf import FPDF
 
 from bot.formats.rendering.fonts import need_fonts, pdf_fonts
+from bot.formats.rendering.qr import qr_image
 
 
 class CjkDocument(FPDF):
@@ -25,3 +27,9 @@ class CjkDocument(FPDF):
     def multi_cell(self, *args: Any, **kwargs: Any) -> Any:
         need_fonts(self, str(kwargs.get("text", args[2] if len(args) > 2 else "")))
         return super().multi_cell(*args, **kwargs)
+
+    def qr_code(self, text: str, size: float) -> None:
+        """A QR code of `text`, `size` mm wide, where the page stands."""
+        buffer = io.BytesIO()
+        qr_image(text, 300).save(buffer, format="PNG")
+        self.image(buffer, w=size, h=size)

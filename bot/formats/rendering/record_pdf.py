@@ -18,7 +18,6 @@ from typing import Any
 from PIL import Image
 
 from bot.formats.rendering.page import CjkDocument
-from bot.formats.rendering.qr import qr_image
 from bot.i18n import translator
 from bot.rules import methods
 from bot.rules import visit as rules
@@ -352,10 +351,7 @@ def _signed(pdf: _Record, signatures: list[dict[str, Any]], off_site: str | None
 def _verification(pdf: _Record, text: str, size: float) -> None:
     """The 核验 heading and a QR code of `text`, `size` mm wide."""
     pdf.heading("核验")
-    code = qr_image(text, 300)
-    buffer = io.BytesIO()
-    code.save(buffer, format="PNG")
-    pdf.image(buffer, w=size, h=size)
+    pdf.qr_code(text, size)
 
 
 def _handwriting(pdf: _Record, png_sha256: str, strokes_sha256: str,

@@ -135,10 +135,10 @@ async def _deliver(tx: Tx, state: State, person: Person, record_id: int, record_
     # (the party's own account, never the leader's phone it signed by hand on: an account
     # that is anyone's in Choucha cannot sign as the party, bot/services/visits/party_link.py)
     party = state.party_signature
-    account = await tx.people.account(party.tg_user_id) \
-        if party is not None and party.tg_user_id else None
-    if party is not None and party.kind == SignatureKind.PARTY and party.tg_user_id and (
-            account is None or account.person_id is None):
+    if party is None or party.kind != SignatureKind.PARTY or not party.tg_user_id:
+        return
+    account = await tx.people.account(party.tg_user_id)
+    if account is None or account.person_id is None:
         await enqueue_document_to_chat(
             tx, party.tg_user_id, f"notice:{record_id}:party", notice_sha, notice_name,
             words.party_notice_caption(translator("zh_CN"), target), now)

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.i18n import Translator
 from bot.rules import site as paths
-from bot.rules.methods import CheckMethod, wording
+from bot.rules.methods import off_site
 from bot.rules.records import DrawStatus, Listing, PublicationKind, SitePublication
 from bot.services.site import SitePlan, Snapshot
 from bot.texts.listings import item_kind_label, plan_type_label, published_line
@@ -162,8 +162,8 @@ def _plan_terms(plan: SitePlan | None) -> dict[str, Any]:
 def _method(item: dict[str, Any]) -> str:
     """（书面检查） after an item's name where it was not checked on site (a result published
     before methods were recorded says nothing)."""
-    method = item.get("method")
-    return f"（{e(method)}）" if method and method != wording(CheckMethod.ON_SITE) else ""
+    method = off_site(item.get("method"))
+    return f"（{e(method)}）" if method else ""
 
 
 def result_row(t: Translator, p: SitePublication, r: Results, up: str,
