@@ -9,7 +9,6 @@ import dataclasses
 import hashlib
 import json
 import re
-import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,7 +29,7 @@ from bot.site.build import build
 from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN
-from tests.support.helpers import probe, submit_record
+from tests.support.helpers import behind_the_bot, probe, submit_record
 from tests.support.publication import channel_post
 from tests.support.visits import drawn_team, jpeg, open_card, pdf_text, target_name
 
@@ -116,8 +115,7 @@ async def test_a_desk_check_has_no_check_in_and_no_party_signature(
         assert probe(settings, "SELECT DISTINCT method FROM visit_items") == [("documents",)]
         # The plan changed since (an import): the card shows each item as the visit fixed
         # it, not as the plan says now.
-        await asyncio.to_thread(_write, settings.db_path,
-                                "UPDATE plan_items SET method = 'on_site'")
+        await behind_the_bot(settings, "UPDATE plan_items SET method = 'on_site'")
         await leader.send("/tasks")
         again = await open_card(leader, name, await leader.expect("Your open tasks"))
         assert again["text"].count("Desk check of documents") == 2
@@ -166,13 +164,6 @@ async def test_a_desk_check_has_no_check_in_and_no_party_signature(
         assert results.count("（书面检查）：") == 2 and name in results
     finally:
         await runner.stop()
-
-
-def _write(path: Path, sql: str) -> None:
-    """A change made behind the bot's back, in a thread: the bot shares this event loop, and
-    a write that waited here for its writer would wait for itself."""
-    with sqlite3.connect(path, timeout=30) as conn:
-        conn.execute(sql)
 
 
 def _pdf(text: str) -> bytes:
@@ -279,9 +270,8 @@ async def test_the_party_sends_its_documents_by_link(
         shown = await leader.expect("Send this link to the party")
         url = re.search(r"http://\S+/u/[A-Za-z0-9_-]+", shown["text"])
         assert url is not None
-        await asyncio.to_thread(
-            _write, settings.db_path, "UPDATE material_requests SET expires_at ="
-            " '2020-01-01T00:00:00.000000Z' WHERE used_at IS NULL")
+        await behind_the_bot(settings, "UPDATE material_requests SET expires_at ="
+                             " '2020-01-01T00:00:00.000000Z' WHERE used_at IS NULL")
         async with httpx.AsyncClient() as client:
             expired = await client.get(url.group(0), headers={"Accept-Language": "en-GB"})
             assert expired.status_code == 410 and "expired" in expired.text

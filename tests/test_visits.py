@@ -33,7 +33,7 @@ from bot.tg.app import BotRunner
 from handlers import register
 from tests.conftest import TOKEN, person
 from tests.support.buttons import button, press_kind
-from tests.support.helpers import eventually, probe, submit_record
+from tests.support.helpers import behind_the_bot, eventually, probe, submit_record
 from tests.support.visits import check_in, drawn_team, jpeg, open_card, pdf_text, target_name
 
 
@@ -329,14 +329,6 @@ async def the_party_signs_by_qr(emulator: Emulator, link: str, name: str,
     await party.open_link(link)
     await party.expect("此签字链接已被使用")
     return party
-
-
-def _lose_sign_request(settings: Settings, person_id: int) -> None:
-    """In a thread: the bot shares the test's event loop, and a write that waited there for
-    the bot's writer would wait for itself."""
-    with sqlite3.connect(settings.db_path, timeout=30) as conn:
-        conn.execute("DELETE FROM outbox WHERE dedupe_key LIKE 'sign:%:' || ?",
-                     (str(person_id),))
 
 
 async def submit_once_the_party_signed(leader: EmulatedUser) -> dict[str, Any]:
@@ -752,7 +744,8 @@ async def test_a_stale_sign_press_leaves_the_requests_to_sign_this_version_queue
         await member.press("✅ Done", await member.expect("Photo 1 saved"))
         request = await leader.expect("Please sign the result summary", timeout=60)
         # The member's request is lost before it was queued (a request that never left).
-        await asyncio.to_thread(_lose_sign_request, settings, person_of(settings, member))
+        await behind_the_bot(settings, "DELETE FROM outbox WHERE dedupe_key LIKE 'sign:%:' || ?",
+                             str(person_of(settings, member)))
         before = len([m for m in member.bot_messages() if "Please sign" in m.get("text", "")])
         stale = await leader.press_data(request, f"v1:vis:sg:{_visit(settings)}:0000000000000000")
         assert "record changed" in (await leader.answer(stale))["text"]

@@ -89,6 +89,19 @@ def probe(where: BotRunner | Any, sql: str, *params: object) -> list[tuple[Any, 
         return conn.execute(sql, params).fetchall()
 
 
+async def behind_the_bot(where: BotRunner | Any, sql: str, *params: object) -> None:
+    """A change made behind the bot's back with plain SQL (an insider, a lost row), in a
+    thread: the bot shares the test's event loop, and a write that waited there for the
+    bot's writer would wait for itself. `where` as for `probe`."""
+    path = where if isinstance(where, str | Path) else getattr(where, "settings", where).db_path
+
+    def write() -> None:
+        with sqlite3.connect(path, timeout=30) as conn:
+            conn.execute(sql, params)
+
+    await asyncio.to_thread(write)
+
+
 async def on_telegram(bot: BotRunner, emulator: Emulator, tg: int, person_id: int | None = None,
                       name: str = "", roles: list[Role] | None = None,
                       department: str | None = None, language: str = "en") -> EmulatedUser:
